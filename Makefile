@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmiaas: Virtual Machine Introspection as a service.
+#
+#   make            userspace (vmictl, libvmiaas) and the kernel module
+#   make demo       the main job on a bundled test guest
+#   make check      every test (installs what it needs, caches downloads)
+#   make bench      benchmarks (figures go to docs/performance.md)
+#   make fuzz       libFuzzer harnesses, FUZZ_SECONDS each
+#
+# O=DIR puts build output elsewhere; KDIR=DIR builds the modules against
+# another kernel tree (default: the running kernel's or the installed
+# Debian headers).
+
+O		?= build
+CC		?= gcc
+CLANG		?= clang
+KVER		?= $(shell ls /lib/modules 2>/dev/null | sort -V | tail -n 1)
+KDIR		?= /lib/modules/$(KVER)/build
+FUZZ_SECONDS	?= 20
+SAN_FLAGS	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=undefined
+
+WARNINGS	:= -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 \
+		   -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+		   -Wno-missing-field-initializers
+CFLAGS		?= -O2 -g
+override CFLAGS	+= -std=gnu11 $(WARNINGS) -fno-strict-aliasing
+override CPPFLAGS += -Iinclude -I. -D_GNU_SOURCE \
+		   $(shell pkg-config --cflags json-c libbpf 2>/dev/null)
+LDLIBS		:= $(shell pkg-config --libs libbpf json-c 2>/dev/null || echo -lbpf -ljson-c) \
+		   -lcrypto
+
+CORE_SRCS	:= $(wildcard core/*.c)
+LIB_SRCS	:= $(wildcard userspace/lib/*.c)
+VMICTL_SRCS	:= $(wildcard userspace/vmictl/*.c)
+UNIT_SRCS	:= $(wildcard tests/unit/*.c)
+TOOL_SRCS	:= $(wildcard tests/tools/*.c)
+FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
+
+LIB_OBJS	= $(patsubst %.c,$(O)/%.o,$(CORE_SRCS) $(LIB_SRCS))
+VMICTL_OBJS	= $(patsubst %.c,$(O)/%.o,$(VMICTL_SRCS))
+UNIT_BINS	= $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
+TOOL_BINS	= $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(TOOL_SRCS))
+
+.PHONY: all userspace modules clean demo check check-unit check-guest \
+	check-fuzz bench fuzz deps san install
+.DELETE_ON_ERROR:
+
+all: userspace modules
+
+userspace: $(O)/vmictl $(O)/libvmiaas.a $(UNIT_BINS) $(TOOL_BINS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/libvmiaas.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/vmictl: $(VMICTL_OBJS) $(O)/libvmiaas.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libvmiaas.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/tools/%: $(O)/tests/tools/%.o $(O)/libvmiaas.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The kernel module compiles the same core/ sources (see Kbuild).
+modules:
+	@if [ -d "$(KDIR)" ]; then \
+		$(MAKE) -C $(KDIR) M=$(CURDIR) modules; \
+	else \
+		echo "vmiaas: no kernel headers at $(KDIR): skipping modules" \
+		     "(install linux-headers-amd64 or set KDIR)" >&2; \
+	fi
+
+deps:
+	scripts/deps.sh all
+
+# Tests run against a sanitized build of everything (ASan + UBSan).
+san:
+	$(MAKE) O=build/san CFLAGS="-O1 -g $(SAN_FLAGS)" \
+		LDFLAGS="$(SAN_FLAGS)" userspace
+
+check: deps
+	$(MAKE) san
+	$(MAKE) modules
+	$(MAKE) check-fuzz
+	scripts/run-tests.sh build/san
+
+check-unit: san
+	scripts/run-tests.sh build/san unit
+
+# libFuzzer harnesses: tests/fuzz/fuzz_NAME.c, corpus in tests/fuzz/corpus/NAME.
+FUZZ_BINS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+FUZZ_CORE = $(CORE_SRCS) $(LIB_SRCS)
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE)
+	@mkdir -p $(@D)
+	$(CLANG) $(CPPFLAGS) -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -o $@ $< $(FUZZ_CORE) $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+check-fuzz: fuzz-build
+	scripts/fuzz.sh 5 $(FUZZ_BINS)
+
+bench: deps userspace
+	scripts/bench.sh $(O)
+
+demo: deps userspace
+	scripts/demo.sh $(O)
+
+clean:
+	rm -rf $(O) build
+	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

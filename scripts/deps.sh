@@ -1,0 +1,36 @@
+#!/bin/sh
+# Install the Debian packages vmiaas needs to build, test and demo.
+# Idempotent: installs only what is missing. Usage: scripts/deps.sh [build|test|all]
+set -eu
+
+build_pkgs="gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev libssl-dev \
+	linux-headers-amd64 perl libjson-c-dev"
+test_pkgs="qemu-system-x86 busybox-static cpio xz-utils clang llvm \
+	libclang-rt-14-dev socat"
+
+case "${1:-all}" in
+build)	pkgs=$build_pkgs ;;
+test|all) pkgs="$build_pkgs $test_pkgs" ;;
+*)	echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+esac
+
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "vmiaas: missing packages:$missing (run as root to install them)" >&2
+	exit 1
+fi
+echo "vmiaas: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+stamp=/var/lib/apt/periodic/vmiaas-update-stamp
+if [ ! -e "$stamp" ] || [ -n "$(find "$stamp" -mmin +360 2>/dev/null)" ]; then
+	apt-get update -q >/dev/null
+	mkdir -p "$(dirname "$stamp")" && touch "$stamp"
+fi
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Runs each libFuzzer harness for SECONDS on its corpus (tests/fuzz/corpus/
+# NAME, copied to a scratch directory so runs do not grow the repository),
+# printing one TAP line per harness.
+# Usage: scripts/fuzz.sh SECONDS HARNESS...
+set -u
+secs=${1:?usage: $0 SECONDS HARNESS...}
+shift
+top=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-fuzz.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+echo "TAP version 13"
+echo "1..$#"
+n=0 failed=0
+for h in "$@"; do
+	n=$((n + 1))
+	name=$(basename "$h")
+	mkdir -p "$work/$name"
+	if [ -d "$top/tests/fuzz/corpus/$name" ]; then
+		cp -r "$top/tests/fuzz/corpus/$name/." "$work/$name/"
+	fi
+	if "$h" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
+		-artifact_prefix="$work/" "$work/$name" >"$work/$name.log" 2>&1; then
+		echo "ok $n $name: $(grep -c . "$work/$name.log") log lines, no crash in ${secs}s"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n $name"
+		tail -n 30 "$work/$name.log" | sed 's/^/# /'
+		cp "$work"/crash-* "$work"/timeout-* "$work"/oom-* \
+			"$top/tests/fuzz/" 2>/dev/null
+	fi
+done
+[ "$failed" -eq 0 ]
