@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Page-table walker: synthetic tables in a malloc'd guest RAM, built here
+ * entry by entry, then walked, translated through the cache and read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/paging.h"
+#include "tests/lib/tap.h"
+
+#define RAM_SIZE	(8ULL << 20)	/* host-mapped at GPA 0 */
+#define SLOW_GPA	(16ULL << 20)	/* copy-callback range */
+#define SLOW_SIZE	(64ULL << 10)
+
+#define P	(1ULL << 0)
+#define RW	(1ULL << 1)
+#define US	(1ULL << 2)
+#define PS	(1ULL << 7)
+#define G	(1ULL << 8)
+#define XD	(1ULL << 63)
+#define DFL	(P | RW | US)
+#define ADDR	0x000ffffffffff000ULL
+
+struct guest {
+	u8 *ram;
+	u8 *slow;
+	u64 next;		/* bump allocator for tables */
+	struct vmi_phys phys;
+	struct vmi_as as4;
+	struct vmi_as as5;
+};
+
+static struct guest g;
+
+static int slow_read(void *ctx, u64 gpa, void *buf, size_t len)
+{
+	u8 *slow = ctx;
+
+	if (gpa < SLOW_GPA || gpa - SLOW_GPA + len > SLOW_SIZE)
+		return -EIO;
+	memcpy(buf, slow + (gpa - SLOW_GPA), len);
+	return 0;
+}
+
+static u64 table_new(void)
+{
+	u64 gpa = g.next;
+
+	g.next += 4096;
+	if (g.next > RAM_SIZE) {
+		ksft_print_msg("out of table pages\n");
+		exit(KSFT_FAIL);
+	}
+	memset(g.ram + gpa, 0, 4096);
+	return gpa;
+}
+
+static u64 *entry(u64 table, u64 va, u32 level)
+{
+	u64 idx = (va >> (12 + 9 * (level - 1))) & 511;
+
+	return (u64 *)(g.ram + table + idx * 8);
+}
+
+/* The entry for @va at @level, creating missing tables above it. */
+static u64 *pte(const struct vmi_as *as, u64 va, u32 level)
+{
+	u64 table = as->root;
+	u32 l;
+
+	for (l = as->levels; l > level; l--) {
+		u64 *e = entry(table, va, l);
+
+		if (!(*e & P))
+			*e = table_new() | DFL;
+		table = *e & ADDR;
+	}
+	return entry(table, va, level);
+}
+
+static void map(const struct vmi_as *as, u64 va, u64 gpa, u32 level,
+		u64 flags)
+{
+	*pte(as, va, level) = gpa | flags | (level > 1 ? PS : 0);
+}
+
+static void guest_init(void)
+{
+	g.ram = aligned_alloc(4096, RAM_SIZE);
+	g.slow = calloc(1, SLOW_SIZE);
+	if (!g.ram || !g.slow) {
+		ksft_print_msg("out of memory\n");
+		exit(KSFT_FAIL);
+	}
+	memset(g.ram, 0xcc, RAM_SIZE);
+	g.next = 1ULL << 20;	/* tables from 1 MiB up; data below */
+	if (vmi_phys_add_range(&g.phys, 0, RAM_SIZE, g.ram) ||
+	    vmi_phys_add_range(&g.phys, SLOW_GPA, SLOW_SIZE, NULL)) {
+		ksft_print_msg("vmi_phys_add_range failed\n");
+		exit(KSFT_FAIL);
+	}
+	g.phys.read = slow_read;
+	g.phys.ctx = g.slow;
+	/* Low 12 bits and bit 63 of CR3 are ignored. */
+	vmi_as_init(&g.as4, &g.phys, table_new() | 0x123 | (1ULL << 63),
+		    false);
+	vmi_as_init(&g.as5, &g.phys, table_new(), true);
+}
+
+static void check_xlate(struct vmi_as *as, u64 va, u64 gpa, u64 size,
+			u32 prot, const char *what)
+{
+	struct vmi_xlate x = { 0 };
+	int err = vmi_as_walk(as, va, &x);
+
+	TEST_ASSERT(!err && x.gpa == gpa && x.page_size == size &&
+		    x.prot == prot,
+		    "%s: va 0x%llx: expected gpa 0x%llx size 0x%llx prot 0x%x, got err %d gpa 0x%llx size 0x%llx prot 0x%x",
+		    what, (unsigned long long)va, (unsigned long long)gpa,
+		    (unsigned long long)size, prot, err,
+		    (unsigned long long)x.gpa,
+		    (unsigned long long)x.page_size, x.prot);
+}
+
+static void check_err(struct vmi_as *as, u64 va, int expect,
+		      const char *what)
+{
+	struct vmi_xlate x;
+	int err = vmi_as_walk(as, va, &x);
+	int terr = vmi_as_translate(as, va, &x);
+
+	TEST_ASSERT(err == expect && terr == expect,
+		    "%s: va 0x%llx: expected %d, got walk %d translate %d",
+		    what, (unsigned long long)va, expect, err, terr);
+}
+
+#define W	VMI_PROT_WRITE
+#define U	VMI_PROT_USER
+#define NX	VMI_PROT_NX
+#define GL	VMI_PROT_GLOBAL
+
+static void test_sizes(void)
+{
+	struct vmi_as *as = &g.as4;
+
+	map(as, 0x400000, 0x5000, 1, DFL);
+	check_xlate(as, 0x400123, 0x5123, 4096, W | U, "4 KiB page");
+	map(as, 0x7f0000200000ULL, 0x200000, 2, DFL | (1ULL << 12));
+	check_xlate(as, 0x7f0000212345ULL, 0x212345, 2 << 20, W | U,
+		    "2 MiB page (PAT bit 12 allowed)");
+	map(as, 0x7e8040000000ULL, 0x40000000, 3, DFL);
+	check_xlate(as, 0x7e8041234567ULL, 0x41234567, 1 << 30, W | U,
+		    "1 GiB page");
+	/* Software bits 58:52 and protection key 62:59 are ignored. */
+	map(as, 0x401000, 0x6000, 1, DFL | (0x7fULL << 52) | (0xfULL << 59));
+	check_xlate(as, 0x401008, 0x6008, 4096, W | U,
+		    "ignored bits 62:52 in a leaf");
+}
+
+static void test_la57(void)
+{
+	u64 va = 0x00ff123456789000ULL;	/* canonical only with 57 bits */
+	u64 kva = 0xff80000000001000ULL;
+
+	map(&g.as5, va, 0x7000, 1, DFL);
+	check_xlate(&g.as5, va + 0x10, 0x7010, 4096, W | U, "5-level 4 KiB");
+	map(&g.as5, kva, 0x8000, 1, DFL | G);
+	check_xlate(&g.as5, kva, 0x8000, 4096, W | U | GL,
+		    "5-level lowest kernel address");
+	check_err(&g.as4, va, -EINVAL, "57-bit address with 4 levels");
+	*pte(&g.as5, 0x00fe000000000000ULL, 5) = table_new() | DFL | PS;
+	check_err(&g.as5, 0x00fe000000000000ULL, -EBADMSG, "PS in a PML5E");
+	check_err(&g.as5, 0x00fd000000000000ULL, -ENOENT,
+		  "non-present PML5E");
+}
+
+static void test_prot(void)
+{
+	struct vmi_as *as = &g.as4;
+	u64 va = 0x100000000000ULL;	/* its own PML4 slot */
+
+	map(as, va, 0x9000, 1, P | RW | US | G);
+	check_xlate(as, va, 0x9000, 4096, W | U | GL, "global leaf");
+	*pte(as, va, 4) &= ~RW;
+	check_xlate(as, va, 0x9000, 4096, U | GL, "read-only PML4E");
+	*pte(as, va, 4) |= RW;
+	*pte(as, va, 2) &= ~US;
+	check_xlate(as, va, 0x9000, 4096, W | GL, "supervisor PDE");
+	*pte(as, va, 2) |= US;
+	*pte(as, va, 3) |= XD;
+	check_xlate(as, va, 0x9000, 4096, W | U | NX | GL, "XD in a PDPTE");
+	*pte(as, va, 3) &= ~XD;
+	*pte(as, va, 1) &= ~G;
+	*pte(as, va, 2) |= G;	/* G is ignored above the leaf */
+	check_xlate(as, va, 0x9000, 4096, W | U, "G only in a PDE");
+	map(as, va + (2 << 20), 0x400000, 2, P | XD | G);
+	check_xlate(as, va + (2 << 20), 0x400000, 2 << 20, NX | GL,
+		    "2 MiB leaf: R/O, supervisor, XD, G");
+}
+
+static void test_not_present(void)
+{
+	struct vmi_as *as = &g.as4;
+	u64 va = 0x200000000000ULL;
+	u32 level;
+
+	map(as, va, 0xa000, 1, DFL);
+	for (level = 1; level <= 4; level++) {
+		u64 *e = pte(as, va, level);
+		char what[64];
+
+		*e &= ~P;
+		snprintf(what, sizeof(what), "non-present at level %u", level);
+		check_err(as, va, -ENOENT, what);
+		*e |= P;
+	}
+	check_xlate(as, va, 0xa000, 4096, W | U, "present again");
+}
+
+static void test_reserved(void)
+{
+	struct vmi_as *as = &g.as4;
+	u64 va = 0x300000000000ULL;
+	u64 *e;
+
+	map(as, va, 0xb000, 1, DFL);
+	e = pte(as, va, 1);
+	as->maxphyaddr = 46;
+	*e |= 1ULL << 46;
+	check_err(as, va, -EBADMSG, "leaf address bit 46, MAXPHYADDR 46");
+	*e &= ~(1ULL << 46);
+	*e |= 1ULL << 45;
+	check_xlate(as, va, (1ULL << 45) | 0xb000, 4096, W | U,
+		    "bit 45 is an address: a frame outside RAM");
+	*e &= ~(1ULL << 45);
+	*pte(as, va, 3) |= 1ULL << 50;
+	check_err(as, va, -EBADMSG, "PDPTE address bit 50");
+	as->maxphyaddr = 52;
+	check_err(as, va, -EFAULT, "PDPTE bit 50 with MAXPHYADDR 52");
+	*pte(as, va, 3) &= ~(1ULL << 50);
+	check_xlate(as, va, 0xb000, 4096, W | U, "entries restored");
+
+	map(as, va + (2 << 20), 0x200000 | (1ULL << 13), 2, DFL);
+	check_err(as, va + (2 << 20), -EBADMSG, "2 MiB PDE bit 13");
+	map(as, va + (4 << 20), 0x200000 | (1ULL << 20), 2, DFL);
+	check_err(as, va + (4 << 20), -EBADMSG, "2 MiB PDE bit 20");
+	map(as, va + (1ULL << 30), 0x40000000 | (1ULL << 29), 3, DFL);
+	check_err(as, va + (1ULL << 30), -EBADMSG, "1 GiB PDPTE bit 29");
+	map(as, va + (2ULL << 30), 0x40000000 | (1ULL << 13), 3, DFL);
+	check_err(as, va + (2ULL << 30), -EBADMSG, "1 GiB PDPTE bit 13");
+	*pte(as, 0x380000000000ULL, 4) = table_new() | DFL | PS;
+	check_err(as, 0x380000000000ULL, -EBADMSG, "PS in a PML4E");
+}
+
+static void test_fault_einval(void)
+{
+	struct vmi_as *as = &g.as4;
+	u64 va = 0x400000000000ULL;
+
+	map(as, va, 0xc000, 1, DFL);
+	*pte(as, va, 3) = 0x40000000000ULL | DFL;	/* 4 TiB: no RAM */
+	check_err(as, va, -EFAULT, "PD outside guest RAM");
+	*pte(as, va, 3) = RAM_SIZE | DFL;
+	check_err(as, va, -EFAULT, "PD just past the end of guest RAM");
+	/* A PD in the range read through the ->read callback. */
+	*pte(as, va, 3) = SLOW_GPA | DFL;
+	memset(g.slow, 0, 4096);
+	*(u64 *)g.slow = 0x200000 | DFL | PS;
+	check_xlate(as, va + 0x1234, 0x201234, 2 << 20, W | U,
+		    "PD read through ->read");
+	check_err(as, 0x0000800000000000ULL, -EINVAL, "non-canonical low");
+	check_err(as, 0xfff0000000000000ULL, -EINVAL, "non-canonical high");
+}
+
+/* PML4[510] points to the PML4 itself: the Windows/old Linux recursion. */
+static void test_recursive(void)
+{
+	struct vmi_as *as = &g.as4;
+	u64 self = 0xffffff0000000000ULL;	/* PML4 index 510 */
+	u64 all510 = 0xffffff7fbfdfe000ULL;	/* 510 at every level */
+	struct vmi_xlate x = { 0 };
+	u64 val = 0;
+	int err;
+
+	*entry(as->root, self, 4) = as->root | P | RW;
+	check_xlate(as, all510, as->root, 4096, W, "recursive: PML4 page");
+	map(as, 0x500000000000ULL, 0xd000, 1, DFL);
+	/* Three times through the recursion, then PML4[160] as a PTE. */
+	err = vmi_as_walk(as, 0xffffff7fbfc00000ULL + 160 * 4096, &x);
+	TEST_ASSERT(!err &&
+		    x.gpa == (*entry(as->root, 0x500000000000ULL, 4) & ADDR),
+		    "recursive: PDPT of 0x500000000000 at 0x%llx (err %d)",
+		    (unsigned long long)x.gpa, err);
+	err = vmi_as_read_u64(as, all510 + 510 * 8, &val);
+	TEST_ASSERT(!err && val == (as->root | P | RW),
+		    "recursive: read the self entry: 0x%llx (err %d)",
+		    (unsigned long long)val, err);
+}
+
+static void test_read(void)
+{
+	struct vmi_as *as = &g.as4;
+	u64 va = 0x600000000000ULL;
+	u8 buf[3 * 4096], expect[3 * 4096];
+	int err;
+
+	/* Three virtually adjacent pages: reversed frames, then slow RAM. */
+	map(as, va, 0x3000, 1, DFL);
+	map(as, va + 4096, 0x2000, 1, DFL);
+	map(as, va + 8192, SLOW_GPA + 0x1000, 1, DFL);
+	memset(g.ram + 0x3000, 'a', 4096);
+	memset(g.ram + 0x2000, 'b', 4096);
+	memset(g.slow + 0x1000, 'c', 4096);
+	memset(expect, 'a', 4096);
+	memset(expect + 4096, 'b', 4096);
+	memset(expect + 8192, 'c', 4096);
+
+	err = vmi_as_read(as, va + 4090, buf, 12);
+	TEST_ASSERT(!err && !memcmp(buf, expect + 4090, 12),
+		    "read crossing into a lower frame (err %d)", err);
+	err = vmi_as_read(as, va + 100, buf, sizeof(buf) - 200);
+	TEST_ASSERT(!err && !memcmp(buf, expect + 100, sizeof(buf) - 200),
+		    "read across 3 pages, the last through ->read (err %d)",
+		    err);
+	err = vmi_as_read(as, va + 8192 + 4000, buf, 200);
+	TEST_ASSERT(err == -ENOENT,
+		    "read whose second page is unmapped: expected %d, got %d",
+		    -ENOENT, err);
+	map(as, va + 12288, SLOW_GPA + SLOW_SIZE, 1, DFL);
+	err = vmi_as_read(as, va + 12280, buf, 16);
+	TEST_ASSERT(err == -EFAULT,
+		    "read into a frame outside RAM: expected %d, got %d",
+		    -EFAULT, err);
+	err = vmi_as_read(as, 0xfffffffffffff000ULL, buf, 8192);
+	TEST_ASSERT(err == -EINVAL, "read wrapping 2^64: expected %d, got %d",
+		    -EINVAL, err);
+	err = vmi_as_read(as, 0x0000800000000000ULL, buf, 0);
+	TEST_ASSERT(!err, "empty read needs no translation (err %d)", err);
+}
+
+static void test_tlb(void)
+{
+	struct vmi_as *as = &g.as4;
+	u64 va = 0x700000000000ULL;
+	u64 alias = va + VMI_TLB_ENTRIES * 4096ULL;	/* same slot */
+	struct vmi_xlate w = { 0 }, t1 = { 0 }, t2 = { 0 };
+	u64 walks;
+	int i, err;
+
+	map(as, va, 0xe000, 1, DFL | G);
+	map(as, alias, 0xf000, 1, DFL);
+	map(as, va + (2 << 20), 0x600000, 2, DFL | XD);
+	vmi_as_flush(as);
+	walks = as->walks;
+
+	vmi_as_walk(as, va + 5, &w);
+	err = vmi_as_translate(as, va + 5, &t1);
+	err |= vmi_as_translate(as, va + 5, &t2);
+	TEST_ASSERT(!err && as->walks == walks + 1 &&
+		    !memcmp(&w, &t1, sizeof(w)) && !memcmp(&w, &t2, sizeof(w)),
+		    "hit equals walk: walks %llu -> %llu, gpa 0x%llx/0x%llx",
+		    (unsigned long long)walks,
+		    (unsigned long long)as->walks,
+		    (unsigned long long)t1.gpa, (unsigned long long)t2.gpa);
+
+	vmi_as_walk(as, va + (2 << 20) + 0x12345, &w);
+	vmi_as_translate(as, va + (2 << 20) + 0x12345, &t1);
+	vmi_as_translate(as, va + (2 << 20) + 0x12fff, &t2);
+	TEST_ASSERT(!memcmp(&w, &t1, sizeof(w)) && t2.gpa == 0x612fff &&
+		    t2.page_size == (2 << 20) && t2.level == 2 &&
+		    as->walks == walks + 2,
+		    "2 MiB sub-page cached: gpa 0x%llx size 0x%llx walks %llu",
+		    (unsigned long long)t2.gpa,
+		    (unsigned long long)t2.page_size,
+		    (unsigned long long)(as->walks - walks));
+
+	vmi_as_flush(as);
+	for (i = 0; i < 4; i++) {
+		vmi_as_translate(as, va, &t1);
+		vmi_as_translate(as, alias, &t2);
+	}
+	TEST_ASSERT(t1.gpa == 0xe000 && t2.gpa == 0xf000 &&
+		    as->walks == walks + 2 + 8,
+		    "colliding slot: gpa 0x%llx 0x%llx walks %llu",
+		    (unsigned long long)t1.gpa, (unsigned long long)t2.gpa,
+		    (unsigned long long)(as->walks - walks));
+
+	vmi_as_translate(as, va, &t1);
+	*pte(as, va, 1) = 0x1000 | DFL;
+	vmi_as_translate(as, va, &t1);
+	vmi_as_flush(as);
+	vmi_as_translate(as, va, &t2);
+	TEST_ASSERT(t1.gpa == 0xe000 && t2.gpa == 0x1000,
+		    "stale until flush: before 0x%llx after 0x%llx",
+		    (unsigned long long)t1.gpa, (unsigned long long)t2.gpa);
+
+	walks = as->walks;
+	for (i = 0; i < 3; i++)
+		vmi_as_translate(as, va + (100ULL << 30), &t1);
+	TEST_ASSERT(as->walks == walks + 3,
+		    "errors are not cached: %llu walks for 3 misses",
+		    (unsigned long long)(as->walks - walks));
+
+	/* Generations wrap: 5000 flushes, every one must still forget. */
+	err = 0;
+	for (i = 0; i < 5000; i++) {
+		*pte(as, va, 1) = (i & 1 ? 0x1000 : 0x4000) | DFL;
+		vmi_as_flush(as);
+		vmi_as_translate(as, va, &t1);
+		if (t1.gpa != (i & 1 ? 0x1000ULL : 0x4000ULL))
+			err++;
+	}
+	TEST_ASSERT(!err && as->tlb_gen >= 1,
+		    "5000 flushes across the wrap: %d stale, generation %u",
+		    err, as->tlb_gen);
+}
+
+static void test_walks_stat(void)
+{
+	struct vmi_as *as = &g.as4;
+	u64 va = 0x600000000000ULL;	/* 3 pages mapped by test_read */
+	u8 buf[8192];
+	u64 walks;
+	int err;
+
+	vmi_as_flush(as);
+	walks = as->walks;
+	err = vmi_as_read(as, va + 10, buf, 8000);
+	err |= vmi_as_read(as, va + 10, buf, 8000);
+	TEST_ASSERT(!err && as->walks == walks + 2,
+		    "two 2-page reads walk twice: %llu (err %d)",
+		    (unsigned long long)(as->walks - walks), err);
+}
+
+static void test_bad_as(void)
+{
+	struct vmi_as *as = &g.as4;
+	struct vmi_xlate x;
+	int err;
+
+	as->maxphyaddr = 53;
+	err = vmi_as_walk(as, 0x400000, &x);
+	as->maxphyaddr = 52;
+	TEST_ASSERT(err == -EINVAL, "MAXPHYADDR 53: expected %d, got %d",
+		    -EINVAL, err);
+}
+
+int main(void)
+{
+	ksft_print_header();
+	ksft_set_plan(52);
+	guest_init();
+	test_sizes();
+	test_la57();
+	test_prot();
+	test_not_present();
+	test_reserved();
+	test_fault_einval();
+	test_recursive();
+	test_read();
+	test_tlb();
+	test_walks_stat();
+	test_bad_as();
+	free(g.ram);
+	free(g.slow);
+	ksft_finished();
+}
