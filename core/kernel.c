@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* Kernel image discovery under KASLR. */
+#include "kernel.h"
+
+int vmi_kernel_find_text(struct vmi_as *as, u64 *ret_va, u64 *ret_pa)
+{
+	u64 slot, va;
+	struct vmi_xlate x;
+
+	for (slot = 0; slot < VMI_KERNEL_IMAGE_SIZE / VMI_PMD_SIZE; slot++) {
+		va = VMI_START_KERNEL_MAP + slot * VMI_PMD_SIZE;
+		if (vmi_as_walk(as, va, &x))
+			continue;
+		*ret_va = va;
+		*ret_pa = x.gpa;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static const char banner_prefix[] = "Linux version ";
+
+int vmi_banner_release(const char *banner, size_t len, char *release,
+		       size_t size)
+{
+	size_t plen = sizeof(banner_prefix) - 1, i;
+
+	if (len <= plen || memcmp(banner, banner_prefix, plen))
+		return -EBADMSG;
+	for (i = plen; i < len && i - plen < size - 1; i++) {
+		char c = banner[i];
+
+		if (c == ' ' || c == '\0' || c == '\n')
+			break;
+		if (c < 0x21 || c > 0x7e)
+			return -EBADMSG;
+		release[i - plen] = c;
+	}
+	if (i == plen || (i < len && banner[i] != ' '))
+		return -EBADMSG;
+	release[i - plen] = '\0';
+	return 0;
+}
