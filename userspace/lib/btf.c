@@ -1,0 +1,644 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * The guest kernel's BTF: found in guest memory, checked, parsed with
+ * libbpf, and asked for struct layouts.
+ *
+ * Everything here is guest data. libbpf 1.1's btf__new() checks the header,
+ * that the string section is NUL-delimited and that the type records tile
+ * the type section, but not the ids and string offsets inside the records:
+ * btf__type_by_id() indexes its table with any id it is given. So
+ * btf_check() walks the raw blob first and refuses any id or name offset
+ * that points outside it; after that, libbpf's accessors are safe on the
+ * result. Walks that follow ids (typedef chains, anonymous members, array
+ * element types) are bounded by BTF_DEPTH_MAX since ids may form cycles.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+#include <linux/btf.h>
+
+#include "engine.h"
+
+#define BTF_HDR_MIN	24U	/* struct btf_header of BTF version 1 */
+#define BTF_HDR_MAX	256U	/* a later, larger header: tail must be 0 */
+#define BTF_TYPE_LEN	12U	/* struct btf_type */
+#define BTF_NAME_MAX	128U	/* one path element */
+
+static const u8 btf_magic[4] = { 0x9f, 0xeb, 0x01, 0x00 }; /* v1, flags 0 */
+
+static u32 rd32(const u8 *p)
+{
+	u32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+struct btf_scan {
+	size_t size;
+	u64 walked;		/* type bytes read, for BTF_LOCATE_BUDGET */
+	u32 nr_types;
+	bool has_task_struct;
+	bool has_percpu;
+};
+
+struct btf_raw {
+	const u8 *types, *strs;
+	u32 type_len, str_len;
+};
+
+/* Header and string section; fills @raw and the blob's size. */
+static int btf_check_hdr(const u8 *buf, size_t len, struct btf_raw *raw,
+			 size_t *ret_size)
+{
+	u32 hdr_len, type_off, type_len, str_off, str_len, i;
+	u64 types_end, size;
+
+	if (len < BTF_HDR_MIN || memcmp(buf, btf_magic, sizeof(btf_magic)))
+		return -EBADMSG;
+	hdr_len = rd32(buf + 4);
+	type_off = rd32(buf + 8);
+	type_len = rd32(buf + 12);
+	str_off = rd32(buf + 16);
+	str_len = rd32(buf + 20);
+	if (hdr_len < BTF_HDR_MIN || hdr_len > BTF_HDR_MAX || hdr_len % 4)
+		return -EBADMSG;
+	if (type_off % 4 || type_len % 4)
+		return -EBADMSG;
+	/* libbpf requires the types before the strings. */
+	types_end = (u64)type_off + type_len;
+	if (types_end > str_off || !str_len)
+		return -EBADMSG;
+	size = (u64)hdr_len + str_off + str_len;
+	if (size > BTF_SIZE_MAX)
+		return -E2BIG;
+	if (size > len)
+		return -EBADMSG;
+	for (i = BTF_HDR_MIN; i < hdr_len; i++)
+		if (buf[i])
+			return -EBADMSG;
+	raw->types = buf + hdr_len + type_off;
+	raw->type_len = type_len;
+	raw->strs = buf + hdr_len + str_off;
+	raw->str_len = str_len;
+	if (raw->strs[0] || raw->strs[str_len - 1])
+		return -EBADMSG;
+	*ret_size = size;
+	return 0;
+}
+
+static bool btf_name_ok(const struct btf_raw *raw, u32 name_off)
+{
+	return name_off < raw->str_len;
+}
+
+static bool btf_name_is(const struct btf_raw *raw, u32 name_off,
+			const char *name)
+{
+	return !strcmp((const char *)raw->strs + name_off, name);
+}
+
+/* Bytes of the record that follows struct btf_type; -1 for unknown kinds. */
+static s64 btf_extra_len(u32 kind, u32 vlen)
+{
+	switch (kind) {
+	case BTF_KIND_FWD:
+	case BTF_KIND_PTR:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_FUNC:
+	case BTF_KIND_FLOAT:
+	case BTF_KIND_TYPE_TAG:
+		return 0;
+	case BTF_KIND_INT:
+	case BTF_KIND_VAR:
+	case BTF_KIND_DECL_TAG:
+		return 4;
+	case BTF_KIND_ARRAY:
+		return sizeof(struct btf_array);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return (s64)vlen * sizeof(struct btf_member);
+	case BTF_KIND_ENUM:
+		return (s64)vlen * sizeof(struct btf_enum);
+	case BTF_KIND_ENUM64:
+		return (s64)vlen * sizeof(struct btf_enum64);
+	case BTF_KIND_FUNC_PROTO:
+		return (s64)vlen * sizeof(struct btf_param);
+	case BTF_KIND_DATASEC:
+		return (s64)vlen * sizeof(struct btf_var_secinfo);
+	default:
+		return -1;
+	}
+}
+
+/*
+ * One pass over the type records. With @nr_ids 0: record sizes, kinds and
+ * names, counting the types. With the count: every referenced id.
+ */
+static int btf_walk_types(const struct btf_raw *raw, u32 nr_ids,
+			  struct btf_scan *scan)
+{
+	/* Unused bits of btf_type.info must be zero. */
+	const u32 info_mask = 0x9f00ffffU;
+	u32 off = 0, n = 0, i, vlen, kind, info, name_off, stride;
+	const u8 *t, *x;
+	s64 extra = 0;
+
+	for (; off < raw->type_len; off += BTF_TYPE_LEN + (u32)extra) {
+		if (raw->type_len - off < BTF_TYPE_LEN)
+			return -EBADMSG;
+		t = raw->types + off;
+		name_off = rd32(t);
+		info = rd32(t + 4);
+		kind = (info >> 24) & 0x1f;
+		vlen = info & 0xffff;
+		extra = btf_extra_len(kind, vlen);
+		if ((info & ~info_mask) || kind == BTF_KIND_UNKN || extra < 0 ||
+		    raw->type_len - off - BTF_TYPE_LEN < extra)
+			return -EBADMSG;
+		x = t + BTF_TYPE_LEN;
+		n++;
+		scan->walked += BTF_TYPE_LEN + extra;
+		if (!nr_ids) {
+			if (!btf_name_ok(raw, name_off))
+				return -EBADMSG;
+			/* Members, enumerators, params: names first. */
+			stride = vlen ? (u32)extra / vlen : 0;
+			if (kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION ||
+			    kind == BTF_KIND_ENUM || kind == BTF_KIND_ENUM64 ||
+			    kind == BTF_KIND_FUNC_PROTO)
+				for (i = 0; i < vlen; i++)
+					if (!btf_name_ok(raw, rd32(x + i * stride)))
+						return -EBADMSG;
+			if (kind == BTF_KIND_STRUCT && vlen &&
+			    btf_name_is(raw, name_off, "task_struct"))
+				scan->has_task_struct = true;
+			if (kind == BTF_KIND_DATASEC &&
+			    btf_name_is(raw, name_off, ".data..percpu"))
+				scan->has_percpu = true;
+			continue;
+		}
+		switch (kind) {
+		case BTF_KIND_PTR:
+		case BTF_KIND_TYPEDEF:
+		case BTF_KIND_VOLATILE:
+		case BTF_KIND_CONST:
+		case BTF_KIND_RESTRICT:
+		case BTF_KIND_FUNC:
+		case BTF_KIND_VAR:
+		case BTF_KIND_DECL_TAG:
+		case BTF_KIND_TYPE_TAG:
+		case BTF_KIND_FUNC_PROTO:	/* return type */
+			if (rd32(t + 8) >= nr_ids)
+				return -EBADMSG;
+			break;
+		}
+		switch (kind) {
+		case BTF_KIND_ARRAY:
+			if (rd32(x) >= nr_ids || rd32(x + 4) >= nr_ids)
+				return -EBADMSG;
+			break;
+		case BTF_KIND_STRUCT:
+		case BTF_KIND_UNION:
+			for (i = 0; i < vlen; i++)
+				if (rd32(x + i * 12 + 4) >= nr_ids)
+					return -EBADMSG;
+			break;
+		case BTF_KIND_FUNC_PROTO:
+			for (i = 0; i < vlen; i++)
+				if (rd32(x + i * 8 + 4) >= nr_ids)
+					return -EBADMSG;
+			break;
+		case BTF_KIND_DATASEC:
+			for (i = 0; i < vlen; i++)
+				if (rd32(x + i * 12) >= nr_ids)
+					return -EBADMSG;
+			break;
+		}
+	}
+	if (!nr_ids)
+		scan->nr_types = n;
+	return 0;
+}
+
+static int btf_scan(const u8 *buf, size_t len, struct btf_scan *scan)
+{
+	struct btf_raw raw;
+	int err;
+
+	memset(scan, 0, sizeof(*scan));
+	err = btf_check_hdr(buf, len, &raw, &scan->size);
+	if (err)
+		return err;
+	err = btf_walk_types(&raw, 0, scan);
+	if (err)
+		return err;
+	/* ids 0 (void) .. nr_types; the count cannot overflow: 12 B each. */
+	return btf_walk_types(&raw, scan->nr_types + 1, scan);
+}
+
+int btf_check(const u8 *buf, size_t len, size_t *ret_size, u32 *ret_nr_types)
+{
+	struct btf_scan scan;
+	int err;
+
+	err = btf_scan(buf, len, &scan);
+	if (err)
+		return err;
+	*ret_size = scan.size;
+	*ret_nr_types = scan.nr_types;
+	return 0;
+}
+
+/*
+ * The vmlinux BTF is a self-contained blob holding task_struct; module BTF
+ * is split (its ids and strings continue the kernel's) and fails
+ * btf_check(). Among several candidates the one with the per-cpu DATASEC,
+ * then the one with most types, wins.
+ */
+int btf_locate(const u8 *buf, size_t len, size_t *ret_off, size_t *ret_size)
+{
+	struct btf_scan scan, best = { 0 };
+	size_t pos = 0, best_off = 0;
+	u64 walked = 0;
+	const u8 *p;
+	int err;
+
+	while (pos < len && walked <= BTF_LOCATE_BUDGET) {
+		/* memchr is several times faster than glibc's memmem here. */
+		p = memchr(buf + pos, btf_magic[0], len - pos);
+		if (!p)
+			break;
+		pos = p - buf;
+		if (len - pos < sizeof(btf_magic) ||
+		    memcmp(p, btf_magic, sizeof(btf_magic))) {
+			pos++;
+			continue;
+		}
+		err = btf_scan(p, len - pos, &scan);
+		walked += scan.walked;
+		if (err || !scan.has_task_struct) {
+			pos++;
+			continue;
+		}
+		if (!best.size || scan.has_percpu > best.has_percpu ||
+		    (scan.has_percpu == best.has_percpu &&
+		     scan.nr_types > best.nr_types)) {
+			best = scan;
+			best_off = pos;
+		}
+		pos += scan.size;
+	}
+	if (!best.size)
+		return walked > BTF_LOCATE_BUDGET ? -ELOOP : -ENOENT;
+	*ret_off = best_off;
+	*ret_size = best.size;
+	return 0;
+}
+
+int btf_load(const u8 *data, size_t size, struct btf **ret)
+{
+	struct btf_scan scan;
+	struct btf *btf;
+	int err;
+
+	err = btf_scan(data, size, &scan);
+	if (err)
+		return err;
+	if (!scan.has_task_struct)
+		return -ENOENT;
+	btf = btf__new(data, scan.size);
+	if (!btf)
+		return errno == ENOMEM ? -ENOMEM : -EBADMSG;
+	/*
+	 * libbpf finds the pointer size lazily, writing to the btf; do it now
+	 * so that lookups are read-only. Our guests are 64-bit.
+	 */
+	if (btf__pointer_size(btf) != 8)
+		btf__set_pointer_size(btf, 8);
+	*ret = btf;
+	return 0;
+}
+
+/* ---- lookups on a btf_load()ed (hence checked) BTF ---- */
+
+/* Strips typedefs, qualifiers and type tags. */
+static int btf_strip(const struct btf *btf, u32 id, u32 *ret_id)
+{
+	const struct btf_type *t;
+	unsigned int depth;
+
+	for (depth = 0; depth < BTF_DEPTH_MAX; depth++) {
+		t = btf__type_by_id(btf, id);
+		switch (btf_kind(t)) {
+		case BTF_KIND_TYPEDEF:
+		case BTF_KIND_VOLATILE:
+		case BTF_KIND_CONST:
+		case BTF_KIND_RESTRICT:
+		case BTF_KIND_TYPE_TAG:
+			id = t->type;
+			break;
+		default:
+			*ret_id = id;
+			return 0;
+		}
+	}
+	return -ELOOP;
+}
+
+static int btf_type_size(const struct btf *btf, u32 id, u32 *ret)
+{
+	s64 size = btf__resolve_size(btf, id);	/* depth-bounded */
+
+	if (size == -E2BIG || size > UINT32_MAX)
+		return -E2BIG;
+	if (size < 0)
+		return -EINVAL;
+	*ret = size;
+	return 0;
+}
+
+/*
+ * A named struct or union, else a typedef of one. Complete definitions
+ * win over empty ones (a FWD has its own kind and never matches).
+ */
+static int btf_find_composite(const struct btf *btf, const char *name,
+			      u32 *ret_id)
+{
+	u32 i, n = btf__type_cnt(btf), empty = 0, tdef = 0, id;
+	const struct btf_type *t;
+	const char *tn;
+
+	for (i = 1; i < n; i++) {
+		t = btf__type_by_id(btf, i);
+		if (!btf_is_composite(t) && !btf_is_typedef(t))
+			continue;
+		tn = btf__name_by_offset(btf, t->name_off);
+		if (!tn || strcmp(tn, name))
+			continue;
+		if (btf_is_typedef(t)) {
+			if (!tdef)
+				tdef = i;
+		} else if (btf_vlen(t)) {
+			*ret_id = i;
+			return 0;
+		} else if (!empty) {
+			empty = i;
+		}
+	}
+	if (empty) {
+		*ret_id = empty;
+		return 0;
+	}
+	if (tdef && !btf_strip(btf, tdef, &id) &&
+	    btf_is_composite(btf__type_by_id(btf, id))) {
+		*ret_id = id;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+struct btf_member_hit {
+	u32 type_id;		/* as declared */
+	u64 bit_off;
+	u32 bit_size;
+};
+
+/* @name in composite @id, looking through anonymous members. */
+static int btf_find_member(const struct btf *btf, u32 id, const char *name,
+			   unsigned int depth, struct btf_member_hit *hit)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id), *mt;
+	const struct btf_member *m = btf_members(t);
+	u32 i, vlen = btf_vlen(t), mid;
+	const char *mn;
+	int err;
+
+	if (depth >= BTF_DEPTH_MAX)
+		return -ELOOP;
+	for (i = 0; i < vlen; i++, m++) {
+		mn = btf__name_by_offset(btf, m->name_off);
+		if (mn && *mn) {
+			if (strcmp(mn, name))
+				continue;
+			hit->type_id = m->type;
+			hit->bit_off = btf_member_bit_offset(t, i);
+			hit->bit_size = btf_member_bitfield_size(t, i);
+			return 0;
+		}
+		err = btf_strip(btf, m->type, &mid);
+		if (err)
+			return err;
+		mt = btf__type_by_id(btf, mid);
+		if (!btf_is_composite(mt))
+			continue;
+		err = btf_find_member(btf, mid, name, depth + 1, hit);
+		if (err == -ENOENT)
+			continue;
+		if (!err)
+			hit->bit_off += btf_member_bit_offset(t, i);
+		return err;
+	}
+	return -ENOENT;
+}
+
+/* Splits "name[1][2]" off @p: name into @name, indexes left at *@p. */
+static int btf_path_name(const char **p, char name[BTF_NAME_MAX])
+{
+	size_t n = strcspn(*p, ".[");
+
+	if (!n || n >= BTF_NAME_MAX)
+		return -EINVAL;
+	memcpy(name, *p, n);
+	name[n] = '\0';
+	*p += n;
+	return 0;
+}
+
+static int btf_path_index(const char **p, u32 *ret)
+{
+	const char *s = *p + 1;		/* past '[' */
+	u64 v = 0;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		v = v * 10 + (*s - '0');
+		if (v > UINT32_MAX)
+			return -EINVAL;
+	}
+	if (*s != ']')
+		return -EINVAL;
+	*p = s + 1;
+	*ret = v;
+	return 0;
+}
+
+int btf_field(const struct btf *btf, const char *type, const char *path,
+	      struct btf_field *ret)
+{
+	struct btf_member_hit hit = { 0 };
+	const struct btf_type *t, *et;
+	const struct btf_array *arr;
+	char name[BTF_NAME_MAX];
+	u32 id, idx, esize, elements = 0;
+	u64 bit_off = 0;
+	const char *p = path;
+	int err;
+
+	if (!btf || !type || !path || !ret)
+		return -EINVAL;
+	err = btf_find_composite(btf, type, &id);
+	if (err)
+		return err;
+	for (;;) {
+		if (++elements > BTF_PATH_MAX)
+			return -EINVAL;
+		/* A bitfield has no members and no elements. */
+		if (hit.bit_size)
+			return -EINVAL;
+		err = btf_strip(btf, id, &id);
+		if (err)
+			return err;
+		if (!btf_is_composite(btf__type_by_id(btf, id)))
+			return -EINVAL;
+		err = btf_path_name(&p, name);
+		if (err)
+			return err;
+		err = btf_find_member(btf, id, name, 0, &hit);
+		if (err)
+			return err;
+		bit_off += hit.bit_off;
+		id = hit.type_id;
+		while (*p == '[') {
+			err = btf_path_index(&p, &idx);
+			if (err)
+				return err;
+			if (hit.bit_size)
+				return -EINVAL;
+			err = btf_strip(btf, id, &id);
+			if (err)
+				return err;
+			t = btf__type_by_id(btf, id);
+			if (!btf_is_array(t))
+				return -EINVAL;
+			arr = btf_array(t);
+			if (idx >= arr->nelems)
+				return -EINVAL;
+			err = btf_type_size(btf, arr->type, &esize);
+			if (err)
+				return err;
+			if ((u64)idx * esize > UINT32_MAX)
+				return -E2BIG;
+			bit_off += (u64)idx * esize * 8;
+			id = arr->type;
+		}
+		if (!*p)
+			break;
+		if (*p != '.')
+			return -EINVAL;
+		p++;
+	}
+	err = btf_strip(btf, id, &id);
+	if (err)
+		return err;
+	et = btf__type_by_id(btf, id);
+	ret->bit_size = hit.bit_size;
+	/* Old-style bitfield: an int narrower than its storage, or shifted. */
+	if (!ret->bit_size && btf_is_int(et) &&
+	    (btf_int_offset(et) || btf_int_bits(et) != et->size * 8)) {
+		ret->bit_size = btf_int_bits(et);
+		bit_off += btf_int_offset(et);
+	}
+	err = btf_type_size(btf, id, &ret->size);
+	if (err)
+		return err;
+	ret->type_id = id;
+	ret->bit_off = bit_off;
+	return 0;
+}
+
+int btf_offsetof(const struct btf *btf, const char *type, const char *path,
+		 u32 *ret_off)
+{
+	struct btf_field f;
+	int err;
+
+	err = btf_field(btf, type, path, &f);
+	if (err)
+		return err;
+	if (f.bit_size || f.bit_off % 8)
+		return -EINVAL;
+	if (f.bit_off / 8 > UINT32_MAX)
+		return -E2BIG;
+	*ret_off = f.bit_off / 8;
+	return 0;
+}
+
+int btf_member_size(const struct btf *btf, const char *type,
+		    const char *path, u32 *ret_size)
+{
+	struct btf_field f;
+	int err;
+
+	err = btf_field(btf, type, path, &f);
+	if (err)
+		return err;
+	*ret_size = f.size;
+	return 0;
+}
+
+int btf_sizeof(const struct btf *btf, const char *type, u32 *ret_size)
+{
+	u32 id;
+	int err;
+
+	if (!btf || !type || !ret_size)
+		return -EINVAL;
+	err = btf_find_composite(btf, type, &id);
+	if (err)
+		return err;
+	return btf_type_size(btf, id, ret_size);
+}
+
+int btf_enum_value(const struct btf *btf, const char *name, s64 *ret)
+{
+	u32 i, j, n, vlen;
+	const struct btf_type *t;
+	const char *en;
+
+	if (!btf || !name || !ret)
+		return -EINVAL;
+	n = btf__type_cnt(btf);
+	for (i = 1; i < n; i++) {
+		t = btf__type_by_id(btf, i);
+		vlen = btf_vlen(t);
+		if (btf_is_enum(t)) {
+			const struct btf_enum *e = btf_enum(t);
+
+			for (j = 0; j < vlen; j++, e++) {
+				en = btf__name_by_offset(btf, e->name_off);
+				if (!en || strcmp(en, name))
+					continue;
+				/* kind_flag: signed; else unsigned (libbpf). */
+				*ret = btf_kflag(t) ? (s64)e->val : (s64)(u32)e->val;
+				return 0;
+			}
+		} else if (btf_is_enum64(t)) {
+			const struct btf_enum64 *e = btf_enum64(t);
+
+			for (j = 0; j < vlen; j++, e++) {
+				en = btf__name_by_offset(btf, e->name_off);
+				if (!en || strcmp(en, name))
+					continue;
+				*ret = (s64)btf_enum64_value(e);
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
