@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/* Public accessors: registers, symbols, memory. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "engine.h"
+
+int vmiaas_vcpus(struct vmiaas *v, struct vmiaas_vcpu **ret, size_t *ret_nr)
+{
+	struct backend *b = v->backend;
+	struct vmiaas_vcpu *copy;
+	int err;
+
+	if (b->refresh_vcpus) {
+		err = b->refresh_vcpus(b);
+		if (err)
+			return engine_fail(v, err,
+				"cannot read vCPU registers through QMP");
+	}
+	if (!b->nr_vcpus)
+		return engine_fail(v, -ENODATA,
+			"vCPU registers are not available from this target (give --qmp SOCKET, or a dump with CPU notes)");
+	copy = calloc(b->nr_vcpus, sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, b->vcpus, b->nr_vcpus * sizeof(*copy));
+	*ret = copy;
+	*ret_nr = b->nr_vcpus;
+	return 0;
+}
+
+int vmiaas_symbol_addr(struct vmiaas *v, const char *name, uint64_t *ret)
+{
+	return engine_sym(v, name, ret);
+}
+
+int vmiaas_symbolize(struct vmiaas *v, uint64_t addr, char *buf, size_t size)
+{
+	char name[VMI_KSYM_NAME_LEN], type;
+	u64 sym;
+	u32 idx;
+	int err;
+
+	err = vmi_ksym_lookup_addr(&v->ksym, addr, &idx);
+	if (!err)
+		err = vmi_ksym_addr(&v->ksym, idx, &sym);
+	if (!err)
+		err = vmi_ksym_name(&v->ksym, idx, name, sizeof(name), &type);
+	if (err || addr - sym > (1U << 24)) {
+		snprintf(buf, size, "0x%016llx", (unsigned long long)addr);
+		return err ? err : -ENOENT;
+	}
+	if (addr == sym)
+		snprintf(buf, size, "%s", name);
+	else
+		snprintf(buf, size, "%s+0x%llx", name,
+			 (unsigned long long)(addr - sym));
+	return 0;
+}
+
+int vmiaas_read_va(struct vmiaas *v, uint64_t va, void *buf, size_t len)
+{
+	return engine_read(v, va, buf, len);
+}
+
+int vmiaas_read_pa(struct vmiaas *v, uint64_t pa, void *buf, size_t len)
+{
+	return vmi_phys_read(&v->backend->phys, pa, buf, len);
+}
+
+int vmiaas_translate(struct vmiaas *v, uint64_t va, uint64_t *ret_pa)
+{
+	struct vmi_xlate x;
+	int err;
+
+	err = vmi_as_translate(v->kas, va, &x);
+	if (!err)
+		*ret_pa = x.gpa;
+	return err;
+}

@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * Attaching to a guest: memory backend, kernel image (KASLR), kallsyms and
+ * BTF, each found in guest memory with nothing configured.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/btf.h>
+#include "engine.h"
+#include "symmap.h"
+#include "../../core/kernel.h"
+
+/* The kernel image is physically contiguous; it is far smaller than this. */
+#define IMAGE_WINDOW		(256ULL << 20)
+#define BANNER_MAX		256
+
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
+}
+
+/* Which RAM range holds @pa, and how many bytes of it follow @pa. */
+static u64 phys_avail(const struct vmi_phys *phys, u64 pa)
+{
+	unsigned int i;
+
+	for (i = 0; i < phys->nr_ranges; i++) {
+		const struct vmi_phys_range *r = &phys->ranges[i];
+
+		if (pa >= r->gpa && pa - r->gpa < r->size)
+			return r->size - (pa - r->gpa);
+	}
+	return 0;
+}
+
+/*
+ * A window of guest-physical memory as one host buffer: the mapping itself
+ * when the backend maps it, else a private copy.
+ */
+struct window {
+	const u8 *buf;
+	size_t len;
+	u64 pa;
+	u8 *copy;
+};
+
+static int window_get(const struct vmi_phys *phys, u64 pa, u64 len,
+		      struct window *w)
+{
+	u64 avail = phys_avail(phys, pa);
+	int err;
+
+	len = min(len, avail);
+	if (!len)
+		return -EFAULT;
+	w->pa = pa;
+	w->len = len;
+	w->copy = NULL;
+	w->buf = vmi_phys_ptr(phys, pa, len);
+	if (w->buf)
+		return 0;
+	w->copy = malloc(len);
+	if (!w->copy)
+		return -ENOMEM;
+	err = vmi_phys_read(phys, pa, w->copy, len);
+	if (err) {
+		free(w->copy);
+		return err;
+	}
+	w->buf = w->copy;
+	return 0;
+}
+
+static void window_put(struct window *w)
+{
+	free(w->copy);
+	w->copy = NULL;
+}
+
+/* __pa_symbol(): image addresses translate by subtraction. */
+static u64 image_pa(const struct vmiaas *v, u64 va)
+{
+	return va - v->info.text_va + v->info.text_pa;
+}
+
+static int image_read(const struct vmiaas *v, u64 va, void *buf, size_t len)
+{
+	if (va < v->info.text_va || va - v->info.text_va >= IMAGE_WINDOW)
+		return -EFAULT;
+	return vmi_phys_read(&v->backend->phys, image_pa(v, va), buf, len);
+}
+
+int engine_sym(struct vmiaas *v, const char *name, u64 *ret)
+{
+	u64 addr, text;
+	int err;
+
+	if (!v->symmap)
+		return vmi_ksym_lookup_name(&v->ksym, name, ret);
+	/* System.map holds link-time addresses: add the KASLR slide. */
+	err = symmap_lookup(v->symmap, name, &addr);
+	if (!err)
+		err = symmap_lookup(v->symmap, "_text", &text);
+	if (!err)
+		*ret = addr - text + v->info.text_va;
+	return err;
+}
+
+int engine_read(struct vmiaas *v, u64 va, void *buf, size_t len)
+{
+	return vmi_as_read(v->kas, va, buf, len);
+}
+
+/* Keeps a private copy of the kallsyms tables: the guest may rewrite them. */
+static int ksym_snapshot(struct vmiaas *v, const struct window *w)
+{
+	size_t len = v->ksym.end - v->ksym.start;
+	int err;
+
+	v->ksym_copy = malloc(len);
+	if (!v->ksym_copy)
+		return -ENOMEM;
+	memcpy(v->ksym_copy, w->buf + v->ksym.start, len);
+	err = vmi_ksym_rebase(&v->ksym, v->ksym_copy, len);
+	return err;
+}
+
+/*
+ * With vCPU registers: the page tables in CR3 give _text directly, and
+ * kallsyms is searched in the image only.
+ */
+static int find_kernel_by_cr3(struct vmiaas *v, struct window *w)
+{
+	const struct vmiaas_vcpu *cpu = &v->backend->vcpus[0];
+	u64 va, pa;
+	int err;
+
+	vmi_as_init(v->kas, &v->backend->phys,
+		    vmi_cr3_kernel_root(cpu->cr3), cpu->cr4 & (1ULL << 12));
+	err = vmi_kernel_find_text(v->kas, &va, &pa);
+	if (err)
+		return engine_fail(v, err,
+			"no kernel image mapped at 0xffffffff80000000 in the page tables of CR3 0x%llx: not a running x86-64 Linux kernel",
+			(unsigned long long)cpu->cr3);
+	v->info.text_va = va;
+	v->info.text_pa = pa;
+	err = window_get(&v->backend->phys, pa, IMAGE_WINDOW, w);
+	if (err)
+		return engine_fail(v, err,
+			"kernel image at guest-physical 0x%llx is outside guest RAM",
+			(unsigned long long)pa);
+	return 0;
+}
+
+/* Offset of @needle (NUL excluded) in @buf at or after @from, or -1. */
+static ssize_t find_bytes(const u8 *buf, size_t len, size_t from,
+			  const char *needle, size_t nlen)
+{
+	const u8 *p;
+
+	if (from >= len)
+		return -1;
+	p = memmem(buf + from, len - from, needle, nlen);
+	return p ? p - buf : -1;
+}
+
+/*
+ * Without registers: kallsyms is searched in all of RAM, then the physical
+ * position of linux_banner ties kallsyms' virtual addresses to physical
+ * ones: _text is where the banner sits minus its offset from _text, and
+ * init_top_pgt there must map _text back onto itself.
+ */
+static int find_kernel_in_ram(struct vmiaas *v, struct window *w)
+{
+	const struct vmi_phys *phys = &v->backend->phys;
+	static const char prefix[] = "Linux version ";
+	u64 banner_va, pgd_va, off, text_pa;
+	struct vmi_xlate x;
+	unsigned int i;
+	ssize_t pos;
+	int err = -ENOENT;
+
+	for (i = 0; i < phys->nr_ranges && err; i++) {
+		window_put(w);
+		err = window_get(phys, phys->ranges[i].gpa,
+				 phys->ranges[i].size, w);
+		if (!err)
+			err = vmi_ksym_locate(w->buf, w->len, &v->ksym);
+	}
+	if (err)
+		return engine_fail(v, err == -ENOMEM ? err : -ENOEXEC,
+			"no Linux kernel symbol table (kallsyms) anywhere in guest memory: not a Linux guest, or its memory is incomplete");
+	v->info.text_va = v->ksym.relative_base;
+	if (vmi_ksym_lookup_name(&v->ksym, "linux_banner", &banner_va) ||
+	    vmi_ksym_lookup_name(&v->ksym, "init_top_pgt", &pgd_va))
+		return engine_fail(v, -ENOEXEC,
+			"kallsyms found but without linux_banner/init_top_pgt: not an x86-64 Linux kernel");
+	off = banner_va - v->info.text_va;
+	for (pos = find_bytes(w->buf, w->len, 0, prefix, sizeof(prefix) - 1);
+	     pos >= 0;
+	     pos = find_bytes(w->buf, w->len, pos + 1, prefix,
+			      sizeof(prefix) - 1)) {
+		text_pa = w->pa + pos - off;
+		if (w->pa + pos < off || text_pa & (VMI_PAGE_SIZE - 1))
+			continue;
+		vmi_as_init(v->kas, phys, text_pa + (pgd_va - v->info.text_va),
+			    false);
+		if (vmi_as_walk(v->kas, v->info.text_va, &x) ||
+		    x.gpa != text_pa)
+			continue;
+		v->info.text_pa = text_pa;
+		return 0;
+	}
+	return engine_fail(v, -ENOEXEC,
+		"kallsyms found but the kernel's banner and page tables are not: the memory image is incomplete or corrupt");
+}
+
+static int attach_kallsyms(struct vmiaas *v, struct window *w, bool located)
+{
+	int err;
+
+	if (!located) {
+		err = vmi_ksym_locate(w->buf, w->len, &v->ksym);
+		if (err && v->symmap)
+			return 0;	/* System.map supplies the symbols */
+		if (err)
+			return engine_fail(v, err == -ENOENT ? -ENOEXEC : err,
+				"no kallsyms tables in the kernel image at guest-physical 0x%llx: kernel built without CONFIG_KALLSYMS, or not Linux (supply --system-map)",
+				(unsigned long long)w->pa);
+	}
+	err = ksym_snapshot(v, w);
+	if (err)
+		return engine_fail(v, err, "kallsyms tables are inconsistent");
+	v->info.nr_symbols = v->ksym.num_syms;
+	if (v->ksym.relative_base != v->info.text_va)
+		return engine_fail(v, -EBADMSG,
+			"kallsyms says _text is 0x%llx but the page tables map it at 0x%llx",
+			(unsigned long long)v->ksym.relative_base,
+			(unsigned long long)v->info.text_va);
+	return 0;
+}
+
+static int attach_btf(struct vmiaas *v, const struct window *w)
+{
+	u64 start, stop;
+	size_t off, size;
+	int err;
+
+	if (!engine_sym(v, "__start_BTF", &start) &&
+	    !engine_sym(v, "__stop_BTF", &stop) && stop > start &&
+	    start >= v->info.text_va &&
+	    image_pa(v, start) >= w->pa &&
+	    image_pa(v, stop) - w->pa <= w->len) {
+		off = image_pa(v, start) - w->pa;
+		size = stop - start;
+	} else {
+		err = btf_locate(w->buf, w->len, &off, &size);
+		if (err)
+			return engine_fail(v, -ENOEXEC,
+				"no BTF in the guest kernel (CONFIG_DEBUG_INFO_BTF=n?): type layouts are unknown");
+	}
+	v->btf_copy = malloc(size);
+	if (!v->btf_copy)
+		return -ENOMEM;
+	memcpy(v->btf_copy, w->buf + off, size);
+	err = btf_load(v->btf_copy, size, &v->btf);
+	if (err)
+		return engine_fail(v, err,
+			"the guest kernel's BTF (%zu bytes) does not parse", size);
+	v->info.nr_btf_types = btf__type_cnt(v->btf);
+	return 0;
+}
+
+/* Kernel page tables, paging mode, the direct map and the banner. */
+static int attach_kernel_info(struct vmiaas *v)
+{
+	const struct vmi_phys *phys = &v->backend->phys;
+	char banner[BANNER_MAX];
+	u64 pgd, l5, pob, banner_va;
+	u32 l5_enabled = 0;
+	char *nl;
+	int err;
+
+	if (engine_sym(v, "init_top_pgt", &pgd))
+		return engine_fail(v, -ENOEXEC,
+			"the kernel has no init_top_pgt: not an x86-64 Linux kernel");
+	if (!engine_sym(v, "__pgtable_l5_enabled", &l5))
+		image_read(v, l5, &l5_enabled, sizeof(l5_enabled));
+	v->info.pgd_pa = image_pa(v, pgd);
+	v->info.paging_levels = l5_enabled == 1 ? 5 : 4;
+	vmi_as_init(v->kas, phys, v->info.pgd_pa, l5_enabled == 1);
+
+	if (!engine_sym(v, "page_offset_base", &pob))
+		image_read(v, pob, &v->info.page_offset_base, sizeof(u64));
+
+	err = engine_sym(v, "linux_banner", &banner_va);
+	if (!err)
+		err = image_read(v, banner_va, banner, sizeof(banner));
+	if (err)
+		return engine_fail(v, -ENOEXEC, "cannot read the kernel banner");
+	banner[sizeof(banner) - 1] = '\0';
+	nl = strchr(banner, '\n');
+	if (nl)
+		*nl = '\0';
+	snprintf(v->info.banner, sizeof(v->info.banner), "%s", banner);
+	err = vmi_banner_release(banner, strlen(banner),
+				 v->info.kernel_release,
+				 sizeof(v->info.kernel_release));
+	if (err)
+		return engine_fail(v, -ENOEXEC,
+			"linux_banner does not hold a Linux banner");
+	v->info.kaslr_offset = v->info.text_va - VMI_DEFAULT_TEXT;
+	return 0;
+}
+
+static int attach_backend(struct vmiaas *v, const struct vmiaas_target *t,
+			  struct vmiaas_diag *diag)
+{
+	int n = !!t->shm_path + !!t->pid + !!t->dump_path;
+
+	if (n != 1)
+		return diag_set(diag, -EINVAL,
+			"give exactly one target: a shared-memory file, a QEMU pid or a dump file");
+	if (t->shm_path)
+		return backend_shm_open(t->shm_path, t->qmp_path, &v->backend,
+					diag);
+	if (t->pid)
+		return backend_pid_open(t->pid, t->qmp_path, &v->backend, diag);
+	return backend_dump_open(t->dump_path, &v->backend, diag);
+}
+
+static void stage_done(struct vmiaas *v, enum vmiaas_stage s, u64 *t)
+{
+	u64 n = now_ns();
+
+	v->info.attach_ns[s] = n - *t;
+	*t = n;
+}
+
+static int attach(struct vmiaas *v, const struct vmiaas_target *t,
+		  struct vmiaas_diag *diag)
+{
+	struct window w = { 0 };
+	bool with_regs;
+	u64 ts = now_ns();
+	int err;
+
+	err = attach_backend(v, t, diag);
+	if (err)
+		return err;
+	v->info.nr_vcpus = v->backend->nr_vcpus;
+	v->info.ram_bytes = 0;
+	for (unsigned int i = 0; i < v->backend->phys.nr_ranges; i++)
+		v->info.ram_bytes += v->backend->phys.ranges[i].size;
+	snprintf(v->info.backend, sizeof(v->info.backend), "%s",
+		 v->backend->name);
+	if (t->system_map) {
+		err = symmap_load(t->system_map, &v->symmap, &v->diag);
+		if (err)
+			return err;
+	}
+	stage_done(v, VMIAAS_STAGE_BACKEND, &ts);
+
+	with_regs = v->backend->nr_vcpus > 0;
+	err = with_regs ? find_kernel_by_cr3(v, &w) : find_kernel_in_ram(v, &w);
+	if (err)
+		goto out;
+	stage_done(v, VMIAAS_STAGE_KERNEL, &ts);
+
+	err = attach_kallsyms(v, &w, !with_regs);
+	if (err)
+		goto out;
+	err = attach_kernel_info(v);
+	if (err)
+		goto out;
+	stage_done(v, VMIAAS_STAGE_KALLSYMS, &ts);
+
+	if (!with_regs) {
+		/* The image window is RAM-sized so far: narrow it. */
+		window_put(&w);
+		err = window_get(&v->backend->phys, v->info.text_pa,
+				 IMAGE_WINDOW, &w);
+		if (err)
+			goto out;
+	}
+	err = attach_btf(v, &w);
+	stage_done(v, VMIAAS_STAGE_BTF, &ts);
+out:
+	window_put(&w);
+	return err;
+}
+
+int vmiaas_open(const struct vmiaas_target *target, struct vmiaas **ret,
+		struct vmiaas_diag *diag)
+{
+	struct vmiaas *v;
+	int err;
+
+	if (!target || target->sz < sizeof(*target))
+		return diag_set(diag, -EINVAL, "bad struct vmiaas_target");
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return diag_set(diag, -ENOMEM, "out of memory");
+	v->kas = calloc(1, sizeof(*v->kas));
+	if (!v->kas) {
+		free(v);
+		return diag_set(diag, -ENOMEM, "out of memory");
+	}
+	err = attach(v, target, diag);
+	if (err) {
+		if (diag && v->diag.err)
+			*diag = v->diag;
+		else if (diag && !diag->err)
+			diag_set(diag, err, "cannot attach: %s", strerror(-err));
+		vmiaas_close(v);
+		return err;
+	}
+	*ret = v;
+	return 0;
+}
+
+void vmiaas_close(struct vmiaas *v)
+{
+	if (!v)
+		return;
+	btf__free(v->btf);
+	free(v->btf_copy);
+	free(v->ksym_copy);
+	symmap_free(v->symmap);
+	backend_close(v->backend);
+	free(v->kas);
+	free(v);
+}
+
+const struct vmiaas_info *vmiaas_info(const struct vmiaas *v)
+{
+	return &v->info;
+}
+
+const struct vmiaas_diag *vmiaas_last_diag(const struct vmiaas *v)
+{
+	return &v->diag;
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1 OR MIT */
+/*
+ * Inside libvmiaas: the attached guest and the helpers that views use.
+ *
+ * Views (tasks, modules, syscalls, IDT) see the guest only through these
+ * helpers: kernel-virtual reads, kallsyms lookups and BTF layouts. No view
+ * hard-codes a struct offset or a kernel version.
+ */
+#ifndef VMIAAS_ENGINE_H
+#define VMIAAS_ENGINE_H
+
+#include <vmiaas/vmiaas.h>
+#include "../../core/paging.h"
+#include "../../core/kallsyms.h"
+#include "backend.h"
+
+struct btf;
+struct symmap;
+
+/* Caps on guest-driven work; a guest exceeding them gets -E2BIG/-ELOOP. */
+#define VMIAAS_MAX_TASKS	(1U << 20)
+#define VMIAAS_MAX_MODULES	8192
+#define VMIAAS_MAX_LIST_WALK	(1U << 21)
+
+struct vmiaas {
+	struct backend *backend;
+	struct vmi_as *kas;		/* kernel address space */
+	struct vmi_ksym ksym;		/* points into ksym_copy */
+	u8 *ksym_copy;			/* private copy of the tables */
+	struct symmap *symmap;		/* System.map override, or NULL */
+	struct btf *btf;		/* libbpf, from the guest's .BTF */
+	u8 *btf_copy;
+	struct vmiaas_info info;
+	struct vmiaas_diag diag;
+};
+
+/* Reads kernel-virtual memory. 0 or -EFAULT/-ENOENT/-EBADMSG. */
+int engine_read(struct vmiaas *v, u64 va, void *buf, size_t len);
+static inline int engine_read_u64(struct vmiaas *v, u64 va, u64 *ret)
+{
+	return engine_read(v, va, ret, sizeof(*ret));
+}
+
+/* Address of a kernel symbol; -ENOENT if the kernel has none. */
+int engine_sym(struct vmiaas *v, const char *name, u64 *ret);
+
+/* Records a failure on @v for vmiaas_last_diag(); returns @err. */
+#define engine_fail(v, err, ...) diag_set(&(v)->diag, err, __VA_ARGS__)
+
+/* ---- BTF (btf.c) ---- */
+
+/*
+ * Finds the kernel's vmlinux BTF in @buf (guest memory, e.g. the kernel
+ * image) and returns its offset and size. Module (split) BTF is refused.
+ * -ENOENT if there is none; -ELOOP if candidates used up BTF_LOCATE_BUDGET
+ * before one passed btf_check().
+ */
+int btf_locate(const u8 *buf, size_t len, size_t *ret_off, size_t *ret_size);
+
+/*
+ * Checks (btf_check()) and parses with libbpf; requires a complete struct
+ * task_struct. *ret is freed with btf__free; the lookups below only read
+ * it, so threads may share it. -EBADMSG, -E2BIG, -ENOENT, -ENOMEM.
+ */
+int btf_load(const u8 *data, size_t size, struct btf **ret);
+
+/*
+ * Byte offset of a member path in a struct, through anonymous structs and
+ * unions: btf_offsetof(btf, "task_struct", "tasks", &off) or a dotted path
+ * such as "se.vruntime". -ENOENT if absent; -EINVAL for bitfields.
+ */
+int btf_offsetof(const struct btf *btf, const char *type, const char *path,
+		 u32 *ret_off);
+/* Size of a member's type (after typedefs/qualifiers) and of a struct. */
+int btf_member_size(const struct btf *btf, const char *type,
+		    const char *path, u32 *ret_size);
+int btf_sizeof(const struct btf *btf, const char *type, u32 *ret_size);
+/* Value of an enumerator, e.g. "MODULE_STATE_LIVE". */
+int btf_enum_value(const struct btf *btf, const char *name, s64 *ret);
+
+/* Caps on what a guest's BTF can make us do. */
+#define BTF_SIZE_MAX		(64U << 20)	/* whole blob */
+#define BTF_DEPTH_MAX		32	/* typedef chains, anonymous nesting */
+#define BTF_PATH_MAX		16	/* elements in a member path */
+#define BTF_LOCATE_BUDGET	(256ULL << 20)	/* type bytes walked by locate */
+
+/*
+ * A member path resolved in full. Paths are "a.b.c" with optional array
+ * indexes "mem[0].base" (bounds-checked against the array length).
+ */
+struct btf_field {
+	u32 type_id;		/* member type, typedefs/qualifiers stripped */
+	u32 size;		/* bytes of that type (bitfield: the int's) */
+	u64 bit_off;		/* from the start of the outer type */
+	u32 bit_size;		/* 0 unless a bitfield */
+};
+
+/*
+ * Like btf_offsetof() but accepts bitfields and reports everything.
+ * 0, -ENOENT (type or member absent), -EINVAL (malformed path, index out of
+ * bounds, path through a non-struct), -ELOOP (BTF_DEPTH_MAX), -E2BIG.
+ */
+int btf_field(const struct btf *btf, const char *type, const char *path,
+	      struct btf_field *ret);
+
+/*
+ * Checks a BTF blob at @buf without libbpf: header, string section, every
+ * type's size, kind, name and referenced ids. Returns its size in *ret_size
+ * and its type count (without void) in *ret_nr_types. -EBADMSG if any part
+ * is malformed or refers outside itself (module split BTF does), -E2BIG
+ * over BTF_SIZE_MAX. btf_load() runs it first: libbpf 1.1 does no such
+ * check (btf__type_by_id() trusts every id).
+ */
+int btf_check(const u8 *buf, size_t len, size_t *ret_size, u32 *ret_nr_types);
+
+#endif /* VMIAAS_ENGINE_H */

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+#include "list.h"
+
+int list_walk(struct vmiaas *v, u64 head, u32 max,
+	      int (*fn)(struct vmiaas *v, u64 node, void *arg), void *arg)
+{
+	u64 node, tortoise = head, power = 1, lam = 0;
+	u32 n = 0;
+	int err;
+
+	err = engine_read_u64(v, head, &node);
+	while (!err && node != head) {
+		if (!kernel_ptr(node))
+			return engine_fail(v, -EBADMSG,
+				"list at 0x%llx: bad pointer 0x%llx after %u nodes",
+				(unsigned long long)head,
+				(unsigned long long)node, n);
+		if (node == tortoise || ++n > max)
+			return engine_fail(v, -ELOOP,
+				"list at 0x%llx: cycle or more than %u nodes: the guest's list is corrupt",
+				(unsigned long long)head, max);
+		err = fn(v, node, arg);
+		if (err)
+			return err;
+		if (++lam == power) {
+			tortoise = node;
+			power *= 2;
+			lam = 0;
+		}
+		err = engine_read_u64(v, node, &node);
+	}
+	if (err)
+		return engine_fail(v, err,
+			"list at 0x%llx: unreadable node after %u nodes",
+			(unsigned long long)head, n);
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1 OR MIT */
+/*
+ * Walking a guest's struct list_head rings. The guest controls every
+ * pointer: a walk is capped, detects cycles that do not pass through the
+ * head (Brent's algorithm, constant memory) and refuses non-kernel pointers.
+ */
+#ifndef VMIAAS_LIST_H
+#define VMIAAS_LIST_H
+
+#include "engine.h"
+
+/*
+ * Calls @fn(v, node, arg) for each node of the ring at @head (the head
+ * itself excluded), node being the address of the embedded list_head.
+ * Stops early when @fn returns non-zero (returned as is).
+ * Errors: -ELOOP a cycle not through the head or more than @max nodes,
+ * -EBADMSG a non-kernel pointer, and read errors.
+ */
+int list_walk(struct vmiaas *v, u64 head, u32 max,
+	      int (*fn)(struct vmiaas *v, u64 node, void *arg), void *arg);
+
+static inline bool kernel_ptr(u64 p)
+{
+	return p >= 0xffff800000000000ULL && !(p & 7);
+}
+
+#endif /* VMIAAS_LIST_H */

@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * Views of the guest kernel: processes, modules, syscall tables, the IDT.
+ * Struct layouts come from the guest's BTF, addresses from its kallsyms;
+ * nothing here knows a kernel version.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "engine.h"
+#include "list.h"
+
+#define PF_KTHREAD		0x00200000U
+#define MODULE_NAME_LEN		56
+#define MAX_SYSCALLS		1024
+#define IDT_GATES		256
+
+struct task_layout {
+	u32 tasks, pid, tgid, comm, real_parent, real_cred, cred, mm, flags;
+	u32 signal, thread_node, sig_thread_head;
+	u32 cred_uid, cred_euid, cred_gid, cred_egid;
+};
+
+static int layout_fail(struct vmiaas *v, const char *type, const char *path)
+{
+	return engine_fail(v, -EBADMSG,
+		"the guest kernel's BTF has no %s.%s: this kernel's layout is not supported",
+		type, path);
+}
+
+#define RESOLVE(v, type, path, out)					\
+	do {								\
+		if (btf_offsetof((v)->btf, type, path, out))		\
+			return layout_fail(v, type, path);		\
+	} while (0)
+
+static int task_layout_get(struct vmiaas *v, struct task_layout *l)
+{
+	RESOLVE(v, "task_struct", "tasks", &l->tasks);
+	RESOLVE(v, "task_struct", "pid", &l->pid);
+	RESOLVE(v, "task_struct", "tgid", &l->tgid);
+	RESOLVE(v, "task_struct", "comm", &l->comm);
+	RESOLVE(v, "task_struct", "real_parent", &l->real_parent);
+	RESOLVE(v, "task_struct", "real_cred", &l->real_cred);
+	RESOLVE(v, "task_struct", "cred", &l->cred);
+	RESOLVE(v, "task_struct", "mm", &l->mm);
+	RESOLVE(v, "task_struct", "flags", &l->flags);
+	RESOLVE(v, "task_struct", "signal", &l->signal);
+	RESOLVE(v, "task_struct", "thread_node", &l->thread_node);
+	RESOLVE(v, "signal_struct", "thread_head", &l->sig_thread_head);
+	RESOLVE(v, "cred", "uid", &l->cred_uid);
+	RESOLVE(v, "cred", "euid", &l->cred_euid);
+	RESOLVE(v, "cred", "gid", &l->cred_gid);
+	RESOLVE(v, "cred", "egid", &l->cred_egid);
+	return 0;
+}
+
+struct task_walk {
+	const struct task_layout *l;
+	struct vmiaas_task *tasks;
+	size_t nr, cap;
+};
+
+static int read_u32(struct vmiaas *v, u64 va, u32 *ret)
+{
+	return engine_read(v, va, ret, sizeof(*ret));
+}
+
+static int task_read(struct vmiaas *v, const struct task_layout *l, u64 task,
+		     struct vmiaas_task *t)
+{
+	u64 parent, cred_base;
+	u32 ptgid;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->addr = task;
+	err = engine_read(v, task + l->pid, &t->pid, sizeof(t->pid));
+	err = err ?: engine_read(v, task + l->tgid, &t->tgid, sizeof(t->tgid));
+	err = err ?: engine_read(v, task + l->comm, t->comm,
+				 sizeof(t->comm) - 1);
+	err = err ?: read_u32(v, task + l->flags, &t->flags);
+	err = err ?: engine_read_u64(v, task + l->real_parent, &parent);
+	err = err ?: engine_read_u64(v, task + l->real_cred, &t->real_cred);
+	err = err ?: engine_read_u64(v, task + l->cred, &t->cred);
+	err = err ?: engine_read_u64(v, task + l->mm, &t->mm);
+	if (err)
+		return err;
+	t->comm[sizeof(t->comm) - 1] = '\0';
+	if (kernel_ptr(parent) &&
+	    !read_u32(v, parent + l->tgid, &ptgid))
+		t->ppid = (s32)ptgid;
+	cred_base = t->real_cred;
+	if (!kernel_ptr(cred_base))
+		return 0;
+	/* Ids are best effort: a freed cred reads as garbage, not a failure. */
+	read_u32(v, cred_base + l->cred_uid, &t->uid);
+	read_u32(v, cred_base + l->cred_euid, &t->euid);
+	read_u32(v, cred_base + l->cred_gid, &t->gid);
+	read_u32(v, cred_base + l->cred_egid, &t->egid);
+	return 0;
+}
+
+static int task_push(struct vmiaas *v, struct task_walk *w, u64 task)
+{
+	struct vmiaas_task *n;
+	int err;
+
+	if (w->nr == w->cap) {
+		if (w->cap >= VMIAAS_MAX_TASKS)
+			return engine_fail(v, -E2BIG,
+				"more than %u tasks in the guest",
+				VMIAAS_MAX_TASKS);
+		w->cap = w->cap ? w->cap * 2 : 256;
+		n = realloc(w->tasks, w->cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		w->tasks = n;
+	}
+	err = task_read(v, w->l, task, &w->tasks[w->nr]);
+	if (err)
+		return engine_fail(v, err,
+			"task at 0x%llx is unreadable",
+			(unsigned long long)task);
+	w->nr++;
+	return 0;
+}
+
+static int thread_visit(struct vmiaas *v, u64 node, void *arg)
+{
+	struct task_walk *w = arg;
+	u64 task = node - w->l->thread_node;
+	s32 pid, tgid;
+
+	/* The leader is already listed from the tasks ring. */
+	if (engine_read(v, task + w->l->pid, &pid, sizeof(pid)) ||
+	    engine_read(v, task + w->l->tgid, &tgid, sizeof(tgid)))
+		return engine_fail(v, -EFAULT, "thread at 0x%llx is unreadable",
+				   (unsigned long long)task);
+	return pid == tgid ? 0 : task_push(v, w, task);
+}
+
+static int process_visit(struct vmiaas *v, u64 node, void *arg)
+{
+	struct task_walk *w = arg;
+	u64 task = node - w->l->tasks, signal;
+	int err;
+
+	err = task_push(v, w, task);
+	if (err)
+		return err;
+	err = engine_read_u64(v, task + w->l->signal, &signal);
+	if (err || !kernel_ptr(signal))
+		return 0;	/* exiting: no threads to list */
+	return list_walk(v, signal + w->l->sig_thread_head, VMIAAS_MAX_TASKS,
+			 thread_visit, w);
+}
+
+int vmiaas_tasks(struct vmiaas *v, struct vmiaas_task **ret, size_t *ret_nr)
+{
+	struct task_layout l;
+	struct task_walk w = { .l = &l };
+	u64 init_task;
+	int err;
+
+	err = task_layout_get(v, &l);
+	if (err)
+		return err;
+	if (engine_sym(v, "init_task", &init_task))
+		return engine_fail(v, -ENOEXEC, "the kernel has no init_task");
+	err = list_walk(v, init_task + l.tasks, VMIAAS_MAX_TASKS,
+			process_visit, &w);
+	if (err) {
+		free(w.tasks);
+		return err;
+	}
+	*ret = w.tasks;
+	*ret_nr = w.nr;
+	return 0;
+}
+
+/* ---- modules ---- */
+
+struct module_layout {
+	u32 list, name, state;
+	u32 text_base;		/* core_layout.base or mem[MOD_TEXT].base */
+	u32 nr_sizes;		/* regions whose sizes /proc/modules adds */
+	u32 size[16];
+};
+
+/* 6.4+ keeps regions in mod->mem[], older kernels in core/init_layout. */
+static int module_layout_get(struct vmiaas *v, struct module_layout *l)
+{
+	char path[32];
+	s64 nr_types;
+	u32 i;
+
+	RESOLVE(v, "module", "list", &l->list);
+	RESOLVE(v, "module", "name", &l->name);
+	RESOLVE(v, "module", "state", &l->state);
+	if (!btf_offsetof(v->btf, "module", "mem[0].base", &l->text_base)) {
+		if (btf_enum_value(v->btf, "MOD_MEM_NUM_TYPES", &nr_types) ||
+		    nr_types < 1 || nr_types > (s64)ARRAY_SIZE(l->size))
+			return layout_fail(v, "module", "mem[]");
+		for (i = 0; i < nr_types; i++) {
+			snprintf(path, sizeof(path), "mem[%u].size", i);
+			RESOLVE(v, "module", path, &l->size[i]);
+		}
+		l->nr_sizes = nr_types;
+		return 0;
+	}
+	RESOLVE(v, "module", "core_layout.base", &l->text_base);
+	RESOLVE(v, "module", "core_layout.size", &l->size[0]);
+	RESOLVE(v, "module", "init_layout.size", &l->size[1]);
+	l->nr_sizes = 2;
+	return 0;
+}
+
+struct module_walk {
+	const struct module_layout *l;
+	struct vmiaas_module *mods;
+	size_t nr;
+};
+
+static int module_visit(struct vmiaas *v, u64 node, void *arg)
+{
+	struct module_walk *w = arg;
+	const struct module_layout *l = w->l;
+	u64 mod = node - l->list;
+	struct vmiaas_module *m = &w->mods[w->nr];
+	u32 i, size;
+	int err;
+
+	if (w->nr >= VMIAAS_MAX_MODULES)
+		return engine_fail(v, -E2BIG, "more than %u modules",
+				   VMIAAS_MAX_MODULES);
+	memset(m, 0, sizeof(*m));
+	m->addr = mod;
+	err = engine_read(v, mod + l->name, m->name, sizeof(m->name) - 1);
+	err = err ?: engine_read(v, mod + l->state, &m->state,
+				 sizeof(m->state));
+	err = err ?: engine_read_u64(v, mod + l->text_base, &m->base);
+	for (i = 0; !err && i < l->nr_sizes; i++) {
+		err = read_u32(v, mod + l->size[i], &size);
+		m->size += size;
+	}
+	if (err)
+		return engine_fail(v, err, "module at 0x%llx is unreadable",
+				   (unsigned long long)mod);
+	w->nr++;
+	return 0;
+}
+
+int vmiaas_modules(struct vmiaas *v, struct vmiaas_module **ret,
+		   size_t *ret_nr)
+{
+	struct module_layout l;
+	struct module_walk w = { .l = &l };
+	u64 head;
+	int err;
+
+	err = module_layout_get(v, &l);
+	if (err)
+		return err;
+	if (engine_sym(v, "modules", &head))
+		return engine_fail(v, -ENOEXEC, "the kernel has no module list");
+	w.mods = calloc(VMIAAS_MAX_MODULES, sizeof(*w.mods));
+	if (!w.mods)
+		return -ENOMEM;
+	err = list_walk(v, head, VMIAAS_MAX_MODULES, module_visit, &w);
+	if (err) {
+		free(w.mods);
+		return err;
+	}
+	*ret = w.mods;
+	*ret_nr = w.nr;
+	return 0;
+}
+
+/* ---- syscall tables ---- */
+
+static const struct {
+	const char *symbol;
+	u32 abi;
+} syscall_tables[] = {
+	{ "sys_call_table", VMIAAS_ABI_X64 },
+	{ "ia32_sys_call_table", VMIAAS_ABI_IA32 },
+	{ "x32_sys_call_table", VMIAAS_ABI_X32 },
+};
+
+/* A table's length: up to the next symbol, as kallsyms orders them. */
+static int table_entries(struct vmiaas *v, u64 table, u32 *ret)
+{
+	u64 next;
+	u32 idx;
+	int err;
+
+	err = vmi_ksym_lookup_addr(&v->ksym, table, &idx);
+	while (!err) {
+		err = vmi_ksym_addr(&v->ksym, ++idx, &next);
+		if (!err && next > table)
+			break;
+	}
+	if (err)
+		return err;
+	*ret = min((next - table) / 8, (u64)MAX_SYSCALLS);
+	return 0;
+}
+
+static int syscall_table_read(struct vmiaas *v, u32 abi, u64 table,
+			      struct vmiaas_syscall *out, u32 *nr)
+{
+	u64 entries[MAX_SYSCALLS];
+	u32 i, n;
+	int err;
+
+	err = table_entries(v, table, &n);
+	err = err ?: engine_read(v, table, entries, n * sizeof(u64));
+	if (err)
+		return engine_fail(v, err, "syscall table at 0x%llx is unreadable",
+				   (unsigned long long)table);
+	for (i = 0; i < n; i++) {
+		struct vmiaas_syscall *s = &out[*nr + i];
+
+		s->abi = abi;
+		s->nr = i;
+		s->address = entries[i];
+		if (vmiaas_symbolize(v, entries[i], s->symbol,
+				     sizeof(s->symbol)))
+			s->symbol[0] = '\0';
+	}
+	*nr += n;
+	return 0;
+}
+
+int vmiaas_syscalls(struct vmiaas *v, struct vmiaas_syscall **ret,
+		    size_t *ret_nr)
+{
+	struct vmiaas_syscall *out;
+	u32 nr = 0, i;
+	u64 table;
+	int err = 0;
+
+	out = calloc(ARRAY_SIZE(syscall_tables) * MAX_SYSCALLS, sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	for (i = 0; !err && i < ARRAY_SIZE(syscall_tables); i++) {
+		if (engine_sym(v, syscall_tables[i].symbol, &table))
+			continue;
+		err = syscall_table_read(v, syscall_tables[i].abi, table, out,
+					 &nr);
+	}
+	if (!err && !nr)
+		err = engine_fail(v, -ENOEXEC, "the kernel has no sys_call_table");
+	if (err) {
+		free(out);
+		return err;
+	}
+	*ret = out;
+	*ret_nr = nr;
+	return 0;
+}
+
+/* ---- IDT ---- */
+
+static void gate_decode(const u8 *g, struct vmiaas_idt_gate *out)
+{
+	out->address = vmi_get_u16(g) | (u64)vmi_get_u16(g + 6) << 16 |
+		       (u64)vmi_get_u32(g + 8) << 32;
+	out->selector = vmi_get_u16(g + 2);
+	out->ist = g[4] & 7;
+	out->type = g[5] & 0xf;
+	out->dpl = (g[5] >> 5) & 3;
+	out->present = g[5] >> 7;
+}
+
+int vmiaas_idt(struct vmiaas *v, uint32_t vcpu, uint64_t *ret_base,
+	       struct vmiaas_idt_gate **ret, size_t *ret_nr)
+{
+	struct vmiaas_idt_gate *gates;
+	u8 raw[IDT_GATES * 16];
+	u64 base;
+	u32 n = IDT_GATES, i;
+	int err;
+
+	if (v->backend->nr_vcpus) {
+		if (vcpu >= v->backend->nr_vcpus)
+			return engine_fail(v, -EINVAL, "no vCPU %u (the guest has %zu)",
+					   vcpu, v->backend->nr_vcpus);
+		base = v->backend->vcpus[vcpu].idtr_base;
+		n = min((v->backend->vcpus[vcpu].idtr_limit + 1) / 16,
+			(u32)IDT_GATES);
+	} else if (engine_sym(v, "idt_table", &base)) {
+		return engine_fail(v, -ENOEXEC, "the kernel has no idt_table");
+	}
+	err = engine_read(v, base, raw, n * 16);
+	if (err)
+		return engine_fail(v, err, "the IDT at 0x%llx is unreadable",
+				   (unsigned long long)base);
+	gates = calloc(n, sizeof(*gates));
+	if (!gates)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		gates[i].vector = i;
+		gate_decode(raw + i * 16, &gates[i]);
+		if (!gates[i].present ||
+		    vmiaas_symbolize(v, gates[i].address, gates[i].symbol,
+				     sizeof(gates[i].symbol)))
+			gates[i].symbol[0] = '\0';
+	}
+	*ret_base = base;
+	*ret = gates;
+	*ret_nr = n;
+	return 0;
+}
