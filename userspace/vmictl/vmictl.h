@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmictl: the one-shot command line over libvmiaas.
+ *
+ * One table of subcommands (vmictl.c), one file per subcommand. A command
+ * returns 0 or a negative errno and prints nothing on failure: main() is the
+ * only place that turns an error into a message and an exit status.
+ */
+#ifndef VMICTL_H
+#define VMICTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <vmiaas/vmiaas.h>
+
+/* Exit statuses (documented in docs/man/vmictl.8, EXIT STATUS). */
+#define VMICTL_EXIT_OK		0
+#define VMICTL_EXIT_FAILURE	1	/* local: output, memory */
+#define VMICTL_EXIT_USAGE	2
+#define VMICTL_EXIT_GUEST	3	/* the guest could not be read */
+
+/* Options that only some commands accept: vmictl_cmd.opts. */
+#define VMICTL_OPT_THREADS	(1U << 0)
+#define VMICTL_OPT_VCPU		(1U << 1)
+
+/* vmictl_cmd.flags */
+#define VMICTL_CMD_GUEST	(1U << 0)	/* opens the target first */
+
+struct vmictl {
+	struct vmiaas_target target;
+	struct vmiaas *v;		/* iff VMICTL_CMD_GUEST */
+	bool json;
+	bool threads;
+	uint32_t vcpu;
+	unsigned int opts_seen;		/* VMICTL_OPT_* given */
+	int argc;			/* positional arguments after the */
+	char **argv;			/* command name */
+	const char *guest_what;		/* set when the library failed */
+};
+
+struct vmictl_cmd {
+	const char *name;
+	int (*run)(struct vmictl *c);
+	unsigned int flags;		/* VMICTL_CMD_* */
+	unsigned int opts;		/* VMICTL_OPT_* accepted */
+	int max_args;
+	const char *synopsis;		/* options and arguments */
+	const char *summary;
+	const char *help;		/* more lines for "vmictl help CMD" */
+};
+
+/*
+ * Records that a library call failed, so that main() prints the library's
+ * diagnostic and exits with VMICTL_EXIT_GUEST. Returns @r.
+ */
+static inline int vmictl_guest(struct vmictl *c, int r, const char *what)
+{
+	if (r < 0)
+		c->guest_what = what;
+	return r;
+}
+
+int cmd_help(struct vmictl *c);
+int cmd_info(struct vmictl *c);
+int cmd_ps(struct vmictl *c);
+int cmd_lsmod(struct vmictl *c);
+int cmd_syscalls(struct vmictl *c);
+int cmd_idt(struct vmictl *c);
+
+#endif /* VMICTL_H */
