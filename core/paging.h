@@ -36,7 +36,7 @@ struct vmi_xlate {
 	u64 gpa;		/* guest-physical address of the byte */
 	u64 page_size;		/* 4 KiB, 2 MiB or 1 GiB */
 	u32 prot;		/* VMI_PROT_* */
-	u32 level;		/* level of the leaf: 1 = PTE, 2 = PDE, 3 = PDPTE */
+	u32 level;		/* of the leaf: 1 PTE, 2 PDE, 3 PDPTE */
 };
 
 #define VMI_TLB_ENTRIES		1024	/* power of two */

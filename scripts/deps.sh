@@ -6,7 +6,7 @@ set -eu
 build_pkgs="gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev libssl-dev \
 	linux-headers-amd64 perl libjson-c-dev"
 test_pkgs="qemu-system-x86 busybox-static cpio xz-utils clang llvm \
-	libclang-rt-14-dev socat"
+	libclang-rt-14-dev socat jq"
 
 case "${1:-all}" in
 build)	pkgs=$build_pkgs ;;

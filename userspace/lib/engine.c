@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <bpf/btf.h>
 #include "engine.h"
 #include "symmap.h"
@@ -39,6 +40,19 @@ static u64 phys_avail(const struct vmi_phys *phys, u64 pa)
 }
 
 /*
+ * Faults a mapped window in with one call: scanning it page by page would
+ * take a page fault per 4 KiB (about a third of attach time otherwise).
+ */
+static void prefault(const u8 *buf, size_t len)
+{
+#ifdef MADV_POPULATE_READ
+	uintptr_t start = (uintptr_t)buf & ~(uintptr_t)(VMI_PAGE_SIZE - 1);
+
+	madvise((void *)start, (uintptr_t)buf + len - start, MADV_POPULATE_READ);
+#endif
+}
+
+/*
  * A window of guest-physical memory as one host buffer: the mapping itself
  * when the backend maps it, else a private copy.
  */
@@ -62,8 +76,10 @@ static int window_get(const struct vmi_phys *phys, u64 pa, u64 len,
 	w->len = len;
 	w->copy = NULL;
 	w->buf = vmi_phys_ptr(phys, pa, len);
-	if (w->buf)
+	if (w->buf) {
+		prefault(w->buf, len);
 		return 0;
+	}
 	w->copy = malloc(len);
 	if (!w->copy)
 		return -ENOMEM;
