@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR MIT
 #include "list.h"
 
-int list_walk(struct vmiaas *v, u64 head, u32 max,
+int list_walk(struct vmiaas *v, const char *what, u64 head, u32 max,
 	      int (*fn)(struct vmiaas *v, u64 node, void *arg), void *arg)
 {
 	u64 node, tortoise = head, power = 1, lam = 0;
@@ -12,13 +12,14 @@ int list_walk(struct vmiaas *v, u64 head, u32 max,
 	while (!err && node != head) {
 		if (!kernel_ptr(node))
 			return engine_fail(v, -EBADMSG,
-				"list at 0x%llx: bad pointer 0x%llx after %u nodes",
-				(unsigned long long)head,
+				"%s (head 0x%llx): bad pointer 0x%llx after %u nodes: the guest's list is corrupt",
+				what, (unsigned long long)head,
 				(unsigned long long)node, n);
 		if (node == tortoise || ++n > max)
 			return engine_fail(v, -ELOOP,
-				"list at 0x%llx: cycle or more than %u nodes: the guest's list is corrupt",
-				(unsigned long long)head, max);
+				"%s (head 0x%llx): %s after %u nodes: the guest's list is corrupt",
+				what, (unsigned long long)head,
+				n > max ? "no end" : "a cycle", n);
 		err = fn(v, node, arg);
 		if (err)
 			return err;
@@ -31,7 +32,7 @@ int list_walk(struct vmiaas *v, u64 head, u32 max,
 	}
 	if (err)
 		return engine_fail(v, err,
-			"list at 0x%llx: unreadable node after %u nodes",
-			(unsigned long long)head, n);
+			"%s (head 0x%llx): unreadable node after %u nodes",
+			what, (unsigned long long)head, n);
 	return 0;
 }

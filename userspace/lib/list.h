@@ -12,11 +12,12 @@
 /*
  * Calls @fn(v, node, arg) for each node of the ring at @head (the head
  * itself excluded), node being the address of the embedded list_head.
+ * @what names the list in error messages ("the task list").
  * Stops early when @fn returns non-zero (returned as is).
  * Errors: -ELOOP a cycle not through the head or more than @max nodes,
  * -EBADMSG a non-kernel pointer, and read errors.
  */
-int list_walk(struct vmiaas *v, u64 head, u32 max,
+int list_walk(struct vmiaas *v, const char *what, u64 head, u32 max,
 	      int (*fn)(struct vmiaas *v, u64 node, void *arg), void *arg);
 
 static inline bool kernel_ptr(u64 p)

@@ -152,8 +152,8 @@ static int process_visit(struct vmiaas *v, u64 node, void *arg)
 	err = engine_read_u64(v, task + w->l->signal, &signal);
 	if (err || !kernel_ptr(signal))
 		return 0;	/* exiting: no threads to list */
-	return list_walk(v, signal + w->l->sig_thread_head, VMIAAS_MAX_TASKS,
-			 thread_visit, w);
+	return list_walk(v, "a thread list", signal + w->l->sig_thread_head,
+			 VMIAAS_MAX_TASKS, thread_visit, w);
 }
 
 int vmiaas_tasks(struct vmiaas *v, struct vmiaas_task **ret, size_t *ret_nr)
@@ -168,8 +168,8 @@ int vmiaas_tasks(struct vmiaas *v, struct vmiaas_task **ret, size_t *ret_nr)
 		return err;
 	if (engine_sym(v, "init_task", &init_task))
 		return engine_fail(v, -ENOEXEC, "the kernel has no init_task");
-	err = list_walk(v, init_task + l.tasks, VMIAAS_MAX_TASKS,
-			process_visit, &w);
+	err = list_walk(v, "the task list", init_task + l.tasks,
+			VMIAAS_MAX_TASKS, process_visit, &w);
 	if (err) {
 		free(w.tasks);
 		return err;
@@ -267,7 +267,8 @@ int vmiaas_modules(struct vmiaas *v, struct vmiaas_module **ret,
 	w.mods = calloc(VMIAAS_MAX_MODULES, sizeof(*w.mods));
 	if (!w.mods)
 		return -ENOMEM;
-	err = list_walk(v, head, VMIAAS_MAX_MODULES, module_visit, &w);
+	err = list_walk(v, "the module list", head, VMIAAS_MAX_MODULES,
+			module_visit, &w);
 	if (err) {
 		free(w.mods);
 		return err;
