@@ -2,20 +2,30 @@
 /* Kernel image discovery under KASLR. */
 #include "kernel.h"
 
-int vmi_kernel_find_text(struct vmi_as *as, u64 *ret_va, u64 *ret_pa)
+int vmi_kernel_find_text(struct vmi_as *as, u64 *ret_va, u64 *ret_pa,
+			 u64 *ret_len)
 {
-	u64 slot, va;
+	u64 slot, first = 0, last = 0, pa = 0;
 	struct vmi_xlate x;
+	bool found = false;
 
 	for (slot = 0; slot < VMI_KERNEL_IMAGE_SIZE / VMI_PMD_SIZE; slot++) {
-		va = VMI_START_KERNEL_MAP + slot * VMI_PMD_SIZE;
-		if (vmi_as_walk(as, va, &x))
+		if (vmi_as_walk(as, VMI_START_KERNEL_MAP + slot * VMI_PMD_SIZE,
+				&x))
 			continue;
-		*ret_va = va;
-		*ret_pa = x.gpa;
-		return 0;
+		if (!found) {
+			first = slot;
+			pa = x.gpa;
+			found = true;
+		}
+		last = slot;
 	}
-	return -ENOENT;
+	if (!found)
+		return -ENOENT;
+	*ret_va = VMI_START_KERNEL_MAP + first * VMI_PMD_SIZE;
+	*ret_pa = pa;
+	*ret_len = (last - first + 1) * VMI_PMD_SIZE;
+	return 0;
 }
 
 static const char banner_prefix[] = "Linux version ";

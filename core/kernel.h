@@ -27,11 +27,13 @@ static inline u64 vmi_cr3_kernel_root(u64 cr3)
 }
 
 /*
- * Scans the kernel-image window of @as for the first mapped 2 MiB slot:
- * returns its virtual and physical address (_text). -ENOENT if the window
- * is empty (not a Linux x86-64 kernel's page tables).
+ * Scans the kernel-image window of @as: the first mapped 2 MiB slot is
+ * _text (its virtual and physical address are returned), the last one ends
+ * the image (@ret_len spans both, in bytes). -ENOENT if the window is empty
+ * (not a Linux x86-64 kernel's page tables).
  */
-int vmi_kernel_find_text(struct vmi_as *as, u64 *ret_va, u64 *ret_pa);
+int vmi_kernel_find_text(struct vmi_as *as, u64 *ret_va, u64 *ret_pa,
+			 u64 *ret_len);
 
 /*
  * Copies the release ("6.1.0-56-amd64") out of a banner "Linux version

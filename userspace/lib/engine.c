@@ -153,19 +153,19 @@ static int ksym_snapshot(struct vmiaas *v, const struct window *w)
 static int find_kernel_by_cr3(struct vmiaas *v, struct window *w)
 {
 	const struct vmiaas_vcpu *cpu = &v->backend->vcpus[0];
-	u64 va, pa;
+	u64 va, pa, len;
 	int err;
 
 	vmi_as_init(v->kas, &v->backend->phys,
 		    vmi_cr3_kernel_root(cpu->cr3), cpu->cr4 & (1ULL << 12));
-	err = vmi_kernel_find_text(v->kas, &va, &pa);
+	err = vmi_kernel_find_text(v->kas, &va, &pa, &len);
 	if (err)
 		return engine_fail(v, err,
 			"no kernel image mapped at 0xffffffff80000000 in the page tables of CR3 0x%llx: not a running x86-64 Linux kernel",
 			(unsigned long long)cpu->cr3);
 	v->info.text_va = va;
 	v->info.text_pa = pa;
-	err = window_get(&v->backend->phys, pa, IMAGE_WINDOW, w);
+	err = window_get(&v->backend->phys, pa, min(len, IMAGE_WINDOW), w);
 	if (err)
 		return engine_fail(v, err,
 			"kernel image at guest-physical 0x%llx is outside guest RAM",
