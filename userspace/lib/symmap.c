@@ -52,7 +52,8 @@ static int symmap_add(struct symmap *m, size_t *cap, u64 addr,
 int symmap_load(const char *path, struct symmap **ret,
 		struct vmiaas_diag *diag)
 {
-	unsigned long long addr;
+	unsigned long long addr_ll;
+	u64 addr;
 	struct symmap *m;
 	char line[1024], name[512], type;
 	size_t cap = 0;
@@ -69,18 +70,24 @@ int symmap_load(const char *path, struct symmap **ret,
 		return -ENOMEM;
 	}
 	while (!err && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %511s", &addr, &type, name) != 3)
+		if (sscanf(line, "%llx %c %511s", &addr_ll, &type, name) != 3)
 			continue;
-		err = symmap_add(m, &cap, addr, name);
+		err = symmap_add(m, &cap, addr_ll, name);
 	}
 	fclose(f);
-	if (!err && !m->nr)
-		err = diag_set(diag, -EINVAL, "%s holds no symbols", path);
 	if (err) {
 		symmap_free(m);
-		return err;
+		return diag_set(diag, err, "cannot load System.map %s: %s", path,
+				strerror(-err));
 	}
 	qsort(m->ents, m->nr, sizeof(*m->ents), ent_cmp);
+	/* Addresses are taken relative to _text: without it they mean nothing. */
+	if (symmap_lookup(m, "_text", &addr)) {
+		symmap_free(m);
+		return diag_set(diag, -EINVAL,
+			"%s has no _text symbol: not a kernel System.map (Debian ships a placeholder; the real one is in linux-image-*-dbg)",
+			path);
+	}
 	*ret = m;
 	return 0;
 }
