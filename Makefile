@@ -15,7 +15,11 @@
 O		?= build
 CC		?= gcc
 CLANG		?= clang
-KVER		?= $(shell ls /lib/modules 2>/dev/null | sort -V | tail -n 1)
+# The running kernel's headers if installed, else those linux-headers-amd64
+# points at (the Debian kernel the test guests run).
+KVER		?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
+		     else dpkg-query -W -f='$${Depends}' linux-headers-amd64 2>/dev/null | \
+		     sed -n 's/^linux-headers-\([^ ,]*\).*/\1/p'; fi)
 KDIR		?= /lib/modules/$(KVER)/build
 FUZZ_SECONDS	?= 20
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-omit-frame-pointer \

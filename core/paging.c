@@ -213,7 +213,7 @@ int vmi_as_read(struct vmi_as *as, u64 va, void *buf, size_t len)
 
 	while (len) {
 		u64 room = VMI_PAGE_SIZE - (va & ~VMI_PAGE_MASK);
-		size_t chunk = min((u64)len, room);
+		size_t chunk = min_t(u64, len, room);
 		struct vmi_xlate x;
 		int err;
 

@@ -61,7 +61,7 @@ int vmi_phys_read(const struct vmi_phys *phys, u64 gpa, void *buf,
 		if (!r)
 			return -EFAULT;
 		off = gpa - r->gpa;
-		chunk = min((u64)len, r->size - off);
+		chunk = min_t(u64, len, r->size - off);
 		if (r->host) {
 			memcpy(out, r->host + off, chunk);
 		} else {

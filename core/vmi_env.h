@@ -52,6 +52,9 @@ typedef int64_t s64;
 #define min(a, b)	((a) < (b) ? (a) : (b))
 #define max(a, b)	((a) > (b) ? (a) : (b))
 #endif
+#ifndef min_t
+#define min_t(t, a, b)	((t)(a) < (t)(b) ? (t)(a) : (t)(b))
+#endif
 #endif /* __KERNEL__ */
 
 /* Unaligned little-endian loads from guest bytes (x86 guests only). */
