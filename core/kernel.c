@@ -28,6 +28,37 @@ int vmi_kernel_find_text(struct vmi_as *as, u64 *ret_va, u64 *ret_pa,
 	return 0;
 }
 
+/* A present, non-huge table entry whose table lies in guest RAM. */
+static bool table_entry_ok(const struct vmi_phys *phys, u64 e, u64 end)
+{
+	u64 pa = e & 0x000ffffffffff000ULL;
+
+	return (e & 1) && !(e & (1ULL << 7)) && pa + VMI_PAGE_SIZE <= end &&
+	       !(e & 0x7ff0000000000000ULL & ~(1ULL << 63));
+}
+
+int vmi_kernel_next_root(const struct vmi_phys *phys, u64 *cursor,
+			 u64 *ret_root)
+{
+	u64 end = vmi_phys_end(phys), page, e511, e510;
+
+	for (page = (*cursor + VMI_PAGE_SIZE - 1) & VMI_PAGE_MASK;
+	     page < end; page += VMI_PAGE_SIZE) {
+		if (vmi_phys_read_u64(phys, page + 511 * 8, &e511) ||
+		    !table_entry_ok(phys, e511, end))
+			continue;
+		if (vmi_phys_read_u64(phys, (e511 & 0x000ffffffffff000ULL) +
+				      510 * 8, &e510) ||
+		    !table_entry_ok(phys, e510, end))
+			continue;
+		*cursor = page + VMI_PAGE_SIZE;
+		*ret_root = page;
+		return 0;
+	}
+	*cursor = end;
+	return -ENOENT;
+}
+
 static const char banner_prefix[] = "Linux version ";
 
 int vmi_banner_release(const char *banner, size_t len, char *release,

@@ -36,6 +36,18 @@ int vmi_kernel_find_text(struct vmi_as *as, u64 *ret_va, u64 *ret_pa,
 			 u64 *ret_len);
 
 /*
+ * Memory-only discovery: the next page at or after *@cursor (a guest-
+ * physical address, advanced past the page returned) that looks like a
+ * 4-level kernel page-table root: entry 511 present and pointing into RAM
+ * at a table whose entry 510 (the KASLR window at 0xffffffff80000000) is
+ * present and points into RAM. Touches 8 bytes of most pages. A candidate
+ * is only a candidate: confirm it with vmi_kernel_find_text() and kallsyms.
+ * -ENOENT when RAM is exhausted.
+ */
+int vmi_kernel_next_root(const struct vmi_phys *phys, u64 *cursor,
+			 u64 *ret_root);
+
+/*
  * Copies the release ("6.1.0-56-amd64") out of a banner "Linux version
  * <release> (...". -EBADMSG if @banner is not a kernel banner.
  */

@@ -77,7 +77,8 @@ static int window_get(const struct vmi_phys *phys, u64 pa, u64 len,
 	w->copy = NULL;
 	w->buf = vmi_phys_ptr(phys, pa, len);
 	if (w->buf) {
-		prefault(w->buf, len);
+		if (len <= IMAGE_WINDOW)
+			prefault(w->buf, len);
 		return 0;
 	}
 	w->copy = malloc(len);
@@ -173,32 +174,71 @@ static int find_kernel_by_cr3(struct vmiaas *v, struct window *w)
 	return 0;
 }
 
-/* Offset of @needle (NUL excluded) in @buf at or after @from, or -1. */
-static ssize_t find_bytes(const u8 *buf, size_t len, size_t from,
-			  const char *needle, size_t nlen)
+/*
+ * Is @text_pa where _text lies physically? Its init_top_pgt must map _text
+ * back onto it, and linux_banner must be a banner.
+ */
+static bool text_pa_confirmed(struct vmiaas *v, u64 text_pa, u64 pgd_va,
+			      u64 banner_va)
 {
-	const u8 *p;
+	static const char prefix[] = "Linux version ";
+	char banner[sizeof(prefix) - 1];
+	struct vmi_xlate x;
 
-	if (from >= len)
-		return -1;
-	p = memmem(buf + from, len - from, needle, nlen);
-	return p ? p - buf : -1;
+	vmi_as_init(v->kas, &v->backend->phys,
+		    text_pa + (pgd_va - v->info.text_va), false);
+	if (vmi_as_walk(v->kas, v->info.text_va, &x) || x.gpa != text_pa)
+		return false;
+	return !vmi_phys_read(&v->backend->phys,
+			      text_pa + (banner_va - v->info.text_va),
+			      banner, sizeof(banner)) &&
+	       !memcmp(banner, prefix, sizeof(banner));
+}
+
+/* Bounds the memory-only search: each candidate costs a 512-slot probe. */
+#define MAX_ROOT_CANDIDATES	4096
+
+/*
+ * Without registers, first try page-table roots found by their shape: a
+ * root that maps a kernel image whose kallsyms agrees with the mapping is
+ * the kernel's. Reads 8 bytes of most pages instead of all of RAM.
+ */
+static int find_kernel_by_root_scan(struct vmiaas *v, struct window *w)
+{
+	const struct vmi_phys *phys = &v->backend->phys;
+	u64 cursor = 0, root, va, pa, len;
+	unsigned int n;
+
+	for (n = 0; n < MAX_ROOT_CANDIDATES &&
+	     !vmi_kernel_next_root(phys, &cursor, &root); n++) {
+		vmi_as_init(v->kas, phys, root, false);
+		if (vmi_kernel_find_text(v->kas, &va, &pa, &len))
+			continue;
+		window_put(w);
+		if (window_get(phys, pa, min(len, IMAGE_WINDOW), w) ||
+		    vmi_ksym_locate(w->buf, w->len, &v->ksym) ||
+		    v->ksym.relative_base != va)
+			continue;
+		v->info.text_va = va;
+		v->info.text_pa = pa;
+		return 0;
+	}
+	window_put(w);
+	return -ENOENT;
 }
 
 /*
- * Without registers: kallsyms is searched in all of RAM, then the physical
- * position of linux_banner ties kallsyms' virtual addresses to physical
- * ones: _text is where the banner sits minus its offset from _text, and
- * init_top_pgt there must map _text back onto itself.
+ * Without registers: kallsyms is searched in all of RAM. The image is
+ * physically contiguous and x86-64 loads it 2 MiB-aligned
+ * (CONFIG_PHYSICAL_ALIGN must be a multiple of 2 MiB), so _text is one of
+ * the 2 MiB boundaries below the tables: the one whose init_top_pgt maps
+ * _text back onto it.
  */
 static int find_kernel_in_ram(struct vmiaas *v, struct window *w)
 {
 	const struct vmi_phys *phys = &v->backend->phys;
-	static const char prefix[] = "Linux version ";
-	u64 banner_va, pgd_va, off, text_pa;
-	struct vmi_xlate x;
+	u64 banner_va, pgd_va, tables_pa, pa, lowest;
 	unsigned int i;
-	ssize_t pos;
 	int err = -ENOENT;
 
 	for (i = 0; i < phys->nr_ranges && err; i++) {
@@ -213,24 +253,20 @@ static int find_kernel_in_ram(struct vmiaas *v, struct window *w)
 			"no Linux kernel symbol table (kallsyms) anywhere in guest memory: not a Linux guest, or its memory is incomplete");
 	v->info.text_va = v->ksym.relative_base;
 	if (vmi_ksym_lookup_name(&v->ksym, "linux_banner", &banner_va) ||
-	    vmi_ksym_lookup_name(&v->ksym, "init_top_pgt", &pgd_va))
+	    vmi_ksym_lookup_name(&v->ksym, "init_top_pgt", &pgd_va) ||
+	    banner_va < v->info.text_va || pgd_va < v->info.text_va)
 		return engine_fail(v, -ENOEXEC,
 			"kallsyms found but without linux_banner/init_top_pgt: not an x86-64 Linux kernel");
-	off = banner_va - v->info.text_va;
-	for (pos = find_bytes(w->buf, w->len, 0, prefix, sizeof(prefix) - 1);
-	     pos >= 0;
-	     pos = find_bytes(w->buf, w->len, pos + 1, prefix,
-			      sizeof(prefix) - 1)) {
-		text_pa = w->pa + pos - off;
-		if (w->pa + pos < off || text_pa & (VMI_PAGE_SIZE - 1))
-			continue;
-		vmi_as_init(v->kas, phys, text_pa + (pgd_va - v->info.text_va),
-			    false);
-		if (vmi_as_walk(v->kas, v->info.text_va, &x) ||
-		    x.gpa != text_pa)
-			continue;
-		v->info.text_pa = text_pa;
-		return 0;
+	tables_pa = w->pa + v->ksym.start;
+	lowest = tables_pa > IMAGE_WINDOW ? tables_pa - IMAGE_WINDOW : 0;
+	for (pa = tables_pa & ~(VMI_PMD_SIZE - 1); pa >= lowest && pa >= w->pa;
+	     pa -= VMI_PMD_SIZE) {
+		if (text_pa_confirmed(v, pa, pgd_va, banner_va)) {
+			v->info.text_pa = pa;
+			return 0;
+		}
+		if (!pa)
+			break;
 	}
 	return engine_fail(v, -ENOEXEC,
 		"kallsyms found but the kernel's banner and page tables are not: the memory image is incomplete or corrupt");
@@ -383,7 +419,12 @@ static int attach(struct vmiaas *v, const struct vmiaas_target *t,
 	stage_done(v, VMIAAS_STAGE_BACKEND, &ts);
 
 	with_regs = v->backend->nr_vcpus > 0;
-	err = with_regs ? find_kernel_by_cr3(v, &w) : find_kernel_in_ram(v, &w);
+	if (with_regs)
+		err = find_kernel_by_cr3(v, &w);
+	else if (find_kernel_by_root_scan(v, &w))
+		err = find_kernel_in_ram(v, &w);
+	else
+		err = 0;
 	if (err)
 		goto out;
 	stage_done(v, VMIAAS_STAGE_KERNEL, &ts);
