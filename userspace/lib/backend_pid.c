@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,6 +53,8 @@ struct pid_priv {
 	u64 gen;		/* bumped by invalidate; entries start at 0 */
 	struct pid_cache_line *cache;
 	u64 hits, misses;
+	void *map;		/* zero-copy mapping of file-backed RAM */
+	size_t map_len;
 };
 
 struct pid_vma {
@@ -140,8 +143,39 @@ static void pid_destroy(struct backend *b)
 {
 	struct pid_priv *p = b->priv;
 
+	if (p->map)
+		munmap(p->map, p->map_len);
 	free(p->cache);
 	free(p);
+}
+
+/*
+ * QEMU's RAM backed by a file or memfd (libvirt's memfd backing, a
+ * memory-backend-file) is mapped through /proc/PID/map_files, zero-copy
+ * like the shm backend; that needs CAP_SYS_ADMIN. Anonymous RAM, or no
+ * permission, leaves the copying path.
+ */
+static void pid_map_ram(struct pid_priv *p, const struct pid_vma *vma)
+{
+	char path[96];
+	void *map;
+	int fd;
+
+	if (!vma->path[0])
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx",
+		 (int)p->pid, (unsigned long long)vma->start,
+		 (unsigned long long)vma->end);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	map = mmap(NULL, vma->end - vma->start, PROT_READ, MAP_SHARED, fd,
+		   (off_t)vma->offset);
+	close(fd);
+	if (map == MAP_FAILED)
+		return;
+	p->map = map;
+	p->map_len = vma->end - vma->start;
 }
 
 /* Mappings that could hold guest RAM: readable, writable, not code. */
@@ -361,6 +395,7 @@ int backend_pid_open(pid_t pid, const char *qmp_path, struct backend **ret,
 			goto out;
 		}
 		p->hva = vmas[pick].start;
+		pid_map_ram(p, &vmas[pick]);
 		b->layout = "qmp";
 	} else {
 		err = pid_list_vmas(pid, PID_MIN_GUESS, vmas, &nr_vmas, diag);
@@ -380,6 +415,7 @@ int backend_pid_open(pid_t pid, const char *qmp_path, struct backend **ret,
 		}
 		p->hva = vmas[pick].start;
 		p->block_size = vmas[pick].end - vmas[pick].start;
+		pid_map_ram(p, &vmas[pick]);
 		backend_pc_layout(p->block_size, p->maps, &p->nr_maps);
 		b->layout = "largest-mapping";
 	}
@@ -391,7 +427,8 @@ int backend_pid_open(pid_t pid, const char *qmp_path, struct backend **ret,
 	}
 	b->phys.read = pid_read;
 	b->phys.ctx = p;
-	err = backend_map_ranges(b, p->maps, p->nr_maps, NULL, 0, diag);
+	err = backend_map_ranges(b, p->maps, p->nr_maps, p->map, p->map_len,
+				 diag);
 out:
 	free(vmas);
 	if (err < 0) {
