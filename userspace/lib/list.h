@@ -20,9 +20,15 @@
 int list_walk(struct vmiaas *v, const char *what, u64 head, u32 max,
 	      int (*fn)(struct vmiaas *v, u64 node, void *arg), void *arg);
 
+/*
+ * An aligned address in the kernel half: from 0xffff800000000000 with
+ * 4-level paging, from 0xff00000000000000 with 5-level (LA57), where the
+ * direct map starts at 0xff11000000000000. Canonical form is left to the
+ * page walker.
+ */
 static inline bool kernel_ptr(u64 p)
 {
-	return p >= 0xffff800000000000ULL && !(p & 7);
+	return p >= 0xff00000000000000ULL && !(p & 7);
 }
 
 #endif /* VMIAAS_LIST_H */
