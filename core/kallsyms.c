@@ -30,8 +30,8 @@
 #define KS_SORT_SAMPLES		64	/* seqs_of_names order spot checks */
 #define KS_INDEX_SIZE		(256 * sizeof(u16))
 
-static const u8 ks_anchor[] = "0\0" "1\0" "2\0" "3\0" "4\0"
-			      "5\0" "6\0" "7\0" "8\0" "9";
+/* The single-character tokens '0'..'9', each with its terminating NUL. */
+static const u8 ks_anchor[] = "0\0001\0002\0003\0004\0005\0006\0007\0008\0009";
 #define KS_ANCHOR_LEN		sizeof(ks_anchor)	/* 20, with final NUL */
 
 static_assert(sizeof(ks_anchor) == 20, "anchor is ten 2-byte tokens");
@@ -92,12 +92,16 @@ static int ks_entry(const u8 *p, size_t avail, size_t *ret_hdr,
 
 /*
  * Walks @n entries of the names stream at @names, which must end by
- * @limit, checking that every 256th entry starts at its marker.
+ * @limit, checking that every 256th entry starts at its marker and that
+ * every entry's first token, which leads with the type letter, is not
+ * empty. The token table and index of @ks must have been checked.
  */
-static int ks_walk_names(const u8 *buf, size_t names, size_t limit, u32 n,
-			 size_t markers, size_t mw, size_t *ret_len)
+static int ks_walk_names(const struct vmi_ksym *ks, size_t names,
+			 size_t limit, u32 n, size_t markers, size_t mw,
+			 size_t *ret_len)
 {
-	size_t pos = 0, avail = limit - names, hdr, len;
+	const u8 *buf = ks->buf, *ti = buf + ks->token_index;
+	size_t pos = 0, avail = limit - names, hdr, len, tok;
 	u32 i;
 	int err;
 
@@ -110,6 +114,10 @@ static int ks_walk_names(const u8 *buf, size_t names, size_t limit, u32 n,
 		err = ks_entry(buf + names + pos, avail - pos, &hdr, &len);
 		if (err)
 			return err;
+		tok = vmi_get_u16(ti + 2 * buf[names + pos + hdr]);
+		if (tok >= ks->token_table_len ||
+		    !buf[ks->token_table + tok])
+			return -EBADMSG;
 		pos += hdr + len;
 	}
 	*ret_len = pos;
@@ -400,7 +408,7 @@ static int ks_validate(struct vmi_ksym *ks)
 	err = ks_check_offsets(ks);
 	if (err)
 		return err;
-	err = ks_walk_names(ks->buf, ks->names, ks->names + ks->names_len, n,
+	err = ks_walk_names(ks, ks->names, ks->names + ks->names_len, n,
 			    ks->markers, mw, &len);
 	if (err)
 		return err;
@@ -517,7 +525,7 @@ static int ks_find_names(struct vmi_ksym *ks, size_t p, size_t mw, u32 m,
 			if (++*tries > KS_MAX_NAME_TRIES)
 				return -EBADMSG;
 			names = ks_align(s + 4, t);
-			if (!ks_walk_names(ks->buf, names, p, n, p, mw, &len) &&
+			if (!ks_walk_names(ks, names, p, n, p, mw, &len) &&
 			    ks_align(names + len, t) == p) {
 				ks->num_syms = n;
 				ks->names = names;

@@ -10,7 +10,8 @@
  *   6.4+:    num_syms, names, markers, token_table, token_index, offsets,
  *            relative_base, seqs_of_names
  * seqs_of_names exists from 6.2 (backported to 6.1.42 stable, so Debian 12
- * has it); markers are u32 or unsigned long; addresses are relative to
+ * has it, in 3-byte big-endian entries like mainline; u32 entries are
+ * detected too); markers are u32 or unsigned long; addresses are relative to
  * relative_base, with ABSOLUTE_PERCPU on x86-64 before 6.15.
  *
  * Every table is bounds-checked against the buffer: a corrupt or hostile

@@ -516,6 +516,12 @@ static void zero_name(struct image *img)
 	img->buf[img->names] = 0;
 }
 
+/* the first token must hold the type letter (found by fuzzing) */
+static void typeless_name(struct image *img)
+{
+	img->buf[img->names + 1] = 0x10;	/* an empty token */
+}
+
 static void bad_marker(struct image *img)
 {
 	img->buf[img->markers + 4]++;
@@ -647,7 +653,7 @@ int main(int argc, char **argv)
 
 	ksft_print_header();
 	/* 10 per variant, but no per-cpu check for the 6.15+ one */
-	ksft_set_plan(ARRAY_SIZE(variants) * 10 - 1 + 18);
+	ksft_set_plan(ARRAY_SIZE(variants) * 10 - 1 + 19);
 	for (i = 0; i < ARRAY_SIZE(variants); i++)
 		test_variant(&variants[i]);
 
@@ -661,6 +667,7 @@ int main(int argc, char **argv)
 	test_damage(v61, "name length 16383", huge_name, -EBADMSG);
 	test_damage(v64, "name length 16383", huge_name, -EBADMSG);
 	test_damage(v64, "name length 0", zero_name, -EBADMSG);
+	test_damage(v61, "empty first token", typeless_name, -EBADMSG);
 	test_damage(v61, "marker off by one", bad_marker, -EBADMSG);
 	test_damage(v64, "offsets out of order", bad_offsets, -EBADMSG);
 	test_damage(&variants[1], "seqs out of range", bad_seqs, -EBADMSG);
