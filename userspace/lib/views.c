@@ -320,6 +320,13 @@ static int syscall_table_read(struct vmiaas *v, u32 abi, u64 table,
 	if (err)
 		return engine_fail(v, err, "syscall table at 0x%llx is unreadable",
 				   (unsigned long long)table);
+	/*
+	 * The span up to the next symbol may include alignment padding: every
+	 * real entry points at a function (holes at sys_ni_syscall), so
+	 * trailing zeros are not entries.
+	 */
+	while (n && !entries[n - 1])
+		n--;
 	for (i = 0; i < n; i++) {
 		struct vmiaas_syscall *s = &out[*nr + i];
 
