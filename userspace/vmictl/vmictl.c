@@ -61,6 +61,36 @@ static const struct vmictl_cmd vmictl_cmds[] = {
 			"  --vcpu N        the vCPU whose IDTR is used (default 0)\n",
 	},
 	{
+		.name = "baseline", .run = cmd_baseline, .flags = VMICTL_CMD_GUEST,
+		.opts = VMICTL_OPT_OUTPUT | VMICTL_OPT_KEY,
+		.synopsis = "-o FILE",
+		.summary = "take a trusted integrity baseline",
+		.help = "Measures the guest (syscall tables, IDT, CPU state, kernel text)\n"
+			"and writes the baseline to FILE, MACed with the host key and bound\n"
+			"to this kernel and this boot. Take it when the guest is trusted.\n"
+			"  -o, --output FILE   where to write the baseline (atomically)\n"
+			"  --key KEY           host key file (default " "/var/lib/vmiaas/host.key" ",\n"
+			"                      created 0600 if missing)\n",
+	},
+	{
+		.name = "check", .run = cmd_check, .flags = VMICTL_CMD_GUEST,
+		.opts = VMICTL_OPT_BASELINE | VMICTL_OPT_KEY,
+		.synopsis = "-b FILE",
+		.summary = "check the guest against a baseline",
+		.help = "Runs every check (see 'vmictl checks') against the baseline and\n"
+			"prints the findings, then informational events. Exit status 0:\n"
+			"no findings, 1: findings, 2: usage, 3: the guest cannot be read or\n"
+			"the baseline is refused (modified, another kernel, another boot).\n"
+			"  -b, --baseline FILE the baseline from 'vmictl baseline'\n"
+			"  --key KEY           host key file (default " "/var/lib/vmiaas/host.key" ")\n",
+	},
+	{
+		.name = "checks", .run = cmd_checks,
+		.summary = "list the integrity checks",
+		.help = "Lists the id of every check 'vmictl check' runs, with what it\n"
+			"verifies.\n",
+	},
+	{
 		.name = "help", .run = cmd_help, .max_args = 1,
 		.synopsis = "[COMMAND]",
 		.summary = "this text, or a command's",
@@ -109,8 +139,9 @@ static void vmictl_usage(FILE *f)
 	      "  -h, --help               show this help, or a command's, and exit\n"
 	      "  --version                show the version and exit\n"
 	      "\n"
-	      "Exit status: 0 success, 1 local failure, 2 usage error,\n"
-	      "3 the guest could not be read. See vmictl(8).\n", f);
+	      "Exit status: 0 success, 1 local failure (check: findings), 2 usage\n"
+	      "error, 3 the guest could not be read (check: or the baseline is\n"
+	      "refused). See vmictl(8).\n", f);
 }
 
 static void vmictl_cmd_usage(const struct vmictl_cmd *cmd)
@@ -163,6 +194,7 @@ enum {
 	OPT_JSON,
 	OPT_VCPU,
 	OPT_VERSION,
+	OPT_KEY,
 };
 
 static const struct option vmictl_options[] = {
@@ -176,6 +208,9 @@ static const struct option vmictl_options[] = {
 	{ "vcpu",	required_argument,	NULL, OPT_VCPU },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, OPT_VERSION },
+	{ "output",	required_argument,	NULL, 'o' },
+	{ "baseline",	required_argument,	NULL, 'b' },
+	{ "key",	required_argument,	NULL, OPT_KEY },
 	{}
 };
 
@@ -253,6 +288,15 @@ static int parse_one(struct vmictl *c, struct vmictl_args *a, int opt,
 		c->vcpu = (uint32_t)v;
 		c->opts_seen |= VMICTL_OPT_VCPU;
 		return 0;
+	case 'o':
+		c->opts_seen |= VMICTL_OPT_OUTPUT;
+		return set_path(&c->output, "--output", optarg);
+	case 'b':
+		c->opts_seen |= VMICTL_OPT_BASELINE;
+		return set_path(&c->baseline, "--baseline", optarg);
+	case OPT_KEY:
+		c->opts_seen |= VMICTL_OPT_KEY;
+		return set_path(&c->key, "--key", optarg);
 	case 'h':
 		a->help = true;
 		return 0;
@@ -283,7 +327,7 @@ static int parse_args(int argc, char **argv, struct vmictl *c,
 	if (!a->pos)
 		return -ENOMEM;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "-:ht", vmictl_options,
+	while ((opt = getopt_long(argc, argv, "-:hto:b:", vmictl_options,
 				  NULL)) != -1) {
 		r = parse_one(c, a, opt, argv);
 		if (r < 0)
@@ -309,7 +353,18 @@ static int check_target(const struct vmiaas_target *t)
 
 static const char *opt_name(unsigned int opt)
 {
-	return opt == VMICTL_OPT_THREADS ? "--threads" : "--vcpu";
+	switch (opt) {
+	case VMICTL_OPT_THREADS:
+		return "--threads";
+	case VMICTL_OPT_VCPU:
+		return "--vcpu";
+	case VMICTL_OPT_OUTPUT:
+		return "--output";
+	case VMICTL_OPT_BASELINE:
+		return "--baseline";
+	default:
+		return "--key";
+	}
 }
 
 /* Command-specific checks, before anything is opened. */
@@ -371,7 +426,7 @@ static int run_error(const struct vmictl_cmd *cmd, const struct vmictl *c,
 static int vmictl_run(const struct vmictl_cmd *cmd, struct vmictl *c)
 {
 	struct vmiaas_diag diag = {};
-	int r;
+	int r, st;
 
 	if (cmd->flags & VMICTL_CMD_GUEST) {
 		r = vmiaas_open(&c->target, &c->v, &diag);
@@ -379,9 +434,10 @@ static int vmictl_run(const struct vmictl_cmd *cmd, struct vmictl *c)
 			return open_error(&c->target, &diag, r);
 	}
 	r = cmd->run(c);
+	st = r > 0 ? r : VMICTL_EXIT_OK;
 	if (r >= 0)
 		r = out_flush();
-	r = r < 0 ? run_error(cmd, c, r) : VMICTL_EXIT_OK;
+	r = r < 0 ? run_error(cmd, c, r) : st;
 	if (c->v)
 		vmiaas_close(c->v);
 	c->v = NULL;

@@ -23,6 +23,9 @@
 /* Options that only some commands accept: vmictl_cmd.opts. */
 #define VMICTL_OPT_THREADS	(1U << 0)
 #define VMICTL_OPT_VCPU		(1U << 1)
+#define VMICTL_OPT_OUTPUT	(1U << 2)	/* -o FILE */
+#define VMICTL_OPT_BASELINE	(1U << 3)	/* -b FILE */
+#define VMICTL_OPT_KEY		(1U << 4)	/* --key FILE */
 
 /* vmictl_cmd.flags */
 #define VMICTL_CMD_GUEST	(1U << 0)	/* opens the target first */
@@ -33,6 +36,9 @@ struct vmictl {
 	bool json;
 	bool threads;
 	uint32_t vcpu;
+	const char *output;		/* -o */
+	const char *baseline;		/* -b */
+	const char *key;		/* --key */
 	unsigned int opts_seen;		/* VMICTL_OPT_* given */
 	int argc;			/* positional arguments after the */
 	char **argv;			/* command name */
@@ -41,6 +47,7 @@ struct vmictl {
 
 struct vmictl_cmd {
 	const char *name;
+	/* 0, a negative errno, or a positive exit status (check: findings) */
 	int (*run)(struct vmictl *c);
 	unsigned int flags;		/* VMICTL_CMD_* */
 	unsigned int opts;		/* VMICTL_OPT_* accepted */
@@ -67,5 +74,8 @@ int cmd_ps(struct vmictl *c);
 int cmd_lsmod(struct vmictl *c);
 int cmd_syscalls(struct vmictl *c);
 int cmd_idt(struct vmictl *c);
+int cmd_baseline(struct vmictl *c);
+int cmd_check(struct vmictl *c);
+int cmd_checks(struct vmictl *c);
 
 #endif /* VMICTL_H */

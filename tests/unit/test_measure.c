@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * core/measure.c on synthetic guest memory: a malloc'd region standing for
+ * guest-virtual [BASE, BASE + MEM_SIZE) with a hole, hashed with a toy
+ * keyed hash and with libvmiaas's HMAC-SHA256 page hasher.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/measure.h"
+#include "userspace/lib/checks.h"
+#include "tests/lib/tap.h"
+
+#define BASE		0xffffffff81000000ULL
+#define MEM_SIZE	(8 * 4096ULL)
+#define HOLE		(BASE + 6 * 4096ULL)	/* page 6 is unmapped */
+
+static u8 *mem;
+static unsigned int nr_reads;
+
+static int mem_read(void *ctx, u64 va, void *buf, size_t len)
+{
+	nr_reads++;
+	if (va < BASE || va + len > BASE + MEM_SIZE || va + len < va)
+		return -EFAULT;
+	if (va < HOLE + 4096 && va + len > HOLE)
+		return -ENOENT;
+	memcpy(buf, mem + (va - BASE), len);
+	return 0;
+}
+
+static const struct vmi_read_ops rd = { .read = mem_read };
+
+/* FNV-1a over (key, va, data), spread over 32 bytes. */
+static int toy_digest(void *ctx, u64 va, const void *data, size_t len,
+		      u8 *out)
+{
+	u64 h = 0xcbf29ce484222325ULL ^ *(u64 *)ctx, i;
+	const u8 *p = data;
+	int k;
+
+	for (k = 0; k < 8; k++)
+		h = (h ^ (u8)(va >> (8 * k))) * 0x100000001b3ULL;
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	for (k = 0; k < 32; k++) {
+		h = (h ^ (u64)k) * 0x100000001b3ULL;
+		out[k] = h >> 56;
+	}
+	return 0;
+}
+
+static u64 toy_key = 42;
+static const struct vmi_hash_ops toy = {
+	.digest_size = 32, .digest = toy_digest, .ctx = &toy_key,
+};
+
+static void test_nr_pages(void)
+{
+	ksft_test_result(vmi_measure_nr_pages(BASE, BASE + 4096) == 1 &&
+			 vmi_measure_nr_pages(BASE, BASE + 4097) == 2 &&
+			 vmi_measure_nr_pages(BASE + 4095, BASE + 4097) == 2 &&
+			 vmi_measure_nr_pages(BASE + 10, BASE + 20) == 1 &&
+			 vmi_measure_nr_pages(BASE, BASE) == 0 &&
+			 vmi_measure_nr_pages(BASE + 1, BASE) == 0,
+			 "nr_pages: aligned, unaligned, empty, reversed\n");
+}
+
+/* Unaligned range: chunks cut at page boundaries and at the ends. */
+static void test_range_chunks(void)
+{
+	u64 start = BASE + 100, end = BASE + 3 * 4096 + 50;
+	u8 page[4096], got[4 * 32], want[32];
+	int err, ok = 1;
+
+	err = vmi_measure_range(&rd, &toy, start, end, page, got, 4);
+	toy_digest(&toy_key, start, mem + 100, 4096 - 100, want);
+	ok &= !memcmp(got, want, 32);
+	toy_digest(&toy_key, BASE + 4096, mem + 4096, 4096, want);
+	ok &= !memcmp(got + 32, want, 32);
+	toy_digest(&toy_key, BASE + 3 * 4096, mem + 3 * 4096, 50, want);
+	ok &= !memcmp(got + 96, want, 32);
+	ksft_test_result(!err && ok, "range: first/middle/last chunk digests (err %d)\n",
+			 err);
+}
+
+static void test_diff(void)
+{
+	u8 page[4096], a[6 * 32], b[6 * 32];
+	u64 idx[4], few[1];
+	s64 n, n2;
+	int e1, e2;
+
+	e1 = vmi_measure_range(&rd, &toy, BASE, BASE + 6 * 4096, page, a, 6);
+	mem[2 * 4096 + 7] ^= 0xff;
+	mem[5 * 4096] ^= 0x01;
+	e2 = vmi_measure_range(&rd, &toy, BASE, BASE + 6 * 4096, page, b, 6);
+	n = vmi_measure_diff(a, b, 6, 32, idx, 4);
+	ksft_test_result(!e1 && !e2 && n == 2 && idx[0] == 2 && idx[1] == 5,
+			 "diff: one flipped byte per page localizes pages 2 and 5 (got %lld: %llu %llu)\n",
+			 (long long)n, (unsigned long long)idx[0],
+			 (unsigned long long)idx[1]);
+	n2 = vmi_measure_diff(a, b, 6, 32, few, 1);
+	ksft_test_result(n2 == 2 && few[0] == 2,
+			 "diff: count beyond max is still returned, first stored\n");
+	mem[2 * 4096 + 7] ^= 0xff;
+	mem[5 * 4096] ^= 0x01;
+	e2 = vmi_measure_range(&rd, &toy, BASE, BASE + 6 * 4096, page, b, 6);
+	ksft_test_result(!e2 && vmi_measure_diff(a, b, 6, 32, idx, 4) == 0,
+			 "diff: restored bytes: no difference\n");
+}
+
+/* Equal contents at two addresses must not hash the same. */
+static void test_va_bound(void)
+{
+	u8 page[4096], d[2 * 32];
+	int err;
+
+	memset(mem, 0xcc, 2 * 4096);
+	err = vmi_measure_range(&rd, &toy, BASE, BASE + 2 * 4096, page, d, 2);
+	ksft_test_result(!err && memcmp(d, d + 32, 32),
+			 "digest binds the address: equal pages differ\n");
+}
+
+static void test_errors(void)
+{
+	struct vmi_hash_ops big = toy;
+	u8 page[4096], d[8 * 32];
+	int e_hole, e_rev, e_small, e_big, e_size;
+
+	big.digest_size = 33;
+	e_hole = vmi_measure_range(&rd, &toy, BASE, BASE + 8 * 4096, page, d, 8);
+	e_rev = vmi_measure_range(&rd, &toy, BASE + 10, BASE + 10, page, d, 8);
+	e_small = vmi_measure_range(&rd, &toy, BASE, BASE + 3 * 4096, page, d, 2);
+	e_big = vmi_measure_range(&rd, &toy, 0xffff800000000000ULL,
+				  0xffff800000000000ULL + (2ULL << 30), page, d, 8);
+	e_size = vmi_measure_range(&rd, &big, BASE, BASE + 4096, page, d, 8);
+	ksft_test_result(e_hole == -ENOENT, "range over an unmapped page: -ENOENT (%d)\n",
+			 e_hole);
+	ksft_test_result(e_rev == -EINVAL && e_small == -EINVAL &&
+			 e_size == -EINVAL,
+			 "empty range, short output, digest over 32: -EINVAL (%d %d %d)\n",
+			 e_rev, e_small, e_size);
+	ksft_test_result(e_big == -E2BIG, "range over the cap: -E2BIG (%d)\n",
+			 e_big);
+}
+
+static void test_ptrs(void)
+{
+	u64 want[4], now[4], va = BASE + 4096 * 3;
+	s64 n0, n1, ebig, ehole;
+
+	memcpy(want, mem + 3 * 4096, sizeof(want));
+	n0 = vmi_measure_ptrs(&rd, va, 4, want, now);
+	want[2] ^= 0xffff;
+	n1 = vmi_measure_ptrs(&rd, va, 4, want, now);
+	ebig = vmi_measure_ptrs(&rd, va, VMI_MEASURE_MAX_PTRS + 1, want, now);
+	ehole = vmi_measure_ptrs(&rd, HOLE, 4, want, now);
+	ksft_test_result(n0 == 0, "ptrs: unchanged table: 0 differences\n");
+	ksft_test_result(n1 == 1 && now[2] == (want[2] ^ 0xffff),
+			 "ptrs: one entry differs, current value returned\n");
+	ksft_test_result(ebig == -E2BIG && ehole == -ENOENT,
+			 "ptrs: over the cap -E2BIG, unmapped -ENOENT\n");
+}
+
+/* The same measurement through libvmiaas's HMAC-SHA256 hash ops. */
+static void test_hmac(void)
+{
+	u8 k1[32] = { 1 }, k2[32] = { 2 }, page[4096];
+	u8 a[32], b[32], c[32];
+	struct vmi_hash_ops h1, h2;
+	struct bl_hasher *x1, *x2;
+	int err;
+
+	err = bl_hasher_new(k1, &x1, &h1);
+	err = err ?: bl_hasher_new(k2, &x2, &h2);
+	if (err) {
+		ksft_test_result(0, "hmac hasher: %d\n", err);
+		return;
+	}
+	err = vmi_measure_range(&rd, &h1, BASE, BASE + 4096, page, a, 1);
+	err = err ?: vmi_measure_range(&rd, &h1, BASE, BASE + 4096, page, b, 1);
+	err = err ?: vmi_measure_range(&rd, &h2, BASE, BASE + 4096, page, c, 1);
+	ksft_test_result(!err && !memcmp(a, b, 32) && memcmp(a, c, 32),
+			 "hmac: same key same digest, other key other digest\n");
+	bl_hasher_free(x1);
+	bl_hasher_free(x2);
+}
+
+int main(void)
+{
+	size_t i;
+
+	mem = malloc(MEM_SIZE);
+	if (!mem)
+		return KSFT_FAIL;
+	for (i = 0; i < MEM_SIZE; i++)
+		mem[i] = (u8)(i * 7 + (i >> 12));
+	ksft_print_header();
+	ksft_set_plan(13);
+	test_nr_pages();
+	test_range_chunks();
+	test_diff();
+	test_va_bound();
+	test_errors();
+	test_ptrs();
+	test_hmac();
+	free(mem);
+	ksft_finished();
+}

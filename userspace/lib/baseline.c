@@ -1,0 +1,939 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * Trusted baselines: measuring a guest, and the baseline file.
+ *
+ * File format (version 1, little-endian, see docs/integrity.md):
+ *
+ *   "VMIAASBL" u32 version u32 flags(0)
+ *   sections: u32 id, u32 reserved(0), u64 length, length bytes
+ *   the END section: id 0, length 32, HMAC-SHA256 of every byte before
+ *   its payload, keyed with a key derived from the host key.
+ *
+ * The MAC is verified before any other byte is parsed; the parser still
+ * bounds-checks everything (a file can be corrupt without being forged).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "checks.h"
+
+#define BL_MAGIC	"VMIAASBL"
+
+enum bl_section {
+	BL_SEC_END,
+	BL_SEC_IDENT,
+	BL_SEC_CPU,
+	BL_SEC_SYSCALLS,
+	BL_SEC_IDT,
+	BL_SEC_TEXT,
+};
+
+struct bl_ident_rec {
+	char release[65];
+	char banner[256];
+	u8 pad[7];
+	u64 created;
+	u64 kaslr_offset;
+	u64 text_va;
+	u64 boot_tag;
+	u32 boot_tag_kind;
+	u32 nr_vcpus;
+};
+static_assert(sizeof(struct bl_ident_rec) == 368, "bl_ident_rec layout");
+
+struct bl_cpu_rec {
+	u32 index, flags;
+	u64 cr0, cr4, lstar, cstar, sysenter_eip;
+};
+static_assert(sizeof(struct bl_cpu_rec) == 48, "bl_cpu_rec layout");
+
+struct bl_syscall_rec {
+	u32 abi, nr;
+	u64 address;
+	char symbol[128];
+};
+static_assert(sizeof(struct bl_syscall_rec) == 144, "bl_syscall_rec layout");
+
+struct bl_idt_rec {
+	u32 vcpu, limit;
+	u64 base;
+	u32 nr, pad;
+};
+static_assert(sizeof(struct bl_idt_rec) == 24, "bl_idt_rec layout");
+
+struct bl_gate_rec {
+	u32 vector;
+	u16 selector;
+	u8 type, dpl, ist, present;
+	u8 pad[6];
+	u64 address;
+	char symbol[128];
+};
+static_assert(sizeof(struct bl_gate_rec) == 152, "bl_gate_rec layout");
+
+struct bl_text_rec {
+	u64 start, end;
+	u32 page_size, digest_size;
+};
+static_assert(sizeof(struct bl_text_rec) == 24, "bl_text_rec layout");
+
+/* ---- keys and hashing ---- */
+
+static int hmac_sha256(const u8 *key, size_t key_len, const void *a,
+		       size_t a_len, const void *b, size_t b_len, u8 out[32])
+{
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+						 "SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+	size_t n = 0;
+	int ok;
+
+	ok = ctx && EVP_MAC_init(ctx, key, key_len, params) &&
+	     EVP_MAC_update(ctx, a, a_len) &&
+	     (!b_len || EVP_MAC_update(ctx, b, b_len)) &&
+	     EVP_MAC_final(ctx, out, &n, 32) && n == 32;
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	return ok ? 0 : -EIO;
+}
+
+static int key_derive(const u8 key[VMIAAS_KEY_SIZE], const char *label,
+		      u8 out[32])
+{
+	return hmac_sha256(key, VMIAAS_KEY_SIZE, label, strlen(label), NULL,
+			   0, out);
+}
+
+struct bl_hasher {
+	EVP_MAC *mac;
+	EVP_MAC_CTX *ctx;
+};
+
+static int hasher_digest(void *arg, u64 va, const void *data, size_t len,
+			 u8 *out)
+{
+	struct bl_hasher *h = arg;
+	u8 le[8];
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		le[i] = va >> (8 * i);
+	if (!EVP_MAC_init(h->ctx, NULL, 0, NULL) ||
+	    !EVP_MAC_update(h->ctx, le, sizeof(le)) ||
+	    !EVP_MAC_update(h->ctx, data, len) ||
+	    !EVP_MAC_final(h->ctx, out, &n, BL_DIGEST) || n != BL_DIGEST)
+		return -EIO;
+	return 0;
+}
+
+int bl_hasher_new(const u8 key[32], struct bl_hasher **ret,
+		  struct vmi_hash_ops *ret_ops)
+{
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+						 "SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+	struct bl_hasher *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return -ENOMEM;
+	h->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	h->ctx = h->mac ? EVP_MAC_CTX_new(h->mac) : NULL;
+	if (!h->ctx || !EVP_MAC_init(h->ctx, key, 32, params)) {
+		bl_hasher_free(h);
+		return -EIO;
+	}
+	*ret = h;
+	*ret_ops = (struct vmi_hash_ops){
+		.digest_size = BL_DIGEST, .digest = hasher_digest, .ctx = h,
+	};
+	return 0;
+}
+
+struct bl_hasher *bl_hasher_free(struct bl_hasher *h)
+{
+	if (!h)
+		return NULL;
+	EVP_MAC_CTX_free(h->ctx);
+	EVP_MAC_free(h->mac);
+	free(h);
+	return NULL;
+}
+
+static int read_va(void *ctx, u64 va, void *buf, size_t len)
+{
+	return engine_read(ctx, va, buf, len);
+}
+
+void bl_read_ops(struct vmiaas *v, struct vmi_read_ops *ret)
+{
+	*ret = (struct vmi_read_ops){ .read = read_va, .ctx = v };
+}
+
+/* Reads exactly @len bytes, or creates the key (0600) if @create. */
+int vmiaas_key_load(const char *path, int create,
+		    uint8_t key[VMIAAS_KEY_SIZE], struct vmiaas_diag *diag)
+{
+	char dir[PATH_MAX], *slash;
+	ssize_t n;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT && create) {
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+				return diag_set(diag, -errno,
+						"cannot create the key directory %s: %s",
+						dir, strerror(errno));
+		}
+		if (RAND_bytes(key, VMIAAS_KEY_SIZE) != 1)
+			return diag_set(diag, -EIO,
+					"no random bytes for a new host key");
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return diag_set(diag, -errno,
+					"cannot create the host key %s: %s",
+					path, strerror(errno));
+		n = write(fd, key, VMIAAS_KEY_SIZE);
+		err = n == VMIAAS_KEY_SIZE ? fsync(fd) : -1;
+		if (err < 0 || n != VMIAAS_KEY_SIZE) {
+			err = n < 0 || err < 0 ? -errno : -EIO;
+			close(fd);
+			unlink(path);
+			return diag_set(diag, err, "cannot write the host key %s",
+					path);
+		}
+		close(fd);
+		return 0;
+	}
+	if (fd < 0)
+		return diag_set(diag, -errno, "cannot read the host key %s: %s%s",
+				path, strerror(errno),
+				errno == ENOENT ? " (give --key FILE)" : "");
+	n = read(fd, key, VMIAAS_KEY_SIZE);
+	err = n < 0 ? -errno : 0;
+	if (!err && (n != VMIAAS_KEY_SIZE || read(fd, dir, 1) != 0))
+		err = -EINVAL;
+	close(fd);
+	if (err)
+		return diag_set(diag, err,
+				"the host key %s must hold exactly %d bytes",
+				path, VMIAAS_KEY_SIZE);
+	return 0;
+}
+
+/* ---- measuring ---- */
+
+int bl_boot_tag(struct vmiaas *v, u64 *ret_tag, u32 *ret_kind)
+{
+	u64 init_task;
+	u32 off;
+	int err;
+
+	if (engine_sym(v, "init_task", &init_task) ||
+	    btf_offsetof(v->btf, "task_struct", "stack_canary", &off)) {
+		*ret_tag = 0;
+		*ret_kind = BL_BOOT_TAG_NONE;
+		return 0;
+	}
+	err = engine_read_u64(v, init_task + off, ret_tag);
+	if (err)
+		return engine_fail(v, err, "init_task.stack_canary is unreadable");
+	*ret_kind = BL_BOOT_TAG_CANARY;
+	return 0;
+}
+
+int bl_text_range(struct vmiaas *v, u64 *ret_start, u64 *ret_end)
+{
+	u64 s, e;
+
+	if (engine_sym(v, "_stext", &s) || engine_sym(v, "_etext", &e))
+		return engine_fail(v, -ENOEXEC, "the kernel has no _stext/_etext");
+	if (e <= s || e - s > BL_TEXT_MAX)
+		return engine_fail(v, -EBADMSG,
+				   "kernel text 0x%llx..0x%llx is implausible",
+				   (unsigned long long)s, (unsigned long long)e);
+	*ret_start = s;
+	*ret_end = e;
+	return 0;
+}
+
+void vmiaas_baseline_free(struct vmiaas_baseline *b)
+{
+	u32 i;
+
+	if (!b)
+		return;
+	free(b->cpus);
+	free(b->syscalls);
+	for (i = 0; b->idts && i < b->nr_idts; i++)
+		free(b->idts[i].gates);
+	free(b->idts);
+	free(b->text_digests);
+	free(b->text);
+	OPENSSL_cleanse(b->page_key, sizeof(b->page_key));
+	free(b);
+}
+
+static int take_cpus(struct vmiaas *v, struct vmiaas_baseline *b)
+{
+	struct vmiaas_vcpu *vc = NULL;
+	size_t nr = 0, i;
+	int err;
+
+	err = vmiaas_vcpus(v, &vc, &nr);
+	if (err == -ENODATA || (!err && !nr))
+		return 0;	/* a dump without registers */
+	if (err)
+		return err;
+	if (nr > BL_MAX_VCPUS) {
+		free(vc);
+		return engine_fail(v, -E2BIG, "more than %d vCPUs", BL_MAX_VCPUS);
+	}
+	b->cpus = calloc(nr, sizeof(*b->cpus));
+	if (!b->cpus) {
+		free(vc);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nr; i++)
+		b->cpus[i] = (struct bl_cpu){
+			.index = vc[i].index, .flags = vc[i].flags,
+			.cr0 = vc[i].cr0, .cr4 = vc[i].cr4,
+			.lstar = vc[i].lstar, .cstar = vc[i].cstar,
+			.sysenter_eip = vc[i].sysenter_eip,
+		};
+	b->nr_vcpus = nr;
+	free(vc);
+	return 0;
+}
+
+static int take_idts(struct vmiaas *v, struct vmiaas_baseline *b)
+{
+	u32 n = b->nr_vcpus ? b->nr_vcpus : 1, i;
+	size_t nr;
+	int err;
+
+	b->idts = calloc(n, sizeof(*b->idts));
+	if (!b->idts)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct bl_idt *t = &b->idts[i];
+
+		err = vmiaas_idt(v, i, &t->base, &t->gates, &nr);
+		if (err)
+			return err;
+		t->vcpu = i;
+		t->nr = nr;
+		t->limit = b->nr_vcpus ? v->backend->vcpus[i].idtr_limit : 0xfff;
+		b->nr_idts++;
+	}
+	return 0;
+}
+
+static int take_text(struct vmiaas *v, struct vmiaas_baseline *b)
+{
+	struct vmi_read_ops r;
+	struct vmi_hash_ops h;
+	struct bl_hasher *hs;
+	u64 nr_pages;
+	u8 page[VMI_MEASURE_PAGE];
+	int err;
+
+	err = bl_text_range(v, &b->text_start, &b->text_end);
+	if (err)
+		return err;
+	nr_pages = vmi_measure_nr_pages(b->text_start, b->text_end);
+	b->text = malloc(b->text_end - b->text_start);
+	b->text_digests = malloc(nr_pages * BL_DIGEST);
+	if (!b->text || !b->text_digests)
+		return -ENOMEM;
+	bl_read_ops(v, &r);
+	err = bl_hasher_new(b->page_key, &hs, &h);
+	if (err)
+		return err;
+	/* The bytes first, then the digests of exactly those bytes. */
+	err = engine_read(v, b->text_start, b->text,
+			  b->text_end - b->text_start);
+	if (!err)
+		err = vmi_measure_range(&r, &h, b->text_start, b->text_end,
+					page, b->text_digests, nr_pages);
+	bl_hasher_free(hs);
+	if (err)
+		return engine_fail(v, err, "kernel text 0x%llx..0x%llx is unreadable",
+				   (unsigned long long)b->text_start,
+				   (unsigned long long)b->text_end);
+	return 0;
+}
+
+/* Text is measured with the page key, which take_text() needs first. */
+static int baseline_set_key(struct vmiaas_baseline *b,
+			    const u8 key[VMIAAS_KEY_SIZE])
+{
+	return key_derive(key, "vmiaas page hash v1", b->page_key);
+}
+
+int vmiaas_baseline_take(struct vmiaas *v, const uint8_t key[VMIAAS_KEY_SIZE],
+			 struct vmiaas_baseline **ret)
+{
+	const struct vmiaas_info *info = vmiaas_info(v);
+	struct vmiaas_baseline *b;
+	size_t nr;
+	int err;
+
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->version = BL_VERSION;
+	b->created = (u64)time(NULL);
+	snprintf(b->release, sizeof(b->release), "%s", info->kernel_release);
+	snprintf(b->banner, sizeof(b->banner), "%s", info->banner);
+	b->kaslr_offset = info->kaslr_offset;
+	b->text_va = info->text_va;
+	err = baseline_set_key(b, key);
+	err = err ?: bl_boot_tag(v, &b->boot_tag, &b->boot_tag_kind);
+	err = err ?: take_cpus(v, b);
+	if (!err) {
+		err = vmiaas_syscalls(v, &b->syscalls, &nr);
+		b->nr_syscalls = err ? 0 : nr;
+	}
+	err = err ?: take_idts(v, b);
+	err = err ?: take_text(v, b);
+	if (err) {
+		vmiaas_baseline_free(b);
+		return err;
+	}
+	*ret = b;
+	return 0;
+}
+
+/* ---- the file ---- */
+
+struct bl_buf {
+	u8 *p;
+	size_t len, cap;
+	int err;
+};
+
+static void buf_put(struct bl_buf *w, const void *data, size_t len)
+{
+	size_t cap;
+	u8 *p;
+
+	if (w->err)
+		return;
+	if (w->len + len > w->cap) {
+		cap = w->cap ? w->cap : 1 << 20;
+		while (cap < w->len + len)
+			cap *= 2;
+		p = realloc(w->p, cap);
+		if (!p) {
+			w->err = -ENOMEM;
+			return;
+		}
+		w->p = p;
+		w->cap = cap;
+	}
+	memcpy(w->p + w->len, data, len);
+	w->len += len;
+}
+
+static void buf_section(struct bl_buf *w, u32 id, u64 len)
+{
+	u32 hdr[2] = { id, 0 };
+
+	buf_put(w, hdr, sizeof(hdr));
+	buf_put(w, &len, sizeof(len));
+}
+
+static void serialize(const struct vmiaas_baseline *b, struct bl_buf *w)
+{
+	struct bl_ident_rec id = {
+		.created = b->created, .kaslr_offset = b->kaslr_offset,
+		.text_va = b->text_va, .boot_tag = b->boot_tag,
+		.boot_tag_kind = b->boot_tag_kind, .nr_vcpus = b->nr_vcpus,
+	};
+	struct bl_text_rec tr = {
+		.start = b->text_start, .end = b->text_end,
+		.page_size = VMI_MEASURE_PAGE, .digest_size = BL_DIGEST,
+	};
+	u64 nr_pages = vmi_measure_nr_pages(b->text_start, b->text_end);
+	u32 i, j, version = BL_VERSION, flags = 0;
+
+	memcpy(id.release, b->release, sizeof(id.release));
+	memcpy(id.banner, b->banner, sizeof(id.banner));
+	buf_put(w, BL_MAGIC, 8);
+	buf_put(w, &version, 4);
+	buf_put(w, &flags, 4);
+	buf_section(w, BL_SEC_IDENT, sizeof(id));
+	buf_put(w, &id, sizeof(id));
+
+	buf_section(w, BL_SEC_CPU, (u64)b->nr_vcpus * sizeof(struct bl_cpu_rec));
+	for (i = 0; i < b->nr_vcpus; i++) {
+		const struct bl_cpu *c = &b->cpus[i];
+		struct bl_cpu_rec cr = {
+			.index = c->index, .flags = c->flags, .cr0 = c->cr0,
+			.cr4 = c->cr4, .lstar = c->lstar, .cstar = c->cstar,
+			.sysenter_eip = c->sysenter_eip,
+		};
+		buf_put(w, &cr, sizeof(cr));
+	}
+
+	buf_section(w, BL_SEC_SYSCALLS,
+		    (u64)b->nr_syscalls * sizeof(struct bl_syscall_rec));
+	for (i = 0; i < b->nr_syscalls; i++) {
+		const struct vmiaas_syscall *s = &b->syscalls[i];
+		struct bl_syscall_rec sr = {
+			.abi = s->abi, .nr = s->nr, .address = s->address,
+		};
+		memcpy(sr.symbol, s->symbol, sizeof(sr.symbol));
+		buf_put(w, &sr, sizeof(sr));
+	}
+
+	for (i = 0; i < b->nr_idts; i++) {
+		const struct bl_idt *t = &b->idts[i];
+		struct bl_idt_rec ir = {
+			.vcpu = t->vcpu, .limit = t->limit, .base = t->base,
+			.nr = t->nr,
+		};
+		buf_section(w, BL_SEC_IDT,
+			    sizeof(ir) + (u64)t->nr * sizeof(struct bl_gate_rec));
+		buf_put(w, &ir, sizeof(ir));
+		for (j = 0; j < t->nr; j++) {
+			const struct vmiaas_idt_gate *g = &t->gates[j];
+			struct bl_gate_rec gr = {
+				.vector = g->vector, .selector = g->selector,
+				.type = g->type, .dpl = g->dpl, .ist = g->ist,
+				.present = g->present, .address = g->address,
+			};
+			memcpy(gr.symbol, g->symbol, sizeof(gr.symbol));
+			buf_put(w, &gr, sizeof(gr));
+		}
+	}
+
+	buf_section(w, BL_SEC_TEXT, sizeof(tr) + nr_pages * BL_DIGEST +
+				    (b->text_end - b->text_start));
+	buf_put(w, &tr, sizeof(tr));
+	buf_put(w, b->text_digests, nr_pages * BL_DIGEST);
+	buf_put(w, b->text, b->text_end - b->text_start);
+}
+
+int vmiaas_baseline_save(struct vmiaas *v, const struct vmiaas_baseline *b,
+			 const char *path, const uint8_t key[VMIAAS_KEY_SIZE])
+{
+	struct bl_buf w = {};
+	char tmp[PATH_MAX];
+	u8 file_key[32], mac[32];
+	size_t off;
+	ssize_t n;
+	int fd, err;
+
+	serialize(b, &w);
+	buf_section(&w, BL_SEC_END, sizeof(mac));
+	err = w.err ?: key_derive(key, "vmiaas baseline file v1", file_key);
+	err = err ?: hmac_sha256(file_key, sizeof(file_key), w.p, w.len,
+				 NULL, 0, mac);
+	OPENSSL_cleanse(file_key, sizeof(file_key));
+	buf_put(&w, mac, sizeof(mac));
+	err = err ?: w.err;
+	if (err) {
+		free(w.p);
+		return err;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
+	    (int)sizeof(tmp)) {
+		free(w.p);
+		return engine_fail(v, -ENAMETOOLONG, "%s: name too long", path);
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		free(w.p);
+		return engine_fail(v, err, "cannot create %s: %s", tmp,
+				   strerror(-err));
+	}
+	for (off = 0; off < w.len; off += n) {
+		n = write(fd, w.p + off, w.len - off);
+		if (n <= 0) {
+			err = n < 0 ? -errno : -EIO;
+			break;
+		}
+	}
+	if (!err && fsync(fd) < 0)
+		err = -errno;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	if (!err && rename(tmp, path) < 0)
+		err = -errno;
+	free(w.p);
+	if (err) {
+		unlink(tmp);
+		return engine_fail(v, err, "cannot write the baseline %s: %s",
+				   path, strerror(-err));
+	}
+	return 0;
+}
+
+/* ---- loading ---- */
+
+struct bl_reader {
+	const u8 *p;
+	size_t len, off;
+};
+
+static int rd_take(struct bl_reader *r, void *out, size_t len)
+{
+	if (len > r->len - r->off)
+		return -EBADMSG;
+	memcpy(out, r->p + r->off, len);
+	r->off += len;
+	return 0;
+}
+
+static int parse_cpu(struct vmiaas_baseline *b, struct bl_reader *s)
+{
+	struct bl_cpu_rec cr;
+	u32 i, n = s->len / sizeof(cr);
+
+	if (s->len % sizeof(cr) || n > BL_MAX_VCPUS || b->cpus)
+		return -EBADMSG;
+	b->cpus = calloc(n ? n : 1, sizeof(*b->cpus));
+	if (!b->cpus)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		rd_take(s, &cr, sizeof(cr));
+		b->cpus[i] = (struct bl_cpu){
+			.index = cr.index, .flags = cr.flags, .cr0 = cr.cr0,
+			.cr4 = cr.cr4, .lstar = cr.lstar, .cstar = cr.cstar,
+			.sysenter_eip = cr.sysenter_eip,
+		};
+	}
+	b->nr_vcpus = n;
+	return 0;
+}
+
+static int parse_syscalls(struct vmiaas_baseline *b, struct bl_reader *s)
+{
+	struct bl_syscall_rec sr;
+	u32 i, n = s->len / sizeof(sr);
+
+	if (s->len % sizeof(sr) || n > 3 * 4096 || b->syscalls)
+		return -EBADMSG;
+	b->syscalls = calloc(n ? n : 1, sizeof(*b->syscalls));
+	if (!b->syscalls)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct vmiaas_syscall *sc = &b->syscalls[i];
+
+		rd_take(s, &sr, sizeof(sr));
+		sc->abi = sr.abi;
+		sc->nr = sr.nr;
+		sc->address = sr.address;
+		memcpy(sc->symbol, sr.symbol, sizeof(sc->symbol));
+		sc->symbol[sizeof(sc->symbol) - 1] = '\0';
+	}
+	b->nr_syscalls = n;
+	return 0;
+}
+
+static int parse_idt(struct vmiaas_baseline *b, struct bl_reader *s)
+{
+	struct bl_idt_rec ir;
+	struct bl_gate_rec gr;
+	struct bl_idt *t, *idts;
+	u32 i;
+
+	if (rd_take(s, &ir, sizeof(ir)) || ir.nr > 256 ||
+	    s->len - s->off != (u64)ir.nr * sizeof(gr) ||
+	    b->nr_idts >= BL_MAX_VCPUS)
+		return -EBADMSG;
+	idts = realloc(b->idts, (b->nr_idts + 1) * sizeof(*idts));
+	if (!idts)
+		return -ENOMEM;
+	b->idts = idts;
+	t = &idts[b->nr_idts];
+	*t = (struct bl_idt){ .vcpu = ir.vcpu, .limit = ir.limit,
+			      .base = ir.base, .nr = ir.nr };
+	t->gates = calloc(ir.nr ? ir.nr : 1, sizeof(*t->gates));
+	if (!t->gates)
+		return -ENOMEM;
+	b->nr_idts++;
+	for (i = 0; i < ir.nr; i++) {
+		struct vmiaas_idt_gate *g = &t->gates[i];
+
+		rd_take(s, &gr, sizeof(gr));
+		*g = (struct vmiaas_idt_gate){
+			.vector = gr.vector, .selector = gr.selector,
+			.type = gr.type, .dpl = gr.dpl, .ist = gr.ist,
+			.present = gr.present, .address = gr.address,
+		};
+		memcpy(g->symbol, gr.symbol, sizeof(g->symbol));
+		g->symbol[sizeof(g->symbol) - 1] = '\0';
+	}
+	return 0;
+}
+
+static int parse_text(struct vmiaas_baseline *b, struct bl_reader *s)
+{
+	struct bl_text_rec tr;
+	u64 nr_pages, len;
+
+	if (rd_take(s, &tr, sizeof(tr)) || b->text ||
+	    tr.page_size != VMI_MEASURE_PAGE || tr.digest_size != BL_DIGEST ||
+	    tr.end <= tr.start || tr.end - tr.start > BL_TEXT_MAX)
+		return -EBADMSG;
+	len = tr.end - tr.start;
+	nr_pages = vmi_measure_nr_pages(tr.start, tr.end);
+	if (s->len - s->off != nr_pages * BL_DIGEST + len)
+		return -EBADMSG;
+	b->text_digests = malloc(nr_pages * BL_DIGEST);
+	b->text = malloc(len);
+	if (!b->text || !b->text_digests)
+		return -ENOMEM;
+	rd_take(s, b->text_digests, nr_pages * BL_DIGEST);
+	rd_take(s, b->text, len);
+	b->text_start = tr.start;
+	b->text_end = tr.end;
+	return 0;
+}
+
+static int parse(struct vmiaas_baseline *b, const u8 *p, size_t len)
+{
+	struct bl_reader r = { .p = p, .len = len, .off = 16 };
+	struct bl_ident_rec id;
+	bool have_ident = false;
+	u32 hdr[2];
+	u64 slen;
+	int err = 0;
+
+	for (;;) {
+		struct bl_reader s;
+
+		if (rd_take(&r, hdr, sizeof(hdr)) ||
+		    rd_take(&r, &slen, sizeof(slen)) || hdr[1] ||
+		    slen > r.len - r.off)
+			return -EBADMSG;
+		if (hdr[0] == BL_SEC_END)
+			break;
+		s = (struct bl_reader){ .p = r.p + r.off, .len = slen };
+		r.off += slen;
+		switch (hdr[0]) {
+		case BL_SEC_IDENT:
+			if (slen != sizeof(id) || have_ident)
+				return -EBADMSG;
+			rd_take(&s, &id, sizeof(id));
+			have_ident = true;
+			break;
+		case BL_SEC_CPU:
+			err = parse_cpu(b, &s);
+			break;
+		case BL_SEC_SYSCALLS:
+			err = parse_syscalls(b, &s);
+			break;
+		case BL_SEC_IDT:
+			err = parse_idt(b, &s);
+			break;
+		case BL_SEC_TEXT:
+			err = parse_text(b, &s);
+			break;
+		default:
+			return -EBADMSG;
+		}
+		if (err)
+			return err;
+	}
+	if (!have_ident || !b->text || !b->syscalls || !b->cpus ||
+	    id.nr_vcpus != b->nr_vcpus)
+		return -EBADMSG;
+	memcpy(b->release, id.release, sizeof(b->release));
+	b->release[sizeof(b->release) - 1] = '\0';
+	memcpy(b->banner, id.banner, sizeof(b->banner));
+	b->banner[sizeof(b->banner) - 1] = '\0';
+	b->created = id.created;
+	b->kaslr_offset = id.kaslr_offset;
+	b->text_va = id.text_va;
+	b->boot_tag = id.boot_tag;
+	b->boot_tag_kind = id.boot_tag_kind;
+	return 0;
+}
+
+static int read_file(struct vmiaas *v, const char *path, u8 **ret,
+		     size_t *ret_len)
+{
+	struct stat st;
+	size_t off;
+	ssize_t n;
+	u8 *p;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		return engine_fail(v, err, "cannot read the baseline %s: %s",
+				   path, strerror(-err));
+	}
+	if (!S_ISREG(st.st_mode) || (u64)st.st_size > BL_FILE_MAX) {
+		close(fd);
+		return engine_fail(v, -EBADMSG,
+				   "the baseline %s is not a regular file under %llu MiB",
+				   path, BL_FILE_MAX >> 20);
+	}
+	p = malloc(st.st_size ? st.st_size : 1);
+	if (!p) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (off = 0; off < (size_t)st.st_size; off += n) {
+		n = read(fd, p + off, st.st_size - off);
+		if (n <= 0) {
+			err = n < 0 ? -errno : -EIO;
+			break;
+		}
+	}
+	close(fd);
+	if (err) {
+		free(p);
+		return engine_fail(v, err, "cannot read the baseline %s: %s",
+				   path, strerror(-err));
+	}
+	*ret = p;
+	*ret_len = st.st_size;
+	return 0;
+}
+
+/* The attached guest must be the measured kernel, in the same boot. */
+static int bind_check(struct vmiaas *v, const struct vmiaas_baseline *b,
+		      const char *path)
+{
+	const struct vmiaas_info *info = vmiaas_info(v);
+	u64 tag;
+	u32 kind;
+	int err;
+
+	if (strcmp(b->release, info->kernel_release) ||
+	    strcmp(b->banner, info->banner))
+		return engine_fail(v, -ESTALE,
+				   "the baseline %s is of another kernel (%s), the guest runs %s: take a new baseline",
+				   path, b->release, info->kernel_release);
+	if (b->kaslr_offset != info->kaslr_offset)
+		return engine_fail(v, -ESTALE,
+				   "the baseline %s is of another boot (KASLR offset 0x%llx, now 0x%llx): the guest rebooted or is another guest; take a new baseline",
+				   path, (unsigned long long)b->kaslr_offset,
+				   (unsigned long long)info->kaslr_offset);
+	err = bl_boot_tag(v, &tag, &kind);
+	if (err)
+		return err;
+	if (kind != b->boot_tag_kind || tag != b->boot_tag)
+		return engine_fail(v, -ESTALE,
+				   "the baseline %s is of another boot (boot tag differs, same KASLR offset): the guest rebooted; take a new baseline",
+				   path);
+	if (b->nr_vcpus && info->nr_vcpus && b->nr_vcpus != info->nr_vcpus)
+		return engine_fail(v, -ESTALE,
+				   "the baseline %s has %u vCPUs, the guest now %u: take a new baseline",
+				   path, b->nr_vcpus, info->nr_vcpus);
+	return 0;
+}
+
+int vmiaas_baseline_load(struct vmiaas *v, const char *path,
+			 const uint8_t key[VMIAAS_KEY_SIZE],
+			 struct vmiaas_baseline **ret)
+{
+	struct vmiaas_baseline *b;
+	u8 file_key[32], mac[32], *p = NULL;
+	u32 version;
+	size_t len = 0;
+	int err;
+
+	err = read_file(v, path, &p, &len);
+	if (err)
+		return err;
+	if (len < 16 + 16 + 32 || memcmp(p, BL_MAGIC, 8)) {
+		free(p);
+		return engine_fail(v, -EBADMSG, "%s is not a vmiaas baseline", path);
+	}
+	err = key_derive(key, "vmiaas baseline file v1", file_key);
+	err = err ?: hmac_sha256(file_key, sizeof(file_key), p, len - 32,
+				 NULL, 0, mac);
+	OPENSSL_cleanse(file_key, sizeof(file_key));
+	if (err) {
+		free(p);
+		return err;
+	}
+	if (CRYPTO_memcmp(mac, p + len - 32, 32)) {
+		free(p);
+		return engine_fail(v, -EBADMSG,
+				   "the baseline %s fails its MAC: it was modified, or made with another host key; refusing it",
+				   path);
+	}
+	memcpy(&version, p + 8, 4);
+	if (version != BL_VERSION) {
+		free(p);
+		return engine_fail(v, -EPROTO,
+				   "the baseline %s has format version %u, this vmiaas reads %u",
+				   path, version, BL_VERSION);
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		free(p);
+		return -ENOMEM;
+	}
+	b->version = version;
+	err = parse(b, p, len);
+	free(p);
+	if (err) {
+		vmiaas_baseline_free(b);
+		if (err == -ENOMEM)
+			return err;
+		return engine_fail(v, -EBADMSG, "the baseline %s is malformed",
+				   path);
+	}
+	err = bind_check(v, b, path);
+	err = err ?: baseline_set_key(b, key);
+	if (err) {
+		vmiaas_baseline_free(b);
+		return err;
+	}
+	*ret = b;
+	return 0;
+}
+
+void vmiaas_baseline_summary(const struct vmiaas_baseline *b,
+			     struct vmiaas_baseline_summary *ret)
+{
+	u32 i;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->version = b->version;
+	ret->nr_vcpus = b->nr_vcpus;
+	ret->created = b->created;
+	ret->kaslr_offset = b->kaslr_offset;
+	ret->boot_tag = b->boot_tag;
+	ret->text_start = b->text_start;
+	ret->text_end = b->text_end;
+	ret->nr_syscalls = b->nr_syscalls;
+	for (i = 0; i < b->nr_idts; i++)
+		ret->nr_idt_gates += b->idts[i].nr;
+	memcpy(ret->kernel_release, b->release, sizeof(ret->kernel_release));
+}

@@ -1,0 +1,711 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * The integrity checks: the guest now against a trusted baseline.
+ *
+ * Each check appends findings (and informational events) to one list. A
+ * guest that cannot be read where a check needs it makes the whole run
+ * fail: an unreadable table is not evidence of a clean one.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks.h"
+
+#define CHECK_MAX_FINDINGS	4096	/* per run; then one summary */
+#define TEXT_MAX_PAGES		4096	/* differing pages examined */
+#define TEXT_MERGE_GAP		8	/* equal bytes that still join runs */
+
+static const struct vmiaas_check_desc check_descs[] = {
+	{ "syscall-table", "x64/ia32/x32 system call table entries: unchanged since the baseline, each at the start of its ABI's syscall function" },
+	{ "idt", "IDTR base and limit per vCPU; every gate's handler, selector, type, DPL and IST unchanged since the baseline" },
+	{ "cpu-state", "CR0.WP, CR4.SMEP, CR4.SMAP, CR4.UMIP still set on every vCPU where they were at baseline; syscall MSRs where readable" },
+	{ "kernel-text", "_stext.._etext hashed per 4 KiB page (HMAC-SHA256, host key); differences localized to symbol+offset with old and new bytes" },
+};
+
+const struct vmiaas_check_desc *vmiaas_checks(size_t *ret_nr)
+{
+	*ret_nr = ARRAY_SIZE(check_descs);
+	return check_descs;
+}
+
+const char *vmiaas_severity_name(uint32_t severity)
+{
+	static const char *const names[] = {
+		"info", "low", "medium", "high", "critical",
+	};
+
+	return severity < ARRAY_SIZE(names) ? names[severity] : "unknown";
+}
+
+struct findings {
+	struct vmiaas_finding *f;
+	size_t nr, cap;
+	size_t dropped;
+};
+
+static struct vmiaas_finding *finding_add(struct findings *fs,
+					  const char *check, u32 severity,
+					  u32 flags, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* A new zeroed entry (object from @fmt), or NULL: over the cap or -ENOMEM. */
+static struct vmiaas_finding *finding_add(struct findings *fs,
+					  const char *check, u32 severity,
+					  u32 flags, const char *fmt, ...)
+{
+	struct vmiaas_finding *f;
+	va_list ap;
+
+	if (fs->nr >= CHECK_MAX_FINDINGS) {
+		fs->dropped++;
+		return NULL;
+	}
+	if (fs->nr == fs->cap) {
+		size_t cap = fs->cap ? fs->cap * 2 : 32;
+
+		f = realloc(fs->f, cap * sizeof(*f));
+		if (!f) {
+			fs->dropped++;
+			return NULL;
+		}
+		fs->f = f;
+		fs->cap = cap;
+	}
+	f = &fs->f[fs->nr++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->check, sizeof(f->check), "%s", check);
+	f->severity = severity;
+	f->flags = flags;
+	va_start(ap, fmt);
+	vsnprintf(f->object, sizeof(f->object), fmt, ap);
+	va_end(ap);
+	return f;
+}
+
+/*
+ * "name+0xoff" in the kernel, "[module]+0xoff" in a module's memory
+ * (what a hook installed by a module points at), else the address.
+ */
+static void symbolize(struct vmiaas *v, u64 addr, char *buf, size_t size)
+{
+	struct vmiaas_module *m = NULL;
+	size_t nr = 0, i;
+
+	if (!vmiaas_symbolize(v, addr, buf, size))
+		return;
+	snprintf(buf, size, "0x%016llx", (unsigned long long)addr);
+	if (vmiaas_modules(v, &m, &nr))
+		return;
+	for (i = 0; i < nr; i++)
+		if (addr >= m[i].base && addr - m[i].base < m[i].size) {
+			char name[sizeof(m[i].name) + 1];
+
+			memcpy(name, m[i].name, sizeof(m[i].name));
+			name[sizeof(m[i].name)] = '\0';
+			snprintf(buf, size, "[%s]+0x%llx", name,
+				 (unsigned long long)(addr - m[i].base));
+			break;
+		}
+	free(m);
+}
+
+/* ---- syscall-table ---- */
+
+static const char *const abi_names[] = { "x64", "ia32", "x32" };
+
+/* Function names an ABI's table may point at (prefixes). */
+static const char *const abi_prefixes[][3] = {
+	[VMIAAS_ABI_X64] = { "__x64_sys_", NULL },
+	[VMIAAS_ABI_IA32] = { "__ia32_sys_", "__ia32_compat_sys_", NULL },
+	[VMIAAS_ABI_X32] = { "__x64_sys_", "__x32_compat_sys_", NULL },
+};
+
+#define SYM_ALIASES_MAX		64
+
+/*
+ * Whether some symbol at exactly @addr has one of @abi's prefixes (several
+ * names share an address: __x64_sys_getpid and __do_sys_getpid). On
+ * success, *name is that symbol, or the first one at @addr if none is.
+ */
+static bool syscall_name_ok(struct vmiaas *v, u32 abi, u64 addr, char *name,
+			    size_t size)
+{
+	char sym[VMI_KSYM_NAME_LEN], type;
+	u64 a;
+	u32 idx, i, k;
+
+	name[0] = '\0';
+	if (abi >= ARRAY_SIZE(abi_prefixes) ||
+	    vmi_ksym_lookup_addr(&v->ksym, addr, &idx))
+		return false;
+	for (i = 0; i < SYM_ALIASES_MAX; i++, idx++) {
+		if (vmi_ksym_addr(&v->ksym, idx, &a) || a != addr ||
+		    vmi_ksym_name(&v->ksym, idx, sym, sizeof(sym), &type))
+			break;
+		if (!i)
+			snprintf(name, size, "%s", sym);
+		for (k = 0; abi_prefixes[abi][k]; k++)
+			if (!strncmp(sym, abi_prefixes[abi][k],
+				     strlen(abi_prefixes[abi][k]))) {
+				snprintf(name, size, "%s", sym);
+				return true;
+			}
+	}
+	return false;
+}
+
+/* "getdents64" from the baseline symbol, for the object. */
+static const char *syscall_short(const char *sym)
+{
+	const char *p = strstr(sym, "_sys_");
+
+	return p ? p + 5 : sym;
+}
+
+static int check_syscalls(struct vmiaas *v, const struct vmiaas_baseline *b,
+			  struct findings *fs)
+{
+	struct vmiaas_syscall *now = NULL;
+	struct vmiaas_finding *f;
+	char name[VMI_KSYM_NAME_LEN];
+	size_t nr = 0, i, j;
+	int err;
+
+	err = vmiaas_syscalls(v, &now, &nr);
+	if (err)
+		return err;
+	for (i = 0; i < nr; i++) {
+		const struct vmiaas_syscall *s = &now[i];
+		const struct vmiaas_syscall *old = NULL;
+		const char *abi = s->abi < 3 ? abi_names[s->abi] : "?";
+		bool name_ok;
+
+		for (j = 0; j < b->nr_syscalls && !old; j++)
+			if (b->syscalls[j].abi == s->abi &&
+			    b->syscalls[j].nr == s->nr)
+				old = &b->syscalls[j];
+		name_ok = syscall_name_ok(v, s->abi, s->address, name,
+					  sizeof(name));
+		if (old && old->address == s->address && name_ok)
+			continue;
+		f = finding_add(fs, "syscall-table", VMIAAS_SEV_CRITICAL,
+				VMIAAS_FINDING_ADDRESS | VMIAAS_FINDING_VALUES |
+				VMIAAS_FINDING_SYMBOLS, "%s %u %s", abi, s->nr,
+				syscall_short(old ? old->symbol : s->symbol));
+		if (!f)
+			continue;
+		f->address = s->address;
+		f->old_value = old ? old->address : 0;
+		f->new_value = s->address;
+		if (old)
+			snprintf(f->old_symbol, sizeof(f->old_symbol), "%s",
+				 old->symbol);
+		symbolize(v, s->address, f->new_symbol, sizeof(f->new_symbol));
+		if (!old)
+			snprintf(f->message, sizeof(f->message),
+				 "%s syscall %u is not in the baseline", abi, s->nr);
+		else if (old->address != s->address)
+			snprintf(f->message, sizeof(f->message),
+				 "%s syscall %u now points to %s (was %s)%s", abi,
+				 s->nr, f->new_symbol, old->symbol,
+				 name_ok ? "" : ", not a syscall function");
+		else
+			snprintf(f->message, sizeof(f->message),
+				 "%s syscall %u points to %s, not a %s syscall function",
+				 abi, s->nr, f->new_symbol, abi);
+	}
+	/* Entries gone (a table shrunk or vanished). */
+	for (j = 0; j < b->nr_syscalls; j++) {
+		const struct vmiaas_syscall *old = &b->syscalls[j];
+		bool found = false;
+
+		for (i = 0; i < nr && !found; i++)
+			found = now[i].abi == old->abi && now[i].nr == old->nr;
+		if (found)
+			continue;
+		f = finding_add(fs, "syscall-table", VMIAAS_SEV_HIGH,
+				VMIAAS_FINDING_VALUES | VMIAAS_FINDING_SYMBOLS,
+				"%s %u %s", old->abi < 3 ? abi_names[old->abi] : "?",
+				old->nr, syscall_short(old->symbol));
+		if (!f)
+			continue;
+		f->old_value = old->address;
+		snprintf(f->old_symbol, sizeof(f->old_symbol), "%s", old->symbol);
+		snprintf(f->message, sizeof(f->message),
+			 "the entry is gone from the syscall table");
+	}
+	free(now);
+	return 0;
+}
+
+/* ---- idt ---- */
+
+static int check_idt(struct vmiaas *v, const struct vmiaas_baseline *b,
+		     struct findings *fs)
+{
+	struct vmiaas_idt_gate *now;
+	struct vmiaas_finding *f;
+	u64 base;
+	size_t nr, k;
+	u32 i, limit;
+	int err;
+
+	for (i = 0; i < b->nr_idts; i++) {
+		const struct bl_idt *t = &b->idts[i];
+
+		if (b->nr_vcpus && t->vcpu >= v->backend->nr_vcpus)
+			continue;	/* bind_check() compared the counts */
+		err = vmiaas_idt(v, t->vcpu, &base, &now, &nr);
+		if (err)
+			return err;
+		limit = b->nr_vcpus ? v->backend->vcpus[t->vcpu].idtr_limit :
+				      0xfff;
+		if (base != t->base || limit != t->limit) {
+			f = finding_add(fs, "idt", VMIAAS_SEV_CRITICAL,
+					VMIAAS_FINDING_VALUES,
+					"vcpu%u IDTR", t->vcpu);
+			if (f) {
+				f->old_value = t->base;
+				f->new_value = base;
+				snprintf(f->message, sizeof(f->message),
+					 "IDTR changed: base 0x%llx limit 0x%x, was base 0x%llx limit 0x%x",
+					 (unsigned long long)base, limit,
+					 (unsigned long long)t->base, t->limit);
+			}
+		}
+		for (k = 0; k < nr || k < t->nr; k++) {
+			const struct vmiaas_idt_gate *o = k < t->nr ? &t->gates[k] : NULL;
+			const struct vmiaas_idt_gate *g = k < nr ? &now[k] : NULL;
+
+			if (o && g && o->address == g->address &&
+			    o->selector == g->selector && o->type == g->type &&
+			    o->dpl == g->dpl && o->ist == g->ist &&
+			    o->present == g->present)
+				continue;
+			f = finding_add(fs, "idt", VMIAAS_SEV_CRITICAL,
+					VMIAAS_FINDING_ADDRESS |
+					VMIAAS_FINDING_VALUES |
+					VMIAAS_FINDING_SYMBOLS,
+					"vcpu%u vector %zu (%s)", t->vcpu, k,
+					o && o->symbol[0] ? o->symbol : "-");
+			if (!f)
+				continue;
+			f->address = base + k * 16;
+			f->old_value = o ? o->address : 0;
+			f->new_value = g ? g->address : 0;
+			if (o)
+				snprintf(f->old_symbol, sizeof(f->old_symbol),
+					 "%s", o->symbol);
+			if (g && g->present)
+				symbolize(v, g->address, f->new_symbol,
+					  sizeof(f->new_symbol));
+			if (!o || !g)
+				snprintf(f->message, sizeof(f->message),
+					 "gate %s since the baseline (IDT limit)",
+					 g ? "added" : "removed");
+			else
+				snprintf(f->message, sizeof(f->message),
+					 "gate now handler %s sel 0x%x type 0x%x dpl %u ist %u p %u; was %s sel 0x%x type 0x%x dpl %u ist %u p %u",
+					 f->new_symbol[0] ? f->new_symbol : "-",
+					 g->selector, g->type, g->dpl, g->ist,
+					 g->present,
+					 o->symbol[0] ? o->symbol : "-",
+					 o->selector, o->type, o->dpl, o->ist,
+					 o->present);
+		}
+		free(now);
+	}
+	return 0;
+}
+
+/* ---- cpu-state ---- */
+
+static const struct {
+	const char *name;
+	bool cr4;
+	u64 bit;
+} cpu_bits[] = {
+	{ "CR0.WP", false, 1ULL << 16 },
+	{ "CR4.UMIP", true, 1ULL << 11 },
+	{ "CR4.SMEP", true, 1ULL << 20 },
+	{ "CR4.SMAP", true, 1ULL << 21 },
+};
+
+static int check_cpu(struct vmiaas *v, const struct vmiaas_baseline *b,
+		     struct findings *fs)
+{
+	struct vmiaas_vcpu *vc = NULL;
+	struct vmiaas_finding *f;
+	size_t nr = 0, i, k;
+	int err;
+
+	err = vmiaas_vcpus(v, &vc, &nr);
+	if (err == -ENODATA || !b->nr_vcpus) {
+		f = finding_add(fs, "cpu-state", VMIAAS_SEV_INFO,
+				VMIAAS_FINDING_EVENT, "all vCPUs");
+		if (f)
+			snprintf(f->message, sizeof(f->message),
+				 "not checked: vCPU registers %s",
+				 b->nr_vcpus ? "are not available from this target" :
+					       "were not available at baseline");
+		free(vc);
+		return 0;
+	}
+	if (err)
+		return err;
+	for (i = 0; i < nr && i < b->nr_vcpus; i++) {
+		const struct bl_cpu *o = &b->cpus[i];
+
+		for (k = 0; k < ARRAY_SIZE(cpu_bits); k++) {
+			u64 was = cpu_bits[k].cr4 ? o->cr4 : o->cr0;
+			u64 is = cpu_bits[k].cr4 ? vc[i].cr4 : vc[i].cr0;
+
+			if (!(was & cpu_bits[k].bit) || (is & cpu_bits[k].bit))
+				continue;
+			f = finding_add(fs, "cpu-state", VMIAAS_SEV_CRITICAL,
+					VMIAAS_FINDING_VALUES, "vcpu%zu %s", i,
+					cpu_bits[k].name);
+			if (!f)
+				continue;
+			f->old_value = was;
+			f->new_value = is;
+			snprintf(f->message, sizeof(f->message),
+				 "%s was set at baseline and is now clear (%s 0x%llx, was 0x%llx)",
+				 cpu_bits[k].name, cpu_bits[k].cr4 ? "CR4" : "CR0",
+				 (unsigned long long)is, (unsigned long long)was);
+		}
+		if (!(vc[i].flags & VMIAAS_VCPU_MSRS) ||
+		    !(o->flags & VMIAAS_VCPU_MSRS)) {
+			f = finding_add(fs, "cpu-state", VMIAAS_SEV_INFO,
+					VMIAAS_FINDING_EVENT,
+					"vcpu%zu LSTAR CSTAR SYSENTER_EIP", i);
+			if (f)
+				snprintf(f->message, sizeof(f->message),
+					 "not checked: this backend cannot read MSRs (QMP does not expose them)");
+			continue;
+		}
+		if (vc[i].lstar != o->lstar || vc[i].cstar != o->cstar ||
+		    vc[i].sysenter_eip != o->sysenter_eip) {
+			f = finding_add(fs, "cpu-state", VMIAAS_SEV_CRITICAL,
+					VMIAAS_FINDING_VALUES, "vcpu%zu syscall MSRs", i);
+			if (f) {
+				f->old_value = o->lstar;
+				f->new_value = vc[i].lstar;
+				snprintf(f->message, sizeof(f->message),
+					 "LSTAR/CSTAR/SYSENTER_EIP changed: 0x%llx/0x%llx/0x%llx, were 0x%llx/0x%llx/0x%llx",
+					 (unsigned long long)vc[i].lstar,
+					 (unsigned long long)vc[i].cstar,
+					 (unsigned long long)vc[i].sysenter_eip,
+					 (unsigned long long)o->lstar,
+					 (unsigned long long)o->cstar,
+					 (unsigned long long)o->sysenter_eip);
+			}
+		}
+	}
+	free(vc);
+	return 0;
+}
+
+/* ---- kernel-text ---- */
+
+enum text_class {
+	TEXT_UNEXPLAINED,
+	TEXT_JUMP_LABEL,	/* a jump-label site: NOP or JMP to its target */
+	/* to come: static call, ftrace site, kprobe, BPF trampoline */
+};
+
+#define JUMP_TABLE_MAX		(1U << 20)	/* entries */
+#define JUMP_SITE_LEN		5		/* JUMP_LABEL_NOP_SIZE */
+
+struct jump_site {
+	u64 code, target;
+};
+
+/* What the classifier knows; loaded once, when a page differs. */
+struct text_ctx {
+	bool loaded;
+	struct jump_site *sites;	/* sorted by code */
+	size_t nr_sites;
+	size_t nr_jump_label;		/* runs explained so far */
+};
+
+static int site_cmp(const void *a, const void *b)
+{
+	const struct jump_site *x = a, *y = b;
+
+	return x->code < y->code ? -1 : x->code > y->code;
+}
+
+/*
+ * The kernel's __jump_table: struct jump_entry { s32 code; s32 target;
+ * long key; }, offsets relative to each field. Entries whose code is
+ * outside the kernel text are dropped (init text is gone after boot).
+ */
+static int jump_table_load(struct vmiaas *v, const struct vmiaas_baseline *b,
+			   struct text_ctx *t)
+{
+	u64 start, stop, n, i;
+	u8 *raw;
+	int err;
+
+	t->loaded = true;
+	if (engine_sym(v, "__start___jump_table", &start) ||
+	    engine_sym(v, "__stop___jump_table", &stop))
+		return 0;
+	if (stop < start || (stop - start) % 16 ||
+	    (stop - start) / 16 > JUMP_TABLE_MAX)
+		return engine_fail(v, -EBADMSG,
+				   "__jump_table 0x%llx..0x%llx is malformed",
+				   (unsigned long long)start,
+				   (unsigned long long)stop);
+	n = (stop - start) / 16;
+	raw = malloc(n * 16 + 1);
+	t->sites = calloc(n + 1, sizeof(*t->sites));
+	if (!raw || !t->sites) {
+		free(raw);
+		return -ENOMEM;
+	}
+	err = engine_read(v, start, raw, n * 16);
+	if (err) {
+		free(raw);
+		return engine_fail(v, err, "__jump_table is unreadable");
+	}
+	for (i = 0; i < n; i++) {
+		u64 e = start + i * 16;
+		u64 code = e + (s64)(s32)vmi_get_u32(raw + i * 16);
+		u64 target = e + 4 + (s64)(s32)vmi_get_u32(raw + i * 16 + 4);
+
+		if (code < b->text_start || code >= b->text_end)
+			continue;
+		t->sites[t->nr_sites++] = (struct jump_site){ code, target };
+	}
+	free(raw);
+	qsort(t->sites, t->nr_sites, sizeof(*t->sites), site_cmp);
+	return 0;
+}
+
+/* The last site with code <= @va, or NULL. */
+static const struct jump_site *jump_site_find(const struct text_ctx *t, u64 va)
+{
+	size_t lo = 0, hi = t->nr_sites;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->sites[mid].code <= va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &t->sites[lo - 1] : NULL;
+}
+
+/* Bytes a jump-label site may hold: a NOP, or a JMP to its target. */
+static bool jump_bytes_ok(const struct jump_site *s, const u8 *p)
+{
+	static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+	static const u8 nop2[] = { 0x66, 0x90 };
+
+	if (!memcmp(p, nop5, 5) || !memcmp(p, nop2, 2))
+		return true;
+	if (p[0] == 0xeb)
+		return s->code + 2 + (s64)(s8)p[1] == s->target;
+	if (p[0] == 0xe9)
+		return s->code + 5 + (s64)(s32)vmi_get_u32(p + 1) == s->target;
+	return false;
+}
+
+/*
+ * What explains a differing byte run [@va, @va + @len): the hook where
+ * runtime-patching awareness plugs in, from the kernel's own records.
+ * Jump labels are known; static calls, ftrace, kprobes and BPF are not
+ * yet, so their changes are reported.
+ */
+static enum text_class text_classify(struct vmiaas *v,
+				     const struct vmiaas_baseline *b,
+				     struct text_ctx *t, u64 va, u64 len)
+{
+	const struct jump_site *s;
+	u8 now[JUMP_SITE_LEN];
+
+	if (!t->loaded && jump_table_load(v, b, t))
+		return TEXT_UNEXPLAINED;
+	s = jump_site_find(t, va);
+	if (!s || va + len > s->code + JUMP_SITE_LEN ||
+	    s->code + JUMP_SITE_LEN > b->text_end)
+		return TEXT_UNEXPLAINED;
+	if (engine_read(v, s->code, now, sizeof(now)))
+		return TEXT_UNEXPLAINED;
+	if (jump_bytes_ok(s, b->text + (s->code - b->text_start)) &&
+	    jump_bytes_ok(s, now))
+		return TEXT_JUMP_LABEL;
+	return TEXT_UNEXPLAINED;
+}
+
+static void text_finding(struct vmiaas *v, const struct vmiaas_baseline *b,
+			 struct text_ctx *t, struct findings *fs, u64 va,
+			 u64 len, const u8 *old, const u8 *now)
+{
+	struct vmiaas_finding *f;
+	char sym[160];
+
+	switch (text_classify(v, b, t, va, len)) {
+	case TEXT_JUMP_LABEL:
+		t->nr_jump_label++;
+		return;
+	case TEXT_UNEXPLAINED:
+		break;
+	}
+	symbolize(v, va, sym, sizeof(sym));
+	f = finding_add(fs, "kernel-text", VMIAAS_SEV_HIGH,
+			VMIAAS_FINDING_ADDRESS | VMIAAS_FINDING_BYTES, "%s",
+			sym);
+	if (!f)
+		return;
+	f->address = va;
+	f->nr_bytes_total = len;
+	f->nr_bytes = min(len, (u64)VMIAAS_FINDING_BYTES_MAX);
+	memcpy(f->old_bytes, old, f->nr_bytes);
+	memcpy(f->new_bytes, now, f->nr_bytes);
+	snprintf(f->message, sizeof(f->message),
+		 "%llu byte%s of kernel text changed at %s (0x%llx)",
+		 (unsigned long long)len, len == 1 ? "" : "s", sym,
+		 (unsigned long long)va);
+}
+
+/* Byte runs that differ in one page chunk, nearby runs merged. */
+static void text_page_diff(struct vmiaas *v, const struct vmiaas_baseline *b,
+			   struct text_ctx *t, struct findings *fs, u64 va, const u8 *old,
+			   const u8 *now, u64 len)
+{
+	u64 i = 0, start, end;
+
+	while (i < len) {
+		if (old[i] == now[i]) {
+			i++;
+			continue;
+		}
+		start = i;
+		end = i + 1;
+		for (i = end; i < len && i - end < TEXT_MERGE_GAP; i++)
+			if (old[i] != now[i])
+				end = i + 1;
+		text_finding(v, b, t, fs, va + start, end - start, old + start,
+			     now + start);
+		i = end;
+	}
+}
+
+static int check_text(struct vmiaas *v, const struct vmiaas_baseline *b,
+		      struct findings *fs)
+{
+	u64 nr_pages = vmi_measure_nr_pages(b->text_start, b->text_end);
+	u8 page[VMI_MEASURE_PAGE], *digests;
+	struct vmi_read_ops r;
+	struct vmi_hash_ops h;
+	struct bl_hasher *hs;
+	struct vmiaas_finding *f;
+	struct text_ctx t = {};
+	u64 start, end, *idx, k;
+	s64 n;
+	int err;
+
+	err = bl_text_range(v, &start, &end);
+	if (err)
+		return err;
+	if (start != b->text_start || end != b->text_end)
+		return engine_fail(v, -ESTALE,
+				   "kernel text is 0x%llx..0x%llx, the baseline's 0x%llx..0x%llx",
+				   (unsigned long long)start, (unsigned long long)end,
+				   (unsigned long long)b->text_start,
+				   (unsigned long long)b->text_end);
+	digests = malloc(nr_pages * BL_DIGEST);
+	idx = malloc(TEXT_MAX_PAGES * sizeof(*idx));
+	err = digests && idx ? bl_hasher_new(b->page_key, &hs, &h) : -ENOMEM;
+	if (err)
+		goto out;
+	bl_read_ops(v, &r);
+	err = vmi_measure_range(&r, &h, start, end, page, digests, nr_pages);
+	bl_hasher_free(hs);
+	if (err) {
+		err = engine_fail(v, err, "kernel text 0x%llx..0x%llx is unreadable",
+				  (unsigned long long)start,
+				  (unsigned long long)end);
+		goto out;
+	}
+	n = vmi_measure_diff(b->text_digests, digests, nr_pages, BL_DIGEST,
+			     idx, TEXT_MAX_PAGES);
+	if (n < 0) {
+		err = (int)n;
+		goto out;
+	}
+	for (k = 0; k < (u64)n && k < TEXT_MAX_PAGES; k++) {
+		u64 va = max(start, (start & ~(u64)(VMI_MEASURE_PAGE - 1)) +
+					    idx[k] * VMI_MEASURE_PAGE);
+		u64 pend = min(end, (va & ~(u64)(VMI_MEASURE_PAGE - 1)) +
+					   VMI_MEASURE_PAGE);
+
+		err = engine_read(v, va, page, pend - va);
+		if (err) {
+			err = engine_fail(v, err, "kernel text at 0x%llx is unreadable",
+					  (unsigned long long)va);
+			goto out;
+		}
+		text_page_diff(v, b, &t, fs, va, b->text + (va - start), page,
+			       pend - va);
+	}
+	if (n > TEXT_MAX_PAGES) {
+		f = finding_add(fs, "kernel-text", VMIAAS_SEV_HIGH, 0,
+				"_stext.._etext");
+		if (f)
+			snprintf(f->message, sizeof(f->message),
+				 "%lld pages differ; only the first %u were examined",
+				 (long long)n, TEXT_MAX_PAGES);
+	}
+	if (t.nr_jump_label) {
+		f = finding_add(fs, "kernel-text", VMIAAS_SEV_INFO,
+				VMIAAS_FINDING_EVENT, "jump labels");
+		if (f)
+			snprintf(f->message, sizeof(f->message),
+				 "%zu jump-label site%s switched since the baseline (static keys: benign)",
+				 t.nr_jump_label, t.nr_jump_label == 1 ? "" : "s");
+	}
+out:
+	free(t.sites);
+	free(digests);
+	free(idx);
+	return err;
+}
+
+int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
+		     struct vmiaas_finding **ret, size_t *ret_nr)
+{
+	struct findings fs = {};
+	struct vmiaas_finding *f;
+	int err;
+
+	err = check_syscalls(v, b, &fs);
+	err = err ?: check_idt(v, b, &fs);
+	err = err ?: check_cpu(v, b, &fs);
+	err = err ?: check_text(v, b, &fs);
+	if (!err && fs.dropped) {
+		fs.nr = min(fs.nr, (size_t)CHECK_MAX_FINDINGS - 1);
+		fs.dropped = 0;
+		f = finding_add(&fs, "kernel-text", VMIAAS_SEV_HIGH, 0,
+				"findings");
+		if (f)
+			snprintf(f->message, sizeof(f->message),
+				 "more than %u findings; the rest were dropped",
+				 CHECK_MAX_FINDINGS);
+	}
+	if (err) {
+		free(fs.f);
+		return err;
+	}
+	*ret = fs.f;
+	*ret_nr = fs.nr;
+	return 0;
+}

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmictl baseline: a trusted measurement of the guest, written to a file
+ * MACed with the host key.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <vmiaas/checks.h>
+
+#include "output.h"
+#include "vmictl.h"
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+int cmd_baseline(struct vmictl *c)
+{
+	const char *key_path = c->key ? c->key : VMIAAS_KEY_DEFAULT;
+	struct vmiaas_baseline_summary s;
+	struct vmiaas_baseline *b;
+	struct vmiaas_diag diag = {};
+	struct timespec t0;
+	uint8_t key[VMIAAS_KEY_SIZE];
+	struct json_object *o;
+	double ms;
+	int r;
+
+	if (!c->output) {
+		fprintf(stderr, "vmictl: baseline needs -o FILE\n"
+			"Try 'vmictl help baseline' for more information.\n");
+		return VMICTL_EXIT_USAGE;
+	}
+	r = vmiaas_key_load(key_path, 1, key, &diag);
+	if (r < 0) {
+		fprintf(stderr, "vmictl: %s\n", diag.msg);
+		return VMICTL_EXIT_FAILURE;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = vmictl_guest(c, vmiaas_baseline_take(c->v, key, &b),
+			 "measure the guest");
+	if (r < 0)
+		return r;
+	r = vmictl_guest(c, vmiaas_baseline_save(c->v, b, c->output, key),
+			 "write the baseline");
+	ms = ms_since(&t0);
+	vmiaas_baseline_summary(b, &s);
+	vmiaas_baseline_free(b);
+	if (r < 0)
+		return r;
+	if (c->json) {
+		o = json_object_new_object();
+		out_json_add(o, "baseline", json_object_new_string(c->output));
+		out_json_add(o, "kernel", out_json_str(s.kernel_release,
+						       sizeof(s.kernel_release)));
+		out_json_add(o, "kaslr_offset", out_json_addr(s.kaslr_offset));
+		out_json_add(o, "vcpus", json_object_new_int64(s.nr_vcpus));
+		out_json_add(o, "syscalls", json_object_new_int64(s.nr_syscalls));
+		out_json_add(o, "idt_gates", json_object_new_int64(s.nr_idt_gates));
+		out_json_add(o, "text_bytes",
+			     json_object_new_int64(s.text_end - s.text_start));
+		out_json_add(o, "elapsed_ms", json_object_new_double(ms));
+		return out_json_print(o);
+	}
+	out_kv("baseline", "%s", c->output);
+	out_kv("kernel", "%s", s.kernel_release);
+	out_kv("kaslr offset", "0x%016llx", (unsigned long long)s.kaslr_offset);
+	out_kv("measured", "%u syscalls, %u IDT gates on %u vCPUs, %llu KiB of kernel text",
+	       s.nr_syscalls, s.nr_idt_gates, s.nr_vcpus,
+	       (unsigned long long)(s.text_end - s.text_start) >> 10);
+	out_kv("elapsed", "%.1f ms", ms);
+	return 0;
+}
