@@ -1,0 +1,167 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Integrity checking on a live Debian guest: a baseline of a fresh guest,
+# no findings after a benign workload, each attack module of the corpus
+# found and named, a tampered baseline and another guest's baseline
+# refused. Runs on each kernel of KGENS (default: Debian 6.1 and 6.12).
+. "$(dirname "$0")/../lib/guest.sh"
+
+: "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
+KGENS=${KGENS:-6.1 6.12}
+PER_KERNEL=34
+# shellcheck disable=SC2086
+set -- $KGENS
+tap_plan $((PER_KERNEL * $#))
+top_work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-integrity.XXXXXX")
+trap '_guest_cleanup; rm -rf "$top_work"' EXIT
+
+vmictl_g() { "$VMICTL" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" "$@"; }
+ksym() { guest_run "grep ' $1\$' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
+
+# check_json NAME: runs check --json into $work/NAME.json, NAME.err; sets st.
+check_json()
+{
+	st=0
+	vmictl_g --json check -b "$base" --key "$key" >"$work/$1.json" \
+		2>"$work/$1.err" || st=$?
+}
+
+nr_findings() { jq '.findings | length' "$work/$1.json" 2>/dev/null; }
+
+integrity_run()
+{
+KGEN=$1
+work=$top_work/$KGEN
+mkdir -p "$work"
+key=$work/keys/host.key
+base=$work/baseline
+guest_start --kernel "$KGEN" --test-modules || tap_bail "guest did not boot"
+tap_diag "guest $GUEST: kernel $GUEST_KVER, ready in ${GUEST_READY_MS} ms"
+
+# ---- baseline ----------------------------------------------------------------
+st=0
+vmictl_g --json baseline -o "$base" --key "$key" >"$work/baseline.json" 2>&1 || st=$?
+tap_is "$st" 0 "$KGEN: baseline: exit 0"
+[ $st -eq 0 ] || tap_diag "$(cat "$work/baseline.json")"
+tap_diag "baseline: $(jq -r '"\(.elapsed_ms) ms, \(.syscalls) syscalls, \(.idt_gates) gates, \(.text_bytes) text bytes"' "$work/baseline.json" 2>/dev/null)"
+tap_is "$(stat -c %a "$key" 2>/dev/null) $(stat -c %a "$work/keys" 2>/dev/null)" "600 700" \
+	"host key created 0600 in a 0700 directory"
+tap_ok '[ -s "$base" ] && ! ls "$work"/baseline.tmp.* >/dev/null 2>&1' \
+	"baseline written, no temporary file left"
+
+check_json clean
+tap_is "$st" 0 "check right after the baseline: exit 0"
+tap_is "$(nr_findings clean)" 0 "check right after the baseline: no findings"
+tap_diag "check: $(jq -r .elapsed_ms "$work/clean.json" 2>/dev/null) ms"
+tap_ok 'jq -e "[.events[] | select(.check == \"cpu-state\" and (.detail.message | test(\"not checked\")))] | length >= 1" "$work/clean.json"' \
+	"syscall MSRs reported as not checked, in events"
+tap_ok 'jq -e "[.findings[] | select(.check == \"cpu-state\")] | length == 0" "$work/clean.json"' \
+	"no cpu-state findings"
+st=0
+vmictl_g check -b "$base" --key "$key" >"$work/clean.txt" 2>&1 || st=$?
+tap_is "$st" 0 "check (table output): exit 0"
+
+# ---- benign workload -----------------------------------------------------------
+guest_run insmod /vmiaas/modules/vmiaas_test_hello.ko >/dev/null
+guest_run rmmod vmiaas_test_hello >/dev/null
+guest_run 'for i in $(seq 100); do /bin/true & done; wait; echo done' >"$work/spawn.out"
+tap_is "$(cat "$work/spawn.out")" done "guest spawned and reaped 100 processes"
+check_json benign
+tap_is "$st" 0 "after loading/unloading a module and 100 processes: exit 0"
+tap_is "$(nr_findings benign)" 0 "after the benign workload: no findings"
+[ "$(nr_findings benign)" = 0 ] || tap_diag "$(jq -c '.findings[]' "$work/benign.json" | head -5)"
+
+# ---- attacks -------------------------------------------------------------------
+# attack NAME MODULE-ARGS CHECK OBJECT: loads the module, expects exit 1 and
+# a finding of CHECK whose object is OBJECT; unloads it, expects exit 0.
+attack()
+{
+	local name=$1 args=$2 check=$3 object=$4 mod=vmiaas_attack_$1
+	if ! guest_run insmod "/vmiaas/modules/$mod.ko" "$args" >"$work/$name.insmod" 2>&1; then
+		tap_diag "insmod $mod $args: $(cat "$work/$name.insmod")"
+	fi
+	check_json "$name"
+	tap_is "$st" 1 "$name: check exits 1"
+	tap_ok "jq -e --arg c '$check' --arg o '$object' '[.findings[] | select(.check == \$c and .object == \$o)] | length == 1' '$work/$name.json'" \
+		"$name: a $check finding for '$object'"
+	[ "$st" = 1 ] && tap_diag "$(jq -c '.findings[0]' "$work/$name.json")"
+	guest_run rmmod "$mod" >/dev/null 2>&1
+	check_json "$name-gone"
+	tap_is "$st:$(nr_findings "$name-gone")" "0:0" "$name: restored on unload, clean again"
+}
+
+table=$(ksym sys_call_table)
+attack syscall "table=0x$table" syscall-table "x64 217 getdents64"
+tap_ok "jq -e '.findings[0].detail.new_symbol | startswith(\"[vmiaas_attack_syscall]\")' '$work/syscall.json'" \
+	"syscall: the new handler is named as module code"
+
+idt=$(ksym idt_table)
+attack idt "idt=0x$idt" idt "vcpu0 vector 4 (asm_exc_overflow)"
+tap_ok "jq -e '.findings[0].detail.new_symbol | startswith(\"[vmiaas_attack_idt]\")' '$work/idt.json'" \
+	"idt: the new handler is named as module code"
+
+acct=$(ksym __x64_sys_acct)
+attack inline "target=0x$acct" kernel-text "__x64_sys_acct"
+tap_ok "jq -e '.findings[0].detail | (.new_bytes | startswith(\"e9\")) and .old_bytes != .new_bytes' '$work/inline.json'" \
+	"inline: old and new bytes shown, new starts with a JMP"
+
+# ---- refused baselines ---------------------------------------------------------
+cp "$base" "$work/tampered"
+size=$(stat -c %s "$work/tampered")
+printf '\x5a' | dd of="$work/tampered" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+st=0
+vmictl_g check -b "$work/tampered" --key "$key" >/dev/null 2>"$work/tampered.err" || st=$?
+tap_is "$st" 3 "tampered baseline (one byte): exit 3"
+tap_ok 'grep -q "fails its MAC" "$work/tampered.err"' "tampered baseline: clear message"
+
+head -c 32 /dev/urandom >"$work/other.key"
+st=0
+vmictl_g check -b "$base" --key "$work/other.key" >/dev/null 2>"$work/otherkey.err" || st=$?
+tap_is "$st" 3 "baseline checked with another host key: exit 3"
+
+head -c 1000 "$base" >"$work/truncated"
+st=0
+vmictl_g check -b "$work/truncated" --key "$key" >/dev/null 2>&1 || st=$?
+tap_is "$st" 3 "truncated baseline: exit 3"
+
+st=0
+vmictl_g check --key "$key" >/dev/null 2>&1 || st=$?
+tap_is "$st" 2 "check without -b: usage error"
+
+first=$GUEST_DIR
+guest_start --kernel "$KGEN" || tap_bail "second guest did not boot"
+st=0
+vmictl_g check -b "$base" --key "$key" >/dev/null 2>"$work/other.err" || st=$?
+tap_is "$st" 3 "another guest's baseline: exit 3"
+tap_ok 'grep -q "of another boot" "$work/other.err"' "another guest's baseline: says another boot"
+tap_diag "$(cat "$work/other.err")"
+st=0
+vmictl_g baseline -o "$work/base2" --key "$key" >/dev/null 2>&1 &&
+	vmictl_g check -b "$work/base2" --key "$key" >/dev/null 2>&1 || st=$?
+tap_is "$st" 0 "second guest: its own baseline checks clean"
+guest_stop "$GUEST_DIR" >/dev/null 2>&1
+guest_stop "$first" >/dev/null 2>&1
+
+# Two boots with nokaslr have the same layout: only the boot tag
+# (init_task.stack_canary) tells them apart, as after a reboot.
+guest_start --kernel "$KGEN" --append nokaslr || tap_bail "nokaslr guest did not boot"
+vmictl_g baseline -o "$work/nokaslr" --key "$key" >/dev/null 2>&1
+guest_stop "$GUEST_DIR" >/dev/null 2>&1
+guest_start --kernel "$KGEN" --append nokaslr || tap_bail "nokaslr guest did not boot"
+st=0
+vmictl_g check -b "$work/nokaslr" --key "$key" >/dev/null 2>"$work/nokaslr.err" || st=$?
+tap_is "$st" 3 "nokaslr: baseline of the previous boot refused"
+tap_ok 'grep -q "boot tag differs" "$work/nokaslr.err"' \
+	"nokaslr: says the boot tag differs"
+guest_stop "$GUEST_DIR" >/dev/null 2>&1
+
+st=0
+"$VMICTL" --json checks >"$work/checks.json" || st=$?
+tap_is "$st:$(jq -r '[.checks[].id] | join(",")' "$work/checks.json")" \
+	"0:syscall-table,idt,cpu-state,kernel-text" "vmictl checks lists the check ids"
+}
+
+for k in $KGENS; do
+	integrity_run "$k"
+done
+tap_done
