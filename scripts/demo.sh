@@ -49,4 +49,18 @@ echo "..."
 say "The same guest through its QEMU process, with no shared file"
 run "$vmictl" --pid "$pid" --qmp "$qmp" --json info
 
+say "Integrity: a trusted baseline, then a rootkit-style syscall hook"
+work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-demo.XXXXXX")
+trap '"$guest" stop "$dir" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+key=$work/host.key
+run "$vmictl" --shm "$shm" --qmp "$qmp" baseline -o "$work/baseline" --key "$key"
+run "$vmictl" --shm "$shm" --qmp "$qmp" check -b "$work/baseline" --key "$key"
+echo "(exit $?: clean)"
+table=$("$guest" run "$dir" "grep ' sys_call_table\$' /proc/kallsyms" | cut -d' ' -f1)
+echo "The guest loads a module that hooks getdents64 in sys_call_table:"
+"$guest" run "$dir" "insmod /vmiaas/modules/vmiaas_attack_syscall.ko table=0x$table"
+st=0
+run "$vmictl" --shm "$shm" --qmp "$qmp" check -b "$work/baseline" --key "$key" || st=$?
+echo "(exit $st: findings)"
+
 say "Done: the guest is stopped."
