@@ -5,6 +5,10 @@
  * PC defaults without it).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include "backend.h"
@@ -188,5 +192,75 @@ int backend_map_ranges(struct backend *b, const struct backend_ram_map *maps,
 					err == -ENOSPC ? "is one piece too many" :
 					"overlaps another piece or wraps around");
 	}
+	return 0;
+}
+
+static void file_destroy(struct backend *b)
+{
+	struct backend_file *f = b->priv;
+
+	if (f->map)
+		munmap((void *)f->map, f->len);
+	free(f);
+}
+
+static int file_map(struct backend_file *f, const char *path,
+		    const char *what, const char *hint,
+		    struct vmiaas_diag *diag)
+{
+	struct stat st;
+	void *map;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		return diag_set(diag, err, "cannot open %s '%s': %s (%s%s)",
+				what, path, strerror(-err), hint,
+				err == -EACCES ? "; reading it needs its owner's or root's rights" : "");
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+		close(fd);
+		return diag_set(diag, -EINVAL,
+				"%s '%s' is not a non-empty regular file (%s)",
+				what, path, hint);
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	err = -errno;
+	close(fd);
+	if (map == MAP_FAILED)
+		return diag_set(diag, err, "cannot map %s '%s' (%lld bytes): %s",
+				what, path, (long long)st.st_size,
+				strerror(-err));
+	f->map = map;
+	f->len = (size_t)st.st_size;
+	return 0;
+}
+
+int backend_file_open(const char *name, const char *path, const char *what,
+		      const char *hint, struct backend **ret,
+		      struct vmiaas_diag *diag)
+{
+	struct backend_file *f;
+	struct backend *b;
+	int err;
+
+	if (!path)
+		return diag_set(diag, -EINVAL, "no %s: %s", what, hint);
+	b = backend_new(name);
+	f = calloc(1, sizeof(*f));
+	if (!b || !f) {
+		free(b);
+		free(f);
+		return diag_set(diag, -ENOMEM, "out of memory");
+	}
+	b->priv = f;
+	b->destroy = file_destroy;
+	err = file_map(f, path, what, hint, diag);
+	if (err < 0) {
+		backend_close(b);
+		return err;
+	}
+	*ret = b;
 	return 0;
 }

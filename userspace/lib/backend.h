@@ -89,6 +89,21 @@ int backend_qmp_layout(struct qmp *q, const char *block, u64 size,
 
 /* Internal to backend*.c: */
 struct backend *backend_new(const char *name);
+
+/* A whole regular file mapped read-only: the priv of file backends. */
+struct backend_file {
+	const u8 *map;
+	size_t len;
+};
+
+/*
+ * Creates backend @name over the file at @path, mapped read-only, with a
+ * struct backend_file as ->priv. @what names the file in messages ("guest
+ * memory file"), @hint says what to pass instead.
+ */
+int backend_file_open(const char *name, const char *path, const char *what,
+		      const char *hint, struct backend **ret,
+		      struct vmiaas_diag *diag);
 /* Connects @b->qmp and reads the vCPUs; sets ->refresh_vcpus. */
 int backend_attach_qmp(struct backend *b, const char *qmp_path,
 		       struct vmiaas_diag *diag);

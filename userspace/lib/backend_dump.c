@@ -282,66 +282,29 @@ int dump_parse(const u8 *buf, size_t len, struct dump_info *ret,
 	return 0;
 }
 
-struct dump_priv {
-	void *map;
-	size_t len;
-};
-
-static void dump_destroy(struct backend *b)
-{
-	struct dump_priv *p = b->priv;
-
-	if (p->map && p->map != MAP_FAILED)
-		munmap(p->map, p->len);
-	free(p);
-}
-
 int backend_dump_open(const char *path, struct backend **ret,
 		      struct vmiaas_diag *diag)
 {
+	const struct backend_file *f;
 	struct dump_info info;
-	struct dump_priv *p;
 	struct backend *b;
-	struct stat st;
-	int fd, err;
+	int err;
 
-	if (!path)
-		return diag_set(diag, -EINVAL, "no dump file: pass a QEMU dump-guest-memory ELF, a LiME file or a raw image");
-	b = backend_new("dump");
-	p = calloc(1, sizeof(*p));
-	if (!b || !p) {
-		free(b);
-		free(p);
-		return diag_set(diag, -ENOMEM, "out of memory");
-	}
-	b->priv = p;
-	b->destroy = dump_destroy;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = diag_set(diag, -errno, "cannot open dump '%s': %m", path);
-		goto fail;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
-		err = diag_set(diag, -EINVAL, "dump '%s' is not a non-empty regular file", path);
-		close(fd);
-		goto fail;
-	}
-	p->len = (size_t)st.st_size;
-	p->map = mmap(NULL, p->len, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (p->map == MAP_FAILED) {
-		err = diag_set(diag, -errno, "cannot map dump '%s' (%zu bytes): %m", path, p->len);
-		goto fail;
-	}
-	err = dump_parse(p->map, p->len, &info, diag);
+	err = backend_file_open("dump", path, "dump",
+		"pass a QEMU dump-guest-memory ELF, a LiME file or a raw image",
+		&b, diag);
+	if (err < 0)
+		return err;
+	f = b->priv;
+	err = dump_parse(f->map, f->len, &info, diag);
 	if (err < 0)
 		goto fail;
 	b->name = info.format;
 	b->layout = info.format + 5;	/* "elf", "lime", "raw" */
 	b->vcpus = info.vcpus;
 	b->nr_vcpus = info.nr_vcpus;
-	err = backend_map_ranges(b, info.maps, info.nr_maps, p->map, p->len, diag);
+	err = backend_map_ranges(b, info.maps, info.nr_maps, f->map, f->len,
+				 diag);
 	if (err < 0)
 		goto fail;
 	*ret = b;
