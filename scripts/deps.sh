@@ -1,17 +1,23 @@
 #!/bin/sh
 # Install the Debian packages vmiaas needs to build, test and demo.
-# Idempotent: installs only what is missing. Usage: scripts/deps.sh [build|test|all]
+# Idempotent: installs only what is missing.
+# Usage: scripts/deps.sh [build|test|vmfunc|all]
+# (vmfunc: the Bochs L1 rig, scripts/bochs-l1)
 set -eu
 
 build_pkgs="gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev libssl-dev \
-	linux-headers-amd64 perl libjson-c-dev"
+	linux-headers-amd64 perl libjson-c-dev libsystemd-dev"
 test_pkgs="qemu-system-x86 busybox-static cpio xz-utils clang llvm \
 	libclang-rt-14-dev socat jq"
+vmfunc_pkgs="bochs bochsbios vgabios isolinux syslinux-common genisoimage \
+	busybox-static cpio xz-utils binutils libc6-dev"
 
 case "${1:-all}" in
 build)	pkgs=$build_pkgs ;;
-test|all) pkgs="$build_pkgs $test_pkgs" ;;
-*)	echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+test)	pkgs="$build_pkgs $test_pkgs" ;;
+vmfunc)	pkgs="$build_pkgs $vmfunc_pkgs" ;;
+all)	pkgs="$build_pkgs $test_pkgs $vmfunc_pkgs" ;;
+*)	echo "usage: $0 [build|test|vmfunc|all]" >&2; exit 2 ;;
 esac
 
 missing=
