@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "hidden.h"
 
 #define CHECK_MAX_FINDINGS	4096	/* per run; then one summary */
 #define TEXT_MAX_PAGES		4096	/* differing pages examined */
@@ -23,6 +24,9 @@ static const struct vmiaas_check_desc check_descs[] = {
 	{ "idt", "IDTR base and limit per vCPU; every gate's handler, selector, type, DPL and IST unchanged since the baseline" },
 	{ "cpu-state", "CR0.WP, CR4.SMEP, CR4.SMAP, CR4.UMIP still set on every vCPU where they were at baseline; syscall MSRs where readable" },
 	{ "kernel-text", "_stext.._etext hashed per 4 KiB page (HMAC-SHA256, host key); differences localized to symbol+offset with old and new bytes" },
+	{ "hidden-module", "the module list against /sys/module (module_kset) and the module address tree (mod_tree): a module in one and not the other" },
+	{ "hidden-process", "the task list against the init pid namespace's IDR: a task reachable from one and not the other" },
+	{ "credentials", "user tasks with init_cred; euid 0 under a non-root parent without a setuid-root executable; one cred shared by two thread groups" },
 };
 
 const struct vmiaas_check_desc *vmiaas_checks(size_t *ret_nr)
@@ -680,6 +684,24 @@ out:
 	return err;
 }
 
+/* ---- hidden-module, hidden-process, credentials (hidden.c) ---- */
+
+static struct vmiaas_finding *hidden_add(void *ctx, const char *check,
+					 u32 severity, const char *object)
+{
+	return finding_add(ctx, check, severity, 0, "%s", object);
+}
+
+static int check_hidden(struct vmiaas *v, struct findings *fs)
+{
+	const struct hidden_sink sink = { .add = hidden_add, .ctx = fs };
+	int err;
+
+	err = hidden_check_modules(v, &sink);
+	err = err ?: hidden_check_processes(v, &sink);
+	return err ?: hidden_check_creds(v, &sink);
+}
+
 int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 		     struct vmiaas_finding **ret, size_t *ret_nr)
 {
@@ -691,6 +713,7 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 	err = err ?: check_idt(v, b, &fs);
 	err = err ?: check_cpu(v, b, &fs);
 	err = err ?: check_text(v, b, &fs);
+	err = err ?: check_hidden(v, &fs);
 	if (!err && fs.dropped) {
 		fs.nr = min(fs.nr, (size_t)CHECK_MAX_FINDINGS - 1);
 		fs.dropped = 0;

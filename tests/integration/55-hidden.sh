@@ -1,0 +1,137 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Hidden objects and credentials on a live Debian guest: hidden-module,
+# hidden-process and credentials compare the kernel's own structures with
+# each other. A fresh guest and a benign workload give no findings; each
+# attack module (tests/modules) is found and named: a self-hiding module,
+# a process unlinked from the task list, a non-root process given root
+# by overwriting its ids and by pointing it at init_cred. Runs on each
+# kernel of KGENS (default: Debian 6.1 and 6.12).
+. "$(dirname "$0")/../lib/guest.sh"
+
+: "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
+KGENS=${KGENS:-6.1 6.12}
+PER_KERNEL=22
+# shellcheck disable=SC2086
+set -- $KGENS
+tap_plan $((PER_KERNEL * $#))
+top_work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-hidden.XXXXXX")
+trap '_guest_cleanup; rm -rf "$top_work"' EXIT
+
+vmictl_g() { "$VMICTL" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" "$@"; }
+ksym() { guest_run "grep ' $1\$' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
+
+# check_json NAME: runs check --json into $work/NAME.json, NAME.err; sets st.
+check_json()
+{
+	st=0
+	vmictl_g --json check -b "$base" --key "$key" >"$work/$1.json" \
+		2>"$work/$1.err" || st=$?
+}
+
+nr_findings() { jq '.findings | length' "$work/$1.json" 2>/dev/null; }
+
+# expect_clean NAME WHAT: exit 0 and no findings.
+expect_clean()
+{
+	check_json "$1"
+	tap_is "$st:$(nr_findings "$1")" "0:0" "$KGEN: $2: exit 0, no findings"
+	[ "$st:$(nr_findings "$1")" = 0:0 ] ||
+		tap_diag "$(cat "$work/$1.err"; jq -c '.findings[]' "$work/$1.json" 2>/dev/null | head -5)"
+}
+
+# expect_finding NAME CHECK OBJECT: exit 1 and exactly one finding, of
+# CHECK for OBJECT.
+expect_finding()
+{
+	check_json "$1"
+	tap_is "$st" 1 "$KGEN: $1: check exits 1"
+	tap_ok "jq -e --arg c '$2' --arg o '$3' '([.findings[] | select(.check == \$c and .object == \$o)] | length == 1) and (.findings | length) == 1' '$work/$1.json'" \
+		"$KGEN: $1: one $2 finding, for '$3'"
+	tap_diag "$(jq -c '.findings[] | [.check, .object, .detail.message]' "$work/$1.json" 2>/dev/null | head -3)"
+}
+
+# A user and a non-root process tree: sh (uid 1000) with two sleeps.
+user_script='mkdir -p /etc
+echo "root:x:0:0::/:/bin/sh" >/etc/passwd
+echo "u:x:1000:1000::/:/bin/sh" >>/etc/passwd
+printf "root:x:0:\nu:x:1000:\n" >/etc/group
+start-stop-daemon -S -b -c u:u -x /bin/sh -- -c "sleep 1000 & sleep 1001 & wait"
+sleep 0.5
+ps -o pid,user,args | grep -E "^ *[0-9]+ u +sleep 100[01]" | sort -k3'
+
+hidden_run()
+{
+KGEN=$1
+work=$top_work/$KGEN
+mkdir -p "$work"
+key=$work/keys/host.key
+base=$work/baseline
+guest_start --kernel "$KGEN" --test-modules || tap_bail "guest did not boot"
+tap_diag "guest $GUEST: kernel $GUEST_KVER, ready in ${GUEST_READY_MS} ms"
+
+st=0
+vmictl_g --json baseline -o "$base" --key "$key" >"$work/baseline.json" 2>&1 || st=$?
+tap_is "$st" 0 "$KGEN: baseline: exit 0"
+expect_clean clean "right after boot"
+tap_diag "check: $(jq -r .elapsed_ms "$work/clean.json" 2>/dev/null) ms"
+
+st=0
+"$VMICTL" --json checks >"$work/checks.json" || st=$?
+tap_ok "jq -e '[.checks[].id] as \$i | [\"hidden-module\", \"hidden-process\", \"credentials\"] - \$i == []' '$work/checks.json'" \
+	"$KGEN: vmictl checks lists hidden-module, hidden-process, credentials"
+
+# ---- benign workload -----------------------------------------------------
+guest_run 'insmod /vmiaas/modules/vmiaas_test_hello.ko && rmmod vmiaas_test_hello && echo ok' >"$work/mod.out" 2>&1
+tap_is "$(cat "$work/mod.out")" ok "$KGEN: a module loaded and unloaded"
+guest_run 'for i in $(seq 100); do /bin/true & done; wait; echo done' >"$work/spawn.out"
+tap_is "$(cat "$work/spawn.out")" done "$KGEN: 100 processes spawned and reaped"
+expect_clean benign "after module load/unload and 100 processes"
+guest_run 'for i in $(seq 100); do sleep 600 & done; echo started' >"$work/sleepers.out"
+guest_run insmod /vmiaas/modules/vmiaas_test_hello.ko >/dev/null 2>&1
+expect_clean sleepers "100 live processes and a module loaded"
+
+guest_run - <<<"$user_script" >"$work/user.out" 2>&1
+victim=$(awk '$4 == 1000 { print $1 }' "$work/user.out")
+hidden=$(awk '$4 == 1001 { print $1 }' "$work/user.out")
+tap_ok '[ -n "$victim" ] && [ -n "$hidden" ]' "$KGEN: non-root processes (uid 1000) started"
+[ -n "$victim" ] || tap_diag "$(cat "$work/user.out")"
+expect_clean user "with non-root processes"
+
+# ---- attacks -----------------------------------------------------------------
+guest_run insmod /vmiaas/modules/vmiaas_attack_cred.ko "pid=$victim" >"$work/cred.insmod" 2>&1 ||
+	tap_diag "insmod vmiaas_attack_cred: $(cat "$work/cred.insmod")"
+expect_finding cred-ids credentials "pid $victim sleep"
+guest_run rmmod vmiaas_attack_cred >/dev/null 2>&1
+expect_clean cred-ids-gone "cred (ids) restored on unload"
+
+initcred=$(ksym init_cred)
+guest_run insmod /vmiaas/modules/vmiaas_attack_cred.ko "pid=$victim" mode=init \
+	"initcred=0x$initcred" >"$work/cred2.insmod" 2>&1 ||
+	tap_diag "insmod vmiaas_attack_cred mode=init: $(cat "$work/cred2.insmod")"
+expect_finding cred-init credentials "pid $victim sleep"
+tap_ok "jq -e '.findings[0].detail.message | test(\"init_cred\")' '$work/cred-init.json'" \
+	"$KGEN: cred-init: the finding says init_cred"
+guest_run rmmod vmiaas_attack_cred >/dev/null 2>&1
+expect_clean cred-init-gone "cred (init_cred) restored on unload"
+
+tasklist=$(ksym tasklist_lock)
+guest_run insmod /vmiaas/modules/vmiaas_attack_hideproc.ko "pid=$hidden" \
+	"tasklist=0x$tasklist" >"$work/hideproc.insmod" 2>&1 ||
+	tap_diag "insmod vmiaas_attack_hideproc: $(cat "$work/hideproc.insmod")"
+expect_finding hideproc hidden-process "pid $hidden sleep"
+guest_run rmmod vmiaas_attack_hideproc >/dev/null 2>&1
+expect_clean hideproc-gone "hidden process back on the task list after unload"
+
+# Last: the hidden module cannot be unloaded.
+guest_run 'insmod /vmiaas/modules/vmiaas_attack_hidemod.ko && sleep 1 && dmesg | grep -c "vmiaas_attack_hidemod: hidden"' >"$work/hidemod.insmod" 2>&1
+tap_ok '! guest_run "grep -q vmiaas_attack_hidemod /proc/modules || test -e /sys/module/vmiaas_attack_hidemod"' \
+	"$KGEN: hidemod: gone from /proc/modules and /sys/module"
+expect_finding hidemod hidden-module vmiaas_attack_hidemod
+guest_stop "$GUEST_DIR" >/dev/null 2>&1
+}
+
+for k in $KGENS; do
+	hidden_run "$k"
+done
+tap_done

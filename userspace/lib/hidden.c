@@ -1,0 +1,836 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * hidden-module, hidden-process, credentials: the kernel's structures
+ * against each other (see hidden.h and docs/integrity.md).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hidden.h"
+#include "list.h"
+
+#define PF_KTHREAD		0x00200000U
+#define MODULE_NAME_LEN		56
+#define S_ISUID_BIT		04000
+#define S_IFMT_BITS		0170000
+#define S_IFREG_BITS		0100000
+
+/* ---- a growable set of u64 keys with payloads ---- */
+
+struct item {
+	u64 key;
+	u64 aux;		/* second key (pid, cred...) */
+	u32 kind;
+	s32 pid;
+	char name[64];
+};
+
+struct items {
+	struct item *a;
+	size_t nr, cap;
+};
+
+static struct item *items_add(struct items *s)
+{
+	struct item *n;
+
+	if (s->nr == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+
+		n = realloc(s->a, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		s->a = n;
+		s->cap = cap;
+	}
+	n = &s->a[s->nr++];
+	memset(n, 0, sizeof(*n));
+	return n;
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return x->aux < y->aux ? -1 : x->aux > y->aux;
+}
+
+static void items_sort(struct items *s)
+{
+	if (s->nr)
+		qsort(s->a, s->nr, sizeof(*s->a), item_cmp);
+}
+
+static bool items_has(const struct items *s, u64 key)
+{
+	size_t lo = 0, hi = s->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->a[mid].key == key)
+			return true;
+		if (s->a[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* Same key, kind and aux in a sorted @s. */
+static bool items_has_item(const struct items *s, const struct item *it)
+{
+	return bsearch(it, s->a, s->nr, sizeof(*s->a), item_cmp) != NULL;
+}
+
+/* A guest string, printable: anything else becomes '?'. */
+static void clean_name(char *dst, size_t size, const char *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < size && i < len && src[i]; i++)
+		dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+static int layout_fail(struct vmiaas *v, const char *type, const char *path)
+{
+	return engine_fail(v, -EBADMSG,
+		"the guest kernel's BTF has no %s.%s: this kernel's layout is not supported",
+		type, path);
+}
+
+#define RESOLVE(v, type, path, out)					\
+	do {								\
+		if (btf_offsetof((v)->btf, type, path, out))		\
+			return layout_fail(v, type, path);		\
+	} while (0)
+
+/*
+ * Runs @scan twice; the discrepancies seen both times (same key, kind and
+ * aux) are reported through @report. Objects that appear or vanish while
+ * the guest runs show only once.
+ */
+static int scan_twice(struct vmiaas *v,
+		      int (*scan)(struct vmiaas *v, struct items *out),
+		      void (*report)(struct vmiaas *v, const struct item *it,
+				     const struct hidden_sink *s),
+		      const struct hidden_sink *s)
+{
+	struct items first = {}, second = {};
+	size_t i;
+	int err;
+
+	err = scan(v, &first);
+	if (!err && first.nr)
+		err = scan(v, &second);
+	if (!err) {
+		items_sort(&first);
+		for (i = 0; i < second.nr; i++)
+			if (items_has_item(&first, &second.a[i]))
+				report(v, &second.a[i], s);
+	}
+	free(first.a);
+	free(second.a);
+	return err;
+}
+
+/* ---- walkers ---- */
+
+int hidden_rb_walk(struct vmiaas *v, u64 root_node, u32 left, u32 right,
+		   int (*fn)(struct vmiaas *v, u64 node, void *arg), void *arg)
+{
+	u64 stack[HIDDEN_RB_DEPTH_MAX + 1];
+	u32 depth[HIDDEN_RB_DEPTH_MAX + 1];
+	u32 sp = 0, seen = 0, d;
+	u64 node, child;
+	int err, i;
+
+	if (!root_node)
+		return 0;
+	stack[sp] = root_node;
+	depth[sp++] = 1;
+	while (sp) {
+		node = stack[--sp];
+		d = depth[sp];
+		if (!kernel_ptr(node))
+			return engine_fail(v, -EBADMSG,
+				"rbtree node 0x%llx is not a kernel pointer",
+				(unsigned long long)node);
+		if (++seen > HIDDEN_RB_NODES_MAX)
+			return engine_fail(v, -ELOOP,
+				"rbtree: more than %u nodes (a cycle?)",
+				HIDDEN_RB_NODES_MAX);
+		err = fn(v, node, arg);
+		if (err)
+			return err;
+		for (i = 0; i < 2; i++) {
+			err = engine_read_u64(v, node + (i ? right : left),
+					      &child);
+			if (err)
+				return engine_fail(v, err,
+					"rbtree node 0x%llx is unreadable",
+					(unsigned long long)node);
+			if (!child)
+				continue;
+			if (d >= HIDDEN_RB_DEPTH_MAX)
+				return engine_fail(v, -ELOOP,
+					"rbtree deeper than %u (a cycle?)",
+					HIDDEN_RB_DEPTH_MAX);
+			stack[sp] = child;
+			depth[sp++] = d + 1;
+		}
+	}
+	return 0;
+}
+
+struct xa_walk {
+	u32 shift_off, slots_off, nr_slots, chunk_shift;
+	u32 nodes;
+	int (*fn)(struct vmiaas *v, u64 entry, u64 index, void *arg);
+	void *arg;
+};
+
+#define XA_NODE_MIN	4096	/* internal entries below are not nodes */
+
+static bool xa_is_node(u64 e)
+{
+	return (e & 3) == 2 && e > XA_NODE_MIN;
+}
+
+static int xa_node_walk(struct vmiaas *v, struct xa_walk *w, u64 node,
+			int want_shift, u64 base)
+{
+	u64 slots[256];
+	u8 shift;
+	u32 i;
+	int err;
+
+	if (++w->nodes > HIDDEN_XA_NODES_MAX)
+		return engine_fail(v, -ELOOP, "xarray: more than %u nodes",
+				   HIDDEN_XA_NODES_MAX);
+	if (!kernel_ptr(node))
+		return engine_fail(v, -EBADMSG,
+			"xarray node 0x%llx is not a kernel pointer",
+			(unsigned long long)node);
+	err = engine_read(v, node + w->shift_off, &shift, 1);
+	err = err ?: engine_read(v, node + w->slots_off, slots,
+				 w->nr_slots * 8);
+	if (err)
+		return engine_fail(v, err, "xarray node 0x%llx is unreadable",
+				   (unsigned long long)node);
+	/*
+	 * Shifts strictly decrease by one chunk per level, which bounds the
+	 * depth (and so rules out cycles) whatever the guest wrote.
+	 */
+	if (shift % w->chunk_shift || shift >= 64 ||
+	    (want_shift >= 0 && shift != want_shift))
+		return engine_fail(v, -EBADMSG,
+			"xarray node 0x%llx has shift %u (expected %d)",
+			(unsigned long long)node, shift, want_shift);
+	for (i = 0; i < w->nr_slots; i++) {
+		u64 e = slots[i], idx = base | ((u64)i << shift);
+
+		if (!e || (e & 1))
+			continue;		/* empty, value entry */
+		if ((e & 3) == 2) {
+			if (!xa_is_node(e))
+				continue;	/* sibling, retry, zero */
+			if (!shift)
+				return engine_fail(v, -EBADMSG,
+					"xarray leaf node 0x%llx points to a node",
+					(unsigned long long)node);
+			err = xa_node_walk(v, w, e - 2,
+					   shift - w->chunk_shift, idx);
+		} else {
+			err = w->fn(v, e, idx, w->arg);
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int hidden_xa_walk(struct vmiaas *v, u64 head, u32 shift_off, u32 slots_off,
+		   u32 nr_slots,
+		   int (*fn)(struct vmiaas *v, u64 entry, u64 index, void *arg),
+		   void *arg)
+{
+	struct xa_walk w = {
+		.shift_off = shift_off, .slots_off = slots_off,
+		.nr_slots = nr_slots, .fn = fn, .arg = arg,
+	};
+
+	if (nr_slots < 2 || nr_slots > 256 || (nr_slots & (nr_slots - 1)))
+		return engine_fail(v, -EBADMSG, "xarray: %u slots per node",
+				   nr_slots);
+	w.chunk_shift = __builtin_ctz(nr_slots);
+	if (!head || (head & 1))
+		return 0;
+	if (!xa_is_node(head))
+		return (head & 3) == 2 ? 0 : fn(v, head, 0, arg);
+	return xa_node_walk(v, &w, head - 2, -1, 0);
+}
+
+/* ---- hidden-module ---- */
+
+enum {
+	MOD_IN_TREE_NOT_LIST,
+	MOD_IN_SYSFS_NOT_LIST,
+	MOD_LIST_NOT_SYSFS,
+	MOD_LIST_NOT_TREE,
+};
+
+struct mod_ctx {
+	struct items list, sysfs, tree;
+	u32 mkobj_mod, kobj_entry, mkobj_kobj;	/* offsets */
+	u32 mtn_mod, mtn_node;
+	bool have_tree;
+	int live;
+};
+
+static int kobj_visit(struct vmiaas *v, u64 node, void *arg)
+{
+	struct mod_ctx *c = arg;
+	u64 kobj = node - c->kobj_entry, mod;
+	struct item *it;
+	int err;
+
+	err = engine_read_u64(v, kobj - c->mkobj_kobj + c->mkobj_mod, &mod);
+	if (err)
+		return engine_fail(v, err, "module kobject 0x%llx is unreadable",
+				   (unsigned long long)kobj);
+	if (!mod)
+		return 0;	/* a built-in module's parameters */
+	it = items_add(&c->sysfs);
+	if (!it)
+		return -ENOMEM;
+	it->key = mod;
+	return 0;
+}
+
+static int tree_visit(struct vmiaas *v, u64 node, void *arg)
+{
+	struct mod_ctx *c = arg;
+	struct item *it;
+	u64 mod;
+	int err;
+
+	err = engine_read_u64(v, node - c->mtn_node + c->mtn_mod, &mod);
+	if (err)
+		return engine_fail(v, err, "module tree node 0x%llx is unreadable",
+				   (unsigned long long)node);
+	if (c->tree.nr && c->tree.a[c->tree.nr - 1].key == mod)
+		return 0;
+	it = items_add(&c->tree);
+	if (!it)
+		return -ENOMEM;
+	it->key = mod;
+	return 0;
+}
+
+static void mod_name(struct vmiaas *v, u64 mod, char *buf, size_t size)
+{
+	char raw[MODULE_NAME_LEN];
+	u32 off;
+
+	if (!kernel_ptr(mod) || btf_offsetof(v->btf, "module", "name", &off) ||
+	    engine_read(v, mod + off, raw, sizeof(raw)))
+		snprintf(buf, size, "0x%016llx", (unsigned long long)mod);
+	else
+		clean_name(buf, size, raw, sizeof(raw));
+}
+
+static int mod_sources(struct vmiaas *v, struct mod_ctx *c)
+{
+	struct vmiaas_module *m = NULL;
+	u32 kset_list, root_off, left, right, l1;
+	u64 kset_p, kset, tree, root;
+	size_t nr = 0, i;
+	s64 live;
+	int err;
+
+	RESOLVE(v, "module_kobject", "mod", &c->mkobj_mod);
+	RESOLVE(v, "module_kobject", "kobj", &c->mkobj_kobj);
+	RESOLVE(v, "kobject", "entry", &c->kobj_entry);
+	RESOLVE(v, "kset", "list", &kset_list);
+	if (btf_enum_value(v->btf, "MODULE_STATE_LIVE", &live))
+		return layout_fail(v, "module_state", "MODULE_STATE_LIVE");
+	c->live = live;
+
+	err = vmiaas_modules(v, &m, &nr);
+	if (err)
+		return err;
+	for (i = 0; i < nr; i++) {
+		struct item *it = items_add(&c->list);
+
+		if (!it) {
+			free(m);
+			return -ENOMEM;
+		}
+		it->key = m[i].addr;
+		it->pid = m[i].state;
+		clean_name(it->name, sizeof(it->name), m[i].name,
+			   sizeof(m[i].name));
+	}
+	free(m);
+
+	if (engine_sym(v, "module_kset", &kset_p) ||
+	    engine_read_u64(v, kset_p, &kset))
+		return engine_fail(v, -ENOEXEC, "the kernel has no module_kset");
+	if (!kernel_ptr(kset))
+		return engine_fail(v, -EBADMSG, "module_kset is 0x%llx",
+				   (unsigned long long)kset);
+	err = list_walk(v, "the /sys/module kset", kset + kset_list,
+			4 * VMIAAS_MAX_MODULES, kobj_visit, c);
+	if (err)
+		return err;
+
+	/* The module address tree (CONFIG_MODULES_TREE_LOOKUP). */
+	if (engine_sym(v, "mod_tree", &tree) ||
+	    btf_offsetof(v->btf, "mod_tree_root", "root.tree[0]", &root_off))
+		return 0;
+	RESOLVE(v, "mod_tree_node", "mod", &c->mtn_mod);
+	RESOLVE(v, "mod_tree_node", "node.node[0]", &c->mtn_node);
+	RESOLVE(v, "rb_node", "rb_left", &left);
+	RESOLVE(v, "rb_node", "rb_right", &right);
+	RESOLVE(v, "rb_root", "rb_node", &l1);
+	err = engine_read_u64(v, tree + root_off + l1, &root);
+	if (err)
+		return engine_fail(v, err, "mod_tree is unreadable");
+	c->have_tree = true;
+	return hidden_rb_walk(v, root, left, right, tree_visit, c);
+}
+
+static int mod_add(struct items *out, u32 kind, u64 mod, const char *name)
+{
+	struct item *it = items_add(out);
+
+	if (!it)
+		return -ENOMEM;
+	it->key = mod;
+	it->kind = kind;
+	snprintf(it->name, sizeof(it->name), "%s", name);
+	return 0;
+}
+
+static int mod_scan(struct vmiaas *v, struct items *out)
+{
+	struct mod_ctx c = {};
+	char name[64];
+	size_t i;
+	int err;
+
+	err = mod_sources(v, &c);
+	if (err)
+		goto out;
+	items_sort(&c.list);
+	items_sort(&c.sysfs);
+	items_sort(&c.tree);
+	for (i = 0; !err && i < c.tree.nr; i++) {
+		if (items_has(&c.list, c.tree.a[i].key))
+			continue;
+		mod_name(v, c.tree.a[i].key, name, sizeof(name));
+		err = mod_add(out, MOD_IN_TREE_NOT_LIST, c.tree.a[i].key, name);
+	}
+	for (i = 0; !err && i < c.sysfs.nr; i++) {
+		if (items_has(&c.list, c.sysfs.a[i].key) ||
+		    (i && c.sysfs.a[i].key == c.sysfs.a[i - 1].key))
+			continue;
+		mod_name(v, c.sysfs.a[i].key, name, sizeof(name));
+		err = mod_add(out, MOD_IN_SYSFS_NOT_LIST, c.sysfs.a[i].key,
+			      name);
+	}
+	/* Modules coming or going are legitimately half-registered. */
+	for (i = 0; !err && i < c.list.nr; i++) {
+		const struct item *m = &c.list.a[i];
+
+		if (m->pid != c.live)
+			continue;
+		if (!items_has(&c.sysfs, m->key))
+			err = mod_add(out, MOD_LIST_NOT_SYSFS, m->key, m->name);
+		if (!err && c.have_tree && !items_has(&c.tree, m->key))
+			err = mod_add(out, MOD_LIST_NOT_TREE, m->key, m->name);
+	}
+out:
+	free(c.list.a);
+	free(c.sysfs.a);
+	free(c.tree.a);
+	return err;
+}
+
+static void mod_report(struct vmiaas *v, const struct item *it,
+		       const struct hidden_sink *s)
+{
+	static const char *const what[] = {
+		[MOD_IN_TREE_NOT_LIST] = "is in the module address tree (mod_tree) but not on the module list",
+		[MOD_IN_SYSFS_NOT_LIST] = "is in /sys/module (module_kset) but not on the module list",
+		[MOD_LIST_NOT_SYSFS] = "is live on the module list but missing from /sys/module (module_kset)",
+		[MOD_LIST_NOT_TREE] = "is live on the module list but missing from the module address tree",
+	};
+	struct vmiaas_finding *f;
+
+	f = s->add(s->ctx, "hidden-module",
+		   it->kind <= MOD_IN_SYSFS_NOT_LIST ? VMIAAS_SEV_CRITICAL :
+						       VMIAAS_SEV_HIGH,
+		   it->name);
+	if (!f)
+		return;
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	f->address = it->key;
+	snprintf(f->message, sizeof(f->message),
+		 "module %s (struct module 0x%llx) %s", it->name,
+		 (unsigned long long)it->key, what[it->kind]);
+}
+
+int hidden_check_modules(struct vmiaas *v, const struct hidden_sink *s)
+{
+	return scan_twice(v, mod_scan, mod_report, s);
+}
+
+/* ---- hidden-process ---- */
+
+enum {
+	TASK_IN_IDR_NOT_LIST,
+	TASK_IN_LIST_NOT_IDR,
+};
+
+struct pid_ctx {
+	struct items idr;
+	u32 pid_tasks, pid_nr, pid_links;
+};
+
+static int pid_visit(struct vmiaas *v, u64 pid, u64 index, void *arg)
+{
+	struct pid_ctx *c = arg;
+	u64 node;
+	u32 n = 0;
+	s32 nr;
+	int err;
+
+	if (!kernel_ptr(pid))
+		return engine_fail(v, -EBADMSG,
+			"pid IDR entry %llu is 0x%llx, not a kernel pointer",
+			(unsigned long long)index, (unsigned long long)pid);
+	err = engine_read(v, pid + c->pid_nr, &nr, sizeof(nr));
+	err = err ?: engine_read_u64(v, pid + c->pid_tasks, &node);
+	while (!err && node) {
+		struct item *it;
+
+		if (!kernel_ptr(node) || ++n > HIDDEN_PID_TASKS_MAX)
+			return engine_fail(v, -EBADMSG,
+				"pid %d: corrupt task list (0x%llx after %u)",
+				nr, (unsigned long long)node, n);
+		it = items_add(&c->idr);
+		if (!it)
+			return -ENOMEM;
+		it->key = node - c->pid_links;
+		it->pid = nr;
+		err = engine_read_u64(v, node, &node);
+	}
+	if (err)
+		return engine_fail(v, err, "struct pid 0x%llx is unreadable",
+				   (unsigned long long)pid);
+	return 0;
+}
+
+static int idr_tasks(struct vmiaas *v, struct pid_ctx *c)
+{
+	u32 head_off, shift_off, slots_off, slots_size, upid_nr;
+	char path[32];
+	u64 ns, head;
+	s64 type;
+	int err;
+
+	if (btf_enum_value(v->btf, "PIDTYPE_PID", &type) || type < 0 ||
+	    type > 8)
+		return layout_fail(v, "pid_type", "PIDTYPE_PID");
+	snprintf(path, sizeof(path), "tasks[%lld]", (long long)type);
+	RESOLVE(v, "pid", path, &c->pid_tasks);
+	/* numbers[] is a flexible array: level 0 is the init namespace. */
+	RESOLVE(v, "pid", "numbers", &c->pid_nr);
+	RESOLVE(v, "upid", "nr", &upid_nr);
+	c->pid_nr += upid_nr;
+	snprintf(path, sizeof(path), "pid_links[%lld]", (long long)type);
+	RESOLVE(v, "task_struct", path, &c->pid_links);
+	RESOLVE(v, "pid_namespace", "idr.idr_rt.xa_head", &head_off);
+	RESOLVE(v, "xa_node", "shift", &shift_off);
+	RESOLVE(v, "xa_node", "slots", &slots_off);
+	if (btf_member_size(v->btf, "xa_node", "slots", &slots_size))
+		return layout_fail(v, "xa_node", "slots");
+	if (engine_sym(v, "init_pid_ns", &ns))
+		return engine_fail(v, -ENOEXEC, "the kernel has no init_pid_ns");
+	err = engine_read_u64(v, ns + head_off, &head);
+	if (err)
+		return engine_fail(v, err, "init_pid_ns is unreadable");
+	return hidden_xa_walk(v, head, shift_off, slots_off, slots_size / 8,
+			      pid_visit, c);
+}
+
+static int pid_scan(struct vmiaas *v, struct items *out)
+{
+	struct pid_ctx c = {};
+	struct vmiaas_task *t = NULL;
+	struct items list = {};
+	struct item *it;
+	size_t nr = 0, i;
+	u32 comm_off;
+	int err;
+
+	err = btf_offsetof(v->btf, "task_struct", "comm", &comm_off) ?
+	      layout_fail(v, "task_struct", "comm") : 0;
+	err = err ?: idr_tasks(v, &c);
+	err = err ?: vmiaas_tasks(v, &t, &nr);
+	if (err)
+		goto out;
+	for (i = 0; i < nr && !err; i++) {
+		it = items_add(&list);
+		if (!it) {
+			err = -ENOMEM;
+			break;
+		}
+		it->key = t[i].addr;
+	}
+	items_sort(&list);
+	items_sort(&c.idr);
+	for (i = 0; i < c.idr.nr && !err; i++) {
+		char comm[16] = "";
+
+		if (items_has(&list, c.idr.a[i].key))
+			continue;
+		it = items_add(out);
+		if (!it) {
+			err = -ENOMEM;
+			break;
+		}
+		*it = c.idr.a[i];
+		it->kind = TASK_IN_IDR_NOT_LIST;
+		if (!engine_read(v, it->key + comm_off, comm, sizeof(comm)))
+			clean_name(it->name, sizeof(it->name), comm,
+				   sizeof(comm));
+	}
+	for (i = 0; i < nr && !err; i++) {
+		if (items_has(&c.idr, t[i].addr))
+			continue;
+		it = items_add(out);
+		if (!it) {
+			err = -ENOMEM;
+			break;
+		}
+		it->key = t[i].addr;
+		it->pid = t[i].pid;
+		it->kind = TASK_IN_LIST_NOT_IDR;
+		clean_name(it->name, sizeof(it->name), t[i].comm,
+			   sizeof(t[i].comm));
+	}
+out:
+	free(t);
+	free(list.a);
+	free(c.idr.a);
+	return err;
+}
+
+static void pid_report(struct vmiaas *v, const struct item *it,
+		       const struct hidden_sink *s)
+{
+	struct vmiaas_finding *f;
+	char object[96];
+
+	snprintf(object, sizeof(object), "pid %d %s", it->pid, it->name);
+	f = s->add(s->ctx, "hidden-process", VMIAAS_SEV_CRITICAL, object);
+	if (!f)
+		return;
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	f->address = it->key;
+	snprintf(f->message, sizeof(f->message),
+		 "task %d (%s, task_struct 0x%llx) %s", it->pid, it->name,
+		 (unsigned long long)it->key,
+		 it->kind == TASK_IN_IDR_NOT_LIST ?
+		 "is in the pid namespace's IDR but not on the task list" :
+		 "is on the task list but not in the pid namespace's IDR");
+}
+
+int hidden_check_processes(struct vmiaas *v, const struct hidden_sink *s)
+{
+	return scan_twice(v, pid_scan, pid_report, s);
+}
+
+/* ---- credentials ---- */
+
+enum {
+	CRED_INIT,		/* a user task with init_cred */
+	CRED_ESCALATED,		/* euid 0 under a non-root parent */
+	CRED_SHARED,		/* one cred, two thread groups */
+};
+
+struct cred_layout {
+	u32 uid, euid;
+	u32 t_cred, t_real_parent, t_mm;
+	u32 mm_exe, file_inode, i_mode, i_uid;
+};
+
+static int cred_layout_get(struct vmiaas *v, struct cred_layout *l)
+{
+	RESOLVE(v, "cred", "uid", &l->uid);
+	RESOLVE(v, "cred", "euid", &l->euid);
+	RESOLVE(v, "task_struct", "cred", &l->t_cred);
+	RESOLVE(v, "task_struct", "real_parent", &l->t_real_parent);
+	RESOLVE(v, "task_struct", "mm", &l->t_mm);
+	RESOLVE(v, "mm_struct", "exe_file", &l->mm_exe);
+	RESOLVE(v, "file", "f_inode", &l->file_inode);
+	RESOLVE(v, "inode", "i_mode", &l->i_mode);
+	RESOLVE(v, "inode", "i_uid", &l->i_uid);
+	return 0;
+}
+
+/* uid and euid of @cred; false if unreadable. */
+static bool cred_ids(struct vmiaas *v, const struct cred_layout *l, u64 cred,
+		     u32 *uid, u32 *euid)
+{
+	return kernel_ptr(cred) &&
+	       !engine_read(v, cred + l->uid, uid, sizeof(*uid)) &&
+	       !engine_read(v, cred + l->euid, euid, sizeof(*euid));
+}
+
+/* Whether @mm's executable is a regular setuid file owned by root. */
+static bool exe_setuid_root(struct vmiaas *v, const struct cred_layout *l,
+			    u64 mm)
+{
+	u64 file, inode;
+	u16 mode;
+	u32 uid;
+
+	return kernel_ptr(mm) &&
+	       !engine_read_u64(v, mm + l->mm_exe, &file) && kernel_ptr(file) &&
+	       !engine_read_u64(v, file + l->file_inode, &inode) &&
+	       kernel_ptr(inode) &&
+	       !engine_read(v, inode + l->i_mode, &mode, sizeof(mode)) &&
+	       !engine_read(v, inode + l->i_uid, &uid, sizeof(uid)) &&
+	       (mode & S_IFMT_BITS) == S_IFREG_BITS && (mode & S_ISUID_BIT) &&
+	       uid == 0;
+}
+
+static int cred_add(struct items *out, u32 kind, const struct vmiaas_task *t,
+		    u64 aux)
+{
+	struct item *it = items_add(out);
+
+	if (!it)
+		return -ENOMEM;
+	it->key = t->addr;
+	it->kind = kind;
+	it->aux = aux;
+	it->pid = t->pid;
+	clean_name(it->name, sizeof(it->name), t->comm, sizeof(t->comm));
+	return 0;
+}
+
+static int cred_scan(struct vmiaas *v, struct items *out)
+{
+	struct vmiaas_task *t = NULL;
+	struct items creds = {};
+	struct cred_layout l;
+	u64 init_cred, parent, pcred;
+	size_t nr = 0, i, j;
+	u32 uid, euid, puid, peuid;
+	int err;
+
+	err = cred_layout_get(v, &l);
+	if (err)
+		return err;
+	if (engine_sym(v, "init_cred", &init_cred))
+		return engine_fail(v, -ENOEXEC, "the kernel has no init_cred");
+	err = vmiaas_tasks(v, &t, &nr);
+	for (i = 0; !err && i < nr; i++) {
+		const struct vmiaas_task *k = &t[i];
+		struct item *it;
+
+		if (k->flags & PF_KTHREAD)
+			continue;
+		if (k->cred == init_cred || k->real_cred == init_cred) {
+			err = cred_add(out, CRED_INIT, k, 0);
+			continue;
+		}
+		it = items_add(&creds);
+		if (!it) {
+			err = -ENOMEM;
+			break;
+		}
+		/*
+		 * Sharing is judged on real_cred: override_creds() points
+		 * cred at shared structures for a while (overlayfs' mounter
+		 * creds); real_cred only changes through commit_creds().
+		 */
+		it->key = k->real_cred;
+		it->aux = k->tgid;
+		it->kind = i;
+		if ((!cred_ids(v, &l, k->cred, &uid, &euid) || euid) &&
+		    (!cred_ids(v, &l, k->real_cred, &uid, &euid) || euid))
+			continue;
+		if (engine_read_u64(v, k->addr + l.t_real_parent, &parent) ||
+		    !kernel_ptr(parent) ||
+		    engine_read_u64(v, parent + l.t_cred, &pcred) ||
+		    !cred_ids(v, &l, pcred, &puid, &peuid) || !puid || !peuid)
+			continue;
+		if (!exe_setuid_root(v, &l, k->mm))
+			err = cred_add(out, CRED_ESCALATED, k, puid);
+	}
+	/* The same cred in two thread groups: fork copies it (copy_creds). */
+	if (!err && creds.nr) {
+		qsort(creds.a, creds.nr, sizeof(*creds.a), item_cmp);
+		for (i = 1, j = 0; !err && i < creds.nr; i++) {
+			if (creds.a[i].key != creds.a[j].key) {
+				j = i;	/* the first task of a run of one cred */
+				continue;
+			}
+			if (creds.a[i].aux != creds.a[j].aux)
+				err = cred_add(out, CRED_SHARED,
+					       &t[creds.a[i].kind],
+					       t[creds.a[j].kind].pid);
+		}
+	}
+	free(creds.a);
+	free(t);
+	return err;
+}
+
+static void cred_report(struct vmiaas *v, const struct item *it,
+			const struct hidden_sink *s)
+{
+	struct vmiaas_finding *f;
+	char object[96];
+
+	snprintf(object, sizeof(object), "pid %d %s", it->pid, it->name);
+	f = s->add(s->ctx, "credentials", VMIAAS_SEV_CRITICAL, object);
+	if (!f)
+		return;
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	f->address = it->key;
+	switch (it->kind) {
+	case CRED_INIT:
+		snprintf(f->message, sizeof(f->message),
+			 "user task %d (%s) runs with init_cred, the kernel's own credentials",
+			 it->pid, it->name);
+		break;
+	case CRED_ESCALATED:
+		snprintf(f->message, sizeof(f->message),
+			 "task %d (%s) has euid 0 but its parent runs as uid %llu, and it did not exec a setuid-root file",
+			 it->pid, it->name, (unsigned long long)it->aux);
+		break;
+	default:
+		snprintf(f->message, sizeof(f->message),
+			 "task %d (%s) shares its cred with pid %llu of another thread group",
+			 it->pid, it->name, (unsigned long long)it->aux);
+	}
+}
+
+int hidden_check_creds(struct vmiaas *v, const struct hidden_sink *s)
+{
+	return scan_twice(v, cred_scan, cred_report, s);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1 OR MIT */
+/*
+ * Hidden objects and credentials: checks that need no baseline, because
+ * they compare the guest kernel's own structures with each other (the
+ * module list with /sys/module and the module address tree; the task list
+ * with the pid IDR; each task's cred with init_cred, its parent and the
+ * other tasks).
+ *
+ * A live guest changes while it is read, so every discrepancy is looked
+ * for twice and only those seen both times are reported.
+ */
+#ifndef VMIAAS_LIB_HIDDEN_H
+#define VMIAAS_LIB_HIDDEN_H
+
+#include <vmiaas/checks.h>
+#include "engine.h"
+
+/* Where findings go: returns a zeroed finding with check and object set. */
+struct hidden_sink {
+	struct vmiaas_finding *(*add)(void *ctx, const char *check,
+				      u32 severity, const char *object);
+	void *ctx;
+};
+
+/* Each returns 0 or a read/walk error (-EFAULT, -EBADMSG, -ELOOP...). */
+int hidden_check_modules(struct vmiaas *v, const struct hidden_sink *s);
+int hidden_check_processes(struct vmiaas *v, const struct hidden_sink *s);
+int hidden_check_creds(struct vmiaas *v, const struct hidden_sink *s);
+
+/* Caps on the walks (a guest exceeding them gets -ELOOP). */
+#define HIDDEN_RB_DEPTH_MAX	64	/* an rbtree of 2^32 nodes has <= 64 */
+#define HIDDEN_RB_NODES_MAX	(8U * VMIAAS_MAX_MODULES)
+#define HIDDEN_XA_NODES_MAX	(1U << 17)	/* 4M pids / 64 + inner */
+#define HIDDEN_PID_TASKS_MAX	16	/* tasks on one pid's PIDTYPE_PID */
+
+/*
+ * The walkers, exposed for tests: an rbtree from its root node pointer
+ * (@fn gets each node's address), an xarray from its head entry (@fn gets
+ * each non-internal, non-value entry and its index).
+ */
+int hidden_rb_walk(struct vmiaas *v, u64 root_node, u32 left, u32 right,
+		   int (*fn)(struct vmiaas *v, u64 node, void *arg), void *arg);
+int hidden_xa_walk(struct vmiaas *v, u64 head, u32 shift_off, u32 slots_off,
+		   u32 nr_slots,
+		   int (*fn)(struct vmiaas *v, u64 entry, u64 index, void *arg),
+		   void *arg);
+
+#endif /* VMIAAS_LIB_HIDDEN_H */
