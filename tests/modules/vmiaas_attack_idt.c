@@ -19,9 +19,8 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/irqflags.h>
-#include <asm/processor-flags.h>
-#include <asm/special_insns.h>
+
+#include "vmiaas_attack_wp.h"
 
 static unsigned long idt;
 module_param(idt, ulong, 0444);
@@ -32,18 +31,6 @@ module_param(vector, int, 0444);
 MODULE_PARM_DESC(vector, "gate to redirect (default 4, overflow)");
 
 static u8 saved[16];
-
-static void wp_write(void *dst, const void *src, size_t len)
-{
-	unsigned long flags, cr0;
-
-	local_irq_save(flags);
-	cr0 = native_read_cr0();
-	asm volatile("mov %0, %%cr0" : : "r"(cr0 & ~X86_CR0_WP) : "memory");
-	memcpy(dst, src, len);
-	asm volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
-	local_irq_restore(flags);
-}
 
 /* Never entered in the tests: nothing raises the vector. */
 static noinline void vmiaas_attack_idt_handler(void)

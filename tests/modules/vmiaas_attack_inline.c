@@ -17,27 +17,14 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/irqflags.h>
-#include <asm/processor-flags.h>
-#include <asm/special_insns.h>
+
+#include "vmiaas_attack_wp.h"
 
 static unsigned long target;
 module_param(target, ulong, 0444);
 MODULE_PARM_DESC(target, "kernel function to hook (from /proc/kallsyms)");
 
 static u8 saved[5];
-
-static void wp_write(void *dst, const void *src, size_t len)
-{
-	unsigned long flags, cr0;
-
-	local_irq_save(flags);
-	cr0 = native_read_cr0();
-	asm volatile("mov %0, %%cr0" : : "r"(cr0 & ~X86_CR0_WP) : "memory");
-	memcpy(dst, src, len);
-	asm volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
-	local_irq_restore(flags);
-}
 
 /* Never entered in the tests: nothing calls the target. */
 static noinline long vmiaas_attack_inline_hook(void)

