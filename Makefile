@@ -98,6 +98,12 @@ check: deps
 check-unit: san
 	scripts/run-tests.sh build/san unit
 
+# The VMFUNC chain in Bochs: patched KVM build, L1 rig, vmiaas.ko's view 1.
+.PHONY: check-vmfunc
+check-vmfunc:
+	scripts/deps.sh vmfunc
+	scripts/run-tests.sh build/san vmfunc
+
 # libFuzzer harnesses: tests/fuzz/fuzz_NAME.c, corpus in tests/fuzz/corpus/NAME.
 FUZZ_BINS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 FUZZ_CORE = $(CORE_SRCS) $(LIB_SRCS)

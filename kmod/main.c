@@ -7,13 +7,23 @@
 #include <linux/module.h>
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
 #include <uapi/linux/vmiaas.h>
 
 #include "../core/paging.h"
+#include "view.h"
+#include "vm.h"
 
 static u64 vmiaas_modes;
+
+/* An open /dev/vmiaas. */
+struct vmiaas_file {
+	struct mutex lock;	/* serializes the ioctls of this file */
+	struct vmiaas_vm *vm;	/* attached VM, or NULL */
+};
 
 static long vmiaas_get_caps(struct vmiaas_caps __user *ucaps)
 {
@@ -27,24 +37,161 @@ static long vmiaas_get_caps(struct vmiaas_caps __user *ucaps)
 	caps.size = sizeof(caps);
 	caps.api_version = VMIAAS_API_VERSION;
 	caps.modes = vmiaas_modes;
+	if (!vmiaas_view_resolve())
+		caps.modes |= VMIAAS_MODE_VMFUNC;
 	if (copy_to_user(ucaps, &caps, sizeof(caps)))
 		return -EFAULT;
+	return 0;
+}
+
+/* A size-first input struct: at least the first version, no unknown tail. */
+static int vmiaas_copy_in(void *dst, size_t dst_size, const void __user *src)
+{
+	u32 size;
+
+	if (get_user(size, (const u32 __user *)src))
+		return -EFAULT;
+	if (size < dst_size)
+		return -EINVAL;
+	if (size > PAGE_SIZE)
+		return -E2BIG;
+	return copy_struct_from_user(dst, dst_size, src, size);
+}
+
+static long vmiaas_attach_vm(struct vmiaas_file *vf,
+			     struct vmiaas_attach_vm __user *uargs)
+{
+	struct vmiaas_attach_vm args;
+	int r;
+
+	r = vmiaas_copy_in(&args, sizeof(args), uargs);
+	if (r)
+		return r;
+	if (args.flags & ~VMIAAS_ATTACH_ALL)
+		return -EOPNOTSUPP;
+	if (args.reserved[0] || args.reserved[1])
+		return -EINVAL;
+	if (vf->vm)
+		return -EBUSY;
+	return vmiaas_vm_attach(args.vm_fd, &vf->vm);
+}
+
+static long vmiaas_enable_view(struct vmiaas_file *vf,
+			       struct vmiaas_enable_view __user *uargs)
+{
+	struct vmiaas_enable_view args;
+	u32 nr_vcpus;
+	int r;
+
+	r = vmiaas_copy_in(&args, sizeof(args), uargs);
+	if (r)
+		return r;
+	if (args.flags & ~VMIAAS_VIEW_ALL)
+		return -EOPNOTSUPP;
+	if (args.reserved[0] || args.reserved[1])
+		return -EINVAL;
+	if (!vf->vm)
+		return -ENXIO;
+	r = vmiaas_vm_enable_view(vf->vm, &nr_vcpus);
+	if (r)
+		return r;
+	if (put_user(nr_vcpus, &uargs->nr_vcpus))
+		return -EFAULT;
+	return 0;
+}
+
+static long vmiaas_read_mailbox(struct vmiaas_file *vf,
+				struct vmiaas_read_mailbox __user *uargs)
+{
+	struct vmiaas_read_mailbox args;
+	int r;
+
+	r = vmiaas_copy_in(&args, sizeof(args), uargs);
+	if (r)
+		return r;
+	if (args.flags & ~VMIAAS_MAILBOX_ALL)
+		return -EOPNOTSUPP;
+	if (args.reserved)
+		return -EINVAL;
+	if (!vf->vm)
+		return -ENXIO;
+	r = vmiaas_vm_read_mailbox(vf->vm, args.vcpu, args.data,
+				   ARRAY_SIZE(args.data));
+	if (r)
+		return r;
+	args.size = sizeof(args);
+	args.gpa = VMIAAS_MAILBOX_GPA;
+	if (copy_to_user(uargs, &args, sizeof(args)))
+		return -EFAULT;
+	return 0;
+}
+
+static long vmiaas_detach_vm(struct vmiaas_file *vf)
+{
+	if (!vf->vm)
+		return -ENXIO;
+	vmiaas_vm_detach(vf->vm);
+	vf->vm = NULL;
 	return 0;
 }
 
 static long vmiaas_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
 {
+	struct vmiaas_file *vf = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	long r;
+
 	switch (cmd) {
 	case VMIAAS_IOC_GET_CAPS:
-		return vmiaas_get_caps((struct vmiaas_caps __user *)arg);
+		return vmiaas_get_caps(uarg);
+	case VMIAAS_IOC_ATTACH_VM:
+	case VMIAAS_IOC_ENABLE_VIEW:
+	case VMIAAS_IOC_DETACH_VM:
+	case VMIAAS_IOC_READ_MAILBOX:
+		break;
 	default:
 		return -ENOTTY;
 	}
+
+	mutex_lock(&vf->lock);
+	if (cmd == VMIAAS_IOC_ATTACH_VM)
+		r = vmiaas_attach_vm(vf, uarg);
+	else if (cmd == VMIAAS_IOC_ENABLE_VIEW)
+		r = vmiaas_enable_view(vf, uarg);
+	else if (cmd == VMIAAS_IOC_READ_MAILBOX)
+		r = vmiaas_read_mailbox(vf, uarg);
+	else
+		r = vmiaas_detach_vm(vf);
+	mutex_unlock(&vf->lock);
+	return r;
+}
+
+static int vmiaas_open(struct inode *inode, struct file *file)
+{
+	struct vmiaas_file *vf;
+
+	vf = kzalloc(sizeof(*vf), GFP_KERNEL_ACCOUNT);
+	if (!vf)
+		return -ENOMEM;
+	mutex_init(&vf->lock);
+	file->private_data = vf;
+	return 0;
+}
+
+static int vmiaas_release(struct inode *inode, struct file *file)
+{
+	struct vmiaas_file *vf = file->private_data;
+
+	vmiaas_vm_detach(vf->vm);
+	kfree(vf);
+	return 0;
 }
 
 static const struct file_operations vmiaas_fops = {
 	.owner = THIS_MODULE,
+	.open = vmiaas_open,
+	.release = vmiaas_release,
 	.unlocked_ioctl = vmiaas_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };
@@ -59,16 +206,25 @@ static struct miscdevice vmiaas_dev = {
 static int __init vmiaas_init(void)
 {
 	BUILD_BUG_ON(sizeof(struct vmiaas_caps) != 64);
+	BUILD_BUG_ON(sizeof(struct vmiaas_attach_vm) != 32);
+	BUILD_BUG_ON(sizeof(struct vmiaas_enable_view) != 32);
+	BUILD_BUG_ON(sizeof(struct vmiaas_read_mailbox) != 64);
 
 	vmiaas_modes = VMIAAS_MODE_POLL;
 	if (!boot_cpu_has(X86_FEATURE_VMX))
 		pr_info("no VMX on this CPU: VMFUNC mode unavailable, polling only\n");
+	else if (vmiaas_view_resolve())
+		pr_info("no kvm-intel with vmiaas's alternate-view patches, or no EPTP switching: VMFUNC mode unavailable for now\n");
+	else
+		pr_info("VMFUNC mode available (kvm-intel alternate views)\n");
 	return misc_register(&vmiaas_dev);
 }
 
+/* No attached file and no enabled vCPU is left: each pins this module. */
 static void __exit vmiaas_exit(void)
 {
 	misc_deregister(&vmiaas_dev);
+	vmiaas_view_release();
 }
 
 module_init(vmiaas_init);

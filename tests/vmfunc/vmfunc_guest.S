@@ -70,7 +70,7 @@ guest_code_end:
 .pushsection .rodata.vmfunc_guest64, "a"
 .code64
 .globl guest64_code_start, guest64_code_end, guest64_idt
-.globl guest64_vmfunc0, guest64_vmfunc1
+.globl guest64_vmfunc0, guest64_vmfunc1, guest64_loop, guest64_vmfunc5
 guest64_code_start:
 	mov $1, %al
 	out %al, $PORT_STAGE
@@ -100,6 +100,45 @@ guest64_exc_common:
 	iretq
 2:	hlt
 	jmp 2b
+
+/*
+ * The second entry point (vmfunc_probe --mode loop --vmiaas): RBX times
+ * VMFUNC(0,1) then VMFUNC(0,0), stage 2; in view 1 the magic and RBX to
+ * the mailbox (no memory there in view 0: that would be an MMIO exit),
+ * back to view 0, VMFUNC(0,5), stage 3, HLT.
+ */
+guest64_loop:
+	mov $1, %al
+	out %al, $PORT_STAGE
+	mov %rbx, %rsi
+3:	xor %eax, %eax
+	mov $1, %ecx
+	VMFUNC
+	xor %eax, %eax
+	xor %ecx, %ecx
+	VMFUNC
+	dec %rsi
+	jnz 3b
+	mov $2, %al
+	out %al, $PORT_STAGE
+	xor %eax, %eax
+	mov $1, %ecx
+	VMFUNC
+	movabs $GUEST_MAILBOX_MAGIC, %rax
+	movabs $GUEST_MAILBOX, %rdi
+	mov %rax, (%rdi)
+	mov %rbx, 8(%rdi)
+	xor %eax, %eax
+	xor %ecx, %ecx
+	VMFUNC
+	xor %eax, %eax
+	mov $5, %ecx
+guest64_vmfunc5:
+	VMFUNC
+	mov $3, %al
+	out %al, $PORT_STAGE
+4:	hlt
+	jmp 4b
 .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 guest64_exc_\n:
 	/* vectors 8, 10-14, 17, 21, 29 and 30 push an error code */

@@ -17,6 +17,20 @@
  *
  * Test names carry " [long mode]" in long mode.
  *
+ * --mode loop (needs --vmiaas) runs the 64-bit guest from its second entry
+ * point: --loops N (default 1000) times VMFUNC(0,1) then VMFUNC(0,0), then
+ * in view 1 a magic and N into vmiaas's mailbox at VMIAAS_MAILBOX_GPA, then
+ * VMFUNC(0,5). It prints "# loop N exits X": the VM exits from the loop's
+ * start to its end, and expects no #UD in the loop, the mailbox read back
+ * through VMIAAS_IOC_READ_MAILBOX, and a #UD for index 5, which no one
+ * armed (exit 59, KVM injects #UD).
+ *
+ * --vmiaas arms view 1 through vmiaas.ko before the run: /dev/vmiaas,
+ * GET_CAPS must report VMIAAS_MODE_VMFUNC, VMIAAS_IOC_ATTACH_VM (and its
+ * argument checks), VMIAAS_IOC_ENABLE_VIEW; after the run
+ * VMIAAS_IOC_DETACH_VM. It also checks that "rmmod vmiaas" fails while the
+ * VM is attached and, after detach, while the VM still lives.
+ *
  * Expectations (--expect):
  *   ud      stock KVM 6.1 (default): VMFUNC exits with reason 59 and
  *           KVM injects #UD, for ECX=0 and ECX=1.
@@ -43,6 +57,7 @@
 #include <linux/kvm.h>
 
 #include "vmfunc_guest.h"
+#include "../../include/uapi/linux/vmiaas.h"
 
 #define KSFT_PASS 0
 #define KSFT_FAIL 1
@@ -60,6 +75,8 @@
 #define G64_PD		0x12000
 #define G64_GDT		0x13000
 #define G64_IDT		0x14000
+#define G64_PDPT2	0x15000		/* maps GUEST_MAILBOX */
+#define G64_PD2		0x16000
 #define G64_STACK	0x8000
 #define G64_CS		0x08
 #define G64_DS		0x10
@@ -68,6 +85,8 @@ struct guest_image {
 	const char *name;	/* "" for real mode: the test names stay short */
 	const uint8_t *start, *end, *vmfunc0, *vmfunc1;
 	const uint16_t *vectors;	/* stub offsets: 0-31, then "other" */
+	const uint8_t *entry;		/* NULL: start */
+	bool loop;			/* --mode loop: vmfunc0 is VMFUNC(0,5) */
 };
 
 static const struct guest_image guest_real = {
@@ -82,6 +101,13 @@ static const struct guest_image guest_long = {
 	.start = guest64_code_start, .end = guest64_code_end,
 	.vmfunc0 = guest64_vmfunc0, .vmfunc1 = guest64_vmfunc1,
 	.vectors = guest64_idt,
+};
+
+static const struct guest_image guest_loop = {
+	.name = " [loop]",
+	.start = guest64_code_start, .end = guest64_code_end,
+	.vmfunc0 = guest64_vmfunc5, .vmfunc1 = guest64_vmfunc5,
+	.vectors = guest64_idt, .entry = guest64_loop, .loop = true,
 };
 
 static uint32_t guest_addr(const struct guest_image *img, const uint8_t *sym)
@@ -408,6 +434,27 @@ static void check_vmfunc(const struct guest_log *log, int stage, int ecx,
 	}
 }
 
+/* --mode loop: stage 1 to 2 is the VMFUNC loop, stage 2 to 3 VMFUNC(0,5). */
+static void check_loop(const struct guest_log *log, unsigned int loops,
+		       uint32_t ip5)
+{
+	int64_t exits = -1;
+
+	if (log->exits_at_stage[1] >= 0 && log->exits_at_stage[2] >= 0)
+		exits = log->exits_at_stage[2] - log->exits_at_stage[1] - 1;
+	tap_diag("loop %u exits %" PRId64, loops, exits);
+	if (log->vector[1] >= 0)
+		tap_diag("the loop took vector %d at IP 0x%x", log->vector[1],
+			 log->fault_ip[1]);
+	tap_result(log->stage_seen[2] && log->vector[1] < 0,
+		   "VMFUNC(0,1) then VMFUNC(0,0), %u times: no exception (%" PRId64 " VM exits meanwhile) [loop]",
+		   loops, exits);
+	tap_result(log->stage_seen[3] && log->vector[2] == UD_VECTOR &&
+		   log->fault_ip[2] == (int)ip5,
+		   "VMFUNC(0,5), an unarmed index: #UD in the guest at 0x%x (got vector %d at 0x%x) [loop]",
+		   ip5, log->vector[2], log->fault_ip[2]);
+}
+
 /* Real mode: IVT at 0 (offset, segment 0), CS=DS=SS=0. */
 static void guest_setup_real(uint8_t *mem, struct kvm_sregs *sregs,
 			     struct kvm_regs *regs)
@@ -448,6 +495,13 @@ static void guest_setup_long(uint8_t *mem, struct kvm_sregs *sregs,
 	*(uint64_t *)(mem + G64_PML4) = G64_PDPT | 0x3;	/* present, RW */
 	*(uint64_t *)(mem + G64_PDPT) = G64_PD | 0x3;
 	*(uint64_t *)(mem + G64_PD) = 0x0 | 0x83;	/* 2 MiB page at 0 */
+	/* and 2 MiB at GUEST_MAILBOX, only backed in vmiaas's view 1 */
+	*(uint64_t *)(mem + G64_PML4 + 8 * (GUEST_MAILBOX >> 39 & 511)) =
+		G64_PDPT2 | 0x3;
+	*(uint64_t *)(mem + G64_PDPT2 + 8 * (GUEST_MAILBOX >> 30 & 511)) =
+		G64_PD2 | 0x3;
+	*(uint64_t *)(mem + G64_PD2 + 8 * (GUEST_MAILBOX >> 21 & 511)) =
+		GUEST_MAILBOX | 0x83;
 
 	gdt[0] = 0;
 	gdt[G64_CS / 8] = 0x00af9b000000ffffULL;	/* 64-bit code */
@@ -481,14 +535,151 @@ static void guest_setup_long(uint8_t *mem, struct kvm_sregs *sregs,
 	regs->rflags = 0x2;
 }
 
+/* ---- vmiaas.ko ---- */
+
+#define VMIAAS_NR_TESTS	7
+
+static int vmiaas_err(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? errno : 0;
+}
+
+static bool vmiaas_loaded(void)
+{
+	return !access("/sys/module/vmiaas", F_OK);
+}
+
+/* "rmmod vmiaas" is refused (and the module stays). */
+static bool vmiaas_rmmod_refused(void)
+{
+	int st = system("rmmod vmiaas >/dev/null 2>&1");
+
+	return st != 0 && vmiaas_loaded();
+}
+
+/*
+ * Attaches vmiaas.ko to the VM and arms view 1. Returns the /dev/vmiaas fd
+ * or -1; 5 tests.
+ */
+static int vmiaas_setup(int kvm_fd, int vm_fd, int vcpu_fd)
+{
+	struct vmiaas_caps caps = { .size = sizeof(caps) };
+	struct vmiaas_attach_vm at;
+	struct vmiaas_enable_view ev;
+	int fd, fd2, e[8], r;
+
+	fd = open("/dev/vmiaas", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		tap_diag("open /dev/vmiaas: %s", strerror(errno));
+	r = fd < 0 ? errno : vmiaas_err(fd, VMIAAS_IOC_GET_CAPS, &caps);
+	if (r)
+		tap_diag("GET_CAPS: %s", strerror(r));
+	tap_result(!r && (caps.modes & VMIAAS_MODE_VMFUNC),
+		   "/dev/vmiaas: GET_CAPS reports VMIAAS_MODE_VMFUNC (modes 0x%llx)",
+		   (unsigned long long)caps.modes);
+	if (fd < 0)
+		return -1;
+
+	at = (struct vmiaas_attach_vm){ .size = sizeof(at), .vm_fd = vm_fd,
+					.flags = 1 };
+	e[0] = vmiaas_err(fd, VMIAAS_IOC_ATTACH_VM, &at);
+	at.flags = 0;
+	at.reserved[1] = 1;
+	e[1] = vmiaas_err(fd, VMIAAS_IOC_ATTACH_VM, &at);
+	at.reserved[1] = 0;
+	at.size = sizeof(at) - 1;
+	e[2] = vmiaas_err(fd, VMIAAS_IOC_ATTACH_VM, &at);
+	at.size = sizeof(at);
+	at.vm_fd = -1;
+	e[3] = vmiaas_err(fd, VMIAAS_IOC_ATTACH_VM, &at);
+	at.vm_fd = kvm_fd;
+	e[4] = vmiaas_err(fd, VMIAAS_IOC_ATTACH_VM, &at);
+	at.vm_fd = vcpu_fd;
+	e[5] = vmiaas_err(fd, VMIAAS_IOC_ATTACH_VM, &at);
+	ev = (struct vmiaas_enable_view){ .size = sizeof(ev) };
+	e[6] = vmiaas_err(fd, VMIAAS_IOC_ENABLE_VIEW, &ev);
+	e[7] = vmiaas_err(fd, VMIAAS_IOC_DETACH_VM, NULL);
+	tap_diag("bad ATTACH_VM: flags %s, reserved %s, size %s, fd -1 %s, /dev/kvm fd %s, vCPU fd %s; unattached ENABLE_VIEW %s, DETACH_VM %s",
+		 strerrorname_np(e[0]), strerrorname_np(e[1]),
+		 strerrorname_np(e[2]), strerrorname_np(e[3]),
+		 strerrorname_np(e[4]), strerrorname_np(e[5]),
+		 strerrorname_np(e[6]), strerrorname_np(e[7]));
+	tap_result(e[0] == EOPNOTSUPP && e[1] == EINVAL && e[2] == EINVAL &&
+		   e[3] == EBADF && e[4] == EINVAL && e[5] == EINVAL &&
+		   e[6] == ENXIO && e[7] == ENXIO,
+		   "vmiaas: bad arguments are refused (EOPNOTSUPP, EINVAL, EBADF, ENXIO)");
+
+	at.vm_fd = vm_fd;
+	e[0] = vmiaas_err(fd, VMIAAS_IOC_ATTACH_VM, &at);
+	e[1] = vmiaas_err(fd, VMIAAS_IOC_ATTACH_VM, &at);
+	fd2 = open("/dev/vmiaas", O_RDWR | O_CLOEXEC);
+	e[2] = fd2 < 0 ? errno : vmiaas_err(fd2, VMIAAS_IOC_ATTACH_VM, &at);
+	if (fd2 >= 0)
+		close(fd2);
+	tap_diag("ATTACH_VM %s, again %s, from a second file %s",
+		 strerrorname_np(e[0]) ?: "0", strerrorname_np(e[1]),
+		 strerrorname_np(e[2]));
+	tap_result(!e[0] && e[1] == EBUSY && e[2] == EBUSY,
+		   "vmiaas: ATTACH_VM attaches; a second attach is EBUSY");
+
+	ev = (struct vmiaas_enable_view){ .size = sizeof(ev) };
+	r = vmiaas_err(fd, VMIAAS_IOC_ENABLE_VIEW, &ev);
+	if (r)
+		tap_diag("ENABLE_VIEW: %s", strerror(r));
+	tap_result(!r && ev.nr_vcpus == 1,
+		   "vmiaas: ENABLE_VIEW arms view 1 on 1 vCPU (got %u)",
+		   ev.nr_vcpus);
+
+	tap_result(vmiaas_rmmod_refused(),
+		   "vmiaas: rmmod vmiaas is refused while a VM is attached");
+	return fd;
+}
+
+/* The L2 wrote GUEST_MAILBOX_MAGIC and @loops to vCPU 0's mailbox; 1 test. */
+static void vmiaas_check_mailbox(int fd, unsigned int loops)
+{
+	struct vmiaas_read_mailbox mb = { .size = sizeof(mb), .vcpu = 1 };
+	int e1, r;
+
+	e1 = vmiaas_err(fd, VMIAAS_IOC_READ_MAILBOX, &mb);
+	mb.vcpu = 0;
+	r = vmiaas_err(fd, VMIAAS_IOC_READ_MAILBOX, &mb);
+	tap_diag("READ_MAILBOX: %s, gpa 0x%llx, data 0x%llx 0x%llx; vCPU 1: %s",
+		 strerrorname_np(r) ?: "0", (unsigned long long)mb.gpa,
+		 (unsigned long long)mb.data[0], (unsigned long long)mb.data[1],
+		 strerrorname_np(e1));
+	tap_result(!r && mb.gpa == GUEST_MAILBOX &&
+		   mb.data[0] == GUEST_MAILBOX_MAGIC && mb.data[1] == loops &&
+		   e1 == EINVAL,
+		   "vmiaas: the L2 wrote the mailbox in view 1, the host reads it (magic 0x%llx, %llu)",
+		   (unsigned long long)mb.data[0],
+		   (unsigned long long)mb.data[1]);
+}
+
+/* Detaches and closes; 2 tests. */
+static void vmiaas_teardown(int fd)
+{
+	int e0 = vmiaas_err(fd, VMIAAS_IOC_DETACH_VM, NULL);
+	int e1 = vmiaas_err(fd, VMIAAS_IOC_DETACH_VM, NULL);
+
+	close(fd);
+	tap_result(!e0 && e1 == ENXIO,
+		   "vmiaas: DETACH_VM detaches, then ENXIO (got %s, %s)",
+		   strerrorname_np(e0) ?: "0", strerrorname_np(e1));
+	tap_result(vmiaas_rmmod_refused(),
+		   "vmiaas: rmmod vmiaas is still refused while the VM lives (its armed vCPU pins the module)");
+}
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vmfunc_probe [--mode real|long] [--expect ud|switch]\n");
+	fprintf(f, "usage: vmfunc_probe [--mode real|long|loop] [--loops N] [--expect ud|switch] [--vmiaas]\n");
 }
 
 int main(int argc, char **argv)
 {
-	const unsigned int plan = 5;
+	unsigned int plan = 5, loops = 1000;
+	bool use_vmiaas = false;
+	int vmiaas_fd = -1;
 	struct guest_log log = { .exits_at_stage = { -1, -1, -1, -1 },
 				 .vector = { -1, -1, -1, -1 },
 				 .fault_ip = { -1, -1, -1, -1 } };
@@ -520,10 +711,20 @@ int main(int argc, char **argv)
 				img = &guest_real;
 			} else if (!strcmp(argv[i], "long")) {
 				img = &guest_long;
+			} else if (!strcmp(argv[i], "loop")) {
+				img = &guest_loop;
 			} else {
 				usage(stderr);
 				return KSFT_FAIL;
 			}
+		} else if (!strcmp(argv[i], "--loops") && i + 1 < argc) {
+			loops = strtoul(argv[++i], NULL, 0);
+			if (!loops) {
+				usage(stderr);
+				return KSFT_FAIL;
+			}
+		} else if (!strcmp(argv[i], "--vmiaas")) {
+			use_vmiaas = true;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return KSFT_PASS;
@@ -532,6 +733,13 @@ int main(int argc, char **argv)
 			return KSFT_FAIL;
 		}
 	}
+
+	if (img->loop && !use_vmiaas) {
+		usage(stderr);
+		return KSFT_FAIL;
+	}
+	if (use_vmiaas)
+		plan += VMIAAS_NR_TESTS + img->loop;
 
 	printf("TAP version 13\n");
 	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -591,10 +799,13 @@ int main(int argc, char **argv)
 	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sregs))
 		tap_bail("KVM_GET_SREGS: %s", strerror(errno));
 	memset(&regs, 0, sizeof(regs));
-	if (img == &guest_long)
+	if (img != &guest_real)
 		guest_setup_long(mem, &sregs, &regs);
 	else
 		guest_setup_real(mem, &sregs, &regs);
+	if (img->entry)
+		regs.rip = guest_addr(img, img->entry);
+	regs.rbx = loops;
 	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sregs))
 		tap_bail("KVM_SET_SREGS: %s", strerror(errno));
 	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs))
@@ -606,6 +817,14 @@ int main(int argc, char **argv)
 	if (!st.debugfs[0])
 		tap_diag("debugfs kvm/%d-%d/exits unavailable", (int)getpid(),
 			 vm_fd);
+	if (use_vmiaas) {
+		vmiaas_fd = vmiaas_setup(kvm_fd, vm_fd, vcpu_fd);
+		if (vmiaas_fd < 0) {
+			tap_skip_rest(plan, "no /dev/vmiaas");
+			return KSFT_FAIL;
+		}
+	}
+
 	before = exit_stats_read(&st);
 	before_dbg = exit_stats_read_debugfs(&st);
 
@@ -622,12 +841,20 @@ int main(int argc, char **argv)
 		tap_skip_rest(plan, "the L2 did not run");
 		return KSFT_FAIL;
 	}
-	check_vmfunc(&log, 1, 0, guest_addr(img, img->vmfunc0), expect_ud,
-		     img->name);
-	check_vmfunc(&log, 2, 1, guest_addr(img, img->vmfunc1), expect_ud,
-		     img->name);
+	if (img->loop) {
+		check_loop(&log, loops, guest_addr(img, img->vmfunc0));
+	} else {
+		check_vmfunc(&log, 1, 0, guest_addr(img, img->vmfunc0),
+			     expect_ud, img->name);
+		check_vmfunc(&log, 2, 1, guest_addr(img, img->vmfunc1),
+			     expect_ud, img->name);
+	}
 	if (r == 0 && !log.halted)
 		tap_diag("the guest did not reach its HLT");
+	if (vmiaas_fd >= 0 && img->loop)
+		vmiaas_check_mailbox(vmiaas_fd, loops);
+	if (vmiaas_fd >= 0)
+		vmiaas_teardown(vmiaas_fd);
 
 	if (st.stats_fd >= 0)
 		close(st.stats_fd);
