@@ -38,12 +38,14 @@ LDLIBS		:= $(shell pkg-config --libs libbpf json-c 2>/dev/null || echo -lbpf -lj
 CORE_SRCS	:= $(wildcard core/*.c)
 LIB_SRCS	:= $(wildcard userspace/lib/*.c)
 VMICTL_SRCS	:= $(wildcard userspace/vmictl/*.c)
+VMID_SRCS	:= $(wildcard userspace/vmid/*.c)
 UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 TOOL_SRCS	:= $(wildcard tests/tools/*.c)
 FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
 
 LIB_OBJS	= $(patsubst %.c,$(O)/%.o,$(CORE_SRCS) $(LIB_SRCS))
 VMICTL_OBJS	= $(patsubst %.c,$(O)/%.o,$(VMICTL_SRCS))
+VMID_OBJS	= $(patsubst %.c,$(O)/%.o,$(VMID_SRCS))
 UNIT_BINS	= $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 TOOL_BINS	= $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(TOOL_SRCS))
 
@@ -53,7 +55,7 @@ TOOL_BINS	= $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(TOOL_SRCS))
 
 all: userspace modules
 
-userspace: $(O)/vmictl $(O)/libvmiaas.a $(UNIT_BINS) $(TOOL_BINS)
+userspace: $(O)/vmictl $(O)/vmid $(O)/libvmiaas.a $(UNIT_BINS) $(TOOL_BINS)
 
 $(O)/%.o: %.c
 	@mkdir -p $(@D)
@@ -65,6 +67,10 @@ $(O)/libvmiaas.a: $(LIB_OBJS)
 
 $(O)/vmictl: $(VMICTL_OBJS) $(O)/libvmiaas.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/vmid: $(VMID_OBJS) $(O)/libvmiaas.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) \
+		$(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libvmiaas.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

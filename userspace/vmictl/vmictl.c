@@ -91,6 +91,14 @@ static const struct vmictl_cmd vmictl_cmds[] = {
 			"verifies.\n",
 	},
 	{
+		.name = "status", .run = cmd_status, .max_args = 1,
+		.synopsis = "[SOCKET]",
+		.summary = "the VMs the node daemon vmid watches",
+		.help = "Asks vmid over its control socket (default /run/vmiaas/vmid.sock,\n"
+			"root only) and lists each VM: QEMU pid, name, backend, state,\n"
+			"last check, checks run and active findings. No target needed.\n",
+	},
+	{
 		.name = "help", .run = cmd_help, .max_args = 1,
 		.synopsis = "[COMMAND]",
 		.summary = "this text, or a command's",

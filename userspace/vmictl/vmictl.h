@@ -77,5 +77,6 @@ int cmd_idt(struct vmictl *c);
 int cmd_baseline(struct vmictl *c);
 int cmd_check(struct vmictl *c);
 int cmd_checks(struct vmictl *c);
+int cmd_status(struct vmictl *c);
 
 #endif /* VMICTL_H */

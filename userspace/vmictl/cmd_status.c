@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmictl status: what the node daemon (vmid) is watching, asked over its
+ * control socket (root only): one row per VM with its QEMU pid, name,
+ * backend, state, last check and active findings.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "vmictl.h"
+
+#define STATUS_SOCKET_DEFAULT	"/run/vmiaas/vmid.sock"
+#define STATUS_REPLY_MAX	(4 << 20)
+
+/* The reply to "status", NUL-terminated, in *ret (free()). */
+static int status_query(const char *path, char **ret)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 5 };
+	size_t len = 0, cap = 4096;
+	char *buf, *nbuf;
+	ssize_t n;
+	int fd, r = 0;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    send(fd, "status\n", 7, MSG_NOSIGNAL) != 7) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	buf = malloc(cap);
+	while (buf) {
+		if (len + 1 >= cap) {
+			if (cap >= STATUS_REPLY_MAX) {
+				r = -EMSGSIZE;
+				break;
+			}
+			nbuf = realloc(buf, cap * 2);
+			if (!nbuf)
+				break;
+			buf = nbuf;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			r = -errno;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (!buf || (r == 0 && len + 1 >= cap && cap < STATUS_REPLY_MAX)) {
+		free(buf);
+		return -ENOMEM;
+	}
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	return 0;
+}
+
+static const char *jget(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) || !v)
+		return "";
+	return json_object_get_string(v);
+}
+
+static int status_table(struct json_object *vms)
+{
+	static const struct out_col cols[] = {
+		{ "PID", true }, { "NAME" }, { "BACKEND" }, { "STATE" },
+		{ "LAST CHECK" }, { "CHECKS", true }, { "FINDINGS", true },
+	};
+	struct out_table *t = out_table_new(cols, sizeof(cols) / sizeof(cols[0]));
+	char esc[OUT_ESC_SIZE(256)], when[32];
+	size_t i, n = json_object_array_length(vms);
+	int r = 0;
+
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < n && r == 0; i++) {
+		struct json_object *v = json_object_array_get_idx(vms, i), *lc;
+		const char *name = jget(v, "name");
+
+		when[0] = '-';
+		when[1] = '\0';
+		if (json_object_object_get_ex(v, "last_check", &lc) && lc) {
+			time_t tt = (time_t)json_object_get_int64(lc);
+			struct tm tm;
+
+			localtime_r(&tt, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		}
+		r = out_table_cell(t, "%s", jget(v, "pid"));
+		if (!r)
+			r = out_table_cell(t, "%s", out_escape(name[0] ? name : jget(v, "id"),
+							      256, esc, sizeof(esc)));
+		if (!r)
+			r = out_table_cell(t, "%s", jget(v, "backend"));
+		if (!r)
+			r = out_table_cell(t, "%s", jget(v, "state"));
+		if (!r)
+			r = out_table_cell(t, "%s", when);
+		if (!r)
+			r = out_table_cell(t, "%s", jget(v, "checks"));
+		if (!r)
+			r = out_table_cell(t, "%s", jget(v, "findings"));
+	}
+	if (!r)
+		r = out_table_print(t);
+	out_table_free(t);
+	return r;
+}
+
+int cmd_status(struct vmictl *c)
+{
+	const char *path = c->argc ? c->argv[0] : STATUS_SOCKET_DEFAULT;
+	struct json_object *o, *vms;
+	char *reply = NULL;
+	int r;
+
+	r = status_query(path, &reply);
+	if (r < 0) {
+		fprintf(stderr, "vmictl: cannot ask vmid at %s: %s%s\n", path,
+			strerror(-r), r == -ENOENT || r == -ECONNREFUSED ?
+			" (is vmid running?)" : r == -EACCES ? " (root only)" : "");
+		return VMICTL_EXIT_GUEST;
+	}
+	o = json_tokener_parse(reply);
+	free(reply);
+	if (!o || !json_object_object_get_ex(o, "vms", &vms) ||
+	    !json_object_is_type(vms, json_type_array)) {
+		json_object_put(o);
+		fprintf(stderr, "vmictl: vmid at %s sent an unexpected reply\n", path);
+		return VMICTL_EXIT_GUEST;
+	}
+	if (c->json)
+		return out_json_print(o);
+	r = status_table(vms);
+	json_object_put(o);
+	return r;
+}

@@ -1,0 +1,1144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmid: watches every QEMU guest on the node.
+ *
+ * One process, one poll() loop over: a signalfd (SIGTERM, SIGINT, SIGHUP,
+ * SIGCHLD), the control socket, each worker's socket and each QEMU's
+ * pidfd (a VM is detached the moment its QEMU exits). Timers (checks,
+ * restarts, request deadlines, the /proc scan, the watchdog) are
+ * deadlines on CLOCK_MONOTONIC turned into the poll() timeout. The parent
+ * never touches guest memory: workers do (worker.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>		/* INFINITY, isfinite(): macros, no -lm */
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "vmid.h"
+
+#ifndef VMIAAS_VERSION
+#define VMIAAS_VERSION "0.1.0"
+#endif
+
+#define CLI_MAX		32
+
+struct vmid {
+	struct vmid_config cfg;
+	const char *config_path;
+	bool config_given;
+	const char *cli_key[CLI_MAX], *cli_val[CLI_MAX];
+	int nr_cli;
+	bool once;
+
+	uint8_t key[VMIAAS_KEY_SIZE];
+	char key_path[VMID_PATH_MAX + 16];
+	char socket_path[VMID_PATH_MAX];
+	struct vm **vms;
+	size_t nr_vms;
+	int sfd, cfd;
+	double next_scan;
+	double watchdog;		/* s, 0: off */
+	double next_watchdog;
+	bool stopping;
+	bool any_findings;
+	char status[256];
+};
+
+static double dmin(double a, double b)
+{
+	return a < b ? a : b;
+}
+
+double vmid_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+double vmid_realtime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+size_t vmid_nr_vms(const struct vmid *d)
+{
+	return d->nr_vms;
+}
+
+const struct vm *vmid_vm(const struct vmid *d, size_t i)
+{
+	return d->vms[i];
+}
+
+const char *vm_state_name(enum vm_state s)
+{
+	switch (s) {
+	case VM_SETTLING:
+		return "settling";
+	case VM_STARTING:
+		return "attaching";
+	case VM_READY:
+		return "ready";
+	case VM_CHECKING:
+		return "checking";
+	case VM_BACKOFF:
+		return "restarting";
+	case VM_REFUSED:
+		return "refused";
+	}
+	return "?";
+}
+
+/* ---- configuration ---- */
+
+static void config_defaults(struct vmid_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->state_dir, sizeof(c->state_dir), "%s", VMID_STATE_DEFAULT);
+	snprintf(c->socket, sizeof(c->socket), "%s", VMID_SOCKET_DEFAULT);
+	c->interval = 10;
+	c->jitter = 1;
+	c->scan_interval = 5;
+	c->timeout = 60;
+	c->backoff_max = 60;
+	c->settle = 30;
+	c->seccomp = true;
+}
+
+static int set_seconds(double *slot, const char *v, double min)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = strtod(v, &end);
+	if (errno || end == v || *end || !isfinite(x) || x < min || x > 86400)
+		return -EINVAL;
+	*slot = x;
+	return 0;
+}
+
+static int set_str(char *slot, size_t size, const char *v)
+{
+	if (strlen(v) >= size)
+		return -ENAMETOOLONG;
+	strcpy(slot, v);
+	return 0;
+}
+
+static int set_bool(bool *slot, const char *v)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1") ||
+	    !strcmp(v, "on"))
+		*slot = true;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0") ||
+		 !strcmp(v, "off"))
+		*slot = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* 0, -ENOENT (unknown key) or -EINVAL/-ENAMETOOLONG (bad value). */
+static int config_set(struct vmid_config *c, const char *k, const char *v)
+{
+	if (!strcmp(k, "state_dir"))
+		return v[0] == '/' ? set_str(c->state_dir, sizeof(c->state_dir), v) : -EINVAL;
+	if (!strcmp(k, "key"))
+		return set_str(c->key, sizeof(c->key), v);
+	if (!strcmp(k, "events"))
+		return set_str(c->events, sizeof(c->events), v);
+	if (!strcmp(k, "socket"))
+		return v[0] == '/' ? set_str(c->socket, sizeof(c->socket), v) : -EINVAL;
+	if (!strcmp(k, "match"))
+		return set_str(c->match, sizeof(c->match), v);
+	if (!strcmp(k, "interval"))
+		return set_seconds(&c->interval, v, 0.1);
+	if (!strcmp(k, "jitter"))
+		return set_seconds(&c->jitter, v, 0);
+	if (!strcmp(k, "scan_interval"))
+		return set_seconds(&c->scan_interval, v, 0.1);
+	if (!strcmp(k, "timeout"))
+		return set_seconds(&c->timeout, v, 1);
+	if (!strcmp(k, "backoff_max"))
+		return set_seconds(&c->backoff_max, v, 1);
+	if (!strcmp(k, "backend")) {
+		if (strcmp(v, "auto") && strcmp(v, "pid"))
+			return -EINVAL;
+		c->pid_only = !strcmp(v, "pid");
+		return 0;
+	}
+	if (!strcmp(k, "settle"))
+		return set_seconds(&c->settle, v, 0);
+	if (!strcmp(k, "seccomp"))
+		return set_bool(&c->seccomp, v);
+	return -ENOENT;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && strchr(" \t\r\n", e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Reads @path into @c; a missing file is fine unless @required. */
+static int config_file(struct vmid_config *c, const char *path, bool required)
+{
+	char line[1024];
+	int n = 0, r = 0;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT && !required)
+			return 0;
+		r = -errno;
+		vmid_log(VMID_LOG_ERR, "cannot read %s: %s", path, strerror(errno));
+		return r;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s = trim(line), *eq, *k, *v;
+		int e;
+
+		n++;
+		if (!*s || *s == '#')
+			continue;
+		eq = strchr(s, '=');
+		if (!eq) {
+			vmid_log(VMID_LOG_ERR, "%s:%d: expected 'key = value'", path, n);
+			r = -EINVAL;
+			continue;
+		}
+		*eq = '\0';
+		k = trim(s);
+		v = trim(eq + 1);
+		e = config_set(c, k, v);
+		if (e == -ENOENT) {
+			vmid_log(VMID_LOG_WARNING, "%s:%d: unknown key '%s' ignored",
+				 path, n, k);
+		} else if (e < 0) {
+			vmid_log(VMID_LOG_ERR, "%s:%d: invalid %s '%s'", path, n, k, v);
+			r = -EINVAL;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+/* Defaults, then the file, then the command line. */
+static int config_load(struct vmid *d, struct vmid_config *c)
+{
+	int r, i;
+
+	config_defaults(c);
+	r = config_file(c, d->config_path, d->config_given);
+	if (r < 0)
+		return r;
+	for (i = 0; i < d->nr_cli; i++) {
+		r = config_set(c, d->cli_key[i], d->cli_val[i]);
+		if (r < 0) {
+			vmid_log(VMID_LOG_ERR, "invalid --%s '%s'", d->cli_key[i],
+				 d->cli_val[i]);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[VMID_PATH_MAX], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int state_setup(struct vmid *d)
+{
+	const struct vmid_config *c = &d->cfg;
+	char path[VMID_PATH_MAX + 16];
+	struct vmiaas_diag diag = {};
+	int r;
+
+	r = mkdir_p(c->state_dir, 0700);
+	snprintf(path, sizeof(path), "%s/baselines", c->state_dir);
+	if (r == 0)
+		r = mkdir_p(path, 0700);
+	if (r < 0) {
+		vmid_log(VMID_LOG_ERR, "cannot create %s: %s", path, strerror(-r));
+		return r;
+	}
+	if (c->key[0])
+		snprintf(d->key_path, sizeof(d->key_path), "%s", c->key);
+	else
+		snprintf(d->key_path, sizeof(d->key_path), "%s/host.key", c->state_dir);
+	r = vmiaas_key_load(d->key_path, 1, d->key, &diag);
+	if (r < 0) {
+		vmid_log(VMID_LOG_ERR, "%s", diag.msg);
+		return r;
+	}
+	if (c->events[0])
+		snprintf(path, sizeof(path), "%s", c->events);
+	else
+		snprintf(path, sizeof(path), "%s/events.jsonl", c->state_dir);
+	r = events_open(path);
+	if (r < 0)
+		vmid_log(VMID_LOG_ERR, "cannot open the event file %s: %s", path,
+			 strerror(-r));
+	return r;
+}
+
+/* ---- VMs ---- */
+
+static double jitter(const struct vmid *d)
+{
+	return d->cfg.jitter * (random() / (double)RAND_MAX);
+}
+
+static void vm_spawn(struct vmid *d, struct vm *vm)
+{
+	char path[2 * VMID_PATH_MAX];
+	struct vmid_worker_args a = {
+		.ident = &vm->ident,
+		.baseline_path = path,
+		.key = d->key,
+		.seccomp = d->cfg.seccomp,
+		.allow_retake = vm->allow_retake,
+	};
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/baselines/%s", d->cfg.state_dir,
+		 vm->ident.id);
+	fflush(NULL);
+	pid = worker_spawn(&a, &vm->fd);
+	if (pid < 0) {
+		events_vm(vm, VMID_LOG_ERR, "error", "cannot start a worker: %s",
+			  strerror((int)-pid));
+		vm->state = VM_BACKOFF;
+		vm->next = vmid_now() + vm->backoff;
+		return;
+	}
+	vm->worker = pid;
+	vm->state = VM_STARTING;
+	vm->deadline = vmid_now() + d->cfg.timeout;
+	vm->nr_round = 0;
+}
+
+static void vm_free(struct vm *vm)
+{
+	if (vm->pidfd >= 0)
+		close(vm->pidfd);
+	if (vm->fd >= 0)
+		close(vm->fd);
+	free(vm->active);
+	free(vm->round);
+	free(vm);
+}
+
+/* Stops the worker (if any) and waits for it. */
+static void vm_stop_worker(struct vm *vm)
+{
+	if (vm->fd >= 0) {
+		close(vm->fd);
+		vm->fd = -1;
+	}
+	if (vm->worker > 0) {
+		kill(vm->worker, SIGKILL);
+		while (waitpid(vm->worker, NULL, 0) < 0 && errno == EINTR)
+			;
+		vm->worker = 0;
+	}
+}
+
+static void vm_remove(struct vmid *d, size_t i, const char *why)
+{
+	struct vm *vm = d->vms[i];
+
+	vm_stop_worker(vm);
+	if (why)
+		events_vm(vm, VMID_LOG_NOTICE, "detached", "%s", why);
+	d->vms[i] = d->vms[--d->nr_vms];
+	vm_free(vm);
+}
+
+static void vm_add(struct vmid *d, const struct vm_ident *id)
+{
+	struct vm **vms, *vm;
+	double age;
+
+	if (d->nr_vms >= VMID_MAX_VMS)
+		return;
+	vms = realloc(d->vms, (d->nr_vms + 1) * sizeof(*vms));
+	if (!vms)
+		return;
+	d->vms = vms;
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return;
+	vm->ident = *id;
+	if (d->cfg.pid_only)
+		vm->ident.shm[0] = '\0';
+	vm->fd = -1;
+	vm->backoff = 1;
+	vm->seen = true;
+	vm->allow_retake = true;	/* first sight: trust on first use */
+	vm->pidfd = (int)syscall(SYS_pidfd_open, id->pid, 0);
+	if (vm->pidfd >= 0)
+		fcntl(vm->pidfd, F_SETFD, FD_CLOEXEC);
+	/* the pidfd pins the identity: recheck that it is the same process */
+	if (discover_alive(id->pid, id->starttime) < 0) {
+		vm_free(vm);
+		return;
+	}
+	d->vms[d->nr_vms++] = vm;
+	events_vm(vm, VMID_LOG_INFO, "discovered", "QEMU pid %d, %s%s%s%s",
+		  (int)id->pid, vm->ident.shm[0] ? "RAM file " : "pid backend",
+		  vm->ident.shm, id->qmp[0] ? ", QMP " : ", no QMP", id->qmp);
+	/*
+	 * Trust on first use must not trust a kernel still booting (its
+	 * text is patched and its module list not yet set up).
+	 */
+	age = discover_age(id->starttime);
+	if (!d->once && age < d->cfg.settle) {
+		vm->state = VM_SETTLING;
+		vm->next = vmid_now() + d->cfg.settle - age;
+		vmid_log(VMID_LOG_INFO, "%s: QEMU started %.0f s ago, attaching in %.0f s",
+			 id->id, age, d->cfg.settle - age);
+		return;
+	}
+	vm_spawn(d, vm);
+}
+
+static void scan_one(const struct vm_ident *id, void *arg)
+{
+	struct vmid *d = arg;
+	size_t i;
+
+	for (i = 0; i < d->nr_vms; i++) {
+		if (d->vms[i]->ident.pid == id->pid &&
+		    d->vms[i]->ident.starttime == id->starttime) {
+			d->vms[i]->seen = true;
+			return;
+		}
+	}
+	vm_add(d, id);
+}
+
+static void scan(struct vmid *d)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < d->nr_vms; i++)
+		d->vms[i]->seen = false;
+	r = discover_scan(d->cfg.match, scan_one, d);
+	if (r < 0) {
+		vmid_log(VMID_LOG_ERR, "cannot scan /proc: %s", strerror(-r));
+		return;
+	}
+	for (i = d->nr_vms; i-- > 0;)
+		if (!d->vms[i]->seen &&
+		    discover_alive(d->vms[i]->ident.pid, d->vms[i]->ident.starttime) < 0)
+			vm_remove(d, i, "QEMU exited");
+	d->next_scan = vmid_now() + d->cfg.scan_interval;
+}
+
+/* FNV-1a over what identifies a finding across rounds. */
+static uint64_t finding_hash(const struct vmiaas_finding *f)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const uint8_t *parts[] = {
+		(const uint8_t *)f->check, (const uint8_t *)f->object,
+		(const uint8_t *)f->new_symbol, f->new_bytes,
+	};
+	const size_t lens[] = {
+		strnlen(f->check, sizeof(f->check)),
+		strnlen(f->object, sizeof(f->object)),
+		strnlen(f->new_symbol, sizeof(f->new_symbol)),
+		f->nr_bytes <= VMIAAS_FINDING_BYTES_MAX ? f->nr_bytes : 0,
+	};
+	uint64_t nums[] = { f->severity, f->flags, f->new_value };
+	size_t i, j;
+
+	for (i = 0; i < 4; i++)
+		for (j = 0; j < lens[i]; j++)
+			h = (h ^ parts[i][j]) * 0x100000001b3ULL;
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < 8; j++)
+			h = (h ^ ((nums[i] >> (8 * j)) & 0xff)) * 0x100000001b3ULL;
+	return h;
+}
+
+static bool in_set(const struct vm_finding_key *set, size_t nr, uint64_t h)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (set[i].hash == h)
+			return true;
+	return false;
+}
+
+/* A round is complete: new findings and events out, gone ones resolved. */
+static void vm_round_done(struct vmid *d, struct vm *vm,
+			  const struct vmid_msg *m)
+{
+	struct vm_finding_key *t;
+	uint32_t nr = 0;
+	size_t i;
+
+	for (i = 0; i < vm->nr_round; i++) {
+		const struct vm_finding_key *k = &vm->round[i];
+		bool ev = k->f.flags & VMIAAS_FINDING_EVENT;
+
+		nr += !ev;
+		if (!in_set(vm->active, vm->nr_active, k->hash))
+			events_finding(vm, ev ? "event" : "finding", &k->f);
+	}
+	for (i = 0; i < vm->nr_active; i++)
+		if (!in_set(vm->round, vm->nr_round, vm->active[i].hash) &&
+		    !(vm->active[i].f.flags & VMIAAS_FINDING_EVENT))
+			events_finding(vm, "resolved", &vm->active[i].f);
+	if (vm->nr_dropped)
+		events_vm(vm, VMID_LOG_WARNING, "truncated",
+			  "%u findings over the limit of %d were dropped",
+			  vm->nr_dropped, VMID_MAX_FINDINGS);
+	t = vm->active;
+	vm->active = vm->round;
+	vm->nr_active = vm->nr_round;
+	vm->round = t;
+	vm->nr_round = 0;
+	vm->nr_dropped = 0;
+	vm->nr_findings_active = nr;
+	d->any_findings |= nr > 0;
+	vm->nr_checks++;
+	vm->last_check = vmid_realtime();
+	vm->last_ms = m->ms;
+	vm->backoff = 1;
+	vm->state = VM_READY;
+	vm->next = vmid_now() + d->cfg.interval + jitter(d);
+	vm->rounds_done = true;
+}
+
+static void terminate(char *s, size_t size)
+{
+	s[size - 1] = '\0';
+}
+
+static void strtrunc(char *dst, size_t size, const char *s)
+{
+	size_t n = strnlen(s, size - 1);
+
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+static int vm_finding(struct vm *vm, struct vmid_msg *m)
+{
+	struct vmiaas_finding *f = &m->f;
+
+	terminate(f->check, sizeof(f->check));
+	terminate(f->object, sizeof(f->object));
+	terminate(f->message, sizeof(f->message));
+	terminate(f->old_symbol, sizeof(f->old_symbol));
+	terminate(f->new_symbol, sizeof(f->new_symbol));
+	if (f->nr_bytes > VMIAAS_FINDING_BYTES_MAX)
+		f->nr_bytes = VMIAAS_FINDING_BYTES_MAX;
+	if (vm->nr_round >= VMID_MAX_FINDINGS) {
+		vm->nr_dropped++;
+		return 0;
+	}
+	if (!vm->round) {
+		vm->round = calloc(VMID_MAX_FINDINGS, sizeof(*vm->round));
+		if (!vm->round)
+			return -ENOMEM;
+	}
+	vm->round[vm->nr_round].hash = finding_hash(f);
+	vm->round[vm->nr_round].f = *f;
+	vm->nr_round++;
+	return 0;
+}
+
+static const char *const baseline_how[] = {
+	[VMID_BASELINE_LOADED] = "loaded",
+	[VMID_BASELINE_FIRST] = "taken (trust on first use)",
+	[VMID_BASELINE_RETAKEN] = "re-taken",
+};
+
+/* One message from a worker; a negative errno kills the worker. */
+static int vm_message(struct vmid *d, struct vm *vm, struct vmid_msg *m)
+{
+	terminate(m->s1, sizeof(m->s1));
+	terminate(m->s2, sizeof(m->s2));
+	switch (m->type) {
+	case VMID_MSG_ATTACHED:
+		if (vm->state != VM_STARTING)
+			return -EPROTO;
+		strtrunc(vm->backend, sizeof(vm->backend), m->s1);
+		strtrunc(vm->kernel, sizeof(vm->kernel), m->s2);
+		events_vm(vm, VMID_LOG_INFO, "attached", "backend %s, kernel %s",
+			  m->s1, m->s2);
+		return 0;
+	case VMID_MSG_BASELINE:
+		if (vm->state != VM_STARTING || m->a > VMID_BASELINE_RETAKEN)
+			return -EPROTO;
+		events_vm(vm, m->a == VMID_BASELINE_RETAKEN ? VMID_LOG_NOTICE :
+			  VMID_LOG_INFO, "baseline", "%s: %s", baseline_how[m->a],
+			  m->s2);
+		return 0;
+	case VMID_MSG_READY:
+		if (vm->state != VM_STARTING)
+			return -EPROTO;
+		vm->state = VM_READY;
+		vm->allow_retake = false;	/* from now on, a reboot settles */
+		vm->next = vmid_now();	/* the first check at once */
+		return 0;
+	case VMID_MSG_FINDING:
+		if (vm->state != VM_CHECKING)
+			return -EPROTO;
+		return vm_finding(vm, m);
+	case VMID_MSG_DONE:
+		if (vm->state != VM_CHECKING)
+			return -EPROTO;
+		vm_round_done(d, vm, m);
+		return 0;
+	case VMID_MSG_ERROR:
+		if (m->a == VMID_ERROR_REBOOTED && vm->nr_findings_active) {
+			/* never a new baseline over findings */
+			events_vm(vm, VMID_LOG_ERR, "error",
+				  "%s; with %u active finding%s the baseline is not re-taken: remove it to re-baseline",
+				  m->s2, vm->nr_findings_active,
+				  vm->nr_findings_active == 1 ? "" : "s");
+			vm->state = VM_REFUSED;
+			return 0;
+		}
+		if (m->a == VMID_ERROR_REBOOTED) {
+			events_vm(vm, VMID_LOG_NOTICE, "rebooted",
+				  "%s: re-attaching in %.0f s", m->s2, d->cfg.settle);
+			vm->rebooted = true;
+			return 0;
+		}
+		events_vm(vm, VMID_LOG_ERR, "error", "cannot %s: %s%s", m->s1,
+			  m->s2, m->a == VMID_ERROR_FATAL ?
+			  " (not replaced: remove it to re-baseline)" : "");
+		if (m->a == VMID_ERROR_FATAL)
+			vm->state = VM_REFUSED;
+		return 0;
+	}
+	return -EPROTO;
+}
+
+static void vm_drain(struct vmid *d, struct vm *vm)
+{
+	struct vmid_msg *m;
+	ssize_t n;
+
+	m = malloc(sizeof(*m));
+	if (!m)
+		return;
+	while (vm->fd >= 0) {
+		n = recv(vm->fd, m, sizeof(*m), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n != (ssize_t)sizeof(*m)) {
+			/* EOF, or a malformed packet: the worker is done */
+			if (n > 0)
+				events_vm(vm, VMID_LOG_ERR, "protocol",
+					  "malformed message from the worker");
+			close(vm->fd);
+			vm->fd = -1;
+			if (vm->worker > 0 && n != 0)
+				kill(vm->worker, SIGKILL);
+			break;
+		}
+		if (vm_message(d, vm, m) < 0) {
+			events_vm(vm, VMID_LOG_ERR, "protocol",
+				  "unexpected message %u from the worker in state %s",
+				  m->type, vm_state_name(vm->state));
+			close(vm->fd);
+			vm->fd = -1;
+			kill(vm->worker, SIGKILL);
+		}
+	}
+	free(m);
+}
+
+static struct vm *vm_by_worker(struct vmid *d, pid_t pid, size_t *ret_i)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_vms; i++) {
+		if (d->vms[i]->worker == pid) {
+			*ret_i = i;
+			return d->vms[i];
+		}
+	}
+	return NULL;
+}
+
+static void reap(struct vmid *d)
+{
+	struct vm *vm;
+	size_t i;
+	pid_t pid;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		vm = vm_by_worker(d, pid, &i);
+		if (!vm)
+			continue;
+		vm_drain(d, vm);
+		if (vm->fd >= 0) {
+			close(vm->fd);
+			vm->fd = -1;
+		}
+		vm->worker = 0;
+		if (discover_alive(vm->ident.pid, vm->ident.starttime) < 0) {
+			vm_remove(d, i, "QEMU exited");
+			continue;
+		}
+		if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
+			events_vm(vm, VMID_LOG_ERR, "worker-crashed",
+				  "the worker (pid %d) died of signal %d (%s)",
+				  (int)pid, WTERMSIG(st), strsignal(WTERMSIG(st)));
+		else if (WIFSIGNALED(st) && vm->state != VM_BACKOFF)
+			events_vm(vm, VMID_LOG_ERR, "worker-crashed",
+				  "the worker (pid %d) was killed", (int)pid);
+		if (vm->state == VM_REFUSED) {
+			vm->rounds_done = true;
+			continue;
+		}
+		if (vm->rebooted && !d->once) {
+			/* let the new kernel boot before trusting it */
+			vm->rebooted = false;
+			vm->allow_retake = true;
+			vm->state = VM_SETTLING;
+			vm->next = vmid_now() + d->cfg.settle;
+			continue;
+		}
+		if (d->once) {
+			vm->rounds_done = true;
+			vm->state = VM_BACKOFF;
+			vm->next = INFINITY;
+			continue;
+		}
+		vm->state = VM_BACKOFF;
+		vm->next = vmid_now() + vm->backoff;
+		vm->nr_restarts++;
+		vmid_log(VMID_LOG_INFO, "%s: restarting its worker in %.0f s",
+			 vm->ident.id, vm->backoff);
+		vm->backoff = dmin(vm->backoff * 2, d->cfg.backoff_max);
+	}
+}
+
+/* Deadlines: checks due, restarts due, requests over their time limit. */
+static void timers(struct vmid *d)
+{
+	struct vmid_msg m = { .type = VMID_MSG_CHECK };
+	double now = vmid_now();
+	size_t i;
+
+	for (i = 0; i < d->nr_vms; i++) {
+		struct vm *vm = d->vms[i];
+
+		if ((vm->state == VM_STARTING || vm->state == VM_CHECKING) &&
+		    vm->worker > 0 && now >= vm->deadline) {
+			events_vm(vm, VMID_LOG_ERR, "worker-timeout",
+				  "the worker (pid %d) took more than %.0f s to %s: killed",
+				  (int)vm->worker, d->cfg.timeout,
+				  vm->state == VM_STARTING ? "attach" : "check");
+			kill(vm->worker, SIGKILL);
+			vm->state = VM_BACKOFF;	/* the reap restarts it */
+			vm->next = INFINITY;
+		} else if (vm->state == VM_READY && now >= vm->next) {
+			if (send(vm->fd, &m, sizeof(m), MSG_NOSIGNAL | MSG_DONTWAIT) !=
+			    (ssize_t)sizeof(m)) {
+				kill(vm->worker, SIGKILL);
+				continue;
+			}
+			vm->state = VM_CHECKING;
+			vm->deadline = now + d->cfg.timeout;
+			vm->nr_round = 0;
+		} else if ((vm->state == VM_SETTLING ||
+			    (vm->state == VM_BACKOFF && !vm->worker)) &&
+			   now >= vm->next) {
+			vm_spawn(d, vm);
+		}
+	}
+}
+
+static double next_deadline(const struct vmid *d)
+{
+	double t = d->once ? INFINITY : d->next_scan;
+	size_t i;
+
+	for (i = 0; i < d->nr_vms; i++) {
+		const struct vm *vm = d->vms[i];
+
+		if (vm->state == VM_STARTING || vm->state == VM_CHECKING)
+			t = dmin(t, vm->deadline);
+		else if (vm->state == VM_READY || vm->state == VM_SETTLING ||
+			 (vm->state == VM_BACKOFF && !vm->worker))
+			t = dmin(t, vm->next);
+	}
+	if (d->watchdog > 0)
+		t = dmin(t, d->next_watchdog);
+	return t;
+}
+
+static void notify_status(struct vmid *d)
+{
+	char s[256];
+	uint32_t f = 0;
+	size_t i;
+
+	for (i = 0; i < d->nr_vms; i++)
+		f += d->vms[i]->nr_findings_active;
+	snprintf(s, sizeof(s), "STATUS=watching %zu VM%s, %u active finding%s",
+		 d->nr_vms, d->nr_vms == 1 ? "" : "s", f, f == 1 ? "" : "s");
+	if (strcmp(s, d->status)) {
+		snprintf(d->status, sizeof(d->status), "%s", s);
+		sd_notify(0, s);
+	}
+}
+
+static void reload(struct vmid *d)
+{
+	struct vmid_config c;
+
+	sd_notify(0, "RELOADING=1");
+	if (config_load(d, &c) < 0) {
+		vmid_log(VMID_LOG_ERR, "reload: %s has errors: configuration unchanged",
+			 d->config_path);
+	} else {
+		if (strcmp(c.socket, d->cfg.socket))
+			vmid_log(VMID_LOG_WARNING, "reload: the socket path changes only at restart");
+		d->cfg = c;
+		if (state_setup(d) < 0)
+			vmid_log(VMID_LOG_ERR, "reload: state directory, key or event file unusable");
+		else
+			events_vm(NULL, VMID_LOG_NOTICE, "reloaded",
+				  "configuration reloaded from %s", d->config_path);
+	}
+	sd_notify(0, "READY=1");
+}
+
+static bool once_done(const struct vmid *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_vms; i++)
+		if (!d->vms[i]->rounds_done)
+			return false;
+	return true;
+}
+
+static int signals_setup(void)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGHUP);
+	sigaddset(&s, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &s, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static void on_signals(struct vmid *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			d->stopping = true;
+			break;
+		case SIGHUP:
+			reload(d);
+			break;
+		case SIGCHLD:
+			reap(d);
+			break;
+		}
+	}
+}
+
+static int run(struct vmid *d)
+{
+	struct pollfd *pfd = NULL;
+	uint64_t usec;
+	size_t i, n;
+
+	if (sd_watchdog_enabled(0, &usec) > 0) {
+		d->watchdog = usec / 2e6;
+		d->next_watchdog = vmid_now();
+	}
+	scan(d);
+	sd_notify(0, "READY=1");
+	vmid_log(VMID_LOG_NOTICE, "watching %zu VM%s (interval %.1f s, state in %s)",
+		 d->nr_vms, d->nr_vms == 1 ? "" : "s", d->cfg.interval,
+		 d->cfg.state_dir);
+	while (!d->stopping) {
+		struct pollfd *p;
+		double t, now;
+		int timeout;
+
+		if (d->once && once_done(d))
+			break;
+		timers(d);
+		now = vmid_now();
+		if (!d->once && now >= d->next_scan)
+			scan(d);
+		if (d->watchdog > 0 && now >= d->next_watchdog) {
+			sd_notify(0, "WATCHDOG=1");
+			d->next_watchdog = now + d->watchdog;
+		}
+		notify_status(d);
+
+		p = realloc(pfd, (2 + 2 * d->nr_vms) * sizeof(*pfd));
+		if (!p) {
+			free(pfd);
+			return -ENOMEM;
+		}
+		pfd = p;
+		n = 0;
+		pfd[n++] = (struct pollfd){ .fd = d->sfd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = d->cfd, .events = POLLIN };
+		for (i = 0; i < d->nr_vms; i++) {
+			pfd[n++] = (struct pollfd){ .fd = d->vms[i]->fd, .events = POLLIN };
+			pfd[n++] = (struct pollfd){ .fd = d->vms[i]->pidfd, .events = POLLIN };
+		}
+		t = next_deadline(d) - vmid_now();
+		timeout = t <= 0 ? 0 : t > 60 ? 60000 : (int)(t * 1000) + 1;
+		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
+			free(pfd);
+			return -errno;
+		}
+		if (pfd[0].revents)
+			on_signals(d);
+		if (pfd[1].revents & POLLIN)
+			control_serve(d->cfd, d);
+		/* VMs may be removed while walking: last to first, by index */
+		for (i = (n - 2) / 2; i-- > 0;) {
+			struct vm *vm;
+
+			if (i >= d->nr_vms)
+				continue;
+			vm = d->vms[i];
+			if (pfd[2 + 2 * i].fd == vm->fd && vm->fd >= 0 &&
+			    pfd[2 + 2 * i].revents)
+				vm_drain(d, vm);
+			if (pfd[3 + 2 * i].fd == vm->pidfd && vm->pidfd >= 0 &&
+			    (pfd[3 + 2 * i].revents & POLLIN))
+				vm_remove(d, i, "QEMU exited");
+		}
+	}
+	free(pfd);
+	return 0;
+}
+
+static void shutdown_all(struct vmid *d)
+{
+	sd_notify(0, "STOPPING=1");
+	while (d->nr_vms)
+		vm_remove(d, d->nr_vms - 1, NULL);
+	free(d->vms);
+	d->vms = NULL;
+}
+
+/* ---- options ---- */
+
+static void usage(FILE *f)
+{
+	fputs("Usage: vmid [OPTIONS]\n"
+	      "\n"
+	      "Watches every QEMU guest on this node: attaches each (its shared RAM\n"
+	      "file, else the QEMU process), takes an integrity baseline the first\n"
+	      "time it sees the guest, checks it against the baseline on a schedule\n"
+	      "and writes every finding as a JSON line. Runs in the foreground\n"
+	      "(systemd Type=notify). See vmid(8).\n"
+	      "\n"
+	      "  -c, --config FILE     configuration (default " VMID_CONFIG_DEFAULT ")\n"
+	      "      --state-dir DIR   baselines, host key, events (default " VMID_STATE_DEFAULT ")\n"
+	      "      --events FILE     JSON-lines event file, '-' for stdout\n"
+	      "                        (default STATE_DIR/events.jsonl)\n"
+	      "      --interval S      seconds between checks of a VM (default 10)\n"
+	      "      --jitter S        up to S extra seconds, random (default 1)\n"
+	      "      --scan-interval S seconds between scans for new VMs (default 5)\n"
+	      "      --timeout S       a worker's time limit per request (default 60)\n"
+	      "      --socket PATH     control socket (default " VMID_SOCKET_DEFAULT ")\n"
+	      "      --match GLOB      only VMs whose -name matches GLOB\n"
+	      "      --key FILE        host key (default STATE_DIR/host.key)\n"
+	      "      --settle S        attach a QEMU only once it is S s old, so that\n"
+	      "                        its guest has booted (default 30)\n"
+	      "      --no-seccomp      workers without their seccomp allow-list\n"
+	      "      --once            one scan and one check of each VM, then exit\n"
+	      "                        (exit status 1 when there were findings)\n"
+	      "  -h, --help            this help\n"
+	      "      --version         the version\n"
+	      "\n"
+	      "Signals: SIGHUP reloads the configuration and reopens the event file;\n"
+	      "SIGTERM and SIGINT stop. Exit status: 0, 1 (--once: findings), 2 usage,\n"
+	      "3 failure.\n", f);
+}
+
+enum {
+	OPT_STATE = 0x100, OPT_EVENTS, OPT_INTERVAL, OPT_JITTER, OPT_SCAN,
+	OPT_TIMEOUT, OPT_SOCKET, OPT_MATCH, OPT_KEY, OPT_SETTLE, OPT_SECCOMP,
+	OPT_ONCE,
+	OPT_VERSION,
+};
+
+static const struct option options[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "state-dir", required_argument, NULL, OPT_STATE },
+	{ "events", required_argument, NULL, OPT_EVENTS },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "jitter", required_argument, NULL, OPT_JITTER },
+	{ "scan-interval", required_argument, NULL, OPT_SCAN },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "socket", required_argument, NULL, OPT_SOCKET },
+	{ "match", required_argument, NULL, OPT_MATCH },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "settle", required_argument, NULL, OPT_SETTLE },
+	{ "no-seccomp", no_argument, NULL, OPT_SECCOMP },
+	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{}
+};
+
+static const char *const opt_keys[] = {
+	[OPT_STATE - OPT_STATE] = "state_dir",
+	[OPT_EVENTS - OPT_STATE] = "events",
+	[OPT_INTERVAL - OPT_STATE] = "interval",
+	[OPT_JITTER - OPT_STATE] = "jitter",
+	[OPT_SCAN - OPT_STATE] = "scan_interval",
+	[OPT_TIMEOUT - OPT_STATE] = "timeout",
+	[OPT_SOCKET - OPT_STATE] = "socket",
+	[OPT_MATCH - OPT_STATE] = "match",
+	[OPT_KEY - OPT_STATE] = "key",
+	[OPT_SETTLE - OPT_STATE] = "settle",
+	[OPT_SECCOMP - OPT_STATE] = "seccomp",
+};
+
+static int parse_args(struct vmid *d, int argc, char **argv)
+{
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			d->config_path = optarg;
+			d->config_given = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(VMID_EXIT_OK);
+		case OPT_VERSION:
+			printf("vmid %s\n", VMIAAS_VERSION);
+			exit(VMID_EXIT_OK);
+		case OPT_ONCE:
+			d->once = true;
+			break;
+		case '?':
+			fputs("Try 'vmid --help' for more information.\n", stderr);
+			return -EINVAL;
+		default:
+			if (opt < OPT_STATE || opt > OPT_SECCOMP || d->nr_cli >= CLI_MAX)
+				return -EINVAL;
+			d->cli_key[d->nr_cli] = opt_keys[opt - OPT_STATE];
+			d->cli_val[d->nr_cli++] = opt == OPT_SECCOMP ? "no" : optarg;
+			break;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vmid: unexpected argument '%s'\n"
+			"Try 'vmid --help' for more information.\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct vmid d = { .config_path = VMID_CONFIG_DEFAULT, .sfd = -1, .cfd = -1 };
+	int r;
+
+	if (parse_args(&d, argc, argv) < 0)
+		return VMID_EXIT_USAGE;
+	if (config_load(&d, &d.cfg) < 0)
+		return VMID_EXIT_USAGE;
+	srandom((unsigned int)(getpid() ^ (unsigned int)vmid_realtime()));
+	if (state_setup(&d) < 0)
+		return VMID_EXIT_FAILURE;
+	d.sfd = signals_setup();
+	if (d.sfd < 0) {
+		vmid_log(VMID_LOG_ERR, "cannot set up signals: %s", strerror(-d.sfd));
+		return VMID_EXIT_FAILURE;
+	}
+	if (!d.once) {
+		snprintf(d.socket_path, sizeof(d.socket_path), "%s", d.cfg.socket);
+		d.cfd = control_open(d.socket_path);
+		if (d.cfd < 0) {
+			vmid_log(VMID_LOG_ERR, "cannot listen on %s: %s%s", d.socket_path,
+				 strerror(-d.cfd), d.cfd == -EADDRINUSE ?
+				 " (another vmid is running)" : "");
+			return VMID_EXIT_FAILURE;
+		}
+	}
+	r = run(&d);
+	if (r < 0)
+		vmid_log(VMID_LOG_ERR, "main loop: %s", strerror(-r));
+	shutdown_all(&d);
+	control_close(d.cfd, d.socket_path);
+	close(d.sfd);
+	events_close();
+	if (r < 0)
+		return VMID_EXIT_FAILURE;
+	vmid_log(VMID_LOG_NOTICE, "stopped");
+	return d.once && d.any_findings ? VMID_EXIT_FINDINGS : VMID_EXIT_OK;
+}
