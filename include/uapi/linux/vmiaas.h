@@ -63,6 +63,25 @@
  *   VMIAAS_MAILBOX_GPA in view 1). A test and debugging aid until the
  *   mailbox protocol exists.
  *
+ * VMIAAS_IOC_SET_CHECKS
+ *   Capability: VMIAAS_MODE_VMFUNC or VMIAAS_MODE_HYPERCALL.  Type:
+ *   /dev/vmiaas, attached.  Parameters: struct vmiaas_set_checks (in),
+ *   pointing to ->nr_checks struct vmiaas_check.
+ *   Returns: 0; -EINVAL, -E2BIG, -EOPNOTSUPP as for ATTACH_VM, and -EINVAL
+ *   for a check with an unknown type, non-zero flags or reserved bytes, a
+ *   zero length, a wrapping range, a GVA check without a root or a GPA
+ *   check with one, a digest on a table or values on a range; -E2BIG for
+ *   more than VMIAAS_MAX_CHECKS checks, a range over VMIAAS_MAX_RANGE
+ *   bytes or a table over VMIAAS_MAX_PTRS words; -ENXIO (not attached);
+ *   -ENOMEM; -EFAULT.
+ *   Replaces, as a whole, the set of checks run on every guest request
+ *   (mailbox or hypercall; see "The mailbox protocol" below). Check i is
+ *   bit i of the failed mask. A request being served keeps the set it
+ *   started with.
+ *
+ * read(), poll()
+ *   On an attached file: struct vmiaas_event records, see below.
+ *
  * VMIAAS_IOC_DETACH_VM
  *   Capability: VMIAAS_MODE_VMFUNC.  Type: /dev/vmiaas, attached.
  *   Parameters: none.  Returns: 0; -ENXIO (not attached).
@@ -137,11 +156,195 @@ struct vmiaas_read_mailbox {
 	__u64 reserved;		/* in: zero */
 };
 
+/*
+ * The mailbox protocol (one page per vCPU at VMIAAS_MAILBOX_GPA, reachable
+ * by the guest only in view 1)
+ *
+ * Cache line 0 is written by the host, cache line 1 by the guest; the rest
+ * of the page is reserved (zero). To request a check the guest:
+ *   1. enters view 1 (VMFUNC(EAX=0, ECX=VMIAAS_VIEW_INDEX)),
+ *   2. writes req_reason, req_flags (0) and req_cookie,
+ *   3. stores req_seq = previous req_seq + 1 (a release store, after 2),
+ *   4. returns to view 0 (VMFUNC(0, 0)), or stays to wait;
+ *   5. to wait, polls resp_seq in view 1 until it equals its req_seq, then
+ *      reads the response (an acquire load of resp_seq, then the rest).
+ * It must poll with plain loads: HLT and PAUSE cause VM exits (the latter
+ * with PAUSE exiting), MWAIT is not passed through.
+ *
+ * The host serves a request when it sees req_seq differ from the last
+ * sequence number it served for that vCPU (kept in host memory, not in the
+ * page). It copies req_* once into host memory, then writes the resp_*
+ * fields and, last (release), resp_seq = the req_seq it copied. So a guest
+ * that bumps req_seq again before the answer gets the answer to the
+ * sequence number the host copied, then (rate permitting) to the new one.
+ * The host notices a request (a) on the next VM exit of that vCPU that
+ * happens anyway, and (b) within VMIAAS_POLL_MS (module parameter
+ * poll_ms) from a polling kthread; neither needs an exit.
+ *
+ * The guest may write anything anywhere in the page, from any privilege
+ * level (VMFUNC has no privilege check): the host never trusts the page,
+ * and rewrites magic, version and vcpu with every response.
+ *
+ * resp_status: 0, or a negative errno and then resp_verdict is
+ * VMIAAS_VERDICT_NONE:
+ *   -EAGAIN  rate limited (module parameter checks_per_sec per VM);
+ *   -EINVAL  malformed request (unknown reason, non-zero req_flags);
+ *   -ENOENT  no checks registered (VMIAAS_IOC_SET_CHECKS) for this VM;
+ *   -EBUSY   a request of this vCPU is still being served (hypercall);
+ *   -ENXIO   no /dev/vmiaas file is attached to this VM.
+ */
+#define VMIAAS_MAILBOX_MAGIC	0x424d534141494d56ULL	/* "VMIAASMB" */
+#define VMIAAS_MAILBOX_VERSION	1
+
+/* req_reason: why the guest asks (reported in events, not interpreted). */
+#define VMIAAS_REASON_PERIODIC		1
+#define VMIAAS_REASON_MODULE_LOAD	2
+#define VMIAAS_REASON_ON_DEMAND		3
+#define VMIAAS_REASON_BOOT		4
+#define VMIAAS_REASON_MAX		4
+
+/* resp_verdict */
+#define VMIAAS_VERDICT_NONE	0	/* no check ran (resp_status < 0) */
+#define VMIAAS_VERDICT_CLEAN	1	/* every registered check matched */
+#define VMIAAS_VERDICT_TAMPERED	2	/* at least one check differed */
+#define VMIAAS_VERDICT_ERROR	3	/* a check could not read its memory */
+
+/* req_flags: none defined yet; must be zero. */
+#define VMIAAS_REQ_ALL		0U
+
+struct vmiaas_mailbox {
+	/* cache line 0: written by the host only */
+	__u64 magic;		/* VMIAAS_MAILBOX_MAGIC */
+	__u32 version;		/* VMIAAS_MAILBOX_VERSION */
+	__u32 vcpu;		/* vCPU index of this mailbox */
+	__u64 resp_seq;		/* req_seq answered; written last */
+	__s32 resp_status;	/* 0 or negative errno, see above */
+	__u32 resp_verdict;	/* VMIAAS_VERDICT_* */
+	__u32 resp_nr_failed;	/* checks that differed or failed to read */
+	__u32 resp_nr_checks;	/* checks that ran */
+	__u64 resp_failed_mask;	/* bit i: registered check i failed */
+	__u64 resp_cookie;	/* req_cookie of the request answered */
+	__u64 host_reserved[1];
+	/* cache line 1: written by the guest */
+	__u64 req_seq;		/* bump by one (release) to request */
+	__u32 req_reason;	/* VMIAAS_REASON_* */
+	__u32 req_flags;	/* VMIAAS_REQ_*, zero */
+	__u64 req_cookie;	/* any value, echoed in resp_cookie and events */
+	__u64 guest_reserved[5];
+	__u8 reserved[4096 - 128];
+};
+
+/*
+ * The hypercall (fallback where VMFUNC is absent or not armed; one VM exit):
+ * VMCALL (Intel) from CPL 0 with
+ *   RAX = VMIAAS_HC_NR, RBX = operation, RCX, RDX, RSI = arguments;
+ * the result comes back in RAX: a negative errno or a value >= 0. Without
+ * vmiaas's KVM series or with no module loaded, KVM answers -1000
+ * (-KVM_ENOSYS); from CPL > 0, -EPERM.
+ *
+ * VMIAAS_HC_PROBE: no arguments. Returns the VMIAAS_MODE_* this vCPU can
+ *   use now: VMIAAS_MODE_HYPERCALL if a /dev/vmiaas file is attached to the
+ *   VM, VMIAAS_MODE_VMFUNC | VMIAAS_MODE_POLL if view 1 is armed on this
+ *   vCPU as well; -ENXIO if the VM is not attached.
+ * VMIAAS_HC_REQUEST: RCX = reason (VMIAAS_REASON_*), RDX = cookie. Runs
+ *   the registered checks synchronously on the calling vCPU's thread and
+ *   returns verdict | (nr_failed << 8) (bits 31:16 zero), or the negative
+ *   errnos of resp_status. The event on /dev/vmiaas has the failed mask.
+ * VMIAAS_HC_ENROLL: no arguments. Arms view 1 on the calling vCPU (if the
+ *   attaching file called VMIAAS_IOC_ENABLE_VIEW), from its own thread:
+ *   no waiting for the vCPU to leave KVM_RUN. Returns 0 (view 1 usable
+ *   from the next VM entry); -ENXIO (not attached, or view not enabled);
+ *   -ENOMEM; -EOPNOTSUPP (no EPTP switching).
+ */
+#define VMIAAS_HC_NR		0x564d4941	/* "VMIA", KVM_HC_VMX_ALTVIEW */
+#define VMIAAS_HC_PROBE		0
+#define VMIAAS_HC_REQUEST	1
+#define VMIAAS_HC_ENROLL	2
+
+/*
+ * VMIAAS_IOC_SET_CHECKS: what the module verifies on a request. Policy
+ * stays in userspace; the module executes:
+ * - VMIAAS_CHECK_RANGE_GPA: SHA-256 of guest-physical [addr, addr + len)
+ *   must equal digest;
+ * - VMIAAS_CHECK_RANGE_GVA: the same over guest-virtual addresses,
+ *   translated through the 4-level page tables at guest-physical root
+ *   (the guest's CR3 with the low 12 bits cleared; 0: the vCPU's CR3 is
+ *   not available to the module, so 0 is rejected);
+ * - VMIAAS_CHECK_PTRS_GPA / _GVA: the len 8-byte words at addr must equal
+ *   the array at user address values (read once at registration).
+ * A check fails (its bit set in the failed mask) when it differs or when
+ * its memory cannot be read (not backed, not mapped): the verdict is then
+ * VMIAAS_VERDICT_ERROR unless another check differed.
+ */
+#define VMIAAS_CHECK_RANGE_GPA	1
+#define VMIAAS_CHECK_RANGE_GVA	2
+#define VMIAAS_CHECK_PTRS_GPA	3
+#define VMIAAS_CHECK_PTRS_GVA	4
+
+#define VMIAAS_MAX_CHECKS	64		/* bits of the failed mask */
+#define VMIAAS_MAX_RANGE	(16U << 20)	/* bytes in one range */
+#define VMIAAS_MAX_PTRS		4096U		/* words in one table */
+
+struct vmiaas_check {
+	__u32 type;		/* VMIAAS_CHECK_* */
+	__u32 flags;		/* zero */
+	__u64 addr;		/* guest-physical or guest-virtual start */
+	__u64 len;		/* bytes (ranges) or words (tables), >= 1 */
+	__u64 root;		/* _GVA: page-table root (GPA), else zero */
+	__u8 digest[32];	/* ranges: expected SHA-256, else zero */
+	__u64 values;		/* tables: user pointer to len __u64 */
+	__u64 reserved[2];	/* zero */
+};
+
+/* VMIAAS_IOC_SET_CHECKS: no flags defined yet. */
+#define VMIAAS_CHECKS_ALL	0ULL
+
+struct vmiaas_set_checks {
+	__u32 size;		/* in: sizeof(struct vmiaas_set_checks) */
+	__u32 nr_checks;	/* in: entries at ->checks, 0 clears the set */
+	__u64 flags;		/* in: VMIAAS_CHECKS_*, none yet */
+	__u64 checks;		/* in: user pointer to struct vmiaas_check[] */
+	__u64 reserved[2];	/* in: zero */
+};
+
+/*
+ * read() on an attached /dev/vmiaas returns whole struct vmiaas_event
+ * records (a buffer smaller than one: -EINVAL), one per request served or
+ * refused; poll() reports POLLIN when one is queued. The queue holds
+ * VMIAAS_EVENT_QUEUE records; when it is full new events are dropped and
+ * counted, and the next event read carries the count in ->lost.
+ */
+#define VMIAAS_EVENT_QUEUE	256
+
+/* struct vmiaas_event.source: how the request reached the module */
+#define VMIAAS_SRC_EXIT		1	/* seen on a VM exit that happened anyway */
+#define VMIAAS_SRC_POLL		2	/* seen by the polling kthread */
+#define VMIAAS_SRC_HYPERCALL	3	/* VMIAAS_HC_REQUEST */
+
+struct vmiaas_event {
+	__u32 size;		/* sizeof(struct vmiaas_event) */
+	__u32 vcpu;		/* vCPU index */
+	__u64 seq;		/* req_seq answered (0 for hypercalls) */
+	__u32 reason;		/* req_reason as the guest wrote it */
+	__u32 source;		/* VMIAAS_SRC_* */
+	__s32 status;		/* resp_status */
+	__u32 verdict;		/* VMIAAS_VERDICT_* */
+	__u32 nr_failed;
+	__u32 nr_checks;
+	__u64 failed_mask;
+	__u64 cookie;
+	__u64 t_seen_ns;	/* CLOCK_MONOTONIC: request noticed */
+	__u64 t_done_ns;	/* CLOCK_MONOTONIC: response written */
+	__u64 lost;		/* events dropped before this one */
+	__u64 reserved[2];
+};
+
 #define VMIAAS_IOC_MAGIC	0xB7
 #define VMIAAS_IOC_GET_CAPS	_IOWR(VMIAAS_IOC_MAGIC, 0x00, struct vmiaas_caps)
 #define VMIAAS_IOC_ATTACH_VM	_IOW(VMIAAS_IOC_MAGIC, 0x01, struct vmiaas_attach_vm)
 #define VMIAAS_IOC_ENABLE_VIEW	_IOWR(VMIAAS_IOC_MAGIC, 0x02, struct vmiaas_enable_view)
 #define VMIAAS_IOC_DETACH_VM	_IO(VMIAAS_IOC_MAGIC, 0x03)
 #define VMIAAS_IOC_READ_MAILBOX	_IOWR(VMIAAS_IOC_MAGIC, 0x04, struct vmiaas_read_mailbox)
+#define VMIAAS_IOC_SET_CHECKS	_IOW(VMIAAS_IOC_MAGIC, 0x05, struct vmiaas_set_checks)
 
 #endif /* _UAPI_LINUX_VMIAAS_H */
