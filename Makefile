@@ -132,6 +132,80 @@ bench: deps userspace
 demo: deps userspace
 	scripts/demo.sh $(O)
 
+# ---- packaging: make install / uninstall / install-dkms / deb --------------
+# (docs/packaging.md). GNU directory variables; DESTDIR for staging.
+# The unit goes where Debian's systemd looks (/lib/systemd/system) when
+# PREFIX is /usr, else under PREFIX; the configuration is /etc/vmiaas
+# whatever PREFIX is, because vmid reads it there.
+VERSION		:= 0.1.0
+override CPPFLAGS += -DVMIAAS_VERSION='"$(VERSION)"'
+PREFIX		?= /usr
+bindir		?= $(PREFIX)/bin
+sbindir		?= $(PREFIX)/sbin
+mandir		?= $(PREFIX)/share/man
+docdir		?= $(PREFIX)/share/doc/vmiaas
+includedir	?= $(PREFIX)/include
+sysconfdir	?= /etc
+unitdir		?= $(if $(filter /usr,$(PREFIX)),,$(PREFIX))/lib/systemd/system
+dkmsdir		?= $(PREFIX)/src/vmiaas-$(VERSION)
+INSTALL		?= install
+DOCS		:= README.md $(wildcard docs/*.md)
+DKMS_SRCS	= Kbuild $(wildcard kmod/*.[ch] core/*.[ch]) \
+		  $(wildcard include/vmiaas/*.h include/uapi/linux/*.h)
+
+.PHONY: uninstall install-dkms uninstall-dkms deb version
+version:
+	@echo $(VERSION)
+
+install: $(O)/vmictl $(O)/vmid
+	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir) \
+		$(DESTDIR)$(unitdir) $(DESTDIR)$(mandir)/man8 \
+		$(DESTDIR)$(docdir) $(DESTDIR)$(includedir)/linux \
+		$(DESTDIR)$(sysconfdir)/vmiaas
+	$(INSTALL) -m 0755 $(O)/vmictl $(DESTDIR)$(bindir)/vmictl
+	$(INSTALL) -m 0755 $(O)/vmid $(DESTDIR)$(sbindir)/vmid
+	sed 's|/usr/sbin/vmid|$(sbindir)/vmid|' userspace/vmid/vmid.service \
+		>$(DESTDIR)$(unitdir)/vmid.service
+	chmod 0644 $(DESTDIR)$(unitdir)/vmid.service
+	$(INSTALL) -m 0644 docs/man/vmid.8 docs/man/vmictl.8 $(DESTDIR)$(mandir)/man8/
+	$(INSTALL) -m 0644 $(DOCS) $(DESTDIR)$(docdir)/
+	$(INSTALL) -m 0644 include/uapi/linux/vmiaas.h $(DESTDIR)$(includedir)/linux/
+	@# an administrator's configuration is never overwritten
+	@if [ -e $(DESTDIR)$(sysconfdir)/vmiaas/vmid.conf ]; then \
+		echo "vmiaas: keeping $(DESTDIR)$(sysconfdir)/vmiaas/vmid.conf"; \
+	else \
+		$(INSTALL) -m 0644 userspace/vmid/vmid.conf \
+			$(DESTDIR)$(sysconfdir)/vmiaas/vmid.conf; \
+	fi
+
+# The configuration goes only if it is still the example, unchanged.
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/vmictl $(DESTDIR)$(sbindir)/vmid \
+		$(DESTDIR)$(unitdir)/vmid.service \
+		$(DESTDIR)$(mandir)/man8/vmid.8 $(DESTDIR)$(mandir)/man8/vmictl.8 \
+		$(DESTDIR)$(includedir)/linux/vmiaas.h
+	rm -rf $(DESTDIR)$(docdir)
+	@if cmp -s userspace/vmid/vmid.conf $(DESTDIR)$(sysconfdir)/vmiaas/vmid.conf; then \
+		rm -f $(DESTDIR)$(sysconfdir)/vmiaas/vmid.conf; \
+		rmdir $(DESTDIR)$(sysconfdir)/vmiaas 2>/dev/null || true; \
+	elif [ -e $(DESTDIR)$(sysconfdir)/vmiaas/vmid.conf ]; then \
+		echo "vmiaas: keeping the modified $(DESTDIR)$(sysconfdir)/vmiaas/vmid.conf"; \
+	fi
+
+# The module's sources and dkms.conf for DKMS (dkms add/build/install).
+install-dkms:
+	$(INSTALL) -d $(DESTDIR)$(dkmsdir)
+	tar -cf - $(DKMS_SRCS) | tar -xf - -C $(DESTDIR)$(dkmsdir)
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DESTDIR)$(dkmsdir)/dkms.conf
+	chmod -R u=rwX,go=rX $(DESTDIR)$(dkmsdir)
+
+uninstall-dkms:
+	rm -rf $(DESTDIR)$(dkmsdir)
+
+# vmiaas_VERSION_amd64.deb and vmiaas-dkms_VERSION_all.deb in $(O)/deb.
+deb:
+	scripts/mkdeb.sh $(O)/deb
+
 clean:
 	rm -rf $(O) build
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Install the Debian packages vmiaas needs to build, test and demo.
 # Idempotent: installs only what is missing.
-# Usage: scripts/deps.sh [build|test|vmfunc|all]
-# (vmfunc: the Bochs L1 rig, scripts/bochs-l1)
+# Usage: scripts/deps.sh [build|test|vmfunc|package|all]
+# (vmfunc: the Bochs L1 rig, scripts/bochs-l1; package: make deb, DKMS and
+# the debootstrapped systemd guest, docs/packaging.md)
 set -eu
 
 build_pkgs="gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev libssl-dev \
@@ -11,13 +12,15 @@ test_pkgs="qemu-system-x86 busybox-static cpio xz-utils clang llvm \
 	libclang-rt-14-dev socat jq"
 vmfunc_pkgs="bochs bochsbios vgabios isolinux syslinux-common genisoimage \
 	busybox-static cpio xz-utils binutils libc6-dev"
+package_pkgs="dpkg-dev debhelper dh-dkms dkms debootstrap e2fsprogs fakeroot"
 
 case "${1:-all}" in
 build)	pkgs=$build_pkgs ;;
 test)	pkgs="$build_pkgs $test_pkgs" ;;
 vmfunc)	pkgs="$build_pkgs $vmfunc_pkgs" ;;
-all)	pkgs="$build_pkgs $test_pkgs $vmfunc_pkgs" ;;
-*)	echo "usage: $0 [build|test|vmfunc|all]" >&2; exit 2 ;;
+package) pkgs="$build_pkgs $package_pkgs" ;;
+all)	pkgs="$build_pkgs $test_pkgs $vmfunc_pkgs $package_pkgs" ;;
+*)	echo "usage: $0 [build|test|vmfunc|package|all]" >&2; exit 2 ;;
 esac
 
 missing=
