@@ -2,11 +2,13 @@
 /*
  * core/measure.c on synthetic guest memory: a malloc'd region standing for
  * guest-virtual [BASE, BASE + MEM_SIZE) with a hole, hashed with a toy
- * keyed hash and with libvmiaas's HMAC-SHA256 page hasher.
+ * keyed hash and with libvmiaas's page hashers (HMAC-SHA256, GMAC).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "core/measure.h"
 #include "userspace/lib/checks.h"
@@ -164,28 +166,110 @@ static void test_ptrs(void)
 			 "ptrs: over the cap -E2BIG, unmapped -ENOENT\n");
 }
 
-/* The same measurement through libvmiaas's HMAC-SHA256 hash ops. */
-static void test_hmac(void)
+/* The same measurement through libvmiaas's page hashers (reused contexts). */
+static void test_mac(u32 mac)
 {
 	u8 k1[32] = { 1 }, k2[32] = { 2 }, page[4096];
-	u8 a[32], b[32], c[32];
+	u8 a[32], b[32], c[32], d[2 * 32];
 	struct vmi_hash_ops h1, h2;
 	struct bl_hasher *x1, *x2;
+	u32 size = bl_mac_digest_size(mac);
 	int err;
 
-	err = bl_hasher_new(k1, &x1, &h1);
-	err = err ?: bl_hasher_new(k2, &x2, &h2);
+	err = bl_hasher_new(mac, k1, &x1, &h1);
+	err = err ?: bl_hasher_new(mac, k2, &x2, &h2);
 	if (err) {
-		ksft_test_result(0, "hmac hasher: %d\n", err);
+		ksft_test_result(0, "%s hasher: %d\n", bl_mac_name(mac), err);
+		ksft_test_result(0, "%s hasher: %d\n", bl_mac_name(mac), err);
 		return;
 	}
 	err = vmi_measure_range(&rd, &h1, BASE, BASE + 4096, page, a, 1);
 	err = err ?: vmi_measure_range(&rd, &h1, BASE, BASE + 4096, page, b, 1);
 	err = err ?: vmi_measure_range(&rd, &h2, BASE, BASE + 4096, page, c, 1);
-	ksft_test_result(!err && !memcmp(a, b, 32) && memcmp(a, c, 32),
-			 "hmac: same key same digest, other key other digest\n");
+	ksft_test_result(!err && h1.digest_size == size && !memcmp(a, b, size) &&
+			 memcmp(a, c, size),
+			 "%s: same key same digest, other key other digest\n",
+			 bl_mac_name(mac));
+	memset(mem, 0x5a, 2 * 4096);
+	err = vmi_measure_range(&rd, &h1, BASE, BASE + 2 * 4096, page, d, 2);
+	mem[4096 + 4095] ^= 1;
+	err = err ?: vmi_measure_range(&rd, &h1, BASE + 4096, BASE + 2 * 4096,
+				       page, a, 1);
+	mem[4096 + 4095] ^= 1;
+	ksft_test_result(!err && memcmp(d, d + size, size) &&
+			 memcmp(a, d + size, size),
+			 "%s: binds the address; one flipped bit changes the tag\n",
+			 bl_mac_name(mac));
 	bl_hasher_free(x1);
 	bl_hasher_free(x2);
+}
+
+/* AES-128-GCM, no plaintext, @aad: one fresh context (the reference). */
+static int gmac_once(const u8 key[16], const u8 iv[12], const u8 *aad,
+		     int len, u8 tag[16])
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	u8 none[16];
+	int n, ok;
+
+	ok = ctx && EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), NULL, key, iv) &&
+	     EVP_EncryptUpdate(ctx, NULL, &n, aad, len) &&
+	     EVP_EncryptFinal_ex(ctx, none, &n) &&
+	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag);
+	EVP_CIPHER_CTX_free(ctx);
+	return ok ? 0 : -EIO;
+}
+
+static int unhex(const char *s, u8 *out)
+{
+	int n = 0;
+	unsigned int x;
+
+	while (s[0] && s[1] && sscanf(s, "%2x", &x) == 1) {
+		out[n++] = x;
+		s += 2;
+	}
+	return n;
+}
+
+/*
+ * GMAC: the reference against NIST's GCM vector (gcmEncryptExtIV128,
+ * empty plaintext, 128-bit AAD), then the reused-context page hasher
+ * against the reference, page after page (IV = address LE || 0^32).
+ */
+static void test_gmac_kat(void)
+{
+	u8 key[32], iv[12], aad[16], want[16], got[16], page[4096];
+	u8 tags[3 * 16];
+	struct vmi_hash_ops h;
+	struct bl_hasher *x;
+	int ok = 1, err, i;
+
+	unhex("77be63708971c4e240d1cb79e8d77feb", key);
+	unhex("e0e00f19fed7ba0136a797f3", iv);
+	unhex("7a43ec1d9c0a5a78a0b16533a6213cab", aad);
+	unhex("209fcc8d3675ed938e9c7166709dd946", want);
+	err = gmac_once(key, iv, aad, 16, got);
+	ksft_test_result(!err && !memcmp(got, want, 16),
+			 "gmac reference: NIST GCM vector (empty text, AAD)\n");
+	memset(key + 16, 0xee, 16);	/* the hasher uses the first 16 */
+	err = bl_hasher_new(BL_MAC_GMAC_AES128, key, &x, &h);
+	err = err ?: vmi_measure_range(&rd, &h, BASE, BASE + 3 * 4096, page,
+				       tags, 3);
+	for (i = 0; !err && i < 3; i++) {
+		u64 va = BASE + i * 4096ULL;
+		int k;
+
+		memset(iv, 0, sizeof(iv));
+		for (k = 0; k < 8; k++)
+			iv[k] = va >> (8 * k);
+		err = gmac_once(key, iv, mem + i * 4096, 4096, got);
+		ok &= !memcmp(got, tags + i * 16, 16);
+	}
+	ksft_test_result(!err && ok,
+			 "gmac page hasher (one context, IV reset per page) equals fresh GCM per page\n");
+	if (!err)
+		bl_hasher_free(x);
 }
 
 int main(void)
@@ -198,14 +282,16 @@ int main(void)
 	for (i = 0; i < MEM_SIZE; i++)
 		mem[i] = (u8)(i * 7 + (i >> 12));
 	ksft_print_header();
-	ksft_set_plan(13);
+	ksft_set_plan(18);
 	test_nr_pages();
 	test_range_chunks();
 	test_diff();
 	test_va_bound();
 	test_errors();
 	test_ptrs();
-	test_hmac();
+	test_mac(BL_MAC_HMAC_SHA256);
+	test_mac(BL_MAC_GMAC_AES128);
+	test_gmac_kat();
 	free(mem);
 	ksft_finished();
 }

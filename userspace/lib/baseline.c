@@ -38,7 +38,26 @@ enum bl_section {
 	BL_SEC_SYSCALLS,
 	BL_SEC_IDT,
 	BL_SEC_TEXT,
+	BL_SEC_HASH,		/* version 2: the page MAC; before any digest */
+	BL_SEC_RODATA,
+	BL_SEC_MODULE,		/* one per module */
 };
+
+struct bl_hash_rec {
+	u32 mac, digest_size;
+	u8 salt[BL_SALT_SIZE];
+};
+static_assert(sizeof(struct bl_hash_rec) == 24, "bl_hash_rec layout");
+
+struct bl_module_rec {
+	char name[BL_MODULE_NAME];
+	u64 addr;
+	struct {
+		u64 start, end;
+		u32 page_size, digest_size;
+	} text;
+};
+static_assert(sizeof(struct bl_module_rec) == 88, "bl_module_rec layout");
 
 struct bl_ident_rec {
 	char release[65];
@@ -120,50 +139,145 @@ static int key_derive(const u8 key[VMIAAS_KEY_SIZE], const char *label,
 			   0, out);
 }
 
+/*
+ * The page hashers. Each keys its OpenSSL context once; per page only the
+ * per-page state is reset (HMAC: the inner/outer hash from the stored
+ * key; GCM: the IV, the AES key schedule stays).
+ */
 struct bl_hasher {
-	EVP_MAC *mac;
-	EVP_MAC_CTX *ctx;
+	u32 mac;
+	EVP_MAC *hmac;
+	EVP_MAC_CTX *hmac_ctx;
+	EVP_CIPHER *aes_gcm;
+	EVP_CIPHER_CTX *gcm_ctx;
 };
 
-static int hasher_digest(void *arg, u64 va, const void *data, size_t len,
-			 u8 *out)
+#define GMAC_TAG	16
+#define GMAC_IV		12
+
+static void put_le64(u8 *p, u64 x)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = x >> (8 * i);
+}
+
+static int hmac_digest(void *arg, u64 va, const void *data, size_t len,
+		       u8 *out)
 {
 	struct bl_hasher *h = arg;
 	u8 le[8];
 	size_t n = 0;
-	int i;
 
-	for (i = 0; i < 8; i++)
-		le[i] = va >> (8 * i);
-	if (!EVP_MAC_init(h->ctx, NULL, 0, NULL) ||
-	    !EVP_MAC_update(h->ctx, le, sizeof(le)) ||
-	    !EVP_MAC_update(h->ctx, data, len) ||
-	    !EVP_MAC_final(h->ctx, out, &n, BL_DIGEST) || n != BL_DIGEST)
+	put_le64(le, va);
+	if (!EVP_MAC_init(h->hmac_ctx, NULL, 0, NULL) ||
+	    !EVP_MAC_update(h->hmac_ctx, le, sizeof(le)) ||
+	    !EVP_MAC_update(h->hmac_ctx, data, len) ||
+	    !EVP_MAC_final(h->hmac_ctx, out, &n, 32) || n != 32)
 		return -EIO;
 	return 0;
 }
 
-int bl_hasher_new(const u8 key[32], struct bl_hasher **ret,
-		  struct vmi_hash_ops *ret_ops)
+/*
+ * GMAC: AES-128-GCM with no plaintext and the page as additional data;
+ * the tag is GHASH_H(page, lengths) XOR AES_K(IV || 1). The IV is the
+ * page's address (8 bytes LE) and 4 zero bytes: unique per page under a
+ * per-baseline key (docs/integrity.md, "Why GMAC holds").
+ */
+static int gmac_digest(void *arg, u64 va, const void *data, size_t len,
+		       u8 *out)
+{
+	struct bl_hasher *h = arg;
+	u8 iv[GMAC_IV] = {}, none[16];
+	int n;
+
+	if (len > INT_MAX)
+		return -EINVAL;
+	put_le64(iv, va);
+	if (!EVP_EncryptInit_ex(h->gcm_ctx, NULL, NULL, NULL, iv) ||
+	    !EVP_EncryptUpdate(h->gcm_ctx, NULL, &n, data, (int)len) ||
+	    !EVP_EncryptFinal_ex(h->gcm_ctx, none, &n) ||
+	    !EVP_CIPHER_CTX_ctrl(h->gcm_ctx, EVP_CTRL_GCM_GET_TAG, GMAC_TAG,
+				 out))
+		return -EIO;
+	return 0;
+}
+
+const char *bl_mac_name(u32 mac)
+{
+	switch (mac) {
+	case BL_MAC_HMAC_SHA256:
+		return "HMAC-SHA256";
+	case BL_MAC_GMAC_AES128:
+		return "GMAC-AES-128";
+	}
+	return "unknown";
+}
+
+u32 bl_mac_digest_size(u32 mac)
+{
+	switch (mac) {
+	case BL_MAC_HMAC_SHA256:
+		return 32;
+	case BL_MAC_GMAC_AES128:
+		return GMAC_TAG;
+	}
+	return 0;
+}
+
+static int hasher_key_hmac(struct bl_hasher *h, const u8 key[32])
 {
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 						 "SHA256", 0),
 		OSSL_PARAM_construct_end(),
 	};
-	struct bl_hasher *h = calloc(1, sizeof(*h));
 
+	h->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	h->hmac_ctx = h->hmac ? EVP_MAC_CTX_new(h->hmac) : NULL;
+	if (!h->hmac_ctx || !EVP_MAC_init(h->hmac_ctx, key, 32, params))
+		return -EIO;
+	return 0;
+}
+
+/* AES-128: the first half of the 32-byte page key. */
+static int hasher_key_gmac(struct bl_hasher *h, const u8 key[32])
+{
+	h->aes_gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+	h->gcm_ctx = h->aes_gcm ? EVP_CIPHER_CTX_new() : NULL;
+	if (!h->gcm_ctx ||
+	    !EVP_EncryptInit_ex(h->gcm_ctx, h->aes_gcm, NULL, NULL, NULL) ||
+	    !EVP_CIPHER_CTX_ctrl(h->gcm_ctx, EVP_CTRL_GCM_SET_IVLEN, GMAC_IV,
+				 NULL) ||
+	    !EVP_EncryptInit_ex(h->gcm_ctx, NULL, NULL, key, NULL))
+		return -EIO;
+	return 0;
+}
+
+int bl_hasher_new(u32 mac, const u8 key[32], struct bl_hasher **ret,
+		  struct vmi_hash_ops *ret_ops)
+{
+	struct bl_hasher *h;
+	int err;
+
+	if (!bl_mac_digest_size(mac))
+		return -EINVAL;
+	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	h->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	h->ctx = h->mac ? EVP_MAC_CTX_new(h->mac) : NULL;
-	if (!h->ctx || !EVP_MAC_init(h->ctx, key, 32, params)) {
+	h->mac = mac;
+	err = mac == BL_MAC_HMAC_SHA256 ? hasher_key_hmac(h, key) :
+					  hasher_key_gmac(h, key);
+	if (err) {
 		bl_hasher_free(h);
-		return -EIO;
+		return err;
 	}
 	*ret = h;
 	*ret_ops = (struct vmi_hash_ops){
-		.digest_size = BL_DIGEST, .digest = hasher_digest, .ctx = h,
+		.digest_size = bl_mac_digest_size(mac),
+		.digest = mac == BL_MAC_HMAC_SHA256 ? hmac_digest : gmac_digest,
+		.ctx = h,
 	};
 	return 0;
 }
@@ -172,8 +286,10 @@ struct bl_hasher *bl_hasher_free(struct bl_hasher *h)
 {
 	if (!h)
 		return NULL;
-	EVP_MAC_CTX_free(h->ctx);
-	EVP_MAC_free(h->mac);
+	EVP_MAC_CTX_free(h->hmac_ctx);
+	EVP_MAC_free(h->hmac);
+	EVP_CIPHER_CTX_free(h->gcm_ctx);
+	EVP_CIPHER_free(h->aes_gcm);
 	free(h);
 	return NULL;
 }
@@ -279,6 +395,76 @@ int bl_text_range(struct vmiaas *v, u64 *ret_start, u64 *ret_end)
 	return 0;
 }
 
+int bl_rodata_range(struct vmiaas *v, u64 *ret_start, u64 *ret_end)
+{
+	u64 s, e;
+
+	if (engine_sym(v, "__start_rodata", &s) ||
+	    engine_sym(v, "__end_rodata", &e))
+		return engine_fail(v, -ENOEXEC,
+				   "the kernel has no __start_rodata/__end_rodata");
+	if (e <= s || e - s > BL_RODATA_MAX)
+		return engine_fail(v, -EBADMSG,
+				   "kernel rodata 0x%llx..0x%llx is implausible",
+				   (unsigned long long)s, (unsigned long long)e);
+	*ret_start = s;
+	*ret_end = e;
+	return 0;
+}
+
+void bl_region_free(struct bl_region *r)
+{
+	free(r->digests);
+	free(r->bytes);
+	r->digests = NULL;
+	r->bytes = NULL;
+}
+
+int bl_region_take(struct vmiaas *v, const struct vmiaas_baseline *b,
+		   u64 start, u64 end, bool keep_bytes, const char *what,
+		   struct bl_region *ret)
+{
+	u64 nr_pages = vmi_measure_nr_pages(start, end);
+	u8 page[VMI_MEASURE_PAGE];
+	struct vmi_read_ops r;
+	struct vmi_hash_ops h;
+	struct bl_hasher *hs;
+	int err;
+
+	*ret = (struct bl_region){ .start = start, .end = end };
+	if (end <= start || end - start > VMI_MEASURE_MAX_RANGE)
+		return engine_fail(v, -EINVAL, "%s 0x%llx..0x%llx: bad range",
+				   what, (unsigned long long)start,
+				   (unsigned long long)end);
+	ret->digests = malloc(nr_pages * b->digest_size);
+	if (keep_bytes)
+		ret->bytes = malloc(end - start);
+	if (!ret->digests || (keep_bytes && !ret->bytes)) {
+		bl_region_free(ret);
+		return -ENOMEM;
+	}
+	err = bl_hasher_new(b->mac, b->page_key, &hs, &h);
+	if (err) {
+		bl_region_free(ret);
+		return err;
+	}
+	bl_read_ops(v, &r);
+	/* The bytes first, then the digests of exactly those bytes. */
+	if (keep_bytes)
+		err = engine_read(v, start, ret->bytes, end - start);
+	if (!err)
+		err = vmi_measure_range(&r, &h, start, end, page, ret->digests,
+					nr_pages);
+	bl_hasher_free(hs);
+	if (err) {
+		bl_region_free(ret);
+		return engine_fail(v, err, "%s 0x%llx..0x%llx is unreadable",
+				   what, (unsigned long long)start,
+				   (unsigned long long)end);
+	}
+	return 0;
+}
+
 void vmiaas_baseline_free(struct vmiaas_baseline *b)
 {
 	u32 i;
@@ -292,6 +478,8 @@ void vmiaas_baseline_free(struct vmiaas_baseline *b)
 	free(b->idts);
 	free(b->text_digests);
 	free(b->text);
+	bl_region_free(&b->rodata);
+	bl_modules_free(b->modules, b->nr_modules);
 	OPENSSL_cleanse(b->page_key, sizeof(b->page_key));
 	free(b);
 }
@@ -353,44 +541,43 @@ static int take_idts(struct vmiaas *v, struct vmiaas_baseline *b)
 
 static int take_text(struct vmiaas *v, struct vmiaas_baseline *b)
 {
-	struct vmi_read_ops r;
-	struct vmi_hash_ops h;
-	struct bl_hasher *hs;
-	u64 nr_pages;
-	u8 page[VMI_MEASURE_PAGE];
+	struct bl_region r;
+	u64 start, end;
 	int err;
 
-	err = bl_text_range(v, &b->text_start, &b->text_end);
+	err = bl_text_range(v, &start, &end);
+	err = err ?: bl_region_take(v, b, start, end, true, "kernel text", &r);
 	if (err)
 		return err;
-	nr_pages = vmi_measure_nr_pages(b->text_start, b->text_end);
-	b->text = malloc(b->text_end - b->text_start);
-	b->text_digests = malloc(nr_pages * BL_DIGEST);
-	if (!b->text || !b->text_digests)
-		return -ENOMEM;
-	bl_read_ops(v, &r);
-	err = bl_hasher_new(b->page_key, &hs, &h);
-	if (err)
-		return err;
-	/* The bytes first, then the digests of exactly those bytes. */
-	err = engine_read(v, b->text_start, b->text,
-			  b->text_end - b->text_start);
-	if (!err)
-		err = vmi_measure_range(&r, &h, b->text_start, b->text_end,
-					page, b->text_digests, nr_pages);
-	bl_hasher_free(hs);
-	if (err)
-		return engine_fail(v, err, "kernel text 0x%llx..0x%llx is unreadable",
-				   (unsigned long long)b->text_start,
-				   (unsigned long long)b->text_end);
+	b->text_start = start;
+	b->text_end = end;
+	b->text = r.bytes;
+	b->text_digests = r.digests;
 	return 0;
 }
 
-/* Text is measured with the page key, which take_text() needs first. */
+static int take_rodata(struct vmiaas *v, struct vmiaas_baseline *b)
+{
+	u64 start, end;
+	int err;
+
+	err = bl_rodata_range(v, &start, &end);
+	return err ?: bl_region_take(v, b, start, end, true, "kernel rodata",
+				     &b->rodata);
+}
+
+/*
+ * Pages are measured with the page key, which the take_*() need first:
+ * HMAC-SHA256(host key, label || the baseline's salt), so every baseline
+ * has its own key and a page address is a unique GMAC nonce under it.
+ */
 static int baseline_set_key(struct vmiaas_baseline *b,
 			    const u8 key[VMIAAS_KEY_SIZE])
 {
-	return key_derive(key, "vmiaas page hash v1", b->page_key);
+	static const char label[] = "vmiaas page hash v2";
+
+	return hmac_sha256(key, VMIAAS_KEY_SIZE, label, sizeof(label) - 1,
+			   b->salt, sizeof(b->salt), b->page_key);
 }
 
 int vmiaas_baseline_take(struct vmiaas *v, const uint8_t key[VMIAAS_KEY_SIZE],
@@ -405,12 +592,15 @@ int vmiaas_baseline_take(struct vmiaas *v, const uint8_t key[VMIAAS_KEY_SIZE],
 	if (!b)
 		return -ENOMEM;
 	b->version = BL_VERSION;
+	b->mac = BL_MAC_GMAC_AES128;
+	b->digest_size = bl_mac_digest_size(b->mac);
 	b->created = (u64)time(NULL);
 	snprintf(b->release, sizeof(b->release), "%s", info->kernel_release);
 	snprintf(b->banner, sizeof(b->banner), "%s", info->banner);
 	b->kaslr_offset = info->kaslr_offset;
 	b->text_va = info->text_va;
-	err = baseline_set_key(b, key);
+	err = RAND_bytes(b->salt, sizeof(b->salt)) == 1 ? 0 : -EIO;
+	err = err ?: baseline_set_key(b, key);
 	err = err ?: bl_boot_tag(v, &b->boot_tag, &b->boot_tag_kind);
 	err = err ?: take_cpus(v, b);
 	if (!err) {
@@ -419,6 +609,8 @@ int vmiaas_baseline_take(struct vmiaas *v, const uint8_t key[VMIAAS_KEY_SIZE],
 	}
 	err = err ?: take_idts(v, b);
 	err = err ?: take_text(v, b);
+	err = err ?: take_rodata(v, b);
+	err = err ?: bl_modules_take(v, b, &b->modules, &b->nr_modules);
 	if (err) {
 		vmiaas_baseline_free(b);
 		return err;
@@ -466,6 +658,28 @@ static void buf_section(struct bl_buf *w, u32 id, u64 len)
 	buf_put(w, &len, sizeof(len));
 }
 
+/*
+ * A region section: @hdr_len bytes of @hdr (a record that ends where the
+ * range record starts), the range record, the digests, the bytes.
+ */
+static void put_region(struct bl_buf *w, const struct vmiaas_baseline *b,
+		       u32 id, const void *hdr, size_t hdr_len,
+		       const struct bl_region *r)
+{
+	struct bl_text_rec tr = {
+		.start = r->start, .end = r->end,
+		.page_size = VMI_MEASURE_PAGE, .digest_size = b->digest_size,
+	};
+	u64 dlen = vmi_measure_nr_pages(r->start, r->end) * b->digest_size;
+
+	buf_section(w, id, hdr_len + sizeof(tr) + dlen + (r->end - r->start));
+	if (hdr_len)
+		buf_put(w, hdr, hdr_len);
+	buf_put(w, &tr, sizeof(tr));
+	buf_put(w, r->digests, dlen);
+	buf_put(w, r->bytes, r->end - r->start);
+}
+
 static void serialize(const struct vmiaas_baseline *b, struct bl_buf *w)
 {
 	struct bl_ident_rec id = {
@@ -475,8 +689,9 @@ static void serialize(const struct vmiaas_baseline *b, struct bl_buf *w)
 	};
 	struct bl_text_rec tr = {
 		.start = b->text_start, .end = b->text_end,
-		.page_size = VMI_MEASURE_PAGE, .digest_size = BL_DIGEST,
+		.page_size = VMI_MEASURE_PAGE, .digest_size = b->digest_size,
 	};
+	struct bl_hash_rec hr = { .mac = b->mac, .digest_size = b->digest_size };
 	u64 nr_pages = vmi_measure_nr_pages(b->text_start, b->text_end);
 	u32 i, j, version = BL_VERSION, flags = 0;
 
@@ -487,6 +702,9 @@ static void serialize(const struct vmiaas_baseline *b, struct bl_buf *w)
 	buf_put(w, &flags, 4);
 	buf_section(w, BL_SEC_IDENT, sizeof(id));
 	buf_put(w, &id, sizeof(id));
+	memcpy(hr.salt, b->salt, sizeof(hr.salt));
+	buf_section(w, BL_SEC_HASH, sizeof(hr));
+	buf_put(w, &hr, sizeof(hr));
 
 	buf_section(w, BL_SEC_CPU, (u64)b->nr_vcpus * sizeof(struct bl_cpu_rec));
 	for (i = 0; i < b->nr_vcpus; i++) {
@@ -531,11 +749,21 @@ static void serialize(const struct vmiaas_baseline *b, struct bl_buf *w)
 		}
 	}
 
-	buf_section(w, BL_SEC_TEXT, sizeof(tr) + nr_pages * BL_DIGEST +
+	buf_section(w, BL_SEC_TEXT, sizeof(tr) + nr_pages * b->digest_size +
 				    (b->text_end - b->text_start));
 	buf_put(w, &tr, sizeof(tr));
-	buf_put(w, b->text_digests, nr_pages * BL_DIGEST);
+	buf_put(w, b->text_digests, nr_pages * b->digest_size);
 	buf_put(w, b->text, b->text_end - b->text_start);
+
+	put_region(w, b, BL_SEC_RODATA, NULL, 0, &b->rodata);
+	for (i = 0; i < b->nr_modules; i++) {
+		struct bl_module_rec mr = { .addr = b->modules[i].addr };
+
+		memcpy(mr.name, b->modules[i].name, sizeof(mr.name));
+		put_region(w, b, BL_SEC_MODULE, &mr,
+			   offsetof(struct bl_module_rec, text),
+			   &b->modules[i].text);
+	}
 }
 
 int vmiaas_baseline_save(struct vmiaas *v, const struct vmiaas_baseline *b,
@@ -693,27 +921,97 @@ static int parse_idt(struct vmiaas_baseline *b, struct bl_reader *s)
 	return 0;
 }
 
-static int parse_text(struct vmiaas_baseline *b, struct bl_reader *s)
+/* A range record, its digests and bytes: the rest of section @s. */
+static int parse_region(const struct vmiaas_baseline *b, struct bl_reader *s,
+			u64 max, struct bl_region *ret)
 {
 	struct bl_text_rec tr;
 	u64 nr_pages, len;
 
-	if (rd_take(s, &tr, sizeof(tr)) || b->text ||
-	    tr.page_size != VMI_MEASURE_PAGE || tr.digest_size != BL_DIGEST ||
-	    tr.end <= tr.start || tr.end - tr.start > BL_TEXT_MAX)
+	if (!b->digest_size || rd_take(s, &tr, sizeof(tr)) ||
+	    tr.page_size != VMI_MEASURE_PAGE ||
+	    tr.digest_size != b->digest_size || tr.end <= tr.start ||
+	    tr.end - tr.start > max)
 		return -EBADMSG;
 	len = tr.end - tr.start;
 	nr_pages = vmi_measure_nr_pages(tr.start, tr.end);
-	if (s->len - s->off != nr_pages * BL_DIGEST + len)
+	if (s->len - s->off != nr_pages * b->digest_size + len)
 		return -EBADMSG;
-	b->text_digests = malloc(nr_pages * BL_DIGEST);
-	b->text = malloc(len);
-	if (!b->text || !b->text_digests)
+	ret->digests = malloc(nr_pages * b->digest_size);
+	ret->bytes = malloc(len);
+	if (!ret->bytes || !ret->digests) {
+		bl_region_free(ret);
 		return -ENOMEM;
-	rd_take(s, b->text_digests, nr_pages * BL_DIGEST);
-	rd_take(s, b->text, len);
-	b->text_start = tr.start;
-	b->text_end = tr.end;
+	}
+	rd_take(s, ret->digests, nr_pages * b->digest_size);
+	rd_take(s, ret->bytes, len);
+	ret->start = tr.start;
+	ret->end = tr.end;
+	return 0;
+}
+
+static int parse_text(struct vmiaas_baseline *b, struct bl_reader *s)
+{
+	struct bl_region r;
+	int err;
+
+	if (b->text)
+		return -EBADMSG;
+	err = parse_region(b, s, BL_TEXT_MAX, &r);
+	if (err)
+		return err;
+	b->text_start = r.start;
+	b->text_end = r.end;
+	b->text_digests = r.digests;
+	b->text = r.bytes;
+	return 0;
+}
+
+static int parse_hash(struct vmiaas_baseline *b, struct bl_reader *s)
+{
+	struct bl_hash_rec hr;
+
+	if (b->mac || s->len != sizeof(hr))
+		return -EBADMSG;
+	rd_take(s, &hr, sizeof(hr));
+	if (!bl_mac_digest_size(hr.mac) ||
+	    hr.digest_size != bl_mac_digest_size(hr.mac))
+		return -EBADMSG;
+	b->mac = hr.mac;
+	b->digest_size = hr.digest_size;
+	memcpy(b->salt, hr.salt, sizeof(b->salt));
+	return 0;
+}
+
+static int parse_rodata(struct vmiaas_baseline *b, struct bl_reader *s)
+{
+	if (b->rodata.bytes)
+		return -EBADMSG;
+	return parse_region(b, s, BL_RODATA_MAX, &b->rodata);
+}
+
+static int parse_module(struct vmiaas_baseline *b, struct bl_reader *s)
+{
+	const size_t hdr = offsetof(struct bl_module_rec, text);
+	struct bl_module_rec mr;
+	struct bl_module *mods, *m;
+	int err;
+
+	if (b->nr_modules >= VMIAAS_MAX_MODULES || rd_take(s, &mr, hdr))
+		return -EBADMSG;
+	mods = realloc(b->modules, (b->nr_modules + 1) * sizeof(*mods));
+	if (!mods)
+		return -ENOMEM;
+	b->modules = mods;
+	m = &mods[b->nr_modules];
+	memset(m, 0, sizeof(*m));
+	err = parse_region(b, s, BL_MODTEXT_MAX, &m->text);
+	if (err)
+		return err;
+	memcpy(m->name, mr.name, sizeof(m->name));
+	m->name[sizeof(m->name) - 1] = '\0';
+	m->addr = mr.addr;
+	b->nr_modules++;
 	return 0;
 }
 
@@ -756,14 +1054,23 @@ static int parse(struct vmiaas_baseline *b, const u8 *p, size_t len)
 		case BL_SEC_TEXT:
 			err = parse_text(b, &s);
 			break;
+		case BL_SEC_HASH:
+			err = parse_hash(b, &s);
+			break;
+		case BL_SEC_RODATA:
+			err = parse_rodata(b, &s);
+			break;
+		case BL_SEC_MODULE:
+			err = parse_module(b, &s);
+			break;
 		default:
 			return -EBADMSG;
 		}
 		if (err)
 			return err;
 	}
-	if (!have_ident || !b->text || !b->syscalls || !b->cpus ||
-	    id.nr_vcpus != b->nr_vcpus)
+	if (!have_ident || !b->mac || !b->text || !b->rodata.bytes ||
+	    !b->syscalls || !b->cpus || id.nr_vcpus != b->nr_vcpus)
 		return -EBADMSG;
 	memcpy(b->release, id.release, sizeof(b->release));
 	b->release[sizeof(b->release) - 1] = '\0';
@@ -891,8 +1198,9 @@ int vmiaas_baseline_load(struct vmiaas *v, const char *path,
 	if (version != BL_VERSION) {
 		free(p);
 		return engine_fail(v, -EPROTO,
-				   "the baseline %s has format version %u, this vmiaas reads %u",
-				   path, version, BL_VERSION);
+				   "the baseline %s has format version %u, this vmiaas reads %u%s: take a new baseline",
+				   path, version, BL_VERSION,
+				   version == 1 ? " (version 1 has no rodata, module text or MAC field)" : "");
 	}
 	b = calloc(1, sizeof(*b));
 	if (!b) {

@@ -23,7 +23,9 @@ static const struct vmiaas_check_desc check_descs[] = {
 	{ "syscall-table", "x64/ia32/x32 system call table entries: unchanged since the baseline, each at the start of its ABI's syscall function" },
 	{ "idt", "IDTR base and limit per vCPU; every gate's handler, selector, type, DPL and IST unchanged since the baseline" },
 	{ "cpu-state", "CR0.WP, CR4.SMEP, CR4.SMAP, CR4.UMIP still set on every vCPU where they were at baseline; syscall MSRs where readable" },
-	{ "kernel-text", "_stext.._etext hashed per 4 KiB page (HMAC-SHA256, host key); differences localized to symbol+offset with old and new bytes" },
+	{ "kernel-text", "_stext.._etext hashed per 4 KiB page (keyed GMAC, host key); differences localized to symbol+offset with old and new bytes" },
+	{ "kernel-rodata", "__start_rodata..__end_rodata (incl. ro_after_init: __jump_table, LSM hooks) hashed per page; every change is a finding at symbol+offset" },
+	{ "module-text", "each module's text hashed per page; changes the classifier cannot explain at [module]+offset; modules loaded or unloaded since: events" },
 	{ "hidden-module", "the module list against /sys/module (module_kset) and the module address tree (mod_tree): a module in one and not the other" },
 	{ "hidden-process", "the task list against the init pid namespace's IDR: a task reachable from one and not the other" },
 	{ "credentials", "user tasks with init_cred; euid 0 under a non-root parent without a setuid-root executable; one cred shared by two thread groups" },
@@ -626,9 +628,10 @@ static int check_text(struct vmiaas *v, const struct vmiaas_baseline *b,
 				   (unsigned long long)start, (unsigned long long)end,
 				   (unsigned long long)b->text_start,
 				   (unsigned long long)b->text_end);
-	digests = malloc(nr_pages * BL_DIGEST);
+	digests = malloc(nr_pages * b->digest_size);
 	idx = malloc(TEXT_MAX_PAGES * sizeof(*idx));
-	err = digests && idx ? bl_hasher_new(b->page_key, &hs, &h) : -ENOMEM;
+	err = digests && idx ? bl_hasher_new(b->mac, b->page_key, &hs, &h) :
+			       -ENOMEM;
 	if (err)
 		goto out;
 	bl_read_ops(v, &r);
@@ -640,7 +643,7 @@ static int check_text(struct vmiaas *v, const struct vmiaas_baseline *b,
 				  (unsigned long long)end);
 		goto out;
 	}
-	n = vmi_measure_diff(b->text_digests, digests, nr_pages, BL_DIGEST,
+	n = vmi_measure_diff(b->text_digests, digests, nr_pages, b->digest_size,
 			     idx, TEXT_MAX_PAGES);
 	if (n < 0) {
 		err = (int)n;
@@ -702,6 +705,37 @@ static int check_hidden(struct vmiaas *v, struct findings *fs)
 	return err ?: hidden_check_creds(v, &sink);
 }
 
+/* kernel-rodata and module-text (check_rodata.c, check_modtext.c). */
+static int check_baselined(struct vmiaas *v, const struct vmiaas_baseline *b,
+			   struct findings *fs)
+{
+	const struct hidden_sink sink = { .add = hidden_add, .ctx = fs };
+
+	return check_rodata(v, b, &sink) ?: check_modtext(v, b, &sink);
+}
+
+/* ---- for the checks in other files ---- */
+
+void check_symbolize(struct vmiaas *v, u64 addr, char *buf, size_t size)
+{
+	symbolize(v, addr, buf, size);
+}
+
+bool check_text_explained(struct vmiaas *v, const struct vmiaas_baseline *b,
+			  struct text_ctx **ctx, u64 va, u64 len)
+{
+	if (!*ctx)
+		*ctx = calloc(1, sizeof(**ctx));
+	return *ctx && text_classify(v, b, *ctx, va, len) != TEXT_UNEXPLAINED;
+}
+
+void check_text_ctx_free(struct text_ctx *ctx)
+{
+	if (ctx)
+		free(ctx->sites);
+	free(ctx);
+}
+
 int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 		     struct vmiaas_finding **ret, size_t *ret_nr)
 {
@@ -713,6 +747,7 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 	err = err ?: check_idt(v, b, &fs);
 	err = err ?: check_cpu(v, b, &fs);
 	err = err ?: check_text(v, b, &fs);
+	err = err ?: check_baselined(v, b, &fs);
 	err = err ?: check_hidden(v, &fs);
 	if (!err && fs.dropped) {
 		fs.nr = min(fs.nr, (size_t)CHECK_MAX_FINDINGS - 1);

@@ -14,9 +14,12 @@
 #include "engine.h"
 #include "../../core/measure.h"
 
-#define BL_VERSION		1
-#define BL_FILE_MAX		(512ULL << 20)	/* baseline file size cap */
+#define BL_VERSION		2
+#define BL_FILE_MAX		(1024ULL << 20)	/* baseline file size cap */
 #define BL_TEXT_MAX		(256ULL << 20)	/* kernel text cap */
+#define BL_RODATA_MAX		(256ULL << 20)	/* kernel rodata cap */
+#define BL_MODTEXT_MAX		(64ULL << 20)	/* one module's text cap */
+#define BL_SALT_SIZE		16
 #define BL_MAX_VCPUS		1024
 
 /* Where the boot tag came from (vmiaas_baseline.boot_tag_kind). */
@@ -40,8 +43,33 @@ struct bl_idt {
 	struct vmiaas_idt_gate *gates;
 };
 
+/* The keyed page MAC of a baseline (vmiaas_baseline.mac, in the file). */
+enum bl_mac {
+	BL_MAC_HMAC_SHA256 = 1,		/* 32-byte tags */
+	BL_MAC_GMAC_AES128 = 2,		/* AES-128-GCM, page as AAD: 16 bytes */
+};
+
+/* A measured guest-virtual range: a MAC per page and the bytes. */
+struct bl_region {
+	u64 start, end;
+	u8 *digests;			/* one per page, digest_size bytes */
+	u8 *bytes;			/* end - start bytes at baseline */
+};
+
+#define BL_MODULE_NAME		56	/* MODULE_NAME_LEN */
+
+/* One module's text at baseline (vmiaas_baseline.modules). */
+struct bl_module {
+	char name[BL_MODULE_NAME];
+	u64 addr;			/* struct module * */
+	struct bl_region text;		/* base .. base + text size */
+};
+
 struct vmiaas_baseline {
 	u32 version;
+	u32 mac;			/* enum bl_mac */
+	u32 digest_size;		/* of every page MAC */
+	u8 salt[BL_SALT_SIZE];		/* per baseline: the page key's */
 	u64 created;
 	char release[65];
 	char banner[256];
@@ -58,16 +86,77 @@ struct vmiaas_baseline {
 	u64 text_start, text_end;	/* _stext.._etext */
 	u8 *text_digests;		/* one per page, BL_DIGEST bytes */
 	u8 *text;			/* the bytes at baseline */
+	struct bl_region rodata;	/* __start_rodata..__end_rodata */
+	u32 nr_modules;
+	struct bl_module *modules;	/* module text, per module */
 	u8 page_key[32];		/* derived from the host key; not saved */
 };
 
-#define BL_DIGEST		32
+#define BL_DIGEST		32	/* the largest page MAC */
 
-/* HMAC-SHA256 page hashing for vmi_measure_range(). */
+/*
+ * Keyed page hashing for vmi_measure_range(): @mac an enum bl_mac, @key
+ * the page key. Contexts are keyed once and reused for every page.
+ */
 struct bl_hasher;
-int bl_hasher_new(const u8 key[32], struct bl_hasher **ret,
+int bl_hasher_new(u32 mac, const u8 key[32], struct bl_hasher **ret,
 		  struct vmi_hash_ops *ret_ops);
 struct bl_hasher *bl_hasher_free(struct bl_hasher *h);
+const char *bl_mac_name(u32 mac);
+u32 bl_mac_digest_size(u32 mac);	/* 0: unknown */
+
+/*
+ * Hashes [@start, @end) into @ret (allocated: digests, and the bytes if
+ * @keep_bytes), with @b's MAC and page key; @what names the range in
+ * error messages.
+ */
+int bl_region_take(struct vmiaas *v, const struct vmiaas_baseline *b,
+		   u64 start, u64 end, bool keep_bytes, const char *what,
+		   struct bl_region *ret);
+void bl_region_free(struct bl_region *r);
+
+/* A run of differing bytes of a measured range (bl_region_diff()). */
+struct bl_diff_ops {
+	int (*run)(void *ctx, u64 va, u64 len, const u8 *old, const u8 *now);
+	void *ctx;
+};
+
+/*
+ * Re-hashes @r now; for each page whose MAC differs (the first 4096),
+ * each run of differing bytes goes to @ops. *@ret_nr_pages: pages that
+ * differ.
+ */
+int bl_region_diff(struct vmiaas *v, const struct vmiaas_baseline *b,
+		   const struct bl_region *r, const char *what,
+		   const struct bl_diff_ops *ops, u64 *ret_nr_pages);
+
+/* __start_rodata and __end_rodata, checked. */
+int bl_rodata_range(struct vmiaas *v, u64 *ret_start, u64 *ret_end);
+
+/* Every module's text (check_modtext.c); *ret free() with bl_modules_free. */
+int bl_modules_take(struct vmiaas *v, const struct vmiaas_baseline *b,
+		    struct bl_module **ret, u32 *ret_nr);
+void bl_modules_free(struct bl_module *m, u32 nr);
+
+/* The checks in their own files; findings go to a hidden.h sink. */
+struct hidden_sink;
+int check_rodata(struct vmiaas *v, const struct vmiaas_baseline *b,
+		 const struct hidden_sink *sink);
+int check_modtext(struct vmiaas *v, const struct vmiaas_baseline *b,
+		  const struct hidden_sink *sink);
+
+/* From checks.c: "sym+0xoff", "[module]+0xoff" or the address. */
+void check_symbolize(struct vmiaas *v, u64 addr, char *buf, size_t size);
+
+/*
+ * From checks.c: whether text_classify() explains a run of differing
+ * text bytes (kernel or module text), as for kernel-text. @ctx holds what
+ * the classifier loaded: NULL at first, freed with check_text_ctx_free().
+ */
+struct text_ctx;
+bool check_text_explained(struct vmiaas *v, const struct vmiaas_baseline *b,
+			  struct text_ctx **ctx, u64 va, u64 len);
+void check_text_ctx_free(struct text_ctx *ctx);
 
 /* Guest-virtual reads for core/measure.c through engine_read(). */
 void bl_read_ops(struct vmiaas *v, struct vmi_read_ops *ret);
