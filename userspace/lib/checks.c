@@ -14,6 +14,7 @@
 
 #include "checks.h"
 #include "hidden.h"
+#include "patching.h"
 
 #define CHECK_MAX_FINDINGS	4096	/* per run; then one summary */
 #define TEXT_MAX_PAGES		4096	/* differing pages examined */
@@ -26,6 +27,7 @@ static const struct vmiaas_check_desc check_descs[] = {
 	{ "kernel-text", "_stext.._etext hashed per 4 KiB page (keyed GMAC, host key); differences localized to symbol+offset with old and new bytes" },
 	{ "kernel-rodata", "__start_rodata..__end_rodata (incl. ro_after_init: __jump_table, LSM hooks) hashed per page; every change is a finding at symbol+offset" },
 	{ "module-text", "each module's text hashed per page; changes the classifier cannot explain at [module]+offset; modules loaded or unloaded since: events" },
+	{ "ftrace-hook", "registered ftrace_ops whose callback is outside the kernel's text or that modify the IP: a function hook, unless a registered live patch (then an event)" },
 	{ "hidden-module", "the module list against /sys/module (module_kset) and the module address tree (mod_tree): a module in one and not the other" },
 	{ "hidden-process", "the task list against the init pid namespace's IDR: a task reachable from one and not the other" },
 	{ "credentials", "user tasks with init_cred; euid 0 under a non-root parent without a setuid-root executable; one cred shared by two thread groups" },
@@ -417,138 +419,57 @@ static int check_cpu(struct vmiaas *v, const struct vmiaas_baseline *b,
 
 /* ---- kernel-text ---- */
 
-enum text_class {
-	TEXT_UNEXPLAINED,
-	TEXT_JUMP_LABEL,	/* a jump-label site: NOP or JMP to its target */
-	/* to come: static call, ftrace site, kprobe, BPF trampoline */
-};
-
-#define JUMP_TABLE_MAX		(1U << 20)	/* entries */
-#define JUMP_SITE_LEN		5		/* JUMP_LABEL_NOP_SIZE */
-
-struct jump_site {
-	u64 code, target;
-};
-
-/* What the classifier knows; loaded once, when a page differs. */
+/*
+ * What the classifier knows: the kernel's records of its own runtime
+ * patching (patching.c), read once, when a page first differs.
+ */
 struct text_ctx {
-	bool loaded;
-	struct jump_site *sites;	/* sorted by code */
-	size_t nr_sites;
-	size_t nr_jump_label;		/* runs explained so far */
+	struct patching *patching;
 };
 
-static int site_cmp(const void *a, const void *b)
+/*
+ * Whether the differing bytes of [@va, @va + @len) (@old at baseline, may
+ * be NULL: then every byte must be explained; @now in the guest) are the
+ * kernel's own runtime patching: jump labels, static calls, ftrace sites,
+ * BPF trampolines, kprobes. This is the one place where a run is
+ * explained; anything else is a finding.
+ */
+static bool text_classify(struct vmiaas *v, struct text_ctx *t, u64 va,
+			  u64 len, const u8 *old, const u8 *now)
 {
-	const struct jump_site *x = a, *y = b;
-
-	return x->code < y->code ? -1 : x->code > y->code;
+	if (!t->patching && patching_new(v, &t->patching))
+		return false;
+	return patching_explain(t->patching, va, len, old, now);
 }
 
-/*
- * The kernel's __jump_table: struct jump_entry { s32 code; s32 target;
- * long key; }, offsets relative to each field. Entries whose code is
- * outside the kernel text are dropped (init text is gone after boot).
- */
-static int jump_table_load(struct vmiaas *v, const struct vmiaas_baseline *b,
-			   struct text_ctx *t)
+/* One event per kind of runtime patching seen, and why records were missing. */
+static void text_events(struct findings *fs, const struct text_ctx *t)
 {
-	u64 start, stop, n, i;
-	u8 *raw;
-	int err;
+	struct vmiaas_finding *f;
+	const char *why;
+	size_t n;
+	int k;
 
-	t->loaded = true;
-	if (engine_sym(v, "__start___jump_table", &start) ||
-	    engine_sym(v, "__stop___jump_table", &stop))
-		return 0;
-	if (stop < start || (stop - start) % 16 ||
-	    (stop - start) / 16 > JUMP_TABLE_MAX)
-		return engine_fail(v, -EBADMSG,
-				   "__jump_table 0x%llx..0x%llx is malformed",
-				   (unsigned long long)start,
-				   (unsigned long long)stop);
-	n = (stop - start) / 16;
-	raw = malloc(n * 16 + 1);
-	t->sites = calloc(n + 1, sizeof(*t->sites));
-	if (!raw || !t->sites) {
-		free(raw);
-		return -ENOMEM;
-	}
-	err = engine_read(v, start, raw, n * 16);
-	if (err) {
-		free(raw);
-		return engine_fail(v, err, "__jump_table is unreadable");
-	}
-	for (i = 0; i < n; i++) {
-		u64 e = start + i * 16;
-		u64 code = e + (s64)(s32)vmi_get_u32(raw + i * 16);
-		u64 target = e + 4 + (s64)(s32)vmi_get_u32(raw + i * 16 + 4);
-
-		if (code < b->text_start || code >= b->text_end)
+	if (!t->patching)
+		return;
+	for (k = 0; k < PATCH_KINDS; k++) {
+		n = patching_count(t->patching, k);
+		if (!n)
 			continue;
-		t->sites[t->nr_sites++] = (struct jump_site){ code, target };
+		f = finding_add(fs, "kernel-text", VMIAAS_SEV_INFO,
+				VMIAAS_FINDING_EVENT, "%s",
+				patching_kind_name(k));
+		if (f)
+			snprintf(f->message, sizeof(f->message),
+				 "%zu site%s changed since the baseline, each as the kernel's own records allow (runtime patching: benign)",
+				 n, n == 1 ? "" : "s");
 	}
-	free(raw);
-	qsort(t->sites, t->nr_sites, sizeof(*t->sites), site_cmp);
-	return 0;
-}
-
-/* The last site with code <= @va, or NULL. */
-static const struct jump_site *jump_site_find(const struct text_ctx *t, u64 va)
-{
-	size_t lo = 0, hi = t->nr_sites;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->sites[mid].code <= va)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo ? &t->sites[lo - 1] : NULL;
-}
-
-/* Bytes a jump-label site may hold: a NOP, or a JMP to its target. */
-static bool jump_bytes_ok(const struct jump_site *s, const u8 *p)
-{
-	static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
-	static const u8 nop2[] = { 0x66, 0x90 };
-
-	if (!memcmp(p, nop5, 5) || !memcmp(p, nop2, 2))
-		return true;
-	if (p[0] == 0xeb)
-		return s->code + 2 + (s64)(s8)p[1] == s->target;
-	if (p[0] == 0xe9)
-		return s->code + 5 + (s64)(s32)vmi_get_u32(p + 1) == s->target;
-	return false;
-}
-
-/*
- * What explains a differing byte run [@va, @va + @len): the hook where
- * runtime-patching awareness plugs in, from the kernel's own records.
- * Jump labels are known; static calls, ftrace, kprobes and BPF are not
- * yet, so their changes are reported.
- */
-static enum text_class text_classify(struct vmiaas *v,
-				     const struct vmiaas_baseline *b,
-				     struct text_ctx *t, u64 va, u64 len)
-{
-	const struct jump_site *s;
-	u8 now[JUMP_SITE_LEN];
-
-	if (!t->loaded && jump_table_load(v, b, t))
-		return TEXT_UNEXPLAINED;
-	s = jump_site_find(t, va);
-	if (!s || va + len > s->code + JUMP_SITE_LEN ||
-	    s->code + JUMP_SITE_LEN > b->text_end)
-		return TEXT_UNEXPLAINED;
-	if (engine_read(v, s->code, now, sizeof(now)))
-		return TEXT_UNEXPLAINED;
-	if (jump_bytes_ok(s, b->text + (s->code - b->text_start)) &&
-	    jump_bytes_ok(s, now))
-		return TEXT_JUMP_LABEL;
-	return TEXT_UNEXPLAINED;
+	why = patching_why(t->patching);
+	f = why ? finding_add(fs, "kernel-text", VMIAAS_SEV_INFO,
+			      VMIAAS_FINDING_EVENT, "patching records") : NULL;
+	if (f)
+		snprintf(f->message, sizeof(f->message),
+			 "unreadable, their sites are not explained: %s", why);
 }
 
 static void text_finding(struct vmiaas *v, const struct vmiaas_baseline *b,
@@ -558,13 +479,8 @@ static void text_finding(struct vmiaas *v, const struct vmiaas_baseline *b,
 	struct vmiaas_finding *f;
 	char sym[160];
 
-	switch (text_classify(v, b, t, va, len)) {
-	case TEXT_JUMP_LABEL:
-		t->nr_jump_label++;
+	if (text_classify(v, t, va, len, old, now))
 		return;
-	case TEXT_UNEXPLAINED:
-		break;
-	}
 	symbolize(v, va, sym, sizeof(sym));
 	f = finding_add(fs, "kernel-text", VMIAAS_SEV_HIGH,
 			VMIAAS_FINDING_ADDRESS | VMIAAS_FINDING_BYTES, "%s",
@@ -672,19 +588,96 @@ static int check_text(struct vmiaas *v, const struct vmiaas_baseline *b,
 				 "%lld pages differ; only the first %u were examined",
 				 (long long)n, TEXT_MAX_PAGES);
 	}
-	if (t.nr_jump_label) {
-		f = finding_add(fs, "kernel-text", VMIAAS_SEV_INFO,
-				VMIAAS_FINDING_EVENT, "jump labels");
-		if (f)
-			snprintf(f->message, sizeof(f->message),
-				 "%zu jump-label site%s switched since the baseline (static keys: benign)",
-				 t.nr_jump_label, t.nr_jump_label == 1 ? "" : "s");
-	}
+	text_events(fs, &t);
 out:
-	free(t.sites);
+	patching_free(t.patching);
 	free(digests);
 	free(idx);
 	return err;
+}
+
+/* ---- ftrace-hook ---- */
+
+/* "f1, f2, f3 (+N more)" or "every function", from a hook's functions. */
+static void hook_funcs(struct vmiaas *v, const struct patching_hook *h,
+		       char *buf, size_t size)
+{
+	char sym[128], *plus;
+	size_t used = 0;
+	u32 i;
+
+	buf[0] = '\0';
+	if (!h->nr_funcs) {
+		snprintf(buf, size, "every function");
+		return;
+	}
+	for (i = 0; i < min(h->nr_funcs, (u32)PATCH_HOOK_FUNCS); i++) {
+		symbolize(v, h->funcs[i], sym, sizeof(sym));
+		/* the ftrace site follows an ENDBR: name the function */
+		plus = strstr(sym, "+0x");
+		if (plus && sym[0] != '[' && strtoull(plus + 3, NULL, 16) < 16)
+			*plus = '\0';
+		used += snprintf(buf + used, size - min(used, size), "%s%s",
+				 i ? ", " : "", sym);
+		if (used >= size)
+			return;
+	}
+	if (h->nr_funcs > PATCH_HOOK_FUNCS)
+		snprintf(buf + used, size - used, " (+%u more)",
+			 h->nr_funcs - PATCH_HOOK_FUNCS);
+}
+
+static void hook_report(struct vmiaas *v, struct findings *fs,
+			const struct patching_hook *h)
+{
+	char funcs[160], cb[128], repl[128];
+	struct vmiaas_finding *f;
+
+	hook_funcs(v, h, funcs, sizeof(funcs));
+	symbolize(v, h->func, cb, sizeof(cb));
+	if (h->livepatch) {
+		symbolize(v, h->repl[0], repl, sizeof(repl));
+		f = finding_add(fs, "ftrace-hook", VMIAAS_SEV_INFO,
+				VMIAAS_FINDING_EVENT | VMIAAS_FINDING_ADDRESS,
+				"livepatch %s", h->patch);
+		if (f)
+			snprintf(f->message, sizeof(f->message),
+				 "live patch %s (registered on klp_patches) replaces %s (first by %s)",
+				 h->patch, funcs, repl);
+	} else {
+		f = finding_add(fs, "ftrace-hook", VMIAAS_SEV_CRITICAL,
+				VMIAAS_FINDING_ADDRESS | VMIAAS_FINDING_VALUES |
+				VMIAAS_FINDING_SYMBOLS, "%s", funcs);
+		if (f)
+			snprintf(f->message, sizeof(f->message),
+				 "%s hooked through ftrace: ftrace_ops 0x%llx calls %s%s",
+				 funcs, (unsigned long long)h->ops, cb,
+				 h->ipmodify ? " and may modify the IP (FTRACE_OPS_FL_IPMODIFY)" : "");
+	}
+	if (!f)
+		return;
+	f->address = h->ops;
+	f->new_value = h->func;
+	snprintf(f->new_symbol, sizeof(f->new_symbol), "%s", cb);
+}
+
+static int check_ftrace_hooks(struct vmiaas *v, struct findings *fs)
+{
+	struct patching_hook *h;
+	size_t nr, i;
+	int err;
+
+	err = patching_ftrace_hooks(v, &h, &nr);
+	if (err) {
+		char why[sizeof(v->diag.msg)];
+
+		snprintf(why, sizeof(why), "%s", v->diag.msg);
+		return engine_fail(v, err, "ftrace_ops: %.400s", why);
+	}
+	for (i = 0; i < nr; i++)
+		hook_report(v, fs, &h[i]);
+	free(h);
+	return 0;
 }
 
 /* ---- hidden-module, hidden-process, credentials (hidden.c) ---- */
@@ -721,18 +714,31 @@ void check_symbolize(struct vmiaas *v, u64 addr, char *buf, size_t size)
 	symbolize(v, addr, buf, size);
 }
 
+/*
+ * Kernel text: the baseline's bytes tell which bytes differ. Elsewhere
+ * (module text) there are none here, so every byte of the run must lie in
+ * a site the kernel's records explain.
+ */
 bool check_text_explained(struct vmiaas *v, const struct vmiaas_baseline *b,
 			  struct text_ctx **ctx, u64 va, u64 len)
 {
+	const u8 *old = NULL;
+	u8 now[VMI_MEASURE_PAGE];
+
 	if (!*ctx)
 		*ctx = calloc(1, sizeof(**ctx));
-	return *ctx && text_classify(v, b, *ctx, va, len) != TEXT_UNEXPLAINED;
+	if (!*ctx || !len || len > sizeof(now) || engine_read(v, va, now, len))
+		return false;
+	if (va >= b->text_start && va < b->text_end &&
+	    len <= b->text_end - va)
+		old = b->text + (va - b->text_start);
+	return text_classify(v, *ctx, va, len, old, now);
 }
 
 void check_text_ctx_free(struct text_ctx *ctx)
 {
 	if (ctx)
-		free(ctx->sites);
+		patching_free(ctx->patching);
 	free(ctx);
 }
 
@@ -748,6 +754,7 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 	err = err ?: check_cpu(v, b, &fs);
 	err = err ?: check_text(v, b, &fs);
 	err = err ?: check_baselined(v, b, &fs);
+	err = err ?: check_ftrace_hooks(v, &fs);
 	err = err ?: check_hidden(v, &fs);
 	if (!err && fs.dropped) {
 		fs.nr = min(fs.nr, (size_t)CHECK_MAX_FINDINGS - 1);

@@ -1,0 +1,1055 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * Runtime patching of kernel text, from the kernel's own records (see
+ * patching.h and docs/integrity.md, "Runtime patching").
+ *
+ * Every record is read from the guest and so attacker-controlled: counts
+ * and indexes are capped, pointers checked with kernel_ptr() before they
+ * are followed, lists walked with a cap. A site only ever explains bytes
+ * the guest holds *now* at an address the kernel recorded; the baseline
+ * needs no such check (it was taken while the guest was trusted).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "list.h"
+#include "patching.h"
+
+#define INSN_CALL	0xe8
+#define INSN_JMP32	0xe9
+#define INSN_JMP8	0xeb
+#define INSN_INT3	0xcc
+#define INSN_RET	0xc3
+#define SITE_LEN	5	/* CALL/JMP rel32, the 5-byte NOP */
+#define JCC_LEN		6	/* 0f 8x rel32: a static-call tail Jcc */
+
+#define STATIC_CALL_SITE_TAIL	1UL
+#define STATIC_CALL_SITE_FLAGS	3UL
+
+#define KPROBE_FLAG_GONE	1U
+#define KPROBE_FLAG_OPTIMIZED	4U
+#define KPROBE_FLAG_FTRACE	8U
+
+#define FTRACE_OPS_FL_IPMODIFY_DEFAULT	(1UL << 12)
+#define KSYM_PREFIX_BPF_TRAMP	"bpf_trampoline_"
+#define NO_MEMBER		((u32)-1)
+
+static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+static const u8 nop2[] = { 0x66, 0x90 };
+/* static_call of __static_call_return0: "cs cs cs xor %eax,%eax" */
+static const u8 xor5rax[] = { 0x2e, 0x2e, 0x2e, 0x31, 0xc0 };
+static const u8 retinsn[] = { INSN_RET, 0xcc, 0xcc, 0xcc, 0xcc };
+
+struct patch_site {
+	u64 addr;
+	u64 arg;	/* jump: target; static call: key; kprobe: detour */
+	u32 len;
+	u8 kind;	/* enum patch_kind */
+	u8 flags;	/* SITE_* */
+};
+
+#define SITE_TAIL		(1U << 0)	/* static call: a tail call */
+#define SITE_CALLER		(1U << 1)	/* ftrace_call in ftrace_caller */
+#define SITE_OPTIMIZED		(1U << 2)	/* kprobe: optimized */
+
+struct u64set {
+	u64 *a;
+	size_t nr, cap;
+};
+
+struct patching {
+	struct vmiaas *v;
+	bool loaded;
+	struct patch_site *sites;	/* sorted by addr */
+	size_t nr_sites, cap_sites;
+	struct u64set tramps;		/* what an ftrace site may CALL */
+	struct u64set callees;		/* what ftrace_call may CALL */
+	struct u64set directs;		/* pairs: site ip, direct target */
+	u64 return_thunk, return_thunk_sym, sc_return0;
+	u64 text_start, text_end;
+	size_t counts[PATCH_KINDS];
+	char why[256];
+};
+
+/* ---- small helpers ---- */
+
+static u64 rel32_target(u64 insn, u32 insn_len, const u8 *rel)
+{
+	return insn + insn_len + (s64)(s32)vmi_get_u32(rel);
+}
+
+static int set_add(struct u64set *s, u64 x)
+{
+	if (s->nr == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		u64 *n = realloc(s->a, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		s->a = n;
+		s->cap = cap;
+	}
+	s->a[s->nr++] = x;
+	return 0;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void set_sort(struct u64set *s)
+{
+	if (s->nr)
+		qsort(s->a, s->nr, sizeof(*s->a), u64_cmp);
+}
+
+static bool set_has(const struct u64set *s, u64 x)
+{
+	return x && s->nr &&
+	       bsearch(&x, s->a, s->nr, sizeof(*s->a), u64_cmp) != NULL;
+}
+
+/* Records the first reason a kind of records is unavailable. */
+static void why(struct patching *p, const char *what, int err)
+{
+	if (!p->why[0])
+		snprintf(p->why, sizeof(p->why), "%s: %.200s", what,
+			 p->v->diag.msg[0] ? p->v->diag.msg :
+						 strerror(-err));
+}
+
+static int site_add(struct patching *p, u64 addr, u32 len, u8 kind,
+		    u8 flags, u64 arg)
+{
+	struct patch_site *n;
+
+	if (p->nr_sites >= PATCH_SITES_MAX)
+		return engine_fail(p->v, -E2BIG, "more than %u patch sites",
+				   PATCH_SITES_MAX);
+	if (p->nr_sites == p->cap_sites) {
+		size_t cap = p->cap_sites ? p->cap_sites * 2 : 4096;
+
+		n = realloc(p->sites, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		p->sites = n;
+		p->cap_sites = cap;
+	}
+	p->sites[p->nr_sites++] = (struct patch_site){
+		.addr = addr, .arg = arg, .len = len, .kind = kind,
+		.flags = flags,
+	};
+	return 0;
+}
+
+static int site_cmp(const void *a, const void *b)
+{
+	const struct patch_site *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+#define OFF(v, type, path, out)						\
+	do {								\
+		if (btf_offsetof((v)->btf, type, path, out))		\
+			return engine_fail(v, -ENOENT,			\
+				"no %s.%s in the kernel's BTF", type, path); \
+	} while (0)
+
+/* ---- jump labels: __jump_table ---- */
+
+static int load_jump_labels(struct patching *p)
+{
+	struct vmiaas *v = p->v;
+	u64 start, stop, n, i;
+	u32 size = 16;
+	u8 *raw;
+	int err;
+
+	if (engine_sym(v, "__start___jump_table", &start) ||
+	    engine_sym(v, "__stop___jump_table", &stop))
+		return 0;		/* no jump labels in this kernel */
+	btf_sizeof(v->btf, "jump_entry", &size);
+	if (size < 12 || stop < start || (stop - start) % size ||
+	    (stop - start) / size > PATCH_SITES_MAX)
+		return engine_fail(v, -EBADMSG,
+				   "__jump_table 0x%llx..0x%llx is malformed",
+				   (unsigned long long)start,
+				   (unsigned long long)stop);
+	n = (stop - start) / size;
+	raw = malloc(n * size + 1);
+	if (!raw)
+		return -ENOMEM;
+	err = engine_read(v, start, raw, n * size);
+	for (i = 0; !err && i < n; i++) {
+		u64 e = start + i * size;
+		const u8 *r = raw + i * size;
+
+		/* struct jump_entry { s32 code; s32 target; long key; } */
+		err = site_add(p, rel32_target(e, 0, r), SITE_LEN,
+			       PATCH_JUMP_LABEL, 0, rel32_target(e + 4, 0, r + 4));
+	}
+	free(raw);
+	return err;
+}
+
+/* ---- static calls: .static_call_sites ---- */
+
+static int load_static_calls(struct patching *p)
+{
+	struct vmiaas *v = p->v;
+	u64 start, stop, n, i;
+	u32 size = 8, o_addr = 0, o_key = 4;
+	u8 *raw;
+	int err;
+
+	if (engine_sym(v, "__start_static_call_sites", &start) ||
+	    engine_sym(v, "__stop_static_call_sites", &stop))
+		return 0;		/* no inline static calls */
+	OFF(v, "static_call_site", "addr", &o_addr);
+	OFF(v, "static_call_site", "key", &o_key);
+	btf_sizeof(v->btf, "static_call_site", &size);
+	if (size < 8 || o_addr > size - 4 || o_key > size - 4 ||
+	    stop < start || (stop - start) % size ||
+	    (stop - start) / size > PATCH_SITES_MAX)
+		return engine_fail(v, -EBADMSG,
+				   "static_call_sites 0x%llx..0x%llx is malformed",
+				   (unsigned long long)start,
+				   (unsigned long long)stop);
+	n = (stop - start) / size;
+	raw = malloc(n * size + 1);
+	if (!raw)
+		return -ENOMEM;
+	err = engine_read(v, start, raw, n * size);
+	for (i = 0; !err && i < n; i++) {
+		u64 e = start + i * size;
+		u64 addr = rel32_target(e + o_addr, 0, raw + i * size + o_addr);
+		u64 key = rel32_target(e + o_key, 0, raw + i * size + o_key);
+
+		err = site_add(p, addr, JCC_LEN, PATCH_STATIC_CALL,
+			       key & STATIC_CALL_SITE_TAIL ? SITE_TAIL : 0,
+			       key & ~STATIC_CALL_SITE_FLAGS);
+	}
+	free(raw);
+	return err;
+}
+
+/* ---- ftrace: the ops list, the records, direct calls ---- */
+
+struct ops_layout {
+	u32 func, next, flags, func_hash, tramp;
+	u32 filter_hash;			/* in struct ftrace_ops_hash */
+	u32 bits, buckets, count;		/* struct ftrace_hash */
+	u32 fe_ip, fe_direct, fe_hlist;		/* struct ftrace_func_entry */
+	u64 list_end;
+	u64 ipmodify;
+};
+
+static int ops_layout_get(struct vmiaas *v, struct ops_layout *l)
+{
+	s64 ipmod;
+
+	OFF(v, "ftrace_ops", "func", &l->func);
+	OFF(v, "ftrace_ops", "next", &l->next);
+	OFF(v, "ftrace_ops", "flags", &l->flags);
+	OFF(v, "ftrace_ops", "func_hash", &l->func_hash);
+	OFF(v, "ftrace_ops", "trampoline", &l->tramp);
+	OFF(v, "ftrace_ops_hash", "filter_hash", &l->filter_hash);
+	OFF(v, "ftrace_hash", "size_bits", &l->bits);
+	OFF(v, "ftrace_hash", "buckets", &l->buckets);
+	OFF(v, "ftrace_hash", "count", &l->count);
+	OFF(v, "ftrace_func_entry", "ip", &l->fe_ip);
+	OFF(v, "ftrace_func_entry", "hlist", &l->fe_hlist);
+	if (btf_offsetof(v->btf, "ftrace_func_entry", "direct", &l->fe_direct))
+		l->fe_direct = NO_MEMBER;
+	l->ipmodify = btf_enum_value(v->btf, "FTRACE_OPS_FL_IPMODIFY",
+				     &ipmod) || ipmod <= 0 ?
+		      FTRACE_OPS_FL_IPMODIFY_DEFAULT : (u64)ipmod;
+	if (engine_sym(v, "ftrace_list_end", &l->list_end))
+		return engine_fail(v, -ENOENT, "no ftrace_list_end symbol");
+	return 0;
+}
+
+/*
+ * Calls @fn for each registered ftrace_ops: ftrace_ops_list, linked by
+ * ->next, ends at &ftrace_list_end.
+ */
+static int ops_walk(struct vmiaas *v, const struct ops_layout *l,
+		    int (*fn)(struct vmiaas *v, const struct ops_layout *l,
+			      u64 ops, void *arg),
+		    void *arg)
+{
+	u64 list, ops;
+	u32 n = 0;
+	int err;
+
+	if (engine_sym(v, "ftrace_ops_list", &list))
+		return engine_fail(v, -ENOENT, "no ftrace_ops_list symbol");
+	err = engine_read_u64(v, list, &ops);
+	while (!err && ops != l->list_end) {
+		if (!kernel_ptr(ops))
+			return engine_fail(v, -EBADMSG,
+				"ftrace_ops_list: bad pointer 0x%llx after %u ops",
+				(unsigned long long)ops, n);
+		if (++n > PATCH_OPS_MAX)
+			return engine_fail(v, -ELOOP,
+				"ftrace_ops_list: more than %u ops (a cycle?)",
+				PATCH_OPS_MAX);
+		err = fn(v, l, ops, arg);
+		if (!err)
+			err = engine_read_u64(v, ops + l->next, &ops);
+	}
+	return err;
+}
+
+/*
+ * Calls @fn(ip, direct) for each entry of the struct ftrace_hash at
+ * @hash (may be NULL: empty). Buckets and chains are bounded.
+ */
+static int hash_walk(struct vmiaas *v, const struct ops_layout *l, u64 hash,
+		     int (*fn)(u64 ip, u64 direct, void *arg), void *arg)
+{
+	u64 bits, buckets, i, node, ip, direct = 0;
+	u32 seen = 0;
+	int err;
+
+	if (!hash)
+		return 0;
+	if (!kernel_ptr(hash))
+		return engine_fail(v, -EBADMSG, "ftrace_hash 0x%llx is not a kernel pointer",
+				   (unsigned long long)hash);
+	err = engine_read_u64(v, hash + l->bits, &bits);
+	err = err ?: engine_read_u64(v, hash + l->buckets, &buckets);
+	if (err)
+		return err;
+	if (bits > PATCH_HASH_BITS_MAX || (buckets && !kernel_ptr(buckets)))
+		return engine_fail(v, -EBADMSG,
+				   "ftrace_hash 0x%llx: size_bits %llu, buckets 0x%llx",
+				   (unsigned long long)hash,
+				   (unsigned long long)bits,
+				   (unsigned long long)buckets);
+	for (i = 0; buckets && i < (1ULL << bits); i++) {
+		err = engine_read_u64(v, buckets + i * 8, &node);
+		while (!err && node) {
+			if (!kernel_ptr(node) || ++seen > PATCH_HASH_ENTRIES_MAX)
+				return engine_fail(v, -ELOOP,
+					"ftrace_hash 0x%llx: bad entry 0x%llx or more than %u",
+					(unsigned long long)hash,
+					(unsigned long long)node,
+					PATCH_HASH_ENTRIES_MAX);
+			err = engine_read_u64(v, node - l->fe_hlist + l->fe_ip, &ip);
+			if (!err && l->fe_direct != NO_MEMBER)
+				err = engine_read_u64(v, node - l->fe_hlist +
+						      l->fe_direct, &direct);
+			err = err ?: fn(ip, direct, arg);
+			err = err ?: engine_read_u64(v, node, &node);
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int tramp_collect(struct vmiaas *v, const struct ops_layout *l,
+			 u64 ops, void *arg)
+{
+	struct patching *p = arg;
+	u64 tramp, func;
+	int err;
+
+	err = engine_read_u64(v, ops + l->tramp, &tramp);
+	err = err ?: engine_read_u64(v, ops + l->func, &func);
+	if (!err && tramp)
+		err = set_add(&p->tramps, tramp);
+	if (!err && func)
+		err = set_add(&p->callees, func);
+	return err;
+}
+
+static int direct_collect(u64 ip, u64 direct, void *arg)
+{
+	struct patching *p = arg;
+	int err;
+
+	err = set_add(&p->directs, ip);
+	return err ?: set_add(&p->directs, direct);
+}
+
+/* What ftrace sites and ftrace_caller's calls may call now. */
+static int load_ftrace_targets(struct patching *p)
+{
+	static const char *const tramps[] = {
+		"ftrace_caller", "ftrace_regs_caller",
+	};
+	static const char *const callees[] = {
+		"ftrace_stub", "ftrace_ops_list_func",
+		"arch_ftrace_ops_list_func", "ftrace_ops_assist_func",
+		"ftrace_ops_no_ops",
+	};
+	struct vmiaas *v = p->v;
+	struct ops_layout l;
+	u64 a, hash;
+	size_t i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(tramps); i++)
+		if (!engine_sym(v, tramps[i], &a) && set_add(&p->tramps, a))
+			return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(callees); i++)
+		if (!engine_sym(v, callees[i], &a) && set_add(&p->callees, a))
+			return -ENOMEM;
+	err = ops_layout_get(v, &l);
+	err = err ?: ops_walk(v, &l, tramp_collect, p);
+	if (!err && !engine_sym(v, "direct_functions", &a)) {
+		err = engine_read_u64(v, a, &hash);
+		err = err ?: hash_walk(v, &l, hash, direct_collect, p);
+	}
+	set_sort(&p->tramps);
+	set_sort(&p->callees);
+	return err;
+}
+
+static int load_ftrace_records(struct patching *p)
+{
+	struct vmiaas *v = p->v;
+	u32 o_next, o_recs, o_index, o_ip, rec_size;
+	u64 start, pg, recs, i;
+	u32 pages = 0, index;
+	u8 *raw = NULL;
+	int err = 0;
+
+	if (engine_sym(v, "ftrace_pages_start", &start))
+		return 0;		/* no dynamic ftrace */
+	OFF(v, "ftrace_page", "next", &o_next);
+	OFF(v, "ftrace_page", "records", &o_recs);
+	OFF(v, "ftrace_page", "index", &o_index);
+	OFF(v, "dyn_ftrace", "ip", &o_ip);
+	if (btf_sizeof(v->btf, "dyn_ftrace", &rec_size) || rec_size < 8 ||
+	    o_ip > rec_size - 8 || rec_size > 256)
+		return engine_fail(v, -EBADMSG, "struct dyn_ftrace is malformed in BTF");
+	raw = malloc((size_t)PATCH_FTRACE_PAGE_RECS * rec_size);
+	if (!raw)
+		return -ENOMEM;
+	err = engine_read_u64(v, start, &pg);
+	while (!err && pg) {
+		if (!kernel_ptr(pg) || ++pages > PATCH_FTRACE_PAGES_MAX) {
+			err = engine_fail(v, -ELOOP,
+				"ftrace pages: bad page 0x%llx or more than %u pages",
+				(unsigned long long)pg, PATCH_FTRACE_PAGES_MAX);
+			break;
+		}
+		err = engine_read_u64(v, pg + o_recs, &recs);
+		err = err ?: engine_read(v, pg + o_index, &index, sizeof(index));
+		if (err)
+			break;
+		if (index > PATCH_FTRACE_PAGE_RECS || (index && !kernel_ptr(recs))) {
+			err = engine_fail(v, -EBADMSG,
+				"ftrace page 0x%llx: %u records at 0x%llx",
+				(unsigned long long)pg, index,
+				(unsigned long long)recs);
+			break;
+		}
+		err = engine_read(v, recs, raw, (size_t)index * rec_size);
+		for (i = 0; !err && i < index; i++)
+			err = site_add(p, vmi_get_u64(raw + i * rec_size + o_ip),
+				       SITE_LEN, PATCH_FTRACE, 0, 0);
+		err = err ?: engine_read_u64(v, pg + o_next, &pg);
+	}
+	free(raw);
+	return err;
+}
+
+/* ftrace_call and ftrace_regs_call: the calls inside ftrace_caller. */
+static int load_ftrace_callers(struct patching *p)
+{
+	static const char *const names[] = { "ftrace_call", "ftrace_regs_call" };
+	u64 a;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < ARRAY_SIZE(names); i++)
+		if (!engine_sym(p->v, names[i], &a))
+			err = site_add(p, a, SITE_LEN, PATCH_FTRACE,
+				       SITE_CALLER, 0);
+	return err;
+}
+
+/* ---- kprobes: kprobe_table ---- */
+
+static int load_kprobes(struct patching *p)
+{
+	struct vmiaas *v = p->v;
+	u32 o_hlist, o_addr, o_flags, o_insn, n = 0, flags;
+	u64 table, node, kp, addr, insn, i;
+	int err = 0;
+
+	if (engine_sym(v, "kprobe_table", &table))
+		return 0;		/* no kprobes */
+	OFF(v, "kprobe", "hlist", &o_hlist);
+	OFF(v, "kprobe", "addr", &o_addr);
+	OFF(v, "kprobe", "flags", &o_flags);
+	OFF(v, "optimized_kprobe", "optinsn.insn", &o_insn);
+	for (i = 0; !err && i < PATCH_KPROBE_TABLE; i++) {
+		err = engine_read_u64(v, table + i * 8, &node);
+		while (!err && node) {
+			if (!kernel_ptr(node) || ++n > PATCH_KPROBES_MAX)
+				return engine_fail(v, -ELOOP,
+					"kprobe_table[%llu]: bad node 0x%llx or more than %u probes",
+					(unsigned long long)i,
+					(unsigned long long)node,
+					PATCH_KPROBES_MAX);
+			kp = node - o_hlist;
+			err = engine_read_u64(v, kp + o_addr, &addr);
+			err = err ?: engine_read(v, kp + o_flags, &flags, 4);
+			if (err)
+				break;
+			if (flags & KPROBE_FLAG_OPTIMIZED) {
+				err = engine_read_u64(v, kp + o_insn, &insn);
+				err = err ?: site_add(p, addr, SITE_LEN,
+						      PATCH_KPROBE,
+						      SITE_OPTIMIZED, insn);
+			} else if (!(flags & (KPROBE_FLAG_FTRACE |
+					      KPROBE_FLAG_GONE))) {
+				err = site_add(p, addr, 1, PATCH_KPROBE, 0, 0);
+			}
+			err = err ?: engine_read_u64(v, node, &node);
+		}
+	}
+	return err;
+}
+
+static void load_all(struct patching *p)
+{
+	static const struct {
+		const char *what;
+		int (*load)(struct patching *p);
+	} kinds[] = {
+		{ "__jump_table", load_jump_labels },
+		{ "static_call_sites", load_static_calls },
+		{ "ftrace records", load_ftrace_records },
+		{ "ftrace_caller", load_ftrace_callers },
+		{ "ftrace_ops", load_ftrace_targets },
+		{ "kprobe_table", load_kprobes },
+	};
+	size_t i, before;
+	int err;
+
+	p->loaded = true;
+	engine_sym(p->v, "_stext", &p->text_start);
+	engine_sym(p->v, "_etext", &p->text_end);
+	if (!engine_sym(p->v, "x86_return_thunk", &p->return_thunk) &&
+	    engine_read_u64(p->v, p->return_thunk, &p->return_thunk))
+		p->return_thunk = 0;
+	engine_sym(p->v, "__x86_return_thunk", &p->return_thunk_sym);
+	engine_sym(p->v, "__static_call_return0", &p->sc_return0);
+	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
+		before = p->nr_sites;
+		p->v->diag.msg[0] = '\0';
+		err = kinds[i].load(p);
+		if (err) {
+			why(p, kinds[i].what, err);
+			/* a partial table explains nothing */
+			if (kinds[i].load != load_ftrace_targets)
+				p->nr_sites = before;
+		}
+	}
+	if (p->nr_sites)
+		qsort(p->sites, p->nr_sites, sizeof(*p->sites), site_cmp);
+}
+
+/* ---- what a site may hold now ---- */
+
+static bool jump_ok(const struct patch_site *s, const u8 *now)
+{
+	if (!memcmp(now, nop5, 5) || !memcmp(now, nop2, 2))
+		return true;
+	if (now[0] == INSN_JMP8)
+		return s->addr + 2 + (s64)(s8)now[1] == s->arg;
+	return now[0] == INSN_JMP32 && rel32_target(s->addr, 5, now + 1) == s->arg;
+}
+
+/* A target that means "return" for a NULL static call. */
+static bool is_return(const struct patching *p, u64 target)
+{
+	return target && (target == p->return_thunk ||
+			  target == p->return_thunk_sym);
+}
+
+static bool static_call_ok(struct patching *p, const struct patch_site *s,
+			   const u8 *now)
+{
+	u64 func, target;
+	bool tail = s->flags & SITE_TAIL;
+
+	if (!s->arg || engine_read_u64(p->v, s->arg, &func))
+		return false;
+	if (now[0] == 0x0f && (now[1] & 0xf0) == 0x80) {	/* Jcc */
+		target = rel32_target(s->addr, JCC_LEN, now + 2);
+		return tail && (func ? target == func : is_return(p, target));
+	}
+	if (now[0] == INSN_CALL || now[0] == INSN_JMP32) {
+		target = rel32_target(s->addr, 5, now + 1);
+		if (!func)
+			return tail && now[0] == INSN_JMP32 &&
+			       is_return(p, target);
+		return target == func && (now[0] == INSN_JMP32) == tail;
+	}
+	if (!memcmp(now, xor5rax, 5))
+		return !tail && func && func == p->sc_return0;
+	if (!memcmp(now, nop5, 5))
+		return !tail && !func;
+	return !memcmp(now, retinsn, 5) && tail && !func;
+}
+
+/*
+ * A static call trampoline (__SCT__name, key __SCK__name: the kernel
+ * itself relies on this naming): JMP to the key's function, or a RET
+ * form when it is NULL. Added as a site on demand.
+ */
+static const struct patch_site *static_tramp_find(struct patching *p, u64 va,
+						  struct patch_site *tmp)
+{
+	char name[VMI_KSYM_NAME_LEN], key[VMI_KSYM_NAME_LEN + 8], type;
+	u64 sym;
+	u32 idx;
+
+	if (vmi_ksym_lookup_addr(&p->v->ksym, va, &idx) ||
+	    vmi_ksym_addr(&p->v->ksym, idx, &sym) ||
+	    vmi_ksym_name(&p->v->ksym, idx, name, sizeof(name), &type) ||
+	    strncmp(name, "__SCT__", 7) || va - sym >= SITE_LEN)
+		return NULL;
+	snprintf(key, sizeof(key), "__SCK__%s", name + 7);
+	*tmp = (struct patch_site){ .addr = sym, .len = SITE_LEN,
+				    .kind = PATCH_STATIC_CALL,
+				    .flags = SITE_TAIL };
+	return engine_sym(p->v, key, &tmp->arg) ? NULL : tmp;
+}
+
+static bool direct_ok(struct patching *p, u64 ip, u64 target);
+
+static bool ftrace_ok(struct patching *p, const struct patch_site *s,
+		      const u8 *now, enum patch_kind *ret_kind)
+{
+	u64 target;
+
+	*ret_kind = PATCH_FTRACE;
+	if (now[0] != INSN_CALL)
+		return !(s->flags & SITE_CALLER) && !memcmp(now, nop5, 5);
+	target = rel32_target(s->addr, 5, now + 1);
+	if (s->flags & SITE_CALLER)
+		return set_has(&p->callees, target);
+	if (set_has(&p->tramps, target))
+		return true;
+	*ret_kind = PATCH_BPF;
+	return direct_ok(p, s->addr, target);
+}
+
+static bool kprobe_ok(const struct patch_site *s, const u8 *now, u64 off)
+{
+	if (!(s->flags & SITE_OPTIMIZED))
+		return now[0] == INSN_INT3;
+	/* the JMP to the detour buffer, or int3 while (un)optimizing */
+	return (now[0] == INSN_JMP32 &&
+		rel32_target(s->addr, 5, now + 1) == s->arg) ||
+	       (now[0] == INSN_INT3 && off == 0);
+}
+
+/* The site covering @va, or NULL. Sites of one kind never overlap. */
+static const struct patch_site *site_find(const struct patching *p, u64 va)
+{
+	size_t lo = 0, hi = p->nr_sites, k;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->sites[mid].addr <= va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* a few back: a 6-byte static-call site may precede a shorter one */
+	for (k = lo; k > 0 && lo - k < 4; k--)
+		if (va - p->sites[k - 1].addr < p->sites[k - 1].len)
+			return &p->sites[k - 1];
+	return NULL;
+}
+
+/* Whether site @s holds legitimate bytes now; *ret_kind what it is. */
+static bool site_ok(struct patching *p, const struct patch_site *s, u64 va,
+		    enum patch_kind *ret_kind, u32 *ret_len)
+{
+	u8 now[8];
+
+	*ret_kind = s->kind;
+	*ret_len = s->len;
+	if (engine_read(p->v, s->addr, now, sizeof(now)))
+		return false;
+	/* a static call site is 5 bytes; only a tail Jcc takes 6 */
+	if (s->kind == PATCH_STATIC_CALL && !(now[0] == 0x0f &&
+					     (now[1] & 0xf0) == 0x80))
+		*ret_len = SITE_LEN;
+	switch (s->kind) {
+	case PATCH_JUMP_LABEL:
+		return jump_ok(s, now);
+	case PATCH_STATIC_CALL:
+		return static_call_ok(p, s, now);
+	case PATCH_FTRACE:
+		return ftrace_ok(p, s, now, ret_kind);
+	case PATCH_KPROBE:
+		return kprobe_ok(s, now, va - s->addr);
+	}
+	return false;
+}
+
+bool patching_explain(struct patching *p, u64 va, u64 len, const u8 *old,
+		      const u8 *now)
+{
+	const struct patch_site *s;
+	struct patch_site tramp;
+	enum patch_kind kind;
+	u32 site_len;
+	u64 i = 0;
+
+	if (!p->loaded)
+		load_all(p);
+	while (i < len) {
+		if (old && old[i] == now[i]) {
+			i++;
+			continue;
+		}
+		s = site_find(p, va + i) ?: static_tramp_find(p, va + i, &tramp);
+		if (!s || !site_ok(p, s, va + i, &kind, &site_len) ||
+		    va + i - s->addr >= site_len)
+			return false;
+		p->counts[kind]++;
+		i = s->addr + site_len - va;
+	}
+	return true;
+}
+
+/* ---- BPF trampolines: direct calls into bpf_trampoline images ---- */
+
+struct bpf_find {
+	u32 o_start, o_end, o_name, o_lnode;
+	u64 target;
+	bool found;
+};
+
+static int bpf_ksym_match(struct vmiaas *v, u64 node, void *arg)
+{
+	struct bpf_find *f = arg;
+	u64 ksym = node - f->o_lnode, start, end;
+	char name[sizeof(KSYM_PREFIX_BPF_TRAMP)];
+	int err;
+
+	err = engine_read_u64(v, ksym + f->o_start, &start);
+	err = err ?: engine_read_u64(v, ksym + f->o_end, &end);
+	err = err ?: engine_read(v, ksym + f->o_name, name, sizeof(name) - 1);
+	if (err)
+		return err;
+	name[sizeof(name) - 1] = '\0';
+	if (f->target >= start && f->target < end &&
+	    !strcmp(name, KSYM_PREFIX_BPF_TRAMP)) {
+		f->found = true;
+		return 1;		/* stop */
+	}
+	return 0;
+}
+
+/*
+ * A direct call from ftrace site @ip is legitimate when the kernel's
+ * direct_functions hash maps @ip to @target and @target lies in a BPF
+ * trampoline image registered in bpf_kallsyms.
+ */
+static bool direct_ok(struct patching *p, u64 ip, u64 target)
+{
+	struct vmiaas *v = p->v;
+	struct bpf_find f = { .target = target };
+	u64 head;
+	size_t i;
+	bool mapped = false;
+
+	for (i = 0; i + 1 < p->directs.nr; i += 2)
+		mapped |= p->directs.a[i] == ip && p->directs.a[i + 1] == target;
+	if (!mapped || engine_sym(v, "bpf_kallsyms", &head) ||
+	    btf_offsetof(v->btf, "bpf_ksym", "start", &f.o_start) ||
+	    btf_offsetof(v->btf, "bpf_ksym", "end", &f.o_end) ||
+	    btf_offsetof(v->btf, "bpf_ksym", "name", &f.o_name) ||
+	    btf_offsetof(v->btf, "bpf_ksym", "lnode", &f.o_lnode))
+		return false;
+	return list_walk(v, "bpf_kallsyms", head, PATCH_BPF_KSYMS_MAX,
+			 bpf_ksym_match, &f) >= 0 && f.found;
+}
+
+/* ---- ftrace_ops that hook: the ftrace-hook check ---- */
+
+struct klp_layout {
+	u32 p_mod, p_list, p_objs, o_node, o_funcs, f_node, f_old, f_new;
+	u32 ops_node, ops_fops, mod_name;
+};
+
+struct hooks {
+	struct patching_hook *a;
+	size_t nr, cap;
+	u64 text_start, text_end;
+	u64 kprobe_handler, klp_handler;
+	struct klp_layout kl;
+	bool has_klp;
+	struct patching_hook *cur;
+};
+
+static int klp_layout_get(struct vmiaas *v, struct klp_layout *k)
+{
+	OFF(v, "klp_patch", "mod", &k->p_mod);
+	OFF(v, "klp_patch", "list", &k->p_list);
+	OFF(v, "klp_patch", "obj_list", &k->p_objs);
+	OFF(v, "klp_object", "node", &k->o_node);
+	OFF(v, "klp_object", "func_list", &k->o_funcs);
+	OFF(v, "klp_func", "node", &k->f_node);
+	OFF(v, "klp_func", "old_func", &k->f_old);
+	OFF(v, "klp_func", "new_func", &k->f_new);
+	OFF(v, "klp_ops", "node", &k->ops_node);
+	OFF(v, "klp_ops", "fops", &k->ops_fops);
+	OFF(v, "module", "name", &k->mod_name);
+	return 0;
+}
+
+static int hook_func(u64 ip, u64 direct, void *arg)
+{
+	struct patching_hook *h = arg;
+
+	if (h->nr_funcs < PATCH_HOOK_FUNCS)
+		h->funcs[h->nr_funcs] = ip;
+	h->nr_funcs++;
+	return 0;
+}
+
+/* Live patch matching: is this ops one of klp_ops' and its functions patched? */
+struct klp_match {
+	struct hooks *hs;
+	u64 fops;
+	bool is_klp_ops;
+	u64 patch_mod;
+	u32 nr_matched;
+};
+
+static int klp_ops_match(struct vmiaas *v, u64 node, void *arg)
+{
+	struct klp_match *m = arg;
+
+	if (node - m->hs->kl.ops_node + m->hs->kl.ops_fops == m->fops) {
+		m->is_klp_ops = true;
+		return 1;
+	}
+	return 0;
+}
+
+struct klp_walk {
+	struct hooks *hs;
+	struct patching_hook *h;
+	u64 patch;
+	u32 nr_matched;
+	bool matched[PATCH_HOOK_FUNCS];
+};
+
+static int klp_func_match(struct vmiaas *v, u64 node, void *arg)
+{
+	struct klp_walk *w = arg;
+	u64 fn = node - w->hs->kl.f_node, old, repl, mod;
+	u32 i;
+	int err;
+
+	err = engine_read_u64(v, fn + w->hs->kl.f_old, &old);
+	err = err ?: engine_read_u64(v, fn + w->hs->kl.f_new, &repl);
+	if (err)
+		return err;
+	for (i = 0; i < min(w->h->nr_funcs, (u32)PATCH_HOOK_FUNCS); i++) {
+		/* the ftrace site is at the function or after its ENDBR */
+		if (w->matched[i] || w->h->funcs[i] < old ||
+		    w->h->funcs[i] - old >= 16)
+			continue;
+		w->matched[i] = true;
+		w->nr_matched++;
+		w->h->repl[i] = repl;
+		err = engine_read_u64(v, w->patch + w->hs->kl.p_mod, &mod);
+		if (!err && kernel_ptr(mod))
+			err = engine_read(v, mod + w->hs->kl.mod_name,
+					  w->h->patch, sizeof(w->h->patch) - 1);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int klp_obj_walk(struct vmiaas *v, u64 node, void *arg)
+{
+	struct klp_walk *w = arg;
+
+	return list_walk(v, "klp_object.func_list",
+			 node - w->hs->kl.o_node + w->hs->kl.o_funcs,
+			 PATCH_KLP_MAX, klp_func_match, w);
+}
+
+static int klp_patch_walk(struct vmiaas *v, u64 node, void *arg)
+{
+	struct klp_walk *w = arg;
+
+	w->patch = node - w->hs->kl.p_list;
+	return list_walk(v, "klp_patch.obj_list", w->patch + w->hs->kl.p_objs,
+			 PATCH_KLP_MAX, klp_obj_walk, w);
+}
+
+/*
+ * A live patch: the ops is embedded in a struct klp_ops on the kernel's
+ * klp_ops list, its callback is klp_ftrace_handler, and every function it
+ * filters is the old_func of a klp_func of a patch on klp_patches.
+ */
+static int klp_check(struct vmiaas *v, struct hooks *hs,
+		     struct patching_hook *h)
+{
+	struct klp_match m = { .hs = hs, .fops = h->ops };
+	struct klp_walk w = { .hs = hs, .h = h };
+	u64 ops_head, patches;
+	int err;
+
+	if (!hs->has_klp || h->func != hs->klp_handler || !h->nr_funcs ||
+	    h->nr_funcs > PATCH_HOOK_FUNCS ||
+	    engine_sym(v, "klp_ops", &ops_head) ||
+	    engine_sym(v, "klp_patches", &patches))
+		return 0;
+	err = list_walk(v, "klp_ops", ops_head, PATCH_KLP_MAX, klp_ops_match, &m);
+	if (err < 0 || !m.is_klp_ops)
+		return err < 0 ? err : 0;
+	err = list_walk(v, "klp_patches", patches, PATCH_KLP_MAX,
+			klp_patch_walk, &w);
+	if (err < 0)
+		return err;
+	h->patch[sizeof(h->patch) - 1] = '\0';
+	h->livepatch = w.nr_matched == h->nr_funcs;
+	return 0;
+}
+
+static int hook_collect(struct vmiaas *v, const struct ops_layout *l,
+			u64 ops, void *arg)
+{
+	struct hooks *hs = arg;
+	struct patching_hook h = { .ops = ops };
+	u64 ops_hash = 0, filter = 0;
+	bool outside;
+	int err;
+
+	err = engine_read_u64(v, ops + l->func, &h.func);
+	err = err ?: engine_read_u64(v, ops + l->flags, &h.flags);
+	err = err ?: engine_read_u64(v, ops + l->func_hash, &ops_hash);
+	if (!err && ops_hash) {
+		if (!kernel_ptr(ops_hash))
+			return engine_fail(v, -EBADMSG,
+				"ftrace_ops 0x%llx: func_hash 0x%llx",
+				(unsigned long long)ops,
+				(unsigned long long)ops_hash);
+		err = engine_read_u64(v, ops_hash + l->filter_hash, &filter);
+	}
+	if (err)
+		return err;
+	h.ipmodify = h.flags & l->ipmodify;
+	outside = h.func < hs->text_start || h.func >= hs->text_end;
+	/* the kernel's own kprobe ops may set IPMODIFY; its callback is core */
+	if (!outside && (!h.ipmodify || h.func == hs->kprobe_handler))
+		return 0;
+	err = hash_walk(v, l, filter, hook_func, &h);
+	err = err ?: klp_check(v, hs, &h);
+	if (err)
+		return err;
+	if (hs->nr == hs->cap) {
+		size_t cap = hs->cap ? hs->cap * 2 : 8;
+		struct patching_hook *n = realloc(hs->a, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		hs->a = n;
+		hs->cap = cap;
+	}
+	hs->a[hs->nr++] = h;
+	return 0;
+}
+
+int patching_ftrace_hooks(struct vmiaas *v, struct patching_hook **ret,
+			  size_t *ret_nr)
+{
+	struct hooks hs = {};
+	struct ops_layout l;
+	u64 list;
+	int err;
+
+	*ret = NULL;
+	*ret_nr = 0;
+	if (engine_sym(v, "ftrace_ops_list", &list))
+		return 0;		/* no ftrace */
+	if (engine_sym(v, "_stext", &hs.text_start) ||
+	    engine_sym(v, "_etext", &hs.text_end))
+		return engine_fail(v, -ENOENT, "no _stext/_etext symbols");
+	engine_sym(v, "kprobe_ftrace_handler", &hs.kprobe_handler);
+	hs.has_klp = !engine_sym(v, "klp_ftrace_handler", &hs.klp_handler) &&
+		     !klp_layout_get(v, &hs.kl);
+	err = ops_layout_get(v, &l);
+	err = err ?: ops_walk(v, &l, hook_collect, &hs);
+	if (err) {
+		free(hs.a);
+		return err;
+	}
+	*ret = hs.a;
+	*ret_nr = hs.nr;
+	return 0;
+}
+
+/* ---- the context ---- */
+
+int patching_new(struct vmiaas *v, struct patching **ret)
+{
+	struct patching *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	p->v = v;
+	*ret = p;
+	return 0;
+}
+
+struct patching *patching_free(struct patching *p)
+{
+	if (!p)
+		return NULL;
+	free(p->sites);
+	free(p->tramps.a);
+	free(p->callees.a);
+	free(p->directs.a);
+	free(p);
+	return NULL;
+}
+
+size_t patching_count(const struct patching *p, enum patch_kind kind)
+{
+	return kind < PATCH_KINDS ? p->counts[kind] : 0;
+}
+
+const char *patching_kind_name(enum patch_kind kind)
+{
+	static const char *const names[PATCH_KINDS] = {
+		[PATCH_JUMP_LABEL] = "jump labels",
+		[PATCH_STATIC_CALL] = "static calls",
+		[PATCH_FTRACE] = "ftrace sites",
+		[PATCH_BPF] = "BPF trampolines",
+		[PATCH_KPROBE] = "kprobes",
+	};
+
+	return kind < PATCH_KINDS ? names[kind] : "?";
+}
+
+const char *patching_why(const struct patching *p)
+{
+	return p->why[0] ? p->why : NULL;
+}
