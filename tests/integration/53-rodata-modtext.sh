@@ -1,0 +1,155 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# kernel-rodata and module-text on a live Debian guest: a baseline with a
+# module loaded (vmiaas_test_hello), no findings after tracepoints and
+# processes, an ro_after_init pointer redirected (vmiaas_attack_lsm) and
+# another module's text patched (vmiaas_attack_modtext) each found and
+# named, modules unloaded and loaded since a baseline reported as events
+# only, and a version-1 baseline refused with a clear message. Runs on each
+# kernel of KGENS (default: Debian 6.1 and 6.12).
+. "$(dirname "$0")/../lib/guest.sh"
+
+: "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
+KGENS=${KGENS:-6.1 6.12}
+PER_KERNEL=23
+# shellcheck disable=SC2086
+set -- $KGENS
+tap_plan $((PER_KERNEL * $#))
+top_work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-rodata.XXXXXX")
+trap '_guest_cleanup; rm -rf "$top_work"' EXIT
+
+vmictl_g() { "$VMICTL" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" "$@"; }
+ksym() { guest_run "grep ' $1\$' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
+modsym() { guest_run "grep ' $1	\\[$2\\]\$' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
+
+# check_json NAME [BASELINE]: check --json into $work/NAME.json; sets st.
+check_json()
+{
+	st=0
+	vmictl_g --json check -b "${2:-$base}" --key "$key" >"$work/$1.json" \
+		2>"$work/$1.err" || st=$?
+}
+
+nr_findings() { jq '.findings | length' "$work/$1.json" 2>/dev/null; }
+# has NAME JQ-FILTER: the filter (over the whole output) is true
+has() { jq -e "$2" "$work/$1.json" >/dev/null 2>&1; }
+
+# The same baseline as version 1 (the file MAC recomputed with the host
+# key, as an old vmiaas would have written it).
+make_v1()
+{
+	local size filekey
+	size=$(stat -c %s "$base")
+	head -c $((size - 32)) "$base" >"$work/v1"
+	printf '\001' | dd of="$work/v1" bs=1 seek=8 conv=notrunc 2>/dev/null
+	filekey=$(printf 'vmiaas baseline file v1' |
+		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(od -An -tx1 -v "$key" | tr -d ' \n')" |
+		awk '{print $NF}')
+	openssl dgst -sha256 -mac HMAC -macopt "hexkey:$filekey" -binary \
+		"$work/v1" >>"$work/v1"
+}
+
+rodata_run()
+{
+KGEN=$1
+work=$top_work/$KGEN
+mkdir -p "$work"
+key=$work/host.key
+base=$work/baseline
+guest_start --kernel "$KGEN" --test-modules || tap_bail "guest did not boot"
+tap_diag "guest $GUEST: kernel $GUEST_KVER, ready in ${GUEST_READY_MS} ms"
+guest_run insmod /vmiaas/modules/vmiaas_test_hello.ko >/dev/null
+
+# ---- baseline with a module loaded ------------------------------------------
+st=0
+vmictl_g --json baseline -o "$base" --key "$key" >"$work/baseline.json" 2>&1 || st=$?
+tap_is "$st" 0 "$KGEN: baseline with vmiaas_test_hello loaded: exit 0"
+[ $st -eq 0 ] || tap_diag "$(cat "$work/baseline.json")"
+check_json clean
+tap_is "$st:$(nr_findings clean)" "0:0" "check right after the baseline: exit 0, no findings"
+[ "$st" = 0 ] || tap_diag "$(head -c 600 "$work/clean.json") $(cat "$work/clean.err")"
+
+# ---- benign: tracepoints on and off, processes ------------------------------------
+guest_run 'T=/sys/kernel/tracing; mount -t tracefs nodev $T 2>/dev/null;
+	echo 1 > $T/events/sched/enable && echo 1 > $T/events/irq/enable &&
+	for i in $(seq 50); do /bin/true & done; wait;
+	echo 0 > $T/events/sched/enable && echo 0 > $T/events/irq/enable && echo done' \
+	>"$work/trace.out" 2>&1
+tap_is "$(tail -n 1 "$work/trace.out")" done "tracepoints enabled and disabled, 50 processes"
+check_json benign
+tap_is "$st:$(nr_findings benign)" "0:0" "after tracing on/off: exit 0, no findings"
+[ "$(nr_findings benign)" = 0 ] || tap_diag "$(jq -c '.findings[]' "$work/benign.json" | head -3)"
+
+# ---- an ro_after_init pointer redirected --------------------------------------------
+target=security_hook_heads
+[ -n "$(ksym $target)" ] || target=static_calls_table	# 6.12: static calls
+addr=$(ksym $target)
+guest_run insmod /vmiaas/modules/vmiaas_attack_lsm.ko "addr=0x$addr" >"$work/lsm.insmod" 2>&1 ||
+	tap_diag "insmod vmiaas_attack_lsm: $(cat "$work/lsm.insmod")"
+check_json lsm
+tap_is "$st" 1 "lsm ($target): check exits 1"
+tap_ok "has lsm '[.findings[] | select(.check == \"kernel-rodata\" and .object == \"$target\")] | length == 1'" \
+	"lsm: one kernel-rodata finding naming $target"
+tap_ok "has lsm '.findings[0].detail.new_symbol | startswith(\"[vmiaas_attack_lsm]\")'" \
+	"lsm: the new pointer is named as module memory"
+tap_ok "has lsm '.findings[0].detail.message | test(\"read-only-after-init\")'" \
+	"lsm: the message says read-only-after-init"
+tap_ok "has lsm '[.events[] | select(.check == \"module-text\" and .detail.message == \"module loaded: vmiaas_attack_lsm (since the baseline; its text was not measured)\")] | length == 1'" \
+	"lsm: 'module loaded: vmiaas_attack_lsm' event"
+tap_is "$(jq '[.findings[] | select(.check != "kernel-rodata")] | length' "$work/lsm.json")" 0 \
+	"lsm: no finding of another check"
+[ "$st" = 1 ] && tap_diag "$(jq -c '.findings[0]' "$work/lsm.json")"
+guest_run rmmod vmiaas_attack_lsm >/dev/null 2>&1
+check_json lsm-gone
+tap_is "$st:$(nr_findings lsm-gone)" "0:0" "lsm: restored on unload, clean again"
+
+# ---- another module's text patched --------------------------------------------------
+fn=$(modsym vmiaas_test_hello_exit vmiaas_test_hello)
+guest_run insmod /vmiaas/modules/vmiaas_attack_modtext.ko "target=0x$fn" >"$work/modtext.insmod" 2>&1 ||
+	tap_diag "insmod vmiaas_attack_modtext: $(cat "$work/modtext.insmod")"
+check_json modtext
+tap_is "$st" 1 "modtext: check exits 1"
+tap_ok "has modtext '[.findings[] | select(.check == \"module-text\" and (.object | startswith(\"[vmiaas_test_hello]+0x\")))] | length == 1'" \
+	"modtext: one module-text finding at [vmiaas_test_hello]+off"
+tap_ok "has modtext '.findings[0].detail | (.new_bytes | startswith(\"e9\")) and .old_bytes != .new_bytes and (.address | ltrimstr(\"0x\") | ascii_downcase) == \"$fn\"'" \
+	"modtext: at the hooked function, old and new bytes, new starts with a JMP"
+tap_is "$(jq '[.findings[] | select(.check != "module-text")] | length' "$work/modtext.json")" 0 \
+	"modtext: no finding of another check"
+[ "$st" = 1 ] && tap_diag "$(jq -c '.findings[0]' "$work/modtext.json")"
+guest_run rmmod vmiaas_attack_modtext >/dev/null 2>&1
+check_json modtext-gone
+tap_is "$st:$(nr_findings modtext-gone)" "0:0" "modtext: restored on unload, clean again"
+
+# ---- modules unloaded and loaded since a baseline: events ---------------------------
+guest_run rmmod vmiaas_test_hello >/dev/null 2>&1
+check_json unloaded
+tap_is "$st:$(nr_findings unloaded)" "0:0" "module unloaded: exit 0, no findings"
+tap_ok "has unloaded '[.events[] | select(.check == \"module-text\" and .object == \"vmiaas_test_hello\" and (.detail.message | startswith(\"module unloaded: vmiaas_test_hello\")))] | length == 1'" \
+	"module unloaded: an event naming it"
+st=0
+vmictl_g baseline -o "$work/base-nomod" --key "$key" >/dev/null 2>&1 || st=$?
+guest_run insmod /vmiaas/modules/vmiaas_test_hello.ko >/dev/null
+check_json loaded "$work/base-nomod"
+tap_is "$st:$(nr_findings loaded)" "0:0" "module loaded after a baseline: exit 0, no findings"
+tap_ok "has loaded '[.events[] | select(.check == \"module-text\" and (.detail.message | startswith(\"module loaded: vmiaas_test_hello\")))] | length == 1'" \
+	"module loaded: an event naming it"
+
+# ---- format -------------------------------------------------------------------------
+make_v1
+st=0
+vmictl_g check -b "$work/v1" --key "$key" >/dev/null 2>"$work/v1.err" || st=$?
+tap_is "$st" 3 "a version-1 baseline (valid MAC): exit 3"
+tap_ok 'grep -q "format version 1, this vmiaas reads 2" "$work/v1.err"' \
+	"version 1: the message says which versions"
+tap_diag "$(cat "$work/v1.err")"
+st=0
+"$VMICTL" --json checks >"$work/checks.json" || st=$?
+tap_ok 'jq -e "[.checks[].id] | index(\"kernel-rodata\") and index(\"module-text\")" "$work/checks.json"' \
+	"vmictl checks lists kernel-rodata and module-text"
+guest_stop "$GUEST_DIR" >/dev/null 2>&1
+}
+
+for k in $KGENS; do
+	rodata_run "$k"
+done
+tap_done

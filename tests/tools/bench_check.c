@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench_check: integrity-check figures for make bench (scripts/bench.sh).
+ *
+ *   bench_check --hash [--mib N] [--runs R]
+ *       the page hashers alone (HMAC-SHA256, GMAC-AES-128) over N MiB of
+ *       memory, one 4 KiB page per MAC, contexts reused: GB/s, best and
+ *       median of R; then the same through vmi_measure_range() with a
+ *       memcpy read per page (what a check does on a RAM file).
+ *   bench_check --check [--runs R] --shm FILE --qmp SOCK
+ *       attaches once, takes a baseline in memory (GMAC), runs one warm-up
+ *       check, then R full checks (vmiaas_check_run) and R runs of each
+ *       part: median ms per part, and the hashing rate inside the check.
+ *
+ * Prints "key=value" lines for scripts/bench.sh. One thread, one core.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "userspace/lib/checks.h"
+#include "userspace/lib/hidden.h"
+
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median_ms(u64 *ns, int n)
+{
+	qsort(ns, n, sizeof(*ns), cmp_u64);
+	return (n % 2 ? ns[n / 2] : (ns[n / 2 - 1] + ns[n / 2]) / 2.0) / 1e6;
+}
+
+/* ---- --hash ---- */
+
+static const u8 *hash_mem;
+
+static int mem_read(void *ctx, u64 va, void *buf, size_t len)
+{
+	memcpy(buf, hash_mem + (va - *(u64 *)ctx), len);
+	return 0;
+}
+
+static int bench_hash(size_t mib, int runs)
+{
+	static const u32 macs[] = { BL_MAC_HMAC_SHA256, BL_MAC_GMAC_AES128 };
+	u64 base = 0xffffffff81000000ULL, len = (u64)mib << 20;
+	u64 nr = len / VMI_MEASURE_PAGE, i, t0, *ns;
+	struct vmi_read_ops rd = { .read = mem_read, .ctx = &base };
+	u8 key[32] = { 7 }, page[VMI_MEASURE_PAGE], *mem, *out;
+	size_t m;
+	int r, err = 0;
+
+	mem = malloc(len);
+	out = malloc(nr * BL_DIGEST);
+	ns = calloc(runs, sizeof(*ns));
+	if (!mem || !out || !ns)
+		return 1;
+	for (i = 0; i < len; i++)
+		mem[i] = (u8)(i * 131 + (i >> 12));
+	hash_mem = mem;
+	for (m = 0; m < ARRAY_SIZE(macs) && !err; m++) {
+		struct vmi_hash_ops h;
+		struct bl_hasher *hs;
+		double best_direct = 0, best_range;
+
+		err = bl_hasher_new(macs[m], key, &hs, &h);
+		if (err)
+			break;
+		for (r = 0; r < runs; r++) {
+			t0 = now_ns();
+			for (i = 0; i < nr && !err; i++)
+				err = h.digest(h.ctx, base + i * VMI_MEASURE_PAGE,
+					       mem + i * VMI_MEASURE_PAGE,
+					       VMI_MEASURE_PAGE,
+					       out + i * h.digest_size);
+			ns[r] = now_ns() - t0;
+			if (len / (double)ns[r] > best_direct)
+				best_direct = len / (double)ns[r];
+		}
+		printf("hash mac=%s mode=direct mib=%zu best_gbps=%.2f median_gbps=%.2f\n",
+		       bl_mac_name(macs[m]), mib, best_direct,
+		       len / (median_ms(ns, runs) * 1e6));
+		best_range = 0;
+		for (r = 0; r < runs && !err; r++) {
+			t0 = now_ns();
+			err = vmi_measure_range(&rd, &h, base, base + len, page,
+						out, nr);
+			ns[r] = now_ns() - t0;
+			if (len / (double)ns[r] > best_range)
+				best_range = len / (double)ns[r];
+		}
+		printf("hash mac=%s mode=measure_range mib=%zu best_gbps=%.2f median_gbps=%.2f\n",
+		       bl_mac_name(macs[m]), mib, best_range,
+		       len / (median_ms(ns, runs) * 1e6));
+		bl_hasher_free(hs);
+	}
+	free(mem);
+	free(out);
+	free(ns);
+	if (err)
+		fprintf(stderr, "bench_check: hashing failed: %d\n", err);
+	return err ? 1 : 0;
+}
+
+/* ---- --check ---- */
+
+static struct vmiaas_finding *null_add(void *ctx, const char *check,
+				       u32 severity, const char *object)
+{
+	static struct vmiaas_finding f;
+
+	(*(size_t *)ctx)++;
+	memset(&f, 0, sizeof(f));
+	return &f;
+}
+
+static int null_run(void *ctx, u64 va, u64 len, const u8 *old, const u8 *now)
+{
+	return 0;
+}
+
+enum part {
+	P_TOTAL, P_TEXT, P_RODATA, P_MODTEXT, P_TABLES, P_HIDDEN, P_NR,
+};
+
+static const char *const part_names[P_NR] = {
+	"total", "kernel-text", "kernel-rodata", "module-text",
+	"syscall+idt+cpu", "hidden+creds",
+};
+
+/* One run of part @p; 0 or a negative errno. */
+static int run_part(struct vmiaas *v, struct vmiaas_baseline *b, int p)
+{
+	size_t nr_events = 0, n;
+	const struct hidden_sink sink = { .add = null_add, .ctx = &nr_events };
+	const struct bl_diff_ops ops = { .run = null_run };
+	struct bl_region text = {
+		.start = b->text_start, .end = b->text_end,
+		.digests = b->text_digests, .bytes = b->text,
+	};
+	struct vmiaas_finding *f = NULL;
+	struct vmiaas_syscall *sc = NULL;
+	struct vmiaas_idt_gate *g = NULL;
+	struct vmiaas_vcpu *vc = NULL;
+	u64 base;
+	int err;
+
+	switch (p) {
+	case P_TOTAL:
+		err = vmiaas_check_run(v, b, &f, &n);
+		free(f);
+		return err;
+	case P_TEXT:
+		return bl_region_diff(v, b, &text, "kernel text", &ops, NULL);
+	case P_RODATA:
+		return check_rodata(v, b, &sink);
+	case P_MODTEXT:
+		return check_modtext(v, b, &sink);
+	case P_TABLES:
+		err = vmiaas_syscalls(v, &sc, &n);
+		err = err ?: vmiaas_idt(v, 0, &base, &g, &n);
+		err = err ?: vmiaas_vcpus(v, &vc, &n);
+		free(sc);
+		free(g);
+		free(vc);
+		return err;
+	case P_HIDDEN:
+		err = hidden_check_modules(v, &sink);
+		err = err ?: hidden_check_processes(v, &sink);
+		return err ?: hidden_check_creds(v, &sink);
+	}
+	return -EINVAL;
+}
+
+static u64 module_bytes(const struct vmiaas_baseline *b)
+{
+	u64 n = 0;
+	u32 i;
+
+	for (i = 0; i < b->nr_modules; i++)
+		n += b->modules[i].text.end - b->modules[i].text.start;
+	return n;
+}
+
+static int bench_check(const struct vmiaas_target *t, int runs)
+{
+	struct vmiaas_diag diag = { 0 };
+	struct vmiaas_baseline *b = NULL;
+	struct vmiaas *v = NULL;
+	u8 key[VMIAAS_KEY_SIZE] = { 1 };
+	double ms[P_NR];
+	u64 *ns, t0, hashed;
+	int p, r, err;
+
+	ns = calloc(runs, sizeof(*ns));
+	err = ns ? vmiaas_open(t, &v, &diag) : -ENOMEM;
+	err = err ?: vmiaas_baseline_take(v, key, &b);
+	err = err ?: run_part(v, b, P_TOTAL);		/* warm-up */
+	for (p = 0; p < P_NR && !err; p++) {
+		for (r = 0; r < runs && !err; r++) {
+			t0 = now_ns();
+			err = run_part(v, b, p);
+			ns[r] = now_ns() - t0;
+		}
+		ms[p] = err ? 0 : median_ms(ns, runs);
+	}
+	if (err) {
+		const struct vmiaas_diag *d = v ? vmiaas_last_diag(v) : &diag;
+
+		fprintf(stderr, "bench_check: %s\n",
+			d && d->msg[0] ? d->msg : strerror(-err));
+		goto out;
+	}
+	hashed = (b->text_end - b->text_start) + (b->rodata.end - b->rodata.start) +
+		 module_bytes(b);
+	printf("check mac=%s runs=%d text_bytes=%llu rodata_bytes=%llu module_bytes=%llu modules=%u\n",
+	       bl_mac_name(b->mac), runs,
+	       (unsigned long long)(b->text_end - b->text_start),
+	       (unsigned long long)(b->rodata.end - b->rodata.start),
+	       (unsigned long long)module_bytes(b), b->nr_modules);
+	for (p = 0; p < P_NR; p++)
+		printf("check part=%s median_ms=%.3f\n", part_names[p], ms[p]);
+	printf("check hashed_bytes=%llu hash_gbps=%.2f rest_ms=%.3f\n",
+	       (unsigned long long)hashed,
+	       hashed / ((ms[P_TEXT] + ms[P_RODATA] + ms[P_MODTEXT]) * 1e6),
+	       ms[P_TOTAL] - ms[P_TEXT] - ms[P_RODATA] - ms[P_MODTEXT]);
+out:
+	vmiaas_baseline_free(b);
+	vmiaas_close(v);
+	free(ns);
+	return err ? 3 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "hash", no_argument, NULL, 'H' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "mib", required_argument, NULL, 'm' },
+		{ "runs", required_argument, NULL, 'r' },
+		{ "shm", required_argument, NULL, 's' },
+		{ "qmp", required_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vmiaas_target t = { .sz = sizeof(t) };
+	int mode = 0, runs = 10, c;
+	size_t mib = 32;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+		case 'C':
+			mode = c;
+			break;
+		case 'm':
+			mib = strtoul(optarg, NULL, 10);
+			break;
+		case 'r':
+			runs = atoi(optarg);
+			break;
+		case 's':
+			t.shm_path = optarg;
+			break;
+		case 'q':
+			t.qmp_path = optarg;
+			break;
+		default:
+			mode = 0;
+			optind = argc;
+		}
+	}
+	if (!mode || runs < 1 || runs > 10000 || !mib || mib > 4096 ||
+	    (mode == 'C' && !t.shm_path)) {
+		fprintf(stderr,
+			"usage: bench_check --hash [--mib N] [--runs R]\n"
+			"       bench_check --check [--runs R] --shm FILE [--qmp SOCK]\n");
+		return 2;
+	}
+	return mode == 'H' ? bench_hash(mib, runs) : bench_check(&t, runs);
+}
