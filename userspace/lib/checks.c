@@ -646,8 +646,8 @@ static void hook_report(struct vmiaas *v, struct findings *fs,
 				 h->patch, funcs, repl);
 	} else {
 		f = finding_add(fs, "ftrace-hook", VMIAAS_SEV_CRITICAL,
-				VMIAAS_FINDING_ADDRESS | VMIAAS_FINDING_VALUES |
-				VMIAAS_FINDING_SYMBOLS, "%s", funcs);
+				VMIAAS_FINDING_ADDRESS | VMIAAS_FINDING_SYMBOLS,
+				"%s", funcs);
 		if (f)
 			snprintf(f->message, sizeof(f->message),
 				 "%s hooked through ftrace: ftrace_ops 0x%llx calls %s%s",

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmiaas_attack_ftrace: an ftrace-based function hook, for the integrity
+ * tests: the technique of today's rootkits, which leaves kernel text
+ * exactly as the kernel's own patching would. An ftrace_ops with
+ * SAVE_REGS and IPMODIFY is registered on the function at @target (the
+ * test passes __x64_sys_getdents64 from /proc/kallsyms); its callback
+ * rewrites regs->ip, so the function's callers run this module's
+ * replacement instead, which counts the call in @hits and calls the
+ * original (the callback lets calls from this module through).
+ * Unloading unregisters the ops.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ftrace.h>
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/ptrace.h>
+
+static unsigned long target;
+module_param(target, ulong, 0444);
+MODULE_PARM_DESC(target, "syscall function to hook (from /proc/kallsyms)");
+
+static unsigned int hits;
+module_param(hits, uint, 0444);
+MODULE_PARM_DESC(hits, "calls that went through the replacement");
+
+typedef long (*syscall_fn_t)(const struct pt_regs *regs);
+
+/*
+ * Counting after the call keeps it from being a tail call: the original
+ * must return here, or the callback would not see this module as its
+ * caller and would redirect it again, forever.
+ */
+static long notrace vmiaas_attack_ftrace_repl(const struct pt_regs *regs)
+{
+	long ret = ((syscall_fn_t)target)(regs);
+
+	WRITE_ONCE(hits, READ_ONCE(hits) + 1);
+	return ret;
+}
+
+static void notrace vmiaas_attack_ftrace_cb(unsigned long ip,
+					    unsigned long parent_ip,
+					    struct ftrace_ops *op,
+					    struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	/* the replacement calling the original: let it through */
+	if (!regs || within_module(parent_ip, THIS_MODULE))
+		return;
+	regs->ip = (unsigned long)vmiaas_attack_ftrace_repl;
+}
+
+static struct ftrace_ops vmiaas_attack_ftrace_ops = {
+	.func = vmiaas_attack_ftrace_cb,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
+		 FTRACE_OPS_FL_RECURSION,
+};
+
+static int __init vmiaas_attack_ftrace_init(void)
+{
+	int err;
+
+	if (!target)
+		return -EINVAL;
+	err = ftrace_set_filter_ip(&vmiaas_attack_ftrace_ops, target, 0, 0);
+	if (err)
+		return err;
+	err = register_ftrace_function(&vmiaas_attack_ftrace_ops);
+	if (err) {
+		ftrace_set_filter_ip(&vmiaas_attack_ftrace_ops, target, 1, 0);
+		return err;
+	}
+	pr_info("%pS hooked through ftrace\n", (void *)target);
+	return 0;
+}
+
+static void __exit vmiaas_attack_ftrace_exit(void)
+{
+	unregister_ftrace_function(&vmiaas_attack_ftrace_ops);
+	ftrace_set_filter_ip(&vmiaas_attack_ftrace_ops, target, 1, 0);
+	pr_info("%pS unhooked\n", (void *)target);
+}
+
+module_init(vmiaas_attack_ftrace_init);
+module_exit(vmiaas_attack_ftrace_exit);
+
+MODULE_DESCRIPTION("vmiaas attack corpus: ftrace function hook");
+MODULE_AUTHOR("vmiaas developers");
+MODULE_LICENSE("GPL");
