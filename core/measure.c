@@ -8,6 +8,7 @@ int vmi_measure_range(const struct vmi_read_ops *r,
 		      const struct vmi_hash_ops *h, u64 start, u64 end,
 		      u8 *page, u8 *ret_digests, u64 nr_digests)
 {
+	const void *data;
 	u64 va, next, i = 0;
 	int err;
 
@@ -25,10 +26,14 @@ int vmi_measure_range(const struct vmi_read_ops *r,
 		next = (va & ~(u64)(VMI_MEASURE_PAGE - 1)) + VMI_MEASURE_PAGE;
 		if (next > end || next < va)
 			next = end;
-		err = r->read(r->ctx, va, page, next - va);
-		if (err)
-			return err;
-		err = h->digest(h->ctx, va, page, next - va,
+		data = r->map ? r->map(r->ctx, va, next - va) : NULL;
+		if (!data) {
+			err = r->read(r->ctx, va, page, next - va);
+			if (err)
+				return err;
+			data = page;
+		}
+		err = h->digest(h->ctx, va, data, next - va,
 				ret_digests + i * h->digest_size);
 		if (err)
 			return err;

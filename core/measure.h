@@ -24,10 +24,18 @@
 #define VMI_MEASURE_MAX_RANGE	(1ULL << 30)	/* bytes in one range */
 #define VMI_MEASURE_MAX_PTRS	(1U << 16)	/* entries in one table */
 
-/* Reads @len bytes of guest-virtual memory at @va. 0 or a negative errno. */
+/*
+ * Reads @len bytes of guest-virtual memory at @va. 0 or a negative errno.
+ * map (optional, may be NULL): a pointer to the @len bytes at @va (never
+ * crossing a 4 KiB page) where the caller can read them in place (a RAM
+ * file mapped into the host process), or NULL, and then read() is used.
+ * Hashing in place saves a copy per page; the bytes may change under the
+ * hash either way (the guest runs): a copy is no more a snapshot.
+ */
 struct vmi_read_ops {
 	int (*read)(void *ctx, u64 va, void *buf, size_t len);
 	void *ctx;
+	const void *(*map)(void *ctx, u64 va, size_t len);
 };
 
 /*
@@ -53,7 +61,8 @@ static inline u64 vmi_measure_nr_pages(u64 start, u64 end)
 /*
  * Hashes [@start, @end) one chunk per 4 KiB page (the first and last
  * chunks are cut to the range) into @ret_digests, nr_pages * digest_size
- * bytes. @page is a VMI_MEASURE_PAGE scratch buffer.
+ * bytes. @page is a VMI_MEASURE_PAGE scratch buffer (unused for the
+ * chunks @r->map gives in place).
  */
 int vmi_measure_range(const struct vmi_read_ops *r,
 		      const struct vmi_hash_ops *h, u64 start, u64 end,

@@ -11,7 +11,8 @@
 # Environment: BENCH_RUNS (cold attaches per target, default 20),
 #   BENCH_PS_CALLS (vmiaas_tasks() calls, default 100), BENCH_PROCS
 #   (processes started in the guest, default 1000), BENCH_KERNEL (6.1 or
-#   6.12, default 6.1), BENCH_OUT (also write the report to this file).
+#   6.12, default 6.1), BENCH_CHECK_RUNS (full integrity checks, default
+#   20), BENCH_OUT (also write the report to this file).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}
@@ -23,9 +24,11 @@ procs=${BENCH_PROCS:-1000}
 kgen=${BENCH_KERNEL:-6.1}
 ba=$build/tests/tools/bench_attach
 bp=$build/tests/tools/bench_paging
+bc=$build/tests/tools/bench_check
 vmictl=$build/vmictl
+check_runs=${BENCH_CHECK_RUNS:-20}
 
-for f in "$ba" "$bp" "$vmictl"; do
+for f in "$ba" "$bp" "$bc" "$vmictl"; do
 	[ -x "$f" ] || { echo "bench: $f missing: run make userspace" >&2; exit 1; }
 done
 
@@ -57,7 +60,7 @@ verdict()
 
 log "preparing the $kgen test guest (cached after the first run)"
 "$guest" setup --kernel "$kgen" >&2
-dir=$("$guest" start --kernel "$kgen" --mem 512 --name "bench-$$")
+dir=$("$guest" start --kernel "$kgen" --mem 512 --name "bench-$$" --test-modules)
 info=$("$guest" info "$dir")
 get() { sed -n "s/^$1=//p" <<<"$info"; }
 shm=$(get SHM)
@@ -68,6 +71,7 @@ log "guest $(get NAME) up in $(get READY_MS) ms; starting $procs processes"
 "$guest" run --timeout 120 "$dir" \
 	"for i in \$(seq $procs); do sleep 100000 </dev/null >/dev/null 2>&1 & done" \
 	>/dev/null
+"$guest" run "$dir" insmod /vmiaas/modules/vmiaas_test_hello.ko >/dev/null
 ntasks=$("$guest" run "$dir" 'ls -d /proc/[0-9]* | wc -l')
 cr3=$("$vmictl" --shm "$shm" --qmp "$qmp" --json info |
 	sed -n 's/.*"cr3": *"\(0x[0-9a-fA-F]*\)".*/\1/p' | head -n 1)
@@ -174,11 +178,60 @@ out "$(printf '    of which the walk (cold translation)     %6.1f ns' "$coldx")"
 out "$(printf '    limit: memcpy of a cold 4 KiB page       %6.1f ns (no walker)' "$floor")"
 out "  for scale: LibVMI from Xen Dom0 5.7 us, TinyVMI in Mini-OS 3.7 us per"
 out "  4 KiB page read with a full walk (published figures, other hardware)"
+# ---- integrity check --------------------------------------------------------
+
+# One core: the tools are single-threaded; pinning keeps the scheduler
+# from moving them (QEMU and others still share the core).
+one=()
+command -v taskset >/dev/null && one=(taskset -c "$(($(nproc) - 1))")
+# ossl ALG: openssl speed's rate for 4 KiB blocks, in GB/s
+ossl()
+{
+	"${one[@]}" openssl speed -seconds 3 -bytes 4096 -evp "$1" 2>/dev/null |
+		awk -v a="$1" 'tolower($1) == tolower(a) { v = $2; sub(/k$/, "", v); printf "%.2f", v * 1000 / 1e9 }'
+}
+log "integrity: openssl speed and the page hashers"
+sha=$(ossl sha256)
+gcm=$(ossl aes-128-gcm)
+"${one[@]}" "$bc" --hash --mib 32 --runs 10 >"$tmp/hash"
+hrate() { sed -n "s/^hash mac=$1 mode=$2 .* best_gbps=\([0-9.]*\) median_gbps=\([0-9.]*\)/\1 \2/p" "$tmp/hash"; }
+log "integrity: $check_runs full checks of the guest"
+"${one[@]}" "$bc" --check --runs "$check_runs" --shm "$shm" --qmp "$qmp" >"$tmp/check" ||
+	fail "bench_check --check failed"
+cpart() { sed -n "s/^check part=$1 median_ms=//p" "$tmp/check"; }
+cfield() { grep "^check $1" "$tmp/check" | head -n 1; }
+hashed=$(field " $(cfield hashed_bytes)" hashed_bytes)
+in_gbps=$(field " $(cfield hashed_bytes)" hash_gbps)
+rest=$(field " $(cfield hashed_bytes)" rest_ms)
+out ""
+out "integrity check (one core, pinned with taskset; page MAC GMAC-AES-128)"
+out "  4 KiB messages, best [median] GB/s:"
+out "$(printf '    openssl speed -evp sha256                  %6s' "$sha")"
+out "$(printf '    openssl speed -evp aes-128-gcm             %6s' "$gcm")"
+read -r b m <<<"$(hrate HMAC-SHA256 direct)"
+out "$(printf '    page hasher HMAC-SHA256 (reused context)   %6s [%s]' "$b" "$m")"
+read -r b m <<<"$(hrate GMAC-AES-128 direct)"
+gmac=$b
+out "$(printf '    page hasher GMAC-AES-128 (reused context)  %6s [%s]   >4 GB/s %s' "$b" "$m" "$(verdict "$b" '>' 4)")"
+read -r b m <<<"$(hrate GMAC-AES-128 measure_range)"
+out "$(printf '    GMAC through vmi_measure_range, memcpy     %6s [%s]' "$b" "$m")"
+out "  full check of this guest after attach, median of $check_runs (ms):"
+out "    $(cfield mac= | sed 's/^check //')"
+for p in total kernel-text kernel-rodata module-text syscall+idt+cpu hidden+creds; do
+	out "$(printf '    %-18s %9s' "$p" "$(cpart "$p")")"
+done
+out "$(printf '    hashing inside the check: %s bytes at %s GB/s (in place from the RAM file)' "$hashed" "$in_gbps")"
+out "$(printf '    everything but hashing (total - text - rodata - modules): %s ms   <1 ms %s' "$rest" "$(verdict "$rest" '<' 1)")"
+out "  (the parts are timed on their own: syscall+idt+cpu and hidden+creds"
+out "  are the reads and walks those checks do; GMAC in the check vs alone:"
+out "  $in_gbps vs $gmac GB/s)"
+
 out ""
 out "note: $(nproc)-core shared VM; the guest's QEMU (TCG) and any other guests"
 out "run on the same cores, so figures vary by some 10-30% between runs."
 
 if [ -n "${BENCH_OUT:-}" ]; then
-	{ cat "$report"; echo; echo "bench_paging output:"; cat "$tmp/paging"; } >"$BENCH_OUT"
+	{ cat "$report"; echo; echo "bench_paging output:"; cat "$tmp/paging";
+	  echo; echo "bench_check output:"; cat "$tmp/hash" "$tmp/check"; } >"$BENCH_OUT"
 	log "report written to $BENCH_OUT"
 fi

@@ -299,9 +299,41 @@ static int read_va(void *ctx, u64 va, void *buf, size_t len)
 	return engine_read(ctx, va, buf, len);
 }
 
+/* In place where the RAM is mapped into this process (shm, pid, dumps). */
+static const void *map_va(void *ctx, u64 va, size_t len)
+{
+	struct vmiaas *v = ctx;
+	struct vmi_xlate x;
+
+	if (vmi_as_translate(v->kas, va, &x))
+		return NULL;
+	return vmi_phys_ptr(&v->backend->phys, x.gpa, len);
+}
+
 void bl_read_ops(struct vmiaas *v, struct vmi_read_ops *ret)
 {
-	*ret = (struct vmi_read_ops){ .read = read_va, .ctx = v };
+	*ret = (struct vmi_read_ops){ .read = read_va, .map = map_va, .ctx = v };
+}
+
+/* A copy already read: the digests are of exactly these bytes. */
+struct copy_src {
+	u64 start;
+	const u8 *bytes;
+};
+
+static int copy_read(void *ctx, u64 va, void *buf, size_t len)
+{
+	const struct copy_src *c = ctx;
+
+	memcpy(buf, c->bytes + (va - c->start), len);
+	return 0;
+}
+
+static const void *copy_map(void *ctx, u64 va, size_t len)
+{
+	const struct copy_src *c = ctx;
+
+	return c->bytes + (va - c->start);
 }
 
 /* Reads exactly @len bytes, or creates the key (0600) if @create. */
@@ -426,6 +458,7 @@ int bl_region_take(struct vmiaas *v, const struct vmiaas_baseline *b,
 {
 	u64 nr_pages = vmi_measure_nr_pages(start, end);
 	u8 page[VMI_MEASURE_PAGE];
+	struct copy_src src;
 	struct vmi_read_ops r;
 	struct vmi_hash_ops h;
 	struct bl_hasher *hs;
@@ -448,10 +481,15 @@ int bl_region_take(struct vmiaas *v, const struct vmiaas_baseline *b,
 		bl_region_free(ret);
 		return err;
 	}
-	bl_read_ops(v, &r);
 	/* The bytes first, then the digests of exactly those bytes. */
-	if (keep_bytes)
+	bl_read_ops(v, &r);
+	if (keep_bytes) {
+		src = (struct copy_src){ .start = start, .bytes = ret->bytes };
+		r = (struct vmi_read_ops){
+			.read = copy_read, .map = copy_map, .ctx = &src,
+		};
 		err = engine_read(v, start, ret->bytes, end - start);
+	}
 	if (!err)
 		err = vmi_measure_range(&r, &h, start, end, page, ret->digests,
 					nr_pages);
