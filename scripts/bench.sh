@@ -204,7 +204,7 @@ hashed=$(field " $(cfield hashed_bytes)" hashed_bytes)
 in_gbps=$(field " $(cfield hashed_bytes)" hash_gbps)
 rest=$(field " $(cfield hashed_bytes)" rest_ms)
 out ""
-out "integrity check (one core, pinned with taskset; page MAC GMAC-AES-128)"
+out "integrity check (one core, pinned with taskset; page MAC: the default, GMAC-AES-128)"
 out "  4 KiB messages, best [median] GB/s:"
 out "$(printf '    openssl speed -evp sha256                  %6s' "$sha")"
 out "$(printf '    openssl speed -evp aes-128-gcm             %6s' "$gcm")"
@@ -215,6 +215,8 @@ gmac=$b
 out "$(printf '    page hasher GMAC-AES-128 (reused context)  %6s [%s]   >4 GB/s %s' "$b" "$m" "$(verdict "$b" '>' 4)")"
 read -r b m <<<"$(hrate GMAC-AES-128 measure_range)"
 out "$(printf '    GMAC through vmi_measure_range, memcpy     %6s [%s]' "$b" "$m")"
+read -r b m <<<"$(hrate Poly1305-AES direct)"
+out "$(printf '    page hasher Poly1305-AES (alternative)     %6s [%s]' "$b" "$m")"
 out "  full check of this guest after attach, median of $check_runs (ms):"
 out "    $(cfield mac= | sed 's/^check //')"
 for p in total kernel-text kernel-rodata module-text syscall+idt+cpu hidden+creds; do

@@ -3,12 +3,13 @@
  * bench_check: integrity-check figures for make bench (scripts/bench.sh).
  *
  *   bench_check --hash [--mib N] [--runs R]
- *       the page hashers alone (HMAC-SHA256, GMAC-AES-128) over N MiB of
+ *       the page hashers alone (HMAC-SHA256, GMAC-AES-128, Poly1305-AES) over N MiB of
  *       memory, one 4 KiB page per MAC, contexts reused: GB/s, best and
  *       median of R; then the same through vmi_measure_range() with a
  *       memcpy read per page (what a check does on a RAM file).
  *   bench_check --check [--runs R] --shm FILE --qmp SOCK
- *       attaches once, takes a baseline in memory (GMAC), runs one warm-up
+ *       attaches once, takes a baseline in memory (the default page MAC,
+ *       or --mac ID), runs one warm-up
  *       check, then R full checks (vmiaas_check_run) and R runs of each
  *       part: median ms per part, and the hashing rate inside the check.
  *
@@ -57,7 +58,9 @@ static int mem_read(void *ctx, u64 va, void *buf, size_t len)
 
 static int bench_hash(size_t mib, int runs)
 {
-	static const u32 macs[] = { BL_MAC_HMAC_SHA256, BL_MAC_GMAC_AES128 };
+	static const u32 macs[] = {
+		BL_MAC_HMAC_SHA256, BL_MAC_GMAC_AES128, BL_MAC_POLY1305_AES,
+	};
 	u64 base = 0xffffffff81000000ULL, len = (u64)mib << 20;
 	u64 nr = len / VMI_MEASURE_PAGE, i, t0, *ns;
 	struct vmi_read_ops rd = { .read = mem_read, .ctx = &base };
@@ -255,6 +258,7 @@ int main(int argc, char **argv)
 		{ "runs", required_argument, NULL, 'r' },
 		{ "shm", required_argument, NULL, 's' },
 		{ "qmp", required_argument, NULL, 'q' },
+		{ "mac", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vmiaas_target t = { .sz = sizeof(t) };
@@ -279,16 +283,21 @@ int main(int argc, char **argv)
 		case 'q':
 			t.qmp_path = optarg;
 			break;
+		case 'M':
+			bl_default_mac = strtoul(optarg, NULL, 10);
+			break;
 		default:
 			mode = 0;
 			optind = argc;
 		}
 	}
 	if (!mode || runs < 1 || runs > 10000 || !mib || mib > 4096 ||
+	    !bl_mac_digest_size(bl_default_mac) ||
 	    (mode == 'C' && !t.shm_path)) {
 		fprintf(stderr,
 			"usage: bench_check --hash [--mib N] [--runs R]\n"
-			"       bench_check --check [--runs R] --shm FILE [--qmp SOCK]\n");
+			"       bench_check --check [--runs R] [--mac ID] --shm FILE [--qmp SOCK]\n"
+			"ID: 1 HMAC-SHA256, 2 GMAC-AES-128 (default), 3 Poly1305-AES\n");
 		return 2;
 	}
 	return mode == 'H' ? bench_hash(mib, runs) : bench_check(&t, runs);

@@ -307,6 +307,73 @@ static void test_gmac_kat(void)
 		bl_hasher_free(x);
 }
 
+/* AES-128-ECB of one 32-byte block pair, and Poly1305: the references. */
+static int aes_ecb(const u8 key[16], const u8 in[32], u8 out[32])
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n = 0, ok;
+
+	ok = ctx && EVP_EncryptInit_ex(ctx, EVP_aes_128_ecb(), NULL, key, NULL) &&
+	     EVP_CIPHER_CTX_set_padding(ctx, 0) &&
+	     EVP_EncryptUpdate(ctx, out, &n, in, 32) && n == 32;
+	EVP_CIPHER_CTX_free(ctx);
+	return ok ? 0 : -EIO;
+}
+
+static int poly_once(const u8 key[32], const u8 *msg, size_t len, u8 tag[16])
+{
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "POLY1305", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	size_t n = 0;
+	int ok;
+
+	ok = ctx && EVP_MAC_init(ctx, key, 32, NULL) &&
+	     EVP_MAC_update(ctx, msg, len) && EVP_MAC_final(ctx, tag, &n, 16) &&
+	     n == 16;
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	return ok ? 0 : -EIO;
+}
+
+/*
+ * Poly1305-AES: the reference against RFC 8439 2.5.2, then the page
+ * hasher against AES-derived one-time keys and the reference, per page.
+ */
+static void test_poly_kat(void)
+{
+	static const char msg[] = "Cryptographic Forum Research Group";
+	u8 key[32], want[16], got[16], in[32], pk[32], page[4096];
+	u8 tags[3 * 16];
+	struct vmi_hash_ops h;
+	struct bl_hasher *x;
+	int ok = 1, err, i, k;
+
+	unhex("85d6be7857556d337f4452fe42d506a80103808afb0db2fd4abff6af4149f51b",
+	      key);
+	unhex("a8061dc1305136c6c22b8baf0c0127a9", want);
+	err = poly_once(key, (const u8 *)msg, sizeof(msg) - 1, got);
+	ksft_test_result(!err && !memcmp(got, want, 16),
+			 "poly1305 reference: RFC 8439 2.5.2 vector\n");
+	err = bl_hasher_new(BL_MAC_POLY1305_AES, key, &x, &h);
+	err = err ?: vmi_measure_range(&rd, &h, BASE, BASE + 3 * 4096, page,
+				       tags, 3);
+	for (i = 0; !err && i < 3; i++) {
+		u64 va = BASE + i * 4096ULL;
+
+		memset(in, 0, sizeof(in));
+		for (k = 0; k < 8; k++)
+			in[k] = in[16 + k] = va >> (8 * k);
+		in[24] = 1;
+		err = aes_ecb(key, in, pk);
+		err = err ?: poly_once(pk, mem + i * 4096, 4096, got);
+		ok &= !memcmp(got, tags + i * 16, 16);
+	}
+	ksft_test_result(!err && ok,
+			 "poly1305-aes page hasher equals AES-derived one-time keys + Poly1305, per page\n");
+	if (!err)
+		bl_hasher_free(x);
+}
+
 int main(void)
 {
 	size_t i;
@@ -317,7 +384,7 @@ int main(void)
 	for (i = 0; i < MEM_SIZE; i++)
 		mem[i] = (u8)(i * 7 + (i >> 12));
 	ksft_print_header();
-	ksft_set_plan(19);
+	ksft_set_plan(23);
 	test_nr_pages();
 	test_range_chunks();
 	test_diff();
@@ -327,7 +394,9 @@ int main(void)
 	test_ptrs();
 	test_mac(BL_MAC_HMAC_SHA256);
 	test_mac(BL_MAC_GMAC_AES128);
+	test_mac(BL_MAC_POLY1305_AES);
 	test_gmac_kat();
+	test_poly_kat();
 	free(mem);
 	ksft_finished();
 }

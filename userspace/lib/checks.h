@@ -47,6 +47,7 @@ struct bl_idt {
 enum bl_mac {
 	BL_MAC_HMAC_SHA256 = 1,		/* 32-byte tags */
 	BL_MAC_GMAC_AES128 = 2,		/* AES-128-GCM, page as AAD: 16 bytes */
+	BL_MAC_POLY1305_AES = 3,	/* Poly1305, per-page key from AES: 16 */
 };
 
 /* A measured guest-virtual range: a MAC per page and the bytes. */
@@ -103,6 +104,7 @@ int bl_hasher_new(u32 mac, const u8 key[32], struct bl_hasher **ret,
 		  struct vmi_hash_ops *ret_ops);
 struct bl_hasher *bl_hasher_free(struct bl_hasher *h);
 const char *bl_mac_name(u32 mac);
+extern u32 bl_default_mac;		/* of new baselines */
 u32 bl_mac_digest_size(u32 mac);	/* 0: unknown */
 
 /*
