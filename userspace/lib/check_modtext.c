@@ -169,7 +169,7 @@ static int modtext_run(void *arg, u64 va, u64 len, const u8 *old,
 	struct vmiaas_finding *f;
 	char obj[160];
 
-	if (check_text_explained(c->v, c->b, &c->classifier, va, len)) {
+	if (check_text_explained(c->v, c->b, &c->classifier, va, len, old)) {
 		c->nr_explained++;
 		return 0;
 	}

@@ -715,21 +715,21 @@ void check_symbolize(struct vmiaas *v, u64 addr, char *buf, size_t size)
 }
 
 /*
- * Kernel text: the baseline's bytes tell which bytes differ. Elsewhere
- * (module text) there are none here, so every byte of the run must lie in
- * a site the kernel's records explain.
+ * The baseline's bytes tell which bytes differ: @old from the caller
+ * (module text), else the kernel text's; without them every byte of the
+ * run must lie in a site the kernel's records explain.
  */
 bool check_text_explained(struct vmiaas *v, const struct vmiaas_baseline *b,
-			  struct text_ctx **ctx, u64 va, u64 len)
+			  struct text_ctx **ctx, u64 va, u64 len,
+			  const u8 *old)
 {
-	const u8 *old = NULL;
 	u8 now[VMI_MEASURE_PAGE];
 
 	if (!*ctx)
 		*ctx = calloc(1, sizeof(**ctx));
 	if (!*ctx || !len || len > sizeof(now) || engine_read(v, va, now, len))
 		return false;
-	if (va >= b->text_start && va < b->text_end &&
+	if (!old && va >= b->text_start && va < b->text_end &&
 	    len <= b->text_end - va)
 		old = b->text + (va - b->text_start);
 	return text_classify(v, *ctx, va, len, old, now);

@@ -152,12 +152,14 @@ void check_symbolize(struct vmiaas *v, u64 addr, char *buf, size_t size);
 
 /*
  * From checks.c: whether text_classify() explains a run of differing
- * text bytes (kernel or module text), as for kernel-text. @ctx holds what
- * the classifier loaded: NULL at first, freed with check_text_ctx_free().
+ * text bytes (kernel or module text), as for kernel-text; @old: the
+ * run's bytes at baseline (NULL: the kernel text's). @ctx holds what the
+ * classifier loaded: NULL at first, freed with check_text_ctx_free().
  */
 struct text_ctx;
 bool check_text_explained(struct vmiaas *v, const struct vmiaas_baseline *b,
-			  struct text_ctx **ctx, u64 va, u64 len);
+			  struct text_ctx **ctx, u64 va, u64 len,
+			  const u8 *old);
 void check_text_ctx_free(struct text_ctx *ctx);
 
 /* Guest-virtual reads for core/measure.c through engine_read(). */
