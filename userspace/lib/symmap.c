@@ -80,7 +80,8 @@ int symmap_load(const char *path, struct symmap **ret,
 		return diag_set(diag, err, "cannot load System.map %s: %s", path,
 				strerror(-err));
 	}
-	qsort(m->ents, m->nr, sizeof(*m->ents), ent_cmp);
+	if (m->nr)	/* qsort() and bsearch() take no NULL array */
+		qsort(m->ents, m->nr, sizeof(*m->ents), ent_cmp);
 	/* Addresses are taken relative to _text: without it they mean nothing. */
 	if (symmap_lookup(m, "_text", &addr)) {
 		symmap_free(m);
@@ -108,6 +109,8 @@ int symmap_lookup(const struct symmap *m, const char *name, u64 *ret)
 {
 	struct symmap_ent key = { .name = (char *)name }, *e;
 
+	if (!m->nr)
+		return -ENOENT;
 	e = bsearch(&key, m->ents, m->nr, sizeof(*m->ents), ent_cmp);
 	if (!e)
 		return -ENOENT;
