@@ -642,7 +642,7 @@ static void hook_report(struct vmiaas *v, struct findings *fs,
 				"livepatch %s", h->patch);
 		if (f)
 			snprintf(f->message, sizeof(f->message),
-				 "live patch %s (registered on klp_patches) replaces %s (first by %s)",
+				 "live patch %s (registered on klp_patches) replaces %s; new code at %s",
 				 h->patch, funcs, repl);
 	} else {
 		f = finding_add(fs, "ftrace-hook", VMIAAS_SEV_CRITICAL,
