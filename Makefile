@@ -70,7 +70,9 @@ $(O)/vmictl: $(VMICTL_OBJS) $(O)/libvmiaas.a
 
 $(O)/vmid: $(VMID_OBJS) $(O)/libvmiaas.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) \
-		$(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
+		$(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd) \
+		$(shell pkg-config --libs libvirt libvirt-qemu 2>/dev/null || \
+			echo -lvirt -lvirt-qemu) -lpthread
 
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libvmiaas.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -41,6 +41,12 @@ struct vmiaas_target {
 	pid_t pid;		/* a running QEMU process */
 	const char *dump_path;	/* raw, QEMU ELF (dump-guest-memory), LiME */
 	const char *system_map;	/* optional: symbols override */
+	/*
+	 * optional: vCPU registers as HMP "info registers -a" text read by
+	 * the caller (e.g. through libvirt's monitor), when there is no QMP
+	 * socket to read them from; refreshed with vmiaas_set_vcpus().
+	 */
+	const char *vcpus_text;
 };
 
 /* Stages of attach, for vmiaas_info.attach_ns[]. */
@@ -91,6 +97,12 @@ struct vmiaas_vcpu {
 #define VMIAAS_VCPU_MSRS	(1U << 0)	/* syscall MSRs are known */
 
 int vmiaas_vcpus(struct vmiaas *v, struct vmiaas_vcpu **ret, size_t *ret_nr);
+/*
+ * Replaces the vCPU registers of a target without QMP by those in @text
+ * (HMP "info registers -a"): -EBADMSG if it does not parse, -EBUSY when
+ * the target reads its own registers (QMP, dump).
+ */
+int vmiaas_set_vcpus(struct vmiaas *v, const char *text);
 
 /* ---- symbols ---- */
 int vmiaas_symbol_addr(struct vmiaas *v, const char *name, uint64_t *ret);

@@ -46,6 +46,9 @@ vm_field() { status_json | jq -r --arg n "vmiaas-$1" ".vms[] | select(.name == \
 # (all of them: events.jsonl.1 is the file before the rotation test)
 all_events() { cat "$events.1" "$events" 2>/dev/null; }
 nr_events() { all_events | jq -c "select($1)" 2>/dev/null | wc -l; }
+# has FILE JQ-CONDITION: a line of FILE satisfies it (jq 1.6's -e looks
+# only at the last line)
+has() { jq -c "select($2)" "$1" 2>/dev/null | grep -q .; }
 ksym() { guest_run "grep ' $1\$' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
 
 # ---- usage and configuration (no guest needed) ---------------------------------
@@ -112,15 +115,15 @@ tap_ok 'wait_for $ROUND "[ \"\$(nr_events \"\$sel_a\")\" = 1 ]"' \
 	"syscall hook in guest a: a finding event within one round (${ROUND} s)"
 tap_diag "finding after $((($(date +%s%N) - t0) / 1000000)) ms"
 tap_diag "$(jq -c "select($sel_a)" "$events" | cut -c1-400)"
-tap_ok 'jq -e "select($sel_a) | .vm.pid == $(cat "$dir_a/qemu.pid") and (.vm.shm | length > 0) and (.detail.new_symbol | startswith(\"[vmiaas_attack_syscall]\"))" "$events"' \
+tap_ok 'has "$events" "$sel_a and .vm.pid == $(cat "$dir_a/qemu.pid") and (.vm.shm | length > 0) and (.detail.new_symbol | startswith(\"[vmiaas_attack_syscall]\"))"' \
 	"the finding carries the VM's pid and shm path, and names the module"
 sleep $ROUND
 tap_is "$(nr_events '.type == "finding" and .vm.name == "vmiaas-'$prefix-b'"')" 0 "no finding for guest b"
 tap_is "$(nr_events "$sel_a")" 1 "a lasting finding is reported once, not every round"
-tap_is "$(vm_field "$prefix-a" findings) $(vm_field "$prefix-b" findings)" "1 0" \
-	"status: one active finding for a, none for b"
+tap_ok '[ "$(vm_field "$prefix-a" findings)" -ge 1 ] && [ "$(vm_field "$prefix-b" findings)" = 0 ]' \
+	"status: active findings for a (the hook: syscall-table, kernel-rodata), none for b"
 guest_run rmmod vmiaas_attack_syscall >/dev/null 2>&1
-tap_ok 'wait_for $ROUND "[ \"\$(nr_events \".type == \\\"resolved\\\" and .vm.name == \\\"vmiaas-$prefix-a\\\"\")\" = 1 ]"' \
+tap_ok 'wait_for $ROUND "[ \"\$(nr_events \".type == \\\"resolved\\\" and .vm.name == \\\"vmiaas-$prefix-a\\\" and .check == \\\"syscall-table\\\"\")\" = 1 ]"' \
 	"module unloaded: the finding is resolved"
 
 # ---- a crashing worker ------------------------------------------------------------
@@ -176,7 +179,7 @@ tap_is "$(nr_events "$sel_r"' and .event == "error" and (.message | test("active
 mv "$events" "$events.1"
 kill -HUP "$vmid_pid"
 tap_ok 'wait_for 10 "[ -s \"$events\" ]"' "SIGHUP reopens the event file (rotation)"
-tap_ok 'jq -e "select(.event == \"reloaded\")" "$events" && [ "$(status_json | jq ".vms | length")" = 2 ]' \
+tap_ok 'has "$events" ".event == \"reloaded\"" && [ "$(status_json | jq ".vms | length")" = 2 ]' \
 	"SIGHUP: configuration reloaded, both VMs still watched"
 
 # ---- stop -------------------------------------------------------------------------
@@ -198,7 +201,7 @@ sum=$(md5sum <"$base")
 st=0
 "$VMID" --once --state-dir "$work/state" --events "$work/once.jsonl" \
 	--match "vmiaas-$prefix-a" 2>"$work/once.log" || st=$?
-tap_ok 'jq -e "select(.event == \"error\") | .message | test(\"not replaced\")" "$work/once.jsonl"' \
+tap_ok 'has "$work/once.jsonl" ".event == \"error\" and (.message | test(\"not replaced\"))"' \
 	"--once with a tampered baseline: an error event, the baseline not replaced"
 tap_is "$(md5sum <"$base")" "$sum" "the tampered baseline file is left as it was"
 [ "$_tap_fail" -eq 0 ] || tap_diag "vmid log:" "$(tail -n 40 "$work/vmid.log")"

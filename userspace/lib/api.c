@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1 OR MIT
 /* Public accessors: registers, symbols, memory. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,28 @@ int vmiaas_vcpus(struct vmiaas *v, struct vmiaas_vcpu **ret, size_t *ret_nr)
 	memcpy(copy, b->vcpus, b->nr_vcpus * sizeof(*copy));
 	*ret = copy;
 	*ret_nr = b->nr_vcpus;
+	return 0;
+}
+
+int vmiaas_set_vcpus(struct vmiaas *v, const char *text)
+{
+	struct backend *b = v->backend;
+	struct vmiaas_vcpu *vcpus;
+	size_t nr;
+	int err;
+
+	if (b->refresh_vcpus || b->qmp || strncmp(b->name, "dump", 4) == 0)
+		return engine_fail(v, -EBUSY,
+			"this target reads its own vCPU registers");
+	err = qmp_parse_registers(text, &vcpus, &nr);
+	if (err)
+		return engine_fail(v, err,
+			"the vCPU registers given are not HMP 'info registers' text");
+	free(b->vcpus);
+	b->vcpus = vcpus;
+	b->nr_vcpus = nr;
+	v->info.nr_vcpus = (uint32_t)nr;
+	backend_invalidate(b);
 	return 0;
 }
 

@@ -405,6 +405,13 @@ static int attach(struct vmiaas *v, const struct vmiaas_target *t,
 	err = attach_backend(v, t, diag);
 	if (err)
 		return err;
+	if (t->vcpus_text && !v->backend->qmp && !v->backend->nr_vcpus) {
+		err = qmp_parse_registers(t->vcpus_text, &v->backend->vcpus,
+					  &v->backend->nr_vcpus);
+		if (err)
+			return diag_set(diag, err,
+					"the vCPU registers given are not HMP 'info registers' text");
+	}
 	v->info.nr_vcpus = v->backend->nr_vcpus;
 	v->info.ram_bytes = 0;
 	for (unsigned int i = 0; i < v->backend->phys.nr_ranges; i++)

@@ -2,7 +2,8 @@
 /*
  * vmictl status: what the node daemon (vmid) is watching, asked over its
  * control socket (root only): one row per VM with its QEMU pid, name,
- * backend, state, last check and active findings.
+ * backend, state, last check and active findings. Also the client side of
+ * that socket for the other vmid commands (cmd_vmid.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,15 +20,19 @@
 #define STATUS_SOCKET_DEFAULT	"/run/vmiaas/vmid.sock"
 #define STATUS_REPLY_MAX	(4 << 20)
 
-/* The reply to "status", NUL-terminated, in *ret (free()). */
-static int status_query(const char *path, char **ret)
+const char *vmid_socket_path(void)
+{
+	const char *env = getenv("VMID_SOCKET");
+
+	return env && env[0] ? env : STATUS_SOCKET_DEFAULT;
+}
+
+int vmid_connect(const char *path, const char *req, int timeout_s)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 5 };
-	size_t len = 0, cap = 4096;
-	char *buf, *nbuf;
-	ssize_t n;
-	int fd, r = 0;
+	struct timeval tv = { .tv_sec = timeout_s };
+	size_t len = strlen(req);
+	int fd, r;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
@@ -37,11 +42,33 @@ static int status_query(const char *path, char **ret)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    send(fd, "status\n", 7, MSG_NOSIGNAL) != 7) {
+	    send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len ||
+	    send(fd, "\n", 1, MSG_NOSIGNAL) != 1) {
 		r = -errno;
 		close(fd);
 		return r;
 	}
+	return fd;
+}
+
+void vmid_error(const char *path, int r)
+{
+	fprintf(stderr, "vmictl: cannot ask vmid at %s: %s%s\n", path,
+		strerror(-r), r == -ENOENT || r == -ECONNREFUSED ?
+		" (is vmid running?)" : r == -EACCES ? " (root only)" :
+		r == -EAGAIN ? " (no answer in time)" : "");
+}
+
+int vmid_query(const char *path, const char *req, int timeout_s, char **ret)
+{
+	size_t len = 0, cap = 4096;
+	char *buf, *nbuf;
+	ssize_t n;
+	int fd, r = 0;
+
+	fd = vmid_connect(path, req, timeout_s);
+	if (fd < 0)
+		return fd;
 	buf = malloc(cap);
 	while (buf) {
 		if (len + 1 >= cap) {
@@ -78,6 +105,38 @@ static int status_query(const char *path, char **ret)
 	return 0;
 }
 
+/* The reply, parsed; an {"error": ...} reply is printed and -EPROTO. */
+int vmid_query_json(const char *path, const char *req, int timeout_s,
+		    struct json_object **ret)
+{
+	struct json_object *o, *e;
+	char *reply = NULL;
+	int r;
+
+	r = vmid_query(path, req, timeout_s, &reply);
+	if (r < 0) {
+		vmid_error(path, r);
+		return r;
+	}
+	o = json_tokener_parse(reply);
+	free(reply);
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		fprintf(stderr, "vmictl: vmid at %s sent an unexpected reply\n", path);
+		return -EPROTO;
+	}
+	if (json_object_object_get_ex(o, "error", &e)) {
+		char esc[OUT_ESC_SIZE(512)];
+
+		fprintf(stderr, "vmictl: vmid: %s\n",
+			out_escape(json_object_get_string(e), 512, esc, sizeof(esc)));
+		json_object_put(o);
+		return -EPROTO;
+	}
+	*ret = o;
+	return 0;
+}
+
 static const char *jget(struct json_object *o, const char *k)
 {
 	struct json_object *v;
@@ -87,10 +146,30 @@ static const char *jget(struct json_object *o, const char *k)
 	return json_object_get_string(v);
 }
 
+/* Under the table: which backend each VM has, and why. */
+static void status_why(struct json_object *vms)
+{
+	char name[OUT_ESC_SIZE(256)], why[OUT_ESC_SIZE(512)];
+	size_t i, n = json_object_array_length(vms);
+
+	for (i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(vms, i);
+		const char *w = jget(v, "backend_why"), *nm = jget(v, "name");
+
+		if (!w[0])
+			continue;
+		if (i == 0)
+			printf("\n");
+		printf("%s: %s\n", out_escape(nm[0] ? nm : jget(v, "id"), 256, name,
+					      sizeof(name)),
+		       out_escape(w, 512, why, sizeof(why)));
+	}
+}
+
 static int status_table(struct json_object *vms)
 {
 	static const struct out_col cols[] = {
-		{ "PID", true }, { "NAME" }, { "BACKEND" }, { "STATE" },
+		{ "PID", true }, { "NAME" }, { "SOURCE" }, { "BACKEND" }, { "STATE" },
 		{ "LAST CHECK" }, { "CHECKS", true }, { "FINDINGS", true },
 	};
 	struct out_table *t = out_table_new(cols, sizeof(cols) / sizeof(cols[0]));
@@ -118,6 +197,8 @@ static int status_table(struct json_object *vms)
 			r = out_table_cell(t, "%s", out_escape(name[0] ? name : jget(v, "id"),
 							      256, esc, sizeof(esc)));
 		if (!r)
+			r = out_table_cell(t, "%s", jget(v, "source"));
+		if (!r)
 			r = out_table_cell(t, "%s", jget(v, "backend"));
 		if (!r)
 			r = out_table_cell(t, "%s", jget(v, "state"));
@@ -136,21 +217,14 @@ static int status_table(struct json_object *vms)
 
 int cmd_status(struct vmictl *c)
 {
-	const char *path = c->argc ? c->argv[0] : STATUS_SOCKET_DEFAULT;
+	const char *path = c->argc ? c->argv[0] : vmid_socket_path();
 	struct json_object *o, *vms;
-	char *reply = NULL;
 	int r;
 
-	r = status_query(path, &reply);
-	if (r < 0) {
-		fprintf(stderr, "vmictl: cannot ask vmid at %s: %s%s\n", path,
-			strerror(-r), r == -ENOENT || r == -ECONNREFUSED ?
-			" (is vmid running?)" : r == -EACCES ? " (root only)" : "");
+	r = vmid_query_json(path, "status", 5, &o);
+	if (r < 0)
 		return VMICTL_EXIT_GUEST;
-	}
-	o = json_tokener_parse(reply);
-	free(reply);
-	if (!o || !json_object_object_get_ex(o, "vms", &vms) ||
+	if (!json_object_object_get_ex(o, "vms", &vms) ||
 	    !json_object_is_type(vms, json_type_array)) {
 		json_object_put(o);
 		fprintf(stderr, "vmictl: vmid at %s sent an unexpected reply\n", path);
@@ -159,6 +233,8 @@ int cmd_status(struct vmictl *c)
 	if (c->json)
 		return out_json_print(o);
 	r = status_table(vms);
+	if (!r)
+		status_why(vms);
 	json_object_put(o);
 	return r;
 }

@@ -99,6 +99,30 @@ static const struct vmictl_cmd vmictl_cmds[] = {
 			"last check, checks run and active findings. No target needed.\n",
 	},
 	{
+		.name = "findings", .run = cmd_findings, .max_args = 1,
+		.synopsis = "[VM]",
+		.summary = "recent findings of vmid's VMs",
+		.help = "Asks vmid for its recent finding and resolved events (the last\n"
+			"256), of VM only if given (its name, id or libvirt UUID).\n"
+			"The socket is $VMID_SOCKET, default /run/vmiaas/vmid.sock.\n",
+	},
+	{
+		.name = "vmid-check", .run = cmd_vmid_check, .max_args = 1, .synopsis = "VM",
+		.summary = "make vmid check a VM now",
+		.help = "Asks vmid to check VM (name, id or libvirt UUID) now and waits\n"
+			"for the round: prints its active findings. Exit status 0: none,\n"
+			"1: findings, 3: vmid cannot check it (not attached, failed).\n"
+			"The socket is $VMID_SOCKET, default /run/vmiaas/vmid.sock.\n",
+	},
+	{
+		.name = "follow", .run = cmd_follow,
+		.summary = "vmid's events, live",
+		.help = "Prints vmid's events (findings, resolved findings, attach,\n"
+			"baseline, errors...) as they happen, one per line (--json: the\n"
+			"JSON lines of the event file), until interrupted.\n"
+			"The socket is $VMID_SOCKET, default /run/vmiaas/vmid.sock.\n",
+	},
+	{
 		.name = "help", .run = cmd_help, .max_args = 1,
 		.synopsis = "[COMMAND]",
 		.summary = "this text, or a command's",

@@ -78,5 +78,20 @@ int cmd_baseline(struct vmictl *c);
 int cmd_check(struct vmictl *c);
 int cmd_checks(struct vmictl *c);
 int cmd_status(struct vmictl *c);
+int cmd_findings(struct vmictl *c);
+int cmd_vmid_check(struct vmictl *c);
+int cmd_follow(struct vmictl *c);
+
+/* The vmid control socket (cmd_status.c): $VMID_SOCKET or the default. */
+const char *vmid_socket_path(void);
+/* Connects and sends one request line; the socket, or -errno. */
+int vmid_connect(const char *path, const char *req, int timeout_s);
+void vmid_error(const char *path, int r);
+/* The whole reply (NUL-terminated, free()). */
+int vmid_query(const char *path, const char *req, int timeout_s, char **ret);
+/* The reply as a JSON object; an error reply is printed: -EPROTO. */
+struct json_object;
+int vmid_query_json(const char *path, const char *req, int timeout_s,
+		    struct json_object **ret);
 
 #endif /* VMICTL_H */

@@ -156,6 +156,9 @@ void discover_parse_cmdline(const char *buf, size_t len, struct vm_ident *id)
 			if (!strncmp(v, "path=", 5))
 				v += 5;
 			copy(id->qmp, sizeof(id->qmp), v, strcspn(v, ","));
+		} else if (!strcmp(args[0], "-uuid") && !id->uuid[0] &&
+			   strlen(a) == 36) {
+			copy(id->uuid, sizeof(id->uuid), a, 36);
 		} else if (!strcmp(args[0], "-object") && nr_objs < MAX_OBJECTS) {
 			object_parse(a, &objs[nr_objs]);
 			if (objs[nr_objs].file)
@@ -270,6 +273,30 @@ static bool is_qemu(pid_t pid)
 	base = strrchr(exe, '/');
 	base = base ? base + 1 : exe;
 	return !strncmp(base, "qemu-system-", 12);
+}
+
+int discover_pid(pid_t pid, struct vm_ident *id)
+{
+	char path[64], *buf;
+	ssize_t n;
+	int r;
+
+	memset(id, 0, sizeof(*id));
+	if (pid <= 0 || !is_qemu(pid))
+		return -ESRCH;
+	id->pid = pid;
+	r = proc_starttime(pid, &id->starttime);
+	if (r < 0)
+		return r;
+	buf = malloc(CMDLINE_MAX);
+	if (!buf)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	n = read_file(path, buf, CMDLINE_MAX);
+	if (n > 0)
+		discover_parse_cmdline(buf, (size_t)n, id);
+	free(buf);
+	return n > 0 ? 0 : -ESRCH;
 }
 
 int discover_scan(const char *match,

@@ -5,7 +5,10 @@
  * Events are JSON objects, one per line, each written with one write()
  * to a file opened O_APPEND (or stdout), so that lines never interleave.
  * Everything that came from a guest (through a worker) is escaped to
- * printable ASCII first.
+ * printable ASCII first. With the journal on, each event is also one
+ * structured journal entry (sd_journal_send) whose fields allow
+ * "journalctl VM_NAME=web1 VMIAAS_CHECK=syscall-table"; the plain log
+ * line on stderr is then left out, so that the journal has it once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,11 +20,36 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <systemd/sd-journal.h>
 
 #include "vmid.h"
 
 static int events_fd = -1;
 static bool events_own;
+static bool journal_on;
+static void (*events_sink)(const struct vm *vm, const char *type,
+			   const char *line, size_t len);
+
+/*
+ * MESSAGE_ID of each kind of entry, for journalctl MESSAGE_ID= and the
+ * catalog: a finding, a resolved finding, an informational check event,
+ * a daemon event.
+ */
+#define MSGID_FINDING	"4c3a1e0b9d5f4e0f8a6c2b7d1e9f3a51"
+#define MSGID_RESOLVED	"4c3a1e0b9d5f4e0f8a6c2b7d1e9f3a52"
+#define MSGID_EVENT	"4c3a1e0b9d5f4e0f8a6c2b7d1e9f3a53"
+#define MSGID_VMID	"4c3a1e0b9d5f4e0f8a6c2b7d1e9f3a54"
+
+void events_journal(bool on)
+{
+	journal_on = on;
+}
+
+void events_set_sink(void (*fn)(const struct vm *vm, const char *type,
+				const char *line, size_t len))
+{
+	events_sink = fn;
+}
 
 void vmid_log(int prio, const char *fmt, ...)
 {
@@ -133,11 +161,36 @@ static struct json_object *event_new(const struct vm *vm, const char *type)
 			       jstr(vm->ident.shm, sizeof(vm->ident.shm)) : NULL);
 	json_object_object_add(v, "backend", vm->backend[0] ?
 			       jstr(vm->backend, sizeof(vm->backend)) : NULL);
+	json_object_object_add(v, "uuid", vm->ident.uuid[0] ?
+			       jstr(vm->ident.uuid, sizeof(vm->ident.uuid)) : NULL);
+	json_object_object_add(v, "source", json_object_new_string(
+			       vm->ident.libvirt ? "libvirt" : "proc"));
 	json_object_object_add(o, "vm", v);
 	return o;
 }
 
-static void event_write(struct json_object *o)
+/* The VM identity fields of a journal entry, escaped. */
+struct journal_vm {
+	char id[VMID_NAME_MAX * 4 + 16], name[VMID_NAME_MAX * 4 + 16];
+	char uuid[37 * 4 + 16], pid[32];
+};
+
+static void journal_vm_fields(const struct vm *vm, struct journal_vm *j)
+{
+	char esc[VMID_NAME_MAX * 4 + 1], uesc[37 * 4 + 1];
+
+	snprintf(j->id, sizeof(j->id), "VM_ID=%s",
+		 vm ? vmid_escape(vm->ident.id, sizeof(vm->ident.id), esc, sizeof(esc)) : "");
+	snprintf(j->name, sizeof(j->name), "VM_NAME=%s",
+		 vm ? vmid_escape(vm->ident.name, sizeof(vm->ident.name), esc, sizeof(esc)) : "");
+	snprintf(j->uuid, sizeof(j->uuid), "VM_UUID=%s",
+		 vm ? vmid_escape(vm->ident.uuid, sizeof(vm->ident.uuid), uesc,
+				  sizeof(uesc)) : "");
+	snprintf(j->pid, sizeof(j->pid), "QEMU_PID=%d", vm ? (int)vm->ident.pid : 0);
+}
+
+static void event_write(struct json_object *o, const struct vm *vm,
+			const char *type)
 {
 	const char *s;
 	char *line;
@@ -146,6 +199,8 @@ static void event_write(struct json_object *o)
 
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 					   JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (s && events_sink)
+		events_sink(vm, type, s, strlen(s));
 	if (s && events_fd >= 0) {
 		len = strlen(s);
 		line = malloc(len + 2);
@@ -169,14 +224,12 @@ static void event_write(struct json_object *o)
 	json_object_put(o);
 }
 
-void events_finding(const struct vm *vm, const char *type,
-		    const struct vmiaas_finding *f)
+struct json_object *events_finding_json(const struct vm *vm, const char *type,
+					const struct vmiaas_finding *f)
 {
 	struct json_object *o = event_new(vm, type);
 	struct json_object *d = json_object_new_object();
 	char buf[2 * VMIAAS_FINDING_BYTES_MAX + 1];
-	char obj[sizeof(f->object) * 4 + 1], msg[sizeof(f->message) * 4 + 1];
-	bool event = f->flags & VMIAAS_FINDING_EVENT;
 	size_t nb = f->nr_bytes < VMIAAS_FINDING_BYTES_MAX ?
 		    f->nr_bytes : VMIAAS_FINDING_BYTES_MAX;
 
@@ -206,17 +259,55 @@ void events_finding(const struct vm *vm, const char *type,
 		json_object_object_add(d, "new_bytes", json_object_new_string(buf));
 	}
 	json_object_object_add(o, "detail", d);
-	event_write(o);
+	return o;
+}
+
+static void journal_finding(const struct vm *vm, const char *type, int prio,
+			    const struct vmiaas_finding *f, const char *text,
+			    const char *json)
+{
+	char check[sizeof(f->check) * 4 + 1], obj[sizeof(f->object) * 4 + 1];
+	struct journal_vm j;
+	const char *id = !strcmp(type, "finding") ? MSGID_FINDING :
+			 !strcmp(type, "resolved") ? MSGID_RESOLVED : MSGID_EVENT;
+
+	journal_vm_fields(vm, &j);
+	vmid_escape(f->check, sizeof(f->check), check, sizeof(check));
+	vmid_escape(f->object, sizeof(f->object), obj, sizeof(obj));
+	sd_journal_send("MESSAGE=%s", text, "PRIORITY=%d", prio,
+			"MESSAGE_ID=%s", id, "SYSLOG_IDENTIFIER=vmid",
+			"VMIAAS_EVENT=%s", type, "VMIAAS_CHECK=%s", check,
+			"VMIAAS_SEVERITY=%s", vmiaas_severity_name(f->severity),
+			"VMIAAS_OBJECT=%s", obj, "%s", j.id, "%s", j.name,
+			"%s", j.uuid, "%s", j.pid, "VMIAAS_JSON=%s", json ? json : "",
+			NULL);
+}
+
+void events_finding(const struct vm *vm, const char *type,
+		    const struct vmiaas_finding *f)
+{
+	struct json_object *o = events_finding_json(vm, type, f);
+	char obj[sizeof(f->object) * 4 + 1], msg[sizeof(f->message) * 4 + 1];
+	char text[sizeof(obj) + sizeof(msg) + 256];
+	bool event = f->flags & VMIAAS_FINDING_EVENT;
+	int prio = !strcmp(type, "finding") ?
+		   (f->severity >= VMIAAS_SEV_HIGH ? 2 : VMID_LOG_WARNING) :
+		   VMID_LOG_INFO;
 
 	vmid_escape(f->object, sizeof(f->object), obj, sizeof(obj));
 	vmid_escape(f->message, sizeof(f->message), msg, sizeof(msg));
-	vmid_log(!strcmp(type, "finding") ?
-		 (f->severity >= VMIAAS_SEV_HIGH ? 2 : VMID_LOG_WARNING) :
-		 VMID_LOG_INFO,
-		 "%s %s (pid %d): %s %s %s: %s", vm->ident.id,
+	snprintf(text, sizeof(text), "%s %s (pid %d): %s %s %s: %s", vm->ident.id,
 		 !strcmp(type, "resolved") ? "resolved" :
 		 event ? "event" : "FINDING", (int)vm->ident.pid,
 		 vmiaas_severity_name(f->severity), f->check, obj, msg);
+	if (journal_on)
+		journal_finding(vm, type, prio, f, text,
+				json_object_to_json_string_ext(o,
+					JSON_C_TO_STRING_PLAIN |
+					JSON_C_TO_STRING_NOSLASHESCAPE));
+	event_write(o, vm, type);
+	if (!journal_on)
+		vmid_log(prio, "%s", text);
 }
 
 void events_vm(const struct vm *vm, int prio, const char *event,
@@ -232,10 +323,26 @@ void events_vm(const struct vm *vm, int prio, const char *event,
 	vmid_escape(msg, sizeof(msg), esc, sizeof(esc));
 	json_object_object_add(o, "event", json_object_new_string(event));
 	json_object_object_add(o, "message", json_object_new_string(esc));
-	event_write(o);
-	if (vm)
+	if (journal_on) {
+		struct journal_vm j;
+		char text[sizeof(esc) + VMID_NAME_MAX + 64];
+
+		journal_vm_fields(vm, &j);
+		if (vm)
+			snprintf(text, sizeof(text), "%s (pid %d): %s: %s",
+				 vm->ident.id, (int)vm->ident.pid, event, esc);
+		else
+			snprintf(text, sizeof(text), "%s: %s", event, esc);
+		sd_journal_send("MESSAGE=%s", text, "PRIORITY=%d", prio,
+				"MESSAGE_ID=%s", MSGID_VMID,
+				"SYSLOG_IDENTIFIER=vmid", "VMIAAS_EVENT=%s", event,
+				"%s", j.id, "%s", j.name, "%s", j.uuid, "%s", j.pid,
+				NULL);
+	} else if (vm) {
 		vmid_log(prio, "%s (pid %d): %s: %s", vm->ident.id,
 			 (int)vm->ident.pid, event, esc);
-	else
+	} else {
 		vmid_log(prio, "%s: %s", event, esc);
+	}
+	event_write(o, vm, "vmid");
 }

@@ -3,14 +3,16 @@
  * vmid: watches every QEMU guest on the node.
  *
  * One process, one poll() loop over: a signalfd (SIGTERM, SIGINT, SIGHUP,
- * SIGCHLD), the control socket, each worker's socket and each QEMU's
- * pidfd (a VM is detached the moment its QEMU exits). Timers (checks,
+ * SIGCHLD), the control socket and its clients, the metrics listener and
+ * its clients, libvirt's event pipe (libvirt.c), each worker's socket and
+ * each QEMU's pidfd (a VM is detached the moment its QEMU exits). Timers (checks,
  * restarts, request deadlines, the /proc scan, the watchdog) are
  * deadlines on CLOCK_MONOTONIC turned into the poll() timeout. The parent
  * never touches guest memory: workers do (worker.c).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <math.h>		/* INFINITY, isfinite(): macros, no -lm */
 #include <poll.h>
@@ -50,8 +52,10 @@ struct vmid {
 	char socket_path[VMID_PATH_MAX];
 	struct vm **vms;
 	size_t nr_vms;
-	int sfd, cfd;
+	int sfd, cfd, mfd;
 	double next_scan;
+	bool lv_logged;			/* "libvirt unreachable" said once */
+	double started;			/* monotonic s */
 	double watchdog;		/* s, 0: off */
 	double next_watchdog;
 	bool stopping;
@@ -123,6 +127,9 @@ static void config_defaults(struct vmid_config *c)
 	c->backoff_max = 60;
 	c->settle = 30;
 	c->seccomp = true;
+	snprintf(c->libvirt, sizeof(c->libvirt), "auto");
+	snprintf(c->metrics, sizeof(c->metrics), "%s", VMID_METRICS_DEFAULT);
+	c->journal = VMID_JOURNAL_AUTO;
 }
 
 static int set_seconds(double *slot, const char *v, double min)
@@ -192,6 +199,22 @@ static int config_set(struct vmid_config *c, const char *k, const char *v)
 		return set_seconds(&c->settle, v, 0);
 	if (!strcmp(k, "seccomp"))
 		return set_bool(&c->seccomp, v);
+	if (!strcmp(k, "libvirt"))
+		return v[0] ? set_str(c->libvirt, sizeof(c->libvirt), v) : -EINVAL;
+	if (!strcmp(k, "metrics"))
+		return v[0] ? set_str(c->metrics, sizeof(c->metrics), v) : -EINVAL;
+	if (!strcmp(k, "journal")) {
+		bool on;
+
+		if (!strcmp(v, "auto")) {
+			c->journal = VMID_JOURNAL_AUTO;
+			return 0;
+		}
+		if (set_bool(&on, v) < 0)
+			return -EINVAL;
+		c->journal = on ? VMID_JOURNAL_YES : VMID_JOURNAL_NO;
+		return 0;
+	}
 	return -ENOENT;
 }
 
@@ -321,6 +344,10 @@ static int state_setup(struct vmid *d)
 	if (r < 0)
 		vmid_log(VMID_LOG_ERR, "cannot open the event file %s: %s", path,
 			 strerror(-r));
+	/* auto: on under systemd, whose journal would get the log lines */
+	events_journal(c->journal == VMID_JOURNAL_YES ||
+		       (c->journal == VMID_JOURNAL_AUTO &&
+			(getenv("JOURNAL_STREAM") || getenv("INVOCATION_ID"))));
 	return r;
 }
 
@@ -331,9 +358,59 @@ static double jitter(const struct vmid *d)
 	return d->cfg.jitter * (random() / (double)RAND_MAX);
 }
 
+void vm_count_error(struct vm *vm, enum vmid_error_kind_metric kind)
+{
+	vm->m.errors[kind]++;
+}
+
+/*
+ * The registers of a libvirt domain through libvirt's monitor (NULL for
+ * other VMs, or when libvirt cannot give them: the worker then finds the
+ * kernel by its page tables and checks without the CPU state).
+ */
+static char *vm_registers(struct vm *vm, char *err, size_t errsize)
+{
+	char *text = NULL;
+
+	err[0] = '\0';
+	if (!vm->ident.libvirt || vm->ident.qmp[0])
+		return NULL;
+	if (lv_registers(vm->ident.uuid, &text, err, errsize) < 0) {
+		vm_count_error(vm, VMID_ERR_LIBVIRT);
+		return NULL;
+	}
+	return text;
+}
+
+/* Says which backend and register source the worker will use, and why. */
+static void vm_explain(struct vm *vm, const struct vmid *d, bool regs,
+		       const char *regs_err)
+{
+	const char *mem, *src;
+
+	if (vm->ident.shm[0])
+		mem = "shm: the RAM is a shared memory-backend-file (share=on), mapped read-only";
+	else if (d->cfg.pid_only)
+		mem = "pid: backend = pid in the configuration (QEMU's memory, zero-copy for file or memfd RAM)";
+	else
+		mem = "pid: no shared RAM file on the command line, so QEMU's memory (zero-copy for file or memfd RAM)";
+	if (vm->ident.qmp[0])
+		src = "registers through the QMP socket";
+	else if (regs)
+		src = "registers through libvirt's monitor (HMP info registers)";
+	else if (vm->ident.libvirt)
+		src = "no registers (libvirt's monitor failed)";
+	else
+		src = "no registers (no QMP socket): kernel found by its page tables";
+	snprintf(vm->backend_why, sizeof(vm->backend_why), "%s; %s%s%.200s; found by %s",
+		 mem, src, regs_err && regs_err[0] ? ": " : "",
+		 regs_err ? regs_err : "",
+		 vm->ident.libvirt ? "libvirt" : "the /proc scan");
+}
+
 static void vm_spawn(struct vmid *d, struct vm *vm)
 {
-	char path[2 * VMID_PATH_MAX];
+	char path[2 * VMID_PATH_MAX], err[256];
 	struct vmid_worker_args a = {
 		.ident = &vm->ident,
 		.baseline_path = path,
@@ -341,12 +418,17 @@ static void vm_spawn(struct vmid *d, struct vm *vm)
 		.seccomp = d->cfg.seccomp,
 		.allow_retake = vm->allow_retake,
 	};
+	char *regs;
 	pid_t pid;
 
 	snprintf(path, sizeof(path), "%s/baselines/%s", d->cfg.state_dir,
 		 vm->ident.id);
+	regs = vm_registers(vm, err, sizeof(err));
+	a.vcpus_text = regs;
+	vm_explain(vm, d, regs != NULL, err);
 	fflush(NULL);
 	pid = worker_spawn(&a, &vm->fd);
+	free(regs);
 	if (pid < 0) {
 		events_vm(vm, VMID_LOG_ERR, "error", "cannot start a worker: %s",
 			  strerror((int)-pid));
@@ -435,6 +517,7 @@ static void vm_add(struct vmid *d, const struct vm_ident *id)
 	 * text is patched and its module list not yet set up).
 	 */
 	age = discover_age(id->starttime);
+	vm->born = vmid_now() - age;
 	if (!d->once && age < d->cfg.settle) {
 		vm->state = VM_SETTLING;
 		vm->next = vmid_now() + d->cfg.settle - age;
@@ -451,13 +534,48 @@ static void scan_one(const struct vm_ident *id, void *arg)
 	size_t i;
 
 	for (i = 0; i < d->nr_vms; i++) {
-		if (d->vms[i]->ident.pid == id->pid &&
-		    d->vms[i]->ident.starttime == id->starttime) {
-			d->vms[i]->seen = true;
+		struct vm *vm = d->vms[i];
+
+		if (vm->ident.pid == id->pid && vm->ident.starttime == id->starttime) {
+			vm->seen = true;
+			if (id->libvirt && !vm->ident.libvirt) {
+				/* found by /proc first: libvirt names it now */
+				snprintf(vm->ident.uuid, sizeof(vm->ident.uuid), "%s", id->uuid);
+				vm->ident.libvirt = true;
+			}
 			return;
 		}
 	}
+	/* libvirt's QEMUs (-uuid on their command line) come from libvirt */
+	if (!id->libvirt && id->uuid[0] && lv_connected())
+		return;
 	vm_add(d, id);
+}
+
+static bool libvirt_wanted(const struct vmid *d)
+{
+	return strcmp(d->cfg.libvirt, "off") != 0;
+}
+
+static void libvirt_try(struct vmid *d)
+{
+	const char *uri = strcmp(d->cfg.libvirt, "auto") ? d->cfg.libvirt : NULL;
+	char err[512];
+
+	if (!libvirt_wanted(d) || lv_connected())
+		return;
+	if (lv_connect(uri, err, sizeof(err)) < 0) {
+		if (!d->lv_logged)
+			vmid_log(uri ? VMID_LOG_ERR : VMID_LOG_INFO,
+				 "libvirt (%s) not reachable: %s; QEMU processes are found in /proc (retried every scan)",
+				 uri ? uri : VMID_LIBVIRT_URI, err);
+		d->lv_logged = true;
+		return;
+	}
+	d->lv_logged = false;
+	events_vm(NULL, VMID_LOG_NOTICE, "libvirt",
+		  "connected to %s: following its domains' lifecycle events",
+		  uri ? uri : VMID_LIBVIRT_URI);
 }
 
 static void scan(struct vmid *d)
@@ -467,6 +585,9 @@ static void scan(struct vmid *d)
 
 	for (i = 0; i < d->nr_vms; i++)
 		d->vms[i]->seen = false;
+	libvirt_try(d);
+	if (lv_connected() && lv_list(d->cfg.match, scan_one, d) < 0)
+		vmid_log(VMID_LOG_WARNING, "cannot list libvirt's domains");
 	r = discover_scan(d->cfg.match, scan_one, d);
 	if (r < 0) {
 		vmid_log(VMID_LOG_ERR, "cannot scan /proc: %s", strerror(-r));
@@ -515,6 +636,42 @@ static bool in_set(const struct vm_finding_key *set, size_t nr, uint64_t h)
 	return false;
 }
 
+static void count_finding(struct vm *vm, const struct vmiaas_finding *f)
+{
+	struct vm_fstat *s;
+	size_t i;
+
+	for (i = 0; i < vm->m.nr_fstats; i++) {
+		s = &vm->m.fstats[i];
+		if (s->severity == f->severity &&
+		    !strncmp(s->check, f->check, sizeof(s->check) - 1)) {
+			s->n++;
+			return;
+		}
+	}
+	if (vm->m.nr_fstats == VMID_FSTATS_MAX)
+		return;		/* a worker cannot make the series grow */
+	s = &vm->m.fstats[vm->m.nr_fstats++];
+	snprintf(s->check, sizeof(s->check), "%.*s", (int)sizeof(s->check) - 1,
+		 f->check);
+	s->severity = (uint8_t)f->severity;
+	s->n = 1;
+}
+
+static void count_check(struct vm *vm, double ms)
+{
+	double sec = ms > 0 && ms < 1e9 ? ms / 1e3 : 0;
+	size_t k;
+
+	vm->m.checks_ok++;
+	vm->m.dur_sum += sec;
+	for (k = 0; k < VMID_HIST_BUCKETS; k++)
+		if (sec <= vmid_hist_le[k]) {
+			vm->m.hist[k]++;
+			break;
+		}
+}
+
 /* A round is complete: new findings and events out, gone ones resolved. */
 static void vm_round_done(struct vmid *d, struct vm *vm,
 			  const struct vmid_msg *m)
@@ -528,8 +685,11 @@ static void vm_round_done(struct vmid *d, struct vm *vm,
 		bool ev = k->f.flags & VMIAAS_FINDING_EVENT;
 
 		nr += !ev;
-		if (!in_set(vm->active, vm->nr_active, k->hash))
+		if (!in_set(vm->active, vm->nr_active, k->hash)) {
 			events_finding(vm, ev ? "event" : "finding", &k->f);
+			if (!ev)
+				count_finding(vm, &k->f);
+		}
 	}
 	for (i = 0; i < vm->nr_active; i++)
 		if (!in_set(vm->round, vm->nr_round, vm->active[i].hash) &&
@@ -553,7 +713,12 @@ static void vm_round_done(struct vmid *d, struct vm *vm,
 	vm->backoff = 1;
 	vm->state = VM_READY;
 	vm->next = vmid_now() + d->cfg.interval + jitter(d);
+	if (vm->check_soon)
+		vm->next = vmid_now();
+	vm->check_soon = false;
 	vm->rounds_done = true;
+	count_check(vm, m->ms);
+	control_vm_round(d, vm, true);
 }
 
 static void terminate(char *s, size_t size)
@@ -639,6 +804,32 @@ static int vm_message(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 		vm_round_done(d, vm, m);
 		return 0;
 	case VMID_MSG_ERROR:
+		if (vm->state == VM_CHECKING) {
+			if (m->a != VMID_ERROR_REBOOTED)
+				vm->m.checks_failed++;
+			control_vm_round(d, vm, false);
+			/* the worker exits: the reap restarts it */
+			vm->state = VM_BACKOFF;
+			vm->next = INFINITY;
+		}
+		/*
+		 * A young guest whose kernel cannot be found yet (its
+		 * decompressor's page tables in CR3...) is booting, not
+		 * failing: no error event, no growing backoff.
+		 */
+		if (m->a == VMID_ERROR_TRANSIENT && !strcmp(m->s1, "attach") &&
+		    !vm->kernel[0] && vmid_now() - vm->born < d->cfg.settle + 120)
+			m->a = VMID_ERROR_BOOTING;
+		if (m->a == VMID_ERROR_BOOTING) {
+			vmid_log(VMID_LOG_INFO, "%s: %s: attaching again in 3 s",
+				 vm->ident.id, m->s2);
+			vm->booting = true;
+			return 0;
+		}
+		if (m->a != VMID_ERROR_REBOOTED)
+			vm_count_error(vm, !strcmp(m->s1, "attach") ? VMID_ERR_ATTACH :
+				       strstr(m->s1, "baseline") ? VMID_ERR_BASELINE :
+				       VMID_ERR_CHECK);
 		if (m->a == VMID_ERROR_REBOOTED && vm->nr_findings_active) {
 			/* never a new baseline over findings */
 			events_vm(vm, VMID_LOG_ERR, "error",
@@ -680,9 +871,11 @@ static void vm_drain(struct vmid *d, struct vm *vm)
 			break;
 		if (n != (ssize_t)sizeof(*m)) {
 			/* EOF, or a malformed packet: the worker is done */
-			if (n > 0)
+			if (n > 0) {
 				events_vm(vm, VMID_LOG_ERR, "protocol",
 					  "malformed message from the worker");
+				vm_count_error(vm, VMID_ERR_PROTOCOL);
+			}
 			close(vm->fd);
 			vm->fd = -1;
 			if (vm->worker > 0 && n != 0)
@@ -690,6 +883,7 @@ static void vm_drain(struct vmid *d, struct vm *vm)
 			break;
 		}
 		if (vm_message(d, vm, m) < 0) {
+			vm_count_error(vm, VMID_ERR_PROTOCOL);
 			events_vm(vm, VMID_LOG_ERR, "protocol",
 				  "unexpected message %u from the worker in state %s",
 				  m->type, vm_state_name(vm->state));
@@ -735,6 +929,12 @@ static void reap(struct vmid *d)
 			vm_remove(d, i, "QEMU exited");
 			continue;
 		}
+		if (vm->state == VM_CHECKING) {
+			vm->m.checks_failed++;
+			control_vm_round(d, vm, false);
+		}
+		if (WIFSIGNALED(st) && (WTERMSIG(st) != SIGKILL || vm->state != VM_BACKOFF))
+			vm_count_error(vm, VMID_ERR_CRASH);
 		if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
 			events_vm(vm, VMID_LOG_ERR, "worker-crashed",
 				  "the worker (pid %d) died of signal %d (%s)",
@@ -746,10 +946,20 @@ static void reap(struct vmid *d)
 			vm->rounds_done = true;
 			continue;
 		}
+		/* --once waits for a booting kernel, up to timeout */
+		if (vm->booting && (!d->once ||
+				    vmid_now() - d->started < d->cfg.timeout)) {
+			vm->booting = false;
+			vm->state = VM_SETTLING;
+			vm->next = vmid_now() + 3;
+			continue;
+		}
 		if (vm->rebooted && !d->once) {
 			/* let the new kernel boot before trusting it */
 			vm->rebooted = false;
 			vm->allow_retake = true;
+			vm->kernel[0] = '\0';
+			vm->born = vmid_now();
 			vm->state = VM_SETTLING;
 			vm->next = vmid_now() + d->cfg.settle;
 			continue;
@@ -769,10 +979,31 @@ static void reap(struct vmid *d)
 	}
 }
 
+/* A check request, with fresh registers for a libvirt domain. */
+static int vm_send_check(struct vm *vm)
+{
+	struct vmid_msg m = { .type = VMID_MSG_CHECK };
+	char err[256], *regs;
+	size_t len = 0;
+	int r = 0;
+
+	regs = vm_registers(vm, err, sizeof(err));
+	if (regs)
+		len = strlen(regs);
+	m.a = (uint32_t)len;
+	if (send(vm->fd, &m, sizeof(m), MSG_NOSIGNAL | MSG_DONTWAIT) !=
+	    (ssize_t)sizeof(m))
+		r = -EPIPE;
+	if (r == 0 && len &&
+	    send(vm->fd, regs, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len)
+		r = -EPIPE;
+	free(regs);
+	return r;
+}
+
 /* Deadlines: checks due, restarts due, requests over their time limit. */
 static void timers(struct vmid *d)
 {
-	struct vmid_msg m = { .type = VMID_MSG_CHECK };
 	double now = vmid_now();
 	size_t i;
 
@@ -786,11 +1017,15 @@ static void timers(struct vmid *d)
 				  (int)vm->worker, d->cfg.timeout,
 				  vm->state == VM_STARTING ? "attach" : "check");
 			kill(vm->worker, SIGKILL);
+			vm_count_error(vm, VMID_ERR_TIMEOUT);
+			if (vm->state == VM_CHECKING) {
+				vm->m.checks_failed++;
+				control_vm_round(d, vm, false);
+			}
 			vm->state = VM_BACKOFF;	/* the reap restarts it */
 			vm->next = INFINITY;
 		} else if (vm->state == VM_READY && now >= vm->next) {
-			if (send(vm->fd, &m, sizeof(m), MSG_NOSIGNAL | MSG_DONTWAIT) !=
-			    (ssize_t)sizeof(m)) {
+			if (vm_send_check(vm) < 0) {
 				kill(vm->worker, SIGKILL);
 				continue;
 			}
@@ -821,6 +1056,8 @@ static double next_deadline(const struct vmid *d)
 	}
 	if (d->watchdog > 0)
 		t = dmin(t, d->next_watchdog);
+	t = dmin(t, control_deadline());
+	t = dmin(t, metrics_deadline());
 	return t;
 }
 
@@ -906,12 +1143,223 @@ static void on_signals(struct vmid *d)
 	}
 }
 
+/* A domain libvirt reports as started, or that we must look at again. */
+static void libvirt_domain(struct vmid *d, const char *uuid)
+{
+	struct vm_ident id;
+
+	if (lv_domain(uuid, &id) < 0)
+		return;		/* gone again, or not ours to read */
+	if (d->cfg.match[0] && fnmatch(d->cfg.match, id.name, 0))
+		return;
+	scan_one(&id, d);
+}
+
+static struct vm *vm_by_uuid(struct vmid *d, const char *uuid, size_t *ret_i)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_vms; i++) {
+		if (d->vms[i]->ident.libvirt && !strcmp(d->vms[i]->ident.uuid, uuid)) {
+			*ret_i = i;
+			return d->vms[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The guest rebooted inside its QEMU (libvirt's reboot event): its
+ * kernel will be elsewhere. The worker is stopped now, before a check
+ * can compare the baseline with a booting kernel; after the settle time
+ * a new worker re-takes the baseline ("another boot")—unless findings
+ * are active: a baseline is never re-taken over a finding.
+ */
+static void vm_rebooted(struct vmid *d, struct vm *vm)
+{
+	if (vm->state == VM_REFUSED)
+		return;
+	if (vm->nr_findings_active) {
+		events_vm(vm, VMID_LOG_ERR, "error",
+			  "libvirt: the guest rebooted; with %u active finding%s the baseline is not re-taken: remove it to re-baseline",
+			  vm->nr_findings_active, vm->nr_findings_active == 1 ? "" : "s");
+		vm_stop_worker(vm);
+		vm->state = VM_REFUSED;
+		return;
+	}
+	events_vm(vm, VMID_LOG_NOTICE, "rebooted",
+		  "libvirt: the guest rebooted: re-attaching in %.0f s", d->cfg.settle);
+	vm_stop_worker(vm);
+	if (vm->state == VM_CHECKING)
+		control_vm_round(d, vm, false);
+	vm->kernel[0] = '\0';
+	vm->born = vmid_now();
+	vm->rebooted = false;
+	vm->allow_retake = true;
+	vm->state = VM_SETTLING;
+	vm->next = vmid_now() + d->cfg.settle;
+}
+
+static void on_libvirt(struct vmid *d)
+{
+	struct lv_event e;
+	struct vm *vm;
+	size_t i;
+	char why[64];
+
+	while (lv_event_read(&e) == 0) {
+		switch (e.kind) {
+		case LV_EV_STARTED:
+			libvirt_domain(d, e.uuid);
+			break;
+		case LV_EV_STOPPED:
+			vm = vm_by_uuid(d, e.uuid, &i);
+			if (!vm)
+				break;
+			snprintf(why, sizeof(why), "libvirt: domain %s",
+				 lv_stopped_why(e.detail));
+			vm_remove(d, i, why);
+			break;
+		case LV_EV_REBOOTED:
+			vm = vm_by_uuid(d, e.uuid, &i);
+			if (vm)
+				vm_rebooted(d, vm);
+			break;
+		case LV_EV_CLOSED:
+			lv_disconnect();
+			events_vm(NULL, VMID_LOG_WARNING, "libvirt",
+				  "the connection to libvirt closed: reconnecting at the next scan");
+			break;
+		case LV_EV_OVERFLOW:
+			d->next_scan = 0;	/* missed events: look at everything */
+			break;
+		}
+	}
+}
+
+struct vm *vmid_vm_find(struct vmid *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_vms; i++) {
+		struct vm *vm = d->vms[i];
+
+		if (!strcmp(vm->ident.id, name) || !strcmp(vm->ident.name, name) ||
+		    (vm->ident.uuid[0] && !strcmp(vm->ident.uuid, name)))
+			return vm;
+	}
+	return NULL;
+}
+
+/* 0: the VM's next check starts now; 1: after the round under way. */
+int vmid_check_now(struct vmid *d, struct vm *vm)
+{
+	if (vm->state == VM_READY) {
+		vm->next = vmid_now();
+		return 0;
+	}
+	if (vm->state == VM_CHECKING) {
+		vm->check_soon = true;
+		return 1;
+	}
+	return -EAGAIN;
+}
+
+size_t vmid_nr_attached(const struct vmid *d, const char **backends,
+			size_t *counts, size_t max)
+{
+	size_t i, j, nr = 0;
+
+	for (i = 0; i < d->nr_vms; i++) {
+		const struct vm *vm = d->vms[i];
+
+		if ((vm->state != VM_READY && vm->state != VM_CHECKING) ||
+		    !vm->backend[0])
+			continue;
+		for (j = 0; j < nr && strcmp(backends[j], vm->backend); j++)
+			;
+		if (j == nr) {
+			if (nr == max)
+				continue;
+			backends[nr] = vm->backend;
+			counts[nr++] = 0;
+		}
+		counts[j]++;
+	}
+	return nr;
+}
+
+bool vmid_libvirt_connected(const struct vmid *d)
+{
+	return lv_connected();
+}
+
+/* The pollfd layout of one loop iteration. */
+struct loop_fds {
+	struct pollfd *p;
+	size_t n;
+	size_t ctl, nr_ctl;	/* control clients */
+	size_t met, nr_met;	/* metrics clients */
+	size_t lv;		/* libvirt's event pipe */
+	size_t vms;		/* VMs: worker socket, pidfd */
+};
+
+static int loop_fds_build(struct vmid *d, struct loop_fds *l)
+{
+	size_t need = 4 + CONTROL_MAX_CLIENTS + METRICS_MAX_CLIENTS + 2 * d->nr_vms;
+	struct pollfd *p;
+	size_t i;
+
+	p = realloc(l->p, need * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	l->p = p;
+	l->n = 0;
+	p[l->n++] = (struct pollfd){ .fd = d->sfd, .events = POLLIN };
+	p[l->n++] = (struct pollfd){ .fd = d->cfd, .events = POLLIN };
+	p[l->n++] = (struct pollfd){ .fd = d->mfd, .events = POLLIN };
+	l->lv = l->n;
+	p[l->n++] = (struct pollfd){ .fd = lv_event_fd(), .events = POLLIN };
+	l->ctl = l->n;
+	l->nr_ctl = control_pollfds(p + l->n, CONTROL_MAX_CLIENTS);
+	l->n += l->nr_ctl;
+	l->met = l->n;
+	l->nr_met = metrics_pollfds(p + l->n, METRICS_MAX_CLIENTS);
+	l->n += l->nr_met;
+	l->vms = l->n;
+	for (i = 0; i < d->nr_vms; i++) {
+		p[l->n++] = (struct pollfd){ .fd = d->vms[i]->fd, .events = POLLIN };
+		p[l->n++] = (struct pollfd){ .fd = d->vms[i]->pidfd, .events = POLLIN };
+	}
+	return 0;
+}
+
+static void loop_vms(struct vmid *d, const struct loop_fds *l)
+{
+	const struct pollfd *p = l->p + l->vms;
+	size_t i;
+
+	/* VMs may be removed while walking: last to first, by index */
+	for (i = (l->n - l->vms) / 2; i-- > 0;) {
+		struct vm *vm;
+
+		if (i >= d->nr_vms)
+			continue;
+		vm = d->vms[i];
+		if (p[2 * i].fd == vm->fd && vm->fd >= 0 && p[2 * i].revents)
+			vm_drain(d, vm);
+		if (p[2 * i + 1].fd == vm->pidfd && vm->pidfd >= 0 &&
+		    (p[2 * i + 1].revents & POLLIN))
+			vm_remove(d, i, "QEMU exited");
+	}
+}
+
 static int run(struct vmid *d)
 {
-	struct pollfd *pfd = NULL;
+	struct loop_fds l = {};
 	uint64_t usec;
-	size_t i, n;
 
+	d->started = vmid_now();
 	if (sd_watchdog_enabled(0, &usec) > 0) {
 		d->watchdog = usec / 2e6;
 		d->next_watchdog = vmid_now();
@@ -922,13 +1370,14 @@ static int run(struct vmid *d)
 		 d->nr_vms, d->nr_vms == 1 ? "" : "s", d->cfg.interval,
 		 d->cfg.state_dir);
 	while (!d->stopping) {
-		struct pollfd *p;
 		double t, now;
 		int timeout;
 
 		if (d->once && once_done(d))
 			break;
 		timers(d);
+		control_timers(d);
+		metrics_timers();
 		now = vmid_now();
 		if (!d->once && now >= d->next_scan)
 			scan(d);
@@ -938,45 +1387,29 @@ static int run(struct vmid *d)
 		}
 		notify_status(d);
 
-		p = realloc(pfd, (2 + 2 * d->nr_vms) * sizeof(*pfd));
-		if (!p) {
-			free(pfd);
+		if (loop_fds_build(d, &l) < 0) {
+			free(l.p);
 			return -ENOMEM;
-		}
-		pfd = p;
-		n = 0;
-		pfd[n++] = (struct pollfd){ .fd = d->sfd, .events = POLLIN };
-		pfd[n++] = (struct pollfd){ .fd = d->cfd, .events = POLLIN };
-		for (i = 0; i < d->nr_vms; i++) {
-			pfd[n++] = (struct pollfd){ .fd = d->vms[i]->fd, .events = POLLIN };
-			pfd[n++] = (struct pollfd){ .fd = d->vms[i]->pidfd, .events = POLLIN };
 		}
 		t = next_deadline(d) - vmid_now();
 		timeout = t <= 0 ? 0 : t > 60 ? 60000 : (int)(t * 1000) + 1;
-		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
-			free(pfd);
+		if (poll(l.p, l.n, timeout) < 0 && errno != EINTR) {
+			free(l.p);
 			return -errno;
 		}
-		if (pfd[0].revents)
+		if (l.p[0].revents)
 			on_signals(d);
-		if (pfd[1].revents & POLLIN)
-			control_serve(d->cfd, d);
-		/* VMs may be removed while walking: last to first, by index */
-		for (i = (n - 2) / 2; i-- > 0;) {
-			struct vm *vm;
-
-			if (i >= d->nr_vms)
-				continue;
-			vm = d->vms[i];
-			if (pfd[2 + 2 * i].fd == vm->fd && vm->fd >= 0 &&
-			    pfd[2 + 2 * i].revents)
-				vm_drain(d, vm);
-			if (pfd[3 + 2 * i].fd == vm->pidfd && vm->pidfd >= 0 &&
-			    (pfd[3 + 2 * i].revents & POLLIN))
-				vm_remove(d, i, "QEMU exited");
-		}
+		if (l.p[1].revents & POLLIN)
+			control_accept(d->cfd);
+		if (l.p[2].revents & POLLIN)
+			metrics_accept();
+		if (l.p[l.lv].revents & POLLIN)
+			on_libvirt(d);
+		control_io(d, l.p + l.ctl, l.nr_ctl);
+		metrics_io(d, l.p + l.met, l.nr_met);
+		loop_vms(d, &l);
 	}
-	free(pfd);
+	free(l.p);
 	return 0;
 }
 
@@ -1015,6 +1448,12 @@ static void usage(FILE *f)
 	      "      --settle S        attach a QEMU only once it is S s old, so that\n"
 	      "                        its guest has booted (default 30)\n"
 	      "      --no-seccomp      workers without their seccomp allow-list\n"
+	      "      --libvirt URI     libvirt connection: auto (default: qemu:///system\n"
+	      "                        when reachable), off, or a URI\n"
+	      "      --metrics ADDR:PORT  Prometheus endpoint (default " VMID_METRICS_DEFAULT "),\n"
+	      "                        'off' for none\n"
+	      "      --journal auto|yes|no  findings as structured journal entries\n"
+	      "                        (auto: when run by systemd)\n"
 	      "      --once            one scan and one check of each VM, then exit\n"
 	      "                        (exit status 1 when there were findings)\n"
 	      "  -h, --help            this help\n"
@@ -1027,8 +1466,8 @@ static void usage(FILE *f)
 
 enum {
 	OPT_STATE = 0x100, OPT_EVENTS, OPT_INTERVAL, OPT_JITTER, OPT_SCAN,
-	OPT_TIMEOUT, OPT_SOCKET, OPT_MATCH, OPT_KEY, OPT_SETTLE, OPT_SECCOMP,
-	OPT_ONCE,
+	OPT_TIMEOUT, OPT_SOCKET, OPT_MATCH, OPT_KEY, OPT_SETTLE, OPT_LIBVIRT,
+	OPT_METRICS, OPT_JOURNAL, OPT_SECCOMP, OPT_ONCE,
 	OPT_VERSION,
 };
 
@@ -1045,6 +1484,9 @@ static const struct option options[] = {
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "settle", required_argument, NULL, OPT_SETTLE },
 	{ "no-seccomp", no_argument, NULL, OPT_SECCOMP },
+	{ "libvirt", required_argument, NULL, OPT_LIBVIRT },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "journal", required_argument, NULL, OPT_JOURNAL },
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -1063,6 +1505,9 @@ static const char *const opt_keys[] = {
 	[OPT_KEY - OPT_STATE] = "key",
 	[OPT_SETTLE - OPT_STATE] = "settle",
 	[OPT_SECCOMP - OPT_STATE] = "seccomp",
+	[OPT_LIBVIRT - OPT_STATE] = "libvirt",
+	[OPT_METRICS - OPT_STATE] = "metrics",
+	[OPT_JOURNAL - OPT_STATE] = "journal",
 };
 
 static int parse_args(struct vmid *d, int argc, char **argv)
@@ -1105,7 +1550,8 @@ static int parse_args(struct vmid *d, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct vmid d = { .config_path = VMID_CONFIG_DEFAULT, .sfd = -1, .cfd = -1 };
+	struct vmid d = { .config_path = VMID_CONFIG_DEFAULT, .sfd = -1, .cfd = -1,
+			  .mfd = -1 };
 	int r;
 
 	if (parse_args(&d, argc, argv) < 0)
@@ -1129,12 +1575,27 @@ int main(int argc, char **argv)
 				 " (another vmid is running)" : "");
 			return VMID_EXIT_FAILURE;
 		}
+		events_set_sink(control_sink);
+		if (strcmp(d.cfg.metrics, "off")) {
+			d.mfd = metrics_open(d.cfg.metrics);
+			if (d.mfd < 0) {
+				vmid_log(VMID_LOG_ERR, "cannot serve metrics on %s: %s",
+					 d.cfg.metrics, d.mfd == -EINVAL ?
+					 "want ADDR:PORT or off" : strerror(-d.mfd));
+				control_close(d.cfd, d.socket_path);
+				return VMID_EXIT_FAILURE;
+			}
+		}
 	}
 	r = run(&d);
 	if (r < 0)
 		vmid_log(VMID_LOG_ERR, "main loop: %s", strerror(-r));
 	shutdown_all(&d);
+	events_set_sink(NULL);
+	control_shutdown();
 	control_close(d.cfd, d.socket_path);
+	metrics_close();
+	lv_disconnect();
 	close(d.sfd);
 	events_close();
 	if (r < 0)

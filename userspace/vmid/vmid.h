@@ -8,14 +8,18 @@
  *   vmid.c      options, configuration, the main loop, signals, sd_notify
  *   discover.c  /proc scan: QEMU processes and their command lines
  *   worker.c    the per-VM worker process and its wire protocol
- *   events.c    logging (stderr with <N> prefixes) and JSON-lines events
- *   control.c   the control socket (status)
+ *   events.c    logging (stderr with <N> prefixes), JSON-lines events and
+ *               their structured journal entries
+ *   control.c   the control socket (status, check, findings, follow)
+ *   libvirt.c   libvirt: domains, lifecycle events, registers via its monitor
+ *   metrics.c   the Prometheus endpoint (HTTP/1.0 GET /metrics)
  */
 #ifndef VMID_H
 #define VMID_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <poll.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -24,6 +28,10 @@
 #define VMID_CONFIG_DEFAULT	"/etc/vmiaas/vmid.conf"
 #define VMID_STATE_DEFAULT	"/var/lib/vmiaas"
 #define VMID_SOCKET_DEFAULT	"/run/vmiaas/vmid.sock"
+#define VMID_METRICS_DEFAULT	"127.0.0.1:9848"
+#define VMID_LIBVIRT_URI	"qemu:///system"
+#define VMID_LIBVIRT_RUN	"/run/libvirt/qemu"	/* NAME.pid */
+#define VMID_REGS_MAX		(64 * 1024)	/* "info registers -a" text */
 #define VMID_PATH_MAX		512
 #define VMID_NAME_MAX		128
 /* Caps on what a (possibly compromised) worker can make the parent hold. */
@@ -52,7 +60,12 @@ struct vmid_config {
 	double settle;			/* s: attach QEMUs at least this old */
 	bool seccomp;			/* worker: seccomp allow-list */
 	bool pid_only;			/* backend = pid: never the RAM file */
+	char libvirt[VMID_PATH_MAX];	/* "auto", "off" or a URI */
+	char metrics[VMID_NAME_MAX];	/* "ADDR:PORT" or "off" */
+	int journal;			/* VMID_JOURNAL_* */
 };
+
+enum { VMID_JOURNAL_AUTO, VMID_JOURNAL_YES, VMID_JOURNAL_NO };
 
 /* ---- logging and events (events.c) ---- */
 
@@ -70,6 +83,14 @@ struct vm;
 
 int events_open(const char *path);
 void events_close(void);
+/* Structured journal entries for every event (sd_journal_send). */
+void events_journal(bool on);
+/* Every event line is also handed to @fn (the control socket). */
+void events_set_sink(void (*fn)(const struct vm *vm, const char *type,
+				const char *line, size_t len));
+/* A finding as its JSON event object (type, vm, check, detail...). */
+struct json_object *events_finding_json(const struct vm *vm, const char *type,
+					const struct vmiaas_finding *f);
 /* Copies untrusted bytes as printable ASCII ("\xNN" otherwise). */
 const char *vmid_escape(const char *s, size_t max, char *buf, size_t size);
 
@@ -89,6 +110,8 @@ struct vm_ident {
 	char id[VMID_NAME_MAX];		/* file-name-safe: name or pid-N */
 	char shm[VMID_PATH_MAX];	/* RAM memory-backend-file, "" if none */
 	char qmp[VMID_PATH_MAX];	/* -qmp unix:PATH, "" if none */
+	char uuid[37];			/* -uuid, or libvirt's; "" if none */
+	bool libvirt;			/* a libvirt domain (name, uuid from it) */
 };
 
 /*
@@ -103,6 +126,8 @@ void discover_parse_cmdline(const char *buf, size_t len, struct vm_ident *id);
 double discover_age(uint64_t starttime);
 /* 0 if @pid still is the process that had @starttime, else -ESRCH. */
 int discover_alive(pid_t pid, uint64_t starttime);
+/* @id of the QEMU process @pid (start time, command line); -errno. */
+int discover_pid(pid_t pid, struct vm_ident *id);
 
 /* ---- workers (worker.c) ---- */
 
@@ -116,13 +141,15 @@ enum vmid_msg_type {
 	VMID_MSG_ERROR,		/* err, a: enum vmid_error_kind, s1: stage,
 				   s2: message */
 	/* parent -> worker */
-	VMID_MSG_CHECK = 100,
+	VMID_MSG_CHECK = 100,	/* a: length of the register text packet
+				   that follows (0: none) */
 };
 
 enum vmid_error_kind {
 	VMID_ERROR_TRANSIENT,	/* the worker exits: restart with backoff */
 	VMID_ERROR_FATAL,	/* the baseline is refused: no restart */
 	VMID_ERROR_REBOOTED,	/* the guest rebooted: re-attach after settle */
+	VMID_ERROR_BOOTING,	/* the kernel is not running yet: retry soon */
 };
 
 enum vmid_baseline_how {
@@ -147,6 +174,7 @@ struct vmid_worker_args {
 	const uint8_t *key;
 	bool seccomp;
 	bool allow_retake;	/* else -ESTALE is VMID_ERROR_REBOOTED */
+	const char *vcpus_text;	/* registers from libvirt, or NULL */
 };
 
 /*
@@ -166,6 +194,33 @@ enum vm_state {
 	VM_REFUSED,		/* the baseline is refused (MAC): no restart */
 };
 
+/* Prometheus: vmiaas_check_duration_seconds buckets (metrics.c). */
+#define VMID_HIST_BUCKETS	11
+extern const double vmid_hist_le[VMID_HIST_BUCKETS];
+
+enum vmid_error_kind_metric {
+	VMID_ERR_ATTACH, VMID_ERR_BASELINE, VMID_ERR_CHECK, VMID_ERR_CRASH,
+	VMID_ERR_TIMEOUT, VMID_ERR_PROTOCOL, VMID_ERR_LIBVIRT, VMID_ERR_NR,
+};
+extern const char *const vmid_error_kind_names[VMID_ERR_NR];
+
+#define VMID_FSTATS_MAX		64	/* (check, severity) series per VM */
+
+struct vm_fstat {
+	char check[32];
+	uint8_t severity;
+	uint64_t n;
+};
+
+struct vm_metrics {
+	uint64_t checks_ok, checks_failed;
+	uint64_t hist[VMID_HIST_BUCKETS];	/* cumulative at render */
+	double dur_sum;
+	uint64_t errors[VMID_ERR_NR];
+	struct vm_fstat fstats[VMID_FSTATS_MAX];
+	size_t nr_fstats;
+};
+
 struct vm_finding_key {
 	uint64_t hash;
 	struct vmiaas_finding f;	/* kept for "resolved" events */
@@ -178,6 +233,7 @@ struct vm {
 	int fd;				/* socket to the worker, -1 */
 	enum vm_state state;
 	char backend[16];
+	char backend_why[512];		/* why this backend and registers */
 	char kernel[65];
 	double deadline;		/* monotonic s: request time limit */
 	double next;			/* monotonic s: next check / restart */
@@ -189,6 +245,8 @@ struct vm {
 	bool seen;			/* in the latest scan */
 	bool rounds_done;		/* --once: a round finished or failed */
 	bool rebooted;			/* the worker saw another boot */
+	bool booting;			/* the worker saw a kernel still booting */
+	double born;			/* monotonic s: QEMU start or last reboot */
 	bool allow_retake;		/* the next worker may re-take */
 	/* findings: the active set, and the round being received */
 	struct vm_finding_key *active;
@@ -197,7 +255,11 @@ struct vm {
 	size_t nr_round;
 	uint32_t nr_findings_active;	/* active, excluding events */
 	uint32_t nr_dropped;
+	bool check_soon;		/* a control client asked for a check */
+	struct vm_metrics m;
 };
+
+void vm_count_error(struct vm *vm, enum vmid_error_kind_metric kind);
 
 struct vmid;
 
@@ -205,8 +267,68 @@ struct vmid;
 
 int control_open(const char *path);
 void control_close(int fd, const char *path);
-/* Serves one connection on the listening @fd. */
-void control_serve(int fd, const struct vmid *d);
+/* Accepts on the listening @fd: clients are served from the main loop. */
+void control_accept(int fd);
+/* pollfds of the clients (at most @max); their I/O; their deadlines. */
+size_t control_pollfds(struct pollfd *p, size_t max);
+void control_io(struct vmid *d, const struct pollfd *p, size_t n);
+double control_deadline(void);
+void control_timers(struct vmid *d);
+/* A VM finished a round (@ok) or left: answers clients waiting for it. */
+void control_vm_round(struct vmid *d, const struct vm *vm, bool ok);
+void control_sink(const struct vm *vm, const char *type, const char *line,
+		  size_t len);
+void control_shutdown(void);
+#define CONTROL_MAX_CLIENTS	32
+
+/* For control.c: run a check of a VM now (0, or -errno: not ready). */
+struct vm *vmid_vm_find(struct vmid *d, const char *name);
+int vmid_check_now(struct vmid *d, struct vm *vm);
+
+/* ---- Prometheus metrics (metrics.c) ---- */
+
+int metrics_open(const char *spec);	/* listening fd, or -errno */
+void metrics_close(void);
+void metrics_accept(void);
+size_t metrics_pollfds(struct pollfd *p, size_t max);
+void metrics_io(const struct vmid *d, const struct pollfd *p, size_t n);
+double metrics_deadline(void);
+void metrics_timers(void);
+#define METRICS_MAX_CLIENTS	16
+/* The exposition text (for tests and the endpoint); free(). */
+char *metrics_render(const struct vmid *d, size_t *ret_len);
+size_t vmid_nr_attached(const struct vmid *d, const char **backends,
+			size_t *counts, size_t max);
+bool vmid_libvirt_connected(const struct vmid *d);
+
+/* ---- libvirt (libvirt.c) ---- */
+
+enum lv_event_kind {
+	LV_EV_STARTED, LV_EV_STOPPED, LV_EV_REBOOTED, LV_EV_CLOSED,
+	LV_EV_OVERFLOW,
+};
+
+struct lv_event {
+	int kind;			/* enum lv_event_kind */
+	int detail;			/* libvirt's lifecycle detail */
+	char uuid[37];
+};
+
+/* 0 connected, or -errno (libvirtd unreachable). @uri NULL: default. */
+int lv_connect(const char *uri, char *err, size_t errsize);
+void lv_disconnect(void);
+bool lv_connected(void);
+int lv_event_fd(void);			/* the main loop polls it */
+/* Reads the pending events; 0 or -EAGAIN when none. */
+int lv_event_read(struct lv_event *e);
+/* Every active domain (matching @match) as an ident. */
+int lv_list(const char *match, void (*fn)(const struct vm_ident *id, void *arg),
+	    void *arg);
+/* The ident of the active domain @uuid; -ESRCH if it is not running. */
+int lv_domain(const char *uuid, struct vm_ident *id);
+/* "info registers -a" through libvirt's monitor (free()). */
+int lv_registers(const char *uuid, char **ret, char *err, size_t errsize);
+const char *lv_stopped_why(int detail);
 
 /* For control.c: the VMs. */
 size_t vmid_nr_vms(const struct vmid *d);

@@ -129,6 +129,7 @@ static int seccomp_install(void)
 		ALLOW(SYS_fcntl), ALLOW(SYS_process_vm_readv),
 		ALLOW(SYS_sched_yield), ALLOW(SYS_nanosleep),
 		ALLOW(SYS_clock_nanosleep), ALLOW(SYS_getrusage),
+		ALLOW(SYS_sysinfo),	/* glibc's qsort() sizes its buffer */
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
 	};
 	struct sock_fprog prog = {
@@ -141,6 +142,26 @@ static int seccomp_install(void)
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
 		return -errno;
 	return 0;
+}
+
+/*
+ * A kernel attached while it still boots (QEMU's age says little on a
+ * loaded host) would be baselined half set up: its stack canary (the boot
+ * tag) still zero, its text not yet patched. The kernel's own
+ * system_state says: SYSTEM_BOOTING (0) and SYSTEM_SCHEDULING (1) while
+ * it boots, 4 to 6 (halt, power off, restart) while it goes down; these
+ * values are the same in every kernel with this enum. -EAGAIN then.
+ */
+static int kernel_running(struct vmiaas *v, uint32_t *ret_state)
+{
+	uint64_t va;
+	uint32_t st;
+
+	if (vmiaas_symbol_addr(v, "system_state", &va) < 0 ||
+	    vmiaas_read_va(v, va, &st, sizeof(st)) < 0)
+		return 0;	/* cannot tell: go on */
+	*ret_state = st;
+	return st <= 1 || (st >= 4 && st <= 6) ? -EAGAIN : 0;
 }
 
 static int baseline_prepare(struct vmiaas *v, const struct vmid_worker_args *a,
@@ -262,6 +283,35 @@ static int check_once(struct vmiaas *v, const struct vmiaas_baseline *b)
 	return r ? r : send_msg(&m);
 }
 
+/*
+ * The registers the parent read through libvirt for this check: one
+ * packet of @len bytes of "info registers -a" text after the request. A
+ * text that does not parse leaves the previous registers in place (the
+ * check then reports on those); a missing packet ends the worker.
+ */
+static int registers_update(struct vmiaas *v, uint32_t len)
+{
+	char *text;
+	ssize_t n;
+
+	if (len > VMID_REGS_MAX)
+		return -EPROTO;
+	text = malloc(len + 1);
+	if (!text)
+		return -ENOMEM;
+	do
+		n = recv(WORKER_FD, text, len, MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)len) {
+		free(text);
+		return -EPROTO;
+	}
+	text[len] = '\0';
+	vmiaas_set_vcpus(v, text);
+	free(text);
+	return 0;
+}
+
 static int worker_main(const struct vmid_worker_args *a)
 {
 	struct vmiaas_target t = { .sz = sizeof(t) };
@@ -270,6 +320,8 @@ static int worker_main(const struct vmid_worker_args *a)
 	struct vmiaas_diag diag = {};
 	const struct vmiaas_info *info;
 	struct vmiaas *v;
+	uint32_t state = 0;
+	char msg[96];
 	ssize_t n;
 	int r;
 
@@ -279,6 +331,8 @@ static int worker_main(const struct vmid_worker_args *a)
 		t.pid = a->ident->pid;
 	if (a->ident->qmp[0])
 		t.qmp_path = a->ident->qmp;
+	else
+		t.vcpus_text = a->vcpus_text;
 	r = vmiaas_open(&t, &v, &diag);
 	if (r < 0) {
 		send_error(r, VMID_ERROR_TRANSIENT, "attach", diag.msg);
@@ -287,6 +341,13 @@ static int worker_main(const struct vmid_worker_args *a)
 	info = vmiaas_info(v);
 	snprintf(m.s1, sizeof(m.s1), "%s", info->backend);
 	snprintf(m.s2, sizeof(m.s2), "%s", info->kernel_release);
+	if (kernel_running(v, &state) < 0) {
+		snprintf(msg, sizeof(msg), "the kernel is not running yet (system_state %u)",
+			 state);
+		send_error(-EAGAIN, VMID_ERROR_BOOTING, "attach", msg);
+		vmiaas_close(v);
+		return 1;
+	}
 	r = send_msg(&m);
 	if (r == 0)
 		r = baseline_prepare(v, a, &b);
@@ -311,7 +372,11 @@ static int worker_main(const struct vmid_worker_args *a)
 			continue;
 		if (n != (ssize_t)sizeof(m))
 			break;		/* the parent closed: detach */
-		if (m.type == VMID_MSG_CHECK)
+		if (m.type != VMID_MSG_CHECK)
+			continue;
+		if (m.a)
+			r = registers_update(v, m.a);
+		if (r == 0)
 			r = check_once(v, b);
 	}
 	vmiaas_baseline_free(b);

@@ -1,0 +1,263 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# vmid with a real libvirtd: two TCG domains (direct kernel boot of the
+# rig's Debian 6.1 kernel; one with memfd RAM, one with file RAM) found
+# through libvirt's lifecycle events, attached and baselined on their own
+# with registers read through libvirt's monitor; a syscall hook in one
+# domain gives a finding for that domain alone in the JSON lines, in the
+# control socket's live stream and as a structured entry of a real
+# systemd-journald; vmictl vmid-check / findings; the Prometheus endpoint
+# scraped with curl and validated by promtool; a reboot inside one QEMU
+# (libvirt's reboot event) re-baselined without findings; destroyed
+# domains detached with vmid's descriptors back to where they were.
+. "$(dirname "$0")/../lib/guest.sh"
+
+: "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
+VMID=${VMID:-$(dirname "$VMICTL")/vmid}
+[ -x "$VMID" ] || tap_skip_all "no vmid binary at $VMID"
+[ "$(id -u)" -eq 0 ] || tap_skip_all "needs root (libvirtd, QEMU memory)"
+for t in libvirtd virtlogd virsh promtool curl socat jq unshare nsenter; do
+	command -v "$t" >/dev/null || tap_skip_all "$t is missing (scripts/deps.sh test)"
+done
+[ -x /lib/systemd/systemd-journald ] || tap_skip_all "no systemd-journald"
+
+INTERVAL=3
+SETTLE=10
+# a round: the interval, up to 1 s of jitter, the check, libvirt's monitor
+ROUND=$((INTERVAL + 1 + 8))
+URI=qemu:///system
+virsh() { command virsh -q -c "$URI" "$@"; }
+
+tap_plan 35
+work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-lv.XXXXXX")
+chmod 755 "$work"	# QEMU runs as libvirt-qemu: kernel, initrd, sockets
+sock=$work/vmid.sock
+events=$work/events.jsonl
+prefix=lv$$-$RANDOM
+port=$((19000 + RANDOM % 1000))
+vmid_pid=
+started_libvirtd=
+follow_pid=
+idle_pid=
+domains=()
+cleanup()
+{
+	local dom
+	[ -n "$vmid_pid" ] && kill -KILL "$vmid_pid" 2>/dev/null
+	[ -s "$work/journald.pid" ] && kill "$(cat "$work/journald.pid")" 2>/dev/null
+	[ -n "$follow_pid" ] && kill "$follow_pid" 2>/dev/null
+	[ -n "$idle_pid" ] && kill "$idle_pid" 2>/dev/null
+	for dom in ${domains[@]+"${domains[@]}"}; do
+		virsh destroy "$dom" >/dev/null 2>&1
+	done
+	if [ -n "$started_libvirtd" ]; then
+		kill "$(cat "$work/libvirtd.pid" 2>/dev/null)" 2>/dev/null
+		kill "$(cat "$work/virtlogd.pid" 2>/dev/null)" 2>/dev/null
+		sleep 0.5
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+wait_for()
+{
+	local end=$(($(date +%s) + $1))
+	while [ "$(date +%s)" -le "$end" ]; do
+		eval "$2" >/dev/null 2>&1 && return 0
+		sleep 0.3
+	done
+	return 1
+}
+status_json() { VMID_SOCKET=$sock "$VMICTL" --json status; }
+vm_field() { status_json | jq -r --arg n "vmiaas-$prefix-$1" ".vms[] | select(.name == \$n) | .$2"; }
+nr_events() { jq -c "select($1)" "$events" 2>/dev/null | wc -l; }
+# has FILE JQ-CONDITION: some line of FILE satisfies it
+has() { jq -c "select($2)" "$1" 2>/dev/null | grep -q .; }
+# journal JOURNALCTL-MATCHES...: vmid's journal entries, JSON, one a line
+journal() { nsenter -t "$vmid_pid" -m journalctl -D /run/log/journal -o json --no-pager "$@" 2>/dev/null; }
+fds() { ls "/proc/$vmid_pid/fd" | wc -l; }
+
+# ---- libvirtd ----------------------------------------------------------------
+if virsh version >/dev/null 2>&1; then
+	tap_diag "using the libvirtd already running"
+else
+	virtlogd -d -p "$work/virtlogd.pid" || tap_bail "virtlogd did not start"
+	LIBVIRT_LOG_OUTPUTS="3:file:$work/libvirtd.log" \
+		libvirtd -d -p "$work/libvirtd.pid" || tap_bail "libvirtd did not start"
+	started_libvirtd=1
+	wait_for 60 'virsh version' || tap_bail "libvirtd does not answer"
+fi
+
+# ---- the guests' kernel and initramfs (the rig's, with the test modules) -----
+abi=$("$VMIAAS_GUEST_CLI" setup --kernel 6.1 | tail -n 1) || tap_bail "guest rig setup failed"
+cache=${VMIAAS_CACHE:-$VMIAAS_TOP/.cache}
+base=$cache/initramfs/base-$(cat /bin/busybox "$VMIAAS_TOP/tests/guest/init" | sha256sum | cut -c1-16).cpio
+mods=$("$VMIAAS_GUEST_CLI" modules --kernel 6.1)
+[ -s "$base" ] || tap_bail "no base initramfs at $base"
+mkdir -p "$work/stage/vmiaas/modules"
+cp "$mods"/*.ko "$work/stage/vmiaas/modules/"
+{ cat "$base"; (cd "$work/stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0); } \
+	>"$work/initrd.cpio"
+cp "$cache/kernels/$abi/boot/vmlinuz-$abi" "$work/vmlinuz"
+chmod 644 "$work/vmlinuz" "$work/initrd.cpio"
+
+# domain_xml NAME RAM-SOURCE (memfd|file): ttyS0 to a file, ttyS1 to the
+# rig's command agent socket (scripts/guest run DIR works on it)
+domain_xml()
+{
+	local dir=$work/$1
+	mkdir -p "$dir"
+	chmod 777 "$dir"
+	printf "NAME='%s'\nCMD='%s'\n" "$1" "$dir/cmd.sock" >"$dir/env"
+	cat <<EOF
+<domain type='qemu'>
+  <name>vmiaas-$prefix-$1</name>
+  <memory unit='MiB'>512</memory>
+  <vcpu>1</vcpu>
+  <memoryBacking><source type='$2'/><access mode='shared'/></memoryBacking>
+  <os><type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$work/vmlinuz</kernel><initrd>$work/initrd.cpio</initrd>
+    <cmdline>console=ttyS0 quiet loglevel=4</cmdline></os>
+  <features><acpi/></features>
+  <devices>
+    <serial type='file'><source path='$dir/console.log'/><target port='0'/></serial>
+    <serial type='unix'><source mode='bind' path='$dir/cmd.sock'/><target port='1'/></serial>
+    <video><model type='none'/></video>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+EOF
+}
+guest_ready() { grep -q '^VMIAAS-GUEST-READY' "$work/$1/console.log" 2>/dev/null; }
+run_in() { "$VMIAAS_GUEST_CLI" run "$work/$1" "${@:2}"; }
+
+# ---- vmid, in a mount namespace with its own systemd-journald -----------------
+# /run/systemd (the journal's sockets) and /run/log (the runtime journal)
+# are private tmpfs there, so a real journald takes vmid's sd_journal_send()
+# without touching the host's.
+cat >"$work/vmid-ns.sh" <<EOF
+mount -t tmpfs tmpfs /run/systemd && mkdir -p /run/systemd/journal &&
+	mount -t tmpfs tmpfs /run/log || exit 1
+if [ -d /var/log/journal ]; then mount -t tmpfs tmpfs /var/log/journal; fi
+/lib/systemd/systemd-journald </dev/null >/dev/null 2>&1 &
+echo \$! >"$work/journald.pid"
+for i in \$(seq 50); do [ -S /run/systemd/journal/socket ] && break; sleep 0.1; done
+exec "\$@"
+EOF
+unshare -m --propagation private bash "$work/vmid-ns.sh" \
+	"$VMID" --state-dir "$work/state" --events "$events" --interval $INTERVAL \
+	--socket "$sock" --match "vmiaas-$prefix-*" --settle $SETTLE \
+	--scan-interval 600 --metrics "127.0.0.1:$port" --journal yes \
+	2>"$work/vmid.log" &
+vmid_pid=$!
+tap_ok 'wait_for 20 "[ -S \"$sock\" ] && [ \"\$(status_json | jq .libvirt)\" = true ]"' \
+	"vmid is up and connected to libvirt"
+fds0=$(fds)
+
+# ---- two domains, found through libvirt's events -------------------------------
+virsh create <(domain_xml a memfd) >/dev/null && domains+=("vmiaas-$prefix-a")
+virsh create <(domain_xml b file) >/dev/null && domains+=("vmiaas-$prefix-b")
+tap_is "${#domains[@]}" 2 "libvirt created both domains"
+tap_ok 'wait_for 5 "[ \"\$(status_json | jq \".vms | length\")\" = 2 ]"' \
+	"both domains known to vmid at once (lifecycle event; the /proc scan is every 600 s)"
+tap_ok 'wait_for 120 "guest_ready a && guest_ready b"' "both guests booted"
+tap_ok 'wait_for $((SETTLE + 60)) "[ \"\$(status_json | jq \"[.vms[] | select(.checks >= 1)] | length\")\" = 2 ]"' \
+	"both attached, baselined and checked automatically"
+VMID_SOCKET=$sock "$VMICTL" status >"$work/status.txt" 2>&1
+tap_diag "$(cat "$work/status.txt")"
+tap_is "$(vm_field a uuid) $(vm_field a source) $(vm_field a pid)" \
+	"$(virsh domuuid "vmiaas-$prefix-a") libvirt $(cat "/run/libvirt/qemu/vmiaas-$prefix-a.pid")" \
+	"VM identity: libvirt's UUID and the QEMU pid of its pid file"
+tap_is "$(vm_field a backend) $(vm_field b backend)" "pid shm" \
+	"memfd RAM: pid backend; file RAM: shm backend"
+tap_ok 'grep -q "vmiaas-$prefix-a: pid: .*registers through libvirt" "$work/status.txt"' \
+	"vmictl status says which backend and why (registers through libvirt's monitor)"
+tap_is "$(nr_events '.event == "baseline" and (.message | startswith("taken (trust on first use)"))')" 2 \
+	"a baseline taken for each domain"
+tap_is "$(nr_events '.check == "cpu-state" and (.detail.message | test("not available"))')" 0 \
+	"the CPU state is checked (registers arrive from libvirt's monitor)"
+tap_is "$(nr_events '.type == "finding"')" 0 "no findings on clean guests"
+
+# ---- control socket: several clients, none blocks the loop ---------------------
+socat -t 600 UNIX-CONNECT:"$sock" - </dev/null >/dev/null 2>&1 &	# connects, says nothing
+idle_pid=$!
+VMID_SOCKET=$sock timeout 60 "$VMICTL" --json follow >"$work/follow.jsonl" 2>/dev/null &
+follow_pid=$!
+sleep 0.5
+t0=$(date +%s%N)
+status_json >/dev/null
+tap_ok '[ $((($(date +%s%N) - t0) / 1000000)) -lt 1000 ]' \
+	"status answers at once beside an idle client and a follower"
+
+# ---- an attack in domain a ------------------------------------------------------
+table=$(run_in a "grep ' sys_call_table\$' /proc/kallsyms" | cut -d' ' -f1)
+run_in a insmod /vmiaas/modules/vmiaas_attack_syscall.ko "table=0x$table" >/dev/null 2>&1 ||
+	tap_diag "insmod failed"
+sel_a='.type == "finding" and .vm.name == "vmiaas-'$prefix-a'" and .check == "syscall-table" and .object == "x64 217 getdents64"'
+tap_ok 'wait_for $ROUND "[ \"\$(nr_events \"\$sel_a\")\" = 1 ]"' \
+	"syscall hook in domain a: one finding event within one round"
+tap_ok 'has "$events" "$sel_a and .vm.uuid == \"$(vm_field a uuid)\" and .vm.source == \"libvirt\" and .vm.pid == $(vm_field a pid)"' \
+	"the JSON line carries the libvirt name, UUID and QEMU pid"
+tap_ok 'has "$work/follow.jsonl" "$sel_a"' "vmictl follow streamed the finding live"
+tap_ok 'wait_for 10 "journal VMIAAS_CHECK=syscall-table VM_NAME=vmiaas-$prefix-a | grep -q ."' \
+	"a structured journal entry (systemd-journald, journalctl VMIAAS_CHECK= VM_NAME=)"
+journal VMIAAS_CHECK=syscall-table VM_NAME="vmiaas-$prefix-a" | head -n 1 >"$work/entry.json"
+tap_diag "$(jq -c '{MESSAGE, PRIORITY, MESSAGE_ID, VMIAAS_CHECK, VMIAAS_SEVERITY, VMIAAS_OBJECT, VM_NAME, VM_UUID, QEMU_PID}' "$work/entry.json")"
+tap_ok 'has "$work/entry.json" ".PRIORITY == \"2\" and .VMIAAS_SEVERITY == \"critical\" and .VMIAAS_OBJECT == \"x64 217 getdents64\" and .VM_UUID == \"$(vm_field a uuid)\" and .QEMU_PID == \"$(vm_field a pid)\" and (.MESSAGE_ID | length == 32) and (.MESSAGE | test(\"FINDING\"))"' \
+	"journal fields: PRIORITY, MESSAGE_ID, VMIAAS_SEVERITY/OBJECT, VM_UUID, QEMU_PID"
+tap_is "$(journal VMIAAS_EVENT=finding VM_NAME="vmiaas-$prefix-b" | wc -l)" 0 "no journal finding for domain b"
+sleep $ROUND
+tap_is "$(nr_events '.type == "finding" and .vm.name == "vmiaas-'$prefix-b'"')" 0 "no finding for domain b"
+rc=0; VMID_SOCKET=$sock "$VMICTL" vmid-check "vmiaas-$prefix-a" >"$work/vcheck" 2>&1 || rc=$?
+tap_ok '[ $rc = 1 ] && grep -q "syscall-table.*x64 217 getdents64" "$work/vcheck"' \
+	"vmictl vmid-check: a check now, exit 1 with the finding"
+rc=0; VMID_SOCKET=$sock "$VMICTL" vmid-check "$(vm_field b uuid)" >/dev/null 2>&1 || rc=$?
+tap_is "$rc" 0 "vmictl vmid-check of domain b (by UUID): exit 0"
+tap_is "$(VMID_SOCKET=$sock "$VMICTL" --json findings "vmiaas-$prefix-a" | jq '[.findings[] | select(.check == "syscall-table")] | length')" 1 \
+	"vmictl findings VM: the recent finding"
+
+# ---- metrics ---------------------------------------------------------------------
+curl -sf "http://127.0.0.1:$port/metrics" >"$work/metrics.txt"
+tap_ok 'promtool check metrics <"$work/metrics.txt"' "the scrape passes promtool check metrics"
+tap_ok 'grep -q "^vmiaas_findings_total{vm=\"vmiaas-$prefix-a\",check=\"syscall-table\",severity=\"critical\"} 1$" "$work/metrics.txt"' \
+	"vmiaas_findings_total counts the finding"
+tap_ok 'grep -q "^vmiaas_vms_attached{backend=\"pid\"} 1$" "$work/metrics.txt" && grep -q "^vmiaas_vms_attached{backend=\"shm\"} 1$" "$work/metrics.txt" && grep -q "^vmiaas_libvirt_connected 1$" "$work/metrics.txt"' \
+	"vmiaas_vms_attached by backend, libvirt connected"
+tap_ok 'grep "^vmiaas_check_duration_seconds_count{vm=\"vmiaas-$prefix-b\"} " "$work/metrics.txt" | awk "{ ok = \$2 >= 1 } END { exit !ok }" && grep "^vmiaas_findings_active{vm=\"vmiaas-$prefix-a\"} " "$work/metrics.txt" | awk "{ ok = \$2 >= 1 } END { exit !ok }"' \
+	"check duration histogram and active findings per VM"
+tap_is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/other")" 404 "other paths: 404"
+kill "$idle_pid" "$follow_pid" 2>/dev/null; idle_pid= follow_pid=
+
+# ---- a reboot inside domain b's QEMU: libvirt's event, then a new baseline --------
+pid_b=$(vm_field b pid)
+timeout 5 "$VMIAAS_GUEST_CLI" run "$work/b" 'reboot -f' >/dev/null 2>&1
+sel_b='.vm.name == "vmiaas-'$prefix-b'"'
+tap_ok 'wait_for 30 "[ \"\$(nr_events \"\$sel_b and .event == \\\"rebooted\\\" and (.message | startswith(\\\"libvirt\\\"))\")\" -ge 1 ]"' \
+	"guest b rebooted in its QEMU: libvirt's reboot event"
+tap_ok 'wait_for $((SETTLE + 90)) "[ \"\$(nr_events \"\$sel_b and .event == \\\"baseline\\\" and (.message | startswith(\\\"re-taken\\\"))\")\" = 1 ] && [ \"\$(vm_field b state)\" = ready ] && [ \"\$(vm_field b checks)\" -ge 1 ]"' \
+	"after settling: re-baselined (another boot) and checked"
+tap_is "$(nr_events "$sel_b"' and .type == "finding"') $(vm_field b pid)" "0 $pid_b" \
+	"no findings for b, same QEMU process"
+
+# ---- destroy: detached, nothing leaked -------------------------------------------------
+wa=$(vm_field a worker_pid)
+virsh destroy "vmiaas-$prefix-a" >/dev/null
+tap_ok 'wait_for 10 "[ \"\$(status_json | jq \".vms | length\")\" = 1 ]"' "domain a destroyed: detached"
+tap_is "$(nr_events '.event == "detached" and .vm.name == "vmiaas-'$prefix-a'"')" 1 "one detached event"
+tap_ok '[ "${wa:-0}" -gt 0 ] && ! kill -0 "$wa" 2>/dev/null' "its worker is gone"
+virsh destroy "vmiaas-$prefix-b" >/dev/null
+domains=()
+tap_ok 'wait_for 10 "[ \"\$(status_json | jq \".vms | length\")\" = 0 ] && [ \"\$(fds)\" = $fds0 ]"' \
+	"both destroyed: vmid holds as many descriptors as before the domains ($fds0)"
+
+# ---- stop ----------------------------------------------------------------------------
+kill -TERM "$vmid_pid"
+st=0
+wait "$vmid_pid" || st=$?
+vmid_pid=
+tap_is "$st" 0 "vmid exits 0 on SIGTERM"
+if [ "$_tap_fail" -ne 0 ]; then
+	tap_diag "vmid log:" "$(tail -n 40 "$work/vmid.log")"
+	tap_diag "vmid's events:" "$(jq -c 'select(.type == "vmid") | [.vm.name, .event, .message]' "$events" | tail -n 30)"
+fi
+tap_done
