@@ -4,8 +4,10 @@
  * Non-blocking throughout: a client has METRICS_TIMEOUT seconds and
  * METRICS_REQ_MAX bytes to send its request head, gets one response
  * (GET /metrics: the text exposition format 0.0.4; anything else 404 or
- * 405) and the connection is closed. At most METRICS_MAX_CLIENTS at once;
- * more are closed at accept. Listens on localhost by default.
+ * 405) and the connection is closed. At most METRICS_MAX_CLIENTS at once:
+ * a new client then takes the place of the oldest one still sending its
+ * request, so that idle connections (any local user can open them) cannot
+ * lock the scraper out. Listens on localhost by default.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -129,14 +131,32 @@ void metrics_close(void)
 	lfd = -1;
 }
 
+/* The client longest in its request, or -1 if all are being answered. */
+static ssize_t oldest_reader(void)
+{
+	ssize_t pick = -1;
+	size_t i;
+
+	for (i = 0; i < nr_clients; i++)
+		if (!clients[i].out &&
+		    (pick < 0 || clients[i].deadline < clients[pick].deadline))
+			pick = (ssize_t)i;
+	return pick;
+}
+
 void metrics_accept(void)
 {
+	ssize_t old;
 	int fd;
 
 	while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
 		if (nr_clients == METRICS_MAX_CLIENTS) {
-			close(fd);
-			continue;
+			old = oldest_reader();
+			if (old < 0) {
+				close(fd);
+				continue;
+			}
+			client_drop((size_t)old);
 		}
 		clients[nr_clients++] = (struct mclient){
 			.fd = fd, .deadline = vmid_now() + METRICS_TIMEOUT,
