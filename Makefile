@@ -89,6 +89,17 @@ modules:
 		     "(install linux-headers-amd64 or set KDIR)" >&2; \
 	fi
 
+# The in-guest agent (guest-agent/, docs/guest-agent.md) for the guest
+# kernel at KDIR.
+.PHONY: guest-agent
+guest-agent:
+	@if [ -d "$(KDIR)" ]; then \
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/guest-agent modules; \
+	else \
+		echo "vmiaas: no kernel headers at $(KDIR): skipping guest-agent" \
+		     "(install linux-headers-amd64 or set KDIR)" >&2; \
+	fi
+
 deps:
 	scripts/deps.sh all
 

@@ -165,8 +165,9 @@ static DECLARE_WORK(module_load_work, module_load_fn);
 static int module_notify(struct notifier_block *nb, unsigned long state,
 			 void *data)
 {
-	if (state == MODULE_STATE_LIVE && READ_ONCE(on_module_load) &&
-	    agent_mode != AGENT_MODE_NONE)
+	/* our own load has its BOOT request already */
+	if (state == MODULE_STATE_LIVE && data != THIS_MODULE &&
+	    READ_ONCE(on_module_load) && agent_mode != AGENT_MODE_NONE)
 		schedule_work(&module_load_work);
 	return NOTIFY_DONE;
 }

@@ -1,0 +1,89 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# l2-chain-guest.sh: the Linux L2's part of
+# tests/integration/48-vmfunc-linux-l2.sh, run by tests/vmfunc/l2-init as
+# /l2/cmd.sh, next to vmiaas_agent.ko and vmiaas_attack_inline.ko.
+#
+# "@@L2-BASELINE" asks the VMM (l2vmm --vmiaas) to register its checks
+# with vmiaas.ko (the line names them), taking the booted kernel as the
+# baseline. Then the agent
+# loads (a BOOT request), makes 10 on-demand requests through VMFUNC, an
+# inline hook patches __x64_sys_acct (the agent's module notifier makes
+# a MODULE_LOAD request), an on-demand request follows, the hook goes,
+# one more request; then the agent reloads in hypercall mode for 10
+# requests, and a periodic request is awaited. "@@L2-MARK" lines frame
+# the request loops: l2vmm adds the vCPU's exit counts to every "@@" line.
+#   @@L2-LAST TAG <parameters/last>     the agent's last request
+p=/sys/module/vmiaas_agent/parameters
+n=10
+
+last() { echo "@@L2-LAST $1 $(cat $p/last)"; }
+
+# requests N: N on-demand requests, framed by marks
+requests()
+{
+	echo "@@L2-MARK $1-before"
+	i=0
+	while [ $i -lt $n ]; do
+		echo 1 >$p/trigger || echo "@@L2-TRIGGER-FAILED $i"
+		i=$((i + 1))
+	done
+	echo "@@L2-MARK $1-after"
+}
+
+# wait_reason REASON: until the agent's last request has that reason (10 s)
+wait_reason()
+{
+	i=0
+	while [ $i -lt 100 ] && ! grep -q "reason=$1 " $p/last; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+# what the host checks: the first 64 bytes of __x64_sys_acct and its
+# sys_call_table slot (acct is 163), by their kernel-image addresses
+sym() { grep " $1\$" /proc/kallsyms | cut -d' ' -f1; }
+echo "@@L2-TEXT $(sym _text)"
+echo "@@L2-BASELINE range=$(sym __x64_sys_acct):64 ptr=$(sym sys_call_table)+1304"
+insmod ./vmiaas_agent.ko interval_ms=0
+echo "@@L2-AGENT-INSMOD $?"
+echo "@@L2-FOUND $(cat $p/found)"
+last boot
+
+# the control: the same loop with nothing in it
+echo "@@L2-MARK idle-before"
+i=0
+while [ $i -lt $n ]; do
+	i=$((i + 1))
+done
+echo "@@L2-MARK idle-after"
+requests vmfunc
+last vmfunc
+
+target=$(sym __x64_sys_acct)
+echo "@@L2-TARGET $target"
+insmod ./vmiaas_attack_inline.ko target=0x$target
+echo "@@L2-ATTACK-INSMOD $?"
+wait_reason module-load
+last module-load
+echo 1 >$p/trigger
+last tampered
+rmmod vmiaas_attack_inline
+echo 1 >$p/trigger
+last restored
+rmmod vmiaas_agent
+echo "@@L2-AGENT-RMMOD $?"
+
+insmod ./vmiaas_agent.ko interval_ms=0 mode=hypercall
+echo "@@L2-FOUND-HYPERCALL $(cat $p/found)"
+requests hypercall
+last hypercall
+echo 300 >$p/interval_ms
+wait_reason periodic
+echo 0 >$p/interval_ms
+last periodic
+rmmod vmiaas_agent
+echo "@@L2-AGENT-RMMOD $?"
+dmesg | grep -E 'vmiaas_agent|WARNING|BUG|Oops' | sed 's/^/@@L2-DMESG /'
+exit 0
