@@ -11,7 +11,7 @@
 
 : "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
 KGENS=${KGENS:-6.1 6.12}
-PER_KERNEL=23
+PER_KERNEL=25
 # shellcheck disable=SC2086
 set -- $KGENS
 tap_plan $((PER_KERNEL * $#))
@@ -34,19 +34,20 @@ nr_findings() { jq '.findings | length' "$work/$1.json" 2>/dev/null; }
 # has NAME JQ-FILTER: the filter (over the whole output) is true
 has() { jq -e "$2" "$work/$1.json" >/dev/null 2>&1; }
 
-# The same baseline as version 1 (the file MAC recomputed with the host
-# key, as an old vmiaas would have written it).
-make_v1()
+# remac OUT OFFSET BYTE: the baseline with one byte set at OFFSET and the
+# file MAC recomputed with the host key (as a buggy or older vmiaas with
+# the key would have written it).
+remac()
 {
 	local size filekey
 	size=$(stat -c %s "$base")
-	head -c $((size - 32)) "$base" >"$work/v1"
-	printf '\001' | dd of="$work/v1" bs=1 seek=8 conv=notrunc 2>/dev/null
+	head -c $((size - 32)) "$base" >"$1"
+	printf "\\$(printf %o "$3")" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
 	filekey=$(printf 'vmiaas baseline file v1' |
 		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(od -An -tx1 -v "$key" | tr -d ' \n')" |
 		awk '{print $NF}')
 	openssl dgst -sha256 -mac HMAC -macopt "hexkey:$filekey" -binary \
-		"$work/v1" >>"$work/v1"
+		"$1" >>"$1"
 }
 
 rodata_run()
@@ -135,13 +136,21 @@ tap_ok "has loaded '[.events[] | select(.check == \"module-text\" and (.detail.m
 	"module loaded: an event naming it"
 
 # ---- format -------------------------------------------------------------------------
-make_v1
+remac "$work/v1" 8 1		# the version field
 st=0
 vmictl_g check -b "$work/v1" --key "$key" >/dev/null 2>"$work/v1.err" || st=$?
 tap_is "$st" 3 "a version-1 baseline (valid MAC): exit 3"
 tap_ok 'grep -q "format version 1, this vmiaas reads 2" "$work/v1.err"' \
 	"version 1: the message says which versions"
 tap_diag "$(cat "$work/v1.err")"
+# The HASH section follows IDENT (16-byte header, 16-byte section header,
+# 368-byte record): its first field, at 416, is the MAC id.
+tap_is "$(od -An -tu4 -j 400 -N 4 "$base" | tr -d ' ')" 6 "the HASH section follows IDENT"
+remac "$work/badmac" 416 9
+st=0
+vmictl_g check -b "$work/badmac" --key "$key" >/dev/null 2>"$work/badmac.err" || st=$?
+tap_is "$st:$(grep -c "is malformed" "$work/badmac.err")" "3:1" \
+	"a baseline naming an unknown page MAC (file MAC valid): exit 3, malformed"
 st=0
 "$VMICTL" --json checks >"$work/checks.json" || st=$?
 tap_ok 'jq -e "[.checks[].id] | index(\"kernel-rodata\") and index(\"module-text\")" "$work/checks.json"' \

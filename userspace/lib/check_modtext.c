@@ -76,10 +76,16 @@ static int modtext_range(struct vmiaas *v, const struct modtext_layout *l,
 	return 0;
 }
 
+/* The guest's name, printable: it ends up in messages and terminals. */
 static void module_name(const struct vmiaas_module *m, char *name)
 {
+	size_t i;
+
 	memcpy(name, m->name, BL_MODULE_NAME);
 	name[BL_MODULE_NAME - 1] = '\0';
+	for (i = 0; name[i]; i++)
+		if ((unsigned char)name[i] < 0x20 || (unsigned char)name[i] > 0x7e)
+			name[i] = '?';
 }
 
 void bl_modules_free(struct bl_module *m, u32 nr)
@@ -135,13 +141,22 @@ int bl_modules_take(struct vmiaas *v, const struct vmiaas_baseline *b,
 		    struct bl_module **ret, u32 *ret_nr)
 {
 	struct bl_module *m;
+	u64 total = 0;
 	u32 nr, i;
 	int err;
 
 	err = modules_now(v, &m, &nr);
-	for (i = 0; !err && i < nr; i++)
+	for (i = 0; !err && i < nr; i++) {
+		total += m[i].text.end - m[i].text.start;
+		if (total > BL_MODTEXT_TOTAL_MAX) {
+			err = engine_fail(v, -E2BIG,
+					  "module text over %llu MiB in all: implausible",
+					  BL_MODTEXT_TOTAL_MAX >> 20);
+			break;
+		}
 		err = bl_region_take(v, b, m[i].text.start, m[i].text.end, true,
 				     m[i].name, &m[i].text);
+	}
 	if (err) {
 		bl_modules_free(m, nr);
 		return err;

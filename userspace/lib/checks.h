@@ -19,6 +19,7 @@
 #define BL_TEXT_MAX		(256ULL << 20)	/* kernel text cap */
 #define BL_RODATA_MAX		(256ULL << 20)	/* kernel rodata cap */
 #define BL_MODTEXT_MAX		(64ULL << 20)	/* one module's text cap */
+#define BL_MODTEXT_TOTAL_MAX	(512ULL << 20)	/* all modules' text cap */
 #define BL_SALT_SIZE		16
 #define BL_MAX_VCPUS		1024
 
