@@ -7,8 +7,9 @@
 # (on UNFILTERED_KGENS) unfiltered, the kernel's livepatch sample applied
 # and disabled, many processes -- each step checked: exit 0, no findings,
 # and an event saying which kind of patching was explained. Then an
-# ftrace-based hook (vmiaas_attack_ftrace) must be a finding naming the
-# hooked function and the module. Runs on each kernel of KGENS.
+# ftrace-based hook (vmiaas_attack_ftrace), and the same module hooking
+# through a kprobe, must each be a finding naming the hooked function and
+# the module. Runs on each kernel of KGENS.
 . "$(dirname "$0")/../lib/guest.sh"
 
 : "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
@@ -16,7 +17,7 @@ KGENS=${KGENS:-6.1 6.12}
 # The unfiltered function tracer patches every ftrace site (37,657 on
 # Debian 6.1, 42,864 on 6.12): 80 s on and 20 s off under TCG here.
 UNFILTERED_KGENS=${UNFILTERED_KGENS:-6.1}
-PER_KERNEL=19
+PER_KERNEL=23
 # shellcheck disable=SC2086
 set -- $KGENS
 tap_plan $((PER_KERNEL * $#))
@@ -177,6 +178,19 @@ tap_ok "jq -e '[.findings[] | select(.check == \"ftrace-hook\" and .object == \"
 tap_diag "$(jq -c '.findings[]' "$work/attack.json" 2>/dev/null)"
 guest_run rmmod vmiaas_attack_ftrace >/dev/null 2>&1
 clean attack-gone "ftrace hook unloaded"
+
+# ---- the attack: a kprobe hook ----------------------------------------------------------
+guest_run insmod /vmiaas/modules/vmiaas_attack_ftrace.ko "target=0x$getdents" mode=kprobe >"$work/kprobe.insmod" 2>&1 ||
+	tap_diag "insmod vmiaas_attack_ftrace mode=kprobe: $(cat "$work/kprobe.insmod")"
+tap_ok '[ "$(guest_run "ls / >/dev/null; cat /sys/module/vmiaas_attack_ftrace/parameters/hits")" -gt 0 ]' \
+	"$KGEN: kprobe hook active: getdents64 goes through the module"
+check_json kprobe
+tap_is "$st" 1 "$KGEN: kprobe hook: check exits 1"
+tap_ok "jq -e '[.findings[] | select(.check == \"ftrace-hook\" and .object == \"__x64_sys_getdents64\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_ftrace]+\")))] | length == 1' '$work/kprobe.json'" \
+	"$KGEN: kprobe hook finding names __x64_sys_getdents64 and the module's handler"
+tap_diag "$(jq -c '.findings[]' "$work/kprobe.json" 2>/dev/null)"
+guest_run rmmod vmiaas_attack_ftrace >/dev/null 2>&1
+clean kprobe-gone "kprobe hook unloaded"
 guest_stop "$GUEST_DIR" >/dev/null 2>&1
 }
 

@@ -8,13 +8,16 @@
  * rewrites regs->ip, so the function's callers run this module's
  * replacement instead, which counts the call in @hits and calls the
  * original (the callback lets calls from this module through).
- * Unloading unregisters the ops.
+ * With mode=kprobe it registers a kprobe at @target instead, whose
+ * pre_handler (this module's code) counts the calls in @hits: the other
+ * hooking API the kernel offers. Unloading unregisters either.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/ftrace.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
+#include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/ptrace.h>
@@ -22,6 +25,10 @@
 static unsigned long target;
 module_param(target, ulong, 0444);
 MODULE_PARM_DESC(target, "syscall function to hook (from /proc/kallsyms)");
+
+static char *mode = "ftrace";
+module_param(mode, charp, 0444);
+MODULE_PARM_DESC(mode, "ftrace (default) or kprobe");
 
 static unsigned int hits;
 module_param(hits, uint, 0444);
@@ -61,11 +68,36 @@ static struct ftrace_ops vmiaas_attack_ftrace_ops = {
 		 FTRACE_OPS_FL_RECURSION,
 };
 
+static int notrace vmiaas_attack_ftrace_pre(struct kprobe *p,
+					    struct pt_regs *regs)
+{
+	WRITE_ONCE(hits, READ_ONCE(hits) + 1);
+	return 0;
+}
+
+static struct kprobe vmiaas_attack_ftrace_kprobe = {
+	.pre_handler = vmiaas_attack_ftrace_pre,
+};
+
+static bool use_kprobe(void)
+{
+	return !strcmp(mode, "kprobe");
+}
+
 static int __init vmiaas_attack_ftrace_init(void)
 {
 	int err;
 
 	if (!target)
+		return -EINVAL;
+	if (use_kprobe()) {
+		vmiaas_attack_ftrace_kprobe.addr = (kprobe_opcode_t *)target;
+		err = register_kprobe(&vmiaas_attack_ftrace_kprobe);
+		if (!err)
+			pr_info("%pS hooked through a kprobe\n", (void *)target);
+		return err;
+	}
+	if (strcmp(mode, "ftrace"))
 		return -EINVAL;
 	err = ftrace_set_filter_ip(&vmiaas_attack_ftrace_ops, target, 0, 0);
 	if (err)
@@ -81,6 +113,11 @@ static int __init vmiaas_attack_ftrace_init(void)
 
 static void __exit vmiaas_attack_ftrace_exit(void)
 {
+	if (use_kprobe()) {
+		unregister_kprobe(&vmiaas_attack_ftrace_kprobe);
+		pr_info("%pS unhooked\n", (void *)target);
+		return;
+	}
 	unregister_ftrace_function(&vmiaas_attack_ftrace_ops);
 	ftrace_set_filter_ip(&vmiaas_attack_ftrace_ops, target, 1, 0);
 	pr_info("%pS unhooked\n", (void *)target);

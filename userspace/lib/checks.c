@@ -27,7 +27,7 @@ static const struct vmiaas_check_desc check_descs[] = {
 	{ "kernel-text", "_stext.._etext hashed per 4 KiB page (keyed GMAC, host key); differences localized to symbol+offset with old and new bytes" },
 	{ "kernel-rodata", "__start_rodata..__end_rodata (incl. ro_after_init: __jump_table, LSM hooks) hashed per page; every change is a finding at symbol+offset" },
 	{ "module-text", "each module's text hashed per page; changes the classifier cannot explain at [module]+offset; modules loaded or unloaded since: events" },
-	{ "ftrace-hook", "registered ftrace_ops whose callback is outside the kernel's text or that modify the IP: a function hook, unless a registered live patch (then an event)" },
+	{ "ftrace-hook", "function hooks through the kernel's own patching: ftrace_ops with a callback outside kernel text or IPMODIFY (a registered live patch: an event), kprobes with handlers outside kernel text" },
 	{ "hidden-module", "the module list against /sys/module (module_kset) and the module address tree (mod_tree): a module in one and not the other" },
 	{ "hidden-process", "the task list against the init pid namespace's IDR: a task reachable from one and not the other" },
 	{ "credentials", "user tasks with init_cred; euid 0 under a non-root parent without a setuid-root executable; one cred shared by two thread groups" },
@@ -598,11 +598,25 @@ out:
 
 /* ---- ftrace-hook ---- */
 
+/*
+ * The function a hook sits at: its ftrace site (and a kprobe there) is at
+ * the function's start or just after its 4-byte ENDBR; name the function.
+ */
+static void hook_func_name(struct vmiaas *v, u64 addr, char *buf, size_t size)
+{
+	char *plus;
+
+	symbolize(v, addr, buf, size);
+	plus = strstr(buf, "+0x");
+	if (plus && buf[0] != '[' && strtoull(plus + 3, NULL, 16) <= 4)
+		*plus = '\0';
+}
+
 /* "f1, f2, f3 (+N more)" or "every function", from a hook's functions. */
 static void hook_funcs(struct vmiaas *v, const struct patching_hook *h,
 		       char *buf, size_t size)
 {
-	char sym[128], *plus;
+	char sym[128];
 	size_t used = 0;
 	u32 i;
 
@@ -612,11 +626,7 @@ static void hook_funcs(struct vmiaas *v, const struct patching_hook *h,
 		return;
 	}
 	for (i = 0; i < min(h->nr_funcs, (u32)PATCH_HOOK_FUNCS); i++) {
-		symbolize(v, h->funcs[i], sym, sizeof(sym));
-		/* the ftrace site follows an ENDBR: name the function */
-		plus = strstr(sym, "+0x");
-		if (plus && sym[0] != '[' && strtoull(plus + 3, NULL, 16) < 16)
-			*plus = '\0';
+		hook_func_name(v, h->funcs[i], sym, sizeof(sym));
 		used += snprintf(buf + used, size - min(used, size), "%s%s",
 				 i ? ", " : "", sym);
 		if (used >= size)
@@ -661,12 +671,56 @@ static void hook_report(struct vmiaas *v, struct findings *fs,
 	snprintf(f->new_symbol, sizeof(f->new_symbol), "%s", cb);
 }
 
+static void kprobe_hook_report(struct vmiaas *v, struct findings *fs,
+			       const struct patching_kprobe_hook *k)
+{
+	char func[128], where[128], handler[128];
+	struct vmiaas_finding *f;
+
+	hook_func_name(v, k->addr, func, sizeof(func));
+	symbolize(v, k->addr, where, sizeof(where));
+	symbolize(v, k->handler, handler, sizeof(handler));
+	f = finding_add(fs, "ftrace-hook", VMIAAS_SEV_CRITICAL,
+			VMIAAS_FINDING_ADDRESS | VMIAAS_FINDING_SYMBOLS, "%s",
+			func);
+	if (!f)
+		return;
+	f->address = k->kprobe;
+	f->new_value = k->handler;
+	snprintf(f->new_symbol, sizeof(f->new_symbol), "%s", handler);
+	snprintf(f->message, sizeof(f->message),
+		 "%s hooked through a kprobe: struct kprobe 0x%llx, %s %s",
+		 where, (unsigned long long)k->kprobe, k->which, handler);
+}
+
+static int check_kprobe_hooks(struct vmiaas *v, struct findings *fs)
+{
+	struct patching_kprobe_hook *k;
+	size_t nr, i;
+	int err;
+
+	err = patching_kprobe_hooks(v, &k, &nr);
+	if (err) {
+		char why[sizeof(v->diag.msg)];
+
+		snprintf(why, sizeof(why), "%s", v->diag.msg);
+		return engine_fail(v, err, "kprobes: %.400s", why);
+	}
+	for (i = 0; i < nr; i++)
+		kprobe_hook_report(v, fs, &k[i]);
+	free(k);
+	return 0;
+}
+
 static int check_ftrace_hooks(struct vmiaas *v, struct findings *fs)
 {
 	struct patching_hook *h;
 	size_t nr, i;
 	int err;
 
+	err = check_kprobe_hooks(v, fs);
+	if (err)
+		return err;
 	err = patching_ftrace_hooks(v, &h, &nr);
 	if (err) {
 		char why[sizeof(v->diag.msg)];

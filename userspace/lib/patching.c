@@ -66,6 +66,7 @@ struct patching {
 	struct u64set tramps;		/* what an ftrace site may CALL */
 	struct u64set callees;		/* what ftrace_call may CALL */
 	struct u64set directs;		/* pairs: site ip, direct target */
+	struct u64set lsm;		/* pairs: LSM static call key, hook */
 	u64 return_thunk, return_thunk_sym, sc_return0;
 	u64 text_start, text_end;
 	size_t counts[PATCH_KINDS];
@@ -236,6 +237,57 @@ static int load_static_calls(struct patching *p)
 	}
 	free(raw);
 	return err;
+}
+
+/*
+ * 6.9+: the LSM hooks are static calls, and static_calls_table (ro_after_init,
+ * measured by kernel-rodata) ties each slot's key to the hook registered
+ * for it (hl->hook; no hl: an unused slot, NULL). The keys themselves are
+ * writable, so a key of the table must call exactly that hook.
+ */
+static int load_lsm_static_calls(struct patching *p)
+{
+	struct vmiaas *v = p->v;
+	u32 o_key, o_hl, o_hook, size, ent;
+	u64 table, i, key, hl, hook;
+	int err = 0;
+
+	if (engine_sym(v, "static_calls_table", &table))
+		return 0;		/* LSM hooks are not static calls */
+	OFF(v, "lsm_static_call", "key", &o_key);
+	OFF(v, "lsm_static_call", "hl", &o_hl);
+	OFF(v, "security_hook_list", "hook", &o_hook);
+	if (btf_sizeof(v->btf, "lsm_static_calls_table", &size) ||
+	    btf_sizeof(v->btf, "lsm_static_call", &ent) || ent < 16 ||
+	    size % ent || size / ent > PATCH_LSM_SLOTS_MAX)
+		return engine_fail(v, -EBADMSG,
+				   "lsm_static_calls_table is malformed in BTF");
+	for (i = 0; !err && i < size / ent; i++) {
+		err = engine_read_u64(v, table + i * ent + o_key, &key);
+		err = err ?: engine_read_u64(v, table + i * ent + o_hl, &hl);
+		if (err || !key)
+			continue;
+		hook = 0;
+		if (hl && (!kernel_ptr(hl) ||
+			   engine_read_u64(v, hl + o_hook, &hook)))
+			return engine_fail(v, -EBADMSG,
+				"static_calls_table[%llu]: bad hook list 0x%llx",
+				(unsigned long long)i, (unsigned long long)hl);
+		err = set_add(&p->lsm, key);
+		err = err ?: set_add(&p->lsm, hook);
+	}
+	return err;
+}
+
+/* False if @key is an LSM slot's and @func is not its registered hook. */
+static bool lsm_key_ok(const struct patching *p, u64 key, u64 func)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < p->lsm.nr; i += 2)
+		if (p->lsm.a[i] == key)
+			return p->lsm.a[i + 1] == func;
+	return true;
 }
 
 /* ---- ftrace: the ops list, the records, direct calls ---- */
@@ -522,6 +574,17 @@ static int load_kprobes(struct patching *p)
 	return err;
 }
 
+/* Without the LSM table, no static call can be trusted. */
+static void sites_drop(struct patching *p, enum patch_kind kind)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->nr_sites; i++)
+		if (p->sites[i].kind != kind)
+			p->sites[n++] = p->sites[i];
+	p->nr_sites = n;
+}
+
 static void load_all(struct patching *p)
 {
 	static const struct {
@@ -530,6 +593,7 @@ static void load_all(struct patching *p)
 	} kinds[] = {
 		{ "__jump_table", load_jump_labels },
 		{ "static_call_sites", load_static_calls },
+		{ "static_calls_table", load_lsm_static_calls },
 		{ "ftrace records", load_ftrace_records },
 		{ "ftrace_caller", load_ftrace_callers },
 		{ "ftrace_ops", load_ftrace_targets },
@@ -553,7 +617,9 @@ static void load_all(struct patching *p)
 		if (err) {
 			why(p, kinds[i].what, err);
 			/* a partial table explains nothing */
-			if (kinds[i].load != load_ftrace_targets)
+			if (kinds[i].load == load_lsm_static_calls)
+				sites_drop(p, PATCH_STATIC_CALL);
+			else if (kinds[i].load != load_ftrace_targets)
 				p->nr_sites = before;
 		}
 	}
@@ -585,7 +651,8 @@ static bool static_call_ok(struct patching *p, const struct patch_site *s,
 	u64 func, target;
 	bool tail = s->flags & SITE_TAIL;
 
-	if (!s->arg || engine_read_u64(p->v, s->arg, &func))
+	if (!s->arg || engine_read_u64(p->v, s->arg, &func) ||
+	    !lsm_key_ok(p, s->arg, func))
 		return false;
 	if (now[0] == 0x0f && (now[1] & 0xf0) == 0x80) {	/* Jcc */
 		target = rel32_target(s->addr, JCC_LEN, now + 2);
@@ -1006,6 +1073,129 @@ int patching_ftrace_hooks(struct vmiaas *v, struct patching_hook **ret,
 	return 0;
 }
 
+/* ---- kprobes whose handlers are not the kernel's ---- */
+
+struct kp_hooks {
+	u32 o_list, o_pre, o_post, o_rp_kp, o_rp_handler, o_rp_entry;
+	u64 text_start, text_end, aggr, kretprobe;
+	struct patching_kprobe_hook *a;
+	size_t nr, cap;
+};
+
+static int kp_hook_add(struct kp_hooks *k, u64 kp, u64 addr, u64 handler,
+		       const char *which)
+{
+	struct patching_kprobe_hook *n;
+
+	if (!handler || (handler >= k->text_start && handler < k->text_end))
+		return 0;
+	if (k->nr == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 8;
+
+		n = realloc(k->a, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		k->a = n;
+		k->cap = cap;
+	}
+	k->a[k->nr++] = (struct patching_kprobe_hook){
+		.kprobe = kp, .addr = addr, .handler = handler, .which = which,
+	};
+	return 0;
+}
+
+/* One probe's handlers; a kretprobe's are in its container. */
+static int kp_hook_probe(struct vmiaas *v, struct kp_hooks *k, u64 kp,
+			 u64 addr)
+{
+	u64 pre, post, rp, h;
+	int err;
+
+	err = engine_read_u64(v, kp + k->o_pre, &pre);
+	err = err ?: engine_read_u64(v, kp + k->o_post, &post);
+	err = err ?: kp_hook_add(k, kp, addr, pre, "pre_handler");
+	err = err ?: kp_hook_add(k, kp, addr, post, "post_handler");
+	if (err || !pre || pre != k->kretprobe)
+		return err;
+	rp = kp - k->o_rp_kp;
+	err = engine_read_u64(v, rp + k->o_rp_handler, &h);
+	err = err ?: kp_hook_add(k, kp, addr, h, "kretprobe handler");
+	err = err ?: engine_read_u64(v, rp + k->o_rp_entry, &h);
+	return err ?: kp_hook_add(k, kp, addr, h, "kretprobe entry_handler");
+}
+
+struct kp_aggr {
+	struct kp_hooks *k;
+	u64 addr;
+};
+
+static int kp_hook_child(struct vmiaas *v, u64 node, void *arg)
+{
+	struct kp_aggr *a = arg;
+
+	return kp_hook_probe(v, a->k, node - a->k->o_list, a->addr);
+}
+
+int patching_kprobe_hooks(struct vmiaas *v,
+			  struct patching_kprobe_hook **ret, size_t *ret_nr)
+{
+	struct kp_hooks k = {};
+	u32 o_hlist, o_addr, n = 0;
+	u64 table, node, kp, addr, pre, i;
+	int err = 0;
+
+	*ret = NULL;
+	*ret_nr = 0;
+	if (engine_sym(v, "kprobe_table", &table))
+		return 0;		/* no kprobes */
+	if (engine_sym(v, "_stext", &k.text_start) ||
+	    engine_sym(v, "_etext", &k.text_end))
+		return engine_fail(v, -ENOENT, "no _stext/_etext symbols");
+	engine_sym(v, "aggr_pre_handler", &k.aggr);
+	engine_sym(v, "pre_handler_kretprobe", &k.kretprobe);
+	OFF(v, "kprobe", "hlist", &o_hlist);
+	OFF(v, "kprobe", "addr", &o_addr);
+	OFF(v, "kprobe", "list", &k.o_list);
+	OFF(v, "kprobe", "pre_handler", &k.o_pre);
+	OFF(v, "kprobe", "post_handler", &k.o_post);
+	OFF(v, "kretprobe", "kp", &k.o_rp_kp);
+	OFF(v, "kretprobe", "handler", &k.o_rp_handler);
+	OFF(v, "kretprobe", "entry_handler", &k.o_rp_entry);
+	for (i = 0; !err && i < PATCH_KPROBE_TABLE; i++) {
+		err = engine_read_u64(v, table + i * 8, &node);
+		while (!err && node) {
+			if (!kernel_ptr(node) || ++n > PATCH_KPROBES_MAX) {
+				err = engine_fail(v, -ELOOP,
+					"kprobe_table[%llu]: bad node 0x%llx or more than %u probes",
+					(unsigned long long)i,
+					(unsigned long long)node,
+					PATCH_KPROBES_MAX);
+				break;
+			}
+			kp = node - o_hlist;
+			err = engine_read_u64(v, kp + o_addr, &addr);
+			err = err ?: engine_read_u64(v, kp + k.o_pre, &pre);
+			if (!err && k.aggr && pre == k.aggr) {
+				struct kp_aggr a = { .k = &k, .addr = addr };
+
+				err = list_walk(v, "an aggregated kprobe's list",
+						kp + k.o_list, PATCH_KPROBES_MAX,
+						kp_hook_child, &a);
+			} else if (!err) {
+				err = kp_hook_probe(v, &k, kp, addr);
+			}
+			err = err ?: engine_read_u64(v, node, &node);
+		}
+	}
+	if (err) {
+		free(k.a);
+		return err;
+	}
+	*ret = k.a;
+	*ret_nr = k.nr;
+	return 0;
+}
+
 /* ---- the context ---- */
 
 int patching_new(struct vmiaas *v, struct patching **ret)
@@ -1027,6 +1217,7 @@ struct patching *patching_free(struct patching *p)
 	free(p->tramps.a);
 	free(p->callees.a);
 	free(p->directs.a);
+	free(p->lsm.a);
 	free(p);
 	return NULL;
 }

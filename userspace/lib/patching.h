@@ -46,6 +46,7 @@ enum patch_kind {
 #define PATCH_KPROBES_MAX	(1U << 16)	/* on one hash chain */
 #define PATCH_KLP_MAX		4096		/* patches, objects, funcs */
 #define PATCH_BPF_KSYMS_MAX	(1U << 16)
+#define PATCH_LSM_SLOTS_MAX	(1U << 16)	/* static_calls_table */
 
 struct patching;
 
@@ -94,5 +95,23 @@ struct patching_hook {
  */
 int patching_ftrace_hooks(struct vmiaas *v, struct patching_hook **ret,
 			  size_t *ret_nr);
+
+/* ---- kprobes whose handlers lie outside the kernel's text ---- */
+
+struct patching_kprobe_hook {
+	u64 kprobe;			/* struct kprobe * */
+	u64 addr;			/* the probed instruction */
+	u64 handler;			/* outside _stext.._etext */
+	const char *which;		/* "pre_handler", "handler"... */
+};
+
+/*
+ * Every registered kprobe (kprobe_table, aggregated probes' lists
+ * included) with a pre/post handler, or a kretprobe with a handler or
+ * entry handler, outside the kernel's text: a function hooked through
+ * kprobes. *ret is free()d by the caller.
+ */
+int patching_kprobe_hooks(struct vmiaas *v,
+			  struct patching_kprobe_hook **ret, size_t *ret_nr);
 
 #endif /* VMIAAS_LIB_PATCHING_H */
