@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * The runtime-patching classifier (userspace/lib/patching.c) on a tiny
+ * guest: one 2 MiB kernel page with text, an ftrace page of records, an
+ * ftrace_ops with a filter hash, a kprobe and a jump table, laid out by
+ * hand with a BTF built here and a System.map for the symbols. Legitimate
+ * sites are explained and nothing else; then the records are made
+ * hostile (cycles, huge counts, bad pointers, random bytes) and every
+ * walk must end with an error, never explain a change.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+
+#include "userspace/lib/patching.h"
+#include "userspace/lib/symmap.h"
+#include "tests/lib/tap.h"
+
+#define RAM_SIZE	(4ULL << 20)
+#define PAGE_GPA	0x200000ULL	/* the 2 MiB page mapped at KBASE */
+#define KBASE		0xffffffff81000000ULL
+#define P		0x1ULL
+#define RW		0x2ULL
+#define PS		0x80ULL
+
+/* text */
+#define FTRACE_CALLER	(KBASE + 0x100)
+#define FTRACE_CALL	(KBASE + 0x120)
+#define SITE_A		(KBASE + 0x400)
+#define JUMP_SITE	(KBASE + 0x405)	/* right after A */
+#define JUMP_TARGET	(KBASE + 0x540)
+#define KPROBE_ADDR	(KBASE + 0x600)
+#define OPS_FUNC	(KBASE + 0x900)
+#define ETEXT		(KBASE + 0x2000)
+#define TRAMP		(KBASE + 0x3000)	/* a dynamic trampoline */
+#define MODULE_CODE	(KBASE + 0x5000)	/* outside the text */
+/* data */
+#define PAGES_START	(KBASE + 0x10000)
+#define OPS_LIST	(KBASE + 0x10008)
+#define LIST_END	(KBASE + 0x10100)
+#define KPROBE_TABLE	(KBASE + 0x11000)
+#define JUMP_TABLE	(KBASE + 0x12000)
+#define FPAGE		(KBASE + 0x20000)
+#define RECORDS		(KBASE + 0x21000)
+#define OPS		(KBASE + 0x30000)
+#define OPS_HASH	(KBASE + 0x30100)
+#define HASH		(KBASE + 0x30200)
+#define BUCKETS		(KBASE + 0x30300)
+#define ENTRY		(KBASE + 0x30400)
+#define KPROBE		(KBASE + 0x40000)
+
+static u8 *ram;
+static struct vmi_phys phys;
+static struct vmi_as as;
+static struct vmiaas v;
+
+static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+
+static void put(u64 va, u64 val)
+{
+	memcpy(ram + PAGE_GPA + (va - KBASE), &val, 8);
+}
+
+static void put_bytes(u64 va, const void *p, size_t n)
+{
+	memcpy(ram + PAGE_GPA + (va - KBASE), p, n);
+}
+
+static u8 *at(u64 va)
+{
+	return ram + PAGE_GPA + (va - KBASE);
+}
+
+/* e8/e9 rel32 from @site to @target. */
+static void put_branch(u64 site, u8 op, u64 target)
+{
+	s32 rel = (s32)(target - (site + 5));
+	u8 insn[5] = { op };
+
+	memcpy(insn + 1, &rel, 4);
+	put_bytes(site, insn, 5);
+}
+
+static void add_fields(struct btf *b, const char *const *names,
+		       const int *types, const u32 *bits, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		btf__add_field(b, names[i], types[i], bits[i], 0);
+}
+
+static struct btf *build_btf(void)
+{
+	struct btf *b = btf__new_empty();
+	int i32, i64, ptr, hn, lh, kp, aoi;
+
+	if (!b)
+		exit(KSFT_FAIL);
+	i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	i64 = btf__add_int(b, "long", 8, BTF_INT_SIGNED);
+	ptr = btf__add_ptr(b, 0);
+	hn = btf__add_struct(b, "hlist_node", 16);
+	add_fields(b, (const char *[]){ "next", "pprev" },
+		   (int[]){ ptr, ptr }, (u32[]){ 0, 64 }, 2);
+	lh = btf__add_struct(b, "list_head", 16);
+	add_fields(b, (const char *[]){ "next", "prev" },
+		   (int[]){ ptr, ptr }, (u32[]){ 0, 64 }, 2);
+	btf__add_struct(b, "jump_entry", 16);
+	add_fields(b, (const char *[]){ "code", "target", "key" },
+		   (int[]){ i32, i32, i64 }, (u32[]){ 0, 32, 64 }, 3);
+	btf__add_struct(b, "dyn_ftrace", 16);
+	add_fields(b, (const char *[]){ "ip", "flags" },
+		   (int[]){ i64, i64 }, (u32[]){ 0, 64 }, 2);
+	btf__add_struct(b, "ftrace_page", 24);
+	add_fields(b, (const char *[]){ "next", "records", "index", "order" },
+		   (int[]){ ptr, ptr, i32, i32 }, (u32[]){ 0, 64, 128, 160 }, 4);
+	btf__add_struct(b, "ftrace_ops", 40);
+	add_fields(b, (const char *[]){ "func", "next", "flags", "func_hash",
+					"trampoline" },
+		   (int[]){ ptr, ptr, i64, ptr, ptr },
+		   (u32[]){ 0, 64, 128, 192, 256 }, 5);
+	btf__add_struct(b, "ftrace_ops_hash", 16);
+	add_fields(b, (const char *[]){ "notrace_hash", "filter_hash" },
+		   (int[]){ ptr, ptr }, (u32[]){ 0, 64 }, 2);
+	btf__add_struct(b, "ftrace_hash", 24);
+	add_fields(b, (const char *[]){ "size_bits", "buckets", "count" },
+		   (int[]){ i64, ptr, i64 }, (u32[]){ 0, 64, 128 }, 3);
+	btf__add_struct(b, "ftrace_func_entry", 32);
+	add_fields(b, (const char *[]){ "hlist", "ip", "direct" },
+		   (int[]){ hn, i64, i64 }, (u32[]){ 0, 128, 192 }, 3);
+	kp = btf__add_struct(b, "kprobe", 128);
+	add_fields(b, (const char *[]){ "hlist", "list", "addr", "pre_handler",
+					"post_handler", "flags" },
+		   (int[]){ hn, lh, ptr, ptr, ptr, i32 },
+		   (u32[]){ 0, 128, 320, 512, 576, 960 }, 6);
+	aoi = btf__add_struct(b, "arch_optimized_insn", 16);
+	add_fields(b, (const char *[]){ "copied_insn", "insn" },
+		   (int[]){ i32, ptr }, (u32[]){ 0, 64 }, 2);
+	btf__add_struct(b, "optimized_kprobe", 160);
+	add_fields(b, (const char *[]){ "kp", "list", "optinsn" },
+		   (int[]){ kp, lh, aoi }, (u32[]){ 0, 1024, 1152 }, 3);
+	btf__add_struct(b, "kretprobe", 144);
+	add_fields(b, (const char *[]){ "kp", "handler", "entry_handler" },
+		   (int[]){ kp, ptr, ptr }, (u32[]){ 0, 1024, 1088 }, 3);
+	return b;
+}
+
+static void symbols_init(void)
+{
+	static const struct { const char *name; u64 addr; } syms[] = {
+		{ "_text", KBASE }, { "_stext", KBASE }, { "_etext", ETEXT },
+		{ "ftrace_caller", FTRACE_CALLER },
+		{ "ftrace_call", FTRACE_CALL },
+		{ "ftrace_pages_start", PAGES_START },
+		{ "ftrace_ops_list", OPS_LIST },
+		{ "ftrace_list_end", LIST_END },
+		{ "kprobe_table", KPROBE_TABLE },
+		{ "__start___jump_table", JUMP_TABLE },
+		{ "__stop___jump_table", JUMP_TABLE + 16 },
+	};
+	char path[] = "/tmp/vmiaas-test-patching.XXXXXX";
+	struct vmiaas_diag diag = {};
+	FILE *f;
+	size_t i;
+	int fd = mkstemp(path);
+
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f)
+		exit(KSFT_FAIL);
+	for (i = 0; i < ARRAY_SIZE(syms); i++)
+		fprintf(f, "%016llx T %s\n", (unsigned long long)syms[i].addr,
+			syms[i].name);
+	fclose(f);
+	if (symmap_load(path, &v.symmap, &diag))
+		exit(KSFT_FAIL);
+	unlink(path);
+	v.info.text_va = KBASE;
+}
+
+static void guest_init(void)
+{
+	ram = aligned_alloc(4096, RAM_SIZE);
+	if (!ram)
+		exit(KSFT_FAIL);
+	/* PML4 0x1000 -> PDPT 0x2000 -> PD 0x3000 -> 2 MiB at PAGE_GPA. */
+	memset(ram, 0, RAM_SIZE);
+	*(u64 *)(ram + 0x1000 + 8 * ((KBASE >> 39) & 511)) = 0x2000 | P | RW;
+	*(u64 *)(ram + 0x2000 + 8 * ((KBASE >> 30) & 511)) = 0x3000 | P | RW;
+	*(u64 *)(ram + 0x3000 + 8 * ((KBASE >> 21) & 511)) = PAGE_GPA | P | RW | PS;
+	if (vmi_phys_add_range(&phys, 0, RAM_SIZE, ram))
+		exit(KSFT_FAIL);
+	vmi_as_init(&as, &phys, 0x1000, false);
+	v.kas = &as;
+	v.btf = build_btf();
+	symbols_init();
+}
+
+/* A consistent guest: every record valid, the text as at baseline. */
+static void records_init(void)
+{
+	s32 rel;
+
+	memset(ram + PAGE_GPA, 0xcc, 0x2000);		/* text: int3 */
+	memset(ram + PAGE_GPA + 0x10000, 0, 0x40000);
+	put_bytes(SITE_A, nop5, 5);
+	put_bytes(JUMP_SITE, nop5, 5);
+	put_bytes(FTRACE_CALL, nop5, 5);
+	put(PAGES_START, FPAGE);
+	put(FPAGE + 8, RECORDS);
+	put(FPAGE + 16, 1);				/* index */
+	put(RECORDS, SITE_A);
+	put(OPS_LIST, OPS);
+	put(LIST_END + 8, LIST_END);
+	put(OPS, OPS_FUNC);
+	put(OPS + 8, LIST_END);
+	put(OPS + 24, OPS_HASH);
+	put(OPS + 32, TRAMP);
+	put(OPS_HASH + 8, HASH);
+	put(HASH, 1);					/* size_bits */
+	put(HASH + 8, BUCKETS);
+	put(HASH + 16, 1);
+	put(BUCKETS + 8, ENTRY);
+	put(ENTRY + 16, SITE_A);
+	put(KPROBE_TABLE + 3 * 8, KPROBE);
+	put(KPROBE + 40, KPROBE_ADDR);
+	put(KPROBE + 64, OPS_FUNC);			/* pre_handler */
+	rel = (s32)(JUMP_SITE - JUMP_TABLE);
+	put_bytes(JUMP_TABLE, &rel, 4);
+	rel = (s32)(JUMP_TARGET - (JUMP_TABLE + 4));
+	put_bytes(JUMP_TABLE + 4, &rel, 4);
+}
+
+/* Whether the bytes now at [@va, @va + @len) are explained against @old. */
+static bool explain(u64 va, u64 len, const u8 *old)
+{
+	struct patching *p;
+	bool ok;
+
+	if (patching_new(&v, &p))
+		exit(KSFT_FAIL);
+	ok = patching_explain(p, va, len, old, at(va));
+	patching_free(p);
+	return ok;
+}
+
+static void test_sites(void)
+{
+	u8 old[16];
+
+	records_init();
+	memcpy(old, at(SITE_A), 10);
+	put_branch(SITE_A, 0xe8, FTRACE_CALLER);
+	ksft_test_result(explain(SITE_A, 5, old),
+			 "ftrace site: NOP -> call ftrace_caller explained\n");
+	put_branch(SITE_A, 0xe8, TRAMP);
+	ksft_test_result(explain(SITE_A, 5, old),
+			 "ftrace site: call to a registered ops' trampoline explained\n");
+	put_branch(SITE_A, 0xe8, MODULE_CODE);
+	ksft_test_result(!explain(SITE_A, 5, old),
+			 "ftrace site: call elsewhere is not explained\n");
+	put_branch(SITE_A, 0xe8, FTRACE_CALLER);
+	put_branch(JUMP_SITE, 0xe9, JUMP_TARGET);
+	ksft_test_result(explain(SITE_A, 10, old),
+			 "a run over an ftrace site and a jump label next to it explained\n");
+	put_branch(JUMP_SITE, 0xe9, JUMP_TARGET + 8);
+	ksft_test_result(!explain(SITE_A, 10, old),
+			 "jump label: JMP to another target is not explained\n");
+	put_bytes(JUMP_SITE, nop5, 5);
+	*at(SITE_A + 5) = 0x90;
+	ksft_test_result(!explain(SITE_A, 6, old),
+			 "a changed byte just after a site is not explained\n");
+	memcpy(at(SITE_A), old, 10);
+	ksft_test_result(explain(SITE_A, 10, NULL) && !explain(SITE_A, 11, NULL),
+			 "without old bytes every byte must be a site's\n");
+
+	*at(KPROBE_ADDR) = 0xcc;
+	old[0] = 0x55;
+	ksft_test_result(explain(KPROBE_ADDR, 1, old),
+			 "kprobe: int3 at a registered probe explained\n");
+	ksft_test_result(!explain(KPROBE_ADDR + 1, 1, old),
+			 "int3 next to a probe is not explained\n");
+
+	memcpy(old, at(FTRACE_CALL), 5);
+	put_branch(FTRACE_CALL, 0xe8, OPS_FUNC);
+	ksft_test_result(explain(FTRACE_CALL, 5, old),
+			 "ftrace_call: call to a registered ops' function explained\n");
+	put_branch(FTRACE_CALL, 0xe8, MODULE_CODE);
+	ksft_test_result(!explain(FTRACE_CALL, 5, old),
+			 "ftrace_call: call elsewhere is not explained\n");
+}
+
+static int nr_hooks(int *ret_err, u32 *ret_funcs)
+{
+	struct patching_hook *h;
+	size_t nr = 0;
+
+	*ret_err = patching_ftrace_hooks(&v, &h, &nr);
+	*ret_funcs = nr ? h[0].nr_funcs : 0;
+	if (nr && h[0].funcs[0] != SITE_A)
+		*ret_funcs = 1000;
+	free(h);
+	return nr;
+}
+
+static int nr_kprobe_hooks(int *ret_err)
+{
+	struct patching_kprobe_hook *k;
+	size_t nr = 0;
+
+	*ret_err = patching_kprobe_hooks(&v, &k, &nr);
+	free(k);
+	return nr;
+}
+
+static void test_hooks(void)
+{
+	u32 funcs;
+	int err, n;
+
+	records_init();
+	n = nr_hooks(&err, &funcs);
+	ksft_test_result(!err && !n, "an ops with its callback in the text hooks nothing (%d, %d)\n",
+			 err, n);
+	put(OPS + 16, 1ULL << 12);			/* IPMODIFY */
+	n = nr_hooks(&err, &funcs);
+	ksft_test_result(!err && n == 1 && funcs == 1,
+			 "an IPMODIFY ops hooks its filter function (%d, %d, %u)\n",
+			 err, n, funcs);
+	put(OPS + 16, 0);
+	put(OPS, MODULE_CODE);
+	n = nr_hooks(&err, &funcs);
+	ksft_test_result(!err && n == 1, "a callback outside the text hooks (%d, %d)\n",
+			 err, n);
+	n = nr_kprobe_hooks(&err);
+	ksft_test_result(!err && !n, "a kprobe with a text handler hooks nothing (%d, %d)\n",
+			 err, n);
+	put(KPROBE + 72, MODULE_CODE);			/* post_handler */
+	n = nr_kprobe_hooks(&err);
+	ksft_test_result(!err && n == 1, "a kprobe with a handler outside the text hooks (%d, %d)\n",
+			 err, n);
+}
+
+static void test_hostile(void)
+{
+	struct patching *p;
+	u8 old[5];
+	u32 funcs;
+	int err;
+
+	records_init();
+	memcpy(old, at(SITE_A), 5);
+	put_branch(SITE_A, 0xe8, FTRACE_CALLER);
+	put(FPAGE, FPAGE);				/* page->next = page */
+	patching_new(&v, &p);
+	ksft_test_result(!patching_explain(p, SITE_A, 5, old, at(SITE_A)) &&
+			 patching_why(p),
+			 "a cyclic ftrace page list explains nothing and says why\n");
+	patching_free(p);
+	put(FPAGE, 0);
+	put(FPAGE + 16, 1U << 30);
+	ksft_test_result(!explain(SITE_A, 5, old),
+			 "an ftrace page with 2^30 records is refused\n");
+	put(FPAGE + 16, 1);
+	put(FPAGE + 8, 0x1000);
+	ksft_test_result(!explain(SITE_A, 5, old),
+			 "records at a user address are refused\n");
+	put(FPAGE + 8, RECORDS);
+
+	put(OPS + 8, OPS);				/* ops->next = ops */
+	nr_hooks(&err, &funcs);
+	ksft_test_result(err == -ELOOP, "a cyclic ftrace_ops list is -ELOOP (%d)\n", err);
+	put(OPS + 8, LIST_END);
+	put(OPS + 16, 1ULL << 12);
+	put(HASH, 40);
+	nr_hooks(&err, &funcs);
+	ksft_test_result(err == -EBADMSG, "a 2^40-bucket filter hash is -EBADMSG (%d)\n", err);
+	put(HASH, 1);
+	put(ENTRY, ENTRY);				/* entry->next = entry */
+	nr_hooks(&err, &funcs);
+	ksft_test_result(err == -ELOOP, "a cyclic hash chain is -ELOOP (%d)\n", err);
+	put(ENTRY, 0);
+	put(KPROBE, KPROBE);				/* hlist->next = self */
+	nr_kprobe_hooks(&err);
+	ksft_test_result(err == -ELOOP, "a cyclic kprobe chain is -ELOOP (%d)\n", err);
+}
+
+/* Random records: every walk must end; ASan/UBSan catch the rest. */
+static void test_random(void)
+{
+	u64 *w = (u64 *)(ram + PAGE_GPA + 0x10000);
+	u8 old[5] = { 0 };
+	u32 i, n, funcs, ok = 0;
+	int err;
+
+	srand(7);
+	for (n = 0; n < 300; n++) {
+		for (i = 0; i < 0x40000 / 8; i++) {
+			u64 r = (u64)rand() << 33 ^ (u64)rand() << 11 ^ rand();
+
+			w[i] = rand() % 4 ? KBASE + 0x10000 +
+					    (r % 0x40000 & ~7ULL) : r;
+		}
+		explain(SITE_A, 5, old);
+		nr_hooks(&err, &funcs);
+		nr_kprobe_hooks(&err);
+		ok++;
+	}
+	ksft_test_result(ok == 300, "300 random memories: every walk ended\n");
+}
+
+int main(void)
+{
+	ksft_print_header();
+	ksft_set_plan(24);
+	guest_init();
+	test_sites();
+	test_hooks();
+	test_hostile();
+	test_random();
+	symmap_free(v.symmap);
+	btf__free(v.btf);
+	free(ram);
+	ksft_finished();
+}
