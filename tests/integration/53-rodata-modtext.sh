@@ -11,7 +11,7 @@
 
 : "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
 KGENS=${KGENS:-6.1 6.12}
-PER_KERNEL=25
+PER_KERNEL=28
 # shellcheck disable=SC2086
 set -- $KGENS
 tap_plan $((PER_KERNEL * $#))
@@ -121,6 +121,19 @@ guest_run rmmod vmiaas_attack_modtext >/dev/null 2>&1
 check_json modtext-gone
 tap_is "$st:$(nr_findings modtext-gone)" "0:0" "modtext: restored on unload, clean again"
 
+# ---- another module's read-only data redirected --------------------------------------
+param=$(modsym __param_tag vmiaas_test_hello)
+guest_run insmod /vmiaas/modules/vmiaas_attack_lsm.ko "addr=0x$param" >"$work/modro.insmod" 2>&1 ||
+	tap_diag "insmod vmiaas_attack_lsm addr=__param_tag: $(cat "$work/modro.insmod")"
+check_json modro
+tap_is "$st" 1 "modro (vmiaas_test_hello's __param_tag): check exits 1"
+tap_ok "has modro '[.findings[] | select(.check == \"module-rodata\" and (.object | startswith(\"[vmiaas_test_hello] rodata+0x\")) and (.detail.address | ltrimstr(\"0x\")) == \"$param\")] | length == 1'" \
+	"modro: one module-rodata finding at [vmiaas_test_hello] rodata+off, at __param_tag"
+[ "$st" = 1 ] && tap_diag "$(jq -c '.findings[0]' "$work/modro.json")"
+guest_run rmmod vmiaas_attack_lsm >/dev/null 2>&1
+check_json modro-gone
+tap_is "$st:$(nr_findings modro-gone)" "0:0" "modro: restored on unload, clean again"
+
 # ---- modules unloaded and loaded since a baseline: events ---------------------------
 guest_run rmmod vmiaas_test_hello >/dev/null 2>&1
 check_json unloaded
@@ -153,8 +166,8 @@ tap_is "$st:$(grep -c "is malformed" "$work/badmac.err")" "3:1" \
 	"a baseline naming an unknown page MAC (file MAC valid): exit 3, malformed"
 st=0
 "$VMICTL" --json checks >"$work/checks.json" || st=$?
-tap_ok 'jq -e "[.checks[].id] | index(\"kernel-rodata\") and index(\"module-text\")" "$work/checks.json"' \
-	"vmictl checks lists kernel-rodata and module-text"
+tap_ok 'jq -e "[.checks[].id] | index(\"kernel-rodata\") and index(\"module-text\") and index(\"module-rodata\")" "$work/checks.json"' \
+	"vmictl checks lists kernel-rodata, module-text and module-rodata"
 guest_stop "$GUEST_DIR" >/dev/null 2>&1
 }
 

@@ -41,7 +41,14 @@ enum bl_section {
 	BL_SEC_HASH,		/* version 2: the page MAC; before any digest */
 	BL_SEC_RODATA,
 	BL_SEC_MODULE,		/* one per module */
+	BL_SEC_MODULE_RO,	/* after its MODULE: one per data region */
 };
+
+struct bl_module_ro_rec {
+	char name[BL_MODULE_NAME];
+	u32 kind, pad;		/* enum bl_module_ro */
+};
+static_assert(sizeof(struct bl_module_ro_rec) == 64, "bl_module_ro_rec layout");
 
 struct bl_hash_rec {
 	u32 mac, digest_size;
@@ -872,6 +879,15 @@ static void serialize(const struct vmiaas_baseline *b, struct bl_buf *w)
 		put_region(w, b, BL_SEC_MODULE, &mr,
 			   offsetof(struct bl_module_rec, text),
 			   &b->modules[i].text);
+		for (j = 0; j < BL_MODULE_NR_RO; j++) {
+			struct bl_module_ro_rec rr = { .kind = j };
+
+			if (!b->modules[i].ro[j].end)
+				continue;
+			memcpy(rr.name, mr.name, sizeof(rr.name));
+			put_region(w, b, BL_SEC_MODULE_RO, &rr, sizeof(rr),
+				   &b->modules[i].ro[j]);
+		}
 	}
 }
 
@@ -1124,6 +1140,22 @@ static int parse_module(struct vmiaas_baseline *b, struct bl_reader *s)
 	return 0;
 }
 
+/* A data region of the module just parsed. */
+static int parse_module_ro(struct vmiaas_baseline *b, struct bl_reader *s)
+{
+	struct bl_module_ro_rec rr;
+	struct bl_module *m;
+
+	if (!b->nr_modules || rd_take(s, &rr, sizeof(rr)))
+		return -EBADMSG;
+	m = &b->modules[b->nr_modules - 1];
+	rr.name[sizeof(rr.name) - 1] = '\0';
+	if (strcmp(rr.name, m->name) || rr.kind >= BL_MODULE_NR_RO ||
+	    m->ro[rr.kind].bytes)
+		return -EBADMSG;
+	return parse_region(b, s, BL_MODTEXT_MAX, &m->ro[rr.kind]);
+}
+
 static int parse(struct vmiaas_baseline *b, const u8 *p, size_t len)
 {
 	struct bl_reader r = { .p = p, .len = len, .off = 16 };
@@ -1171,6 +1203,9 @@ static int parse(struct vmiaas_baseline *b, const u8 *p, size_t len)
 			break;
 		case BL_SEC_MODULE:
 			err = parse_module(b, &s);
+			break;
+		case BL_SEC_MODULE_RO:
+			err = parse_module_ro(b, &s);
 			break;
 		default:
 			return -EBADMSG;

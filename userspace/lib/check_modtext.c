@@ -22,58 +22,126 @@
 
 #define MODULE_STATE_LIVE	0
 
+/*
+ * Where a module's regions are. 6.4+ (@split): one allocation per type,
+ * mem[MOD_TEXT], mem[MOD_RODATA], mem[MOD_RO_AFTER_INIT] (indexes from
+ * the BTF enum). Earlier: one core allocation at core_layout.base, text
+ * up to text_size, then rodata up to ro_size, then ro_after_init up to
+ * ro_after_init_size (cumulative sizes).
+ */
 struct modtext_layout {
-	u32 base, size;		/* offsets in struct module */
+	bool split;
+	u32 base[3], size[3];	/* offsets in struct module */
+};
+
+static const char *const mem_enums[3] = {
+	"MOD_TEXT", "MOD_RODATA", "MOD_RO_AFTER_INIT",
 };
 
 static int modtext_layout_get(struct vmiaas *v, struct modtext_layout *l)
 {
+	static const char *const sizes[3] = {
+		"core_layout.text_size", "core_layout.ro_size",
+		"core_layout.ro_after_init_size",
+	};
 	char path[48];
-	s64 text;
+	s64 idx;
+	int k;
 
-	if (!btf_enum_value(v->btf, "MOD_TEXT", &text)) {
-		if (text < 0 || text > 16)
-			return engine_fail(v, -EBADMSG, "MOD_TEXT is %lld",
-					   (long long)text);
-		snprintf(path, sizeof(path), "mem[%lld].base", (long long)text);
-		if (btf_offsetof(v->btf, "module", path, &l->base))
+	l->split = !btf_enum_value(v->btf, mem_enums[0], &idx);
+	for (k = 0; k < 3 && l->split; k++) {
+		if (btf_enum_value(v->btf, mem_enums[k], &idx) || idx < 0 ||
+		    idx > 16)
 			goto fail;
-		snprintf(path, sizeof(path), "mem[%lld].size", (long long)text);
-		if (btf_offsetof(v->btf, "module", path, &l->size))
+		snprintf(path, sizeof(path), "mem[%lld].base", (long long)idx);
+		if (btf_offsetof(v->btf, "module", path, &l->base[k]))
 			goto fail;
-		return 0;
+		snprintf(path, sizeof(path), "mem[%lld].size", (long long)idx);
+		if (btf_offsetof(v->btf, "module", path, &l->size[k]))
+			goto fail;
 	}
-	if (!btf_offsetof(v->btf, "module", "core_layout.base", &l->base) &&
-	    !btf_offsetof(v->btf, "module", "core_layout.text_size", &l->size))
+	if (l->split)
 		return 0;
+	if (btf_offsetof(v->btf, "module", "core_layout.base", &l->base[0]))
+		goto fail;
+	for (k = 0; k < 3; k++)
+		if (btf_offsetof(v->btf, "module", sizes[k], &l->size[k]))
+			goto fail;
+	return 0;
 fail:
 	return engine_fail(v, -ENOEXEC,
-			   "struct module has neither mem[MOD_TEXT] nor core_layout.text_size in BTF");
+			   "struct module has neither mem[MOD_TEXT/MOD_RODATA/MOD_RO_AFTER_INIT] nor core_layout's sizes in BTF");
 }
 
-/* A module's text range, validated: page-aligned, bounded, no wrap. */
-static int modtext_range(struct vmiaas *v, const struct modtext_layout *l,
-			 const struct vmiaas_module *m, u64 *ret_start,
-			 u64 *ret_end)
+static int read_u32(struct vmiaas *v, u64 va, u32 *ret)
 {
-	u64 base;
-	u32 size;
-	int err;
+	return vmiaas_read_va(v, va, ret, sizeof(*ret));
+}
 
-	err = engine_read_u64(v, m->addr + l->base, &base);
-	err = err ?: vmiaas_read_va(v, m->addr + l->size, &size, sizeof(size));
+/* The three regions' [start, end), empty ones start == end == 0. */
+static int module_regions(struct vmiaas *v, const struct modtext_layout *l,
+			  u64 mod, u64 start[3], u64 end[3])
+{
+	u32 size[3];
+	u64 base;
+	int k, err = 0;
+
+	for (k = 0; k < 3 && !err; k++) {
+		err = read_u32(v, mod + l->size[k], &size[k]);
+		if (!err && (l->split || !k))
+			err = engine_read_u64(v, mod + l->base[k], &start[k]);
+	}
+	if (err)
+		return err;
+	if (!l->split) {
+		/* cumulative: each region starts where the previous ends */
+		base = start[0];
+		if (size[0] > size[1] || size[1] > size[2])
+			return -EBADMSG;
+		start[1] = base + size[0];
+		start[2] = base + size[1];
+		size[2] -= size[1];
+		size[1] -= size[0];
+	}
+	for (k = 0; k < 3; k++) {
+		end[k] = start[k] + size[k];
+		if (!size[k])
+			start[k] = end[k] = 0;
+	}
+	return 0;
+}
+
+/*
+ * A module's regions, validated: text non-empty, every region
+ * page-aligned, bounded, in the upper half, no wrap.
+ */
+static int module_ranges(struct vmiaas *v, const struct modtext_layout *l,
+			 const struct vmiaas_module *m, struct bl_module *bm)
+{
+	struct bl_region *r[3] = { &bm->text, &bm->ro[0], &bm->ro[1] };
+	u64 start[3], end[3];
+	int k, err;
+
+	err = module_regions(v, l, m->addr, start, end);
+	if (err == -EBADMSG || (!err && !end[0]))
+		goto bad;
 	if (err)
 		return engine_fail(v, err, "module at 0x%llx is unreadable",
 				   (unsigned long long)m->addr);
-	if (!size || size > BL_MODTEXT_MAX || base & (VMI_MEASURE_PAGE - 1) ||
-	    base + size < base || base < (1ULL << 63))
-		return engine_fail(v, -EBADMSG,
-				   "module at 0x%llx: text 0x%llx size %u is implausible",
-				   (unsigned long long)m->addr,
-				   (unsigned long long)base, size);
-	*ret_start = base;
-	*ret_end = base + size;
+	for (k = 0; k < 3; k++) {
+		if (end[k] &&
+		    (start[k] & (VMI_MEASURE_PAGE - 1) || end[k] < start[k] ||
+		     end[k] - start[k] > BL_MODTEXT_MAX ||
+		     start[k] < (1ULL << 63)))
+			goto bad;
+		r[k]->start = start[k];
+		r[k]->end = end[k];
+	}
 	return 0;
+bad:
+	return engine_fail(v, -EBADMSG,
+			   "module at 0x%llx: its text and data ranges are implausible",
+			   (unsigned long long)m->addr);
 }
 
 /* The guest's name, printable: it ends up in messages and terminals. */
@@ -92,8 +160,11 @@ void bl_modules_free(struct bl_module *m, u32 nr)
 {
 	u32 i;
 
-	for (i = 0; m && i < nr; i++)
+	for (i = 0; m && i < nr; i++) {
 		bl_region_free(&m[i].text);
+		bl_region_free(&m[i].ro[0]);
+		bl_region_free(&m[i].ro[1]);
+	}
 	free(m);
 }
 
@@ -123,8 +194,7 @@ static int modules_now(struct vmiaas *v, struct bl_module **ret, u32 *ret_nr)
 			continue;	/* coming or going: not measurable */
 		module_name(&m[i], bm->name);
 		bm->addr = m[i].addr;
-		err = modtext_range(v, &l, &m[i], &bm->text.start,
-				    &bm->text.end);
+		err = module_ranges(v, &l, &m[i], bm);
 		n++;
 	}
 	free(m);
@@ -143,20 +213,25 @@ int bl_modules_take(struct vmiaas *v, const struct vmiaas_baseline *b,
 	struct bl_module *m;
 	u64 total = 0;
 	u32 nr, i;
-	int err;
+	int k, err;
 
 	err = modules_now(v, &m, &nr);
-	for (i = 0; !err && i < nr; i++) {
-		total += m[i].text.end - m[i].text.start;
-		if (total > BL_MODTEXT_TOTAL_MAX) {
-			err = engine_fail(v, -E2BIG,
-					  "module text over %llu MiB in all: implausible",
-					  BL_MODTEXT_TOTAL_MAX >> 20);
-			break;
+	for (i = 0; !err && i < nr; i++)
+		for (k = 0; !err && k < 3; k++) {
+			struct bl_region *r = k ? &m[i].ro[k - 1] : &m[i].text;
+			u64 start = r->start, end = r->end;
+
+			if (!end)
+				continue;	/* an empty data region */
+			total += end - start;
+			if (total > BL_MODTEXT_TOTAL_MAX) {
+				err = engine_fail(v, -E2BIG,
+						  "module text and data over %llu MiB in all: implausible",
+						  BL_MODTEXT_TOTAL_MAX >> 20);
+				break;
+			}
+			err = bl_region_take(v, b, start, end, true, m[i].name, r);
 		}
-		err = bl_region_take(v, b, m[i].text.start, m[i].text.end, true,
-				     m[i].name, &m[i].text);
-	}
 	if (err) {
 		bl_modules_free(m, nr);
 		return err;
@@ -236,6 +311,39 @@ static const struct bl_module *module_find(const struct bl_module *m, u32 nr,
 	return NULL;
 }
 
+static bool same_region(const struct bl_region *a, const struct bl_region *b)
+{
+	return a->start == b->start && a->end == b->end;
+}
+
+static bool same_place(const struct bl_module *a, const struct bl_module *b)
+{
+	return a->addr == b->addr && same_region(&a->text, &b->text) &&
+	       same_region(&a->ro[0], &b->ro[0]) &&
+	       same_region(&a->ro[1], &b->ro[1]);
+}
+
+/* module-rodata: every change in a module's read-only data is a finding. */
+static int modro_compare(struct modtext_ctx *c, const struct bl_module *old)
+{
+	static const char *const names[BL_MODULE_NR_RO] = {
+		"rodata", "ro_after_init",
+	};
+	const struct bl_region *rai = &old->ro[BL_MODULE_RO_AFTER_INIT];
+	char label[BL_MODULE_NAME + 32];
+	int k, err = 0;
+
+	for (k = 0; k < BL_MODULE_NR_RO && !err; k++) {
+		if (!old->ro[k].end)
+			continue;
+		snprintf(label, sizeof(label), "[%s] %s", old->name, names[k]);
+		err = bl_data_diff(c->v, c->b, &old->ro[k], "module-rodata",
+				   "module data", label, rai->start, rai->end,
+				   c->sink);
+	}
+	return err;
+}
+
 /* Baseline modules: compared, reloaded, or gone. */
 static int modtext_compare(struct modtext_ctx *c, const struct bl_module *now,
 			   u32 nr_now)
@@ -255,15 +363,15 @@ static int modtext_compare(struct modtext_ctx *c, const struct bl_module *now,
 				      old->name);
 			continue;
 		}
-		if (m->addr != old->addr || m->text.start != old->text.start ||
-		    m->text.end != old->text.end) {
+		if (!same_place(m, old)) {
 			modtext_event(c->sink, old->name,
-				      "module reloaded: %s (another struct module or text range since the baseline: its text is not compared)",
+				      "module reloaded: %s (another struct module or other ranges since the baseline: not compared)",
 				      old->name);
 			continue;
 		}
 		c->mod = old;
 		err = bl_region_diff(c->v, b, &old->text, old->name, &ops, NULL);
+		err = err ?: modro_compare(c, old);
 		if (err)
 			return err;
 	}

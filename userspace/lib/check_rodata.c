@@ -101,12 +101,14 @@ out:
 	return err;
 }
 
-/* ---- kernel-rodata ---- */
+/* ---- read-only data: kernel-rodata, module-rodata ---- */
 
 struct rodata_ctx {
 	struct vmiaas *v;
 	const struct hidden_sink *sink;
 	const struct bl_region *region;
+	const char *check, *what;
+	const char *label;		/* NULL: name addresses by symbol */
 	u64 ro_after_init_start, ro_after_init_end;
 };
 
@@ -140,9 +142,12 @@ static int rodata_run(void *arg, u64 va, u64 len, const u8 *old,
 	char sym[160];
 	bool rai = va >= c->ro_after_init_start && va < c->ro_after_init_end;
 
-	check_symbolize(c->v, va, sym, sizeof(sym));
-	f = c->sink->add(c->sink->ctx, "kernel-rodata", VMIAAS_SEV_CRITICAL,
-			 sym);
+	if (c->label)
+		snprintf(sym, sizeof(sym), "%s+0x%llx", c->label,
+			 (unsigned long long)(va - c->region->start));
+	else
+		check_symbolize(c->v, va, sym, sizeof(sym));
+	f = c->sink->add(c->sink->ctx, c->check, VMIAAS_SEV_CRITICAL, sym);
 	if (!f)
 		return 0;
 	f->flags = VMIAAS_FINDING_ADDRESS | VMIAAS_FINDING_BYTES;
@@ -161,20 +166,46 @@ static int rodata_run(void *arg, u64 va, u64 len, const u8 *old,
 			 (unsigned long long)f->old_value, f->old_symbol);
 	else
 		snprintf(f->message, sizeof(f->message),
-			 "%llu byte%s of %skernel data changed at %s (0x%llx)",
+			 "%llu byte%s of %s%s changed at %s (0x%llx)",
 			 (unsigned long long)len, len == 1 ? "" : "s",
-			 rai ? "read-only-after-init " : "read-only ", sym,
-			 (unsigned long long)va);
+			 rai ? "read-only-after-init " : "read-only ", c->what,
+			 sym, (unsigned long long)va);
+	return 0;
+}
+
+int bl_data_diff(struct vmiaas *v, const struct vmiaas_baseline *b,
+		 const struct bl_region *r, const char *check, const char *what,
+		 const char *label, u64 rai_start, u64 rai_end,
+		 const struct hidden_sink *sink)
+{
+	struct rodata_ctx c = {
+		.v = v, .sink = sink, .region = r, .check = check, .what = what,
+		.label = label,
+		.ro_after_init_start = rai_start, .ro_after_init_end = rai_end,
+	};
+	const struct bl_diff_ops ops = { .run = rodata_run, .ctx = &c };
+	struct vmiaas_finding *f;
+	char obj[64];
+	u64 n = 0;
+	int err;
+
+	err = bl_region_diff(v, b, r, what, &ops, &n);
+	if (err || n <= REGION_MAX_PAGES)
+		return err;
+	snprintf(obj, sizeof(obj), "0x%llx..0x%llx", (unsigned long long)r->start,
+		 (unsigned long long)r->end);
+	f = sink->add(sink->ctx, check, VMIAAS_SEV_CRITICAL, obj);
+	if (f)
+		snprintf(f->message, sizeof(f->message),
+			 "%llu pages of %s differ; only the first %u were examined",
+			 (unsigned long long)n, what, REGION_MAX_PAGES);
 	return 0;
 }
 
 int check_rodata(struct vmiaas *v, const struct vmiaas_baseline *b,
 		 const struct hidden_sink *sink)
 {
-	struct rodata_ctx c = { .v = v, .sink = sink, .region = &b->rodata };
-	const struct bl_diff_ops ops = { .run = rodata_run, .ctx = &c };
-	struct vmiaas_finding *f;
-	u64 start, end, n = 0;
+	u64 start, end, rai_start, rai_end;
 	int err;
 
 	err = bl_rodata_range(v, &start, &end);
@@ -186,17 +217,9 @@ int check_rodata(struct vmiaas *v, const struct vmiaas_baseline *b,
 				   (unsigned long long)start, (unsigned long long)end,
 				   (unsigned long long)b->rodata.start,
 				   (unsigned long long)b->rodata.end);
-	if (engine_sym(v, "__start_ro_after_init", &c.ro_after_init_start) ||
-	    engine_sym(v, "__end_ro_after_init", &c.ro_after_init_end))
-		c.ro_after_init_start = c.ro_after_init_end = 0;
-	err = bl_region_diff(v, b, &b->rodata, "kernel rodata", &ops, &n);
-	if (err || n <= REGION_MAX_PAGES)
-		return err;
-	f = sink->add(sink->ctx, "kernel-rodata", VMIAAS_SEV_CRITICAL,
-		      "__start_rodata..__end_rodata");
-	if (f)
-		snprintf(f->message, sizeof(f->message),
-			 "%llu pages differ; only the first %u were examined",
-			 (unsigned long long)n, REGION_MAX_PAGES);
-	return 0;
+	if (engine_sym(v, "__start_ro_after_init", &rai_start) ||
+	    engine_sym(v, "__end_ro_after_init", &rai_end))
+		rai_start = rai_end = 0;
+	return bl_data_diff(v, b, &b->rodata, "kernel-rodata", "kernel data",
+			    NULL, rai_start, rai_end, sink);
 }

@@ -27,6 +27,7 @@ static const struct vmiaas_check_desc check_descs[] = {
 	{ "kernel-text", "_stext.._etext hashed per 4 KiB page (keyed GMAC, host key); differences localized to symbol+offset with old and new bytes" },
 	{ "kernel-rodata", "__start_rodata..__end_rodata (incl. ro_after_init: __jump_table, LSM hooks) hashed per page; every change is a finding at symbol+offset" },
 	{ "module-text", "each module's text hashed per page; changes the classifier cannot explain at [module]+offset; modules loaded or unloaded since: events" },
+	{ "module-rodata", "each module's read-only and ro_after_init data hashed per page; every change is a finding at [module]+offset" },
 	{ "ftrace-hook", "function hooks through the kernel's own patching: ftrace_ops with a callback outside kernel text or IPMODIFY (a registered live patch: an event), kprobes with handlers outside kernel text" },
 	{ "hidden-module", "the module list against /sys/module (module_kset) and the module address tree (mod_tree): a module in one and not the other" },
 	{ "hidden-process", "the task list against the init pid namespace's IDR: a task reachable from one and not the other" },

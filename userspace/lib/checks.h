@@ -60,11 +60,19 @@ struct bl_region {
 
 #define BL_MODULE_NAME		56	/* MODULE_NAME_LEN */
 
-/* One module's text at baseline (vmiaas_baseline.modules). */
+/* A module's read-only data regions (bl_module.ro[]). */
+enum bl_module_ro {
+	BL_MODULE_RODATA,		/* const data */
+	BL_MODULE_RO_AFTER_INIT,	/* __ro_after_init, __jump_table... */
+	BL_MODULE_NR_RO,
+};
+
+/* One module at baseline (vmiaas_baseline.modules). */
 struct bl_module {
 	char name[BL_MODULE_NAME];
 	u64 addr;			/* struct module * */
 	struct bl_region text;		/* base .. base + text size */
+	struct bl_region ro[BL_MODULE_NR_RO];	/* empty: start == end */
 };
 
 struct vmiaas_baseline {
@@ -132,6 +140,20 @@ struct bl_diff_ops {
 int bl_region_diff(struct vmiaas *v, const struct vmiaas_baseline *b,
 		   const struct bl_region *r, const char *what,
 		   const struct bl_diff_ops *ops, u64 *ret_nr_pages);
+
+struct hidden_sink;
+
+/*
+ * bl_region_diff() of read-only data: every run is a finding of @check
+ * (a pointer-sized run shown as old and new pointers); @what names the
+ * data in messages ("kernel data"); objects are "@label+0xoff" from the
+ * region's start, or by symbol if @label is NULL; [@rai_start, @rai_end)
+ * is read-only-after-init.
+ */
+int bl_data_diff(struct vmiaas *v, const struct vmiaas_baseline *b,
+		 const struct bl_region *r, const char *check, const char *what,
+		 const char *label, u64 rai_start, u64 rai_end,
+		 const struct hidden_sink *sink);
 
 /* __start_rodata and __end_rodata, checked. */
 int bl_rodata_range(struct vmiaas *v, u64 *ret_start, u64 *ret_end);
