@@ -27,7 +27,10 @@
 
 /* text */
 #define FTRACE_CALLER	(KBASE + 0x100)
+#define FTRACE_OP_PTR	(KBASE + 0x110)
 #define FTRACE_CALL	(KBASE + 0x120)
+#define FTRACE_RELOC	(KBASE + 0x130)	/* a call out of the template */
+#define FTRACE_END	(KBASE + 0x140)
 #define SITE_A		(KBASE + 0x400)
 #define JUMP_SITE	(KBASE + 0x405)	/* right after A */
 #define JUMP_TARGET	(KBASE + 0x540)
@@ -154,6 +157,8 @@ static void symbols_init(void)
 		{ "_text", KBASE }, { "_stext", KBASE }, { "_etext", ETEXT },
 		{ "ftrace_caller", FTRACE_CALLER },
 		{ "ftrace_call", FTRACE_CALL },
+		{ "ftrace_caller_op_ptr", FTRACE_OP_PTR },
+		{ "ftrace_caller_end", FTRACE_END },
 		{ "ftrace_pages_start", PAGES_START },
 		{ "ftrace_ops_list", OPS_LIST },
 		{ "ftrace_list_end", LIST_END },
@@ -198,6 +203,29 @@ static void guest_init(void)
 	symbols_init();
 }
 
+/*
+ * ftrace_caller's template, and the trampoline create_trampoline() would
+ * make of it for OPS: its ops pointer after a 1-byte ret, the op
+ * reference pointing there, the call to the ops' function, and the call
+ * out of the template relocated.
+ */
+static void tramp_init(void)
+{
+	const u64 size = FTRACE_END - FTRACE_CALLER, ptr = TRAMP + size + 1;
+	u8 *tr = at(TRAMP);
+	s32 disp;
+
+	put_bytes(FTRACE_OP_PTR, "\x48\x8b\x15\0\0\0\0", 7);
+	put_branch(FTRACE_RELOC, 0xe8, KBASE + 0x800);
+	memcpy(tr, at(FTRACE_CALLER), size);
+	tr[size] = 0xc3;
+	put(ptr, OPS);
+	disp = (s32)(ptr - (TRAMP + (FTRACE_OP_PTR - FTRACE_CALLER) + 7));
+	memcpy(tr + (FTRACE_OP_PTR - FTRACE_CALLER) + 3, &disp, 4);
+	put_branch(TRAMP + (FTRACE_CALL - FTRACE_CALLER), 0xe8, OPS_FUNC);
+	put_branch(TRAMP + (FTRACE_RELOC - FTRACE_CALLER), 0xe8, KBASE + 0x800);
+}
+
 /* A consistent guest: every record valid, the text as at baseline. */
 static void records_init(void)
 {
@@ -231,6 +259,7 @@ static void records_init(void)
 	put_bytes(JUMP_TABLE, &rel, 4);
 	rel = (s32)(JUMP_TARGET - (JUMP_TABLE + 4));
 	put_bytes(JUMP_TABLE + 4, &rel, 4);
+	tramp_init();
 }
 
 /* Whether the bytes now at [@va, @va + @len) are explained against @old. */
@@ -258,6 +287,14 @@ static void test_sites(void)
 	put_branch(SITE_A, 0xe8, TRAMP);
 	ksft_test_result(explain(SITE_A, 5, old),
 			 "ftrace site: call to a registered ops' trampoline explained\n");
+	*at(TRAMP + 0x8) ^= 1;
+	ksft_test_result(!explain(SITE_A, 5, old),
+			 "ftrace site: call to a trampoline that is not ftrace_caller's copy is not explained\n");
+	*at(TRAMP + 0x8) ^= 1;
+	put_branch(TRAMP + (FTRACE_CALL - FTRACE_CALLER), 0xe8, MODULE_CODE);
+	ksft_test_result(!explain(SITE_A, 5, old),
+			 "ftrace site: call to a trampoline calling elsewhere is not explained\n");
+	put_branch(TRAMP + (FTRACE_CALL - FTRACE_CALLER), 0xe8, OPS_FUNC);
 	put_branch(SITE_A, 0xe8, MODULE_CODE);
 	ksft_test_result(!explain(SITE_A, 5, old),
 			 "ftrace site: call elsewhere is not explained\n");
@@ -414,7 +451,7 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(24);
+	ksft_set_plan(26);
 	guest_init();
 	test_sites();
 	test_hooks();

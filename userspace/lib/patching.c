@@ -32,6 +32,7 @@
 #define KPROBE_FLAG_FTRACE	8U
 
 #define FTRACE_OPS_FL_IPMODIFY_DEFAULT	(1UL << 12)
+#define FTRACE_OPS_FL_SAVE_REGS_DEFAULT	(1UL << 2)
 #define KSYM_PREFIX_BPF_TRAMP	"bpf_trampoline_"
 #define NO_MEMBER		((u32)-1)
 
@@ -406,20 +407,148 @@ static int hash_walk(struct vmiaas *v, const struct ops_layout *l, u64 hash,
 	return 0;
 }
 
+/*
+ * A dynamic trampoline is the kernel's copy of ftrace_caller (or of
+ * ftrace_regs_caller for SAVE_REGS ops) with four changes made by
+ * create_trampoline(): the "mov function_trace_op(%rip),%rdx" now loads
+ * the ops pointer stored after the copy's return, the call at
+ * ftrace_call calls the ops' function, the regs variant's 2-byte jnz at
+ * ftrace_regs_caller_jmp is a NOP, and rip-relative displacements may be
+ * relocated (same absolute target). Anything else differing is not the
+ * kernel's doing.
+ */
+struct tramp_tmpl {
+	u64 start, end, op, call, jmp;
+};
+
+#define TRAMP_SIZE_MAX	4096
+#define OP_REF_SIZE	7	/* 48 8b 15 disp32 */
+
+static int tmpl_get(struct vmiaas *v, bool regs, struct tramp_tmpl *t)
+{
+	const char *const names[2][5] = {
+		{ "ftrace_caller", "ftrace_caller_end", "ftrace_caller_op_ptr",
+		  "ftrace_call", NULL },
+		{ "ftrace_regs_caller", "ftrace_regs_caller_end",
+		  "ftrace_regs_caller_op_ptr", "ftrace_regs_call",
+		  "ftrace_regs_caller_jmp" },
+	};
+	const char *const *n = names[regs];
+
+	t->jmp = 0;
+	if (engine_sym(v, n[0], &t->start) || engine_sym(v, n[1], &t->end) ||
+	    engine_sym(v, n[2], &t->op) || engine_sym(v, n[3], &t->call) ||
+	    (n[4] && engine_sym(v, n[4], &t->jmp)))
+		return -ENOENT;
+	if (t->end <= t->start || t->end - t->start > TRAMP_SIZE_MAX ||
+	    t->op < t->start || t->op + OP_REF_SIZE > t->end ||
+	    t->call < t->start || t->call + 5 > t->end ||
+	    (t->jmp && (t->jmp < t->start || t->jmp + 2 > t->end)))
+		return -EBADMSG;
+	return 0;
+}
+
+/* Bytes [i, i + n) of the copy are one of create_trampoline()'s edits. */
+static bool in_edit(const struct tramp_tmpl *t, u64 i, u64 n)
+{
+	u64 op = t->op - t->start, call = t->call - t->start;
+	u64 jmp = t->jmp ? t->jmp - t->start : (u64)-1;
+
+	return (i < op + OP_REF_SIZE && i + n > op) ||
+	       (i < call + 5 && i + n > call) ||
+	       (t->jmp && i < jmp + 2 && i + n > jmp);
+}
+
+static int tramp_bad(struct vmiaas *v, u64 ops, u64 tramp, const char *why_)
+{
+	return engine_fail(v, -EBADMSG,
+			   "ftrace_ops 0x%llx: trampoline 0x%llx is not the kernel's copy of ftrace_caller: %s",
+			   (unsigned long long)ops, (unsigned long long)tramp,
+			   why_);
+}
+
+static int tramp_verify(struct patching *p, u64 ops, u64 flags, u64 tramp,
+			u64 func, u64 save_regs)
+{
+	static const u32 ret_sizes[] = { 1, 2, 5 };	/* ret, +int3, jmp */
+	u8 tm[TRAMP_SIZE_MAX], tr[TRAMP_SIZE_MAX + 16];
+	struct vmiaas *v = p->v;
+	struct tramp_tmpl t;
+	u64 size, i, w, ptr = 0, target;
+	s32 shift;
+	size_t k;
+	int err;
+
+	err = tmpl_get(v, flags & save_regs, &t);
+	if (err)
+		return engine_fail(v, err, "no ftrace_caller template symbols");
+	size = t.end - t.start;
+	shift = (s32)(t.start - tramp);
+	if ((s64)shift != (s64)(t.start - tramp))
+		return tramp_bad(v, ops, tramp, "out of rel32 reach");
+	err = engine_read(v, t.start, tm, size);
+	err = err ?: engine_read(v, tramp, tr, size + 5 + 8);
+	if (err)
+		return tramp_bad(v, ops, tramp, "unreadable");
+	for (k = 0; k < ARRAY_SIZE(ret_sizes); k++)
+		if (vmi_get_u64(tr + size + ret_sizes[k]) == ops)
+			ptr = tramp + size + ret_sizes[k];
+	if (!ptr)
+		return tramp_bad(v, ops, tramp, "no pointer to its ops after it");
+	i = t.op - t.start;
+	if (memcmp(tr + i, "\x48\x8b\x15", 3) ||
+	    rel32_target(tramp + i, OP_REF_SIZE, tr + i + 3) != ptr)
+		return tramp_bad(v, ops, tramp, "its ops reference is elsewhere");
+	i = t.call - t.start;
+	target = rel32_target(tramp + i, 5, tr + i + 1);
+	if (tr[i] != INSN_CALL || (target != func && !set_has(&p->callees, target)))
+		return tramp_bad(v, ops, tramp, "its call is not to the ops' function");
+	if (t.jmp && memcmp(tr + (t.jmp - t.start), nop2, 2))
+		return tramp_bad(v, ops, tramp, "the regs variant's jnz is not a NOP");
+	for (i = 0; i < size; i++) {
+		if (tr[i] == tm[i] || in_edit(&t, i, 1))
+			continue;
+		/* a relocated disp32: same absolute target from the copy */
+		for (w = i > 3 ? i - 3 : 0; w <= i; w++)
+			if (w + 4 <= size && !in_edit(&t, w, 4) &&
+			    (s32)(vmi_get_u32(tr + w) - vmi_get_u32(tm + w)) == shift)
+				break;
+		if (w > i)
+			return tramp_bad(v, ops, tramp, "its code differs");
+		i = w + 3;
+	}
+	return 0;
+}
+
+struct tramp_walk {
+	struct patching *p;
+	u64 save_regs;
+	int pass;		/* 0: functions; 1: trampolines */
+};
+
 static int tramp_collect(struct vmiaas *v, const struct ops_layout *l,
 			 u64 ops, void *arg)
 {
-	struct patching *p = arg;
-	u64 tramp, func;
+	struct tramp_walk *tw = arg;
+	struct patching *p = tw->p;
+	u64 tramp, func, flags;
 	int err;
 
 	err = engine_read_u64(v, ops + l->tramp, &tramp);
 	err = err ?: engine_read_u64(v, ops + l->func, &func);
-	if (!err && tramp)
-		err = set_add(&p->tramps, tramp);
-	if (!err && func)
-		err = set_add(&p->callees, func);
-	return err;
+	err = err ?: engine_read_u64(v, ops + l->flags, &flags);
+	if (err)
+		return err;
+	if (tw->pass == 0)
+		return func ? set_add(&p->callees, func) : 0;
+	if (!tramp)
+		return 0;
+	/* an unverified trampoline explains no site (why says which) */
+	if (tramp_verify(p, ops, flags, tramp, func, tw->save_regs)) {
+		why(p, "ftrace trampolines", -EBADMSG);
+		return 0;
+	}
+	return set_add(&p->tramps, tramp);
 }
 
 static int direct_collect(u64 ip, u64 direct, void *arg)
@@ -455,7 +584,18 @@ static int load_ftrace_targets(struct patching *p)
 		if (!engine_sym(v, callees[i], &a) && set_add(&p->callees, a))
 			return -ENOMEM;
 	err = ops_layout_get(v, &l);
-	err = err ?: ops_walk(v, &l, tramp_collect, p);
+	if (!err) {
+		struct tramp_walk tw = { .p = p };
+		s64 regs;
+
+		tw.save_regs = btf_enum_value(v->btf, "FTRACE_OPS_FL_SAVE_REGS",
+					      &regs) || regs <= 0 ?
+			       FTRACE_OPS_FL_SAVE_REGS_DEFAULT : (u64)regs;
+		err = ops_walk(v, &l, tramp_collect, &tw);
+		set_sort(&p->callees);
+		tw.pass = 1;
+		err = err ?: ops_walk(v, &l, tramp_collect, &tw);
+	}
 	if (!err && !engine_sym(v, "direct_functions", &a)) {
 		err = engine_read_u64(v, a, &hash);
 		err = err ?: hash_walk(v, &l, hash, direct_collect, p);
