@@ -672,11 +672,56 @@ static int load_ftrace_callers(struct patching *p)
 
 /* ---- kprobes: kprobe_table ---- */
 
+#define INSN_PAGE_SIZE	4096
+
+static int optinsn_page(struct vmiaas *v, u64 node, void *arg)
+{
+	struct u64set *pages = arg;
+	u32 o_list, o_insns;
+	u64 insns;
+	int err;
+
+	OFF(v, "kprobe_insn_page", "list", &o_list);
+	OFF(v, "kprobe_insn_page", "insns", &o_insns);
+	err = engine_read_u64(v, node - o_list + o_insns, &insns);
+	return err ?: set_add(pages, insns);
+}
+
+/*
+ * The pages of the kernel's optprobe detour buffers (kprobe_optinsn_slots),
+ * where an optimized probe's JMP must lead.
+ */
+static int optinsn_pages(struct vmiaas *v, struct u64set *pages)
+{
+	u64 cache;
+	u32 o_pages;
+	int err;
+
+	if (engine_sym(v, "kprobe_optinsn_slots", &cache))
+		return 0;		/* no optprobes: none is accepted */
+	OFF(v, "kprobe_insn_cache", "pages", &o_pages);
+	err = list_walk(v, "kprobe_optinsn_slots.pages", cache + o_pages,
+			PATCH_KPROBES_MAX, optinsn_page, pages);
+	set_sort(pages);
+	return err;
+}
+
+static bool in_pages(const struct u64set *pages, u64 a)
+{
+	size_t i;
+
+	for (i = 0; i < pages->nr; i++)
+		if (a >= pages->a[i] && a - pages->a[i] < INSN_PAGE_SIZE)
+			return true;
+	return false;
+}
+
 static int load_kprobes(struct patching *p)
 {
 	struct vmiaas *v = p->v;
 	u32 o_hlist, o_addr, o_flags, o_insn, n = 0, flags;
 	u64 table, node, kp, addr, insn, i;
+	struct u64set pages = {};
 	int err = 0;
 
 	if (engine_sym(v, "kprobe_table", &table))
@@ -685,15 +730,18 @@ static int load_kprobes(struct patching *p)
 	OFF(v, "kprobe", "addr", &o_addr);
 	OFF(v, "kprobe", "flags", &o_flags);
 	OFF(v, "optimized_kprobe", "optinsn.insn", &o_insn);
+	err = optinsn_pages(v, &pages);
 	for (i = 0; !err && i < PATCH_KPROBE_TABLE; i++) {
 		err = engine_read_u64(v, table + i * 8, &node);
 		while (!err && node) {
-			if (!kernel_ptr(node) || ++n > PATCH_KPROBES_MAX)
-				return engine_fail(v, -ELOOP,
+			if (!kernel_ptr(node) || ++n > PATCH_KPROBES_MAX) {
+				err = engine_fail(v, -ELOOP,
 					"kprobe_table[%llu]: bad node 0x%llx or more than %u probes",
 					(unsigned long long)i,
 					(unsigned long long)node,
 					PATCH_KPROBES_MAX);
+				break;
+			}
 			kp = node - o_hlist;
 			err = engine_read_u64(v, kp + o_addr, &addr);
 			err = err ?: engine_read(v, kp + o_flags, &flags, 4);
@@ -701,9 +749,18 @@ static int load_kprobes(struct patching *p)
 				break;
 			if (flags & KPROBE_FLAG_OPTIMIZED) {
 				err = engine_read_u64(v, kp + o_insn, &insn);
-				err = err ?: site_add(p, addr, SITE_LEN,
-						      PATCH_KPROBE,
-						      SITE_OPTIMIZED, insn);
+				/* a detour elsewhere explains nothing */
+				if (!err && !in_pages(&pages, insn)) {
+					engine_fail(v, -EBADMSG,
+						"optimized kprobe at 0x%llx jumps to 0x%llx, outside the optprobe pages",
+						(unsigned long long)addr,
+						(unsigned long long)insn);
+					why(p, "kprobes", -EBADMSG);
+				} else {
+					err = err ?: site_add(p, addr, SITE_LEN,
+							      PATCH_KPROBE,
+							      SITE_OPTIMIZED, insn);
+				}
 			} else if (!(flags & (KPROBE_FLAG_FTRACE |
 					      KPROBE_FLAG_GONE))) {
 				err = site_add(p, addr, 1, PATCH_KPROBE, 0, 0);
@@ -711,6 +768,7 @@ static int load_kprobes(struct patching *p)
 			err = err ?: engine_read_u64(v, node, &node);
 		}
 	}
+	free(pages.a);
 	return err;
 }
 
