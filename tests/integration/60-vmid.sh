@@ -157,9 +157,9 @@ tap_is "$(all_events | jq -r 'select(.event == "discovered") | .vm.pid' | sort |
 # ---- a reboot inside the same QEMU: settle, then re-baseline ---------------------
 timeout 5 "$VMIAAS_GUEST_CLI" run "$dir_a" 'reboot -f' >/dev/null 2>&1
 sel_r='.vm.name == "vmiaas-'$prefix-a'" and .vm.pid == '$(cat "$dir_a/qemu.pid")
-tap_ok 'wait_for 30 "[ \"\$(nr_events \"\$sel_r and .event == \\\"rebooted\\\"\")\" = 1 ]"' \
+tap_ok 'wait_for 90 "[ \"\$(nr_events \"\$sel_r and .event == \\\"rebooted\\\"\")\" = 1 ]"' \
 	"guest a rebooted inside its QEMU: reported as a reboot"
-tap_ok 'wait_for 60 "[ \"\$(nr_events \"\$sel_r and .event == \\\"baseline\\\" and (.message | startswith(\\\"re-taken\\\"))\")\" = 1 ] && [ \"\$(vm_field $prefix-a state)\" = ready ] && [ \"\$(vm_field $prefix-a findings)\" = 0 ]"' \
+tap_ok 'wait_for 90 "[ \"\$(nr_events \"\$sel_r and .event == \\\"baseline\\\" and (.message | startswith(\\\"re-taken\\\"))\")\" = 1 ] && [ \"\$(vm_field $prefix-a state)\" = ready ] && [ \"\$(vm_field $prefix-a findings)\" = 0 ]"' \
 	"after settling: re-baselined, checked, no findings"
 
 # ---- ... but never over a finding -------------------------------------------------
@@ -170,7 +170,7 @@ guest_run insmod /vmiaas/modules/vmiaas_attack_syscall.ko "table=0x$table" >/dev
 tap_ok 'wait_for $ROUND "[ \"\$(nr_events \"\$sel_a\")\" = 2 ]"' \
 	"after the reboot, the hook again gives a finding"
 timeout 5 "$VMIAAS_GUEST_CLI" run "$dir_a" 'reboot -f' >/dev/null 2>&1
-tap_ok 'wait_for 30 "[ \"\$(vm_field $prefix-a state)\" = refused ]"' \
+tap_ok 'wait_for 90 "[ \"\$(vm_field $prefix-a state)\" = refused ]"' \
 	"a reboot with an active finding: the VM is refused, not re-baselined"
 tap_is "$(nr_events "$sel_r"' and .event == "error" and (.message | test("active finding"))')" 1 \
 	"an error event says the baseline is not re-taken over the finding"

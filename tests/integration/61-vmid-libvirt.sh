@@ -191,11 +191,13 @@ tap_ok '[ $((($(date +%s%N) - t0) / 1000000)) -lt 1000 ]' \
 
 # ---- an attack in domain a ------------------------------------------------------
 table=$(run_in a "grep ' sys_call_table\$' /proc/kallsyms" | cut -d' ' -f1)
+t0=$(date +%s%N)
 run_in a insmod /vmiaas/modules/vmiaas_attack_syscall.ko "table=0x$table" >/dev/null 2>&1 ||
 	tap_diag "insmod failed"
 sel_a='.type == "finding" and .vm.name == "vmiaas-'$prefix-a'" and .check == "syscall-table" and .object == "x64 217 getdents64"'
 tap_ok 'wait_for $ROUND "[ \"\$(nr_events \"\$sel_a\")\" = 1 ]"' \
 	"syscall hook in domain a: one finding event within one round"
+tap_diag "finding after $((($(date +%s%N) - t0) / 1000000)) ms (insmod through the serial agent included)"
 tap_ok 'has "$events" "$sel_a and .vm.uuid == \"$(vm_field a uuid)\" and .vm.source == \"libvirt\" and .vm.pid == $(vm_field a pid)"' \
 	"the JSON line carries the libvirt name, UUID and QEMU pid"
 tap_ok 'has "$work/follow.jsonl" "$sel_a"' "vmictl follow streamed the finding live"

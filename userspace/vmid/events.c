@@ -262,7 +262,7 @@ struct json_object *events_finding_json(const struct vm *vm, const char *type,
 	return o;
 }
 
-static void journal_finding(const struct vm *vm, const char *type, int prio,
+static int journal_finding(const struct vm *vm, const char *type, int prio,
 			    const struct vmiaas_finding *f, const char *text,
 			    const char *json)
 {
@@ -274,7 +274,7 @@ static void journal_finding(const struct vm *vm, const char *type, int prio,
 	journal_vm_fields(vm, &j);
 	vmid_escape(f->check, sizeof(f->check), check, sizeof(check));
 	vmid_escape(f->object, sizeof(f->object), obj, sizeof(obj));
-	sd_journal_send("MESSAGE=%s", text, "PRIORITY=%d", prio,
+	return sd_journal_send("MESSAGE=%s", text, "PRIORITY=%d", prio,
 			"MESSAGE_ID=%s", id, "SYSLOG_IDENTIFIER=vmid",
 			"VMIAAS_EVENT=%s", type, "VMIAAS_CHECK=%s", check,
 			"VMIAAS_SEVERITY=%s", vmiaas_severity_name(f->severity),
@@ -300,14 +300,32 @@ void events_finding(const struct vm *vm, const char *type,
 		 !strcmp(type, "resolved") ? "resolved" :
 		 event ? "event" : "FINDING", (int)vm->ident.pid,
 		 vmiaas_severity_name(f->severity), f->check, obj, msg);
-	if (journal_on)
-		journal_finding(vm, type, prio, f, text,
-				json_object_to_json_string_ext(o,
-					JSON_C_TO_STRING_PLAIN |
-					JSON_C_TO_STRING_NOSLASHESCAPE));
-	event_write(o, vm, type);
-	if (!journal_on)
+	/* no journald to take it: the log line, as without the journal */
+	if (!journal_on ||
+	    journal_finding(vm, type, prio, f, text,
+			    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
 		vmid_log(prio, "%s", text);
+	event_write(o, vm, type);
+}
+
+static int journal_vm_event(const struct vm *vm, int prio, const char *event,
+			    const char *esc)
+{
+	struct journal_vm j;
+	char text[1024 * 4 + VMID_NAME_MAX + 64];
+
+	journal_vm_fields(vm, &j);
+	if (vm)
+		snprintf(text, sizeof(text), "%s (pid %d): %s: %s",
+			 vm->ident.id, (int)vm->ident.pid, event, esc);
+	else
+		snprintf(text, sizeof(text), "%s: %s", event, esc);
+	return sd_journal_send("MESSAGE=%s", text, "PRIORITY=%d", prio,
+			       "MESSAGE_ID=%s", MSGID_VMID,
+			       "SYSLOG_IDENTIFIER=vmid", "VMIAAS_EVENT=%s", event,
+			       "%s", j.id, "%s", j.name, "%s", j.uuid, "%s", j.pid,
+			       NULL);
 }
 
 void events_vm(const struct vm *vm, int prio, const char *event,
@@ -323,21 +341,8 @@ void events_vm(const struct vm *vm, int prio, const char *event,
 	vmid_escape(msg, sizeof(msg), esc, sizeof(esc));
 	json_object_object_add(o, "event", json_object_new_string(event));
 	json_object_object_add(o, "message", json_object_new_string(esc));
-	if (journal_on) {
-		struct journal_vm j;
-		char text[sizeof(esc) + VMID_NAME_MAX + 64];
-
-		journal_vm_fields(vm, &j);
-		if (vm)
-			snprintf(text, sizeof(text), "%s (pid %d): %s: %s",
-				 vm->ident.id, (int)vm->ident.pid, event, esc);
-		else
-			snprintf(text, sizeof(text), "%s: %s", event, esc);
-		sd_journal_send("MESSAGE=%s", text, "PRIORITY=%d", prio,
-				"MESSAGE_ID=%s", MSGID_VMID,
-				"SYSLOG_IDENTIFIER=vmid", "VMIAAS_EVENT=%s", event,
-				"%s", j.id, "%s", j.name, "%s", j.uuid, "%s", j.pid,
-				NULL);
+	if (journal_on && journal_vm_event(vm, prio, event, esc) == 0) {
+		/* in the journal */
 	} else if (vm) {
 		vmid_log(prio, "%s (pid %d): %s: %s", vm->ident.id,
 			 (int)vm->ident.pid, event, esc);

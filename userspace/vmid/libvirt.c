@@ -258,8 +258,8 @@ static int domain_ident(virDomainPtr dom, struct vm_ident *id)
 	return 0;
 }
 
-int lv_list(const char *match, void (*fn)(const struct vm_ident *id, void *arg),
-	    void *arg)
+int lv_list(const char *match, bool (*known)(const char *uuid, void *arg),
+	    void (*fn)(const struct vm_ident *id, void *arg), void *arg)
 {
 	virDomainPtr *doms = NULL;
 	int nr, i;
@@ -270,9 +270,15 @@ int lv_list(const char *match, void (*fn)(const struct vm_ident *id, void *arg),
 	if (nr < 0)
 		return -EIO;
 	for (i = 0; i < nr; i++) {
+		char uuid[VIR_UUID_STRING_BUFLEN];
 		struct vm_ident id;
 		const char *name = virDomainGetName(doms[i]);
 
+		/* a domain already watched costs no pid file and /proc reads */
+		if (virDomainGetUUIDString(doms[i], uuid) == 0 && known(uuid, arg)) {
+			virDomainFree(doms[i]);
+			continue;
+		}
 		if (name && (!match[0] || !fnmatch(match, name, 0)) &&
 		    domain_ident(doms[i], &id) == 0)
 			fn(&id, arg);

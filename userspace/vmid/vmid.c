@@ -552,6 +552,21 @@ static void scan_one(const struct vm_ident *id, void *arg)
 	vm_add(d, id);
 }
 
+/* A libvirt domain vmid watches already: seen in this scan. */
+static bool scan_known(const char *uuid, void *arg)
+{
+	struct vmid *d = arg;
+	size_t i;
+
+	for (i = 0; i < d->nr_vms; i++) {
+		if (d->vms[i]->ident.libvirt && !strcmp(d->vms[i]->ident.uuid, uuid)) {
+			d->vms[i]->seen = true;
+			return true;
+		}
+	}
+	return false;
+}
+
 static bool libvirt_wanted(const struct vmid *d)
 {
 	return strcmp(d->cfg.libvirt, "off") != 0;
@@ -586,7 +601,7 @@ static void scan(struct vmid *d)
 	for (i = 0; i < d->nr_vms; i++)
 		d->vms[i]->seen = false;
 	libvirt_try(d);
-	if (lv_connected() && lv_list(d->cfg.match, scan_one, d) < 0)
+	if (lv_connected() && lv_list(d->cfg.match, scan_known, scan_one, d) < 0)
 		vmid_log(VMID_LOG_WARNING, "cannot list libvirt's domains");
 	r = discover_scan(d->cfg.match, scan_one, d);
 	if (r < 0) {
@@ -766,6 +781,71 @@ static const char *const baseline_how[] = {
 	[VMID_BASELINE_RETAKEN] = "re-taken",
 };
 
+/*
+ * A guest whose kernel cannot be found (its decompressor's page tables in
+ * CR3...) in the first minutes of its QEMU, or in those after attaching
+ * worked before (a reboot inside the QEMU: a check fails, the restarted
+ * worker meets the new kernel booting), is booting rather than failing:
+ * no error event, no growing backoff, a retry every 3 s, for settle + 120
+ * s at most. --once retries so up to timeout (see reap()).
+ */
+static bool attach_may_boot(const struct vmid *d, struct vm *vm)
+{
+	double now = vmid_now(), limit = d->cfg.settle + 120;
+
+	if (d->once)
+		return true;
+	if (!vm->attach_failing)
+		vm->attach_failing = now;
+	return now - vm->born < limit || now - vm->attach_failing < limit;
+}
+
+/* A worker's error: booting, rebooted, transient or fatal. */
+static void vm_error(struct vmid *d, struct vm *vm, struct vmid_msg *m)
+{
+	if (vm->state == VM_CHECKING) {
+		if (m->a != VMID_ERROR_REBOOTED)
+			vm->m.checks_failed++;
+		control_vm_round(d, vm, false);
+		/* the worker exits: the reap restarts it */
+		vm->state = VM_BACKOFF;
+		vm->next = INFINITY;
+	}
+	if (m->a == VMID_ERROR_TRANSIENT && !strcmp(m->s1, "attach") &&
+	    attach_may_boot(d, vm))
+		m->a = VMID_ERROR_BOOTING;
+	if (m->a == VMID_ERROR_BOOTING) {
+		vmid_log(VMID_LOG_INFO, "%s: %s: attaching again in 3 s",
+			 vm->ident.id, m->s2);
+		vm->booting = true;
+		return;
+	}
+	if (m->a != VMID_ERROR_REBOOTED)
+		vm_count_error(vm, !strcmp(m->s1, "attach") ? VMID_ERR_ATTACH :
+			       strstr(m->s1, "baseline") ? VMID_ERR_BASELINE :
+			       VMID_ERR_CHECK);
+	if (m->a == VMID_ERROR_REBOOTED && vm->nr_findings_active) {
+		/* never a new baseline over findings */
+		events_vm(vm, VMID_LOG_ERR, "error",
+			  "%s; with %u active finding%s the baseline is not re-taken: remove it to re-baseline",
+			  m->s2, vm->nr_findings_active,
+			  vm->nr_findings_active == 1 ? "" : "s");
+		vm->state = VM_REFUSED;
+		return;
+	}
+	if (m->a == VMID_ERROR_REBOOTED) {
+		events_vm(vm, VMID_LOG_NOTICE, "rebooted",
+			  "%s: re-attaching in %.0f s", m->s2, d->cfg.settle);
+		vm->rebooted = true;
+		return;
+	}
+	events_vm(vm, VMID_LOG_ERR, "error", "cannot %s: %s%s", m->s1,
+		  m->s2, m->a == VMID_ERROR_FATAL ?
+		  " (not replaced: remove it to re-baseline)" : "");
+	if (m->a == VMID_ERROR_FATAL)
+		vm->state = VM_REFUSED;
+}
+
 /* One message from a worker; a negative errno kills the worker. */
 static int vm_message(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 {
@@ -791,6 +871,7 @@ static int vm_message(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 		if (vm->state != VM_STARTING)
 			return -EPROTO;
 		vm->state = VM_READY;
+		vm->attach_failing = 0;
 		vm->allow_retake = false;	/* from now on, a reboot settles */
 		vm->next = vmid_now();	/* the first check at once */
 		return 0;
@@ -804,52 +885,7 @@ static int vm_message(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 		vm_round_done(d, vm, m);
 		return 0;
 	case VMID_MSG_ERROR:
-		if (vm->state == VM_CHECKING) {
-			if (m->a != VMID_ERROR_REBOOTED)
-				vm->m.checks_failed++;
-			control_vm_round(d, vm, false);
-			/* the worker exits: the reap restarts it */
-			vm->state = VM_BACKOFF;
-			vm->next = INFINITY;
-		}
-		/*
-		 * A young guest whose kernel cannot be found yet (its
-		 * decompressor's page tables in CR3...) is booting, not
-		 * failing: no error event, no growing backoff.
-		 */
-		if (m->a == VMID_ERROR_TRANSIENT && !strcmp(m->s1, "attach") &&
-		    !vm->kernel[0] && vmid_now() - vm->born < d->cfg.settle + 120)
-			m->a = VMID_ERROR_BOOTING;
-		if (m->a == VMID_ERROR_BOOTING) {
-			vmid_log(VMID_LOG_INFO, "%s: %s: attaching again in 3 s",
-				 vm->ident.id, m->s2);
-			vm->booting = true;
-			return 0;
-		}
-		if (m->a != VMID_ERROR_REBOOTED)
-			vm_count_error(vm, !strcmp(m->s1, "attach") ? VMID_ERR_ATTACH :
-				       strstr(m->s1, "baseline") ? VMID_ERR_BASELINE :
-				       VMID_ERR_CHECK);
-		if (m->a == VMID_ERROR_REBOOTED && vm->nr_findings_active) {
-			/* never a new baseline over findings */
-			events_vm(vm, VMID_LOG_ERR, "error",
-				  "%s; with %u active finding%s the baseline is not re-taken: remove it to re-baseline",
-				  m->s2, vm->nr_findings_active,
-				  vm->nr_findings_active == 1 ? "" : "s");
-			vm->state = VM_REFUSED;
-			return 0;
-		}
-		if (m->a == VMID_ERROR_REBOOTED) {
-			events_vm(vm, VMID_LOG_NOTICE, "rebooted",
-				  "%s: re-attaching in %.0f s", m->s2, d->cfg.settle);
-			vm->rebooted = true;
-			return 0;
-		}
-		events_vm(vm, VMID_LOG_ERR, "error", "cannot %s: %s%s", m->s1,
-			  m->s2, m->a == VMID_ERROR_FATAL ?
-			  " (not replaced: remove it to re-baseline)" : "");
-		if (m->a == VMID_ERROR_FATAL)
-			vm->state = VM_REFUSED;
+		vm_error(d, vm, m);
 		return 0;
 	}
 	return -EPROTO;
@@ -964,6 +1000,10 @@ static void reap(struct vmid *d)
 			vm->next = vmid_now() + d->cfg.settle;
 			continue;
 		}
+		if (d->once && vm->booting)
+			events_vm(vm, VMID_LOG_ERR, "error",
+				  "cannot attach within %.0f s: the guest is booting, or not Linux",
+				  d->cfg.timeout);
 		if (d->once) {
 			vm->rounds_done = true;
 			vm->state = VM_BACKOFF;
@@ -1428,11 +1468,12 @@ static void usage(FILE *f)
 {
 	fputs("Usage: vmid [OPTIONS]\n"
 	      "\n"
-	      "Watches every QEMU guest on this node: attaches each (its shared RAM\n"
+	      "Watches every QEMU guest on this node (libvirt's domains through\n"
+	      "libvirt, other QEMU processes in /proc): attaches each (its shared RAM\n"
 	      "file, else the QEMU process), takes an integrity baseline the first\n"
 	      "time it sees the guest, checks it against the baseline on a schedule\n"
-	      "and writes every finding as a JSON line. Runs in the foreground\n"
-	      "(systemd Type=notify). See vmid(8).\n"
+	      "and reports every finding (JSON lines, journal, metrics). Runs in the\n"
+	      "foreground (systemd Type=notify). See vmid(8).\n"
 	      "\n"
 	      "  -c, --config FILE     configuration (default " VMID_CONFIG_DEFAULT ")\n"
 	      "      --state-dir DIR   baselines, host key, events (default " VMID_STATE_DEFAULT ")\n"

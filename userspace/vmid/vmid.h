@@ -247,6 +247,8 @@ struct vm {
 	bool rebooted;			/* the worker saw another boot */
 	bool booting;			/* the worker saw a kernel still booting */
 	double born;			/* monotonic s: QEMU start or last reboot */
+	double attach_failing;		/* monotonic s: first attach failure
+					   since the last good attach, 0 */
 	bool allow_retake;		/* the next worker may re-take */
 	/* findings: the active set, and the round being received */
 	struct vm_finding_key *active;
@@ -321,9 +323,12 @@ bool lv_connected(void);
 int lv_event_fd(void);			/* the main loop polls it */
 /* Reads the pending events; 0 or -EAGAIN when none. */
 int lv_event_read(struct lv_event *e);
-/* Every active domain (matching @match) as an ident. */
-int lv_list(const char *match, void (*fn)(const struct vm_ident *id, void *arg),
-	    void *arg);
+/*
+ * Every active domain (matching @match) as an ident, but those @known
+ * says are watched already (it marks them seen).
+ */
+int lv_list(const char *match, bool (*known)(const char *uuid, void *arg),
+	    void (*fn)(const struct vm_ident *id, void *arg), void *arg);
 /* The ident of the active domain @uuid; -ESRCH if it is not running. */
 int lv_domain(const char *uuid, struct vm_ident *id);
 /* "info registers -a" through libvirt's monitor (free()). */

@@ -246,6 +246,31 @@ static int same_boot(struct vmiaas *v)
 	return 0;
 }
 
+/*
+ * A reset leaves guest RAM as it was until the new boot overwrites it,
+ * so the banner test above passes for a while after a reboot; the
+ * registers do not: the boot processor restarts in real mode. vCPU 0
+ * (the boot processor: other vCPUs may never have been started, e.g.
+ * with maxcpus=) without paging or long mode means the guest is being
+ * reset or boots: -ESTALE, before a check could compare the baseline
+ * with a machine in reset and report the difference as findings.
+ */
+static int vcpu0_long_mode(struct vmiaas *v)
+{
+	struct vmiaas_vcpu *vc = NULL;
+	size_t nr = 0, i;
+	int r = 0;
+
+	if (vmiaas_vcpus(v, &vc, &nr) < 0)
+		return 0;	/* no registers: cannot tell */
+	for (i = 0; i < nr; i++)
+		if (vc[i].index == 0 &&
+		    (!(vc[i].cr0 & (1ULL << 31)) || !(vc[i].efer & (1ULL << 10))))
+			r = -ESTALE;
+	free(vc);
+	return r;
+}
+
 static int check_once(struct vmiaas *v, const struct vmiaas_baseline *b)
 {
 	struct vmid_msg m = { .type = VMID_MSG_DONE };
@@ -255,6 +280,12 @@ static int check_once(struct vmiaas *v, const struct vmiaas_baseline *b)
 	size_t nr = 0, i;
 	int r;
 
+	r = vcpu0_long_mode(v);
+	if (r < 0) {
+		send_error(r, VMID_ERROR_REBOOTED, "check the guest",
+			   "vCPU 0 runs without paging or long mode: the guest is being reset");
+		return r;
+	}
 	r = same_boot(v);
 	if (r < 0) {
 		send_error(r, VMID_ERROR_REBOOTED, "check the guest",
