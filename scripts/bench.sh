@@ -219,7 +219,7 @@ read -r b m <<<"$(hrate Poly1305-AES direct)"
 out "$(printf '    page hasher Poly1305-AES (alternative)     %6s [%s]' "$b" "$m")"
 out "  full check of this guest after attach, median of $check_runs (ms):"
 out "    $(cfield mac= | sed 's/^check //')"
-for p in total kernel-text kernel-rodata module-text syscall+idt+cpu hidden+creds; do
+for p in total kernel-text kernel-rodata module-text+rodata syscall+idt+cpu hidden+creds; do
 	out "$(printf '    %-18s %9s' "$p" "$(cpart "$p")")"
 done
 out "$(printf '    hashing inside the check: %s bytes at %s GB/s (in place from the RAM file)' "$hashed" "$in_gbps")"

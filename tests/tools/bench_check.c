@@ -142,7 +142,7 @@ enum part {
 };
 
 static const char *const part_names[P_NR] = {
-	"total", "kernel-text", "kernel-rodata", "module-text",
+	"total", "kernel-text", "kernel-rodata", "module-text+rodata",
 	"syscall+idt+cpu", "hidden+creds",
 };
 
@@ -195,8 +195,13 @@ static u64 module_bytes(const struct vmiaas_baseline *b)
 	u64 n = 0;
 	u32 i;
 
-	for (i = 0; i < b->nr_modules; i++)
-		n += b->modules[i].text.end - b->modules[i].text.start;
+	for (i = 0; i < b->nr_modules; i++) {
+		const struct bl_module *m = &b->modules[i];
+
+		n += m->text.end - m->text.start;
+		n += m->ro[0].end - m->ro[0].start;
+		n += m->ro[1].end - m->ro[1].start;
+	}
 	return n;
 }
 
