@@ -2,12 +2,16 @@
 /*
  * Trusted baselines: measuring a guest, and the baseline file.
  *
- * File format (version 1, little-endian, see docs/integrity.md):
+ * File format (version 2, little-endian, see docs/integrity.md):
  *
  *   "VMIAASBL" u32 version u32 flags(0)
  *   sections: u32 id, u32 reserved(0), u64 length, length bytes
  *   the END section: id 0, length 32, HMAC-SHA256 of every byte before
  *   its payload, keyed with a key derived from the host key.
+ *
+ * The HASH section names the page MAC (GMAC-AES-128 for new baselines,
+ * HMAC-SHA256 and Poly1305-AES also read) and the salt of the page key;
+ * TEXT, RODATA, MODULE and MODULE_RO hold page MACs and bytes.
  *
  * The MAC is verified before any other byte is parsed; the parser still
  * bounds-checks everything (a file can be corrupt without being forged).
