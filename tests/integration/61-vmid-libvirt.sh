@@ -6,7 +6,8 @@
 # with registers read through libvirt's monitor; a syscall hook in one
 # domain gives a finding for that domain alone in the JSON lines, in the
 # control socket's live stream and as a structured entry of a real
-# systemd-journald; vmictl vmid-check / findings; the Prometheus endpoint
+# systemd-journald; vmictl vmid-check / findings / vmid-rebaseline; the
+# Prometheus endpoint
 # scraped with curl and validated by promtool; a reboot inside one QEMU
 # (libvirt's reboot event) re-baselined without findings; destroyed
 # domains detached with vmid's descriptors back to where they were.
@@ -28,7 +29,7 @@ ROUND=$((INTERVAL + 1 + 8))
 URI=qemu:///system
 virsh() { command virsh -q -c "$URI" "$@"; }
 
-tap_plan 35
+tap_plan 37
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-lv.XXXXXX")
 chmod 755 "$work"	# QEMU runs as libvirt-qemu: kernel, initrd, sockets
 sock=$work/vmid.sock
@@ -229,6 +230,14 @@ tap_ok 'grep "^vmiaas_check_duration_seconds_count{vm=\"vmiaas-$prefix-b\"} " "$
 	"check duration histogram and active findings per VM"
 tap_is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/other")" 404 "other paths: 404"
 kill "$idle_pid" "$follow_pid" 2>/dev/null; idle_pid= follow_pid=
+
+# ---- an operator re-baselines domain a over its findings -------------------------
+rc=0; VMID_SOCKET=$sock "$VMICTL" vmid-rebaseline "vmiaas-$prefix-a" >/dev/null 2>&1 || rc=$?
+tap_is "$rc" 0 "vmictl vmid-rebaseline a: accepted"
+sel_ta='.vm.name == "vmiaas-'$prefix-a'" and .event == "baseline" and (.message | startswith("taken"))'
+sel_ra='.vm.name == "vmiaas-'$prefix-a'" and .type == "resolved" and .check == "syscall-table"'
+tap_ok 'wait_for 60 "[ \"\$(nr_events \"\$sel_ta\")\" = 2 ] && [ \"\$(nr_events \"\$sel_ra\")\" = 1 ]"' \
+	"a new baseline taken (the hook now trusted), the finding resolved"
 
 # ---- a reboot inside domain b's QEMU: libvirt's event, then a new baseline --------
 pid_b=$(vm_field b pid)

@@ -15,7 +15,7 @@ for t in promtool curl socat jq; do
 	command -v "$t" >/dev/null || tap_skip_all "$t is missing (scripts/deps.sh test)"
 done
 
-tap_plan 15
+tap_plan 16
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-metrics.XXXXXX")
 sock=$work/vmid.sock
 port=$((20000 + RANDOM % 1000))
@@ -86,6 +86,9 @@ tap_ok 'printf "bogus\n" | socat -t 5 - UNIX-CONNECT:"$sock" | jq -e ".error | t
 	"an unknown request: an error document"
 tap_is "$(head -c 400 /dev/zero | tr '\0' a | socat -t 5 - UNIX-CONNECT:"$sock" | jq -r '.error')" \
 	"request line over 256 bytes" "a request line over 256 bytes: refused"
+
+rc=0; VMID_SOCKET=$sock "$VMICTL" vmid-rebaseline nope >/dev/null 2>"$work/rb.err" || rc=$?
+tap_ok '[ $rc = 3 ] && grep -q "no VM .nope." "$work/rb.err"' "vmid-rebaseline of an unknown VM: exit 3, says so"
 
 kill -TERM "$vmid_pid"
 st=0

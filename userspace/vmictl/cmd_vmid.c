@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmictl findings / vmid-check / follow: the node daemon's findings,
+ * vmictl findings / vmid-check / vmid-rebaseline / follow: the node
+ * daemon's findings,
  * asked over its control socket ($VMID_SOCKET, default
  * /run/vmiaas/vmid.sock, root only). See vmid(8), CONTROL SOCKET.
  */
@@ -131,6 +132,30 @@ int cmd_vmid_check(struct vmictl *c)
 	r = n ? findings_table(list) : 0;
 	json_object_put(o);
 	return r < 0 ? r : n ? VMICTL_EXIT_FAILURE : 0;
+}
+
+int cmd_vmid_rebaseline(struct vmictl *c)
+{
+	const char *path = vmid_socket_path();
+	struct json_object *o;
+	char req[300], esc[OUT_ESC_SIZE(256)];
+
+	if (!c->argc) {
+		fprintf(stderr, "vmictl: vmid-rebaseline: which VM?\n"
+			"Try 'vmictl --help' for more information.\n");
+		return -EINVAL;
+	}
+	if (strlen(c->argv[0]) > 200 || strchr(c->argv[0], '\n'))
+		return -EINVAL;
+	snprintf(req, sizeof(req), "rebaseline %s", c->argv[0]);
+	if (vmid_query_json(path, req, 5, &o) < 0)
+		return VMICTL_EXIT_GUEST;
+	if (c->json)
+		return out_json_print(o);
+	printf("%s: baseline removed; vmid takes a new one now (trust on first use)\n",
+	       out_escape(c->argv[0], 256, esc, sizeof(esc)));
+	json_object_put(o);
+	return 0;
 }
 
 /* One event line as text: TIME VM TYPE [SEVERITY CHECK OBJECT: MESSAGE]. */

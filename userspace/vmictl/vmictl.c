@@ -115,6 +115,16 @@ static const struct vmictl_cmd vmictl_cmds[] = {
 			"The socket is $VMID_SOCKET, default /run/vmiaas/vmid.sock.\n",
 	},
 	{
+		.name = "vmid-rebaseline", .run = cmd_vmid_rebaseline,
+		.max_args = 1, .synopsis = "VM",
+		.summary = "make vmid take a new baseline of a VM",
+		.help = "Asks vmid to remove the stored baseline of VM (name, id or\n"
+			"libvirt UUID) and take a new one now, trusting the guest as it\n"
+			"is (its active findings are then resolved). For an operator who\n"
+			"knows the change is legitimate, or a VM refused over findings.\n"
+			"The socket is $VMID_SOCKET, default /run/vmiaas/vmid.sock.\n",
+	},
+	{
 		.name = "follow", .run = cmd_follow,
 		.summary = "vmid's events, live",
 		.help = "Prints vmid's events (findings, resolved findings, attach,\n"

@@ -80,6 +80,7 @@ int cmd_checks(struct vmictl *c);
 int cmd_status(struct vmictl *c);
 int cmd_findings(struct vmictl *c);
 int cmd_vmid_check(struct vmictl *c);
+int cmd_vmid_rebaseline(struct vmictl *c);
 int cmd_follow(struct vmictl *c);
 
 /* The vmid control socket (cmd_status.c): $VMID_SOCKET or the default. */

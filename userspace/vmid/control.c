@@ -8,6 +8,8 @@
  *   findings [VM]   the recent finding/resolved events (of VM), close
  *   check VM        runs a check of VM now; answers when it is done with
  *                   the VM's status and its active findings, close
+ *   rebaseline VM   removes VM's baseline and restarts its worker, which
+ *                   takes a new one (trust on first use); answers at once
  *   follow          every event line, as written to the event file, until
  *                   the client closes
  *
@@ -307,6 +309,25 @@ static void check_request(struct vmid *d, struct client *c, const char *name)
 	c->deadline = vmid_now() + 300;
 }
 
+static void rebaseline_request(struct vmid *d, struct client *c,
+			       const char *name)
+{
+	struct vm *vm = vmid_vm_find(d, name);
+	int r;
+
+	if (!vm) {
+		client_error(c, "no VM '%s' (see status)", name);
+		return;
+	}
+	r = vmid_rebaseline(d, vm);
+	if (r < 0) {
+		client_error(c, "cannot remove the baseline of '%s': %s", name,
+			     strerror(-r));
+		return;
+	}
+	check_reply(c, vm);
+}
+
 static void handle_request(struct vmid *d, struct client *c)
 {
 	char *req = c->req, *arg;
@@ -323,10 +344,12 @@ static void handle_request(struct vmid *d, struct client *c)
 		findings_reply(c, arg);
 	} else if (!strcmp(req, "check") && *arg) {
 		check_request(d, c, arg);
+	} else if (!strcmp(req, "rebaseline") && *arg) {
+		rebaseline_request(d, c, arg);
 	} else if (!strcmp(req, "follow")) {
 		c->mode = CL_FOLLOWING;
 	} else {
-		client_error(c, "unknown request: try \"status\", \"findings [VM]\", \"check VM\" or \"follow\"");
+		client_error(c, "unknown request: try \"status\", \"findings [VM]\", \"check VM\", \"rebaseline VM\" or \"follow\"");
 	}
 }
 

@@ -1305,6 +1305,32 @@ int vmid_check_now(struct vmid *d, struct vm *vm)
 	return -EAGAIN;
 }
 
+/*
+ * An operator's request (control socket): the stored baseline goes, the
+ * worker is restarted and takes a new one on first use. Active findings
+ * are then compared with the new baseline and resolved by the next round.
+ * This is the one way to re-baseline over findings, and it is an event.
+ */
+int vmid_rebaseline(struct vmid *d, struct vm *vm)
+{
+	char path[2 * VMID_PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/baselines/%s", d->cfg.state_dir,
+		 vm->ident.id);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	events_vm(vm, VMID_LOG_NOTICE, "baseline",
+		  "removed on request (control socket): re-taken at the next attach");
+	if (vm->state == VM_CHECKING)
+		control_vm_round(d, vm, false);
+	vm_stop_worker(vm);
+	vm->allow_retake = true;
+	vm->booting = vm->rebooted = false;
+	vm->state = VM_SETTLING;
+	vm->next = vmid_now();
+	return 0;
+}
+
 size_t vmid_nr_attached(const struct vmid *d, const char **backends,
 			size_t *counts, size_t max)
 {

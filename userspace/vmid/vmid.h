@@ -286,6 +286,8 @@ void control_shutdown(void);
 /* For control.c: run a check of a VM now (0, or -errno: not ready). */
 struct vm *vmid_vm_find(struct vmid *d, const char *name);
 int vmid_check_now(struct vmid *d, struct vm *vm);
+/* Removes the VM's baseline and restarts its worker, which re-takes it. */
+int vmid_rebaseline(struct vmid *d, struct vm *vm);
 
 /* ---- Prometheus metrics (metrics.c) ---- */
 
