@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: LGPL-2.1 OR MIT
 /*
- * module-text: each module's text hashed per page at baseline; at check a
- * module with the same name, struct module, base and size is re-hashed and
- * every run of differing bytes that the text classifier (checks.c,
- * text_classify()) cannot explain is a finding at [module]+offset. A
- * module loaded or unloaded since the baseline is an event: its text was
- * never measured (or is gone), so there is nothing to compare.
+ * module-text and module-rodata: each module's text, rodata and
+ * ro_after_init hashed per page at baseline; at check a module with the
+ * same name, struct module and ranges is re-hashed. Every run of differing
+ * text that the text classifier (checks.c, text_classify()) cannot
+ * explain is a module-text finding at [module]+offset; every change in
+ * its read-only data is a module-rodata finding. A module loaded or
+ * unloaded since the baseline is an event: it was never measured (or is
+ * gone), so there is nothing to compare.
  *
- * Where the text is comes from BTF, never from the kernel version: 6.4+
- * has mod->mem[MOD_TEXT].{base,size}, earlier kernels
- * mod->core_layout.{base,text_size}.
+ * Where the regions are comes from BTF, never from the kernel version:
+ * 6.4+ has mod->mem[MOD_TEXT/MOD_RODATA/MOD_RO_AFTER_INIT].{base,size},
+ * earlier kernels mod->core_layout.{base,text_size,ro_size,
+ * ro_after_init_size}.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -168,7 +171,7 @@ void bl_modules_free(struct bl_module *m, u32 nr)
 	free(m);
 }
 
-/* Live modules now, with their text ranges (no bytes, no digests). */
+/* Live modules now, with their text and data ranges (no bytes, no digests). */
 static int modules_now(struct vmiaas *v, struct bl_module **ret, u32 *ret_nr)
 {
 	struct vmiaas_module *m = NULL;
