@@ -34,7 +34,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${VMIAAS_CACHE:-$top/.cache}
 suite=bookworm
 # what every image has; the packages' dependencies are added to it
-base_pkgs="systemd-sysv udev"
+base_pkgs=(systemd-sysv udev)
 # bump when the recipe below changes, so that old caches are not used
 recipe=1
 
@@ -63,7 +63,7 @@ deb_depends()
 rootfs()
 {
 	local pkgs key tar tmp m
-	pkgs=$(printf '%s\n' $base_pkgs "$@" | LC_ALL=C sort -u | paste -sd, -)
+	pkgs=$(printf '%s\n' "${base_pkgs[@]}" "$@" | LC_ALL=C sort -u | paste -sd, -)
 	m=$(mirror)
 	key=$(printf '%s %s %s %s' "$recipe" "$suite" "$m" "$pkgs" |
 		sha256sum | cut -c1-16)
@@ -99,7 +99,7 @@ rootfs()
 
 cmd_image()
 {
-	local debs=() adds=() units=() deps=() img tar root d a u
+	local debs=() adds=() units=() deps=() paths=() img tar root d a u
 	while [ $# -gt 1 ]; do
 		case "$1" in
 		--deb)		debs+=("$(realpath "$2")"); shift 2 ;;
@@ -123,10 +123,13 @@ cmd_image()
 	if [ ${#debs[@]} -gt 0 ]; then
 		mkdir -p "$root/var/tmp/debs"
 		cp "${debs[@]}" "$root/var/tmp/debs/"
+		for d in "${debs[@]}"; do
+			paths+=("/var/tmp/debs/${d##*/}")
+		done
 		# every dependency is in the tree already: no download
 		chroot "$root" env DEBIAN_FRONTEND=noninteractive \
 			apt-get install -y -q --no-install-recommends \
-			$(printf '/var/tmp/debs/%s ' "${debs[@]##*/}") \
+			"${paths[@]}" \
 			>"$img.apt.log" 2>&1 || {
 			tail -n 20 "$img.apt.log" >&2
 			die "apt-get install of the packages failed in the chroot"
@@ -171,8 +174,9 @@ initramfs()
 {
 	local abi=$1 kdir=$cache/kernels/$1 kmod out stage m key
 	kmod=$kdir/lib/modules/$abi
-	[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 ||
+	if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
 		die "a static /bin/busybox is needed (busybox-static)"
+	fi
 	key=$(cat /bin/busybox "$0" | sha256sum | cut -c1-12)
 	out=$cache/sysguest/initrd-$abi-$key.cpio
 	[ -s "$out" ] && { echo "$out"; return; }
