@@ -251,9 +251,9 @@ static int poly_digest(void *arg, u64 va, const void *data, size_t len,
 }
 
 /*
- * GMAC: the MAC the design names. Poly1305-AES hashes faster alone, but a
- * check reads 24-29 MB of guest RAM and is memory-bound here, where the
- * two are level (docs/performance.md). Tools and tests may change it.
+ * GMAC: the MAC the design names; Poly1305-AES is about as fast in cache
+ * and both are memory-bound otherwise (docs/performance.md). Tools and
+ * tests may change it.
  */
 u32 bl_default_mac = BL_MAC_GMAC_AES128;
 
