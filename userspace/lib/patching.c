@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "list.h"
 #include "patching.h"
@@ -71,6 +72,8 @@ struct patching {
 	u64 return_thunk, return_thunk_sym, sc_return0;
 	u64 text_start, text_end;
 	size_t counts[PATCH_KINDS];
+	u32 nr_waits;			/* sites read again (POKE_SITES_MAX) */
+	u32 bpf_budget;			/* bpf_ksyms still to read */
 	char why[256];
 };
 
@@ -113,6 +116,35 @@ static bool set_has(const struct u64set *s, u64 x)
 {
 	return x && s->nr &&
 	       bsearch(&x, s->a, s->nr, sizeof(*s->a), u64_cmp) != NULL;
+}
+
+/* The largest element <= @x of a sorted set, or 0. */
+static u64 set_floor(const struct u64set *s, u64 x)
+{
+	size_t lo = 0, hi = s->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->a[mid] <= x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? s->a[lo - 1] : 0;
+}
+
+/* A set of (key, value) pairs, stored flat: sorted and searched by key. */
+static void pairs_sort(struct u64set *s)
+{
+	if (s->nr >= 2)
+		qsort(s->a, s->nr / 2, 2 * sizeof(*s->a), u64_cmp);
+}
+
+static const u64 *pairs_find(const struct u64set *s, u64 key)
+{
+	return s->nr >= 2 ? bsearch(&key, s->a, s->nr / 2, 2 * sizeof(*s->a),
+				    u64_cmp) : NULL;
 }
 
 /* Records the first reason a kind of records is unavailable. */
@@ -164,34 +196,25 @@ static int site_cmp(const void *a, const void *b)
 
 /* ---- jump labels: __jump_table ---- */
 
-static int load_jump_labels(struct patching *p)
+/* struct jump_entry { s32 code; s32 target; long key; } x @n at @start. */
+static int add_jump_entries(struct patching *p, u64 start, u64 n, u32 size)
 {
-	struct vmiaas *v = p->v;
-	u64 start, stop, n, i;
-	u32 size = 16;
+	u64 i;
 	u8 *raw;
 	int err;
 
-	if (engine_sym(v, "__start___jump_table", &start) ||
-	    engine_sym(v, "__stop___jump_table", &stop))
-		return 0;		/* no jump labels in this kernel */
-	btf_sizeof(v->btf, "jump_entry", &size);
-	if (size < 12 || stop < start || (stop - start) % size ||
-	    (stop - start) / size > PATCH_SITES_MAX)
-		return engine_fail(v, -EBADMSG,
-				   "__jump_table 0x%llx..0x%llx is malformed",
-				   (unsigned long long)start,
-				   (unsigned long long)stop);
-	n = (stop - start) / size;
+	if (n > PATCH_SITES_MAX)
+		return engine_fail(p->v, -E2BIG, "%llu jump entries at 0x%llx",
+				   (unsigned long long)n,
+				   (unsigned long long)start);
 	raw = malloc(n * size + 1);
 	if (!raw)
 		return -ENOMEM;
-	err = engine_read(v, start, raw, n * size);
+	err = engine_read(p->v, start, raw, n * size);
 	for (i = 0; !err && i < n; i++) {
 		u64 e = start + i * size;
 		const u8 *r = raw + i * size;
 
-		/* struct jump_entry { s32 code; s32 target; long key; } */
 		err = site_add(p, rel32_target(e, 0, r), SITE_LEN,
 			       PATCH_JUMP_LABEL, 0, rel32_target(e + 4, 0, r + 4));
 	}
@@ -199,44 +222,133 @@ static int load_jump_labels(struct patching *p)
 	return err;
 }
 
-/* ---- static calls: .static_call_sites ---- */
+struct sc_layout {
+	u32 size, o_addr, o_key;
+};
 
-static int load_static_calls(struct patching *p)
+static int sc_layout_get(struct vmiaas *v, struct sc_layout *l)
 {
-	struct vmiaas *v = p->v;
-	u64 start, stop, n, i;
-	u32 size = 8, o_addr = 0, o_key = 4;
+	l->size = 8;
+	OFF(v, "static_call_site", "addr", &l->o_addr);
+	OFF(v, "static_call_site", "key", &l->o_key);
+	btf_sizeof(v->btf, "static_call_site", &l->size);
+	if (l->size < 8 || l->o_addr > l->size - 4 || l->o_key > l->size - 4)
+		return engine_fail(v, -EBADMSG, "struct static_call_site is malformed in BTF");
+	return 0;
+}
+
+/* struct static_call_site { s32 addr; s32 key; } x @n at @start. */
+static int add_static_call_sites(struct patching *p, const struct sc_layout *l,
+				 u64 start, u64 n)
+{
+	u64 i;
 	u8 *raw;
 	int err;
 
-	if (engine_sym(v, "__start_static_call_sites", &start) ||
-	    engine_sym(v, "__stop_static_call_sites", &stop))
-		return 0;		/* no inline static calls */
-	OFF(v, "static_call_site", "addr", &o_addr);
-	OFF(v, "static_call_site", "key", &o_key);
-	btf_sizeof(v->btf, "static_call_site", &size);
-	if (size < 8 || o_addr > size - 4 || o_key > size - 4 ||
-	    stop < start || (stop - start) % size ||
-	    (stop - start) / size > PATCH_SITES_MAX)
-		return engine_fail(v, -EBADMSG,
-				   "static_call_sites 0x%llx..0x%llx is malformed",
-				   (unsigned long long)start,
-				   (unsigned long long)stop);
-	n = (stop - start) / size;
-	raw = malloc(n * size + 1);
+	if (n > PATCH_SITES_MAX)
+		return engine_fail(p->v, -E2BIG, "%llu static call sites at 0x%llx",
+				   (unsigned long long)n,
+				   (unsigned long long)start);
+	raw = malloc(n * l->size + 1);
 	if (!raw)
 		return -ENOMEM;
-	err = engine_read(v, start, raw, n * size);
+	err = engine_read(p->v, start, raw, n * l->size);
 	for (i = 0; !err && i < n; i++) {
-		u64 e = start + i * size;
-		u64 addr = rel32_target(e + o_addr, 0, raw + i * size + o_addr);
-		u64 key = rel32_target(e + o_key, 0, raw + i * size + o_key);
+		u64 e = start + i * l->size;
+		const u8 *r = raw + i * l->size;
+		u64 addr = rel32_target(e + l->o_addr, 0, r + l->o_addr);
+		u64 key = rel32_target(e + l->o_key, 0, r + l->o_key);
 
 		err = site_add(p, addr, JCC_LEN, PATCH_STATIC_CALL,
 			       key & STATIC_CALL_SITE_TAIL ? SITE_TAIL : 0,
 			       key & ~STATIC_CALL_SITE_FLAGS);
 	}
 	free(raw);
+	return err;
+}
+
+/* ---- jump labels and static calls: the kernel's tables ---- */
+
+static int load_jump_labels(struct patching *p)
+{
+	struct vmiaas *v = p->v;
+	u64 start, stop;
+	u32 size = 16;
+
+	if (engine_sym(v, "__start___jump_table", &start) ||
+	    engine_sym(v, "__stop___jump_table", &stop))
+		return 0;		/* no jump labels in this kernel */
+	btf_sizeof(v->btf, "jump_entry", &size);
+	if (size < 12 || stop < start || (stop - start) % size)
+		return engine_fail(v, -EBADMSG,
+				   "__jump_table 0x%llx..0x%llx is malformed",
+				   (unsigned long long)start,
+				   (unsigned long long)stop);
+	return add_jump_entries(p, start, (stop - start) / size, size);
+}
+
+static int load_static_calls(struct patching *p)
+{
+	struct vmiaas *v = p->v;
+	struct sc_layout l;
+	u64 start, stop;
+	int err;
+
+	if (engine_sym(v, "__start_static_call_sites", &start) ||
+	    engine_sym(v, "__stop_static_call_sites", &stop))
+		return 0;		/* no inline static calls */
+	err = sc_layout_get(v, &l);
+	if (err)
+		return err;
+	if (stop < start || (stop - start) % l.size)
+		return engine_fail(v, -EBADMSG,
+				   "static_call_sites 0x%llx..0x%llx is malformed",
+				   (unsigned long long)start,
+				   (unsigned long long)stop);
+	return add_static_call_sites(p, &l, start, (stop - start) / l.size);
+}
+
+/*
+ * Each live module's own jump table and static call sites
+ * (module.jump_entries/num_jump_entries, static_call_sites/
+ * num_static_call_sites; a kernel without them has neither member), for
+ * module text.
+ */
+static int load_module_tables(struct patching *p)
+{
+	struct vmiaas *v = p->v;
+	u32 o_je, o_nje, o_sc, o_nsc, size = 16, n32;
+	bool jl, sc;
+	struct vmiaas_module *m = NULL;
+	struct sc_layout l;
+	size_t nr = 0, i;
+	u64 ptr;
+	int err;
+
+	jl = !btf_offsetof(v->btf, "module", "jump_entries", &o_je) &&
+	     !btf_offsetof(v->btf, "module", "num_jump_entries", &o_nje);
+	sc = !btf_offsetof(v->btf, "module", "static_call_sites", &o_sc) &&
+	     !btf_offsetof(v->btf, "module", "num_static_call_sites", &o_nsc) &&
+	     !sc_layout_get(v, &l);
+	btf_sizeof(v->btf, "jump_entry", &size);
+	if ((!jl && !sc) || size < 12)
+		return 0;
+	err = vmiaas_modules(v, &m, &nr);
+	for (i = 0; !err && i < nr; i++) {
+		if (jl) {
+			err = engine_read_u64(v, m[i].addr + o_je, &ptr);
+			err = err ?: engine_read(v, m[i].addr + o_nje, &n32, 4);
+			if (!err && n32 && kernel_ptr(ptr))
+				err = add_jump_entries(p, ptr, n32, size);
+		}
+		if (sc && !err) {
+			err = engine_read_u64(v, m[i].addr + o_sc, &ptr);
+			err = err ?: engine_read(v, m[i].addr + o_nsc, &n32, 4);
+			if (!err && n32 && kernel_ptr(ptr))
+				err = add_static_call_sites(p, &l, ptr, n32);
+		}
+	}
+	free(m);
 	return err;
 }
 
@@ -277,18 +389,16 @@ static int load_lsm_static_calls(struct patching *p)
 		err = set_add(&p->lsm, key);
 		err = err ?: set_add(&p->lsm, hook);
 	}
+	pairs_sort(&p->lsm);
 	return err;
 }
 
 /* False if @key is an LSM slot's and @func is not its registered hook. */
 static bool lsm_key_ok(const struct patching *p, u64 key, u64 func)
 {
-	size_t i;
+	const u64 *pair = pairs_find(&p->lsm, key);
 
-	for (i = 0; i + 1 < p->lsm.nr; i += 2)
-		if (p->lsm.a[i] == key)
-			return p->lsm.a[i + 1] == func;
-	return true;
+	return !pair || pair[1] == func;
 }
 
 /* ---- ftrace: the ops list, the records, direct calls ---- */
@@ -600,6 +710,7 @@ static int load_ftrace_targets(struct patching *p)
 		err = engine_read_u64(v, a, &hash);
 		err = err ?: hash_walk(v, &l, hash, direct_collect, p);
 	}
+	pairs_sort(&p->directs);
 	set_sort(&p->tramps);
 	set_sort(&p->callees);
 	return err;
@@ -708,12 +819,9 @@ static int optinsn_pages(struct vmiaas *v, struct u64set *pages)
 
 static bool in_pages(const struct u64set *pages, u64 a)
 {
-	size_t i;
+	u64 page = set_floor(pages, a);
 
-	for (i = 0; i < pages->nr; i++)
-		if (a >= pages->a[i] && a - pages->a[i] < INSN_PAGE_SIZE)
-			return true;
-	return false;
+	return page && a - page < INSN_PAGE_SIZE;
 }
 
 static int load_kprobes(struct patching *p)
@@ -792,6 +900,7 @@ static void load_all(struct patching *p)
 		{ "__jump_table", load_jump_labels },
 		{ "static_call_sites", load_static_calls },
 		{ "static_calls_table", load_lsm_static_calls },
+		{ "module jump tables and static call sites", load_module_tables },
 		{ "ftrace records", load_ftrace_records },
 		{ "ftrace_caller", load_ftrace_callers },
 		{ "ftrace_ops", load_ftrace_targets },
@@ -970,6 +1079,38 @@ static bool site_ok(struct patching *p, const struct patch_site *s, u64 va,
 	return false;
 }
 
+/*
+ * text_poke_bp() rewrites a live site in three steps: int3 on the first
+ * byte, the tail, the first byte. A check in between sees int3 and a
+ * half-written site; the kernel finishes within microseconds (a few ms
+ * under emulation), so a site that starts with int3 and does not pass is
+ * read again a few times before it is judged. An int3 that stays is
+ * judged as it is; a guest planting many only gets POKE_SITES_MAX sites
+ * waited for per check.
+ */
+#define POKE_RETRIES	3
+#define POKE_WAIT_US	20000
+#define POKE_SITES_MAX	8
+
+static bool site_ok_settled(struct patching *p, const struct patch_site *s,
+			    u64 va, enum patch_kind *ret_kind, u32 *ret_len)
+{
+	u8 b0;
+	int i;
+
+	for (i = 0; i <= POKE_RETRIES; i++) {
+		if (site_ok(p, s, va, ret_kind, ret_len))
+			return true;
+		if (engine_read(p->v, s->addr, &b0, 1) || b0 != INSN_INT3 ||
+		    i == POKE_RETRIES || (!i && p->nr_waits >= POKE_SITES_MAX))
+			break;
+		if (!i)
+			p->nr_waits++;
+		usleep(POKE_WAIT_US);
+	}
+	return false;
+}
+
 bool patching_explain(struct patching *p, u64 va, u64 len, const u8 *old,
 		      const u8 *now)
 {
@@ -987,7 +1128,7 @@ bool patching_explain(struct patching *p, u64 va, u64 len, const u8 *old,
 			continue;
 		}
 		s = site_find(p, va + i) ?: static_tramp_find(p, va + i, &tramp);
-		if (!s || !site_ok(p, s, va + i, &kind, &site_len) ||
+		if (!s || !site_ok_settled(p, s, va + i, &kind, &site_len) ||
 		    va + i - s->addr >= site_len)
 			return false;
 		p->counts[kind]++;
@@ -1002,6 +1143,7 @@ struct bpf_find {
 	u32 o_start, o_end, o_name, o_lnode;
 	u64 target;
 	bool found;
+	u32 *budget;		/* bpf_ksyms read, all sites together */
 };
 
 static int bpf_ksym_match(struct vmiaas *v, u64 node, void *arg)
@@ -1011,6 +1153,9 @@ static int bpf_ksym_match(struct vmiaas *v, u64 node, void *arg)
 	char name[sizeof(KSYM_PREFIX_BPF_TRAMP)];
 	int err;
 
+	if (!*f->budget)
+		return -ELOOP;
+	--*f->budget;
 	err = engine_read_u64(v, ksym + f->o_start, &start);
 	err = err ?: engine_read_u64(v, ksym + f->o_end, &end);
 	err = err ?: engine_read(v, ksym + f->o_name, name, sizeof(name) - 1);
@@ -1033,13 +1178,11 @@ static int bpf_ksym_match(struct vmiaas *v, u64 node, void *arg)
 static bool direct_ok(struct patching *p, u64 ip, u64 target)
 {
 	struct vmiaas *v = p->v;
-	struct bpf_find f = { .target = target };
+	struct bpf_find f = { .target = target, .budget = &p->bpf_budget };
+	const u64 *pair = pairs_find(&p->directs, ip);
+	bool mapped = pair && pair[1] == target;
 	u64 head;
-	size_t i;
-	bool mapped = false;
 
-	for (i = 0; i + 1 < p->directs.nr; i += 2)
-		mapped |= p->directs.a[i] == ip && p->directs.a[i + 1] == target;
 	if (!mapped || engine_sym(v, "bpf_kallsyms", &head) ||
 	    btf_offsetof(v->btf, "bpf_ksym", "start", &f.o_start) ||
 	    btf_offsetof(v->btf, "bpf_ksym", "end", &f.o_end) ||
@@ -1118,8 +1261,19 @@ struct klp_walk {
 	struct patching_hook *h;
 	u64 patch;
 	u32 nr_matched;
+	u32 visits;		/* patches, objects and functions: capped */
 	bool matched[PATCH_HOOK_FUNCS];
 };
+
+/* The nested walks share one cap: lists of lists multiply. */
+static int klp_visit(struct vmiaas *v, struct klp_walk *w)
+{
+	if (++w->visits > PATCH_KLP_MAX)
+		return engine_fail(v, -ELOOP,
+				   "klp_patches: more than %u patches, objects and functions",
+				   PATCH_KLP_MAX);
+	return 0;
+}
 
 static int klp_func_match(struct vmiaas *v, u64 node, void *arg)
 {
@@ -1128,6 +1282,9 @@ static int klp_func_match(struct vmiaas *v, u64 node, void *arg)
 	u32 i;
 	int err;
 
+	err = klp_visit(v, w);
+	if (err)
+		return err;
 	err = engine_read_u64(v, fn + w->hs->kl.f_old, &old);
 	err = err ?: engine_read_u64(v, fn + w->hs->kl.f_new, &repl);
 	if (err)
@@ -1153,7 +1310,10 @@ static int klp_func_match(struct vmiaas *v, u64 node, void *arg)
 static int klp_obj_walk(struct vmiaas *v, u64 node, void *arg)
 {
 	struct klp_walk *w = arg;
+	int err = klp_visit(v, w);
 
+	if (err)
+		return err;
 	return list_walk(v, "klp_object.func_list",
 			 node - w->hs->kl.o_node + w->hs->kl.o_funcs,
 			 PATCH_KLP_MAX, klp_func_match, w);
@@ -1162,7 +1322,10 @@ static int klp_obj_walk(struct vmiaas *v, u64 node, void *arg)
 static int klp_patch_walk(struct vmiaas *v, u64 node, void *arg)
 {
 	struct klp_walk *w = arg;
+	int err = klp_visit(v, w);
 
+	if (err)
+		return err;
 	w->patch = node - w->hs->kl.p_list;
 	return list_walk(v, "klp_patch.obj_list", w->patch + w->hs->kl.p_objs,
 			 PATCH_KLP_MAX, klp_obj_walk, w);
@@ -1220,6 +1383,8 @@ static int hook_collect(struct vmiaas *v, const struct ops_layout *l,
 	}
 	if (err)
 		return err;
+	if (hs->nr >= PATCH_HOOKS_MAX)
+		return 0;		/* enough to say the guest is hooked */
 	h.ipmodify = h.flags & l->ipmodify;
 	outside = h.func < hs->text_start || h.func >= hs->text_end;
 	/* the kernel's own kprobe ops may set IPMODIFY; its callback is core */
@@ -1285,7 +1450,8 @@ static int kp_hook_add(struct kp_hooks *k, u64 kp, u64 addr, u64 handler,
 {
 	struct patching_kprobe_hook *n;
 
-	if (!handler || (handler >= k->text_start && handler < k->text_end))
+	if (!handler || (handler >= k->text_start && handler < k->text_end) ||
+	    k->nr >= PATCH_HOOKS_MAX)
 		return 0;
 	if (k->nr == k->cap) {
 		size_t cap = k->cap ? k->cap * 2 : 8;
@@ -1403,6 +1569,7 @@ int patching_new(struct vmiaas *v, struct patching **ret)
 	if (!p)
 		return -ENOMEM;
 	p->v = v;
+	p->bpf_budget = 4 * PATCH_BPF_KSYMS_MAX;
 	*ret = p;
 	return 0;
 }

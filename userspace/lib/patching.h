@@ -44,7 +44,8 @@ enum patch_kind {
 #define PATCH_HASH_ENTRIES_MAX	(1U << 18)	/* entries in one hash */
 #define PATCH_KPROBE_TABLE	64		/* KPROBE_TABLE_SIZE, 1 << 6 */
 #define PATCH_KPROBES_MAX	(1U << 16)	/* on one hash chain */
-#define PATCH_KLP_MAX		4096		/* patches, objects, funcs */
+#define PATCH_KLP_MAX		4096		/* patches+objects+funcs */
+#define PATCH_HOOKS_MAX		256		/* hooks reported per kind */
 #define PATCH_BPF_KSYMS_MAX	(1U << 16)
 #define PATCH_LSM_SLOTS_MAX	(1U << 16)	/* static_calls_table */
 
