@@ -13,6 +13,7 @@
  * element types) are bounded by BTF_DEPTH_MAX since ids may form cycles.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/btf.h>
@@ -300,6 +301,262 @@ int btf_locate(const u8 *buf, size_t len, size_t *ret_off, size_t *ret_size)
 	return 0;
 }
 
+/*
+ * ---- a name index, built on the first lookup ----
+ *
+ * libbpf finds types by name with a walk over every type, and layouts are
+ * resolved by name again and again (every check resolves its layouts; the
+ * walk was most of a check's non-hashing time). The index maps the names
+ * of structs, unions, typedefs and enumerators to their ids, in id order,
+ * so a lookup gives the same answer as the walk it replaces.
+ *
+ * The lookup API takes libbpf's struct btf, which has no room for our
+ * data, so indexes live in a small table keyed by the btf. An index only
+ * proposes ids: each is checked against the btf itself (kind and name), so
+ * a stale index (a btf freed with btf__free() and another at the same
+ * address) can only miss, never give a wrong type, and btf_load() drops
+ * any index left at the address it returns. The index is built from guest
+ * data with every count bounded by the (checked) BTF it came from.
+ */
+#define BTF_INDEX_SLOTS		8
+#define BTF_INDEX_MAX_ENTS	(8U << 20)	/* > any real kernel's */
+#define BTF_IDX_TYPE		UINT32_MAX	/* entry names a type */
+
+struct btf_index_ent {
+	u32 hash;
+	u32 id;
+	u32 member;		/* enumerator number, or BTF_IDX_TYPE */
+	u32 next;		/* entry number + 1 in this bucket, or 0 */
+};
+
+struct btf_index {
+	const struct btf *btf;
+	u32 nr_types;
+	struct btf_index_ent *ents;
+	u32 nr_ents;
+	u32 *buckets;		/* first entry number + 1, or 0 */
+	u32 mask;
+};
+
+static struct btf_index *btf_indexes[BTF_INDEX_SLOTS];
+static pthread_mutex_t btf_index_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* FNV-1a, 32-bit. */
+static u32 btf_name_hash(const char *s)
+{
+	u32 h = 2166136261U;
+
+	for (; *s; s++)
+		h = (h ^ (u8)*s) * 16777619U;
+	return h;
+}
+
+static bool btf_index_named(const struct btf_type *t)
+{
+	return btf_is_composite(t) || btf_is_typedef(t);
+}
+
+/* Entries needed: named types plus enumerators; -E2BIG over the cap. */
+static int btf_index_count(const struct btf *btf, u32 n, u32 *ret)
+{
+	const struct btf_type *t;
+	u64 total = 0;
+	u32 i;
+
+	for (i = 1; i < n; i++) {
+		t = btf__type_by_id(btf, i);
+		if (btf_index_named(t))
+			total++;
+		else if (btf_is_enum(t) || btf_is_enum64(t))
+			total += btf_vlen(t);
+	}
+	if (total > BTF_INDEX_MAX_ENTS)
+		return -E2BIG;
+	*ret = total;
+	return 0;
+}
+
+static void btf_index_add(struct btf_index *x, u32 name_off, u32 id,
+			  u32 member)
+{
+	const char *name = btf__name_by_offset(x->btf, name_off);
+	struct btf_index_ent *e;
+
+	if (!name || !*name)
+		return;
+	e = &x->ents[x->nr_ents++];
+	e->hash = btf_name_hash(name);
+	e->id = id;
+	e->member = member;
+	e->next = 0;
+}
+
+static void btf_index_fill(struct btf_index *x)
+{
+	const struct btf_type *t;
+	u32 i, j, vlen;
+
+	for (i = 1; i < x->nr_types; i++) {
+		t = btf__type_by_id(x->btf, i);
+		vlen = btf_vlen(t);
+		if (btf_index_named(t))
+			btf_index_add(x, t->name_off, i, BTF_IDX_TYPE);
+		else if (btf_is_enum(t))
+			for (j = 0; j < vlen; j++)
+				btf_index_add(x, btf_enum(t)[j].name_off, i, j);
+		else if (btf_is_enum64(t))
+			for (j = 0; j < vlen; j++)
+				btf_index_add(x, btf_enum64(t)[j].name_off,
+					      i, j);
+	}
+}
+
+/* Chains in entry (hence id) order: linked from the last entry back. */
+static void btf_index_link(struct btf_index *x)
+{
+	u32 i, b;
+
+	for (i = x->nr_ents; i-- > 0;) {
+		b = x->ents[i].hash & x->mask;
+		x->ents[i].next = x->buckets[b];
+		x->buckets[b] = i + 1;
+	}
+}
+
+static void btf_index_free(struct btf_index *x)
+{
+	if (!x)
+		return;
+	free(x->ents);
+	free(x->buckets);
+	free(x);
+}
+
+static struct btf_index *btf_index_build(const struct btf *btf)
+{
+	struct btf_index *x;
+	u32 nr, nb = 16;
+
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return NULL;
+	x->btf = btf;
+	x->nr_types = btf__type_cnt(btf);
+	if (btf_index_count(btf, x->nr_types, &nr))
+		goto fail;
+	while (nb < 2 * (u64)nr)
+		nb *= 2;
+	x->mask = nb - 1;
+	x->ents = calloc(nr ? nr : 1, sizeof(*x->ents));
+	x->buckets = calloc(nb, sizeof(*x->buckets));
+	if (!x->ents || !x->buckets)
+		goto fail;
+	btf_index_fill(x);
+	btf_index_link(x);
+	return x;
+fail:
+	btf_index_free(x);
+	return NULL;
+}
+
+/* Forgets the index of @btf (caller holds btf_index_lock). */
+static void btf_index_drop_locked(const struct btf *btf)
+{
+	unsigned int i;
+
+	for (i = 0; i < BTF_INDEX_SLOTS; i++) {
+		if (btf_indexes[i] && btf_indexes[i]->btf == btf) {
+			btf_index_free(btf_indexes[i]);
+			btf_indexes[i] = NULL;
+		}
+	}
+}
+
+/*
+ * The index of @btf, built on first use; NULL (lookups walk every type)
+ * if it cannot be built or every slot is taken. Indexes are never freed
+ * while their btf lives, so the pointer stays valid without the lock.
+ */
+static const struct btf_index *btf_index_get(const struct btf *btf)
+{
+	struct btf_index *x = NULL;
+	unsigned int i, free_slot = BTF_INDEX_SLOTS;
+
+	pthread_mutex_lock(&btf_index_lock);
+	for (i = 0; i < BTF_INDEX_SLOTS; i++) {
+		if (!btf_indexes[i]) {
+			if (free_slot == BTF_INDEX_SLOTS)
+				free_slot = i;
+		} else if (btf_indexes[i]->btf == btf &&
+			   btf_indexes[i]->nr_types == btf__type_cnt(btf)) {
+			x = btf_indexes[i];
+			break;
+		}
+	}
+	if (!x && free_slot < BTF_INDEX_SLOTS) {
+		x = btf_index_build(btf);
+		btf_indexes[free_slot] = x;
+	}
+	pthread_mutex_unlock(&btf_index_lock);
+	return x;
+}
+
+void btf_unload(struct btf *btf)
+{
+	if (!btf)
+		return;
+	pthread_mutex_lock(&btf_index_lock);
+	btf_index_drop_locked(btf);
+	pthread_mutex_unlock(&btf_index_lock);
+	btf__free(btf);
+}
+
+/* Name of index entry @e, checked against the btf itself. */
+static const char *btf_index_name(const struct btf_index *x,
+				  const struct btf_index_ent *e)
+{
+	const struct btf_type *t;
+
+	if (!e->id || e->id >= btf__type_cnt(x->btf))
+		return NULL;
+	t = btf__type_by_id(x->btf, e->id);
+	if (e->member == BTF_IDX_TYPE)
+		return btf_index_named(t) ?
+			btf__name_by_offset(x->btf, t->name_off) : NULL;
+	if (e->member >= btf_vlen(t))
+		return NULL;
+	if (btf_is_enum(t))
+		return btf__name_by_offset(x->btf,
+					   btf_enum(t)[e->member].name_off);
+	if (btf_is_enum64(t))
+		return btf__name_by_offset(x->btf,
+					   btf_enum64(t)[e->member].name_off);
+	return NULL;
+}
+
+/*
+ * Next entry after @prev (NULL: the first) named @name, of the types
+ * (@types) or the enumerators; chains are in id order.
+ */
+static const struct btf_index_ent *
+btf_index_next(const struct btf_index *x, const char *name, u32 hash,
+	       bool types, const struct btf_index_ent *prev)
+{
+	u32 n = prev ? prev->next : x->buckets[hash & x->mask];
+	const struct btf_index_ent *e;
+	const char *en;
+
+	for (; n && n <= x->nr_ents; n = e->next) {
+		e = &x->ents[n - 1];
+		if (e->hash != hash || (e->member == BTF_IDX_TYPE) != types)
+			continue;
+		en = btf_index_name(x, e);
+		if (en && !strcmp(en, name))
+			return e;
+	}
+	return NULL;
+}
+
 int btf_load(const u8 *data, size_t size, struct btf **ret)
 {
 	struct btf_scan scan;
@@ -320,6 +577,9 @@ int btf_load(const u8 *data, size_t size, struct btf **ret)
 	 */
 	if (btf__pointer_size(btf) != 8)
 		btf__set_pointer_size(btf, 8);
+	pthread_mutex_lock(&btf_index_lock);
+	btf_index_drop_locked(btf);
+	pthread_mutex_unlock(&btf_index_lock);
 	*ret = btf;
 	return 0;
 }
@@ -363,33 +623,77 @@ static int btf_type_size(const struct btf *btf, u32 id, u32 *ret)
 }
 
 /*
+ * One candidate of btf_find_composite(), visited in id order: true for a
+ * complete struct or union (the answer); else remembers the first empty
+ * one and the first typedef.
+ */
+static bool btf_composite_visit(const struct btf *btf, u32 id, u32 *empty,
+				u32 *tdef)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	if (btf_is_typedef(t)) {
+		if (!*tdef)
+			*tdef = id;
+		return false;
+	}
+	if (btf_vlen(t))
+		return true;
+	if (!*empty)
+		*empty = id;
+	return false;
+}
+
+static int btf_composite_walk(const struct btf *btf, const char *name,
+			      u32 *empty, u32 *tdef, u32 *ret_id)
+{
+	u32 i, n = btf__type_cnt(btf);
+	const struct btf_type *t;
+	const char *tn;
+
+	for (i = 1; i < n; i++) {
+		t = btf__type_by_id(btf, i);
+		if (!btf_index_named(t))
+			continue;
+		tn = btf__name_by_offset(btf, t->name_off);
+		if (!tn || strcmp(tn, name))
+			continue;
+		if (btf_composite_visit(btf, i, empty, tdef)) {
+			*ret_id = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int btf_composite_indexed(const struct btf_index *x, const char *name,
+				 u32 *empty, u32 *tdef, u32 *ret_id)
+{
+	u32 hash = btf_name_hash(name);
+	const struct btf_index_ent *e = NULL;
+
+	while ((e = btf_index_next(x, name, hash, true, e))) {
+		if (btf_composite_visit(x->btf, e->id, empty, tdef)) {
+			*ret_id = e->id;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/*
  * A named struct or union, else a typedef of one. Complete definitions
  * win over empty ones (a FWD has its own kind and never matches).
  */
 static int btf_find_composite(const struct btf *btf, const char *name,
 			      u32 *ret_id)
 {
-	u32 i, n = btf__type_cnt(btf), empty = 0, tdef = 0, id;
-	const struct btf_type *t;
-	const char *tn;
+	const struct btf_index *x = btf_index_get(btf);
+	u32 empty = 0, tdef = 0, id;
 
-	for (i = 1; i < n; i++) {
-		t = btf__type_by_id(btf, i);
-		if (!btf_is_composite(t) && !btf_is_typedef(t))
-			continue;
-		tn = btf__name_by_offset(btf, t->name_off);
-		if (!tn || strcmp(tn, name))
-			continue;
-		if (btf_is_typedef(t)) {
-			if (!tdef)
-				tdef = i;
-		} else if (btf_vlen(t)) {
-			*ret_id = i;
-			return 0;
-		} else if (!empty) {
-			empty = i;
-		}
-	}
+	if (!(x ? btf_composite_indexed(x, name, &empty, &tdef, ret_id) :
+		  btf_composite_walk(btf, name, &empty, &tdef, ret_id)))
+		return 0;
 	if (empty) {
 		*ret_id = empty;
 		return 0;
@@ -605,40 +909,60 @@ int btf_sizeof(const struct btf *btf, const char *type, u32 *ret_size)
 	return btf_type_size(btf, id, ret_size);
 }
 
-int btf_enum_value(const struct btf *btf, const char *name, s64 *ret)
+/* Value of enumerator @j of enum type @id. */
+static s64 btf_enumerator(const struct btf_type *t, u32 j)
 {
-	u32 i, j, n, vlen;
+	/* kind_flag: signed; else unsigned (libbpf). */
+	if (btf_is_enum64(t))
+		return (s64)btf_enum64_value(&btf_enum64(t)[j]);
+	return btf_kflag(t) ? (s64)btf_enum(t)[j].val :
+			      (s64)(u32)btf_enum(t)[j].val;
+}
+
+static const char *btf_enumerator_name(const struct btf *btf,
+				       const struct btf_type *t, u32 j)
+{
+	return btf__name_by_offset(btf, btf_is_enum64(t) ?
+				   btf_enum64(t)[j].name_off :
+				   btf_enum(t)[j].name_off);
+}
+
+static int btf_enum_walk(const struct btf *btf, const char *name, s64 *ret)
+{
+	u32 i, j, n = btf__type_cnt(btf), vlen;
 	const struct btf_type *t;
 	const char *en;
 
-	if (!btf || !name || !ret)
-		return -EINVAL;
-	n = btf__type_cnt(btf);
 	for (i = 1; i < n; i++) {
 		t = btf__type_by_id(btf, i);
+		if (!btf_is_enum(t) && !btf_is_enum64(t))
+			continue;
 		vlen = btf_vlen(t);
-		if (btf_is_enum(t)) {
-			const struct btf_enum *e = btf_enum(t);
-
-			for (j = 0; j < vlen; j++, e++) {
-				en = btf__name_by_offset(btf, e->name_off);
-				if (!en || strcmp(en, name))
-					continue;
-				/* kind_flag: signed; else unsigned (libbpf). */
-				*ret = btf_kflag(t) ? (s64)e->val : (s64)(u32)e->val;
-				return 0;
-			}
-		} else if (btf_is_enum64(t)) {
-			const struct btf_enum64 *e = btf_enum64(t);
-
-			for (j = 0; j < vlen; j++, e++) {
-				en = btf__name_by_offset(btf, e->name_off);
-				if (!en || strcmp(en, name))
-					continue;
-				*ret = (s64)btf_enum64_value(e);
+		for (j = 0; j < vlen; j++) {
+			en = btf_enumerator_name(btf, t, j);
+			if (en && !strcmp(en, name)) {
+				*ret = btf_enumerator(t, j);
 				return 0;
 			}
 		}
 	}
 	return -ENOENT;
+}
+
+int btf_enum_value(const struct btf *btf, const char *name, s64 *ret)
+{
+	const struct btf_index *x;
+	const struct btf_index_ent *e;
+
+	if (!btf || !name || !ret)
+		return -EINVAL;
+	x = btf_index_get(btf);
+	if (!x)
+		return btf_enum_walk(btf, name, ret);
+	/* btf_index_next() checked the id and the enumerator number. */
+	e = btf_index_next(x, name, btf_name_hash(name), false, NULL);
+	if (!e)
+		return -ENOENT;
+	*ret = btf_enumerator(btf__type_by_id(btf, e->id), e->member);
+	return 0;
 }

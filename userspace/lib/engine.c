@@ -492,7 +492,7 @@ void vmiaas_close(struct vmiaas *v)
 {
 	if (!v)
 		return;
-	btf__free(v->btf);
+	btf_unload(v->btf);
 	free(v->btf_copy);
 	free(v->ksym_copy);
 	symmap_free(v->symmap);

@@ -65,6 +65,13 @@ int btf_locate(const u8 *buf, size_t len, size_t *ret_off, size_t *ret_size);
 int btf_load(const u8 *data, size_t size, struct btf **ret);
 
 /*
+ * Frees a btf_load()ed BTF and the name index that lookups build on first
+ * use (a btf__free()d one leaves its index behind until the next
+ * btf_load() at that address: never wrong, only memory).
+ */
+void btf_unload(struct btf *btf);
+
+/*
  * Byte offset of a member path in a struct, through anonymous structs and
  * unions: btf_offsetof(btf, "task_struct", "tasks", &off) or a dotted path
  * such as "se.vruntime". -ENOENT if absent; -EINVAL for bitfields.
