@@ -189,6 +189,10 @@ static int ks_seek(const struct vmi_ksym *ks, u32 idx, size_t *ret_pos)
 
 	if (idx >= ks->num_syms)
 		return -ENOENT;
+	if (ks->name_pos && idx < ks->name_pos_nr) {
+		*ret_pos = ks->name_pos[idx];	/* < names_len: see index */
+		return 0;
+	}
 	err = ks_get_marker(ks, idx >> 8, &pos);
 	if (err)
 		return err;
@@ -734,9 +738,45 @@ int vmi_ksym_rebase(struct vmi_ksym *ks, const u8 *copy, size_t copy_len)
 	n.token_index -= d;
 	if (n.flags & VMI_KSYM_HAS_SEQS)
 		n.seqs -= d;
+	n.name_pos = NULL;	/* positions in the old buffer */
+	n.name_pos_nr = 0;
 	if (ks_validate(&n))
 		return -EBADMSG;
 	*ks = n;
+	return 0;
+}
+
+int vmi_ksym_index_names(struct vmi_ksym *ks, u32 *pos, size_t nr)
+{
+	size_t p = 0, hdr, len, marker;
+	u32 i;
+	int err;
+
+	ks->name_pos = NULL;
+	ks->name_pos_nr = 0;
+	if (!pos || nr < ks->num_syms)
+		return -EINVAL;
+	if (ks->names_len > 0xffffffffUL)
+		return -E2BIG;
+	for (i = 0; i < ks->num_syms; i++) {
+		if (!(i & 0xff)) {
+			err = ks_get_marker(ks, i >> 8, &marker);
+			if (err)
+				return err;
+			if (marker != p)
+				return -EBADMSG;
+		}
+		if (p >= ks->names_len)
+			return -EBADMSG;
+		err = ks_entry(ks->buf + ks->names + p, ks->names_len - p,
+			       &hdr, &len);
+		if (err)
+			return err;
+		pos[i] = p;
+		p += hdr + len;
+	}
+	ks->name_pos = pos;
+	ks->name_pos_nr = ks->num_syms;
 	return 0;
 }
 

@@ -54,6 +54,8 @@ struct vmi_ksym {
 	size_t token_table;	/* 256 NUL-terminated tokens */
 	size_t token_table_len;
 	size_t token_index;	/* u16[256] */
+	const u32 *name_pos;	/* vmi_ksym_index_names(), or NULL */
+	u32 name_pos_nr;
 };
 
 /*
@@ -74,6 +76,18 @@ int vmi_ksym_locate(const u8 *buf, size_t len, struct vmi_ksym *ret);
  * [ks->start, ks->end) of the original buffer. Re-validates everything.
  */
 int vmi_ksym_rebase(struct vmi_ksym *ks, const u8 *copy, size_t copy_len);
+
+/*
+ * Indexes the names stream so that finding symbol @idx's name no longer
+ * decodes up to 255 names from its marker (each lookup by name decodes
+ * ~17 names through seqs_of_names; each lookup by address one). @pos is
+ * caller-owned, at least num_syms entries, and must outlive @ks's use;
+ * the walk is checked against every marker. Only for tables that no
+ * longer change (a vmi_ksym_rebase() copy): positions are trusted later.
+ * Rebase forgets the index. -EINVAL (@nr too small), -E2BIG (names over
+ * 4 GiB), -EBADMSG (leaves @ks without an index).
+ */
+int vmi_ksym_index_names(struct vmi_ksym *ks, u32 *pos, size_t nr);
 
 /* Address of symbol @idx (in address order). */
 int vmi_ksym_addr(const struct vmi_ksym *ks, u32 idx, u64 *ret_addr);

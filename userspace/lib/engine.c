@@ -144,7 +144,21 @@ static int ksym_snapshot(struct vmiaas *v, const struct window *w)
 		return -ENOMEM;
 	memcpy(v->ksym_copy, w->buf + v->ksym.start, len);
 	err = vmi_ksym_rebase(&v->ksym, v->ksym_copy, len);
-	return err;
+	if (err)
+		return err;
+	/*
+	 * Lookups by name and by address then find a name without decoding
+	 * up to 255 others (a check symbolizes hundreds of addresses).
+	 * num_syms is bounded by locate (2M: 8 MiB at most); without the
+	 * index lookups still work, only slower.
+	 */
+	v->ksym_pos = calloc(v->ksym.num_syms ?: 1, sizeof(*v->ksym_pos));
+	if (v->ksym_pos &&
+	    vmi_ksym_index_names(&v->ksym, v->ksym_pos, v->ksym.num_syms)) {
+		free(v->ksym_pos);
+		v->ksym_pos = NULL;
+	}
+	return 0;
 }
 
 /*
@@ -495,6 +509,7 @@ void vmiaas_close(struct vmiaas *v)
 	btf_unload(v->btf);
 	free(v->btf_copy);
 	free(v->ksym_copy);
+	free(v->ksym_pos);
 	symmap_free(v->symmap);
 	backend_close(v->backend);
 	free(v->kas);

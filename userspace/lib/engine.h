@@ -27,6 +27,7 @@ struct vmiaas {
 	struct vmi_as *kas;		/* kernel address space */
 	struct vmi_ksym ksym;		/* points into ksym_copy */
 	u8 *ksym_copy;			/* private copy of the tables */
+	u32 *ksym_pos;			/* its names index, or NULL */
 	struct symmap *symmap;		/* System.map override, or NULL */
 	struct btf *btf;		/* libbpf, from the guest's .BTF */
 	u8 *btf_copy;
