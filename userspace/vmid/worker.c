@@ -301,6 +301,20 @@ static int check_once(struct vmiaas *v, const struct vmiaas_baseline *b)
 		return r;
 	}
 	m.ms = ms_since(&t0);
+	/*
+	 * A reset during the check: the registers the check read may be
+	 * those of the machine in reset (CR0.WP "cleared"...). Looked at
+	 * again afterwards, vCPU 0 is then still out of long mode (firmware
+	 * and the new boot take far longer than a check), and the round is
+	 * dropped as a reboot, not reported. A guest cannot stay out of long
+	 * mode to hide a hook: its kernel would not run.
+	 */
+	if (vcpu0_long_mode(v) < 0) {
+		free(f);
+		send_error(-ESTALE, VMID_ERROR_REBOOTED, "check the guest",
+			   "vCPU 0 left long mode during the check: the guest is being reset");
+		return -ESTALE;
+	}
 	for (i = 0; i < nr && r == 0; i++) {
 		struct vmid_msg fm = { .type = VMID_MSG_FINDING, .f = f[i] };
 
