@@ -6,9 +6,13 @@
  *	N cold attaches (default 20), each in a fresh process (fork + exec of
  *	this binary with --once): median, min and max of the total and of
  *	each stage (vmiaas_info.attach_ns[]), and of the whole process
- *	(fork to exit: exec, dynamic linking, attach, close).
+ *	(fork to exit: exec, dynamic linking, attach, close). These are wall
+ *	times; total_cpu (CPU time of vmiaas_open(), user and system) and
+ *	process_cpu (the child's rusage) are not stretched by other
+ *	processes on a loaded host.
  *   bench_attach --once TARGET
- *	one attach; prints "once TOTAL BACKEND KERNEL KALLSYMS BTF" in ns.
+ *	one attach; prints "once TOTAL BACKEND KERNEL KALLSYMS BTF BACKEND-NAME
+ *	NR-SYMBOLS NR-BTF-TYPES CPU" (times in ns).
  *   bench_attach --ps M TARGET
  *	one attach, then M calls of vmiaas_tasks(): median, min, max.
  *   bench_attach --membw FILE
@@ -29,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -36,11 +41,26 @@
 
 #include <vmiaas/vmiaas.h>
 
-#define NSTAT	(VMIAAS_STAGE_NR + 2)	/* stages, total, process */
+/* stages, total, process; then CPU times of total and process */
+#define NSTAT	(VMIAAS_STAGE_NR + 4)
 
 static const char *const stat_names[NSTAT] = {
 	"backend", "kernel", "kallsyms", "btf", "total", "process",
+	"total_cpu", "process_cpu",
 };
+
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static uint64_t tv_ns(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000000ULL + tv->tv_usec * 1000ULL;
+}
 
 static uint64_t now_ns(void)
 {
@@ -91,19 +111,22 @@ static int run_once(const struct vmiaas_target *t)
 {
 	const struct vmiaas_info *info;
 	struct vmiaas *v;
-	uint64_t t0, total;
+	uint64_t t0, c0, total, cpu;
 
+	c0 = cpu_ns();
 	t0 = now_ns();
 	if (open_target(t, &v))
 		return 3;
 	total = now_ns() - t0;
+	cpu = cpu_ns() - c0;
 	info = vmiaas_info(v);
 	printf("once %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-	       " %s %u %u\n", total, info->attach_ns[VMIAAS_STAGE_BACKEND],
+	       " %s %u %u %" PRIu64 "\n", total,
+	       info->attach_ns[VMIAAS_STAGE_BACKEND],
 	       info->attach_ns[VMIAAS_STAGE_KERNEL],
 	       info->attach_ns[VMIAAS_STAGE_KALLSYMS],
 	       info->attach_ns[VMIAAS_STAGE_BTF], info->backend,
-	       info->nr_symbols, info->nr_btf_types);
+	       info->nr_symbols, info->nr_btf_types, cpu);
 	vmiaas_close(v);
 	return 0;
 }
@@ -114,6 +137,7 @@ static int run_child(char **child_argv, uint64_t *out)
 	char buf[512], backend[16] = "";
 	unsigned int nsym = 0, nbtf = 0;
 	uint64_t t0 = now_ns();
+	struct rusage ru;
 	int pfd[2], status;
 	ssize_t n, len = 0;
 	pid_t pid;
@@ -134,14 +158,16 @@ static int run_child(char **child_argv, uint64_t *out)
 		len += n;
 	buf[len] = 0;
 	close(pfd[0]);
-	if (waitpid(pid, &status, 0) < 0)
+	if (wait4(pid, &status, 0, &ru) < 0)
 		return -errno;
 	out[5] = now_ns() - t0;
+	out[7] = tv_ns(&ru.ru_utime) + tv_ns(&ru.ru_stime);
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		return -EIO;
 	if (sscanf(buf, "once %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
-		   " %" SCNu64 " %15s %u %u", &out[4], &out[0], &out[1],
-		   &out[2], &out[3], backend, &nsym, &nbtf) != 8)
+		   " %" SCNu64 " %15s %u %u %" SCNu64, &out[4], &out[0],
+		   &out[1], &out[2], &out[3], backend, &nsym, &nbtf,
+		   &out[6]) != 9)
 		return -EBADMSG;
 	static int said;
 	if (!said++)
