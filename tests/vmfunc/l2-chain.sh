@@ -30,12 +30,13 @@ count() { hist | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 echo 'hist:keys=exit_reason' >$h/trigger 2>/dev/null ||
 	echo "@@HIST unavailable"
-# shellcheck disable=SC2046
-eval ./l2vmm --vmiaas $(cat l2vmm.args) &
+# exec: $! must be l2vmm itself, not a subshell (it gets SIGUSR1)
+(eval "exec ./l2vmm --vmiaas $(tr '\n' ' ' <l2vmm.args)") &
 pid=$!
 while kill -0 $pid 2>/dev/null; do
 	sleep 0.5
 	echo "@@HIST $(hist)"
+	kill -USR1 $pid 2>/dev/null	# l2vmm prints the guest's RIP
 done
 wait $pid
 echo "@@L2VMM-END $?"
