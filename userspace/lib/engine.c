@@ -412,7 +412,7 @@ static int attach(struct vmiaas *v, const struct vmiaas_target *t,
 		  struct vmiaas_diag *diag)
 {
 	struct window w = { 0 };
-	bool with_regs;
+	bool with_regs, ram_window = false;
 	u64 ts = now_ns();
 	int err;
 
@@ -442,10 +442,12 @@ static int attach(struct vmiaas *v, const struct vmiaas_target *t,
 	with_regs = v->backend->nr_vcpus > 0;
 	if (with_regs)
 		err = find_kernel_by_cr3(v, &w);
-	else if (find_kernel_by_root_scan(v, &w))
-		err = find_kernel_in_ram(v, &w);
-	else
+	else if (!find_kernel_by_root_scan(v, &w))
 		err = 0;
+	else {
+		ram_window = true;
+		err = find_kernel_in_ram(v, &w);
+	}
 	if (err)
 		goto out;
 	stage_done(v, VMIAAS_STAGE_KERNEL, &ts);
@@ -458,8 +460,12 @@ static int attach(struct vmiaas *v, const struct vmiaas_target *t,
 		goto out;
 	stage_done(v, VMIAAS_STAGE_KALLSYMS, &ts);
 
-	if (!with_regs) {
-		/* The image window is RAM-sized so far: narrow it. */
+	if (ram_window) {
+		/*
+		 * The window is a whole RAM range so far: narrow it. (The
+		 * root scan's window is the mapped image already; widening it
+		 * to IMAGE_WINDOW faulted in up to 256 MiB of RAM.)
+		 */
 		window_put(&w);
 		err = window_get(&v->backend->phys, v->info.text_pa,
 				 IMAGE_WINDOW, &w);
