@@ -385,6 +385,40 @@ static int check_symbols(const struct vmi_ksym *ks, const struct variant *v)
 	return bad;
 }
 
+/*
+ * The names index on a rebased copy @ks: refused when too small, then
+ * the same answers with it, and refused on a copy whose walk disagrees
+ * with a marker (a hostile or torn copy), leaving lookups unindexed.
+ */
+static void test_index(const struct variant *v, struct vmi_ksym ks,
+		       const u8 *copy, size_t len)
+{
+	size_t mw = v->marker_width;
+	u32 *pos = calloc(NSYMS, sizeof(*pos));
+	u8 *bad = malloc(len);
+	int err, err2;
+
+	err = vmi_ksym_index_names(&ks, pos, NSYMS - 1);
+	err2 = vmi_ksym_index_names(&ks, NULL, NSYMS);
+	TEST_ASSERT(err == -EINVAL && err2 == -EINVAL && !ks.name_pos,
+		    "%s: index: too small or NULL array refused (%d, %d)",
+		    v->desc, err, err2);
+	err = vmi_ksym_index_names(&ks, pos, NSYMS);
+	TEST_ASSERT(!err && ks.name_pos == pos && !check_symbols(&ks, v) &&
+		    !vmi_ksym_rebase(&ks, copy, len) && !ks.name_pos,
+		    "%s: indexed lookups decode the same; rebase drops the index (err %d)",
+		    v->desc, err);
+	memcpy(bad, copy, len);
+	bad[ks.markers + mw] ^= 1;	/* block 1 starts one byte off */
+	ks.buf = bad;
+	err = vmi_ksym_index_names(&ks, pos, NSYMS);
+	TEST_ASSERT(err == -EBADMSG && !ks.name_pos,
+		    "%s: index of a copy with a wrong marker: %d, no index",
+		    v->desc, err);
+	free(bad);
+	free(pos);
+}
+
 static void test_variant(const struct variant *v)
 {
 	char name[VMI_KSYM_NAME_LEN], type;
@@ -445,6 +479,7 @@ static void test_variant(const struct variant *v)
 	TEST_ASSERT(!err && ks.buf == copy && ks.start == 0 &&
 		    !check_symbols(&ks, v),
 		    "%s: rebased copy decodes the same (err %d)", v->desc, err);
+	test_index(v, ks, copy, ks.end - ks.start);
 	free(copy);
 	free(img.buf);
 }
@@ -652,8 +687,8 @@ int main(int argc, char **argv)
 		return write_corpus(argv[2]);
 
 	ksft_print_header();
-	/* 10 per variant, but no per-cpu check for the 6.15+ one */
-	ksft_set_plan(ARRAY_SIZE(variants) * 10 - 1 + 19);
+	/* 13 per variant, but no per-cpu check for the 6.15+ one */
+	ksft_set_plan(ARRAY_SIZE(variants) * 13 - 1 + 19);
 	for (i = 0; i < ARRAY_SIZE(variants); i++)
 		test_variant(&variants[i]);
 
