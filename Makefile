@@ -161,12 +161,16 @@ includedir	?= $(PREFIX)/include
 sysconfdir	?= /etc
 unitdir		?= $(if $(filter /usr,$(PREFIX)),,$(PREFIX))/lib/systemd/system
 dkmsdir		?= $(PREFIX)/src/vmiaas-$(VERSION)
+agentdkmsdir	?= $(PREFIX)/src/vmiaas-agent-$(VERSION)
 INSTALL		?= install
 DOCS		:= README.md $(wildcard docs/*.md)
 DKMS_SRCS	= Kbuild $(wildcard kmod/*.[ch] core/*.[ch]) \
 		  $(wildcard include/vmiaas/*.h include/uapi/linux/*.h)
+AGENT_DKMS_SRCS	= $(wildcard guest-agent/Kbuild guest-agent/*.[ch]) \
+		  $(wildcard include/uapi/linux/*.h)
 
-.PHONY: uninstall install-dkms uninstall-dkms deb version
+.PHONY: uninstall install-dkms uninstall-dkms install-dkms-agent \
+	uninstall-dkms-agent deb version
 version:
 	@echo $(VERSION)
 
@@ -215,7 +219,19 @@ install-dkms:
 uninstall-dkms:
 	rm -rf $(DESTDIR)$(dkmsdir)
 
-# vmiaas_VERSION_amd64.deb and vmiaas-dkms_VERSION_all.deb in $(O)/deb.
+# The guest agent's sources for DKMS inside guests (dkms-agent.conf).
+install-dkms-agent:
+	$(INSTALL) -d $(DESTDIR)$(agentdkmsdir)
+	tar -cf - $(AGENT_DKMS_SRCS) | tar -xf - -C $(DESTDIR)$(agentdkmsdir)
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms-agent.conf \
+		>$(DESTDIR)$(agentdkmsdir)/dkms.conf
+	chmod -R u=rwX,go=rX $(DESTDIR)$(agentdkmsdir)
+
+uninstall-dkms-agent:
+	rm -rf $(DESTDIR)$(agentdkmsdir)
+
+# vmiaas_VERSION_amd64.deb, vmiaas-dkms_VERSION_all.deb and
+# vmiaas-agent-dkms_VERSION_all.deb in $(O)/deb.
 deb:
 	scripts/mkdeb.sh $(O)/deb
 

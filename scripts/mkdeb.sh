@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Builds the Debian packages (debian/, dpkg-buildpackage -b) in a copy of
 # the tree, so that the build touches nothing in it, and puts
-# vmiaas_VERSION_amd64.deb and vmiaas-dkms_VERSION_all.deb in OUTDIR.
+# vmiaas_VERSION_amd64.deb, vmiaas-dkms_VERSION_all.deb and
+# vmiaas-agent-dkms_VERSION_all.deb in OUTDIR.
 #
 # Usage: scripts/mkdeb.sh OUTDIR
 # The copy holds the files git knows (tracked, and new ones not ignored)
@@ -54,7 +55,7 @@ for f in "$work"/*.deb "$work"/*.changes "$work"/*.buildinfo; do
 done
 cp "$work/build.log" "$out/build.log"
 if [ "${LINTIAN:-0}" = 1 ]; then
-	lintian --no-tag-display-limit "$out/vmiaas_${version}_amd64.deb" \
-		"$out/vmiaas-dkms_${version}_all.deb" >&2 || true
+	lintian --no-tag-display-limit "$out"/*_"${version}"_*.deb >&2 || true
 fi
-ls "$out/vmiaas_${version}_amd64.deb" "$out/vmiaas-dkms_${version}_all.deb"
+ls "$out/vmiaas_${version}_amd64.deb" "$out/vmiaas-dkms_${version}_all.deb" \
+	"$out/vmiaas-agent-dkms_${version}_all.deb"

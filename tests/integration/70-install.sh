@@ -12,7 +12,7 @@ top=$VMIAAS_TOP
 build=${VMIAAS_BUILD:?set VMIAAS_BUILD (scripts/run-tests.sh does)}
 [ -x "$build/vmid" ] && [ -x "$build/vmictl" ] || tap_skip_all "no vmid/vmictl in $build"
 
-tap_plan 12
+tap_plan 14
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-install.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 version=$(make -s --no-print-directory -C "$top" version)
@@ -78,4 +78,12 @@ for o in $objs; do [ -f "$src/${o%.o}.c" ] || missing="$missing ${o%.o}.c"; done
 tap_is "${missing:-none}" none "the DKMS tree holds Kbuild's sources ($(echo "$objs" | wc -w) objects)"
 mk DESTDIR="$k" uninstall-dkms >/dev/null 2>&1
 tap_is "$(tree "$k" | wc -l)" 0 "make uninstall-dkms removes it"
+
+# the guest agent's tree: guest-agent/ beside include/, as its Kbuild wants
+mk DESTDIR="$k" install-dkms-agent >"$work/dkms-agent.log" 2>&1 || tap_diag "$(cat "$work/dkms-agent.log")"
+a=$k/usr/src/vmiaas-agent-$version
+tap_ok 'grep -qx "PACKAGE_VERSION=\"$version\"" "$a/dkms.conf" && [ -f "$a/guest-agent/Kbuild" ] && [ -f "$a/include/uapi/linux/vmiaas.h" ] && (for f in "$top"/guest-agent/*.c; do [ -f "$a/guest-agent/${f##*/}" ] || exit 1; done)' \
+	"make install-dkms-agent: /usr/src/vmiaas-agent-$version with guest-agent/, the uapi header, dkms.conf"
+mk DESTDIR="$k" uninstall-dkms-agent >/dev/null 2>&1
+tap_is "$(tree "$k" | wc -l)" 0 "make uninstall-dkms-agent removes it"
 tap_done

@@ -1,13 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The Debian packages as a real system runs them: "make deb" builds
-# vmiaas and vmiaas-dkms; DKMS builds vmiaas.ko from the dkms package's
-# sources against Debian's headers; the vmiaas package is installed with
-# apt into a debootstrapped Debian 12 that boots under QEMU with systemd
-# as PID 1, where vmid must come up by itself (Type=notify READY),
-# answer vmictl, watch a VM (a saved Debian guest's RAM behind a process
-# named like QEMU) from inside the unit's sandbox, reload, keep its
-# watchdog fed and be restarted by it when it hangs. The guest reports on its second serial port; its
+# vmiaas, vmiaas-dkms and vmiaas-agent-dkms; DKMS builds vmiaas.ko and
+# vmiaas_agent.ko from the packages' sources against Debian's headers;
+# the vmiaas package is installed with apt into a debootstrapped Debian
+# 12 that boots under QEMU with systemd as PID 1, where vmid must come up
+# by itself (Type=notify READY), answer vmictl, watch a VM (a saved
+# Debian guest's RAM behind a process named like QEMU) from inside the
+# unit's sandbox, reload, keep its watchdog fed and be restarted by it
+# when it hangs. The guest reports on its second serial port; its
 # "systemd-analyze security" verdict is printed here (docs/vmid.md).
 # First run: a debootstrap (a few minutes, cached in .cache/sysguest).
 . "$(dirname "$0")/../lib/guest.sh"
@@ -18,20 +19,21 @@ for t in dpkg-buildpackage dh_dkms dkms debootstrap mkfs.ext4 qemu-system-x86_64
 	command -v $t >/dev/null || tap_skip_all "$t is missing (scripts/deps.sh package)"
 done
 
-tap_plan 28
+tap_plan 29
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-deb.XXXXXX")
 cleanup() { _guest_cleanup; rm -rf "$work"; }
 trap cleanup EXIT
 version=$(make -s --no-print-directory -C "$top" version)
 deb=$work/deb/vmiaas_${version}_amd64.deb
 dkmsdeb=$work/deb/vmiaas-dkms_${version}_all.deb
+agentdeb=$work/deb/vmiaas-agent-dkms_${version}_all.deb
 
 # ---- make deb ----------------------------------------------------------------
 start=$(date +%s)
 make -s --no-print-directory -C "$top" O="$work" deb >"$work/mkdeb.log" 2>&1 ||
 	tap_diag "$(tail -n 20 "$work/mkdeb.log")"
-tap_ok '[ -s "$deb" ] && [ -s "$dkmsdeb" ]' \
-	"make deb: vmiaas_${version}_amd64.deb and vmiaas-dkms_${version}_all.deb"
+tap_ok '[ -s "$deb" ] && [ -s "$dkmsdeb" ] && [ -s "$agentdeb" ]' \
+	"make deb: vmiaas_${version}_amd64.deb, vmiaas-dkms and vmiaas-agent-dkms_${version}_all.deb"
 [ -s "$deb" ] || tap_bail "no package to test"
 depends=$(dpkg-deb -f "$deb" Depends)
 tap_diag "make deb: $(($(date +%s) - start)) s" "Depends: $depends"
@@ -59,6 +61,13 @@ ko=$work/dkms/vmiaas/$version/$abi/x86_64/module/vmiaas.ko
 tap_ok '[ -f "$ko" ] && modinfo -F vermagic "$ko" | grep -q "^$abi "' \
 	"dkms build against the installed linux-headers-$abi gives vmiaas.ko for $abi"
 tap_diag "dkms build: $(($(date +%s) - start)) s"
+# the guest agent's package, for guests (built here for the guests' kernel)
+dpkg -x "$agentdeb" "$work/agent-pkg"
+dkms build -m vmiaas-agent -v "$version" -k "$abi" --sourcetree "$work/agent-pkg/usr/src" \
+	--dkmstree "$work/dkms" >"$work/dkms-agent.log" 2>&1 || tap_diag "$(tail -n 20 "$work/dkms-agent.log")"
+ko=$work/dkms/vmiaas-agent/$version/$abi/x86_64/module/vmiaas_agent.ko
+tap_ok '[ -f "$ko" ] && modinfo -F vermagic "$ko" | grep -q "^$abi "' \
+	"dkms build of vmiaas-agent-dkms gives vmiaas_agent.ko for $abi"
 
 # ---- a VM for vmid to watch in the systemd guest -------------------------------
 # The RAM of a booted Debian guest of the rig (paused while copied) and a
@@ -77,7 +86,9 @@ Description=a stand-in for QEMU: its RAM is a saved Debian guest's
 Before=vmid.service
 
 [Service]
-ExecStart=/usr/local/lib/vmiaas-test/qemu-system-x86_64 -name sysvm -machine pc,memory-backend=mem -object memory-backend-file,id=mem,size=256M,mem-path=/var/lib/vmiaas-test/vm.ram,share=on
+# in /dev/shm, where QEMU's RAM files usually are (vmid must see it there)
+ExecStartPre=/bin/cp --sparse=always /var/lib/vmiaas-test/vm.ram /dev/shm/sysvm-ram
+ExecStart=/usr/local/lib/vmiaas-test/qemu-system-x86_64 -name sysvm -machine pc,memory-backend=mem -object memory-backend-file,id=mem,size=256M,mem-path=/dev/shm/sysvm-ram,share=on
 
 [Install]
 WantedBy=multi-user.target
@@ -225,8 +236,8 @@ tap_is "$(val VMICTL_RC)" 0 "vmictl status reaches vmid over /run/vmiaas/vmid.so
 tap_ok 'val VMICTL_JSON | jq -e ".vms | type == \"array\""' "vmictl --json status: a document with the VM list"
 js=$(val VM_JSON)
 vmjq() { jq -r ".vms[] | select(.name == \"sysvm\") | .$1" <<<"$js" 2>/dev/null; }
-tap_ok '[ "$(vmjq backend)" = shm ] && [ "$(vmjq checks)" -ge 1 ] && [ "$(vmjq restarts)" = 0 ] && echo "$(vmjq state)" | grep -qx "ready\|checking"' \
-	"vmid in its sandbox attached the VM (shm), baselined it and checked it ($(vmjq checks) checks, $(vmjq kernel))"
+tap_ok '[ "$(vmjq backend)" = shm ] && [ "$(vmjq shm)" = /dev/shm/sysvm-ram ] && [ "$(vmjq checks)" -ge 1 ] && [ "$(vmjq restarts)" = 0 ] && echo "$(vmjq state)" | grep -qx "ready\|checking"' \
+	"vmid in its sandbox attached the VM (/dev/shm RAM file), baselined it and checked it ($(vmjq checks) checks, $(vmjq kernel))"
 [ "$(vmjq checks)" -ge 1 ] 2>/dev/null || tap_diag "status: $js" "$(grep '^VMSTATUS\|^JOURNAL' "$res.txt")"
 tap_ok '[ "$(val WORKER_SECCOMP)" = 2 ] && [ "$(val WORKER_CAPEFF)" = 0000000000000000 ] && [ "$(val WORKER_CAPBND)" = 0000000000000000 ] && [ "$(val WORKER_NNP)" = 1 ]' \
 	"its worker: seccomp filter, no capabilities (effective, bounding), no_new_privs"
