@@ -6,7 +6,10 @@
  * odd offset in pseudo-random bytes with decoy headers. Then the blob
  * damaged: truncated, lengths that overflow, unterminated strings, ids and
  * name offsets out of range, an unknown kind, module (split) BTF, and
- * cycles through typedefs and anonymous members.
+ * cycles through typedefs and anonymous members. Last, the name index that
+ * lookups build on first use: 5,000 names sharing hash buckets, duplicate
+ * and empty definitions, enumerators of the same name, an enum of 65,535
+ * values, a btf freed behind the index's back, more btfs than index slots.
  *
  *   test_btf                    run the tests
  *   test_btf --write-corpus DIR write a few blobs as a fuzz corpus
@@ -23,7 +26,7 @@
 
 #define JUNK_LEN	(256 * 1024)
 #define BLOB_AT		12345		/* odd on purpose */
-#define NR_TESTS	63
+#define NR_TESTS	70
 
 /*
  * struct task_struct {			offset
@@ -423,6 +426,163 @@ static void test_decoys(void)
 	free(decoy);
 }
 
+/* Raw blob of a BTF built by @b, which is freed. */
+static u8 *raw_of(struct btf *b, size_t *ret_len)
+{
+	const void *raw;
+	u32 len;
+	u8 *copy;
+
+	raw = b ? btf__raw_data(b, &len) : NULL;
+	copy = raw ? malloc(len) : NULL;
+	if (!copy)
+		exit(KSFT_FAIL);
+	memcpy(copy, raw, len);
+	btf__free(b);
+	*ret_len = len;
+	return copy;
+}
+
+#define NR_NAMES	5000
+#define BIG_ENUM	65535	/* the most a BTF vlen holds */
+
+/*
+ * task_struct of 200 bytes; n0..n4999 of sizes 1..5000; "dup": three
+ * empty (sizes 24, 32, 0) then complete of 40 and 80; "emp": empty of 24
+ * and 32 only; typedef tdup -> n7; DUP_E in an enum (1) then an enum64
+ * (2); E0..E65534 in one enum.
+ */
+static struct btf *build_names_btf(void)
+{
+	struct btf *b = btf__new_empty();
+	char name[32];
+	int i32, i;
+
+	if (!b)
+		return NULL;
+	i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	btf__add_struct(b, "task_struct", 200);
+	btf__add_field(b, "pid", i32, 0, 0);
+	for (i = 0; i < NR_NAMES; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		btf__add_struct(b, name, i + 1);
+		btf__add_field(b, "x", i32, 0, 0);
+	}
+	btf__add_struct(b, "dup", 24);
+	btf__add_struct(b, "emp", 24);
+	btf__add_struct(b, "dup", 32);
+	btf__add_struct(b, "emp", 32);
+	btf__add_struct(b, "dup", 0);
+	btf__add_struct(b, "dup", 40);
+	btf__add_field(b, "x", i32, 0, 0);
+	btf__add_struct(b, "dup", 80);
+	btf__add_field(b, "y", i32, 0, 0);
+	btf__add_typedef(b, "tdup", 2 + 1 + 7);	/* n7: int, task_struct, n0.. */
+	btf__add_enum(b, "first", 4);
+	btf__add_enum_value(b, "DUP_E", 1);
+	btf__add_enum64(b, "second", 8, false);
+	btf__add_enum64_value(b, "DUP_E", 2);
+	btf__add_enum(b, "big", 4);
+	for (i = 0; i < BIG_ENUM; i++) {
+		snprintf(name, sizeof(name), "E%d", i);
+		btf__add_enum_value(b, name, i);
+	}
+	return b;
+}
+
+static int check_names(const struct btf *btf)
+{
+	char name[32];
+	int i, bad = 0;
+	u32 size;
+
+	for (i = 0; i < NR_NAMES; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		if (btf_sizeof(btf, name, &size) || size != (u32)i + 1)
+			bad++;
+	}
+	return bad;
+}
+
+static void test_index(void)
+{
+	size_t len;
+	u8 *blob = raw_of(build_names_btf(), &len);
+	struct btf *btf = NULL;
+	u32 sd = 0, se = 0, st = 0;
+	s64 e1 = 0, e2 = 0;
+	int err, bad;
+
+	err = btf_load(blob, len, &btf);
+	TEST_ASSERT(!err, "index: a BTF with %d names and an enum of %d loads (%d)",
+		    NR_NAMES, BIG_ENUM, err);
+	if (err) {
+		for (bad = 0; bad < 4; bad++)
+			ksft_test_result(0, "index: no BTF to ask\n");
+		free(blob);
+		return;
+	}
+	bad = check_names(btf);
+	TEST_ASSERT(!bad, "index: %d names in shared buckets, %d wrong", NR_NAMES,
+		    bad);
+	err = btf_sizeof(btf, "dup", &sd) || btf_sizeof(btf, "emp", &se) ||
+	      btf_sizeof(btf, "tdup", &st);
+	TEST_ASSERT(!err && sd == 40 && se == 24 && st == 8,
+		    "index: duplicates: first complete (dup %u), else first empty (emp %u), typedef (tdup %u)",
+		    sd, se, st);
+	err = btf_enum_value(btf, "DUP_E", &e1) ||
+	      btf_enum_value(btf, "E65534", &e2);
+	TEST_ASSERT(!err && e1 == 1 && e2 == BIG_ENUM - 1,
+		    "index: enumerators: first DUP_E %lld, last of %d %lld",
+		    (long long)e1, BIG_ENUM, (long long)e2);
+	TEST_ASSERT(btf_sizeof(btf, "", &sd) == -ENOENT &&
+		    btf_enum_value(btf, "", &e1) == -ENOENT &&
+		    btf_sizeof(btf, "n5000", &sd) == -ENOENT &&
+		    btf_enum_value(btf, "E65535", &e1) == -ENOENT &&
+		    btf_offsetof(btf, "nope", "x", &sd) == -ENOENT,
+		    "index: empty and absent names are -ENOENT");
+	btf_unload(btf);
+	free(blob);
+}
+
+/*
+ * A btf freed with btf__free() leaves its index behind; whatever btf_load()
+ * returns next (at that address or another) must answer for itself. More
+ * btfs at once than index slots must still answer (by walking).
+ */
+static void test_index_lifetime(void)
+{
+	size_t len, nlen;
+	u8 *blob = raw_blob(true, &len), *names = raw_of(build_names_btf(),
+							 &nlen);
+	struct btf *btf = NULL, *many[12] = { NULL };
+	unsigned int i, bad = 0;
+	u32 size = 0;
+	s64 e;
+
+	if (!btf_load(blob, len, &btf))
+		btf_sizeof(btf, "task_struct", &size);
+	btf__free(btf);
+	btf = NULL;
+	TEST_ASSERT(size == 136 && !btf_load(names, nlen, &btf) &&
+		    !btf_sizeof(btf, "task_struct", &size) && size == 200 &&
+		    !check_names(btf),
+		    "index: a btf__free()d BTF's index does not answer for the next (%u)",
+		    size);
+	btf_unload(btf);
+	for (i = 0; i < ARRAY_SIZE(many); i++)
+		if (btf_load(blob, len, &many[i]) ||
+		    btf_sizeof(many[i], "task_struct", &size) || size != 136 ||
+		    btf_enum_value(many[i], "MODULE_STATE_NEG", &e) || e != -2)
+			bad++;
+	for (i = 0; i < ARRAY_SIZE(many); i++)
+		btf_unload(many[i]);
+	TEST_ASSERT(!bad, "index: %zu BTFs at once (more than the slots): %u wrong",
+		    ARRAY_SIZE(many), bad);
+	free(names);
+	free(blob);
+}
+
 static int write_corpus(const char *dir)
 {
 	char path[4096];
@@ -456,6 +616,8 @@ int main(int argc, char **argv)
 	test_long_header();
 	test_not_vmlinux();
 	test_decoys();
+	test_index();
+	test_index_lifetime();
 	if (ksft_nr != NR_TESTS)
 		ksft_print_msg("ran %u tests, planned %u\n", ksft_nr, NR_TESTS);
 	ksft_finished();

@@ -688,9 +688,12 @@ static int btf_composite_indexed(const struct btf_index *x, const char *name,
 static int btf_find_composite(const struct btf *btf, const char *name,
 			      u32 *ret_id)
 {
-	const struct btf_index *x = btf_index_get(btf);
+	const struct btf_index *x;
 	u32 empty = 0, tdef = 0, id;
 
+	if (!*name)
+		return -ENOENT;	/* not the first anonymous struct */
+	x = btf_index_get(btf);
 	if (!(x ? btf_composite_indexed(x, name, &empty, &tdef, ret_id) :
 		  btf_composite_walk(btf, name, &empty, &tdef, ret_id)))
 		return 0;
@@ -956,6 +959,8 @@ int btf_enum_value(const struct btf *btf, const char *name, s64 *ret)
 
 	if (!btf || !name || !ret)
 		return -EINVAL;
+	if (!*name)
+		return -ENOENT;
 	x = btf_index_get(btf);
 	if (!x)
 		return btf_enum_walk(btf, name, ret);
