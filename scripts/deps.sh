@@ -10,7 +10,7 @@ build_pkgs="gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev libssl-dev \
 	linux-headers-amd64 perl libjson-c-dev libsystemd-dev libvirt-dev"
 test_pkgs="qemu-system-x86 busybox-static cpio xz-utils clang llvm \
 	libclang-rt-14-dev socat jq libvirt-daemon-system libvirt-clients \
-	prometheus curl"
+	prometheus curl libc6-dev"
 vmfunc_pkgs="bochs bochsbios vgabios isolinux syslinux-common genisoimage \
 	busybox-static cpio xz-utils binutils libc6-dev"
 package_pkgs="dpkg-dev debhelper dh-dkms dkms debootstrap e2fsprogs fakeroot"

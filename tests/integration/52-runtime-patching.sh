@@ -5,7 +5,8 @@
 # unloaded, tracepoints, kprobe events (ftrace-based, kretprobe and one in
 # mid-function: int3 or optimized JMP), the function tracer filtered and
 # (on UNFILTERED_KGENS) unfiltered, the kernel's livepatch sample applied
-# and disabled, many processes -- each step checked: exit 0, no findings,
+# and disabled, BPF fentry programs attached and detached (their BPF
+# trampolines called from ftrace sites), many processes -- each step checked: exit 0, no findings,
 # and an event saying which kind of patching was explained. Then an
 # ftrace-based hook (vmiaas_attack_ftrace), and the same module hooking
 # through a kprobe, must each be a finding naming the hooked function and
@@ -17,12 +18,17 @@ KGENS=${KGENS:-6.1 6.12}
 # The unfiltered function tracer patches every ftrace site (37,657 on
 # Debian 6.1, 42,864 on 6.12): 80 s on and 20 s off under TCG here.
 UNFILTERED_KGENS=${UNFILTERED_KGENS:-6.1}
-PER_KERNEL=23
+PER_KERNEL=26
 # shellcheck disable=SC2086
 set -- $KGENS
 tap_plan $((PER_KERNEL * $#))
 top_work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-patching.XXXXXX")
 trap '_guest_cleanup; rm -rf "$top_work"' EXIT
+
+# The guest image has no BPF loader: a static raw-bpf(2) one, built here.
+bpf_fentry=$top_work/bpf-fentry
+${CC:-cc} -static -Os -s -o "$bpf_fentry" "$VMIAAS_TOP/tests/guest/bpf-fentry.c" ||
+	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
 
 vmictl_g() { "$VMICTL" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" "$@"; }
 ksym() { guest_run "grep ' $1\$' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
@@ -86,7 +92,8 @@ work=$top_work/$KGEN
 mkdir -p "$work"
 key=$work/keys/host.key
 base=$work/baseline
-guest_start --kernel "$KGEN" --test-modules || tap_bail "guest did not boot"
+guest_start --kernel "$KGEN" --test-modules --add "$bpf_fentry" ||
+	tap_bail "guest did not boot"
 tap_diag "guest $GUEST: kernel $GUEST_KVER, ready in ${GUEST_READY_MS} ms"
 
 st=0
@@ -160,6 +167,18 @@ else
 	guest_run rmmod livepatch_sample >/dev/null 2>&1
 	clean livepatch-off "live patch disabled and unloaded"
 fi
+
+# ---- BPF: fentry programs, each behind a BPF trampoline -----------------------------------
+guest_run '/vmiaas/bpf-fentry vfs_fsync >/tmp/bpf1.out 2>&1 &
+	/vmiaas/bpf-fentry ksys_sync >/tmp/bpf2.out 2>&1 &
+	for i in $(seq 40); do
+		[ "$(cat /tmp/bpf1.out /tmp/bpf2.out)" = "$(printf "attached\nattached")" ] && break
+		sleep 0.5; done; cat /tmp/bpf1.out /tmp/bpf2.out' >"$work/bpf.out" 2>&1
+tap_is "$(tr '\n' ' ' <"$work/bpf.out")" "attached attached " \
+	"$KGEN: two BPF fentry programs attached (vfs_fsync, ksys_sync)"
+clean bpf "BPF fentry programs attached" "BPF trampolines"
+guest_run 'kill $(pidof bpf-fentry); sleep 1' >/dev/null 2>&1
+clean bpf-off "BPF programs detached"
 
 # ---- processes ---------------------------------------------------------------------
 guest_run 'for i in $(seq 200); do /bin/true & done; wait' >/dev/null

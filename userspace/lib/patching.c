@@ -66,6 +66,7 @@ struct patching {
 	struct patch_site *sites;	/* sorted by addr */
 	size_t nr_sites, cap_sites;
 	struct u64set tramps;		/* what an ftrace site may CALL */
+	u64 static_tramps[2];		/* ftrace_caller, ftrace_regs_caller */
 	struct u64set callees;		/* what ftrace_call may CALL */
 	struct u64set directs;		/* pairs: site ip, direct target */
 	struct u64set lsm;		/* pairs: LSM static call key, hook */
@@ -651,7 +652,9 @@ static int tramp_collect(struct vmiaas *v, const struct ops_layout *l,
 		return err;
 	if (tw->pass == 0)
 		return func ? set_add(&p->callees, func) : 0;
-	if (!tramp)
+	/* none, or ftrace_caller/ftrace_regs_caller themselves (measured) */
+	if (!tramp || tramp == p->static_tramps[0] ||
+	    tramp == p->static_tramps[1])
 		return 0;
 	/* an unverified trampoline explains no site (why says which) */
 	if (tramp_verify(p, ops, flags, tramp, func, tw->save_regs)) {
@@ -687,9 +690,13 @@ static int load_ftrace_targets(struct patching *p)
 	size_t i;
 	int err;
 
-	for (i = 0; i < ARRAY_SIZE(tramps); i++)
-		if (!engine_sym(v, tramps[i], &a) && set_add(&p->tramps, a))
+	for (i = 0; i < ARRAY_SIZE(tramps); i++) {
+		if (engine_sym(v, tramps[i], &a))
+			continue;
+		p->static_tramps[i] = a;
+		if (set_add(&p->tramps, a))
 			return -ENOMEM;
+	}
 	for (i = 0; i < ARRAY_SIZE(callees); i++)
 		if (!engine_sym(v, callees[i], &a) && set_add(&p->callees, a))
 			return -ENOMEM;

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpf-fentry FUNC: attaches a BPF fentry program (it only returns 0) to
+ * the kernel function FUNC and keeps it attached until killed -- what
+ * makes the kernel build a BPF trampoline and call it from FUNC's ftrace
+ * site. The test guest has no libbpf or bpftool, so this is raw bpf(2):
+ * FUNC's BTF id is looked up in /sys/kernel/btf/vmlinux by hand.
+ * Prints "attached" once the link exists. Built static on the host.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/bpf.h>
+#include <linux/btf.h>
+
+#define BTF_MAX		(64 << 20)
+
+static char *read_file(const char *path, size_t *ret_len)
+{
+	size_t len = 0;
+	ssize_t n;
+	char *buf = malloc(BTF_MAX);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (!buf || fd < 0)
+		return NULL;
+	while (len < BTF_MAX && (n = read(fd, buf + len, BTF_MAX - len)) > 0)
+		len += n;
+	close(fd);
+	*ret_len = len;
+	return buf;
+}
+
+/* Bytes that follow a struct btf_type of this kind and vlen. */
+static size_t type_extra(uint32_t kind, uint32_t vlen)
+{
+	switch (kind) {
+	case BTF_KIND_INT: case BTF_KIND_VAR: case BTF_KIND_DECL_TAG:
+		return 4;
+	case BTF_KIND_ARRAY:
+		return 12;
+	case BTF_KIND_STRUCT: case BTF_KIND_UNION: case BTF_KIND_DATASEC:
+		return 12 * vlen;
+	case BTF_KIND_ENUM: case BTF_KIND_FUNC_PROTO:
+		return 8 * vlen;
+	case 19:	/* BTF_KIND_ENUM64 */
+		return 12 * vlen;
+	default:
+		return 0;
+	}
+}
+
+/* The id of the BTF_KIND_FUNC named @name, or -1. */
+static long func_btf_id(const char *btf, size_t len, const char *name)
+{
+	const struct btf_header *h = (const void *)btf;
+	const char *types, *strs;
+	size_t off = 0;
+	long id = 1;
+
+	if (len < sizeof(*h) || h->magic != BTF_MAGIC ||
+	    (size_t)h->hdr_len + h->str_off + h->str_len > len ||
+	    (size_t)h->hdr_len + h->type_off + h->type_len > len)
+		return -1;
+	types = btf + h->hdr_len + h->type_off;
+	strs = btf + h->hdr_len + h->str_off;
+	while (off + sizeof(struct btf_type) <= h->type_len) {
+		const struct btf_type *t = (const void *)(types + off);
+		uint32_t kind = BTF_INFO_KIND(t->info);
+
+		if (kind == BTF_KIND_FUNC && t->name_off < h->str_len &&
+		    !strcmp(strs + t->name_off, name))
+			return id;
+		off += sizeof(*t) + type_extra(kind, BTF_INFO_VLEN(t->info));
+		id++;
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	/* r0 = 0; exit */
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr load = {}, attach = {};
+	char log[4096] = "";
+	size_t len;
+	char *btf;
+	long id;
+	int prog, link;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: bpf-fentry FUNC\n");
+		return 2;
+	}
+	btf = read_file("/sys/kernel/btf/vmlinux", &len);
+	id = btf ? func_btf_id(btf, len, argv[1]) : -1;
+	if (id < 0) {
+		fprintf(stderr, "bpf-fentry: no BTF function %s\n", argv[1]);
+		return 1;
+	}
+	load.prog_type = BPF_PROG_TYPE_TRACING;
+	load.expected_attach_type = BPF_TRACE_FENTRY;
+	load.insns = (uintptr_t)insns;
+	load.insn_cnt = sizeof(insns) / sizeof(insns[0]);
+	load.license = (uintptr_t)"GPL";
+	load.attach_btf_id = id;
+	load.log_buf = (uintptr_t)log;
+	load.log_size = sizeof(log);
+	load.log_level = 1;
+	prog = syscall(__NR_bpf, BPF_PROG_LOAD, &load, sizeof(load));
+	if (prog < 0) {
+		fprintf(stderr, "bpf-fentry: BPF_PROG_LOAD: %s\n%s\n",
+			strerror(errno), log);
+		return 1;
+	}
+	attach.raw_tracepoint.prog_fd = prog;
+	link = syscall(__NR_bpf, BPF_RAW_TRACEPOINT_OPEN, &attach,
+		       sizeof(attach));
+	if (link < 0) {
+		fprintf(stderr, "bpf-fentry: attach: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("attached\n");
+	fflush(stdout);
+	pause();
+	return 0;
+}
