@@ -77,7 +77,7 @@ rootfs()
 		tmp=$(mktemp -d "$cache/sysguest/.root.XXXXXX")
 		chmod 0755 "$tmp"	# the guest's /
 		# debootstrap mounts proc and sys in the target
-		trap 'umount -l "$tmp/proc" "$tmp/sys" 2>/dev/null; rm -rf "$tmp"' EXIT
+		trap 'umount -l "$tmp/proc" "$tmp/sys" 2>/dev/null; rm -rf "$tmp" "$tmp.log"' EXIT
 		log "debootstrap $suite ($pkgs) from $m: once, a few minutes"
 		debootstrap --variant=minbase --include="$pkgs" "$suite" \
 			"$tmp" "$m" >"$tmp.log" 2>&1 || {
@@ -216,6 +216,9 @@ EOF
 		>"$stage.cpio"
 	mv "$stage.cpio" "$out"
 	rm -rf "$stage"
+	# other versions of this script's initramfs, unused for a day
+	find "$cache/sysguest" -maxdepth 1 -name "initrd-$abi-*.cpio" \
+		! -name "${out##*/}" -mmin +1440 -delete
 	echo "$out"
 }
 
