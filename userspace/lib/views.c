@@ -66,23 +66,96 @@ static int read_u32(struct vmiaas *v, u64 va, u32 *ret)
 	return engine_read(v, va, ret, sizeof(*ret));
 }
 
+/* One field of a guest object: where, how big, where it goes. */
+struct field {
+	u32 off;
+	u32 size;
+	void *out;
+};
+
+#define FIELDS_SPAN_MAX	64	/* bytes read at once for nearby fields */
+
+/*
+ * Reads fields of the object at @base with one guest read when they lie
+ * within FIELDS_SPAN_MAX bytes (pid and tgid, cred's ids: a task walk
+ * makes some twenty reads per task, each a translation and a copy), else
+ * one read each. All or nothing either way.
+ */
+static int read_fields(struct vmiaas *v, u64 base, const struct field *f,
+		       unsigned int n)
+{
+	u8 span[FIELDS_SPAN_MAX];
+	u64 lo = UINT64_MAX, hi = 0;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		if (f[i].off < lo)
+			lo = f[i].off;
+		if ((u64)f[i].off + f[i].size > hi)
+			hi = (u64)f[i].off + f[i].size;
+	}
+	if (!n || hi - lo > sizeof(span)) {
+		for (i = 0; i < n; i++) {
+			err = engine_read(v, base + f[i].off, f[i].out,
+					  f[i].size);
+			if (err)
+				return err;
+		}
+		return 0;
+	}
+	err = engine_read(v, base + lo, span, hi - lo);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++)
+		memcpy(f[i].out, span + (f[i].off - lo), f[i].size);
+	return 0;
+}
+
+static int read_pid_tgid(struct vmiaas *v, const struct task_layout *l,
+			 u64 task, s32 *pid, s32 *tgid)
+{
+	const struct field f[] = {
+		{ l->pid, sizeof(*pid), pid },
+		{ l->tgid, sizeof(*tgid), tgid },
+	};
+
+	return read_fields(v, task, f, ARRAY_SIZE(f));
+}
+
+/* Ids are best effort: a freed cred reads as garbage, not a failure. */
+static void read_cred_ids(struct vmiaas *v, const struct task_layout *l,
+			  u64 cred, struct vmiaas_task *t)
+{
+	const struct field f[] = {
+		{ l->cred_uid, sizeof(t->uid), &t->uid },
+		{ l->cred_euid, sizeof(t->euid), &t->euid },
+		{ l->cred_gid, sizeof(t->gid), &t->gid },
+		{ l->cred_egid, sizeof(t->egid), &t->egid },
+	};
+
+	read_fields(v, cred, f, ARRAY_SIZE(f));
+}
+
 static int task_read(struct vmiaas *v, const struct task_layout *l, u64 task,
 		     struct vmiaas_task *t)
 {
+	const struct field creds[] = {
+		{ l->real_cred, sizeof(t->real_cred), &t->real_cred },
+		{ l->cred, sizeof(t->cred), &t->cred },
+	};
 	u64 parent, cred_base;
 	u32 ptgid;
 	int err;
 
 	memset(t, 0, sizeof(*t));
 	t->addr = task;
-	err = engine_read(v, task + l->pid, &t->pid, sizeof(t->pid));
-	err = err ?: engine_read(v, task + l->tgid, &t->tgid, sizeof(t->tgid));
+	err = read_pid_tgid(v, l, task, &t->pid, &t->tgid);
 	err = err ?: engine_read(v, task + l->comm, t->comm,
 				 sizeof(t->comm) - 1);
 	err = err ?: read_u32(v, task + l->flags, &t->flags);
 	err = err ?: engine_read_u64(v, task + l->real_parent, &parent);
-	err = err ?: engine_read_u64(v, task + l->real_cred, &t->real_cred);
-	err = err ?: engine_read_u64(v, task + l->cred, &t->cred);
+	err = err ?: read_fields(v, task, creds, ARRAY_SIZE(creds));
 	err = err ?: engine_read_u64(v, task + l->mm, &t->mm);
 	if (err)
 		return err;
@@ -91,13 +164,8 @@ static int task_read(struct vmiaas *v, const struct task_layout *l, u64 task,
 	    !read_u32(v, parent + l->tgid, &ptgid))
 		t->ppid = (s32)ptgid;
 	cred_base = t->real_cred;
-	if (!kernel_ptr(cred_base))
-		return 0;
-	/* Ids are best effort: a freed cred reads as garbage, not a failure. */
-	read_u32(v, cred_base + l->cred_uid, &t->uid);
-	read_u32(v, cred_base + l->cred_euid, &t->euid);
-	read_u32(v, cred_base + l->cred_gid, &t->gid);
-	read_u32(v, cred_base + l->cred_egid, &t->egid);
+	if (kernel_ptr(cred_base))
+		read_cred_ids(v, l, cred_base, t);
 	return 0;
 }
 
@@ -133,8 +201,7 @@ static int thread_visit(struct vmiaas *v, u64 node, void *arg)
 	s32 pid, tgid;
 
 	/* The leader is already listed from the tasks ring. */
-	if (engine_read(v, task + w->l->pid, &pid, sizeof(pid)) ||
-	    engine_read(v, task + w->l->tgid, &tgid, sizeof(tgid)))
+	if (read_pid_tgid(v, w->l, task, &pid, &tgid))
 		return engine_fail(v, -EFAULT, "thread at 0x%llx is unreadable",
 				   (unsigned long long)task);
 	return pid == tgid ? 0 : task_push(v, w, task);
