@@ -302,7 +302,7 @@ int btf_locate(const u8 *buf, size_t len, size_t *ret_off, size_t *ret_size)
 }
 
 /*
- * ---- a name index, built on the first lookup ----
+ * ---- a name index, built once a handle keeps asking ----
  *
  * libbpf finds types by name with a walk over every type, and layouts are
  * resolved by name again and again (every check resolves its layouts; the
@@ -321,6 +321,14 @@ int btf_locate(const u8 *buf, size_t len, size_t *ret_off, size_t *ret_size)
 #define BTF_INDEX_SLOTS		8
 #define BTF_INDEX_MAX_ENTS	(8U << 20)	/* > any real kernel's */
 #define BTF_IDX_TYPE		UINT32_MAX	/* entry names a type */
+/*
+ * Building costs about as much as 15-30 walks (~3 ms for a 100,000-type
+ * kernel): a one-shot command making a dozen lookups would lose. So the
+ * first BTF_INDEX_AFTER lookups walk, and the index is built only for a
+ * handle that keeps asking (a check, vmid): at most twice the better
+ * choice's cost either way.
+ */
+#define BTF_INDEX_AFTER		16
 
 struct btf_index_ent {
 	u32 hash;
@@ -332,6 +340,8 @@ struct btf_index_ent {
 struct btf_index {
 	const struct btf *btf;
 	u32 nr_types;
+	u32 lookups;		/* walks so far, up to BTF_INDEX_AFTER */
+	bool tried;		/* built, or failed to: never again */
 	struct btf_index_ent *ents;
 	u32 nr_ents;
 	u32 *buckets;		/* first entry number + 1, or 0 */
@@ -432,31 +442,29 @@ static void btf_index_free(struct btf_index *x)
 	free(x);
 }
 
-static struct btf_index *btf_index_build(const struct btf *btf)
+/* Fills @x's table; false (and an empty table) if it cannot. */
+static bool btf_index_build(struct btf_index *x)
 {
-	struct btf_index *x;
 	u32 nr, nb = 16;
 
-	x = calloc(1, sizeof(*x));
-	if (!x)
-		return NULL;
-	x->btf = btf;
-	x->nr_types = btf__type_cnt(btf);
-	if (btf_index_count(btf, x->nr_types, &nr))
-		goto fail;
+	x->tried = true;
+	if (btf_index_count(x->btf, x->nr_types, &nr))
+		return false;
 	while (nb < 2 * (u64)nr)
 		nb *= 2;
-	x->mask = nb - 1;
 	x->ents = calloc(nr ? nr : 1, sizeof(*x->ents));
 	x->buckets = calloc(nb, sizeof(*x->buckets));
-	if (!x->ents || !x->buckets)
-		goto fail;
+	if (!x->ents || !x->buckets) {
+		free(x->ents);
+		free(x->buckets);
+		x->ents = NULL;
+		x->buckets = NULL;
+		return false;
+	}
+	x->mask = nb - 1;
 	btf_index_fill(x);
 	btf_index_link(x);
-	return x;
-fail:
-	btf_index_free(x);
-	return NULL;
+	return true;
 }
 
 /* Forgets the index of @btf (caller holds btf_index_lock). */
@@ -472,33 +480,52 @@ static void btf_index_drop_locked(const struct btf *btf)
 	}
 }
 
+/* The slot of @btf, made on its first lookup (caller holds the lock). */
+static struct btf_index *btf_index_slot(const struct btf *btf)
+{
+	unsigned int i, free_slot = BTF_INDEX_SLOTS;
+	struct btf_index *x;
+
+	for (i = 0; i < BTF_INDEX_SLOTS; i++) {
+		x = btf_indexes[i];
+		if (!x) {
+			if (free_slot == BTF_INDEX_SLOTS)
+				free_slot = i;
+		} else if (x->btf == btf &&
+			   x->nr_types == btf__type_cnt(btf)) {
+			return x;
+		}
+	}
+	if (free_slot == BTF_INDEX_SLOTS)
+		return NULL;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return NULL;
+	x->btf = btf;
+	x->nr_types = btf__type_cnt(btf);
+	btf_indexes[free_slot] = x;
+	return x;
+}
+
 /*
- * The index of @btf, built on first use; NULL (lookups walk every type)
- * if it cannot be built or every slot is taken. Indexes are never freed
- * while their btf lives, so the pointer stays valid without the lock.
+ * The index of @btf once BTF_INDEX_AFTER lookups have walked; NULL (walk
+ * every type) before, or if it cannot be built or every slot is taken.
+ * Indexes are never freed while their btf lives, and never change once
+ * built, so the pointer stays valid without the lock.
  */
 static const struct btf_index *btf_index_get(const struct btf *btf)
 {
-	struct btf_index *x = NULL;
-	unsigned int i, free_slot = BTF_INDEX_SLOTS;
+	struct btf_index *x;
+	bool ready = false;
 
 	pthread_mutex_lock(&btf_index_lock);
-	for (i = 0; i < BTF_INDEX_SLOTS; i++) {
-		if (!btf_indexes[i]) {
-			if (free_slot == BTF_INDEX_SLOTS)
-				free_slot = i;
-		} else if (btf_indexes[i]->btf == btf &&
-			   btf_indexes[i]->nr_types == btf__type_cnt(btf)) {
-			x = btf_indexes[i];
-			break;
-		}
-	}
-	if (!x && free_slot < BTF_INDEX_SLOTS) {
-		x = btf_index_build(btf);
-		btf_indexes[free_slot] = x;
-	}
+	x = btf_index_slot(btf);
+	if (x && !x->tried && ++x->lookups > BTF_INDEX_AFTER)
+		btf_index_build(x);
+	if (x)
+		ready = x->ents != NULL;
 	pthread_mutex_unlock(&btf_index_lock);
-	return x;
+	return ready ? x : NULL;
 }
 
 void btf_unload(struct btf *btf)

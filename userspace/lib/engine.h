@@ -66,9 +66,9 @@ int btf_locate(const u8 *buf, size_t len, size_t *ret_off, size_t *ret_size);
 int btf_load(const u8 *data, size_t size, struct btf **ret);
 
 /*
- * Frees a btf_load()ed BTF and the name index that lookups build on first
- * use (a btf__free()d one leaves its index behind until the next
- * btf_load() at that address: never wrong, only memory).
+ * Frees a btf_load()ed BTF and the name index that lookups build once a
+ * handle has made a few (a btf__free()d one leaves its index behind until
+ * the next btf_load() at that address: only memory).
  */
 void btf_unload(struct btf *btf);
 
