@@ -8,12 +8,16 @@
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
 #include <linux/mutex.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
 #include <uapi/linux/vmiaas.h>
 
 #include "../core/paging.h"
+#include "checks.h"
+#include "events.h"
+#include "serve.h"
 #include "view.h"
 #include "vm.h"
 
@@ -23,6 +27,7 @@ static u64 vmiaas_modes;
 struct vmiaas_file {
 	struct mutex lock;	/* serializes the ioctls of this file */
 	struct vmiaas_vm *vm;	/* attached VM, or NULL */
+	struct vmiaas_events events;	/* the attached VM's requests */
 };
 
 static long vmiaas_get_caps(struct vmiaas_caps __user *ucaps)
@@ -73,7 +78,7 @@ static long vmiaas_attach_vm(struct vmiaas_file *vf,
 		return -EINVAL;
 	if (vf->vm)
 		return -EBUSY;
-	return vmiaas_vm_attach(args.vm_fd, &vf->vm);
+	return vmiaas_vm_attach(args.vm_fd, &vf->events, &vf->vm);
 }
 
 static long vmiaas_enable_view(struct vmiaas_file *vf,
@@ -126,6 +131,29 @@ static long vmiaas_read_mailbox(struct vmiaas_file *vf,
 	return 0;
 }
 
+static long vmiaas_set_checks(struct vmiaas_file *vf,
+			      struct vmiaas_set_checks __user *uargs)
+{
+	struct vmiaas_set_checks args;
+	struct vmiaas_checkset *cs;
+	int r;
+
+	r = vmiaas_copy_in(&args, sizeof(args), uargs);
+	if (r)
+		return r;
+	if (args.flags & ~VMIAAS_CHECKS_ALL)
+		return -EOPNOTSUPP;
+	if (args.reserved[0] || args.reserved[1])
+		return -EINVAL;
+	if (!vf->vm)
+		return -ENXIO;
+	r = vmiaas_checks_from_user(&args, &cs);
+	if (r)
+		return r;
+	vmiaas_vm_set_checks(vf->vm, cs);
+	return 0;
+}
+
 static long vmiaas_detach_vm(struct vmiaas_file *vf)
 {
 	if (!vf->vm)
@@ -149,6 +177,7 @@ static long vmiaas_ioctl(struct file *file, unsigned int cmd,
 	case VMIAAS_IOC_ENABLE_VIEW:
 	case VMIAAS_IOC_DETACH_VM:
 	case VMIAAS_IOC_READ_MAILBOX:
+	case VMIAAS_IOC_SET_CHECKS:
 		break;
 	default:
 		return -ENOTTY;
@@ -161,6 +190,8 @@ static long vmiaas_ioctl(struct file *file, unsigned int cmd,
 		r = vmiaas_enable_view(vf, uarg);
 	else if (cmd == VMIAAS_IOC_READ_MAILBOX)
 		r = vmiaas_read_mailbox(vf, uarg);
+	else if (cmd == VMIAAS_IOC_SET_CHECKS)
+		r = vmiaas_set_checks(vf, uarg);
 	else
 		r = vmiaas_detach_vm(vf);
 	mutex_unlock(&vf->lock);
@@ -175,8 +206,47 @@ static int vmiaas_open(struct inode *inode, struct file *file)
 	if (!vf)
 		return -ENOMEM;
 	mutex_init(&vf->lock);
+	vmiaas_events_init(&vf->events);
 	file->private_data = vf;
 	return 0;
+}
+
+/*
+ * Whole struct vmiaas_event records. The queue belongs to the file, not
+ * the attachment, so readers need no lock against detach.
+ */
+static ssize_t vmiaas_read(struct file *file, char __user *buf, size_t len,
+			   loff_t *off)
+{
+	struct vmiaas_file *vf = file->private_data;
+	struct vmiaas_events *ev = &vf->events;
+	struct vmiaas_event e;
+	size_t done = 0;
+	int r;
+
+	if (len < sizeof(e))
+		return -EINVAL;
+	while (!vmiaas_events_ready(ev)) {
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		r = wait_event_interruptible(ev->wait, vmiaas_events_ready(ev));
+		if (r)
+			return r;
+	}
+	while (len - done >= sizeof(e) && vmiaas_events_pop(ev, &e)) {
+		if (copy_to_user(buf + done, &e, sizeof(e)))
+			return done ? done : -EFAULT;
+		done += sizeof(e);
+	}
+	return done;
+}
+
+static __poll_t vmiaas_poll(struct file *file, poll_table *wait)
+{
+	struct vmiaas_file *vf = file->private_data;
+
+	poll_wait(file, &vf->events.wait, wait);
+	return vmiaas_events_ready(&vf->events) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
 static int vmiaas_release(struct inode *inode, struct file *file)
@@ -192,6 +262,8 @@ static const struct file_operations vmiaas_fops = {
 	.owner = THIS_MODULE,
 	.open = vmiaas_open,
 	.release = vmiaas_release,
+	.read = vmiaas_read,
+	.poll = vmiaas_poll,
 	.unlocked_ioctl = vmiaas_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };
@@ -205,19 +277,30 @@ static struct miscdevice vmiaas_dev = {
 
 static int __init vmiaas_init(void)
 {
+	int r;
+
 	BUILD_BUG_ON(sizeof(struct vmiaas_caps) != 64);
 	BUILD_BUG_ON(sizeof(struct vmiaas_attach_vm) != 32);
 	BUILD_BUG_ON(sizeof(struct vmiaas_enable_view) != 32);
 	BUILD_BUG_ON(sizeof(struct vmiaas_read_mailbox) != 64);
+	BUILD_BUG_ON(sizeof(struct vmiaas_check) != 88);
+	BUILD_BUG_ON(sizeof(struct vmiaas_set_checks) != 40);
+	BUILD_BUG_ON(sizeof(struct vmiaas_event) != 96);
 
-	vmiaas_modes = VMIAAS_MODE_POLL;
+	vmiaas_modes = VMIAAS_MODE_HYPERCALL | VMIAAS_MODE_POLL;
 	if (!boot_cpu_has(X86_FEATURE_VMX))
-		pr_info("no VMX on this CPU: VMFUNC mode unavailable, polling only\n");
+		pr_info("no VMX on this CPU: VMFUNC mode refused; hypercall and polling modes offered\n");
 	else if (vmiaas_view_resolve())
 		pr_info("no kvm-intel with vmiaas's alternate-view patches, or no EPTP switching: VMFUNC mode unavailable for now\n");
 	else
 		pr_info("VMFUNC mode available (kvm-intel alternate views)\n");
-	return misc_register(&vmiaas_dev);
+	r = vmiaas_serve_start();
+	if (r)
+		return r;
+	r = misc_register(&vmiaas_dev);
+	if (r)
+		vmiaas_serve_stop();
+	return r;
 }
 
 /* No attached file and no enabled vCPU is left: each pins this module. */
@@ -225,6 +308,7 @@ static void __exit vmiaas_exit(void)
 {
 	misc_deregister(&vmiaas_dev);
 	vmiaas_view_release();
+	vmiaas_serve_stop();
 }
 
 module_init(vmiaas_init);

@@ -48,6 +48,7 @@
 #include <uapi/linux/vmiaas.h>
 
 #include "kvm_vmx_altview.h"
+#include "serve.h"
 #include "view.h"
 
 /* Immutable from resolution until vmiaas_view_release(). */
@@ -63,6 +64,7 @@ static struct {
 	typeof(kvm_vmx_altview_cur_eptp) *kvm_vmx_altview_cur_eptp;
 	typeof(kvm_vmx_altview_set_cur_eptp) *kvm_vmx_altview_set_cur_eptp;
 	typeof(kvm_vmx_altview_priv) *kvm_vmx_altview_priv;
+	typeof(kvm_read_guest) *kvm_read_guest;
 	bool resolved;
 	bool registered;
 } syms;
@@ -82,18 +84,16 @@ static DEFINE_MUTEX(syms_lock);
 /* the PML4 slot of VMIAAS_MAILBOX_GPA */
 #define VIEW_SLOT		(VMIAAS_MAILBOX_GPA >> 39)
 
-struct view_vcpu {
-	/* set by (dis)arming, read by the vCPU thread before VM entry */
-	bool want;
-	/* vCPU thread only from here on */
-	bool armed;		/* entry VMIAAS_VIEW_INDEX is set */
-	bool stale;		/* pml4 may lack entries of KVM's root */
-	u64 kvm_eptp;		/* KVM's EPTP that pml4 copies */
-	/* immutable from allocation to vcpu_free */
-	u64 *pml4;		/* view 1's root */
-	u64 *pdpt, *pd, *pt;	/* VIEW_SLOT down to the mailbox */
-	void *mailbox;
-};
+/* The mailbox page as the host writes it when a vCPU is armed. */
+static void view_mailbox_init(struct view_vcpu *vv, u32 vcpu_idx)
+{
+	struct vmiaas_mailbox *mb = vv->mailbox;
+
+	BUILD_BUG_ON(sizeof(*mb) != PAGE_SIZE);
+	mb->magic = VMIAAS_MAILBOX_MAGIC;
+	mb->version = VMIAAS_MAILBOX_VERSION;
+	mb->vcpu = vcpu_idx;
+}
 
 static void view_vcpu_destroy(struct view_vcpu *vv)
 {
@@ -174,13 +174,32 @@ static void view_root_changed(struct kvm_vcpu *vcpu, void *priv, u64 eptp)
 					      view_sync(vv, eptp));
 }
 
-/* IRQs off: one compare per exit. */
+/*
+ * IRQs off: a compare of the exit reason, and one load of the mailbox's
+ * req_seq (module memory, cannot fault) on an exit that happens anyway: a
+ * request is noticed without an exit of its own. The work is done by the
+ * serving kthread, never here.
+ */
 static void view_post_exit(struct kvm_vcpu *vcpu, void *priv, u32 exit_reason)
 {
 	struct view_vcpu *vv = priv;
+	const struct vmiaas_mailbox *mb;
 
-	if (vv && (u16)exit_reason == EXIT_REASON_EPT_VIOLATION)
+	if (!vv)
+		return;
+	if ((u16)exit_reason == EXIT_REASON_EPT_VIOLATION)
 		vv->stale = true;
+	mb = vv->mailbox;
+	if (vv->armed && READ_ONCE(mb->req_seq) != READ_ONCE(vv->served_seq))
+		vmiaas_serve_kick();
+}
+
+/* VMCALL KVM_HC_VMX_ALTVIEW, on the vCPU thread (vcpu->mutex held). */
+static unsigned long view_hypercall(struct kvm_vcpu *vcpu, unsigned long a0,
+				    unsigned long a1, unsigned long a2,
+				    unsigned long a3)
+{
+	return (unsigned long)vmiaas_serve_hypercall(vcpu, a0, a1, a2, a3);
 }
 
 /*
@@ -226,6 +245,7 @@ static const struct kvm_vmx_altview_ops view_ops = {
 	.root_changed = view_root_changed,
 	.pre_entry = view_pre_entry,
 	.post_exit = view_post_exit,
+	.hypercall = view_hypercall,
 	.vcpu_free = view_vcpu_free,
 };
 
@@ -254,6 +274,8 @@ static void view_put_syms(void)
 		symbol_put(kvm_vmx_altview_set_cur_eptp);
 	if (syms.kvm_vmx_altview_priv)
 		symbol_put(kvm_vmx_altview_priv);
+	if (syms.kvm_read_guest)
+		symbol_put(kvm_read_guest);
 	memset(&syms, 0, sizeof(syms));
 }
 
@@ -282,6 +304,7 @@ int vmiaas_view_resolve(void)
 	syms.kvm_vmx_altview_set_cur_eptp =
 		symbol_get(kvm_vmx_altview_set_cur_eptp);
 	syms.kvm_vmx_altview_priv = symbol_get(kvm_vmx_altview_priv);
+	syms.kvm_read_guest = symbol_get(kvm_read_guest);
 	if (!syms.kvm_get_kvm ||
 	    !syms.kvm_put_kvm ||
 	    !syms.file_is_kvm ||
@@ -293,6 +316,7 @@ int vmiaas_view_resolve(void)
 	    !syms.kvm_vmx_altview_cur_eptp ||
 	    !syms.kvm_vmx_altview_set_cur_eptp ||
 	    !syms.kvm_vmx_altview_priv ||
+	    !syms.kvm_read_guest ||
 	    !syms.kvm_vmx_altview_supported()) {
 		view_put_syms();
 		r = -EOPNOTSUPP;
@@ -343,7 +367,20 @@ void vmiaas_view_put_kvm(struct kvm *kvm)
 	syms.kvm_put_kvm(kvm);
 }
 
-static int view_register(void)
+/* Guest-physical memory of @kvm: srcu and the VMM's mm are the caller's. */
+int vmiaas_view_read_guest(struct kvm *kvm, u64 gpa, void *buf, size_t len)
+{
+	return syms.kvm_read_guest(kvm, gpa, buf, len);
+}
+
+/**
+ * vmiaas_view_register() - give KVM this module's callbacks, once per load
+ *
+ * Needed by view 1 and by the hypercall alike; called on attach.
+ *
+ * Return: 0; -EOPNOTSUPP (no EPTP switching); -EBUSY (another companion).
+ */
+int vmiaas_view_register(void)
 {
 	int r = 0;
 
@@ -369,33 +406,52 @@ static int view_register(void)
  */
 int vmiaas_view_arm(struct kvm_vcpu *vcpu)
 {
-	struct view_vcpu *vv;
 	int r;
 
-	r = view_register();
+	r = vmiaas_view_register();
 	if (r)
 		return r;
 	r = mutex_lock_killable(&vcpu->mutex);
 	if (r)
 		return r;
+	r = vmiaas_view_enroll(vcpu);
+	mutex_unlock(&vcpu->mutex);
+	return r;
+}
+
+/**
+ * vmiaas_view_enroll() - arm view 1 on a vCPU whose vcpu->mutex is held
+ * @vcpu: the vCPU; the caller holds vcpu->mutex (the ioctl path, or the
+ *        vCPU's own thread in KVM_RUN, for the hypercall)
+ *
+ * Return: 0; -ENOMEM; -EBUSY; -EOPNOTSUPP.
+ */
+int vmiaas_view_enroll(struct kvm_vcpu *vcpu)
+{
+	struct view_vcpu *vv;
+	int r;
+
 	/* non-NULL only if this module enabled the vCPU before */
 	vv = syms.kvm_vmx_altview_priv(vcpu);
 	if (!vv) {
 		vv = view_vcpu_create();
-		if (!vv) {
-			r = -ENOMEM;
-			goto out;
-		}
+		if (!vv)
+			return -ENOMEM;
+		view_mailbox_init(vv, vcpu->vcpu_idx);
 		r = syms.kvm_vmx_altview_enable(vcpu, vv);
 		if (r) {
 			view_vcpu_destroy(vv);
-			goto out;
+			return r;
 		}
 	}
 	WRITE_ONCE(vv->want, true);
-out:
-	mutex_unlock(&vcpu->mutex);
-	return r;
+	return 0;
+}
+
+/* The module's state of @vcpu, or NULL if it was never armed. */
+struct view_vcpu *vmiaas_view_vcpu(struct kvm_vcpu *vcpu)
+{
+	return syms.kvm_vmx_altview_priv(vcpu);
 }
 
 /**

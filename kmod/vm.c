@@ -12,26 +12,30 @@
 #include <linux/kvm_host.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
+#include <uapi/linux/vmiaas.h>
 
+#include "checks.h"
 #include "view.h"
 #include "vm.h"
 
-struct vmiaas_vm {
-	struct kvm *kvm;	/* referenced */
-};
-
 /* Every attached VM, by struct kvm address: one attachment per VM. */
 static DEFINE_XARRAY(vm_attached);
+DEFINE_MUTEX(vmiaas_vms_lock);
 
 /**
  * vmiaas_vm_attach() - attach to the VM behind a KVM VM fd
  * @vm_fd: the caller's file descriptor
+ * @events: where the VM's requests are reported
  * @ret_vm: the attachment, on success
+ *
+ * Also registers the module's callbacks with KVM (the hypercall needs
+ * them even without view 1).
  *
  * Return: 0; -EOPNOTSUPP (no patched KVM); -EBADF; -EINVAL (not a KVM VM
  * fd); -EBUSY (already attached); -ENOMEM.
  */
-int vmiaas_vm_attach(int vm_fd, struct vmiaas_vm **ret_vm)
+int vmiaas_vm_attach(int vm_fd, struct vmiaas_events *events,
+		     struct vmiaas_vm **ret_vm)
 {
 	struct vmiaas_vm *vm;
 	struct kvm *kvm;
@@ -39,6 +43,8 @@ int vmiaas_vm_attach(int vm_fd, struct vmiaas_vm **ret_vm)
 	int r;
 
 	r = vmiaas_view_resolve();
+	if (!r)
+		r = vmiaas_view_register();
 	if (r)
 		return r;
 	f = fdget(vm_fd);
@@ -54,18 +60,43 @@ int vmiaas_vm_attach(int vm_fd, struct vmiaas_vm **ret_vm)
 		r = -ENOMEM;
 		goto out;
 	}
+	vm->kvm = kvm;
+	vm->events = events;
 	/* the open fd keeps the VM alive until the reference is taken */
+	vmiaas_view_get_kvm(kvm);
+	mutex_lock(&vmiaas_vms_lock);
 	r = xa_insert(&vm_attached, (unsigned long)kvm, vm, GFP_KERNEL_ACCOUNT);
+	mutex_unlock(&vmiaas_vms_lock);
 	if (r) {
+		vmiaas_view_put_kvm(kvm);
 		kfree(vm);
 		goto out;
 	}
-	vmiaas_view_get_kvm(kvm);
-	vm->kvm = kvm;
 	*ret_vm = vm;
 out:
 	fdput(f);
 	return r;
+}
+
+/*
+ * Guest RAM at or above VMIAAS_MAILBOX_GPA would be hidden in view 1 by the
+ * mailbox's PML4 slot. Checked when the view is enabled; a memslot the
+ * VMM adds later is not (KVM has no hook for it yet).
+ */
+static bool vm_has_memory_above_mailbox(struct kvm *kvm)
+{
+	struct kvm_memory_slot *slot;
+	bool above = false;
+	int as_id, bkt, idx;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	for (as_id = 0; as_id < KVM_ADDRESS_SPACE_NUM; as_id++)
+		kvm_for_each_memslot(slot, bkt, __kvm_memslots(kvm, as_id))
+			if (slot->base_gfn + slot->npages >
+			    VMIAAS_MAILBOX_GPA >> PAGE_SHIFT)
+				above = true;
+	srcu_read_unlock(&kvm->srcu, idx);
+	return above;
 }
 
 /**
@@ -74,7 +105,8 @@ out:
  * @ret_nr_vcpus: how many were armed, on success
  *
  * Return: 0; -EOPNOTSUPP if the VM uses the shadow MMU (its lower tables
- * may be freed under view 1's copied top level); or the first
+ * may be freed under view 1's copied top level); -ERANGE if it has guest
+ * memory at or above VMIAAS_MAILBOX_GPA; or the first
  * vmiaas_view_arm() error (vCPUs armed before it stay armed until detach).
  */
 int vmiaas_vm_enable_view(struct vmiaas_vm *vm, u32 *ret_nr_vcpus)
@@ -86,14 +118,50 @@ int vmiaas_vm_enable_view(struct vmiaas_vm *vm, u32 *ret_nr_vcpus)
 
 	if (!vm->kvm->arch.tdp_mmu_enabled)
 		return -EOPNOTSUPP;
+	if (vm_has_memory_above_mailbox(vm->kvm))
+		return -ERANGE;
 	kvm_for_each_vcpu(i, vcpu, vm->kvm) {
 		r = vmiaas_view_arm(vcpu);
 		if (r)
 			return r;
 		n++;
 	}
+	mutex_lock(&vmiaas_vms_lock);
+	vm->view_enabled = true;
+	mutex_unlock(&vmiaas_vms_lock);
 	*ret_nr_vcpus = n;
 	return 0;
+}
+
+/* Replaces the VM's checks; a request being served finishes first. */
+void vmiaas_vm_set_checks(struct vmiaas_vm *vm, struct vmiaas_checkset *cs)
+{
+	struct vmiaas_checkset *old;
+
+	mutex_lock(&vmiaas_vms_lock);
+	old = vm->checks;
+	vm->checks = cs;
+	mutex_unlock(&vmiaas_vms_lock);
+	vmiaas_checks_free(old);
+}
+
+/* The attachment of @kvm, or NULL; vmiaas_vms_lock held. */
+struct vmiaas_vm *vmiaas_vm_find(struct kvm *kvm)
+{
+	lockdep_assert_held(&vmiaas_vms_lock);
+	return xa_load(&vm_attached, (unsigned long)kvm);
+}
+
+/* Calls @fn on every attached VM; vmiaas_vms_lock held. */
+void vmiaas_vm_for_each(void (*fn)(struct vmiaas_vm *vm, void *arg),
+			void *arg)
+{
+	struct vmiaas_vm *vm;
+	unsigned long idx;
+
+	lockdep_assert_held(&vmiaas_vms_lock);
+	xa_for_each(&vm_attached, idx, vm)
+		fn(vm, arg);
 }
 
 /* Disarms every vCPU (without waiting for them) and drops the VM. */
@@ -104,10 +172,14 @@ void vmiaas_vm_detach(struct vmiaas_vm *vm)
 
 	if (!vm)
 		return;
+	/* waits for a request of this VM being served */
+	mutex_lock(&vmiaas_vms_lock);
+	xa_erase(&vm_attached, (unsigned long)vm->kvm);
+	mutex_unlock(&vmiaas_vms_lock);
 	kvm_for_each_vcpu(i, vcpu, vm->kvm)
 		vmiaas_view_disarm(vcpu);
-	xa_erase(&vm_attached, (unsigned long)vm->kvm);
 	vmiaas_view_put_kvm(vm->kvm);
+	vmiaas_checks_free(vm->checks);
 	kfree(vm);
 }
 

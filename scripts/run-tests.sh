@@ -15,7 +15,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 tests=
 if [ "$what" = vmfunc ]; then
-	for t in 40-kvm-build 45-bochs-l1 46-vmfunc-view; do
+	for t in 40-kvm-build 45-bochs-l1 46-vmfunc-view 47-vmfunc-checks 48-vmfunc-linux-l2; do
 		tests="$tests $top/tests/integration/$t.sh"
 	done
 	# shellcheck disable=SC2086

@@ -16,7 +16,9 @@
  *   Reports the API version and which trigger modes this host supports.
  *   VMIAAS_MODE_VMFUNC only when kvm-intel.ko carries vmiaas's KVM patch
  *   series (its kvm_vmx_altview_* exports resolve) and the CPU offers EPTP
- *   switching with EPT on.
+ *   switching with EPT on. VMIAAS_MODE_HYPERCALL and VMIAAS_MODE_POLL
+ *   always: the module implements them (attaching a VM still needs the
+ *   patched kvm-intel.ko).
  *
  * VMIAAS_IOC_ATTACH_VM
  *   Capability: VMIAAS_MODE_VMFUNC.  Type: /dev/vmiaas.  Parameters: struct
@@ -48,7 +50,9 @@
  *   an MMIO exit to the VMM). Guest RAM must lie below VMIAAS_MAILBOX_GPA.
  *   -EOPNOTSUPP also when the VM uses KVM's shadow MMU (kvm module
  *   parameter tdp_mmu=0), whose lower tables may be freed under a copied
- *   top level. It waits for
+ *   top level; -ERANGE when the VM has a memslot at or above
+ *   VMIAAS_MAILBOX_GPA (checked here only, not when the VMM adds memslots
+ *   later). It waits for
  *   each vCPU to be outside KVM_RUN (vcpu->mutex). vCPUs created later are
  *   not armed: call it again (it is idempotent) after creating them.
  *   ->nr_vcpus returns the number of vCPUs armed.
@@ -178,8 +182,8 @@ struct vmiaas_read_mailbox {
  * that bumps req_seq again before the answer gets the answer to the
  * sequence number the host copied, then (rate permitting) to the new one.
  * The host notices a request (a) on the next VM exit of that vCPU that
- * happens anyway, and (b) within VMIAAS_POLL_MS (module parameter
- * poll_ms) from a polling kthread; neither needs an exit.
+ * happens anyway, and (b) within poll_ms milliseconds (a module
+ * parameter, default 10) from a polling kthread; neither needs an exit.
  *
  * The guest may write anything anywhere in the page, from any privilege
  * level (VMFUNC has no privilege check): the host never trusts the page,
@@ -190,8 +194,9 @@ struct vmiaas_read_mailbox {
  *   -EAGAIN  rate limited (module parameter checks_per_sec per VM);
  *   -EINVAL  malformed request (unknown reason, non-zero req_flags);
  *   -ENOENT  no checks registered (VMIAAS_IOC_SET_CHECKS) for this VM;
- *   -EBUSY   a request of this vCPU is still being served (hypercall);
- *   -ENXIO   no /dev/vmiaas file is attached to this VM.
+ *   -ESRCH   the VMM has exited (no memory to read the guest through);
+ *   -EBUSY   reserved: a request of this vCPU still being served;
+ *   -ENXIO   no /dev/vmiaas file is attached to this VM (hypercall).
  */
 #define VMIAAS_MAILBOX_MAGIC	0x424d534141494d56ULL	/* "VMIAASMB" */
 #define VMIAAS_MAILBOX_VERSION	1

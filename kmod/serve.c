@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Serving guest requests without VM exits of their own.
+ *
+ * A guest posts a request by bumping req_seq in its vCPU's mailbox (view 1,
+ * see the uapi header). The module notices it two ways, neither an exit:
+ * - view.c's post_exit hook compares req_seq with the last sequence
+ *   number served, one load on every exit that happens anyway (timer
+ *   interrupts, I/O, EPT faults), and kicks the serving kthread;
+ * - the serving kthread also wakes every poll_ms milliseconds and looks
+ *   at every armed vCPU of every attached VM.
+ * The kthread serves at most one request per vCPU per pass and sleeps at
+ * least SERVE_GAP_US between passes, so a guest that bumps req_seq as
+ * fast as it can (VMFUNC has no privilege check: guest user space can)
+ * costs the host a bounded number of passes per second, and the checks
+ * themselves are limited by a token bucket per VM (checks_per_sec,
+ * checks_burst): a request over the rate is answered -EAGAIN without
+ * running anything.
+ *
+ * The hypercall (VMIAAS_HC_*) is served on the calling vCPU's thread,
+ * under the same lock and the same rate limit: one exit per request, the
+ * baseline VMFUNC is measured against.
+ */
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/kvm_host.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/mm.h>
+#include <linux/timekeeping.h>
+#include <linux/wait.h>
+#include <uapi/linux/vmiaas.h>
+
+#include "checks.h"
+#include "events.h"
+#include "kvm_vmx_altview.h"
+#include "serve.h"
+#include "view.h"
+#include "vm.h"
+
+static unsigned int poll_ms = 10;
+module_param(poll_ms, uint, 0644);
+MODULE_PARM_DESC(poll_ms, "mailbox polling interval in ms (1-1000, default 10)");
+
+static unsigned int checks_per_sec = 100;
+module_param(checks_per_sec, uint, 0644);
+MODULE_PARM_DESC(checks_per_sec, "check runs per second per VM (1-100000, default 100)");
+
+static unsigned int checks_burst = 20;
+module_param(checks_burst, uint, 0644);
+MODULE_PARM_DESC(checks_burst, "check runs a VM may make at once (1-1000, default 20)");
+
+/* Counters for tests and tuning; read-only. */
+static unsigned long stat_passes, stat_kicks, stat_served;
+module_param(stat_passes, ulong, 0444);
+MODULE_PARM_DESC(stat_passes, "passes of the serving kthread");
+module_param(stat_kicks, ulong, 0444);
+MODULE_PARM_DESC(stat_kicks, "passes started by a request seen on a VM exit");
+module_param(stat_served, ulong, 0444);
+MODULE_PARM_DESC(stat_served, "mailbox requests answered");
+
+#define SERVE_GAP_US	1000	/* least sleep between two passes */
+
+static struct task_struct *serve_task;
+static DECLARE_WAIT_QUEUE_HEAD(serve_wait);
+static unsigned long serve_kicked;	/* bit 0: a post_exit saw a request */
+
+/* A request as copied, once, from the guest (or the hypercall). */
+struct serve_req {
+	u64 seq;
+	u32 reason;
+	u32 flags;
+	u64 cookie;
+	u32 source;		/* VMIAAS_SRC_* */
+	u32 vcpu;
+};
+
+/* Token bucket: true if @vm may run its checks now. vmiaas_vms_lock. */
+static bool serve_rate_ok(struct vmiaas_vm *vm, u64 now)
+{
+	u32 rate = clamp_val(READ_ONCE(checks_per_sec), 1, 100000);
+	u32 burst = clamp_val(READ_ONCE(checks_burst), 1, 1000);
+	u64 cost = NSEC_PER_SEC / rate;
+	u64 cap = cost * burst;
+
+	if (!vm->credit_t_ns)
+		vm->credit_ns = cap;
+	else
+		vm->credit_ns = min(cap, vm->credit_ns + (now - vm->credit_t_ns));
+	vm->credit_t_ns = now;
+	if (vm->credit_ns < cost)
+		return false;
+	vm->credit_ns -= cost;
+	return true;
+}
+
+/*
+ * Runs the checks with the VMM's memory reachable: the vCPU thread has it
+ * already; the kthread borrows the mm, if the VMM still has one.
+ */
+static int serve_run_checks(struct vmiaas_vm *vm, struct vmiaas_verdict *v)
+{
+	struct kvm *kvm = vm->kvm;
+	struct mm_struct *mm = NULL;
+	int idx;
+
+	if (current->mm != kvm->mm) {
+		if (!(current->flags & PF_KTHREAD) || current->mm ||
+		    !mmget_not_zero(kvm->mm))
+			return -ESRCH;
+		mm = kvm->mm;
+		kthread_use_mm(mm);
+	}
+	idx = srcu_read_lock(&kvm->srcu);
+	vmiaas_checks_run(vm->checks, kvm, v);
+	srcu_read_unlock(&kvm->srcu, idx);
+	if (mm) {
+		kthread_unuse_mm(mm);
+		mmput(mm);
+	}
+	return 0;
+}
+
+/* Validates, rate-limits and runs one request, and queues its event. */
+static void serve_request(struct vmiaas_vm *vm, const struct serve_req *req,
+			  struct vmiaas_event *e)
+{
+	struct vmiaas_verdict v = {};
+	u64 now = ktime_get_ns();
+
+	*e = (struct vmiaas_event){
+		.vcpu = req->vcpu, .seq = req->seq, .reason = req->reason,
+		.source = req->source, .cookie = req->cookie,
+		.t_seen_ns = now,
+	};
+	if (!req->reason || req->reason > VMIAAS_REASON_MAX ||
+	    req->flags & ~VMIAAS_REQ_ALL)
+		e->status = -EINVAL;
+	else if (!vm->checks)
+		e->status = -ENOENT;
+	else if (!serve_rate_ok(vm, now))
+		e->status = -EAGAIN;
+	else
+		e->status = serve_run_checks(vm, &v);
+	e->verdict = e->status ? VMIAAS_VERDICT_NONE : v.verdict;
+	e->nr_failed = v.nr_failed;
+	e->nr_checks = v.nr_checks;
+	e->failed_mask = v.failed_mask;
+	e->t_done_ns = ktime_get_ns();
+	vmiaas_events_push(vm->events, e);
+}
+
+/* Writes the answer; the guest sees resp_seq last. */
+static void serve_respond(struct vmiaas_mailbox *mb,
+			  const struct vmiaas_event *e)
+{
+	WRITE_ONCE(mb->magic, VMIAAS_MAILBOX_MAGIC);
+	WRITE_ONCE(mb->version, VMIAAS_MAILBOX_VERSION);
+	WRITE_ONCE(mb->vcpu, e->vcpu);
+	WRITE_ONCE(mb->resp_status, e->status);
+	WRITE_ONCE(mb->resp_verdict, e->verdict);
+	WRITE_ONCE(mb->resp_nr_failed, e->nr_failed);
+	WRITE_ONCE(mb->resp_nr_checks, e->nr_checks);
+	WRITE_ONCE(mb->resp_failed_mask, e->failed_mask);
+	WRITE_ONCE(mb->resp_cookie, e->cookie);
+	/* pairs with the guest's acquire load of resp_seq */
+	smp_store_release(&mb->resp_seq, e->seq);
+}
+
+/* Serves @vcpu's mailbox if it holds a new request. vmiaas_vms_lock. */
+static void serve_mailbox(struct vmiaas_vm *vm, struct kvm_vcpu *vcpu,
+			  u32 source)
+{
+	struct view_vcpu *vv = vmiaas_view_vcpu(vcpu);
+	struct vmiaas_mailbox *mb;
+	struct vmiaas_event e;
+	struct serve_req req;
+
+	if (!vv || !vm->view_enabled)
+		return;
+	mb = vv->mailbox;
+	/* pairs with the guest's release store of req_seq */
+	req.seq = smp_load_acquire(&mb->req_seq);
+	if (req.seq == vv->served_seq)
+		return;
+	req.reason = READ_ONCE(mb->req_reason);
+	req.flags = READ_ONCE(mb->req_flags);
+	req.cookie = READ_ONCE(mb->req_cookie);
+	req.source = source;
+	req.vcpu = vcpu->vcpu_idx;
+	WRITE_ONCE(vv->served_seq, req.seq);
+	serve_request(vm, &req, &e);
+	serve_respond(mb, &e);
+	WRITE_ONCE(stat_served, stat_served + 1);
+}
+
+static void serve_vm(struct vmiaas_vm *vm, void *arg)
+{
+	u32 source = *(u32 *)arg;
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
+	kvm_for_each_vcpu(i, vcpu, vm->kvm)
+		serve_mailbox(vm, vcpu, source);
+}
+
+static int serve_thread(void *unused)
+{
+	u32 source;
+	long ms;
+
+	while (!kthread_should_stop()) {
+		ms = clamp_val(READ_ONCE(poll_ms), 1, 1000);
+		/*
+		 * An hrtimer, not jiffies: jiffies stop while the CPU that
+		 * keeps them runs a guest that takes no timer exit (seen in
+		 * the Bochs L1), and this CPU would sleep through.
+		 */
+		wait_event_interruptible_hrtimeout(serve_wait,
+						   test_bit(0, &serve_kicked) ||
+						   kthread_should_stop(),
+						   ms_to_ktime(ms));
+		if (kthread_should_stop())
+			break;
+		source = test_and_clear_bit(0, &serve_kicked) ?
+			 VMIAAS_SRC_EXIT : VMIAAS_SRC_POLL;
+		WRITE_ONCE(stat_passes, stat_passes + 1);
+		if (source == VMIAAS_SRC_EXIT)
+			WRITE_ONCE(stat_kicks, stat_kicks + 1);
+		mutex_lock(&vmiaas_vms_lock);
+		vmiaas_vm_for_each(serve_vm, &source);
+		mutex_unlock(&vmiaas_vms_lock);
+		usleep_range(SERVE_GAP_US, 2 * SERVE_GAP_US);
+	}
+	return 0;
+}
+
+/* From post_exit, IRQs off: wake the kthread, at most once per pass. */
+void vmiaas_serve_kick(void)
+{
+	if (!test_and_set_bit(0, &serve_kicked))
+		wake_up(&serve_wait);
+}
+
+int vmiaas_serve_start(void)
+{
+	struct task_struct *t;
+
+	t = kthread_run(serve_thread, NULL, "vmiaas-serve");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	serve_task = t;
+	return 0;
+}
+
+/* Module exit, after KVM can no longer call the hooks. */
+void vmiaas_serve_stop(void)
+{
+	if (serve_task)
+		kthread_stop(serve_task);
+	serve_task = NULL;
+}
+
+/* VMIAAS_HC_PROBE: the modes this vCPU can use now. */
+static long serve_hc_probe(struct vmiaas_vm *vm, struct kvm_vcpu *vcpu)
+{
+	long modes = VMIAAS_MODE_HYPERCALL;
+	struct view_vcpu *vv = vmiaas_view_vcpu(vcpu);
+
+	if (vm->view_enabled && vv && READ_ONCE(vv->want))
+		modes |= VMIAAS_MODE_VMFUNC | VMIAAS_MODE_POLL;
+	return modes;
+}
+
+/* VMIAAS_HC_REQUEST: verdict | nr_failed << 8, or a negative errno. */
+static long serve_hc_request(struct vmiaas_vm *vm, struct kvm_vcpu *vcpu,
+			     unsigned long reason, unsigned long cookie)
+{
+	struct serve_req req = {
+		.reason = reason > U32_MAX ? 0 : reason, .cookie = cookie,
+		.source = VMIAAS_SRC_HYPERCALL, .vcpu = vcpu->vcpu_idx,
+	};
+	struct vmiaas_event e;
+
+	serve_request(vm, &req, &e);
+	if (e.status)
+		return e.status;
+	return e.verdict | min_t(u32, e.nr_failed, 0xff) << 8;
+}
+
+/**
+ * vmiaas_serve_hypercall() - VMCALL VMIAAS_HC_NR, on the vCPU's thread
+ * @vcpu: the calling vCPU (vcpu->mutex held by KVM_RUN)
+ * @op: RBX, VMIAAS_HC_*
+ * @a1: RCX
+ * @a2: RDX
+ * @a3: RSI
+ *
+ * Return: what the guest gets in RAX (see the uapi header).
+ */
+long vmiaas_serve_hypercall(struct kvm_vcpu *vcpu, unsigned long op,
+			    unsigned long a1, unsigned long a2,
+			    unsigned long a3)
+{
+	struct vmiaas_vm *vm;
+	long r;
+
+	BUILD_BUG_ON(VMIAAS_HC_NR != KVM_HC_VMX_ALTVIEW);
+	mutex_lock(&vmiaas_vms_lock);
+	vm = vmiaas_vm_find(vcpu->kvm);
+	if (!vm)
+		r = -ENXIO;
+	else if (op == VMIAAS_HC_PROBE)
+		r = serve_hc_probe(vm, vcpu);
+	else if (op == VMIAAS_HC_REQUEST)
+		r = serve_hc_request(vm, vcpu, a1, a2);
+	else if (op == VMIAAS_HC_ENROLL)
+		r = vm->view_enabled ? vmiaas_view_enroll(vcpu) : -ENXIO;
+	else
+		r = -EINVAL;
+	mutex_unlock(&vmiaas_vms_lock);
+	return r;
+}

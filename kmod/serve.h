@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Serving guest requests: the mailbox (noticed on exits that happen anyway
+ * and by a polling kthread) and the hypercall, with a rate limit per VM.
+ */
+#ifndef _VMIAAS_KMOD_SERVE_H
+#define _VMIAAS_KMOD_SERVE_H
+
+#include <linux/types.h>
+
+struct kvm_vcpu;
+
+int vmiaas_serve_start(void);
+void vmiaas_serve_stop(void);
+void vmiaas_serve_kick(void);
+long vmiaas_serve_hypercall(struct kvm_vcpu *vcpu, unsigned long op,
+			    unsigned long a1, unsigned long a2,
+			    unsigned long a3);
+
+#endif /* _VMIAAS_KMOD_SERVE_H */

@@ -1,0 +1,1078 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmfunc_checks: vmiaas.ko's mailbox protocol, registered checks and
+ * hypercall, end to end in the Bochs L1 (tests/vmfunc/checks-test.sh).
+ *
+ * A minimal VMM on the KVM API in the shape of a KVM selftest: 64-bit L2
+ * guests (checks_guest.S) that do one operation per KVM_RUN, driven by
+ * the registers. Guest RAM: 1 MiB at GPA 0, identity-mapped with a 2 MiB
+ * page, plus the 2 MiB page at CG_MAILBOX that only view 1 backs. The
+ * checks registered cover a data page (its SHA-256 by guest-physical and
+ * by guest-virtual address) and a table of eight pointers.
+ *
+ * Needs vmiaas.ko loaded next to the patched kvm-intel.ko, tracefs for
+ * the exit-reason counts, and root (the module parameters are changed
+ * for the rate-limit tests and restored). Prints TAP; the plan comes last.
+ * Built on the host: gcc -static vmfunc_checks.c checks_guest.S -lcrypto.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+#include <openssl/sha.h>
+
+#include "../lib/tap.h"
+#include "checks_guest.h"
+#include "../../include/uapi/linux/vmiaas.h"
+
+#define MEM_SIZE	0x100000	/* guest RAM at GPA 0 */
+#define G_PML4		0x10000
+#define G_PDPT		0x11000
+#define G_PD		0x12000
+#define G_GDT		0x13000
+#define G_IDT		0x14000
+#define G_PDPT2		0x15000		/* maps CG_MAILBOX */
+#define G_PD2		0x16000
+#define G_STACK(v)	(0x8000 + 0x1000 * (v))
+#define DATA_GPA	0x20000		/* a monitored page */
+#define TABLE_GPA	0x21000		/* a monitored pointer table */
+#define TABLE_LEN	8
+#define SLOT1_GPA	0x100000	/* the memslot added and replaced */
+#define SLOT1_SIZE	0x10000
+#define POLLS		(1ULL << 26)	/* guest polls before giving up */
+#define MAX_VCPUS	2
+#define MAX_RUN_EXITS	100000
+
+_Static_assert(offsetof(struct vmiaas_mailbox, resp_seq) == MB_RESP_SEQ, "");
+_Static_assert(offsetof(struct vmiaas_mailbox, resp_status) == MB_RESP_STATUS, "");
+_Static_assert(offsetof(struct vmiaas_mailbox, resp_verdict) == MB_RESP_VERDICT, "");
+_Static_assert(offsetof(struct vmiaas_mailbox, resp_nr_failed) == MB_RESP_NR_FAILED, "");
+_Static_assert(offsetof(struct vmiaas_mailbox, resp_failed_mask) == MB_RESP_MASK, "");
+_Static_assert(offsetof(struct vmiaas_mailbox, resp_cookie) == MB_RESP_COOKIE, "");
+_Static_assert(offsetof(struct vmiaas_mailbox, req_seq) == MB_REQ_SEQ, "");
+_Static_assert(offsetof(struct vmiaas_mailbox, req_reason) == MB_REQ_REASON, "");
+_Static_assert(offsetof(struct vmiaas_mailbox, req_flags) == MB_REQ_FLAGS, "");
+_Static_assert(offsetof(struct vmiaas_mailbox, req_cookie) == MB_REQ_COOKIE, "");
+_Static_assert(HC_NR == VMIAAS_HC_NR && HC_REQUEST == VMIAAS_HC_REQUEST, "");
+_Static_assert(EAGAIN_NEG == -EAGAIN, "");
+
+#define MODES_ALL	(VMIAAS_MODE_VMFUNC | VMIAAS_MODE_HYPERCALL | \
+			 VMIAAS_MODE_POLL)
+
+static int kvm_fd;
+
+struct vcpu {
+	int fd;
+	struct kvm_run *run;
+	int stats_fd;
+	uint64_t exits_off;
+};
+
+struct vm {
+	const char *name;
+	int fd;
+	int vmiaas;		/* /dev/vmiaas, attached; -1 */
+	uint8_t *mem;
+	unsigned int nr_vcpus;
+	struct vcpu vcpu[MAX_VCPUS];
+};
+
+/* What one guest operation left. */
+struct op {
+	struct kvm_regs in, out;
+	int64_t exits;		/* VM exits during it, but the final HLT */
+	uint64_t mmio_addr;	/* the last KVM_EXIT_MMIO, or 0 */
+};
+
+static void __attribute__((noreturn)) bail(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("Bail out! ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" (%s)\n", strerror(errno));
+	exit(KSFT_FAIL);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? errno : 0;
+}
+
+/* ---- the guest ---- */
+
+/* Page tables, GDT and an IDT whose #UD gate skips VMFUNC. */
+static void guest_tables(uint8_t *mem)
+{
+	uint64_t *gdt = (uint64_t *)(mem + G_GDT);
+	uint64_t *idt = (uint64_t *)(mem + G_IDT);
+	int i;
+
+	memcpy(mem + CG_LOAD, cg_start, cg_end - cg_start);
+	*(uint64_t *)(mem + G_PML4) = G_PDPT | 0x3;
+	*(uint64_t *)(mem + G_PDPT) = G_PD | 0x3;
+	*(uint64_t *)(mem + G_PD) = 0x83;		/* 2 MiB at 0 */
+	*(uint64_t *)(mem + G_PML4 + 8 * (CG_MAILBOX >> 39 & 511)) =
+		G_PDPT2 | 0x3;
+	*(uint64_t *)(mem + G_PDPT2 + 8 * (CG_MAILBOX >> 30 & 511)) =
+		G_PD2 | 0x3;
+	*(uint64_t *)(mem + G_PD2 + 8 * (CG_MAILBOX >> 21 & 511)) =
+		CG_MAILBOX | 0x83;
+	gdt[1] = 0x00af9b000000ffffULL;	/* 0x08: 64-bit code */
+	gdt[2] = 0x00cf93000000ffffULL;	/* 0x10: data */
+	for (i = 0; i < 256; i++) {
+		uint64_t off = CG_LOAD + ((i == 6 ? cg_ud : cg_other) - cg_start);
+
+		idt[2 * i] = (off & 0xffff) | 0x08ULL << 16 | 0x8eULL << 40 |
+			     (off >> 16 & 0xffff) << 48;
+		idt[2 * i + 1] = 0;
+	}
+}
+
+static void guest_data(uint8_t *mem)
+{
+	uint64_t *table = (uint64_t *)(mem + TABLE_GPA);
+	int i;
+
+	for (i = 0; i < 4096; i++)
+		mem[DATA_GPA + i] = (uint8_t)(i * 7 + 1);
+	for (i = 0; i < TABLE_LEN; i++)
+		table[i] = 0xffffffff81000000ULL + 0x40 * i;
+}
+
+static void vcpu_long_mode(struct vcpu *v)
+{
+	struct kvm_segment code = {
+		.limit = 0xffffffff, .selector = 0x08, .type = 11,
+		.present = 1, .s = 1, .l = 1, .g = 1,
+	};
+	struct kvm_segment data = code;
+	struct kvm_sregs sregs;
+
+	if (ioctl(v->fd, KVM_GET_SREGS, &sregs))
+		bail("KVM_GET_SREGS");
+	data.selector = 0x10;
+	data.type = 3;
+	data.l = 0;
+	data.db = 1;
+	sregs.cs = code;
+	sregs.ds = sregs.es = sregs.ss = sregs.fs = sregs.gs = data;
+	sregs.gdt.base = G_GDT;
+	sregs.gdt.limit = 3 * 8 - 1;
+	sregs.idt.base = G_IDT;
+	sregs.idt.limit = 256 * 16 - 1;
+	sregs.cr3 = G_PML4;
+	sregs.cr4 = 0x20;
+	sregs.cr0 = 0x80000033;
+	sregs.efer = 0x500;
+	if (ioctl(v->fd, KVM_SET_SREGS, &sregs))
+		bail("KVM_SET_SREGS");
+}
+
+/* The vCPU's "exits" counter in its binary stats. */
+static void vcpu_stats(struct vcpu *v)
+{
+	struct kvm_stats_header hdr;
+	size_t dsize;
+	uint32_t i;
+	char *d;
+
+	v->stats_fd = ioctl(v->fd, KVM_GET_STATS_FD, NULL);
+	if (v->stats_fd < 0 ||
+	    pread(v->stats_fd, &hdr, sizeof(hdr), 0) != sizeof(hdr) ||
+	    hdr.num_desc > 4096 || hdr.name_size > 4096)
+		bail("KVM_GET_STATS_FD");
+	dsize = sizeof(struct kvm_stats_desc) + hdr.name_size;
+	d = calloc(hdr.num_desc, dsize);
+	if (!d || pread(v->stats_fd, d, hdr.num_desc * dsize,
+			hdr.desc_offset) != (ssize_t)(hdr.num_desc * dsize))
+		bail("stats descriptors");
+	for (i = 0; i < hdr.num_desc; i++) {
+		struct kvm_stats_desc *e = (void *)(d + i * dsize);
+
+		if (!strncmp(e->name, "exits", hdr.name_size)) {
+			v->exits_off = hdr.data_offset + e->offset;
+			free(d);
+			return;
+		}
+	}
+	bail("no exits counter");
+}
+
+static int64_t vcpu_exits(const struct vcpu *v)
+{
+	uint64_t n;
+
+	if (pread(v->stats_fd, &n, sizeof(n), v->exits_off) != sizeof(n))
+		return -1;
+	return (int64_t)n;
+}
+
+static void vcpu_add(struct vm *vm)
+{
+	struct vcpu *v = &vm->vcpu[vm->nr_vcpus];
+	int size;
+
+	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, vm->nr_vcpus);
+	size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
+	if (v->fd < 0 || size < (int)sizeof(*v->run))
+		bail("KVM_CREATE_VCPU");
+	v->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED)
+		bail("mmap kvm_run");
+	vcpu_long_mode(v);
+	vcpu_stats(v);
+	vm->nr_vcpus++;
+}
+
+static void vm_create(struct vm *vm, const char *name)
+{
+	struct kvm_userspace_memory_region r = {
+		.memory_size = MEM_SIZE,
+	};
+
+	memset(vm, 0, sizeof(*vm));
+	vm->name = name;
+	vm->vmiaas = -1;
+	vm->fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->fd < 0)
+		bail("KVM_CREATE_VM");
+	vm->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->mem == MAP_FAILED)
+		bail("mmap guest RAM");
+	guest_tables(vm->mem);
+	guest_data(vm->mem);
+	r.userspace_addr = (uintptr_t)vm->mem;
+	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r))
+		bail("KVM_SET_USER_MEMORY_REGION");
+	vcpu_add(vm);
+}
+
+/* Runs one operation on @vcpu to the guest's HLT; false if it did not. */
+static bool guest_op(struct vm *vm, unsigned int vcpu, struct op *op)
+{
+	struct vcpu *v = &vm->vcpu[vcpu];
+	int64_t before;
+	int n;
+
+	op->in.rip = CG_LOAD;
+	op->in.rsp = G_STACK(vcpu);
+	op->in.rflags = 0x2;
+	op->mmio_addr = 0;
+	if (ioctl(v->fd, KVM_SET_REGS, &op->in))
+		bail("KVM_SET_REGS");
+	before = vcpu_exits(v);
+	for (n = 0; n < MAX_RUN_EXITS; n++) {
+		if (ioctl(v->fd, KVM_RUN, NULL)) {
+			ksft_print_msg("%s: KVM_RUN: %s\n", vm->name, strerror(errno));
+			return false;
+		}
+		if (v->run->exit_reason == KVM_EXIT_HLT)
+			break;
+		if (v->run->exit_reason != KVM_EXIT_MMIO) {
+			ksft_print_msg("%s: unexpected exit %u\n", vm->name,
+				       v->run->exit_reason);
+			return false;
+		}
+		op->mmio_addr = v->run->mmio.phys_addr;
+		if (!v->run->mmio.is_write)
+			memset(v->run->mmio.data, 0, sizeof(v->run->mmio.data));
+	}
+	op->exits = vcpu_exits(v) - before - 1;
+	if (ioctl(v->fd, KVM_GET_REGS, &op->out))
+		bail("KVM_GET_REGS");
+	return n < MAX_RUN_EXITS;
+}
+
+static void print_stats(const char *why)
+{
+	static const char *const names[] = { "stat_passes", "stat_kicks",
+					      "stat_served", "poll_ms" };
+	char path[96], v[4][32];
+	unsigned int i;
+	FILE *f;
+
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "/sys/module/vmiaas/parameters/%s",
+			 names[i]);
+		strcpy(v[i], "?");
+		f = fopen(path, "re");
+		if (f) {
+			if (fscanf(f, "%31s", v[i]) != 1)
+				strcpy(v[i], "?");
+			fclose(f);
+		}
+	}
+	ksft_print_msg("%s: kthread passes %s, kicked by exits %s, served %s (poll_ms %s)\n",
+		       why, v[0], v[1], v[2], v[3]);
+}
+
+/*
+ * The L2 gave up polling: wait again, up to WAIT_RETRIES more runs (an
+ * agent would do the same, or fall back to the hypercall). In the Bochs
+ * L1 the serving kthread sometimes gets no CPU time while the L2 spins.
+ */
+#define WAIT_RETRIES	4
+
+static bool guest_wait_more(struct vm *vm, unsigned int vcpu, struct op *op)
+{
+	uint64_t seq = op->out.rbx;
+	int64_t exits = op->exits;
+	unsigned int i;
+
+	for (i = 1; i <= WAIT_RETRIES; i++) {
+		struct op w = { .in = { .rdi = OP_WAIT, .r8 = POLLS } };
+
+		ksft_print_msg("%s: no answer to seq %llu after %llu polls (%" PRId64 " VM exits meanwhile): waiting again (%u)\n",
+			       vm->name, (unsigned long long)seq,
+			       (unsigned long long)POLLS, exits, i);
+		print_stats("no answer yet");
+		if (!guest_op(vm, vcpu, &w) || w.out.rbx != seq)
+			return false;
+		exits = w.exits;
+		if (w.out.r8) {
+			w.in = op->in;
+			*op = w;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* OP_REQ: one request through the mailbox, waiting for the answer. */
+static bool guest_req(struct vm *vm, unsigned int vcpu, uint64_t cookie,
+		      struct op *op)
+{
+	memset(op, 0, sizeof(*op));
+	op->in.rdi = OP_REQ;
+	op->in.rcx = VMIAAS_REASON_ON_DEMAND;
+	op->in.rdx = cookie;
+	op->in.r8 = POLLS;
+	if (!guest_op(vm, vcpu, op))
+		return false;
+	return op->out.r8 || guest_wait_more(vm, vcpu, op);
+}
+
+static void guest_simple(struct vm *vm, unsigned int vcpu, uint64_t opnr,
+			 uint64_t r9, uint64_t r10, struct op *op)
+{
+	memset(op, 0, sizeof(*op));
+	op->in.rdi = opnr;
+	op->in.r9 = r9;
+	op->in.r10 = r10;
+	if (!guest_op(vm, vcpu, op))
+		ksft_print_msg("%s: operation %" PRIu64 " did not halt\n",
+			       vm->name, opnr);
+}
+
+static long guest_hc(struct vm *vm, unsigned int vcpu, uint64_t nr,
+		     uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	struct op op = { .in = { .rdi = OP_HC, .rax = HC_NR, .rbx = nr,
+				 .rcx = a0, .rdx = a1, .r11 = a2 } };
+
+	if (!guest_op(vm, vcpu, &op))
+		return -10000;
+	return (long)op.out.rax;
+}
+
+/* ---- vmiaas.ko ---- */
+
+static void vmiaas_attach(struct vm *vm)
+{
+	struct vmiaas_attach_vm at = { .size = sizeof(at), .vm_fd = vm->fd };
+	struct vmiaas_enable_view ev = { .size = sizeof(ev) };
+
+	vm->vmiaas = open("/dev/vmiaas", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (vm->vmiaas < 0 || ioctl(vm->vmiaas, VMIAAS_IOC_ATTACH_VM, &at) ||
+	    ioctl(vm->vmiaas, VMIAAS_IOC_ENABLE_VIEW, &ev))
+		bail("%s: attach and enable view 1", vm->name);
+}
+
+static void sha256_of(const uint8_t *p, size_t len, uint8_t *out)
+{
+	SHA256(p, len, out);
+}
+
+/* The checks: check 0 and 1 the data page (GPA, GVA), check 2 the table. */
+static int vmiaas_set_checks(struct vm *vm, const uint8_t *data,
+			     const uint64_t *table)
+{
+	struct vmiaas_check c[3] = {
+		{ .type = VMIAAS_CHECK_RANGE_GPA, .addr = DATA_GPA, .len = 4096 },
+		{ .type = VMIAAS_CHECK_RANGE_GVA, .addr = DATA_GPA, .len = 4096,
+		  .root = G_PML4 },
+		{ .type = VMIAAS_CHECK_PTRS_GPA, .addr = TABLE_GPA,
+		  .len = TABLE_LEN, .values = (uintptr_t)table },
+	};
+	struct vmiaas_set_checks sc = {
+		.size = sizeof(sc), .nr_checks = 3, .checks = (uintptr_t)c,
+	};
+
+	sha256_of(data, 4096, c[0].digest);
+	memcpy(c[1].digest, c[0].digest, sizeof(c[0].digest));
+	return xioctl(vm->vmiaas, VMIAAS_IOC_SET_CHECKS, &sc);
+}
+
+/* Reads every queued event (non-blocking); returns how many. */
+static unsigned int vmiaas_events(struct vm *vm, struct vmiaas_event *e,
+				  unsigned int max)
+{
+	struct vmiaas_event tmp;
+	unsigned int n = 0;
+
+	for (;;) {
+		ssize_t r = read(vm->vmiaas, n < max ? &e[n] : &tmp,
+				 sizeof(tmp));
+
+		if (r != sizeof(tmp))
+			return n;
+		n++;
+	}
+}
+
+/* ---- the L1's kvm_exit trace, by exit reason ---- */
+
+#define TRACE	"/sys/kernel/tracing/"
+
+static void trace_write(const char *file, const char *s)
+{
+	int fd = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (write(fd, s, strlen(s)) < 0)
+			ksft_print_msg("write %s: %s\n", file, strerror(errno));
+		close(fd);
+	}
+}
+
+static void trace_begin(void)
+{
+	trace_write(TRACE "tracing_on", "0");
+	trace_write(TRACE "trace", "");
+	trace_write(TRACE "events/kvm/kvm_exit/enable", "1");
+	trace_write(TRACE "tracing_on", "1");
+}
+
+struct exit_counts {
+	unsigned int total, vmcall, vmfunc, other;	/* other: not irq/HLT */
+	char text[256];
+};
+
+/* Counts the kvm_exit events since trace_begin() by reason. */
+static bool trace_end(struct exit_counts *c)
+{
+	char line[512], reason[64];
+	FILE *f;
+
+	trace_write(TRACE "tracing_on", "0");
+	trace_write(TRACE "events/kvm/kvm_exit/enable", "0");
+	memset(c, 0, sizeof(*c));
+	f = fopen(TRACE "trace", "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, " kvm_exit: ");
+
+		if (!p || !(p = strstr(p, "reason ")) ||
+		    sscanf(p, "reason %63s", reason) != 1)
+			continue;
+		c->total++;
+		if (!strcmp(reason, "VMCALL"))
+			c->vmcall++;
+		else if (!strcmp(reason, "VMFUNC"))
+			c->vmfunc++;
+		else if (strcmp(reason, "EXTERNAL_INTERRUPT") &&
+			 strcmp(reason, "PREEMPTION_TIMER") &&
+			 strcmp(reason, "HLT"))
+			c->other++;
+		if (strlen(c->text) + strlen(reason) + 2 < sizeof(c->text) &&
+		    !strstr(c->text, reason)) {
+			strcat(c->text, reason);
+			strcat(c->text, " ");
+		}
+	}
+	fclose(f);
+	return true;
+}
+
+/* ---- module parameters and the serving kthread ---- */
+
+static void param_set(const char *name, unsigned int v)
+{
+	char path[128], s[32];
+
+	snprintf(path, sizeof(path), "/sys/module/vmiaas/parameters/%s", name);
+	snprintf(s, sizeof(s), "%u", v);
+	trace_write(path, s);
+}
+
+/* CPU time (s) of the kthread "vmiaas-serve", or -1. */
+static double serve_cpu_s(void)
+{
+	char path[64], comm[32], buf[1024];
+	unsigned long ut, st;
+	FILE *f;
+	int pid;
+
+	for (pid = 2; pid < 4096; pid++) {
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		comm[0] = 0;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+		if (strncmp(comm, "vmiaas-serve", 12))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		f = fopen(path, "re");
+		if (!f || !fgets(buf, sizeof(buf), f)) {
+			if (f)
+				fclose(f);
+			return -1;
+		}
+		fclose(f);
+		/* after "(comm) ", fields 3..: utime is 14, stime 15 */
+		if (sscanf(strrchr(buf, ')') + 2,
+			   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+			   &ut, &st) != 2)
+			return -1;
+		return (double)(ut + st) / sysconf(_SC_CLK_TCK);
+	}
+	return -1;
+}
+
+/* ---- the tests ---- */
+
+static void test_set_checks_args(struct vm *vm)
+{
+	uint64_t vals[TABLE_LEN] = { 0 };
+	struct vmiaas_check c = { .type = VMIAAS_CHECK_RANGE_GPA,
+				  .addr = DATA_GPA, .len = 4096 };
+	struct vmiaas_check many[VMIAAS_MAX_CHECKS + 1];
+	struct vmiaas_set_checks sc = { .size = sizeof(sc), .nr_checks = 1,
+					.checks = (uintptr_t)&c };
+	struct vmiaas_check good = c;
+	int e[12], fd;
+
+	memset(many, 0, sizeof(many));
+	c.type = 9;
+	e[0] = xioctl(vm->vmiaas, VMIAAS_IOC_SET_CHECKS, &sc);
+	c = good;
+	c.flags = 1;
+	e[1] = xioctl(vm->vmiaas, VMIAAS_IOC_SET_CHECKS, &sc);
+	c = good;
+	c.len = 0;
+	e[2] = xioctl(vm->vmiaas, VMIAAS_IOC_SET_CHECKS, &sc);
+	c.len = VMIAAS_MAX_RANGE + 1;
+	e[3] = xioctl(vm->vmiaas, VMIAAS_IOC_SET_CHECKS, &sc);
+	c = good;
+	c.type = VMIAAS_CHECK_RANGE_GVA;	/* no root */
+	e[4] = xioctl(vm->vmiaas, VMIAAS_IOC_SET_CHECKS, &sc);
+	c = good;
+	c.addr = ~0ULL - 10;			/* wraps */
+	e[5] = xioctl(vm->vmiaas, VMIAAS_IOC_SET_CHECKS, &sc);
+	c = (struct vmiaas_check){ .type = VMIAAS_CHECK_PTRS_GPA,
+		.addr = TABLE_GPA, .len = VMIAAS_MAX_PTRS + 1,
+		.values = (uintptr_t)vals };
+	e[6] = xioctl(vm->vmiaas, VMIAAS_IOC_SET_CHECKS, &sc);
+	c.len = TABLE_LEN;
+	c.values = 0;
+	e[7] = xioctl(vm->vmiaas, VMIAAS_IOC_SET_CHECKS, &sc);
+	sc.nr_checks = VMIAAS_MAX_CHECKS + 1;
+	sc.checks = (uintptr_t)many;
+	e[8] = xioctl(vm->vmiaas, VMIAAS_IOC_SET_CHECKS, &sc);
+	sc.nr_checks = 1;
+	sc.flags = 1;
+	e[9] = xioctl(vm->vmiaas, VMIAAS_IOC_SET_CHECKS, &sc);
+	sc.flags = 0;
+	sc.reserved[0] = 1;
+	e[10] = xioctl(vm->vmiaas, VMIAAS_IOC_SET_CHECKS, &sc);
+	fd = open("/dev/vmiaas", O_RDWR | O_CLOEXEC);
+	sc.reserved[0] = 0;
+	e[11] = fd < 0 ? errno : xioctl(fd, VMIAAS_IOC_SET_CHECKS, &sc);
+	if (fd >= 0)
+		close(fd);
+	ksft_print_msg("bad SET_CHECKS: type %s, flags %s, len 0 %s, range too long %s, GVA without root %s, wrapping %s, table too long %s, table without values %s, 65 checks %s, set flags %s, reserved %s, unattached %s\n",
+		       strerrorname_np(e[0]), strerrorname_np(e[1]),
+		       strerrorname_np(e[2]), strerrorname_np(e[3]),
+		       strerrorname_np(e[4]), strerrorname_np(e[5]),
+		       strerrorname_np(e[6]), strerrorname_np(e[7]),
+		       strerrorname_np(e[8]), strerrorname_np(e[9]),
+		       strerrorname_np(e[10]), strerrorname_np(e[11]));
+	TEST_ASSERT(e[0] == EINVAL && e[1] == EINVAL && e[2] == EINVAL &&
+		    e[3] == E2BIG && e[4] == EINVAL && e[5] == EINVAL &&
+		    e[6] == E2BIG && e[7] == EINVAL && e[8] == E2BIG &&
+		    e[9] == EOPNOTSUPP && e[10] == EINVAL && e[11] == ENXIO,
+		    "- SET_CHECKS: bad arguments are refused (EINVAL, E2BIG, EOPNOTSUPP, ENXIO)");
+}
+
+/* A request's answer, as the guest read it. */
+static bool answer_is(const struct op *op, int64_t status, uint32_t verdict,
+		      uint32_t nr_failed, uint64_t mask, uint64_t cookie)
+{
+	bool ok = op->out.r8 && (int64_t)op->out.r12 == status &&
+		  op->out.r13 == verdict && op->out.r14 == nr_failed &&
+		  op->out.r15 == mask && op->out.r11 == cookie &&
+		  op->out.r9 == VMIAAS_MAILBOX_MAGIC;
+
+	if (!ok)
+		ksft_print_msg("answer: polls left %llu, status %lld, verdict %llu, failed %llu, mask 0x%llx, cookie 0x%llx, magic 0x%llx; wanted %lld %u %u 0x%llx 0x%llx\n",
+			       (unsigned long long)op->out.r8,
+			       (long long)op->out.r12,
+			       (unsigned long long)op->out.r13,
+			       (unsigned long long)op->out.r14,
+			       (unsigned long long)op->out.r15,
+			       (unsigned long long)op->out.r11,
+			       (unsigned long long)op->out.r9,
+			       (long long)status, verdict, nr_failed,
+			       (unsigned long long)mask,
+			       (unsigned long long)cookie);
+	return ok;
+}
+
+static void test_requests(struct vm *vm, const uint8_t *data0,
+			  const uint64_t *table0)
+{
+	struct vmiaas_event ev[8];
+	struct op op, op2;
+	unsigned int n;
+	bool ok;
+
+	ok = guest_req(vm, 0, 0x1111, &op);
+	TEST_ASSERT(ok && answer_is(&op, -ENOENT, VMIAAS_VERDICT_NONE, 0, 0, 0x1111),
+		    "- VMFUNC request before SET_CHECKS: -ENOENT in the mailbox");
+	vmiaas_events(vm, ev, 8);
+
+	TEST_ASSERT(vmiaas_set_checks(vm, data0, table0) == 0,
+		    "- SET_CHECKS registers a GPA range, a GVA range and a pointer table");
+
+	ok = guest_req(vm, 0, 0x1234, &op);
+	TEST_ASSERT(ok && answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0x1234),
+		    "- VMFUNC request: verdict CLEAN in the mailbox, cookie echoed (%" PRId64 " exits)",
+		    op.exits);
+	n = vmiaas_events(vm, ev, 8);
+	ksft_print_msg("event: n %u size %u vcpu %u seq %llu source %u status %d verdict %u cookie 0x%llx latency %llu us\n",
+		       n, ev[0].size, ev[0].vcpu, (unsigned long long)ev[0].seq,
+		       ev[0].source, ev[0].status, ev[0].verdict,
+		       (unsigned long long)ev[0].cookie,
+		       (unsigned long long)(ev[0].t_done_ns - ev[0].t_seen_ns) / 1000);
+	TEST_ASSERT(n == 1 && ev[0].size == sizeof(ev[0]) && ev[0].vcpu == 0 &&
+		    ev[0].seq == op.out.rbx && ev[0].verdict == VMIAAS_VERDICT_CLEAN &&
+		    ev[0].cookie == 0x1234 && ev[0].nr_checks == 3 &&
+		    (ev[0].source == VMIAAS_SRC_EXIT || ev[0].source == VMIAAS_SRC_POLL),
+		    "- read(/dev/vmiaas): one event, CLEAN, same seq and cookie");
+
+	memset(&op, 0, sizeof(op));
+	op.in.rdi = OP_POST;
+	op.in.rcx = VMIAAS_REASON_PERIODIC;
+	op.in.rdx = 0x5555;
+	ok = guest_op(vm, 0, &op);
+	memset(&op2, 0, sizeof(op2));
+	op2.in.rdi = OP_WAIT;
+	op2.in.r8 = POLLS;
+	ok = ok && guest_op(vm, 0, &op2);
+	ksft_print_msg("posting a request: %" PRId64 " VM exits between VMFUNC(0,1) and the HLT\n",
+		       op.exits);
+	TEST_ASSERT(ok && op.exits == 0 && op2.out.rbx == op.out.rbx &&
+		    answer_is(&op2, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0x5555),
+		    "- posting a request through the mailbox costs no VM exit (got %" PRId64 "); the answer comes later",
+		    op.exits);
+	vmiaas_events(vm, ev, 8);
+
+	guest_simple(vm, 0, OP_WRITE, 0x4141414141414141ULL, DATA_GPA + 16, &op);
+	ok = guest_req(vm, 0, 0x2222, &op);
+	TEST_ASSERT(ok && answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 2, 0x3, 0x2222),
+		    "- the L2 writes the monitored page: TAMPERED, checks 0 and 1 fail");
+	guest_simple(vm, 0, OP_WRITE, *(uint64_t *)(data0 + 16), DATA_GPA + 16, &op);
+	guest_simple(vm, 0, OP_WRITE, 0xffffffffc0de0000ULL, TABLE_GPA + 8, &op);
+	ok = guest_req(vm, 0, 0x3333, &op);
+	TEST_ASSERT(ok && answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x4, 0x3333),
+		    "- the L2 redirects a monitored pointer: TAMPERED, check 2 fails");
+	guest_simple(vm, 0, OP_WRITE, table0[1], TABLE_GPA + 8, &op);
+	ok = guest_req(vm, 0, 0x4444, &op);
+	TEST_ASSERT(ok && answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0x4444),
+		    "- restored: CLEAN again");
+	n = vmiaas_events(vm, ev, 8);
+	TEST_ASSERT(n == 3 && ev[0].verdict == VMIAAS_VERDICT_TAMPERED &&
+		    ev[0].failed_mask == 3 && ev[1].failed_mask == 4 &&
+		    ev[2].verdict == VMIAAS_VERDICT_CLEAN,
+		    "- the events carry the verdicts and failed masks (%u events)", n);
+}
+
+static void test_hypercall(struct vm *vm)
+{
+	struct vmiaas_event ev[4];
+	long probe, req, bad;
+	unsigned int n;
+
+	probe = guest_hc(vm, 0, VMIAAS_HC_PROBE, 0, 0, 0);
+	req = guest_hc(vm, 0, VMIAAS_HC_REQUEST, VMIAAS_REASON_MODULE_LOAD,
+		       0x6666, 0);
+	bad = guest_hc(vm, 0, 77, 0, 0, 0);
+	ksft_print_msg("hypercall: PROBE %ld, REQUEST %ld, op 77 %ld\n", probe,
+		       req, bad);
+	TEST_ASSERT(probe == (long)MODES_ALL,
+		    "- hypercall PROBE: VMFUNC, HYPERCALL and POLL on an armed vCPU");
+	n = vmiaas_events(vm, ev, 4);
+	TEST_ASSERT(req == VMIAAS_VERDICT_CLEAN && n == 1 &&
+		    ev[0].source == VMIAAS_SRC_HYPERCALL && ev[0].cookie == 0x6666 &&
+		    ev[0].reason == VMIAAS_REASON_MODULE_LOAD,
+		    "- hypercall REQUEST: CLEAN in RAX, an event with source HYPERCALL");
+	TEST_ASSERT(bad == -EINVAL, "- hypercall with an unknown operation: -EINVAL");
+}
+
+/* N requests each way, with the L1's kvm_exit trace by reason. */
+static void test_exits(struct vm *vm, unsigned int n)
+{
+	struct exit_counts cv, ch;
+	struct op opv, oph;
+	bool okv, okh;
+
+	memset(&opv, 0, sizeof(opv));
+	opv.in.rdi = OP_REQ_LOOP;
+	opv.in.rcx = VMIAAS_REASON_PERIODIC;
+	opv.in.r8 = POLLS;
+	opv.in.r10 = n;
+	trace_begin();
+	okv = guest_op(vm, 0, &opv);
+	okv = trace_end(&cv) && okv;
+	memset(&oph, 0, sizeof(oph));
+	oph.in.rdi = OP_HC_LOOP;
+	oph.in.rcx = VMIAAS_REASON_PERIODIC;
+	oph.in.r10 = n;
+	trace_begin();
+	okh = guest_op(vm, 0, &oph);
+	okh = trace_end(&ch) && okh;
+	ksft_print_msg("exits %u VMFUNC requests: %" PRId64 " (stats), trace %u: VMCALL %u VMFUNC %u other-than-interrupt/HLT %u (%s); answered %llu/%llu/%llu\n",
+		       n, opv.exits, cv.total, cv.vmcall, cv.vmfunc, cv.other,
+		       cv.text, (unsigned long long)opv.out.rax,
+		       (unsigned long long)opv.out.rbx,
+		       (unsigned long long)opv.out.rsi);
+	ksft_print_msg("exits %u hypercall requests: %" PRId64 " (stats), trace %u: VMCALL %u VMFUNC %u other-than-interrupt/HLT %u (%s); answered %llu, failed %llu\n",
+		       n, oph.exits, ch.total, ch.vmcall, ch.vmfunc, ch.other,
+		       ch.text, (unsigned long long)oph.out.rax,
+		       (unsigned long long)oph.out.rbx);
+	TEST_ASSERT(okv && opv.out.rax == n && cv.vmcall == 0 && cv.vmfunc == 0 &&
+		    cv.other == 0,
+		    "- %u VMFUNC-triggered checks answered with no exit of their own (only timer interrupts and the HLT: %s)",
+		    n, cv.text);
+	TEST_ASSERT(okh && oph.out.rax == n && ch.vmcall == n && oph.exits >= n,
+		    "- %u hypercall-triggered checks cost %u VMCALL exits", n,
+		    ch.vmcall);
+}
+
+static void test_bad_index_and_view0(struct vm *vm)
+{
+	struct op op600, op5, op0;
+	bool ok;
+
+	guest_simple(vm, 0, OP_VMFUNC, 600, 0, &op600);
+	guest_simple(vm, 0, OP_VMFUNC, 5, 0, &op5);
+	TEST_ASSERT(op600.out.r15 == 6 && op5.out.r15 == 6,
+		    "- VMFUNC(0,600) and VMFUNC(0,5): #UD in the L2, the L1 goes on (vectors %llu, %llu)",
+		    (unsigned long long)op600.out.r15,
+		    (unsigned long long)op5.out.r15);
+	guest_simple(vm, 0, OP_READ0, 0, CG_MAILBOX, &op0);
+	TEST_ASSERT(op0.mmio_addr == CG_MAILBOX,
+		    "- the mailbox is not reachable in view 0: an MMIO exit to the VMM at 0x%llx",
+		    (unsigned long long)op0.mmio_addr);
+	ok = guest_req(vm, 0, 0x7777, &op0);
+	TEST_ASSERT(ok && answer_is(&op0, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0x7777),
+		    "- requests still work afterwards");
+}
+
+static void slot1_set(struct vm *vm, uint8_t *mem)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = 1, .guest_phys_addr = SLOT1_GPA,
+		.memory_size = mem ? SLOT1_SIZE : 0,
+		.userspace_addr = (uintptr_t)mem,
+	};
+
+	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r))
+		bail("memslot 1");
+}
+
+/* View 1 follows KVM's root when a memslot is deleted and re-created. */
+static void test_memslot(struct vm *vm)
+{
+	uint8_t *a, *b;
+	struct op o1, o2, o3, o0;
+	bool ok;
+
+	a = mmap(NULL, SLOT1_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	b = mmap(NULL, SLOT1_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED || b == MAP_FAILED)
+		bail("mmap");
+	*(uint64_t *)a = 0xaaaa0001;
+	*(uint64_t *)b = 0xbbbb0002;
+	slot1_set(vm, a);
+	guest_simple(vm, 0, OP_READ1, 0, SLOT1_GPA, &o1);
+	slot1_set(vm, NULL);
+	slot1_set(vm, b);
+	guest_simple(vm, 0, OP_READ1, 0, SLOT1_GPA, &o2);
+	guest_simple(vm, 0, OP_READ0, 0, SLOT1_GPA, &o0);
+	slot1_set(vm, NULL);
+	guest_simple(vm, 0, OP_READ1, 0, SLOT1_GPA, &o3);
+	ksft_print_msg("memslot: view 1 reads 0x%llx, after the swap 0x%llx (view 0 0x%llx), after deletion MMIO at 0x%llx\n",
+		       (unsigned long long)o1.out.r12,
+		       (unsigned long long)o2.out.r12,
+		       (unsigned long long)o0.out.r12,
+		       (unsigned long long)o3.mmio_addr);
+	ok = guest_req(vm, 0, 0x8888, &o0);
+	TEST_ASSERT(o1.out.r12 == 0xaaaa0001 && o2.out.r12 == 0xbbbb0002 &&
+		    o3.mmio_addr == SLOT1_GPA && ok &&
+		    answer_is(&o0, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0x8888),
+		    "- memslot deleted and re-created: view 1 sees KVM's new mapping, then none; requests still work");
+	munmap(a, SLOT1_SIZE);
+	munmap(b, SLOT1_SIZE);
+}
+
+/* A vCPU created after ENABLE_VIEW enrols itself with the hypercall. */
+static void test_enroll(struct vm *vm)
+{
+	struct vmiaas_event ev[4];
+	long probe, enroll, probe2;
+	struct op op, ud;
+	unsigned int n;
+	bool ok;
+
+	vmiaas_events(vm, ev, 0);	/* drop the earlier tests' events */
+	vcpu_add(vm);
+	guest_simple(vm, 1, OP_VMFUNC, 1, 0, &ud);
+	probe = guest_hc(vm, 1, VMIAAS_HC_PROBE, 0, 0, 0);
+	enroll = guest_hc(vm, 1, VMIAAS_HC_ENROLL, 0, 0, 0);
+	probe2 = guest_hc(vm, 1, VMIAAS_HC_PROBE, 0, 0, 0);
+	ok = guest_req(vm, 1, 0x9999, &op);
+	n = vmiaas_events(vm, ev, 4);
+	ksft_print_msg("vCPU 1: VMFUNC(0,1) vector %llu, PROBE %ld, ENROLL %ld, PROBE %ld\n",
+		       (unsigned long long)ud.out.r15, probe, enroll, probe2);
+	TEST_ASSERT(ud.out.r15 == 6 && probe == VMIAAS_MODE_HYPERCALL &&
+		    enroll == 0 && probe2 == (long)MODES_ALL,
+		    "- a vCPU created later: #UD on VMFUNC(0,1) until it enrols itself with the hypercall");
+	TEST_ASSERT(ok && answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0x9999) &&
+		    n == 1 && ev[0].vcpu == 1,
+		    "- its mailbox requests are served (event for vCPU 1)");
+}
+
+static void test_two_vms(struct vm *a, struct vm *b, const uint8_t *data0,
+			 const uint64_t *table0)
+{
+	struct vmiaas_event ea[4], eb[4];
+	struct op oa, ob;
+	unsigned int na, nb;
+	bool ok;
+
+	vmiaas_events(a, ea, 0);
+	vm_create(b, "VM B");
+	vmiaas_attach(b);
+	ok = vmiaas_set_checks(b, data0, table0) == 0;
+	guest_simple(b, 0, OP_WRITE, 0x4242, DATA_GPA, &ob);
+	ok = guest_req(b, 0, 0xb0b0, &ob) && ok;
+	ok = guest_req(a, 0, 0xa0a0, &oa) && ok;
+	na = vmiaas_events(a, ea, 4);
+	nb = vmiaas_events(b, eb, 4);
+	TEST_ASSERT(ok && answer_is(&ob, 0, VMIAAS_VERDICT_TAMPERED, 2, 3, 0xb0b0) &&
+		    answer_is(&oa, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0xa0a0) &&
+		    na == 1 && nb == 1 && ea[0].cookie == 0xa0a0 &&
+		    eb[0].cookie == 0xb0b0,
+		    "- two VMs at once: each gets its own verdict and its own events");
+}
+
+static void test_rate_limit(struct vm *vm)
+{
+	struct vmiaas_event ev[64];
+	double t0, t1, c0, c1, secs;
+	unsigned int n, bound;
+	struct op op;
+	bool ok;
+
+	param_set("checks_per_sec", 5);
+	param_set("checks_burst", 3);
+	memset(&op, 0, sizeof(op));
+	op.in.rdi = OP_REQ_LOOP;
+	op.in.rcx = VMIAAS_REASON_PERIODIC;
+	op.in.r8 = POLLS;
+	op.in.r10 = 40;
+	t0 = now_s();
+	ok = guest_op(vm, 0, &op);
+	secs = now_s() - t0;
+	bound = 3 + (unsigned int)(5 * secs) + 1;
+	ksft_print_msg("40 requests at 5/s, burst 3, in %.2f s: %llu answered, %llu -EAGAIN, %llu other\n",
+		       secs, (unsigned long long)op.out.rax,
+		       (unsigned long long)op.out.rbx,
+		       (unsigned long long)op.out.rsi);
+	/* the bucket may start nearly empty: the earlier tests drained it */
+	TEST_ASSERT(ok && op.out.rax <= bound && op.out.rbx >= 1 &&
+		    op.out.rax + op.out.rbx == 40,
+		    "- rate limit: at most burst + rate x time checks run (%llu <= %u), the rest -EAGAIN",
+		    (unsigned long long)op.out.rax, bound);
+	vmiaas_events(vm, ev, 64);
+
+	memset(&op, 0, sizeof(op));
+	op.in.rdi = OP_FLOOD;
+	op.in.rcx = VMIAAS_REASON_PERIODIC;
+	op.in.r8 = POLLS;
+	op.in.r10 = 2000000;
+	c0 = serve_cpu_s();
+	t0 = now_s();
+	ok = guest_op(vm, 0, &op);
+	t1 = now_s();
+	c1 = serve_cpu_s();
+	n = vmiaas_events(vm, ev, 64);
+	ksft_print_msg("flood: 2,000,000 req_seq bumps in %.2f s: %u requests served (events), kthread CPU %.2f s, final status %lld\n",
+		       t1 - t0, n, c1 - c0, (long long)op.out.r12);
+	TEST_ASSERT(ok && op.out.r8 && n <= 2 + (unsigned int)((t1 - t0) * 1000) &&
+		    c0 >= 0 && c1 - c0 <= (t1 - t0) / 2 + 0.05,
+		    "- a flooding guest: at most one request per vCPU and ms is served, the kthread's CPU time is bounded");
+	param_set("checks_per_sec", 1000);
+	param_set("checks_burst", 100);
+}
+
+static void test_garbage(struct vm *vm)
+{
+	struct op op;
+	bool ok;
+
+	memset(&op, 0, sizeof(op));
+	op.in.rdi = OP_GARBAGE;
+	op.in.r8 = POLLS;
+	op.in.r9 = 0xdeadbeefdeadbeefULL;
+	ok = guest_op(vm, 0, &op);
+	ksft_print_msg("garbage: status %lld, magic 0x%llx, polls left %llu\n",
+		       (long long)op.out.r12, (unsigned long long)op.out.r9,
+		       (unsigned long long)op.out.r8);
+	TEST_ASSERT(ok && op.out.r8 && (int64_t)op.out.r12 == -EINVAL &&
+		    op.out.r9 == VMIAAS_MAILBOX_MAGIC,
+		    "- a mailbox filled with garbage: -EINVAL, the host line rewritten");
+	ok = guest_req(vm, 0, 0xcccc, &op);
+	TEST_ASSERT(ok && answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0xcccc),
+		    "- the next request after garbage is served");
+}
+
+/* ENABLE_VIEW refuses a VM with memory where view 1 puts the mailbox. */
+static void test_memory_above_mailbox(void)
+{
+	struct vmiaas_attach_vm at = { .size = sizeof(at) };
+	struct vmiaas_enable_view ev = { .size = sizeof(ev) };
+	struct kvm_userspace_memory_region r = {
+		.slot = 1, .guest_phys_addr = CG_MAILBOX, .memory_size = 4096,
+	};
+	int vm_fd, fd, e = -1;
+	void *page;
+
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+	fd = open("/dev/vmiaas", O_RDWR | O_CLOEXEC);
+	r.userspace_addr = (uintptr_t)page;
+	at.vm_fd = vm_fd;
+	if (page != MAP_FAILED && vm_fd >= 0 && fd >= 0 &&
+	    !ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r) &&
+	    ioctl(vm_fd, KVM_CREATE_VCPU, 0) >= 0 &&
+	    !ioctl(fd, VMIAAS_IOC_ATTACH_VM, &at))
+		e = xioctl(fd, VMIAAS_IOC_ENABLE_VIEW, &ev);
+	TEST_ASSERT(e == ERANGE,
+		    "- ENABLE_VIEW refuses a VM with memory at VMIAAS_MAILBOX_GPA: ERANGE (got %s)",
+		    e < 0 ? "setup failed" : strerrorname_np(e) ?: "0");
+	if (fd >= 0)
+		close(fd);
+	if (vm_fd >= 0)
+		close(vm_fd);
+}
+
+/* Requests in flight when the attachment and the VMs go away. */
+static void test_teardown(struct vm *a, struct vm *b)
+{
+	struct op op;
+	int e1, e2;
+	unsigned int i;
+
+	memset(&op, 0, sizeof(op));
+	op.in.rdi = OP_POST;
+	op.in.rcx = VMIAAS_REASON_PERIODIC;
+	guest_op(b, 0, &op);
+	e1 = xioctl(b->vmiaas, VMIAAS_IOC_DETACH_VM, NULL);
+	close(b->vmiaas);
+	guest_op(a, 0, &op);
+	guest_op(a, 1, &op);
+	e2 = close(a->vmiaas);	/* attached: the release detaches */
+	for (i = 0; i < a->nr_vcpus; i++)
+		close(a->vcpu[i].fd);
+	close(a->fd);
+	close(b->vcpu[0].fd);
+	close(b->fd);
+	TEST_ASSERT(!e1 && !e2,
+		    "- detach and close with requests posted and unanswered");
+}
+
+int main(void)
+{
+	uint8_t data0[4096];
+	uint64_t table0[TABLE_LEN];
+	struct vmiaas_caps caps = { .size = sizeof(caps) };
+	struct vm a, b;
+	int fd;
+
+	ksft_print_header();
+	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm_fd < 0)
+		ksft_exit_skip("no /dev/kvm");
+	fd = open("/dev/vmiaas", O_RDWR | O_CLOEXEC);
+	if (fd < 0 || xioctl(fd, VMIAAS_IOC_GET_CAPS, &caps))
+		bail("/dev/vmiaas GET_CAPS");
+	close(fd);
+	TEST_ASSERT((caps.modes & MODES_ALL) == MODES_ALL,
+		    "- GET_CAPS: VMFUNC, HYPERCALL and POLL (modes 0x%llx)",
+		    (unsigned long long)caps.modes);
+
+	param_set("checks_per_sec", 1000);
+	param_set("checks_burst", 100);
+	vm_create(&a, "VM A");
+	memcpy(data0, a.mem + DATA_GPA, sizeof(data0));
+	memcpy(table0, a.mem + TABLE_GPA, sizeof(table0));
+	vmiaas_attach(&a);
+	test_set_checks_args(&a);
+	test_requests(&a, data0, table0);
+	test_hypercall(&a);
+	test_exits(&a, 20);
+	test_bad_index_and_view0(&a);
+	test_memslot(&a);
+	test_enroll(&a);
+	test_two_vms(&a, &b, data0, table0);
+	test_rate_limit(&a);
+	test_garbage(&a);
+	test_teardown(&a, &b);
+	test_memory_above_mailbox();
+	print_stats("at the end");
+	ksft_set_plan(ksft_nr);
+	ksft_finished();
+}
