@@ -23,7 +23,10 @@
 # every "@@" line) and a histogram of the L1's kvm:kvm_exit trace event by
 # exit reason (VMFUNC 59, VMCALL 18). The VMFUNC requests cost no hypercall and no VMFUNC exit; each
 # hypercall request costs one VMCALL exit.
-# One Bochs boot; VMIAAS_BOCHS_TIMEOUT (s, default 1500) bounds it.
+# One Bochs boot; VMIAAS_BOCHS_TIMEOUT (s, default 2400) bounds it. Wall
+# time: 20 min on a build host with a load average of 10 on 2 cores (L1
+# boot 3-4 min, L2 boot 4 min, the chain 10); Bochs runs some 5 times
+# faster on a quiet host.
 set -eu
 # shellcheck source=tests/lib/guest.sh
 . "$(dirname "$0")/../lib/guest.sh"
@@ -83,7 +86,7 @@ printf '%s\n' "--kernel vmlinuz-l2 --initrd l2.cpio --mem 128 --timeout 900" \
 tap_plan 21
 
 st=0
-"$L1" run --timeout "${VMIAAS_BOCHS_TIMEOUT:-1500}" --mem 640 --log "$tmp/com1" \
+"$L1" run --timeout "${VMIAAS_BOCHS_TIMEOUT:-2400}" --mem 640 --log "$tmp/com1" \
 	--kvm-dir "$kvm" --add "$tmp/kbuild/vmiaas.ko" --add "$tmp/l2vmm" \
 	--add "$tmp/vmlinuz-l2" --add "$tmp/l2.cpio" --add "$tmp/l2vmm.args" \
 	--add "$v/l2-chain.sh" -- sh l2-chain.sh \
@@ -116,7 +119,7 @@ tap_is "$(last module-load reason) $(last module-load verdict) $(last module-loa
 	"module-load tampered 0x1" "the agent's module-notifier request: tampered, check 0 (the hooked text)"
 tap_is "$(last tampered reason) $(last tampered verdict) $(last tampered failed) $(last tampered mask)" \
 	"on-demand tampered 1 0x1" "the next on-demand request: tampered, 1 check failed (mask 0x1)"
-tap_is "$(last restored verdict) $(last restored mask)" "clean 0" \
+tap_is "$(last restored verdict) $(last restored mask)" "clean 0x0" \
 	"after rmmod of the hook the verdict is clean again"
 tap_ok "grep -q '^@@EVENT .*verdict=2 .*mask=0x1 ' '$tmp/out'" \
 	"vmiaas.ko reports the tampered verdict as an event on /dev/vmiaas"
