@@ -195,7 +195,7 @@ static int site_cmp(const void *a, const void *b)
 				"no %s.%s in the kernel's BTF", type, path); \
 	} while (0)
 
-/* ---- jump labels: __jump_table ---- */
+/* ---- jump entries and static call sites: the table readers ---- */
 
 /* struct jump_entry { s32 code; s32 target; long key; } x @n at @start. */
 static int add_jump_entries(struct patching *p, u64 start, u64 n, u32 size)
