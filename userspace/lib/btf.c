@@ -136,17 +136,81 @@ static s64 btf_extra_len(u32 kind, u32 vlen)
 	}
 }
 
+/* Names of members, enumerators and params: each must be in the strings. */
+static bool btf_member_names_ok(const struct btf_raw *raw, u32 kind,
+				const u8 *x, u32 vlen, s64 extra)
+{
+	u32 i, stride = vlen ? (u32)extra / vlen : 0;
+
+	if (kind != BTF_KIND_STRUCT && kind != BTF_KIND_UNION &&
+	    kind != BTF_KIND_ENUM && kind != BTF_KIND_ENUM64 &&
+	    kind != BTF_KIND_FUNC_PROTO)
+		return true;
+	for (i = 0; i < vlen; i++)
+		if (!btf_name_ok(raw, rd32(x + i * stride)))
+			return false;
+	return true;
+}
+
+/* The highest type id that the record at @t (kind @kind) refers to. */
+static u32 btf_max_ref(u32 kind, const u8 *t, u32 vlen)
+{
+	const u8 *x = t + BTF_TYPE_LEN;
+	u32 i, ref = 0, id;
+
+	switch (kind) {
+	case BTF_KIND_PTR:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_FUNC:
+	case BTF_KIND_VAR:
+	case BTF_KIND_DECL_TAG:
+	case BTF_KIND_TYPE_TAG:
+	case BTF_KIND_FUNC_PROTO:	/* return type */
+		ref = rd32(t + 8);
+		break;
+	}
+	switch (kind) {
+	case BTF_KIND_ARRAY:
+		ref = max(rd32(x), rd32(x + 4));
+		break;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		for (i = 0; i < vlen; i++) {
+			id = rd32(x + i * 12 + 4);
+			ref = max(ref, id);
+		}
+		break;
+	case BTF_KIND_FUNC_PROTO:
+		for (i = 0; i < vlen; i++) {
+			id = rd32(x + i * 8 + 4);
+			ref = max(ref, id);
+		}
+		break;
+	case BTF_KIND_DATASEC:
+		for (i = 0; i < vlen; i++) {
+			id = rd32(x + i * 12);
+			ref = max(ref, id);
+		}
+		break;
+	}
+	return ref;
+}
+
 /*
- * One pass over the type records. With @nr_ids 0: record sizes, kinds and
- * names, counting the types. With the count: every referenced id.
+ * One pass over the type records: sizes, kinds and names, counting the
+ * types, and the highest id any record refers to, which must be one of
+ * them (ids 0, void, .. the count). One pass, not one to count and one
+ * to check ids: this walk was the largest part of attaching's BTF stage.
  */
-static int btf_walk_types(const struct btf_raw *raw, u32 nr_ids,
-			  struct btf_scan *scan)
+static int btf_walk_types(const struct btf_raw *raw, struct btf_scan *scan)
 {
 	/* Unused bits of btf_type.info must be zero. */
 	const u32 info_mask = 0x9f00ffffU;
-	u32 off = 0, n = 0, i, vlen, kind, info, name_off, stride;
-	const u8 *t, *x;
+	u32 off = 0, n = 0, vlen, kind, info, name_off, ref, max_ref = 0;
+	const u8 *t;
 	s64 extra = 0;
 
 	for (; off < raw->type_len; off += BTF_TYPE_LEN + (u32)extra) {
@@ -161,68 +225,26 @@ static int btf_walk_types(const struct btf_raw *raw, u32 nr_ids,
 		if ((info & ~info_mask) || kind == BTF_KIND_UNKN || extra < 0 ||
 		    raw->type_len - off - BTF_TYPE_LEN < extra)
 			return -EBADMSG;
-		x = t + BTF_TYPE_LEN;
 		n++;
 		scan->walked += BTF_TYPE_LEN + extra;
-		if (!nr_ids) {
-			if (!btf_name_ok(raw, name_off))
-				return -EBADMSG;
-			/* Members, enumerators, params: names first. */
-			stride = vlen ? (u32)extra / vlen : 0;
-			if (kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION ||
-			    kind == BTF_KIND_ENUM || kind == BTF_KIND_ENUM64 ||
-			    kind == BTF_KIND_FUNC_PROTO)
-				for (i = 0; i < vlen; i++)
-					if (!btf_name_ok(raw, rd32(x + i * stride)))
-						return -EBADMSG;
-			if (kind == BTF_KIND_STRUCT && vlen &&
-			    btf_name_is(raw, name_off, "task_struct"))
-				scan->has_task_struct = true;
-			if (kind == BTF_KIND_DATASEC &&
-			    btf_name_is(raw, name_off, ".data..percpu"))
-				scan->has_percpu = true;
-			continue;
-		}
-		switch (kind) {
-		case BTF_KIND_PTR:
-		case BTF_KIND_TYPEDEF:
-		case BTF_KIND_VOLATILE:
-		case BTF_KIND_CONST:
-		case BTF_KIND_RESTRICT:
-		case BTF_KIND_FUNC:
-		case BTF_KIND_VAR:
-		case BTF_KIND_DECL_TAG:
-		case BTF_KIND_TYPE_TAG:
-		case BTF_KIND_FUNC_PROTO:	/* return type */
-			if (rd32(t + 8) >= nr_ids)
-				return -EBADMSG;
-			break;
-		}
-		switch (kind) {
-		case BTF_KIND_ARRAY:
-			if (rd32(x) >= nr_ids || rd32(x + 4) >= nr_ids)
-				return -EBADMSG;
-			break;
-		case BTF_KIND_STRUCT:
-		case BTF_KIND_UNION:
-			for (i = 0; i < vlen; i++)
-				if (rd32(x + i * 12 + 4) >= nr_ids)
-					return -EBADMSG;
-			break;
-		case BTF_KIND_FUNC_PROTO:
-			for (i = 0; i < vlen; i++)
-				if (rd32(x + i * 8 + 4) >= nr_ids)
-					return -EBADMSG;
-			break;
-		case BTF_KIND_DATASEC:
-			for (i = 0; i < vlen; i++)
-				if (rd32(x + i * 12) >= nr_ids)
-					return -EBADMSG;
-			break;
-		}
+		if (!btf_name_ok(raw, name_off) ||
+		    !btf_member_names_ok(raw, kind, t + BTF_TYPE_LEN, vlen,
+					 extra))
+			return -EBADMSG;
+		ref = btf_max_ref(kind, t, vlen);
+		if (ref > max_ref)
+			max_ref = ref;
+		if (kind == BTF_KIND_STRUCT && vlen &&
+		    btf_name_is(raw, name_off, "task_struct"))
+			scan->has_task_struct = true;
+		if (kind == BTF_KIND_DATASEC &&
+		    btf_name_is(raw, name_off, ".data..percpu"))
+			scan->has_percpu = true;
 	}
-	if (!nr_ids)
-		scan->nr_types = n;
+	/* n cannot overflow: each type takes at least 12 bytes. */
+	if (max_ref > n)
+		return -EBADMSG;
+	scan->nr_types = n;
 	return 0;
 }
 
@@ -235,11 +257,7 @@ static int btf_scan(const u8 *buf, size_t len, struct btf_scan *scan)
 	err = btf_check_hdr(buf, len, &raw, &scan->size);
 	if (err)
 		return err;
-	err = btf_walk_types(&raw, 0, scan);
-	if (err)
-		return err;
-	/* ids 0 (void) .. nr_types; the count cannot overflow: 12 B each. */
-	return btf_walk_types(&raw, scan->nr_types + 1, scan);
+	return btf_walk_types(&raw, scan);
 }
 
 int btf_check(const u8 *buf, size_t len, size_t *ret_size, u32 *ret_nr_types)
