@@ -19,7 +19,7 @@ for t in dpkg-buildpackage dh_dkms dkms debootstrap mkfs.ext4 qemu-system-x86_64
 	command -v $t >/dev/null || tap_skip_all "$t is missing (scripts/deps.sh package)"
 done
 
-tap_plan 29
+tap_plan 30
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-deb.XXXXXX")
 cleanup() { _guest_cleanup; rm -rf "$work"; }
 trap cleanup EXIT
@@ -137,6 +137,11 @@ r WORKER_CAPEFF "$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/$w/status)"
 r WORKER_CAPBND "$(sed -n 's/^CapBnd:[[:space:]]*//p' /proc/$w/status)"
 r WORKER_NNP "$(sed -n 's/^NoNewPrivs:[[:space:]]*//p' /proc/$w/status)"
 grep '"baseline"' /var/lib/vmiaas/events.jsonl | sed 's/^/EVENT: /'
+# the metrics endpoint through the unit's IP firewall (loopback allowed)
+bash -c 'exec 3<>/dev/tcp/127.0.0.1/9848 && printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && cat <&3' \
+	>/tmp/metrics 2>&1
+r METRICS_HTTP "$(head -n 1 /tmp/metrics | tr -d '\r')"
+r METRICS_CHECKS "$(grep -c '^vmiaas_checks_total{vm="sysvm"' /tmp/metrics)"
 
 up RELOAD
 systemctl reload vmid.service
@@ -242,6 +247,8 @@ tap_ok '[ "$(vmjq backend)" = shm ] && [ "$(vmjq shm)" = /dev/shm/sysvm-ram ] &&
 tap_ok '[ "$(val WORKER_SECCOMP)" = 2 ] && [ "$(val WORKER_CAPEFF)" = 0000000000000000 ] && [ "$(val WORKER_CAPBND)" = 0000000000000000 ] && [ "$(val WORKER_NNP)" = 1 ]' \
 	"its worker: seccomp filter, no capabilities (effective, bounding), no_new_privs"
 tap_ok 'grep -q "^EVENT: .*trust on first use" "$res.txt"' "the baseline event (trust on first use) in events.jsonl"
+tap_ok '[ "$(val METRICS_HTTP)" = "HTTP/1.0 200 OK" ] && [ "$(val METRICS_CHECKS)" -ge 1 ]' \
+	"the metrics endpoint answers on 127.0.0.1:9848 through the IP firewall, with the VM's series"
 tap_is "$(val RELOAD_RC)" 0 "systemctl reload vmid: exit 0"
 tap_ok '[ "$(val RELOAD_ACTIVE)" = active ] && [ "$(val RELOAD_SAMEPID)" = yes ]' \
 	"after the reload: still active, same process"
