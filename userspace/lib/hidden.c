@@ -15,6 +15,7 @@
 #define S_ISUID_BIT		04000
 #define S_IFMT_BITS		0170000
 #define S_IFREG_BITS		0100000
+#define U32_MAX_OFF		0xffffffffU
 
 /* ---- a growable set of u64 keys with payloads ---- */
 
@@ -499,6 +500,7 @@ int hidden_check_modules(struct vmiaas *v, const struct hidden_sink *s)
 enum {
 	TASK_IN_IDR_NOT_LIST,
 	TASK_IN_LIST_NOT_IDR,
+	TASK_ON_RQ_ONLY,
 };
 
 struct pid_ctx {
@@ -573,8 +575,244 @@ static int idr_tasks(struct vmiaas *v, struct pid_ctx *c)
 			      pid_visit, c);
 }
 
+/*
+ * The run queues: each possible CPU's rq (the per-cpu "runqueues" at
+ * __per_cpu_offset[cpu]), its curr, the CFS timeline (group entities,
+ * my_q != NULL, are descended into), the RT priority lists and the
+ * deadline tree. Each task found is added to @out with aux = its CPU.
+ */
+struct rq_ctx {
+	struct items *out;
+	u64 rq, idle;
+	u32 cpu, nodes, depth;
+	u32 rq_size, rq_curr, rq_idle, rq_cfs, rq_rt, rq_dl;
+	u32 cfs_root, se_node, se_my_q, t_se;
+	u32 rt_queue, rt_queue_size, rt_run_list, rt_my_q, t_rt;
+	bool have_rt_my_q;
+	u32 dl_root, dl_node, t_dl;
+	u32 rb_left, rb_right;
+};
+
+static int rq_add(struct rq_ctx *c, u64 task)
+{
+	struct item *it;
+
+	if (!kernel_ptr(task) || task == c->idle)
+		return 0;
+	if (++c->nodes > HIDDEN_RQ_TASKS_MAX)
+		return -ELOOP;
+	it = items_add(c->out);
+	if (!it)
+		return -ENOMEM;
+	it->key = task;
+	it->aux = c->cpu;
+	return 0;
+}
+
+static int cfs_walk(struct vmiaas *v, struct rq_ctx *c, u64 cfs_rq);
+
+static int se_visit(struct vmiaas *v, u64 node, void *arg)
+{
+	struct rq_ctx *c = arg;
+	u64 se = node - c->se_node, my_q = 0;
+	int err;
+
+	if (c->se_my_q != U32_MAX_OFF) {
+		err = engine_read_u64(v, se + c->se_my_q, &my_q);
+		if (err)
+			return engine_fail(v, err,
+				"sched_entity 0x%llx is unreadable",
+				(unsigned long long)se);
+	}
+	if (!my_q)
+		return rq_add(c, se - c->t_se);
+	if (c->depth >= HIDDEN_RQ_GROUP_DEPTH)
+		return engine_fail(v, -ELOOP,
+			"CPU %u: task groups nested deeper than %u (a cycle?)",
+			c->cpu, HIDDEN_RQ_GROUP_DEPTH);
+	return cfs_walk(v, c, my_q);
+}
+
+static int cfs_walk(struct vmiaas *v, struct rq_ctx *c, u64 cfs_rq)
+{
+	u64 root;
+	int err;
+
+	if (!kernel_ptr(cfs_rq))
+		return engine_fail(v, -EBADMSG, "CPU %u: cfs_rq 0x%llx",
+				   c->cpu, (unsigned long long)cfs_rq);
+	err = engine_read_u64(v, cfs_rq + c->cfs_root, &root);
+	if (err)
+		return engine_fail(v, err, "CPU %u: cfs_rq 0x%llx is unreadable",
+				   c->cpu, (unsigned long long)cfs_rq);
+	c->depth++;
+	err = hidden_rb_walk(v, root, c->rb_left, c->rb_right, se_visit, c);
+	c->depth--;
+	return err;
+}
+
+static int rt_visit(struct vmiaas *v, u64 node, void *arg)
+{
+	struct rq_ctx *c = arg;
+	u64 rt_se = node - c->rt_run_list, my_q = 0;
+
+	/* A group's entity (CONFIG_RT_GROUP_SCHED) is not a task. */
+	if (c->have_rt_my_q &&
+	    (engine_read_u64(v, rt_se + c->rt_my_q, &my_q) || my_q))
+		return 0;
+	return rq_add(c, rt_se - c->t_rt);
+}
+
+static int dl_visit(struct vmiaas *v, u64 node, void *arg)
+{
+	struct rq_ctx *c = arg;
+	u64 dl_se = node - c->dl_node;
+
+	/* 6.12's dl servers (rq->fair_server) live inside the rq. */
+	if (dl_se >= c->rq && dl_se < c->rq + c->rq_size)
+		return 0;
+	return rq_add(c, dl_se - c->t_dl);
+}
+
+static int rq_layout(struct vmiaas *v, struct rq_ctx *c)
+{
+	if (btf_sizeof(v->btf, "rq", &c->rq_size))
+		return layout_fail(v, "rq", "(size)");
+	RESOLVE(v, "rq", "curr", &c->rq_curr);
+	RESOLVE(v, "rq", "idle", &c->rq_idle);
+	RESOLVE(v, "rq", "cfs", &c->rq_cfs);
+	RESOLVE(v, "rq", "rt", &c->rq_rt);
+	RESOLVE(v, "rq", "dl", &c->rq_dl);
+	RESOLVE(v, "cfs_rq", "tasks_timeline.rb_root.rb_node", &c->cfs_root);
+	RESOLVE(v, "sched_entity", "run_node", &c->se_node);
+	if (btf_offsetof(v->btf, "sched_entity", "my_q", &c->se_my_q))
+		c->se_my_q = U32_MAX_OFF;	/* no FAIR_GROUP_SCHED */
+	RESOLVE(v, "task_struct", "se", &c->t_se);
+	RESOLVE(v, "rt_rq", "active.queue", &c->rt_queue);
+	if (btf_member_size(v->btf, "rt_rq", "active.queue", &c->rt_queue_size))
+		return layout_fail(v, "rt_rq", "active.queue");
+	RESOLVE(v, "sched_rt_entity", "run_list", &c->rt_run_list);
+	c->have_rt_my_q = !btf_offsetof(v->btf, "sched_rt_entity", "my_q",
+					&c->rt_my_q);
+	RESOLVE(v, "task_struct", "rt", &c->t_rt);
+	RESOLVE(v, "dl_rq", "root.rb_root.rb_node", &c->dl_root);
+	RESOLVE(v, "sched_dl_entity", "rb_node", &c->dl_node);
+	RESOLVE(v, "task_struct", "dl", &c->t_dl);
+	RESOLVE(v, "rb_node", "rb_left", &c->rb_left);
+	RESOLVE(v, "rb_node", "rb_right", &c->rb_right);
+	return 0;
+}
+
+static int rq_walk_one(struct vmiaas *v, struct rq_ctx *c)
+{
+	u64 curr, root, q;
+	u32 i;
+	int err;
+
+	err = engine_read_u64(v, c->rq + c->rq_idle, &c->idle);
+	err = err ?: engine_read_u64(v, c->rq + c->rq_curr, &curr);
+	if (err)
+		return engine_fail(v, err, "CPU %u: rq 0x%llx is unreadable",
+				   c->cpu, (unsigned long long)c->rq);
+	err = rq_add(c, curr);
+	c->depth = 0;
+	err = err ?: cfs_walk(v, c, c->rq + c->rq_cfs);
+	for (i = 0; !err && i < c->rt_queue_size / 16; i++) {
+		q = c->rq + c->rq_rt + c->rt_queue + 16 * i;
+		err = list_walk(v, "an RT run queue", q,
+				HIDDEN_RQ_TASKS_MAX, rt_visit, c);
+	}
+	err = err ?: engine_read_u64(v, c->rq + c->rq_dl + c->dl_root, &root);
+	err = err ?: hidden_rb_walk(v, root, c->rb_left, c->rb_right,
+				    dl_visit, c);
+	if (err == -ELOOP && c->nodes > HIDDEN_RQ_TASKS_MAX)
+		return engine_fail(v, err, "run queues: more than %u tasks",
+				   HIDDEN_RQ_TASKS_MAX);
+	return err;
+}
+
+/* Tasks on the run queues of every possible CPU, into @out. */
+static int rq_tasks(struct vmiaas *v, struct items *out)
+{
+	struct rq_ctx c = { .out = out };
+	u64 runqueues, offsets, cpu_off;
+	u32 nr_cpus;
+	int err;
+
+	err = rq_layout(v, &c);
+	if (err)
+		return err;
+	if (engine_sym(v, "runqueues", &runqueues) ||
+	    engine_sym(v, "__per_cpu_offset", &offsets))
+		return engine_fail(v, -ENOEXEC,
+			"the kernel has no runqueues or __per_cpu_offset");
+	if (engine_sym(v, "nr_cpu_ids", &cpu_off) ||
+	    engine_read(v, cpu_off, &nr_cpus, sizeof(nr_cpus)))
+		return engine_fail(v, -ENOEXEC,
+			"the kernel's nr_cpu_ids is unreadable");
+	if (!nr_cpus || nr_cpus > HIDDEN_RQ_CPUS_MAX)
+		return engine_fail(v, -EBADMSG,
+			"nr_cpu_ids is %u (at most %u supported)", nr_cpus,
+			HIDDEN_RQ_CPUS_MAX);
+	for (c.cpu = 0; c.cpu < nr_cpus; c.cpu++) {
+		err = engine_read_u64(v, offsets + 8ULL * c.cpu, &cpu_off);
+		if (err)
+			return engine_fail(v, err,
+				"__per_cpu_offset[%u] is unreadable", c.cpu);
+		c.rq = runqueues + cpu_off;
+		err = rq_walk_one(v, &c);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Tasks on a run queue, on neither the task list nor the IDR, into @out. */
+static int rq_only(struct vmiaas *v, const struct items *list,
+		   const struct items *idr, struct items *out, u32 comm_off)
+{
+	struct items rq = {};
+	u32 pid_off, exit_off;
+	s32 exit_state;
+	size_t i;
+	int err;
+
+	RESOLVE(v, "task_struct", "pid", &pid_off);
+	RESOLVE(v, "task_struct", "exit_state", &exit_off);
+	err = rq_tasks(v, &rq);
+	items_sort(&rq);
+	for (i = 0; !err && i < rq.nr; i++) {
+		struct item *it;
+		char comm[16] = "";
+
+		if ((i && rq.a[i].key == rq.a[i - 1].key) ||
+		    items_has(list, rq.a[i].key) || items_has(idr, rq.a[i].key))
+			continue;
+		/* A task past __unhash_process() runs until its last schedule. */
+		if (engine_read(v, rq.a[i].key + exit_off, &exit_state,
+				sizeof(exit_state)) || exit_state)
+			continue;
+		it = items_add(out);
+		if (!it) {
+			err = -ENOMEM;
+			break;
+		}
+		it->key = rq.a[i].key;
+		it->aux = rq.a[i].aux;
+		it->kind = TASK_ON_RQ_ONLY;
+		if (engine_read(v, it->key + pid_off, &it->pid, sizeof(it->pid)))
+			it->pid = -1;
+		if (!engine_read(v, it->key + comm_off, comm, sizeof(comm)))
+			clean_name(it->name, sizeof(it->name), comm,
+				   sizeof(comm));
+	}
+	free(rq.a);
+	return err;
+}
+
 static int pid_scan(struct vmiaas *v, struct items *out)
 {
+
 	struct pid_ctx c = {};
 	struct vmiaas_task *t = NULL;
 	struct items list = {};
@@ -629,6 +867,8 @@ static int pid_scan(struct vmiaas *v, struct items *out)
 		clean_name(it->name, sizeof(it->name), t[i].comm,
 			   sizeof(t[i].comm));
 	}
+	if (!err)
+		err = rq_only(v, &list, &c.idr, out, comm_off);
 out:
 	free(t);
 	free(list.a);
@@ -648,12 +888,18 @@ static void pid_report(struct vmiaas *v, const struct item *it,
 		return;
 	f->flags |= VMIAAS_FINDING_ADDRESS;
 	f->address = it->key;
-	snprintf(f->message, sizeof(f->message),
-		 "task %d (%s, task_struct 0x%llx) %s", it->pid, it->name,
-		 (unsigned long long)it->key,
-		 it->kind == TASK_IN_IDR_NOT_LIST ?
-		 "is in the pid namespace's IDR but not on the task list" :
-		 "is on the task list but not in the pid namespace's IDR");
+	if (it->kind == TASK_ON_RQ_ONLY)
+		snprintf(f->message, sizeof(f->message),
+			 "task %d (%s, task_struct 0x%llx) is on CPU %llu's run queue but neither on the task list nor in the pid namespace's IDR",
+			 it->pid, it->name, (unsigned long long)it->key,
+			 (unsigned long long)it->aux);
+	else
+		snprintf(f->message, sizeof(f->message),
+			 "task %d (%s, task_struct 0x%llx) %s", it->pid,
+			 it->name, (unsigned long long)it->key,
+			 it->kind == TASK_IN_IDR_NOT_LIST ?
+			 "is in the pid namespace's IDR but not on the task list" :
+			 "is on the task list but not in the pid namespace's IDR");
 }
 
 int hidden_check_processes(struct vmiaas *v, const struct hidden_sink *s)

@@ -32,6 +32,9 @@ int hidden_check_creds(struct vmiaas *v, const struct hidden_sink *s);
 #define HIDDEN_RB_NODES_MAX	(8U * VMIAAS_MAX_MODULES)
 #define HIDDEN_XA_NODES_MAX	(1U << 17)	/* 4M pids / 64 + inner */
 #define HIDDEN_PID_TASKS_MAX	16	/* tasks on one pid's PIDTYPE_PID */
+#define HIDDEN_RQ_CPUS_MAX	8192	/* NR_CPUS of any distribution kernel */
+#define HIDDEN_RQ_TASKS_MAX	(1U << 16)	/* runnable tasks, all CPUs */
+#define HIDDEN_RQ_GROUP_DEPTH	16	/* nested task groups (cgroups) */
 
 /*
  * The walkers, exposed for tests: an rbtree from its root node pointer
