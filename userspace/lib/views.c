@@ -137,6 +137,37 @@ static void read_cred_ids(struct vmiaas *v, const struct task_layout *l,
 	read_fields(v, cred, f, ARRAY_SIZE(f));
 }
 
+/* Starts the cache misses of @va's byte in the host; no effect on errors. */
+static void prefetch_va(struct vmiaas *v, u64 va)
+{
+	struct vmi_xlate x;
+	const u8 *p;
+
+	if (vmi_as_translate(v->kas, va, &x))
+		return;
+	p = vmi_phys_ptr(&v->backend->phys, x.gpa, 1);
+	if (p)
+		__builtin_prefetch(p);
+}
+
+/*
+ * The fields of a task lie on a dozen cache lines (and host pages) of
+ * guest RAM, and each read waits for its miss in turn: asking for all of
+ * them first lets the misses overlap. (The walk over 1,000 tasks was
+ * most of a full check's non-hashing time.)
+ */
+static void task_prefetch(struct vmiaas *v, const struct task_layout *l,
+			  u64 task)
+{
+	prefetch_va(v, task + l->pid);
+	prefetch_va(v, task + l->comm);
+	prefetch_va(v, task + l->flags);
+	prefetch_va(v, task + l->real_parent);
+	prefetch_va(v, task + l->real_cred);
+	prefetch_va(v, task + l->mm);
+	prefetch_va(v, task + l->signal);
+}
+
 static int task_read(struct vmiaas *v, const struct task_layout *l, u64 task,
 		     struct vmiaas_task *t)
 {
@@ -148,6 +179,7 @@ static int task_read(struct vmiaas *v, const struct task_layout *l, u64 task,
 	u32 ptgid;
 	int err;
 
+	task_prefetch(v, l, task);
 	memset(t, 0, sizeof(*t));
 	t->addr = task;
 	err = read_pid_tgid(v, l, task, &t->pid, &t->tgid);
