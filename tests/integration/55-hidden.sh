@@ -3,15 +3,20 @@
 # Hidden objects and credentials on a live Debian guest: hidden-module,
 # hidden-process and credentials compare the kernel's own structures with
 # each other. A fresh guest and a benign workload give no findings; each
-# attack module (tests/modules) is found and named: a self-hiding module,
-# a process unlinked from the task list, a non-root process given root
-# by overwriting its ids and by pointing it at init_cred. Runs on each
-# kernel of KGENS (default: Debian 6.1 and 6.12).
+# attack module (tests/modules) is found and named: a self-hiding module
+# (found through mod_tree, and, once it also erases itself from mod_tree,
+# by carving the module memory areas), a process unlinked from the task
+# list (found through the IDR), a busy process unlinked from the task
+# list and from its struct pid (found on the run queues), a non-root
+# process given root by overwriting its ids and by pointing it at
+# init_cred. Tracing and kprobes (trampolines and instruction slots in
+# the module area) give no false alarm. Runs on each kernel of KGENS
+# (default: Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 
 : "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
 KGENS=${KGENS:-6.1 6.12}
-PER_KERNEL=22
+PER_KERNEL=32
 # shellcheck disable=SC2086
 set -- $KGENS
 tap_plan $((PER_KERNEL * $#))
@@ -91,6 +96,22 @@ guest_run 'for i in $(seq 100); do sleep 600 & done; echo started' >"$work/sleep
 guest_run insmod /vmiaas/modules/vmiaas_test_hello.ko >/dev/null 2>&1
 expect_clean sleepers "100 live processes and a module loaded"
 
+# Tracing and kprobes put ftrace trampolines and kprobe instruction
+# slots in the module area (the BPF JIT pack is there from boot): carving
+# must find no struct module in them.
+guest_run 'mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+	cd /sys/kernel/tracing && echo 1 >events/sched/enable &&
+	echo "p:vmiaas_open do_sys_openat2" >>kprobe_events &&
+	for off in $(seq 5 64); do
+		echo "p:vmiaas_mid vfs_write+$off" >>kprobe_events 2>/dev/null && break
+	done && echo 1 >events/kprobes/enable &&
+	echo "vfs_read ksys_read" >set_ftrace_filter &&
+	echo function >current_tracer && ls / >/dev/null' >/dev/null
+tap_is "$(guest_run 'grep -c " vfs_write+" /sys/kernel/debug/kprobes/list; cat /sys/kernel/tracing/current_tracer' | tr '\n' ' ')" \
+	"1 function " "$KGEN: a mid-function kprobe and the function tracer on"
+expect_clean tracing "with tracing and kprobes on"
+guest_run 'echo nop >/sys/kernel/tracing/current_tracer' >/dev/null
+
 guest_run - <<<"$user_script" >"$work/user.out" 2>&1
 victim=$(awk '$4 == 1000 { print $1 }' "$work/user.out")
 hidden=$(awk '$4 == 1001 { print $1 }' "$work/user.out")
@@ -123,11 +144,39 @@ expect_finding hideproc hidden-process "pid $hidden sleep"
 guest_run rmmod vmiaas_attack_hideproc >/dev/null 2>&1
 expect_clean hideproc-gone "hidden process back on the task list after unload"
 
+# A busy process off the task list and off its struct pid: only the run
+# queues still have it.
+busy=$(guest_run 'sh -c "while :; do :; done" </dev/null >/dev/null 2>&1 & echo $!')
+guest_run insmod /vmiaas/modules/vmiaas_attack_hideproc.ko "pid=$busy" \
+	"tasklist=0x$tasklist" mode=idr >"$work/hideproc-idr.insmod" 2>&1 ||
+	tap_diag "insmod vmiaas_attack_hideproc mode=idr: $(cat "$work/hideproc-idr.insmod")"
+expect_finding hideproc-rq hidden-process "pid $busy sh"
+tap_ok "jq -e '.findings[0].detail.message | test(\"run queue\")' '$work/hideproc-rq.json'" \
+	"$KGEN: hideproc-rq: the finding says it was on a run queue"
+guest_run rmmod vmiaas_attack_hideproc >/dev/null 2>&1
+expect_clean hideproc-rq-gone "busy process back on the task list and its pid after unload"
+tap_ok "guest_run kill $busy" "$KGEN: hideproc-rq: the busy process can be killed again"
+
 # Last: the hidden module cannot be unloaded.
 guest_run 'insmod /vmiaas/modules/vmiaas_attack_hidemod.ko && sleep 1 && dmesg | grep -c "vmiaas_attack_hidemod: hidden"' >"$work/hidemod.insmod" 2>&1
 tap_ok '! guest_run "grep -q vmiaas_attack_hidemod /proc/modules || test -e /sys/module/vmiaas_attack_hidemod"' \
 	"$KGEN: hidemod: gone from /proc/modules and /sys/module"
 expect_finding hidemod hidden-module vmiaas_attack_hidemod
+
+# The same module again (the hidden copy no longer holds the name), now
+# also erased from mod_tree: only its memory area is left to carve.
+guest_run insmod /vmiaas/modules/vmiaas_attack_hidemod.ko mode=tree \
+	"modtree=0x$(ksym mod_tree)" "modmutex=0x$(ksym module_mutex)" \
+	>"$work/hidemod-tree.insmod" 2>&1 ||
+	tap_diag "insmod vmiaas_attack_hidemod mode=tree: $(cat "$work/hidemod-tree.insmod")"
+guest_run sleep 1
+check_json hidemod-tree
+tap_is "$st" 1 "$KGEN: hidemod-tree: check exits 1"
+tap_ok "jq -e '(.findings | length) == 2 and ([.findings[] | select(.check == \"hidden-module\" and .object == \"vmiaas_attack_hidemod\")] | length) == 2' '$work/hidemod-tree.json'" \
+	"$KGEN: hidemod-tree: two hidden-module findings, both vmiaas_attack_hidemod"
+tap_ok "jq -e '[.findings[].detail.message | select(test(\"carved\"))] | length == 1' '$work/hidemod-tree.json'" \
+	"$KGEN: hidemod-tree: the second one found by carving the module memory"
+tap_diag "$(jq -c '.findings[] | [.check, .object, .detail.message]' "$work/hidemod-tree.json" 2>/dev/null | head -3)"
 guest_stop "$GUEST_DIR" >/dev/null 2>&1
 }
 

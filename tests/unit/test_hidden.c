@@ -143,6 +143,82 @@ static void test_xa(void)
 	ksft_test_result(err == -EBADMSG, "xarray: 3 slots per node refused (%d)\n", err);
 }
 
+/* A made-up struct module layout: 6.4+ style, text and data regions. */
+static const struct carve_layout mod_l = {
+	.size = 512, .mkobj_mod = 0x100, .state = 0, .name = 0x18,
+	.list = 0x8, .nr_regions = 2, .base = { 0x180, 0x190 },
+	.len = { 0x188, 0x198 },
+};
+
+#define MOD_TEXT_VA	0xffffffffc0100000ULL
+#define MOD_DATA_VA	0xffffffffc0200000ULL
+#define MOD_VA		(MOD_DATA_VA + 0x40)
+
+static void mod_put(u8 *buf, u32 off, u64 val, size_t len)
+{
+	memcpy(buf + off, &val, len);
+}
+
+static void mod_make(u8 *buf)
+{
+	memset(buf, 0, 512);
+	mod_put(buf, 0x100, MOD_VA, 8);
+	mod_put(buf, 0, 0, 4);				/* LIVE */
+	mod_put(buf, 0x8, 0xffffffffb0001000ULL, 8);	/* list.next */
+	mod_put(buf, 0x10, 0xdead000000000122ULL, 8);	/* list_del_rcu */
+	memcpy(buf + 0x18, "rootkit", 8);
+	mod_put(buf, 0x180, MOD_TEXT_VA, 8);
+	mod_put(buf, 0x188, 0x3000, 4);
+	mod_put(buf, 0x190, MOD_DATA_VA, 8);
+	mod_put(buf, 0x198, 0x1000, 4);
+}
+
+static void test_carve(void)
+{
+	u8 buf[512];
+	char name[64] = "";
+	bool ok;
+
+	mod_make(buf);
+	ok = hidden_module_plausible(&mod_l, buf, MOD_VA, name, sizeof(name));
+	ksft_test_result(ok && !strcmp(name, "rootkit"),
+			 "carving: a self-consistent struct module, named (%s)\n",
+			 name);
+	ksft_test_result(!hidden_module_plausible(&mod_l, buf, MOD_VA + 8, name,
+						  sizeof(name)),
+			 "carving: mkobj.mod not pointing back is refused\n");
+	mod_put(buf, 0x18 + 7, '!', 1);
+	memset(buf + 0x18 + 8, 'a', 56 - 8);
+	ksft_test_result(!hidden_module_plausible(&mod_l, buf, MOD_VA, name,
+						  sizeof(name)),
+			 "carving: a name without its NUL is refused\n");
+	mod_make(buf);
+	buf[0x18 + 2] = '\n';
+	ksft_test_result(!hidden_module_plausible(&mod_l, buf, MOD_VA, name,
+						  sizeof(name)),
+			 "carving: an unprintable name is refused\n");
+	mod_make(buf);
+	mod_put(buf, 0, 7, 4);
+	ksft_test_result(!hidden_module_plausible(&mod_l, buf, MOD_VA, name,
+						  sizeof(name)),
+			 "carving: an unknown state is refused\n");
+	mod_make(buf);
+	mod_put(buf, 0x8, 0x401000, 8);
+	ksft_test_result(!hidden_module_plausible(&mod_l, buf, MOD_VA, name,
+						  sizeof(name)),
+			 "carving: a user-space list pointer is refused\n");
+	mod_make(buf);
+	mod_put(buf, 0x180, 0xffffffff81000000ULL, 8);
+	ksft_test_result(!hidden_module_plausible(&mod_l, buf, MOD_VA, name,
+						  sizeof(name)),
+			 "carving: text outside the module range is refused\n");
+	mod_make(buf);
+	mod_put(buf, 0x198, 0x100, 4);	/* data too small to hold it */
+	ksft_test_result(!hidden_module_plausible(&mod_l, buf, MOD_VA, name,
+						  sizeof(name)),
+			 "carving: a struct outside its own memory is refused\n");
+}
+
 /* Random bytes everywhere: the walks must end. */
 static void test_random(void)
 {
@@ -170,10 +246,11 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(14);
+	ksft_set_plan(22);
 	guest_init();
 	test_rb();
 	test_xa();
+	test_carve();
 	test_random();
 	free(ram);
 	ksft_finished();

@@ -16,6 +16,7 @@
 #define S_IFMT_BITS		0170000
 #define S_IFREG_BITS		0100000
 #define U32_MAX_OFF		0xffffffffU
+#define LIST_POISON_BASE	0xdead000000000000ULL
 
 /* ---- a growable set of u64 keys with payloads ---- */
 
@@ -286,6 +287,7 @@ enum {
 	MOD_IN_SYSFS_NOT_LIST,
 	MOD_LIST_NOT_SYSFS,
 	MOD_LIST_NOT_TREE,
+	MOD_CARVED,
 };
 
 struct mod_ctx {
@@ -421,6 +423,343 @@ static int mod_add(struct items *out, u32 kind, u64 mod, const char *name)
 	return 0;
 }
 
+/* ---- module memory carving ---- */
+
+#define MOD_STATE_MAX		3	/* MODULE_STATE_UNFORMED */
+
+static int carve_regions_layout(struct vmiaas *v, struct carve_layout *l)
+{
+	char path[32];
+	u32 mem_size, one, i;
+
+	if (!btf_member_size(v->btf, "module", "mem", &mem_size) &&
+	    !btf_sizeof(v->btf, "module_memory", &one) && one) {
+		/* 6.4+: one allocation per mem[] type. */
+		l->nr_regions = mem_size / one;
+		if (!l->nr_regions || l->nr_regions > MOD_REGIONS_MAX)
+			return layout_fail(v, "module", "mem");
+		for (i = 0; i < l->nr_regions; i++) {
+			snprintf(path, sizeof(path), "mem[%u].base", i);
+			RESOLVE(v, "module", path, &l->base[i]);
+			snprintf(path, sizeof(path), "mem[%u].size", i);
+			RESOLVE(v, "module", path, &l->len[i]);
+		}
+		return 0;
+	}
+	/* Before 6.4: core (text, rodata, data) and init layouts. */
+	RESOLVE(v, "module", "core_layout.base", &l->base[0]);
+	RESOLVE(v, "module", "core_layout.size", &l->len[0]);
+	RESOLVE(v, "module", "init_layout.base", &l->base[1]);
+	RESOLVE(v, "module", "init_layout.size", &l->len[1]);
+	l->nr_regions = 2;
+	return 0;
+}
+
+static int carve_layout_get(struct vmiaas *v, struct carve_layout *l)
+{
+	if (btf_sizeof(v->btf, "module", &l->size) || !l->size ||
+	    l->size > HIDDEN_MODULE_SIZE_MAX)
+		return layout_fail(v, "module", "(size)");
+	RESOLVE(v, "module", "mkobj.mod", &l->mkobj_mod);
+	RESOLVE(v, "module", "state", &l->state);
+	RESOLVE(v, "module", "name", &l->name);
+	RESOLVE(v, "module", "list", &l->list);
+	RESOLVE(v, "vmap_area", "va_start", &l->va_start);
+	RESOLVE(v, "vmap_area", "va_end", &l->va_end);
+	RESOLVE(v, "vmap_area", "rb_node", &l->va_node);
+	RESOLVE(v, "rb_node", "rb_left", &l->rb_left);
+	RESOLVE(v, "rb_node", "rb_right", &l->rb_right);
+	return carve_regions_layout(v, l);
+}
+
+static u64 get_u64(const u8 *buf, u32 off)
+{
+	u64 x;
+
+	memcpy(&x, buf + off, sizeof(x));
+	return x;
+}
+
+static u32 get_u32(const u8 *buf, u32 off)
+{
+	u32 x;
+
+	memcpy(&x, buf + off, sizeof(x));
+	return x;
+}
+
+/*
+ * A list_head pointer of a module, or of one taken off the list: list_del()
+ * leaves LIST_POISON1/2 (0xdead000000000100/122 with x86-64's
+ * CONFIG_ILLEGAL_POINTER_VALUE), list_del_rcu() LIST_POISON2 in prev.
+ */
+static bool list_ptr(u64 p)
+{
+	return kernel_ptr(p) || (p >= LIST_POISON_BASE &&
+				 p < LIST_POISON_BASE + 0x200);
+}
+
+/*
+ * Whether @buf (l->size bytes read at @va) is a self-consistent struct
+ * module: mkobj.mod pointing back at it, a known state, a printable
+ * NUL-terminated name, list pointers in the kernel half (or poisoned by
+ * list_del()), text in the
+ * module area and the struct itself inside one of its own regions.
+ * The name goes to @name.
+ */
+bool hidden_module_plausible(const struct carve_layout *l, const u8 *buf,
+			     u64 va, char *name, size_t name_size)
+{
+	u64 base, text = get_u64(buf, l->base[0]);
+	bool inside = false;
+	u32 i, len;
+
+	if (get_u64(buf, l->mkobj_mod) != va ||
+	    get_u32(buf, l->state) > MOD_STATE_MAX ||
+	    !list_ptr(get_u64(buf, l->list)) ||
+	    !list_ptr(get_u64(buf, l->list + 8)) ||
+	    text < HIDDEN_MODULES_START || text >= HIDDEN_MODULES_END)
+		return false;
+	for (i = 0; i < MODULE_NAME_LEN; i++) {
+		char c = buf[l->name + i];
+
+		if (!c)
+			break;
+		if (c < 0x21 || c >= 0x7f)
+			return false;
+	}
+	if (!i || i == MODULE_NAME_LEN)
+		return false;
+	for (i = 0; i < l->nr_regions && !inside; i++) {
+		base = get_u64(buf, l->base[i]);
+		len = get_u32(buf, l->len[i]);
+		inside = va >= base && va - base < len &&
+			 va - base + l->size <= len;
+	}
+	if (inside)
+		clean_name(name, name_size, (const char *)buf + l->name,
+			   MODULE_NAME_LEN);
+	return inside;
+}
+
+struct carve_ctx {
+	struct carve_layout l;
+	struct mod_ctx *mods;
+	struct items regions;	/* known modules' memory: key start, aux end */
+	struct items *out;
+	u64 bytes;		/* carved so far */
+	u32 nodes;
+	u8 *page, *mod;
+};
+
+/* Whether [start, end) overlaps the memory of a module on the list. */
+static bool carve_known(const struct carve_ctx *c, u64 start, u64 end)
+{
+	size_t lo = 0, hi = c->regions.nr;
+
+	/* The last region starting before @end (regions are disjoint). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->regions.a[mid].key < end)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && c->regions.a[lo - 1].aux > start;
+}
+
+static int carve_candidate(struct vmiaas *v, struct carve_ctx *c, u64 va)
+{
+	char name[64];
+
+	if (engine_read(v, va, c->mod, c->l.size) ||
+	    !hidden_module_plausible(&c->l, c->mod, va, name, sizeof(name)))
+		return 0;
+	if (items_has(&c->mods->list, va) || items_has(&c->mods->tree, va) ||
+	    items_has(&c->mods->sysfs, va))
+		return 0;
+	return mod_add(c->out, MOD_CARVED, va, name);
+}
+
+/* Looks for struct modules in [start, end), page by page. */
+static int carve_area(struct vmiaas *v, struct carve_ctx *c, u64 start,
+		      u64 end)
+{
+	u64 page, f;
+	int err;
+
+	if (end - start > HIDDEN_CARVE_AREA_MAX)
+		end = start + HIDDEN_CARVE_AREA_MAX;
+	for (page = start & ~4095ULL; page < end; page += 4096) {
+		if ((c->bytes += 4096) > HIDDEN_CARVE_BYTES_MAX)
+			return engine_fail(v, -E2BIG,
+				"module areas: more than %u MiB to carve",
+				HIDDEN_CARVE_BYTES_MAX >> 20);
+		if (engine_read(v, page, c->page, 4096))
+			continue;	/* a guard or unpopulated page */
+		/* Each mkobj.mod field in this page that points back. */
+		for (f = 0; f < 4096; f += 8) {
+			u64 va = page + f - c->l.mkobj_mod;
+
+			if (get_u64(c->page, f) != va || va < start)
+				continue;
+			err = carve_candidate(v, c, va);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The busy vmap areas inside the module mapping range, from one rbtree
+ * (sorted by address, so subtrees outside the range are skipped).
+ */
+static int carve_tree(struct vmiaas *v, struct carve_ctx *c, u64 root)
+{
+	u64 stack[HIDDEN_RB_DEPTH_MAX + 1], node, va, pair[2], kids[2];
+	u32 depth[HIDDEN_RB_DEPTH_MAX + 1], sp = 0, d, i;
+	int err;
+
+	if (root) {
+		stack[sp] = root;
+		depth[sp++] = 1;
+	}
+	while (sp) {
+		node = stack[--sp];
+		d = depth[sp];
+		if (!kernel_ptr(node))
+			return engine_fail(v, -EBADMSG,
+				"vmap area node 0x%llx is not a kernel pointer",
+				(unsigned long long)node);
+		if (++c->nodes > HIDDEN_VMAP_NODES_MAX)
+			return engine_fail(v, -ELOOP,
+				"vmap areas: more than %u nodes (a cycle?)",
+				HIDDEN_VMAP_NODES_MAX);
+		va = node - c->l.va_node;
+		err = engine_read(v, va + c->l.va_start, &pair[0], 8);
+		err = err ?: engine_read(v, va + c->l.va_end, &pair[1], 8);
+		err = err ?: engine_read_u64(v, node + c->l.rb_left, &kids[0]);
+		err = err ?: engine_read_u64(v, node + c->l.rb_right, &kids[1]);
+		if (err)
+			return engine_fail(v, err, "vmap area 0x%llx is unreadable",
+					   (unsigned long long)va);
+		if (pair[0] < pair[1] && pair[1] > HIDDEN_MODULES_START &&
+		    pair[0] < HIDDEN_MODULES_END &&
+		    !carve_known(c, pair[0], pair[1])) {
+			err = carve_area(v, c, pair[0] < HIDDEN_MODULES_START ?
+					 HIDDEN_MODULES_START : pair[0], pair[1]);
+			if (err)
+				return err;
+		}
+		/* Sorted by address: only subtrees that reach the range. */
+		if (pair[0] <= HIDDEN_MODULES_START)
+			kids[0] = 0;
+		if (pair[1] >= HIDDEN_MODULES_END)
+			kids[1] = 0;
+		for (i = 0; i < 2; i++) {
+			if (!kids[i])
+				continue;
+			if (d >= HIDDEN_RB_DEPTH_MAX)
+				return engine_fail(v, -ELOOP,
+					"vmap areas: tree deeper than %u (a cycle?)",
+					HIDDEN_RB_DEPTH_MAX);
+			stack[sp] = kids[i];
+			depth[sp++] = d + 1;
+		}
+	}
+	return 0;
+}
+
+/* The roots of the busy vmap area trees: per node (6.9+) or one. */
+static int carve_roots(struct vmiaas *v, struct carve_ctx *c)
+{
+	u64 sym, nodes, root;
+	u32 nr, stride, off, i;
+	int err;
+
+	if (!engine_sym(v, "vmap_nodes", &sym)) {
+		if (btf_sizeof(v->btf, "vmap_node", &stride) ||
+		    btf_offsetof(v->btf, "vmap_node", "busy.root.rb_node", &off))
+			return layout_fail(v, "vmap_node", "busy.root");
+		if (engine_read_u64(v, sym, &nodes) ||
+		    engine_sym(v, "nr_vmap_nodes", &sym) ||
+		    engine_read(v, sym, &nr, sizeof(nr)))
+			return engine_fail(v, -EFAULT,
+				"vmap_nodes or nr_vmap_nodes is unreadable");
+		if (!nr || nr > HIDDEN_VMAP_TREES_MAX || !kernel_ptr(nodes))
+			return engine_fail(v, -EBADMSG,
+				"%u vmap nodes at 0x%llx", nr,
+				(unsigned long long)nodes);
+		for (i = 0, err = 0; !err && i < nr; i++) {
+			err = engine_read_u64(v, nodes + (u64)i * stride + off,
+					      &root);
+			err = err ? engine_fail(v, err,
+					"vmap node %u is unreadable", i) :
+				    carve_tree(v, c, root);
+		}
+		return err;
+	}
+	if (engine_sym(v, "vmap_area_root", &sym))
+		return engine_fail(v, -ENOEXEC,
+			"the kernel has neither vmap_nodes nor vmap_area_root");
+	if (btf_offsetof(v->btf, "rb_root", "rb_node", &off) ||
+	    engine_read_u64(v, sym + off, &root))
+		return engine_fail(v, -EFAULT, "vmap_area_root is unreadable");
+	return carve_tree(v, c, root);
+}
+
+/* The memory regions of each module on the list, sorted. */
+static int carve_known_regions(struct vmiaas *v, struct carve_ctx *c)
+{
+	size_t i;
+	u32 j, len;
+	u64 base;
+
+	for (i = 0; i < c->mods->list.nr; i++) {
+		u64 mod = c->mods->list.a[i].key;
+
+		if (engine_read(v, mod, c->mod, c->l.size))
+			continue;
+		for (j = 0; j < c->l.nr_regions; j++) {
+			struct item *it;
+
+			base = get_u64(c->mod, c->l.base[j]);
+			len = get_u32(c->mod, c->l.len[j]);
+			if (!base || !len)
+				continue;
+			it = items_add(&c->regions);
+			if (!it)
+				return -ENOMEM;
+			it->key = base;
+			it->aux = base + len;
+		}
+	}
+	items_sort(&c->regions);
+	return 0;
+}
+
+/* Self-consistent struct modules known to no module source, into @out. */
+static int carve_modules(struct vmiaas *v, struct mod_ctx *mods,
+			 struct items *out)
+{
+	struct carve_ctx c = { .mods = mods, .out = out };
+	int err;
+
+	err = carve_layout_get(v, &c.l);
+	if (err)
+		return err;
+	c.page = malloc(4096);
+	c.mod = malloc(c.l.size);
+	err = c.page && c.mod ? carve_known_regions(v, &c) : -ENOMEM;
+	err = err ?: carve_roots(v, &c);
+	free(c.regions.a);
+	free(c.page);
+	free(c.mod);
+	return err;
+}
+
 static int mod_scan(struct vmiaas *v, struct items *out)
 {
 	struct mod_ctx c = {};
@@ -459,6 +798,8 @@ static int mod_scan(struct vmiaas *v, struct items *out)
 		if (!err && c.have_tree && !items_has(&c.tree, m->key))
 			err = mod_add(out, MOD_LIST_NOT_TREE, m->key, m->name);
 	}
+	if (!err)
+		err = carve_modules(v, &c, out);
 out:
 	free(c.list.a);
 	free(c.sysfs.a);
@@ -474,12 +815,13 @@ static void mod_report(struct vmiaas *v, const struct item *it,
 		[MOD_IN_SYSFS_NOT_LIST] = "is in /sys/module (module_kset) but not on the module list",
 		[MOD_LIST_NOT_SYSFS] = "is live on the module list but missing from /sys/module (module_kset)",
 		[MOD_LIST_NOT_TREE] = "is live on the module list but missing from the module address tree",
+		[MOD_CARVED] = "was carved from the module memory area but is on neither the module list, /sys/module nor the module address tree",
 	};
 	struct vmiaas_finding *f;
 
 	f = s->add(s->ctx, "hidden-module",
-		   it->kind <= MOD_IN_SYSFS_NOT_LIST ? VMIAAS_SEV_CRITICAL :
-						       VMIAAS_SEV_HIGH,
+		   it->kind <= MOD_IN_SYSFS_NOT_LIST || it->kind == MOD_CARVED ?
+		   VMIAAS_SEV_CRITICAL : VMIAAS_SEV_HIGH,
 		   it->name);
 	if (!f)
 		return;

@@ -35,6 +35,14 @@ int hidden_check_creds(struct vmiaas *v, const struct hidden_sink *s);
 #define HIDDEN_RQ_CPUS_MAX	8192	/* NR_CPUS of any distribution kernel */
 #define HIDDEN_RQ_TASKS_MAX	(1U << 16)	/* runnable tasks, all CPUs */
 #define HIDDEN_RQ_GROUP_DEPTH	16	/* nested task groups (cgroups) */
+/* Module memory carving: the x86-64 module mapping range, with or without KASLR. */
+#define HIDDEN_MODULES_START	0xffffffffa0000000ULL
+#define HIDDEN_MODULES_END	0xffffffffff000000ULL
+#define HIDDEN_VMAP_TREES_MAX	1024	/* vmap_nodes (one per NUMA-ish group) */
+#define HIDDEN_VMAP_NODES_MAX	(1U << 20)	/* vmap areas visited, all trees */
+#define HIDDEN_CARVE_AREA_MAX	(64ULL << 20)	/* bytes carved of one area */
+#define HIDDEN_CARVE_BYTES_MAX	(256U << 20)	/* bytes carved per scan */
+#define HIDDEN_MODULE_SIZE_MAX	65536	/* sizeof(struct module) */
 
 /*
  * The walkers, exposed for tests: an rbtree from its root node pointer
@@ -47,5 +55,24 @@ int hidden_xa_walk(struct vmiaas *v, u64 head, u32 shift_off, u32 slots_off,
 		   u32 nr_slots,
 		   int (*fn)(struct vmiaas *v, u64 entry, u64 index, void *arg),
 		   void *arg);
+
+#define MOD_REGIONS_MAX		8	/* mem[MOD_MEM_NUM_TYPES], or core+init */
+
+/* Offsets (from the guest's BTF) for carving module memory. */
+struct carve_layout {
+	u32 size, mkobj_mod, state, name, list;
+	u32 nr_regions, base[MOD_REGIONS_MAX], len[MOD_REGIONS_MAX];
+	u32 va_start, va_end, rb_left, rb_right, va_node;
+};
+
+/*
+ * Whether @buf, sizeof(struct module) bytes read at @va, is a
+ * self-consistent struct module (mkobj.mod == @va, a known state, a
+ * printable name, kernel list pointers, text in the module range, @va
+ * inside its own memory); its name goes to @name. The layout comes from
+ * the guest's BTF (hidden.c).
+ */
+bool hidden_module_plausible(const struct carve_layout *l, const u8 *buf,
+			     u64 va, char *name, size_t name_size);
 
 #endif /* VMIAAS_LIB_HIDDEN_H */
