@@ -278,7 +278,7 @@ static void test_good(void)
 	err = btf_enum_value(btf, "NOPE", &e);
 	TEST_ASSERT(err == -ENOENT, "enum missing: %d", err);
 
-	btf__free(btf);
+	btf_unload(btf);
 	free(buf);
 	free(blob);
 }
@@ -299,7 +299,7 @@ static void test_damage(const char *desc, void (*damage)(u8 *, size_t *),
 	TEST_ASSERT(lerr == -ENOENT && err == want,
 		    "%s: locate %d load %d, expected -ENOENT and %d", desc,
 		    lerr, err, want);
-	btf__free(btf);
+	btf_unload(btf);
 	free(buf);
 	free(blob);
 }
@@ -363,7 +363,7 @@ static void test_long_header(void)
 	TEST_ASSERT(!lerr && off == BLOB_AT && size == len + 4 && !err,
 		    "hdr_len 28 with zero tail: locate %d (%zu, %zu) load %d",
 		    lerr, off, size, err);
-	btf__free(btf);
+	btf_unload(btf);
 	free(buf);
 	free(blob);
 }
