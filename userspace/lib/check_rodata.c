@@ -18,7 +18,6 @@
 #include "checks.h"
 #include "hidden.h"
 
-#define REGION_MAX_PAGES	4096	/* differing pages examined */
 #define REGION_MERGE_GAP	8	/* equal bytes that still join runs */
 
 /* Runs of differing bytes in one page chunk, nearby runs merged. */
@@ -60,7 +59,7 @@ int bl_region_diff(struct vmiaas *v, const struct vmiaas_baseline *b,
 	int err;
 
 	digests = malloc(nr_pages * b->digest_size);
-	idx = malloc(REGION_MAX_PAGES * sizeof(*idx));
+	idx = malloc(BL_REGION_MAX_PAGES * sizeof(*idx));
 	err = digests && idx ? bl_hasher_new(b->mac, b->page_key, &hs, &h) :
 			       -ENOMEM;
 	if (err)
@@ -76,9 +75,9 @@ int bl_region_diff(struct vmiaas *v, const struct vmiaas_baseline *b,
 		goto out;
 	}
 	n = vmi_measure_diff(r->digests, digests, nr_pages, b->digest_size,
-			     idx, REGION_MAX_PAGES);
+			     idx, BL_REGION_MAX_PAGES);
 	err = n < 0 ? (int)n : 0;
-	for (k = 0; !err && k < (u64)n && k < REGION_MAX_PAGES; k++) {
+	for (k = 0; !err && k < (u64)n && k < BL_REGION_MAX_PAGES; k++) {
 		u64 pstart = (r->start & ~(u64)(VMI_MEASURE_PAGE - 1)) +
 			     idx[k] * VMI_MEASURE_PAGE;
 		u64 va = max(r->start, pstart);
@@ -190,7 +189,7 @@ int bl_data_diff(struct vmiaas *v, const struct vmiaas_baseline *b,
 	int err;
 
 	err = bl_region_diff(v, b, r, what, &ops, &n);
-	if (err || n <= REGION_MAX_PAGES)
+	if (err || n <= BL_REGION_MAX_PAGES)
 		return err;
 	snprintf(obj, sizeof(obj), "0x%llx..0x%llx", (unsigned long long)r->start,
 		 (unsigned long long)r->end);
@@ -198,7 +197,7 @@ int bl_data_diff(struct vmiaas *v, const struct vmiaas_baseline *b,
 	if (f)
 		snprintf(f->message, sizeof(f->message),
 			 "%llu pages of %s differ; only the first %u were examined",
-			 (unsigned long long)n, what, REGION_MAX_PAGES);
+			 (unsigned long long)n, what, BL_REGION_MAX_PAGES);
 	return 0;
 }
 

@@ -17,8 +17,6 @@
 #include "patching.h"
 
 #define CHECK_MAX_FINDINGS	4096	/* per run; then one summary */
-#define TEXT_MAX_PAGES		4096	/* differing pages examined */
-#define TEXT_MERGE_GAP		8	/* equal bytes that still join runs */
 
 static const struct vmiaas_check_desc check_descs[] = {
 	{ "syscall-table", "x64/ia32/x32 system call table entries: unchanged since the baseline, each at the start of its ABI's syscall function" },
@@ -499,41 +497,34 @@ static void text_finding(struct vmiaas *v, const struct vmiaas_baseline *b,
 		 (unsigned long long)va);
 }
 
-/* Byte runs that differ in one page chunk, nearby runs merged. */
-static void text_page_diff(struct vmiaas *v, const struct vmiaas_baseline *b,
-			   struct text_ctx *t, struct findings *fs, u64 va, const u8 *old,
-			   const u8 *now, u64 len)
-{
-	u64 i = 0, start, end;
+struct text_run_ctx {
+	struct vmiaas *v;
+	const struct vmiaas_baseline *b;
+	struct text_ctx *t;
+	struct findings *fs;
+};
 
-	while (i < len) {
-		if (old[i] == now[i]) {
-			i++;
-			continue;
-		}
-		start = i;
-		end = i + 1;
-		for (i = end; i < len && i - end < TEXT_MERGE_GAP; i++)
-			if (old[i] != now[i])
-				end = i + 1;
-		text_finding(v, b, t, fs, va + start, end - start, old + start,
-			     now + start);
-		i = end;
-	}
+/* bl_region_diff() callback: one run of differing kernel-text bytes. */
+static int text_run(void *ctx, u64 va, u64 len, const u8 *old, const u8 *now)
+{
+	struct text_run_ctx *c = ctx;
+
+	text_finding(c->v, c->b, c->t, c->fs, va, len, old, now);
+	return 0;
 }
 
 static int check_text(struct vmiaas *v, const struct vmiaas_baseline *b,
 		      struct findings *fs)
 {
-	u64 nr_pages = vmi_measure_nr_pages(b->text_start, b->text_end);
-	u8 page[VMI_MEASURE_PAGE], *digests;
-	struct vmi_read_ops r;
-	struct vmi_hash_ops h;
-	struct bl_hasher *hs;
-	struct vmiaas_finding *f;
+	const struct bl_region text = {
+		.start = b->text_start, .end = b->text_end,
+		.digests = b->text_digests, .bytes = b->text,
+	};
 	struct text_ctx t = {};
-	u64 start, end, *idx, k;
-	s64 n;
+	struct text_run_ctx c = { .v = v, .b = b, .t = &t, .fs = fs };
+	const struct bl_diff_ops ops = { .run = text_run, .ctx = &c };
+	struct vmiaas_finding *f;
+	u64 start, end, nr_pages;
 	int err;
 
 	err = bl_text_range(v, &start, &end);
@@ -545,55 +536,18 @@ static int check_text(struct vmiaas *v, const struct vmiaas_baseline *b,
 				   (unsigned long long)start, (unsigned long long)end,
 				   (unsigned long long)b->text_start,
 				   (unsigned long long)b->text_end);
-	digests = malloc(nr_pages * b->digest_size);
-	idx = malloc(TEXT_MAX_PAGES * sizeof(*idx));
-	err = digests && idx ? bl_hasher_new(b->mac, b->page_key, &hs, &h) :
-			       -ENOMEM;
-	if (err)
-		goto out;
-	bl_read_ops(v, &r);
-	err = vmi_measure_range(&r, &h, start, end, page, digests, nr_pages);
-	bl_hasher_free(hs);
-	if (err) {
-		err = engine_fail(v, err, "kernel text 0x%llx..0x%llx is unreadable",
-				  (unsigned long long)start,
-				  (unsigned long long)end);
-		goto out;
-	}
-	n = vmi_measure_diff(b->text_digests, digests, nr_pages, b->digest_size,
-			     idx, TEXT_MAX_PAGES);
-	if (n < 0) {
-		err = (int)n;
-		goto out;
-	}
-	for (k = 0; k < (u64)n && k < TEXT_MAX_PAGES; k++) {
-		u64 va = max(start, (start & ~(u64)(VMI_MEASURE_PAGE - 1)) +
-					    idx[k] * VMI_MEASURE_PAGE);
-		u64 pend = min(end, (va & ~(u64)(VMI_MEASURE_PAGE - 1)) +
-					   VMI_MEASURE_PAGE);
-
-		err = engine_read(v, va, page, pend - va);
-		if (err) {
-			err = engine_fail(v, err, "kernel text at 0x%llx is unreadable",
-					  (unsigned long long)va);
-			goto out;
-		}
-		text_page_diff(v, b, &t, fs, va, b->text + (va - start), page,
-			       pend - va);
-	}
-	if (n > TEXT_MAX_PAGES) {
+	err = bl_region_diff(v, b, &text, "kernel text", &ops, &nr_pages);
+	if (!err && nr_pages > BL_REGION_MAX_PAGES) {
 		f = finding_add(fs, "kernel-text", VMIAAS_SEV_HIGH, 0,
 				"_stext.._etext");
 		if (f)
 			snprintf(f->message, sizeof(f->message),
-				 "%lld pages differ; only the first %u were examined",
-				 (long long)n, TEXT_MAX_PAGES);
+				 "%llu pages differ; only the first %u were examined",
+				 (unsigned long long)nr_pages, BL_REGION_MAX_PAGES);
 	}
-	text_events(fs, &t);
-out:
+	if (!err)
+		text_events(fs, &t);
 	patching_free(t.patching);
-	free(digests);
-	free(idx);
 	return err;
 }
 

@@ -132,8 +132,11 @@ struct bl_diff_ops {
 	void *ctx;
 };
 
+#define BL_REGION_MAX_PAGES	4096	/* differing pages examined */
+
 /*
- * Re-hashes @r now; for each page whose MAC differs (the first 4096),
+ * Re-hashes @r now; for each page whose MAC differs (the first
+ * BL_REGION_MAX_PAGES),
  * each run of differing bytes goes to @ops. *@ret_nr_pages: pages that
  * differ.
  */
