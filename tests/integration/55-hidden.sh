@@ -23,6 +23,12 @@ tap_plan $((PER_KERNEL * $#))
 top_work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-hidden.XXXXXX")
 trap '_guest_cleanup; rm -rf "$top_work"' EXIT
 
+# A BPF fentry program puts a BPF trampoline in the module area: a static
+# raw-bpf(2) loader (the guest has no bpftool), as in 52-runtime-patching.
+bpf_fentry=$top_work/bpf-fentry
+${CC:-cc} -static -Os -s -o "$bpf_fentry" "$VMIAAS_TOP/tests/guest/bpf-fentry.c" ||
+	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
+
 vmictl_g() { "$VMICTL" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" "$@"; }
 ksym() { guest_run "grep ' $1\$' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
 
@@ -72,7 +78,7 @@ work=$top_work/$KGEN
 mkdir -p "$work"
 key=$work/keys/host.key
 base=$work/baseline
-guest_start --kernel "$KGEN" --test-modules || tap_bail "guest did not boot"
+guest_start --kernel "$KGEN" --test-modules --add "$bpf_fentry" || tap_bail "guest did not boot"
 tap_diag "guest $GUEST: kernel $GUEST_KVER, ready in ${GUEST_READY_MS} ms"
 
 st=0
@@ -96,9 +102,9 @@ guest_run 'for i in $(seq 100); do sleep 600 & done; echo started' >"$work/sleep
 guest_run insmod /vmiaas/modules/vmiaas_test_hello.ko >/dev/null 2>&1
 expect_clean sleepers "100 live processes and a module loaded"
 
-# Tracing and kprobes put ftrace trampolines and kprobe instruction
-# slots in the module area (the BPF JIT pack is there from boot): carving
-# must find no struct module in them.
+# Tracing, kprobes and BPF put ftrace trampolines, kprobe instruction
+# slots and a BPF trampoline in the module area (the BPF JIT pack is there
+# from boot): carving must find no struct module in them.
 guest_run 'mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 	cd /sys/kernel/tracing && echo 1 >events/sched/enable &&
 	echo "p:vmiaas_open do_sys_openat2" >>kprobe_events &&
@@ -106,11 +112,15 @@ guest_run 'mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 		echo "p:vmiaas_mid vfs_write+$off" >>kprobe_events 2>/dev/null && break
 	done && echo 1 >events/kprobes/enable &&
 	echo "vfs_read ksys_read" >set_ftrace_filter &&
-	echo function >current_tracer && ls / >/dev/null' >/dev/null
-tap_is "$(guest_run 'grep -c " vfs_write+" /sys/kernel/debug/kprobes/list; cat /sys/kernel/tracing/current_tracer' | tr '\n' ' ')" \
-	"1 function " "$KGEN: a mid-function kprobe and the function tracer on"
-expect_clean tracing "with tracing and kprobes on"
-guest_run 'echo nop >/sys/kernel/tracing/current_tracer' >/dev/null
+	echo function >current_tracer && ls / >/dev/null
+	/vmiaas/bpf-fentry vfs_fsync >/tmp/bpf.out 2>&1 &
+	for i in $(seq 40); do
+		[ "$(cat /tmp/bpf.out)" = attached ] && break
+		sleep 0.5; done' >/dev/null
+tap_is "$(guest_run 'grep -c " vfs_write+" /sys/kernel/debug/kprobes/list; cat /sys/kernel/tracing/current_tracer /tmp/bpf.out' | tr '\n' ' ')" \
+	"1 function attached " "$KGEN: a mid-function kprobe, the function tracer and a BPF fentry program on"
+expect_clean tracing "with tracing, kprobes and BPF on"
+guest_run 'kill $(pidof bpf-fentry); echo nop >/sys/kernel/tracing/current_tracer' >/dev/null 2>&1
 
 guest_run - <<<"$user_script" >"$work/user.out" 2>&1
 victim=$(awk '$4 == 1000 { print $1 }' "$work/user.out")

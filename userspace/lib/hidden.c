@@ -926,7 +926,7 @@ static int idr_tasks(struct vmiaas *v, struct pid_ctx *c)
 struct rq_ctx {
 	struct items *out;
 	u64 rq, idle;
-	u32 cpu, nodes, depth;
+	u32 cpu, nodes, visits, depth;
 	u32 rq_size, rq_curr, rq_idle, rq_cfs, rq_rt, rq_dl;
 	u32 cfs_root, se_node, se_my_q, t_se;
 	u32 rt_queue, rt_queue_size, rt_run_list, rt_my_q, t_rt;
@@ -953,12 +953,25 @@ static int rq_add(struct rq_ctx *c, u64 task)
 
 static int cfs_walk(struct vmiaas *v, struct rq_ctx *c, u64 cfs_rq);
 
+/* Every entity visited counts, tasks or groups, on every CPU. */
+static int rq_visit_count(struct vmiaas *v, struct rq_ctx *c)
+{
+	if (++c->visits <= HIDDEN_RQ_VISITS_MAX)
+		return 0;
+	return engine_fail(v, -ELOOP,
+		"run queues: more than %u entities (groups in a cycle?)",
+		HIDDEN_RQ_VISITS_MAX);
+}
+
 static int se_visit(struct vmiaas *v, u64 node, void *arg)
 {
 	struct rq_ctx *c = arg;
 	u64 se = node - c->se_node, my_q = 0;
 	int err;
 
+	err = rq_visit_count(v, c);
+	if (err)
+		return err;
 	if (c->se_my_q != U32_MAX_OFF) {
 		err = engine_read_u64(v, se + c->se_my_q, &my_q);
 		if (err)
@@ -998,6 +1011,8 @@ static int rt_visit(struct vmiaas *v, u64 node, void *arg)
 	struct rq_ctx *c = arg;
 	u64 rt_se = node - c->rt_run_list, my_q = 0;
 
+	if (rq_visit_count(v, c))
+		return -ELOOP;
 	/* A group's entity (CONFIG_RT_GROUP_SCHED) is not a task. */
 	if (c->have_rt_my_q &&
 	    (engine_read_u64(v, rt_se + c->rt_my_q, &my_q) || my_q))
@@ -1010,6 +1025,8 @@ static int dl_visit(struct vmiaas *v, u64 node, void *arg)
 	struct rq_ctx *c = arg;
 	u64 dl_se = node - c->dl_node;
 
+	if (rq_visit_count(v, c))
+		return -ELOOP;
 	/* 6.12's dl servers (rq->fair_server) live inside the rq. */
 	if (dl_se >= c->rq && dl_se < c->rq + c->rq_size)
 		return 0;

@@ -35,6 +35,7 @@ int hidden_check_creds(struct vmiaas *v, const struct hidden_sink *s);
 #define HIDDEN_RQ_CPUS_MAX	8192	/* NR_CPUS of any distribution kernel */
 #define HIDDEN_RQ_TASKS_MAX	(1U << 16)	/* runnable tasks, all CPUs */
 #define HIDDEN_RQ_GROUP_DEPTH	16	/* nested task groups (cgroups) */
+#define HIDDEN_RQ_VISITS_MAX	(1U << 18)	/* entities visited, all CPUs */
 /* Module memory carving: the x86-64 module mapping range, with or without KASLR. */
 #define HIDDEN_MODULES_START	0xffffffffa0000000ULL
 #define HIDDEN_MODULES_END	0xffffffffff000000ULL
