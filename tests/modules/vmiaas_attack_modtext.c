@@ -33,16 +33,11 @@ static noinline void vmiaas_attack_modtext_hook(void)
 static int __init vmiaas_attack_modtext_init(void)
 {
 	unsigned long hook = (unsigned long)vmiaas_attack_modtext_hook;
-	long rel = (long)hook - (long)(target + 5);
-	u8 jmp[5];
-	s32 rel32 = rel;
+	int err;
 
-	if (!target || rel != rel32)
-		return -EINVAL;
-	memcpy(saved, (void *)target, sizeof(saved));
-	jmp[0] = 0xe9;
-	memcpy(jmp + 1, &rel32, 4);
-	wp_write((void *)target, jmp, sizeof(jmp));
+	err = wp_write_jmp(target, hook, saved);
+	if (err)
+		return err;
 	pr_info("jmp at %pS -> %pS\n", (void *)target, (void *)hook);
 	return 0;
 }

@@ -8,8 +8,10 @@
 #ifndef VMIAAS_ATTACK_WP_H
 #define VMIAAS_ATTACK_WP_H
 
+#include <linux/errno.h>
 #include <linux/irqflags.h>
 #include <linux/string.h>
+#include <linux/types.h>
 #include <asm/processor-flags.h>
 #include <asm/special_insns.h>
 
@@ -23,6 +25,26 @@ static inline void wp_write(void *dst, const void *src, size_t len)
 	memcpy(dst, src, len);
 	asm volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
 	local_irq_restore(flags);
+}
+
+/*
+ * The classic inline hook: saves the 5 bytes at @at into @saved and writes
+ * "jmp rel32" to @to over them. -EINVAL when @to is out of rel32 reach.
+ */
+static inline int wp_write_jmp(unsigned long at, unsigned long to,
+			       u8 saved[5])
+{
+	long rel = (long)to - (long)(at + 5);
+	s32 rel32 = rel;
+	u8 jmp[5];
+
+	if (!at || rel != rel32)
+		return -EINVAL;
+	memcpy(saved, (void *)at, 5);
+	jmp[0] = 0xe9;
+	memcpy(jmp + 1, &rel32, 4);
+	wp_write((void *)at, jmp, sizeof(jmp));
+	return 0;
 }
 
 #endif /* VMIAAS_ATTACK_WP_H */
