@@ -16,6 +16,7 @@ enum agent_mode {
 	AGENT_MODE_NONE,	/* neither: the agent stays idle */
 	AGENT_MODE_HYPERCALL,	/* VMCALL, one VM exit per request */
 	AGENT_MODE_VMFUNC,	/* mailbox in view 1, no VM exit */
+	AGENT_MODE_RAM,		/* mailbox in this module, host polls it */
 };
 
 /* What the guest found at load. */
@@ -53,5 +54,8 @@ int agent_request_vmfunc(u32 reason, u64 cookie, unsigned int wait_ms,
 			 struct agent_result *res);
 int agent_request_hypercall(u32 reason, u64 cookie,
 			    struct agent_result *res);
+void agent_ram_init(void);
+int agent_request_ram(u32 reason, u64 cookie, unsigned int wait_ms,
+		      struct agent_result *res);
 
 #endif /* VMIAAS_AGENT_H */

@@ -4,7 +4,8 @@
  *
  * At load it finds what the host offers (hw.c): vmiaas's view 1 reached
  * with VMFUNC (no VM exit), else vmiaas's hypercall (one exit), else
- * nothing, and then stays idle. Requests are made at load (reason BOOT),
+ * a mailbox in its own memory that a host watcher polls (mode ram).
+ * With mode=none it stays idle. Requests are made at load (reason BOOT),
  * after any module finishes loading (a module notifier; MODULE_LOAD),
  * every interval_ms (delayed work; PERIODIC) and on demand (a write to
  * /sys/module/vmiaas_agent/parameters/trigger; ON_DEMAND). Each verdict
@@ -25,7 +26,7 @@
 
 static char *mode = "auto";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "auto (default), vmfunc, hypercall or none");
+MODULE_PARM_DESC(mode, "auto (default), vmfunc, hypercall, ram or none");
 
 static unsigned int wait_ms = 5000;
 module_param(wait_ms, uint, 0644);
@@ -105,6 +106,10 @@ static int agent_request(u32 reason)
 		channel = "hypercall";
 		err = agent_request_hypercall(reason, nr_requests, &res);
 	}
+	if (agent_mode == AGENT_MODE_RAM) {
+		channel = "ram";
+		err = agent_request_ram(reason, nr_requests, wait_ms, &res);
+	}
 	if (agent_mode == AGENT_MODE_NONE) {
 		channel = "none";
 		memset(&res, 0, sizeof(res));
@@ -161,6 +166,12 @@ static void module_load_fn(struct work_struct *work)
 	agent_request(VMIAAS_REASON_MODULE_LOAD);
 }
 static DECLARE_WORK(module_load_work, module_load_fn);
+
+static void boot_fn(struct work_struct *work)
+{
+	agent_request(VMIAAS_REASON_BOOT);
+}
+static DECLARE_WORK(boot_work, boot_fn);
 
 static int module_notify(struct notifier_block *nb, unsigned long state,
 			 void *data)
@@ -224,6 +235,7 @@ static int found_get(char *buf, const struct kernel_param *kp)
 		[AGENT_MODE_NONE] = "none",
 		[AGENT_MODE_HYPERCALL] = "hypercall",
 		[AGENT_MODE_VMFUNC] = "vmfunc",
+		[AGENT_MODE_RAM] = "ram",
 	};
 
 	return scnprintf(buf, PAGE_SIZE,
@@ -255,9 +267,11 @@ static enum agent_mode choose_mode(void)
 		return vmfunc ? AGENT_MODE_VMFUNC : AGENT_MODE_NONE;
 	if (!strcmp(mode, "hypercall"))
 		return hypercall ? AGENT_MODE_HYPERCALL : AGENT_MODE_NONE;
+	if (!strcmp(mode, "ram"))
+		return AGENT_MODE_RAM;
 	if (vmfunc)
 		return AGENT_MODE_VMFUNC;
-	return hypercall ? AGENT_MODE_HYPERCALL : AGENT_MODE_NONE;
+	return hypercall ? AGENT_MODE_HYPERCALL : AGENT_MODE_RAM;
 }
 
 static void report_found(void)
@@ -271,6 +285,8 @@ static void report_found(void)
 		pr_info("mode vmfunc: requests through the mailbox in view 1, no VM exit\n");
 	else if (agent_mode == AGENT_MODE_HYPERCALL)
 		pr_info("mode hypercall: one VM exit per request\n");
+	else if (agent_mode == AGENT_MODE_RAM)
+		pr_info("mode ram: requests through vmiaas_agent_mailbox, polled by the host\n");
 	else
 		pr_info("no way to reach vmiaas (mode=%s): staying idle\n", mode);
 }
@@ -280,8 +296,10 @@ static int __init agent_init(void)
 	int err;
 
 	if (strcmp(mode, "auto") && strcmp(mode, "vmfunc") &&
-	    strcmp(mode, "hypercall") && strcmp(mode, "none")) {
-		pr_err("mode=%s: want auto, vmfunc, hypercall or none\n", mode);
+	    strcmp(mode, "hypercall") && strcmp(mode, "ram") &&
+	    strcmp(mode, "none")) {
+		pr_err("mode=%s: want auto, vmfunc, hypercall, ram or none\n",
+		       mode);
 		return -EINVAL;
 	}
 	agent_hw_detect(&hw);
@@ -293,6 +311,8 @@ static int __init agent_init(void)
 			return err;
 		}
 	}
+	if (agent_mode == AGENT_MODE_RAM)
+		agent_ram_init();
 	report_found();
 	if (agent_mode == AGENT_MODE_NONE)
 		return 0;
@@ -302,7 +322,11 @@ static int __init agent_init(void)
 		agent_mailbox_unmap();
 		return err;
 	}
-	agent_request(VMIAAS_REASON_BOOT);
+	/* a host watcher polls at a low rate: do not hold insmod for it */
+	if (agent_mode == AGENT_MODE_RAM)
+		schedule_work(&boot_work);
+	else
+		agent_request(VMIAAS_REASON_BOOT);
 	if (interval_ms)
 		schedule_delayed_work(&periodic_work,
 				      msecs_to_jiffies(interval_ms));
@@ -314,6 +338,7 @@ static void __exit agent_exit(void)
 	if (agent_mode != AGENT_MODE_NONE) {
 		unregister_module_notifier(&module_nb);
 		cancel_work_sync(&module_load_work);
+		cancel_work_sync(&boot_work);
 		cancel_delayed_work_sync(&periodic_work);
 	}
 	agent_mailbox_unmap();

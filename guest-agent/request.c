@@ -17,6 +17,7 @@
 #include <linux/io.h>
 #include <linux/irqflags.h>
 #include <linux/kernel.h>
+#include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/kvm_para.h>
 #include <linux/preempt.h>
@@ -150,5 +151,62 @@ int agent_request_hypercall(u32 reason, u64 cookie, struct agent_result *res)
 	}
 	res->verdict = ret & 0xff;
 	res->nr_failed = (ret >> 8) & 0xff;
+	return 0;
+}
+
+/*
+ * Mode ram: the mailbox is a page of this module's own memory, found from
+ * outside through this symbol (the module's kallsyms) by a host watcher
+ * that polls it (vmid, see docs/vmid.md); no VMFUNC, no hypercall. The
+ * agent writes the host's magic and version itself, since no host
+ * prepares the page. Waiting sleeps: there are no exits to avoid.
+ */
+struct vmiaas_mailbox vmiaas_agent_mailbox __aligned(PAGE_SIZE);
+
+void agent_ram_init(void)
+{
+	struct vmiaas_mailbox *mb = &vmiaas_agent_mailbox;
+
+	BUILD_BUG_ON(sizeof(*mb) != PAGE_SIZE);
+	WRITE_ONCE(mb->version, VMIAAS_MAILBOX_VERSION);
+	/* the magic last: a watcher that sees it sees the rest */
+	smp_store_release(&mb->magic, VMIAAS_MAILBOX_MAGIC);
+}
+
+/*
+ * Posts a request in the RAM mailbox and waits up to @wait_ms for the
+ * answer, polling resp_seq every few milliseconds. 0 with @res filled,
+ * or -ETIMEDOUT (no watcher answered).
+ */
+int agent_request_ram(u32 reason, u64 cookie, unsigned int wait_ms,
+		      struct agent_result *res)
+{
+	struct vmiaas_mailbox *mb = &vmiaas_agent_mailbox;
+	ktime_t start = ktime_get(), deadline;
+	u64 seq = READ_ONCE(mb->req_seq) + 1;
+
+	memset(res, 0, sizeof(*res));
+	deadline = ktime_add_ms(start, wait_ms);
+	WRITE_ONCE(mb->req_reason, reason);
+	WRITE_ONCE(mb->req_flags, 0);
+	WRITE_ONCE(mb->req_cookie, cookie);
+	/* the request's fields are visible before its number */
+	smp_store_release(&mb->req_seq, seq);
+	res->seq = seq;
+	/* the watcher writes resp_seq last: read it before the rest */
+	while (smp_load_acquire(&mb->resp_seq) != seq) {
+		if (ktime_after(ktime_get(), deadline)) {
+			res->wait_ns = ktime_to_ns(ktime_sub(ktime_get(), start));
+			return -ETIMEDOUT;
+		}
+		res->polls++;
+		usleep_range(5000, 10000);
+	}
+	res->status = READ_ONCE(mb->resp_status);
+	res->verdict = READ_ONCE(mb->resp_verdict);
+	res->nr_failed = READ_ONCE(mb->resp_nr_failed);
+	res->nr_checks = READ_ONCE(mb->resp_nr_checks);
+	res->failed_mask = READ_ONCE(mb->resp_failed_mask);
+	res->wait_ns = ktime_to_ns(ktime_sub(ktime_get(), start));
 	return 0;
 }

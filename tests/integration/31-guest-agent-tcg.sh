@@ -3,10 +3,11 @@
 # guest-agent/vmiaas_agent.ko in a Debian 6.1 guest under QEMU TCG: no VMX,
 # no KVM, so neither VMFUNC nor vmiaas's hypercall. The agent must load,
 # catch the #UD of its VMFUNC probe (exception fixup, no oops), say which
-# modes it found (none) and stay idle: an on-demand trigger is refused
+# modes it found (none) and, with mode=none, stay idle: an on-demand trigger is refused
 # with ENODEV, a module load makes no request. Then it unloads, reloads
-# with mode=vmfunc and mode=hypercall (found: none, still loads), and
-# refuses an unknown mode. No new WARNING/BUG/Oops in the guest log.
+# with mode=vmfunc and mode=hypercall (found: none, still loads), with
+# mode=auto falls back to mode ram (no watcher here: a trigger times out),
+# and refuses an unknown mode. No new WARNING/BUG/Oops in the guest log.
 set -u
 # shellcheck source=tests/lib/guest.sh
 . "$(dirname "$0")/../lib/guest.sh"
@@ -30,7 +31,7 @@ make -s -C "$kdir" M="$tmp/src/guest-agent" modules >"$tmp/build.log" 2>&1 ||
 	tap_bail "vmiaas_agent.ko for $abi: $(tail -n 5 "$tmp/build.log")"
 ko=$tmp/src/guest-agent/vmiaas_agent.ko
 
-tap_plan 12
+tap_plan 13
 guest_start --kernel 6.1 --add "$ko" || tap_bail "6.1 guest did not boot"
 tap_diag "guest $GUEST ($abi) ready in ${GUEST_READY_MS} ms"
 p=/sys/module/vmiaas_agent/parameters
@@ -38,7 +39,7 @@ p=/sys/module/vmiaas_agent/parameters
 alarms='WARNING|BUG|Oops|Call Trace|invalid opcode'
 guest_run dmesg >"$tmp/dmesg.before"
 
-st=0; out=$(guest_run insmod /vmiaas/vmiaas_agent.ko 2>&1) || st=$?
+st=0; out=$(guest_run insmod /vmiaas/vmiaas_agent.ko mode=none 2>&1) || st=$?
 tap_is "$st" 0 "insmod vmiaas_agent.ko on a CPU without VMX" || tap_diag "$out"
 log=$(guest_run 'dmesg | grep "vmiaas_agent: "')
 tap_diag "$log"
@@ -46,7 +47,7 @@ tap_ok "grep -q 'VMFUNC: no (#UD)' <<<\"\$log\"" \
 	"the VMFUNC probe's #UD is caught and reported"
 tap_ok "grep -q 'vmiaas view 1: no; vmiaas hypercall: no' <<<\"\$log\"" \
 	"no vmiaas view 1, no vmiaas hypercall"
-tap_ok "grep -q 'no way to reach vmiaas (mode=auto): staying idle' <<<\"\$log\"" \
+tap_ok "grep -q 'no way to reach vmiaas (mode=none): staying idle' <<<\"\$log\"" \
 	"the agent says it stays idle"
 found=$(guest_run "cat $p/found")
 tap_diag "found: $found"
@@ -72,6 +73,10 @@ for m in vmfunc hypercall; do
 	tap_ok "grep -q 'mode=none' <<<\"\$out\"" \
 		"mode=$m without it: loads, finds nothing, unloads" || tap_diag "$out"
 done
+out=$(guest_run "insmod /vmiaas/vmiaas_agent.ko wait_ms=200 && cat $p/found && (echo 1 > $p/trigger) 2>&1; rmmod vmiaas_agent" 2>&1) || true
+tap_ok "grep -q 'mode=ram' <<<\"\$out\" && grep -qi 'timed out' <<<\"\$out\"" \
+	"mode=auto falls back to ram; with no watcher a trigger times out" ||
+	tap_diag "$out"
 out=$(guest_run "insmod /vmiaas/vmiaas_agent.ko mode=bogus" 2>&1) && st=0 || st=$?
 tap_ok "[ $st -ne 0 ] && ! guest_run 'test -e /sys/module/vmiaas_agent'" \
 	"mode=bogus is refused"
