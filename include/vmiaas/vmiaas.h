@@ -165,6 +165,47 @@ int vmiaas_syscalls(struct vmiaas *v, struct vmiaas_syscall **ret,
 int vmiaas_idt(struct vmiaas *v, uint32_t vcpu, uint64_t *ret_base,
 	       struct vmiaas_idt_gate **ret, size_t *ret_nr);
 
+/*
+ * The guest agent's RAM mailbox (vmiaas_agent.ko mode=ram): a request is
+ * pending when seq differs from the last one answered. Fields are the
+ * guest's, unchecked beyond the page's magic and version.
+ */
+struct vmiaas_agent_request {
+	uint64_t seq;			/* req_seq */
+	uint64_t resp_seq;		/* the last answer's, as the page says */
+	uint64_t cookie;		/* req_cookie */
+	uint32_t reason;		/* VMIAAS_REASON_* (unchecked) */
+	uint32_t flags;			/* req_flags (unchecked) */
+};
+
+struct vmiaas_agent_answer {
+	uint64_t seq;			/* the req_seq answered */
+	uint64_t failed_mask;
+	uint64_t cookie;		/* echo of req_cookie */
+	int32_t status;			/* 0 or negative errno */
+	uint32_t verdict;		/* VMIAAS_VERDICT_* */
+	uint32_t nr_failed, nr_checks;
+};
+
+/*
+ * Finds vmiaas_agent_mailbox in module vmiaas_agent's own symbol table:
+ * 0 and its kernel-virtual address; -ENOENT (no agent, or not in mode
+ * ram); -EINVAL (not a page in the module area, or no magic); other
+ * read errors.
+ */
+int vmiaas_agent_find(struct vmiaas *v, uint64_t *ret_va);
+/* Reads the request line (88 bytes); -EINVAL without magic/version. */
+int vmiaas_agent_read(struct vmiaas *v, uint64_t va,
+		      struct vmiaas_agent_request *ret);
+/*
+ * Opens what writing guest RAM needs (shm: the file read-write; pid:
+ * nothing); call before a sandbox forbids open(). -EROFS for dumps.
+ */
+int vmiaas_write_open(struct vmiaas *v);
+/* Writes the response fields, then resp_seq (the agent reads it first). */
+int vmiaas_agent_answer(struct vmiaas *v, uint64_t va,
+			const struct vmiaas_agent_answer *a);
+
 #ifdef __cplusplus
 }
 #endif

@@ -201,6 +201,9 @@ static void file_destroy(struct backend *b)
 
 	if (f->map)
 		munmap((void *)f->map, f->len);
+	if (f->rw_fd >= 0)
+		close(f->rw_fd);
+	free(f->path);
 	free(f);
 }
 
@@ -256,6 +259,12 @@ int backend_file_open(const char *name, const char *path, const char *what,
 	}
 	b->priv = f;
 	b->destroy = file_destroy;
+	f->rw_fd = -1;
+	f->path = strdup(path);
+	if (!f->path) {
+		backend_close(b);
+		return diag_set(diag, -ENOMEM, "out of memory");
+	}
 	err = file_map(f, path, what, hint, diag);
 	if (err < 0) {
 		backend_close(b);

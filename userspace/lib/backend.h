@@ -34,6 +34,13 @@ struct backend {
 	const char *layout;
 	/* Drops cached guest memory; may be NULL. */
 	void (*invalidate)(struct backend *b);
+	/*
+	 * Guest RAM writes, for answers in the guest agent's mailbox (vmid):
+	 * ->write_open opens what ->write needs, before a sandbox forbids
+	 * open(); then ->write puts @len bytes at @gpa. NULL for dumps.
+	 */
+	int (*write_open)(struct backend *b);
+	int (*write)(struct backend *b, u64 gpa, const void *buf, size_t len);
 };
 
 /*
@@ -94,6 +101,8 @@ struct backend *backend_new(const char *name);
 struct backend_file {
 	const u8 *map;
 	size_t len;
+	char *path;		/* for ->write_open (shm) */
+	int rw_fd;		/* -1 until ->write_open */
 };
 
 /*

@@ -139,6 +139,27 @@ static void pid_invalidate(struct backend *b)
 	p->gen++;
 }
 
+/* Into QEMU's RAM block, then the cache forgets what it held. */
+static int pid_write(struct backend *b, u64 gpa, const void *buf, size_t len)
+{
+	struct pid_priv *p = b->priv;
+	struct iovec local = { .iov_base = (void *)buf, .iov_len = len };
+	struct iovec remote = { .iov_len = len };
+	u64 hva;
+	ssize_t n;
+	int err;
+
+	err = pid_hva(p, gpa, len, &hva);
+	if (err)
+		return err;
+	remote.iov_base = (void *)(uintptr_t)hva;
+	n = process_vm_writev(p->pid, &local, 1, &remote, 1, 0);
+	p->gen++;
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
 static void pid_destroy(struct backend *b)
 {
 	struct pid_priv *p = b->priv;
@@ -368,6 +389,7 @@ int backend_pid_open(pid_t pid, const char *qmp_path, struct backend **ret,
 	b->priv = p;
 	b->destroy = pid_destroy;
 	b->invalidate = pid_invalidate;
+	b->write = pid_write;
 
 	if (qmp_path) {
 		err = backend_attach_qmp(b, qmp_path, diag);

@@ -130,6 +130,8 @@ static void config_defaults(struct vmid_config *c)
 	snprintf(c->libvirt, sizeof(c->libvirt), "auto");
 	snprintf(c->metrics, sizeof(c->metrics), "%s", VMID_METRICS_DEFAULT);
 	c->journal = VMID_JOURNAL_AUTO;
+	c->agent_poll = 1;
+	c->agent_min_interval = 1;
 }
 
 static int set_seconds(double *slot, const char *v, double min)
@@ -197,6 +199,10 @@ static int config_set(struct vmid_config *c, const char *k, const char *v)
 	}
 	if (!strcmp(k, "settle"))
 		return set_seconds(&c->settle, v, 0);
+	if (!strcmp(k, "agent_poll"))
+		return set_seconds(&c->agent_poll, v, 0);
+	if (!strcmp(k, "agent_min_interval"))
+		return set_seconds(&c->agent_min_interval, v, 0);
 	if (!strcmp(k, "seccomp"))
 		return set_bool(&c->seccomp, v);
 	if (!strcmp(k, "libvirt"))
@@ -417,6 +423,9 @@ static void vm_spawn(struct vmid *d, struct vm *vm)
 		.key = d->key,
 		.seccomp = d->cfg.seccomp,
 		.allow_retake = vm->allow_retake,
+		.agent_poll_ms = (unsigned int)(dmin(d->cfg.agent_poll, 3600) * 1e3),
+		.agent_min_interval_ms =
+			(unsigned int)(dmin(d->cfg.agent_min_interval, 3600) * 1e3),
 	};
 	char *regs;
 	pid_t pid;
@@ -846,6 +855,24 @@ static void vm_error(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 		vm->state = VM_REFUSED;
 }
 
+/*
+ * The guest agent asked for a check (its RAM mailbox, polled by the
+ * worker): check now rather than at the schedule; the worker answers
+ * the agent when that check is done.
+ */
+static int vm_agent(struct vmid *d, struct vm *vm, struct vmid_msg *m)
+{
+	if (vm->state != VM_READY && vm->state != VM_CHECKING)
+		return -EPROTO;
+	events_vm(vm, VMID_LOG_INFO, "agent-request",
+		  "%s: agent-triggered check", m->s2);
+	if (vm->state == VM_READY)
+		vm->next = vmid_now();
+	else
+		vm->check_soon = true;
+	return 0;
+}
+
 /* One message from a worker; a negative errno kills the worker. */
 static int vm_message(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 {
@@ -886,6 +913,12 @@ static int vm_message(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 		return 0;
 	case VMID_MSG_ERROR:
 		vm_error(d, vm, m);
+		return 0;
+	case VMID_MSG_AGENT:
+		return vm_agent(d, vm, m);
+	case VMID_MSG_AGENT_ANSWER:
+		events_vm(vm, m->err ? VMID_LOG_WARNING : VMID_LOG_INFO,
+			  "agent-answer", "%s", m->s2);
 		return 0;
 	}
 	return -EPROTO;

@@ -63,6 +63,8 @@ struct vmid_config {
 	char libvirt[VMID_PATH_MAX];	/* "auto", "off" or a URI */
 	char metrics[VMID_NAME_MAX];	/* "ADDR:PORT" or "off" */
 	int journal;			/* VMID_JOURNAL_* */
+	double agent_poll;		/* s between agent mailbox polls, 0 off */
+	double agent_min_interval;	/* s between agent-triggered checks */
 };
 
 enum { VMID_JOURNAL_AUTO, VMID_JOURNAL_YES, VMID_JOURNAL_NO };
@@ -140,6 +142,10 @@ enum vmid_msg_type {
 	VMID_MSG_DONE,		/* a: findings, b: events, ms */
 	VMID_MSG_ERROR,		/* err, a: enum vmid_error_kind, s1: stage,
 				   s2: message */
+	VMID_MSG_AGENT,		/* the guest agent asks for a check: a:
+				   reason, s2: what it asked */
+	VMID_MSG_AGENT_ANSWER,	/* err: resp_status, a: verdict, b: failed,
+				   s2: what was answered */
 	/* parent -> worker */
 	VMID_MSG_CHECK = 100,	/* a: length of the register text packet
 				   that follows (0: none) */
@@ -175,6 +181,8 @@ struct vmid_worker_args {
 	bool seccomp;
 	bool allow_retake;	/* else -ESTALE is VMID_ERROR_REBOOTED */
 	const char *vcpus_text;	/* registers from libvirt, or NULL */
+	unsigned int agent_poll_ms;	/* 0: no agent mailbox polling */
+	unsigned int agent_min_interval_ms;
 };
 
 /*

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -28,6 +29,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
+#include "uapi/linux/vmiaas.h"
 #include "vmid.h"
 
 #define WORKER_FD	3
@@ -130,6 +132,8 @@ static int seccomp_install(void)
 		ALLOW(SYS_sched_yield), ALLOW(SYS_nanosleep),
 		ALLOW(SYS_clock_nanosleep), ALLOW(SYS_getrusage),
 		ALLOW(SYS_sysinfo),	/* glibc's qsort() sizes its buffer */
+		/* the agent's answers: shm, pid */
+		ALLOW(SYS_pwrite64), ALLOW(SYS_process_vm_writev),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
 	};
 	struct sock_fprog prog = {
@@ -271,7 +275,14 @@ static int vcpu0_long_mode(struct vmiaas *v)
 	return r;
 }
 
-static int check_once(struct vmiaas *v, const struct vmiaas_baseline *b)
+/* What the last check found, for the agent's answer. */
+struct check_result {
+	int err;
+	uint32_t findings;
+};
+
+static int check_once(struct vmiaas *v, const struct vmiaas_baseline *b,
+		      struct check_result *res)
 {
 	struct vmid_msg m = { .type = VMID_MSG_DONE };
 	const struct vmiaas_diag *d;
@@ -294,6 +305,7 @@ static int check_once(struct vmiaas *v, const struct vmiaas_baseline *b)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = vmiaas_check_run(v, b, &f, &nr);
+	res->err = r < 0 ? r : 0;
 	if (r < 0) {
 		d = vmiaas_last_diag(v);
 		send_error(r, VMID_ERROR_TRANSIENT, "check the guest",
@@ -325,6 +337,7 @@ static int check_once(struct vmiaas *v, const struct vmiaas_baseline *b)
 		r = send_msg(&fm);
 	}
 	free(f);
+	res->findings = m.a;
 	return r ? r : send_msg(&m);
 }
 
@@ -357,6 +370,208 @@ static int registers_update(struct vmiaas *v, uint32_t len)
 	return 0;
 }
 
+/*
+ * The guest agent's RAM mailbox (vmiaas_agent.ko mode=ram): looked for
+ * every AGENT_FIND_MS while absent; once found, its request line is read
+ * every agent_poll_ms. A new req_seq goes to the parent, which schedules
+ * a check now; the answer is written after that check. The page is the
+ * guest's: a page without the magic is reported once and never written,
+ * and the mailbox is looked up again before each answer so that nothing
+ * is written into a page the agent no longer owns.
+ */
+#define AGENT_FIND_MS	10000
+
+struct agent_state {
+	unsigned int poll_ms, min_interval_ms;
+	uint64_t va;		/* 0: not found */
+	uint64_t seen;		/* the last req_seq acted upon */
+	uint64_t pending;	/* a req_seq awaiting a check, 0: none */
+	uint64_t cookie;
+	uint32_t reason;
+	bool garbage;		/* reported; ignored until the magic is back */
+	uint64_t next_find_ms, last_check_ms;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static const char *reason_name(uint32_t reason)
+{
+	static const char *const names[] = {
+		[VMIAAS_REASON_PERIODIC] = "periodic",
+		[VMIAAS_REASON_MODULE_LOAD] = "module-load",
+		[VMIAAS_REASON_ON_DEMAND] = "on-demand",
+		[VMIAAS_REASON_BOOT] = "boot",
+	};
+
+	return reason && reason <= VMIAAS_REASON_MAX ? names[reason] :
+	       "unknown";
+}
+
+static const char *verdict_name(uint32_t verdict)
+{
+	static const char *const names[] = {
+		[VMIAAS_VERDICT_NONE] = "none",
+		[VMIAAS_VERDICT_CLEAN] = "clean",
+		[VMIAAS_VERDICT_TAMPERED] = "tampered",
+		[VMIAAS_VERDICT_ERROR] = "error",
+	};
+
+	return verdict <= VMIAAS_VERDICT_ERROR ? names[verdict] : "unknown";
+}
+
+/* Answers @seq, only if the mailbox is still where it was and valid. */
+static int agent_answer(struct vmiaas *v, struct agent_state *s, uint64_t seq,
+			int status, uint32_t verdict, uint32_t failed)
+{
+	struct vmiaas_agent_answer a = {
+		.seq = seq, .cookie = s->cookie, .status = status,
+		.verdict = verdict, .nr_failed = failed,
+	};
+	struct vmid_msg m = { .type = VMID_MSG_AGENT_ANSWER, .err = status,
+			      .a = verdict, .b = failed };
+	uint64_t va = 0;
+	int r;
+
+	r = vmiaas_agent_find(v, &va);
+	if (r == 0 && va != s->va)
+		r = -ESTALE;
+	if (r == 0)
+		r = vmiaas_agent_answer(v, va, &a);
+	if (r < 0) {
+		s->va = 0;	/* moved, gone or broken: look again */
+		snprintf(m.s2, sizeof(m.s2),
+			 "seq %llu: the answer could not be written: %s",
+			 (unsigned long long)seq, strerror(-r));
+		m.err = r;
+	} else if (status) {
+		snprintf(m.s2, sizeof(m.s2), "seq %llu: refused: %s",
+			 (unsigned long long)seq, strerror(-status));
+	} else {
+		snprintf(m.s2, sizeof(m.s2),
+			 "seq %llu: verdict %s, %u finding%s (agent-triggered check)",
+			 (unsigned long long)seq, verdict_name(verdict), failed,
+			 failed == 1 ? "" : "s");
+	}
+	return send_msg(&m);
+}
+
+/* A page without the magic: said once, then left alone. */
+static int agent_garbage(struct agent_state *s)
+{
+	struct vmid_msg m = { .type = VMID_MSG_AGENT_ANSWER, .err = -EINVAL };
+
+	if (s->garbage)
+		return 0;
+	s->garbage = true;
+	snprintf(m.s2, sizeof(m.s2),
+		 "the agent's mailbox at 0x%llx lost its magic or version: -EINVAL, ignored until it is valid again",
+		 (unsigned long long)s->va);
+	return send_msg(&m);
+}
+
+/* A new request: to the parent for a check, or refused by the rate. */
+static int agent_request(struct vmiaas *v, struct agent_state *s,
+			 const struct vmiaas_agent_request *req)
+{
+	struct vmid_msg m = { .type = VMID_MSG_AGENT, .a = req->reason };
+	uint64_t now = now_ms();
+
+	s->seen = req->seq;
+	s->cookie = req->cookie;
+	s->reason = req->reason;
+	if (req->flags || !req->reason || req->reason > VMIAAS_REASON_MAX)
+		return agent_answer(v, s, req->seq, -EINVAL,
+				    VMIAAS_VERDICT_NONE, 0);
+	if (s->last_check_ms && now - s->last_check_ms < s->min_interval_ms)
+		return agent_answer(v, s, req->seq, -EAGAIN,
+				    VMIAAS_VERDICT_NONE, 0);
+	s->pending = req->seq;
+	snprintf(m.s2, sizeof(m.s2), "reason %s, seq %llu, cookie %llu",
+		 reason_name(req->reason), (unsigned long long)req->seq,
+		 (unsigned long long)req->cookie);
+	return send_msg(&m);
+}
+
+/* One poll: find the mailbox if needed, then read its request line. */
+static int agent_tick(struct vmiaas *v, struct agent_state *s)
+{
+	struct vmiaas_agent_request req = {};
+	uint64_t now = now_ms();
+	int r;
+
+	if (s->pending)
+		return 0;	/* the parent's check will answer it */
+	if (!s->va) {
+		if (now < s->next_find_ms)
+			return 0;
+		s->next_find_ms = now + AGENT_FIND_MS;
+		if (vmiaas_agent_find(v, &s->va) < 0) {
+			s->va = 0;
+			return 0;
+		}
+		/* what was asked before we looked is answered too */
+		if (vmiaas_agent_read(v, s->va, &req) == 0)
+			s->seen = req.resp_seq;
+		s->garbage = false;
+	}
+	r = vmiaas_agent_read(v, s->va, &req);
+	if (r == -EINVAL)
+		return agent_garbage(s);
+	if (r < 0) {
+		s->va = 0;	/* unmapped: the agent was unloaded */
+		return 0;
+	}
+	if (s->garbage) {
+		s->garbage = false;
+		s->seen = req.seq;	/* valid again: from the next request */
+		return 0;
+	}
+	return req.seq != s->seen ? agent_request(v, s, &req) : 0;
+}
+
+/* After a check: the answer to the request that was waiting for it. */
+static int agent_after_check(struct vmiaas *v, struct agent_state *s,
+			     const struct check_result *res)
+{
+	uint64_t seq = s->pending;
+
+	if (!seq)
+		return 0;
+	s->pending = 0;
+	s->last_check_ms = now_ms();
+	if (res->err)
+		return agent_answer(v, s, seq, 0, VMIAAS_VERDICT_ERROR, 0);
+	return agent_answer(v, s, seq, 0, res->findings ?
+			    VMIAAS_VERDICT_TAMPERED : VMIAAS_VERDICT_CLEAN,
+			    res->findings);
+}
+
+/* Waits for the parent, polling the agent's mailbox meanwhile. */
+static int wait_parent(struct vmiaas *v, struct agent_state *s)
+{
+	struct pollfd p = { .fd = WORKER_FD, .events = POLLIN };
+	int n, r;
+
+	for (;;) {
+		n = poll(&p, 1, s->poll_ms ? (int)s->poll_ms : -1);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n == 0) {
+			r = agent_tick(v, s);
+			if (r < 0)
+				return r;
+		}
+	}
+}
+
 static int worker_main(const struct vmid_worker_args *a)
 {
 	struct vmiaas_target t = { .sz = sizeof(t) };
@@ -364,6 +579,11 @@ static int worker_main(const struct vmid_worker_args *a)
 	struct vmiaas_baseline *b = NULL;
 	struct vmiaas_diag diag = {};
 	const struct vmiaas_info *info;
+	struct agent_state agent = {
+		.poll_ms = a->agent_poll_ms,
+		.min_interval_ms = a->agent_min_interval_ms,
+	};
+	struct check_result res = {};
 	struct vmiaas *v;
 	uint32_t state = 0;
 	char msg[96];
@@ -396,6 +616,9 @@ static int worker_main(const struct vmid_worker_args *a)
 	r = send_msg(&m);
 	if (r == 0)
 		r = baseline_prepare(v, a, &b);
+	/* a dump, or a RAM file we may not write: no agent mailbox */
+	if (r == 0 && agent.poll_ms && vmiaas_write_open(v) < 0)
+		agent.poll_ms = 0;
 	if (r == 0) {
 		r = drop_privileges();
 		if (r < 0)
@@ -412,6 +635,9 @@ static int worker_main(const struct vmid_worker_args *a)
 		r = send_msg(&m);
 	}
 	while (r == 0) {
+		r = wait_parent(v, &agent);
+		if (r < 0)
+			break;
 		n = recv(WORKER_FD, &m, sizeof(m), 0);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -421,8 +647,11 @@ static int worker_main(const struct vmid_worker_args *a)
 			continue;
 		if (m.a)
 			r = registers_update(v, m.a);
-		if (r == 0)
-			r = check_once(v, b);
+		if (r == 0) {
+			r = check_once(v, b, &res);
+			if (agent_after_check(v, &agent, &res) < 0 && !r)
+				r = -EPIPE;
+		}
 	}
 	vmiaas_baseline_free(b);
 	vmiaas_close(v);

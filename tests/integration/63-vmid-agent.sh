@@ -1,0 +1,138 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Agent-triggered checks without vmiaas.ko: vmiaas_agent.ko mode=ram in a
+# Debian 6.1 guest (QEMU TCG) keeps its mailbox in its own memory; vmid,
+# with a 600 s interval so that only the agent's requests trigger checks,
+# finds it through the module's kallsyms, polls it every second, checks
+# at once and writes the verdict back. An on-demand request gets CLEAN; a
+# syscall hook loaded with on_module_load=1 gets TAMPERED and a finding;
+# garbage written over the mailbox (from the host, through the RAM file)
+# gets -EINVAL once, vmid and its worker survive, and a valid magic again
+# is served again.
+set -u
+. "$(dirname "$0")/../lib/guest.sh"
+
+: "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
+VMID=${VMID:-$(dirname "$VMICTL")/vmid}
+top=$VMIAAS_TOP
+[ -x "$VMID" ] || tap_skip_all "no vmid binary at $VMID"
+command -v qemu-system-x86_64 >/dev/null ||
+	tap_skip_all "qemu-system-x86_64 missing (scripts/deps.sh test)"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-agent63.XXXXXX")
+sock=$work/vmid.sock
+events=$work/events.jsonl
+prefix=agent$$-$RANDOM
+vmid_pid=
+cleanup()
+{
+	[ -n "$vmid_pid" ] && kill -KILL "$vmid_pid" 2>/dev/null
+	_guest_cleanup
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+wait_for()
+{
+	local end=$(($(date +%s) + $1))
+	while [ "$(date +%s)" -le "$end" ]; do
+		eval "$2" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+status_json() { "$VMICTL" --json status "$sock"; }
+vm_field() { status_json | jq -r --arg n "vmiaas-$prefix" ".vms[] | select(.name == \$n) | .$1"; }
+nr_events() { jq -c "select($1)" "$events" 2>/dev/null | wc -l; }
+ksym() { guest_run "awk '\$3 == \"$1\" { print \$1; exit }' /proc/kallsyms"; }
+p=/sys/module/vmiaas_agent/parameters
+
+abi=$("$VMIAAS_GUEST_CLI" abi --kernel 6.1) || tap_bail "cannot fetch the 6.1 kernel"
+kdir=/lib/modules/$abi/build
+[ -d "$kdir" ] || tap_skip_all "no headers for $abi at $kdir (scripts/guest setup)"
+mkdir -p "$work/src"
+cp -r "$top/guest-agent" "$top/include" "$work/src/"
+find "$work/src" \( -name '*.o' -o -name '.*.cmd' -o -name '*.ko' \) -delete
+make -s -C "$kdir" M="$work/src/guest-agent" modules >"$work/build.log" 2>&1 ||
+	tap_bail "vmiaas_agent.ko for $abi: $(tail -n 5 "$work/build.log")"
+ko=$work/src/guest-agent/vmiaas_agent.ko
+
+tap_plan 13
+guest_start --kernel 6.1 --test-modules --add "$ko" --name "$prefix" ||
+	tap_bail "the 6.1 guest did not boot"
+
+# the agent first: its mailbox's GPA from QEMU's gva2gpa while the QMP
+# socket is free (vmid's worker holds it later)
+out=$(guest_run "insmod /vmiaas/vmiaas_agent.ko mode=ram wait_ms=120000 interval_ms=0 on_module_load=1 && cat $p/found" 2>&1)
+tap_ok "grep -q 'mode=ram' <<<\"\$out\"" "the agent loads in mode ram" || tap_diag "$out"
+va=$(ksym vmiaas_agent_mailbox)
+gpa=
+for _ in 1 2 3 4 5; do
+	gpa=$(guest_qmp "{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"gva2gpa 0x$va\"}}" |
+		grep -o 'gpa: 0x[0-9a-f]*' | cut -d' ' -f2)
+	[ -n "$gpa" ] && break
+	sleep 0.5
+done
+tap_diag "vmiaas_agent_mailbox at 0x$va, GPA ${gpa:-unknown}"
+
+"$VMID" --state-dir "$work/state" --events "$events" --interval 600 \
+	--socket "$sock" --match "vmiaas-$prefix" --settle 0 2>"$work/vmid.log" &
+vmid_pid=$!
+tap_ok 'wait_for 120 "[ \"\$(vm_field checks)\" -ge 1 ]"' \
+	"vmid attached, baselined and checked the guest once" ||
+	tap_diag "$(tail -n 20 "$work/vmid.log")"
+worker=$(vm_field worker_pid)
+
+# the boot request: vmid finds the mailbox and answers it
+tap_ok 'wait_for 60 "guest_run \"grep -q \\\"reason=boot channel=ram err=0 .*status=0 verdict=\\\" $p/last\""' \
+	"vmid found the mailbox and answered the agent's boot request" ||
+	tap_diag "$(guest_run "cat $p/last"; tail -n 5 "$events")"
+before=$(nr_events '.event == "agent-request"')
+t0=$(date +%s%N)
+guest_run "echo 1 > $p/trigger" >"$work/trigger" 2>&1
+ms=$((($(date +%s%N) - t0) / 1000000))
+last=$(guest_run "cat $p/last")
+tap_diag "on-demand: $last (${ms} ms)"
+tap_ok "grep -q 'reason=on-demand channel=ram err=0 .*status=0 verdict=clean' <<<\"\$last\"" \
+	"an on-demand request gets verdict clean"
+tap_ok '[ "$(nr_events ".event == \"agent-request\" and (.message | contains(\"on-demand\"))")" -ge 1 ] && [ "$(nr_events ".event == \"agent-request\"")" -gt "$before" ]' \
+	"vmid emits an agent-request event (reason on-demand)"
+tap_ok '[ $ms -lt 15000 ]' "the verdict came within 15 s on this loaded machine (${ms} ms)"
+
+# ---- a syscall hook loaded: TAMPERED -------------------------------------------
+table=$(ksym sys_call_table)
+sleep 1.2	# agent_min_interval
+guest_run insmod /vmiaas/modules/vmiaas_attack_syscall.ko "table=0x$table" >"$work/insmod" 2>&1 ||
+	tap_diag "insmod: $(cat "$work/insmod")"
+tap_ok 'wait_for 60 "guest_run \"grep -q \\\"reason=module-load channel=ram err=0 .*verdict=tampered\\\" $p/last\""' \
+	"the module-load request gets verdict tampered" ||
+	tap_diag "$(guest_run "cat $p/last")"
+tap_ok '[ "$(nr_events ".type == \"finding\" and .check == \"syscall-table\"")" -ge 1 ]' \
+	"vmid reports the syscall-table finding"
+tap_ok '[ "$(nr_events ".event == \"agent-answer\" and (.message | contains(\"verdict tampered\"))")" -ge 1 ]' \
+	"an agent-answer event says tampered (agent-triggered check)"
+guest_run rmmod vmiaas_attack_syscall >/dev/null 2>&1
+
+# ---- garbage over the mailbox ---------------------------------------------------
+if [ -n "$gpa" ]; then
+	head -c 128 /dev/urandom | dd of="$GUEST_SHM" bs=1 seek=$((gpa)) conv=notrunc status=none
+	tap_ok 'wait_for 10 "[ \"\$(nr_events \".event == \\\"agent-answer\\\" and (.message | contains(\\\"lost its magic\\\"))\")\" = 1 ]"' \
+		"garbage over the mailbox: -EINVAL reported once"
+	sleep 2
+	tap_ok '[ "$(nr_events ".event == \"agent-answer\" and (.message | contains(\"lost its magic\"))")" = 1 ] && [ "$(vm_field worker_pid)" = "$worker" ] && [ "$(vm_field state)" = ready ]' \
+		"vmid and its worker survive, the page is then ignored"
+	# the magic and version back (what mode=ram's init writes)
+	printf 'VMIAASMB\001\000\000\000' | dd of="$GUEST_SHM" bs=1 seek=$((gpa)) conv=notrunc status=none
+	sleep 1.5
+	guest_run "echo 1 > $p/trigger" >/dev/null 2>&1
+	last=$(guest_run "cat $p/last")
+	tap_ok "grep -q 'reason=on-demand channel=ram err=0 .*status=0 verdict=clean' <<<\"\$last\"" \
+		"with the magic back, a request is served again" || tap_diag "$last"
+else
+	tap_skip "QEMU's gva2gpa did not translate 0x$va" 3
+fi
+kill -TERM "$vmid_pid"
+rc=0; wait "$vmid_pid" || rc=$?
+vmid_pid=
+tap_is "$rc" 0 "vmid exits cleanly on SIGTERM"
+tap_done
