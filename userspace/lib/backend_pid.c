@@ -55,6 +55,7 @@ struct pid_priv {
 	u64 hits, misses;
 	void *map;		/* zero-copy mapping of file-backed RAM */
 	size_t map_len;
+	int mem_fd;		/* /proc/PID/mem for writes; 0 until opened */
 };
 
 struct pid_vma {
@@ -139,21 +140,37 @@ static void pid_invalidate(struct backend *b)
 	p->gen++;
 }
 
+/*
+ * /proc/PID/mem, opened while the caller may still ptrace QEMU: the
+ * access check is made at open, so the descriptor keeps working after
+ * the caller drops its capabilities (vmid's worker does).
+ */
+static int pid_write_open(struct backend *b)
+{
+	struct pid_priv *p = b->priv;
+	char path[32];
+
+	if (p->mem_fd > 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)p->pid);
+	p->mem_fd = open(path, O_RDWR | O_CLOEXEC);
+	return p->mem_fd < 0 ? -errno : 0;
+}
+
 /* Into QEMU's RAM block, then the cache forgets what it held. */
 static int pid_write(struct backend *b, u64 gpa, const void *buf, size_t len)
 {
 	struct pid_priv *p = b->priv;
-	struct iovec local = { .iov_base = (void *)buf, .iov_len = len };
-	struct iovec remote = { .iov_len = len };
 	u64 hva;
 	ssize_t n;
 	int err;
 
+	if (p->mem_fd <= 0)
+		return -EBADF;
 	err = pid_hva(p, gpa, len, &hva);
 	if (err)
 		return err;
-	remote.iov_base = (void *)(uintptr_t)hva;
-	n = process_vm_writev(p->pid, &local, 1, &remote, 1, 0);
+	n = pwrite(p->mem_fd, buf, len, (off_t)hva);
 	p->gen++;
 	if (n < 0)
 		return -errno;
@@ -166,6 +183,8 @@ static void pid_destroy(struct backend *b)
 
 	if (p->map)
 		munmap(p->map, p->map_len);
+	if (p->mem_fd > 0)
+		close(p->mem_fd);
 	free(p->cache);
 	free(p);
 }
@@ -389,6 +408,7 @@ int backend_pid_open(pid_t pid, const char *qmp_path, struct backend **ret,
 	b->priv = p;
 	b->destroy = pid_destroy;
 	b->invalidate = pid_invalidate;
+	b->write_open = pid_write_open;
 	b->write = pid_write;
 
 	if (qmp_path) {

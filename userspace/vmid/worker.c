@@ -133,7 +133,7 @@ static int seccomp_install(void)
 		ALLOW(SYS_clock_nanosleep), ALLOW(SYS_getrusage),
 		ALLOW(SYS_sysinfo),	/* glibc's qsort() sizes its buffer */
 		/* the agent's answers: shm, pid */
-		ALLOW(SYS_pwrite64), ALLOW(SYS_process_vm_writev),
+		ALLOW(SYS_pwrite64),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
 	};
 	struct sock_fprog prog = {
@@ -384,6 +384,7 @@ static int registers_update(struct vmiaas *v, uint32_t len)
 struct agent_state {
 	unsigned int poll_ms, min_interval_ms;
 	uint64_t va;		/* 0: not found */
+	uint64_t found_va;	/* where it was last found */
 	uint64_t seen;		/* the last req_seq acted upon */
 	uint64_t pending;	/* a req_seq awaiting a check, 0: none */
 	uint64_t cookie;
@@ -515,9 +516,11 @@ static int agent_tick(struct vmiaas *v, struct agent_state *s)
 			s->va = 0;
 			return 0;
 		}
-		/* what was asked before we looked is answered too */
-		if (vmiaas_agent_read(v, s->va, &req) == 0)
+		/* what was asked before we looked is answered too, once */
+		if (s->va != s->found_va &&
+		    vmiaas_agent_read(v, s->va, &req) == 0)
 			s->seen = req.resp_seq;
+		s->found_va = s->va;
 		s->garbage = false;
 	}
 	r = vmiaas_agent_read(v, s->va, &req);
