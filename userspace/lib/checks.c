@@ -758,6 +758,13 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 	struct vmiaas_finding *f;
 	int err;
 
+	/*
+	 * The guest ran since the handle's last read: its page tables may map
+	 * other frames now (module memory is vmalloc'd, freed and reused), and
+	 * a cached translation would read the old frame, hiding a change. A
+	 * long-lived handle (vmid) checks through fresh translations.
+	 */
+	vmi_as_flush(v->kas);
 	err = check_syscalls(v, b, &fs);
 	err = err ?: check_idt(v, b, &fs);
 	err = err ?: check_cpu(v, b, &fs);
