@@ -74,7 +74,7 @@ guest_start --kernel 6.1 --name "$prefix-b" || tap_bail "guest b did not boot"
 dir_b=$GUEST_DIR
 
 "$VMID" --state-dir "$work/state" --events "$events" --interval $INTERVAL \
-	--socket "$sock" --match "vmiaas-$prefix-*" --settle 15 2>"$work/vmid.log" &
+	--metrics off --socket "$sock" --match "vmiaas-$prefix-*" --settle 15 2>"$work/vmid.log" &
 vmid_pid=$!
 
 # ---- discovery, attach, baseline ----------------------------------------------
@@ -200,7 +200,7 @@ printf '\x5a' | dd of="$base" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
 sum=$(md5sum <"$base")
 st=0
 "$VMID" --once --state-dir "$work/state" --events "$work/once.jsonl" \
-	--match "vmiaas-$prefix-a" 2>"$work/once.log" || st=$?
+	--metrics off --match "vmiaas-$prefix-a" 2>"$work/once.log" || st=$?
 tap_ok 'has "$work/once.jsonl" ".event == \"error\" and (.message | test(\"not replaced\"))"' \
 	"--once with a tampered baseline: an error event, the baseline not replaced"
 tap_is "$(md5sum <"$base")" "$sum" "the tampered baseline file is left as it was"

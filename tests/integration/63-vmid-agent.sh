@@ -76,7 +76,7 @@ done
 tap_diag "vmiaas_agent_mailbox at 0x$va, GPA ${gpa:-unknown}"
 
 "$VMID" --state-dir "$work/state" --events "$events" --interval 600 \
-	--socket "$sock" --match "vmiaas-$prefix" --settle 0 2>"$work/vmid.log" &
+	--metrics off --socket "$sock" --match "vmiaas-$prefix" --settle 0 2>"$work/vmid.log" &
 vmid_pid=$!
 tap_ok 'wait_for 120 "[ \"\$(vm_field checks)\" -ge 1 ]"' \
 	"vmid attached, baselined and checked the guest once" ||
