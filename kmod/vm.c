@@ -15,6 +15,7 @@
 #include <uapi/linux/vmiaas.h>
 
 #include "checks.h"
+#include "compat.h"
 #include "view.h"
 #include "vm.h"
 
@@ -48,9 +49,9 @@ int vmiaas_vm_attach(int vm_fd, struct vmiaas_events *events,
 	if (r)
 		return r;
 	f = fdget(vm_fd);
-	if (!f.file)
+	if (!fd_file(f))
 		return -EBADF;
-	kvm = vmiaas_view_kvm_from_file(f.file);
+	kvm = vmiaas_view_kvm_from_file(fd_file(f));
 	if (!kvm) {
 		r = -EINVAL;
 		goto out;
@@ -116,7 +117,7 @@ int vmiaas_vm_enable_view(struct vmiaas_vm *vm, u32 *ret_nr_vcpus)
 	u32 n = 0;
 	int r;
 
-	if (!vm->kvm->arch.tdp_mmu_enabled)
+	if (!vmiaas_kvm_tdp_mmu(vm->kvm))
 		return -EOPNOTSUPP;
 	if (vm_has_memory_above_mailbox(vm->kvm))
 		return -ERANGE;
