@@ -166,6 +166,35 @@ static void status_why(struct json_object *vms)
 	}
 }
 
+static double jnum(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) || !v)
+		return 0;
+	return json_object_get_double(v);
+}
+
+/* Under the table: the CPU budget, and whether it stretches intervals. */
+static void status_schedule(struct json_object *o)
+{
+	struct json_object *s;
+	double budget;
+
+	if (!json_object_object_get_ex(o, "schedule", &s) || !s)
+		return;
+	budget = jnum(s, "cpu_budget_percent");
+	printf("\nschedule: checks need %.2f%% of one core at an interval of %g s; ",
+	       jnum(s, "demand_percent"), jnum(s, "interval"));
+	if (budget <= 0)
+		printf("no CPU budget\n");
+	else if (json_object_get_boolean(json_object_object_get(s, "over_budget")))
+		printf("over the CPU budget of %g%%: intervals stretched x%.2f to %.1f s\n",
+		       budget, jnum(s, "stretch"), jnum(s, "effective_interval"));
+	else
+		printf("within the CPU budget of %g%%\n", budget);
+}
+
 static int status_table(struct json_object *vms)
 {
 	static const struct out_col cols[] = {
@@ -233,6 +262,8 @@ int cmd_status(struct vmictl *c)
 	if (c->json)
 		return out_json_print(o);
 	r = status_table(vms);
+	if (!r)
+		status_schedule(o);
 	if (!r)
 		status_why(vms);
 	json_object_put(o);

@@ -159,6 +159,7 @@ static struct json_object *vm_json(const struct vm *vm)
 	json_object_object_add(v, "checks", json_object_new_int64((int64_t)vm->nr_checks));
 	json_object_object_add(v, "findings", json_object_new_int64(vm->nr_findings_active));
 	json_object_object_add(v, "restarts", json_object_new_int64(vm->nr_restarts));
+	sched_vm_json(v, vm, vmid_now());
 	return v;
 }
 
@@ -171,6 +172,7 @@ static struct json_object *status_json(const struct vmid *d)
 	for (i = 0; i < n; i++)
 		json_object_array_add(a, vm_json(vmid_vm(d, i)));
 	json_object_object_add(o, "vms", a);
+	json_object_object_add(o, "schedule", sched_json(vmid_sched(d)));
 	json_object_object_add(o, "libvirt", json_object_new_boolean(
 		vmid_libvirt_connected(d)));
 	return o;

@@ -417,6 +417,36 @@ static void node(struct buf *b, const struct vmid *d)
 	out(b, "process_start_time_seconds %.0f\n", started);
 }
 
+/* The CPU budget and what the checks cost (sched.c). */
+static void schedule(struct buf *b, const struct vmid *d)
+{
+	const struct vmid_sched *s = vmid_sched(d);
+	char l[VMID_NAME_MAX * 4 + 1];
+	size_t i;
+
+	header(b, "vmiaas_cpu_budget_ratio", "gauge",
+	       "Share of one core the checks may use (cpu_budget), 0: none.");
+	out(b, "vmiaas_cpu_budget_ratio %g\n", s->budget);
+	header(b, "vmiaas_check_cpu_demand_ratio", "gauge",
+	       "Share of one core the checks would use at the configured interval.");
+	out(b, "vmiaas_check_cpu_demand_ratio %g\n", s->demand);
+	header(b, "vmiaas_check_interval_stretch", "gauge",
+	       "Factor the CPU budget stretches the check interval by (1: none).");
+	out(b, "vmiaas_check_interval_stretch %g\n", s->stretch);
+	header(b, "vmiaas_check_interval_seconds", "gauge",
+	       "Seconds between two scheduled checks of a VM, stretched.");
+	out(b, "vmiaas_check_interval_seconds %g\n", sched_interval(s));
+	header(b, "vmiaas_check_cpu_seconds_total", "counter",
+	       "CPU time the workers spent in checks (their CPU clocks).");
+	for (i = 0; i < vmid_nr_vms(d); i++) {
+		const struct vm *vm = vmid_vm(d, i);
+
+		out(b, "vmiaas_check_cpu_seconds_total{vm=\"%s\"} %.6f\n",
+		    label(vm->ident.id, sizeof(vm->ident.id), l, sizeof(l)),
+		    vm->sched.cpu_sum);
+	}
+}
+
 char *metrics_render(const struct vmid *d, size_t *ret_len)
 {
 	struct buf b = { .cap = 16384 };
@@ -427,6 +457,7 @@ char *metrics_render(const struct vmid *d, size_t *ret_len)
 	per_vm_checks(&b, d);
 	per_vm_findings(&b, d);
 	node(&b, d);
+	schedule(&b, d);
 	if (b.failed) {
 		free(b.p);
 		return NULL;

@@ -61,6 +61,7 @@ struct vmid {
 	bool stopping;
 	bool any_findings;
 	char status[256];
+	struct vmid_sched sched;	/* CPU budget, spreading (sched.c) */
 };
 
 static double dmin(double a, double b)
@@ -92,6 +93,11 @@ size_t vmid_nr_vms(const struct vmid *d)
 const struct vm *vmid_vm(const struct vmid *d, size_t i)
 {
 	return d->vms[i];
+}
+
+const struct vmid_sched *vmid_sched(const struct vmid *d)
+{
+	return &d->sched;
 }
 
 const char *vm_state_name(enum vm_state s)
@@ -132,6 +138,8 @@ static void config_defaults(struct vmid_config *c)
 	c->journal = VMID_JOURNAL_AUTO;
 	c->agent_poll = 1;
 	c->agent_min_interval = 1;
+	c->cpu_budget = 20;
+	c->priority_min_interval = 1;
 }
 
 static int set_seconds(double *slot, const char *v, double min)
@@ -142,6 +150,22 @@ static int set_seconds(double *slot, const char *v, double min)
 	errno = 0;
 	x = strtod(v, &end);
 	if (errno || end == v || *end || !isfinite(x) || x < min || x > 86400)
+		return -EINVAL;
+	*slot = x;
+	return 0;
+}
+
+/* A share of one core in percent ("5", "5%", "2.5"): 0 (none) .. 10000. */
+static int set_percent(double *slot, const char *v)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = strtod(v, &end);
+	if (end != v && *end == '%')
+		end++;
+	if (errno || end == v || *end || !isfinite(x) || x < 0 || x > 10000)
 		return -EINVAL;
 	*slot = x;
 	return 0;
@@ -203,6 +227,10 @@ static int config_set(struct vmid_config *c, const char *k, const char *v)
 		return set_seconds(&c->agent_poll, v, 0);
 	if (!strcmp(k, "agent_min_interval"))
 		return set_seconds(&c->agent_min_interval, v, 0);
+	if (!strcmp(k, "cpu_budget"))
+		return set_percent(&c->cpu_budget, v);
+	if (!strcmp(k, "priority_min_interval"))
+		return set_seconds(&c->priority_min_interval, v, 0);
 	if (!strcmp(k, "seccomp"))
 		return set_bool(&c->seccomp, v);
 	if (!strcmp(k, "libvirt"))
@@ -446,6 +474,7 @@ static void vm_spawn(struct vmid *d, struct vm *vm)
 		return;
 	}
 	vm->worker = pid;
+	sched_worker_started(vm);
 	vm->state = VM_STARTING;
 	vm->deadline = vmid_now() + d->cfg.timeout;
 	vm->nr_round = 0;
@@ -534,7 +563,9 @@ static void vm_add(struct vmid *d, const struct vm_ident *id)
 			 id->id, age, d->cfg.settle - age);
 		return;
 	}
-	vm_spawn(d, vm);
+	/* at once, or when fewer workers are attaching (timers()) */
+	vm->state = VM_SETTLING;
+	vm->next = vmid_now();
 }
 
 static void scan_one(const struct vm_ident *id, void *arg)
@@ -736,9 +767,10 @@ static void vm_round_done(struct vmid *d, struct vm *vm,
 	vm->last_ms = m->ms;
 	vm->backoff = 1;
 	vm->state = VM_READY;
-	vm->next = vmid_now() + d->cfg.interval + jitter(d);
-	if (vm->check_soon)
-		vm->next = vmid_now();
+	sched_check_done(&d->sched, vm, vmid_now());
+	sched_update(&d->sched, d->vms, d->nr_vms);
+	vm->next = vmid_now() + sched_interval(&d->sched) + jitter(d);
+	vm->sched.urgent |= vm->check_soon;
 	vm->check_soon = false;
 	vm->rounds_done = true;
 	count_check(vm, m->ms);
@@ -867,7 +899,7 @@ static int vm_agent(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 	events_vm(vm, VMID_LOG_INFO, "agent-request",
 		  "%s: agent-triggered check", m->s2);
 	if (vm->state == VM_READY)
-		vm->next = vmid_now();
+		vm->sched.urgent = true;
 	else
 		vm->check_soon = true;
 	return 0;
@@ -1074,14 +1106,30 @@ static int vm_send_check(struct vm *vm)
 	return r;
 }
 
+static void vm_start_check(struct vmid *d, struct vm *vm, double now)
+{
+	if (vm_send_check(vm) < 0) {
+		/* the reap restarts it */
+		kill(vm->worker, SIGKILL);
+		vm->next = INFINITY;
+		vm->sched.urgent = false;
+		return;
+	}
+	sched_check_sent(vm);
+	vm->state = VM_CHECKING;
+	vm->deadline = now + d->cfg.timeout;
+	vm->nr_round = 0;
+}
+
 /* Deadlines: checks due, restarts due, requests over their time limit. */
 static void timers(struct vmid *d)
 {
 	double now = vmid_now();
+	struct vm *vm;
 	size_t i;
 
 	for (i = 0; i < d->nr_vms; i++) {
-		struct vm *vm = d->vms[i];
+		vm = d->vms[i];
 
 		if ((vm->state == VM_STARTING || vm->state == VM_CHECKING) &&
 		    vm->worker > 0 && now >= vm->deadline) {
@@ -1097,20 +1145,15 @@ static void timers(struct vmid *d)
 			}
 			vm->state = VM_BACKOFF;	/* the reap restarts it */
 			vm->next = INFINITY;
-		} else if (vm->state == VM_READY && now >= vm->next) {
-			if (vm_send_check(vm) < 0) {
-				kill(vm->worker, SIGKILL);
-				continue;
-			}
-			vm->state = VM_CHECKING;
-			vm->deadline = now + d->cfg.timeout;
-			vm->nr_round = 0;
 		} else if ((vm->state == VM_SETTLING ||
 			    (vm->state == VM_BACKOFF && !vm->worker)) &&
-			   now >= vm->next) {
+			   now >= vm->next &&
+			   sched_may_attach(&d->sched, d->vms, d->nr_vms)) {
 			vm_spawn(d, vm);
 		}
 	}
+	while ((vm = sched_next(&d->sched, d->vms, d->nr_vms, now)))
+		vm_start_check(d, vm, now);
 }
 
 static double next_deadline(const struct vmid *d)
@@ -1123,10 +1166,11 @@ static double next_deadline(const struct vmid *d)
 
 		if (vm->state == VM_STARTING || vm->state == VM_CHECKING)
 			t = dmin(t, vm->deadline);
-		else if (vm->state == VM_READY || vm->state == VM_SETTLING ||
+		else if (vm->state == VM_SETTLING ||
 			 (vm->state == VM_BACKOFF && !vm->worker))
 			t = dmin(t, vm->next);
 	}
+	t = dmin(t, sched_deadline(&d->sched, d->vms, d->nr_vms));
 	if (d->watchdog > 0)
 		t = dmin(t, d->next_watchdog);
 	t = dmin(t, control_deadline());
@@ -1162,6 +1206,9 @@ static void reload(struct vmid *d)
 		if (strcmp(c.socket, d->cfg.socket))
 			vmid_log(VMID_LOG_WARNING, "reload: the socket path changes only at restart");
 		d->cfg = c;
+		sched_config(&d->sched, c.cpu_budget, c.interval,
+			     c.priority_min_interval);
+		sched_update(&d->sched, d->vms, d->nr_vms);
 		if (state_setup(d) < 0)
 			vmid_log(VMID_LOG_ERR, "reload: state directory, key or event file unusable");
 		else
@@ -1328,7 +1375,7 @@ struct vm *vmid_vm_find(struct vmid *d, const char *name)
 int vmid_check_now(struct vmid *d, struct vm *vm)
 {
 	if (vm->state == VM_READY) {
-		vm->next = vmid_now();
+		vm->sched.urgent = true;
 		return 0;
 	}
 	if (vm->state == VM_CHECKING) {
@@ -1542,6 +1589,8 @@ static void usage(FILE *f)
 	      "      --jitter S        up to S extra seconds, random (default 1)\n"
 	      "      --scan-interval S seconds between scans for new VMs (default 5)\n"
 	      "      --timeout S       a worker's time limit per request (default 60)\n"
+	      "      --cpu-budget PCT  share of one core the checks may use, in %;\n"
+	      "                        over it, intervals stretch (default 20, 0: none)\n"
 	      "      --socket PATH     control socket (default " VMID_SOCKET_DEFAULT ")\n"
 	      "      --match GLOB      only VMs whose -name matches GLOB\n"
 	      "      --key FILE        host key (default STATE_DIR/host.key)\n"
@@ -1567,7 +1616,7 @@ static void usage(FILE *f)
 enum {
 	OPT_STATE = 0x100, OPT_EVENTS, OPT_INTERVAL, OPT_JITTER, OPT_SCAN,
 	OPT_TIMEOUT, OPT_SOCKET, OPT_MATCH, OPT_KEY, OPT_SETTLE, OPT_LIBVIRT,
-	OPT_METRICS, OPT_JOURNAL, OPT_SECCOMP, OPT_ONCE,
+	OPT_METRICS, OPT_JOURNAL, OPT_CPU_BUDGET, OPT_SECCOMP, OPT_ONCE,
 	OPT_VERSION,
 };
 
@@ -1587,6 +1636,7 @@ static const struct option options[] = {
 	{ "libvirt", required_argument, NULL, OPT_LIBVIRT },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "journal", required_argument, NULL, OPT_JOURNAL },
+	{ "cpu-budget", required_argument, NULL, OPT_CPU_BUDGET },
 	{ "once", no_argument, NULL, OPT_ONCE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -1608,6 +1658,7 @@ static const char *const opt_keys[] = {
 	[OPT_LIBVIRT - OPT_STATE] = "libvirt",
 	[OPT_METRICS - OPT_STATE] = "metrics",
 	[OPT_JOURNAL - OPT_STATE] = "journal",
+	[OPT_CPU_BUDGET - OPT_STATE] = "cpu_budget",
 };
 
 static int parse_args(struct vmid *d, int argc, char **argv)
@@ -1659,6 +1710,9 @@ int main(int argc, char **argv)
 	if (config_load(&d, &d.cfg) < 0)
 		return VMID_EXIT_USAGE;
 	srandom((unsigned int)(getpid() ^ (unsigned int)vmid_realtime()));
+	sched_init(&d.sched, d.once);
+	sched_config(&d.sched, d.cfg.cpu_budget, d.cfg.interval,
+		     d.cfg.priority_min_interval);
 	if (state_setup(&d) < 0)
 		return VMID_EXIT_FAILURE;
 	d.sfd = signals_setup();

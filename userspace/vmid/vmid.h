@@ -22,6 +22,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <vmiaas/checks.h>
 
@@ -65,6 +66,8 @@ struct vmid_config {
 	int journal;			/* VMID_JOURNAL_* */
 	double agent_poll;		/* s between agent mailbox polls, 0 off */
 	double agent_min_interval;	/* s between agent-triggered checks */
+	double cpu_budget;		/* % of one core for checks, 0: none */
+	double priority_min_interval;	/* s between priority checks of a VM */
 };
 
 enum { VMID_JOURNAL_AUTO, VMID_JOURNAL_YES, VMID_JOURNAL_NO };
@@ -229,6 +232,38 @@ struct vm_metrics {
 	size_t nr_fstats;
 };
 
+/* ---- scheduling: the CPU budget, spreading checks (sched.c) ---- */
+
+struct vm_sched {
+	clockid_t clock;		/* the worker's CPU clock */
+	bool clock_ok;
+	bool urgent;			/* an agent or on-demand check is wanted */
+	double last_urgent;		/* monotonic s of the last priority check */
+	double cpu_at_send;		/* worker CPU s when the check went out */
+	double last_start;		/* realtime s: the latest check sent */
+	double last_done;		/* monotonic s: the latest check done */
+	double cost;			/* s, a check's CPU (moving average), 0 */
+	double last_cost;		/* s, the latest check's CPU */
+	double cpu_sum;			/* s, the CPU of all its checks */
+};
+
+struct vmid_sched {
+	double budget;			/* share of one core, 0: no budget */
+	double interval;		/* s, the configured interval */
+	double prio_min;		/* s between priority checks of a VM */
+	double demand;			/* share of one core at interval */
+	double stretch;			/* >= 1: checks every interval * stretch */
+	bool over;			/* over budget: intervals stretched */
+	bool unpaced;			/* --once: no spreading, no budget */
+	double gap;			/* s between two scheduled check starts */
+	double last_slot;		/* monotonic s: the last scheduled start */
+	unsigned int attach_max;	/* workers attaching at once */
+	double win_start, win_cpu;	/* the measuring window under way */
+	double used;			/* share of one core, last window */
+	double cpu_total;		/* s, the CPU of every check */
+	uint64_t nr_checks;		/* checks measured */
+};
+
 struct vm_finding_key {
 	uint64_t hash;
 	struct vmiaas_finding f;	/* kept for "resolved" events */
@@ -267,11 +302,38 @@ struct vm {
 	uint32_t nr_dropped;
 	bool check_soon;		/* a control client asked for a check */
 	struct vm_metrics m;
+	struct vm_sched sched;		/* sched.c */
 };
 
 void vm_count_error(struct vm *vm, enum vmid_error_kind_metric kind);
 
 struct vmid;
+
+void sched_init(struct vmid_sched *s, bool unpaced);
+/* A new configuration: @budget_pct of one core, 0 for none. */
+void sched_config(struct vmid_sched *s, double budget_pct, double interval,
+		  double prio_min);
+/* Demand and stretch from the VMs' check costs; says so when over budget. */
+void sched_update(struct vmid_sched *s, struct vm *const *vms, size_t n);
+/* s between two scheduled checks of a VM: interval * stretch. */
+double sched_interval(const struct vmid_sched *s);
+void sched_worker_started(struct vm *vm);
+void sched_check_sent(struct vm *vm);
+/* The round is done: its CPU is measured (s, or -1 if unknown). */
+double sched_check_done(struct vmid_sched *s, struct vm *vm, double now);
+/* The next VM whose check may start now, or NULL (marks its slot used). */
+struct vm *sched_next(struct vmid_sched *s, struct vm *const *vms, size_t n,
+		      double now);
+/* When sched_next() may return a VM next (monotonic s, or INFINITY). */
+double sched_deadline(const struct vmid_sched *s, struct vm *const *vms,
+		      size_t n);
+/* May one more worker start attaching now? */
+bool sched_may_attach(const struct vmid_sched *s, struct vm *const *vms,
+		      size_t n);
+/* The node's schedule as a JSON object (status) and a VM's part. */
+struct json_object *sched_json(const struct vmid_sched *s);
+void sched_vm_json(struct json_object *v, const struct vm *vm, double now);
+const struct vmid_sched *vmid_sched(const struct vmid *d);
 
 /* ---- control socket (control.c) ---- */
 

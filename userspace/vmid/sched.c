@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmid's scheduler: the node-wide CPU budget and the spreading of checks.
+ *
+ * A check's cost is the CPU time its worker spends between the request
+ * and the end of the round, read by the parent from the worker's process
+ * CPU clock (clock_getcpuclockid()): the kernel keeps it, so a worker
+ * parsing a hostile guest cannot under-report it. Each VM keeps a moving
+ * average of that cost. The checks' demand is what they would take at the
+ * configured interval (sum of the costs / interval, as a share of one
+ * core); over the budget, every VM's interval is stretched by demand /
+ * budget, so the checks fit the budget again. Nothing queues: each VM has
+ * one next check time, pushed later, never a backlog.
+ *
+ * Spreading: scheduled checks start at least gap = stretched interval /
+ * number of attached VMs apart, the VM that has waited longest first, so
+ * 100 VMs that became due together (vmid's start, a reload) are spread
+ * over the interval instead of hashing all at once. Attaches (a full
+ * baseline each) run at most attach_max at a time.
+ *
+ * Priority checks (a guest agent's request, vmictl vmid-check) bypass the
+ * spreading and the stretch, but a VM gets one at most every prio_min
+ * seconds: a later request waits for that (it is not dropped or queued
+ * twice: one flag per VM).
+ */
+#include <errno.h>
+#include <math.h>		/* INFINITY, isfinite(): macros, no -lm */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "vmid.h"
+
+/* Weight of the latest check in a VM's moving average of the cost. */
+#define COST_WEIGHT		0.3
+/* Over budget from demand > budget; back within it below 90 % of it. */
+#define BUDGET_HYSTERESIS	0.9
+/* Scheduled starts fill this share of the slots, leaving room for delays. */
+#define SLOT_FILL		0.9
+/* s over which the measured CPU use is averaged. */
+#define WINDOW			60.0
+/* Longest stretched interval (s): a VM is still checked once a day. */
+#define INTERVAL_MAX		86400.0
+
+void sched_init(struct vmid_sched *s, bool unpaced)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(s, 0, sizeof(*s));
+	s->stretch = 1;
+	s->unpaced = unpaced;
+	/* half the node's CPUs for baselines, so the guests keep the rest */
+	s->attach_max = cpus > 1 ? (unsigned int)((cpus + 1) / 2) : 1;
+	s->win_start = vmid_now();
+}
+
+void sched_config(struct vmid_sched *s, double budget_pct, double interval,
+		  double prio_min)
+{
+	s->budget = budget_pct / 100;
+	s->interval = interval;
+	s->prio_min = prio_min;
+}
+
+double sched_interval(const struct vmid_sched *s)
+{
+	return s->interval * s->stretch;
+}
+
+static bool attached(const struct vm *vm)
+{
+	return vm->state == VM_READY || vm->state == VM_CHECKING;
+}
+
+/* Sum of the attached VMs' check costs; unmeasured ones count the mean. */
+static double total_cost(struct vm *const *vms, size_t n, size_t *nr_attached)
+{
+	double sum = 0;
+	size_t i, nr = 0, nr_known = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!attached(vms[i]))
+			continue;
+		nr++;
+		if (vms[i]->sched.cost > 0) {
+			sum += vms[i]->sched.cost;
+			nr_known++;
+		}
+	}
+	*nr_attached = nr;
+	return nr_known ? sum * nr / nr_known : 0;
+}
+
+/* Said once when the budget is first exceeded, once when it is met again. */
+static void say_budget(const struct vmid_sched *s)
+{
+	if (s->over)
+		events_vm(NULL, VMID_LOG_WARNING, "cpu-budget",
+			  "checks need %.2g%% of one core at an interval of %g s, over the budget of %g%%: intervals stretched to %.1f s",
+			  s->demand * 100, s->interval, s->budget * 100,
+			  sched_interval(s));
+	else
+		events_vm(NULL, VMID_LOG_NOTICE, "cpu-budget",
+			  "checks need %.2g%% of one core, within the budget of %g%%: interval %g s again",
+			  s->demand * 100, s->budget * 100, s->interval);
+}
+
+/*
+ * A shorter interval (the budget met again, a reload): checks planned with
+ * the longer one come due at their last check + the new interval; the VMs
+ * now due together are spread by sched_next().
+ */
+static void replan(const struct vmid_sched *s, struct vm *const *vms, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct vm *vm = vms[i];
+		double t = vm->sched.last_done + sched_interval(s);
+
+		if (vm->state == VM_READY && vm->sched.last_done > 0 && t < vm->next)
+			vm->next = t;
+	}
+}
+
+void sched_update(struct vmid_sched *s, struct vm *const *vms, size_t n)
+{
+	double before = sched_interval(s);
+	size_t nr;
+	bool over = s->over;
+
+	s->demand = total_cost(vms, n, &nr) / s->interval;
+	if (s->budget <= 0 || s->unpaced)
+		over = false;
+	else if (s->demand > s->budget)
+		over = true;
+	else if (s->demand < s->budget * BUDGET_HYSTERESIS)
+		over = false;
+	s->stretch = 1;
+	if (over && s->demand > s->budget)
+		s->stretch = s->demand / s->budget;
+	if (s->interval * s->stretch > INTERVAL_MAX)
+		s->stretch = INTERVAL_MAX / s->interval;
+	if (sched_interval(s) < before)
+		replan(s, vms, n);
+	if (over != s->over) {
+		s->over = over;
+		say_budget(s);
+	}
+}
+
+static int worker_cpu(const struct vm *vm, double *ret)
+{
+	struct timespec ts;
+
+	if (!vm->sched.clock_ok || clock_gettime(vm->sched.clock, &ts) < 0)
+		return -ESRCH;
+	*ret = ts.tv_sec + ts.tv_nsec / 1e9;
+	return 0;
+}
+
+void sched_worker_started(struct vm *vm)
+{
+	vm->sched.clock_ok = clock_getcpuclockid(vm->worker, &vm->sched.clock) == 0;
+}
+
+void sched_check_sent(struct vm *vm)
+{
+	vm->sched.last_start = vmid_realtime();
+	if (worker_cpu(vm, &vm->sched.cpu_at_send) < 0)
+		vm->sched.cpu_at_send = -1;
+}
+
+/* Adds @cpu s to the measuring window; a full window gives the CPU use. */
+static void window_add(struct vmid_sched *s, double cpu, double now)
+{
+	s->win_cpu += cpu;
+	if (now - s->win_start >= WINDOW) {
+		s->used = s->win_cpu / (now - s->win_start);
+		s->win_cpu = 0;
+		s->win_start = now;
+	}
+}
+
+double sched_check_done(struct vmid_sched *s, struct vm *vm, double now)
+{
+	struct vm_sched *v = &vm->sched;
+	double cpu;
+
+	v->last_done = now;
+	if (v->cpu_at_send < 0 || worker_cpu(vm, &cpu) < 0 ||
+	    cpu < v->cpu_at_send)
+		return -1;
+	cpu -= v->cpu_at_send;
+	v->last_cost = cpu;
+	v->cpu_sum += cpu;
+	v->cost = v->cost > 0 ? v->cost + COST_WEIGHT * (cpu - v->cost) : cpu;
+	s->cpu_total += cpu;
+	s->nr_checks++;
+	window_add(s, cpu, now);
+	return cpu;
+}
+
+static bool urgent_due(const struct vmid_sched *s, const struct vm *vm,
+		       double now)
+{
+	return vm->sched.urgent &&
+	       (s->unpaced || now >= vm->sched.last_urgent + s->prio_min);
+}
+
+/* The ready VM with a due scheduled check that waited longest, or NULL. */
+static struct vm *longest_waiting(struct vm *const *vms, size_t n, double now)
+{
+	struct vm *best = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct vm *vm = vms[i];
+
+		if (vm->state == VM_READY && !vm->sched.urgent &&
+		    vm->next <= now && (!best || vm->next < best->next))
+			best = vm;
+	}
+	return best;
+}
+
+/* The earliest start of the next scheduled check: the gap after the last. */
+static double next_slot(const struct vmid_sched *s, struct vm *const *vms,
+			size_t n, double *ret_gap)
+{
+	size_t i, nr = 0;
+
+	for (i = 0; i < n; i++)
+		nr += attached(vms[i]);
+	*ret_gap = nr ? sched_interval(s) * SLOT_FILL / nr : 0;
+	return s->last_slot + *ret_gap;
+}
+
+struct vm *sched_next(struct vmid_sched *s, struct vm *const *vms, size_t n,
+		      double now)
+{
+	struct vm *vm;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		vm = vms[i];
+		if (vm->state == VM_READY && urgent_due(s, vm, now)) {
+			vm->sched.urgent = false;
+			vm->sched.last_urgent = now;
+			return vm;
+		}
+	}
+	if (!s->unpaced && now < next_slot(s, vms, n, &s->gap))
+		return NULL;
+	vm = longest_waiting(vms, n, now);
+	if (vm)
+		s->last_slot = now;
+	return vm;
+}
+
+static double dmin(double a, double b)
+{
+	return a < b ? a : b;
+}
+
+static double dmax(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+double sched_deadline(const struct vmid_sched *s, struct vm *const *vms,
+		      size_t n)
+{
+	double gap, t = INFINITY, slot = next_slot(s, vms, n, &gap);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct vm *vm = vms[i];
+
+		if (vm->state != VM_READY)
+			continue;
+		if (vm->sched.urgent)
+			t = dmin(t, s->unpaced ? 0 : vm->sched.last_urgent + s->prio_min);
+		else
+			t = dmin(t, s->unpaced ? vm->next : dmax(vm->next, slot));
+	}
+	return t;
+}
+
+bool sched_may_attach(const struct vmid_sched *s, struct vm *const *vms,
+		      size_t n)
+{
+	size_t i, nr = 0;
+
+	for (i = 0; i < n; i++)
+		nr += vms[i]->state == VM_STARTING;
+	return s->unpaced || nr < s->attach_max;
+}
+
+struct json_object *sched_json(const struct vmid_sched *s)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "cpu_budget_percent",
+			       json_object_new_double(s->budget * 100));
+	json_object_object_add(o, "demand_percent",
+			       json_object_new_double(s->demand * 100));
+	json_object_object_add(o, "used_percent",
+			       json_object_new_double(s->used * 100));
+	json_object_object_add(o, "over_budget", json_object_new_boolean(s->over));
+	json_object_object_add(o, "stretch", json_object_new_double(s->stretch));
+	json_object_object_add(o, "interval", json_object_new_double(s->interval));
+	json_object_object_add(o, "effective_interval",
+			       json_object_new_double(sched_interval(s)));
+	json_object_object_add(o, "gap", json_object_new_double(s->gap));
+	json_object_object_add(o, "check_cpu_seconds",
+			       json_object_new_double(s->cpu_total));
+	return o;
+}
+
+void sched_vm_json(struct json_object *v, const struct vm *vm, double now)
+{
+	json_object_object_add(v, "check_cpu_ms",
+			       json_object_new_double(vm->sched.last_cost * 1e3));
+	json_object_object_add(v, "check_cpu_avg_ms",
+			       json_object_new_double(vm->sched.cost * 1e3));
+	json_object_object_add(v, "last_check_start", vm->sched.last_start > 0 ?
+			       json_object_new_double(vm->sched.last_start) : NULL);
+	json_object_object_add(v, "next_check_in", vm->state == VM_READY &&
+			       isfinite(vm->next) ?
+			       json_object_new_double(vm->next - now) : NULL);
+}
