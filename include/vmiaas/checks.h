@@ -9,6 +9,8 @@
  *   vmiaas_baseline_load()   read it back: MAC verified, then bound to the
  *                            attached guest (same kernel, same boot)
  *   vmiaas_check_run()       findings and events, guest vs baseline
+ *   vmiaas_golden_find()     a golden baseline of the attached kernel build
+ *   vmiaas_baseline_from_golden()  this boot's baseline, held to a golden one
  *
  * Errors (negative errno, explained in vmiaas_last_diag() of the guest
  * handle, or in @diag where there is no handle):
@@ -66,10 +68,50 @@ struct vmiaas_baseline_summary {
 	uint32_t nr_syscalls;
 	uint32_t nr_idt_gates;		/* all vCPUs */
 	char kernel_release[65];
+	char origin[64];		/* "golden NAME" or "" (measured) */
 };
 
 void vmiaas_baseline_summary(const struct vmiaas_baseline *b,
 			     struct vmiaas_baseline_summary *ret);
+
+/* ---- golden baselines (docs/integrity.md, "Golden baselines") ---- */
+
+/*
+ * A golden baseline is a baseline of a trusted boot of a kernel build,
+ * used for every other boot of the same build (release and banner): its
+ * kernel text, read-only data, syscall table, IDT and control registers
+ * are carried over to this boot's KASLR slide; ro_after_init data and
+ * modules, which are per boot, are measured now.
+ *
+ * vmiaas_golden_find() looks in @dir (at most 256 entries) for a file
+ * whose header names the attached kernel build; the first by name wins.
+ * Its path goes to @ret. -ENOENT: none (the header is only a hint: the
+ * MAC is verified when the file is used).
+ */
+int vmiaas_golden_find(struct vmiaas *v, const char *dir, char *ret,
+		       size_t size);
+
+struct vmiaas_golden_report {
+	uint64_t kaslr_delta;		/* this boot's slide - the golden one's */
+	uint64_t relocated;		/* values that differ by the slide */
+	uint64_t text_differ;		/* bytes of text unlike the golden */
+	uint64_t rodata_differ;		/* bytes of rodata unlike the golden */
+	uint64_t ro_after_init;		/* bytes measured in this boot */
+	uint32_t modules;		/* measured in this boot */
+};
+
+/*
+ * Measures the attached guest and replaces what is not per boot with
+ * the golden baseline @path (MAC verified, same kernel build, else
+ * -ESTALE) moved to this boot's slide. Bytes of text and rodata that
+ * differ from the golden one other than by the slide keep the golden
+ * value: the first check reports them. The result is bound to this boot
+ * like any baseline (save it); its origin is "golden NAME".
+ */
+int vmiaas_baseline_from_golden(struct vmiaas *v, const char *path,
+				const uint8_t key[VMIAAS_KEY_SIZE],
+				struct vmiaas_baseline **ret,
+				struct vmiaas_golden_report *report);
 
 /* ---- checks ---- */
 

@@ -47,6 +47,7 @@ enum bl_section {
 	BL_SEC_RODATA,
 	BL_SEC_MODULE,		/* one per module */
 	BL_SEC_MODULE_RO,	/* after its MODULE: one per data region */
+	BL_SEC_ORIGIN,		/* optional: "golden NAME" (golden.c) */
 };
 
 struct bl_module_ro_rec {
@@ -498,6 +499,27 @@ static const void *copy_map(void *ctx, u64 va, size_t len)
 	const struct copy_src *c = ctx;
 
 	return c->bytes + (va - c->start);
+}
+
+int bl_region_rehash(const struct vmiaas_baseline *b, u64 start, u64 end,
+		     const u8 *bytes, u8 *digests)
+{
+	struct copy_src src = { .start = start, .bytes = bytes };
+	struct vmi_read_ops r = {
+		.read = copy_read, .map = copy_map, .ctx = &src,
+	};
+	u8 page[VMI_MEASURE_PAGE];
+	struct vmi_hash_ops h;
+	struct bl_hasher *hs;
+	int err;
+
+	err = bl_hasher_new(b->mac, b->page_key, &hs, &h);
+	if (err)
+		return err;
+	err = vmi_measure_range(&r, &h, start, end, page, digests,
+				vmi_measure_nr_pages(start, end));
+	bl_hasher_free(hs);
+	return err;
 }
 
 /* Reads exactly @len bytes, or creates the key (0600) if @create. */
@@ -975,6 +997,10 @@ static void serialize(const struct vmiaas_baseline *b, struct bl_buf *w)
 				   &b->modules[i].ro[j]);
 		}
 	}
+	if (b->origin[0]) {
+		buf_section(w, BL_SEC_ORIGIN, sizeof(b->origin));
+		buf_put(w, b->origin, sizeof(b->origin));
+	}
 }
 
 int vmiaas_baseline_save(struct vmiaas *v, const struct vmiaas_baseline *b,
@@ -1293,6 +1319,12 @@ static int parse(struct vmiaas_baseline *b, const u8 *p, size_t len)
 		case BL_SEC_MODULE_RO:
 			err = parse_module_ro(b, &s);
 			break;
+		case BL_SEC_ORIGIN:
+			if (b->origin[0] || rd_take(&s, b->origin,
+						    sizeof(b->origin)) || s.off != s.len)
+				return -EBADMSG;
+			b->origin[sizeof(b->origin) - 1] = '\0';
+			break;
 		default:
 			return -EBADMSG;
 		}
@@ -1360,6 +1392,47 @@ static int read_file(struct vmiaas *v, const char *path, u8 **ret,
 	return 0;
 }
 
+int bl_peek_ident(const char *path, char release[65], char banner[256])
+{
+	struct {
+		char magic[8];
+		u32 version, flags;
+		u32 id, reserved;
+		u64 len;
+		struct bl_ident_rec id_rec;
+	} h;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, &h, sizeof(h));
+	close(fd);
+	if (n != (ssize_t)sizeof(h) || memcmp(h.magic, BL_MAGIC, 8) ||
+	    h.id != BL_SEC_IDENT || h.len != sizeof(h.id_rec))
+		return -EBADMSG;
+	memcpy(release, h.id_rec.release, 65);
+	release[64] = '\0';
+	memcpy(banner, h.id_rec.banner, 256);
+	banner[255] = '\0';
+	return 0;
+}
+
+/* The attached guest must run the measured kernel build. */
+static int build_check(struct vmiaas *v, const struct vmiaas_baseline *b,
+		       const char *path)
+{
+	const struct vmiaas_info *info = vmiaas_info(v);
+
+	if (strcmp(b->release, info->kernel_release) ||
+	    strcmp(b->banner, info->banner))
+		return engine_fail(v, -ESTALE,
+				   "the baseline %s is of another kernel (%s), the guest runs %s: take a new baseline",
+				   path, b->release, info->kernel_release);
+	return 0;
+}
+
 /* The attached guest must be the measured kernel, in the same boot. */
 static int bind_check(struct vmiaas *v, const struct vmiaas_baseline *b,
 		      const char *path)
@@ -1369,11 +1442,9 @@ static int bind_check(struct vmiaas *v, const struct vmiaas_baseline *b,
 	u32 kind;
 	int err;
 
-	if (strcmp(b->release, info->kernel_release) ||
-	    strcmp(b->banner, info->banner))
-		return engine_fail(v, -ESTALE,
-				   "the baseline %s is of another kernel (%s), the guest runs %s: take a new baseline",
-				   path, b->release, info->kernel_release);
+	err = build_check(v, b, path);
+	if (err)
+		return err;
 	if (b->kaslr_offset != info->kaslr_offset)
 		return engine_fail(v, -ESTALE,
 				   "the baseline %s is of another boot (KASLR offset 0x%llx, now 0x%llx): the guest rebooted or is another guest; take a new baseline",
@@ -1393,9 +1464,9 @@ static int bind_check(struct vmiaas *v, const struct vmiaas_baseline *b,
 	return 0;
 }
 
-int vmiaas_baseline_load(struct vmiaas *v, const char *path,
-			 const uint8_t key[VMIAAS_KEY_SIZE],
-			 struct vmiaas_baseline **ret)
+static int load(struct vmiaas *v, const char *path,
+		const uint8_t key[VMIAAS_KEY_SIZE], bool same_boot,
+		struct vmiaas_baseline **ret)
 {
 	struct vmiaas_baseline *b;
 	u8 file_key[32], mac[32], *p = NULL;
@@ -1447,7 +1518,7 @@ int vmiaas_baseline_load(struct vmiaas *v, const char *path,
 		return engine_fail(v, -EBADMSG, "the baseline %s is malformed",
 				   path);
 	}
-	err = bind_check(v, b, path);
+	err = same_boot ? bind_check(v, b, path) : build_check(v, b, path);
 	err = err ?: baseline_set_key(b, key);
 	if (err) {
 		vmiaas_baseline_free(b);
@@ -1455,6 +1526,19 @@ int vmiaas_baseline_load(struct vmiaas *v, const char *path,
 	}
 	*ret = b;
 	return 0;
+}
+
+int vmiaas_baseline_load(struct vmiaas *v, const char *path,
+			 const uint8_t key[VMIAAS_KEY_SIZE],
+			 struct vmiaas_baseline **ret)
+{
+	return load(v, path, key, true, ret);
+}
+
+int bl_load_build(struct vmiaas *v, const char *path,
+		  const u8 key[VMIAAS_KEY_SIZE], struct vmiaas_baseline **ret)
+{
+	return load(v, path, key, false, ret);
 }
 
 void vmiaas_baseline_summary(const struct vmiaas_baseline *b,
@@ -1474,4 +1558,5 @@ void vmiaas_baseline_summary(const struct vmiaas_baseline *b,
 	for (i = 0; i < b->nr_idts; i++)
 		ret->nr_idt_gates += b->idts[i].nr;
 	memcpy(ret->kernel_release, b->release, sizeof(ret->kernel_release));
+	memcpy(ret->origin, b->origin, sizeof(ret->origin));
 }

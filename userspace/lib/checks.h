@@ -99,8 +99,21 @@ struct vmiaas_baseline {
 	struct bl_region rodata;	/* __start_rodata..__end_rodata */
 	u32 nr_modules;
 	struct bl_module *modules;	/* module text, per module */
+	char origin[64];		/* "golden NAME", "" measured (ORIGIN) */
 	u8 page_key[32];		/* derived from the host key; not saved */
 };
+
+/*
+ * For golden baselines (golden.c): a baseline file loaded with its MAC
+ * verified and bound to the attached kernel build only (not to the
+ * boot); the release and banner in a file's header, unverified, to pick
+ * candidates; the page MACs of @bytes at [@start, @end) with @b's key.
+ */
+int bl_load_build(struct vmiaas *v, const char *path,
+		  const u8 key[VMIAAS_KEY_SIZE], struct vmiaas_baseline **ret);
+int bl_peek_ident(const char *path, char release[65], char banner[256]);
+int bl_region_rehash(const struct vmiaas_baseline *b, u64 start, u64 end,
+		     const u8 *bytes, u8 *digests);
 
 #define BL_DIGEST		32	/* the largest page MAC */
 

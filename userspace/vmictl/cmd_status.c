@@ -163,6 +163,9 @@ static void status_why(struct json_object *vms)
 		printf("%s: %s\n", out_escape(nm[0] ? nm : jget(v, "id"), 256, name,
 					      sizeof(name)),
 		       out_escape(w, 512, why, sizeof(why)));
+		if (jget(v, "baseline")[0])
+			printf("%s: baseline %s\n", name, out_escape(
+			       jget(v, "baseline"), 80, why, sizeof(why)));
 	}
 }
 

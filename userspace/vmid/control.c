@@ -146,6 +146,7 @@ static struct json_object *vm_json(const struct vm *vm)
 	STR("backend", vm->backend[0] ? vm->backend :
 	    vm->ident.shm[0] ? "shm" : "pid");
 	STR("backend_why", vm->backend_why);
+	STR("baseline", vm->baseline);
 	STR("shm", vm->ident.shm);
 	STR("qmp", vm->ident.qmp);
 	STR("kernel", vm->kernel);

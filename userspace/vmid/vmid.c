@@ -444,10 +444,11 @@ static void vm_explain(struct vm *vm, const struct vmid *d, bool regs,
 
 static void vm_spawn(struct vmid *d, struct vm *vm)
 {
-	char path[2 * VMID_PATH_MAX], err[256];
+	char path[2 * VMID_PATH_MAX], golden[VMID_PATH_MAX + 8], err[256];
 	struct vmid_worker_args a = {
 		.ident = &vm->ident,
 		.baseline_path = path,
+		.golden_dir = golden,
 		.key = d->key,
 		.seccomp = d->cfg.seccomp,
 		.allow_retake = vm->allow_retake,
@@ -460,6 +461,7 @@ static void vm_spawn(struct vmid *d, struct vm *vm)
 
 	snprintf(path, sizeof(path), "%s/baselines/%s", d->cfg.state_dir,
 		 vm->ident.id);
+	snprintf(golden, sizeof(golden), "%s/golden", d->cfg.state_dir);
 	regs = vm_registers(vm, err, sizeof(err));
 	a.vcpus_text = regs;
 	vm_explain(vm, d, regs != NULL, err);
@@ -820,6 +822,7 @@ static const char *const baseline_how[] = {
 	[VMID_BASELINE_LOADED] = "loaded",
 	[VMID_BASELINE_FIRST] = "taken (trust on first use)",
 	[VMID_BASELINE_RETAKEN] = "re-taken",
+	[VMID_BASELINE_GOLDEN] = "from the golden baseline",
 };
 
 /*
@@ -920,8 +923,9 @@ static int vm_message(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 			  m->s1, m->s2);
 		return 0;
 	case VMID_MSG_BASELINE:
-		if (vm->state != VM_STARTING || m->a > VMID_BASELINE_RETAKEN)
+		if (vm->state != VM_STARTING || m->a > VMID_BASELINE_GOLDEN)
 			return -EPROTO;
+		strtrunc(vm->baseline, sizeof(vm->baseline), m->s1);
 		events_vm(vm, m->a == VMID_BASELINE_RETAKEN ? VMID_LOG_NOTICE :
 			  VMID_LOG_INFO, "baseline", "%s: %s", baseline_how[m->a],
 			  m->s2);

@@ -139,7 +139,8 @@ int discover_pid(pid_t pid, struct vm_ident *id);
 enum vmid_msg_type {
 	/* worker -> parent */
 	VMID_MSG_ATTACHED = 1,	/* s1: backend, s2: kernel release */
-	VMID_MSG_BASELINE,	/* a: enum vmid_baseline_how, s2: detail */
+	VMID_MSG_BASELINE,	/* a: enum vmid_baseline_how, s1: which
+				   ("golden NAME", "tofu DATE"), s2: detail */
 	VMID_MSG_READY,		/* privileges dropped, waiting for checks */
 	VMID_MSG_FINDING,	/* f */
 	VMID_MSG_DONE,		/* a: findings, b: events, ms */
@@ -165,6 +166,7 @@ enum vmid_baseline_how {
 	VMID_BASELINE_LOADED,
 	VMID_BASELINE_FIRST,	/* trust on first use */
 	VMID_BASELINE_RETAKEN,	/* the library refused the old one: -ESTALE */
+	VMID_BASELINE_GOLDEN,	/* this boot's, from a golden baseline */
 };
 
 struct vmid_msg {
@@ -180,6 +182,7 @@ struct vmid_msg {
 struct vmid_worker_args {
 	const struct vm_ident *ident;
 	const char *baseline_path;
+	const char *golden_dir;	/* golden baselines, by kernel build */
 	const uint8_t *key;
 	bool seccomp;
 	bool allow_retake;	/* else -ESTALE is VMID_ERROR_REBOOTED */
@@ -278,6 +281,7 @@ struct vm {
 	char backend[16];
 	char backend_why[512];		/* why this backend and registers */
 	char kernel[65];
+	char baseline[80];		/* "golden NAME", "tofu DATE", "" */
 	double deadline;		/* monotonic s: request time limit */
 	double next;			/* monotonic s: next check / restart */
 	double backoff;

@@ -168,17 +168,79 @@ static int kernel_running(struct vmiaas *v, uint32_t *ret_state)
 	return st <= 1 || (st >= 4 && st <= 6) ? -EAGAIN : 0;
 }
 
+/* "tofu 2026-11-29 13:40 UTC": trusted on first use, measured then. */
+static void tofu_label(char *buf, size_t size, uint64_t created)
+{
+	time_t t = (time_t)created;
+	char date[32] = "?";
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm))
+		strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", &tm);
+	snprintf(buf, size, "tofu %s", date);
+}
+
+/* Which baseline this is, for vmictl status: its origin, or TOFU. */
+static void baseline_label(const struct vmiaas_baseline *b, char *buf,
+			   size_t size)
+{
+	struct vmiaas_baseline_summary s;
+
+	vmiaas_baseline_summary(b, &s);
+	if (s.origin[0])
+		snprintf(buf, size, "%s", s.origin);
+	else
+		tofu_label(buf, size, s.created);
+}
+
+/* This boot's baseline from the golden one at @path (docs/vmid.md). */
+static int golden_take(struct vmiaas *v, const struct vmid_worker_args *a,
+		       const char *path, struct vmiaas_baseline **ret,
+		       struct vmid_msg *m)
+{
+	struct vmiaas_golden_report g;
+	int r;
+
+	r = vmiaas_baseline_from_golden(v, path, a->key, ret, &g);
+	if (r < 0)
+		return r;
+	m->a = VMID_BASELINE_GOLDEN;
+	snprintf(m->s2, sizeof(m->s2),
+		 "%s: KASLR slide moved by 0x%llx, %llu relocated values; %llu bytes of text and %llu of rodata unlike it (the first check reports them); %llu bytes of ro_after_init and %u modules measured in this boot",
+		 path, (unsigned long long)g.kaslr_delta,
+		 (unsigned long long)g.relocated,
+		 (unsigned long long)g.text_differ,
+		 (unsigned long long)g.rodata_differ,
+		 (unsigned long long)g.ro_after_init, g.modules);
+	return 0;
+}
+
+/* The error kind of a failed load: a refused file is never replaced. */
+static enum vmid_error_kind load_error_kind(int r)
+{
+	return r == -EBADMSG || r == -EPROTO ? VMID_ERROR_FATAL :
+	       VMID_ERROR_TRANSIENT;
+}
+
+/*
+ * The VM's baseline: its file if it loads; else, for a first attach or a
+ * new boot, this boot's from a golden baseline of its kernel build if
+ * there is one, else a new one (trust on first use). Saved either way.
+ */
 static int baseline_prepare(struct vmiaas *v, const struct vmid_worker_args *a,
 			    struct vmiaas_baseline **ret)
 {
 	struct vmid_msg m = { .type = VMID_MSG_BASELINE };
+	const char *stage = "take the baseline";
 	const struct vmiaas_diag *d;
+	char golden[VMID_PATH_MAX] = "";
 	int r;
 
 	r = vmiaas_baseline_load(v, a->baseline_path, a->key, ret);
 	if (r == 0) {
 		m.a = VMID_BASELINE_LOADED;
-		snprintf(m.s2, sizeof(m.s2), "%s", a->baseline_path);
+		baseline_label(*ret, m.s1, sizeof(m.s1));
+		snprintf(m.s2, sizeof(m.s2), "%s (%s)", a->baseline_path, m.s1);
 		return send_msg(&m);
 	}
 	d = vmiaas_last_diag(v);
@@ -188,21 +250,22 @@ static int baseline_prepare(struct vmiaas *v, const struct vmid_worker_args *a,
 			   d && d->err == r ? d->msg : NULL);
 		return r;
 	}
-	if (r == -ESTALE) {
-		m.a = VMID_BASELINE_RETAKEN;
-		snprintf(m.s2, sizeof(m.s2), "%s", d && d->msg[0] ? d->msg :
-			 "the baseline is of another boot");
-	} else if (r == -ENOENT) {
-		m.a = VMID_BASELINE_FIRST;
-		snprintf(m.s2, sizeof(m.s2), "%s", a->baseline_path);
-	} else {
+	if (r != -ESTALE && r != -ENOENT) {
 		/* Modified, another host key, unknown version: never replaced. */
-		send_error(r, r == -EBADMSG || r == -EPROTO ? VMID_ERROR_FATAL :
-			   VMID_ERROR_TRANSIENT, "load the baseline",
+		send_error(r, load_error_kind(r), "load the baseline",
 			   d && d->err == r ? d->msg : NULL);
 		return r;
 	}
-	r = vmiaas_baseline_take(v, a->key, ret);
+	m.a = r == -ESTALE ? VMID_BASELINE_RETAKEN : VMID_BASELINE_FIRST;
+	snprintf(m.s2, sizeof(m.s2), "%s", r == -ENOENT ? a->baseline_path :
+		 d && d->msg[0] ? d->msg : "the baseline is of another boot");
+	if (a->golden_dir &&
+	    vmiaas_golden_find(v, a->golden_dir, golden, sizeof(golden)) == 0) {
+		stage = "use the golden baseline";
+		r = golden_take(v, a, golden, ret, &m);
+	} else {
+		r = vmiaas_baseline_take(v, a->key, ret);
+	}
 	if (r == 0) {
 		r = vmiaas_baseline_save(v, *ret, a->baseline_path, a->key);
 		if (r < 0) {
@@ -212,10 +275,13 @@ static int baseline_prepare(struct vmiaas *v, const struct vmid_worker_args *a,
 	}
 	if (r < 0) {
 		d = vmiaas_last_diag(v);
-		send_error(r, VMID_ERROR_TRANSIENT, "take the baseline",
+		/* a golden baseline that fails its MAC is never replaced by TOFU */
+		send_error(r, golden[0] ? load_error_kind(r) :
+			   VMID_ERROR_TRANSIENT, stage,
 			   d && d->err == r ? d->msg : NULL);
 		return r;
 	}
+	baseline_label(*ret, m.s1, sizeof(m.s1));
 	return send_msg(&m);
 }
 

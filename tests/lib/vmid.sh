@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# tests/lib/vmid.sh: the set-up the vmid integration tests share (after
+# tests/lib/guest.sh).
+#
+#   . "$(dirname "$0")/../lib/guest.sh"
+#   . "$(dirname "$0")/../lib/vmid.sh"
+#   vmid_setup agent63            # VMID, work sock events prefix vmid_pid,
+#                                 # the EXIT trap (vmid killed, guests
+#                                 # stopped, $work removed)
+#   "$VMID" --socket "$sock" --events "$events" ... &
+#   vmid_pid=$!
+#   wait_for 60 '[ "$(vm_field "$prefix" state)" = ready ]'
+#
+# vm_field and nr_events read $sock and $events; vm_field takes the VM's
+# name as the guest rig names it (without "vmiaas-").
+
+# vmid_setup TAG: checks for the binaries, makes the work directory.
+vmid_setup()
+{
+	: "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
+	VMID=${VMID:-$(dirname "$VMICTL")/vmid}
+	[ -x "$VMID" ] || tap_skip_all "no vmid binary at $VMID"
+	command -v qemu-system-x86_64 >/dev/null ||
+		tap_skip_all "qemu-system-x86_64 missing (scripts/deps.sh test)"
+	command -v jq >/dev/null || tap_skip_all "jq missing (scripts/deps.sh test)"
+	work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-$1.XXXXXX")
+	sock=$work/vmid.sock
+	events=$work/events.jsonl
+	prefix=$1-$$-$RANDOM
+	vmid_pid=
+	trap _vmid_cleanup EXIT
+}
+
+_vmid_cleanup()
+{
+	[ -n "${vmid_pid:-}" ] && kill -KILL "$vmid_pid" 2>/dev/null
+	_guest_cleanup
+	[ -n "${work:-}" ] && rm -rf "$work"
+}
+
+# wait_for SECONDS COND: polls COND (eval) every 0.2 s; 0 when it held.
+wait_for()
+{
+	local end=$(($(date +%s) + $1))
+	while [ "$(date +%s)" -le "$end" ]; do
+		eval "$2" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+status_json() { "$VMICTL" --json status "$sock"; }
+# vm_field NAME FIELD: a field of VM vmiaas-NAME in vmictl status
+vm_field() { status_json | jq -r --arg n "vmiaas-$1" ".vms[] | select(.name == \$n) | .$2"; }
+# nr_events JQ-CONDITION: event lines that satisfy it
+nr_events() { jq -c "select($1)" "$events" 2>/dev/null | wc -l; }
+# has FILE JQ-CONDITION: a line of FILE satisfies it (jq 1.6's -e looks
+# only at the last line)
+has() { jq -c "select($2)" "$1" 2>/dev/null | grep -q .; }
+# ksym NAME: the address of a kernel symbol in $GUEST
+ksym() { guest_run "awk '\$3 == \"$1\" { print \$1; exit }' /proc/kallsyms"; }
