@@ -278,9 +278,11 @@ static int modtext_run(void *arg, u64 va, u64 len, const u8 *old,
 	memcpy(f->old_bytes, old, f->nr_bytes);
 	memcpy(f->new_bytes, now, f->nr_bytes);
 	snprintf(f->message, sizeof(f->message),
-		 "%llu byte%s of module text changed at %s (0x%llx)",
+		 "%llu byte%s of module text changed at %s (0x%llx)%s%s",
 		 (unsigned long long)len, len == 1 ? "" : "s", obj,
-		 (unsigned long long)va);
+		 (unsigned long long)va,
+		 check_text_rejected(c->classifier) ? ": " : "",
+		 check_text_rejected(c->classifier) ?: "");
 	return 0;
 }
 

@@ -468,7 +468,8 @@ static void text_events(struct findings *fs, const struct text_ctx *t)
 			      VMIAAS_FINDING_EVENT, "patching records") : NULL;
 	if (f)
 		snprintf(f->message, sizeof(f->message),
-			 "unreadable, their sites are not explained: %s", why);
+			 "unreadable or not the kernel's, their sites are not explained: %s",
+			 why);
 }
 
 static void text_finding(struct vmiaas *v, const struct vmiaas_baseline *b,
@@ -492,9 +493,10 @@ static void text_finding(struct vmiaas *v, const struct vmiaas_baseline *b,
 	memcpy(f->old_bytes, old, f->nr_bytes);
 	memcpy(f->new_bytes, now, f->nr_bytes);
 	snprintf(f->message, sizeof(f->message),
-		 "%llu byte%s of kernel text changed at %s (0x%llx)",
+		 "%llu byte%s of kernel text changed at %s (0x%llx)%s%s",
 		 (unsigned long long)len, len == 1 ? "" : "s", sym,
-		 (unsigned long long)va);
+		 (unsigned long long)va, check_text_rejected(t) ? ": " : "",
+		 check_text_rejected(t) ?: "");
 }
 
 struct text_run_ctx {
@@ -643,9 +645,19 @@ static void kprobe_hook_report(struct vmiaas *v, struct findings *fs,
 	f->address = k->kprobe;
 	f->new_value = k->handler;
 	snprintf(f->new_symbol, sizeof(f->new_symbol), "%s", handler);
+	if (!k->detour) {
+		snprintf(f->message, sizeof(f->message),
+			 "%s hooked through a kprobe: struct kprobe 0x%llx, %s %s",
+			 where, (unsigned long long)k->kprobe, k->which, handler);
+		return;
+	}
+	/* an optimized probe whose detour buffer was rewritten */
 	snprintf(f->message, sizeof(f->message),
-		 "%s hooked through a kprobe: struct kprobe 0x%llx, %s %s",
-		 where, (unsigned long long)k->kprobe, k->which, handler);
+		 "%s hooked through an optimized kprobe: struct kprobe 0x%llx, its detour buffer 0x%llx %s (from 0x%llx%s%s)",
+		 where, (unsigned long long)k->kprobe,
+		 (unsigned long long)k->detour, k->which,
+		 (unsigned long long)k->bad_at, k->handler ? "; now to " : "",
+		 k->handler ? handler : "");
 }
 
 static int check_kprobe_hooks(struct vmiaas *v, struct findings *fs)
@@ -742,6 +754,11 @@ bool check_text_explained(struct vmiaas *v, const struct vmiaas_baseline *b,
 	    len <= b->text_end - va)
 		old = b->text + (va - b->text_start);
 	return text_classify(v, *ctx, va, len, old, now);
+}
+
+const char *check_text_rejected(const struct text_ctx *ctx)
+{
+	return ctx ? patching_rejected(ctx->patching) : NULL;
 }
 
 void check_text_ctx_free(struct text_ctx *ctx)

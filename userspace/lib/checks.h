@@ -200,6 +200,8 @@ bool check_text_explained(struct vmiaas *v, const struct vmiaas_baseline *b,
 			  struct text_ctx **ctx, u64 va, u64 len,
 			  const u8 *old);
 void check_text_ctx_free(struct text_ctx *ctx);
+/* Why the last run it did not explain had a site's bytes refused, or NULL. */
+const char *check_text_rejected(const struct text_ctx *ctx);
 
 /* Guest-virtual reads for core/measure.c through engine_read(). */
 void bl_read_ops(struct vmiaas *v, struct vmi_read_ops *ret);

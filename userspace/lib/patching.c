@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checks.h"
 #include "list.h"
 #include "patching.h"
 
@@ -60,6 +61,27 @@ struct u64set {
 	size_t nr, cap;
 };
 
+#define PATCH_MOD_REGIONS	8	/* module.mem[] entries */
+
+/*
+ * Where modules are, for static call functions: each live module's text
+ * and every region of its memory (the keys it defines are in its data).
+ * 6.4+: mod->mem[] (MOD_TEXT from BTF's enum); earlier: core_layout,
+ * text first (text_size), one allocation.
+ */
+struct sc_module {
+	u64 mod;				/* struct module * */
+	u64 text[2];				/* [start, end) */
+	u64 mem[PATCH_MOD_REGIONS][2];		/* every region */
+	u32 nr_mem;
+};
+
+struct sc_mod_layout {
+	u32 nr, text, text_size;
+	u32 base[PATCH_MOD_REGIONS], size[PATCH_MOD_REGIONS];
+	u32 sources, use_node, use_source;	/* module_use lists */
+};
+
 struct patching {
 	struct vmiaas *v;
 	bool loaded;
@@ -72,10 +94,15 @@ struct patching {
 	struct u64set lsm;		/* pairs: LSM static call key, hook */
 	u64 return_thunk, return_thunk_sym, sc_return0;
 	u64 text_start, text_end;
+	struct sc_module *mods;		/* for static call functions */
+	size_t nr_mods;
+	bool mods_loaded;
+	struct sc_mod_layout mod_layout;
 	size_t counts[PATCH_KINDS];
 	u32 nr_waits;			/* sites read again (POKE_SITES_MAX) */
 	u32 bpf_budget;			/* bpf_ksyms still to read */
 	char why[256];
+	char rejected[320];		/* a site's bytes refused: why */
 };
 
 /* ---- small helpers ---- */
@@ -570,6 +597,31 @@ static bool in_edit(const struct tramp_tmpl *t, u64 i, u64 n)
 	       (t->jmp && i < jmp + 2 && i + n > jmp);
 }
 
+/*
+ * Whether the copy @got of code @want (@n bytes) differs only where a
+ * disp32 was relocated (the same absolute target from the copy: the
+ * field differs by @shift, the original's address minus the copy's) or
+ * inside @edits (may be NULL).
+ */
+static bool same_but_relocated(const u8 *got, const u8 *want, u64 n,
+			       s32 shift, const struct tramp_tmpl *edits)
+{
+	u64 i, w;
+
+	for (i = 0; i < n; i++) {
+		if (got[i] == want[i] || (edits && in_edit(edits, i, 1)))
+			continue;
+		for (w = i > 3 ? i - 3 : 0; w <= i; w++)
+			if (w + 4 <= n && !(edits && in_edit(edits, w, 4)) &&
+			    (s32)(vmi_get_u32(got + w) - vmi_get_u32(want + w)) == shift)
+				break;
+		if (w > i)
+			return false;
+		i = w + 3;
+	}
+	return true;
+}
+
 static int tramp_bad(struct vmiaas *v, u64 ops, u64 tramp, const char *why_)
 {
 	return engine_fail(v, -EBADMSG,
@@ -585,7 +637,7 @@ static int tramp_verify(struct patching *p, u64 ops, u64 flags, u64 tramp,
 	u8 tm[TRAMP_SIZE_MAX], tr[TRAMP_SIZE_MAX + 16];
 	struct vmiaas *v = p->v;
 	struct tramp_tmpl t;
-	u64 size, i, w, ptr = 0, target;
+	u64 size, i, ptr = 0, target;
 	s32 shift;
 	size_t k;
 	int err;
@@ -616,18 +668,8 @@ static int tramp_verify(struct patching *p, u64 ops, u64 flags, u64 tramp,
 		return tramp_bad(v, ops, tramp, "its call is not to the ops' function");
 	if (t.jmp && memcmp(tr + (t.jmp - t.start), nop2, 2))
 		return tramp_bad(v, ops, tramp, "the regs variant's jnz is not a NOP");
-	for (i = 0; i < size; i++) {
-		if (tr[i] == tm[i] || in_edit(&t, i, 1))
-			continue;
-		/* a relocated disp32: same absolute target from the copy */
-		for (w = i > 3 ? i - 3 : 0; w <= i; w++)
-			if (w + 4 <= size && !in_edit(&t, w, 4) &&
-			    (s32)(vmi_get_u32(tr + w) - vmi_get_u32(tm + w)) == shift)
-				break;
-		if (w > i)
-			return tramp_bad(v, ops, tramp, "its code differs");
-		i = w + 3;
-	}
+	if (!same_but_relocated(tr, tm, size, shift, &t))
+		return tramp_bad(v, ops, tramp, "its code differs");
 	return 0;
 }
 
@@ -788,9 +830,39 @@ static int load_ftrace_callers(struct patching *p)
 	return err;
 }
 
-/* ---- kprobes: kprobe_table ---- */
+/* ---- kprobes: kprobe_table, optprobe detour buffers ---- */
 
 #define INSN_PAGE_SIZE	4096
+
+/*
+ * Calls @fn(kp) for each struct kprobe on kprobe_table's hash chains
+ * (an aggregated probe's children hang off its list, not off the table).
+ * At most PATCH_KPROBES_MAX probes over all chains: a cycle is -ELOOP.
+ */
+static int kprobe_table_walk(struct vmiaas *v, u64 table,
+			     int (*fn)(struct vmiaas *v, u64 kp, void *arg),
+			     void *arg)
+{
+	u32 o_hlist, n = 0;
+	u64 node, i;
+	int err = 0;
+
+	OFF(v, "kprobe", "hlist", &o_hlist);
+	for (i = 0; !err && i < PATCH_KPROBE_TABLE; i++) {
+		err = engine_read_u64(v, table + i * 8, &node);
+		while (!err && node) {
+			if (!kernel_ptr(node) || ++n > PATCH_KPROBES_MAX)
+				return engine_fail(v, -ELOOP,
+					"kprobe_table[%llu]: bad node 0x%llx or more than %u probes",
+					(unsigned long long)i,
+					(unsigned long long)node,
+					PATCH_KPROBES_MAX);
+			err = fn(v, node - o_hlist, arg);
+			err = err ?: engine_read_u64(v, node, &node);
+		}
+	}
+	return err;
+}
 
 static int optinsn_page(struct vmiaas *v, u64 node, void *arg)
 {
@@ -831,59 +903,189 @@ static bool in_pages(const struct u64set *pages, u64 a)
 	return page && a - page < INSN_PAGE_SIZE;
 }
 
+/*
+ * What arch_prepare_optimized_kprobe() writes into a detour buffer: the
+ * optprobe template (optprobe_template_entry.._end, in rodata, measured)
+ * with three edits -- the NOP3 at _clac maybe CLAC, "mov $op,%rdi" at
+ * _val, "call optimized_callback" at _call --, then the probed
+ * instructions (optinsn.size bytes; rip-relative displacements relocated)
+ * and "jmp addr + size" back.
+ */
+struct opt_layout {
+	u32 o_addr, o_flags, o_kp, o_insn, o_size, o_copied, o_opcode;
+	u64 tmpl, clac, val, call, end, callback;
+	struct u64set pages;		/* kprobe_optinsn_slots' pages */
+};
+
+#define OPT_TMPL_MAX	512	/* the template is ~200 bytes */
+#define OPT_COPY_MAX	32	/* > MAX_OPTIMIZED_LENGTH (16 + 4) */
+#define OPT_VAL_LEN	10	/* 48 bf imm64 */
+#define CLAC_LEN	3
+
+static const u8 clac[CLAC_LEN] = { 0x0f, 0x01, 0xca };
+
+static int opt_layout_get(struct vmiaas *v, struct opt_layout *o)
+{
+	static const char *const names[] = {
+		"optprobe_template_entry", "optprobe_template_clac",
+		"optprobe_template_val", "optprobe_template_call",
+		"optprobe_template_end", "optimized_callback",
+	};
+	u64 *const addrs[] = {
+		&o->tmpl, &o->clac, &o->val, &o->call, &o->end, &o->callback,
+	};
+	size_t i;
+
+	OFF(v, "kprobe", "addr", &o->o_addr);
+	OFF(v, "kprobe", "flags", &o->o_flags);
+	OFF(v, "kprobe", "opcode", &o->o_opcode);
+	OFF(v, "optimized_kprobe", "kp", &o->o_kp);
+	OFF(v, "optimized_kprobe", "optinsn.insn", &o->o_insn);
+	OFF(v, "optimized_kprobe", "optinsn.size", &o->o_size);
+	OFF(v, "optimized_kprobe", "optinsn.copied_insn", &o->o_copied);
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (engine_sym(v, names[i], addrs[i]))
+			return engine_fail(v, -ENOENT, "no %s symbol", names[i]);
+	if (o->end <= o->tmpl || o->end - o->tmpl > OPT_TMPL_MAX ||
+	    o->clac < o->tmpl || o->clac + CLAC_LEN > o->end ||
+	    o->val < o->tmpl || o->val + OPT_VAL_LEN > o->end ||
+	    o->call < o->tmpl || o->call + SITE_LEN > o->end)
+		return engine_fail(v, -EBADMSG, "the optprobe template symbols are implausible");
+	return optinsn_pages(v, &o->pages);
+}
+
+/* Why a detour buffer is not the kernel's: where, and where it leads. */
+struct opt_bad {
+	const char *what;
+	u64 at;			/* the first byte that is not the kernel's */
+	u64 target;		/* a call or jmp led elsewhere: there */
+};
+
+static int opt_bad(struct opt_bad *bad, const char *what, u64 at, u64 target)
+{
+	*bad = (struct opt_bad){ .what = what, .at = at, .target = target };
+	return -EBADMSG;
+}
+
+/* Template bytes [i, i + 1) that arch_prepare_optimized_kprobe() edits. */
+static bool opt_edited(const struct opt_layout *o, u64 i)
+{
+	u64 a = o->tmpl + i;
+
+	return (a >= o->clac && a < o->clac + CLAC_LEN) ||
+	       (a >= o->val && a < o->val + OPT_VAL_LEN) ||
+	       (a >= o->call && a < o->call + SITE_LEN);
+}
+
+/* The probed instructions: the first 5 bytes saved in the probe, the rest in the text. */
+static int opt_original(struct vmiaas *v, const struct opt_layout *o, u64 kp,
+			u64 addr, u32 size, u8 *orig)
+{
+	int err;
+
+	err = engine_read(v, kp + o->o_opcode, orig, 1);
+	err = err ?: engine_read(v, kp + o->o_copied, orig + 1, SITE_LEN - 1);
+	return err ?: engine_read(v, addr + SITE_LEN, orig + SITE_LEN,
+				  size - SITE_LEN);
+}
+
+/*
+ * Whether the detour buffer at @slot of the optimized probe @kp at @addr
+ * is exactly what the kernel wrote; -EBADMSG with *bad if not.
+ */
+static int opt_verify(struct vmiaas *v, const struct opt_layout *o, u64 kp,
+		      u64 addr, u64 slot, struct opt_bad *bad)
+{
+	u8 tm[OPT_TMPL_MAX], buf[OPT_TMPL_MAX + OPT_COPY_MAX + SITE_LEN];
+	u8 orig[OPT_COPY_MAX];
+	u64 t = o->end - o->tmpl, i, target;
+	s32 size;
+	int err;
+
+	if (!in_pages(&o->pages, slot))
+		return opt_bad(bad, "jumps outside the optprobe pages", slot, slot);
+	err = engine_read(v, kp + o->o_size, &size, sizeof(size));
+	if (err || size < SITE_LEN || size > OPT_COPY_MAX)
+		return opt_bad(bad, "has an implausible optinsn.size", slot, 0);
+	err = engine_read(v, o->tmpl, tm, t);
+	err = err ?: engine_read(v, slot, buf, t + size + SITE_LEN);
+	err = err ?: opt_original(v, o, kp, addr, size, orig);
+	if (err)
+		return opt_bad(bad, "is unreadable", slot, 0);
+	for (i = 0; i < t; i++)
+		if (buf[i] != tm[i] && !opt_edited(o, i))
+			return opt_bad(bad, "differs from optprobe_template_entry", slot + i, 0);
+	i = o->clac - o->tmpl;
+	if (memcmp(buf + i, tm + i, CLAC_LEN) && memcmp(buf + i, clac, CLAC_LEN))
+		return opt_bad(bad, "differs at optprobe_template_clac", slot + i, 0);
+	i = o->val - o->tmpl;
+	if (buf[i] != 0x48 || buf[i + 1] != 0xbf ||
+	    vmi_get_u64(buf + i + 2) != kp - o->o_kp)
+		return opt_bad(bad, "does not pass its own optimized_kprobe", slot + i,
+			       vmi_get_u64(buf + i + 2));
+	i = o->call - o->tmpl;
+	target = rel32_target(slot + i, SITE_LEN, buf + i + 1);
+	if (buf[i] != INSN_CALL || target != o->callback)
+		return opt_bad(bad, "does not call optimized_callback", slot + i,
+			       buf[i] == INSN_CALL ? target : 0);
+	if (!same_but_relocated(buf + t, orig, size, (s32)(addr - (slot + t)), NULL))
+		return opt_bad(bad, "does not run the probed instructions", slot + t, 0);
+	target = rel32_target(slot + t + size, SITE_LEN, buf + t + size + 1);
+	if (buf[t + size] != INSN_JMP32 || target != addr + size)
+		return opt_bad(bad, "does not jump back after the probed instructions",
+			       slot + t + size, buf[t + size] == INSN_JMP32 ? target : 0);
+	return 0;
+}
+
+struct kp_load {
+	struct patching *p;
+	struct opt_layout o;
+	int opt_err;		/* no optprobe records: optimized probes unexplained */
+};
+
+static int kp_load_one(struct vmiaas *v, u64 kp, void *arg)
+{
+	struct kp_load *l = arg;
+	struct opt_bad bad;
+	u64 addr, insn;
+	u32 flags;
+	int err;
+
+	err = engine_read_u64(v, kp + l->o.o_addr, &addr);
+	err = err ?: engine_read(v, kp + l->o.o_flags, &flags, 4);
+	if (err)
+		return err;
+	if (flags & (KPROBE_FLAG_FTRACE | KPROBE_FLAG_GONE))
+		return 0;		/* no site in the text */
+	if (!(flags & KPROBE_FLAG_OPTIMIZED))
+		return site_add(l->p, addr, 1, PATCH_KPROBE, 0, 0);
+	err = l->opt_err ?: engine_read_u64(v, kp - l->o.o_kp + l->o.o_insn, &insn);
+	err = err ?: opt_verify(v, &l->o, kp, addr, insn, &bad);
+	if (err == -EBADMSG && !l->opt_err)
+		engine_fail(v, err, "optimized kprobe at 0x%llx: its detour buffer 0x%llx %s (at 0x%llx)",
+			    (unsigned long long)addr, (unsigned long long)insn,
+			    bad.what, (unsigned long long)bad.at);
+	if (err) {
+		/* a detour that is not the kernel's explains nothing */
+		why(l->p, "kprobes", err);
+		return 0;
+	}
+	return site_add(l->p, addr, SITE_LEN, PATCH_KPROBE, SITE_OPTIMIZED, insn);
+}
+
 static int load_kprobes(struct patching *p)
 {
-	struct vmiaas *v = p->v;
-	u32 o_hlist, o_addr, o_flags, o_insn, n = 0, flags;
-	u64 table, node, kp, addr, insn, i;
-	struct u64set pages = {};
-	int err = 0;
+	struct kp_load l = { .p = p };
+	u64 table;
+	int err;
 
-	if (engine_sym(v, "kprobe_table", &table))
+	if (engine_sym(p->v, "kprobe_table", &table))
 		return 0;		/* no kprobes */
-	OFF(v, "kprobe", "hlist", &o_hlist);
-	OFF(v, "kprobe", "addr", &o_addr);
-	OFF(v, "kprobe", "flags", &o_flags);
-	OFF(v, "optimized_kprobe", "optinsn.insn", &o_insn);
-	err = optinsn_pages(v, &pages);
-	for (i = 0; !err && i < PATCH_KPROBE_TABLE; i++) {
-		err = engine_read_u64(v, table + i * 8, &node);
-		while (!err && node) {
-			if (!kernel_ptr(node) || ++n > PATCH_KPROBES_MAX) {
-				err = engine_fail(v, -ELOOP,
-					"kprobe_table[%llu]: bad node 0x%llx or more than %u probes",
-					(unsigned long long)i,
-					(unsigned long long)node,
-					PATCH_KPROBES_MAX);
-				break;
-			}
-			kp = node - o_hlist;
-			err = engine_read_u64(v, kp + o_addr, &addr);
-			err = err ?: engine_read(v, kp + o_flags, &flags, 4);
-			if (err)
-				break;
-			if (flags & KPROBE_FLAG_OPTIMIZED) {
-				err = engine_read_u64(v, kp + o_insn, &insn);
-				/* a detour elsewhere explains nothing */
-				if (!err && !in_pages(&pages, insn)) {
-					engine_fail(v, -EBADMSG,
-						"optimized kprobe at 0x%llx jumps to 0x%llx, outside the optprobe pages",
-						(unsigned long long)addr,
-						(unsigned long long)insn);
-					why(p, "kprobes", -EBADMSG);
-				} else {
-					err = err ?: site_add(p, addr, SITE_LEN,
-							      PATCH_KPROBE,
-							      SITE_OPTIMIZED, insn);
-				}
-			} else if (!(flags & (KPROBE_FLAG_FTRACE |
-					      KPROBE_FLAG_GONE))) {
-				err = site_add(p, addr, 1, PATCH_KPROBE, 0, 0);
-			}
-			err = err ?: engine_read_u64(v, node, &node);
-		}
-	}
-	free(pages.a);
+	l.opt_err = opt_layout_get(p->v, &l.o);
+	OFF(p->v, "kprobe", "addr", &l.o.o_addr);
+	OFF(p->v, "kprobe", "flags", &l.o.o_flags);
+	err = kprobe_table_walk(p->v, table, kp_load_one, &l);
+	free(l.o.pages.a);
 	return err;
 }
 
@@ -959,6 +1161,227 @@ static bool is_return(const struct patching *p, u64 target)
 			  target == p->return_thunk_sym);
 }
 
+/* ---- static calls: which function a key may hold ---- */
+
+static int sc_mod_layout_get(struct vmiaas *v, struct sc_mod_layout *l)
+{
+	char path[32];
+	u32 total, one, i;
+	s64 text;
+
+	OFF(v, "module", "source_list", &l->sources);
+	OFF(v, "module_use", "source_list", &l->use_node);
+	OFF(v, "module_use", "source", &l->use_source);
+	if (btf_member_size(v->btf, "module", "mem", &total) ||
+	    btf_sizeof(v->btf, "module_memory", &one) || !one) {
+		l->nr = 1;
+		l->text = 0;
+		OFF(v, "module", "core_layout.base", &l->base[0]);
+		OFF(v, "module", "core_layout.size", &l->size[0]);
+		OFF(v, "module", "core_layout.text_size", &l->text_size);
+		return 0;
+	}
+	l->nr = total / one;
+	if (!l->nr || l->nr > PATCH_MOD_REGIONS ||
+	    btf_enum_value(v->btf, "MOD_TEXT", &text) || text < 0 ||
+	    text >= l->nr)
+		return engine_fail(v, -EBADMSG, "struct module's mem[] is implausible in BTF");
+	l->text = text;
+	for (i = 0; i < l->nr; i++) {
+		snprintf(path, sizeof(path), "mem[%u].base", i);
+		OFF(v, "module", path, &l->base[i]);
+		snprintf(path, sizeof(path), "mem[%u].size", i);
+		OFF(v, "module", path, &l->size[i]);
+	}
+	l->text_size = l->size[l->text];
+	return 0;
+}
+
+/* One module's regions; implausible ones stay empty (own nothing). */
+static int sc_mod_read(struct vmiaas *v, const struct sc_mod_layout *l,
+		       u64 mod, struct sc_module *m)
+{
+	u32 size, text_size;
+	u64 base;
+	u32 i;
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	m->mod = mod;
+	m->nr_mem = l->nr;
+	for (i = 0; i < l->nr; i++) {
+		err = engine_read_u64(v, mod + l->base[i], &base);
+		err = err ?: engine_read(v, mod + l->size[i], &size, 4);
+		if (err)
+			return err;
+		if (!kernel_ptr(base) || base + size < base)
+			continue;
+		m->mem[i][0] = base;
+		m->mem[i][1] = base + size;
+	}
+	err = engine_read(v, mod + l->text_size, &text_size, 4);
+	if (!err && m->mem[l->text][0] &&
+	    text_size <= m->mem[l->text][1] - m->mem[l->text][0]) {
+		m->text[0] = m->mem[l->text][0];
+		m->text[1] = m->text[0] + text_size;
+	}
+	return err;
+}
+
+static int sc_mods_load(struct patching *p)
+{
+	struct vmiaas_module *mods = NULL;
+	size_t nr = 0, i;
+	int err;
+
+	err = sc_mod_layout_get(p->v, &p->mod_layout);
+	err = err ?: vmiaas_modules(p->v, &mods, &nr);
+	if (!err && nr) {
+		p->mods = calloc(nr, sizeof(*p->mods));
+		err = p->mods ? 0 : -ENOMEM;
+	}
+	for (i = 0; !err && i < nr; i++)
+		err = sc_mod_read(p->v, &p->mod_layout, mods[i].addr, &p->mods[i]);
+	p->nr_mods = err ? 0 : nr;
+	free(mods);
+	return err;
+}
+
+/* The module whose text (@text) or any memory holds @a, or NULL. */
+static const struct sc_module *sc_mod_find(struct patching *p, u64 a,
+					   bool text)
+{
+	size_t i;
+	u32 k;
+
+	for (i = 0; i < p->nr_mods; i++) {
+		const struct sc_module *m = &p->mods[i];
+
+		if (text && a >= m->text[0] && a < m->text[1])
+			return m;
+		for (k = 0; !text && k < m->nr_mem; k++)
+			if (a >= m->mem[k][0] && a < m->mem[k][1])
+				return m;
+	}
+	return NULL;
+}
+
+struct sc_use {
+	u32 o_node, o_source;
+	u64 user;
+	bool found;
+};
+
+static int sc_use_match(struct vmiaas *v, u64 node, void *arg)
+{
+	struct sc_use *u = arg;
+	u64 source;
+	int err;
+
+	err = engine_read_u64(v, node - u->o_node + u->o_source, &source);
+	if (!err && source == u->user)
+		u->found = true;
+	return err ?: u->found;
+}
+
+/* Whether module @user uses (imports symbols of) module @owner. */
+static bool sc_mod_uses(struct patching *p, const struct sc_module *user,
+			const struct sc_module *owner)
+{
+	struct sc_use u = { .o_node = p->mod_layout.use_node,
+			    .o_source = p->mod_layout.use_source,
+			    .user = user->mod };
+
+	return list_walk(p->v, "module.source_list",
+			 owner->mod + p->mod_layout.sources, VMIAAS_MAX_MODULES,
+			 sc_use_match, &u) >= 0 && u.found;
+}
+
+/* The kallsyms symbol that starts exactly at @a, into @name; or false. */
+static bool ksym_at(struct vmiaas *v, u64 a, char *name, size_t size)
+{
+	char type;
+	u64 sym;
+	u32 idx;
+
+	return !vmi_ksym_lookup_addr(&v->ksym, a, &idx) &&
+	       !vmi_ksym_addr(&v->ksym, idx, &sym) && sym == a &&
+	       !vmi_ksym_name(&v->ksym, idx, name, size, &type);
+}
+
+/*
+ * A tracepoint's key (__SCK__tp_func_NAME, of __tracepoint_NAME) holds
+ * its one probe when it has exactly one (tracepoint_update_call()):
+ * funcs[0].func, funcs[1].func NULL. Else its iterator, kernel text.
+ */
+static bool sc_tp_probe(struct patching *p, u64 key, u64 func)
+{
+	struct vmiaas *v = p->v;
+	char name[VMI_KSYM_NAME_LEN], tp_name[VMI_KSYM_NAME_LEN + 16];
+	u32 o_key, o_funcs, o_func, size;
+	u64 tp, k, funcs, f0, f1;
+
+	if (!ksym_at(v, key, name, sizeof(name)) ||
+	    strncmp(name, "__SCK__tp_func_", 15))
+		return false;
+	snprintf(tp_name, sizeof(tp_name), "__tracepoint_%s", name + 15);
+	if (engine_sym(v, tp_name, &tp) ||
+	    btf_offsetof(v->btf, "tracepoint", "static_call_key", &o_key) ||
+	    btf_offsetof(v->btf, "tracepoint", "funcs", &o_funcs) ||
+	    btf_offsetof(v->btf, "tracepoint_func", "func", &o_func) ||
+	    btf_sizeof(v->btf, "tracepoint_func", &size) || size > 64)
+		return false;
+	return !engine_read_u64(v, tp + o_key, &k) && k == key &&
+	       !engine_read_u64(v, tp + o_funcs, &funcs) && kernel_ptr(funcs) &&
+	       !engine_read_u64(v, funcs + o_func, &f0) && f0 == func &&
+	       !engine_read_u64(v, funcs + size + o_func, &f1) && !f1;
+}
+
+/*
+ * Whether static call key @key may hold @func: NULL or
+ * __static_call_return0; a function of the kernel's text (a symbol starts
+ * there); or code in the text of a module that owns the key (defines it)
+ * or uses the module that does (kvm_intel filling kvm's kvm_x86_ops
+ * calls), or that is the one probe of the tracepoint the key belongs to.
+ * Anything else -- module code behind a kernel key, the middle of a
+ * function, data -- is not the kernel's doing.
+ */
+static bool sc_func_ok(struct patching *p, u64 key, u64 func)
+{
+	const struct sc_module *m, *owner;
+	char name[VMI_KSYM_NAME_LEN];
+
+	if (!func || func == p->sc_return0)
+		return true;
+	if (func >= p->text_start && func < p->text_end)
+		return ksym_at(p->v, func, name, sizeof(name));
+	if (!p->mods_loaded) {
+		p->mods_loaded = true;
+		if (sc_mods_load(p))
+			why(p, "modules (for static calls)", -EBADMSG);
+	}
+	m = sc_mod_find(p, func, true);
+	if (!m)
+		return false;
+	owner = sc_mod_find(p, key, false);
+	if (owner)
+		return owner == m || sc_mod_uses(p, m, owner);
+	return sc_tp_probe(p, key, func);
+}
+
+/* Names the key and the function a static call site was refused for. */
+static void sc_reject(struct patching *p, u64 key, u64 func)
+{
+	char kname[VMI_KSYM_NAME_LEN], fname[128];
+
+	if (!ksym_at(p->v, key, kname, sizeof(kname)))
+		snprintf(kname, sizeof(kname), "0x%llx", (unsigned long long)key);
+	check_symbolize(p->v, func, fname, sizeof(fname));
+	snprintf(p->rejected, sizeof(p->rejected),
+		 "static call %.100s now calls %.100s (0x%llx): neither a kernel function nor module code entitled to the key",
+		 kname, fname, (unsigned long long)func);
+}
+
 static bool static_call_ok(struct patching *p, const struct patch_site *s,
 			   const u8 *now)
 {
@@ -968,6 +1391,10 @@ static bool static_call_ok(struct patching *p, const struct patch_site *s,
 	if (!s->arg || engine_read_u64(p->v, s->arg, &func) ||
 	    !lsm_key_ok(p, s->arg, func))
 		return false;
+	if (!sc_func_ok(p, s->arg, func)) {
+		sc_reject(p, s->arg, func);
+		return false;
+	}
 	if (now[0] == 0x0f && (now[1] & 0xf0) == 0x80) {	/* Jcc */
 		target = rel32_target(s->addr, JCC_LEN, now + 2);
 		return tail && (func ? target == func : is_return(p, target));
@@ -1129,6 +1556,7 @@ bool patching_explain(struct patching *p, u64 va, u64 len, const u8 *old,
 
 	if (!p->loaded)
 		load_all(p);
+	p->rejected[0] = '\0';
 	while (i < len) {
 		if (old && old[i] == now[i]) {
 			i++;
@@ -1448,18 +1876,19 @@ int patching_ftrace_hooks(struct vmiaas *v, struct patching_hook **ret,
 struct kp_hooks {
 	u32 o_list, o_pre, o_post, o_rp_kp, o_rp_handler, o_rp_entry;
 	u64 text_start, text_end, aggr, kretprobe;
+	struct opt_layout o;
+	int opt_err;		/* no optprobe records: detours not judged */
 	struct patching_kprobe_hook *a;
 	size_t nr, cap;
 };
 
-static int kp_hook_add(struct kp_hooks *k, u64 kp, u64 addr, u64 handler,
-		       const char *which)
+static int kp_hook_push(struct kp_hooks *k,
+			const struct patching_kprobe_hook *h)
 {
 	struct patching_kprobe_hook *n;
 
-	if (!handler || (handler >= k->text_start && handler < k->text_end) ||
-	    k->nr >= PATCH_HOOKS_MAX)
-		return 0;
+	if (k->nr >= PATCH_HOOKS_MAX)
+		return 0;	/* enough to say the guest is hooked */
 	if (k->nr == k->cap) {
 		size_t cap = k->cap ? k->cap * 2 : 8;
 
@@ -1469,10 +1898,18 @@ static int kp_hook_add(struct kp_hooks *k, u64 kp, u64 addr, u64 handler,
 		k->a = n;
 		k->cap = cap;
 	}
-	k->a[k->nr++] = (struct patching_kprobe_hook){
-		.kprobe = kp, .addr = addr, .handler = handler, .which = which,
-	};
+	k->a[k->nr++] = *h;
 	return 0;
+}
+
+static int kp_hook_add(struct kp_hooks *k, u64 kp, u64 addr, u64 handler,
+		       const char *which)
+{
+	if (!handler || (handler >= k->text_start && handler < k->text_end))
+		return 0;
+	return kp_hook_push(k, &(struct patching_kprobe_hook){
+		.kprobe = kp, .addr = addr, .handler = handler, .which = which,
+	});
 }
 
 /* One probe's handlers; a kretprobe's are in its container. */
@@ -1507,13 +1944,51 @@ static int kp_hook_child(struct vmiaas *v, u64 node, void *arg)
 	return kp_hook_probe(v, a->k, node - a->k->o_list, a->addr);
 }
 
+/* An optimized probe whose detour buffer is not the kernel's is a hook. */
+static int kp_hook_detour(struct vmiaas *v, struct kp_hooks *k, u64 kp,
+			  u64 addr)
+{
+	struct opt_bad bad;
+	u64 insn;
+	int err;
+
+	err = engine_read_u64(v, kp - k->o.o_kp + k->o.o_insn, &insn);
+	if (err)
+		return err;
+	err = opt_verify(v, &k->o, kp, addr, insn, &bad);
+	if (err != -EBADMSG)
+		return err;
+	return kp_hook_push(k, &(struct patching_kprobe_hook){
+		.kprobe = kp, .addr = addr, .detour = insn, .bad_at = bad.at,
+		.handler = bad.target, .which = bad.what,
+	});
+}
+
+static int kp_hook_one(struct vmiaas *v, u64 kp, void *arg)
+{
+	struct kp_hooks *k = arg;
+	struct kp_aggr a = { .k = k };
+	u64 pre;
+	u32 flags;
+	int err;
+
+	err = engine_read_u64(v, kp + k->o.o_addr, &a.addr);
+	err = err ?: engine_read_u64(v, kp + k->o_pre, &pre);
+	err = err ?: engine_read(v, kp + k->o.o_flags, &flags, 4);
+	if (!err && !k->opt_err && (flags & KPROBE_FLAG_OPTIMIZED))
+		err = kp_hook_detour(v, k, kp, a.addr);
+	if (err || !k->aggr || pre != k->aggr)
+		return err ?: kp_hook_probe(v, k, kp, a.addr);
+	return list_walk(v, "an aggregated kprobe's list", kp + k->o_list,
+			 PATCH_KPROBES_MAX, kp_hook_child, &a);
+}
+
 int patching_kprobe_hooks(struct vmiaas *v,
 			  struct patching_kprobe_hook **ret, size_t *ret_nr)
 {
 	struct kp_hooks k = {};
-	u32 o_hlist, o_addr, n = 0;
-	u64 table, node, kp, addr, pre, i;
-	int err = 0;
+	u64 table;
+	int err;
 
 	*ret = NULL;
 	*ret_nr = 0;
@@ -1524,40 +1999,17 @@ int patching_kprobe_hooks(struct vmiaas *v,
 		return engine_fail(v, -ENOENT, "no _stext/_etext symbols");
 	engine_sym(v, "aggr_pre_handler", &k.aggr);
 	engine_sym(v, "pre_handler_kretprobe", &k.kretprobe);
-	OFF(v, "kprobe", "hlist", &o_hlist);
-	OFF(v, "kprobe", "addr", &o_addr);
+	k.opt_err = opt_layout_get(v, &k.o);
+	OFF(v, "kprobe", "addr", &k.o.o_addr);
+	OFF(v, "kprobe", "flags", &k.o.o_flags);
 	OFF(v, "kprobe", "list", &k.o_list);
 	OFF(v, "kprobe", "pre_handler", &k.o_pre);
 	OFF(v, "kprobe", "post_handler", &k.o_post);
 	OFF(v, "kretprobe", "kp", &k.o_rp_kp);
 	OFF(v, "kretprobe", "handler", &k.o_rp_handler);
 	OFF(v, "kretprobe", "entry_handler", &k.o_rp_entry);
-	for (i = 0; !err && i < PATCH_KPROBE_TABLE; i++) {
-		err = engine_read_u64(v, table + i * 8, &node);
-		while (!err && node) {
-			if (!kernel_ptr(node) || ++n > PATCH_KPROBES_MAX) {
-				err = engine_fail(v, -ELOOP,
-					"kprobe_table[%llu]: bad node 0x%llx or more than %u probes",
-					(unsigned long long)i,
-					(unsigned long long)node,
-					PATCH_KPROBES_MAX);
-				break;
-			}
-			kp = node - o_hlist;
-			err = engine_read_u64(v, kp + o_addr, &addr);
-			err = err ?: engine_read_u64(v, kp + k.o_pre, &pre);
-			if (!err && k.aggr && pre == k.aggr) {
-				struct kp_aggr a = { .k = &k, .addr = addr };
-
-				err = list_walk(v, "an aggregated kprobe's list",
-						kp + k.o_list, PATCH_KPROBES_MAX,
-						kp_hook_child, &a);
-			} else if (!err) {
-				err = kp_hook_probe(v, &k, kp, addr);
-			}
-			err = err ?: engine_read_u64(v, node, &node);
-		}
-	}
+	err = kprobe_table_walk(v, table, kp_hook_one, &k);
+	free(k.o.pages.a);
 	if (err) {
 		free(k.a);
 		return err;
@@ -1590,6 +2042,7 @@ struct patching *patching_free(struct patching *p)
 	free(p->callees.a);
 	free(p->directs.a);
 	free(p->lsm.a);
+	free(p->mods);
 	free(p);
 	return NULL;
 }
@@ -1615,4 +2068,9 @@ const char *patching_kind_name(enum patch_kind kind)
 const char *patching_why(const struct patching *p)
 {
 	return p->why[0] ? p->why : NULL;
+}
+
+const char *patching_rejected(const struct patching *p)
+{
+	return p && p->rejected[0] ? p->rejected : NULL;
 }

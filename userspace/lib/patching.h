@@ -6,7 +6,9 @@
  *
  *   jump labels    __jump_table: NOP, or JMP to the entry's target
  *   static calls   .static_call_sites and the __SCT__ trampolines: CALL or
- *                  JMP to the key's current function, NOP/RET variants
+ *                  JMP to the key's current function, NOP/RET variants;
+ *                  the function must be one of the kernel's, or code of
+ *                  a module entitled to the key (see sc_func_ok())
  *   ftrace         dyn_ftrace records (ftrace_pages_start): NOP, or CALL to
  *                  ftrace_caller, ftrace_regs_caller or a registered
  *                  ftrace_ops' trampoline; ftrace_call/ftrace_regs_call in
@@ -14,7 +16,8 @@
  *   BPF            a direct call (direct_functions) into a BPF trampoline
  *                  image (bpf_kallsyms, "bpf_trampoline_*")
  *   kprobes        kprobe_table: int3, or an optimized probe's JMP to its
- *                  detour buffer
+ *                  detour buffer, which must be the kernel's (optprobe
+ *                  template, probed instructions, jump back)
  *
  * Nothing is hard-coded but the instruction encodings: symbols come from
  * kallsyms, layouts from BTF. Every walk is bounded; a record that cannot
@@ -72,6 +75,13 @@ const char *patching_kind_name(enum patch_kind kind);
 /* Why some records could not be read (NULL if all were). */
 const char *patching_why(const struct patching *p);
 
+/*
+ * Why the last patching_explain() that failed refused a site's bytes
+ * although the records allowed them (a static call into code the key's
+ * function may not be), or NULL.
+ */
+const char *patching_rejected(const struct patching *p);
+
 /* ---- ftrace_ops that hook functions ---- */
 
 #define PATCH_HOOK_FUNCS	8	/* functions named per hook */
@@ -102,15 +112,23 @@ int patching_ftrace_hooks(struct vmiaas *v, struct patching_hook **ret,
 struct patching_kprobe_hook {
 	u64 kprobe;			/* struct kprobe * */
 	u64 addr;			/* the probed instruction */
-	u64 handler;			/* outside _stext.._etext */
-	const char *which;		/* "pre_handler", "handler"... */
+	u64 handler;			/* outside _stext.._etext; detour: where
+					 * its call or jmp leads now, or 0 */
+	const char *which;		/* "pre_handler", "handler"...; detour:
+					 * what is wrong with it */
+	u64 detour;			/* non-zero: an optimized probe whose */
+	u64 bad_at;			/* detour buffer is not the kernel's
+					 * from this byte on */
 };
 
 /*
  * Every registered kprobe (kprobe_table, aggregated probes' lists
  * included) with a pre/post handler, or a kretprobe with a handler or
  * entry handler, outside the kernel's text: a function hooked through
- * kprobes. *ret is free()d by the caller.
+ * kprobes. And every optimized probe whose detour buffer is not what
+ * arch_prepare_optimized_kprobe() wrote (the optprobe template with its
+ * three edits, the probed instructions, the jump back): whatever it runs
+ * instead hooks the function. *ret is free()d by the caller.
  */
 int patching_kprobe_hooks(struct vmiaas *v,
 			  struct patching_kprobe_hook **ret, size_t *ret_nr);
