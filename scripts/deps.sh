@@ -12,7 +12,7 @@ test_pkgs="qemu-system-x86 busybox-static cpio xz-utils clang llvm \
 	libclang-rt-14-dev socat jq libvirt-daemon-system libvirt-clients \
 	prometheus curl libc6-dev"
 vmfunc_pkgs="bochs bochsbios vgabios isolinux syslinux-common genisoimage \
-	busybox-static cpio xz-utils binutils libc6-dev"
+	busybox-static cpio xz-utils zstd binutils libc6-dev"
 package_pkgs="dpkg-dev debhelper dh-dkms dkms debootstrap e2fsprogs fakeroot"
 
 case "${1:-all}" in

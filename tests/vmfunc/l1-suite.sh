@@ -1,0 +1,424 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# l1-suite.sh [STEP...]: the VMFUNC chain's tests in ONE Bochs L1 boot.
+#
+# Boots Debian's kernel (VMIAAS_L1_KVER: 6.1, the default, or 6.12) in
+# Bochs (scripts/bochs-l1) with the patched kvm.ko/kvm-intel.ko of
+# scripts/build-kvm.sh, and runs the steps below one after the other in
+# that boot (tests/vmfunc/l1-steps.sh, in the L1), each a shell script of
+# tests/vmfunc/ run in the L1. Prints TAP: per step, "NAME: ..." results:
+# it ran to its end (exit 0), the step's own checks (check_NAME below, or
+# the TAP lines the step printed), and no WARNING/BUG/Oops in the L1
+# kernel log while it ran. A failed step shows its part of the L1's
+# console (its output and the kernel's messages) as diagnostics.
+# With STEP arguments only those steps run (still one boot), e.g.
+#   VMIAAS_TOP=$PWD tests/vmfunc/l1-suite.sh checks
+# tests/integration/45-vmfunc-l1.sh runs all of them.
+#
+# Adding a step: one line in STEPS (name, the KVM it needs, how many L1
+# CPUs, a timeout in L1 seconds, its script in tests/vmfunc/, what it
+# needs: the need_* functions below). A step that prints TAP ("ok N - ...") is checked by
+# its TAP lines; write check_NAME for more.
+#
+# Environment: VMIAAS_TOP, VMIAAS_L1_KVER (6.1),
+# VMIAAS_BOCHS_TIMEOUT (s of wall time for the whole boot, 3600),
+# VMIAAS_L1_LOG (keep the L1's whole console output in that file),
+# VMIAAS_L1_REPLAY (check such a file instead of booting: for working on
+# the checks).
+# the need_* and check_* functions are called by name
+# shellcheck disable=SC2317
+set -eu
+VMIAAS_TOP=${VMIAAS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=tests/lib/guest.sh
+. "$VMIAAS_TOP/tests/lib/guest.sh"
+
+# NAME      KVM      CPUS TIMEOUT SCRIPT          NEEDS
+STEPS=(
+	"stock    stock    1    300     stock-test.sh   probe"
+	"view     patched  1    600     view-test.sh    vmiaas probe"
+	"checks   patched  2    1200    checks-test.sh  vmiaas checks"
+	"linux-l2 patched  1    2400    l2-chain.sh     vmiaas l2vmm"
+)
+
+top=$VMIAAS_TOP
+v=$top/tests/vmfunc
+kver=${VMIAAS_L1_KVER:-6.1}
+l1() { "$top/scripts/bochs-l1" --kver "$kver" "$@"; }
+
+command -v bochs >/dev/null ||
+	tap_skip_all "bochs missing (scripts/deps.sh vmfunc)"
+command -v genisoimage >/dev/null ||
+	tap_skip_all "genisoimage missing (scripts/deps.sh vmfunc)"
+command -v gcc >/dev/null || tap_skip_all "gcc missing"
+[ -f /usr/lib/x86_64-linux-gnu/libcrypto.a ] ||
+	tap_skip_all "static libcrypto missing (libssl-dev)"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-l1suite.XXXXXX")
+trap '_guest_cleanup; rm -rf "$tmp"' EXIT
+
+abi=$(l1 abi) || tap_bail "scripts/bochs-l1 --kver $kver abi failed"
+kdir=/lib/modules/$abi/build
+[ -d "$kdir" ] || tap_skip_all "no headers for $abi at $kdir"
+kvm=$("$top/scripts/build-kvm.sh" "$kver" 2>"$tmp/kvm.err") ||
+	tap_bail "scripts/build-kvm.sh $kver failed: $(tail -n 5 "$tmp/kvm.err")"
+
+# ---- what the steps need: each need_X builds X once and adds its files -----
+
+adds=()
+declare -A needed=()
+
+# cc_static OUT SRC... [-lLIB]: a static L1 program
+cc_static()
+{
+	local out=$1
+	shift
+	gcc -static -O2 -Wall -Wextra -Wno-unused-parameter -Werror -pthread \
+		-o "$tmp/$out" "$@" 2>"$tmp/cc.err" ||
+		tap_bail "cannot build $out: $(grep -v 'statically linked' "$tmp/cc.err" | head -n 5)"
+	adds+=(--add "$tmp/$out")
+}
+
+# kbuild DIR WHAT: a private build of a module for the L1's kernel
+kbuild()
+{
+	make -s -C "$kdir" M="$1" modules >"$tmp/kbuild.log" 2>&1 ||
+		tap_bail "$2 for $abi: $(tail -n 5 "$tmp/kbuild.log")"
+}
+
+# vmiaas.ko for the L1's kernel. It does not link against KVM (it
+# resolves the kvm_vmx_altview_* exports at run time): the stock headers
+# are all it needs.
+need_vmiaas()
+{
+	mkdir -p "$tmp/kbuild"
+	cp -r "$top/Kbuild" "$top/kmod" "$top/core" "$top/include" "$tmp/kbuild/"
+	find "$tmp/kbuild" \( -name '*.o' -o -name '.*.cmd' -o -name '*.ko' \) -delete
+	kbuild "$tmp/kbuild" vmiaas.ko
+	adds+=(--add "$tmp/kbuild/vmiaas.ko")
+}
+
+need_probe()
+{
+	cc_static vmfunc_probe "$v/vmfunc_probe.c" "$v/vmfunc_guest.S"
+	adds+=(--add "$v/kvm-exits.sh")
+}
+
+need_checks()
+{
+	cc_static vmfunc_checks "$v/vmfunc_checks.c" "$v/checks_guest.S" -lcrypto
+}
+
+# l2vmm and the Linux L2 it boots: the L1's own kernel image with a
+# busybox initramfs holding guest-agent's module and an inline hook
+need_l2vmm()
+{
+	local mods kernel cmdline l2=$tmp/l2
+	cc_static l2vmm "$v/l2vmm.c" "$v/l2vmm_stats.c" "$v/l2vmm_vmiaas.c" -lcrypto
+	kernel=$(l1 kernel) || tap_bail "scripts/bochs-l1 kernel failed"
+	mkdir -p "$tmp/agent" "$l2/bin" "$l2/l2"
+	cp -r "$top/guest-agent" "$top/include" "$tmp/agent/"
+	find "$tmp/agent" \( -name '*.o' -o -name '.*.cmd' -o -name '*.ko' \) -delete
+	kbuild "$tmp/agent/guest-agent" vmiaas_agent.ko
+	mods=$("$VMIAAS_GUEST_CLI" modules --kernel "$kver" 2>"$tmp/mods.err") ||
+		tap_bail "test modules: $(tail -n 5 "$tmp/mods.err")"
+	cp /bin/busybox "$l2/bin/busybox"
+	cp "$v/l2-init" "$l2/init"
+	cp "$v/l2-chain-guest.sh" "$l2/l2/cmd.sh"
+	cp "$tmp/agent/guest-agent/vmiaas_agent.ko" "$mods/vmiaas_attack_inline.ko" \
+		"$l2/l2/"
+	strip --strip-debug "$l2/l2/"*.ko
+	chmod 0755 "$l2/init" "$l2/bin/busybox"
+	(cd "$l2" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) \
+		>"$tmp/l2.cpio"
+	cp "$kernel" "$tmp/vmlinuz-l2"
+	cmdline="console=ttyS0 quiet reboot=t acpi=off pci=off io_delay=none"
+	cmdline="$cmdline 8250.nr_uarts=1 mitigations=off tsc=reliable"
+	printf '%s\n' "--kernel vmlinuz-l2 --initrd l2.cpio --mem 128 --timeout 900" \
+		"--cmdline '$cmdline'" >"$tmp/l2vmm.args"
+	adds+=(--add "$tmp/vmlinuz-l2" --add "$tmp/l2.cpio" --add "$tmp/l2vmm.args")
+}
+
+# ---- the steps' own checks: check_NAME, run with $o = the step's output ----
+
+# The known Bochs boot noise: one WARNING in fpu__init_system_xstate
+# (arch/x86/kernel/fpu/xstate.c: the emulated CPU's XSAVE leaves), and on
+# 6.12 one in parse_legacy (arch/x86/kernel/cpu/topology_common.c: the
+# emulated CPUID.1 counts fewer logical processors than leaf 4 counts
+# cores; 6.1 does not check). ("RETBleed: WARNING: ..." and
+# "TSC_DEADLINE disabled due to Errata" are not kernel warnings in this
+# sense and are not matched.)
+klog_bad()
+{
+	grep -E 'WARNING: CPU: [0-9]+ PID:|BUG:|Oops|kernel BUG at|general protection fault' \
+		"$1" | grep -v -e 'at arch/x86/kernel/fpu/xstate.c:' \
+		-e 'at arch/x86/kernel/cpu/topology_common.c:[0-9]* parse_legacy+' || true
+}
+
+# kvm_params FILE PREFIX: kvm_intel loaded with EPT and unrestricted guest
+kvm_params()
+{
+	local p
+	p=$(grep "^$2" "$1" | head -n 1 || true)
+	tap_diag "${p:-no kvm_intel parameters}"
+	tap_ok "[[ '$p' == *' ept=Y'* && '$p' == *' unrestricted_guest=Y'* ]]" \
+		"$3 kvm_intel is loaded with ept=Y and unrestricted_guest=Y"
+}
+
+# stock KVM: VMFUNC exits (reason 59) and KVM injects #UD, which the
+# probe's L2 catches (tests/vmfunc/vmfunc_probe.c)
+check_stock()
+{
+	local t exits
+	tap_is "$(sed -n 's/^@@STEP-KVM stock stock //p' "$o")" 0 \
+		"stock: Debian's kvm and kvm_intel replace the patched ones"
+	kvm_params "$o" @@KVM "stock: Debian's"
+	for t in "ok 1 - /dev/kvm opens" "ok 2 - VM created" \
+		"ok 3 - L2 runs to its first exit" \
+		"ok 4 - stock KVM: VMFUNC(0,0) raises #UD in the guest (got vector 6)" \
+		"ok 5 - stock KVM: VMFUNC(0,1) raises #UD in the guest (got vector 6)" \
+		"ok 3 - L2 runs to its first exit [long mode]" \
+		"ok 4 - stock KVM: VMFUNC(0,0) raises #UD in the guest (got vector 6) [long mode]" \
+		"ok 5 - stock KVM: VMFUNC(0,1) raises #UD in the guest (got vector 6) [long mode]"; do
+		tap_ok "grep -qxF '$t' '$o'" "stock: probe: $t"
+	done
+	tap_ok "! grep -q '^not ok' '$o'" "stock: probe: no failed test"
+	exits=$(sed -n 's/^# kvm_exit VMFUNC \([0-9]*\)$/\1/p' "$o")
+	tap_is "${exits:-0}" 4 \
+		"stock: KVM handled 4 exits with reason VMFUNC (59), one per VMFUNC"
+	tap_ok "grep -q '^# MSR 0x491 (IA32_VMX_VMFUNC) = 0x0000000000000001' '$o'" \
+		"stock: the emulated CPU offers EPTP switching (IA32_VMX_VMFUNC = 1)"
+}
+
+# module_life STEP INSMODS RMMODS: what the step said of vmiaas.ko's loads
+module_life()
+{
+	tap_is "$(sed -n 's/^@@INSMOD //p' "$o" | tr '\n' ' ')" "$2" \
+		"$1: insmod vmiaas.ko ($2)"
+	tap_is "$(sed -n 's/^@@RMMOD //p' "$o" | tr '\n' ' ')" "$3" \
+		"$1: rmmod vmiaas once its VMs are closed ($3)"
+	tap_ok "! grep -q '^@@STILL-LOADED' '$o'" "$1: vmiaas is gone after each rmmod"
+}
+
+# view 1 on the patched KVM: VMFUNC switches views with no VM exit
+check_view()
+{
+	local run l10 l1000
+	section() { sed -n "/^@@RUN $1\$/,/^@@RUN-END $1 /p" "$o"; }
+	status() { section "$1" | sed -n "s/^@@RUN-END $1 \\([0-9]*\\)\$/\\1/p"; }
+	exits() { section "$1" | sed -n "s/^# kvm_exit $2 \\([0-9]*\\)\$/\\1/p"; }
+	has() { section "$1" | grep -q "^ok [0-9]* - $2"; }
+	loop_exits() { section "$1" | sed -n "s/^# loop [0-9]* exits \\(-\\?[0-9]*\\)\$/\\1/p"; }
+
+	module_life view "0 0 " "0 0 "
+	tap_ok "grep -q '^# dmesg: .*vmiaas: VMFUNC mode available' '$o'" \
+		"view: vmiaas.ko finds the alternate-view API at load"
+	for run in switch-real switch-long; do
+		tap_is "$(status "$run")" 0 "view: $run: vmfunc_probe --vmiaas --expect switch passes"
+	done
+	tap_ok "has switch-real 'vmiaas: ATTACH_VM attaches' && has switch-real 'vmiaas: ENABLE_VIEW arms view 1 on 1 vCPU' && has switch-real 'vmiaas: bad arguments are refused'" \
+		"view: ATTACH_VM and ENABLE_VIEW work, bad arguments are refused"
+	tap_ok "has switch-real 'EPTP switching KVM: VMFUNC(0,1) completes' && has switch-long 'EPTP switching KVM: VMFUNC(0,1) completes in the guest without exit .* \\[long mode\\]'" \
+		"view: VMFUNC(0,0) and VMFUNC(0,1) complete in the L2 without exit, real and long mode"
+	tap_is "$(exits switch-real VMFUNC)$(exits switch-long VMFUNC)" "" \
+		"view: no exit with reason VMFUNC in the switch runs"
+	for run in loop-10 loop-1000 reload-loop-1000; do
+		tap_is "$(status "$run")" 0 "view: $run: vmfunc_probe --vmiaas --mode loop passes"
+		tap_is "$(exits "$run" VMFUNC)" 1 \
+			"view: $run: exactly one exit with reason VMFUNC (59): the VMFUNC(0,5)"
+	done
+	tap_ok "has loop-10 'vmiaas: the L2 wrote the mailbox in view 1, the host reads it (magic 0x534141494d56, 10)' && has loop-1000 'vmiaas: the L2 wrote the mailbox in view 1, the host reads it (magic 0x534141494d56, 1000)'" \
+		"view: view 1 maps vmiaas's mailbox: the L2 writes it, READ_MAILBOX reads it"
+	tap_ok "has loop-1000 'VMFUNC(0,5), an unarmed index: #UD in the guest'" \
+		"view: VMFUNC(0,5): the L2 gets #UD and the L1 goes on"
+	l10=$(loop_exits loop-10)
+	l1000=$(loop_exits loop-1000)
+	tap_diag "view: VM exits during the VMFUNC loop: N=10: ${l10:-?}, N=1000: ${l1000:-?}"
+	tap_ok "[ -n '$l10' ] && [ '$l10' = '$l1000' ]" \
+		"view: the exit count during the loop does not grow with N (10 vs 1000 round trips)"
+	tap_ok "has loop-1000 'vmiaas: rmmod vmiaas is refused while a VM is attached' && has loop-1000 'vmiaas: rmmod vmiaas is still refused while the VM lives'" \
+		"view: rmmod vmiaas is refused while attached and while an armed VM lives"
+}
+
+# step_tap STEP SECTION: re-emits the TAP results a program printed in
+# SECTION (@@RUN SECTION ... @@RUN-END SECTION STATUS) and checks that
+# all ran and that it exited 0
+step_tap()
+{
+	local section r name planned results
+	section=$(sed -n "/^@@RUN $2\$/,/^@@RUN-END $2 /p" "$o")
+	mapfile -t results < <(grep -E '^(not )?ok [0-9]+ ' <<<"$section" || true)
+	planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' <<<"$section")
+	for r in ${results[@]+"${results[@]}"}; do
+		name=$(sed -E 's/^(not )?ok [0-9]+( -)? ?//' <<<"$r")
+		case $r in
+		ok*) tap_ok true "$1: $name" ;;
+		*) tap_ok false "$1: $name" ;;
+		esac
+	done
+	tap_is "${#results[@]}" "${planned:-none}" \
+		"$1: $2 ran all its tests (plan ${planned:-missing})"
+	tap_is "$(sed -n "s/^@@RUN-END $2 //p" "$o")" 0 "$1: $2 exits 0"
+}
+
+# requests, checks, the hypercall, the rate limit, garbage, a second VM, a
+# memslot change, teardown with requests in flight: vmfunc_checks' TAP
+check_checks()
+{
+	step_tap checks checks
+	module_life checks "0 0 " "0 0 "
+}
+
+# the whole chain with a Linux L2 (issue 4, "Must show"), see
+# tests/vmfunc/l2-chain.sh and l2-chain-guest.sh
+check_linux_l2()
+{
+	local found hc_vmfunc hc_hyper
+	tap_diag "$(grep -v '^@@MAILBOX' "$o" | grep -E '^(@@L2-|@@HIST|@@TRACE|l2vmm:)' | tail -n 60)"
+	module_life linux-l2 "0 " "0 "
+	tap_ok "grep -q '^l2vmm: vmiaas: attached, view 1 armed on 1 vCPU' '$o'" \
+		"linux-l2: l2vmm attaches its VM and arms view 1"
+	tap_ok "grep -q '^@@L2-INIT ' '$o' && grep -q '^@@L2-TEXT ffffffff81000000 ' '$o'" \
+		"linux-l2: the Linux L2 boots to its /init, its kernel at the link address"
+	tap_ok "grep -q '^l2vmm: vmiaas: SET_CHECKS: 2 checks registered' '$o'" \
+		"linux-l2: l2vmm registers 2 checks, baselined from the booted L2"
+	tap_is "$(sed -n 's/^@@L2-AGENT-INSMOD \([0-9]*\).*/\1/p' "$o" | head -n 1)" 0 \
+		"linux-l2: insmod vmiaas_agent.ko in the L2"
+	found=$(sed -n 's/^@@L2-FOUND \(.*\) \[.*/\1/p' "$o")
+	tap_ok "grep -q 'hypervisor=KVMKVMKVM vmfunc=1 view1=1 .*mode=vmfunc' <<<'$found'" \
+		"linux-l2: the agent detects VMFUNC and view 1 (found: $found)"
+
+	# last TAG FIELD: a field of the agent's "last" after step TAG
+	last() { sed -n "s/^@@L2-LAST $1 .*\\b$2=\\([^ ]*\\).*/\\1/p" "$o" | head -n 1; }
+	tap_is "$(last boot channel) $(last boot reason) $(last boot verdict) $(last boot checks)" \
+		"vmfunc boot clean 2" "linux-l2: the agent's BOOT request via VMFUNC: clean, 2 checks ran"
+	tap_is "$(last vmfunc requests) $(last vmfunc channel) $(last vmfunc verdict)" \
+		"11 vmfunc clean" "linux-l2: 10 on-demand VMFUNC requests: clean"
+	tap_is "$(sed -n 's/^@@L2-ATTACK-INSMOD \([0-9]*\).*/\1/p' "$o")" 0 \
+		"linux-l2: insmod vmiaas_attack_inline.ko in the L2 (hooks __x64_sys_acct)"
+	tap_is "$(last module-load reason) $(last module-load verdict) $(last module-load mask)" \
+		"module-load tampered 0x1" "linux-l2: the agent's module-notifier request: tampered, check 0 (the hooked text)"
+	tap_is "$(last tampered reason) $(last tampered verdict) $(last tampered failed) $(last tampered mask)" \
+		"on-demand tampered 1 0x1" "linux-l2: the next on-demand request: tampered, 1 check failed (mask 0x1)"
+	tap_is "$(last restored verdict) $(last restored mask)" "clean 0x0" \
+		"linux-l2: after rmmod of the hook the verdict is clean again"
+	tap_ok "grep -q '^@@EVENT .*verdict=2 .*mask=0x1 ' '$o'" \
+		"linux-l2: vmiaas.ko reports the tampered verdict as an event on /dev/vmiaas"
+
+	# stat MARK FIELD: a counter l2vmm printed on "@@L2-MARK MARK"
+	stat() { sed -n "s/^@@L2-MARK $1 \\[.*\\b$2=\\([0-9]*\\).*/\\1/p" "$o" | head -n 1; }
+	delta() {
+		local a b
+		a=$(stat "$1-before" "$2")
+		b=$(stat "$1-after" "$2")
+		if [ -n "$a" ] && [ -n "$b" ]; then echo $((b - a)); fi
+	}
+	hc_vmfunc=$(delta vmfunc hypercalls)
+	hc_hyper=$(delta hypercall hypercalls)
+	tap_diag "linux-l2: VM exits (all reasons) during 10 requests: vmfunc $(delta vmfunc exits), hypercall $(delta hypercall exits), empty loop $(delta idle exits)"
+	tap_diag "linux-l2: hypercalls during 10 requests: vmfunc ${hc_vmfunc:-?}, hypercall ${hc_hyper:-?}"
+	tap_is "$hc_vmfunc" 0 "linux-l2: 10 VMFUNC requests: no hypercall (KVM's per-vCPU stats)"
+	tap_is "$hc_hyper" 10 "linux-l2: 10 hypercall requests: exactly 10 hypercalls"
+	tap_is "$(last hypercall channel) $(last hypercall verdict)" "hypercall clean" \
+		"linux-l2: hypercall mode gets the same verdict"
+	tap_is "$(last periodic reason) $(last periodic verdict)" "periodic clean" \
+		"linux-l2: a periodic request (interval_ms) gets a verdict"
+	trace() { sed -n "s/^@@TRACE $1 //p" "$o"; }
+	tap_diag "linux-l2: L1 kvm_exit trace: VMFUNC $(trace VMFUNC), VMCALL $(trace VMCALL)"
+	tap_diag "linux-l2: L2 exits by reason (L1 kvm_exit histogram): $(sed -n 's/^@@HIST //p' "$o" | tail -n 1)"
+	tap_ok "[ -z '$(trace VMFUNC)' ] && [ '$(trace VMCALL)' -ge 10 ] && grep -q '^@@HIST .*[0-9]=' '$o'" \
+		"linux-l2: the whole run: no L2 exit with reason VMFUNC, at least 10 with VMCALL (kvm_exit histogram)"
+	tap_ok "! grep -E '^@@L2-DMESG ' '$o' | grep -qE 'WARNING: CPU: [0-9]+ PID:|BUG:|Oops|kernel BUG at|general protection fault'" \
+		"linux-l2: no WARNING, BUG or Oops in the L2's kernel log"
+}
+
+# ---- the run ----------------------------------------------------------------
+
+selected=("$@")
+steps=()
+for s in "${STEPS[@]}"; do
+	read -r name _ <<<"$s"
+	if [ ${#selected[@]} -eq 0 ] || [[ " ${selected[*]} " == *" $name "* ]]; then
+		steps+=("$s")
+	fi
+done
+[ ${#steps[@]} -gt 0 ] || tap_bail "no such step: $* (steps: $(printf '%s\n' "${STEPS[@]}" | cut -d' ' -f1 | tr '\n' ' '))"
+
+: >"$tmp/steps"
+cpus=1
+for s in "${steps[@]}"; do
+	read -r name kvmwant ncpu limit script needs <<<"$s"
+	printf '%s %s %s %s %s\n' "$name" "$kvmwant" "$limit" "$script" "$ncpu" >>"$tmp/steps"
+	[ "$ncpu" -gt "$cpus" ] && cpus=$ncpu
+	adds+=(--add "$v/$script")
+	for n in $needs; do
+		[ -n "${needed[$n]:-}" ] && continue
+		needed[$n]=1
+		[ -n "${VMIAAS_L1_REPLAY:-}" ] || "need_$n"
+	done
+done
+
+st=0
+t0=$(date +%s)
+if [ -n "${VMIAAS_L1_REPLAY:-}" ]; then
+	# re-check a console log kept with VMIAAS_L1_LOG, without a boot
+	cp "$VMIAAS_L1_REPLAY" "$tmp/com1"
+	st=$(tr -d '\r' <"$tmp/com1" | sed -n 's/^@@VMIAAS-L1-STATUS \([0-9]*\) @@.*/\1/p')
+	st=${st:-125}
+else
+	l1 run --timeout "${VMIAAS_BOCHS_TIMEOUT:-3600}" --log "$tmp/com1" \
+		--cpus "$cpus" --append maxcpus=1 --mem 640 --kvm-dir "$kvm" \
+		--add "$tmp/steps" --add "$v/l1-steps.sh" "${adds[@]}" -- \
+		sh l1-steps.sh >/dev/null 2>"$tmp/err" || st=$?
+	[ -n "${VMIAAS_L1_LOG:-}" ] && cp "$tmp/com1" "$VMIAAS_L1_LOG"
+fi
+tap_diag "$(cat "$tmp/err" 2>/dev/null)" "L1 $abi, $(grep -c . "$tmp/steps") steps, $(($(date +%s) - t0)) s wall"
+
+# the console, cut at the step markers: boot.log, NAME.log, after.log
+tr -d '\r' <"$tmp/com1" | awk -v d="$tmp" '
+	BEGIN { f = d "/boot.log" }
+	$1 == "@@STEP" { f = d "/" $2 ".log" }
+	$1 == "@@VMIAAS-L1-END" { f = d "/after.log" }
+	{ print > f }'
+touch "$tmp/boot.log" "$tmp/after.log"
+
+o=$tmp/boot.log
+tap_ok "grep -q '^@@VMIAAS-L1-INIT' '$o'" "the L1 ($abi) boots to its /init"
+tap_ok "! grep -q '^@@VMIAAS-L1-MODULE-FAILED' '$o'" \
+	"irqbypass, the patched kvm and kvm_intel, and msr load"
+kvm_params "$o" @@VMIAAS-L1-KVM "the patched"
+for s in "${steps[@]}"; do
+	read -r name _ _ limit _ <<<"$s"
+	failed_before=$_tap_fail
+	o=$tmp/$name.log
+	touch "$o"
+	end=$(sed -n "s/^@@STEP-END $name \\([0-9]*\\) .*/\\1/p" "$o")
+	times=$(sed -n -e "s/^@@STEP $name \\(.*\\)/\\1/p" \
+		-e "s/^@@STEP-END $name [0-9]* \\(.*\\)/\\1/p" "$o" | tr '\n' ' ')
+	if ! grep -q "^@@STEP $name " "$o"; then
+		tap_ok false "$name: the step did not start (the L1 stopped before it)"
+		continue
+	fi
+	tap_diag "step $name: L1 uptime at start and end: $times"
+	tap_is "$end" 0 "$name: the step runs to its end in the L1 (exit status; 124: its $limit s ran out)"
+	fn=check_${name//-/_}
+	if declare -F "$fn" >/dev/null; then
+		"$fn"
+	else
+		step_tap "$name" "$name"
+	fi
+	klog_bad "$o" >"$tmp/bad"
+	[ -s "$tmp/bad" ] && tap_diag "$(cat "$tmp/bad")"
+	tap_ok "[ -s '$o' ] && [ ! -s '$tmp/bad' ]" \
+		"$name: no WARNING, BUG or Oops in the L1 kernel log during the step"
+	if [ "$_tap_fail" -gt "$failed_before" ]; then
+		tap_diag "---- the L1 console during step $name (last 150 lines) ----" \
+			"$(grep -v '^@@MAILBOX' "$o" | tail -n 150)"
+	fi
+done
+cat "$tmp/boot.log" "$tmp/after.log" >"$tmp/outside.log"
+klog_bad "$tmp/outside.log" >"$tmp/bad"
+[ -s "$tmp/bad" ] && tap_diag "$(cat "$tmp/bad")"
+tap_ok "[ ! -s '$tmp/bad' ]" \
+	"no WARNING, BUG or Oops in the L1 kernel log outside the steps (boot, power off) beyond the known Bochs noise"
+tap_is "$st" 0 "the Bochs L1 runs every step and reports status 0"
+tap_done
