@@ -166,6 +166,9 @@ static void status_why(struct json_object *vms)
 		if (jget(v, "baseline")[0])
 			printf("%s: baseline %s\n", name, out_escape(
 			       jget(v, "baseline"), 80, why, sizeof(why)));
+		if (jget(v, "module")[0])
+			printf("%s: %s\n", name,
+			       out_escape(jget(v, "module"), 512, why, sizeof(why)));
 	}
 }
 

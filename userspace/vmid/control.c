@@ -132,7 +132,7 @@ void control_close(int fd, const char *path)
 static struct json_object *vm_json(const struct vm *vm)
 {
 	struct json_object *v = json_object_new_object();
-	char esc[VMID_PATH_MAX * 4 + 1];
+	char esc[VMID_PATH_MAX * 4 + 1], mod[sizeof(vm->mod_why)];
 
 #define STR(k, s) json_object_object_add(v, k, json_object_new_string( \
 		vmid_escape(s, sizeof(s), esc, sizeof(esc))))
@@ -147,6 +147,8 @@ static struct json_object *vm_json(const struct vm *vm)
 	    vm->ident.shm[0] ? "shm" : "pid");
 	STR("backend_why", vm->backend_why);
 	STR("baseline", vm->baseline);
+	json_object_object_add(v, "module", json_object_new_string(vmid_escape(
+		module_status(vm, mod, sizeof(mod)), sizeof(mod), esc, sizeof(esc))));
 	STR("shm", vm->ident.shm);
 	STR("qmp", vm->ident.qmp);
 	STR("kernel", vm->kernel);

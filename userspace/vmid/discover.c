@@ -254,6 +254,14 @@ int discover_alive(pid_t pid, uint64_t starttime)
 	return 0;
 }
 
+/* Other KVM VMMs to watch (config "vmm", a glob), "" none. */
+static char vmm_glob[VMID_NAME_MAX];
+
+void discover_set_vmm(const char *glob)
+{
+	snprintf(vmm_glob, sizeof(vmm_glob), "%s", glob);
+}
+
 static bool is_qemu(pid_t pid)
 {
 	char path[64], exe[PATH_MAX];
@@ -272,7 +280,8 @@ static bool is_qemu(pid_t pid)
 	exe[n] = '\0';
 	base = strrchr(exe, '/');
 	base = base ? base + 1 : exe;
-	return !strncmp(base, "qemu-system-", 12);
+	return !strncmp(base, "qemu-system-", 12) ||
+	       (vmm_glob[0] && !fnmatch(vmm_glob, base, 0));
 }
 
 int discover_pid(pid_t pid, struct vm_ident *id)

@@ -233,6 +233,14 @@ static int config_set(struct vmid_config *c, const char *k, const char *v)
 		return set_seconds(&c->priority_min_interval, v, 0);
 	if (!strcmp(k, "seccomp"))
 		return set_bool(&c->seccomp, v);
+	if (!strcmp(k, "vmm"))
+		return set_str(c->vmm, sizeof(c->vmm), v);
+	if (!strcmp(k, "module")) {
+		if (strcmp(v, "auto") && strcmp(v, "off"))
+			return -EINVAL;
+		c->no_module = !strcmp(v, "off");
+		return 0;
+	}
 	if (!strcmp(k, "libvirt"))
 		return v[0] ? set_str(c->libvirt, sizeof(c->libvirt), v) : -EINVAL;
 	if (!strcmp(k, "metrics"))
@@ -325,6 +333,7 @@ static int config_load(struct vmid *d, struct vmid_config *c)
 			return r;
 		}
 	}
+	discover_set_vmm(c->vmm);
 	return 0;
 }
 
@@ -465,6 +474,12 @@ static void vm_spawn(struct vmid *d, struct vm *vm)
 	regs = vm_registers(vm, err, sizeof(err));
 	a.vcpus_text = regs;
 	vm_explain(vm, d, regs != NULL, err);
+	if (!d->cfg.no_module)
+		module_attach(vm);
+	else
+		snprintf(vm->mod_why, sizeof(vm->mod_why),
+			 "module: off (module = off in the configuration)");
+	a.module = vm->mod != NULL;
 	fflush(NULL);
 	pid = worker_spawn(&a, &vm->fd);
 	free(regs);
@@ -484,6 +499,7 @@ static void vm_spawn(struct vmid *d, struct vm *vm)
 
 static void vm_free(struct vm *vm)
 {
+	module_detach(vm);
 	if (vm->pidfd >= 0)
 		close(vm->pidfd);
 	if (vm->fd >= 0)
@@ -952,6 +968,8 @@ static int vm_message(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 		return 0;
 	case VMID_MSG_AGENT:
 		return vm_agent(d, vm, m);
+	case VMID_MSG_MODULE_CHECK:
+		return module_check_msg(vm, m);
 	case VMID_MSG_AGENT_ANSWER:
 		events_vm(vm, m->err ? VMID_LOG_WARNING : VMID_LOG_INFO,
 			  "agent-answer", "%s", m->s2);
@@ -1375,6 +1393,11 @@ struct vm *vmid_vm_find(struct vmid *d, const char *name)
 	return NULL;
 }
 
+double vmid_agent_min_interval(const struct vmid *d)
+{
+	return d->cfg.agent_min_interval;
+}
+
 /* 0: the VM's next check starts now; 1: after the round under way. */
 int vmid_check_now(struct vmid *d, struct vm *vm)
 {
@@ -1415,26 +1438,39 @@ int vmid_rebaseline(struct vmid *d, struct vm *vm)
 	return 0;
 }
 
+/* Counts @name in backends[]/counts[]; returns the new length. */
+static size_t count_backend(const char *name, const char **backends,
+			    size_t *counts, size_t nr, size_t max)
+{
+	size_t j;
+
+	for (j = 0; j < nr && strcmp(backends[j], name); j++)
+		;
+	if (j == nr) {
+		if (nr == max)
+			return nr;
+		backends[nr] = name;
+		counts[nr++] = 0;
+	}
+	counts[j]++;
+	return nr;
+}
+
+/* A VM attached through /dev/vmiaas counts as "module" too. */
 size_t vmid_nr_attached(const struct vmid *d, const char **backends,
 			size_t *counts, size_t max)
 {
-	size_t i, j, nr = 0;
+	size_t i, nr = 0;
 
 	for (i = 0; i < d->nr_vms; i++) {
 		const struct vm *vm = d->vms[i];
 
+		if (module_fd(vm) >= 0)
+			nr = count_backend("module", backends, counts, nr, max);
 		if ((vm->state != VM_READY && vm->state != VM_CHECKING) ||
 		    !vm->backend[0])
 			continue;
-		for (j = 0; j < nr && strcmp(backends[j], vm->backend); j++)
-			;
-		if (j == nr) {
-			if (nr == max)
-				continue;
-			backends[nr] = vm->backend;
-			counts[nr++] = 0;
-		}
-		counts[j]++;
+		nr = count_backend(vm->backend, backends, counts, nr, max);
 	}
 	return nr;
 }
@@ -1451,12 +1487,12 @@ struct loop_fds {
 	size_t ctl, nr_ctl;	/* control clients */
 	size_t met, nr_met;	/* metrics clients */
 	size_t lv;		/* libvirt's event pipe */
-	size_t vms;		/* VMs: worker socket, pidfd */
+	size_t vms;		/* VMs: worker socket, pidfd, /dev/vmiaas */
 };
 
 static int loop_fds_build(struct vmid *d, struct loop_fds *l)
 {
-	size_t need = 4 + CONTROL_MAX_CLIENTS + METRICS_MAX_CLIENTS + 2 * d->nr_vms;
+	size_t need = 4 + CONTROL_MAX_CLIENTS + METRICS_MAX_CLIENTS + 3 * d->nr_vms;
 	struct pollfd *p;
 	size_t i;
 
@@ -1480,6 +1516,7 @@ static int loop_fds_build(struct vmid *d, struct loop_fds *l)
 	for (i = 0; i < d->nr_vms; i++) {
 		p[l->n++] = (struct pollfd){ .fd = d->vms[i]->fd, .events = POLLIN };
 		p[l->n++] = (struct pollfd){ .fd = d->vms[i]->pidfd, .events = POLLIN };
+		p[l->n++] = (struct pollfd){ .fd = module_fd(d->vms[i]), .events = POLLIN };
 	}
 	return 0;
 }
@@ -1490,16 +1527,19 @@ static void loop_vms(struct vmid *d, const struct loop_fds *l)
 	size_t i;
 
 	/* VMs may be removed while walking: last to first, by index */
-	for (i = (l->n - l->vms) / 2; i-- > 0;) {
+	for (i = (l->n - l->vms) / 3; i-- > 0;) {
 		struct vm *vm;
 
 		if (i >= d->nr_vms)
 			continue;
 		vm = d->vms[i];
-		if (p[2 * i].fd == vm->fd && vm->fd >= 0 && p[2 * i].revents)
+		if (p[3 * i + 2].fd == module_fd(vm) && module_fd(vm) >= 0 &&
+		    (p[3 * i + 2].revents & POLLIN))
+			module_events(d, vm);
+		if (p[3 * i].fd == vm->fd && vm->fd >= 0 && p[3 * i].revents)
 			vm_drain(d, vm);
-		if (p[2 * i + 1].fd == vm->pidfd && vm->pidfd >= 0 &&
-		    (p[2 * i + 1].revents & POLLIN))
+		if (p[3 * i + 1].fd == vm->pidfd && vm->pidfd >= 0 &&
+		    (p[3 * i + 1].revents & POLLIN))
 			vm_remove(d, i, "QEMU exited");
 	}
 }

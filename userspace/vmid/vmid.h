@@ -66,6 +66,8 @@ struct vmid_config {
 	int journal;			/* VMID_JOURNAL_* */
 	double agent_poll;		/* s between agent mailbox polls, 0 off */
 	double agent_min_interval;	/* s between agent-triggered checks */
+	bool no_module;			/* module = off: never /dev/vmiaas */
+	char vmm[VMID_NAME_MAX];	/* glob: non-QEMU VMMs, "" none */
 	double cpu_budget;		/* % of one core for checks, 0: none */
 	double priority_min_interval;	/* s between priority checks of a VM */
 };
@@ -125,6 +127,12 @@ struct vm_ident {
  */
 int discover_scan(const char *match,
 		  void (*fn)(const struct vm_ident *id, void *arg), void *arg);
+/*
+ * Also VMMs other than QEMU whose executable's name matches @glob
+ * (Firecracker, cloud-hypervisor...: no command line parsed, memory
+ * through the pid backend, the module by their KVM VM fd); "" none.
+ */
+void discover_set_vmm(const char *glob);
 /* Parses one QEMU command line (NUL-separated) into @id. */
 void discover_parse_cmdline(const char *buf, size_t len, struct vm_ident *id);
 /* Seconds since a process with @starttime started. */
@@ -150,6 +158,8 @@ enum vmid_msg_type {
 				   reason, s2: what it asked */
 	VMID_MSG_AGENT_ANSWER,	/* err: resp_status, a: verdict, b: failed,
 				   s2: what was answered */
+	VMID_MSG_MODULE_CHECK,	/* a: index, b: count, s2: struct
+				   vmid_mod_check (module.c) */
 	/* parent -> worker */
 	VMID_MSG_CHECK = 100,	/* a: length of the register text packet
 				   that follows (0: none) */
@@ -189,6 +199,7 @@ struct vmid_worker_args {
 	const char *vcpus_text;	/* registers from libvirt, or NULL */
 	unsigned int agent_poll_ms;	/* 0: no agent mailbox polling */
 	unsigned int agent_min_interval_ms;
+	bool module;		/* send checks for /dev/vmiaas (module.c) */
 };
 
 /*
@@ -307,6 +318,8 @@ struct vm {
 	bool check_soon;		/* a control client asked for a check */
 	struct vm_metrics m;
 	struct vm_sched sched;		/* sched.c */
+	struct vm_module *mod;		/* /dev/vmiaas attachment (module.c) */
+	char mod_why[256];		/* "module: ..." for vmictl status */
 };
 
 void vm_count_error(struct vm *vm, enum vmid_error_kind_metric kind);
@@ -360,8 +373,40 @@ void control_shutdown(void);
 /* For control.c: run a check of a VM now (0, or -errno: not ready). */
 struct vm *vmid_vm_find(struct vmid *d, const char *name);
 int vmid_check_now(struct vmid *d, struct vm *vm);
+/* agent_min_interval: s between agent-triggered checks of a VM. */
+double vmid_agent_min_interval(const struct vmid *d);
 /* Removes the VM's baseline and restarts its worker, which re-takes it. */
 int vmid_rebaseline(struct vmid *d, struct vm *vm);
+
+/* ---- /dev/vmiaas, the module backend (module.c) ---- */
+
+/*
+ * One check for vmiaas.ko, derived by the worker from guest memory that
+ * its last check found clean: a guest-virtual range through the kernel's
+ * own page tables, with the SHA-256 the module must find there.
+ */
+struct vmid_mod_check {
+	uint64_t addr, len, root;
+	uint8_t digest[32];
+	char label[64];		/* "kernel text _stext+0x0..+0x40000" */
+};
+#define VMID_MOD_CHECKS_MAX	64	/* VMIAAS_MAX_CHECKS */
+
+/* Parent: attach @vm through /dev/vmiaas (once per worker start). */
+void module_attach(struct vm *vm);
+void module_detach(struct vm *vm);
+/* The attached /dev/vmiaas fd to poll for events, or -1. */
+int module_fd(const struct vm *vm);
+/* Reads the module's events of @vm: agent requests and verdicts. */
+void module_events(struct vmid *d, struct vm *vm);
+/* A VMID_MSG_MODULE_CHECK from the worker; -errno kills the worker. */
+int module_check_msg(struct vm *vm, const struct vmid_msg *m);
+/* "module: ..." for vmictl status, in @buf (or vm->mod_why). */
+const char *module_status(const struct vm *vm, char *buf, size_t size);
+/* Worker: before the sandbox; then the checks of a clean guest. */
+int module_worker_prepare(void);
+int module_checks_build(struct vmiaas *v, struct vmid_mod_check *out,
+			size_t max, size_t *ret_nr);
 
 /* ---- Prometheus metrics (metrics.c) ---- */
 

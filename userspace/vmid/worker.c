@@ -641,8 +641,49 @@ static int wait_parent(struct vmiaas *v, struct agent_state *s)
 	}
 }
 
+/*
+ * /dev/vmiaas: after a check that found nothing, the checks the module
+ * should run, hashed from that memory; sent only when they changed.
+ */
+struct module_state {
+	bool on;
+	size_t nr;
+	struct vmid_mod_check sent[VMID_MOD_CHECKS_MAX];
+};
+
+static int module_send(struct vmiaas *v, struct module_state *s,
+		       const struct check_result *res)
+{
+	struct vmid_mod_check *c;
+	struct vmid_msg m = { .type = VMID_MSG_MODULE_CHECK };
+	size_t nr = 0, i;
+	int r;
+
+	if (!s->on || res->err || res->findings)
+		return 0;
+	c = calloc(VMID_MOD_CHECKS_MAX, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	r = module_checks_build(v, c, VMID_MOD_CHECKS_MAX, &nr);
+	if (r < 0 || !nr || (nr == s->nr && !memcmp(c, s->sent, nr * sizeof(*c)))) {
+		free(c);
+		return 0;	/* nothing new; a failure leaves the old set */
+	}
+	for (i = 0; i < nr && r == 0; i++) {
+		m.a = (uint32_t)i;
+		m.b = (uint32_t)nr;
+		memcpy(m.s2, &c[i], sizeof(c[i]));
+		r = send_msg(&m);
+	}
+	memcpy(s->sent, c, nr * sizeof(*c));
+	s->nr = nr;
+	free(c);
+	return r;
+}
+
 static int worker_main(const struct vmid_worker_args *a)
 {
+	struct module_state *mod = NULL;
 	struct vmiaas_target t = { .sz = sizeof(t) };
 	struct vmid_msg m = { .type = VMID_MSG_ATTACHED };
 	struct vmiaas_baseline *b = NULL;
@@ -688,6 +729,10 @@ static int worker_main(const struct vmid_worker_args *a)
 	/* a dump, or a RAM file we may not write: no agent mailbox */
 	if (r == 0 && agent.poll_ms && vmiaas_write_open(v) < 0)
 		agent.poll_ms = 0;
+	if (r == 0 && a->module && module_worker_prepare() == 0)
+		mod = calloc(1, sizeof(*mod));
+	if (mod)
+		mod->on = true;
 	if (r == 0) {
 		r = drop_privileges();
 		if (r < 0)
@@ -720,8 +765,11 @@ static int worker_main(const struct vmid_worker_args *a)
 			r = check_once(v, b, &res);
 			if (agent_after_check(v, &agent, &res) < 0 && !r)
 				r = -EPIPE;
+			if (r == 0 && mod)
+				r = module_send(v, mod, &res);
 		}
 	}
+	free(mod);
 	vmiaas_baseline_free(b);
 	vmiaas_close(v);
 	return r ? 1 : 0;

@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module backend: each VM attached through /dev/vmiaas when vmiaas.ko
+ * is loaded and works (docs/vmid.md, "The module backend").
+ *
+ * The daemon (privileged) opens /dev/vmiaas per VM, takes the VMM's KVM
+ * VM fd with pidfd_getfd() (the fd whose link reads anon_inode:kvm-vm),
+ * attaches it, arms view 1 when the host offers VMFUNC (from a thread:
+ * ENABLE_VIEW waits for every vCPU to leave KVM_RUN), registers the
+ * checks the worker derived from memory its last check found clean, and
+ * reads the module's events in its main loop. The worker (unprivileged)
+ * still parses the guest: it reads the kernel text and syscall table
+ * through the memory backend and hashes them; the daemon only copies the
+ * records into VMIAAS_IOC_SET_CHECKS, where the module validates them.
+ *
+ * An event is an agent's request served by the module: its verdict is
+ * logged, TAMPERED becomes a finding event at once (check "module"), and
+ * every request schedules a full userspace check (at most one per
+ * agent_min_interval, as for the RAM mailbox).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "uapi/linux/vmiaas.h"
+#include "vmid.h"
+
+#define MODULE_DEV	"/dev/vmiaas"
+#define MODULE_EVENTS	16		/* read per wake-up */
+#define TEXT_CHUNK_MIN	(64U << 10)
+
+_Static_assert(sizeof(struct vmid_mod_check) <= sizeof(((struct vmid_msg *)0)->s2) - 1,
+	       "a check record travels in vmid_msg.s2");
+
+/* ENABLE_VIEW, run by a thread; shared until both sides let go. */
+struct view_job {
+	atomic_int refs;
+	atomic_int done;
+	int fd;			/* a dup of the attached file */
+	int err;
+	unsigned int nr_vcpus;
+};
+
+struct vm_module {
+	int fd;				/* attached /dev/vmiaas */
+	uint64_t modes;			/* VMIAAS_MODE_* of the host */
+	struct view_job *job;		/* NULL: no view wanted */
+	const char *view;		/* without VMFUNC: how the guest asks */
+	struct vmid_mod_check *pending;	/* records being received */
+	char (*labels)[64];		/* of the registered checks */
+	uint32_t nr_checks;
+	double last_full;		/* monotonic s: last check asked */
+	uint64_t events, lost;
+};
+
+static void job_put(struct view_job *j)
+{
+	if (j && atomic_fetch_sub(&j->refs, 1) == 1) {
+		close(j->fd);
+		free(j);
+	}
+}
+
+static void *view_thread(void *arg)
+{
+	struct view_job *j = arg;
+	struct vmiaas_enable_view ev = { .size = sizeof(ev) };
+
+	j->err = ioctl(j->fd, VMIAAS_IOC_ENABLE_VIEW, &ev) < 0 ? -errno : 0;
+	j->nr_vcpus = ev.nr_vcpus;
+	atomic_store(&j->done, 1);
+	job_put(j);
+	return NULL;
+}
+
+/* Arms view 1 without blocking the main loop. */
+static int view_start(struct vm_module *m)
+{
+	struct view_job *j = calloc(1, sizeof(*j));
+	pthread_attr_t attr;
+	pthread_t t;
+	int r;
+
+	if (!j)
+		return -ENOMEM;
+	j->fd = fcntl(m->fd, F_DUPFD_CLOEXEC, 3);
+	if (j->fd < 0) {
+		free(j);
+		return -errno;
+	}
+	atomic_init(&j->refs, 2);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	r = -pthread_create(&t, &attr, view_thread, j);
+	pthread_attr_destroy(&attr);
+	if (r < 0) {
+		close(j->fd);
+		free(j);
+		return r;
+	}
+	m->job = j;
+	return 0;
+}
+
+/* The fd of @pid whose link is anon_inode:kvm-vm; -ENOENT if none. */
+static int find_vm_fd(pid_t pid, int *ret_nr)
+{
+	char path[64], link[64];
+	struct dirent *de;
+	int found = -ENOENT;
+	DIR *dir;
+
+	*ret_nr = 0;
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		char p2[sizeof(path) + sizeof(de->d_name)];
+		ssize_t n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p2, sizeof(p2), "%s/%s", path, de->d_name);
+		n = readlink(p2, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (strcmp(link, "anon_inode:kvm-vm"))
+			continue;
+		if (!(*ret_nr)++)
+			found = atoi(de->d_name);
+	}
+	closedir(dir);
+	return found;
+}
+
+static int set_checks(struct vm_module *m, uint32_t nr);
+
+/* Opens /dev/vmiaas and asks what the host can do; -errno and why. */
+static int module_open(uint64_t *ret_modes, char *why, size_t size)
+{
+	struct vmiaas_caps caps = { .size = sizeof(caps) };
+	int fd;
+
+	fd = open(MODULE_DEV, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		int err = -errno;
+
+		snprintf(why, size, err == -ENOENT ?
+			 "not available (no " MODULE_DEV ": vmiaas.ko is not loaded)" :
+			 "not available (" MODULE_DEV ": %s)", strerror(-err));
+		return err;
+	}
+	if (ioctl(fd, VMIAAS_IOC_GET_CAPS, &caps) < 0 ||
+	    caps.api_version != VMIAAS_API_VERSION) {
+		snprintf(why, size, "not available (" MODULE_DEV " GET_CAPS: %s)",
+			 caps.api_version != VMIAAS_API_VERSION && !errno ?
+			 "another API version" : strerror(errno));
+		close(fd);
+		return -EPROTO;
+	}
+	*ret_modes = caps.modes;
+	return fd;
+}
+
+/* ATTACH_VM with the VMM's own VM fd, taken with pidfd_getfd(). */
+static int attach_vm(struct vm *vm, int fd, char *why, size_t size)
+{
+	struct vmiaas_attach_vm at = { .size = sizeof(at) };
+	int target, nr, pidfd = vm->pidfd, own = -1, r;
+
+	target = find_vm_fd(vm->ident.pid, &nr);
+	if (target < 0) {
+		snprintf(why, size, "not used (process %d holds no KVM VM fd%s)",
+			 (int)vm->ident.pid, target == -ENOENT ? "" : ": /proc unreadable");
+		return target;
+	}
+	if (pidfd < 0)
+		pidfd = own = (int)syscall(SYS_pidfd_open, vm->ident.pid, 0);
+	at.vm_fd = (int)syscall(SYS_pidfd_getfd, pidfd, target, 0);
+	if (own >= 0)
+		close(own);
+	if (at.vm_fd < 0) {
+		r = -errno;
+		snprintf(why, size, "not used (pidfd_getfd of the VM fd %d: %s)",
+			 target, strerror(-r));
+		return r;
+	}
+	r = ioctl(fd, VMIAAS_IOC_ATTACH_VM, &at) < 0 ? -errno : 0;
+	close(at.vm_fd);	/* the attachment holds the VM */
+	if (r < 0)
+		snprintf(why, size, "not used (ATTACH_VM: %s%s)", strerror(-r),
+			 r == -EOPNOTSUPP ? ": no KVM with vmiaas's patches" :
+			 r == -EBUSY ? ": another /dev/vmiaas file holds this VM" : "");
+	else if (nr > 1)
+		snprintf(why, size, "attached (the first of %d KVM VMs of the process)", nr);
+	return r;
+}
+
+void module_attach(struct vm *vm)
+{
+	char why[sizeof(vm->mod_why) - 16];
+	struct vm_module *m;
+	uint64_t modes = 0;
+	int fd, r;
+
+	if (vm->mod) {
+		m = vm->mod;
+		/* a new worker, maybe a new boot: no checks until it sends them */
+		if (m->nr_checks && set_checks(m, 0) == 0)
+			m->nr_checks = 0;
+		/* ENABLE_VIEW again (idempotent): vCPUs created since */
+		if (m->job && atomic_load(&m->job->done)) {
+			job_put(m->job);
+			m->job = NULL;
+			view_start(m);
+		}
+		return;
+	}
+	why[0] = '\0';
+	fd = module_open(&modes, why, sizeof(why));
+	if (fd >= 0) {
+		r = attach_vm(vm, fd, why, sizeof(why));
+		if (r < 0) {
+			close(fd);
+			fd = r;
+		}
+	}
+	m = fd >= 0 ? calloc(1, sizeof(*m)) : NULL;
+	if (fd >= 0 && !m) {
+		close(fd);
+		snprintf(why, sizeof(why), "not used (out of memory)");
+	}
+	if (!m) {
+		snprintf(vm->mod_why, sizeof(vm->mod_why), "module: %s", why);
+		return;
+	}
+	m->fd = fd;
+	m->modes = modes;
+	vm->mod = m;
+	if (!(modes & VMIAAS_MODE_VMFUNC))
+		m->view = "hypercall and polling (no VMFUNC on this host)";
+	else if (view_start(m) < 0)
+		m->view = "hypercall and polling (cannot start the view thread)";
+	events_vm(vm, VMID_LOG_INFO, "module", "%s",
+		  module_status(vm, vm->mod_why, sizeof(vm->mod_why)));
+}
+
+void module_detach(struct vm *vm)
+{
+	struct vm_module *m = vm->mod;
+
+	if (!m)
+		return;
+	job_put(m->job);
+	close(m->fd);	/* the last close detaches */
+	free(m->pending);
+	free(m->labels);
+	free(m);
+	vm->mod = NULL;
+}
+
+int module_fd(const struct vm *vm)
+{
+	return vm->mod ? vm->mod->fd : -1;
+}
+
+const char *module_status(const struct vm *vm, char *buf, size_t size)
+{
+	const struct vm_module *m = vm->mod;
+	const struct view_job *j = m ? m->job : NULL;
+	char view[128];
+
+	if (!m)
+		return vm->mod_why;
+	if (!j)
+		snprintf(view, sizeof(view), "%s", m->view);
+	else if (!atomic_load(&j->done))
+		snprintf(view, sizeof(view), "hypercall and polling (view 1 being armed)");
+	else if (!j->err)
+		snprintf(view, sizeof(view), "VMFUNC (view 1 armed on %u vCPU%s), hypercall and polling",
+			 j->nr_vcpus, j->nr_vcpus == 1 ? "" : "s");
+	else
+		snprintf(view, sizeof(view), "hypercall and polling (view 1 refused: %s%s)",
+			 strerror(-j->err), j->err == -EOPNOTSUPP ?
+			 ", KVM's shadow MMU or no EPTP switching" : "");
+	snprintf(buf, size,
+		 "module: attached through " MODULE_DEV "; the agent asks via %s; %u check%s registered; %llu request%s served",
+		 view, m->nr_checks, m->nr_checks == 1 ? "" : "s",
+		 (unsigned long long)m->events, m->events == 1 ? "" : "s");
+	return buf;
+}
+
+/* ---- checks: worker -> parent -> module ---- */
+
+static int set_checks(struct vm_module *m, uint32_t nr)
+{
+	struct vmiaas_check *c = calloc(nr, sizeof(*c));
+	struct vmiaas_set_checks sc = {
+		.size = sizeof(sc), .nr_checks = nr,
+		.checks = (uint64_t)(uintptr_t)c,
+	};
+	uint32_t i;
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		c[i].type = VMIAAS_CHECK_RANGE_GVA;
+		c[i].addr = m->pending[i].addr;
+		c[i].len = m->pending[i].len;
+		c[i].root = m->pending[i].root;
+		memcpy(c[i].digest, m->pending[i].digest, sizeof(c[i].digest));
+	}
+	r = ioctl(m->fd, VMIAAS_IOC_SET_CHECKS, &sc) < 0 ? -errno : 0;
+	free(c);
+	return r;
+}
+
+int module_check_msg(struct vm *vm, const struct vmid_msg *m)
+{
+	struct vm_module *mod = vm->mod;
+	struct vmid_mod_check rec;
+	uint32_t i;
+	int r;
+
+	if (!mod || !m->b || m->b > VMID_MOD_CHECKS_MAX || m->a >= m->b)
+		return -EPROTO;
+	if (!mod->pending) {
+		mod->pending = calloc(VMID_MOD_CHECKS_MAX, sizeof(*mod->pending));
+		if (!mod->pending)
+			return -ENOMEM;
+	}
+	memcpy(&rec, m->s2, sizeof(rec));
+	rec.label[sizeof(rec.label) - 1] = '\0';
+	mod->pending[m->a] = rec;
+	if (m->a + 1 < m->b)
+		return 0;
+	/* the last record: the set, as a whole, for the module to validate */
+	r = set_checks(mod, m->b);
+	if (r < 0) {
+		events_vm(vm, VMID_LOG_ERR, "error",
+			  "module: SET_CHECKS of %u checks: %s", m->b, strerror(-r));
+		return 0;
+	}
+	if (!mod->labels)
+		mod->labels = calloc(VMID_MOD_CHECKS_MAX, sizeof(*mod->labels));
+	for (i = 0; mod->labels && i < m->b; i++)
+		memcpy(mod->labels[i], mod->pending[i].label, sizeof(mod->labels[i]));
+	mod->nr_checks = m->b;
+	events_vm(vm, VMID_LOG_INFO, "module",
+		  "%u checks registered with " MODULE_DEV " (from memory the last check found clean)",
+		  m->b);
+	return 0;
+}
+
+/* ---- events ---- */
+
+static const char *const verdicts[] = { "none", "clean", "tampered", "error" };
+static const char *const reasons[] = { "unknown", "periodic", "module-load",
+				       "on-demand", "boot" };
+static const char *const sources[] = { "unknown", "exit", "poll", "hypercall" };
+
+#define NAME(tab, i) ((i) < sizeof(tab) / sizeof(tab[0]) ? tab[i] : tab[0])
+
+/* A TAMPERED verdict: one finding per failed check. */
+static void module_findings(struct vm *vm, const struct vmiaas_event *e)
+{
+	struct vm_module *mod = vm->mod;
+	unsigned int i;
+
+	for (i = 0; i < VMID_MOD_CHECKS_MAX; i++) {
+		struct vmiaas_finding f = {
+			.severity = VMIAAS_SEV_CRITICAL,
+		};
+		const char *what;
+
+		if (!(e->failed_mask & (1ULL << i)))
+			continue;
+		what = mod->labels && i < mod->nr_checks ? mod->labels[i] : "?";
+		snprintf(f.check, sizeof(f.check), "module");
+		snprintf(f.object, sizeof(f.object), "check %u: %s", i, what);
+		snprintf(f.message, sizeof(f.message),
+			 "vmiaas.ko: %s differs from the baseline (agent request: %s, vCPU %u, seq %llu); a full check follows",
+			 what, NAME(reasons, e->reason), e->vcpu,
+			 (unsigned long long)e->seq);
+		if (mod->pending && i < mod->nr_checks)
+			f.address = mod->pending[i].addr;
+		events_finding(vm, "finding", &f);
+	}
+}
+
+static void module_event(struct vmid *d, struct vm *vm,
+			 const struct vmiaas_event *e)
+{
+	struct vm_module *mod = vm->mod;
+	double now = vmid_now();
+
+	mod->events++;
+	mod->lost += e->lost;
+	events_vm(vm, e->verdict == VMIAAS_VERDICT_TAMPERED ? VMID_LOG_WARNING :
+		  VMID_LOG_INFO, "agent-request",
+		  "module: %s request, vCPU %u, seq %llu, via %s: status %d, verdict %s, %u of %u checks failed (mask %#llx)%s",
+		  NAME(reasons, e->reason), e->vcpu, (unsigned long long)e->seq,
+		  NAME(sources, e->source), e->status, NAME(verdicts, e->verdict),
+		  e->nr_failed, e->nr_checks, (unsigned long long)e->failed_mask,
+		  e->lost ? " (events were lost before this one)" : "");
+	if (e->verdict == VMIAAS_VERDICT_TAMPERED)
+		module_findings(vm, e);
+	/* the full userspace check, rate-limited */
+	if (mod->last_full && now - mod->last_full < vmid_agent_min_interval(d))
+		return;
+	if (vmid_check_now(d, vm) >= 0)
+		mod->last_full = now;
+}
+
+void module_events(struct vmid *d, struct vm *vm)
+{
+	struct vmiaas_event ev[MODULE_EVENTS];
+	ssize_t n;
+	size_t i;
+
+	if (!vm->mod)
+		return;
+	n = read(vm->mod->fd, ev, sizeof(ev));
+	if (n < 0)
+		return;		/* EAGAIN, or not attached any more */
+	for (i = 0; i < (size_t)n / sizeof(ev[0]); i++)
+		if (ev[i].size >= sizeof(ev[i]))
+			module_event(d, vm, &ev[i]);
+}
+
+/* ---- worker: the checks, from guest memory found clean ---- */
+
+static EVP_MD *sha256;
+
+int module_worker_prepare(void)
+{
+	/* fetched before the sandbox: providers may open files */
+	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	return sha256 ? 0 : -ENOSYS;
+}
+
+static int hash_va(struct vmiaas *v, uint64_t va, uint64_t len, uint8_t *out)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	uint8_t buf[64 * 1024];
+	unsigned int n = 0;
+	int r = 0;
+
+	if (!ctx || !EVP_DigestInit_ex(ctx, sha256, NULL))
+		r = -ENOMEM;
+	while (!r && len) {
+		size_t k = len < sizeof(buf) ? len : sizeof(buf);
+
+		r = vmiaas_read_va(v, va, buf, k);
+		if (!r && !EVP_DigestUpdate(ctx, buf, k))
+			r = -EIO;
+		va += k;
+		len -= k;
+	}
+	if (!r && (!EVP_DigestFinal_ex(ctx, out, &n) || n != 32))
+		r = -EIO;
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+static uint64_t x64_syscalls(struct vmiaas *v)
+{
+	struct vmiaas_syscall *sc = NULL;
+	size_t nr = 0, i;
+	uint64_t n = 0;
+
+	if (vmiaas_syscalls(v, &sc, &nr) < 0)
+		return 0;
+	for (i = 0; i < nr; i++)
+		if (sc[i].abi == VMIAAS_ABI_X64 && sc[i].nr + 1 > n)
+			n = sc[i].nr + 1;
+	free(sc);
+	return n;
+}
+
+/*
+ * The x64 syscall table and the kernel text [_stext, _etext) in at most
+ * VMID_MOD_CHECKS_MAX - 1 chunks, through the kernel's page tables. A
+ * legitimate runtime patch of the text (a static key flipped after this
+ * check) makes the module say TAMPERED once; the full check that every
+ * request triggers tells, and re-registers from the patched text.
+ */
+int module_checks_build(struct vmiaas *v, struct vmid_mod_check *out,
+			size_t max, size_t *ret_nr)
+{
+	const struct vmiaas_info *info = vmiaas_info(v);
+	uint64_t start, end, chunk, nr_sys, va;
+	size_t nr = 0, chunks;
+	int r;
+
+	if (!sha256 || max < 2 || !info->pgd_pa)
+		return -EINVAL;
+	if (vmiaas_symbol_addr(v, "_stext", &start) < 0 ||
+	    vmiaas_symbol_addr(v, "_etext", &end) < 0 || end <= start ||
+	    end - start > (uint64_t)(max - 1) * VMIAAS_MAX_RANGE)
+		return -ENOENT;
+	chunks = max - 1;
+	chunk = (end - start + chunks - 1) / chunks;
+	chunk = (chunk + 4095) & ~4095ULL;
+	if (chunk < TEXT_CHUNK_MIN)
+		chunk = TEXT_CHUNK_MIN;
+	nr_sys = x64_syscalls(v);
+	if (nr_sys && vmiaas_symbol_addr(v, "sys_call_table", &va) == 0) {
+		out[nr] = (struct vmid_mod_check){ .addr = va, .len = nr_sys * 8,
+						   .root = info->pgd_pa };
+		snprintf(out[nr].label, sizeof(out[nr].label),
+			 "x64 syscall table (%llu entries)",
+			 (unsigned long long)nr_sys);
+		nr++;
+	}
+	for (va = start; va < end && nr < max; va += chunk) {
+		uint64_t len = end - va < chunk ? end - va : chunk;
+
+		out[nr] = (struct vmid_mod_check){ .addr = va, .len = len,
+						   .root = info->pgd_pa };
+		snprintf(out[nr].label, sizeof(out[nr].label),
+			 "kernel text _stext+%#llx..+%#llx",
+			 (unsigned long long)(va - start),
+			 (unsigned long long)(va - start + len));
+		nr++;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		r = hash_va(v, out[i].addr, out[i].len, out[i].digest);
+		if (r < 0)
+			return r;
+	}
+	*ret_nr = nr;
+	return 0;
+}
