@@ -141,6 +141,7 @@ check-fuzz: fuzz-build
 
 bench: deps userspace
 	scripts/bench.sh $(O)
+	scripts/bench-vmid.sh $(O)
 
 demo: deps userspace
 	scripts/demo.sh $(O)

@@ -93,8 +93,8 @@ guest_run "echo 1 > $p/trigger" >"$work/trigger" 2>&1
 ms=$((($(date +%s%N) - t0) / 1000000))
 last=$(guest_run "cat $p/last")
 tap_diag "on-demand: $last (${ms} ms)"
-tap_ok "grep -q 'reason=on-demand channel=ram err=0 .*status=0 verdict=clean' <<<\"\$last\"" \
-	"an on-demand request gets verdict clean"
+tap_ok "grep -q 'reason=on-demand channel=ram err=0 .*status=0 verdict=clean failed=0 checks=[1-9][0-9]* mask=0x0 ' <<<\"\$last\"" \
+	"an on-demand request gets verdict clean (0 failed of the checks run, mask 0)"
 tap_ok '[ "$(nr_events ".event == \"agent-request\" and (.message | contains(\"on-demand\"))")" -ge 1 ] && [ "$(nr_events ".event == \"agent-request\"")" -gt "$before" ]' \
 	"vmid emits an agent-request event (reason on-demand)"
 tap_ok '[ $ms -lt 15000 ]' "the verdict came within 15 s on this loaded machine (${ms} ms)"
@@ -104,8 +104,8 @@ table=$(ksym sys_call_table)
 sleep 1.2	# agent_min_interval
 guest_run insmod /vmiaas/modules/vmiaas_attack_syscall.ko "table=0x$table" >"$work/insmod" 2>&1 ||
 	tap_diag "insmod: $(cat "$work/insmod")"
-tap_ok 'wait_for 60 "guest_run \"grep -q \\\"reason=module-load channel=ram err=0 .*verdict=tampered\\\" $p/last\""' \
-	"the module-load request gets verdict tampered" ||
+tap_ok 'wait_for 60 "guest_run \"grep -q \\\"reason=module-load channel=ram err=0 .*verdict=tampered failed=[1-9][0-9]* checks=[1-9][0-9]* mask=0x[0-9a-f]\\\" $p/last\""' \
+	"the module-load request gets verdict tampered (failed, checks run, mask of the failed checks)" ||
 	tap_diag "$(guest_run "cat $p/last")"
 tap_ok '[ "$(nr_events ".type == \"finding\" and .check == \"syscall-table\"")" -ge 1 ]' \
 	"vmid reports the syscall-table finding"

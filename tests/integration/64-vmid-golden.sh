@@ -7,7 +7,9 @@
 # later is found; re-baselining with the hook in place derives the
 # baseline from the golden one again, so the hook stays a finding (trust
 # on first use would have accepted it); a guest booted with 6.12 has no
-# golden baseline and falls back to trust on first use.
+# golden baseline and falls back to trust on first use. Baselines of
+# format version 1: refused with what to do if of the current boot,
+# re-taken if of another boot.
 set -u
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/vmid.sh"
@@ -18,7 +20,7 @@ ROUND=$((INTERVAL + 1 + 10))
 state=$work/state
 mkdir -p "$state/golden"
 
-tap_plan 15
+tap_plan 18
 
 # ---- the golden baseline: one trusted boot, then that guest is gone -------------
 guest_start --kernel 6.1 --test-modules --name "$prefix-gold" || tap_bail "the golden guest did not boot"
@@ -81,4 +83,43 @@ kill -TERM "$vmid_pid"
 rc=0; wait "$vmid_pid" || rc=$?
 vmid_pid=
 tap_is "$rc" 0 "vmid exits 0 on SIGTERM"
+
+# ---- format version 1 (a baseline from before an upgrade of vmiaas) -----------------
+# to_v1 SRC DST SHIFT: SRC as a version 1 file (version field and MAC
+# rewritten, the MAC key is the same), its KASLR offset moved by SHIFT
+to_v1()
+{
+	python3 - "$1" "$2" "$state/host.key" "$3" <<'EOF'
+import hashlib, hmac, struct, sys
+src, dst, keyfile, shift = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+data = bytearray(open(src, 'rb').read()[:-32])
+key = open(keyfile, 'rb').read()
+data[8:12] = struct.pack('<I', 1)
+off = 32 + 65 + 256 + 7 + 8            # IDENT: release, banner, pad, created
+kaslr = struct.unpack_from('<Q', data, off)[0]
+struct.pack_into('<Q', data, off, kaslr + shift)
+fkey = hmac.new(key, b'vmiaas baseline file v1', hashlib.sha256).digest()
+open(dst, 'wb').write(bytes(data) + hmac.new(fkey, bytes(data), hashlib.sha256).digest())
+EOF
+}
+# once_b: vmid --once on guest b with state directory $work/v1
+once_b()
+{
+	"$VMID" --once --state-dir "$work/v1" --events "$work/once.jsonl" --metrics off \
+		--libvirt off --socket "$work/once.sock" --match "vmiaas-$prefix-b" 2>>"$work/once.log"
+}
+mkdir -p "$work/v1/baselines"
+cp "$state/host.key" "$work/v1/"
+v1=$work/v1/baselines/vmiaas-$prefix-b
+to_v1 "$state/baselines/vmiaas-$prefix-b" "$v1" 0
+sum=$(md5sum <"$v1")
+once_b >/dev/null
+tap_ok 'has "$work/once.jsonl" ".event == \"error\" and (.message | test(\"format version 1 .*current boot.*vmid-rebaseline\"))"' \
+	"a version 1 baseline of the current boot: refused, the event says what to do"
+tap_is "$(md5sum <"$v1")" "$sum" "and the file is left as it was (no silent trust of the guest as it is now)"
+to_v1 "$state/baselines/vmiaas-$prefix-b" "$v1" $((2 << 20))
+: >"$work/once.jsonl"
+once_b >/dev/null
+tap_ok 'has "$work/once.jsonl" ".event == \"baseline\" and (.message | test(\"^re-taken: .*format version 1 and is of another kernel or boot\"))" && [ "$(od -An -tu4 -j8 -N4 "$v1" | tr -d " ")" = 2 ]' \
+	"a version 1 baseline of another boot: re-taken as version 2, the event says why"
 tap_done

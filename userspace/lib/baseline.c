@@ -1464,6 +1464,48 @@ static int bind_check(struct vmiaas *v, const struct vmiaas_baseline *b,
 	return 0;
 }
 
+/*
+ * A version 1 baseline (MAC verified: the same file key) cannot be
+ * checked against: it has no rodata, module text or MAC field. Its IDENT
+ * (the same record) says whether it is of the attached boot. If not, it
+ * is stale like any baseline of another boot (-ESTALE: re-taken). If it
+ * is, re-taking it would trust the guest as it is now, silently: -EPROTO
+ * with what to do, the operator decides (docs/integrity.md).
+ */
+static int version1(struct vmiaas *v, const u8 *p, size_t len,
+		    const char *path)
+{
+	struct vmiaas_baseline b = {};
+	struct bl_ident_rec id;
+	u32 hdr[2];
+	u64 slen;
+	int err;
+
+	memcpy(hdr, p + 16, sizeof(hdr));
+	memcpy(&slen, p + 24, sizeof(slen));
+	if (len < 32 + sizeof(id) + 48 || hdr[0] != BL_SEC_IDENT ||
+	    slen != sizeof(id))
+		return engine_fail(v, -EBADMSG, "the baseline %s is malformed",
+				   path);
+	memcpy(&id, p + 32, sizeof(id));
+	memcpy(b.release, id.release, sizeof(b.release) - 1);
+	memcpy(b.banner, id.banner, sizeof(b.banner) - 1);
+	b.kaslr_offset = id.kaslr_offset;
+	b.boot_tag = id.boot_tag;
+	b.boot_tag_kind = id.boot_tag_kind;
+	b.nr_vcpus = id.nr_vcpus;
+	err = bind_check(v, &b, path);
+	if (err == -ESTALE)
+		return engine_fail(v, -ESTALE,
+				   "the baseline %s has format version 1 and is of another kernel or boot: take a new baseline",
+				   path);
+	if (err)
+		return err;
+	return engine_fail(v, -EPROTO,
+			   "the baseline %s has format version 1 (no rodata, module text or MAC field), this vmiaas reads %u; it is of the guest's current boot, so a new one would trust the guest as it is now: take it when you trust the guest (vmid: vmictl vmid-rebaseline VM), or reboot the guest",
+			   path, BL_VERSION);
+}
+
 static int load(struct vmiaas *v, const char *path,
 		const uint8_t key[VMIAAS_KEY_SIZE], bool same_boot,
 		struct vmiaas_baseline **ret)
@@ -1496,12 +1538,16 @@ static int load(struct vmiaas *v, const char *path,
 				   path);
 	}
 	memcpy(&version, p + 8, 4);
+	if (version == 1) {
+		err = version1(v, p, len, path);
+		free(p);
+		return err;
+	}
 	if (version != BL_VERSION) {
 		free(p);
 		return engine_fail(v, -EPROTO,
-				   "the baseline %s has format version %u, this vmiaas reads %u%s: take a new baseline",
-				   path, version, BL_VERSION,
-				   version == 1 ? " (version 1 has no rodata, module text or MAC field)" : "");
+				   "the baseline %s has format version %u, this vmiaas reads %u: take a new baseline",
+				   path, version, BL_VERSION);
 	}
 	b = calloc(1, sizeof(*b));
 	if (!b) {

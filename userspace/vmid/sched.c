@@ -45,6 +45,16 @@
 /* Longest stretched interval (s): a VM is still checked once a day. */
 #define INTERVAL_MAX		86400.0
 
+static double dmin(double a, double b)
+{
+	return a < b ? a : b;
+}
+
+static double dmax(double a, double b)
+{
+	return a > b ? a : b;
+}
+
 void sched_init(struct vmid_sched *s, bool unpaced)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -68,6 +78,17 @@ void sched_config(struct vmid_sched *s, double budget_pct, double interval,
 double sched_interval(const struct vmid_sched *s)
 {
 	return s->interval * s->stretch;
+}
+
+/*
+ * From start to start, so that a check's own duration does not add to
+ * the interval: whatever changed in the guest after a check read it is
+ * seen by the next check at most an interval (and that check's time)
+ * later. A check longer than the interval is followed by the next one.
+ */
+double sched_next_check(const struct vmid_sched *s, const struct vm *vm)
+{
+	return dmax(vmid_now(), vm->sched.sent + sched_interval(s));
 }
 
 static bool attached(const struct vm *vm)
@@ -119,9 +140,9 @@ static void replan(const struct vmid_sched *s, struct vm *const *vms, size_t n)
 
 	for (i = 0; i < n; i++) {
 		struct vm *vm = vms[i];
-		double t = vm->sched.last_done + sched_interval(s);
+		double t = sched_next_check(s, vm);
 
-		if (vm->state == VM_READY && vm->sched.last_done > 0 && t < vm->next)
+		if (vm->state == VM_READY && vm->sched.sent > 0 && t < vm->next)
 			vm->next = t;
 	}
 }
@@ -170,6 +191,7 @@ void sched_worker_started(struct vm *vm)
 void sched_check_sent(struct vm *vm)
 {
 	vm->sched.last_start = vmid_realtime();
+	vm->sched.sent = vmid_now();
 	if (worker_cpu(vm, &vm->sched.cpu_at_send) < 0)
 		vm->sched.cpu_at_send = -1;
 }
@@ -190,7 +212,6 @@ double sched_check_done(struct vmid_sched *s, struct vm *vm, double now)
 	struct vm_sched *v = &vm->sched;
 	double cpu;
 
-	v->last_done = now;
 	if (v->cpu_at_send < 0 || worker_cpu(vm, &cpu) < 0 ||
 	    cpu < v->cpu_at_send)
 		return -1;
@@ -259,16 +280,6 @@ struct vm *sched_next(struct vmid_sched *s, struct vm *const *vms, size_t n,
 	if (vm)
 		s->last_slot = now;
 	return vm;
-}
-
-static double dmin(double a, double b)
-{
-	return a < b ? a : b;
-}
-
-static double dmax(double a, double b)
-{
-	return a > b ? a : b;
 }
 
 double sched_deadline(const struct vmid_sched *s, struct vm *const *vms,

@@ -127,7 +127,7 @@ static void config_defaults(struct vmid_config *c)
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", VMID_STATE_DEFAULT);
 	snprintf(c->socket, sizeof(c->socket), "%s", VMID_SOCKET_DEFAULT);
 	c->interval = 10;
-	c->jitter = 1;
+	c->jitter = 0;		/* sched.c spreads the VMs' checks */
 	c->scan_interval = 5;
 	c->timeout = 60;
 	c->backoff_max = 60;
@@ -787,7 +787,7 @@ static void vm_round_done(struct vmid *d, struct vm *vm,
 	vm->state = VM_READY;
 	sched_check_done(&d->sched, vm, vmid_now());
 	sched_update(&d->sched, d->vms, d->nr_vms);
-	vm->next = vmid_now() + sched_interval(&d->sched) + jitter(d);
+	vm->next = sched_next_check(&d->sched, vm) + jitter(d);
 	vm->sched.urgent |= vm->check_soon;
 	vm->check_soon = false;
 	vm->rounds_done = true;
@@ -1630,7 +1630,7 @@ static void usage(FILE *f)
 	      "      --events FILE     JSON-lines event file, '-' for stdout\n"
 	      "                        (default STATE_DIR/events.jsonl)\n"
 	      "      --interval S      seconds between checks of a VM (default 10)\n"
-	      "      --jitter S        up to S extra seconds, random (default 1)\n"
+	      "      --jitter S        up to S extra seconds, random (default 0)\n"
 	      "      --scan-interval S seconds between scans for new VMs (default 5)\n"
 	      "      --timeout S       a worker's time limit per request (default 60)\n"
 	      "      --cpu-budget PCT  share of one core the checks may use, in %;\n"

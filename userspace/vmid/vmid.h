@@ -255,7 +255,7 @@ struct vm_sched {
 	double last_urgent;		/* monotonic s of the last priority check */
 	double cpu_at_send;		/* worker CPU s when the check went out */
 	double last_start;		/* realtime s: the latest check sent */
-	double last_done;		/* monotonic s: the latest check done */
+	double sent;			/* monotonic s: the latest check sent */
 	double cost;			/* s, a check's CPU (moving average), 0 */
 	double last_cost;		/* s, the latest check's CPU */
 	double cpu_sum;			/* s, the CPU of all its checks */
@@ -334,6 +334,8 @@ void sched_config(struct vmid_sched *s, double budget_pct, double interval,
 void sched_update(struct vmid_sched *s, struct vm *const *vms, size_t n);
 /* s between two scheduled checks of a VM: interval * stretch. */
 double sched_interval(const struct vmid_sched *s);
+/* When @vm's next scheduled check is due: an interval after its last start. */
+double sched_next_check(const struct vmid_sched *s, const struct vm *vm);
 void sched_worker_started(struct vm *vm);
 void sched_check_sent(struct vm *vm);
 /* The round is done: its CPU is measured (s, or -1 if unknown). */

@@ -250,17 +250,23 @@ static int baseline_prepare(struct vmiaas *v, const struct vmid_worker_args *a,
 			   d && d->err == r ? d->msg : NULL);
 		return r;
 	}
-	if (r != -ESTALE && r != -ENOENT) {
-		/* Modified, another host key, unknown version: never replaced. */
+	if ((r == -ESTALE || r == -ENOENT || r == -EPROTO) && a->golden_dir &&
+	    vmiaas_golden_find(v, a->golden_dir, golden, sizeof(golden)) < 0)
+		golden[0] = '\0';
+	/*
+	 * Modified, another host key: never replaced. An old format of this
+	 * boot: only by an operator (vmid-rebaseline), or from a golden
+	 * baseline, which does not trust the guest as it is now.
+	 */
+	if (r != -ESTALE && r != -ENOENT && !(r == -EPROTO && golden[0])) {
 		send_error(r, load_error_kind(r), "load the baseline",
 			   d && d->err == r ? d->msg : NULL);
 		return r;
 	}
-	m.a = r == -ESTALE ? VMID_BASELINE_RETAKEN : VMID_BASELINE_FIRST;
+	m.a = r == -ENOENT ? VMID_BASELINE_FIRST : VMID_BASELINE_RETAKEN;
 	snprintf(m.s2, sizeof(m.s2), "%s", r == -ENOENT ? a->baseline_path :
 		 d && d->msg[0] ? d->msg : "the baseline is of another boot");
-	if (a->golden_dir &&
-	    vmiaas_golden_find(v, a->golden_dir, golden, sizeof(golden)) == 0) {
+	if (golden[0]) {
 		stage = "use the golden baseline";
 		r = golden_take(v, a, golden, ret, &m);
 	} else {
@@ -345,7 +351,32 @@ static int vcpu0_long_mode(struct vmiaas *v)
 struct check_result {
 	int err;
 	uint32_t findings;
+	uint32_t nr_checks;	/* vmiaas_checks(), at most 64 */
+	uint64_t failed_mask;	/* bit i: check i of that list found something */
 };
+
+/*
+ * The agent's resp_nr_checks and resp_failed_mask: vmid runs every check
+ * of the library (vmiaas_checks(), in that order), not the module's
+ * registered list, so bit i is the library's check i.
+ */
+static void check_mask(const struct vmiaas_finding *f, size_t nr,
+		       struct check_result *res)
+{
+	const struct vmiaas_check_desc *desc;
+	size_t nr_desc = 0, i, j;
+
+	desc = vmiaas_checks(&nr_desc);
+	res->nr_checks = nr_desc < 64 ? (uint32_t)nr_desc : 64;
+	res->failed_mask = 0;
+	for (i = 0; i < nr; i++) {
+		if (f[i].flags & VMIAAS_FINDING_EVENT)
+			continue;
+		for (j = 0; j < res->nr_checks; j++)
+			if (!strncmp(f[i].check, desc[j].id, sizeof(f[i].check)))
+				res->failed_mask |= 1ULL << j;
+	}
+}
 
 static int check_once(struct vmiaas *v, const struct vmiaas_baseline *b,
 		      struct check_result *res)
@@ -402,6 +433,7 @@ static int check_once(struct vmiaas *v, const struct vmiaas_baseline *b,
 			m.a++;
 		r = send_msg(&fm);
 	}
+	check_mask(f, nr, res);
 	free(f);
 	res->findings = m.a;
 	return r ? r : send_msg(&m);
@@ -494,11 +526,15 @@ static const char *verdict_name(uint32_t verdict)
 
 /* Answers @seq, only if the mailbox is still where it was and valid. */
 static int agent_answer(struct vmiaas *v, struct agent_state *s, uint64_t seq,
-			int status, uint32_t verdict, uint32_t failed)
+			int status, uint32_t verdict,
+			const struct check_result *res)
 {
+	uint32_t failed = res ? res->findings : 0;
 	struct vmiaas_agent_answer a = {
 		.seq = seq, .cookie = s->cookie, .status = status,
 		.verdict = verdict, .nr_failed = failed,
+		.nr_checks = res ? res->nr_checks : 0,
+		.failed_mask = res ? res->failed_mask : 0,
 	};
 	struct vmid_msg m = { .type = VMID_MSG_AGENT_ANSWER, .err = status,
 			      .a = verdict, .b = failed };
@@ -554,10 +590,10 @@ static int agent_request(struct vmiaas *v, struct agent_state *s,
 	s->reason = req->reason;
 	if (req->flags || !req->reason || req->reason > VMIAAS_REASON_MAX)
 		return agent_answer(v, s, req->seq, -EINVAL,
-				    VMIAAS_VERDICT_NONE, 0);
+				    VMIAAS_VERDICT_NONE, NULL);
 	if (s->last_check_ms && now - s->last_check_ms < s->min_interval_ms)
 		return agent_answer(v, s, req->seq, -EAGAIN,
-				    VMIAAS_VERDICT_NONE, 0);
+				    VMIAAS_VERDICT_NONE, NULL);
 	s->pending = req->seq;
 	snprintf(m.s2, sizeof(m.s2), "reason %s, seq %llu, cookie %llu",
 		 reason_name(req->reason), (unsigned long long)req->seq,
@@ -615,10 +651,9 @@ static int agent_after_check(struct vmiaas *v, struct agent_state *s,
 	s->pending = 0;
 	s->last_check_ms = now_ms();
 	if (res->err)
-		return agent_answer(v, s, seq, 0, VMIAAS_VERDICT_ERROR, 0);
+		return agent_answer(v, s, seq, 0, VMIAAS_VERDICT_ERROR, NULL);
 	return agent_answer(v, s, seq, 0, res->findings ?
-			    VMIAAS_VERDICT_TAMPERED : VMIAAS_VERDICT_CLEAN,
-			    res->findings);
+			    VMIAAS_VERDICT_TAMPERED : VMIAAS_VERDICT_CLEAN, res);
 }
 
 /* Waits for the parent, polling the agent's mailbox meanwhile. */
