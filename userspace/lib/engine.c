@@ -133,6 +133,18 @@ int engine_read(struct vmiaas *v, u64 va, void *buf, size_t len)
 	return vmi_as_read(v->kas, va, buf, len);
 }
 
+void engine_prefetch(struct vmiaas *v, u64 va)
+{
+	struct vmi_xlate x;
+	const u8 *p;
+
+	if (vmi_as_translate(v->kas, va, &x))
+		return;
+	p = vmi_phys_ptr(&v->backend->phys, x.gpa, 1);
+	if (p)
+		__builtin_prefetch(p);
+}
+
 /* Keeps a private copy of the kallsyms tables: the guest may rewrite them. */
 static int ksym_snapshot(struct vmiaas *v, const struct window *w)
 {

@@ -42,6 +42,12 @@ static inline int engine_read_u64(struct vmiaas *v, u64 va, u64 *ret)
 	return engine_read(v, va, ret, sizeof(*ret));
 }
 
+/*
+ * Starts the host's cache miss for @va's line, so that several misses
+ * overlap before the reads that wait for them; no effect on errors.
+ */
+void engine_prefetch(struct vmiaas *v, u64 va);
+
 /* Address of a kernel symbol; -ENOENT if the kernel has none. */
 int engine_sym(struct vmiaas *v, const char *name, u64 *ret);
 

@@ -25,6 +25,7 @@ struct item {
 	u64 aux;		/* second key (pid, cred...) */
 	u32 kind;
 	s32 pid;
+	s32 ppid;		/* a hidden task's parent, or -1 */
 	char name[64];
 };
 
@@ -196,6 +197,8 @@ struct xa_walk {
 	u32 shift_off, slots_off, nr_slots, chunk_shift;
 	u32 nodes;
 	int (*fn)(struct vmiaas *v, u64 entry, u64 index, void *arg);
+	/* Optional: sees a leaf node's slots before @fn visits them. */
+	void (*batch)(struct vmiaas *v, const u64 *slots, u32 nr, void *arg);
 	void *arg;
 };
 
@@ -236,6 +239,8 @@ static int xa_node_walk(struct vmiaas *v, struct xa_walk *w, u64 node,
 		return engine_fail(v, -EBADMSG,
 			"xarray node 0x%llx has shift %u (expected %d)",
 			(unsigned long long)node, shift, want_shift);
+	if (!shift && w->batch)
+		w->batch(v, slots, w->nr_slots, w->arg);
 	for (i = 0; i < w->nr_slots; i++) {
 		u64 e = slots[i], idx = base | ((u64)i << shift);
 
@@ -259,6 +264,21 @@ static int xa_node_walk(struct vmiaas *v, struct xa_walk *w, u64 node,
 	return 0;
 }
 
+static int xa_walk(struct vmiaas *v, struct xa_walk *w, u64 head)
+{
+	u32 nr_slots = w->nr_slots;
+
+	if (nr_slots < 2 || nr_slots > 256 || (nr_slots & (nr_slots - 1)))
+		return engine_fail(v, -EBADMSG, "xarray: %u slots per node",
+				   nr_slots);
+	w->chunk_shift = __builtin_ctz(nr_slots);
+	if (!head || (head & 1))
+		return 0;
+	if (!xa_is_node(head))
+		return (head & 3) == 2 ? 0 : w->fn(v, head, 0, w->arg);
+	return xa_node_walk(v, w, head - 2, -1, 0);
+}
+
 int hidden_xa_walk(struct vmiaas *v, u64 head, u32 shift_off, u32 slots_off,
 		   u32 nr_slots,
 		   int (*fn)(struct vmiaas *v, u64 entry, u64 index, void *arg),
@@ -269,15 +289,7 @@ int hidden_xa_walk(struct vmiaas *v, u64 head, u32 shift_off, u32 slots_off,
 		.nr_slots = nr_slots, .fn = fn, .arg = arg,
 	};
 
-	if (nr_slots < 2 || nr_slots > 256 || (nr_slots & (nr_slots - 1)))
-		return engine_fail(v, -EBADMSG, "xarray: %u slots per node",
-				   nr_slots);
-	w.chunk_shift = __builtin_ctz(nr_slots);
-	if (!head || (head & 1))
-		return 0;
-	if (!xa_is_node(head))
-		return (head & 3) == 2 ? 0 : fn(v, head, 0, arg);
-	return xa_node_walk(v, &w, head - 2, -1, 0);
+	return xa_walk(v, &w, head);
 }
 
 /* ---- hidden-module ---- */
@@ -837,22 +849,413 @@ int hidden_check_modules(struct vmiaas *v, const struct hidden_sink *s)
 	return scan_twice(v, mod_scan, mod_report, s);
 }
 
-/* ---- hidden-process ---- */
+/* ---- the task census: hidden-process and credentials ---- */
 
+/*
+ * One pass over the guest's tasks serves both checks. Each source names
+ * tasks by address; each task is recorded once, with the sources that
+ * named it, and its fields are read once, when it is first named.
+ *
+ * A rootkit that takes a sleeping task off the task list and off its
+ * struct pid (the IDR), so that no walk and no lookup by pid finds it,
+ * rarely also takes it out of its parent's children list: the task would
+ * vanish from wait(), and its parent's exit would not reparent it. Each
+ * task's own sibling and children links name its neighbours there: one
+ * that no other source knows, linked back to the task that names it, is
+ * a hidden task, and its own links are followed in turn.
+ */
 enum {
-	TASK_IN_IDR_NOT_LIST,
-	TASK_IN_LIST_NOT_IDR,
-	TASK_ON_RQ_ONLY,
+	SRC_LIST = 1,	/* init_task.tasks (thread-group leaders) */
+	SRC_THREADS = 2,	/* its thread group's list (signal->thread_head) */
+	SRC_IDR = 4,	/* init_pid_ns's IDR: pid->tasks[PIDTYPE_PID] */
+	SRC_TREE = 8,	/* linked into a children list with a known task */
+	SRC_RQ = 16,	/* a run queue */
 };
 
-struct pid_ctx {
-	struct items idr;
-	u32 pid_tasks, pid_nr, pid_links;
+/* Links of a task that name its neighbours in the process tree. */
+enum { L_SIB_NEXT, L_SIB_PREV, L_CHILD_FIRST, L_CHILD_LAST, L_NR };
+
+struct ctask {
+	u64 addr;
+	u64 real_parent, group_leader, real_cred, cred, signal;
+	u64 link[L_NR];
+	s32 pid, tgid;
+	s32 idr_nr;	/* SRC_IDR: its number in the IDR */
+	u32 src;
+	u32 cpu;	/* SRC_RQ: the first run queue it was on */
+	u32 flags;
+	u32 uid, euid;	/* of cred, if ids_ok */
+	u32 ruid, reuid;	/* of real_cred, if rids_ok */
+	bool ids_ok, rids_ok;
+	bool read;	/* the fields above were read */
 };
+
+struct census_layout {
+	u32 tasks, pid, tgid, real_parent, children, sibling, group_leader;
+	u32 comm, flags, real_cred, cred, signal, thread_node;
+	u32 sig_thread_head, exit_state, mm, cred_uid, cred_euid;
+	u32 mm_exe, file_inode, i_mode, i_uid;
+	u32 pid_tasks, pid_nr, pid_links;
+	u32 xa_head, xa_shift, xa_slots, xa_nr_slots;
+	u64 init_task, init_cred, init_pid_ns;
+};
+
+#define CENSUS_LIST_VISITS_MAX	(4U * VMIAAS_MAX_TASKS)
+
+struct census {
+	struct census_layout l;
+	struct ctask *t;
+	u32 nr, cap;
+	u32 done;		/* t[0..done) have been read */
+	u32 *slot;		/* index + 1 into t, by address; 0: empty */
+	u32 mask;
+	u32 visits;		/* thread list nodes, all lists */
+	u32 src;		/* the source being walked */
+};
+
+/* Where a struct member's offset goes. */
+struct member_ref {
+	const char *type, *path;
+	u32 *off;
+};
+
+static int resolve_members(struct vmiaas *v, const struct member_ref *m,
+			   size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (btf_offsetof(v->btf, m[i].type, m[i].path, m[i].off))
+			return layout_fail(v, m[i].type, m[i].path);
+	return 0;
+}
+
+/* The guest's struct members the census needs, resolved once a scan. */
+static int census_members(struct vmiaas *v, struct census_layout *l)
+{
+	const struct member_ref m[] = {
+		{ "task_struct", "tasks", &l->tasks },
+		{ "task_struct", "pid", &l->pid },
+		{ "task_struct", "tgid", &l->tgid },
+		{ "task_struct", "real_parent", &l->real_parent },
+		{ "task_struct", "children", &l->children },
+		{ "task_struct", "sibling", &l->sibling },
+		{ "task_struct", "group_leader", &l->group_leader },
+		{ "task_struct", "comm", &l->comm },
+		{ "task_struct", "flags", &l->flags },
+		{ "task_struct", "real_cred", &l->real_cred },
+		{ "task_struct", "cred", &l->cred },
+		{ "task_struct", "signal", &l->signal },
+		{ "task_struct", "thread_node", &l->thread_node },
+		{ "task_struct", "exit_state", &l->exit_state },
+		{ "task_struct", "mm", &l->mm },
+		{ "signal_struct", "thread_head", &l->sig_thread_head },
+		{ "cred", "uid", &l->cred_uid },
+		{ "cred", "euid", &l->cred_euid },
+		{ "mm_struct", "exe_file", &l->mm_exe },
+		{ "file", "f_inode", &l->file_inode },
+		{ "inode", "i_mode", &l->i_mode },
+		{ "inode", "i_uid", &l->i_uid },
+		{ "pid", "numbers", &l->pid_nr },
+		{ "pid_namespace", "idr.idr_rt.xa_head", &l->xa_head },
+		{ "xa_node", "shift", &l->xa_shift },
+		{ "xa_node", "slots", &l->xa_slots },
+	};
+
+	return resolve_members(v, m, ARRAY_SIZE(m));
+}
+
+static int census_layout_get(struct vmiaas *v, struct census_layout *l)
+{
+	u32 upid_nr, slots_size;
+	char path[32];
+	s64 type;
+	int err;
+
+	err = census_members(v, l);
+	if (err)
+		return err;
+	if (btf_enum_value(v->btf, "PIDTYPE_PID", &type) || type < 0 ||
+	    type > 8)
+		return layout_fail(v, "pid_type", "PIDTYPE_PID");
+	snprintf(path, sizeof(path), "tasks[%lld]", (long long)type);
+	RESOLVE(v, "pid", path, &l->pid_tasks);
+	/* numbers[] is a flexible array: level 0 is the init namespace. */
+	RESOLVE(v, "upid", "nr", &upid_nr);
+	l->pid_nr += upid_nr;
+	snprintf(path, sizeof(path), "pid_links[%lld]", (long long)type);
+	RESOLVE(v, "task_struct", path, &l->pid_links);
+	if (btf_member_size(v->btf, "xa_node", "slots", &slots_size))
+		return layout_fail(v, "xa_node", "slots");
+	l->xa_nr_slots = slots_size / 8;
+	if (engine_sym(v, "init_task", &l->init_task) ||
+	    engine_sym(v, "init_cred", &l->init_cred) ||
+	    engine_sym(v, "init_pid_ns", &l->init_pid_ns))
+		return engine_fail(v, -ENOEXEC,
+			"the kernel has no init_task, init_cred or init_pid_ns");
+	return 0;
+}
+
+static u32 census_hash(const struct census *c, u64 addr)
+{
+	return (u32)((addr * 0x9e3779b97f4a7c15ULL) >> 32) & c->mask;
+}
+
+static struct ctask *census_find(const struct census *c, u64 addr)
+{
+	u32 h;
+
+	if (!c->slot)
+		return NULL;
+	for (h = census_hash(c, addr); c->slot[h]; h = (h + 1) & c->mask)
+		if (c->t[c->slot[h] - 1].addr == addr)
+			return &c->t[c->slot[h] - 1];
+	return NULL;
+}
+
+/* Doubles the table (kept at most half full) and the task array. */
+static int census_grow(struct census *c)
+{
+	u32 cap = c->cap ? c->cap * 2 : 1024, mask = 2 * cap - 1, i, h;
+	struct ctask *t;
+	u32 *slot;
+
+	t = realloc(c->t, cap * sizeof(*t));
+	if (t)
+		c->t = t;
+	slot = calloc(mask + 1, sizeof(*slot));
+	if (!t || !slot) {
+		free(slot);
+		return -ENOMEM;
+	}
+	free(c->slot);
+	c->slot = slot;
+	c->mask = mask;
+	c->cap = cap;
+	for (i = 0; i < c->nr; i++) {
+		for (h = census_hash(c, c->t[i].addr); slot[h];
+		     h = (h + 1) & mask)
+			;
+		slot[h] = i + 1;
+	}
+	return 0;
+}
+
+/*
+ * Records that the current source names @addr; *@ret: its entry (valid
+ * until the next add). 1 if the task is new, 0 if known, or an error.
+ */
+static int census_add(struct vmiaas *v, struct census *c, u64 addr,
+		      struct ctask **ret)
+{
+	struct ctask *t = census_find(c, addr);
+	int err, new = !t;
+	u32 h;
+
+	if (!t) {
+		if (c->nr >= VMIAAS_MAX_TASKS)
+			return engine_fail(v, -E2BIG,
+				"more than %u tasks in the guest",
+				VMIAAS_MAX_TASKS);
+		if (c->nr == c->cap) {
+			err = census_grow(c);
+			if (err)
+				return err;
+		}
+		t = &c->t[c->nr++];
+		memset(t, 0, sizeof(*t));
+		t->addr = addr;
+		for (h = census_hash(c, addr); c->slot[h]; h = (h + 1) & c->mask)
+			;
+		c->slot[h] = c->nr;
+	}
+	t->src |= c->src;
+	if (ret)
+		*ret = t;
+	return new;
+}
+
+/*
+ * A task's fields lie on seven cache lines and several host pages of
+ * guest RAM. Asking for all of them at once lets the misses overlap;
+ * reading the task completely right after keeps the host's TLB warm for
+ * it (on a VM with 4 KiB pages, each page touched again later is a
+ * nested page walk).
+ */
+static void census_prefetch_task(struct vmiaas *v, const struct census *c,
+				 u64 task)
+{
+	const struct census_layout *l = &c->l;
+
+	engine_prefetch(v, task + l->flags);
+	engine_prefetch(v, task + l->tasks);
+	engine_prefetch(v, task + l->pid);
+	engine_prefetch(v, task + l->children);
+	engine_prefetch(v, task + l->thread_node);
+	engine_prefetch(v, task + l->real_cred);
+	engine_prefetch(v, task + l->signal);
+}
+
+/* u64 fields of the object at @base: one guest read if they are close. */
+static int read_u64s(struct vmiaas *v, u64 base, const u32 *off, u64 *out,
+		     u32 n)
+{
+	u8 span[64];
+	u32 lo = U32_MAX_OFF, hi = 0, i;
+	int err = 0;
+
+	for (i = 0; i < n; i++) {
+		lo = min(lo, off[i]);
+		hi = max(hi, off[i] + 8);
+	}
+	if (hi - lo > sizeof(span)) {
+		for (i = 0; !err && i < n; i++)
+			err = engine_read_u64(v, base + off[i], &out[i]);
+		return err;
+	}
+	err = engine_read(v, base + lo, span, hi - lo);
+	for (i = 0; !err && i < n; i++)
+		memcpy(&out[i], span + (off[i] - lo), 8);
+	return err;
+}
+
+/* uid and euid of @cred; false if unreadable. */
+static bool cred_ids(struct vmiaas *v, const struct census_layout *l, u64 cred,
+		     u32 *uid, u32 *euid)
+{
+	return kernel_ptr(cred) &&
+	       !engine_read(v, cred + l->cred_uid, uid, sizeof(*uid)) &&
+	       !engine_read(v, cred + l->cred_euid, euid, sizeof(*euid));
+}
+
+/* A task named by a thread list node: counted against the cap over all lists. */
+static int thread_visit(struct vmiaas *v, u64 node, void *arg)
+{
+	struct census *c = arg;
+	int err;
+
+	if (++c->visits > CENSUS_LIST_VISITS_MAX)
+		return engine_fail(v, -ELOOP,
+			"thread lists: more than %u nodes in all (a cycle?)",
+			CENSUS_LIST_VISITS_MAX);
+	err = census_add(v, c, node - c->l.thread_node, NULL);
+	return err < 0 ? err : 0;
+}
+
+/*
+ * The thread group led by c->t[@i]: a leader alone in its group's list
+ * (its thread_node both ways at signal->thread_head, the common case)
+ * needs no walk.
+ */
+static int census_threads(struct vmiaas *v, struct census *c, u32 i)
+{
+	const struct ctask *t = &c->t[i];
+	u64 head = t->signal + c->l.sig_thread_head, node[2];
+	u32 src = c->src;
+	int err;
+
+	if (t->pid != t->tgid || !kernel_ptr(t->signal))
+		return 0;	/* a thread, or exiting */
+	err = engine_read(v, t->addr + c->l.thread_node, node, sizeof(node));
+	if (err)
+		return engine_fail(v, err, "task at 0x%llx is unreadable",
+				   (unsigned long long)t->addr);
+	if (node[0] == head && node[1] == head) {
+		c->t[i].src |= SRC_THREADS;
+		return 0;
+	}
+	c->src = SRC_THREADS;
+	err = list_walk(v, "a thread list", head, VMIAAS_MAX_TASKS,
+			thread_visit, c);
+	c->src = src;
+	return err;
+}
+
+/*
+ * Reads task c->t[@i] once: ids, parent, tree links, group leader, creds
+ * and their ids, flags; then its thread group's list if it leads one.
+ */
+static int census_read(struct vmiaas *v, struct census *c, u32 i)
+{
+	const struct census_layout *l = &c->l;
+	const u32 tree[] = {
+		l->real_parent, l->group_leader, l->sibling, l->sibling + 8,
+		l->children, l->children + 8,
+	}, creds[] = { l->real_cred, l->cred };
+	struct ctask *t = &c->t[i];
+	u64 f[ARRAY_SIZE(tree)], cr[ARRAY_SIZE(creds)];
+	int err;
+
+	err = engine_read(v, t->addr + l->pid, &t->pid, 4);
+	err = err ?: engine_read(v, t->addr + l->tgid, &t->tgid, 4);
+	err = err ?: read_u64s(v, t->addr, tree, f, ARRAY_SIZE(tree));
+	err = err ?: read_u64s(v, t->addr, creds, cr, ARRAY_SIZE(creds));
+	err = err ?: engine_read_u64(v, t->addr + l->signal, &t->signal);
+	err = err ?: engine_read(v, t->addr + l->flags, &t->flags, 4);
+	if (err)
+		return engine_fail(v, err, "task at 0x%llx is unreadable",
+				   (unsigned long long)t->addr);
+	t->real_cred = cr[0];
+	t->cred = cr[1];
+	t->real_parent = f[0];
+	t->group_leader = f[1];
+	memcpy(t->link, &f[2], sizeof(t->link));
+	t->ids_ok = cred_ids(v, l, t->cred, &t->uid, &t->euid);
+	if (t->real_cred == t->cred) {
+		t->rids_ok = t->ids_ok;
+		t->ruid = t->uid;
+		t->reuid = t->euid;
+	} else {
+		t->rids_ok = cred_ids(v, l, t->real_cred, &t->ruid,
+				      &t->reuid);
+	}
+	t->read = true;
+	return census_threads(v, c, i);
+}
+
+/* Reads the tasks named since the last call (and those they name). */
+static int census_drain(struct vmiaas *v, struct census *c)
+{
+	int err = 0;
+
+	while (!err && c->done < c->nr)
+		err = census_read(v, c, c->done++);
+	return err;
+}
+
+/*
+ * A leaf of the IDR names up to 64 struct pids: their lines are asked for
+ * together, then the lines of their tasks and of the tasks' creds, so
+ * that the visits that follow find them in cache.
+ */
+static void pid_batch(struct vmiaas *v, const u64 *slots, u32 nr, void *arg)
+{
+	struct census *c = arg;
+	u64 task[256], cred;
+	u32 i, n = 0;
+
+	for (i = 0; i < nr; i++)
+		if (kernel_ptr(slots[i]))
+			engine_prefetch(v, slots[i] + c->l.pid_tasks);
+	for (i = 0; i < nr && n < ARRAY_SIZE(task); i++) {
+		if (!kernel_ptr(slots[i]) ||
+		    engine_read_u64(v, slots[i] + c->l.pid_tasks, &task[n]) ||
+		    !kernel_ptr(task[n]))
+			continue;
+		task[n] -= c->l.pid_links;
+		engine_prefetch(v, task[n] + c->l.pid_links);
+		census_prefetch_task(v, c, task[n++]);
+	}
+	for (i = 0; i < n; i++)
+		if (!engine_read_u64(v, task[i] + c->l.cred, &cred) &&
+		    kernel_ptr(cred))
+			engine_prefetch(v, cred + c->l.cred_uid);
+}
 
 static int pid_visit(struct vmiaas *v, u64 pid, u64 index, void *arg)
 {
-	struct pid_ctx *c = arg;
+	struct census *c = arg;
+	struct ctask *t;
 	u64 node;
 	u32 n = 0;
 	s32 nr;
@@ -862,59 +1265,125 @@ static int pid_visit(struct vmiaas *v, u64 pid, u64 index, void *arg)
 		return engine_fail(v, -EBADMSG,
 			"pid IDR entry %llu is 0x%llx, not a kernel pointer",
 			(unsigned long long)index, (unsigned long long)pid);
-	err = engine_read(v, pid + c->pid_nr, &nr, sizeof(nr));
-	err = err ?: engine_read_u64(v, pid + c->pid_tasks, &node);
+	err = engine_read(v, pid + c->l.pid_nr, &nr, sizeof(nr));
+	err = err ?: engine_read_u64(v, pid + c->l.pid_tasks, &node);
 	while (!err && node) {
-		struct item *it;
-
 		if (!kernel_ptr(node) || ++n > HIDDEN_PID_TASKS_MAX)
 			return engine_fail(v, -EBADMSG,
 				"pid %d: corrupt task list (0x%llx after %u)",
 				nr, (unsigned long long)node, n);
-		it = items_add(&c->idr);
-		if (!it)
-			return -ENOMEM;
-		it->key = node - c->pid_links;
-		it->pid = nr;
+		err = census_add(v, c, node - c->l.pid_links, &t);
+		if (err < 0)
+			return err;
+		t->idr_nr = nr;
 		err = engine_read_u64(v, node, &node);
 	}
 	if (err)
 		return engine_fail(v, err, "struct pid 0x%llx is unreadable",
 				   (unsigned long long)pid);
-	return 0;
+	return census_drain(v, c);
 }
 
-static int idr_tasks(struct vmiaas *v, struct pid_ctx *c)
+static int census_idr(struct vmiaas *v, struct census *c)
 {
-	u32 head_off, shift_off, slots_off, slots_size, upid_nr;
-	char path[32];
-	u64 ns, head;
-	s64 type;
+	const struct census_layout *l = &c->l;
+	struct xa_walk w = {
+		.shift_off = l->xa_shift, .slots_off = l->xa_slots,
+		.nr_slots = l->xa_nr_slots, .fn = pid_visit,
+		.batch = pid_batch, .arg = c,
+	};
+	u64 head;
 	int err;
 
-	if (btf_enum_value(v->btf, "PIDTYPE_PID", &type) || type < 0 ||
-	    type > 8)
-		return layout_fail(v, "pid_type", "PIDTYPE_PID");
-	snprintf(path, sizeof(path), "tasks[%lld]", (long long)type);
-	RESOLVE(v, "pid", path, &c->pid_tasks);
-	/* numbers[] is a flexible array: level 0 is the init namespace. */
-	RESOLVE(v, "pid", "numbers", &c->pid_nr);
-	RESOLVE(v, "upid", "nr", &upid_nr);
-	c->pid_nr += upid_nr;
-	snprintf(path, sizeof(path), "pid_links[%lld]", (long long)type);
-	RESOLVE(v, "task_struct", path, &c->pid_links);
-	RESOLVE(v, "pid_namespace", "idr.idr_rt.xa_head", &head_off);
-	RESOLVE(v, "xa_node", "shift", &shift_off);
-	RESOLVE(v, "xa_node", "slots", &slots_off);
-	if (btf_member_size(v->btf, "xa_node", "slots", &slots_size))
-		return layout_fail(v, "xa_node", "slots");
-	if (engine_sym(v, "init_pid_ns", &ns))
-		return engine_fail(v, -ENOEXEC, "the kernel has no init_pid_ns");
-	err = engine_read_u64(v, ns + head_off, &head);
+	c->src = SRC_IDR;
+	err = engine_read_u64(v, l->init_pid_ns + l->xa_head, &head);
 	if (err)
 		return engine_fail(v, err, "init_pid_ns is unreadable");
-	return hidden_xa_walk(v, head, shift_off, slots_off, slots_size / 8,
-			      pid_visit, c);
+	return xa_walk(v, &w, head);
+}
+
+static int list_visit(struct vmiaas *v, u64 node, void *arg)
+{
+	struct census *c = arg;
+	int err;
+
+	err = census_add(v, c, node - c->l.tasks, NULL);
+	if (err > 0)
+		census_prefetch_task(v, c, node - c->l.tasks);
+	return err < 0 ? err : 0;
+}
+
+/* The task list (after the IDR, whose batches brought it into cache). */
+static int census_list(struct vmiaas *v, struct census *c)
+{
+	int err;
+
+	c->src = SRC_LIST;
+	err = list_walk(v, "the task list", c->l.init_task + c->l.tasks,
+			VMIAAS_MAX_TASKS, list_visit, c);
+	return err ?: census_drain(v, c);
+}
+
+/*
+ * Whether @link, a sibling or children link at @from, names a known
+ * task's sibling node or children head: if not, the task it names is
+ * added, provided its sibling node links back to @from.
+ */
+static int census_link(struct vmiaas *v, struct census *c, u64 link, u64 from)
+{
+	const struct census_layout *l = &c->l;
+	u64 back[2];
+	int err;
+
+	if (link == from || !kernel_ptr(link) ||
+	    link == l->init_task + l->children ||
+	    census_find(c, link - l->sibling) ||
+	    census_find(c, link - l->children))
+		return 0;
+	if (engine_read(v, link, back, sizeof(back)) ||
+	    (back[0] != from && back[1] != from))
+		return 0;	/* not a list node linked with @i */
+	err = census_add(v, c, link - l->sibling, NULL);
+	return err < 0 ? err : census_drain(v, c);
+}
+
+/*
+ * The process tree, from each task's own links (read with its fields):
+ * the siblings before and after it, its first and last child. Tasks
+ * found so are read and their links followed in turn.
+ */
+static int census_tree(struct vmiaas *v, struct census *c)
+{
+	u32 i, k;
+	int err = 0;
+
+	c->src = SRC_TREE;
+	for (i = 0; !err && i < c->nr; i++) {
+		u64 sib = c->t[i].addr + c->l.sibling;
+		u64 head = c->t[i].addr + c->l.children;
+
+		if (!c->t[i].read)
+			continue;
+		for (k = 0; !err && k < L_NR; k++)
+			err = census_link(v, c, c->t[i].link[k],
+					  k < L_CHILD_FIRST ? sib : head);
+	}
+	return err;
+}
+
+static int census_rq_add(struct vmiaas *v, struct census *c, u64 task,
+			 u32 cpu)
+{
+	struct ctask *t;
+	int err;
+
+	c->src = SRC_RQ;
+	err = census_add(v, c, task, &t);
+	if (err < 0)
+		return err;
+	if (err)
+		t->cpu = cpu;
+	return 0;
 }
 
 /*
@@ -924,7 +1393,7 @@ static int idr_tasks(struct vmiaas *v, struct pid_ctx *c)
  * deadline tree. Each task found is added to @out with aux = its CPU.
  */
 struct rq_ctx {
-	struct items *out;
+	struct census *census;
 	u64 rq, idle;
 	u32 cpu, nodes, visits, depth;
 	u32 rq_size, rq_curr, rq_idle, rq_cfs, rq_rt, rq_dl;
@@ -935,20 +1404,13 @@ struct rq_ctx {
 	u32 rb_left, rb_right;
 };
 
-static int rq_add(struct rq_ctx *c, u64 task)
+static int rq_add(struct vmiaas *v, struct rq_ctx *c, u64 task)
 {
-	struct item *it;
-
 	if (!kernel_ptr(task) || task == c->idle)
 		return 0;
 	if (++c->nodes > HIDDEN_RQ_TASKS_MAX)
 		return -ELOOP;
-	it = items_add(c->out);
-	if (!it)
-		return -ENOMEM;
-	it->key = task;
-	it->aux = c->cpu;
-	return 0;
+	return census_rq_add(v, c->census, task, c->cpu);
 }
 
 static int cfs_walk(struct vmiaas *v, struct rq_ctx *c, u64 cfs_rq);
@@ -980,7 +1442,7 @@ static int se_visit(struct vmiaas *v, u64 node, void *arg)
 				(unsigned long long)se);
 	}
 	if (!my_q)
-		return rq_add(c, se - c->t_se);
+		return rq_add(v, c, se - c->t_se);
 	if (c->depth >= HIDDEN_RQ_GROUP_DEPTH)
 		return engine_fail(v, -ELOOP,
 			"CPU %u: task groups nested deeper than %u (a cycle?)",
@@ -1017,7 +1479,7 @@ static int rt_visit(struct vmiaas *v, u64 node, void *arg)
 	if (c->have_rt_my_q &&
 	    (engine_read_u64(v, rt_se + c->rt_my_q, &my_q) || my_q))
 		return 0;
-	return rq_add(c, rt_se - c->t_rt);
+	return rq_add(v, c, rt_se - c->t_rt);
 }
 
 static int dl_visit(struct vmiaas *v, u64 node, void *arg)
@@ -1030,7 +1492,7 @@ static int dl_visit(struct vmiaas *v, u64 node, void *arg)
 	/* 6.12's dl servers (rq->fair_server) live inside the rq. */
 	if (dl_se >= c->rq && dl_se < c->rq + c->rq_size)
 		return 0;
-	return rq_add(c, dl_se - c->t_dl);
+	return rq_add(v, c, dl_se - c->t_dl);
 }
 
 static int rq_layout(struct vmiaas *v, struct rq_ctx *c)
@@ -1073,7 +1535,7 @@ static int rq_walk_one(struct vmiaas *v, struct rq_ctx *c)
 	if (err)
 		return engine_fail(v, err, "CPU %u: rq 0x%llx is unreadable",
 				   c->cpu, (unsigned long long)c->rq);
-	err = rq_add(c, curr);
+	err = rq_add(v, c, curr);
 	c->depth = 0;
 	err = err ?: cfs_walk(v, c, c->rq + c->rq_cfs);
 	for (i = 0; !err && i < c->rt_queue_size / 16; i++) {
@@ -1090,10 +1552,10 @@ static int rq_walk_one(struct vmiaas *v, struct rq_ctx *c)
 	return err;
 }
 
-/* Tasks on the run queues of every possible CPU, into @out. */
-static int rq_tasks(struct vmiaas *v, struct items *out)
+/* Tasks on the run queues of every possible CPU, into @census. */
+static int rq_tasks(struct vmiaas *v, struct census *census)
 {
-	struct rq_ctx c = { .out = out };
+	struct rq_ctx c = { .census = census };
 	u64 runqueues, offsets, cpu_off;
 	u32 nr_cpus;
 	int err;
@@ -1126,185 +1588,94 @@ static int rq_tasks(struct vmiaas *v, struct items *out)
 	return 0;
 }
 
-/* Tasks on a run queue, on neither the task list nor the IDR, into @out. */
-static int rq_only(struct vmiaas *v, const struct items *list,
-		   const struct items *idr, struct items *out, u32 comm_off)
-{
-	struct items rq = {};
-	u32 pid_off, exit_off;
-	s32 exit_state;
-	size_t i;
-	int err;
 
-	RESOLVE(v, "task_struct", "pid", &pid_off);
-	RESOLVE(v, "task_struct", "exit_state", &exit_off);
-	err = rq_tasks(v, &rq);
-	items_sort(&rq);
-	for (i = 0; !err && i < rq.nr; i++) {
-		struct item *it;
-		char comm[16] = "";
-
-		if ((i && rq.a[i].key == rq.a[i - 1].key) ||
-		    items_has(list, rq.a[i].key) || items_has(idr, rq.a[i].key))
-			continue;
-		/* A task past __unhash_process() runs until its last schedule. */
-		if (engine_read(v, rq.a[i].key + exit_off, &exit_state,
-				sizeof(exit_state)) || exit_state)
-			continue;
-		it = items_add(out);
-		if (!it) {
-			err = -ENOMEM;
-			break;
-		}
-		it->key = rq.a[i].key;
-		it->aux = rq.a[i].aux;
-		it->kind = TASK_ON_RQ_ONLY;
-		if (engine_read(v, it->key + pid_off, &it->pid, sizeof(it->pid)))
-			it->pid = -1;
-		if (!engine_read(v, it->key + comm_off, comm, sizeof(comm)))
-			clean_name(it->name, sizeof(it->name), comm,
-				   sizeof(comm));
-	}
-	free(rq.a);
-	return err;
-}
-
-static int pid_scan(struct vmiaas *v, struct items *out)
-{
-
-	struct pid_ctx c = {};
-	struct vmiaas_task *t = NULL;
-	struct items list = {};
-	struct item *it;
-	size_t nr = 0, i;
-	u32 comm_off;
-	int err;
-
-	err = btf_offsetof(v->btf, "task_struct", "comm", &comm_off) ?
-	      layout_fail(v, "task_struct", "comm") : 0;
-	err = err ?: idr_tasks(v, &c);
-	err = err ?: vmiaas_tasks(v, &t, &nr);
-	if (err)
-		goto out;
-	for (i = 0; i < nr && !err; i++) {
-		it = items_add(&list);
-		if (!it) {
-			err = -ENOMEM;
-			break;
-		}
-		it->key = t[i].addr;
-	}
-	items_sort(&list);
-	items_sort(&c.idr);
-	for (i = 0; i < c.idr.nr && !err; i++) {
-		char comm[16] = "";
-
-		if (items_has(&list, c.idr.a[i].key))
-			continue;
-		it = items_add(out);
-		if (!it) {
-			err = -ENOMEM;
-			break;
-		}
-		*it = c.idr.a[i];
-		it->kind = TASK_IN_IDR_NOT_LIST;
-		if (!engine_read(v, it->key + comm_off, comm, sizeof(comm)))
-			clean_name(it->name, sizeof(it->name), comm,
-				   sizeof(comm));
-	}
-	for (i = 0; i < nr && !err; i++) {
-		if (items_has(&c.idr, t[i].addr))
-			continue;
-		it = items_add(out);
-		if (!it) {
-			err = -ENOMEM;
-			break;
-		}
-		it->key = t[i].addr;
-		it->pid = t[i].pid;
-		it->kind = TASK_IN_LIST_NOT_IDR;
-		clean_name(it->name, sizeof(it->name), t[i].comm,
-			   sizeof(t[i].comm));
-	}
-	if (!err)
-		err = rq_only(v, &list, &c.idr, out, comm_off);
-out:
-	free(t);
-	free(list.a);
-	free(c.idr.a);
-	return err;
-}
-
-static void pid_report(struct vmiaas *v, const struct item *it,
-		       const struct hidden_sink *s)
-{
-	struct vmiaas_finding *f;
-	char object[96];
-
-	snprintf(object, sizeof(object), "pid %d %s", it->pid, it->name);
-	f = s->add(s->ctx, "hidden-process", VMIAAS_SEV_CRITICAL, object);
-	if (!f)
-		return;
-	f->flags |= VMIAAS_FINDING_ADDRESS;
-	f->address = it->key;
-	if (it->kind == TASK_ON_RQ_ONLY)
-		snprintf(f->message, sizeof(f->message),
-			 "task %d (%s, task_struct 0x%llx) is on CPU %llu's run queue but neither on the task list nor in the pid namespace's IDR",
-			 it->pid, it->name, (unsigned long long)it->key,
-			 (unsigned long long)it->aux);
-	else
-		snprintf(f->message, sizeof(f->message),
-			 "task %d (%s, task_struct 0x%llx) %s", it->pid,
-			 it->name, (unsigned long long)it->key,
-			 it->kind == TASK_IN_IDR_NOT_LIST ?
-			 "is in the pid namespace's IDR but not on the task list" :
-			 "is on the task list but not in the pid namespace's IDR");
-}
-
-int hidden_check_processes(struct vmiaas *v, const struct hidden_sink *s)
-{
-	return scan_twice(v, pid_scan, pid_report, s);
-}
-
-/* ---- credentials ---- */
+/* ---- hidden-process and credentials, from the census ---- */
 
 enum {
+	TASK_IN_IDR_NOT_LIST,
+	TASK_IN_LIST_NOT_IDR,
+	TASK_IN_TREE_ONLY,	/* in a children list, on neither */
+	TASK_ON_RQ_ONLY,
 	CRED_INIT,		/* a user task with init_cred */
 	CRED_ESCALATED,		/* euid 0 under a non-root parent */
 	CRED_SHARED,		/* one cred, two thread groups */
 };
 
-struct cred_layout {
-	u32 uid, euid;
-	u32 t_cred, t_real_parent, t_mm;
-	u32 mm_exe, file_inode, i_mode, i_uid;
-};
-
-static int cred_layout_get(struct vmiaas *v, struct cred_layout *l)
+/* A finding's item: the task, its pid (IDR's number if it has one), comm. */
+static struct item *task_item(struct vmiaas *v, const struct census *c,
+			      struct items *out, const struct ctask *t,
+			      u32 kind)
 {
-	RESOLVE(v, "cred", "uid", &l->uid);
-	RESOLVE(v, "cred", "euid", &l->euid);
-	RESOLVE(v, "task_struct", "cred", &l->t_cred);
-	RESOLVE(v, "task_struct", "real_parent", &l->t_real_parent);
-	RESOLVE(v, "task_struct", "mm", &l->t_mm);
-	RESOLVE(v, "mm_struct", "exe_file", &l->mm_exe);
-	RESOLVE(v, "file", "f_inode", &l->file_inode);
-	RESOLVE(v, "inode", "i_mode", &l->i_mode);
-	RESOLVE(v, "inode", "i_uid", &l->i_uid);
+	struct item *it = items_add(out);
+	char comm[16];
+
+	if (!it)
+		return NULL;
+	it->key = t->addr;
+	it->kind = kind;
+	it->pid = t->read ? t->pid : t->idr_nr;
+	if (!t->read && !(t->src & SRC_IDR) &&
+	    engine_read(v, t->addr + c->l.pid, &it->pid, sizeof(it->pid)))
+		it->pid = -1;
+	if (!engine_read(v, t->addr + c->l.comm, comm, sizeof(comm)))
+		clean_name(it->name, sizeof(it->name), comm, sizeof(comm));
+	return it;
+}
+
+/*
+ * Where a task was seen, as the checks compare it: a leader on the task
+ * list, a thread in the list of a group whose leader is; in the IDR;
+ * reached only through the process tree (itself or its group's leader).
+ */
+static u32 task_seen(const struct census *c, const struct ctask *t)
+{
+	const struct ctask *leader = t;
+	u32 seen = t->src & (SRC_IDR | SRC_RQ);
+
+	if (t->read && t->pid != t->tgid)
+		leader = (t->src & SRC_THREADS) ?
+			 census_find(c, t->group_leader) : NULL;
+	if (leader && (leader->src & SRC_LIST))
+		seen |= SRC_LIST;
+	if ((t->src & SRC_TREE) || (leader && (leader->src & SRC_TREE)))
+		seen |= SRC_TREE;
+	return seen;
+}
+
+static int task_sources_judge(struct vmiaas *v, const struct census *c,
+			      const struct ctask *t, struct items *out)
+{
+	u32 both = SRC_LIST | SRC_IDR, seen = task_seen(c, t), kind;
+	const struct ctask *parent;
+	struct item *it;
+	s32 exiting;
+
+	if ((seen & both) == both)
+		return 0;
+	if (seen & both) {
+		kind = seen & SRC_LIST ? TASK_IN_LIST_NOT_IDR :
+		       TASK_IN_IDR_NOT_LIST;
+	} else if (seen & SRC_TREE) {
+		kind = TASK_IN_TREE_ONLY;
+	} else {
+		/* A task past __unhash_process() runs until its last schedule. */
+		if (!(seen & SRC_RQ) ||
+		    engine_read(v, t->addr + c->l.exit_state, &exiting,
+				sizeof(exiting)) || exiting)
+			return 0;
+		kind = TASK_ON_RQ_ONLY;
+	}
+	it = task_item(v, c, out, t, kind);
+	if (!it)
+		return -ENOMEM;
+	it->aux = seen & SRC_RQ ? t->cpu + 1ULL : 0;
+	parent = t->read ? census_find(c, t->real_parent) : NULL;
+	it->ppid = parent && parent->read ? parent->tgid : -1;
 	return 0;
 }
 
-/* uid and euid of @cred; false if unreadable. */
-static bool cred_ids(struct vmiaas *v, const struct cred_layout *l, u64 cred,
-		     u32 *uid, u32 *euid)
-{
-	return kernel_ptr(cred) &&
-	       !engine_read(v, cred + l->uid, uid, sizeof(*uid)) &&
-	       !engine_read(v, cred + l->euid, euid, sizeof(*euid));
-}
-
 /* Whether @mm's executable is a regular setuid file owned by root. */
-static bool exe_setuid_root(struct vmiaas *v, const struct cred_layout *l,
+static bool exe_setuid_root(struct vmiaas *v, const struct census_layout *l,
 			    u64 mm)
 {
 	u64 file, inode;
@@ -1321,102 +1692,142 @@ static bool exe_setuid_root(struct vmiaas *v, const struct cred_layout *l,
 	       uid == 0;
 }
 
-static int cred_add(struct items *out, u32 kind, const struct vmiaas_task *t,
-		    u64 aux)
+/* euid 0 under a non-root parent, without a setuid-root exec: its uid. */
+static bool cred_escalated(struct vmiaas *v, const struct census *c,
+			   const struct ctask *t, u32 *parent_uid)
 {
-	struct item *it = items_add(out);
+	const struct census_layout *l = &c->l;
+	const struct ctask *p;
+	u32 peuid;
+	u64 pcred, mm;
 
+	if ((!t->ids_ok || t->euid) && (!t->rids_ok || t->reuid))
+		return false;
+	p = census_find(c, t->real_parent);
+	if (p && p->read) {
+		if (!p->ids_ok)
+			return false;
+		*parent_uid = p->uid;
+		peuid = p->euid;
+	} else if (!kernel_ptr(t->real_parent) ||
+		   engine_read_u64(v, t->real_parent + l->cred, &pcred) ||
+		   !cred_ids(v, l, pcred, parent_uid, &peuid)) {
+		return false;
+	}
+	if (!*parent_uid || !peuid)
+		return false;
+	return engine_read_u64(v, t->addr + l->mm, &mm) ||
+	       !exe_setuid_root(v, l, mm);
+}
+
+/*
+ * Credentials of a user task. @owner maps each real_cred seen to the
+ * first task holding it: sharing is judged on real_cred, because
+ * override_creds() points cred at shared structures for a while
+ * (overlayfs' mounter creds); real_cred only changes through
+ * commit_creds(), and fork copies it (copy_creds).
+ */
+static int task_cred_judge(struct vmiaas *v, const struct census *c,
+			   const struct ctask *t, struct census *owner,
+			   struct items *out)
+{
+	const struct census_layout *l = &c->l;
+	struct ctask *first;
+	struct item *it;
+	u32 puid;
+	int err;
+
+	if (t->flags & PF_KTHREAD)
+		return 0;
+	if (t->cred == l->init_cred || t->real_cred == l->init_cred)
+		return task_item(v, c, out, t, CRED_INIT) ? 0 : -ENOMEM;
+	err = census_add(v, owner, t->real_cred, &first);
+	if (err < 0)
+		return err;
+	if (err)
+		first->pid = t->tgid;	/* the first holder's thread group */
+	else if (first->pid != t->tgid) {
+		it = task_item(v, c, out, t, CRED_SHARED);
+		if (!it)
+			return -ENOMEM;
+		it->aux = (u64)(u32)first->pid;
+	}
+	if (!cred_escalated(v, c, t, &puid))
+		return 0;
+	it = task_item(v, c, out, t, CRED_ESCALATED);
 	if (!it)
 		return -ENOMEM;
-	it->key = t->addr;
-	it->kind = kind;
-	it->aux = aux;
-	it->pid = t->pid;
-	clean_name(it->name, sizeof(it->name), t->comm, sizeof(t->comm));
+	it->aux = puid;
 	return 0;
 }
 
-static int cred_scan(struct vmiaas *v, struct items *out)
+static int tasks_judge(struct vmiaas *v, const struct census *c,
+		       struct items *out)
 {
-	struct vmiaas_task *t = NULL;
-	struct items creds = {};
-	struct cred_layout l;
-	u64 init_cred, parent, pcred;
-	size_t nr = 0, i, j;
-	u32 uid, euid, puid, peuid;
-	int err;
+	struct census owner = {};
+	u32 i;
+	int err = 0;
 
-	err = cred_layout_get(v, &l);
-	if (err)
-		return err;
-	if (engine_sym(v, "init_cred", &init_cred))
-		return engine_fail(v, -ENOEXEC, "the kernel has no init_cred");
-	err = vmiaas_tasks(v, &t, &nr);
-	for (i = 0; !err && i < nr; i++) {
-		const struct vmiaas_task *k = &t[i];
-		struct item *it;
+	for (i = 0; !err && i < c->nr; i++) {
+		const struct ctask *t = &c->t[i];
 
-		if (k->flags & PF_KTHREAD)
-			continue;
-		if (k->cred == init_cred || k->real_cred == init_cred) {
-			err = cred_add(out, CRED_INIT, k, 0);
-			continue;
-		}
-		it = items_add(&creds);
-		if (!it) {
-			err = -ENOMEM;
-			break;
-		}
-		/*
-		 * Sharing is judged on real_cred: override_creds() points
-		 * cred at shared structures for a while (overlayfs' mounter
-		 * creds); real_cred only changes through commit_creds().
-		 */
-		it->key = k->real_cred;
-		it->aux = k->tgid;
-		it->kind = i;
-		if ((!cred_ids(v, &l, k->cred, &uid, &euid) || euid) &&
-		    (!cred_ids(v, &l, k->real_cred, &uid, &euid) || euid))
-			continue;
-		if (engine_read_u64(v, k->addr + l.t_real_parent, &parent) ||
-		    !kernel_ptr(parent) ||
-		    engine_read_u64(v, parent + l.t_cred, &pcred) ||
-		    !cred_ids(v, &l, pcred, &puid, &peuid) || !puid || !peuid)
-			continue;
-		if (!exe_setuid_root(v, &l, k->mm))
-			err = cred_add(out, CRED_ESCALATED, k, puid);
+		err = task_sources_judge(v, c, t, out);
+		if (!err && t->read)
+			err = task_cred_judge(v, c, t, &owner, out);
 	}
-	/* The same cred in two thread groups: fork copies it (copy_creds). */
-	if (!err && creds.nr) {
-		qsort(creds.a, creds.nr, sizeof(*creds.a), item_cmp);
-		for (i = 1, j = 0; !err && i < creds.nr; i++) {
-			if (creds.a[i].key != creds.a[j].key) {
-				j = i;	/* the first task of a run of one cred */
-				continue;
-			}
-			if (creds.a[i].aux != creds.a[j].aux)
-				err = cred_add(out, CRED_SHARED,
-					       &t[creds.a[i].kind],
-					       t[creds.a[j].kind].pid);
-		}
-	}
-	free(creds.a);
-	free(t);
+	free(owner.t);
+	free(owner.slot);
 	return err;
 }
 
-static void cred_report(struct vmiaas *v, const struct item *it,
-			const struct hidden_sink *s)
+static int tasks_scan(struct vmiaas *v, struct items *out)
 {
-	struct vmiaas_finding *f;
-	char object[96];
+	struct census c = {};
+	int err;
 
-	snprintf(object, sizeof(object), "pid %d %s", it->pid, it->name);
-	f = s->add(s->ctx, "credentials", VMIAAS_SEV_CRITICAL, object);
-	if (!f)
-		return;
-	f->flags |= VMIAAS_FINDING_ADDRESS;
-	f->address = it->key;
+	err = census_layout_get(v, &c.l);
+	err = err ?: census_idr(v, &c);
+	err = err ?: census_list(v, &c);
+	err = err ?: census_tree(v, &c);
+	err = err ?: rq_tasks(v, &c);
+	err = err ?: tasks_judge(v, &c, out);
+	free(c.t);
+	free(c.slot);
+	return err;
+}
+
+static void process_report(const struct item *it, struct vmiaas_finding *f)
+{
+	char rq[48] = "";
+
+	if (it->aux)
+		snprintf(rq, sizeof(rq), "on CPU %llu's run queue and ",
+			 (unsigned long long)it->aux - 1);
+	switch (it->kind) {
+	case TASK_IN_TREE_ONLY:
+		snprintf(f->message, sizeof(f->message),
+			 "task %d (%s, task_struct 0x%llx) is %sa child of pid %d (its children list) but neither on the task list nor in the pid namespace's IDR",
+			 it->pid, it->name, (unsigned long long)it->key, rq,
+			 it->ppid);
+		break;
+	case TASK_ON_RQ_ONLY:
+		snprintf(f->message, sizeof(f->message),
+			 "task %d (%s, task_struct 0x%llx) is on CPU %llu's run queue but neither on the task list, in the pid namespace's IDR nor in any children list",
+			 it->pid, it->name, (unsigned long long)it->key,
+			 (unsigned long long)it->aux - 1);
+		break;
+	default:
+		snprintf(f->message, sizeof(f->message),
+			 "task %d (%s, task_struct 0x%llx) %s", it->pid,
+			 it->name, (unsigned long long)it->key,
+			 it->kind == TASK_IN_IDR_NOT_LIST ?
+			 "is in the pid namespace's IDR but not on the task list" :
+			 "is on the task list but not in the pid namespace's IDR");
+	}
+}
+
+static void cred_report(const struct item *it, struct vmiaas_finding *f)
+{
 	switch (it->kind) {
 	case CRED_INIT:
 		snprintf(f->message, sizeof(f->message),
@@ -1435,7 +1846,27 @@ static void cred_report(struct vmiaas *v, const struct item *it,
 	}
 }
 
-int hidden_check_creds(struct vmiaas *v, const struct hidden_sink *s)
+static void tasks_report(struct vmiaas *v, const struct item *it,
+			 const struct hidden_sink *s)
 {
-	return scan_twice(v, cred_scan, cred_report, s);
+	bool cred = it->kind >= CRED_INIT;
+	struct vmiaas_finding *f;
+	char object[96];
+
+	snprintf(object, sizeof(object), "pid %d %s", it->pid, it->name);
+	f = s->add(s->ctx, cred ? "credentials" : "hidden-process",
+		   VMIAAS_SEV_CRITICAL, object);
+	if (!f)
+		return;
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	f->address = it->key;
+	if (cred)
+		cred_report(it, f);
+	else
+		process_report(it, f);
+}
+
+int hidden_check_tasks(struct vmiaas *v, const struct hidden_sink *s)
+{
+	return scan_twice(v, tasks_scan, tasks_report, s);
 }

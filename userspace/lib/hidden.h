@@ -24,8 +24,8 @@ struct hidden_sink {
 
 /* Each returns 0 or a read/walk error (-EFAULT, -EBADMSG, -ELOOP...). */
 int hidden_check_modules(struct vmiaas *v, const struct hidden_sink *s);
-int hidden_check_processes(struct vmiaas *v, const struct hidden_sink *s);
-int hidden_check_creds(struct vmiaas *v, const struct hidden_sink *s);
+/* hidden-process and credentials: one census of the tasks serves both. */
+int hidden_check_tasks(struct vmiaas *v, const struct hidden_sink *s);
 
 /* Caps on the walks (a guest exceeding them gets -ELOOP). */
 #define HIDDEN_RB_DEPTH_MAX	64	/* an rbtree of 2^32 nodes has <= 64 */

@@ -137,19 +137,6 @@ static void read_cred_ids(struct vmiaas *v, const struct task_layout *l,
 	read_fields(v, cred, f, ARRAY_SIZE(f));
 }
 
-/* Starts the cache misses of @va's byte in the host; no effect on errors. */
-static void prefetch_va(struct vmiaas *v, u64 va)
-{
-	struct vmi_xlate x;
-	const u8 *p;
-
-	if (vmi_as_translate(v->kas, va, &x))
-		return;
-	p = vmi_phys_ptr(&v->backend->phys, x.gpa, 1);
-	if (p)
-		__builtin_prefetch(p);
-}
-
 /*
  * The fields of a task lie on a dozen cache lines (and host pages) of
  * guest RAM, and each read waits for its miss in turn: asking for all of
@@ -159,13 +146,13 @@ static void prefetch_va(struct vmiaas *v, u64 va)
 static void task_prefetch(struct vmiaas *v, const struct task_layout *l,
 			  u64 task)
 {
-	prefetch_va(v, task + l->pid);
-	prefetch_va(v, task + l->comm);
-	prefetch_va(v, task + l->flags);
-	prefetch_va(v, task + l->real_parent);
-	prefetch_va(v, task + l->real_cred);
-	prefetch_va(v, task + l->mm);
-	prefetch_va(v, task + l->signal);
+	engine_prefetch(v, task + l->pid);
+	engine_prefetch(v, task + l->comm);
+	engine_prefetch(v, task + l->flags);
+	engine_prefetch(v, task + l->real_parent);
+	engine_prefetch(v, task + l->real_cred);
+	engine_prefetch(v, task + l->mm);
+	engine_prefetch(v, task + l->signal);
 }
 
 static int task_read(struct vmiaas *v, const struct task_layout *l, u64 task,
