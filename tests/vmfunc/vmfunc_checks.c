@@ -35,6 +35,7 @@
 
 #include "../lib/tap.h"
 #include "checks_guest.h"
+#include "kvm_cpuid.h"
 #include "../../include/uapi/linux/vmiaas.h"
 
 #define MEM_SIZE	0x100000	/* guest RAM at GPA 0 */
@@ -239,6 +240,8 @@ static void vcpu_add(struct vm *vm)
 	size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
 	if (v->fd < 0 || size < (int)sizeof(*v->run))
 		bail("KVM_CREATE_VCPU");
+	if (kvm_cpuid_set_supported(kvm_fd, v->fd))
+		bail("KVM_SET_CPUID2");
 	v->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 	if (v->run == MAP_FAILED)
 		bail("mmap kvm_run");

@@ -56,6 +56,7 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 
+#include "kvm_cpuid.h"
 #include "vmfunc_guest.h"
 #include "../../include/uapi/linux/vmiaas.h"
 
@@ -787,6 +788,8 @@ int main(int argc, char **argv)
 	vcpu_fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
 	if (vcpu_fd < 0)
 		tap_bail("KVM_CREATE_VCPU: %s", strerror(errno));
+	if (kvm_cpuid_set_supported(kvm_fd, vcpu_fd))
+		tap_bail("KVM_SET_CPUID2: %s", strerror(errno));
 	run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
 	if (run_size < (int)sizeof(*run))
 		tap_bail("KVM_GET_VCPU_MMAP_SIZE: %d (%s)", run_size,
