@@ -13,6 +13,8 @@
  *       or --mac ID), runs one warm-up
  *       check, then R full checks (vmiaas_check_run) and R runs of each
  *       part: median ms per part, and the hashing rate inside the check.
+ *       --dirty: with the soft-dirty skip (userspace/lib/dirty.h) on, or
+ *       a "dirty skip=off why=..." line saying why it cannot be.
  *
  * Prints "key=value" lines for scripts/bench.sh. One thread, one core.
  */
@@ -24,6 +26,8 @@
 #include <time.h>
 
 #include "userspace/lib/checks.h"
+#include "userspace/lib/dirty.h"
+#include "userspace/lib/engine.h"
 #include "userspace/lib/hidden.h"
 
 static u64 clock_ns(clockid_t clock)
@@ -200,6 +204,8 @@ static int run_part(struct vmiaas *v, struct vmiaas_baseline *b, int p)
 	u64 base;
 	int err;
 
+	if (v->dirty && p != P_TOTAL)	/* vmiaas_check_run() does it */
+		dirty_check_begin(v->dirty);
 	switch (p) {
 	case P_TOTAL:
 		err = vmiaas_check_run(v, b, &f, &n);
@@ -241,7 +247,30 @@ static u64 module_bytes(const struct vmiaas_baseline *b)
 	return n;
 }
 
-static int bench_check(const struct vmiaas_target *t, int runs)
+/* --dirty: the soft-dirty skip on, or why it cannot be. */
+static int dirty_on(struct vmiaas *v)
+{
+	char why[DIRTY_WHY_MAX];
+	int err = dirty_open(v, &v->dirty, why);
+
+	if (err == -EOPNOTSUPP)
+		printf("dirty skip=off why=\"%s\"\n", why);
+	return err == -EOPNOTSUPP ? 0 : err;
+}
+
+static void dirty_report(const struct vmiaas *v)
+{
+	struct dirty_stats st;
+
+	if (!v || !v->dirty)
+		return;
+	dirty_get_stats(v->dirty, &st);
+	printf("dirty skip=on epochs=%llu pages_hashed=%llu pages_skipped=%llu\n",
+	       (unsigned long long)st.epochs, (unsigned long long)st.hashed,
+	       (unsigned long long)st.skipped);
+}
+
+static int bench_check(const struct vmiaas_target *t, int runs, bool dirty)
 {
 	struct vmiaas_diag diag = { 0 };
 	struct vmiaas_baseline *b = NULL;
@@ -255,6 +284,8 @@ static int bench_check(const struct vmiaas_target *t, int runs)
 	cns = calloc(runs, sizeof(*cns));
 	err = ns && cns ? vmiaas_open(t, &v, &diag) : -ENOMEM;
 	err = err ?: vmiaas_baseline_take(v, key, &b);
+	if (!err && dirty)
+		err = dirty_on(v);
 	err = err ?: run_part(v, b, P_TOTAL);		/* warm-up */
 	for (p = 0; p < P_NR && !err; p++) {
 		for (r = 0; r < runs && !err; r++) {
@@ -292,6 +323,7 @@ static int bench_check(const struct vmiaas_target *t, int runs)
 			  cpu_ms[P_MODTEXT]) * 1e6),
 	       cpu_ms[P_TOTAL] - cpu_ms[P_TEXT] - cpu_ms[P_RODATA] -
 	       cpu_ms[P_MODTEXT]);
+	dirty_report(v);
 out:
 	vmiaas_baseline_free(b);
 	vmiaas_close(v);
@@ -310,10 +342,12 @@ int main(int argc, char **argv)
 		{ "shm", required_argument, NULL, 's' },
 		{ "qmp", required_argument, NULL, 'q' },
 		{ "mac", required_argument, NULL, 'M' },
+		{ "dirty", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vmiaas_target t = { .sz = sizeof(t) };
 	int mode = 0, runs = 10, c;
+	bool dirty = false;
 	size_t mib = 32;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -337,6 +371,9 @@ int main(int argc, char **argv)
 		case 'M':
 			bl_default_mac = strtoul(optarg, NULL, 10);
 			break;
+		case 'D':
+			dirty = true;
+			break;
 		default:
 			mode = 0;
 			optind = argc;
@@ -347,9 +384,10 @@ int main(int argc, char **argv)
 	    (mode == 'C' && !t.shm_path)) {
 		fprintf(stderr,
 			"usage: bench_check --hash [--mib N] [--runs R]\n"
-			"       bench_check --check [--runs R] [--mac ID] --shm FILE [--qmp SOCK]\n"
+			"       bench_check --check [--runs R] [--mac ID] [--dirty] --shm FILE [--qmp SOCK]\n"
 			"ID: 1 HMAC-SHA256, 2 GMAC-AES-128 (default), 3 Poly1305-AES\n");
 		return 2;
 	}
-	return mode == 'H' ? bench_hash(mib, runs) : bench_check(&t, runs);
+	return mode == 'H' ? bench_hash(mib, runs) :
+				bench_check(&t, runs, dirty);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "dirty.h"
 #include "hidden.h"
 
 #define REGION_MERGE_GAP	8	/* equal bytes that still join runs */
@@ -65,8 +66,11 @@ int bl_region_diff(struct vmiaas *v, const struct vmiaas_baseline *b,
 	if (err)
 		goto out;
 	bl_read_ops(v, &rd);
-	err = vmi_measure_range(&rd, &h, r->start, r->end, page, digests,
-				nr_pages);
+	if (v->dirty)
+		err = dirty_measure_range(v->dirty, r, &rd, &h, page, digests);
+	else
+		err = vmi_measure_range(&rd, &h, r->start, r->end, page,
+					digests, nr_pages);
 	bl_hasher_free(hs);
 	if (err) {
 		err = engine_fail(v, err, "%s 0x%llx..0x%llx is unreadable", what,

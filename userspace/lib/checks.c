@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "dirty.h"
 #include "hidden.h"
 #include "patching.h"
 
@@ -781,6 +782,8 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 	 * long-lived handle (vmid) checks through fresh translations.
 	 */
 	vmi_as_flush(v->kas);
+	if (v->dirty)	/* on failure this check hashes every page */
+		dirty_check_begin(v->dirty);
 	err = check_syscalls(v, b, &fs);
 	err = err ?: check_idt(v, b, &fs);
 	err = err ?: check_cpu(v, b, &fs);

@@ -11,6 +11,7 @@
 #include <bpf/btf.h>
 #include "engine.h"
 #include "symmap.h"
+#include "dirty.h"
 #include "../../core/kernel.h"
 
 /* The kernel image is physically contiguous; it is far smaller than this. */
@@ -529,6 +530,7 @@ void vmiaas_close(struct vmiaas *v)
 	free(v->ksym_copy);
 	free(v->ksym_pos);
 	symmap_free(v->symmap);
+	dirty_close(v->dirty);
 	backend_close(v->backend);
 	free(v->kas);
 	free(v);

@@ -33,6 +33,7 @@ struct vmiaas {
 	u8 *btf_copy;
 	struct vmiaas_info info;
 	struct vmiaas_diag diag;
+	struct dirty_tracker *dirty;	/* soft-dirty skip (dirty.h), or NULL */
 };
 
 /* Reads kernel-virtual memory. 0 or -EFAULT/-ENOENT/-EBADMSG. */
