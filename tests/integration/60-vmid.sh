@@ -15,7 +15,7 @@ INTERVAL=2
 # a round is the interval, up to 1 s of jitter and the check itself
 ROUND=$((INTERVAL + 1 + 5))
 
-tap_plan 43
+tap_plan 45
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-vmid.XXXXXX")
 sock=$work/vmid.sock
 events=$work/events.jsonl
@@ -73,7 +73,10 @@ guest_qmp '{"execute":"set-action","arguments":{"reboot":"reset"}}' >/dev/null
 guest_start --kernel 6.1 --name "$prefix-b" || tap_bail "guest b did not boot"
 dir_b=$GUEST_DIR
 
-"$VMID" --state-dir "$work/state" --events "$events" --interval $INTERVAL \
+# workers under their own uid: nobody exists everywhere (a package
+# creates "vmiaas", the default)
+printf 'worker_user = nobody\n' >"$work/vmid.conf"
+"$VMID" --config "$work/vmid.conf" --state-dir "$work/state" --events "$events" --interval $INTERVAL \
 	--metrics off --socket "$sock" --match "vmiaas-$prefix-*" --settle 15 2>"$work/vmid.log" &
 vmid_pid=$!
 
@@ -101,6 +104,17 @@ wa=$(vm_field "$prefix-a" worker_pid)
 wb=$(vm_field "$prefix-b" worker_pid)
 tap_ok '[ "$(awk "/^CapEff/ {print \$2}" /proc/$wa/status)" = 0000000000000000 ] && grep -q "^NoNewPrivs:[[:space:]]*1" /proc/$wa/status && grep -q "^Seccomp:[[:space:]]*2" /proc/$wa/status' \
 	"worker runs without capabilities, with no_new_privs, under seccomp"
+nobody=$(id -u nobody)
+tap_ok 'awk -v u="$nobody" "/^Uid:/ { exit !(\$2 == u && \$3 == u && \$4 == u && \$5 == u) }" /proc/$wa/status && awk -v u="$(id -g nobody)" "/^Gid:/ { exit !(\$2 == u && \$3 == u) }" /proc/$wa/status && grep -q "^Groups:[[:space:]]*\$" /proc/$wa/status && [ "$(awk "/^CapPrm/ {print \$2}" /proc/$wa/status)" = 0000000000000000 ]' \
+	"worker runs as worker_user (nobody: uid $nobody), no supplementary groups, no permitted capabilities"
+iso=$(vm_field "$prefix-a" isolation)
+tap_diag "isolation: $iso"
+if [ -n "$(python3 -c 'import ctypes; l = ctypes.CDLL(None); print(l.syscall(444, None, 0, 1))' | grep -v -- -1)" ]; then
+	tap_ok 'grep -Eq "^uid $nobody; Landlock ABI [0-9]+: no file system access \(open: Permission denied\); seccomp\$" <<<"$iso"' \
+		"Landlock: the worker's own open() after the sandbox is denied (vmictl status says so)"
+else
+	tap_skip "this kernel has no Landlock"
+fi
 tap_is "$(ps -o ppid= -p "$wa" | tr -d ' ') $(ps -o ppid= -p "$wb" | tr -d ' ')" "$vmid_pid $vmid_pid" \
 	"one worker process per VM, children of vmid"
 

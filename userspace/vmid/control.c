@@ -147,6 +147,7 @@ static struct json_object *vm_json(const struct vm *vm)
 	    vm->ident.shm[0] ? "shm" : "pid");
 	STR("backend_why", vm->backend_why);
 	STR("baseline", vm->baseline);
+	STR("isolation", vm->isolation);
 	json_object_object_add(v, "module", json_object_new_string(vmid_escape(
 		module_status(vm, mod, sizeof(mod)), sizeof(mod), esc, sizeof(esc))));
 	STR("shm", vm->ident.shm);

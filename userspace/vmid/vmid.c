@@ -133,6 +133,7 @@ static void config_defaults(struct vmid_config *c)
 	c->backoff_max = 60;
 	c->settle = 30;
 	c->seccomp = true;
+	snprintf(c->worker_user, sizeof(c->worker_user), "vmiaas");
 	snprintf(c->libvirt, sizeof(c->libvirt), "auto");
 	snprintf(c->metrics, sizeof(c->metrics), "%s", VMID_METRICS_DEFAULT);
 	c->journal = VMID_JOURNAL_AUTO;
@@ -233,6 +234,8 @@ static int config_set(struct vmid_config *c, const char *k, const char *v)
 		return set_seconds(&c->priority_min_interval, v, 0);
 	if (!strcmp(k, "seccomp"))
 		return set_bool(&c->seccomp, v);
+	if (!strcmp(k, "worker_user"))
+		return set_str(c->worker_user, sizeof(c->worker_user), v);
 	if (!strcmp(k, "vmm"))
 		return set_str(c->vmm, sizeof(c->vmm), v);
 	if (!strcmp(k, "module")) {
@@ -454,6 +457,7 @@ static void vm_explain(struct vm *vm, const struct vmid *d, bool regs,
 static void vm_spawn(struct vmid *d, struct vm *vm)
 {
 	char path[2 * VMID_PATH_MAX], golden[VMID_PATH_MAX + 8], err[256];
+	char no_user[VMID_NAME_MAX + 64];
 	struct vmid_worker_args a = {
 		.ident = &vm->ident,
 		.baseline_path = path,
@@ -471,6 +475,7 @@ static void vm_spawn(struct vmid *d, struct vm *vm)
 	snprintf(path, sizeof(path), "%s/baselines/%s", d->cfg.state_dir,
 		 vm->ident.id);
 	snprintf(golden, sizeof(golden), "%s/golden", d->cfg.state_dir);
+	worker_user(d->cfg.worker_user, &a, no_user, sizeof(no_user));
 	regs = vm_registers(vm, err, sizeof(err));
 	a.vcpus_text = regs;
 	vm_explain(vm, d, regs != NULL, err);
@@ -949,6 +954,7 @@ static int vm_message(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 	case VMID_MSG_READY:
 		if (vm->state != VM_STARTING)
 			return -EPROTO;
+		strtrunc(vm->isolation, sizeof(vm->isolation), m->s2);
 		vm->state = VM_READY;
 		vm->attach_failing = 0;
 		vm->allow_retake = false;	/* from now on, a reboot settles */

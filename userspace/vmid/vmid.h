@@ -60,6 +60,7 @@ struct vmid_config {
 	double backoff_max;		/* s, cap of the restart backoff */
 	double settle;			/* s: attach QEMUs at least this old */
 	bool seccomp;			/* worker: seccomp allow-list */
+	char worker_user[VMID_NAME_MAX];	/* workers' uid, "" none */
 	bool pid_only;			/* backend = pid: never the RAM file */
 	char libvirt[VMID_PATH_MAX];	/* "auto", "off" or a URI */
 	char metrics[VMID_NAME_MAX];	/* "ADDR:PORT" or "off" */
@@ -196,6 +197,10 @@ struct vmid_worker_args {
 	const uint8_t *key;
 	bool seccomp;
 	bool allow_retake;	/* else -ESTALE is VMID_ERROR_REBOOTED */
+	uid_t uid;		/* worker_user's, if has_user */
+	gid_t gid;
+	bool has_user;
+	const char *no_user;	/* why not, if !has_user */
 	const char *vcpus_text;	/* registers from libvirt, or NULL */
 	unsigned int agent_poll_ms;	/* 0: no agent mailbox polling */
 	unsigned int agent_min_interval_ms;
@@ -207,6 +212,12 @@ struct vmid_worker_args {
  * parent's end of a SOCK_SEQPACKET pair; or a negative errno.
  */
 pid_t worker_spawn(const struct vmid_worker_args *a, int *ret_fd);
+/*
+ * The uid and gid of @user for the workers (a->uid, gid, has_user), or
+ * why not in a->no_user (@buf): none configured, no such user.
+ */
+void worker_user(const char *user, struct vmid_worker_args *a, char *buf,
+		 size_t size);
 
 /* ---- the per-VM state the parent keeps (vmid.c) ---- */
 
@@ -293,6 +304,7 @@ struct vm {
 	char backend_why[512];		/* why this backend and registers */
 	char kernel[65];
 	char baseline[80];		/* "golden NAME", "tofu DATE", "" */
+	char isolation[256];		/* the worker's uid, Landlock... */
 	double deadline;		/* monotonic s: request time limit */
 	double next;			/* monotonic s: next check / restart */
 	double backoff;
