@@ -34,7 +34,9 @@ struct dirty_vma {
 struct dirty_range {
 	const u8 *digests;	/* the baseline's: identifies the range */
 	u64 start, end, epoch;
+	u32 digest_size;
 	u64 *frame;		/* per page: verified guest frame + 1, or 0 */
+	u8 *verified;		/* per page: the digest it was verified with */
 };
 
 struct dirty_tracker {
@@ -103,6 +105,22 @@ static bool parse_maps_line(const char *s, struct maps_line *m)
 	return true;
 }
 
+static FILE *proc_fopen(pid_t pid, const char *name)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	return fopen(path, "re");
+}
+
+/* A line of a maps or smaps file that maps the RAM file. */
+static bool maps_ram(const struct dirty_tracker *t, const char *line,
+		     struct maps_line *m)
+{
+	return parse_maps_line(line, m) && m->dev == t->dev &&
+	       m->ino == t->ino;
+}
+
 /* Our own mapping of @p: the RAM file's identity and offset. */
 static int find_self_mapping(struct dirty_tracker *t, const u8 *p,
 			     char *why)
@@ -136,18 +154,15 @@ static int find_self_mapping(struct dirty_tracker *t, const u8 *p,
 static int read_vmm_vmas(struct dirty_tracker *t, pid_t pid,
 			 struct dirty_vma *vmas, size_t *ret_nr)
 {
-	char path[64], line[512];
+	FILE *f = proc_fopen(pid, "maps");
 	struct maps_line m;
+	char line[512];
 	size_t n = 0;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "re");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		if (!parse_maps_line(line, &m) || m.dev != t->dev ||
-		    m.ino != t->ino || m.perms[3] != 's')
+		if (!maps_ram(t, line, &m) || m.perms[3] != 's')
 			continue;
 		if (n == DIRTY_MAX_VMAS) {
 			fclose(f);
@@ -167,18 +182,16 @@ static int read_vmm_vmas(struct dirty_tracker *t, pid_t pid,
  */
 static int maps_file(struct dirty_tracker *t, pid_t pid)
 {
-	char path[64], line[512];
+	FILE *f = proc_fopen(pid, "maps");
 	struct maps_line m;
+	char line[512];
 	int how = 0;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT || errno == ESRCH ? 0 : -1;
 	while (fgets(line, sizeof(line), f) && !how)
-		how = parse_maps_line(line, &m) && m.dev == t->dev &&
-		      m.ino == t->ino && m.perms[1] == 'w' && m.perms[3] == 's';
+		how = maps_ram(t, line, &m) && m.perms[1] == 'w' &&
+		      m.perms[3] == 's';
 	if (ferror(f))
 		how = -1;
 	fclose(f);
@@ -187,11 +200,8 @@ static int maps_file(struct dirty_tracker *t, pid_t pid)
 
 static void comm_of(pid_t pid, char *buf, size_t len)
 {
-	char path[64];
-	FILE *f;
+	FILE *f = proc_fopen(pid, "comm");
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "re");
 	if (!f || !fgets(buf, (int)len, f))
 		snprintf(buf, len, "?");
 	buf[strcspn(buf, "\n")] = '\0';
@@ -286,19 +296,17 @@ static int check_vfio(pid_t pid, char *why)
 /* The VMM's VMAs of the file: hugetlbfs and PFN maps keep no soft-dirty. */
 static int check_vmm_flags(struct dirty_tracker *t, char *why)
 {
-	char path[64], line[512];
+	FILE *f = proc_fopen(t->vmm, "smaps");
 	struct maps_line m;
 	bool ours = false;
+	char line[512];
 	int err = 0;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)t->vmm);
-	f = fopen(path, "re");
 	if (!f)
 		return -errno;
 	while (!err && fgets(line, sizeof(line), f)) {
 		if (parse_maps_line(line, &m))
-			ours = m.dev == t->dev && m.ino == t->ino;
+			ours = maps_ram(t, line, &m);
 		else if (ours && !strncmp(line, "VmFlags:", 8) &&
 			 (strstr(line, " ht") || strstr(line, " pf")))
 			err = -EOPNOTSUPP;
@@ -437,8 +445,10 @@ void dirty_close(struct dirty_tracker *t)
 		close(t->pagemap_fd);
 	if (t->clear_fd >= 0)
 		close(t->clear_fd);
-	for (i = 0; i < t->nr_ranges; i++)
+	for (i = 0; i < t->nr_ranges; i++) {
 		free(t->ranges[i].frame);
+		free(t->ranges[i].verified);
+	}
 	free(t->ranges);
 	free(t);
 }
@@ -548,8 +558,13 @@ bool dirty_frame_clean(struct dirty_tracker *t, const u8 *ptr)
 	return false;
 }
 
+/*
+ * The state of @reg. A baseline freed and another loaded at the same
+ * address finds this state: each page also keeps the digest it was
+ * verified against, and only that digest is ever taken as its own.
+ */
 static struct dirty_range *range_get(struct dirty_tracker *t,
-				     const struct bl_region *reg)
+				     const struct bl_region *reg, u32 ds)
 {
 	u64 nr = vmi_measure_nr_pages(reg->start, reg->end);
 	struct dirty_range *r;
@@ -558,7 +573,7 @@ static struct dirty_range *range_get(struct dirty_tracker *t,
 	for (i = 0; i < t->nr_ranges; i++) {
 		r = &t->ranges[i];
 		if (r->digests == reg->digests && r->start == reg->start &&
-		    r->end == reg->end)
+		    r->end == reg->end && r->digest_size == ds)
 			return r;
 	}
 	if (t->nr_ranges == DIRTY_MAX_RANGES)
@@ -570,10 +585,14 @@ static struct dirty_range *range_get(struct dirty_tracker *t,
 	r = &t->ranges[t->nr_ranges];
 	*r = (struct dirty_range){
 		.digests = reg->digests, .start = reg->start, .end = reg->end,
-		.frame = calloc(nr, sizeof(u64)),
+		.digest_size = ds, .frame = calloc(nr, sizeof(u64)),
+		.verified = calloc(nr, ds),
 	};
-	if (!r->frame)
+	if (!r->frame || !r->verified) {
+		free(r->frame);
+		free(r->verified);
 		return NULL;
+	}
 	t->nr_ranges++;
 	return r;
 }
@@ -597,7 +616,8 @@ static int chunk_measure(struct dirty_tracker *t, struct dirty_range *dr,
 		data = vmi_phys_ptr(&t->v->backend->phys, x.gpa, end - va);
 		frame = (x.gpa & ~(PAGE - 1)) + 1;
 	}
-	if (data && dr->frame[i] == frame) {
+	if (data && dr->frame[i] == frame &&
+	    !memcmp(dr->verified + i * h->digest_size, want, h->digest_size)) {
 		if (dirty_frame_clean(t, data)) {
 			memcpy(out, want, h->digest_size);
 			t->stats.skipped++;
@@ -610,8 +630,10 @@ static int chunk_measure(struct dirty_tracker *t, struct dirty_range *dr,
 	if (!data)
 		return vmi_measure_range(r, h, va, end, page, out, 1);
 	err = h->digest(h->ctx, va, data, end - va, out);
-	if (!err && !memcmp(out, want, h->digest_size))
+	if (!err && !memcmp(out, want, h->digest_size)) {
 		dr->frame[i] = frame;
+		memcpy(dr->verified + i * h->digest_size, out, h->digest_size);
+	}
 	return err;
 }
 
@@ -620,8 +642,8 @@ int dirty_measure_range(struct dirty_tracker *t, const struct bl_region *reg,
 			const struct vmi_hash_ops *h, u8 *page, u8 *digests)
 {
 	u64 nr = vmi_measure_nr_pages(reg->start, reg->end), i, va, next;
-	struct dirty_range *dr = t->rearm_due ? NULL : range_get(t, reg);
 	u32 ds = h->digest_size;
+	struct dirty_range *dr = t->rearm_due ? NULL : range_get(t, reg, ds);
 	int err = 0;
 
 	if (!dr)
