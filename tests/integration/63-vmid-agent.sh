@@ -57,7 +57,7 @@ make -s -C "$kdir" M="$work/src/guest-agent" modules >"$work/build.log" 2>&1 ||
 	tap_bail "vmiaas_agent.ko for $abi: $(tail -n 5 "$work/build.log")"
 ko=$work/src/guest-agent/vmiaas_agent.ko
 
-tap_plan 13
+tap_plan 14
 guest_start --kernel 6.1 --test-modules --add "$ko" --name "$prefix" ||
 	tap_bail "the 6.1 guest did not boot"
 
@@ -82,6 +82,10 @@ tap_ok 'wait_for 120 "[ \"\$(vm_field checks)\" -ge 1 ]"' \
 	"vmid attached, baselined and checked the guest once" ||
 	tap_diag "$(tail -n 20 "$work/vmid.log")"
 worker=$(vm_field worker_pid)
+# no vmiaas.ko on this host: the module backend says why it is not used
+mod=$(vm_field module)
+tap_ok "grep -q '^module: not available (no /dev/vmiaas: vmiaas.ko is not loaded)' <<<\"\$mod\"" \
+	"vmictl status: module: not available, and why ($mod)"
 
 # the boot request: vmid finds the mailbox and answers it
 tap_ok 'wait_for 60 "guest_run \"grep -q \\\"reason=boot channel=ram err=0 .*status=0 verdict=\\\" $p/last\""' \
