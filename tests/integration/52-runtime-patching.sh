@@ -10,7 +10,10 @@
 # and an event saying which kind of patching was explained. Then an
 # ftrace-based hook (vmiaas_attack_ftrace), and the same module hooking
 # through a kprobe, must each be a finding naming the hooked function and
-# the module. Runs on each kernel of KGENS.
+# the module; so must a kernel static call redirected to module code
+# (vmiaas_attack_staticcall) and an optimized kprobe's detour buffer
+# pointed at module code (vmiaas_attack_optprobe). Runs on each kernel of
+# KGENS.
 . "$(dirname "$0")/../lib/guest.sh"
 
 : "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
@@ -18,7 +21,7 @@ KGENS=${KGENS:-6.1 6.12}
 # The unfiltered function tracer patches every ftrace site (37,657 on
 # Debian 6.1, 42,864 on 6.12): 80 s on and 20 s off under TCG here.
 UNFILTERED_KGENS=${UNFILTERED_KGENS:-6.1}
-PER_KERNEL=26
+PER_KERNEL=37
 # shellcheck disable=SC2086
 set -- $KGENS
 tap_plan $((PER_KERNEL * $#))
@@ -58,6 +61,32 @@ clean()
 		tap_diag "$(jq -c '.findings[]' "$work/$name.json" 2>/dev/null | head -5)"
 		tap_diag "$(jq -c '[.events[].object]' "$work/$name.json" 2>/dev/null)"
 	}
+}
+
+# attack NAME TRIGGER ACTIVE WHAT MODULE ARGS...: loads an attack module
+# of the corpus with ARGS; after TRIGGER (run in the guest) its hits
+# parameter must count calls through it (ACTIVE); then a check into
+# $work/NAME.json must exit 1 (WHAT).
+attack()
+{
+	# shellcheck disable=SC2034 # trigger: read by tap_ok's eval
+	local name=$1 trigger=$2 active=$3 what=$4 mod=$5
+	shift 5
+	guest_run insmod "/vmiaas/modules/$mod.ko" "$@" >"$work/$name.insmod" 2>&1 ||
+		tap_diag "insmod $mod $*: $(cat "$work/$name.insmod")"
+	tap_ok '[ "$(guest_run "$trigger; cat /sys/module/$mod/parameters/hits")" -gt 0 ]' \
+		"$KGEN: $active"
+	check_json "$name"
+	tap_is "$st" 1 "$KGEN: $what: check exits 1"
+}
+
+# attack_gone NAME MODULE DESC: NAME's findings shown, the module
+# unloaded, and the guest clean again.
+attack_gone()
+{
+	tap_diag "$(jq -c '.findings[] | [.object, .detail.message]' "$work/$1.json" 2>/dev/null | head -4)"
+	guest_run rmmod "$2" >/dev/null 2>&1
+	clean "$1-gone" "$3"
 }
 
 # build_livepatch: the kernel's samples/livepatch/livepatch-sample.c, built
@@ -186,30 +215,47 @@ clean spawn "200 processes spawned and reaped"
 
 # ---- the attack: an ftrace hook ----------------------------------------------------------
 getdents=$(ksym __x64_sys_getdents64)
-guest_run insmod /vmiaas/modules/vmiaas_attack_ftrace.ko "target=0x$getdents" >"$work/attack.insmod" 2>&1 ||
-	tap_diag "insmod vmiaas_attack_ftrace: $(cat "$work/attack.insmod")"
-tap_ok '[ "$(guest_run "ls / >/dev/null; cat /sys/module/vmiaas_attack_ftrace/parameters/hits")" -gt 0 ]' \
-	"$KGEN: ftrace hook active: getdents64 goes through the module"
-check_json attack
-tap_is "$st" 1 "$KGEN: ftrace hook: check exits 1"
+attack attack "ls / >/dev/null" "ftrace hook active: getdents64 goes through the module" \
+	"ftrace hook" vmiaas_attack_ftrace "target=0x$getdents"
 tap_ok "jq -e '[.findings[] | select(.check == \"ftrace-hook\" and .object == \"__x64_sys_getdents64\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_ftrace]+\")))] | length == 1' '$work/attack.json'" \
 	"$KGEN: ftrace-hook finding names __x64_sys_getdents64 and the module's callback"
-tap_diag "$(jq -c '.findings[]' "$work/attack.json" 2>/dev/null)"
-guest_run rmmod vmiaas_attack_ftrace >/dev/null 2>&1
-clean attack-gone "ftrace hook unloaded"
+attack_gone attack vmiaas_attack_ftrace "ftrace hook unloaded"
 
 # ---- the attack: a kprobe hook ----------------------------------------------------------
-guest_run insmod /vmiaas/modules/vmiaas_attack_ftrace.ko "target=0x$getdents" mode=kprobe >"$work/kprobe.insmod" 2>&1 ||
-	tap_diag "insmod vmiaas_attack_ftrace mode=kprobe: $(cat "$work/kprobe.insmod")"
-tap_ok '[ "$(guest_run "ls / >/dev/null; cat /sys/module/vmiaas_attack_ftrace/parameters/hits")" -gt 0 ]' \
-	"$KGEN: kprobe hook active: getdents64 goes through the module"
-check_json kprobe
-tap_is "$st" 1 "$KGEN: kprobe hook: check exits 1"
+attack kprobe "ls / >/dev/null" "kprobe hook active: getdents64 goes through the module" \
+	"kprobe hook" vmiaas_attack_ftrace "target=0x$getdents" mode=kprobe
 tap_ok "jq -e '[.findings[] | select(.check == \"ftrace-hook\" and .object == \"__x64_sys_getdents64\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_ftrace]+\")))] | length == 1' '$work/kprobe.json'" \
 	"$KGEN: kprobe hook finding names __x64_sys_getdents64 and the module's handler"
-tap_diag "$(jq -c '.findings[]' "$work/kprobe.json" 2>/dev/null)"
-guest_run rmmod vmiaas_attack_ftrace >/dev/null 2>&1
-clean kprobe-gone "kprobe hook unloaded"
+attack_gone kprobe vmiaas_attack_ftrace "kprobe hook unloaded"
+
+# ---- the attack: a static call redirected to module code ----------------------------------
+# __static_call_update() rewrites the trampoline and the inline sites as
+# the kernel would; only the key's new function (module code behind a
+# kernel key) tells it apart. Every finding must name the key.
+attack staticcall "sleep 0.1" "static call hook active: sched_clock() goes through the module" \
+	"static call redirected" vmiaas_attack_staticcall \
+	"key=0x$(ksym __SCK__pv_sched_clock)" "tramp=0x$(ksym __SCT__pv_sched_clock)"
+tap_ok "jq -e '[.findings[] | select(.check == \"kernel-text\" and (.object | startswith(\"__SCT__pv_sched_clock+\")))] | length == 1' '$work/staticcall.json'" \
+	"$KGEN: a kernel-text finding at the trampoline __SCT__pv_sched_clock"
+tap_ok "jq -e '.findings | length >= 2 and all(.check == \"kernel-text\" and (.detail.message | test(\"static call __SCK__pv_sched_clock now calls \\\\[vmiaas_attack_staticcall\\\\]\\\\+\")))' '$work/staticcall.json'" \
+	"$KGEN: every finding (trampoline and inline sites) names the key and the module's function"
+attack_gone staticcall vmiaas_attack_staticcall "static call restored on unload"
+
+# ---- the attack: an optimized kprobe's detour buffer rewritten ------------------------------
+# The mid-function kprobe event placed above is optimized: its JMP leads
+# to a detour buffer, whose call to optimized_callback the module points
+# at its own code. The probed text and the kprobe's records are untouched.
+probe=$(guest_run 'grep " vfs_write+.*OPTIMIZED" /sys/kernel/debug/kprobes/list' | cut -d' ' -f1)
+tap_ok '[ -n "$probe" ]' "$KGEN: the mid-function kprobe is optimized"
+attack optprobe "echo x >/tmp/x" "detour hook active: vfs_write's probe goes through the module" \
+	"detour rewritten" vmiaas_attack_optprobe "addr=0x$probe" \
+	"callidx=$((0x$(ksym optprobe_template_call) - 0x$(ksym optprobe_template_entry)))" \
+	"cb=0x$(ksym optimized_callback)"
+tap_ok "jq -e '[.findings[] | select(.check == \"ftrace-hook\" and (.object | startswith(\"vfs_write+\")) and (.detail.new_symbol | startswith(\"[vmiaas_attack_optprobe]+\")) and (.detail.message | test(\"detour buffer\")))] | length == 1' '$work/optprobe.json'" \
+	"$KGEN: an ftrace-hook finding names vfs_write+off, the detour and the module's function"
+tap_ok "jq -e '[.findings[] | select(.check == \"kernel-text\" and (.object | startswith(\"vfs_write+\")))] | length == 1' '$work/optprobe.json'" \
+	"$KGEN: the probe's JMP is no longer explained (kernel-text at vfs_write+off)"
+attack_gone optprobe vmiaas_attack_optprobe "detour restored on unload"
 guest_stop "$GUEST_DIR" >/dev/null 2>&1
 }
 

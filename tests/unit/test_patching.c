@@ -38,7 +38,23 @@
 #define OPS_FUNC	(KBASE + 0x900)
 #define ETEXT		(KBASE + 0x2000)
 #define TRAMP		(KBASE + 0x3000)	/* a dynamic trampoline */
-#define MODULE_CODE	(KBASE + 0x5000)	/* outside the text */
+#define KFUNC		(KBASE + 0xa00)		/* kernel functions */
+#define KFUNC2		(KBASE + 0xa40)
+#define SCT		(KBASE + 0xb00)		/* __SCT__foo */
+#define SCT_TP		(KBASE + 0xb10)		/* __SCT__tp_func_bar */
+#define SC_SITE		(KBASE + 0xc00)		/* an inline static call */
+#define OPT_ADDR	(KBASE + 0xd00)		/* an optimized kprobe */
+#define OPT_CB		(KBASE + 0xe00)		/* optimized_callback */
+#define OPT_TMPL	(KBASE + 0x1000)	/* optprobe_template_entry */
+#define OPT_CLAC	(OPT_TMPL + 0x4)
+#define OPT_VAL		(OPT_TMPL + 0x10)
+#define OPT_CALL	(OPT_TMPL + 0x1a)
+#define OPT_END		(OPT_TMPL + 0x40)
+#define OPT_SIZE	7			/* mov disp32(%rip),%rax */
+#define MODULE_CODE	(KBASE + 0x5000)	/* outside the text: MOD's */
+#define MOD_OWN_KEY	(KBASE + 0x5900)	/* in MOD's data */
+#define MOD_K_KEY	(KBASE + 0x6900)	/* in MOD_K's data */
+#define SLOT		(KBASE + 0x8000)	/* an optprobe insn page */
 /* data */
 #define PAGES_START	(KBASE + 0x10000)
 #define OPS_LIST	(KBASE + 0x10008)
@@ -53,6 +69,18 @@
 #define BUCKETS		(KBASE + 0x30300)
 #define ENTRY		(KBASE + 0x30400)
 #define KPROBE		(KBASE + 0x40000)
+#define SC_KEY		(KBASE + 0x13000)	/* __SCK__foo */
+#define SC_TP_KEY	(KBASE + 0x13010)	/* __SCK__tp_func_bar */
+#define TP		(KBASE + 0x13100)	/* __tracepoint_bar */
+#define TP_FUNCS	(KBASE + 0x13200)
+#define MODULES		(KBASE + 0x14000)
+#define MOD		(KBASE + 0x14100)	/* text has MODULE_CODE */
+#define MOD_K		(KBASE + 0x14200)	/* owns MOD_K_KEY */
+#define MOD_USE		(KBASE + 0x14300)	/* MOD uses MOD_K */
+#define SC_SITES	(KBASE + 0x15000)
+#define OPT_KP		(KBASE + 0x41000)
+#define OPT_SLOTS	(KBASE + 0x42000)	/* kprobe_optinsn_slots */
+#define INSN_PAGE	(KBASE + 0x42100)
 
 static u8 *ram;
 static struct vmi_phys phys;
@@ -98,7 +126,7 @@ static void add_fields(struct btf *b, const char *const *names,
 static struct btf *build_btf(void)
 {
 	struct btf *b = btf__new_empty();
-	int i32, i64, ptr, hn, lh, kp, aoi;
+	int i32, i64, ptr, hn, lh, kp, aoi, ml;
 
 	if (!b)
 		exit(KSFT_FAIL);
@@ -139,21 +167,117 @@ static struct btf *build_btf(void)
 					"post_handler", "flags" },
 		   (int[]){ hn, lh, ptr, ptr, ptr, i32 },
 		   (u32[]){ 0, 128, 320, 512, 576, 960 }, 6);
-	aoi = btf__add_struct(b, "arch_optimized_insn", 16);
-	add_fields(b, (const char *[]){ "copied_insn", "insn" },
-		   (int[]){ i32, ptr }, (u32[]){ 0, 64 }, 2);
-	btf__add_struct(b, "optimized_kprobe", 160);
+	btf__add_field(b, "opcode", i32, 992, 0);
+	aoi = btf__add_struct(b, "arch_optimized_insn", 24);
+	add_fields(b, (const char *[]){ "copied_insn", "insn", "size" },
+		   (int[]){ i32, ptr, i32 }, (u32[]){ 0, 64, 128 }, 3);
+	btf__add_struct(b, "optimized_kprobe", 168);
 	add_fields(b, (const char *[]){ "kp", "list", "optinsn" },
 		   (int[]){ kp, lh, aoi }, (u32[]){ 0, 1024, 1152 }, 3);
+	btf__add_struct(b, "kprobe_insn_cache", 16);
+	btf__add_field(b, "pages", lh, 0, 0);
+	btf__add_struct(b, "kprobe_insn_page", 24);
+	add_fields(b, (const char *[]){ "list", "insns" },
+		   (int[]){ lh, ptr }, (u32[]){ 0, 128 }, 2);
+	btf__add_struct(b, "static_call_site", 8);
+	add_fields(b, (const char *[]){ "addr", "key" },
+		   (int[]){ i32, i32 }, (u32[]){ 0, 32 }, 2);
+	btf__add_struct(b, "tracepoint", 72);
+	add_fields(b, (const char *[]){ "name", "static_call_key", "funcs" },
+		   (int[]){ ptr, ptr, ptr }, (u32[]){ 0, 192, 512 }, 3);
+	btf__add_struct(b, "tracepoint_func", 24);
+	add_fields(b, (const char *[]){ "func", "data", "prio" },
+		   (int[]){ ptr, ptr, i32 }, (u32[]){ 0, 64, 128 }, 3);
+	ml = btf__add_struct(b, "module_layout", 16);
+	add_fields(b, (const char *[]){ "base", "size", "text_size" },
+		   (int[]){ ptr, i32, i32 }, (u32[]){ 0, 64, 96 }, 3);
+	btf__add_struct(b, "module", 128);
+	add_fields(b, (const char *[]){ "list", "name", "state", "core_layout",
+					"init_layout", "source_list" },
+		   (int[]){ lh, i64, i32, ml, ml, lh },
+		   (u32[]){ 0, 128, 576, 640, 768, 896 }, 6);
+	btf__add_struct(b, "module_use", 48);
+	add_fields(b, (const char *[]){ "source_list", "target_list", "source",
+					"target" },
+		   (int[]){ lh, lh, ptr, ptr }, (u32[]){ 0, 128, 256, 320 }, 4);
 	btf__add_struct(b, "kretprobe", 144);
 	add_fields(b, (const char *[]){ "kp", "handler", "entry_handler" },
 		   (int[]){ kp, ptr, ptr }, (u32[]){ 0, 1024, 1088 }, 3);
 	return b;
 }
 
+struct sym {
+	const char *name;
+	u64 addr;
+};
+
+static int sym_cmp(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/*
+ * The guest's kallsyms, for lookups by address: one marker, each name
+ * a run of one-byte tokens (token c is the character c), 6.1's order.
+ */
+static u8 ksym_buf[16384];
+
+static void put32(u8 *p, u32 x)
+{
+	memcpy(p, &x, 4);
+}
+
+static void put16(u8 *p, u16 x)
+{
+	memcpy(p, &x, 2);
+}
+
+static void ksym_init(const struct sym *unsorted, size_t n)
+{
+	struct sym syms[64];
+	size_t o = 0, i, len;
+	struct vmi_ksym *k = &v.ksym;
+
+	if (n > ARRAY_SIZE(syms))
+		exit(KSFT_FAIL);
+	memcpy(syms, unsorted, n * sizeof(*syms));
+	qsort(syms, n, sizeof(*syms), sym_cmp);
+	for (i = 0; i < n; i++, o += 4)
+		put32(ksym_buf + o, (u32)(syms[i].addr - KBASE));
+	k->names = o;
+	for (i = 0; i < n; i++) {
+		len = strlen(syms[i].name);
+		ksym_buf[o++] = len + 1;
+		ksym_buf[o++] = 'T';
+		memcpy(ksym_buf + o, syms[i].name, len);
+		o += len;
+	}
+	k->names_len = o - k->names;
+	o = (o + 7) & ~7UL;
+	k->markers = o;
+	put32(ksym_buf + o, 0);
+	o += 8;
+	k->token_table = o;
+	for (i = 0; i < 256; i++) {
+		put16(ksym_buf + 12288 + 2 * i, o - k->token_table);
+		ksym_buf[o++] = i;
+		if (i)
+			ksym_buf[o++] = 0;
+	}
+	k->token_table_len = o - k->token_table;
+	k->token_index = 12288;
+	k->buf = ksym_buf;
+	k->buf_len = sizeof(ksym_buf);
+	k->end = sizeof(ksym_buf);
+	k->num_syms = n;
+	k->relative_base = KBASE;
+}
+
 static void symbols_init(void)
 {
-	static const struct { const char *name; u64 addr; } syms[] = {
+	static const struct sym syms[] = {
 		{ "_text", KBASE }, { "_stext", KBASE }, { "_etext", ETEXT },
 		{ "ftrace_caller", FTRACE_CALLER },
 		{ "ftrace_call", FTRACE_CALL },
@@ -165,6 +289,21 @@ static void symbols_init(void)
 		{ "kprobe_table", KPROBE_TABLE },
 		{ "__start___jump_table", JUMP_TABLE },
 		{ "__stop___jump_table", JUMP_TABLE + 16 },
+		{ "kfunc", KFUNC }, { "kfunc2", KFUNC2 },
+		{ "__SCT__foo", SCT }, { "__SCK__foo", SC_KEY },
+		{ "__SCT__tp_func_bar", SCT_TP },
+		{ "__SCK__tp_func_bar", SC_TP_KEY },
+		{ "__tracepoint_bar", TP },
+		{ "__start_static_call_sites", SC_SITES },
+		{ "__stop_static_call_sites", SC_SITES + 8 },
+		{ "modules", MODULES },
+		{ "optprobe_template_entry", OPT_TMPL },
+		{ "optprobe_template_clac", OPT_CLAC },
+		{ "optprobe_template_val", OPT_VAL },
+		{ "optprobe_template_call", OPT_CALL },
+		{ "optprobe_template_end", OPT_END },
+		{ "optimized_callback", OPT_CB },
+		{ "kprobe_optinsn_slots", OPT_SLOTS },
 	};
 	char path[] = "/tmp/vmiaas-test-patching.XXXXXX";
 	struct vmiaas_diag diag = {};
@@ -183,6 +322,7 @@ static void symbols_init(void)
 		exit(KSFT_FAIL);
 	unlink(path);
 	v.info.text_va = KBASE;
+	ksym_init(syms, ARRAY_SIZE(syms));
 }
 
 static void guest_init(void)
@@ -226,6 +366,102 @@ static void tramp_init(void)
 	put_branch(TRAMP + (FTRACE_RELOC - FTRACE_CALLER), 0xe8, KBASE + 0x800);
 }
 
+/* A 6.1-style module: one core allocation of 4 KiB, its text the first 2. */
+static void mod_init(u64 mod, u64 base, const char *name)
+{
+	put_bytes(mod + 16, name, strlen(name) + 1);
+	put(mod + 80, base);
+	put(mod + 88, 0x1000 | 0x800ULL << 32);		/* size, text_size */
+	put(mod + 112, mod + 112);			/* no users */
+	put(mod + 120, mod + 112);
+}
+
+/*
+ * Static calls: key foo (kernel data, kfunc) with its trampoline and an
+ * inline site; tracepoint bar's key (its one probe kfunc2); modules MOD
+ * (text has MODULE_CODE) and MOD_K (owns MOD_K_KEY), on the list.
+ */
+static void sc_init(void)
+{
+	s32 rel;
+
+	put(SC_KEY, KFUNC);
+	put_branch(SCT, 0xe9, KFUNC);
+	put_branch(SC_SITE, 0xe8, KFUNC);
+	rel = (s32)(SC_SITE - SC_SITES);
+	put_bytes(SC_SITES, &rel, 4);
+	rel = (s32)(SC_KEY - (SC_SITES + 4));
+	put_bytes(SC_SITES + 4, &rel, 4);
+	put(SC_TP_KEY, KFUNC2);
+	put_branch(SCT_TP, 0xe9, KFUNC2);
+	put(TP + 24, SC_TP_KEY);			/* static_call_key */
+	put(TP + 64, TP_FUNCS);				/* funcs */
+	put(TP_FUNCS, KFUNC2);
+	put(MODULES, MOD);
+	put(MODULES + 8, MOD_K);
+	put(MOD, MOD_K);
+	put(MOD + 8, MODULES);
+	put(MOD_K, MODULES);
+	put(MOD_K + 8, MOD);
+	mod_init(MOD, MODULE_CODE, "user");
+	mod_init(MOD_K, MOD_K_KEY & ~0xfffULL, "owner");
+}
+
+/* The static call site table's key for SC_SITE. */
+static void sc_site_key(u64 key)
+{
+	s32 rel = (s32)(key - (SC_SITES + 4));
+
+	put_bytes(SC_SITES + 4, &rel, 4);
+}
+
+/* mov 0x10(%rip),%rax: the probed instruction, rip-relative. */
+static const u8 opt_orig[OPT_SIZE] = { 0x48, 0x8b, 0x05, 0x10, 0, 0, 0 };
+
+/*
+ * An optimized kprobe at OPT_ADDR: its JMP to a detour in SLOT (the one
+ * optprobe insn page), the detour as arch_prepare_optimized_kprobe()
+ * writes it (template, mov $op, call optimized_callback, the probed
+ * instruction relocated, jmp back), the displaced bytes in the probe.
+ */
+static void opt_init(void)
+{
+	const u64 t = OPT_END - OPT_TMPL, val = OPT_VAL - OPT_TMPL;
+	u8 *d = at(SLOT);
+	s32 disp;
+	u64 i;
+
+	for (i = 0; i < t; i++)
+		at(OPT_TMPL)[i] = 0x50 + i % 8;
+	put_bytes(OPT_CLAC, "\x0f\x1f\x00", 3);
+	memset(at(OPT_VAL), 0x90, 10);
+	put_bytes(OPT_CALL, nop5, 5);
+	memset(d, 0xcc, 0x1000);
+	memcpy(d, at(OPT_TMPL), t);
+	d[val] = 0x48;
+	d[val + 1] = 0xbf;
+	put(SLOT + val + 2, OPT_KP);
+	put_branch(SLOT + (OPT_CALL - OPT_TMPL), 0xe8, OPT_CB);
+	memcpy(d + t, opt_orig, OPT_SIZE);
+	disp = 0x10 + (s32)(OPT_ADDR - (SLOT + t));
+	memcpy(d + t + 3, &disp, 4);
+	put_branch(SLOT + t + OPT_SIZE, 0xe9, OPT_ADDR + OPT_SIZE);
+	memcpy(at(OPT_ADDR), opt_orig, OPT_SIZE);
+	put_branch(OPT_ADDR, 0xe9, SLOT);
+	put(KPROBE_TABLE + 5 * 8, OPT_KP);
+	put(OPT_KP + 40, OPT_ADDR);
+	put(OPT_KP + 120, 4);				/* OPTIMIZED */
+	*at(OPT_KP + 124) = opt_orig[0];		/* opcode */
+	put_bytes(OPT_KP + 144, opt_orig + 1, 4);	/* copied_insn */
+	put(OPT_KP + 152, SLOT);			/* optinsn.insn */
+	put(OPT_KP + 160, OPT_SIZE);			/* optinsn.size */
+	put(OPT_SLOTS, INSN_PAGE);
+	put(OPT_SLOTS + 8, INSN_PAGE);
+	put(INSN_PAGE, OPT_SLOTS);
+	put(INSN_PAGE + 8, OPT_SLOTS);
+	put(INSN_PAGE + 16, SLOT);
+}
+
 /* A consistent guest: every record valid, the text as at baseline. */
 static void records_init(void)
 {
@@ -260,6 +496,8 @@ static void records_init(void)
 	rel = (s32)(JUMP_TARGET - (JUMP_TABLE + 4));
 	put_bytes(JUMP_TABLE + 4, &rel, 4);
 	tramp_init();
+	sc_init();
+	opt_init();
 }
 
 /* Whether the bytes now at [@va, @va + @len) are explained against @old. */
@@ -327,6 +565,160 @@ static void test_sites(void)
 	put_branch(FTRACE_CALL, 0xe8, MODULE_CODE);
 	ksft_test_result(!explain(FTRACE_CALL, 5, old),
 			 "ftrace_call: call elsewhere is not explained\n");
+}
+
+/* explain(), and whether the refusal named @what. */
+static bool refused_naming(u64 va, u64 len, const u8 *old, const char *what)
+{
+	struct patching *p;
+	const char *why;
+	bool named;
+
+	if (patching_new(&v, &p))
+		exit(KSFT_FAIL);
+	named = !patching_explain(p, va, len, old, at(va)) &&
+		(why = patching_rejected(p)) && strstr(why, what);
+	patching_free(p);
+	return named;
+}
+
+static void test_static_calls(void)
+{
+	u8 old[5];
+
+	records_init();
+	put_branch(SCT, 0xe9, KFUNC2);
+	memcpy(old, at(SCT), 5);
+	put_branch(SCT, 0xe9, KFUNC);
+	ksft_test_result(explain(SCT, 5, old),
+			 "static call trampoline: JMP to the key's kernel function explained\n");
+	put(SC_KEY, KFUNC + 3);
+	put_branch(SCT, 0xe9, KFUNC + 3);
+	ksft_test_result(refused_naming(SCT, 5, old, "__SCK__foo"),
+			 "a key calling into the middle of a kernel function is refused, naming the key\n");
+	put(SC_KEY, MODULE_CODE);
+	put_branch(SCT, 0xe9, MODULE_CODE);
+	ksft_test_result(refused_naming(SCT, 5, old, "0xffffffff81005000"),
+			 "a kernel key calling module code is refused, naming the function\n");
+	memcpy(old, at(SC_SITE), 5);
+	put_branch(SC_SITE, 0xe8, MODULE_CODE);
+	ksft_test_result(!explain(SC_SITE, 5, old),
+			 "an inline site calling module code for a kernel key is not explained\n");
+
+	sc_site_key(MOD_K_KEY);
+	put(MOD_K_KEY, MODULE_CODE);
+	ksft_test_result(!explain(SC_SITE, 5, old),
+			 "module code for another module's key is not explained\n");
+	put(MOD_K + 112, MOD_USE);			/* MOD_K's users: MOD */
+	put(MOD_K + 120, MOD_USE);
+	put(MOD_USE, MOD_K + 112);
+	put(MOD_USE + 8, MOD_K + 112);
+	put(MOD_USE + 32, MOD);
+	ksft_test_result(explain(SC_SITE, 5, old),
+			 "module code for the key of a module it uses explained (kvm_intel, kvm)\n");
+	put(MOD_USE, MOD_USE);				/* a cycle, */
+	put(MOD_USE + 32, MOD_K);			/* not MOD's */
+	ksft_test_result(!explain(SC_SITE, 5, old),
+			 "a cyclic module_use list explains nothing\n");
+	sc_site_key(MOD_OWN_KEY);
+	put(MOD_OWN_KEY, MODULE_CODE);
+	ksft_test_result(explain(SC_SITE, 5, old),
+			 "module code for the module's own key explained\n");
+	put(MOD + 80, 0x1000);				/* a user address */
+	ksft_test_result(!explain(SC_SITE, 5, old),
+			 "a module at a user address owns nothing\n");
+
+	records_init();
+	memcpy(old, at(SCT_TP), 5);
+	put(SC_TP_KEY, MODULE_CODE);
+	put(TP_FUNCS, MODULE_CODE);
+	put_branch(SCT_TP, 0xe9, MODULE_CODE);
+	ksft_test_result(explain(SCT_TP, 5, old),
+			 "a tracepoint's key calling its one probe in a module explained\n");
+	put(TP_FUNCS + 24, KFUNC);
+	ksft_test_result(!explain(SCT_TP, 5, old),
+			 "the same with a second probe registered is not explained\n");
+	put(TP_FUNCS + 24, 0);
+	put(TP + 24, SC_KEY);
+	ksft_test_result(!explain(SCT_TP, 5, old),
+			 "a tracepoint that names another key explains nothing\n");
+}
+
+/* patching_kprobe_hooks(): how many; the first's detour, bad byte, target. */
+static int kprobe_detour_hooks(int *ret_err, u64 *ret_bad, u64 *ret_target)
+{
+	struct patching_kprobe_hook *k;
+	size_t nr = 0;
+
+	*ret_err = patching_kprobe_hooks(&v, &k, &nr);
+	*ret_bad = nr && k[0].detour == SLOT ? k[0].bad_at : 0;
+	*ret_target = nr ? k[0].handler : 0;
+	free(k);
+	return nr;
+}
+
+static void test_optprobes(void)
+{
+	const u64 t = OPT_END - OPT_TMPL;
+	u64 bad, target;
+	u8 old[OPT_SIZE];
+	int err, n;
+
+	records_init();
+	memcpy(old, opt_orig, OPT_SIZE);
+	n = kprobe_detour_hooks(&err, &bad, &target);
+	ksft_test_result(explain(OPT_ADDR, 5, old) && !err && !n,
+			 "optimized kprobe: JMP to the kernel's detour (relocated copy) explained, no hook (%d, %d)\n",
+			 err, n);
+	put_bytes(SLOT + (OPT_CLAC - OPT_TMPL), "\x0f\x01\xca", 3);
+	n = kprobe_detour_hooks(&err, &bad, &target);
+	ksft_test_result(explain(OPT_ADDR, 5, old) && !n,
+			 "a detour with CLAC explained\n");
+	put_branch(SLOT + (OPT_CALL - OPT_TMPL), 0xe8, MODULE_CODE);
+	n = kprobe_detour_hooks(&err, &bad, &target);
+	ksft_test_result(!explain(OPT_ADDR, 5, old) && n == 1 &&
+			 bad == SLOT + (OPT_CALL - OPT_TMPL) && target == MODULE_CODE,
+			 "a detour calling module code: not explained, a hook naming the call and its target\n");
+	opt_init();
+	*at(SLOT + 1) ^= 0x40;
+	n = kprobe_detour_hooks(&err, &bad, &target);
+	ksft_test_result(!explain(OPT_ADDR, 5, old) && n == 1 && bad == SLOT + 1,
+			 "a template byte changed in the detour: a hook from that byte\n");
+	opt_init();
+	put(SLOT + (OPT_VAL - OPT_TMPL) + 2, OPT_KP + 8);
+	n = kprobe_detour_hooks(&err, &bad, &target);
+	ksft_test_result(n == 1, "a detour passing another optimized_kprobe: a hook\n");
+	opt_init();
+	*at(SLOT + t) = 0x49;				/* mov to %r8 */
+	n = kprobe_detour_hooks(&err, &bad, &target);
+	ksft_test_result(!explain(OPT_ADDR, 5, old) && n == 1 && bad == SLOT + t,
+			 "a detour running other instructions: a hook\n");
+	opt_init();
+	put_branch(SLOT + t + OPT_SIZE, 0xe9, MODULE_CODE);
+	n = kprobe_detour_hooks(&err, &bad, &target);
+	ksft_test_result(n == 1 && target == MODULE_CODE,
+			 "a detour jumping elsewhere after the copy: a hook naming where\n");
+	opt_init();
+	put(OPT_KP + 160, 1000);
+	n = kprobe_detour_hooks(&err, &bad, &target);
+	ksft_test_result(!explain(OPT_ADDR, 5, old) && n == 1,
+			 "an optinsn.size of 1000 is refused\n");
+	opt_init();
+	put(OPT_KP + 152, SLOT + 0x1000);
+	put_branch(OPT_ADDR, 0xe9, SLOT + 0x1000);
+	n = kprobe_detour_hooks(&err, &bad, &target);
+	ksft_test_result(!explain(OPT_ADDR, 5, old) && n == 1,
+			 "a detour outside the optprobe pages: not explained, a hook\n");
+	opt_init();
+	put(INSN_PAGE, INSN_PAGE);			/* a cycle */
+	n = kprobe_detour_hooks(&err, &bad, &target);
+	ksft_test_result(!explain(OPT_ADDR, 5, old) && err == -ELOOP,
+			 "a cyclic optprobe page list: nothing explained, the hooks check fails (%d)\n",
+			 err);
+	opt_init();
+	put_branch(OPT_ADDR, 0xe9, SLOT + 0x10);
+	ksft_test_result(!explain(OPT_ADDR, 5, old),
+			 "a JMP at the probe to elsewhere in the detour page is not explained\n");
 }
 
 static int nr_hooks(int *ret_err, u32 *ret_funcs)
@@ -451,9 +843,11 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(26);
+	ksft_set_plan(49);
 	guest_init();
 	test_sites();
+	test_static_calls();
+	test_optprobes();
 	test_hooks();
 	test_hostile();
 	test_random();

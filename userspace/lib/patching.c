@@ -112,17 +112,31 @@ static u64 rel32_target(u64 insn, u32 insn_len, const u8 *rel)
 	return insn + insn_len + (s64)(s32)vmi_get_u32(rel);
 }
 
+/*
+ * Room for element @nr of @size bytes in array @a of *@cap: @a itself, or
+ * @a reallocated to twice the capacity (@first at first), or NULL (@a is
+ * left as it was).
+ */
+static void *grow(void *a, size_t *cap, size_t nr, size_t size, size_t first)
+{
+	size_t c = *cap ? *cap * 2 : first;
+	void *n;
+
+	if (nr < *cap)
+		return a;
+	n = realloc(a, c * size);
+	if (n)
+		*cap = c;
+	return n;
+}
+
 static int set_add(struct u64set *s, u64 x)
 {
-	if (s->nr == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		u64 *n = realloc(s->a, cap * sizeof(*n));
+	u64 *n = grow(s->a, &s->cap, s->nr, sizeof(*n), 64);
 
-		if (!n)
-			return -ENOMEM;
-		s->a = n;
-		s->cap = cap;
-	}
+	if (!n)
+		return -ENOMEM;
+	s->a = n;
 	s->a[s->nr++] = x;
 	return 0;
 }
@@ -192,15 +206,10 @@ static int site_add(struct patching *p, u64 addr, u32 len, u8 kind,
 	if (p->nr_sites >= PATCH_SITES_MAX)
 		return engine_fail(p->v, -E2BIG, "more than %u patch sites",
 				   PATCH_SITES_MAX);
-	if (p->nr_sites == p->cap_sites) {
-		size_t cap = p->cap_sites ? p->cap_sites * 2 : 4096;
-
-		n = realloc(p->sites, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		p->sites = n;
-		p->cap_sites = cap;
-	}
+	n = grow(p->sites, &p->cap_sites, p->nr_sites, sizeof(*n), 4096);
+	if (!n)
+		return -ENOMEM;
+	p->sites = n;
 	p->sites[p->nr_sites++] = (struct patch_site){
 		.addr = addr, .arg = arg, .len = len, .kind = kind,
 		.flags = flags,
@@ -498,14 +507,61 @@ static int ops_walk(struct vmiaas *v, const struct ops_layout *l,
 }
 
 /*
+ * Calls @fn(node) for each node on the @nr hlist heads at @heads (an
+ * array of pointers, like kprobe_table or a hash's buckets). At most
+ * @max nodes over all chains: a cycle ends in -ELOOP.
+ */
+static int hlist_heads_walk(struct vmiaas *v, const char *what, u64 heads,
+			    u64 nr, u32 max,
+			    int (*fn)(struct vmiaas *v, u64 node, void *arg),
+			    void *arg)
+{
+	u64 node, i;
+	u32 seen = 0;
+	int err = 0;
+
+	for (i = 0; !err && i < nr; i++) {
+		err = engine_read_u64(v, heads + i * 8, &node);
+		while (!err && node) {
+			if (!kernel_ptr(node) || ++seen > max)
+				return engine_fail(v, -ELOOP,
+					"%s[%llu]: bad node 0x%llx or more than %u",
+					what, (unsigned long long)i,
+					(unsigned long long)node, max);
+			err = fn(v, node, arg);
+			err = err ?: engine_read_u64(v, node, &node);
+		}
+	}
+	return err;
+}
+
+struct hash_entries {
+	const struct ops_layout *l;
+	int (*fn)(u64 ip, u64 direct, void *arg);
+	void *arg;
+};
+
+static int hash_entry(struct vmiaas *v, u64 node, void *arg)
+{
+	const struct hash_entries *h = arg;
+	u64 entry = node - h->l->fe_hlist, ip, direct = 0;
+	int err;
+
+	err = engine_read_u64(v, entry + h->l->fe_ip, &ip);
+	if (!err && h->l->fe_direct != NO_MEMBER)
+		err = engine_read_u64(v, entry + h->l->fe_direct, &direct);
+	return err ?: h->fn(ip, direct, h->arg);
+}
+
+/*
  * Calls @fn(ip, direct) for each entry of the struct ftrace_hash at
  * @hash (may be NULL: empty). Buckets and chains are bounded.
  */
 static int hash_walk(struct vmiaas *v, const struct ops_layout *l, u64 hash,
 		     int (*fn)(u64 ip, u64 direct, void *arg), void *arg)
 {
-	u64 bits, buckets, i, node, ip, direct = 0;
-	u32 seen = 0;
+	struct hash_entries h = { .l = l, .fn = fn, .arg = arg };
+	u64 bits, buckets;
 	int err;
 
 	if (!hash)
@@ -523,26 +579,9 @@ static int hash_walk(struct vmiaas *v, const struct ops_layout *l, u64 hash,
 				   (unsigned long long)hash,
 				   (unsigned long long)bits,
 				   (unsigned long long)buckets);
-	for (i = 0; buckets && i < (1ULL << bits); i++) {
-		err = engine_read_u64(v, buckets + i * 8, &node);
-		while (!err && node) {
-			if (!kernel_ptr(node) || ++seen > PATCH_HASH_ENTRIES_MAX)
-				return engine_fail(v, -ELOOP,
-					"ftrace_hash 0x%llx: bad entry 0x%llx or more than %u",
-					(unsigned long long)hash,
-					(unsigned long long)node,
-					PATCH_HASH_ENTRIES_MAX);
-			err = engine_read_u64(v, node - l->fe_hlist + l->fe_ip, &ip);
-			if (!err && l->fe_direct != NO_MEMBER)
-				err = engine_read_u64(v, node - l->fe_hlist +
-						      l->fe_direct, &direct);
-			err = err ?: fn(ip, direct, arg);
-			err = err ?: engine_read_u64(v, node, &node);
-		}
-		if (err)
-			return err;
-	}
-	return 0;
+	return hlist_heads_walk(v, "ftrace_hash buckets", buckets,
+				buckets ? 1ULL << bits : 0,
+				PATCH_HASH_ENTRIES_MAX, hash_entry, &h);
 }
 
 /*
@@ -834,34 +873,32 @@ static int load_ftrace_callers(struct patching *p)
 
 #define INSN_PAGE_SIZE	4096
 
+struct kprobe_visit {
+	u32 o_hlist;
+	int (*fn)(struct vmiaas *v, u64 kp, void *arg);
+	void *arg;
+};
+
+static int kprobe_visit(struct vmiaas *v, u64 node, void *arg)
+{
+	const struct kprobe_visit *k = arg;
+
+	return k->fn(v, node - k->o_hlist, k->arg);
+}
+
 /*
  * Calls @fn(kp) for each struct kprobe on kprobe_table's hash chains
  * (an aggregated probe's children hang off its list, not off the table).
- * At most PATCH_KPROBES_MAX probes over all chains: a cycle is -ELOOP.
  */
 static int kprobe_table_walk(struct vmiaas *v, u64 table,
 			     int (*fn)(struct vmiaas *v, u64 kp, void *arg),
 			     void *arg)
 {
-	u32 o_hlist, n = 0;
-	u64 node, i;
-	int err = 0;
+	struct kprobe_visit k = { .fn = fn, .arg = arg };
 
-	OFF(v, "kprobe", "hlist", &o_hlist);
-	for (i = 0; !err && i < PATCH_KPROBE_TABLE; i++) {
-		err = engine_read_u64(v, table + i * 8, &node);
-		while (!err && node) {
-			if (!kernel_ptr(node) || ++n > PATCH_KPROBES_MAX)
-				return engine_fail(v, -ELOOP,
-					"kprobe_table[%llu]: bad node 0x%llx or more than %u probes",
-					(unsigned long long)i,
-					(unsigned long long)node,
-					PATCH_KPROBES_MAX);
-			err = fn(v, node - o_hlist, arg);
-			err = err ?: engine_read_u64(v, node, &node);
-		}
-	}
-	return err;
+	OFF(v, "kprobe", "hlist", &k.o_hlist);
+	return hlist_heads_walk(v, "kprobe_table", table, PATCH_KPROBE_TABLE,
+				PATCH_KPROBES_MAX, kprobe_visit, &k);
 }
 
 static int optinsn_page(struct vmiaas *v, u64 node, void *arg)
@@ -936,8 +973,6 @@ static int opt_layout_get(struct vmiaas *v, struct opt_layout *o)
 	};
 	size_t i;
 
-	OFF(v, "kprobe", "addr", &o->o_addr);
-	OFF(v, "kprobe", "flags", &o->o_flags);
 	OFF(v, "kprobe", "opcode", &o->o_opcode);
 	OFF(v, "optimized_kprobe", "kp", &o->o_kp);
 	OFF(v, "optimized_kprobe", "optinsn.insn", &o->o_insn);
@@ -1081,9 +1116,9 @@ static int load_kprobes(struct patching *p)
 
 	if (engine_sym(p->v, "kprobe_table", &table))
 		return 0;		/* no kprobes */
-	l.opt_err = opt_layout_get(p->v, &l.o);
 	OFF(p->v, "kprobe", "addr", &l.o.o_addr);
 	OFF(p->v, "kprobe", "flags", &l.o.o_flags);
+	l.opt_err = opt_layout_get(p->v, &l.o);
 	err = kprobe_table_walk(p->v, table, kp_load_one, &l);
 	free(l.o.pages.a);
 	return err;
@@ -1800,7 +1835,7 @@ static int hook_collect(struct vmiaas *v, const struct ops_layout *l,
 			u64 ops, void *arg)
 {
 	struct hooks *hs = arg;
-	struct patching_hook h = { .ops = ops };
+	struct patching_hook h = { .ops = ops }, *n;
 	u64 ops_hash = 0, filter = 0;
 	bool outside;
 	int err;
@@ -1829,15 +1864,10 @@ static int hook_collect(struct vmiaas *v, const struct ops_layout *l,
 	err = err ?: klp_check(v, hs, &h);
 	if (err)
 		return err;
-	if (hs->nr == hs->cap) {
-		size_t cap = hs->cap ? hs->cap * 2 : 8;
-		struct patching_hook *n = realloc(hs->a, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		hs->a = n;
-		hs->cap = cap;
-	}
+	n = grow(hs->a, &hs->cap, hs->nr, sizeof(*n), 8);
+	if (!n)
+		return -ENOMEM;
+	hs->a = n;
 	hs->a[hs->nr++] = h;
 	return 0;
 }
@@ -1854,9 +1884,9 @@ int patching_ftrace_hooks(struct vmiaas *v, struct patching_hook **ret,
 	*ret_nr = 0;
 	if (engine_sym(v, "ftrace_ops_list", &list))
 		return 0;		/* no ftrace */
-	if (engine_sym(v, "_stext", &hs.text_start) ||
-	    engine_sym(v, "_etext", &hs.text_end))
-		return engine_fail(v, -ENOENT, "no _stext/_etext symbols");
+	err = bl_text_range(v, &hs.text_start, &hs.text_end);
+	if (err)
+		return err;
 	engine_sym(v, "kprobe_ftrace_handler", &hs.kprobe_handler);
 	hs.has_klp = !engine_sym(v, "klp_ftrace_handler", &hs.klp_handler) &&
 		     !klp_layout_get(v, &hs.kl);
@@ -1878,6 +1908,7 @@ struct kp_hooks {
 	u64 text_start, text_end, aggr, kretprobe;
 	struct opt_layout o;
 	int opt_err;		/* no optprobe records: detours not judged */
+	char opt_why[200];
 	struct patching_kprobe_hook *a;
 	size_t nr, cap;
 };
@@ -1889,15 +1920,10 @@ static int kp_hook_push(struct kp_hooks *k,
 
 	if (k->nr >= PATCH_HOOKS_MAX)
 		return 0;	/* enough to say the guest is hooked */
-	if (k->nr == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 8;
-
-		n = realloc(k->a, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		k->a = n;
-		k->cap = cap;
-	}
+	n = grow(k->a, &k->cap, k->nr, sizeof(*n), 8);
+	if (!n)
+		return -ENOMEM;
+	k->a = n;
 	k->a[k->nr++] = *h;
 	return 0;
 }
@@ -1975,7 +2001,11 @@ static int kp_hook_one(struct vmiaas *v, u64 kp, void *arg)
 	err = engine_read_u64(v, kp + k->o.o_addr, &a.addr);
 	err = err ?: engine_read_u64(v, kp + k->o_pre, &pre);
 	err = err ?: engine_read(v, kp + k->o.o_flags, &flags, 4);
-	if (!err && !k->opt_err && (flags & KPROBE_FLAG_OPTIMIZED))
+	if (!err && (flags & KPROBE_FLAG_OPTIMIZED) && k->opt_err)
+		return engine_fail(v, k->opt_err,
+				   "optimized kprobe at 0x%llx: its detour cannot be verified: %s",
+				   (unsigned long long)a.addr, k->opt_why);
+	if (!err && (flags & KPROBE_FLAG_OPTIMIZED))
 		err = kp_hook_detour(v, k, kp, a.addr);
 	if (err || !k->aggr || pre != k->aggr)
 		return err ?: kp_hook_probe(v, k, kp, a.addr);
@@ -1994,12 +2024,11 @@ int patching_kprobe_hooks(struct vmiaas *v,
 	*ret_nr = 0;
 	if (engine_sym(v, "kprobe_table", &table))
 		return 0;		/* no kprobes */
-	if (engine_sym(v, "_stext", &k.text_start) ||
-	    engine_sym(v, "_etext", &k.text_end))
-		return engine_fail(v, -ENOENT, "no _stext/_etext symbols");
+	err = bl_text_range(v, &k.text_start, &k.text_end);
+	if (err)
+		return err;
 	engine_sym(v, "aggr_pre_handler", &k.aggr);
 	engine_sym(v, "pre_handler_kretprobe", &k.kretprobe);
-	k.opt_err = opt_layout_get(v, &k.o);
 	OFF(v, "kprobe", "addr", &k.o.o_addr);
 	OFF(v, "kprobe", "flags", &k.o.o_flags);
 	OFF(v, "kprobe", "list", &k.o_list);
@@ -2008,6 +2037,10 @@ int patching_kprobe_hooks(struct vmiaas *v,
 	OFF(v, "kretprobe", "kp", &k.o_rp_kp);
 	OFF(v, "kretprobe", "handler", &k.o_rp_handler);
 	OFF(v, "kretprobe", "entry_handler", &k.o_rp_entry);
+	/* an error only if an optimized probe needs them (kp_hook_one()) */
+	k.opt_err = opt_layout_get(v, &k.o);
+	if (k.opt_err)
+		snprintf(k.opt_why, sizeof(k.opt_why), "%.199s", v->diag.msg);
 	err = kprobe_table_walk(v, table, kp_hook_one, &k);
 	free(k.o.pages.a);
 	if (err) {
