@@ -16,7 +16,8 @@
 # Environment: BENCH_VMID_VMS (attachments, default 100),
 #   BENCH_VMID_INTERVAL (s, default 10), BENCH_VMID_SECONDS (measuring
 #   window, default 60), BENCH_VMID_BUDGET (% of one core for the budget
-#   run, default 5), BENCH_OUT (append the report to this file).
+#   run, default 5), BENCH_COMMIT (the commit measured, for the report;
+#   default: the repository's HEAD), BENCH_OUT (append the report to this file).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}
@@ -119,7 +120,7 @@ for i in $(seq "$nvms"); do
 done
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 printf 'interval = %s\ncpu_budget = 0\n' "$interval" >"$tmp/vmid.conf"
-log "vmid: $nvms VMs, interval $interval s, attaching (one at a time on this host)"
+log "vmid: $nvms VMs, interval $interval s, attaching (a few at a time)"
 t0=$(date +%s)
 "$vmid" --config "$tmp/vmid.conf" --state-dir "$tmp/state" --events "$events" \
 	--socket "$sock" --metrics off --libvirt off --match "$prefix-*" --settle 0 \
@@ -192,13 +193,13 @@ vmid_pid=
 
 # ---- report ---------------------------------------------------------------------
 verdict() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN { ok = op == "<" ? v < l : v > l; print ok ? "PASS" : "MISS" }'; }
-commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
+commit=${BENCH_COMMIT:-$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)}
 out ""
 out "vmid bench, $(date -u '+%Y-%m-%d %H:%M UTC'), vmid of $build (repository HEAD $commit)"
 out "host:  $(nproc) CPUs, load average $load0 before, $load1 while measuring (shared machine:"
 out "       $(pgrep -c -f qemu-system-x86_64 || true) QEMU processes incl. the $nvms stand-ins and ours)"
 out "VMs:   $nvms attachments of one Debian 6.1 TCG guest's RAM (512 MiB, shm backend,"
-out "       no QMP), interval $interval s, jitter 1 s; all attached and checked in $attach_s s"
+out "       no QMP), interval $interval s, jitter 0 (the default); all attached and checked in $attach_s s"
 out ""
 out "CPU of vmid (daemon + $nvms workers, /proc/PID/stat) over $window s, % of one core:"
 out "  no budget:        total $free_total % (daemon $free_daemon %), $free_checks checks ($rate/s)   <5 % $(verdict "$free_total" '<' 5)"
@@ -214,8 +215,9 @@ out ""
 out "tampering to event: insmod vmiaas_attack_syscall -> syscall-table finding in the"
 out "  JSON lines, per VM ($nlat of $nvms VMs): min $lat_min ms, median $lat_med ms, max $lat_max ms"
 out "  target: one interval + 100 ms = $((interval * 1000 + 100)) ms: max $(verdict "$lat_max" '<' $((interval * 1000 + 100)))"
-out "  (a VM's next check is its last + interval + up to 1 s of jitter; the finding"
-out "  waits for the check that follows the insmod)"
+out "  (from the moment 'scripts/guest run insmod' returned; a VM's check starts an"
+out "  interval after its last one started, so the hook is seen by the first check"
+out "  that starts after it: within an interval plus that check's time)"
 out ""
 out "a check's parts (bench_check --check --runs 10 --shm --qmp, same guest, ms):"
 grep '^check' "$tmp/check" | sed 's/^/  /' | tee -a "$report"

@@ -18,6 +18,11 @@
  * over the interval instead of hashing all at once. Attaches (a full
  * baseline each) run at most attach_max at a time.
  *
+ * The rest of vmid's CPU (the daemon, attaching, polling agent mailboxes)
+ * is measured over windows of WINDOW s (the parent's rusage, its reaped
+ * workers' and the live workers' CPU clocks) and comes off the budget
+ * first, so that the budget bounds all of vmid, not only its checks.
+ *
  * Priority checks (a guest agent's request, vmictl vmid-check) bypass the
  * spreading and the stretch, but a VM gets one at most every prio_min
  * seconds: a later request waits for that (it is not dropped or queued
@@ -27,6 +32,7 @@
 #include <math.h>		/* INFINITY, isfinite(): macros, no -lm */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,8 +46,10 @@
 #define BUDGET_HYSTERESIS	0.9
 /* Scheduled starts fill this share of the slots, leaving room for delays. */
 #define SLOT_FILL		0.9
-/* s over which the measured CPU use is averaged. */
-#define WINDOW			60.0
+/* s over which vmid's whole CPU use is measured. */
+#define WINDOW			20.0
+/* What the rest of vmid may leave the checks: 20 % of the budget at least. */
+#define CHECKS_MIN_SHARE	0.2
 /* Longest stretched interval (s): a VM is still checked once a day. */
 #define INTERVAL_MAX		86400.0
 
@@ -62,8 +70,12 @@ void sched_init(struct vmid_sched *s, bool unpaced)
 	memset(s, 0, sizeof(*s));
 	s->stretch = 1;
 	s->unpaced = unpaced;
-	/* half the node's CPUs for baselines, so the guests keep the rest */
-	s->attach_max = cpus > 1 ? (unsigned int)((cpus + 1) / 2) : 1;
+	/*
+	 * Half the node's CPUs for baselines, so the guests keep the rest;
+	 * two at least, so that a guest whose attach hangs until the timeout
+	 * does not hold up every other VM's.
+	 */
+	s->attach_max = cpus > 4 ? (unsigned int)((cpus + 1) / 2) : 2;
 	s->win_start = vmid_now();
 }
 
@@ -120,9 +132,9 @@ static void say_budget(const struct vmid_sched *s)
 {
 	if (s->over)
 		events_vm(NULL, VMID_LOG_WARNING, "cpu-budget",
-			  "checks need %.2g%% of one core at an interval of %g s, over the budget of %g%%: intervals stretched to %.1f s",
-			  s->demand * 100, s->interval, s->budget * 100,
-			  sched_interval(s));
+			  "checks need %.2g%% of one core at an interval of %g s, the rest of vmid %.2g%%: over the budget of %g%%: intervals stretched to %.1f s",
+			  s->demand * 100, s->interval, s->overhead * 100,
+			  s->budget * 100, sched_interval(s));
 	else
 		events_vm(NULL, VMID_LOG_NOTICE, "cpu-budget",
 			  "checks need %.2g%% of one core, within the budget of %g%%: interval %g s again",
@@ -147,32 +159,6 @@ static void replan(const struct vmid_sched *s, struct vm *const *vms, size_t n)
 	}
 }
 
-void sched_update(struct vmid_sched *s, struct vm *const *vms, size_t n)
-{
-	double before = sched_interval(s);
-	size_t nr;
-	bool over = s->over;
-
-	s->demand = total_cost(vms, n, &nr) / s->interval;
-	if (s->budget <= 0 || s->unpaced)
-		over = false;
-	else if (s->demand > s->budget)
-		over = true;
-	else if (s->demand < s->budget * BUDGET_HYSTERESIS)
-		over = false;
-	s->stretch = 1;
-	if (over && s->demand > s->budget)
-		s->stretch = s->demand / s->budget;
-	if (s->interval * s->stretch > INTERVAL_MAX)
-		s->stretch = INTERVAL_MAX / s->interval;
-	if (sched_interval(s) < before)
-		replan(s, vms, n);
-	if (over != s->over) {
-		s->over = over;
-		say_budget(s);
-	}
-}
-
 static int worker_cpu(const struct vm *vm, double *ret)
 {
 	struct timespec ts;
@@ -181,6 +167,72 @@ static int worker_cpu(const struct vm *vm, double *ret)
 		return -ESRCH;
 	*ret = ts.tv_sec + ts.tv_nsec / 1e9;
 	return 0;
+}
+
+static double tv(struct timeval t)
+{
+	return t.tv_sec + t.tv_usec / 1e6;
+}
+
+/* All of vmid's CPU so far (s): itself, its reaped and its live workers. */
+static double vmid_cpu(struct vm *const *vms, size_t n)
+{
+	struct rusage self, kids;
+	double t = 0, c;
+	size_t i;
+
+	if (getrusage(RUSAGE_SELF, &self) == 0)
+		t += tv(self.ru_utime) + tv(self.ru_stime);
+	if (getrusage(RUSAGE_CHILDREN, &kids) == 0)
+		t += tv(kids.ru_utime) + tv(kids.ru_stime);
+	for (i = 0; i < n; i++)
+		if (vms[i]->worker > 0 && worker_cpu(vms[i], &c) == 0)
+			t += c;
+	return t;
+}
+
+/* At the end of a window: vmid's CPU use, and the part that is not checks. */
+static void window(struct vmid_sched *s, struct vm *const *vms, size_t n)
+{
+	double now = vmid_now(), cpu = vmid_cpu(vms, n), dt = now - s->win_start;
+
+	if (dt < WINDOW)
+		return;
+	if (s->win_total > 0 && cpu >= s->win_total) {
+		s->used = (cpu - s->win_total) / dt;
+		s->overhead = s->used > s->win_cpu / dt ? s->used - s->win_cpu / dt : 0;
+	}
+	s->win_total = cpu;
+	s->win_cpu = 0;
+	s->win_start = now;
+}
+
+void sched_update(struct vmid_sched *s, struct vm *const *vms, size_t n)
+{
+	double before = sched_interval(s), avail;
+	size_t nr;
+	bool over = s->over;
+
+	window(s, vms, n);
+	s->demand = total_cost(vms, n, &nr) / s->interval;
+	avail = dmax(s->budget - s->overhead, s->budget * CHECKS_MIN_SHARE);
+	if (s->budget <= 0 || s->unpaced)
+		over = false;
+	else if (s->demand > avail)
+		over = true;
+	else if (s->demand < avail * BUDGET_HYSTERESIS)
+		over = false;
+	s->stretch = 1;
+	if (over && s->demand > avail)
+		s->stretch = s->demand / avail;
+	if (s->interval * s->stretch > INTERVAL_MAX)
+		s->stretch = INTERVAL_MAX / s->interval;
+	if (sched_interval(s) < before)
+		replan(s, vms, n);
+	if (over != s->over) {
+		s->over = over;
+		say_budget(s);
+	}
 }
 
 void sched_worker_started(struct vm *vm)
@@ -196,16 +248,6 @@ void sched_check_sent(struct vm *vm)
 		vm->sched.cpu_at_send = -1;
 }
 
-/* Adds @cpu s to the measuring window; a full window gives the CPU use. */
-static void window_add(struct vmid_sched *s, double cpu, double now)
-{
-	s->win_cpu += cpu;
-	if (now - s->win_start >= WINDOW) {
-		s->used = s->win_cpu / (now - s->win_start);
-		s->win_cpu = 0;
-		s->win_start = now;
-	}
-}
 
 double sched_check_done(struct vmid_sched *s, struct vm *vm, double now)
 {
@@ -221,7 +263,7 @@ double sched_check_done(struct vmid_sched *s, struct vm *vm, double now)
 	v->cost = v->cost > 0 ? v->cost + COST_WEIGHT * (cpu - v->cost) : cpu;
 	s->cpu_total += cpu;
 	s->nr_checks++;
-	window_add(s, cpu, now);
+	s->win_cpu += cpu;
 	return cpu;
 }
 
@@ -321,6 +363,8 @@ struct json_object *sched_json(const struct vmid_sched *s)
 			       json_object_new_double(s->demand * 100));
 	json_object_object_add(o, "used_percent",
 			       json_object_new_double(s->used * 100));
+	json_object_object_add(o, "overhead_percent",
+			       json_object_new_double(s->overhead * 100));
 	json_object_object_add(o, "over_budget", json_object_new_boolean(s->over));
 	json_object_object_add(o, "stretch", json_object_new_double(s->stretch));
 	json_object_object_add(o, "interval", json_object_new_double(s->interval));

@@ -283,8 +283,10 @@ struct vmid_sched {
 	double gap;			/* s between two scheduled check starts */
 	double last_slot;		/* monotonic s: the last scheduled start */
 	unsigned int attach_max;	/* workers attaching at once */
-	double win_start, win_cpu;	/* the measuring window under way */
-	double used;			/* share of one core, last window */
+	double win_start, win_cpu;	/* the window under way; checks' CPU */
+	double win_total;		/* vmid's whole CPU at win_start */
+	double used;			/* vmid's share of one core, last window */
+	double overhead;		/* the part of it that is not checks */
 	double cpu_total;		/* s, the CPU of every check */
 	uint64_t nr_checks;		/* checks measured */
 };
