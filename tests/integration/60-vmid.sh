@@ -8,48 +8,18 @@
 # replaced, a clean exit on SIGTERM.
 . "$(dirname "$0")/../lib/guest.sh"
 
-: "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
-VMID=${VMID:-$(dirname "$VMICTL")/vmid}
-[ -x "$VMID" ] || tap_skip_all "no vmid binary at $VMID"
+. "$(dirname "$0")/../lib/vmid.sh"
+
+vmid_setup vmid60
 INTERVAL=2
 # a round is the interval, up to 1 s of jitter and the check itself
 ROUND=$((INTERVAL + 1 + 5))
 
 tap_plan 45
-work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-vmid.XXXXXX")
-sock=$work/vmid.sock
-events=$work/events.jsonl
-prefix=vmid$$-$RANDOM
-vmid_pid=
-cleanup()
-{
-	[ -n "$vmid_pid" ] && kill -KILL "$vmid_pid" 2>/dev/null
-	_guest_cleanup
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-# wait_for SECONDS COND: polls COND (eval) every 0.2 s; 0 when it held.
-wait_for()
-{
-	local end=$(($(date +%s) + $1))
-	while [ "$(date +%s)" -le "$end" ]; do
-		eval "$2" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	return 1
-}
-status_json() { "$VMICTL" --json status "$sock"; }
-# vm_field NAME FIELD: a field of VM NAME (its -name) in vmictl status
-vm_field() { status_json | jq -r --arg n "vmiaas-$1" ".vms[] | select(.name == \$n) | .$2"; }
-# nr_events JQ-FILTER: event lines matching a jq select() condition
-# (all of them: events.jsonl.1 is the file before the rotation test)
+# nr_events counts all event lines: events.jsonl.1 is the file before the
+# rotation test
 all_events() { cat "$events.1" "$events" 2>/dev/null; }
 nr_events() { all_events | jq -c "select($1)" 2>/dev/null | wc -l; }
-# has FILE JQ-CONDITION: a line of FILE satisfies it (jq 1.6's -e looks
-# only at the last line)
-has() { jq -c "select($2)" "$1" 2>/dev/null | grep -q .; }
-ksym() { guest_run "grep ' $1\$' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
 
 # ---- usage and configuration (no guest needed) ---------------------------------
 rc=0; "$VMID" --help >"$work/help" 2>&1 || rc=$?

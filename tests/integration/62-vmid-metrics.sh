@@ -30,15 +30,7 @@ cleanup()
 }
 trap cleanup EXIT
 
-wait_for()
-{
-	local end=$(($(date +%s) + $1))
-	while [ "$(date +%s)" -le "$end" ]; do
-		eval "$2" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	return 1
-}
+. "$(dirname "$0")/../lib/vmid.sh"	# wait_for
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
 rc=0; "$VMID" --metrics nowhere --state-dir "$work/x" --socket "$work/x.sock" \

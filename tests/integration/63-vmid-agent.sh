@@ -12,39 +12,10 @@
 set -u
 . "$(dirname "$0")/../lib/guest.sh"
 
-: "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
-VMID=${VMID:-$(dirname "$VMICTL")/vmid}
+. "$(dirname "$0")/../lib/vmid.sh"
+
+vmid_setup agent63
 top=$VMIAAS_TOP
-[ -x "$VMID" ] || tap_skip_all "no vmid binary at $VMID"
-command -v qemu-system-x86_64 >/dev/null ||
-	tap_skip_all "qemu-system-x86_64 missing (scripts/deps.sh test)"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-agent63.XXXXXX")
-sock=$work/vmid.sock
-events=$work/events.jsonl
-prefix=agent$$-$RANDOM
-vmid_pid=
-cleanup()
-{
-	[ -n "$vmid_pid" ] && kill -KILL "$vmid_pid" 2>/dev/null
-	_guest_cleanup
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-wait_for()
-{
-	local end=$(($(date +%s) + $1))
-	while [ "$(date +%s)" -le "$end" ]; do
-		eval "$2" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	return 1
-}
-status_json() { "$VMICTL" --json status "$sock"; }
-vm_field() { status_json | jq -r --arg n "vmiaas-$prefix" ".vms[] | select(.name == \$n) | .$1"; }
-nr_events() { jq -c "select($1)" "$events" 2>/dev/null | wc -l; }
-ksym() { guest_run "awk '\$3 == \"$1\" { print \$1; exit }' /proc/kallsyms"; }
 p=/sys/module/vmiaas_agent/parameters
 
 abi=$("$VMIAAS_GUEST_CLI" abi --kernel 6.1) || tap_bail "cannot fetch the 6.1 kernel"

@@ -10,10 +10,10 @@
 #                                 # stopped, $work removed)
 #   "$VMID" --socket "$sock" --events "$events" ... &
 #   vmid_pid=$!
-#   wait_for 60 '[ "$(vm_field "$prefix" state)" = ready ]'
+#   wait_for 60 '[ "$(vm_field state)" = ready ]'
 #
 # vm_field and nr_events read $sock and $events; vm_field takes the VM's
-# name as the guest rig names it (without "vmiaas-").
+# name as the guest rig names it (without "vmiaas-"), $prefix by default.
 
 # vmid_setup TAG: checks for the binaries, makes the work directory.
 vmid_setup()
@@ -51,8 +51,17 @@ wait_for()
 }
 
 status_json() { "$VMICTL" --json status "$sock"; }
-# vm_field NAME FIELD: a field of VM vmiaas-NAME in vmictl status
-vm_field() { status_json | jq -r --arg n "vmiaas-$1" ".vms[] | select(.name == \$n) | .$2"; }
+# vm_field [NAME] FIELD: a field of VM vmiaas-NAME (default: $prefix, a
+# test with one guest) in vmictl status
+vm_field()
+{
+	local name=$prefix
+	if [ $# -gt 1 ]; then
+		name=$1
+		shift
+	fi
+	status_json | jq -r --arg n "vmiaas-$name" ".vms[] | select(.name == \$n) | .$1"
+}
 # nr_events JQ-CONDITION: event lines that satisfy it
 nr_events() { jq -c "select($1)" "$events" 2>/dev/null | wc -l; }
 # has FILE JQ-CONDITION: a line of FILE satisfies it (jq 1.6's -e looks
