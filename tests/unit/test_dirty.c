@@ -28,10 +28,22 @@
 #include "userspace/lib/engine.h"
 #include "tests/lib/tap.h"
 
-#define PAGES		16
+#define PAGES		48
 #define UNTOUCHED	15	/* the child never maps this page in */
 #define WRITTEN		3	/* the child writes it after the clear */
 #define KEPT		5	/* ... and not this one */
+
+/*
+ * A guest kernel for the engine's skip: page tables at frames 8-11 map
+ * TEXT_PAGES pages at TEXT_VA to frames 32.., the "kernel text".
+ */
+#define PT_FRAME	8		/* PML4, PDPT, PD, PT: 8, 9, 10, 11 */
+#define TEXT_VA		0xffffffff81000000ULL
+#define TEXT_FRAME	32
+#define TEXT_PAGES	8
+#define TAMPERED	3		/* the child patches this text page */
+#define REMAPPED	5		/* ... and points this one elsewhere */
+#define OTHER_FRAME	44
 
 struct vmm {
 	pid_t pid;
@@ -49,14 +61,19 @@ static void vmm_main(int fd, int cmd, int ack)
 
 	if (ram == MAP_FAILED)
 		_exit(1);
-	for (i = 0; i < PAGES; i++)
+	for (i = 0; i < PAGES; i++)	/* read: the PTEs stay read-only */
 		if (i != UNTOUCHED)
-			ram[i * 4096] = (u8)i;
+			(void)*(volatile u8 *)(ram + i * 4096);
 	if (write(ack, &ram, sizeof(ram)) != sizeof(ram))
 		_exit(1);
 	while (write(ack, "r", 1) == 1 && read(cmd, &c, 1) == 1) {
 		if (c == 'w')
 			ram[WRITTEN * 4096 + 100] ^= 0x5a;
+		if (c == 't')	/* an inline hook, as far as a MAC can tell */
+			ram[(TEXT_FRAME + TAMPERED) * 4096 + 200] ^= 0xcc;
+		if (c == 'm')	/* the PTE of text page REMAPPED */
+			*(u64 *)(ram + (PT_FRAME + 3) * 4096 + REMAPPED * 8) =
+				OTHER_FRAME * 4096ULL | 3;
 	}
 	_exit(0);
 }
@@ -164,6 +181,102 @@ static void test_facts(struct vmm *m)
 			 !written, kept, !untouched);
 }
 
+/* Page tables and text written through the file, before the VMM runs. */
+static int guest_write(int fd)
+{
+	u64 e[4] = {
+		(PT_FRAME + 1) * 4096ULL | 3, (PT_FRAME + 2) * 4096ULL | 3,
+		(PT_FRAME + 3) * 4096ULL | 3,
+	};
+	u8 text[TEXT_PAGES * 4096];
+	int i, ok;
+
+	ok = pwrite(fd, &e[0], 8, PT_FRAME * 4096 + 511 * 8) == 8 &&
+	     pwrite(fd, &e[1], 8, (PT_FRAME + 1) * 4096 + 510 * 8) == 8 &&
+	     pwrite(fd, &e[2], 8, (PT_FRAME + 2) * 4096 + 8 * 8) == 8;
+	for (i = 0; ok && i < TEXT_PAGES; i++) {
+		e[3] = (TEXT_FRAME + i) * 4096ULL | 3;
+		ok = pwrite(fd, &e[3], 8, (PT_FRAME + 3) * 4096 + i * 8) == 8;
+	}
+	for (i = 0; i < (int)sizeof(text); i++)
+		text[i] = (u8)(i * 7 + 1);
+	return ok && pwrite(fd, text, sizeof(text), TEXT_FRAME * 4096) ==
+		     (ssize_t)sizeof(text) ? 0 : -1;
+}
+
+static int as_read(void *ctx, u64 va, void *buf, size_t len)
+{
+	return vmi_as_read(ctx, va, buf, len);
+}
+
+/* One check of the text: which pages differ from the baseline now. */
+static int text_check(struct dirty_tracker *t, const struct bl_region *reg,
+		      const struct vmi_read_ops *r,
+		      const struct vmi_hash_ops *h, u64 *ret_mask)
+{
+	u8 now[TEXT_PAGES * 16], page[4096];
+	u64 idx[TEXT_PAGES];
+	s64 n, k;
+	int err;
+
+	err = dirty_check_begin(t);
+	err = err ?: dirty_measure_range(t, reg, r, h, page, now);
+	n = err ? err : vmi_measure_diff(reg->digests, now, TEXT_PAGES, 16,
+					 idx, TEXT_PAGES);
+	*ret_mask = 0;
+	for (k = 0; k < n; k++)
+		*ret_mask |= 1ULL << idx[k];
+	return n < 0 ? (int)n : 0;
+}
+
+/*
+ * The engine's skip on a soft-dirty host: after a clear every text page
+ * is hashed once, then skipped; a page the VMM's process patches, and a
+ * page whose PTE is pointed at another frame, are hashed again and
+ * differ from the baseline; the others stay skipped.
+ */
+static void test_skip(struct vmiaas *v, struct dirty_tracker *t,
+		      struct vmm *m)
+{
+	const struct vmi_read_ops r = { .read = as_read, .ctx = v->kas };
+	u8 key[32] = { 5 }, base[TEXT_PAGES * 16], page[4096];
+	const struct bl_region reg = {
+		.start = TEXT_VA, .end = TEXT_VA + TEXT_PAGES * 4096,
+		.digests = base,
+	};
+	struct dirty_stats s0, s1, s2;
+	struct vmi_hash_ops h;
+	struct bl_hasher *x;
+	u64 first = 0, quiet = 0, tampered = 0, remapped = 0;
+	int err;
+
+	err = bl_hasher_new(BL_MAC_GMAC_AES128, key, &x, &h);
+	err = err ?: vmi_measure_range(&r, &h, reg.start, reg.end, page, base,
+				       TEXT_PAGES);
+	err = err ?: text_check(t, &reg, &r, &h, &first);
+	dirty_get_stats(t, &s0);
+	err = err ?: text_check(t, &reg, &r, &h, &quiet);
+	dirty_get_stats(t, &s1);
+	err = err ?: vmm_do(m, 't');
+	err = err ?: text_check(t, &reg, &r, &h, &tampered);
+	err = err ?: vmm_do(m, 'm');
+	err = err ?: text_check(t, &reg, &r, &h, &remapped);
+	dirty_get_stats(t, &s2);
+	ksft_print_msg("skip: diffs %#llx %#llx %#llx %#llx; hashed %llu %llu %llu, skipped %llu %llu %llu\n",
+		       (unsigned long long)first, (unsigned long long)quiet,
+		       (unsigned long long)tampered, (unsigned long long)remapped,
+		       (unsigned long long)s0.hashed, (unsigned long long)s1.hashed,
+		       (unsigned long long)s2.hashed, (unsigned long long)s0.skipped,
+		       (unsigned long long)s1.skipped, (unsigned long long)s2.skipped);
+	ksft_test_result(!err && !first && !quiet && s1.hashed == s0.hashed &&
+			 s1.skipped == s0.skipped + TEXT_PAGES,
+			 "skip: a quiet check after the first hashes no page\n");
+	ksft_test_result(!err && tampered == 1ULL << TAMPERED &&
+			 remapped == (1ULL << TAMPERED | 1ULL << REMAPPED),
+			 "skip: a patched page and a remapped page are hashed and found; the rest skipped\n");
+	bl_hasher_free(x);
+}
+
 /* The same through the tracker, then a second writer turns it off. */
 static void test_tracker(struct vmiaas *v, struct dirty_tracker *t,
 			 const u8 *ram, struct vmm *m, int fd)
@@ -182,6 +295,7 @@ static void test_tracker(struct vmiaas *v, struct dirty_tracker *t,
 	ksft_test_result(!err && before && !written && kept,
 			 "tracker: written page dirty (%d), kept page clean (%d)\n",
 			 !written, kept);
+	test_skip(v, t, m);
 	dirty_close(t);
 	t = NULL;
 	err = vmm_start(fd, &other);
@@ -205,10 +319,11 @@ int main(void)
 	u8 *ram;
 
 	ksft_print_header();
-	ksft_set_plan(5);
+	ksft_set_plan(7);
 	test_pme();
 	fd = memfd_create("vmiaas-test-ram", MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, PAGES * 4096) || vmm_start(fd, &m)) {
+	if (fd < 0 || ftruncate(fd, PAGES * 4096) || guest_write(fd) ||
+	    vmm_start(fd, &m)) {
 		ksft_print_msg("memfd or child: %s\n", strerror(errno));
 		return KSFT_FAIL;
 	}
@@ -218,6 +333,10 @@ int main(void)
 		ksft_print_msg("mapping the memfd: %s\n", strerror(errno));
 		return KSFT_FAIL;
 	}
+	v.kas = calloc(1, sizeof(*v.kas));
+	if (!v.kas)
+		return KSFT_FAIL;
+	vmi_as_init(v.kas, &b.phys, PT_FRAME * 4096, false);
 	if (!(vmm_pme(&m, KEPT) & (1ULL << 63)))
 		ksft_print_msg("cannot read the child's pagemap\n");
 	soft_dirty = vmm_pme(&m, KEPT) & (1ULL << 55);	/* new: soft-dirty */
@@ -233,6 +352,8 @@ int main(void)
 			 "tracker starts, or says why not (%d)\n", err);
 	if (err) {
 		ksft_test_result_skip("tracker: off: %s\n", why);
+		ksft_test_result_skip("skip: tracker off\n");
+		ksft_test_result_skip("skip, tampering: tracker off\n");
 		ksft_test_result_skip("second writer: tracker off\n");
 	} else {
 		test_tracker(&v, t, ram, &m, fd);

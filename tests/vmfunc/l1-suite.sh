@@ -38,6 +38,7 @@ STEPS=(
 	"view     patched  1    600     view-test.sh    vmiaas probe"
 	"checks   patched  2    1200    checks-test.sh  vmiaas checks"
 	"linux-l2 patched  1    2400    l2-chain.sh     vmiaas l2vmm"
+	"softdirty patched 1    300     softdirty-test.sh softdirty"
 )
 
 top=$VMIAAS_TOP
@@ -136,6 +137,16 @@ need_l2vmm()
 	printf '%s\n' "--kernel vmlinuz-l2 --initrd l2.cpio --mem 128 --timeout 900" \
 		"--cmdline '$cmdline'" >"$tmp/l2vmm.args"
 	adds+=(--add "$tmp/vmlinuz-l2" --add "$tmp/l2.cpio" --add "$tmp/l2vmm.args")
+}
+
+# the soft-dirty facts under KVM (userspace/lib/dirty.c rests on them),
+# and the tracker's unit test on a kernel that has soft-dirty bits
+need_softdirty()
+{
+	cc_static softdirty_kvm "$v/softdirty_kvm.c"
+	cc_static test_dirty -std=gnu11 -D_GNU_SOURCE -I"$top" -I"$top/include" \
+		"$top/tests/unit/test_dirty.c" "$top"/userspace/lib/*.c \
+		"$top"/core/*.c -lbpf -lelf -lz -ljson-c -lcrypto
 }
 
 # ---- the steps' own checks: check_NAME, run with $o = the step's output ----
@@ -258,6 +269,17 @@ step_tap()
 	tap_is "${#results[@]}" "${planned:-none}" \
 		"$1: $2 ran all its tests (plan ${planned:-missing})"
 	tap_is "$(sed -n "s/^@@RUN-END $2 //p" "$o")" 0 "$1: $2 exits 0"
+}
+
+# softdirty_kvm's TAP; the L1's kernel has soft-dirty bits, so no skips
+check_softdirty()
+{
+	step_tap softdirty softdirty
+	tap_ok "! sed -n '/^@@RUN softdirty\$/,/^@@RUN-END/p' '$o' | grep -q SKIP" \
+		"softdirty: the L1 kernel keeps soft-dirty bits (nothing skipped)"
+	step_tap softdirty test_dirty
+	tap_ok "! sed -n '/^@@RUN test_dirty\$/,/^@@RUN-END/p' '$o' | grep -q SKIP" \
+		"softdirty: test_dirty's facts, tracker and engine skip all ran (nothing skipped)"
 }
 
 # requests, checks, the hypercall, the rate limit, garbage, a second VM, a
