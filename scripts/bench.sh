@@ -232,6 +232,17 @@ done
 out "$(printf '    hashing inside the check: %s bytes at %s GB/s (in place from the RAM file)' "$hashed" "$in_gbps")"
 out "$(printf '    everything but hashing (total - text - rodata - modules): %s ms   <1 ms %s' "$rest" "$(verdict "$rest" '<' 1)")"
 out "$(printf '    in CPU time (what the load does not stretch): hashing %s GB/s, the rest %s ms' "$(field " $(cfield hashed_bytes)" cpu_hash_gbps)" "$(field " $(cfield hashed_bytes)" cpu_rest_ms)")"
+# the same with the soft-dirty skip (a check after no change), where sound
+"${one[@]}" "$bc" --check --dirty --runs "$check_runs" --shm "$shm" --qmp "$qmp" >"$tmp/dirty" ||
+	fail "bench_check --check --dirty failed"
+if grep -q '^dirty skip=on' "$tmp/dirty"; then
+	dpart() { sed -n "s/^check part=$1 median_ms=[0-9.]* cpu_ms=\([0-9.]*\).*/\1/p" "$tmp/dirty"; }
+	out "$(printf '    no-change check, soft-dirty skip on: CPU ms text %s, rodata %s, modules %s, total %s' \
+		"$(dpart kernel-text)" "$(dpart kernel-rodata)" "$(dpart module-text+rodata)" "$(dpart total)")"
+	out "    $(grep '^dirty skip=on' "$tmp/dirty")"
+else
+	out "    no-change check: the soft-dirty skip is off here: $(sed -n 's/^dirty skip=off why=//p' "$tmp/dirty")"
+fi
 out "  (the parts are timed on their own: syscall+idt+cpu and hidden+creds"
 out "  are the reads and walks those checks do; GMAC in the check vs alone in"
 out "  cache: $in_gbps vs $gmac GB/s; the check reads guest RAM: memcpy $gbps GB/s above)"
@@ -242,6 +253,6 @@ out "run on the same cores, so figures vary by some 10-30% between runs."
 
 if [ -n "${BENCH_OUT:-}" ]; then
 	{ cat "$report"; echo; echo "bench_paging output:"; cat "$tmp/paging";
-	  echo; echo "bench_check output:"; cat "$tmp/hash" "$tmp/check"; } >"$BENCH_OUT"
+	  echo; echo "bench_check output:"; cat "$tmp/hash" "$tmp/check" "$tmp/dirty"; } >"$BENCH_OUT"
 	log "report written to $BENCH_OUT"
 fi

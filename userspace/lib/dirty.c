@@ -259,8 +259,11 @@ static int find_vmm(struct dirty_tracker *t, char *why)
 	return err;
 }
 
-/* VFIO or iommufd: device DMA writes guest RAM below any page table. */
-static int check_vfio(pid_t pid, char *why)
+/*
+ * The VMM's open files. VFIO or iommufd: device DMA writes guest RAM
+ * below any page table. A KVM VM (*ret_kvm): see check_nested().
+ */
+static int check_vmm_fds(pid_t pid, bool *ret_kvm, char *why)
 {
 	char path[64], link[256], fdpath[320];
 	struct dirent *e;
@@ -282,6 +285,8 @@ static int check_vfio(pid_t pid, char *why)
 		if (n <= 0)
 			continue;
 		link[n] = '\0';
+		if (!strcmp(link, "anon_inode:kvm-vm"))
+			*ret_kvm = true;
 		if (strncmp(link, "/dev/vfio/", 10) && strcmp(link, "/dev/iommu"))
 			continue;
 		snprintf(why, DIRTY_WHY_MAX,
@@ -344,14 +349,17 @@ static bool qom_says(struct qmp *q, const char *cmd, const char *want)
 /*
  * With nested virtualization KVM maps pages an L1 guest names (an L2's
  * virtual-APIC page, posted-interrupt descriptor) for the CPU to write
- * directly, past the VMM's page tables. Only a guest CPU without VMX/SVM
- * (QEMU's CPU properties, over QMP) rules that out.
+ * directly, past the VMM's page tables. A VMM without a KVM VM (TCG), a
+ * host with nesting off, or a guest CPU without VMX/SVM (QEMU's CPU
+ * properties, over QMP) rules that out.
  */
-static int check_nested(struct vmiaas *v, char *why)
+static int check_nested(struct vmiaas *v, bool kvm, char *why)
 {
 	static const char cpu[] = "qom-get /machine/unattached/device[0]";
 	struct qmp *q = v->backend->qmp;
 
+	if (!kvm)
+		return 0;
 	if (!sysfs_yes("/sys/module/kvm_intel/parameters/nested") &&
 	    !sysfs_yes("/sys/module/kvm_amd/parameters/nested"))
 		return 0;
@@ -369,12 +377,13 @@ static int check_nested(struct vmiaas *v, char *why)
 /* Everything that must hold for the skip to be sound; @why if not. */
 static int check_host(struct dirty_tracker *t, char *why)
 {
+	bool kvm = false;
 	int err;
 
 	err = find_vmm(t, why);
-	err = err ?: check_vfio(t->vmm, why);
+	err = err ?: check_vmm_fds(t->vmm, &kvm, why);
 	err = err ?: check_vmm_flags(t, why);
-	err = err ?: check_nested(t->v, why);
+	err = err ?: check_nested(t->v, kvm, why);
 	if (!err)
 		err = read_vmm_vmas(t, t->vmm, t->vmas, &t->nr_vmas);
 	return err;
@@ -508,6 +517,8 @@ static int rearm(struct dirty_tracker *t)
  */
 int dirty_check_begin(struct dirty_tracker *t)
 {
+	/* a translation cached by an earlier check must not name the frame */
+	vmi_as_flush(t->v->kas);
 	t->pm_valid = false;
 	if (t->dirty_this_check > DIRTY_REARM_PAGES ||
 	    ++t->checks_in_epoch > DIRTY_EPOCH_CHECKS)
