@@ -60,20 +60,10 @@ cleanup()
 }
 trap cleanup EXIT
 
-wait_for()
-{
-	local end=$(($(date +%s) + $1))
-	while [ "$(date +%s)" -le "$end" ]; do
-		eval "$2" >/dev/null 2>&1 && return 0
-		sleep 0.3
-	done
-	return 1
-}
-status_json() { VMID_SOCKET=$sock "$VMICTL" --json status; }
+# wait_for, status_json, nr_events, has: tests/lib/vmid.sh; vm_field A
+# FIELD here names the domain by its suffix (a, b)
+. "$(dirname "$0")/../lib/vmid.sh"
 vm_field() { status_json | jq -r --arg n "vmiaas-$prefix-$1" ".vms[] | select(.name == \$n) | .$2"; }
-nr_events() { jq -c "select($1)" "$events" 2>/dev/null | wc -l; }
-# has FILE JQ-CONDITION: some line of FILE satisfies it
-has() { jq -c "select($2)" "$1" 2>/dev/null | grep -q .; }
 # journal JOURNALCTL-MATCHES...: vmid's journal entries, JSON, one a line
 journal() { nsenter -t "$vmid_pid" -m journalctl -D /run/log/journal -o json --no-pager "$@" 2>/dev/null; }
 fds() { ls "/proc/$vmid_pid/fd" | wc -l; }
