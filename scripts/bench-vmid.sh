@@ -51,10 +51,8 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-report=$tmp/report
-out() { printf '%s\n' "$*" | tee -a "$report"; }
-log() { printf 'bench-vmid: %s\n' "$*" >&2; }
-fail() { echo "bench-vmid: $*" >&2; exit 1; }
+BENCH_NAME=bench-vmid
+. "$top/scripts/bench-lib.sh"
 sock=$tmp/vmid.sock
 events=$tmp/events.jsonl
 status_json() { "$vmictl" --json status "$sock"; }
@@ -160,6 +158,7 @@ measure "$window"
 sched=$(status_json | jq -c '.schedule')
 stretch=$(jq '.stretch * 100 | round / 100' <<<"$sched")
 eff=$(jq '.effective_interval * 10 | round / 10' <<<"$sched")
+overhead=$(jq '.overhead_percent * 100 | round / 100' <<<"$sched")
 
 # ---- tampering to event ---------------------------------------------------------
 printf 'interval = %s\ncpu_budget = 0\n' "$interval" >"$tmp/vmid.conf"
@@ -192,7 +191,6 @@ wait "$vmid_pid" || true
 vmid_pid=
 
 # ---- report ---------------------------------------------------------------------
-verdict() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN { ok = op == "<" ? v < l : v > l; print ok ? "PASS" : "MISS" }'; }
 commit=${BENCH_COMMIT:-$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)}
 out ""
 out "vmid bench, $(date -u '+%Y-%m-%d %H:%M UTC'), vmid of $build (repository HEAD $commit)"
@@ -206,7 +204,8 @@ out "  no budget:        total $free_total % (daemon $free_daemon %), $free_chec
 out "    per check: $free_pc ms of worker CPU (vmid's own measure, the worker's CPU clock),"
 out "    $free_pc_all ms of all vmid CPU per check; vmid's demand estimate $demand %"
 out "  cpu_budget = $budget:  total $m_total % (daemon $m_daemon %), $m_checks checks; stretch x$stretch,"
-out "    every VM checked every $eff s instead of $interval s   <5 % $(verdict "$m_total" '<' 5)"
+out "    every VM checked every $eff s instead of $interval s (vmid's estimate of its"
+out "    CPU outside checks: $overhead %)   <5 % $(verdict "$m_total" '<' 5)"
 out ""
 out "memory per attached VM (smaps_rollup, median worker + daemon / $nvms): $per_vm KiB"
 out "  worker PSS $w_pss KiB (anon $w_anon, file $w_file, shmem $w_shmem; RSS $w_rss: the"

@@ -42,19 +42,11 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-report=$tmp/report
-out() { printf '%s\n' "$*" | tee -a "$report"; }
-log() { printf 'bench: %s\n' "$*" >&2; }
-fail() { echo "bench: $*" >&2; exit 1; }
+BENCH_NAME=bench
+. "$top/scripts/bench-lib.sh"
 
 # field LINE KEY: the value of KEY=VALUE in a bench_attach line
 field() { sed -n "s/.*[[:space:]]$2=\([^[:space:]]*\).*/\1/p" <<<"$1"; }
-# verdict VALUE OP LIMIT: PASS or MISS (OP is < or >)
-verdict()
-{
-	awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {
-		ok = op == "<" ? v < l : v > l; print ok ? "PASS" : "MISS" }'
-}
 
 # ---- the guest -------------------------------------------------------------
 

@@ -9,49 +9,30 @@
 # Debian guest as a shared memory-backend-file (vmid attaches them with
 # the shm backend; four real TCG guests would cost far more here).
 . "$(dirname "$0")/../lib/guest.sh"
+. "$(dirname "$0")/../lib/vmid.sh"
 
-: "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
-VMID=${VMID:-$(dirname "$VMICTL")/vmid}
-[ -x "$VMID" ] || tap_skip_all "no vmid binary at $VMID"
-for t in jq curl promtool cc; do
+vmid_setup budget
+for t in curl promtool cc; do
 	command -v "$t" >/dev/null || tap_skip_all "$t is missing (scripts/deps.sh test)"
 done
 NR=4
 INTERVAL=2
 
 tap_plan 19
-work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-budget.XXXXXX")
-sock=$work/vmid.sock
-events=$work/events.jsonl
 conf=$work/vmid.conf
-prefix=budget$$-$RANDOM
 port=$((21000 + RANDOM % 1000))
-vmid_pid=
 fakes=()
 cleanup()
 {
-	[ -n "$vmid_pid" ] && kill -KILL "$vmid_pid" 2>/dev/null
 	[ ${#fakes[@]} -gt 0 ] && kill "${fakes[@]}" 2>/dev/null
-	_guest_cleanup
-	rm -rf "$work"
+	_vmid_cleanup
 }
 trap cleanup EXIT
 
-wait_for()
-{
-	local end=$(($(date +%s) + $1))
-	while [ "$(date +%s)" -le "$end" ]; do
-		eval "$2" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	return 1
-}
-status_json() { "$VMICTL" --json status "$sock"; }
 sched() { status_json | jq -r ".schedule.$1"; }
 nr_checked() { status_json | jq '[.vms[] | select(.checks >= 1)] | length'; }
 total_checks() { status_json | jq '[.vms[].checks] | add'; }
 vm_checks() { status_json | jq --arg n "$prefix-$1" '.vms[] | select(.name == $n) | .checks'; }
-nr_events() { jq -c "select($1)" "$events" 2>/dev/null | wc -l; }
 # configure BUDGET [MORE]: writes the configuration and reloads vmid
 configure()
 {
