@@ -570,6 +570,9 @@ static void vm_add(struct vmid *d, const struct vm_ident *id)
 		return;
 	}
 	d->vms[d->nr_vms++] = vm;
+	/* the module needs no booted guest: view 1 is armed from the start */
+	if (!d->cfg.no_module)
+		module_attach(vm);
 	events_vm(vm, VMID_LOG_INFO, "discovered", "QEMU pid %d, %s%s%s%s",
 		  (int)id->pid, vm->ident.shm[0] ? "RAM file " : "pid backend",
 		  vm->ident.shm, id->qmp[0] ? ", QMP " : ", no QMP", id->qmp);
