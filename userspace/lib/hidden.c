@@ -300,6 +300,7 @@ enum {
 	MOD_LIST_NOT_SYSFS,
 	MOD_LIST_NOT_TREE,
 	MOD_CARVED,
+	MOD_UNOWNED,		/* module-area memory no record accounts for */
 };
 
 struct mod_ctx {
@@ -558,27 +559,71 @@ struct carve_ctx {
 	struct carve_layout l;
 	struct mod_ctx *mods;
 	struct items regions;	/* known modules' memory: key start, aux end */
+	struct items areas;	/* vmap areas outside them: key start, aux end */
+	struct items owned;	/* other owners' memory (carved modules, BPF,
+				 * ftrace, kprobes): key start, aux end */
+	bool owners_unknown;	/* some owner's records were unreadable */
+	u32 tramp_checks;	/* areas looked at as ftrace trampolines */
 	struct items *out;
 	u64 bytes;		/* carved so far */
 	u32 nodes;
 	u8 *page, *mod;
 };
 
-/* Whether [start, end) overlaps the memory of a module on the list. */
-static bool carve_known(const struct carve_ctx *c, u64 start, u64 end)
+/*
+ * Whether [start, end) overlaps a range of sorted @ranges (key start, aux
+ * end; disjoint, or at least each inside the area it belongs to).
+ */
+static bool ranges_overlap(const struct items *ranges, u64 start, u64 end)
 {
-	size_t lo = 0, hi = c->regions.nr;
+	size_t lo = 0, hi = ranges->nr;
 
-	/* The last region starting before @end (regions are disjoint). */
+	/* The last range starting before @end. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (c->regions.a[mid].key < end)
+		if (ranges->a[mid].key < end)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo && c->regions.a[lo - 1].aux > start;
+	return lo && ranges->a[lo - 1].aux > start;
+}
+
+/* Whether [start, end) overlaps the memory of a module any source knows. */
+static bool carve_known(const struct carve_ctx *c, u64 start, u64 end)
+{
+	return ranges_overlap(&c->regions, start, end);
+}
+
+static int range_add(struct items *ranges, u64 start, u64 end)
+{
+	struct item *it = items_add(ranges);
+
+	if (!it)
+		return -ENOMEM;
+	it->key = start;
+	it->aux = end > start ? end : start + 1;
+	return 0;
+}
+
+/* The memory regions of the struct module in c->mod, into @ranges. */
+static int module_regions_add(const struct carve_ctx *c, struct items *ranges)
+{
+	u32 j, len;
+	u64 base;
+	int err;
+
+	for (j = 0; j < c->l.nr_regions; j++) {
+		base = get_u64(c->mod, c->l.base[j]);
+		len = get_u32(c->mod, c->l.len[j]);
+		if (!base || !len)
+			continue;
+		err = range_add(ranges, base, base + len);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static int carve_candidate(struct vmiaas *v, struct carve_ctx *c, u64 va)
@@ -591,14 +636,38 @@ static int carve_candidate(struct vmiaas *v, struct carve_ctx *c, u64 va)
 	if (items_has(&c->mods->list, va) || items_has(&c->mods->tree, va) ||
 	    items_has(&c->mods->sysfs, va))
 		return 0;
-	return mod_add(c->out, MOD_CARVED, va, name);
+	/* Its other regions are its own, not memory nobody owns. */
+	return module_regions_add(c, &c->owned) ?:
+	       mod_add(c->out, MOD_CARVED, va, name);
 }
 
 /* Looks for struct modules in [start, end), page by page. */
+/*
+ * The 512 words of the guest page at @page: in place when the page is in
+ * host-mapped guest RAM (a BPF pack is 2 MiB: no copy), else copied.
+ * NULL if unmapped. Words read in place may change under us: a match is
+ * read again (carve_candidate()) before anything is believed.
+ */
+static const u64 *carve_page(struct vmiaas *v, struct carve_ctx *c, u64 page)
+{
+	struct vmi_xlate x;
+	const u8 *p;
+
+	if (vmi_as_translate(v->kas, page, &x))
+		return NULL;
+	p = vmi_phys_ptr(&v->backend->phys, x.gpa, 4096);
+	if (p && !((uintptr_t)p & 7))
+		return (const u64 *)p;
+	return engine_read(v, page, c->page, 4096) ? NULL :
+	       (const u64 *)c->page;
+}
+
 static int carve_area(struct vmiaas *v, struct carve_ctx *c, u64 start,
 		      u64 end)
 {
-	u64 page, f;
+	const u64 *words;
+	u64 page, va;
+	u32 i;
 	int err;
 
 	if (end - start > HIDDEN_CARVE_AREA_MAX)
@@ -608,13 +677,12 @@ static int carve_area(struct vmiaas *v, struct carve_ctx *c, u64 start,
 			return engine_fail(v, -E2BIG,
 				"module areas: more than %u MiB to carve",
 				HIDDEN_CARVE_BYTES_MAX >> 20);
-		if (engine_read(v, page, c->page, 4096))
+		words = carve_page(v, c, page);
+		if (!words)
 			continue;	/* a guard or unpopulated page */
 		/* Each mkobj.mod field in this page that points back. */
-		for (f = 0; f < 4096; f += 8) {
-			u64 va = page + f - c->l.mkobj_mod;
-
-			if (get_u64(c->page, f) != va || va < start)
+		for (i = 0, va = page - c->l.mkobj_mod; i < 512; i++, va += 8) {
+			if (words[i] != va || va < start)
 				continue;
 			err = carve_candidate(v, c, va);
 			if (err)
@@ -662,6 +730,7 @@ static int carve_tree(struct vmiaas *v, struct carve_ctx *c, u64 root)
 		    !carve_known(c, pair[0], pair[1])) {
 			err = carve_area(v, c, pair[0] < HIDDEN_MODULES_START ?
 					 HIDDEN_MODULES_START : pair[0], pair[1]);
+			err = err ?: range_add(&c->areas, pair[0], pair[1]);
 			if (err)
 				return err;
 		}
@@ -722,34 +791,195 @@ static int carve_roots(struct vmiaas *v, struct carve_ctx *c)
 	return carve_tree(v, c, root);
 }
 
-/* The memory regions of each module on the list, sorted. */
+/*
+ * The memory regions of each module the list, /sys/module or the address
+ * tree knows (a module hidden from the list but found elsewhere is
+ * reported as such; its memory is its own), sorted.
+ */
 static int carve_known_regions(struct vmiaas *v, struct carve_ctx *c)
 {
-	size_t i;
-	u32 j, len;
-	u64 base;
+	const struct items *src[] = {
+		&c->mods->list, &c->mods->sysfs, &c->mods->tree,
+	};
+	size_t i, k;
+	int err;
 
-	for (i = 0; i < c->mods->list.nr; i++) {
-		u64 mod = c->mods->list.a[i].key;
-
-		if (engine_read(v, mod, c->mod, c->l.size))
-			continue;
-		for (j = 0; j < c->l.nr_regions; j++) {
-			struct item *it;
-
-			base = get_u64(c->mod, c->l.base[j]);
-			len = get_u32(c->mod, c->l.len[j]);
-			if (!base || !len)
+	for (k = 0; k < ARRAY_SIZE(src); k++) {
+		for (i = 0; i < src[k]->nr; i++) {
+			if (!kernel_ptr(src[k]->a[i].key) ||
+			    engine_read(v, src[k]->a[i].key, c->mod, c->l.size))
 				continue;
-			it = items_add(&c->regions);
-			if (!it)
-				return -ENOMEM;
-			it->key = base;
-			it->aux = base + len;
+			err = module_regions_add(c, &c->regions);
+			if (err)
+				return err;
 		}
 	}
 	items_sort(&c->regions);
 	return 0;
+}
+
+/* ---- module-area memory that nothing owns ---- */
+
+#define OWNER_LIST_MAX		(1U << 16)	/* packs, ksyms, pages, ops */
+
+struct owner_walk {
+	struct carve_ctx *c;
+	u32 node_off, start_off, end_off;	/* end: U32_MAX_OFF if none */
+	u64 size;			/* without an end: the range's size */
+};
+
+static int owner_visit(struct vmiaas *v, u64 node, void *arg)
+{
+	struct owner_walk *w = arg;
+	u64 obj = node - w->node_off, start, end;
+
+	if (engine_read_u64(v, obj + w->start_off, &start))
+		return -EFAULT;
+	if (w->end_off == U32_MAX_OFF)
+		end = start + w->size;
+	else if (engine_read_u64(v, obj + w->end_off, &end))
+		return -EFAULT;
+	return range_add(&w->c->owned, start, end);
+}
+
+/*
+ * The list at symbol @head of objects (@type, linked by @node) that own
+ * [@start, @end) or [@start, +@size): BPF packs and programs, kprobe
+ * instruction pages. Missing records leave owners unknown.
+ */
+static void owners_list(struct vmiaas *v, struct carve_ctx *c,
+			const char *head, u32 head_off, const char *type,
+			const char *node, const char *start, const char *end,
+			u64 size)
+{
+	struct owner_walk w = { .c = c, .size = size, .end_off = U32_MAX_OFF };
+	u64 sym;
+
+	if (engine_sym(v, head, &sym) ||
+	    btf_offsetof(v->btf, type, node, &w.node_off) ||
+	    btf_offsetof(v->btf, type, start, &w.start_off) ||
+	    (end && btf_offsetof(v->btf, type, end, &w.end_off)) ||
+	    list_walk(v, head, sym + head_off, OWNER_LIST_MAX, owner_visit,
+		      &w))
+		c->owners_unknown = true;
+}
+
+/* Trampolines of the registered ftrace_ops (ftrace_ops_list). */
+static void owners_ftrace(struct vmiaas *v, struct carve_ctx *c)
+{
+	u32 next, tramp, size, n = 0;
+	u64 sym, end_ops, ops, t, len;
+
+	if (engine_sym(v, "ftrace_ops_list", &sym) ||
+	    engine_sym(v, "ftrace_list_end", &end_ops) ||
+	    btf_offsetof(v->btf, "ftrace_ops", "next", &next) ||
+	    btf_offsetof(v->btf, "ftrace_ops", "trampoline", &tramp) ||
+	    btf_offsetof(v->btf, "ftrace_ops", "trampoline_size", &size) ||
+	    engine_read_u64(v, sym, &ops)) {
+		c->owners_unknown = true;
+		return;
+	}
+	while (ops != end_ops) {
+		if (!kernel_ptr(ops) || ++n > OWNER_LIST_MAX ||
+		    engine_read_u64(v, ops + tramp, &t) ||
+		    engine_read_u64(v, ops + size, &len) ||
+		    (t && range_add(&c->owned, t, t + len)) ||
+		    engine_read_u64(v, ops + next, &ops)) {
+			c->owners_unknown = true;
+			return;
+		}
+	}
+}
+
+/*
+ * Code in the module area that is no module's, from the kernel's own
+ * records: BPF program packs (bpf_prog_pack on pack_list: a pointer into
+ * the pack is enough), BPF programs, trampolines and dispatchers
+ * (bpf_kallsyms), ftrace trampolines, kprobe instruction pages.
+ */
+static void owners_get(struct vmiaas *v, struct carve_ctx *c)
+{
+	u32 pages;
+
+	owners_list(v, c, "pack_list", 0, "bpf_prog_pack", "list", "ptr",
+		    NULL, 1);
+	owners_list(v, c, "bpf_kallsyms", 0, "bpf_ksym", "lnode", "start",
+		    "end", 0);
+	owners_ftrace(v, c);
+	if (btf_offsetof(v->btf, "kprobe_insn_cache", "pages", &pages)) {
+		c->owners_unknown = true;
+		return;
+	}
+	owners_list(v, c, "kprobe_insn_slots", pages, "kprobe_insn_page",
+		    "list", "insns", NULL, 4096);
+	owners_list(v, c, "kprobe_optinsn_slots", pages, "kprobe_insn_page",
+		    "list", "insns", NULL, 4096);
+}
+
+/*
+ * Whether the area at @start is the trampoline of an ftrace_ops that is
+ * not registered now: a static ops (global_ops once the function tracer
+ * is off) keeps its ->trampoline. x86 stores the ops' address, unaligned,
+ * after the code it copies: an address in the kernel image, read from
+ * the area's first page, must be an ops that names the area back.
+ */
+static bool carve_ftrace_tramp(struct vmiaas *v, struct carve_ctx *c,
+			       u64 start, u64 end)
+{
+	const u8 *bytes;
+	u64 lo, hi, ops, t;
+	u32 tramp, i;
+
+	/* A trampoline is a page (and a guard); a guest may make thousands. */
+	if (end - start > HIDDEN_TRAMP_AREA_MAX ||
+	    ++c->tramp_checks > HIDDEN_TRAMP_CHECKS_MAX)
+		return false;
+	bytes = (const u8 *)carve_page(v, c, start);
+	if (!bytes || engine_sym(v, "_stext", &lo) || engine_sym(v, "_end", &hi) ||
+	    btf_offsetof(v->btf, "ftrace_ops", "trampoline", &tramp))
+		return false;
+	for (i = 0; i + 8 <= 4096; i++) {
+		memcpy(&ops, bytes + i, 8);
+		if (ops >= lo && ops < hi &&
+		    !engine_read_u64(v, ops + tramp, &t) && t == start)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The vmap areas of the module range that hold no module any source
+ * knows, in which carving found nothing and that no other owner's records
+ * account for: the memory of a module whose struct module was wiped (or
+ * code loaded without one). Not judged when an owner's records could not
+ * be read (a false alarm is worse than this check's silence).
+ */
+static int carve_unowned(struct vmiaas *v, struct carve_ctx *c)
+{
+	char name[64];
+	size_t i;
+	int err = 0;
+
+	if (!c->areas.nr)
+		return 0;
+	owners_get(v, c);
+	if (c->owners_unknown)
+		return 0;
+	items_sort(&c->owned);
+	for (i = 0; !err && i < c->areas.nr; i++) {
+		const struct item *a = &c->areas.a[i];
+
+		if (ranges_overlap(&c->owned, a->key, a->aux) ||
+		    carve_ftrace_tramp(v, c, a->key, a->aux))
+			continue;
+		snprintf(name, sizeof(name), "0x%llx-0x%llx",
+			 (unsigned long long)a->key,
+			 (unsigned long long)a->aux);
+		err = mod_add(c->out, MOD_UNOWNED, a->key, name);
+		if (!err)
+			c->out->a[c->out->nr - 1].aux = a->aux;
+	}
+	return err;
 }
 
 /* Self-consistent struct modules known to no module source, into @out. */
@@ -766,7 +996,10 @@ static int carve_modules(struct vmiaas *v, struct mod_ctx *mods,
 	c.mod = malloc(c.l.size);
 	err = c.page && c.mod ? carve_known_regions(v, &c) : -ENOMEM;
 	err = err ?: carve_roots(v, &c);
+	err = err ?: carve_unowned(v, &c);
 	free(c.regions.a);
+	free(c.areas.a);
+	free(c.owned.a);
 	free(c.page);
 	free(c.mod);
 	return err;
@@ -828,6 +1061,7 @@ static void mod_report(struct vmiaas *v, const struct item *it,
 		[MOD_LIST_NOT_SYSFS] = "is live on the module list but missing from /sys/module (module_kset)",
 		[MOD_LIST_NOT_TREE] = "is live on the module list but missing from the module address tree",
 		[MOD_CARVED] = "was carved from the module memory area but is on neither the module list, /sys/module nor the module address tree",
+		[MOD_UNOWNED] = "belongs to no module the list, /sys/module or the module address tree knows, holds no struct module, and is no BPF program, ftrace trampoline or kprobe instruction page: the memory of a module whose struct module was wiped?",
 	};
 	struct vmiaas_finding *f;
 
@@ -839,9 +1073,15 @@ static void mod_report(struct vmiaas *v, const struct item *it,
 		return;
 	f->flags |= VMIAAS_FINDING_ADDRESS;
 	f->address = it->key;
-	snprintf(f->message, sizeof(f->message),
-		 "module %s (struct module 0x%llx) %s", it->name,
-		 (unsigned long long)it->key, what[it->kind]);
+	if (it->kind == MOD_UNOWNED)
+		snprintf(f->message, sizeof(f->message),
+			 "module-area memory %s (%llu KiB) %s", it->name,
+			 (unsigned long long)(it->aux - it->key) >> 10,
+			 what[it->kind]);
+	else
+		snprintf(f->message, sizeof(f->message),
+			 "module %s (struct module 0x%llx) %s", it->name,
+			 (unsigned long long)it->key, what[it->kind]);
 }
 
 int hidden_check_modules(struct vmiaas *v, const struct hidden_sink *s)

@@ -44,6 +44,8 @@ int hidden_check_tasks(struct vmiaas *v, const struct hidden_sink *s);
 #define HIDDEN_CARVE_AREA_MAX	(64ULL << 20)	/* bytes carved of one area */
 #define HIDDEN_CARVE_BYTES_MAX	(256U << 20)	/* bytes carved per scan */
 #define HIDDEN_MODULE_SIZE_MAX	65536	/* sizeof(struct module) */
+#define HIDDEN_TRAMP_AREA_MAX	(16U << 10)	/* an ftrace trampoline's area */
+#define HIDDEN_TRAMP_CHECKS_MAX	1024	/* unowned areas checked as such */
 
 /*
  * The walkers, exposed for tests: an rbtree from its root node pointer
