@@ -161,6 +161,7 @@ docdir		?= $(PREFIX)/share/doc/vmiaas
 includedir	?= $(PREFIX)/include
 sysconfdir	?= /etc
 unitdir		?= $(if $(filter /usr,$(PREFIX)),,$(PREFIX))/lib/systemd/system
+sysusersdir	?= $(PREFIX)/lib/sysusers.d
 dkmsdir		?= $(PREFIX)/src/vmiaas-$(VERSION)
 agentdkmsdir	?= $(PREFIX)/src/vmiaas-agent-$(VERSION)
 INSTALL		?= install
@@ -179,7 +180,7 @@ install: $(O)/vmictl $(O)/vmid
 	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir) \
 		$(DESTDIR)$(unitdir) $(DESTDIR)$(mandir)/man8 \
 		$(DESTDIR)$(docdir) $(DESTDIR)$(includedir)/linux \
-		$(DESTDIR)$(sysconfdir)/vmiaas
+		$(DESTDIR)$(sysconfdir)/vmiaas $(DESTDIR)$(sysusersdir)
 	$(INSTALL) -m 0755 $(O)/vmictl $(DESTDIR)$(bindir)/vmictl
 	$(INSTALL) -m 0755 $(O)/vmid $(DESTDIR)$(sbindir)/vmid
 	sed 's|/usr/sbin/vmid|$(sbindir)/vmid|' userspace/vmid/vmid.service \
@@ -188,6 +189,12 @@ install: $(O)/vmictl $(O)/vmid
 	$(INSTALL) -m 0644 docs/man/vmid.8 docs/man/vmictl.8 $(DESTDIR)$(mandir)/man8/
 	$(INSTALL) -m 0644 $(DOCS) $(DESTDIR)$(docdir)/
 	$(INSTALL) -m 0644 include/uapi/linux/vmiaas.h $(DESTDIR)$(includedir)/linux/
+	@# the workers' user (docs/vmid.md), created now on this system
+	$(INSTALL) -m 0644 userspace/vmid/vmiaas.sysusers \
+		$(DESTDIR)$(sysusersdir)/vmiaas.conf
+	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
+		systemd-sysusers $(sysusersdir)/vmiaas.conf; \
+	fi
 	@# an administrator's configuration is never overwritten
 	@if [ -e $(DESTDIR)$(sysconfdir)/vmiaas/vmid.conf ]; then \
 		echo "vmiaas: keeping $(DESTDIR)$(sysconfdir)/vmiaas/vmid.conf"; \
@@ -201,7 +208,8 @@ uninstall:
 	rm -f $(DESTDIR)$(bindir)/vmictl $(DESTDIR)$(sbindir)/vmid \
 		$(DESTDIR)$(unitdir)/vmid.service \
 		$(DESTDIR)$(mandir)/man8/vmid.8 $(DESTDIR)$(mandir)/man8/vmictl.8 \
-		$(DESTDIR)$(includedir)/linux/vmiaas.h
+		$(DESTDIR)$(includedir)/linux/vmiaas.h \
+		$(DESTDIR)$(sysusersdir)/vmiaas.conf
 	rm -rf $(DESTDIR)$(docdir)
 	@if cmp -s userspace/vmid/vmid.conf $(DESTDIR)$(sysconfdir)/vmiaas/vmid.conf; then \
 		rm -f $(DESTDIR)$(sysconfdir)/vmiaas/vmid.conf; \
@@ -240,4 +248,4 @@ clean:
 	rm -rf $(O) build
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+-include $(shell find $(O) -name '*.d' -type f 2>/dev/null)

@@ -28,6 +28,7 @@ cat >"$work/expected" <<EOF
 ./usr/bin/vmictl
 $(cd "$top" && for f in README.md docs/*.md; do echo "./usr/share/doc/vmiaas/${f##*/}"; done | LC_ALL=C sort)
 ./usr/include/linux/vmiaas.h
+./usr/lib/sysusers.d/vmiaas.conf
 ./usr/sbin/vmid
 ./usr/share/man/man8/vmictl.8
 ./usr/share/man/man8/vmid.8

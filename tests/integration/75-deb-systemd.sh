@@ -19,7 +19,7 @@ for t in dpkg-buildpackage dh_dkms dkms debootstrap mkfs.ext4 qemu-system-x86_64
 	command -v $t >/dev/null || tap_skip_all "$t is missing (scripts/deps.sh package)"
 done
 
-tap_plan 30
+tap_plan 31
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-deb.XXXXXX")
 cleanup() { _guest_cleanup; rm -rf "$work"; }
 trap cleanup EXIT
@@ -136,6 +136,8 @@ r WORKER_SECCOMP "$(sed -n 's/^Seccomp:[[:space:]]*//p' /proc/$w/status)"
 r WORKER_CAPEFF "$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/$w/status)"
 r WORKER_CAPBND "$(sed -n 's/^CapBnd:[[:space:]]*//p' /proc/$w/status)"
 r WORKER_NNP "$(sed -n 's/^NoNewPrivs:[[:space:]]*//p' /proc/$w/status)"
+r WORKER_UID "$(awk '/^Uid:/ { print $2 "," $3 "," $4 "," $5 }' /proc/$w/status)"
+r VMIAAS_UID "$(id -u vmiaas 2>/dev/null)"
 grep '"baseline"' /var/lib/vmiaas/events.jsonl | sed 's/^/EVENT: /'
 # the metrics endpoint through the unit's IP firewall (loopback allowed)
 bash -c 'exec 3<>/dev/tcp/127.0.0.1/9848 && printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && cat <&3' \
@@ -246,6 +248,9 @@ tap_ok '[ "$(vmjq backend)" = shm ] && [ "$(vmjq shm)" = /dev/shm/sysvm-ram ] &&
 [ "$(vmjq checks)" -ge 1 ] 2>/dev/null || tap_diag "status: $js" "$(grep '^VMSTATUS\|^JOURNAL' "$res.txt")"
 tap_ok '[ "$(val WORKER_SECCOMP)" = 2 ] && [ "$(val WORKER_CAPEFF)" = 0000000000000000 ] && [ "$(val WORKER_CAPBND)" = 0000000000000000 ] && [ "$(val WORKER_NNP)" = 1 ]' \
 	"its worker: seccomp filter, no capabilities (effective, bounding), no_new_privs"
+u=$(val VMIAAS_UID)
+tap_ok '[ -n "$u" ] && [ "$u" != 0 ] && [ "$(val WORKER_UID)" = "$u,$u,$u,$u" ]' \
+	"its worker runs as the vmiaas user the package created (uid ${u:-none})"
 tap_ok 'grep -q "^EVENT: .*trust on first use" "$res.txt"' "the baseline event (trust on first use) in events.jsonl"
 tap_ok '[ "$(val METRICS_HTTP)" = "HTTP/1.0 200 OK" ] && [ "$(val METRICS_CHECKS)" -ge 1 ]' \
 	"the metrics endpoint answers on 127.0.0.1:9848 through the IP firewall, with the VM's series"
