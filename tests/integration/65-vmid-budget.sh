@@ -61,8 +61,7 @@ guest_start --kernel 6.1 --mem 256 || tap_bail "the guest did not boot"
 guest_qmp '{"execute":"stop"}' >/dev/null
 cp --sparse=always "$GUEST_SHM" "$work/vm.ram"
 guest_stop
-printf 'int pause(void);\nint main(void) { for (;;) pause(); }\n' >"$work/fakeqemu.c"
-cc -O2 -o "$work/qemu-system-x86_64" "$work/fakeqemu.c" || tap_bail "cannot build the QEMU stand-in"
+qemu_stand_in "$work" || tap_bail "cannot build the QEMU stand-in"
 for i in $(seq $NR); do
 	"$work/qemu-system-x86_64" -name "$prefix-$i" -machine pc,memory-backend=mem \
 		-object "memory-backend-file,id=mem,size=256M,mem-path=$work/vm.ram,share=on" &
@@ -133,10 +132,7 @@ tap_ok 'awk -v g="$gap" "BEGIN { exit !(g >= 0.3) }"' \
 tap_is "$(nr_events '.event == "cpu-budget" and (.message | test("over the budget"))') $(nr_events '.event == "cpu-budget" and (.message | test("within the budget"))')" \
 	"1 1" "one cpu-budget event when the budget was exceeded (not one per check or reload), one when it was met again"
 
-kill -TERM "$vmid_pid"
-st=0
-wait "$vmid_pid" || st=$?
-vmid_pid=
+vmid_stop
 tap_is "$st" 0 "vmid exits 0 on SIGTERM"
 [ "$_tap_fail" -eq 0 ] || tap_diag "vmid log:" "$(tail -n 30 "$work/vmid.log")"
 tap_done

@@ -69,3 +69,23 @@ nr_events() { jq -c "select($1)" "$events" 2>/dev/null | wc -l; }
 has() { jq -c "select($2)" "$1" 2>/dev/null | grep -q .; }
 # ksym NAME: the address of a kernel symbol in $GUEST
 ksym() { guest_run "awk '\$3 == \"$1\" { print \$1; exit }' /proc/kallsyms"; }
+
+# vmid_stop: SIGTERM to vmid, waits for it; its exit status in $st.
+vmid_stop()
+{
+	st=0
+	kill -TERM "$vmid_pid"
+	wait "$vmid_pid" || st=$?
+	vmid_pid=
+}
+
+# qemu_stand_in DIR: builds DIR/qemu-system-x86_64, a stand-in for QEMU
+# that only waits; vmid takes it for QEMU by its name and reads its
+# command line, e.g. -name NAME -machine pc,memory-backend=mem -object
+# memory-backend-file,id=mem,size=256M,mem-path=RAM,share=on (RAM: a
+# saved guest's, attached with the shm backend).
+qemu_stand_in()
+{
+	printf 'int pause(void);\nint main(void) { for (;;) pause(); }\n' >"$1/fakeqemu.c"
+	cc -O2 -o "$1/qemu-system-x86_64" "$1/fakeqemu.c"
+}
