@@ -45,6 +45,17 @@ check_json()
 
 nr_findings() { jq '.findings | length' "$work/$1.json" 2>/dev/null; }
 
+# hideproc_load NAME PID [ARG...]: hides PID with the process-hiding
+# module (tasklist_lock's address in $tasklist), with more module ARGs.
+hideproc_load()
+{
+	local name=$1 pid=$2
+	shift 2
+	guest_run insmod /vmiaas/modules/vmiaas_attack_hideproc.ko "pid=$pid" \
+		"tasklist=0x$tasklist" "$@" >"$work/$name.insmod" 2>&1 ||
+		tap_diag "insmod vmiaas_attack_hideproc $*: $(cat "$work/$name.insmod")"
+}
+
 # hidemod_load MODE: one more copy of the self-hiding module, hiding in
 # MODE (tree, wipe), given a second to do it.
 hidemod_load()
@@ -161,9 +172,7 @@ guest_run rmmod vmiaas_attack_cred >/dev/null 2>&1
 expect_clean cred-init-gone "cred (init_cred) restored on unload"
 
 tasklist=$(ksym tasklist_lock)
-guest_run insmod /vmiaas/modules/vmiaas_attack_hideproc.ko "pid=$hidden" \
-	"tasklist=0x$tasklist" >"$work/hideproc.insmod" 2>&1 ||
-	tap_diag "insmod vmiaas_attack_hideproc: $(cat "$work/hideproc.insmod")"
+hideproc_load hideproc "$hidden"
 expect_finding hideproc hidden-process "pid $hidden sleep"
 guest_run rmmod vmiaas_attack_hideproc >/dev/null 2>&1
 expect_clean hideproc-gone "hidden process back on the task list after unload"
@@ -171,9 +180,7 @@ expect_clean hideproc-gone "hidden process back on the task list after unload"
 # A busy process off the task list and off its struct pid: only the run
 # queues still have it.
 busy=$(guest_run 'sh -c "while :; do :; done" </dev/null >/dev/null 2>&1 & echo $!')
-guest_run insmod /vmiaas/modules/vmiaas_attack_hideproc.ko "pid=$busy" \
-	"tasklist=0x$tasklist" mode=idr >"$work/hideproc-idr.insmod" 2>&1 ||
-	tap_diag "insmod vmiaas_attack_hideproc mode=idr: $(cat "$work/hideproc-idr.insmod")"
+hideproc_load hideproc-rq "$busy" mode=idr
 expect_finding hideproc-rq hidden-process "pid $busy sh"
 tap_ok "jq -e '.findings[0].detail.message | test(\"run queue\")' '$work/hideproc-rq.json'" \
 	"$KGEN: hideproc-rq: the finding says it was on a run queue"
@@ -184,10 +191,7 @@ tap_ok "guest_run kill $busy" "$KGEN: hideproc-rq: the busy process can be kille
 # A sleeping process off the task list, off its struct pid and out of the
 # IDR: no walk and no lookup by pid finds it, and it is on no run queue.
 # Only its parent's children list still has it.
-guest_run insmod /vmiaas/modules/vmiaas_attack_hideproc.ko "pid=$hidden" \
-	"tasklist=0x$tasklist" "pidmap=0x$(ksym pidmap_lock)" mode=pidfree \
-	>"$work/hideproc-sleep.insmod" 2>&1 ||
-	tap_diag "insmod vmiaas_attack_hideproc mode=pidfree: $(cat "$work/hideproc-sleep.insmod")"
+hideproc_load hideproc-sleep "$hidden" "pidmap=0x$(ksym pidmap_lock)" mode=pidfree
 tap_ok "! guest_run 'kill -0 $hidden || test -d /proc/$hidden'" \
 	"$KGEN: hideproc-sleep: pid $hidden is gone from kill(2) and /proc"
 expect_finding hideproc-sleep hidden-process "pid $hidden sleep"
