@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# checks-test.sh: the L1 side of tests/integration/47-vmfunc-checks.sh, run
+# checks-test.sh: the "checks" step of tests/vmfunc/l1-suite.sh, run
 # in the Bochs L1 (scripts/bochs-l1) next to vmiaas.ko and vmfunc_checks,
 # with the patched kvm-intel.ko loaded. Framed for the host like
 # view-test.sh: @@RUN NAME / @@RUN-END NAME STATUS around the TAP of

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# l2-chain.sh: the L1 side of tests/integration/48-vmfunc-linux-l2.sh, run
+# l2-chain.sh: the "linux-l2" step of tests/vmfunc/l1-suite.sh, run
 # in the Bochs L1 (scripts/bochs-l1) with the patched kvm-intel.ko loaded,
 # next to vmiaas.ko, l2vmm, the L2's kernel (vmlinuz-l2) and initramfs
 # (l2.cpio) and l2vmm.args (its options and the L2's command line).

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# view-test.sh: the L1 side of tests/integration/46-vmfunc-view.sh, run in
+# view-test.sh: the "view" step of tests/vmfunc/l1-suite.sh, run in
 # the Bochs L1 (scripts/bochs-l1) next to vmiaas.ko, vmfunc_probe and
 # kvm-exits.sh, with the patched kvm-intel.ko loaded. Each probe run is
 # framed for the host:
