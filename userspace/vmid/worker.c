@@ -324,7 +324,7 @@ static int golden_take(struct vmiaas *v, const struct vmid_worker_args *a,
 		return r;
 	m->a = VMID_BASELINE_GOLDEN;
 	snprintf(m->s2, sizeof(m->s2),
-		 "%s: KASLR slide moved by 0x%llx, %llu relocated values; %llu bytes of text and %llu of rodata unlike it (the first check reports them); %llu bytes of ro_after_init and %u modules measured in this boot",
+		 "%.200s: KASLR slide moved by 0x%llx, %llu relocated values; %llu bytes of text and %llu of rodata unlike it (the first check reports them); %llu bytes of ro_after_init and %u modules measured in this boot",
 		 path, (unsigned long long)g.kaslr_delta,
 		 (unsigned long long)g.relocated,
 		 (unsigned long long)g.text_differ,
