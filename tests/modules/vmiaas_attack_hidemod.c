@@ -59,8 +59,6 @@ static void erase_from_tree(void)
 {
 	struct latch_tree_root *root = (struct latch_tree_root *)modtree;
 #ifdef for_each_mod_mem_type	/* 6.4+: one allocation per type */
-	enum mod_mem_type type;
-
 	for_each_mod_mem_type(type) {
 		if (!mod_mem_type_is_init(type) && THIS_MODULE->mem[type].size)
 			latch_tree_erase(&THIS_MODULE->mem[type].mtn.node,
