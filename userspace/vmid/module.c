@@ -253,8 +253,10 @@ void module_attach(struct vm *vm)
 		m->view = "hypercall and polling (no VMFUNC on this host)";
 	else if (view_start(m) < 0)
 		m->view = "hypercall and polling (cannot start the view thread)";
+	module_status(vm, vm->mod_why, sizeof(vm->mod_why));
+	/* the event's name says "module" already */
 	events_vm(vm, VMID_LOG_INFO, "module", "%s",
-		  module_status(vm, vm->mod_why, sizeof(vm->mod_why)));
+		  vm->mod_why + strlen("module: "));
 }
 
 void module_detach(struct vm *vm)
