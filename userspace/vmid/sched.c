@@ -50,6 +50,8 @@
 #define WINDOW			20.0
 /* What the rest of vmid may leave the checks: 20 % of the budget at least. */
 #define CHECKS_MIN_SHARE	0.2
+/* The checks aim a little under their share: estimates lag and vary. */
+#define CHECKS_FILL		0.95
 /* Longest stretched interval (s): a VM is still checked once a day. */
 #define INTERVAL_MAX		86400.0
 
@@ -215,7 +217,8 @@ void sched_update(struct vmid_sched *s, struct vm *const *vms, size_t n)
 
 	window(s, vms, n);
 	s->demand = total_cost(vms, n, &nr) / s->interval;
-	avail = dmax(s->budget - s->overhead, s->budget * CHECKS_MIN_SHARE);
+	avail = dmax(s->budget - s->overhead, s->budget * CHECKS_MIN_SHARE) *
+		CHECKS_FILL;
 	if (s->budget <= 0 || s->unpaced)
 		over = false;
 	else if (s->demand > avail)
