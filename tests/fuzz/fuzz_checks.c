@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Snapshot fuzzing of the integrity checks: the walkers of hostile guest
+ * kernel data (module list, mod_tree, vmap carving, pid IDR, run queues,
+ * process tree, creds, jump tables, ftrace pages, kprobes, static calls,
+ * syscall table, IDT) run over a real guest whose memory the fuzzer edits.
+ *
+ * The snapshot is a QEMU-style ELF core (read by the dump backend) of a
+ * 6.1 test guest holding only the pages that attach, a baseline, a check
+ * and the ps/lsmod/syscalls/idt views read; every other page is a hole in
+ * a sparse file (reads as zeros). It is made by this same binary in record
+ * mode (scripts/fuzz-snapshot.sh, through the guest rig):
+ *
+ *   VMIAAS_FUZZ_RECORD=DUMP.elf VMIAAS_FUZZ_SNAPSHOT=OUT fuzz_checks
+ *
+ * attaches to the full dump, runs everything once, asks /proc/self/pagemap
+ * which pages of the dump's mapping were touched and writes those.
+ *
+ * Fuzzing: the snapshot is attached once (attach itself is fuzzed by
+ * fuzz_btf, fuzz_kallsyms, fuzz_paging, fuzz_dump), a baseline is taken
+ * once, and its mapping is replaced by a private writable one. The pages
+ * the walkers and views read form one list, all pages the checks read
+ * (text, rodata: hashed) another. An input is a mode byte, then edits
+ *
+ *   3 bytes page index (bit 23: which list; mod its length),
+ *   2 bytes offset (mod 4096),
+ *   1 byte length - 1 (mod 32), then that many bytes
+ *
+ * applied in place; then the walkers (hidden modules and tasks, creds,
+ * ftrace/kprobe hooks) and the views run; when bit 1 of the mode byte is
+ * set, the kernel's patch records are read too, and when bit 0 is,
+ * vmiaas_check_run() runs every check with its compare paths (slower: it
+ * hashes every measured page). Errors are fine;
+ * crashes, sanitizer reports and hangs are bugs. Only the edited pages are
+ * restored.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include <vmiaas/checks.h>
+#include "userspace/lib/engine.h"
+#include "userspace/lib/hidden.h"
+#include "userspace/lib/patching.h"
+#include "core/kernel.h"
+
+#define PAGE		4096UL
+#define MAX_EDITS	64
+#define EDIT_HDR	6
+#define EDIT_MAX_LEN	32
+#define ELF_EHDR	64
+#define ELF_PHDR	56
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct vmiaas *guest;
+static struct vmiaas_baseline *baseline;
+static u64 stext;
+
+static void __attribute__((noreturn)) die(const char *what, int err)
+{
+	fprintf(stderr, "fuzz_checks: %s: %s\n", what,
+		err ? strerror(-err) : "failed");
+	exit(1);
+}
+
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+static struct vmiaas_finding *sink_add(void *ctx, const char *check,
+				       u32 severity, const char *object)
+{
+	static struct vmiaas_finding f;
+
+	memset(&f, 0, sizeof(f));
+	return &f;
+}
+
+/*
+ * The walkers without the hashing of every measured page (about 100 ms a
+ * run): hidden modules and tasks, creds, ftrace and kprobe hooks; with
+ * @records the kernel's patch records too (jump labels, static calls,
+ * ftrace pages, kprobes: read on a first explain, here of _stext's bytes;
+ * about 40 ms).
+ */
+static void run_walkers(bool records)
+{
+	const struct hidden_sink sink = { .add = sink_add };
+	struct patching_kprobe_hook *kh;
+	struct patching_hook *h;
+	struct patching *p;
+	u8 now[16];
+	size_t nr;
+
+	hidden_check_modules(guest, &sink);
+	hidden_check_tasks(guest, &sink);
+	if (!patching_ftrace_hooks(guest, &h, &nr))
+		free(h);
+	if (!patching_kprobe_hooks(guest, &kh, &nr))
+		free(kh);
+	if (records && !patching_new(guest, &p)) {
+		if (!engine_read(guest, stext, now, sizeof(now)))
+			patching_explain(p, stext, sizeof(now), NULL, now);
+		patching_free(p);
+	}
+}
+
+/* The views behind ps, lsmod, syscalls and idt. */
+static void run_views(void)
+{
+	struct vmiaas_task *t = NULL;
+	struct vmiaas_module *m = NULL;
+	struct vmiaas_syscall *s = NULL;
+	struct vmiaas_idt_gate *g;
+	size_t nr, cpu;
+	u64 base;
+
+	if (!vmiaas_tasks(guest, &t, &nr))
+		free(t);
+	if (!vmiaas_modules(guest, &m, &nr))
+		free(m);
+	if (!vmiaas_syscalls(guest, &s, &nr))
+		free(s);
+	for (cpu = 0; cpu < guest->backend->nr_vcpus; cpu++)
+		if (!vmiaas_idt(guest, cpu, &base, &g, &nr))
+			free(g);
+}
+
+/* Every check, compare paths included, against the baseline. */
+static void run_checks(void)
+{
+	struct vmiaas_finding *f;
+	size_t nr;
+
+	if (!vmiaas_check_run(guest, baseline, &f, &nr))
+		free(f);
+}
+
+static void run_everything(void)
+{
+	run_checks();
+	run_walkers(true);
+	run_views();
+}
+
+/*
+ * Record mode: forgets which pages attach touched (its prefault maps the
+ * whole image window, up to 256 MiB), then touches again only what an
+ * attach to the snapshot needs: the walk from CR3 to _text and the image
+ * (_text.._end), where kallsyms, BTF and the banner are.
+ */
+static void record_attach_pages(const struct backend_file *f)
+{
+	const struct vmiaas_vcpu *cpu = &guest->backend->vcpus[0];
+	const struct vmiaas_info *info = vmiaas_info(guest);
+	volatile u8 sink;
+	struct vmi_as as;
+	u64 va, pa, len, end, off;
+	u8 byte;
+
+	if (madvise((void *)f->map, f->len, MADV_DONTNEED))
+		die("madvise", -errno);
+	vmi_as_init(&as, &guest->backend->phys, vmi_cr3_kernel_root(cpu->cr3),
+		    cpu->cr4 & (1ULL << 12));
+	if (vmi_kernel_find_text(&as, &va, &pa, &len) ||
+	    vmiaas_symbol_addr(guest, "_end", &end) || end < info->text_va)
+		die("the dump's kernel image", -ENOEXEC);
+	for (off = 0; off < end - info->text_va; off += PAGE)
+		if (!vmi_phys_read(&guest->backend->phys, info->text_pa + off,
+				   &byte, 1))
+			sink = byte;
+	(void)sink;
+}
+
+/* Bit 63 of /proc/self/pagemap: the page is mapped in this process. */
+static int touched(int pagemap, const u8 *addr, bool *ret)
+{
+	u64 pme;
+
+	if (pread(pagemap, &pme, sizeof(pme),
+		  (uintptr_t)addr / PAGE * sizeof(pme)) != sizeof(pme))
+		return -errno;
+	*ret = pme >> 63;
+	return 0;
+}
+
+/* A guest page is touched if any host page under it is. */
+static bool gpage_touched(int pagemap, const u8 *p)
+{
+	const u8 *h = (const u8 *)((uintptr_t)p & ~(PAGE - 1));
+	bool t = false;
+
+	for (; h < p + PAGE && !t; h += PAGE)
+		if (touched(pagemap, h, &t))
+			die("/proc/self/pagemap", -errno);
+	return t;
+}
+
+static void put_u64(u8 *p, u64 v)
+{
+	memcpy(p, &v, sizeof(v));	/* x86-64: little-endian */
+}
+
+/* The original dump's notes (the vCPU registers), verbatim. */
+static const u8 *dump_notes(const u8 *map, size_t len, u64 *ret_len)
+{
+	u64 phoff = vmi_get_u64(map + 32), off, sz;
+	u32 i, phnum = vmi_get_u16(map + 56);
+
+	for (i = 0; i < phnum; i++) {
+		const u8 *ph = map + phoff + (u64)i * ELF_PHDR;
+
+		if (phoff + (u64)(i + 1) * ELF_PHDR > len)
+			break;
+		off = vmi_get_u64(ph + 8);
+		sz = vmi_get_u64(ph + 32);
+		if (vmi_get_u32(ph) == 4 && off <= len && sz <= len - off) {
+			*ret_len = sz;
+			return map + off;
+		}
+	}
+	die("the dump has no PT_NOTE (vCPU registers)", 0);
+}
+
+static void write_at(int fd, const void *buf, size_t len, u64 off)
+{
+	if (pwrite(fd, buf, len, off) != (ssize_t)len)
+		die("writing the snapshot", -errno);
+}
+
+/*
+ * Writes an ELF core: the dump's notes, one PT_LOAD per RAM range at a
+ * page-aligned offset, holding only the touched pages (a sparse file).
+ */
+static void write_snapshot(const char *path, const struct backend_file *f)
+{
+	const struct vmi_phys *phys = &guest->backend->phys;
+	u64 notes_len, off, kept = 0;
+	const u8 *notes = dump_notes(f->map, f->len, &notes_len);
+	unsigned int i, n = phys->nr_ranges;
+	u8 hdr[ELF_EHDR + (VMI_PHYS_MAX_RANGES + 1) * ELF_PHDR] = { 0 };
+	int fd, pagemap = open("/proc/self/pagemap", O_RDONLY);
+	bool *keep = calloc(f->len / PAGE + 1, sizeof(*keep));
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || pagemap < 0 || !keep)
+		die(path, -errno);
+	memcpy(hdr, "\177ELF\2\1\1", 7);
+	hdr[16] = 4;			/* ET_CORE */
+	hdr[18] = 62;			/* EM_X86_64 */
+	hdr[20] = 1;
+	put_u64(hdr + 32, ELF_EHDR);	/* e_phoff */
+	hdr[52] = ELF_EHDR;
+	hdr[54] = ELF_PHDR;
+	hdr[56] = n + 1;
+	off = ELF_EHDR + (n + 1) * ELF_PHDR;
+	hdr[ELF_EHDR] = 4;		/* PT_NOTE */
+	put_u64(hdr + ELF_EHDR + 8, off);
+	put_u64(hdr + ELF_EHDR + 32, notes_len);
+	write_at(fd, notes, notes_len, off);
+	off = (off + notes_len + PAGE - 1) & ~(PAGE - 1);
+	for (i = 0; i < n; i++) {
+		const struct vmi_phys_range *r = &phys->ranges[i];
+		u8 *ph = hdr + ELF_EHDR + (i + 1) * ELF_PHDR;
+		u64 p;
+
+		ph[0] = 1;		/* PT_LOAD */
+		put_u64(ph + 8, off);
+		put_u64(ph + 24, r->gpa);
+		put_u64(ph + 32, r->size);
+		put_u64(ph + 40, r->size);
+		/* Asks first: copying a page maps its neighbours in. */
+		for (p = 0; p + PAGE <= r->size; p += PAGE)
+			keep[p / PAGE] = gpage_touched(pagemap, r->host + p);
+		for (p = 0; p + PAGE <= r->size; p += PAGE)
+			if (keep[p / PAGE]) {
+				write_at(fd, r->host + p, PAGE, off + p);
+				kept++;
+			}
+		off += (r->size + PAGE - 1) & ~(PAGE - 1);
+	}
+	write_at(fd, hdr, ELF_EHDR + (n + 1) * ELF_PHDR, 0);
+	if (ftruncate(fd, off) || close(fd))
+		die(path, -errno);
+	close(pagemap);
+	free(keep);
+	fprintf(stderr, "fuzz_checks: %s: %llu pages of guest memory\n", path,
+		(unsigned long long)kept);
+	exit(0);
+}
+
+/*
+ * Replaces the read-only mapping of the snapshot by a private writable
+ * one at the same address: edits then stay in this process.
+ */
+static void remap_private(const char *path, const struct backend_file *f)
+{
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || mmap((void *)f->map, f->len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_FIXED, fd, 0) != f->map)
+		die(path, -errno);
+	close(fd);
+}
+
+struct page_list {
+	u8 **pages;		/* host pages of the snapshot's mapping */
+	size_t nr;
+};
+
+/* The walkers' pages, and all the checks read (text, rodata...). */
+static struct page_list walked, measured;
+
+/* The pages of @f mapped now: those read since the last zap. */
+static void collect_pages(const struct backend_file *f, struct page_list *l)
+{
+	int pagemap = open("/proc/self/pagemap", O_RDONLY);
+	const u8 *p;
+	bool t;
+
+	if (pagemap < 0)
+		die("/proc/self/pagemap", -errno);
+	l->pages = calloc(f->len / PAGE, sizeof(*l->pages));
+	if (!l->pages)
+		die("out of memory", -ENOMEM);
+	for (p = f->map + PAGE; p + PAGE <= f->map + f->len; p += PAGE) {
+		if (touched(pagemap, p, &t))
+			die("/proc/self/pagemap", -errno);
+		if (t)
+			l->pages[l->nr++] = (u8 *)p;
+	}
+	close(pagemap);
+	if (!l->nr)
+		die("no page of the snapshot was read", 0);
+}
+
+/* Zaps the mapping (no edit yet: nothing private is lost), runs, asks. */
+static void collect_all(const struct backend_file *f)
+{
+	if (madvise((void *)f->map, f->len, MADV_DONTNEED))
+		die("madvise", -errno);
+	run_walkers(true);
+	run_views();
+	collect_pages(f, &walked);
+	run_checks();
+	collect_pages(f, &measured);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static const u8 key[VMIAAS_KEY_SIZE] = "vmiaas fuzz_checks fixed key";
+	const char *snap = getenv("VMIAAS_FUZZ_SNAPSHOT");
+	const char *record = getenv("VMIAAS_FUZZ_RECORD");
+	struct vmiaas_target t = { .sz = sizeof(t) };
+	struct vmiaas_diag diag = { 0 };
+	int err;
+
+	libbpf_set_print(quiet);
+	if (!snap)
+		die("set VMIAAS_FUZZ_SNAPSHOT (make fuzz does)", -EINVAL);
+	t.dump_path = record ? record : snap;
+	err = vmiaas_open(&t, &guest, &diag);
+	if (err) {
+		fprintf(stderr, "fuzz_checks: %s: %s\n", t.dump_path, diag.msg);
+		exit(1);
+	}
+	if (record)
+		record_attach_pages(guest->backend->priv);
+	err = vmiaas_baseline_take(guest, key, &baseline);
+	if (err)
+		die(vmiaas_last_diag(guest)->msg, err);
+	if (vmiaas_symbol_addr(guest, "_stext", &stext))
+		die("no _stext", -ENOENT);
+	if (record) {
+		run_everything();
+		write_snapshot(snap, guest->backend->priv);
+	}
+	remap_private(snap, guest->backend->priv);
+	collect_all(guest->backend->priv);
+	fprintf(stderr, "fuzz_checks: %zu pages walked, %zu measured; %s\n",
+		walked.nr, measured.nr, vmiaas_info(guest)->banner);
+	return 0;
+}
+
+struct saved {
+	u8 *page;
+	u8 bytes[PAGE];
+};
+
+/* Index bit 23 picks a measured page, else a walked one. */
+static u8 *edit_page(const u8 *e)
+{
+	u32 i = e[0] | e[1] << 8 | e[2] << 16;
+	const struct page_list *l = i & (1U << 23) ? &measured : &walked;
+
+	return l->pages[i % l->nr];
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct saved saved[MAX_EDITS];
+	size_t pos = 1, nr_saved = 0, i;
+
+	if (!size)
+		return 0;
+	while (nr_saved < MAX_EDITS && size - pos >= EDIT_HDR) {
+		const u8 *e = data + pos;
+		u8 *page = edit_page(e);
+		size_t off = (e[3] | e[4] << 8) % PAGE;
+		size_t len = min_t(size_t, e[5] % EDIT_MAX_LEN + 1,
+				   min(PAGE - off, size - pos - EDIT_HDR));
+
+		saved[nr_saved].page = page;
+		memcpy(saved[nr_saved++].bytes, page, PAGE);
+		memcpy(page + off, e + EDIT_HDR, len);
+		pos += EDIT_HDR + len;
+	}
+	/* Byte 0: bit 0 the whole check, bit 1 the patch records (slow). */
+	if (data[0] & 1)
+		run_checks();
+	run_walkers(data[0] & 2);
+	run_views();
+	for (i = nr_saved; i-- > 0;)	/* newest first: oldest bytes win */
+		memcpy(saved[i].page, saved[i].bytes, PAGE);
+	return 0;
+}
