@@ -10,7 +10,8 @@
 # list (found through the IDR), a busy process unlinked from the task
 # list and from its struct pid (found on the run queues), a sleeping
 # process unlinked from both and erased from the IDR (found through its
-# parent's children list), a non-root
+# parent's children list), a sleeping process also taken off its
+# parent's children list (found on its css_set's task list), a non-root
 # process given root by overwriting its ids and by pointing it at
 # init_cred. Tracing and kprobes (trampolines and instruction slots in
 # the module area) give no false alarm. Runs on each kernel of KGENS
@@ -19,7 +20,7 @@
 
 : "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
 KGENS=${KGENS:-6.1 6.12}
-PER_KERNEL=41
+PER_KERNEL=46
 # shellcheck disable=SC2086
 set -- $KGENS
 tap_plan $((PER_KERNEL * $#))
@@ -200,6 +201,16 @@ tap_ok "jq -e '.findings[0].detail.message | test(\"children list\")' '$work/hid
 guest_run rmmod vmiaas_attack_hideproc >/dev/null 2>&1
 expect_clean hideproc-sleep-gone "sleeping process back in the IDR, its struct pid and the task list after unload"
 tap_ok "guest_run kill -0 $hidden" "$KGEN: hideproc-sleep: the process can be signalled again"
+
+# All that, and off its parent's children list too: wait() and the
+# process tree no longer see it. Only its css_set's task list has it.
+hideproc_load hideproc-tree "$hidden" "pidmap=0x$(ksym pidmap_lock)" mode=tree
+expect_finding hideproc-tree hidden-process "pid $hidden sleep"
+tap_ok "jq -e '.findings[0].detail.message | test(\"css_set\")' '$work/hideproc-tree.json'" \
+	"$KGEN: hideproc-tree: found through its css_set's task list"
+guest_run rmmod vmiaas_attack_hideproc >/dev/null 2>&1
+expect_clean hideproc-tree-gone "sleeping process back in its parent's children list, the IDR and the task list after unload"
+tap_ok "guest_run kill -0 $hidden" "$KGEN: hideproc-tree: the process can be signalled again"
 
 # Last: the hidden module cannot be unloaded.
 guest_run 'insmod /vmiaas/modules/vmiaas_attack_hidemod.ko && sleep 1 && dmesg | grep -c "vmiaas_attack_hidemod: hidden"' >"$work/hidemod.insmod" 2>&1

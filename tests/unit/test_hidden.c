@@ -3,7 +3,9 @@
  * The hidden-object walkers (userspace/lib/hidden.c) on hostile memory:
  * a tiny guest with one 2 MiB kernel page, trees and xarrays built by
  * hand (valid, cyclic, too deep, wrong shifts, bad pointers), then
- * random memory. Every walk must end, with an error where the structure
+ * random memory; the census's css_set walks (css_set_table's hlist
+ * buckets, each css_set's task rings) with chains that loop and counts
+ * over the caps. Every walk must end, with an error where the structure
  * is broken; ASan/UBSan (make san) catch the rest.
  */
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include "userspace/lib/hidden.h"
+#include "userspace/lib/list.h"
 #include "tests/lib/tap.h"
 
 #define RAM_SIZE	(4ULL << 20)
@@ -143,6 +146,65 @@ static void test_xa(void)
 	ksft_test_result(err == -EBADMSG, "xarray: 3 slots per node refused (%d)\n", err);
 }
 
+/* css_set_table: 4 bucket heads at HL, css_set nodes 64 bytes apart. */
+#define HL	(KBASE + 0x30000)
+#define HN(i)	(KBASE + 0x31000 + (u64)(i) * 64)
+
+static int hl(u32 max)
+{
+	visits = 0;
+	return hlist_heads_walk(&v, "css_set_table", HL, 4, max, count_node,
+				NULL);
+}
+
+/* A css_set's task ring: head at CS, task nodes 64 bytes apart. */
+#define CS	(KBASE + 0x40000)
+#define CN(i)	(KBASE + 0x41000 + (u64)(i) * 64)
+
+static int ring(void)
+{
+	visits = 0;
+	return list_walk(&v, "a css_set's task list", CS, 1000, count_node,
+			 NULL);
+}
+
+static void test_csets(void)
+{
+	int err;
+
+	memset(ram + DATA_GPA, 0, 0x100000);
+	put(HL, HN(0));
+	put(HN(0), HN(1));
+	put(HL + 16, HN(2));
+	err = hl(100);
+	ksft_test_result(!err && visits == 3,
+			 "css_set_table: 3 css_sets in 2 buckets (err %d, %u)\n",
+			 err, visits);
+	put(HN(1), HN(0));
+	err = hl(100);
+	ksft_test_result(err == -ELOOP, "css_set_table: a looping chain ends in -ELOOP (%d)\n",
+			 err);
+	put(HN(1), 0);
+	put(HN(2), 0x1234);
+	err = hl(100);
+	ksft_test_result(err == -ELOOP, "css_set_table: a user pointer ends the walk (%d)\n",
+			 err);
+	put(HN(2), 0);
+	err = hl(2);
+	ksft_test_result(err == -ELOOP, "css_set_table: more css_sets than the cap is -ELOOP (%d)\n",
+			 err);
+	put(CS, CN(0));
+	put(CN(0), CN(1));
+	put(CN(1), CS);
+	err = ring();
+	ksft_test_result(!err && visits == 2, "css_set ring: 2 tasks (err %d, %u)\n",
+			 err, visits);
+	put(CN(1), CN(0));
+	err = ring();
+	ksft_test_result(err == -ELOOP, "css_set ring: a loop not through the head is -ELOOP (%d)\n",
+			 err);
+}
+
 /* A made-up struct module layout: 6.4+ style, text and data regions. */
 static const struct carve_layout mod_l = {
 	.size = 512, .mkobj_mod = 0x100, .state = 0, .name = 0x18,
@@ -238,6 +300,10 @@ static void test_random(void)
 			ram[DATA_GPA + i] = rand() % 3 ? 6 * (rand() % 4) : rand();
 		rb(KBASE + (rand() % 0x20000 & ~7ULL));
 		xa(KBASE + (rand() % 0x20000 & ~7ULL) + 2);
+		hlist_heads_walk(&v, "random", KBASE + (rand() % 0x20000 & ~7ULL),
+				 rand() % 256, 4096, count_node, NULL);
+		list_walk(&v, "random", KBASE + (rand() % 0x20000 & ~7ULL),
+			  4096, count_node, NULL);
 		ok++;
 	}
 	ksft_test_result(ok == 2000, "2000 random memories: every walk ended\n");
@@ -246,10 +312,11 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(22);
+	ksft_set_plan(28);
 	guest_init();
 	test_rb();
 	test_xa();
+	test_csets();
 	test_carve();
 	test_random();
 	free(ram);

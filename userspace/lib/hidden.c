@@ -1103,6 +1103,14 @@ int hidden_check_modules(struct vmiaas *v, const struct hidden_sink *s)
  * task's own sibling and children links name its neighbours there: one
  * that no other source knows, linked back to the task that names it, is
  * a hidden task, and its own links are followed in turn.
+ *
+ * A rootkit that also takes it out of its parent's children list still
+ * leaves it on its css_set's task list (task->cg_list): cgroup migration,
+ * cgroup.procs and the cgroup's exit path need it there. Every css_set
+ * is in css_set_table (init_css_set too); the three lists of each are
+ * walked. The kernel puts a task on them after the task list and IDR at
+ * fork (cgroup_post_fork()) and takes it off before them at release
+ * (cgroup_release()), so a task seen only there is hidden.
  */
 enum {
 	SRC_LIST = 1,	/* init_task.tasks (thread-group leaders) */
@@ -1110,6 +1118,7 @@ enum {
 	SRC_IDR = 4,	/* init_pid_ns's IDR: pid->tasks[PIDTYPE_PID] */
 	SRC_TREE = 8,	/* linked into a children list with a known task */
 	SRC_RQ = 16,	/* a run queue */
+	SRC_CGRP = 32,	/* a css_set's tasks, mg_tasks or dying_tasks */
 };
 
 /* Links of a task that name its neighbours in the process tree. */
@@ -1137,7 +1146,8 @@ struct census_layout {
 	u32 mm_exe, file_inode, i_mode, i_uid;
 	u32 pid_tasks, pid_nr, pid_links;
 	u32 xa_head, xa_shift, xa_slots, xa_nr_slots;
-	u64 init_task, init_cred, init_pid_ns;
+	u32 cg_list, cset_lists[3], cset_hlist;
+	u64 init_task, init_cred, init_pid_ns, init_css_set, css_set_table;
 };
 
 #define CENSUS_LIST_VISITS_MAX	(4U * VMIAAS_MAX_TASKS)
@@ -1149,7 +1159,7 @@ struct census {
 	u32 done;		/* t[0..done) have been read */
 	u32 *slot;		/* index + 1 into t, by address; 0: empty */
 	u32 mask;
-	u32 visits;		/* thread list nodes, all lists */
+	u32 visits;		/* thread and css_set list nodes, all lists */
 	u32 src;		/* the source being walked */
 };
 
@@ -1200,6 +1210,11 @@ static int census_members(struct vmiaas *v, struct census_layout *l)
 		{ "pid_namespace", "idr.idr_rt.xa_head", &l->xa_head },
 		{ "xa_node", "shift", &l->xa_shift },
 		{ "xa_node", "slots", &l->xa_slots },
+		{ "task_struct", "cg_list", &l->cg_list },
+		{ "css_set", "tasks", &l->cset_lists[0] },
+		{ "css_set", "mg_tasks", &l->cset_lists[1] },
+		{ "css_set", "dying_tasks", &l->cset_lists[2] },
+		{ "css_set", "hlist", &l->cset_hlist },
 	};
 
 	return resolve_members(v, m, ARRAY_SIZE(m));
@@ -1230,9 +1245,11 @@ static int census_layout_get(struct vmiaas *v, struct census_layout *l)
 	l->xa_nr_slots = slots_size / 8;
 	if (engine_sym(v, "init_task", &l->init_task) ||
 	    engine_sym(v, "init_cred", &l->init_cred) ||
-	    engine_sym(v, "init_pid_ns", &l->init_pid_ns))
+	    engine_sym(v, "init_pid_ns", &l->init_pid_ns) ||
+	    engine_sym(v, "init_css_set", &l->init_css_set) ||
+	    engine_sym(v, "css_set_table", &l->css_set_table))
 		return engine_fail(v, -ENOEXEC,
-			"the kernel has no init_task, init_cred or init_pid_ns");
+			"the kernel has no init_task, init_cred, init_pid_ns, init_css_set or css_set_table");
 	return 0;
 }
 
@@ -1368,18 +1385,28 @@ static bool cred_ids(struct vmiaas *v, const struct census_layout *l, u64 cred,
 	       !engine_read(v, cred + l->cred_euid, euid, sizeof(*euid));
 }
 
-/* A task named by a thread list node: counted against the cap over all lists. */
-static int thread_visit(struct vmiaas *v, u64 node, void *arg)
+/*
+ * The task whose member at @member is list node @node: counted against
+ * the cap over all thread and css_set lists.
+ */
+static int census_node(struct vmiaas *v, struct census *c, u64 node,
+		       u32 member)
 {
-	struct census *c = arg;
 	int err;
 
 	if (++c->visits > CENSUS_LIST_VISITS_MAX)
 		return engine_fail(v, -ELOOP,
-			"thread lists: more than %u nodes in all (a cycle?)",
+			"thread and css_set lists: more than %u nodes in all (a cycle?)",
 			CENSUS_LIST_VISITS_MAX);
-	err = census_add(v, c, node - c->l.thread_node, NULL);
+	err = census_add(v, c, node - member, NULL);
 	return err < 0 ? err : 0;
+}
+
+static int thread_visit(struct vmiaas *v, u64 node, void *arg)
+{
+	struct census *c = arg;
+
+	return census_node(v, c, node, c->l.thread_node);
 }
 
 /*
@@ -1590,15 +1617,16 @@ static int census_link(struct vmiaas *v, struct census *c, u64 link, u64 from)
 /*
  * The process tree, from each task's own links (read with its fields):
  * the siblings before and after it, its first and last child. Tasks
- * found so are read and their links followed in turn.
+ * found so are read and their links followed in turn. From c->t[@from]
+ * on: the tasks before have been followed already.
  */
-static int census_tree(struct vmiaas *v, struct census *c)
+static int census_tree(struct vmiaas *v, struct census *c, u32 from)
 {
 	u32 i, k;
 	int err = 0;
 
 	c->src = SRC_TREE;
-	for (i = 0; !err && i < c->nr; i++) {
+	for (i = from; !err && i < c->nr; i++) {
 		u64 sib = c->t[i].addr + c->l.sibling;
 		u64 head = c->t[i].addr + c->l.children;
 
@@ -1609,6 +1637,61 @@ static int census_tree(struct vmiaas *v, struct census *c)
 					  k < L_CHILD_FIRST ? sib : head);
 	}
 	return err;
+}
+
+static int cg_visit(struct vmiaas *v, u64 node, void *arg)
+{
+	struct census *c = arg;
+
+	return census_node(v, c, node, c->l.cg_list);
+}
+
+/* The tasks on the three lists of the css_set at @cset. */
+static int census_cset(struct vmiaas *v, struct census *c, u64 cset)
+{
+	u32 i;
+	int err = 0;
+
+	for (i = 0; !err && i < ARRAY_SIZE(c->l.cset_lists); i++)
+		err = list_walk(v, "a css_set's task list",
+				cset + c->l.cset_lists[i], VMIAAS_MAX_TASKS,
+				cg_visit, c);
+	return err ?: census_drain(v, c);
+}
+
+struct cset_ctx {
+	struct census *census;
+	bool init_seen;
+};
+
+static int cset_visit(struct vmiaas *v, u64 node, void *arg)
+{
+	struct cset_ctx *x = arg;
+	u64 cset = node - x->census->l.cset_hlist;
+
+	if (cset == x->census->l.init_css_set)
+		x->init_seen = true;
+	return census_cset(v, x->census, cset);
+}
+
+/*
+ * Every css_set: those in css_set_table, and init_css_set if not there.
+ * After the process tree, so that a task in both is judged as found in
+ * the tree; the tree links of the tasks found here are followed after.
+ */
+static int census_cgroups(struct vmiaas *v, struct census *c)
+{
+	struct cset_ctx x = { .census = c };
+	u32 known = c->nr;
+	int err;
+
+	c->src = SRC_CGRP;
+	err = hlist_heads_walk(v, "css_set_table", c->l.css_set_table,
+			       HIDDEN_CSET_BUCKETS, HIDDEN_CSETS_MAX,
+			       cset_visit, &x);
+	if (!err && !x.init_seen)
+		err = census_cset(v, c, c->l.init_css_set);
+	return err ?: census_tree(v, c, known);
 }
 
 static int census_rq_add(struct vmiaas *v, struct census *c, u64 task,
@@ -1836,6 +1919,7 @@ enum {
 	TASK_IN_LIST_NOT_IDR,
 	TASK_IN_TREE_ONLY,	/* in a children list, on neither */
 	TASK_ON_RQ_ONLY,
+	TASK_IN_CGROUP_ONLY,	/* on a css_set's list, on no other */
 	CRED_INIT,		/* a user task with init_cred */
 	CRED_ESCALATED,		/* euid 0 under a non-root parent */
 	CRED_SHARED,		/* one cred, two thread groups */
@@ -1870,7 +1954,7 @@ static struct item *task_item(struct vmiaas *v, const struct census *c,
 static u32 task_seen(const struct census *c, const struct ctask *t)
 {
 	const struct ctask *leader = t;
-	u32 seen = t->src & (SRC_IDR | SRC_RQ);
+	u32 seen = t->src & (SRC_IDR | SRC_RQ | SRC_CGRP);
 
 	if (t->read && t->pid != t->tgid)
 		leader = (t->src & SRC_THREADS) ?
@@ -1897,6 +1981,8 @@ static int task_sources_judge(struct vmiaas *v, const struct census *c,
 		       TASK_IN_IDR_NOT_LIST;
 	} else if (seen & SRC_TREE) {
 		kind = TASK_IN_TREE_ONLY;
+	} else if (seen & SRC_CGRP) {
+		kind = TASK_IN_CGROUP_ONLY;
 	} else {
 		/* A task past __unhash_process() runs until its last schedule. */
 		if (!(seen & SRC_RQ) ||
@@ -2028,7 +2114,8 @@ static int tasks_scan(struct vmiaas *v, struct items *out)
 	err = census_layout_get(v, &c.l);
 	err = err ?: census_idr(v, &c);
 	err = err ?: census_list(v, &c);
-	err = err ?: census_tree(v, &c);
+	err = err ?: census_tree(v, &c, 0);
+	err = err ?: census_cgroups(v, &c);
 	err = err ?: rq_tasks(v, &c);
 	err = err ?: tasks_judge(v, &c, out);
 	free(c.t);
@@ -2049,6 +2136,11 @@ static void process_report(const struct item *it, struct vmiaas_finding *f)
 			 "task %d (%s, task_struct 0x%llx) is %sa child of pid %d (its children list) but neither on the task list nor in the pid namespace's IDR",
 			 it->pid, it->name, (unsigned long long)it->key, rq,
 			 it->ppid);
+		break;
+	case TASK_IN_CGROUP_ONLY:
+		snprintf(f->message, sizeof(f->message),
+			 "task %d (%s, task_struct 0x%llx) is %son its css_set's task list (cgroup) but neither on the task list, in the pid namespace's IDR nor in any children list",
+			 it->pid, it->name, (unsigned long long)it->key, rq);
 		break;
 	case TASK_ON_RQ_ONLY:
 		snprintf(f->message, sizeof(f->message),

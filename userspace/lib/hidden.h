@@ -36,6 +36,8 @@ int hidden_check_tasks(struct vmiaas *v, const struct hidden_sink *s);
 #define HIDDEN_RQ_TASKS_MAX	(1U << 16)	/* runnable tasks, all CPUs */
 #define HIDDEN_RQ_GROUP_DEPTH	16	/* nested task groups (cgroups) */
 #define HIDDEN_RQ_VISITS_MAX	(1U << 18)	/* entities visited, all CPUs */
+#define HIDDEN_CSET_BUCKETS	128	/* css_set_table: CSS_SET_HASH_BITS 7 */
+#define HIDDEN_CSETS_MAX	(1U << 16)	/* css_sets in css_set_table */
 /* Module memory carving: the x86-64 module mapping range, with or without KASLR. */
 #define HIDDEN_MODULES_START	0xffffffffa0000000ULL
 #define HIDDEN_MODULES_END	0xffffffffff000000ULL

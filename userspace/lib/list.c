@@ -36,3 +36,27 @@ int list_walk(struct vmiaas *v, const char *what, u64 head, u32 max,
 			what, (unsigned long long)head, n);
 	return 0;
 }
+
+int hlist_heads_walk(struct vmiaas *v, const char *what, u64 heads,
+		     u64 nr, u32 max,
+		     int (*fn)(struct vmiaas *v, u64 node, void *arg),
+		     void *arg)
+{
+	u64 node, i;
+	u32 seen = 0;
+	int err = 0;
+
+	for (i = 0; !err && i < nr; i++) {
+		err = engine_read_u64(v, heads + i * 8, &node);
+		while (!err && node) {
+			if (!kernel_ptr(node) || ++seen > max)
+				return engine_fail(v, -ELOOP,
+					"%s[%llu]: bad node 0x%llx or more than %u",
+					what, (unsigned long long)i,
+					(unsigned long long)node, max);
+			err = fn(v, node, arg);
+			err = err ?: engine_read_u64(v, node, &node);
+		}
+	}
+	return err;
+}

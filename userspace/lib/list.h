@@ -21,6 +21,16 @@ int list_walk(struct vmiaas *v, const char *what, u64 head, u32 max,
 	      int (*fn)(struct vmiaas *v, u64 node, void *arg), void *arg);
 
 /*
+ * Calls @fn(v, node, arg) for each node on the @nr hlist heads at @heads
+ * (an array of pointers, like kprobe_table or a hash's buckets). At most
+ * @max nodes over all chains: a cycle ends in -ELOOP.
+ */
+int hlist_heads_walk(struct vmiaas *v, const char *what, u64 heads,
+		     u64 nr, u32 max,
+		     int (*fn)(struct vmiaas *v, u64 node, void *arg),
+		     void *arg);
+
+/*
  * An aligned address in the kernel half: from 0xffff800000000000 with
  * 4-level paging, from 0xff00000000000000 with 5-level (LA57), where the
  * direct map starts at 0xff11000000000000. Canonical form is left to the

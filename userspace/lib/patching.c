@@ -506,35 +506,6 @@ static int ops_walk(struct vmiaas *v, const struct ops_layout *l,
 	return err;
 }
 
-/*
- * Calls @fn(node) for each node on the @nr hlist heads at @heads (an
- * array of pointers, like kprobe_table or a hash's buckets). At most
- * @max nodes over all chains: a cycle ends in -ELOOP.
- */
-static int hlist_heads_walk(struct vmiaas *v, const char *what, u64 heads,
-			    u64 nr, u32 max,
-			    int (*fn)(struct vmiaas *v, u64 node, void *arg),
-			    void *arg)
-{
-	u64 node, i;
-	u32 seen = 0;
-	int err = 0;
-
-	for (i = 0; !err && i < nr; i++) {
-		err = engine_read_u64(v, heads + i * 8, &node);
-		while (!err && node) {
-			if (!kernel_ptr(node) || ++seen > max)
-				return engine_fail(v, -ELOOP,
-					"%s[%llu]: bad node 0x%llx or more than %u",
-					what, (unsigned long long)i,
-					(unsigned long long)node, max);
-			err = fn(v, node, arg);
-			err = err ?: engine_read_u64(v, node, &node);
-		}
-	}
-	return err;
-}
-
 struct hash_entries {
 	const struct ops_layout *l;
 	int (*fn)(u64 ip, u64 direct, void *arg);
