@@ -117,11 +117,14 @@ check: deps
 check-unit: san
 	scripts/run-tests.sh build/san unit
 
-# The VMFUNC chain in Bochs: patched KVM build, L1 rig, vmiaas.ko's view 1.
+# The VMFUNC chain in Bochs: the patched KVM builds (test 40), then one
+# Bochs L1 boot runs every step (test 45, tests/vmfunc/l1-suite.sh).
+# KVER=6.12 (or any 6.12 ABI): the L1 runs Debian's 6.12 kernel.
 .PHONY: check-vmfunc
 check-vmfunc:
 	scripts/deps.sh vmfunc
-	scripts/run-tests.sh build/san vmfunc
+	VMIAAS_L1_KVER=$(if $(filter 6.12%,$(KVER)),6.12,6.1) \
+		scripts/run-tests.sh build/san vmfunc
 
 # libFuzzer harnesses: tests/fuzz/fuzz_NAME.c, corpus in tests/fuzz/corpus/NAME.
 FUZZ_BINS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
@@ -133,16 +136,10 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE)
 
 fuzz-build: $(FUZZ_BINS)
 
-# fuzz_checks edits a snapshot of a real 6.1 guest, made once through the
-# guest rig (scripts/fuzz-snapshot.sh) and cached; scripts/fuzz.sh finds it.
-FUZZ_SNAPSHOT = .cache/fuzz/checks-6.1.elf
-$(FUZZ_SNAPSHOT): | build/fuzz/fuzz_checks
-	scripts/fuzz-snapshot.sh $@ build/fuzz/fuzz_checks
-
-fuzz: fuzz-build $(FUZZ_SNAPSHOT)
+fuzz: fuzz-build
 	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-check-fuzz: fuzz-build $(FUZZ_SNAPSHOT)
+check-fuzz: fuzz-build
 	scripts/fuzz.sh 5 $(FUZZ_BINS)
 
 bench: deps userspace
@@ -167,7 +164,6 @@ docdir		?= $(PREFIX)/share/doc/vmiaas
 includedir	?= $(PREFIX)/include
 sysconfdir	?= /etc
 unitdir		?= $(if $(filter /usr,$(PREFIX)),,$(PREFIX))/lib/systemd/system
-sysusersdir	?= $(PREFIX)/lib/sysusers.d
 dkmsdir		?= $(PREFIX)/src/vmiaas-$(VERSION)
 agentdkmsdir	?= $(PREFIX)/src/vmiaas-agent-$(VERSION)
 INSTALL		?= install
@@ -186,7 +182,7 @@ install: $(O)/vmictl $(O)/vmid
 	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir) \
 		$(DESTDIR)$(unitdir) $(DESTDIR)$(mandir)/man8 \
 		$(DESTDIR)$(docdir) $(DESTDIR)$(includedir)/linux \
-		$(DESTDIR)$(sysconfdir)/vmiaas $(DESTDIR)$(sysusersdir)
+		$(DESTDIR)$(sysconfdir)/vmiaas
 	$(INSTALL) -m 0755 $(O)/vmictl $(DESTDIR)$(bindir)/vmictl
 	$(INSTALL) -m 0755 $(O)/vmid $(DESTDIR)$(sbindir)/vmid
 	sed 's|/usr/sbin/vmid|$(sbindir)/vmid|' userspace/vmid/vmid.service \
@@ -195,12 +191,6 @@ install: $(O)/vmictl $(O)/vmid
 	$(INSTALL) -m 0644 docs/man/vmid.8 docs/man/vmictl.8 $(DESTDIR)$(mandir)/man8/
 	$(INSTALL) -m 0644 $(DOCS) $(DESTDIR)$(docdir)/
 	$(INSTALL) -m 0644 include/uapi/linux/vmiaas.h $(DESTDIR)$(includedir)/linux/
-	@# the workers' user (docs/vmid.md), created now on this system
-	$(INSTALL) -m 0644 userspace/vmid/vmiaas.sysusers \
-		$(DESTDIR)$(sysusersdir)/vmiaas.conf
-	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
-		systemd-sysusers $(sysusersdir)/vmiaas.conf; \
-	fi
 	@# an administrator's configuration is never overwritten
 	@if [ -e $(DESTDIR)$(sysconfdir)/vmiaas/vmid.conf ]; then \
 		echo "vmiaas: keeping $(DESTDIR)$(sysconfdir)/vmiaas/vmid.conf"; \
@@ -214,8 +204,7 @@ uninstall:
 	rm -f $(DESTDIR)$(bindir)/vmictl $(DESTDIR)$(sbindir)/vmid \
 		$(DESTDIR)$(unitdir)/vmid.service \
 		$(DESTDIR)$(mandir)/man8/vmid.8 $(DESTDIR)$(mandir)/man8/vmictl.8 \
-		$(DESTDIR)$(includedir)/linux/vmiaas.h \
-		$(DESTDIR)$(sysusersdir)/vmiaas.conf
+		$(DESTDIR)$(includedir)/linux/vmiaas.h
 	rm -rf $(DESTDIR)$(docdir)
 	@if cmp -s userspace/vmid/vmid.conf $(DESTDIR)$(sysconfdir)/vmiaas/vmid.conf; then \
 		rm -f $(DESTDIR)$(sysconfdir)/vmiaas/vmid.conf; \
@@ -254,4 +243,4 @@ clean:
 	rm -rf $(O) build
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 
--include $(shell find $(O) -name '*.d' -type f 2>/dev/null)
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # l2-chain-guest.sh: the Linux L2's part of
-# tests/integration/48-vmfunc-linux-l2.sh, run by tests/vmfunc/l2-init as
+# tests/vmfunc/l1-suite.sh's "linux-l2" step, run by tests/vmfunc/l2-init as
 # /l2/cmd.sh, next to vmiaas_agent.ko and vmiaas_attack_inline.ko.
 #
 # "@@L2-BASELINE" asks the VMM (l2vmm --vmiaas) to register its checks
@@ -43,7 +43,10 @@ wait_reason()
 
 # what the host checks: the first 64 bytes of __x64_sys_acct and its
 # sys_call_table slot (acct is 163), by their kernel-image addresses
-sym() { grep " $1\$" /proc/kallsyms | cut -d' ' -f1; }
+# (/proc/kallsyms is read once: each read formats some 100,000 lines, which
+# takes minutes in an L2 under Bochs)
+grep -E ' (_text|__x64_sys_acct|sys_call_table)$' /proc/kallsyms >/tmp/syms
+sym() { grep " $1\$" /tmp/syms | cut -d' ' -f1; }
 echo "@@L2-TEXT $(sym _text)"
 echo "@@L2-BASELINE range=$(sym __x64_sys_acct):64 ptr=$(sym sys_call_table)+1304"
 insmod ./vmiaas_agent.ko interval_ms=0
