@@ -25,7 +25,7 @@ insmod /vmiaas/modules/vmiaas_attack_ftrace.ko "target=0x$a"
 mount -t tracefs nodev /sys/kernel/tracing
 echo 'p:fz do_sys_openat2' >/sys/kernel/tracing/kprobe_events
 echo 1 >/sys/kernel/tracing/events/kprobes/fz/enable
-sleep 1000 &
+sleep 1000 >/dev/null 2>&1 &
 SH
 "$guest" dump "$name" "$work/guest.elf"
 "$guest" stop "$name" >/dev/null

@@ -27,8 +27,8 @@
  *   1 byte length - 1 (mod 32), then that many bytes
  *
  * applied in place; then the walkers (hidden modules and tasks, creds,
- * ftrace/kprobe hooks) and the views run; when bit 1 of the mode byte is
- * set, the kernel's patch records are read too, and when bit 0 is,
+ * ftrace/kprobe hooks) and the views run; when the mode's low 3 bits are
+ * 6 or 7 the kernel's patch records are read too, and with 7
  * vmiaas_check_run() runs every check with its compare paths (slower: it
  * hashes every measured page). Errors are fine;
  * crashes, sanitizer reports and hangs are bugs. Only the edited pages are
@@ -423,10 +423,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(page + off, e + EDIT_HDR, len);
 		pos += EDIT_HDR + len;
 	}
-	/* Byte 0: bit 0 the whole check, bit 1 the patch records (slow). */
-	if (data[0] & 1)
+	/* Mode (low 3 bits) 7: the whole check, 6: patch records (slow). */
+	if ((data[0] & 7) == 7)
 		run_checks();
-	run_walkers(data[0] & 2);
+	run_walkers((data[0] & 6) == 6);
 	run_views();
 	for (i = nr_saved; i-- > 0;)	/* newest first: oldest bytes win */
 		memcpy(saved[i].page, saved[i].bytes, PAGE);
