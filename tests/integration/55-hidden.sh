@@ -20,7 +20,7 @@
 
 : "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
 KGENS=${KGENS:-6.1 6.12}
-PER_KERNEL=46
+PER_KERNEL=47
 # shellcheck disable=SC2086
 set -- $KGENS
 tap_plan $((PER_KERNEL * $#))
@@ -189,28 +189,30 @@ guest_run rmmod vmiaas_attack_hideproc >/dev/null 2>&1
 expect_clean hideproc-rq-gone "busy process back on the task list and its pid after unload"
 tap_ok "guest_run kill $busy" "$KGEN: hideproc-rq: the busy process can be killed again"
 
+# hide_sleeper NAME MODE REGEX WHERE: hides the sleeping $hidden in
+# MODE (pidfree or tree): kill(2) and /proc no longer find it; the one
+# finding's message matches REGEX (WHERE it was found); unloading brings
+# it back, and it can be signalled again.
+hide_sleeper()
+{
+	hideproc_load "$1" "$hidden" "pidmap=0x$(ksym pidmap_lock)" "mode=$2"
+	tap_ok "! guest_run 'kill -0 $hidden || test -d /proc/$hidden'" \
+		"$KGEN: $1: pid $hidden is gone from kill(2) and /proc"
+	expect_finding "$1" hidden-process "pid $hidden sleep"
+	tap_ok "jq -e --arg r '$3' '.findings[0].detail.message | test(\$r)' '$work/$1.json'" \
+		"$KGEN: $1: found through $4"
+	guest_run rmmod vmiaas_attack_hideproc >/dev/null 2>&1
+	expect_clean "$1-gone" "$1: the sleeping process back where it was after unload"
+	tap_ok "guest_run kill -0 $hidden" "$KGEN: $1: the process can be signalled again"
+}
+
 # A sleeping process off the task list, off its struct pid and out of the
 # IDR: no walk and no lookup by pid finds it, and it is on no run queue.
 # Only its parent's children list still has it.
-hideproc_load hideproc-sleep "$hidden" "pidmap=0x$(ksym pidmap_lock)" mode=pidfree
-tap_ok "! guest_run 'kill -0 $hidden || test -d /proc/$hidden'" \
-	"$KGEN: hideproc-sleep: pid $hidden is gone from kill(2) and /proc"
-expect_finding hideproc-sleep hidden-process "pid $hidden sleep"
-tap_ok "jq -e '.findings[0].detail.message | test(\"children list\")' '$work/hideproc-sleep.json'" \
-	"$KGEN: hideproc-sleep: found through its parent's children list"
-guest_run rmmod vmiaas_attack_hideproc >/dev/null 2>&1
-expect_clean hideproc-sleep-gone "sleeping process back in the IDR, its struct pid and the task list after unload"
-tap_ok "guest_run kill -0 $hidden" "$KGEN: hideproc-sleep: the process can be signalled again"
-
+hide_sleeper hideproc-sleep pidfree "children list" "its parent's children list"
 # All that, and off its parent's children list too: wait() and the
 # process tree no longer see it. Only its css_set's task list has it.
-hideproc_load hideproc-tree "$hidden" "pidmap=0x$(ksym pidmap_lock)" mode=tree
-expect_finding hideproc-tree hidden-process "pid $hidden sleep"
-tap_ok "jq -e '.findings[0].detail.message | test(\"css_set\")' '$work/hideproc-tree.json'" \
-	"$KGEN: hideproc-tree: found through its css_set's task list"
-guest_run rmmod vmiaas_attack_hideproc >/dev/null 2>&1
-expect_clean hideproc-tree-gone "sleeping process back in its parent's children list, the IDR and the task list after unload"
-tap_ok "guest_run kill -0 $hidden" "$KGEN: hideproc-tree: the process can be signalled again"
+hide_sleeper hideproc-tree tree "css_set" "its css_set's task list"
 
 # Last: the hidden module cannot be unloaded.
 guest_run 'insmod /vmiaas/modules/vmiaas_attack_hidemod.ko && sleep 1 && dmesg | grep -c "vmiaas_attack_hidemod: hidden"' >"$work/hidemod.insmod" 2>&1
