@@ -136,10 +136,16 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE)
 
 fuzz-build: $(FUZZ_BINS)
 
-fuzz: fuzz-build
+# fuzz_checks edits a snapshot of a real 6.1 guest, made once through the
+# guest rig (scripts/fuzz-snapshot.sh) and cached; scripts/fuzz.sh finds it.
+FUZZ_SNAPSHOT = .cache/fuzz/checks-6.1.elf
+$(FUZZ_SNAPSHOT): | build/fuzz/fuzz_checks
+	scripts/fuzz-snapshot.sh $@ build/fuzz/fuzz_checks
+
+fuzz: fuzz-build $(FUZZ_SNAPSHOT)
 	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-check-fuzz: fuzz-build
+check-fuzz: fuzz-build $(FUZZ_SNAPSHOT)
 	scripts/fuzz.sh 5 $(FUZZ_BINS)
 
 bench: deps userspace
@@ -164,6 +170,7 @@ docdir		?= $(PREFIX)/share/doc/vmiaas
 includedir	?= $(PREFIX)/include
 sysconfdir	?= /etc
 unitdir		?= $(if $(filter /usr,$(PREFIX)),,$(PREFIX))/lib/systemd/system
+sysusersdir	?= $(PREFIX)/lib/sysusers.d
 dkmsdir		?= $(PREFIX)/src/vmiaas-$(VERSION)
 agentdkmsdir	?= $(PREFIX)/src/vmiaas-agent-$(VERSION)
 INSTALL		?= install
@@ -182,7 +189,7 @@ install: $(O)/vmictl $(O)/vmid
 	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir) \
 		$(DESTDIR)$(unitdir) $(DESTDIR)$(mandir)/man8 \
 		$(DESTDIR)$(docdir) $(DESTDIR)$(includedir)/linux \
-		$(DESTDIR)$(sysconfdir)/vmiaas
+		$(DESTDIR)$(sysconfdir)/vmiaas $(DESTDIR)$(sysusersdir)
 	$(INSTALL) -m 0755 $(O)/vmictl $(DESTDIR)$(bindir)/vmictl
 	$(INSTALL) -m 0755 $(O)/vmid $(DESTDIR)$(sbindir)/vmid
 	sed 's|/usr/sbin/vmid|$(sbindir)/vmid|' userspace/vmid/vmid.service \
@@ -191,6 +198,12 @@ install: $(O)/vmictl $(O)/vmid
 	$(INSTALL) -m 0644 docs/man/vmid.8 docs/man/vmictl.8 $(DESTDIR)$(mandir)/man8/
 	$(INSTALL) -m 0644 $(DOCS) $(DESTDIR)$(docdir)/
 	$(INSTALL) -m 0644 include/uapi/linux/vmiaas.h $(DESTDIR)$(includedir)/linux/
+	@# the workers' user (docs/vmid.md), created now on this system
+	$(INSTALL) -m 0644 userspace/vmid/vmiaas.sysusers \
+		$(DESTDIR)$(sysusersdir)/vmiaas.conf
+	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
+		systemd-sysusers $(sysusersdir)/vmiaas.conf; \
+	fi
 	@# an administrator's configuration is never overwritten
 	@if [ -e $(DESTDIR)$(sysconfdir)/vmiaas/vmid.conf ]; then \
 		echo "vmiaas: keeping $(DESTDIR)$(sysconfdir)/vmiaas/vmid.conf"; \
@@ -204,7 +217,8 @@ uninstall:
 	rm -f $(DESTDIR)$(bindir)/vmictl $(DESTDIR)$(sbindir)/vmid \
 		$(DESTDIR)$(unitdir)/vmid.service \
 		$(DESTDIR)$(mandir)/man8/vmid.8 $(DESTDIR)$(mandir)/man8/vmictl.8 \
-		$(DESTDIR)$(includedir)/linux/vmiaas.h
+		$(DESTDIR)$(includedir)/linux/vmiaas.h \
+		$(DESTDIR)$(sysusersdir)/vmiaas.conf
 	rm -rf $(DESTDIR)$(docdir)
 	@if cmp -s userspace/vmid/vmid.conf $(DESTDIR)$(sysconfdir)/vmiaas/vmid.conf; then \
 		rm -f $(DESTDIR)$(sysconfdir)/vmiaas/vmid.conf; \
@@ -243,4 +257,4 @@ clean:
 	rm -rf $(O) build
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+-include $(shell find $(O) -name '*.d' -type f 2>/dev/null)
