@@ -13,7 +13,13 @@
  * data: lengths and counts come from the registered checks (capped at
  * registration), never from the guest, and a read that fails makes the
  * check fail instead of the run.
+ *
+ * A set is immutable once registered and referenced by each run, so a
+ * run needs no lock: SET_CHECKS swaps the VM's pointer and the old set
+ * goes with its last run. Each run has its own scratch, so the kthread
+ * and a hypercall may run the same set at once.
  */
+#include <linux/kref.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -27,27 +33,43 @@
 #include "view.h"
 
 struct vmiaas_checkset {
+	struct kref ref;
 	u32 nr;
 	struct vmiaas_check checks[VMIAAS_MAX_CHECKS];	/* ->values unused */
 	u64 *values[VMIAAS_MAX_CHECKS];	/* tables: expected words */
-	/* scratch of a run: the caller serializes runs of one set */
-	u64 *now;			/* VMIAAS_MAX_PTRS words */
-	u8 *page;			/* PAGE_SIZE bytes */
-	struct vmi_phys phys;		/* all of guest RAM through ->read */
-	struct vmi_as as;		/* for _GVA checks */
 };
 
-void vmiaas_checks_free(struct vmiaas_checkset *cs)
+/* What one run of a set works with (kvmalloc()ed: too big for a stack). */
+struct check_run {
+	const struct vmiaas_checkset *cs;
+	struct vmi_phys phys;		/* all of guest RAM through ->read */
+	struct vmi_as as;		/* for _GVA checks */
+	bool la57;			/* the vCPU's CR4.LA57: 5-level walks */
+	u64 now[VMIAAS_MAX_PTRS];	/* a table as read */
+	u8 page[PAGE_SIZE];		/* a range's page as read */
+};
+
+static void checkset_free(struct kref *ref)
 {
+	struct vmiaas_checkset *cs = container_of(ref, struct vmiaas_checkset,
+						  ref);
 	unsigned int i;
 
-	if (!cs)
-		return;
 	for (i = 0; i < cs->nr; i++)
 		kvfree(cs->values[i]);
-	kvfree(cs->now);
-	kfree(cs->page);
 	kvfree(cs);
+}
+
+void vmiaas_checks_get(struct vmiaas_checkset *cs)
+{
+	if (cs)
+		kref_get(&cs->ref);
+}
+
+void vmiaas_checks_put(struct vmiaas_checkset *cs)
+{
+	if (cs)
+		kref_put(&cs->ref, checkset_free);
 }
 
 static bool check_is_range(u32 type)
@@ -96,23 +118,21 @@ static int checkset_read_phys(void *ctx, u64 gpa, void *buf, size_t len)
 	return vmiaas_view_read_guest(ctx, gpa, buf, len);
 }
 
-static struct vmiaas_checkset *checkset_alloc(void)
+static struct check_run *check_run_alloc(const struct vmiaas_checkset *cs,
+					 struct kvm *kvm, bool la57)
 {
-	struct vmiaas_checkset *cs;
+	struct check_run *run;
 
-	cs = kvzalloc(sizeof(*cs), GFP_KERNEL_ACCOUNT);
-	if (!cs)
+	run = kvzalloc(sizeof(*run), GFP_KERNEL_ACCOUNT);
+	if (!run)
 		return NULL;
-	cs->now = kvcalloc(VMIAAS_MAX_PTRS, sizeof(u64), GFP_KERNEL_ACCOUNT);
-	cs->page = kmalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
-	if (!cs->now || !cs->page) {
-		vmiaas_checks_free(cs);
-		return NULL;
-	}
-	/* guest RAM lies below the mailbox (view 1 maps nothing else there) */
-	vmi_phys_add_range(&cs->phys, 0, VMIAAS_MAILBOX_GPA, NULL);
-	cs->phys.read = checkset_read_phys;
-	return cs;
+	run->cs = cs;
+	run->la57 = la57;
+	/* guest RAM lies below the mailbox (memslots above are refused) */
+	vmi_phys_add_range(&run->phys, 0, VMIAAS_MAILBOX_GPA, NULL);
+	run->phys.read = checkset_read_phys;
+	run->phys.ctx = kvm;
+	return run;
 }
 
 /* Copies check @i, and a table's expected words, from userspace. */
@@ -159,14 +179,15 @@ int vmiaas_checks_from_user(const struct vmiaas_set_checks *args,
 		return -E2BIG;
 	if (!args->nr_checks)
 		return args->checks ? -EINVAL : 0;
-	cs = checkset_alloc();
+	cs = kvzalloc(sizeof(*cs), GFP_KERNEL_ACCOUNT);
 	if (!cs)
 		return -ENOMEM;
+	kref_init(&cs->ref);
 	for (i = 0; i < args->nr_checks; i++) {
 		cs->nr = i + 1;	/* so that free finds values[i] */
 		r = checkset_copy_check(cs, i, uc + i);
 		if (r) {
-			vmiaas_checks_free(cs);
+			vmiaas_checks_put(cs);
 			return r;
 		}
 	}
@@ -177,21 +198,21 @@ int vmiaas_checks_from_user(const struct vmiaas_set_checks *args,
 /* A struct vmi_read_ops callback: guest-physical memory. */
 static int read_gpa(void *ctx, u64 gpa, void *buf, size_t len)
 {
-	struct vmiaas_checkset *cs = ctx;
+	struct check_run *run = ctx;
 
-	return vmi_phys_read(&cs->phys, gpa, buf, len);
+	return vmi_phys_read(&run->phys, gpa, buf, len);
 }
 
-/* A struct vmi_read_ops callback: guest-virtual memory through cs->as. */
+/* A struct vmi_read_ops callback: guest-virtual memory through run->as. */
 static int read_gva(void *ctx, u64 va, void *buf, size_t len)
 {
-	struct vmiaas_checkset *cs = ctx;
+	struct check_run *run = ctx;
 
-	return vmi_as_read(&cs->as, va, buf, len);
+	return vmi_as_read(&run->as, va, buf, len);
 }
 
 /* SHA-256 of a range, one page at a time: 0 and the digest, or -errno. */
-static int check_range_digest(struct vmiaas_checkset *cs,
+static int check_range_digest(struct check_run *run,
 			      const struct vmi_read_ops *r,
 			      const struct vmiaas_check *c, u8 *digest)
 {
@@ -202,10 +223,10 @@ static int check_range_digest(struct vmiaas_checkset *cs,
 	sha256_init(&sha);
 	for (; va < end; va = next) {
 		next = min(end, (va & PAGE_MASK) + PAGE_SIZE);
-		err = r->read(r->ctx, va, cs->page, next - va);
+		err = r->read(r->ctx, va, run->page, next - va);
 		if (err)
 			return err;
-		sha256_update(&sha, cs->page, next - va);
+		sha256_update(&sha, run->page, next - va);
 		cond_resched();
 	}
 	sha256_final(&sha, digest);
@@ -213,10 +234,10 @@ static int check_range_digest(struct vmiaas_checkset *cs,
 }
 
 /* 1 if the check differs, 0 if it matches, -errno if it could not run. */
-static int check_run_one(struct vmiaas_checkset *cs, unsigned int i)
+static int check_run_one(struct check_run *run, unsigned int i)
 {
-	const struct vmiaas_check *c = &cs->checks[i];
-	struct vmi_read_ops r = { .ctx = cs };
+	const struct vmiaas_check *c = &run->cs->checks[i];
+	struct vmi_read_ops r = { .ctx = run };
 	u8 digest[SHA256_DIGEST_SIZE];
 	s64 n;
 	int err;
@@ -224,14 +245,14 @@ static int check_run_one(struct vmiaas_checkset *cs, unsigned int i)
 	BUILD_BUG_ON(sizeof(c->digest) != SHA256_DIGEST_SIZE);
 	r.read = check_is_gva(c->type) ? read_gva : read_gpa;
 	if (check_is_gva(c->type))
-		vmi_as_init(&cs->as, &cs->phys, c->root, false);
+		vmi_as_init(&run->as, &run->phys, c->root, run->la57);
 	if (check_is_range(c->type)) {
-		err = check_range_digest(cs, &r, c, digest);
+		err = check_range_digest(run, &r, c, digest);
 		if (err)
 			return err;
 		return memcmp(digest, c->digest, sizeof(digest)) != 0;
 	}
-	n = vmi_measure_ptrs(&r, c->addr, c->len, cs->values[i], cs->now);
+	n = vmi_measure_ptrs(&r, c->addr, c->len, run->cs->values[i], run->now);
 	if (n < 0)
 		return n;
 	return n != 0;
@@ -239,33 +260,37 @@ static int check_run_one(struct vmiaas_checkset *cs, unsigned int i)
 
 /**
  * vmiaas_checks_run() - run every registered check of a VM
- * @cs: the set (NULL: none registered)
+ * @cs: the set, referenced by the caller
  * @kvm: the VM; the caller holds kvm->srcu and runs with the VMM's mm
+ * @la57: walk guest-virtual addresses with 5 levels (the requesting
+ *        vCPU's CR4.LA57)
  * @ret: the verdict
  *
- * Runs of one set must be serialized (they share its scratch buffers).
+ * No lock is needed: the set is immutable, the scratch is this run's.
+ *
+ * Return: 0; -ENOMEM (no verdict).
  */
-void vmiaas_checks_run(struct vmiaas_checkset *cs, struct kvm *kvm,
-		       struct vmiaas_verdict *ret)
+int vmiaas_checks_run(const struct vmiaas_checkset *cs, struct kvm *kvm,
+		      bool la57, struct vmiaas_verdict *ret)
 {
+	struct check_run *run;
 	bool differs = false;
 	unsigned int i;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	if (!cs) {
-		ret->verdict = VMIAAS_VERDICT_NONE;
-		return;
-	}
-	cs->phys.ctx = kvm;
+	run = check_run_alloc(cs, kvm, la57);
+	if (!run)
+		return -ENOMEM;
 	for (i = 0; i < cs->nr; i++) {
-		r = check_run_one(cs, i);
+		r = check_run_one(run, i);
 		if (!r)
 			continue;
 		differs |= r > 0;
 		ret->nr_failed++;
 		ret->failed_mask |= BIT_ULL(i);
 	}
+	kvfree(run);
 	ret->nr_checks = cs->nr;
 	if (differs)
 		ret->verdict = VMIAAS_VERDICT_TAMPERED;
@@ -273,4 +298,5 @@ void vmiaas_checks_run(struct vmiaas_checkset *cs, struct kvm *kvm,
 		ret->verdict = VMIAAS_VERDICT_ERROR;
 	else
 		ret->verdict = VMIAAS_VERDICT_CLEAN;
+	return 0;
 }

@@ -19,8 +19,9 @@ struct vmiaas_verdict {
 
 int vmiaas_checks_from_user(const struct vmiaas_set_checks *args,
 			    struct vmiaas_checkset **ret_cs);
-void vmiaas_checks_free(struct vmiaas_checkset *cs);
-void vmiaas_checks_run(struct vmiaas_checkset *cs, struct kvm *kvm,
-		       struct vmiaas_verdict *ret);
+void vmiaas_checks_get(struct vmiaas_checkset *cs);
+void vmiaas_checks_put(struct vmiaas_checkset *cs);
+int vmiaas_checks_run(const struct vmiaas_checkset *cs, struct kvm *kvm,
+		      bool la57, struct vmiaas_verdict *ret);
 
 #endif /* _VMIAAS_KMOD_CHECKS_H */

@@ -15,11 +15,14 @@
  * costs the host a bounded number of passes per second, and the checks
  * themselves are limited by a token bucket per VM (checks_per_sec,
  * checks_burst): a request over the rate is answered -EAGAIN without
- * running anything.
+ * running anything. The kthread serves under vmiaas_vms_lock, which
+ * detach takes, so one VM's large checks still delay the others'
+ * requests (docs/vmfunc.md, "What is left"); the VM's own state is under
+ * its spinlock, never held across guest memory.
  *
  * The hypercall (VMIAAS_HC_*) is served on the calling vCPU's thread,
- * under the same lock and the same rate limit: one exit per request, the
- * baseline VMFUNC is measured against.
+ * with the same rate limit: one exit per request, the baseline VMFUNC is
+ * measured against.
  */
 #include <linux/delay.h>
 #include <linux/kthread.h>
@@ -71,10 +74,10 @@ struct serve_req {
 	u32 flags;
 	u64 cookie;
 	u32 source;		/* VMIAAS_SRC_* */
-	u32 vcpu;
+	struct kvm_vcpu *vcpu;
 };
 
-/* Token bucket: true if @vm may run its checks now. vmiaas_vms_lock. */
+/* Token bucket: true if @vm may run its checks now. vm->lock held. */
 static bool serve_rate_ok(struct vmiaas_vm *vm, u64 now)
 {
 	u32 rate = clamp_val(READ_ONCE(checks_per_sec), 1, 100000);
@@ -97,11 +100,14 @@ static bool serve_rate_ok(struct vmiaas_vm *vm, u64 now)
  * Runs the checks with the VMM's memory reachable: the vCPU thread has it
  * already; the kthread borrows the mm, if the VMM still has one.
  */
-static int serve_run_checks(struct vmiaas_vm *vm, struct vmiaas_verdict *v)
+static int serve_run_checks(struct kvm *kvm, struct kvm_vcpu *vcpu,
+			    const struct vmiaas_checkset *cs,
+			    struct vmiaas_verdict *v)
 {
-	struct kvm *kvm = vm->kvm;
+	/* KVM intercepts CR4.LA57 writes: arch.cr4 holds the bit */
+	bool la57 = READ_ONCE(vcpu->arch.cr4) & X86_CR4_LA57;
 	struct mm_struct *mm = NULL;
-	int idx;
+	int idx, r;
 
 	if (current->mm != kvm->mm) {
 		if (!(current->flags & PF_KTHREAD) || current->mm ||
@@ -111,12 +117,32 @@ static int serve_run_checks(struct vmiaas_vm *vm, struct vmiaas_verdict *v)
 		kthread_use_mm(mm);
 	}
 	idx = srcu_read_lock(&kvm->srcu);
-	vmiaas_checks_run(vm->checks, kvm, v);
+	r = vmiaas_checks_run(cs, kvm, la57, v);
 	srcu_read_unlock(&kvm->srcu, idx);
 	if (mm) {
 		kthread_unuse_mm(mm);
 		mmput(mm);
 	}
+	return r;
+}
+
+/*
+ * Under vm->lock: validates the request, charges the rate limit and takes
+ * a reference on the checks to run (*ret_cs), or gives the status.
+ */
+static int serve_admit(struct vmiaas_vm *vm, const struct serve_req *req,
+		       u64 now, struct vmiaas_checkset **ret_cs)
+{
+	*ret_cs = NULL;
+	if (!req->reason || req->reason > VMIAAS_REASON_MAX ||
+	    req->flags & ~VMIAAS_REQ_ALL)
+		return -EINVAL;
+	if (!vm->checks)
+		return -ENOENT;
+	if (!serve_rate_ok(vm, now))
+		return -EAGAIN;
+	vmiaas_checks_get(vm->checks);
+	*ret_cs = vm->checks;
 	return 0;
 }
 
@@ -125,28 +151,37 @@ static void serve_request(struct vmiaas_vm *vm, const struct serve_req *req,
 			  struct vmiaas_event *e)
 {
 	struct vmiaas_verdict v = {};
+	struct vmiaas_checkset *cs;
 	u64 now = ktime_get_ns();
 
 	*e = (struct vmiaas_event){
-		.vcpu = req->vcpu, .seq = req->seq, .reason = req->reason,
-		.source = req->source, .cookie = req->cookie,
-		.t_seen_ns = now,
+		.vcpu = req->vcpu->vcpu_idx, .seq = req->seq,
+		.reason = req->reason, .source = req->source,
+		.cookie = req->cookie, .t_seen_ns = now,
 	};
-	if (!req->reason || req->reason > VMIAAS_REASON_MAX ||
-	    req->flags & ~VMIAAS_REQ_ALL)
-		e->status = -EINVAL;
-	else if (!vm->checks)
-		e->status = -ENOENT;
-	else if (!serve_rate_ok(vm, now))
-		e->status = -EAGAIN;
+	spin_lock(&vm->lock);
+	e->status = serve_admit(vm, req, now, &cs);
+	if (cs)
+		vm->nr_runs++;
 	else
-		e->status = serve_run_checks(vm, &v);
+		vm->nr_refused++;
+	e->vm_runs = vm->nr_runs;
+	e->vm_refused = vm->nr_refused;
+	spin_unlock(&vm->lock);
+	if (cs) {
+		e->status = serve_run_checks(vm->kvm, req->vcpu, cs, &v);
+		vmiaas_checks_put(cs);
+	}
 	e->verdict = e->status ? VMIAAS_VERDICT_NONE : v.verdict;
 	e->nr_failed = v.nr_failed;
 	e->nr_checks = v.nr_checks;
 	e->failed_mask = v.failed_mask;
 	e->t_done_ns = ktime_get_ns();
-	vmiaas_events_push(vm->events, e);
+	/* after detach the file, and its queue, may be gone */
+	spin_lock(&vm->lock);
+	if (!vm->detached)
+		vmiaas_events_push(vm->events, e);
+	spin_unlock(&vm->lock);
 }
 
 /* Writes the answer; the guest sees resp_seq last. */
@@ -175,7 +210,7 @@ static void serve_mailbox(struct vmiaas_vm *vm, struct kvm_vcpu *vcpu,
 	struct vmiaas_event e;
 	struct serve_req req;
 
-	if (!vv || !vm->view_enabled)
+	if (!vv || !READ_ONCE(vm->view_enabled))
 		return;
 	mb = vv->mailbox;
 	/* pairs with the guest's release store of req_seq */
@@ -186,19 +221,43 @@ static void serve_mailbox(struct vmiaas_vm *vm, struct kvm_vcpu *vcpu,
 	req.flags = READ_ONCE(mb->req_flags);
 	req.cookie = READ_ONCE(mb->req_cookie);
 	req.source = source;
-	req.vcpu = vcpu->vcpu_idx;
+	req.vcpu = vcpu;
 	WRITE_ONCE(vv->served_seq, req.seq);
 	serve_request(vm, &req, &e);
 	serve_respond(mb, &e);
 	WRITE_ONCE(stat_served, stat_served + 1);
 }
 
+/* True if a vCPU of @vm has a request not served yet (one load each). */
+static bool serve_pending(struct vmiaas_vm *vm)
+{
+	const struct vmiaas_mailbox *mb;
+	struct kvm_vcpu *vcpu;
+	struct view_vcpu *vv;
+	unsigned long i;
+
+	if (!READ_ONCE(vm->view_enabled))
+		return false;
+	kvm_for_each_vcpu(i, vcpu, vm->kvm) {
+		vv = vmiaas_view_vcpu(vcpu);
+		if (!vv)
+			continue;
+		mb = vv->mailbox;
+		if (READ_ONCE(mb->req_seq) != READ_ONCE(vv->served_seq))
+			return true;
+	}
+	return false;
+}
+
+/* A pass of the kthread, vmiaas_vms_lock held: one request per vCPU. */
 static void serve_vm(struct vmiaas_vm *vm, void *arg)
 {
 	u32 source = *(u32 *)arg;
 	struct kvm_vcpu *vcpu;
 	unsigned long i;
 
+	if (!serve_pending(vm))
+		return;
 	kvm_for_each_vcpu(i, vcpu, vm->kvm)
 		serve_mailbox(vm, vcpu, source);
 }
@@ -266,7 +325,7 @@ static long serve_hc_probe(struct vmiaas_vm *vm, struct kvm_vcpu *vcpu)
 	long modes = VMIAAS_MODE_HYPERCALL;
 	struct view_vcpu *vv = vmiaas_view_vcpu(vcpu);
 
-	if (vm->view_enabled && vv && READ_ONCE(vv->want))
+	if (READ_ONCE(vm->view_enabled) && vv && READ_ONCE(vv->want))
 		modes |= VMIAAS_MODE_VMFUNC | VMIAAS_MODE_POLL;
 	return modes;
 }
@@ -277,7 +336,7 @@ static long serve_hc_request(struct vmiaas_vm *vm, struct kvm_vcpu *vcpu,
 {
 	struct serve_req req = {
 		.reason = reason > U32_MAX ? 0 : reason, .cookie = cookie,
-		.source = VMIAAS_SRC_HYPERCALL, .vcpu = vcpu->vcpu_idx,
+		.source = VMIAAS_SRC_HYPERCALL, .vcpu = vcpu,
 	};
 	struct vmiaas_event e;
 
@@ -305,18 +364,18 @@ long vmiaas_serve_hypercall(struct kvm_vcpu *vcpu, unsigned long op,
 	long r;
 
 	BUILD_BUG_ON(VMIAAS_HC_NR != KVM_HC_VMX_ALTVIEW);
-	mutex_lock(&vmiaas_vms_lock);
-	vm = vmiaas_vm_find(vcpu->kvm);
+	vm = vmiaas_vm_get_attached(vcpu->kvm);
 	if (!vm)
-		r = -ENXIO;
-	else if (op == VMIAAS_HC_PROBE)
+		return -ENXIO;
+	if (op == VMIAAS_HC_PROBE)
 		r = serve_hc_probe(vm, vcpu);
 	else if (op == VMIAAS_HC_REQUEST)
 		r = serve_hc_request(vm, vcpu, a1, a2);
 	else if (op == VMIAAS_HC_ENROLL)
-		r = vm->view_enabled ? vmiaas_view_enroll(vcpu) : -ENXIO;
+		r = READ_ONCE(vm->view_enabled) ? vmiaas_view_enroll(vcpu) :
+						  -ENXIO;
 	else
 		r = -EINVAL;
-	mutex_unlock(&vmiaas_vms_lock);
+	vmiaas_vm_put(vm);
 	return r;
 }

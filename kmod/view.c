@@ -29,9 +29,24 @@
  * - The private tables never change once built, and are freed only with
  *   the vCPU, so no INVEPT is owed for them.
  * - The shadow MMU may free lower tables under a live top level: the VM
- *   is refused (vm.c). 5-level EPT is not armed (the copy is a PML4).
- * A guest can stay in view 1 only until KVM's next root load, which writes
- * KVM's EPTP back to the VMCS (no sticky view yet).
+ *   is refused (vm.c). 5-level EPT is refused (the copy is a PML4):
+ *   pre_entry drops the vCPU's "want" and logs it, so PROBE no longer
+ *   offers VMFUNC there and VMFUNC(0, 1) gives #UD.
+ * - A memslot that KVM would put where view 1 has the mailbox slot is
+ *   refused (memslot_check, vm.c) while the view is enabled.
+ *
+ * The view is sticky. The guest chose it with VMFUNC, and to the guest it
+ * is as much its state as a register: the SDM's VMFUNC EPTP switching
+ * just loads the list entry into EPT_POINTER, and nothing in the
+ * architecture takes it back. KVM does, though: vmx_load_mmu_pgd() writes
+ * its own EPTP to EPT_POINTER whenever it loads a root (a memslot change,
+ * a fast zap, SMM), and it never reads EPT_POINTER back. So post_exit
+ * notes, on every exit, whether the guest is in view 1 (EPT_POINTER, which
+ * the CPU updated on the guest's VMFUNC, is view 1's EPTP; the EPTP-index
+ * field would say the same but exists only with #VE support), and
+ * root_changed, after rebuilding view 1 over KVM's new root, switches the
+ * guest back to it before it re-enters. A guest that is in view 1 keeps
+ * reading its mailbox after a root load without switching again.
  *
  * Per-vCPU state (struct view_vcpu) is KVM's "priv" of that vCPU. It lives
  * from the first arming until KVM frees the vCPU (ops->vcpu_free), not just
@@ -50,6 +65,7 @@
 #include "kvm_vmx_altview.h"
 #include "serve.h"
 #include "view.h"
+#include "vm.h"
 
 /* Immutable from resolution until vmiaas_view_release(). */
 static struct {
@@ -164,14 +180,26 @@ static u64 view_eptp(struct view_vcpu *vv)
 	return __pa(vv->pml4) | (vv->kvm_eptp & EPTP_FLAGS_MASK);
 }
 
-/* Whenever KVM loads a root: view 1 must never keep a freed root. */
+/* Times root_changed put a guest back in view 1; read-only. */
+static unsigned long stat_view_kept;
+module_param(stat_view_kept, ulong, 0444);
+MODULE_PARM_DESC(stat_view_kept, "root loads after which a guest in view 1 was kept there");
+
+/*
+ * Whenever KVM loads a root: view 1 must never keep a freed root, and a
+ * guest that was in view 1 stays there (KVM just wrote its own EPTP).
+ */
 static void view_root_changed(struct kvm_vcpu *vcpu, void *priv, u64 eptp)
 {
 	struct view_vcpu *vv = priv;
 
-	if (vv && vv->armed)
-		syms.kvm_vmx_altview_set_eptp(vcpu, VMIAAS_VIEW_INDEX,
-					      view_sync(vv, eptp));
+	if (!vv || !vv->armed)
+		return;
+	syms.kvm_vmx_altview_set_eptp(vcpu, VMIAAS_VIEW_INDEX,
+				      view_sync(vv, eptp));
+	if (vv->in_view &&
+	    !syms.kvm_vmx_altview_set_cur_eptp(vcpu, VMIAAS_VIEW_INDEX))
+		WRITE_ONCE(stat_view_kept, stat_view_kept + 1);
 }
 
 /*
@@ -185,12 +213,13 @@ static void view_post_exit(struct kvm_vcpu *vcpu, void *priv, u32 exit_reason)
 	struct view_vcpu *vv = priv;
 	const struct vmiaas_mailbox *mb;
 
-	if (!vv)
+	if (!vv || !vv->armed)
 		return;
 	if ((u16)exit_reason == EXIT_REASON_EPT_VIOLATION)
 		vv->stale = true;
+	vv->in_view = syms.kvm_vmx_altview_cur_eptp(vcpu) == view_eptp(vv);
 	mb = vv->mailbox;
-	if (vv->armed && READ_ONCE(mb->req_seq) != READ_ONCE(vv->served_seq))
+	if (READ_ONCE(mb->req_seq) != READ_ONCE(vv->served_seq))
 		vmiaas_serve_kick();
 }
 
@@ -222,8 +251,13 @@ static void view_pre_entry(struct kvm_vcpu *vcpu, void *priv)
 	}
 	if (want) {
 		eptp = syms.kvm_vmx_altview_cur_eptp(vcpu);
-		if ((eptp & EPTP_WALK_MASK) != EPTP_WALK_4)
+		if ((eptp & EPTP_WALK_MASK) != EPTP_WALK_4) {
+			/* view 1 copies a PML4: refuse, and say so */
+			WRITE_ONCE(vv->want, false);
+			pr_warn_ratelimited("vmiaas: vCPU %d walks 5-level EPT: view 1 not armed, VMFUNC refused (the hypercall still works)\n",
+					    vcpu->vcpu_idx);
 			return;
+		}
 		eptp = view_sync(vv, eptp);
 	} else {
 		/* back to view 0 before the view is emptied */
@@ -231,8 +265,10 @@ static void view_pre_entry(struct kvm_vcpu *vcpu, void *priv)
 			syms.kvm_vmx_altview_set_cur_eptp(vcpu, 0);
 		eptp = 0;
 	}
-	if (!syms.kvm_vmx_altview_set_eptp(vcpu, VMIAAS_VIEW_INDEX, eptp))
+	if (!syms.kvm_vmx_altview_set_eptp(vcpu, VMIAAS_VIEW_INDEX, eptp)) {
 		vv->armed = want;
+		vv->in_view = false;
+	}
 }
 
 static void view_vcpu_free(struct kvm_vcpu *vcpu, void *priv)
@@ -247,6 +283,8 @@ static const struct kvm_vmx_altview_ops view_ops = {
 	.post_exit = view_post_exit,
 	.hypercall = view_hypercall,
 	.vcpu_free = view_vcpu_free,
+	/* KVM creates or moves a memslot (vm.c) */
+	.memslot_check = vmiaas_vm_memslot_check,
 };
 
 /* symbol_put() only what symbol_get() gave: it BUGs on the others. */

@@ -7,6 +7,13 @@
  * close its VM and vCPU fds meanwhile, the VM (and its vCPUs) is destroyed
  * only at our kvm_put_kvm(). So a vCPU found with kvm_for_each_vcpu() stays
  * valid for as long as the attachment exists.
+ *
+ * Locking: vmiaas_vms_lock guards the set of attached VMs and is held by
+ * the serving kthread's passes (serve.c), so detach waits for a pass that
+ * serves the VM; each VM's own state is under its spinlock, never held
+ * across guest memory. The hypercall runs its checks without either. The
+ * struct lives while referenced (the attachment, a hypercall being
+ * served) and is freed after an RCU grace period, for memslot_check.
  */
 #include <linux/file.h>
 #include <linux/kvm_host.h>
@@ -16,11 +23,13 @@
 
 #include "checks.h"
 #include "compat.h"
+#include "serve.h"
 #include "view.h"
 #include "vm.h"
 
 /* Every attached VM, by struct kvm address: one attachment per VM. */
 static DEFINE_XARRAY(vm_attached);
+/* guards vm_attached (the set, not the VMs: see vm.h) */
 DEFINE_MUTEX(vmiaas_vms_lock);
 
 /**
@@ -63,6 +72,8 @@ int vmiaas_vm_attach(int vm_fd, struct vmiaas_events *events,
 	}
 	vm->kvm = kvm;
 	vm->events = events;
+	kref_init(&vm->ref);
+	spin_lock_init(&vm->lock);
 	/* the open fd keeps the VM alive until the reference is taken */
 	vmiaas_view_get_kvm(kvm);
 	mutex_lock(&vmiaas_vms_lock);
@@ -81,9 +92,16 @@ out:
 
 /*
  * Guest RAM at or above VMIAAS_MAILBOX_GPA would be hidden in view 1 by the
- * mailbox's PML4 slot. Checked when the view is enabled; a memslot the
- * VMM adds later is not (KVM has no hook for it yet).
+ * mailbox's PML4 slot (and the checks read below it only). Checked when
+ * the view is enabled, and for every memslot created or moved afterwards
+ * (vmiaas_vm_memslot_check()).
  */
+static bool vm_range_hidden(u64 gpa, u64 size)
+{
+	return gpa + size > VMIAAS_MAILBOX_GPA || gpa + size < gpa;
+}
+
+/* Under kvm->slots_lock: no memslot changes meanwhile. */
 static bool vm_has_memory_above_mailbox(struct kvm *kvm)
 {
 	struct kvm_memory_slot *slot;
@@ -93,8 +111,8 @@ static bool vm_has_memory_above_mailbox(struct kvm *kvm)
 	idx = srcu_read_lock(&kvm->srcu);
 	for (as_id = 0; as_id < KVM_ADDRESS_SPACE_NUM; as_id++)
 		kvm_for_each_memslot(slot, bkt, __kvm_memslots(kvm, as_id))
-			if (slot->base_gfn + slot->npages >
-			    VMIAAS_MAILBOX_GPA >> PAGE_SHIFT)
+			if (vm_range_hidden(gfn_to_gpa(slot->base_gfn),
+					    (u64)slot->npages << PAGE_SHIFT))
 				above = true;
 	srcu_read_unlock(&kvm->srcu, idx);
 	return above;
@@ -105,6 +123,9 @@ static bool vm_has_memory_above_mailbox(struct kvm *kvm)
  * @vm: the attachment
  * @ret_nr_vcpus: how many were armed, on success
  *
+ * Memslots are checked and the guard set under kvm->slots_lock, which KVM
+ * holds around every memslot change, so none slips in between.
+ *
  * Return: 0; -EOPNOTSUPP if the VM uses the shadow MMU (its lower tables
  * may be freed under view 1's copied top level); -ERANGE if it has guest
  * memory at or above VMIAAS_MAILBOX_GPA; or the first
@@ -114,12 +135,18 @@ int vmiaas_vm_enable_view(struct vmiaas_vm *vm, u32 *ret_nr_vcpus)
 {
 	struct kvm_vcpu *vcpu;
 	unsigned long i;
+	bool above;
 	u32 n = 0;
 	int r;
 
 	if (!vmiaas_kvm_tdp_mmu(vm->kvm))
 		return -EOPNOTSUPP;
-	if (vm_has_memory_above_mailbox(vm->kvm))
+	mutex_lock(&vm->kvm->slots_lock);
+	above = vm_has_memory_above_mailbox(vm->kvm);
+	if (!above)
+		WRITE_ONCE(vm->guard_memslots, true);
+	mutex_unlock(&vm->kvm->slots_lock);
+	if (above)
 		return -ERANGE;
 	kvm_for_each_vcpu(i, vcpu, vm->kvm) {
 		r = vmiaas_view_arm(vcpu);
@@ -127,30 +154,70 @@ int vmiaas_vm_enable_view(struct vmiaas_vm *vm, u32 *ret_nr_vcpus)
 			return r;
 		n++;
 	}
-	mutex_lock(&vmiaas_vms_lock);
+	spin_lock(&vm->lock);
 	vm->view_enabled = true;
-	mutex_unlock(&vmiaas_vms_lock);
+	spin_unlock(&vm->lock);
 	*ret_nr_vcpus = n;
 	return 0;
 }
 
-/* Replaces the VM's checks; a request being served finishes first. */
+/**
+ * vmiaas_vm_memslot_check() - may @kvm get memory at [@gpa, @gpa + @size)?
+ * @kvm: any VM (KVM asks for all of them)
+ * @gpa: where the memslot created or moved starts
+ * @size: its size in bytes
+ *
+ * KVM's memslot_check hook: under kvm->slots_lock and rcu_read_lock(), so
+ * an attachment found here is not freed before it returns.
+ *
+ * Return: 0; -ERANGE if view 1 is enabled on @kvm and the memory would be
+ * hidden behind the mailbox.
+ */
+int vmiaas_vm_memslot_check(struct kvm *kvm, u64 gpa, u64 size)
+{
+	struct vmiaas_vm *vm = xa_load(&vm_attached, (unsigned long)kvm);
+
+	if (vm && READ_ONCE(vm->guard_memslots) && vm_range_hidden(gpa, size))
+		return -ERANGE;
+	return 0;
+}
+
+/* Replaces the VM's checks; a run of the old set keeps its reference. */
 void vmiaas_vm_set_checks(struct vmiaas_vm *vm, struct vmiaas_checkset *cs)
 {
 	struct vmiaas_checkset *old;
 
-	mutex_lock(&vmiaas_vms_lock);
+	spin_lock(&vm->lock);
 	old = vm->checks;
 	vm->checks = cs;
-	mutex_unlock(&vmiaas_vms_lock);
-	vmiaas_checks_free(old);
+	spin_unlock(&vm->lock);
+	vmiaas_checks_put(old);
 }
 
-/* The attachment of @kvm, or NULL; vmiaas_vms_lock held. */
-struct vmiaas_vm *vmiaas_vm_find(struct kvm *kvm)
+/* The attachment of @kvm with a reference (vmiaas_vm_put()), or NULL. */
+struct vmiaas_vm *vmiaas_vm_get_attached(struct kvm *kvm)
 {
-	lockdep_assert_held(&vmiaas_vms_lock);
-	return xa_load(&vm_attached, (unsigned long)kvm);
+	struct vmiaas_vm *vm;
+
+	mutex_lock(&vmiaas_vms_lock);
+	vm = xa_load(&vm_attached, (unsigned long)kvm);
+	if (vm)
+		kref_get(&vm->ref);
+	mutex_unlock(&vmiaas_vms_lock);
+	return vm;
+}
+
+static void vm_release(struct kref *ref)
+{
+	struct vmiaas_vm *vm = container_of(ref, struct vmiaas_vm, ref);
+
+	vmiaas_checks_put(vm->checks);
+	kfree_rcu(vm, rcu);
+}
+
+void vmiaas_vm_put(struct vmiaas_vm *vm)
+{
+	kref_put(&vm->ref, vm_release);
 }
 
 /* Calls @fn on every attached VM; vmiaas_vms_lock held. */
@@ -165,7 +232,11 @@ void vmiaas_vm_for_each(void (*fn)(struct vmiaas_vm *vm, void *arg),
 		fn(vm, arg);
 }
 
-/* Disarms every vCPU (without waiting for them) and drops the VM. */
+/*
+ * Disarms every vCPU (without waiting for them) and drops the VM. Waits
+ * for a kthread pass serving the VM (vmiaas_vms_lock); a hypercall being
+ * served keeps the struct (not the file's event queue: "detached").
+ */
 void vmiaas_vm_detach(struct vmiaas_vm *vm)
 {
 	struct kvm_vcpu *vcpu;
@@ -173,15 +244,16 @@ void vmiaas_vm_detach(struct vmiaas_vm *vm)
 
 	if (!vm)
 		return;
-	/* waits for a request of this VM being served */
 	mutex_lock(&vmiaas_vms_lock);
 	xa_erase(&vm_attached, (unsigned long)vm->kvm);
 	mutex_unlock(&vmiaas_vms_lock);
+	spin_lock(&vm->lock);
+	vm->detached = true;
+	spin_unlock(&vm->lock);
 	kvm_for_each_vcpu(i, vcpu, vm->kvm)
 		vmiaas_view_disarm(vcpu);
 	vmiaas_view_put_kvm(vm->kvm);
-	vmiaas_checks_free(vm->checks);
-	kfree(vm);
+	vmiaas_vm_put(vm);
 }
 
 /**

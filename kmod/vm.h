@@ -3,7 +3,10 @@
 #ifndef _VMIAAS_KMOD_VM_H
 #define _VMIAAS_KMOD_VM_H
 
+#include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 struct kvm;
@@ -11,21 +14,30 @@ struct vmiaas_checkset;
 struct vmiaas_events;
 
 struct vmiaas_vm {
-	struct kvm *kvm;		/* referenced */
+	struct kvm *kvm;		/* referenced until detach */
 	struct vmiaas_events *events;	/* the attaching file's queue */
-	/* under vmiaas_vms_lock: */
-	struct vmiaas_checkset *checks;	/* NULL: none registered */
+	/* one for the attachment, one per hypercall being served */
+	struct kref ref;
+	/* refuse memslots above the mailbox (memslot_check, under RCU) */
+	bool guard_memslots;
+	struct rcu_head rcu;
+	/* a spinlock: never held across guest memory */
+	spinlock_t lock;
+	/* under lock: */
+	struct vmiaas_checkset *checks;	/* referenced; NULL: none */
 	bool view_enabled;		/* ENABLE_VIEW was called */
+	bool detached;			/* events may no longer be queued */
 	u64 credit_ns;			/* rate limit: token bucket */
 	u64 credit_t_ns;		/* when credit_ns was last refilled */
+	u64 nr_runs;			/* requests whose checks ran */
+	u64 nr_refused;			/* requests refused (status != 0) */
 };
 
 /*
- * Held while a VM's attachment is used outside its file's ioctls (serving
- * requests, the hypercall) and while it is attached or detached: an
- * attachment found under it stays valid until it is released. Guest
- * memory is read under it, so it is a mutex; it is never taken with a
- * vcpu->mutex held except on that vCPU's own thread (the hypercall).
+ * Held while the set of attached VMs is looked at or changed: attach,
+ * detach, the hypercall's lookup (which takes a reference), and the
+ * serving kthread's whole pass, check runs included (a mutex: guest
+ * memory reads may fault).
  */
 extern struct mutex vmiaas_vms_lock;
 
@@ -36,8 +48,10 @@ void vmiaas_vm_set_checks(struct vmiaas_vm *vm, struct vmiaas_checkset *cs);
 void vmiaas_vm_detach(struct vmiaas_vm *vm);
 int vmiaas_vm_read_mailbox(struct vmiaas_vm *vm, u32 vcpu_idx, u64 *data,
 			   unsigned int n);
-struct vmiaas_vm *vmiaas_vm_find(struct kvm *kvm);
+struct vmiaas_vm *vmiaas_vm_get_attached(struct kvm *kvm);
+void vmiaas_vm_put(struct vmiaas_vm *vm);
 void vmiaas_vm_for_each(void (*fn)(struct vmiaas_vm *vm, void *arg),
 			void *arg);
+int vmiaas_vm_memslot_check(struct kvm *kvm, u64 gpa, u64 size);
 
 #endif /* _VMIAAS_KMOD_VM_H */

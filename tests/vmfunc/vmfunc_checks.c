@@ -8,7 +8,10 @@
  * the registers. Guest RAM: 1 MiB at GPA 0, identity-mapped with a 2 MiB
  * page, plus the 2 MiB page at CG_MAILBOX that only view 1 backs. The
  * checks registered cover a data page (its SHA-256 by guest-physical and
- * by guest-virtual address) and a table of eight pointers.
+ * by guest-virtual address) and a table of eight pointers. Further cases:
+ * a guest in view 1 stays there across a root load (sticky view), the
+ * per-VM counters in the events, and a memslot where view 1 has the
+ * mailbox is refused while the view is on.
  *
  * Needs vmiaas.ko loaded next to the patched kvm-intel.ko, tracefs for
  * the exit-reason counts, and root (the module parameters are changed
@@ -308,6 +311,23 @@ static bool guest_op(struct vm *vm, unsigned int vcpu, struct op *op)
 	if (ioctl(v->fd, KVM_GET_REGS, &op->out))
 		bail("KVM_GET_REGS");
 	return n < MAX_RUN_EXITS;
+}
+
+/* A numeric parameter of vmiaas.ko, or ~0UL. */
+static unsigned long param_get(const char *name)
+{
+	unsigned long v = ~0UL;
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/vmiaas/parameters/%s", name);
+	f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = ~0UL;
+		fclose(f);
+	}
+	return v;
 }
 
 static void print_stats(const char *why)
@@ -859,6 +879,40 @@ static void test_memslot(struct vm *vm)
 	munmap(b, SLOT1_SIZE);
 }
 
+/*
+ * Sticky view: the L2 enters view 1 and halts there; deleting a memslot
+ * makes KVM load a new root (fast zap), which writes KVM's own EPTP; the
+ * module puts the guest back in view 1, so it reads its mailbox without a
+ * VMFUNC of its own. Without that, the read is an MMIO exit (view 0).
+ */
+static void test_sticky(struct vm *vm)
+{
+	unsigned long kept0, kept1;
+	struct op in, rd, out;
+	uint8_t *a;
+
+	a = mmap(NULL, SLOT1_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED)
+		bail("mmap");
+	kept0 = param_get("stat_view_kept");
+	slot1_set(vm, a);
+	guest_simple(vm, 0, OP_VMFUNC, 1, 0, &in);
+	slot1_set(vm, NULL);
+	guest_simple(vm, 0, OP_READ0, 0, CG_MAILBOX, &rd);
+	guest_simple(vm, 0, OP_VMFUNC, 0, 0, &out);
+	kept1 = param_get("stat_view_kept");
+	ksft_print_msg("sticky: VMFUNC(0,1) vector %llu; after the memslot deletion the L2 reads 0x%llx at the mailbox, MMIO exit at 0x%llx; views kept by the module %lu -> %lu\n",
+		       (unsigned long long)in.out.r15,
+		       (unsigned long long)rd.out.r12,
+		       (unsigned long long)rd.mmio_addr, kept0, kept1);
+	TEST_ASSERT(in.out.r15 == 0 && out.out.r15 == 0 && rd.mmio_addr == 0 &&
+		    rd.out.r12 == VMIAAS_MAILBOX_MAGIC && kept0 != ~0UL &&
+		    kept1 > kept0,
+		    "- sticky view: a guest in view 1 stays there across KVM's root load (reads its mailbox without switching)");
+	munmap(a, SLOT1_SIZE);
+}
+
 /* A vCPU created after ENABLE_VIEW enrols itself with the hypercall. */
 static void test_enroll(struct vm *vm)
 {
@@ -910,6 +964,24 @@ static void test_two_vms(struct vm *a, struct vm *b, const uint8_t *data0,
 		    "- two VMs at once: each gets its own verdict and its own events");
 }
 
+/*
+ * The per-VM counters of consecutive events of one VM step by one: runs
+ * when the checks ran (status 0 here), refusals otherwise.
+ */
+static bool events_count_up(const struct vmiaas_event *e, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 1; i < n; i++) {
+		bool ran = e[i].status == 0;
+
+		if (e[i].vm_runs != e[i - 1].vm_runs + ran ||
+		    e[i].vm_refused != e[i - 1].vm_refused + !ran)
+			return false;
+	}
+	return n > 1 && e[0].vm_runs + e[0].vm_refused > 0;
+}
+
 static void test_rate_limit(struct vm *vm)
 {
 	struct vmiaas_event ev[64];
@@ -920,7 +992,9 @@ static void test_rate_limit(struct vm *vm)
 
 	param_set("checks_per_sec", 5);
 	param_set("checks_burst", 3);
+	print_stats("rate limit: 5/s, burst 3; waiting for the bucket");
 	usleep(800000);		/* the bucket refills to its burst (0.6 s) */
+	print_stats("rate limit: 40 requests in one run");
 	memset(&op, 0, sizeof(op));
 	op.in.rdi = OP_REQ_LOOP;
 	op.in.rcx = VMIAAS_REASON_PERIODIC;
@@ -938,13 +1012,22 @@ static void test_rate_limit(struct vm *vm)
 		    op.out.rbx >= 1 && op.out.rax + op.out.rbx == 40,
 		    "- rate limit: the burst and at most rate x time more checks run (3 <= %llu <= %u), the rest -EAGAIN",
 		    (unsigned long long)op.out.rax, bound);
-	vmiaas_events(vm, ev, 64);
+	n = vmiaas_events(vm, ev, 64);
+	ksft_print_msg("per-VM counters in the events: first runs %llu refused %llu, last runs %llu refused %llu (%u events)\n",
+		       (unsigned long long)ev[0].vm_runs,
+		       (unsigned long long)ev[0].vm_refused,
+		       (unsigned long long)ev[n ? n - 1 : 0].vm_runs,
+		       (unsigned long long)ev[n ? n - 1 : 0].vm_refused, n);
+	TEST_ASSERT(n == 40 && events_count_up(ev, n),
+		    "- events carry the VM's counters: runs and refusals step by one per request (%u events)",
+		    n);
 
 	memset(&op, 0, sizeof(op));
 	op.in.rdi = OP_FLOOD;
 	op.in.rcx = VMIAAS_REASON_PERIODIC;
 	op.in.r8 = POLLS;
 	op.in.r10 = 2000000;
+	print_stats("flood: 2,000,000 req_seq bumps");
 	c0 = serve_cpu_s();
 	t0 = now_s();
 	ok = guest_op(vm, 0, &op);
@@ -981,35 +1064,97 @@ static void test_garbage(struct vm *vm)
 		    "- the next request after garbage is served");
 }
 
+/* A VM with one vCPU and no guest, attached by its own /dev/vmiaas file. */
+struct bare_vm {
+	int vm_fd, fd;
+	void *page;		/* the memory of the memslots tried */
+};
+
+static const char *errname(int e)
+{
+	return e < 0 ? "setup failed" : strerrorname_np(e) ?: "0";
+}
+
+/* KVM_SET_USER_MEMORY_REGION of slot 1 with @v's page: 0 or an errno. */
+static int bare_vm_memslot(struct bare_vm *v, uint64_t gpa, uint64_t size)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = 1, .guest_phys_addr = gpa, .memory_size = size,
+		.userspace_addr = (uintptr_t)v->page,
+	};
+
+	return xioctl(v->vm_fd, KVM_SET_USER_MEMORY_REGION, &r);
+}
+
+/* True if set up; with @mailbox_memory, a memslot at CG_MAILBOX first. */
+static bool bare_vm_attach(struct bare_vm *v, bool mailbox_memory)
+{
+	struct vmiaas_attach_vm at = { .size = sizeof(at) };
+
+	v->page = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	v->vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+	v->fd = open("/dev/vmiaas", O_RDWR | O_CLOEXEC);
+	at.vm_fd = v->vm_fd;
+	return v->page != MAP_FAILED && v->vm_fd >= 0 && v->fd >= 0 &&
+	       (!mailbox_memory || !bare_vm_memslot(v, CG_MAILBOX, 4096)) &&
+	       ioctl(v->vm_fd, KVM_CREATE_VCPU, 0) >= 0 &&
+	       !ioctl(v->fd, VMIAAS_IOC_ATTACH_VM, &at);
+}
+
+static int bare_vm_enable_view(struct bare_vm *v)
+{
+	struct vmiaas_enable_view ev = { .size = sizeof(ev) };
+
+	return xioctl(v->fd, VMIAAS_IOC_ENABLE_VIEW, &ev);
+}
+
+static void bare_vm_close(struct bare_vm *v)
+{
+	if (v->fd >= 0)
+		close(v->fd);
+	if (v->vm_fd >= 0)
+		close(v->vm_fd);
+	if (v->page != MAP_FAILED)
+		munmap(v->page, 8192);
+}
+
 /* ENABLE_VIEW refuses a VM with memory where view 1 puts the mailbox. */
 static void test_memory_above_mailbox(void)
 {
-	struct vmiaas_attach_vm at = { .size = sizeof(at) };
-	struct vmiaas_enable_view ev = { .size = sizeof(ev) };
-	struct kvm_userspace_memory_region r = {
-		.slot = 1, .guest_phys_addr = CG_MAILBOX, .memory_size = 4096,
-	};
-	int vm_fd, fd, e = -1;
-	void *page;
+	struct bare_vm v;
+	int e = -1;
 
-	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
-	fd = open("/dev/vmiaas", O_RDWR | O_CLOEXEC);
-	r.userspace_addr = (uintptr_t)page;
-	at.vm_fd = vm_fd;
-	if (page != MAP_FAILED && vm_fd >= 0 && fd >= 0 &&
-	    !ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r) &&
-	    ioctl(vm_fd, KVM_CREATE_VCPU, 0) >= 0 &&
-	    !ioctl(fd, VMIAAS_IOC_ATTACH_VM, &at))
-		e = xioctl(fd, VMIAAS_IOC_ENABLE_VIEW, &ev);
+	if (bare_vm_attach(&v, true))
+		e = bare_vm_enable_view(&v);
 	TEST_ASSERT(e == ERANGE,
 		    "- ENABLE_VIEW refuses a VM with memory at VMIAAS_MAILBOX_GPA: ERANGE (got %s)",
-		    e < 0 ? "setup failed" : strerrorname_np(e) ?: "0");
-	if (fd >= 0)
-		close(fd);
-	if (vm_fd >= 0)
-		close(vm_fd);
+		    errname(e));
+	bare_vm_close(&v);
+}
+
+/*
+ * With view 1 enabled, KVM refuses a new memslot above the mailbox
+ * (KVM_SET_USER_MEMORY_REGION: ERANGE, from the series' memslot_check);
+ * after detach it accepts it.
+ */
+static void test_memslot_refused(void)
+{
+	int e_on = -1, e_into = -1, e_off = -1;
+	struct bare_vm v;
+
+	if (bare_vm_attach(&v, false) && !bare_vm_enable_view(&v)) {
+		e_on = bare_vm_memslot(&v, CG_MAILBOX, 4096);
+		e_into = bare_vm_memslot(&v, CG_MAILBOX - 4096, 8192);
+		close(v.fd);		/* detaches */
+		v.fd = -1;
+		e_off = bare_vm_memslot(&v, CG_MAILBOX, 4096);
+	}
+	ksft_print_msg("memslot at the mailbox with view 1 on: %s, reaching into it: %s, after detach: %s\n",
+		       errname(e_on), errname(e_into), errname(e_off));
+	TEST_ASSERT(e_on == ERANGE && e_into == ERANGE && e_off == 0,
+		    "- KVM_SET_USER_MEMORY_REGION above the mailbox: ERANGE while view 1 is enabled, accepted after detach");
+	bare_vm_close(&v);
 }
 
 /* Requests in flight when the attachment and the VMs go away. */
@@ -1069,12 +1214,14 @@ int main(void)
 	test_exits(&a, 20);
 	test_bad_index_and_view0(&a);
 	test_memslot(&a);
+	test_memory_above_mailbox();
+	test_memslot_refused();
+	test_sticky(&a);
 	test_enroll(&a);
 	test_two_vms(&a, &b, data0, table0);
 	test_rate_limit(&a);
 	test_garbage(&a);
 	test_teardown(&a, &b);
-	test_memory_above_mailbox();
 	print_stats("at the end");
 	ksft_set_plan(ksft_nr);
 	ksft_finished();

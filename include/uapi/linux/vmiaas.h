@@ -51,11 +51,14 @@
  *   -EOPNOTSUPP also when the VM uses KVM's shadow MMU (kvm module
  *   parameter tdp_mmu=0), whose lower tables may be freed under a copied
  *   top level; -ERANGE when the VM has a memslot at or above
- *   VMIAAS_MAILBOX_GPA (checked here only, not when the VMM adds memslots
- *   later). It waits for
+ *   VMIAAS_MAILBOX_GPA. From then until detach, KVM itself refuses such a
+ *   memslot: KVM_SET_USER_MEMORY_REGION creating or moving one fails with
+ *   -ERANGE (the patch series' memslot_check hook). It waits for
  *   each vCPU to be outside KVM_RUN (vcpu->mutex). vCPUs created later are
  *   not armed: call it again (it is idempotent) after creating them.
- *   ->nr_vcpus returns the number of vCPUs armed.
+ *   ->nr_vcpus returns the number of vCPUs armed. A guest in view 1 stays
+ *   in view 1 when KVM loads a new EPT root (memslot change, fast zap):
+ *   the view is the guest's choice, only VMFUNC changes it.
  *
  * VMIAAS_IOC_READ_MAILBOX
  *   Capability: VMIAAS_MODE_VMFUNC.  Type: /dev/vmiaas, attached.
@@ -341,7 +344,13 @@ struct vmiaas_event {
 	__u64 t_seen_ns;	/* CLOCK_MONOTONIC: request noticed */
 	__u64 t_done_ns;	/* CLOCK_MONOTONIC: response written */
 	__u64 lost;		/* events dropped before this one */
-	__u64 reserved[2];
+	/*
+	 * The VM's counters since attach, this request included. Reserved
+	 * (zero) in the first modules of API 1; a compatible addition, so
+	 * the version stays: both zero means a module without them.
+	 */
+	__u64 vm_runs;		/* requests whose checks ran */
+	__u64 vm_refused;	/* requests refused before any check ran */
 };
 
 #define VMIAAS_IOC_MAGIC	0xB7
