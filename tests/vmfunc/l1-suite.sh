@@ -194,8 +194,15 @@ check_stock()
 	done
 	tap_ok "! grep -q '^not ok' '$o'" "stock: probe: no failed test"
 	exits=$(sed -n 's/^# kvm_exit VMFUNC \([0-9]*\)$/\1/p' "$o")
-	tap_is "${exits:-0}" 4 \
-		"stock: KVM handled 4 exits with reason VMFUNC (59), one per VMFUNC"
+	if [ "$kver" = 6.1 ]; then
+		tap_is "${exits:-0}" 4 \
+			"stock: KVM handled 4 exits with reason VMFUNC (59), one per VMFUNC"
+	else
+		# 6.12 clears "enable VM functions" for L1 (vmx_secondary_exec_control):
+		# the CPU raises #UD itself, KVM sees it as an exception exit
+		tap_is "${exits:-0}" 0 \
+			"stock: no exit with reason VMFUNC: $kver keeps VM functions off, the CPU raises #UD"
+	fi
 	tap_ok "grep -q '^# MSR 0x491 (IA32_VMX_VMFUNC) = 0x0000000000000001' '$o'" \
 		"stock: the emulated CPU offers EPTP switching (IA32_VMX_VMFUNC = 1)"
 }
