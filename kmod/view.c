@@ -283,8 +283,6 @@ static const struct kvm_vmx_altview_ops view_ops = {
 	.post_exit = view_post_exit,
 	.hypercall = view_hypercall,
 	.vcpu_free = view_vcpu_free,
-	/* KVM creates or moves a memslot (vm.c) */
-	.memslot_check = vmiaas_vm_memslot_check,
 };
 
 /* symbol_put() only what symbol_get() gave: it BUGs on the others. */
