@@ -22,6 +22,8 @@
 #include <json-c/json.h>
 #include <systemd/sd-journal.h>
 
+#include "uapi/linux/vmiaas.h"
+
 #include "vmid.h"
 
 static int events_fd = -1;
@@ -350,4 +352,30 @@ void events_vm(const struct vm *vm, int prio, const char *event,
 		vmid_log(prio, "%s: %s", event, esc);
 	}
 	event_write(o, vm, "vmid");
+}
+
+/* The names of the uapi's request reasons and verdicts, for events. */
+const char *vmid_reason_name(uint32_t reason)
+{
+	static const char *const names[] = {
+		[VMIAAS_REASON_PERIODIC] = "periodic",
+		[VMIAAS_REASON_MODULE_LOAD] = "module-load",
+		[VMIAAS_REASON_ON_DEMAND] = "on-demand",
+		[VMIAAS_REASON_BOOT] = "boot",
+	};
+
+	return reason && reason <= VMIAAS_REASON_MAX ? names[reason] :
+	       "unknown";
+}
+
+const char *vmid_verdict_name(uint32_t verdict)
+{
+	static const char *const names[] = {
+		[VMIAAS_VERDICT_NONE] = "none",
+		[VMIAAS_VERDICT_CLEAN] = "clean",
+		[VMIAAS_VERDICT_TAMPERED] = "tampered",
+		[VMIAAS_VERDICT_ERROR] = "error",
+	};
+
+	return verdict <= VMIAAS_VERDICT_ERROR ? names[verdict] : "unknown";
 }

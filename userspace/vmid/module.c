@@ -369,9 +369,6 @@ int module_check_msg(struct vm *vm, const struct vmid_msg *m)
 
 /* ---- events ---- */
 
-static const char *const verdicts[] = { "none", "clean", "tampered", "error" };
-static const char *const reasons[] = { "unknown", "periodic", "module-load",
-				       "on-demand", "boot" };
 static const char *const sources[] = { "unknown", "exit", "poll", "hypercall" };
 
 #define NAME(tab, i) ((i) < sizeof(tab) / sizeof(tab[0]) ? tab[i] : tab[0])
@@ -395,7 +392,7 @@ static void module_findings(struct vm *vm, const struct vmiaas_event *e)
 		snprintf(f.object, sizeof(f.object), "check %u: %s", i, what);
 		snprintf(f.message, sizeof(f.message),
 			 "vmiaas.ko: %s differs from the baseline (agent request: %s, vCPU %u, seq %llu); a full check follows",
-			 what, NAME(reasons, e->reason), e->vcpu,
+			 what, vmid_reason_name(e->reason), e->vcpu,
 			 (unsigned long long)e->seq);
 		if (mod->pending && i < mod->nr_checks)
 			f.address = mod->pending[i].addr;
@@ -414,8 +411,8 @@ static void module_event(struct vmid *d, struct vm *vm,
 	events_vm(vm, e->verdict == VMIAAS_VERDICT_TAMPERED ? VMID_LOG_WARNING :
 		  VMID_LOG_INFO, "agent-request",
 		  "module: %s request, vCPU %u, seq %llu, via %s: status %d, verdict %s, %u of %u checks failed (mask %#llx)%s",
-		  NAME(reasons, e->reason), e->vcpu, (unsigned long long)e->seq,
-		  NAME(sources, e->source), e->status, NAME(verdicts, e->verdict),
+		  vmid_reason_name(e->reason), e->vcpu, (unsigned long long)e->seq,
+		  NAME(sources, e->source), e->status, vmid_verdict_name(e->verdict),
 		  e->nr_failed, e->nr_checks, (unsigned long long)e->failed_mask,
 		  e->lost ? " (events were lost before this one)" : "");
 	if (e->verdict == VMIAAS_VERDICT_TAMPERED)

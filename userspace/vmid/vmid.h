@@ -105,6 +105,9 @@ const char *vmid_escape(const char *s, size_t max, char *buf, size_t size);
 /* A finding or check event of @vm (type "finding", "event", "resolved"). */
 void events_finding(const struct vm *vm, const char *type,
 		    const struct vmiaas_finding *f);
+/* "periodic", "boot"...; "clean", "tampered"...: "unknown" if out of range. */
+const char *vmid_reason_name(uint32_t reason);
+const char *vmid_verdict_name(uint32_t verdict);
 /* A daemon event about @vm ("attached", "baseline", "worker-crashed"...). */
 void events_vm(const struct vm *vm, int prio, const char *event,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -617,31 +617,6 @@ static uint64_t now_ms(void)
 	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
-static const char *reason_name(uint32_t reason)
-{
-	static const char *const names[] = {
-		[VMIAAS_REASON_PERIODIC] = "periodic",
-		[VMIAAS_REASON_MODULE_LOAD] = "module-load",
-		[VMIAAS_REASON_ON_DEMAND] = "on-demand",
-		[VMIAAS_REASON_BOOT] = "boot",
-	};
-
-	return reason && reason <= VMIAAS_REASON_MAX ? names[reason] :
-	       "unknown";
-}
-
-static const char *verdict_name(uint32_t verdict)
-{
-	static const char *const names[] = {
-		[VMIAAS_VERDICT_NONE] = "none",
-		[VMIAAS_VERDICT_CLEAN] = "clean",
-		[VMIAAS_VERDICT_TAMPERED] = "tampered",
-		[VMIAAS_VERDICT_ERROR] = "error",
-	};
-
-	return verdict <= VMIAAS_VERDICT_ERROR ? names[verdict] : "unknown";
-}
-
 /* Answers @seq, only if the mailbox is still where it was and valid. */
 static int agent_answer(struct vmiaas *v, struct agent_state *s, uint64_t seq,
 			int status, uint32_t verdict,
@@ -676,7 +651,7 @@ static int agent_answer(struct vmiaas *v, struct agent_state *s, uint64_t seq,
 	} else {
 		snprintf(m.s2, sizeof(m.s2),
 			 "seq %llu: verdict %s, %u finding%s (agent-triggered check)",
-			 (unsigned long long)seq, verdict_name(verdict), failed,
+			 (unsigned long long)seq, vmid_verdict_name(verdict), failed,
 			 failed == 1 ? "" : "s");
 	}
 	return send_msg(&m);
@@ -714,7 +689,7 @@ static int agent_request(struct vmiaas *v, struct agent_state *s,
 				    VMIAAS_VERDICT_NONE, NULL);
 	s->pending = req->seq;
 	snprintf(m.s2, sizeof(m.s2), "reason %s, seq %llu, cookie %llu",
-		 reason_name(req->reason), (unsigned long long)req->seq,
+		 vmid_reason_name(req->reason), (unsigned long long)req->seq,
 		 (unsigned long long)req->cookie);
 	return send_msg(&m);
 }
