@@ -33,7 +33,8 @@
  *   pre_entry drops the vCPU's "want" and logs it, so PROBE no longer
  *   offers VMFUNC there and VMFUNC(0, 1) gives #UD.
  * - A memslot that KVM would put where view 1 has the mailbox slot is
- *   refused (memslot_check, vm.c) while the view is enabled.
+ *   not refused yet: vm.c's memslot_check waits for the KVM hook that
+ *   was withdrawn from the series (docs/kvm-patches.md, patch 5).
  *
  * The view is sticky. The guest chose it with VMFUNC, and to the guest it
  * is as much its state as a register: the SDM's VMFUNC EPTP switching
