@@ -9,8 +9,11 @@
 # systemd-journald; vmictl vmid-check / findings / vmid-rebaseline; the
 # Prometheus endpoint
 # scraped with curl and validated by promtool; a reboot inside one QEMU
-# (libvirt's reboot event) re-baselined without findings; destroyed
-# domains detached with vmid's descriptors back to where they were.
+# (libvirt's reboot event) re-baselined without findings; libvirtd
+# SIGSTOPped: vmictl still answers at once and checks go on; the
+# connection gone while a domain is destroyed and another started: both
+# seen after the reconnect; destroyed domains detached with vmid's
+# descriptors back to where they were.
 . "$(dirname "$0")/../lib/guest.sh"
 
 : "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
@@ -29,7 +32,7 @@ ROUND=$((INTERVAL + 1 + 8))
 URI=qemu:///system
 virsh() { command virsh -q -c "$URI" "$@"; }
 
-tap_plan 37
+tap_plan 44
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-lv.XXXXXX")
 chmod 755 "$work"	# QEMU runs as libvirt-qemu: kernel, initrd, sockets
 sock=$work/vmid.sock
@@ -41,9 +44,13 @@ started_libvirtd=
 follow_pid=
 idle_pid=
 domains=()
+proxy_pid=
+stopped=
 cleanup()
 {
 	local dom
+	[ -n "$stopped" ] && kill -CONT -- $stopped 2>/dev/null
+	[ -n "$proxy_pid" ] && kill -- -"$proxy_pid" 2>/dev/null
 	[ -n "$vmid_pid" ] && kill -KILL "$vmid_pid" 2>/dev/null
 	[ -s "$work/journald.pid" ] && kill "$(cat "$work/journald.pid")" 2>/dev/null
 	[ -n "$follow_pid" ] && kill "$follow_pid" 2>/dev/null
@@ -78,6 +85,19 @@ else
 	started_libvirtd=1
 	wait_for 60 'virsh version' || tap_bail "libvirtd does not answer"
 fi
+
+# vmid reaches libvirtd through a proxy that the outage cases below stop
+# and kill: libvirtd may be shared (not started here), and a proxy gone
+# is libvirtd gone for vmid, while virsh still reaches libvirtd directly.
+proxy_start()
+{
+	# setsid: its own process group, the per-connection children too
+	setsid socat UNIX-LISTEN:"$work/lv.sock",fork,unlink-early \
+		UNIX-CONNECT:/run/libvirt/libvirt-sock </dev/null >/dev/null 2>&1 &
+	proxy_pid=$!
+	wait_for 10 '[ -S "$work/lv.sock" ]'
+}
+proxy_start || tap_bail "no proxy to libvirtd's socket"
 
 # ---- the guests' kernel and initramfs (the rig's, with the test modules) -----
 abi=$("$VMIAAS_GUEST_CLI" setup --kernel 6.1 | tail -n 1) || tap_bail "guest rig setup failed"
@@ -139,6 +159,7 @@ unshare -m --propagation private bash "$work/vmid-ns.sh" \
 	"$VMID" --state-dir "$work/state" --events "$events" --interval $INTERVAL \
 	--socket "$sock" --match "vmiaas-$prefix-*" --settle $SETTLE \
 	--scan-interval 600 --metrics "127.0.0.1:$port" --journal yes \
+	--libvirt "qemu+unix:///system?socket=$work/lv.sock" \
 	2>"$work/vmid.log" &
 vmid_pid=$!
 tap_ok 'wait_for 20 "[ -S \"$sock\" ] && [ \"\$(status_json | jq .libvirt)\" = true ]"' \
@@ -240,16 +261,58 @@ tap_ok 'wait_for $((SETTLE + 90)) "[ \"\$(nr_events \"\$sel_b and .event == \\\"
 tap_is "$(nr_events "$sel_b"' and .type == "finding"') $(vm_field b pid)" "0 $pid_b" \
 	"no findings for b, same QEMU process"
 
-# ---- destroy: detached, nothing leaked -------------------------------------------------
+# ---- libvirtd stopped: vmid's loop never waits for it ---------------------------------
+# Its calls (registers before each check, listings) hang; the keepalive
+# (5 s x 3) closes the connection after ~20 s and the reconnect hangs too.
+if [ -n "$started_libvirtd" ]; then
+	stopped=$(cat "$work/libvirtd.pid") stop_what=libvirtd
+else
+	stopped=-$proxy_pid stop_what="the proxy to the shared libvirtd"
+fi
+checks_b=$(vm_field b checks)
+kill -STOP -- $stopped
+slow=0
+for i in $(seq 24); do
+	t0=$(date +%s%N)
+	VMID_SOCKET=$sock timeout 5 "$VMICTL" status >/dev/null 2>&1 || slow=$((slow + 1))
+	[ $((($(date +%s%N) - t0) / 1000000)) -lt 1000 ] || slow=$((slow + 1))
+	sleep 1
+done
+tap_is "$slow" 0 "$stop_what SIGSTOPped: vmictl status answered within 1 s, 24 times in 24 s"
+tap_ok '[ "$(vm_field b checks)" -gt "$checks_b" ]' \
+	"domain b checked meanwhile ($checks_b, now $(vm_field b checks); registers: libvirt did not answer)"
+VMID_SOCKET=$sock "$VMICTL" status >"$work/status-stopped.txt" 2>&1
+tap_diag "$(grep '^libvirt:' "$work/status-stopped.txt")"
+tap_ok 'grep -q "^libvirt: .*waiting for libvirtd for [0-9]* s" "$work/status-stopped.txt"' \
+	"vmictl status says what waits for libvirtd, and for how long"
+
+# ---- the connection gone: a domain destroyed, one started; reconnect, re-sync ---------
 wa=$(vm_field a worker_pid)
+kill -KILL -- -"$proxy_pid"
+[ -n "$started_libvirtd" ] && kill -CONT -- $stopped
+stopped=
+tap_ok 'wait_for 30 "[ \"\$(status_json | jq .libvirt)\" = false ]"' \
+	"the connection closed: vmid says libvirt is not connected"
 virsh destroy "vmiaas-$prefix-a" >/dev/null
-tap_ok 'wait_for 10 "[ \"\$(status_json | jq \".vms | length\")\" = 1 ]"' "domain a destroyed: detached"
+tap_ok 'wait_for 10 "[ -z \"\$(vm_field a pid)\" ]"' \
+	"domain a destroyed while disconnected: detached (its QEMU's pidfd)"
 tap_is "$(nr_events '.event == "detached" and .vm.name == "vmiaas-'$prefix-a'"')" 1 "one detached event"
 tap_ok '[ "${wa:-0}" -gt 0 ] && ! kill -0 "$wa" 2>/dev/null' "its worker is gone"
+virsh create <(domain_xml c memfd) >/dev/null && domains+=("vmiaas-$prefix-c")
+proxy_start
+tap_ok 'wait_for 45 "[ \"\$(status_json | jq .libvirt)\" = true ]"' \
+	"libvirt back: reconnected (backoff 1 s doubling to 30 s)"
+tap_ok 'wait_for 15 "[ \"\$(vm_field c source)\" = libvirt ]"' \
+	"domain c, started while disconnected, attached by the listing after the reconnect"
+tap_is "$(vm_field b source) $(vm_field b uuid)" "libvirt $(virsh domuuid "vmiaas-$prefix-b")" \
+	"domain b stayed attached as libvirt's"
+
+# ---- destroy: detached, nothing leaked -------------------------------------------------
 virsh destroy "vmiaas-$prefix-b" >/dev/null
+virsh destroy "vmiaas-$prefix-c" >/dev/null
 domains=()
 tap_ok 'wait_for 10 "[ \"\$(status_json | jq \".vms | length\")\" = 0 ] && [ \"\$(fds)\" = $fds0 ]"' \
-	"both destroyed: vmid holds as many descriptors as before the domains ($fds0)"
+	"all destroyed: vmid holds as many descriptors as before the domains ($fds0)"
 
 # ---- stop ----------------------------------------------------------------------------
 kill -TERM "$vmid_pid"

@@ -254,6 +254,7 @@ int cmd_status(struct vmictl *c)
 {
 	const char *path = c->argc ? c->argv[0] : vmid_socket_path();
 	struct json_object *o, *vms;
+	char lv[OUT_ESC_SIZE(512)];
 	int r;
 
 	r = vmid_query_json(path, "status", 5, &o);
@@ -270,6 +271,9 @@ int cmd_status(struct vmictl *c)
 	r = status_table(vms);
 	if (!r)
 		status_schedule(o);
+	if (!r && jget(o, "libvirt_state")[0])
+		printf("libvirt: %s\n", out_escape(jget(o, "libvirt_state"), 512,
+						    lv, sizeof(lv)));
 	if (!r)
 		status_why(vms);
 	json_object_put(o);

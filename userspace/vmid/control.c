@@ -172,6 +172,7 @@ static struct json_object *status_json(const struct vmid *d)
 	struct json_object *o = json_object_new_object();
 	struct json_object *a = json_object_new_array();
 	size_t i, n = vmid_nr_vms(d);
+	char lvstate[512];
 
 	for (i = 0; i < n; i++)
 		json_object_array_add(a, vm_json(vmid_vm(d, i)));
@@ -179,6 +180,8 @@ static struct json_object *status_json(const struct vmid *d)
 	json_object_object_add(o, "schedule", sched_json(vmid_sched(d)));
 	json_object_object_add(o, "libvirt", json_object_new_boolean(
 		vmid_libvirt_connected(d)));
+	lv_describe(lvstate, sizeof(lvstate));
+	json_object_object_add(o, "libvirt_state", json_object_new_string(lvstate));
 	return o;
 }
 

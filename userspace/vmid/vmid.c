@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -55,6 +56,10 @@ struct vmid {
 	int sfd, cfd, mfd;
 	double next_scan;
 	bool lv_logged;			/* "libvirt unreachable" said once */
+	bool lv_failed;			/* a connection attempt failed */
+	bool lv_listed;			/* a listing came since connecting */
+	unsigned int lv_resolving;	/* domain lookups out */
+	uint64_t lv_seq;		/* of the latest registers request */
 	double started;			/* monotonic s */
 	double watchdog;		/* s, 0: off */
 	double next_watchdog;
@@ -410,22 +415,34 @@ void vm_count_error(struct vm *vm, enum vmid_error_kind_metric kind)
 }
 
 /*
- * The registers of a libvirt domain through libvirt's monitor (NULL for
- * other VMs, or when libvirt cannot give them: the worker then finds the
- * kernel by its page tables and checks without the CPU state).
+ * A libvirt domain's registers come through libvirt's monitor, asked of
+ * libvirt's call thread (libvirt.c): the answer (LV_EV_REGISTERS) goes
+ * on with the attach or the check; so does its absence after at most
+ * VMID_REGS_WAIT s (a hung libvirtd). Without them the worker finds the
+ * kernel by its page tables and checks without the CPU state.
+ * True if they were asked; false if there is nothing to wait for, with
+ * why not in @err for a libvirt domain.
  */
-static char *vm_registers(struct vm *vm, char *err, size_t errsize)
+static bool vm_ask_registers(struct vmid *d, struct vm *vm, bool for_check,
+			     char *err, size_t errsize)
 {
-	char *text = NULL;
+	int r;
 
 	err[0] = '\0';
 	if (!vm->ident.libvirt || vm->ident.qmp[0])
-		return NULL;
-	if (lv_registers(vm->ident.uuid, &text, err, errsize) < 0) {
+		return false;
+	r = lv_connected() ? lv_request(LV_REQ_REGISTERS, vm->ident.uuid,
+					d->lv_seq + 1) : -ENOTCONN;
+	if (r < 0) {
+		snprintf(err, errsize, "%s", r == -ENOTCONN ?
+			 "not connected to libvirt" : "too many requests queued for libvirt");
 		vm_count_error(vm, VMID_ERR_LIBVIRT);
-		return NULL;
+		return false;
 	}
-	return text;
+	vm->regs_seq = ++d->lv_seq;
+	vm->regs_due = vmid_now() + dmin(VMID_REGS_WAIT, d->cfg.timeout / 2);
+	vm->regs_for_check = for_check;
+	return true;
 }
 
 /* Says which backend and register source the worker will use, and why. */
@@ -454,9 +471,11 @@ static void vm_explain(struct vm *vm, const struct vmid *d, bool regs,
 		 vm->ident.libvirt ? "libvirt" : "the /proc scan");
 }
 
-static void vm_spawn(struct vmid *d, struct vm *vm)
+/* Starts @vm's worker, with libvirt's register text @regs or NULL. */
+static void vm_spawn_with(struct vmid *d, struct vm *vm, const char *regs,
+			  const char *regs_err)
 {
-	char path[2 * VMID_PATH_MAX], golden[VMID_PATH_MAX + 8], err[256];
+	char path[2 * VMID_PATH_MAX], golden[VMID_PATH_MAX + 8];
 	char no_user[VMID_NAME_MAX + 64];
 	struct vmid_worker_args a = {
 		.ident = &vm->ident,
@@ -469,16 +488,14 @@ static void vm_spawn(struct vmid *d, struct vm *vm)
 		.agent_min_interval_ms =
 			(unsigned int)(dmin(d->cfg.agent_min_interval, 3600) * 1e3),
 	};
-	char *regs;
 	pid_t pid;
 
 	snprintf(path, sizeof(path), "%s/baselines/%s", d->cfg.state_dir,
 		 vm->ident.id);
 	snprintf(golden, sizeof(golden), "%s/golden", d->cfg.state_dir);
 	worker_user(d->cfg.worker_user, &a, no_user, sizeof(no_user));
-	regs = vm_registers(vm, err, sizeof(err));
 	a.vcpus_text = regs;
-	vm_explain(vm, d, regs != NULL, err);
+	vm_explain(vm, d, regs != NULL, regs_err);
 	if (!d->cfg.no_module)
 		module_attach(vm);
 	else
@@ -487,7 +504,6 @@ static void vm_spawn(struct vmid *d, struct vm *vm)
 	a.module = vm->mod != NULL;
 	fflush(NULL);
 	pid = worker_spawn(&a, &vm->fd);
-	free(regs);
 	if (pid < 0) {
 		events_vm(vm, VMID_LOG_ERR, "error", "cannot start a worker: %s",
 			  strerror((int)-pid));
@@ -500,6 +516,14 @@ static void vm_spawn(struct vmid *d, struct vm *vm)
 	vm->state = VM_STARTING;
 	vm->deadline = vmid_now() + d->cfg.timeout;
 	vm->nr_round = 0;
+}
+
+static void vm_spawn(struct vmid *d, struct vm *vm)
+{
+	char err[256];
+
+	if (!vm_ask_registers(d, vm, false, err, sizeof(err)))
+		vm_spawn_with(d, vm, NULL, err);
 }
 
 static void vm_free(struct vm *vm)
@@ -517,6 +541,7 @@ static void vm_free(struct vm *vm)
 /* Stops the worker (if any) and waits for it. */
 static void vm_stop_worker(struct vm *vm)
 {
+	vm->regs_seq = 0;	/* an answer still out is for nobody */
 	if (vm->fd >= 0) {
 		close(vm->fd);
 		vm->fd = -1;
@@ -618,45 +643,25 @@ static void scan_one(const struct vm_ident *id, void *arg)
 	vm_add(d, id);
 }
 
-/* A libvirt domain vmid watches already: seen in this scan. */
-static bool scan_known(const char *uuid, void *arg)
-{
-	struct vmid *d = arg;
-	size_t i;
-
-	for (i = 0; i < d->nr_vms; i++) {
-		if (d->vms[i]->ident.libvirt && !strcmp(d->vms[i]->ident.uuid, uuid)) {
-			d->vms[i]->seen = true;
-			return true;
-		}
-	}
-	return false;
-}
-
 static bool libvirt_wanted(const struct vmid *d)
 {
 	return strcmp(d->cfg.libvirt, "off") != 0;
 }
 
-static void libvirt_try(struct vmid *d)
+/* libvirt's threads, once; they connect (and reconnect) on their own. */
+static void libvirt_start(struct vmid *d)
 {
 	const char *uri = strcmp(d->cfg.libvirt, "auto") ? d->cfg.libvirt : NULL;
-	char err[512];
+	int r;
 
-	if (!libvirt_wanted(d) || lv_connected())
+	if (!libvirt_wanted(d))
 		return;
-	if (lv_connect(uri, err, sizeof(err)) < 0) {
-		if (!d->lv_logged)
-			vmid_log(uri ? VMID_LOG_ERR : VMID_LOG_INFO,
-				 "libvirt (%s) not reachable: %s; QEMU processes are found in /proc (retried every scan)",
-				 uri ? uri : VMID_LIBVIRT_URI, err);
+	r = lv_start(uri);
+	if (r < 0 && !d->lv_logged) {
+		vmid_log(VMID_LOG_ERR, "cannot start libvirt's threads: %s",
+			 strerror(-r));
 		d->lv_logged = true;
-		return;
 	}
-	d->lv_logged = false;
-	events_vm(NULL, VMID_LOG_NOTICE, "libvirt",
-		  "connected to %s: following its domains' lifecycle events",
-		  uri ? uri : VMID_LIBVIRT_URI);
 }
 
 static void scan(struct vmid *d)
@@ -666,9 +671,10 @@ static void scan(struct vmid *d)
 
 	for (i = 0; i < d->nr_vms; i++)
 		d->vms[i]->seen = false;
-	libvirt_try(d);
-	if (lv_connected() && lv_list(d->cfg.match, scan_known, scan_one, d) < 0)
-		vmid_log(VMID_LOG_WARNING, "cannot list libvirt's domains");
+	libvirt_start(d);
+	/* events missed (none should be): the listing makes up for them */
+	if (lv_connected())
+		lv_request(LV_REQ_LIST, NULL, 0);
 	r = discover_scan(d->cfg.match, scan_one, d);
 	if (r < 0) {
 		vmid_log(VMID_LOG_ERR, "cannot scan /proc: %s", strerror(-r));
@@ -1115,35 +1121,56 @@ static void reap(struct vmid *d)
 	}
 }
 
-/* A check request, with fresh registers for a libvirt domain. */
-static int vm_send_check(struct vm *vm)
+/* A check request, with fresh registers (@regs) for a libvirt domain. */
+static int vm_send_check(struct vm *vm, const char *regs)
 {
 	struct vmid_msg m = { .type = VMID_MSG_CHECK };
-	char err[256], *regs;
-	size_t len = 0;
-	int r = 0;
+	size_t len = regs ? strlen(regs) : 0;
 
-	regs = vm_registers(vm, err, sizeof(err));
-	if (regs)
-		len = strlen(regs);
 	m.a = (uint32_t)len;
 	if (send(vm->fd, &m, sizeof(m), MSG_NOSIGNAL | MSG_DONTWAIT) !=
 	    (ssize_t)sizeof(m))
-		r = -EPIPE;
-	if (r == 0 && len &&
-	    send(vm->fd, regs, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len)
-		r = -EPIPE;
-	free(regs);
-	return r;
+		return -EPIPE;
+	if (len && send(vm->fd, regs, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len)
+		return -EPIPE;
+	return 0;
+}
+
+/* The worker cannot take a request: the reap restarts it. */
+static void vm_send_failed(struct vm *vm)
+{
+	kill(vm->worker, SIGKILL);
+	vm->next = INFINITY;
+	vm->sched.urgent = false;
+}
+
+/*
+ * libvirt answered @vm's registers request (or did not in time, @regs
+ * NULL): the attach or the check it was for goes on, if still wanted.
+ */
+static void vm_regs_answer(struct vmid *d, struct vm *vm, const char *regs,
+			   const char *err)
+{
+	vm->regs_seq = 0;
+	if (!regs)
+		vm_count_error(vm, VMID_ERR_LIBVIRT);
+	if (vm->regs_for_check) {
+		if (vm->state == VM_CHECKING && vm->fd >= 0 &&
+		    vm_send_check(vm, regs) < 0)
+			vm_send_failed(vm);
+	} else if (vm->state == VM_SETTLING ||
+		   (vm->state == VM_BACKOFF && !vm->worker)) {
+		vm_spawn_with(d, vm, regs, err);
+	}
 }
 
 static void vm_start_check(struct vmid *d, struct vm *vm, double now)
 {
-	if (vm_send_check(vm) < 0) {
-		/* the reap restarts it */
-		kill(vm->worker, SIGKILL);
-		vm->next = INFINITY;
-		vm->sched.urgent = false;
+	char err[256];
+
+	if (!vm_ask_registers(d, vm, true, err, sizeof(err)) &&
+	    vm_send_check(vm, NULL) < 0) {
+		vm_send_failed(vm);
 		return;
 	}
 	sched_check_sent(vm);
@@ -1162,6 +1189,13 @@ static void timers(struct vmid *d)
 	for (i = 0; i < d->nr_vms; i++) {
 		vm = d->vms[i];
 
+		if (vm->regs_seq && now >= vm->regs_due) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "libvirt did not answer within %.0f s",
+				 dmin(VMID_REGS_WAIT, d->cfg.timeout / 2));
+			vm_regs_answer(d, vm, NULL, why);
+		}
 		if ((vm->state == VM_STARTING || vm->state == VM_CHECKING) &&
 		    vm->worker > 0 && now >= vm->deadline) {
 			events_vm(vm, VMID_LOG_ERR, "worker-timeout",
@@ -1178,7 +1212,7 @@ static void timers(struct vmid *d)
 			vm->next = INFINITY;
 		} else if ((vm->state == VM_SETTLING ||
 			    (vm->state == VM_BACKOFF && !vm->worker)) &&
-			   now >= vm->next &&
+			   now >= vm->next && !vm->regs_seq &&
 			   sched_may_attach(&d->sched, d->vms, d->nr_vms)) {
 			vm_spawn(d, vm);
 		}
@@ -1195,6 +1229,8 @@ static double next_deadline(const struct vmid *d)
 	for (i = 0; i < d->nr_vms; i++) {
 		const struct vm *vm = d->vms[i];
 
+		if (vm->regs_seq)
+			t = dmin(t, vm->regs_due);
 		if (vm->state == VM_STARTING || vm->state == VM_CHECKING)
 			t = dmin(t, vm->deadline);
 		else if (vm->state == VM_SETTLING ||
@@ -1294,18 +1330,6 @@ static void on_signals(struct vmid *d)
 	}
 }
 
-/* A domain libvirt reports as started, or that we must look at again. */
-static void libvirt_domain(struct vmid *d, const char *uuid)
-{
-	struct vm_ident id;
-
-	if (lv_domain(uuid, &id) < 0)
-		return;		/* gone again, or not ours to read */
-	if (d->cfg.match[0] && fnmatch(d->cfg.match, id.name, 0))
-		return;
-	scan_one(&id, d);
-}
-
 static struct vm *vm_by_uuid(struct vmid *d, const char *uuid, size_t *ret_i)
 {
 	size_t i;
@@ -1317,6 +1341,96 @@ static struct vm *vm_by_uuid(struct vmid *d, const char *uuid, size_t *ret_i)
 		}
 	}
 	return NULL;
+}
+
+/* A domain started, or listed and not watched yet: libvirt looks it up. */
+static void libvirt_resolve(struct vmid *d, const char *uuid)
+{
+	if (lv_request(LV_REQ_RESOLVE, uuid, 0) == 0)
+		d->lv_resolving++;
+}
+
+/* One domain of a listing: watched already, or to be looked up. */
+static void libvirt_active(struct vmid *d, const struct lv_event *e)
+{
+	struct vm *vm;
+	size_t i;
+
+	vm = vm_by_uuid(d, e->uuid, &i);
+	if (vm)
+		vm->lv_listed = true;
+	else if (!d->cfg.match[0] || !fnmatch(d->cfg.match, e->msg, 0))
+		libvirt_resolve(d, e->uuid);
+}
+
+/*
+ * A complete listing: libvirt's domains that it no longer runs are
+ * detached (stopped while the connection was down: their QEMU's pidfd
+ * has usually said so already).
+ */
+static void libvirt_listed(struct vmid *d, const struct lv_event *e)
+{
+	size_t i;
+
+	if (e->err) {
+		vmid_log(VMID_LOG_WARNING, "cannot list libvirt's domains: %s", e->msg);
+	} else {
+		for (i = d->nr_vms; i-- > 0;)
+			if (d->vms[i]->ident.libvirt && !d->vms[i]->lv_listed)
+				vm_remove(d, i, "libvirt: the domain is no longer running (found by listing the domains)");
+		d->lv_listed = true;
+	}
+	for (i = 0; i < d->nr_vms; i++)
+		d->vms[i]->lv_listed = false;
+}
+
+/* The answer to a lookup: the domain's identity, or it is gone again. */
+static void libvirt_domain(struct vmid *d, const struct lv_event *e)
+{
+	if (d->lv_resolving)
+		d->lv_resolving--;
+	if (e->err)
+		return;		/* gone again, or not ours to read */
+	if (d->cfg.match[0] && fnmatch(d->cfg.match, e->id.name, 0))
+		return;
+	scan_one(&e->id, d);
+}
+
+static void libvirt_registers(struct vmid *d, const struct lv_event *e)
+{
+	struct vm *vm;
+	size_t i;
+
+	vm = vm_by_uuid(d, e->uuid, &i);
+	if (vm && vm->regs_seq && vm->regs_seq == e->seq)
+		vm_regs_answer(d, vm, e->err ? NULL : e->text, e->msg);
+}
+
+/* The connection: (re)connected, unreachable, closed. */
+static void libvirt_connection(struct vmid *d, const struct lv_event *e)
+{
+	const char *uri = strcmp(d->cfg.libvirt, "auto") ? d->cfg.libvirt : NULL;
+
+	switch (e->kind) {
+	case LV_EV_CONNECTED:
+		d->lv_logged = false;
+		events_vm(NULL, VMID_LOG_NOTICE, "libvirt",
+			  "connected to %s: following its domains' lifecycle events",
+			  e->msg);
+		break;
+	case LV_EV_UNREACHABLE:
+		d->lv_failed = true;
+		if (!d->lv_logged)
+			vmid_log(uri ? VMID_LOG_ERR : VMID_LOG_INFO,
+				 "libvirt (%s) not reachable: %s; QEMU processes are found in /proc (retried with a backoff up to 30 s)",
+				 uri ? uri : VMID_LIBVIRT_URI, e->msg);
+		d->lv_logged = true;
+		break;
+	case LV_EV_CLOSED:
+		events_vm(NULL, VMID_LOG_WARNING, "libvirt",
+			  "the connection to libvirt closed: reconnecting; its domains stay attached");
+		break;
+	}
 }
 
 /*
@@ -1351,40 +1465,72 @@ static void vm_rebooted(struct vmid *d, struct vm *vm)
 	vm->next = vmid_now() + d->cfg.settle;
 }
 
-static void on_libvirt(struct vmid *d)
+/* A lifecycle event of a domain vmid may watch. */
+static void libvirt_lifecycle(struct vmid *d, const struct lv_event *e)
 {
-	struct lv_event e;
 	struct vm *vm;
 	size_t i;
 	char why[64];
 
+	if (e->kind == LV_EV_STARTED) {
+		libvirt_resolve(d, e->uuid);
+		return;
+	}
+	vm = vm_by_uuid(d, e->uuid, &i);
+	if (!vm)
+		return;
+	if (e->kind == LV_EV_STOPPED) {
+		snprintf(why, sizeof(why), "libvirt: domain %s",
+			 lv_stopped_why(e->detail));
+		vm_remove(d, i, why);
+	} else if (e->kind == LV_EV_MIGRATING) {
+		events_vm(vm, VMID_LOG_INFO, "migrating",
+			  "libvirt: paused for an outgoing migration; detached when it has migrated away");
+	} else if (e->kind == LV_EV_REBOOTED) {
+		vm_rebooted(d, vm);
+	}
+}
+
+static void on_libvirt(struct vmid *d)
+{
+	struct lv_event e;
+	eventfd_t n;
+
+	(void)!eventfd_read(lv_event_fd(), &n);	/* then every record */
 	while (lv_event_read(&e) == 0) {
-		switch (e.kind) {
-		case LV_EV_STARTED:
-			libvirt_domain(d, e.uuid);
+		if (e.kind <= LV_EV_CLOSED)
+			libvirt_connection(d, &e);
+		else if (e.kind == LV_EV_ACTIVE)
+			libvirt_active(d, &e);
+		else if (e.kind == LV_EV_LISTED)
+			libvirt_listed(d, &e);
+		else if (e.kind == LV_EV_DOMAIN)
+			libvirt_domain(d, &e);
+		else if (e.kind == LV_EV_REGISTERS)
+			libvirt_registers(d, &e);
+		else if (e.kind == LV_EV_OVERFLOW)
+			lv_request(LV_REQ_LIST, NULL, 0);
+		else
+			libvirt_lifecycle(d, &e);
+		free(e.text);
+	}
+}
+
+/*
+ * --once: libvirt's domains before the one round (at most 10 s, or
+ * the request timeout); the daemon does not wait, they come as events.
+ */
+static void libvirt_wait_once(struct vmid *d)
+{
+	struct pollfd p = { .fd = lv_event_fd(), .events = POLLIN };
+	double end = vmid_now() + dmin(d->cfg.timeout, 10);
+
+	while (p.fd >= 0 && !d->lv_failed && !(d->lv_listed && !d->lv_resolving)) {
+		double t = end - vmid_now();
+
+		if (t <= 0 || (poll(&p, 1, (int)(t * 1000) + 1) < 0 && errno != EINTR))
 			break;
-		case LV_EV_STOPPED:
-			vm = vm_by_uuid(d, e.uuid, &i);
-			if (!vm)
-				break;
-			snprintf(why, sizeof(why), "libvirt: domain %s",
-				 lv_stopped_why(e.detail));
-			vm_remove(d, i, why);
-			break;
-		case LV_EV_REBOOTED:
-			vm = vm_by_uuid(d, e.uuid, &i);
-			if (vm)
-				vm_rebooted(d, vm);
-			break;
-		case LV_EV_CLOSED:
-			lv_disconnect();
-			events_vm(NULL, VMID_LOG_WARNING, "libvirt",
-				  "the connection to libvirt closed: reconnecting at the next scan");
-			break;
-		case LV_EV_OVERFLOW:
-			d->next_scan = 0;	/* missed events: look at everything */
-			break;
-		}
+		on_libvirt(d);
 	}
 }
 
@@ -1562,6 +1708,10 @@ static int run(struct vmid *d)
 	if (sd_watchdog_enabled(0, &usec) > 0) {
 		d->watchdog = usec / 2e6;
 		d->next_watchdog = vmid_now();
+	}
+	if (d->once) {
+		libvirt_start(d);
+		libvirt_wait_once(d);
 	}
 	scan(d);
 	sd_notify(0, "READY=1");
@@ -1802,7 +1952,7 @@ int main(int argc, char **argv)
 	control_shutdown();
 	control_close(d.cfd, d.socket_path);
 	metrics_close();
-	lv_disconnect();
+	lv_stop();
 	close(d.sfd);
 	events_close();
 	if (r < 0)

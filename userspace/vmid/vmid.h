@@ -33,6 +33,7 @@
 #define VMID_LIBVIRT_URI	"qemu:///system"
 #define VMID_LIBVIRT_RUN	"/run/libvirt/qemu"	/* NAME.pid */
 #define VMID_REGS_MAX		(64 * 1024)	/* "info registers -a" text */
+#define VMID_REGS_WAIT		3.0	/* s an attach or check waits for them */
 #define VMID_PATH_MAX		512
 #define VMID_NAME_MAX		128
 /* Caps on what a (possibly compromised) worker can make the parent hold. */
@@ -337,6 +338,11 @@ struct vm {
 	struct vm_sched sched;		/* sched.c */
 	struct vm_module *mod;		/* /dev/vmiaas attachment (module.c) */
 	char mod_why[256];		/* "module: ..." for vmictl status */
+	/* libvirt registers asked of its call thread (vmid.c) */
+	uint64_t regs_seq;		/* the request's, 0: none out */
+	double regs_due;		/* monotonic s: go on without them */
+	bool regs_for_check;		/* else for the worker's attach */
+	bool lv_listed;			/* in the listing being received */
 };
 
 void vm_count_error(struct vm *vm, enum vmid_error_kind_metric kind);
@@ -445,34 +451,57 @@ bool vmid_libvirt_connected(const struct vmid *d);
 
 /* ---- libvirt (libvirt.c) ---- */
 
+/*
+ * What libvirt's threads post to the main loop (lv_event_read()), in the
+ * order it happened.
+ */
 enum lv_event_kind {
-	LV_EV_STARTED, LV_EV_STOPPED, LV_EV_REBOOTED, LV_EV_CLOSED,
-	LV_EV_OVERFLOW,
+	LV_EV_CONNECTED,	/* msg: the URI; a listing follows */
+	LV_EV_UNREACHABLE,	/* msg: why; detail: s to the next attempt */
+	LV_EV_CLOSED,		/* libvirtd went away: reconnecting */
+	LV_EV_ACTIVE,		/* a listing: uuid, msg: the name */
+	LV_EV_LISTED,		/* the listing is complete (err: it failed) */
+	LV_EV_STARTED,		/* lifecycle events: uuid, detail */
+	LV_EV_STOPPED,
+	LV_EV_MIGRATING,	/* suspended for an outgoing migration */
+	LV_EV_REBOOTED,
+	LV_EV_DOMAIN,		/* LV_REQ_RESOLVE's answer: id, or err */
+	LV_EV_REGISTERS,	/* LV_REQ_REGISTERS's: text, or err and msg */
+	LV_EV_OVERFLOW,		/* records were lost: list again */
 };
 
 struct lv_event {
 	int kind;			/* enum lv_event_kind */
 	int detail;			/* libvirt's lifecycle detail */
+	int err;			/* 0 or -errno */
+	uint64_t seq;			/* the request's */
 	char uuid[37];
+	char msg[256];
+	char *text;			/* registers: the reader free()s it */
+	struct vm_ident id;
 };
 
-/* 0 connected, or -errno (libvirtd unreachable). @uri NULL: default. */
-int lv_connect(const char *uri, char *err, size_t errsize);
-void lv_disconnect(void);
-bool lv_connected(void);
-int lv_event_fd(void);			/* the main loop polls it */
-/* Reads the pending events; 0 or -EAGAIN when none. */
-int lv_event_read(struct lv_event *e);
+enum lv_req_kind {
+	LV_REQ_LIST,		/* LV_EV_ACTIVE for each domain, LV_EV_LISTED */
+	LV_REQ_RESOLVE,		/* uuid: LV_EV_DOMAIN */
+	LV_REQ_REGISTERS,	/* uuid: LV_EV_REGISTERS, with @seq */
+};
+
 /*
- * Every active domain (matching @match) as an ident, but those @known
- * says are watched already (it marks them seen).
+ * Starts libvirt's threads (once); the connection (@uri NULL: default)
+ * is opened by them, and re-opened with backoff: LV_EV_CONNECTED.
  */
-int lv_list(const char *match, bool (*known)(const char *uuid, void *arg),
-	    void (*fn)(const struct vm_ident *id, void *arg), void *arg);
-/* The ident of the active domain @uuid; -ESRCH if it is not running. */
-int lv_domain(const char *uuid, struct vm_ident *id);
-/* "info registers -a" through libvirt's monitor (free()). */
-int lv_registers(const char *uuid, char **ret, char *err, size_t errsize);
+int lv_start(const char *uri);
+/* Closes the connection, if no call hangs (waits 2 s at most). */
+void lv_stop(void);
+bool lv_connected(void);
+int lv_event_fd(void);			/* an eventfd: the main loop polls it */
+/* The next record, 0; -EAGAIN when none. */
+int lv_event_read(struct lv_event *e);
+/* Queues a request, never blocks: 0, -ENOSPC (full), -ENOTCONN. */
+int lv_request(enum lv_req_kind kind, const char *uuid, uint64_t seq);
+/* The connection's state for vmictl status: "connected to URI"... */
+void lv_describe(char *buf, size_t size);
 const char *lv_stopped_why(int detail);
 
 /* For control.c: the VMs. */
