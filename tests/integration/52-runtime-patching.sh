@@ -11,7 +11,8 @@
 # ftrace-based hook (vmiaas_attack_ftrace), and the same module hooking
 # through a kprobe, must each be a finding naming the hooked function and
 # the module; so must a kernel static call redirected to module code
-# (vmiaas_attack_staticcall) and an optimized kprobe's detour buffer
+# (vmiaas_attack_staticcall), or to another kernel function the kernel
+# never gives its key (the same module, func=), and an optimized kprobe's detour buffer
 # pointed at module code (vmiaas_attack_optprobe). Runs on each kernel of
 # KGENS.
 . "$(dirname "$0")/../lib/guest.sh"
@@ -21,7 +22,7 @@ KGENS=${KGENS:-6.1 6.12}
 # The unfiltered function tracer patches every ftrace site (37,657 on
 # Debian 6.1, 42,864 on 6.12): 80 s on and 20 s off under TCG here.
 UNFILTERED_KGENS=${UNFILTERED_KGENS:-6.1}
-PER_KERNEL=37
+PER_KERNEL=43
 # shellcheck disable=SC2086
 set -- $KGENS
 tap_plan $((PER_KERNEL * $#))
@@ -143,6 +144,22 @@ tap_is "$(guest_run cat /sys/kernel/tracing/events/sched/sched_switch/enable)" 1
 	"$KGEN: sched tracepoints enabled"
 clean tracepoints "sched and syscall tracepoints on" "static calls"
 
+# ---- the preemption model: the kernel's own static call updates ---------------------
+# sched_dynamic_update() points cond_resched, might_resched, preempt_schedule
+# ... at other kernel functions (or NULL, __static_call_return0): each is
+# a function the kernel's own __static_call_update() calls give the key.
+preempt=/sys/kernel/debug/sched/preempt
+mode=$(guest_run "cat $preempt" | sed -n 's/.*(\(.*\)).*/\1/p')
+if [ -z "$mode" ]; then
+	tap_skip "$KGEN: kernel without a dynamic preemption model ($preempt)" 2
+else
+	guest_run "echo full >$preempt" >/dev/null
+	clean preempt-full "preemption model switched to full" "static calls"
+	guest_run "echo none >$preempt" >/dev/null
+	clean preempt-none "preemption model switched to none" "static calls"
+	guest_run "echo $mode >$preempt" >/dev/null
+fi
+
 # ---- kprobe events ------------------------------------------------------------------
 # At a function's entry a kprobe rides on ftrace; at an instruction inside
 # vfs_write it is an int3, later an optimized JMP. The kernel refuses
@@ -240,6 +257,21 @@ tap_ok "jq -e '[.findings[] | select(.check == \"kernel-text\" and (.object | st
 tap_ok "jq -e '.findings | length >= 2 and all(.check == \"kernel-text\" and (.detail.message | test(\"static call __SCK__pv_sched_clock now calls \\\\[vmiaas_attack_staticcall\\\\]\\\\+\")))' '$work/staticcall.json'" \
 	"$KGEN: every finding (trampoline and inline sites) names the key and the module's function"
 attack_gone staticcall vmiaas_attack_staticcall "static call restored on unload"
+
+# ---- the attack: a static call redirected to another kernel function ----------------------
+# Code reuse: the key and its sites now name ktime_get_mono_fast_ns, a
+# kernel function with the clock's prototype, which no update site of the
+# kernel gives __SCK__pv_sched_clock and which it did not hold at baseline.
+guest_run insmod /vmiaas/modules/vmiaas_attack_staticcall.ko \
+	"key=0x$(ksym __SCK__pv_sched_clock)" "tramp=0x$(ksym __SCT__pv_sched_clock)" \
+	"func=0x$(ksym ktime_get_mono_fast_ns)" >/dev/null 2>&1
+tap_is "$(guest_run 'dmesg | grep -c "now calls ktime_get_mono_fast_ns"')" 1 \
+	"$KGEN: static call redirected to ktime_get_mono_fast_ns (code reuse)"
+check_json staticcall-reuse
+tap_is "$st" 1 "$KGEN: static call redirected to a kernel function: check exits 1"
+tap_ok "jq -e '[.findings[] | select(.check == \"kernel-text\" and (.object | startswith(\"__SCT__pv_sched_clock+\")) and (.detail.message | test(\"static call __SCK__pv_sched_clock now calls ktime_get_mono_fast_ns .*not what it called at baseline\")))] | length == 1' '$work/staticcall-reuse.json'" \
+	"$KGEN: the trampoline's finding names the key and the kernel function"
+attack_gone staticcall-reuse vmiaas_attack_staticcall "static call restored on unload (code reuse)"
 
 # ---- the attack: an optimized kprobe's detour buffer rewritten ------------------------------
 # The mid-function kprobe event placed above is optimized: its JMP leads

@@ -43,6 +43,8 @@
 #define SCT		(KBASE + 0xb00)		/* __SCT__foo */
 #define SCT_TP		(KBASE + 0xb10)		/* __SCT__tp_func_bar */
 #define SC_SITE		(KBASE + 0xc00)		/* an inline static call */
+#define SC_UPDATE	(KBASE + 0xa80)		/* __static_call_update */
+#define SC_UPD_SITE	(KBASE + 0x1800)	/* a call to it */
 #define OPT_ADDR	(KBASE + 0xd00)		/* an optimized kprobe */
 #define OPT_CB		(KBASE + 0xe00)		/* optimized_callback */
 #define OPT_TMPL	(KBASE + 0x1000)	/* optprobe_template_entry */
@@ -290,6 +292,7 @@ static void symbols_init(void)
 		{ "__start___jump_table", JUMP_TABLE },
 		{ "__stop___jump_table", JUMP_TABLE + 16 },
 		{ "kfunc", KFUNC }, { "kfunc2", KFUNC2 },
+		{ "__static_call_update", SC_UPDATE },
 		{ "__SCT__foo", SCT }, { "__SCK__foo", SC_KEY },
 		{ "__SCT__tp_func_bar", SCT_TP },
 		{ "__SCK__tp_func_bar", SC_TP_KEY },
@@ -582,6 +585,21 @@ static bool refused_naming(u64 va, u64 len, const u8 *old, const char *what)
 	return named;
 }
 
+/*
+ * A call to __static_call_update(&@key, tramp, @func) at SC_UPD_SITE, as
+ * gcc compiles static_call_update(): mov $key,%rdi; lea func(%rip),%rdx.
+ */
+static void put_update_site(u64 key, u64 func)
+{
+	u8 insn[14] = { 0x48, 0xc7, 0xc7, 0, 0, 0, 0, 0x48, 0x8d, 0x15 };
+	s32 imm = (s32)key, rel = (s32)(func - (SC_UPD_SITE + 14));
+
+	memcpy(insn + 3, &imm, 4);
+	memcpy(insn + 10, &rel, 4);
+	put_bytes(SC_UPD_SITE, insn, sizeof(insn));
+	put_branch(SC_UPD_SITE + sizeof(insn), 0xe8, SC_UPDATE);
+}
+
 static void test_static_calls(void)
 {
 	u8 old[5];
@@ -590,8 +608,14 @@ static void test_static_calls(void)
 	put_branch(SCT, 0xe9, KFUNC2);
 	memcpy(old, at(SCT), 5);
 	put_branch(SCT, 0xe9, KFUNC);
+	ksft_test_result(refused_naming(SCT, 5, old, "not what it called at baseline"),
+			 "static call trampoline: JMP to a kernel function no update site gives the key refused (code reuse)\n");
+	put_update_site(SC_TP_KEY, KFUNC);
+	ksft_test_result(!explain(SCT, 5, old),
+			 "an update site giving that function to another key explains nothing\n");
+	put_update_site(SC_KEY, KFUNC);
 	ksft_test_result(explain(SCT, 5, old),
-			 "static call trampoline: JMP to the key's kernel function explained\n");
+			 "the same explained when a call to __static_call_update() in the text gives the key that function\n");
 	put(SC_KEY, KFUNC + 3);
 	put_branch(SCT, 0xe9, KFUNC + 3);
 	ksft_test_result(refused_naming(SCT, 5, old, "__SCK__foo"),
@@ -843,7 +867,7 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(49);
+	ksft_set_plan(51);
 	guest_init();
 	test_sites();
 	test_static_calls();

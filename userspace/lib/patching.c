@@ -98,6 +98,10 @@ struct patching {
 	size_t nr_mods;
 	bool mods_loaded;
 	struct sc_mod_layout mod_layout;
+	struct u64set sc_updates;	/* pairs: key, function (update sites) */
+	bool sc_updates_loaded;
+	u64 run_va, run_len;		/* the run patching_explain() judges */
+	const u8 *run_old;		/* its baseline bytes, or NULL */
 	size_t counts[PATCH_KINDS];
 	u32 nr_waits;			/* sites read again (POKE_SITES_MAX) */
 	u32 bpf_budget;			/* bpf_ksyms still to read */
@@ -1344,32 +1348,282 @@ static bool sc_tp_probe(struct patching *p, u64 key, u64 func)
 }
 
 /*
- * Whether static call key @key may hold @func: NULL or
- * __static_call_return0; a function of the kernel's text (a symbol starts
- * there); or code in the text of a module that owns the key (defines it)
- * or uses the module that does (kvm_intel filling kvm's kvm_x86_ops
- * calls), or that is the one probe of the tracepoint the key belongs to.
- * Anything else -- module code behind a kernel key, the middle of a
- * function, data -- is not the kernel's doing.
+ * A tracepoint's key may also hold its iterator, __traceiter_NAME: what
+ * it is defined with, and what tracepoint_update_call() puts back when
+ * the probes are not exactly one.
  */
-static bool sc_func_ok(struct patching *p, u64 key, u64 func)
+static bool sc_tp_iterator(struct patching *p, u64 key, u64 func)
+{
+	char name[VMI_KSYM_NAME_LEN], it_name[VMI_KSYM_NAME_LEN + 16];
+	u64 it;
+
+	if (!ksym_at(p->v, key, name, sizeof(name)) ||
+	    strncmp(name, "__SCK__tp_func_", 15))
+		return false;
+	snprintf(it_name, sizeof(it_name), "__traceiter_%s", name + 15);
+	return !engine_sym(p->v, it_name, &it) && it == func;
+}
+
+/*
+ * 6.9+: the function graph tracer's fgraph_func and fgraph_retfunc hold
+ * the entryfunc and retfunc of the one fgraph_ops in use,
+ * fgraph_direct_gops (ftrace_graph_enable_direct()): set from a variable,
+ * so no update site names them.
+ */
+static bool sc_fgraph_func(struct patching *p, u64 key, u64 func)
+{
+	char name[VMI_KSYM_NAME_LEN];
+	const char *member;
+	u64 gops, f;
+	u32 o;
+
+	if (!ksym_at(p->v, key, name, sizeof(name)))
+		return false;
+	if (!strcmp(name, "__SCK__fgraph_func"))
+		member = "entryfunc";
+	else if (!strcmp(name, "__SCK__fgraph_retfunc"))
+		member = "retfunc";
+	else
+		return false;
+	return !engine_sym(p->v, "fgraph_direct_gops", &gops) &&
+	       !btf_offsetof(p->v->btf, "fgraph_ops", member, &o) &&
+	       !engine_read_u64(p->v, gops, &gops) && kernel_ptr(gops) &&
+	       !engine_read_u64(p->v, gops + o, &f) && f == func;
+}
+
+/* ---- static calls: the kernel's own update sites ---- */
+
+#define SC_UPD_WINDOW	48		/* bytes before the call searched */
+#define SC_UPD_CHUNK	(1U << 20)	/* kernel text read per step */
+#define SC_UPD_MAX	4096		/* update sites kept */
+
+/*
+ * A register loaded with a constant address in the 7-byte forms gcc
+ * emits for kernel symbols: "mov $imm32, %reg" (48 c7 c0+r, sign
+ * extended) or "lea rel32(%rip), %reg" (48 8d 05+8r).
+ */
+static bool sc_load_reg(const u8 *b, u64 at, u8 reg, u64 *val)
+{
+	if (b[0] != 0x48)
+		return false;
+	if (b[1] == 0xc7 && b[2] == (0xc0 | reg)) {
+		*val = (u64)(s64)(s32)vmi_get_u32(b + 3);
+		return true;
+	}
+	if (b[1] == 0x8d && b[2] == (0x05 | reg << 3)) {
+		*val = rel32_target(at, 7, b + 3);
+		return true;
+	}
+	return false;
+}
+
+#define REG_DX	2
+#define REG_DI	7
+
+/*
+ * The key (%rdi) and function (%rdx) set up for the call to
+ * __static_call_update() at @b[@n]: the last load of each in the
+ * SC_UPD_WINDOW bytes before it ("xor %edx, %edx" is a NULL function).
+ * False when either is not a constant there.
+ */
+static bool sc_upd_args(const u8 *b, size_t n, u64 at, u64 *key, u64 *func)
+{
+	size_t j = n > SC_UPD_WINDOW ? n - SC_UPD_WINDOW : 0;
+	bool has_key = false, has_func = false;
+
+	for (; j < n; j++) {
+		if (j + 7 <= n && sc_load_reg(b + j, at + j, REG_DI, key))
+			has_key = true;
+		if (j + 7 <= n && sc_load_reg(b + j, at + j, REG_DX, func))
+			has_func = true;
+		else if (j + 2 <= n && b[j] == 0x31 && b[j + 1] == 0xd2) {
+			*func = 0;
+			has_func = true;
+		}
+	}
+	return has_key && has_func;
+}
+
+static bool sc_is_key(struct patching *p, u64 key)
+{
+	char name[VMI_KSYM_NAME_LEN];
+
+	return ksym_at(p->v, key, name, sizeof(name)) &&
+	       !strncmp(name, "__SCK__", 7);
+}
+
+/* Adds (key, function) of a call at @b[@n] that names both constants. */
+static int sc_upd_add(struct patching *p, const u8 *b, size_t n, u64 at)
+{
+	char name[VMI_KSYM_NAME_LEN];
+	u64 key = 0, func = 0;
+	int err;
+
+	if (!sc_upd_args(b, n, at, &key, &func) || !sc_is_key(p, key) ||
+	    (func && func != p->sc_return0 &&
+	     (func < p->text_start || func >= p->text_end ||
+	      !ksym_at(p->v, func, name, sizeof(name)))))
+		return 0;
+	if (p->sc_updates.nr >= 2 * SC_UPD_MAX)
+		return -E2BIG;
+	err = set_add(&p->sc_updates, key);
+	return err ?: set_add(&p->sc_updates, func);
+}
+
+static int pair_cmp(const void *a, const void *b)
+{
+	const u64 *x = a, *y = b;
+
+	return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) :
+			      (x[1] < y[1] ? -1 : x[1] > y[1]);
+}
+
+/*
+ * Every direct call to __static_call_update() in the kernel's text
+ * (_stext.._etext, measured: an attacker cannot add one unseen) that
+ * loads the key and the function as constants: the (key, function)
+ * pairs the kernel itself may set at run time (sched_dynamic_update()
+ * switching cond_resched to __static_call_return0, ...). Calls passing
+ * a function from a variable (tracepoint_update_call()) name none.
+ */
+static int sc_updates_load(struct patching *p)
+{
+	u64 upd, at, end = p->text_end;
+	size_t keep = SC_UPD_WINDOW, n, i;
+	u8 *buf;
+	int err = 0;
+
+	if (engine_sym(p->v, "__static_call_update", &upd))
+		return -ENOENT;
+	if (end <= p->text_start || end - p->text_start > (1ULL << 30))
+		return -EBADMSG;
+	buf = malloc(keep + SC_UPD_CHUNK);
+	if (!buf)
+		return -ENOMEM;
+	memset(buf, 0, keep);
+	for (at = p->text_start; !err && at < end; at += n) {
+		n = min(end - at, (u64)SC_UPD_CHUNK);
+		err = engine_read(p->v, at, buf + keep, n);
+		/* a call ends in this chunk: its opcode is at i - 5 */
+		for (i = keep + 5; !err && i <= keep + n; i++)
+			if (buf[i - 5] == INSN_CALL &&
+			    rel32_target(at + i - keep - 5, 5, buf + i - 4) == upd)
+				err = sc_upd_add(p, buf, i - 5,
+						 at - keep);
+		memmove(buf, buf + n, keep);
+	}
+	free(buf);
+	if (p->sc_updates.nr >= 4)
+		qsort(p->sc_updates.a, p->sc_updates.nr / 2,
+		      2 * sizeof(u64), pair_cmp);
+	return err;
+}
+
+static bool sc_update_has(struct patching *p, u64 key, u64 func)
+{
+	u64 pair[2] = { key, func };
+	int err;
+
+	if (!p->sc_updates_loaded) {
+		p->sc_updates_loaded = true;
+		err = sc_updates_load(p);
+		if (err) {
+			why(p, "__static_call_update() call sites", err);
+			p->sc_updates.nr = 0;
+		}
+	}
+	return p->sc_updates.nr >= 2 &&
+	       bsearch(pair, p->sc_updates.a, p->sc_updates.nr / 2,
+		       2 * sizeof(u64), pair_cmp);
+}
+
+/*
+ * The function static call site @s called at baseline, from its bytes
+ * then: those of the run being judged, and outside it the bytes now
+ * (equal to the baseline's there: they are not in the run). False when
+ * the baseline's bytes are not known or are no static call form.
+ */
+static bool sc_old_func(struct patching *p, const struct patch_site *s,
+			const u8 *now, u64 *func)
+{
+	u8 old[JCC_LEN];
+	u64 a;
+	u32 j;
+
+	if (!p->run_old)
+		return false;
+	for (j = 0; j < JCC_LEN; j++) {
+		a = s->addr + j;
+		old[j] = a >= p->run_va && a - p->run_va < p->run_len ?
+			 p->run_old[a - p->run_va] : now[j];
+	}
+	if (old[0] == 0x0f && (old[1] & 0xf0) == 0x80)
+		*func = rel32_target(s->addr, JCC_LEN, old + 2);
+	else if (old[0] == INSN_CALL || old[0] == INSN_JMP32)
+		*func = rel32_target(s->addr, SITE_LEN, old + 1);
+	else if (!memcmp(old, xor5rax, SITE_LEN))
+		*func = p->sc_return0;
+	else if (!memcmp(old, nop5, SITE_LEN) || !memcmp(old, retinsn, SITE_LEN))
+		*func = 0;
+	else
+		return false;
+	if (is_return(p, *func))
+		*func = 0;
+	return true;
+}
+
+/*
+ * Whether a key of the kernel's own (not a module's) may hold @func, NULL,
+ * __static_call_return0 or a function of the kernel's text: the function
+ * its site called at baseline (@old, when known); one the kernel's own
+ * update sites give this key; for a tracepoint's key, its iterator or its
+ * one probe; for the graph tracer's, its fgraph_ops' functions. Anything else is code reuse: a kernel function the kernel
+ * never puts behind that key.
+ */
+static bool sc_kernel_key_ok(struct patching *p, u64 key, u64 func,
+			     const u64 *old)
+{
+	return (old && *old == func) || sc_update_has(p, key, func) ||
+	       sc_tp_iterator(p, key, func) || sc_tp_probe(p, key, func) ||
+	       sc_fgraph_func(p, key, func);
+}
+
+/*
+ * Whether static call key @key may hold @func (@old: what the site called
+ * at baseline, or NULL if unknown). An LSM slot's key (6.9+) holds exactly
+ * its registered hook (lsm_key_ok(), checked before). Module code: only
+ * in the text of a module that owns the key (defines it) or uses the
+ * module that does (kvm_intel filling kvm's kvm_x86_ops calls), or that
+ * is the one probe of the tracepoint the key belongs to. Otherwise NULL,
+ * __static_call_return0 or a function of the kernel's text (a symbol
+ * starts there), and for a key of the kernel's own only as
+ * sc_kernel_key_ok() allows. Anything else -- module code behind a
+ * kernel key, the middle of a function, data, another kernel function --
+ * is not the kernel's doing.
+ */
+static bool sc_func_ok(struct patching *p, u64 key, u64 func, const u64 *old)
 {
 	const struct sc_module *m, *owner;
 	char name[VMI_KSYM_NAME_LEN];
 
-	if (!func || func == p->sc_return0)
+	if (func && func != p->sc_return0 &&
+	    func >= p->text_start && func < p->text_end &&
+	    !ksym_at(p->v, func, name, sizeof(name)))
+		return false;
+	if (pairs_find(&p->lsm, key))
 		return true;
-	if (func >= p->text_start && func < p->text_end)
-		return ksym_at(p->v, func, name, sizeof(name));
 	if (!p->mods_loaded) {
 		p->mods_loaded = true;
 		if (sc_mods_load(p))
 			why(p, "modules (for static calls)", -EBADMSG);
 	}
+	owner = sc_mod_find(p, key, false);
+	if (!func || func == p->sc_return0 ||
+	    (func >= p->text_start && func < p->text_end))
+		return owner || sc_kernel_key_ok(p, key, func, old);
 	m = sc_mod_find(p, func, true);
 	if (!m)
 		return false;
-	owner = sc_mod_find(p, key, false);
 	if (owner)
 		return owner == m || sc_mod_uses(p, m, owner);
 	return sc_tp_probe(p, key, func);
@@ -1384,20 +1638,25 @@ static void sc_reject(struct patching *p, u64 key, u64 func)
 		snprintf(kname, sizeof(kname), "0x%llx", (unsigned long long)key);
 	check_symbolize(p->v, func, fname, sizeof(fname));
 	snprintf(p->rejected, sizeof(p->rejected),
-		 "static call %.100s now calls %.100s (0x%llx): neither a kernel function nor module code entitled to the key",
-		 kname, fname, (unsigned long long)func);
+		 "static call %.100s now calls %.100s (0x%llx): %s",
+		 kname, fname, (unsigned long long)func,
+		 !func || func == p->sc_return0 ||
+		 (func >= p->text_start && func < p->text_end) ?
+		 "not what it called at baseline, nor a function the kernel's own updates give the key" :
+		 "neither a kernel function nor module code entitled to the key");
 }
 
 static bool static_call_ok(struct patching *p, const struct patch_site *s,
 			   const u8 *now)
 {
-	u64 func, target;
+	u64 func, target, old;
 	bool tail = s->flags & SITE_TAIL;
 
 	if (!s->arg || engine_read_u64(p->v, s->arg, &func) ||
 	    !lsm_key_ok(p, s->arg, func))
 		return false;
-	if (!sc_func_ok(p, s->arg, func)) {
+	if (!sc_func_ok(p, s->arg, func,
+			sc_old_func(p, s, now, &old) ? &old : NULL)) {
 		sc_reject(p, s->arg, func);
 		return false;
 	}
@@ -1563,6 +1822,9 @@ bool patching_explain(struct patching *p, u64 va, u64 len, const u8 *old,
 	if (!p->loaded)
 		load_all(p);
 	p->rejected[0] = '\0';
+	p->run_va = va;
+	p->run_len = len;
+	p->run_old = old;
 	while (i < len) {
 		if (old && old[i] == now[i]) {
 			i++;
@@ -2046,6 +2308,7 @@ struct patching *patching_free(struct patching *p)
 	free(p->callees.a);
 	free(p->directs.a);
 	free(p->lsm.a);
+	free(p->sc_updates.a);
 	free(p->mods);
 	free(p);
 	return NULL;
