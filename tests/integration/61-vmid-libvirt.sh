@@ -32,7 +32,7 @@ ROUND=$((INTERVAL + 1 + 8))
 URI=qemu:///system
 virsh() { command virsh -q -c "$URI" "$@"; }
 
-tap_plan 44
+tap_plan 45
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-lv.XXXXXX")
 chmod 755 "$work"	# QEMU runs as libvirt-qemu: kernel, initrd, sockets
 sock=$work/vmid.sock
@@ -45,12 +45,14 @@ follow_pid=
 idle_pid=
 domains=()
 proxy_pid=
+notify_pid=
 stopped=
 cleanup()
 {
 	local dom
 	[ -n "$stopped" ] && kill -CONT -- $stopped 2>/dev/null
 	[ -n "$proxy_pid" ] && kill -- -"$proxy_pid" 2>/dev/null
+	[ -n "$notify_pid" ] && kill "$notify_pid" 2>/dev/null
 	[ -n "$vmid_pid" ] && kill -KILL "$vmid_pid" 2>/dev/null
 	[ -s "$work/journald.pid" ] && kill "$(cat "$work/journald.pid")" 2>/dev/null
 	[ -n "$follow_pid" ] && kill "$follow_pid" 2>/dev/null
@@ -150,11 +152,17 @@ cat >"$work/vmid-ns.sh" <<EOF
 mount -t tmpfs tmpfs /run/systemd && mkdir -p /run/systemd/journal &&
 	mount -t tmpfs tmpfs /run/log || exit 1
 if [ -d /var/log/journal ]; then mount -t tmpfs tmpfs /var/log/journal; fi
-/lib/systemd/systemd-journald </dev/null >/dev/null 2>&1 &
+env -u NOTIFY_SOCKET -u WATCHDOG_USEC /lib/systemd/systemd-journald </dev/null >/dev/null 2>&1 &
 echo \$! >"$work/journald.pid"
 for i in \$(seq 50); do [ -S /run/systemd/journal/socket ] && break; sleep 0.1; done
 exec "\$@"
 EOF
+# sd_notify()'s datagrams, as systemd would get them: WATCHDOG=1 every 1 s
+socat -u UNIX-RECV:"$work/notify.sock" OPEN:"$work/notify.log",creat,append &
+notify_pid=$!
+wait_for 10 '[ -S "$work/notify.sock" ]' || tap_bail "no notify socket"
+watchdogs() { grep -o 'WATCHDOG=1' "$work/notify.log" | wc -l; }
+NOTIFY_SOCKET=$work/notify.sock WATCHDOG_USEC=2000000 \
 unshare -m --propagation private bash "$work/vmid-ns.sh" \
 	"$VMID" --state-dir "$work/state" --events "$events" --interval $INTERVAL \
 	--socket "$sock" --match "vmiaas-$prefix-*" --settle $SETTLE \
@@ -270,6 +278,7 @@ else
 	stopped=-$proxy_pid stop_what="the proxy to the shared libvirtd"
 fi
 checks_b=$(vm_field b checks)
+wd0=$(watchdogs)
 kill -STOP -- $stopped
 slow=0
 for i in $(seq 24); do
@@ -279,6 +288,8 @@ for i in $(seq 24); do
 	sleep 1
 done
 tap_is "$slow" 0 "$stop_what SIGSTOPped: vmictl status answered within 1 s, 24 times in 24 s"
+wd=$(($(watchdogs) - wd0))
+tap_ok '[ "$wd" -ge 16 ]' "the systemd watchdog fed meanwhile ($wd WATCHDOG=1 in about 24 s, one a second expected)"
 tap_ok '[ "$(vm_field b checks)" -gt "$checks_b" ]' \
 	"domain b checked meanwhile ($checks_b, now $(vm_field b checks); registers: libvirt did not answer)"
 VMID_SOCKET=$sock "$VMICTL" status >"$work/status-stopped.txt" 2>&1

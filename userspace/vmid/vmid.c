@@ -1498,20 +1498,30 @@ static void on_libvirt(struct vmid *d)
 
 	(void)!eventfd_read(lv_event_fd(), &n);	/* then every record */
 	while (lv_event_read(&e) == 0) {
-		if (e.kind <= LV_EV_CLOSED)
+		switch (e.kind) {
+		case LV_EV_CONNECTED:
+		case LV_EV_UNREACHABLE:
+		case LV_EV_CLOSED:
 			libvirt_connection(d, &e);
-		else if (e.kind == LV_EV_ACTIVE)
+			break;
+		case LV_EV_ACTIVE:
 			libvirt_active(d, &e);
-		else if (e.kind == LV_EV_LISTED)
+			break;
+		case LV_EV_LISTED:
 			libvirt_listed(d, &e);
-		else if (e.kind == LV_EV_DOMAIN)
+			break;
+		case LV_EV_DOMAIN:
 			libvirt_domain(d, &e);
-		else if (e.kind == LV_EV_REGISTERS)
+			break;
+		case LV_EV_REGISTERS:
 			libvirt_registers(d, &e);
-		else if (e.kind == LV_EV_OVERFLOW)
+			break;
+		case LV_EV_OVERFLOW:
 			lv_request(LV_REQ_LIST, NULL, 0);
-		else
+			break;
+		default:
 			libvirt_lifecycle(d, &e);
+		}
 		free(e.text);
 	}
 }
