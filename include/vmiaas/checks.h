@@ -165,6 +165,14 @@ struct vmiaas_finding {
 int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 		     struct vmiaas_finding **ret, size_t *ret_nr);
 
+/*
+ * Can this host's kernel prove pages unwritten for the soft-dirty skip
+ * (docs/integrity.md, "A check after no change")? 0, or -EOPNOTSUPP with
+ * the reason in @why. Only the kernel is probed here; the skip has more
+ * conditions per VM.
+ */
+int vmiaas_soft_dirty_probe(char *why, size_t size);
+
 #ifdef __cplusplus
 }
 #endif

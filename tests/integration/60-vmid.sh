@@ -15,7 +15,7 @@ INTERVAL=2
 # a round is the interval, up to 1 s of jitter and the check itself
 ROUND=$((INTERVAL + 1 + 5))
 
-tap_plan 45
+tap_plan 48
 # nr_events counts all event lines: events.jsonl.1 is the file before the
 # rotation test
 all_events() { cat "$events.1" "$events" 2>/dev/null; }
@@ -87,6 +87,31 @@ else
 fi
 tap_is "$(ps -o ppid= -p "$wa" | tr -d ' ') $(ps -o ppid= -p "$wb" | tr -d ' ')" "$vmid_pid $vmid_pid" \
 	"one worker process per VM, children of vmid"
+
+# ---- memory: the baseline's bytes stay in the file, the skip says why it is off ---
+base_a=$work/state/baselines/vmiaas-$prefix-a
+# the Rss of the worker's mapping of its baseline file, in KiB
+map_rss=$(awk -v f="$base_a" '/^[0-9a-f]+-[0-9a-f]+ / { m = $NF == f && $2 == "r--p" }
+	m && $1 == "Rss:" { print $2; exit }' "/proc/$wa/smaps")
+tap_ok '[ -n "$map_rss" ] && [ "$map_rss" -lt 1024 ]' \
+	"the worker maps its baseline file read-only, ${map_rss:-no} KiB of it resident (the bytes are read only where a page differs)"
+anon=$(awk '$1 == "Pss_Anon:" { print $2 }' "/proc/$wa/smaps_rollup")
+if ldd "$VMID" | grep -q libasan; then
+	tap_skip "worker's private memory: $anon KiB under ASan (its quarantine keeps freed memory)"
+else
+	tap_ok '[ "$anon" -lt $((16 * 1024)) ]' \
+		"worker's private memory $anon KiB < 16 MiB (37 MiB when it held the baseline's bytes and a second BTF)"
+fi
+# the soft-dirty skip is off in vmid; with a kernel without soft-dirty bits, because of that
+sd=$(python3 -c 'import ctypes, mmap, struct
+m = mmap.mmap(-1, 4096); m[0] = 1
+a = ctypes.addressof(ctypes.c_char.from_buffer(m))
+f = open("/proc/self/pagemap", "rb"); f.seek(a // 4096 * 8)
+print(struct.unpack("Q", f.read(8))[0] >> 55 & 1)')
+want="soft-dirty skip: off, because vmid does not run it yet"
+[ "$sd" = 1 ] || want="soft-dirty skip: off, because the host kernel keeps no soft-dirty bits (CONFIG_MEM_SOFT_DIRTY)"
+tap_ok 'grep -qF "vmiaas-$prefix-a: ${want}" "$work/status.txt" && [[ "$(vm_field "$prefix-a" dirty_skip)" == "$want"* ]]' \
+	"status: ${want}"
 
 # ---- an attack in one guest ----------------------------------------------------
 GUEST_DIR=$dir_a

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -633,7 +634,8 @@ int bl_rodata_range(struct vmiaas *v, u64 *ret_start, u64 *ret_end)
 void bl_region_free(struct bl_region *r)
 {
 	free(r->digests);
-	free(r->bytes);
+	if (!r->mapped)
+		free(r->bytes);
 	r->digests = NULL;
 	r->bytes = NULL;
 }
@@ -701,10 +703,13 @@ void vmiaas_baseline_free(struct vmiaas_baseline *b)
 		free(b->idts[i].gates);
 	free(b->idts);
 	free(b->text_digests);
-	free(b->text);
+	if (!b->map)
+		free(b->text);
 	bl_region_free(&b->rodata);
 	bl_modules_free(b->modules, b->nr_modules);
 	OPENSSL_cleanse(b->page_key, sizeof(b->page_key));
+	if (b->map)
+		munmap(b->map, b->map_len);
 	free(b);
 }
 
@@ -808,7 +813,7 @@ int vmiaas_baseline_take(struct vmiaas *v, const uint8_t key[VMIAAS_KEY_SIZE],
 			 struct vmiaas_baseline **ret)
 {
 	const struct vmiaas_info *info = vmiaas_info(v);
-	struct vmiaas_baseline *b;
+	struct vmiaas_baseline *b = NULL;
 	size_t nr;
 	int err;
 
@@ -1175,13 +1180,13 @@ static int parse_region(const struct vmiaas_baseline *b, struct bl_reader *s,
 	if (s->len - s->off != nr_pages * b->digest_size + len)
 		return -EBADMSG;
 	ret->digests = malloc(nr_pages * b->digest_size);
-	ret->bytes = malloc(len);
-	if (!ret->bytes || !ret->digests) {
-		bl_region_free(ret);
+	if (!ret->digests)
 		return -ENOMEM;
-	}
 	rd_take(s, ret->digests, nr_pages * b->digest_size);
-	rd_take(s, ret->bytes, len);
+	/* the bytes stay in the file's mapping (load()) */
+	ret->bytes = (u8 *)s->p + s->off;
+	ret->mapped = true;
+	s->off += len;
 	ret->start = tr.start;
 	ret->end = tr.end;
 	return 0;
@@ -1346,14 +1351,16 @@ static int parse(struct vmiaas_baseline *b, const u8 *p, size_t len)
 	return 0;
 }
 
-static int read_file(struct vmiaas *v, const char *path, u8 **ret,
-		     size_t *ret_len)
+/*
+ * The file, mapped read-only and private: the bytes of its regions stay
+ * there, in the page cache, instead of in each process's heap.
+ */
+static int map_file(struct vmiaas *v, const char *path, u8 **ret,
+		    size_t *ret_len)
 {
 	struct stat st;
-	size_t off;
-	ssize_t n;
-	u8 *p;
-	int fd, err = 0;
+	void *p;
+	int fd, err;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
@@ -1369,24 +1376,16 @@ static int read_file(struct vmiaas *v, const char *path, u8 **ret,
 				   "the baseline %s is not a regular file under %llu MiB",
 				   path, BL_FILE_MAX >> 20);
 	}
-	p = malloc(st.st_size ? st.st_size : 1);
-	if (!p) {
+	if (!st.st_size) {
 		close(fd);
-		return -ENOMEM;
+		return engine_fail(v, -EBADMSG, "%s is not a vmiaas baseline", path);
 	}
-	for (off = 0; off < (size_t)st.st_size; off += n) {
-		n = read(fd, p + off, st.st_size - off);
-		if (n <= 0) {
-			err = n < 0 ? -errno : -EIO;
-			break;
-		}
-	}
+	p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	err = p == MAP_FAILED ? -errno : 0;
 	close(fd);
-	if (err) {
-		free(p);
-		return engine_fail(v, err, "cannot read the baseline %s: %s",
+	if (err)
+		return engine_fail(v, err, "cannot map the baseline %s: %s",
 				   path, strerror(-err));
-	}
 	*ret = p;
 	*ret_len = st.st_size;
 	return 0;
@@ -1506,57 +1505,34 @@ static int version1(struct vmiaas *v, const u8 *p, size_t len,
 			   path, BL_VERSION);
 }
 
-static int load(struct vmiaas *v, const char *path,
-		const uint8_t key[VMIAAS_KEY_SIZE], bool same_boot,
-		struct vmiaas_baseline **ret)
+/*
+ * The verified file's version and sections, parsed into a new baseline
+ * that owns the mapping @p (unmapped here on failure).
+ */
+static int load_parse(struct vmiaas *v, const char *path, u8 *p, size_t len,
+		      struct vmiaas_baseline **ret)
 {
-	struct vmiaas_baseline *b;
-	u8 file_key[32], mac[32], *p = NULL;
+	struct vmiaas_baseline *b = NULL;
 	u32 version;
-	size_t len = 0;
 	int err;
 
-	err = read_file(v, path, &p, &len);
-	if (err)
-		return err;
-	if (len < 16 + 16 + 32 || memcmp(p, BL_MAGIC, 8)) {
-		free(p);
-		return engine_fail(v, -EBADMSG, "%s is not a vmiaas baseline", path);
-	}
-	err = key_derive(key, "vmiaas baseline file v1", file_key);
-	err = err ?: hmac_sha256(file_key, sizeof(file_key), p, len - 32,
-				 NULL, 0, mac);
-	OPENSSL_cleanse(file_key, sizeof(file_key));
-	if (err) {
-		free(p);
-		return err;
-	}
-	if (CRYPTO_memcmp(mac, p + len - 32, 32)) {
-		free(p);
-		return engine_fail(v, -EBADMSG,
-				   "the baseline %s fails its MAC: it was modified, or made with another host key; refusing it",
-				   path);
-	}
 	memcpy(&version, p + 8, 4);
-	if (version == 1) {
+	if (version == 1)
 		err = version1(v, p, len, path);
-		free(p);
+	else if (version != BL_VERSION)
+		err = engine_fail(v, -EPROTO,
+				  "the baseline %s has format version %u, this vmiaas reads %u: take a new baseline",
+				  path, version, BL_VERSION);
+	else
+		err = (b = calloc(1, sizeof(*b))) ? 0 : -ENOMEM;
+	if (err) {
+		munmap(p, len);
 		return err;
-	}
-	if (version != BL_VERSION) {
-		free(p);
-		return engine_fail(v, -EPROTO,
-				   "the baseline %s has format version %u, this vmiaas reads %u: take a new baseline",
-				   path, version, BL_VERSION);
-	}
-	b = calloc(1, sizeof(*b));
-	if (!b) {
-		free(p);
-		return -ENOMEM;
 	}
 	b->version = version;
+	b->map = p;
+	b->map_len = len;
 	err = parse(b, p, len);
-	free(p);
 	if (err) {
 		vmiaas_baseline_free(b);
 		if (err == -ENOMEM)
@@ -1564,6 +1540,53 @@ static int load(struct vmiaas *v, const char *path,
 		return engine_fail(v, -EBADMSG, "the baseline %s is malformed",
 				   path);
 	}
+	/* every page was read for the MAC: out of this process again */
+	madvise(p, len, MADV_DONTNEED);
+	*ret = b;
+	return 0;
+}
+
+/*
+ * The file is mapped (map_file()), its MAC verified over the mapping, the
+ * small parts copied out, and the text, rodata and module bytes left in
+ * the mapping. Reading it all faulted every page in: they are dropped
+ * from this process again (MADV_DONTNEED; the page cache keeps them), so
+ * a check maps back only the few pages it compares byte by byte. The
+ * file is replaced only by rename() (vmiaas_baseline_save()), never
+ * rewritten in place, so the mapping keeps the bytes the MAC covered;
+ * bl_region_diff() still checks each page it uses against its MAC.
+ */
+static int load(struct vmiaas *v, const char *path,
+		const uint8_t key[VMIAAS_KEY_SIZE], bool same_boot,
+		struct vmiaas_baseline **ret)
+{
+	struct vmiaas_baseline *b = NULL;
+	u8 file_key[32], mac[32], *p = NULL;
+	size_t len = 0;
+	int err;
+
+	err = map_file(v, path, &p, &len);
+	if (err)
+		return err;
+	if (len < 16 + 16 + 32 || memcmp(p, BL_MAGIC, 8)) {
+		munmap(p, len);
+		return engine_fail(v, -EBADMSG, "%s is not a vmiaas baseline", path);
+	}
+	err = key_derive(key, "vmiaas baseline file v1", file_key);
+	err = err ?: hmac_sha256(file_key, sizeof(file_key), p, len - 32,
+				 NULL, 0, mac);
+	OPENSSL_cleanse(file_key, sizeof(file_key));
+	if (!err && CRYPTO_memcmp(mac, p + len - 32, 32))
+		err = engine_fail(v, -EBADMSG,
+				  "the baseline %s fails its MAC: it was modified, or made with another host key; refusing it",
+				  path);
+	if (err) {
+		munmap(p, len);
+		return err;
+	}
+	err = load_parse(v, path, p, len, &b);
+	if (err)
+		return err;
 	err = same_boot ? bind_check(v, b, path) : build_check(v, b, path);
 	err = err ?: baseline_set_key(b, key);
 	if (err) {

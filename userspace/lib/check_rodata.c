@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "checks.h"
 #include "dirty.h"
 #include "hidden.h"
@@ -47,6 +49,32 @@ static int page_runs(u64 va, const u8 *old, const u8 *now, u64 len,
 	return 0;
 }
 
+/*
+ * The baseline's bytes of a differing page, from the baseline file's
+ * mapping (a loaded baseline): still those its page MAC covers? The file
+ * is replaced, never rewritten in place, so this fails only if someone
+ * wrote into it: -EBADMSG rather than findings against other bytes.
+ */
+static int old_page_ok(struct vmiaas *v, const struct vmi_hash_ops *h,
+		       const struct bl_region *r, u64 va, u64 len, u64 idx,
+		       const char *what)
+{
+	u8 d[BL_DIGEST];
+	int err;
+
+	if (!r->mapped)
+		return 0;
+	err = h->digest(h->ctx, va, r->bytes + (va - r->start), len, d);
+	if (err)
+		return err;
+	if (CRYPTO_memcmp(d, r->digests + idx * h->digest_size,
+			  h->digest_size))
+		return engine_fail(v, -EBADMSG,
+				   "the baseline file's bytes of %s at 0x%llx no longer match its MAC: the file was modified while in use",
+				   what, (unsigned long long)va);
+	return 0;
+}
+
 int bl_region_diff(struct vmiaas *v, const struct vmiaas_baseline *b,
 		   const struct bl_region *r, const char *what,
 		   const struct bl_diff_ops *ops, u64 *ret_nr_pages)
@@ -55,7 +83,7 @@ int bl_region_diff(struct vmiaas *v, const struct vmiaas_baseline *b,
 	u8 page[VMI_MEASURE_PAGE], *digests;
 	struct vmi_read_ops rd;
 	struct vmi_hash_ops h;
-	struct bl_hasher *hs;
+	struct bl_hasher *hs = NULL;
 	s64 n;
 	int err;
 
@@ -71,7 +99,6 @@ int bl_region_diff(struct vmiaas *v, const struct vmiaas_baseline *b,
 	else
 		err = vmi_measure_range(&rd, &h, r->start, r->end, page,
 					digests, nr_pages);
-	bl_hasher_free(hs);
 	if (err) {
 		err = engine_fail(v, err, "%s 0x%llx..0x%llx is unreadable", what,
 				  (unsigned long long)r->start,
@@ -87,6 +114,9 @@ int bl_region_diff(struct vmiaas *v, const struct vmiaas_baseline *b,
 		u64 va = max(r->start, pstart);
 		u64 pend = min(r->end, pstart + VMI_MEASURE_PAGE);
 
+		err = old_page_ok(v, &h, r, va, pend - va, idx[k], what);
+		if (err)
+			break;
 		err = engine_read(v, va, page, pend - va);
 		if (err) {
 			err = engine_fail(v, err, "%s at 0x%llx is unreadable",
@@ -99,6 +129,7 @@ int bl_region_diff(struct vmiaas *v, const struct vmiaas_baseline *b,
 	if (!err && ret_nr_pages)
 		*ret_nr_pages = (u64)n;
 out:
+	bl_hasher_free(hs);
 	free(digests);
 	free(idx);
 	return err;

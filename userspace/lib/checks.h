@@ -51,11 +51,16 @@ enum bl_mac {
 	BL_MAC_POLY1305_AES = 3,	/* Poly1305, per-page key from AES: 16 */
 };
 
-/* A measured guest-virtual range: a MAC per page and the bytes. */
+/*
+ * A measured guest-virtual range: a MAC per page and the bytes. The bytes
+ * of a loaded baseline are in its file's read-only mapping (@mapped: not
+ * freed with the region; see vmiaas_baseline.map).
+ */
 struct bl_region {
 	u64 start, end;
 	u8 *digests;			/* one per page, digest_size bytes */
 	u8 *bytes;			/* end - start bytes at baseline */
+	bool mapped;
 };
 
 #define BL_MODULE_NAME		56	/* MODULE_NAME_LEN */
@@ -101,6 +106,14 @@ struct vmiaas_baseline {
 	struct bl_module *modules;	/* module text, per module */
 	char origin[64];		/* "golden NAME", "" measured (ORIGIN) */
 	u8 page_key[32];		/* derived from the host key; not saved */
+	/*
+	 * A loaded baseline: its file mapped read-only, where the text,
+	 * rodata and module bytes stay (NULL: they are malloc()ed). The
+	 * page cache holds them, not this process: a check reads only
+	 * those of pages that differ (docs/vmid.md, "Memory").
+	 */
+	void *map;
+	size_t map_len;
 };
 
 /*

@@ -13,6 +13,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <vmiaas/checks.h>
+
 #include "dirty.h"
 #include "engine.h"
 
@@ -84,6 +86,15 @@ static bool kernel_has_soft_dirty(void)
 		close(fd);
 	munmap(p, PAGE);
 	return pme & PME_SOFT_DIRTY;
+}
+
+int vmiaas_soft_dirty_probe(char *why, size_t size)
+{
+	if (kernel_has_soft_dirty())
+		return 0;
+	snprintf(why, size,
+		 "the host kernel keeps no soft-dirty bits (CONFIG_MEM_SOFT_DIRTY)");
+	return -EOPNOTSUPP;
 }
 
 struct maps_line {
@@ -411,11 +422,9 @@ int dirty_open(struct vmiaas *v, struct dirty_tracker **ret,
 	int err;
 
 	snprintf(why, DIRTY_WHY_MAX, "?");
-	if (!kernel_has_soft_dirty()) {
-		snprintf(why, DIRTY_WHY_MAX,
-			 "the host kernel keeps no soft-dirty bits (CONFIG_MEM_SOFT_DIRTY)");
-		return -EOPNOTSUPP;
-	}
+	err = vmiaas_soft_dirty_probe(why, DIRTY_WHY_MAX);
+	if (err)
+		return err;
 	p = phys->nr_ranges ? vmi_phys_ptr(phys, phys->ranges[0].gpa, 1) : NULL;
 	if (!p) {
 		snprintf(why, DIRTY_WHY_MAX,

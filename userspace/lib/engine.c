@@ -326,6 +326,7 @@ static int attach_kallsyms(struct vmiaas *v, struct window *w, bool located)
 
 static int attach_btf(struct vmiaas *v, const struct window *w)
 {
+	u8 *copy;
 	u64 start, stop;
 	size_t off, size;
 	int err;
@@ -343,11 +344,14 @@ static int attach_btf(struct vmiaas *v, const struct window *w)
 			return engine_fail(v, -ENOEXEC,
 				"no BTF in the guest kernel (CONFIG_DEBUG_INFO_BTF=n?): type layouts are unknown");
 	}
-	v->btf_copy = malloc(size);
-	if (!v->btf_copy)
+	/* checked and parsed from a copy the guest cannot change meanwhile */
+	copy = malloc(size);
+	if (!copy)
 		return -ENOMEM;
-	memcpy(v->btf_copy, w->buf + off, size);
-	err = btf_load(v->btf_copy, size, &v->btf);
+	memcpy(copy, w->buf + off, size);
+	err = btf_load(copy, size, &v->btf);
+	/* btf__new() keeps its own copy: ours (MiBs per VM) goes */
+	free(copy);
 	if (err)
 		return engine_fail(v, err,
 			"the guest kernel's BTF (%zu bytes) does not parse", size);
@@ -526,7 +530,6 @@ void vmiaas_close(struct vmiaas *v)
 	if (!v)
 		return;
 	btf_unload(v->btf);
-	free(v->btf_copy);
 	free(v->ksym_copy);
 	free(v->ksym_pos);
 	symmap_free(v->symmap);

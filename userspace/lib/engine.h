@@ -30,7 +30,6 @@ struct vmiaas {
 	u32 *ksym_pos;			/* its names index, or NULL */
 	struct symmap *symmap;		/* System.map override, or NULL */
 	struct btf *btf;		/* libbpf, from the guest's .BTF */
-	u8 *btf_copy;
 	struct vmiaas_info info;
 	struct vmiaas_diag diag;
 	struct dirty_tracker *dirty;	/* soft-dirty skip (dirty.h), or NULL */

@@ -169,6 +169,9 @@ static void status_why(struct json_object *vms)
 		if (jget(v, "module")[0])
 			printf("%s: %s\n", name,
 			       out_escape(jget(v, "module"), 512, why, sizeof(why)));
+		if (jget(v, "dirty_skip")[0])
+			printf("%s: %s\n", name, out_escape(
+			       jget(v, "dirty_skip"), 512, why, sizeof(why)));
 	}
 }
 

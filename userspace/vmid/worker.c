@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stddef.h>
@@ -341,6 +342,26 @@ static enum vmid_error_kind load_error_kind(int r)
 }
 
 /*
+ * Saves a new baseline and loads it back: the loaded one keeps its bytes
+ * in the file's mapping, not in this worker's heap (24 MiB for a Debian
+ * kernel's text and rodata), and is known to load.
+ */
+static int baseline_save_reload(struct vmiaas *v,
+				const struct vmid_worker_args *a,
+				struct vmiaas_baseline **b)
+{
+	int r;
+
+	r = vmiaas_baseline_save(v, *b, a->baseline_path, a->key);
+	vmiaas_baseline_free(*b);
+	*b = NULL;
+	if (r == 0)
+		r = vmiaas_baseline_load(v, a->baseline_path, a->key, b);
+	malloc_trim(0);
+	return r;
+}
+
+/*
  * The VM's baseline: its file if it loads; else, for a first attach or a
  * new boot, this boot's from a golden baseline of its kernel build if
  * there is one, else a new one (trust on first use). Saved either way.
@@ -390,13 +411,8 @@ static int baseline_prepare(struct vmiaas *v, const struct vmid_worker_args *a,
 	} else {
 		r = vmiaas_baseline_take(v, a->key, ret);
 	}
-	if (r == 0) {
-		r = vmiaas_baseline_save(v, *ret, a->baseline_path, a->key);
-		if (r < 0) {
-			vmiaas_baseline_free(*ret);
-			*ret = NULL;
-		}
-	}
+	if (r == 0)
+		r = baseline_save_reload(v, a, ret);
 	if (r < 0) {
 		d = vmiaas_last_diag(v);
 		/* a golden baseline that fails its MAC is never replaced by TOFU */
@@ -828,6 +844,13 @@ static int worker_main(const struct vmid_worker_args *a)
 	ssize_t n;
 	int r;
 
+	/*
+	 * Large buffers (baseline, BTF, kallsyms copies) in their own
+	 * mappings, returned when freed: glibc would otherwise raise this
+	 * threshold after the first such free and keep later ones in a heap
+	 * that does not shrink.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	if (a->ident->shm[0])
 		t.shm_path = a->ident->shm;
 	else
