@@ -765,6 +765,23 @@ static int agent_after_check(struct vmiaas *v, struct agent_state *s,
 			    VMIAAS_VERDICT_TAMPERED : VMIAAS_VERDICT_CLEAN, res);
 }
 
+/*
+ * How long to sleep before the next agent_tick(): the poll interval while
+ * a mailbox is read, else until the next look for one (100 idle workers
+ * waking every second cost more than their look-ups).
+ */
+static int agent_timeout(const struct agent_state *s)
+{
+	uint64_t now;
+
+	if (!s->poll_ms)
+		return -1;
+	if (s->va || s->pending)
+		return (int)s->poll_ms;
+	now = now_ms();
+	return s->next_find_ms > now ? (int)(s->next_find_ms - now) : 0;
+}
+
 /* Waits for the parent, polling the agent's mailbox meanwhile. */
 static int wait_parent(struct vmiaas *v, struct agent_state *s)
 {
@@ -772,7 +789,7 @@ static int wait_parent(struct vmiaas *v, struct agent_state *s)
 	int n, r;
 
 	for (;;) {
-		n = poll(&p, 1, s->poll_ms ? (int)s->poll_ms : -1);
+		n = poll(&p, 1, agent_timeout(s));
 		if (n > 0)
 			return 0;
 		if (n < 0 && errno != EINTR)
