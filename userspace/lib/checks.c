@@ -522,6 +522,7 @@ static int check_text(struct vmiaas *v, const struct vmiaas_baseline *b,
 	const struct bl_region text = {
 		.start = b->text_start, .end = b->text_end,
 		.digests = b->text_digests, .bytes = b->text,
+		.mapped = b->map != NULL,
 	};
 	struct text_ctx t = {};
 	struct text_run_ctx c = { .v = v, .b = b, .t = &t, .fs = fs };
