@@ -11,7 +11,8 @@
 # list and from its struct pid (found on the run queues), a sleeping
 # process unlinked from both and erased from the IDR (found through its
 # parent's children list), a sleeping process also taken off its
-# parent's children list (found on its css_set's task list), a non-root
+# parent's children list (found on its css_set's task list), and also off
+# its css_set's list (found through its kernel stack), a non-root
 # process given root by overwriting its ids and by pointing it at
 # init_cred. Tracing and kprobes (trampolines and instruction slots in
 # the module area) give no false alarm. Runs on each kernel of KGENS
@@ -20,7 +21,7 @@
 
 : "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
 KGENS=${KGENS:-6.1 6.12}
-PER_KERNEL=47
+PER_KERNEL=53
 # shellcheck disable=SC2086
 set -- $KGENS
 tap_plan $((PER_KERNEL * $#))
@@ -189,13 +190,13 @@ guest_run rmmod vmiaas_attack_hideproc >/dev/null 2>&1
 expect_clean hideproc-rq-gone "busy process back on the task list and its pid after unload"
 tap_ok "guest_run kill $busy" "$KGEN: hideproc-rq: the busy process can be killed again"
 
-# hide_sleeper NAME MODE REGEX WHERE: hides the sleeping $hidden in
-# MODE (pidfree or tree): kill(2) and /proc no longer find it; the one
-# finding's message matches REGEX (WHERE it was found); unloading brings
-# it back, and it can be signalled again.
+# hide_sleeper NAME MODE REGEX WHERE [ARG...]: hides the sleeping $hidden
+# in MODE (pidfree, tree or cgroup; more module ARGs): kill(2) and /proc
+# no longer find it; the one finding's message matches REGEX (WHERE it
+# was found); unloading brings it back, and it can be signalled again.
 hide_sleeper()
 {
-	hideproc_load "$1" "$hidden" "pidmap=0x$(ksym pidmap_lock)" "mode=$2"
+	hideproc_load "$1" "$hidden" "pidmap=0x$(ksym pidmap_lock)" "mode=$2" "${@:5}"
 	tap_ok "! guest_run 'kill -0 $hidden || test -d /proc/$hidden'" \
 		"$KGEN: $1: pid $hidden is gone from kill(2) and /proc"
 	expect_finding "$1" hidden-process "pid $hidden sleep"
@@ -213,6 +214,10 @@ hide_sleeper hideproc-sleep pidfree "children list" "its parent's children list"
 # All that, and off its parent's children list too: wait() and the
 # process tree no longer see it. Only its css_set's task list has it.
 hide_sleeper hideproc-tree tree "css_set" "its css_set's task list"
+# And off its css_set's task list: no list of tasks has it any more. Its
+# kernel stack, a vmalloc area no known task owns, still names it.
+hide_sleeper hideproc-cgroup cgroup "owns a kernel stack" "its kernel stack" \
+	"csslock=0x$(ksym css_set_lock)"
 
 # Last: the hidden module cannot be unloaded.
 guest_run 'insmod /vmiaas/modules/vmiaas_attack_hidemod.ko && sleep 1 && dmesg | grep -c "vmiaas_attack_hidemod: hidden"' >"$work/hidemod.insmod" 2>&1

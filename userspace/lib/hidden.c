@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hidden.h"
 #include "list.h"
@@ -131,8 +132,11 @@ static int scan_twice(struct vmiaas *v,
 	int err;
 
 	err = scan(v, &first);
-	if (!err && first.nr)
+	if (!err && first.nr) {
+		/* long enough for a fork or an exit in flight to finish */
+		usleep(HIDDEN_RESCAN_DELAY_US);
 		err = scan(v, &second);
+	}
 	if (!err) {
 		items_sort(&first);
 		for (i = 0; i < second.nr; i++)
@@ -566,7 +570,6 @@ struct carve_ctx {
 	u32 tramp_checks;	/* areas looked at as ftrace trampolines */
 	struct items *out;
 	u64 bytes;		/* carved so far */
-	u32 nodes;
 	u8 *page, *mod;
 };
 
@@ -693,10 +696,19 @@ static int carve_area(struct vmiaas *v, struct carve_ctx *c, u64 start,
 }
 
 /*
- * The busy vmap areas inside the module mapping range, from one rbtree
- * (sorted by address, so subtrees outside the range are skipped).
+ * A walk of the busy vmap areas that reach [lo, hi): @visit is called
+ * with each area's struct vmap_area and range. Layout from carve_layout.
  */
-static int carve_tree(struct vmiaas *v, struct carve_ctx *c, u64 root)
+struct vmap_walk {
+	const struct carve_layout *l;
+	u64 lo, hi;
+	u32 nodes;
+	int (*visit)(struct vmiaas *v, u64 va, u64 start, u64 end, void *arg);
+	void *arg;
+};
+
+/* One rbtree, sorted by address: subtrees outside [lo, hi) are skipped. */
+static int vmap_tree(struct vmiaas *v, struct vmap_walk *w, u64 root)
 {
 	u64 stack[HIDDEN_RB_DEPTH_MAX + 1], node, va, pair[2], kids[2];
 	u32 depth[HIDDEN_RB_DEPTH_MAX + 1], sp = 0, d, i;
@@ -713,31 +725,26 @@ static int carve_tree(struct vmiaas *v, struct carve_ctx *c, u64 root)
 			return engine_fail(v, -EBADMSG,
 				"vmap area node 0x%llx is not a kernel pointer",
 				(unsigned long long)node);
-		if (++c->nodes > HIDDEN_VMAP_NODES_MAX)
+		if (++w->nodes > HIDDEN_VMAP_NODES_MAX)
 			return engine_fail(v, -ELOOP,
 				"vmap areas: more than %u nodes (a cycle?)",
 				HIDDEN_VMAP_NODES_MAX);
-		va = node - c->l.va_node;
-		err = engine_read(v, va + c->l.va_start, &pair[0], 8);
-		err = err ?: engine_read(v, va + c->l.va_end, &pair[1], 8);
-		err = err ?: engine_read_u64(v, node + c->l.rb_left, &kids[0]);
-		err = err ?: engine_read_u64(v, node + c->l.rb_right, &kids[1]);
+		va = node - w->l->va_node;
+		err = engine_read(v, va + w->l->va_start, &pair[0], 8);
+		err = err ?: engine_read(v, va + w->l->va_end, &pair[1], 8);
+		err = err ?: engine_read_u64(v, node + w->l->rb_left, &kids[0]);
+		err = err ?: engine_read_u64(v, node + w->l->rb_right, &kids[1]);
 		if (err)
 			return engine_fail(v, err, "vmap area 0x%llx is unreadable",
 					   (unsigned long long)va);
-		if (pair[0] < pair[1] && pair[1] > HIDDEN_MODULES_START &&
-		    pair[0] < HIDDEN_MODULES_END &&
-		    !carve_known(c, pair[0], pair[1])) {
-			err = carve_area(v, c, pair[0] < HIDDEN_MODULES_START ?
-					 HIDDEN_MODULES_START : pair[0], pair[1]);
-			err = err ?: range_add(&c->areas, pair[0], pair[1]);
+		if (pair[0] < pair[1] && pair[1] > w->lo && pair[0] < w->hi) {
+			err = w->visit(v, va, pair[0], pair[1], w->arg);
 			if (err)
 				return err;
 		}
-		/* Sorted by address: only subtrees that reach the range. */
-		if (pair[0] <= HIDDEN_MODULES_START)
+		if (pair[0] <= w->lo)
 			kids[0] = 0;
-		if (pair[1] >= HIDDEN_MODULES_END)
+		if (pair[1] >= w->hi)
 			kids[1] = 0;
 		for (i = 0; i < 2; i++) {
 			if (!kids[i])
@@ -754,7 +761,7 @@ static int carve_tree(struct vmiaas *v, struct carve_ctx *c, u64 root)
 }
 
 /* The roots of the busy vmap area trees: per node (6.9+) or one. */
-static int carve_roots(struct vmiaas *v, struct carve_ctx *c)
+static int vmap_walk(struct vmiaas *v, struct vmap_walk *w)
 {
 	u64 sym, nodes, root;
 	u32 nr, stride, off, i;
@@ -778,7 +785,7 @@ static int carve_roots(struct vmiaas *v, struct carve_ctx *c)
 					      &root);
 			err = err ? engine_fail(v, err,
 					"vmap node %u is unreadable", i) :
-				    carve_tree(v, c, root);
+				    vmap_tree(v, w, root);
 		}
 		return err;
 	}
@@ -788,7 +795,30 @@ static int carve_roots(struct vmiaas *v, struct carve_ctx *c)
 	if (btf_offsetof(v->btf, "rb_root", "rb_node", &off) ||
 	    engine_read_u64(v, sym + off, &root))
 		return engine_fail(v, -EFAULT, "vmap_area_root is unreadable");
-	return carve_tree(v, c, root);
+	return vmap_tree(v, w, root);
+}
+
+/* An area in the module range: carved unless a known module's. */
+static int carve_visit(struct vmiaas *v, u64 va, u64 start, u64 end,
+		       void *arg)
+{
+	struct carve_ctx *c = arg;
+	int err;
+
+	if (carve_known(c, start, end))
+		return 0;
+	err = carve_area(v, c, start < HIDDEN_MODULES_START ?
+			 HIDDEN_MODULES_START : start, end);
+	return err ?: range_add(&c->areas, start, end);
+}
+
+static int carve_roots(struct vmiaas *v, struct carve_ctx *c)
+{
+	struct vmap_walk w = { .l = &c->l, .lo = HIDDEN_MODULES_START,
+			       .hi = HIDDEN_MODULES_END, .visit = carve_visit,
+			       .arg = c };
+
+	return vmap_walk(v, &w);
 }
 
 /*
@@ -1119,6 +1149,7 @@ enum {
 	SRC_TREE = 8,	/* linked into a children list with a known task */
 	SRC_RQ = 16,	/* a run queue */
 	SRC_CGRP = 32,	/* a css_set's tasks, mg_tasks or dying_tasks */
+	SRC_STACK = 64,	/* owns a kernel stack no known task has */
 };
 
 /* Links of a task that name its neighbours in the process tree. */
@@ -1132,6 +1163,7 @@ struct ctask {
 	s32 idr_nr;	/* SRC_IDR: its number in the IDR */
 	u32 src;
 	u32 cpu;	/* SRC_RQ: the first run queue it was on */
+	u64 stack;	/* SRC_STACK: the stack's base */
 	u32 flags;
 	u32 uid, euid;	/* of cred, if ids_ok */
 	u32 ruid, reuid;	/* of real_cred, if rids_ok */
@@ -1161,6 +1193,8 @@ struct census {
 	u32 mask;
 	u32 visits;		/* thread and css_set list nodes, all lists */
 	u32 src;		/* the source being walked */
+	u64 *idle;		/* each CPU's idle task (on no list) */
+	u32 nr_idle;
 };
 
 /* Where a struct member's offset goes. */
@@ -1858,6 +1892,8 @@ static int rq_walk_one(struct vmiaas *v, struct rq_ctx *c)
 	if (err)
 		return engine_fail(v, err, "CPU %u: rq 0x%llx is unreadable",
 				   c->cpu, (unsigned long long)c->rq);
+	if (c->census->nr_idle < HIDDEN_RQ_CPUS_MAX && c->census->idle)
+		c->census->idle[c->census->nr_idle++] = c->idle;
 	err = rq_add(v, c, curr);
 	c->depth = 0;
 	err = err ?: cfs_walk(v, c, c->rq + c->rq_cfs);
@@ -1875,40 +1911,280 @@ static int rq_walk_one(struct vmiaas *v, struct rq_ctx *c)
 	return err;
 }
 
+/* __per_cpu_offset and nr_cpu_ids (at most HIDDEN_RQ_CPUS_MAX). */
+static int percpu_get(struct vmiaas *v, u64 *offsets, u32 *nr_cpus)
+{
+	u64 sym;
+
+	if (engine_sym(v, "__per_cpu_offset", offsets))
+		return engine_fail(v, -ENOEXEC,
+			"the kernel has no __per_cpu_offset");
+	if (engine_sym(v, "nr_cpu_ids", &sym) ||
+	    engine_read(v, sym, nr_cpus, sizeof(*nr_cpus)))
+		return engine_fail(v, -ENOEXEC,
+			"the kernel's nr_cpu_ids is unreadable");
+	if (!*nr_cpus || *nr_cpus > HIDDEN_RQ_CPUS_MAX)
+		return engine_fail(v, -EBADMSG,
+			"nr_cpu_ids is %u (at most %u supported)", *nr_cpus,
+			HIDDEN_RQ_CPUS_MAX);
+	return 0;
+}
+
+/* CPU @cpu's copy of the per-cpu variable at @sym. */
+static int percpu_addr(struct vmiaas *v, u64 offsets, u64 sym, u32 cpu,
+		       u64 *addr)
+{
+	u64 off;
+	int err = engine_read_u64(v, offsets + 8ULL * cpu, &off);
+
+	if (err)
+		return engine_fail(v, err, "__per_cpu_offset[%u] is unreadable",
+				   cpu);
+	*addr = sym + off;
+	return 0;
+}
+
 /* Tasks on the run queues of every possible CPU, into @census. */
 static int rq_tasks(struct vmiaas *v, struct census *census)
 {
 	struct rq_ctx c = { .census = census };
-	u64 runqueues, offsets, cpu_off;
+	u64 runqueues, offsets;
 	u32 nr_cpus;
 	int err;
 
 	err = rq_layout(v, &c);
+	err = err ?: percpu_get(v, &offsets, &nr_cpus);
 	if (err)
 		return err;
-	if (engine_sym(v, "runqueues", &runqueues) ||
-	    engine_sym(v, "__per_cpu_offset", &offsets))
-		return engine_fail(v, -ENOEXEC,
-			"the kernel has no runqueues or __per_cpu_offset");
-	if (engine_sym(v, "nr_cpu_ids", &cpu_off) ||
-	    engine_read(v, cpu_off, &nr_cpus, sizeof(nr_cpus)))
-		return engine_fail(v, -ENOEXEC,
-			"the kernel's nr_cpu_ids is unreadable");
-	if (!nr_cpus || nr_cpus > HIDDEN_RQ_CPUS_MAX)
-		return engine_fail(v, -EBADMSG,
-			"nr_cpu_ids is %u (at most %u supported)", nr_cpus,
-			HIDDEN_RQ_CPUS_MAX);
+	if (engine_sym(v, "runqueues", &runqueues))
+		return engine_fail(v, -ENOEXEC, "the kernel has no runqueues");
+	census->idle = calloc(nr_cpus, sizeof(*census->idle));
+	if (!census->idle)
+		return -ENOMEM;
 	for (c.cpu = 0; c.cpu < nr_cpus; c.cpu++) {
-		err = engine_read_u64(v, offsets + 8ULL * c.cpu, &cpu_off);
-		if (err)
-			return engine_fail(v, err,
-				"__per_cpu_offset[%u] is unreadable", c.cpu);
-		c.rq = runqueues + cpu_off;
-		err = rq_walk_one(v, &c);
+		err = percpu_addr(v, offsets, runqueues, c.cpu, &c.rq);
+		err = err ?: rq_walk_one(v, &c);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+/* ---- kernel stacks: every task has one ---- */
+
+/*
+ * A task taken off every list still runs on its own kernel stack, a
+ * vmalloc area (CONFIG_VMAP_STACK) from the same allocation site as every
+ * other task's. Areas of that site that are neither the stack of a task
+ * the census knows, of an idle task, nor a freed stack kept in a CPU's
+ * cache (cached_stacks) are searched for their owner: a word pointing at
+ * a task_struct whose stack and stack_vm_area are this area, and which
+ * is not exiting (a stack being freed has no owner any more: its task's
+ * stack is NULL).
+ */
+#define STACK_RANGE_START	0xffff800000000000ULL
+#define STACK_CACHED_PER_CPU	2	/* NR_CACHED_STACKS (kernel/fork.c) */
+#define STACK_CANDIDATES_MAX	(1U << 16)
+
+struct stack_area {
+	u64 va, start, end;
+};
+
+struct stack_ctx {
+	struct census *c;
+	struct carve_layout l;
+	u32 o_stack, o_stack_vm, o_vm, o_caller;
+	u64 *known;		/* sorted stack bases of known tasks */
+	size_t nr_known;
+	u64 *cached;		/* vm_structs of cached free stacks */
+	size_t nr_cached;
+	struct stack_area *cand;
+	size_t nr_cand, cap_cand;
+	u64 size, vm, caller;	/* a known task's stack area */
+	u8 *page;
+};
+
+static int u64_cmp(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool u64_has(const u64 *a, size_t n, u64 x)
+{
+	return n && bsearch(&x, a, n, sizeof(*a), u64_cmp);
+}
+
+static int stack_visit(struct vmiaas *v, u64 va, u64 start, u64 end,
+		       void *arg)
+{
+	struct stack_ctx *s = arg;
+	struct stack_area *n;
+
+	if (u64_has(s->known, s->nr_known, start)) {
+		if (s->size)
+			return 0;
+		s->size = end - start;
+		return engine_read_u64(v, va + s->o_vm, &s->vm);
+	}
+	if (s->nr_cand == s->cap_cand) {
+		if (s->cap_cand >= STACK_CANDIDATES_MAX)
+			return engine_fail(v, -E2BIG,
+				"more than %u vmalloc areas no task owns",
+				STACK_CANDIDATES_MAX);
+		n = realloc(s->cand, (s->cap_cand + 256) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		s->cand = n;
+		s->cap_cand += 256;
+	}
+	s->cand[s->nr_cand++] = (struct stack_area){ va, start, end };
+	return 0;
+}
+
+static int stack_layout(struct vmiaas *v, struct stack_ctx *s)
+{
+	RESOLVE(v, "vmap_area", "va_start", &s->l.va_start);
+	RESOLVE(v, "vmap_area", "va_end", &s->l.va_end);
+	RESOLVE(v, "vmap_area", "rb_node", &s->l.va_node);
+	RESOLVE(v, "vmap_area", "vm", &s->o_vm);
+	RESOLVE(v, "rb_node", "rb_left", &s->l.rb_left);
+	RESOLVE(v, "rb_node", "rb_right", &s->l.rb_right);
+	RESOLVE(v, "vm_struct", "caller", &s->o_caller);
+	RESOLVE(v, "task_struct", "stack", &s->o_stack);
+	RESOLVE(v, "task_struct", "stack_vm_area", &s->o_stack_vm);
+	return 0;
+}
+
+/* The stack bases of every task known and of the idle tasks, sorted. */
+static int stack_known(struct vmiaas *v, struct stack_ctx *s)
+{
+	const struct census *c = s->c;
+	u32 i;
+
+	s->known = calloc((size_t)c->nr + c->nr_idle + 1, sizeof(u64));
+	if (!s->known)
+		return -ENOMEM;
+	for (i = 0; i < c->nr + c->nr_idle; i++) {
+		u64 task = i < c->nr ? c->t[i].addr : c->idle[i - c->nr];
+
+		if (!engine_read_u64(v, task + s->o_stack,
+				     &s->known[s->nr_known]) &&
+		    s->known[s->nr_known])
+			s->nr_known++;
+	}
+	qsort(s->known, s->nr_known, sizeof(u64), u64_cmp);
+	return 0;
+}
+
+/* Every CPU's cached_stacks[] (freed stacks kept for reuse), sorted. */
+static int stack_cached(struct vmiaas *v, struct stack_ctx *s)
+{
+	u64 sym, offsets, at = 0;
+	u32 nr_cpus, cpu, k;
+	int err;
+
+	if (engine_sym(v, "cached_stacks", &sym))
+		return 0;		/* no stack cache */
+	err = percpu_get(v, &offsets, &nr_cpus);
+	if (err)
+		return err;
+	s->cached = calloc((size_t)nr_cpus * STACK_CACHED_PER_CPU, 8);
+	if (!s->cached)
+		return -ENOMEM;
+	for (cpu = 0; cpu < nr_cpus; cpu++) {
+		err = percpu_addr(v, offsets, sym, cpu, &at);
+		for (k = 0; !err && k < STACK_CACHED_PER_CPU; k++)
+			err = engine_read_u64(v, at + 8 * k,
+					      &s->cached[s->nr_cached++]);
+		if (err)
+			return engine_fail(v, err,
+				"CPU %u's cached_stacks is unreadable", cpu);
+	}
+	qsort(s->cached, s->nr_cached, sizeof(u64), u64_cmp);
+	return 0;
+}
+
+/* The task whose stack is @a (not exiting), named by a word in it; or 0. */
+static u64 stack_owner(struct vmiaas *v, struct stack_ctx *s,
+		       const struct stack_area *a, u64 vm)
+{
+	u64 page, w, stack, stack_vm;
+	s32 exiting;
+	u32 i;
+
+	for (page = a->start; page < a->start + s->size; page += 4096) {
+		if (engine_read(v, page, s->page, 4096))
+			continue;	/* the guard page */
+		for (i = 0; i < 4096; i += 8) {
+			memcpy(&w, s->page + i, 8);
+			if (!kernel_ptr(w) ||
+			    engine_read_u64(v, w + s->o_stack, &stack) ||
+			    stack != a->start ||
+			    engine_read_u64(v, w + s->o_stack_vm, &stack_vm) ||
+			    stack_vm != vm ||
+			    engine_read(v, w + s->c->l.exit_state, &exiting,
+					sizeof(exiting)) || exiting)
+				continue;
+			return w;
+		}
+	}
+	return 0;
+}
+
+/* Owners of stacks no known task has, into the census as SRC_STACK. */
+static int stack_judge(struct vmiaas *v, struct stack_ctx *s)
+{
+	const struct stack_area *a;
+	struct ctask *t;
+	u64 vm, caller, owner;
+	size_t i;
+	int err;
+
+	if (!s->size || engine_read_u64(v, s->vm + s->o_caller, &s->caller))
+		return 0;	/* no task has a vmalloc'ed stack */
+	s->c->src = SRC_STACK;
+	for (i = 0; i < s->nr_cand; i++) {
+		a = &s->cand[i];
+		if (a->end - a->start != s->size ||
+		    engine_read_u64(v, a->va + s->o_vm, &vm) || !kernel_ptr(vm) ||
+		    u64_has(s->cached, s->nr_cached, vm) ||
+		    engine_read_u64(v, vm + s->o_caller, &caller) ||
+		    caller != s->caller)
+			continue;
+		owner = stack_owner(v, s, a, vm);
+		if (!owner)
+			continue;
+		err = census_add(v, s->c, owner, &t);
+		if (err < 0)
+			return err;
+		t->stack = a->start;
+	}
+	return 0;
+}
+
+static int census_stacks(struct vmiaas *v, struct census *c)
+{
+	struct stack_ctx s = { .c = c };
+	struct vmap_walk w = { .l = &s.l, .lo = STACK_RANGE_START,
+			       .hi = HIDDEN_MODULES_START,
+			       .visit = stack_visit, .arg = &s };
+	int err;
+
+	err = stack_layout(v, &s);
+	if (err)
+		return err;
+	s.page = malloc(4096);
+	err = s.page ? stack_known(v, &s) : -ENOMEM;
+	err = err ?: stack_cached(v, &s);
+	err = err ?: vmap_walk(v, &w);
+	err = err ?: stack_judge(v, &s);
+	free(s.page);
+	free(s.known);
+	free(s.cached);
+	free(s.cand);
+	return err;
 }
 
 
@@ -1920,6 +2196,7 @@ enum {
 	TASK_IN_TREE_ONLY,	/* in a children list, on neither */
 	TASK_ON_RQ_ONLY,
 	TASK_IN_CGROUP_ONLY,	/* on a css_set's list, on no other */
+	TASK_STACK_ONLY,	/* owns a kernel stack, on no list */
 	CRED_INIT,		/* a user task with init_cred */
 	CRED_ESCALATED,		/* euid 0 under a non-root parent */
 	CRED_SHARED,		/* one cred, two thread groups */
@@ -1954,7 +2231,7 @@ static struct item *task_item(struct vmiaas *v, const struct census *c,
 static u32 task_seen(const struct census *c, const struct ctask *t)
 {
 	const struct ctask *leader = t;
-	u32 seen = t->src & (SRC_IDR | SRC_RQ | SRC_CGRP);
+	u32 seen = t->src & (SRC_IDR | SRC_RQ | SRC_CGRP | SRC_STACK);
 
 	if (t->read && t->pid != t->tgid)
 		leader = (t->src & SRC_THREADS) ?
@@ -1985,16 +2262,17 @@ static int task_sources_judge(struct vmiaas *v, const struct census *c,
 		kind = TASK_IN_CGROUP_ONLY;
 	} else {
 		/* A task past __unhash_process() runs until its last schedule. */
-		if (!(seen & SRC_RQ) ||
+		if (!(seen & (SRC_RQ | SRC_STACK)) ||
 		    engine_read(v, t->addr + c->l.exit_state, &exiting,
 				sizeof(exiting)) || exiting)
 			return 0;
-		kind = TASK_ON_RQ_ONLY;
+		kind = seen & SRC_RQ ? TASK_ON_RQ_ONLY : TASK_STACK_ONLY;
 	}
 	it = task_item(v, c, out, t, kind);
 	if (!it)
 		return -ENOMEM;
-	it->aux = seen & SRC_RQ ? t->cpu + 1ULL : 0;
+	it->aux = seen & SRC_RQ ? t->cpu + 1ULL :
+		  kind == TASK_STACK_ONLY ? t->stack : 0;
 	parent = t->read ? census_find(c, t->real_parent) : NULL;
 	it->ppid = parent && parent->read ? parent->tgid : -1;
 	return 0;
@@ -2117,9 +2395,11 @@ static int tasks_scan(struct vmiaas *v, struct items *out)
 	err = err ?: census_tree(v, &c, 0);
 	err = err ?: census_cgroups(v, &c);
 	err = err ?: rq_tasks(v, &c);
+	err = err ?: census_stacks(v, &c);
 	err = err ?: tasks_judge(v, &c, out);
 	free(c.t);
 	free(c.slot);
+	free(c.idle);
 	return err;
 }
 
@@ -2141,6 +2421,12 @@ static void process_report(const struct item *it, struct vmiaas_finding *f)
 		snprintf(f->message, sizeof(f->message),
 			 "task %d (%s, task_struct 0x%llx) is %son its css_set's task list (cgroup) but neither on the task list, in the pid namespace's IDR nor in any children list",
 			 it->pid, it->name, (unsigned long long)it->key, rq);
+		break;
+	case TASK_STACK_ONLY:
+		snprintf(f->message, sizeof(f->message),
+			 "task %d (%s, task_struct 0x%llx) owns a kernel stack (0x%llx) but is neither on the task list, in the pid namespace's IDR, in any children list, on a css_set's list nor on a run queue",
+			 it->pid, it->name, (unsigned long long)it->key,
+			 (unsigned long long)it->aux);
 		break;
 	case TASK_ON_RQ_ONLY:
 		snprintf(f->message, sizeof(f->message),
