@@ -5,15 +5,21 @@
  * hand (valid, cyclic, too deep, wrong shifts, bad pointers), then
  * random memory; the census's css_set walks (css_set_table's hlist
  * buckets, each css_set's task rings) with chains that loop and counts
- * over the caps. Every walk must end, with an error where the structure
- * is broken; ASan/UBSan (make san) catch the rest.
+ * over the caps; then the whole task census (hidden_check_tasks()) on a
+ * tiny guest kernel with its own BTF, its lists made cyclic, self-looping,
+ * torn, pointing outside the kernel map, its counts huge, its words
+ * random. Every walk must end, with an error where the structure is
+ * broken; ASan/UBSan (make san) catch the rest.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/btf.h>
 
 #include "userspace/lib/hidden.h"
 #include "userspace/lib/list.h"
+#include "tests/lib/symfile.h"
 #include "tests/lib/tap.h"
 
 #define RAM_SIZE	(4ULL << 20)
@@ -309,16 +315,462 @@ static void test_random(void)
 	ksft_test_result(ok == 2000, "2000 random memories: every walk ended\n");
 }
 
+/* ---- the task census (hidden_check_tasks) on hostile memory ---- */
+
+/*
+ * A tiny guest kernel laid out by hand with its BTF: init_task and task
+ * A on the task list, in the IDR (one struct pid as the xarray's head),
+ * in init's children list and on init_css_set; one CPU whose run queue
+ * runs the idle task; no vmap areas. Then its lists are broken.
+ */
+#define C		(KBASE + 0x100000)
+#define T_SIZE		0x400
+#define INIT_TASK	(C + 0x0000)
+#define TASK_A		(C + 0x0400)
+#define TASK_B		(C + 0x0800)
+#define INIT_CRED	(C + 0x2000)
+#define CRED_A		(C + 0x2040)
+#define SIG_A		(C + 0x2100)
+#define PID_A		(C + 0x2200)
+#define INIT_PID_NS	(C + 0x2300)
+#define INIT_CSS_SET	(C + 0x2400)
+#define CSS_SET_TABLE	(C + 0x3000)
+#define RQ		(C + 0x4000)
+#define PCPU_OFF	(C + 0x4200)
+#define NR_CPU_IDS	(C + 0x4210)
+#define VMAP_ROOT	(C + 0x4300)
+/* task_struct members */
+#define T_TASKS		0x000
+#define T_PID		0x010
+#define T_TGID		0x014
+#define T_PARENT	0x018
+#define T_CHILDREN	0x020
+#define T_SIBLING	0x030
+#define T_LEADER	0x040
+#define T_COMM		0x048
+#define T_REAL_CRED	0x060
+#define T_CRED		0x068
+#define T_SIGNAL	0x070
+#define T_THREAD_NODE	0x078
+#define T_PID_LINKS	0x090
+#define T_CG_LIST	0x0d0
+#define T_STACK		0x180
+
+static int add_struct(struct btf *b, const char *name, u32 size,
+		      const char *const *names, const int *types,
+		      const u32 *offs, int n)
+{
+	int id = btf__add_struct(b, name, size), i;
+
+	for (i = 0; i < n; i++)
+		btf__add_field(b, names[i], types[i], offs[i] * 8, 0);
+	return id;
+}
+
+#define STRUCT(b, name, size, ...)					\
+	add_struct(b, name, size, (const char *[]){ __VA_ARGS__ },	\
+		   (const int *)(types), (const u32 *)(offs),		\
+		   sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(char *))
+
+static struct btf *census_btf(void)
+{
+	struct btf *b = btf__new_empty();
+	int i8, i32, ptr, lh, hn, hh, rb, rbr, rbc, xa, idr, upid, se, rte;
+	int dle, cfs, rtq, dlq, prio, arr;
+
+	if (!b)
+		exit(KSFT_FAIL);
+	i8 = btf__add_int(b, "char", 1, 0);
+	i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	ptr = btf__add_ptr(b, 0);
+	{
+		const int types[] = { ptr, ptr };
+		const u32 offs[] = { 0, 8 };
+
+		lh = STRUCT(b, "list_head", 16, "next", "prev");
+		hn = STRUCT(b, "hlist_node", 16, "next", "pprev");
+		rbc = 0;
+	}
+	{
+		const int types[] = { ptr };
+		const u32 offs[] = { 0 };
+
+		hh = STRUCT(b, "hlist_head", 8, "first");
+		rbr = STRUCT(b, "rb_root", 8, "rb_node");
+		STRUCT(b, "mm_struct", 64, "exe_file");
+		STRUCT(b, "file", 64, "f_inode");
+	}
+	{
+		const int types[] = { ptr, ptr, ptr };
+		const u32 offs[] = { 0, 8, 16 };
+
+		rb = STRUCT(b, "rb_node", 24, "__rb_parent_color", "rb_right",
+			    "rb_left");
+	}
+	{
+		const int types[] = { rbr, ptr };
+		const u32 offs[] = { 0, 8 };
+
+		rbc = STRUCT(b, "rb_root_cached", 16, "rb_root", "rb_leftmost");
+	}
+	{
+		const int types[] = { i32, i32, ptr };
+		const u32 offs[] = { 0, 4, 8 };
+
+		xa = STRUCT(b, "xarray", 16, "xa_lock", "xa_flags", "xa_head");
+	}
+	{
+		const int types[] = { xa };
+		const u32 offs[] = { 0 };
+
+		idr = STRUCT(b, "idr", 24, "idr_rt");
+	}
+	{
+		const int types[] = { idr };
+		const u32 offs[] = { 0 };
+
+		STRUCT(b, "pid_namespace", 64, "idr");
+	}
+	{
+		const int types[] = { i32, ptr };
+		const u32 offs[] = { 0, 8 };
+
+		upid = STRUCT(b, "upid", 16, "nr", "ns");
+	}
+	{
+		const int types[] = { i32, i32, btf__add_array(b, i32, hh, 4),
+				      btf__add_array(b, i32, upid, 1) };
+		const u32 offs[] = { 0, 4, 8, 0x30 };
+
+		STRUCT(b, "pid", 0x40, "count", "level", "tasks", "numbers");
+	}
+	{
+		const int types[] = { i8, btf__add_array(b, i32, ptr, 64) };
+		const u32 offs[] = { 0, 0x28 };
+
+		STRUCT(b, "xa_node", 0x228, "shift", "slots");
+	}
+	{
+		const int types[] = { lh, lh, lh, hn };
+		const u32 offs[] = { 0, 0x10, 0x20, 0x30 };
+
+		STRUCT(b, "css_set", 0x40, "tasks", "mg_tasks", "dying_tasks",
+		       "hlist");
+	}
+	{
+		const int types[] = { lh };
+		const u32 offs[] = { 0x10 };
+
+		STRUCT(b, "signal_struct", 0x40, "thread_head");
+	}
+	{
+		const int types[] = { i32, i32 };
+		const u32 offs[] = { 4, 0x14 };
+
+		STRUCT(b, "cred", 0x40, "uid", "euid");
+	}
+	{
+		const int types[] = { i32, i32 };
+		const u32 offs[] = { 0, 4 };
+
+		STRUCT(b, "inode", 0x40, "i_mode", "i_uid");
+	}
+	{
+		const int types[] = { rb, ptr };
+		const u32 offs[] = { 0, 0x20 };
+
+		se = STRUCT(b, "sched_entity", 0x40, "run_node", "my_q");
+	}
+	{
+		const int types[] = { lh };
+		const u32 offs[] = { 0 };
+
+		rte = STRUCT(b, "sched_rt_entity", 0x20, "run_list");
+	}
+	{
+		const int types[] = { rb };
+		const u32 offs[] = { 0 };
+
+		dle = STRUCT(b, "sched_dl_entity", 0x20, "rb_node");
+	}
+	{
+		const int types[] = { rbc };
+		const u32 offs[] = { 0 };
+
+		cfs = STRUCT(b, "cfs_rq", 0x40, "tasks_timeline");
+		dlq = STRUCT(b, "dl_rq", 0x20, "root");
+	}
+	arr = btf__add_array(b, i32, lh, 2);
+	{
+		const int types[] = { ptr, arr };
+		const u32 offs[] = { 0, 8 };
+
+		prio = STRUCT(b, "rt_prio_array", 0x28, "bitmap", "queue");
+	}
+	{
+		const int types[] = { prio };
+		const u32 offs[] = { 0 };
+
+		rtq = STRUCT(b, "rt_rq", 0x40, "active");
+	}
+	{
+		const int types[] = { ptr, ptr, cfs, rtq, dlq };
+		const u32 offs[] = { 0, 8, 0x40, 0x80, 0xc0 };
+
+		STRUCT(b, "rq", 0x100, "curr", "idle", "cfs", "rt", "dl");
+	}
+	{
+		const int types[] = { ptr, ptr, rb, ptr };
+		const u32 offs[] = { 0, 8, 0x10, 0x30 };
+
+		STRUCT(b, "vmap_area", 0x40, "va_start", "va_end", "rb_node",
+		       "vm");
+	}
+	{
+		const int types[] = { ptr };
+		const u32 offs[] = { 0x30 };
+
+		STRUCT(b, "vm_struct", 0x40, "caller");
+	}
+	{
+		const int types[] = {
+			lh, i32, i32, ptr, lh, lh, ptr,
+			btf__add_array(b, i32, i8, 16), i32, i32, ptr, ptr,
+			ptr, lh, ptr, btf__add_array(b, i32, hn, 4), lh, se,
+			rte, dle, ptr, ptr,
+		};
+		const u32 offs[] = {
+			T_TASKS, T_PID, T_TGID, T_PARENT, T_CHILDREN,
+			T_SIBLING, T_LEADER, T_COMM, 0x058, 0x05c,
+			T_REAL_CRED, T_CRED, T_SIGNAL, T_THREAD_NODE, 0x088,
+			T_PID_LINKS, T_CG_LIST, 0x100, 0x140, 0x160, T_STACK,
+			0x188,
+		};
+
+		STRUCT(b, "task_struct", T_SIZE, "tasks", "pid", "tgid",
+		       "real_parent", "children", "sibling", "group_leader",
+		       "comm", "flags", "exit_state", "real_cred", "cred",
+		       "signal", "thread_node", "mm", "pid_links", "cg_list",
+		       "se", "rt", "dl", "stack", "stack_vm_area");
+	}
+	btf__add_enum(b, "pid_type", 4);
+	btf__add_enum_value(b, "PIDTYPE_PID", 0);
+	return b;
+}
+
+static void census_symbols(void)
+{
+	static const struct sym syms[] = {
+		{ "_text", KBASE }, { "init_task", INIT_TASK },
+		{ "init_cred", INIT_CRED }, { "init_pid_ns", INIT_PID_NS },
+		{ "init_css_set", INIT_CSS_SET },
+		{ "css_set_table", CSS_SET_TABLE }, { "runqueues", RQ },
+		{ "__per_cpu_offset", PCPU_OFF }, { "nr_cpu_ids", NR_CPU_IDS },
+		{ "vmap_area_root", VMAP_ROOT },
+	};
+
+	test_symmap_load(syms, ARRAY_SIZE(syms), &v.symmap);
+	v.info.text_va = KBASE;
+}
+
+/* A ring: @head and the nodes, each node's next and prev set. */
+static void list_ring(u64 head, const u64 *nodes, u32 n)
+{
+	u64 prev = head;
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		put(prev, nodes[i]);
+		put(nodes[i] + 8, prev);
+		prev = nodes[i];
+	}
+	put(prev, head);
+	put(head + 8, prev);
+}
+
+static void census_guest(void)
+{
+	u64 t[] = { TASK_A };
+
+	memset(ram + DATA_GPA + 0x100000, 0, 0x100000);
+	/* init_task: pid 0, the list head, the parent of A */
+	memcpy(ram + DATA_GPA + (INIT_TASK - KBASE) + T_COMM, "swapper", 8);
+	put(INIT_TASK + T_CRED, INIT_CRED);
+	put(INIT_TASK + T_REAL_CRED, INIT_CRED);
+	put(INIT_TASK + T_LEADER, INIT_TASK);
+	t[0] = TASK_A + T_TASKS;
+	list_ring(INIT_TASK + T_TASKS, t, 1);
+	t[0] = TASK_A + T_SIBLING;
+	list_ring(INIT_TASK + T_CHILDREN, t, 1);
+	/* A: pid 1, its own thread group, cred uid 1000 */
+	put(TASK_A + T_PID, 1ULL | 1ULL << 32);		/* pid, tgid */
+	memcpy(ram + DATA_GPA + (TASK_A - KBASE) + T_COMM, "init", 5);
+	put(TASK_A + T_PARENT, INIT_TASK);
+	put(TASK_A + T_LEADER, TASK_A);
+	put(TASK_A + T_CRED, CRED_A);
+	put(TASK_A + T_REAL_CRED, CRED_A);
+	put(CRED_A, 1000ULL << 32);
+	put(CRED_A + 0x10, 1000ULL << 32);
+	put(TASK_A + T_SIGNAL, SIG_A);
+	t[0] = TASK_A + T_THREAD_NODE;
+	list_ring(SIG_A + 0x10, t, 1);
+	list_ring(TASK_A + T_CHILDREN, NULL, 0);
+	/* the IDR: one struct pid as the head, nr 1, A on tasks[0] */
+	put(INIT_PID_NS + 8, PID_A);
+	put(PID_A + 0x30, 1);
+	put(PID_A + 8, TASK_A + T_PID_LINKS);
+	put(TASK_A + T_PID_LINKS + 8, PID_A + 8);
+	/* init_css_set: A on tasks; mg_tasks and dying_tasks empty */
+	t[0] = TASK_A + T_CG_LIST;
+	list_ring(INIT_CSS_SET, t, 1);
+	list_ring(INIT_CSS_SET + 0x10, NULL, 0);
+	list_ring(INIT_CSS_SET + 0x20, NULL, 0);
+	/* one CPU running its idle task, empty queues */
+	put(NR_CPU_IDS, 1);
+	put(RQ, INIT_TASK);
+	put(RQ + 8, INIT_TASK);
+	list_ring(RQ + 0x80 + 8, NULL, 0);
+	list_ring(RQ + 0x80 + 0x18, NULL, 0);
+}
+
+static struct vmiaas_finding census_findings[64];
+static u32 nr_census_findings;
+
+static struct vmiaas_finding *census_add_finding(void *ctx, const char *check,
+						 u32 severity,
+						 const char *object)
+{
+	struct vmiaas_finding *f;
+
+	if (nr_census_findings >= ARRAY_SIZE(census_findings))
+		return NULL;
+	f = &census_findings[nr_census_findings++];
+	memset(f, 0, sizeof(*f));
+	return f;
+}
+
+/* hidden_check_tasks(): its error; *@nr the findings it reported. */
+static int census(u32 *nr)
+{
+	const struct hidden_sink sink = { .add = census_add_finding };
+	int err;
+
+	nr_census_findings = 0;
+	v.diag.msg[0] = '\0';
+	err = hidden_check_tasks(&v, &sink);
+	*nr = nr_census_findings;
+	return err;
+}
+
+static void test_census(void)
+{
+	u32 nr, i, ok = 0;
+	u64 t[2];
+	int err;
+
+	v.btf = census_btf();
+	census_symbols();
+
+	census_guest();
+	err = census(&nr);
+	ksft_test_result(!err && !nr, "census: a consistent guest, no finding (err %d, %u: %s)\n",
+			 err, nr, v.diag.msg);
+
+	census_guest();
+	list_ring(INIT_TASK + T_TASKS, NULL, 0);	/* A off the list */
+	err = census(&nr);
+	ksft_test_result(!err && nr == 1, "census: a task off the list, in the IDR: one finding (err %d, %u)\n",
+			 err, nr);
+
+	census_guest();
+	put(TASK_A + T_TASKS, TASK_A + T_TASKS);	/* a self-loop */
+	err = census(&nr);
+	ksft_test_result(err == -ELOOP && v.diag.msg[0],
+			 "census: a task list looping on a task ends in -ELOOP with a message (%d: %s)\n",
+			 err, v.diag.msg);
+
+	census_guest();
+	t[0] = TASK_A + T_TASKS;
+	t[1] = TASK_B + T_TASKS;
+	list_ring(INIT_TASK + T_TASKS, t, 2);
+	put(TASK_B + T_TASKS, TASK_A + T_TASKS);	/* A <-> B, not the head */
+	err = census(&nr);
+	ksft_test_result(err == -ELOOP, "census: a cycle not through the head ends in -ELOOP (%d)\n",
+			 err);
+
+	census_guest();
+	put(TASK_A + T_TASKS, 0x1000);			/* a user pointer */
+	err = census(&nr);
+	ksft_test_result(err < 0 && v.diag.msg[0],
+			 "census: a user pointer in the list is an error with a message (%d: %s)\n",
+			 err, v.diag.msg);
+
+	census_guest();
+	put(TASK_A + T_TASKS, 0xffffffffdead0000ULL);	/* unmapped */
+	err = census(&nr);
+	ksft_test_result(err < 0, "census: an unmapped kernel pointer is an error (%d)\n",
+			 err);
+
+	census_guest();
+	put(TASK_A + T_PID_LINKS, TASK_A + T_PID_LINKS); /* pid hlist loop */
+	err = census(&nr);
+	ksft_test_result(err == -EBADMSG, "census: a struct pid's task chain that loops is -EBADMSG (%d)\n",
+			 err);
+
+	census_guest();
+	put(NR_CPU_IDS, 0xffffffff);			/* huge count */
+	err = census(&nr);
+	ksft_test_result(err == -EBADMSG, "census: nr_cpu_ids of 2^32-1 is -EBADMSG (%d)\n",
+			 err);
+
+	census_guest();
+	put(INIT_PID_NS + 8, 0);			/* A only on the list */
+	put(TASK_A + T_SIBLING, TASK_A + T_SIBLING);	/* torn: next to itself */
+	err = census(&nr);
+	ksft_test_result(!err && nr == 1, "census: a torn children list and a task missing from the IDR: one finding (err %d, %u)\n",
+			 err, nr);
+
+	census_guest();
+	put(TASK_A + T_SIGNAL, SIG_A + 0x8);		/* thread ring garbage */
+	put(SIG_A + 0x18, SIG_A + 0x18);
+	err = census(&nr);
+	ksft_test_result(err <= 0, "census: a garbage thread list ends (%d)\n", err);
+
+	/* Random words over every structure: each census must end. */
+	srand(7);
+	for (i = 0; i < 300; i++) {
+		u32 k, n = 1 + rand() % 8;
+
+		census_guest();
+		for (k = 0; k < n; k++) {
+			u64 at = C + (rand() % 0x4400 & ~7ULL);
+			u64 r = rand() % 2 ? C + (rand() % 0x4400 & ~7ULL) +
+					     (rand() % 4 ? 0 : 8) :
+					     (u64)rand() << 33 ^ rand();
+
+			put(at, r);
+		}
+		census(&nr);
+		ok++;
+	}
+	ksft_test_result(ok == 300, "census: 300 guests with random words over their structures: every census ended\n");
+	symmap_free(v.symmap);
+	v.symmap = NULL;
+	btf__free(v.btf);
+	v.btf = NULL;
+}
+
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(28);
+	ksft_set_plan(39);
 	guest_init();
 	test_rb();
 	test_xa();
 	test_csets();
 	test_carve();
 	test_random();
+	test_census();
 	free(ram);
 	ksft_finished();
 }

@@ -15,7 +15,7 @@
 #include <bpf/btf.h>
 
 #include "userspace/lib/patching.h"
-#include "userspace/lib/symmap.h"
+#include "tests/lib/symfile.h"
 #include "tests/lib/tap.h"
 
 #define RAM_SIZE	(4ULL << 20)
@@ -208,11 +208,6 @@ static struct btf *build_btf(void)
 	return b;
 }
 
-struct sym {
-	const char *name;
-	u64 addr;
-};
-
 static int sym_cmp(const void *a, const void *b)
 {
 	const struct sym *x = a, *y = b;
@@ -308,22 +303,7 @@ static void symbols_init(void)
 		{ "optimized_callback", OPT_CB },
 		{ "kprobe_optinsn_slots", OPT_SLOTS },
 	};
-	char path[] = "/tmp/vmiaas-test-patching.XXXXXX";
-	struct vmiaas_diag diag = {};
-	FILE *f;
-	size_t i;
-	int fd = mkstemp(path);
-
-	f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f)
-		exit(KSFT_FAIL);
-	for (i = 0; i < ARRAY_SIZE(syms); i++)
-		fprintf(f, "%016llx T %s\n", (unsigned long long)syms[i].addr,
-			syms[i].name);
-	fclose(f);
-	if (symmap_load(path, &v.symmap, &diag))
-		exit(KSFT_FAIL);
-	unlink(path);
+	test_symmap_load(syms, ARRAY_SIZE(syms), &v.symmap);
 	v.info.text_va = KBASE;
 	ksym_init(syms, ARRAY_SIZE(syms));
 }

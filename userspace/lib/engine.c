@@ -141,7 +141,7 @@ void engine_prefetch(struct vmiaas *v, u64 va)
 
 	if (vmi_as_translate(v->kas, va, &x))
 		return;
-	p = vmi_phys_ptr(&v->backend->phys, x.gpa, 1);
+	p = vmi_phys_ptr(v->kas->phys, x.gpa, 1);
 	if (p)
 		__builtin_prefetch(p);
 }
