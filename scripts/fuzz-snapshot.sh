@@ -1,11 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Makes the guest snapshot that tests/fuzz/fuzz_checks.c edits: boots a
-# Debian 6.1 test guest with the rig (scripts/guest, cached kernel), loads
-# a test module, an ftrace hook (vmiaas_attack_ftrace) and a kprobe so
-# those walkers have records to read, dumps its memory, and lets the
-# harness in record mode keep only the pages attach and the checks read
-# (a sparse ELF core of about 60 MB).
+# Debian 6.1 test guest with the rig (scripts/guest, cached kernel, two
+# vCPUs) and gives every walker of the checks records to read: a test
+# module, an ftrace hook (vmiaas_attack_ftrace), a kprobe on ftrace and an
+# optimized one mid-function (its detour buffer), the kernel's livepatch
+# sample applied, a BPF fentry program attached (a BPF trampoline), busy
+# run queues, and a sleeping process hidden from every list of tasks
+# (found only through its kernel stack). It dumps the guest's
+# memory and lets the harness in record mode keep only the pages attach
+# and the checks read (a sparse ELF core).
 # Usage: scripts/fuzz-snapshot.sh OUT HARNESS
 set -eu
 out=${1:?usage: $0 OUT HARNESS}
@@ -17,16 +21,49 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-fuzzsnap.XXXXXX")
 trap '"$guest" stop "$name" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
 "$guest" setup --kernel 6.1 >/dev/null
-"$guest" start --kernel 6.1 --mem 256 --test-modules --name "$name" >/dev/null
-"$guest" run "$name" - <<'SH'
+# The guest has no BPF loader: the tests' static raw-bpf(2) one.
+${CC:-cc} -static -Os -s -o "$work/bpf-fentry" "$top/tests/guest/bpf-fentry.c"
+# The kernel's livepatch sample, built against the guest's headers.
+lp_src=$("$top/scripts/livepatch-sample.sh" 6.1)
+mkdir -p "$work/lp"
+cp "$lp_src/Kbuild" "$lp_src/livepatch-sample.c" "$work/lp/"
+
+"$guest" start --kernel 6.1 --mem 256 --smp 2 --test-modules \
+	--add "$work/bpf-fentry" --name "$name" >/dev/null
+abi=$("$guest" info "$name" | sed -n 's/^ABI=//p')
+kdir=/usr/src/linux-headers-$abi
+[ -d "$kdir" ] || kdir=/lib/modules/$abi/build
+make -C "$kdir" M="$work/lp" modules >"$work/lp/build.log" 2>&1 ||
+	{ tail -5 "$work/lp/build.log" >&2; exit 1; }
+"$guest" put "$name" "$work/lp/livepatch-sample.ko" /tmp/livepatch-sample.ko
+"$guest" run --timeout 400 "$name" - <<'SH'
+ksym() { grep " $1\$" /proc/kallsyms | cut -d' ' -f1 | head -n 1; }
 insmod /vmiaas/modules/vmiaas_test_hello.ko
-a=$(grep ' __x64_sys_getdents64$' /proc/kallsyms | cut -d' ' -f1)
-insmod /vmiaas/modules/vmiaas_attack_ftrace.ko "target=0x$a"
+insmod /vmiaas/modules/vmiaas_attack_ftrace.ko "target=0x$(ksym __x64_sys_getdents64)"
 mount -t tracefs nodev /sys/kernel/tracing
-echo 'p:fz do_sys_openat2' >/sys/kernel/tracing/kprobe_events
-echo 1 >/sys/kernel/tracing/events/kprobes/fz/enable
+cd /sys/kernel/tracing
+echo 'p:fz do_sys_openat2' >>kprobe_events
+for off in $(seq 5 64); do
+	echo "p:fzmid vfs_write+$off" >>kprobe_events 2>/dev/null && break
+done
+echo 1 >events/kprobes/enable
+insmod /tmp/livepatch-sample.ko
+for i in $(seq 60); do
+	[ "$(cat /sys/kernel/livepatch/livepatch_sample/transition)" = 0 ] && break
+	sleep 0.5
+done
+/vmiaas/bpf-fentry vfs_fsync >/tmp/bpf.out 2>&1 &
+for i in $(seq 40); do [ "$(cat /tmp/bpf.out)" = attached ] && break; sleep 0.5; done
 sleep 1000 >/dev/null 2>&1 &
+insmod /vmiaas/modules/vmiaas_attack_hideproc.ko "pid=$!" mode=cgroup \
+	"tasklist=0x$(ksym tasklist_lock)" "pidmap=0x$(ksym pidmap_lock)" \
+	"csslock=0x$(ksym css_set_lock)"
+# last: busy loops slow everything else down under TCG
+for i in 1 2 3; do sh -c 'while :; do :; done' </dev/null >/dev/null 2>&1 & done
 SH
+# what the snapshot holds, for the log
+"$guest" run "$name" 'grep -c OPTIMIZED /sys/kernel/debug/kprobes/list
+	cat /proc/cmdline /tmp/bpf.out; dmesg | grep -c "unlinked from its css_set"' >&2 || true
 "$guest" dump "$name" "$work/guest.elf"
 "$guest" stop "$name" >/dev/null
 mkdir -p "$(dirname "$out")"
