@@ -339,6 +339,13 @@ static void test_random(void)
 #define PCPU_OFF	(C + 0x4200)
 #define NR_CPU_IDS	(C + 0x4210)
 #define VMAP_ROOT	(C + 0x4300)
+#define VA_A		(C + 0x5000)	/* vmap_area of A's stack */
+#define VA_B		(C + 0x5040)
+#define VM_A		(C + 0x5100)	/* vm_struct */
+#define VM_B		(C + 0x5140)
+#define STACK_A		(C + 0x8000)	/* a page and a guard page */
+#define STACK_B		(C + 0xa000)
+#define STACK_CALLER	(KBASE + 0x123)
 /* task_struct members */
 #define T_TASKS		0x000
 #define T_PID		0x010
@@ -355,6 +362,7 @@ static void test_random(void)
 #define T_PID_LINKS	0x090
 #define T_CG_LIST	0x0d0
 #define T_STACK		0x180
+#define T_STACK_VM	0x188
 
 static int add_struct(struct btf *b, const char *name, u32 size,
 		      const char *const *names, const int *types,
@@ -631,6 +639,28 @@ static void census_guest(void)
 	put(RQ + 8, INIT_TASK);
 	list_ring(RQ + 0x80 + 8, NULL, 0);
 	list_ring(RQ + 0x80 + 0x18, NULL, 0);
+	/* A's stack, a vmap area: the tree's root */
+	put(TASK_A + T_STACK, STACK_A);
+	put(TASK_A + T_STACK_VM, VM_A);
+	put(VMAP_ROOT, VA_A + 0x10);
+	put(VA_A, STACK_A);
+	put(VA_A + 8, STACK_A + 0x2000);
+	put(VA_A + 0x30, VM_A);
+	put(VM_A + 0x30, STACK_CALLER);
+}
+
+/* B, on no list, sleeping on its own stack: VA_B right of VA_A. */
+static void census_hidden_stack(void)
+{
+	put(VA_A + 0x18, VA_B + 0x10);
+	put(VA_B, STACK_B);
+	put(VA_B + 8, STACK_B + 0x2000);
+	put(VA_B + 0x30, VM_B);
+	put(VM_B + 0x30, STACK_CALLER);
+	put(TASK_B + T_PID, 2ULL | 2ULL << 32);
+	put(TASK_B + T_STACK, STACK_B);
+	put(TASK_B + T_STACK_VM, VM_B);
+	put(STACK_B + 0x7f0, TASK_B);
 }
 
 static struct vmiaas_finding census_findings[64];
@@ -736,15 +766,36 @@ static void test_census(void)
 	err = census(&nr);
 	ksft_test_result(err <= 0, "census: a garbage thread list ends (%d)\n", err);
 
+	census_guest();
+	census_hidden_stack();
+	err = census(&nr);
+	ksft_test_result(!err && nr == 1, "census: a task on no list, named by its kernel stack: one finding (err %d, %u)\n",
+			 err, nr);
+	put(TASK_B + T_STACK, 0);			/* a stack being freed */
+	err = census(&nr);
+	ksft_test_result(!err && !nr, "census: a stack no task names as its own: no finding (err %d, %u)\n",
+			 err, nr);
+	for (i = 0; i < 0x1000; i += 8)			/* self-pointers */
+		put(STACK_B + i, STACK_B + i);
+	put(TASK_B + T_STACK, STACK_B);
+	err = census(&nr);
+	ksft_test_result(!err && !nr, "census: a stack full of pointers to itself ends, no finding (err %d, %u)\n",
+			 err, nr);
+	put(VA_B + 0x18, VA_A + 0x10);			/* a vmap cycle */
+	err = census(&nr);
+	ksft_test_result(err == -ELOOP, "census: a cycle in the vmap area tree ends in -ELOOP (%d)\n",
+			 err);
+
 	/* Random words over every structure: each census must end. */
 	srand(7);
 	for (i = 0; i < 300; i++) {
 		u32 k, n = 1 + rand() % 8;
 
 		census_guest();
+		census_hidden_stack();
 		for (k = 0; k < n; k++) {
-			u64 at = C + (rand() % 0x4400 & ~7ULL);
-			u64 r = rand() % 2 ? C + (rand() % 0x4400 & ~7ULL) +
+			u64 at = C + (rand() % 0x5200 & ~7ULL);
+			u64 r = rand() % 2 ? C + (rand() % 0x5200 & ~7ULL) +
 					     (rand() % 4 ? 0 : 8) :
 					     (u64)rand() << 33 ^ rand();
 
@@ -763,7 +814,7 @@ static void test_census(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(39);
+	ksft_set_plan(43);
 	guest_init();
 	test_rb();
 	test_xa();
