@@ -23,6 +23,8 @@
 # Environment: VMIAAS_TOP, VMIAAS_L1_KVER (6.1),
 # VMIAAS_BOCHS_TIMEOUT (s of wall time for the whole boot, 3600),
 # VMIAAS_L1_LOG (keep the L1's whole console output in that file),
+# VMIAAS_L1_TIMELINE (append each console line to that file after the wall
+# and Bochs CPU seconds at which it came: where the time goes),
 # VMIAAS_L1_REPLAY (check such a file instead of booting: for working on
 # the checks).
 # the need_* and check_* functions are called by name
@@ -394,8 +396,13 @@ if [ -n "${VMIAAS_L1_REPLAY:-}" ]; then
 	st=$(tr -d '\r' <"$tmp/com1" | sed -n 's/^@@VMIAAS-L1-STATUS \([0-9]*\) @@.*/\1/p')
 	st=${st:-125}
 else
+	# rcu_expedited: grace periods (module unload, VM teardown, CPU
+	# hotplug) need not wait on an idle L1, which a two-CPU Bochs pays
+	# for dearly (docs/performance.md, "Where the time goes")
 	l1 run --timeout "${VMIAAS_BOCHS_TIMEOUT:-3600}" --log "$tmp/com1" \
-		--cpus "$cpus" --append maxcpus=1 --mem 640 --kvm-dir "$kvm" \
+		${VMIAAS_L1_TIMELINE:+--timeline "$VMIAAS_L1_TIMELINE"} \
+		--cpus "$cpus" --append "maxcpus=1 rcupdate.rcu_expedited=1" \
+		--mem 640 --kvm-dir "$kvm" \
 		--add "$tmp/steps" --add "$v/l1-steps.sh" "${adds[@]}" -- \
 		sh l1-steps.sh >/dev/null 2>"$tmp/err" || st=$?
 	touch "$tmp/com1"	# none if Bochs never started
