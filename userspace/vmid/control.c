@@ -163,8 +163,10 @@ static struct json_object *vm_json(const struct vm *vm)
 		vmid_escape(vm->ident.uuid, sizeof(vm->ident.uuid), esc, sizeof(esc))) : NULL);
 	json_object_object_add(v, "source", json_object_new_string(
 		vm->ident.libvirt ? "libvirt" : "proc"));
-	STR("backend", vm->backend[0] ? vm->backend :
+	/* attached through /dev/vmiaas: the module backend, with memory from */
+	STR("backend", vm->mod ? "module" : vm->backend[0] ? vm->backend :
 	    vm->ident.shm[0] ? "shm" : "pid");
+	STR("memory", vm->backend[0] ? vm->backend : vm->ident.shm[0] ? "shm" : "pid");
 	STR("backend_why", vm->backend_why);
 	STR("baseline", vm->baseline);
 	STR("isolation", vm->isolation);
@@ -299,12 +301,19 @@ static void findings_reply(struct client *c, const char *want)
 static struct json_object *vm_findings_json(const struct vm *vm)
 {
 	struct json_object *a = json_object_new_array();
+	const struct vmiaas_finding *f;
+	unsigned int k;
 	size_t i;
 
 	for (i = 0; i < vm->nr_active; i++)
 		if (!(vm->active[i].f.flags & VMIAAS_FINDING_EVENT))
 			json_object_array_add(a, events_finding_json(vm, "finding",
 						&vm->active[i].f));
+	for (k = 0; k < VMID_MOD_CHECKS_MAX; k++) {
+		f = module_open_finding(vm, k);
+		if (f)
+			json_object_array_add(a, events_finding_json(vm, "finding", f));
+	}
 	return a;
 }
 

@@ -161,7 +161,9 @@ static struct json_object *event_new(const struct vm *vm, const char *type)
 	json_object_object_add(v, "pid", json_object_new_int64(vm->ident.pid));
 	json_object_object_add(v, "shm", vm->ident.shm[0] ?
 			       jstr(vm->ident.shm, sizeof(vm->ident.shm)) : NULL);
-	json_object_object_add(v, "backend", vm->backend[0] ?
+	json_object_object_add(v, "backend", vm->mod ? json_object_new_string("module") :
+			       vm->backend[0] ? jstr(vm->backend, sizeof(vm->backend)) : NULL);
+	json_object_object_add(v, "memory", vm->backend[0] ?
 			       jstr(vm->backend, sizeof(vm->backend)) : NULL);
 	json_object_object_add(v, "uuid", vm->ident.uuid[0] ?
 			       jstr(vm->ident.uuid, sizeof(vm->ident.uuid)) : NULL);

@@ -14,9 +14,13 @@
  * records into VMIAAS_IOC_SET_CHECKS, where the module validates them.
  *
  * An event is an agent's request served by the module: its verdict is
- * logged, TAMPERED becomes a finding event at once (check "module"), and
- * every request schedules a full userspace check (at most one per
- * agent_min_interval, as for the RAM mailbox).
+ * logged, and every request schedules a full userspace check (at most one
+ * per agent_min_interval, as for the RAM mailbox). Module findings (check
+ * "module", one per registered check that failed) follow the lifecycle of
+ * the worker's: a "finding" event when a check starts failing (not again
+ * while it keeps failing), counted in the metrics and the active set, and
+ * "resolved" when a verdict says it passes again or when new checks are
+ * registered (which only follows a full check that found memory clean).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -59,6 +63,8 @@ struct vm_module {
 	struct vmid_mod_check *pending;	/* records being received */
 	char (*labels)[64];		/* of the registered checks */
 	uint32_t nr_checks;
+	uint64_t open_mask;		/* checks with an active finding */
+	struct vmiaas_finding *open;	/* those findings, for "resolved" */
 	double last_full;		/* monotonic s: last check asked */
 	uint64_t events, lost;
 };
@@ -146,6 +152,7 @@ static int find_vm_fd(pid_t pid, int *ret_nr)
 }
 
 static int set_checks(struct vm_module *m, uint32_t nr);
+static void module_resolve(struct vm *vm, uint64_t mask);
 
 /* Opens /dev/vmiaas and asks what the host can do; -errno and why. */
 static int module_open(uint64_t *ret_modes, char *why, size_t size)
@@ -267,6 +274,7 @@ void module_detach(struct vm *vm)
 		return;
 	job_put(m->job);
 	close(m->fd);	/* the last close detaches */
+	free(m->open);
 	free(m->pending);
 	free(m->labels);
 	free(m);
@@ -361,6 +369,8 @@ int module_check_msg(struct vm *vm, const struct vmid_msg *m)
 	for (i = 0; mod->labels && i < m->b; i++)
 		memcpy(mod->labels[i], mod->pending[i].label, sizeof(mod->labels[i]));
 	mod->nr_checks = m->b;
+	/* registered from memory the full check found clean */
+	module_resolve(vm, ~0ULL);
 	events_vm(vm, VMID_LOG_INFO, "module",
 		  "%u checks registered with " MODULE_DEV " (from memory the last check found clean)",
 		  m->b);
@@ -373,30 +383,64 @@ static const char *const sources[] = { "unknown", "exit", "poll", "hypercall" };
 
 #define NAME(tab, i) ((i) < sizeof(tab) / sizeof(tab[0]) ? tab[i] : tab[0])
 
-/* A TAMPERED verdict: one finding per failed check. */
-static void module_findings(struct vm *vm, const struct vmiaas_event *e)
+unsigned int module_nr_open(const struct vm *vm)
+{
+	return vm->mod ? (unsigned int)__builtin_popcountll(vm->mod->open_mask) : 0;
+}
+
+const struct vmiaas_finding *module_open_finding(const struct vm *vm,
+						 unsigned int i)
+{
+	const struct vm_module *mod = vm->mod;
+
+	if (!mod || i >= VMID_MOD_CHECKS_MAX || !(mod->open_mask & (1ULL << i)))
+		return NULL;
+	return &mod->open[i];
+}
+
+/* "resolved" for the open findings of the checks in @mask. */
+static void module_resolve(struct vm *vm, uint64_t mask)
 {
 	struct vm_module *mod = vm->mod;
 	unsigned int i;
 
 	for (i = 0; i < VMID_MOD_CHECKS_MAX; i++) {
-		struct vmiaas_finding f = {
-			.severity = VMIAAS_SEV_CRITICAL,
-		};
+		if (!(mod->open_mask & mask & (1ULL << i)))
+			continue;
+		events_finding(vm, "resolved", &mod->open[i]);
+		mod->open_mask &= ~(1ULL << i);
+		vm->nr_findings_active--;
+	}
+}
+
+/* A TAMPERED verdict: a finding per check that newly failed. */
+static void module_findings(struct vm *vm, const struct vmiaas_event *e)
+{
+	struct vm_module *mod = vm->mod;
+	unsigned int i;
+
+	if (!mod->open)
+		mod->open = calloc(VMID_MOD_CHECKS_MAX, sizeof(*mod->open));
+	for (i = 0; mod->open && i < VMID_MOD_CHECKS_MAX; i++) {
+		struct vmiaas_finding *f = &mod->open[i];
 		const char *what;
 
-		if (!(e->failed_mask & (1ULL << i)))
+		if (!(e->failed_mask & (1ULL << i)) || (mod->open_mask & (1ULL << i)))
 			continue;
 		what = mod->labels && i < mod->nr_checks ? mod->labels[i] : "?";
-		snprintf(f.check, sizeof(f.check), "module");
-		snprintf(f.object, sizeof(f.object), "check %u: %s", i, what);
-		snprintf(f.message, sizeof(f.message),
+		*f = (struct vmiaas_finding){ .severity = VMIAAS_SEV_CRITICAL };
+		snprintf(f->check, sizeof(f->check), "module");
+		snprintf(f->object, sizeof(f->object), "check %u: %s", i, what);
+		snprintf(f->message, sizeof(f->message),
 			 "vmiaas.ko: %s differs from the baseline (agent request: %s, vCPU %u, seq %llu); a full check follows",
 			 what, vmid_reason_name(e->reason), e->vcpu,
 			 (unsigned long long)e->seq);
 		if (mod->pending && i < mod->nr_checks)
-			f.address = mod->pending[i].addr;
-		events_finding(vm, "finding", &f);
+			f->address = mod->pending[i].addr;
+		events_finding(vm, "finding", f);
+		vmid_count_finding(vm, f);
+		mod->open_mask |= 1ULL << i;
+		vm->nr_findings_active++;
 	}
 }
 
@@ -415,8 +459,12 @@ static void module_event(struct vmid *d, struct vm *vm,
 		  NAME(sources, e->source), e->status, vmid_verdict_name(e->verdict),
 		  e->nr_failed, e->nr_checks, (unsigned long long)e->failed_mask,
 		  e->lost ? " (events were lost before this one)" : "");
+	/* a verdict over the whole registered set opens and closes findings */
 	if (e->verdict == VMIAAS_VERDICT_TAMPERED)
 		module_findings(vm, e);
+	if ((e->verdict == VMIAAS_VERDICT_TAMPERED ||
+	     e->verdict == VMIAAS_VERDICT_CLEAN) && e->nr_checks == mod->nr_checks)
+		module_resolve(vm, ~e->failed_mask);
 	/* the full userspace check, rate-limited */
 	if (mod->last_full && now - mod->last_full < vmid_agent_min_interval(d))
 		return;

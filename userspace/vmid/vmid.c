@@ -723,7 +723,7 @@ static bool in_set(const struct vm_finding_key *set, size_t nr, uint64_t h)
 	return false;
 }
 
-static void count_finding(struct vm *vm, const struct vmiaas_finding *f)
+void vmid_count_finding(struct vm *vm, const struct vmiaas_finding *f)
 {
 	struct vm_fstat *s;
 	size_t i;
@@ -775,7 +775,7 @@ static void vm_round_done(struct vmid *d, struct vm *vm,
 		if (!in_set(vm->active, vm->nr_active, k->hash)) {
 			events_finding(vm, ev ? "event" : "finding", &k->f);
 			if (!ev)
-				count_finding(vm, &k->f);
+				vmid_count_finding(vm, &k->f);
 		}
 	}
 	for (i = 0; i < vm->nr_active; i++)
@@ -792,7 +792,7 @@ static void vm_round_done(struct vmid *d, struct vm *vm,
 	vm->round = t;
 	vm->nr_round = 0;
 	vm->nr_dropped = 0;
-	vm->nr_findings_active = nr;
+	vm->nr_findings_active = nr + module_nr_open(vm);
 	d->any_findings |= nr > 0;
 	vm->nr_checks++;
 	vm->last_check = vmid_realtime();

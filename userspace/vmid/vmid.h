@@ -398,6 +398,8 @@ void control_shutdown(void);
 /* For control.c: run a check of a VM now (0, or -errno: not ready). */
 struct vm *vmid_vm_find(struct vmid *d, const char *name);
 int vmid_check_now(struct vmid *d, struct vm *vm);
+/* A new finding of @vm, for vmiaas_findings_total. */
+void vmid_count_finding(struct vm *vm, const struct vmiaas_finding *f);
 /* agent_min_interval: s between agent-triggered checks of a VM. */
 double vmid_agent_min_interval(const struct vmid *d);
 /* Removes the VM's baseline and restarts its worker, which re-takes it. */
@@ -428,6 +430,10 @@ void module_events(struct vmid *d, struct vm *vm);
 int module_check_msg(struct vm *vm, const struct vmid_msg *m);
 /* "module: ..." for vmictl status, in @buf (or vm->mod_why). */
 const char *module_status(const struct vm *vm, char *buf, size_t size);
+/* The module findings still active: how many; check @i's, or NULL. */
+unsigned int module_nr_open(const struct vm *vm);
+const struct vmiaas_finding *module_open_finding(const struct vm *vm,
+						 unsigned int i);
 /* Worker: before the sandbox; then the checks of a clean guest. */
 int module_worker_prepare(void);
 int module_checks_build(struct vmiaas *v, struct vmid_mod_check *out,
