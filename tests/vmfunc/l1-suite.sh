@@ -362,6 +362,11 @@ check_linux_l2()
 		"linux-l2: no WARNING, BUG or Oops in the L2's kernel log"
 }
 
+# the vmid step's need_vmid and check_vmid (its STEPS line is in
+# vmid-step.inc: not in STEPS until a run of it has passed)
+# shellcheck source=tests/vmfunc/vmid-step.inc
+. "$v/vmid-step.inc"
+
 # ---- the run ----------------------------------------------------------------
 
 selected=("$@")

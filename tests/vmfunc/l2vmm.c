@@ -21,7 +21,9 @@
  * fault: KVM_EXIT_SHUTDOWN) or the keyboard controller's reset (0xfe to
  * port 0x64). --timeout S bounds the run (status 124); --progress S
  * prints the guest's RIP and exit counts every S seconds, and so does a
- * SIGUSR1.
+ * SIGUSR1. Each SIGUSR2 counts one up in the UART's scratch register
+ * (port 0x3ff, 0 until the first): a host-to-guest signal that a guest
+ * script reads from /dev/port, for a test that waits for its host side.
  *
  * Lines the guest prints that start with "@@" are annotated with the
  * vCPU's KVM statistics at that moment (binary stats fd): exits, io_exits,
@@ -140,6 +142,7 @@ struct vmm {
 };
 
 static volatile sig_atomic_t timed_out, tick, report;
+static volatile sig_atomic_t host_signals;	/* SIGUSR2s: the scratch register */
 
 static void __attribute__((noreturn)) die(const char *fmt, ...)
 {
@@ -513,7 +516,7 @@ static uint8_t uart_in(struct vmm *v, unsigned int reg)
 			val = 0xb0;		/* DCD, DSR, CTS */
 		break;
 	case UART_SCR:
-		val = u->scr;
+		val = host_signals ? (uint8_t)host_signals : u->scr;
 		break;
 	}
 	uart_update_irq(v);
@@ -612,6 +615,11 @@ static void on_alarm(int sig)
 static void on_usr1(int sig)
 {
 	report = 1;
+}
+
+static void on_usr2(int sig)
+{
+	host_signals++;
 }
 
 /* --progress S: where the guest is, every S seconds (for diagnosis). */
@@ -766,6 +774,7 @@ int main(int argc, char **argv)
 
 	signal(SIGALRM, on_alarm);
 	signal(SIGUSR1, on_usr1);
+	signal(SIGUSR2, on_usr2);
 	if (setitimer(ITIMER_REAL, &second, NULL))
 		die("setitimer: %s", strerror(errno));
 	printf("l2vmm: %" PRIu64 " MiB, entry 0x%x, command line \"%s\"\n",

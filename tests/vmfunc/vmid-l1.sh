@@ -5,17 +5,27 @@
 # in the L1's /lib) watches the Linux L2 that l2vmm boots (without
 # --vmiaas: vmid, not the VMM, attaches it) through /dev/vmiaas.
 #
-# vmid finds l2vmm by "vmm = l2vmm" (a non-QEMU KVM VMM), takes its VM fd
-# with pidfd_getfd(), attaches it and arms view 1; its worker reads the
-# L2's memory through /proc/PID (the pid backend), baselines the L2 once
-# it has booted, and registers the kernel text and syscall table with the
-# module. The L2 (tests/vmfunc/vmid-l2-guest.sh) then asks through
-# VMFUNC: clean; loads an inline hook: the module says TAMPERED, vmid
-# writes a "module" finding and runs its full check, which finds the hook
-# (kernel-text). This script ends the L2 once that finding is in, or
-# when the L2 ends.
+# vmid starts once the L2 runs its /l2/cmd.sh (a booted kernel: the first
+# check is the trust-on-first-use baseline, with no settle time); it finds
+# l2vmm by "vmm = l2vmm" (a non-QEMU KVM VMM), takes its VM fd with
+# pidfd_getfd(), attaches it and arms view 1; its worker reads the L2's
+# memory through /proc/PID (the pid backend), baselines it and registers
+# the kernel text and syscall table with the module. The L2
+# (tests/vmfunc/vmid-l2-guest.sh) asks through VMFUNC: clean; loads an
+# inline hook: the module says TAMPERED, vmid writes a "module" finding
+# and runs its full check, which finds the hook (kernel-text); the L2
+# removes the hook: the module says clean, vmid resolves its finding.
+# The L2 waits for this script's signals (SIGUSR2 to l2vmm, read by the
+# L2 from the UART's scratch register): 1 once vmid has registered its
+# checks with the module, 2 once vmid's own check has found the hook. This
+# script ends the L2 once vmid has resolved the module finding, or when
+# the L2 ends. The step's time goes to the L2's boot and to Bochs running
+# the L2, and an idle L1 second is dear in Bochs: nothing here sleeps long.
 #   @@INSMOD STATUS, @@RMMOD STATUS, @@L2VMM-END STATUS
-#   @@VMID-STATUS-BEGIN/-END      vmictl status while the L2 runs
+#   @@VMID-START UPTIME           vmid started (the L2 is at its cmd.sh)
+#   @@VMID-SIGNAL N UPTIME        the L2 may go on (SIGUSR2 number N)
+#   @@VMID-STATUS-BEGIN/-END      vmictl status after the module finding
+#   @@VMID-METRICS-BEGIN/-END     vmid's findings metrics at the end
 #   @@EV {json}                   vmid's event lines
 #   @@VMID-END STATUS             vmid's exit status after SIGTERM
 rmmod kvm_intel && insmod /lib/modules/vmiaas/kvm-intel.ko preemption_timer=0
@@ -30,69 +40,101 @@ args=$(sed -e 's|--initrd l2.cpio|--initrd /tmp/l2-vmid.cpio|' \
 	-e 's|--timeout [0-9]*|--timeout 2300|' l2vmm.args | tr '\n' ' ')
 
 mkdir -p /tmp/vmid
+ip link set lo up
 cat >/tmp/vmid/vmid.conf <<CONF
 state_dir = /tmp/vmid
 socket = /tmp/vmid/vmid.sock
 events = /tmp/vmid/events.jsonl
 vmm = l2vmm
 libvirt = off
-metrics = off
+metrics = 127.0.0.1:9464
 journal = no
 interval = 3600
-settle = 20
+settle = 0
+scan_interval = 1
+cpu_budget = 0
 agent_poll = 0
 timeout = 900
-backoff_max = 10
-agent_min_interval = 1
+backoff_max = 5
+agent_min_interval = 0
 CONF
 
-(eval "exec ./l2vmm $args") &
+(eval "exec ./l2vmm $args") >/tmp/l2.out 2>&1 &
 l2=$!
-./vmid -c /tmp/vmid/vmid.conf 2>/tmp/vmid/vmid.log &
-vmid=$!
 
-# findings CHECK: vmid's findings of check CHECK so far
-findings()
-{
-	grep '"type":"finding"' /tmp/vmid/events.jsonl 2>/dev/null |
-		grep -c "\"check\":\"$1\""
-}
-# news FILE PREFIX: FILE's lines not shown yet, each with PREFIX
+# news FILE NAME PREFIX: FILE's lines not shown yet, each with PREFIX
 news()
 {
+	seen=0
 	n=$(wc -l <"$1" 2>/dev/null || echo 0)
 	eval "seen=\${seen_$2:-0}"
-	[ "$n" -gt "$seen" ] && tail -n $((n - seen)) "$1" | sed "s/^/$3/"
+	[ "$n" -gt "$seen" ] && sed -n "$((seen + 1)),${n}s/^/$3/p" "$1"
 	eval "seen_$2=$n"
 }
-status_shown=
-while kill -0 $l2 2>/dev/null; do
-	sleep 2
-	news /tmp/vmid/events.jsonl ev "@@EV "
-	news /tmp/vmid/vmid.log log "# vmid: "
-	if [ -z "$status_shown" ] && [ "$(findings module)" -ge 1 ]; then
-		echo "@@VMID-STATUS-BEGIN"
-		./vmictl status /tmp/vmid/vmid.sock
-		echo "@@VMID-STATUS-END"
-		status_shown=1
-	fi
-	# the hook, as vmid's own (userspace) check reports it
-	[ "$(findings kernel-text)" -ge 1 ] && break
-done
-sleep 5
-[ -n "$status_shown" ] || {
+# events TYPE CHECK: vmid's events of that type and check so far
+events()
+{
+	grep "\"type\":\"$1\"" /tmp/vmid/events.jsonl 2>/dev/null |
+		grep -c "\"check\":\"$2\""
+}
+show_status()
+{
 	echo "@@VMID-STATUS-BEGIN"
 	./vmictl status /tmp/vmid/vmid.sock
 	echo "@@VMID-STATUS-END"
+	status_shown=1
 }
+
+# signal N: the L2 (vmid-l2-guest.sh) may go on to its step N+1
+sent=0
+signal()
+{
+	[ "$sent" -ge "$1" ] && return 0
+	kill -USR2 $l2
+	sent=$1
+	echo "@@VMID-SIGNAL $1 $(cut -d' ' -f1 /proc/uptime)"
+}
+
+vmid=
+status_shown=
+t=0
+while kill -0 $l2 2>/dev/null; do
+	sleep 0.5
+	t=$((t + 1))
+	[ $((t % 20)) -eq 0 ] && echo "# L1 uptime $(cut -d' ' -f1 /proc/uptime)"
+	news /tmp/l2.out l2 ""
+	if [ -z "$vmid" ] && grep -q '^@@L2-VMID-GUEST' /tmp/l2.out; then
+		echo "@@VMID-START $(cut -d' ' -f1 /proc/uptime)"
+		./vmid -c /tmp/vmid/vmid.conf 2>/tmp/vmid/vmid.log &
+		vmid=$!
+	fi
+	[ -n "$vmid" ] || continue
+	news /tmp/vmid/events.jsonl ev "@@EV "
+	news /tmp/vmid/vmid.log log "# vmid: "
+	# 1: view 1 armed and the checks registered
+	[ "$sent" -eq 0 ] && grep -q 'checks registered with /dev/vmiaas' /tmp/vmid/events.jsonl &&
+		./vmictl status /tmp/vmid/vmid.sock | grep -q 'view 1 armed' && signal 1
+	[ -z "$status_shown" ] && [ "$(events finding module)" -ge 1 ] && show_status
+	# 2: vmid's own check has found the hook
+	[ "$sent" -ge 1 ] && [ "$(events finding kernel-text)" -ge 1 ] && signal 2
+	# the end: the module's finding resolved after the hook's removal
+	[ "$sent" -ge 2 ] && [ "$(events resolved module)" -ge 1 ] && break
+done
+[ -n "$status_shown" ] || show_status
+echo "@@VMID-METRICS-BEGIN"
+wget -q -O - http://127.0.0.1:9464/metrics | grep -E '^vmiaas_(findings|vms_attached)'
+echo "@@VMID-METRICS-END"
 kill $l2 2>/dev/null
 wait $l2
 echo "@@L2VMM-END $?"
-kill -TERM $vmid
-wait $vmid
-echo "@@VMID-END $?"
-news /tmp/vmid/events.jsonl ev "@@EV "
-news /tmp/vmid/vmid.log log "# vmid: "
+news /tmp/l2.out l2 ""
+if [ -n "$vmid" ]; then
+	kill -TERM $vmid
+	wait $vmid
+	echo "@@VMID-END $?"
+	news /tmp/vmid/events.jsonl ev "@@EV "
+	news /tmp/vmid/vmid.log log "# vmid: "
+fi
 rmmod vmiaas
 echo "@@RMMOD $?"
 dmesg | grep 'vmiaas: ' | tail -n 20 | sed 's/^/# dmesg: /'
