@@ -173,66 +173,124 @@ static const char *syscall_short(const char *sym)
 	return p ? p + 5 : sym;
 }
 
+/*
+ * syscall_name_ok()'s answers for one handle. They depend only on the
+ * address and the handle's kallsyms copy, which never changes after attach,
+ * so a long-lived handle (vmid) decodes each entry's names once instead of
+ * at every check. Direct-mapped and fixed in size: a collision only costs
+ * the lookup again.
+ */
+#define SC_MEMO_SLOTS		2048	/* power of two; 3 tables of ~450 */
+
+struct syscall_memo {
+	struct {
+		u64 addr;
+		u32 abi_plus1;	/* 0: an empty slot */
+		u32 ok;
+	} slot[SC_MEMO_SLOTS];
+};
+
+static bool syscall_name_memo(struct vmiaas *v, u32 abi, u64 addr)
+{
+	char name[VMI_KSYM_NAME_LEN];
+	u32 h = (u32)(addr >> 4 ^ addr >> 16 ^ abi) & (SC_MEMO_SLOTS - 1);
+	bool ok;
+
+	if (!v->sc_memo)
+		v->sc_memo = calloc(1, sizeof(*v->sc_memo));
+	if (v->sc_memo && v->sc_memo->slot[h].abi_plus1 == abi + 1 &&
+	    v->sc_memo->slot[h].addr == addr)
+		return v->sc_memo->slot[h].ok;
+	ok = syscall_name_ok(v, abi, addr, name, sizeof(name));
+	if (v->sc_memo) {
+		v->sc_memo->slot[h].addr = addr;
+		v->sc_memo->slot[h].abi_plus1 = abi + 1;
+		v->sc_memo->slot[h].ok = ok;
+	}
+	return ok;
+}
+
+/*
+ * The entry for @abi/@nr in @tab, which the same reader filled in the same
+ * order: position @hint first, then a search (a table grew or shrank).
+ */
+static const struct vmiaas_syscall *
+syscall_find(const struct vmiaas_syscall *tab, size_t nr, size_t hint,
+	     u32 abi, u32 sc_nr)
+{
+	size_t j;
+
+	if (hint < nr && tab[hint].abi == abi && tab[hint].nr == sc_nr)
+		return &tab[hint];
+	for (j = 0; j < nr; j++)
+		if (tab[j].abi == abi && tab[j].nr == sc_nr)
+			return &tab[j];
+	return NULL;
+}
+
+static void syscall_changed(struct vmiaas *v, struct findings *fs,
+			    const struct vmiaas_syscall *s,
+			    const struct vmiaas_syscall *old, bool name_ok)
+{
+	const char *abi = s->abi < 3 ? abi_names[s->abi] : "?";
+	struct vmiaas_finding *f;
+	char sym[sizeof(f->new_symbol)];
+
+	symbolize(v, s->address, sym, sizeof(sym));
+	f = finding_add(fs, "syscall-table", VMIAAS_SEV_CRITICAL,
+			VMIAAS_FINDING_ADDRESS | VMIAAS_FINDING_VALUES |
+			VMIAAS_FINDING_SYMBOLS, "%s %u %s", abi, s->nr,
+			syscall_short(old ? old->symbol : sym));
+	if (!f)
+		return;
+	f->address = s->address;
+	f->old_value = old ? old->address : 0;
+	f->new_value = s->address;
+	if (old)
+		snprintf(f->old_symbol, sizeof(f->old_symbol), "%s",
+			 old->symbol);
+	snprintf(f->new_symbol, sizeof(f->new_symbol), "%s", sym);
+	if (!old)
+		snprintf(f->message, sizeof(f->message),
+			 "%s syscall %u is not in the baseline", abi, s->nr);
+	else if (old->address != s->address)
+		snprintf(f->message, sizeof(f->message),
+			 "%s syscall %u now points to %s (was %s)%s", abi,
+			 s->nr, f->new_symbol, old->symbol,
+			 name_ok ? "" : ", not a syscall function");
+	else
+		snprintf(f->message, sizeof(f->message),
+			 "%s syscall %u points to %s, not a %s syscall function",
+			 abi, s->nr, f->new_symbol, abi);
+}
+
 static int check_syscalls(struct vmiaas *v, const struct vmiaas_baseline *b,
 			  struct findings *fs)
 {
 	struct vmiaas_syscall *now = NULL;
 	struct vmiaas_finding *f;
-	char name[VMI_KSYM_NAME_LEN];
 	size_t nr = 0, i, j;
 	int err;
 
-	err = vmiaas_syscalls(v, &now, &nr);
+	err = engine_syscalls(v, false, &now, &nr);
 	if (err)
 		return err;
 	for (i = 0; i < nr; i++) {
 		const struct vmiaas_syscall *s = &now[i];
-		const struct vmiaas_syscall *old = NULL;
-		const char *abi = s->abi < 3 ? abi_names[s->abi] : "?";
+		const struct vmiaas_syscall *old;
 		bool name_ok;
 
-		for (j = 0; j < b->nr_syscalls && !old; j++)
-			if (b->syscalls[j].abi == s->abi &&
-			    b->syscalls[j].nr == s->nr)
-				old = &b->syscalls[j];
-		name_ok = syscall_name_ok(v, s->abi, s->address, name,
-					  sizeof(name));
-		if (old && old->address == s->address && name_ok)
-			continue;
-		f = finding_add(fs, "syscall-table", VMIAAS_SEV_CRITICAL,
-				VMIAAS_FINDING_ADDRESS | VMIAAS_FINDING_VALUES |
-				VMIAAS_FINDING_SYMBOLS, "%s %u %s", abi, s->nr,
-				syscall_short(old ? old->symbol : s->symbol));
-		if (!f)
-			continue;
-		f->address = s->address;
-		f->old_value = old ? old->address : 0;
-		f->new_value = s->address;
-		if (old)
-			snprintf(f->old_symbol, sizeof(f->old_symbol), "%s",
-				 old->symbol);
-		symbolize(v, s->address, f->new_symbol, sizeof(f->new_symbol));
-		if (!old)
-			snprintf(f->message, sizeof(f->message),
-				 "%s syscall %u is not in the baseline", abi, s->nr);
-		else if (old->address != s->address)
-			snprintf(f->message, sizeof(f->message),
-				 "%s syscall %u now points to %s (was %s)%s", abi,
-				 s->nr, f->new_symbol, old->symbol,
-				 name_ok ? "" : ", not a syscall function");
-		else
-			snprintf(f->message, sizeof(f->message),
-				 "%s syscall %u points to %s, not a %s syscall function",
-				 abi, s->nr, f->new_symbol, abi);
+		old = syscall_find(b->syscalls, b->nr_syscalls, i, s->abi,
+				   s->nr);
+		name_ok = syscall_name_memo(v, s->abi, s->address);
+		if (!old || old->address != s->address || !name_ok)
+			syscall_changed(v, fs, s, old, name_ok);
 	}
 	/* Entries gone (a table shrunk or vanished). */
 	for (j = 0; j < b->nr_syscalls; j++) {
 		const struct vmiaas_syscall *old = &b->syscalls[j];
-		bool found = false;
 
-		for (i = 0; i < nr && !found; i++)
-			found = now[i].abi == old->abi && now[i].nr == old->nr;
-		if (found)
+		if (syscall_find(now, nr, j, old->abi, old->nr))
 			continue;
 		f = finding_add(fs, "syscall-table", VMIAAS_SEV_HIGH,
 				VMIAAS_FINDING_VALUES | VMIAAS_FINDING_SYMBOLS,

@@ -534,6 +534,7 @@ void vmiaas_close(struct vmiaas *v)
 	free(v->ksym_pos);
 	symmap_free(v->symmap);
 	dirty_close(v->dirty);
+	free(v->sc_memo);
 	backend_close(v->backend);
 	free(v->kas);
 	free(v);

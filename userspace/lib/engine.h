@@ -33,6 +33,7 @@ struct vmiaas {
 	struct vmiaas_info info;
 	struct vmiaas_diag diag;
 	struct dirty_tracker *dirty;	/* soft-dirty skip (dirty.h), or NULL */
+	struct syscall_memo *sc_memo;	/* checks.c's answers, or NULL */
 };
 
 /* Reads kernel-virtual memory. 0 or -EFAULT/-ENOENT/-EBADMSG. */
@@ -50,6 +51,13 @@ void engine_prefetch(struct vmiaas *v, u64 va);
 
 /* Address of a kernel symbol; -ENOENT if the kernel has none. */
 int engine_sym(struct vmiaas *v, const char *name, u64 *ret);
+
+/*
+ * vmiaas_syscalls(), with each entry's symbol left empty unless @symbols:
+ * a check only names the entries it reports.
+ */
+int engine_syscalls(struct vmiaas *v, bool symbols,
+		    struct vmiaas_syscall **ret, size_t *ret_nr);
 
 /* Records a failure on @v for vmiaas_last_diag(); returns @err. */
 #define engine_fail(v, err, ...) diag_set(&(v)->diag, err, __VA_ARGS__)

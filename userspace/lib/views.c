@@ -395,7 +395,8 @@ static int table_entries(struct vmiaas *v, u64 table, u32 *ret)
 }
 
 static int syscall_table_read(struct vmiaas *v, u32 abi, u64 table,
-			      struct vmiaas_syscall *out, u32 *nr)
+			      bool symbols, struct vmiaas_syscall *out,
+			      u32 *nr)
 {
 	u64 entries[MAX_SYSCALLS];
 	u32 i, n;
@@ -419,16 +420,16 @@ static int syscall_table_read(struct vmiaas *v, u32 abi, u64 table,
 		s->abi = abi;
 		s->nr = i;
 		s->address = entries[i];
-		if (vmiaas_symbolize(v, entries[i], s->symbol,
-				     sizeof(s->symbol)))
+		if (!symbols || vmiaas_symbolize(v, entries[i], s->symbol,
+						 sizeof(s->symbol)))
 			s->symbol[0] = '\0';
 	}
 	*nr += n;
 	return 0;
 }
 
-int vmiaas_syscalls(struct vmiaas *v, struct vmiaas_syscall **ret,
-		    size_t *ret_nr)
+int engine_syscalls(struct vmiaas *v, bool symbols,
+		    struct vmiaas_syscall **ret, size_t *ret_nr)
 {
 	struct vmiaas_syscall *out;
 	u32 nr = 0, i;
@@ -441,8 +442,8 @@ int vmiaas_syscalls(struct vmiaas *v, struct vmiaas_syscall **ret,
 	for (i = 0; !err && i < ARRAY_SIZE(syscall_tables); i++) {
 		if (engine_sym(v, syscall_tables[i].symbol, &table))
 			continue;
-		err = syscall_table_read(v, syscall_tables[i].abi, table, out,
-					 &nr);
+		err = syscall_table_read(v, syscall_tables[i].abi, table,
+					 symbols, out, &nr);
 	}
 	if (!err && !nr)
 		err = engine_fail(v, -ENOEXEC, "the kernel has no sys_call_table");
@@ -453,6 +454,12 @@ int vmiaas_syscalls(struct vmiaas *v, struct vmiaas_syscall **ret,
 	*ret = out;
 	*ret_nr = nr;
 	return 0;
+}
+
+int vmiaas_syscalls(struct vmiaas *v, struct vmiaas_syscall **ret,
+		    size_t *ret_nr)
+{
+	return engine_syscalls(v, true, ret, ret_nr);
 }
 
 /* ---- IDT ---- */
