@@ -40,12 +40,18 @@ struct vmi_xlate {
 };
 
 #define VMI_TLB_ENTRIES		1024	/* power of two */
+#define VMI_LTLB_ENTRIES	512	/* power of two: 1 GiB in 2 MiB */
 
 /*
- * A cached 4 KiB translation (large pages are cached per 4 KiB sub-page).
- * @vpn is va >> 12 | generation << 52: generations start at 1, so an
- * all-zero entry never matches, and entries of an older generation are
- * stale. @pfn_prot is the guest frame | level << 4 | VMI_PROT_*.
+ * A cached translation. In ->tlb, of one 4 KiB page: @vpn is va >> 12 |
+ * generation << 52, @pfn_prot the guest frame | level << 4 | VMI_PROT_*.
+ * In ->ltlb, of one 2 MiB region: @vpn is va >> 21 | generation << 52, and
+ * @pfn_prot either the region's frame (a 2 MiB page, or part of a 1 GiB
+ * one: level 2 or 3) or, with level 1, the page table that maps the region
+ * with the protection of the levels above it, so that a 4 KiB miss there
+ * reads one entry instead of walking every level. Generations start at 1,
+ * so an all-zero entry never matches, and entries of an older generation
+ * are stale.
  */
 struct vmi_tlb_entry {
 	u64 vpn;
@@ -61,10 +67,12 @@ struct vmi_as {
 	u64 root;		/* physical address of the top-level table */
 	u32 levels;		/* 4 or 5 */
 	u32 maxphyaddr;		/* bits; entries beyond it are refused */
-	u64 walks;		/* statistics: cache misses */
+	u64 walks;		/* statistics: full walks (cache misses) */
+	u64 pt_walks;		/* statistics: last-level reads from ->ltlb */
 	u32 tlb_gen;		/* 1..4095, bumped by vmi_as_flush() */
 	u32 reserved;
 	struct vmi_tlb_entry tlb[VMI_TLB_ENTRIES];
+	struct vmi_tlb_entry ltlb[VMI_LTLB_ENTRIES];
 };
 
 /*
@@ -86,8 +94,11 @@ void vmi_as_flush(struct vmi_as *as);
 int vmi_as_walk(const struct vmi_as *as, u64 va, struct vmi_xlate *ret);
 
 /*
- * Cached translation: the same result as vmi_as_walk(), walking (and
- * counting ->walks) on a miss. Errors are not cached.
+ * Cached translation: the same result as vmi_as_walk() as long as the
+ * tables did not change since the last vmi_as_flush(). A miss in ->tlb
+ * tries ->ltlb (a large page, or the page table of a 4 KiB one: one read,
+ * counted in ->pt_walks), then walks (counting ->walks). Errors are not
+ * cached.
  */
 int vmi_as_translate(struct vmi_as *as, u64 va, struct vmi_xlate *ret);
 

@@ -346,7 +346,7 @@ static void test_tlb(void)
 	u64 va = 0x700000000000ULL;
 	u64 alias = va + VMI_TLB_ENTRIES * 4096ULL;	/* same slot */
 	struct vmi_xlate w = { 0 }, t1 = { 0 }, t2 = { 0 };
-	u64 walks;
+	u64 walks, pt_walks;
 	int i, err;
 
 	map(as, va, 0xe000, 1, DFL | G);
@@ -377,13 +377,30 @@ static void test_tlb(void)
 		    (unsigned long long)(as->walks - walks));
 
 	vmi_as_flush(as);
+	pt_walks = as->pt_walks;
 	for (i = 0; i < 4; i++) {
 		vmi_as_translate(as, va, &t1);
 		vmi_as_translate(as, alias, &t2);
 	}
 	TEST_ASSERT(t1.gpa == 0xe000 && t2.gpa == 0xf000 &&
-		    as->walks == walks + 2 + 8,
-		    "colliding slot: gpa 0x%llx 0x%llx walks %llu",
+		    as->walks == walks + 2 + 2 &&
+		    as->pt_walks == pt_walks + 6,
+		    "colliding ->tlb slot, own ->ltlb slots: gpa 0x%llx 0x%llx walks %llu, last-level reads %llu",
+		    (unsigned long long)t1.gpa, (unsigned long long)t2.gpa,
+		    (unsigned long long)(as->walks - walks),
+		    (unsigned long long)(as->pt_walks - pt_walks));
+
+	/* 1 GiB apart: the same slot in both arrays, so every one walks. */
+	map(as, va + (1ULL << 30), 0x11000, 1, DFL);
+	vmi_as_flush(as);
+	walks = as->walks;
+	for (i = 0; i < 4; i++) {
+		vmi_as_translate(as, va, &t1);
+		vmi_as_translate(as, va + (1ULL << 30), &t2);
+	}
+	TEST_ASSERT(t1.gpa == 0xe000 && t2.gpa == 0x11000 &&
+		    as->walks == walks + 8,
+		    "colliding slots in both arrays: gpa 0x%llx 0x%llx walks %llu",
 		    (unsigned long long)t1.gpa, (unsigned long long)t2.gpa,
 		    (unsigned long long)(as->walks - walks));
 
@@ -417,21 +434,165 @@ static void test_tlb(void)
 		    err, as->tlb_gen);
 }
 
+/*
+ * ->ltlb entries stand for the upper levels of a walk: after the tables
+ * change they are stale until a flush, then forgotten, for a large page
+ * and for a cached page table alike.
+ */
+static void test_ltlb_flush(void)
+{
+	struct vmi_as *as = &g.as4;
+	u64 va = 0x710000000000ULL;
+	u64 pt_old, pt_new;
+	struct vmi_xlate t1 = { 0 }, t2 = { 0 };
+
+	map(as, va, 0x800000 - (4 << 20), 2, DFL);
+	vmi_as_flush(as);
+	vmi_as_translate(as, va + 0x1000, &t1);
+	*pte(as, va, 2) = 0x200000 | DFL | PS;
+	vmi_as_translate(as, va + 0x5000, &t2);
+	TEST_ASSERT(t1.gpa == 0x401000 && t2.gpa == 0x405000,
+		    "2 MiB page: the region's frame is cached: 0x%llx 0x%llx",
+		    (unsigned long long)t1.gpa, (unsigned long long)t2.gpa);
+	vmi_as_flush(as);
+	vmi_as_translate(as, va + 0x5000, &t2);
+	TEST_ASSERT(t2.gpa == 0x205000 && t2.level == 2,
+		    "2 MiB page remapped: 0x%llx after the flush",
+		    (unsigned long long)t2.gpa);
+
+	/* A page table under the region, then another one. */
+	va += 2 << 20;
+	map(as, va, 0x13000, 1, DFL);
+	map(as, va + 0x1000, 0x14000, 1, DFL);
+	pt_old = *pte(as, va, 2) & ADDR;
+	pt_new = table_new();
+	*entry(pt_new, va + 0x1000, 1) = 0x15000 | DFL;
+	vmi_as_flush(as);
+	vmi_as_translate(as, va, &t1);
+	*pte(as, va, 2) = pt_new | DFL;
+	vmi_as_translate(as, va + 0x1000, &t2);
+	TEST_ASSERT(t1.gpa == 0x13000 && t2.gpa == 0x14000,
+		    "page table cached: 0x%llx 0x%llx (the old table's entry)",
+		    (unsigned long long)t1.gpa, (unsigned long long)t2.gpa);
+	vmi_as_flush(as);
+	vmi_as_translate(as, va + 0x1000, &t2);
+	TEST_ASSERT(t2.gpa == 0x15000,
+		    "page table replaced: 0x%llx after the flush",
+		    (unsigned long long)t2.gpa);
+	*pte(as, va, 2) = pt_old | DFL;
+}
+
+/* xorshift64: reproducible tables from a fixed seed. */
+static u64 rnd_state = 0x9e3779b97f4a7c15ULL;
+
+static u64 rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+#define POOL		24	/* tables in the random set */
+#define IDX_USED	4	/* entries 0..3 of each: what addresses use */
+
+/* A hostile entry: any level may get any of these. */
+static u64 rnd_entry(const u64 *pool)
+{
+	u64 flags = (rnd() & (RW | US | G)) | (rnd() % 16 ? P : 0) |
+		    (rnd() % 8 ? 0 : XD);
+	u32 kind = rnd() % 16;
+
+	if (kind < 9)		/* another table of the set: shared, loops */
+		return pool[rnd() % POOL] | flags;
+	if (kind < 12)		/* a 4 KiB frame, or a misaligned large one */
+		return (rnd() % (RAM_SIZE >> 12)) << 12 | flags |
+		       (rnd() % 4 ? 0 : PS);
+	if (kind < 14)		/* an aligned 2 MiB or 1 GiB frame */
+		return (rnd() % 4) << (rnd() % 2 ? 21 : 30) | flags | PS;
+	if (kind == 14)		/* reserved bits: 13..29 or above MAXPHYADDR */
+		return (rnd() % 4) << 21 | 1ULL << (13 + rnd() % 17) |
+		       (rnd() % 2 ? 1ULL << (36 + rnd() % 16) : 0) | flags |
+		       PS;
+	return (RAM_SIZE + (rnd() % 64 << 12)) | flags;	/* outside RAM */
+}
+
+static u64 rnd_va(u32 levels)
+{
+	static const u64 top[] = { 0, 1, 2, 3, 256, 257, 510, 511 };
+	u64 va = top[rnd() % ARRAY_SIZE(top)] << (levels == 5 ? 48 : 39);
+	u32 bits = levels == 5 ? 57 : 48;
+	u32 l;
+
+	for (l = levels - 1; l >= 1; l--)
+		va |= (rnd() % IDX_USED) << (12 + 9 * (l - 1));
+	va |= rnd() & 0xfff;
+	return (u64)((s64)(va << (64 - bits)) >> (64 - bits));
+}
+
+/*
+ * Random hostile tables (cycles, shared tables, PS at every level, reserved
+ * and out-of-RAM addresses): every cached translation equals the walk, in
+ * 20,000 lookups with a flush and new tables every 1,000.
+ */
+static void test_random(void)
+{
+	static struct vmi_as ras;
+	u64 pool[POOL], mismatches = 0, ok = 0, lookups;
+	u64 walks = 0, pt_walks = 0;
+	u32 round, i, k, levels;
+
+	for (i = 0; i < POOL; i++)
+		pool[i] = table_new();
+	for (round = 0; round < 20; round++) {
+		levels = round % 4 ? 4 : 5;
+		vmi_as_init(&ras, &g.phys, pool[0], levels == 5);
+		ras.maxphyaddr = 36 + rnd() % 17;
+		vmi_as_flush(&ras);
+		for (i = 0; i < POOL; i++)
+			for (k = 0; k < IDX_USED; k++)
+				((u64 *)(g.ram + pool[i]))[k] = rnd_entry(pool);
+		for (i = 0; i < POOL; i++)
+			((u64 *)(g.ram + pool[i]))[256 + rnd() % 256] =
+				rnd_entry(pool);
+		for (lookups = 0; lookups < 1000; lookups++) {
+			u64 va = rnd_va(levels);
+			struct vmi_xlate w = { 0 }, t = { 0 };
+			int ew = vmi_as_walk(&ras, va, &w);
+			int et = vmi_as_translate(&ras, va, &t);
+
+			if (ew != et || (!ew && memcmp(&w, &t, sizeof(w))))
+				mismatches++;
+			else if (!ew)
+				ok++;
+		}
+		walks += ras.walks;
+		pt_walks += ras.pt_walks;
+	}
+	TEST_ASSERT(!mismatches && ok > 1000 && walks && pt_walks,
+		    "random hostile tables: %llu of 20000 translations differ from the walk (%llu translated, %llu walks, %llu last-level reads)",
+		    (unsigned long long)mismatches, (unsigned long long)ok,
+		    (unsigned long long)walks, (unsigned long long)pt_walks);
+}
+
 static void test_walks_stat(void)
 {
 	struct vmi_as *as = &g.as4;
 	u64 va = 0x600000000000ULL;	/* 3 pages mapped by test_read */
 	u8 buf[8192];
-	u64 walks;
+	u64 walks, pt_walks;
 	int err;
 
 	vmi_as_flush(as);
 	walks = as->walks;
+	pt_walks = as->pt_walks;
 	err = vmi_as_read(as, va + 10, buf, 8000);
 	err |= vmi_as_read(as, va + 10, buf, 8000);
-	TEST_ASSERT(!err && as->walks == walks + 2,
-		    "two 2-page reads walk twice: %llu (err %d)",
-		    (unsigned long long)(as->walks - walks), err);
+	TEST_ASSERT(!err && as->walks == walks + 1 &&
+		    as->pt_walks == pt_walks + 1,
+		    "two 2-page reads: one walk, one last-level read: %llu, %llu (err %d)",
+		    (unsigned long long)(as->walks - walks),
+		    (unsigned long long)(as->pt_walks - pt_walks), err);
 }
 
 static void test_bad_as(void)
@@ -450,7 +611,7 @@ static void test_bad_as(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(52);
+	ksft_set_plan(58);
 	guest_init();
 	test_sizes();
 	test_la57();
@@ -461,6 +622,8 @@ int main(void)
 	test_recursive();
 	test_read();
 	test_tlb();
+	test_ltlb_flush();
+	test_random();
 	test_walks_stat();
 	test_bad_as();
 	free(g.ram);
