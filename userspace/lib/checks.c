@@ -324,7 +324,7 @@ static int check_idt(struct vmiaas *v, const struct vmiaas_baseline *b,
 
 		if (b->nr_vcpus && t->vcpu >= v->backend->nr_vcpus)
 			continue;	/* bind_check() compared the counts */
-		err = vmiaas_idt(v, t->vcpu, &base, &now, &nr);
+		err = engine_idt(v, t->vcpu, false, &base, &now, &nr);
 		if (err)
 			return err;
 		limit = b->nr_vcpus ? v->backend->vcpus[t->vcpu].idtr_limit :

@@ -54,10 +54,13 @@ int engine_sym(struct vmiaas *v, const char *name, u64 *ret);
 
 /*
  * vmiaas_syscalls(), with each entry's symbol left empty unless @symbols:
- * a check only names the entries it reports.
+ * a check only names the entries it reports, after comparing addresses.
  */
 int engine_syscalls(struct vmiaas *v, bool symbols,
 		    struct vmiaas_syscall **ret, size_t *ret_nr);
+/* vmiaas_idt(), likewise. */
+int engine_idt(struct vmiaas *v, u32 vcpu, bool symbols, u64 *ret_base,
+	       struct vmiaas_idt_gate **ret, size_t *ret_nr);
 
 /* Records a failure on @v for vmiaas_last_diag(); returns @err. */
 #define engine_fail(v, err, ...) diag_set(&(v)->diag, err, __VA_ARGS__)

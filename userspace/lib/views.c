@@ -305,21 +305,45 @@ static int module_layout_get(struct vmiaas *v, struct module_layout *l)
 struct module_walk {
 	const struct module_layout *l;
 	struct vmiaas_module *mods;
-	size_t nr;
+	size_t nr, cap;
 };
+
+/*
+ * Room for one more module: the array grows by doubling, because zeroing
+ * room for VMIAAS_MAX_MODULES up front cost more than the walk itself.
+ */
+static int module_walk_grow(struct vmiaas *v, struct module_walk *w)
+{
+	struct vmiaas_module *mods;
+	size_t cap;
+
+	if (w->nr < w->cap)
+		return 0;
+	if (w->nr >= VMIAAS_MAX_MODULES)
+		return engine_fail(v, -E2BIG, "more than %u modules",
+				   VMIAAS_MAX_MODULES);
+	cap = min(w->cap ? w->cap * 2 : 64, (size_t)VMIAAS_MAX_MODULES);
+	mods = realloc(w->mods, cap * sizeof(*mods));
+	if (!mods)
+		return -ENOMEM;
+	w->mods = mods;
+	w->cap = cap;
+	return 0;
+}
 
 static int module_visit(struct vmiaas *v, u64 node, void *arg)
 {
 	struct module_walk *w = arg;
 	const struct module_layout *l = w->l;
 	u64 mod = node - l->list;
-	struct vmiaas_module *m = &w->mods[w->nr];
+	struct vmiaas_module *m;
 	u32 i, size;
 	int err;
 
-	if (w->nr >= VMIAAS_MAX_MODULES)
-		return engine_fail(v, -E2BIG, "more than %u modules",
-				   VMIAAS_MAX_MODULES);
+	err = module_walk_grow(v, w);
+	if (err)
+		return err;
+	m = &w->mods[w->nr];
 	memset(m, 0, sizeof(*m));
 	m->addr = mod;
 	err = engine_read(v, mod + l->name, m->name, sizeof(m->name) - 1);
@@ -350,11 +374,9 @@ int vmiaas_modules(struct vmiaas *v, struct vmiaas_module **ret,
 		return err;
 	if (engine_sym(v, "modules", &head))
 		return engine_fail(v, -ENOEXEC, "the kernel has no module list");
-	w.mods = calloc(VMIAAS_MAX_MODULES, sizeof(*w.mods));
-	if (!w.mods)
-		return -ENOMEM;
-	err = list_walk(v, "the module list", head, VMIAAS_MAX_MODULES,
-			module_visit, &w);
+	err = module_walk_grow(v, &w);	/* a non-NULL array, even if empty */
+	err = err ?: list_walk(v, "the module list", head, VMIAAS_MAX_MODULES,
+			       module_visit, &w);
 	if (err) {
 		free(w.mods);
 		return err;
@@ -417,6 +439,7 @@ static int syscall_table_read(struct vmiaas *v, u32 abi, u64 table,
 	for (i = 0; i < n; i++) {
 		struct vmiaas_syscall *s = &out[*nr + i];
 
+		memset(s, 0, sizeof(*s));
 		s->abi = abi;
 		s->nr = i;
 		s->address = entries[i];
@@ -436,7 +459,8 @@ int engine_syscalls(struct vmiaas *v, bool symbols,
 	u64 table;
 	int err = 0;
 
-	out = calloc(ARRAY_SIZE(syscall_tables) * MAX_SYSCALLS, sizeof(*out));
+	/* Not calloc: zeroing all of it cost more than reading the tables. */
+	out = malloc(ARRAY_SIZE(syscall_tables) * MAX_SYSCALLS * sizeof(*out));
 	if (!out)
 		return -ENOMEM;
 	for (i = 0; !err && i < ARRAY_SIZE(syscall_tables); i++) {
@@ -475,7 +499,7 @@ static void gate_decode(const u8 *g, struct vmiaas_idt_gate *out)
 	out->present = g[5] >> 7;
 }
 
-int vmiaas_idt(struct vmiaas *v, uint32_t vcpu, uint64_t *ret_base,
+int engine_idt(struct vmiaas *v, u32 vcpu, bool symbols, u64 *ret_base,
 	       struct vmiaas_idt_gate **ret, size_t *ret_nr)
 {
 	struct vmiaas_idt_gate *gates;
@@ -504,7 +528,7 @@ int vmiaas_idt(struct vmiaas *v, uint32_t vcpu, uint64_t *ret_base,
 	for (i = 0; i < n; i++) {
 		gates[i].vector = i;
 		gate_decode(raw + i * 16, &gates[i]);
-		if (!gates[i].present ||
+		if (!symbols || !gates[i].present ||
 		    vmiaas_symbolize(v, gates[i].address, gates[i].symbol,
 				     sizeof(gates[i].symbol)))
 			gates[i].symbol[0] = '\0';
@@ -513,4 +537,10 @@ int vmiaas_idt(struct vmiaas *v, uint32_t vcpu, uint64_t *ret_base,
 	*ret = gates;
 	*ret_nr = n;
 	return 0;
+}
+
+int vmiaas_idt(struct vmiaas *v, uint32_t vcpu, uint64_t *ret_base,
+	       struct vmiaas_idt_gate **ret, size_t *ret_nr)
+{
+	return engine_idt(v, vcpu, true, ret_base, ret, ret_nr);
 }
