@@ -113,7 +113,7 @@ static int image_read(const struct vmiaas *v, u64 va, void *buf, size_t len)
 	return vmi_phys_read(&v->backend->phys, image_pa(v, va), buf, len);
 }
 
-int engine_sym(struct vmiaas *v, const char *name, u64 *ret)
+static int sym_resolve(struct vmiaas *v, const char *name, u64 *ret)
 {
 	u64 addr, text;
 	int err;
@@ -126,6 +126,59 @@ int engine_sym(struct vmiaas *v, const char *name, u64 *ret)
 		err = symmap_lookup(v->symmap, "_text", &text);
 	if (!err)
 		*ret = addr - text + v->info.text_va;
+	return err;
+}
+
+/*
+ * Answers of sym_resolve() for one handle: its kallsyms copy, System.map
+ * and KASLR slide never change after attach, and a check asks for the same
+ * few dozen names each time (~17 names decoded per kallsyms lookup).
+ * Direct-mapped by a hash of the name; a collision or a longer name only
+ * costs the lookup again. vmiaas_open() turns it on once attached: during
+ * attach the slide is still being worked out.
+ */
+#define SYM_MEMO_SLOTS		256	/* power of two */
+#define SYM_MEMO_NAME		48
+
+struct sym_memo {
+	struct {
+		char name[SYM_MEMO_NAME];	/* "": an empty slot */
+		u64 addr;
+		int err;
+	} slot[SYM_MEMO_SLOTS];
+};
+
+/* FNV-1a of @name; its length through @ret_len (at most SYM_MEMO_NAME). */
+static u32 sym_hash(const char *name, size_t *ret_len)
+{
+	u32 h = 2166136261U;
+	size_t i;
+
+	for (i = 0; i < SYM_MEMO_NAME && name[i]; i++)
+		h = (h ^ (u8)name[i]) * 16777619U;
+	*ret_len = i;
+	return h;
+}
+
+int engine_sym(struct vmiaas *v, const char *name, u64 *ret)
+{
+	size_t len;
+	u32 h = sym_hash(name, &len) & (SYM_MEMO_SLOTS - 1);
+	int err;
+
+	if (!v->sym_memo || !len || len >= SYM_MEMO_NAME)
+		return sym_resolve(v, name, ret);
+	if (!strcmp(v->sym_memo->slot[h].name, name)) {
+		if (!v->sym_memo->slot[h].err)
+			*ret = v->sym_memo->slot[h].addr;
+		return v->sym_memo->slot[h].err;
+	}
+	err = sym_resolve(v, name, ret);
+	if (err && err != -ENOENT)
+		return err;	/* not an answer: a corrupt table says so */
+	memcpy(v->sym_memo->slot[h].name, name, len + 1);
+	v->sym_memo->slot[h].addr = err ? 0 : *ret;
+	v->sym_memo->slot[h].err = err;
 	return err;
 }
 
@@ -521,6 +574,7 @@ int vmiaas_open(const struct vmiaas_target *target, struct vmiaas **ret,
 		vmiaas_close(v);
 		return err;
 	}
+	v->sym_memo = calloc(1, sizeof(*v->sym_memo));	/* NULL: no memo */
 	*ret = v;
 	return 0;
 }
@@ -535,6 +589,7 @@ void vmiaas_close(struct vmiaas *v)
 	symmap_free(v->symmap);
 	dirty_close(v->dirty);
 	free(v->sc_memo);
+	free(v->sym_memo);
 	backend_close(v->backend);
 	free(v->kas);
 	free(v);

@@ -34,6 +34,7 @@ struct vmiaas {
 	struct vmiaas_diag diag;
 	struct dirty_tracker *dirty;	/* soft-dirty skip (dirty.h), or NULL */
 	struct syscall_memo *sc_memo;	/* checks.c's answers, or NULL */
+	struct sym_memo *sym_memo;	/* engine_sym()'s answers, or NULL */
 };
 
 /* Reads kernel-virtual memory. 0 or -EFAULT/-ENOENT/-EBADMSG. */
