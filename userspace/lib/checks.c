@@ -174,13 +174,14 @@ static const char *syscall_short(const char *sym)
 }
 
 /*
- * syscall_name_ok()'s answers for one handle. They depend only on the
- * address and the handle's kallsyms copy, which never changes after attach,
- * so a long-lived handle (vmid) decodes each entry's names once instead of
- * at every check. Direct-mapped and fixed in size: a collision only costs
- * the lookup again.
+ * syscall_name_ok()'s answers for one handle, by position in the tables
+ * (a check reads the same tables in the same order each time). They depend
+ * only on the address and the handle's kallsyms copy, which never changes
+ * after attach, so a long-lived handle (vmid) decodes each entry's names
+ * once instead of at every check. An entry whose address changed is looked
+ * up again.
  */
-#define SC_MEMO_SLOTS		2048	/* power of two; 3 tables of ~450 */
+#define SC_MEMO_SLOTS		3072	/* 3 tables of MAX_SYSCALLS */
 
 struct syscall_memo {
 	struct {
@@ -190,23 +191,23 @@ struct syscall_memo {
 	} slot[SC_MEMO_SLOTS];
 };
 
-static bool syscall_name_memo(struct vmiaas *v, u32 abi, u64 addr)
+static bool syscall_name_memo(struct vmiaas *v, size_t pos, u32 abi,
+			      u64 addr)
 {
 	char name[VMI_KSYM_NAME_LEN];
-	u32 h = (u32)(addr >> 4 ^ addr >> 16 ^ abi) & (SC_MEMO_SLOTS - 1);
 	bool ok;
 
 	if (!v->sc_memo)
 		v->sc_memo = calloc(1, sizeof(*v->sc_memo));
-	if (v->sc_memo && v->sc_memo->slot[h].abi_plus1 == abi + 1 &&
-	    v->sc_memo->slot[h].addr == addr)
-		return v->sc_memo->slot[h].ok;
+	if (!v->sc_memo || pos >= SC_MEMO_SLOTS)
+		return syscall_name_ok(v, abi, addr, name, sizeof(name));
+	if (v->sc_memo->slot[pos].abi_plus1 == abi + 1 &&
+	    v->sc_memo->slot[pos].addr == addr)
+		return v->sc_memo->slot[pos].ok;
 	ok = syscall_name_ok(v, abi, addr, name, sizeof(name));
-	if (v->sc_memo) {
-		v->sc_memo->slot[h].addr = addr;
-		v->sc_memo->slot[h].abi_plus1 = abi + 1;
-		v->sc_memo->slot[h].ok = ok;
-	}
+	v->sc_memo->slot[pos].addr = addr;
+	v->sc_memo->slot[pos].abi_plus1 = abi + 1;
+	v->sc_memo->slot[pos].ok = ok;
 	return ok;
 }
 
@@ -282,7 +283,7 @@ static int check_syscalls(struct vmiaas *v, const struct vmiaas_baseline *b,
 
 		old = syscall_find(b->syscalls, b->nr_syscalls, i, s->abi,
 				   s->nr);
-		name_ok = syscall_name_memo(v, s->abi, s->address);
+		name_ok = syscall_name_memo(v, i, s->abi, s->address);
 		if (!old || old->address != s->address || !name_ok)
 			syscall_changed(v, fs, s, old, name_ok);
 	}
