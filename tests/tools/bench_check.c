@@ -277,7 +277,7 @@ static int bench_check(const struct vmiaas_target *t, int runs, bool dirty)
 	struct vmiaas *v = NULL;
 	u8 key[VMIAAS_KEY_SIZE] = { 1 };
 	double ms[P_NR], cpu_ms[P_NR];
-	u64 *ns, *cns, t0, c0, hashed;
+	u64 *ns, *cns, t0, c0, hashed, walks = 0;
 	int p, r, err;
 
 	ns = calloc(runs, sizeof(*ns));
@@ -288,6 +288,8 @@ static int bench_check(const struct vmiaas_target *t, int runs, bool dirty)
 		err = dirty_on(v);
 	err = err ?: run_part(v, b, P_TOTAL);		/* warm-up */
 	for (p = 0; p < P_NR && !err; p++) {
+		if (p == P_TOTAL)
+			walks = v->kas->walks;
 		for (r = 0; r < runs && !err; r++) {
 			t0 = now_ns();
 			c0 = cpu_ns();
@@ -295,6 +297,8 @@ static int bench_check(const struct vmiaas_target *t, int runs, bool dirty)
 			cns[r] = cpu_ns() - c0;
 			ns[r] = now_ns() - t0;
 		}
+		if (p == P_TOTAL)	/* each check starts with a flush */
+			walks = (v->kas->walks - walks) / runs;
 		ms[p] = err ? 0 : median_ms(ns, runs);
 		cpu_ms[p] = err ? 0 : median_ms(cns, runs);
 	}
@@ -323,6 +327,7 @@ static int bench_check(const struct vmiaas_target *t, int runs, bool dirty)
 			  cpu_ms[P_MODTEXT]) * 1e6),
 	       cpu_ms[P_TOTAL] - cpu_ms[P_TEXT] - cpu_ms[P_RODATA] -
 	       cpu_ms[P_MODTEXT]);
+	printf("check page_walks_per_check=%llu\n", (unsigned long long)walks);
 	dirty_report(v);
 out:
 	vmiaas_baseline_free(b);
