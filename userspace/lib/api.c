@@ -69,6 +69,13 @@ int vmiaas_symbolize(struct vmiaas *v, uint64_t addr, char *buf, size_t size)
 		err = vmi_ksym_addr(&v->ksym, idx, &sym);
 	if (!err)
 		err = vmi_ksym_name(&v->ksym, idx, name, sizeof(name), &type);
+	/*
+	 * Past the highest symbol (the image's end marker,
+	 * __init_scratch_end) nothing is the kernel's: module memory starts
+	 * within 16 MiB of it on some KASLR boots.
+	 */
+	if (!err && idx + 1 >= v->ksym.num_syms && addr != sym)
+		err = -ENOENT;
 	if (err || addr - sym > (1U << 24)) {
 		snprintf(buf, size, "0x%016llx", (unsigned long long)addr);
 		return err ? err : -ENOENT;
