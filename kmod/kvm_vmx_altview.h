@@ -16,6 +16,7 @@
 
 #include <linux/types.h>
 
+struct kvm;
 struct kvm_vcpu;
 struct module;
 
@@ -58,6 +59,13 @@ struct kvm_vmx_altview_ops {
 				   unsigned long a3);
 	/* The vCPU is being destroyed; its list is freed after this. */
 	void (*vcpu_free)(struct kvm_vcpu *vcpu, void *priv);
+	/*
+	 * KVM_SET_USER_MEMORY_REGION creates or moves a memslot of @kvm to
+	 * guest-physical [@gpa, @gpa + @size), on any VM (with or without
+	 * enabled vCPUs); a negative errno refuses it and is what the ioctl
+	 * returns.  Under kvm->slots_lock and rcu_read_lock(): must not sleep.
+	 */
+	int (*memslot_check)(struct kvm *kvm, u64 gpa, u64 size);
 };
 
 bool kvm_vmx_altview_supported(void);

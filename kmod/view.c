@@ -33,8 +33,7 @@
  *   pre_entry drops the vCPU's "want" and logs it, so PROBE no longer
  *   offers VMFUNC there and VMFUNC(0, 1) gives #UD.
  * - A memslot that KVM would put where view 1 has the mailbox slot is
- *   not refused yet: vm.c's memslot_check waits for the KVM hook that
- *   was withdrawn from the series (docs/kvm-patches.md, patch 5).
+ *   refused (memslot_check, vm.c) while the view is enabled.
  *
  * The view is sticky. The guest chose it with VMFUNC, and to the guest it
  * is as much its state as a register: the SDM's VMFUNC EPTP switching
@@ -284,6 +283,8 @@ static const struct kvm_vmx_altview_ops view_ops = {
 	.post_exit = view_post_exit,
 	.hypercall = view_hypercall,
 	.vcpu_free = view_vcpu_free,
+	/* KVM creates or moves a memslot (vm.c) */
+	.memslot_check = vmiaas_vm_memslot_check,
 };
 
 /* symbol_put() only what symbol_get() gave: it BUGs on the others. */

@@ -168,8 +168,7 @@ int vmiaas_vm_enable_view(struct vmiaas_vm *vm, u32 *ret_nr_vcpus)
  * @size: its size in bytes
  *
  * KVM's memslot_check hook: under kvm->slots_lock and rcu_read_lock(), so
- * an attachment found here is not freed before it returns. Not called
- * while the series lacks that hook (withdrawn: docs/kvm-patches.md).
+ * an attachment found here is not freed before it returns.
  *
  * Return: 0; -ERANGE if view 1 is enabled on @kvm and the memory would be
  * hidden behind the mailbox.

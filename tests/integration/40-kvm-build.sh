@@ -85,7 +85,11 @@ for gen in "${gens[@]}"; do
 			"$out/Module.symvers" ||
 			{ echo "# kvm_vmx_altview_$e not exported by kvm-intel"; bad=1; }
 	done
-	ok $bad "$gen: Module.symvers has the 8 kvm_vmx_altview_* exports"
+	awk '$2 == "kvm_x86_altview_memslot_check" && $3 ~ /kvm$/ &&
+		$4 == "EXPORT_SYMBOL_GPL" { f = 1 } END { exit !f }' \
+		"$out/Module.symvers" ||
+		{ echo "# kvm_x86_altview_memslot_check not exported by kvm"; bad=1; }
+	ok $bad "$gen: Module.symvers has the 8 kvm_vmx_altview_* exports and kvm's memslot hook"
 
 	# Debian's own kvm and kvm-intel exports: all present, same CRCs.
 	diffs=$(awk 'NR == FNR { crc[$2] = $1; next }

@@ -1141,6 +1141,30 @@ static void test_memory_above_mailbox(void)
 	bare_vm_close(&v);
 }
 
+/*
+ * With view 1 enabled, KVM refuses a new memslot above the mailbox
+ * (KVM_SET_USER_MEMORY_REGION: ERANGE, from the series' memslot_check);
+ * after detach it accepts it.
+ */
+static void test_memslot_refused(void)
+{
+	int e_on = -1, e_into = -1, e_off = -1;
+	struct bare_vm v;
+
+	if (bare_vm_attach(&v, false) && !bare_vm_enable_view(&v)) {
+		e_on = bare_vm_memslot(&v, CG_MAILBOX, 4096);
+		e_into = bare_vm_memslot(&v, CG_MAILBOX - 4096, 8192);
+		close(v.fd);		/* detaches */
+		v.fd = -1;
+		e_off = bare_vm_memslot(&v, CG_MAILBOX, 4096);
+	}
+	ksft_print_msg("memslot at the mailbox with view 1 on: %s, reaching into it: %s, after detach: %s\n",
+		       errname(e_on), errname(e_into), errname(e_off));
+	TEST_ASSERT(e_on == ERANGE && e_into == ERANGE && e_off == 0,
+		    "- KVM_SET_USER_MEMORY_REGION above the mailbox: ERANGE while view 1 is enabled, accepted after detach");
+	bare_vm_close(&v);
+}
+
 /* Requests in flight when the attachment and the VMs go away. */
 static void test_teardown(struct vm *a, struct vm *b)
 {
@@ -1199,6 +1223,7 @@ int main(void)
 	test_bad_index_and_view0(&a);
 	test_memslot(&a);
 	test_memory_above_mailbox();
+	test_memslot_refused();
 	test_sticky(&a);
 	test_enroll(&a);
 	test_two_vms(&a, &b, data0, table0);

@@ -51,9 +51,9 @@
  *   -EOPNOTSUPP also when the VM uses KVM's shadow MMU (kvm module
  *   parameter tdp_mmu=0), whose lower tables may be freed under a copied
  *   top level; -ERANGE when the VM has a memslot at or above
- *   VMIAAS_MAILBOX_GPA. A memslot created or moved there after this call
- *   is not refused (the KVM hook for it is withdrawn for now: see
- *   docs/kvm-patches.md): the VMM must not create one. It waits for
+ *   VMIAAS_MAILBOX_GPA. From then until detach, KVM itself refuses such a
+ *   memslot: KVM_SET_USER_MEMORY_REGION creating or moving one fails with
+ *   -ERANGE (the patch series' memslot_check hook). It waits for
  *   each vCPU to be outside KVM_RUN (vcpu->mutex). vCPUs created later are
  *   not armed: call it again (it is idempotent) after creating them.
  *   ->nr_vcpus returns the number of vCPUs armed. A guest in view 1 stays
