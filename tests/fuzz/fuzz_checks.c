@@ -45,6 +45,7 @@
 
 #include <vmiaas/checks.h>
 #include "userspace/lib/engine.h"
+#include "userspace/lib/bpf_census.h"
 #include "userspace/lib/hidden.h"
 #include "userspace/lib/patching.h"
 #include "core/kernel.h"
@@ -86,7 +87,8 @@ static struct vmiaas_finding *sink_add(void *ctx, const char *check,
 
 /*
  * The walkers without the hashing of every measured page (about 100 ms a
- * run): hidden modules and tasks, creds, ftrace and kprobe hooks; with
+ * run): hidden modules and tasks, creds, BPF programs, ftrace and kprobe
+ * hooks; with
  * @records the kernel's patch records too (jump labels, static calls,
  * ftrace pages, kprobes: read on a first explain, here of _stext's bytes;
  * about 40 ms).
@@ -102,6 +104,7 @@ static void run_walkers(bool records)
 
 	hidden_check_modules(guest, &sink);
 	hidden_check_tasks(guest, &sink);
+	bpf_check_programs(guest, &sink);
 	if (!patching_ftrace_hooks(guest, &h, &nr))
 		free(h);
 	if (!patching_kprobe_hooks(guest, &kh, &nr))

@@ -13,8 +13,11 @@
 # the module; so must a kernel static call redirected to module code
 # (vmiaas_attack_staticcall), or to another kernel function the kernel
 # never gives its key (the same module, func=), and an optimized kprobe's detour buffer
-# pointed at module code (vmiaas_attack_optprobe). Runs on each kernel of
-# KGENS.
+# pointed at module code (vmiaas_attack_optprobe). An eBPF rootkit's shape
+# (tests/guest/bpf-writeuser.c: bpf_probe_write_user on the sys_enter raw
+# tracepoint) must be a bpf-programs finding naming the program and its
+# attach point, while the fentry programs stay events. Runs on each kernel
+# of KGENS.
 . "$(dirname "$0")/../lib/guest.sh"
 
 : "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
@@ -22,17 +25,20 @@ KGENS=${KGENS:-6.1 6.12}
 # The unfiltered function tracer patches every ftrace site (37,657 on
 # Debian 6.1, 42,864 on 6.12): 80 s on and 20 s off under TCG here.
 UNFILTERED_KGENS=${UNFILTERED_KGENS:-6.1}
-PER_KERNEL=43
+PER_KERNEL=48
 # shellcheck disable=SC2086
 set -- $KGENS
 tap_plan $((PER_KERNEL * $#))
 top_work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-patching.XXXXXX")
 trap '_guest_cleanup; rm -rf "$top_work"' EXIT
 
-# The guest image has no BPF loader: a static raw-bpf(2) one, built here.
+# The guest image has no BPF loader: static raw-bpf(2) ones, built here.
 bpf_fentry=$top_work/bpf-fentry
 ${CC:-cc} -static -Os -s -o "$bpf_fentry" "$VMIAAS_TOP/tests/guest/bpf-fentry.c" ||
 	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
+bpf_writeuser=$top_work/bpf-writeuser
+${CC:-cc} -static -Os -s -o "$bpf_writeuser" "$VMIAAS_TOP/tests/guest/bpf-writeuser.c" ||
+	tap_bail "cannot build tests/guest/bpf-writeuser.c statically"
 
 vmictl_g() { "$VMICTL" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" "$@"; }
 ksym() { guest_run "grep ' $1\$' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
@@ -122,8 +128,8 @@ work=$top_work/$KGEN
 mkdir -p "$work"
 key=$work/keys/host.key
 base=$work/baseline
-guest_start --kernel "$KGEN" --test-modules --add "$bpf_fentry" ||
-	tap_bail "guest did not boot"
+guest_start --kernel "$KGEN" --test-modules --add "$bpf_fentry" \
+	--add "$bpf_writeuser" || tap_bail "guest did not boot"
 tap_diag "guest $GUEST: kernel $GUEST_KVER, ready in ${GUEST_READY_MS} ms"
 
 st=0
@@ -223,8 +229,24 @@ guest_run '/vmiaas/bpf-fentry vfs_fsync >/tmp/bpf1.out 2>&1 &
 tap_is "$(tr '\n' ' ' <"$work/bpf.out")" "attached attached " \
 	"$KGEN: two BPF fentry programs attached (vfs_fsync, ksys_sync)"
 clean bpf "BPF fentry programs attached" "BPF trampolines"
+tap_ok "jq -e '[.events[] | select(.check == \"bpf-programs\" and (.detail.message | test(\"tracing/trace_fentry.*attached to function (vfs_fsync|ksys_sync) \")))] | length == 2' '$work/bpf.json'" \
+	"$KGEN: the two fentry programs are bpf-programs events naming their functions"
 guest_run 'kill $(pidof bpf-fentry); sleep 1' >/dev/null 2>&1
 clean bpf-off "BPF programs detached"
+
+# ---- the attack: an eBPF rootkit's bpf_probe_write_user on every syscall's entry ----------
+guest_run '/vmiaas/bpf-writeuser >/tmp/bpfw.out 2>&1 &
+	for i in $(seq 40); do [ "$(cat /tmp/bpfw.out)" = attached ] && break; sleep 0.5; done
+	cat /tmp/bpfw.out' >"$work/bpfw.out" 2>&1
+tap_is "$(cat "$work/bpfw.out")" attached \
+	"$KGEN: a raw tracepoint program on sys_enter calling bpf_probe_write_user attached"
+check_json bpfw
+tap_is "$st" 1 "$KGEN: eBPF write-user program: check exits 1"
+tap_ok "jq -e '(.findings | length) == 1 and ([.findings[] | select(.check == \"bpf-programs\" and .object == \"vmiaas_wuser\" and .severity == \"high\" and (.detail.message | test(\"attached to raw_tracepoint sys_enter calls bpf_probe_write_user\")))] | length == 1)' '$work/bpfw.json'" \
+	"$KGEN: one bpf-programs finding names vmiaas_wuser, raw_tracepoint sys_enter and bpf_probe_write_user"
+tap_diag "$(jq -c '.findings[] | [.object, .detail.message]' "$work/bpfw.json" 2>/dev/null | head -2)"
+guest_run 'kill $(pidof bpf-writeuser); sleep 1' >/dev/null 2>&1
+clean bpfw-gone "eBPF write-user program unloaded"
 
 # ---- processes ---------------------------------------------------------------------
 guest_run 'for i in $(seq 200); do /bin/true & done; wait' >/dev/null

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpf_census.h"
 #include "checks.h"
 #include "dirty.h"
 #include "hidden.h"
@@ -29,6 +30,7 @@ static const struct vmiaas_check_desc check_descs[] = {
 	{ "module-rodata", "each module's read-only and ro_after_init data hashed per page; every change is a finding at [module]+offset" },
 	{ "ftrace-hook", "function hooks through the kernel's own patching: ftrace_ops with a callback outside kernel text or IPMODIFY (a registered live patch: an event), kprobes with handlers outside kernel text or a rewritten optprobe detour" },
 	{ "hidden-module", "the module list against /sys/module (module_kset), the module address tree (mod_tree) and struct modules carved from the module area's vmap areas: a module in one and not the other; module-area memory no module, BPF, ftrace or kprobe record owns" },
+	{ "bpf-programs", "the BPF programs in prog_idr with their links (link_idr) and bpf_kallsyms: programs calling bpf_probe_write_user, bpf_override_return or bpf_send_signal, LSM and fmod_ret programs; JIT code of a program prog_idr lacks (hidden)" },
 	{ "hidden-process", "the task list against the init pid namespace's IDR, the process tree (children lists), the css_set lists, the run queues and the kernel stacks: a task reachable from one and not the other" },
 	{ "credentials", "user tasks with init_cred; euid 0 under a non-root parent without a setuid-root executable; one cred shared by two thread groups" },
 };
@@ -776,6 +778,7 @@ static int check_hidden(struct vmiaas *v, struct findings *fs)
 	int err;
 
 	err = hidden_check_modules(v, &sink);
+	err = err ?: bpf_check_programs(v, &sink);
 	return err ?: hidden_check_tasks(v, &sink);
 }
 

@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * bpf-programs: a census of the guest's BPF programs (see bpf_census.h).
+ *
+ * eBPF rootkits change no kernel text: they load programs that call
+ * bpf_probe_write_user, bpf_override_return or bpf_send_signal from a
+ * syscall's tracepoint or kprobe, or hook LSM/fmod_ret. The verifier
+ * rewrites each helper call to "call (helper - __bpf_call_base)" in the
+ * program's kept instructions (prog->insnsi), so what a program can call
+ * is read there, not trusted from any flag.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+
+#include "bpf_census.h"
+#include "list.h"
+
+#define BPF_INSN_CALL		0x85	/* BPF_JMP | BPF_CALL */
+#define BPF_INSN_SIZE		8
+#define BPF_INSN_CHUNK		512	/* instructions read at once */
+#define BPF_NAME_LEN		16	/* BPF_OBJ_NAME_LEN */
+#define BPF_ATTACH_LEN		96
+#define BPF_OFF_NONE		0xffffffffU	/* a member this kernel lacks */
+
+struct bpf_layout {
+	u32 p_type, p_eat, p_len, p_tag, p_aux, p_insnsi;
+	u32 a_id, a_name, a_attach_func, a_ksym, a_func_cnt, a_func;
+	u32 k_lnode, k_prog, k_name;
+	u32 l_id, l_type, l_prog;
+	u32 idr_head, xa_shift, xa_slots, xa_nr_slots;
+	u32 rtl_btp, btp_tp, tp_name;	/* BPF_OFF_NONE: raw tp links unknown */
+	s64 lsm, tracing, fmod_ret, link_raw_tp;
+	u64 prog_idr, link_idr, kallsyms, call_base;
+	u64 helpers[BPF_CENSUS_HELPER_SYMS];
+};
+
+struct bprog {
+	u64 addr;		/* first: the sort key */
+	u64 aux;
+	u32 id, type, eat, helpers;
+	u8 tag[8];
+	char name[BPF_NAME_LEN + 1];
+	char attach[BPF_ATTACH_LEN];
+};
+
+struct bpf_census {
+	const struct bpf_layout *l;
+	struct bprog *p;
+	u32 nr, cap;
+	u64 *auxes;		/* every program's and subprogram's aux */
+	u32 nr_auxes, cap_auxes;
+	u64 insns_read;
+	u32 nr_links;
+	u64 hidden[16];		/* bpf_ksyms of programs prog_idr lacks */
+	char hidden_name[16][64];
+	u32 nr_hidden;
+};
+
+static int bpf_layout_fail(struct vmiaas *v, const char *type,
+			   const char *path)
+{
+	return engine_fail(v, -EBADMSG,
+		"the guest kernel's BTF has no %s.%s: this kernel's BPF layout is not supported",
+		type, path);
+}
+
+static int bpf_layout_members(struct vmiaas *v, struct bpf_layout *l)
+{
+	const struct { const char *type, *path; u32 *off; } m[] = {
+		{ "bpf_prog", "type", &l->p_type },
+		{ "bpf_prog", "expected_attach_type", &l->p_eat },
+		{ "bpf_prog", "len", &l->p_len },
+		{ "bpf_prog", "tag", &l->p_tag },
+		{ "bpf_prog", "aux", &l->p_aux },
+		{ "bpf_prog", "insnsi", &l->p_insnsi },
+		{ "bpf_prog_aux", "id", &l->a_id },
+		{ "bpf_prog_aux", "name", &l->a_name },
+		{ "bpf_prog_aux", "attach_func_name", &l->a_attach_func },
+		{ "bpf_prog_aux", "ksym", &l->a_ksym },
+		{ "bpf_prog_aux", "func_cnt", &l->a_func_cnt },
+		{ "bpf_prog_aux", "func", &l->a_func },
+		{ "bpf_ksym", "lnode", &l->k_lnode },
+		{ "bpf_ksym", "name", &l->k_name },
+		{ "bpf_link", "id", &l->l_id },
+		{ "bpf_link", "type", &l->l_type },
+		{ "bpf_link", "prog", &l->l_prog },
+		{ "idr", "idr_rt.xa_head", &l->idr_head },
+		{ "xa_node", "shift", &l->xa_shift },
+		{ "xa_node", "slots", &l->xa_slots },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(m); i++)
+		if (btf_offsetof(v->btf, m[i].type, m[i].path, m[i].off))
+			return bpf_layout_fail(v, m[i].type, m[i].path);
+	if (btf_member_size(v->btf, "xa_node", "slots", &l->xa_nr_slots))
+		return bpf_layout_fail(v, "xa_node", "slots");
+	l->xa_nr_slots /= 8;
+	return 0;
+}
+
+/* What only some kernels have: missing pieces make attach points unknown. */
+static void bpf_layout_optional(struct vmiaas *v, struct bpf_layout *l)
+{
+	static const char *const helper_syms[BPF_CENSUS_HELPER_SYMS] = {
+		"bpf_probe_write_user", "bpf_override_return",
+		"bpf_send_signal", "bpf_send_signal_thread",
+	};
+	size_t i;
+
+	if (btf_offsetof(v->btf, "bpf_raw_tp_link", "btp", &l->rtl_btp) ||
+	    btf_offsetof(v->btf, "bpf_raw_event_map", "tp", &l->btp_tp) ||
+	    btf_offsetof(v->btf, "tracepoint", "name", &l->tp_name) ||
+	    btf_enum_value(v->btf, "BPF_LINK_TYPE_RAW_TRACEPOINT",
+			   &l->link_raw_tp))
+		l->rtl_btp = BPF_OFF_NONE;
+	if (btf_offsetof(v->btf, "bpf_ksym", "prog", &l->k_prog))
+		l->k_prog = BPF_OFF_NONE;
+	if (btf_enum_value(v->btf, "BPF_PROG_TYPE_LSM", &l->lsm))
+		l->lsm = -1;
+	if (btf_enum_value(v->btf, "BPF_PROG_TYPE_TRACING", &l->tracing))
+		l->tracing = -1;
+	if (btf_enum_value(v->btf, "BPF_MODIFY_RETURN", &l->fmod_ret))
+		l->fmod_ret = -1;
+	for (i = 0; i < ARRAY_SIZE(helper_syms); i++)
+		if (engine_sym(v, helper_syms[i], &l->helpers[i]))
+			l->helpers[i] = 0;
+}
+
+/* 0 with the layout; -ENOENT: the kernel has no BPF syscall. */
+static int bpf_layout_get(struct vmiaas *v, struct bpf_layout *l)
+{
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	if (engine_sym(v, "prog_idr", &l->prog_idr))
+		return -ENOENT;
+	if (engine_sym(v, "link_idr", &l->link_idr) ||
+	    engine_sym(v, "bpf_kallsyms", &l->kallsyms) ||
+	    engine_sym(v, "__bpf_call_base", &l->call_base))
+		return engine_fail(v, -ENOEXEC,
+			"the kernel has prog_idr but no link_idr, bpf_kallsyms or __bpf_call_base");
+	err = bpf_layout_members(v, l);
+	if (!err)
+		bpf_layout_optional(v, l);
+	return err;
+}
+
+u32 bpf_insns_helpers(const u8 *insns, u32 nr, u64 call_base,
+		      const u64 helpers[BPF_CENSUS_HELPER_SYMS])
+{
+	static const u32 bit[BPF_CENSUS_HELPER_SYMS] = {
+		BPF_HELPER_WRITE_USER, BPF_HELPER_OVERRIDE,
+		BPF_HELPER_SIGNAL, BPF_HELPER_SIGNAL,
+	};
+	u32 i, bits = 0, h;
+
+	for (i = 0; i < nr; i++) {
+		const u8 *in = insns + (size_t)i * BPF_INSN_SIZE;
+		s32 imm;
+		u64 target;
+
+		/* src_reg 0: a helper (1: a BPF function, 2: a kfunc) */
+		if (in[0] != BPF_INSN_CALL || (in[1] >> 4))
+			continue;
+		memcpy(&imm, in + 4, sizeof(imm));
+		target = call_base + (s64)imm;
+		for (h = 0; h < BPF_CENSUS_HELPER_SYMS; h++)
+			if (helpers[h] && target == helpers[h])
+				bits |= bit[h];
+	}
+	return bits;
+}
+
+static int bprog_helpers(struct vmiaas *v, struct bpf_census *c,
+			 struct bprog *p, u32 len)
+{
+	const struct bpf_layout *l = c->l;
+	u8 buf[BPF_INSN_CHUNK * BPF_INSN_SIZE];
+	u32 done, n;
+	int err;
+
+	if (len > BPF_CENSUS_INSNS_MAX)
+		return engine_fail(v, -EBADMSG,
+			"BPF program %u has %u instructions (at most %u)",
+			p->id, len, BPF_CENSUS_INSNS_MAX);
+	c->insns_read += len;
+	if (c->insns_read > BPF_CENSUS_TOTAL_INSNS)
+		return engine_fail(v, -E2BIG,
+			"BPF programs: more than %u instructions in all",
+			BPF_CENSUS_TOTAL_INSNS);
+	for (done = 0; done < len; done += n) {
+		n = min(len - done, (u32)BPF_INSN_CHUNK);
+		err = engine_read(v, p->addr + l->p_insnsi +
+				  (u64)done * BPF_INSN_SIZE, buf,
+				  (size_t)n * BPF_INSN_SIZE);
+		if (err)
+			return engine_fail(v, err,
+				"BPF program %u: instructions unreadable",
+				p->id);
+		p->helpers |= bpf_insns_helpers(buf, n, l->call_base,
+						l->helpers);
+	}
+	return 0;
+}
+
+static int census_aux_add(struct bpf_census *c, u64 aux)
+{
+	u64 *n;
+
+	if (c->nr_auxes == c->cap_auxes) {
+		u32 cap = c->cap_auxes ? c->cap_auxes * 2 : 64;
+
+		n = realloc(c->auxes, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		c->auxes = n;
+		c->cap_auxes = cap;
+	}
+	c->auxes[c->nr_auxes++] = aux;
+	return 0;
+}
+
+/* Guest bytes as a string: terminated, unprintable bytes as '?'. */
+static void printable(char *buf, size_t size)
+{
+	size_t i;
+
+	buf[size - 1] = '\0';
+	for (i = 0; buf[i]; i++)
+		if (buf[i] < 0x20 || buf[i] > 0x7e)
+			buf[i] = '?';
+}
+
+/* A string at guest address @va into @buf; "" when unreadable. */
+static void guest_string(struct vmiaas *v, u64 va, char *buf, size_t size)
+{
+	size_t first = min(size - 1, (size_t)(4096 - (va & 4095)));
+
+	memset(buf, 0, size);
+	if (va < 0xff00000000000000ULL || engine_read(v, va, buf, first))
+		return;
+	/* the string may end on its first page; the next may be unmapped */
+	if (!memchr(buf, 0, first) && first < size - 1 &&
+	    engine_read(v, va + first, buf + first, size - 1 - first))
+		buf[first] = '\0';
+	printable(buf, size);
+}
+
+/* Subprograms have their own aux and ksym but no id: they are known too. */
+static int bprog_subprogs(struct vmiaas *v, struct bpf_census *c, u64 aux)
+{
+	const struct bpf_layout *l = c->l;
+	u64 func, sub, sub_aux;
+	u32 cnt, i;
+	int err;
+
+	if (engine_read(v, aux + l->a_func_cnt, &cnt, sizeof(cnt)) ||
+	    engine_read_u64(v, aux + l->a_func, &func))
+		return engine_fail(v, -EFAULT, "bpf_prog_aux 0x%llx unreadable",
+				   (unsigned long long)aux);
+	if (!cnt || !func)
+		return 0;
+	if (cnt > BPF_CENSUS_SUBPROGS_MAX || !kernel_ptr(func))
+		return engine_fail(v, -EBADMSG,
+			"bpf_prog_aux 0x%llx: %u subprograms at 0x%llx",
+			(unsigned long long)aux, cnt,
+			(unsigned long long)func);
+	for (i = 0; i < cnt; i++) {
+		if (engine_read_u64(v, func + 8ULL * i, &sub) ||
+		    !kernel_ptr(sub) ||
+		    engine_read_u64(v, sub + l->p_aux, &sub_aux))
+			continue;	/* a subprogram being freed */
+		err = census_aux_add(c, sub_aux);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int prog_visit(struct vmiaas *v, u64 prog, u64 index, void *arg)
+{
+	struct bpf_census *c = arg;
+	const struct bpf_layout *l = c->l;
+	struct bprog *p;
+	u32 len;
+	int err;
+
+	(void)index;
+	if (!kernel_ptr(prog))
+		return engine_fail(v, -EBADMSG,
+			"prog_idr entry %llu is 0x%llx, not a kernel pointer",
+			(unsigned long long)index, (unsigned long long)prog);
+	if (c->nr >= BPF_CENSUS_PROGS_MAX)
+		return engine_fail(v, -ELOOP, "prog_idr: more than %u programs",
+				   BPF_CENSUS_PROGS_MAX);
+	if (c->nr == c->cap) {
+		u32 cap = c->cap ? c->cap * 2 : 32;
+
+		p = realloc(c->p, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		c->p = p;
+		c->cap = cap;
+	}
+	p = &c->p[c->nr];
+	memset(p, 0, sizeof(*p));
+	p->addr = prog;
+	if (engine_read(v, prog + l->p_type, &p->type, 4) ||
+	    engine_read(v, prog + l->p_eat, &p->eat, 4) ||
+	    engine_read(v, prog + l->p_len, &len, 4) ||
+	    engine_read(v, prog + l->p_tag, p->tag, sizeof(p->tag)) ||
+	    engine_read_u64(v, prog + l->p_aux, &p->aux) ||
+	    !kernel_ptr(p->aux) ||
+	    engine_read(v, p->aux + l->a_id, &p->id, 4) ||
+	    engine_read(v, p->aux + l->a_name, p->name, BPF_NAME_LEN))
+		return engine_fail(v, -EFAULT,
+			"BPF program 0x%llx (prog_idr %llu) unreadable",
+			(unsigned long long)prog, (unsigned long long)index);
+	printable(p->name, sizeof(p->name));
+	c->nr++;
+	err = census_aux_add(c, p->aux);
+	err = err ?: bprog_subprogs(v, c, p->aux);
+	return err ?: bprog_helpers(v, c, p, len);
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The program @prog points to, or NULL (c->p sorted by address). */
+static struct bprog *census_prog(struct bpf_census *c, u64 prog)
+{
+	return bsearch(&prog, c->p, c->nr, sizeof(*c->p), u64_cmp);
+}
+
+/* A raw tracepoint link names its tracepoint: "raw_tracepoint sys_enter". */
+static void link_target(struct vmiaas *v, struct bpf_census *c, u64 link,
+			u32 type, struct bprog *p)
+{
+	const struct bpf_layout *l = c->l;
+	char name[64];
+	u64 btp, tp, name_va;
+
+	if (l->rtl_btp == BPF_OFF_NONE || type != l->link_raw_tp)
+		return;
+	if (engine_read_u64(v, link + l->rtl_btp, &btp) || !kernel_ptr(btp) ||
+	    engine_read_u64(v, btp + l->btp_tp, &tp) || !kernel_ptr(tp) ||
+	    engine_read_u64(v, tp + l->tp_name, &name_va))
+		return;
+	guest_string(v, name_va, name, sizeof(name));
+	if (name[0])
+		snprintf(p->attach, sizeof(p->attach), "raw_tracepoint %s",
+			 name);
+}
+
+static int link_visit(struct vmiaas *v, u64 link, u64 index, void *arg)
+{
+	struct bpf_census *c = arg;
+	const struct bpf_layout *l = c->l;
+	struct bprog *p;
+	u64 prog;
+	u32 type;
+
+	if (!kernel_ptr(link))
+		return engine_fail(v, -EBADMSG,
+			"link_idr entry %llu is 0x%llx, not a kernel pointer",
+			(unsigned long long)index, (unsigned long long)link);
+	if (++c->nr_links > BPF_CENSUS_PROGS_MAX)
+		return engine_fail(v, -ELOOP, "link_idr: more than %u links",
+				   BPF_CENSUS_PROGS_MAX);
+	if (engine_read(v, link + l->l_type, &type, 4) ||
+	    engine_read_u64(v, link + l->l_prog, &prog))
+		return engine_fail(v, -EFAULT, "BPF link 0x%llx unreadable",
+				   (unsigned long long)link);
+	p = census_prog(c, prog);
+	if (p && !p->attach[0])
+		link_target(v, c, link, type, p);
+	return 0;
+}
+
+/* fentry/fexit/fmod_ret/LSM programs name their target function. */
+static void prog_attach_func(struct vmiaas *v, struct bpf_census *c,
+			     struct bprog *p)
+{
+	char name[64];
+	u64 va;
+
+	if (p->attach[0] ||
+	    engine_read_u64(v, p->aux + c->l->a_attach_func, &va) || !va)
+		return;
+	guest_string(v, va, name, sizeof(name));
+	if (name[0])
+		snprintf(p->attach, sizeof(p->attach), "function %s", name);
+}
+
+static int idr_walk(struct vmiaas *v, struct bpf_census *c, u64 idr,
+		    int (*fn)(struct vmiaas *v, u64 e, u64 i, void *arg))
+{
+	const struct bpf_layout *l = c->l;
+	u64 head;
+
+	if (engine_read_u64(v, idr + l->idr_head, &head))
+		return engine_fail(v, -EFAULT, "BPF IDR 0x%llx unreadable",
+				   (unsigned long long)idr);
+	return hidden_xa_walk(v, head, l->xa_shift, l->xa_slots,
+			      l->xa_nr_slots, fn, c);
+}
+
+/* c->auxes sorted: thousands of programs, many more ksyms, all hostile */
+static bool census_has_aux(const struct bpf_census *c, u64 aux)
+{
+	return bsearch(&aux, c->auxes, c->nr_auxes, sizeof(*c->auxes),
+		       u64_cmp);
+}
+
+/* A program's bpf_ksym whose aux prog_idr does not know: hidden. */
+static int ksym_visit(struct vmiaas *v, u64 node, void *arg)
+{
+	struct bpf_census *c = arg;
+	const struct bpf_layout *l = c->l;
+	u64 ksym = node - l->k_lnode;
+	char name[64];
+	u8 is_prog = 1;
+
+	if (l->k_prog != BPF_OFF_NONE &&
+	    engine_read(v, ksym + l->k_prog, &is_prog, 1))
+		return engine_fail(v, -EFAULT, "bpf_ksym 0x%llx unreadable",
+				   (unsigned long long)ksym);
+	if (engine_read(v, ksym + l->k_name, name, sizeof(name)))
+		return engine_fail(v, -EFAULT, "bpf_ksym 0x%llx unreadable",
+				   (unsigned long long)ksym);
+	printable(name, sizeof(name));
+	if (l->k_prog == BPF_OFF_NONE)	/* trampolines, dispatchers */
+		is_prog = !strncmp(name, "bpf_prog_", 9);
+	if (!is_prog || census_has_aux(c, ksym - l->a_ksym) ||
+	    c->nr_hidden >= ARRAY_SIZE(c->hidden))
+		return 0;
+	c->hidden[c->nr_hidden] = ksym;
+	snprintf(c->hidden_name[c->nr_hidden++], sizeof(c->hidden_name[0]),
+		 "%s", name);
+	return 0;
+}
+
+static void census_free(struct bpf_census *c)
+{
+	free(c->p);
+	free(c->auxes);
+	memset(c, 0, sizeof(*c));
+}
+
+static int census_scan(struct vmiaas *v, const struct bpf_layout *l,
+		       struct bpf_census *c)
+{
+	u32 i;
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	c->l = l;
+	err = idr_walk(v, c, l->prog_idr, prog_visit);
+	if (err)
+		return err;
+	/* lookups by address: struct bprog starts with it */
+	qsort(c->p, c->nr, sizeof(*c->p), u64_cmp);
+	qsort(c->auxes, c->nr_auxes, sizeof(*c->auxes), u64_cmp);
+	err = idr_walk(v, c, l->link_idr, link_visit);
+	for (i = 0; !err && i < c->nr; i++)
+		prog_attach_func(v, c, &c->p[i]);
+	return err ?: list_walk(v, "bpf_kallsyms", l->kallsyms,
+				BPF_CENSUS_KSYMS_MAX, ksym_visit, c);
+}
+
+static bool bprog_syscall_hook(const struct bprog *p)
+{
+	static const char *const syscall_hooks[] = {
+		"raw_tracepoint sys_enter", "raw_tracepoint sys_exit",
+		"function __x64_sys_", "function __ia32_sys_",
+		"function __se_sys_", "function __do_sys_",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(syscall_hooks); i++)
+		if (!strncmp(p->attach, syscall_hooks[i],
+			     strlen(syscall_hooks[i])))
+			return true;
+	return false;
+}
+
+/* Severity of what @p can do, and why (VMIAAS_SEV_INFO: nothing). */
+static u32 bprog_judge(const struct bpf_layout *l, const struct bprog *p,
+		       const char **why)
+{
+	if (p->helpers & BPF_HELPER_WRITE_USER) {
+		*why = bprog_syscall_hook(p) ?
+			"calls bpf_probe_write_user from a system call hook: it can rewrite any system call's user buffers (hide files, processes, change what execve runs)" :
+			"calls bpf_probe_write_user: it can rewrite the memory of the processes it runs in";
+		return VMIAAS_SEV_HIGH;
+	}
+	if (p->helpers & BPF_HELPER_OVERRIDE) {
+		*why = "calls bpf_override_return: it can make the probed kernel function fail or return what it likes";
+		return VMIAAS_SEV_HIGH;
+	}
+	if (p->helpers & BPF_HELPER_SIGNAL) {
+		*why = "calls bpf_send_signal: it can kill the processes it runs in";
+		return VMIAAS_SEV_MEDIUM;
+	}
+	if ((s64)p->type == l->lsm) {
+		*why = "is a BPF LSM program: it decides security hooks' verdicts";
+		return VMIAAS_SEV_MEDIUM;
+	}
+	if ((s64)p->type == l->tracing && (s64)p->eat == l->fmod_ret) {
+		*why = "is an fmod_ret program: it changes the return value of the function it is attached to";
+		return VMIAAS_SEV_MEDIUM;
+	}
+	*why = "can observe but none of its helpers writes user memory, overrides returns or sends signals";
+	return VMIAAS_SEV_INFO;
+}
+
+/*
+ * The lower-case name of @value of the guest's enum @type without
+ * @prefix ("raw_tracepoint" for BPF_PROG_TYPE_RAW_TRACEPOINT), else the
+ * number.
+ */
+static void enum_name(const struct btf *btf, const char *type,
+		      const char *prefix, u32 value, char *buf, size_t size)
+{
+	s32 id = btf__find_by_name_kind(btf, type, BTF_KIND_ENUM);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	const struct btf_enum *e;
+	const char *name;
+	size_t i, j, plen = strlen(prefix);
+
+	snprintf(buf, size, "%u", value);
+	for (i = 0; t && i < btf_vlen(t); i++) {
+		e = btf_enum(t) + i;
+		name = btf__name_by_offset(btf, e->name_off);
+		if ((u32)e->val != value || !name || strncmp(name, prefix, plen))
+			continue;
+		snprintf(buf, size, "%s", name + plen);
+		for (j = 0; buf[j]; j++)
+			buf[j] = tolower((unsigned char)buf[j]);
+		return;
+	}
+}
+
+static void bprog_report(struct vmiaas *v, const struct bpf_layout *l,
+			 const struct bprog *p, const struct hidden_sink *s,
+			 u32 *nr_events)
+{
+	struct vmiaas_finding *f;
+	char type[40], eat[40], object[48];
+	const char *why;
+	u32 sev = bprog_judge(l, p, &why);
+
+	if (sev == VMIAAS_SEV_INFO && ++*nr_events > BPF_CENSUS_EVENTS_MAX)
+		return;
+	/* unnamed programs are bpf_prog_TAG, as on kallsyms */
+	snprintf(object, sizeof(object),
+		 "%s%02x%02x%02x%02x%02x%02x%02x%02x",
+		 p->name[0] ? p->name : "bpf_prog_", p->tag[0], p->tag[1],
+		 p->tag[2], p->tag[3], p->tag[4], p->tag[5], p->tag[6],
+		 p->tag[7]);
+	if (p->name[0])
+		object[strlen(p->name)] = '\0';
+	f = s->add(s->ctx, "bpf-programs", sev, object);
+	if (!f)
+		return;
+	enum_name(v->btf, "bpf_prog_type", "BPF_PROG_TYPE_", p->type, type,
+		  sizeof(type));
+	eat[0] = '\0';
+	/* tracing programs are fentry, fexit, fmod_ret... by attach type */
+	if ((s64)p->type == l->tracing || (s64)p->type == l->lsm) {
+		eat[0] = '/';
+		enum_name(v->btf, "bpf_attach_type", "BPF_", p->eat, eat + 1,
+			  sizeof(eat) - 1);
+	}
+	if (sev == VMIAAS_SEV_INFO)
+		f->flags |= VMIAAS_FINDING_EVENT;
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	f->address = p->addr;
+	snprintf(f->message, sizeof(f->message),
+		 "BPF program %s (id %u, type %s%s, tag %02x%02x%02x%02x%02x%02x%02x%02x) attached to %s %s",
+		 object, p->id, type, eat,
+		 p->tag[0], p->tag[1], p->tag[2], p->tag[3], p->tag[4],
+		 p->tag[5], p->tag[6], p->tag[7],
+		 p->attach[0] ? p->attach : "(no link or target found: a perf event, a cgroup, a socket, or not attached)",
+		 why);
+}
+
+static void hidden_report(const struct bpf_census *c, u32 i,
+			  const struct hidden_sink *s)
+{
+	struct vmiaas_finding *f;
+
+	f = s->add(s->ctx, "bpf-programs", VMIAAS_SEV_CRITICAL,
+		   c->hidden_name[i]);
+	if (!f)
+		return;
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	f->address = c->hidden[i];
+	snprintf(f->message, sizeof(f->message),
+		 "BPF program %s (bpf_ksym 0x%llx) has JIT code on bpf_kallsyms but is not in prog_idr: a program hidden from bpf(2) and bpftool",
+		 c->hidden_name[i], (unsigned long long)c->hidden[i]);
+}
+
+static bool census_hid(const struct bpf_census *c, u64 ksym)
+{
+	u32 i;
+
+	for (i = 0; i < c->nr_hidden; i++)
+		if (c->hidden[i] == ksym)
+			return true;
+	return false;
+}
+
+int bpf_check_programs(struct vmiaas *v, const struct hidden_sink *s)
+{
+	struct bpf_census first, second = {};
+	struct bpf_layout l;
+	u32 i, nr_events = 0;
+	int err;
+
+	err = bpf_layout_get(v, &l);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	err = census_scan(v, &l, &first);
+	/* a program being loaded or freed is on one record only for a while */
+	if (!err && first.nr_hidden) {
+		usleep(HIDDEN_RESCAN_DELAY_US);
+		err = census_scan(v, &l, &second);
+	}
+	for (i = 0; !err && i < first.nr; i++)
+		bprog_report(v, &l, &first.p[i], s, &nr_events);
+	for (i = 0; !err && i < second.nr_hidden; i++)
+		if (census_hid(&first, second.hidden[i]))
+			hidden_report(&second, i, s);
+	census_free(&first);
+	census_free(&second);
+	return err;
+}
