@@ -19,13 +19,7 @@
 #include "userspace/lib/list.h"
 #include "tests/lib/symfile.h"
 #include "tests/lib/tap.h"
-
-#define RAM_SIZE	(4ULL << 20)
-#define DATA_GPA	0x200000ULL	/* the 2 MiB page mapped at KBASE */
-#define KBASE		0xffff888000000000ULL
-#define P		0x1ULL
-#define RW		0x2ULL
-#define PS		0x80ULL
+#include "tests/lib/tinyguest.h"
 
 #define C		(KBASE + 0x10000)
 #define PROG_IDR	(C + 0x0000)
@@ -68,32 +62,6 @@
 #define KS_LNODE	0x50
 #define KS_PROG		0x60
 
-static u8 *ram;
-static struct vmi_phys phys;
-static struct vmi_as as;
-static struct vmiaas v;
-
-static void guest_init(void)
-{
-	ram = aligned_alloc(4096, RAM_SIZE);
-	if (!ram)
-		exit(KSFT_FAIL);
-	/* PML4 0x1000 -> PDPT 0x2000 -> PD 0x3000 -> 2 MiB at DATA_GPA. */
-	memset(ram, 0, RAM_SIZE);
-	*(u64 *)(ram + 0x1000 + 8 * ((KBASE >> 39) & 511)) = 0x2000 | P | RW;
-	*(u64 *)(ram + 0x2000 + 8 * ((KBASE >> 30) & 511)) = 0x3000 | P | RW;
-	*(u64 *)(ram + 0x3000 + 8 * ((KBASE >> 21) & 511)) = DATA_GPA | P | RW | PS;
-	if (vmi_phys_add_range(&phys, 0, RAM_SIZE, ram))
-		exit(KSFT_FAIL);
-	vmi_as_init(&as, &phys, 0x1000, false);
-	v.kas = &as;
-}
-
-static void put(u64 va, u64 val)
-{
-	memcpy(ram + DATA_GPA + (va - KBASE), &val, 8);
-}
-
 static void put32(u64 va, u32 val)
 {
 	memcpy(ram + DATA_GPA + (va - KBASE), &val, 4);
@@ -103,22 +71,6 @@ static void put_str(u64 va, const char *s)
 {
 	memcpy(ram + DATA_GPA + (va - KBASE), s, strlen(s) + 1);
 }
-
-static int add_struct(struct btf *b, const char *name, u32 size,
-		      const char *const *names, const int *types,
-		      const u32 *offs, int n)
-{
-	int id = btf__add_struct(b, name, size), i;
-
-	for (i = 0; i < n; i++)
-		btf__add_field(b, names[i], types[i], offs[i] * 8, 0);
-	return id;
-}
-
-#define STRUCT(b, name, size, ...)					\
-	add_struct(b, name, size, (const char *[]){ __VA_ARGS__ },	\
-		   (const int *)(types), (const u32 *)(offs),		\
-		   sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(char *))
 
 static void add_enum(struct btf *b, const char *name,
 		     const char *const *names, const int *vals, int n)
