@@ -30,8 +30,11 @@ count() { hist | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 echo 'hist:keys=exit_reason' >$h/trigger 2>/dev/null ||
 	echo "@@HIST unavailable"
-# exec: $! must be l2vmm itself, not a subshell (it gets SIGUSR1)
-(eval "exec ./l2vmm --vmiaas $(tr '\n' ' ' <l2vmm.args)") &
+# exec: $! must be l2vmm itself, not a subshell (it gets SIGUSR1). It
+# starts with SIGUSR1 ignored (kept across exec) until it installs its
+# handler: a SIGUSR1 before that would kill it (seen once the L1's clock
+# ran at Bochs's true rate: 0.5 s is no longer long enough for its setup).
+(trap '' USR1; eval "exec ./l2vmm --vmiaas $(tr '\n' ' ' <l2vmm.args)") &
 pid=$!
 while kill -0 $pid 2>/dev/null; do
 	sleep 0.5
