@@ -334,6 +334,15 @@ static void test_census(void)
 	int err;
 
 	bpf_guest();
+	put(PROG_IDR + 8, 0);			/* no program at all */
+	put(LINK_IDR + 8, 0);
+	kallsyms_ring(auxes, 0);
+	err = census();
+	ksft_test_result(!err && !nr_findings,
+			 "census: a kernel without BPF programs, no report (err %d, %u)\n",
+			 err, nr_findings);
+
+	bpf_guest();
 	err = census();
 	a = finding("rootkit_a");
 	b = finding("benign_b");
@@ -452,7 +461,7 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(15);
+	ksft_set_plan(16);
 	guest_init();
 	v.btf = bpf_btf();
 	bpf_symbols();

@@ -338,7 +338,8 @@ static int u64_cmp(const void *a, const void *b)
 /* The program @prog points to, or NULL (c->p sorted by address). */
 static struct bprog *census_prog(struct bpf_census *c, u64 prog)
 {
-	return bsearch(&prog, c->p, c->nr, sizeof(*c->p), u64_cmp);
+	return c->nr ? bsearch(&prog, c->p, c->nr, sizeof(*c->p), u64_cmp) :
+		       NULL;
 }
 
 /* A raw tracepoint link names its tracepoint: "raw_tracepoint sys_enter". */
@@ -417,8 +418,8 @@ static int idr_walk(struct vmiaas *v, struct bpf_census *c, u64 idr,
 /* c->auxes sorted: thousands of programs, many more ksyms, all hostile */
 static bool census_has_aux(const struct bpf_census *c, u64 aux)
 {
-	return bsearch(&aux, c->auxes, c->nr_auxes, sizeof(*c->auxes),
-		       u64_cmp);
+	return c->nr_auxes && bsearch(&aux, c->auxes, c->nr_auxes,
+				      sizeof(*c->auxes), u64_cmp);
 }
 
 /* A program's bpf_ksym whose aux prog_idr does not know: hidden. */
@@ -468,8 +469,10 @@ static int census_scan(struct vmiaas *v, const struct bpf_layout *l,
 	if (err)
 		return err;
 	/* lookups by address: struct bprog starts with it */
-	qsort(c->p, c->nr, sizeof(*c->p), u64_cmp);
-	qsort(c->auxes, c->nr_auxes, sizeof(*c->auxes), u64_cmp);
+	if (c->nr) {	/* qsort() and bsearch() want an array, even empty */
+		qsort(c->p, c->nr, sizeof(*c->p), u64_cmp);
+		qsort(c->auxes, c->nr_auxes, sizeof(*c->auxes), u64_cmp);
+	}
 	err = idr_walk(v, c, l->link_idr, link_visit);
 	for (i = 0; !err && i < c->nr; i++)
 		prog_attach_func(v, c, &c->p[i]);
