@@ -25,7 +25,7 @@ KGENS=${KGENS:-6.1 6.12}
 # The unfiltered function tracer patches every ftrace site (37,657 on
 # Debian 6.1, 42,864 on 6.12): 80 s on and 20 s off under TCG here.
 UNFILTERED_KGENS=${UNFILTERED_KGENS:-6.1}
-PER_KERNEL=48
+PER_KERNEL=50
 # shellcheck disable=SC2086
 set -- $KGENS
 tap_plan $((PER_KERNEL * $#))
@@ -128,8 +128,8 @@ work=$top_work/$KGEN
 mkdir -p "$work"
 key=$work/keys/host.key
 base=$work/baseline
-guest_start --kernel "$KGEN" --test-modules --add "$bpf_fentry" \
-	--add "$bpf_writeuser" || tap_bail "guest did not boot"
+guest_start --kernel "$KGEN" --cpu qemu64,+svm --test-modules \
+	--add "$bpf_fentry" --add "$bpf_writeuser" || tap_bail "guest did not boot"
 tap_diag "guest $GUEST: kernel $GUEST_KVER, ready in ${GUEST_READY_MS} ms"
 
 st=0
@@ -251,6 +251,29 @@ clean bpfw-gone "eBPF write-user program unloaded"
 # ---- processes ---------------------------------------------------------------------
 guest_run 'for i in $(seq 200); do /bin/true & done; wait' >/dev/null
 clean spawn "200 processes spawned and reaped"
+
+# ---- kvm: perf guest callbacks behind kernel keys ----------------------------------
+# The guest CPU has SVM (qemu64,+svm): kvm_amd loads, and kvm registers its
+# perf guest callbacks, retargeting the kernel's __SCK____perf_guest_* keys
+# to kvm's code: explained by the struct perf_guest_cbs points to.
+kvm_load()
+{
+	local kdir=${VMIAAS_CACHE:-$VMIAAS_TOP/.cache}/kernels/$GUEST_KVER/lib/modules/$GUEST_KVER/kernel
+	local mod f
+	for mod in virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp arch/x86/kvm/kvm-amd; do
+		f=$work/${mod##*/}.ko
+		if [ -e "$kdir/$mod.ko.xz" ]; then
+			xz -dc "$kdir/$mod.ko.xz" >"$f" || return 1
+		else
+			cp "$kdir/$mod.ko" "$f" || return 1
+		fi
+		guest_put "$f" "/tmp/${mod##*/}.ko" >/dev/null &&
+			guest_run insmod "/tmp/${mod##*/}.ko" >/dev/null || return 1
+	done
+}
+kvm_load
+tap_ok "guest_run 'grep -q \"^kvm_amd \" /proc/modules'" "$KGEN: kvm_amd loaded (SVM guest CPU)"
+clean kvm "kvm loaded: perf guest callbacks are kvm's" "static calls"
 
 # ---- the attack: an ftrace hook ----------------------------------------------------------
 getdents=$(ksym __x64_sys_getdents64)

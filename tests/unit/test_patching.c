@@ -43,6 +43,7 @@
 #define SCT		(KBASE + 0xb00)		/* __SCT__foo */
 #define SCT_TP		(KBASE + 0xb10)		/* __SCT__tp_func_bar */
 #define SC_SITE		(KBASE + 0xc00)		/* an inline static call */
+#define SCT_PG		(KBASE + 0xb20)		/* __SCT____perf_guest_get_ip */
 #define SC_UPDATE	(KBASE + 0xa80)		/* __static_call_update */
 #define SC_UPD_SITE	(KBASE + 0x1800)	/* a call to it */
 #define OPT_ADDR	(KBASE + 0xd00)		/* an optimized kprobe */
@@ -73,6 +74,8 @@
 #define KPROBE		(KBASE + 0x40000)
 #define SC_KEY		(KBASE + 0x13000)	/* __SCK__foo */
 #define SC_TP_KEY	(KBASE + 0x13010)	/* __SCK__tp_func_bar */
+#define SC_PG_KEY	(KBASE + 0x13020)	/* __SCK____perf_guest_get_ip */
+#define PERF_GUEST_CBS	(KBASE + 0x13030)	/* perf_guest_cbs */
 #define TP		(KBASE + 0x13100)	/* __tracepoint_bar */
 #define TP_FUNCS	(KBASE + 0x13200)
 #define MODULES		(KBASE + 0x14000)
@@ -184,6 +187,9 @@ static struct btf *build_btf(void)
 	btf__add_struct(b, "static_call_site", 8);
 	add_fields(b, (const char *[]){ "addr", "key" },
 		   (int[]){ i32, i32 }, (u32[]){ 0, 32 }, 2);
+	btf__add_struct(b, "perf_guest_info_callbacks", 24);
+	add_fields(b, (const char *[]){ "state", "get_ip", "handle_intel_pt_intr" },
+		   (int[]){ ptr, ptr, ptr }, (u32[]){ 0, 64, 128 }, 3);
 	btf__add_struct(b, "tracepoint", 72);
 	add_fields(b, (const char *[]){ "name", "static_call_key", "funcs" },
 		   (int[]){ ptr, ptr, ptr }, (u32[]){ 0, 192, 512 }, 3);
@@ -292,6 +298,9 @@ static void symbols_init(void)
 		{ "__SCT__tp_func_bar", SCT_TP },
 		{ "__SCK__tp_func_bar", SC_TP_KEY },
 		{ "__tracepoint_bar", TP },
+		{ "__SCT____perf_guest_get_ip", SCT_PG },
+		{ "__SCK____perf_guest_get_ip", SC_PG_KEY },
+		{ "perf_guest_cbs", PERF_GUEST_CBS },
 		{ "__start_static_call_sites", SC_SITES },
 		{ "__stop_static_call_sites", SC_SITES + 8 },
 		{ "modules", MODULES },
@@ -580,6 +589,36 @@ static void put_update_site(u64 key, u64 func)
 	put_branch(SC_UPD_SITE + sizeof(insn), 0xe8, SC_UPDATE);
 }
 
+/*
+ * kvm's perf guest callbacks: kernel key __SCK____perf_guest_get_ip
+ * calling MOD's code, explained only by the get_ip member of the struct
+ * perf_guest_cbs points to, a struct in that module's memory.
+ */
+static void test_perf_guest_cbs(void)
+{
+	const u64 cbs = MODULE_CODE + 0x900;	/* MOD's data */
+	u8 old[5];
+
+	records_init();
+	memcpy(old, at(SCT_PG), 5);
+	put(SC_PG_KEY, MODULE_CODE);
+	put_branch(SCT_PG, 0xe9, MODULE_CODE);
+	put(cbs + 8, MODULE_CODE);
+	ksft_test_result(refused_naming(SCT_PG, 5, old, "__SCK____perf_guest_get_ip"),
+			 "perf guest key calling module code, no callbacks registered: refused\n");
+	put(PERF_GUEST_CBS, cbs);
+	ksft_test_result(explain(SCT_PG, 5, old),
+			 "the same explained when perf_guest_cbs->get_ip, in that module, is it (kvm)\n");
+	put(cbs + 8, MODULE_CODE + 0x10);
+	ksft_test_result(!explain(SCT_PG, 5, old),
+			 "perf_guest_cbs->get_ip another function: not explained\n");
+	put(KBASE + 0x13300 + 8, MODULE_CODE);
+	put(PERF_GUEST_CBS, KBASE + 0x13300);
+	ksft_test_result(!explain(SCT_PG, 5, old),
+			 "callbacks struct outside any module: not explained\n");
+	put(PERF_GUEST_CBS, 0);
+}
+
 static void test_static_calls(void)
 {
 	u8 old[5];
@@ -646,6 +685,7 @@ static void test_static_calls(void)
 	put(TP + 24, SC_KEY);
 	ksft_test_result(!explain(SCT_TP, 5, old),
 			 "a tracepoint that names another key explains nothing\n");
+	test_perf_guest_cbs();
 }
 
 /* patching_kprobe_hooks(): how many; the first's detour, bad byte, target. */
@@ -847,7 +887,7 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(51);
+	ksft_set_plan(55);
 	guest_init();
 	test_sites();
 	test_static_calls();

@@ -1391,6 +1391,36 @@ static bool sc_fgraph_func(struct patching *p, u64 key, u64 func)
 	       !engine_read_u64(p->v, gops + o, &f) && f == func;
 }
 
+/*
+ * kvm's perf guest callbacks: perf_register_guest_info_callbacks(cbs)
+ * sets perf_guest_cbs = cbs and each key __SCK____perf_guest_MEMBER to
+ * cbs->MEMBER (DEFINE_STATIC_CALL_RET0(__perf_guest_##MEMBER)): a kernel
+ * key holding module code @m. Verified, not named: the key's function
+ * must be that member of the struct perf_guest_cbs points to now, the
+ * struct must lie in a live module's memory, and @m must be that module
+ * or use it (kvm_intel's handle_intel_pt_intr in kvm's kvm_guest_cbs).
+ */
+static bool sc_perf_guest_cb(struct patching *p, u64 key, u64 func,
+			     const struct sc_module *m)
+{
+	static const char prefix[] = "__SCK____perf_guest_";
+	char name[VMI_KSYM_NAME_LEN];
+	const struct sc_module *holder;
+	u64 cbs, f;
+	u32 o;
+
+	if (!ksym_at(p->v, key, name, sizeof(name)) ||
+	    strncmp(name, prefix, sizeof(prefix) - 1) ||
+	    btf_offsetof(p->v->btf, "perf_guest_info_callbacks",
+			 name + sizeof(prefix) - 1, &o) ||
+	    engine_sym(p->v, "perf_guest_cbs", &cbs) ||
+	    engine_read_u64(p->v, cbs, &cbs) || !kernel_ptr(cbs))
+		return false;
+	holder = sc_mod_find(p, cbs, false);
+	return holder && (holder == m || sc_mod_uses(p, m, holder)) &&
+	       !engine_read_u64(p->v, cbs + o, &f) && f == func;
+}
+
 /* ---- static calls: the kernel's own update sites ---- */
 
 #define SC_UPD_WINDOW	48		/* bytes before the call searched */
@@ -1626,7 +1656,7 @@ static bool sc_func_ok(struct patching *p, u64 key, u64 func, const u64 *old)
 		return false;
 	if (owner)
 		return owner == m || sc_mod_uses(p, m, owner);
-	return sc_tp_probe(p, key, func);
+	return sc_tp_probe(p, key, func) || sc_perf_guest_cb(p, key, func, m);
 }
 
 /* Names the key and the function a static call site was refused for. */
