@@ -50,9 +50,11 @@ struct bprog {
 struct bpf_census {
 	const struct bpf_layout *l;
 	struct bprog *p;
-	u32 nr, cap;
+	u32 nr;
+	size_t cap;
 	u64 *auxes;		/* every program's and subprogram's aux */
-	u32 nr_auxes, cap_auxes;
+	u32 nr_auxes;
+	size_t cap_auxes;
 	u64 insns_read;
 	u32 nr_links;
 	u64 hidden[16];		/* bpf_ksyms of programs prog_idr lacks */
@@ -210,17 +212,12 @@ static int bprog_helpers(struct vmiaas *v, struct bpf_census *c,
 
 static int census_aux_add(struct bpf_census *c, u64 aux)
 {
-	u64 *n;
+	u64 *n = array_grow(c->auxes, &c->cap_auxes, c->nr_auxes,
+			    sizeof(*n), 64);
 
-	if (c->nr_auxes == c->cap_auxes) {
-		u32 cap = c->cap_auxes ? c->cap_auxes * 2 : 64;
-
-		n = realloc(c->auxes, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		c->auxes = n;
-		c->cap_auxes = cap;
-	}
+	if (!n)
+		return -ENOMEM;
+	c->auxes = n;
 	c->auxes[c->nr_auxes++] = aux;
 	return 0;
 }
@@ -298,15 +295,10 @@ static int prog_visit(struct vmiaas *v, u64 prog, u64 index, void *arg)
 	if (c->nr >= BPF_CENSUS_PROGS_MAX)
 		return engine_fail(v, -ELOOP, "prog_idr: more than %u programs",
 				   BPF_CENSUS_PROGS_MAX);
-	if (c->nr == c->cap) {
-		u32 cap = c->cap ? c->cap * 2 : 32;
-
-		p = realloc(c->p, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		c->p = p;
-		c->cap = cap;
-	}
+	p = array_grow(c->p, &c->cap, c->nr, sizeof(*p), 32);
+	if (!p)
+		return -ENOMEM;
+	c->p = p;
 	p = &c->p[c->nr];
 	memset(p, 0, sizeof(*p));
 	p->addr = prog;

@@ -73,17 +73,12 @@ static struct vmiaas_finding *finding_add(struct findings *fs,
 		fs->dropped++;
 		return NULL;
 	}
-	if (fs->nr == fs->cap) {
-		size_t cap = fs->cap ? fs->cap * 2 : 32;
-
-		f = realloc(fs->f, cap * sizeof(*f));
-		if (!f) {
-			fs->dropped++;
-			return NULL;
-		}
-		fs->f = f;
-		fs->cap = cap;
+	f = array_grow(fs->f, &fs->cap, fs->nr, sizeof(*f), 32);
+	if (!f) {
+		fs->dropped++;
+		return NULL;
 	}
+	fs->f = f;
 	f = &fs->f[fs->nr++];
 	memset(f, 0, sizeof(*f));
 	snprintf(f->check, sizeof(f->check), "%s", check);

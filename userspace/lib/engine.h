@@ -9,6 +9,7 @@
 #ifndef VMIAAS_ENGINE_H
 #define VMIAAS_ENGINE_H
 
+#include <stdlib.h>
 #include <vmiaas/vmiaas.h>
 #include "../../core/paging.h"
 #include "../../core/kallsyms.h"
@@ -36,6 +37,25 @@ struct vmiaas {
 	struct syscall_memo *sc_memo;	/* checks.c's answers, or NULL */
 	struct sym_memo *sym_memo;	/* engine_sym()'s answers, or NULL */
 };
+
+/*
+ * Room for element @nr of @size bytes in array @a of *@cap: @a itself, or
+ * @a reallocated to twice the capacity (@first at first), or NULL (@a is
+ * left as it was).
+ */
+static inline void *array_grow(void *a, size_t *cap, size_t nr, size_t size,
+			       size_t first)
+{
+	size_t c = *cap ? *cap * 2 : first;
+	void *n;
+
+	if (nr < *cap)
+		return a;
+	n = realloc(a, c * size);
+	if (n)
+		*cap = c;
+	return n;
+}
 
 /* Reads kernel-virtual memory. 0 or -EFAULT/-ENOENT/-EBADMSG. */
 int engine_read(struct vmiaas *v, u64 va, void *buf, size_t len);

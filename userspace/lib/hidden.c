@@ -37,17 +37,11 @@ struct items {
 
 static struct item *items_add(struct items *s)
 {
-	struct item *n;
+	struct item *n = array_grow(s->a, &s->cap, s->nr, sizeof(*n), 64);
 
-	if (s->nr == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-
-		n = realloc(s->a, cap * sizeof(*n));
-		if (!n)
-			return NULL;
-		s->a = n;
-		s->cap = cap;
-	}
+	if (!n)
+		return NULL;
+	s->a = n;
 	n = &s->a[s->nr++];
 	memset(n, 0, sizeof(*n));
 	return n;

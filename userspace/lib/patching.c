@@ -116,27 +116,9 @@ static u64 rel32_target(u64 insn, u32 insn_len, const u8 *rel)
 	return insn + insn_len + (s64)(s32)vmi_get_u32(rel);
 }
 
-/*
- * Room for element @nr of @size bytes in array @a of *@cap: @a itself, or
- * @a reallocated to twice the capacity (@first at first), or NULL (@a is
- * left as it was).
- */
-static void *grow(void *a, size_t *cap, size_t nr, size_t size, size_t first)
-{
-	size_t c = *cap ? *cap * 2 : first;
-	void *n;
-
-	if (nr < *cap)
-		return a;
-	n = realloc(a, c * size);
-	if (n)
-		*cap = c;
-	return n;
-}
-
 static int set_add(struct u64set *s, u64 x)
 {
-	u64 *n = grow(s->a, &s->cap, s->nr, sizeof(*n), 64);
+	u64 *n = array_grow(s->a, &s->cap, s->nr, sizeof(*n), 64);
 
 	if (!n)
 		return -ENOMEM;
@@ -210,7 +192,7 @@ static int site_add(struct patching *p, u64 addr, u32 len, u8 kind,
 	if (p->nr_sites >= PATCH_SITES_MAX)
 		return engine_fail(p->v, -E2BIG, "more than %u patch sites",
 				   PATCH_SITES_MAX);
-	n = grow(p->sites, &p->cap_sites, p->nr_sites, sizeof(*n), 4096);
+	n = array_grow(p->sites, &p->cap_sites, p->nr_sites, sizeof(*n), 4096);
 	if (!n)
 		return -ENOMEM;
 	p->sites = n;
@@ -2127,7 +2109,7 @@ static int hook_collect(struct vmiaas *v, const struct ops_layout *l,
 	err = err ?: klp_check(v, hs, &h);
 	if (err)
 		return err;
-	n = grow(hs->a, &hs->cap, hs->nr, sizeof(*n), 8);
+	n = array_grow(hs->a, &hs->cap, hs->nr, sizeof(*n), 8);
 	if (!n)
 		return -ENOMEM;
 	hs->a = n;
@@ -2183,7 +2165,7 @@ static int kp_hook_push(struct kp_hooks *k,
 
 	if (k->nr >= PATCH_HOOKS_MAX)
 		return 0;	/* enough to say the guest is hooked */
-	n = grow(k->a, &k->cap, k->nr, sizeof(*n), 8);
+	n = array_grow(k->a, &k->cap, k->nr, sizeof(*n), 8);
 	if (!n)
 		return -ENOMEM;
 	k->a = n;
