@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1 OR MIT */
 /*
  * A unit test's tiny guest: 4 MiB of RAM whose second 2 MiB are one
- * kernel page mapped at KBASE (a direct-map address), words written into
- * it by hand, and a struct vmiaas reading it; and hand-made BTF structs
- * (STRUCT()) for the layouts the code under test resolves. One copy per
- * test binary (static).
+ * kernel page mapped at KBASE (a direct-map address unless the test
+ * defines KBASE first), words written into it by hand, and a struct
+ * vmiaas reading it; and hand-made BTF structs (STRUCT()) for the layouts
+ * the code under test resolves. One copy per test binary (static).
  */
 #ifndef VMIAAS_TESTS_TINYGUEST_H
 #define VMIAAS_TESTS_TINYGUEST_H
@@ -18,7 +18,9 @@
 
 #define RAM_SIZE	(4ULL << 20)
 #define DATA_GPA	0x200000ULL	/* the 2 MiB page mapped at KBASE */
+#ifndef KBASE			/* a test may map its page elsewhere */
 #define KBASE		0xffff888000000000ULL
+#endif
 #define P		0x1ULL
 #define RW		0x2ULL
 #define PS		0x80ULL

@@ -14,16 +14,11 @@
 #include <unistd.h>
 #include <bpf/btf.h>
 
+#define KBASE		0xffffffff81000000ULL	/* kernel text */
+
 #include "userspace/lib/patching.h"
 #include "tests/lib/symfile.h"
-#include "tests/lib/tap.h"
-
-#define RAM_SIZE	(4ULL << 20)
-#define PAGE_GPA	0x200000ULL	/* the 2 MiB page mapped at KBASE */
-#define KBASE		0xffffffff81000000ULL
-#define P		0x1ULL
-#define RW		0x2ULL
-#define PS		0x80ULL
+#include "tests/lib/tinyguest.h"
 
 /* text */
 #define FTRACE_CALLER	(KBASE + 0x100)
@@ -87,26 +82,16 @@
 #define OPT_SLOTS	(KBASE + 0x42000)	/* kprobe_optinsn_slots */
 #define INSN_PAGE	(KBASE + 0x42100)
 
-static u8 *ram;
-static struct vmi_phys phys;
-static struct vmi_as as;
-static struct vmiaas v;
-
 static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
-
-static void put(u64 va, u64 val)
-{
-	memcpy(ram + PAGE_GPA + (va - KBASE), &val, 8);
-}
 
 static void put_bytes(u64 va, const void *p, size_t n)
 {
-	memcpy(ram + PAGE_GPA + (va - KBASE), p, n);
+	memcpy(ram + DATA_GPA + (va - KBASE), p, n);
 }
 
 static u8 *at(u64 va)
 {
-	return ram + PAGE_GPA + (va - KBASE);
+	return ram + DATA_GPA + (va - KBASE);
 }
 
 /* e8/e9 rel32 from @site to @target. */
@@ -317,20 +302,9 @@ static void symbols_init(void)
 	ksym_init(syms, ARRAY_SIZE(syms));
 }
 
-static void guest_init(void)
+static void patching_guest_init(void)
 {
-	ram = aligned_alloc(4096, RAM_SIZE);
-	if (!ram)
-		exit(KSFT_FAIL);
-	/* PML4 0x1000 -> PDPT 0x2000 -> PD 0x3000 -> 2 MiB at PAGE_GPA. */
-	memset(ram, 0, RAM_SIZE);
-	*(u64 *)(ram + 0x1000 + 8 * ((KBASE >> 39) & 511)) = 0x2000 | P | RW;
-	*(u64 *)(ram + 0x2000 + 8 * ((KBASE >> 30) & 511)) = 0x3000 | P | RW;
-	*(u64 *)(ram + 0x3000 + 8 * ((KBASE >> 21) & 511)) = PAGE_GPA | P | RW | PS;
-	if (vmi_phys_add_range(&phys, 0, RAM_SIZE, ram))
-		exit(KSFT_FAIL);
-	vmi_as_init(&as, &phys, 0x1000, false);
-	v.kas = &as;
+	guest_init();
 	v.btf = build_btf();
 	symbols_init();
 }
@@ -459,8 +433,8 @@ static void records_init(void)
 {
 	s32 rel;
 
-	memset(ram + PAGE_GPA, 0xcc, 0x2000);		/* text: int3 */
-	memset(ram + PAGE_GPA + 0x10000, 0, 0x40000);
+	memset(ram + DATA_GPA, 0xcc, 0x2000);		/* text: int3 */
+	memset(ram + DATA_GPA + 0x10000, 0, 0x40000);
 	put_bytes(SITE_A, nop5, 5);
 	put_bytes(JUMP_SITE, nop5, 5);
 	put_bytes(FTRACE_CALL, nop5, 5);
@@ -863,7 +837,7 @@ static void test_hostile(void)
 /* Random records: every walk must end; ASan/UBSan catch the rest. */
 static void test_random(void)
 {
-	u64 *w = (u64 *)(ram + PAGE_GPA + 0x10000);
+	u64 *w = (u64 *)(ram + DATA_GPA + 0x10000);
 	u8 old[5] = { 0 };
 	u32 i, n, funcs, ok = 0;
 	int err;
@@ -888,7 +862,7 @@ int main(void)
 {
 	ksft_print_header();
 	ksft_set_plan(55);
-	guest_init();
+	patching_guest_init();
 	test_sites();
 	test_static_calls();
 	test_optprobes();
