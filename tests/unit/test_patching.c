@@ -16,6 +16,7 @@
 
 #define KBASE		0xffffffff81000000ULL	/* kernel text */
 
+#include "userspace/lib/checks.h"
 #include "userspace/lib/patching.h"
 #include "tests/lib/symfile.h"
 #include "tests/lib/tinyguest.h"
@@ -662,6 +663,71 @@ static void test_static_calls(void)
 	test_perf_guest_cbs();
 }
 
+/* explain() against baseline @b: its text is scanned for update sites. */
+static bool explain_base(u64 va, u64 len, const u8 *old,
+			 const struct vmiaas_baseline *b)
+{
+	struct patching *p;
+	bool ok;
+
+	if (patching_new(&v, &p))
+		exit(KSFT_FAIL);
+	patching_use_baseline(p, b);
+	ok = patching_explain(p, va, len, old, at(va));
+	patching_free(p);
+	return ok;
+}
+
+/*
+ * The __static_call_update() scan reads the baseline's copy of the text,
+ * not the guest's, once per handle and baseline (its salt); a mapped
+ * baseline's copy is checked against its page MACs first.
+ */
+static void test_sc_update_memo(void)
+{
+	static u8 text[ETEXT - KBASE];
+	struct vmiaas_baseline b = {
+		.text_start = KBASE, .text_end = ETEXT, .text = text,
+		.mac = BL_MAC_GMAC_AES128, .digest_size = 16,
+		.salt = { 1 },
+	};
+	u8 old[5], zero[21] = { 0 };
+
+	records_init();
+	put_branch(SCT, 0xe9, KFUNC2);
+	memcpy(old, at(SCT), 5);
+	put_branch(SCT, 0xe9, KFUNC);
+	put_update_site(SC_KEY, KFUNC);
+	memcpy(text, at(KBASE), sizeof(text));
+	put_bytes(SC_UPD_SITE, zero, sizeof(zero));	/* gone from the guest */
+	ksft_test_result(explain_base(SCT, 5, old, &b) && v.sc_upd_memo,
+			 "update site found in the baseline's text, the guest's erased: explained, kept on the handle\n");
+	memset(text + (SC_UPD_SITE - KBASE), 0, sizeof(zero));
+	ksft_test_result(explain_base(SCT, 5, old, &b),
+			 "the same baseline again: the kept scan is used, the text not read again\n");
+	b.salt[0] = 2;
+	put_update_site(SC_KEY, KFUNC);			/* only in the guest */
+	ksft_test_result(!explain_base(SCT, 5, old, &b),
+			 "another baseline without the site: scanned anew; a site the guest added explains nothing\n");
+	memcpy(text, at(KBASE), sizeof(text));
+	b.salt[0] = 3;
+	b.map = text;		/* "mapped": its page MACs are checked */
+	b.text_digests = calloc(vmi_measure_nr_pages(KBASE, ETEXT), 16);
+	if (!b.text_digests ||
+	    bl_region_rehash(&b, KBASE, ETEXT, text, b.text_digests))
+		exit(KSFT_FAIL);
+	ksft_test_result(explain_base(SCT, 5, old, &b),
+			 "a mapped baseline whose text matches its page MACs is scanned\n");
+	b.salt[0] = 4;			/* new memo key, same page key */
+	text[0] ^= 1;
+	ksft_test_result(!explain_base(SCT, 5, old, &b),
+			 "a mapped baseline text failing its page MACs is not trusted: nothing explained\n");
+	free(b.text_digests);
+	patching_memo_free(v.sc_upd_memo);
+	v.sc_upd_memo = NULL;
+	put_bytes(SC_UPD_SITE, zero, sizeof(zero));
+}
+
 /* patching_kprobe_hooks(): how many; the first's detour, bad byte, target. */
 static int kprobe_detour_hooks(int *ret_err, u64 *ret_bad, u64 *ret_target)
 {
@@ -861,10 +927,11 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(55);
+	ksft_set_plan(60);
 	patching_guest_init();
 	test_sites();
 	test_static_calls();
+	test_sc_update_memo();
 	test_optprobes();
 	test_hooks();
 	test_hostile();

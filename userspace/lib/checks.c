@@ -481,6 +481,7 @@ static int check_cpu(struct vmiaas *v, const struct vmiaas_baseline *b,
  */
 struct text_ctx {
 	struct patching *patching;
+	const struct vmiaas_baseline *b;	/* what the check compares with */
 };
 
 /*
@@ -493,8 +494,11 @@ struct text_ctx {
 static bool text_classify(struct vmiaas *v, struct text_ctx *t, u64 va,
 			  u64 len, const u8 *old, const u8 *now)
 {
-	if (!t->patching && patching_new(v, &t->patching))
-		return false;
+	if (!t->patching) {
+		if (patching_new(v, &t->patching))
+			return false;
+		patching_use_baseline(t->patching, t->b);
+	}
 	return patching_explain(t->patching, va, len, old, now);
 }
 
@@ -580,7 +584,7 @@ static int check_text(struct vmiaas *v, const struct vmiaas_baseline *b,
 		.digests = b->text_digests, .bytes = b->text,
 		.mapped = b->map != NULL,
 	};
-	struct text_ctx t = {};
+	struct text_ctx t = { .b = b };
 	struct text_run_ctx c = { .v = v, .b = b, .t = &t, .fs = fs };
 	const struct bl_diff_ops ops = { .run = text_run, .ctx = &c };
 	struct vmiaas_finding *f;
@@ -804,8 +808,11 @@ bool check_text_explained(struct vmiaas *v, const struct vmiaas_baseline *b,
 {
 	u8 now[VMI_MEASURE_PAGE];
 
-	if (!*ctx)
+	if (!*ctx) {
 		*ctx = calloc(1, sizeof(**ctx));
+		if (*ctx)
+			(*ctx)->b = b;
+	}
 	if (!*ctx || !len || len > sizeof(now) || engine_read(v, va, now, len))
 		return false;
 	if (!old && va >= b->text_start && va < b->text_end &&

@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "symmap.h"
 #include "dirty.h"
+#include "patching.h"
 #include "../../core/kernel.h"
 
 /* The kernel image is physically contiguous; it is far smaller than this. */
@@ -590,6 +591,7 @@ void vmiaas_close(struct vmiaas *v)
 	dirty_close(v->dirty);
 	free(v->sc_memo);
 	free(v->sym_memo);
+	patching_memo_free(v->sc_upd_memo);
 	backend_close(v->backend);
 	free(v->kas);
 	free(v);

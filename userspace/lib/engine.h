@@ -36,6 +36,7 @@ struct vmiaas {
 	struct dirty_tracker *dirty;	/* soft-dirty skip (dirty.h), or NULL */
 	struct syscall_memo *sc_memo;	/* checks.c's answers, or NULL */
 	struct sym_memo *sym_memo;	/* engine_sym()'s answers, or NULL */
+	struct sc_upd_memo *sc_upd_memo;	/* patching.c's scan, or NULL */
 };
 
 /*

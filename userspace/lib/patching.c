@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "checks.h"
@@ -100,6 +101,7 @@ struct patching {
 	struct sc_mod_layout mod_layout;
 	struct u64set sc_updates;	/* pairs: key, function (update sites) */
 	bool sc_updates_loaded;
+	const struct vmiaas_baseline *base;	/* its text is scanned, or NULL */
 	u64 run_va, run_len;		/* the run patching_explain() judges */
 	const u8 *run_old;		/* its baseline bytes, or NULL */
 	size_t counts[PATCH_KINDS];
@@ -1491,14 +1493,90 @@ static int pair_cmp(const void *a, const void *b)
 }
 
 /*
+ * The update sites found in a baseline's kernel text, kept on the handle
+ * (struct vmiaas.sc_upd_memo): the scan depends on nothing but those
+ * bytes, so it runs once per handle and baseline (docs/performance.md).
+ */
+struct sc_upd_memo {
+	u8 salt[BL_SALT_SIZE];		/* the baseline's: its identity */
+	u64 start, end;
+	struct u64set pairs;
+};
+
+void patching_memo_free(struct sc_upd_memo *m)
+{
+	if (m)
+		free(m->pairs.a);
+	free(m);
+}
+
+/* The text to scan: the baseline's copy, or the guest's (NULL). */
+static const u8 *sc_scan_bytes(struct patching *p)
+{
+	const struct vmiaas_baseline *b = p->base;
+
+	if (!b || !b->text || b->text_start != p->text_start ||
+	    b->text_end != p->text_end)
+		return NULL;
+	return b->text;
+}
+
+/*
+ * A loaded baseline's text lies in its file's mapping, whose MAC was
+ * verified at load: check its pages' MACs again before trusting them
+ * (as bl_region_diff() does for the pages it compares), then drop them
+ * from this process (the page cache keeps them; docs/vmid.md "Memory").
+ */
+static int sc_scan_verify(struct patching *p, const u8 *bytes)
+{
+	const struct vmiaas_baseline *b = p->base;
+	u64 nr = vmi_measure_nr_pages(b->text_start, b->text_end);
+	u8 *digests;
+	int err;
+
+	if (!b->map)
+		return 0;
+	digests = malloc(nr * b->digest_size);
+	if (!digests)
+		return -ENOMEM;
+	err = bl_region_rehash(b, b->text_start, b->text_end, bytes, digests);
+	if (!err && memcmp(digests, b->text_digests, nr * b->digest_size))
+		err = -EBADMSG;
+	free(digests);
+	return err;
+}
+
+static void sc_scan_release(struct patching *p, const u8 *bytes)
+{
+	uintptr_t lo = ((uintptr_t)bytes + 4095) & ~(uintptr_t)4095;
+	uintptr_t hi = ((uintptr_t)bytes + (p->text_end - p->text_start)) &
+		       ~(uintptr_t)4095;
+
+	if (p->base->map && hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+/* Kernel text at @at, @n bytes: the baseline's copy, or read now. */
+static int sc_scan_read(struct patching *p, const u8 *bytes, u64 at, u8 *buf,
+			size_t n)
+{
+	if (!bytes)
+		return engine_read(p->v, at, buf, n);
+	memcpy(buf, bytes + (at - p->text_start), n);
+	return 0;
+}
+
+/*
  * Every direct call to __static_call_update() in the kernel's text
  * (_stext.._etext, measured: an attacker cannot add one unseen) that
  * loads the key and the function as constants: the (key, function)
  * pairs the kernel itself may set at run time (sched_dynamic_update()
  * switching cond_resched to __static_call_return0, ...). Calls passing
  * a function from a variable (tracepoint_update_call()) name none.
+ * The text scanned is the baseline's copy when there is one (trusted,
+ * and what makes the result cacheable), else the guest's now.
  */
-static int sc_updates_load(struct patching *p)
+static int sc_updates_scan(struct patching *p, const u8 *bytes)
 {
 	u64 upd, at, end = p->text_end;
 	size_t keep = SC_UPD_WINDOW, n, i;
@@ -1515,7 +1593,7 @@ static int sc_updates_load(struct patching *p)
 	memset(buf, 0, keep);
 	for (at = p->text_start; !err && at < end; at += n) {
 		n = min(end - at, (u64)SC_UPD_CHUNK);
-		err = engine_read(p->v, at, buf + keep, n);
+		err = sc_scan_read(p, bytes, at, buf + keep, n);
 		/* a call ends in this chunk: its opcode is at i - 5 */
 		for (i = keep + 5; !err && i <= keep + n; i++)
 			if (buf[i - 5] == INSN_CALL &&
@@ -1528,6 +1606,63 @@ static int sc_updates_load(struct patching *p)
 	if (p->sc_updates.nr >= 4)
 		qsort(p->sc_updates.a, p->sc_updates.nr / 2,
 		      2 * sizeof(u64), pair_cmp);
+	return err;
+}
+
+static bool sc_memo_matches(const struct patching *p,
+			    const struct sc_upd_memo *m)
+{
+	return m && m->start == p->text_start && m->end == p->text_end &&
+	       !memcmp(m->salt, p->base->salt, sizeof(m->salt));
+}
+
+/* The handle keeps a copy of this baseline's pairs (no memo if short). */
+static void sc_memo_store(struct patching *p)
+{
+	struct sc_upd_memo *m = calloc(1, sizeof(*m));
+	size_t size = p->sc_updates.nr * sizeof(u64);
+
+	if (!m || (size && !(m->pairs.a = malloc(size)))) {
+		free(m);
+		return;
+	}
+	memcpy(m->salt, p->base->salt, sizeof(m->salt));
+	m->start = p->text_start;
+	m->end = p->text_end;
+	if (size)
+		memcpy(m->pairs.a, p->sc_updates.a, size);
+	m->pairs.nr = m->pairs.cap = p->sc_updates.nr;
+	patching_memo_free(p->v->sc_upd_memo);
+	p->v->sc_upd_memo = m;
+}
+
+static int sc_updates_load(struct patching *p)
+{
+	const u8 *bytes = sc_scan_bytes(p);
+	const struct sc_upd_memo *m = p->v->sc_upd_memo;
+	size_t size;
+	int err;
+
+	if (bytes && sc_memo_matches(p, m)) {
+		size = m->pairs.nr * sizeof(u64);
+		p->sc_updates.a = size ? malloc(size) : NULL;
+		if (size && !p->sc_updates.a)
+			return -ENOMEM;
+		if (size)
+			memcpy(p->sc_updates.a, m->pairs.a, size);
+		p->sc_updates.nr = p->sc_updates.cap = m->pairs.nr;
+		return 0;
+	}
+	if (bytes) {
+		err = sc_scan_verify(p, bytes);
+		if (err)
+			return err;
+	}
+	err = sc_updates_scan(p, bytes);
+	if (bytes)
+		sc_scan_release(p, bytes);
+	if (!err && bytes)
+		sc_memo_store(p);
 	return err;
 }
 
@@ -2309,6 +2444,12 @@ int patching_new(struct vmiaas *v, struct patching **ret)
 	p->bpf_budget = 4 * PATCH_BPF_KSYMS_MAX;
 	*ret = p;
 	return 0;
+}
+
+void patching_use_baseline(struct patching *p,
+			   const struct vmiaas_baseline *b)
+{
+	p->base = b;
 }
 
 struct patching *patching_free(struct patching *p)

@@ -59,6 +59,19 @@ int patching_new(struct vmiaas *v, struct patching **ret);
 struct patching *patching_free(struct patching *p);
 
 /*
+ * The baseline the check compares with: its copy of the kernel text is
+ * what the __static_call_update() call sites are found in (trusted, and
+ * the same for every check: the result is kept on the handle, keyed by
+ * the baseline's salt). Without one the guest's text now is scanned,
+ * every check.
+ */
+struct vmiaas_baseline;
+void patching_use_baseline(struct patching *p,
+			   const struct vmiaas_baseline *b);
+struct sc_upd_memo;
+void patching_memo_free(struct sc_upd_memo *m);
+
+/*
  * Whether every byte that differs between @old and @now (the baseline's
  * and the current bytes of [@va, @va + @len)) lies in a patch site whose
  * bytes in the guest now are what the kernel's records allow there. Each
