@@ -104,7 +104,7 @@ static void run_walkers(bool records)
 
 	hidden_check_modules(guest, &sink);
 	hidden_check_tasks(guest, &sink);
-	bpf_check_programs(guest, &sink);
+	bpf_check_programs(guest, NULL, &sink);
 	if (!patching_ftrace_hooks(guest, &h, &nr))
 		free(h);
 	if (!patching_kprobe_hooks(guest, &kh, &nr))

@@ -5,6 +5,9 @@
  * makes the kernel build a BPF trampoline and call it from FUNC's ftrace
  * site. The test guest has no libbpf or bpftool, so this is raw bpf(2):
  * FUNC's BTF id is looked up in /sys/kernel/btf/vmlinux by hand.
+ * bpf-fentry xdp IFINDEX: an XDP program passing every packet, linked to
+ * the device IFINDEX; bpf-fentry cgroup DIR: a cgroup_skb program
+ * letting every packet in, linked to the cgroup v2 directory DIR.
  * Prints "attached" once the link exists. Built static on the host.
  */
 #include <errno.h>
@@ -82,22 +85,87 @@ static long func_btf_id(const char *btf, size_t len, const char *name)
 	return -1;
 }
 
-int main(int argc, char **argv)
+/*
+ * "r0 = @ret; exit" loaded as a program of @type (@attach_type, and
+ * @btf_id for tracing): its fd, or -1 with the verifier's log printed.
+ */
+static int prog_load(uint32_t type, uint32_t attach_type, uint32_t btf_id,
+		     int ret, const char *name)
 {
-	/* r0 = 0; exit */
 	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = ret },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	union bpf_attr load = {}, attach = {};
+	union bpf_attr load = {};
 	char log[4096] = "";
+	int prog;
+
+	load.prog_type = type;
+	load.expected_attach_type = attach_type;
+	load.insns = (uintptr_t)insns;
+	load.insn_cnt = 2;
+	load.license = (uintptr_t)"GPL";
+	load.attach_btf_id = btf_id;
+	load.log_buf = (uintptr_t)log;
+	load.log_size = sizeof(log);
+	load.log_level = 1;
+	strncpy(load.prog_name, name, sizeof(load.prog_name) - 1);
+	prog = syscall(__NR_bpf, BPF_PROG_LOAD, &load, sizeof(load));
+	if (prog < 0)
+		fprintf(stderr, "bpf-fentry: BPF_PROG_LOAD: %s\n%s\n",
+			strerror(errno), log);
+	return prog;
+}
+
+/* The program linked to @target (a device index or a cgroup fd). */
+static int net_link(uint32_t type, uint32_t attach_type, int ret,
+		    uint32_t target, const char *name)
+{
+	union bpf_attr link = {};
+	int prog = prog_load(type, attach_type, 0, ret, name);
+
+	if (prog < 0)
+		return -1;
+	link.link_create.prog_fd = prog;
+	link.link_create.target_fd = target;
+	link.link_create.attach_type = attach_type;
+	return syscall(__NR_bpf, BPF_LINK_CREATE, &link, sizeof(link));
+}
+
+static int net_main(const char *kind, const char *where)
+{
+	int fd = -1;
+
+	if (!strcmp(kind, "xdp"))
+		fd = net_link(BPF_PROG_TYPE_XDP, BPF_XDP, 2 /* XDP_PASS */,
+			      atoi(where), "vmiaas_xdp");
+	else if (!strcmp(kind, "cgroup"))
+		fd = net_link(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS,
+			      1, open(where, O_RDONLY | O_DIRECTORY),
+			      "vmiaas_cgskb");
+	if (fd < 0) {
+		fprintf(stderr, "bpf-fentry %s %s: %s\n", kind, where,
+			strerror(errno));
+		return 1;
+	}
+	printf("attached\n");
+	fflush(stdout);
+	pause();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	union bpf_attr attach = {};
 	size_t len;
 	char *btf;
 	long id;
 	int prog, link;
 
+	if (argc == 3)
+		return net_main(argv[1], argv[2]);
 	if (argc != 2) {
-		fprintf(stderr, "usage: bpf-fentry FUNC\n");
+		fprintf(stderr, "usage: bpf-fentry FUNC | xdp IFINDEX | cgroup DIR\n");
 		return 2;
 	}
 	btf = read_file("/sys/kernel/btf/vmlinux", &len);
@@ -106,21 +174,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bpf-fentry: no BTF function %s\n", argv[1]);
 		return 1;
 	}
-	load.prog_type = BPF_PROG_TYPE_TRACING;
-	load.expected_attach_type = BPF_TRACE_FENTRY;
-	load.insns = (uintptr_t)insns;
-	load.insn_cnt = sizeof(insns) / sizeof(insns[0]);
-	load.license = (uintptr_t)"GPL";
-	load.attach_btf_id = id;
-	load.log_buf = (uintptr_t)log;
-	load.log_size = sizeof(log);
-	load.log_level = 1;
-	prog = syscall(__NR_bpf, BPF_PROG_LOAD, &load, sizeof(load));
-	if (prog < 0) {
-		fprintf(stderr, "bpf-fentry: BPF_PROG_LOAD: %s\n%s\n",
-			strerror(errno), log);
+	prog = prog_load(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, id, 0, "");
+	if (prog < 0)
 		return 1;
-	}
 	attach.raw_tracepoint.prog_fd = prog;
 	link = syscall(__NR_bpf, BPF_RAW_TRACEPOINT_OPEN, &attach,
 		       sizeof(attach));

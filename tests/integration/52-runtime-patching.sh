@@ -25,7 +25,7 @@ KGENS=${KGENS:-6.1 6.12}
 # The unfiltered function tracer patches every ftrace site (37,657 on
 # Debian 6.1, 42,864 on 6.12): 80 s on and 20 s off under TCG here.
 UNFILTERED_KGENS=${UNFILTERED_KGENS:-6.1}
-PER_KERNEL=50
+PER_KERNEL=57
 # shellcheck disable=SC2086
 set -- $KGENS
 tap_plan $((PER_KERNEL * $#))
@@ -45,12 +45,40 @@ ksym() { guest_run "grep ' $1\$' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
 nr_findings() { jq '.findings | length' "$work/$1.json" 2>/dev/null; }
 has_event() { jq -e --arg o "$2" '[.events[] | select(.object == $o)] | length >= 1' "$work/$1.json" >/dev/null 2>&1; }
 
-# check_json NAME: vmictl check --json into $work/NAME.json; sets st.
+# check_json NAME [BASELINE]: vmictl check --json into $work/NAME.json
+# (against $base unless given); sets st.
 check_json()
 {
 	st=0
-	vmictl_g --json check -b "$base" --key "$key" >"$work/$1.json" \
+	vmictl_g --json check -b "${2:-$base}" --key "$key" >"$work/$1.json" \
 		2>"$work/$1.err" || st=$?
+}
+
+# to_v2 SRC DST: baseline SRC as format version 2 (its BPF section, id 11,
+# dropped; the file MAC recomputed with the host key).
+to_v2()
+{
+	python3 - "$1" "$2" "$key" <<'EOF'
+import hashlib, hmac, struct, sys
+src, dst, keyfile = sys.argv[1:4]
+data = open(src, 'rb').read()[:-32]
+out, off = bytearray(data[:16]), 16
+while off < len(data):
+    sid, _, slen = struct.unpack_from('<IIQ', data, off)
+    if sid != 11:
+        out += data[off:off + 16 + slen]
+    off += 16 + slen
+out[8:12] = struct.pack('<I', 2)
+fkey = hmac.new(open(keyfile, 'rb').read(), b'vmiaas baseline file v1', hashlib.sha256).digest()
+open(dst, 'wb').write(bytes(out) + hmac.new(fkey, bytes(out), hashlib.sha256).digest())
+EOF
+}
+
+# bpf_events NAME PATTERN: bpf-programs events of NAME whose message matches
+bpf_events()
+{
+	jq --arg re "$2" '[.events[] | select(.check == "bpf-programs" and (.detail.message | test($re)))] | length' \
+		"$work/$1.json" 2>/dev/null
 }
 
 # clean NAME DESC [EVENT]: a check after a benign step: exit 0, no
@@ -229,9 +257,32 @@ guest_run '/vmiaas/bpf-fentry vfs_fsync >/tmp/bpf1.out 2>&1 &
 tap_is "$(tr '\n' ' ' <"$work/bpf.out")" "attached attached " \
 	"$KGEN: two BPF fentry programs attached (vfs_fsync, ksys_sync)"
 clean bpf "BPF fentry programs attached" "BPF trampolines"
-tap_ok "jq -e '[.events[] | select(.check == \"bpf-programs\" and (.detail.message | test(\"tracing/trace_fentry.*attached to function (vfs_fsync|ksys_sync) \")))] | length == 2' '$work/bpf.json'" \
-	"$KGEN: the two fentry programs are bpf-programs events naming their functions"
+tap_is "$(bpf_events bpf 'tracing/trace_fentry.*loaded since the baseline, attached to function (vfs_fsync|ksys_sync) ')" 2 \
+	"$KGEN: the two fentry programs are bpf-programs events: loaded since the baseline, naming their functions"
+# a baseline holding them: benign programs of the baseline are not reported
+vmictl_g baseline -o "$work/base-bpf" --key "$key" >/dev/null 2>&1
+check_json bpf-base "$work/base-bpf"
+tap_is "$st:$(nr_findings bpf-base):$(bpf_events bpf-base .)" "0:0:0" \
+	"$KGEN: against a baseline holding the two benign programs: exit 0, no finding, no bpf-programs event"
+# that baseline as format version 2 (no BPF section): still read, every
+# program judged as found, one event says to re-baseline
+to_v2 "$work/base-bpf" "$work/base-bpf-v2"
+check_json bpf-v2 "$work/base-bpf-v2"
+tap_is "$st:$(nr_findings bpf-v2):$(bpf_events bpf-v2 'format version 2'):$(bpf_events bpf-v2 'attached to function')" "0:0:1:2" \
+	"$KGEN: a format 2 baseline is read: exit 0, the programs judged, an event says to re-baseline"
+tap_diag "$(cat "$work/bpf-v2.err")"
+# a cgroup program, named by its cgroup's path
+guest_run 'mkdir -p /sys/fs/cgroup && { mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null; mkdir -p /sys/fs/cgroup/vmiaas; }
+	/vmiaas/bpf-fentry cgroup /sys/fs/cgroup/vmiaas >/tmp/bpfc.out 2>&1 &
+	for i in $(seq 40); do [ "$(cat /tmp/bpfc.out)" = attached ] && break; sleep 0.5; done
+	cat /tmp/bpfc.out' >"$work/bpfc.out" 2>&1
+check_json bpf-cgroup "$work/base-bpf"
+tap_is "$st:$(nr_findings bpf-cgroup):$(bpf_events bpf-cgroup 'vmiaas_cgskb .*loaded since the baseline, attached to cgroup /vmiaas [(]cgroup_inet_ingress[)]')" "0:0:1" \
+	"$KGEN: a cgroup_skb program loaded since the baseline: an event naming the cgroup's path ($(head -c 100 "$work/bpfc.out"))"
 guest_run 'kill $(pidof bpf-fentry); sleep 1' >/dev/null 2>&1
+check_json bpf-gone "$work/base-bpf"
+tap_is "$st:$(nr_findings bpf-gone):$(bpf_events bpf-gone 'of the baseline is gone .*attached to function (vfs_fsync|ksys_sync)')" "0:0:2" \
+	"$KGEN: the baseline's programs unloaded: exit 0, two events saying they are gone"
 clean bpf-off "BPF programs detached"
 
 # ---- the attack: an eBPF rootkit's bpf_probe_write_user on every syscall's entry ----------
@@ -242,11 +293,23 @@ tap_is "$(cat "$work/bpfw.out")" attached \
 	"$KGEN: a raw tracepoint program on sys_enter calling bpf_probe_write_user attached"
 check_json bpfw
 tap_is "$st" 1 "$KGEN: eBPF write-user program: check exits 1"
-tap_ok "jq -e '(.findings | length) == 1 and ([.findings[] | select(.check == \"bpf-programs\" and .object == \"vmiaas_wuser\" and .severity == \"high\" and (.detail.message | test(\"attached to raw_tracepoint sys_enter calls bpf_probe_write_user\")))] | length == 1)' '$work/bpfw.json'" \
-	"$KGEN: one bpf-programs finding names vmiaas_wuser, raw_tracepoint sys_enter and bpf_probe_write_user"
+tap_ok "jq -e '(.findings | length) == 1 and ([.findings[] | select(.check == \"bpf-programs\" and .object == \"vmiaas_wuser\" and .severity == \"high\" and (.detail.message | test(\"loaded since the baseline, attached to raw_tracepoint sys_enter calls bpf_probe_write_user\")))] | length == 1)' '$work/bpfw.json'" \
+	"$KGEN: one bpf-programs finding names vmiaas_wuser, loaded since the baseline, raw_tracepoint sys_enter and bpf_probe_write_user"
 tap_diag "$(jq -c '.findings[] | [.object, .detail.message]' "$work/bpfw.json" 2>/dev/null | head -2)"
 guest_run 'kill $(pidof bpf-writeuser); sleep 1' >/dev/null 2>&1
 clean bpfw-gone "eBPF write-user program unloaded"
+# the same as a kprobe program on getdents64, through a perf_event link
+guest_run '/vmiaas/bpf-writeuser kprobe __x64_sys_getdents64 >/tmp/bpfk.out 2>&1 &
+	for i in $(seq 40); do [ "$(cat /tmp/bpfk.out)" = attached ] && break; sleep 0.5; done
+	cat /tmp/bpfk.out' >"$work/bpfk.out" 2>&1
+tap_is "$(head -c 200 "$work/bpfk.out")" attached \
+	"$KGEN: a kprobe program on __x64_sys_getdents64 calling bpf_probe_write_user attached (perf_event link)"
+check_json bpfk
+tap_is "$st:$(jq '[.findings[] | select(.check == "bpf-programs" and .object == "vmiaas_wuser_kp" and .severity == "high" and (.detail.message | test("loaded since the baseline, attached to perf_event kprobe __x64_sys_getdents64 calls bpf_probe_write_user from a system call hook")))] | length' "$work/bpfk.json" 2>/dev/null)" "1:1" \
+	"$KGEN: exit 1, a finding names vmiaas_wuser_kp and its perf_event kprobe on __x64_sys_getdents64"
+tap_diag "$(jq -c '.findings[] | [.object, .detail.message]' "$work/bpfk.json" 2>/dev/null | head -3)"
+guest_run 'kill $(pidof bpf-writeuser); sleep 1' >/dev/null 2>&1
+clean bpfk-gone "kprobe write-user program unloaded"
 
 # ---- processes ---------------------------------------------------------------------
 guest_run 'for i in $(seq 200); do /bin/true & done; wait' >/dev/null

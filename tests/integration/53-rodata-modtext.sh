@@ -153,7 +153,7 @@ remac "$work/v1" 8 1		# the version field
 st=0
 vmictl_g check -b "$work/v1" --key "$key" >/dev/null 2>"$work/v1.err" || st=$?
 tap_is "$st" 3 "a version-1 baseline (valid MAC): exit 3"
-tap_ok 'grep -q "format version 1 .*this vmiaas reads 2" "$work/v1.err"' \
+tap_ok 'grep -q "format version 1 .*this vmiaas reads 3" "$work/v1.err"' \
 	"version 1: the message says which versions"
 tap_diag "$(cat "$work/v1.err")"
 # The HASH section follows IDENT (16-byte header, 16-byte section header,

@@ -38,6 +38,19 @@
 #define PROG_H		(C + 0x7000)	/* hidden: only on bpf_kallsyms */
 #define AUX_H		(C + 0x8000)
 #define SUBS		(C + 0x9000)	/* A's subprogram array */
+#define AT		(C + 0x10000)	/* attach targets */
+#define CGROUP		(AT + 0x0000)
+#define KN1		(AT + 0x0100)	/* x.service */
+#define KN2		(AT + 0x0200)	/* system.slice */
+#define KN_ROOT		(AT + 0x0300)
+#define NAMES		(AT + 0x0400)	/* strings, 0x40 apart */
+#define FILE_		(AT + 0x1000)
+#define EVENT		(AT + 0x1100)
+#define CALL		(AT + 0x1200)
+#define ADDRS		(AT + 0x1300)
+#define NET		(AT + 0x2000)
+#define NETNS_LIST	(AT + 0x2100)
+#define DEV		(AT + 0x3000)
 #define CALL_BASE	(KBASE + 0x1000)
 #define H_WRITE_USER	(KBASE + 0x2000)
 #define H_OVERRIDE	(KBASE + 0x2100)
@@ -86,19 +99,97 @@ static void bpf_btf_enums(struct btf *b)
 {
 	static const char *const types[] = {
 		"BPF_PROG_TYPE_RAW_TRACEPOINT", "BPF_PROG_TYPE_TRACING",
-		"BPF_PROG_TYPE_LSM",
+		"BPF_PROG_TYPE_LSM", "BPF_PROG_TYPE_XDP",
 	};
-	static const int type_vals[] = { 17, 26, 29 };
+	static const int type_vals[] = { 17, 26, 29, 6 };
 	static const char *const eats[] = {
 		"BPF_TRACE_FENTRY", "BPF_MODIFY_RETURN",
+		"BPF_CGROUP_INET_INGRESS", "BPF_TCX_INGRESS",
 	};
-	static const int eat_vals[] = { 24, 26 };
-	static const char *const links[] = { "BPF_LINK_TYPE_RAW_TRACEPOINT" };
-	static const int link_vals[] = { 1 };
+	static const int eat_vals[] = { 24, 26, 0, 46 };
+	static const char *const links[] = {
+		"BPF_LINK_TYPE_RAW_TRACEPOINT", "BPF_LINK_TYPE_CGROUP",
+		"BPF_LINK_TYPE_XDP", "BPF_LINK_TYPE_PERF_EVENT",
+		"BPF_LINK_TYPE_KPROBE_MULTI", "BPF_LINK_TYPE_TCX",
+	};
+	static const int link_vals[] = { 1, 3, 6, 7, 8, 11 };
+	static const char *const fls[] = {
+		"TRACE_EVENT_FL_TRACEPOINT", "TRACE_EVENT_FL_KPROBE",
+	};
+	static const int fl_vals[] = { 16, 32 };
 
-	add_enum(b, "bpf_prog_type", types, type_vals, 3);
-	add_enum(b, "bpf_attach_type", eats, eat_vals, 2);
-	add_enum(b, "bpf_link_type", links, link_vals, 1);
+	add_enum(b, "bpf_prog_type", types, type_vals, 4);
+	add_enum(b, "bpf_attach_type", eats, eat_vals, 4);
+	add_enum(b, "bpf_link_type", links, link_vals, 6);
+	add_enum(b, "trace_event_flags", fls, fl_vals, 2);
+}
+
+/* The link containers and what they point to (bpf_attach.c). */
+static void bpf_btf_attach(struct btf *b, int ptr, int i32, int name16,
+			   int lh)
+{
+	int attr, ent;
+
+	{
+		const int types[] = { ptr, i32 };
+		const u32 offs[] = { 0x40, 0x48 };
+
+		STRUCT(b, "bpf_cgroup_link", 0x50, "cgroup", "type");
+		STRUCT(b, "tcx_link", 0x50, "dev", "location");
+		STRUCT(b, "bpf_kprobe_multi_link", 0x50, "addrs", "cnt");
+	}
+	{
+		const int types[] = { ptr };
+		const u32 offs[] = { 0x40 };
+
+		STRUCT(b, "bpf_xdp_link", 0x48, "dev");
+		STRUCT(b, "bpf_perf_link", 0x48, "perf_file");
+	}
+	{
+		const int types[] = { ptr, ptr };
+		const u32 offs[] = { 0x10, 0x10 };
+
+		STRUCT(b, "cgroup", 0x20, "kn", "kn");
+		STRUCT(b, "file", 0x20, "private_data", "private_data");
+	}
+	{
+		const int types[] = { ptr, ptr };
+		const u32 offs[] = { 0, 8 };
+
+		STRUCT(b, "kernfs_node", 0x20, "parent", "name");
+		ent = STRUCT(b, "bpf_xdp_entity", 16, "prog", "link");
+	}
+	{
+		const int types[] = { i32, i32 };
+		const u32 offs[] = { 0, 8 };
+
+		attr = STRUCT(b, "perf_event_attr", 0x10, "type", "config");
+	}
+	{
+		const int types[] = { ptr, attr };
+		const u32 offs[] = { 0x20, 0x30 };
+
+		STRUCT(b, "perf_event", 0x40, "tp_event", "attr");
+	}
+	{
+		const int types[] = { ptr, i32 };
+		const u32 offs[] = { 0, 0x10 };
+
+		STRUCT(b, "trace_event_call", 0x20, "name", "flags");
+	}
+	{
+		const int types[] = { lh, lh };
+		const u32 offs[] = { 0, 0x10 };
+
+		STRUCT(b, "net", 0x20, "list", "dev_base_head");
+	}
+	{
+		const int types[] = { name16, lh,
+				      btf__add_array(b, i32, ent, 3) };
+		const u32 offs[] = { 0, 0x20, 0x40 };
+
+		STRUCT(b, "net_device", 0x70, "name", "dev_list", "xdp_state");
+	}
 }
 
 static struct btf *bpf_btf(void)
@@ -180,6 +271,7 @@ static struct btf *bpf_btf(void)
 		STRUCT(b, "bpf_raw_event_map", 0x20, "tp");
 		STRUCT(b, "tracepoint", 0x20, "name");
 	}
+	bpf_btf_attach(b, ptr, i32, name16, lh);
 	bpf_btf_enums(b);
 	return b;
 }
@@ -194,6 +286,7 @@ static void bpf_symbols(void)
 		{ "bpf_override_return", H_OVERRIDE },
 		{ "bpf_send_signal", H_SIGNAL },
 		{ "bpf_send_signal_thread", H_SIGNAL_THREAD },
+		{ "net_namespace_list", NETNS_LIST },
 	};
 
 	test_symmap_load(syms, ARRAY_SIZE(syms), &v.symmap);
@@ -286,13 +379,18 @@ static struct vmiaas_finding *add_finding(void *ctx, const char *check,
 	return f;
 }
 
-static int census(void)
+static int census_base(const struct bpf_baseline *base)
 {
 	const struct hidden_sink sink = { .add = add_finding };
 
 	nr_findings = 0;
 	v.diag.msg[0] = '\0';
-	return bpf_check_programs(&v, &sink);
+	return bpf_check_programs(&v, base, &sink);
+}
+
+static int census(void)
+{
+	return census_base(NULL);
 }
 
 static const struct vmiaas_finding *finding(const char *object)
@@ -435,6 +533,227 @@ static void test_census(void)
 			 err);
 }
 
+/* The programs of bpf_guest() now, as a baseline records them. */
+static void take(struct bpf_baseline *base)
+{
+	memset(base, 0, sizeof(*base));
+	if (bpf_programs_take(&v, &base->p, &base->nr, &base->has_bpf))
+		exit(KSFT_FAIL);
+	base->recorded = true;
+}
+
+static bool has_text(const struct vmiaas_finding *f, const char *text,
+		     bool event)
+{
+	return f && strstr(f->message, text) &&
+	       !(f->flags & VMIAAS_FINDING_EVENT) == !event;
+}
+
+static void test_baseline(void)
+{
+	struct bpf_baseline base, empty = { .recorded = true }, v2 = {};
+	const struct vmiaas_finding *a, *b;
+	int err;
+
+	bpf_guest();
+	take(&base);
+	ksft_test_result(base.nr == 2 && base.has_bpf &&
+			 base.p[0].addr == PROG_A && base.p[0].id == 7 &&
+			 !strcmp(base.p[0].attach, "raw_tracepoint sys_enter") &&
+			 !strcmp(base.p[1].attach, "function vfs_fsync"),
+			 "baseline: both programs recorded with their ids and attach points\n");
+	err = census_base(&base);
+	a = finding("rootkit_a");
+	ksft_test_result(!err && nr_findings == 1 && !finding("benign_b") &&
+			 has_text(a, "present at baseline, attached to raw_tracepoint sys_enter calls bpf_probe_write_user", false),
+			 "baseline: the benign program of the baseline is not reported, write-user still a finding (%u: %s)\n",
+			 nr_findings, a ? a->message : "none");
+	err = census_base(&empty);
+	b = finding("benign_b");
+	ksft_test_result(!err && has_text(b, "loaded since the baseline, attached to function vfs_fsync", true),
+			 "baseline: a benign program loaded since is an event saying so (%s)\n",
+			 b ? b->message : "none");
+	put32(PROG_B + PR_EAT, 26);		/* fmod_ret: medium */
+	err = census_base(&empty);
+	b = finding("benign_b");
+	ksft_test_result(!err && b && b->severity == VMIAAS_SEV_MEDIUM &&
+			 has_text(b, "loaded since the baseline", false),
+			 "baseline: its dangerous variant loaded since is a finding\n");
+
+	bpf_guest();
+	put(PROG_B + PR_INSNS + 8, 0x1095);	/* one instruction rewritten */
+	err = census_base(&base);
+	b = finding("benign_b");
+	ksft_test_result(!err && b && b->severity == VMIAAS_SEV_CRITICAL &&
+			 has_text(b, "changed: its verified instructions", false),
+			 "baseline: a program whose instructions changed is critical (%s)\n",
+			 b ? b->message : "none");
+
+	bpf_guest();
+	put(AUX_B + AX_ID, 9);			/* B freed, another at its place */
+	err = census_base(&base);
+	ksft_test_result(!err && nr_findings == 3 &&
+			 has_text(&findings[1], "(id 9, type", true) &&
+			 has_text(&findings[1], "loaded since the baseline", true) &&
+			 has_text(&findings[2], "benign_b (id 8) of the baseline is gone", true),
+			 "baseline: the same address with another id is a new program, the old one gone (%u)\n",
+			 nr_findings);
+
+	bpf_guest();
+	put(AUX_B + AX_ATTACH, 0);
+	put(LINK + 0x18, PROG_B);		/* the link now runs B */
+	err = census_base(&base);
+	b = finding("benign_b");
+	ksft_test_result(!err && has_text(b, "(attached elsewhere then), now attached to raw_tracepoint sys_enter", true),
+			 "baseline: a baseline program attached elsewhere now is named so (%s)\n",
+			 b ? b->message : "none");
+
+	bpf_guest();
+	err = census_base(&v2);
+	ksft_test_result(!err && nr_findings == 3 && finding("baseline") &&
+			 has_text(finding("baseline"), "format version 2", true),
+			 "baseline: a format 2 baseline (no programs): every program judged, one event says why\n");
+	free(base.p);
+}
+
+/* Link LINK (of bpf_guest()) becomes one of @type, running B. */
+static void link_of_b(u32 type)
+{
+	bpf_guest();
+	put(AUX_B + AX_ATTACH, 0);
+	put32(LINK + 0xc, type);
+	put(LINK + 0x18, PROG_B);
+}
+
+static const char *b_attach(void)
+{
+	const struct vmiaas_finding *b;
+
+	census();
+	b = finding("benign_b");
+	return b && strstr(b->message, "attached to ") ?
+	       strstr(b->message, "attached to ") + 12 : "";
+}
+
+static bool b_attached(const char *want)
+{
+	return !strncmp(b_attach(), want, strlen(want));
+}
+
+static void test_cgroup(void)
+{
+	link_of_b(3);
+	put(LINK + 0x40, CGROUP);
+	put32(LINK + 0x48, 0);
+	put(CGROUP + 0x10, KN1);
+	put(KN1, KN2);
+	put(KN1 + 8, NAMES);
+	put_str(NAMES, "x.service");
+	put(KN2, KN_ROOT);
+	put(KN2 + 8, NAMES + 0x40);
+	put_str(NAMES + 0x40, "system.slice");
+	put(KN_ROOT, 0);
+	put(KN_ROOT + 8, NAMES + 0x80);
+	put_str(NAMES + 0x80, "");
+	ksft_test_result(b_attached("cgroup /system.slice/x.service (cgroup_inet_ingress) "),
+			 "attach: a cgroup link names the cgroup's path and attach type (%s)\n",
+			 b_attach());
+	put(KN2, KN1);				/* a parent cycle */
+	ksft_test_result(b_attached("cgroup .../"),
+			 "attach: a cycle of cgroup parents ends at the depth cap (%.60s)\n",
+			 b_attach());
+	put(CGROUP + 0x10, 0x1000);		/* a user pointer */
+	ksft_test_result(b_attached("(no link or target found"),
+			 "attach: a cgroup whose kernfs node is a user pointer is unknown\n");
+}
+
+static void test_perf(void)
+{
+	const struct vmiaas_finding *a;
+
+	link_of_b(7);
+	put(LINK + 0x40, FILE_);
+	put(FILE_ + 0x10, EVENT);
+	put(EVENT + 0x20, CALL);
+	put(CALL, NAMES);
+	put_str(NAMES, "vfs_read");
+	put(CALL + 0x10, 32);			/* a kprobe's event */
+	ksft_test_result(b_attached("perf_event kprobe vfs_read "),
+			 "attach: a perf_event link names its kprobe (%s)\n",
+			 b_attach());
+	put(CALL + 0x10, 16);			/* a tracepoint's */
+	put(CALL, TP);
+	put(TP, TP_NAME);
+	put_str(TP_NAME, "sys_enter");
+	put(LINK + 0x18, PROG_A);
+	put(AUX_A + AX_ATTACH, 0);
+	census();
+	a = finding("rootkit_a");
+	ksft_test_result(a && strstr(a->message, "attached to perf_event tracepoint sys_enter calls bpf_probe_write_user from a system call hook"),
+			 "attach: write-user on a perf_event tracepoint sys_enter is a syscall hook (%s)\n",
+			 a ? a->message : "none");
+	link_of_b(7);
+	put(LINK + 0x40, FILE_);
+	put(EVENT + 0x20, 0);			/* a software event */
+	put32(EVENT + 0x30, 1);
+	put(EVENT + 0x38, 9);
+	ksft_test_result(b_attached("perf_event type 1 config 0x9 "),
+			 "attach: a perf event without a trace event names type and config (%s)\n",
+			 b_attach());
+	put(FILE_ + 0x10, 0xdead000);
+	ksft_test_result(b_attached("(no link or target found"),
+			 "attach: a perf file's user-pointer event is unknown\n");
+}
+
+static void test_netdev(void)
+{
+	link_of_b(8);				/* kprobe_multi */
+	put(LINK + 0x40, ADDRS);
+	put32(LINK + 0x48, 5);
+	put(ADDRS, H_WRITE_USER);
+	put(ADDRS + 8, H_OVERRIDE);
+	put(ADDRS + 16, H_SIGNAL);
+	/* symbolized as the checks do (this guest has no kallsyms: addresses) */
+	ksft_test_result(b_attached("kprobe_multi ") &&
+			 strstr(b_attach(), "2000, 0x") &&
+			 strstr(b_attach(), "2200 (+2 more) "),
+			 "attach: a kprobe_multi link names its first functions (%s)\n",
+			 b_attach());
+	link_of_b(6);				/* xdp */
+	put(LINK + 0x40, DEV);
+	put_str(DEV, "eth0");
+	ksft_test_result(b_attached("xdp on eth0 "),
+			 "attach: an XDP link names its device (%s)\n", b_attach());
+	link_of_b(11);				/* tcx */
+	put(LINK + 0x40, DEV);
+	put32(LINK + 0x48, 46);
+	ksft_test_result(b_attached("tcx_ingress on eth0 "),
+			 "attach: a tcx link names direction and device (%s)\n",
+			 b_attach());
+
+	bpf_guest();				/* XDP through netlink */
+	put(LINK_IDR + 8, 0);
+	put(AUX_B + AX_ATTACH, 0);
+	put32(PROG_B + PR_TYPE, 6);
+	put(NETNS_LIST, NET);
+	put(NETNS_LIST + 8, NET);
+	put(NET, NETNS_LIST);
+	put(NET + 8, NETNS_LIST);
+	put(NET + 0x10, DEV + 0x20);
+	put(NET + 0x18, DEV + 0x20);
+	put(DEV + 0x20, NET + 0x10);
+	put(DEV + 0x28, NET + 0x10);
+	put(DEV + 0x40 + 16, PROG_B);		/* xdp_state[1].prog */
+	ksft_test_result(b_attached("xdp on eth0 "),
+			 "attach: an XDP program without a link is found on its device (%s)\n",
+			 b_attach());
+	put(DEV + 0x20, DEV + 0x20);		/* a device list cycle */
+	put(DEV + 0x40 + 16, 0);
+	ksft_test_result(!census() && finding("benign_b") &&
+			 b_attached("(no link or target found"),
+			 "attach: a cyclic device list leaves it unknown, the check goes on\n");
+}
+
 static void test_random(void)
 {
 	u32 i, k, ok = 0;
@@ -461,12 +780,16 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(16);
+	ksft_set_plan(36);
 	guest_init();
 	v.btf = bpf_btf();
 	bpf_symbols();
 	test_helpers();
 	test_census();
+	test_baseline();
+	test_cgroup();
+	test_perf();
+	test_netdev();
 	test_random();
 	symmap_free(v.symmap);
 	btf__free(v.btf);

@@ -2,7 +2,7 @@
 /*
  * Trusted baselines: measuring a guest, and the baseline file.
  *
- * File format (version 2, little-endian, see docs/integrity.md):
+ * File format (version 3, little-endian, see docs/integrity.md):
  *
  *   "VMIAASBL" u32 version u32 flags(0)
  *   sections: u32 id, u32 reserved(0), u64 length, length bytes
@@ -49,7 +49,24 @@ enum bl_section {
 	BL_SEC_MODULE,		/* one per module */
 	BL_SEC_MODULE_RO,	/* after its MODULE: one per data region */
 	BL_SEC_ORIGIN,		/* optional: "golden NAME" (golden.c) */
+	BL_SEC_BPF,		/* version 3: the BPF programs */
 };
+
+/* The BPF section: this header, then nr struct bl_bpf_rec. */
+struct bl_bpf_hdr {
+	u32 nr, flags;		/* BL_BPF_KERNEL: the kernel has prog_idr */
+};
+static_assert(sizeof(struct bl_bpf_hdr) == 8, "bl_bpf_hdr layout");
+#define BL_BPF_KERNEL	1U
+
+struct bl_bpf_rec {
+	u64 addr;
+	u32 id, type, eat, len;
+	u8 tag[8], sha[32];
+	char name[BPF_NAME_LEN + 8];
+	char attach[BPF_ATTACH_LEN];
+};
+static_assert(sizeof(struct bl_bpf_rec) == 216, "bl_bpf_rec layout");
 
 struct bl_module_ro_rec {
 	char name[BL_MODULE_NAME];
@@ -707,6 +724,7 @@ void vmiaas_baseline_free(struct vmiaas_baseline *b)
 		free(b->text);
 	bl_region_free(&b->rodata);
 	bl_modules_free(b->modules, b->nr_modules);
+	free(b->bpf.p);
 	OPENSSL_cleanse(b->page_key, sizeof(b->page_key));
 	if (b->map)
 		munmap(b->map, b->map_len);
@@ -840,6 +858,9 @@ int vmiaas_baseline_take(struct vmiaas *v, const uint8_t key[VMIAAS_KEY_SIZE],
 	err = err ?: take_text(v, b);
 	err = err ?: take_rodata(v, b);
 	err = err ?: bl_modules_take(v, b, &b->modules, &b->nr_modules);
+	err = err ?: bpf_programs_take(v, &b->bpf.p, &b->bpf.nr,
+				       &b->bpf.has_bpf);
+	b->bpf.recorded = true;
 	if (err) {
 		vmiaas_baseline_free(b);
 		return err;
@@ -907,6 +928,31 @@ static void put_region(struct bl_buf *w, const struct vmiaas_baseline *b,
 	buf_put(w, &tr, sizeof(tr));
 	buf_put(w, r->digests, dlen);
 	buf_put(w, r->bytes, r->end - r->start);
+}
+
+static void put_bpf(struct bl_buf *w, const struct bpf_baseline *bpf)
+{
+	struct bl_bpf_hdr h = {
+		.nr = bpf->nr, .flags = bpf->has_bpf ? BL_BPF_KERNEL : 0,
+	};
+	u32 i;
+
+	buf_section(w, BL_SEC_BPF,
+		    sizeof(h) + (u64)bpf->nr * sizeof(struct bl_bpf_rec));
+	buf_put(w, &h, sizeof(h));
+	for (i = 0; i < bpf->nr; i++) {
+		const struct bpf_base_prog *p = &bpf->p[i];
+		struct bl_bpf_rec r = {
+			.addr = p->addr, .id = p->id, .type = p->type,
+			.eat = p->eat, .len = p->len,
+		};
+
+		memcpy(r.tag, p->tag, sizeof(r.tag));
+		memcpy(r.sha, p->sha, sizeof(r.sha));
+		memcpy(r.name, p->name, sizeof(r.name));
+		memcpy(r.attach, p->attach, sizeof(r.attach));
+		buf_put(w, &r, sizeof(r));
+	}
 }
 
 static void serialize(const struct vmiaas_baseline *b, struct bl_buf *w)
@@ -1006,6 +1052,7 @@ static void serialize(const struct vmiaas_baseline *b, struct bl_buf *w)
 		buf_section(w, BL_SEC_ORIGIN, sizeof(b->origin));
 		buf_put(w, b->origin, sizeof(b->origin));
 	}
+	put_bpf(w, &b->bpf);
 }
 
 int vmiaas_baseline_save(struct vmiaas *v, const struct vmiaas_baseline *b,
@@ -1273,6 +1320,41 @@ static int parse_module_ro(struct vmiaas_baseline *b, struct bl_reader *s)
 	return parse_region(b, s, BL_MODTEXT_MAX, &m->ro[rr.kind]);
 }
 
+/* The programs, sorted by address (bsearch()ed at check time). */
+static int parse_bpf(struct vmiaas_baseline *b, struct bl_reader *s)
+{
+	struct bl_bpf_hdr h;
+	struct bl_bpf_rec r;
+	struct bpf_base_prog *p;
+	u32 i;
+
+	if (b->bpf.recorded || rd_take(s, &h, sizeof(h)) ||
+	    h.nr > BPF_CENSUS_PROGS_MAX || (h.flags & ~BL_BPF_KERNEL) ||
+	    s->len - s->off != (u64)h.nr * sizeof(r))
+		return -EBADMSG;
+	b->bpf.p = calloc(h.nr ? h.nr : 1, sizeof(*b->bpf.p));
+	if (!b->bpf.p)
+		return -ENOMEM;
+	for (i = 0; i < h.nr; i++) {
+		p = &b->bpf.p[i];
+		rd_take(s, &r, sizeof(r));
+		if (i && r.addr <= b->bpf.p[i - 1].addr)
+			return -EBADMSG;
+		*p = (struct bpf_base_prog){
+			.addr = r.addr, .id = r.id, .type = r.type,
+			.eat = r.eat, .len = r.len,
+		};
+		memcpy(p->tag, r.tag, sizeof(p->tag));
+		memcpy(p->sha, r.sha, sizeof(p->sha));
+		memcpy(p->name, r.name, sizeof(p->name) - 1);
+		memcpy(p->attach, r.attach, sizeof(p->attach) - 1);
+	}
+	b->bpf.nr = h.nr;
+	b->bpf.has_bpf = h.flags & BL_BPF_KERNEL;
+	b->bpf.recorded = true;
+	return 0;
+}
+
 static int parse(struct vmiaas_baseline *b, const u8 *p, size_t len)
 {
 	struct bl_reader r = { .p = p, .len = len, .off = 16 };
@@ -1330,6 +1412,9 @@ static int parse(struct vmiaas_baseline *b, const u8 *p, size_t len)
 				return -EBADMSG;
 			b->origin[sizeof(b->origin) - 1] = '\0';
 			break;
+		case BL_SEC_BPF:
+			err = b->version >= 3 ? parse_bpf(b, &s) : -EBADMSG;
+			break;
 		default:
 			return -EBADMSG;
 		}
@@ -1337,7 +1422,8 @@ static int parse(struct vmiaas_baseline *b, const u8 *p, size_t len)
 			return err;
 	}
 	if (!have_ident || !b->mac || !b->text || !b->rodata.bytes ||
-	    !b->syscalls || !b->cpus || id.nr_vcpus != b->nr_vcpus)
+	    !b->syscalls || !b->cpus || id.nr_vcpus != b->nr_vcpus ||
+	    (b->version >= 3 && !b->bpf.recorded))
 		return -EBADMSG;
 	memcpy(b->release, id.release, sizeof(b->release));
 	b->release[sizeof(b->release) - 1] = '\0';
@@ -1519,10 +1605,10 @@ static int load_parse(struct vmiaas *v, const char *path, u8 *p, size_t len,
 	memcpy(&version, p + 8, 4);
 	if (version == 1)
 		err = version1(v, p, len, path);
-	else if (version != BL_VERSION)
+	else if (version < BL_VERSION_OLDEST || version > BL_VERSION)
 		err = engine_fail(v, -EPROTO,
-				  "the baseline %s has format version %u, this vmiaas reads %u: take a new baseline",
-				  path, version, BL_VERSION);
+				  "the baseline %s has format version %u, this vmiaas reads %u to %u: take a new baseline",
+				  path, version, BL_VERSION_OLDEST, BL_VERSION);
 	else
 		err = (b = calloc(1, sizeof(*b))) ? 0 : -ENOMEM;
 	if (err) {

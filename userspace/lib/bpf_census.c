@@ -15,15 +15,15 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/btf.h>
+#include <openssl/evp.h>
 
+#include "bpf_attach.h"
 #include "bpf_census.h"
 #include "list.h"
 
 #define BPF_INSN_CALL		0x85	/* BPF_JMP | BPF_CALL */
 #define BPF_INSN_SIZE		8
 #define BPF_INSN_CHUNK		512	/* instructions read at once */
-#define BPF_NAME_LEN		16	/* BPF_OBJ_NAME_LEN */
-#define BPF_ATTACH_LEN		96
 #define BPF_OFF_NONE		0xffffffffU	/* a member this kernel lacks */
 
 struct bpf_layout {
@@ -32,8 +32,8 @@ struct bpf_layout {
 	u32 k_lnode, k_prog, k_name;
 	u32 l_id, l_type, l_prog;
 	u32 idr_head, xa_shift, xa_slots, xa_nr_slots;
-	u32 rtl_btp, btp_tp, tp_name;	/* BPF_OFF_NONE: raw tp links unknown */
-	s64 lsm, tracing, fmod_ret, link_raw_tp;
+	s64 lsm, tracing, fmod_ret, xdp;
+	struct bpf_attach_layout at;	/* where programs are attached */
 	u64 prog_idr, link_idr, kallsyms, call_base;
 	u64 helpers[BPF_CENSUS_HELPER_SYMS];
 };
@@ -41,8 +41,9 @@ struct bpf_layout {
 struct bprog {
 	u64 addr;		/* first: the sort key */
 	u64 aux;
-	u32 id, type, eat, helpers;
+	u32 id, type, eat, helpers, len;
 	u8 tag[8];
+	u8 sha[32];		/* of the verified instructions */
 	char name[BPF_NAME_LEN + 1];
 	char attach[BPF_ATTACH_LEN];
 };
@@ -72,7 +73,7 @@ static int bpf_layout_fail(struct vmiaas *v, const char *type,
 
 static int bpf_layout_members(struct vmiaas *v, struct bpf_layout *l)
 {
-	const struct { const char *type, *path; u32 *off; } m[] = {
+	const struct btf_member_ref m[] = {
 		{ "bpf_prog", "type", &l->p_type },
 		{ "bpf_prog", "expected_attach_type", &l->p_eat },
 		{ "bpf_prog", "len", &l->p_len },
@@ -94,11 +95,10 @@ static int bpf_layout_members(struct vmiaas *v, struct bpf_layout *l)
 		{ "xa_node", "shift", &l->xa_shift },
 		{ "xa_node", "slots", &l->xa_slots },
 	};
-	size_t i;
+	const struct btf_member_ref *bad;
 
-	for (i = 0; i < ARRAY_SIZE(m); i++)
-		if (btf_offsetof(v->btf, m[i].type, m[i].path, m[i].off))
-			return bpf_layout_fail(v, m[i].type, m[i].path);
+	if (btf_offsets(v->btf, m, ARRAY_SIZE(m), &bad))
+		return bpf_layout_fail(v, bad->type, bad->path);
 	if (btf_member_size(v->btf, "xa_node", "slots", &l->xa_nr_slots))
 		return bpf_layout_fail(v, "xa_node", "slots");
 	l->xa_nr_slots /= 8;
@@ -114,12 +114,9 @@ static void bpf_layout_optional(struct vmiaas *v, struct bpf_layout *l)
 	};
 	size_t i;
 
-	if (btf_offsetof(v->btf, "bpf_raw_tp_link", "btp", &l->rtl_btp) ||
-	    btf_offsetof(v->btf, "bpf_raw_event_map", "tp", &l->btp_tp) ||
-	    btf_offsetof(v->btf, "tracepoint", "name", &l->tp_name) ||
-	    btf_enum_value(v->btf, "BPF_LINK_TYPE_RAW_TRACEPOINT",
-			   &l->link_raw_tp))
-		l->rtl_btp = BPF_OFF_NONE;
+	bpf_attach_layout_get(v, &l->at);
+	if (btf_enum_value(v->btf, "BPF_PROG_TYPE_XDP", &l->xdp))
+		l->xdp = -1;
 	if (btf_offsetof(v->btf, "bpf_ksym", "prog", &l->k_prog))
 		l->k_prog = BPF_OFF_NONE;
 	if (btf_enum_value(v->btf, "BPF_PROG_TYPE_LSM", &l->lsm))
@@ -178,25 +175,17 @@ u32 bpf_insns_helpers(const u8 *insns, u32 nr, u64 call_base,
 	return bits;
 }
 
-static int bprog_helpers(struct vmiaas *v, struct bpf_census *c,
-			 struct bprog *p, u32 len)
+/* The helpers @p calls and the SHA-256 of its instructions, read now. */
+static int bprog_insns(struct vmiaas *v, struct bpf_census *c,
+		       struct bprog *p, EVP_MD_CTX *md)
 {
 	const struct bpf_layout *l = c->l;
 	u8 buf[BPF_INSN_CHUNK * BPF_INSN_SIZE];
 	u32 done, n;
 	int err;
 
-	if (len > BPF_CENSUS_INSNS_MAX)
-		return engine_fail(v, -EBADMSG,
-			"BPF program %u has %u instructions (at most %u)",
-			p->id, len, BPF_CENSUS_INSNS_MAX);
-	c->insns_read += len;
-	if (c->insns_read > BPF_CENSUS_TOTAL_INSNS)
-		return engine_fail(v, -E2BIG,
-			"BPF programs: more than %u instructions in all",
-			BPF_CENSUS_TOTAL_INSNS);
-	for (done = 0; done < len; done += n) {
-		n = min(len - done, (u32)BPF_INSN_CHUNK);
+	for (done = 0; done < p->len; done += n) {
+		n = min(p->len - done, (u32)BPF_INSN_CHUNK);
 		err = engine_read(v, p->addr + l->p_insnsi +
 				  (u64)done * BPF_INSN_SIZE, buf,
 				  (size_t)n * BPF_INSN_SIZE);
@@ -206,8 +195,34 @@ static int bprog_helpers(struct vmiaas *v, struct bpf_census *c,
 				p->id);
 		p->helpers |= bpf_insns_helpers(buf, n, l->call_base,
 						l->helpers);
+		if (!EVP_DigestUpdate(md, buf, (size_t)n * BPF_INSN_SIZE))
+			return -ENOMEM;
 	}
-	return 0;
+	return EVP_DigestFinal_ex(md, p->sha, NULL) ? 0 : -ENOMEM;
+}
+
+static int bprog_helpers(struct vmiaas *v, struct bpf_census *c,
+			 struct bprog *p)
+{
+	EVP_MD_CTX *md;
+	int err;
+
+	if (p->len > BPF_CENSUS_INSNS_MAX)
+		return engine_fail(v, -EBADMSG,
+			"BPF program %u has %u instructions (at most %u)",
+			p->id, p->len, BPF_CENSUS_INSNS_MAX);
+	c->insns_read += p->len;
+	if (c->insns_read > BPF_CENSUS_TOTAL_INSNS)
+		return engine_fail(v, -E2BIG,
+			"BPF programs: more than %u instructions in all",
+			BPF_CENSUS_TOTAL_INSNS);
+	md = EVP_MD_CTX_new();
+	if (!md)
+		return -ENOMEM;
+	err = EVP_DigestInit_ex(md, EVP_sha256(), NULL) ? 0 : -ENOMEM;
+	err = err ?: bprog_insns(v, c, p, md);
+	EVP_MD_CTX_free(md);
+	return err;
 }
 
 static int census_aux_add(struct bpf_census *c, u64 aux)
@@ -220,32 +235,6 @@ static int census_aux_add(struct bpf_census *c, u64 aux)
 	c->auxes = n;
 	c->auxes[c->nr_auxes++] = aux;
 	return 0;
-}
-
-/* Guest bytes as a string: terminated, unprintable bytes as '?'. */
-static void printable(char *buf, size_t size)
-{
-	size_t i;
-
-	buf[size - 1] = '\0';
-	for (i = 0; buf[i]; i++)
-		if (buf[i] < 0x20 || buf[i] > 0x7e)
-			buf[i] = '?';
-}
-
-/* A string at guest address @va into @buf; "" when unreadable. */
-static void guest_string(struct vmiaas *v, u64 va, char *buf, size_t size)
-{
-	size_t first = min(size - 1, (size_t)(4096 - (va & 4095)));
-
-	memset(buf, 0, size);
-	if (va < 0xff00000000000000ULL || engine_read(v, va, buf, first))
-		return;
-	/* the string may end on its first page; the next may be unmapped */
-	if (!memchr(buf, 0, first) && first < size - 1 &&
-	    engine_read(v, va + first, buf + first, size - 1 - first))
-		buf[first] = '\0';
-	printable(buf, size);
 }
 
 /* Subprograms have their own aux and ksym but no id: they are known too. */
@@ -284,7 +273,6 @@ static int prog_visit(struct vmiaas *v, u64 prog, u64 index, void *arg)
 	struct bpf_census *c = arg;
 	const struct bpf_layout *l = c->l;
 	struct bprog *p;
-	u32 len;
 	int err;
 
 	(void)index;
@@ -304,7 +292,7 @@ static int prog_visit(struct vmiaas *v, u64 prog, u64 index, void *arg)
 	p->addr = prog;
 	if (engine_read(v, prog + l->p_type, &p->type, 4) ||
 	    engine_read(v, prog + l->p_eat, &p->eat, 4) ||
-	    engine_read(v, prog + l->p_len, &len, 4) ||
+	    engine_read(v, prog + l->p_len, &p->len, 4) ||
 	    engine_read(v, prog + l->p_tag, p->tag, sizeof(p->tag)) ||
 	    engine_read_u64(v, prog + l->p_aux, &p->aux) ||
 	    !kernel_ptr(p->aux) ||
@@ -313,11 +301,11 @@ static int prog_visit(struct vmiaas *v, u64 prog, u64 index, void *arg)
 		return engine_fail(v, -EFAULT,
 			"BPF program 0x%llx (prog_idr %llu) unreadable",
 			(unsigned long long)prog, (unsigned long long)index);
-	printable(p->name, sizeof(p->name));
+	bpf_printable(p->name, sizeof(p->name));
 	c->nr++;
 	err = census_aux_add(c, p->aux);
 	err = err ?: bprog_subprogs(v, c, p->aux);
-	return err ?: bprog_helpers(v, c, p, len);
+	return err ?: bprog_helpers(v, c, p);
 }
 
 static int u64_cmp(const void *a, const void *b)
@@ -332,26 +320,6 @@ static struct bprog *census_prog(struct bpf_census *c, u64 prog)
 {
 	return c->nr ? bsearch(&prog, c->p, c->nr, sizeof(*c->p), u64_cmp) :
 		       NULL;
-}
-
-/* A raw tracepoint link names its tracepoint: "raw_tracepoint sys_enter". */
-static void link_target(struct vmiaas *v, struct bpf_census *c, u64 link,
-			u32 type, struct bprog *p)
-{
-	const struct bpf_layout *l = c->l;
-	char name[64];
-	u64 btp, tp, name_va;
-
-	if (l->rtl_btp == BPF_OFF_NONE || type != l->link_raw_tp)
-		return;
-	if (engine_read_u64(v, link + l->rtl_btp, &btp) || !kernel_ptr(btp) ||
-	    engine_read_u64(v, btp + l->btp_tp, &tp) || !kernel_ptr(tp) ||
-	    engine_read_u64(v, tp + l->tp_name, &name_va))
-		return;
-	guest_string(v, name_va, name, sizeof(name));
-	if (name[0])
-		snprintf(p->attach, sizeof(p->attach), "raw_tracepoint %s",
-			 name);
 }
 
 static int link_visit(struct vmiaas *v, u64 link, u64 index, void *arg)
@@ -375,7 +343,8 @@ static int link_visit(struct vmiaas *v, u64 link, u64 index, void *arg)
 				   (unsigned long long)link);
 	p = census_prog(c, prog);
 	if (p && !p->attach[0])
-		link_target(v, c, link, type, p);
+		bpf_attach_link(v, &l->at, link, type, p->attach,
+				sizeof(p->attach));
 	return 0;
 }
 
@@ -389,7 +358,7 @@ static void prog_attach_func(struct vmiaas *v, struct bpf_census *c,
 	if (p->attach[0] ||
 	    engine_read_u64(v, p->aux + c->l->a_attach_func, &va) || !va)
 		return;
-	guest_string(v, va, name, sizeof(name));
+	bpf_guest_string(v, va, name, sizeof(name));
 	if (name[0])
 		snprintf(p->attach, sizeof(p->attach), "function %s", name);
 }
@@ -430,7 +399,7 @@ static int ksym_visit(struct vmiaas *v, u64 node, void *arg)
 	if (engine_read(v, ksym + l->k_name, name, sizeof(name)))
 		return engine_fail(v, -EFAULT, "bpf_ksym 0x%llx unreadable",
 				   (unsigned long long)ksym);
-	printable(name, sizeof(name));
+	bpf_printable(name, sizeof(name));
 	if (l->k_prog == BPF_OFF_NONE)	/* trampolines, dispatchers */
 		is_prog = !strncmp(name, "bpf_prog_", 9);
 	if (!is_prog || census_has_aux(c, ksym - l->a_ksym) ||
@@ -440,6 +409,25 @@ static int ksym_visit(struct vmiaas *v, u64 node, void *arg)
 	snprintf(c->hidden_name[c->nr_hidden++], sizeof(c->hidden_name[0]),
 		 "%s", name);
 	return 0;
+}
+
+/* An XDP program without a link: attached through netlink, if at all. */
+static bool census_xdp_unnamed(const struct bpf_census *c)
+{
+	u32 i;
+
+	for (i = 0; i < c->nr; i++)
+		if ((s64)c->p[i].type == c->l->xdp && !c->p[i].attach[0])
+			return true;
+	return false;
+}
+
+static void xdp_found(u64 prog, const char *dev, void *arg)
+{
+	struct bprog *p = census_prog(arg, prog);
+
+	if (p && !p->attach[0])
+		snprintf(p->attach, sizeof(p->attach), "xdp on %s", dev);
 }
 
 static void census_free(struct bpf_census *c)
@@ -468,6 +456,8 @@ static int census_scan(struct vmiaas *v, const struct bpf_layout *l,
 	err = idr_walk(v, c, l->link_idr, link_visit);
 	for (i = 0; !err && i < c->nr; i++)
 		prog_attach_func(v, c, &c->p[i]);
+	if (!err && census_xdp_unnamed(c))	/* not found: stays unknown */
+		bpf_attach_xdp_walk(v, &l->at, xdp_found, c);
 	return err ?: list_walk(v, "bpf_kallsyms", l->kallsyms,
 				BPF_CENSUS_KSYMS_MAX, ksym_visit, c);
 }
@@ -478,6 +468,10 @@ static bool bprog_syscall_hook(const struct bprog *p)
 		"raw_tracepoint sys_enter", "raw_tracepoint sys_exit",
 		"function __x64_sys_", "function __ia32_sys_",
 		"function __se_sys_", "function __do_sys_",
+		"perf_event tracepoint sys_enter", "perf_event tracepoint sys_exit",
+		"perf_event kprobe __x64_sys_", "perf_event kprobe __ia32_sys_",
+		"perf_event kprobe __se_sys_", "perf_event kprobe __do_sys_",
+		"kprobe_multi __x64_sys_", "kprobe_multi __ia32_sys_",
 	};
 	size_t i;
 
@@ -518,75 +512,214 @@ static u32 bprog_judge(const struct bpf_layout *l, const struct bprog *p,
 	return VMIAAS_SEV_INFO;
 }
 
-/*
- * The lower-case name of @value of the guest's enum @type without
- * @prefix ("raw_tracepoint" for BPF_PROG_TYPE_RAW_TRACEPOINT), else the
- * number.
- */
-static void enum_name(const struct btf *btf, const char *type,
-		      const char *prefix, u32 value, char *buf, size_t size)
+/* unnamed programs are bpf_prog_TAG, as on kallsyms */
+static void bprog_object(const char *name, const u8 tag[8], char *buf,
+			 size_t size)
 {
-	s32 id = btf__find_by_name_kind(btf, type, BTF_KIND_ENUM);
-	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
-	const struct btf_enum *e;
-	const char *name;
-	size_t i, j, plen = strlen(prefix);
+	if (name[0])
+		snprintf(buf, size, "%s", name);
+	else
+		snprintf(buf, size, "bpf_prog_%02x%02x%02x%02x%02x%02x%02x%02x",
+			 tag[0], tag[1], tag[2], tag[3], tag[4], tag[5], tag[6],
+			 tag[7]);
+}
 
-	snprintf(buf, size, "%u", value);
-	for (i = 0; t && i < btf_vlen(t); i++) {
-		e = btf_enum(t) + i;
-		name = btf__name_by_offset(btf, e->name_off);
-		if ((u32)e->val != value || !name || strncmp(name, prefix, plen))
-			continue;
-		snprintf(buf, size, "%s", name + plen);
-		for (j = 0; buf[j]; j++)
-			buf[j] = tolower((unsigned char)buf[j]);
+/* "raw_tracepoint", "tracing/trace_fentry" (by attach type), ... */
+static void bprog_type(struct vmiaas *v, const struct bpf_layout *l,
+		       u32 type, u32 eat, char *buf, size_t size)
+{
+	size_t n;
+
+	bpf_enum_name(v->btf, "bpf_prog_type", "BPF_PROG_TYPE_", type, buf, size);
+	n = strlen(buf);
+	if (((s64)type != l->tracing && (s64)type != l->lsm) || n + 2 >= size)
 		return;
-	}
+	buf[n] = '/';
+	bpf_enum_name(v->btf, "bpf_attach_type", "BPF_", eat, buf + n + 1,
+		  size - n - 1);
+}
+
+/* Where a program stands against the baseline (bprog_report()). */
+enum bprog_since {
+	SINCE_NO_BASELINE,	/* no comparison: reported as found */
+	SINCE_NEW,		/* loaded since the baseline */
+	SINCE_BASELINE,		/* the baseline's, attached as then */
+	SINCE_REATTACHED,	/* the baseline's, attached elsewhere now */
+};
+
+static const char *const since_text[] = {
+	[SINCE_NO_BASELINE] = "",
+	[SINCE_NEW] = "loaded since the baseline, ",
+	[SINCE_BASELINE] = "present at baseline, ",
+	[SINCE_REATTACHED] = "present at baseline (attached elsewhere then), now ",
+};
+
+/*
+ * Against a baseline, a program present then and attached as then was
+ * trusted with it: benign ones are not reported, the medium ones (LSM,
+ * fmod_ret, signals: systemd and agents use them) are events. Helpers
+ * nothing legitimate calls (write-user, override) stay findings.
+ */
+static bool bprog_quiet(u32 sev, enum bprog_since since, bool *event)
+{
+	*event = sev == VMIAAS_SEV_INFO ||
+		 (since == SINCE_BASELINE && sev < VMIAAS_SEV_HIGH);
+	return since == SINCE_BASELINE && sev == VMIAAS_SEV_INFO;
 }
 
 static void bprog_report(struct vmiaas *v, const struct bpf_layout *l,
-			 const struct bprog *p, const struct hidden_sink *s,
-			 u32 *nr_events)
+			 const struct bprog *p, enum bprog_since since,
+			 const struct hidden_sink *s, u32 *nr_events)
 {
 	struct vmiaas_finding *f;
-	char type[40], eat[40], object[48];
+	char type[64], object[48];
 	const char *why;
 	u32 sev = bprog_judge(l, p, &why);
+	bool event;
 
-	if (sev == VMIAAS_SEV_INFO && ++*nr_events > BPF_CENSUS_EVENTS_MAX)
+	if (bprog_quiet(sev, since, &event) ||
+	    (event && ++*nr_events > BPF_CENSUS_EVENTS_MAX))
 		return;
-	/* unnamed programs are bpf_prog_TAG, as on kallsyms */
-	snprintf(object, sizeof(object),
-		 "%s%02x%02x%02x%02x%02x%02x%02x%02x",
-		 p->name[0] ? p->name : "bpf_prog_", p->tag[0], p->tag[1],
-		 p->tag[2], p->tag[3], p->tag[4], p->tag[5], p->tag[6],
-		 p->tag[7]);
-	if (p->name[0])
-		object[strlen(p->name)] = '\0';
-	f = s->add(s->ctx, "bpf-programs", sev, object);
+	bprog_object(p->name, p->tag, object, sizeof(object));
+	f = s->add(s->ctx, "bpf-programs", event ? VMIAAS_SEV_INFO : sev,
+		   object);
 	if (!f)
 		return;
-	enum_name(v->btf, "bpf_prog_type", "BPF_PROG_TYPE_", p->type, type,
-		  sizeof(type));
-	eat[0] = '\0';
-	/* tracing programs are fentry, fexit, fmod_ret... by attach type */
-	if ((s64)p->type == l->tracing || (s64)p->type == l->lsm) {
-		eat[0] = '/';
-		enum_name(v->btf, "bpf_attach_type", "BPF_", p->eat, eat + 1,
-			  sizeof(eat) - 1);
-	}
-	if (sev == VMIAAS_SEV_INFO)
+	bprog_type(v, l, p->type, p->eat, type, sizeof(type));
+	if (event)
 		f->flags |= VMIAAS_FINDING_EVENT;
 	f->flags |= VMIAAS_FINDING_ADDRESS;
 	f->address = p->addr;
 	snprintf(f->message, sizeof(f->message),
-		 "BPF program %s (id %u, type %s%s, tag %02x%02x%02x%02x%02x%02x%02x%02x) attached to %s %s",
-		 object, p->id, type, eat,
+		 "BPF program %s (id %u, type %s, tag %02x%02x%02x%02x%02x%02x%02x%02x) %sattached to %s %s",
+		 object, p->id, type,
 		 p->tag[0], p->tag[1], p->tag[2], p->tag[3], p->tag[4],
-		 p->tag[5], p->tag[6], p->tag[7],
+		 p->tag[5], p->tag[6], p->tag[7], since_text[since],
 		 p->attach[0] ? p->attach : "(no link or target found: a perf event, a cgroup, a socket, or not attached)",
 		 why);
+}
+
+/* What differs in a baseline program that should not ("" if nothing). */
+static void bprog_diff(const struct bprog *p, const struct bpf_base_prog *was,
+		       char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (p->len != was->len || memcmp(p->sha, was->sha, sizeof(p->sha)))
+		snprintf(buf, size,
+			 "its verified instructions (%u, SHA-256 %02x%02x%02x%02x...; at baseline %u, %02x%02x%02x%02x...)",
+			 p->len, p->sha[0], p->sha[1], p->sha[2], p->sha[3],
+			 was->len, was->sha[0], was->sha[1], was->sha[2],
+			 was->sha[3]);
+	else if (p->type != was->type || p->eat != was->eat)
+		snprintf(buf, size, "its type (%u/%u; at baseline %u/%u)",
+			 p->type, p->eat, was->type, was->eat);
+	else if (strcmp(p->name, was->name) ||
+		 memcmp(p->tag, was->tag, sizeof(p->tag)))
+		snprintf(buf, size, "its name or tag (at baseline %s)",
+			 was->name);
+}
+
+/*
+ * A loaded program never changes: the verifier passed these
+ * instructions, and the kernel keeps them as they were. A difference is
+ * a write to kernel memory.
+ */
+static bool bprog_changed(const struct bprog *p, const struct bpf_base_prog *was,
+			  const struct hidden_sink *s)
+{
+	struct vmiaas_finding *f;
+	char what[160], object[48];
+
+	bprog_diff(p, was, what, sizeof(what));
+	if (!what[0])
+		return false;
+	bprog_object(p->name, p->tag, object, sizeof(object));
+	f = s->add(s->ctx, "bpf-programs", VMIAAS_SEV_CRITICAL, object);
+	if (!f)
+		return true;
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	f->address = p->addr;
+	snprintf(f->message, sizeof(f->message),
+		 "BPF program %s (id %u) of the baseline changed: %s differ; a loaded program is never rewritten by the kernel, so this was written past the verifier",
+		 object, p->id, what);
+	return true;
+}
+
+static const struct bpf_base_prog *base_find(const struct bpf_baseline *base,
+					     const struct bprog *p)
+{
+	const struct bpf_base_prog *was;
+
+	if (!base || !base->nr)
+		return NULL;
+	was = bsearch(&p->addr, base->p, base->nr, sizeof(*base->p), u64_cmp);
+	return was && was->id == p->id ? was : NULL;
+}
+
+/* One program now, against the baseline (@base NULL or not recorded). */
+static void bprog_check(struct vmiaas *v, const struct bpf_layout *l,
+			const struct bpf_baseline *base, const struct bprog *p,
+			const struct hidden_sink *s, u32 *nr_events)
+{
+	const struct bpf_base_prog *was;
+	enum bprog_since since = SINCE_NO_BASELINE;
+
+	if (base && base->recorded) {
+		was = base_find(base, p);
+		since = SINCE_NEW;
+		if (was && bprog_changed(p, was, s))
+			return;
+		if (was)
+			since = strcmp(p->attach, was->attach) ?
+				SINCE_REATTACHED : SINCE_BASELINE;
+	}
+	bprog_report(v, l, p, since, s, nr_events);
+}
+
+static void base_gone(const struct bpf_base_prog *was,
+		      const struct hidden_sink *s, u32 *nr_events)
+{
+	struct vmiaas_finding *f;
+	char object[48];
+
+	if (++*nr_events > BPF_CENSUS_EVENTS_MAX)
+		return;
+	bprog_object(was->name, was->tag, object, sizeof(object));
+	f = s->add(s->ctx, "bpf-programs", VMIAAS_SEV_INFO, object);
+	if (!f)
+		return;
+	f->flags |= VMIAAS_FINDING_EVENT | VMIAAS_FINDING_ADDRESS;
+	f->address = was->addr;
+	snprintf(f->message, sizeof(f->message),
+		 "BPF program %s (id %u) of the baseline is gone (unloaded; it was attached to %s)",
+		 object, was->id, was->attach[0] ? was->attach : "nothing found");
+}
+
+/* The baseline's programs not in the census now (same address and id). */
+static void base_check_gone(struct bpf_census *c,
+			    const struct bpf_baseline *base,
+			    const struct hidden_sink *s, u32 *nr_events)
+{
+	const struct bprog *p;
+	u32 i;
+
+	for (i = 0; base && base->recorded && i < base->nr; i++) {
+		p = census_prog(c, base->p[i].addr);
+		if (!p || p->id != base->p[i].id)
+			base_gone(&base->p[i], s, nr_events);
+	}
+}
+
+static void base_unrecorded(const struct hidden_sink *s)
+{
+	struct vmiaas_finding *f;
+
+	f = s->add(s->ctx, "bpf-programs", VMIAAS_SEV_INFO, "baseline");
+	if (!f)
+		return;
+	f->flags |= VMIAAS_FINDING_EVENT;
+	snprintf(f->message, sizeof(f->message),
+		 "the baseline (format version 2) records no BPF programs: each program is judged as found, none compared; take a new baseline to compare");
 }
 
 static void hidden_report(const struct bpf_census *c, u32 i,
@@ -615,7 +748,48 @@ static bool census_hid(const struct bpf_census *c, u64 ksym)
 	return false;
 }
 
-int bpf_check_programs(struct vmiaas *v, const struct hidden_sink *s)
+int bpf_programs_take(struct vmiaas *v, struct bpf_base_prog **ret,
+		      u32 *ret_nr, bool *ret_has_bpf)
+{
+	struct bpf_base_prog *b;
+	struct bpf_census c;
+	struct bpf_layout l;
+	u32 i;
+	int err;
+
+	*ret = NULL;
+	*ret_nr = 0;
+	*ret_has_bpf = false;
+	err = bpf_layout_get(v, &l);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	*ret_has_bpf = true;
+	err = census_scan(v, &l, &c);
+	b = err ? NULL : calloc(c.nr ? c.nr : 1, sizeof(*b));
+	if (!err && !b)
+		err = -ENOMEM;
+	for (i = 0; !err && i < c.nr; i++) {
+		const struct bprog *p = &c.p[i];
+
+		b[i] = (struct bpf_base_prog){
+			.addr = p->addr, .id = p->id, .type = p->type,
+			.eat = p->eat, .len = p->len,
+		};
+		memcpy(b[i].tag, p->tag, sizeof(p->tag));
+		memcpy(b[i].sha, p->sha, sizeof(p->sha));
+		memcpy(b[i].name, p->name, sizeof(p->name));
+		memcpy(b[i].attach, p->attach, sizeof(p->attach));
+	}
+	if (!err) {
+		*ret = b;
+		*ret_nr = c.nr;
+	}
+	census_free(&c);
+	return err;
+}
+
+int bpf_check_programs(struct vmiaas *v, const struct bpf_baseline *base,
+		       const struct hidden_sink *s)
 {
 	struct bpf_census first, second = {};
 	struct bpf_layout l;
@@ -631,8 +805,12 @@ int bpf_check_programs(struct vmiaas *v, const struct hidden_sink *s)
 		usleep(HIDDEN_RESCAN_DELAY_US);
 		err = census_scan(v, &l, &second);
 	}
+	if (!err && base && !base->recorded)
+		base_unrecorded(s);
 	for (i = 0; !err && i < first.nr; i++)
-		bprog_report(v, &l, &first.p[i], s, &nr_events);
+		bprog_check(v, &l, base, &first.p[i], s, &nr_events);
+	if (!err)
+		base_check_gone(&first, base, s, &nr_events);
 	for (i = 0; !err && i < second.nr_hidden; i++)
 		if (census_hid(&first, second.hidden[i]))
 			hidden_report(&second, i, s);

@@ -25,11 +25,49 @@ enum {
 	BPF_HELPER_SIGNAL = 1U << 2,		/* bpf_send_signal(_thread) */
 };
 
+#define BPF_NAME_LEN		16	/* BPF_OBJ_NAME_LEN */
+#define BPF_ATTACH_LEN		128	/* "cgroup /system.slice/x.service"... */
+
+/*
+ * A program as a baseline records it. Its identity is the struct
+ * bpf_prog's address and id together (either alone can be reused: an id
+ * by a kernel write, an address by the allocator); what it does is the
+ * SHA-256 of its verified instructions, computed here from guest memory
+ * (the kernel's own tag is guest data), with its type, name and length.
+ */
+struct bpf_base_prog {
+	u64 addr;			/* struct bpf_prog *: sorted by it */
+	u32 id, type, eat, len;		/* eat: expected_attach_type */
+	u8 tag[8];			/* the kernel's, for messages */
+	u8 sha[32];			/* of prog->insnsi[0..len) */
+	char name[BPF_NAME_LEN + 8];
+	char attach[BPF_ATTACH_LEN];	/* "" when none was found */
+};
+
+/* The programs of a baseline (vmiaas_baseline.bpf). */
+struct bpf_baseline {
+	bool recorded;			/* false: a format 2 baseline */
+	bool has_bpf;			/* the kernel had prog_idr */
+	u32 nr;
+	struct bpf_base_prog *p;	/* sorted by addr */
+};
+
+/*
+ * The programs now, for a baseline: *@ret (free()) sorted by address.
+ * A kernel without BPF gives none and *@ret_has_bpf false.
+ */
+int bpf_programs_take(struct vmiaas *v, struct bpf_base_prog **ret,
+		      u32 *ret_nr, bool *ret_has_bpf);
+
 /*
  * The check: findings and events of "bpf-programs" to @s. 0, or a
  * read/walk error; a kernel without BPF (no prog_idr) has nothing to see.
+ * With @base (may be NULL) programs are compared with the baseline's:
+ * new ones are named as such, unchanged benign ones are not reported,
+ * changed ones are findings and gone ones events (docs/integrity.md).
  */
-int bpf_check_programs(struct vmiaas *v, const struct hidden_sink *s);
+int bpf_check_programs(struct vmiaas *v, const struct bpf_baseline *base,
+		       const struct hidden_sink *s);
 
 /* Helper functions looked for: write-user, override, signal, signal-thread. */
 #define BPF_CENSUS_HELPER_SYMS	4

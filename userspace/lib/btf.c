@@ -931,6 +931,23 @@ int btf_offsetof(const struct btf *btf, const char *type, const char *path,
 	return 0;
 }
 
+int btf_offsets(const struct btf *btf, const struct btf_member_ref *m,
+		size_t nr, const struct btf_member_ref **ret_bad)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < nr; i++) {
+		err = btf_offsetof(btf, m[i].type, m[i].path, m[i].off);
+		if (err) {
+			if (ret_bad)
+				*ret_bad = &m[i];
+			return err;
+		}
+	}
+	return 0;
+}
+
 int btf_member_size(const struct btf *btf, const char *type,
 		    const char *path, u32 *ret_size)
 {

@@ -771,13 +771,14 @@ static struct vmiaas_finding *hidden_add(void *ctx, const char *check,
 	return finding_add(ctx, check, severity, 0, "%s", object);
 }
 
-static int check_hidden(struct vmiaas *v, struct findings *fs)
+static int check_hidden(struct vmiaas *v, const struct vmiaas_baseline *b,
+			struct findings *fs)
 {
 	const struct hidden_sink sink = { .add = hidden_add, .ctx = fs };
 	int err;
 
 	err = hidden_check_modules(v, &sink);
-	err = err ?: bpf_check_programs(v, &sink);
+	err = err ?: bpf_check_programs(v, &b->bpf, &sink);
 	return err ?: hidden_check_tasks(v, &sink);
 }
 
@@ -855,7 +856,7 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 	err = err ?: check_text(v, b, &fs);
 	err = err ?: check_baselined(v, b, &fs);
 	err = err ?: check_ftrace_hooks(v, &fs);
-	err = err ?: check_hidden(v, &fs);
+	err = err ?: check_hidden(v, b, &fs);
 	if (!err && fs.dropped) {
 		fs.nr = min(fs.nr, (size_t)CHECK_MAX_FINDINGS - 1);
 		fs.dropped = 0;

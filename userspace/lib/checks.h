@@ -11,10 +11,12 @@
 #define VMIAAS_LIB_CHECKS_H
 
 #include <vmiaas/checks.h>
+#include "bpf_census.h"
 #include "engine.h"
 #include "../../core/measure.h"
 
-#define BL_VERSION		2
+#define BL_VERSION		3
+#define BL_VERSION_OLDEST	2	/* read still: no BPF programs */
 #define BL_FILE_MAX		(1024ULL << 20)	/* baseline file size cap */
 #define BL_TEXT_MAX		(256ULL << 20)	/* kernel text cap */
 #define BL_RODATA_MAX		(256ULL << 20)	/* kernel rodata cap */
@@ -105,6 +107,7 @@ struct vmiaas_baseline {
 	u32 nr_modules;
 	struct bl_module *modules;	/* module text, per module */
 	char origin[64];		/* "golden NAME", "" measured (ORIGIN) */
+	struct bpf_baseline bpf;	/* the BPF programs (version 3) */
 	u8 page_key[32];		/* derived from the host key; not saved */
 	/*
 	 * A loaded baseline: its file mapped read-only, where the text,

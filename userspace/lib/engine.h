@@ -118,6 +118,18 @@ void btf_unload(struct btf *btf);
  */
 int btf_offsetof(const struct btf *btf, const char *type, const char *path,
 		 u32 *ret_off);
+/* Where a member's offset goes, for btf_offsets(). */
+struct btf_member_ref {
+	const char *type, *path;
+	u32 *off;
+};
+
+/*
+ * btf_offsetof() of each of @nr members: 0, or its error with *@ret_bad
+ * (may be NULL) the first member the kernel lacks.
+ */
+int btf_offsets(const struct btf *btf, const struct btf_member_ref *m,
+		size_t nr, const struct btf_member_ref **ret_bad);
 /* Size of a member's type (after typedefs/qualifiers) and of a struct. */
 int btf_member_size(const struct btf *btf, const char *type,
 		    const char *path, u32 *ret_size);

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * Where BPF programs are attached (see bpf_attach.h): each bpf_link type
+ * keeps its target in its own container of struct bpf_link, whose layout
+ * BTF gives; XDP attached through netlink has no link and is found on
+ * the network devices (net_device.xdp_state[]).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/btf.h>
+
+#include "bpf_attach.h"
+#include "checks.h"
+#include "list.h"
+
+/* Whether the kernel has every member of @m (offsets set). */
+static bool opt_members(struct vmiaas *v, const struct btf_member_ref *m,
+			size_t n)
+{
+	return !btf_offsets(v->btf, m, n, NULL);
+}
+
+/* The link type @name's value if the kernel has @m too, else -1. */
+static s64 opt_kind(struct vmiaas *v, const char *name,
+		    const struct btf_member_ref *m, size_t n)
+{
+	s64 val;
+
+	if (btf_enum_value(v->btf, name, &val) || !opt_members(v, m, n))
+		return -1;
+	return val;
+}
+
+static void layout_links(struct vmiaas *v, struct bpf_attach_layout *a)
+{
+	const struct btf_member_ref raw_tp[] = {
+		{ "bpf_raw_tp_link", "btp", &a->rtl_btp },
+		{ "bpf_raw_event_map", "tp", &a->btp_tp },
+		{ "tracepoint", "name", &a->tp_name },
+	}, cgroup[] = {
+		{ "bpf_cgroup_link", "cgroup", &a->cgl_cgroup },
+		{ "bpf_cgroup_link", "type", &a->cgl_type },
+		{ "cgroup", "kn", &a->cg_kn },
+		{ "kernfs_node", "name", &a->kn_name },
+	}, xdp[] = {
+		{ "bpf_xdp_link", "dev", &a->xl_dev },
+		{ "net_device", "name", &a->nd_name },
+	}, tcx[] = {
+		{ "tcx_link", "dev", &a->tl_dev },
+		{ "tcx_link", "location", &a->tl_loc },
+		{ "net_device", "name", &a->nd_name },
+	}, perf[] = {
+		{ "bpf_perf_link", "perf_file", &a->pl_file },
+		{ "file", "private_data", &a->f_priv },
+		{ "perf_event", "tp_event", &a->pe_tp },
+		{ "perf_event", "attr.type", &a->pe_type },
+		{ "perf_event", "attr.config", &a->pe_config },
+		{ "trace_event_call", "name", &a->call_name },
+		{ "trace_event_call", "flags", &a->call_flags },
+		{ "tracepoint", "name", &a->tp_name },
+	}, kmulti[] = {
+		{ "bpf_kprobe_multi_link", "addrs", &a->km_addrs },
+		{ "bpf_kprobe_multi_link", "cnt", &a->km_cnt },
+	};
+
+	a->lt_raw_tp = opt_kind(v, "BPF_LINK_TYPE_RAW_TRACEPOINT", raw_tp,
+				ARRAY_SIZE(raw_tp));
+	a->lt_cgroup = opt_kind(v, "BPF_LINK_TYPE_CGROUP", cgroup,
+				ARRAY_SIZE(cgroup));
+	/* kernfs_node.parent is __parent since 6.15 */
+	if (btf_offsetof(v->btf, "kernfs_node", "parent", &a->kn_parent) &&
+	    btf_offsetof(v->btf, "kernfs_node", "__parent", &a->kn_parent))
+		a->kn_parent = BPF_NO_MEMBER;
+	a->lt_xdp = opt_kind(v, "BPF_LINK_TYPE_XDP", xdp, ARRAY_SIZE(xdp));
+	a->lt_tcx = opt_kind(v, "BPF_LINK_TYPE_TCX", tcx, ARRAY_SIZE(tcx));
+	a->lt_perf = opt_kind(v, "BPF_LINK_TYPE_PERF_EVENT", perf,
+			      ARRAY_SIZE(perf));
+	if (btf_enum_value(v->btf, "TRACE_EVENT_FL_TRACEPOINT",
+			   &a->fl_tracepoint))
+		a->lt_perf = -1;
+	if (btf_enum_value(v->btf, "TRACE_EVENT_FL_KPROBE", &a->fl_kprobe))
+		a->fl_kprobe = 0;
+	if (btf_enum_value(v->btf, "TRACE_EVENT_FL_UPROBE", &a->fl_uprobe))
+		a->fl_uprobe = 0;
+	a->lt_kmulti = opt_kind(v, "BPF_LINK_TYPE_KPROBE_MULTI", kmulti,
+				ARRAY_SIZE(kmulti));
+}
+
+/* XDP without a link: net_namespace_list, each net's devices. */
+static void layout_netdevs(struct vmiaas *v, struct bpf_attach_layout *a)
+{
+	const struct btf_member_ref m[] = {
+		{ "net", "list", &a->net_node },
+		{ "net", "dev_base_head", &a->net_devs },
+		{ "net_device", "dev_list", &a->nd_node },
+		{ "net_device", "xdp_state", &a->nd_xdp },
+		{ "net_device", "name", &a->nd_name },
+		{ "bpf_xdp_entity", "prog", &a->xdp_prog },
+	};
+	u32 total;
+
+	if (engine_sym(v, "net_namespace_list", &a->net_list) ||
+	    !opt_members(v, m, ARRAY_SIZE(m)) ||
+	    btf_sizeof(v->btf, "bpf_xdp_entity", &a->xdp_size) ||
+	    btf_member_size(v->btf, "net_device", "xdp_state", &total) ||
+	    !a->xdp_size || total % a->xdp_size || total / a->xdp_size > 8)
+		a->net_list = 0;
+	else
+		a->xdp_nr = total / a->xdp_size;
+}
+
+void bpf_attach_layout_get(struct vmiaas *v, struct bpf_attach_layout *a)
+{
+	memset(a, 0, sizeof(*a));
+	layout_links(v, a);
+	layout_netdevs(v, a);
+}
+
+void bpf_printable(char *buf, size_t size)
+{
+	size_t i;
+
+	buf[size - 1] = '\0';
+	for (i = 0; buf[i]; i++)
+		if (buf[i] < 0x20 || buf[i] > 0x7e)
+			buf[i] = '?';
+}
+
+void bpf_guest_string(struct vmiaas *v, u64 va, char *buf, size_t size)
+{
+	size_t first = min(size - 1, (size_t)(4096 - (va & 4095)));
+
+	memset(buf, 0, size);
+	if (va < 0xff00000000000000ULL || engine_read(v, va, buf, first))
+		return;
+	/* the string may end on its first page; the next may be unmapped */
+	if (!memchr(buf, 0, first) && first < size - 1 &&
+	    engine_read(v, va + first, buf + first, size - 1 - first))
+		buf[first] = '\0';
+	bpf_printable(buf, size);
+}
+
+void bpf_enum_name(const struct btf *btf, const char *type, const char *prefix,
+		   u32 value, char *buf, size_t size)
+{
+	s32 id = btf__find_by_name_kind(btf, type, BTF_KIND_ENUM);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	const struct btf_enum *e;
+	const char *name;
+	size_t i, j, plen = strlen(prefix);
+
+	snprintf(buf, size, "%u", value);
+	for (i = 0; t && i < btf_vlen(t); i++) {
+		e = btf_enum(t) + i;
+		name = btf__name_by_offset(btf, e->name_off);
+		if ((u32)e->val != value || !name || strncmp(name, prefix, plen))
+			continue;
+		snprintf(buf, size, "%s", name + plen);
+		for (j = 0; buf[j]; j++)
+			buf[j] = tolower((unsigned char)buf[j]);
+		return;
+	}
+}
+
+/* *@ret = the pointer at @va, if it is a kernel pointer. */
+static bool read_ptr(struct vmiaas *v, u64 va, u64 *ret)
+{
+	return !engine_read_u64(v, va, ret) && kernel_ptr(*ret);
+}
+
+/* "raw_tracepoint sys_enter" */
+static void link_raw_tp(struct vmiaas *v, const struct bpf_attach_layout *a,
+			u64 link, char *buf, size_t size)
+{
+	char name[64];
+	u64 btp, tp, va;
+
+	if (!read_ptr(v, link + a->rtl_btp, &btp) ||
+	    !read_ptr(v, btp + a->btp_tp, &tp) ||
+	    engine_read_u64(v, tp + a->tp_name, &va))
+		return;
+	bpf_guest_string(v, va, name, sizeof(name));
+	if (name[0])
+		snprintf(buf, size, "raw_tracepoint %s", name);
+}
+
+/*
+ * The cgroup's path from its kernfs nodes, root last: at most
+ * BPF_ATTACH_CGROUP_DEPTH components, so a parent cycle ends too.
+ */
+static void cgroup_path(struct vmiaas *v, const struct bpf_attach_layout *a,
+			u64 kn, char *buf, size_t size)
+{
+	char names[BPF_ATTACH_CGROUP_DEPTH][48];
+	u32 n = 0, i;
+	size_t len = 0;
+	u64 va;
+
+	buf[0] = '\0';
+	while (kernel_ptr(kn) && n < BPF_ATTACH_CGROUP_DEPTH) {
+		if (engine_read_u64(v, kn + a->kn_name, &va))
+			return;
+		bpf_guest_string(v, va, names[n++], sizeof(names[0]));
+		if (a->kn_parent == BPF_NO_MEMBER ||
+		    engine_read_u64(v, kn + a->kn_parent, &kn))
+			break;
+	}
+	if (kernel_ptr(kn) && n == BPF_ATTACH_CGROUP_DEPTH)
+		len = snprintf(buf, size, "...");
+	/* names[n - 1] is the root's (""): the path starts below it */
+	for (i = n - 1; i-- > 0 && len < size;)
+		len += snprintf(buf + len, size - len, "/%s", names[i]);
+	if (n == 1 && size > 1)
+		snprintf(buf, size, "/");
+}
+
+/* "cgroup /system.slice (cgroup_inet_ingress)" */
+static void link_cgroup(struct vmiaas *v, const struct bpf_attach_layout *a,
+			u64 link, char *buf, size_t size)
+{
+	char path[96], type[40];
+	u64 cg, kn;
+	u32 at;
+
+	if (!read_ptr(v, link + a->cgl_cgroup, &cg) ||
+	    engine_read(v, link + a->cgl_type, &at, sizeof(at)) ||
+	    !read_ptr(v, cg + a->cg_kn, &kn))
+		return;
+	cgroup_path(v, a, kn, path, sizeof(path));
+	bpf_enum_name(v->btf, "bpf_attach_type", "BPF_", at, type,
+		      sizeof(type));
+	snprintf(buf, size, "cgroup %s (%s)", path[0] ? path : "?", type);
+}
+
+/* The device's name ("eth0"), "" if unreadable. */
+static void netdev_name(struct vmiaas *v, const struct bpf_attach_layout *a,
+			u64 dev, char *buf, size_t size)
+{
+	char name[17] = "";
+
+	if (kernel_ptr(dev) && !engine_read(v, dev + a->nd_name, name, 16))
+		bpf_printable(name, sizeof(name));
+	snprintf(buf, size, "%s", name);
+}
+
+/* "xdp on eth0", "tcx_ingress on eth0" */
+static void link_netdev(struct vmiaas *v, const struct bpf_attach_layout *a,
+			u64 link, bool tcx, char *buf, size_t size)
+{
+	char dev[17], where[40] = "xdp";
+	u64 d;
+	u32 loc;
+
+	if (!read_ptr(v, link + (tcx ? a->tl_dev : a->xl_dev), &d))
+		return;
+	netdev_name(v, a, d, dev, sizeof(dev));
+	if (tcx && !engine_read(v, link + a->tl_loc, &loc, sizeof(loc)))
+		bpf_enum_name(v->btf, "bpf_attach_type", "BPF_", loc, where,
+			      sizeof(where));
+	if (dev[0])
+		snprintf(buf, size, "%s on %s", where, dev);
+}
+
+/* "perf_event kprobe vfs_read", "perf_event tracepoint sched_switch" */
+static void link_perf(struct vmiaas *v, const struct bpf_attach_layout *a,
+		      u64 link, char *buf, size_t size)
+{
+	char name[64];
+	const char *kind = "";
+	u64 file, ev, call, va, config;
+	u32 type, flags;
+
+	if (!read_ptr(v, link + a->pl_file, &file) ||
+	    !read_ptr(v, file + a->f_priv, &ev) ||
+	    engine_read_u64(v, ev + a->pe_tp, &call))
+		return;
+	if (!kernel_ptr(call)) {	/* a hardware or software event */
+		if (!engine_read(v, ev + a->pe_type, &type, sizeof(type)) &&
+		    !engine_read_u64(v, ev + a->pe_config, &config))
+			snprintf(buf, size, "perf_event type %u config 0x%llx",
+				 type, (unsigned long long)config);
+		return;
+	}
+	if (engine_read(v, call + a->call_flags, &flags, sizeof(flags)) ||
+	    engine_read_u64(v, call + a->call_name, &va))
+		return;
+	if (flags & a->fl_tracepoint) {
+		kind = "tracepoint ";
+		if (!kernel_ptr(va) ||
+		    engine_read_u64(v, va + a->tp_name, &va))
+			return;
+	} else if (flags & a->fl_kprobe) {
+		kind = "kprobe ";
+	} else if (flags & a->fl_uprobe) {
+		kind = "uprobe ";
+	}
+	bpf_guest_string(v, va, name, sizeof(name));
+	if (name[0])
+		snprintf(buf, size, "perf_event %s%s", kind, name);
+}
+
+/* "kprobe_multi vfs_read, vfs_write (+3 more)" */
+static void link_kmulti(struct vmiaas *v, const struct bpf_attach_layout *a,
+			u64 link, char *buf, size_t size)
+{
+	char sym[96];
+	u64 addrs, addr;
+	u32 cnt, i;
+	size_t len;
+
+	if (!read_ptr(v, link + a->km_addrs, &addrs) ||
+	    engine_read(v, link + a->km_cnt, &cnt, sizeof(cnt)) || !cnt)
+		return;
+	len = snprintf(buf, size, "kprobe_multi");
+	for (i = 0; i < cnt && i < BPF_ATTACH_MULTI_NAMED && len < size; i++) {
+		if (engine_read_u64(v, addrs + 8ULL * i, &addr))
+			break;
+		check_symbolize(v, addr, sym, sizeof(sym));
+		len += snprintf(buf + len, size - len, "%s%s", i ? ", " : " ",
+				sym);
+	}
+	if (cnt > i && len < size)
+		snprintf(buf + len, size - len, " (+%u more)", cnt - i);
+}
+
+void bpf_attach_link(struct vmiaas *v, const struct bpf_attach_layout *a,
+		     u64 link, u32 type, char *buf, size_t size)
+{
+	s64 t = type;
+
+	buf[0] = '\0';
+	if (t == a->lt_raw_tp)
+		link_raw_tp(v, a, link, buf, size);
+	else if (t == a->lt_cgroup)
+		link_cgroup(v, a, link, buf, size);
+	else if (t == a->lt_xdp || t == a->lt_tcx)
+		link_netdev(v, a, link, t == a->lt_tcx, buf, size);
+	else if (t == a->lt_perf)
+		link_perf(v, a, link, buf, size);
+	else if (t == a->lt_kmulti)
+		link_kmulti(v, a, link, buf, size);
+}
+
+struct xdp_walk {
+	const struct bpf_attach_layout *a;
+	void (*fn)(u64 prog, const char *dev, void *arg);
+	void *arg;
+	u32 devs;
+};
+
+static int xdp_dev(struct vmiaas *v, u64 node, void *arg)
+{
+	struct xdp_walk *w = arg;
+	const struct bpf_attach_layout *a = w->a;
+	u64 dev = node - a->nd_node, prog;
+	char name[17];
+	u32 i;
+
+	if (++w->devs > BPF_ATTACH_NETDEVS_MAX)
+		return -ELOOP;
+	netdev_name(v, a, dev, name, sizeof(name));
+	for (i = 0; i < a->xdp_nr; i++)
+		if (read_ptr(v, dev + a->nd_xdp + (u64)i * a->xdp_size +
+				a->xdp_prog, &prog))
+			w->fn(prog, name[0] ? name : "?", w->arg);
+	return 0;
+}
+
+static int xdp_net(struct vmiaas *v, u64 node, void *arg)
+{
+	struct xdp_walk *w = arg;
+
+	return list_walk(v, "a namespace's network devices",
+			 node - w->a->net_node + w->a->net_devs,
+			 BPF_ATTACH_NETDEVS_MAX, xdp_dev, w);
+}
+
+int bpf_attach_xdp_walk(struct vmiaas *v, const struct bpf_attach_layout *a,
+			void (*fn)(u64 prog, const char *dev, void *arg),
+			void *arg)
+{
+	struct xdp_walk w = { .a = a, .fn = fn, .arg = arg };
+
+	if (!a->net_list)
+		return 0;
+	return list_walk(v, "net_namespace_list", a->net_list,
+			 BPF_ATTACH_NETNS_MAX, xdp_net, &w);
+}
