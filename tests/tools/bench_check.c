@@ -15,6 +15,9 @@
  *       part: median ms per part, and the hashing rate inside the check.
  *       --dirty: with the soft-dirty skip (userspace/lib/dirty.h) on, or
  *       a "dirty skip=off why=..." line saying why it cannot be.
+ *       --baseline FILE --key KEY: against that baseline file (taken
+ *       earlier with vmictl baseline, before a change worth timing: a
+ *       static call switched) instead of one taken now.
  *
  * Prints "key=value" lines for scripts/bench.sh. One thread, one core.
  */
@@ -270,12 +273,25 @@ static void dirty_report(const struct vmiaas *v)
 	       (unsigned long long)st.skipped);
 }
 
-static int bench_check(const struct vmiaas_target *t, int runs, bool dirty)
+/* The baseline: file @path with host key @key_path, or taken now. */
+static int bench_baseline(struct vmiaas *v, const char *path,
+			  const char *key_path, struct vmiaas_baseline **b)
+{
+	u8 key[VMIAAS_KEY_SIZE] = { 1 };
+	int err;
+
+	if (!path)
+		return vmiaas_baseline_take(v, key, b);
+	err = vmiaas_key_load(key_path, 0, key, &v->diag);
+	return err ?: vmiaas_baseline_load(v, path, key, b);
+}
+
+static int bench_check(const struct vmiaas_target *t, int runs, bool dirty,
+		       const char *base_path, const char *key_path)
 {
 	struct vmiaas_diag diag = { 0 };
 	struct vmiaas_baseline *b = NULL;
 	struct vmiaas *v = NULL;
-	u8 key[VMIAAS_KEY_SIZE] = { 1 };
 	double ms[P_NR], cpu_ms[P_NR];
 	u64 *ns, *cns, t0, c0, hashed, walks = 0;
 	int p, r, err;
@@ -283,7 +299,7 @@ static int bench_check(const struct vmiaas_target *t, int runs, bool dirty)
 	ns = calloc(runs, sizeof(*ns));
 	cns = calloc(runs, sizeof(*cns));
 	err = ns && cns ? vmiaas_open(t, &v, &diag) : -ENOMEM;
-	err = err ?: vmiaas_baseline_take(v, key, &b);
+	err = err ?: bench_baseline(v, base_path, key_path, &b);
 	if (!err && dirty)
 		err = dirty_on(v);
 	err = err ?: run_part(v, b, P_TOTAL);		/* warm-up */
@@ -348,8 +364,11 @@ int main(int argc, char **argv)
 		{ "qmp", required_argument, NULL, 'q' },
 		{ "mac", required_argument, NULL, 'M' },
 		{ "dirty", no_argument, NULL, 'D' },
+		{ "baseline", required_argument, NULL, 'b' },
+		{ "key", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *base_path = NULL, *key_path = NULL;
 	struct vmiaas_target t = { .sz = sizeof(t) };
 	int mode = 0, runs = 10, c;
 	bool dirty = false;
@@ -379,6 +398,12 @@ int main(int argc, char **argv)
 		case 'D':
 			dirty = true;
 			break;
+		case 'b':
+			base_path = optarg;
+			break;
+		case 'k':
+			key_path = optarg;
+			break;
 		default:
 			mode = 0;
 			optind = argc;
@@ -386,13 +411,13 @@ int main(int argc, char **argv)
 	}
 	if (!mode || runs < 1 || runs > 10000 || !mib || mib > 4096 ||
 	    !bl_mac_digest_size(bl_default_mac) ||
-	    (mode == 'C' && !t.shm_path)) {
+	    (mode == 'C' && !t.shm_path) || !base_path != !key_path) {
 		fprintf(stderr,
 			"usage: bench_check --hash [--mib N] [--runs R]\n"
-			"       bench_check --check [--runs R] [--mac ID] [--dirty] --shm FILE [--qmp SOCK]\n"
+			"       bench_check --check [--runs R] [--mac ID] [--dirty] [--baseline FILE --key KEY] --shm FILE [--qmp SOCK]\n"
 			"ID: 1 HMAC-SHA256, 2 GMAC-AES-128 (default), 3 Poly1305-AES\n");
 		return 2;
 	}
 	return mode == 'H' ? bench_hash(mib, runs) :
-				bench_check(&t, runs, dirty);
+				bench_check(&t, runs, dirty, base_path, key_path);
 }
