@@ -97,6 +97,41 @@ static void clean_name(char *dst, size_t size, const char *src, size_t len)
 	dst[i] = '\0';
 }
 
+/* A field of a guest object, for read_fields(). */
+struct field {
+	u32 off, size;
+	void *out;
+};
+
+#define FIELDS_SPAN_MAX	128
+
+/*
+ * The fields @f[0..@n) of the object at @base: one guest read when they
+ * lie within FIELDS_SPAN_MAX bytes (a line or two), else one each.
+ */
+static int read_fields(struct vmiaas *v, u64 base, const struct field *f,
+		       u32 n)
+{
+	u8 span[FIELDS_SPAN_MAX];
+	u32 lo = U32_MAX_OFF, hi = 0, i;
+	int err = 0;
+
+	for (i = 0; i < n; i++) {
+		lo = min(lo, f[i].off);
+		hi = max(hi, f[i].off + f[i].size);
+	}
+	if (hi - lo > sizeof(span)) {
+		for (i = 0; !err && i < n; i++)
+			err = engine_read(v, base + f[i].off, f[i].out,
+					  f[i].size);
+		return err;
+	}
+	err = engine_read(v, base + lo, span, hi - lo);
+	for (i = 0; !err && i < n; i++)
+		memcpy(f[i].out, span + (f[i].off - lo), f[i].size);
+	return err;
+}
+
 static int layout_fail(struct vmiaas *v, const char *type, const char *path)
 {
 	return engine_fail(v, -EBADMSG,
@@ -706,6 +741,11 @@ static int vmap_tree(struct vmiaas *v, struct vmap_walk *w, u64 root)
 {
 	u64 stack[HIDDEN_RB_DEPTH_MAX + 1], node, va, pair[2], kids[2];
 	u32 depth[HIDDEN_RB_DEPTH_MAX + 1], sp = 0, d, i;
+	const struct field f[] = {
+		{ w->l->va_start, 8, &pair[0] }, { w->l->va_end, 8, &pair[1] },
+		{ w->l->va_node + w->l->rb_left, 8, &kids[0] },
+		{ w->l->va_node + w->l->rb_right, 8, &kids[1] },
+	};
 	int err;
 
 	if (root) {
@@ -724,10 +764,7 @@ static int vmap_tree(struct vmiaas *v, struct vmap_walk *w, u64 root)
 				"vmap areas: more than %u nodes (a cycle?)",
 				HIDDEN_VMAP_NODES_MAX);
 		va = node - w->l->va_node;
-		err = engine_read(v, va + w->l->va_start, &pair[0], 8);
-		err = err ?: engine_read(v, va + w->l->va_end, &pair[1], 8);
-		err = err ?: engine_read_u64(v, node + w->l->rb_left, &kids[0]);
-		err = err ?: engine_read_u64(v, node + w->l->rb_right, &kids[1]);
+		err = read_fields(v, va, f, ARRAY_SIZE(f));
 		if (err)
 			return engine_fail(v, err, "vmap area 0x%llx is unreadable",
 					   (unsigned long long)va);
@@ -747,6 +784,8 @@ static int vmap_tree(struct vmiaas *v, struct vmap_walk *w, u64 root)
 				return engine_fail(v, -ELOOP,
 					"vmap areas: tree deeper than %u (a cycle?)",
 					HIDDEN_RB_DEPTH_MAX);
+			/* the pop comes later: its line is on its way */
+			engine_prefetch(v, kids[i] - w->l->va_node);
 			stack[sp] = kids[i];
 			depth[sp++] = d + 1;
 		}
@@ -1157,7 +1196,8 @@ struct ctask {
 	s32 idr_nr;	/* SRC_IDR: its number in the IDR */
 	u32 src;
 	u32 cpu;	/* SRC_RQ: the first run queue it was on */
-	u64 stack;	/* SRC_STACK: the stack's base */
+	u64 stack;	/* its stack's base (if read, or SRC_STACK) */
+	u64 tasks_next, cg_next;	/* tasks.next, cg_list.next (if read) */
 	u32 flags;
 	u32 uid, euid;	/* of cred, if ids_ok */
 	u32 ruid, reuid;	/* of real_cred, if rids_ok */
@@ -1167,7 +1207,7 @@ struct ctask {
 
 struct census_layout {
 	u32 tasks, pid, tgid, real_parent, children, sibling, group_leader;
-	u32 comm, flags, real_cred, cred, signal, thread_node;
+	u32 comm, flags, stack, real_cred, cred, signal, thread_node;
 	u32 sig_thread_head, exit_state, mm, cred_uid, cred_euid;
 	u32 mm_exe, file_inode, i_mode, i_uid;
 	u32 pid_tasks, pid_nr, pid_links;
@@ -1221,6 +1261,7 @@ static int census_members(struct vmiaas *v, struct census_layout *l)
 		{ "task_struct", "group_leader", &l->group_leader },
 		{ "task_struct", "comm", &l->comm },
 		{ "task_struct", "flags", &l->flags },
+		{ "task_struct", "stack", &l->stack },
 		{ "task_struct", "real_cred", &l->real_cred },
 		{ "task_struct", "cred", &l->cred },
 		{ "task_struct", "signal", &l->signal },
@@ -1361,7 +1402,7 @@ static int census_add(struct vmiaas *v, struct census *c, u64 addr,
 }
 
 /*
- * A task's fields lie on seven cache lines and several host pages of
+ * A task's fields lie on eight cache lines and several host pages of
  * guest RAM. Asking for all of them at once lets the misses overlap;
  * reading the task completely right after keeps the host's TLB warm for
  * it (on a VM with 4 KiB pages, each page touched again later is a
@@ -1379,38 +1420,18 @@ static void census_prefetch_task(struct vmiaas *v, const struct census *c,
 	engine_prefetch(v, task + l->thread_node);
 	engine_prefetch(v, task + l->real_cred);
 	engine_prefetch(v, task + l->signal);
-}
-
-/* u64 fields of the object at @base: one guest read if they are close. */
-static int read_u64s(struct vmiaas *v, u64 base, const u32 *off, u64 *out,
-		     u32 n)
-{
-	u8 span[64];
-	u32 lo = U32_MAX_OFF, hi = 0, i;
-	int err = 0;
-
-	for (i = 0; i < n; i++) {
-		lo = min(lo, off[i]);
-		hi = max(hi, off[i] + 8);
-	}
-	if (hi - lo > sizeof(span)) {
-		for (i = 0; !err && i < n; i++)
-			err = engine_read_u64(v, base + off[i], &out[i]);
-		return err;
-	}
-	err = engine_read(v, base + lo, span, hi - lo);
-	for (i = 0; !err && i < n; i++)
-		memcpy(&out[i], span + (off[i] - lo), 8);
-	return err;
+	engine_prefetch(v, task + l->cg_list);
 }
 
 /* uid and euid of @cred; false if unreadable. */
 static bool cred_ids(struct vmiaas *v, const struct census_layout *l, u64 cred,
 		     u32 *uid, u32 *euid)
 {
-	return kernel_ptr(cred) &&
-	       !engine_read(v, cred + l->cred_uid, uid, sizeof(*uid)) &&
-	       !engine_read(v, cred + l->cred_euid, euid, sizeof(*euid));
+	const struct field f[] = {
+		{ l->cred_uid, 4, uid }, { l->cred_euid, 4, euid },
+	};
+
+	return kernel_ptr(cred) && !read_fields(v, cred, f, ARRAY_SIZE(f));
 }
 
 /*
@@ -1468,33 +1489,39 @@ static int census_threads(struct vmiaas *v, struct census *c, u32 i)
 
 /*
  * Reads task c->t[@i] once: ids, parent, tree links, group leader, creds
- * and their ids, flags; then its thread group's list if it leads one.
+ * and their ids, flags, stack, and the next nodes of its task list and
+ * css_set list entries (the later walks of those lists follow these copies
+ * instead of coming back to the task's lines: see census_next()); then
+ * its thread group's list if it leads one.
  */
 static int census_read(struct vmiaas *v, struct census *c, u32 i)
 {
 	const struct census_layout *l = &c->l;
-	const u32 tree[] = {
-		l->real_parent, l->group_leader, l->sibling, l->sibling + 8,
-		l->children, l->children + 8,
-	}, creds[] = { l->real_cred, l->cred };
 	struct ctask *t = &c->t[i];
-	u64 f[ARRAY_SIZE(tree)], cr[ARRAY_SIZE(creds)];
+	const struct field ids[] = {
+		{ l->pid, 4, &t->pid }, { l->tgid, 4, &t->tgid },
+		{ l->real_parent, 8, &t->real_parent },
+		{ l->group_leader, 8, &t->group_leader },
+		{ l->sibling, 8, &t->link[L_SIB_NEXT] },
+		{ l->sibling + 8, 8, &t->link[L_SIB_PREV] },
+		{ l->children, 8, &t->link[L_CHILD_FIRST] },
+		{ l->children + 8, 8, &t->link[L_CHILD_LAST] },
+	}, head[] = {
+		{ l->stack, 8, &t->stack }, { l->flags, 4, &t->flags },
+	}, creds[] = {
+		{ l->real_cred, 8, &t->real_cred }, { l->cred, 8, &t->cred },
+	};
 	int err;
 
-	err = engine_read(v, t->addr + l->pid, &t->pid, 4);
-	err = err ?: engine_read(v, t->addr + l->tgid, &t->tgid, 4);
-	err = err ?: read_u64s(v, t->addr, tree, f, ARRAY_SIZE(tree));
-	err = err ?: read_u64s(v, t->addr, creds, cr, ARRAY_SIZE(creds));
+	err = read_fields(v, t->addr, ids, ARRAY_SIZE(ids));
+	err = err ?: read_fields(v, t->addr, head, ARRAY_SIZE(head));
+	err = err ?: read_fields(v, t->addr, creds, ARRAY_SIZE(creds));
 	err = err ?: engine_read_u64(v, t->addr + l->signal, &t->signal);
-	err = err ?: engine_read(v, t->addr + l->flags, &t->flags, 4);
+	err = err ?: engine_read_u64(v, t->addr + l->tasks, &t->tasks_next);
+	err = err ?: engine_read_u64(v, t->addr + l->cg_list, &t->cg_next);
 	if (err)
 		return engine_fail(v, err, "task at 0x%llx is unreadable",
 				   (unsigned long long)t->addr);
-	t->real_cred = cr[0];
-	t->cred = cr[1];
-	t->real_parent = f[0];
-	t->group_leader = f[1];
-	memcpy(t->link, &f[2], sizeof(t->link));
 	t->ids_ok = cred_ids(v, l, t->cred, &t->uid, &t->euid);
 	if (t->real_cred == t->cred) {
 		t->rids_ok = t->ids_ok;
@@ -1608,14 +1635,37 @@ static int list_visit(struct vmiaas *v, u64 node, void *arg)
 	return err < 0 ? err : 0;
 }
 
-/* The task list (after the IDR, whose batches brought it into cache). */
+/*
+ * The successor of list node @node, embedded at @member of a task the
+ * census has read: the copy census_read() took. The walk stays as bounded
+ * and cycle-checked as with guest reads; only the read is spared.
+ */
+static bool census_next(const struct census *c, u64 node, u32 member,
+			u64 *ret)
+{
+	const struct ctask *t = census_find(c, node - member);
+
+	if (!t || !t->read)
+		return false;
+	*ret = member == c->l.tasks ? t->tasks_next : t->cg_next;
+	return true;
+}
+
+static bool tasks_next(void *arg, u64 node, u64 *ret)
+{
+	const struct census *c = arg;
+
+	return census_next(c, node, c->l.tasks, ret);
+}
+
+/* The task list (after the IDR, which read nearly every task on it). */
 static int census_list(struct vmiaas *v, struct census *c)
 {
 	int err;
 
 	c->src = SRC_LIST;
-	err = list_walk(v, "the task list", c->l.init_task + c->l.tasks,
-			VMIAAS_MAX_TASKS, list_visit, c);
+	err = list_walk_next(v, "the task list", c->l.init_task + c->l.tasks,
+			     VMIAAS_MAX_TASKS, list_visit, tasks_next, c);
 	return err ?: census_drain(v, c);
 }
 
@@ -1674,6 +1724,13 @@ static int cg_visit(struct vmiaas *v, u64 node, void *arg)
 	return census_node(v, c, node, c->l.cg_list);
 }
 
+static bool cg_next(void *arg, u64 node, u64 *ret)
+{
+	const struct census *c = arg;
+
+	return census_next(c, node, c->l.cg_list, ret);
+}
+
 /* The tasks on the three lists of the css_set at @cset. */
 static int census_cset(struct vmiaas *v, struct census *c, u64 cset)
 {
@@ -1681,9 +1738,9 @@ static int census_cset(struct vmiaas *v, struct census *c, u64 cset)
 	int err = 0;
 
 	for (i = 0; !err && i < ARRAY_SIZE(c->l.cset_lists); i++)
-		err = list_walk(v, "a css_set's task list",
-				cset + c->l.cset_lists[i], VMIAAS_MAX_TASKS,
-				cg_visit, c);
+		err = list_walk_next(v, "a css_set's task list",
+				     cset + c->l.cset_lists[i],
+				     VMIAAS_MAX_TASKS, cg_visit, cg_next, c);
 	return err ?: census_drain(v, c);
 }
 
@@ -2005,9 +2062,21 @@ static int u64_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Whether sorted @a[0..@n) holds @x (called for every vmalloc area). */
 static bool u64_has(const u64 *a, size_t n, u64 x)
 {
-	return n && bsearch(&x, a, n, sizeof(*a), u64_cmp);
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (a[mid] == x)
+			return true;
+		if (a[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
 }
 
 static int stack_visit(struct vmiaas *v, u64 va, u64 start, u64 end,
@@ -2062,10 +2131,13 @@ static int stack_known(struct vmiaas *v, struct stack_ctx *s)
 		return -ENOMEM;
 	for (i = 0; i < c->nr + c->nr_idle; i++) {
 		u64 task = i < c->nr ? c->t[i].addr : c->idle[i - c->nr];
+		u64 *stack = &s->known[s->nr_known];
 
-		if (!engine_read_u64(v, task + s->o_stack,
-				     &s->known[s->nr_known]) &&
-		    s->known[s->nr_known])
+		if (i < c->nr && c->t[i].read)
+			*stack = c->t[i].stack;	/* census_read()'s copy */
+		else if (engine_read_u64(v, task + s->o_stack, stack))
+			continue;
+		if (*stack)
 			s->nr_known++;
 	}
 	qsort(s->known, s->nr_known, sizeof(u64), u64_cmp);

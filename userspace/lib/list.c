@@ -4,6 +4,13 @@
 int list_walk(struct vmiaas *v, const char *what, u64 head, u32 max,
 	      int (*fn)(struct vmiaas *v, u64 node, void *arg), void *arg)
 {
+	return list_walk_next(v, what, head, max, fn, NULL, arg);
+}
+
+int list_walk_next(struct vmiaas *v, const char *what, u64 head, u32 max,
+		   int (*fn)(struct vmiaas *v, u64 node, void *arg),
+		   bool (*next)(void *arg, u64 node, u64 *ret), void *arg)
+{
 	u64 node, tortoise = head, power = 1, lam = 0;
 	u32 n = 0;
 	int err;
@@ -28,7 +35,8 @@ int list_walk(struct vmiaas *v, const char *what, u64 head, u32 max,
 			power *= 2;
 			lam = 0;
 		}
-		err = engine_read_u64(v, node, &node);
+		if (!next || !next(arg, node, &node))
+			err = engine_read_u64(v, node, &node);
 	}
 	if (err)
 		return engine_fail(v, err,

@@ -21,6 +21,15 @@ int list_walk(struct vmiaas *v, const char *what, u64 head, u32 max,
 	      int (*fn)(struct vmiaas *v, u64 node, void *arg), void *arg);
 
 /*
+ * As list_walk(), but the successor of each node is asked of @next first:
+ * true and *ret if the caller holds a copy of that node's next pointer
+ * (read from the guest earlier in the same scan), false to read it.
+ */
+int list_walk_next(struct vmiaas *v, const char *what, u64 head, u32 max,
+		   int (*fn)(struct vmiaas *v, u64 node, void *arg),
+		   bool (*next)(void *arg, u64 node, u64 *ret), void *arg);
+
+/*
  * Calls @fn(v, node, arg) for each node on the @nr hlist heads at @heads
  * (an array of pointers, like kprobe_table or a hash's buckets). At most
  * @max nodes over all chains: a cycle ends in -ELOOP.
