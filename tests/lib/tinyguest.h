@@ -3,16 +3,19 @@
  * A unit test's tiny guest: 4 MiB of RAM whose second 2 MiB are one
  * kernel page mapped at KBASE (a direct-map address unless the test
  * defines KBASE first), words written into it by hand, and a struct
- * vmiaas reading it; and hand-made BTF structs (STRUCT()) for the layouts
- * the code under test resolves. One copy per test binary (static).
+ * vmiaas reading it; and hand-made BTF structs (STRUCT(), on the common
+ * types of tiny_btf_new()) for the layouts the code under test resolves,
+ * list rings, and a findings sink. One copy per test binary (static).
  */
 #ifndef VMIAAS_TESTS_TINYGUEST_H
 #define VMIAAS_TESTS_TINYGUEST_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/btf.h>
 
+#include <vmiaas/checks.h>
 #include "userspace/lib/engine.h"
 #include "tests/lib/tap.h"
 
@@ -67,5 +70,90 @@ static inline int add_struct(struct btf *b, const char *name, u32 size,
 	add_struct(b, name, size, (const char *[]){ __VA_ARGS__ },	\
 		   (const int *)(types), (const u32 *)(offs),		\
 		   sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(char *))
+
+/* The types every test BTF starts from, by id. */
+struct tiny_btf {
+	int i8, i32, ptr;
+	int lh;		/* struct list_head { next, prev } */
+	int xa;		/* struct xarray { xa_lock, xa_flags, xa_head } */
+	int idr;	/* struct idr { idr_rt } */
+};
+
+/*
+ * A new BTF with char, int, void *, list_head, xarray, idr and xa_node
+ * (shift at 0, 64 slots at 0x28: the kernel's layout on x86-64).
+ */
+static inline struct btf *tiny_btf_new(struct tiny_btf *t)
+{
+	struct btf *b = btf__new_empty();
+
+	if (!b)
+		exit(KSFT_FAIL);
+	t->i8 = btf__add_int(b, "char", 1, 0);
+	t->i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	t->ptr = btf__add_ptr(b, 0);
+	{
+		const int types[] = { t->ptr, t->ptr };
+		const u32 offs[] = { 0, 8 };
+
+		t->lh = STRUCT(b, "list_head", 16, "next", "prev");
+	}
+	{
+		const int types[] = { t->i32, t->i32, t->ptr };
+		const u32 offs[] = { 0, 4, 8 };
+
+		t->xa = STRUCT(b, "xarray", 16, "xa_lock", "xa_flags",
+			       "xa_head");
+	}
+	{
+		const int types[] = { t->xa };
+		const u32 offs[] = { 0 };
+
+		t->idr = STRUCT(b, "idr", 24, "idr_rt");
+	}
+	{
+		const int types[] = { t->i8,
+				      btf__add_array(b, t->i32, t->ptr, 64) };
+		const u32 offs[] = { 0, 0x28 };
+
+		STRUCT(b, "xa_node", 0x228, "shift", "slots");
+	}
+	return b;
+}
+
+/* A list_head ring: @head and @nodes[0..@n), each next and prev set. */
+static inline void list_ring(u64 head, const u64 *nodes, u32 n)
+{
+	u64 prev = head;
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		put(prev, nodes[i]);
+		put(nodes[i] + 8, prev);
+		prev = nodes[i];
+	}
+	put(prev, head);
+	put(head + 8, prev);
+}
+
+/* The findings a check reported (a hidden_sink's add). */
+static struct vmiaas_finding findings[64];
+static u32 nr_findings;
+
+static inline struct vmiaas_finding *add_finding(void *ctx, const char *check,
+						 u32 severity,
+						 const char *object)
+{
+	struct vmiaas_finding *f;
+
+	if (nr_findings >= ARRAY_SIZE(findings))
+		return NULL;
+	f = &findings[nr_findings++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->check, sizeof(f->check), "%s", check);
+	snprintf(f->object, sizeof(f->object), "%s", object);
+	f->severity = severity;
+	return f;
+}
 
 #endif /* VMIAAS_TESTS_TINYGUEST_H */

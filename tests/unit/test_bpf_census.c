@@ -194,41 +194,12 @@ static void bpf_btf_attach(struct btf *b, int ptr, int i32, int name16,
 
 static struct btf *bpf_btf(void)
 {
-	struct btf *b = btf__new_empty();
-	int i8, i32, ptr, lh, xa, idr, name16, name64, ksym;
+	struct tiny_btf t;
+	struct btf *b = tiny_btf_new(&t);
+	int i8 = t.i8, i32 = t.i32, ptr = t.ptr, lh = t.lh, name16, name64, ksym;
 
-	if (!b)
-		exit(KSFT_FAIL);
-	i8 = btf__add_int(b, "char", 1, 0);
-	i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
-	ptr = btf__add_ptr(b, 0);
 	name16 = btf__add_array(b, i32, i8, 16);
 	name64 = btf__add_array(b, i32, i8, 64);
-	{
-		const int types[] = { ptr, ptr };
-		const u32 offs[] = { 0, 8 };
-
-		lh = STRUCT(b, "list_head", 16, "next", "prev");
-	}
-	{
-		const int types[] = { i32, i32, ptr };
-		const u32 offs[] = { 0, 4, 8 };
-
-		xa = STRUCT(b, "xarray", 16, "xa_lock", "xa_flags", "xa_head");
-	}
-	{
-		const int types[] = { xa };
-		const u32 offs[] = { 0 };
-
-		idr = STRUCT(b, "idr", 24, "idr_rt");
-		(void)idr;
-	}
-	{
-		const int types[] = { i8, btf__add_array(b, i32, ptr, 64) };
-		const u32 offs[] = { 0, 0x28 };
-
-		STRUCT(b, "xa_node", 0x228, "shift", "slots");
-	}
 	{
 		const int types[] = { ptr, ptr, name64, lh, i8 };
 		const u32 offs[] = { 0, 8, KS_NAME, KS_LNODE, KS_PROG };
@@ -321,17 +292,12 @@ static void prog_make(u64 prog, u64 aux, u32 type, u32 eat, u32 id,
 /* bpf_kallsyms: a ring of the ksyms of @n auxes. */
 static void kallsyms_ring(const u64 *auxes, u32 n)
 {
-	u64 prev = KALLSYMS, node;
+	u64 nodes[8];
 	u32 i;
 
-	for (i = 0; i < n; i++) {
-		node = auxes[i] + AX_KSYM + KS_LNODE;
-		put(prev, node);
-		put(node + 8, prev);
-		prev = node;
-	}
-	put(prev, KALLSYMS);
-	put(KALLSYMS + 8, prev);
+	for (i = 0; i < n && i < ARRAY_SIZE(nodes); i++)
+		nodes[i] = auxes[i] + AX_KSYM + KS_LNODE;
+	list_ring(KALLSYMS, nodes, i);
 }
 
 static void bpf_guest(void)
@@ -359,24 +325,6 @@ static void bpf_guest(void)
 	put_str(TP_NAME, "sys_enter");
 	put(LINK_IDR + 8, LINK);
 	kallsyms_ring(auxes, 2);
-}
-
-static struct vmiaas_finding findings[64];
-static u32 nr_findings;
-
-static struct vmiaas_finding *add_finding(void *ctx, const char *check,
-					  u32 severity, const char *object)
-{
-	struct vmiaas_finding *f;
-
-	if (nr_findings >= ARRAY_SIZE(findings))
-		return NULL;
-	f = &findings[nr_findings++];
-	memset(f, 0, sizeof(*f));
-	snprintf(f->check, sizeof(f->check), "%s", check);
-	snprintf(f->object, sizeof(f->object), "%s", object);
-	f->severity = severity;
-	return f;
 }
 
 static int census_base(const struct bpf_baseline *base)

@@ -334,20 +334,15 @@ static void test_random(void)
 
 static struct btf *census_btf(void)
 {
-	struct btf *b = btf__new_empty();
-	int i8, i32, ptr, lh, hn, hh, rb, rbr, rbc, xa, idr, upid, se, rte;
-	int dle, cfs, rtq, dlq, prio, arr;
+	struct tiny_btf tb;
+	struct btf *b = tiny_btf_new(&tb);
+	int i8 = tb.i8, i32 = tb.i32, ptr = tb.ptr, lh = tb.lh, idr = tb.idr;
+	int hn, hh, rb, rbr, rbc, upid, se, rte, dle, cfs, rtq, dlq, prio, arr;
 
-	if (!b)
-		exit(KSFT_FAIL);
-	i8 = btf__add_int(b, "char", 1, 0);
-	i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
-	ptr = btf__add_ptr(b, 0);
 	{
 		const int types[] = { ptr, ptr };
 		const u32 offs[] = { 0, 8 };
 
-		lh = STRUCT(b, "list_head", 16, "next", "prev");
 		hn = STRUCT(b, "hlist_node", 16, "next", "pprev");
 		rbc = 0;
 	}
@@ -374,18 +369,6 @@ static struct btf *census_btf(void)
 		rbc = STRUCT(b, "rb_root_cached", 16, "rb_root", "rb_leftmost");
 	}
 	{
-		const int types[] = { i32, i32, ptr };
-		const u32 offs[] = { 0, 4, 8 };
-
-		xa = STRUCT(b, "xarray", 16, "xa_lock", "xa_flags", "xa_head");
-	}
-	{
-		const int types[] = { xa };
-		const u32 offs[] = { 0 };
-
-		idr = STRUCT(b, "idr", 24, "idr_rt");
-	}
-	{
 		const int types[] = { idr };
 		const u32 offs[] = { 0 };
 
@@ -403,12 +386,6 @@ static struct btf *census_btf(void)
 		const u32 offs[] = { 0, 4, 8, 0x30 };
 
 		STRUCT(b, "pid", 0x40, "count", "level", "tasks", "numbers");
-	}
-	{
-		const int types[] = { i8, btf__add_array(b, i32, ptr, 64) };
-		const u32 offs[] = { 0, 0x28 };
-
-		STRUCT(b, "xa_node", 0x228, "shift", "slots");
 	}
 	{
 		const int types[] = { lh, lh, lh, hn };
@@ -533,21 +510,6 @@ static void census_symbols(void)
 	v.info.text_va = KBASE;
 }
 
-/* A ring: @head and the nodes, each node's next and prev set. */
-static void list_ring(u64 head, const u64 *nodes, u32 n)
-{
-	u64 prev = head;
-	u32 i;
-
-	for (i = 0; i < n; i++) {
-		put(prev, nodes[i]);
-		put(nodes[i] + 8, prev);
-		prev = nodes[i];
-	}
-	put(prev, head);
-	put(head + 8, prev);
-}
-
 static void census_guest(void)
 {
 	u64 t[] = { TASK_A };
@@ -615,32 +577,16 @@ static void census_hidden_stack(void)
 	put(STACK_B + 0x7f0, TASK_B);
 }
 
-static struct vmiaas_finding census_findings[64];
-static u32 nr_census_findings;
-
-static struct vmiaas_finding *census_add_finding(void *ctx, const char *check,
-						 u32 severity,
-						 const char *object)
-{
-	struct vmiaas_finding *f;
-
-	if (nr_census_findings >= ARRAY_SIZE(census_findings))
-		return NULL;
-	f = &census_findings[nr_census_findings++];
-	memset(f, 0, sizeof(*f));
-	return f;
-}
-
 /* hidden_check_tasks(): its error; *@nr the findings it reported. */
 static int census(u32 *nr)
 {
-	const struct hidden_sink sink = { .add = census_add_finding };
+	const struct hidden_sink sink = { .add = add_finding };
 	int err;
 
-	nr_census_findings = 0;
+	nr_findings = 0;
 	v.diag.msg[0] = '\0';
 	err = hidden_check_tasks(&v, &sink);
-	*nr = nr_census_findings;
+	*nr = nr_findings;
 	return err;
 }
 
