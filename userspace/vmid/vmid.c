@@ -4,8 +4,9 @@
  *
  * One process, one poll() loop over: a signalfd (SIGTERM, SIGINT, SIGHUP,
  * SIGCHLD), the control socket and its clients, the metrics listener and
- * its clients, libvirt's event pipe (libvirt.c), each worker's socket and
- * each QEMU's pidfd (a VM is detached the moment its QEMU exits). Timers (checks,
+ * its clients, libvirt's event pipe (libvirt.c), and an epoll set of the
+ * VMs' descriptors: each worker's socket, each QEMU's pidfd (a VM is
+ * detached the moment its QEMU exits) and /dev/vmiaas files. Timers (checks,
  * restarts, request deadlines, the /proc scan, the watchdog) are
  * deadlines on CLOCK_MONOTONIC turned into the poll() timeout. The parent
  * never touches guest memory: workers do (worker.c).
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -471,6 +473,67 @@ static void vm_explain(struct vm *vm, const struct vmid *d, bool regs,
 		 vm->ident.libvirt ? "libvirt" : "the /proc scan");
 }
 
+/*
+ * The VMs' descriptors live in one epoll set, added when opened and
+ * removed before they are closed, so that a wake-up costs what is ready,
+ * not a pass of the kernel over 3 x VMs descriptors (the poll() set that
+ * was rebuilt at every wake-up cost vmid's daemon most of its CPU). An
+ * event names its VM (calloc'ed, so the low bits are free) and which of
+ * its descriptors is ready; a VM freed while a batch is being handled is
+ * struck from the rest of the batch.
+ */
+enum vm_fd_kind { VMFD_WORKER, VMFD_PIDFD, VMFD_MODULE, VMFD_MASK = 3 };
+
+#define LOOP_EVENTS	64
+
+static int loop_ep = -1;
+static struct epoll_event loop_ev[LOOP_EVENTS];
+static int loop_nr_ev;
+
+static int loop_epoll(void)
+{
+	if (loop_ep < 0)
+		loop_ep = epoll_create1(EPOLL_CLOEXEC);
+	return loop_ep;
+}
+
+static void vm_watch(struct vm *vm, int fd, enum vm_fd_kind kind)
+{
+	struct epoll_event e = {
+		.events = EPOLLIN, .data.u64 = (uintptr_t)vm | kind,
+	};
+
+	if (fd < 0)
+		return;
+	if (loop_epoll() < 0 || epoll_ctl(loop_ep, EPOLL_CTL_ADD, fd, &e) < 0)
+		events_vm(vm, VMID_LOG_ERR, "error",
+			  "cannot watch descriptor %d: %s: this VM's events are missed",
+			  fd, strerror(errno));
+}
+
+static void vm_unwatch(int fd)
+{
+	if (fd >= 0 && loop_ep >= 0)
+		epoll_ctl(loop_ep, EPOLL_CTL_DEL, fd, NULL);
+}
+
+static void vm_close_worker_fd(struct vm *vm)
+{
+	vm_unwatch(vm->fd);
+	close(vm->fd);
+	vm->fd = -1;
+}
+
+/* The /dev/vmiaas file, opened once per VM by module_attach(). */
+static void vm_module_attach(struct vm *vm)
+{
+	bool had = module_fd(vm) >= 0;
+
+	module_attach(vm);
+	if (!had)
+		vm_watch(vm, module_fd(vm), VMFD_MODULE);
+}
+
 /* Starts @vm's worker, with libvirt's register text @regs or NULL. */
 static void vm_spawn_with(struct vmid *d, struct vm *vm, const char *regs,
 			  const char *regs_err)
@@ -497,13 +560,15 @@ static void vm_spawn_with(struct vmid *d, struct vm *vm, const char *regs,
 	a.vcpus_text = regs;
 	vm_explain(vm, d, regs != NULL, regs_err);
 	if (!d->cfg.no_module)
-		module_attach(vm);
+		vm_module_attach(vm);
 	else
 		snprintf(vm->mod_why, sizeof(vm->mod_why),
 			 "module: off (module = off in the configuration)");
 	a.module = vm->mod != NULL;
 	fflush(NULL);
 	pid = worker_spawn(&a, &vm->fd);
+	if (pid >= 0)
+		vm_watch(vm, vm->fd, VMFD_WORKER);
 	if (pid < 0) {
 		events_vm(vm, VMID_LOG_ERR, "error", "cannot start a worker: %s",
 			  strerror((int)-pid));
@@ -528,11 +593,18 @@ static void vm_spawn(struct vmid *d, struct vm *vm)
 
 static void vm_free(struct vm *vm)
 {
+	int i;
+
+	for (i = 0; i < loop_nr_ev; i++)
+		if ((loop_ev[i].data.u64 & ~(uint64_t)VMFD_MASK) == (uintptr_t)vm)
+			loop_ev[i].data.u64 = 0;
+	vm_unwatch(module_fd(vm));
 	module_detach(vm);
+	vm_unwatch(vm->pidfd);
 	if (vm->pidfd >= 0)
 		close(vm->pidfd);
 	if (vm->fd >= 0)
-		close(vm->fd);
+		vm_close_worker_fd(vm);
 	free(vm->active);
 	free(vm->round);
 	free(vm);
@@ -542,10 +614,8 @@ static void vm_free(struct vm *vm)
 static void vm_stop_worker(struct vm *vm)
 {
 	vm->regs_seq = 0;	/* an answer still out is for nobody */
-	if (vm->fd >= 0) {
-		close(vm->fd);
-		vm->fd = -1;
-	}
+	if (vm->fd >= 0)
+		vm_close_worker_fd(vm);
 	if (vm->worker > 0) {
 		kill(vm->worker, SIGKILL);
 		while (waitpid(vm->worker, NULL, 0) < 0 && errno == EINTR)
@@ -595,9 +665,10 @@ static void vm_add(struct vmid *d, const struct vm_ident *id)
 		return;
 	}
 	d->vms[d->nr_vms++] = vm;
+	vm_watch(vm, vm->pidfd, VMFD_PIDFD);
 	/* the module needs no booted guest: view 1 is armed from the start */
 	if (!d->cfg.no_module)
-		module_attach(vm);
+		vm_module_attach(vm);
 	events_vm(vm, VMID_LOG_INFO, "discovered", "QEMU pid %d, %s%s%s%s",
 		  (int)id->pid, vm->ident.shm[0] ? "RAM file " : "pid backend",
 		  vm->ident.shm, id->qmp[0] ? ", QMP " : ", no QMP", id->qmp);
@@ -1014,8 +1085,7 @@ static void vm_drain(struct vmid *d, struct vm *vm)
 					  "malformed message from the worker");
 				vm_count_error(vm, VMID_ERR_PROTOCOL);
 			}
-			close(vm->fd);
-			vm->fd = -1;
+			vm_close_worker_fd(vm);
 			if (vm->worker > 0 && n != 0)
 				kill(vm->worker, SIGKILL);
 			break;
@@ -1025,8 +1095,7 @@ static void vm_drain(struct vmid *d, struct vm *vm)
 			events_vm(vm, VMID_LOG_ERR, "protocol",
 				  "unexpected message %u from the worker in state %s",
 				  m->type, vm_state_name(vm->state));
-			close(vm->fd);
-			vm->fd = -1;
+			vm_close_worker_fd(vm);
 			kill(vm->worker, SIGKILL);
 		}
 	}
@@ -1058,10 +1127,8 @@ static void reap(struct vmid *d)
 		if (!vm)
 			continue;
 		vm_drain(d, vm);
-		if (vm->fd >= 0) {
-			close(vm->fd);
-			vm->fd = -1;
-		}
+		if (vm->fd >= 0)
+			vm_close_worker_fd(vm);
 		vm->worker = 0;
 		if (discover_alive(vm->ident.pid, vm->ident.starttime) < 0) {
 			vm_remove(d, i, "QEMU exited");
@@ -1645,68 +1712,75 @@ bool vmid_libvirt_connected(const struct vmid *d)
 	return lv_connected();
 }
 
-/* The pollfd layout of one loop iteration. */
+/* The pollfd layout of one loop iteration; the VMs are in the epoll set. */
 struct loop_fds {
-	struct pollfd *p;
+	struct pollfd p[5 + CONTROL_MAX_CLIENTS + METRICS_MAX_CLIENTS];
 	size_t n;
 	size_t ctl, nr_ctl;	/* control clients */
 	size_t met, nr_met;	/* metrics clients */
 	size_t lv;		/* libvirt's event pipe */
-	size_t vms;		/* VMs: worker socket, pidfd, /dev/vmiaas */
+	size_t ep;		/* the VMs' epoll set */
 };
 
-static int loop_fds_build(struct vmid *d, struct loop_fds *l)
+static void loop_fds_build(struct vmid *d, struct loop_fds *l)
 {
-	size_t need = 4 + CONTROL_MAX_CLIENTS + METRICS_MAX_CLIENTS + 3 * d->nr_vms;
-	struct pollfd *p;
-	size_t i;
+	struct pollfd *p = l->p;
 
-	p = realloc(l->p, need * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	l->p = p;
 	l->n = 0;
 	p[l->n++] = (struct pollfd){ .fd = d->sfd, .events = POLLIN };
 	p[l->n++] = (struct pollfd){ .fd = d->cfd, .events = POLLIN };
 	p[l->n++] = (struct pollfd){ .fd = d->mfd, .events = POLLIN };
 	l->lv = l->n;
 	p[l->n++] = (struct pollfd){ .fd = lv_event_fd(), .events = POLLIN };
+	l->ep = l->n;
+	p[l->n++] = (struct pollfd){ .fd = loop_ep, .events = POLLIN };
 	l->ctl = l->n;
 	l->nr_ctl = control_pollfds(p + l->n, CONTROL_MAX_CLIENTS);
 	l->n += l->nr_ctl;
 	l->met = l->n;
 	l->nr_met = metrics_pollfds(p + l->n, METRICS_MAX_CLIENTS);
 	l->n += l->nr_met;
-	l->vms = l->n;
-	for (i = 0; i < d->nr_vms; i++) {
-		p[l->n++] = (struct pollfd){ .fd = d->vms[i]->fd, .events = POLLIN };
-		p[l->n++] = (struct pollfd){ .fd = d->vms[i]->pidfd, .events = POLLIN };
-		p[l->n++] = (struct pollfd){ .fd = module_fd(d->vms[i]), .events = POLLIN };
-	}
-	return 0;
 }
 
-static void loop_vms(struct vmid *d, const struct loop_fds *l)
+/* QEMU exited: @vm is detached (found by its place in d->vms). */
+static void vm_exited(struct vmid *d, const struct vm *vm)
 {
-	const struct pollfd *p = l->p + l->vms;
 	size_t i;
 
-	/* VMs may be removed while walking: last to first, by index */
-	for (i = (l->n - l->vms) / 3; i-- > 0;) {
-		struct vm *vm;
-
-		if (i >= d->nr_vms)
-			continue;
-		vm = d->vms[i];
-		if (p[3 * i + 2].fd == module_fd(vm) && module_fd(vm) >= 0 &&
-		    (p[3 * i + 2].revents & POLLIN))
-			module_events(d, vm);
-		if (p[3 * i].fd == vm->fd && vm->fd >= 0 && p[3 * i].revents)
-			vm_drain(d, vm);
-		if (p[3 * i + 1].fd == vm->pidfd && vm->pidfd >= 0 &&
-		    (p[3 * i + 1].revents & POLLIN))
+	for (i = 0; i < d->nr_vms; i++) {
+		if (d->vms[i] == vm) {
 			vm_remove(d, i, "QEMU exited");
+			return;
+		}
 	}
+}
+
+/*
+ * The VMs' ready descriptors: workers' messages and module events first,
+ * then exits, so that what a worker sent before its QEMU exited is read.
+ */
+static void loop_vms(struct vmid *d)
+{
+	int i, pass;
+
+	loop_nr_ev = epoll_wait(loop_ep, loop_ev, LOOP_EVENTS, 0);
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < loop_nr_ev; i++) {
+			uint64_t u = loop_ev[i].data.u64;
+			struct vm *vm = (struct vm *)(uintptr_t)(u & ~(uint64_t)VMFD_MASK);
+			enum vm_fd_kind kind = u & VMFD_MASK;
+
+			if (!vm || (kind == VMFD_PIDFD) != (pass == 1))
+				continue;
+			if (kind == VMFD_WORKER && vm->fd >= 0)
+				vm_drain(d, vm);
+			else if (kind == VMFD_MODULE)
+				module_events(d, vm);
+			else if (kind == VMFD_PIDFD)
+				vm_exited(d, vm);
+		}
+	}
+	loop_nr_ev = 0;
 }
 
 static int run(struct vmid *d)
@@ -1714,6 +1788,8 @@ static int run(struct vmid *d)
 	struct loop_fds l = {};
 	uint64_t usec;
 
+	if (loop_epoll() < 0)
+		return -errno;
 	d->started = vmid_now();
 	if (sd_watchdog_enabled(0, &usec) > 0) {
 		d->watchdog = usec / 2e6;
@@ -1746,16 +1822,11 @@ static int run(struct vmid *d)
 		}
 		notify_status(d);
 
-		if (loop_fds_build(d, &l) < 0) {
-			free(l.p);
-			return -ENOMEM;
-		}
+		loop_fds_build(d, &l);
 		t = next_deadline(d) - vmid_now();
 		timeout = t <= 0 ? 0 : t > 60 ? 60000 : (int)(t * 1000) + 1;
-		if (poll(l.p, l.n, timeout) < 0 && errno != EINTR) {
-			free(l.p);
+		if (poll(l.p, l.n, timeout) < 0 && errno != EINTR)
 			return -errno;
-		}
 		if (l.p[0].revents)
 			on_signals(d);
 		if (l.p[1].revents & POLLIN)
@@ -1766,9 +1837,9 @@ static int run(struct vmid *d)
 			on_libvirt(d);
 		control_io(d, l.p + l.ctl, l.nr_ctl);
 		metrics_io(d, l.p + l.met, l.nr_met);
-		loop_vms(d, &l);
+		if (l.p[l.ep].revents & POLLIN)
+			loop_vms(d);
 	}
-	free(l.p);
 	return 0;
 }
 
