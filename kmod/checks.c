@@ -8,7 +8,7 @@
  *
  * Guest memory is read with kvm_read_guest() through the VMM's user
  * mapping: the caller holds kvm->srcu and runs with the VMM's mm (the vCPU
- * thread itself, or the serving kthread under kthread_use_mm()), and no
+ * thread itself, or the VM's work item under kthread_use_mm()), and no
  * spinlock, since a read may fault pages in. Everything read is guest
  * data: lengths and counts come from the registered checks (capped at
  * registration), never from the guest, and a read that fails makes the
@@ -16,7 +16,7 @@
  *
  * A set is immutable once registered and referenced by each run, so a
  * run needs no lock: SET_CHECKS swaps the VM's pointer and the old set
- * goes with its last run. Each run has its own scratch, so the kthread
+ * goes with its last run. Each run has its own scratch, so the work item
  * and a hypercall may run the same set at once.
  */
 #include <linux/kref.h>
@@ -45,6 +45,7 @@ struct check_run {
 	struct vmi_phys phys;		/* all of guest RAM through ->read */
 	struct vmi_as as;		/* for _GVA checks */
 	bool la57;			/* the vCPU's CR4.LA57: 5-level walks */
+	const bool *stop;		/* true: give up (the VM is detached) */
 	u64 now[VMIAAS_MAX_PTRS];	/* a table as read */
 	u8 page[PAGE_SIZE];		/* a range's page as read */
 };
@@ -116,6 +117,12 @@ static int check_validate(const struct vmiaas_check *c)
 static int checkset_read_phys(void *ctx, u64 gpa, void *buf, size_t len)
 {
 	return vmiaas_view_read_guest(ctx, gpa, buf, len);
+}
+
+/* The run was told to stop: its caller has no use for a verdict. */
+static bool check_run_stopped(const struct check_run *run)
+{
+	return run->stop && READ_ONCE(*run->stop);
 }
 
 static struct check_run *check_run_alloc(const struct vmiaas_checkset *cs,
@@ -228,6 +235,8 @@ static int check_range_digest(struct check_run *run,
 			return err;
 		sha256_update(&sha, run->page, next - va);
 		cond_resched();
+		if (check_run_stopped(run))
+			return -ENXIO;
 	}
 	sha256_final(&sha, digest);
 	return 0;
@@ -264,14 +273,16 @@ static int check_run_one(struct check_run *run, unsigned int i)
  * @kvm: the VM; the caller holds kvm->srcu and runs with the VMM's mm
  * @la57: walk guest-virtual addresses with 5 levels (the requesting
  *        vCPU's CR4.LA57)
+ * @stop: NULL, or a flag that ends the run early when it turns true
+ *        (looked at after every page and every check)
  * @ret: the verdict
  *
  * No lock is needed: the set is immutable, the scratch is this run's.
  *
- * Return: 0; -ENOMEM (no verdict).
+ * Return: 0; -ENOMEM or -ENXIO (stopped): no verdict.
  */
 int vmiaas_checks_run(const struct vmiaas_checkset *cs, struct kvm *kvm,
-		      bool la57, struct vmiaas_verdict *ret)
+		      bool la57, const bool *stop, struct vmiaas_verdict *ret)
 {
 	struct check_run *run;
 	bool differs = false;
@@ -282,8 +293,13 @@ int vmiaas_checks_run(const struct vmiaas_checkset *cs, struct kvm *kvm,
 	run = check_run_alloc(cs, kvm, la57);
 	if (!run)
 		return -ENOMEM;
+	run->stop = stop;
 	for (i = 0; i < cs->nr; i++) {
 		r = check_run_one(run, i);
+		if (check_run_stopped(run)) {
+			kvfree(run);
+			return -ENXIO;
+		}
 		if (!r)
 			continue;
 		differs |= r > 0;

@@ -22,6 +22,6 @@ int vmiaas_checks_from_user(const struct vmiaas_set_checks *args,
 void vmiaas_checks_get(struct vmiaas_checkset *cs);
 void vmiaas_checks_put(struct vmiaas_checkset *cs);
 int vmiaas_checks_run(const struct vmiaas_checkset *cs, struct kvm *kvm,
-		      bool la57, struct vmiaas_verdict *ret);
+		      bool la57, const bool *stop, struct vmiaas_verdict *ret);
 
 #endif /* _VMIAAS_KMOD_CHECKS_H */

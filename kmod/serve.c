@@ -3,22 +3,24 @@
  * Serving guest requests without VM exits of their own.
  *
  * A guest posts a request by bumping req_seq in its vCPU's mailbox (view 1,
- * see the uapi header). The module notices it two ways, neither an exit:
+ * see the uapi header). Every attached VM has its own work item on an
+ * unbound workqueue, which serves its mailboxes: at most one request per
+ * vCPU per pass, the checks run there. Two things queue it, and do
+ * nothing else:
  * - view.c's post_exit hook compares req_seq with the last sequence
  *   number served, one load on every exit that happens anyway (timer
- *   interrupts, I/O, EPT faults), and kicks the serving kthread;
- * - the serving kthread also wakes every poll_ms milliseconds and looks
- *   at every armed vCPU of every attached VM.
- * The kthread serves at most one request per vCPU per pass and sleeps at
- * least SERVE_GAP_US between passes, so a guest that bumps req_seq as
- * fast as it can (VMFUNC has no privilege check: guest user space can)
- * costs the host a bounded number of passes per second, and the checks
- * themselves are limited by a token bucket per VM (checks_per_sec,
- * checks_burst): a request over the rate is answered -EAGAIN without
- * running anything. The kthread serves under vmiaas_vms_lock, which
- * detach takes, so one VM's large checks still delay the others'
- * requests (docs/vmfunc.md, "What is left"); the VM's own state is under
- * its spinlock, never held across guest memory.
+ *   interrupts, I/O, EPT faults);
+ * - the polling kthread wakes every poll_ms milliseconds and looks at
+ *   every armed vCPU of every attached VM (one load each).
+ * So one VM's long check or flood delays neither another VM's verdict
+ * nor the exit path, and a detach stops and waits for its own VM's work
+ * only (vm.c). A VM's passes are at least SERVE_GAP_NS apart, so a
+ * guest that bumps req_seq as fast as it can (VMFUNC has no privilege
+ * check: guest user space can) costs the host a bounded number of passes
+ * per second, and the checks themselves are limited by a token bucket per
+ * VM (checks_per_sec, checks_burst): a request over the rate is answered
+ * -EAGAIN without running anything. The work item is never run twice at
+ * once, so a VM never has more than one CPU serving it.
  *
  * The hypercall (VMIAAS_HC_*) is served on the calling vCPU's thread,
  * with the same rate limit: one exit per request, the baseline VMFUNC is
@@ -31,6 +33,7 @@
 #include <linux/sched/mm.h>
 #include <linux/timekeeping.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <uapi/linux/vmiaas.h>
 
 #include "checks.h"
@@ -53,19 +56,36 @@ module_param(checks_burst, uint, 0644);
 MODULE_PARM_DESC(checks_burst, "check runs a VM may make at once (1-1000, default 20)");
 
 /* Counters for tests and tuning; read-only. */
-static unsigned long stat_passes, stat_kicks, stat_served;
-module_param(stat_passes, ulong, 0444);
-MODULE_PARM_DESC(stat_passes, "passes of the serving kthread");
-module_param(stat_kicks, ulong, 0444);
-MODULE_PARM_DESC(stat_kicks, "passes started by a request seen on a VM exit");
-module_param(stat_served, ulong, 0444);
+static atomic64_t stat_passes, stat_kicks, stat_served, stat_works;
+static atomic64_t stat_work_ns;
+
+static int serve_stat_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%lld\n", atomic64_read(kp->arg));
+}
+
+static const struct kernel_param_ops serve_stat_ops = {
+	.get = serve_stat_get,
+};
+
+module_param_cb(stat_passes, &serve_stat_ops, &stat_passes, 0444);
+MODULE_PARM_DESC(stat_passes, "passes of the polling kthread");
+module_param_cb(stat_kicks, &serve_stat_ops, &stat_kicks, 0444);
+MODULE_PARM_DESC(stat_kicks, "work queued for a request seen on a VM exit");
+module_param_cb(stat_served, &serve_stat_ops, &stat_served, 0444);
 MODULE_PARM_DESC(stat_served, "mailbox requests answered");
+module_param_cb(stat_works, &serve_stat_ops, &stat_works, 0444);
+MODULE_PARM_DESC(stat_works, "passes of the VMs' work items (counted at their start)");
+module_param_cb(stat_work_ns, &serve_stat_ops, &stat_work_ns, 0444);
+MODULE_PARM_DESC(stat_work_ns, "time spent in the VMs' work items (ns, wall)");
 
-#define SERVE_GAP_US	1000	/* least sleep between two passes */
+#define SERVE_GAP_NS	NSEC_PER_MSEC	/* least time between a VM's passes */
+#define SERVE_KICKED	0		/* vm->serve_flags: queued by an exit */
 
-static struct task_struct *serve_task;
-static DECLARE_WAIT_QUEUE_HEAD(serve_wait);
-static unsigned long serve_kicked;	/* bit 0: a post_exit saw a request */
+/* Unbound: checks are long and CPU-bound (see docs/vmfunc.md). */
+static struct workqueue_struct *serve_wq;
+static struct task_struct *poll_task;
+static DECLARE_WAIT_QUEUE_HEAD(serve_wait);	/* the poller's sleep */
 
 /* A request as copied, once, from the guest (or the hypercall). */
 struct serve_req {
@@ -98,12 +118,14 @@ static bool serve_rate_ok(struct vmiaas_vm *vm, u64 now)
 
 /*
  * Runs the checks with the VMM's memory reachable: the vCPU thread has it
- * already; the kthread borrows the mm, if the VMM still has one.
+ * already; the VM's work item (a kworker) borrows the mm, if the VMM
+ * still has one.
  */
-static int serve_run_checks(struct kvm *kvm, struct kvm_vcpu *vcpu,
+static int serve_run_checks(struct vmiaas_vm *vm, struct kvm_vcpu *vcpu,
 			    const struct vmiaas_checkset *cs,
 			    struct vmiaas_verdict *v)
 {
+	struct kvm *kvm = vm->kvm;
 	/* KVM intercepts CR4.LA57 writes: arch.cr4 holds the bit */
 	bool la57 = READ_ONCE(vcpu->arch.cr4) & X86_CR4_LA57;
 	struct mm_struct *mm = NULL;
@@ -117,7 +139,8 @@ static int serve_run_checks(struct kvm *kvm, struct kvm_vcpu *vcpu,
 		kthread_use_mm(mm);
 	}
 	idx = srcu_read_lock(&kvm->srcu);
-	r = vmiaas_checks_run(cs, kvm, la57, v);
+	/* a detach stops the run at its next page */
+	r = vmiaas_checks_run(cs, kvm, la57, &vm->detached, v);
 	srcu_read_unlock(&kvm->srcu, idx);
 	if (mm) {
 		kthread_unuse_mm(mm);
@@ -169,7 +192,7 @@ static void serve_request(struct vmiaas_vm *vm, const struct serve_req *req,
 	e->vm_refused = vm->nr_refused;
 	spin_unlock(&vm->lock);
 	if (cs) {
-		e->status = serve_run_checks(vm->kvm, req->vcpu, cs, &v);
+		e->status = serve_run_checks(vm, req->vcpu, cs, &v);
 		vmiaas_checks_put(cs);
 	}
 	e->verdict = e->status ? VMIAAS_VERDICT_NONE : v.verdict;
@@ -201,7 +224,7 @@ static void serve_respond(struct vmiaas_mailbox *mb,
 	smp_store_release(&mb->resp_seq, e->seq);
 }
 
-/* Serves @vcpu's mailbox if it holds a new request. vmiaas_vms_lock. */
+/* Serves @vcpu's mailbox if it holds a new request; @vm's work only. */
 static void serve_mailbox(struct vmiaas_vm *vm, struct kvm_vcpu *vcpu,
 			  u32 source)
 {
@@ -225,7 +248,7 @@ static void serve_mailbox(struct vmiaas_vm *vm, struct kvm_vcpu *vcpu,
 	WRITE_ONCE(vv->served_seq, req.seq);
 	serve_request(vm, &req, &e);
 	serve_respond(mb, &e);
-	WRITE_ONCE(stat_served, stat_served + 1);
+	atomic64_inc(&stat_served);
 }
 
 /* True if a vCPU of @vm has a request not served yet (one load each). */
@@ -249,22 +272,65 @@ static bool serve_pending(struct vmiaas_vm *vm)
 	return false;
 }
 
-/* A pass of the kthread, vmiaas_vms_lock held: one request per vCPU. */
-static void serve_vm(struct vmiaas_vm *vm, void *arg)
+/*
+ * Waits until @vm's last pass ended SERVE_GAP_NS ago (at most that long,
+ * on this VM's own work item): the bound on passes of a flooding guest.
+ */
+static void serve_wait_gap(struct vmiaas_vm *vm)
 {
-	u32 source = *(u32 *)arg;
-	struct kvm_vcpu *vcpu;
-	unsigned long i;
+	s64 left = READ_ONCE(vm->serve_end_ns) + SERVE_GAP_NS - ktime_get_ns();
 
-	if (!serve_pending(vm))
-		return;
-	kvm_for_each_vcpu(i, vcpu, vm->kvm)
-		serve_mailbox(vm, vcpu, source);
+	if (left > 0 && left <= SERVE_GAP_NS)
+		usleep_range(div_u64(left, NSEC_PER_USEC),
+			     div_u64(left, NSEC_PER_USEC) + 100);
 }
 
-static int serve_thread(void *unused)
+/* @vm's work item: one pass over its vCPUs, one request each at most. */
+static void serve_work(struct work_struct *work)
 {
+	struct vmiaas_vm *vm = container_of(work, struct vmiaas_vm,
+					    serve_work);
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
 	u32 source;
+	u64 start;
+
+	serve_wait_gap(vm);
+	if (READ_ONCE(vm->detached))
+		return;
+	start = ktime_get_ns();
+	atomic64_inc(&stat_works);
+	source = test_and_clear_bit(SERVE_KICKED, &vm->serve_flags) ?
+		 VMIAAS_SRC_EXIT : VMIAAS_SRC_POLL;
+	kvm_for_each_vcpu(i, vcpu, vm->kvm)
+		serve_mailbox(vm, vcpu, source);
+	WRITE_ONCE(vm->serve_end_ns, ktime_get_ns());
+	atomic64_add(READ_ONCE(vm->serve_end_ns) - start, &stat_work_ns);
+}
+
+/* Queues @vm's work unless detach has begun (which then cancels it). */
+static void serve_queue(struct vmiaas_vm *vm, bool by_exit)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vm->lock, flags);
+	if (!vm->detached) {
+		if (by_exit)
+			set_bit(SERVE_KICKED, &vm->serve_flags);
+		queue_work(serve_wq, &vm->serve_work);
+	}
+	spin_unlock_irqrestore(&vm->lock, flags);
+}
+
+/* The polling kthread's look at @vm, vmiaas_vms_lock held. */
+static void serve_poll_vm(struct vmiaas_vm *vm, void *unused)
+{
+	if (serve_pending(vm))
+		serve_queue(vm, false);
+}
+
+static int serve_poll_thread(void *unused)
+{
 	long ms;
 
 	while (!kthread_should_stop()) {
@@ -275,48 +341,78 @@ static int serve_thread(void *unused)
 		 * the Bochs L1), and this CPU would sleep through.
 		 */
 		wait_event_interruptible_hrtimeout(serve_wait,
-						   test_bit(0, &serve_kicked) ||
 						   kthread_should_stop(),
 						   ms_to_ktime(ms));
 		if (kthread_should_stop())
 			break;
-		source = test_and_clear_bit(0, &serve_kicked) ?
-			 VMIAAS_SRC_EXIT : VMIAAS_SRC_POLL;
-		WRITE_ONCE(stat_passes, stat_passes + 1);
-		if (source == VMIAAS_SRC_EXIT)
-			WRITE_ONCE(stat_kicks, stat_kicks + 1);
+		atomic64_inc(&stat_passes);
 		mutex_lock(&vmiaas_vms_lock);
-		vmiaas_vm_for_each(serve_vm, &source);
+		vmiaas_vm_for_each(serve_poll_vm, NULL);
 		mutex_unlock(&vmiaas_vms_lock);
-		usleep_range(SERVE_GAP_US, 2 * SERVE_GAP_US);
 	}
 	return 0;
 }
 
-/* From post_exit, IRQs off: wake the kthread, at most once per pass. */
-void vmiaas_serve_kick(void)
+/*
+ * From post_exit (IRQs off, under RCU): @kvm's vCPU has a request not
+ * served yet. Queues the VM's work unless it is queued already, so a
+ * flooding guest that exits often costs a lookup and a load per exit,
+ * and a lock once per pass.
+ */
+void vmiaas_serve_kick(struct kvm *kvm)
 {
-	if (!test_and_set_bit(0, &serve_kicked))
-		wake_up(&serve_wait);
+	struct vmiaas_vm *vm;
+
+	rcu_read_lock();
+	vm = vmiaas_vm_lookup_rcu(kvm);
+	if (vm && !work_pending(&vm->serve_work)) {
+		serve_queue(vm, true);
+		atomic64_inc(&stat_kicks);
+	}
+	rcu_read_unlock();
+}
+
+/* At attach, before the VM can be found. */
+void vmiaas_serve_init_vm(struct vmiaas_vm *vm)
+{
+	INIT_WORK(&vm->serve_work, serve_work);
+}
+
+/*
+ * At detach, once vm->detached is set (nothing queues the work any
+ * more): drops a queued pass and waits for one running, which stops at
+ * its next page.
+ */
+void vmiaas_serve_cancel_vm(struct vmiaas_vm *vm)
+{
+	cancel_work_sync(&vm->serve_work);
 }
 
 int vmiaas_serve_start(void)
 {
 	struct task_struct *t;
 
-	t = kthread_run(serve_thread, NULL, "vmiaas-serve");
-	if (IS_ERR(t))
+	serve_wq = alloc_workqueue("vmiaas_serve", WQ_UNBOUND, 0);
+	if (!serve_wq)
+		return -ENOMEM;
+	t = kthread_run(serve_poll_thread, NULL, "vmiaas-serve");
+	if (IS_ERR(t)) {
+		destroy_workqueue(serve_wq);
 		return PTR_ERR(t);
-	serve_task = t;
+	}
+	poll_task = t;
 	return 0;
 }
 
-/* Module exit, after KVM can no longer call the hooks. */
+/* Module exit: no file is open, so no VM is attached and no work queued. */
 void vmiaas_serve_stop(void)
 {
-	if (serve_task)
-		kthread_stop(serve_task);
-	serve_task = NULL;
+	if (poll_task)
+		kthread_stop(poll_task);
+	poll_task = NULL;
+	if (serve_wq)
+		destroy_workqueue(serve_wq);
+	serve_wq = NULL;
 }
 
 /* VMIAAS_HC_PROBE: the modes this vCPU can use now. */

@@ -206,7 +206,7 @@ static void view_root_changed(struct kvm_vcpu *vcpu, void *priv, u64 eptp)
  * IRQs off: a compare of the exit reason, and one load of the mailbox's
  * req_seq (module memory, cannot fault) on an exit that happens anyway: a
  * request is noticed without an exit of its own. The work is done by the
- * serving kthread, never here.
+ * VM's work item, never here: this only queues it.
  */
 static void view_post_exit(struct kvm_vcpu *vcpu, void *priv, u32 exit_reason)
 {
@@ -220,7 +220,7 @@ static void view_post_exit(struct kvm_vcpu *vcpu, void *priv, u32 exit_reason)
 	vv->in_view = syms.kvm_vmx_altview_cur_eptp(vcpu) == view_eptp(vv);
 	mb = vv->mailbox;
 	if (READ_ONCE(mb->req_seq) != READ_ONCE(vv->served_seq))
-		vmiaas_serve_kick();
+		vmiaas_serve_kick(vcpu->kvm);
 }
 
 /* VMCALL KVM_HC_VMX_ALTVIEW, on the vCPU thread (vcpu->mutex held). */

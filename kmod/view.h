@@ -22,7 +22,7 @@ struct view_vcpu {
 	bool stale;		/* pml4 may lack entries of KVM's root */
 	bool in_view;		/* the guest was in view 1 at its last exit */
 	u64 kvm_eptp;		/* KVM's EPTP that pml4 copies */
-	/* written by the serving kthread (serve.c), read by post_exit */
+	/* written by the VM's work item (serve.c), read by post_exit */
 	u64 served_seq;		/* the last req_seq answered */
 	/* immutable from allocation to vcpu_free */
 	u64 *pml4;		/* view 1's root */

@@ -8,12 +8,16 @@
  * only at our kvm_put_kvm(). So a vCPU found with kvm_for_each_vcpu() stays
  * valid for as long as the attachment exists.
  *
- * Locking: vmiaas_vms_lock guards the set of attached VMs and is held by
- * the serving kthread's passes (serve.c), so detach waits for a pass that
- * serves the VM; each VM's own state is under its spinlock, never held
- * across guest memory. The hypercall runs its checks without either. The
- * struct lives while referenced (the attachment, a hypercall being
- * served) and is freed after an RCU grace period, for memslot_check.
+ * Locking: vmiaas_vms_lock guards the set of attached VMs (the polling
+ * kthread holds it only to look at the mailboxes and queue work); each
+ * VM's own state is under its spinlock, never held across guest memory.
+ * A VM's requests are served by its own work item (serve.c), which detach
+ * cancels, waiting for a run in progress (told to stop by "detached"),
+ * before the struct kvm reference goes: the work never sees a freed VM,
+ * even when the VMM closed its fds first. The hypercall runs its checks
+ * on the vCPU thread with a reference instead. The struct lives while
+ * referenced (the attachment, a hypercall being served) and is freed
+ * after an RCU grace period, for memslot_check and post_exit's lookup.
  */
 #include <linux/file.h>
 #include <linux/kvm_host.h>
@@ -74,6 +78,7 @@ int vmiaas_vm_attach(int vm_fd, struct vmiaas_events *events,
 	vm->events = events;
 	kref_init(&vm->ref);
 	spin_lock_init(&vm->lock);
+	vmiaas_serve_init_vm(vm);
 	/* the open fd keeps the VM alive until the reference is taken */
 	vmiaas_view_get_kvm(kvm);
 	mutex_lock(&vmiaas_vms_lock);
@@ -207,6 +212,12 @@ struct vmiaas_vm *vmiaas_vm_get_attached(struct kvm *kvm)
 	return vm;
 }
 
+/* The attachment of @kvm, or NULL; the caller is in an RCU read section. */
+struct vmiaas_vm *vmiaas_vm_lookup_rcu(struct kvm *kvm)
+{
+	return xa_load(&vm_attached, (unsigned long)kvm);
+}
+
 static void vm_release(struct kref *ref)
 {
 	struct vmiaas_vm *vm = container_of(ref, struct vmiaas_vm, ref);
@@ -233,9 +244,10 @@ void vmiaas_vm_for_each(void (*fn)(struct vmiaas_vm *vm, void *arg),
 }
 
 /*
- * Disarms every vCPU (without waiting for them) and drops the VM. Waits
- * for a kthread pass serving the VM (vmiaas_vms_lock); a hypercall being
- * served keeps the struct (not the file's event queue: "detached").
+ * Disarms every vCPU (without waiting for them) and drops the VM. Stops
+ * its work item first: a run in progress ends at its next page, answers
+ * -ENXIO and queues no event. A hypercall being served keeps the struct
+ * (not the file's event queue: "detached").
  */
 void vmiaas_vm_detach(struct vmiaas_vm *vm)
 {
@@ -248,8 +260,10 @@ void vmiaas_vm_detach(struct vmiaas_vm *vm)
 	xa_erase(&vm_attached, (unsigned long)vm->kvm);
 	mutex_unlock(&vmiaas_vms_lock);
 	spin_lock(&vm->lock);
-	vm->detached = true;
+	WRITE_ONCE(vm->detached, true);
 	spin_unlock(&vm->lock);
+	/* nothing queues it from here on: the kvm reference still holds */
+	vmiaas_serve_cancel_vm(vm);
 	kvm_for_each_vcpu(i, vcpu, vm->kvm)
 		vmiaas_view_disarm(vcpu);
 	vmiaas_view_put_kvm(vm->kvm);

@@ -8,6 +8,7 @@
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 struct kvm;
 struct vmiaas_checkset;
@@ -21,12 +22,21 @@ struct vmiaas_vm {
 	/* refuse memslots above the mailbox (memslot_check, under RCU) */
 	bool guard_memslots;
 	struct rcu_head rcu;
+	/*
+	 * The VM's mailboxes are served by this work item (serve.c), queued
+	 * by post_exit and the polling kthread, never while "detached";
+	 * detach cancels it, waiting for a run in progress.
+	 */
+	struct work_struct serve_work;
+	unsigned long serve_flags;	/* SERVE_KICKED: queued by an exit */
+	u64 serve_end_ns;		/* when the last pass ended */
 	/* a spinlock: never held across guest memory */
 	spinlock_t lock;
 	/* under lock: */
 	struct vmiaas_checkset *checks;	/* referenced; NULL: none */
 	bool view_enabled;		/* ENABLE_VIEW was called */
-	bool detached;			/* events may no longer be queued */
+	/* no more events, no more work; a check run stops (READ_ONCE) */
+	bool detached;
 	u64 credit_ns;			/* rate limit: token bucket */
 	u64 credit_t_ns;		/* when credit_ns was last refilled */
 	u64 nr_runs;			/* requests whose checks ran */
@@ -36,8 +46,8 @@ struct vmiaas_vm {
 /*
  * Held while the set of attached VMs is looked at or changed: attach,
  * detach, the hypercall's lookup (which takes a reference), and the
- * serving kthread's whole pass, check runs included (a mutex: guest
- * memory reads may fault).
+ * polling kthread's look at every VM (which only queues work: no check
+ * runs under it).
  */
 extern struct mutex vmiaas_vms_lock;
 
@@ -49,6 +59,7 @@ void vmiaas_vm_detach(struct vmiaas_vm *vm);
 int vmiaas_vm_read_mailbox(struct vmiaas_vm *vm, u32 vcpu_idx, u64 *data,
 			   unsigned int n);
 struct vmiaas_vm *vmiaas_vm_get_attached(struct kvm *kvm);
+struct vmiaas_vm *vmiaas_vm_lookup_rcu(struct kvm *kvm);
 void vmiaas_vm_put(struct vmiaas_vm *vm);
 void vmiaas_vm_for_each(void (*fn)(struct vmiaas_vm *vm, void *arg),
 			void *arg);

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -553,8 +554,8 @@ static void param_set(const char *name, unsigned int v)
 	trace_write(path, s);
 }
 
-/* CPU time (s) of the kthread "vmiaas-serve", or -1. */
-static double serve_cpu_s(void)
+/* CPU time (s) of the polling kthread "vmiaas-serve", or -1. */
+static double poll_cpu_s(void)
 {
 	char path[64], comm[32], buf[1024];
 	unsigned long ut, st;
@@ -588,6 +589,21 @@ static double serve_cpu_s(void)
 		return (double)(ut + st) / sysconf(_SC_CLK_TCK);
 	}
 	return -1;
+}
+
+/*
+ * What serving has cost the host so far (s): the polling kthread's CPU
+ * time plus the time spent in the VMs' work items (stat_work_ns, wall
+ * time: an upper bound on their CPU time), or -1.
+ */
+static double serve_cpu_s(void)
+{
+	unsigned long work_ns = param_get("stat_work_ns");
+	double kthread = poll_cpu_s();
+
+	if (kthread < 0 || work_ns == ~0UL)
+		return -1;
+	return kthread + work_ns / 1e9;
 }
 
 /* ---- the tests ---- */
@@ -1042,11 +1058,11 @@ static void test_rate_limit(struct vm *vm)
 	t1 = now_s();
 	c1 = serve_cpu_s();
 	n = vmiaas_events(vm, ev, 64);
-	ksft_print_msg("flood: 2,000,000 req_seq bumps in %.2f s: %u requests served (events), kthread CPU %.2f s, final status %lld\n",
+	ksft_print_msg("flood: 2,000,000 req_seq bumps in %.2f s: %u requests served (events), serving CPU %.2f s, final status %lld\n",
 		       t1 - t0, n, c1 - c0, (long long)op.out.r12);
 	TEST_ASSERT(ok && op.out.r8 && n <= 2 + (unsigned int)((t1 - t0) * 1000) &&
 		    c0 >= 0 && c1 - c0 <= (t1 - t0) / 2 + 0.05,
-		    "- a flooding guest: at most one request per vCPU and ms is served, the kthread's CPU time is bounded");
+		    "- a flooding guest: at most one request per vCPU and ms is served, the serving CPU time is bounded");
 	param_set("checks_per_sec", 1000);
 	param_set("checks_burst", 100);
 }
@@ -1072,16 +1088,173 @@ static void test_garbage(struct vm *vm)
 		    "- the next request after garbage is served");
 }
 
+/* An errno's name, "0", or "setup failed" (negative). */
+static const char *errname(int e)
+{
+	return e < 0 ? "setup failed" : strerrorname_np(e) ?: "0";
+}
+
+/*
+ * ---- a work item per VM: one VM's long run does not hold up another's
+ * verdict, and detach or the VM's close stops a run in progress ----
+ */
+
+#define SLOW_CHECKS	8	/* each the SHA-256 of all guest RAM (1 MiB) */
+
+/* SLOW_CHECKS ranges over all of @vm's RAM, all with a wrong digest. */
+static int vmiaas_set_slow_checks(struct vm *vm)
+{
+	struct vmiaas_check c[SLOW_CHECKS];
+	struct vmiaas_set_checks sc = {
+		.size = sizeof(sc), .nr_checks = SLOW_CHECKS,
+		.checks = (uintptr_t)c,
+	};
+	unsigned int i;
+
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < SLOW_CHECKS; i++) {
+		c[i].type = VMIAAS_CHECK_RANGE_GPA;
+		c[i].len = MEM_SIZE;
+	}
+	return xioctl(vm->vmiaas, VMIAAS_IOC_SET_CHECKS, &sc);
+}
+
+/*
+ * Posts a request on @vm's vCPU 0 and waits (up to 5 s) for a work item
+ * pass to start (stat_works counts them at their start; no other VM has
+ * a request now). True if one did.
+ */
+static bool post_and_wait_pass(struct vm *vm, uint64_t cookie)
+{
+	unsigned long before = param_get("stat_works"), now;
+	struct op op = { .in = { .rdi = OP_POST,
+				 .rcx = VMIAAS_REASON_ON_DEMAND,
+				 .rdx = cookie } };
+	unsigned int i;
+
+	if (!guest_op(vm, 0, &op))
+		return false;
+	for (i = 0; i < 5000; i++) {
+		now = param_get("stat_works");
+		if (now != before && now != ~0UL)
+			return true;
+		usleep(1000);
+	}
+	ksft_print_msg("%s: no work item pass started in 5 s\n", vm->name);
+	return false;
+}
+
+/* Waits up to 600 s for an event of @vm; true if one came. */
+static bool wait_event_of(struct vm *vm)
+{
+	struct pollfd p = { .fd = vm->vmiaas, .events = POLLIN };
+
+	return poll(&p, 1, 600000) == 1;
+}
+
+/*
+ * VM A's request runs 8 MiB of SHA-256; VM B asks meanwhile. With a
+ * work item per VM, B is answered inside A's run (the events' times), in
+ * a fraction of it; with one pass over all VMs it would wait for A's end.
+ * Returns the length of A's run (ns), 0 if it did not finish.
+ */
+static uint64_t test_slow_vm(struct vm *a, struct vm *b)
+{
+	struct vmiaas_event ea[4], eb[4];
+	uint64_t a_run = 0, b_lat = 0;
+	unsigned int na = 0, nb = 0;
+	struct op ob;
+	bool ok;
+
+	vmiaas_events(a, ea, 0);
+	vmiaas_events(b, eb, 0);
+	ok = vmiaas_set_slow_checks(a) == 0 && post_and_wait_pass(a, 0x5105);
+	ok = ok && guest_req(b, 0, 0xb1b1, &ob);
+	ok = ok && answer_is(&ob, 0, VMIAAS_VERDICT_TAMPERED, 2, 3, 0xb1b1);
+	if (ok && wait_event_of(a)) {
+		na = vmiaas_events(a, ea, 4);
+		nb = vmiaas_events(b, eb, 4);
+	}
+	if (na == 1 && nb == 1) {
+		a_run = ea[0].t_done_ns - ea[0].t_seen_ns;
+		b_lat = eb[0].t_done_ns - eb[0].t_seen_ns;
+		ksft_print_msg("VM A: %u checks of 1 MiB in %.3f s (status %d, verdict %u, mask 0x%llx); VM B seen %.3f s into it, answered in %.3f s\n",
+			       SLOW_CHECKS, a_run / 1e9, ea[0].status,
+			       ea[0].verdict,
+			       (unsigned long long)ea[0].failed_mask,
+			       (eb[0].t_seen_ns - ea[0].t_seen_ns) / 1e9,
+			       b_lat / 1e9);
+	}
+	ok = ok && na == 1 && nb == 1 && ea[0].status == 0 &&
+	     ea[0].verdict == VMIAAS_VERDICT_TAMPERED &&
+	     ea[0].failed_mask == (1ULL << SLOW_CHECKS) - 1 &&
+	     eb[0].cookie == 0xb1b1 && eb[0].t_seen_ns > ea[0].t_seen_ns &&
+	     eb[0].t_done_ns < ea[0].t_done_ns && b_lat * 4 < a_run;
+	TEST_ASSERT(ok, "- VM A's 8 MiB check run does not hold up VM B: B's verdict came inside A's run, in under a quarter of it (events %u/%u)",
+		    na, nb);
+	return ok ? a_run : 0;
+}
+
+/*
+ * DETACH while A's work item runs its checks: the run stops at its next
+ * page (detach does not wait for its end), and no event is queued.
+ */
+static void test_detach_running(struct vm *a, uint64_t a_run)
+{
+	struct vmiaas_event ea[4];
+	bool started = false;
+	double t0 = 0, t1 = 0;
+	unsigned int n = 0;
+	int e = -1;
+
+	if (a_run && !vmiaas_set_slow_checks(a))
+		started = post_and_wait_pass(a, 0xde7a);
+	if (started) {
+		t0 = now_s();
+		e = xioctl(a->vmiaas, VMIAAS_IOC_DETACH_VM, NULL);
+		t1 = now_s();
+		n = vmiaas_events(a, ea, 4);
+		ksft_print_msg("DETACH during a %.3f s run: %s after %.3f s, %u events\n",
+			       a_run / 1e9, errname(e), t1 - t0, n);
+	}
+	TEST_ASSERT(started && !e && n == 0 && (t1 - t0) * 1e9 < a_run / 2.0,
+		    "- DETACH while the VM's check run is in progress: the run stops early, no event");
+	close(a->vmiaas);
+	vmiaas_attach(a);	/* for the teardown */
+}
+
+/*
+ * The VMM closes its vCPU and VM fds while VM C's work item runs, then
+ * /dev/vmiaas: the attachment kept the VM, the release stops the run and
+ * lets the VM go (the step's rmmod proves no vCPU is left).
+ */
+static void test_close_running(uint64_t a_run)
+{
+	bool started = false;
+	double t0 = 0, t1 = 0;
+	struct vm c;
+
+	vm_create(&c, "VM C");
+	vmiaas_attach(&c);
+	if (a_run && !vmiaas_set_slow_checks(&c))
+		started = post_and_wait_pass(&c, 0xc105);
+	close(c.vcpu[0].fd);
+	close(c.fd);
+	t0 = now_s();
+	close(c.vmiaas);
+	t1 = now_s();
+	munmap(c.mem, MEM_SIZE);
+	ksft_print_msg("VM C closed during a run, then /dev/vmiaas: the release took %.3f s\n",
+		       t1 - t0);
+	TEST_ASSERT(started && (t1 - t0) * 1e9 < a_run / 2.0,
+		    "- the VMM closes its VM while a check run is in progress, then /dev/vmiaas: the run stops early");
+}
+
 /* A VM with one vCPU and no guest, attached by its own /dev/vmiaas file. */
 struct bare_vm {
 	int vm_fd, fd;
 	void *page;		/* the memory of the memslots tried */
 };
-
-static const char *errname(int e)
-{
-	return e < 0 ? "setup failed" : strerrorname_np(e) ?: "0";
-}
 
 /* KVM_SET_USER_MEMORY_REGION of slot 1 with @v's page: 0 or an errno. */
 static int bare_vm_memslot(struct bare_vm *v, uint64_t gpa, uint64_t size)
@@ -1196,6 +1369,7 @@ int main(void)
 	uint64_t table0[TABLE_LEN];
 	struct vmiaas_caps caps = { .size = sizeof(caps) };
 	struct vm a, b;
+	uint64_t run;
 	int fd;
 
 	ksft_print_header();
@@ -1229,6 +1403,9 @@ int main(void)
 	test_two_vms(&a, &b, data0, table0);
 	test_rate_limit(&a);
 	test_garbage(&a);
+	run = test_slow_vm(&a, &b);
+	test_detach_running(&a, run);
+	test_close_running(run);
 	test_teardown(&a, &b);
 	print_stats("at the end");
 	ksft_set_plan(ksft_nr);

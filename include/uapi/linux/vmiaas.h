@@ -199,7 +199,8 @@ struct vmiaas_read_mailbox {
  *   -ENOENT  no checks registered (VMIAAS_IOC_SET_CHECKS) for this VM;
  *   -ESRCH   the VMM has exited (no memory to read the guest through);
  *   -EBUSY   reserved: a request of this vCPU still being served;
- *   -ENXIO   no /dev/vmiaas file is attached to this VM (hypercall).
+ *   -ENXIO   no /dev/vmiaas file is attached to this VM (hypercall), or
+ *            it detached while the checks ran (they stop early).
  */
 #define VMIAAS_MAILBOX_MAGIC	0x424d534141494d56ULL	/* "VMIAASMB" */
 #define VMIAAS_MAILBOX_VERSION	1
