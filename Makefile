@@ -35,6 +35,14 @@ override CPPFLAGS += -Iinclude -I. -D_GNU_SOURCE \
 LDLIBS		:= $(shell pkg-config --libs libbpf json-c 2>/dev/null || echo -lbpf -ljson-c) \
 		   -lcrypto
 
+# One clear message rather than a compiler error on a machine without the
+# build dependencies (make demo and make check install them first).
+ifneq ($(filter all userspace san,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(shell pkg-config --exists json-c libbpf libsystemd libvirt 2>/dev/null && echo y),y)
+$(error vmiaas: build dependencies missing (pkg-config finds no json-c, libbpf, libsystemd or libvirt): run "scripts/deps.sh build" as root)
+endif
+endif
+
 CORE_SRCS	:= $(wildcard core/*.c)
 LIB_SRCS	:= $(wildcard userspace/lib/*.c)
 VMICTL_SRCS	:= $(wildcard userspace/vmictl/*.c)
@@ -52,6 +60,8 @@ TOOL_BINS	= $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(TOOL_SRCS))
 .PHONY: all userspace modules clean demo check check-unit check-guest \
 	check-fuzz bench fuzz deps san install
 .DELETE_ON_ERROR:
+# keep the unit tests' and tools' objects (no "rm build/..." after a build)
+.SECONDARY:
 
 all: userspace modules
 
@@ -114,7 +124,9 @@ check: deps
 	$(MAKE) check-fuzz
 	scripts/run-tests.sh build/san
 
-check-unit: san
+check-unit:
+	scripts/deps.sh build
+	$(MAKE) san
 	scripts/run-tests.sh build/san unit
 
 # The VMFUNC chain in Bochs: the patched KVM builds (test 40), then one
@@ -153,7 +165,11 @@ bench: deps userspace
 	scripts/bench.sh $(O)
 	scripts/bench-vmid.sh $(O)
 
-demo: deps userspace
+# Only what the demo needs (a newcomer's first command): not Bochs, libvirt
+# and the rest that make check installs.
+demo:
+	scripts/deps.sh demo
+	$(MAKE) userspace
 	scripts/demo.sh $(O)
 
 # ---- packaging: make install / uninstall / install-dkms / deb --------------
