@@ -7,6 +7,7 @@
 #   make check      every test (installs what it needs, caches downloads)
 #   make bench      benchmarks (figures go to docs/performance.md)
 #   make fuzz       libFuzzer harnesses, FUZZ_SECONDS each
+#   make check-fresh  make demo and check-unit on a fresh Debian 12 root
 #
 # O=DIR puts build output elsewhere; KDIR=DIR builds the modules against
 # another kernel tree (default: the running kernel's or the installed
@@ -137,6 +138,16 @@ check-vmfunc:
 	scripts/deps.sh vmfunc
 	VMIAAS_L1_KVER=$(if $(filter 6.12%,$(KVER)),6.12,6.1) \
 		scripts/run-tests.sh build/san vmfunc
+
+# The README's set-up on a newcomer's clean machine: a freshly
+# debootstrapped Debian 12 (minbase) where git and make are installed, this
+# checkout cloned, then FRESH_STEPS run (scripts/fresh-machine.sh --help;
+# "check" for everything). Needs root and the network; not part of check.
+FRESH_STEPS	?= demo unit
+.PHONY: check-fresh
+check-fresh:
+	scripts/deps.sh package
+	scripts/fresh-machine.sh $(FRESH_ARGS) $(FRESH_STEPS)
 
 # libFuzzer harnesses: tests/fuzz/fuzz_NAME.c, corpus in tests/fuzz/corpus/NAME.
 FUZZ_BINS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
