@@ -18,14 +18,6 @@
  */
 #include "paging.h"
 
-#define PTE_P		(1ULL << 0)
-#define PTE_RW		(1ULL << 1)
-#define PTE_US		(1ULL << 2)
-#define PTE_PS		(1ULL << 7)
-#define PTE_G		(1ULL << 8)
-#define PTE_XD		(1ULL << 63)
-#define PTE_ADDR	0x000ffffffffff000ULL	/* bits 51:12 */
-#define PTE_LARGE_RSVD	0x3fffe000ULL	/* bits 29:13: below a 1 GiB frame */
 
 #define TLB_GEN_SHIFT	52	/* va >> 12 needs 52 bits */
 #define TLB_GEN_MAX	((1U << (64 - TLB_GEN_SHIFT)) - 1)
@@ -66,7 +58,7 @@ void vmi_as_init(struct vmi_as *as, const struct vmi_phys *phys, u64 cr3,
 		 bool la57)
 {
 	as->phys = phys;
-	as->root = cr3 & PTE_ADDR;
+	as->root = cr3 & VMI_PTE_ADDR;
 	as->levels = la57 ? 5 : 4;
 	as->maxphyaddr = VMI_MAXPHYADDR_DEFAULT;
 	as->walks = 0;
@@ -90,11 +82,11 @@ static int walk_leaf(u64 pte, u64 addr_mask, u32 level, u64 va, u32 prot,
 	if (level == 1) {
 		frame = pte & addr_mask;
 	} else {
-		if (pte & PTE_LARGE_RSVD & (size - 1))
+		if (pte & VMI_PTE_LARGE_RSVD & (size - 1))
 			return -EBADMSG;
 		frame = pte & addr_mask & ~(size - 1);
 	}
-	if (pte & PTE_G)
+	if (pte & VMI_PTE_G)
 		prot |= VMI_PROT_GLOBAL;
 	ret->gpa = frame | (va & (size - 1));
 	ret->page_size = size;
@@ -119,7 +111,7 @@ static int walk_check(const struct vmi_as *as, u64 va, u64 *addr_mask)
 		return -EINVAL;
 	if (!vmi_va_canonical(va, as->levels))
 		return -EINVAL;
-	*addr_mask = PTE_ADDR & ((1ULL << as->maxphyaddr) - 1);
+	*addr_mask = VMI_PTE_ADDR & ((1ULL << as->maxphyaddr) - 1);
 	return 0;
 }
 
@@ -145,20 +137,15 @@ static int walk_from(const struct vmi_as *as, u64 addr_mask, u64 table,
 		err = vmi_phys_read_u64(as->phys, table + idx * 8, &pte);
 		if (err)
 			return err;
-		if (!(pte & PTE_P))
+		if (!(pte & VMI_PTE_P))
 			return -ENOENT;
-		if (pte & PTE_ADDR & ~addr_mask)
+		if (pte & VMI_PTE_ADDR & ~addr_mask)
 			return -EBADMSG;
-		if (!(pte & PTE_RW))
-			prot &= ~VMI_PROT_WRITE;
-		if (!(pte & PTE_US))
-			prot &= ~VMI_PROT_USER;
-		if (pte & PTE_XD)
-			prot |= VMI_PROT_NX;
+		prot = vmi_pte_prot(pte, prot);
 
 		if (level == 1)
 			break;
-		if (pte & PTE_PS) {
+		if (pte & VMI_PTE_PS) {
 			if (level > 3)
 				return -EBADMSG;
 			break;

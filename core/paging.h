@@ -32,6 +32,28 @@
 #define VMI_PROT_NX		(1U << 2)	/* some level has XD */
 #define VMI_PROT_GLOBAL		(1U << 3)	/* the leaf has G */
 
+/* Page-table entry bits (x86-64), for the walker and the scanner. */
+#define VMI_PTE_P		(1ULL << 0)
+#define VMI_PTE_RW		(1ULL << 1)
+#define VMI_PTE_US		(1ULL << 2)
+#define VMI_PTE_PS		(1ULL << 7)
+#define VMI_PTE_G		(1ULL << 8)
+#define VMI_PTE_XD		(1ULL << 63)
+#define VMI_PTE_ADDR		0x000ffffffffff000ULL	/* bits 51:12 */
+#define VMI_PTE_LARGE_RSVD	0x3fffe000ULL	/* 29:13: below a 1 GiB frame */
+
+/* @prot (VMI_PROT_*) of the levels above, with entry @pte's applied. */
+static inline u32 vmi_pte_prot(u64 pte, u32 prot)
+{
+	if (!(pte & VMI_PTE_RW))
+		prot &= ~VMI_PROT_WRITE;
+	if (!(pte & VMI_PTE_US))
+		prot &= ~VMI_PROT_USER;
+	if (pte & VMI_PTE_XD)
+		prot |= VMI_PROT_NX;
+	return prot;
+}
+
 struct vmi_xlate {
 	u64 gpa;		/* guest-physical address of the byte */
 	u64 page_size;		/* 4 KiB, 2 MiB or 1 GiB */

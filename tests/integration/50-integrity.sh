@@ -15,18 +15,7 @@ tap_plan $((PER_KERNEL * $#))
 top_work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-integrity.XXXXXX")
 trap '_guest_cleanup; rm -rf "$top_work"' EXIT
 
-vmictl_g() { "$VMICTL" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" "$@"; }
-ksym() { guest_run "grep ' $1\$' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
-
-# check_json NAME: runs check --json into $work/NAME.json, NAME.err; sets st.
-check_json()
-{
-	st=0
-	vmictl_g --json check -b "$base" --key "$key" >"$work/$1.json" \
-		2>"$work/$1.err" || st=$?
-}
-
-nr_findings() { jq '.findings | length' "$work/$1.json" 2>/dev/null; }
+. "$(dirname "$0")/../lib/integrity.sh"
 
 integrity_run()
 {
@@ -158,7 +147,7 @@ guest_stop "$GUEST_DIR" >/dev/null 2>&1
 st=0
 "$VMICTL" --json checks >"$work/checks.json" || st=$?
 tap_is "$st:$(jq -r '[.checks[].id] | join(",")' "$work/checks.json")" \
-	"0:syscall-table,idt,cpu-state,kernel-text,kernel-rodata,module-text,module-rodata,ftrace-hook,hidden-module,bpf-programs,hidden-process,credentials" "vmictl checks lists the check ids"
+	"0:syscall-table,idt,cpu-state,kernel-text,kernel-rodata,module-text,module-rodata,ftrace-hook,hidden-module,bpf-programs,hidden-process,credentials,usermode-helper,exec-memory" "vmictl checks lists the check ids"
 }
 
 for k in $KGENS; do

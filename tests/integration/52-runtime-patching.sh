@@ -40,19 +40,9 @@ bpf_writeuser=$top_work/bpf-writeuser
 ${CC:-cc} -static -Os -s -o "$bpf_writeuser" "$VMIAAS_TOP/tests/guest/bpf-writeuser.c" ||
 	tap_bail "cannot build tests/guest/bpf-writeuser.c statically"
 
-vmictl_g() { "$VMICTL" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" "$@"; }
-ksym() { guest_run "grep ' $1\$' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
-nr_findings() { jq '.findings | length' "$work/$1.json" 2>/dev/null; }
-has_event() { jq -e --arg o "$2" '[.events[] | select(.object == $o)] | length >= 1' "$work/$1.json" >/dev/null 2>&1; }
+. "$(dirname "$0")/../lib/integrity.sh"
 
-# check_json NAME [BASELINE]: vmictl check --json into $work/NAME.json
-# (against $base unless given); sets st.
-check_json()
-{
-	st=0
-	vmictl_g --json check -b "${2:-$base}" --key "$key" >"$work/$1.json" \
-		2>"$work/$1.err" || st=$?
-}
+has_event() { jq -e --arg o "$2" '[.events[] | select(.object == $o)] | length >= 1' "$work/$1.json" >/dev/null 2>&1; }
 
 # to_v2 SRC DST: baseline SRC as format version 2 (its BPF section, id 11,
 # dropped; the file MAC recomputed with the host key).

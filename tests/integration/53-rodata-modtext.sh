@@ -18,19 +18,9 @@ tap_plan $((PER_KERNEL * $#))
 top_work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-rodata.XXXXXX")
 trap '_guest_cleanup; rm -rf "$top_work"' EXIT
 
-vmictl_g() { "$VMICTL" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" "$@"; }
-ksym() { guest_run "grep ' $1\$' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
+. "$(dirname "$0")/../lib/integrity.sh"
+
 modsym() { guest_run "grep ' $1	\\[$2\\]\$' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
-
-# check_json NAME [BASELINE]: check --json into $work/NAME.json; sets st.
-check_json()
-{
-	st=0
-	vmictl_g --json check -b "${2:-$base}" --key "$key" >"$work/$1.json" \
-		2>"$work/$1.err" || st=$?
-}
-
-nr_findings() { jq '.findings | length' "$work/$1.json" 2>/dev/null; }
 # has NAME JQ-FILTER: the filter (over the whole output) is true
 has() { jq -e "$2" "$work/$1.json" >/dev/null 2>&1; }
 

@@ -34,18 +34,7 @@ bpf_fentry=$top_work/bpf-fentry
 ${CC:-cc} -static -Os -s -o "$bpf_fentry" "$VMIAAS_TOP/tests/guest/bpf-fentry.c" ||
 	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
 
-vmictl_g() { "$VMICTL" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" "$@"; }
-ksym() { guest_run "grep ' $1\$' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
-
-# check_json NAME: runs check --json into $work/NAME.json, NAME.err; sets st.
-check_json()
-{
-	st=0
-	vmictl_g --json check -b "$base" --key "$key" >"$work/$1.json" \
-		2>"$work/$1.err" || st=$?
-}
-
-nr_findings() { jq '.findings | length' "$work/$1.json" 2>/dev/null; }
+. "$(dirname "$0")/../lib/integrity.sh"
 
 # hideproc_load NAME PID [ARG...]: hides PID with the process-hiding
 # module (tasklist_lock's address in $tasklist), with more module ARGs.
@@ -67,15 +56,6 @@ hidemod_load()
 		>"$work/hidemod-$1.insmod" 2>&1 ||
 		tap_diag "insmod vmiaas_attack_hidemod mode=$1: $(cat "$work/hidemod-$1.insmod")"
 	guest_run sleep 1
-}
-
-# expect_clean NAME WHAT: exit 0 and no findings.
-expect_clean()
-{
-	check_json "$1"
-	tap_is "$st:$(nr_findings "$1")" "0:0" "$KGEN: $2: exit 0, no findings"
-	[ "$st:$(nr_findings "$1")" = 0:0 ] ||
-		tap_diag "$(cat "$work/$1.err"; jq -c '.findings[]' "$work/$1.json" 2>/dev/null | head -5)"
 }
 
 # expect_finding NAME CHECK OBJECT: exit 1 and exactly one finding, of
@@ -132,18 +112,7 @@ expect_clean sleepers "100 live processes and a module loaded"
 # Tracing, kprobes and BPF put ftrace trampolines, kprobe instruction
 # slots and a BPF trampoline in the module area (the BPF JIT pack is there
 # from boot): carving must find no struct module in them.
-guest_run 'mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
-	cd /sys/kernel/tracing && echo 1 >events/sched/enable &&
-	echo "p:vmiaas_open do_sys_openat2" >>kprobe_events &&
-	for off in $(seq 5 64); do
-		echo "p:vmiaas_mid vfs_write+$off" >>kprobe_events 2>/dev/null && break
-	done && echo 1 >events/kprobes/enable &&
-	echo "vfs_read ksys_read" >set_ftrace_filter &&
-	echo function >current_tracer && ls / >/dev/null
-	/vmiaas/bpf-fentry vfs_fsync >/tmp/bpf.out 2>&1 &
-	for i in $(seq 40); do
-		[ "$(cat /tmp/bpf.out)" = attached ] && break
-		sleep 0.5; done' >/dev/null
+tracing_on
 tap_is "$(guest_run 'grep -c " vfs_write+" /sys/kernel/debug/kprobes/list; cat /sys/kernel/tracing/current_tracer /tmp/bpf.out' | tr '\n' ' ')" \
 	"1 function attached " "$KGEN: a mid-function kprobe, the function tracer and a BPF fentry program on"
 expect_clean tracing "with tracing, kprobes and BPF on"

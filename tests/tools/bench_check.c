@@ -182,12 +182,12 @@ static int null_run(void *ctx, u64 va, u64 len, const u8 *old, const u8 *now)
 }
 
 enum part {
-	P_TOTAL, P_TEXT, P_RODATA, P_MODTEXT, P_TABLES, P_HIDDEN, P_NR,
+	P_TOTAL, P_TEXT, P_RODATA, P_MODTEXT, P_TABLES, P_HIDDEN, P_EXEC, P_NR,
 };
 
 static const char *const part_names[P_NR] = {
 	"total", "kernel-text", "kernel-rodata", "module-text+rodata",
-	"syscall+idt+cpu", "hidden+creds",
+	"syscall+idt+cpu", "hidden+creds", "exec-memory",
 };
 
 /* One run of part @p; 0 or a negative errno. */
@@ -231,6 +231,9 @@ static int run_part(struct vmiaas *v, struct vmiaas_baseline *b, int p)
 	case P_HIDDEN:
 		err = hidden_check_modules(v, &sink);
 		return err ?: hidden_check_tasks(v, &sink);
+	case P_EXEC:		/* a fresh walk, as each check does */
+		vmi_as_flush(v->kas);
+		return check_exec(v, &sink);
 	}
 	return -EINVAL;
 }

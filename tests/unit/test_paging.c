@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/paging.h"
+#include "core/ptscan.h"
 #include "tests/lib/tap.h"
 
 #define RAM_SIZE	(8ULL << 20)	/* host-mapped at GPA 0 */
@@ -598,6 +599,154 @@ static void test_walks_stat(void)
 		    (unsigned long long)(as->pt_walks - pt_walks), err);
 }
 
+/* ---- vmi_as_scan() ---- */
+
+#define SCAN_LEAVES_MAX	64
+
+struct scan_seen {
+	struct vmi_leaf leaf[SCAN_LEAVES_MAX];
+	u32 nr;
+	u32 mismatches;		/* leaves vmi_as_walk() disagrees with */
+	const struct vmi_as *as;
+};
+
+static int scan_collect(void *ctx, const struct vmi_leaf *leaf)
+{
+	struct scan_seen *s = ctx;
+	struct vmi_xlate x = { 0 };
+
+	if (vmi_as_walk(s->as, leaf->va, &x) ||
+	    x.gpa != leaf->gpa || x.page_size != leaf->size ||
+	    (x.prot & ~VMI_PROT_GLOBAL) != leaf->prot)
+		s->mismatches++;
+	if (s->nr < SCAN_LEAVES_MAX)
+		s->leaf[s->nr] = *leaf;
+	s->nr++;
+	return 0;
+}
+
+/* A new empty 4-level address space. */
+static void scan_as(struct vmi_as *as)
+{
+	vmi_as_init(as, &g.phys, table_new(), false);
+}
+
+/*
+ * The kernel half: executable supervisor leaves of each size, in address
+ * order and canonical, with their frames and permissions; NX, user and
+ * lower-half ones filtered; XD on a PML4E prunes its subtree unread.
+ */
+static void test_scan_leaves(void)
+{
+	static struct vmi_as as;
+	struct scan_seen s = { .as = &as };
+	struct vmi_scan_stats st;
+	u64 k = 0xffff888000000000ULL;
+	int err;
+
+	scan_as(&as);
+	map(&as, k, 0x7000, 1, P | RW);			/* W+X 4 KiB */
+	map(&as, k + 0x1000, 0x8000, 1, P);		/* RX */
+	map(&as, k + 0x2000, 0x9000, 1, P | XD);	/* NX */
+	map(&as, k + 0x3000, 0xa000, 1, P | US);	/* user */
+	map(&as, k + (2ULL << 20), 0x200000, 2, P);	/* 2 MiB */
+	map(&as, k + (1ULL << 30), 0x40000000, 3, P);	/* 1 GiB */
+	map(&as, 0x400000, 0xb000, 1, P);		/* lower half */
+	map(&as, 0xffffc90000000000ULL, 0xc000, 1, P);	/* under XD: */
+	*entry(as.root, 0xffffc90000000000ULL, 4) |= XD;
+	err = vmi_as_scan(&as, 0xffff800000000000ULL, ~0ULL,
+			  VMI_SCAN_EXEC | VMI_SCAN_SUPERVISOR, 64,
+			  scan_collect, &s, &st);
+	TEST_ASSERT(!err && s.nr == 4 && !s.mismatches &&
+		    s.leaf[0].va == k && s.leaf[0].gpa == 0x7000 &&
+		    s.leaf[0].prot == W && s.leaf[1].va == k + 0x1000 &&
+		    !s.leaf[1].prot && s.leaf[2].size == 2ULL << 20 &&
+		    s.leaf[2].level == 2 && s.leaf[3].size == 1ULL << 30 &&
+		    s.leaf[3].gpa == 0x40000000,
+		    "scan: 4 executable supervisor leaves (W+X, RX, 2 MiB, 1 GiB), got %u (err %d, %u differ from the walk)",
+		    s.nr, err, s.mismatches);
+	TEST_ASSERT(st.tables == 4 && st.leaves == 4,
+		    "scan: the XD subtree is not read: %llu tables (expected 4: root, PDPT, PD, PT), %llu leaves",
+		    (unsigned long long)st.tables,
+		    (unsigned long long)st.leaves);
+	s.nr = 0;
+	err = vmi_as_scan(&as, k + 0x1000, k + (2ULL << 20), 0, 64,
+			  scan_collect, &s, NULL);
+	TEST_ASSERT(!err && s.nr == 4 && s.leaf[0].va == k + 0x1000 &&
+		    s.leaf[3].va == k + (2ULL << 20),
+		    "scan of [k+4K, k+2M]: RX, NX, user and the 2 MiB page, got %u (err %d)",
+		    s.nr, err);
+	err = vmi_as_scan(&as, k, 0x400000, 0, 64, scan_collect, &s, NULL);
+	TEST_ASSERT(err == -EINVAL, "scan of a reversed range: %d", err);
+	err = vmi_as_scan(&as, 0x0000800000000000ULL, ~0ULL, 0, 64,
+			  scan_collect, &s, NULL);
+	TEST_ASSERT(err == -EINVAL, "scan from a non-canonical address: %d",
+		    err);
+}
+
+/*
+ * Hostile tables: a table whose 512 entries all point at itself, at
+ * every level, is read at most max_tables times; then -E2BIG.
+ */
+static void test_scan_loop(void)
+{
+	static struct vmi_as as;
+	struct scan_seen s = { .as = &as };
+	struct vmi_scan_stats st;
+	u64 *t;
+	int err, i;
+
+	scan_as(&as);
+	t = (u64 *)(g.ram + as.root);
+	for (i = 0; i < 512; i++)
+		t[i] = as.root | P | RW;
+	err = vmi_as_scan(&as, 0xffff800000000000ULL, ~0ULL, 0, 1000,
+			  scan_collect, &s, &st);
+	TEST_ASSERT(err == -E2BIG && st.tables == 1001 && !s.mismatches,
+		    "a self-referencing table: -E2BIG after 1000 tables, got %d after %llu (%u leaves, %u differ from the walk)",
+		    err, (unsigned long long)st.tables, s.nr, s.mismatches);
+}
+
+/*
+ * Random hostile tables (as test_random): every scan ends within its
+ * table cap, and every leaf it reports is what vmi_as_walk() finds there.
+ */
+static void test_scan_random(void)
+{
+	static struct vmi_as ras;
+	struct scan_seen s = { .as = &ras };
+	u64 pool[POOL], leaves = 0, bad = 0;
+	u32 round, i, k, overrun = 0;
+	int err;
+
+	for (i = 0; i < POOL; i++)
+		pool[i] = table_new();
+	for (round = 0; round < 40; round++) {
+		struct vmi_scan_stats st;
+
+		vmi_as_init(&ras, &g.phys, pool[0], round % 4 == 0);
+		ras.maxphyaddr = 36 + rnd() % 17;
+		for (i = 0; i < POOL; i++)
+			for (k = 0; k < 512; k++)
+				((u64 *)(g.ram + pool[i]))[k] =
+					rnd() % 8 ? 0 : rnd_entry(pool);
+		s.nr = 0;
+		err = vmi_as_scan(&ras, ras.levels == 5 ?
+				  0xff00000000000000ULL : 0xffff800000000000ULL,
+				  ~0ULL, round % 2 ? VMI_SCAN_EXEC : 0, 2000,
+				  scan_collect, &s, &st);
+		if ((err && err != -E2BIG && err != -EFAULT) ||
+		    st.tables > 2001)
+			overrun++;
+		leaves += st.leaves;
+		bad += st.bad;
+	}
+	TEST_ASSERT(!overrun && !s.mismatches && leaves > 100 && bad,
+		    "random hostile tables: %u scans over their cap or failing oddly, %u of %llu leaves differ from the walk (%llu reserved entries skipped)",
+		    overrun, s.mismatches, (unsigned long long)leaves,
+		    (unsigned long long)bad);
+}
+
 static void test_bad_as(void)
 {
 	struct vmi_as *as = &g.as4;
@@ -614,7 +763,7 @@ static void test_bad_as(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(56);
+	ksft_set_plan(63);
 	guest_init();
 	test_sizes();
 	test_la57();
@@ -629,6 +778,9 @@ int main(void)
 	test_random();
 	test_walks_stat();
 	test_bad_as();
+	test_scan_leaves();
+	test_scan_loop();
+	test_scan_random();
 	free(g.ram);
 	free(g.slow);
 	ksft_finished();

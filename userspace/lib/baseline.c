@@ -50,6 +50,7 @@ enum bl_section {
 	BL_SEC_MODULE_RO,	/* after its MODULE: one per data region */
 	BL_SEC_ORIGIN,		/* optional: "golden NAME" (golden.c) */
 	BL_SEC_BPF,		/* version 3: the BPF programs */
+	BL_SEC_HELPERS = 20,	/* usermode-helper strings (check_helpers.c) */
 };
 
 /* The BPF section: this header, then nr struct bl_bpf_rec. */
@@ -861,6 +862,7 @@ int vmiaas_baseline_take(struct vmiaas *v, const uint8_t key[VMIAAS_KEY_SIZE],
 	err = err ?: bpf_programs_take(v, &b->bpf.p, &b->bpf.nr,
 				       &b->bpf.has_bpf);
 	b->bpf.recorded = true;
+	err = err ?: bl_helpers_take(v, b);
 	if (err) {
 		vmiaas_baseline_free(b);
 		return err;
@@ -1053,6 +1055,11 @@ static void serialize(const struct vmiaas_baseline *b, struct bl_buf *w)
 		buf_put(w, b->origin, sizeof(b->origin));
 	}
 	put_bpf(w, &b->bpf);
+	if (b->has_helpers) {
+		buf_section(w, BL_SEC_HELPERS,
+			    (u64)b->nr_helpers * sizeof(b->helpers[0]));
+		buf_put(w, b->helpers, b->nr_helpers * sizeof(b->helpers[0]));
+	}
 }
 
 int vmiaas_baseline_save(struct vmiaas *v, const struct vmiaas_baseline *b,
@@ -1355,6 +1362,28 @@ static int parse_bpf(struct vmiaas_baseline *b, struct bl_reader *s)
 	return 0;
 }
 
+/* Each record whole, its strings terminated; at most BL_HELPERS_MAX. */
+static int parse_helpers(struct vmiaas_baseline *b, struct bl_reader *s)
+{
+	u32 i, n = s->len / sizeof(b->helpers[0]);
+
+	if (s->len % sizeof(b->helpers[0]) || n > BL_HELPERS_MAX ||
+	    b->has_helpers)
+		return -EBADMSG;
+	rd_take(s, b->helpers, s->len);
+	for (i = 0; i < n; i++) {
+		struct bl_helper *h = &b->helpers[i];
+
+		if (!memchr(h->name, 0, sizeof(h->name)) ||
+		    !memchr(h->value, 0, sizeof(h->value)) ||
+		    h->size > sizeof(h->value))
+			return -EBADMSG;
+	}
+	b->nr_helpers = n;
+	b->has_helpers = true;
+	return 0;
+}
+
 static int parse(struct vmiaas_baseline *b, const u8 *p, size_t len)
 {
 	struct bl_reader r = { .p = p, .len = len, .off = 16 };
@@ -1414,6 +1443,9 @@ static int parse(struct vmiaas_baseline *b, const u8 *p, size_t len)
 			break;
 		case BL_SEC_BPF:
 			err = b->version >= 3 ? parse_bpf(b, &s) : -EBADMSG;
+			break;
+		case BL_SEC_HELPERS:
+			err = parse_helpers(b, &s);
 			break;
 		default:
 			return -EBADMSG;

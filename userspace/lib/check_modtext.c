@@ -172,7 +172,7 @@ void bl_modules_free(struct bl_module *m, u32 nr)
 }
 
 /* Live modules now, with their text and data ranges (no bytes, no digests). */
-static int modules_now(struct vmiaas *v, struct bl_module **ret, u32 *ret_nr)
+int bl_modules_now(struct vmiaas *v, struct bl_module **ret, u32 *ret_nr)
 {
 	struct vmiaas_module *m = NULL;
 	struct modtext_layout l;
@@ -218,7 +218,7 @@ int bl_modules_take(struct vmiaas *v, const struct vmiaas_baseline *b,
 	u32 nr, i;
 	int k, err;
 
-	err = modules_now(v, &m, &nr);
+	err = bl_modules_now(v, &m, &nr);
 	for (i = 0; !err && i < nr; i++)
 		for (k = 0; !err && k < 3; k++) {
 			struct bl_region *r = k ? &m[i].ro[k - 1] : &m[i].text;
@@ -392,7 +392,7 @@ int check_modtext(struct vmiaas *v, const struct vmiaas_baseline *b,
 	u32 nr_now, i;
 	int err;
 
-	err = modules_now(v, &now, &nr_now);
+	err = bl_modules_now(v, &now, &nr_now);
 	if (err)
 		return err;
 	err = modtext_compare(&c, now, nr_now);

@@ -33,6 +33,8 @@ static const struct vmiaas_check_desc check_descs[] = {
 	{ "bpf-programs", "the BPF programs in prog_idr with their links (link_idr) and bpf_kallsyms: programs calling bpf_probe_write_user, bpf_override_return or bpf_send_signal, LSM and fmod_ret programs; JIT code of a program prog_idr lacks (hidden)" },
 	{ "hidden-process", "the task list against the init pid namespace's IDR, the process tree (children lists), the css_set lists, the run queues and the kernel stacks: a task reachable from one and not the other" },
 	{ "credentials", "user tasks with init_cred; euid 0 under a non-root parent without a setuid-root executable; one cred shared by two thread groups" },
+	{ "usermode-helper", "modprobe_path, core_pattern, uevent_helper, poweroff_cmd: the programs the kernel runs as root, unchanged since the baseline" },
+	{ "exec-memory", "the kernel half of the page tables: executable mappings outside kernel text, module text and the kernel's own JIT/trampoline pages; any writable+executable kernel mapping (W^X)" },
 };
 
 const struct vmiaas_check_desc *vmiaas_checks(size_t *ret_nr)
@@ -779,7 +781,8 @@ static int check_hidden(struct vmiaas *v, const struct vmiaas_baseline *b,
 
 	err = hidden_check_modules(v, &sink);
 	err = err ?: bpf_check_programs(v, &b->bpf, &sink);
-	return err ?: hidden_check_tasks(v, &sink);
+	err = err ?: hidden_check_tasks(v, &sink);
+	return err ?: check_exec(v, &sink);
 }
 
 /* kernel-rodata and module-text (check_rodata.c, check_modtext.c). */
@@ -788,7 +791,8 @@ static int check_baselined(struct vmiaas *v, const struct vmiaas_baseline *b,
 {
 	const struct hidden_sink sink = { .add = hidden_add, .ctx = fs };
 
-	return check_rodata(v, b, &sink) ?: check_modtext(v, b, &sink);
+	return check_rodata(v, b, &sink) ?: check_modtext(v, b, &sink) ?:
+	       check_helpers(v, b, &sink);
 }
 
 /* ---- for the checks in other files ---- */

@@ -82,6 +82,22 @@ struct bl_module {
 	struct bl_region ro[BL_MODULE_NR_RO];	/* empty: start == end */
 };
 
+/*
+ * A writable kernel string the kernel runs as a root program
+ * (modprobe_path, core_pattern...), as measured at baseline; the record
+ * of the file's HELPERS section (check_helpers.c).
+ */
+#define BL_HELPER_NAME		32
+#define BL_HELPER_VALUE		256
+#define BL_HELPERS_MAX		32
+struct bl_helper {
+	char name[BL_HELPER_NAME];	/* the kernel symbol */
+	u32 size;			/* of its buffer (<= BL_HELPER_VALUE) */
+	u32 reserved;
+	char value[BL_HELPER_VALUE];	/* NUL-terminated */
+};
+static_assert(sizeof(struct bl_helper) == 296, "bl_helper layout");
+
 struct vmiaas_baseline {
 	u32 version;
 	u32 mac;			/* enum bl_mac */
@@ -108,6 +124,9 @@ struct vmiaas_baseline {
 	struct bl_module *modules;	/* module text, per module */
 	char origin[64];		/* "golden NAME", "" measured (ORIGIN) */
 	struct bpf_baseline bpf;	/* the BPF programs (version 3) */
+	bool has_helpers;		/* a HELPERS section (older files: none) */
+	u32 nr_helpers;
+	struct bl_helper helpers[BL_HELPERS_MAX];
 	u8 page_key[32];		/* derived from the host key; not saved */
 	/*
 	 * A loaded baseline: its file mapped read-only, where the text,
@@ -194,6 +213,8 @@ int bl_rodata_range(struct vmiaas *v, u64 *ret_start, u64 *ret_end);
 int bl_modules_take(struct vmiaas *v, const struct vmiaas_baseline *b,
 		    struct bl_module **ret, u32 *ret_nr);
 void bl_modules_free(struct bl_module *m, u32 nr);
+/* Live modules now, their text and data ranges only (check_modtext.c). */
+int bl_modules_now(struct vmiaas *v, struct bl_module **ret, u32 *ret_nr);
 
 /* The checks in their own files; findings go to a hidden.h sink. */
 struct hidden_sink;
@@ -201,6 +222,12 @@ int check_rodata(struct vmiaas *v, const struct vmiaas_baseline *b,
 		 const struct hidden_sink *sink);
 int check_modtext(struct vmiaas *v, const struct vmiaas_baseline *b,
 		  const struct hidden_sink *sink);
+/* usermode-helper (check_helpers.c): the strings now into @b. */
+int bl_helpers_take(struct vmiaas *v, struct vmiaas_baseline *b);
+int check_helpers(struct vmiaas *v, const struct vmiaas_baseline *b,
+		  const struct hidden_sink *sink);
+/* exec-memory (check_exec.c): needs no baseline. */
+int check_exec(struct vmiaas *v, const struct hidden_sink *sink);
 
 /* From checks.c: "sym+0xoff", "[module]+0xoff" or the address. */
 void check_symbolize(struct vmiaas *v, u64 addr, char *buf, size_t size);

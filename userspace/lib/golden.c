@@ -328,6 +328,10 @@ static int rebase(struct vmiaas *v, const char *path,
 	if (err)
 		return err;
 	rebase_cpus(g, b, delta);
+	if (g->has_helpers) {	/* the trusted boot's strings, not this one's */
+		memcpy(b->helpers, g->helpers, sizeof(b->helpers));
+		b->nr_helpers = g->nr_helpers;
+	}
 	snprintf(b->origin, sizeof(b->origin), "golden %s",
 		 name ? name + 1 : path);
 	return 0;

@@ -1,0 +1,132 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Two tampering techniques on a live Debian guest. usermode-helper: the
+# strings naming programs the kernel runs as root (modprobe_path,
+# core_pattern, poweroff_cmd) changed since the baseline, through sysctl
+# from a root shell and directly in memory by a module
+# (vmiaas_attack_umh), each a finding naming the string with its old and
+# new value; restored, the guest is clean again. exec-memory: code copied
+# into a vmalloc() page and into a page of the direct map, made
+# executable (set_memory_ro + set_memory_x) by a module that then unloads
+# (vmiaas_attack_execmem), and a writable+executable page (6.2+ kernels
+# warn, "CPA detected W^X violation", and map it): each a finding naming
+# its address range. Before the attacks, runtime patching (the function tracer,
+# kprobes incl. an optimized mid-function one, a BPF fentry program, a
+# module loaded and unloaded) gives no finding. Runs on each kernel of
+# KGENS (default: Debian 6.1 and 6.12).
+. "$(dirname "$0")/../lib/guest.sh"
+
+: "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
+KGENS=${KGENS:-6.1 6.12}
+PER_KERNEL=19
+# shellcheck disable=SC2086
+set -- $KGENS
+tap_plan $((PER_KERNEL * $#))
+top_work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-exec.XXXXXX")
+trap '_guest_cleanup; rm -rf "$top_work"' EXIT
+
+bpf_fentry=$top_work/bpf-fentry
+${CC:-cc} -static -Os -s -o "$bpf_fentry" "$VMIAAS_TOP/tests/guest/bpf-fentry.c" ||
+	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
+
+. "$(dirname "$0")/../lib/integrity.sh"
+
+# expect_helper NAME OBJECT SEVERITY NEWVALUE: exit 1, exactly one
+# finding: usermode-helper for OBJECT, of SEVERITY, naming NEWVALUE.
+expect_helper()
+{
+	check_json "$1"
+	tap_ok "[ $st = 1 ] && jq -e --arg o '$2' --arg s '$3' --arg n '$4' '(.findings | length) == 1 and .findings[0].check == \"usermode-helper\" and .findings[0].object == \$o and .findings[0].severity == \$s and (.findings[0].detail.message | contains(\"-> \\\"\" + \$n + \"\\\"\"))' '$work/$1.json'" \
+		"$KGEN: $1: exit 1, one $3 usermode-helper finding for $2, naming \"$4\""
+	tap_diag "$(jq -c '.findings[] | [.check, .severity, .object, .detail.message]' "$work/$1.json" 2>/dev/null | head -3)"
+}
+
+# execmem_load NAME MODE: the attack module in MODE, unloaded at once;
+# sets code to the address of the page it left.
+execmem_load()
+{
+	guest_run "insmod /vmiaas/modules/vmiaas_attack_execmem.ko mode=$2 setro=0x$setro setx=0x$setx && rmmod vmiaas_attack_execmem && dmesg | grep 'code at' | tail -n 1" \
+		>"$work/$1.insmod" 2>&1 || tap_diag "insmod vmiaas_attack_execmem mode=$2: $(cat "$work/$1.insmod")"
+	code=$(sed -n 's/.*code at \(0x[0-9a-f]*\) .*/\1/p' "$work/$1.insmod")
+}
+
+# expect_exec NAME NR REGEX: exit 1, NR findings, all exec-memory; the
+# one starting at $code has a message matching REGEX.
+expect_exec()
+{
+	check_json "$1"
+	tap_ok "[ $st = 1 ] && jq -e --arg c '$code' --arg r '$3' '(.findings | length) == $2 and ([.findings[] | select(.check != \"exec-memory\")] | length) == 0 and ([.findings[] | select((.object | startswith(\$c + \"-\")) and (.detail.message | test(\$r)))] | length) == 1' '$work/$1.json'" \
+		"$KGEN: $1: exit 1, $2 exec-memory finding(s), the page at ${code:-?} named ($3)"
+	tap_diag "$(jq -c '.findings[] | [.object, .detail.message]' "$work/$1.json" 2>/dev/null | cut -c1-200)"
+}
+
+exec_run()
+{
+KGEN=$1
+work=$top_work/$KGEN
+mkdir -p "$work"
+key=$work/keys/host.key
+base=$work/baseline
+guest_start --kernel "$KGEN" --test-modules --add "$bpf_fentry" || tap_bail "guest did not boot"
+tap_diag "guest $GUEST: kernel $GUEST_KVER, ready in ${GUEST_READY_MS} ms"
+
+st=0
+vmictl_g --json baseline -o "$base" --key "$key" >"$work/baseline.json" 2>&1 || st=$?
+tap_is "$st" 0 "$KGEN: baseline: exit 0"
+expect_clean clean "right after boot"
+"$VMICTL" --json checks >"$work/checks.json"
+tap_ok "jq -e '[.checks[].id] as \$i | [\"usermode-helper\", \"exec-memory\"] - \$i == []' '$work/checks.json'" \
+	"$KGEN: vmictl checks lists usermode-helper and exec-memory"
+
+# ---- runtime patching: trampolines, instruction slots, JIT ---------------
+guest_run 'insmod /vmiaas/modules/vmiaas_test_hello.ko && rmmod vmiaas_test_hello' >/dev/null
+tracing_on
+tap_is "$(guest_run 'grep -c " vfs_write+" /sys/kernel/debug/kprobes/list; cat /sys/kernel/tracing/current_tracer /tmp/bpf.out' | tr '\n' ' ')" \
+	"1 function attached " "$KGEN: a mid-function kprobe, the function tracer and a BPF fentry program on"
+expect_clean tracing "with tracing, kprobes and BPF on"
+guest_run 'kill $(pidof bpf-fentry); cd /sys/kernel/tracing && echo nop >current_tracer &&
+	echo 0 >events/kprobes/enable && echo >kprobe_events && echo 0 >events/sched/enable' >/dev/null 2>&1
+expect_clean tracing-off "tracing, kprobes and BPF off again"
+
+# ---- usermode helpers ------------------------------------------------------
+tap_is "$(guest_run 'cat /proc/sys/kernel/modprobe /proc/sys/kernel/poweroff_cmd' | tr '\n' ' ')" \
+	"/sbin/modprobe /sbin/poweroff " "$KGEN: modprobe_path and poweroff_cmd as Debian builds them"
+core=$(guest_run cat /proc/sys/kernel/core_pattern)
+guest_run 'echo /tmp/vmiaas-modprobe >/proc/sys/kernel/modprobe' >/dev/null
+expect_helper sysctl-modprobe modprobe_path critical /tmp/vmiaas-modprobe
+guest_run 'echo /sbin/modprobe >/proc/sys/kernel/modprobe' >/dev/null
+guest_run 'echo "|/tmp/vmiaas-core %p" >/proc/sys/kernel/core_pattern' >/dev/null
+expect_helper sysctl-core-pipe core_pattern critical "|/tmp/vmiaas-core %p"
+guest_run 'echo /tmp/core.%p >/proc/sys/kernel/core_pattern' >/dev/null
+expect_helper sysctl-core-file core_pattern medium /tmp/core.%p
+guest_run "echo '$core' >/proc/sys/kernel/core_pattern; echo /tmp/vmiaas-off >/proc/sys/kernel/poweroff_cmd" >/dev/null
+expect_helper sysctl-poweroff poweroff_cmd high /tmp/vmiaas-off
+guest_run 'echo /sbin/poweroff >/proc/sys/kernel/poweroff_cmd' >/dev/null
+expect_clean sysctl-restored "the strings written back"
+
+guest_run insmod /vmiaas/modules/vmiaas_attack_umh.ko "addr=0x$(ksym modprobe_path)" \
+	>"$work/umh.insmod" 2>&1 || tap_diag "insmod vmiaas_attack_umh: $(cat "$work/umh.insmod")"
+tap_is "$(guest_run cat /proc/sys/kernel/modprobe)" /tmp/vmiaas-pwn \
+	"$KGEN: umh: modprobe_path overwritten in memory"
+expect_helper umh modprobe_path critical /tmp/vmiaas-pwn
+guest_run rmmod vmiaas_attack_umh >/dev/null 2>&1
+expect_clean umh-gone "modprobe_path restored on unload"
+
+# ---- executable memory nobody owns ---------------------------------------
+setro=$(ksym set_memory_ro)
+setx=$(ksym set_memory_x)
+execmem_load execmem-vmalloc vmalloc
+tap_ok "grep -q 'returns 42' '$work/execmem-vmalloc.insmod'" \
+	"$KGEN: execmem: the copied code ran from its vmalloc page, module unloaded"
+expect_exec execmem-vmalloc 1 "vmalloc area .*mapped executable, outside"
+execmem_load execmem-page page
+expect_exec execmem-page 2 "direct map .*mapped executable, outside"
+execmem_load execmem-wx wx
+expect_exec execmem-wx 3 "vmalloc area .*writable and executable .W.X."
+guest_stop "$GUEST_DIR" >/dev/null 2>&1
+}
+
+for k in $KGENS; do
+	exec_run "$k"
+done
+tap_done

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * exec-memory: supervisor-executable mappings in the kernel half of the
+ * guest's page tables that no known code accounts for, and every
+ * writable+executable kernel mapping (W^X).
+ *
+ * Code copied into a vmalloc() or kmalloc() page and made executable
+ * (set_memory_x(), or a vmap with PAGE_KERNEL_EXEC) survives its module:
+ * no record of the kernel names it, only the page tables still map it
+ * executable. The walk (core/ptscan.c) visits only subtrees without XD
+ * and passes executable supervisor leaves; contiguous ones become runs,
+ * and each run must lie in:
+ *   - the kernel image's text (_text.._etext);
+ *   - the module mapping range (each live module's executable memory
+ *     must be its text; memory there that belongs to no module is
+ *     hidden-module's to judge: BPF JIT packs, ftrace trampolines and
+ *     kprobe instruction pages are executable and recorded there);
+ *   - the real-mode trampoline (real_mode_header, in the direct map:
+ *     set_memory_x() at boot, for AP startup and resume);
+ *   - or map frames of the kernel's text (an alias of it).
+ * Anything else is a critical finding naming the range, the area of the
+ * kernel's address space it lies in and its first bytes. Any of them
+ * writable too is one, whatever it maps: the kernel never keeps a
+ * mapping writable and executable after boot (CONFIG_DEBUG_WX checks the
+ * same at boot, from inside).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checks.h"
+#include "hidden.h"
+#include "../../core/ptscan.h"
+
+#define EXEC_RUNS_MAX		(1U << 16)	/* executable runs per scan */
+#define EXEC_TABLES_MAX		(1U << 18)	/* page tables read per scan */
+#define EXEC_RESCAN_US		50000	/* before the second scan */
+#define EXEC_REALMODE_MAX	(1U << 20)	/* the real-mode blob's size cap */
+#define EXEC_HEAD_BYTES		16	/* shown of a suspect run */
+
+struct exec_run {
+	u64 start, end;		/* virtual, end exclusive */
+	u64 gpa;		/* of start; the run is physically contiguous */
+	bool writable;
+};
+
+struct exec_runs {
+	struct exec_run *a;
+	size_t nr, cap;
+};
+
+/* What the kernel itself maps executable (see the top of the file). */
+struct exec_known {
+	u64 text_start, text_end;	/* _text.._etext, virtual */
+	u64 text_pa;			/* of _text */
+	u64 modules_start;		/* past the kernel image (_end) */
+	u64 rm_start, rm_end;		/* the real-mode trampoline, virtual */
+	struct bl_module *mods;
+	u32 nr_mods;
+};
+
+static int exec_leaf(void *ctx, const struct vmi_leaf *leaf)
+{
+	struct exec_runs *r = ctx;
+	bool w = leaf->prot & VMI_PROT_WRITE;
+	struct exec_run *last = r->nr ? &r->a[r->nr - 1] : NULL;
+	struct exec_run *a;
+
+	if (last && last->end == leaf->va && last->writable == w &&
+	    last->gpa + (last->end - last->start) == leaf->gpa) {
+		last->end += leaf->size;
+		return 0;
+	}
+	if (r->nr >= EXEC_RUNS_MAX)
+		return -E2BIG;
+	a = array_grow(r->a, &r->cap, r->nr, sizeof(*a), 64);
+	if (!a)
+		return -ENOMEM;
+	r->a = a;
+	r->a[r->nr++] = (struct exec_run){
+		.start = leaf->va, .end = leaf->va + leaf->size,
+		.gpa = leaf->gpa, .writable = w,
+	};
+	return 0;
+}
+
+/* Every executable supervisor run of the kernel half, in address order. */
+static int exec_scan(struct vmiaas *v, struct exec_runs *r,
+		     struct vmi_scan_stats *st)
+{
+	u64 first = v->kas->levels == 5 ? 0xff00000000000000ULL :
+					  0xffff800000000000ULL;
+	int err;
+
+	err = vmi_as_scan(v->kas, first, ~0ULL,
+			  VMI_SCAN_EXEC | VMI_SCAN_SUPERVISOR,
+			  EXEC_TABLES_MAX, exec_leaf, r, st);
+	if (err == -E2BIG)
+		return engine_fail(v, err,
+				   "exec-memory: the kernel's page tables map more than %u executable runs or take more than %u tables: implausible",
+				   EXEC_RUNS_MAX, EXEC_TABLES_MAX);
+	if (err)
+		return engine_fail(v, err,
+				   "exec-memory: the kernel's page tables cannot be walked (%s)",
+				   strerror(-err));
+	return 0;
+}
+
+/* The real-mode trampoline, if the kernel has one (0, 0 if not). */
+static void exec_realmode(struct vmiaas *v, struct exec_known *k)
+{
+	u64 hdr_ptr, start, blob, blob_end;
+
+	if (engine_sym(v, "real_mode_header", &hdr_ptr) ||
+	    engine_read_u64(v, hdr_ptr, &start) ||
+	    engine_sym(v, "real_mode_blob", &blob) ||
+	    engine_sym(v, "real_mode_blob_end", &blob_end) ||
+	    blob_end < blob || blob_end - blob > EXEC_REALMODE_MAX ||
+	    start < (1ULL << 63) || start > ~0ULL - EXEC_REALMODE_MAX)
+		return;
+	k->rm_start = start & VMI_PAGE_MASK;
+	k->rm_end = (start + (blob_end - blob) + VMI_PAGE_SIZE - 1) &
+		    VMI_PAGE_MASK;
+}
+
+static int exec_known_get(struct vmiaas *v, struct exec_known *k)
+{
+	u64 image_end;
+	int err;
+
+	memset(k, 0, sizeof(*k));
+	err = engine_sym(v, "_text", &k->text_start);
+	err = err ?: engine_sym(v, "_etext", &k->text_end);
+	err = err ?: engine_sym(v, "_end", &image_end);
+	if (err || k->text_end <= k->text_start || image_end < k->text_end ||
+	    image_end > HIDDEN_MODULES_END)
+		return engine_fail(v, err ?: -EBADMSG,
+				   "exec-memory: no kernel text and image (_text, _etext, _end)");
+	/* the page holding _etext is text; KASLR puts the image above 0xa0000000 */
+	k->text_end = (k->text_end + VMI_PAGE_SIZE - 1) & VMI_PAGE_MASK;
+	k->modules_start = max(HIDDEN_MODULES_START,
+			       (image_end + VMI_PAGE_SIZE - 1) & VMI_PAGE_MASK);
+	k->text_pa = v->info.text_pa;
+	exec_realmode(v, k);
+	return bl_modules_now(v, &k->mods, &k->nr_mods);
+}
+
+static bool inside(u64 start, u64 end, u64 lo, u64 hi)
+{
+	return start >= lo && end <= hi && lo < hi;
+}
+
+static bool in_module_range(const struct exec_known *k,
+			    const struct exec_run *r)
+{
+	return r->start >= k->modules_start && r->end <= HIDDEN_MODULES_END;
+}
+
+/*
+ * In the module range: a run inside a live module's memory must be inside
+ * its text; anywhere else there it is hidden-module's to judge.
+ */
+static const struct bl_module *exec_module_data(const struct exec_known *k,
+						const struct exec_run *r)
+{
+	u32 i, j;
+
+	for (i = 0; i < k->nr_mods; i++) {
+		const struct bl_module *m = &k->mods[i];
+
+		if (inside(r->start, r->end, m->text.start, m->text.end))
+			return NULL;
+		for (j = 0; j < BL_MODULE_NR_RO; j++)
+			if (r->start < m->ro[j].end && m->ro[j].start < r->end)
+				return m;
+	}
+	return NULL;
+}
+
+/* Whether the kernel maps @r executable itself (see the top). */
+static bool exec_explained(const struct exec_known *k, const struct exec_run *r)
+{
+	u64 len = r->end - r->start;
+
+	if (inside(r->start, r->end, k->text_start & VMI_PAGE_MASK,
+		   k->text_end) ||
+	    inside(r->start, r->end, k->rm_start, k->rm_end))
+		return true;
+	/* an alias of the kernel text's frames */
+	if (inside(r->gpa, r->gpa + len, k->text_pa & VMI_PAGE_MASK,
+		   k->text_pa + (k->text_end - k->text_start)))
+		return true;
+	return in_module_range(k, r) && !exec_module_data(k, r);
+}
+
+/* Which part of the kernel's address space @va is in (x86-64 layout). */
+static const char *exec_area(struct vmiaas *v, const struct exec_known *k,
+			     u64 va)
+{
+	static const char *const names[] = {
+		"the direct map", "the vmalloc area", "the vmemmap area",
+	};
+	const char *bases[] = {
+		"page_offset_base", "vmalloc_base", "vmemmap_base",
+	};
+	const char *best = "the kernel half";
+	u64 best_base = 0, base, sym;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bases); i++)
+		if (!engine_sym(v, bases[i], &sym) &&
+		    !engine_read_u64(v, sym, &base) && base <= va &&
+		    base >= best_base) {
+			best_base = base;
+			best = names[i];
+		}
+	if (va >= 0xfffffe0000000000ULL)
+		best = "the cpu_entry_area";
+	if (va >= 0xffffff0000000000ULL)
+		best = "the espfix area";
+	if (va >= 0xffffffff80000000ULL)
+		best = "the kernel image mapping";
+	if (va >= k->modules_start)
+		best = "the module mapping range";
+	if (va >= HIDDEN_MODULES_END)
+		best = "the fixmap";
+	return best;
+}
+
+/* The first bytes at @va in hex, what the code starts with. */
+static void exec_head(struct vmiaas *v, u64 va, char *buf, size_t size)
+{
+	u8 b[EXEC_HEAD_BYTES];
+	size_t i;
+
+	snprintf(buf, size, "(unreadable)");
+	if (engine_read(v, va, b, sizeof(b)))
+		return;
+	for (i = 0; i < sizeof(b) && 2 * i + 2 < size; i++)
+		snprintf(buf + 2 * i, size - 2 * i, "%02x", b[i]);
+}
+
+static void exec_report(struct vmiaas *v, const struct exec_known *k,
+			const struct exec_run *r, const struct hidden_sink *s)
+{
+	const struct bl_module *m = in_module_range(k, r) ?
+				    exec_module_data(k, r) : NULL;
+	bool known = exec_explained(k, r);
+	char obj[64], where[160], head[2 * EXEC_HEAD_BYTES + 1];
+	struct vmiaas_finding *f;
+
+	snprintf(obj, sizeof(obj), "0x%016llx-0x%016llx",
+		 (unsigned long long)r->start, (unsigned long long)r->end);
+	f = s->add(s->ctx, "exec-memory", VMIAAS_SEV_CRITICAL, obj);
+	if (!f)
+		return;
+	if (m)
+		snprintf(where, sizeof(where), "the read-only data of module %s",
+			 m->name);
+	else
+		snprintf(where, sizeof(where), "%s", exec_area(v, k, r->start));
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	f->address = r->start;
+	exec_head(v, r->start, head, sizeof(head));
+	snprintf(f->message, sizeof(f->message),
+		 "%llu KiB of kernel memory in %s (physical 0x%llx) %s%s; it starts %s",
+		 (unsigned long long)(r->end - r->start) >> 10, where,
+		 (unsigned long long)r->gpa,
+		 r->writable ? "mapped writable and executable (W^X)" :
+			       "mapped executable",
+		 known ? "" : ", outside the kernel's text, module text, the real-mode trampoline and the module area's JIT, ftrace and kprobe pages",
+		 head);
+}
+
+/* The runs of @b also in @a (same range, same writability). */
+static bool exec_seen(const struct exec_runs *a, const struct exec_run *r)
+{
+	size_t i;
+
+	for (i = 0; i < a->nr; i++)
+		if (a->a[i].start <= r->start && r->end <= a->a[i].end &&
+		    a->a[i].writable == r->writable)
+			return true;
+	return false;
+}
+
+static size_t exec_suspects(const struct exec_known *k, struct exec_runs *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nr; i++)
+		if (r->a[i].writable || !exec_explained(k, &r->a[i]))
+			r->a[n++] = r->a[i];
+	r->nr = n;
+	return n;
+}
+
+int check_exec(struct vmiaas *v, const struct hidden_sink *s)
+{
+	struct exec_runs first = {}, second = {};
+	struct vmi_scan_stats st;
+	struct exec_known k;
+	size_t i;
+	int err;
+
+	err = exec_known_get(v, &k);
+	err = err ?: exec_scan(v, &first, &st);
+	if (!err && exec_suspects(&k, &first)) {
+		/* a mapping being changed (text_poke, module load) settles */
+		usleep(EXEC_RESCAN_US);
+		vmi_as_flush(v->kas);
+		err = exec_scan(v, &second, &st);
+		for (i = 0; !err && i < second.nr; i++)
+			if ((second.a[i].writable ||
+			     !exec_explained(&k, &second.a[i])) &&
+			    exec_seen(&first, &second.a[i]))
+				exec_report(v, &k, &second.a[i], s);
+	}
+	free(first.a);
+	free(second.a);
+	bl_modules_free(k.mods, k.nr_mods);
+	return err;
+}

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * usermode-helper: writable kernel strings that name a program the kernel
+ * runs as root with every capability (call_usermodehelper()), compared
+ * with the baseline. Exploits with a kernel write primitive overwrite
+ * modprobe_path and then make any user trigger request_module() (an exec
+ * of an unknown binary format); a root shell does it through
+ * /proc/sys/kernel/modprobe_path. core_pattern starting with "|" pipes
+ * every core dump to a root program; uevent_helper runs on every uevent;
+ * poweroff_cmd on an orderly poweroff (a thermal or ACPI event).
+ *
+ * The strings and their buffer sizes are the kernel's (KMOD_PATH_LEN,
+ * CORENAME_MAX_SIZE, UEVENT_HELPER_PATH_LEN, POWEROFF_CMD_PATH_LEN: fixed
+ * by the kernel's ABI since 2.6); each is read up to its NUL within that
+ * size. A symbol the kernel lacks (CONFIG_UEVENT_HELPER off) is not
+ * measured. reboot_cmd, request_key's path and the like are const: they
+ * are in rodata, measured by kernel-rodata.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "checks.h"
+#include "hidden.h"
+
+enum helper_rule {
+	HELPER_ANY,		/* every change: the table's severity */
+	HELPER_PIPE,		/* critical when it now pipes, else medium */
+};
+
+static const struct {
+	const char *name;
+	u32 size;
+	u32 severity;
+	u32 rule;
+	const char *runs;	/* who runs it, for the message */
+} helpers[] = {
+	{ "modprobe_path", 256, VMIAAS_SEV_CRITICAL, HELPER_ANY,
+	  "run as root by request_module(), which any user can trigger" },
+	{ "core_pattern", 128, VMIAAS_SEV_CRITICAL, HELPER_PIPE,
+	  "a \"|program\" runs as root on every core dump" },
+	{ "uevent_helper", 256, VMIAAS_SEV_CRITICAL, HELPER_ANY,
+	  "run as root on every uevent" },
+	{ "poweroff_cmd", 256, VMIAAS_SEV_HIGH, HELPER_ANY,
+	  "run as root by orderly_poweroff()" },
+};
+
+static_assert(ARRAY_SIZE(helpers) <= BL_HELPERS_MAX, "BL_HELPERS_MAX");
+
+/* The string in the guest now, printable; -ENOENT if no such symbol. */
+static int helper_read(struct vmiaas *v, const char *name, u32 size,
+		       char *out)
+{
+	u64 addr;
+	u32 i;
+	int err;
+
+	if (engine_sym(v, name, &addr))
+		return -ENOENT;
+	err = engine_read(v, addr, out, size);
+	if (err)
+		return engine_fail(v, err, "usermode-helper: %s (0x%llx) is unreadable",
+				   name, (unsigned long long)addr);
+	out[size - 1] = '\0';
+	for (i = 0; out[i]; i++)
+		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] > 0x7e)
+			out[i] = '?';
+	memset(out + i, 0, size - i);
+	return 0;
+}
+
+int bl_helpers_take(struct vmiaas *v, struct vmiaas_baseline *b)
+{
+	size_t i;
+	int err;
+
+	b->nr_helpers = 0;
+	for (i = 0; i < ARRAY_SIZE(helpers); i++) {
+		struct bl_helper *h = &b->helpers[b->nr_helpers];
+
+		memset(h, 0, sizeof(*h));
+		err = helper_read(v, helpers[i].name, helpers[i].size, h->value);
+		if (err == -ENOENT)
+			continue;
+		if (err)
+			return err;
+		snprintf(h->name, sizeof(h->name), "%s", helpers[i].name);
+		h->size = helpers[i].size;
+		b->nr_helpers++;
+	}
+	b->has_helpers = true;
+	return 0;
+}
+
+static u32 helper_severity(size_t i, const char *now)
+{
+	if (helpers[i].rule == HELPER_PIPE && now[0] != '|')
+		return VMIAAS_SEV_MEDIUM;
+	return helpers[i].severity;
+}
+
+static int helper_compare(struct vmiaas *v, const struct bl_helper *h,
+			  size_t i, const struct hidden_sink *s)
+{
+	char now[BL_HELPER_VALUE];
+	struct vmiaas_finding *f;
+	int err;
+
+	err = helper_read(v, h->name, helpers[i].size, now);
+	if (err == -ENOENT)
+		return engine_fail(v, -EBADMSG,
+				   "usermode-helper: %s was measured at baseline but the kernel has no such symbol now",
+				   h->name);
+	if (err || !strcmp(now, h->value))
+		return err;
+	f = s->add(s->ctx, "usermode-helper", helper_severity(i, now), h->name);
+	if (f)
+		snprintf(f->message, sizeof(f->message),
+			 "%s changed since the baseline: \"%.200s\" -> \"%.200s\" (%s)",
+			 h->name, h->value, now, helpers[i].runs);
+	return 0;
+}
+
+int check_helpers(struct vmiaas *v, const struct vmiaas_baseline *b,
+		  const struct hidden_sink *s)
+{
+	struct vmiaas_finding *f;
+	size_t i;
+	u32 k;
+	int err;
+
+	if (!b->has_helpers) {
+		f = s->add(s->ctx, "usermode-helper", VMIAAS_SEV_INFO,
+			   "baseline");
+		if (f) {
+			f->flags |= VMIAAS_FINDING_EVENT;
+			snprintf(f->message, sizeof(f->message),
+				 "not checked: the baseline holds no usermode-helper strings (taken by an older vmiaas); take a new baseline");
+		}
+		return 0;
+	}
+	for (k = 0; k < b->nr_helpers; k++) {
+		const struct bl_helper *h = &b->helpers[k];
+
+		for (i = 0; i < ARRAY_SIZE(helpers); i++)
+			if (!strcmp(h->name, helpers[i].name))
+				break;
+		if (i == ARRAY_SIZE(helpers))
+			continue;	/* a newer vmiaas's: not judged here */
+		err = helper_compare(v, h, i, s);
+		if (err)
+			return err;
+	}
+	return 0;
+}
