@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <vmiaas/vmiaas.h>
 
@@ -172,6 +173,71 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
  * conditions per VM.
  */
 int vmiaas_soft_dirty_probe(char *why, size_t size);
+
+/*
+ * The soft-dirty skip across two processes: a privileged one that may
+ * read the VMM's /proc files and write its clear_refs (vmid's daemon)
+ * runs the host side; the one that checks the guest (vmid's sandboxed
+ * worker) asks it, through vmiaas_dirty_ops, for a new epoch and for
+ * which pages of the RAM file stayed clean. Only clean bits cross: no
+ * host frame numbers. docs/vmid.md, "The soft-dirty skip".
+ */
+#define VMIAAS_DIRTY_WINDOW	4096	/* RAM file pages per clean query */
+#define VMIAAS_DIRTY_NESTED	1	/* epoch started; the guest's CPU
+					   must be shown to lack VMX/SVM */
+
+struct vmiaas_dirty_host;
+
+/*
+ * The host side for the VMM process @vmm and its RAM file @ram_path. 0,
+ * or -EOPNOTSUPP with the reason in @why (this kernel keeps no soft-dirty
+ * bits, no such file), or -ENOMEM.
+ */
+int vmiaas_dirty_host_open(pid_t vmm, const char *ram_path,
+			   struct vmiaas_dirty_host **ret, char *why,
+			   size_t size);
+void vmiaas_dirty_host_close(struct vmiaas_dirty_host *h);
+/*
+ * Starts an epoch for a checker whose mapping is of the file @dev (major
+ * << 32 | minor), @ino: rules out writers the bits cannot see (another
+ * process mapping the file writable, VFIO, hugetlbfs), writes the VMM's
+ * clear_refs. 0 or VMIAAS_DIRTY_NESTED; -errno with the reason in @why,
+ * and then every page is dirty until an epoch starts.
+ */
+int vmiaas_dirty_host_epoch(struct vmiaas_dirty_host *h, uint64_t dev,
+			    uint64_t ino, char *why, size_t size);
+/*
+ * Bit i of @bits: RAM file page @first + i (a multiple of
+ * VMIAAS_DIRTY_WINDOW) is mapped by the VMM, present and not soft-dirty
+ * in every mapping of it since the epoch started. One pagemap read per
+ * mapping; anything unknown is dirty. 0.
+ */
+int vmiaas_dirty_host_clean(struct vmiaas_dirty_host *h, uint64_t first,
+			    uint8_t bits[VMIAAS_DIRTY_WINDOW / 8]);
+
+/* The checker's side: how it reaches the host side. */
+struct vmiaas_dirty_ops {
+	/* as vmiaas_dirty_host_epoch() */
+	int (*epoch)(void *ctx, uint64_t dev, uint64_t ino, char *why,
+		     size_t size);
+	/* as vmiaas_dirty_host_clean(); an error: every page dirty */
+	int (*clean)(void *ctx, uint64_t first, uint8_t *bits);
+};
+
+/*
+ * Turns the skip on for @v's checks (a long-lived handle whose backend
+ * maps guest RAM from a file: the shm backend). Reads /proc/self/maps:
+ * call before a sandbox. 0, or -EOPNOTSUPP with the reason in @why.
+ */
+int vmiaas_dirty_enable(struct vmiaas *v, const struct vmiaas_dirty_ops *ops,
+			void *ctx, char *why, size_t size);
+
+struct vmiaas_dirty_stats {
+	uint64_t epochs;		/* epochs started */
+	uint64_t hashed, skipped;	/* pages, since the skip went on */
+};
+/* -ENOENT if the skip is off. */
+int vmiaas_dirty_stats(const struct vmiaas *v, struct vmiaas_dirty_stats *ret);
 
 #ifdef __cplusplus
 }

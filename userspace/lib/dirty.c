@@ -3,15 +3,10 @@
  * Soft-dirty page skipping for checks: see dirty.h, and docs/integrity.md
  * ("A check after no change") for why it holds against the guest.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <vmiaas/checks.h>
 
@@ -19,19 +14,10 @@
 #include "engine.h"
 
 #define PAGE			4096ULL
-#define PME_PRESENT		(1ULL << 63)
-#define PME_SWAP		(1ULL << 62)
-#define PME_SOFT_DIRTY		(1ULL << 55)
-#define DIRTY_MAX_VMAS		16	/* VMM mappings of the RAM file */
 #define DIRTY_MAX_RANGES	4096	/* measured ranges tracked */
-#define DIRTY_PM_BLOCK		512	/* pagemap entries per read */
 #define DIRTY_EPOCH_CHECKS	100	/* checks before a new epoch */
 #define DIRTY_REARM_PAGES	256	/* verified pages found dirty in a check */
-#define DIRTY_MAX_PROCS		(1 << 16)
-
-struct dirty_vma {
-	u64 start, end, off;	/* host addresses, file offset of start */
-};
+#define WINDOW			VMIAAS_DIRTY_WINDOW
 
 struct dirty_range {
 	const u8 *digests;	/* the baseline's: identifies the range */
@@ -43,107 +29,37 @@ struct dirty_range {
 
 struct dirty_tracker {
 	struct vmiaas *v;
-	pid_t vmm;
-	int pagemap_fd, clear_fd;
+	const struct vmiaas_dirty_ops *ops;	/* the host side */
+	void *ctx;
+	struct vmiaas_dirty_host *own;	/* dirty_open()'s in-process host */
 	u64 dev, ino;		/* the RAM file */
 	const u8 *self_base;	/* our mapping of it */
 	u64 self_len, self_off;
-	struct dirty_vma vmas[DIRTY_MAX_VMAS];
-	size_t nr_vmas;
 	u64 epoch, checks_in_epoch, dirty_this_check;
 	bool rearm_due;
-	u64 pm_first;		/* pagemap cache: entries from this page */
-	u64 pm[DIRTY_PM_BLOCK];
-	bool pm_valid;
+	u64 check_nr;		/* checks begun */
+	/* per window of WINDOW pages of the RAM file: its clean bits and
+	   the check they were asked for (one query per window and check) */
+	u8 **win;
+	u64 *win_check;
+	size_t nr_windows;
 	struct dirty_range *ranges;
 	size_t nr_ranges;
 	struct dirty_stats stats;
 };
-
-bool dirty_pme_clean(u64 pme)
-{
-	return (pme & PME_PRESENT) && !(pme & (PME_SWAP | PME_SOFT_DIRTY));
-}
-
-/* ---- probing the host ---- */
-
-/* Does this kernel keep soft-dirty bits? New mappings are soft-dirty. */
-static bool kernel_has_soft_dirty(void)
-{
-	u8 *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	u64 pme = 0;
-	int fd;
-
-	if (p == MAP_FAILED)
-		return false;
-	p[0] = 1;
-	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && pread(fd, &pme, sizeof(pme),
-			     (uintptr_t)p / PAGE * sizeof(pme)) != sizeof(pme))
-		pme = 0;
-	if (fd >= 0)
-		close(fd);
-	munmap(p, PAGE);
-	return pme & PME_SOFT_DIRTY;
-}
-
-int vmiaas_soft_dirty_probe(char *why, size_t size)
-{
-	if (kernel_has_soft_dirty())
-		return 0;
-	snprintf(why, size,
-		 "the host kernel keeps no soft-dirty bits (CONFIG_MEM_SOFT_DIRTY)");
-	return -EOPNOTSUPP;
-}
-
-struct maps_line {
-	u64 start, end, off, dev, ino;
-	char perms[8];
-};
-
-static bool parse_maps_line(const char *s, struct maps_line *m)
-{
-	unsigned int maj, min;
-	unsigned long long ino;
-
-	if (sscanf(s, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %llu",
-		   &m->start, &m->end, m->perms, &m->off, &maj, &min,
-		   &ino) != 7)
-		return false;
-	m->dev = (u64)maj << 32 | min;
-	m->ino = ino;
-	return true;
-}
-
-static FILE *proc_fopen(pid_t pid, const char *name)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	return fopen(path, "re");
-}
-
-/* A line of a maps or smaps file that maps the RAM file. */
-static bool maps_ram(const struct dirty_tracker *t, const char *line,
-		     struct maps_line *m)
-{
-	return parse_maps_line(line, m) && m->dev == t->dev &&
-	       m->ino == t->ino;
-}
 
 /* Our own mapping of @p: the RAM file's identity and offset. */
 static int find_self_mapping(struct dirty_tracker *t, const u8 *p,
 			     char *why)
 {
 	FILE *f = fopen("/proc/self/maps", "re");
-	struct maps_line m;
+	struct dirty_maps_line m;
 	char line[512];
 	int err = -EOPNOTSUPP;
 
 	snprintf(why, DIRTY_WHY_MAX, "guest RAM is not a file mapping here");
 	while (f && fgets(line, sizeof(line), f)) {
-		if (!parse_maps_line(line, &m) || (uintptr_t)p < m.start ||
+		if (!dirty_parse_maps_line(line, &m) || (uintptr_t)p < m.start ||
 		    (uintptr_t)p >= m.end)
 			continue;
 		if (m.ino) {
@@ -161,192 +77,6 @@ static int find_self_mapping(struct dirty_tracker *t, const u8 *p,
 	return err;
 }
 
-/* The VMM's shared mappings of the RAM file, from /proc/PID/maps. */
-static int read_vmm_vmas(struct dirty_tracker *t, pid_t pid,
-			 struct dirty_vma *vmas, size_t *ret_nr)
-{
-	FILE *f = proc_fopen(pid, "maps");
-	struct maps_line m;
-	char line[512];
-	size_t n = 0;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (!maps_ram(t, line, &m) || m.perms[3] != 's')
-			continue;
-		if (n == DIRTY_MAX_VMAS) {
-			fclose(f);
-			return -E2BIG;
-		}
-		vmas[n++] = (struct dirty_vma){ m.start, m.end, m.off };
-	}
-	fclose(f);
-	*ret_nr = n;
-	return 0;
-}
-
-/*
- * 1 if @pid maps the RAM file writable and shared (its writes reach the
- * file), 0 if not, -1 if its mappings cannot be read (then nothing can be
- * ruled out). A process gone meanwhile maps nothing.
- */
-static int maps_file(struct dirty_tracker *t, pid_t pid)
-{
-	FILE *f = proc_fopen(pid, "maps");
-	struct maps_line m;
-	char line[512];
-	int how = 0;
-
-	if (!f)
-		return errno == ENOENT || errno == ESRCH ? 0 : -1;
-	while (fgets(line, sizeof(line), f) && !how)
-		how = maps_ram(t, line, &m) && m.perms[1] == 'w' &&
-		      m.perms[3] == 's';
-	if (ferror(f))
-		how = -1;
-	fclose(f);
-	return how;
-}
-
-static void comm_of(pid_t pid, char *buf, size_t len)
-{
-	FILE *f = proc_fopen(pid, "comm");
-
-	if (!f || !fgets(buf, (int)len, f))
-		snprintf(buf, len, "?");
-	buf[strcspn(buf, "\n")] = '\0';
-	if (f)
-		fclose(f);
-}
-
-/*
- * Exactly one process may map the RAM file writable: the VMM. A second
- * (a vhost-user backend, anything handed the file) writes through page
- * tables the tracker does not watch.
- */
-static int find_vmm(struct dirty_tracker *t, char *why)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	pid_t pid, self = getpid();
-	char comm[32];
-	int nr = 0, how, err = 0;
-
-	t->vmm = 0;
-	while (d && !err && (e = readdir(d)) && nr < DIRTY_MAX_PROCS) {
-		pid = (pid_t)atoi(e->d_name);
-		if (pid <= 0 || pid == self)
-			continue;
-		how = maps_file(t, pid);
-		if (how < 0) {
-			snprintf(why, DIRTY_WHY_MAX,
-				 "cannot read /proc/%d/maps to rule out another writer of the RAM file",
-				 (int)pid);
-			err = -EOPNOTSUPP;
-		}
-		if (how != 1)
-			continue;
-		nr++;
-		if (!t->vmm) {
-			t->vmm = pid;
-			continue;
-		}
-		comm_of(pid, comm, sizeof(comm));
-		snprintf(why, DIRTY_WHY_MAX,
-			 "the RAM file is also mapped writable by PID %d (%s), besides the VMM (PID %d): its writes bypass the VMM's soft-dirty bits",
-			 (int)pid, comm, (int)t->vmm);
-		err = -EOPNOTSUPP;
-	}
-	if (d)
-		closedir(d);
-	else
-		err = -errno;
-	if (!err && !t->vmm) {
-		snprintf(why, DIRTY_WHY_MAX,
-			 "no process maps the RAM file writable and shared (the VMM is not visible from here)");
-		err = -EOPNOTSUPP;
-	}
-	return err;
-}
-
-/*
- * The VMM's open files. VFIO or iommufd: device DMA writes guest RAM
- * below any page table. A KVM VM (*ret_kvm): see check_nested().
- */
-static int check_vmm_fds(pid_t pid, bool *ret_kvm, char *why)
-{
-	char path[64], link[256], fdpath[320];
-	struct dirent *e;
-	ssize_t n;
-	DIR *d;
-	int err = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	d = opendir(path);
-	if (!d) {
-		snprintf(why, DIRTY_WHY_MAX,
-			 "cannot list the VMM's (PID %d) file descriptors to rule out VFIO devices",
-			 (int)pid);
-		return -EOPNOTSUPP;
-	}
-	while (!err && (e = readdir(d))) {
-		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, e->d_name);
-		n = readlink(fdpath, link, sizeof(link) - 1);
-		if (n <= 0)
-			continue;
-		link[n] = '\0';
-		if (!strcmp(link, "anon_inode:kvm-vm"))
-			*ret_kvm = true;
-		if (strncmp(link, "/dev/vfio/", 10) && strcmp(link, "/dev/iommu"))
-			continue;
-		snprintf(why, DIRTY_WHY_MAX,
-			 "the VMM (PID %d) has %.64s open: device DMA writes guest RAM without soft-dirty bits",
-			 (int)pid, link);
-		err = -EOPNOTSUPP;
-	}
-	closedir(d);
-	return err;
-}
-
-/* The VMM's VMAs of the file: hugetlbfs and PFN maps keep no soft-dirty. */
-static int check_vmm_flags(struct dirty_tracker *t, char *why)
-{
-	FILE *f = proc_fopen(t->vmm, "smaps");
-	struct maps_line m;
-	bool ours = false;
-	char line[512];
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	while (!err && fgets(line, sizeof(line), f)) {
-		if (parse_maps_line(line, &m))
-			ours = maps_ram(t, line, &m);
-		else if (ours && !strncmp(line, "VmFlags:", 8) &&
-			 (strstr(line, " ht") || strstr(line, " pf")))
-			err = -EOPNOTSUPP;
-	}
-	fclose(f);
-	if (err)
-		snprintf(why, DIRTY_WHY_MAX,
-			 "guest RAM is on hugetlbfs or a PFN mapping in the VMM: no soft-dirty bits there");
-	return err;
-}
-
-static bool sysfs_yes(const char *path)
-{
-	char buf[8] = "";
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return false;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	return buf[0] == 'Y' || buf[0] == '1';
-}
-
 static bool qom_says(struct qmp *q, const char *cmd, const char *want)
 {
 	char *out = NULL;
@@ -360,20 +90,16 @@ static bool qom_says(struct qmp *q, const char *cmd, const char *want)
 /*
  * With nested virtualization KVM maps pages an L1 guest names (an L2's
  * virtual-APIC page, posted-interrupt descriptor) for the CPU to write
- * directly, past the VMM's page tables. A VMM without a KVM VM (TCG), a
- * host with nesting off, or a guest CPU without VMX/SVM (QEMU's CPU
- * properties, over QMP) rules that out.
+ * directly, past the VMM's page tables. The host side says when that is
+ * possible (a KVM VM on a host with nesting on: VMIAAS_DIRTY_NESTED); a
+ * guest CPU without VMX/SVM (QEMU's CPU properties, over QMP) rules it
+ * out.
  */
-static int check_nested(struct vmiaas *v, bool kvm, char *why)
+static int check_nested(struct vmiaas *v, char *why)
 {
 	static const char cpu[] = "qom-get /machine/unattached/device[0]";
 	struct qmp *q = v->backend->qmp;
 
-	if (!kvm)
-		return 0;
-	if (!sysfs_yes("/sys/module/kvm_intel/parameters/nested") &&
-	    !sysfs_yes("/sys/module/kvm_amd/parameters/nested"))
-		return 0;
 	if (q && qom_says(q, "qom-get /machine/unattached/device[0] type",
 			  "-cpu\"") &&
 	    qom_says(q, "qom-get /machine/unattached/device[0] vmx", "false") &&
@@ -385,46 +111,33 @@ static int check_nested(struct vmiaas *v, bool kvm, char *why)
 	return -EOPNOTSUPP;
 }
 
-/* Everything that must hold for the skip to be sound; @why if not. */
-static int check_host(struct dirty_tracker *t, char *why)
+/* The in-process host side (dirty_open()). */
+static int local_epoch(void *ctx, uint64_t dev, uint64_t ino, char *why,
+		       size_t size)
 {
-	bool kvm = false;
-	int err;
-
-	err = find_vmm(t, why);
-	err = err ?: check_vmm_fds(t->vmm, &kvm, why);
-	err = err ?: check_vmm_flags(t, why);
-	err = err ?: check_nested(t->v, kvm, why);
-	if (!err)
-		err = read_vmm_vmas(t, t->vmm, t->vmas, &t->nr_vmas);
-	return err;
+	return vmiaas_dirty_host_epoch(ctx, dev, ino, why, size);
 }
 
-static int open_proc(pid_t pid, const char *name, int flags, char *why)
+static int local_clean(void *ctx, uint64_t first, uint8_t *bits)
 {
-	char path[64];
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	fd = open(path, flags | O_CLOEXEC);
-	if (fd < 0)
-		snprintf(why, DIRTY_WHY_MAX, "cannot open %s: %s", path,
-			 strerror(errno));
-	return fd < 0 ? -EOPNOTSUPP : fd;
+	return vmiaas_dirty_host_clean(ctx, first, bits);
 }
 
-int dirty_open(struct vmiaas *v, struct dirty_tracker **ret,
-	       char why[DIRTY_WHY_MAX])
+static const struct vmiaas_dirty_ops local_ops = {
+	.epoch = local_epoch,
+	.clean = local_clean,
+};
+
+/* A tracker for @v's guest, its host side behind @ops. */
+static int tracker_new(struct vmiaas *v, const struct vmiaas_dirty_ops *ops,
+		       void *ctx, struct dirty_tracker **ret,
+		       char why[DIRTY_WHY_MAX])
 {
 	const struct vmi_phys *phys = &v->backend->phys;
 	struct dirty_tracker *t;
 	const u8 *p;
 	int err;
 
-	snprintf(why, DIRTY_WHY_MAX, "?");
-	err = vmiaas_soft_dirty_probe(why, DIRTY_WHY_MAX);
-	if (err)
-		return err;
 	p = phys->nr_ranges ? vmi_phys_ptr(phys, phys->ranges[0].gpa, 1) : NULL;
 	if (!p) {
 		snprintf(why, DIRTY_WHY_MAX,
@@ -435,15 +148,15 @@ int dirty_open(struct vmiaas *v, struct dirty_tracker **ret,
 	if (!t)
 		return -ENOMEM;
 	*t = (struct dirty_tracker){
-		.v = v, .pagemap_fd = -1, .clear_fd = -1, .rearm_due = true,
+		.v = v, .ops = ops, .ctx = ctx, .rearm_due = true,
 	};
 	err = find_self_mapping(t, p, why);
-	err = err ?: check_host(t, why);
 	if (!err) {
-		t->pagemap_fd = open_proc(t->vmm, "pagemap", O_RDONLY, why);
-		t->clear_fd = open_proc(t->vmm, "clear_refs", O_WRONLY, why);
-		if (t->pagemap_fd < 0 || t->clear_fd < 0)
-			err = -EOPNOTSUPP;
+		t->nr_windows = (t->self_off + t->self_len) / PAGE / WINDOW + 1;
+		t->win = calloc(t->nr_windows, sizeof(*t->win));
+		t->win_check = calloc(t->nr_windows, sizeof(*t->win_check));
+		if (!t->win || !t->win_check)
+			err = -ENOMEM;
 	}
 	if (err) {
 		dirty_close(t);
@@ -453,16 +166,74 @@ int dirty_open(struct vmiaas *v, struct dirty_tracker **ret,
 	return 0;
 }
 
+int dirty_open(struct vmiaas *v, struct dirty_tracker **ret,
+	       char why[DIRTY_WHY_MAX])
+{
+	struct vmiaas_dirty_host *h = NULL;
+	struct dirty_tracker *t = NULL;
+	int err;
+
+	snprintf(why, DIRTY_WHY_MAX, "?");
+	err = vmiaas_soft_dirty_probe(why, DIRTY_WHY_MAX);
+	err = err ?: tracker_new(v, &local_ops, NULL, &t, why);
+	err = err ?: dirty_host_new(0, t->dev, t->ino, &h);
+	if (!err) {
+		t->own = h;
+		t->ctx = h;
+		/* refuses now, and says why, where an epoch cannot start */
+		err = vmiaas_dirty_host_epoch(h, t->dev, t->ino, why,
+					      DIRTY_WHY_MAX);
+		err = err < 0 ? err : 0;
+	}
+	if (err) {
+		dirty_close(t);
+		return err;
+	}
+	*ret = t;
+	return 0;
+}
+
+int vmiaas_dirty_enable(struct vmiaas *v, const struct vmiaas_dirty_ops *ops,
+			void *ctx, char *why, size_t size)
+{
+	char reason[DIRTY_WHY_MAX];
+	struct dirty_tracker *t;
+	int err;
+
+	if (v->dirty)
+		return -EBUSY;
+	err = tracker_new(v, ops, ctx, &t, reason);
+	if (err) {
+		snprintf(why, size, "%s", reason);
+		return err;
+	}
+	v->dirty = t;
+	return 0;
+}
+
+int vmiaas_dirty_stats(const struct vmiaas *v, struct vmiaas_dirty_stats *ret)
+{
+	if (!v->dirty)
+		return -ENOENT;
+	*ret = (struct vmiaas_dirty_stats){
+		.epochs = v->dirty->stats.epochs,
+		.hashed = v->dirty->stats.hashed,
+		.skipped = v->dirty->stats.skipped,
+	};
+	return 0;
+}
+
 void dirty_close(struct dirty_tracker *t)
 {
 	size_t i;
 
 	if (!t)
 		return;
-	if (t->pagemap_fd >= 0)
-		close(t->pagemap_fd);
-	if (t->clear_fd >= 0)
-		close(t->clear_fd);
+	vmiaas_dirty_host_close(t->own);
+	for (i = 0; t->win && i < t->nr_windows; i++)
+		free(t->win[i]);
+	free(t->win);
+	free(t->win_check);
 	for (i = 0; i < t->nr_ranges; i++) {
 		free(t->ranges[i].frame);
 		free(t->ranges[i].verified);
@@ -473,44 +244,17 @@ void dirty_close(struct dirty_tracker *t)
 
 /* ---- epochs ---- */
 
-static bool same_vmas(const struct dirty_vma *a, size_t na,
-		      const struct dirty_vma *b, size_t nb)
-{
-	return na == nb && !memcmp(a, b, na * sizeof(*a));
-}
-
-/* Write-protects the VMM's address space: every page clean from now. */
+/* Asks the host side for a new epoch: every page clean from now. */
 static int rearm(struct dirty_tracker *t)
 {
-	struct dirty_vma vmas[DIRTY_MAX_VMAS];
-	char why[DIRTY_WHY_MAX];
-	pid_t vmm = t->vmm;
-	size_t nr = 0;
-	int err;
+	char why[DIRTY_WHY_MAX] = "?";
+	int r;
 
-	err = check_host(t, why);
-	if (!err && t->vmm != vmm) {
-		snprintf(why, DIRTY_WHY_MAX, "the VMM is PID %d now, not %d",
-			 (int)t->vmm, (int)vmm);
-		err = -ESTALE;
-	}
-	t->vmm = vmm;
-	if (err)
-		return engine_fail(t->v, err, "soft-dirty skip: %s", why);
-	if (pwrite(t->clear_fd, "4", 1, 0) != 1)
-		return engine_fail(t->v, -errno,
-				   "soft-dirty skip: clearing the VMM's soft-dirty bits: %s",
-				   strerror(errno));
-	/*
-	 * A mapping QEMU made between reading its maps and the clear would
-	 * now look clean at an address we do not watch: read them again.
-	 * After the clear, a new mapping is soft-dirty (VM_SOFTDIRTY) and
-	 * a moved one leaves unmapped (not clean) addresses behind.
-	 */
-	err = read_vmm_vmas(t, t->vmm, vmas, &nr);
-	if (err || !same_vmas(vmas, nr, t->vmas, t->nr_vmas))
-		return engine_fail(t->v, err ?: -EAGAIN,
-				   "soft-dirty skip: QEMU's mappings of guest RAM changed during the clear");
+	r = t->ops->epoch(t->ctx, t->dev, t->ino, why, sizeof(why));
+	if (r >= 0 && (r & VMIAAS_DIRTY_NESTED))
+		r = check_nested(t->v, why);
+	if (r < 0)
+		return engine_fail(t->v, r, "soft-dirty skip: %s", why);
 	t->epoch++;
 	t->stats.epochs++;
 	t->checks_in_epoch = 0;
@@ -528,7 +272,7 @@ int dirty_check_begin(struct dirty_tracker *t)
 {
 	/* a translation cached by an earlier check must not name the frame */
 	vmi_as_flush(t->v->kas);
-	t->pm_valid = false;
+	t->check_nr++;		/* the windows' bits are of an earlier check */
 	if (t->dirty_this_check > DIRTY_REARM_PAGES ||
 	    ++t->checks_in_epoch > DIRTY_EPOCH_CHECKS)
 		t->rearm_due = true;
@@ -538,44 +282,33 @@ int dirty_check_begin(struct dirty_tracker *t)
 
 /* ---- pages ---- */
 
-/* The pagemap entry of the VMM's page at host address @hva (0: none). */
-static u64 pagemap_entry(struct dirty_tracker *t, u64 hva)
+/*
+ * Has RAM file page @page stayed unwritten in the VMM this epoch? One
+ * query to the host side per window of pages and check: the kernel's
+ * text and rodata are a window or two, module pages are scattered.
+ */
+static bool page_clean(struct dirty_tracker *t, u64 page)
 {
-	u64 pfn = hva / PAGE;
-	ssize_t n;
+	u64 w = page / WINDOW, i = page % WINDOW;
 
-	if (!t->pm_valid || pfn < t->pm_first ||
-	    pfn - t->pm_first >= DIRTY_PM_BLOCK) {
-		t->pm_first = pfn & ~(u64)(DIRTY_PM_BLOCK - 1);
-		n = pread(t->pagemap_fd, t->pm, sizeof(t->pm),
-			  (off_t)(t->pm_first * sizeof(u64)));
-		if (n < (ssize_t)sizeof(u64)) {
-			t->pm_valid = false;
-			return 0;
-		}
-		if (n < (ssize_t)sizeof(t->pm))
-			memset((u8 *)t->pm + n, 0, sizeof(t->pm) - n);
-		t->pm_valid = true;
+	if (w >= t->nr_windows)
+		return false;
+	if (t->win_check[w] != t->check_nr) {
+		if (!t->win[w])
+			t->win[w] = malloc(WINDOW / 8);
+		if (!t->win[w] || t->ops->clean(t->ctx, w * WINDOW, t->win[w]))
+			return false;
+		t->win_check[w] = t->check_nr;
 	}
-	return t->pm[pfn - t->pm_first];
+	return t->win[w][i / 8] & (1U << (i % 8));
 }
 
 bool dirty_frame_clean(struct dirty_tracker *t, const u8 *ptr)
 {
-	u64 off = (u64)(ptr - t->self_base) + t->self_off;
-	size_t i;
-
-	if (ptr < t->self_base || (u64)(ptr - t->self_base) >= t->self_len)
+	if (t->rearm_due || ptr < t->self_base ||
+	    (u64)(ptr - t->self_base) >= t->self_len)
 		return false;
-
-	for (i = 0; i < t->nr_vmas; i++) {
-		const struct dirty_vma *m = &t->vmas[i];
-
-		if (off >= m->off && off - m->off < m->end - m->start)
-			return dirty_pme_clean(pagemap_entry(t, m->start +
-							     off - m->off));
-	}
-	return false;
+	return page_clean(t, ((u64)(ptr - t->self_base) + t->self_off) / PAGE);
 }
 
 /*

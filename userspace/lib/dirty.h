@@ -64,6 +64,18 @@ void dirty_get_stats(const struct dirty_tracker *t, struct dirty_stats *ret);
  */
 bool dirty_frame_clean(struct dirty_tracker *t, const u8 *ptr);
 
+/* ---- the host side (dirty_host.c) ---- */
+
+struct dirty_maps_line {
+	u64 start, end, off, dev, ino;	/* dev: major << 32 | minor */
+	char perms[8];
+};
+bool dirty_parse_maps_line(const char *s, struct dirty_maps_line *m);
+
+/* A host handle for the RAM file @dev, @ino; @vmm its VMM, 0: any. */
+int dirty_host_new(pid_t vmm, u64 dev, u64 ino,
+		   struct vmiaas_dirty_host **ret);
+
 /*
  * The decision on one pagemap entry (bit 63 present, 62 swapped, 55
  * soft-dirty): present and not soft-dirty. Not present counts as written:

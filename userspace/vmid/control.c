@@ -129,30 +129,11 @@ void control_close(int fd, const char *path)
 	unlink(path);
 }
 
-/*
- * The soft-dirty skip (docs/integrity.md): why vmid's checks hash every
- * page. The host kernel is probed once, here on the privileged side.
- */
-static const char *dirty_status(void)
-{
-	static char status[512];
-	char why[256];
-
-	if (status[0])
-		return status;
-	if (vmiaas_soft_dirty_probe(why, sizeof(why)) < 0)
-		snprintf(status, sizeof(status), "soft-dirty skip: off, because %s",
-			 why);
-	else
-		snprintf(status, sizeof(status),
-			 "soft-dirty skip: off, because vmid does not run it yet: each epoch re-scans /proc (QEMU's mappings and descriptors, other mappers of the RAM file) and writes QEMU's clear_refs, which the sandboxed worker cannot and the daemon does not yet do for it");
-	return status;
-}
-
 static struct json_object *vm_json(const struct vm *vm)
 {
 	struct json_object *v = json_object_new_object();
 	char esc[VMID_PATH_MAX * 4 + 1], mod[sizeof(vm->mod_why)];
+	char dirty[640];
 
 #define STR(k, s) json_object_object_add(v, k, json_object_new_string( \
 		vmid_escape(s, sizeof(s), esc, sizeof(esc))))
@@ -173,7 +154,14 @@ static struct json_object *vm_json(const struct vm *vm)
 	json_object_object_add(v, "module", json_object_new_string(vmid_escape(
 		module_status(vm, mod, sizeof(mod)), sizeof(mod), esc, sizeof(esc))));
 	json_object_object_add(v, "dirty_skip", json_object_new_string(
-		dirty_status()));
+		vmid_escape(softdirty_status(vm, dirty, sizeof(dirty)),
+			    sizeof(dirty), esc, sizeof(esc))));
+	json_object_object_add(v, "dirty_epochs",
+			       json_object_new_int64((int64_t)vm->dirty.epochs));
+	json_object_object_add(v, "dirty_pages_hashed",
+			       json_object_new_int64((int64_t)vm->dirty.hashed));
+	json_object_object_add(v, "dirty_pages_skipped",
+			       json_object_new_int64((int64_t)vm->dirty.skipped));
 	STR("shm", vm->ident.shm);
 	STR("qmp", vm->ident.qmp);
 	STR("kernel", vm->kernel);

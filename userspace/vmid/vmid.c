@@ -140,6 +140,7 @@ static void config_defaults(struct vmid_config *c)
 	c->backoff_max = 60;
 	c->settle = 30;
 	c->seccomp = true;
+	c->soft_dirty = true;
 	snprintf(c->worker_user, sizeof(c->worker_user), "vmiaas");
 	snprintf(c->libvirt, sizeof(c->libvirt), "auto");
 	snprintf(c->metrics, sizeof(c->metrics), "%s", VMID_METRICS_DEFAULT);
@@ -241,6 +242,8 @@ static int config_set(struct vmid_config *c, const char *k, const char *v)
 		return set_seconds(&c->priority_min_interval, v, 0);
 	if (!strcmp(k, "seccomp"))
 		return set_bool(&c->seccomp, v);
+	if (!strcmp(k, "soft_dirty"))
+		return set_bool(&c->soft_dirty, v);
 	if (!strcmp(k, "worker_user"))
 		return set_str(c->worker_user, sizeof(c->worker_user), v);
 	if (!strcmp(k, "vmm"))
@@ -565,6 +568,7 @@ static void vm_spawn_with(struct vmid *d, struct vm *vm, const char *regs,
 		snprintf(vm->mod_why, sizeof(vm->mod_why),
 			 "module: off (module = off in the configuration)");
 	a.module = vm->mod != NULL;
+	a.dirty = softdirty_attach(vm, d->cfg.pid_only, d->cfg.soft_dirty);
 	fflush(NULL);
 	pid = worker_spawn(&a, &vm->fd);
 	if (pid >= 0)
@@ -601,6 +605,7 @@ static void vm_free(struct vm *vm)
 	vm_unwatch(module_fd(vm));
 	module_detach(vm);
 	vm_unwatch(vm->pidfd);
+	softdirty_detach(vm);
 	if (vm->pidfd >= 0)
 		close(vm->pidfd);
 	if (vm->fd >= 0)
@@ -1056,6 +1061,10 @@ static int vm_message(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 		return vm_agent(d, vm, m);
 	case VMID_MSG_MODULE_CHECK:
 		return module_check_msg(vm, m);
+	case VMID_MSG_DIRTY_EPOCH:
+	case VMID_MSG_DIRTY_QUERY:
+	case VMID_MSG_DIRTY_STATS:
+		return softdirty_msg(vm, m);
 	case VMID_MSG_AGENT_ANSWER:
 		events_vm(vm, m->err ? VMID_LOG_WARNING : VMID_LOG_INFO,
 			  "agent-answer", "%s", m->s2);

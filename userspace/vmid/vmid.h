@@ -13,6 +13,8 @@
  *   control.c   the control socket (status, check, findings, follow)
  *   libvirt.c   libvirt: domains, lifecycle events, registers via its monitor
  *   metrics.c   the Prometheus endpoint (HTTP/1.0 GET /metrics)
+ *   softdirty.c the soft-dirty skip: epochs and page queries answered for
+ *               the workers from QEMU's /proc files
  */
 #ifndef VMID_H
 #define VMID_H
@@ -61,6 +63,7 @@ struct vmid_config {
 	double backoff_max;		/* s, cap of the restart backoff */
 	double settle;			/* s: attach QEMUs at least this old */
 	bool seccomp;			/* worker: seccomp allow-list */
+	bool soft_dirty;		/* the soft-dirty skip (softdirty.c) */
 	char worker_user[VMID_NAME_MAX];	/* workers' uid, "" none */
 	bool pid_only;			/* backend = pid: never the RAM file */
 	char libvirt[VMID_PATH_MAX];	/* "auto", "off" or a URI */
@@ -165,9 +168,18 @@ enum vmid_msg_type {
 				   s2: what was answered */
 	VMID_MSG_MODULE_CHECK,	/* a: index, b: count, s2: struct
 				   vmid_mod_check (module.c) */
+	VMID_MSG_DIRTY_EPOCH,	/* c: dev, d: inode of the worker's RAM
+				   file: a new epoch, please (softdirty.c) */
+	VMID_MSG_DIRTY_QUERY,	/* c: first RAM file page of a window */
+	VMID_MSG_DIRTY_STATS,	/* err: 0 on, else -errno and s2: why off;
+				   a: epochs, c: pages hashed, d: skipped
+				   by the check that follows (its DONE) */
 	/* parent -> worker */
 	VMID_MSG_CHECK = 100,	/* a: length of the register text packet
 				   that follows (0: none) */
+	VMID_MSG_DIRTY_EPOCH_ANSWER,	/* err: as vmiaas_dirty_host_epoch(),
+					   s2: why not */
+	VMID_MSG_DIRTY_PAGES,	/* c: first page, s2: the clean bits */
 };
 
 enum vmid_error_kind {
@@ -189,6 +201,7 @@ struct vmid_msg {
 	int32_t err;
 	uint32_t a, b;
 	double ms;
+	uint64_t c, d;
 	char s1[80];
 	char s2[512];
 	struct vmiaas_finding f;
@@ -209,6 +222,7 @@ struct vmid_worker_args {
 	unsigned int agent_poll_ms;	/* 0: no agent mailbox polling */
 	unsigned int agent_min_interval_ms;
 	bool module;		/* send checks for /dev/vmiaas (module.c) */
+	bool dirty;		/* the parent runs the soft-dirty host side */
 };
 
 /*
@@ -295,6 +309,36 @@ struct vmid_sched {
 	uint64_t nr_checks;		/* checks measured */
 };
 
+/* ---- the soft-dirty skip (softdirty.c) ---- */
+
+struct vm_dirty {
+	struct vmiaas_dirty_host *host;	/* NULL: off, because @why */
+	char why[512];
+	bool worker_off;		/* the worker's tracker did not start:
+					   @why */
+	bool failing;			/* the latest epoch failed: @why */
+	double retry;			/* monotonic s: next epoch attempt */
+	double epoch_round;		/* sched.sent of the check that asked */
+	uint64_t epochs;		/* started for this worker */
+	uint64_t hashed, skipped;	/* pages, by the latest check */
+	uint64_t checks;		/* checks that reported */
+};
+
+struct vm;
+/* Before a worker starts: the host side for it, if the skip can run. */
+bool softdirty_attach(struct vm *vm, bool pid_backend, bool wanted);
+void softdirty_detach(struct vm *vm);
+/* A VMID_MSG_DIRTY_* from @vm's worker; -errno kills the worker. */
+int softdirty_msg(struct vm *vm, const struct vmid_msg *m);
+/* "soft-dirty skip: on ..." / "off, because ..." for vmictl status. */
+const char *softdirty_status(const struct vm *vm, char *buf, size_t size);
+/* Worker: before the sandbox; after each check (before DONE). */
+void softdirty_worker_enable(struct vmiaas *v);
+int softdirty_worker_report(struct vmiaas *v);
+/* Worker: one message to the parent; the next one from it. */
+int worker_send(struct vmid_msg *m);
+int worker_recv(struct vmid_msg *m);
+
 struct vm_finding_key {
 	uint64_t hash;
 	struct vmiaas_finding f;	/* kept for "resolved" events */
@@ -338,6 +382,7 @@ struct vm {
 	struct vm_sched sched;		/* sched.c */
 	struct vm_module *mod;		/* /dev/vmiaas attachment (module.c) */
 	char mod_why[256];		/* "module: ..." for vmictl status */
+	struct vm_dirty dirty;		/* softdirty.c */
 	/* libvirt registers asked of its call thread (vmid.c) */
 	uint64_t regs_seq;		/* the request's, 0: none out */
 	double regs_due;		/* monotonic s: go on without them */

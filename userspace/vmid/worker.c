@@ -48,6 +48,21 @@ static int send_msg(struct vmid_msg *m)
 	return n == (ssize_t)sizeof(*m) ? 0 : -EPIPE;
 }
 
+int worker_send(struct vmid_msg *m)
+{
+	return send_msg(m);
+}
+
+int worker_recv(struct vmid_msg *m)
+{
+	ssize_t n;
+
+	do
+		n = recv(WORKER_FD, m, sizeof(*m), 0);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(*m) ? 0 : -EPIPE;
+}
+
 static void send_error(int err, enum vmid_error_kind kind, const char *stage,
 		       const char *msg)
 {
@@ -570,6 +585,7 @@ static int check_once(struct vmiaas *v, const struct vmiaas_baseline *b,
 	check_mask(f, nr, res);
 	free(f);
 	res->findings = m.a;
+	r = r ?: softdirty_worker_report(v);
 	return r ? r : send_msg(&m);
 }
 
@@ -897,6 +913,9 @@ static int worker_main(const struct vmid_worker_args *a)
 	/* a dump, or a RAM file we may not write: no agent mailbox */
 	if (r == 0 && agent.poll_ms && vmiaas_write_open(v) < 0)
 		agent.poll_ms = 0;
+	/* reads /proc/self/maps: before the sandbox */
+	if (r == 0 && a->dirty)
+		softdirty_worker_enable(v);
 	if (r == 0 && a->module && module_worker_prepare() == 0)
 		mod = calloc(1, sizeof(*mod));
 	if (mod)
