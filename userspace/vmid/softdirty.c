@@ -27,13 +27,16 @@ _Static_assert(sizeof(((struct vmid_msg *)0)->s2) >= VMIAAS_DIRTY_WINDOW / 8,
 
 /* ---- the daemon's side ---- */
 
-bool softdirty_attach(struct vm *vm, bool pid_backend, bool wanted)
+bool softdirty_attach(struct vm *vm, bool pid_backend, bool wanted,
+		      bool once)
 {
 	struct vm_dirty *s = &vm->dirty;
 
 	softdirty_detach(vm);
-	if (!wanted) {
-		snprintf(s->why, sizeof(s->why),
+	if (!wanted || once) {
+		/* one check has nothing to skip: no clear_refs for it */
+		snprintf(s->why, sizeof(s->why), "%s", once ?
+			 "--once: a single check has no earlier one to build on" :
 			 "soft_dirty = off in the configuration");
 		return false;
 	}

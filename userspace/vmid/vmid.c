@@ -568,7 +568,8 @@ static void vm_spawn_with(struct vmid *d, struct vm *vm, const char *regs,
 		snprintf(vm->mod_why, sizeof(vm->mod_why),
 			 "module: off (module = off in the configuration)");
 	a.module = vm->mod != NULL;
-	a.dirty = softdirty_attach(vm, d->cfg.pid_only, d->cfg.soft_dirty);
+	a.dirty = softdirty_attach(vm, d->cfg.pid_only, d->cfg.soft_dirty,
+				   d->once);
 	fflush(NULL);
 	pid = worker_spawn(&a, &vm->fd);
 	if (pid >= 0)

@@ -326,7 +326,8 @@ struct vm_dirty {
 
 struct vm;
 /* Before a worker starts: the host side for it, if the skip can run. */
-bool softdirty_attach(struct vm *vm, bool pid_backend, bool wanted);
+bool softdirty_attach(struct vm *vm, bool pid_backend, bool wanted,
+		      bool once);
 void softdirty_detach(struct vm *vm);
 /* A VMID_MSG_DIRTY_* from @vm's worker; -errno kills the worker. */
 int softdirty_msg(struct vm *vm, const struct vmid_msg *m);
