@@ -8,7 +8,10 @@
 # syscall hook loaded with on_module_load=1 gets TAMPERED and a finding;
 # garbage written over the mailbox (from the host, through the RAM file)
 # gets -EINVAL once, vmid and its worker survive, and a valid magic again
-# is served again.
+# is served again. First, before the agent (whose boot request would
+# trigger a check of its own), vmid runs with the monotonic clock of a
+# node that has just booted (fresh_clock): its first check must still
+# come at once, not 0.9 interval later.
 set -u
 . "$(dirname "$0")/../lib/guest.sh"
 
@@ -28,9 +31,22 @@ make -s -C "$kdir" M="$work/src/guest-agent" modules >"$work/build.log" 2>&1 ||
 	tap_bail "vmiaas_agent.ko for $abi: $(tail -n 5 "$work/build.log")"
 ko=$work/src/guest-agent/vmiaas_agent.ko
 
-tap_plan 14
+tap_plan 16
 guest_start --kernel 6.1 --test-modules --add "$ko" --name "$prefix" ||
 	tap_bail "the 6.1 guest did not boot"
+
+# ---- a node that has just booted: the first check at once ---------------------
+fresh_clock
+"${fresh[@]}" "$VMID" --state-dir "$work/state" --events "$events" --interval 600 \
+	--metrics off --socket "$sock" --match "vmiaas-$prefix" --settle 0 2>"$work/vmid.log" &
+vmid_pid=$!
+tap_ok 'wait_for 120 "[ \"\$(vm_field checks)\" -ge 1 ]"' \
+	"with a monotonic clock at 5 s and a 600 s interval: baselined and checked at once" ||
+	tap_diag "$(tail -n 20 "$work/vmid.log")"
+tap_ok 'has "$events" ".event == \"discovered\" and (.message | startswith(\"qemu-system-x86_64 pid \"))"' \
+	"the discovered event names the VMM by its executable" ||
+	tap_diag "$(grep -m1 discovered "$events")"
+vmid_stop
 
 # the agent first: its mailbox's GPA from QEMU's gva2gpa while the QMP
 # socket is free (vmid's worker holds it later)
@@ -46,11 +62,12 @@ for _ in 1 2 3 4 5; do
 done
 tap_diag "vmiaas_agent_mailbox at 0x$va, GPA ${gpa:-unknown}"
 
+# again, the baseline loaded from its file
 "$VMID" --state-dir "$work/state" --events "$events" --interval 600 \
-	--metrics off --socket "$sock" --match "vmiaas-$prefix" --settle 0 2>"$work/vmid.log" &
+	--metrics off --socket "$sock" --match "vmiaas-$prefix" --settle 0 2>>"$work/vmid.log" &
 vmid_pid=$!
 tap_ok 'wait_for 120 "[ \"\$(vm_field checks)\" -ge 1 ]"' \
-	"vmid attached, baselined and checked the guest once" ||
+	"vmid attached, loaded its baseline and checked the guest once" ||
 	tap_diag "$(tail -n 20 "$work/vmid.log")"
 worker=$(vm_field worker_pid)
 # no vmiaas.ko on this host: the module backend says why it is not used

@@ -50,6 +50,21 @@ wait_for()
 	return 1
 }
 
+# fresh_clock: sets the array fresh to a command prefix under which
+# CLOCK_MONOTONIC reads about 5 s, as on a node that has just booted
+# (where systemd starts vmid): a time namespace (unshare -T, Linux 5.6).
+# vmid's timers count from that clock; one that only works on a host up
+# for hours is a bug a test on a long-running machine does not see.
+# CLOCK_BOOTTIME stays: /proc/PID/stat's start times count from it.
+fresh_clock()
+{
+	local up
+	up=$(cut -d. -f1 /proc/uptime)
+	fresh=(unshare -T --monotonic=-$((up - 5)))
+	"${fresh[@]}" true 2>/dev/null ||
+		tap_bail "no time namespace here (unshare -T): $("${fresh[@]}" true 2>&1)"
+}
+
 status_json() { "$VMICTL" --json status "$sock"; }
 # vm_field [NAME] FIELD: a field of VM vmiaas-NAME (default: $prefix, a
 # test with one guest) in vmictl status

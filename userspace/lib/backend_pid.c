@@ -56,6 +56,8 @@ struct pid_priv {
 	void *map;		/* zero-copy mapping of file-backed RAM */
 	size_t map_len;
 	int mem_fd;		/* /proc/PID/mem for writes; 0 until opened */
+	int rd_fd;		/* /proc/PID/mem read-only, -1: none */
+	bool via_fd;		/* process_vm_readv() was refused: rd_fd */
 };
 
 struct pid_vma {
@@ -71,7 +73,7 @@ static u64 mono_ns(void)
 	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
 }
 
-static int pid_readv(pid_t pid, u64 hva, void *buf, size_t len)
+static int pid_vm_readv(pid_t pid, u64 hva, void *buf, size_t len)
 {
 	struct iovec local = { .iov_base = buf, .iov_len = len };
 	struct iovec remote = { .iov_base = (void *)(uintptr_t)hva, .iov_len = len };
@@ -79,6 +81,31 @@ static int pid_readv(pid_t pid, u64 hva, void *buf, size_t len)
 
 	if (n < 0)
 		return -errno;
+	return (size_t)n == len ? 0 : -EFAULT;
+}
+
+/*
+ * process_vm_readv() checks ptrace access to QEMU at every call, which
+ * vmid's worker loses when it drops its capabilities: a root QEMU's
+ * permitted capabilities are not a subset of its empty set, and Yama's
+ * ptrace_scope 1 wants CAP_SYS_PTRACE. /proc/PID/mem is checked once, at
+ * open: opened with the backend, it goes on reading this process, and
+ * no other, after the drop. From the first refusal on, reads use it.
+ */
+static int pid_readv(struct pid_priv *p, u64 hva, void *buf, size_t len)
+{
+	ssize_t n;
+	int err;
+
+	if (!p->via_fd) {
+		err = pid_vm_readv(p->pid, hva, buf, len);
+		if ((err != -EPERM && err != -EACCES) || p->rd_fd < 0)
+			return err;
+		p->via_fd = true;
+	}
+	n = pread(p->rd_fd, buf, len, (off_t)hva);
+	if (n < 0)
+		return errno == EIO ? -EFAULT : -errno;	/* EIO: not mapped */
 	return (size_t)n == len ? 0 : -EFAULT;
 }
 
@@ -107,7 +134,7 @@ static int pid_read(void *ctx, u64 gpa, void *buf, size_t len)
 
 	if (!p->cache || (gpa & (PID_LINE - 1)) + len > PID_LINE) {
 		err = pid_hva(p, gpa, len, &hva);
-		return err ? err : pid_readv(p->pid, hva, buf, len);
+		return err ? err : pid_readv(p, hva, buf, len);
 	}
 	c = &p->cache[(page / PID_LINE) % PID_CACHE_LINES];
 	now = mono_ns();
@@ -116,10 +143,10 @@ static int pid_read(void *ctx, u64 gpa, void *buf, size_t len)
 		/* A page straddling a range's end is read uncached. */
 		if (pid_hva(p, page, PID_LINE, &hva) < 0) {
 			err = pid_hva(p, gpa, len, &hva);
-			return err ? err : pid_readv(p->pid, hva, buf, len);
+			return err ? err : pid_readv(p, hva, buf, len);
 		}
 		c->gen = 0;
-		err = pid_readv(p->pid, hva, c->data, PID_LINE);
+		err = pid_readv(p, hva, c->data, PID_LINE);
 		if (err < 0)
 			return err;
 		c->gen = p->gen;
@@ -145,15 +172,21 @@ static void pid_invalidate(struct backend *b)
  * access check is made at open, so the descriptor keeps working after
  * the caller drops its capabilities (vmid's worker does).
  */
+static int pid_mem_open(pid_t pid, int flags)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	return open(path, flags | O_CLOEXEC);
+}
+
 static int pid_write_open(struct backend *b)
 {
 	struct pid_priv *p = b->priv;
-	char path[32];
 
 	if (p->mem_fd > 0)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)p->pid);
-	p->mem_fd = open(path, O_RDWR | O_CLOEXEC);
+	p->mem_fd = pid_mem_open(p->pid, O_RDWR);
 	return p->mem_fd < 0 ? -errno : 0;
 }
 
@@ -185,6 +218,8 @@ static void pid_destroy(struct backend *b)
 		munmap(p->map, p->map_len);
 	if (p->mem_fd > 0)
 		close(p->mem_fd);
+	if (p->rd_fd >= 0)
+		close(p->rd_fd);
 	free(p->cache);
 	free(p);
 }
@@ -342,7 +377,7 @@ static int pid_confirm(struct backend *b, struct pid_priv *p,
 			u64 at = vmas[j].start + (hva - p->hva);
 
 			if (at + sizeof(got) > vmas[j].end ||
-			    pid_readv(p->pid, at, got, sizeof(got)) < 0)
+			    pid_readv(p, at, got, sizeof(got)) < 0)
 				continue;
 			for (k = 0; k < (size_t)n; k++)
 				score[j] += want[k] && want[k] == got[k];
@@ -370,7 +405,7 @@ static int pid_probe(pid_t pid, const struct pid_vma *vmas, size_t nr,
 
 	if (!nr)
 		return 0;
-	err = pid_readv(pid, vmas[0].start, &probe, sizeof(probe));
+	err = pid_vm_readv(pid, vmas[0].start, &probe, sizeof(probe));
 	if (err == -ESRCH)
 		return diag_set(diag, -ESRCH, "process %d is gone: pass the pid of a running QEMU",
 				(int)pid);
@@ -405,6 +440,7 @@ int backend_pid_open(pid_t pid, const char *qmp_path, struct backend **ret,
 	}
 	p->pid = pid;
 	p->gen = 1;
+	p->rd_fd = pid_mem_open(pid, O_RDONLY);	/* -1: process_vm_readv() only */
 	b->priv = p;
 	b->destroy = pid_destroy;
 	b->invalidate = pid_invalidate;

@@ -262,7 +262,11 @@ void discover_set_vmm(const char *glob)
 	snprintf(vmm_glob, sizeof(vmm_glob), "%s", glob);
 }
 
-static bool is_qemu(pid_t pid)
+/*
+ * A QEMU or a VMM of vmm_glob: its executable's name (comm if the link is
+ * not ours to read) in @vmm, for the events: "l2vmm pid 42".
+ */
+static bool is_vmm(pid_t pid, char *vmm, size_t size)
 {
 	char path[64], exe[PATH_MAX];
 	const char *base;
@@ -278,10 +282,14 @@ static bool is_qemu(pid_t pid)
 			return false;
 	}
 	exe[n] = '\0';
+	exe[strcspn(exe, "\n")] = '\0';	/* comm ends with one */
 	base = strrchr(exe, '/');
 	base = base ? base + 1 : exe;
-	return !strncmp(base, "qemu-system-", 12) ||
-	       (vmm_glob[0] && !fnmatch(vmm_glob, base, 0));
+	if (strncmp(base, "qemu-system-", 12) &&
+	    (!vmm_glob[0] || fnmatch(vmm_glob, base, 0)))
+		return false;
+	snprintf(vmm, size, "%.*s", (int)size - 1, base);
+	return true;
 }
 
 int discover_pid(pid_t pid, struct vm_ident *id)
@@ -291,7 +299,7 @@ int discover_pid(pid_t pid, struct vm_ident *id)
 	int r;
 
 	memset(id, 0, sizeof(*id));
-	if (pid <= 0 || !is_qemu(pid))
+	if (pid <= 0 || !is_vmm(pid, id->vmm, sizeof(id->vmm)))
 		return -ESRCH;
 	id->pid = pid;
 	r = proc_starttime(pid, &id->starttime);
@@ -331,7 +339,8 @@ int discover_scan(const char *match,
 		ssize_t n;
 
 		pid = strtol(de->d_name, &end, 10);
-		if (*end || pid <= 0 || pid == getpid() || !is_qemu((pid_t)pid))
+		if (*end || pid <= 0 || pid == getpid() ||
+		    !is_vmm((pid_t)pid, id.vmm, sizeof(id.vmm)))
 			continue;
 		id.pid = (pid_t)pid;
 		if (proc_starttime(id.pid, &id.starttime) < 0)

@@ -25,6 +25,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>		/* INFINITY: a macro, no -lm */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -42,6 +43,10 @@
 #define MODULE_DEV	"/dev/vmiaas"
 #define MODULE_EVENTS	16		/* read per wake-up */
 #define TEXT_CHUNK_MIN	(64U << 10)
+/* s after which an ENABLE_VIEW still waiting is reported (once) */
+#define VIEW_SLOW	60.0
+/* s between looks at the view thread while a check set waits for it */
+#define VIEW_POLL	1.0
 
 _Static_assert(sizeof(struct vmid_mod_check) <= sizeof(((struct vmid_msg *)0)->s2) - 1,
 	       "a check record travels in vmid_msg.s2");
@@ -59,6 +64,10 @@ struct vm_module {
 	int fd;				/* attached /dev/vmiaas */
 	uint64_t modes;			/* VMIAAS_MODE_* of the host */
 	struct view_job *job;		/* NULL: no view wanted */
+	double job_start;		/* monotonic s: ENABLE_VIEW issued */
+	bool slow_said;			/* "view 1 not armed after..." said */
+	bool set_due;			/* set_nr checks wait for ENABLE_VIEW */
+	uint32_t set_nr;
 	const char *view;		/* without VMFUNC: how the guest asks */
 	struct vmid_mod_check *pending;	/* records being received */
 	char (*labels)[64];		/* of the registered checks */
@@ -115,7 +124,21 @@ static int view_start(struct vm_module *m)
 		return r;
 	}
 	m->job = j;
+	m->job_start = vmid_now();
+	m->slow_said = false;
 	return 0;
+}
+
+/*
+ * The module serves one ioctl of an attached file at a time, and
+ * ENABLE_VIEW waits for every vCPU to leave KVM_RUN (a halted vCPU may
+ * not, for long): a SET_CHECKS issued meanwhile would block vmid's main
+ * loop until then. So check sets wait for the view thread instead
+ * (module_tick() registers them).
+ */
+static bool view_busy(const struct vm_module *m)
+{
+	return m->job && !atomic_load(&m->job->done);
 }
 
 /* The fd of @pid whose link is anon_inode:kvm-vm; -ENOENT if none. */
@@ -151,7 +174,7 @@ static int find_vm_fd(pid_t pid, int *ret_nr)
 	return found;
 }
 
-static int set_checks(struct vm_module *m, uint32_t nr);
+static void checks_register(struct vm *vm, uint32_t nr);
 static void module_resolve(struct vm *vm, uint64_t mask);
 
 /* Opens /dev/vmiaas and asks what the host can do; -errno and why. */
@@ -225,8 +248,8 @@ void module_attach(struct vm *vm)
 	if (vm->mod) {
 		m = vm->mod;
 		/* a new worker, maybe a new boot: no checks until it sends them */
-		if (m->nr_checks && set_checks(m, 0) == 0)
-			m->nr_checks = 0;
+		if (m->nr_checks || m->set_due)
+			checks_register(vm, 0);
 		/* ENABLE_VIEW again (idempotent): vCPUs created since */
 		if (m->job && atomic_load(&m->job->done)) {
 			job_put(m->job);
@@ -342,8 +365,6 @@ int module_check_msg(struct vm *vm, const struct vmid_msg *m)
 {
 	struct vm_module *mod = vm->mod;
 	struct vmid_mod_check rec;
-	uint32_t i;
-	int r;
 
 	if (!mod || !m->b || m->b > VMID_MOD_CHECKS_MAX || m->a >= m->b)
 		return -EPROTO;
@@ -355,26 +376,74 @@ int module_check_msg(struct vm *vm, const struct vmid_msg *m)
 	memcpy(&rec, m->s2, sizeof(rec));
 	rec.label[sizeof(rec.label) - 1] = '\0';
 	mod->pending[m->a] = rec;
-	if (m->a + 1 < m->b)
-		return 0;
 	/* the last record: the set, as a whole, for the module to validate */
-	r = set_checks(mod, m->b);
+	if (m->a + 1 == m->b)
+		checks_register(vm, m->b);
+	return 0;
+}
+
+/* SET_CHECKS with the first @nr records (0: none), or later if busy. */
+static void checks_register(struct vm *vm, uint32_t nr)
+{
+	struct vm_module *mod = vm->mod;
+	uint32_t i;
+	int r;
+
+	mod->set_due = view_busy(mod);
+	mod->set_nr = nr;
+	if (mod->set_due)
+		return;		/* the latest set wins */
+	r = set_checks(mod, nr);
 	if (r < 0) {
 		events_vm(vm, VMID_LOG_ERR, "error",
-			  "module: SET_CHECKS of %u checks: %s", m->b, strerror(-r));
-		return 0;
+			  "module: SET_CHECKS of %u checks: %s", nr, strerror(-r));
+		return;
 	}
+	mod->nr_checks = nr;
+	if (!nr)
+		return;
 	if (!mod->labels)
 		mod->labels = calloc(VMID_MOD_CHECKS_MAX, sizeof(*mod->labels));
-	for (i = 0; mod->labels && i < m->b; i++)
+	for (i = 0; mod->labels && i < nr; i++)
 		memcpy(mod->labels[i], mod->pending[i].label, sizeof(mod->labels[i]));
-	mod->nr_checks = m->b;
 	/* registered from memory the full check found clean */
 	module_resolve(vm, ~0ULL);
 	events_vm(vm, VMID_LOG_INFO, "module",
 		  "%u checks registered with " MODULE_DEV " (from memory the last check found clean)",
-		  m->b);
-	return 0;
+		  nr);
+}
+
+void module_tick(struct vm *vm, double now)
+{
+	struct vm_module *m = vm->mod;
+
+	if (!m || !m->job)
+		return;
+	if (!view_busy(m)) {
+		if (m->set_due)
+			checks_register(vm, m->set_nr);
+		return;
+	}
+	if (m->slow_said || now < m->job_start + VIEW_SLOW)
+		return;
+	m->slow_said = true;
+	events_vm(vm, VMID_LOG_WARNING, "module",
+		  "view 1 not armed after %.0f s: ENABLE_VIEW waits for a vCPU to leave KVM_RUN; the agent uses the hypercall meanwhile%s",
+		  now - m->job_start, m->set_due ?
+		  ", and the checks are registered once it returns" : "");
+}
+
+double module_deadline(const struct vm *vm)
+{
+	const struct vm_module *m = vm->mod;
+
+	if (!m || !m->job)
+		return INFINITY;
+	if (!view_busy(m))
+		return m->set_due ? 0 : INFINITY;
+	if (m->set_due)
+		return vmid_now() + VIEW_POLL;
+	return m->slow_said ? INFINITY : m->job_start + VIEW_SLOW;
 }
 
 /* ---- events ---- */

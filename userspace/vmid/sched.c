@@ -79,6 +79,17 @@ void sched_init(struct vmid_sched *s, bool unpaced)
 	 */
 	s->attach_max = cpus > 4 ? (unsigned int)((cpus + 1) / 2) : 2;
 	s->win_start = vmid_now();
+	/*
+	 * "Never", not 0: the monotonic clock starts near 0 at the node's
+	 * boot, where systemd starts vmid, and a last slot at 0 would hold
+	 * the first scheduled check back by a whole gap (0.9 interval).
+	 */
+	s->last_slot = -INFINITY;
+}
+
+void sched_vm_init(struct vm *vm)
+{
+	vm->sched.last_urgent = -INFINITY;	/* never, as last_slot */
 }
 
 void sched_config(struct vmid_sched *s, double budget_pct, double interval,

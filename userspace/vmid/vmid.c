@@ -662,6 +662,7 @@ static void vm_add(struct vmid *d, const struct vm_ident *id)
 	vm->backoff = 1;
 	vm->seen = true;
 	vm->allow_retake = true;	/* first sight: trust on first use */
+	sched_vm_init(vm);
 	vm->pidfd = (int)syscall(SYS_pidfd_open, id->pid, 0);
 	if (vm->pidfd >= 0)
 		fcntl(vm->pidfd, F_SETFD, FD_CLOEXEC);
@@ -675,8 +676,9 @@ static void vm_add(struct vmid *d, const struct vm_ident *id)
 	/* the module needs no booted guest: view 1 is armed from the start */
 	if (!d->cfg.no_module)
 		vm_module_attach(vm);
-	events_vm(vm, VMID_LOG_INFO, "discovered", "QEMU pid %d, %s%s%s%s",
-		  (int)id->pid, vm->ident.shm[0] ? "RAM file " : "pid backend",
+	events_vm(vm, VMID_LOG_INFO, "discovered", "%s pid %d, %s%s%s%s",
+		  id->vmm[0] ? id->vmm : "VMM", (int)id->pid,
+		  vm->ident.shm[0] ? "RAM file " : "pid backend",
 		  vm->ident.shm, id->qmp[0] ? ", QMP " : ", no QMP", id->qmp);
 	/*
 	 * Trust on first use must not trust a kernel still booting (its
@@ -687,8 +689,8 @@ static void vm_add(struct vmid *d, const struct vm_ident *id)
 	if (!d->once && age < d->cfg.settle) {
 		vm->state = VM_SETTLING;
 		vm->next = vmid_now() + d->cfg.settle - age;
-		vmid_log(VMID_LOG_INFO, "%s: QEMU started %.0f s ago, attaching in %.0f s",
-			 id->id, age, d->cfg.settle - age);
+		vmid_log(VMID_LOG_INFO, "%s: %s started %.0f s ago, attaching in %.0f s",
+			 id->id, id->vmm[0] ? id->vmm : "its VMM", age, d->cfg.settle - age);
 		return;
 	}
 	/* at once, or when fewer workers are attaching (timers()) */
@@ -1266,6 +1268,7 @@ static void timers(struct vmid *d)
 	for (i = 0; i < d->nr_vms; i++) {
 		vm = d->vms[i];
 
+		module_tick(vm, now);
 		if (vm->regs_seq && now >= vm->regs_due) {
 			char why[64];
 
@@ -1306,6 +1309,7 @@ static double next_deadline(const struct vmid *d)
 	for (i = 0; i < d->nr_vms; i++) {
 		const struct vm *vm = d->vms[i];
 
+		t = dmin(t, module_deadline(vm));
 		if (vm->regs_seq)
 			t = dmin(t, vm->regs_due);
 		if (vm->state == VM_STARTING || vm->state == VM_CHECKING)

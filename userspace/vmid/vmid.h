@@ -127,6 +127,7 @@ struct vm_ident {
 	char qmp[VMID_PATH_MAX];	/* -qmp unix:PATH, "" if none */
 	char uuid[37];			/* -uuid, or libvirt's; "" if none */
 	bool libvirt;			/* a libvirt domain (name, uuid from it) */
+	char vmm[32];			/* its executable's name (or comm) */
 };
 
 /*
@@ -281,7 +282,7 @@ struct vm_sched {
 	clockid_t clock;		/* the worker's CPU clock */
 	bool clock_ok;
 	bool urgent;			/* an agent or on-demand check is wanted */
-	double last_urgent;		/* monotonic s of the last priority check */
+	double last_urgent;		/* monotonic s of the last priority check, -inf: never */
 	double cpu_at_send;		/* worker CPU s when the check went out */
 	double last_start;		/* realtime s: the latest check sent */
 	double sent;			/* monotonic s: the latest check sent */
@@ -299,7 +300,7 @@ struct vmid_sched {
 	bool over;			/* over budget: intervals stretched */
 	bool unpaced;			/* --once: no spreading, no budget */
 	double gap;			/* s between two scheduled check starts */
-	double last_slot;		/* monotonic s: the last scheduled start */
+	double last_slot;		/* monotonic s: the last scheduled start, -inf: never */
 	unsigned int attach_max;	/* workers attaching at once */
 	double win_start, win_cpu;	/* the window under way; checks' CPU */
 	double win_total;		/* vmid's whole CPU at win_start */
@@ -396,6 +397,8 @@ void vm_count_error(struct vm *vm, enum vmid_error_kind_metric kind);
 struct vmid;
 
 void sched_init(struct vmid_sched *s, bool unpaced);
+/* A new VM's scheduling state (the rest of it starts at 0). */
+void sched_vm_init(struct vm *vm);
 /* A new configuration: @budget_pct of one core, 0 for none. */
 void sched_config(struct vmid_sched *s, double budget_pct, double interval,
 		  double prio_min);
@@ -474,6 +477,10 @@ int module_fd(const struct vm *vm);
 void module_events(struct vmid *d, struct vm *vm);
 /* A VMID_MSG_MODULE_CHECK from the worker; -errno kills the worker. */
 int module_check_msg(struct vm *vm, const struct vmid_msg *m);
+/* Registers a check set that waited for ENABLE_VIEW; warns if that is slow. */
+void module_tick(struct vm *vm, double now);
+/* When module_tick() has something to do for @vm (monotonic s). */
+double module_deadline(const struct vm *vm);
 /* "module: ..." for vmictl status, in @buf (or vm->mod_why). */
 const char *module_status(const struct vm *vm, char *buf, size_t size);
 /* The module findings still active: how many; check @i's, or NULL. */
