@@ -308,18 +308,19 @@ static void serve_work(struct work_struct *work)
 	atomic64_add(READ_ONCE(vm->serve_end_ns) - start, &stat_work_ns);
 }
 
-/* Queues @vm's work unless detach has begun (which then cancels it). */
+/*
+ * Queues @vm's work unless detach has begun. No lock: the caller is in an
+ * RCU read section (post_exit) or holds vmiaas_vms_lock (the poller), and
+ * detach waits for both after setting "detached", then cancels the work
+ * (vmiaas_serve_cancel_vm()).
+ */
 static void serve_queue(struct vmiaas_vm *vm, bool by_exit)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&vm->lock, flags);
-	if (!vm->detached) {
-		if (by_exit)
-			set_bit(SERVE_KICKED, &vm->serve_flags);
-		queue_work(serve_wq, &vm->serve_work);
-	}
-	spin_unlock_irqrestore(&vm->lock, flags);
+	if (READ_ONCE(vm->detached))
+		return;
+	if (by_exit)
+		set_bit(SERVE_KICKED, &vm->serve_flags);
+	queue_work(serve_wq, &vm->serve_work);
 }
 
 /* The polling kthread's look at @vm, vmiaas_vms_lock held. */
@@ -357,7 +358,7 @@ static int serve_poll_thread(void *unused)
  * From post_exit (IRQs off, under RCU): @kvm's vCPU has a request not
  * served yet. Queues the VM's work unless it is queued already, so a
  * flooding guest that exits often costs a lookup and a load per exit,
- * and a lock once per pass.
+ * and a queue_work() once per pass; no lock of ours.
  */
 void vmiaas_serve_kick(struct kvm *kvm)
 {
@@ -379,12 +380,14 @@ void vmiaas_serve_init_vm(struct vmiaas_vm *vm)
 }
 
 /*
- * At detach, once vm->detached is set (nothing queues the work any
- * more): drops a queued pass and waits for one running, which stops at
- * its next page.
+ * At detach, once vm->detached is set and the VM is out of the set of
+ * attached VMs (so the poller cannot queue it): waits for the post_exit
+ * kicks that may not have seen "detached" (RCU), then drops a queued pass
+ * and waits for one running, which stops at its next page.
  */
 void vmiaas_serve_cancel_vm(struct vmiaas_vm *vm)
 {
+	synchronize_rcu();
 	cancel_work_sync(&vm->serve_work);
 }
 
