@@ -27,7 +27,7 @@ for f in "$standin" "$unit"; do
 done
 command -v gzip >/dev/null || tap_skip_all "gzip missing"
 
-tap_plan 24
+tap_plan 25
 
 # ---- the VM: a booted 6.1 guest's RAM, and where its text is in the file ------
 guest_start --kernel 6.1 --mem 128 || tap_bail "the inner guest did not boot"
@@ -62,7 +62,7 @@ grep -q "^ok 7" <<<"$out" || tap_diag "$out"
 
 ram=/dev/shm/sdvm-ram
 qemu_args="-machine pc,memory-backend=mem -object memory-backend-file,id=mem,size=128M,mem-path=$ram,share=on"
-guest_run "mkdir -p /dev/shm && mount -t tmpfs -o size=200m tmpfs /dev/shm &&
+guest_run "ifconfig lo 127.0.0.1 up; mkdir -p /dev/shm && mount -t tmpfs -o size=200m tmpfs /dev/shm &&
 	gunzip -c /opt/sd/vm.ram.gz >$ram && mkdir -p /tmp/sd && mkfifo /tmp/sd/cmd" ||
 	tap_bail "cannot set up the RAM file in the guest"
 # standin NAME: starts a stand-in (its acks in /tmp/sd/ack)
@@ -79,7 +79,7 @@ sd() {
 standin sdvm
 standin_pid=$(guest_run "sed -n 's/^ready //p' /tmp/sd/ack | tail -n 1")
 
-printf 'interval = 600\njitter = 0\nsettle = 0\ncpu_budget = 0\npriority_min_interval = 0\nmetrics = off\nlibvirt = off\nmodule = off\njournal = no\n' \
+printf 'interval = 600\njitter = 0\nsettle = 0\ncpu_budget = 0\npriority_min_interval = 0\nmetrics = 127.0.0.1:9848\nlibvirt = off\nmodule = off\njournal = no\n' \
 	>"$work/vmid.conf"
 guest_put "$work/vmid.conf" /tmp/sd/vmid.conf >/dev/null
 guest_run "setsid vmid --config /tmp/sd/vmid.conf --state-dir /tmp/sd/state --socket /tmp/sd/vmid.sock --events /tmp/sd/events.jsonl --match 'sdvm*' </dev/null >/tmp/sd/vmid.log 2>&1 & echo \$! >/tmp/sd/vmid.pid"
@@ -134,6 +134,12 @@ quiet_ms=$(vf check_cpu_ms)
 tap_ok '[ $rc = 0 ] && [ "$e" = 1 ] && [ "$s" -gt $((full * 95 / 100)) ] && [ "$h" -lt $((full / 20)) ]' \
 	"a quiet check hashes almost nothing: $h pages hashed, $s skipped (epoch $e)"
 tap_diag "worker CPU: the first check ${full_ms} ms, a quiet one ${quiet_ms} ms"
+guest_run "wget -q -O - http://127.0.0.1:9848/metrics" >"$work/metrics" 2>&1
+mval() { sed -n "s/^vmiaas_dirty_pages_total{vm=\"sdvm\",how=\"$1\"} //p" "$work/metrics"; }
+tap_ok '[ "$(mval skipped)" -ge "$s" ] && [ "$(mval hashed)" -ge "$full" ] &&
+	{ ! command -v promtool >/dev/null || promtool check metrics <"$work/metrics"; }' \
+	"metrics: vmiaas_dirty_pages_total hashed $(mval hashed), skipped $(mval skipped) so far (promtool passes)"
+grep -q vmiaas_dirty_pages_total "$work/metrics" || tap_diag "$(head -c 2000 "$work/metrics")"
 
 # ---- a write into kernel text through QEMU's mapping ----------------------------
 tap_is "$(sd "w $off_read cc")" "ok w $off_read cc" "the stand-in wrote 0xcc at vfs_read+0x40 through its mapping"

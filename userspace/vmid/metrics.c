@@ -299,6 +299,17 @@ static void per_vm_checks(struct buf *b, const struct vmid *d)
 		out(b, "vmiaas_check_duration_seconds_count{vm=\"%s\"} %llu\n", vm,
 		    (unsigned long long)v->m.checks_ok);
 	}
+	header(b, "vmiaas_dirty_pages_total", "counter",
+	       "Measured pages a check hashed or skipped (the soft-dirty skip), by VM.");
+	for (i = 0; i < n; i++) {
+		const struct vm *v = vmid_vm(d, i);
+
+		label(v->ident.id, sizeof(v->ident.id), vm, sizeof(vm));
+		out(b, "vmiaas_dirty_pages_total{vm=\"%s\",how=\"hashed\"} %llu\n",
+		    vm, (unsigned long long)v->m.dirty_hashed);
+		out(b, "vmiaas_dirty_pages_total{vm=\"%s\",how=\"skipped\"} %llu\n",
+		    vm, (unsigned long long)v->m.dirty_skipped);
+	}
 }
 
 static void per_vm_findings(struct buf *b, const struct vmid *d)

@@ -129,6 +129,8 @@ static void stats(struct vm *vm, const struct vmid_msg *m)
 	s->hashed = m->c;
 	s->skipped = m->d;
 	s->checks++;
+	vm->m.dirty_hashed += m->c;
+	vm->m.dirty_skipped += m->d;
 }
 
 int softdirty_msg(struct vm *vm, const struct vmid_msg *m)

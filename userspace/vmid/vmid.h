@@ -271,6 +271,7 @@ struct vm_metrics {
 	uint64_t checks_ok, checks_failed;
 	uint64_t hist[VMID_HIST_BUCKETS];	/* cumulative at render */
 	double dur_sum;
+	uint64_t dirty_hashed, dirty_skipped;	/* pages, soft-dirty skip on */
 	uint64_t errors[VMID_ERR_NR];
 	struct vm_fstat fstats[VMID_FSTATS_MAX];
 	size_t nr_fstats;
