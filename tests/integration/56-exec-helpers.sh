@@ -5,7 +5,8 @@
 # core_pattern, poweroff_cmd) changed since the baseline, through sysctl
 # from a root shell and directly in memory by a module
 # (vmiaas_attack_umh), each a finding naming the string with its old and
-# new value; restored, the guest is clean again. exec-memory: code copied
+# new value; restored, the guest is clean again; kexec_load_disabled set
+# (an event) and turned back to 0 in memory (critical). exec-memory: code copied
 # into a vmalloc() page and into a page of the direct map, made
 # executable (set_memory_ro + set_memory_x) by a module that then unloads
 # (vmiaas_attack_execmem), and a writable+executable page (6.2+ kernels
@@ -18,7 +19,7 @@
 
 : "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
 KGENS=${KGENS:-6.1 6.12}
-PER_KERNEL=19
+PER_KERNEL=23
 # shellcheck disable=SC2086
 set -- $KGENS
 tap_plan $((PER_KERNEL * $#))
@@ -31,11 +32,11 @@ ${CC:-cc} -static -Os -s -o "$bpf_fentry" "$VMIAAS_TOP/tests/guest/bpf-fentry.c"
 
 . "$(dirname "$0")/../lib/integrity.sh"
 
-# expect_helper NAME OBJECT SEVERITY NEWVALUE: exit 1, exactly one
-# finding: usermode-helper for OBJECT, of SEVERITY, naming NEWVALUE.
+# expect_helper NAME OBJECT SEVERITY NEWVALUE [BASELINE]: exit 1, exactly
+# one finding: usermode-helper for OBJECT, of SEVERITY, naming NEWVALUE.
 expect_helper()
 {
-	check_json "$1"
+	check_json "$1" "${5:-}"
 	tap_ok "[ $st = 1 ] && jq -e --arg o '$2' --arg s '$3' --arg n '$4' '(.findings | length) == 1 and .findings[0].check == \"usermode-helper\" and .findings[0].object == \$o and .findings[0].severity == \$s and (.findings[0].detail.message | contains(\"-> \\\"\" + \$n + \"\\\"\"))' '$work/$1.json'" \
 		"$KGEN: $1: exit 1, one $3 usermode-helper finding for $2, naming \"$4\""
 	tap_diag "$(jq -c '.findings[] | [.check, .severity, .object, .detail.message]' "$work/$1.json" 2>/dev/null | head -3)"
@@ -111,6 +112,24 @@ tap_is "$(guest_run cat /proc/sys/kernel/modprobe)" /tmp/vmiaas-pwn \
 expect_helper umh modprobe_path critical /tmp/vmiaas-pwn
 guest_run rmmod vmiaas_attack_umh >/dev/null 2>&1
 expect_clean umh-gone "modprobe_path restored on unload"
+
+# A one-way lock: set through its sysctl (an event), then, against a
+# baseline taken with it set, turned back to 0 in memory (the umh module
+# writing "" over its first byte).
+guest_run 'echo 1 >/proc/sys/kernel/kexec_load_disabled' >/dev/null
+check_json lock-set
+tap_ok "[ $st = 0 ] && jq -e '(.findings | length) == 0 and ([.events[] | select(.check == \"usermode-helper\" and .object == \"kexec_load_disabled\")] | length) == 1' '$work/lock-set.json'" \
+	"$KGEN: kexec_load_disabled set through sysctl: exit 0, an event"
+vmictl_g baseline -o "$work/base-locked" --key "$key" >/dev/null 2>&1 ||
+	tap_diag "baseline with kexec_load_disabled set failed"
+guest_run insmod /vmiaas/modules/vmiaas_attack_umh.ko "addr=0x$(ksym kexec_load_disabled)" \
+	len=4 path= >"$work/unlock.insmod" 2>&1 || tap_diag "insmod vmiaas_attack_umh (unlock): $(cat "$work/unlock.insmod")"
+tap_is "$(guest_run cat /proc/sys/kernel/kexec_load_disabled)" 0 \
+	"$KGEN: umh: kexec_load_disabled turned back to 0 in memory"
+expect_helper unlock kexec_load_disabled critical 0 "$work/base-locked"
+guest_run rmmod vmiaas_attack_umh >/dev/null 2>&1
+check_json lock-back "$work/base-locked"
+tap_is "$st:$(nr_findings lock-back)" 0:0 "$KGEN: kexec_load_disabled 1 again on unload: exit 0, no findings"
 
 # ---- executable memory nobody owns ---------------------------------------
 setro=$(ksym set_memory_ro)

@@ -7,7 +7,10 @@
  * of an unknown binary format); a root shell does it through
  * /proc/sys/kernel/modprobe_path. core_pattern starting with "|" pipes
  * every core dump to a root program; uevent_helper runs on every uevent;
- * poweroff_cmd on an orderly poweroff (a thermal or ACPI event).
+ * poweroff_cmd on an orderly poweroff (a thermal or ACPI event). With
+ * them, two one-way locks an attacker with a write primitive turns back:
+ * modules_disabled and kexec_load_disabled (ints; their sysctls refuse
+ * 1 -> 0, so 0 now after 1 at baseline is a memory write).
  *
  * The strings and their buffer sizes are the kernel's (KMOD_PATH_LEN,
  * CORENAME_MAX_SIZE, UEVENT_HELPER_PATH_LEN, POWEROFF_CMD_PATH_LEN: fixed
@@ -26,6 +29,7 @@
 enum helper_rule {
 	HELPER_ANY,		/* every change: the table's severity */
 	HELPER_PIPE,		/* critical when it now pipes, else medium */
+	HELPER_LOCK,		/* an int: set -> 0 critical, 0 -> set an event */
 };
 
 static const struct {
@@ -43,24 +47,39 @@ static const struct {
 	  "run as root on every uevent" },
 	{ "poweroff_cmd", 256, VMIAAS_SEV_HIGH, HELPER_ANY,
 	  "run as root by orderly_poweroff()" },
+	/* one-way locks: the sysctl only sets them; back to 0 is a write */
+	{ "modules_disabled", 4, VMIAAS_SEV_HIGH, HELPER_LOCK,
+	  "once 1, no module can be loaded until reboot" },
+	{ "kexec_load_disabled", 4, VMIAAS_SEV_HIGH, HELPER_LOCK,
+	  "once 1, kexec_load() is refused until reboot" },
 };
 
 static_assert(ARRAY_SIZE(helpers) <= BL_HELPERS_MAX, "BL_HELPERS_MAX");
 
-/* The string in the guest now, printable; -ENOENT if no such symbol. */
-static int helper_read(struct vmiaas *v, const char *name, u32 size,
-		       char *out)
+/*
+ * The value in the guest now, as a printable string (a HELPER_LOCK int in
+ * decimal); -ENOENT if no such symbol.
+ */
+static int helper_read(struct vmiaas *v, size_t k, char *out)
 {
+	const char *name = helpers[k].name;
+	u32 size = helpers[k].size, i;
+	s32 n;
 	u64 addr;
-	u32 i;
 	int err;
 
 	if (engine_sym(v, name, &addr))
 		return -ENOENT;
-	err = engine_read(v, addr, out, size);
+	memset(out, 0, BL_HELPER_VALUE);
+	err = engine_read(v, addr, helpers[k].rule == HELPER_LOCK ?
+			  (void *)&n : out, size);
 	if (err)
 		return engine_fail(v, err, "usermode-helper: %s (0x%llx) is unreadable",
 				   name, (unsigned long long)addr);
+	if (helpers[k].rule == HELPER_LOCK) {
+		snprintf(out, BL_HELPER_VALUE, "%d", n);
+		return 0;
+	}
 	out[size - 1] = '\0';
 	for (i = 0; out[i]; i++)
 		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] > 0x7e)
@@ -79,7 +98,7 @@ int bl_helpers_take(struct vmiaas *v, struct vmiaas_baseline *b)
 		struct bl_helper *h = &b->helpers[b->nr_helpers];
 
 		memset(h, 0, sizeof(*h));
-		err = helper_read(v, helpers[i].name, helpers[i].size, h->value);
+		err = helper_read(v, i, h->value);
 		if (err == -ENOENT)
 			continue;
 		if (err)
@@ -92,10 +111,15 @@ int bl_helpers_take(struct vmiaas *v, struct vmiaas_baseline *b)
 	return 0;
 }
 
-static u32 helper_severity(size_t i, const char *now)
+static u32 helper_severity(size_t i, const char *old, const char *now)
 {
 	if (helpers[i].rule == HELPER_PIPE && now[0] != '|')
 		return VMIAAS_SEV_MEDIUM;
+	if (helpers[i].rule == HELPER_LOCK && strcmp(old, "0") &&
+	    !strcmp(now, "0"))
+		return VMIAAS_SEV_CRITICAL;	/* unlocked: only a write can */
+	if (helpers[i].rule == HELPER_LOCK && !strcmp(old, "0"))
+		return VMIAAS_SEV_INFO;		/* locked since: an event */
 	return helpers[i].severity;
 }
 
@@ -104,16 +128,20 @@ static int helper_compare(struct vmiaas *v, const struct bl_helper *h,
 {
 	char now[BL_HELPER_VALUE];
 	struct vmiaas_finding *f;
+	u32 sev;
 	int err;
 
-	err = helper_read(v, h->name, helpers[i].size, now);
+	err = helper_read(v, i, now);
 	if (err == -ENOENT)
 		return engine_fail(v, -EBADMSG,
 				   "usermode-helper: %s was measured at baseline but the kernel has no such symbol now",
 				   h->name);
 	if (err || !strcmp(now, h->value))
 		return err;
-	f = s->add(s->ctx, "usermode-helper", helper_severity(i, now), h->name);
+	sev = helper_severity(i, h->value, now);
+	f = s->add(s->ctx, "usermode-helper", sev, h->name);
+	if (f && sev == VMIAAS_SEV_INFO)
+		f->flags |= VMIAAS_FINDING_EVENT;
 	if (f)
 		snprintf(f->message, sizeof(f->message),
 			 "%s changed since the baseline: \"%.200s\" -> \"%.200s\" (%s)",

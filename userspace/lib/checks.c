@@ -33,7 +33,7 @@ static const struct vmiaas_check_desc check_descs[] = {
 	{ "bpf-programs", "the BPF programs in prog_idr with their links (link_idr) and bpf_kallsyms: programs calling bpf_probe_write_user, bpf_override_return or bpf_send_signal, LSM and fmod_ret programs; JIT code of a program prog_idr lacks (hidden)" },
 	{ "hidden-process", "the task list against the init pid namespace's IDR, the process tree (children lists), the css_set lists, the run queues and the kernel stacks: a task reachable from one and not the other" },
 	{ "credentials", "user tasks with init_cred; euid 0 under a non-root parent without a setuid-root executable; one cred shared by two thread groups" },
-	{ "usermode-helper", "modprobe_path, core_pattern, uevent_helper, poweroff_cmd: the programs the kernel runs as root, unchanged since the baseline" },
+	{ "usermode-helper", "modprobe_path, core_pattern, uevent_helper, poweroff_cmd (programs the kernel runs as root) unchanged since the baseline; modules_disabled, kexec_load_disabled not turned back to 0" },
 	{ "exec-memory", "the kernel half of the page tables: executable mappings outside kernel text, module text and the kernel's own JIT/trampoline pages; any writable+executable kernel mapping (W^X)" },
 };
 
