@@ -25,7 +25,7 @@ KGENS=${KGENS:-6.1 6.12}
 # The unfiltered function tracer patches every ftrace site (37,657 on
 # Debian 6.1, 42,864 on 6.12): 80 s on and 20 s off under TCG here.
 UNFILTERED_KGENS=${UNFILTERED_KGENS:-6.1}
-PER_KERNEL=57
+PER_KERNEL=58
 # shellcheck disable=SC2086
 set -- $KGENS
 tap_plan $((PER_KERNEL * $#))
@@ -269,6 +269,14 @@ guest_run 'mkdir -p /sys/fs/cgroup && { mount -t cgroup2 none /sys/fs/cgroup 2>/
 check_json bpf-cgroup "$work/base-bpf"
 tap_is "$st:$(nr_findings bpf-cgroup):$(bpf_events bpf-cgroup 'vmiaas_cgskb .*loaded since the baseline, attached to cgroup /vmiaas [(]cgroup_inet_ingress[)]')" "0:0:1" \
 	"$KGEN: a cgroup_skb program loaded since the baseline: an event naming the cgroup's path ($(head -c 100 "$work/bpfc.out"))"
+# an XDP program on lo: the XDP dispatcher's static call now calls its image
+guest_run '/vmiaas/bpf-fentry xdp 1 >/tmp/bpfx.out 2>&1 &
+	for i in $(seq 40); do [ "$(cat /tmp/bpfx.out)" = attached ] && break; sleep 0.5; done
+	cat /tmp/bpfx.out' >"$work/bpfx.out" 2>&1
+check_json bpf-xdp "$work/base-bpf"
+tap_is "$st:$(nr_findings bpf-xdp):$(bpf_events bpf-xdp 'vmiaas_xdp .*loaded since the baseline, attached to xdp on lo ')" "0:0:1" \
+	"$KGEN: an XDP program on lo: exit 0, no findings (dispatcher explained), an event naming the device ($(head -c 100 "$work/bpfx.out"))"
+[ "$(nr_findings bpf-xdp)" = 0 ] || tap_diag "$(jq -c '.findings[] | [.object, .detail.message]' "$work/bpf-xdp.json" 2>/dev/null | head -3)"
 guest_run 'kill $(pidof bpf-fentry); sleep 1' >/dev/null 2>&1
 check_json bpf-gone "$work/base-bpf"
 tap_is "$st:$(nr_findings bpf-gone):$(bpf_events bpf-gone 'of the baseline is gone .*attached to function (vfs_fsync|ksys_sync)')" "0:0:2" \

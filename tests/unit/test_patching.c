@@ -41,6 +41,8 @@
 #define SC_SITE		(KBASE + 0xc00)		/* an inline static call */
 #define SCT_PG		(KBASE + 0xb20)		/* __SCT____perf_guest_get_ip */
 #define SC_UPDATE	(KBASE + 0xa80)		/* __static_call_update */
+#define SCT_D		(KBASE + 0xb30)		/* __SCT__bpf_dispatcher_xdp_call */
+#define D_IMAGE		(KBASE + 0x9000)	/* its image (a BPF pack page) */
 #define SC_UPD_SITE	(KBASE + 0x1800)	/* a call to it */
 #define OPT_ADDR	(KBASE + 0xd00)		/* an optimized kprobe */
 #define OPT_CB		(KBASE + 0xe00)		/* optimized_callback */
@@ -72,6 +74,10 @@
 #define SC_TP_KEY	(KBASE + 0x13010)	/* __SCK__tp_func_bar */
 #define SC_PG_KEY	(KBASE + 0x13020)	/* __SCK____perf_guest_get_ip */
 #define PERF_GUEST_CBS	(KBASE + 0x13030)	/* perf_guest_cbs */
+#define SC_D_KEY	(KBASE + 0x13040)	/* __SCK__bpf_dispatcher_xdp_call */
+#define DISP		(KBASE + 0x13400)	/* bpf_dispatcher_xdp */
+#define BPF_KSYMS	(KBASE + 0x13500)	/* bpf_kallsyms */
+#define D_KSYM		(KBASE + 0x13600)	/* the dispatcher's bpf_ksym */
 #define TP		(KBASE + 0x13100)	/* __tracepoint_bar */
 #define TP_FUNCS	(KBASE + 0x13200)
 #define MODULES		(KBASE + 0x14000)
@@ -194,6 +200,12 @@ static struct btf *build_btf(void)
 	add_fields(b, (const char *[]){ "source_list", "target_list", "source",
 					"target" },
 		   (int[]){ lh, lh, ptr, ptr }, (u32[]){ 0, 128, 256, 320 }, 4);
+	btf__add_struct(b, "bpf_ksym", 0x60);
+	add_fields(b, (const char *[]){ "start", "end", "name", "lnode" },
+		   (int[]){ i64, i64, i64, lh }, (u32[]){ 0, 64, 128, 640 }, 4);
+	btf__add_struct(b, "bpf_dispatcher", 0x28);
+	add_fields(b, (const char *[]){ "image", "image_off", "sc_key" },
+		   (int[]){ ptr, i32, ptr }, (u32[]){ 128, 192, 256 }, 3);
 	btf__add_struct(b, "kretprobe", 144);
 	add_fields(b, (const char *[]){ "kp", "handler", "entry_handler" },
 		   (int[]){ kp, ptr, ptr }, (u32[]){ 0, 1024, 1088 }, 3);
@@ -287,6 +299,9 @@ static void symbols_init(void)
 		{ "__SCT____perf_guest_get_ip", SCT_PG },
 		{ "__SCK____perf_guest_get_ip", SC_PG_KEY },
 		{ "perf_guest_cbs", PERF_GUEST_CBS },
+		{ "__SCT__bpf_dispatcher_xdp_call", SCT_D },
+		{ "__SCK__bpf_dispatcher_xdp_call", SC_D_KEY },
+		{ "bpf_dispatcher_xdp", DISP }, { "bpf_kallsyms", BPF_KSYMS },
 		{ "__start_static_call_sites", SC_SITES },
 		{ "__stop_static_call_sites", SC_SITES + 8 },
 		{ "modules", MODULES },
@@ -728,6 +743,54 @@ static void test_sc_update_memo(void)
 	put_bytes(SC_UPD_SITE, zero, sizeof(zero));
 }
 
+/*
+ * The XDP dispatcher: its key may call the current half of its image
+ * (bpf_dispatcher_xdp.image + image_off, on bpf_kallsyms as
+ * "bpf_dispatcher_xdp"), nothing else outside the text.
+ */
+static void test_bpf_dispatcher(void)
+{
+	u8 old[5];
+
+	records_init();
+	put(SC_D_KEY, KFUNC2);				/* the nop function */
+	put_branch(SCT_D, 0xe9, KFUNC2);
+	memcpy(old, at(SCT_D), 5);
+	put(DISP + 16, D_IMAGE);
+	put(DISP + 24, 2048);				/* image_off */
+	put(DISP + 32, SC_D_KEY);
+	put(BPF_KSYMS, D_KSYM + 0x50);			/* the ring: one ksym */
+	put(BPF_KSYMS + 8, D_KSYM + 0x50);
+	put(D_KSYM + 0x50, BPF_KSYMS);
+	put(D_KSYM + 0x58, BPF_KSYMS);
+	put(D_KSYM, D_IMAGE);
+	put(D_KSYM + 8, D_IMAGE + 0x1000);
+	put_bytes(D_KSYM + 16, "bpf_dispatcher_xdp", 19);
+	put(SC_D_KEY, D_IMAGE + 2048);
+	put_branch(SCT_D, 0xe9, D_IMAGE + 2048);
+	ksft_test_result(explain(SCT_D, 5, old),
+			 "XDP dispatcher key calling its image's current half: explained\n");
+	put(DISP + 24, 0);
+	ksft_test_result(explain(SCT_D, 5, old),
+			 "the same while image_off is not switched yet: explained\n");
+	put(SC_D_KEY, D_IMAGE + 0x100);
+	put_branch(SCT_D, 0xe9, D_IMAGE + 0x100);
+	ksft_test_result(!explain(SCT_D, 5, old),
+			 "into the middle of the image: not explained\n");
+	put(SC_D_KEY, D_IMAGE);
+	put_branch(SCT_D, 0xe9, D_IMAGE);
+	put(DISP + 32, SC_KEY);
+	ksft_test_result(!explain(SCT_D, 5, old),
+			 "a dispatcher naming another key: not explained\n");
+	put(DISP + 32, SC_D_KEY);
+	put_bytes(D_KSYM + 16, "bpf_trampoline_", 16);
+	ksft_test_result(!explain(SCT_D, 5, old),
+			 "an image whose ksym is not the dispatcher's: not explained\n");
+	put(D_KSYM + 0x50, D_KSYM + 0x50);		/* a ring cycle */
+	ksft_test_result(!explain(SCT_D, 5, old),
+			 "a cyclic bpf_kallsyms explains nothing\n");
+}
+
 /* patching_kprobe_hooks(): how many; the first's detour, bad byte, target. */
 static int kprobe_detour_hooks(int *ret_err, u64 *ret_bad, u64 *ret_target)
 {
@@ -927,11 +990,12 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(60);
+	ksft_set_plan(66);
 	patching_guest_init();
 	test_sites();
 	test_static_calls();
 	test_sc_update_memo();
+	test_bpf_dispatcher();
 	test_optprobes();
 	test_hooks();
 	test_hostile();

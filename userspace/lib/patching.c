@@ -37,6 +37,8 @@
 #define FTRACE_OPS_FL_IPMODIFY_DEFAULT	(1UL << 12)
 #define FTRACE_OPS_FL_SAVE_REGS_DEFAULT	(1UL << 2)
 #define KSYM_PREFIX_BPF_TRAMP	"bpf_trampoline_"
+#define KSYM_PREFIX_BPF_DISP	"bpf_dispatcher_"	/* same length */
+#define BPF_DISP_HALF		2048	/* PAGE_SIZE / 2: a dispatcher image half */
 #define NO_MEMBER		((u32)-1)
 
 static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
@@ -1735,6 +1737,45 @@ static bool sc_kernel_key_ok(struct patching *p, u64 key, u64 func,
 	       sc_fgraph_func(p, key, func);
 }
 
+static bool bpf_image_has(struct patching *p, u64 target, const char *prefix);
+
+/*
+ * A BPF dispatcher's key (__SCK__bpf_dispatcher_NAME_call, 6.2+ and
+ * Debian's 6.1): bpf_dispatcher_update() points it at the dispatcher's
+ * current image half, d->image + d->image_off, when an XDP program is
+ * attached (back to bpf_dispatcher_nop_func, kernel text, when none is).
+ * The key is switched before image_off (after an RCU grace period), so
+ * either half is accepted. Explained only if the function is one, the
+ * dispatcher names this key, and the image is the dispatcher's own on
+ * bpf_kallsyms. Its code (compares and jumps to the attached programs)
+ * is not judged, as a BPF trampoline's is not.
+ */
+static bool sc_bpf_dispatcher(struct patching *p, u64 key, u64 func)
+{
+	char name[VMI_KSYM_NAME_LEN], disp[VMI_KSYM_NAME_LEN];
+	u32 o_key, o_image, o_off, off;
+	u64 d, k, image;
+	size_t n;
+
+	if (!ksym_at(p->v, key, name, sizeof(name)) ||
+	    strncmp(name, "__SCK__bpf_dispatcher_", 22))
+		return false;
+	n = strlen(name);
+	if (n < 28 || strcmp(name + n - 5, "_call"))
+		return false;
+	snprintf(disp, sizeof(disp), "%.*s", (int)(n - 7 - 5), name + 7);
+	return !engine_sym(p->v, disp, &d) &&
+	       !btf_offsetof(p->v->btf, "bpf_dispatcher", "sc_key", &o_key) &&
+	       !btf_offsetof(p->v->btf, "bpf_dispatcher", "image", &o_image) &&
+	       !btf_offsetof(p->v->btf, "bpf_dispatcher", "image_off", &o_off) &&
+	       !engine_read_u64(p->v, d + o_key, &k) && k == key &&
+	       !engine_read_u64(p->v, d + o_image, &image) &&
+	       kernel_ptr(image) &&
+	       !engine_read(p->v, d + o_off, &off, sizeof(off)) &&
+	       (func == image + off || func == image + (off ^ BPF_DISP_HALF)) &&
+	       bpf_image_has(p, func, KSYM_PREFIX_BPF_DISP);
+}
+
 /*
  * Whether static call key @key may hold @func (@old: what the site called
  * at baseline, or NULL if unknown). An LSM slot's key (6.9+) holds exactly
@@ -1768,6 +1809,8 @@ static bool sc_func_ok(struct patching *p, u64 key, u64 func, const u64 *old)
 	if (!func || func == p->sc_return0 ||
 	    (func >= p->text_start && func < p->text_end))
 		return owner || sc_kernel_key_ok(p, key, func, old);
+	if (sc_bpf_dispatcher(p, key, func))
+		return true;
 	m = sc_mod_find(p, func, true);
 	if (!m)
 		return false;
@@ -1992,6 +2035,7 @@ bool patching_explain(struct patching *p, u64 va, u64 len, const u8 *old,
 struct bpf_find {
 	u32 o_start, o_end, o_name, o_lnode;
 	u64 target;
+	const char *prefix;	/* of the ksym's name: a kind of image */
 	bool found;
 	u32 *budget;		/* bpf_ksyms read, all sites together */
 };
@@ -2013,7 +2057,7 @@ static int bpf_ksym_match(struct vmiaas *v, u64 node, void *arg)
 		return err;
 	name[sizeof(name) - 1] = '\0';
 	if (f->target >= start && f->target < end &&
-	    !strcmp(name, KSYM_PREFIX_BPF_TRAMP)) {
+	    !strcmp(name, f->prefix)) {
 		f->found = true;
 		return 1;		/* stop */
 	}
@@ -2025,15 +2069,20 @@ static int bpf_ksym_match(struct vmiaas *v, u64 node, void *arg)
  * direct_functions hash maps @ip to @target and @target lies in a BPF
  * trampoline image registered in bpf_kallsyms.
  */
-static bool direct_ok(struct patching *p, u64 ip, u64 target)
+/*
+ * Whether @target lies in a BPF image on bpf_kallsyms whose name starts
+ * with @prefix (KSYM_PREFIX_LEN bytes: "bpf_trampoline_",
+ * "bpf_dispatcher_").
+ */
+static bool bpf_image_has(struct patching *p, u64 target, const char *prefix)
 {
 	struct vmiaas *v = p->v;
-	struct bpf_find f = { .target = target, .budget = &p->bpf_budget };
-	const u64 *pair = pairs_find(&p->directs, ip);
-	bool mapped = pair && pair[1] == target;
+	struct bpf_find f = {
+		.target = target, .prefix = prefix, .budget = &p->bpf_budget,
+	};
 	u64 head;
 
-	if (!mapped || engine_sym(v, "bpf_kallsyms", &head) ||
+	if (engine_sym(v, "bpf_kallsyms", &head) ||
 	    btf_offsetof(v->btf, "bpf_ksym", "start", &f.o_start) ||
 	    btf_offsetof(v->btf, "bpf_ksym", "end", &f.o_end) ||
 	    btf_offsetof(v->btf, "bpf_ksym", "name", &f.o_name) ||
@@ -2041,6 +2090,14 @@ static bool direct_ok(struct patching *p, u64 ip, u64 target)
 		return false;
 	return list_walk(v, "bpf_kallsyms", head, PATCH_BPF_KSYMS_MAX,
 			 bpf_ksym_match, &f) >= 0 && f.found;
+}
+
+static bool direct_ok(struct patching *p, u64 ip, u64 target)
+{
+	const u64 *pair = pairs_find(&p->directs, ip);
+
+	return pair && pair[1] == target &&
+	       bpf_image_has(p, target, KSYM_PREFIX_BPF_TRAMP);
 }
 
 /* ---- ftrace_ops that hook: the ftrace-hook check ---- */
