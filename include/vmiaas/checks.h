@@ -70,6 +70,7 @@ struct vmiaas_baseline_summary {
 	uint32_t nr_idt_gates;		/* all vCPUs */
 	char kernel_release[65];
 	char origin[64];		/* "golden NAME" or "" (measured) */
+	int32_t nr_bpf_programs;	/* -1: not recorded (format 2) */
 };
 
 void vmiaas_baseline_summary(const struct vmiaas_baseline *b,

@@ -1746,4 +1746,5 @@ void vmiaas_baseline_summary(const struct vmiaas_baseline *b,
 		ret->nr_idt_gates += b->idts[i].nr;
 	memcpy(ret->kernel_release, b->release, sizeof(ret->kernel_release));
 	memcpy(ret->origin, b->origin, sizeof(ret->origin));
+	ret->nr_bpf_programs = b->bpf.recorded ? (int32_t)b->bpf.nr : -1;
 }

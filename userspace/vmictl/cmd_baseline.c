@@ -65,15 +65,18 @@ int cmd_baseline(struct vmictl *c)
 		out_json_add(o, "idt_gates", json_object_new_int64(s.nr_idt_gates));
 		out_json_add(o, "text_bytes",
 			     json_object_new_int64(s.text_end - s.text_start));
+		out_json_add(o, "bpf_programs",
+			     json_object_new_int64(s.nr_bpf_programs));
 		out_json_add(o, "elapsed_ms", json_object_new_double(ms));
 		return out_json_print(o);
 	}
 	out_kv("baseline", "%s", c->output);
 	out_kv("kernel", "%s", s.kernel_release);
 	out_kv("kaslr offset", "0x%016llx", (unsigned long long)s.kaslr_offset);
-	out_kv("measured", "%u syscalls, %u IDT gates on %u vCPUs, %llu KiB of kernel text",
+	out_kv("measured", "%u syscalls, %u IDT gates on %u vCPUs, %llu KiB of kernel text, %d BPF programs",
 	       s.nr_syscalls, s.nr_idt_gates, s.nr_vcpus,
-	       (unsigned long long)(s.text_end - s.text_start) >> 10);
+	       (unsigned long long)(s.text_end - s.text_start) >> 10,
+	       s.nr_bpf_programs);
 	out_kv("elapsed", "%.1f ms", ms);
 	return 0;
 }
