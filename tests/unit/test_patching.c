@@ -43,6 +43,7 @@
 #define SC_UPDATE	(KBASE + 0xa80)		/* __static_call_update */
 #define SCT_D		(KBASE + 0xb30)		/* __SCT__bpf_dispatcher_xdp_call */
 #define D_IMAGE		(KBASE + 0x9000)	/* its image (a BPF pack page) */
+#define D_NOP2		(KBASE + 0xa60)		/* another bpf_dispatcher_nop_func */
 #define SC_UPD_SITE	(KBASE + 0x1800)	/* a call to it */
 #define OPT_ADDR	(KBASE + 0xd00)		/* an optimized kprobe */
 #define OPT_CB		(KBASE + 0xe00)		/* optimized_callback */
@@ -302,6 +303,7 @@ static void symbols_init(void)
 		{ "__SCT__bpf_dispatcher_xdp_call", SCT_D },
 		{ "__SCK__bpf_dispatcher_xdp_call", SC_D_KEY },
 		{ "bpf_dispatcher_xdp", DISP }, { "bpf_kallsyms", BPF_KSYMS },
+		{ "bpf_dispatcher_nop_func", D_NOP2 },
 		{ "__start_static_call_sites", SC_SITES },
 		{ "__stop_static_call_sites", SC_SITES + 8 },
 		{ "modules", MODULES },
@@ -789,6 +791,16 @@ static void test_bpf_dispatcher(void)
 	put(D_KSYM + 0x50, D_KSYM + 0x50);		/* a ring cycle */
 	ksft_test_result(!explain(SCT_D, 5, old),
 			 "a cyclic bpf_kallsyms explains nothing\n");
+	put(SC_D_KEY, D_NOP2);		/* dispatcher.c's copy of the nop */
+	put_branch(SCT_D, 0xe9, D_NOP2);
+	ksft_test_result(explain(SCT_D, 5, old),
+			 "the dispatcher key back at another copy of bpf_dispatcher_nop_func: explained\n");
+	put_branch(SCT, 0xe9, KFUNC2);
+	memcpy(old, at(SCT), 5);
+	put(SC_KEY, D_NOP2);
+	put_branch(SCT, 0xe9, D_NOP2);
+	ksft_test_result(!explain(SCT, 5, old),
+			 "another key calling bpf_dispatcher_nop_func: not explained\n");
 }
 
 /* patching_kprobe_hooks(): how many; the first's detour, bad byte, target. */
@@ -990,7 +1002,7 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(66);
+	ksft_set_plan(68);
 	patching_guest_init();
 	test_sites();
 	test_static_calls();

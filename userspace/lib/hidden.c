@@ -955,14 +955,35 @@ static void owners_ftrace(struct vmiaas *v, struct carve_ctx *c)
 }
 
 /*
+ * The XDP dispatcher's rw_image: the page (bpf_jit_alloc_exec(), module
+ * area) where bpf_dispatcher_update() prepares the code it then copies
+ * to its image (in a pack, on bpf_kallsyms). One page, never executed;
+ * a kernel without it (no rw_image member, no dispatcher) owns nothing.
+ */
+static void owners_dispatcher(struct vmiaas *v, struct carve_ctx *c)
+{
+	u64 d, rw;
+	u32 off;
+
+	if (!engine_sym(v, "bpf_dispatcher_xdp", &d) &&
+	    !btf_offsetof(v->btf, "bpf_dispatcher", "rw_image", &off) &&
+	    !engine_read_u64(v, d + off, &rw) && kernel_ptr(rw) &&
+	    !(rw & 4095))
+		range_add(&c->owned, rw, rw + 4096);
+}
+
+/*
  * Code in the module area that is no module's, from the kernel's own
  * records: BPF program packs (bpf_prog_pack on pack_list: a pointer into
  * the pack is enough), BPF programs, trampolines and dispatchers
- * (bpf_kallsyms), ftrace trampolines, kprobe instruction pages.
+ * (bpf_kallsyms) and the XDP dispatcher's scratch page, ftrace
+ * trampolines, kprobe instruction pages.
  */
 static void owners_get(struct vmiaas *v, struct carve_ctx *c)
 {
 	u32 pages;
+
+	owners_dispatcher(v, c);
 
 	owners_list(v, c, "pack_list", 0, "bpf_prog_pack", "list", "ptr",
 		    NULL, 1);

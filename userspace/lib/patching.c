@@ -1721,22 +1721,6 @@ static bool sc_old_func(struct patching *p, const struct patch_site *s,
 	return true;
 }
 
-/*
- * Whether a key of the kernel's own (not a module's) may hold @func, NULL,
- * __static_call_return0 or a function of the kernel's text: the function
- * its site called at baseline (@old, when known); one the kernel's own
- * update sites give this key; for a tracepoint's key, its iterator or its
- * one probe; for the graph tracer's, its fgraph_ops' functions. Anything else is code reuse: a kernel function the kernel
- * never puts behind that key.
- */
-static bool sc_kernel_key_ok(struct patching *p, u64 key, u64 func,
-			     const u64 *old)
-{
-	return (old && *old == func) || sc_update_has(p, key, func) ||
-	       sc_tp_iterator(p, key, func) || sc_tp_probe(p, key, func) ||
-	       sc_fgraph_func(p, key, func);
-}
-
 static bool bpf_image_has(struct patching *p, u64 target, const char *prefix);
 
 /*
@@ -1750,11 +1734,11 @@ static bool bpf_image_has(struct patching *p, u64 target, const char *prefix);
  * bpf_kallsyms. Its code (compares and jumps to the attached programs)
  * is not judged, as a BPF trampoline's is not.
  */
-static bool sc_bpf_dispatcher(struct patching *p, u64 key, u64 func)
+/* The dispatcher (bpf_dispatcher_NAME) whose key @key is, into @disp. */
+static bool sc_dispatcher_of(struct patching *p, u64 key, char *disp,
+			     size_t size)
 {
-	char name[VMI_KSYM_NAME_LEN], disp[VMI_KSYM_NAME_LEN];
-	u32 o_key, o_image, o_off, off;
-	u64 d, k, image;
+	char name[VMI_KSYM_NAME_LEN];
 	size_t n;
 
 	if (!ksym_at(p->v, key, name, sizeof(name)) ||
@@ -1763,7 +1747,34 @@ static bool sc_bpf_dispatcher(struct patching *p, u64 key, u64 func)
 	n = strlen(name);
 	if (n < 28 || strcmp(name + n - 5, "_call"))
 		return false;
-	snprintf(disp, sizeof(disp), "%.*s", (int)(n - 7 - 5), name + 7);
+	snprintf(disp, size, "%.*s", (int)(n - 7 - 5), name + 7);
+	return true;
+}
+
+/*
+ * A dispatcher's key back at its nop function: bpf_dispatcher_nop_func
+ * is static inline in a header, so the copy DEFINE_STATIC_CALL() starts
+ * the key with (net/core/filter.c's) is not the one
+ * bpf_dispatcher_update() puts back (kernel/bpf/dispatcher.c's): any
+ * kernel function of that name.
+ */
+static bool sc_bpf_dispatcher_nop(struct patching *p, u64 key, u64 func)
+{
+	char disp[VMI_KSYM_NAME_LEN], name[VMI_KSYM_NAME_LEN];
+
+	return sc_dispatcher_of(p, key, disp, sizeof(disp)) &&
+	       ksym_at(p->v, func, name, sizeof(name)) &&
+	       !strcmp(name, "bpf_dispatcher_nop_func");
+}
+
+static bool sc_bpf_dispatcher(struct patching *p, u64 key, u64 func)
+{
+	char disp[VMI_KSYM_NAME_LEN];
+	u32 o_key, o_image, o_off, off;
+	u64 d, k, image;
+
+	if (!sc_dispatcher_of(p, key, disp, sizeof(disp)))
+		return false;
 	return !engine_sym(p->v, disp, &d) &&
 	       !btf_offsetof(p->v->btf, "bpf_dispatcher", "sc_key", &o_key) &&
 	       !btf_offsetof(p->v->btf, "bpf_dispatcher", "image", &o_image) &&
@@ -1774,6 +1785,23 @@ static bool sc_bpf_dispatcher(struct patching *p, u64 key, u64 func)
 	       !engine_read(p->v, d + o_off, &off, sizeof(off)) &&
 	       (func == image + off || func == image + (off ^ BPF_DISP_HALF)) &&
 	       bpf_image_has(p, func, KSYM_PREFIX_BPF_DISP);
+}
+
+/*
+ * Whether a key of the kernel's own (not a module's) may hold @func, NULL,
+ * __static_call_return0 or a function of the kernel's text: the function
+ * its site called at baseline (@old, when known); one the kernel's own
+ * update sites give this key; for a tracepoint's key, its iterator or its
+ * one probe; for the graph tracer's, its fgraph_ops' functions. Anything else is code reuse: a kernel function the kernel
+ * never puts behind that key.
+ */
+static bool sc_kernel_key_ok(struct patching *p, u64 key, u64 func,
+			     const u64 *old)
+{
+	return (old && *old == func) || sc_update_has(p, key, func) ||
+	       sc_tp_iterator(p, key, func) || sc_tp_probe(p, key, func) ||
+	       sc_fgraph_func(p, key, func) ||
+	       sc_bpf_dispatcher_nop(p, key, func);
 }
 
 /*
