@@ -274,14 +274,20 @@ static void exec_report(struct vmiaas *v, const struct exec_known *k,
 		 head);
 }
 
-/* The runs of @b also in @a (same range, same writability). */
-static bool exec_seen(const struct exec_runs *a, const struct exec_run *r)
+/*
+ * Whether @r lies in a run of @a (same writability) at or after *@pos;
+ * both are in address order, so *@pos only moves forward: one pass over
+ * @a for all of the second scan's runs.
+ */
+static bool exec_seen(const struct exec_runs *a, size_t *pos,
+		      const struct exec_run *r)
 {
 	size_t i;
 
-	for (i = 0; i < a->nr; i++)
-		if (a->a[i].start <= r->start && r->end <= a->a[i].end &&
-		    a->a[i].writable == r->writable)
+	while (*pos < a->nr && a->a[*pos].end <= r->start)
+		(*pos)++;
+	for (i = *pos; i < a->nr && a->a[i].start <= r->start; i++)
+		if (r->end <= a->a[i].end && a->a[i].writable == r->writable)
 			return true;
 	return false;
 }
@@ -302,7 +308,7 @@ int check_exec(struct vmiaas *v, const struct hidden_sink *s)
 	struct exec_runs first = {}, second = {};
 	struct vmi_scan_stats st;
 	struct exec_known k;
-	size_t i;
+	size_t i, pos = 0;
 	int err;
 
 	err = exec_known_get(v, &k);
@@ -315,7 +321,7 @@ int check_exec(struct vmiaas *v, const struct hidden_sink *s)
 		for (i = 0; !err && i < second.nr; i++)
 			if ((second.a[i].writable ||
 			     !exec_explained(&k, &second.a[i])) &&
-			    exec_seen(&first, &second.a[i]))
+			    exec_seen(&first, &pos, &second.a[i]))
 				exec_report(v, &k, &second.a[i], s);
 	}
 	free(first.a);
