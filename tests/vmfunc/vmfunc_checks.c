@@ -386,16 +386,23 @@ static bool guest_wait_more(struct vm *vm, unsigned int vcpu, struct op *op)
 	return false;
 }
 
-/* OP_REQ: one request through the mailbox, waiting for the answer. */
-static bool guest_req(struct vm *vm, unsigned int vcpu, uint64_t cookie,
-		      struct op *op)
+/* OP_REQ, on demand, waiting @polls polls; false if it did not halt. */
+static bool guest_req_polls(struct vm *vm, unsigned int vcpu,
+			    uint64_t cookie, uint64_t polls, struct op *op)
 {
 	memset(op, 0, sizeof(*op));
 	op->in.rdi = OP_REQ;
 	op->in.rcx = VMIAAS_REASON_ON_DEMAND;
 	op->in.rdx = cookie;
-	op->in.r8 = POLLS;
-	if (!guest_op(vm, vcpu, op))
+	op->in.r8 = polls;
+	return guest_op(vm, vcpu, op);
+}
+
+/* OP_REQ: one request through the mailbox, waiting for the answer. */
+static bool guest_req(struct vm *vm, unsigned int vcpu, uint64_t cookie,
+		      struct op *op)
+{
+	if (!guest_req_polls(vm, vcpu, cookie, POLLS, op))
 		return false;
 	return op->out.r8 || guest_wait_more(vm, vcpu, op);
 }
@@ -1158,12 +1165,7 @@ static bool guest_req_short(struct vm *vm, unsigned int vcpu,
 {
 	struct op w;
 
-	memset(op, 0, sizeof(*op));
-	op->in.rdi = OP_REQ;
-	op->in.rcx = VMIAAS_REASON_ON_DEMAND;
-	op->in.rdx = cookie;
-	op->in.r8 = SHORT_POLLS;
-	if (!guest_op(vm, vcpu, op))
+	if (!guest_req_polls(vm, vcpu, cookie, SHORT_POLLS, op))
 		return false;
 	while (!op->out.r8 && --runs) {
 		memset(&w, 0, sizeof(w));
