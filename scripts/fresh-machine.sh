@@ -65,10 +65,13 @@ mirror()
 
 # The mounts of a running machine; a private /dev without /dev/kvm, itself
 # a mount (libvirt's QEMU driver refuses to start a domain otherwise:
-# "Unable to find any /dev mount").
+# "Unable to find any /dev mount"), and "/" a mount ("Failed disable
+# mount propagation out of the root filesystem" otherwise).
 mount_root()
 {
 	local n
+	# "/" a mount too: libvirt makes it a slave in its namespaces
+	mount --bind "$root" "$root"
 	mount -t proc proc "$root/proc"
 	mount -t sysfs sysfs "$root/sys"
 	mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
@@ -94,7 +97,8 @@ umount_root()
 {
 	local m
 	# deepest first; also what the steps left mounted
-	awk -v r="$root/" 'index($2, r) == 1 { print $2 }' /proc/mounts |
+	awk -v r="$root" '$2 == r || index($2, r "/") == 1 { print $2 }' \
+		/proc/mounts |
 		sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null || true
 	done
