@@ -21,7 +21,7 @@
 
 : "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
 KGENS=${KGENS:-6.1 6.12}
-PER_KERNEL=53
+PER_KERNEL=55
 # shellcheck disable=SC2086
 set -- $KGENS
 tap_plan $((PER_KERNEL * $#))
@@ -102,6 +102,16 @@ tap_ok "jq -e '[.checks[].id] as \$i | [\"hidden-module\", \"hidden-process\", \
 # ---- benign workload -----------------------------------------------------
 guest_run 'insmod /vmiaas/modules/vmiaas_test_hello.ko && rmmod vmiaas_test_hello && echo ok' >"$work/mod.out" 2>&1
 tap_is "$(cat "$work/mod.out")" ok "$KGEN: a module loaded and unloaded"
+# After a module's init, do_init_module() hands its init memory to
+# do_free_init(), a system_wq work item: with that pool held by
+# vmiaas_test_wqhog (one vCPU; 6.12 lets it run sooner), the init memory
+# of a module loaded meanwhile waits on init_free_list, module memory no
+# module owns, for as long as the hog runs.
+guest_run 'insmod /vmiaas/modules/vmiaas_test_wqhog.ko ms=20000 && sleep 0.5 &&
+	insmod /vmiaas/modules/vmiaas_test_hello.ko && rmmod vmiaas_test_hello && echo ok' >"$work/initfree.out" 2>&1
+tap_is "$(cat "$work/initfree.out")" ok "$KGEN: a module loaded and unloaded with system_wq held"
+expect_clean initfree "a module's init memory waiting to be freed"
+guest_run 'rmmod vmiaas_test_wqhog' >/dev/null 2>&1
 guest_run 'for i in $(seq 100); do /bin/true & done; wait; echo done' >"$work/spawn.out"
 tap_is "$(cat "$work/spawn.out")" done "$KGEN: 100 processes spawned and reaped"
 expect_clean benign "after module load/unload and 100 processes"

@@ -972,18 +972,78 @@ static void owners_dispatcher(struct vmiaas *v, struct carve_ctx *c)
 		range_add(&c->owned, rw, rw + 4096);
 }
 
+struct initfree_walk {
+	struct carve_ctx *c;
+	u32 node_off;
+	u32 off[3];		/* the pointers of a struct mod_initfree */
+	u32 nr;
+};
+
+static int initfree_visit(struct vmiaas *v, u64 node, void *arg)
+{
+	struct initfree_walk *w = arg;
+	u64 p;
+	u32 i;
+
+	for (i = 0; i < w->nr; i++) {
+		if (engine_read_u64(v, node - w->node_off + w->off[i], &p))
+			return -EFAULT;
+		if (p && range_add(&w->c->owned, p, p + 1))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * The init memory of modules whose init has returned: do_init_module()
+ * forgets it (init_layout, or mem[MOD_INIT_*] since 6.4) and queues it on
+ * init_free_list, which do_free_init() empties after an RCU grace period.
+ * Until then it is module-area memory of no module. A pointer into an
+ * area is enough. The record is 6.1's {node, module_init} or 6.4's {node,
+ * init_text, init_data, init_rodata}; an empty list needs no layout.
+ */
+static void owners_initfree(struct vmiaas *v, struct carve_ctx *c)
+{
+	static const char *const ptrs[] = {
+		"module_init", "init_text", "init_data", "init_rodata",
+	};
+	struct initfree_walk w = { .c = c };
+	u64 sym, first;
+	size_t i;
+
+	if (engine_sym(v, "init_free_list", &sym))
+		return;			/* no such list: nothing pending */
+	if (engine_read_u64(v, sym, &first)) {
+		c->owners_unknown = true;
+		return;
+	}
+	if (!first)
+		return;
+	for (i = 0; i < ARRAY_SIZE(ptrs) && w.nr < ARRAY_SIZE(w.off); i++)
+		if (!btf_offsetof(v->btf, "mod_initfree", ptrs[i],
+				  &w.off[w.nr]))
+			w.nr++;
+	if (!w.nr ||
+	    btf_offsetof(v->btf, "mod_initfree", "node", &w.node_off) ||
+	    hlist_heads_walk(v, "init_free_list", sym, 1, OWNER_LIST_MAX,
+			     initfree_visit, &w))
+		c->owners_unknown = true;
+}
+
 /*
  * Code in the module area that is no module's, from the kernel's own
  * records: BPF program packs (bpf_prog_pack on pack_list: a pointer into
  * the pack is enough), BPF programs, trampolines and dispatchers
  * (bpf_kallsyms) and the XDP dispatcher's scratch page, ftrace
- * trampolines, kprobe instruction pages.
+ * trampolines, kprobe instruction pages, and modules' init memory
+ * waiting to be freed.
  */
 static void owners_get(struct vmiaas *v, struct carve_ctx *c)
 {
 	u32 pages;
 
 	owners_dispatcher(v, c);
+	owners_initfree(v, c);
 
 	owners_list(v, c, "pack_list", 0, "bpf_prog_pack", "list", "ptr",
 		    NULL, 1);
