@@ -5,33 +5,15 @@
 # found and named, a tampered baseline and another guest's baseline
 # refused. Runs on each kernel of KGENS (default: Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
-
-: "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
-KGENS=${KGENS:-6.1 6.12}
-PER_KERNEL=34
-# shellcheck disable=SC2086
-set -- $KGENS
-tap_plan $((PER_KERNEL * $#))
-top_work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-integrity.XXXXXX")
-trap '_guest_cleanup; rm -rf "$top_work"' EXIT
-
 . "$(dirname "$0")/../lib/integrity.sh"
+integrity_begin integrity 34
 
 integrity_run()
 {
-KGEN=$1
-work=$top_work/$KGEN
-mkdir -p "$work"
-key=$work/keys/host.key
-base=$work/baseline
-guest_start --kernel "$KGEN" --test-modules || tap_bail "guest did not boot"
-tap_diag "guest $GUEST: kernel $GUEST_KVER, ready in ${GUEST_READY_MS} ms"
+integrity_start "$1" --test-modules
 
 # ---- baseline ----------------------------------------------------------------
-st=0
-vmictl_g --json baseline -o "$base" --key "$key" >"$work/baseline.json" 2>&1 || st=$?
-tap_is "$st" 0 "$KGEN: baseline: exit 0"
-[ $st -eq 0 ] || tap_diag "$(cat "$work/baseline.json")"
+take_baseline
 tap_diag "baseline: $(jq -r '"\(.elapsed_ms) ms, \(.syscalls) syscalls, \(.idt_gates) gates, \(.text_bytes) text bytes"' "$work/baseline.json" 2>/dev/null)"
 tap_is "$(stat -c %a "$key" 2>/dev/null) $(stat -c %a "$work/keys" 2>/dev/null)" "600 700" \
 	"host key created 0600 in a 0700 directory"
@@ -150,7 +132,4 @@ tap_is "$st:$(jq -r '[.checks[].id] | join(",")' "$work/checks.json")" \
 	"0:syscall-table,idt,cpu-state,kernel-text,kernel-rodata,module-text,module-rodata,ftrace-hook,hidden-module,bpf-programs,hidden-process,credentials,usermode-helper,exec-memory" "vmictl checks lists the check ids"
 }
 
-for k in $KGENS; do
-	integrity_run "$k"
-done
-tap_done
+integrity_main integrity_run

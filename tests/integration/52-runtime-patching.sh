@@ -19,28 +19,18 @@
 # attach point, while the fentry programs stay events. Runs on each kernel
 # of KGENS.
 . "$(dirname "$0")/../lib/guest.sh"
+. "$(dirname "$0")/../lib/integrity.sh"
 
-: "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
-KGENS=${KGENS:-6.1 6.12}
 # The unfiltered function tracer patches every ftrace site (37,657 on
 # Debian 6.1, 42,864 on 6.12): 80 s on and 20 s off under TCG here.
 UNFILTERED_KGENS=${UNFILTERED_KGENS:-6.1}
-PER_KERNEL=58
-# shellcheck disable=SC2086
-set -- $KGENS
-tap_plan $((PER_KERNEL * $#))
-top_work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-patching.XXXXXX")
-trap '_guest_cleanup; rm -rf "$top_work"' EXIT
+integrity_begin patching 58
 
-# The guest image has no BPF loader: static raw-bpf(2) ones, built here.
-bpf_fentry=$top_work/bpf-fentry
-${CC:-cc} -static -Os -s -o "$bpf_fentry" "$VMIAAS_TOP/tests/guest/bpf-fentry.c" ||
+# raw-bpf(2) loaders: a fentry program, an eBPF rootkit's shape
+bpf_fentry=$(guest_tool bpf-fentry) ||
 	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
-bpf_writeuser=$top_work/bpf-writeuser
-${CC:-cc} -static -Os -s -o "$bpf_writeuser" "$VMIAAS_TOP/tests/guest/bpf-writeuser.c" ||
+bpf_writeuser=$(guest_tool bpf-writeuser) ||
 	tap_bail "cannot build tests/guest/bpf-writeuser.c statically"
-
-. "$(dirname "$0")/../lib/integrity.sh"
 
 has_event() { jq -e --arg o "$2" '[.events[] | select(.object == $o)] | length >= 1' "$work/$1.json" >/dev/null 2>&1; }
 
@@ -141,18 +131,9 @@ wait_transition()
 
 patching_run()
 {
-KGEN=$1
-work=$top_work/$KGEN
-mkdir -p "$work"
-key=$work/keys/host.key
-base=$work/baseline
-guest_start --kernel "$KGEN" --cpu qemu64,+svm --test-modules \
-	--add "$bpf_fentry" --add "$bpf_writeuser" || tap_bail "guest did not boot"
-tap_diag "guest $GUEST: kernel $GUEST_KVER, ready in ${GUEST_READY_MS} ms"
-
-st=0
-vmictl_g baseline -o "$base" --key "$key" >"$work/baseline.out" 2>&1 || st=$?
-tap_is "$st" 0 "$KGEN: baseline: exit 0"
+integrity_start "$1" --cpu qemu64,+svm --test-modules \
+	--add "$bpf_fentry" --add "$bpf_writeuser"
+take_baseline
 clean fresh "right after the baseline"
 
 # ---- modules -------------------------------------------------------------------
@@ -394,10 +375,6 @@ tap_ok "jq -e '[.findings[] | select(.check == \"ftrace-hook\" and (.object | st
 tap_ok "jq -e '[.findings[] | select(.check == \"kernel-text\" and (.object | startswith(\"vfs_write+\")))] | length == 1' '$work/optprobe.json'" \
 	"$KGEN: the probe's JMP is no longer explained (kernel-text at vfs_write+off)"
 attack_gone optprobe vmiaas_attack_optprobe "detour restored on unload"
-guest_stop "$GUEST_DIR" >/dev/null 2>&1
 }
 
-for k in $KGENS; do
-	patching_run "$k"
-done
-tap_done
+integrity_main patching_run

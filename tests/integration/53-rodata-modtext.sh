@@ -8,17 +8,8 @@
 # only, and a version-1 baseline refused with a clear message. Runs on each
 # kernel of KGENS (default: Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
-
-: "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
-KGENS=${KGENS:-6.1 6.12}
-PER_KERNEL=28
-# shellcheck disable=SC2086
-set -- $KGENS
-tap_plan $((PER_KERNEL * $#))
-top_work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-rodata.XXXXXX")
-trap '_guest_cleanup; rm -rf "$top_work"' EXIT
-
 . "$(dirname "$0")/../lib/integrity.sh"
+integrity_begin rodata 28
 
 modsym() { guest_run "grep ' $1	\\[$2\\]\$' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
 # has NAME JQ-FILTER: the filter (over the whole output) is true
@@ -42,20 +33,11 @@ remac()
 
 rodata_run()
 {
-KGEN=$1
-work=$top_work/$KGEN
-mkdir -p "$work"
-key=$work/host.key
-base=$work/baseline
-guest_start --kernel "$KGEN" --test-modules || tap_bail "guest did not boot"
-tap_diag "guest $GUEST: kernel $GUEST_KVER, ready in ${GUEST_READY_MS} ms"
+integrity_start "$1" --test-modules
 guest_run insmod /vmiaas/modules/vmiaas_test_hello.ko >/dev/null
 
 # ---- baseline with a module loaded ------------------------------------------
-st=0
-vmictl_g --json baseline -o "$base" --key "$key" >"$work/baseline.json" 2>&1 || st=$?
-tap_is "$st" 0 "$KGEN: baseline with vmiaas_test_hello loaded: exit 0"
-[ $st -eq 0 ] || tap_diag "$(cat "$work/baseline.json")"
+take_baseline "baseline with vmiaas_test_hello loaded"
 check_json clean
 tap_is "$st:$(nr_findings clean)" "0:0" "check right after the baseline: exit 0, no findings"
 [ "$st" = 0 ] || tap_diag "$(head -c 600 "$work/clean.json") $(cat "$work/clean.err")"
@@ -158,10 +140,6 @@ st=0
 "$VMICTL" --json checks >"$work/checks.json" || st=$?
 tap_ok 'jq -e "[.checks[].id] | index(\"kernel-rodata\") and index(\"module-text\") and index(\"module-rodata\")" "$work/checks.json"' \
 	"vmictl checks lists kernel-rodata, module-text and module-rodata"
-guest_stop "$GUEST_DIR" >/dev/null 2>&1
 }
 
-for k in $KGENS; do
-	rodata_run "$k"
-done
-tap_done
+integrity_main rodata_run

@@ -18,23 +18,12 @@
 # the module area) give no false alarm. Runs on each kernel of KGENS
 # (default: Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
-
-: "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
-KGENS=${KGENS:-6.1 6.12}
-PER_KERNEL=55
-# shellcheck disable=SC2086
-set -- $KGENS
-tap_plan $((PER_KERNEL * $#))
-top_work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-hidden.XXXXXX")
-trap '_guest_cleanup; rm -rf "$top_work"' EXIT
-
-# A BPF fentry program puts a BPF trampoline in the module area: a static
-# raw-bpf(2) loader (the guest has no bpftool), as in 52-runtime-patching.
-bpf_fentry=$top_work/bpf-fentry
-${CC:-cc} -static -Os -s -o "$bpf_fentry" "$VMIAAS_TOP/tests/guest/bpf-fentry.c" ||
-	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
-
 . "$(dirname "$0")/../lib/integrity.sh"
+integrity_begin hidden 55
+
+# A BPF fentry program puts a BPF trampoline in the module area.
+bpf_fentry=$(guest_tool bpf-fentry) ||
+	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
 
 # hideproc_load NAME PID [ARG...]: hides PID with the process-hiding
 # module (tasklist_lock's address in $tasklist), with more module ARGs.
@@ -80,17 +69,8 @@ ps -o pid,user,args | grep -E "^ *[0-9]+ u +sleep 100[01]" | sort -k3'
 
 hidden_run()
 {
-KGEN=$1
-work=$top_work/$KGEN
-mkdir -p "$work"
-key=$work/keys/host.key
-base=$work/baseline
-guest_start --kernel "$KGEN" --test-modules --add "$bpf_fentry" || tap_bail "guest did not boot"
-tap_diag "guest $GUEST: kernel $GUEST_KVER, ready in ${GUEST_READY_MS} ms"
-
-st=0
-vmictl_g --json baseline -o "$base" --key "$key" >"$work/baseline.json" 2>&1 || st=$?
-tap_is "$st" 0 "$KGEN: baseline: exit 0"
+integrity_start "$1" --test-modules --add "$bpf_fentry"
+take_baseline
 expect_clean clean "right after boot"
 tap_diag "check: $(jq -r .elapsed_ms "$work/clean.json" 2>/dev/null) ms"
 
@@ -226,10 +206,6 @@ tap_ok "jq -e '[.findings[] | select(.check == \"hidden-module\" and (.object | 
 tap_ok "jq -e '(.findings | length) >= 3 and ([.findings[] | select(.check != \"hidden-module\")] | length) == 0' '$work/hidemod-wipe.json'" \
 	"$KGEN: hidemod-wipe: only hidden-module findings, the two earlier copies still found"
 tap_diag "$(jq -c '.findings[] | [.object, .detail.message]' "$work/hidemod-wipe.json" 2>/dev/null | cut -c1-160)"
-guest_stop "$GUEST_DIR" >/dev/null 2>&1
 }
 
-for k in $KGENS; do
-	hidden_run "$k"
-done
-tap_done
+integrity_main hidden_run

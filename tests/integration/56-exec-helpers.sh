@@ -16,21 +16,11 @@
 # module loaded and unloaded) gives no finding. Runs on each kernel of
 # KGENS (default: Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
-
-: "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
-KGENS=${KGENS:-6.1 6.12}
-PER_KERNEL=23
-# shellcheck disable=SC2086
-set -- $KGENS
-tap_plan $((PER_KERNEL * $#))
-top_work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-exec.XXXXXX")
-trap '_guest_cleanup; rm -rf "$top_work"' EXIT
-
-bpf_fentry=$top_work/bpf-fentry
-${CC:-cc} -static -Os -s -o "$bpf_fentry" "$VMIAAS_TOP/tests/guest/bpf-fentry.c" ||
-	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
-
 . "$(dirname "$0")/../lib/integrity.sh"
+integrity_begin exec 23
+
+bpf_fentry=$(guest_tool bpf-fentry) ||
+	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
 
 # expect_helper NAME OBJECT SEVERITY NEWVALUE [BASELINE]: exit 1, exactly
 # one finding: usermode-helper for OBJECT, of SEVERITY, naming NEWVALUE.
@@ -63,17 +53,8 @@ expect_exec()
 
 exec_run()
 {
-KGEN=$1
-work=$top_work/$KGEN
-mkdir -p "$work"
-key=$work/keys/host.key
-base=$work/baseline
-guest_start --kernel "$KGEN" --test-modules --add "$bpf_fentry" || tap_bail "guest did not boot"
-tap_diag "guest $GUEST: kernel $GUEST_KVER, ready in ${GUEST_READY_MS} ms"
-
-st=0
-vmictl_g --json baseline -o "$base" --key "$key" >"$work/baseline.json" 2>&1 || st=$?
-tap_is "$st" 0 "$KGEN: baseline: exit 0"
+integrity_start "$1" --test-modules --add "$bpf_fentry"
+take_baseline
 expect_clean clean "right after boot"
 "$VMICTL" --json checks >"$work/checks.json"
 tap_ok "jq -e '[.checks[].id] as \$i | [\"usermode-helper\", \"exec-memory\"] - \$i == []' '$work/checks.json'" \
@@ -142,10 +123,6 @@ execmem_load execmem-page page
 expect_exec execmem-page 2 "direct map .*mapped executable, outside"
 execmem_load execmem-wx wx
 expect_exec execmem-wx 3 "vmalloc area .*writable and executable .W.X."
-guest_stop "$GUEST_DIR" >/dev/null 2>&1
 }
 
-for k in $KGENS; do
-	exec_run "$k"
-done
-tap_done
+integrity_main exec_run

@@ -1,10 +1,22 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
-# tests/lib/integrity.sh: what the integrity tests (50-56) share, on a
-# guest started with guest_start (tests/lib/guest.sh, sourced first).
-# They set: VMICTL, and per kernel work (a directory), base (the
-# baseline file), key (the host key file), KGEN.
+# tests/lib/integrity.sh: what the integrity tests (50-56) share
+# (tests/lib/guest.sh sourced first). A test reads:
 #
+#   integrity_begin TAG PER_KERNEL   VMICTL required, KGENS (default
+#                                    "6.1 6.12"), the TAP plan, $top_work
+#                                    (removed at exit with the guests)
+#   tool=$(guest_tool NAME) || tap_bail ...
+#                                    tests/guest/NAME.c built static into
+#                                    $top_work/NAME, its path printed
+#   my_run() { integrity_start "$1" --test-modules ...; take_baseline; ...; }
+#   integrity_main my_run            my_run KGEN for each of KGENS, each
+#                                    guest stopped after it; tap_done
+#
+#   integrity_start KGEN START-ARG...  per kernel: KGEN, work (a directory),
+#                            key (the host key file), base (the baseline
+#                            file); a guest booted with guest_start
+#   take_baseline [DESC]     vmictl baseline --json into $base: a TAP check
 #   vmictl_g ARG...          vmictl on the current guest
 #   ksym NAME                a symbol's address from the guest's kallsyms
 #   check_json NAME [BASE]   check --json into $work/NAME.json (.err); st
@@ -13,6 +25,57 @@
 #   tracing_on               the function tracer, sched events, a kprobe
 #                            event and a mid-function (optimized) one, a
 #                            BPF fentry program (/vmiaas/bpf-fentry)
+
+integrity_begin()
+{
+	local nr_kgens
+
+	: "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
+	KGENS=${KGENS:-6.1 6.12}
+	nr_kgens=$(wc -w <<<"$KGENS")
+	tap_plan $(($2 * nr_kgens))
+	top_work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-$1.XXXXXX")
+	trap '_guest_cleanup; rm -rf "$top_work"' EXIT
+}
+
+# The guest image has no BPF loader and no compiler: static programs.
+guest_tool()
+{
+	${CC:-cc} -static -Os -s -o "$top_work/$1" "$VMIAAS_TOP/tests/guest/$1.c" >&2 &&
+		echo "$top_work/$1"
+}
+
+integrity_start()
+{
+	KGEN=$1
+	shift
+	work=$top_work/$KGEN
+	mkdir -p "$work"
+	key=$work/keys/host.key
+	base=$work/baseline
+	guest_start --kernel "$KGEN" "$@" || tap_bail "guest did not boot"
+	tap_diag "guest $GUEST: kernel $GUEST_KVER, ready in ${GUEST_READY_MS} ms"
+}
+
+take_baseline()
+{
+	st=0
+	vmictl_g --json baseline -o "$base" --key "$key" \
+		>"$work/baseline.json" 2>&1 || st=$?
+	tap_is "$st" 0 "$KGEN: ${1:-baseline}: exit 0"
+	[ "$st" = 0 ] || tap_diag "$(cat "$work/baseline.json")"
+}
+
+integrity_main()
+{
+	local kgen
+
+	for kgen in $KGENS; do
+		"$1" "$kgen"
+		guest_stop "$GUEST_DIR" >/dev/null 2>&1
+	done
+	tap_done
+}
 
 vmictl_g() { "$VMICTL" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" "$@"; }
 ksym() { guest_run "grep ' $1\$' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
