@@ -10,13 +10,29 @@ G=$VMIAAS_GUEST_CLI
 command -v qemu-system-x86_64 >/dev/null ||
 	tap_skip_all "qemu-system-x86_64 missing (scripts/deps.sh test)"
 
-tap_plan 20
+tap_plan 22
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-rig.XXXXXX")
 trap '_guest_cleanup; rm -rf "$tmp"' EXIT
 
 abi61=$("$G" abi --kernel 6.1) || tap_bail "cannot fetch the 6.1 kernel"
 abi612=$("$G" abi --kernel 6.12) || tap_bail "cannot fetch the 6.12 kernel"
 mods=$("$G" modules --kernel 6.1) || tap_bail "cannot build the test modules"
+
+# Two builds of the test modules at once, in an empty cache: one builds,
+# the other waits for it, and both print the same complete directory.
+pids=()
+for i in 1 2; do
+	VMIAAS_MODULES_CACHE=$tmp/modcache "$G" modules --kernel 6.1 \
+		>"$tmp/modules$i" 2>&1 &
+	pids+=($!)
+done
+st=0; wait "${pids[0]}" || st=$?; wait "${pids[1]}" || st=$((st + $?))
+tap_ok "[ $st = 0 ] && [ \"\$(cat '$tmp/modules1')\" = \"\$(cat '$tmp/modules2')\" ]" \
+	"two test-module builds at once: both succeed, one directory"
+nr_mods=$(grep -c '^obj-m' "$VMIAAS_TOP/tests/modules/Kbuild")
+built=$(head -n 1 "$tmp/modules1")
+tap_is "$(ls "$built"/*.ko 2>/dev/null | wc -l) $(grep -c ' CC \[M\] .*/vmiaas_[a-z_]*\.o$' "$built/build.log" 2>/dev/null)" \
+	"$nr_mods $nr_mods" "every module built, and built once (the second build waited and reused it)"
 
 t0=$(date +%s%N)
 guest_start --kernel 6.1 || tap_bail "6.1 guest did not boot"
