@@ -12,7 +12,7 @@ set -eu
 build_pkgs="gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev libssl-dev \
 	linux-headers-amd64 perl libjson-c-dev libsystemd-dev libvirt-dev"
 demo_pkgs="qemu-system-x86 busybox-static cpio xz-utils socat jq"
-test_pkgs="$demo_pkgs clang llvm libclang-rt-14-dev socat jq \
+test_pkgs="$demo_pkgs gdb clang llvm libclang-rt-14-dev socat jq \
 	libvirt-daemon-system libvirt-clients prometheus curl libc6-dev python3 \
 	procps openssl"
 vmfunc_pkgs="bochs bochsbios vgabios isolinux syslinux-common genisoimage \

@@ -36,6 +36,9 @@
 #define PID_MAX_CANDIDATES	64
 #define PID_MIN_GUESS		(16ull << 20)	/* no-QMP guess: >= 16 MiB */
 #define PID_SAMPLES		12		/* xp probes, 8 qwords each */
+#define PID_RAM_ALIGN		(2ull << 20)	/* QEMU_VMALLOC_ALIGN */
+#define PID_PLACES_PER_VMA	128
+#define PID_MAX_PLACES		1024
 
 struct pid_cache_line {
 	u64 gpa;		/* page-aligned; valid if gen matches */
@@ -63,6 +66,13 @@ struct pid_priv {
 struct pid_vma {
 	u64 start, end, offset;
 	char path[256];
+};
+
+/* Where in a candidate mapping the RAM block might start. */
+struct pid_place {
+	u64 hva;
+	unsigned int vma;
+	unsigned int score;
 };
 
 static u64 mono_ns(void)
@@ -232,6 +242,7 @@ static void pid_destroy(struct backend *b)
  */
 static void pid_map_ram(struct pid_priv *p, const struct pid_vma *vma)
 {
+	u64 skip = p->hva - vma->start;
 	char path[96];
 	void *map;
 	int fd;
@@ -244,13 +255,13 @@ static void pid_map_ram(struct pid_priv *p, const struct pid_vma *vma)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	map = mmap(NULL, vma->end - vma->start, PROT_READ, MAP_SHARED, fd,
-		   (off_t)vma->offset);
+	map = mmap(NULL, vma->end - p->hva, PROT_READ, MAP_SHARED, fd,
+		   (off_t)(vma->offset + skip));
 	close(fd);
 	if (map == MAP_FAILED)
 		return;
 	p->map = map;
-	p->map_len = vma->end - vma->start;
+	p->map_len = vma->end - p->hva;
 }
 
 /* Mappings that could hold guest RAM: readable, writable, not code. */
@@ -338,16 +349,61 @@ static int pid_parse_xp(const char *text, u64 *ret, size_t max)
 	return (int)nr;
 }
 
+/* Adds HVA to the places unless it is there already or they are full. */
+static void pid_add_place(struct pid_place *places, size_t *nr,
+			  unsigned int vma, u64 hva)
+{
+	size_t i;
+
+	for (i = 0; i < *nr; i++)
+		if (places[i].hva == hva)
+			return;
+	if (*nr < PID_MAX_PLACES)
+		places[(*nr)++] = (struct pid_place){ .hva = hva, .vma = vma };
+}
+
 /*
- * Scores each candidate by the nonzero guest qwords it holds at the same
+ * Where the RAM block may start in each candidate. A candidate can be
+ * larger than the block: the kernel merges QEMU's anonymous RAM with an
+ * adjacent anonymous mapping of the same flags, and pid_list_vmas()
+ * joins neighbours that QEMU's madvise() calls split. QEMU puts the block
+ * at a 2 MiB boundary with a guard page after it, so its end is usually
+ * the candidate's: try the start, the end minus the block, then every
+ * 2 MiB boundary down from there, a bounded number per candidate.
+ */
+static size_t pid_list_places(const struct pid_vma *vmas, size_t nr_vmas,
+			      u64 block_size, struct pid_place *places)
+{
+	size_t nr = 0, i, n;
+	u64 last, at;
+
+	for (i = 0; i < nr_vmas; i++) {
+		const struct pid_vma *v = &vmas[i];
+
+		if (v->end - v->start < block_size)
+			continue;
+		last = v->end - block_size;
+		pid_add_place(places, &nr, i, v->start);
+		if (!(last & 0xfff))
+			pid_add_place(places, &nr, i, last);
+		at = last & ~(PID_RAM_ALIGN - 1);
+		for (n = 0; n < PID_PLACES_PER_VMA && at > v->start;
+		     n++, at -= PID_RAM_ALIGN)
+			pid_add_place(places, &nr, i, at);
+	}
+	return nr;
+}
+
+/*
+ * Scores each place by the nonzero guest qwords it holds at the same
  * block offsets as QEMU shows them; returns the index of the winner or
  * -ENOENT when none holds at least 3/4 of them (and at least 4).
  */
 static int pid_confirm(struct backend *b, struct pid_priv *p,
-		       const struct pid_vma *vmas, size_t nr_vmas,
-		       struct vmiaas_diag *diag)
+		       struct pid_place *places, size_t nr_places,
+		       size_t nr_vmas, struct vmiaas_diag *diag)
 {
-	unsigned int score[PID_MAX_CANDIDATES] = { 0 }, nonzero = 0;
+	unsigned int nonzero = 0;
 	u64 gpas[PID_SAMPLES];
 	size_t nr_gpas = 0, i, j, k;
 	int best = -1;
@@ -360,11 +416,12 @@ static int pid_confirm(struct backend *b, struct pid_priv *p,
 				((p->maps[i].size / 6 * j) & ~(u64)0xfff) + 0x100;
 
 	for (i = 0; i < nr_gpas; i++) {
-		u64 want[8], got[8], hva;
+		u64 want[8], got[8], off;
 		char cmd[64], *text = NULL;
 		int n, err;
 
-		if (pid_hva(p, gpas[i], sizeof(want), &hva) < 0)
+		/* p->hva is 0 here: pid_hva() gives the block offset */
+		if (pid_hva(p, gpas[i], sizeof(want), &off) < 0)
 			continue;
 		snprintf(cmd, sizeof(cmd), "xp /8xg 0x%" PRIx64, gpas[i]);
 		err = qmp_hmp(b->qmp, cmd, &text);
@@ -373,26 +430,24 @@ static int pid_confirm(struct backend *b, struct pid_priv *p,
 					cmd, qmp_last_error(b->qmp));
 		n = pid_parse_xp(text, want, 8);
 		free(text);
-		for (j = 0; j < nr_vmas; j++) {
-			u64 at = vmas[j].start + (hva - p->hva);
-
-			if (at + sizeof(got) > vmas[j].end ||
-			    pid_readv(p, at, got, sizeof(got)) < 0)
+		for (j = 0; j < nr_places; j++) {
+			if (pid_readv(p, places[j].hva + off, got, sizeof(got)) < 0)
 				continue;
 			for (k = 0; k < (size_t)n; k++)
-				score[j] += want[k] && want[k] == got[k];
+				places[j].score += want[k] && want[k] == got[k];
 		}
 		for (k = 0; k < (size_t)n; k++)
 			nonzero += !!want[k];
 	}
-	for (j = 0; j < nr_vmas; j++)
-		if (best < 0 || score[j] > score[best])
+	for (j = 0; j < nr_places; j++)
+		if (best < 0 || places[j].score > places[best].score)
 			best = (int)j;
-	if (best < 0 || score[best] < 4 || score[best] * 4 < nonzero * 3)
+	if (best < 0 || places[best].score < 4 ||
+	    places[best].score * 4 < nonzero * 3)
 		return diag_set(diag, -ENOENT,
-				"no mapping of QEMU process %d holds the guest's RAM: %zu candidates, best matched %u of %u sampled guest words (is this the QEMU that owns the QMP socket?)",
-				(int)p->pid, nr_vmas, best < 0 ? 0 : score[best],
-				nonzero);
+				"no mapping of QEMU process %d holds the guest's RAM: %zu candidates (%zu places), best matched %u of %u sampled guest words (is this the QEMU that owns the QMP socket?)",
+				(int)p->pid, nr_vmas, nr_places,
+				best < 0 ? 0 : places[best].score, nonzero);
 	return best;
 }
 
@@ -421,10 +476,11 @@ static int pid_probe(pid_t pid, const struct pid_vma *vmas, size_t nr,
 int backend_pid_open(pid_t pid, const char *qmp_path, struct backend **ret,
 		     struct vmiaas_diag *diag)
 {
+	struct pid_place *places = NULL;
 	struct pid_vma *vmas = NULL;
+	size_t nr_vmas = 0, nr_places, i;
 	struct pid_priv *p;
 	struct backend *b;
-	size_t nr_vmas = 0, i;
 	int err, pick;
 
 	if (pid <= 0)
@@ -465,15 +521,20 @@ int backend_pid_open(pid_t pid, const char *qmp_path, struct backend **ret,
 				       (int)pid, (unsigned long long)p->block_size);
 			goto out;
 		}
-		/* Confirm with probes relative to a candidate's start. */
-		p->hva = vmas[0].start;
-		pick = pid_confirm(b, p, vmas, nr_vmas, diag);
+		places = calloc(PID_MAX_PLACES, sizeof(*places));
+		if (!places) {
+			err = diag_set(diag, -ENOMEM, "out of memory");
+			goto out;
+		}
+		nr_places = pid_list_places(vmas, nr_vmas, p->block_size,
+					    places);
+		pick = pid_confirm(b, p, places, nr_places, nr_vmas, diag);
 		if (pick < 0) {
 			err = pick;
 			goto out;
 		}
-		p->hva = vmas[pick].start;
-		pid_map_ram(p, &vmas[pick]);
+		p->hva = places[pick].hva;
+		pid_map_ram(p, &vmas[places[pick].vma]);
 		b->layout = "qmp";
 	} else {
 		err = pid_list_vmas(pid, PID_MIN_GUESS, vmas, &nr_vmas, diag);
@@ -508,6 +569,7 @@ int backend_pid_open(pid_t pid, const char *qmp_path, struct backend **ret,
 	err = backend_map_ranges(b, p->maps, p->nr_maps, p->map, p->map_len,
 				 diag);
 out:
+	free(places);
 	free(vmas);
 	if (err < 0) {
 		backend_close(b);
