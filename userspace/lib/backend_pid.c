@@ -8,7 +8,8 @@
  * memfd, or a memory-backend file), confirmed by comparing guest bytes
  * QEMU shows us (HMP "xp") with each candidate's bytes at the same block
  * offsets. Without QMP the largest plausible mapping is taken unconfirmed
- * (layout "largest-mapping"): the engine validates it by finding the
+ * (layout "largest-mapping", placed by the -m size on QEMU's command line
+ * when the mapping is larger): the engine validates it by finding the
  * kernel.
  *
  * Reads of up to a page go through a small direct-mapped cache of whole
@@ -451,6 +452,82 @@ static int pid_confirm(struct backend *b, struct pid_priv *p,
 	return best;
 }
 
+/* "512", "512M", "2G", "524288k": QEMU's -m size, MiB without a suffix. */
+static u64 pid_parse_size(const char *v)
+{
+	unsigned long long n;
+	char *end;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || end == v || n == 0 || n > (1ull << 42))
+		return 0;
+	switch (*end) {
+	case 'k': case 'K': return n << 10;
+	case 'm': case 'M': case ',': case '\0': return n << 20;
+	case 'g': case 'G': return n << 30;
+	case 't': case 'T': return n << 40;
+	default: return 0;
+	}
+}
+
+/*
+ * The RAM size from QEMU's command line (-m [size=]N[,...]), 0 when it
+ * has none we understand. Only a hint for placing RAM in a larger
+ * mapping: the engine still has to find the kernel there.
+ */
+static u64 pid_cmdline_ram_size(pid_t pid)
+{
+	char path[32], buf[8192], *arg, *end;
+	bool next_is_m = false;
+	u64 size = 0;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = '\0';
+	for (arg = buf, end = buf + len; arg < end; arg += strlen(arg) + 1) {
+		if (next_is_m)
+			size = pid_parse_size(strncmp(arg, "size=", 5) ?
+					      arg : arg + 5);
+		next_is_m = !strcmp(arg, "-m");
+	}
+	return size;
+}
+
+/*
+ * No QMP: the largest plausible mapping holds RAM. When QEMU's -m names
+ * its size and the mapping is larger (merged with a neighbour below, see
+ * pid_list_places()), RAM is its last -m bytes: a guard page follows it.
+ */
+static int pid_guess_ram(struct pid_priv *p, const struct pid_vma *vmas,
+			 size_t nr_vmas)
+{
+	u64 ram = pid_cmdline_ram_size(p->pid), size;
+	int pick = -1;
+	size_t i;
+
+	for (i = 0; i < nr_vmas; i++)
+		if (pick < 0 || vmas[i].end - vmas[i].start >
+				vmas[pick].end - vmas[pick].start)
+			pick = (int)i;
+	if (pick < 0)
+		return -ENOENT;
+	size = vmas[pick].end - vmas[pick].start;
+	if (ram && ram < size && !(ram & 0xfff))
+		size = ram;
+	p->hva = vmas[pick].end - size;
+	p->block_size = size;
+	return pick;
+}
+
 /* Fails early and clearly when we may not read the process's memory. */
 static int pid_probe(pid_t pid, const struct pid_vma *vmas, size_t nr,
 		     struct vmiaas_diag *diag)
@@ -478,7 +555,7 @@ int backend_pid_open(pid_t pid, const char *qmp_path, struct backend **ret,
 {
 	struct pid_place *places = NULL;
 	struct pid_vma *vmas = NULL;
-	size_t nr_vmas = 0, nr_places, i;
+	size_t nr_vmas = 0, nr_places;
 	struct pid_priv *p;
 	struct backend *b;
 	int err, pick;
@@ -542,18 +619,12 @@ int backend_pid_open(pid_t pid, const char *qmp_path, struct backend **ret,
 			err = pid_probe(pid, vmas, nr_vmas, diag);
 		if (err < 0)
 			goto out;
-		pick = -1;
-		for (i = 0; i < nr_vmas; i++)
-			if (pick < 0 || vmas[i].end - vmas[i].start >
-					vmas[pick].end - vmas[pick].start)
-				pick = (int)i;
+		pick = pid_guess_ram(p, vmas, nr_vmas);
 		if (pick < 0) {
 			err = diag_set(diag, -ENOENT, "process %d has no writable mapping of 16 MiB or more: is it a QEMU process? (pass -qmp for a confirmed layout)",
 				       (int)pid);
 			goto out;
 		}
-		p->hva = vmas[pick].start;
-		p->block_size = vmas[pick].end - vmas[pick].start;
 		pid_map_ram(p, &vmas[pick]);
 		backend_pc_layout(p->block_size, p->maps, &p->nr_maps);
 		b->layout = "largest-mapping";
