@@ -7,7 +7,9 @@
  * FUNC's BTF id is looked up in /sys/kernel/btf/vmlinux by hand.
  * bpf-fentry xdp IFINDEX: an XDP program passing every packet, linked to
  * the device IFINDEX; bpf-fentry cgroup DIR: a cgroup_skb program
- * letting every packet in, linked to the cgroup v2 directory DIR.
+ * letting every packet in, linked to the cgroup v2 directory DIR;
+ * bpf-fentry cgroup-attach DIR: the same attached the legacy way
+ * (BPF_PROG_ATTACH, no bpf_link), which stays after the loader exits.
  * Prints "attached" once the link exists. Built static on the host.
  */
 #include <errno.h>
@@ -132,6 +134,21 @@ static int net_link(uint32_t type, uint32_t attach_type, int ret,
 	return syscall(__NR_bpf, BPF_LINK_CREATE, &link, sizeof(link));
 }
 
+/* The cgroup_skb program attached to cgroup @dir without a link. */
+static int cgroup_attach(const char *dir)
+{
+	union bpf_attr attach = {};
+	int prog = prog_load(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS,
+			     0, 1, "vmiaas_cgskb");
+
+	if (prog < 0)
+		return -1;
+	attach.target_fd = open(dir, O_RDONLY | O_DIRECTORY);
+	attach.attach_bpf_fd = prog;
+	attach.attach_type = BPF_CGROUP_INET_INGRESS;
+	return syscall(__NR_bpf, BPF_PROG_ATTACH, &attach, sizeof(attach));
+}
+
 static int net_main(const char *kind, const char *where)
 {
 	int fd = -1;
@@ -143,6 +160,8 @@ static int net_main(const char *kind, const char *where)
 		fd = net_link(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS,
 			      1, open(where, O_RDONLY | O_DIRECTORY),
 			      "vmiaas_cgskb");
+	else if (!strcmp(kind, "cgroup-attach"))
+		fd = cgroup_attach(where);
 	if (fd < 0) {
 		fprintf(stderr, "bpf-fentry %s %s: %s\n", kind, where,
 			strerror(errno));
@@ -165,7 +184,7 @@ int main(int argc, char **argv)
 	if (argc == 3)
 		return net_main(argv[1], argv[2]);
 	if (argc != 2) {
-		fprintf(stderr, "usage: bpf-fentry FUNC | xdp IFINDEX | cgroup DIR\n");
+		fprintf(stderr, "usage: bpf-fentry FUNC | xdp IFINDEX | cgroup DIR | cgroup-attach DIR\n");
 		return 2;
 	}
 	btf = read_file("/sys/kernel/btf/vmlinux", &len);

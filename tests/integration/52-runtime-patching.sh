@@ -34,8 +34,8 @@ bpf_writeuser=$(guest_tool bpf-writeuser) ||
 
 has_event() { jq -e --arg o "$2" '[.events[] | select(.object == $o)] | length >= 1' "$work/$1.json" >/dev/null 2>&1; }
 
-# to_v2 SRC DST: baseline SRC as format version 2 (its BPF section, id 11,
-# dropped; the file MAC recomputed with the host key).
+# to_v2 SRC DST: baseline SRC as format version 2 (its BPF sections, ids 11
+# and 21, dropped; the file MAC recomputed with the host key).
 to_v2()
 {
 	python3 - "$1" "$2" "$key" <<'EOF'
@@ -45,7 +45,7 @@ data = open(src, 'rb').read()[:-32]
 out, off = bytearray(data[:16]), 16
 while off < len(data):
     sid, _, slen = struct.unpack_from('<IIQ', data, off)
-    if sid != 11:
+    if sid not in (11, 21):
         out += data[off:off + 16 + slen]
     off += 16 + slen
 out[8:12] = struct.pack('<I', 2)

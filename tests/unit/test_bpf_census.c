@@ -62,6 +62,8 @@
 #define PR_LEN		0x0c
 #define PR_TAG		0x10
 #define PR_AUX		0x20
+#define PR_JITED_LEN	0x28
+#define PR_FUNC		0x30
 #define PR_INSNS	0x48
 /* bpf_prog_aux */
 #define AX_ID		0x00
@@ -216,12 +218,13 @@ static struct btf *bpf_btf(void)
 		       "attach_func_name", "name", "ksym");
 	}
 	{
-		const int types[] = { i32, i32, i32, name16, ptr, ptr };
+		const int types[] = { i32, i32, i32, name16, ptr, i32, ptr,
+				      ptr };
 		const u32 offs[] = { PR_TYPE, PR_EAT, PR_LEN, PR_TAG, PR_AUX,
-				     PR_INSNS };
+				     PR_JITED_LEN, PR_FUNC, PR_INSNS };
 
 		STRUCT(b, "bpf_prog", 0x100, "type", "expected_attach_type",
-		       "len", "tag", "aux", "insnsi");
+		       "len", "tag", "aux", "jited_len", "bpf_func", "insnsi");
 	}
 	{
 		const int types[] = { i32, i32, ptr };
@@ -539,12 +542,23 @@ static void test_baseline(void)
 
 	bpf_guest();
 	put(AUX_B + AX_ID, 9);			/* B freed, another at its place */
+	put(PROG_B + PR_INSNS + 8, 0x1095);	/* ... of other instructions */
 	err = census_base(&base);
 	ksft_test_result(!err && nr_findings == 3 &&
 			 has_text(&findings[1], "(id 9, type", true) &&
 			 has_text(&findings[1], "loaded since the baseline", true) &&
 			 has_text(&findings[2], "benign_b (id 8) of the baseline is gone", true),
-			 "baseline: the same address with another id is a new program, the old one gone (%u)\n",
+			 "baseline: the same address with another id and other instructions is a new program, the old one gone (%u)\n",
+			 nr_findings);
+
+	bpf_guest();
+	put(AUX_B + AX_ID, 9);			/* B reloaded: same everything */
+	err = census_base(&base);
+	ksft_test_result(!err && nr_findings == 2 &&
+			 has_text(&findings[1], "(id 9, type", true) &&
+			 has_text(&findings[1], "reloaded since the baseline", true) &&
+			 !has_text(finding("benign_b"), "is gone", false),
+			 "baseline: the same program with another id is one 'reloaded' event, nothing gone (%u)\n",
 			 nr_findings);
 
 	bpf_guest();
@@ -554,6 +568,24 @@ static void test_baseline(void)
 	b = finding("benign_b");
 	ksft_test_result(!err && has_text(b, "(attached elsewhere then), now attached to raw_tracepoint sys_enter", true),
 			 "baseline: a baseline program attached elsewhere now is named so (%s)\n",
+			 b ? b->message : "none");
+
+	bpf_guest();				/* JIT code in kernel text */
+	put32(PROG_B + PR_JITED_LEN, 64);
+	put(PROG_B + PR_FUNC, KBASE + 0x100);
+	err = census_base(&base);
+	b = finding("benign_b");
+	ksft_test_result(!err && b && b->severity == VMIAAS_SEV_CRITICAL &&
+			 has_text(b, "is not in the module mapping range", false),
+			 "jit: an image outside the module range is critical (%s)\n",
+			 b ? b->message : "none");
+	put32(PROG_B + PR_JITED_LEN, 0xfffffff0);
+	put(PROG_B + PR_FUNC, 0xffffffffc0000000ULL);
+	err = census_base(&base);
+	b = finding("benign_b");
+	ksft_test_result(!err && b && b->severity == VMIAAS_SEV_CRITICAL &&
+			 has_text(b, "4294967280 bytes", false),
+			 "jit: a 4 GiB image is critical, not read (%s)\n",
 			 b ? b->message : "none");
 
 	bpf_guest();
@@ -728,7 +760,7 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(36);
+	ksft_set_plan(39);
 	guest_init();
 	v.btf = bpf_btf();
 	bpf_symbols();

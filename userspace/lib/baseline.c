@@ -51,6 +51,7 @@ enum bl_section {
 	BL_SEC_ORIGIN,		/* optional: "golden NAME" (golden.c) */
 	BL_SEC_BPF,		/* version 3: the BPF programs */
 	BL_SEC_HELPERS = 20,	/* usermode-helper strings (check_helpers.c) */
+	BL_SEC_BPF_JIT,		/* optional, after BPF: their JIT images */
 };
 
 /* The BPF section: this header, then nr struct bl_bpf_rec. */
@@ -68,6 +69,15 @@ struct bl_bpf_rec {
 	char attach[BPF_ATTACH_LEN];
 };
 static_assert(sizeof(struct bl_bpf_rec) == 216, "bl_bpf_rec layout");
+
+/* The BPF_JIT section: one per BPF record, in the same order. */
+struct bl_bpf_jit_rec {
+	u64 addr, func;		/* struct bpf_prog *, its bpf_func */
+	u32 id, len;		/* jited_len */
+	u32 hashed, pad;
+	u8 sha[32];		/* of the images (bpf_jit.h) */
+};
+static_assert(sizeof(struct bl_bpf_jit_rec) == 64, "bl_bpf_jit_rec layout");
 
 struct bl_module_ro_rec {
 	char name[BL_MODULE_NAME];
@@ -862,6 +872,7 @@ int vmiaas_baseline_take(struct vmiaas *v, const uint8_t key[VMIAAS_KEY_SIZE],
 	err = err ?: bpf_programs_take(v, &b->bpf.p, &b->bpf.nr,
 				       &b->bpf.has_bpf);
 	b->bpf.recorded = true;
+	b->bpf.jit_recorded = true;
 	err = err ?: bl_helpers_take(v, b);
 	if (err) {
 		vmiaas_baseline_free(b);
@@ -953,6 +964,26 @@ static void put_bpf(struct bl_buf *w, const struct bpf_baseline *bpf)
 		memcpy(r.sha, p->sha, sizeof(r.sha));
 		memcpy(r.name, p->name, sizeof(r.name));
 		memcpy(r.attach, p->attach, sizeof(r.attach));
+		buf_put(w, &r, sizeof(r));
+	}
+}
+
+static void put_bpf_jit(struct bl_buf *w, const struct bpf_baseline *bpf)
+{
+	u32 i;
+
+	if (!bpf->jit_recorded)
+		return;
+	buf_section(w, BL_SEC_BPF_JIT,
+		    (u64)bpf->nr * sizeof(struct bl_bpf_jit_rec));
+	for (i = 0; i < bpf->nr; i++) {
+		const struct bpf_base_prog *p = &bpf->p[i];
+		struct bl_bpf_jit_rec r = {
+			.addr = p->addr, .func = p->jit_func, .id = p->id,
+			.len = p->jit_len, .hashed = p->jit_hashed,
+		};
+
+		memcpy(r.sha, p->jit_sha, sizeof(r.sha));
 		buf_put(w, &r, sizeof(r));
 	}
 }
@@ -1055,6 +1086,7 @@ static void serialize(const struct vmiaas_baseline *b, struct bl_buf *w)
 		buf_put(w, b->origin, sizeof(b->origin));
 	}
 	put_bpf(w, &b->bpf);
+	put_bpf_jit(w, &b->bpf);
 	if (b->has_helpers) {
 		buf_section(w, BL_SEC_HELPERS,
 			    (u64)b->nr_helpers * sizeof(b->helpers[0]));
@@ -1362,6 +1394,30 @@ static int parse_bpf(struct vmiaas_baseline *b, struct bl_reader *s)
 	return 0;
 }
 
+/* The BPF section's programs' JIT images, record for record. */
+static int parse_bpf_jit(struct vmiaas_baseline *b, struct bl_reader *s)
+{
+	struct bl_bpf_jit_rec r;
+	struct bpf_base_prog *p;
+	u32 i;
+
+	if (!b->bpf.recorded || b->bpf.jit_recorded ||
+	    s->len - s->off != (u64)b->bpf.nr * sizeof(r))
+		return -EBADMSG;
+	for (i = 0; i < b->bpf.nr; i++) {
+		p = &b->bpf.p[i];
+		rd_take(s, &r, sizeof(r));
+		if (r.addr != p->addr || r.id != p->id || r.hashed > 1)
+			return -EBADMSG;
+		p->jit_func = r.func;
+		p->jit_len = r.len;
+		p->jit_hashed = r.hashed;
+		memcpy(p->jit_sha, r.sha, sizeof(p->jit_sha));
+	}
+	b->bpf.jit_recorded = true;
+	return 0;
+}
+
 /* Each record whole, its strings terminated; at most BL_HELPERS_MAX. */
 static int parse_helpers(struct vmiaas_baseline *b, struct bl_reader *s)
 {
@@ -1446,6 +1502,9 @@ static int parse(struct vmiaas_baseline *b, const u8 *p, size_t len)
 			break;
 		case BL_SEC_HELPERS:
 			err = parse_helpers(b, &s);
+			break;
+		case BL_SEC_BPF_JIT:
+			err = parse_bpf_jit(b, &s);
 			break;
 		default:
 			return -EBADMSG;

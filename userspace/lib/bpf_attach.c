@@ -110,11 +110,38 @@ static void layout_netdevs(struct vmiaas *v, struct bpf_attach_layout *a)
 		a->xdp_nr = total / a->xdp_size;
 }
 
+/* Cgroup programs without a link: each cgroup's bpf.progs[type]. */
+static void layout_cgroups(struct vmiaas *v, struct bpf_attach_layout *a)
+{
+	const struct btf_member_ref m[] = {
+		{ "cgroup_root", "cgrp", &a->cgr_cgrp },
+		{ "cgroup", "self", &a->cg_self },
+		{ "cgroup", "kn", &a->cg_kn },
+		{ "cgroup", "bpf.progs", &a->cg_progs },
+		{ "cgroup_subsys_state", "children", &a->css_children },
+		{ "cgroup_subsys_state", "sibling", &a->css_sibling },
+		{ "kernfs_node", "name", &a->kn_name },
+		{ "bpf_prog_list", "node", &a->pl_node },
+		{ "bpf_prog_list", "prog", &a->pl_prog },
+		{ "bpf_prog_list", "link", &a->pl_link },
+	};
+	u32 size;
+
+	if (engine_sym(v, "cgrp_dfl_root", &a->cg_root) ||
+	    !opt_members(v, m, ARRAY_SIZE(m)) ||
+	    btf_member_size(v->btf, "cgroup_bpf", "progs", &size) ||
+	    !size || size % 8 || size / 8 > 64)
+		a->cg_root = 0;
+	else
+		a->cg_nr_types = size / 8;
+}
+
 void bpf_attach_layout_get(struct vmiaas *v, struct bpf_attach_layout *a)
 {
 	memset(a, 0, sizeof(*a));
 	layout_links(v, a);
 	layout_netdevs(v, a);
+	layout_cgroups(v, a);
 }
 
 void bpf_printable(char *buf, size_t size)
@@ -386,4 +413,92 @@ int bpf_attach_xdp_walk(struct vmiaas *v, const struct bpf_attach_layout *a,
 		return 0;
 	return list_walk(v, "net_namespace_list", a->net_list,
 			 BPF_ATTACH_NETNS_MAX, xdp_net, &w);
+}
+
+struct cgroup_walk {
+	const struct bpf_attach_layout *a;
+	void (*fn)(u64 prog, const char *where, void *arg);
+	void *arg;
+	u32 cgroups, depth;
+	char where[192];		/* "cgroup /PATH (TYPE, ...)" */
+	const char *type;
+};
+
+/* One bpf_prog_list entry: a program attached without a link. */
+static int cgroup_prog(struct vmiaas *v, u64 node, void *arg)
+{
+	struct cgroup_walk *w = arg;
+	u64 pl = node - w->a->pl_node, prog, link;
+
+	if (!engine_read_u64(v, pl + w->a->pl_prog, &prog) &&
+	    !engine_read_u64(v, pl + w->a->pl_link, &link) && !link &&
+	    kernel_ptr(prog))
+		w->fn(prog, w->where, w->arg);
+	return 0;
+}
+
+/* The programs attached to cgroup @cg without a link, type by type. */
+static int cgroup_progs(struct vmiaas *v, struct cgroup_walk *w, u64 cg)
+{
+	const struct bpf_attach_layout *a = w->a;
+	u64 heads[64], kn;
+	char path[96], type[40];
+	u32 i;
+	int err = 0;
+
+	if (engine_read(v, cg + a->cg_progs, heads, 8ULL * a->cg_nr_types) ||
+	    !read_ptr(v, cg + a->cg_kn, &kn))
+		return 0;
+	for (i = 0; !err && i < a->cg_nr_types; i++) {
+		if (!heads[i])
+			continue;
+		cgroup_path(v, a, kn, path, sizeof(path));
+		bpf_enum_name(v->btf, "cgroup_bpf_attach_type", "", i, type,
+			      sizeof(type));
+		snprintf(w->where, sizeof(w->where),
+			 "cgroup %s (%s, attached without a link)",
+			 path[0] ? path : "?", type);
+		err = hlist_heads_walk(v, "a cgroup's BPF programs",
+				       cg + a->cg_progs + 8ULL * i, 1,
+				       BPF_ATTACH_CGROUP_PROGS, cgroup_prog, w);
+	}
+	return err;
+}
+
+static int cgroup_visit(struct vmiaas *v, struct cgroup_walk *w, u64 cg);
+
+static int cgroup_child(struct vmiaas *v, u64 node, void *arg)
+{
+	struct cgroup_walk *w = arg;
+
+	return cgroup_visit(v, w, node - w->a->css_sibling - w->a->cg_self);
+}
+
+/* @cg and its descendants, BPF_ATTACH_CGROUP_DEPTH deep at most. */
+static int cgroup_visit(struct vmiaas *v, struct cgroup_walk *w, u64 cg)
+{
+	int err;
+
+	if (++w->cgroups > BPF_ATTACH_CGROUPS_MAX)
+		return -ELOOP;
+	err = cgroup_progs(v, w, cg);
+	if (err || w->depth >= BPF_ATTACH_CGROUP_DEPTH)
+		return err;
+	w->depth++;
+	err = list_walk(v, "a cgroup's children",
+			cg + w->a->cg_self + w->a->css_children,
+			BPF_ATTACH_CGROUPS_MAX, cgroup_child, w);
+	w->depth--;
+	return err;
+}
+
+int bpf_attach_cgroup_walk(struct vmiaas *v, const struct bpf_attach_layout *a,
+			   void (*fn)(u64 prog, const char *where, void *arg),
+			   void *arg)
+{
+	struct cgroup_walk w = { .a = a, .fn = fn, .arg = arg };
+
+	if (!a->cg_root)
+		return 0;
+	return cgroup_visit(v, &w, a->cg_root + a->cgr_cgrp);
 }

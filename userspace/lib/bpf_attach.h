@@ -18,6 +18,8 @@
 #define BPF_ATTACH_NETNS_MAX	1024	/* network namespaces walked */
 #define BPF_ATTACH_NETDEVS_MAX	(1U << 16)	/* devices, all namespaces */
 #define BPF_ATTACH_MULTI_NAMED	3	/* kprobe_multi functions named */
+#define BPF_ATTACH_CGROUPS_MAX	(1U << 16)	/* cgroups walked */
+#define BPF_ATTACH_CGROUP_PROGS	(1U << 16)	/* programs on their lists */
 
 #define BPF_NO_MEMBER		0xffffffffU
 
@@ -33,6 +35,10 @@ struct bpf_attach_layout {
 	/* XDP without a link: net_namespace_list -> net -> net_device */
 	u64 net_list;
 	u32 net_node, net_devs, nd_node, nd_xdp, xdp_prog, xdp_size, xdp_nr;
+	/* cgroup programs without a link: cgrp_dfl_root's tree */
+	u64 cg_root;
+	u32 cgr_cgrp, cg_self, css_children, css_sibling, cg_progs, cg_nr_types;
+	u32 pl_node, pl_prog, pl_link;
 };
 
 /* The layouts this kernel has (each kind: -1 / BPF_NO_MEMBER if not). */
@@ -49,6 +55,15 @@ void bpf_attach_link(struct vmiaas *v, const struct bpf_attach_layout *a,
 int bpf_attach_xdp_walk(struct vmiaas *v, const struct bpf_attach_layout *a,
 			void (*fn)(u64 prog, const char *dev, void *arg),
 			void *arg);
+
+/*
+ * Each program attached to a cgroup of the v2 hierarchy without a link
+ * (BPF_PROG_ATTACH): @fn(prog, "cgroup /PATH (TYPE, attached without a
+ * link)", @arg). 0 or a walk error.
+ */
+int bpf_attach_cgroup_walk(struct vmiaas *v, const struct bpf_attach_layout *a,
+			   void (*fn)(u64 prog, const char *where, void *arg),
+			   void *arg);
 
 /* A guest string at @va into @buf: bounded, printable, "" if unreadable. */
 void bpf_guest_string(struct vmiaas *v, u64 va, char *buf, size_t size);

@@ -19,6 +19,7 @@
 
 #include "bpf_attach.h"
 #include "bpf_census.h"
+#include "bpf_jit.h"
 #include "list.h"
 
 #define BPF_INSN_CALL		0x85	/* BPF_JMP | BPF_CALL */
@@ -34,6 +35,7 @@ struct bpf_layout {
 	u32 idr_head, xa_shift, xa_slots, xa_nr_slots;
 	s64 lsm, tracing, fmod_ret, xdp;
 	struct bpf_attach_layout at;	/* where programs are attached */
+	struct bpf_jit_layout jit;
 	u64 prog_idr, link_idr, kallsyms, call_base;
 	u64 helpers[BPF_CENSUS_HELPER_SYMS];
 };
@@ -46,6 +48,7 @@ struct bprog {
 	u8 sha[32];		/* of the verified instructions */
 	char name[BPF_NAME_LEN + 1];
 	char attach[BPF_ATTACH_LEN];
+	struct bpf_jit jit;	/* its machine code */
 };
 
 struct bpf_census {
@@ -61,6 +64,10 @@ struct bpf_census {
 	u64 hidden[16];		/* bpf_ksyms of programs prog_idr lacks */
 	char hidden_name[16][64];
 	u32 nr_hidden;
+	u64 *starts;		/* every bpf_ksym's start, sorted */
+	u32 nr_starts;
+	size_t cap_starts;
+	u64 jit_total;		/* JIT bytes hashed */
 };
 
 static int bpf_layout_fail(struct vmiaas *v, const char *type,
@@ -115,6 +122,7 @@ static void bpf_layout_optional(struct vmiaas *v, struct bpf_layout *l)
 	size_t i;
 
 	bpf_attach_layout_get(v, &l->at);
+	bpf_jit_layout_get(v, &l->jit);
 	if (btf_enum_value(v->btf, "BPF_PROG_TYPE_XDP", &l->xdp))
 		l->xdp = -1;
 	if (btf_offsetof(v->btf, "bpf_ksym", "prog", &l->k_prog))
@@ -383,6 +391,23 @@ static bool census_has_aux(const struct bpf_census *c, u64 aux)
 				      sizeof(*c->auxes), u64_cmp);
 }
 
+/* Where a JIT image's entry site may call or jump to (bpf_jit.h). */
+static int census_start_add(struct vmiaas *v, struct bpf_census *c, u64 ksym)
+{
+	u64 start, *n;
+
+	if (!c->l->jit.ok ||
+	    engine_read_u64(v, ksym + c->l->jit.k_start, &start))
+		return 0;
+	n = array_grow(c->starts, &c->cap_starts, c->nr_starts, sizeof(*n),
+		       64);
+	if (!n)
+		return -ENOMEM;
+	c->starts = n;
+	c->starts[c->nr_starts++] = start;
+	return 0;
+}
+
 /* A program's bpf_ksym whose aux prog_idr does not know: hidden. */
 static int ksym_visit(struct vmiaas *v, u64 node, void *arg)
 {
@@ -391,6 +416,9 @@ static int ksym_visit(struct vmiaas *v, u64 node, void *arg)
 	u64 ksym = node - l->k_lnode;
 	char name[64];
 	u8 is_prog = 1;
+
+	if (census_start_add(v, c, ksym))
+		return -ENOMEM;
 
 	if (l->k_prog != BPF_OFF_NONE &&
 	    engine_read(v, ksym + l->k_prog, &is_prog, 1))
@@ -430,10 +458,30 @@ static void xdp_found(u64 prog, const char *dev, void *arg)
 		snprintf(p->attach, sizeof(p->attach), "xdp on %s", dev);
 }
 
+static void cgroup_found(u64 prog, const char *where, void *arg)
+{
+	struct bprog *p = census_prog(arg, prog);
+
+	if (p && !p->attach[0])
+		snprintf(p->attach, sizeof(p->attach), "%s", where);
+}
+
+/* A program with no attach point found yet, which a walk may name. */
+static bool census_unnamed(const struct bpf_census *c)
+{
+	u32 i;
+
+	for (i = 0; i < c->nr; i++)
+		if (!c->p[i].attach[0])
+			return true;
+	return false;
+}
+
 static void census_free(struct bpf_census *c)
 {
 	free(c->p);
 	free(c->auxes);
+	free(c->starts);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -458,8 +506,16 @@ static int census_scan(struct vmiaas *v, const struct bpf_layout *l,
 		prog_attach_func(v, c, &c->p[i]);
 	if (!err && census_xdp_unnamed(c))	/* not found: stays unknown */
 		bpf_attach_xdp_walk(v, &l->at, xdp_found, c);
-	return err ?: list_walk(v, "bpf_kallsyms", l->kallsyms,
-				BPF_CENSUS_KSYMS_MAX, ksym_visit, c);
+	if (!err && census_unnamed(c))
+		bpf_attach_cgroup_walk(v, &l->at, cgroup_found, c);
+	err = err ?: list_walk(v, "bpf_kallsyms", l->kallsyms,
+			       BPF_CENSUS_KSYMS_MAX, ksym_visit, c);
+	if (!err && c->nr_starts)
+		qsort(c->starts, c->nr_starts, sizeof(*c->starts), u64_cmp);
+	for (i = 0; !err && i < c->nr; i++)
+		bpf_jit_judge(v, &l->jit, c->p[i].addr, c->p[i].aux, c->starts,
+			      c->nr_starts, &c->jit_total, &c->p[i].jit);
+	return err;
 }
 
 static bool bprog_syscall_hook(const struct bprog *p)
@@ -545,6 +601,7 @@ enum bprog_since {
 	SINCE_NEW,		/* loaded since the baseline */
 	SINCE_BASELINE,		/* the baseline's, attached as then */
 	SINCE_REATTACHED,	/* the baseline's, attached elsewhere now */
+	SINCE_RELOADED,		/* replaces a gone one of the baseline */
 };
 
 static const char *const since_text[] = {
@@ -552,6 +609,7 @@ static const char *const since_text[] = {
 	[SINCE_NEW] = "loaded since the baseline, ",
 	[SINCE_BASELINE] = "present at baseline, ",
 	[SINCE_REATTACHED] = "present at baseline (attached elsewhere then), now ",
+	[SINCE_RELOADED] = "reloaded since the baseline (in place of its program of the same instructions, type, name and attach point, now unloaded), ",
 };
 
 /*
@@ -563,7 +621,8 @@ static const char *const since_text[] = {
 static bool bprog_quiet(u32 sev, enum bprog_since since, bool *event)
 {
 	*event = sev == VMIAAS_SEV_INFO ||
-		 (since == SINCE_BASELINE && sev < VMIAAS_SEV_HIGH);
+		 ((since == SINCE_BASELINE || since == SINCE_RELOADED) &&
+		  sev < VMIAAS_SEV_HIGH);
 	return since == SINCE_BASELINE && sev == VMIAAS_SEV_INFO;
 }
 
@@ -595,7 +654,7 @@ static void bprog_report(struct vmiaas *v, const struct bpf_layout *l,
 		 object, p->id, type,
 		 p->tag[0], p->tag[1], p->tag[2], p->tag[3], p->tag[4],
 		 p->tag[5], p->tag[6], p->tag[7], since_text[since],
-		 p->attach[0] ? p->attach : "(no link or target found: a perf event, a cgroup, a socket, or not attached)",
+		 p->attach[0] ? p->attach : "(no link or target found: a perf event, a tc filter, a socket, or not attached)",
 		 why);
 }
 
@@ -656,24 +715,126 @@ static const struct bpf_base_prog *base_find(const struct bpf_baseline *base,
 	return was && was->id == p->id ? was : NULL;
 }
 
-/* One program now, against the baseline (@base NULL or not recorded). */
-static void bprog_check(struct vmiaas *v, const struct bpf_layout *l,
-			const struct bpf_baseline *base, const struct bprog *p,
-			const struct hidden_sink *s, u32 *nr_events)
+/* One check's state: the census, its rescan, the baseline (may be NULL). */
+struct bpf_check {
+	struct vmiaas *v;
+	const struct bpf_layout *l;
+	const struct bpf_baseline *base;	/* NULL: nothing compared */
+	struct bpf_census *now, *again;		/* again: empty if no rescan */
+	bool *reloaded;				/* base->p[i] replaced */
+	const struct hidden_sink *s;
+	u32 nr_events;
+};
+
+/* Whether @p's JIT images differ from those @was (may be NULL) had. */
+static bool bprog_jit_differs(const struct bprog *p,
+			      const struct bpf_base_prog *was)
 {
-	const struct bpf_base_prog *was;
+	return was && was->jit_hashed &&
+	       (p->jit.func != was->jit_func || p->jit.len != was->jit_len ||
+		!p->jit.hashed || memcmp(p->jit.sha, was->jit_sha, 32));
+}
+
+/* ... or are wrong now. */
+static bool bprog_jit_suspect(const struct bprog *p,
+			      const struct bpf_base_prog *was)
+{
+	return p->jit.sev > VMIAAS_SEV_INFO || bprog_jit_differs(p, was);
+}
+
+/* The same program (address and id) suspect in the rescan too. */
+static bool bprog_jit_confirmed(struct bpf_check *k, const struct bprog *p,
+				const struct bpf_base_prog *was)
+{
+	const struct bprog *q = census_prog(k->again, p->addr);
+
+	return q && q->id == p->id && bprog_jit_suspect(q, was);
+}
+
+static void bprog_jit_report(struct bpf_check *k, const struct bprog *p,
+			     const struct bpf_base_prog *was)
+{
+	bool changed = bprog_jit_differs(p, was);
+	struct vmiaas_finding *f;
+	char object[48];
+	int n = 0;
+
+	bprog_object(p->name, p->tag, object, sizeof(object));
+	f = k->s->add(k->s->ctx, "bpf-programs",
+		      changed ? VMIAAS_SEV_CRITICAL : p->jit.sev, object);
+	if (!f)
+		return;
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	f->address = p->jit.func;
+	if (changed)
+		n = snprintf(f->message, sizeof(f->message),
+			"BPF program %s (id %u) of the baseline: its JIT code changed (bpf_func 0x%llx, %u bytes, SHA-256 %02x%02x%02x%02x...; at baseline 0x%llx, %u bytes, %02x%02x%02x%02x...): the kernel patches a loaded program only at its entry and tail-call sites, so this was written past the JIT",
+			object, p->id, (unsigned long long)p->jit.func,
+			p->jit.len, p->jit.sha[0], p->jit.sha[1],
+			p->jit.sha[2], p->jit.sha[3],
+			(unsigned long long)was->jit_func, was->jit_len,
+			was->jit_sha[0], was->jit_sha[1], was->jit_sha[2],
+			was->jit_sha[3]);
+	if (p->jit.sev > VMIAAS_SEV_INFO && n >= 0 &&
+	    (size_t)n < sizeof(f->message))
+		snprintf(f->message + n, sizeof(f->message) - n,
+			 "%sBPF program %s (id %u): %s", n ? "; " : "",
+			 object, p->id, p->jit.what);
+}
+
+/* Same instructions, type, name, tag and attach point. */
+static bool bprog_same(const struct bprog *p, const struct bpf_base_prog *was)
+{
+	char what[160];
+
+	bprog_diff(p, was, what, sizeof(what));
+	return !what[0] && !strcmp(p->attach, was->attach);
+}
+
+static bool base_is_gone(struct bpf_check *k, u32 i)
+{
+	const struct bprog *p = census_prog(k->now, k->base->p[i].addr);
+
+	return !p || p->id != k->base->p[i].id;
+}
+
+/* A new program that replaces a gone one of the baseline: reloaded. */
+static bool bprog_reload(struct bpf_check *k, const struct bprog *p)
+{
+	u32 i;
+
+	for (i = 0; k->reloaded && i < k->base->nr; i++) {
+		if (k->reloaded[i] || !bprog_same(p, &k->base->p[i]) ||
+		    !base_is_gone(k, i))
+			continue;
+		k->reloaded[i] = true;
+		return true;
+	}
+	return false;
+}
+
+/* One program now, against the baseline (NULL or not recorded). */
+static void bprog_check(struct bpf_check *k, const struct bprog *p)
+{
+	const struct bpf_baseline *base = k->base;
+	const struct bpf_base_prog *was = NULL;
 	enum bprog_since since = SINCE_NO_BASELINE;
 
 	if (base && base->recorded) {
 		was = base_find(base, p);
 		since = SINCE_NEW;
-		if (was && bprog_changed(p, was, s))
+		if (was && bprog_changed(p, was, k->s))
 			return;
 		if (was)
 			since = strcmp(p->attach, was->attach) ?
 				SINCE_REATTACHED : SINCE_BASELINE;
+		else if (bprog_reload(k, p))
+			since = SINCE_RELOADED;
 	}
-	bprog_report(v, l, p, since, s, nr_events);
+	/* a program being freed is refilled: only what a rescan confirms */
+	if (bprog_jit_suspect(p, was) && bprog_jit_confirmed(k, p, was))
+		bprog_jit_report(k, p, was);
+	bprog_report(k->v, k->l, p, since, k->s, &k->nr_events);
 }
 
 static void base_gone(const struct bpf_base_prog *was,
@@ -695,19 +856,14 @@ static void base_gone(const struct bpf_base_prog *was,
 		 object, was->id, was->attach[0] ? was->attach : "nothing found");
 }
 
-/* The baseline's programs not in the census now (same address and id). */
-static void base_check_gone(struct bpf_census *c,
-			    const struct bpf_baseline *base,
-			    const struct hidden_sink *s, u32 *nr_events)
+/* The baseline's programs neither in the census now nor reloaded. */
+static void base_check_gone(struct bpf_check *k)
 {
-	const struct bprog *p;
 	u32 i;
 
-	for (i = 0; base && base->recorded && i < base->nr; i++) {
-		p = census_prog(c, base->p[i].addr);
-		if (!p || p->id != base->p[i].id)
-			base_gone(&base->p[i], s, nr_events);
-	}
+	for (i = 0; k->base && k->base->recorded && i < k->base->nr; i++)
+		if (base_is_gone(k, i) && !(k->reloaded && k->reloaded[i]))
+			base_gone(&k->base->p[i], k->s, &k->nr_events);
 }
 
 static void base_unrecorded(const struct hidden_sink *s)
@@ -779,6 +935,10 @@ int bpf_programs_take(struct vmiaas *v, struct bpf_base_prog **ret,
 		memcpy(b[i].sha, p->sha, sizeof(p->sha));
 		memcpy(b[i].name, p->name, sizeof(p->name));
 		memcpy(b[i].attach, p->attach, sizeof(p->attach));
+		b[i].jit_func = p->jit.func;
+		b[i].jit_len = p->jit.len;
+		b[i].jit_hashed = p->jit.hashed;
+		memcpy(b[i].jit_sha, p->jit.sha, sizeof(p->jit.sha));
 	}
 	if (!err) {
 		*ret = b;
@@ -788,33 +948,62 @@ int bpf_programs_take(struct vmiaas *v, struct bpf_base_prog **ret,
 	return err;
 }
 
+/* Whether a rescan is needed: hidden programs, suspect JIT images. */
+static bool census_suspect(const struct bpf_census *c,
+			   const struct bpf_baseline *base)
+{
+	u32 i;
+
+	if (c->nr_hidden)
+		return true;
+	for (i = 0; i < c->nr; i++)
+		if (bprog_jit_suspect(&c->p[i], base_find(base, &c->p[i])))
+			return true;
+	return false;
+}
+
+static void bpf_check_report(struct bpf_check *k)
+{
+	u32 i;
+
+	if (k->base && !k->base->recorded)
+		base_unrecorded(k->s);
+	for (i = 0; i < k->now->nr; i++)
+		bprog_check(k, &k->now->p[i]);
+	base_check_gone(k);
+	for (i = 0; i < k->again->nr_hidden; i++)
+		if (census_hid(k->now, k->again->hidden[i]))
+			hidden_report(k->again, i, k->s);
+}
+
 int bpf_check_programs(struct vmiaas *v, const struct bpf_baseline *base,
 		       const struct hidden_sink *s)
 {
 	struct bpf_census first, second = {};
+	struct bpf_check k = { .v = v, .base = base, .now = &first,
+			       .again = &second, .s = s };
 	struct bpf_layout l;
-	u32 i, nr_events = 0;
 	int err;
 
 	err = bpf_layout_get(v, &l);
 	if (err)
 		return err == -ENOENT ? 0 : err;
+	k.l = &l;
+	if (base && base->recorded && base->nr) {
+		k.reloaded = calloc(base->nr, sizeof(*k.reloaded));
+		if (!k.reloaded)
+			return -ENOMEM;
+	}
 	err = census_scan(v, &l, &first);
 	/* a program being loaded or freed is on one record only for a while */
-	if (!err && first.nr_hidden) {
+	if (!err && census_suspect(&first, base)) {
 		usleep(HIDDEN_RESCAN_DELAY_US);
 		err = census_scan(v, &l, &second);
 	}
-	if (!err && base && !base->recorded)
-		base_unrecorded(s);
-	for (i = 0; !err && i < first.nr; i++)
-		bprog_check(v, &l, base, &first.p[i], s, &nr_events);
 	if (!err)
-		base_check_gone(&first, base, s, &nr_events);
-	for (i = 0; !err && i < second.nr_hidden; i++)
-		if (census_hid(&first, second.hidden[i]))
-			hidden_report(&second, i, s);
+		bpf_check_report(&k);
 	census_free(&first);
 	census_free(&second);
+	free(k.reloaded);
 	return err;
 }

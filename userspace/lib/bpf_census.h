@@ -42,12 +42,18 @@ struct bpf_base_prog {
 	u8 sha[32];			/* of prog->insnsi[0..len) */
 	char name[BPF_NAME_LEN + 8];
 	char attach[BPF_ATTACH_LEN];	/* "" when none was found */
+	/* its JIT images (bpf_jit.h), when the baseline has them */
+	u64 jit_func;			/* prog->bpf_func; 0: not JITed */
+	u32 jit_len;
+	bool jit_hashed;
+	u8 jit_sha[32];
 };
 
 /* The programs of a baseline (vmiaas_baseline.bpf). */
 struct bpf_baseline {
 	bool recorded;			/* false: a format 2 baseline */
 	bool has_bpf;			/* the kernel had prog_idr */
+	bool jit_recorded;		/* the JIT section was there */
 	u32 nr;
 	struct bpf_base_prog *p;	/* sorted by addr */
 };

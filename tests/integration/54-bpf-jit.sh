@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# bpf-programs beyond the instructions: on a live Debian guest with an XDP
+# program (tests/guest/bpf-fentry.c) at baseline, its JIT code patched in
+# place (tests/modules/vmiaas_attack_bpfjit.c: the prologue's NOP2 turned
+# into "xor eax, eax" through the read-only mapping) must be a critical
+# finding naming the program, and so must the page mapping its code made
+# writable; both undone, the guest is clean again. The program unloaded
+# and loaded again (same instructions, type, name, attach point; new id
+# and address) is one "reloaded" event, not gone + new. A cgroup_skb
+# program attached the legacy way (BPF_PROG_ATTACH, no bpf_link) is named
+# by its cgroup. Runs on each kernel of KGENS.
+. "$(dirname "$0")/../lib/guest.sh"
+
+: "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
+KGENS=${KGENS:-6.1 6.12}
+PER_KERNEL=11
+# shellcheck disable=SC2086
+set -- $KGENS
+tap_plan $((PER_KERNEL * $#))
+top_work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-bpfjit.XXXXXX")
+trap '_guest_cleanup; rm -rf "$top_work"' EXIT
+
+bpf_fentry=$top_work/bpf-fentry
+${CC:-cc} -static -Os -s -o "$bpf_fentry" "$VMIAAS_TOP/tests/guest/bpf-fentry.c" ||
+	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
+
+. "$(dirname "$0")/../lib/integrity.sh"
+
+# bpf_start ARGS...: bpf-fentry ARGS in the background, until "attached".
+bpf_start()
+{
+	guest_run "/vmiaas/bpf-fentry $* >/tmp/bpf.out 2>&1 &
+		for i in \$(seq 40); do [ \"\$(cat /tmp/bpf.out)\" = attached ] && break; sleep 0.5; done
+		cat /tmp/bpf.out"
+}
+
+# bpf_func NAME: the JIT image of the program NAME, from /proc/kallsyms.
+bpf_func() { guest_run "grep -E ' bpf_prog_[0-9a-f]{16}_$1\b' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
+
+# bpf_msgs NAME KIND PATTERN: bpf-programs findings or events (KIND) of
+# check NAME whose message matches PATTERN.
+bpf_msgs()
+{
+	jq --arg re "$3" "[.$2[] | select(.check == \"bpf-programs\" and (.detail.message | test(\$re)))] | length" \
+		"$work/$1.json" 2>/dev/null
+}
+
+# xdp_finding NAME PATTERN: exit 1 and a critical bpf-programs finding on
+# vmiaas_xdp matching PATTERN.
+xdp_finding()
+{
+	jq -r --arg re "$2" '[.findings[] | select(.check == "bpf-programs" and .object == "vmiaas_xdp" and .severity == "critical" and (.detail.message | test($re)))] | length' \
+		"$work/$1.json" 2>/dev/null
+}
+
+show() { tap_diag "$(cat "$work/$1.err"; jq -c '.findings[], [.events[].detail.message]' "$work/$1.json" 2>/dev/null | head -6)"; }
+
+jit_run()
+{
+KGEN=$1
+work=$top_work/$KGEN
+mkdir -p "$work"
+key=$work/keys/host.key
+base=$work/baseline
+guest_start --kernel "$KGEN" --test-modules --add "$bpf_fentry" ||
+	tap_bail "guest did not boot"
+tap_diag "guest $GUEST: kernel $GUEST_KVER, ready in ${GUEST_READY_MS} ms"
+
+tap_is "$(bpf_start xdp 1 2>&1 | head -c 200)" attached "$KGEN: an XDP program linked to lo"
+st=0
+vmictl_g baseline -o "$base" --key "$key" >"$work/baseline.out" 2>&1 || st=$?
+tap_is "$st" 0 "$KGEN: baseline: exit 0"
+expect_clean fresh "right after the baseline, the program's JIT code hashed"
+
+func=$(bpf_func vmiaas_xdp)
+tap_diag "vmiaas_xdp's JIT image at 0x$func"
+guest_run insmod /vmiaas/modules/vmiaas_attack_bpfjit.ko "addr=0x$func" >"$work/patch.insmod" 2>&1 ||
+	tap_diag "insmod: $(cat "$work/patch.insmod")"
+check_json patch
+tap_is "$st:$(xdp_finding patch 'vmiaas_xdp .* of the baseline: its JIT code changed')" "1:1" \
+	"$KGEN: JIT code patched in place: exit 1, a critical finding names vmiaas_xdp"
+show patch
+guest_run rmmod vmiaas_attack_bpfjit >/dev/null 2>&1
+expect_clean patch-gone "JIT code restored"
+
+guest_run insmod /vmiaas/modules/vmiaas_attack_bpfjit.ko "addr=0x$func" writable=1 >"$work/rw.insmod" 2>&1 ||
+	tap_diag "insmod writable=1: $(cat "$work/rw.insmod")"
+check_json rw
+tap_is "$st:$(xdp_finding rw 'its JIT image is mapped writable')" "1:1" \
+	"$KGEN: JIT code's page made writable: exit 1, a critical finding names vmiaas_xdp"
+show rw
+guest_run rmmod vmiaas_attack_bpfjit >/dev/null 2>&1
+expect_clean rw-gone "JIT code's page read-only again"
+
+# ---- reloaded: same program, new id and address ---------------------------------
+guest_run 'kill $(pidof bpf-fentry); sleep 1' >/dev/null 2>&1
+bpf_start xdp 1 >/dev/null 2>&1
+check_json reload
+tap_is "$st:$(nr_findings reload):$(bpf_msgs reload events 'vmiaas_xdp .*reloaded since the baseline.* attached to xdp on lo '):$(bpf_msgs reload events 'is gone')" \
+	"0:0:1:0" "$KGEN: the XDP program reloaded: exit 0, one 'reloaded' event, no 'gone' one"
+[ "$st:$(nr_findings reload)" = 0:0 ] || show reload
+
+# ---- legacy cgroup attach: no link, named from the cgroup's own records ----------
+guest_run 'mkdir -p /sys/fs/cgroup && { mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null; mkdir -p /sys/fs/cgroup/vmiaas; }' >/dev/null 2>&1
+tap_is "$(bpf_start cgroup-attach /sys/fs/cgroup/vmiaas 2>&1 | head -c 200)" attached \
+	"$KGEN: a cgroup_skb program attached with BPF_PROG_ATTACH"
+check_json cgattach
+tap_is "$st:$(nr_findings cgattach):$(bpf_msgs cgattach events 'vmiaas_cgskb .*loaded since the baseline, attached to cgroup /vmiaas [(]cgroup_inet_ingress, attached without a link[)]')" \
+	"0:0:1" "$KGEN: exit 0, an event names the program's cgroup and attach type"
+[ "$(bpf_msgs cgattach events 'vmiaas_cgskb .*cgroup /vmiaas')" = 1 ] || show cgattach
+guest_run 'kill $(pidof bpf-fentry); sleep 1' >/dev/null 2>&1
+expect_clean off "programs unloaded"
+
+guest_stop
+}
+
+for k in "$@"; do
+	jit_run "$k"
+done
+tap_done
