@@ -54,6 +54,23 @@ xdp_finding()
 		"$work/$1.json" 2>/dev/null
 }
 
+# jit_attack NAME PATTERN WHAT UNDONE [PARAMS...]: vmiaas_attack_bpfjit on
+# vmiaas_xdp's image ($func) with PARAMS: exit 1 and a critical finding
+# matching PATTERN; unloaded, the guest clean again.
+jit_attack()
+{
+	local name=$1 re=$2 what=$3 undone=$4
+	shift 4
+	guest_run insmod /vmiaas/modules/vmiaas_attack_bpfjit.ko "addr=0x$func" "$@" \
+		>"$work/$name.insmod" 2>&1 || tap_diag "insmod $*: $(cat "$work/$name.insmod")"
+	check_json "$name"
+	tap_is "$st:$(xdp_finding "$name" "$re")" "1:1" \
+		"$KGEN: $what: exit 1, a critical finding names vmiaas_xdp"
+	show "$name"
+	guest_run rmmod vmiaas_attack_bpfjit >/dev/null 2>&1
+	expect_clean "$name-gone" "$undone"
+}
+
 show() { tap_diag "$(cat "$work/$1.err"; jq -c '.findings[], [.events[].detail.message]' "$work/$1.json" 2>/dev/null | head -6)"; }
 
 jit_run()
@@ -75,23 +92,10 @@ expect_clean fresh "right after the baseline, the program's JIT code hashed"
 
 func=$(bpf_func vmiaas_xdp)
 tap_diag "vmiaas_xdp's JIT image at 0x$func"
-guest_run insmod /vmiaas/modules/vmiaas_attack_bpfjit.ko "addr=0x$func" >"$work/patch.insmod" 2>&1 ||
-	tap_diag "insmod: $(cat "$work/patch.insmod")"
-check_json patch
-tap_is "$st:$(xdp_finding patch 'vmiaas_xdp .* of the baseline: its JIT code changed')" "1:1" \
-	"$KGEN: JIT code patched in place: exit 1, a critical finding names vmiaas_xdp"
-show patch
-guest_run rmmod vmiaas_attack_bpfjit >/dev/null 2>&1
-expect_clean patch-gone "JIT code restored"
-
-guest_run insmod /vmiaas/modules/vmiaas_attack_bpfjit.ko "addr=0x$func" writable=1 >"$work/rw.insmod" 2>&1 ||
-	tap_diag "insmod writable=1: $(cat "$work/rw.insmod")"
-check_json rw
-tap_is "$st:$(xdp_finding rw 'its JIT image is mapped writable')" "1:1" \
-	"$KGEN: JIT code's page made writable: exit 1, a critical finding names vmiaas_xdp"
-show rw
-guest_run rmmod vmiaas_attack_bpfjit >/dev/null 2>&1
-expect_clean rw-gone "JIT code's page read-only again"
+jit_attack patch 'vmiaas_xdp .* of the baseline: its JIT code changed' \
+	"JIT code patched in place" "JIT code restored"
+jit_attack rw 'its JIT image is mapped writable' \
+	"JIT code's page made writable" "JIT code's page read-only again" writable=1
 
 # ---- reloaded: same program, new id and address ---------------------------------
 guest_run 'kill $(pidof bpf-fentry); sleep 1' >/dev/null 2>&1
