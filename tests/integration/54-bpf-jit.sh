@@ -11,21 +11,11 @@
 # program attached the legacy way (BPF_PROG_ATTACH, no bpf_link) is named
 # by its cgroup. Runs on each kernel of KGENS.
 . "$(dirname "$0")/../lib/guest.sh"
-
-: "${VMICTL:?set VMICTL to the vmictl binary (scripts/run-tests.sh does)}"
-KGENS=${KGENS:-6.1 6.12}
-PER_KERNEL=11
-# shellcheck disable=SC2086
-set -- $KGENS
-tap_plan $((PER_KERNEL * $#))
-top_work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-bpfjit.XXXXXX")
-trap '_guest_cleanup; rm -rf "$top_work"' EXIT
-
-bpf_fentry=$top_work/bpf-fentry
-${CC:-cc} -static -Os -s -o "$bpf_fentry" "$VMIAAS_TOP/tests/guest/bpf-fentry.c" ||
-	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
-
 . "$(dirname "$0")/../lib/integrity.sh"
+integrity_begin bpfjit 11
+
+bpf_fentry=$(guest_tool bpf-fentry) ||
+	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
 
 # bpf_start ARGS...: bpf-fentry ARGS in the background, until "attached".
 bpf_start()
@@ -75,19 +65,10 @@ show() { tap_diag "$(cat "$work/$1.err"; jq -c '.findings[], [.events[].detail.m
 
 jit_run()
 {
-KGEN=$1
-work=$top_work/$KGEN
-mkdir -p "$work"
-key=$work/keys/host.key
-base=$work/baseline
-guest_start --kernel "$KGEN" --test-modules --add "$bpf_fentry" ||
-	tap_bail "guest did not boot"
-tap_diag "guest $GUEST: kernel $GUEST_KVER, ready in ${GUEST_READY_MS} ms"
+integrity_start "$1" --test-modules --add "$bpf_fentry"
 
 tap_is "$(bpf_start xdp 1 2>&1 | head -c 200)" attached "$KGEN: an XDP program linked to lo"
-st=0
-vmictl_g baseline -o "$base" --key "$key" >"$work/baseline.out" 2>&1 || st=$?
-tap_is "$st" 0 "$KGEN: baseline: exit 0"
+take_baseline
 expect_clean fresh "right after the baseline, the program's JIT code hashed"
 
 func=$(bpf_func vmiaas_xdp)
@@ -115,11 +96,6 @@ tap_is "$st:$(nr_findings cgattach):$(bpf_msgs cgattach events 'vmiaas_cgskb .*l
 [ "$(bpf_msgs cgattach events 'vmiaas_cgskb .*cgroup /vmiaas')" = 1 ] || show cgattach
 guest_run 'kill $(pidof bpf-fentry); sleep 1' >/dev/null 2>&1
 expect_clean off "programs unloaded"
-
-guest_stop
 }
 
-for k in "$@"; do
-	jit_run "$k"
-done
-tap_done
+integrity_main jit_run
