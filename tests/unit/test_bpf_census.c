@@ -51,6 +51,15 @@
 #define NET		(AT + 0x2000)
 #define NETNS_LIST	(AT + 0x2100)
 #define DEV		(AT + 0x3000)
+#define CG_ROOT		(AT + 0x4000)	/* cgrp_dfl_root; its cgroup at +8 */
+#define CG_CHILD	(AT + 0x4400)	/* a cgroup below the root */
+#define CG_PL		(AT + 0x4800)	/* a bpf_prog_list on the child */
+#define CG_KN		(AT + 0x4900)	/* the child's kernfs node */
+#define CG_KN_ROOT	(AT + 0x4a00)
+#define CG_NAMES	(AT + 0x4b00)
+#define CGR_CGRP	0x08		/* cgroup_root.cgrp */
+#define CG_SELF		0x20		/* cgroup.self: children, sibling */
+#define CG_PROGS	0x40		/* cgroup.bpf.progs[4] */
 #define CALL_BASE	(KBASE + 0x1000)
 #define H_WRITE_USER	(KBASE + 0x2000)
 #define H_OVERRIDE	(KBASE + 0x2100)
@@ -124,6 +133,52 @@ static void bpf_btf_enums(struct btf *b)
 	add_enum(b, "bpf_attach_type", eats, eat_vals, 4);
 	add_enum(b, "bpf_link_type", links, link_vals, 6);
 	add_enum(b, "trace_event_flags", fls, fl_vals, 2);
+	{
+		static const char *const cg[] = {
+			"CGROUP_INET_INGRESS", "CGROUP_INET_EGRESS",
+		};
+		static const int cg_vals[] = { 0, 1 };
+
+		add_enum(b, "cgroup_bpf_attach_type", cg, cg_vals, 2);
+	}
+}
+
+/* The cgroup v2 tree and its programs attached without a link. */
+static void bpf_btf_cgroups(struct btf *b, int ptr, int lh)
+{
+	int css, cbpf, cgrp, i32 = btf__find_by_name(b, "int");
+
+	{
+		const int types[] = { lh, lh };
+		const u32 offs[] = { 0, 0x10 };
+
+		css = STRUCT(b, "cgroup_subsys_state", 0x20, "children",
+			     "sibling");
+	}
+	{
+		const int types[] = { btf__add_array(b, i32, ptr, 4) };
+		const u32 offs[] = { 0 };
+
+		cbpf = STRUCT(b, "cgroup_bpf", 0x20, "progs");
+	}
+	{
+		const int types[] = { ptr, css, cbpf };
+		const u32 offs[] = { 0x10, CG_SELF, CG_PROGS };
+
+		cgrp = STRUCT(b, "cgroup", 0x100, "kn", "self", "bpf");
+	}
+	{
+		const int types[] = { cgrp };
+		const u32 offs[] = { CGR_CGRP };
+
+		STRUCT(b, "cgroup_root", 0x200, "cgrp");
+	}
+	{
+		const int types[] = { ptr, ptr, ptr };
+		const u32 offs[] = { 0, 0x10, 0x18 };
+
+		STRUCT(b, "bpf_prog_list", 0x20, "node", "prog", "link");
+	}
 }
 
 /* The link containers and what they point to (bpf_attach.c). */
@@ -148,12 +203,12 @@ static void bpf_btf_attach(struct btf *b, int ptr, int i32, int name16,
 		STRUCT(b, "bpf_perf_link", 0x48, "perf_file");
 	}
 	{
-		const int types[] = { ptr, ptr };
-		const u32 offs[] = { 0x10, 0x10 };
+		const int types[] = { ptr };
+		const u32 offs[] = { 0x10 };
 
-		STRUCT(b, "cgroup", 0x20, "kn", "kn");
-		STRUCT(b, "file", 0x20, "private_data", "private_data");
+		STRUCT(b, "file", 0x20, "private_data");
 	}
+	bpf_btf_cgroups(b, ptr, lh);
 	{
 		const int types[] = { ptr, ptr };
 		const u32 offs[] = { 0, 8 };
@@ -261,6 +316,7 @@ static void bpf_symbols(void)
 		{ "bpf_send_signal", H_SIGNAL },
 		{ "bpf_send_signal_thread", H_SIGNAL_THREAD },
 		{ "net_namespace_list", NETNS_LIST },
+		{ "cgrp_dfl_root", CG_ROOT },
 	};
 
 	test_symmap_load(syms, ARRAY_SIZE(syms), &v.symmap);
@@ -647,6 +703,47 @@ static void test_cgroup(void)
 			 "attach: a cgroup whose kernfs node is a user pointer is unknown\n");
 }
 
+/* B attached without a link to cgroup /vmiaas, a child of the root. */
+static void cgroup_tree(void)
+{
+	const u64 root = CG_ROOT + CGR_CGRP, sibling = CG_CHILD + CG_SELF + 0x10;
+
+	bpf_guest();
+	put(AUX_B + AX_ATTACH, 0);
+	memset(ram + DATA_GPA + (CG_ROOT - KBASE), 0, 0xc00);
+	put(root + 0x10, CG_KN_ROOT);
+	put(CG_KN_ROOT + 8, CG_NAMES);
+	put(CG_CHILD + 0x10, CG_KN);
+	put(CG_KN, CG_KN_ROOT);
+	put(CG_KN + 8, CG_NAMES + 0x40);
+	put_str(CG_NAMES + 0x40, "vmiaas");
+	list_ring(root + CG_SELF, &sibling, 1);
+	list_ring(CG_CHILD + CG_SELF, NULL, 0);
+	put(CG_CHILD + CG_PROGS + 8, CG_PL);	/* CGROUP_INET_EGRESS */
+	put(CG_PL + 0x10, PROG_B);
+}
+
+static void test_cgroup_attach(void)
+{
+	const u64 sibling = CG_CHILD + CG_SELF + 0x10;
+
+	cgroup_tree();
+	ksft_test_result(b_attached("cgroup /vmiaas (cgroup_inet_egress, attached without a link) "),
+			 "attach: a program on a cgroup's list without a link names the cgroup (%s)\n",
+			 b_attach());
+	cgroup_tree();
+	put(CG_PL + 0x18, LINK);		/* attached through a link */
+	ksft_test_result(b_attached("(no link or target found"),
+			 "attach: a cgroup list entry with a link is the link's to name\n");
+	cgroup_tree();
+	list_ring(CG_CHILD + CG_SELF, &sibling, 1);	/* its own child */
+	put(CG_PL, CG_PL);			/* an hlist that loops */
+	ksft_test_result(b_attached("cgroup /vmiaas (cgroup_inet_egress"),
+			 "attach: a cgroup that is its own child and a looping program list end (%s)\n",
+			 b_attach());
+	memset(ram + DATA_GPA + (CG_ROOT - KBASE), 0, 0xc00);
+}
+
 static void test_perf(void)
 {
 	const struct vmiaas_finding *a;
@@ -760,7 +857,7 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(39);
+	ksft_set_plan(42);
 	guest_init();
 	v.btf = bpf_btf();
 	bpf_symbols();
@@ -768,6 +865,7 @@ int main(void)
 	test_census();
 	test_baseline();
 	test_cgroup();
+	test_cgroup_attach();
 	test_perf();
 	test_netdev();
 	test_random();

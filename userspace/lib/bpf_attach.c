@@ -419,7 +419,7 @@ struct cgroup_walk {
 	const struct bpf_attach_layout *a;
 	void (*fn)(u64 prog, const char *where, void *arg);
 	void *arg;
-	u32 cgroups, depth;
+	u32 cgroups, depth, progs;	/* all three bounded */
 	char where[192];		/* "cgroup /PATH (TYPE, ...)" */
 	const char *type;
 };
@@ -430,6 +430,9 @@ static int cgroup_prog(struct vmiaas *v, u64 node, void *arg)
 	struct cgroup_walk *w = arg;
 	u64 pl = node - w->a->pl_node, prog, link;
 
+	/* over the whole walk: a guest can put a long list on every head */
+	if (++w->progs > BPF_ATTACH_CGROUP_PROGS)
+		return -ELOOP;
 	if (!engine_read_u64(v, pl + w->a->pl_prog, &prog) &&
 	    !engine_read_u64(v, pl + w->a->pl_link, &link) && !link &&
 	    kernel_ptr(prog))
@@ -442,7 +445,7 @@ static int cgroup_progs(struct vmiaas *v, struct cgroup_walk *w, u64 cg)
 {
 	const struct bpf_attach_layout *a = w->a;
 	u64 heads[64], kn;
-	char path[96], type[40];
+	char path[96] = "", type[40];
 	u32 i;
 	int err = 0;
 
@@ -452,7 +455,8 @@ static int cgroup_progs(struct vmiaas *v, struct cgroup_walk *w, u64 cg)
 	for (i = 0; !err && i < a->cg_nr_types; i++) {
 		if (!heads[i])
 			continue;
-		cgroup_path(v, a, kn, path, sizeof(path));
+		if (!path[0])	/* once per cgroup: up to 32 levels */
+			cgroup_path(v, a, kn, path, sizeof(path));
 		bpf_enum_name(v->btf, "cgroup_bpf_attach_type", "", i, type,
 			      sizeof(type));
 		snprintf(w->where, sizeof(w->where),

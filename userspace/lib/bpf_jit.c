@@ -191,12 +191,17 @@ static void jit_mapping(struct jit_ctx *x, u64 func, u32 len)
 
 static void jit_mask(const struct jit_ctx *x, u64 va, u8 *buf, u32 n)
 {
+	u64 site;
 	u32 i, k;
 
-	for (i = 0; i < x->nr_sites; i++)
+	for (i = 0; i < x->nr_sites; i++) {
+		site = x->sites[i];
+		if (site + JIT_SITE_LEN <= va || site >= va + n)
+			continue;
 		for (k = 0; k < JIT_SITE_LEN; k++)
-			if (x->sites[i] + k >= va && x->sites[i] + k < va + n)
-				buf[x->sites[i] + k - va] = 0;
+			if (site + k >= va && site + k < va + n)
+				buf[site + k - va] = 0;
+	}
 }
 
 /* Hashes [@func, @func + @len), its sites zeroed; false if unreadable. */

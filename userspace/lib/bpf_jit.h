@@ -15,7 +15,7 @@
 #include "engine.h"
 
 #define BPF_JIT_IMAGE_MAX	(16U << 20)	/* bytes of one image */
-#define BPF_JIT_TOTAL_MAX	(256U << 20)	/* all images, one scan */
+#define BPF_JIT_TOTAL_MAX	(64U << 20)	/* all images, one scan */
 #define BPF_JIT_POKES_MAX	1024		/* poke_tab entries */
 #define BPF_JIT_WHAT_LEN	200
 
