@@ -79,3 +79,31 @@ s64 vmi_measure_ptrs(const struct vmi_read_ops *r, u64 va, u32 nr,
 		n += ret_now[i] != expected[i];
 	return n;
 }
+
+s64 vmi_measure_mapping(struct vmi_as *as, u64 start, u64 end, u64 pa,
+			u32 prot_mask, u32 prot_want,
+			struct vmi_map_bad *ret_bad, u64 max)
+{
+	struct vmi_xlate x;
+	u64 va, n = 0;
+	int err;
+
+	if (!as || (max && !ret_bad) || end <= start ||
+	    ((start | end | pa) & (VMI_MEASURE_PAGE - 1)))
+		return -EINVAL;
+	if (end - start > VMI_MEASURE_MAX_RANGE)
+		return -E2BIG;
+	for (va = start; va < end; va += VMI_MEASURE_PAGE) {
+		err = vmi_as_translate(as, va, &x);
+		if (!err && x.gpa == pa + (va - start) &&
+		    (x.prot & prot_mask) == prot_want)
+			continue;
+		if (n < max)
+			ret_bad[n] = (struct vmi_map_bad){
+				.va = va, .err = err,
+				.gpa = err ? 0 : x.gpa, .prot = err ? 0 : x.prot,
+			};
+		n++;
+	}
+	return (s64)n;
+}

@@ -18,6 +18,7 @@
 #define VMI_MEASURE_H
 
 #include "vmi_env.h"
+#include "paging.h"
 
 #define VMI_MEASURE_PAGE	4096U
 #define VMI_DIGEST_MAX		32U		/* HMAC-SHA256 */
@@ -84,5 +85,30 @@ s64 vmi_measure_diff(const u8 *old, const u8 *now, u64 nr, u32 size,
  */
 s64 vmi_measure_ptrs(const struct vmi_read_ops *r, u64 va, u32 nr,
 		     const u64 *expected, u64 *ret_now);
+
+/*
+ * A page of a mapping measured with vmi_measure_mapping() that is not
+ * mapped as expected: not at all (@err: the walk's -ENOENT, -EFAULT,
+ * -EBADMSG), to another frame, or with other permissions.
+ */
+struct vmi_map_bad {
+	u64 va;			/* of the 4 KiB page */
+	u64 gpa;		/* the frame it maps now (0 if @err) */
+	u32 prot;		/* VMI_PROT_* now */
+	s32 err;		/* 0, or the walk's error */
+};
+
+/*
+ * Whether every 4 KiB page of [@start, @end) (page-aligned) translates
+ * through @as to @pa + (page - @start) with (prot & @prot_mask) ==
+ * @prot_want: the kernel image's mapping of its own frames. The first
+ * @max pages that do not go to @ret_bad, in order. Returns how many do
+ * not (which may exceed @max), -EINVAL (unaligned or empty range) or
+ * -E2BIG (over VMI_MEASURE_MAX_RANGE). Translations go through @as's
+ * cache: flush it first if the guest ran since it was filled.
+ */
+s64 vmi_measure_mapping(struct vmi_as *as, u64 start, u64 end, u64 pa,
+			u32 prot_mask, u32 prot_want,
+			struct vmi_map_bad *ret_bad, u64 max);
 
 #endif /* VMI_MEASURE_H */

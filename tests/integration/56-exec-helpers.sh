@@ -66,8 +66,7 @@ tracing_on
 tap_is "$(guest_run 'grep -c " vfs_write+" /sys/kernel/debug/kprobes/list; cat /sys/kernel/tracing/current_tracer /tmp/bpf.out' | tr '\n' ' ')" \
 	"1 function attached " "$KGEN: a mid-function kprobe, the function tracer and a BPF fentry program on"
 expect_clean tracing "with tracing, kprobes and BPF on"
-guest_run 'kill $(pidof bpf-fentry); cd /sys/kernel/tracing && echo nop >current_tracer &&
-	echo 0 >events/kprobes/enable && echo >kprobe_events && echo 0 >events/sched/enable' >/dev/null 2>&1
+tracing_off
 expect_clean tracing-off "tracing, kprobes and BPF off again"
 
 # ---- usermode helpers ------------------------------------------------------

@@ -25,6 +25,7 @@
 #   tracing_on               the function tracer, sched events, a kprobe
 #                            event and a mid-function (optimized) one, a
 #                            BPF fentry program (/vmiaas/bpf-fentry)
+#   tracing_off              all of it off again
 
 integrity_begin()
 {
@@ -113,4 +114,10 @@ tracing_on()
 	for i in $(seq 40); do
 		[ "$(cat /tmp/bpf.out)" = attached ] && break
 		sleep 0.5; done' >/dev/null
+}
+
+tracing_off()
+{
+	guest_run 'kill $(pidof bpf-fentry); cd /sys/kernel/tracing && echo nop >current_tracer &&
+	echo 0 >events/kprobes/enable && echo >kprobe_events && echo 0 >events/sched/enable' >/dev/null 2>&1
 }

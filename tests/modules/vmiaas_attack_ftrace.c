@@ -10,7 +10,11 @@
  * original (the callback lets calls from this module through).
  * With mode=kprobe it registers a kprobe at @target instead, whose
  * pre_handler (this module's code) counts the calls in @hits: the other
- * hooking API the kernel offers. Unloading unregisters either.
+ * hooking API the kernel offers. With mode=kprobe-ip the kprobe's
+ * pre_handler redirects the call instead: it sets regs->ip to the
+ * replacement and returns 1 (the kernel then leaves regs->ip as the
+ * handler set it), the kprobe form of the ftrace hook, which leaves only
+ * the probe's legitimate site in the text. Unloading unregisters.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -28,7 +32,7 @@ MODULE_PARM_DESC(target, "syscall function to hook (from /proc/kallsyms)");
 
 static char *mode = "ftrace";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "ftrace (default) or kprobe");
+MODULE_PARM_DESC(mode, "ftrace (default), kprobe or kprobe-ip");
 
 static unsigned int hits;
 module_param(hits, uint, 0444);
@@ -75,13 +79,29 @@ static int notrace vmiaas_attack_ftrace_pre(struct kprobe *p,
 	return 0;
 }
 
+/*
+ * At the probed function's entry the return address is at regs->sp: the
+ * replacement's own call of the original goes through.
+ */
+static int notrace vmiaas_attack_ftrace_pre_ip(struct kprobe *p,
+					       struct pt_regs *regs)
+{
+	if (within_module(*(unsigned long *)regs->sp, THIS_MODULE))
+		return 0;
+	regs->ip = (unsigned long)vmiaas_attack_ftrace_repl;
+	return 1;
+}
+
 static struct kprobe vmiaas_attack_ftrace_kprobe = {
 	.pre_handler = vmiaas_attack_ftrace_pre,
 };
 
 static bool use_kprobe(void)
 {
-	return !strcmp(mode, "kprobe");
+	if (!strcmp(mode, "kprobe-ip"))
+		vmiaas_attack_ftrace_kprobe.pre_handler =
+			vmiaas_attack_ftrace_pre_ip;
+	return !strcmp(mode, "kprobe") || !strcmp(mode, "kprobe-ip");
 }
 
 static int __init vmiaas_attack_ftrace_init(void)

@@ -4,8 +4,9 @@
  *
  *   bench_hidden [--runs R] --shm FILE --qmp SOCK
  *
- * Attaches once, then runs hidden-module and the task census
- * (hidden-process + credentials) R times each, interleaved, and prints
+ * Attaches once, then runs hidden-module, the task census
+ * (hidden-process + credentials), kernel-mapping and notifier-hook R
+ * times each, interleaved, and prints
  * per check the median and minimum CPU time of this thread
  * (CLOCK_THREAD_CPUTIME_ID: this host is shared, wall time is not the
  * cost) and the page walks the last run needed (translation cache
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "userspace/lib/checks.h"
 #include "userspace/lib/engine.h"
 #include "userspace/lib/hidden.h"
 
@@ -48,23 +50,27 @@ static struct vmiaas_finding *count_add(void *ctx, const char *check,
 }
 
 static int (*const checks[])(struct vmiaas *, const struct hidden_sink *) = {
-	hidden_check_modules, hidden_check_tasks,
+	hidden_check_modules, hidden_check_tasks, check_kmap, check_notifiers,
 };
-static const char *const names[] = { "modules", "tasks" };
+static const char *const names[] = { "modules", "tasks", "kernel-mapping",
+				     "notifiers" };
+#define NR_CHECKS	ARRAY_SIZE(checks)
 
 static int bench(struct vmiaas *v, int runs)
 {
 	size_t nr_findings = 0;
 	const struct hidden_sink sink = { .add = count_add, .ctx = &nr_findings };
-	u64 *ns[2], walks[2] = { 0 }, t0, w0;
-	int r, c, err = 0;
+	u64 *ns[NR_CHECKS], walks[NR_CHECKS] = { 0 }, t0, w0;
+	size_t c;
+	int r, err = 0;
 
-	ns[0] = calloc(runs, sizeof(u64));
-	ns[1] = calloc(runs, sizeof(u64));
-	if (!ns[0] || !ns[1])
-		err = -ENOMEM;
+	for (c = 0; c < NR_CHECKS; c++) {
+		ns[c] = calloc(runs, sizeof(u64));
+		if (!ns[c])
+			err = -ENOMEM;
+	}
 	for (r = 0; r < runs && !err; r++) {
-		for (c = 0; c < 2 && !err; c++) {
+		for (c = 0; c < NR_CHECKS && !err; c++) {
 			w0 = v->kas->walks;
 			t0 = cpu_ns();
 			err = checks[c](v, &sink);
@@ -72,7 +78,7 @@ static int bench(struct vmiaas *v, int runs)
 			walks[c] = v->kas->walks - w0;
 		}
 	}
-	for (c = 0; c < 2 && !err; c++) {
+	for (c = 0; c < NR_CHECKS && !err; c++) {
 		qsort(ns[c], runs, sizeof(u64), cmp_u64);
 		printf("hidden check=%s runs=%d median_cpu_ms=%.3f min_cpu_ms=%.3f walks=%llu\n",
 		       names[c], runs, ns[c][runs / 2] / 1e6, ns[c][0] / 1e6,
@@ -80,8 +86,8 @@ static int bench(struct vmiaas *v, int runs)
 	}
 	if (!err)
 		printf("hidden findings=%zu\n", nr_findings);
-	free(ns[0]);
-	free(ns[1]);
+	for (c = 0; c < NR_CHECKS; c++)
+		free(ns[c]);
 	return err;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/measure.h"
 #include "core/paging.h"
 #include "core/ptscan.h"
 #include "tests/lib/tap.h"
@@ -760,10 +761,70 @@ static void test_bad_as(void)
 		    -EINVAL, err);
 }
 
+/*
+ * vmi_measure_mapping(): a 4 MiB "kernel image" mapped read-only and
+ * executable by two 2 MiB pages, then one of them split into 4 KiB pages
+ * with one remapped to another frame (a shadow page), one made writable
+ * and one unmapped.
+ */
+static void test_mapping(void)
+{
+	const u64 va = 0xffffffff81000000ULL, pa = 0x200000;
+	const u32 mask = VMI_PROT_WRITE | VMI_PROT_NX | VMI_PROT_USER;
+	struct vmi_as *as = &g.as4;
+	struct vmi_map_bad bad[4];
+	u64 table, i;
+	s64 n;
+
+	map(as, va, pa, 2, P | G);
+	map(as, va + (2 << 20), pa + (2 << 20), 2, P | G);
+	vmi_as_flush(as);
+	n = vmi_measure_mapping(as, va, va + (4 << 20), pa, mask, 0, bad, 4);
+	TEST_ASSERT(n == 0, "mapping as expected: 0 bad pages, got %lld",
+		    (long long)n);
+	n = vmi_measure_mapping(as, va, va + (4 << 20), pa, mask,
+				VMI_PROT_NX, bad, 4);
+	TEST_ASSERT(n == 1024 && bad[3].va == va + 3 * 4096,
+		    "executable where NX is wanted: 1024 bad pages, got %lld",
+		    (long long)n);
+
+	table = table_new();
+	for (i = 0; i < 512; i++)
+		*(u64 *)(g.ram + table + i * 8) = (pa + i * 4096) | P | G;
+	*(u64 *)(g.ram + table + 5 * 8) = 0x7000 | P | G;
+	*(u64 *)(g.ram + table + 9 * 8) |= RW;
+	*(u64 *)(g.ram + table + 11 * 8) = 0;
+	*pte(as, va, 2) = table | P | RW;
+	vmi_as_flush(as);
+	n = vmi_measure_mapping(as, va, va + (4 << 20), pa, mask, 0, bad, 2);
+	TEST_ASSERT(n == 3 && bad[0].va == va + 5 * 4096 &&
+		    bad[0].gpa == 0x7000 && !bad[0].err &&
+		    bad[1].va == va + 9 * 4096 &&
+		    (bad[1].prot & VMI_PROT_WRITE),
+		    "split, one page remapped, one writable, one unmapped: 3 bad, the first 2 stored, got %lld (0x%llx 0x%llx)",
+		    (long long)n, (unsigned long long)bad[0].gpa,
+		    (unsigned long long)bad[1].va);
+	n = vmi_measure_mapping(as, va, va + (4 << 20), pa, mask, 0, bad, 4);
+	TEST_ASSERT(n == 3 && bad[2].va == va + 11 * 4096 &&
+		    bad[2].err == -ENOENT,
+		    "the unmapped page: -ENOENT, got %lld, err %d",
+		    (long long)n, n == 3 ? bad[2].err : 0);
+	TEST_ASSERT(vmi_measure_mapping(as, va + 1, va + 4096, pa, mask, 0,
+					bad, 4) == -EINVAL &&
+		    vmi_measure_mapping(as, va, va, pa, mask, 0, bad, 4) ==
+		    -EINVAL &&
+		    vmi_measure_mapping(as, va, va + 4096, pa, mask, 0, NULL,
+					1) == -EINVAL,
+		    "unaligned, empty range, no room for bad pages: -EINVAL");
+	*pte(as, va, 2) = 0;
+	*pte(as, va + (2 << 20), 2) = 0;
+	vmi_as_flush(as);
+}
+
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(63);
+	ksft_set_plan(68);
 	guest_init();
 	test_sizes();
 	test_la57();
@@ -781,6 +842,7 @@ int main(void)
 	test_scan_leaves();
 	test_scan_loop();
 	test_scan_random();
+	test_mapping();
 	free(g.ram);
 	free(g.slow);
 	ksft_finished();

@@ -228,6 +228,10 @@ int check_helpers(struct vmiaas *v, const struct vmiaas_baseline *b,
 		  const struct hidden_sink *sink);
 /* exec-memory (check_exec.c): needs no baseline. */
 int check_exec(struct vmiaas *v, const struct hidden_sink *sink);
+/* kernel-mapping (check_kmap.c): needs no baseline. */
+int check_kmap(struct vmiaas *v, const struct hidden_sink *sink);
+/* notifier-hook (check_notifier.c): needs no baseline. */
+int check_notifiers(struct vmiaas *v, const struct hidden_sink *sink);
 
 /* From checks.c: "sym+0xoff", "[module]+0xoff" or the address. */
 void check_symbolize(struct vmiaas *v, u64 addr, char *buf, size_t size);

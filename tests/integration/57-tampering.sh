@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Three more tampering techniques on a live Debian guest, each found and
+# named. Kernel text remapped (vmiaas_attack_remap): the 2 MiB page
+# holding __x64_sys_acct split, its 4 KiB page pointed at a copy with a
+# jmp to the module, the image's frame left intact; a kernel-mapping
+# finding names the page and both frames (and kernel-text the changed
+# bytes); the same copy mapped through one process's private top-level
+# entry (mode=pgd) while the vCPU runs that process: a kernel-mapping
+# finding for vcpu0's CR3 entry 511. A keylogger (vmiaas_attack_keylog, register_keyboard_notifier()):
+# keys sent through QMP reach it; a notifier-hook finding names
+# keyboard_notifier_list and the module. A kprobe whose pre_handler
+# rewrites regs->ip (vmiaas_attack_ftrace mode=kprobe-ip): getdents64
+# runs the module's replacement; an ftrace-hook finding names the
+# function and the handler. Each unloaded: clean again. Before them,
+# runtime patching (the function tracer, kprobes, a BPF fentry program,
+# a module loaded and unloaded) gives no finding from the new checks or
+# any other. Runs on each kernel of KGENS (default: Debian 6.1 and 6.12).
+. "$(dirname "$0")/../lib/guest.sh"
+. "$(dirname "$0")/../lib/integrity.sh"
+integrity_begin tamper 17
+
+bpf_fentry=$(guest_tool bpf-fentry) ||
+	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
+
+# expect_one NAME CHECK OBJECT-REGEX JQ-FILTER WHAT: exit 1 and exactly
+# one finding of CHECK whose object matches OBJECT-REGEX and which passes
+# JQ-FILTER (on the finding).
+expect_one()
+{
+	check_json "$1"
+	tap_ok "[ $st = 1 ] && jq -e --arg c '$2' --arg o '$3' '[.findings[] | select(.check == \$c and (.object | test(\$o)) and ($4))] | length == 1' '$work/$1.json'" \
+		"$KGEN: $1: exit 1, $5"
+	tap_diag "$(jq -c '.findings[] | [.check, .severity, .object, .detail.message]' "$work/$1.json" 2>/dev/null | cut -c1-300 | head -4)"
+}
+
+send_keys()
+{
+	local k
+	for k in "$@"; do
+		guest_qmp "{\"execute\":\"send-key\",\"arguments\":{\"keys\":[{\"type\":\"qcode\",\"data\":\"$k\"}]}}" >/dev/null
+	done
+}
+
+tamper_run()
+{
+integrity_start "$1" --test-modules --add "$bpf_fentry"
+take_baseline
+"$VMICTL" --json checks >"$work/checks.json"
+tap_ok "jq -e '[.checks[].id] as \$i | [\"kernel-mapping\", \"notifier-hook\"] - \$i == []' '$work/checks.json'" \
+	"$KGEN: vmictl checks lists kernel-mapping and notifier-hook"
+expect_clean clean "right after boot"
+
+# ---- runtime patching and a module: nothing ------------------------------
+guest_run 'insmod /vmiaas/modules/vmiaas_test_hello.ko && rmmod vmiaas_test_hello' >/dev/null
+tracing_on
+expect_clean tracing "with tracing, kprobes and BPF on, a module loaded and unloaded"
+tracing_off
+
+# ---- kernel text remapped --------------------------------------------------
+acct=$(ksym __x64_sys_acct)
+guest_run "insmod /vmiaas/modules/vmiaas_attack_remap.ko target=0x$acct && dmesg | grep 'now runs from' | tail -n 1" \
+	>"$work/remap.insmod" 2>&1 || tap_diag "insmod vmiaas_attack_remap: $(cat "$work/remap.insmod")"
+frame=$(sed -n 's/.*now runs from frame \(0x[0-9a-f]*\) .*/\1/p' "$work/remap.insmod")
+tap_ok "grep -q 'hits 1\$' '$work/remap.insmod'" \
+	"$KGEN: remap: __x64_sys_acct called through its address ran the copy (hits 1)"
+page=$(printf '%016x' $((0x$acct & ~0xfff)))
+expect_one remap kernel-mapping "^text 0x$page-" \
+	".severity == \"critical\" and (.detail.message | test(\"not the image\"))" \
+	"a critical kernel-mapping finding for the page 0x$page of __x64_sys_acct"
+new=$(jq -r '[.findings[] | select(.check == "kernel-mapping")][0].detail.new' "$work/remap.json" 2>/dev/null)
+tap_is "$((${new:-0}))" "$((${frame:-1}))" \
+	"$KGEN: remap: the finding names the copy's frame (${frame:-?}) as what the page maps now"
+tap_ok "jq -e '[.findings[] | select(.check == \"kernel-text\" and .object == \"__x64_sys_acct\")] | length == 1' '$work/remap.json'" \
+	"$KGEN: remap: kernel-text reads through the page tables: the copy's jmp at __x64_sys_acct"
+guest_run rmmod vmiaas_attack_remap >/dev/null 2>&1
+expect_clean remap-gone "remap: mapped back on unload"
+
+# The same shadow in one process's top-level table only (mode=pgd): the
+# kernel's init_top_pgt is intact, the vCPU runs a busy loop on the
+# process's tables.
+guest_run 'sh -c "while :; do :; done" >/dev/null 2>&1 </dev/null & echo $! >/tmp/spin.pid' >/dev/null
+guest_run "insmod /vmiaas/modules/vmiaas_attack_remap.ko target=0x$acct mode=pgd pid=\$(cat /tmp/spin.pid)" \
+	>"$work/remap-pgd.insmod" 2>&1 || tap_diag "insmod vmiaas_attack_remap mode=pgd: $(cat "$work/remap-pgd.insmod")"
+expect_one remap-pgd kernel-mapping '^vcpu0 CR3 entry 511$' \
+	".severity == \"critical\" and (.detail.message | test(\"init_top_pgt\"))" \
+	"a critical kernel-mapping finding for vcpu0's private kernel-half entry 511"
+guest_run 'rmmod vmiaas_attack_remap; kill $(cat /tmp/spin.pid)' >/dev/null 2>&1
+expect_clean remap-pgd-gone "remap mode=pgd: the entry put back on unload"
+
+# ---- keylogger -------------------------------------------------------------
+guest_run insmod /vmiaas/modules/vmiaas_attack_keylog.ko >"$work/keylog.insmod" 2>&1 ||
+	tap_diag "insmod vmiaas_attack_keylog: $(cat "$work/keylog.insmod")"
+send_keys v m i
+sleep 1
+tap_is "$(guest_run cat /sys/module/vmiaas_attack_keylog/parameters/hits)" 3 \
+	"$KGEN: keylog: the 3 keys sent through QMP reached the module"
+expect_one keylog notifier-hook '^keyboard_notifier_list$' \
+	".severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_keylog]+\")) and (.detail.message | test(\"key press\"))" \
+	"a high notifier-hook finding for keyboard_notifier_list naming [vmiaas_attack_keylog]"
+guest_run rmmod vmiaas_attack_keylog >/dev/null 2>&1
+expect_clean keylog-gone "keylog: unregistered on unload"
+
+# ---- a kprobe that redirects the call --------------------------------------
+getdents=$(ksym __x64_sys_getdents64)
+guest_run "insmod /vmiaas/modules/vmiaas_attack_ftrace.ko target=0x$getdents mode=kprobe-ip && ls / >/dev/null &&
+	cat /sys/module/vmiaas_attack_ftrace/parameters/hits" >"$work/kprobe-ip.insmod" 2>&1
+tap_ok "[ \"\$(tail -n 1 '$work/kprobe-ip.insmod')\" -ge 1 ] 2>/dev/null" \
+	"$KGEN: kprobe-ip: getdents64 ran the module's replacement ($(tail -n 1 "$work/kprobe-ip.insmod") calls)"
+expect_one kprobe-ip ftrace-hook '^__x64_sys_getdents64$' \
+	"(.detail.new_symbol | startswith(\"[vmiaas_attack_ftrace]+\")) and (.detail.message | test(\"kprobe\"))" \
+	"an ftrace-hook finding for __x64_sys_getdents64 naming the module's pre_handler"
+guest_run rmmod vmiaas_attack_ftrace >/dev/null 2>&1
+expect_clean kprobe-ip-gone "kprobe-ip: unregistered on unload"
+}
+
+integrity_main tamper_run

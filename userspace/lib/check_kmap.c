@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * kernel-mapping: the kernel image's own mapping of its text, read-only
+ * data, data and bss maps the image's frames, with the image's
+ * permissions.
+ *
+ * The kernel is loaded physically contiguous and mapped at
+ * __START_KERNEL_map: every byte of the image lies at
+ * va - __START_KERNEL_map + phys_base (__pa_symbol()), and the kernel
+ * never moves a page of it during a boot (it splits large pages, changes
+ * nothing else after mark_rodata_ro()). A page table entry of the image
+ * that points at another frame is a shadow page: the CPU executes (or
+ * reads) the copy while the image's own frame, what a check by physical
+ * address would read, is intact. kernel-text and kernel-rodata read
+ * through the page tables (they hash the copy); this check names the
+ * technique and also covers data and bss, which nothing hashes. Text must
+ * be read-only and executable, rodata read-only and not executable,
+ * data and bss not executable; none user-accessible.
+ *
+ * The measurement (translate each page, compare frame and permissions)
+ * is core/measure.c's vmi_measure_mapping(); the policy is here.
+ *
+ * The ranges are walked through init_top_pgt. Every process's top-level
+ * table copies its kernel half (pgd_ctor()) and the kernel never changes
+ * those entries after boot on x86-64, so a vCPU whose CR3 has another
+ * kernel half (a rootkit's private kernel mapping, which the walk of
+ * init_top_pgt would not see) is a finding too; the LDT slot (per mm
+ * with PTI) and efi_mm's table (during EFI runtime calls) aside.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks.h"
+#include "hidden.h"
+#include "../../core/kernel.h"
+
+#define KMAP_BAD_MAX		256	/* pages kept per range */
+#define KMAP_PTE_A		(1ULL << 5)	/* set by the CPU's walks */
+
+#define PROT_ALL	(VMI_PROT_WRITE | VMI_PROT_NX | VMI_PROT_USER)
+
+struct kmap_range {
+	const char *what;
+	const char *start_sym, *end_sym;
+	u32 prot_mask, prot_want;	/* (prot & mask) == want */
+};
+
+static const struct kmap_range kmap_ranges[] = {
+	{ "text", "_text", "_etext", PROT_ALL, 0 },
+	{ "read-only data", "__start_rodata", "__end_rodata", PROT_ALL,
+	  VMI_PROT_NX },
+	{ "data", "_sdata", "_edata", VMI_PROT_NX | VMI_PROT_USER,
+	  VMI_PROT_NX },
+	{ "bss", "__bss_start", "__bss_stop", VMI_PROT_NX | VMI_PROT_USER,
+	  VMI_PROT_NX },
+};
+
+/* A run of bad pages that differ from the expected in the same way. */
+static bool kmap_same(const struct vmi_map_bad *a, const struct vmi_map_bad *b,
+		      u64 expect_a, u64 expect_b)
+{
+	return b->va == a->va + VMI_PAGE_SIZE && b->err == a->err &&
+	       b->prot == a->prot && b->gpa - expect_b == a->gpa - expect_a;
+}
+
+static const char *kmap_prot_wrong(const struct kmap_range *r, u32 prot)
+{
+	u32 diff = (prot ^ r->prot_want) & r->prot_mask;
+
+	if (diff & VMI_PROT_USER)
+		return "user-accessible";
+	if (diff & VMI_PROT_WRITE)
+		return "writable";
+	if (diff & VMI_PROT_NX)
+		return prot & VMI_PROT_NX ? "not executable" : "executable";
+	return NULL;
+}
+
+static void kmap_report(struct vmiaas *v, const struct kmap_range *r,
+			const struct vmi_map_bad *bad, u64 nr_pages,
+			u64 expect, const struct hidden_sink *s)
+{
+	u64 end = bad->va + nr_pages * VMI_PAGE_SIZE;
+	char obj[96], first[128], how[160];
+	const char *prot = kmap_prot_wrong(r, bad->prot);
+	struct vmiaas_finding *f;
+
+	snprintf(obj, sizeof(obj), "%s 0x%016llx-0x%016llx", r->what,
+		 (unsigned long long)bad->va, (unsigned long long)end);
+	f = s->add(s->ctx, "kernel-mapping", VMIAAS_SEV_CRITICAL, obj);
+	if (!f)
+		return;
+	check_symbolize(v, bad->va, first, sizeof(first));
+	if (bad->err)
+		snprintf(how, sizeof(how), "is not mapped (%s)",
+			 strerror(-bad->err));
+	else if (bad->gpa != expect)
+		snprintf(how, sizeof(how),
+			 "maps guest frame 0x%llx, not the image's 0x%llx: the CPU uses a copy there, the image's frame is not what it runs or reads",
+			 (unsigned long long)bad->gpa,
+			 (unsigned long long)expect);
+	else
+		snprintf(how, sizeof(how), "is mapped %s", prot);
+	if (!bad->err && bad->gpa != expect && prot)
+		snprintf(how + strlen(how), sizeof(how) - strlen(how),
+			 ", and %s", prot);
+	f->flags |= VMIAAS_FINDING_ADDRESS | VMIAAS_FINDING_VALUES;
+	f->address = bad->va;
+	f->old_value = expect;
+	f->new_value = bad->gpa;
+	snprintf(f->message, sizeof(f->message),
+		 "%llu page(s) of kernel %s at 0x%llx (%s) %s",
+		 (unsigned long long)nr_pages, r->what,
+		 (unsigned long long)bad->va, first, how);
+}
+
+/* [start, end) of @r, page-aligned, inside the kernel image mapping. */
+static int kmap_bounds(struct vmiaas *v, const struct kmap_range *r,
+		       u64 *ret_start, u64 *ret_end)
+{
+	u64 start, end;
+
+	if (engine_sym(v, r->start_sym, &start) ||
+	    engine_sym(v, r->end_sym, &end))
+		return -ENOENT;
+	start &= VMI_PAGE_MASK;
+	end = (end + VMI_PAGE_SIZE - 1) & VMI_PAGE_MASK;
+	if (start < VMI_START_KERNEL_MAP || end <= start ||
+	    end - start > VMI_MEASURE_MAX_RANGE)
+		return engine_fail(v, -EBADMSG,
+				   "kernel-mapping: implausible kernel %s range %s..%s (0x%llx..0x%llx)",
+				   r->what, r->start_sym, r->end_sym,
+				   (unsigned long long)start,
+				   (unsigned long long)end);
+	*ret_start = start;
+	*ret_end = end;
+	return 0;
+}
+
+static int kmap_check_range(struct vmiaas *v, const struct kmap_range *r,
+			    u64 phys_base, const struct hidden_sink *s)
+{
+	struct vmi_map_bad bad[KMAP_BAD_MAX];
+	u64 start = 0, end = 0, pa, i, run;
+	s64 n;
+	int err;
+
+	err = kmap_bounds(v, r, &start, &end);
+	if (err == -ENOENT)	/* a kernel without the section symbols */
+		return 0;
+	if (err)
+		return err;
+	pa = start - VMI_START_KERNEL_MAP + phys_base;
+	n = vmi_measure_mapping(v->kas, start, end, pa, r->prot_mask,
+				r->prot_want, bad, KMAP_BAD_MAX);
+	if (n < 0)
+		return engine_fail(v, (int)n,
+				   "kernel-mapping: cannot measure the kernel %s mapping (%s)",
+				   r->what, strerror((int)-n));
+	n = min(n, (s64)KMAP_BAD_MAX);
+	for (i = 0; i < (u64)n; i += run) {
+		for (run = 1; i + run < (u64)n &&
+		     kmap_same(&bad[i + run - 1], &bad[i + run],
+			       pa + (bad[i + run - 1].va - start),
+			       pa + (bad[i + run].va - start)); run++)
+			;
+		kmap_report(v, r, &bad[i], run, pa + (bad[i].va - start), s);
+	}
+	return 0;
+}
+
+/* The physical address of efi_mm's top-level table, or 0. */
+static u64 kmap_efi_root(struct vmiaas *v)
+{
+	struct vmi_xlate x;
+	u64 mm, pgd;
+	u32 off;
+
+	if (engine_sym(v, "efi_mm", &mm) ||
+	    btf_offsetof(v->btf, "mm_struct", "pgd", &off) ||
+	    engine_read_u64(v, mm + off, &pgd) || !pgd ||
+	    vmi_as_translate(v->kas, pgd, &x))
+		return 0;
+	return x.gpa & VMI_PAGE_MASK;
+}
+
+static void kmap_report_cr3(struct vmiaas *v, const struct vmiaas_vcpu *c,
+			    u32 idx, u64 now, u64 want,
+			    const struct hidden_sink *s)
+{
+	u32 shift = 12 + 9 * (v->kas->levels - 1);
+	u64 va = (~0ULL << (v->kas->levels == 5 ? 57 : 48)) |
+		 ((u64)idx << shift);
+	struct vmiaas_finding *f;
+	char obj[64];
+
+	snprintf(obj, sizeof(obj), "vcpu%u CR3 entry %u", c->index, idx);
+	f = s->add(s->ctx, "kernel-mapping", VMIAAS_SEV_CRITICAL, obj);
+	if (!f)
+		return;
+	f->flags |= VMIAAS_FINDING_ADDRESS | VMIAAS_FINDING_VALUES;
+	f->address = va;
+	f->old_value = want;
+	f->new_value = now;
+	snprintf(f->message, sizeof(f->message),
+		 "vcpu%u runs on page tables (CR3 0x%llx) whose kernel-half entry %u (0x%llx up) is 0x%llx, not init_top_pgt's 0x%llx: a private kernel mapping the kernel's own tables do not show",
+		 c->index, (unsigned long long)c->cr3, idx,
+		 (unsigned long long)va, (unsigned long long)now,
+		 (unsigned long long)want);
+}
+
+/*
+ * The kernel half of each vCPU's top-level table against init_top_pgt's.
+ * Without vCPU registers (a dump without notes) there is nothing to
+ * compare.
+ */
+static int kmap_check_cr3(struct vmiaas *v, const struct hidden_sink *s)
+{
+	u32 ldt = v->kas->levels == 5 ? 512 - 112 : 512 - 240;
+	u64 want[512], now[512], root, efi;
+	struct vmiaas_vcpu *vc = NULL;
+	size_t nr = 0, i;
+	u32 k;
+	int err;
+
+	err = vmiaas_vcpus(v, &vc, &nr);
+	if (err == -ENODATA)
+		return 0;
+	err = err ?: vmi_phys_read(&v->backend->phys, v->info.pgd_pa, want,
+				   sizeof(want));
+	if (err) {
+		free(vc);
+		return engine_fail(v, err,
+				   "kernel-mapping: cannot read init_top_pgt");
+	}
+	efi = kmap_efi_root(v);
+	for (i = 0; i < nr; i++) {
+		root = vmi_cr3_kernel_root(vc[i].cr3);
+		if (root == v->info.pgd_pa || (efi && root == efi))
+			continue;
+		if (vmi_phys_read(&v->backend->phys, root, now, sizeof(now)))
+			memset(now, 0, sizeof(now));	/* outside RAM: none */
+		for (k = 256; k < 512; k++)
+			if (k != ldt && ((now[k] ^ want[k]) & ~KMAP_PTE_A))
+				kmap_report_cr3(v, &vc[i], k, now[k], want[k], s);
+	}
+	free(vc);
+	return 0;
+}
+
+int check_kmap(struct vmiaas *v, const struct hidden_sink *s)
+{
+	u64 sym, phys_base;
+	size_t i;
+	int err;
+
+	if (engine_sym(v, "phys_base", &sym) ||
+	    engine_read_u64(v, sym, &phys_base) ||
+	    (phys_base & (VMI_PAGE_SIZE - 1)))
+		return engine_fail(v, -ENOENT,
+				   "kernel-mapping: phys_base cannot be read or is not page-aligned");
+	for (i = 0; i < ARRAY_SIZE(kmap_ranges); i++) {
+		err = kmap_check_range(v, &kmap_ranges[i], phys_base, s);
+		if (err)
+			return err;
+	}
+	return kmap_check_cr3(v, s);
+}

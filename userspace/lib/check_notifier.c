@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * notifier-hook: callbacks on the kernel's notifier chains that a
+ * keylogger or a rootkit registers.
+ *
+ * A notifier chain is a singly linked list of struct notifier_block in
+ * writable memory; the kernel calls each block's notifier_call. A module
+ * that registers one changes no text and no read-only data: the only
+ * trace is the block on the chain. Two rules:
+ *   - on the chains that see what a user types or reads
+ *     (keyboard_notifier_list: every key press, register_keyboard_notifier(),
+ *     the hook of Linux keyloggers; vt_notifier_list: every character
+ *     written to a virtual console), a callback in a module's text is a
+ *     finding naming the module (high: accessibility modules, speakup and
+ *     the braille console, are the legitimate users; a server VM has
+ *     none);
+ *   - on every chain read here, a callback outside the kernel's text and
+ *     every live module's text (a hidden module, code left in executable
+ *     heap, freed memory) is a critical finding.
+ * A chain that does not end within NOTIFIER_CHAIN_MAX blocks (a cycle) or
+ * whose blocks cannot be read is a critical finding too: the guest
+ * kernel would hang or fault walking it. Layouts come from BTF (the
+ * head's "head" member, notifier_block's "notifier_call" and "next").
+ * A suspect callback is read again after NOTIFIER_RESCAN_US: a module
+ * being unloaded unregisters its blocks just after it stops being live.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checks.h"
+#include "hidden.h"
+
+#define NOTIFIER_CHAIN_MAX	1024	/* blocks on one chain */
+#define NOTIFIER_SUSPECTS_MAX	64	/* suspect blocks per check */
+#define NOTIFIER_RESCAN_US	50000
+
+struct notifier_chain {
+	const char *sym;		/* the chain head's symbol */
+	const char *head_type;		/* struct *_notifier_head */
+	const char *input;		/* what a module sees there, or NULL */
+};
+
+static const struct notifier_chain notifier_chains[] = {
+	{ "keyboard_notifier_list", "atomic_notifier_head",
+	  "every key press (a keylogger's hook)" },
+	{ "vt_notifier_list", "atomic_notifier_head",
+	  "every character written to a virtual console" },
+	{ "module_notify_list", "blocking_notifier_head", NULL },
+	{ "panic_notifier_list", "atomic_notifier_head", NULL },
+	{ "reboot_notifier_list", "blocking_notifier_head", NULL },
+	{ "die_chain", "atomic_notifier_head", NULL },
+	{ "netdev_chain", "raw_notifier_head", NULL },
+	{ "inetaddr_chain", "blocking_notifier_head", NULL },
+};
+
+/* A block worth a finding. */
+struct notifier_suspect {
+	const struct notifier_chain *chain;
+	u64 block, call;		/* 0, 0: the chain itself is bad */
+	const char *why;		/* for a bad chain */
+	bool in_module;
+};
+
+struct notifier_walk {
+	u32 call_off, next_off;		/* in struct notifier_block */
+	u64 text_start, text_end;	/* the kernel's */
+	struct bl_module *mods;
+	u32 nr_mods;
+	struct notifier_suspect s[NOTIFIER_SUSPECTS_MAX];
+	size_t nr;
+};
+
+static bool notifier_in_module(const struct notifier_walk *w, u64 addr)
+{
+	u32 i;
+
+	for (i = 0; i < w->nr_mods; i++)
+		if (addr >= w->mods[i].text.start && addr < w->mods[i].text.end)
+			return true;
+	return false;
+}
+
+static void notifier_suspect(struct notifier_walk *w,
+			     const struct notifier_chain *c, u64 block,
+			     u64 call, const char *why)
+{
+	if (w->nr >= NOTIFIER_SUSPECTS_MAX)
+		return;
+	w->s[w->nr++] = (struct notifier_suspect){
+		.chain = c, .block = block, .call = call, .why = why,
+		.in_module = notifier_in_module(w, call),
+	};
+}
+
+/* One block's callback against the rules (see the top). */
+static void notifier_judge(struct notifier_walk *w,
+			   const struct notifier_chain *c, u64 block, u64 call)
+{
+	if (call >= w->text_start && call < w->text_end)
+		return;
+	if (notifier_in_module(w, call) && !c->input)
+		return;
+	notifier_suspect(w, c, block, call, NULL);
+}
+
+static int notifier_walk_chain(struct vmiaas *v, struct notifier_walk *w,
+			       const struct notifier_chain *c)
+{
+	u64 head, block, cur, call;
+	u32 head_off, n;
+
+	if (engine_sym(v, c->sym, &head))
+		return 0;	/* not built into this kernel */
+	if (btf_offsetof(v->btf, c->head_type, "head", &head_off))
+		return engine_fail(v, -ENOENT,
+				   "notifier-hook: the kernel's BTF has no struct %s.head",
+				   c->head_type);
+	if (engine_read_u64(v, head + head_off, &block)) {
+		notifier_suspect(w, c, 0, 0, "its head cannot be read");
+		return 0;
+	}
+	for (n = 0; block && n < NOTIFIER_CHAIN_MAX; n++) {
+		cur = block;
+		if (engine_read_u64(v, cur + w->call_off, &call) ||
+		    engine_read_u64(v, cur + w->next_off, &block)) {
+			notifier_suspect(w, c, cur, 0,
+					 "a block on it cannot be read");
+			return 0;
+		}
+		notifier_judge(w, c, cur, call);
+	}
+	if (block)
+		notifier_suspect(w, c, 0, 0, "it does not end (a cycle, or over "
+				 "1024 blocks)");
+	return 0;
+}
+
+static int notifier_walk_all(struct vmiaas *v, struct notifier_walk *w)
+{
+	size_t i;
+	int err = 0;
+
+	w->nr = 0;
+	for (i = 0; !err && i < ARRAY_SIZE(notifier_chains); i++)
+		err = notifier_walk_chain(v, w, &notifier_chains[i]);
+	return err;
+}
+
+static bool notifier_seen(const struct notifier_walk *w,
+			  const struct notifier_suspect *s)
+{
+	size_t i;
+
+	for (i = 0; i < w->nr; i++)
+		if (w->s[i].chain == s->chain && w->s[i].block == s->block &&
+		    w->s[i].call == s->call)
+			return true;
+	return false;
+}
+
+static void notifier_report(struct vmiaas *v, const struct notifier_suspect *s,
+			    const struct hidden_sink *sink)
+{
+	bool input = s->in_module && !s->why;
+	struct vmiaas_finding *f;
+	char call[128];
+
+	f = sink->add(sink->ctx, "notifier-hook",
+		      input ? VMIAAS_SEV_HIGH : VMIAAS_SEV_CRITICAL,
+		      s->chain->sym);
+	if (!f)
+		return;
+	if (s->why) {
+		snprintf(f->message, sizeof(f->message),
+			 "notifier chain %s: %s", s->chain->sym, s->why);
+		return;
+	}
+	check_symbolize(v, s->call, call, sizeof(call));
+	f->flags |= VMIAAS_FINDING_ADDRESS | VMIAAS_FINDING_SYMBOLS;
+	f->address = s->block;
+	f->new_value = s->call;
+	snprintf(f->new_symbol, sizeof(f->new_symbol), "%s", call);
+	if (input)
+		snprintf(f->message, sizeof(f->message),
+			 "%s receives %s: a notifier_block at 0x%llx on %s",
+			 call, s->chain->input, (unsigned long long)s->block,
+			 s->chain->sym);
+	else
+		snprintf(f->message, sizeof(f->message),
+			 "a notifier_block at 0x%llx on %s calls %s, outside the kernel's text and every live module's text",
+			 (unsigned long long)s->block, s->chain->sym, call);
+}
+
+static int notifier_layout(struct vmiaas *v, struct notifier_walk *w)
+{
+	const struct btf_member_ref m[] = {
+		{ "notifier_block", "notifier_call", &w->call_off },
+		{ "notifier_block", "next", &w->next_off },
+	};
+
+	if (btf_offsets(v->btf, m, ARRAY_SIZE(m), NULL))
+		return engine_fail(v, -ENOENT,
+				   "notifier-hook: the kernel's BTF has no struct notifier_block");
+	return bl_text_range(v, &w->text_start, &w->text_end);
+}
+
+int check_notifiers(struct vmiaas *v, const struct hidden_sink *sink)
+{
+	struct notifier_walk *first, *second;
+	size_t i;
+	int err = -ENOMEM;
+
+	first = calloc(1, sizeof(*first));
+	second = calloc(1, sizeof(*second));
+	if (!first || !second)
+		goto out;
+	err = notifier_layout(v, first);
+	err = err ?: bl_modules_now(v, &first->mods, &first->nr_mods);
+	err = err ?: notifier_walk_all(v, first);
+	if (err || !first->nr)
+		goto out;
+	usleep(NOTIFIER_RESCAN_US);
+	vmi_as_flush(v->kas);
+	*second = *first;
+	second->mods = NULL;
+	err = bl_modules_now(v, &second->mods, &second->nr_mods);
+	err = err ?: notifier_walk_all(v, second);
+	for (i = 0; !err && i < second->nr; i++)
+		if (notifier_seen(first, &second->s[i]))
+			notifier_report(v, &second->s[i], sink);
+out:
+	if (first)
+		bl_modules_free(first->mods, first->nr_mods);
+	if (second)
+		bl_modules_free(second->mods, second->nr_mods);
+	free(first);
+	free(second);
+	return err;
+}
