@@ -21,9 +21,7 @@ command -v qemu-system-x86_64 >/dev/null ||
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-kmod.XXXXXX")
 trap '_guest_cleanup; rm -rf "$tmp"' EXIT
 
-abi=$("$VMIAAS_GUEST_CLI" abi --kernel 6.1) || tap_bail "cannot fetch the 6.1 kernel"
-kdir=/lib/modules/$abi/build
-[ -d "$kdir" ] || tap_skip_all "no headers for $abi at $kdir (scripts/guest setup)"
+guest_headers 6.1
 
 # ---- the module, built for the guest's kernel ---------------------------
 vermagic() { modinfo -F vermagic "$1" 2>/dev/null | cut -d' ' -f1; }

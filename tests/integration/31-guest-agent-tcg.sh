@@ -12,24 +12,14 @@ set -u
 # shellcheck source=tests/lib/guest.sh
 . "$(dirname "$0")/../lib/guest.sh"
 
-top=$VMIAAS_TOP
 command -v qemu-system-x86_64 >/dev/null ||
 	tap_skip_all "qemu-system-x86_64 missing (scripts/deps.sh test)"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-agent.XXXXXX")
 trap '_guest_cleanup; rm -rf "$tmp"' EXIT
 
-abi=$("$VMIAAS_GUEST_CLI" abi --kernel 6.1) || tap_bail "cannot fetch the 6.1 kernel"
-kdir=/lib/modules/$abi/build
-[ -d "$kdir" ] || tap_skip_all "no headers for $abi at $kdir (scripts/guest setup)"
-
-# a private build of guest-agent/ for the guest's kernel (never in the tree)
-mkdir -p "$tmp/src"
-cp -r "$top/guest-agent" "$top/include" "$tmp/src/"
-find "$tmp/src" \( -name '*.o' -o -name '.*.cmd' -o -name '*.ko' \) -delete
-make -s -C "$kdir" M="$tmp/src/guest-agent" modules >"$tmp/build.log" 2>&1 ||
-	tap_bail "vmiaas_agent.ko for $abi: $(tail -n 5 "$tmp/build.log")"
-ko=$tmp/src/guest-agent/vmiaas_agent.ko
+guest_headers 6.1
+agent_build "$tmp"
 
 tap_plan 13
 guest_start --kernel 6.1 --add "$ko" || tap_bail "6.1 guest did not boot"

@@ -18,18 +18,10 @@ set -u
 . "$(dirname "$0")/../lib/vmid.sh"
 
 vmid_setup agent63
-top=$VMIAAS_TOP
 p=/sys/module/vmiaas_agent/parameters
 
-abi=$("$VMIAAS_GUEST_CLI" abi --kernel 6.1) || tap_bail "cannot fetch the 6.1 kernel"
-kdir=/lib/modules/$abi/build
-[ -d "$kdir" ] || tap_skip_all "no headers for $abi at $kdir (scripts/guest setup)"
-mkdir -p "$work/src"
-cp -r "$top/guest-agent" "$top/include" "$work/src/"
-find "$work/src" \( -name '*.o' -o -name '.*.cmd' -o -name '*.ko' \) -delete
-make -s -C "$kdir" M="$work/src/guest-agent" modules >"$work/build.log" 2>&1 ||
-	tap_bail "vmiaas_agent.ko for $abi: $(tail -n 5 "$work/build.log")"
-ko=$work/src/guest-agent/vmiaas_agent.ko
+guest_headers 6.1
+agent_build "$work"
 
 tap_plan 16
 guest_start --kernel 6.1 --test-modules --add "$ko" --name "$prefix" ||

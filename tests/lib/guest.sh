@@ -211,6 +211,29 @@ guest_modules()
 	"$VMIAAS_GUEST_CLI" modules --kernel "${GUEST_KGEN:-6.1}"
 }
 
+# guest_headers GEN: sets abi (the kernel ABI of generation GEN) and kdir
+# (its headers); skips the whole test if the headers are missing.
+guest_headers()
+{
+	abi=$("$VMIAAS_GUEST_CLI" abi --kernel "$1") ||
+		tap_bail "cannot fetch the $1 kernel"
+	kdir=/lib/modules/$abi/build
+	[ -d "$kdir" ] ||
+		tap_skip_all "no headers for $abi at $kdir (scripts/guest setup)"
+}
+
+# agent_build DIR: guest-agent/ built for $kdir (guest_headers) in a
+# private copy under DIR, never in the tree; sets ko to its .ko file.
+agent_build()
+{
+	mkdir -p "$1/src"
+	cp -r "$VMIAAS_TOP/guest-agent" "$VMIAAS_TOP/include" "$1/src/"
+	find "$1/src" \( -name '*.o' -o -name '.*.cmd' -o -name '*.ko' \) -delete
+	make -s -C "$kdir" M="$1/src/guest-agent" modules >"$1/build.log" 2>&1 ||
+		tap_bail "vmiaas_agent.ko for $abi: $(tail -n 5 "$1/build.log")"
+	ko=$1/src/guest-agent/vmiaas_agent.ko
+}
+
 # guest_insmod FILE.ko [PARAMS...]: copies a module into $GUEST and loads it.
 guest_insmod()
 {
