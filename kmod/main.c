@@ -25,7 +25,8 @@ static u64 vmiaas_modes;
 
 /* An open /dev/vmiaas. */
 struct vmiaas_file {
-	struct mutex lock;	/* serializes the ioctls of this file */
+	/* serializes the ioctls of this file but ENABLE_VIEW's wait */
+	struct mutex lock;
 	struct vmiaas_vm *vm;	/* attached VM, or NULL */
 	struct vmiaas_events events;	/* the attached VM's requests */
 };
@@ -81,10 +82,16 @@ static long vmiaas_attach_vm(struct vmiaas_file *vf,
 	return vmiaas_vm_attach(args.vm_fd, &vf->events, &vf->vm);
 }
 
+/*
+ * The file's lock is held only to find the attachment: arming waits for
+ * vCPUs to leave KVM_RUN, and DETACH, SET_CHECKS and READ_MAILBOX of this
+ * file must not wait with it (vm.c: the "view pending" state).
+ */
 static long vmiaas_enable_view(struct vmiaas_file *vf,
 			       struct vmiaas_enable_view __user *uargs)
 {
 	struct vmiaas_enable_view args;
+	struct vmiaas_vm *vm;
 	u32 nr_vcpus;
 	int r;
 
@@ -95,9 +102,13 @@ static long vmiaas_enable_view(struct vmiaas_file *vf,
 		return -EOPNOTSUPP;
 	if (args.reserved[0] || args.reserved[1])
 		return -EINVAL;
-	if (!vf->vm)
-		return -ENXIO;
-	r = vmiaas_vm_enable_view(vf->vm, &nr_vcpus);
+	mutex_lock(&vf->lock);
+	vm = vf->vm;
+	r = vm ? vmiaas_vm_view_begin(vm) : -ENXIO;
+	mutex_unlock(&vf->lock);
+	if (r)
+		return r;
+	r = vmiaas_vm_enable_view(vm, &nr_vcpus);
 	if (r)
 		return r;
 	if (put_user(nr_vcpus, &uargs->nr_vcpus))
@@ -173,8 +184,9 @@ static long vmiaas_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case VMIAAS_IOC_GET_CAPS:
 		return vmiaas_get_caps(uarg);
-	case VMIAAS_IOC_ATTACH_VM:
 	case VMIAAS_IOC_ENABLE_VIEW:
+		return vmiaas_enable_view(vf, uarg);
+	case VMIAAS_IOC_ATTACH_VM:
 	case VMIAAS_IOC_DETACH_VM:
 	case VMIAAS_IOC_READ_MAILBOX:
 	case VMIAAS_IOC_SET_CHECKS:
@@ -186,8 +198,6 @@ static long vmiaas_ioctl(struct file *file, unsigned int cmd,
 	mutex_lock(&vf->lock);
 	if (cmd == VMIAAS_IOC_ATTACH_VM)
 		r = vmiaas_attach_vm(vf, uarg);
-	else if (cmd == VMIAAS_IOC_ENABLE_VIEW)
-		r = vmiaas_enable_view(vf, uarg);
 	else if (cmd == VMIAAS_IOC_READ_MAILBOX)
 		r = vmiaas_read_mailbox(vf, uarg);
 	else if (cmd == VMIAAS_IOC_SET_CHECKS)

@@ -471,8 +471,7 @@ long vmiaas_serve_hypercall(struct kvm_vcpu *vcpu, unsigned long op,
 	else if (op == VMIAAS_HC_REQUEST)
 		r = serve_hc_request(vm, vcpu, a1, a2);
 	else if (op == VMIAAS_HC_ENROLL)
-		r = READ_ONCE(vm->view_enabled) ? vmiaas_view_enroll(vcpu) :
-						  -ENXIO;
+		r = vmiaas_vm_enroll(vm, vcpu);
 	else
 		r = -EINVAL;
 	vmiaas_vm_put(vm);

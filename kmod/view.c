@@ -432,56 +432,50 @@ int vmiaas_view_register(void)
 }
 
 /**
- * vmiaas_view_arm() - arm view 1 on a vCPU
- * @vcpu: a vCPU of a VM the caller holds a reference on
+ * vmiaas_view_enable() - give a vCPU view 1's state and KVM's EPTP list
+ * @vcpu: the vCPU; the caller holds vcpu->mutex (ENABLE_VIEW took it, or
+ *        the vCPU's own thread is in KVM_RUN, for the hypercall), as
+ *        kvm_vmx_altview_enable() requires
  *
- * Waits for the vCPU to be outside KVM_RUN (vcpu->mutex, as
- * kvm_vmx_altview_enable() requires). The entry itself is written by the
- * vCPU thread before its next VM entry.
+ * Does not arm the view (vmiaas_view_arm() does, without the mutex); a
+ * vCPU enabled before is left as it is.
  *
- * Return: 0; -EINTR (killed while waiting); -ENOMEM; -EBUSY (another
- * companion module holds the API); -EOPNOTSUPP (this vCPU cannot).
+ * Return: 0; -ENOMEM; -ENODEV (this module's callbacks are not
+ * registered); -EOPNOTSUPP (this vCPU cannot).
  */
-int vmiaas_view_arm(struct kvm_vcpu *vcpu)
-{
-	int r;
-
-	r = vmiaas_view_register();
-	if (r)
-		return r;
-	r = mutex_lock_killable(&vcpu->mutex);
-	if (r)
-		return r;
-	r = vmiaas_view_enroll(vcpu);
-	mutex_unlock(&vcpu->mutex);
-	return r;
-}
-
-/**
- * vmiaas_view_enroll() - arm view 1 on a vCPU whose vcpu->mutex is held
- * @vcpu: the vCPU; the caller holds vcpu->mutex (the ioctl path, or the
- *        vCPU's own thread in KVM_RUN, for the hypercall)
- *
- * Return: 0; -ENOMEM; -EBUSY; -EOPNOTSUPP.
- */
-int vmiaas_view_enroll(struct kvm_vcpu *vcpu)
+int vmiaas_view_enable(struct kvm_vcpu *vcpu)
 {
 	struct view_vcpu *vv;
 	int r;
 
 	/* non-NULL only if this module enabled the vCPU before */
-	vv = syms.kvm_vmx_altview_priv(vcpu);
-	if (!vv) {
-		vv = view_vcpu_create();
-		if (!vv)
-			return -ENOMEM;
-		view_mailbox_init(vv, vcpu->vcpu_idx);
-		r = syms.kvm_vmx_altview_enable(vcpu, vv);
-		if (r) {
-			view_vcpu_destroy(vv);
-			return r;
-		}
-	}
+	if (syms.kvm_vmx_altview_priv(vcpu))
+		return 0;
+	vv = view_vcpu_create();
+	if (!vv)
+		return -ENOMEM;
+	view_mailbox_init(vv, vcpu->vcpu_idx);
+	r = syms.kvm_vmx_altview_enable(vcpu, vv);
+	if (r)
+		view_vcpu_destroy(vv);
+	return r;
+}
+
+/**
+ * vmiaas_view_arm() - put view 1 in an enabled vCPU's list at its next
+ *                     VM entry
+ * @vcpu: a vCPU of a VM the caller holds a reference on
+ *
+ * Does not wait for the vCPU: its thread writes the entry (pre_entry).
+ *
+ * Return: 0; -ENXIO if vmiaas_view_enable() was never done on @vcpu.
+ */
+int vmiaas_view_arm(struct kvm_vcpu *vcpu)
+{
+	struct view_vcpu *vv = syms.kvm_vmx_altview_priv(vcpu);
+
+	if (!vv)
+		return -ENXIO;
 	WRITE_ONCE(vv->want, true);
 	return 0;
 }

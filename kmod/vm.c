@@ -77,6 +77,7 @@ int vmiaas_vm_attach(int vm_fd, struct vmiaas_events *events,
 	vm->kvm = kvm;
 	vm->events = events;
 	kref_init(&vm->ref);
+	init_waitqueue_head(&vm->view_wait);
 	spin_lock_init(&vm->lock);
 	vmiaas_serve_init_vm(vm);
 	/* the open fd keeps the VM alive until the reference is taken */
@@ -123,26 +124,53 @@ static bool vm_has_memory_above_mailbox(struct kvm *kvm)
 	return above;
 }
 
+/* How long ENABLE_VIEW waits for one vCPU to be outside KVM_RUN. */
+static unsigned int view_wait_ms = 10000;
+module_param(view_wait_ms, uint, 0644);
+MODULE_PARM_DESC(view_wait_ms, "ms ENABLE_VIEW waits for a vCPU to leave KVM_RUN before -ETIMEDOUT (10000)");
+
+/* Naps between tries for a vCPU's mutex: from one jiffy, doubling. */
+#define VIEW_NAP_MAX_MS		16
+
 /**
- * vmiaas_vm_enable_view() - arm view 1 on every vCPU the VM has now
- * @vm: the attachment
- * @ret_nr_vcpus: how many were armed, on success
+ * vmiaas_vm_view_begin() - mark an ENABLE_VIEW of @vm in progress
+ * @vm: the attachment of the caller's file; the caller holds that file's
+ *      lock, so detach cannot run meanwhile
  *
- * Memslots are checked and the guard set under kvm->slots_lock, which KVM
- * holds around every memslot change, so none slips in between.
+ * On success takes a reference on @vm and one on its VM, for
+ * vmiaas_vm_enable_view(), which runs without the file's lock (DETACH,
+ * SET_CHECKS and the others go on meanwhile) and drops them.
  *
- * Return: 0; -EOPNOTSUPP if the VM uses the shadow MMU (its lower tables
- * may be freed under view 1's copied top level); -ERANGE if it has guest
- * memory at or above VMIAAS_MAILBOX_GPA; or the first
- * vmiaas_view_arm() error (vCPUs armed before it stay armed until detach).
+ * Return: 0; -EALREADY (an ENABLE_VIEW of @vm is in progress); -ENXIO
+ * (detached).
  */
-int vmiaas_vm_enable_view(struct vmiaas_vm *vm, u32 *ret_nr_vcpus)
+int vmiaas_vm_view_begin(struct vmiaas_vm *vm)
 {
-	struct kvm_vcpu *vcpu;
-	unsigned long i;
+	int r = 0;
+
+	spin_lock(&vm->lock);
+	if (vm->detached)
+		r = -ENXIO;
+	else if (vm->view_pending)
+		r = -EALREADY;
+	else
+		vm->view_pending = true;
+	spin_unlock(&vm->lock);
+	if (r)
+		return r;
+	kref_get(&vm->ref);
+	vmiaas_view_get_kvm(vm->kvm);
+	return 0;
+}
+
+/*
+ * Guest memory view 1 would hide or that the TDP MMU's copied top level
+ * cannot keep correct. Sets the memslot guard under kvm->slots_lock, which
+ * KVM holds around every memslot change, so none slips in between.
+ */
+static int vm_view_possible(struct vmiaas_vm *vm)
+{
 	bool above;
-	u32 n = 0;
-	int r;
 
 	if (!vmiaas_kvm_tdp_mmu(vm->kvm))
 		return -EOPNOTSUPP;
@@ -151,19 +179,144 @@ int vmiaas_vm_enable_view(struct vmiaas_vm *vm, u32 *ret_nr_vcpus)
 	if (!above)
 		WRITE_ONCE(vm->guard_memslots, true);
 	mutex_unlock(&vm->kvm->slots_lock);
-	if (above)
-		return -ERANGE;
-	kvm_for_each_vcpu(i, vcpu, vm->kvm) {
-		r = vmiaas_view_arm(vcpu);
+	return above ? -ERANGE : 0;
+}
+
+/*
+ * vcpu->mutex, which the vCPU's thread holds for as long as it is in
+ * KVM_RUN (a halted vCPU of QEMU: maybe for long). No blocking lock: the
+ * wait must end on a signal, on detach and at @deadline (jiffies), so it
+ * naps, woken early by detach.
+ */
+static int vm_lock_vcpu(struct vmiaas_vm *vm, struct kvm_vcpu *vcpu,
+			unsigned long deadline)
+{
+	unsigned long nap = 1;
+
+	while (!mutex_trylock(&vcpu->mutex)) {
+		if (signal_pending(current))
+			return -ERESTARTSYS;
+		if (READ_ONCE(vm->detached))
+			return -ENXIO;
+		if (time_after_eq(jiffies, deadline))
+			return -ETIMEDOUT;
+		wait_event_interruptible_timeout(vm->view_wait,
+						 READ_ONCE(vm->detached),
+						 min(nap, deadline - jiffies));
+		nap = min(nap * 2, msecs_to_jiffies(VIEW_NAP_MAX_MS));
+	}
+	return 0;
+}
+
+/*
+ * Arms @vcpu unless @vm is detached. Detach sets "detached" under the
+ * same lock before it disarms every vCPU, so a vCPU armed here is
+ * disarmed by it, and none is armed after it: detach wins.
+ */
+static int vm_arm_vcpu(struct vmiaas_vm *vm, struct kvm_vcpu *vcpu)
+{
+	int r;
+
+	spin_lock(&vm->lock);
+	r = vm->detached ? -ENXIO : vmiaas_view_arm(vcpu);
+	spin_unlock(&vm->lock);
+	return r;
+}
+
+/* Only a vCPU never enabled needs its mutex (kvm_vmx_altview_enable()). */
+static int vm_enable_vcpu(struct vmiaas_vm *vm, struct kvm_vcpu *vcpu,
+			  unsigned long deadline)
+{
+	int r;
+
+	if (!vmiaas_view_vcpu(vcpu)) {
+		r = vm_lock_vcpu(vm, vcpu, deadline);
 		if (r)
 			return r;
-		n++;
+		r = vmiaas_view_enable(vcpu);
+		mutex_unlock(&vcpu->mutex);
+		if (r)
+			return r;
 	}
-	spin_lock(&vm->lock);
-	vm->view_enabled = true;
-	spin_unlock(&vm->lock);
-	*ret_nr_vcpus = n;
+	return vm_arm_vcpu(vm, vcpu);
+}
+
+static int vm_enable_vcpus(struct vmiaas_vm *vm, u32 *ret_nr_vcpus)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(view_wait_ms);
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+	int r;
+
+	*ret_nr_vcpus = 0;
+	kvm_for_each_vcpu(i, vcpu, vm->kvm) {
+		r = vm_enable_vcpu(vm, vcpu, deadline);
+		if (r)
+			return r;
+		(*ret_nr_vcpus)++;
+	}
 	return 0;
+}
+
+/**
+ * vmiaas_vm_enable_view() - arm view 1 on every vCPU the VM has now
+ * @vm: the attachment, after vmiaas_vm_view_begin(), whose references
+ *      this drops (@vm may be gone when it returns)
+ * @ret_nr_vcpus: how many were armed, on success
+ *
+ * Runs without the file's lock. A vCPU enabled before is armed at once;
+ * one never enabled is waited for, outside KVM_RUN, at most view_wait_ms.
+ * After the wait the attachment is looked at again: a detach meanwhile
+ * wins (-ENXIO, nothing left armed).
+ *
+ * Return: 0; -EOPNOTSUPP if the VM uses the shadow MMU (its lower tables
+ * may be freed under view 1's copied top level) or a vCPU cannot switch
+ * EPTPs; -ERANGE if it has guest memory at or above VMIAAS_MAILBOX_GPA;
+ * -ENXIO (detached meanwhile); -ETIMEDOUT (a vCPU stayed in KVM_RUN for
+ * view_wait_ms); -ERESTARTSYS (a signal); -ENOMEM. On an error, vCPUs
+ * armed before it stay armed until detach, but requests through view 1
+ * are served only once an ENABLE_VIEW has succeeded; calling it again
+ * goes on where it stopped.
+ */
+int vmiaas_vm_enable_view(struct vmiaas_vm *vm, u32 *ret_nr_vcpus)
+{
+	int r;
+
+	r = vm_view_possible(vm);
+	if (!r)
+		r = vm_enable_vcpus(vm, ret_nr_vcpus);
+	spin_lock(&vm->lock);
+	vm->view_pending = false;
+	if (!r && vm->detached)
+		r = -ENXIO;
+	if (!r)
+		vm->view_enabled = true;
+	spin_unlock(&vm->lock);
+	vmiaas_view_put_kvm(vm->kvm);
+	vmiaas_vm_put(vm);
+	return r;
+}
+
+/**
+ * vmiaas_vm_enroll() - arm view 1 on a vCPU, from its own thread
+ * @vm: the attachment, referenced by the caller
+ * @vcpu: the calling vCPU (vcpu->mutex held by KVM_RUN)
+ *
+ * The hypercall's VMIAAS_HC_ENROLL: a vCPU created after ENABLE_VIEW.
+ *
+ * Return: 0; -ENXIO (no ENABLE_VIEW succeeded, or detached);
+ * -ENOMEM; -ENODEV; -EOPNOTSUPP.
+ */
+int vmiaas_vm_enroll(struct vmiaas_vm *vm, struct kvm_vcpu *vcpu)
+{
+	int r;
+
+	if (!READ_ONCE(vm->view_enabled))
+		return -ENXIO;
+	r = vmiaas_view_enable(vcpu);
+	if (r)
+		return r;
+	return vm_arm_vcpu(vm, vcpu);
 }
 
 /**
@@ -262,6 +415,8 @@ void vmiaas_vm_detach(struct vmiaas_vm *vm)
 	spin_lock(&vm->lock);
 	WRITE_ONCE(vm->detached, true);
 	spin_unlock(&vm->lock);
+	/* an ENABLE_VIEW waiting for a vCPU gives up (it holds a reference) */
+	wake_up_all(&vm->view_wait);
 	/* nothing queues it from here on: the kvm reference still holds */
 	vmiaas_serve_cancel_vm(vm);
 	kvm_for_each_vcpu(i, vcpu, vm->kvm)

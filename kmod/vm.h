@@ -8,9 +8,11 @@
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 struct kvm;
+struct kvm_vcpu;
 struct vmiaas_checkset;
 struct vmiaas_events;
 
@@ -30,11 +32,15 @@ struct vmiaas_vm {
 	struct work_struct serve_work;
 	unsigned long serve_flags;	/* SERVE_KICKED: queued by an exit */
 	u64 serve_end_ns;		/* when the last pass ended */
+	/* ENABLE_VIEW waiting for a vCPU: woken by detach */
+	wait_queue_head_t view_wait;
 	/* a spinlock: never held across guest memory */
 	spinlock_t lock;
 	/* under lock: */
 	struct vmiaas_checkset *checks;	/* referenced; NULL: none */
-	bool view_enabled;		/* ENABLE_VIEW was called */
+	bool view_enabled;		/* an ENABLE_VIEW succeeded */
+	/* an ENABLE_VIEW is arming vCPUs, without the file's lock */
+	bool view_pending;
 	/* no more events, no more work; a check run stops (READ_ONCE) */
 	bool detached;
 	u64 credit_ns;			/* rate limit: token bucket */
@@ -53,7 +59,9 @@ extern struct mutex vmiaas_vms_lock;
 
 int vmiaas_vm_attach(int vm_fd, struct vmiaas_events *events,
 		     struct vmiaas_vm **ret_vm);
+int vmiaas_vm_view_begin(struct vmiaas_vm *vm);
 int vmiaas_vm_enable_view(struct vmiaas_vm *vm, u32 *ret_nr_vcpus);
+int vmiaas_vm_enroll(struct vmiaas_vm *vm, struct kvm_vcpu *vcpu);
 void vmiaas_vm_set_checks(struct vmiaas_vm *vm, struct vmiaas_checkset *cs);
 void vmiaas_vm_detach(struct vmiaas_vm *vm);
 int vmiaas_vm_read_mailbox(struct vmiaas_vm *vm, u32 vcpu_idx, u64 *data,
