@@ -45,8 +45,6 @@
 #define TEXT_CHUNK_MIN	(64U << 10)
 /* s after which an ENABLE_VIEW still waiting is reported (once) */
 #define VIEW_SLOW	60.0
-/* s between looks at the view thread while a check set waits for it */
-#define VIEW_POLL	1.0
 
 _Static_assert(sizeof(struct vmid_mod_check) <= sizeof(((struct vmid_msg *)0)->s2) - 1,
 	       "a check record travels in vmid_msg.s2");
@@ -66,8 +64,6 @@ struct vm_module {
 	struct view_job *job;		/* NULL: no view wanted */
 	double job_start;		/* monotonic s: ENABLE_VIEW issued */
 	bool slow_said;			/* "view 1 not armed after..." said */
-	bool set_due;			/* set_nr checks wait for ENABLE_VIEW */
-	uint32_t set_nr;
 	const char *view;		/* without VMFUNC: how the guest asks */
 	struct vmid_mod_check *pending;	/* records being received */
 	char (*labels)[64];		/* of the registered checks */
@@ -91,7 +87,13 @@ static void *view_thread(void *arg)
 	struct view_job *j = arg;
 	struct vmiaas_enable_view ev = { .size = sizeof(ev) };
 
-	j->err = ioctl(j->fd, VMIAAS_IOC_ENABLE_VIEW, &ev) < 0 ? -errno : 0;
+	/*
+	 * The module gives up on a vCPU that stays in KVM_RUN after its
+	 * view_wait_ms (ETIMEDOUT); the next call goes on where it stopped.
+	 */
+	do
+		j->err = ioctl(j->fd, VMIAAS_IOC_ENABLE_VIEW, &ev) < 0 ? -errno : 0;
+	while (j->err == -ETIMEDOUT || j->err == -EINTR);
 	j->nr_vcpus = ev.nr_vcpus;
 	atomic_store(&j->done, 1);
 	job_put(j);
@@ -130,11 +132,9 @@ static int view_start(struct vm_module *m)
 }
 
 /*
- * The module serves one ioctl of an attached file at a time, and
  * ENABLE_VIEW waits for every vCPU to leave KVM_RUN (a halted vCPU may
- * not, for long): a SET_CHECKS issued meanwhile would block vmid's main
- * loop until then. So check sets wait for the view thread instead
- * (module_tick() registers them).
+ * not, for long); vmiaas.ko does not hold the file meanwhile, so
+ * SET_CHECKS and DETACH on the main loop do not wait for it.
  */
 static bool view_busy(const struct vm_module *m)
 {
@@ -248,7 +248,7 @@ void module_attach(struct vm *vm)
 	if (vm->mod) {
 		m = vm->mod;
 		/* a new worker, maybe a new boot: no checks until it sends them */
-		if (m->nr_checks || m->set_due)
+		if (m->nr_checks)
 			checks_register(vm, 0);
 		/* ENABLE_VIEW again (idempotent): vCPUs created since */
 		if (m->job && atomic_load(&m->job->done)) {
@@ -295,6 +295,12 @@ void module_detach(struct vm *vm)
 
 	if (!m)
 		return;
+	/*
+	 * The view thread's dup keeps the file open while ENABLE_VIEW waits:
+	 * DETACH ends that wait (ENXIO), so the VM is let go now.
+	 */
+	if (view_busy(m))
+		ioctl(m->fd, VMIAAS_IOC_DETACH_VM, NULL);
 	job_put(m->job);
 	close(m->fd);	/* the last close detaches */
 	free(m->open);
@@ -382,17 +388,13 @@ int module_check_msg(struct vm *vm, const struct vmid_msg *m)
 	return 0;
 }
 
-/* SET_CHECKS with the first @nr records (0: none), or later if busy. */
+/* SET_CHECKS with the first @nr records (0: none). */
 static void checks_register(struct vm *vm, uint32_t nr)
 {
 	struct vm_module *mod = vm->mod;
 	uint32_t i;
 	int r;
 
-	mod->set_due = view_busy(mod);
-	mod->set_nr = nr;
-	if (mod->set_due)
-		return;		/* the latest set wins */
 	r = set_checks(mod, nr);
 	if (r < 0) {
 		events_vm(vm, VMID_LOG_ERR, "error",
@@ -417,33 +419,22 @@ void module_tick(struct vm *vm, double now)
 {
 	struct vm_module *m = vm->mod;
 
-	if (!m || !m->job)
-		return;
-	if (!view_busy(m)) {
-		if (m->set_due)
-			checks_register(vm, m->set_nr);
-		return;
-	}
-	if (m->slow_said || now < m->job_start + VIEW_SLOW)
+	if (!m || !view_busy(m) || m->slow_said ||
+	    now < m->job_start + VIEW_SLOW)
 		return;
 	m->slow_said = true;
 	events_vm(vm, VMID_LOG_WARNING, "module",
-		  "view 1 not armed after %.0f s: ENABLE_VIEW waits for a vCPU to leave KVM_RUN; the agent uses the hypercall meanwhile%s",
-		  now - m->job_start, m->set_due ?
-		  ", and the checks are registered once it returns" : "");
+		  "view 1 not armed after %.0f s: ENABLE_VIEW waits for a vCPU to leave KVM_RUN; the agent uses the hypercall meanwhile",
+		  now - m->job_start);
 }
 
 double module_deadline(const struct vm *vm)
 {
 	const struct vm_module *m = vm->mod;
 
-	if (!m || !m->job)
+	if (!m || !view_busy(m) || m->slow_said)
 		return INFINITY;
-	if (!view_busy(m))
-		return m->set_due ? 0 : INFINITY;
-	if (m->set_due)
-		return vmid_now() + VIEW_POLL;
-	return m->slow_said ? INFINITY : m->job_start + VIEW_SLOW;
+	return m->job_start + VIEW_SLOW;
 }
 
 /* ---- events ---- */

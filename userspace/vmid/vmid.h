@@ -478,7 +478,7 @@ int module_fd(const struct vm *vm);
 void module_events(struct vmid *d, struct vm *vm);
 /* A VMID_MSG_MODULE_CHECK from the worker; -errno kills the worker. */
 int module_check_msg(struct vm *vm, const struct vmid_msg *m);
-/* Registers a check set that waited for ENABLE_VIEW; warns if that is slow. */
+/* Warns (once) if ENABLE_VIEW is slow. */
 void module_tick(struct vm *vm, double now);
 /* When module_tick() has something to do for @vm (monotonic s). */
 double module_deadline(const struct vm *vm);
