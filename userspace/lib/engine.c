@@ -134,11 +134,15 @@ static int sym_resolve(struct vmiaas *v, const char *name, u64 *ret)
  * Answers of sym_resolve() for one handle: its kallsyms copy, System.map
  * and KASLR slide never change after attach, and a check asks for the same
  * few dozen names each time (~17 names decoded per kallsyms lookup).
- * Direct-mapped by a hash of the name; a collision or a longer name only
- * costs the lookup again. vmiaas_open() turns it on once attached: during
- * attach the slide is still being worked out.
+ * Open addressing by a hash of the name, probing SYM_MEMO_PROBES slots: a
+ * check asks for ~100 names, and direct mapping made some 18 of them evict
+ * each other at every check (runqueues/modules, init_pid_ns/cached_stacks
+ * ...), each a kallsyms lookup again. A full neighbourhood or a longer name
+ * only costs the lookup again. vmiaas_open() turns it on once attached:
+ * during attach the slide is still being worked out.
  */
 #define SYM_MEMO_SLOTS		256	/* power of two */
+#define SYM_MEMO_PROBES		8
 #define SYM_MEMO_NAME		48
 
 struct sym_memo {
@@ -161,25 +165,42 @@ static u32 sym_hash(const char *name, size_t *ret_len)
 	return h;
 }
 
+/*
+ * The slot holding @name, else the first empty one of its neighbourhood,
+ * else its home slot (evicted).
+ */
+static u32 sym_memo_slot(const struct sym_memo *m, const char *name, u32 h)
+{
+	u32 i, s;
+
+	for (i = 0; i < SYM_MEMO_PROBES; i++) {
+		s = (h + i) & (SYM_MEMO_SLOTS - 1);
+		if (!m->slot[s].name[0] || !strcmp(m->slot[s].name, name))
+			return s;
+	}
+	return h & (SYM_MEMO_SLOTS - 1);
+}
+
 int engine_sym(struct vmiaas *v, const char *name, u64 *ret)
 {
 	size_t len;
-	u32 h = sym_hash(name, &len) & (SYM_MEMO_SLOTS - 1);
+	u32 h = sym_hash(name, &len), s;
 	int err;
 
 	if (!v->sym_memo || !len || len >= SYM_MEMO_NAME)
 		return sym_resolve(v, name, ret);
-	if (!strcmp(v->sym_memo->slot[h].name, name)) {
-		if (!v->sym_memo->slot[h].err)
-			*ret = v->sym_memo->slot[h].addr;
-		return v->sym_memo->slot[h].err;
+	s = sym_memo_slot(v->sym_memo, name, h);
+	if (!strcmp(v->sym_memo->slot[s].name, name)) {
+		if (!v->sym_memo->slot[s].err)
+			*ret = v->sym_memo->slot[s].addr;
+		return v->sym_memo->slot[s].err;
 	}
 	err = sym_resolve(v, name, ret);
 	if (err && err != -ENOENT)
 		return err;	/* not an answer: a corrupt table says so */
-	memcpy(v->sym_memo->slot[h].name, name, len + 1);
-	v->sym_memo->slot[h].addr = err ? 0 : *ret;
-	v->sym_memo->slot[h].err = err;
+	memcpy(v->sym_memo->slot[s].name, name, len + 1);
+	v->sym_memo->slot[s].addr = err ? 0 : *ret;
+	v->sym_memo->slot[s].err = err;
 	return err;
 }
 
