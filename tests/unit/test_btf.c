@@ -26,7 +26,7 @@
 
 #define JUNK_LEN	(256 * 1024)
 #define BLOB_AT		12345		/* odd on purpose */
-#define NR_TESTS	70
+#define NR_TESTS	72
 
 /*
  * struct task_struct {			offset
@@ -604,6 +604,48 @@ static int write_corpus(const char *dir)
 	return 0;
 }
 
+/*
+ * btf_field()'s memo (kept once the index is built) answers as the walk
+ * did, bitfields included, and never for another btf: one freed with
+ * btf__free() and the next loaded, at that address or another.
+ */
+static void test_field_memo(void)
+{
+	size_t len, nlen;
+	u8 *blob = raw_blob(true, &len), *names = raw_of(build_names_btf(),
+							 &nlen);
+	struct btf_field walked = { 0 }, f;
+	struct btf *btf = NULL;
+	u32 pid = 0, size = 0, off = 1;
+	int i, bad = 0;
+
+	if (!btf_load(blob, len, &btf)) {
+		btf_offsetof(btf, "task_struct", "pid", &pid);
+		btf_offsetof(btf, "task_struct", "mem[1].size", &size);
+		btf_field(btf, "task_struct", "flags", &walked);
+	}
+	for (i = 0; i < 100; i++)	/* past BTF_INDEX_AFTER: memoized */
+		if (btf_offsetof(btf, "task_struct", "pid", &off) || off != pid ||
+		    btf_offsetof(btf, "task_struct", "mem[1].size", &off) ||
+		    off != size || btf_field(btf, "task_struct", "flags", &f) ||
+		    f.type_id != walked.type_id || f.size != walked.size ||
+		    f.bit_off != walked.bit_off || f.bit_size != walked.bit_size)
+			bad++;
+	TEST_ASSERT(!bad && pid == 16 && size == 104 && walked.bit_size == 3,
+		    "memo: 100 rounds of the same fields answer as the walk (pid %u, mem[1].size %u, flags %u bits), %d wrong",
+		    pid, size, walked.bit_size, bad);
+	btf__free(btf);
+	btf = NULL;
+	off = 1;
+	TEST_ASSERT(!btf_load(names, nlen, &btf) &&
+		    !btf_offsetof(btf, "task_struct", "pid", &off) && !off &&
+		    btf_offsetof(btf, "task_struct", "mem[1].size", &off) == -ENOENT,
+		    "memo: a btf__free()d BTF's answers are not the next one's");
+	btf_unload(btf);
+	free(names);
+	free(blob);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--write-corpus"))
@@ -618,6 +660,7 @@ int main(int argc, char **argv)
 	test_decoys();
 	test_index();
 	test_index_lifetime();
+	test_field_memo();
 	if (ksft_nr != NR_TESTS)
 		ksft_print_msg("ran %u tests, planned %u\n", ksft_nr, NR_TESTS);
 	ksft_finished();

@@ -364,6 +364,7 @@ struct btf_index {
 	u32 nr_ents;
 	u32 *buckets;		/* first entry number + 1, or 0 */
 	u32 mask;
+	struct btf_field_memo *fields;	/* btf_field()'s answers, or NULL */
 };
 
 static struct btf_index *btf_indexes[BTF_INDEX_SLOTS];
@@ -457,6 +458,7 @@ static void btf_index_free(struct btf_index *x)
 		return;
 	free(x->ents);
 	free(x->buckets);
+	free(x->fields);
 	free(x);
 }
 
@@ -830,8 +832,141 @@ static int btf_path_index(const char **p, u32 *ret)
 	return 0;
 }
 
+/*
+ * btf_field()'s answers for an indexed btf (one a handle keeps asking: a
+ * check resolves the same ~150 layouts every time, each a walk of the
+ * type's members). Open addressing by a hash of type and path; a name
+ * too long, a full neighbourhood or no index only costs the walk. Kept in
+ * the index, so it lives and dies with it (btf_unload(), btf_load()
+ * dropping a stale one); a hit is checked against the btf as the index's
+ * ids are: its outer type must still be @type by kind and name.
+ */
+#define BTF_MEMO_SLOTS		512	/* power of two */
+#define BTF_MEMO_PROBES		8
+#define BTF_MEMO_TYPE		48
+#define BTF_MEMO_PATH		80
+
+struct btf_field_memo {
+	struct {
+		char type[BTF_MEMO_TYPE];	/* "": an empty slot */
+		char path[BTF_MEMO_PATH];
+		u32 outer_id;
+		struct btf_field f;
+	} slot[BTF_MEMO_SLOTS];
+};
+
+/* The ready index of @btf, without counting a lookup, or NULL. */
+static struct btf_index *btf_index_ready(const struct btf *btf)
+{
+	unsigned int i;
+
+	for (i = 0; i < BTF_INDEX_SLOTS; i++)
+		if (btf_indexes[i] && btf_indexes[i]->btf == btf &&
+		    btf_indexes[i]->ents &&
+		    btf_indexes[i]->nr_types == btf__type_cnt(btf))
+			return btf_indexes[i];
+	return NULL;
+}
+
+/*
+ * The slot of (@type, @path) in @btf's memo: the one holding it, else an
+ * empty one or the home slot to fill; -1 if it cannot be memoized. Caller
+ * holds btf_index_lock.
+ */
+static int btf_memo_slot(const struct btf *btf, const char *type,
+			 const char *path, struct btf_field_memo **ret)
+{
+	struct btf_index *x = btf_index_ready(btf);
+	u32 h, i, s;
+
+	if (!x || strlen(type) >= BTF_MEMO_TYPE ||
+	    strlen(path) >= BTF_MEMO_PATH)
+		return -1;
+	if (!x->fields)
+		x->fields = calloc(1, sizeof(*x->fields));
+	if (!x->fields)
+		return -1;
+	*ret = x->fields;
+	h = btf_name_hash(type) ^ btf_name_hash(path) * 31;
+	for (i = 0; i < BTF_MEMO_PROBES; i++) {
+		s = (h + i) & (BTF_MEMO_SLOTS - 1);
+		if (!x->fields->slot[s].type[0] ||
+		    (!strcmp(x->fields->slot[s].type, type) &&
+		     !strcmp(x->fields->slot[s].path, path)))
+			return s;
+	}
+	return h & (BTF_MEMO_SLOTS - 1);
+}
+
+/* A memoized answer for (@type, @path) into @ret: true if there was one. */
+static bool btf_memo_get(const struct btf *btf, const char *type,
+			 const char *path, struct btf_field *ret)
+{
+	struct btf_field_memo *m;
+	const struct btf_type *t;
+	const char *name;
+	bool hit = false;
+	int s;
+
+	pthread_mutex_lock(&btf_index_lock);
+	s = btf_memo_slot(btf, type, path, &m);
+	if (s >= 0 && !strcmp(m->slot[s].type, type) &&
+	    !strcmp(m->slot[s].path, path) &&
+	    m->slot[s].outer_id < btf__type_cnt(btf)) {
+		t = btf__type_by_id(btf, m->slot[s].outer_id);
+		name = btf_index_named(t) ?
+		       btf__name_by_offset(btf, t->name_off) : NULL;
+		hit = name && !strcmp(name, type);
+		if (hit)
+			*ret = m->slot[s].f;
+	}
+	pthread_mutex_unlock(&btf_index_lock);
+	return hit;
+}
+
+static void btf_memo_put(const struct btf *btf, const char *type,
+			 const char *path, u32 outer_id,
+			 const struct btf_field *f)
+{
+	struct btf_field_memo *m;
+	int s;
+
+	pthread_mutex_lock(&btf_index_lock);
+	s = btf_memo_slot(btf, type, path, &m);
+	if (s >= 0) {
+		/* lengths checked by btf_memo_slot() */
+		memcpy(m->slot[s].type, type, strlen(type) + 1);
+		memcpy(m->slot[s].path, path, strlen(path) + 1);
+		m->slot[s].outer_id = outer_id;
+		m->slot[s].f = *f;
+	}
+	pthread_mutex_unlock(&btf_index_lock);
+}
+
+static int btf_field_walk(const struct btf *btf, const char *type,
+			  const char *path, struct btf_field *ret,
+			  u32 *ret_outer);
+
 int btf_field(const struct btf *btf, const char *type, const char *path,
 	      struct btf_field *ret)
+{
+	u32 outer = 0;
+	int err;
+
+	if (!btf || !type || !path || !ret)
+		return -EINVAL;
+	if (btf_memo_get(btf, type, path, ret))
+		return 0;
+	err = btf_field_walk(btf, type, path, ret, &outer);
+	if (!err)
+		btf_memo_put(btf, type, path, outer, ret);
+	return err;
+}
+
+/* btf_field() by walking the types; the outer type's id in *@ret_outer. */
+static int btf_field_walk(const struct btf *btf, const char *type,
+			  const char *path, struct btf_field *ret,
+			  u32 *ret_outer)
 {
 	struct btf_member_hit hit = { 0 };
 	const struct btf_type *t, *et;
@@ -842,11 +977,10 @@ int btf_field(const struct btf *btf, const char *type, const char *path,
 	const char *p = path;
 	int err;
 
-	if (!btf || !type || !path || !ret)
-		return -EINVAL;
 	err = btf_find_composite(btf, type, &id);
 	if (err)
 		return err;
+	*ret_outer = id;
 	for (;;) {
 		if (++elements > BTF_PATH_MAX)
 			return -EINVAL;
