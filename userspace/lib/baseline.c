@@ -16,6 +16,7 @@
  * The MAC is verified before any other byte is parsed; the parser still
  * bounds-checks everything (a file can be corrupt without being forged).
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -205,12 +206,11 @@ struct bl_hasher {
 	u8 masks[GMAC_MASKS][16];	/* AES_K(J0) of masks_va's pages */
 };
 
+/* Byte-order helpers of the page MACs: one load or store per page. */
 static void put_le64(u8 *p, u64 x)
 {
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = x >> (8 * i);
+	x = htole64(x);
+	memcpy(p, &x, sizeof(x));
 }
 
 static int hmac_digest(void *arg, u64 va, const void *data, size_t len,
@@ -231,12 +231,10 @@ static int hmac_digest(void *arg, u64 va, const void *data, size_t len,
 
 static u64 get_le64(const u8 *p)
 {
-	u64 x = 0;
-	int i;
+	u64 x;
 
-	for (i = 7; i >= 0; i--)
-		x = x << 8 | p[i];
-	return x;
+	memcpy(&x, p, sizeof(x));
+	return le64toh(x);
 }
 
 static void aes_blocks(struct bl_hasher *h, const u8 *in, u8 *out, int len)
@@ -278,15 +276,15 @@ static void gmac_block(const unsigned char in[16], unsigned char out[16],
 {
 	struct bl_hasher *h = (struct bl_hasher *)key;
 	const u8 *mask = gmac_mask(h, get_le64(in));
-	u8 j0[16];
+	u8 block[16];
 
-	gmac_j0(j0, get_le64(in));
-	if (mask && !memcmp(in, j0, 16)) {
+	/* a J0 (gmac_j0()): the page address, then 00000000 00000001 */
+	if (mask && get_le64(in + 8) == 1ULL << 56) {
 		memcpy(out, mask, 16);
 		return;
 	}
-	memcpy(j0, in, 16);
-	aes_blocks(h, j0, out, 16);
+	memcpy(block, in, 16);
+	aes_blocks(h, block, out, 16);
 }
 
 /* The masks of the GMAC_MASKS pages from page-aligned @va on. */
