@@ -15,6 +15,9 @@
  *       part: median ms per part, and the hashing rate inside the check.
  *       --dirty: with the soft-dirty skip (userspace/lib/dirty.h) on, or
  *       a "dirty skip=off why=..." line saying why it cannot be.
+ *       --all-clean: the skip's path with a host side that calls every
+ *       page clean. UNSOUND, for timing only: what a check after no
+ *       change costs on a host whose kernel keeps no soft-dirty bits.
  *       --baseline FILE --key KEY: against that baseline file (taken
  *       earlier with vmictl baseline, before a change worth timing: a
  *       static call switched) instead of one taken now.
@@ -264,6 +267,34 @@ static int dirty_on(struct vmiaas *v)
 	return err == -EOPNOTSUPP ? 0 : err;
 }
 
+/* --all-clean's host side: every epoch starts, every page stayed clean. */
+static int all_clean_epoch(void *ctx, uint64_t dev, uint64_t ino, char *why,
+			   size_t size)
+{
+	return 0;
+}
+
+static int all_clean_bits(void *ctx, uint64_t first, uint8_t *bits)
+{
+	memset(bits, 0xff, VMIAAS_DIRTY_WINDOW / 8);
+	return 0;
+}
+
+static int all_clean_on(struct vmiaas *v)
+{
+	static const struct vmiaas_dirty_ops ops = {
+		.epoch = all_clean_epoch, .clean = all_clean_bits,
+	};
+	char why[DIRTY_WHY_MAX];
+	int err = vmiaas_dirty_enable(v, &ops, NULL, why, sizeof(why));
+
+	if (err)
+		fprintf(stderr, "bench_check: --all-clean: %s\n", why);
+	else
+		printf("dirty skip=UNSOUND-all-clean (timing only)\n");
+	return err;
+}
+
 static void dirty_report(const struct vmiaas *v)
 {
 	struct dirty_stats st;
@@ -289,7 +320,7 @@ static int bench_baseline(struct vmiaas *v, const char *path,
 	return err ?: vmiaas_baseline_load(v, path, key, b);
 }
 
-static int bench_check(const struct vmiaas_target *t, int runs, bool dirty,
+static int bench_check(const struct vmiaas_target *t, int runs, int dirty,
 		       const char *base_path, const char *key_path)
 {
 	struct vmiaas_diag diag = { 0 };
@@ -303,8 +334,10 @@ static int bench_check(const struct vmiaas_target *t, int runs, bool dirty,
 	cns = calloc(runs, sizeof(*cns));
 	err = ns && cns ? vmiaas_open(t, &v, &diag) : -ENOMEM;
 	err = err ?: bench_baseline(v, base_path, key_path, &b);
-	if (!err && dirty)
+	if (!err && dirty == 'D')
 		err = dirty_on(v);
+	if (!err && dirty == 'A')
+		err = all_clean_on(v);
 	err = err ?: run_part(v, b, P_TOTAL);		/* warm-up */
 	for (p = 0; p < P_NR && !err; p++) {
 		if (p == P_TOTAL)
@@ -367,6 +400,7 @@ int main(int argc, char **argv)
 		{ "qmp", required_argument, NULL, 'q' },
 		{ "mac", required_argument, NULL, 'M' },
 		{ "dirty", no_argument, NULL, 'D' },
+		{ "all-clean", no_argument, NULL, 'A' },
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "key", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
@@ -374,7 +408,7 @@ int main(int argc, char **argv)
 	const char *base_path = NULL, *key_path = NULL;
 	struct vmiaas_target t = { .sz = sizeof(t) };
 	int mode = 0, runs = 10, c;
-	bool dirty = false;
+	int dirty = 0;
 	size_t mib = 32;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -399,7 +433,8 @@ int main(int argc, char **argv)
 			bl_default_mac = strtoul(optarg, NULL, 10);
 			break;
 		case 'D':
-			dirty = true;
+		case 'A':
+			dirty = c;
 			break;
 		case 'b':
 			base_path = optarg;
@@ -417,7 +452,7 @@ int main(int argc, char **argv)
 	    (mode == 'C' && !t.shm_path) || !base_path != !key_path) {
 		fprintf(stderr,
 			"usage: bench_check --hash [--mib N] [--runs R]\n"
-			"       bench_check --check [--runs R] [--mac ID] [--dirty] [--baseline FILE --key KEY] --shm FILE [--qmp SOCK]\n"
+			"       bench_check --check [--runs R] [--mac ID] [--dirty|--all-clean] [--baseline FILE --key KEY] --shm FILE [--qmp SOCK]\n"
 			"ID: 1 HMAC-SHA256, 2 GMAC-AES-128 (default), 3 Poly1305-AES\n");
 		return 2;
 	}
