@@ -73,8 +73,10 @@ trap cleanup EXIT
 # FIELD here names the domain by its suffix (a, b)
 . "$(dirname "$0")/../lib/vmid.sh"
 vm_field() { status_json | jq -r --arg n "vmiaas-$prefix-$1" ".vms[] | select(.name == \$n) | .$2"; }
-# journal JOURNALCTL-MATCHES...: vmid's journal entries, JSON, one a line
-journal() { nsenter -t "$vmid_pid" -m journalctl -D /run/log/journal -o json --no-pager "$@" 2>/dev/null; }
+# journal JOURNALCTL-MATCHES...: vmid's journal entries, JSON, one a line.
+# -r: vmid's root too; entering a mount namespace alone resets the root to
+# the namespace's, which under a chroot is the host's, not this machine's.
+journal() { nsenter -t "$vmid_pid" -m -r journalctl -D /run/log/journal -o json --no-pager "$@" 2>/dev/null; }
 fds() { ls "/proc/$vmid_pid/fd" | wc -l; }
 
 # ---- libvirtd ----------------------------------------------------------------
