@@ -22,8 +22,9 @@
 #                   save downloads; without it everything is downloaded
 #
 # The clone is of this checkout's HEAD. The chroot has its own /dev (no
-# /dev/kvm), /proc, /sys, /dev/shm and /tmp, and the host's network; the
-# environment is cleared (no locale, no git identity). Logs: DIR.log/.
+# /dev/kvm), /proc, /sys, /dev/shm and /tmp, the host's cgroups and
+# network; the environment is cleared (no locale, no git identity).
+# Logs: DIR.log/.
 # Needs root and debootstrap. VMIAAS_DEBIAN_MIRROR as in scripts/sysguest.sh.
 set -euo pipefail
 
@@ -41,7 +42,7 @@ while [ $# -gt 0 ]; do
 	--root)		root=${2:?--root DIR}; shift ;;
 	--keep)		keep=1 ;;
 	--seed-cache)	seed=1 ;;
-	-h|--help)	sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help)	sed -n '3,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*)		die "unknown option $1 (see --help)" ;;
 	*)		steps+=("$1") ;;
 	esac
@@ -66,7 +67,9 @@ mirror()
 # The mounts of a running machine; a private /dev without /dev/kvm, itself
 # a mount (libvirt's QEMU driver refuses to start a domain otherwise:
 # "Unable to find any /dev mount"), and "/" a mount ("Failed disable
-# mount propagation out of the root filesystem" otherwise).
+# mount propagation out of the root filesystem" otherwise), and the
+# host's cgroup hierarchies as a booted machine has them (systemd-journald
+# exits with "Failed to acquire cgroup root path" without them).
 mount_root()
 {
 	local n
@@ -74,6 +77,9 @@ mount_root()
 	mount --bind "$root" "$root"
 	mount -t proc proc "$root/proc"
 	mount -t sysfs sysfs "$root/sys"
+	# a slave: unmounting the copies later must not unmount the host's
+	mount --rbind /sys/fs/cgroup "$root/sys/fs/cgroup"
+	mount --make-rslave "$root/sys/fs/cgroup"
 	mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
 	mount -t tmpfs -o mode=0755,nosuid tmpfs "$root/dev"
 	for n in "null 1 3" "zero 1 5" "full 1 7" "random 1 8" "urandom 1 9" \

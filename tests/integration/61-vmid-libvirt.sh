@@ -154,7 +154,7 @@ cat >"$work/vmid-ns.sh" <<EOF
 mount -t tmpfs tmpfs /run/systemd && mkdir -p /run/systemd/journal &&
 	mount -t tmpfs tmpfs /run/log || exit 1
 if [ -d /var/log/journal ]; then mount -t tmpfs tmpfs /var/log/journal; fi
-env -u NOTIFY_SOCKET -u WATCHDOG_USEC /lib/systemd/systemd-journald </dev/null >/dev/null 2>&1 &
+env -u NOTIFY_SOCKET -u WATCHDOG_USEC /lib/systemd/systemd-journald </dev/null >"$work/journald.log" 2>&1 &
 echo \$! >"$work/journald.pid"
 for i in \$(seq 50); do [ -S /run/systemd/journal/socket ] && break; sleep 0.1; done
 exec "\$@"
@@ -345,6 +345,7 @@ vmid_pid=
 tap_is "$st" 0 "vmid exits 0 on SIGTERM"
 if [ "$_tap_fail" -ne 0 ]; then
 	tap_diag "vmid log:" "$(tail -n 40 "$work/vmid.log")"
+	tap_diag "journald's own output:" "$(tail -n 5 "$work/journald.log")"
 	tap_diag "vmid's events:" "$(jq -c 'select(.type == "vmid") | [.vm.name, .event, .message]' "$events" | tail -n 30)"
 fi
 tap_done
