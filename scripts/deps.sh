@@ -17,7 +17,8 @@ test_pkgs="$demo_pkgs gdb clang llvm libclang-rt-14-dev socat jq \
 	procps openssl"
 vmfunc_pkgs="bochs bochsbios vgabios isolinux syslinux-common genisoimage \
 	busybox-static cpio xz-utils zstd binutils libc6-dev"
-package_pkgs="dpkg-dev debhelper dh-dkms dkms debootstrap e2fsprogs fakeroot"
+package_pkgs="dpkg-dev debhelper dh-dkms dkms debootstrap e2fsprogs fakeroot \
+	build-essential"
 
 case "${1:-all}" in
 build)	pkgs=$build_pkgs ;;

@@ -62,7 +62,8 @@ grep -q "^ok 7" <<<"$out" || tap_diag "$out"
 
 ram=/dev/shm/sdvm-ram
 qemu_args="-machine pc,memory-backend=mem -object memory-backend-file,id=mem,size=128M,mem-path=$ram,share=on"
-guest_run "ifconfig lo 127.0.0.1 up; mkdir -p /dev/shm && mount -t tmpfs -o size=200m tmpfs /dev/shm &&
+# gunzip of the RAM file can take over the default 60 s (TCG, loaded host)
+guest_run --timeout 300 "ifconfig lo 127.0.0.1 up; mkdir -p /dev/shm && mount -t tmpfs -o size=200m tmpfs /dev/shm &&
 	gunzip -c /opt/sd/vm.ram.gz >$ram && mkdir -p /tmp/sd && mkfifo /tmp/sd/cmd" ||
 	tap_bail "cannot set up the RAM file in the guest"
 # standin NAME: starts a stand-in (its acks in /tmp/sd/ack)
