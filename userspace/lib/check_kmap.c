@@ -29,9 +29,9 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "checks.h"
 #include "hidden.h"
 #include "../../core/kernel.h"
@@ -213,28 +213,26 @@ static void kmap_report_cr3(struct vmiaas *v, const struct vmiaas_vcpu *c,
 
 /*
  * The kernel half of each vCPU's top-level table against init_top_pgt's.
- * Without vCPU registers (a dump without notes) there is nothing to
- * compare.
+ * The registers are those cpu-state read through QMP at the start of
+ * this check (no second round trip); without vCPU registers (a dump
+ * without notes) there is nothing to compare.
  */
 static int kmap_check_cr3(struct vmiaas *v, const struct hidden_sink *s)
 {
 	u32 ldt = v->kas->levels == 5 ? 512 - 112 : 512 - 240;
+	const struct vmiaas_vcpu *vc = v->backend->vcpus;
+	size_t nr = v->backend->nr_vcpus, i;
 	u64 want[512], now[512], root, efi;
-	struct vmiaas_vcpu *vc = NULL;
-	size_t nr = 0, i;
 	u32 k;
 	int err;
 
-	err = vmiaas_vcpus(v, &vc, &nr);
-	if (err == -ENODATA)
+	if (!nr)
 		return 0;
-	err = err ?: vmi_phys_read(&v->backend->phys, v->info.pgd_pa, want,
-				   sizeof(want));
-	if (err) {
-		free(vc);
+	err = vmi_phys_read(&v->backend->phys, v->info.pgd_pa, want,
+			    sizeof(want));
+	if (err)
 		return engine_fail(v, err,
 				   "kernel-mapping: cannot read init_top_pgt");
-	}
 	efi = kmap_efi_root(v);
 	for (i = 0; i < nr; i++) {
 		root = vmi_cr3_kernel_root(vc[i].cr3);
@@ -246,7 +244,6 @@ static int kmap_check_cr3(struct vmiaas *v, const struct hidden_sink *s)
 			if (k != ldt && ((now[k] ^ want[k]) & ~KMAP_PTE_A))
 				kmap_report_cr3(v, &vc[i], k, now[k], want[k], s);
 	}
-	free(vc);
 	return 0;
 }
 
