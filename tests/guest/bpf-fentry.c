@@ -9,7 +9,10 @@
  * the device IFINDEX; bpf-fentry cgroup DIR: a cgroup_skb program
  * letting every packet in, linked to the cgroup v2 directory DIR;
  * bpf-fentry cgroup-attach DIR: the same attached the legacy way
- * (BPF_PROG_ATTACH, no bpf_link), which stays after the loader exits.
+ * (BPF_PROG_ATTACH, no bpf_link), which stays after the loader exits;
+ * bpf-fentry tc IFINDEX: a sched_cls program passing every packet, a
+ * direct-action cls_bpf filter on the device's clsact ingress (what
+ * "tc filter add dev DEV ingress bpf da" makes), through rtnetlink.
  * Prints "attached" once the link exists. Built static on the host.
  */
 #include <errno.h>
@@ -19,9 +22,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <arpa/inet.h>
 #include <linux/bpf.h>
 #include <linux/btf.h>
+#include <linux/if_ether.h>
+#include <linux/netlink.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
 
 #define BTF_MAX		(64 << 20)
 
@@ -149,6 +159,81 @@ static int cgroup_attach(const char *dir)
 	return syscall(__NR_bpf, BPF_PROG_ATTACH, &attach, sizeof(attach));
 }
 
+struct tc_req {
+	struct nlmsghdr nh;
+	struct tcmsg tc;
+	char attrs[256];
+};
+
+static struct rtattr *tc_attr(struct tc_req *r, unsigned short type,
+			      const void *data, size_t len)
+{
+	struct rtattr *a = (void *)((char *)r + NLMSG_ALIGN(r->nh.nlmsg_len));
+
+	a->rta_type = type;
+	a->rta_len = RTA_LENGTH(len);
+	if (data)
+		memcpy(RTA_DATA(a), data, len);
+	r->nh.nlmsg_len = NLMSG_ALIGN(r->nh.nlmsg_len) + RTA_ALIGN(a->rta_len);
+	return a;
+}
+
+/* Sends @r on @fd and reads its ack: 0 or -errno. */
+static int tc_send(int fd, struct tc_req *r)
+{
+	char buf[4096];
+	struct nlmsgerr *e = NLMSG_DATA((struct nlmsghdr *)buf);
+
+	if (send(fd, r, r->nh.nlmsg_len, 0) < 0 ||
+	    recv(fd, buf, sizeof(buf), 0) < (ssize_t)NLMSG_LENGTH(sizeof(*e)))
+		return -errno;
+	return ((struct nlmsghdr *)buf)->nlmsg_type == NLMSG_ERROR ? e->error : 0;
+}
+
+static void tc_req_init(struct tc_req *r, unsigned short type, int ifindex,
+			unsigned int parent)
+{
+	memset(r, 0, sizeof(*r));
+	r->nh.nlmsg_len = NLMSG_LENGTH(sizeof(r->tc));
+	r->nh.nlmsg_type = type;
+	r->nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+	r->tc.tcm_family = AF_UNSPEC;
+	r->tc.tcm_ifindex = ifindex;
+	r->tc.tcm_parent = parent;
+}
+
+/* A clsact qdisc on @ifindex, then the program as its ingress filter. */
+static int tc_attach(int ifindex)
+{
+	int prog = prog_load(BPF_PROG_TYPE_SCHED_CLS, 0, 0, 0, "vmiaas_tc");
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	unsigned int flags = TCA_BPF_FLAG_ACT_DIRECT;
+	struct tc_req r;
+	struct rtattr *opts;
+	int err;
+
+	if (prog < 0 || fd < 0)
+		return -1;
+	tc_req_init(&r, RTM_NEWQDISC, ifindex, TC_H_CLSACT);
+	r.tc.tcm_handle = TC_H_MAKE(TC_H_CLSACT, 0);
+	tc_attr(&r, TCA_KIND, "clsact", sizeof("clsact"));
+	err = tc_send(fd, &r);
+	if (err && err != -EEXIST)
+		return errno = -err, -1;
+	tc_req_init(&r, RTM_NEWTFILTER, ifindex,
+		    TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS));
+	r.tc.tcm_handle = 1;
+	r.tc.tcm_info = TC_H_MAKE(1U << 16, htons(ETH_P_ALL));
+	tc_attr(&r, TCA_KIND, "bpf", sizeof("bpf"));
+	opts = tc_attr(&r, TCA_OPTIONS | NLA_F_NESTED, NULL, 0);
+	tc_attr(&r, TCA_BPF_FD, &prog, sizeof(prog));
+	tc_attr(&r, TCA_BPF_NAME, "vmiaas_tc", sizeof("vmiaas_tc"));
+	tc_attr(&r, TCA_BPF_FLAGS, &flags, sizeof(flags));
+	opts->rta_len = (char *)&r + r.nh.nlmsg_len - (char *)opts;
+	err = tc_send(fd, &r);
+	return err ? (errno = -err, -1) : 0;
+}
+
 static int net_main(const char *kind, const char *where)
 {
 	int fd = -1;
@@ -162,6 +247,8 @@ static int net_main(const char *kind, const char *where)
 			      "vmiaas_cgskb");
 	else if (!strcmp(kind, "cgroup-attach"))
 		fd = cgroup_attach(where);
+	else if (!strcmp(kind, "tc"))
+		fd = tc_attach(atoi(where));
 	if (fd < 0) {
 		fprintf(stderr, "bpf-fentry %s %s: %s\n", kind, where,
 			strerror(errno));
@@ -184,7 +271,7 @@ int main(int argc, char **argv)
 	if (argc == 3)
 		return net_main(argv[1], argv[2]);
 	if (argc != 2) {
-		fprintf(stderr, "usage: bpf-fentry FUNC | xdp IFINDEX | cgroup DIR | cgroup-attach DIR\n");
+		fprintf(stderr, "usage: bpf-fentry FUNC | xdp IFINDEX | cgroup DIR | cgroup-attach DIR | tc IFINDEX\n");
 		return 2;
 	}
 	btf = read_file("/sys/kernel/btf/vmlinux", &len);

@@ -9,10 +9,11 @@
 # and loaded again (same instructions, type, name, attach point; new id
 # and address) is one "reloaded" event, not gone + new. A cgroup_skb
 # program attached the legacy way (BPF_PROG_ATTACH, no bpf_link) is named
-# by its cgroup. Runs on each kernel of KGENS.
+# by its cgroup, and a cls_bpf filter on lo's clsact ingress by its
+# device and direction. Runs on each kernel of KGENS.
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin bpfjit 11
+integrity_begin bpfjit 13
 
 bpf_fentry=$(guest_tool bpf-fentry) ||
 	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
@@ -63,9 +64,28 @@ jit_attack()
 
 show() { tap_diag "$(cat "$work/$1.err"; jq -c '.findings[], [.events[].detail.message]' "$work/$1.json" 2>/dev/null | head -6)"; }
 
+# tc_modules KGEN: sch_ingress (clsact) and cls_bpf of KGEN's kernel into
+# $top_work/KGEN-tc/ (the guest has no modprobe): their directory.
+tc_modules()
+{
+	local abi dir m f kdir
+	abi=$("$VMIAAS_GUEST_CLI" abi --kernel "$1") || return 1
+	kdir=${VMIAAS_CACHE:-$VMIAAS_TOP/.cache}/kernels/$abi/lib/modules/$abi/kernel/net/sched
+	dir=$top_work/$1-tc
+	mkdir -p "$dir"
+	for m in sch_ingress cls_bpf; do
+		f=$kdir/$m.ko
+		if [ -e "$f.xz" ]; then xz -dc "$f.xz" >"$dir/$m.ko"; else cp "$f" "$dir/$m.ko"; fi || return 1
+	done
+	echo "$dir"
+}
+
 jit_run()
 {
-integrity_start "$1" --test-modules --add "$bpf_fentry"
+local tc
+tc=$(tc_modules "$1") || tap_bail "no sch_ingress/cls_bpf modules for $1"
+integrity_start "$1" --test-modules --add "$bpf_fentry" \
+	--add "$tc/sch_ingress.ko" --add "$tc/cls_bpf.ko"
 
 tap_is "$(bpf_start xdp 1 2>&1 | head -c 200)" attached "$KGEN: an XDP program linked to lo"
 take_baseline
@@ -94,6 +114,15 @@ check_json cgattach
 tap_is "$st:$(nr_findings cgattach):$(bpf_msgs cgattach events 'vmiaas_cgskb .*loaded since the baseline, attached to cgroup /vmiaas [(]cgroup_inet_ingress, attached without a link[)]')" \
 	"0:0:1" "$KGEN: exit 0, an event names the program's cgroup and attach type"
 [ "$(bpf_msgs cgattach events 'vmiaas_cgskb .*cgroup /vmiaas')" = 1 ] || show cgattach
+
+# ---- tc: a cls_bpf filter on lo's clsact ingress, no link -----------------------
+guest_run 'insmod /vmiaas/sch_ingress.ko; insmod /vmiaas/cls_bpf.ko' >/dev/null 2>&1
+tap_is "$(bpf_start tc 1 2>&1 | head -c 200)" attached \
+	"$KGEN: a sched_cls program as a direct-action cls_bpf filter on lo's ingress"
+check_json tc
+tap_is "$st:$(nr_findings tc):$(bpf_msgs tc events 'vmiaas_tc .*loaded since the baseline, attached to tc ingress on lo [(]cls_bpf filter[)]')" \
+	"0:0:1" "$KGEN: exit 0, an event names the filter's device and direction"
+[ "$(bpf_msgs tc events 'vmiaas_tc .*tc ingress on lo')" = 1 ] || show tc
 guest_run 'kill $(pidof bpf-fentry); sleep 1' >/dev/null 2>&1
 expect_clean off "programs unloaded"
 }

@@ -136,12 +136,41 @@ static void layout_cgroups(struct vmiaas *v, struct bpf_attach_layout *a)
 		a->cg_nr_types = size / 8;
 }
 
+/* tc's clsact qdiscs: net_device.miniq_* (6.1) or tcx_* (6.6+). */
+static void layout_tc(struct vmiaas *v, struct bpf_attach_layout *a)
+{
+	const struct btf_member_ref m[] = {
+		{ "mini_Qdisc", "filter_list", &a->mq_filters },
+		{ "tcf_proto", "next", &a->tp_next },
+		{ "tcf_proto", "root", &a->tp_root },
+		{ "tcf_proto", "ops", &a->tp_ops },
+		{ "tcf_proto_ops", "kind", &a->ops_kind },
+	}, tcx[] = {
+		{ "net_device", "tcx_ingress", &a->nd_tcx[0] },
+		{ "net_device", "tcx_egress", &a->nd_tcx[1] },
+		{ "bpf_mprog_entry", "parent", &a->me_parent },
+		{ "tcx_entry", "bundle", &a->te_bundle },
+		{ "tcx_entry", "miniq", &a->te_miniq },
+	}, miniq[] = {
+		{ "net_device", "miniq_ingress", &a->nd_miniq[0] },
+		{ "net_device", "miniq_egress", &a->nd_miniq[1] },
+	};
+
+	bool has_miniq = opt_members(v, miniq, ARRAY_SIZE(miniq));
+
+	if (!has_miniq)
+		a->nd_miniq[0] = a->nd_miniq[1] = BPF_NO_MEMBER;
+	a->tc = a->net_list && opt_members(v, m, ARRAY_SIZE(m)) &&
+		(has_miniq || opt_members(v, tcx, ARRAY_SIZE(tcx)));
+}
+
 void bpf_attach_layout_get(struct vmiaas *v, struct bpf_attach_layout *a)
 {
 	memset(a, 0, sizeof(*a));
 	layout_links(v, a);
 	layout_netdevs(v, a);
 	layout_cgroups(v, a);
+	layout_tc(v, a);
 }
 
 void bpf_printable(char *buf, size_t size)
@@ -369,50 +398,140 @@ void bpf_attach_link(struct vmiaas *v, const struct bpf_attach_layout *a,
 		link_kmulti(v, a, link, buf, size);
 }
 
-struct xdp_walk {
+struct dev_walk {
 	const struct bpf_attach_layout *a;
-	void (*fn)(u64 prog, const char *dev, void *arg);
+	/* each device's programs, with its name */
+	void (*dev)(struct vmiaas *v, struct dev_walk *w, u64 dev,
+		    const char *name);
+	void (*fn)(u64 prog, const char *where, void *arg);
 	void *arg;
-	u32 devs;
+	u32 devs, filters;
+	char where[64];
 };
 
-static int xdp_dev(struct vmiaas *v, u64 node, void *arg)
+static int walk_dev(struct vmiaas *v, u64 node, void *arg)
 {
-	struct xdp_walk *w = arg;
-	const struct bpf_attach_layout *a = w->a;
-	u64 dev = node - a->nd_node, prog;
+	struct dev_walk *w = arg;
+	u64 dev = node - w->a->nd_node;
 	char name[17];
-	u32 i;
 
 	if (++w->devs > BPF_ATTACH_NETDEVS_MAX)
 		return -ELOOP;
-	netdev_name(v, a, dev, name, sizeof(name));
-	for (i = 0; i < a->xdp_nr; i++)
-		if (read_ptr(v, dev + a->nd_xdp + (u64)i * a->xdp_size +
-				a->xdp_prog, &prog))
-			w->fn(prog, name[0] ? name : "?", w->arg);
+	netdev_name(v, w->a, dev, name, sizeof(name));
+	w->dev(v, w, dev, name[0] ? name : "?");
 	return 0;
 }
 
-static int xdp_net(struct vmiaas *v, u64 node, void *arg)
+static int walk_net(struct vmiaas *v, u64 node, void *arg)
 {
-	struct xdp_walk *w = arg;
+	struct dev_walk *w = arg;
 
 	return list_walk(v, "a namespace's network devices",
 			 node - w->a->net_node + w->a->net_devs,
-			 BPF_ATTACH_NETDEVS_MAX, xdp_dev, w);
+			 BPF_ATTACH_NETDEVS_MAX, walk_dev, w);
+}
+
+/* Every network device of every namespace, @w->dev on each. */
+static int netdev_walk(struct vmiaas *v, struct dev_walk *w)
+{
+	if (!w->a->net_list)
+		return 0;
+	return list_walk(v, "net_namespace_list", w->a->net_list,
+			 BPF_ATTACH_NETNS_MAX, walk_net, w);
+}
+
+static void xdp_dev(struct vmiaas *v, struct dev_walk *w, u64 dev,
+		    const char *name)
+{
+	const struct bpf_attach_layout *a = w->a;
+	u64 prog;
+	u32 i;
+
+	for (i = 0; i < a->xdp_nr; i++)
+		if (read_ptr(v, dev + a->nd_xdp + (u64)i * a->xdp_size +
+				a->xdp_prog, &prog))
+			w->fn(prog, name, w->arg);
 }
 
 int bpf_attach_xdp_walk(struct vmiaas *v, const struct bpf_attach_layout *a,
 			void (*fn)(u64 prog, const char *dev, void *arg),
 			void *arg)
 {
-	struct xdp_walk w = { .a = a, .fn = fn, .arg = arg };
+	struct dev_walk w = { .a = a, .dev = xdp_dev, .fn = fn, .arg = arg };
 
-	if (!a->net_list)
+	return a->xdp_nr ? netdev_walk(v, &w) : 0;
+}
+
+/* cls_bpf_prog: filter (the program) then link, since 2015 (module BTF) */
+#define CLS_BPF_PROG_LINK	8
+
+static int tc_cls_prog(struct vmiaas *v, u64 node, void *arg)
+{
+	struct dev_walk *w = arg;
+	u64 prog;
+
+	if (++w->filters > BPF_ATTACH_TC_FILTERS)
+		return -ELOOP;
+	if (read_ptr(v, node - CLS_BPF_PROG_LINK, &prog))
+		w->fn(prog, w->where, w->arg);
+	return 0;
+}
+
+/* The mini_Qdisc of the clsact/ingress qdisc on @dev's side @dir. */
+static u64 tc_miniq(struct vmiaas *v, const struct bpf_attach_layout *a,
+		    u64 dev, u32 dir)
+{
+	u64 p, bundle;
+
+	if (a->nd_miniq[dir] != BPF_NO_MEMBER)		/* before 6.6 */
+		return read_ptr(v, dev + a->nd_miniq[dir], &p) ? p : 0;
+	/* tcx: the entry's bundle is in a struct tcx_entry, with miniq */
+	if (!read_ptr(v, dev + a->nd_tcx[dir], &p) ||
+	    !read_ptr(v, p + a->me_parent, &bundle) ||
+	    !read_ptr(v, bundle - a->te_bundle + a->te_miniq, &p))
 		return 0;
-	return list_walk(v, "net_namespace_list", a->net_list,
-			 BPF_ATTACH_NETNS_MAX, xdp_net, &w);
+	return p;
+}
+
+/* Each cls_bpf filter of the qdisc's chain (its tcf_protos of kind "bpf"). */
+static void tc_dev(struct vmiaas *v, struct dev_walk *w, u64 dev,
+		   const char *name)
+{
+	const struct bpf_attach_layout *a = w->a;
+	static const char *const dirs[] = { "ingress", "egress" };
+	char kind[17];
+	u64 tp, ops, root;
+	u32 dir, n;
+
+	for (dir = 0; dir < 2; dir++) {
+		u64 miniq = tc_miniq(v, a, dev, dir);
+
+		snprintf(w->where, sizeof(w->where), "tc %s on %s (cls_bpf filter)",
+			 dirs[dir], name);
+		for (n = 0; miniq && n < BPF_ATTACH_TC_CHAIN &&
+		     read_ptr(v, n ? tp + a->tp_next : miniq + a->mq_filters, &tp);
+		     n++) {
+			if (!read_ptr(v, tp + a->tp_ops, &ops) ||
+			    engine_read(v, ops + a->ops_kind, kind, 16))
+				break;
+			kind[16] = '\0';
+			if (strcmp(kind, "bpf") || !read_ptr(v, tp + a->tp_root, &root))
+				continue;
+			/* cls_bpf_head.plist, its first member */
+			if (list_walk(v, "a cls_bpf filter's programs", root,
+				      BPF_ATTACH_TC_FILTERS, tc_cls_prog, w))
+				return;
+		}
+	}
+}
+
+int bpf_attach_tc_walk(struct vmiaas *v, const struct bpf_attach_layout *a,
+		       void (*fn)(u64 prog, const char *where, void *arg),
+		       void *arg)
+{
+	struct dev_walk w = { .a = a, .dev = tc_dev, .fn = fn, .arg = arg };
+
+	return a->tc ? netdev_walk(v, &w) : 0;
 }
 
 struct cgroup_walk {

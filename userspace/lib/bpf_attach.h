@@ -20,6 +20,8 @@
 #define BPF_ATTACH_MULTI_NAMED	3	/* kprobe_multi functions named */
 #define BPF_ATTACH_CGROUPS_MAX	(1U << 16)	/* cgroups walked */
 #define BPF_ATTACH_CGROUP_PROGS	(1U << 16)	/* programs on their lists */
+#define BPF_ATTACH_TC_CHAIN	64		/* tcf_protos of one qdisc */
+#define BPF_ATTACH_TC_FILTERS	(1U << 12)	/* cls_bpf programs, all devices */
 
 #define BPF_NO_MEMBER		0xffffffffU
 
@@ -39,6 +41,10 @@ struct bpf_attach_layout {
 	u64 cg_root;
 	u32 cgr_cgrp, cg_self, css_children, css_sibling, cg_progs, cg_nr_types;
 	u32 pl_node, pl_prog, pl_link;
+	/* tc: the clsact qdisc's cls_bpf filters */
+	bool tc;
+	u32 nd_miniq[2], nd_tcx[2], me_parent, te_bundle, te_miniq;
+	u32 mq_filters, tp_next, tp_root, tp_ops, ops_kind;
 };
 
 /* The layouts this kernel has (each kind: -1 / BPF_NO_MEMBER if not). */
@@ -64,6 +70,15 @@ int bpf_attach_xdp_walk(struct vmiaas *v, const struct bpf_attach_layout *a,
 int bpf_attach_cgroup_walk(struct vmiaas *v, const struct bpf_attach_layout *a,
 			   void (*fn)(u64 prog, const char *where, void *arg),
 			   void *arg);
+
+/*
+ * Each program of a cls_bpf filter on a network device's clsact (or
+ * ingress) qdisc, all namespaces: @fn(prog, "tc ingress on eth0 (cls_bpf
+ * filter)", @arg). 0 or a walk error.
+ */
+int bpf_attach_tc_walk(struct vmiaas *v, const struct bpf_attach_layout *a,
+		       void (*fn)(u64 prog, const char *where, void *arg),
+		       void *arg);
 
 /* A guest string at @va into @buf: bounded, printable, "" if unreadable. */
 void bpf_guest_string(struct vmiaas *v, u64 va, char *buf, size_t size);

@@ -458,7 +458,8 @@ static void xdp_found(u64 prog, const char *dev, void *arg)
 		snprintf(p->attach, sizeof(p->attach), "xdp on %s", dev);
 }
 
-static void cgroup_found(u64 prog, const char *where, void *arg)
+/* A walk found @prog attached at @where (the first found names it). */
+static void attach_found(u64 prog, const char *where, void *arg)
 {
 	struct bprog *p = census_prog(arg, prog);
 
@@ -507,7 +508,9 @@ static int census_scan(struct vmiaas *v, const struct bpf_layout *l,
 	if (!err && census_xdp_unnamed(c))	/* not found: stays unknown */
 		bpf_attach_xdp_walk(v, &l->at, xdp_found, c);
 	if (!err && census_unnamed(c))
-		bpf_attach_cgroup_walk(v, &l->at, cgroup_found, c);
+		bpf_attach_cgroup_walk(v, &l->at, attach_found, c);
+	if (!err && census_unnamed(c))
+		bpf_attach_tc_walk(v, &l->at, attach_found, c);
 	err = err ?: list_walk(v, "bpf_kallsyms", l->kallsyms,
 			       BPF_CENSUS_KSYMS_MAX, ksym_visit, c);
 	if (!err && c->nr_starts)
@@ -654,7 +657,7 @@ static void bprog_report(struct vmiaas *v, const struct bpf_layout *l,
 		 object, p->id, type,
 		 p->tag[0], p->tag[1], p->tag[2], p->tag[3], p->tag[4],
 		 p->tag[5], p->tag[6], p->tag[7], since_text[since],
-		 p->attach[0] ? p->attach : "(no link or target found: a perf event, a tc filter, a socket, or not attached)",
+		 p->attach[0] ? p->attach : "(no link or target found: a perf event, a socket, or not attached)",
 		 why);
 }
 
