@@ -72,9 +72,7 @@ tap_ok "has lsm '[.events[] | select(.check == \"module-text\" and .detail.messa
 tap_is "$(jq '[.findings[] | select(.check != "kernel-rodata")] | length' "$work/lsm.json")" 0 \
 	"lsm: no finding of another check"
 [ "$st" = 1 ] && tap_diag "$(jq -c '.findings[0]' "$work/lsm.json")"
-guest_run rmmod vmiaas_attack_lsm >/dev/null 2>&1
-check_json lsm-gone
-tap_is "$st:$(nr_findings lsm-gone)" "0:0" "lsm: restored on unload, clean again"
+unload_clean lsm vmiaas_attack_lsm "lsm: restored on unload"
 
 # ---- another module's text patched --------------------------------------------------
 fn=$(modsym vmiaas_test_hello_exit vmiaas_test_hello)
@@ -89,9 +87,7 @@ tap_ok "has modtext '.findings[0].detail | (.new_bytes | startswith(\"e9\")) and
 tap_is "$(jq '[.findings[] | select(.check != "module-text")] | length' "$work/modtext.json")" 0 \
 	"modtext: no finding of another check"
 [ "$st" = 1 ] && tap_diag "$(jq -c '.findings[0]' "$work/modtext.json")"
-guest_run rmmod vmiaas_attack_modtext >/dev/null 2>&1
-check_json modtext-gone
-tap_is "$st:$(nr_findings modtext-gone)" "0:0" "modtext: restored on unload, clean again"
+unload_clean modtext vmiaas_attack_modtext "modtext: restored on unload"
 
 # ---- another module's read-only data redirected --------------------------------------
 param=$(modsym __param_tag vmiaas_test_hello)
@@ -102,9 +98,7 @@ tap_is "$st" 1 "modro (vmiaas_test_hello's __param_tag): check exits 1"
 tap_ok "has modro '[.findings[] | select(.check == \"module-rodata\" and (.object | startswith(\"[vmiaas_test_hello] rodata+0x\")) and (.detail.address | ltrimstr(\"0x\")) == \"$param\")] | length == 1'" \
 	"modro: one module-rodata finding at [vmiaas_test_hello] rodata+off, at __param_tag"
 [ "$st" = 1 ] && tap_diag "$(jq -c '.findings[0]' "$work/modro.json")"
-guest_run rmmod vmiaas_attack_lsm >/dev/null 2>&1
-check_json modro-gone
-tap_is "$st:$(nr_findings modro-gone)" "0:0" "modro: restored on unload, clean again"
+unload_clean modro vmiaas_attack_lsm "modro: restored on unload"
 
 # ---- modules unloaded and loaded since a baseline: events ---------------------------
 guest_run rmmod vmiaas_test_hello >/dev/null 2>&1

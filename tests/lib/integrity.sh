@@ -22,6 +22,8 @@
 #   check_json NAME [BASE]   check --json into $work/NAME.json (.err); st
 #   nr_findings NAME         findings in $work/NAME.json
 #   expect_clean NAME WHAT   a TAP check: exit 0 and no findings
+#   unload_clean NAME MODULE WHAT
+#                            MODULE unloaded, then expect_clean NAME-gone
 #   tracing_on               the function tracer, sched events, a kprobe
 #                            event and a mid-function (optimized) one, a
 #                            BPF fentry program (/vmiaas/bpf-fentry)
@@ -96,6 +98,12 @@ expect_clean()
 	tap_is "$st:$(nr_findings "$1")" "0:0" "$KGEN: $2: exit 0, no findings"
 	[ "$st:$(nr_findings "$1")" = 0:0 ] ||
 		tap_diag "$(cat "$work/$1.err"; jq -c '.findings[]' "$work/$1.json" 2>/dev/null | head -5)"
+}
+
+unload_clean()
+{
+	guest_run rmmod "$2" >/dev/null 2>&1
+	expect_clean "$1-gone" "$3"
 }
 
 # Tracing, kprobes and BPF put ftrace trampolines, kprobe instruction
