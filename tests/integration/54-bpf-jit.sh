@@ -62,6 +62,19 @@ jit_attack()
 	expect_clean "$name-gone" "$undone"
 }
 
+# attached_event NAME WHAT PATTERN NAMED ARGS...: bpf-fentry ARGS attached
+# (WHAT), then a check: exit 0, no finding, one event matching PATTERN.
+attached_event()
+{
+	local name=$1 what=$2 re=$3 named=$4
+	shift 4
+	tap_is "$(bpf_start "$@" 2>&1 | head -c 200)" attached "$KGEN: $what"
+	check_json "$name"
+	tap_is "$st:$(nr_findings "$name"):$(bpf_msgs "$name" events "$re")" "0:0:1" \
+		"$KGEN: exit 0, an event names $named"
+	[ "$(bpf_msgs "$name" events "$re")" = 1 ] || show "$name"
+}
+
 show() { tap_diag "$(cat "$work/$1.err"; jq -c '.findings[], [.events[].detail.message]' "$work/$1.json" 2>/dev/null | head -6)"; }
 
 # tc_modules KGEN: sch_ingress (clsact) and cls_bpf of KGEN's kernel into
@@ -108,21 +121,15 @@ tap_is "$st:$(nr_findings reload):$(bpf_msgs reload events 'vmiaas_xdp .*reloade
 
 # ---- legacy cgroup attach: no link, named from the cgroup's own records ----------
 guest_run 'mkdir -p /sys/fs/cgroup && { mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null; mkdir -p /sys/fs/cgroup/vmiaas; }' >/dev/null 2>&1
-tap_is "$(bpf_start cgroup-attach /sys/fs/cgroup/vmiaas 2>&1 | head -c 200)" attached \
-	"$KGEN: a cgroup_skb program attached with BPF_PROG_ATTACH"
-check_json cgattach
-tap_is "$st:$(nr_findings cgattach):$(bpf_msgs cgattach events 'vmiaas_cgskb .*loaded since the baseline, attached to cgroup /vmiaas [(]cgroup_inet_ingress, attached without a link[)]')" \
-	"0:0:1" "$KGEN: exit 0, an event names the program's cgroup and attach type"
-[ "$(bpf_msgs cgattach events 'vmiaas_cgskb .*cgroup /vmiaas')" = 1 ] || show cgattach
+attached_event cgattach "a cgroup_skb program attached with BPF_PROG_ATTACH" \
+	'vmiaas_cgskb .*loaded since the baseline, attached to cgroup /vmiaas [(]cgroup_inet_ingress, attached without a link[)]' \
+	"the program's cgroup and attach type" cgroup-attach /sys/fs/cgroup/vmiaas
 
 # ---- tc: a cls_bpf filter on lo's clsact ingress, no link -----------------------
 guest_run 'insmod /vmiaas/sch_ingress.ko; insmod /vmiaas/cls_bpf.ko' >/dev/null 2>&1
-tap_is "$(bpf_start tc 1 2>&1 | head -c 200)" attached \
-	"$KGEN: a sched_cls program as a direct-action cls_bpf filter on lo's ingress"
-check_json tc
-tap_is "$st:$(nr_findings tc):$(bpf_msgs tc events 'vmiaas_tc .*loaded since the baseline, attached to tc ingress on lo [(]cls_bpf filter[)]')" \
-	"0:0:1" "$KGEN: exit 0, an event names the filter's device and direction"
-[ "$(bpf_msgs tc events 'vmiaas_tc .*tc ingress on lo')" = 1 ] || show tc
+attached_event tc "a sched_cls program as a direct-action cls_bpf filter on lo's ingress" \
+	'vmiaas_tc .*loaded since the baseline, attached to tc ingress on lo [(]cls_bpf filter[)]' \
+	"the filter's device and direction" tc 1
 guest_run 'kill $(pidof bpf-fentry); sleep 1' >/dev/null 2>&1
 expect_clean off "programs unloaded"
 }
