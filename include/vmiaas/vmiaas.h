@@ -108,6 +108,13 @@ int vmiaas_set_vcpus(struct vmiaas *v, const char *text);
 int vmiaas_symbol_addr(struct vmiaas *v, const char *name, uint64_t *ret);
 /* "name+0xoff" (or the hex address alone when unknown) into @buf. */
 int vmiaas_symbolize(struct vmiaas *v, uint64_t addr, char *buf, size_t size);
+/*
+ * A symbol's address and its extent: up to the next higher symbol
+ * address in kallsyms (a function's text and any padding after it).
+ * -ENOENT (no such name, or it is the last symbol), -E2BIG (over @max).
+ */
+int vmiaas_symbol_extent(struct vmiaas *v, const char *name, uint64_t max,
+			 uint64_t *ret_addr, uint64_t *ret_len);
 
 /* ---- memory ---- */
 int vmiaas_read_va(struct vmiaas *v, uint64_t va, void *buf, size_t len);

@@ -15,7 +15,7 @@ INTERVAL=2
 # a round is the interval, up to 1 s of jitter and the check itself
 ROUND=$((INTERVAL + 1 + 5))
 
-tap_plan 48
+tap_plan 49
 # nr_events counts all event lines: events.jsonl.1 is the file before the
 # rotation test
 all_events() { cat "$events.1" "$events" 2>/dev/null; }
@@ -32,6 +32,10 @@ printf '# test\ninterval = soon\n' >"$work/bad.conf"
 rc=0; "$VMID" --once --config "$work/bad.conf" --state-dir "$work/x" 2>"$work/bad.err" >/dev/null || rc=$?
 tap_ok '[ $rc = 2 ] && grep -q "bad.conf:2: invalid interval" "$work/bad.err"' \
 	"an invalid value in the configuration: exit 2, file and line named"
+printf 'module_text = __x64_sys_acct, __x64_sys_kill\nmodule_text = __x64_sys_acct; reboot\n' >"$work/bad.conf"
+rc=0; "$VMID" --once --config "$work/bad.conf" --state-dir "$work/x" 2>"$work/bad.err" >/dev/null || rc=$?
+tap_ok '[ $rc = 2 ] && grep -q "bad.conf:2: invalid module_text" "$work/bad.err" && ! grep -q "bad.conf:1:" "$work/bad.err"' \
+	"module_text: a list of function names is taken, anything else is invalid"
 rc=0; "$VMICTL" status "$work/nosock" >/dev/null 2>"$work/nosock.err" || rc=$?
 tap_ok '[ $rc = 3 ] && grep -q "is vmid running" "$work/nosock.err"' "vmictl status without vmid: exit 3, says why"
 

@@ -57,6 +57,31 @@ int vmiaas_symbol_addr(struct vmiaas *v, const char *name, uint64_t *ret)
 	return engine_sym(v, name, ret);
 }
 
+int vmiaas_symbol_extent(struct vmiaas *v, const char *name, uint64_t max,
+			 uint64_t *ret_addr, uint64_t *ret_len)
+{
+	u64 addr, next = 0;
+	u32 idx;
+	int err;
+
+	err = engine_sym(v, name, &addr);
+	if (!err)
+		err = vmi_ksym_lookup_addr(&v->ksym, addr, &idx);
+	/* the symbols that share the address (aliases), then the next one */
+	while (!err && ++idx < v->ksym.num_syms) {
+		err = vmi_ksym_addr(&v->ksym, idx, &next);
+		if (!err && next > addr)
+			break;
+	}
+	if (err || next <= addr)
+		return err ? err : -ENOENT;
+	if (next - addr > max)
+		return -E2BIG;
+	*ret_addr = addr;
+	*ret_len = next - addr;
+	return 0;
+}
+
 int vmiaas_symbolize(struct vmiaas *v, uint64_t addr, char *buf, size_t size)
 {
 	char name[VMI_KSYM_NAME_LEN], type;

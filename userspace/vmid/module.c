@@ -14,14 +14,16 @@
  * records into VMIAAS_IOC_SET_CHECKS, where the module validates them.
  *
  * An event is an agent's request served by the module: its verdict is
- * logged, and every request schedules a full userspace check (at most one
- * per agent_min_interval, as for the RAM mailbox). Module findings (check
+ * logged, and a request schedules a full userspace check (at most one per
+ * agent_min_interval after the last, as for the RAM mailbox; always when
+ * the verdict opens a module finding). Module findings (check
  * "module", one per registered check that failed) follow the lifecycle of
  * the worker's: a "finding" event when a check starts failing (not again
  * while it keeps failing), counted in the metrics and the active set, and
  * "resolved" when a verdict says it passes again or when new checks are
  * registered (which only follows a full check that found memory clean).
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -408,7 +410,8 @@ static void checks_register(struct vm *vm, uint32_t nr)
 		mod->labels = calloc(VMID_MOD_CHECKS_MAX, sizeof(*mod->labels));
 	for (i = 0; mod->labels && i < nr; i++)
 		memcpy(mod->labels[i], mod->pending[i].label, sizeof(mod->labels[i]));
-	/* registered from memory the full check found clean */
+	/* registered from memory the full check found clean, just now */
+	mod->last_full = vmid_now();
 	module_resolve(vm, ~0ULL);
 	events_vm(vm, VMID_LOG_INFO, "module",
 		  "%u checks registered with " MODULE_DEV " (from memory the last check found clean)",
@@ -473,11 +476,11 @@ static void module_resolve(struct vm *vm, uint64_t mask)
 	}
 }
 
-/* A TAMPERED verdict: a finding per check that newly failed. */
-static void module_findings(struct vm *vm, const struct vmiaas_event *e)
+/* A TAMPERED verdict: a finding per check that newly failed; how many. */
+static unsigned int module_findings(struct vm *vm, const struct vmiaas_event *e)
 {
 	struct vm_module *mod = vm->mod;
-	unsigned int i;
+	unsigned int i, nr = 0;
 
 	if (!mod->open)
 		mod->open = calloc(VMID_MOD_CHECKS_MAX, sizeof(*mod->open));
@@ -501,7 +504,9 @@ static void module_findings(struct vm *vm, const struct vmiaas_event *e)
 		vmid_count_finding(vm, f);
 		mod->open_mask |= 1ULL << i;
 		vm->nr_findings_active++;
+		nr++;
 	}
+	return nr;
 }
 
 static void module_event(struct vmid *d, struct vm *vm,
@@ -509,6 +514,7 @@ static void module_event(struct vmid *d, struct vm *vm,
 {
 	struct vm_module *mod = vm->mod;
 	double now = vmid_now();
+	unsigned int found = 0;
 
 	mod->events++;
 	mod->lost += e->lost;
@@ -521,12 +527,18 @@ static void module_event(struct vmid *d, struct vm *vm,
 		  e->lost ? " (events were lost before this one)" : "");
 	/* a verdict over the whole registered set opens and closes findings */
 	if (e->verdict == VMIAAS_VERDICT_TAMPERED)
-		module_findings(vm, e);
+		found = module_findings(vm, e);
 	if ((e->verdict == VMIAAS_VERDICT_TAMPERED ||
 	     e->verdict == VMIAAS_VERDICT_CLEAN) && e->nr_checks == mod->nr_checks)
 		module_resolve(vm, ~e->failed_mask);
-	/* the full userspace check, rate-limited */
-	if (mod->last_full && now - mod->last_full < vmid_agent_min_interval(d))
+	/*
+	 * The full userspace check: always after a new module finding (it
+	 * tells a runtime patch from a hook; the scheduler's
+	 * priority_min_interval still paces it), else at most once per
+	 * agent_min_interval after the last one.
+	 */
+	if (!found && mod->last_full &&
+	    now - mod->last_full < vmid_agent_min_interval(d))
 		return;
 	if (vmid_check_now(d, vm) >= 0)
 		mod->last_full = now;
@@ -598,52 +610,103 @@ static uint64_t x64_syscalls(struct vmiaas *v)
 	return n;
 }
 
-/*
- * The x64 syscall table and the kernel text [_stext, _etext) in at most
- * VMID_MOD_CHECKS_MAX - 1 chunks, through the kernel's page tables. A
- * legitimate runtime patch of the text (a static key flipped after this
- * check) makes the module say TAMPERED once; the full check that every
- * request triggers tells, and re-registers from the patched text.
- */
-int module_checks_build(struct vmiaas *v, struct vmid_mod_check *out,
-			size_t max, size_t *ret_nr)
+/* The x64 syscall table as out[0], if its size and address are known. */
+static size_t syscall_table_check(struct vmiaas *v, uint64_t root,
+				  struct vmid_mod_check *out)
 {
-	const struct vmiaas_info *info = vmiaas_info(v);
-	uint64_t start, end, chunk, nr_sys, va;
-	size_t nr = 0, chunks;
-	int r;
+	uint64_t nr_sys = x64_syscalls(v), va;
 
-	if (!sha256 || max < 2 || !info->pgd_pa)
-		return -EINVAL;
+	if (!nr_sys || vmiaas_symbol_addr(v, "sys_call_table", &va) < 0)
+		return 0;
+	out[0] = (struct vmid_mod_check){ .addr = va, .len = nr_sys * 8,
+					  .root = root };
+	snprintf(out[0].label, sizeof(out[0].label),
+		 "x64 syscall table (%llu entries)", (unsigned long long)nr_sys);
+	return 1;
+}
+
+/* [_stext, _etext) in at most @max chunks of at least TEXT_CHUNK_MIN. */
+static int text_chunks(struct vmiaas *v, uint64_t root,
+		       struct vmid_mod_check *out, size_t max, size_t *ret_nr)
+{
+	uint64_t start, end, chunk, va;
+	size_t nr = 0;
+
 	if (vmiaas_symbol_addr(v, "_stext", &start) < 0 ||
 	    vmiaas_symbol_addr(v, "_etext", &end) < 0 || end <= start ||
-	    end - start > (uint64_t)(max - 1) * VMIAAS_MAX_RANGE)
+	    end - start > (uint64_t)max * VMIAAS_MAX_RANGE)
 		return -ENOENT;
-	chunks = max - 1;
-	chunk = (end - start + chunks - 1) / chunks;
+	chunk = (end - start + max - 1) / max;
 	chunk = (chunk + 4095) & ~4095ULL;
 	if (chunk < TEXT_CHUNK_MIN)
 		chunk = TEXT_CHUNK_MIN;
-	nr_sys = x64_syscalls(v);
-	if (nr_sys && vmiaas_symbol_addr(v, "sys_call_table", &va) == 0) {
-		out[nr] = (struct vmid_mod_check){ .addr = va, .len = nr_sys * 8,
-						   .root = info->pgd_pa };
-		snprintf(out[nr].label, sizeof(out[nr].label),
-			 "x64 syscall table (%llu entries)",
-			 (unsigned long long)nr_sys);
-		nr++;
-	}
 	for (va = start; va < end && nr < max; va += chunk) {
 		uint64_t len = end - va < chunk ? end - va : chunk;
 
 		out[nr] = (struct vmid_mod_check){ .addr = va, .len = len,
-						   .root = info->pgd_pa };
+						   .root = root };
 		snprintf(out[nr].label, sizeof(out[nr].label),
 			 "kernel text _stext+%#llx..+%#llx",
 			 (unsigned long long)(va - start),
 			 (unsigned long long)(va - start + len));
 		nr++;
 	}
+	*ret_nr = nr;
+	return 0;
+}
+
+/*
+ * Each function named in @names (module_text: names separated by spaces
+ * or commas), from its symbol to the next; names the guest's kallsyms
+ * does not have are left out.
+ */
+static void text_functions(struct vmiaas *v, uint64_t root, const char *names,
+			   struct vmid_mod_check *out, size_t max, size_t *ret_nr)
+{
+	char name[VMID_MODULE_TEXT_MAX], *save = NULL, *fn;
+	uint64_t va, len;
+	size_t nr = 0;
+
+	snprintf(name, sizeof(name), "%s", names);
+	for (fn = strtok_r(name, " \t,", &save); fn && nr < max;
+	     fn = strtok_r(NULL, " \t,", &save)) {
+		if (vmiaas_symbol_extent(v, fn, VMIAAS_MAX_RANGE, &va, &len) < 0)
+			continue;
+		out[nr] = (struct vmid_mod_check){ .addr = va, .len = len,
+						   .root = root };
+		snprintf(out[nr].label, sizeof(out[nr].label),
+			 "kernel text %.40s (%llu bytes)", fn,
+			 (unsigned long long)len);
+		nr++;
+	}
+	*ret_nr = nr;
+}
+
+/*
+ * The x64 syscall table and the kernel text through the kernel's page
+ * tables: with @text "all" (or empty) [_stext, _etext) in at most @max - 1
+ * chunks, else the functions it names. A legitimate runtime patch of the
+ * text (a static key flipped after this check) makes the module say
+ * TAMPERED once; the full check that every request triggers tells, and
+ * re-registers from the patched text.
+ */
+int module_checks_build(struct vmiaas *v, const char *text,
+			struct vmid_mod_check *out, size_t max, size_t *ret_nr)
+{
+	const struct vmiaas_info *info = vmiaas_info(v);
+	size_t nr, more = 0;
+	int r = 0;
+
+	if (!sha256 || max < 2 || !info->pgd_pa)
+		return -EINVAL;
+	nr = syscall_table_check(v, info->pgd_pa, out);
+	if (!module_text_all(text))
+		text_functions(v, info->pgd_pa, text, out + nr, max - nr, &more);
+	else
+		r = text_chunks(v, info->pgd_pa, out + nr, max - 1, &more);
+	if (r < 0)
+		return r;
+	nr += more;
 	for (size_t i = 0; i < nr; i++) {
 		r = hash_va(v, out[i].addr, out[i].len, out[i].digest);
 		if (r < 0)
@@ -651,4 +714,32 @@ int module_checks_build(struct vmiaas *v, struct vmid_mod_check *out,
 	}
 	*ret_nr = nr;
 	return 0;
+}
+
+bool module_text_all(const char *text)
+{
+	return !text || !text[0] || !strcmp(text, "all");
+}
+
+/* "all", or 1..VMID_MOD_CHECKS_MAX - 1 kallsyms names, for module_text. */
+int module_text_valid(const char *text)
+{
+	size_t names = 0, i;
+	bool in = false;
+
+	if (module_text_all(text))
+		return 0;
+	if (strlen(text) >= VMID_MODULE_TEXT_MAX)
+		return -ENAMETOOLONG;
+	for (i = 0; text[i]; i++) {
+		bool sep = strchr(" \t,", text[i]) != NULL;
+
+		if (!sep && !isalnum((unsigned char)text[i]) &&
+		    !strchr("_.$", text[i]))
+			return -EINVAL;
+		if (!sep && !in)
+			names++;
+		in = !sep;
+	}
+	return names && names < VMID_MOD_CHECKS_MAX ? 0 : -EINVAL;
 }

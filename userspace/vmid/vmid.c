@@ -254,6 +254,9 @@ static int config_set(struct vmid_config *c, const char *k, const char *v)
 		c->no_module = !strcmp(v, "off");
 		return 0;
 	}
+	if (!strcmp(k, "module_text"))
+		return module_text_valid(v) ?:
+		       set_str(c->module_text, sizeof(c->module_text), v);
 	if (!strcmp(k, "libvirt"))
 		return v[0] ? set_str(c->libvirt, sizeof(c->libvirt), v) : -EINVAL;
 	if (!strcmp(k, "metrics"))
@@ -568,6 +571,7 @@ static void vm_spawn_with(struct vmid *d, struct vm *vm, const char *regs,
 		snprintf(vm->mod_why, sizeof(vm->mod_why),
 			 "module: off (module = off in the configuration)");
 	a.module = vm->mod != NULL;
+	a.module_text = d->cfg.module_text;
 	a.dirty = softdirty_attach(vm, d->cfg.pid_only, d->cfg.soft_dirty,
 				   d->once);
 	fflush(NULL);

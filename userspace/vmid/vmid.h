@@ -50,6 +50,8 @@
 
 /* ---- configuration (vmid.c) ---- */
 
+#define VMID_MODULE_TEXT_MAX	1024	/* module_text's value */
+
 struct vmid_config {
 	char state_dir[VMID_PATH_MAX];
 	char key[VMID_PATH_MAX];	/* "" = STATE_DIR/host.key */
@@ -72,6 +74,7 @@ struct vmid_config {
 	double agent_poll;		/* s between agent mailbox polls, 0 off */
 	double agent_min_interval;	/* s between agent-triggered checks */
 	bool no_module;			/* module = off: never /dev/vmiaas */
+	char module_text[VMID_MODULE_TEXT_MAX];	/* "all" or functions (module.c) */
 	char vmm[VMID_NAME_MAX];	/* glob: non-QEMU VMMs, "" none */
 	double cpu_budget;		/* % of one core for checks, 0: none */
 	double priority_min_interval;	/* s between priority checks of a VM */
@@ -223,6 +226,7 @@ struct vmid_worker_args {
 	unsigned int agent_poll_ms;	/* 0: no agent mailbox polling */
 	unsigned int agent_min_interval_ms;
 	bool module;		/* send checks for /dev/vmiaas (module.c) */
+	const char *module_text;	/* what of the text they cover */
 	bool dirty;		/* the parent runs the soft-dirty host side */
 };
 
@@ -490,8 +494,11 @@ const struct vmiaas_finding *module_open_finding(const struct vm *vm,
 						 unsigned int i);
 /* Worker: before the sandbox; then the checks of a clean guest. */
 int module_worker_prepare(void);
-int module_checks_build(struct vmiaas *v, struct vmid_mod_check *out,
-			size_t max, size_t *ret_nr);
+int module_checks_build(struct vmiaas *v, const char *text,
+			struct vmid_mod_check *out, size_t max, size_t *ret_nr);
+/* module_text: "all" (or empty: the default), else function names. */
+bool module_text_all(const char *text);
+int module_text_valid(const char *text);
 
 /* ---- Prometheus metrics (metrics.c) ---- */
 

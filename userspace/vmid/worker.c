@@ -824,6 +824,7 @@ static int wait_parent(struct vmiaas *v, struct agent_state *s)
  */
 struct module_state {
 	bool on;
+	const char *text;	/* module_text */
 	size_t nr;
 	struct vmid_mod_check sent[VMID_MOD_CHECKS_MAX];
 };
@@ -841,7 +842,7 @@ static int module_send(struct vmiaas *v, struct module_state *s,
 	c = calloc(VMID_MOD_CHECKS_MAX, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	r = module_checks_build(v, c, VMID_MOD_CHECKS_MAX, &nr);
+	r = module_checks_build(v, s->text, c, VMID_MOD_CHECKS_MAX, &nr);
 	if (r < 0 || !nr || (nr == s->nr && !memcmp(c, s->sent, nr * sizeof(*c)))) {
 		free(c);
 		return 0;	/* nothing new; a failure leaves the old set */
@@ -923,8 +924,10 @@ static int worker_main(const struct vmid_worker_args *a)
 		softdirty_worker_enable(v);
 	if (r == 0 && a->module && module_worker_prepare() == 0)
 		mod = calloc(1, sizeof(*mod));
-	if (mod)
+	if (mod) {
 		mod->on = true;
+		mod->text = a->module_text;
+	}
 	m = (struct vmid_msg){ .type = VMID_MSG_READY };
 	if (r == 0) {
 		r = drop_privileges(a, strcmp(info->backend, "pid") != 0, m.s2,
