@@ -27,6 +27,16 @@ done
 
 INTERVAL=3
 SETTLE=10
+# A guest boot is bounded by its QEMU's own CPU time, not the wall clock:
+# on a loaded host (2 cores shared by many TCG guests and Bochs) a boot
+# of ~15 s of CPU can take minutes of wall time, while a guest that
+# hangs or panics burns its CPU time like any other. BOOT_WALL only
+# stops a wait that makes no progress at all (a QEMU that never runs).
+BOOT_CPU=120
+BOOT_WALL=1200
+# vmid's work after a boot (attach, baseline, registers through libvirt's
+# monitor) needs QEMU to answer: generous, it only costs time on failure
+ATTACH_WAIT=300
 # a round: the interval, up to 1 s of jitter, the check, libvirt's monitor
 ROUND=$((INTERVAL + 1 + 8))
 URI=qemu:///system
@@ -117,7 +127,10 @@ cp "$cache/kernels/$abi/boot/vmlinuz-$abi" "$work/vmlinuz"
 chmod 644 "$work/vmlinuz" "$work/initrd.cpio"
 
 # domain_xml NAME RAM-SOURCE (memfd|file): ttyS0 to a file, ttyS1 to the
-# rig's command agent socket (scripts/guest run DIR works on it)
+# rig's command agent socket (scripts/guest run DIR works on it).
+# no_timer_check: at boot Linux wants the timer IRQ to tick 4 times in a
+# TSC-timed delay; a starved TCG QEMU misses that and the kernel panics
+# ("IO-APIC + timer doesn't work!"), as guest b did at a load of ~28.
 domain_xml()
 {
 	local dir=$work/$1
@@ -132,7 +145,7 @@ domain_xml()
   <memoryBacking><source type='$2'/><access mode='shared'/></memoryBacking>
   <os><type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$work/vmlinuz</kernel><initrd>$work/initrd.cpio</initrd>
-    <cmdline>console=ttyS0 quiet loglevel=4</cmdline></os>
+    <cmdline>console=ttyS0 quiet loglevel=4 no_timer_check</cmdline></os>
   <features><acpi/></features>
   <devices>
     <serial type='file'><source path='$dir/console.log'/><target port='0'/></serial>
@@ -143,8 +156,84 @@ domain_xml()
 </domain>
 EOF
 }
-guest_ready() { grep -q '^VMIAAS-GUEST-READY' "$work/$1/console.log" 2>/dev/null; }
+# guest_ready NAME [N]: the guest's init said it is ready N times (boots)
+guest_ready() { [ "$(grep -c '^VMIAAS-GUEST-READY' "$work/$1/console.log" 2>/dev/null)" -ge "${2:-1}" ]; }
+qemu_pid() { cat "/run/libvirt/qemu/vmiaas-$prefix-$1.pid" 2>/dev/null; }
+# qemu_cpu NAME: the CPU seconds (user + system) its QEMU has used
+qemu_cpu()
+{
+	local pid
+	pid=$(qemu_pid "$1") && [ -n "$pid" ] || return 1
+	sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null |
+		awk -v hz="$(getconf CLK_TCK)" 'NF > 13 { print int(($12 + $13) / hz); ok = 1 } END { exit !ok }'
+}
+# wait_booted N NAME...: until every guest NAME has booted N times;
+# fails at once if a QEMU is gone or a kernel panicked, when one used
+# BOOT_CPU s of CPU since the call without booting, or after BOOT_WALL
+# s; boot_fail says why
+wait_booted()
+{
+	local n=$1 t0 end name cpu pending
+	shift
+	t0=$(date +%s)
+	end=$((t0 + BOOT_WALL))
+	declare -A cpu0=()
+	for name; do cpu0[$name]=$(qemu_cpu "$name" || echo 0); done
+	boot_fail=
+	while :; do
+		pending=
+		for name; do
+			guest_ready "$name" "$n" && continue
+			if ! cpu=$(qemu_cpu "$name"); then
+				boot_fail="guest $name: its QEMU is gone ($(virsh domstate "vmiaas-$prefix-$name" 2>&1))"
+				return 1
+			fi
+			if grep -q 'Kernel panic' "$work/$name/console.log" 2>/dev/null; then
+				boot_fail="guest $name: its kernel panicked ($(grep -m 1 -o 'Kernel panic.*' "$work/$name/console.log"))"
+				return 1
+			fi
+			if [ $((cpu - cpu0[$name])) -ge $BOOT_CPU ]; then
+				boot_fail="guest $name: not booted after $((cpu - cpu0[$name])) s of its QEMU's CPU time ($(($(date +%s) - t0)) s of wall time)"
+				return 1
+			fi
+			pending+=" $name"
+		done
+		[ -z "$pending" ] && break
+		if [ "$(date +%s)" -ge "$end" ]; then
+			boot_fail="guest(s)$pending: not booted after $BOOT_WALL s of wall time"
+			return 1
+		fi
+		sleep 0.5
+	done
+	boot_diag="booted $n time(s) in $(($(date +%s) - t0)) s of wall time; QEMU CPU s since:"
+	for name; do boot_diag+=" $name $(($(qemu_cpu "$name") - cpu0[$name]))"; done
+	return 0
+}
+# boot_report: what a failed wait_booted saw, and the guests' state; then
+# the test stops (everything after needs the guests)
+boot_report()
+{
+	local name
+	tap_diag "$boot_fail" "load: $(cut -d' ' -f1-3 /proc/loadavg)"
+	for name in a b c; do
+		[ -e "$work/$name/console.log" ] || continue
+		tap_diag "guest $name: $(virsh domstate "vmiaas-$prefix-$name" 2>&1), QEMU pid $(qemu_pid "$name"), $(qemu_cpu "$name") s of CPU; console:" \
+			"$(tail -n 15 "$work/$name/console.log")" \
+			"libvirt's log of it:" "$(tail -n 5 "/var/log/libvirt/qemu/vmiaas-$prefix-$name.log" 2>&1)"
+	done
+	tap_bail "$boot_fail"
+}
 run_in() { "$VMIAAS_GUEST_CLI" run "$work/$1" "${@:2}"; }
+# create_domain NAME RAM-SOURCE: virsh create, or why not (a diagnostic)
+create_domain()
+{
+	if virsh create <(domain_xml "$1" "$2") >/dev/null 2>"$work/create.err"; then
+		domains+=("vmiaas-$prefix-$1")
+	else
+		tap_diag "virsh create of domain $1 failed (load $(cut -d' ' -f1-3 /proc/loadavg)):" \
+			"$(cat "$work/create.err")"
+	fi
+}
 
 # ---- vmid, in a mount namespace with its own systemd-journald -----------------
 # /run/systemd (the journal's sockets) and /run/log (the runtime journal)
@@ -186,13 +275,19 @@ tap_ok 'wait_for 20 "[ -S \"$sock\" ] && [ \"\$(status_json | jq .libvirt)\" = t
 fds0=$(fds)
 
 # ---- two domains, found through libvirt's events -------------------------------
-virsh create <(domain_xml a memfd) >/dev/null && domains+=("vmiaas-$prefix-a")
-virsh create <(domain_xml b file) >/dev/null && domains+=("vmiaas-$prefix-b")
+create_domain a memfd
+create_domain b file
 tap_is "${#domains[@]}" 2 "libvirt created both domains"
 tap_ok 'wait_for 5 "[ \"\$(status_json | jq \".vms | length\")\" = 2 ]"' \
 	"both domains known to vmid at once (lifecycle event; the /proc scan is every 600 s)"
-tap_ok 'wait_for 120 "guest_ready a && guest_ready b"' "both guests booted"
-tap_ok 'wait_for $((SETTLE + 60)) "[ \"\$(status_json | jq \"[.vms[] | select(.checks >= 1)] | length\")\" = 2 ]"' \
+if wait_booted 1 a b; then
+	tap_ok true "both guests booted"
+	tap_diag "$boot_diag"
+else
+	tap_ok false "both guests booted"
+	boot_report
+fi
+tap_ok 'wait_for $((SETTLE + ATTACH_WAIT)) "[ \"\$(status_json | jq \"[.vms[] | select(.checks >= 1)] | length\")\" = 2 ]"' \
 	"both attached, baselined and checked automatically"
 VMID_SOCKET=$sock "$VMICTL" status >"$work/status.txt" 2>&1
 tap_diag "$(cat "$work/status.txt")"
@@ -275,7 +370,8 @@ timeout 5 "$VMIAAS_GUEST_CLI" run "$work/b" 'reboot -f' >/dev/null 2>&1
 sel_b='.vm.name == "vmiaas-'$prefix-b'"'
 tap_ok 'wait_for 30 "[ \"\$(nr_events \"\$sel_b and .event == \\\"rebooted\\\" and (.message | startswith(\\\"libvirt\\\"))\")\" -ge 1 ]"' \
 	"guest b rebooted in its QEMU: libvirt's reboot event"
-tap_ok 'wait_for $((SETTLE + 90)) "[ \"\$(nr_events \"\$sel_b and .event == \\\"baseline\\\" and (.message | startswith(\\\"re-taken\\\"))\")\" = 1 ] && [ \"\$(vm_field b state)\" = ready ] && [ \"\$(vm_field b checks)\" -ge 1 ]"' \
+if wait_booted 2 b; then tap_diag "guest b $boot_diag"; else boot_report; fi
+tap_ok 'wait_for $((SETTLE + ATTACH_WAIT)) "[ \"\$(nr_events \"\$sel_b and .event == \\\"baseline\\\" and (.message | startswith(\\\"re-taken\\\"))\")\" = 1 ] && [ \"\$(vm_field b state)\" = ready ] && [ \"\$(vm_field b checks)\" -ge 1 ]"' \
 	"after settling: re-baselined (another boot) and checked"
 tap_is "$(nr_events "$sel_b"' and .type == "finding"') $(vm_field b pid)" "0 $pid_b" \
 	"no findings for b, same QEMU process"
@@ -321,7 +417,7 @@ tap_ok 'wait_for 10 "[ -z \"\$(vm_field a pid)\" ]"' \
 	"domain a destroyed while disconnected: detached (its QEMU's pidfd)"
 tap_is "$(nr_events '.event == "detached" and .vm.name == "vmiaas-'$prefix-a'"')" 1 "one detached event"
 tap_ok '[ "${wa:-0}" -gt 0 ] && ! kill -0 "$wa" 2>/dev/null' "its worker is gone"
-virsh create <(domain_xml c memfd) >/dev/null && domains+=("vmiaas-$prefix-c")
+create_domain c memfd
 proxy_start
 tap_ok 'wait_for 45 "[ \"\$(status_json | jq .libvirt)\" = true ]"' \
 	"libvirt back: reconnected (backoff 1 s doubling to 30 s)"
@@ -347,5 +443,6 @@ if [ "$_tap_fail" -ne 0 ]; then
 	tap_diag "vmid log:" "$(tail -n 40 "$work/vmid.log")"
 	tap_diag "journald's own output:" "$(tail -n 5 "$work/journald.log")"
 	tap_diag "vmid's events:" "$(jq -c 'select(.type == "vmid") | [.vm.name, .event, .message]' "$events" | tail -n 30)"
+	tap_diag "findings:" "$(jq -c 'select(.type == "finding") | [.time, .vm.name, .check, .severity, .object, .detail.message]' "$events" | tail -n 20)"
 fi
 tap_done
