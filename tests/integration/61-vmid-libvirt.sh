@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # vmid with a real libvirtd: two TCG domains (direct kernel boot of the
-# rig's Debian 6.1 kernel; one with memfd RAM, one with file RAM) found
+# rig's Debian 6.1 kernel; one with memfd RAM, one with file RAM, later one
+# with libvirt's default anonymous RAM) found
 # through libvirt's lifecycle events, attached and baselined on their own
 # with registers read through libvirt's monitor; a syscall hook in one
 # domain gives a finding for that domain alone in the JSON lines, in the
@@ -42,7 +43,7 @@ ROUND=$((INTERVAL + 1 + 8))
 URI=qemu:///system
 virsh() { command virsh -q -c "$URI" "$@"; }
 
-tap_plan 45
+tap_plan 46
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-lv.XXXXXX")
 chmod 755 "$work"	# QEMU runs as libvirt-qemu: kernel, initrd, sockets
 sock=$work/vmid.sock
@@ -126,8 +127,9 @@ cp "$mods"/*.ko "$work/stage/vmiaas/modules/"
 cp "$cache/kernels/$abi/boot/vmlinuz-$abi" "$work/vmlinuz"
 chmod 644 "$work/vmlinuz" "$work/initrd.cpio"
 
-# domain_xml NAME RAM-SOURCE (memfd|file): ttyS0 to a file, ttyS1 to the
-# rig's command agent socket (scripts/guest run DIR works on it).
+# domain_xml NAME RAM-SOURCE (memfd|file|anonymous, libvirt's default: no
+# memoryBacking): ttyS0 to a file, ttyS1 to the rig's command agent socket
+# (scripts/guest run DIR works on it).
 # no_timer_check: at boot Linux wants the timer IRQ to tick 4 times in a
 # TSC-timed delay; a starved TCG QEMU misses that and the kernel panics
 # ("IO-APIC + timer doesn't work!"), as guest b did at a load of ~28.
@@ -142,7 +144,8 @@ domain_xml()
   <name>vmiaas-$prefix-$1</name>
   <memory unit='MiB'>512</memory>
   <vcpu>1</vcpu>
-  <memoryBacking><source type='$2'/><access mode='shared'/></memoryBacking>
+$([ "$2" = anonymous ] ||
+	echo "  <memoryBacking><source type='$2'/><access mode='shared'/></memoryBacking>")
   <os><type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$work/vmlinuz</kernel><initrd>$work/initrd.cpio</initrd>
     <cmdline>console=ttyS0 quiet loglevel=4 no_timer_check</cmdline></os>
@@ -417,12 +420,15 @@ tap_ok 'wait_for 10 "[ -z \"\$(vm_field a pid)\" ]"' \
 	"domain a destroyed while disconnected: detached (its QEMU's pidfd)"
 tap_is "$(nr_events '.event == "detached" and .vm.name == "vmiaas-'$prefix-a'"')" 1 "one detached event"
 tap_ok '[ "${wa:-0}" -gt 0 ] && ! kill -0 "$wa" 2>/dev/null' "its worker is gone"
-create_domain c memfd
+create_domain c anonymous
 proxy_start
 tap_ok 'wait_for 45 "[ \"\$(status_json | jq .libvirt)\" = true ]"' \
 	"libvirt back: reconnected (backoff 1 s doubling to 30 s)"
 tap_ok 'wait_for 15 "[ \"\$(vm_field c source)\" = libvirt ]"' \
 	"domain c, started while disconnected, attached by the listing after the reconnect"
+tap_ok 'wait_for 180 "[ \"\$(vm_field c checks)\" -ge 1 ]"' \
+	"domain c (libvirt's default anonymous RAM, its monitor libvirt's) baselined and checked" ||
+	tap_diag "$(grep -- "-c" "$work/vmid.log" | tail -n 5)"
 tap_is "$(vm_field b source) $(vm_field b uuid)" "libvirt $(virsh domuuid "vmiaas-$prefix-b")" \
 	"domain b stayed attached as libvirt's"
 
