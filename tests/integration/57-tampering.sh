@@ -6,9 +6,10 @@
 # jmp to the module, the image's frame left intact; a kernel-mapping
 # finding names the page and both frames (and kernel-text the changed
 # bytes); the same copy mapped through one process's private top-level
-# entry (mode=pgd) while the vCPU runs that process: a kernel-mapping
-# finding for vcpu0's CR3 entry 511. A keylogger (vmiaas_attack_keylog, register_keyboard_notifier()):
-# keys sent through QMP reach it; a notifier-hook finding names
+# entry (mode=pgd) while the vCPU runs that process: kernel-mapping
+# findings for vcpu0's CR3 entry 511 and that table on pgd_list. A
+# keylogger (vmiaas_attack_keylog, register_keyboard_notifier()): keys
+# sent through QMP reach it; a notifier-hook finding names
 # keyboard_notifier_list and the module. A kprobe whose pre_handler
 # rewrites regs->ip (vmiaas_attack_ftrace mode=kprobe-ip): getdents64
 # runs the module's replacement; an ftrace-hook finding names the
@@ -18,7 +19,7 @@
 # any other. Runs on each kernel of KGENS (default: Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin tamper 17
+integrity_begin tamper 18
 
 bpf_fentry=$(guest_tool bpf-fentry) ||
 	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
@@ -85,6 +86,8 @@ guest_run "insmod /vmiaas/modules/vmiaas_attack_remap.ko target=0x$acct mode=pgd
 expect_one remap-pgd kernel-mapping '^vcpu0 CR3 entry 511$' \
 	".severity == \"critical\" and (.detail.message | test(\"init_top_pgt\"))" \
 	"a critical kernel-mapping finding for vcpu0's private kernel-half entry 511"
+tap_ok "jq -e '[.findings[] | select(.check == \"kernel-mapping\" and (.object | test(\"^pgd 0x[0-9a-f]+ entry 511\$\")))] | length == 1' '$work/remap-pgd.json'" \
+	"$KGEN: remap-pgd: and one for the process's top-level table on pgd_list"
 guest_run 'rmmod vmiaas_attack_remap; kill $(cat /tmp/spin.pid)' >/dev/null 2>&1
 expect_clean remap-pgd-gone "remap mode=pgd: the entry put back on unload"
 

@@ -22,10 +22,11 @@
  *
  * The ranges are walked through init_top_pgt. Every process's top-level
  * table copies its kernel half (pgd_ctor()) and the kernel never changes
- * those entries after boot on x86-64, so a vCPU whose CR3 has another
- * kernel half (a rootkit's private kernel mapping, which the walk of
- * init_top_pgt would not see) is a finding too; the LDT slot (per mm
- * with PTI) and efi_mm's table (during EFI runtime calls) aside.
+ * those entries after boot on x86-64, so a vCPU's CR3 or a table on
+ * pgd_list with another kernel half (a rootkit's private kernel mapping,
+ * which the walk of init_top_pgt would not see) is a finding too; the
+ * LDT slot (per mm with PTI) and efi_mm's table (during EFI runtime
+ * calls) aside.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@
 
 #define KMAP_BAD_MAX		256	/* pages kept per range */
 #define KMAP_PTE_A		(1ULL << 5)	/* set by the CPU's walks */
+#define KMAP_PGDS_MAX		(1U << 17)	/* tables on pgd_list (processes) */
 
 #define PROT_ALL	(VMI_PROT_WRITE | VMI_PROT_NX | VMI_PROT_USER)
 
@@ -186,18 +188,19 @@ static u64 kmap_efi_root(struct vmiaas *v)
 	return x.gpa & VMI_PAGE_MASK;
 }
 
-static void kmap_report_cr3(struct vmiaas *v, const struct vmiaas_vcpu *c,
-			    u32 idx, u64 now, u64 want,
-			    const struct hidden_sink *s)
+/* Entry @idx of a top-level table (@obj, @whose) is not init_top_pgt's. */
+static void kmap_report_half(struct vmiaas *v, const char *obj,
+			     const char *whose, u32 idx, u64 now, u64 want,
+			     const struct hidden_sink *s)
 {
 	u32 shift = 12 + 9 * (v->kas->levels - 1);
 	u64 va = (~0ULL << (v->kas->levels == 5 ? 57 : 48)) |
 		 ((u64)idx << shift);
 	struct vmiaas_finding *f;
-	char obj[64];
+	char name[96];
 
-	snprintf(obj, sizeof(obj), "vcpu%u CR3 entry %u", c->index, idx);
-	f = s->add(s->ctx, "kernel-mapping", VMIAAS_SEV_CRITICAL, obj);
+	snprintf(name, sizeof(name), "%s entry %u", obj, idx);
+	f = s->add(s->ctx, "kernel-mapping", VMIAAS_SEV_CRITICAL, name);
 	if (!f)
 		return;
 	f->flags |= VMIAAS_FINDING_ADDRESS | VMIAAS_FINDING_VALUES;
@@ -205,51 +208,102 @@ static void kmap_report_cr3(struct vmiaas *v, const struct vmiaas_vcpu *c,
 	f->old_value = want;
 	f->new_value = now;
 	snprintf(f->message, sizeof(f->message),
-		 "vcpu%u runs on page tables (CR3 0x%llx) whose kernel-half entry %u (0x%llx up) is 0x%llx, not init_top_pgt's 0x%llx: a private kernel mapping the kernel's own tables do not show",
-		 c->index, (unsigned long long)c->cr3, idx,
-		 (unsigned long long)va, (unsigned long long)now,
+		 "%s: kernel-half entry %u (0x%llx up) is 0x%llx, not init_top_pgt's 0x%llx: a private kernel mapping the kernel's own tables do not show",
+		 whose, idx, (unsigned long long)va, (unsigned long long)now,
 		 (unsigned long long)want);
 }
 
-/*
- * The kernel half of each vCPU's top-level table against init_top_pgt's.
- * The registers are those cpu-state read through QMP at the start of
- * this check (no second round trip); without vCPU registers (a dump
- * without notes) there is nothing to compare.
- */
-static int kmap_check_cr3(struct vmiaas *v, const struct hidden_sink *s)
+/* The kernel half of the top-level table at @root against @want's. */
+static void kmap_compare_half(struct vmiaas *v, u64 root, const u64 *want,
+			      const char *obj, const char *whose,
+			      const struct hidden_sink *s)
 {
 	u32 ldt = v->kas->levels == 5 ? 512 - 112 : 512 - 240;
+	u64 now[512];
+	u32 k;
+
+	if (vmi_phys_read(&v->backend->phys, root, now, sizeof(now)))
+		memset(now, 0, sizeof(now));	/* outside RAM: none */
+	for (k = 256; k < 512; k++)
+		if (k != ldt && ((now[k] ^ want[k]) & ~KMAP_PTE_A))
+			kmap_report_half(v, obj, whose, k, now[k], want[k], s);
+}
+
+/*
+ * Each vCPU's top-level table. The registers are those cpu-state read
+ * through QMP at the start of this check (no second round trip); without
+ * vCPU registers (a dump without notes) there is nothing to compare.
+ */
+static void kmap_check_cr3(struct vmiaas *v, const u64 *want,
+			   const struct hidden_sink *s)
+{
 	const struct vmiaas_vcpu *vc = v->backend->vcpus;
 	size_t nr = v->backend->nr_vcpus, i;
-	u64 want[512], now[512], root, efi;
-	u32 k;
-	int err;
+	char obj[32], whose[96];
+	u64 root, efi = kmap_efi_root(v);
 
-	if (!nr)
-		return 0;
-	err = vmi_phys_read(&v->backend->phys, v->info.pgd_pa, want,
-			    sizeof(want));
-	if (err)
-		return engine_fail(v, err,
-				   "kernel-mapping: cannot read init_top_pgt");
-	efi = kmap_efi_root(v);
 	for (i = 0; i < nr; i++) {
 		root = vmi_cr3_kernel_root(vc[i].cr3);
 		if (root == v->info.pgd_pa || (efi && root == efi))
 			continue;
-		if (vmi_phys_read(&v->backend->phys, root, now, sizeof(now)))
-			memset(now, 0, sizeof(now));	/* outside RAM: none */
-		for (k = 256; k < 512; k++)
-			if (k != ldt && ((now[k] ^ want[k]) & ~KMAP_PTE_A))
-				kmap_report_cr3(v, &vc[i], k, now[k], want[k], s);
+		snprintf(obj, sizeof(obj), "vcpu%u CR3", vc[i].index);
+		snprintf(whose, sizeof(whose), "vcpu%u's page tables (CR3 0x%llx)",
+			 vc[i].index, (unsigned long long)vc[i].cr3);
+		kmap_compare_half(v, root, want, obj, whose, s);
 	}
+}
+
+/*
+ * Every process's top-level table: pgd_list links the struct page of
+ * each (6.1: page.lru; 6.6+: ptdesc.pt_list, the same offset), its frame
+ * from its place in vmemmap. A kernel without the symbols or layouts
+ * has nothing compared here (the vCPUs' tables still are).
+ */
+static int kmap_check_pgds(struct vmiaas *v, const u64 *want,
+			   const struct hidden_sink *s)
+{
+	u64 head, node, sym, vmemmap, page, pa;
+	char obj[48], whose[96];
+	u32 link, page_size, n;
+
+	if (engine_sym(v, "pgd_list", &head) ||
+	    engine_sym(v, "vmemmap_base", &sym) ||
+	    engine_read_u64(v, sym, &vmemmap) ||
+	    btf_sizeof(v->btf, "page", &page_size) || !page_size ||
+	    btf_offsetof(v->btf, "page", "lru", &link))
+		return 0;
+	if (engine_read_u64(v, head, &node))
+		return engine_fail(v, -EFAULT,
+				   "kernel-mapping: cannot read pgd_list");
+	for (n = 0; node != head && n < KMAP_PGDS_MAX; n++) {
+		page = node - link;
+		if (page < vmemmap || (page - vmemmap) % page_size ||
+		    (page - vmemmap) / page_size > (1ULL << 40))
+			return engine_fail(v, -EBADMSG,
+					   "kernel-mapping: pgd_list links 0x%llx, not a struct page",
+					   (unsigned long long)node);
+		pa = (page - vmemmap) / page_size * VMI_PAGE_SIZE;
+		snprintf(obj, sizeof(obj), "pgd 0x%llx", (unsigned long long)pa);
+		snprintf(whose, sizeof(whose),
+			 "the top-level page table at 0x%llx (a process's, on pgd_list)",
+			 (unsigned long long)pa);
+		if (pa != v->info.pgd_pa)
+			kmap_compare_half(v, pa, want, obj, whose, s);
+		if (engine_read_u64(v, node, &node))
+			return engine_fail(v, -EFAULT,
+					   "kernel-mapping: pgd_list breaks at 0x%llx",
+					   (unsigned long long)node);
+	}
+	if (node != head)
+		return engine_fail(v, -ELOOP,
+				   "kernel-mapping: pgd_list does not end within %u tables",
+				   KMAP_PGDS_MAX);
 	return 0;
 }
 
 int check_kmap(struct vmiaas *v, const struct hidden_sink *s)
 {
-	u64 sym, phys_base;
+	u64 sym, phys_base, want[512];
 	size_t i;
 	int err;
 
@@ -263,5 +317,11 @@ int check_kmap(struct vmiaas *v, const struct hidden_sink *s)
 		if (err)
 			return err;
 	}
-	return kmap_check_cr3(v, s);
+	err = vmi_phys_read(&v->backend->phys, v->info.pgd_pa, want,
+			    sizeof(want));
+	if (err)
+		return engine_fail(v, err,
+				   "kernel-mapping: cannot read init_top_pgt");
+	kmap_check_cr3(v, want, s);
+	return kmap_check_pgds(v, want, s);
 }
