@@ -107,3 +107,26 @@ s64 vmi_measure_mapping(struct vmi_as *as, u64 start, u64 end, u64 pa,
 	}
 	return (s64)n;
 }
+
+int vmi_measure_bytes(const struct vmi_read_ops *r, u64 va, u32 len,
+		      const u8 *expected, u32 flags, u8 *buf)
+{
+	const u8 *nul;
+	int err;
+
+	if (!r || !r->read || !expected || !buf || !len ||
+	    (flags & ~VMI_MEASURE_CSTRING))
+		return -EINVAL;
+	if (len > VMI_MEASURE_PAGE)
+		return -E2BIG;
+	if (flags & VMI_MEASURE_CSTRING) {
+		nul = memchr(expected, 0, len);
+		if (!nul)
+			return -EINVAL;
+		len = nul - expected + 1;
+	}
+	err = r->read(r->ctx, va, buf, len);
+	if (err)
+		return err;
+	return memcmp(buf, expected, len) != 0;
+}

@@ -111,4 +111,17 @@ s64 vmi_measure_mapping(struct vmi_as *as, u64 start, u64 end, u64 pa,
 			u32 prot_mask, u32 prot_want,
 			struct vmi_map_bad *ret_bad, u64 max);
 
+/* vmi_measure_bytes() flags */
+#define VMI_MEASURE_CSTRING	(1U << 0)	/* up to @expected's NUL */
+
+/*
+ * Reads the @len bytes at @va (at most VMI_MEASURE_PAGE) into @buf and
+ * compares them with @expected; with VMI_MEASURE_CSTRING only up to and
+ * including @expected's first NUL, which must lie within @len (bytes past
+ * a string's NUL are stale leftovers of longer values: not compared, not
+ * read). Returns 1 if they differ, 0 if not, or a negative errno.
+ */
+int vmi_measure_bytes(const struct vmi_read_ops *r, u64 va, u32 len,
+		      const u8 *expected, u32 flags, u8 *buf);
+
 #endif /* VMI_MEASURE_H */

@@ -18,6 +18,7 @@ struct scan {
 	vmi_leaf_fn fn;
 	void *ctx;
 	struct vmi_scan_stats *st;
+	struct vmi_scan_bufs *bufs;	/* NULL: unmapped tables by entry */
 };
 
 static inline u32 scan_shift(u32 level)
@@ -51,6 +52,13 @@ static int scan_table(const struct scan *s, u64 table, u32 level, u64 base,
 	if (s->last - base < 512 * span)
 		hi = (s->last - base) >> scan_shift(level);
 	map = vmi_phys_ptr(s->as->phys, table, VMI_PAGE_SIZE);
+	if (!map && s->bufs) {
+		err = vmi_phys_read(s->as->phys, table,
+				    s->bufs->table[level - 1], VMI_PAGE_SIZE);
+		if (err)
+			return err;
+		map = s->bufs->table[level - 1];
+	}
 	for (i = lo; i <= hi; i++) {
 		u64 pte;
 
@@ -119,11 +127,20 @@ int vmi_as_scan(const struct vmi_as *as, u64 first, u64 last, u32 flags,
 		u64 max_tables, vmi_leaf_fn fn, void *ctx,
 		struct vmi_scan_stats *stats)
 {
+	return vmi_as_scan_bufs(as, first, last, flags, max_tables, fn, ctx,
+				stats, NULL);
+}
+
+int vmi_as_scan_bufs(const struct vmi_as *as, u64 first, u64 last,
+		     u32 flags, u64 max_tables, vmi_leaf_fn fn, void *ctx,
+		     struct vmi_scan_stats *stats, struct vmi_scan_bufs *bufs)
+{
 	struct vmi_scan_stats local;
 	u32 bits;
 	struct scan s = {
 		.as = as, .flags = flags, .max_tables = max_tables,
 		.fn = fn, .ctx = ctx, .st = stats ? stats : &local,
+		.bufs = bufs,
 	};
 
 	memset(s.st, 0, sizeof(*s.st));

@@ -46,6 +46,15 @@ struct vmi_scan_stats {
 typedef int (*vmi_leaf_fn)(void *ctx, const struct vmi_leaf *leaf);
 
 /*
+ * Where a scan may copy a table whose frame is not host-mapped: one page
+ * per paging level, so that a table costs one read instead of 512 (the
+ * module reads guest memory through kvm_read_guest(), a call per read).
+ */
+struct vmi_scan_bufs {
+	u8 table[5][VMI_PAGE_SIZE];
+};
+
+/*
  * Calls @fn for each present leaf that maps some of [@first, @last]
  * (inclusive: the kernel half ends at 2^64 - 1), in address order, with
  * @flags filtering them (for VMI_SCAN_EXEC a subtree whose entry has XD
@@ -55,5 +64,10 @@ typedef int (*vmi_leaf_fn)(void *ctx, const struct vmi_leaf *leaf);
 int vmi_as_scan(const struct vmi_as *as, u64 first, u64 last, u32 flags,
 		u64 max_tables, vmi_leaf_fn fn, void *ctx,
 		struct vmi_scan_stats *stats);
+
+/* The same, reading unmapped tables whole into @bufs (may be NULL). */
+int vmi_as_scan_bufs(const struct vmi_as *as, u64 first, u64 last,
+		     u32 flags, u64 max_tables, vmi_leaf_fn fn, void *ctx,
+		     struct vmi_scan_stats *stats, struct vmi_scan_bufs *bufs);
 
 #endif /* VMI_PTSCAN_H */

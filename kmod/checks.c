@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The checks a VM's guest requests run: policy (which ranges, which
- * digests, which pointer values) comes from userspace; the module only
- * executes, with the freestanding core/ (guest-virtual translation in
- * core/paging.c, pointer tables in core/measure.c) and the kernel's
- * SHA-256 library.
+ * digests, which pointer values, strings and executable ranges) comes
+ * from userspace; the module only executes, with the freestanding core/
+ * (guest-virtual translation in core/paging.c, pointer tables and bytes
+ * in core/measure.c, exec-memory's page-table walk in core/execmem.c, the
+ * code vmictl runs) and the kernel's SHA-256 library.
  *
  * Guest memory is read with kvm_read_guest() through the VMM's user
  * mapping: the caller holds kvm->srcu and runs with the VMM's mm (the vCPU
@@ -19,6 +20,7 @@
  * goes with its last run. Each run has its own scratch, so the work item
  * and a hypercall may run the same set at once.
  */
+#include <linux/delay.h>
 #include <linux/kref.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
@@ -27,16 +29,24 @@
 #include <crypto/sha2.h>
 #include <uapi/linux/vmiaas.h>
 
+#include "../core/execmem.h"
 #include "../core/measure.h"
 #include "../core/paging.h"
 #include "checks.h"
 #include "view.h"
 
+/* Between exec-memory's two walks: a mapping being changed settles. */
+#define EXEC_RESCAN_MS		20
+
 struct vmiaas_checkset {
 	struct kref ref;
 	u32 nr;
 	struct vmiaas_check checks[VMIAAS_MAX_CHECKS];	/* ->values unused */
-	u64 *values[VMIAAS_MAX_CHECKS];	/* tables: expected words */
+	/*
+	 * Expected values: tables' words, _BYTES' bytes, or _EXEC's allowed
+	 * ranges as struct vmi_exec_allow.
+	 */
+	void *values[VMIAAS_MAX_CHECKS];
 };
 
 /* What one run of a set works with (kvmalloc()ed: too big for a stack). */
@@ -48,6 +58,8 @@ struct check_run {
 	const bool *stop;		/* true: give up (the VM is detached) */
 	u64 now[VMIAAS_MAX_PTRS];	/* a table as read */
 	u8 page[PAGE_SIZE];		/* a range's page as read */
+	struct vmi_exec_suspects exec[2];	/* exec-memory's two walks */
+	struct vmi_scan_bufs bufs;	/* page tables as read */
 };
 
 static void checkset_free(struct kref *ref)
@@ -80,35 +92,66 @@ static bool check_is_range(u32 type)
 
 static bool check_is_gva(u32 type)
 {
-	return type == VMIAAS_CHECK_RANGE_GVA || type == VMIAAS_CHECK_PTRS_GVA;
+	return type == VMIAAS_CHECK_RANGE_GVA || type == VMIAAS_CHECK_PTRS_GVA ||
+	       type == VMIAAS_CHECK_BYTES_GVA || type == VMIAAS_CHECK_EXEC_GVA;
+}
+
+static bool check_is_bytes(u32 type)
+{
+	return type == VMIAAS_CHECK_BYTES_GPA || type == VMIAAS_CHECK_BYTES_GVA;
+}
+
+/*
+ * The guest memory a check reads at addr, in bytes, after its length's
+ * cap: 0, -EINVAL or -E2BIG. An exec-memory walk reads no range at addr.
+ */
+static int check_span(const struct vmiaas_check *c, u64 *ret_bytes)
+{
+	*ret_bytes = 0;
+	if (check_is_range(c->type)) {
+		if (c->len > VMIAAS_MAX_RANGE)
+			return -E2BIG;
+		*ret_bytes = c->len;
+	} else if (check_is_bytes(c->type)) {
+		if (c->len > VMIAAS_MAX_BYTES)
+			return -E2BIG;
+		*ret_bytes = c->len;
+	} else if (c->type == VMIAAS_CHECK_EXEC_GVA) {
+		if (c->len > VMIAAS_MAX_EXEC_RANGES)
+			return -E2BIG;
+		/* 0 or a kernel-half address: never a user mapping */
+		if (c->addr && !(c->addr >> 63))
+			return -EINVAL;
+	} else {
+		if (c->len > VMIAAS_MAX_PTRS)
+			return -E2BIG;
+		*ret_bytes = c->len * sizeof(u64);
+	}
+	return 0;
 }
 
 /* One registered check: 0, -EINVAL or -E2BIG (see the uapi header). */
 static int check_validate(const struct vmiaas_check *c)
 {
 	u64 bytes, end;
+	int r;
 
-	if (c->type < VMIAAS_CHECK_RANGE_GPA || c->type > VMIAAS_CHECK_PTRS_GVA)
+	if (c->type < VMIAAS_CHECK_RANGE_GPA || c->type > VMIAAS_CHECK_EXEC_GVA)
 		return -EINVAL;
-	if (c->flags || c->reserved[0] || c->reserved[1] || !c->len)
+	if (c->flags & ~(check_is_bytes(c->type) ? VMIAAS_CHECK_FLAGS_ALL : 0))
+		return -EINVAL;
+	if (c->reserved[0] || c->reserved[1] || !c->len)
 		return -EINVAL;
 	if (check_is_gva(c->type) != !!c->root)
 		return -EINVAL;
 	if (c->root & ~PAGE_MASK)
 		return -EINVAL;
-	if (check_is_range(c->type)) {
-		if (c->values)
-			return -EINVAL;
-		if (c->len > VMIAAS_MAX_RANGE)
-			return -E2BIG;
-		bytes = c->len;
-	} else {
-		if (!c->values || memchr_inv(c->digest, 0, sizeof(c->digest)))
-			return -EINVAL;
-		if (c->len > VMIAAS_MAX_PTRS)
-			return -E2BIG;
-		bytes = c->len * sizeof(u64);
-	}
+	if (check_is_range(c->type) ? !!c->values :
+	    !c->values || memchr_inv(c->digest, 0, sizeof(c->digest)))
+		return -EINVAL;
+	r = check_span(c, &bytes);
+	if (r)
+		return r;
 	if (check_add_overflow(c->addr, bytes, &end))
 		return -EINVAL;
 	return 0;
@@ -142,26 +185,68 @@ static struct check_run *check_run_alloc(const struct vmiaas_checkset *cs,
 	return run;
 }
 
-/* Copies check @i, and a table's expected words, from userspace. */
+/* An exec check's allowed ranges, validated, in the core's form. */
+static int checkset_copy_exec(struct vmiaas_checkset *cs, unsigned int i,
+			      const struct vmiaas_exec_range *ranges)
+{
+	const struct vmiaas_check *c = &cs->checks[i];
+	struct vmi_exec_allow *allow;
+	u64 k;
+
+	allow = kvcalloc(c->len, sizeof(*allow), GFP_KERNEL_ACCOUNT);
+	if (!allow)
+		return -ENOMEM;
+	cs->values[i] = allow;
+	for (k = 0; k < c->len; k++) {
+		const struct vmiaas_exec_range *e = &ranges[k];
+
+		if (e->start >= e->end || (e->flags & ~VMIAAS_EXEC_ALL) ||
+		    e->reserved)
+			return -EINVAL;
+		allow[k].start = e->start;
+		allow[k].end = e->end;
+		if (e->flags & VMIAAS_EXEC_PHYS)
+			allow[k].flags = VMI_EXEC_ALLOW_PHYS;
+	}
+	return 0;
+}
+
+/* The size of what a check's ->values points to. */
+static size_t check_values_size(const struct vmiaas_check *c)
+{
+	if (check_is_bytes(c->type))
+		return c->len;
+	if (c->type == VMIAAS_CHECK_EXEC_GVA)
+		return c->len * sizeof(struct vmiaas_exec_range);
+	return c->len * sizeof(u64);
+}
+
+/* Copies check @i, and its expected values, from userspace. */
 static int checkset_copy_check(struct vmiaas_checkset *cs, unsigned int i,
 			       const struct vmiaas_check __user *uc)
 {
 	struct vmiaas_check *c = &cs->checks[i];
-	int r;
+	void *values;
+	int r = 0;
 
 	if (copy_from_user(c, uc, sizeof(*c)))
 		return -EFAULT;
 	r = check_validate(c);
 	if (r || check_is_range(c->type))
 		return r;
-	cs->values[i] = vmemdup_user(u64_to_user_ptr(c->values),
-				     c->len * sizeof(u64));
-	if (IS_ERR(cs->values[i])) {
-		r = PTR_ERR(cs->values[i]);
-		cs->values[i] = NULL;
+	values = vmemdup_user(u64_to_user_ptr(c->values),
+			      check_values_size(c));
+	if (IS_ERR(values))
+		return PTR_ERR(values);
+	c->values = 0;
+	if (c->type == VMIAAS_CHECK_EXEC_GVA) {
+		r = checkset_copy_exec(cs, i, values);
+		kvfree(values);
 		return r;
 	}
-	c->values = 0;
+	cs->values[i] = values;
+	if ((c->flags & VMIAAS_CHECK_CSTRING) && !memchr(values, 0, c->len))
+		return -EINVAL;
 	return 0;
 }
 
@@ -242,16 +327,49 @@ static int check_range_digest(struct check_run *run,
 	return 0;
 }
 
+static int exec_walk(struct check_run *run, const struct vmiaas_check *c,
+		     const struct vmi_exec_allow *allow, unsigned int pass)
+{
+	struct vmi_exec_suspects *s = &run->exec[pass];
+
+	s->allow = allow;
+	s->nr_allow = c->len;
+	return vmi_exec_suspects(&run->as,
+				 c->addr ?: vmi_exec_kernel_half(&run->as),
+				 VMIAAS_MAX_EXEC_TABLES, s, &run->bufs);
+}
+
+/* exec-memory: 1 when a suspect run is still there a moment later. */
+static int check_exec(struct check_run *run, const struct vmiaas_check *c,
+		      const struct vmi_exec_allow *allow)
+{
+	int err;
+
+	err = exec_walk(run, c, allow, 0);
+	if (err || !run->exec[0].nr)
+		return err;
+	msleep(EXEC_RESCAN_MS);
+	if (check_run_stopped(run))
+		return -ENXIO;
+	vmi_as_flush(&run->as);
+	err = exec_walk(run, c, allow, 1);
+	if (err)
+		return err;
+	return vmi_exec_confirmed(&run->exec[0], &run->exec[1]);
+}
+
 /* 1 if the check differs, 0 if it matches, -errno if it could not run. */
 static int check_run_one(struct check_run *run, unsigned int i)
 {
 	const struct vmiaas_check *c = &run->cs->checks[i];
+	const void *values = run->cs->values[i];
 	struct vmi_read_ops r = { .ctx = run };
 	u8 digest[SHA256_DIGEST_SIZE];
 	s64 n;
 	int err;
 
 	BUILD_BUG_ON(sizeof(c->digest) != SHA256_DIGEST_SIZE);
+	BUILD_BUG_ON(VMIAAS_MAX_BYTES > PAGE_SIZE);
 	r.read = check_is_gva(c->type) ? read_gva : read_gpa;
 	if (check_is_gva(c->type))
 		vmi_as_init(&run->as, &run->phys, c->root, run->la57);
@@ -261,7 +379,13 @@ static int check_run_one(struct check_run *run, unsigned int i)
 			return err;
 		return memcmp(digest, c->digest, sizeof(digest)) != 0;
 	}
-	n = vmi_measure_ptrs(&r, c->addr, c->len, run->cs->values[i], run->now);
+	if (check_is_bytes(c->type))
+		return vmi_measure_bytes(&r, c->addr, c->len, values,
+					 c->flags & VMIAAS_CHECK_CSTRING ?
+					 VMI_MEASURE_CSTRING : 0, run->page);
+	if (c->type == VMIAAS_CHECK_EXEC_GVA)
+		return check_exec(run, c, values);
+	n = vmi_measure_ptrs(&r, c->addr, c->len, values, run->now);
 	if (n < 0)
 		return n;
 	return n != 0;

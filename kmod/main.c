@@ -43,6 +43,7 @@ static long vmiaas_get_caps(struct vmiaas_caps __user *ucaps)
 	caps.size = sizeof(caps);
 	caps.api_version = VMIAAS_API_VERSION;
 	caps.modes = vmiaas_modes;
+	caps.check_types = VMIAAS_CHECK_TYPES_ALL;
 	if (!vmiaas_view_resolve())
 		caps.modes |= VMIAAS_MODE_VMFUNC;
 	if (copy_to_user(ucaps, &caps, sizeof(caps)))

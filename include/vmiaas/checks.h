@@ -168,6 +168,43 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 		     struct vmiaas_finding **ret, size_t *ret_nr);
 
 /*
+ * vmiaas.ko's share of exec-memory and usermode-helper: the records to
+ * register with VMIAAS_IOC_SET_CHECKS (include/uapi/linux/vmiaas.h,
+ * struct vmiaas_check: type, flags, addr, len, root as here, values
+ * pointing to data) so that a guest agent's request runs them in the
+ * module, with the same core code as vmiaas_check_run(). The expected
+ * values are the guest's now: call it when a check found the guest clean.
+ * exec-memory: one VMIAAS_CHECK_EXEC_GVA, data holding len struct
+ * vmiaas_exec_range (the kernel's text, the module range, the real-mode
+ * trampoline, the text's frames); usermode-helper: a VMIAAS_CHECK_BYTES_GVA
+ * per string (VMIAAS_CHECK_CSTRING) and per one-way lock already set.
+ * Returns 0 and *@ret_nr (at most @max), or a negative errno (-ENOSPC:
+ * @max too small).
+ */
+#define VMIAAS_MODULE_DATA	256
+
+struct vmiaas_module_check {
+	uint32_t type;			/* VMIAAS_CHECK_* (uapi) */
+	uint32_t flags;			/* VMIAAS_CHECK_CSTRING or 0 */
+	uint64_t addr, len, root;
+	uint8_t data[VMIAAS_MODULE_DATA];	/* the expected values */
+	char label[64];			/* "usermode-helper modprobe_path" */
+};
+
+int vmiaas_module_policy(struct vmiaas *v, struct vmiaas_module_check *out,
+			 size_t max, size_t *ret_nr);
+
+/*
+ * Runs @nr (at most 64) such records against the guest now as vmiaas.ko
+ * runs them (the same core code, each through its own root): bit i of
+ * *@ret_failed when record i differs or cannot be read. -EINVAL for a
+ * record of another type.
+ */
+int vmiaas_module_policy_run(struct vmiaas *v,
+			     const struct vmiaas_module_check *c, size_t nr,
+			     uint64_t *ret_failed);
+
+/*
  * Can this host's kernel prove pages unwritten for the soft-dirty skip
  * (docs/integrity.md, "A check after no change")? 0, or -EOPNOTSUPP with
  * the reason in @why. Only the kernel is probed here; the skip has more

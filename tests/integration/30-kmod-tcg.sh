@@ -51,7 +51,7 @@ gcc -static -O2 -std=gnu11 -D_GNU_SOURCE -I"$top/include" \
 	tap_skip_all "cannot build a static vmiaas_caps: $(head -n 3 "$tmp/cc.log")"
 
 # ---- the guest ------------------------------------------------------------
-tap_plan 17
+tap_plan 18
 t0=$(date +%s%N)
 guest_start --kernel 6.1 --add "$ko" --add "$tmp/vmiaas_caps" ||
 	tap_bail "6.1 guest did not boot"
@@ -78,6 +78,8 @@ field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$out"; }
 tap_is "$(field api_version)" 1 "GET_CAPS: api_version 1"
 tap_is "$(field modes)" "$(printf '%#x' $(((1 << 1) | (1 << 2))))" \
 	"GET_CAPS: modes == VMIAAS_MODE_HYPERCALL | VMIAAS_MODE_POLL (no VMFUNC under TCG)"
+tap_is "$(field check_types)" 0xfe \
+	"GET_CAPS: check_types 0xfe (ranges, tables, bytes and exec-memory, types 1-7)"
 tap_is "$(field reserved)" 0 "GET_CAPS: reserved fields zeroed"
 tap_is "$(field size)" 64 "GET_CAPS: size 64 written back"
 

@@ -13,11 +13,16 @@
 # warn, "CPA detected W^X violation", and map it): each a finding naming
 # its address range. Before the attacks, runtime patching (the function tracer,
 # kprobes incl. an optimized mid-function one, a BPF fentry program, a
-# module loaded and unloaded) gives no finding. Runs on each kernel of
-# KGENS (default: Debian 6.1 and 6.12).
+# module loaded and unloaded) gives no finding. The records vmid would
+# register with vmiaas.ko for both checks (vmiaas_module_policy()) are
+# taken at the start and run as the module runs them (the same core
+# code; tests/tools/module_policy) at each stage: clean, clean with
+# tracing on, the umh attack fails modprobe_path's record alone, the
+# execmem one exec-memory's. Runs on each kernel of KGENS (default:
+# Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin exec 23
+integrity_begin exec 27
 
 bpf_fentry=$(guest_tool bpf-fentry) ||
 	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
@@ -34,6 +39,16 @@ expect_helper()
 
 # execmem_load NAME MODE: the attack module in MODE, unloaded at once;
 # sets code to the address of the page it left.
+# policy_run NAME MASK WHAT: the module's records fail exactly MASK
+policy=${VMIAAS_BUILD:?}/tests/tools/module_policy
+policy_run()
+{
+	"$policy" --run "$work/policy.bin" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" \
+		>"$work/$1.policy" 2>&1 || true
+	tap_is "$(cat "$work/$1.policy")" "failed=$2 checks=$nr_policy" \
+		"$KGEN: module policy: $3 (as vmiaas.ko runs its records)"
+}
+
 execmem_load()
 {
 	guest_run "insmod /vmiaas/modules/vmiaas_attack_execmem.ko mode=$2 setro=0x$setro setx=0x$setx && rmmod vmiaas_attack_execmem && dmesg | grep 'code at' | tail -n 1" \
@@ -56,6 +71,12 @@ exec_run()
 integrity_start "$1" --test-modules --add "$bpf_fentry"
 take_baseline
 expect_clean clean "right after boot"
+"$policy" --take "$work/policy.bin" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" \
+	>"$work/policy.txt" 2>&1 || tap_diag "module_policy --take: $(cat "$work/policy.txt")"
+tap_diag "$(cat "$work/policy.txt")"
+nr_policy=$(grep -c '^check ' "$work/policy.txt")
+tap_ok "grep -q '^check 0 type=7 flags=0 len=4 exec-memory' '$work/policy.txt' && grep -q '^check 1 type=6 flags=1 len=256 usermode-helper modprobe_path' '$work/policy.txt' && grep -q 'usermode-helper core_pattern' '$work/policy.txt' && grep -q 'usermode-helper poweroff_cmd' '$work/policy.txt'" \
+	"$KGEN: module policy: exec-memory (4 allowed ranges) and the helper strings, modprobe_path second"
 "$VMICTL" --json checks >"$work/checks.json"
 tap_ok "jq -e '[.checks[].id] as \$i | [\"usermode-helper\", \"exec-memory\"] - \$i == []' '$work/checks.json'" \
 	"$KGEN: vmictl checks lists usermode-helper and exec-memory"
@@ -66,6 +87,7 @@ tracing_on
 tap_is "$(guest_run 'grep -c " vfs_write+" /sys/kernel/debug/kprobes/list; cat /sys/kernel/tracing/current_tracer /tmp/bpf.out' | tr '\n' ' ')" \
 	"1 function attached " "$KGEN: a mid-function kprobe, the function tracer and a BPF fentry program on"
 expect_clean tracing "with tracing, kprobes and BPF on"
+policy_run tracing 0 "nothing fails with tracing, kprobes and BPF on"
 tracing_off
 expect_clean tracing-off "tracing, kprobes and BPF off again"
 
@@ -90,6 +112,7 @@ guest_run insmod /vmiaas/modules/vmiaas_attack_umh.ko "addr=0x$(ksym modprobe_pa
 tap_is "$(guest_run cat /proc/sys/kernel/modprobe)" /tmp/vmiaas-pwn \
 	"$KGEN: umh: modprobe_path overwritten in memory"
 expect_helper umh modprobe_path critical /tmp/vmiaas-pwn
+policy_run umh 0x2 "modprobe_path's record alone fails"
 guest_run rmmod vmiaas_attack_umh >/dev/null 2>&1
 expect_clean umh-gone "modprobe_path restored on unload"
 
@@ -118,6 +141,7 @@ execmem_load execmem-vmalloc vmalloc
 tap_ok "grep -q 'returns 42' '$work/execmem-vmalloc.insmod'" \
 	"$KGEN: execmem: the copied code ran from its vmalloc page, module unloaded"
 expect_exec execmem-vmalloc 1 "vmalloc area .*mapped executable, outside"
+policy_run execmem 0x1 "exec-memory's record alone fails"
 execmem_load execmem-page page
 expect_exec execmem-page 2 "direct map .*mapped executable, outside"
 execmem_load execmem-wx wx

@@ -8,7 +8,8 @@
  *
  * TEST is one of:
  *   caps       GET_CAPS with the full size; prints
- *              "size=S api_version=V modes=0xM reserved=0" (reserved is
+ *              "size=S api_version=V modes=0xM check_types=0xT reserved=0"
+ *              (check_types: bit N, VMIAAS_CHECK_ type N runs; reserved is
  *              the first nonzero reserved word's index and value, else 0;
  *              the buffer is filled with 0xff first, so a zero is the
  *              module's)
@@ -60,8 +61,9 @@ static int test_caps(int fd)
 		fprintf(stderr, "vmiaas_caps: GET_CAPS: %s\n", strerror(-r));
 		return 1;
 	}
-	printf("size=%u api_version=%u modes=%#llx", caps.size,
-	       caps.api_version, (unsigned long long)caps.modes);
+	printf("size=%u api_version=%u modes=%#llx check_types=%#llx",
+	       caps.size, caps.api_version, (unsigned long long)caps.modes,
+	       (unsigned long long)caps.check_types);
 	for (i = 0; i < sizeof(caps.reserved) / sizeof(caps.reserved[0]); i++)
 		if (caps.reserved[i])
 			break;

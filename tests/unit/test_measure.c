@@ -201,6 +201,36 @@ static void test_ptrs(void)
 			 "ptrs: over the cap -E2BIG, unmapped -ENOENT\n");
 }
 
+/* Strings and ints: vmi_measure_bytes() (usermode-helper, in vmiaas.ko too) */
+static void test_bytes(void)
+{
+	u64 va = BASE + 4096 * 2;
+	u8 want[16], buf[4096];
+	int same, past_nul, differs, exact, exact_diff, no_nul, big, hole;
+
+	memcpy(mem + 2 * 4096, "/sbin/modprobe\0xyz", 18);
+	memcpy(want, "/sbin/modprobe\0\0", 16);
+	same = vmi_measure_bytes(&rd, va, 16, want, VMI_MEASURE_CSTRING, buf);
+	mem[2 * 4096 + 16] = 'Q';	/* past the NUL: a leftover */
+	past_nul = vmi_measure_bytes(&rd, va, 16, want, VMI_MEASURE_CSTRING, buf);
+	mem[2 * 4096 + 1] = 't';	/* "/tbin/modprobe" */
+	differs = vmi_measure_bytes(&rd, va, 16, want, VMI_MEASURE_CSTRING, buf);
+	exact = vmi_measure_bytes(&rd, va + 6, 4, mem + 2 * 4096 + 6, 0, buf);
+	exact_diff = vmi_measure_bytes(&rd, va, 16, want, 0, buf);
+	memset(want, 'a', sizeof(want));
+	no_nul = vmi_measure_bytes(&rd, va, 16, want, VMI_MEASURE_CSTRING, buf);
+	big = vmi_measure_bytes(&rd, va, 4097, want, 0, buf);
+	hole = vmi_measure_bytes(&rd, HOLE, 4, want, 0, buf);
+	ksft_test_result(same == 0 && past_nul == 0 && differs == 1,
+			 "bytes: a string equal up to its NUL (bytes after it ignored), then differing (%d %d %d)\n",
+			 same, past_nul, differs);
+	ksft_test_result(exact == 0 && exact_diff == 1,
+			 "bytes: exact comparison (%d %d)\n", exact, exact_diff);
+	ksft_test_result(no_nul == -EINVAL && big == -E2BIG && hole == -ENOENT,
+			 "bytes: a string without NUL -EINVAL, over a page -E2BIG, unmapped -ENOENT (%d %d %d)\n",
+			 no_nul, big, hole);
+}
+
 /* The same measurement through libvmiaas's page hashers (reused contexts). */
 static void test_mac(u32 mac)
 {
@@ -455,7 +485,7 @@ int main(void)
 	for (i = 0; i < MEM_SIZE; i++)
 		mem[i] = (u8)(i * 7 + (i >> 12));
 	ksft_print_header();
-	ksft_set_plan(24);
+	ksft_set_plan(27);
 	test_nr_pages();
 	test_range_chunks();
 	test_diff();
@@ -463,6 +493,7 @@ int main(void)
 	test_errors();
 	test_map();
 	test_ptrs();
+	test_bytes();
 	test_mac(BL_MAC_HMAC_SHA256);
 	test_mac(BL_MAC_GMAC_AES128);
 	test_mac(BL_MAC_POLY1305_AES);

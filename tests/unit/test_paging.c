@@ -9,6 +9,7 @@
 
 #include "core/measure.h"
 #include "core/paging.h"
+#include "core/execmem.h"
 #include "core/ptscan.h"
 #include "tests/lib/tap.h"
 
@@ -748,6 +749,151 @@ static void test_scan_random(void)
 		    (unsigned long long)bad);
 }
 
+/* ---- exec-memory's core (core/execmem.c) ---- */
+
+#define EXEC_RUNS	8
+
+struct exec_seen {
+	struct vmi_exec_run run[EXEC_RUNS];
+	u32 nr;
+};
+
+static int exec_collect(void *ctx, const struct vmi_exec_run *run)
+{
+	struct exec_seen *s = ctx;
+
+	if (s->nr < EXEC_RUNS)
+		s->run[s->nr] = *run;
+	s->nr++;
+	return 0;
+}
+
+static unsigned int nr_copy_reads;
+
+/* All of RAM through a read callback: how vmiaas.ko reads guest memory. */
+static int copy_read(void *ctx, u64 gpa, void *buf, size_t len)
+{
+	nr_copy_reads++;
+	if (gpa >= RAM_SIZE || len > RAM_SIZE - gpa)
+		return -EFAULT;
+	memcpy(buf, g.ram + gpa, len);
+	return 0;
+}
+
+static bool runs_equal(const struct exec_seen *a, const struct exec_seen *b)
+{
+	return a->nr == b->nr &&
+	       !memcmp(a->run, b->run, min(a->nr, EXEC_RUNS) * sizeof(a->run[0]));
+}
+
+/*
+ * The module's two walks: the W+X run and the top page are suspects; a
+ * second walk that still shows one confirms, one that shows none (or
+ * another run) does not.
+ */
+static void test_exec_confirm(struct vmi_as *as,
+			      const struct vmi_exec_allow *allow)
+{
+	struct vmi_exec_suspects first = { .allow = allow, .nr_allow = 2 };
+	struct vmi_exec_suspects again = first, none = first;
+	bool yes, no, moved;
+	int err;
+
+	err = vmi_exec_suspects(as, vmi_exec_kernel_half(as), 64, &first,
+				NULL);
+	err = err ?: vmi_exec_suspects(as, vmi_exec_kernel_half(as), 64,
+				       &again, NULL);
+	yes = vmi_exec_confirmed(&first, &again);
+	no = vmi_exec_confirmed(&first, &none);
+	again.runs[0].start -= 0x1000;	/* grown: not the same run */
+	again.nr = 1;
+	moved = vmi_exec_confirmed(&first, &again);
+	TEST_ASSERT(!err && first.nr == 2 && first.runs[0].writable &&
+		    first.runs[1].end == ~0ULL && yes && !no && !moved,
+		    "exec suspects: W+X and the top page (%u), confirmed by a second walk %d, not by an empty one %d or another run %d",
+		    first.nr, yes, no, moved);
+}
+
+/*
+ * Runs: contiguous executable supervisor leaves merge while virtual and
+ * physical addresses follow on and writability stays; the same runs come
+ * from tables read whole through a callback (the module's way, one read
+ * per table); a leaf at the top of the address space ends at 2^64 - 1.
+ * Judgement: a run inside an allowed virtual range, or mapping frames
+ * inside an allowed physical one, is allowed unless writable.
+ */
+static void test_exec_runs(void)
+{
+	static struct vmi_as as, cas;
+	static struct vmi_phys cphys;
+	static struct vmi_scan_bufs bufs;
+	struct exec_seen s = { 0 }, c = { 0 };
+	struct vmi_scan_stats st;
+	u64 k = 0xffffffff81000000ULL, top = 0xfffffffffffff000ULL;
+	struct vmi_exec_allow allow[2] = {
+		{ .start = k, .end = k + 0x3000 },
+		{ .start = 0x200000, .end = 0x400000,
+		  .flags = VMI_EXEC_ALLOW_PHYS },
+	};
+	int err, cerr;
+
+	scan_as(&as);
+	map(&as, k, 0x8000, 1, P);			/* RX, RX: one run */
+	map(&as, k + 0x1000, 0x9000, 1, P);
+	map(&as, k + 0x2000, 0xa000, 1, P | RW);	/* W+X: its own */
+	map(&as, k + (2ULL << 20), 0x200000, 2, P);	/* 2 MiB */
+	map(&as, top, 0xb000, 1, P);			/* the last page */
+	err = vmi_exec_scan(&as, vmi_exec_kernel_half(&as), 64, exec_collect,
+			    &s, &st, NULL);
+	TEST_ASSERT(!err && s.nr == 4 && s.run[0].start == k &&
+		    s.run[0].end == k + 0x2000 && s.run[0].gpa == 0x8000 &&
+		    !s.run[0].writable && s.run[1].writable &&
+		    s.run[2].end - s.run[2].start == 2ULL << 20 &&
+		    s.run[3].start == top && s.run[3].end == ~0ULL,
+		    "exec runs: RX+RX merged, W+X apart, 2 MiB, the top page ends at 2^64-1 (got %u, err %d)",
+		    s.nr, err);
+	vmi_phys_add_range(&cphys, 0, RAM_SIZE, NULL);
+	cphys.read = copy_read;
+	vmi_as_init(&cas, &cphys, as.root, false);
+	cerr = vmi_exec_scan(&cas, vmi_exec_kernel_half(&cas), 64,
+			     exec_collect, &c, NULL, &bufs);
+	TEST_ASSERT(!cerr && runs_equal(&s, &c) &&
+		    nr_copy_reads == st.tables,
+		    "exec runs through a read callback with table buffers: the same runs, one read per table (%u reads, %llu tables, err %d)",
+		    nr_copy_reads, (unsigned long long)st.tables, cerr);
+	TEST_ASSERT(vmi_exec_allowed(&s.run[0], allow, 2) &&
+		    !vmi_exec_allowed(&s.run[1], allow, 2) &&
+		    vmi_exec_allowed(&s.run[2], allow, 2) &&
+		    !vmi_exec_allowed(&s.run[2], allow, 1) &&
+		    !vmi_exec_allowed(&s.run[3], allow, 2),
+		    "exec allowed: inside a virtual range; W+X never; by frames; the top page not");
+	test_exec_confirm(&as, allow);
+}
+
+/* vmi_exec_seen(): a run of the second scan inside one of the first. */
+static void test_exec_seen(void)
+{
+	struct vmi_exec_run first[3] = {
+		{ .start = 0x1000, .end = 0x3000 },
+		{ .start = 0x5000, .end = 0x6000, .writable = 1 },
+		{ .start = 0x8000, .end = 0x9000 },
+	};
+	struct vmi_exec_run in = { .start = 0x2000, .end = 0x3000 };
+	struct vmi_exec_run w = { .start = 0x5000, .end = 0x6000 };
+	struct vmi_exec_run grown = { .start = 0x8000, .end = 0xa000 };
+	struct vmi_exec_run last = { .start = 0x8000, .end = 0x9000 };
+	u64 pos = 0;
+	bool a, b, c2, d;
+
+	a = vmi_exec_seen(first, 3, &pos, &in);
+	b = vmi_exec_seen(first, 3, &pos, &w);
+	c2 = vmi_exec_seen(first, 3, &pos, &grown);
+	d = vmi_exec_seen(first, 3, &pos, &last);
+	TEST_ASSERT(a && !b && !c2 && d && pos == 2,
+		    "exec seen: inside yes, other writability no, grown no, in order (%d %d %d %d, pos %llu)",
+		    a, b, c2, d, (unsigned long long)pos);
+}
+
 static void test_bad_as(void)
 {
 	struct vmi_as *as = &g.as4;
@@ -824,7 +970,7 @@ static void test_mapping(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(68);
+	ksft_set_plan(73);
 	guest_init();
 	test_sizes();
 	test_la57();
@@ -843,6 +989,8 @@ int main(void)
 	test_scan_loop();
 	test_scan_random();
 	test_mapping();
+	test_exec_runs();
+	test_exec_seen();
 	free(g.ram);
 	free(g.slow);
 	ksft_finished();

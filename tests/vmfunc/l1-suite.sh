@@ -144,8 +144,10 @@ need_l2vmm()
 	cp "$v/l2-init" "$l2/init"
 	cp "$v/l2-chain-guest.sh" "$l2/l2/cmd.sh"
 	cp "$tmp/agent/guest-agent/vmiaas_agent.ko" "$mods/vmiaas_attack_inline.ko" \
-		"$l2/l2/"
-	l2_syms "$kernel" _text __x64_sys_acct sys_call_table >"$l2/l2/syms"
+		"$mods/vmiaas_attack_umh.ko" "$mods/vmiaas_attack_execmem.ko" "$l2/l2/"
+	l2_syms "$kernel" _text __x64_sys_acct sys_call_table init_top_pgt _etext \
+		_end real_mode_header real_mode_blob real_mode_blob_end \
+		modprobe_path core_pattern set_memory_ro set_memory_x >"$l2/l2/syms"
 	strip --strip-debug "$l2/l2/"*.ko
 	chmod 0755 "$l2/init" "$l2/bin/busybox"
 	(cd "$l2" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) \
@@ -329,8 +331,8 @@ check_linux_l2()
 		"linux-l2: l2vmm attaches its VM and arms view 1"
 	tap_ok "grep -q '^@@L2-INIT ' '$o' && grep -q '^@@L2-TEXT ffffffff81000000 ffffffff81000000 ' '$o'" \
 		"linux-l2: the Linux L2 boots to its /init, its kernel at the link address (its /proc/kallsyms and its image's tables agree)"
-	tap_ok "grep -q '^l2vmm: vmiaas: SET_CHECKS: 2 checks registered' '$o'" \
-		"linux-l2: l2vmm registers 2 checks, baselined from the booted L2"
+	tap_ok "grep -q '^l2vmm: vmiaas: SET_CHECKS: 5 checks registered' '$o'" \
+		"linux-l2: l2vmm registers 5 checks (text, syscall slot, exec-memory, modprobe_path, core_pattern), baselined from the booted L2"
 	tap_is "$(sed -n 's/^@@L2-AGENT-INSMOD \([0-9]*\).*/\1/p' "$o" | head -n 1)" 0 \
 		"linux-l2: insmod vmiaas_agent.ko in the L2"
 	found=$(sed -n 's/^@@L2-FOUND \(.*\) \[.*/\1/p' "$o")
@@ -340,7 +342,7 @@ check_linux_l2()
 	# last TAG FIELD: a field of the agent's "last" after step TAG
 	last() { sed -n "s/^@@L2-LAST $1 .*\\b$2=\\([^ ]*\\).*/\\1/p" "$o" | head -n 1; }
 	tap_is "$(last boot channel) $(last boot reason) $(last boot verdict) $(last boot checks)" \
-		"vmfunc boot clean 2" "linux-l2: the agent's BOOT request via VMFUNC: clean, 2 checks ran"
+		"vmfunc boot clean 5" "linux-l2: the agent's BOOT request via VMFUNC: clean, 5 checks ran (exec-memory and usermode-helper among them)"
 	tap_is "$(last vmfunc requests) $(last vmfunc channel) $(last vmfunc verdict)" \
 		"11 vmfunc clean" "linux-l2: 10 on-demand VMFUNC requests: clean"
 	tap_is "$(sed -n 's/^@@L2-ATTACK-INSMOD \([0-9]*\).*/\1/p' "$o")" 0 \
@@ -355,6 +357,22 @@ check_linux_l2()
 		"linux-l2: after rmmod of the hook the verdict is clean again"
 	tap_ok "grep -q '^@@EVENT .*verdict=2 .*mask=0x1 ' '$o'" \
 		"linux-l2: vmiaas.ko reports the tampered verdict as an event on /dev/vmiaas"
+	tap_is "$(sed -n 's/^@@L2-UMH-INSMOD \([0-9]*\).*/\1/p' "$o")" 0 \
+		"linux-l2: insmod vmiaas_attack_umh.ko in the L2 (modprobe_path rewritten in memory)"
+	tap_is "$(last umh verdict) $(last umh failed) $(last umh mask)" "tampered 1 0x8" \
+		"linux-l2: usermode-helper in vmiaas.ko: the next request is tampered, check 3 (modprobe_path) alone"
+	tap_is "$(last umh-restored verdict) $(last umh-restored mask)" "clean 0x0" \
+		"linux-l2: modprobe_path restored: clean again"
+	tap_is "$(sed -n 's/^@@L2-EXECMEM \([0-9]*\).*/\1/p' "$o")" 0 \
+		"linux-l2: vmiaas_attack_execmem loads, runs its copied code and unloads in the L2"
+	tap_ok "grep -q '^@@L2-DMESG .*vmiaas_attack_execmem: code at 0x.* (vmalloc) returns 42' '$o'" \
+		"linux-l2: the copied code ran from its vmalloc page"
+	# a hypercall's answer carries no mask: the event on /dev/vmiaas does
+	tap_is "$(last execmem channel) $(last execmem verdict) $(last execmem failed)" \
+		"hypercall tampered 1" \
+		"linux-l2: exec-memory in vmiaas.ko: the next request (hypercall) is tampered, 1 check failed"
+	tap_ok "grep -q '^@@EVENT .*reason=3 source=3 status=0 verdict=2 failed=1 checks=5 mask=0x4 ' '$o'" \
+		"linux-l2: its event on /dev/vmiaas: check 2 (exec-memory) alone"
 
 	# stat MARK FIELD: a counter l2vmm printed on "@@L2-MARK MARK"
 	stat() { sed -n "s/^@@L2-MARK $1 \\[.*\\b$2=\\([0-9]*\\).*/\\1/p" "$o" | head -n 1; }

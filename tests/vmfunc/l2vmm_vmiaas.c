@@ -11,10 +11,12 @@
  * text patching done; the line may name more checks, see
  * add_guest_checks()), the VMM takes the current contents of each
  * --check range (SHA-256 of guest-physical memory, from its own mapping
- * of the guest's RAM) and --check-ptr word as the expected values, and
- * registers them with VMIAAS_IOC_SET_CHECKS (trust on first use). From
- * then on every request the guest makes is served by vmiaas.ko against
- * that baseline.
+ * of the guest's RAM), --check-ptr word and guest string as the expected
+ * values, lists what the kernel maps executable itself for exec-memory
+ * (the policy of userspace/lib/check_exec.c's exec_allow_get(), from the
+ * symbols the line names), and registers them with VMIAAS_IOC_SET_CHECKS
+ * (trust on first use). From then on every request the guest makes is
+ * served by vmiaas.ko against that baseline.
  *
  * Events: a thread reads struct vmiaas_event records from /dev/vmiaas
  * (poll(), read()) and prints each as
@@ -42,6 +44,12 @@
 
 #define MAX_CHECKS	8
 #define KERNEL_MAP	((uint64_t)0xffffffff80000000ULL)	/* __START_KERNEL_map */
+#define MODULES_END	((uint64_t)0xffffffffff000000ULL)
+#define STR_MAX		256	/* a string check's buffer (KMOD_PATH_LEN) */
+#define PAGE_MASK_4K	(~(uint64_t)4095)
+
+/* exec=: the symbols exec-memory's allowed ranges come from, in order */
+enum { EX_ROOT, EX_TEXT, EX_ETEXT, EX_END, EX_RMH, EX_RMB, EX_RMBE, EX_NR };
 
 struct l2vmm_vmiaas {
 	int fd;			/* /dev/vmiaas, attached to the VM */
@@ -49,6 +57,9 @@ struct l2vmm_vmiaas {
 	uint64_t mem_size;
 	struct vmiaas_check checks[MAX_CHECKS];
 	uint64_t values[MAX_CHECKS];	/* expected words of _PTRS checks */
+	uint8_t bytes[MAX_CHECKS][STR_MAX];	/* of _BYTES checks */
+	struct vmiaas_exec_range exec[4];	/* of the _EXEC check */
+	uint64_t exec_syms[EX_NR];	/* kernel-image addresses */
 	unsigned int nr_checks;
 	bool baseline_done;
 	pthread_t events;
@@ -176,6 +187,46 @@ struct l2vmm_vmiaas *l2vmm_vmiaas_setup(int kvm_fd, int vm_fd, int vcpu_fd,
 	return vi;
 }
 
+/* The guest's u64 at kernel-image address @va (0 if outside RAM). */
+static uint64_t guest_u64(const struct l2vmm_vmiaas *vi, uint64_t va)
+{
+	uint64_t v = 0;
+
+	if (va >= KERNEL_MAP && va - KERNEL_MAP <= vi->mem_size - 8)
+		memcpy(&v, vi->mem + (va - KERNEL_MAP), 8);
+	return v;
+}
+
+/*
+ * exec-memory's allowed ranges, as exec_allow_get() lists them: the text
+ * (_text.._etext, page-rounded), its frames, the module range past _end,
+ * the real-mode trampoline (*real_mode_header, the blob's size).
+ */
+static unsigned int exec_ranges(struct l2vmm_vmiaas *vi)
+{
+	const uint64_t *s = vi->exec_syms;
+	uint64_t text_end = (s[EX_ETEXT] + 4095) & PAGE_MASK_4K;
+	uint64_t rm = guest_u64(vi, s[EX_RMH]), n = 0;
+	struct vmiaas_exec_range *e = vi->exec;
+
+	e[n++] = (struct vmiaas_exec_range){ .start = s[EX_TEXT] & PAGE_MASK_4K,
+					     .end = text_end };
+	e[n++] = (struct vmiaas_exec_range){
+		.start = (s[EX_TEXT] - KERNEL_MAP) & PAGE_MASK_4K,
+		.end = s[EX_TEXT] - KERNEL_MAP + (text_end - s[EX_TEXT]),
+		.flags = VMIAAS_EXEC_PHYS,
+	};
+	e[n++] = (struct vmiaas_exec_range){
+		.start = (s[EX_END] + 4095) & PAGE_MASK_4K, .end = MODULES_END,
+	};
+	if (rm >> 63 && s[EX_RMBE] > s[EX_RMB])
+		e[n++] = (struct vmiaas_exec_range){
+			.start = rm & PAGE_MASK_4K,
+			.end = (rm + s[EX_RMBE] - s[EX_RMB] + 4095) & PAGE_MASK_4K,
+		};
+	return n;
+}
+
 static int sha256(const uint8_t *data, size_t len, uint8_t digest[32])
 {
 	unsigned int n = 0;
@@ -201,6 +252,19 @@ static void baseline(struct l2vmm_vmiaas *vi)
 			       i, (unsigned long long)c->addr,
 			       (unsigned long long)c->len, c->digest[0],
 			       c->digest[1], c->digest[2], c->digest[3]);
+		} else if (c->type == VMIAAS_CHECK_EXEC_GVA) {
+			c->len = exec_ranges(vi);
+			c->values = (uintptr_t)vi->exec;
+			printf("l2vmm: vmiaas: check %u: exec-memory at root 0x%llx, %llu allowed ranges\n",
+			       i, (unsigned long long)c->root,
+			       (unsigned long long)c->len);
+		} else if (c->type == VMIAAS_CHECK_BYTES_GVA) {
+			memcpy(vi->bytes[i], vi->mem + (c->addr - KERNEL_MAP),
+			       c->len);
+			c->values = (uintptr_t)vi->bytes[i];
+			printf("l2vmm: vmiaas: check %u: the string at 0x%llx = \"%.*s\"\n",
+			       i, (unsigned long long)c->addr, (int)c->len,
+			       (const char *)vi->bytes[i]);
 		} else {
 			memcpy(&vi->values[i], vi->mem + c->addr, 8);
 			c->values = (uintptr_t)&vi->values[i];
@@ -232,6 +296,53 @@ static void print_mailbox(struct l2vmm_vmiaas *vi)
 	       (unsigned long long)mb.data[2], (unsigned long long)mb.data[3]);
 }
 
+/* "exec=ROOT:TEXT:ETEXT:END:RMH:RMB:RMBE" (see the enum): the check. */
+static void add_exec_check(struct l2vmm_vmiaas *vi, const char *arg)
+{
+	struct vmiaas_check *c = &vi->checks[vi->nr_checks];
+	char *end;
+	int i;
+
+	for (i = 0; i < EX_NR; i++, arg = end + 1) {
+		vi->exec_syms[i] = strtoull(arg, &end, 16);
+		if (vi->exec_syms[i] < KERNEL_MAP ||
+		    *end != (i == EX_NR - 1 ? '\0' : ':')) {
+			printf("l2vmm: vmiaas: ignoring exec=\n");
+			return;
+		}
+	}
+	if (vi->nr_checks >= MAX_CHECKS)
+		vmiaas_die("exec=: too many checks", E2BIG);
+	memset(c, 0, sizeof(*c));
+	c->type = VMIAAS_CHECK_EXEC_GVA;
+	c->root = vi->exec_syms[EX_ROOT] - KERNEL_MAP;
+	vi->nr_checks++;
+}
+
+/* "str=ADDR:LEN": the guest's string at ADDR (a GVA check at exec='s root). */
+static void add_str_check(struct l2vmm_vmiaas *vi, const char *arg)
+{
+	struct vmiaas_check *c = &vi->checks[vi->nr_checks];
+	char *end;
+
+	if (vi->nr_checks >= MAX_CHECKS)
+		vmiaas_die("str=: too many checks", E2BIG);
+	memset(c, 0, sizeof(*c));
+	c->type = VMIAAS_CHECK_BYTES_GVA;
+	c->flags = VMIAAS_CHECK_CSTRING;
+	c->addr = strtoull(arg, &end, 16);
+	c->len = *end == ':' ? strtoull(end + 1, &end, 0) : 0;
+	c->root = vi->exec_syms[EX_ROOT] - KERNEL_MAP;
+	if (*end || !c->len || c->len > STR_MAX || c->addr < KERNEL_MAP ||
+	    !vi->exec_syms[EX_ROOT] ||
+	    c->addr - KERNEL_MAP + c->len > vi->mem_size) {
+		printf("l2vmm: vmiaas: ignoring str=%s (exec= names the root first)\n",
+		       arg);
+		return;
+	}
+	vi->nr_checks++;
+}
+
 /*
  * "@@L2-BASELINE range=ADDR:LEN ptr=ADDR+OFF": kernel-image addresses
  * (hex, as /proc/kallsyms prints them) of more checks. The L2 kernel
@@ -247,6 +358,15 @@ static void add_guest_checks(struct l2vmm_vmiaas *vi, const char *line)
 
 	for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 		bool range = !strncmp(tok, "range=", 6);
+
+		if (!strncmp(tok, "exec=", 5)) {
+			add_exec_check(vi, tok + 5);
+			continue;
+		}
+		if (!strncmp(tok, "str=", 4)) {
+			add_str_check(vi, tok + 4);
+			continue;
+		}
 
 		if (!range && strncmp(tok, "ptr=", 4))
 			continue;

@@ -53,6 +53,9 @@
 #define G_IDT		0x14000
 #define G_PDPT2		0x15000		/* maps CG_MAILBOX */
 #define G_PD2		0x16000
+#define G_PDPT3		0x17000		/* the kernel half, for exec-memory */
+#define G_PD3		0x18000
+#define KHALF_VA	0xffffffff80000000ULL	/* PML4 511, PDPT 510 */
 #define G_STACK(v)	(0x8000 + 0x1000 * (v))
 #define DATA_GPA	0x20000		/* a monitored page */
 #define TABLE_GPA	0x21000		/* a monitored pointer table */
@@ -681,6 +684,73 @@ static void test_set_checks_args(struct vm *vm)
 		    "- SET_CHECKS: bad arguments are refused (EINVAL, E2BIG, EOPNOTSUPP, ENXIO)");
 }
 
+/* SET_CHECKS with one check @c: 0 or the errno. */
+static int set_one(struct vm *vm, const struct vmiaas_check *c)
+{
+	struct vmiaas_set_checks sc = { .size = sizeof(sc), .nr_checks = 1,
+					.checks = (uintptr_t)c };
+
+	return xioctl(vm->vmiaas, VMIAAS_IOC_SET_CHECKS, &sc);
+}
+
+/* Bad _BYTES and _EXEC checks (types 5-7) are refused. */
+static void test_set_checks_args_new(struct vm *vm)
+{
+	struct vmiaas_exec_range r[VMIAAS_MAX_EXEC_RANGES + 1];
+	uint8_t bytes[VMIAAS_MAX_BYTES + 1];
+	struct vmiaas_check b = { .type = VMIAAS_CHECK_BYTES_GPA,
+		.addr = DATA_GPA, .len = 16, .values = (uintptr_t)bytes,
+		.flags = VMIAAS_CHECK_CSTRING };
+	struct vmiaas_check x = { .type = VMIAAS_CHECK_EXEC_GVA, .len = 1,
+		.root = G_PML4, .values = (uintptr_t)r };
+	struct vmiaas_check c;
+	int e[10];
+
+	memset(bytes, 'a', sizeof(bytes));
+	memset(r, 0, sizeof(r));
+	r[0] = (struct vmiaas_exec_range){ .start = KHALF_VA,
+					   .end = KHALF_VA + 4096 };
+	e[0] = set_one(vm, &b);			/* no NUL */
+	c = b;
+	c.flags = 2;
+	e[1] = set_one(vm, &c);
+	c = b;
+	c.flags = 0;
+	c.len = VMIAAS_MAX_BYTES + 1;
+	e[2] = set_one(vm, &c);
+	c = x;
+	c.root = 0;
+	e[3] = set_one(vm, &c);
+	c = x;
+	c.addr = 0x1000;			/* the user half */
+	e[4] = set_one(vm, &c);
+	c = x;
+	c.len = VMIAAS_MAX_EXEC_RANGES + 1;
+	e[5] = set_one(vm, &c);
+	c = x;
+	c.flags = VMIAAS_CHECK_CSTRING;
+	e[6] = set_one(vm, &c);
+	c = x;
+	c.digest[0] = 1;
+	e[7] = set_one(vm, &c);
+	r[0].end = r[0].start;			/* empty */
+	e[8] = set_one(vm, &x);
+	r[0].end = KHALF_VA + 4096;
+	r[0].flags = 2;
+	e[9] = set_one(vm, &x);
+	ksft_print_msg("bad SET_CHECKS (types 5-7): string without NUL %s, unknown flag %s, bytes too long %s, exec without root %s, exec in the user half %s, 17 ranges %s, flags on exec %s, digest on exec %s, empty range %s, range flags %s\n",
+		       strerrorname_np(e[0]), strerrorname_np(e[1]),
+		       strerrorname_np(e[2]), strerrorname_np(e[3]),
+		       strerrorname_np(e[4]), strerrorname_np(e[5]),
+		       strerrorname_np(e[6]), strerrorname_np(e[7]),
+		       strerrorname_np(e[8]), strerrorname_np(e[9]));
+	TEST_ASSERT(e[0] == EINVAL && e[1] == EINVAL && e[2] == E2BIG &&
+		    e[3] == EINVAL && e[4] == EINVAL && e[5] == E2BIG &&
+		    e[6] == EINVAL && e[7] == EINVAL && e[8] == EINVAL &&
+		    e[9] == EINVAL,
+		    "- SET_CHECKS: bad _BYTES and _EXEC checks are refused (EINVAL, E2BIG)");
+}
+
 /* A request's answer, as the guest read it. */
 static bool answer_is(const struct op *op, int64_t status, uint32_t verdict,
 		      uint32_t nr_failed, uint64_t mask, uint64_t cookie)
@@ -772,6 +842,67 @@ static void test_requests(struct vm *vm, const uint8_t *data0,
 		    ev[0].failed_mask == 3 && ev[1].failed_mask == 4 &&
 		    ev[2].verdict == VMIAAS_VERDICT_CLEAN,
 		    "- the events carry the verdicts and failed masks (%u events)", n);
+}
+
+/* The guest's kernel half: PD3's first 2 MiB entry (0: nothing mapped). */
+static void khalf_map(struct vm *vm, uint64_t pde)
+{
+	*(uint64_t *)(vm->mem + G_PML4 + 8 * 511) = pde ? G_PDPT3 | 0x3 : 0;
+	*(uint64_t *)(vm->mem + G_PDPT3 + 8 * 510) = G_PD3 | 0x3;
+	*(uint64_t *)(vm->mem + G_PD3) = pde;
+	*(uint64_t *)(vm->mem + G_PD3 + 8) = 0;
+}
+
+/*
+ * exec-memory and a bytes check run in the module: check 0 the 8 bytes
+ * at DATA_GPA + 16 (guest-virtual), check 1 exec-memory with
+ * [KHALF_VA, +2 MiB) allowed. The host maps the guest's kernel half: an
+ * allowed read-only page, then writable (W^X), then one outside.
+ */
+static void test_bytes_exec(struct vm *vm, const uint8_t *data0,
+			    const uint64_t *table0)
+{
+	struct vmiaas_exec_range allow = { .start = KHALF_VA,
+					   .end = KHALF_VA + (2ULL << 20) };
+	struct vmiaas_check c[2] = {
+		{ .type = VMIAAS_CHECK_BYTES_GVA, .addr = DATA_GPA + 16, .len = 8,
+		  .root = G_PML4, .values = (uintptr_t)(data0 + 16) },
+		{ .type = VMIAAS_CHECK_EXEC_GVA, .len = 1, .root = G_PML4,
+		  .values = (uintptr_t)&allow },
+	};
+	struct vmiaas_set_checks sc = { .size = sizeof(sc), .nr_checks = 2,
+					.checks = (uintptr_t)c };
+	struct vmiaas_event ev[8];
+	struct op op;
+	bool ok[6];
+
+	khalf_map(vm, 0x81);				/* 2 MiB RX at GPA 0 */
+	TEST_ASSERT(xioctl(vm->vmiaas, VMIAAS_IOC_SET_CHECKS, &sc) == 0,
+		    "- SET_CHECKS registers a bytes check and exec-memory");
+	ok[0] = guest_req(vm, 0, 0x7001, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0x7001);
+	khalf_map(vm, 0x83);				/* writable too */
+	ok[1] = guest_req(vm, 0, 0x7002, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x2, 0x7002);
+	khalf_map(vm, 0x81);
+	*(uint64_t *)(vm->mem + G_PD3 + 8) = 0x81;	/* next 2 MiB: outside */
+	ok[2] = guest_req(vm, 0, 0x7003, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x2, 0x7003);
+	khalf_map(vm, 0);
+	guest_simple(vm, 0, OP_WRITE, 0x4242424242424242ULL, DATA_GPA + 16, &op);
+	ok[3] = guest_req(vm, 0, 0x7004, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0x7004);
+	guest_simple(vm, 0, OP_WRITE, *(uint64_t *)(data0 + 16), DATA_GPA + 16, &op);
+	ok[4] = guest_req(vm, 0, 0x7005, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0x7005);
+	vmiaas_events(vm, ev, 8);
+	ok[5] = vmiaas_set_checks(vm, data0, table0) == 0;
+	TEST_ASSERT(ok[0], "- exec-memory: an allowed read-only executable mapping: CLEAN");
+	TEST_ASSERT(ok[1], "- exec-memory: the same mapping writable (W^X): TAMPERED, check 1");
+	TEST_ASSERT(ok[2], "- exec-memory: an executable mapping outside the allowed ranges: TAMPERED, check 1");
+	TEST_ASSERT(ok[3] && ok[4],
+		    "- bytes: the L2 writes the 8 bytes: TAMPERED, check 0; restored: CLEAN");
+	TEST_ASSERT(ok[5], "- the first three checks registered again");
 }
 
 static void test_hypercall(struct vm *vm)
@@ -1724,6 +1855,9 @@ int main(void)
 	TEST_ASSERT((caps.modes & MODES_ALL) == MODES_ALL,
 		    "- GET_CAPS: VMFUNC, HYPERCALL and POLL (modes 0x%llx)",
 		    (unsigned long long)caps.modes);
+	TEST_ASSERT(caps.check_types == VMIAAS_CHECK_TYPES_ALL,
+		    "- GET_CAPS: check types 1-7 (0x%llx)",
+		    (unsigned long long)caps.check_types);
 
 	param_set("checks_per_sec", 1000);
 	param_set("checks_burst", 100);
@@ -1732,7 +1866,9 @@ int main(void)
 	memcpy(table0, a.mem + TABLE_GPA, sizeof(table0));
 	vmiaas_attach(&a);
 	test_set_checks_args(&a);
+	test_set_checks_args_new(&a);
 	test_requests(&a, data0, table0);
+	test_bytes_exec(&a, data0, table0);
 	test_hypercall(&a);
 	test_exits(&a, 20);
 	test_bad_index_and_view0(&a);

@@ -23,6 +23,13 @@
  * writable too is one, whatever it maps: the kernel never keeps a
  * mapping writable and executable after boot (CONFIG_DEBUG_WX checks the
  * same at boot, from inside).
+ *
+ * The walk, the runs and their judgement against the allowed ranges are
+ * core/execmem.c, which vmiaas.ko runs too; the allowed ranges are this
+ * file's policy (exec_allow_get()), handed to the module with the check
+ * (vmiaas_module_policy()). Only the module-data rule needs the module
+ * list, which the module does not walk: there, the whole module range is
+ * allowed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,9 +37,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "uapi/linux/vmiaas.h"
 #include "checks.h"
 #include "hidden.h"
-#include "../../core/ptscan.h"
+#include "../../core/execmem.h"
 
 #define EXEC_RUNS_MAX		(1U << 16)	/* executable runs per scan */
 #define EXEC_TABLES_MAX		(1U << 18)	/* page tables read per scan */
@@ -40,49 +48,30 @@
 #define EXEC_REALMODE_MAX	(1U << 20)	/* the real-mode blob's size cap */
 #define EXEC_HEAD_BYTES		16	/* shown of a suspect run */
 
-struct exec_run {
-	u64 start, end;		/* virtual, end exclusive */
-	u64 gpa;		/* of start; the run is physically contiguous */
-	bool writable;
-};
-
 struct exec_runs {
-	struct exec_run *a;
+	struct vmi_exec_run *a;
 	size_t nr, cap;
 };
 
 /* What the kernel itself maps executable (see the top of the file). */
 struct exec_known {
-	u64 text_start, text_end;	/* _text.._etext, virtual */
-	u64 text_pa;			/* of _text */
-	u64 modules_start;		/* past the kernel image (_end) */
-	u64 rm_start, rm_end;		/* the real-mode trampoline, virtual */
+	struct exec_allow policy;
 	struct bl_module *mods;
 	u32 nr_mods;
 };
 
-static int exec_leaf(void *ctx, const struct vmi_leaf *leaf)
+static int exec_run_add(void *ctx, const struct vmi_exec_run *run)
 {
 	struct exec_runs *r = ctx;
-	bool w = leaf->prot & VMI_PROT_WRITE;
-	struct exec_run *last = r->nr ? &r->a[r->nr - 1] : NULL;
-	struct exec_run *a;
+	struct vmi_exec_run *a;
 
-	if (last && last->end == leaf->va && last->writable == w &&
-	    last->gpa + (last->end - last->start) == leaf->gpa) {
-		last->end += leaf->size;
-		return 0;
-	}
 	if (r->nr >= EXEC_RUNS_MAX)
 		return -E2BIG;
 	a = array_grow(r->a, &r->cap, r->nr, sizeof(*a), 64);
 	if (!a)
 		return -ENOMEM;
 	r->a = a;
-	r->a[r->nr++] = (struct exec_run){
-		.start = leaf->va, .end = leaf->va + leaf->size,
-		.gpa = leaf->gpa, .writable = w,
-	};
+	r->a[r->nr++] = *run;
 	return 0;
 }
 
@@ -90,13 +79,10 @@ static int exec_leaf(void *ctx, const struct vmi_leaf *leaf)
 static int exec_scan(struct vmiaas *v, struct exec_runs *r,
 		     struct vmi_scan_stats *st)
 {
-	u64 first = v->kas->levels == 5 ? 0xff00000000000000ULL :
-					  0xffff800000000000ULL;
 	int err;
 
-	err = vmi_as_scan(v->kas, first, ~0ULL,
-			  VMI_SCAN_EXEC | VMI_SCAN_SUPERVISOR,
-			  EXEC_TABLES_MAX, exec_leaf, r, st);
+	err = vmi_exec_scan(v->kas, vmi_exec_kernel_half(v->kas),
+			    EXEC_TABLES_MAX, exec_run_add, r, st, NULL);
 	if (err == -E2BIG)
 		return engine_fail(v, err,
 				   "exec-memory: the kernel's page tables map more than %u executable runs or take more than %u tables: implausible",
@@ -108,8 +94,8 @@ static int exec_scan(struct vmiaas *v, struct exec_runs *r,
 	return 0;
 }
 
-/* The real-mode trampoline, if the kernel has one (0, 0 if not). */
-static void exec_realmode(struct vmiaas *v, struct exec_known *k)
+/* The real-mode trampoline, if the kernel has one (false if not). */
+static bool exec_realmode(struct vmiaas *v, struct vmi_exec_allow *a)
 {
 	u64 hdr_ptr, start, blob, blob_end;
 
@@ -119,32 +105,56 @@ static void exec_realmode(struct vmiaas *v, struct exec_known *k)
 	    engine_sym(v, "real_mode_blob_end", &blob_end) ||
 	    blob_end < blob || blob_end - blob > EXEC_REALMODE_MAX ||
 	    start < (1ULL << 63) || start > ~0ULL - EXEC_REALMODE_MAX)
-		return;
-	k->rm_start = start & VMI_PAGE_MASK;
-	k->rm_end = (start + (blob_end - blob) + VMI_PAGE_SIZE - 1) &
-		    VMI_PAGE_MASK;
+		return false;
+	a->start = start & VMI_PAGE_MASK;
+	a->end = (start + (blob_end - blob) + VMI_PAGE_SIZE - 1) &
+		 VMI_PAGE_MASK;
+	return a->start < a->end;
 }
 
-static int exec_known_get(struct vmiaas *v, struct exec_known *k)
+int exec_allow_get(struct vmiaas *v, struct exec_allow *p)
 {
-	u64 image_end;
+	u64 text_start, text_end, image_end, text_pa = v->info.text_pa;
+	struct vmi_exec_allow *a = p->allow;
 	int err;
 
-	memset(k, 0, sizeof(*k));
-	err = engine_sym(v, "_text", &k->text_start);
-	err = err ?: engine_sym(v, "_etext", &k->text_end);
+	memset(p, 0, sizeof(*p));
+	err = engine_sym(v, "_text", &text_start);
+	err = err ?: engine_sym(v, "_etext", &text_end);
 	err = err ?: engine_sym(v, "_end", &image_end);
-	if (err || k->text_end <= k->text_start || image_end < k->text_end ||
+	if (err || text_end <= text_start || image_end < text_end ||
 	    image_end > HIDDEN_MODULES_END)
 		return engine_fail(v, err ?: -EBADMSG,
 				   "exec-memory: no kernel text and image (_text, _etext, _end)");
 	/* the page holding _etext is text; KASLR puts the image above 0xa0000000 */
-	k->text_end = (k->text_end + VMI_PAGE_SIZE - 1) & VMI_PAGE_MASK;
-	k->modules_start = max(HIDDEN_MODULES_START,
+	text_end = (text_end + VMI_PAGE_SIZE - 1) & VMI_PAGE_MASK;
+	p->modules_start = max(HIDDEN_MODULES_START,
 			       (image_end + VMI_PAGE_SIZE - 1) & VMI_PAGE_MASK);
-	k->text_pa = v->info.text_pa;
-	exec_realmode(v, k);
-	return bl_modules_now(v, &k->mods, &k->nr_mods);
+	a[p->nr++] = (struct vmi_exec_allow){
+		.start = text_start & VMI_PAGE_MASK, .end = text_end,
+	};
+	/* an alias of the kernel text's frames */
+	a[p->nr++] = (struct vmi_exec_allow){
+		.start = text_pa & VMI_PAGE_MASK,
+		.end = text_pa + (text_end - text_start),
+		.flags = VMI_EXEC_ALLOW_PHYS,
+	};
+	/* the module range: hidden-module judges what no module owns */
+	a[p->nr++] = (struct vmi_exec_allow){
+		.start = p->modules_start, .end = HIDDEN_MODULES_END,
+	};
+	if (exec_realmode(v, &a[p->nr]))
+		p->nr++;
+	return 0;
+}
+
+static int exec_known_get(struct vmiaas *v, struct exec_known *k)
+{
+	int err;
+
+	memset(k, 0, sizeof(*k));
+	err = exec_allow_get(v, &k->policy);
+	return err ?: bl_modules_now(v, &k->mods, &k->nr_mods);
 }
 
 static bool inside(u64 start, u64 end, u64 lo, u64 hi)
@@ -153,9 +163,10 @@ static bool inside(u64 start, u64 end, u64 lo, u64 hi)
 }
 
 static bool in_module_range(const struct exec_known *k,
-			    const struct exec_run *r)
+			    const struct vmi_exec_run *r)
 {
-	return r->start >= k->modules_start && r->end <= HIDDEN_MODULES_END;
+	return r->start >= k->policy.modules_start &&
+	       r->end <= HIDDEN_MODULES_END;
 }
 
 /*
@@ -163,7 +174,7 @@ static bool in_module_range(const struct exec_known *k,
  * its text; anywhere else there it is hidden-module's to judge.
  */
 static const struct bl_module *exec_module_data(const struct exec_known *k,
-						const struct exec_run *r)
+						const struct vmi_exec_run *r)
 {
 	u32 i, j;
 
@@ -179,20 +190,16 @@ static const struct bl_module *exec_module_data(const struct exec_known *k,
 	return NULL;
 }
 
-/* Whether the kernel maps @r executable itself (see the top). */
-static bool exec_explained(const struct exec_known *k, const struct exec_run *r)
+/* Whether the kernel maps @r executable itself, writable or not. */
+static bool exec_explained(const struct exec_known *k,
+			   const struct vmi_exec_run *r)
 {
-	u64 len = r->end - r->start;
+	struct vmi_exec_run ro = *r;
 
-	if (inside(r->start, r->end, k->text_start & VMI_PAGE_MASK,
-		   k->text_end) ||
-	    inside(r->start, r->end, k->rm_start, k->rm_end))
-		return true;
-	/* an alias of the kernel text's frames */
-	if (inside(r->gpa, r->gpa + len, k->text_pa & VMI_PAGE_MASK,
-		   k->text_pa + (k->text_end - k->text_start)))
-		return true;
-	return in_module_range(k, r) && !exec_module_data(k, r);
+	ro.writable = 0;
+	if (!vmi_exec_allowed(&ro, k->policy.allow, k->policy.nr))
+		return false;
+	return !in_module_range(k, r) || !exec_module_data(k, r);
 }
 
 /* Which part of the kernel's address space @va is in (x86-64 layout). */
@@ -222,7 +229,7 @@ static const char *exec_area(struct vmiaas *v, const struct exec_known *k,
 		best = "the espfix area";
 	if (va >= 0xffffffff80000000ULL)
 		best = "the kernel image mapping";
-	if (va >= k->modules_start)
+	if (va >= k->policy.modules_start)
 		best = "the module mapping range";
 	if (va >= HIDDEN_MODULES_END)
 		best = "the fixmap";
@@ -243,7 +250,7 @@ static void exec_head(struct vmiaas *v, u64 va, char *buf, size_t size)
 }
 
 static void exec_report(struct vmiaas *v, const struct exec_known *k,
-			const struct exec_run *r, const struct hidden_sink *s)
+			const struct vmi_exec_run *r, const struct hidden_sink *s)
 {
 	const struct bl_module *m = in_module_range(k, r) ?
 				    exec_module_data(k, r) : NULL;
@@ -274,23 +281,6 @@ static void exec_report(struct vmiaas *v, const struct exec_known *k,
 		 head);
 }
 
-/*
- * Whether @r lies in a run of @a (same writability) at or after *@pos;
- * both are in address order, so *@pos only moves forward: one pass over
- * @a for all of the second scan's runs.
- */
-static bool exec_seen(const struct exec_runs *a, size_t *pos,
-		      const struct exec_run *r)
-{
-	size_t i;
-
-	while (*pos < a->nr && a->a[*pos].end <= r->start)
-		(*pos)++;
-	for (i = *pos; i < a->nr && a->a[i].start <= r->start; i++)
-		if (r->end <= a->a[i].end && a->a[i].writable == r->writable)
-			return true;
-	return false;
-}
 
 static size_t exec_suspects(const struct exec_known *k, struct exec_runs *r)
 {
@@ -308,7 +298,8 @@ int check_exec(struct vmiaas *v, const struct hidden_sink *s)
 	struct exec_runs first = {}, second = {};
 	struct vmi_scan_stats st;
 	struct exec_known k;
-	size_t i, pos = 0;
+	u64 pos = 0;
+	size_t i;
 	int err;
 
 	err = exec_known_get(v, &k);
@@ -321,11 +312,45 @@ int check_exec(struct vmiaas *v, const struct hidden_sink *s)
 		for (i = 0; !err && i < second.nr; i++)
 			if ((second.a[i].writable ||
 			     !exec_explained(&k, &second.a[i])) &&
-			    exec_seen(&first, &pos, &second.a[i]))
+			    vmi_exec_seen(first.a, first.nr, &pos, &second.a[i]))
 				exec_report(v, &k, &second.a[i], s);
 	}
 	free(first.a);
 	free(second.a);
 	bl_modules_free(k.mods, k.nr_mods);
 	return err;
+}
+
+/* exec-memory's record for vmiaas_module_policy(), appended at *@nr. */
+int exec_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
+		      size_t max, size_t *nr)
+{
+	struct vmiaas_module_check *c = &out[*nr];
+	struct vmiaas_exec_range *e;
+	struct exec_allow p;
+	u32 i;
+	int err;
+
+	static_assert(EXEC_ALLOW_MAX * sizeof(struct vmiaas_exec_range) <=
+		      VMIAAS_MODULE_DATA, "data");
+	err = exec_allow_get(v, &p);
+	if (err)
+		return err;
+	if (*nr >= max)
+		return -ENOSPC;
+	memset(c, 0, sizeof(*c));
+	e = (struct vmiaas_exec_range *)c->data;
+	for (i = 0; i < p.nr; i++)
+		e[i] = (struct vmiaas_exec_range){
+			.start = p.allow[i].start, .end = p.allow[i].end,
+			.flags = p.allow[i].flags & VMI_EXEC_ALLOW_PHYS ?
+				 VMIAAS_EXEC_PHYS : 0,
+		};
+	c->type = VMIAAS_CHECK_EXEC_GVA;
+	c->len = p.nr;
+	c->root = v->info.pgd_pa;
+	snprintf(c->label, sizeof(c->label), "exec-memory (%u allowed ranges)",
+		 p.nr);
+	(*nr)++;
+	return 0;
 }

@@ -18,11 +18,20 @@
  * size. A symbol the kernel lacks (CONFIG_UEVENT_HELPER off) is not
  * measured. reboot_cmd, request_key's path and the like are const: they
  * are in rodata, measured by kernel-rodata.
+ *
+ * The comparison is core/measure.c's vmi_measure_bytes() (a string up to
+ * its NUL, a lock's 4 bytes exactly), which vmiaas.ko runs too: the
+ * expected bytes come from the baseline here (helper_expected()) and
+ * from memory a check found clean for the module
+ * (vmiaas_module_policy()). The module cannot tell a lock's 0 -> 1 (an
+ * event) from a tampering: its policy registers a lock only once set.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "uapi/linux/vmiaas.h"
 #include "checks.h"
 #include "hidden.h"
 
@@ -123,6 +132,48 @@ static u32 helper_severity(size_t i, const char *old, const char *now)
 	return helpers[i].severity;
 }
 
+/*
+ * The bytes helper @i's @value (as the baseline records it) stands for,
+ * into @out (BL_HELPER_VALUE bytes): a lock's int, or the string with its
+ * NUL, for vmi_measure_bytes() with *@ret_flags. Returns the length.
+ */
+static u32 helper_expected(size_t i, const char *value, u8 *out,
+			   u32 *ret_flags)
+{
+	s32 n;
+
+	memset(out, 0, BL_HELPER_VALUE);
+	if (helpers[i].rule == HELPER_LOCK) {
+		n = (s32)strtol(value, NULL, 10);
+		memcpy(out, &n, sizeof(n));
+		*ret_flags = 0;
+		return sizeof(n);
+	}
+	memcpy(out, value, strnlen(value, helpers[i].size - 1));
+	*ret_flags = VMI_MEASURE_CSTRING;
+	return helpers[i].size;
+}
+
+/* 1: helper @i differs from @value, 0: same, -errno: unreadable. */
+static int helper_differs(struct vmiaas *v, size_t i, const char *value)
+{
+	u8 expected[BL_HELPER_VALUE], buf[BL_HELPER_VALUE];
+	struct vmi_read_ops r;
+	u32 len, flags;
+	u64 addr;
+	int err;
+
+	if (engine_sym(v, helpers[i].name, &addr))
+		return -ENOENT;
+	len = helper_expected(i, value, expected, &flags);
+	bl_read_ops(v, &r);
+	err = vmi_measure_bytes(&r, addr, len, expected, flags, buf);
+	if (err < 0)
+		return engine_fail(v, err, "usermode-helper: %s (0x%llx) is unreadable",
+				   helpers[i].name, (unsigned long long)addr);
+	return err;
+}
+
 static int helper_compare(struct vmiaas *v, const struct bl_helper *h,
 			  size_t i, const struct hidden_sink *s)
 {
@@ -131,12 +182,15 @@ static int helper_compare(struct vmiaas *v, const struct bl_helper *h,
 	u32 sev;
 	int err;
 
-	err = helper_read(v, i, now);
+	err = helper_differs(v, i, h->value);
 	if (err == -ENOENT)
 		return engine_fail(v, -EBADMSG,
 				   "usermode-helper: %s was measured at baseline but the kernel has no such symbol now",
 				   h->name);
-	if (err || !strcmp(now, h->value))
+	if (err <= 0)
+		return err;
+	err = helper_read(v, i, now);
+	if (err)
 		return err;
 	sev = helper_severity(i, h->value, now);
 	f = s->add(s->ctx, "usermode-helper", sev, h->name);
@@ -178,6 +232,43 @@ int check_helpers(struct vmiaas *v, const struct vmiaas_baseline *b,
 		err = helper_compare(v, h, i, s);
 		if (err)
 			return err;
+	}
+	return 0;
+}
+
+/* usermode-helper's records for vmiaas_module_policy(), appended at *@nr. */
+int helpers_module_checks(struct vmiaas *v, struct vmiaas_module_check *out,
+			  size_t max, size_t *nr)
+{
+	char now[BL_HELPER_VALUE];
+	struct vmiaas_module_check *c;
+	u32 flags;
+	size_t i;
+	u64 addr;
+	int err;
+
+	static_assert(BL_HELPER_VALUE <= VMIAAS_MODULE_DATA, "data");
+	for (i = 0; i < ARRAY_SIZE(helpers); i++) {
+		err = helper_read(v, i, now);
+		if (err == -ENOENT)
+			continue;
+		if (err)
+			return err;
+		/* a lock not set yet: setting it is an event, not a finding */
+		if (helpers[i].rule == HELPER_LOCK && !strcmp(now, "0"))
+			continue;
+		if (*nr >= max)
+			return -ENOSPC;
+		engine_sym(v, helpers[i].name, &addr);
+		c = &out[(*nr)++];
+		memset(c, 0, sizeof(*c));
+		c->type = VMIAAS_CHECK_BYTES_GVA;
+		c->addr = addr;
+		c->root = v->info.pgd_pa;
+		c->len = helper_expected(i, now, c->data, &flags);
+		c->flags = flags & VMI_MEASURE_CSTRING ? VMIAAS_CHECK_CSTRING : 0;
+		snprintf(c->label, sizeof(c->label), "usermode-helper %s",
+			 helpers[i].name);
 	}
 	return 0;
 }

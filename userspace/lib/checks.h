@@ -13,6 +13,7 @@
 #include <vmiaas/checks.h>
 #include "bpf_census.h"
 #include "engine.h"
+#include "../../core/execmem.h"
 #include "../../core/measure.h"
 
 #define BL_VERSION		3
@@ -232,6 +233,23 @@ int check_exec(struct vmiaas *v, const struct hidden_sink *sink);
 int check_kmap(struct vmiaas *v, const struct hidden_sink *sink);
 /* notifier-hook (check_notifier.c): needs no baseline. */
 int check_notifiers(struct vmiaas *v, const struct hidden_sink *sink);
+
+#define EXEC_ALLOW_MAX		4
+
+/* exec-memory's policy: what the kernel maps executable itself. */
+struct exec_allow {
+	struct vmi_exec_allow allow[EXEC_ALLOW_MAX];
+	u32 nr;
+	u64 modules_start;	/* past the kernel image (_end) */
+};
+
+int exec_allow_get(struct vmiaas *v, struct exec_allow *p);
+
+/* vmiaas_module_policy()'s parts: records appended at *@nr. */
+int exec_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
+		      size_t max, size_t *nr);
+int helpers_module_checks(struct vmiaas *v, struct vmiaas_module_check *out,
+			  size_t max, size_t *nr);
 
 /* From checks.c: "sym+0xoff", "[module]+0xoff" or the address. */
 void check_symbolize(struct vmiaas *v, u64 addr, char *buf, size_t size);

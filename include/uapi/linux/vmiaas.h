@@ -75,12 +75,16 @@
  *   /dev/vmiaas, attached.  Parameters: struct vmiaas_set_checks (in),
  *   pointing to ->nr_checks struct vmiaas_check.
  *   Returns: 0; -EINVAL, -E2BIG, -EOPNOTSUPP as for ATTACH_VM, and -EINVAL
- *   for a check with an unknown type, non-zero flags or reserved bytes, a
- *   zero length, a wrapping range, a GVA check without a root or a GPA
- *   check with one, a digest on a table or values on a range; -E2BIG for
- *   more than VMIAAS_MAX_CHECKS checks, a range over VMIAAS_MAX_RANGE
- *   bytes or a table over VMIAAS_MAX_PTRS words; -ENXIO (not attached);
- *   -ENOMEM; -EFAULT.
+ *   for a check with an unknown type, flags its type does not take,
+ *   non-zero reserved bytes, a zero length, a wrapping range, a GVA check
+ *   without a root or a GPA check with one, a digest on anything but a
+ *   range or values on a range, a VMIAAS_CHECK_CSTRING check whose
+ *   expected bytes have no NUL, an exec range that is empty, has unknown
+ *   flags or reserved bytes, or an _EXEC addr outside the kernel half;
+ *   -E2BIG for more than VMIAAS_MAX_CHECKS checks, a range over
+ *   VMIAAS_MAX_RANGE bytes, a table over VMIAAS_MAX_PTRS words, bytes
+ *   over VMIAAS_MAX_BYTES or exec ranges over VMIAAS_MAX_EXEC_RANGES;
+ *   -ENXIO (not attached); -ENOMEM; -EFAULT.
  *   Replaces, as a whole, the set of checks run on every guest request
  *   (mailbox or hypercall; see "The mailbox protocol" below). Check i is
  *   bit i of the failed mask. A request being served keeps the set it
@@ -117,7 +121,9 @@ struct vmiaas_caps {
 	__u32 size;		/* in: sizeof(struct vmiaas_caps) */
 	__u32 api_version;	/* out: VMIAAS_API_VERSION */
 	__u64 modes;		/* out: VMIAAS_MODE_* this host can do */
-	__u64 reserved[6];	/* out: zero */
+	__u64 check_types;	/* out: bit N: VMIAAS_CHECK_ type N runs;
+				 * zero (older modules): types 1 to 4 */
+	__u64 reserved[5];	/* out: zero */
 };
 
 /* VMIAAS_IOC_ATTACH_VM: no flags defined yet. */
@@ -281,28 +287,72 @@ struct vmiaas_mailbox {
  *   not available to the module, so 0 is rejected);
  * - VMIAAS_CHECK_PTRS_GPA / _GVA: the len 8-byte words at addr must equal
  *   the array at user address values (read once at registration).
+ * - VMIAAS_CHECK_BYTES_GPA / _GVA: the len bytes at addr (at most
+ *   VMIAAS_MAX_BYTES) must equal the len bytes at user address values;
+ *   with flag VMIAAS_CHECK_CSTRING only up to and including the first NUL
+ *   of the expected bytes, which must have one (a kernel string such as
+ *   modprobe_path: bytes after its NUL are leftovers of longer values).
+ *   A 4-byte int is an exact BYTES check of len 4.
+ * - VMIAAS_CHECK_EXEC_GVA: exec-memory. The module walks the page tables
+ *   at root from addr (0: the start of the kernel half, 4 or 5 levels as
+ *   the vCPU pages) to the top of the address space and fails when an
+ *   executable supervisor mapping is writable too, or lies outside all of
+ *   the len struct vmiaas_exec_range at user address values (at most
+ *   VMIAAS_MAX_EXEC_RANGES; userspace lists what the kernel maps
+ *   executable itself: its text, the module area, the real-mode
+ *   trampoline, the text's frames), in two walks a moment apart (a
+ *   mapping being changed settles). It reads at most
+ *   VMIAAS_MAX_EXEC_TABLES page tables per walk (more fails the check).
  * A check fails (its bit set in the failed mask) when it differs or when
  * its memory cannot be read (not backed, not mapped): the verdict is then
  * VMIAAS_VERDICT_ERROR unless another check differed.
+ *
+ * Which types a module runs: struct vmiaas_caps.check_types, bit N for
+ * type N; a module that leaves it zero runs types 1 to 4.
  */
 #define VMIAAS_CHECK_RANGE_GPA	1
 #define VMIAAS_CHECK_RANGE_GVA	2
 #define VMIAAS_CHECK_PTRS_GPA	3
 #define VMIAAS_CHECK_PTRS_GVA	4
+#define VMIAAS_CHECK_BYTES_GPA	5
+#define VMIAAS_CHECK_BYTES_GVA	6
+#define VMIAAS_CHECK_EXEC_GVA	7
+#define VMIAAS_CHECK_TYPES_ALL	0xfeULL		/* bits 1 to 7 */
+
+/* struct vmiaas_check.flags */
+#define VMIAAS_CHECK_CSTRING	(1U << 0)	/* _BYTES: up to the NUL */
+#define VMIAAS_CHECK_FLAGS_ALL	VMIAAS_CHECK_CSTRING
 
 #define VMIAAS_MAX_CHECKS	64		/* bits of the failed mask */
 #define VMIAAS_MAX_RANGE	(16U << 20)	/* bytes in one range */
 #define VMIAAS_MAX_PTRS		4096U		/* words in one table */
+#define VMIAAS_MAX_BYTES	4096U		/* bytes in one _BYTES check */
+#define VMIAAS_MAX_EXEC_RANGES	16U		/* allowed ranges of one check */
+#define VMIAAS_MAX_EXEC_TABLES	(1U << 18)	/* page tables per walk */
 
 struct vmiaas_check {
 	__u32 type;		/* VMIAAS_CHECK_* */
-	__u32 flags;		/* zero */
+	__u32 flags;		/* VMIAAS_CHECK_CSTRING on _BYTES, else zero */
 	__u64 addr;		/* guest-physical or guest-virtual start */
-	__u64 len;		/* bytes (ranges) or words (tables), >= 1 */
+	__u64 len;		/* bytes (ranges, _BYTES), words (tables) or
+				 * ranges (_EXEC), >= 1 */
 	__u64 root;		/* _GVA: page-table root (GPA), else zero */
 	__u8 digest[32];	/* ranges: expected SHA-256, else zero */
-	__u64 values;		/* tables: user pointer to len __u64 */
+	__u64 values;		/* tables, _BYTES, _EXEC: user pointer to the
+				 * len __u64, bytes or struct vmiaas_exec_range */
 	__u64 reserved[2];	/* zero */
+};
+
+/* struct vmiaas_exec_range.flags */
+#define VMIAAS_EXEC_PHYS	(1U << 0)	/* [start, end) are frames */
+#define VMIAAS_EXEC_ALL		VMIAAS_EXEC_PHYS
+
+/* VMIAAS_CHECK_EXEC_GVA: where the kernel maps code itself. */
+struct vmiaas_exec_range {
+	__u64 start;		/* virtual (or guest-physical) */
+	__u64 end;		/* exclusive, > start */
+	__u32 flags;		/* VMIAAS_EXEC_* */
+	__u32 reserved;		/* zero */
 };
 
 /* VMIAAS_IOC_SET_CHECKS: no flags defined yet. */

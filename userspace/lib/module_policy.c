@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * vmiaas.ko's share of exec-memory and usermode-helper: the records to
+ * register (policy, from check_exec.c and check_helpers.c) and, for tests
+ * and for a caller that wants to know a set passes before registering it,
+ * their run as the module runs them: the same core functions
+ * (core/execmem.c, vmi_measure_bytes()), through the records' own root.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "uapi/linux/vmiaas.h"
+#include "checks.h"
+
+#define POLICY_RESCAN_US	20000	/* kmod/checks.c's EXEC_RESCAN_MS */
+
+int vmiaas_module_policy(struct vmiaas *v, struct vmiaas_module_check *out,
+			 size_t max, size_t *ret_nr)
+{
+	size_t nr = 0;
+	int err;
+
+	*ret_nr = 0;
+	if (!v->kas || !v->info.pgd_pa)
+		return -EINVAL;
+	err = exec_module_check(v, out, max, &nr);
+	err = err ?: helpers_module_checks(v, out, max, &nr);
+	if (!err)
+		*ret_nr = nr;
+	return err;
+}
+
+/* A record's allowed ranges in the core's form (as kmod/checks.c). */
+static int policy_allow(const struct vmiaas_module_check *c,
+			struct vmi_exec_allow *allow)
+{
+	const struct vmiaas_exec_range *e = (const void *)c->data;
+	u32 i;
+
+	if (c->len > VMIAAS_MAX_EXEC_RANGES ||
+	    c->len * sizeof(*e) > sizeof(c->data))
+		return -E2BIG;
+	for (i = 0; i < c->len; i++)
+		allow[i] = (struct vmi_exec_allow){
+			.start = e[i].start, .end = e[i].end,
+			.flags = e[i].flags & VMIAAS_EXEC_PHYS ?
+				 VMI_EXEC_ALLOW_PHYS : 0,
+		};
+	return 0;
+}
+
+/* kmod/checks.c's check_exec(): 1 failed, 0 passed, -errno. */
+static int policy_exec(struct vmi_as *as, const struct vmiaas_module_check *c)
+{
+	struct vmi_exec_allow allow[VMIAAS_MAX_EXEC_RANGES];
+	struct vmi_exec_suspects s[2] = {
+		{ .allow = allow, .nr_allow = c->len },
+		{ .allow = allow, .nr_allow = c->len },
+	};
+	u64 first = c->addr ?: vmi_exec_kernel_half(as);
+	int err;
+
+	err = policy_allow(c, allow);
+	err = err ?: vmi_exec_suspects(as, first, VMIAAS_MAX_EXEC_TABLES,
+				       &s[0], NULL);
+	if (err || !s[0].nr)
+		return err;
+	usleep(POLICY_RESCAN_US);
+	vmi_as_flush(as);
+	err = vmi_exec_suspects(as, first, VMIAAS_MAX_EXEC_TABLES, &s[1], NULL);
+	return err ?: vmi_exec_confirmed(&s[0], &s[1]);
+}
+
+static int policy_read(void *ctx, u64 va, void *buf, size_t len)
+{
+	return vmi_as_read(ctx, va, buf, len);
+}
+
+int vmiaas_module_policy_run(struct vmiaas *v,
+			     const struct vmiaas_module_check *c, size_t nr,
+			     uint64_t *ret_failed)
+{
+	u8 buf[VMIAAS_MODULE_DATA];
+	struct vmi_as as;
+	struct vmi_read_ops r = { .read = policy_read, .ctx = &as };
+	size_t i;
+	int res;
+
+	*ret_failed = 0;
+	if (!v->kas || nr > 64)
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		vmi_as_init(&as, v->kas->phys, c[i].root, v->kas->levels == 5);
+		if (c[i].type == VMIAAS_CHECK_EXEC_GVA)
+			res = policy_exec(&as, &c[i]);
+		else if (c[i].type == VMIAAS_CHECK_BYTES_GVA &&
+			 c[i].len <= sizeof(c[i].data))
+			res = vmi_measure_bytes(&r, c[i].addr, c[i].len,
+						c[i].data,
+						c[i].flags & VMIAAS_CHECK_CSTRING ?
+						VMI_MEASURE_CSTRING : 0, buf);
+		else
+			return -EINVAL;
+		if (res)
+			*ret_failed |= 1ULL << i;
+	}
+	return 0;
+}
