@@ -1,17 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# l1-suite.sh [STEP...]: the VMFUNC chain's tests in ONE Bochs L1 boot.
+# l1-suite.sh [STEP...]: the VMFUNC chain's tests in one Bochs L1 boot per
+# number of L1 CPUs the steps want (today two boots, run at the same time:
+# the `checks` step's two CPUs, and one CPU for the others).
 #
 # Boots Debian's kernel (VMIAAS_L1_KVER: 6.1, the default, or 6.12) in
 # Bochs (scripts/bochs-l1) with the patched kvm.ko/kvm-intel.ko of
 # scripts/build-kvm.sh, and runs the steps below one after the other in
-# that boot (tests/vmfunc/l1-steps.sh, in the L1), each a shell script of
+# their boot (tests/vmfunc/l1-steps.sh, in the L1), each a shell script of
 # tests/vmfunc/ run in the L1. Prints TAP: per step, "NAME: ..." results:
 # it ran to its end (exit 0), the step's own checks (check_NAME below, or
 # the TAP lines the step printed), and no WARNING/BUG/Oops in the L1
 # kernel log while it ran. A failed step shows its part of the L1's
 # console (its output and the kernel's messages) as diagnostics.
-# With STEP arguments only those steps run (still one boot), e.g.
+# With STEP arguments only those steps run (still one boot per CPU count), e.g.
 #   VMIAAS_TOP=$PWD tests/vmfunc/l1-suite.sh checks
 # tests/integration/45-vmfunc-l1.sh runs all of them.
 #
@@ -21,12 +23,13 @@
 # its TAP lines; write check_NAME for more.
 #
 # Environment: VMIAAS_TOP, VMIAAS_L1_KVER (6.1),
-# VMIAAS_BOCHS_TIMEOUT (s of wall time for the whole boot, 3600),
+# VMIAAS_BOCHS_TIMEOUT (s of wall time for each whole boot, 3600),
 # VMIAAS_L1_LOG (keep the L1's whole console output in that file),
 # VMIAAS_L1_TIMELINE (append each console line to that file after the wall
 # and Bochs CPU seconds at which it came: where the time goes),
 # VMIAAS_L1_REPLAY (check such a file instead of booting: for working on
-# the checks).
+# the checks). With two boots, each file is FILE.N for the boot with N
+# CPUs (a replay takes FILE when there is no FILE.N).
 # the need_* and check_* functions are called by name
 # shellcheck disable=SC2317
 set -eu
@@ -41,6 +44,7 @@ STEPS=(
 	"checks   patched  2    1200    checks-test.sh  vmiaas checks"
 	"linux-l2 patched  1    2400    l2-chain.sh     vmiaas l2vmm"
 	"softdirty patched 1    300     softdirty-test.sh softdirty"
+	"vmid     patched  1    2400    vmid-l1.sh      vmiaas l2vmm vmid"
 )
 
 top=$VMIAAS_TOP
@@ -401,8 +405,7 @@ check_linux_l2()
 		"linux-l2: no WARNING, BUG or Oops in the L2's kernel log"
 }
 
-# the vmid step's need_vmid and check_vmid (its STEPS line is in
-# vmid-step.inc: not in STEPS until a run of it has passed)
+# the vmid step's need_vmid and check_vmid
 # shellcheck source=tests/vmfunc/vmid-step.inc
 . "$v/vmid-step.inc"
 
@@ -418,55 +421,88 @@ for s in "${STEPS[@]}"; do
 done
 [ ${#steps[@]} -gt 0 ] || tap_bail "no such step: $* (steps: $(printf '%s\n' "${STEPS[@]}" | cut -d' ' -f1 | tr '\n' ' '))"
 
-: >"$tmp/steps"
-cpus=1
+# Steps that want the same number of L1 CPUs share a Bochs boot; the
+# boots run at the same time (a one-CPU Bochs costs about half of a
+# two-CPU one, docs/performance.md). boots: their CPU counts; boot_adds[N]:
+# the --add arguments of boot N, one a line; steps-N: its steps.
+boots=()
+declare -A boot_adds=() boot_needs=()
 for s in "${steps[@]}"; do
 	read -r name kvmwant ncpu limit script needs <<<"$s"
-	printf '%s %s %s %s %s\n' "$name" "$kvmwant" "$limit" "$script" "$ncpu" >>"$tmp/steps"
-	[ "$ncpu" -gt "$cpus" ] && cpus=$ncpu
-	adds+=(--add "$v/$script")
+	if [ -z "${boot_adds[$ncpu]+set}" ]; then
+		boots+=("$ncpu")
+		boot_adds[$ncpu]=
+		: >"$tmp/steps-$ncpu"
+	fi
+	printf '%s %s %s %s %s\n' "$name" "$kvmwant" "$limit" "$script" "$ncpu" >>"$tmp/steps-$ncpu"
+	boot_adds[$ncpu]+="--add"$'\n'"$v/$script"$'\n'
 	for n in $needs; do
-		[ -n "${needed[$n]:-}" ] && continue
-		needed[$n]=1
-		[ -n "${VMIAAS_L1_REPLAY:-}" ] || "need_$n"
+		if [ -z "${needed[$n]+set}" ]; then
+			first=${#adds[@]}
+			[ -n "${VMIAAS_L1_REPLAY:-}" ] || "need_$n"
+			needed[$n]=$(printf '%s\n' "${adds[@]:first}")
+		fi
+		[ -n "${boot_needs[$ncpu $n]:-}" ] && continue
+		boot_needs[$ncpu $n]=1
+		boot_adds[$ncpu]+=${needed[$n]}$'\n'
 	done
 done
 
-st=0
-t0=$(date +%s)
-if [ -n "${VMIAAS_L1_REPLAY:-}" ]; then
-	# re-check a console log kept with VMIAAS_L1_LOG, without a boot
-	cp "$VMIAAS_L1_REPLAY" "$tmp/com1"
-	st=$(tr -d '\r' <"$tmp/com1" | sed -n 's/^@@VMIAAS-L1-STATUS \([0-9]*\) @@.*/\1/p')
-	st=${st:-125}
-else
+# boot_file FILE N: FILE for the only boot, FILE.N for boot N of several;
+# boot_name N: how the TAP names boot N
+boot_file() { if [ ${#boots[@]} -gt 1 ]; then echo "$1.$2"; else echo "$1"; fi; }
+boot_name() { if [ ${#boots[@]} -gt 1 ]; then echo "the L1 with $1 CPU(s)"; else echo "the L1"; fi; }
+
+# run_boot N: boot N's console in com1-N, its status in st-N
+run_boot()
+{
+	local c=$1 st=0 a=()
+	mapfile -t a < <(sed '/^$/d' <<<"${boot_adds[$c]}")
 	# rcu_expedited: grace periods (module unload, VM teardown, CPU
 	# hotplug) need not wait on an idle L1, which a two-CPU Bochs pays
 	# for dearly (docs/performance.md, "Where the time goes")
-	l1 run --timeout "${VMIAAS_BOCHS_TIMEOUT:-3600}" --log "$tmp/com1" \
-		${VMIAAS_L1_TIMELINE:+--timeline "$VMIAAS_L1_TIMELINE"} \
-		--cpus "$cpus" --append "maxcpus=1 rcupdate.rcu_expedited=1" \
+	l1 run --timeout "${VMIAAS_BOCHS_TIMEOUT:-3600}" --log "$tmp/com1-$c" \
+		${VMIAAS_L1_TIMELINE:+--timeline "$(boot_file "$VMIAAS_L1_TIMELINE" "$c")"} \
+		--cpus "$c" --append "maxcpus=1 rcupdate.rcu_expedited=1" \
 		--mem 640 --kvm-dir "$kvm" \
-		--add "$tmp/steps" --add "$v/l1-steps.sh" "${adds[@]}" -- \
-		sh l1-steps.sh >/dev/null 2>"$tmp/err" || st=$?
-	touch "$tmp/com1"	# none if Bochs never started
-	[ -z "${VMIAAS_L1_LOG:-}" ] || cp "$tmp/com1" "$VMIAAS_L1_LOG"
-fi
-tap_diag "$(cat "$tmp/err" 2>/dev/null)" "L1 $abi, $(grep -c . "$tmp/steps") steps, $(($(date +%s) - t0)) s wall"
+		--add "$tmp/steps-$c:/vmiaas/steps" --add "$v/l1-steps.sh" "${a[@]}" -- \
+		sh l1-steps.sh >/dev/null 2>"$tmp/err-$c" || st=$?
+	touch "$tmp/com1-$c"	# none if Bochs never started
+	[ -z "${VMIAAS_L1_LOG:-}" ] || cp "$tmp/com1-$c" "$(boot_file "$VMIAAS_L1_LOG" "$c")"
+	echo "$st" >"$tmp/st-$c"
+}
 
-# the console, cut at the step markers: boot.log, NAME.log, after.log
-tr -d '\r' <"$tmp/com1" | awk -v d="$tmp" '
-	BEGIN { f = d "/boot.log" }
-	$1 == "@@STEP" { f = d "/" $2 ".log" }
-	$1 == "@@VMIAAS-L1-END" { f = d "/after.log" }
-	{ print > f }'
-touch "$tmp/boot.log" "$tmp/after.log"
-
-o=$tmp/boot.log
-tap_ok "grep -q '^@@VMIAAS-L1-INIT' '$o'" "the L1 ($abi) boots to its /init"
-tap_ok "! grep -q '^@@VMIAAS-L1-MODULE-FAILED' '$o'" \
-	"irqbypass, the patched kvm and kvm_intel, and msr load"
-kvm_params "$o" @@VMIAAS-L1-KVM "the patched"
+t0=$(date +%s)
+for c in "${boots[@]}"; do
+	if [ -n "${VMIAAS_L1_REPLAY:-}" ]; then
+		# re-check console logs kept with VMIAAS_L1_LOG, without a boot
+		f=$(boot_file "$VMIAAS_L1_REPLAY" "$c")
+		[ -f "$f" ] || f=$VMIAAS_L1_REPLAY
+		cp "$f" "$tmp/com1-$c"
+		st=$(tr -d '\r' <"$tmp/com1-$c" | sed -n 's/^@@VMIAAS-L1-STATUS \([0-9]*\) @@.*/\1/p')
+		echo "${st:-125}" >"$tmp/st-$c"
+	else
+		run_boot "$c" &
+	fi
+done
+wait
+for c in "${boots[@]}"; do
+	tap_diag "$(cat "$tmp/err-$c" 2>/dev/null)" \
+		"L1 $abi with $c CPU(s): $(grep -c . "$tmp/steps-$c") steps, $(($(date +%s) - t0)) s wall for all boots"
+	# the console, cut at the step markers: boot-N.log, NAME.log, after-N.log
+	tr -d '\r' <"$tmp/com1-$c" | awk -v d="$tmp" -v c="$c" '
+		BEGIN { f = d "/boot-" c ".log" }
+		$1 == "@@STEP" { f = d "/" $2 ".log" }
+		$1 == "@@VMIAAS-L1-END" { f = d "/after-" c ".log" }
+		{ print > f }'
+	touch "$tmp/boot-$c.log" "$tmp/after-$c.log"
+	o=$tmp/boot-$c.log
+	who=$(boot_name "$c")
+	tap_ok "grep -q '^@@VMIAAS-L1-INIT' '$o'" "$who ($abi) boots to its /init"
+	tap_ok "! grep -q '^@@VMIAAS-L1-MODULE-FAILED' '$o'" \
+		"$who: irqbypass, the patched kvm and kvm_intel, and msr load"
+	kvm_params "$o" @@VMIAAS-L1-KVM "$who: the patched"
+done
 for s in "${steps[@]}"; do
 	read -r name _ _ limit _ <<<"$s"
 	failed_before=$_tap_fail
@@ -496,10 +532,13 @@ for s in "${steps[@]}"; do
 			"$(grep -v '^@@MAILBOX' "$o" | tail -n 150)"
 	fi
 done
-cat "$tmp/boot.log" "$tmp/after.log" >"$tmp/outside.log"
-klog_bad "$tmp/outside.log" >"$tmp/bad"
-[ -s "$tmp/bad" ] && tap_diag "$(cat "$tmp/bad")"
-tap_ok "[ ! -s '$tmp/bad' ]" \
-	"no WARNING, BUG or Oops in the L1 kernel log outside the steps (boot, power off) beyond the known Bochs noise"
-tap_is "$st" 0 "the Bochs L1 runs every step and reports status 0"
+for c in "${boots[@]}"; do
+	who=$(boot_name "$c")
+	cat "$tmp/boot-$c.log" "$tmp/after-$c.log" >"$tmp/outside.log"
+	klog_bad "$tmp/outside.log" >"$tmp/bad"
+	[ -s "$tmp/bad" ] && tap_diag "$(cat "$tmp/bad")"
+	tap_ok "[ ! -s '$tmp/bad' ]" \
+		"no WARNING, BUG or Oops in the kernel log of $who outside the steps (boot, power off) beyond the known Bochs noise"
+	tap_is "$(cat "$tmp/st-$c")" 0 "the Bochs boot of $who runs every step and reports status 0"
+done
 tap_done
