@@ -22,7 +22,7 @@
 # Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin exec 27
+integrity_begin exec 29
 
 bpf_fentry=$(guest_tool bpf-fentry) ||
 	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
@@ -37,8 +37,6 @@ expect_helper()
 	tap_diag "$(jq -c '.findings[] | [.check, .severity, .object, .detail.message]' "$work/$1.json" 2>/dev/null | head -3)"
 }
 
-# execmem_load NAME MODE: the attack module in MODE, unloaded at once;
-# sets code to the address of the page it left.
 # policy_run NAME MASK WHAT: the module's records fail exactly MASK
 policy=${VMIAAS_BUILD:?}/tests/tools/module_policy
 policy_run()
@@ -49,9 +47,11 @@ policy_run()
 		"$KGEN: module policy: $3 (as vmiaas.ko runs its records)"
 }
 
+# execmem_load NAME MODE [ARG...]: the attack module in MODE, unloaded at
+# once; sets code to the address of the page it left.
 execmem_load()
 {
-	guest_run "insmod /vmiaas/modules/vmiaas_attack_execmem.ko mode=$2 setro=0x$setro setx=0x$setx && rmmod vmiaas_attack_execmem && dmesg | grep 'code at' | tail -n 1" \
+	guest_run "insmod /vmiaas/modules/vmiaas_attack_execmem.ko mode=$2 setro=0x$setro setx=0x$setx ${*:3} && rmmod vmiaas_attack_execmem && dmesg | grep 'code at' | tail -n 1" \
 		>"$work/$1.insmod" 2>&1 || tap_diag "insmod vmiaas_attack_execmem mode=$2: $(cat "$work/$1.insmod")"
 	code=$(sed -n 's/.*code at \(0x[0-9a-f]*\) .*/\1/p' "$work/$1.insmod")
 }
@@ -146,6 +146,14 @@ execmem_load execmem-page page
 expect_exec execmem-page 2 "direct map .*mapped executable, outside"
 execmem_load execmem-wx wx
 expect_exec execmem-wx 3 "vmalloc area .*writable and executable .W.X."
+# Between the image and MODULES_VADDR (0xffffffffc0000000 in a KASLR
+# kernel): not module memory, even above 0xffffffffa0000000.
+vrange=$(ksym __vmalloc_node_range)
+[ -n "$vrange" ] || vrange=$(ksym __vmalloc_node_range_noprof)
+execmem_load execmem-gap gap "vrange=0x$vrange" "after=0x$(ksym _end)"
+expect_exec execmem-gap 4 "kernel image mapping .*mapped executable, outside"
+tap_ok "[ \$(( ${code:-0} >= 0xffffffffa0000000 && ${code:-0} < 0xffffffffc0000000 )) = 1 ]" \
+	"$KGEN: execmem-gap: the page (${code:-?}) lies where a kernel without KASLR has its module range"
 }
 
 integrity_main exec_run

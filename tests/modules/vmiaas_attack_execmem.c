@@ -18,6 +18,14 @@
  *                         writable (6.2+ kernels warn, verify_rwx(): "CPA
  *                         detected W^X violation"; should one keep NX, the
  *                         module says so and runs nothing).
+ * mode=gap:               a page mapped (made read-only and executable)
+ *                         in the kernel image mapping, between the image
+ *                         (after=_end) and MODULES_VADDR: KERNEL_IMAGE_SIZE
+ *                         is 1 GiB in a KASLR kernel, so this is not the
+ *                         module range even above 0xffffffffa0000000.
+ *                         vmalloc's range allocator is not exported: its
+ *                         address comes as vrange=0x... (6.1
+ *                         __vmalloc_node_range, 6.12 ..._noprof).
  * The page's address is printed ("code at 0x...") for the test.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -26,19 +34,24 @@
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/sizes.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 #include <asm/pgtable_types.h>
 
-static unsigned long setro, setx;
+static unsigned long setro, setx, vrange, after;
 static char *mode = "vmalloc";
 module_param(setro, ulong, 0444);
 MODULE_PARM_DESC(setro, "address of set_memory_ro (from /proc/kallsyms)");
 module_param(setx, ulong, 0444);
 MODULE_PARM_DESC(setx, "address of set_memory_x (from /proc/kallsyms)");
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "vmalloc (default), page, or wx");
+MODULE_PARM_DESC(mode, "vmalloc (default), page, wx, or gap");
+module_param(vrange, ulong, 0444);
+MODULE_PARM_DESC(vrange, "gap: address of __vmalloc_node_range(_noprof)");
+module_param(after, ulong, 0444);
+MODULE_PARM_DESC(after, "gap: the kernel image's end (_end)");
 
 /* endbr64; mov $0x2a, %eax; ret */
 static const u8 payload[] = {
@@ -46,11 +59,38 @@ static const u8 payload[] = {
 };
 
 typedef int (*set_memory_fn)(unsigned long addr, int numpages);
+typedef void *(*vmalloc_range_fn)(unsigned long size, unsigned long align,
+				  unsigned long start, unsigned long end,
+				  gfp_t gfp_mask, pgprot_t prot,
+				  unsigned long vm_flags, int node,
+				  const void *caller);
 
-static void *code_alloc(bool from_vmalloc)
+/*
+ * A page past the image's last 2 MiB page (cleanup_highmap() leaves that
+ * one mapped), at or above 0xffffffffa0000000 (where the module range of
+ * a kernel without KASLR starts) and below MODULES_VADDR.
+ */
+static void *gap_alloc(void)
 {
-	return from_vmalloc ? vmalloc(PAGE_SIZE) :
-			      (void *)__get_free_page(GFP_KERNEL);
+	vmalloc_range_fn range = (vmalloc_range_fn)vrange;
+	unsigned long start = max(ALIGN(after, PMD_SIZE), MODULES_VADDR - SZ_512M);
+
+	if (!range || !after || start >= MODULES_VADDR) {
+		pr_err("no gap between the image (0x%lx) and MODULES_VADDR\n",
+		       after);
+		return NULL;
+	}
+	return range(PAGE_SIZE, PAGE_SIZE, start, MODULES_VADDR, GFP_KERNEL,
+		     PAGE_KERNEL, 0, NUMA_NO_NODE, __builtin_return_address(0));
+}
+
+static void *code_alloc(const char *how)
+{
+	if (!strcmp(how, "page"))
+		return (void *)__get_free_page(GFP_KERNEL);
+	if (!strcmp(how, "gap"))
+		return gap_alloc();
+	return vmalloc(PAGE_SIZE);
 }
 
 /* Whether the page at @addr is mapped without NX (6.2+ may refuse W+X). */
@@ -65,15 +105,17 @@ static bool executable(unsigned long addr)
 
 static int __init vmiaas_attack_execmem_init(void)
 {
-	bool wx = !strcmp(mode, "wx"), page = !strcmp(mode, "page");
+	bool wx = !strcmp(mode, "wx");
 	set_memory_fn ro = (set_memory_fn)setro, x = (set_memory_fn)setx;
 	int (*fn)(void);
 	void *code;
 	int err;
 
-	if (!x || (!wx && !ro) || (!wx && !page && strcmp(mode, "vmalloc")))
+	if (!x || (!wx && !ro) ||
+	    (!wx && strcmp(mode, "page") && strcmp(mode, "vmalloc") &&
+	     strcmp(mode, "gap")))
 		return -EINVAL;
-	code = code_alloc(!page);
+	code = code_alloc(mode);
 	if (!code)
 		return -ENOMEM;
 	memset(code, 0xcc, PAGE_SIZE);

@@ -317,6 +317,9 @@ static void bpf_symbols(void)
 		{ "bpf_send_signal_thread", H_SIGNAL_THREAD },
 		{ "net_namespace_list", NETNS_LIST },
 		{ "cgrp_dfl_root", CG_ROOT },
+		/* a KASLR build's image: modules from 0xffffffffc0000000 */
+		{ "_end", 0xffffffff83000000ULL },
+		{ "kernel_randomize_memory", 0xffffffff82000000ULL },
 	};
 
 	test_symmap_load(syms, ARRAY_SIZE(syms), &v.symmap);

@@ -179,11 +179,15 @@ static void test_csets(void)
 			 err);
 }
 
-/* A made-up struct module layout: 6.4+ style, text and data regions. */
-static const struct carve_layout mod_l = {
+/*
+ * A made-up struct module layout: 6.4+ style, text and data regions; the
+ * module range of a KASLR build (KERNEL_IMAGE_SIZE 1 GiB).
+ */
+static struct carve_layout mod_l = {
 	.size = 512, .mkobj_mod = 0x100, .state = 0, .name = 0x18,
 	.list = 0x8, .nr_regions = 2, .base = { 0x180, 0x190 },
 	.len = { 0x188, 0x198 },
+	.area = { 0xffffffffc0000000ULL, 0xffffffffff000000ULL },
 };
 
 #define MOD_TEXT_VA	0xffffffffc0100000ULL
@@ -248,6 +252,14 @@ static void test_carve(void)
 	ksft_test_result(!hidden_module_plausible(&mod_l, buf, MOD_VA, name,
 						  sizeof(name)),
 			 "carving: text outside the module range is refused\n");
+	mod_make(buf);
+	mod_put(buf, 0x180, 0xffffffffb0000000ULL, 8);
+	ok = !hidden_module_plausible(&mod_l, buf, MOD_VA, name, sizeof(name));
+	mod_l.area.start = 0xffffffffa0000000ULL;	/* 512 MiB image */
+	ok = ok && hidden_module_plausible(&mod_l, buf, MOD_VA, name,
+					   sizeof(name));
+	mod_l.area.start = 0xffffffffc0000000ULL;
+	ksft_test_result(ok, "carving: text at 0xffffffffb0000000 is in the module range of a 512 MiB image only\n");
 	mod_make(buf);
 	mod_put(buf, 0x198, 0x100, 4);	/* data too small to hold it */
 	ksft_test_result(!hidden_module_plausible(&mod_l, buf, MOD_VA, name,
@@ -712,7 +724,7 @@ static void test_census(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(43);
+	ksft_set_plan(44);
 	guest_init();
 	test_rb();
 	test_xa();

@@ -50,7 +50,9 @@ void bpf_jit_layout_get(struct vmiaas *v, struct bpf_jit_layout *j)
 	};
 
 	memset(j, 0, sizeof(*j));
-	j->ok = !btf_offsets(v->btf, m, ARRAY_SIZE(m), NULL);
+	/* without a module range, hidden-module and exec-memory fail */
+	j->ok = !btf_offsets(v->btf, m, ARRAY_SIZE(m), NULL) &&
+		!modarea_get(v, &j->area);
 	j->pokes = !btf_offsets(v->btf, poke, ARRAY_SIZE(poke), NULL) &&
 		   !btf_sizeof(v->btf, "bpf_jit_poke_descriptor", &j->pd_size) &&
 		   j->pd_size;
@@ -244,8 +246,8 @@ static bool jit_image(struct jit_ctx *x, u64 img, u64 *ret_func, u32 *ret_len)
 	}
 	*ret_func = func;
 	*ret_len = len;
-	if (!len || len > BPF_JIT_IMAGE_MAX || func < HIDDEN_MODULES_START ||
-	    func + len > HIDDEN_MODULES_END) {
+	if (!len || len > BPF_JIT_IMAGE_MAX || func < j->area.start ||
+	    func >= j->area.end || len > j->area.end - func) {
 		jit_bad(x->out, VMIAAS_SEV_CRITICAL,
 			"its JIT image (0x%llx, %u bytes) is not in the module mapping range, where the kernel allocates JIT code",
 			(unsigned long long)func, len);

@@ -13,6 +13,7 @@
 #define VMIAAS_LIB_BPF_JIT_H
 
 #include "engine.h"
+#include "modarea.h"
 
 #define BPF_JIT_IMAGE_MAX	(16U << 20)	/* bytes of one image */
 #define BPF_JIT_TOTAL_MAX	(64U << 20)	/* all images, one scan */
@@ -26,6 +27,7 @@ struct bpf_jit_layout {
 	u32 a_ksym, a_func_cnt, a_func, a_poke_tab, a_poke_nr;
 	u32 k_start, k_end;
 	u32 pd_target, pd_bypass, pd_size;
+	struct modarea area;		/* where JIT images may be */
 };
 
 /* A program's JIT images now. */

@@ -122,14 +122,14 @@ int exec_allow_get(struct vmiaas *v, struct exec_allow *p)
 	err = engine_sym(v, "_text", &text_start);
 	err = err ?: engine_sym(v, "_etext", &text_end);
 	err = err ?: engine_sym(v, "_end", &image_end);
-	if (err || text_end <= text_start || image_end < text_end ||
-	    image_end > HIDDEN_MODULES_END)
+	if (err || text_end <= text_start || image_end < text_end)
 		return engine_fail(v, err ?: -EBADMSG,
 				   "exec-memory: no kernel text and image (_text, _etext, _end)");
-	/* the page holding _etext is text; KASLR puts the image above 0xa0000000 */
+	err = modarea_get(v, &p->modules);	/* above _end: checked there */
+	if (err)
+		return err;
+	/* the page holding _etext is text */
 	text_end = (text_end + VMI_PAGE_SIZE - 1) & VMI_PAGE_MASK;
-	p->modules_start = max(HIDDEN_MODULES_START,
-			       (image_end + VMI_PAGE_SIZE - 1) & VMI_PAGE_MASK);
 	a[p->nr++] = (struct vmi_exec_allow){
 		.start = text_start & VMI_PAGE_MASK, .end = text_end,
 	};
@@ -141,7 +141,7 @@ int exec_allow_get(struct vmiaas *v, struct exec_allow *p)
 	};
 	/* the module range: hidden-module judges what no module owns */
 	a[p->nr++] = (struct vmi_exec_allow){
-		.start = p->modules_start, .end = HIDDEN_MODULES_END,
+		.start = p->modules.start, .end = p->modules.end,
 	};
 	if (exec_realmode(v, &a[p->nr]))
 		p->nr++;
@@ -165,8 +165,8 @@ static bool inside(u64 start, u64 end, u64 lo, u64 hi)
 static bool in_module_range(const struct exec_known *k,
 			    const struct vmi_exec_run *r)
 {
-	return r->start >= k->policy.modules_start &&
-	       r->end <= HIDDEN_MODULES_END;
+	return r->start >= k->policy.modules.start &&
+	       r->end <= k->policy.modules.end;
 }
 
 /*
@@ -229,9 +229,9 @@ static const char *exec_area(struct vmiaas *v, const struct exec_known *k,
 		best = "the espfix area";
 	if (va >= 0xffffffff80000000ULL)
 		best = "the kernel image mapping";
-	if (va >= k->policy.modules_start)
+	if (va >= k->policy.modules.start)
 		best = "the module mapping range";
-	if (va >= HIDDEN_MODULES_END)
+	if (va >= k->policy.modules.end)
 		best = "the fixmap";
 	return best;
 }

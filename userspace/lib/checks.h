@@ -13,6 +13,7 @@
 #include <vmiaas/checks.h>
 #include "bpf_census.h"
 #include "engine.h"
+#include "modarea.h"
 #include "../../core/execmem.h"
 #include "../../core/measure.h"
 
@@ -240,7 +241,7 @@ int check_notifiers(struct vmiaas *v, const struct hidden_sink *sink);
 struct exec_allow {
 	struct vmi_exec_allow allow[EXEC_ALLOW_MAX];
 	u32 nr;
-	u64 modules_start;	/* past the kernel image (_end) */
+	struct modarea modules;	/* the module mapping range */
 };
 
 int exec_allow_get(struct vmiaas *v, struct exec_allow *p);

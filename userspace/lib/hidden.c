@@ -515,7 +515,7 @@ static int carve_layout_get(struct vmiaas *v, struct carve_layout *l)
 	RESOLVE(v, "vmap_area", "rb_node", &l->va_node);
 	RESOLVE(v, "rb_node", "rb_left", &l->rb_left);
 	RESOLVE(v, "rb_node", "rb_right", &l->rb_right);
-	return carve_regions_layout(v, l);
+	return modarea_get(v, &l->area) ?: carve_regions_layout(v, l);
 }
 
 static u64 get_u64(const u8 *buf, u32 off)
@@ -564,7 +564,7 @@ bool hidden_module_plausible(const struct carve_layout *l, const u8 *buf,
 	    get_u32(buf, l->state) > MOD_STATE_MAX ||
 	    !list_ptr(get_u64(buf, l->list)) ||
 	    !list_ptr(get_u64(buf, l->list + 8)) ||
-	    text < HIDDEN_MODULES_START || text >= HIDDEN_MODULES_END)
+	    text < l->area.start || text >= l->area.end)
 		return false;
 	for (i = 0; i < MODULE_NAME_LEN; i++) {
 		char c = buf[l->name + i];
@@ -840,15 +840,14 @@ static int carve_visit(struct vmiaas *v, u64 va, u64 start, u64 end,
 
 	if (carve_known(c, start, end))
 		return 0;
-	err = carve_area(v, c, start < HIDDEN_MODULES_START ?
-			 HIDDEN_MODULES_START : start, end);
+	err = carve_area(v, c, max(start, c->l.area.start), end);
 	return err ?: range_add(&c->areas, start, end);
 }
 
 static int carve_roots(struct vmiaas *v, struct carve_ctx *c)
 {
-	struct vmap_walk w = { .l = &c->l, .lo = HIDDEN_MODULES_START,
-			       .hi = HIDDEN_MODULES_END, .visit = carve_visit,
+	struct vmap_walk w = { .l = &c->l, .lo = c->l.area.start,
+			       .hi = c->l.area.end, .visit = carve_visit,
 			       .arg = c };
 
 	return vmap_walk(v, &w);
@@ -2315,7 +2314,7 @@ static int census_stacks(struct vmiaas *v, struct census *c)
 {
 	struct stack_ctx s = { .c = c };
 	struct vmap_walk w = { .l = &s.l, .lo = STACK_RANGE_START,
-			       .hi = HIDDEN_MODULES_START,
+			       .hi = MODAREA_KERNEL_MAP,
 			       .visit = stack_visit, .arg = &s };
 	int err;
 

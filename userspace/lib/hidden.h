@@ -14,6 +14,7 @@
 
 #include <vmiaas/checks.h>
 #include "engine.h"
+#include "modarea.h"
 
 /* Where findings go: returns a zeroed finding with check and object set. */
 struct hidden_sink {
@@ -38,9 +39,7 @@ int hidden_check_tasks(struct vmiaas *v, const struct hidden_sink *s);
 #define HIDDEN_RQ_VISITS_MAX	(1U << 18)	/* entities visited, all CPUs */
 #define HIDDEN_CSET_BUCKETS	128	/* css_set_table: CSS_SET_HASH_BITS 7 */
 #define HIDDEN_CSETS_MAX	(1U << 16)	/* css_sets in css_set_table */
-/* Module memory carving: the x86-64 module mapping range, with or without KASLR. */
-#define HIDDEN_MODULES_START	0xffffffffa0000000ULL
-#define HIDDEN_MODULES_END	0xffffffffff000000ULL
+/* Module memory carving, in the guest's module range (modarea.h). */
 #define HIDDEN_VMAP_TREES_MAX	1024	/* vmap_nodes (one per NUMA-ish group) */
 #define HIDDEN_VMAP_NODES_MAX	(1U << 20)	/* vmap areas visited, all trees */
 #define HIDDEN_CARVE_AREA_MAX	(64ULL << 20)	/* bytes carved of one area */
@@ -69,12 +68,13 @@ struct carve_layout {
 	u32 size, mkobj_mod, state, name, list;
 	u32 nr_regions, base[MOD_REGIONS_MAX], len[MOD_REGIONS_MAX];
 	u32 va_start, va_end, rb_left, rb_right, va_node;
+	struct modarea area;	/* the module mapping range */
 };
 
 /*
  * Whether @buf, sizeof(struct module) bytes read at @va, is a
  * self-consistent struct module (mkobj.mod == @va, a known state, a
- * printable name, kernel list pointers, text in the module range, @va
+ * printable name, kernel list pointers, text in @l->area, @va
  * inside its own memory); its name goes to @name. The layout comes from
  * the guest's BTF (hidden.c).
  */
