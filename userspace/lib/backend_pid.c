@@ -350,15 +350,10 @@ static int pid_parse_xp(const char *text, u64 *ret, size_t max)
 	return (int)nr;
 }
 
-/* Adds HVA to the places unless it is there already or they are full. */
+/* Adds HVA to the places unless they are full. */
 static void pid_add_place(struct pid_place *places, size_t *nr,
 			  unsigned int vma, u64 hva)
 {
-	size_t i;
-
-	for (i = 0; i < *nr; i++)
-		if (places[i].hva == hva)
-			return;
 	if (*nr < PID_MAX_PLACES)
 		places[(*nr)++] = (struct pid_place){ .hva = hva, .vma = vma };
 }
@@ -383,11 +378,15 @@ static size_t pid_list_places(const struct pid_vma *vmas, size_t nr_vmas,
 
 		if (v->end - v->start < block_size)
 			continue;
+		/* Places of one candidate differ: candidates do not overlap. */
 		last = v->end - block_size;
 		pid_add_place(places, &nr, i, v->start);
+		if (last == v->start)
+			continue;
 		if (!(last & 0xfff))
 			pid_add_place(places, &nr, i, last);
-		at = last & ~(PID_RAM_ALIGN - 1);
+		/* 2 MiB boundaries below last, above the start */
+		at = (last - 1) & ~(PID_RAM_ALIGN - 1);
 		for (n = 0; n < PID_PLACES_PER_VMA && at > v->start;
 		     n++, at -= PID_RAM_ALIGN)
 			pid_add_place(places, &nr, i, at);
