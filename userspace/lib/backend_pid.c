@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "backend.h"
+#include "qemu_cmdline.h"
 
 #define PID_LINE		4096u
 #define PID_CACHE_LINES		64u
@@ -451,54 +452,16 @@ static int pid_confirm(struct backend *b, struct pid_priv *p,
 	return best;
 }
 
-/* "512", "512M", "2G", "524288k": QEMU's -m size, MiB without a suffix. */
-static u64 pid_parse_size(const char *v)
-{
-	unsigned long long n;
-	char *end;
-
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno || end == v || n == 0 || n > (1ull << 42))
-		return 0;
-	switch (*end) {
-	case 'k': case 'K': return n << 10;
-	case 'm': case 'M': case ',': case '\0': return n << 20;
-	case 'g': case 'G': return n << 30;
-	case 't': case 'T': return n << 40;
-	default: return 0;
-	}
-}
-
 /*
- * The RAM size from QEMU's command line (-m [size=]N[,...]), 0 when it
- * has none we understand. Only a hint for placing RAM in a larger
- * mapping: the engine still has to find the kernel there.
+ * The RAM size from QEMU's command line (-m, or its RAM backend's size),
+ * 0 when it has none we understand. Only a hint for placing RAM in a
+ * larger mapping: the engine still has to find the kernel there.
  */
 static u64 pid_cmdline_ram_size(pid_t pid)
 {
-	char path[32], buf[8192], *arg, *end;
-	bool next_is_m = false;
-	u64 size = 0;
-	ssize_t len;
-	int fd;
+	struct qemu_cmdline cl;
 
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return 0;
-	buf[len] = '\0';
-	for (arg = buf, end = buf + len; arg < end; arg += strlen(arg) + 1) {
-		if (next_is_m)
-			size = pid_parse_size(strncmp(arg, "size=", 5) ?
-					      arg : arg + 5);
-		next_is_m = !strcmp(arg, "-m");
-	}
-	return size;
+	return qemu_cmdline_read(pid, &cl) < 0 ? 0 : cl.ram_size;
 }
 
 /*

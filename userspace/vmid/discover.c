@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Discovery of plain QEMU processes: /proc/PID/exe (or comm) names a
- * qemu-system-* binary; the command line gives the VM's name (-name),
- * its QMP socket (-qmp unix:PATH) and, when its RAM is a shared
- * memory-backend-file (the -machine memory-backend= object, share=on),
- * the file to map. Command lines are QEMU's, not the guest's, but are
- * still parsed with every length bounded.
+ * qemu-system-* binary; its command line (the library's parser,
+ * userspace/lib/qemu_cmdline.c) gives the VM's name, uuid, QMP socket
+ * and, when its RAM is a shared memory-backend-file, the file to map.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -19,91 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
+#include "userspace/lib/qemu_cmdline.h"
 #include "vmid.h"
-
-#define CMDLINE_MAX	(256 * 1024)
-#define MAX_OBJECTS	64
-
-struct mem_object {
-	char id[64];
-	char path[VMID_PATH_MAX];
-	bool file, share;
-};
-
-static void copy(char *dst, size_t size, const char *s, size_t len)
-{
-	if (len >= size)
-		len = size - 1;
-	memcpy(dst, s, len);
-	dst[len] = '\0';
-}
-
-/* The value of KEY= in a QEMU "a=b,c=d" option string, or NULL. */
-static const char *opt_get(const char *s, const char *key, size_t *ret_len)
-{
-	size_t kl = strlen(key);
-	const char *p = s;
-
-	while (p && *p) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if (len > kl && !strncmp(p, key, kl) && p[kl] == '=') {
-			*ret_len = len - kl - 1;
-			return p + kl + 1;
-		}
-		p = end ? end + 1 : NULL;
-	}
-	return NULL;
-}
-
-static bool opt_true(const char *v, size_t len)
-{
-	return (len == 2 && !strncmp(v, "on", 2)) ||
-	       (len == 3 && !strncmp(v, "yes", 3)) ||
-	       (len == 4 && !strncmp(v, "true", 4));
-}
-
-static void object_parse_json(const char *arg, struct mem_object *o)
-{
-	struct json_object *j = json_tokener_parse(arg), *v;
-
-	if (!j)
-		return;
-	if (json_object_object_get_ex(j, "qom-type", &v) &&
-	    !strcmp(json_object_get_string(v) ?: "", "memory-backend-file"))
-		o->file = true;
-	if (json_object_object_get_ex(j, "id", &v))
-		snprintf(o->id, sizeof(o->id), "%s", json_object_get_string(v) ?: "");
-	if (json_object_object_get_ex(j, "mem-path", &v))
-		snprintf(o->path, sizeof(o->path), "%s", json_object_get_string(v) ?: "");
-	if (json_object_object_get_ex(j, "share", &v))
-		o->share = json_object_get_boolean(v);
-	json_object_put(j);
-}
-
-static void object_parse(const char *arg, struct mem_object *o)
-{
-	const char *v;
-	size_t len;
-
-	memset(o, 0, sizeof(*o));
-	if (arg[0] == '{') {
-		object_parse_json(arg, o);
-		return;
-	}
-	o->file = !strncmp(arg, "memory-backend-file,", 20);
-	v = opt_get(arg, "id", &len);
-	if (v)
-		copy(o->id, sizeof(o->id), v, len);
-	v = opt_get(arg, "mem-path", &len);
-	if (v)
-		copy(o->path, sizeof(o->path), v, len);
-	v = opt_get(arg, "share", &len);
-	o->share = v && opt_true(v, len);
-}
 
 static void make_id(struct vm_ident *id)
 {
@@ -122,64 +37,28 @@ static void make_id(struct vm_ident *id)
 		id->id[0] = '_';
 }
 
-void discover_parse_cmdline(const char *buf, size_t len, struct vm_ident *id)
+/*
+ * @id's name, uuid, QMP socket and shared RAM file from the command line
+ * of QEMU process id->pid: -ENOENT, -ENOMEM (qemu_cmdline_read()).
+ */
+static int parse_cmdline(struct vm_ident *id)
 {
-	struct mem_object *objs;
-	char ram_id[64] = "";
-	size_t nr_objs = 0, i;
-	const char *args[2] = {};
-	size_t off = 0;
+	struct qemu_cmdline cl;
+	struct stat st;
+	int err;
 
-	objs = calloc(MAX_OBJECTS, sizeof(*objs));
-	if (!objs)
-		return;
-	while (off < len) {
-		const char *a = buf + off;
-		size_t l = strnlen(a, len - off);
-		const char *v;
-		size_t vl;
-
-		off += l + 1;
-		args[0] = args[1];
-		args[1] = a;
-		if (!args[0])
-			continue;
-		if (!strcmp(args[0], "-name") && !id->name[0]) {
-			v = a;
-			if (!strncmp(v, "guest=", 6))
-				v += 6;
-			vl = strcspn(v, ",");
-			copy(id->name, sizeof(id->name), v, vl);
-		} else if (!strcmp(args[0], "-qmp") && !id->qmp[0] &&
-			   !strncmp(a, "unix:", 5)) {
-			v = a + 5;
-			if (!strncmp(v, "path=", 5))
-				v += 5;
-			copy(id->qmp, sizeof(id->qmp), v, strcspn(v, ","));
-		} else if (!strcmp(args[0], "-uuid") && !id->uuid[0] &&
-			   strlen(a) == 36) {
-			copy(id->uuid, sizeof(id->uuid), a, 36);
-		} else if (!strcmp(args[0], "-object") && nr_objs < MAX_OBJECTS) {
-			object_parse(a, &objs[nr_objs]);
-			if (objs[nr_objs].file)
-				nr_objs++;
-		} else if (!strcmp(args[0], "-machine") || !strcmp(args[0], "-M")) {
-			v = opt_get(a, "memory-backend", &vl);
-			if (v)
-				copy(ram_id, sizeof(ram_id), v, vl);
-		}
-	}
-	for (i = 0; i < nr_objs && ram_id[0]; i++) {
-		struct stat st;
-
-		if (strcmp(objs[i].id, ram_id) || !objs[i].share ||
-		    objs[i].path[0] != '/')
-			continue;
-		if (stat(objs[i].path, &st) == 0 && S_ISREG(st.st_mode))
-			snprintf(id->shm, sizeof(id->shm), "%s", objs[i].path);
-	}
-	free(objs);
+	err = qemu_cmdline_read(id->pid, &cl);
+	if (err < 0)
+		return err;
+	snprintf(id->name, sizeof(id->name), "%s", cl.name);
+	snprintf(id->uuid, sizeof(id->uuid), "%s", cl.uuid);
+	snprintf(id->qmp, sizeof(id->qmp), "%s", cl.qmp);
+	/* a RAM file vmid can map: shared, a regular file */
+	if (cl.ram_shared && cl.ram_path[0] == '/' &&
+	    stat(cl.ram_path, &st) == 0 && S_ISREG(st.st_mode))
+		snprintf(id->shm, sizeof(id->shm), "%s", cl.ram_path);
 	make_id(id);
+	return 0;
 }
 
 static ssize_t read_file(const char *path, char *buf, size_t size)
@@ -294,8 +173,6 @@ static bool is_vmm(pid_t pid, char *vmm, size_t size)
 
 int discover_pid(pid_t pid, struct vm_ident *id)
 {
-	char path[64], *buf;
-	ssize_t n;
 	int r;
 
 	memset(id, 0, sizeof(*id));
@@ -305,56 +182,36 @@ int discover_pid(pid_t pid, struct vm_ident *id)
 	r = proc_starttime(pid, &id->starttime);
 	if (r < 0)
 		return r;
-	buf = malloc(CMDLINE_MAX);
-	if (!buf)
-		return -ENOMEM;
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	n = read_file(path, buf, CMDLINE_MAX);
-	if (n > 0)
-		discover_parse_cmdline(buf, (size_t)n, id);
-	free(buf);
-	return n > 0 ? 0 : -ESRCH;
+	r = parse_cmdline(id);
+	return r == -ENOMEM ? r : r < 0 ? -ESRCH : 0;
 }
 
 int discover_scan(const char *match,
 		  void (*fn)(const struct vm_ident *id, void *arg), void *arg)
 {
 	struct dirent *de;
-	char *buf;
 	DIR *dir;
 
 	dir = opendir("/proc");
 	if (!dir)
 		return -errno;
-	buf = malloc(CMDLINE_MAX);
-	if (!buf) {
-		closedir(dir);
-		return -ENOMEM;
-	}
 	while ((de = readdir(dir))) {
 		struct vm_ident id = {};
-		char path[64];
 		char *end;
 		long pid;
-		ssize_t n;
 
 		pid = strtol(de->d_name, &end, 10);
 		if (*end || pid <= 0 || pid == getpid() ||
 		    !is_vmm((pid_t)pid, id.vmm, sizeof(id.vmm)))
 			continue;
 		id.pid = (pid_t)pid;
-		if (proc_starttime(id.pid, &id.starttime) < 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
-		n = read_file(path, buf, CMDLINE_MAX);
-		if (n <= 0)
+		if (proc_starttime(id.pid, &id.starttime) < 0 ||
+		    parse_cmdline(&id) < 0)
 			continue;	/* exited, or a zombie */
-		discover_parse_cmdline(buf, (size_t)n, &id);
 		if (match[0] && fnmatch(match, id.name, 0))
 			continue;
 		fn(&id, arg);
 	}
-	free(buf);
 	closedir(dir);
 	return 0;
 }

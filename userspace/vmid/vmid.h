@@ -145,8 +145,6 @@ int discover_scan(const char *match,
  * through the pid backend, the module by their KVM VM fd); "" none.
  */
 void discover_set_vmm(const char *glob);
-/* Parses one QEMU command line (NUL-separated) into @id. */
-void discover_parse_cmdline(const char *buf, size_t len, struct vm_ident *id);
 /* Seconds since a process with @starttime started. */
 double discover_age(uint64_t starttime);
 /* 0 if @pid still is the process that had @starttime, else -ESRCH. */
