@@ -187,12 +187,27 @@ struct vmiaas_module_check {
 	uint32_t type;			/* VMIAAS_CHECK_* (uapi) */
 	uint32_t flags;			/* VMIAAS_CHECK_CSTRING or 0 */
 	uint64_t addr, len, root;
-	uint8_t data[VMIAAS_MODULE_DATA];	/* the expected values */
+	uint8_t data[VMIAAS_MODULE_DATA];	/* the expected values (a
+						 * range: its SHA-256) */
 	char label[64];			/* "usermode-helper modprobe_path" */
+	/* a failure, as vmiaas_check_run() reports that check's findings */
+	char check[24];			/* its id: "exec-memory" */
+	char object[64];		/* "modprobe_path" */
+	uint32_t severity;		/* enum vmiaas_severity */
 };
 
 int vmiaas_module_policy(struct vmiaas *v, struct vmiaas_module_check *out,
 			 size_t max, size_t *ret_nr);
+
+/*
+ * Keeps, in place and in order, the @nr records whose type a module with
+ * struct vmiaas_caps.check_types @check_types runs (0: a module older than
+ * that field, which runs types 1 to 4); returns how many are kept.
+ * @left_out (@size bytes, may be NULL) gets the distinct check ids of the
+ * records left out, "exec-memory, usermode-helper", or "".
+ */
+size_t vmiaas_module_filter(struct vmiaas_module_check *c, size_t nr,
+			    uint64_t check_types, char *left_out, size_t size);
 
 /*
  * Runs @nr (at most 64) such records against the guest now as vmiaas.ko

@@ -17,13 +17,18 @@
 # agent_min_interval is long); loads an inline hook: the module says
 # TAMPERED, vmid writes a "module" finding and runs its full check, which
 # finds the hook (kernel-text); the L2 removes the hook: the module says
-# clean, vmid resolves its finding. Two full checks in all (the first and
-# the hook's), the dear part of this step in Bochs.
+# clean, vmid resolves its finding; then vmiaas_attack_execmem leaves code
+# executable in a vmalloc page: the module's exec-memory check (from
+# libvmiaas's vmiaas_module_policy(), registered by vmid with the others)
+# says TAMPERED and vmid writes an "exec-memory" finding, as vmictl check
+# would name it. Two full checks in all (the first and the hook's), the
+# dear part of this step in Bochs: the run ends before the third, which
+# the exec-memory finding starts.
 # The L2 waits for this script's signals (SIGUSR2 to l2vmm, read by the
 # L2 from the UART's scratch register): 1 once vmid has registered its
-# checks with the module, 2 once vmid's own check has found the hook. This
-# script ends the L2 once vmid has resolved the module finding, or when
-# the L2 ends. The step's time goes to the L2's boot and to Bochs running
+# checks with the module, 2 once vmid's own check has found the hook, 3
+# once vmid has resolved the module finding. This script ends the L2 once
+# vmid has reported the module's exec-memory finding, or when the L2 ends. The step's time goes to the L2's boot and to Bochs running
 # the L2, and an idle L1 second is dear in Bochs: nothing here sleeps long.
 #   @@INSMOD STATUS, @@RMMOD STATUS, @@L2VMM-END STATUS
 #   @@VMID-START UPTIME           vmid started (the L2 is at its cmd.sh)
@@ -122,8 +127,10 @@ while kill -0 $l2 2>/dev/null; do
 	[ -z "$status_shown" ] && [ "$(events finding module)" -ge 1 ] && show_status
 	# 2: vmid's own check has found the hook
 	[ "$sent" -ge 1 ] && [ "$(events finding kernel-text)" -ge 1 ] && signal 2
-	# the end: the module's finding resolved after the hook's removal
-	[ "$sent" -ge 2 ] && [ "$(events resolved module)" -ge 1 ] && break
+	# 3: the module's finding resolved after the hook's removal
+	[ "$sent" -ge 2 ] && [ "$(events resolved module)" -ge 1 ] && signal 3
+	# the end: the module's verdict on the code left executable
+	[ "$sent" -ge 3 ] && [ "$(events finding exec-memory)" -ge 1 ] && break
 done
 [ -n "$status_shown" ] || show_status
 echo "@@VMID-METRICS-BEGIN"

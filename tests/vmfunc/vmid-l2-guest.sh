@@ -19,7 +19,12 @@
 #      tampered (vmid must report the failed check once);
 #   4. wait for signal 2: vmid's own full check has reported the hook;
 #   5. the hook is removed: the next request is clean (vmid resolves its
-#      module finding); then idle until the L1 ends the run.
+#      module finding);
+#   6. wait for signal 3 (vmid has resolved it); vmiaas_attack_execmem
+#      leaves code executable in a vmalloc page and unloads: the next
+#      on-demand request is tampered, the module's exec-memory check
+#      alone (vmid reports it as exec-memory); then idle until the L1
+#      ends the run.
 #   @@L2-FOUND ...           what the agent found (view1=1 wanted)
 #   @@L2-LAST TAG <last>     the agent's last request after step TAG
 #   @@L2-SIGNAL N            the L1's signal N came
@@ -39,6 +44,15 @@ wait_signal()
 	done
 	echo "@@L2-SIGNAL $1"
 }
+# the agent's module notifier's request (10 s at most)
+wait_module_load()
+{
+	i=0
+	while [ $i -lt 500 ] && ! grep -q "reason=module-load " $p/last; do
+		sleep 0.02
+		i=$((i + 1))
+	done
+}
 
 echo "@@L2-VMID-GUEST $(cut -d' ' -f1 /proc/uptime)"
 target=$(sym __x64_sys_acct)
@@ -50,11 +64,7 @@ last clean
 
 insmod ./vmiaas_attack_inline.ko target="0x$target"
 echo "@@L2-ATTACK-INSMOD $?"
-i=0
-while [ $i -lt 500 ] && ! grep -q "reason=module-load " $p/last; do
-	sleep 0.02
-	i=$((i + 1))
-done
+wait_module_load
 last module-load
 echo 1 >$p/trigger
 last tampered
@@ -64,3 +74,12 @@ echo "@@L2-ATTACK-RMMOD $?"
 echo 1 >$p/trigger
 last restored
 wait_signal 3
+# code left executable in a vmalloc page by a module gone (it stays)
+insmod ./vmiaas_attack_execmem.ko setro=0x$(sym set_memory_ro) \
+	setx=0x$(sym set_memory_x) && rmmod vmiaas_attack_execmem
+echo "@@L2-EXECMEM $?"
+dmesg | grep 'vmiaas_attack_execmem' | sed 's/^/@@L2-DMESG /'
+wait_module_load
+echo 1 >$p/trigger
+last execmem
+wait_signal 4

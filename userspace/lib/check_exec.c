@@ -351,6 +351,9 @@ int exec_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 	c->root = v->info.pgd_pa;
 	snprintf(c->label, sizeof(c->label), "exec-memory (%u allowed ranges)",
 		 p.nr);
+	snprintf(c->check, sizeof(c->check), "exec-memory");
+	snprintf(c->object, sizeof(c->object), "kernel executable mappings");
+	c->severity = VMIAAS_SEV_CRITICAL;
 	(*nr)++;
 	return 0;
 }

@@ -269,6 +269,10 @@ int helpers_module_checks(struct vmiaas *v, struct vmiaas_module_check *out,
 		c->flags = flags & VMI_MEASURE_CSTRING ? VMIAAS_CHECK_CSTRING : 0;
 		snprintf(c->label, sizeof(c->label), "usermode-helper %s",
 			 helpers[i].name);
+		snprintf(c->check, sizeof(c->check), "usermode-helper");
+		snprintf(c->object, sizeof(c->object), "%s", helpers[i].name);
+		/* core_pattern's pipe rule needs the new value: the worst */
+		c->severity = helpers[i].severity;
 	}
 	return 0;
 }

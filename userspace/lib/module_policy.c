@@ -7,6 +7,7 @@
  * (core/execmem.c, vmi_measure_bytes()), through the records' own root.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,6 +15,8 @@
 #include "checks.h"
 
 #define POLICY_RESCAN_US	20000	/* kmod/checks.c's EXEC_RESCAN_MS */
+/* what a module that leaves caps.check_types zero runs: types 1 to 4 */
+#define MODULE_TYPES_OLD	0x1eULL
 
 int vmiaas_module_policy(struct vmiaas *v, struct vmiaas_module_check *out,
 			 size_t max, size_t *ret_nr)
@@ -29,6 +32,39 @@ int vmiaas_module_policy(struct vmiaas *v, struct vmiaas_module_check *out,
 	if (!err)
 		*ret_nr = nr;
 	return err;
+}
+
+/* Adds @id to the comma-separated @list unless it is there already. */
+static void list_add(char *list, size_t size, const char *id)
+{
+	size_t used = strlen(list), n = strlen(id);
+	const char *p;
+
+	for (p = strstr(list, id); p; p = strstr(p + 1, id))
+		if ((p == list || p[-1] == ' ') && (p[n] == ',' || !p[n]))
+			return;
+	snprintf(list + used, size - used, "%s%s", used ? ", " : "", id);
+}
+
+size_t vmiaas_module_filter(struct vmiaas_module_check *c, size_t nr,
+			    uint64_t check_types, char *left_out, size_t size)
+{
+	uint64_t runs = check_types ?: MODULE_TYPES_OLD;
+	size_t i, kept = 0;
+
+	if (left_out && size)
+		left_out[0] = '\0';
+	for (i = 0; i < nr; i++) {
+		if (c[i].type < 64 && (runs & (1ULL << c[i].type))) {
+			if (kept != i)
+				c[kept] = c[i];
+			kept++;
+		} else if (left_out && size) {
+			list_add(left_out, size, c[i].check[0] ? c[i].check :
+				 c[i].label);
+		}
+	}
+	return kept;
 }
 
 /* A record's allowed ranges in the core's form (as kmod/checks.c). */

@@ -45,10 +45,12 @@
 #define MODULE_DEV	"/dev/vmiaas"
 #define MODULE_EVENTS	16		/* read per wake-up */
 #define TEXT_CHUNK_MIN	(64U << 10)
+/* records of vmiaas_module_policy(): exec-memory, 6 usermode-helper */
+#define MODULE_POLICY_MAX	8
 /* s after which an ENABLE_VIEW still waiting is reported (once) */
 #define VIEW_SLOW	60.0
 
-_Static_assert(sizeof(struct vmid_mod_check) <= sizeof(((struct vmid_msg *)0)->s2) - 1,
+_Static_assert(sizeof(struct vmiaas_module_check) <= sizeof(((struct vmid_msg *)0)->s2) - 1,
 	       "a check record travels in vmid_msg.s2");
 
 /* ENABLE_VIEW, run by a thread; shared until both sides let go. */
@@ -67,8 +69,11 @@ struct vm_module {
 	double job_start;		/* monotonic s: ENABLE_VIEW issued */
 	bool slow_said;			/* "view 1 not armed after..." said */
 	const char *view;		/* without VMFUNC: how the guest asks */
-	struct vmid_mod_check *pending;	/* records being received */
-	char (*labels)[64];		/* of the registered checks */
+	uint64_t check_types;		/* caps.check_types of the module */
+	struct vmiaas_module_check *pending;	/* records being received */
+	int policy_err;			/* theirs: why no policy records */
+	struct vmiaas_module_check *reg;	/* the registered checks */
+	char left_out[64];		/* their check ids: not registered */
 	uint32_t nr_checks;
 	uint64_t open_mask;		/* checks with an active finding */
 	struct vmiaas_finding *open;	/* those findings, for "resolved" */
@@ -180,11 +185,11 @@ static void checks_register(struct vm *vm, uint32_t nr);
 static void module_resolve(struct vm *vm, uint64_t mask);
 
 /* Opens /dev/vmiaas and asks what the host can do; -errno and why. */
-static int module_open(uint64_t *ret_modes, char *why, size_t size)
+static int module_open(struct vmiaas_caps *caps, char *why, size_t size)
 {
-	struct vmiaas_caps caps = { .size = sizeof(caps) };
 	int fd;
 
+	*caps = (struct vmiaas_caps){ .size = sizeof(*caps) };
 	fd = open(MODULE_DEV, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		int err = -errno;
@@ -194,15 +199,14 @@ static int module_open(uint64_t *ret_modes, char *why, size_t size)
 			 "not available (" MODULE_DEV ": %s)", strerror(-err));
 		return err;
 	}
-	if (ioctl(fd, VMIAAS_IOC_GET_CAPS, &caps) < 0 ||
-	    caps.api_version != VMIAAS_API_VERSION) {
+	if (ioctl(fd, VMIAAS_IOC_GET_CAPS, caps) < 0 ||
+	    caps->api_version != VMIAAS_API_VERSION) {
 		snprintf(why, size, "not available (" MODULE_DEV " GET_CAPS: %s)",
-			 caps.api_version != VMIAAS_API_VERSION && !errno ?
+			 caps->api_version != VMIAAS_API_VERSION && !errno ?
 			 "another API version" : strerror(errno));
 		close(fd);
 		return -EPROTO;
 	}
-	*ret_modes = caps.modes;
 	return fd;
 }
 
@@ -243,8 +247,8 @@ static int attach_vm(struct vm *vm, int fd, char *why, size_t size)
 void module_attach(struct vm *vm)
 {
 	char why[sizeof(vm->mod_why) - 16];
+	struct vmiaas_caps caps;
 	struct vm_module *m;
-	uint64_t modes = 0;
 	int fd, r;
 
 	if (vm->mod) {
@@ -261,7 +265,7 @@ void module_attach(struct vm *vm)
 		return;
 	}
 	why[0] = '\0';
-	fd = module_open(&modes, why, sizeof(why));
+	fd = module_open(&caps, why, sizeof(why));
 	if (fd >= 0) {
 		r = attach_vm(vm, fd, why, sizeof(why));
 		if (r < 0) {
@@ -279,9 +283,10 @@ void module_attach(struct vm *vm)
 		return;
 	}
 	m->fd = fd;
-	m->modes = modes;
+	m->modes = caps.modes;
+	m->check_types = caps.check_types;
 	vm->mod = m;
-	if (!(modes & VMIAAS_MODE_VMFUNC))
+	if (!(m->modes & VMIAAS_MODE_VMFUNC))
 		m->view = "hypercall and polling (no VMFUNC on this host)";
 	else if (view_start(m) < 0)
 		m->view = "hypercall and polling (cannot start the view thread)";
@@ -307,7 +312,7 @@ void module_detach(struct vm *vm)
 	close(m->fd);	/* the last close detaches */
 	free(m->open);
 	free(m->pending);
-	free(m->labels);
+	free(m->reg);
 	free(m);
 	vm->mod = NULL;
 }
@@ -317,11 +322,31 @@ int module_fd(const struct vm *vm)
 	return vm->mod ? vm->mod->fd : -1;
 }
 
+/*
+ * The checks not on the module path: "; exec-memory not run by this
+ * vmiaas.ko ...", or "".
+ */
+static const char *module_left_out(const struct vm_module *m, char *buf,
+				   size_t size)
+{
+	if (m->nr_checks && m->left_out[0])
+		snprintf(buf, size,
+			 "; %s not run by this vmiaas.ko (check_types %#llx): vmid's worker checks them, on its schedule and after each request",
+			 m->left_out, (unsigned long long)m->check_types);
+	else if (m->nr_checks && m->policy_err)
+		snprintf(buf, size,
+			 "; exec-memory and usermode-helper not registered (their records: %s): vmid's worker checks them, on its schedule and after each request",
+			 strerror(-m->policy_err));
+	else
+		buf[0] = '\0';
+	return buf;
+}
+
 const char *module_status(const struct vm *vm, char *buf, size_t size)
 {
 	const struct vm_module *m = vm->mod;
 	const struct view_job *j = m ? m->job : NULL;
-	char view[128];
+	char view[128], other[192];
 
 	if (!m)
 		return vm->mod_why;
@@ -337,17 +362,19 @@ const char *module_status(const struct vm *vm, char *buf, size_t size)
 			 strerror(-j->err), j->err == -EOPNOTSUPP ?
 			 ", KVM's shadow MMU or no EPTP switching" : "");
 	snprintf(buf, size,
-		 "module: attached through " MODULE_DEV "; the agent asks via %s; %u check%s registered; %llu request%s served",
+		 "module: attached through " MODULE_DEV "; the agent asks via %s; %u check%s registered; %llu request%s served%s",
 		 view, m->nr_checks, m->nr_checks == 1 ? "" : "s",
-		 (unsigned long long)m->events, m->events == 1 ? "" : "s");
+		 (unsigned long long)m->events, m->events == 1 ? "" : "s",
+		 module_left_out(m, other, sizeof(other)));
 	return buf;
 }
 
 /* ---- checks: worker -> parent -> module ---- */
 
-static int set_checks(struct vm_module *m, uint32_t nr)
+static int set_checks(struct vm_module *m,
+		      const struct vmiaas_module_check *rec, uint32_t nr)
 {
-	struct vmiaas_check *c = calloc(nr, sizeof(*c));
+	struct vmiaas_check *c = calloc(nr ?: 1, sizeof(*c));
 	struct vmiaas_set_checks sc = {
 		.size = sizeof(sc), .nr_checks = nr,
 		.checks = (uint64_t)(uintptr_t)c,
@@ -358,11 +385,16 @@ static int set_checks(struct vm_module *m, uint32_t nr)
 	if (!c)
 		return -ENOMEM;
 	for (i = 0; i < nr; i++) {
-		c[i].type = VMIAAS_CHECK_RANGE_GVA;
-		c[i].addr = m->pending[i].addr;
-		c[i].len = m->pending[i].len;
-		c[i].root = m->pending[i].root;
-		memcpy(c[i].digest, m->pending[i].digest, sizeof(c[i].digest));
+		c[i].type = rec[i].type;
+		c[i].flags = rec[i].flags;
+		c[i].addr = rec[i].addr;
+		c[i].len = rec[i].len;
+		c[i].root = rec[i].root;
+		/* the module reads values at registration */
+		if (rec[i].type == VMIAAS_CHECK_RANGE_GVA)
+			memcpy(c[i].digest, rec[i].data, sizeof(c[i].digest));
+		else
+			c[i].values = (uint64_t)(uintptr_t)rec[i].data;
 	}
 	r = ioctl(m->fd, VMIAAS_IOC_SET_CHECKS, &sc) < 0 ? -errno : 0;
 	free(c);
@@ -372,7 +404,7 @@ static int set_checks(struct vm_module *m, uint32_t nr)
 int module_check_msg(struct vm *vm, const struct vmid_msg *m)
 {
 	struct vm_module *mod = vm->mod;
-	struct vmid_mod_check rec;
+	struct vmiaas_module_check rec;
 
 	if (!mod || !m->b || m->b > VMID_MOD_CHECKS_MAX || m->a >= m->b)
 		return -EPROTO;
@@ -383,39 +415,58 @@ int module_check_msg(struct vm *vm, const struct vmid_msg *m)
 	}
 	memcpy(&rec, m->s2, sizeof(rec));
 	rec.label[sizeof(rec.label) - 1] = '\0';
+	rec.check[sizeof(rec.check) - 1] = '\0';
+	rec.object[sizeof(rec.object) - 1] = '\0';
 	mod->pending[m->a] = rec;
+	mod->policy_err = m->err;
 	/* the last record: the set, as a whole, for the module to validate */
 	if (m->a + 1 == m->b)
 		checks_register(vm, m->b);
 	return 0;
 }
 
-/* SET_CHECKS with the first @nr records (0: none). */
+/*
+ * SET_CHECKS with those of the first @nr records the module runs (0:
+ * none); the others stay with the worker's full checks.
+ */
 static void checks_register(struct vm *vm, uint32_t nr)
 {
 	struct vm_module *mod = vm->mod;
-	uint32_t i;
+	struct vmiaas_module_check *reg = NULL;
+	char left_out[sizeof(mod->left_out)] = "";
+	uint32_t kept = 0;
 	int r;
 
-	r = set_checks(mod, nr);
+	if (nr) {
+		reg = malloc(nr * sizeof(*reg));
+		if (!reg) {
+			events_vm(vm, VMID_LOG_ERR, "error",
+				  "module: SET_CHECKS of %u checks: out of memory", nr);
+			return;
+		}
+		memcpy(reg, mod->pending, nr * sizeof(*reg));
+		kept = (uint32_t)vmiaas_module_filter(reg, nr, mod->check_types,
+						      left_out, sizeof(left_out));
+	}
+	r = set_checks(mod, reg, kept);
 	if (r < 0) {
 		events_vm(vm, VMID_LOG_ERR, "error",
-			  "module: SET_CHECKS of %u checks: %s", nr, strerror(-r));
+			  "module: SET_CHECKS of %u checks: %s", kept, strerror(-r));
+		free(reg);
 		return;
 	}
-	mod->nr_checks = nr;
-	if (!nr)
+	free(mod->reg);
+	mod->reg = reg;
+	mod->nr_checks = kept;
+	snprintf(mod->left_out, sizeof(mod->left_out), "%s", left_out);
+	if (!kept)
 		return;
-	if (!mod->labels)
-		mod->labels = calloc(VMID_MOD_CHECKS_MAX, sizeof(*mod->labels));
-	for (i = 0; mod->labels && i < nr; i++)
-		memcpy(mod->labels[i], mod->pending[i].label, sizeof(mod->labels[i]));
 	/* registered from memory the full check found clean, just now */
 	mod->last_full = vmid_now();
 	module_resolve(vm, ~0ULL);
 	events_vm(vm, VMID_LOG_INFO, "module",
-		  "%u checks registered with " MODULE_DEV " (from memory the last check found clean)",
-		  nr);
+		  "%u checks registered with " MODULE_DEV " (from memory the last check found clean)%s",
+		  kept, module_left_out(mod, left_out, sizeof(left_out)));
 }
 
 void module_tick(struct vm *vm, double now)
@@ -476,6 +527,37 @@ static void module_resolve(struct vm *vm, uint64_t mask)
 	}
 }
 
+/*
+ * Registered check @i failed: the finding of its check ("module" for the
+ * text and syscall table ranges; exec-memory, usermode-helper as
+ * vmictl check reports them).
+ */
+static void module_finding(const struct vm_module *mod, unsigned int i,
+			   const struct vmiaas_event *e, struct vmiaas_finding *f)
+{
+	const struct vmiaas_module_check *c = mod->reg && i < mod->nr_checks ?
+					      &mod->reg[i] : NULL;
+	const char *what = c ? c->label : "?";
+
+	*f = (struct vmiaas_finding){
+		.severity = c && c->severity ? c->severity : VMIAAS_SEV_CRITICAL,
+	};
+	snprintf(f->check, sizeof(f->check), "%s",
+		 c && c->check[0] ? c->check : "module");
+	if (c && c->object[0])
+		snprintf(f->object, sizeof(f->object), "%s", c->object);
+	else
+		snprintf(f->object, sizeof(f->object), "check %u: %s", i, what);
+	snprintf(f->message, sizeof(f->message),
+		 "vmiaas.ko: %s differs from the guest's memory when vmid last found it clean (check %u; agent request: %s, vCPU %u, seq %llu); a full check follows",
+		 what, i, vmid_reason_name(e->reason), e->vcpu,
+		 (unsigned long long)e->seq);
+	if (c && c->type != VMIAAS_CHECK_EXEC_GVA) {
+		f->address = c->addr;
+		f->flags |= VMIAAS_FINDING_ADDRESS;
+	}
+}
+
 /* A TAMPERED verdict: a finding per check that newly failed; how many. */
 static unsigned int module_findings(struct vm *vm, const struct vmiaas_event *e)
 {
@@ -486,20 +568,10 @@ static unsigned int module_findings(struct vm *vm, const struct vmiaas_event *e)
 		mod->open = calloc(VMID_MOD_CHECKS_MAX, sizeof(*mod->open));
 	for (i = 0; mod->open && i < VMID_MOD_CHECKS_MAX; i++) {
 		struct vmiaas_finding *f = &mod->open[i];
-		const char *what;
 
 		if (!(e->failed_mask & (1ULL << i)) || (mod->open_mask & (1ULL << i)))
 			continue;
-		what = mod->labels && i < mod->nr_checks ? mod->labels[i] : "?";
-		*f = (struct vmiaas_finding){ .severity = VMIAAS_SEV_CRITICAL };
-		snprintf(f->check, sizeof(f->check), "module");
-		snprintf(f->object, sizeof(f->object), "check %u: %s", i, what);
-		snprintf(f->message, sizeof(f->message),
-			 "vmiaas.ko: %s differs from the baseline (agent request: %s, vCPU %u, seq %llu); a full check follows",
-			 what, vmid_reason_name(e->reason), e->vcpu,
-			 (unsigned long long)e->seq);
-		if (mod->pending && i < mod->nr_checks)
-			f->address = mod->pending[i].addr;
+		module_finding(mod, i, e, f);
 		events_finding(vm, "finding", f);
 		vmid_count_finding(vm, f);
 		mod->open_mask |= 1ULL << i;
@@ -610,16 +682,26 @@ static uint64_t x64_syscalls(struct vmiaas *v)
 	return n;
 }
 
+/* A RANGE_GVA record of check "module" (its digest: module_checks_build()). */
+static void range_check(struct vmiaas_module_check *c, uint64_t va,
+			uint64_t len, uint64_t root)
+{
+	*c = (struct vmiaas_module_check){
+		.type = VMIAAS_CHECK_RANGE_GVA, .addr = va, .len = len,
+		.root = root, .severity = VMIAAS_SEV_CRITICAL,
+	};
+	snprintf(c->check, sizeof(c->check), "module");
+}
+
 /* The x64 syscall table as out[0], if its size and address are known. */
 static size_t syscall_table_check(struct vmiaas *v, uint64_t root,
-				  struct vmid_mod_check *out)
+				  struct vmiaas_module_check *out)
 {
 	uint64_t nr_sys = x64_syscalls(v), va;
 
 	if (!nr_sys || vmiaas_symbol_addr(v, "sys_call_table", &va) < 0)
 		return 0;
-	out[0] = (struct vmid_mod_check){ .addr = va, .len = nr_sys * 8,
-					  .root = root };
+	range_check(&out[0], va, nr_sys * 8, root);
 	snprintf(out[0].label, sizeof(out[0].label),
 		 "x64 syscall table (%llu entries)", (unsigned long long)nr_sys);
 	return 1;
@@ -627,7 +709,7 @@ static size_t syscall_table_check(struct vmiaas *v, uint64_t root,
 
 /* [_stext, _etext) in at most @max chunks of at least TEXT_CHUNK_MIN. */
 static int text_chunks(struct vmiaas *v, uint64_t root,
-		       struct vmid_mod_check *out, size_t max, size_t *ret_nr)
+		       struct vmiaas_module_check *out, size_t max, size_t *ret_nr)
 {
 	uint64_t start, end, chunk, va;
 	size_t nr = 0;
@@ -643,8 +725,7 @@ static int text_chunks(struct vmiaas *v, uint64_t root,
 	for (va = start; va < end && nr < max; va += chunk) {
 		uint64_t len = end - va < chunk ? end - va : chunk;
 
-		out[nr] = (struct vmid_mod_check){ .addr = va, .len = len,
-						   .root = root };
+		range_check(&out[nr], va, len, root);
 		snprintf(out[nr].label, sizeof(out[nr].label),
 			 "kernel text _stext+%#llx..+%#llx",
 			 (unsigned long long)(va - start),
@@ -661,7 +742,8 @@ static int text_chunks(struct vmiaas *v, uint64_t root,
  * does not have are left out.
  */
 static void text_functions(struct vmiaas *v, uint64_t root, const char *names,
-			   struct vmid_mod_check *out, size_t max, size_t *ret_nr)
+			   struct vmiaas_module_check *out, size_t max,
+			   size_t *ret_nr)
 {
 	char name[VMID_MODULE_TEXT_MAX], *save = NULL, *fn;
 	uint64_t va, len;
@@ -672,8 +754,7 @@ static void text_functions(struct vmiaas *v, uint64_t root, const char *names,
 	     fn = strtok_r(NULL, " \t,", &save)) {
 		if (vmiaas_symbol_extent(v, fn, VMIAAS_MAX_RANGE, &va, &len) < 0)
 			continue;
-		out[nr] = (struct vmid_mod_check){ .addr = va, .len = len,
-						   .root = root };
+		range_check(&out[nr], va, len, root);
 		snprintf(out[nr].label, sizeof(out[nr].label),
 			 "kernel text %.40s (%llu bytes)", fn,
 			 (unsigned long long)len);
@@ -684,36 +765,46 @@ static void text_functions(struct vmiaas *v, uint64_t root, const char *names,
 
 /*
  * The x64 syscall table and the kernel text through the kernel's page
- * tables: with @text "all" (or empty) [_stext, _etext) in at most @max - 1
- * chunks, else the functions it names. A legitimate runtime patch of the
- * text (a static key flipped after this check) makes the module say
- * TAMPERED once; the full check that every request triggers tells, and
- * re-registers from the patched text.
+ * tables: with @text "all" (or empty) [_stext, _etext) in the chunks left
+ * by the others, else the functions it names. A legitimate runtime patch
+ * of the text (a static key flipped after this check) makes the module
+ * say TAMPERED once; the full check that every request triggers tells,
+ * and re-registers from the patched text. Then libvmiaas's records for
+ * exec-memory and usermode-helper (vmiaas_module_policy(): vmid has no
+ * policy of its own); if it fails, *@ret_policy_err says why and the
+ * others go alone.
  */
 int module_checks_build(struct vmiaas *v, const char *text,
-			struct vmid_mod_check *out, size_t max, size_t *ret_nr)
+			struct vmiaas_module_check *out, size_t max,
+			size_t *ret_nr, int *ret_policy_err)
 {
 	const struct vmiaas_info *info = vmiaas_info(v);
-	size_t nr, more = 0;
+	size_t nr, more = 0, nr_policy = 0;
+	struct vmiaas_module_check *policy;
 	int r = 0;
 
-	if (!sha256 || max < 2 || !info->pgd_pa)
+	if (!sha256 || max < 2 + MODULE_POLICY_MAX || !info->pgd_pa)
 		return -EINVAL;
+	policy = calloc(MODULE_POLICY_MAX, sizeof(*policy));
+	if (!policy)
+		return -ENOMEM;
+	*ret_policy_err = vmiaas_module_policy(v, policy, MODULE_POLICY_MAX,
+					       &nr_policy);
+	max -= nr_policy;
 	nr = syscall_table_check(v, info->pgd_pa, out);
 	if (!module_text_all(text))
 		text_functions(v, info->pgd_pa, text, out + nr, max - nr, &more);
 	else
 		r = text_chunks(v, info->pgd_pa, out + nr, max - 1, &more);
-	if (r < 0)
-		return r;
 	nr += more;
-	for (size_t i = 0; i < nr; i++) {
-		r = hash_va(v, out[i].addr, out[i].len, out[i].digest);
-		if (r < 0)
-			return r;
+	for (size_t i = 0; !r && i < nr; i++)
+		r = hash_va(v, out[i].addr, out[i].len, out[i].data);
+	if (!r) {
+		memcpy(out + nr, policy, nr_policy * sizeof(*policy));
+		*ret_nr = nr + nr_policy;
 	}
-	*ret_nr = nr;
-	return 0;
+	free(policy);
+	return r;
 }
 
 bool module_text_all(const char *text)

@@ -169,7 +169,9 @@ enum vmid_msg_type {
 	VMID_MSG_AGENT_ANSWER,	/* err: resp_status, a: verdict, b: failed,
 				   s2: what was answered */
 	VMID_MSG_MODULE_CHECK,	/* a: index, b: count, s2: struct
-				   vmid_mod_check (module.c) */
+				   vmiaas_module_check (module.c), err:
+				   0 or why the policy's records are not
+				   among them */
 	VMID_MSG_DIRTY_EPOCH,	/* c: dev, d: inode of the worker's RAM
 				   file: a new epoch, please (softdirty.c) */
 	VMID_MSG_DIRTY_QUERY,	/* c: first RAM file page of a window */
@@ -460,15 +462,14 @@ int vmid_rebaseline(struct vmid *d, struct vm *vm);
 /* ---- /dev/vmiaas, the module backend (module.c) ---- */
 
 /*
- * One check for vmiaas.ko, derived by the worker from guest memory that
- * its last check found clean: a guest-virtual range through the kernel's
- * own page tables, with the SHA-256 the module must find there.
+ * The checks for vmiaas.ko (struct vmiaas_module_check), derived by the
+ * worker from guest memory that its last check found clean: the syscall
+ * table and the kernel text as guest-virtual ranges through the kernel's
+ * own page tables, with the SHA-256 the module must find there (in data;
+ * check "module"), then libvmiaas's vmiaas_module_policy() records
+ * (exec-memory, usermode-helper). The parent registers those whose type
+ * the module runs (caps.check_types).
  */
-struct vmid_mod_check {
-	uint64_t addr, len, root;
-	uint8_t digest[32];
-	char label[64];		/* "kernel text _stext+0x0..+0x40000" */
-};
 #define VMID_MOD_CHECKS_MAX	64	/* VMIAAS_MAX_CHECKS */
 
 /* Parent: attach @vm through /dev/vmiaas (once per worker start). */
@@ -493,7 +494,8 @@ const struct vmiaas_finding *module_open_finding(const struct vm *vm,
 /* Worker: before the sandbox; then the checks of a clean guest. */
 int module_worker_prepare(void);
 int module_checks_build(struct vmiaas *v, const char *text,
-			struct vmid_mod_check *out, size_t max, size_t *ret_nr);
+			struct vmiaas_module_check *out, size_t max,
+			size_t *ret_nr, int *ret_policy_err);
 /* module_text: "all" (or empty: the default), else function names. */
 bool module_text_all(const char *text);
 int module_text_valid(const char *text);

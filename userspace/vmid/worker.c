@@ -826,23 +826,24 @@ struct module_state {
 	bool on;
 	const char *text;	/* module_text */
 	size_t nr;
-	struct vmid_mod_check sent[VMID_MOD_CHECKS_MAX];
+	struct vmiaas_module_check sent[VMID_MOD_CHECKS_MAX];
 };
 
 static int module_send(struct vmiaas *v, struct module_state *s,
 		       const struct check_result *res)
 {
-	struct vmid_mod_check *c;
+	struct vmiaas_module_check *c;
 	struct vmid_msg m = { .type = VMID_MSG_MODULE_CHECK };
 	size_t nr = 0, i;
-	int r;
+	int r, policy_err = 0;
 
 	if (!s->on || res->err || res->findings)
 		return 0;
 	c = calloc(VMID_MOD_CHECKS_MAX, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	r = module_checks_build(v, s->text, c, VMID_MOD_CHECKS_MAX, &nr);
+	r = module_checks_build(v, s->text, c, VMID_MOD_CHECKS_MAX, &nr,
+				&policy_err);
 	if (r < 0 || !nr || (nr == s->nr && !memcmp(c, s->sent, nr * sizeof(*c)))) {
 		free(c);
 		return 0;	/* nothing new; a failure leaves the old set */
@@ -850,6 +851,7 @@ static int module_send(struct vmiaas *v, struct module_state *s,
 	for (i = 0; i < nr && r == 0; i++) {
 		m.a = (uint32_t)i;
 		m.b = (uint32_t)nr;
+		m.err = policy_err;
 		memcpy(m.s2, &c[i], sizeof(c[i]));
 		r = send_msg(&m);
 	}
