@@ -22,7 +22,7 @@
 # Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin exec 29
+integrity_begin exec 30
 
 bpf_fentry=$(guest_tool bpf-fentry) ||
 	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
@@ -77,6 +77,8 @@ tap_diag "$(cat "$work/policy.txt")"
 nr_policy=$(grep -c '^check ' "$work/policy.txt")
 tap_ok "grep -q '^check 0 type=7 flags=0 len=4 exec-memory' '$work/policy.txt' && grep -q '^check 1 type=6 flags=1 len=256 usermode-helper modprobe_path' '$work/policy.txt' && grep -q 'usermode-helper core_pattern' '$work/policy.txt' && grep -q 'usermode-helper poweroff_cmd' '$work/policy.txt'" \
 	"$KGEN: module policy: exec-memory (4 allowed ranges) and the helper strings, modprobe_path second"
+tap_ok "grep -q '^check 0 .*; finding exec-memory \"kernel executable mappings\" critical\$' '$work/policy.txt' && grep -q '^check 1 .*; finding usermode-helper \"modprobe_path\" critical\$' '$work/policy.txt' && grep -q '; finding usermode-helper \"poweroff_cmd\" high\$' '$work/policy.txt'" \
+	"$KGEN: module policy: each record's finding (what vmid reports when vmiaas.ko fails it) has vmictl check's id, object and severity"
 "$VMICTL" --json checks >"$work/checks.json"
 tap_ok "jq -e '[.checks[].id] as \$i | [\"usermode-helper\", \"exec-memory\"] - \$i == []' '$work/checks.json'" \
 	"$KGEN: vmictl checks lists usermode-helper and exec-memory"

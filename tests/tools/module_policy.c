@@ -8,7 +8,8 @@
  *
  *   module_policy --take FILE --shm SHM --qmp SOCK
  *       takes the records from the guest now into FILE; prints one line
- *       per record: "check I type=T flags=F len=L LABEL"
+ *       per record: "check I type=T flags=F len=L LABEL; finding CHECK
+ *       \"OBJECT\" SEVERITY" (what vmid reports when it fails)
  *   module_policy --run FILE --shm SHM --qmp SOCK
  *       runs FILE's records; prints "failed=0xMASK checks=N"
  * Exit status: 0, or 1 with a message.
@@ -38,8 +39,10 @@ static int take(struct vmiaas *v, const char *path)
 	if (!f || fwrite(c, sizeof(c[0]), nr, f) != nr || fclose(f))
 		return -EIO;
 	for (i = 0; i < nr; i++)
-		printf("check %zu type=%u flags=%u len=%llu %s\n", i, c[i].type,
-		       c[i].flags, (unsigned long long)c[i].len, c[i].label);
+		printf("check %zu type=%u flags=%u len=%llu %s; finding %s \"%s\" %s\n",
+		       i, c[i].type, c[i].flags, (unsigned long long)c[i].len,
+		       c[i].label, c[i].check, c[i].object,
+		       vmiaas_severity_name(c[i].severity));
 	return 0;
 }
 

@@ -51,34 +51,36 @@ static const char *filter(uint64_t types, char *buf, size_t size)
 	return buf;
 }
 
+/* "KEPT TYPES|LEFT_OUT" for a caps.check_types */
+static const struct {
+	uint64_t types;
+	const char *want, *what;
+} masks[] = {
+	{ VMIAAS_CHECK_TYPES_ALL, "6 227666|",
+	  "types 1-7: every record registered, none left out" },
+	{ 0, "2 22|exec-memory, usermode-helper",
+	  "an older module (types 1-4): the ranges alone; exec-memory and usermode-helper to the worker" },
+	{ 0x1e, "2 22|exec-memory, usermode-helper", "the same as 0" },
+	{ 0xbe, "3 227|usermode-helper",
+	  "no BYTES_GVA: exec-memory kept in order, usermode-helper named once" },
+	{ 0x7e, "5 22666|exec-memory",
+	  "no EXEC_GVA: the helpers kept, exec-memory left out" },
+};
+
 int main(void)
 {
 	char out[128];
 	struct vmiaas_module_check c[NR], orig[NR];
 	char left[16];
-	size_t nr;
+	size_t nr, i;
 
 	ksft_print_header();
-	ksft_set_plan(7);
-	TEST_ASSERT(!strcmp(filter(VMIAAS_CHECK_TYPES_ALL, out, sizeof(out)),
-			    "6 227666|"),
-		    "a module running types 1-7 registers every record, none left out (%s)",
-		    out);
-	TEST_ASSERT(!strcmp(filter(0, out, sizeof(out)),
-			    "2 22|exec-memory, usermode-helper"),
-		    "check_types 0 (an older module: types 1-4): the ranges alone; exec-memory and usermode-helper to the worker (%s)",
-		    out);
-	TEST_ASSERT(!strcmp(filter(0x1e, out, sizeof(out)),
-			    "2 22|exec-memory, usermode-helper"),
-		    "check_types 0x1e: the same as 0 (%s)", out);
-	TEST_ASSERT(!strcmp(filter(0xbe, out, sizeof(out)),
-			    "3 227|usermode-helper"),
-		    "no BYTES_GVA (0xbe): exec-memory kept in order, usermode-helper named once (%s)",
-		    out);
-	TEST_ASSERT(!strcmp(filter(0x7e, out, sizeof(out)),
-			    "5 22666|exec-memory"),
-		    "no EXEC_GVA (0x7e): the helpers kept, exec-memory left out (%s)",
-		    out);
+	ksft_set_plan(sizeof(masks) / sizeof(masks[0]) + 2);
+	for (i = 0; i < sizeof(masks) / sizeof(masks[0]); i++)
+		TEST_ASSERT(!strcmp(filter(masks[i].types, out, sizeof(out)),
+				    masks[i].want),
+			    "check_types %#llx: %s (%s)",
+			    (unsigned long long)masks[i].types, masks[i].what, out);
 	records(c);
 	memcpy(orig, c, sizeof(c));
 	nr = vmiaas_module_filter(c, NR, 0xbe, NULL, 0);
