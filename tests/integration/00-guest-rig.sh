@@ -10,7 +10,7 @@ G=$VMIAAS_GUEST_CLI
 command -v qemu-system-x86_64 >/dev/null ||
 	tap_skip_all "qemu-system-x86_64 missing (scripts/deps.sh test)"
 
-tap_plan 22
+tap_plan 23
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-rig.XXXXXX")
 trap '_guest_cleanup; rm -rf "$tmp"' EXIT
 
@@ -33,6 +33,28 @@ nr_mods=$(grep -c '^obj-m' "$VMIAAS_TOP/tests/modules/Kbuild")
 built=$(head -n 1 "$tmp/modules1")
 tap_is "$(ls "$built"/*.ko 2>/dev/null | wc -l) $(grep -c ' CC \[M\] .*/vmiaas_[a-z_]*\.o$' "$built/build.log" 2>/dev/null)" \
 	"$nr_mods $nr_mods" "every module built, and built once (the second build waited and reused it)"
+
+# Old builds are pruned: beyond the VMIAAS_MODULES_KEEP most recently used,
+# those unused for 3 hours go, unless being built (their .lock held); so do
+# the loose files of the one-directory layout before digests.
+mc=${built%/*}
+for d in 1 2 3 4 5; do
+	mkdir -p "$mc/00000000000000a$d"
+	touch -d "-$d days" "$mc/00000000000000a$d/.used"
+done
+mkdir -p "$mc/00000000000000b1" "$mc/00000000000000c1" "$mc/.tmp_1"
+touch -d '-20 minutes' "$mc/00000000000000b1/.used"
+touch -d '-6 days' "$mc/00000000000000c1/.used" "$mc/Kbuild" "$mc/.tmp_1"
+touch "$mc/build.log.recent"
+exec {busy}>"$mc/00000000000000c1/.lock"
+flock "$busy"
+VMIAAS_MODULES_CACHE=$tmp/modcache VMIAAS_MODULES_KEEP=2 "$G" modules \
+	--kernel 6.1 >/dev/null 2>&1 || true
+exec {busy}>&-
+tap_is "$(cd "$mc" && ls -A | LC_ALL=C sort | tr '\n' ' ')" \
+	"$(printf '%s\n' .prune 00000000000000b1 00000000000000c1 "${built##*/}" \
+		build.log.recent | LC_ALL=C sort | tr '\n' ' ')" \
+	"old test-module builds pruned: the 2 newest kept, one used 20 min ago, one being built"
 
 t0=$(date +%s%N)
 guest_start --kernel 6.1 || tap_bail "6.1 guest did not boot"
