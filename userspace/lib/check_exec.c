@@ -11,10 +11,16 @@
  * and passes executable supervisor leaves; contiguous ones become runs,
  * and each run must lie in:
  *   - the kernel image's text (_text.._etext);
- *   - the module mapping range (each live module's executable memory
- *     must be its text; memory there that belongs to no module is
- *     hidden-module's to judge: BPF JIT packs, ftrace trampolines and
- *     kprobe instruction pages are executable and recorded there);
+ *   - the module mapping range, inside a busy vmap area (each live
+ *     module's executable memory must be its text; an area that belongs
+ *     to no module is hidden-module's to judge: BPF JIT packs, ftrace
+ *     trampolines and kprobe instruction pages are executable and
+ *     recorded there). The kernel maps memory there only through
+ *     vmalloc (module_alloc(), execmem_alloc()), which inserts the area
+ *     before it maps a page and unmaps the pages before the area is
+ *     reused: an executable page there in no area was mapped by hand
+ *     (page table entries written directly, or an area unlinked from
+ *     the tree), and no record of the kernel accounts for it;
  *   - the real-mode trampoline (real_mode_header, in the direct map:
  *     set_memory_x() at boot, for AP startup and resume);
  *   - or map frames of the kernel's text (an alias of it).
@@ -58,6 +64,7 @@ struct exec_known {
 	struct exec_allow policy;
 	struct bl_module *mods;
 	u32 nr_mods;
+	struct exec_runs areas;	/* busy vmap areas of the module range */
 };
 
 static int exec_run_add(void *ctx, const struct vmi_exec_run *run)
@@ -92,6 +99,65 @@ static int exec_scan(struct vmiaas *v, struct exec_runs *r,
 				   "exec-memory: the kernel's page tables cannot be walked (%s)",
 				   strerror(-err));
 	return 0;
+}
+
+static int exec_area_add(struct vmiaas *v, u64 va, u64 start, u64 end,
+			 void *arg)
+{
+	struct vmi_exec_run area = { .start = start, .end = end };
+
+	(void)v;
+	(void)va;
+	return exec_run_add(arg, &area);
+}
+
+static int exec_area_cmp(const void *a, const void *b)
+{
+	const struct vmi_exec_run *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * The busy vmap areas of the module range, sorted: read after each walk
+ * of the page tables (vmalloc inserts an area before it maps its pages;
+ * a page seen mapped has its area in the tree by then, unless it was
+ * freed since, and then the second walk does not see it).
+ */
+static int exec_areas_get(struct vmiaas *v, struct exec_known *k)
+{
+	int err;
+
+	k->areas.nr = 0;
+	err = hidden_vmap_areas(v, k->policy.modules.start,
+				k->policy.modules.end, exec_area_add,
+				&k->areas);
+	if (err)
+		return engine_fail(v, err,
+				   "exec-memory: the vmap areas of the module range cannot be read (%s)",
+				   strerror(-err));
+	if (k->areas.nr)
+		qsort(k->areas.a, k->areas.nr, sizeof(*k->areas.a),
+		      exec_area_cmp);
+	return 0;
+}
+
+/* Whether the sorted busy vmap areas cover all of @r. */
+static bool exec_in_areas(const struct exec_known *k,
+			  const struct vmi_exec_run *r)
+{
+	u64 at = r->start;
+	size_t i;
+
+	for (i = 0; i < k->areas.nr && at < r->end; i++) {
+		const struct vmi_exec_run *a = &k->areas.a[i];
+
+		if (a->start > at)
+			break;
+		if (a->end > at)
+			at = a->end;
+	}
+	return at >= r->end;
 }
 
 /* The real-mode trampoline, if the kernel has one (false if not). */
@@ -199,7 +265,8 @@ static bool exec_explained(const struct exec_known *k,
 	ro.writable = 0;
 	if (!vmi_exec_allowed(&ro, k->policy.allow, k->policy.nr))
 		return false;
-	return !in_module_range(k, r) || !exec_module_data(k, r);
+	return !in_module_range(k, r) ||
+	       (exec_in_areas(k, r) && !exec_module_data(k, r));
 }
 
 /* Which part of the kernel's address space @va is in (x86-64 layout). */
@@ -266,6 +333,9 @@ static void exec_report(struct vmiaas *v, const struct exec_known *k,
 	if (m)
 		snprintf(where, sizeof(where), "the read-only data of module %s",
 			 m->name);
+	else if (in_module_range(k, r) && !exec_in_areas(k, r))
+		snprintf(where, sizeof(where),
+			 "the module mapping range in no vmap area (mapped by hand: module, BPF, ftrace and kprobe memory is all vmalloc's)");
 	else
 		snprintf(where, sizeof(where), "%s", exec_area(v, k, r->start));
 	f->flags |= VMIAAS_FINDING_ADDRESS;
@@ -304,11 +374,13 @@ int check_exec(struct vmiaas *v, const struct hidden_sink *s)
 
 	err = exec_known_get(v, &k);
 	err = err ?: exec_scan(v, &first, &st);
+	err = err ?: exec_areas_get(v, &k);
 	if (!err && exec_suspects(&k, &first)) {
 		/* a mapping being changed (text_poke, module load) settles */
 		usleep(EXEC_RESCAN_US);
 		vmi_as_flush(v->kas);
 		err = exec_scan(v, &second, &st);
+		err = err ?: exec_areas_get(v, &k);
 		for (i = 0; !err && i < second.nr; i++)
 			if ((second.a[i].writable ||
 			     !exec_explained(&k, &second.a[i])) &&
@@ -317,6 +389,7 @@ int check_exec(struct vmiaas *v, const struct hidden_sink *s)
 	}
 	free(first.a);
 	free(second.a);
+	free(k.areas.a);
 	bl_modules_free(k.mods, k.nr_mods);
 	return err;
 }

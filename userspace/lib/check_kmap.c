@@ -26,20 +26,35 @@
  * pgd_list with another kernel half (a rootkit's private kernel mapping,
  * which the walk of init_top_pgt would not see) is a finding too; the
  * LDT slot (per mm with PTI) and efi_mm's table (during EFI runtime
- * calls) aside.
+ * calls) aside. A rootkit can also keep its table off pgd_list and load
+ * it only between checks: it must be some task's mm->pgd for
+ * switch_mm() to load it, so every task's mm->pgd not on pgd_list is
+ * compared as well (a suspect read again 50 ms later: an mm freed under
+ * the walk leaves garbage for a moment).
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "checks.h"
 #include "hidden.h"
+#include "list.h"
 #include "../../core/kernel.h"
 
 #define KMAP_BAD_MAX		256	/* pages kept per range */
 #define KMAP_PTE_A		(1ULL << 5)	/* set by the CPU's walks */
 #define KMAP_PGDS_MAX		(1U << 17)	/* tables on pgd_list (processes) */
+#define KMAP_MM_SUSPECTS	64	/* mm->pgd tables read again */
+#define KMAP_RESCAN_US		50000	/* before they are */
+
+/* Top-level tables compared already (pgd_list), sorted for the mm walk. */
+struct kmap_seen {
+	u64 *pa;
+	size_t nr, cap;
+};
 
 #define PROT_ALL	(VMI_PROT_WRITE | VMI_PROT_NX | VMI_PROT_USER)
 
@@ -253,6 +268,24 @@ static void kmap_check_cr3(struct vmiaas *v, const u64 *want,
 	}
 }
 
+static int kmap_seen_add(struct kmap_seen *seen, u64 pa)
+{
+	u64 *a = array_grow(seen->pa, &seen->cap, seen->nr, sizeof(*a), 256);
+
+	if (!a)
+		return -ENOMEM;
+	seen->pa = a;
+	seen->pa[seen->nr++] = pa;
+	return 0;
+}
+
+static int kmap_u64_cmp(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
  * Every process's top-level table: pgd_list links the struct page of
  * each (6.1: page.lru; 6.6+: ptdesc.pt_list, the same offset), its frame
@@ -260,7 +293,7 @@ static void kmap_check_cr3(struct vmiaas *v, const u64 *want,
  * has nothing compared here (the vCPUs' tables still are).
  */
 static int kmap_check_pgds(struct vmiaas *v, const u64 *want,
-			   const struct hidden_sink *s)
+			   struct kmap_seen *seen, const struct hidden_sink *s)
 {
 	u64 head, node, sym, vmemmap, page, pa;
 	char obj[48], whose[96];
@@ -289,6 +322,8 @@ static int kmap_check_pgds(struct vmiaas *v, const u64 *want,
 			 (unsigned long long)pa);
 		if (pa != v->info.pgd_pa)
 			kmap_compare_half(v, pa, want, obj, whose, s);
+		if (kmap_seen_add(seen, pa))
+			return -ENOMEM;
 		if (engine_read_u64(v, node, &node))
 			return engine_fail(v, -EFAULT,
 					   "kernel-mapping: pgd_list breaks at 0x%llx",
@@ -301,9 +336,145 @@ static int kmap_check_pgds(struct vmiaas *v, const u64 *want,
 	return 0;
 }
 
+/* A task whose mm->pgd is no table on pgd_list, to compare. */
+struct kmap_mm {
+	u64 task, mm, pgd, pa;
+	s32 pid;
+	char comm[16];
+};
+
+/* The frame switch_mm() loads for @pgd: __pa(), as the kernel computes. */
+static bool kmap_pgd_pa(struct vmiaas *v, u64 pgd, u64 phys_base, u64 *pa)
+{
+	u64 sym, pob;
+
+	if (pgd & (VMI_PAGE_SIZE - 1))
+		return false;
+	if (pgd >= VMI_START_KERNEL_MAP) {
+		*pa = pgd - VMI_START_KERNEL_MAP + phys_base;
+		return true;
+	}
+	if (engine_sym(v, "page_offset_base", &sym) ||
+	    engine_read_u64(v, sym, &pob) || pgd < pob)
+		return false;
+	*pa = pgd - pob;
+	return true;
+}
+
+/* Whether the table at @pa's kernel half differs from @want's (LDT slot and A aside). */
+static bool kmap_half_differs(struct vmiaas *v, u64 pa, const u64 *want)
+{
+	u32 ldt = v->kas->levels == 5 ? 512 - 112 : 512 - 240;
+	u64 now[512];
+	u32 k;
+
+	if (vmi_phys_read(&v->backend->phys, pa, now, sizeof(now)))
+		return true;
+	for (k = 256; k < 512; k++)
+		if (k != ldt && ((now[k] ^ want[k]) & ~KMAP_PTE_A))
+			return true;
+	return false;
+}
+
+/* @m again: the same task, mm and pgd, and still another kernel half. */
+static bool kmap_mm_still(struct vmiaas *v, const struct kmap_mm *m,
+			  u32 task_mm, u32 mm_pgd, const u64 *want)
+{
+	u64 mm, pgd;
+
+	return !engine_read_u64(v, m->task + task_mm, &mm) && mm == m->mm &&
+	       !engine_read_u64(v, mm + mm_pgd, &pgd) && pgd == m->pgd &&
+	       kmap_half_differs(v, m->pa, want);
+}
+
+static void kmap_report_mm(struct vmiaas *v, const struct kmap_mm *m,
+			   const u64 *want, const struct hidden_sink *s)
+{
+	char obj[64], whose[128];
+	struct vmiaas_finding *f;
+	u8 byte;
+
+	snprintf(obj, sizeof(obj), "pid %d mm->pgd 0x%llx", m->pid,
+		 (unsigned long long)m->pa);
+	snprintf(whose, sizeof(whose),
+		 "pid %d (%s)'s page tables (mm->pgd 0x%llx, not on pgd_list)",
+		 m->pid, m->comm, (unsigned long long)m->pgd);
+	if (!vmi_phys_read(&v->backend->phys, m->pa, &byte, 1)) {
+		kmap_compare_half(v, m->pa, want, obj, whose, s);
+		return;
+	}
+	f = s->add(s->ctx, "kernel-mapping", VMIAAS_SEV_CRITICAL, obj);
+	if (f)
+		snprintf(f->message, sizeof(f->message),
+			 "%s: mm->pgd is no page of guest RAM (frame 0x%llx)",
+			 whose, (unsigned long long)m->pa);
+}
+
+/* The suspects of kmap_check_mms(), each read again after a pause. */
+static void kmap_confirm_mms(struct vmiaas *v, const struct kmap_mm *sus,
+			     size_t nr, u32 task_mm, u32 mm_pgd,
+			     const u64 *want, const struct hidden_sink *s)
+{
+	size_t i;
+
+	if (!nr)
+		return;
+	usleep(KMAP_RESCAN_US);
+	for (i = 0; i < nr; i++)
+		if (kmap_mm_still(v, &sus[i], task_mm, mm_pgd, want))
+			kmap_report_mm(v, &sus[i], want, s);
+}
+
+/*
+ * Every task's mm->pgd that is not on pgd_list (@seen) and not
+ * init_top_pgt: switch_mm() loads whatever mm->pgd says, listed or not.
+ * Tasks from the bounded walk of vmiaas_tasks() (leaders and threads);
+ * a kernel without mm_struct.pgd in its BTF has nothing compared here.
+ */
+static int kmap_check_mms(struct vmiaas *v, const u64 *want,
+			  struct kmap_seen *seen, u64 phys_base,
+			  const struct hidden_sink *s)
+{
+	struct kmap_mm sus[KMAP_MM_SUSPECTS], m;
+	struct vmiaas_task *tasks;
+	size_t nr_tasks, nr = 0, i;
+	u32 task_mm, mm_pgd;
+	int err;
+
+	if (btf_offsetof(v->btf, "mm_struct", "pgd", &mm_pgd) ||
+	    btf_offsetof(v->btf, "task_struct", "mm", &task_mm))
+		return 0;
+	err = vmiaas_tasks(v, &tasks, &nr_tasks);
+	if (err)
+		return err;
+	if (seen->nr)
+		qsort(seen->pa, seen->nr, sizeof(*seen->pa), kmap_u64_cmp);
+	for (i = 0; i < nr_tasks && nr < KMAP_MM_SUSPECTS; i++) {
+		m = (struct kmap_mm){ .task = tasks[i].addr, .mm = tasks[i].mm,
+				      .pid = tasks[i].pid };
+		memcpy(m.comm, tasks[i].comm, sizeof(m.comm));
+		m.comm[sizeof(m.comm) - 1] = '\0';
+		if (!kernel_ptr(m.mm) ||
+		    engine_read_u64(v, m.mm + mm_pgd, &m.pgd))
+			continue;	/* a kernel thread, or exiting */
+		if (!kmap_pgd_pa(v, m.pgd, phys_base, &m.pa))
+			m.pa = ~0ULL;	/* switch_mm() would load garbage */
+		if (m.pa == v->info.pgd_pa ||
+		    bsearch(&m.pa, seen->pa, seen->nr, sizeof(*seen->pa),
+			    kmap_u64_cmp) ||
+		    !kmap_half_differs(v, m.pa, want))
+			continue;
+		sus[nr++] = m;
+	}
+	free(tasks);
+	kmap_confirm_mms(v, sus, nr, task_mm, mm_pgd, want, s);
+	return 0;
+}
+
 int check_kmap(struct vmiaas *v, const struct hidden_sink *s)
 {
 	u64 sym, phys_base, want[512];
+	struct kmap_seen seen = {};
 	size_t i;
 	int err;
 
@@ -323,5 +494,8 @@ int check_kmap(struct vmiaas *v, const struct hidden_sink *s)
 		return engine_fail(v, err,
 				   "kernel-mapping: cannot read init_top_pgt");
 	kmap_check_cr3(v, want, s);
-	return kmap_check_pgds(v, want, s);
+	err = kmap_check_pgds(v, want, &seen, s);
+	err = err ?: kmap_check_mms(v, want, &seen, phys_base, s);
+	free(seen.pa);
+	return err;
 }

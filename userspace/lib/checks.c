@@ -34,8 +34,8 @@ static const struct vmiaas_check_desc check_descs[] = {
 	{ "hidden-process", "the task list against the init pid namespace's IDR, the process tree (children lists), the css_set lists, the run queues and the kernel stacks: a task reachable from one and not the other" },
 	{ "credentials", "user tasks with init_cred; euid 0 under a non-root parent without a setuid-root executable; one cred shared by two thread groups" },
 	{ "usermode-helper", "modprobe_path, core_pattern, uevent_helper, poweroff_cmd (programs the kernel runs as root) unchanged since the baseline; modules_disabled, kexec_load_disabled not turned back to 0" },
-	{ "exec-memory", "the kernel half of the page tables: executable mappings outside kernel text, module text and the kernel's own JIT/trampoline pages; any writable+executable kernel mapping (W^X)" },
-	{ "kernel-mapping", "the kernel image's page tables: every page of its text, rodata, data and bss maps the image's own frame (phys_base-relative: no shadow copy) with the image's permissions (text read-only, the rest not executable); each vCPU's CR3 and each process's top-level table (pgd_list) with init_top_pgt's kernel half" },
+	{ "exec-memory", "the kernel half of the page tables: executable mappings outside kernel text, module text and the kernel's own JIT/trampoline pages, or in the module range outside every vmap area; any writable+executable kernel mapping (W^X)" },
+	{ "kernel-mapping", "the kernel image's page tables: every page of its text, rodata, data and bss maps the image's own frame (phys_base-relative: no shadow copy) with the image's permissions (text read-only, the rest not executable); each vCPU's CR3, each process's top-level table (pgd_list) and each task's mm->pgd with init_top_pgt's kernel half" },
 	{ "notifier-hook", "notifier chains: a module's callback on keyboard_notifier_list or vt_notifier_list (a keylogger); on those and module, panic, reboot, die, netdev and inetaddr chains, a callback outside kernel and module text, or a chain that does not end" },
 };
 

@@ -501,6 +501,17 @@ static int carve_regions_layout(struct vmiaas *v, struct carve_layout *l)
 	return 0;
 }
 
+/* The offsets a walk of the busy vmap areas needs. */
+static int vmap_layout_get(struct vmiaas *v, struct carve_layout *l)
+{
+	RESOLVE(v, "vmap_area", "va_start", &l->va_start);
+	RESOLVE(v, "vmap_area", "va_end", &l->va_end);
+	RESOLVE(v, "vmap_area", "rb_node", &l->va_node);
+	RESOLVE(v, "rb_node", "rb_left", &l->rb_left);
+	RESOLVE(v, "rb_node", "rb_right", &l->rb_right);
+	return 0;
+}
+
 static int carve_layout_get(struct vmiaas *v, struct carve_layout *l)
 {
 	if (btf_sizeof(v->btf, "module", &l->size) || !l->size ||
@@ -510,12 +521,8 @@ static int carve_layout_get(struct vmiaas *v, struct carve_layout *l)
 	RESOLVE(v, "module", "state", &l->state);
 	RESOLVE(v, "module", "name", &l->name);
 	RESOLVE(v, "module", "list", &l->list);
-	RESOLVE(v, "vmap_area", "va_start", &l->va_start);
-	RESOLVE(v, "vmap_area", "va_end", &l->va_end);
-	RESOLVE(v, "vmap_area", "rb_node", &l->va_node);
-	RESOLVE(v, "rb_node", "rb_left", &l->rb_left);
-	RESOLVE(v, "rb_node", "rb_right", &l->rb_right);
-	return modarea_get(v, &l->area) ?: carve_regions_layout(v, l);
+	return vmap_layout_get(v, l) ?: modarea_get(v, &l->area) ?:
+	       carve_regions_layout(v, l);
 }
 
 static u64 get_u64(const u8 *buf, u32 off)
@@ -829,6 +836,18 @@ static int vmap_walk(struct vmiaas *v, struct vmap_walk *w)
 	    engine_read_u64(v, sym + off, &root))
 		return engine_fail(v, -EFAULT, "vmap_area_root is unreadable");
 	return vmap_tree(v, w, root);
+}
+
+int hidden_vmap_areas(struct vmiaas *v, u64 lo, u64 hi,
+		      int (*fn)(struct vmiaas *v, u64 va, u64 start, u64 end,
+				void *arg),
+		      void *arg)
+{
+	struct carve_layout l = {};
+	struct vmap_walk w = { .l = &l, .lo = lo, .hi = hi, .visit = fn,
+			       .arg = arg };
+
+	return vmap_layout_get(v, &l) ?: vmap_walk(v, &w);
 }
 
 /* An area in the module range: carved unless a known module's. */

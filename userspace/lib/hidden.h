@@ -61,6 +61,16 @@ int hidden_xa_walk(struct vmiaas *v, u64 head, u32 shift_off, u32 slots_off,
 		   int (*fn)(struct vmiaas *v, u64 entry, u64 index, void *arg),
 		   void *arg);
 
+/*
+ * Calls @fn with each busy vmap area (its struct vmap_area, start and
+ * end, guard page included) that reaches [@lo, @hi), in no set order.
+ * Bounded by HIDDEN_VMAP_NODES_MAX and HIDDEN_RB_DEPTH_MAX.
+ */
+int hidden_vmap_areas(struct vmiaas *v, u64 lo, u64 hi,
+		      int (*fn)(struct vmiaas *v, u64 va, u64 start, u64 end,
+				void *arg),
+		      void *arg);
+
 #define MOD_REGIONS_MAX		8	/* mem[MOD_MEM_NUM_TYPES], or core+init */
 
 /* Offsets (from the guest's BTF) for carving module memory. */
