@@ -6,8 +6,10 @@
 # module, an ftrace hook (vmiaas_attack_ftrace), a kprobe on ftrace and an
 # optimized one mid-function (its detour buffer), the kernel's livepatch
 # sample applied, a BPF fentry program attached (a BPF trampoline), busy
-# run queues, and a sleeping process hidden from every list of tasks
-# (found only through its kernel stack). It dumps the guest's
+# run queues, a sleeping process hidden from every list of tasks
+# (found only through its kernel stack), a netfilter hook of an
+# out-of-tree module (vmiaas_attack_nfhook) and /proc/net/tcp's seq_ops
+# swapped (vmiaas_attack_procnet). It dumps the guest's
 # memory and lets the harness in record mode keep only the pages attach
 # and the checks read (a sparse ELF core).
 # Usage: scripts/fuzz-snapshot.sh OUT HARNESS
@@ -39,6 +41,8 @@ make -C "$kdir" M="$work/lp" modules >"$work/lp/build.log" 2>&1 ||
 "$guest" run --timeout 400 "$name" - <<'SH'
 ksym() { grep " $1\$" /proc/kallsyms | cut -d' ' -f1 | head -n 1; }
 insmod /vmiaas/modules/vmiaas_test_hello.ko
+insmod /vmiaas/modules/vmiaas_attack_nfhook.ko
+insmod /vmiaas/modules/vmiaas_attack_procnet.ko
 insmod /vmiaas/modules/vmiaas_attack_ftrace.ko "target=0x$(ksym __x64_sys_getdents64)"
 mount -t tracefs nodev /sys/kernel/tracing
 cd /sys/kernel/tracing

@@ -53,6 +53,7 @@ enum bl_section {
 	BL_SEC_BPF,		/* version 3: the BPF programs */
 	BL_SEC_HELPERS = 20,	/* usermode-helper strings (check_helpers.c) */
 	BL_SEC_BPF_JIT,		/* optional, after BPF: their JIT images */
+	BL_SEC_PROC_OPS,	/* /proc entries' ops pointers (check_procops.c) */
 };
 
 /* The BPF section: this header, then nr struct bl_bpf_rec. */
@@ -734,6 +735,7 @@ void vmiaas_baseline_free(struct vmiaas_baseline *b)
 	bl_region_free(&b->rodata);
 	bl_modules_free(b->modules, b->nr_modules);
 	free(b->bpf.p);
+	free(b->proc_ops);
 	OPENSSL_cleanse(b->page_key, sizeof(b->page_key));
 	if (b->map)
 		munmap(b->map, b->map_len);
@@ -872,6 +874,7 @@ int vmiaas_baseline_take(struct vmiaas *v, const uint8_t key[VMIAAS_KEY_SIZE],
 	b->bpf.recorded = true;
 	b->bpf.jit_recorded = true;
 	err = err ?: bl_helpers_take(v, b);
+	err = err ?: bl_proc_ops_take(v, b);
 	if (err) {
 		vmiaas_baseline_free(b);
 		return err;
@@ -1089,6 +1092,12 @@ static void serialize(const struct vmiaas_baseline *b, struct bl_buf *w)
 		buf_section(w, BL_SEC_HELPERS,
 			    (u64)b->nr_helpers * sizeof(b->helpers[0]));
 		buf_put(w, b->helpers, b->nr_helpers * sizeof(b->helpers[0]));
+	}
+	if (b->has_proc_ops) {
+		buf_section(w, BL_SEC_PROC_OPS,
+			    (u64)b->nr_proc_ops * sizeof(b->proc_ops[0]));
+		buf_put(w, b->proc_ops,
+			b->nr_proc_ops * sizeof(b->proc_ops[0]));
 	}
 }
 
@@ -1503,6 +1512,9 @@ static int parse(struct vmiaas_baseline *b, const u8 *p, size_t len)
 			break;
 		case BL_SEC_BPF_JIT:
 			err = parse_bpf_jit(b, &s);
+			break;
+		case BL_SEC_PROC_OPS:
+			err = bl_proc_ops_parse(b, s.p, s.len);
 			break;
 		default:
 			return -EBADMSG;

@@ -37,6 +37,8 @@ static const struct vmiaas_check_desc check_descs[] = {
 	{ "exec-memory", "the kernel half of the page tables: executable mappings outside kernel text, module text and the kernel's own JIT/trampoline pages, or in the module range outside every vmap area; any writable+executable kernel mapping (W^X)" },
 	{ "kernel-mapping", "the kernel image's page tables: every page of its text, rodata, data and bss maps the image's own frame (phys_base-relative: no shadow copy) with the image's permissions (text read-only, the rest not executable); each vCPU's CR3, each process's top-level table (pgd_list) and each task's mm->pgd with init_top_pgt's kernel half" },
 	{ "notifier-hook", "notifier chains: a module's callback on keyboard_notifier_list or vt_notifier_list (a keylogger); on those and module, panic, reboot, die, netdev and inetaddr chains, a callback outside kernel and module text, or a chain that does not end" },
+	{ "netfilter-hook", "netfilter hooks of every network namespace (ipv4, ipv6, arp, bridge) and device (ingress, egress): a hook in a module tainted P, F, O or E (not in-tree and signed), or outside kernel and module text; in-tree modules' hooks: events" },
+	{ "proc-ops", "/proc entries (the /proc tree and every namespace's /proc/net): proc_ops, proc_iops and seq_ops pointers of the kernel's entries unchanged since the baseline; an ops pointer outside the kernel image and module memory" },
 };
 
 const struct vmiaas_check_desc *vmiaas_checks(size_t *ret_nr)
@@ -786,6 +788,7 @@ static int check_hidden(struct vmiaas *v, const struct vmiaas_baseline *b,
 	err = err ?: hidden_check_tasks(v, &sink);
 	err = err ?: check_kmap(v, &sink);
 	err = err ?: check_notifiers(v, &sink);
+	err = err ?: check_netfilter(v, &sink);
 	return err ?: check_exec(v, &sink);
 }
 
@@ -796,7 +799,7 @@ static int check_baselined(struct vmiaas *v, const struct vmiaas_baseline *b,
 	const struct hidden_sink sink = { .add = hidden_add, .ctx = fs };
 
 	return check_rodata(v, b, &sink) ?: check_modtext(v, b, &sink) ?:
-	       check_helpers(v, b, &sink);
+	       check_helpers(v, b, &sink) ?: check_proc_ops(v, b, &sink);
 }
 
 /* ---- for the checks in other files ---- */

@@ -100,6 +100,20 @@ struct bl_helper {
 };
 static_assert(sizeof(struct bl_helper) == 296, "bl_helper layout");
 
+/*
+ * A kernel-created /proc entry's ops pointers at baseline: proc_ops (or
+ * proc_dir_ops), proc_iops, seq_ops (or single_show); the record of the
+ * file's PROC_OPS section, sorted by path (check_procops.c).
+ */
+#define BL_PROC_PTRS		3
+#define BL_PROC_PATH		104
+#define BL_PROC_OPS_MAX		8192
+struct bl_proc_op {
+	char path[BL_PROC_PATH];	/* "/proc/net/tcp", NUL-terminated */
+	u64 ptr[BL_PROC_PTRS];
+};
+static_assert(sizeof(struct bl_proc_op) == 128, "bl_proc_op layout");
+
 struct vmiaas_baseline {
 	u32 version;
 	u32 mac;			/* enum bl_mac */
@@ -129,6 +143,9 @@ struct vmiaas_baseline {
 	bool has_helpers;		/* a HELPERS section (older files: none) */
 	u32 nr_helpers;
 	struct bl_helper helpers[BL_HELPERS_MAX];
+	bool has_proc_ops;		/* a PROC_OPS section (older files: none) */
+	u32 nr_proc_ops;
+	struct bl_proc_op *proc_ops;	/* malloc()ed, sorted by path */
 	u8 page_key[32];		/* derived from the host key; not saved */
 	/*
 	 * A loaded baseline: its file mapped read-only, where the text,
@@ -228,12 +245,21 @@ int check_modtext(struct vmiaas *v, const struct vmiaas_baseline *b,
 int bl_helpers_take(struct vmiaas *v, struct vmiaas_baseline *b);
 int check_helpers(struct vmiaas *v, const struct vmiaas_baseline *b,
 		  const struct hidden_sink *sink);
+/* proc-ops (check_procops.c): the entries now into @b; its section. */
+int bl_proc_ops_take(struct vmiaas *v, struct vmiaas_baseline *b);
+int bl_proc_ops_parse(struct vmiaas_baseline *b, const void *p, u64 len);
+int bl_proc_ops_rebase(const struct vmiaas_baseline *g,
+		       struct vmiaas_baseline *b, u64 delta);
+int check_proc_ops(struct vmiaas *v, const struct vmiaas_baseline *b,
+		   const struct hidden_sink *sink);
 /* exec-memory (check_exec.c): needs no baseline. */
 int check_exec(struct vmiaas *v, const struct hidden_sink *sink);
 /* kernel-mapping (check_kmap.c): needs no baseline. */
 int check_kmap(struct vmiaas *v, const struct hidden_sink *sink);
 /* notifier-hook (check_notifier.c): needs no baseline. */
 int check_notifiers(struct vmiaas *v, const struct hidden_sink *sink);
+/* netfilter-hook (check_netfilter.c): needs no baseline. */
+int check_netfilter(struct vmiaas *v, const struct hidden_sink *sink);
 
 #define EXEC_ALLOW_MAX		4
 

@@ -332,6 +332,9 @@ static int rebase(struct vmiaas *v, const char *path,
 		memcpy(b->helpers, g->helpers, sizeof(b->helpers));
 		b->nr_helpers = g->nr_helpers;
 	}
+	err = bl_proc_ops_rebase(g, b, delta);
+	if (err)
+		return err;
 	snprintf(b->origin, sizeof(b->origin), "golden %s",
 		 name ? name + 1 : path);
 	return 0;

@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Network backdoors and connection hiders on a live Debian guest, each
+# found and named. Benign first: Debian's own x_tables, ip_tables and
+# iptable_filter (forward=0: the filter table and its hooks set up at
+# load, in every namespace: their function is ip_tables' ipt_do_table)
+# give events naming ip_tables, no finding. A magic-packet trigger
+# (vmiaas_attack_nfhook, a PRE_ROUTING hook): the ICMP echo of "ping -s
+# 42 -p 76" is seen and dropped (no reply), another ping is answered; a high
+# netfilter-hook finding names "ipv4 PRE_ROUTING" and the module (tainted
+# O and E). A connection hider (vmiaas_attack_procnet): /proc/net/tcp's
+# seq_ops pointed at a copy in the module: the listening port disappears
+# from /proc/net/tcp; a critical proc-ops finding names /proc/net/tcp,
+# seq_ops and the module. Each unloaded: clean again. Runs on each kernel
+# of KGENS (default: Debian 6.1 and 6.12).
+. "$(dirname "$0")/../lib/guest.sh"
+. "$(dirname "$0")/../lib/integrity.sh"
+integrity_begin nethide 11
+
+PORT=31338
+PORT_HEX=$(printf '%04X' $PORT)
+
+# expect_one NAME CHECK OBJECT-REGEX JQ-FILTER WHAT: exit 1 and exactly
+# one finding of CHECK whose object matches OBJECT-REGEX and which passes
+# JQ-FILTER (on the finding); no other finding.
+expect_one()
+{
+	check_json "$1"
+	tap_ok "[ $st = 1 ] && jq -e --arg c '$2' --arg o '$3' '(.findings | length == 1) and ([.findings[] | select(.check == \$c and (.object | test(\$o)) and ($4))] | length == 1)' '$work/$1.json'" \
+		"$KGEN: $1: exit 1, $5"
+	tap_diag "$(cat "$work/$1.err"; jq -c '.findings[] | [.check, .severity, .object, .detail.message]' "$work/$1.json" 2>/dev/null | cut -c1-300 | head -4)"
+}
+
+# nf_modules KGEN: Debian's x_tables, ip_tables and iptable_filter of
+# KGEN's kernel into $top_work/KGEN-nf/ (the guest has no modprobe).
+nf_modules()
+{
+	local abi dir m f kdir
+	abi=$("$VMIAAS_GUEST_CLI" abi --kernel "$1") || return 1
+	kdir=${VMIAAS_CACHE:-$VMIAAS_TOP/.cache}/kernels/$abi/lib/modules/$abi/kernel/net
+	dir=$top_work/$1-nf
+	mkdir -p "$dir"
+	for m in netfilter/x_tables ipv4/netfilter/ip_tables ipv4/netfilter/iptable_filter; do
+		f=$kdir/$m.ko
+		if [ -e "$f.xz" ]; then xz -dc "$f.xz" >"$dir/${m##*/}.ko"; else cp "$f" "$dir/${m##*/}.ko"; fi || return 1
+	done
+	echo "$dir"
+}
+
+nethide_run()
+{
+local nf
+nf=$(nf_modules "$1") || tap_bail "no x_tables/ip_tables/iptable_filter modules for $1"
+integrity_start "$1" --test-modules --add "$nf/x_tables.ko" \
+	--add "$nf/ip_tables.ko" --add "$nf/iptable_filter.ko"
+guest_run 'ip link set lo up' >/dev/null 2>&1
+take_baseline
+"$VMICTL" --json checks >"$work/checks.json"
+tap_ok "jq -e '[.checks[].id] as \$i | [\"netfilter-hook\", \"proc-ops\"] - \$i == []' '$work/checks.json'" \
+	"$KGEN: vmictl checks lists netfilter-hook and proc-ops"
+expect_clean clean "right after boot"
+
+# ---- benign: an in-tree netfilter table ----------------------------------
+guest_run 'insmod /vmiaas/x_tables.ko && insmod /vmiaas/ip_tables.ko &&
+	insmod /vmiaas/iptable_filter.ko forward=0' >"$work/iptables.insmod" 2>&1 ||
+	tap_diag "insmod iptable_filter: $(cat "$work/iptables.insmod")"
+check_json iptables
+tap_ok "[ $st = 0 ] && jq -e '(.findings | length == 0) and ([.events[] | select(.check == \"netfilter-hook\" and (.detail.message | test(\"module ip_tables \")))] | length >= 1)' '$work/iptables.json'" \
+	"$KGEN: iptable_filter loaded (forward=0): exit 0, no finding, netfilter-hook events name ip_tables"
+tap_diag "$(cat "$work/iptables.err"; jq -c '.findings[], [.events[] | select(.check == "netfilter-hook") | .detail.message][0:3]' "$work/iptables.json" 2>/dev/null | cut -c1-300 | head -4)"
+
+# ---- a magic-packet trigger ------------------------------------------------
+guest_run insmod /vmiaas/modules/vmiaas_attack_nfhook.ko >"$work/nfhook.insmod" 2>&1 ||
+	tap_diag "insmod vmiaas_attack_nfhook: $(cat "$work/nfhook.insmod")"
+guest_run 'ping -c 1 -W 2 -s 41 -p 76 127.0.0.1 && ! ping -c 1 -W 2 -s 42 -p 76 127.0.0.1;
+	echo $?; cat /sys/module/vmiaas_attack_nfhook/parameters/hits' >"$work/nfhook.ping" 2>&1
+tap_is "$(tail -n 2 "$work/nfhook.ping" | tr '\n' ' ')" "0 1 " \
+	"$KGEN: nfhook: the magic ping reached the PRE_ROUTING hook and got no reply (hits 1), another did"
+expect_one nfhook netfilter-hook '^ipv4 PRE_ROUTING$' \
+	".severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_nfhook]+\")) and (.detail.message | test(\"vmiaas_attack_nfhook is tainted [PF]*OE\"))" \
+	"a high netfilter-hook finding for ipv4 PRE_ROUTING naming [vmiaas_attack_nfhook] (tainted OE)"
+guest_run rmmod vmiaas_attack_nfhook >/dev/null 2>&1
+check_json nfhook-gone
+tap_is "$st:$(nr_findings nfhook-gone)" "0:0" "$KGEN: nfhook: unregistered on unload: exit 0, no findings"
+
+# ---- a connection hider ------------------------------------------------------
+guest_run "nc -l -p $PORT 127.0.0.1 >/dev/null 2>&1 </dev/null & echo \$! >/tmp/nc.pid; sleep 1" >/dev/null 2>&1
+tap_ok "guest_run 'grep -q \":$PORT_HEX 00000000:0000 0A\" /proc/net/tcp'" \
+	"$KGEN: procnet: port $PORT listens and /proc/net/tcp lists it"
+guest_run insmod /vmiaas/modules/vmiaas_attack_procnet.ko port=$PORT >"$work/procnet.insmod" 2>&1 ||
+	tap_diag "insmod vmiaas_attack_procnet: $(cat "$work/procnet.insmod")"
+tap_ok "guest_run '! grep -q \":$PORT_HEX \" /proc/net/tcp && [ -d /proc/\$(cat /tmp/nc.pid) ]'" \
+	"$KGEN: procnet: the listener runs, /proc/net/tcp no longer lists port $PORT"
+expect_one procnet proc-ops '^/proc/net/tcp$' \
+	".severity == \"critical\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_procnet]+\")) and (.detail.old_symbol | test(\"tcp4_seq_ops\")) and (.detail.message | test(\"seq_ops changed\"))" \
+	"a critical proc-ops finding: /proc/net/tcp's seq_ops from tcp4_seq_ops to [vmiaas_attack_procnet]"
+guest_run 'rmmod vmiaas_attack_procnet; kill $(cat /tmp/nc.pid)' >/dev/null 2>&1
+check_json procnet-gone
+tap_is "$st:$(nr_findings procnet-gone)" "0:0" "$KGEN: procnet: pointer restored on unload: exit 0, no findings"
+}
+
+integrity_main nethide_run

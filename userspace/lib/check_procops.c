@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * proc-ops: the operations of the kernel's /proc entries.
+ *
+ * A struct proc_dir_entry holds pointers to const tables: proc_ops (or,
+ * for a directory, proc_dir_ops), proc_iops, and seq_ops (or a
+ * single_show function). The tables are in rodata, measured by
+ * kernel-rodata; the pointers are in the heap. A connection hider points
+ * /proc/net/tcp's seq_ops at a copy whose show skips its port; a module
+ * hider does the same to /proc/modules; a process hider swaps the
+ * directory operations of /proc itself (proc_root). The kernel never
+ * changes these pointers after creating an entry.
+ *
+ * The baseline records every entry of the /proc tree (from proc_root,
+ * itself included as "/proc") and of init_net's /proc/net tree (its top
+ * directory as "/proc/net/.") whose
+ * pointers all lie in the kernel image: the entries the kernel created
+ * with its own tables (an entry a module created with its own tables is
+ * the module's, and comes and goes with it). A check walks the /proc
+ * tree and every network namespace's /proc/net (kernel-created per-net
+ * entries have the same tables in every namespace: each is compared with
+ * init_net's record of the same name) and reports:
+ *   - a pointer changed since the baseline: critical when it now points
+ *     into module memory (naming the module) or outside the kernel image
+ *     and the module area; high when it points at another kernel table;
+ *   - on any entry, a pointer outside the kernel image and the module
+ *     area (a copy in the heap): critical.
+ * The trees are red-black trees of subdir_node, walked by hidden_rb_walk()
+ * (depth and node caps); a tree that cannot be walked is a critical
+ * finding, not an error: a rootkit must not be able to turn the check off
+ * by corrupting it. Layouts come from BTF.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "checks.h"
+#include "hidden.h"
+#include "list.h"
+
+#define PROC_DEPTH_MAX		8	/* /proc/a/b/c/d/e/f/g/h */
+#define PROC_ENTRIES_MAX	(1U << 18)	/* entries visited, all trees */
+#define PROC_NETNS_MAX		4096
+#define PROC_PDE_MAX		512	/* sizeof(struct proc_dir_entry) cap */
+
+static const char *const proc_ptr_names[BL_PROC_PTRS] = {
+	"proc_ops", "proc_iops", "seq_ops",
+};
+
+struct proc_layout {
+	u32 ptr[BL_PROC_PTRS];		/* proc_ops, proc_iops, seq_ops */
+	u32 subdir, node, name, namelen, mode, size;
+	u32 rb_left, rb_right;
+	u32 net_list, proc_net, net_inum;
+};
+
+struct proc_walk;
+typedef void (*proc_entry_fn)(struct proc_walk *w, const char *path,
+			      u64 pde, const u64 ptr[BL_PROC_PTRS]);
+
+struct proc_walk {
+	struct vmiaas *v;
+	struct proc_layout l;
+	u64 img_start, img_end;		/* _stext.._end */
+	struct modarea area;
+	u32 visited;
+	u64 net, init_net;		/* the namespace being walked */
+	u32 netns;
+	proc_entry_fn fn;
+	/* taking: the records */
+	struct bl_proc_op *rec;
+	size_t nr, cap;
+	int err;
+	/* checking */
+	const struct vmiaas_baseline *b;
+	const struct hidden_sink *sink;
+};
+
+/* One directory level of a walk. */
+struct proc_dir {
+	struct proc_walk *w;
+	const char *path;
+	u32 depth;
+};
+
+enum proc_where { PROC_NULL, PROC_KERNEL, PROC_MODULE, PROC_OUTSIDE };
+
+static enum proc_where proc_where(const struct proc_walk *w, u64 p)
+{
+	if (!p)
+		return PROC_NULL;
+	if (p >= w->img_start && p < w->img_end)
+		return PROC_KERNEL;
+	if (p >= w->area.start && p < w->area.end)
+		return PROC_MODULE;
+	return PROC_OUTSIDE;
+}
+
+static int proc_walk_dir(struct proc_walk *w, u64 pde, const char *path,
+			 u32 depth);
+
+static void proc_corrupt(struct proc_walk *w, const char *path, u64 pde,
+			 const char *why)
+{
+	struct vmiaas_finding *f;
+
+	if (!w->sink)
+		return;
+	f = w->sink->add(w->sink->ctx, "proc-ops", VMIAAS_SEV_CRITICAL, path);
+	if (!f)
+		return;
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	f->address = pde;
+	snprintf(f->message, sizeof(f->message),
+		 "the /proc tree at %s (netns %u) cannot be walked: %.300s",
+		 path, w->netns, why);
+}
+
+/* The entry's name, printable and without '/', into @name. */
+static int proc_name(struct proc_walk *w, const u8 *buf, char *name)
+{
+	u64 ptr;
+	u8 len;
+	u32 i;
+
+	memcpy(&ptr, buf + w->l.name, sizeof(ptr));
+	len = buf[w->l.namelen];
+	if (engine_read(w->v, ptr, name, len))
+		return -EFAULT;
+	name[len] = '\0';
+	for (i = 0; i < len; i++)
+		if (name[i] < 0x21 || name[i] > 0x7e || name[i] == '/')
+			name[i] = '?';
+	return 0;
+}
+
+static int proc_visit(struct vmiaas *v, u64 node, void *arg)
+{
+	const struct proc_dir *d = arg;
+	struct proc_walk *w = d->w;
+	u64 pde = node - w->l.node, ptr[BL_PROC_PTRS];
+	char name[256], path[BL_PROC_PATH + 256];
+	u8 buf[PROC_PDE_MAX];
+	u16 mode;
+	int i;
+
+	if (++w->visited > PROC_ENTRIES_MAX)
+		return engine_fail(v, -E2BIG, "proc-ops: over %u /proc entries",
+				   PROC_ENTRIES_MAX);
+	if (engine_read(v, pde, buf, w->l.size) || proc_name(w, buf, name)) {
+		proc_corrupt(w, d->path, pde, "an entry under it is unreadable");
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s", d->path, name);
+	for (i = 0; i < BL_PROC_PTRS; i++)
+		memcpy(&ptr[i], buf + w->l.ptr[i], sizeof(u64));
+	w->fn(w, path, pde, ptr);
+	memcpy(&mode, buf + w->l.mode, sizeof(mode));
+	if (!S_ISDIR(mode))
+		return 0;
+	if (d->depth >= PROC_DEPTH_MAX) {
+		proc_corrupt(w, path, pde, "deeper than 8 directories");
+		return 0;
+	}
+	return proc_walk_dir(w, pde, path, d->depth + 1);
+}
+
+static int proc_walk_dir(struct proc_walk *w, u64 pde, const char *path,
+			 u32 depth)
+{
+	struct proc_dir d = { .w = w, .path = path, .depth = depth };
+	u64 root;
+	int err;
+
+	if (engine_read_u64(w->v, pde + w->l.subdir, &root)) {
+		proc_corrupt(w, path, pde, "its subdir is unreadable");
+		return 0;
+	}
+	err = hidden_rb_walk(w->v, root, w->l.rb_left, w->l.rb_right,
+			     proc_visit, &d);
+	if (err == -ELOOP || err == -EBADMSG) {
+		proc_corrupt(w, path, pde, w->v->diag.msg);
+		return 0;
+	}
+	return err;
+}
+
+/*
+ * A tree from its top entry @pde, named @path; the entry itself is
+ * visited as @top (the /proc tree's "net" symlink is "/proc/net" too).
+ */
+static int proc_walk_tree(struct proc_walk *w, u64 pde, const char *path,
+			  const char *top)
+{
+	u64 ptr[BL_PROC_PTRS];
+	int i;
+
+	for (i = 0; i < BL_PROC_PTRS; i++)
+		if (engine_read_u64(w->v, pde + w->l.ptr[i], &ptr[i])) {
+			proc_corrupt(w, path, pde, "its top entry is unreadable");
+			return 0;
+		}
+	w->fn(w, top, pde, ptr);
+	return proc_walk_dir(w, pde, path, 1);
+}
+
+static int proc_walk_net(struct vmiaas *v, u64 node, void *arg)
+{
+	struct proc_walk *w = arg;
+	u64 pde;
+
+	w->net = node - w->l.net_list;
+	w->netns = 0;
+	engine_read(v, w->net + w->l.net_inum, &w->netns, sizeof(w->netns));
+	if (engine_read_u64(v, w->net + w->l.proc_net, &pde) || !pde) {
+		proc_corrupt(w, "/proc/net", w->net,
+			     "the namespace's proc_net is unreadable or NULL");
+		return 0;
+	}
+	return proc_walk_tree(w, pde, "/proc/net", "/proc/net/.");
+}
+
+/* The /proc tree, then each namespace's /proc/net (init_net's only if @init). */
+static int proc_walk_all(struct proc_walk *w, bool init_only)
+{
+	u64 root, head;
+	int err;
+
+	if (engine_sym(w->v, "proc_root", &root) ||
+	    engine_sym(w->v, "init_net", &w->init_net) ||
+	    engine_sym(w->v, "net_namespace_list", &head))
+		return engine_fail(w->v, -ENOENT,
+				   "proc-ops: the kernel has no proc_root, init_net or net_namespace_list");
+	w->net = w->init_net;
+	err = proc_walk_tree(w, root, "/proc", "/proc");
+	if (err || init_only)
+		return err ?: proc_walk_net(w->v, w->init_net + w->l.net_list, w);
+	err = list_walk(w->v, "net_namespace_list", head, PROC_NETNS_MAX,
+			proc_walk_net, w);
+	if (err == -ELOOP || err == -EBADMSG) {
+		proc_corrupt(w, "/proc/net", head, w->v->diag.msg);
+		return 0;
+	}
+	return err;
+}
+
+static int proc_layout(struct proc_walk *w)
+{
+	struct vmiaas *v = w->v;
+	const struct btf_member_ref m[] = {
+		{ "proc_dir_entry", "proc_ops", &w->l.ptr[0] },
+		{ "proc_dir_entry", "proc_iops", &w->l.ptr[1] },
+		{ "proc_dir_entry", "seq_ops", &w->l.ptr[2] },
+		{ "proc_dir_entry", "subdir", &w->l.subdir },
+		{ "proc_dir_entry", "subdir_node", &w->l.node },
+		{ "proc_dir_entry", "name", &w->l.name },
+		{ "proc_dir_entry", "namelen", &w->l.namelen },
+		{ "proc_dir_entry", "mode", &w->l.mode },
+		{ "rb_node", "rb_left", &w->l.rb_left },
+		{ "rb_node", "rb_right", &w->l.rb_right },
+		{ "net", "list", &w->l.net_list },
+		{ "net", "proc_net", &w->l.proc_net },
+		{ "net", "ns.inum", &w->l.net_inum },
+	};
+	u64 text_end;
+	int err;
+
+	if (btf_offsets(v->btf, m, ARRAY_SIZE(m), NULL) ||
+	    btf_sizeof(v->btf, "proc_dir_entry", &w->l.size))
+		return engine_fail(v, -ENOENT,
+				   "proc-ops: the kernel's BTF lacks struct proc_dir_entry or net members");
+	if (w->l.size > PROC_PDE_MAX || w->l.namelen >= w->l.size ||
+	    w->l.mode + 2 > w->l.size || w->l.name + 8 > w->l.size)
+		return engine_fail(v, -EBADMSG,
+				   "proc-ops: struct proc_dir_entry of %u bytes: implausible",
+				   w->l.size);
+	err = bl_text_range(v, &w->img_start, &text_end);
+	if (!err && (engine_sym(v, "_end", &w->img_end) ||
+		     w->img_end <= text_end))
+		err = engine_fail(v, -ENOENT, "proc-ops: no plausible _end");
+	return err ?: modarea_get(v, &w->area);
+}
+
+/* ---- the baseline ---- */
+
+static void proc_take_one(struct proc_walk *w, const char *path, u64 pde,
+			  const u64 ptr[BL_PROC_PTRS])
+{
+	struct bl_proc_op *r;
+	int i;
+
+	for (i = 0; i < BL_PROC_PTRS; i++)
+		if (ptr[i] && proc_where(w, ptr[i]) != PROC_KERNEL)
+			return;	/* a module's entry, or already suspect */
+	if (strlen(path) >= BL_PROC_PATH || w->err)
+		return;
+	if (w->nr >= BL_PROC_OPS_MAX) {
+		w->err = engine_fail(w->v, -E2BIG,
+				     "proc-ops: over %u kernel /proc entries",
+				     BL_PROC_OPS_MAX);
+		return;
+	}
+	r = array_grow(w->rec, &w->cap, w->nr, sizeof(*r), 256);
+	if (!r) {
+		w->err = -ENOMEM;
+		return;
+	}
+	w->rec = r;
+	r = &w->rec[w->nr++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	memcpy(r->ptr, ptr, sizeof(r->ptr));
+	(void)pde;
+}
+
+static int proc_op_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct bl_proc_op *)a)->path,
+		      ((const struct bl_proc_op *)b)->path);
+}
+
+int bl_proc_ops_take(struct vmiaas *v, struct vmiaas_baseline *b)
+{
+	struct proc_walk w = { .v = v, .fn = proc_take_one };
+	int err;
+
+	err = proc_layout(&w);
+	err = err ?: proc_walk_all(&w, true);
+	err = err ?: w.err;
+	if (err) {
+		free(w.rec);
+		return err;
+	}
+	qsort(w.rec, w.nr, sizeof(*w.rec), proc_op_cmp);
+	free(b->proc_ops);
+	b->proc_ops = w.rec;
+	b->nr_proc_ops = w.nr;
+	b->has_proc_ops = true;
+	return 0;
+}
+
+/* ---- the check ---- */
+
+static u32 proc_severity(enum proc_where now)
+{
+	return now == PROC_KERNEL ? VMIAAS_SEV_HIGH : VMIAAS_SEV_CRITICAL;
+}
+
+static void proc_symbolize(struct proc_walk *w, u64 p, char *buf, size_t size)
+{
+	if (p)
+		check_symbolize(w->v, p, buf, size);
+	else
+		snprintf(buf, size, "NULL");
+}
+
+static void proc_report(struct proc_walk *w, const char *path, u64 pde,
+			int i, u64 old, u64 now, bool changed)
+{
+	char obj[BL_PROC_PATH + 32], olds[128] = "", nows[128];
+	struct vmiaas_finding *f;
+
+	if (w->net && w->net != w->init_net)
+		snprintf(obj, sizeof(obj), "%s (netns %u)", path, w->netns);
+	else
+		snprintf(obj, sizeof(obj), "%s", path);
+	f = w->sink->add(w->sink->ctx, "proc-ops",
+			 proc_severity(proc_where(w, now)), obj);
+	if (!f)
+		return;
+	proc_symbolize(w, now, nows, sizeof(nows));
+	if (changed)
+		proc_symbolize(w, old, olds, sizeof(olds));
+	f->flags |= VMIAAS_FINDING_ADDRESS | VMIAAS_FINDING_VALUES |
+		    VMIAAS_FINDING_SYMBOLS;
+	f->address = pde;
+	f->old_value = old;
+	f->new_value = now;
+	snprintf(f->old_symbol, sizeof(f->old_symbol), "%s", olds);
+	snprintf(f->new_symbol, sizeof(f->new_symbol), "%s", nows);
+	if (changed)
+		snprintf(f->message, sizeof(f->message),
+			 "%s: %s changed since the baseline: %s -> %s%s",
+			 obj, proc_ptr_names[i], olds, nows,
+			 proc_where(w, now) == PROC_MODULE ?
+			 " (module memory)" : proc_where(w, now) == PROC_KERNEL ?
+			 " (another kernel table)" :
+			 " (outside the kernel image and the module area)");
+	else
+		snprintf(f->message, sizeof(f->message),
+			 "%s: %s points to %s, outside the kernel image and the module area",
+			 obj, proc_ptr_names[i], nows);
+}
+
+static void proc_check_one(struct proc_walk *w, const char *path, u64 pde,
+			   const u64 ptr[BL_PROC_PTRS])
+{
+	const struct bl_proc_op *r = NULL;
+	struct bl_proc_op key;
+	int i;
+
+	if (w->b->has_proc_ops && strlen(path) < sizeof(key.path)) {
+		snprintf(key.path, sizeof(key.path), "%s", path);
+		r = bsearch(&key, w->b->proc_ops, w->b->nr_proc_ops,
+			    sizeof(key), proc_op_cmp);
+	}
+	for (i = 0; i < BL_PROC_PTRS; i++) {
+		if (r && ptr[i] != r->ptr[i])
+			proc_report(w, path, pde, i, r->ptr[i], ptr[i], true);
+		else if (proc_where(w, ptr[i]) == PROC_OUTSIDE)
+			proc_report(w, path, pde, i, 0, ptr[i], false);
+	}
+}
+
+int check_proc_ops(struct vmiaas *v, const struct vmiaas_baseline *b,
+		   const struct hidden_sink *sink)
+{
+	struct proc_walk w = { .v = v, .fn = proc_check_one, .b = b,
+			       .sink = sink };
+	struct vmiaas_finding *f;
+	int err;
+
+	if (!b->has_proc_ops) {
+		f = sink->add(sink->ctx, "proc-ops", VMIAAS_SEV_INFO,
+			      "baseline");
+		if (f) {
+			f->flags |= VMIAAS_FINDING_EVENT;
+			snprintf(f->message, sizeof(f->message),
+				 "changes not checked: the baseline holds no /proc entries (taken by an older vmiaas); take a new baseline");
+		}
+	}
+	err = proc_layout(&w);
+	return err ?: proc_walk_all(&w, false);
+}
+
+/* For golden baselines: @g's records, their kernel pointers slid by @delta. */
+int bl_proc_ops_rebase(const struct vmiaas_baseline *g,
+		       struct vmiaas_baseline *b, u64 delta)
+{
+	struct bl_proc_op *r;
+	u32 i;
+	int k;
+
+	if (!g->has_proc_ops)
+		return 0;	/* this boot's, measured now */
+	r = calloc(g->nr_proc_ops ? g->nr_proc_ops : 1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	memcpy(r, g->proc_ops, g->nr_proc_ops * sizeof(*r));
+	for (i = 0; i < g->nr_proc_ops; i++)
+		for (k = 0; k < BL_PROC_PTRS; k++)
+			if (r[i].ptr[k])
+				r[i].ptr[k] += delta;
+	free(b->proc_ops);
+	b->proc_ops = r;
+	b->nr_proc_ops = g->nr_proc_ops;
+	b->has_proc_ops = true;
+	return 0;
+}
+
+/* The PROC_OPS section's records: whole, terminated, sorted, unique. */
+int bl_proc_ops_parse(struct vmiaas_baseline *b, const void *p, u64 len)
+{
+	u64 n = len / sizeof(struct bl_proc_op);
+	struct bl_proc_op *r;
+	u64 i;
+
+	if (len % sizeof(*r) || n > BL_PROC_OPS_MAX || b->has_proc_ops)
+		return -EBADMSG;
+	r = calloc(n ? n : 1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	memcpy(r, p, len);
+	for (i = 0; i < n; i++)
+		if (!memchr(r[i].path, 0, sizeof(r[i].path)) ||
+		    (i && proc_op_cmp(&r[i - 1], &r[i]) >= 0)) {
+			free(r);
+			return -EBADMSG;
+		}
+	b->proc_ops = r;
+	b->nr_proc_ops = n;
+	b->has_proc_ops = true;
+	return 0;
+}
