@@ -428,7 +428,9 @@ static void kmap_confirm_mms(struct vmiaas *v, const struct kmap_mm *sus,
 /*
  * Every task's mm->pgd that is not on pgd_list (@seen) and not
  * init_top_pgt: switch_mm() loads whatever mm->pgd says, listed or not.
- * Tasks from the bounded walk of vmiaas_tasks() (leaders and threads);
+ * Tasks from the bounded walk of vmiaas_tasks() (leaders and threads;
+ * a walk that breaks is tried once more, as a task freed under it can
+ * break it);
  * a kernel without mm_struct.pgd in its BTF has nothing compared here.
  */
 static int kmap_check_mms(struct vmiaas *v, const u64 *want,
@@ -445,6 +447,11 @@ static int kmap_check_mms(struct vmiaas *v, const u64 *want,
 	    btf_offsetof(v->btf, "task_struct", "mm", &task_mm))
 		return 0;
 	err = vmiaas_tasks(v, &tasks, &nr_tasks);
+	if (err) {
+		/* a task freed under the walk: its successor is garbage */
+		usleep(KMAP_RESCAN_US);
+		err = vmiaas_tasks(v, &tasks, &nr_tasks);
+	}
 	if (err)
 		return err;
 	if (seen->nr)
