@@ -284,9 +284,13 @@ guest_run '/vmiaas/bpf-writeuser kprobe __x64_sys_getdents64 >/tmp/bpfk.out 2>&1
 tap_is "$(head -c 200 "$work/bpfk.out")" attached \
 	"$KGEN: a kprobe program on __x64_sys_getdents64 calling bpf_probe_write_user attached (perf_event link)"
 check_json bpfk
-tap_is "$st:$(jq '[.findings[] | select(.check == "bpf-programs" and .object == "vmiaas_wuser_kp" and .severity == "high" and (.detail.message | test("loaded since the baseline, attached to perf_event kprobe __x64_sys_getdents64 calls bpf_probe_write_user from a system call hook")))] | length' "$work/bpfk.json" 2>/dev/null)" "1:1" \
+got="$st:$(jq '[.findings[] | select(.check == "bpf-programs" and .object == "vmiaas_wuser_kp" and .severity == "high" and (.detail.message | test("loaded since the baseline, attached to perf_event kprobe __x64_sys_getdents64 calls bpf_probe_write_user from a system call hook")))] | length' "$work/bpfk.json" 2>/dev/null)"
+tap_is "$got" "1:1" \
 	"$KGEN: exit 1, a finding names vmiaas_wuser_kp and its perf_event kprobe on __x64_sys_getdents64"
 tap_diag "$(jq -c '.findings[] | [.object, .detail.message]' "$work/bpfk.json" 2>/dev/null | head -3)"
+# all of it when it failed: the error, every bpf-programs finding and event
+[ "$got" = 1:1 ] || tap_diag "$(cat "$work/bpfk.err")" \
+	"$(jq -c '(.findings + .events)[] | select(.check == "bpf-programs") | [.object, .severity, .detail.message]' "$work/bpfk.json" 2>&1)"
 guest_run 'kill $(pidof bpf-writeuser); sleep 1' >/dev/null 2>&1
 clean bpfk-gone "kprobe write-user program unloaded"
 

@@ -380,7 +380,7 @@ static void link_kmulti(struct vmiaas *v, const struct bpf_attach_layout *a,
 		snprintf(buf + len, size - len, " (+%u more)", cnt - i);
 }
 
-void bpf_attach_link(struct vmiaas *v, const struct bpf_attach_layout *a,
+bool bpf_attach_link(struct vmiaas *v, const struct bpf_attach_layout *a,
 		     u64 link, u32 type, char *buf, size_t size)
 {
 	s64 t = type;
@@ -396,6 +396,9 @@ void bpf_attach_link(struct vmiaas *v, const struct bpf_attach_layout *a,
 		link_perf(v, a, link, buf, size);
 	else if (t == a->lt_kmulti)
 		link_kmulti(v, a, link, buf, size);
+	else
+		return false;
+	return true;
 }
 
 struct dev_walk {

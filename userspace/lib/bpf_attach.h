@@ -50,8 +50,11 @@ struct bpf_attach_layout {
 /* The layouts this kernel has (each kind: -1 / BPF_NO_MEMBER if not). */
 void bpf_attach_layout_get(struct vmiaas *v, struct bpf_attach_layout *a);
 
-/* Where link @link of type @type attaches its program; "" if unknown. */
-void bpf_attach_link(struct vmiaas *v, const struct bpf_attach_layout *a,
+/*
+ * Where link @link of type @type attaches its program; "" if unknown.
+ * False: a kind of link whose target is not read here.
+ */
+bool bpf_attach_link(struct vmiaas *v, const struct bpf_attach_layout *a,
 		     u64 link, u32 type, char *buf, size_t size);
 
 /*

@@ -48,6 +48,9 @@ struct bprog {
 	u8 sha[32];		/* of the verified instructions */
 	char name[BPF_NAME_LEN + 1];
 	char attach[BPF_ATTACH_LEN];
+	/* a link in link_idr holds it, of a kind whose target is read */
+	bool linked, link_read;
+	u32 link_type;
 	struct bpf_jit jit;	/* its machine code */
 };
 
@@ -68,6 +71,7 @@ struct bpf_census {
 	u32 nr_starts;
 	size_t cap_starts;
 	u64 jit_total;		/* JIT bytes hashed */
+	char gave_up[192];	/* the first attach walk that gave up, why */
 };
 
 static int bpf_layout_fail(struct vmiaas *v, const char *type,
@@ -350,9 +354,12 @@ static int link_visit(struct vmiaas *v, u64 link, u64 index, void *arg)
 		return engine_fail(v, -EFAULT, "BPF link 0x%llx unreadable",
 				   (unsigned long long)link);
 	p = census_prog(c, prog);
-	if (p && !p->attach[0])
-		bpf_attach_link(v, &l->at, link, type, p->attach,
-				sizeof(p->attach));
+	if (p && !p->attach[0]) {
+		p->linked = true;
+		p->link_type = type;
+		p->link_read = bpf_attach_link(v, &l->at, link, type,
+					       p->attach, sizeof(p->attach));
+	}
 	return 0;
 }
 
@@ -478,6 +485,19 @@ static bool census_unnamed(const struct bpf_census *c)
 	return false;
 }
 
+/*
+ * An attach walk's error (a bound reached, a read that failed) is kept:
+ * the programs it could have named are then "not checked", never "not
+ * attached".
+ */
+static void census_walk_done(struct vmiaas *v, struct bpf_census *c,
+			     const char *walk, int err)
+{
+	if (err && !c->gave_up[0])
+		snprintf(c->gave_up, sizeof(c->gave_up), "the %s walk gave up: %.140s",
+			 walk, v->diag.msg);
+}
+
 static void census_free(struct bpf_census *c)
 {
 	free(c->p);
@@ -506,11 +526,14 @@ static int census_scan(struct vmiaas *v, const struct bpf_layout *l,
 	for (i = 0; !err && i < c->nr; i++)
 		prog_attach_func(v, c, &c->p[i]);
 	if (!err && census_xdp_unnamed(c))	/* not found: stays unknown */
-		bpf_attach_xdp_walk(v, &l->at, xdp_found, c);
+		census_walk_done(v, c, "XDP device",
+				 bpf_attach_xdp_walk(v, &l->at, xdp_found, c));
 	if (!err && census_unnamed(c))
-		bpf_attach_cgroup_walk(v, &l->at, attach_found, c);
+		census_walk_done(v, c, "cgroup",
+				 bpf_attach_cgroup_walk(v, &l->at, attach_found, c));
 	if (!err && census_unnamed(c))
-		bpf_attach_tc_walk(v, &l->at, attach_found, c);
+		census_walk_done(v, c, "tc filter",
+				 bpf_attach_tc_walk(v, &l->at, attach_found, c));
 	err = err ?: list_walk(v, "bpf_kallsyms", l->kallsyms,
 			       BPF_CENSUS_KSYMS_MAX, ksym_visit, c);
 	if (!err && c->nr_starts)
@@ -629,12 +652,41 @@ static bool bprog_quiet(u32 sev, enum bprog_since since, bool *event)
 	return since == SINCE_BASELINE && sev == VMIAAS_SEV_INFO;
 }
 
+/*
+ * Where @p is attached, for a message: its attach point; else why none
+ * was named (its link unreadable twice, a walk that gave up: "not
+ * checked"), never "not attached" when that was not looked at.
+ */
+static void bprog_where(struct vmiaas *v, const struct bprog *p,
+			const char *gave_up, char *buf, size_t size)
+{
+	char type[40];
+
+	if (p->attach[0]) {
+		snprintf(buf, size, "%s", p->attach);
+	} else if (p->linked) {
+		bpf_enum_name(v->btf, "bpf_link_type", "BPF_LINK_TYPE_",
+			      p->link_type, type, sizeof(type));
+		snprintf(buf, size, "a %s link %s", type, p->link_read ?
+			 "whose target was unreadable (read twice, 50 ms apart)" :
+			 "(its target is not read for this kind of link)");
+	} else if (gave_up[0]) {
+		snprintf(buf, size,
+			 "(no link found; attach point not checked: %s)",
+			 gave_up);
+	} else {
+		snprintf(buf, size,
+			 "(no link or target found: a perf event, a socket, or not attached)");
+	}
+}
+
 static void bprog_report(struct vmiaas *v, const struct bpf_layout *l,
 			 const struct bprog *p, enum bprog_since since,
-			 const struct hidden_sink *s, u32 *nr_events)
+			 const char *gave_up, const struct hidden_sink *s,
+			 u32 *nr_events)
 {
 	struct vmiaas_finding *f;
-	char type[64], object[48];
+	char type[64], object[48], where[256];
 	const char *why;
 	u32 sev = bprog_judge(l, p, &why);
 	bool event;
@@ -648,6 +700,7 @@ static void bprog_report(struct vmiaas *v, const struct bpf_layout *l,
 	if (!f)
 		return;
 	bprog_type(v, l, p->type, p->eat, type, sizeof(type));
+	bprog_where(v, p, gave_up, where, sizeof(where));
 	if (event)
 		f->flags |= VMIAAS_FINDING_EVENT;
 	f->flags |= VMIAAS_FINDING_ADDRESS;
@@ -656,8 +709,7 @@ static void bprog_report(struct vmiaas *v, const struct bpf_layout *l,
 		 "BPF program %s (id %u, type %s, tag %02x%02x%02x%02x%02x%02x%02x%02x) %sattached to %s %s",
 		 object, p->id, type,
 		 p->tag[0], p->tag[1], p->tag[2], p->tag[3], p->tag[4],
-		 p->tag[5], p->tag[6], p->tag[7], since_text[since],
-		 p->attach[0] ? p->attach : "(no link or target found: a perf event, a socket, or not attached)",
+		 p->tag[5], p->tag[6], p->tag[7], since_text[since], where,
 		 why);
 }
 
@@ -725,6 +777,7 @@ struct bpf_check {
 	const struct bpf_baseline *base;	/* NULL: nothing compared */
 	struct bpf_census *now, *again;		/* again: empty if no rescan */
 	bool *reloaded;				/* base->p[i] replaced */
+	const char *gave_up;			/* an attach walk, both scans */
 	const struct hidden_sink *s;
 	u32 nr_events;
 };
@@ -837,7 +890,7 @@ static void bprog_check(struct bpf_check *k, const struct bprog *p)
 	/* a program being freed is refilled: only what a rescan confirms */
 	if (bprog_jit_suspect(p, was) && bprog_jit_confirmed(k, p, was))
 		bprog_jit_report(k, p, was);
-	bprog_report(k->v, k->l, p, since, k->s, &k->nr_events);
+	bprog_report(k->v, k->l, p, since, k->gave_up, k->s, &k->nr_events);
 }
 
 static void base_gone(const struct bpf_base_prog *was,
@@ -907,11 +960,61 @@ static bool census_hid(const struct bpf_census *c, u64 ksym)
 	return false;
 }
 
+/*
+ * A program whose link's target could not be read, or an attach walk
+ * that gave up: the guest may have been changing those records.
+ */
+static bool census_unsettled(const struct bpf_census *c)
+{
+	u32 i;
+
+	if (c->gave_up[0])
+		return true;
+	for (i = 0; i < c->nr; i++)
+		if (c->p[i].link_read && !c->p[i].attach[0])
+			return true;
+	return false;
+}
+
+/* The attach points @c missed, from its rescan @again (the same programs). */
+static void census_fill(struct bpf_census *c, struct bpf_census *again)
+{
+	const struct bprog *q;
+	u32 i;
+
+	for (i = 0; i < c->nr; i++) {
+		if (c->p[i].attach[0])
+			continue;
+		q = census_prog(again, c->p[i].addr);
+		if (q && q->id == c->p[i].id && q->attach[0])
+			memcpy(c->p[i].attach, q->attach, sizeof(q->attach));
+	}
+	/* a walk that gave up once only was a transient */
+	if (!again->gave_up[0])
+		c->gave_up[0] = '\0';
+}
+
+/* @c, with what it could not name read again once (@again: the rescan). */
+static int census_settle(struct vmiaas *v, const struct bpf_layout *l,
+			 struct bpf_census *c, struct bpf_census *again,
+			 bool rescan)
+{
+	int err;
+
+	if (!rescan && !census_unsettled(c))
+		return 0;
+	usleep(HIDDEN_RESCAN_DELAY_US);
+	err = census_scan(v, l, again);
+	if (!err)
+		census_fill(c, again);
+	return err;
+}
+
 int bpf_programs_take(struct vmiaas *v, struct bpf_base_prog **ret,
 		      u32 *ret_nr, bool *ret_has_bpf)
 {
 	struct bpf_base_prog *b;
-	struct bpf_census c;
+	struct bpf_census c, again = {};
 	struct bpf_layout l;
 	u32 i;
 	int err;
@@ -924,6 +1027,8 @@ int bpf_programs_take(struct vmiaas *v, struct bpf_base_prog **ret,
 		return err == -ENOENT ? 0 : err;
 	*ret_has_bpf = true;
 	err = census_scan(v, &l, &c);
+	err = err ?: census_settle(v, &l, &c, &again, false);
+	census_free(&again);
 	b = err ? NULL : calloc(c.nr ? c.nr : 1, sizeof(*b));
 	if (!err && !b)
 		err = -ENOMEM;
@@ -999,10 +1104,10 @@ int bpf_check_programs(struct vmiaas *v, const struct bpf_baseline *base,
 	}
 	err = census_scan(v, &l, &first);
 	/* a program being loaded or freed is on one record only for a while */
-	if (!err && census_suspect(&first, base)) {
-		usleep(HIDDEN_RESCAN_DELAY_US);
-		err = census_scan(v, &l, &second);
-	}
+	if (!err)
+		err = census_settle(v, &l, &first, &second,
+				    census_suspect(&first, base));
+	k.gave_up = first.gave_up;
 	if (!err)
 		bpf_check_report(&k);
 	census_free(&first);
