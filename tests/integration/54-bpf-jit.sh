@@ -77,26 +77,10 @@ attached_event()
 
 show() { tap_diag "$(cat "$work/$1.err"; jq -c '.findings[], [.events[].detail.message]' "$work/$1.json" 2>/dev/null | head -6)"; }
 
-# tc_modules KGEN: sch_ingress (clsact) and cls_bpf of KGEN's kernel into
-# $top_work/KGEN-tc/ (the guest has no modprobe): their directory.
-tc_modules()
-{
-	local abi dir m f kdir
-	abi=$("$VMIAAS_GUEST_CLI" abi --kernel "$1") || return 1
-	kdir=${VMIAAS_CACHE:-$VMIAAS_TOP/.cache}/kernels/$abi/lib/modules/$abi/kernel/net/sched
-	dir=$top_work/$1-tc
-	mkdir -p "$dir"
-	for m in sch_ingress cls_bpf; do
-		f=$kdir/$m.ko
-		if [ -e "$f.xz" ]; then xz -dc "$f.xz" >"$dir/$m.ko"; else cp "$f" "$dir/$m.ko"; fi || return 1
-	done
-	echo "$dir"
-}
-
 jit_run()
 {
 local tc
-tc=$(tc_modules "$1") || tap_bail "no sch_ingress/cls_bpf modules for $1"
+tc=$(debian_modules "$1" "$1-tc" net/sched/sch_ingress net/sched/cls_bpf) || tap_bail "no sch_ingress/cls_bpf modules for $1"
 integrity_start "$1" --test-modules --add "$bpf_fentry" \
 	--add "$tc/sch_ingress.ko" --add "$tc/cls_bpf.ko"
 

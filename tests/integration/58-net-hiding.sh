@@ -31,26 +31,11 @@ expect_one()
 	tap_diag "$(cat "$work/$1.err"; jq -c '.findings[] | [.check, .severity, .object, .detail.message]' "$work/$1.json" 2>/dev/null | cut -c1-300 | head -4)"
 }
 
-# nf_modules KGEN: Debian's x_tables, ip_tables and iptable_filter of
-# KGEN's kernel into $top_work/KGEN-nf/ (the guest has no modprobe).
-nf_modules()
-{
-	local abi dir m f kdir
-	abi=$("$VMIAAS_GUEST_CLI" abi --kernel "$1") || return 1
-	kdir=${VMIAAS_CACHE:-$VMIAAS_TOP/.cache}/kernels/$abi/lib/modules/$abi/kernel/net
-	dir=$top_work/$1-nf
-	mkdir -p "$dir"
-	for m in netfilter/x_tables ipv4/netfilter/ip_tables ipv4/netfilter/iptable_filter; do
-		f=$kdir/$m.ko
-		if [ -e "$f.xz" ]; then xz -dc "$f.xz" >"$dir/${m##*/}.ko"; else cp "$f" "$dir/${m##*/}.ko"; fi || return 1
-	done
-	echo "$dir"
-}
-
 nethide_run()
 {
 local nf
-nf=$(nf_modules "$1") || tap_bail "no x_tables/ip_tables/iptable_filter modules for $1"
+nf=$(debian_modules "$1" "$1-nf" net/netfilter/x_tables \
+	net/ipv4/netfilter/ip_tables net/ipv4/netfilter/iptable_filter) || tap_bail "no x_tables/ip_tables/iptable_filter modules for $1"
 integrity_start "$1" --test-modules --add "$nf/x_tables.ko" \
 	--add "$nf/ip_tables.ko" --add "$nf/iptable_filter.ko"
 guest_run 'ip link set lo up' >/dev/null 2>&1

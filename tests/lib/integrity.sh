@@ -19,6 +19,11 @@
 #   take_baseline [DESC]     vmictl baseline --json into $base: a TAP check
 #   vmictl_g ARG...          vmictl on the current guest
 #   ksym NAME                a symbol's address from the guest's kallsyms
+#   debian_modules KGEN DIR PATH...
+#                            Debian's own modules of KGEN's kernel (PATH
+#                            under kernel/, without .ko: net/sched/cls_bpf)
+#                            into $top_work/DIR/, uncompressed (the guest
+#                            has no modprobe); prints that directory
 #   check_json NAME [BASE]   check --json into $work/NAME.json (.err); st
 #   nr_findings NAME         findings in $work/NAME.json
 #   expect_clean NAME WHAT   a TAP check: exit 0 and no findings
@@ -81,6 +86,21 @@ integrity_main()
 }
 
 vmictl_g() { "$VMICTL" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" "$@"; }
+
+debian_modules()
+{
+	local abi dir m f kdir
+	abi=$("$VMIAAS_GUEST_CLI" abi --kernel "$1") || return 1
+	kdir=${VMIAAS_CACHE:-$VMIAAS_TOP/.cache}/kernels/$abi/lib/modules/$abi/kernel
+	dir=$top_work/$2
+	mkdir -p "$dir"
+	shift 2
+	for m in "$@"; do
+		f=$kdir/$m.ko
+		if [ -e "$f.xz" ]; then xz -dc "$f.xz" >"$dir/${m##*/}.ko"; else cp "$f" "$dir/${m##*/}.ko"; fi || return 1
+	done
+	echo "$dir"
+}
 ksym() { guest_run "grep ' $1\$' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
 
 check_json()

@@ -185,12 +185,14 @@ static int null_run(void *ctx, u64 va, u64 len, const u8 *old, const u8 *now)
 }
 
 enum part {
-	P_TOTAL, P_TEXT, P_RODATA, P_MODTEXT, P_TABLES, P_HIDDEN, P_EXEC, P_NR,
+	P_TOTAL, P_TEXT, P_RODATA, P_MODTEXT, P_TABLES, P_HIDDEN, P_EXEC,
+	P_NET, P_NR,
 };
 
 static const char *const part_names[P_NR] = {
 	"total", "kernel-text", "kernel-rodata", "module-text+rodata",
 	"syscall+idt+cpu", "hidden+creds", "exec-memory",
+	"netfilter+proc-ops",
 };
 
 /* One run of part @p; 0 or a negative errno. */
@@ -237,6 +239,9 @@ static int run_part(struct vmiaas *v, struct vmiaas_baseline *b, int p)
 	case P_EXEC:		/* a fresh walk, as each check does */
 		vmi_as_flush(v->kas);
 		return check_exec(v, &sink);
+	case P_NET:
+		err = check_netfilter(v, &sink);
+		return err ?: check_proc_ops(v, b, &sink);
 	}
 	return -EINVAL;
 }

@@ -21,15 +21,14 @@
  * whose entries cannot be read is critical: the kernel would fault. The
  * namespace and device lists are walked by list_walk() (capped, cycle
  * detection). Layouts come from BTF: netns_nf's arrays and their sizes
- * differ between 6.1 and 6.12. A suspect is read again after
- * NF_RESCAN_US, as notifier-hook does: a module going away unregisters
- * its hooks just after it stops being live.
+ * differ between 6.1 and 6.12. What a scan reports is confirmed by a
+ * second one (check_confirmed()): a module going away unregisters its
+ * hooks just after it stops being live.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "checks.h"
 #include "hidden.h"
@@ -40,7 +39,6 @@
 #define NF_DEVS_MAX		65536	/* devices of one namespace */
 #define NF_SUSPECTS_MAX		64
 #define NF_EVENTS_MAX		64	/* distinct (module, hook point) */
-#define NF_RESCAN_US		50000
 #define NF_ARRAY_MAX		8	/* hook points of one family */
 
 /* struct module.taints bits a distribution's own modules never carry. */
@@ -309,18 +307,6 @@ static int nf_layout(struct vmiaas *v, struct nf_walk *w)
 	return bl_text_range(v, &w->text_start, &w->text_end);
 }
 
-static bool nf_seen(const struct nf_walk *w, const struct nf_suspect *s)
-{
-	size_t i;
-
-	for (i = 0; i < w->nr; i++)
-		if (w->s[i].netns == s->netns && w->s[i].hook == s->hook &&
-		    w->s[i].entries == s->entries &&
-		    !strcmp(w->s[i].point, s->point))
-			return true;
-	return false;
-}
-
 /* "OE": the taint letters of @t among NF_TAINT_BITS. */
 static void nf_taint_letters(unsigned long t, char *buf)
 {
@@ -397,39 +383,29 @@ static void nf_report_events(struct vmiaas *v, const struct nf_walk *w,
 	}
 }
 
+/* One scan: every hook point now, suspects and events to @sink. */
+static int nf_scan(struct vmiaas *v, const struct hidden_sink *sink,
+		   void *arg)
+{
+	struct nf_walk *w = calloc(1, sizeof(*w));
+	size_t i;
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	err = nf_layout(v, w);
+	err = err ?: bl_modules_now(v, &w->mods, &w->nr_mods);
+	err = err ?: nf_walk_all(v, w);
+	if (!err)
+		nf_report_events(v, w, sink);
+	for (i = 0; !err && i < w->nr; i++)
+		nf_report(v, w, &w->s[i], sink);
+	bl_modules_free(w->mods, w->nr_mods);
+	free(w);
+	return err;
+}
+
 int check_netfilter(struct vmiaas *v, const struct hidden_sink *sink)
 {
-	struct nf_walk *first, *second;
-	size_t i;
-	int err = -ENOMEM;
-
-	first = calloc(1, sizeof(*first));
-	second = calloc(1, sizeof(*second));
-	if (!first || !second)
-		goto out;
-	err = nf_layout(v, first);
-	err = err ?: bl_modules_now(v, &first->mods, &first->nr_mods);
-	err = err ?: nf_walk_all(v, first);
-	if (err)
-		goto out;
-	nf_report_events(v, first, sink);
-	if (!first->nr)
-		goto out;
-	usleep(NF_RESCAN_US);
-	vmi_as_flush(v->kas);
-	*second = *first;
-	second->mods = NULL;
-	err = bl_modules_now(v, &second->mods, &second->nr_mods);
-	err = err ?: nf_walk_all(v, second);
-	for (i = 0; !err && i < second->nr; i++)
-		if (nf_seen(first, &second->s[i]))
-			nf_report(v, second, &second->s[i], sink);
-out:
-	if (first)
-		bl_modules_free(first->mods, first->nr_mods);
-	if (second)
-		bl_modules_free(second->mods, second->nr_mods);
-	free(first);
-	free(second);
-	return err;
+	return check_confirmed(v, nf_scan, NULL, sink);
 }

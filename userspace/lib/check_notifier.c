@@ -21,21 +21,20 @@
  * whose blocks cannot be read is a critical finding too: the guest
  * kernel would hang or fault walking it. Layouts come from BTF (the
  * head's "head" member, notifier_block's "notifier_call" and "next").
- * A suspect callback is read again after NOTIFIER_RESCAN_US: a module
- * being unloaded unregisters its blocks just after it stops being live.
+ * What a scan reports is confirmed by a second one (check_confirmed()):
+ * a module being unloaded unregisters its blocks just after it stops
+ * being live.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "checks.h"
 #include "hidden.h"
 
 #define NOTIFIER_CHAIN_MAX	1024	/* blocks on one chain */
 #define NOTIFIER_SUSPECTS_MAX	64	/* suspect blocks per check */
-#define NOTIFIER_RESCAN_US	50000
 
 struct notifier_chain {
 	const char *sym;		/* the chain head's symbol */
@@ -149,18 +148,6 @@ static int notifier_walk_all(struct vmiaas *v, struct notifier_walk *w)
 	return err;
 }
 
-static bool notifier_seen(const struct notifier_walk *w,
-			  const struct notifier_suspect *s)
-{
-	size_t i;
-
-	for (i = 0; i < w->nr; i++)
-		if (w->s[i].chain == s->chain && w->s[i].block == s->block &&
-		    w->s[i].call == s->call)
-			return true;
-	return false;
-}
-
 static void notifier_report(struct vmiaas *v, const struct notifier_suspect *s,
 			    const struct hidden_sink *sink)
 {
@@ -207,36 +194,27 @@ static int notifier_layout(struct vmiaas *v, struct notifier_walk *w)
 	return bl_text_range(v, &w->text_start, &w->text_end);
 }
 
+/* One scan: every chain now, its suspects to @sink. */
+static int notifier_scan(struct vmiaas *v, const struct hidden_sink *sink,
+			 void *arg)
+{
+	struct notifier_walk *w = calloc(1, sizeof(*w));
+	size_t i;
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	err = notifier_layout(v, w);
+	err = err ?: bl_modules_now(v, &w->mods, &w->nr_mods);
+	err = err ?: notifier_walk_all(v, w);
+	for (i = 0; !err && i < w->nr; i++)
+		notifier_report(v, &w->s[i], sink);
+	bl_modules_free(w->mods, w->nr_mods);
+	free(w);
+	return err;
+}
+
 int check_notifiers(struct vmiaas *v, const struct hidden_sink *sink)
 {
-	struct notifier_walk *first, *second;
-	size_t i;
-	int err = -ENOMEM;
-
-	first = calloc(1, sizeof(*first));
-	second = calloc(1, sizeof(*second));
-	if (!first || !second)
-		goto out;
-	err = notifier_layout(v, first);
-	err = err ?: bl_modules_now(v, &first->mods, &first->nr_mods);
-	err = err ?: notifier_walk_all(v, first);
-	if (err || !first->nr)
-		goto out;
-	usleep(NOTIFIER_RESCAN_US);
-	vmi_as_flush(v->kas);
-	*second = *first;
-	second->mods = NULL;
-	err = bl_modules_now(v, &second->mods, &second->nr_mods);
-	err = err ?: notifier_walk_all(v, second);
-	for (i = 0; !err && i < second->nr; i++)
-		if (notifier_seen(first, &second->s[i]))
-			notifier_report(v, &second->s[i], sink);
-out:
-	if (first)
-		bl_modules_free(first->mods, first->nr_mods);
-	if (second)
-		bl_modules_free(second->mods, second->nr_mods);
-	free(first);
-	free(second);
-	return err;
+	return check_confirmed(v, notifier_scan, NULL, sink);
 }

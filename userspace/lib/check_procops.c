@@ -28,7 +28,8 @@
  * The trees are red-black trees of subdir_node, walked by hidden_rb_walk()
  * (depth and node caps); a tree that cannot be walked is a critical
  * finding, not an error: a rootkit must not be able to turn the check off
- * by corrupting it. Layouts come from BTF.
+ * by corrupting it. Layouts come from BTF. Findings are reported only
+ * when a second walk 50 ms later finds them again (check_confirmed()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -414,13 +415,19 @@ static void proc_check_one(struct proc_walk *w, const char *path, u64 pde,
 	}
 }
 
+static int proc_scan(struct vmiaas *v, const struct hidden_sink *sink,
+		     void *arg)
+{
+	struct proc_walk w = { .v = v, .fn = proc_check_one, .b = arg,
+			       .sink = sink };
+
+	return proc_layout(&w) ?: proc_walk_all(&w, false);
+}
+
 int check_proc_ops(struct vmiaas *v, const struct vmiaas_baseline *b,
 		   const struct hidden_sink *sink)
 {
-	struct proc_walk w = { .v = v, .fn = proc_check_one, .b = b,
-			       .sink = sink };
 	struct vmiaas_finding *f;
-	int err;
 
 	if (!b->has_proc_ops) {
 		f = sink->add(sink->ctx, "proc-ops", VMIAAS_SEV_INFO,
@@ -431,8 +438,7 @@ int check_proc_ops(struct vmiaas *v, const struct vmiaas_baseline *b,
 				 "changes not checked: the baseline holds no /proc entries (taken by an older vmiaas); take a new baseline");
 		}
 	}
-	err = proc_layout(&w);
-	return err ?: proc_walk_all(&w, false);
+	return check_confirmed(v, proc_scan, (void *)b, sink);
 }
 
 /* For golden baselines: @g's records, their kernel pointers slid by @delta. */

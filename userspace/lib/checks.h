@@ -258,6 +258,16 @@ int check_exec(struct vmiaas *v, const struct hidden_sink *sink);
 int check_kmap(struct vmiaas *v, const struct hidden_sink *sink);
 /* notifier-hook (check_notifier.c): needs no baseline. */
 int check_notifiers(struct vmiaas *v, const struct hidden_sink *sink);
+/*
+ * check_confirmed() (check_confirm.c): runs @scan twice, 50 ms apart,
+ * and passes to @sink what the second scan reports that the first
+ * reported too (same check, object and message): findings about
+ * objects torn down during a scan are not confirmed.
+ */
+typedef int (*check_scan_fn)(struct vmiaas *v, const struct hidden_sink *sink,
+			     void *arg);
+int check_confirmed(struct vmiaas *v, check_scan_fn scan, void *arg,
+		    const struct hidden_sink *sink);
 /* netfilter-hook (check_netfilter.c): needs no baseline. */
 int check_netfilter(struct vmiaas *v, const struct hidden_sink *sink);
 

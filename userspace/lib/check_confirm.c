@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * Findings confirmed by a second scan: for checks that walk writable
+ * kernel objects while the guest runs (netfilter-hook, proc-ops). An
+ * object being torn down during the first scan (a module unloading
+ * unregisters its hooks, removes its /proc entries just after it stops
+ * being live) may be read half freed; what the kernel really holds is
+ * there again CONFIRM_RESCAN_US later.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checks.h"
+#include "hidden.h"
+
+#define CONFIRM_MAX		256	/* findings and events per scan */
+#define CONFIRM_RESCAN_US	50000
+
+struct confirm_list {
+	struct vmiaas_finding f[CONFIRM_MAX];
+	size_t nr;
+};
+
+static struct vmiaas_finding *confirm_collect(void *ctx, const char *check,
+					      u32 severity, const char *object)
+{
+	struct confirm_list *l = ctx;
+	struct vmiaas_finding *f;
+
+	if (l->nr >= CONFIRM_MAX)
+		return NULL;
+	f = &l->f[l->nr++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->check, sizeof(f->check), "%s", check);
+	f->severity = severity;
+	snprintf(f->object, sizeof(f->object), "%s", object);
+	return f;
+}
+
+static int confirm_scan(struct vmiaas *v, check_scan_fn scan, void *arg,
+			struct confirm_list *l)
+{
+	const struct hidden_sink sink = { .add = confirm_collect, .ctx = l };
+
+	l->nr = 0;
+	return scan(v, &sink, arg);
+}
+
+static bool confirm_seen(const struct confirm_list *l,
+			 const struct vmiaas_finding *f)
+{
+	size_t i;
+
+	for (i = 0; i < l->nr; i++)
+		if (!strcmp(l->f[i].check, f->check) &&
+		    !strcmp(l->f[i].object, f->object) &&
+		    !strcmp(l->f[i].message, f->message))
+			return true;
+	return false;
+}
+
+int check_confirmed(struct vmiaas *v, check_scan_fn scan, void *arg,
+		    const struct hidden_sink *sink)
+{
+	struct confirm_list *first, *second;
+	struct vmiaas_finding *f;
+	size_t i;
+	int err = -ENOMEM;
+
+	first = calloc(1, sizeof(*first));
+	second = calloc(1, sizeof(*second));
+	if (!first || !second)
+		goto out;
+	err = confirm_scan(v, scan, arg, first);
+	if (err || !first->nr)
+		goto out;
+	usleep(CONFIRM_RESCAN_US);
+	vmi_as_flush(v->kas);
+	err = confirm_scan(v, scan, arg, second);
+	for (i = 0; !err && i < second->nr; i++) {
+		if (!confirm_seen(first, &second->f[i]))
+			continue;
+		f = sink->add(sink->ctx, second->f[i].check,
+			      second->f[i].severity, second->f[i].object);
+		if (f)
+			*f = second->f[i];
+	}
+out:
+	free(first);
+	free(second);
+	return err;
+}
