@@ -46,15 +46,18 @@ mkdir -p "$mc/00000000000000b1" "$mc/00000000000000c1" "$mc/.tmp_1"
 touch -d '-20 minutes' "$mc/00000000000000b1/.used"
 touch -d '-6 days' "$mc/00000000000000c1/.used" "$mc/Kbuild" "$mc/.tmp_1"
 touch "$mc/build.log.recent"
+# no .used (built before the stamps): the directory's age, new and old
+mkdir -p "$mc/00000000000000d1" "$mc/00000000000000d2"
+touch -d '-2 days' "$mc/00000000000000d2"
 exec {busy}>"$mc/00000000000000c1/.lock"
 flock "$busy"
 VMIAAS_MODULES_CACHE=$tmp/modcache VMIAAS_MODULES_KEEP=2 "$G" modules \
 	--kernel 6.1 >/dev/null 2>&1 || true
 exec {busy}>&-
 tap_is "$(cd "$mc" && ls -A | LC_ALL=C sort | tr '\n' ' ')" \
-	"$(printf '%s\n' .prune 00000000000000b1 00000000000000c1 "${built##*/}" \
-		build.log.recent | LC_ALL=C sort | tr '\n' ' ')" \
-	"old test-module builds pruned: the 2 newest kept, one used 20 min ago, one being built"
+	"$(printf '%s\n' .prune 00000000000000b1 00000000000000c1 00000000000000d1 \
+		"${built##*/}" build.log.recent | LC_ALL=C sort | tr '\n' ' ')" \
+	"old test-module builds pruned: the 2 newest kept, and those used in 3 h, or being built"
 
 t0=$(date +%s%N)
 guest_start --kernel 6.1 || tap_bail "6.1 guest did not boot"
