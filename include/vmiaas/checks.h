@@ -9,6 +9,7 @@
  *   vmiaas_baseline_load()   read it back: MAC verified, then bound to the
  *                            attached guest (same kernel, same boot)
  *   vmiaas_check_run()       findings and events, guest vs baseline
+ *   vmiaas_kernel_state()    booting, running or going down (system_state)
  *   vmiaas_golden_find()     a golden baseline of the attached kernel build
  *   vmiaas_baseline_from_golden()  this boot's baseline, held to a golden one
  *
@@ -158,6 +159,23 @@ struct vmiaas_finding {
 	uint8_t old_bytes[VMIAAS_FINDING_BYTES_MAX];
 	uint8_t new_bytes[VMIAAS_FINDING_BYTES_MAX];
 };
+
+/*
+ * Whether the guest's kernel is up, from its own system_state (see
+ * userspace/lib/kstate.c): BOOTING only when pid 1 agrees (it has not
+ * started a program yet), FORGED when system_state says booting but
+ * pid 1 runs a program, RUNNING when it cannot be told. @why (at least
+ * 256 bytes) says what was read.
+ */
+enum vmiaas_kstate {
+	VMIAAS_KSTATE_RUNNING,
+	VMIAAS_KSTATE_BOOTING,	/* before SYSTEM_RUNNING */
+	VMIAAS_KSTATE_DOWN,	/* halt, power off, restart */
+	VMIAAS_KSTATE_FORGED,	/* "booting", but init runs a program */
+};
+
+enum vmiaas_kstate vmiaas_kernel_state(struct vmiaas *v, char *why,
+				       size_t size);
 
 /*
  * Runs every check of @b against the guest now. *ret (free()) holds the

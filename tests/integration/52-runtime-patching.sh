@@ -24,7 +24,7 @@
 # The unfiltered function tracer patches every ftrace site (37,657 on
 # Debian 6.1, 42,864 on 6.12): 80 s on and 20 s off under TCG here.
 UNFILTERED_KGENS=${UNFILTERED_KGENS:-6.1}
-integrity_begin patching 58
+integrity_begin patching 60
 
 # raw-bpf(2) loaders: a fentry program, an eBPF rootkit's shape
 bpf_fentry=$(guest_tool bpf-fentry) ||
@@ -297,6 +297,29 @@ clean bpfk-gone "kprobe write-user program unloaded"
 # ---- processes ---------------------------------------------------------------------
 guest_run 'for i in $(seq 200); do /bin/true & done; wait' >/dev/null
 clean spawn "200 processes spawned and reaped"
+
+# ---- a storm during the checks: what a running guest shows a reader -----------------
+# Checks read the guest while it changes (docs/integrity.md, "Reading a
+# running guest"): tracepoints' static calls half switched, kprobes being
+# optimized, css_set lists a task is leaving. STORM_CHECKS checks while
+# tests/guest/storm.sh runs: every one exit 0 and no findings.
+guest_put "$VMIAAS_TOP/tests/guest/storm.sh" /tmp/storm.sh >/dev/null
+guest_run 'rm -f /tmp/storm.stop /tmp/storm.rounds
+	setsid sh /tmp/storm.sh </dev/null >/tmp/storm.log 2>&1 & sleep 2
+	[ -s /tmp/storm.rounds ] || sleep 5; cat /tmp/storm.rounds' >"$work/storm.out" 2>&1
+tap_ok '[ -s "$work/storm.out" ]' "$KGEN: storm of processes, a module, tracepoints, kprobes, tracer and BPF running"
+storm_bad=
+for i in $(seq "${STORM_CHECKS:-8}"); do
+	check_json "storm$i"
+	[ "$st:$(nr_findings "storm$i")" = 0:0 ] ||
+		storm_bad="$storm_bad storm$i:$st:$(nr_findings "storm$i")"
+done
+guest_run 'touch /tmp/storm.stop; sleep 3; cat /tmp/storm.rounds' >>"$work/storm.out" 2>&1
+tap_is "${storm_bad:-none}" none "$KGEN: ${STORM_CHECKS:-8} checks during the storm: exit 0, no findings"
+[ -z "$storm_bad" ] || for i in $storm_bad; do
+	tap_diag "$i: $(cat "$work/${i%%:*}.err"; jq -c '.findings[]' "$work/${i%%:*}.json" 2>/dev/null | head -3)"
+done
+tap_diag "storm rounds: $(tr '\n' ' ' <"$work/storm.out")"
 
 # ---- kvm: perf guest callbacks behind kernel keys ----------------------------------
 # The guest CPU has SVM (qemu64,+svm): kvm_amd loads, and kvm registers its

@@ -141,7 +141,7 @@ trap 'exit 1' INT TERM HUP
 # GUEST* variables. Returns 1 (with a diagnostic) if it did not boot.
 guest_start()
 {
-	local dir info name='' a
+	local dir name='' a
 	for a in "$@"; do
 		[ "$a" = --name ] && name=given
 	done
@@ -159,9 +159,16 @@ guest_start()
 	fi
 	rm -f "${TMPDIR:-/tmp}/vmiaas-start.$$"
 	_guest_started+=("$dir")
-	info=$("$VMIAAS_GUEST_CLI" info "$dir") || return 1
+	guest_use "$dir"
+}
+
+# guest_use DIR-or-NAME: sets the GUEST* variables of a started guest.
+guest_use()
+{
+	local info
+	info=$("$VMIAAS_GUEST_CLI" info "$1") || return 1
 	GUEST=$(sed -n 's/^NAME=//p' <<<"$info")
-	GUEST_DIR=$dir
+	GUEST_DIR=$(sed -n 's/^DIR=//p' <<<"$info")
 	GUEST_SHM=$(sed -n 's/^SHM=//p' <<<"$info")
 	GUEST_QMP=$(sed -n 's/^QMP=//p' <<<"$info")
 	GUEST_CMD=$(sed -n 's/^CMD=//p' <<<"$info")

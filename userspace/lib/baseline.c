@@ -843,9 +843,18 @@ int vmiaas_baseline_take(struct vmiaas *v, const uint8_t key[VMIAAS_KEY_SIZE],
 {
 	const struct vmiaas_info *info = vmiaas_info(v);
 	struct vmiaas_baseline *b = NULL;
+	enum vmiaas_kstate state;
+	char why[320];
 	size_t nr;
 	int err;
 
+	/* a kernel not up yet (or going down) is not the one to trust */
+	state = vmiaas_kernel_state(v, why, sizeof(why));
+	if (state == VMIAAS_KSTATE_BOOTING || state == VMIAAS_KSTATE_DOWN)
+		return engine_fail(v, -EAGAIN,
+				   "the kernel is %s (%s): a baseline now would not measure the running kernel; take it once it runs",
+				   state == VMIAAS_KSTATE_BOOTING ? "still booting" : "going down",
+				   why);
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;

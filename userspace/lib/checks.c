@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bpf_census.h"
 #include "checks.h"
@@ -728,45 +729,128 @@ static void kprobe_hook_report(struct vmiaas *v, struct findings *fs,
 		 k->handler ? handler : "");
 }
 
-static int check_kprobe_hooks(struct vmiaas *v, struct findings *fs)
+/*
+ * Hooks are read while the guest runs: a kprobe being optimized or
+ * unoptimized (the kernel's optimizer works from a delayed work item) has
+ * a detour buffer that does not match its records yet, an ftrace_ops of a
+ * live patch is registered before the patch is on klp_patches. A hook is
+ * therefore reported only if a second read, HOOK_RESCAN_US later, sees it
+ * again: the same probe or ops, the same fault (the same detour buffer),
+ * the same callback. What a kernel update leaves settles; a hook stays.
+ */
+#define HOOK_RESCAN_US		50000
+
+static bool kprobe_hook_same(const struct patching_kprobe_hook *a,
+			     const struct patching_kprobe_hook *b)
 {
-	struct patching_kprobe_hook *k;
-	size_t nr, i;
-	int err;
-
-	err = patching_kprobe_hooks(v, &k, &nr);
-	if (err) {
-		char why[sizeof(v->diag.msg)];
-
-		snprintf(why, sizeof(why), "%s", v->diag.msg);
-		return engine_fail(v, err, "kprobes: %.400s", why);
-	}
-	for (i = 0; i < nr; i++)
-		kprobe_hook_report(v, fs, &k[i]);
-	free(k);
-	return 0;
+	return a->kprobe == b->kprobe && a->addr == b->addr &&
+	       a->detour == b->detour && (a->detour || a->handler == b->handler);
 }
 
+/* Drops from @k what @set does not have; returns how many are left. */
+static size_t kprobe_hooks_keep(const struct patching_kprobe_hook *set,
+				size_t nr_set, struct patching_kprobe_hook *k,
+				size_t nr)
+{
+	size_t i, j, kept = 0;
+
+	for (i = 0; i < nr; i++)
+		for (j = 0; j < nr_set; j++)
+			if (kprobe_hook_same(&set[j], &k[i])) {
+				k[kept++] = k[i];
+				break;
+			}
+	return kept;
+}
+
+/* @err of reading @what, its message prefixed with @what */
+static int hooks_fail(struct vmiaas *v, int err, const char *what)
+{
+	char why[sizeof(v->diag.msg)];
+
+	if (!err)
+		return 0;
+	snprintf(why, sizeof(why), "%s", v->diag.msg);
+	return engine_fail(v, err, "%s: %.400s", what, why);
+}
+
+static int kprobe_hooks_read(struct vmiaas *v, struct patching_kprobe_hook **k,
+			     size_t *nr)
+{
+	return hooks_fail(v, patching_kprobe_hooks(v, k, nr), "kprobes");
+}
+
+static int check_kprobe_hooks(struct vmiaas *v, struct findings *fs)
+{
+	static const unsigned int waits[] = { HOOK_RESCAN_US };
+	struct patching_kprobe_hook *seen = NULL, *k;
+	size_t nr_seen = 0, nr, i;
+	int err;
+
+	err = kprobe_hooks_read(v, &seen, &nr_seen);
+	for (i = 0; !err && nr_seen && i < ARRAY_SIZE(waits); i++) {
+		usleep(waits[i]);
+		err = kprobe_hooks_read(v, &k, &nr);
+		if (err)
+			break;
+		nr = kprobe_hooks_keep(seen, nr_seen, k, nr);
+		free(seen);
+		seen = k;
+		nr_seen = nr;
+	}
+	for (i = 0; !err && i < nr_seen; i++)
+		kprobe_hook_report(v, fs, &seen[i]);
+	free(seen);
+	return err;
+}
+
+static bool ftrace_hook_seen(const struct patching_hook *set, size_t nr,
+			     const struct patching_hook *h)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (set[i].ops == h->ops && set[i].func == h->func &&
+		    set[i].livepatch == h->livepatch)
+			return true;
+	return false;
+}
+
+static int ftrace_hooks_read(struct vmiaas *v, struct patching_hook **h,
+			     size_t *nr)
+{
+	return hooks_fail(v, patching_ftrace_hooks(v, h, nr), "ftrace_ops");
+}
+
+/* Live patches (events) are reported from one read: they report no hook. */
 static int check_ftrace_hooks(struct vmiaas *v, struct findings *fs)
 {
-	struct patching_hook *h;
-	size_t nr, i;
+	struct patching_hook *first = NULL, *h = NULL;
+	size_t nr_first = 0, nr = 0, i;
+	bool hooks = false;
 	int err;
 
 	err = check_kprobe_hooks(v, fs);
+	err = err ?: ftrace_hooks_read(v, &first, &nr_first);
 	if (err)
 		return err;
-	err = patching_ftrace_hooks(v, &h, &nr);
-	if (err) {
-		char why[sizeof(v->diag.msg)];
-
-		snprintf(why, sizeof(why), "%s", v->diag.msg);
-		return engine_fail(v, err, "ftrace_ops: %.400s", why);
+	for (i = 0; i < nr_first; i++)
+		hooks |= !first[i].livepatch;
+	if (hooks) {
+		usleep(HOOK_RESCAN_US);
+		err = ftrace_hooks_read(v, &h, &nr);
+	} else {
+		h = first;
+		nr = nr_first;
+		first = NULL;
 	}
-	for (i = 0; i < nr; i++)
-		hook_report(v, fs, &h[i]);
+	for (i = 0; !err && i < nr; i++)
+		if (h[i].livepatch || !first ||
+		    ftrace_hook_seen(first, nr_first, &h[i]))
+			hook_report(v, fs, &h[i]);
+	free(first);
 	free(h);
-	return 0;
+	return err;
 }
 
 /* ---- hidden-module, hidden-process, credentials (hidden.c) ---- */
@@ -785,8 +869,53 @@ static int check_hidden(struct vmiaas *v, const struct vmiaas_baseline *b,
 
 	err = hidden_check_modules(v, &sink);
 	err = err ?: bpf_check_programs(v, &b->bpf, &sink);
-	err = err ?: hidden_check_tasks(v, &sink);
-	err = err ?: check_kmap(v, &sink);
+	return err ?: hidden_check_tasks(v, &sink);
+}
+
+/*
+ * kernel-mapping, notifier-hook and exec-memory need no baseline: they
+ * judge the kernel by how it is once up (mark_readonly() done: text
+ * read-only, data not executable; init text freed). A kernel that is
+ * still booting (kstate.c: system_state, confirmed by pid 1) is not that
+ * yet: each is an event "not checked yet" (netfilter-hook runs: hooks
+ * registered at boot are judged as later). A system_state that says
+ * booting while init runs a program was written: a finding, and the
+ * checks run.
+ */
+static const char *const boot_checks[] = {
+	"kernel-mapping", "notifier-hook", "exec-memory",
+};
+
+static int check_image(struct vmiaas *v, struct findings *fs)
+{
+	const struct hidden_sink sink = { .add = hidden_add, .ctx = fs };
+	struct vmiaas_finding *f;
+	char why[320];
+	size_t i;
+	int err;
+
+	switch (vmiaas_kernel_state(v, why, sizeof(why))) {
+	case VMIAAS_KSTATE_BOOTING:
+		for (i = 0; i < ARRAY_SIZE(boot_checks); i++) {
+			f = finding_add(fs, boot_checks[i], VMIAAS_SEV_INFO,
+					VMIAAS_FINDING_EVENT,
+					"not checked yet (guest booting)");
+			if (f)
+				snprintf(f->message, sizeof(f->message),
+					 "the kernel is still booting (%s): checked once it runs",
+					 why);
+		}
+		return check_netfilter(v, &sink);
+	case VMIAAS_KSTATE_FORGED:
+		f = finding_add(fs, "kernel-mapping", VMIAAS_SEV_CRITICAL, 0,
+				"system_state");
+		if (f)
+			snprintf(f->message, sizeof(f->message), "%s", why);
+		break;
+	default:
+		break;
+	}
+	err = check_kmap(v, &sink);
 	err = err ?: check_notifiers(v, &sink);
 	err = err ?: check_netfilter(v, &sink);
 	return err ?: check_exec(v, &sink);
@@ -868,6 +997,7 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 	err = err ?: check_baselined(v, b, &fs);
 	err = err ?: check_ftrace_hooks(v, &fs);
 	err = err ?: check_hidden(v, b, &fs);
+	err = err ?: check_image(v, &fs);
 	if (!err && fs.dropped) {
 		fs.nr = min(fs.nr, (size_t)CHECK_MAX_FINDINGS - 1);
 		fs.dropped = 0;

@@ -146,6 +146,39 @@ static int layout_fail(struct vmiaas *v, const char *type, const char *path)
 	} while (0)
 
 /*
+ * A walk that meets a list being changed under it ends in what a corrupt
+ * list gives: list_del_init() points a departing node at itself (a task
+ * leaving its css_set or its parent's children: -ELOOP at that node), a
+ * freed node holds poison or reused memory (-EFAULT, -EBADMSG). Such a
+ * scan is run again, up to SCAN_TORN_RETRIES times with a growing wait: a
+ * list in motion settles within milliseconds, a corrupt one (a guest's
+ * cycle) fails every time and is reported as before.
+ */
+#define SCAN_TORN_RETRIES	3
+unsigned int hidden_torn_wait_us = 10000;	/* then 20, 40 ms */
+
+static bool scan_torn(int err)
+{
+	return err == -ELOOP || err == -EFAULT || err == -EBADMSG;
+}
+
+static int scan_settled(struct vmiaas *v,
+			int (*scan)(struct vmiaas *v, struct items *out),
+			struct items *out)
+{
+	int err, i;
+
+	for (i = 0;; i++) {
+		err = scan(v, out);
+		if (!scan_torn(err) || i == SCAN_TORN_RETRIES)
+			return err;
+		free(out->a);
+		*out = (struct items){};
+		usleep(hidden_torn_wait_us << i);
+	}
+}
+
+/*
  * Runs @scan twice; the discrepancies seen both times (same key, kind and
  * aux) are reported through @report. Objects that appear or vanish while
  * the guest runs show only once.
@@ -160,11 +193,11 @@ static int scan_twice(struct vmiaas *v,
 	size_t i;
 	int err;
 
-	err = scan(v, &first);
+	err = scan_settled(v, scan, &first);
 	if (!err && first.nr) {
 		/* long enough for a fork or an exit in flight to finish */
 		usleep(HIDDEN_RESCAN_DELAY_US);
-		err = scan(v, &second);
+		err = scan_settled(v, scan, &second);
 	}
 	if (!err) {
 		items_sort(&first);

@@ -107,7 +107,8 @@ struct patching {
 	u64 run_va, run_len;		/* the run patching_explain() judges */
 	const u8 *run_old;		/* its baseline bytes, or NULL */
 	size_t counts[PATCH_KINDS];
-	u32 nr_waits;			/* sites read again (POKE_SITES_MAX) */
+	u32 nr_waits;			/* runs read again (POKE_SITES_MAX) */
+	u32 nr_reloads;			/* records read again (POKE_RELOADS_MAX) */
 	u32 bpf_budget;			/* bpf_ksyms still to read */
 	char why[256];
 	char rejected[320];		/* a site's bytes refused: why */
@@ -1997,33 +1998,87 @@ static bool site_ok(struct patching *p, const struct patch_site *s, u64 va,
 }
 
 /*
- * text_poke_bp() rewrites a live site in three steps: int3 on the first
- * byte, the tail, the first byte. A check in between sees int3 and a
- * half-written site; the kernel finishes within microseconds (a few ms
- * under emulation), so a site that starts with int3 and does not pass is
- * read again a few times before it is judged. An int3 that stays is
- * judged as it is; a guest planting many only gets POKE_SITES_MAX sites
- * waited for per check.
+ * The guest runs while its sites and records are read, and some updates
+ * leave them disagreeing for a while: text_poke_bp() rewrites a live site
+ * in three steps (int3 on the first byte, the tail, the first byte); a
+ * tracepoint's first probe is written into its static call key and every
+ * call site before tracepoint_add_func() publishes it in tp->funcs; a
+ * kprobe is optimized (its JMP written) and unoptimized on a worker while
+ * the records of it change; the function tracer is turned on or off
+ * between the check's reading of the records and of the site. The kernel
+ * finishes within microseconds to milliseconds (tens of them under
+ * emulation on a loaded host), so a run that does not pass is judged
+ * again, its site's bytes and the records both read anew (the records at
+ * most POKE_RELOADS_MAX times per check), a few times with a growing
+ * wait; the verdict is on what the last read saw, records and bytes read
+ * within milliseconds of each other. A change that is not the kernel's
+ * own fails every read and is judged as it is; a guest planting many
+ * only gets POKE_SITES_MAX runs waited for per check.
  */
-#define POKE_RETRIES	3
-#define POKE_WAIT_US	20000
+#define POKE_RETRIES	4
+unsigned int patching_poke_wait_us = 10000;	/* then 20, 40, 80 ms */
 #define POKE_SITES_MAX	8
+#define POKE_RELOADS_MAX	16
 
-static bool site_ok_settled(struct patching *p, const struct patch_site *s,
-			    u64 va, enum patch_kind *ret_kind, u32 *ret_len)
+static void set_clear(struct u64set *s)
 {
-	u8 b0;
+	free(s->a);
+	*s = (struct u64set){};
+}
+
+/* Every record read anew: what the kernel's patching says now. */
+static void records_reload(struct patching *p)
+{
+	free(p->sites);
+	p->sites = NULL;
+	p->nr_sites = p->cap_sites = 0;
+	set_clear(&p->tramps);
+	set_clear(&p->callees);
+	set_clear(&p->directs);
+	set_clear(&p->lsm);
+	memset(p->static_tramps, 0, sizeof(p->static_tramps));
+	free(p->mods);
+	p->mods = NULL;
+	p->nr_mods = 0;
+	p->mods_loaded = false;
+	p->why[0] = '\0';
+	p->nr_reloads++;
+	load_all(p);
+}
+
+/* Whether the site covering @va holds what its records allow now. */
+static bool site_at_ok(struct patching *p, u64 va, u64 *ret_end,
+		       enum patch_kind *ret_kind)
+{
+	const struct patch_site *s;
+	struct patch_site tramp;
+	u32 site_len;
+
+	s = site_find(p, va) ?: static_tramp_find(p, va, &tramp);
+	if (!s || !site_ok(p, s, va, ret_kind, &site_len) ||
+	    va - s->addr >= site_len)
+		return false;
+	*ret_end = s->addr + site_len;
+	return true;
+}
+
+static bool site_ok_settled(struct patching *p, u64 va, u64 *ret_end,
+			    enum patch_kind *ret_kind)
+{
 	int i;
 
 	for (i = 0; i <= POKE_RETRIES; i++) {
-		if (site_ok(p, s, va, ret_kind, ret_len))
+		if (i && p->nr_reloads < POKE_RELOADS_MAX)
+			records_reload(p);
+		if (site_at_ok(p, va, ret_end, ret_kind)) {
+			p->rejected[0] = '\0';
 			return true;
-		if (engine_read(p->v, s->addr, &b0, 1) || b0 != INSN_INT3 ||
-		    i == POKE_RETRIES || (!i && p->nr_waits >= POKE_SITES_MAX))
+		}
+		if (i == POKE_RETRIES || (!i && p->nr_waits >= POKE_SITES_MAX))
 			break;
 		if (!i)
 			p->nr_waits++;
-		usleep(POKE_WAIT_US);
+		usleep(patching_poke_wait_us << i);
 	}
 	return false;
 }
@@ -2031,11 +2086,8 @@ static bool site_ok_settled(struct patching *p, const struct patch_site *s,
 bool patching_explain(struct patching *p, u64 va, u64 len, const u8 *old,
 		      const u8 *now)
 {
-	const struct patch_site *s;
-	struct patch_site tramp;
 	enum patch_kind kind;
-	u32 site_len;
-	u64 i = 0;
+	u64 i = 0, end;
 
 	if (!p->loaded)
 		load_all(p);
@@ -2048,12 +2100,10 @@ bool patching_explain(struct patching *p, u64 va, u64 len, const u8 *old,
 			i++;
 			continue;
 		}
-		s = site_find(p, va + i) ?: static_tramp_find(p, va + i, &tramp);
-		if (!s || !site_ok_settled(p, s, va + i, &kind, &site_len) ||
-		    va + i - s->addr >= site_len)
+		if (!site_ok_settled(p, va + i, &end, &kind))
 			return false;
 		p->counts[kind]++;
-		i = s->addr + site_len - va;
+		i = end - va;
 	}
 	return true;
 }

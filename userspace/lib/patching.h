@@ -56,6 +56,8 @@ struct patching;
 
 /* The context is cheap; records are read on the first explain. */
 int patching_new(struct vmiaas *v, struct patching **ret);
+/* the first wait before a site that fails is read again (150 ms in all) */
+extern unsigned int patching_poke_wait_us;
 struct patching *patching_free(struct patching *p);
 
 /*

@@ -285,21 +285,20 @@ static int seccomp_install(void)
 /*
  * A kernel attached while it still boots (QEMU's age says little on a
  * loaded host) would be baselined half set up: its stack canary (the boot
- * tag) still zero, its text not yet patched. The kernel's own
- * system_state says: SYSTEM_BOOTING (0) and SYSTEM_SCHEDULING (1) while
- * it boots, 4 to 6 (halt, power off, restart) while it goes down; these
- * values are the same in every kernel with this enum. -EAGAIN then.
+ * tag) still zero, its text not yet patched, still writable. The kernel's
+ * own system_state says (vmiaas_kernel_state(): before SYSTEM_RUNNING,
+ * confirmed by pid 1 not having started a program; halt, power off,
+ * restart while it goes down): -EAGAIN then, @why saying what was read.
  */
-static int kernel_running(struct vmiaas *v, uint32_t *ret_state)
+static int kernel_running(struct vmiaas *v, char *why, size_t size)
 {
-	uint64_t va;
-	uint32_t st;
-
-	if (vmiaas_symbol_addr(v, "system_state", &va) < 0 ||
-	    vmiaas_read_va(v, va, &st, sizeof(st)) < 0)
-		return 0;	/* cannot tell: go on */
-	*ret_state = st;
-	return st <= 1 || (st >= 4 && st <= 6) ? -EAGAIN : 0;
+	switch (vmiaas_kernel_state(v, why, size)) {
+	case VMIAAS_KSTATE_BOOTING:
+	case VMIAAS_KSTATE_DOWN:
+		return -EAGAIN;
+	default:
+		return 0;
+	}
 }
 
 /* "tofu 2026-11-29 13:40 UTC": trusted on first use, measured then. */
@@ -875,8 +874,7 @@ static int worker_main(const struct vmid_worker_args *a)
 	};
 	struct check_result res = {};
 	struct vmiaas *v;
-	uint32_t state = 0;
-	char msg[96];
+	char why[320], msg[352];
 	ssize_t n;
 	int r;
 
@@ -908,9 +906,9 @@ static int worker_main(const struct vmid_worker_args *a)
 	info = vmiaas_info(v);
 	snprintf(m.s1, sizeof(m.s1), "%s", info->backend);
 	snprintf(m.s2, sizeof(m.s2), "%s", info->kernel_release);
-	if (kernel_running(v, &state) < 0) {
-		snprintf(msg, sizeof(msg), "the kernel is not running yet (system_state %u)",
-			 state);
+	if (kernel_running(v, why, sizeof(why)) < 0) {
+		snprintf(msg, sizeof(msg), "the kernel is not running yet: %s",
+			 why);
 		send_error(-EAGAIN, VMID_ERROR_BOOTING, "attach", msg);
 		vmiaas_close(v);
 		return 1;
