@@ -236,12 +236,13 @@ static int proc_walk_all(struct proc_walk *w, bool init_only)
 				   "proc-ops: the kernel has no proc_root, init_net or net_namespace_list");
 	w->net = w->init_net;
 	err = proc_walk_tree(w, root, "/proc", "/proc");
-	if (err || init_only)
-		return err ?: proc_walk_net(w->v, w->init_net + w->l.net_list, w);
-	err = list_walk(w->v, "net_namespace_list", head, PROC_NETNS_MAX,
-			proc_walk_net, w);
-	if (err == -ELOOP || err == -EBADMSG) {
-		proc_corrupt(w, "/proc/net", head, w->v->diag.msg);
+	if (!err && init_only)
+		err = proc_walk_net(w->v, w->init_net + w->l.net_list, w);
+	else if (!err)
+		err = list_walk(w->v, "net_namespace_list", head,
+				PROC_NETNS_MAX, proc_walk_net, w);
+	if (err == -ELOOP || err == -EBADMSG || err == -E2BIG) {
+		proc_corrupt(w, "/proc", root, w->v->diag.msg);
 		return 0;
 	}
 	return err;
