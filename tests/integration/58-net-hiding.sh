@@ -11,11 +11,14 @@
 # O and E). A connection hider (vmiaas_attack_procnet): /proc/net/tcp's
 # seq_ops pointed at a copy in the module: the listening port disappears
 # from /proc/net/tcp; a critical proc-ops finding names /proc/net/tcp,
-# seq_ops and the module. Each unloaded: clean again. Runs on each kernel
-# of KGENS (default: Debian 6.1 and 6.12).
+# seq_ops and the module. A process hider (vmiaas_attack_procroot): the
+# /proc root inode's i_fop pointed at a copy whose iterate_shared skips
+# a pid: a critical proc-ops finding names "/proc (root inode)", i_fop
+# and the module. Each unloaded: clean again. Runs on each kernel of
+# KGENS (default: Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin nethide 11
+integrity_begin nethide 14
 
 PORT=31338
 PORT_HEX=$(printf '%04X' $PORT)
@@ -82,6 +85,19 @@ expect_one procnet proc-ops '^/proc/net/tcp$' \
 guest_run 'rmmod vmiaas_attack_procnet; kill $(cat /tmp/nc.pid)' >/dev/null 2>&1
 check_json procnet-gone
 tap_is "$st:$(nr_findings procnet-gone)" "0:0" "$KGEN: procnet: pointer restored on unload: exit 0, no findings"
+
+# ---- a process hider through /proc's root inode --------------------------------
+pid=$(guest_run 'sleep 1000 >/dev/null 2>&1 </dev/null & echo $!')
+guest_run "insmod /vmiaas/modules/vmiaas_attack_procroot.ko name=$pid" >"$work/procroot.insmod" 2>&1 ||
+	tap_diag "insmod vmiaas_attack_procroot: $(cat "$work/procroot.insmod")"
+tap_ok "guest_run '! ls /proc | grep -qx \"$pid\" && kill -0 \"$pid\"'" \
+	"$KGEN: procroot: process $pid runs, ls /proc no longer lists it"
+expect_one procroot proc-ops '^/proc .root inode.$' \
+	".severity == \"critical\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_procroot]+\")) and (.detail.old_symbol | test(\"proc_root_operations\")) and (.detail.message | test(\"i_fop changed\"))" \
+	"a critical proc-ops finding: the /proc root inode's i_fop from proc_root_operations to [vmiaas_attack_procroot]"
+guest_run "rmmod vmiaas_attack_procroot; kill $pid" >/dev/null 2>&1
+check_json procroot-gone
+tap_is "$st:$(nr_findings procroot-gone)" "0:0" "$KGEN: procroot: i_fop restored on unload: exit 0, no findings"
 }
 
 integrity_main nethide_run

@@ -28,7 +28,8 @@
  * The trees are red-black trees of subdir_node, walked by hidden_rb_walk()
  * (depth and node caps); a tree that cannot be walked is a critical
  * finding, not an error: a rootkit must not be able to turn the check off
- * by corrupting it. Layouts come from BTF. Findings are reported only
+ * by corrupting it. The root inode of each mounted /proc is compared
+ * with the "/proc" record too (proc_check_roots()). Layouts come from BTF. Findings are reported only
  * when a second walk 50 ms later finds them again (check_confirmed()).
  */
 #include <errno.h>
@@ -45,6 +46,7 @@
 #define PROC_ENTRIES_MAX	(1U << 18)	/* entries visited, all trees */
 #define PROC_NETNS_MAX		4096
 #define PROC_PDE_MAX		512	/* sizeof(struct proc_dir_entry) cap */
+#define PROC_SB_MAX		65536	/* superblocks on super_blocks */
 
 static const char *const proc_ptr_names[BL_PROC_PTRS] = {
 	"proc_ops", "proc_iops", "seq_ops",
@@ -58,6 +60,7 @@ struct proc_layout {
 };
 
 struct proc_walk;
+struct proc_sb_layout;
 typedef void (*proc_entry_fn)(struct proc_walk *w, const char *path,
 			      u64 pde, const u64 ptr[BL_PROC_PTRS]);
 
@@ -77,6 +80,7 @@ struct proc_walk {
 	/* checking */
 	const struct vmiaas_baseline *b;
 	const struct hidden_sink *sink;
+	const struct proc_sb_layout *sb;	/* proc_check_roots() */
 };
 
 /* One directory level of a walk. */
@@ -359,7 +363,7 @@ static void proc_symbolize(struct proc_walk *w, u64 p, char *buf, size_t size)
 }
 
 static void proc_report(struct proc_walk *w, const char *path, u64 pde,
-			int i, u64 old, u64 now, bool changed)
+			const char *what, u64 old, u64 now, bool changed)
 {
 	char obj[BL_PROC_PATH + 32], olds[128] = "", nows[128];
 	struct vmiaas_finding *f;
@@ -385,7 +389,7 @@ static void proc_report(struct proc_walk *w, const char *path, u64 pde,
 	if (changed)
 		snprintf(f->message, sizeof(f->message),
 			 "%s: %s changed since the baseline: %s -> %s%s",
-			 obj, proc_ptr_names[i], olds, nows,
+			 obj, what, olds, nows,
 			 proc_where(w, now) == PROC_MODULE ?
 			 " (module memory)" : proc_where(w, now) == PROC_KERNEL ?
 			 " (another kernel table)" :
@@ -393,27 +397,108 @@ static void proc_report(struct proc_walk *w, const char *path, u64 pde,
 	else
 		snprintf(f->message, sizeof(f->message),
 			 "%s: %s points to %s, outside the kernel image and the module area",
-			 obj, proc_ptr_names[i], nows);
+			 obj, what, nows);
+}
+
+/* The baseline's record of @path, or NULL. */
+static const struct bl_proc_op *proc_record(const struct proc_walk *w,
+					    const char *path)
+{
+	struct bl_proc_op key;
+
+	if (!w->b->has_proc_ops || strlen(path) >= sizeof(key.path))
+		return NULL;
+	snprintf(key.path, sizeof(key.path), "%s", path);
+	return bsearch(&key, w->b->proc_ops, w->b->nr_proc_ops, sizeof(key),
+		       proc_op_cmp);
+}
+
+/* @n pointers named @names of @obj at @addr against @old (NULL: none). */
+static void proc_compare(struct proc_walk *w, const char *obj, u64 addr,
+			 const char *const *names, const u64 *now,
+			 const u64 *old, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (old && now[i] != old[i])
+			proc_report(w, obj, addr, names[i], old[i], now[i], true);
+		else if (proc_where(w, now[i]) == PROC_OUTSIDE)
+			proc_report(w, obj, addr, names[i], 0, now[i], false);
+	}
 }
 
 static void proc_check_one(struct proc_walk *w, const char *path, u64 pde,
 			   const u64 ptr[BL_PROC_PTRS])
 {
-	const struct bl_proc_op *r = NULL;
-	struct bl_proc_op key;
-	int i;
+	const struct bl_proc_op *r = proc_record(w, path);
 
-	if (w->b->has_proc_ops && strlen(path) < sizeof(key.path)) {
-		snprintf(key.path, sizeof(key.path), "%s", path);
-		r = bsearch(&key, w->b->proc_ops, w->b->nr_proc_ops,
-			    sizeof(key), proc_op_cmp);
+	proc_compare(w, path, pde, proc_ptr_names, ptr, r ? r->ptr : NULL,
+		     BL_PROC_PTRS);
+}
+
+/*
+ * The root inode of each mounted /proc: made from proc_root when the
+ * filesystem was mounted, its i_fop and i_op are copies of proc_root's
+ * proc_dir_ops and proc_iops, and a process hider may swap them there
+ * (the entry itself intact). Compared with the baseline's "/proc".
+ */
+struct proc_sb_layout {
+	u32 s_list, s_type, s_root, d_inode, i_op, i_fop;
+	u64 proc_fs_type;
+};
+
+static int proc_check_sb(struct vmiaas *v, u64 node, void *arg)
+{
+	static const char *const names[] = { "i_fop", "i_op" };
+	struct proc_walk *w = arg;
+	const struct proc_sb_layout *l = w->sb;
+	const struct bl_proc_op *r = proc_record(w, "/proc");
+	u64 sb = node - l->s_list, type, dentry, inode, now[2];
+
+	if (engine_read_u64(v, sb + l->s_type, &type) ||
+	    type != l->proc_fs_type)
+		return 0;
+	if (engine_read_u64(v, sb + l->s_root, &dentry) || !dentry ||
+	    engine_read_u64(v, dentry + l->d_inode, &inode) || !inode ||
+	    engine_read_u64(v, inode + l->i_fop, &now[0]) ||
+	    engine_read_u64(v, inode + l->i_op, &now[1])) {
+		proc_corrupt(w, "/proc (root inode)", sb,
+			     "a procfs superblock's root inode is unreadable");
+		return 0;
 	}
-	for (i = 0; i < BL_PROC_PTRS; i++) {
-		if (r && ptr[i] != r->ptr[i])
-			proc_report(w, path, pde, i, r->ptr[i], ptr[i], true);
-		else if (proc_where(w, ptr[i]) == PROC_OUTSIDE)
-			proc_report(w, path, pde, i, 0, ptr[i], false);
+	proc_compare(w, "/proc (root inode)", inode, names, now,
+		     r ? r->ptr : NULL, 2);
+	return 0;
+}
+
+static int proc_check_roots(struct proc_walk *w)
+{
+	struct proc_sb_layout l = {};
+	const struct btf_member_ref m[] = {
+		{ "super_block", "s_list", &l.s_list },
+		{ "super_block", "s_type", &l.s_type },
+		{ "super_block", "s_root", &l.s_root },
+		{ "dentry", "d_inode", &l.d_inode },
+		{ "inode", "i_op", &l.i_op },
+		{ "inode", "i_fop", &l.i_fop },
+	};
+	u64 head;
+	int err;
+
+	if (btf_offsets(w->v->btf, m, ARRAY_SIZE(m), NULL) ||
+	    engine_sym(w->v, "super_blocks", &head) ||
+	    engine_sym(w->v, "proc_fs_type", &l.proc_fs_type))
+		return 0;	/* not judged: no such layout or symbols */
+	w->sb = &l;
+	err = list_walk(w->v, "super_blocks", head, PROC_SB_MAX,
+			proc_check_sb, w);
+	w->sb = NULL;
+	if (err == -ELOOP || err == -EBADMSG) {
+		proc_corrupt(w, "/proc (root inode)", head, w->v->diag.msg);
+		return 0;
 	}
+	return err;
 }
 
 static int proc_scan(struct vmiaas *v, const struct hidden_sink *sink,
@@ -422,7 +507,8 @@ static int proc_scan(struct vmiaas *v, const struct hidden_sink *sink,
 	struct proc_walk w = { .v = v, .fn = proc_check_one, .b = arg,
 			       .sink = sink };
 
-	return proc_layout(&w) ?: proc_walk_all(&w, false);
+	return proc_layout(&w) ?: proc_walk_all(&w, false) ?:
+	       proc_check_roots(&w);
 }
 
 int check_proc_ops(struct vmiaas *v, const struct vmiaas_baseline *b,

@@ -39,7 +39,7 @@ static const struct vmiaas_check_desc check_descs[] = {
 	{ "kernel-mapping", "the kernel image's page tables: every page of its text, rodata, data and bss maps the image's own frame (phys_base-relative: no shadow copy) with the image's permissions (text read-only, the rest not executable); each vCPU's CR3, each process's top-level table (pgd_list) and each task's mm->pgd with init_top_pgt's kernel half" },
 	{ "notifier-hook", "notifier chains: a module's callback on keyboard_notifier_list or vt_notifier_list (a keylogger); on those and module, panic, reboot, die, netdev and inetaddr chains, a callback outside kernel and module text, or a chain that does not end" },
 	{ "netfilter-hook", "netfilter hooks of every network namespace (ipv4, ipv6, arp, bridge) and device (ingress, egress): a hook in a module tainted P, F, O or E (not in-tree and signed), or outside kernel and module text; in-tree modules' hooks: events" },
-	{ "proc-ops", "/proc entries (the /proc tree and every namespace's /proc/net): proc_ops, proc_iops and seq_ops pointers of the kernel's entries unchanged since the baseline; an ops pointer outside the kernel image and module memory" },
+	{ "proc-ops", "/proc entries (the /proc tree and every namespace's /proc/net): proc_ops, proc_iops and seq_ops pointers of the kernel's entries and each /proc root inode's i_fop and i_op unchanged since the baseline; an ops pointer outside the kernel image and module memory" },
 };
 
 const struct vmiaas_check_desc *vmiaas_checks(size_t *ret_nr)
