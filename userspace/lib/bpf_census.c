@@ -48,8 +48,8 @@ struct bprog {
 	u8 sha[32];		/* of the verified instructions */
 	char name[BPF_NAME_LEN + 1];
 	char attach[BPF_ATTACH_LEN];
-	/* a link in link_idr holds it, of a kind whose target is read */
-	bool linked, link_read;
+	/* a link in link_idr holds it; its target's record was unreadable */
+	bool linked, unread;
 	u32 link_type;
 	struct bpf_jit jit;	/* its machine code */
 };
@@ -357,8 +357,8 @@ static int link_visit(struct vmiaas *v, u64 link, u64 index, void *arg)
 	if (p && !p->attach[0]) {
 		p->linked = true;
 		p->link_type = type;
-		p->link_read = bpf_attach_link(v, &l->at, link, type,
-					       p->attach, sizeof(p->attach));
+		p->unread = bpf_attach_link(v, &l->at, link, type, p->attach,
+					    sizeof(p->attach)) && !p->attach[0];
 	}
 	return 0;
 }
@@ -376,6 +376,7 @@ static void prog_attach_func(struct vmiaas *v, struct bpf_census *c,
 	bpf_guest_string(v, va, name, sizeof(name));
 	if (name[0])
 		snprintf(p->attach, sizeof(p->attach), "function %s", name);
+	p->unread = !name[0];
 }
 
 static int idr_walk(struct vmiaas *v, struct bpf_census *c, u64 idr,
@@ -667,9 +668,12 @@ static void bprog_where(struct vmiaas *v, const struct bprog *p,
 	} else if (p->linked) {
 		bpf_enum_name(v->btf, "bpf_link_type", "BPF_LINK_TYPE_",
 			      p->link_type, type, sizeof(type));
-		snprintf(buf, size, "a %s link %s", type, p->link_read ?
+		snprintf(buf, size, "a %s link %s", type, p->unread ?
 			 "whose target was unreadable (read twice, 50 ms apart)" :
 			 "(its target is not read for this kind of link)");
+	} else if (p->unread) {
+		snprintf(buf, size,
+			 "a function whose name was unreadable (read twice, 50 ms apart)");
 	} else if (gave_up[0]) {
 		snprintf(buf, size,
 			 "(no link found; attach point not checked: %s)",
@@ -971,7 +975,7 @@ static bool census_unsettled(const struct bpf_census *c)
 	if (c->gave_up[0])
 		return true;
 	for (i = 0; i < c->nr; i++)
-		if (c->p[i].link_read && !c->p[i].attach[0])
+		if (c->p[i].unread && !c->p[i].attach[0])
 			return true;
 	return false;
 }
