@@ -57,6 +57,11 @@
 #define CG_KN		(AT + 0x4900)	/* the child's kernfs node */
 #define CG_KN_ROOT	(AT + 0x4a00)
 #define CG_NAMES	(AT + 0x4b00)
+#define TC_MQ		(AT + 0x5000)	/* eth0's ingress mini_Qdisc */
+#define TC_TP		(AT + 0x5100)	/* its one tcf_proto */
+#define TC_OPS		(AT + 0x5200)
+#define TC_HEAD		(AT + 0x5300)	/* cls_bpf_head */
+#define TC_CLS		(AT + 0x5400)	/* cls_bpf_prog: filter, link */
 #define CGR_CGRP	0x08		/* cgroup_root.cgrp */
 #define CG_SELF		0x20		/* cgroup.self: children, sibling */
 #define CG_PROGS	0x40		/* cgroup.bpf.progs[4] */
@@ -242,10 +247,24 @@ static void bpf_btf_attach(struct btf *b, int ptr, int i32, int name16,
 	}
 	{
 		const int types[] = { name16, lh,
-				      btf__add_array(b, i32, ent, 3) };
-		const u32 offs[] = { 0, 0x20, 0x40 };
+				      btf__add_array(b, i32, ent, 3), ptr, ptr };
+		const u32 offs[] = { 0, 0x20, 0x40, 0x70, 0x78 };
 
-		STRUCT(b, "net_device", 0x70, "name", "dev_list", "xdp_state");
+		STRUCT(b, "net_device", 0x80, "name", "dev_list", "xdp_state",
+		       "miniq_ingress", "miniq_egress");
+	}
+	{
+		const int types[] = { ptr, ptr, ptr };
+		const u32 offs[] = { 0, 8, 0x10 };
+
+		STRUCT(b, "mini_Qdisc", 0x20, "filter_list");
+		STRUCT(b, "tcf_proto", 0x20, "next", "root", "ops");
+	}
+	{
+		const int types[] = { name16 };
+		const u32 offs[] = { 0 };
+
+		STRUCT(b, "tcf_proto_ops", 0x20, "kind");
 	}
 }
 
@@ -740,8 +759,9 @@ static void test_cgroup_attach(void)
 			 b_attach());
 	cgroup_tree();
 	put(CG_PL + 0x18, LINK);		/* attached through a link */
-	ksft_test_result(b_attached("(no link or target found"),
-			 "attach: a cgroup list entry with a link is the link's to name\n");
+	ksft_test_result(b_attached("(no link ") && !strstr(b_attach(), "cgroup /"),
+			 "attach: a cgroup list entry with a link is the link's to name (%.60s)\n",
+			 b_attach());
 	cgroup_tree();
 	list_ring(CG_CHILD + CG_SELF, &sibling, 1);	/* its own child */
 	put(CG_PL, CG_PL);			/* an hlist that loops */
@@ -794,6 +814,19 @@ static void test_perf(void)
 			 b_attach());
 }
 
+/* net_namespace_list: one namespace whose one device is DEV. */
+static void netns_one_dev(void)
+{
+	put(NETNS_LIST, NET);
+	put(NETNS_LIST + 8, NET);
+	put(NET, NETNS_LIST);
+	put(NET + 8, NETNS_LIST);
+	put(NET + 0x10, DEV + 0x20);
+	put(NET + 0x18, DEV + 0x20);
+	put(DEV + 0x20, NET + 0x10);
+	put(DEV + 0x28, NET + 0x10);
+}
+
 static void test_netdev(void)
 {
 	link_of_b(8);				/* kprobe_multi */
@@ -824,14 +857,7 @@ static void test_netdev(void)
 	put(LINK_IDR + 8, 0);
 	put(AUX_B + AX_ATTACH, 0);
 	put32(PROG_B + PR_TYPE, 6);
-	put(NETNS_LIST, NET);
-	put(NETNS_LIST + 8, NET);
-	put(NET, NETNS_LIST);
-	put(NET + 8, NETNS_LIST);
-	put(NET + 0x10, DEV + 0x20);
-	put(NET + 0x18, DEV + 0x20);
-	put(DEV + 0x20, NET + 0x10);
-	put(DEV + 0x28, NET + 0x10);
+	netns_one_dev();
 	put(DEV + 0x40 + 16, PROG_B);		/* xdp_state[1].prog */
 	ksft_test_result(b_attached("xdp on eth0 "),
 			 "attach: an XDP program without a link is found on its device (%s)\n",
@@ -842,6 +868,47 @@ static void test_netdev(void)
 			 b_attached("(no link found; attach point not checked: the XDP device walk gave up: "),
 			 "attach: a cyclic device list: not checked, the check goes on (%s)\n",
 			 b_attach());
+}
+
+/* B, without a link, a cls_bpf filter on eth0's ingress (6.1's miniq). */
+static void tc_guest(void)
+{
+	const u64 cls = TC_CLS + 8;
+
+	bpf_guest();
+	put(LINK_IDR + 8, 0);
+	put(AUX_B + AX_ATTACH, 0);
+	list_ring(CG_ROOT + CGR_CGRP + CG_SELF, NULL, 0);
+	netns_one_dev();
+	put_str(DEV, "eth0");
+	put(DEV + 0x70, TC_MQ);
+	put(DEV + 0x78, 0);
+	put(TC_MQ, TC_TP);
+	put(TC_TP, 0);
+	put(TC_TP + 8, TC_HEAD);
+	put(TC_TP + 0x10, TC_OPS);
+	put_str(TC_OPS, "bpf");
+	list_ring(TC_HEAD, &cls, 1);
+	put(TC_CLS, PROG_B);
+}
+
+static void test_tc(void)
+{
+	tc_guest();
+	ksft_test_result(b_attached("tc ingress on eth0 (cls_bpf filter) "),
+			 "attach: a cls_bpf filter names device and direction (%s)\n",
+			 b_attach());
+	put(TC_TP + 0x10, 0x1000);		/* ops: a user pointer */
+	ksft_test_result(b_attached("(no link found; attach point not checked: the tc filter walk gave up: tc ingress on eth0 (cls_bpf filter): tcf_proto 0x"),
+			 "attach: a tcf_proto without readable ops: not checked (%s)\n",
+			 b_attach());
+	tc_guest();
+	put_str(TC_OPS, "u32");
+	put(TC_TP, TC_TP);			/* a chain that loops */
+	ksft_test_result(b_attached("(no link found; attach point not checked: the tc filter walk gave up: tc ingress on eth0 (cls_bpf filter): more than 64 filters"),
+			 "attach: a qdisc chain past its bound: not checked (%s)\n",
+			 b_attach());
+	put(DEV + 0x70, 0);
 }
 
 static void test_random(void)
@@ -870,7 +937,7 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(43);
+	ksft_set_plan(46);
 	guest_init();
 	v.btf = bpf_btf();
 	bpf_symbols();
@@ -881,6 +948,7 @@ int main(void)
 	test_cgroup_attach();
 	test_perf();
 	test_netdev();
+	test_tc();
 	test_random();
 	symmap_free(v.symmap);
 	btf__free(v.btf);

@@ -409,6 +409,7 @@ struct dev_walk {
 	void (*fn)(u64 prog, const char *where, void *arg);
 	void *arg;
 	u32 devs, filters;
+	int err;		/* a device's walk that gave up: the whole walk's */
 	char where[64];
 };
 
@@ -422,7 +423,7 @@ static int walk_dev(struct vmiaas *v, u64 node, void *arg)
 		return -ELOOP;
 	netdev_name(v, w->a, dev, name, sizeof(name));
 	w->dev(v, w, dev, name[0] ? name : "?");
-	return 0;
+	return w->err;
 }
 
 static int walk_net(struct vmiaas *v, u64 node, void *arg)
@@ -515,15 +516,27 @@ static void tc_dev(struct vmiaas *v, struct dev_walk *w, u64 dev,
 		     read_ptr(v, n ? tp + a->tp_next : miniq + a->mq_filters, &tp);
 		     n++) {
 			if (!read_ptr(v, tp + a->tp_ops, &ops) ||
-			    engine_read(v, ops + a->ops_kind, kind, 16))
-				break;
+			    engine_read(v, ops + a->ops_kind, kind, 16)) {
+				w->err = engine_fail(v, -EFAULT,
+					"%s: tcf_proto 0x%llx has no readable ops",
+					w->where, (unsigned long long)tp);
+				return;
+			}
 			kind[16] = '\0';
 			if (strcmp(kind, "bpf") || !read_ptr(v, tp + a->tp_root, &root))
 				continue;
 			/* cls_bpf_head.plist, its first member */
-			if (list_walk(v, "a cls_bpf filter's programs", root,
-				      BPF_ATTACH_TC_FILTERS, tc_cls_prog, w))
+			w->err = list_walk(v, "a cls_bpf filter's programs",
+					   root, BPF_ATTACH_TC_FILTERS,
+					   tc_cls_prog, w);
+			if (w->err)
 				return;
+		}
+		if (n == BPF_ATTACH_TC_CHAIN && read_ptr(v, tp + a->tp_next, &tp)) {
+			w->err = engine_fail(v, -ELOOP,
+				"%s: more than %u filters on the qdisc's chain",
+				w->where, BPF_ATTACH_TC_CHAIN);
+			return;
 		}
 	}
 }
