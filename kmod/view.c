@@ -71,6 +71,7 @@
 static struct {
 	typeof(kvm_get_kvm) *kvm_get_kvm;
 	typeof(kvm_put_kvm) *kvm_put_kvm;
+	typeof(kvm_vcpu_kick) *kvm_vcpu_kick;
 	typeof(file_is_kvm) *file_is_kvm;
 	typeof(kvm_vmx_altview_supported) *kvm_vmx_altview_supported;
 	typeof(kvm_vmx_altview_register) *kvm_vmx_altview_register;
@@ -294,6 +295,8 @@ static void view_put_syms(void)
 		symbol_put(kvm_get_kvm);
 	if (syms.kvm_put_kvm)
 		symbol_put(kvm_put_kvm);
+	if (syms.kvm_vcpu_kick)
+		symbol_put(kvm_vcpu_kick);
 	if (syms.file_is_kvm)
 		symbol_put(file_is_kvm);
 	if (syms.kvm_vmx_altview_supported)
@@ -332,6 +335,7 @@ int vmiaas_view_resolve(void)
 		goto out;
 	syms.kvm_get_kvm = symbol_get(kvm_get_kvm);
 	syms.kvm_put_kvm = symbol_get(kvm_put_kvm);
+	syms.kvm_vcpu_kick = symbol_get(kvm_vcpu_kick);
 	syms.file_is_kvm = symbol_get(file_is_kvm);
 	syms.kvm_vmx_altview_supported = symbol_get(kvm_vmx_altview_supported);
 	syms.kvm_vmx_altview_register = symbol_get(kvm_vmx_altview_register);
@@ -345,6 +349,7 @@ int vmiaas_view_resolve(void)
 	syms.kvm_read_guest = symbol_get(kvm_read_guest);
 	if (!syms.kvm_get_kvm ||
 	    !syms.kvm_put_kvm ||
+	    !syms.kvm_vcpu_kick ||
 	    !syms.file_is_kvm ||
 	    !syms.kvm_vmx_altview_supported ||
 	    !syms.kvm_vmx_altview_register ||
@@ -433,12 +438,12 @@ int vmiaas_view_register(void)
 
 /**
  * vmiaas_view_enable() - give a vCPU view 1's state and KVM's EPTP list
- * @vcpu: the vCPU; the caller holds vcpu->mutex (ENABLE_VIEW took it, or
- *        the vCPU's own thread is in KVM_RUN, for the hypercall), as
- *        kvm_vmx_altview_enable() requires
+ * @vcpu: a vCPU of a VM the caller holds a reference on, from any thread
+ *        (ENABLE_VIEW's, or the vCPU's own for the hypercall); it may be in
+ *        KVM_RUN meanwhile
  *
- * Does not arm the view (vmiaas_view_arm() does, without the mutex); a
- * vCPU enabled before is left as it is.
+ * Does not arm the view (vmiaas_view_arm() does); a vCPU enabled before,
+ * or concurrently by another thread, is left as it is.
  *
  * Return: 0; -ENOMEM; -ENODEV (this module's callbacks are not
  * registered); -EOPNOTSUPP (this vCPU cannot).
@@ -458,7 +463,14 @@ int vmiaas_view_enable(struct kvm_vcpu *vcpu)
 	r = syms.kvm_vmx_altview_enable(vcpu, vv);
 	if (r)
 		view_vcpu_destroy(vv);
-	return r;
+	/* another thread enabled it first: its state is the vCPU's */
+	return r == -EEXIST ? 0 : r;
+}
+
+/* Makes @vcpu, if it is in the guest, exit and re-enter (pre_entry). */
+void vmiaas_view_kick(struct kvm_vcpu *vcpu)
+{
+	syms.kvm_vcpu_kick(vcpu);
 }
 
 /**

@@ -38,6 +38,7 @@ void vmiaas_view_put_kvm(struct kvm *kvm);
 int vmiaas_view_register(void);
 int vmiaas_view_enable(struct kvm_vcpu *vcpu);
 int vmiaas_view_arm(struct kvm_vcpu *vcpu);
+void vmiaas_view_kick(struct kvm_vcpu *vcpu);
 struct view_vcpu *vmiaas_view_vcpu(struct kvm_vcpu *vcpu);
 int vmiaas_view_read_guest(struct kvm *kvm, u64 gpa, void *buf, size_t len);
 void vmiaas_view_disarm(struct kvm_vcpu *vcpu);

@@ -77,7 +77,6 @@ int vmiaas_vm_attach(int vm_fd, struct vmiaas_events *events,
 	vm->kvm = kvm;
 	vm->events = events;
 	kref_init(&vm->ref);
-	init_waitqueue_head(&vm->view_wait);
 	spin_lock_init(&vm->lock);
 	vmiaas_serve_init_vm(vm);
 	/* the open fd keeps the VM alive until the reference is taken */
@@ -123,14 +122,6 @@ static bool vm_has_memory_above_mailbox(struct kvm *kvm)
 	srcu_read_unlock(&kvm->srcu, idx);
 	return above;
 }
-
-/* How long ENABLE_VIEW waits for one vCPU to be outside KVM_RUN. */
-static unsigned int view_wait_ms = 10000;
-module_param(view_wait_ms, uint, 0644);
-MODULE_PARM_DESC(view_wait_ms, "ms ENABLE_VIEW waits for a vCPU to leave KVM_RUN before -ETIMEDOUT (10000)");
-
-/* Naps between tries for a vCPU's mutex: from one jiffy, doubling. */
-#define VIEW_NAP_MAX_MS		16
 
 /**
  * vmiaas_vm_view_begin() - mark an ENABLE_VIEW of @vm in progress
@@ -183,32 +174,6 @@ static int vm_view_possible(struct vmiaas_vm *vm)
 }
 
 /*
- * vcpu->mutex, which the vCPU's thread holds for as long as it is in
- * KVM_RUN (a halted vCPU of QEMU: maybe for long). No blocking lock: the
- * wait must end on a signal, on detach and at @deadline (jiffies), so it
- * naps, woken early by detach.
- */
-static int vm_lock_vcpu(struct vmiaas_vm *vm, struct kvm_vcpu *vcpu,
-			unsigned long deadline)
-{
-	unsigned long nap = 1;
-
-	while (!mutex_trylock(&vcpu->mutex)) {
-		if (signal_pending(current))
-			return -ERESTARTSYS;
-		if (READ_ONCE(vm->detached))
-			return -ENXIO;
-		if (time_after_eq(jiffies, deadline))
-			return -ETIMEDOUT;
-		wait_event_interruptible_timeout(vm->view_wait,
-						 READ_ONCE(vm->detached),
-						 min(nap, deadline - jiffies));
-		nap = min(nap * 2, msecs_to_jiffies(VIEW_NAP_MAX_MS));
-	}
-	return 0;
-}
-
-/*
  * Arms @vcpu unless @vm is detached. Detach sets "detached" under the
  * same lock before it disarms every vCPU, so a vCPU armed here is
  * disarmed by it, and none is armed after it: detach wins.
@@ -223,36 +188,26 @@ static int vm_arm_vcpu(struct vmiaas_vm *vm, struct kvm_vcpu *vcpu)
 	return r;
 }
 
-/* Only a vCPU never enabled needs its mutex (kvm_vmx_altview_enable()). */
-static int vm_enable_vcpu(struct vmiaas_vm *vm, struct kvm_vcpu *vcpu,
-			  unsigned long deadline)
-{
-	int r;
-
-	if (!vmiaas_view_vcpu(vcpu)) {
-		r = vm_lock_vcpu(vm, vcpu, deadline);
-		if (r)
-			return r;
-		r = vmiaas_view_enable(vcpu);
-		mutex_unlock(&vcpu->mutex);
-		if (r)
-			return r;
-	}
-	return vm_arm_vcpu(vm, vcpu);
-}
-
+/*
+ * No vcpu->mutex: KVM enables a vCPU from any thread (patch 0006), so a
+ * vCPU that never leaves KVM_RUN cannot starve ENABLE_VIEW. The kick makes
+ * a running vCPU re-enter, and arm, at once; a halted or stopped one arms
+ * at its next entry, before the guest runs again.
+ */
 static int vm_enable_vcpus(struct vmiaas_vm *vm, u32 *ret_nr_vcpus)
 {
-	unsigned long deadline = jiffies + msecs_to_jiffies(view_wait_ms);
 	struct kvm_vcpu *vcpu;
 	unsigned long i;
 	int r;
 
 	*ret_nr_vcpus = 0;
 	kvm_for_each_vcpu(i, vcpu, vm->kvm) {
-		r = vm_enable_vcpu(vm, vcpu, deadline);
+		r = vmiaas_view_enable(vcpu);
+		if (!r)
+			r = vm_arm_vcpu(vm, vcpu);
 		if (r)
 			return r;
+		vmiaas_view_kick(vcpu);
 		(*ret_nr_vcpus)++;
 	}
 	return 0;
@@ -264,16 +219,14 @@ static int vm_enable_vcpus(struct vmiaas_vm *vm, u32 *ret_nr_vcpus)
  *      this drops (@vm may be gone when it returns)
  * @ret_nr_vcpus: how many were armed, on success
  *
- * Runs without the file's lock. A vCPU enabled before is armed at once;
- * one never enabled is waited for, outside KVM_RUN, at most view_wait_ms.
- * After the wait the attachment is looked at again: a detach meanwhile
- * wins (-ENXIO, nothing left armed).
+ * Runs without the file's lock, and waits for no vCPU: each is enabled
+ * and armed, and kicked, where it is. A detach meanwhile wins (-ENXIO,
+ * nothing left armed).
  *
  * Return: 0; -EOPNOTSUPP if the VM uses the shadow MMU (its lower tables
  * may be freed under view 1's copied top level) or a vCPU cannot switch
  * EPTPs; -ERANGE if it has guest memory at or above VMIAAS_MAILBOX_GPA;
- * -ENXIO (detached meanwhile); -ETIMEDOUT (a vCPU stayed in KVM_RUN for
- * view_wait_ms); -ERESTARTSYS (a signal); -ENOMEM. On an error, vCPUs
+ * -ENXIO (detached meanwhile); -ENOMEM. On an error, vCPUs
  * armed before it stay armed until detach, but requests through view 1
  * are served only once an ENABLE_VIEW has succeeded; calling it again
  * goes on where it stopped.
@@ -415,8 +368,6 @@ void vmiaas_vm_detach(struct vmiaas_vm *vm)
 	spin_lock(&vm->lock);
 	WRITE_ONCE(vm->detached, true);
 	spin_unlock(&vm->lock);
-	/* an ENABLE_VIEW waiting for a vCPU gives up (it holds a reference) */
-	wake_up_all(&vm->view_wait);
 	/* nothing queues it from here on: the kvm reference still holds */
 	vmiaas_serve_cancel_vm(vm);
 	kvm_for_each_vcpu(i, vcpu, vm->kvm)

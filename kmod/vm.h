@@ -32,8 +32,6 @@ struct vmiaas_vm {
 	struct work_struct serve_work;
 	unsigned long serve_flags;	/* SERVE_KICKED: queued by an exit */
 	u64 serve_end_ns;		/* when the last pass ended */
-	/* ENABLE_VIEW waiting for a vCPU: woken by detach */
-	wait_queue_head_t view_wait;
 	/* a spinlock: never held across guest memory */
 	spinlock_t lock;
 	/* under lock: */

@@ -1516,12 +1516,28 @@ static void test_memslot_refused(void)
 }
 
 /*
- * ---- ENABLE_VIEW waits for a vCPU to leave KVM_RUN without holding the
- * file: its other ioctls go on, DETACH wins, the wait is bounded
- * (view_wait_ms: ETIMEDOUT) and a signal ends it (EINTR) ----
+ * ---- ENABLE_VIEW arms a vCPU that never leaves KVM_RUN, at once: KVM
+ * enables it without vcpu->mutex (patch 0006), the vCPU picks view 1 up
+ * at its next entry; DETACH still wins ----
  */
 
 #define SPIN_GPA	0xfffff000	/* the page of the reset vector */
+#define SPIN_CODE	0x000		/* the loop, at CS:0xf000 */
+#define SPIN_FLAG	0x800		/* non-zero: VMFUNC in the loop */
+#define SPIN_COUNT	0x804		/* u32: VMFUNC pairs done */
+
+/*
+ * Real mode, CS base 0xffff0000 (the reset state): offsets are the page's.
+ * f000: cpuid; cmp byte cs:[0xf800], 0; je f000; xor eax, eax;
+ * mov ecx, 1; vmfunc; xor ecx, ecx; vmfunc; inc dword cs:[0xf804];
+ * jmp f000. A VMFUNC(0, 1) that view 1 does not serve gives #UD, which
+ * ends KVM_RUN (no IVT: KVM cannot deliver it).
+ */
+static const char spin_code[] =
+	"\x0f\xa2" "\x2e\x80\x3e\x00\xf8\x00" "\x74\xf6"
+	"\x66\x31\xc0" "\x66\xb9\x01\x00\x00\x00" "\x0f\x01\xd4"
+	"\x66\x31\xc9" "\x0f\x01\xd4" "\x2e\x66\xff\x06\x04\xf8"
+	"\xeb\xdc";
 #define PROMPT_S	0.2		/* an ioctl that does not wait */
 /*
  * L1 s to wait for a thread to get somewhere. The waits poll every ms
@@ -1530,11 +1546,13 @@ static void test_memslot_refused(void)
 #define REACH_S		10.0
 
 /*
- * A bare VM whose vCPU loops at its reset vector in KVM_RUN: CPUID, JMP
- * back. Each CPUID exits to KVM, which handles it in the kernel and sees
- * a pending signal there: an L2 spinning without exits is not always
- * interrupted in Bochs (the L1 CPU got no timer tick for 21 s: an RCU
- * stall), so a signal could not end its KVM_RUN.
+ * A bare VM whose vCPU loops in KVM_RUN (real mode, spin_code): CPUID,
+ * then, once the test sets SPIN_FLAG, VMFUNC(0, 1), VMFUNC(0, 0) and a
+ * count at SPIN_COUNT. Each CPUID exits to KVM, which handles it in the
+ * kernel and sees a pending signal there: an L2 spinning without exits is
+ * not always interrupted in Bochs (the L1 CPU got no timer tick for 21 s:
+ * an RCU stall), so a signal could not end its KVM_RUN. The vCPU thread
+ * holds vcpu->mutex all along, as a vCPU whose halts KVM handles does.
  */
 struct spin_vm {
 	struct bare_vm b;
@@ -1542,17 +1560,6 @@ struct spin_vm {
 	pthread_t thread;
 	bool running;
 	atomic_bool in_run;
-};
-
-/* ENABLE_VIEW on a thread: the main thread times the others meanwhile. */
-struct view_call {
-	int fd;
-	pthread_t thread;
-	atomic_int tid;
-	struct vmiaas_enable_view ev;
-	int err;
-	double t0, t1;
-	atomic_bool done;
 };
 
 static void on_sigusr1(int sig)
@@ -1612,8 +1619,10 @@ static bool spin_vm_create(struct spin_vm *s)
 	s->v.run = MAP_FAILED;
 	if (!bare_vm_attach(&s->b, false) || size < (int)sizeof(*s->v.run))
 		return false;
-	/* 0xfffffff0: cpuid; jmp 0xfffffff0 */
-	memcpy((uint8_t *)s->b.page + 0xff0, "\x0f\xa2\xeb\xfc", 4);
+	memcpy((uint8_t *)s->b.page + SPIN_CODE, spin_code,
+	       sizeof(spin_code) - 1);
+	/* the reset vector, 0xfffffff0: jmp 0xfffff000 */
+	memcpy((uint8_t *)s->b.page + 0xff0, "\xe9\x0d\xf0", 3);
 	s->v.fd = s->b.vcpu_fd;
 	s->v.run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
 			s->v.fd, 0);
@@ -1621,72 +1630,6 @@ static bool spin_vm_create(struct spin_vm *s)
 		return false;
 	vcpu_stats(&s->v);
 	return true;
-}
-
-/* The state of thread @tid of this process ('S': asleep), or 0. */
-static char thread_state(int tid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
-}
-
-static void *view_call_thread(void *arg)
-{
-	struct view_call *c = arg;
-
-	atomic_store(&c->tid, gettid());
-	c->t0 = now_s();
-	c->err = xioctl(c->fd, VMIAAS_IOC_ENABLE_VIEW, &c->ev);
-	c->t1 = now_s();
-	atomic_store(&c->done, true);
-	return NULL;
-}
-
-/*
- * Starts ENABLE_VIEW on @fd; true once it sleeps in the module, waiting
- * for the vCPU (the only sleep on its way), false if it returned.
- */
-static bool view_call_start(struct view_call *c, int fd)
-{
-	double end = now_s() + REACH_S;
-	int tid;
-
-	memset(c, 0, sizeof(*c));
-	c->fd = fd;
-	c->ev.size = sizeof(c->ev);
-	c->err = -1;
-	if (pthread_create(&c->thread, NULL, view_call_thread, c)) {
-		c->fd = -1;
-		return false;
-	}
-	while (!(tid = atomic_load(&c->tid)))
-		usleep(1000);
-	while (!atomic_load(&c->done) && thread_state(tid) != 'S' &&
-	       now_s() < end)
-		usleep(1000);
-	return !atomic_load(&c->done) && thread_state(tid) == 'S';
-}
-
-/* Waits for the call's end; returns the s from @t0 to it. */
-static double view_call_end(struct view_call *c, double t0)
-{
-	if (c->fd < 0)
-		return -1;
-	pthread_join(c->thread, NULL);
-	return c->t1 - t0;
 }
 
 /* @cmd on @fd; the s it took in *ret_s; the errno or 0. */
@@ -1699,96 +1642,93 @@ static int timed_ioctl(int fd, unsigned long cmd, void *arg, double *ret_s)
 	return e;
 }
 
-/* While ENABLE_VIEW waits: ENABLE_VIEW again, READ_MAILBOX, SET_CHECKS, DETACH. */
-static void test_view_wait_others(struct spin_vm *s)
+static volatile uint32_t *spin_word(struct spin_vm *s, unsigned int off)
+{
+	return (volatile uint32_t *)((uint8_t *)s->b.page + off);
+}
+
+/* True once the vCPU has exited @n more times, still in KVM_RUN. */
+static bool spin_exits(struct spin_vm *s, int64_t n)
+{
+	int64_t goal = vcpu_exits(&s->v) + n;
+	double end = now_s() + REACH_S;
+
+	while (vcpu_exits(&s->v) < goal && now_s() < end &&
+	       atomic_load(&s->in_run))
+		usleep(1000);
+	return vcpu_exits(&s->v) >= goal && atomic_load(&s->in_run);
+}
+
+/* The guest's VMFUNC pairs: true once @n are done, still in KVM_RUN. */
+static bool spin_vmfuncs(struct spin_vm *s, uint32_t n, double *ret_s)
+{
+	double t0 = now_s(), end = t0 + REACH_S;
+
+	*spin_word(s, SPIN_FLAG) = 1;
+	while (*spin_word(s, SPIN_COUNT) < n && now_s() < end &&
+	       atomic_load(&s->in_run))
+		usleep(1000);
+	*ret_s = now_s() - t0;
+	return *spin_word(s, SPIN_COUNT) >= n && atomic_load(&s->in_run);
+}
+
+/* ENABLE_VIEW with the vCPU busy in KVM_RUN: at once, and it is armed. */
+static void test_view_busy_arm(struct spin_vm *s)
+{
+	struct vmiaas_enable_view ev = { .size = sizeof(ev) };
+	double t_ev, t_vf = -1, t_again = -1;
+	int e_ev, e_again = -1;
+	bool reentered = false, vmfuncs = false;
+
+	e_ev = timed_ioctl(s->b.fd, VMIAAS_IOC_ENABLE_VIEW, &ev, &t_ev);
+	ksft_print_msg("ENABLE_VIEW with the vCPU in KVM_RUN (a CPUID loop): %s on %u vCPU in %.3f s\n",
+		       errname(e_ev), ev.nr_vcpus, t_ev);
+	TEST_ASSERT(!e_ev && ev.nr_vcpus == 1 && t_ev < PROMPT_S &&
+		    atomic_load(&s->in_run),
+		    "- ENABLE_VIEW arms a vCPU that stays in KVM_RUN at once (no wait for vcpu->mutex)");
+	/* two exits: at least one re-entry since, where pre_entry arms */
+	if (!e_ev)
+		reentered = spin_exits(s, 2);
+	if (reentered)
+		vmfuncs = spin_vmfuncs(s, 100, &t_vf);
+	ksft_print_msg("the vCPU re-entered: %s; its VMFUNC(0, 1)/VMFUNC(0, 0) pairs: %u in %.3f s, still in KVM_RUN: %s\n",
+		       reentered ? "yes" : "no", *spin_word(s, SPIN_COUNT),
+		       t_vf, atomic_load(&s->in_run) ? "yes" : "no");
+	TEST_ASSERT(vmfuncs,
+		    "- the busy vCPU switches to view 1 and back, 100 times, without leaving KVM_RUN");
+	e_again = timed_ioctl(s->b.fd, VMIAAS_IOC_ENABLE_VIEW, &ev, &t_again);
+	TEST_ASSERT(!e_again && ev.nr_vcpus == 1 && t_again < PROMPT_S,
+		    "- ENABLE_VIEW again: at once (%s in %.3f s)",
+		    errname(e_again), t_again);
+}
+
+/* DETACH with the vCPU in KVM_RUN: at once; ENABLE_VIEW then: ENXIO. */
+static void test_view_busy_detach(struct spin_vm *s)
 {
 	struct vmiaas_read_mailbox rm = { .size = sizeof(rm) };
-	struct vmiaas_set_checks sc = { .size = sizeof(sc) };
 	struct vmiaas_enable_view ev = { .size = sizeof(ev) };
-	double t_again = -1, t_rm = -1, t_sc = -1, t_det = -1, t_end;
-	int e_again = -1, e_rm = -1, e_sc = -1, e_det = -1;
-	struct view_call c;
-	bool waits;
+	double t_det = -1, t_ev = -1;
+	int e_rm, e_det = -1, e_ev = -1;
+	bool quiet;
 
-	waits = view_call_start(&c, s->b.fd);
-	if (waits) {
-		e_again = timed_ioctl(s->b.fd, VMIAAS_IOC_ENABLE_VIEW, &ev,
-				      &t_again);
-		e_rm = timed_ioctl(s->b.fd, VMIAAS_IOC_READ_MAILBOX, &rm, &t_rm);
-		e_sc = timed_ioctl(s->b.fd, VMIAAS_IOC_SET_CHECKS, &sc, &t_sc);
+	e_rm = xioctl(s->b.fd, VMIAAS_IOC_READ_MAILBOX, &rm);
+	/* no VMFUNC(0, 1) after the disarm: it would #UD */
+	*spin_word(s, SPIN_FLAG) = 0;
+	quiet = spin_exits(s, 2);
+	if (quiet) {
+		e_det = timed_ioctl(s->b.fd, VMIAAS_IOC_DETACH_VM, NULL,
+				    &t_det);
+		e_ev = timed_ioctl(s->b.fd, VMIAAS_IOC_ENABLE_VIEW, &ev, &t_ev);
 	}
-	ksft_print_msg("ENABLE_VIEW waiting for a vCPU in KVM_RUN (%s); meanwhile ENABLE_VIEW %s in %.3f s, READ_MAILBOX %s in %.3f s, SET_CHECKS %s in %.3f s\n",
-		       waits ? "yes" : "no", errname(e_again), t_again,
-		       errname(e_rm), t_rm, errname(e_sc), t_sc);
-	TEST_ASSERT(waits && e_again == EALREADY && e_rm == ENXIO && !e_sc &&
-		    t_again < PROMPT_S && t_rm < PROMPT_S && t_sc < PROMPT_S,
-		    "- while ENABLE_VIEW waits for a vCPU in KVM_RUN, the file's other ioctls return at once (a second ENABLE_VIEW: EALREADY)");
-	if (waits)
-		e_det = timed_ioctl(s->b.fd, VMIAAS_IOC_DETACH_VM, NULL, &t_det);
-	t_end = view_call_end(&c, now_s() - t_det);
-	ksft_print_msg("DETACH during the wait: %s in %.3f s; ENABLE_VIEW: %s, %.3f s after DETACH began\n",
-		       errname(e_det), t_det, errname(c.err), t_end);
-	TEST_ASSERT(waits && !e_det && t_det < PROMPT_S && c.err == ENXIO &&
-		    t_end < 1.0,
-		    "- DETACH while ENABLE_VIEW waits: returns at once, and ENABLE_VIEW ends with ENXIO");
+	ksft_print_msg("READ_MAILBOX of the armed vCPU: %s (magic 0x%llx); DETACH with it in KVM_RUN: %s in %.3f s; ENABLE_VIEW after: %s in %.3f s\n",
+		       errname(e_rm), (unsigned long long)rm.data[0],
+		       errname(e_det), t_det, errname(e_ev), t_ev);
+	TEST_ASSERT(!e_rm && quiet && !e_det && t_det < PROMPT_S &&
+		    e_ev == ENXIO && t_ev < PROMPT_S && spin_exits(s, 2),
+		    "- DETACH with the vCPU in KVM_RUN returns at once, ENABLE_VIEW after it: ENXIO; the vCPU runs on");
 }
 
-/* view_wait_ms bounds the wait; a signal ends it. */
-static void test_view_wait_bounds(struct spin_vm *s)
-{
-	unsigned long saved = param_get("view_wait_ms");
-	struct vmiaas_attach_vm at = { .size = sizeof(at), .vm_fd = s->b.vm_fd };
-	struct vmiaas_enable_view ev = { .size = sizeof(ev) };
-	int e_at, e_to = -1;
-	double t_to = -1, t_sig;
-	struct view_call c;
-	bool waits;
-
-	e_at = xioctl(s->b.fd, VMIAAS_IOC_ATTACH_VM, &at);
-	if (!e_at && saved != ~0UL) {
-		param_set("view_wait_ms", 100);
-		e_to = timed_ioctl(s->b.fd, VMIAAS_IOC_ENABLE_VIEW, &ev, &t_to);
-		param_set("view_wait_ms", saved);
-	}
-	ksft_print_msg("re-ATTACH %s; ENABLE_VIEW with view_wait_ms=100 (was %lu): %s after %.3f s\n",
-		       errname(e_at), saved, errname(e_to), t_to);
-	TEST_ASSERT(!e_at && e_to == ETIMEDOUT && t_to > 0.09 && t_to < 5,
-		    "- ENABLE_VIEW gives up on a vCPU that stays in KVM_RUN after view_wait_ms: ETIMEDOUT");
-	waits = view_call_start(&c, s->b.fd);
-	if (waits)
-		pthread_kill(c.thread, SIGUSR1);
-	t_sig = view_call_end(&c, now_s());
-	ksft_print_msg("a signal during the wait: ENABLE_VIEW %s, %.3f s after it\n",
-		       errname(c.err), t_sig);
-	TEST_ASSERT(waits && c.err == EINTR && t_sig < 1.0,
-		    "- a signal ends ENABLE_VIEW's wait: EINTR");
-}
-
-/* The vCPU leaves KVM_RUN: armed; then again while it runs: at once. */
-static void test_view_wait_done(struct spin_vm *s)
-{
-	struct vmiaas_enable_view ev = { .size = sizeof(ev) };
-	double t_done, t_again = -1;
-	int e_again = -1;
-	struct view_call c;
-	bool waits;
-
-	waits = view_call_start(&c, s->b.fd);
-	spin_stop(s);
-	t_done = view_call_end(&c, now_s());
-	if (spin_start(s))
-		e_again = timed_ioctl(s->b.fd, VMIAAS_IOC_ENABLE_VIEW, &ev,
-				      &t_again);
-	ksft_print_msg("the vCPU left KVM_RUN: ENABLE_VIEW %s on %u vCPU %.3f s later; again with the vCPU in KVM_RUN: %s on %u in %.3f s\n",
-		       errname(c.err), c.ev.nr_vcpus, t_done, errname(e_again),
-		       ev.nr_vcpus, t_again);
-	TEST_ASSERT(waits && !c.err && c.ev.nr_vcpus == 1 && t_done < 1.0,
-		    "- ENABLE_VIEW arms the vCPU as soon as it leaves KVM_RUN");
-	TEST_ASSERT(!e_again && ev.nr_vcpus == 1 && t_again < PROMPT_S,
-		    "- ENABLE_VIEW again: a vCPU armed before needs no wait");
-}
-
-static void test_view_wait(void)
+static void test_view_busy(void)
 {
 	struct sigaction sa = { .sa_handler = on_sigusr1 };	/* no SA_RESTART */
 	struct spin_vm s;
@@ -1798,9 +1738,8 @@ static void test_view_wait(void)
 	up = spin_vm_create(&s) && spin_start(&s);
 	TEST_ASSERT(up, "- a VM whose vCPU stays in KVM_RUN (a CPUID loop), attached");
 	if (up) {
-		test_view_wait_others(&s);
-		test_view_wait_bounds(&s);
-		test_view_wait_done(&s);
+		test_view_busy_arm(&s);
+		test_view_busy_detach(&s);
 	}
 	spin_stop(&s);
 	if (s.v.run != MAP_FAILED)
@@ -1875,7 +1814,7 @@ int main(void)
 	test_memslot(&a);
 	test_memory_above_mailbox();
 	test_memslot_refused();
-	test_view_wait();
+	test_view_busy();
 	test_sticky(&a);
 	test_enroll(&a);
 	test_two_vms(&a, &b, data0, table0);
