@@ -44,14 +44,10 @@ STEPS=(
 	"checks   patched  2    1200    checks-test.sh  vmiaas checks"
 	"linux-l2 patched  1    2400    l2-chain.sh     vmiaas l2vmm"
 	"softdirty patched 1    300     softdirty-test.sh softdirty"
-)
-# Run only when named (tests/vmfunc/l1-suite.sh vmid): with ENABLE_VIEW's
-# wait polling vcpu->mutex (90ca43c), l2vmm's vCPU, in KVM_RUN nearly all
-# the time, is not armed within the wait and the step stalls (see
-# docs/vmid.md); back into STEPS when the wait queues for the mutex.
-NAMED_STEPS=(
 	"vmid     patched  1    2400    vmid-l1.sh      vmiaas l2vmm vmid"
 )
+# Steps run only when named (tests/vmfunc/l1-suite.sh NAME): none today.
+NAMED_STEPS=()
 
 top=$VMIAAS_TOP
 v=$top/tests/vmfunc

@@ -33,6 +33,8 @@
 #   @@INSMOD STATUS, @@RMMOD STATUS, @@L2VMM-END STATUS
 #   @@VMID-START UPTIME           vmid started (the L2 is at its cmd.sh)
 #   @@VMID-SIGNAL N UPTIME        the L2 may go on (SIGUSR2 number N)
+#   @@VMID-VIEW-NOT-ARMED UPTIME  vmid gave up waiting for view 1: the
+#                                 step ends (the L2 would wait for signal 1)
 #   @@VMID-STATUS-BEGIN/-END      vmictl status after the module finding
 #   @@VMID-METRICS-BEGIN/-END     vmid's findings metrics at the end
 #   @@EV {json}                   vmid's event lines
@@ -121,6 +123,12 @@ while kill -0 $l2 2>/dev/null; do
 	[ -n "$vmid" ] || continue
 	news /tmp/vmid/events.jsonl ev "@@EV "
 	news /tmp/vmid/vmid.log log "# vmid: "
+	# the L2 loads its agent only after signal 1, which needs view 1
+	# armed: if vmid says it is not, no request will come; end the step
+	if [ "$sent" -eq 0 ] && grep -q 'view 1 not armed' /tmp/vmid/events.jsonl; then
+		echo "@@VMID-VIEW-NOT-ARMED $(cut -d' ' -f1 /proc/uptime)"
+		break
+	fi
 	# 1: view 1 armed and the checks registered
 	[ "$sent" -eq 0 ] && grep -q 'checks registered with /dev/vmiaas' /tmp/vmid/events.jsonl &&
 		./vmictl status /tmp/vmid/vmid.sock | grep -q 'view 1 armed' && signal 1
