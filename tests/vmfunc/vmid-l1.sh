@@ -137,8 +137,10 @@ while kill -0 $l2 2>/dev/null; do
 	[ "$sent" -ge 1 ] && [ "$(events finding kernel-text)" -ge 1 ] && signal 2
 	# 3: the module's finding resolved after the hook's removal
 	[ "$sent" -ge 2 ] && [ "$(events resolved module)" -ge 1 ] && signal 3
-	# the end: the module's verdict on the code left executable
-	[ "$sent" -ge 3 ] && [ "$(events finding exec-memory)" -ge 1 ] && break
+	# the end: the module's verdict on the code left executable, and the
+	# L2's own request after it answered (its @@L2-LAST line is checked)
+	[ "$sent" -ge 3 ] && [ "$(events finding exec-memory)" -ge 1 ] &&
+		grep -q '^@@L2-LAST execmem' /tmp/l2.out && break
 done
 [ -n "$status_shown" ] || show_status
 echo "@@VMID-METRICS-BEGIN"
