@@ -33,8 +33,9 @@
 #   @@INSMOD STATUS, @@RMMOD STATUS, @@L2VMM-END STATUS
 #   @@VMID-START UPTIME           vmid started (the L2 is at its cmd.sh)
 #   @@VMID-SIGNAL N UPTIME        the L2 may go on (SIGUSR2 number N)
-#   @@VMID-VIEW-NOT-ARMED UPTIME  vmid gave up waiting for view 1: the
-#                                 step ends (the L2 would wait for signal 1)
+#   @@VMID-VIEW-NOT-ARMED UPTIME  vmid says view 1 is not armed (its
+#                                 ENABLE_VIEW failed): the step ends (the
+#                                 L2 would wait for signal 1)
 #   @@VMID-STATUS-BEGIN/-END      vmictl status after the module finding
 #   @@VMID-METRICS-BEGIN/-END     vmid's findings metrics at the end
 #   @@EV {json}                   vmid's event lines

@@ -5,8 +5,8 @@
  *
  * The daemon (privileged) opens /dev/vmiaas per VM, takes the VMM's KVM
  * VM fd with pidfd_getfd() (the fd whose link reads anon_inode:kvm-vm),
- * attaches it, arms view 1 when the host offers VMFUNC (from a thread:
- * ENABLE_VIEW waits for every vCPU to leave KVM_RUN), registers the
+ * attaches it, arms view 1 when the host offers VMFUNC (ENABLE_VIEW
+ * returns at once: it waits for no vCPU since KVM patch 0006), registers the
  * checks the worker derived from memory its last check found clean, and
  * reads the module's events in its main loop. The worker (unprivileged)
  * still parses the guest: it reads the kernel text and syscall table
@@ -27,9 +27,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>		/* INFINITY: a macro, no -lm */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,27 +44,16 @@
 #define TEXT_CHUNK_MIN	(64U << 10)
 /* records of vmiaas_module_policy(): exec-memory, 6 usermode-helper */
 #define MODULE_POLICY_MAX	8
-/* s after which an ENABLE_VIEW still waiting is reported (once) */
-#define VIEW_SLOW	60.0
 
 _Static_assert(sizeof(struct vmiaas_module_check) <= sizeof(((struct vmid_msg *)0)->s2) - 1,
 	       "a check record travels in vmid_msg.s2");
 
-/* ENABLE_VIEW, run by a thread; shared until both sides let go. */
-struct view_job {
-	atomic_int refs;
-	atomic_int done;
-	int fd;			/* a dup of the attached file */
-	int err;
-	unsigned int nr_vcpus;
-};
-
 struct vm_module {
 	int fd;				/* attached /dev/vmiaas */
 	uint64_t modes;			/* VMIAAS_MODE_* of the host */
-	struct view_job *job;		/* NULL: no view wanted */
-	double job_start;		/* monotonic s: ENABLE_VIEW issued */
-	bool slow_said;			/* "view 1 not armed after..." said */
+	bool view_wanted;		/* the host offers VMFUNC */
+	int view_err;			/* the last ENABLE_VIEW's: 0 armed */
+	uint32_t view_vcpus;		/* vCPUs it armed */
 	const char *view;		/* without VMFUNC: how the guest asks */
 	uint64_t check_types;		/* caps.check_types of the module */
 	struct vmiaas_module_check *pending;	/* records being received */
@@ -81,71 +67,35 @@ struct vm_module {
 	uint64_t events, lost;
 };
 
-static void job_put(struct view_job *j)
+/*
+ * Arms view 1 on every vCPU the VM has now. The module waits for no vCPU
+ * (a running one is kicked and armed at its next VM entry), so this runs
+ * on the main loop. -EOPNOTSUPP: KVM's shadow MMU, or a vCPU without EPTP
+ * switching; -ERANGE: guest memory where the mailbox goes; -ENXIO: the
+ * file is no longer attached.
+ */
+static int view_enable(struct vm_module *m)
 {
-	if (j && atomic_fetch_sub(&j->refs, 1) == 1) {
-		close(j->fd);
-		free(j);
-	}
-}
-
-static void *view_thread(void *arg)
-{
-	struct view_job *j = arg;
 	struct vmiaas_enable_view ev = { .size = sizeof(ev) };
 
-	/*
-	 * The module gives up on a vCPU that stays in KVM_RUN after its
-	 * view_wait_ms (ETIMEDOUT); the next call goes on where it stopped.
-	 */
-	do
-		j->err = ioctl(j->fd, VMIAAS_IOC_ENABLE_VIEW, &ev) < 0 ? -errno : 0;
-	while (j->err == -ETIMEDOUT || j->err == -EINTR);
-	j->nr_vcpus = ev.nr_vcpus;
-	atomic_store(&j->done, 1);
-	job_put(j);
-	return NULL;
+	m->view_err = ioctl(m->fd, VMIAAS_IOC_ENABLE_VIEW, &ev) < 0 ? -errno : 0;
+	m->view_vcpus = m->view_err ? 0 : ev.nr_vcpus;
+	return m->view_err;
 }
 
-/* Arms view 1 without blocking the main loop. */
-static int view_start(struct vm_module *m)
+/* Why ENABLE_VIEW failed, after its strerror(). */
+static const char *view_err_hint(int err)
 {
-	struct view_job *j = calloc(1, sizeof(*j));
-	pthread_attr_t attr;
-	pthread_t t;
-	int r;
-
-	if (!j)
-		return -ENOMEM;
-	j->fd = fcntl(m->fd, F_DUPFD_CLOEXEC, 3);
-	if (j->fd < 0) {
-		free(j);
-		return -errno;
+	switch (err) {
+	case -EOPNOTSUPP:
+		return ": KVM's shadow MMU (tdp_mmu=0) or no EPTP switching";
+	case -ERANGE:
+		return ": guest memory at or above the mailbox (512 GiB)";
+	case -ENXIO:
+		return ": the VM is no longer attached";
+	default:
+		return "";
 	}
-	atomic_init(&j->refs, 2);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	r = -pthread_create(&t, &attr, view_thread, j);
-	pthread_attr_destroy(&attr);
-	if (r < 0) {
-		close(j->fd);
-		free(j);
-		return r;
-	}
-	m->job = j;
-	m->job_start = vmid_now();
-	m->slow_said = false;
-	return 0;
-}
-
-/*
- * ENABLE_VIEW waits for every vCPU to leave KVM_RUN (a halted vCPU may
- * not, for long); vmiaas.ko does not hold the file meanwhile, so
- * SET_CHECKS and DETACH on the main loop do not wait for it.
- */
-static bool view_busy(const struct vm_module *m)
-{
-	return m->job && !atomic_load(&m->job->done);
 }
 
 /* The fd of @pid whose link is anon_inode:kvm-vm; -ENOENT if none. */
@@ -244,6 +194,17 @@ static int attach_vm(struct vm *vm, int fd, char *why, size_t size)
 	return r;
 }
 
+/* The status line as an event: a warning if view 1 is wanted and not armed. */
+static void module_say(struct vm *vm)
+{
+	char buf[sizeof(vm->mod_why)];
+
+	module_status(vm, buf, sizeof(buf));
+	/* the event's name says "module" already */
+	events_vm(vm, vm->mod->view_err ? VMID_LOG_WARNING : VMID_LOG_INFO,
+		  "module", "%s", buf + strlen("module: "));
+}
+
 void module_attach(struct vm *vm)
 {
 	char why[sizeof(vm->mod_why) - 16];
@@ -257,10 +218,11 @@ void module_attach(struct vm *vm)
 		if (m->nr_checks)
 			checks_register(vm, 0);
 		/* ENABLE_VIEW again (idempotent): vCPUs created since */
-		if (m->job && atomic_load(&m->job->done)) {
-			job_put(m->job);
-			m->job = NULL;
-			view_start(m);
+		if (m->view_wanted) {
+			int was = m->view_err;
+
+			if (view_enable(m) != was)
+				module_say(vm);
 		}
 		return;
 	}
@@ -286,14 +248,12 @@ void module_attach(struct vm *vm)
 	m->modes = caps.modes;
 	m->check_types = caps.check_types;
 	vm->mod = m;
-	if (!(m->modes & VMIAAS_MODE_VMFUNC))
+	m->view_wanted = m->modes & VMIAAS_MODE_VMFUNC;
+	if (!m->view_wanted)
 		m->view = "hypercall and polling (no VMFUNC on this host)";
-	else if (view_start(m) < 0)
-		m->view = "hypercall and polling (cannot start the view thread)";
-	module_status(vm, vm->mod_why, sizeof(vm->mod_why));
-	/* the event's name says "module" already */
-	events_vm(vm, VMID_LOG_INFO, "module", "%s",
-		  vm->mod_why + strlen("module: "));
+	else
+		view_enable(m);
+	module_say(vm);
 }
 
 void module_detach(struct vm *vm)
@@ -302,13 +262,6 @@ void module_detach(struct vm *vm)
 
 	if (!m)
 		return;
-	/*
-	 * The view thread's dup keeps the file open while ENABLE_VIEW waits:
-	 * DETACH ends that wait (ENXIO), so the VM is let go now.
-	 */
-	if (view_busy(m))
-		ioctl(m->fd, VMIAAS_IOC_DETACH_VM, NULL);
-	job_put(m->job);
 	close(m->fd);	/* the last close detaches */
 	free(m->open);
 	free(m->pending);
@@ -345,22 +298,18 @@ static const char *module_left_out(const struct vm_module *m, char *buf,
 const char *module_status(const struct vm *vm, char *buf, size_t size)
 {
 	const struct vm_module *m = vm->mod;
-	const struct view_job *j = m ? m->job : NULL;
-	char view[128], other[192];
+	char view[160], other[192];
 
 	if (!m)
 		return vm->mod_why;
-	if (!j)
+	if (!m->view_wanted)
 		snprintf(view, sizeof(view), "%s", m->view);
-	else if (!atomic_load(&j->done))
-		snprintf(view, sizeof(view), "hypercall and polling (view 1 being armed)");
-	else if (!j->err)
+	else if (!m->view_err)
 		snprintf(view, sizeof(view), "VMFUNC (view 1 armed on %u vCPU%s), hypercall and polling",
-			 j->nr_vcpus, j->nr_vcpus == 1 ? "" : "s");
+			 m->view_vcpus, m->view_vcpus == 1 ? "" : "s");
 	else
-		snprintf(view, sizeof(view), "hypercall and polling (view 1 refused: %s%s)",
-			 strerror(-j->err), j->err == -EOPNOTSUPP ?
-			 ", KVM's shadow MMU or no EPTP switching" : "");
+		snprintf(view, sizeof(view), "hypercall and polling (view 1 not armed: ENABLE_VIEW: %s%s)",
+			 strerror(-m->view_err), view_err_hint(m->view_err));
 	snprintf(buf, size,
 		 "module: attached through " MODULE_DEV "; the agent asks via %s; %u check%s registered; %llu request%s served%s",
 		 view, m->nr_checks, m->nr_checks == 1 ? "" : "s",
@@ -467,28 +416,6 @@ static void checks_register(struct vm *vm, uint32_t nr)
 	events_vm(vm, VMID_LOG_INFO, "module",
 		  "%u checks registered with " MODULE_DEV " (from memory the last check found clean)%s",
 		  kept, module_left_out(mod, left_out, sizeof(left_out)));
-}
-
-void module_tick(struct vm *vm, double now)
-{
-	struct vm_module *m = vm->mod;
-
-	if (!m || !view_busy(m) || m->slow_said ||
-	    now < m->job_start + VIEW_SLOW)
-		return;
-	m->slow_said = true;
-	events_vm(vm, VMID_LOG_WARNING, "module",
-		  "view 1 not armed after %.0f s: ENABLE_VIEW waits for a vCPU to leave KVM_RUN; the agent uses the hypercall meanwhile",
-		  now - m->job_start);
-}
-
-double module_deadline(const struct vm *vm)
-{
-	const struct vm_module *m = vm->mod;
-
-	if (!m || !view_busy(m) || m->slow_said)
-		return INFINITY;
-	return m->job_start + VIEW_SLOW;
 }
 
 /* ---- events ---- */

@@ -1272,7 +1272,6 @@ static void timers(struct vmid *d)
 	for (i = 0; i < d->nr_vms; i++) {
 		vm = d->vms[i];
 
-		module_tick(vm, now);
 		if (vm->regs_seq && now >= vm->regs_due) {
 			char why[64];
 
@@ -1313,7 +1312,6 @@ static double next_deadline(const struct vmid *d)
 	for (i = 0; i < d->nr_vms; i++) {
 		const struct vm *vm = d->vms[i];
 
-		t = dmin(t, module_deadline(vm));
 		if (vm->regs_seq)
 			t = dmin(t, vm->regs_due);
 		if (vm->state == VM_STARTING || vm->state == VM_CHECKING)

@@ -481,10 +481,6 @@ int module_fd(const struct vm *vm);
 void module_events(struct vmid *d, struct vm *vm);
 /* A VMID_MSG_MODULE_CHECK from the worker; -errno kills the worker. */
 int module_check_msg(struct vm *vm, const struct vmid_msg *m);
-/* Warns (once) if ENABLE_VIEW is slow. */
-void module_tick(struct vm *vm, double now);
-/* When module_tick() has something to do for @vm (monotonic s). */
-double module_deadline(const struct vm *vm);
 /* "module: ..." for vmictl status, in @buf (or vm->mod_why). */
 const char *module_status(const struct vm *vm, char *buf, size_t size);
 /* The module findings still active: how many; check @i's, or NULL. */
