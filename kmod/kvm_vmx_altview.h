@@ -35,6 +35,16 @@ struct module;
 #define KVM_VMX_ALTVIEW_NR_EPTP		512
 
 /*
+ * The interface's version, which kvm_vmx_altview_version() returns: the
+ * number of the last patch of the series that changed what a companion may
+ * rely on.  6: kvm_vmx_altview_enable() may run on any thread, beside a
+ * vCPU in KVM_RUN, and a second enable returns -EEXIST.  A companion built
+ * with this header needs kvm_vmx_altview_version() >= the value it was
+ * built with; a kvm-intel.ko without that export predates patch 6.
+ */
+#define KVM_VMX_ALTVIEW_VERSION		6
+
+/*
  * The companion's callbacks.  All run on the vCPU thread with the vCPU
  * loaded, and never while the vCPU is in guest mode (vmcs02): the hooks skip
  * is_guest_mode().  root_changed, pre_entry and post_exit run under
@@ -68,6 +78,7 @@ struct kvm_vmx_altview_ops {
 	int (*memslot_check)(struct kvm *kvm, u64 gpa, u64 size);
 };
 
+u32 kvm_vmx_altview_version(void);
 bool kvm_vmx_altview_supported(void);
 int kvm_vmx_altview_register(const struct kvm_vmx_altview_ops *ops);
 void kvm_vmx_altview_unregister(const struct kvm_vmx_altview_ops *ops);

@@ -25,7 +25,7 @@ static u64 vmiaas_modes;
 
 /* An open /dev/vmiaas. */
 struct vmiaas_file {
-	/* serializes the ioctls of this file but ENABLE_VIEW's wait */
+	/* serializes the ioctls of this file but most of ENABLE_VIEW */
 	struct mutex lock;
 	struct vmiaas_vm *vm;	/* attached VM, or NULL */
 	struct vmiaas_events events;	/* the attached VM's requests */
@@ -84,9 +84,10 @@ static long vmiaas_attach_vm(struct vmiaas_file *vf,
 }
 
 /*
- * The file's lock is held only to find the attachment: arming waits for
- * vCPUs to leave KVM_RUN, and DETACH, SET_CHECKS and READ_MAILBOX of this
- * file must not wait with it (vm.c: the "view pending" state).
+ * The file's lock is held only to find the attachment: arming takes
+ * kvm->slots_lock, which a memslot change may hold, and DETACH, SET_CHECKS
+ * and READ_MAILBOX of this file must not wait with it (vm.c: the "view
+ * pending" state). No vCPU is waited for (KVM patch 0006).
  */
 static long vmiaas_enable_view(struct vmiaas_file *vf,
 			       struct vmiaas_enable_view __user *uargs)
@@ -302,7 +303,7 @@ static int __init vmiaas_init(void)
 	if (!boot_cpu_has(X86_FEATURE_VMX))
 		pr_info("no VMX on this CPU: VMFUNC mode refused; hypercall and polling modes offered\n");
 	else if (vmiaas_view_resolve())
-		pr_info("no kvm-intel with vmiaas's alternate-view patches, or no EPTP switching: VMFUNC mode unavailable for now\n");
+		pr_info("no kvm-intel with vmiaas's alternate-view patches (0006 or later), or no EPTP switching: VMFUNC mode unavailable for now\n");
 	else
 		pr_info("VMFUNC mode available (kvm-intel alternate views)\n");
 	r = vmiaas_serve_start();

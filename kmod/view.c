@@ -69,6 +69,7 @@
 
 /* Immutable from resolution until vmiaas_view_release(). */
 static struct {
+	typeof(kvm_vmx_altview_version) *kvm_vmx_altview_version;
 	typeof(kvm_get_kvm) *kvm_get_kvm;
 	typeof(kvm_put_kvm) *kvm_put_kvm;
 	typeof(kvm_vcpu_kick) *kvm_vcpu_kick;
@@ -255,7 +256,7 @@ static void view_pre_entry(struct kvm_vcpu *vcpu, void *priv)
 		if ((eptp & EPTP_WALK_MASK) != EPTP_WALK_4) {
 			/* view 1 copies a PML4: refuse, and say so */
 			WRITE_ONCE(vv->want, false);
-			pr_warn_ratelimited("vmiaas: vCPU %d walks 5-level EPT: view 1 not armed, VMFUNC refused (the hypercall still works)\n",
+			pr_warn_ratelimited("vCPU %d walks 5-level EPT: view 1 not armed, VMFUNC refused (the hypercall still works)\n",
 					    vcpu->vcpu_idx);
 			return;
 		}
@@ -291,6 +292,8 @@ static const struct kvm_vmx_altview_ops view_ops = {
 /* symbol_put() only what symbol_get() gave: it BUGs on the others. */
 static void view_put_syms(void)
 {
+	if (syms.kvm_vmx_altview_version)
+		symbol_put(kvm_vmx_altview_version);
 	if (syms.kvm_get_kvm)
 		symbol_put(kvm_get_kvm);
 	if (syms.kvm_put_kvm)
@@ -320,11 +323,37 @@ static void view_put_syms(void)
 	memset(&syms, 0, sizeof(syms));
 }
 
+/*
+ * symbol_get() checks no CRC, so the interface's version is the only guard
+ * against a kvm-intel.ko of an older series: one from before patch 0006
+ * requires vcpu->mutex in kvm_vmx_altview_enable(), which this module
+ * calls beside a running vCPU (a possible use-after-free under it). Such a
+ * kvm-intel.ko has the other exports but not kvm_vmx_altview_version();
+ * it is treated as no patched KVM at all, and said once.
+ */
+static bool view_kvm_new_enough(void)
+{
+	static bool said;	/* under syms_lock */
+	u32 version = 0;
+
+	if (syms.kvm_vmx_altview_version)
+		version = syms.kvm_vmx_altview_version();
+	if (version >= KVM_VMX_ALTVIEW_VERSION)
+		return true;
+	if (!said)
+		pr_warn("kvm-intel.ko predates vmiaas's KVM patch 0006 (alternate-view interface version %u, %u needed%s): VMFUNC mode and ATTACH_VM unsupported, as without patched KVM; rebuild kvm.ko and kvm-intel.ko with scripts/build-kvm.sh and reload them\n",
+			version, KVM_VMX_ALTVIEW_VERSION,
+			version ? "" : ": no kvm_vmx_altview_version()");
+	said = true;
+	return false;
+}
+
 /**
  * vmiaas_view_resolve() - make sure the patched KVM's API is usable
  *
  * Return: 0; -EOPNOTSUPP if kvm.ko or the patched kvm-intel.ko is not
- * loaded, or the CPU cannot switch EPTPs with VMFUNC.
+ * loaded, if that kvm-intel.ko predates patch 0006, or if the CPU cannot
+ * switch EPTPs with VMFUNC.
  */
 int vmiaas_view_resolve(void)
 {
@@ -333,6 +362,7 @@ int vmiaas_view_resolve(void)
 	mutex_lock(&syms_lock);
 	if (syms.resolved)
 		goto out;
+	syms.kvm_vmx_altview_version = symbol_get(kvm_vmx_altview_version);
 	syms.kvm_get_kvm = symbol_get(kvm_get_kvm);
 	syms.kvm_put_kvm = symbol_get(kvm_put_kvm);
 	syms.kvm_vcpu_kick = symbol_get(kvm_vcpu_kick);
@@ -360,6 +390,7 @@ int vmiaas_view_resolve(void)
 	    !syms.kvm_vmx_altview_set_cur_eptp ||
 	    !syms.kvm_vmx_altview_priv ||
 	    !syms.kvm_read_guest ||
+	    !view_kvm_new_enough() ||
 	    !syms.kvm_vmx_altview_supported()) {
 		view_put_syms();
 		r = -EOPNOTSUPP;

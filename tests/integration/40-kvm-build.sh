@@ -12,7 +12,7 @@ set -u
 top=${VMIAAS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$top" || exit 1
 
-exports="supported register unregister enable set_eptp cur_eptp set_cur_eptp priv"
+exports="version supported register unregister enable set_eptp cur_eptp set_cur_eptp priv"
 gens=()
 for g in 6.1 6.12; do
 	[ -f "kmod/patches/$g/series" ] && gens+=("$g")
@@ -89,7 +89,7 @@ for gen in "${gens[@]}"; do
 		$4 == "EXPORT_SYMBOL_GPL" { f = 1 } END { exit !f }' \
 		"$out/Module.symvers" ||
 		{ echo "# kvm_x86_altview_memslot_check not exported by kvm"; bad=1; }
-	ok $bad "$gen: Module.symvers has the 8 kvm_vmx_altview_* exports and kvm's memslot hook"
+	ok $bad "$gen: Module.symvers has the 9 kvm_vmx_altview_* exports and kvm's memslot hook"
 
 	# Debian's own kvm and kvm-intel exports: all present, same CRCs.
 	diffs=$(awk 'NR == FNR { crc[$2] = $1; next }

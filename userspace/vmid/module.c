@@ -187,7 +187,7 @@ static int attach_vm(struct vm *vm, int fd, char *why, size_t size)
 	close(at.vm_fd);	/* the attachment holds the VM */
 	if (r < 0)
 		snprintf(why, size, "not used (ATTACH_VM: %s%s)", strerror(-r),
-			 r == -EOPNOTSUPP ? ": no KVM with vmiaas's patches" :
+			 r == -EOPNOTSUPP ? ": no KVM with vmiaas's patches 0001-0006" :
 			 r == -EBUSY ? ": another /dev/vmiaas file holds this VM" : "");
 	else if (nr > 1)
 		snprintf(why, size, "attached (the first of %d KVM VMs of the process)", nr);

@@ -26,7 +26,8 @@
  *   Returns: 0; -EINVAL (->size below the first version, reserved field
  *   not zero, ->vm_fd not a KVM VM file); -E2BIG (->size beyond what the
  *   module knows with non-zero bytes there); -EOPNOTSUPP (unknown ->flags;
- *   no patched KVM loaded); -EBADF (->vm_fd not open); -EBUSY (this file
+ *   no patched KVM loaded, or one without patch 0006); -EBADF (->vm_fd not
+ *   open); -EBUSY (this file
  *   is already attached, or another /dev/vmiaas file holds that VM);
  *   -EFAULT.
  *   Binds this open file to the VM behind ->vm_fd (the caller's fd from
@@ -39,7 +40,8 @@
  *   Capability: VMIAAS_MODE_VMFUNC.  Type: /dev/vmiaas, attached.
  *   Parameters: struct vmiaas_enable_view (in/out).
  *   Returns: 0; -EINVAL, -E2BIG, -EOPNOTSUPP as for ATTACH_VM; -ENXIO (not
- *   attached); -EINTR (killed while waiting for a vCPU); -ENOMEM; -EFAULT.
+ *   attached, or detached meanwhile); -EALREADY (an ENABLE_VIEW of this
+ *   file is in progress); -ENOMEM; -EFAULT.
  *   Arms EPTP-list entry 1 (view 1) on every vCPU the VM has now, so that
  *   the guest's VMFUNC(EAX=0, ECX=1) switches to view 1 and VMFUNC(0, 0)
  *   back, with no VM exit. Every other index still exits and the guest
@@ -53,8 +55,11 @@
  *   top level; -ERANGE when the VM has a memslot at or above
  *   VMIAAS_MAILBOX_GPA. From then until detach, KVM itself refuses such a
  *   memslot: KVM_SET_USER_MEMORY_REGION creating or moving one fails with
- *   -ERANGE (the patch series' memslot_check hook). It waits for
- *   each vCPU to be outside KVM_RUN (vcpu->mutex). vCPUs created later are
+ *   -ERANGE (the patch series' memslot_check hook). It waits for no
+ *   vCPU (KVM patch 0006): a vCPU in KVM_RUN is kicked and picks view 1
+ *   up at its next VM entry, before the guest runs again. A kvm-intel.ko
+ *   without patch 0006 is not used at all (no VMIAAS_MODE_VMFUNC,
+ *   ATTACH_VM gives -EOPNOTSUPP). vCPUs created later are
  *   not armed: call it again (it is idempotent) after creating them.
  *   ->nr_vcpus returns the number of vCPUs armed. A guest in view 1 stays
  *   in view 1 when KVM loads a new EPT root (memslot change, fast zap):
