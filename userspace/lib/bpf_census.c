@@ -320,13 +320,6 @@ static int prog_visit(struct vmiaas *v, u64 prog, u64 index, void *arg)
 	return err ?: bprog_helpers(v, c, p);
 }
 
-static int u64_cmp(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* The program @prog points to, or NULL (c->p sorted by address). */
 static struct bprog *census_prog(struct bpf_census *c, u64 prog)
 {

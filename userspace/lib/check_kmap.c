@@ -279,13 +279,6 @@ static int kmap_seen_add(struct kmap_seen *seen, u64 pa)
 	return 0;
 }
 
-static int kmap_u64_cmp(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * Every process's top-level table: pgd_list links the struct page of
  * each (6.1: page.lru; 6.6+: ptdesc.pt_list, the same offset), its frame
@@ -455,7 +448,7 @@ static int kmap_check_mms(struct vmiaas *v, const u64 *want,
 	if (err)
 		return err;
 	if (seen->nr)
-		qsort(seen->pa, seen->nr, sizeof(*seen->pa), kmap_u64_cmp);
+		qsort(seen->pa, seen->nr, sizeof(*seen->pa), u64_cmp);
 	for (i = 0; i < nr_tasks && nr < KMAP_MM_SUSPECTS; i++) {
 		m = (struct kmap_mm){ .task = tasks[i].addr, .mm = tasks[i].mm,
 				      .pid = tasks[i].pid };
@@ -468,7 +461,7 @@ static int kmap_check_mms(struct vmiaas *v, const u64 *want,
 			m.pa = ~0ULL;	/* switch_mm() would load garbage */
 		if (m.pa == v->info.pgd_pa ||
 		    bsearch(&m.pa, seen->pa, seen->nr, sizeof(*seen->pa),
-			    kmap_u64_cmp) ||
+			    u64_cmp) ||
 		    !kmap_half_differs(v, m.pa, want))
 			continue;
 		sus[nr++] = m;

@@ -58,6 +58,17 @@ static inline void *array_grow(void *a, size_t *cap, size_t nr, size_t size,
 	return n;
 }
 
+/*
+ * qsort()/bsearch() order of elements that start with a u64 key (plain
+ * u64 arrays, or structs keyed by their first member).
+ */
+static inline int u64_cmp(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* Reads kernel-virtual memory. 0 or -EFAULT/-ENOENT/-EBADMSG. */
 int engine_read(struct vmiaas *v, u64 va, void *buf, size_t len);
 static inline int engine_read_u64(struct vmiaas *v, u64 va, u64 *ret)

@@ -2187,13 +2187,6 @@ struct stack_ctx {
 	u8 *page;
 };
 
-static int u64_cmp(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Whether sorted @a[0..@n) holds @x (called for every vmalloc area). */
 static bool u64_has(const u64 *a, size_t n, u64 x)
 {

@@ -132,13 +132,6 @@ static int set_add(struct u64set *s, u64 x)
 	return 0;
 }
 
-static int u64_cmp(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void set_sort(struct u64set *s)
 {
 	if (s->nr)
