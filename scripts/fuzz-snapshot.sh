@@ -8,8 +8,9 @@
 # sample applied, a BPF fentry program attached (a BPF trampoline), busy
 # run queues, a sleeping process hidden from every list of tasks
 # (found only through its kernel stack), a netfilter hook of an
-# out-of-tree module (vmiaas_attack_nfhook) and /proc/net/tcp's seq_ops
-# swapped (vmiaas_attack_procnet). It dumps the guest's
+# out-of-tree module (vmiaas_attack_nfhook), /proc/net/tcp's seq_ops
+# swapped (vmiaas_attack_procnet), a packet tap (vmiaas_attack_ptype) and
+# an input handler on the keyboard (vmiaas_attack_inputlog). It dumps the guest's
 # memory and lets the harness in record mode keep only the pages attach
 # and the checks read (a sparse ELF core).
 # Usage: scripts/fuzz-snapshot.sh OUT HARNESS
@@ -43,6 +44,8 @@ ksym() { grep " $1\$" /proc/kallsyms | cut -d' ' -f1 | head -n 1; }
 insmod /vmiaas/modules/vmiaas_test_hello.ko
 insmod /vmiaas/modules/vmiaas_attack_nfhook.ko
 insmod /vmiaas/modules/vmiaas_attack_procnet.ko
+insmod /vmiaas/modules/vmiaas_attack_ptype.ko
+insmod /vmiaas/modules/vmiaas_attack_inputlog.ko
 insmod /vmiaas/modules/vmiaas_attack_ftrace.ko "target=0x$(ksym __x64_sys_getdents64)"
 mount -t tracefs nodev /sys/kernel/tracing
 cd /sys/kernel/tracing

@@ -3,7 +3,8 @@
  * Snapshot fuzzing of the integrity checks: the walkers of hostile guest
  * kernel data (module list, mod_tree, vmap carving, pid IDR, run queues,
  * process tree, creds, jump tables, ftrace pages, kprobes, static calls,
- * syscall table, IDT, netfilter hook entries, /proc trees) run over a real guest whose memory the fuzzer edits.
+ * syscall table, IDT, netfilter hook entries, packet types, input
+ * handlers, /proc trees) run over a real guest whose memory the fuzzer edits.
  *
  * The snapshot is a QEMU-style ELF core (read by the dump backend) of a
  * 6.1 test guest holding only the pages that attach, a baseline, a check
@@ -89,7 +90,7 @@ static struct vmiaas_finding *sink_add(void *ctx, const char *check,
 /*
  * The walkers without the hashing of every measured page (about 100 ms a
  * run): hidden modules and tasks, creds, BPF programs, netfilter hooks,
- * /proc entries, ftrace and kprobe hooks; with
+ * packet types, input handlers, /proc entries, ftrace and kprobe hooks; with
  * @records the kernel's patch records too (jump labels, static calls,
  * ftrace pages, kprobes: read on a first explain, here of _stext's bytes;
  * about 40 ms).
@@ -107,6 +108,8 @@ static void run_walkers(bool records)
 	hidden_check_tasks(guest, &sink);
 	bpf_check_programs(guest, NULL, &sink);
 	check_netfilter(guest, &sink);
+	check_packet_taps(guest, &sink);
+	check_input_handlers(guest, &sink);
 	check_proc_ops(guest, baseline, &sink);
 	if (!patching_ftrace_hooks(guest, &h, &nr))
 		free(h);

@@ -12,7 +12,11 @@
 # while the process sleeps (mode=mm): one finding for its mm->pgd. A
 # keylogger (vmiaas_attack_keylog, register_keyboard_notifier()): keys
 # sent through QMP reach it; a notifier-hook finding names
-# keyboard_notifier_list and the module. A kprobe whose pre_handler
+# keyboard_notifier_list and the module. A keylogger through the input
+# core instead (vmiaas_attack_inputlog, input_register_handler() on every
+# keyboard): the keys reach it, a high input-handler finding names the
+# handler and the module; Debian's evdev, loaded before it, gives an
+# input-handler event naming evdev and no finding. A kprobe whose pre_handler
 # rewrites regs->ip (vmiaas_attack_ftrace mode=kprobe-ip): getdents64
 # runs the module's replacement; an ftrace-hook finding names the
 # function and the handler. Each unloaded: clean again. Last, code in a
@@ -23,7 +27,7 @@
 # any other. Runs on each kernel of KGENS (default: Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin tamper 24
+integrity_begin tamper 28
 
 bpf_fentry=$(guest_tool bpf-fentry) ||
 	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
@@ -49,11 +53,13 @@ send_keys()
 
 tamper_run()
 {
-integrity_start "$1" --test-modules --add "$bpf_fentry"
+local input
+input=$(debian_modules "$1" "$1-input" drivers/input/evdev) || tap_bail "no evdev module for $1"
+integrity_start "$1" --test-modules --add "$bpf_fentry" --add "$input/evdev.ko"
 take_baseline
 "$VMICTL" --json checks >"$work/checks.json"
-tap_ok "jq -e '[.checks[].id] as \$i | [\"kernel-mapping\", \"notifier-hook\"] - \$i == []' '$work/checks.json'" \
-	"$KGEN: vmictl checks lists kernel-mapping and notifier-hook"
+tap_ok "jq -e '[.checks[].id] as \$i | [\"kernel-mapping\", \"notifier-hook\", \"input-handler\"] - \$i == []' '$work/checks.json'" \
+	"$KGEN: vmictl checks lists kernel-mapping, notifier-hook and input-handler"
 expect_clean clean "right after boot"
 
 # ---- runtime patching and a module: nothing ------------------------------
@@ -123,6 +129,25 @@ expect_one keylog notifier-hook '^keyboard_notifier_list$' \
 	"a high notifier-hook finding for keyboard_notifier_list naming [vmiaas_attack_keylog]"
 guest_run rmmod vmiaas_attack_keylog >/dev/null 2>&1
 expect_clean keylog-gone "keylog: unregistered on unload"
+
+# ---- a keylogger through the input core -------------------------------------
+guest_run insmod /vmiaas/evdev.ko >"$work/evdev.insmod" 2>&1 ||
+	tap_diag "insmod evdev: $(cat "$work/evdev.insmod")"
+check_json evdev
+tap_ok "[ $st = 0 ] && jq -e '(.findings | length == 0) and ([.events[] | select(.check == \"input-handler\" and .object == \"evdev\" and (.detail.message | test(\"module evdev .untainted\")))] | length == 1)' '$work/evdev.json'" \
+	"$KGEN: evdev loaded: exit 0, no finding, an input-handler event names evdev"
+tap_diag "$(cat "$work/evdev.err"; jq -c '.findings[], [.events[] | select(.check == "input-handler") | .detail.message]' "$work/evdev.json" 2>/dev/null | cut -c1-300 | head -4)"
+guest_run insmod /vmiaas/modules/vmiaas_attack_inputlog.ko >"$work/inputlog.insmod" 2>&1 ||
+	tap_diag "insmod vmiaas_attack_inputlog: $(cat "$work/inputlog.insmod")"
+send_keys v m i
+sleep 1
+tap_is "$(guest_run cat /sys/module/vmiaas_attack_inputlog/parameters/hits)" 3 \
+	"$KGEN: inputlog: the 3 keys sent through QMP reached the input handler"
+expect_one inputlog input-handler '^vmiaas_attack_inputlog$' \
+	".severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_inputlog]+\")) and (.detail.message | test(\"input handler vmiaas_attack_inputlog .*tainted [PF]*OE\"))" \
+	"a high input-handler finding for vmiaas_attack_inputlog naming [vmiaas_attack_inputlog]"
+guest_run 'rmmod vmiaas_attack_inputlog && rmmod evdev' >/dev/null 2>&1
+expect_clean inputlog-gone "inputlog and evdev: unregistered on unload"
 
 # ---- a kprobe that redirects the call --------------------------------------
 getdents=$(ksym __x64_sys_getdents64)

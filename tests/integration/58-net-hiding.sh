@@ -14,11 +14,22 @@
 # seq_ops and the module. A process hider (vmiaas_attack_procroot): the
 # /proc root inode's i_fop pointed at a copy whose iterate_shared skips
 # a pid: a critical proc-ops finding names "/proc (root inode)", i_fop
-# and the module. Each unloaded: clean again. Runs on each kernel of
-# KGENS (default: Debian 6.1 and 6.12).
+# and the module. Each unloaded: clean again. Packet taps: raw sockets
+# (tests/guest/rawsock: an ETH_P_ALL one on ptype_all, an ETH_P_IP one
+# with a receive ring on lo's ptype_specific; af_packet is built in)
+# give no finding; a magic-packet trigger on ptype_all
+# (vmiaas_attack_ptype, dev_add_pack()) sees "ping -s 42 -p 77" (hits
+# 1) and a high packet-tap finding names ETH_P_ALL and the module (tainted
+# O and E), clean once unloaded; last, the same tap with its handler
+# copied to an executable page of the direct map (mode=heap): a critical
+# packet-tap finding naming that page. Runs on each kernel of KGENS
+# (default: Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin nethide 14
+integrity_begin nethide 20
+
+rawsock=$(guest_tool rawsock) ||
+	tap_bail "cannot build tests/guest/rawsock.c statically"
 
 PORT=31338
 PORT_HEX=$(printf '%04X' $PORT)
@@ -40,12 +51,12 @@ local nf
 nf=$(debian_modules "$1" "$1-nf" net/netfilter/x_tables \
 	net/ipv4/netfilter/ip_tables net/ipv4/netfilter/iptable_filter) || tap_bail "no x_tables/ip_tables/iptable_filter modules for $1"
 integrity_start "$1" --test-modules --add "$nf/x_tables.ko" \
-	--add "$nf/ip_tables.ko" --add "$nf/iptable_filter.ko"
+	--add "$nf/ip_tables.ko" --add "$nf/iptable_filter.ko" --add "$rawsock"
 guest_run 'ip link set lo up' >/dev/null 2>&1
 take_baseline
 "$VMICTL" --json checks >"$work/checks.json"
-tap_ok "jq -e '[.checks[].id] as \$i | [\"netfilter-hook\", \"proc-ops\"] - \$i == []' '$work/checks.json'" \
-	"$KGEN: vmictl checks lists netfilter-hook and proc-ops"
+tap_ok "jq -e '[.checks[].id] as \$i | [\"netfilter-hook\", \"proc-ops\", \"packet-tap\"] - \$i == []' '$work/checks.json'" \
+	"$KGEN: vmictl checks lists netfilter-hook, proc-ops and packet-tap"
 expect_clean clean "right after boot"
 
 # ---- benign: an in-tree netfilter table ----------------------------------
@@ -98,6 +109,41 @@ expect_one procroot proc-ops '^/proc .root inode.$' \
 guest_run "rmmod vmiaas_attack_procroot; kill $pid" >/dev/null 2>&1
 check_json procroot-gone
 tap_is "$st:$(nr_findings procroot-gone)" "0:0" "$KGEN: procroot: i_fop restored on unload: exit 0, no findings"
+
+# ---- packet taps ---------------------------------------------------------------
+guest_run '/vmiaas/rawsock lo >/tmp/rawsock.out 2>&1 </dev/null &
+	for i in $(seq 20); do [ -s /tmp/rawsock.out ] && break; sleep 0.2; done; cat /tmp/rawsock.out' >"$work/rawsock.out" 2>&1
+check_json rawsock
+tap_ok "grep -qx open '$work/rawsock.out' && [ $st = 0 ] && jq -e '(.findings | length == 0) and ([.events[] | select(.check == \"packet-tap\")] | length == 0)' '$work/rawsock.json'" \
+	"$KGEN: raw sockets open (ETH_P_ALL; ETH_P_IP on lo with a ring): exit 0, no finding, no packet-tap event"
+tap_diag "$(cat "$work/rawsock.out" "$work/rawsock.err"; jq -c '.findings[]' "$work/rawsock.json" 2>/dev/null | cut -c1-300 | head -4)"
+
+guest_run insmod /vmiaas/modules/vmiaas_attack_ptype.ko >"$work/ptype.insmod" 2>&1 ||
+	tap_diag "insmod vmiaas_attack_ptype: $(cat "$work/ptype.insmod")"
+guest_run 'ping -c 1 -W 2 -s 41 -p 77 127.0.0.1 >/dev/null; ping -c 1 -W 2 -s 42 -p 77 127.0.0.1 >/dev/null;
+	cat /sys/module/vmiaas_attack_ptype/parameters/hits' >"$work/ptype.ping" 2>&1
+tap_is "$(tail -n 1 "$work/ptype.ping")" 1 \
+	"$KGEN: ptype: the ETH_P_ALL tap saw the magic ping and no other (hits 1)"
+expect_one ptype packet-tap '^ETH_P_ALL$' \
+	".severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_ptype]+\")) and (.detail.message | test(\"on ptype_all .*vmiaas_attack_ptype is tainted [PF]*OE\"))" \
+	"a high packet-tap finding for ETH_P_ALL on ptype_all naming [vmiaas_attack_ptype] (tainted OE)"
+guest_run rmmod vmiaas_attack_ptype >/dev/null 2>&1
+check_json ptype-gone
+tap_is "$st:$(nr_findings ptype-gone)" "0:0" "$KGEN: ptype: removed on unload: exit 0, no findings"
+
+# The handler in an executable page of the direct map (last: the page stays).
+guest_run 'ro=$(grep " set_memory_ro$" /proc/kallsyms | cut -d" " -f1)
+	x=$(grep " set_memory_x$" /proc/kallsyms | cut -d" " -f1)
+	insmod /vmiaas/modules/vmiaas_attack_ptype.ko mode=heap setro=0x$ro setx=0x$x &&
+	ping -c 1 -W 2 127.0.0.1 >/dev/null; dmesg | grep "tap code at" | tail -n 1;
+	cat /sys/module/vmiaas_attack_ptype/parameters/hits' >"$work/ptype-heap.out" 2>&1
+code=$(sed -n 's/.*tap code at \(0x[0-9a-f]*\).*/\1/p' "$work/ptype-heap.out")
+tap_ok "[ -n '$code' ] && [ \"\$(tail -n 1 '$work/ptype-heap.out')\" -ge 1 ] 2>/dev/null" \
+	"$KGEN: ptype mode=heap: the copied handler at ${code:-?} counted packets ($(tail -n 1 "$work/ptype-heap.out"))"
+check_json ptype-heap
+tap_ok "[ $st = 1 ] && jq -e --arg code '${code:-none}' '[.findings[] | select(.check == \"packet-tap\")] as \$p | (\$p | length == 1) and (\$p[0].object == \"ETH_P_ALL\") and (\$p[0].severity == \"critical\") and (\$p[0].detail.new == \$code) and (\$p[0].detail.message | test(\"outside the kernel.s text and every live module.s text\"))' '$work/ptype-heap.json'" \
+	"$KGEN: ptype mode=heap: one critical packet-tap finding for ETH_P_ALL naming the page ${code:-?}"
+tap_diag "$(jq -c '.findings[] | [.check, .severity, .object, .detail.new, .detail.message]' "$work/ptype-heap.json" 2>/dev/null | cut -c1-300 | head -4)"
 }
 
 integrity_main nethide_run

@@ -15,9 +15,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/icmp.h>
 #include <linux/init.h>
-#include <linux/ip.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -26,7 +24,7 @@
 #include <linux/skbuff.h>
 #include <net/net_namespace.h>
 
-#define MAGIC_TAIL	8
+#include "vmiaas_attack_magic.h"
 
 static ushort magic_len = 42;
 module_param(magic_len, ushort, 0444);
@@ -43,28 +41,7 @@ MODULE_PARM_DESC(hits, "trigger packets seen (and dropped)");
 /* Whether @skb is the trigger: see the top. */
 static bool vmiaas_attack_nfhook_is_magic(struct sk_buff *skb)
 {
-	const struct icmphdr *icmp;
-	struct icmphdr icmp_buf;
-	const struct iphdr *iph;
-	u8 buf[MAGIC_TAIL];
-	const u8 *tail;
-	unsigned int off;
-	int i;
-
-	iph = ip_hdr(skb);
-	if (iph->protocol != IPPROTO_ICMP || magic_len < MAGIC_TAIL)
-		return false;
-	off = skb_network_offset(skb) + iph->ihl * 4;
-	icmp = skb_header_pointer(skb, off, sizeof(icmp_buf), &icmp_buf);
-	if (!icmp || icmp->type != ICMP_ECHO ||
-	    ntohs(iph->tot_len) != iph->ihl * 4 + sizeof(*icmp) + magic_len)
-		return false;
-	off += sizeof(*icmp) + magic_len - MAGIC_TAIL;
-	tail = skb_header_pointer(skb, off, MAGIC_TAIL, buf);
-	for (i = 0; tail && i < MAGIC_TAIL; i++)
-		if (tail[i] != magic_byte)
-			return false;
-	return tail != NULL;
+	return vmiaas_attack_magic(skb, magic_len, magic_byte);
 }
 
 static unsigned int vmiaas_attack_nfhook_fn(void *priv, struct sk_buff *skb,

@@ -192,7 +192,7 @@ enum part {
 static const char *const part_names[P_NR] = {
 	"total", "kernel-text", "kernel-rodata", "module-text+rodata",
 	"syscall+idt+cpu", "hidden+creds", "exec-memory",
-	"netfilter+proc-ops",
+	"net+input+proc-ops",
 };
 
 /* One run of part @p; 0 or a negative errno. */
@@ -241,6 +241,8 @@ static int run_part(struct vmiaas *v, struct vmiaas_baseline *b, int p)
 		return check_exec(v, &sink);
 	case P_NET:
 		err = check_netfilter(v, &sink);
+		err = err ?: check_packet_taps(v, &sink);
+		err = err ?: check_input_handlers(v, &sink);
 		return err ?: check_proc_ops(v, b, &sink);
 	}
 	return -EINVAL;

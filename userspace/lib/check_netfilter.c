@@ -9,17 +9,12 @@
  * a u16 count, then that many { hook, priv } pairs. A magic-packet
  * backdoor or a connection hider registers one there and changes no text
  * and no read-only data. In-tree modules register hooks too (nf_conntrack,
- * iptable_*, nf_tables, br_netfilter), so the owner decides:
- *   - a hook in the kernel's text: nothing;
- *   - a hook in a live module's text: an informational event naming the
- *     module, unless the module carries a taint an in-tree, signed module
- *     does not (struct module.taints: P proprietary, F forced, O out of
- *     tree, E unsigned): a high finding;
- *   - a hook outside the kernel's text and every live module's text (a
- *     hidden module, executable heap, freed memory): critical.
+ * iptable_*, nf_tables, br_netfilter), so the owner decides, by
+ * hookpolicy.h's rules: kernel text nothing, an untainted module an
+ * event, a tainted one high, anywhere else critical.
  * A hook point whose count exceeds the kernel's MAX_HOOK_COUNT (1024) or
  * whose entries cannot be read is critical: the kernel would fault. The
- * namespace and device lists are walked by list_walk() (capped, cycle
+ * namespace and device lists are walked by net_walk() (capped, cycle
  * detection). Layouts come from BTF: netns_nf's arrays and their sizes
  * differ between 6.1 and 6.12. What a scan reports is confirmed by a
  * second one (check_confirmed()): a module going away unregisters its
@@ -32,17 +27,11 @@
 
 #include "checks.h"
 #include "hidden.h"
-#include "list.h"
+#include "hookpolicy.h"
+#include "netwalk.h"
 
 #define NF_HOOKS_MAX		1024	/* MAX_HOOK_COUNT */
-#define NF_NETNS_MAX		4096	/* network namespaces walked */
-#define NF_DEVS_MAX		65536	/* devices of one namespace */
-#define NF_SUSPECTS_MAX		64
-#define NF_EVENTS_MAX		64	/* distinct (module, hook point) */
 #define NF_ARRAY_MAX		8	/* hook points of one family */
-
-/* struct module.taints bits a distribution's own modules never carry. */
-#define NF_TAINT_BITS	((1UL << 0) | (1UL << 1) | (1UL << 12) | (1UL << 13))
 
 static const char *const nf_inet_hooks[] = {
 	"PRE_ROUTING", "LOCAL_IN", "FORWARD", "LOCAL_OUT", "POST_ROUTING",
@@ -61,158 +50,87 @@ static const struct nf_family {
 	{ "hooks_bridge", "bridge", nf_inet_hooks, ARRAY_SIZE(nf_inet_hooks) },
 };
 
-/* One hook (or a bad hook point: hook 0 and @why). */
-struct nf_suspect {
-	char point[64];			/* "ipv4 PRE_ROUTING", "eth0 ingress" */
-	u32 netns;			/* its namespace's inode number */
-	u64 entries, hook;
-	const char *why;
-	int mod;			/* index in nf_walk.mods, -1 */
-	unsigned long taints;
-};
-
 struct nf_walk {
 	/* layout */
-	u32 net_list, net_inum, nf_off[ARRAY_SIZE(nf_families)];
+	u32 nf_off[ARRAY_SIZE(nf_families)];
 	u32 nf_nr[ARRAY_SIZE(nf_families)];
-	u32 dev_base, dev_list, dev_name, ingress, egress;
+	u32 ingress, egress;
 	bool has_ingress, has_egress;
-	u32 taints_off;
-	u64 text_start, text_end;
-	/* now */
-	struct bl_module *mods;
-	u32 nr_mods;
-	u32 netns;			/* of the namespace being walked */
-	struct nf_suspect s[NF_SUSPECTS_MAX];
-	size_t nr;
-	struct nf_suspect ev[NF_EVENTS_MAX];	/* in-tree module hooks */
-	size_t nr_ev;
+	struct hook_scan h;
 };
 
-static int nf_module_of(const struct nf_walk *w, u64 addr)
+static void nf_bad_point(struct nf_walk *w, const char *point, u32 netns,
+			 u64 entries, const char *why)
 {
-	u32 i;
+	char where[HOOK_WHERE];
 
-	for (i = 0; i < w->nr_mods; i++)
-		if (addr >= w->mods[i].text.start && addr < w->mods[i].text.end)
-			return i;
-	return -1;
-}
-
-static void nf_event(struct nf_walk *w, const struct nf_suspect *s)
-{
-	size_t i;
-
-	for (i = 0; i < w->nr_ev; i++)
-		if (w->ev[i].mod == s->mod && !strcmp(w->ev[i].point, s->point))
-			return;
-	if (w->nr_ev < NF_EVENTS_MAX)
-		w->ev[w->nr_ev++] = *s;
-}
-
-/* One hook's function against the rules (see the top). */
-static void nf_judge(struct vmiaas *v, struct nf_walk *w, const char *point,
-		     u64 entries, u64 hook)
-{
-	struct nf_suspect s = { .netns = w->netns, .entries = entries,
-				.hook = hook };
-
-	if (hook >= w->text_start && hook < w->text_end)
-		return;
-	snprintf(s.point, sizeof(s.point), "%s", point);
-	s.mod = nf_module_of(w, hook);
-	if (s.mod >= 0 && engine_read(v, w->mods[s.mod].addr + w->taints_off,
-				      &s.taints, sizeof(s.taints)))
-		s.why = "its module's struct module cannot be read";
-	if (s.mod >= 0 && !s.why && !(s.taints & NF_TAINT_BITS)) {
-		nf_event(w, &s);
-		return;
-	}
-	if (w->nr < NF_SUSPECTS_MAX)
-		w->s[w->nr++] = s;
-}
-
-static void nf_bad_point(struct nf_walk *w, const char *point, u64 entries,
-			 const char *why)
-{
-	if (w->nr >= NF_SUSPECTS_MAX)
-		return;
-	w->s[w->nr] = (struct nf_suspect){ .netns = w->netns,
-					   .entries = entries, .why = why,
-					   .mod = -1 };
-	snprintf(w->s[w->nr].point, sizeof(w->s[w->nr].point), "%s", point);
-	w->nr++;
+	snprintf(where, sizeof(where), "netfilter %s of netns %u", point,
+		 netns);
+	hook_bad(&w->h, point, where, entries, why);
 }
 
 /* The hooks of one struct nf_hook_entries pointer stored at @slot. */
 static void nf_walk_point(struct vmiaas *v, struct nf_walk *w, u64 slot,
-			  const char *point)
+			  const char *point, u32 netns)
 {
+	char where[HOOK_WHERE];
 	u64 pairs[2 * 64], entries;
 	u16 num;
 	u32 i, k, n;
 
 	if (engine_read_u64(v, slot, &entries)) {
-		nf_bad_point(w, point, 0, "its hook pointer cannot be read");
+		nf_bad_point(w, point, netns, 0, "its hook pointer cannot be read");
 		return;
 	}
 	if (!entries)
 		return;
 	if (engine_read(v, entries, &num, sizeof(num))) {
-		nf_bad_point(w, point, entries, "its hook entries cannot be read");
+		nf_bad_point(w, point, netns, entries,
+			     "its hook entries cannot be read");
 		return;
 	}
 	if (num > NF_HOOKS_MAX) {
-		nf_bad_point(w, point, entries,
+		nf_bad_point(w, point, netns, entries,
 			     "over 1024 hooks (MAX_HOOK_COUNT): implausible");
 		return;
 	}
+	snprintf(where, sizeof(where), "netfilter hook on %s of netns %u",
+		 point, netns);
 	for (i = 0; i < num; i += n) {
 		n = min(num - i, (u32)ARRAY_SIZE(pairs) / 2);
 		if (engine_read(v, entries + 8 + 16ULL * i, pairs, 16ULL * n)) {
-			nf_bad_point(w, point, entries,
+			nf_bad_point(w, point, netns, entries,
 				     "its hook entries cannot be read");
 			return;
 		}
 		for (k = 0; k < n; k++)
-			nf_judge(v, w, point, entries, pairs[2 * k]);
+			hook_judge(v, &w->h, point, where, entries, pairs[2 * k]);
 	}
 }
 
-static int nf_walk_dev(struct vmiaas *v, u64 node, void *arg)
+static void nf_walk_dev(struct vmiaas *v, u64 net, u32 netns, u64 dev,
+			const char *name, void *arg)
 {
 	struct nf_walk *w = arg;
-	u64 dev = node - w->dev_list;
-	char name[17] = "", point[64];
-	u32 i;
+	char point[64];
 
-	if (engine_read(v, dev + w->dev_name, name, 16))
-		snprintf(name, sizeof(name), "dev@%llx", (unsigned long long)dev);
-	for (i = 0; name[i]; i++)
-		if (name[i] < 0x21 || name[i] > 0x7e)
-			name[i] = '?';
 	if (w->has_ingress) {
 		snprintf(point, sizeof(point), "%s ingress", name);
-		nf_walk_point(v, w, dev + w->ingress, point);
+		nf_walk_point(v, w, dev + w->ingress, point, netns);
 	}
 	if (w->has_egress) {
 		snprintf(point, sizeof(point), "%s egress", name);
-		nf_walk_point(v, w, dev + w->egress, point);
+		nf_walk_point(v, w, dev + w->egress, point, netns);
 	}
-	return 0;
 }
 
-static int nf_walk_net(struct vmiaas *v, u64 node, void *arg)
+static void nf_walk_net(struct vmiaas *v, u64 net, u32 netns, void *arg)
 {
 	struct nf_walk *w = arg;
-	u64 net = node - w->net_list;
 	char point[64];
 	size_t f;
 	u32 h;
-	int err;
 
-	w->netns = 0;
-	engine_read(v, net + w->net_inum, &w->netns, sizeof(w->netns));
 	for (f = 0; f < ARRAY_SIZE(nf_families); f++)
 		for (h = 0; h < w->nf_nr[f]; h++) {
 			const struct nf_family *fam = &nf_families[f];
@@ -224,39 +142,25 @@ static int nf_walk_net(struct vmiaas *v, u64 node, void *arg)
 				snprintf(point, sizeof(point), "%s %u",
 					 fam->name, h);
 			nf_walk_point(v, w, net + w->nf_off[f] + 8ULL * h,
-				      point);
+				      point, netns);
 		}
-	if (!w->has_ingress && !w->has_egress)
-		return 0;
-	err = list_walk(v, "a namespace's device list", net + w->dev_base,
-			NF_DEVS_MAX, nf_walk_dev, w);
-	if (err == -ELOOP || err == -EBADMSG) {
-		nf_bad_point(w, "devices", net + w->dev_base,
-			     "its device list is corrupt (a cycle, a non-kernel pointer or over 65536 devices)");
-		return 0;
-	}
-	return err;
+}
+
+static void nf_bad_list(void *arg, const char *object, u64 head, u32 netns,
+			const char *why)
+{
+	nf_bad_point(arg, object, netns, head, why);
 }
 
 static int nf_walk_all(struct vmiaas *v, struct nf_walk *w)
 {
-	u64 head;
-	int err;
+	const struct net_walker walker = {
+		.check = "netfilter-hook", .net = nf_walk_net,
+		.dev = w->has_ingress || w->has_egress ? nf_walk_dev : NULL,
+		.bad = nf_bad_list, .arg = w,
+	};
 
-	w->nr = 0;
-	w->nr_ev = 0;
-	if (engine_sym(v, "net_namespace_list", &head))
-		return engine_fail(v, -ENOENT,
-				   "netfilter-hook: the kernel has no net_namespace_list");
-	err = list_walk(v, "net_namespace_list", head, NF_NETNS_MAX,
-			nf_walk_net, w);
-	if (err == -ELOOP || err == -EBADMSG) {
-		w->netns = 0;
-		nf_bad_point(w, "namespaces", head,
-			     "net_namespace_list is corrupt (a cycle, a non-kernel pointer or over 4096 namespaces)");
-		return 0;
-	}
-	return err;
+	return net_walk(v, &walker);
 }
 
 /* A hook point array of struct netns_nf: offset and number of points. */
@@ -281,20 +185,9 @@ static int nf_layout_family(struct vmiaas *v, struct nf_walk *w, size_t f)
 
 static int nf_layout(struct vmiaas *v, struct nf_walk *w)
 {
-	const struct btf_member_ref m[] = {
-		{ "net", "list", &w->net_list },
-		{ "net", "ns.inum", &w->net_inum },
-		{ "net", "dev_base_head", &w->dev_base },
-		{ "net_device", "dev_list", &w->dev_list },
-		{ "net_device", "name", &w->dev_name },
-		{ "module", "taints", &w->taints_off },
-	};
 	size_t f;
 	int err;
 
-	if (btf_offsets(v->btf, m, ARRAY_SIZE(m), NULL))
-		return engine_fail(v, -ENOENT,
-				   "netfilter-hook: the kernel's BTF lacks struct net, net_device or module members");
 	for (f = 0; f < ARRAY_SIZE(nf_families); f++) {
 		err = nf_layout_family(v, w, f);
 		if (err)
@@ -304,83 +197,7 @@ static int nf_layout(struct vmiaas *v, struct nf_walk *w)
 				       "nf_hooks_ingress", &w->ingress);
 	w->has_egress = !btf_offsetof(v->btf, "net_device", "nf_hooks_egress",
 				      &w->egress);
-	return bl_text_range(v, &w->text_start, &w->text_end);
-}
-
-/* "OE": the taint letters of @t among NF_TAINT_BITS. */
-static void nf_taint_letters(unsigned long t, char *buf)
-{
-	static const struct { int bit; char c; } l[] = {
-		{ 0, 'P' }, { 1, 'F' }, { 12, 'O' }, { 13, 'E' },
-	};
-	size_t i, n = 0;
-
-	for (i = 0; i < ARRAY_SIZE(l); i++)
-		if (t & (1UL << l[i].bit))
-			buf[n++] = l[i].c;
-	buf[n] = '\0';
-}
-
-static void nf_report(struct vmiaas *v, const struct nf_walk *w,
-		      const struct nf_suspect *s,
-		      const struct hidden_sink *sink)
-{
-	bool tainted = s->mod >= 0 && !s->why;
-	struct vmiaas_finding *f;
-	char call[128], taints[8];
-
-	f = sink->add(sink->ctx, "netfilter-hook",
-		      tainted ? VMIAAS_SEV_HIGH : VMIAAS_SEV_CRITICAL, s->point);
-	if (!f)
-		return;
-	f->flags |= VMIAAS_FINDING_ADDRESS;
-	f->address = s->entries;
-	if (!s->hook) {
-		snprintf(f->message, sizeof(f->message),
-			 "netfilter %s of netns %u: %s", s->point, s->netns,
-			 s->why);
-		return;
-	}
-	check_symbolize(v, s->hook, call, sizeof(call));
-	f->flags |= VMIAAS_FINDING_SYMBOLS | VMIAAS_FINDING_VALUES;
-	f->new_value = s->hook;
-	snprintf(f->new_symbol, sizeof(f->new_symbol), "%s", call);
-	nf_taint_letters(s->taints, taints);
-	if (tainted)
-		snprintf(f->message, sizeof(f->message),
-			 "netfilter hook %s on %s of netns %u: module %s is tainted %s (not an in-tree, signed module); it sees every packet there",
-			 call, s->point, s->netns, w->mods[s->mod].name, taints);
-	else if (s->why)
-		snprintf(f->message, sizeof(f->message),
-			 "netfilter hook %s on %s of netns %u: %s", call,
-			 s->point, s->netns, s->why);
-	else
-		snprintf(f->message, sizeof(f->message),
-			 "netfilter hook %s on %s of netns %u lies outside the kernel's text and every live module's text",
-			 call, s->point, s->netns);
-}
-
-static void nf_report_events(struct vmiaas *v, const struct nf_walk *w,
-			     const struct hidden_sink *sink)
-{
-	struct vmiaas_finding *f;
-	char call[128];
-	size_t i;
-
-	for (i = 0; i < w->nr_ev; i++) {
-		const struct nf_suspect *s = &w->ev[i];
-
-		f = sink->add(sink->ctx, "netfilter-hook", VMIAAS_SEV_INFO,
-			      s->point);
-		if (!f)
-			return;
-		check_symbolize(v, s->hook, call, sizeof(call));
-		f->flags |= VMIAAS_FINDING_EVENT | VMIAAS_FINDING_SYMBOLS;
-		snprintf(f->new_symbol, sizeof(f->new_symbol), "%s", call);
-		snprintf(f->message, sizeof(f->message),
-			 "module %s (untainted: in-tree, signed) hooks netfilter %s: %s",
-			 w->mods[s->mod].name, s->point, call);
-	}
+	return 0;
 }
 
 /* One scan: every hook point now, suspects and events to @sink. */
@@ -388,19 +205,18 @@ static int nf_scan(struct vmiaas *v, const struct hidden_sink *sink,
 		   void *arg)
 {
 	struct nf_walk *w = calloc(1, sizeof(*w));
-	size_t i;
 	int err;
 
 	if (!w)
 		return -ENOMEM;
+	w->h.check = "netfilter-hook";
+	w->h.sees = "it sees every packet there";
 	err = nf_layout(v, w);
-	err = err ?: bl_modules_now(v, &w->mods, &w->nr_mods);
+	err = err ?: hook_scan_begin(v, &w->h);
 	err = err ?: nf_walk_all(v, w);
 	if (!err)
-		nf_report_events(v, w, sink);
-	for (i = 0; !err && i < w->nr; i++)
-		nf_report(v, w, &w->s[i], sink);
-	bl_modules_free(w->mods, w->nr_mods);
+		hook_report(v, &w->h, sink);
+	hook_scan_end(&w->h);
 	free(w);
 	return err;
 }

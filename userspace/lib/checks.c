@@ -39,6 +39,8 @@ static const struct vmiaas_check_desc check_descs[] = {
 	{ "kernel-mapping", "the kernel image's page tables: every page of its text, rodata, data and bss maps the image's own frame (phys_base-relative: no shadow copy) with the image's permissions (text read-only, the rest not executable); each vCPU's CR3, each process's top-level table (pgd_list) and each task's mm->pgd with init_top_pgt's kernel half" },
 	{ "notifier-hook", "notifier chains: a module's callback on keyboard_notifier_list or vt_notifier_list (a keylogger); on those and module, panic, reboot, die, netdev and inetaddr chains, a callback outside kernel and module text, or a chain that does not end" },
 	{ "netfilter-hook", "netfilter hooks of every network namespace (ipv4, ipv6, arp, bridge) and device (ingress, egress): a hook in a module tainted P, F, O or E (not in-tree and signed), or outside kernel and module text; in-tree modules' hooks: events" },
+	{ "packet-tap", "packet handlers the kernel calls before netfilter (dev_add_pack()): every packet_type on ptype_all, ptype_base and each device's (and namespace's) lists: func, list_func, id_match in a module tainted P, F, O or E, or outside kernel and module text; in-tree modules' handlers: events" },
+	{ "input-handler", "input handlers (input_register_handler(): what a keylogger can use instead of a keyboard notifier): every handler's callbacks and every device's handles in a module tainted P, F, O or E, or outside kernel and module text, a handle whose handler is not registered; in-tree modules' handlers: events" },
 	{ "proc-ops", "/proc entries (the /proc tree and every namespace's /proc/net): proc_ops, proc_iops and seq_ops pointers of the kernel's entries and each /proc root inode's i_fop and i_op unchanged since the baseline; an ops pointer outside the kernel image and module memory" },
 };
 
@@ -877,14 +879,21 @@ static int check_hidden(struct vmiaas *v, const struct vmiaas_baseline *b,
  * judge the kernel by how it is once up (mark_readonly() done: text
  * read-only, data not executable; init text freed). A kernel that is
  * still booting (kstate.c: system_state, confirmed by pid 1) is not that
- * yet: each is an event "not checked yet" (netfilter-hook runs: hooks
- * registered at boot are judged as later). A system_state that says
+ * yet: each is an event "not checked yet" (netfilter-hook, packet-tap
+ * and input-handler run: hooks registered at boot are judged as later). A system_state that says
  * booting while init runs a program was written: a finding, and the
  * checks run.
  */
 static const char *const boot_checks[] = {
 	"kernel-mapping", "notifier-hook", "exec-memory",
 };
+
+/* Function pointers on the kernel's writable hook lists. */
+static int check_hook_lists(struct vmiaas *v, const struct hidden_sink *sink)
+{
+	return check_netfilter(v, sink) ?: check_packet_taps(v, sink) ?:
+	       check_input_handlers(v, sink);
+}
 
 static int check_image(struct vmiaas *v, struct findings *fs)
 {
@@ -905,7 +914,7 @@ static int check_image(struct vmiaas *v, struct findings *fs)
 					 "the kernel is still booting (%s): checked once it runs",
 					 why);
 		}
-		return check_netfilter(v, &sink);
+		return check_hook_lists(v, &sink);
 	case VMIAAS_KSTATE_FORGED:
 		f = finding_add(fs, "kernel-mapping", VMIAAS_SEV_CRITICAL, 0,
 				"system_state");
@@ -917,7 +926,7 @@ static int check_image(struct vmiaas *v, struct findings *fs)
 	}
 	err = check_kmap(v, &sink);
 	err = err ?: check_notifiers(v, &sink);
-	err = err ?: check_netfilter(v, &sink);
+	err = err ?: check_hook_lists(v, &sink);
 	return err ?: check_exec(v, &sink);
 }
 

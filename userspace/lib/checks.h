@@ -270,6 +270,9 @@ int check_confirmed(struct vmiaas *v, check_scan_fn scan, void *arg,
 		    const struct hidden_sink *sink);
 /* netfilter-hook (check_netfilter.c): needs no baseline. */
 int check_netfilter(struct vmiaas *v, const struct hidden_sink *sink);
+/* packet-tap (check_ptype.c), input-handler (check_input.c): no baseline. */
+int check_packet_taps(struct vmiaas *v, const struct hidden_sink *sink);
+int check_input_handlers(struct vmiaas *v, const struct hidden_sink *sink);
 
 #define EXEC_ALLOW_MAX		4
 

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * packet-tap, input-handler and netfilter-hook (userspace/lib/check_ptype.c,
+ * check_input.c, check_netfilter.c, their shared hookpolicy.c and
+ * netwalk.c) on a tiny guest kernel with its own BTF: one module, one
+ * network namespace with one device, a packet type on ptype_all and one
+ * on the device's ptype_specific, an input handler with a handle on one
+ * input device. The policy first: a handler in kernel text is nothing,
+ * in an untainted module an event, in a tainted one high, elsewhere
+ * critical. Then hostile memory: lists that loop or hold user pointers,
+ * a handle whose handler is not registered, an unreadable name, random
+ * words. Every check must end, with a finding where the lists are
+ * broken; ASan/UBSan (make san) catch the rest.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+
+#include "userspace/lib/checks.h"
+#include "userspace/lib/hidden.h"
+#include "tests/lib/symfile.h"
+#include "tests/lib/tap.h"
+#include "tests/lib/tinyguest.h"
+
+#define HEADS		(KBASE + 0x1000)
+#define MODULES		(HEADS + 0x000)
+#define NETNS_LIST	(HEADS + 0x010)
+#define PTYPE_ALL	(HEADS + 0x020)
+#define HANDLERS	(HEADS + 0x030)
+#define INPUT_DEVS	(HEADS + 0x040)
+#define PTYPE_BASE	(HEADS + 0x100)	/* 16 list heads */
+#define NET		(KBASE + 0x2000)
+#define DEV		(KBASE + 0x3000)
+#define PT_ALL		(KBASE + 0x4000)	/* on ptype_all */
+#define PT_DEV		(KBASE + 0x4100)	/* on DEV's ptype_specific */
+#define HANDLER		(KBASE + 0x5000)
+#define HANDLER2	(KBASE + 0x5100)	/* on no list */
+#define HANDLE		(KBASE + 0x5200)
+#define IDEV		(KBASE + 0x6000)
+#define STRINGS		(KBASE + 0x7000)
+#define TEXT		(KBASE + 0x10000)	/* _stext.._etext */
+#define KFN		(TEXT + 0x100)
+#define MOD		(KBASE + 0x40000)
+#define MOD_TEXT	(KBASE + 0x50000)
+#define MFN		(MOD_TEXT + 0x10)
+#define HEAP		(KBASE + 0x90000)
+
+#define TAINT_OE	((1ULL << 12) | (1ULL << 13))
+
+static struct btf *hooks_btf(void)
+{
+	struct tiny_btf t;
+	struct btf *b = tiny_btf_new(&t);
+	int be16 = btf__add_int(b, "__be16", 2, 0);
+	int uint = btf__add_int(b, "unsigned int", 4, 0);
+	int ulong = btf__add_int(b, "long unsigned int", 8, 0);
+	int ml, ns;
+
+	{
+		const int types[] = { t.ptr, uint, uint, uint, uint };
+		const u32 offs[] = { 0, 8, 12, 16, 20 };
+
+		ml = STRUCT(b, "module_layout", 24, "base", "size",
+			    "text_size", "ro_size", "ro_after_init_size");
+	}
+	{
+		const int types[] = { t.lh, btf__add_array(b, t.i32, t.i8, 56),
+				      t.i32, ulong, ml, ml };
+		const u32 offs[] = { 0, 16, 72, 80, 96, 128 };
+
+		STRUCT(b, "module", 160, "list", "name", "state", "taints",
+		       "core_layout", "init_layout");
+	}
+	{
+		const int types[] = { uint };
+		const u32 offs[] = { 0 };
+
+		ns = STRUCT(b, "ns_common", 8, "inum");
+	}
+	{
+		const int types[] = { t.lh, ns, t.lh };
+		const u32 offs[] = { 0, 16, 32 };
+
+		STRUCT(b, "net", 48, "list", "ns", "dev_base_head");
+	}
+	{
+		const int types[] = { t.lh, btf__add_array(b, t.i32, t.i8, 16),
+				      t.lh, t.lh };
+		const u32 offs[] = { 0, 16, 32, 48 };
+
+		STRUCT(b, "net_device", 64, "dev_list", "name", "ptype_all",
+		       "ptype_specific");
+	}
+	{
+		const int types[] = { be16, t.ptr, t.ptr, t.ptr, t.ptr, t.lh };
+		const u32 offs[] = { 0, 8, 16, 24, 32, 40 };
+
+		STRUCT(b, "packet_type", 56, "type", "dev", "func",
+		       "list_func", "id_match", "list");
+	}
+	{
+		const int types[] = { t.ptr, t.ptr, t.ptr, t.ptr, t.ptr, t.ptr,
+				      t.ptr, t.ptr, t.lh };
+		const u32 offs[] = { 8, 16, 24, 32, 40, 48, 56, 64, 72 };
+
+		STRUCT(b, "input_handler", 88, "event", "events", "filter",
+		       "match", "connect", "disconnect", "start", "name",
+		       "node");
+	}
+	{
+		const int types[] = { t.ptr, t.ptr, t.ptr, t.lh, t.lh, t.ptr };
+		const u32 offs[] = { 8, 16, 24, 32, 48, 64 };
+
+		STRUCT(b, "input_handle", 72, "name", "dev", "handler",
+		       "d_node", "h_node", "handle_events");
+	}
+	{
+		const int types[] = { t.ptr, t.lh, t.lh };
+		const u32 offs[] = { 0, 8, 24 };
+
+		STRUCT(b, "input_dev", 40, "name", "h_list", "node");
+	}
+	return b;
+}
+
+static void hooks_symbols(void)
+{
+	static const struct sym syms[] = {
+		{ "_text", KBASE }, { "_stext", TEXT }, { "_etext", TEXT + 0x10000 },
+		{ "modules", MODULES }, { "net_namespace_list", NETNS_LIST },
+		{ "ptype_all", PTYPE_ALL }, { "ptype_base", PTYPE_BASE },
+		{ "input_handler_list", HANDLERS },
+		{ "input_dev_list", INPUT_DEVS },
+	};
+
+	test_symmap_load(syms, ARRAY_SIZE(syms), &v.symmap);
+	v.info.text_va = KBASE;
+}
+
+static void put_str(u64 va, const char *s)
+{
+	memcpy(ram + DATA_GPA + (va - KBASE), s, strlen(s) + 1);
+}
+
+/* A consistent guest: every function in kernel text, one module live. */
+static void hooks_guest(void)
+{
+	u64 n[1];
+	u32 i;
+
+	memset(ram + DATA_GPA, 0, 0x100000);
+	n[0] = MOD;
+	list_ring(MODULES, n, 1);
+	put_str(MOD + 16, "rootkit");
+	put(MOD + 96, MOD_TEXT);		/* core_layout.base */
+	put(MOD + 96 + 8, 0x1000ULL | 0x1000ULL << 32);	/* size, text_size */
+	put(MOD + 96 + 16, 0x1000ULL | 0x1000ULL << 32);	/* ro sizes */
+	n[0] = NET;
+	list_ring(NETNS_LIST, n, 1);
+	put(NET + 16, 4026531840ULL);
+	n[0] = DEV;
+	list_ring(NET + 32, n, 1);
+	put_str(DEV + 16, "eth0");
+	n[0] = PT_ALL + 40;
+	list_ring(PTYPE_ALL, n, 1);
+	put(PT_ALL, 0x0300);			/* htons(ETH_P_ALL) */
+	put(PT_ALL + 16, KFN);
+	for (i = 0; i < 16; i++)
+		list_ring(PTYPE_BASE + 16 * i, NULL, 0);
+	list_ring(DEV + 32, NULL, 0);
+	n[0] = PT_DEV + 40;
+	list_ring(DEV + 48, n, 1);
+	put(PT_DEV, 0x0008);			/* htons(ETH_P_IP) */
+	put(PT_DEV + 16, KFN);
+	put(PT_DEV + 32, KFN + 0x40);		/* id_match */
+	n[0] = HANDLER + 72;
+	list_ring(HANDLERS, n, 1);
+	put(HANDLER + 8, KFN);			/* event */
+	put(HANDLER + 40, KFN + 0x80);		/* connect */
+	put(HANDLER + 64, STRINGS);
+	put_str(STRINGS, "kbd");
+	n[0] = IDEV + 24;
+	list_ring(INPUT_DEVS, n, 1);
+	put(IDEV, STRINGS + 0x40);
+	put_str(STRINGS + 0x40, "AT keyboard");
+	n[0] = HANDLE + 32;
+	list_ring(IDEV + 8, n, 1);
+	put(HANDLE + 24, HANDLER);
+	put(HANDLE + 64, KFN + 0xc0);		/* handle_events */
+}
+
+typedef int (*check_fn)(struct vmiaas *v, const struct hidden_sink *sink);
+
+/* @check's error; *@nr its findings (events not counted), the first's. */
+static int run(check_fn check, u32 *nr, const struct vmiaas_finding **first)
+{
+	const struct hidden_sink sink = { .add = add_finding };
+	u32 i;
+	int err;
+
+	nr_findings = 0;
+	err = check(&v, &sink);
+	*nr = 0;
+	*first = NULL;
+	for (i = 0; i < nr_findings; i++) {
+		if (findings[i].flags & VMIAAS_FINDING_EVENT)
+			continue;
+		if (!*first)
+			*first = &findings[i];
+		(*nr)++;
+	}
+	return err;
+}
+
+static bool has_event(const char *check, const char *object)
+{
+	u32 i;
+
+	for (i = 0; i < nr_findings; i++)
+		if ((findings[i].flags & VMIAAS_FINDING_EVENT) &&
+		    !strcmp(findings[i].check, check) &&
+		    !strcmp(findings[i].object, object))
+			return true;
+	return false;
+}
+
+static void test_policy(void)
+{
+	const struct vmiaas_finding *f;
+	u32 nr;
+	int err;
+
+	hooks_guest();
+	err = run(check_packet_taps, &nr, &f);
+	ksft_test_result(!err && !nr && !nr_findings,
+			 "packet-tap: kernel handlers only: nothing (err %d, %u: %s)\n",
+			 err, nr, v.diag.msg);
+	err = run(check_input_handlers, &nr, &f);
+	ksft_test_result(!err && !nr && !nr_findings,
+			 "input-handler: kernel callbacks only: nothing (err %d, %u: %s)\n",
+			 err, nr, v.diag.msg);
+	err = run(check_netfilter, &nr, &f);
+	ksft_test_result(!err && !nr, "netfilter-hook: no hook point in this BTF, the walk ends (err %d, %u)\n",
+			 err, nr);
+
+	put(PT_ALL + 16, MFN);
+	put(MOD + 80, TAINT_OE);
+	err = run(check_packet_taps, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_HIGH &&
+			 !strcmp(f->object, "ETH_P_ALL") &&
+			 strstr(f->message, "module rootkit is tainted OE"),
+			 "packet-tap: a tap in a module tainted OE: high, ETH_P_ALL (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	put(MOD + 80, 0);
+	err = run(check_packet_taps, &nr, &f);
+	ksft_test_result(!err && !nr && has_event("packet-tap", "ETH_P_ALL"),
+			 "packet-tap: the same module untainted: an event, no finding (%d, %u)\n",
+			 err, nr);
+	put(PT_DEV + 32, HEAP);
+	err = run(check_packet_taps, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "eth0 type 0x0800") &&
+			 strstr(f->message, "id_match"),
+			 "packet-tap: eth0's id_match in the heap: critical, named (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+
+	hooks_guest();
+	put(HANDLER + 8, MFN);
+	put(MOD + 80, TAINT_OE);
+	err = run(check_input_handlers, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_HIGH &&
+			 !strcmp(f->object, "kbd"),
+			 "input-handler: an event callback in a tainted module: high, named by the handler (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	hooks_guest();
+	put(HANDLE + 64, HEAP);
+	err = run(check_input_handlers, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 strstr(f->message, "handle_events"),
+			 "input-handler: a handle's handle_events in the heap: critical (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+}
+
+static void test_hostile(void)
+{
+	const struct vmiaas_finding *f;
+	u32 nr, i, ok = 0;
+	int err;
+
+	hooks_guest();
+	put(PT_ALL + 40, PT_ALL + 40);			/* a self-loop */
+	err = run(check_packet_taps, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "ptype_all"),
+			 "packet-tap: ptype_all looping on a node: one critical finding (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	hooks_guest();
+	put(DEV, DEV);					/* device list loops */
+	put(PT_DEV + 40, 0x1000);			/* a user pointer */
+	err = run(check_packet_taps, &nr, &f);
+	ksft_test_result(!err && nr == 2,
+			 "packet-tap: a user pointer on a device list and a looping device list: two findings (%d, %u)\n",
+			 err, nr);
+	hooks_guest();
+	put(HANDLE + 24, HANDLER2);			/* not registered */
+	put(HANDLER2 + 8, HEAP);
+	put(HANDLER2 + 64, 0xdead000000000000ULL);	/* unreadable name */
+	err = run(check_input_handlers, &nr, &f);
+	ksft_test_result(!err && nr == 2 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 strstr(f->message, "not on input_handler_list") &&
+			 !strncmp(f->object, "handler@", 8),
+			 "input-handler: a handle of an unregistered handler: critical, its heap callback too (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	hooks_guest();
+	put(HANDLE + 32, HANDLE + 32);			/* handle list loops */
+	put(HANDLER + 72, 0x1000);			/* handler list: user ptr */
+	err = run(check_input_handlers, &nr, &f);
+	ksft_test_result(!err && nr >= 1,
+			 "input-handler: looping lists are findings, the check ends (%d, %u)\n",
+			 err, nr);
+
+	/* Random words over every structure: each check must end. */
+	srand(11);
+	for (i = 0; i < 40; i++) {
+		u32 k, n = 1 + rand() % 6;
+
+		hooks_guest();
+		for (k = 0; k < n; k++) {
+			u64 at = HEADS + (rand() % 0x6100 & ~7ULL);
+			u64 r = rand() % 2 ? HEADS + (rand() % 0x6100 & ~7ULL) :
+					     (u64)rand() << 33 ^ rand();
+
+			put(at, r);
+		}
+		run(check_packet_taps, &nr, &f);
+		run(check_input_handlers, &nr, &f);
+		run(check_netfilter, &nr, &f);
+		ok++;
+	}
+	ksft_test_result(ok == 40, "40 guests with random words over their structures: every check ended\n");
+}
+
+int main(void)
+{
+	ksft_print_header();
+	ksft_set_plan(13);
+	guest_init();
+	v.btf = hooks_btf();
+	hooks_symbols();
+	test_policy();
+	test_hostile();
+	symmap_free(v.symmap);
+	btf__free(v.btf);
+	ksft_finished();
+}

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * The owner of a function pointer in writable kernel memory, judged the
+ * same way for every check that reads such pointers (see hookpolicy.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hidden.h"
+#include "hookpolicy.h"
+
+/* struct module.taints bits a distribution's own modules never carry. */
+#define HOOK_TAINT_BITS	((1UL << 0) | (1UL << 1) | (1UL << 12) | (1UL << 13))
+
+int hook_scan_begin(struct vmiaas *v, struct hook_scan *h)
+{
+	int err;
+
+	h->nr = 0;
+	h->nr_ev = 0;
+	h->mods = NULL;
+	h->nr_mods = 0;
+	if (btf_offsetof(v->btf, "module", "taints", &h->taints_off))
+		return engine_fail(v, -ENOENT,
+				   "%s: the kernel's BTF has no struct module.taints",
+				   h->check);
+	err = bl_text_range(v, &h->text_start, &h->text_end);
+	return err ?: bl_modules_now(v, &h->mods, &h->nr_mods);
+}
+
+void hook_scan_end(struct hook_scan *h)
+{
+	bl_modules_free(h->mods, h->nr_mods);
+	h->mods = NULL;
+	h->nr_mods = 0;
+}
+
+static int hook_module_of(const struct hook_scan *h, u64 addr)
+{
+	u32 i;
+
+	for (i = 0; i < h->nr_mods; i++)
+		if (addr >= h->mods[i].text.start && addr < h->mods[i].text.end)
+			return i;
+	return -1;
+}
+
+/* Whether @list already holds a suspect of @object with owner @mod. */
+static bool hook_seen(const struct hook_suspect *list, size_t nr,
+		      const char *object, int mod)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (list[i].mod == mod && list[i].fn &&
+		    !strcmp(list[i].object, object))
+			return true;
+	return false;
+}
+
+static void hook_fill(struct hook_suspect *s, const char *object,
+		      const char *where, u64 address)
+{
+	snprintf(s->object, sizeof(s->object), "%s", object);
+	snprintf(s->where, sizeof(s->where), "%s", where);
+	s->address = address;
+}
+
+void hook_judge(struct vmiaas *v, struct hook_scan *h, const char *object,
+		const char *where, u64 address, u64 fn)
+{
+	struct hook_suspect s = { .fn = fn };
+
+	if (!fn || (fn >= h->text_start && fn < h->text_end))
+		return;
+	s.mod = hook_module_of(h, fn);
+	if (s.mod >= 0 && engine_read(v, h->mods[s.mod].addr + h->taints_off,
+				      &s.taints, sizeof(s.taints)))
+		s.why = "its module's struct module cannot be read";
+	if (s.mod >= 0 && !s.why && !(s.taints & HOOK_TAINT_BITS)) {
+		if (h->nr_ev < HOOK_EVENTS_MAX &&
+		    !hook_seen(h->ev, h->nr_ev, object, s.mod)) {
+			hook_fill(&s, object, where, address);
+			h->ev[h->nr_ev++] = s;
+		}
+		return;
+	}
+	if (h->nr < HOOK_SUSPECTS_MAX && !hook_seen(h->s, h->nr, object, s.mod)) {
+		hook_fill(&s, object, where, address);
+		h->s[h->nr++] = s;
+	}
+}
+
+void hook_bad(struct hook_scan *h, const char *object, const char *where,
+	      u64 address, const char *why)
+{
+	struct hook_suspect *s;
+
+	if (h->nr >= HOOK_SUSPECTS_MAX)
+		return;
+	s = &h->s[h->nr++];
+	memset(s, 0, sizeof(*s));
+	hook_fill(s, object, where, address);
+	s->why = why;
+	s->mod = -1;
+}
+
+/* "OE": the taint letters of @t among HOOK_TAINT_BITS. */
+static void hook_taint_letters(unsigned long t, char *buf)
+{
+	static const struct { int bit; char c; } l[] = {
+		{ 0, 'P' }, { 1, 'F' }, { 12, 'O' }, { 13, 'E' },
+	};
+	size_t i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(l); i++)
+		if (t & (1UL << l[i].bit))
+			buf[n++] = l[i].c;
+	buf[n] = '\0';
+}
+
+static void hook_report_one(struct vmiaas *v, const struct hook_scan *h,
+			    const struct hook_suspect *s,
+			    const struct hidden_sink *sink)
+{
+	bool tainted = s->mod >= 0 && !s->why;
+	struct vmiaas_finding *f;
+	char call[128], taints[8];
+
+	f = sink->add(sink->ctx, h->check,
+		      tainted ? VMIAAS_SEV_HIGH : VMIAAS_SEV_CRITICAL, s->object);
+	if (!f)
+		return;
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	f->address = s->address;
+	if (!s->fn) {
+		snprintf(f->message, sizeof(f->message), "%s: %s", s->where,
+			 s->why);
+		return;
+	}
+	check_symbolize(v, s->fn, call, sizeof(call));
+	f->flags |= VMIAAS_FINDING_SYMBOLS | VMIAAS_FINDING_VALUES;
+	f->new_value = s->fn;
+	snprintf(f->new_symbol, sizeof(f->new_symbol), "%s", call);
+	hook_taint_letters(s->taints, taints);
+	if (tainted)
+		snprintf(f->message, sizeof(f->message),
+			 "%s calls %s: module %s is tainted %s (not an in-tree, signed module); %s",
+			 s->where, call, h->mods[s->mod].name, taints, h->sees);
+	else if (s->why)
+		snprintf(f->message, sizeof(f->message), "%s calls %s: %s",
+			 s->where, call, s->why);
+	else
+		snprintf(f->message, sizeof(f->message),
+			 "%s calls %s, outside the kernel's text and every live module's text",
+			 s->where, call);
+}
+
+static void hook_report_event(struct vmiaas *v, const struct hook_scan *h,
+			      const struct hook_suspect *s,
+			      const struct hidden_sink *sink)
+{
+	struct vmiaas_finding *f;
+	char call[128];
+
+	f = sink->add(sink->ctx, h->check, VMIAAS_SEV_INFO, s->object);
+	if (!f)
+		return;
+	check_symbolize(v, s->fn, call, sizeof(call));
+	f->flags |= VMIAAS_FINDING_EVENT | VMIAAS_FINDING_SYMBOLS;
+	snprintf(f->new_symbol, sizeof(f->new_symbol), "%s", call);
+	snprintf(f->message, sizeof(f->message),
+		 "module %s (untainted: in-tree, signed): %s calls %s",
+		 h->mods[s->mod].name, s->where, call);
+}
+
+void hook_report(struct vmiaas *v, const struct hook_scan *h,
+		 const struct hidden_sink *sink)
+{
+	size_t i;
+
+	for (i = 0; i < h->nr_ev; i++)
+		hook_report_event(v, h, &h->ev[i], sink);
+	for (i = 0; i < h->nr; i++)
+		hook_report_one(v, h, &h->s[i], sink);
+}
+
+void hook_printable(char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			*s = '?';
+}

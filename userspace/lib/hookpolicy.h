@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1 OR MIT */
+/*
+ * Who may own a function the kernel calls through a pointer in writable
+ * memory: the policy of netfilter-hook, shared with packet-tap and
+ * input-handler. Distribution modules register such functions too
+ * (nf_conntrack, evdev...), so the owner decides:
+ *   - the kernel's text: nothing;
+ *   - a live module's text, the module not tainted P, F, O or E: an
+ *     informational event naming the module (once per module and object);
+ *   - a live module's text, the module tainted P (proprietary), F
+ *     (forced), O (out of tree) or E (unsigned): a high finding;
+ *   - anywhere else (a hidden module, executable heap, freed memory):
+ *     a critical finding.
+ * The taint is set by the module loader from the signature check and the
+ * intree modinfo flag before the module's code runs; a module name is
+ * the attacker's choice, so names are never trusted.
+ */
+#ifndef VMIAAS_LIB_HOOKPOLICY_H
+#define VMIAAS_LIB_HOOKPOLICY_H
+
+#include "checks.h"
+
+#define HOOK_SUSPECTS_MAX	64
+#define HOOK_EVENTS_MAX		64	/* distinct (module, object) */
+#define HOOK_OBJECT		64
+#define HOOK_WHERE		160
+
+/* A function worth a finding or an event, or a bad object (fn 0). */
+struct hook_suspect {
+	char object[HOOK_OBJECT];	/* "ipv4 PRE_ROUTING", "kbd" */
+	char where[HOOK_WHERE];		/* in messages: what holds the pointer */
+	u64 address;			/* that object */
+	u64 fn;
+	const char *why;		/* for a bad object, or an owner unread */
+	int mod;			/* index in hook_scan.mods, -1 */
+	unsigned long taints;
+};
+
+/*
+ * One scan of one check: the caller sets @check and @sees, then
+ * hook_scan_begin(), hook_judge()/hook_bad() per pointer and object,
+ * hook_report(), hook_scan_end().
+ */
+struct hook_scan {
+	const char *check;		/* "netfilter-hook" */
+	const char *sees;		/* "it sees every packet there" */
+	u64 text_start, text_end;	/* the kernel's */
+	u32 taints_off;			/* struct module.taints */
+	struct bl_module *mods;		/* live modules */
+	u32 nr_mods;
+	struct hook_suspect s[HOOK_SUSPECTS_MAX];
+	size_t nr;
+	struct hook_suspect ev[HOOK_EVENTS_MAX];
+	size_t nr_ev;
+};
+
+struct hidden_sink;
+
+int hook_scan_begin(struct vmiaas *v, struct hook_scan *h);
+void hook_scan_end(struct hook_scan *h);
+
+/*
+ * @fn, stored in the object at @address, against the rules (see the
+ * top). @where says what holds the pointer ("netfilter hook on ipv4
+ * PRE_ROUTING of netns 4026531840"). One suspect per object and owner:
+ * the first pointer judged of a module (or of no module) is the one
+ * reported.
+ */
+void hook_judge(struct vmiaas *v, struct hook_scan *h, const char *object,
+		const char *where, u64 address, u64 fn);
+/* An object that cannot be read or walked: critical. */
+void hook_bad(struct hook_scan *h, const char *object, const char *where,
+	      u64 address, const char *why);
+/* The events, then the findings, to @sink. */
+void hook_report(struct vmiaas *v, const struct hook_scan *h,
+		 const struct hidden_sink *sink);
+
+/* Printable ASCII only: a guest string in a message or an object. */
+void hook_printable(char *s);
+
+#endif /* VMIAAS_LIB_HOOKPOLICY_H */
