@@ -218,7 +218,7 @@ out "$(hrow GMAC-AES-128 measure_range 'GMAC through vmi_measure_range, memcpy')
 out "$(hrow Poly1305-AES direct 'page hasher Poly1305-AES (alternative)')"
 out "  full check of this guest after attach, median of $check_runs (ms):"
 out "    $(cfield mac= | sed 's/^check //')"
-for p in total kernel-text kernel-rodata module-text+rodata syscall+idt+cpu hidden+creds exec-memory net+input+proc-ops; do
+for p in total kernel-text kernel-rodata module-text+rodata syscall+idt+cpu hidden+creds exec-memory netfilter+proc-ops packet-tap+input; do
 	out "$(printf '    %-18s %9s' "$p" "$(cpart "$p")")"
 done
 out "$(printf '    hashing inside the check: %s bytes at %s GB/s (in place from the RAM file)' "$hashed" "$in_gbps")"
