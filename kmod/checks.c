@@ -4,8 +4,8 @@
  * digests, which pointer values, strings and executable ranges) comes
  * from userspace; the module only executes, with the freestanding core/
  * (guest-virtual translation in core/paging.c, pointer tables and bytes
- * in core/measure.c, exec-memory's page-table walk in core/execmem.c, the
- * code vmictl runs) and the kernel's SHA-256 library.
+ * in core/measure.c, exec-memory's page-table walk in core/execmem.c,
+ * netfilter-hook's walk in core/nfhook.c: the code vmictl runs) and the kernel's SHA-256 library.
  *
  * Guest memory is read with kvm_read_guest() through the VMM's user
  * mapping: the caller holds kvm->srcu and runs with the VMM's mm (the vCPU
@@ -31,20 +31,31 @@
 
 #include "../core/execmem.h"
 #include "../core/measure.h"
+#include "../core/nfhook.h"
 #include "../core/paging.h"
 #include "checks.h"
 #include "view.h"
 
 /* Between exec-memory's two walks: a mapping being changed settles. */
 #define EXEC_RESCAN_MS		20
+/* netfilter-hook's caps: userspace's (check_netfilter.c) */
+#define NF_NETNS_MAX		4096
+#define NF_DEVS_MAX		65536
+
+/* A VMIAAS_CHECK_NF_GVA check's values, validated, in the core's form. */
+struct nf_values {
+	struct vmi_nf_layout layout;
+	u32 nr_allow;
+	struct vmi_range allow[VMIAAS_MAX_NF_ALLOW];
+};
 
 struct vmiaas_checkset {
 	struct kref ref;
 	u32 nr;
 	struct vmiaas_check checks[VMIAAS_MAX_CHECKS];	/* ->values unused */
 	/*
-	 * Expected values: tables' words, _BYTES' bytes, or _EXEC's allowed
-	 * ranges as struct vmi_exec_allow.
+	 * Expected values: tables' words, _BYTES' bytes, _EXEC's allowed
+	 * ranges as struct vmi_exec_allow, or _NF's struct nf_values.
 	 */
 	void *values[VMIAAS_MAX_CHECKS];
 };
@@ -59,6 +70,7 @@ struct check_run {
 	u64 now[VMIAAS_MAX_PTRS];	/* a table as read */
 	u8 page[PAGE_SIZE];		/* a range's page as read */
 	struct vmi_exec_suspects exec[2];	/* exec-memory's two walks */
+	struct vmi_nf_suspects nf[2];	/* netfilter-hook's two walks */
 	struct vmi_scan_bufs bufs;	/* page tables as read */
 };
 
@@ -93,7 +105,8 @@ static bool check_is_range(u32 type)
 static bool check_is_gva(u32 type)
 {
 	return type == VMIAAS_CHECK_RANGE_GVA || type == VMIAAS_CHECK_PTRS_GVA ||
-	       type == VMIAAS_CHECK_BYTES_GVA || type == VMIAAS_CHECK_EXEC_GVA;
+	       type == VMIAAS_CHECK_BYTES_GVA || type == VMIAAS_CHECK_EXEC_GVA ||
+	       type == VMIAAS_CHECK_NF_GVA;
 }
 
 static bool check_is_bytes(u32 type)
@@ -122,6 +135,10 @@ static int check_span(const struct vmiaas_check *c, u64 *ret_bytes)
 		/* 0 or a kernel-half address: never a user mapping */
 		if (c->addr && !(c->addr >> 63))
 			return -EINVAL;
+	} else if (c->type == VMIAAS_CHECK_NF_GVA) {
+		/* one struct vmiaas_nf_check; &net_namespace_list */
+		if (c->len != 1 || !(c->addr >> 63))
+			return -EINVAL;
 	} else {
 		if (c->len > VMIAAS_MAX_PTRS)
 			return -E2BIG;
@@ -136,7 +153,7 @@ static int check_validate(const struct vmiaas_check *c)
 	u64 bytes, end;
 	int r;
 
-	if (c->type < VMIAAS_CHECK_RANGE_GPA || c->type > VMIAAS_CHECK_EXEC_GVA)
+	if (c->type < VMIAAS_CHECK_RANGE_GPA || c->type > VMIAAS_CHECK_NF_GVA)
 		return -EINVAL;
 	if (c->flags & ~(check_is_bytes(c->type) ? VMIAAS_CHECK_FLAGS_ALL : 0))
 		return -EINVAL;
@@ -211,6 +228,68 @@ static int checkset_copy_exec(struct vmiaas_checkset *cs, unsigned int i,
 	return 0;
 }
 
+/* Whether @nf's offsets, counts and flags are within their caps. */
+static bool nf_check_ok(const struct vmiaas_nf_check *nf)
+{
+	const u32 off[] = { nf->net_list, nf->net_inum, nf->dev_base,
+			    nf->dev_list, nf->ingress, nf->egress,
+			    nf->family_off[0], nf->family_off[1],
+			    nf->family_off[2], nf->family_off[3] };
+	unsigned int i;
+
+	BUILD_BUG_ON(VMIAAS_NF_FAMILIES != VMI_NF_FAMILIES);
+	BUILD_BUG_ON(VMIAAS_MAX_NF_POINTS != VMI_NF_POINTS_MAX);
+	BUILD_BUG_ON(VMIAAS_MAX_NF_OFFSET != VMI_NF_OFFSET_MAX);
+	if ((nf->flags & ~VMIAAS_NF_ALL) || nf->reserved || !nf->nr_allow ||
+	    nf->nr_allow > VMIAAS_MAX_NF_ALLOW)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(off); i++)
+		if (off[i] >= VMIAAS_MAX_NF_OFFSET)
+			return false;
+	for (i = 0; i < VMIAAS_NF_FAMILIES; i++)
+		if (nf->family_nr[i] > VMIAAS_MAX_NF_POINTS)
+			return false;
+	for (i = 0; i < nf->nr_allow; i++)
+		if (nf->allow[i][0] >= nf->allow[i][1])
+			return false;
+	return true;
+}
+
+/* An _NF check's layout and ranges, validated, in the core's form. */
+static int checkset_copy_nf(struct vmiaas_checkset *cs, unsigned int i,
+			    const struct vmiaas_nf_check *nf)
+{
+	struct nf_values *v;
+	unsigned int f;
+
+	if (!nf_check_ok(nf))
+		return -EINVAL;
+	v = kvzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return -ENOMEM;
+	cs->values[i] = v;
+	v->layout = (struct vmi_nf_layout){
+		.net_head = cs->checks[i].addr,
+		.net_list = nf->net_list, .net_inum = nf->net_inum,
+		.dev_base = nf->dev_base, .dev_list = nf->dev_list,
+		.ingress = nf->ingress, .egress = nf->egress,
+		.max_netns = NF_NETNS_MAX, .max_devs = NF_DEVS_MAX,
+	};
+	for (f = 0; f < VMIAAS_NF_FAMILIES; f++) {
+		v->layout.fam_off[f] = nf->family_off[f];
+		v->layout.fam_nr[f] = nf->family_nr[f];
+	}
+	if (nf->flags & VMIAAS_NF_INGRESS)
+		v->layout.flags |= VMI_NF_HAS_INGRESS;
+	if (nf->flags & VMIAAS_NF_EGRESS)
+		v->layout.flags |= VMI_NF_HAS_EGRESS;
+	v->nr_allow = nf->nr_allow;
+	for (f = 0; f < nf->nr_allow; f++)
+		v->allow[f] = (struct vmi_range){ nf->allow[f][0],
+						  nf->allow[f][1] };
+	return vmi_nf_layout_ok(&v->layout) ? 0 : -EINVAL;
+}
+
 /* The size of what a check's ->values points to. */
 static size_t check_values_size(const struct vmiaas_check *c)
 {
@@ -218,6 +297,8 @@ static size_t check_values_size(const struct vmiaas_check *c)
 		return c->len;
 	if (c->type == VMIAAS_CHECK_EXEC_GVA)
 		return c->len * sizeof(struct vmiaas_exec_range);
+	if (c->type == VMIAAS_CHECK_NF_GVA)
+		return sizeof(struct vmiaas_nf_check);
 	return c->len * sizeof(u64);
 }
 
@@ -241,6 +322,11 @@ static int checkset_copy_check(struct vmiaas_checkset *cs, unsigned int i,
 	c->values = 0;
 	if (c->type == VMIAAS_CHECK_EXEC_GVA) {
 		r = checkset_copy_exec(cs, i, values);
+		kvfree(values);
+		return r;
+	}
+	if (c->type == VMIAAS_CHECK_NF_GVA) {
+		r = checkset_copy_nf(cs, i, values);
 		kvfree(values);
 		return r;
 	}
@@ -303,6 +389,20 @@ static int read_gva(void *ctx, u64 va, void *buf, size_t len)
 	return vmi_as_read(&run->as, va, buf, len);
 }
 
+/*
+ * read_gva() for walks whose length a guest sets within caps (its lists):
+ * yields between reads and stops when the run is told to.
+ */
+static int read_gva_yield(void *ctx, u64 va, void *buf, size_t len)
+{
+	struct check_run *run = ctx;
+
+	cond_resched();
+	if (check_run_stopped(run))
+		return -ENXIO;
+	return vmi_as_read(&run->as, va, buf, len);
+}
+
 /* SHA-256 of a range, one page at a time: 0 and the digest, or -errno. */
 static int check_range_digest(struct check_run *run,
 			      const struct vmi_read_ops *r,
@@ -358,6 +458,28 @@ static int check_exec(struct check_run *run, const struct vmiaas_check *c,
 	return vmi_exec_confirmed(&run->exec[0], &run->exec[1]);
 }
 
+/*
+ * netfilter-hook: 1 when a walk finds a hook outside the allowed ranges
+ * (or a point it cannot walk) and so does a second walk a moment later.
+ */
+static int check_nf(struct check_run *run, const struct vmi_read_ops *r,
+		    const struct nf_values *v)
+{
+	int err;
+
+	err = vmi_nf_suspects(r, &v->layout, v->allow, v->nr_allow,
+			      &run->nf[0]);
+	if (err || !run->nf[0].nr)
+		return err;
+	msleep(EXEC_RESCAN_MS);
+	if (check_run_stopped(run))
+		return -ENXIO;
+	vmi_as_flush(&run->as);
+	err = vmi_nf_suspects(r, &v->layout, v->allow, v->nr_allow,
+			      &run->nf[1]);
+	return err ?: run->nf[1].nr != 0;
+}
+
 /* 1 if the check differs, 0 if it matches, -errno if it could not run. */
 static int check_run_one(struct check_run *run, unsigned int i)
 {
@@ -385,6 +507,10 @@ static int check_run_one(struct check_run *run, unsigned int i)
 					 VMI_MEASURE_CSTRING : 0, run->page);
 	if (c->type == VMIAAS_CHECK_EXEC_GVA)
 		return check_exec(run, c, values);
+	if (c->type == VMIAAS_CHECK_NF_GVA) {
+		r.read = read_gva_yield;
+		return check_nf(run, &r, values);
+	}
 	n = vmi_measure_ptrs(&r, c->addr, c->len, values, run->now);
 	if (n < 0)
 		return n;

@@ -186,7 +186,8 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 		     struct vmiaas_finding **ret, size_t *ret_nr);
 
 /*
- * vmiaas.ko's share of exec-memory and usermode-helper: the records to
+ * vmiaas.ko's share of exec-memory, usermode-helper and netfilter-hook:
+ * the records to
  * register with VMIAAS_IOC_SET_CHECKS (include/uapi/linux/vmiaas.h,
  * struct vmiaas_check: type, flags, addr, len, root as here, values
  * pointing to data) so that a guest agent's request runs them in the
@@ -195,9 +196,12 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
  * exec-memory: one VMIAAS_CHECK_EXEC_GVA, data holding len struct
  * vmiaas_exec_range (the kernel's text, the module range, the real-mode
  * trampoline, the text's frames); usermode-helper: a VMIAAS_CHECK_BYTES_GVA
- * per string (VMIAAS_CHECK_CSTRING) and per one-way lock already set.
- * Returns 0 and *@ret_nr (at most @max), or a negative errno (-ENOSPC:
- * @max too small).
+ * per string (VMIAAS_CHECK_CSTRING) and per one-way lock already set;
+ * netfilter-hook: one VMIAAS_CHECK_NF_GVA, data holding a struct
+ * vmiaas_nf_check (the layout from BTF, the kernel's text and each
+ * untainted hooking module's text). Returns 0 and *@ret_nr (at most
+ * @max), or a negative errno (-ENOSPC: @max too small) and in *@ret_nr
+ * the records built before the failing part.
  */
 #define VMIAAS_MODULE_DATA	256
 

@@ -22,17 +22,30 @@
 # 1) and a high packet-tap finding names ETH_P_ALL and the module (tainted
 # O and E), clean once unloaded; last, the same tap with its handler
 # copied to an executable page of the direct map (mode=heap): a critical
-# packet-tap finding naming that page. Runs on each kernel of KGENS
-# (default: Debian 6.1 and 6.12).
+# packet-tap finding naming that page. vmiaas.ko's netfilter-hook record
+# (vmiaas_module_policy(), taken with ip_tables hooking) is run as the
+# module runs it (tests/tools/module_policy: the same core/nfhook.c
+# walk): it passes with ip_tables, fails with the trigger, passes again
+# once it is gone. Runs on each kernel of KGENS (default: Debian 6.1 and
+# 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin nethide 20
+integrity_begin nethide 24
 
 rawsock=$(guest_tool rawsock) ||
 	tap_bail "cannot build tests/guest/rawsock.c statically"
 
 PORT=31338
 PORT_HEX=$(printf '%04X' $PORT)
+
+# nf_policy_run NAME MASK WHAT: the records taken run as vmiaas.ko runs them.
+nf_policy_run()
+{
+	"$policy" --run "$work/policy.bin" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" \
+		>"$work/$1.policy" 2>&1 || true
+	tap_is "$(cat "$work/$1.policy")" "failed=$2 checks=$nr_policy" \
+		"$KGEN: module policy: $3 (as vmiaas.ko runs its records)"
+}
 
 # expect_one NAME CHECK OBJECT-REGEX JQ-FILTER WHAT: exit 1 and exactly
 # one finding of CHECK whose object matches OBJECT-REGEX and which passes
@@ -44,6 +57,8 @@ expect_one()
 		"$KGEN: $1: exit 1, $5"
 	tap_diag "$(cat "$work/$1.err"; jq -c '.findings[] | [.check, .severity, .object, .detail.message]' "$work/$1.json" 2>/dev/null | cut -c1-300 | head -4)"
 }
+
+policy=${VMIAAS_BUILD:?}/tests/tools/module_policy
 
 nethide_run()
 {
@@ -67,6 +82,14 @@ check_json iptables
 tap_ok "[ $st = 0 ] && jq -e '(.findings | length == 0) and ([.events[] | select(.check == \"netfilter-hook\" and (.detail.message | test(\"module ip_tables \")))] | length >= 1)' '$work/iptables.json'" \
 	"$KGEN: iptable_filter loaded (forward=0): exit 0, no finding, netfilter-hook events name ip_tables"
 tap_diag "$(cat "$work/iptables.err"; jq -c '.findings[], [.events[] | select(.check == "netfilter-hook") | .detail.message][0:3]' "$work/iptables.json" 2>/dev/null | cut -c1-300 | head -4)"
+"$policy" --take "$work/policy.bin" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" \
+	>"$work/policy.txt" 2>&1 || tap_diag "module_policy --take: $(cat "$work/policy.txt")"
+nr_policy=$(grep -c '^check ' "$work/policy.txt")
+nf_bit=$(sed -n 's/^check \([0-9]*\) type=8 .*/\1/p' "$work/policy.txt")
+tap_ok "grep -q '^check [0-9]* type=8 flags=0 len=1 netfilter-hook (2 allowed ranges); finding netfilter-hook \"netfilter hooks\" critical\$' '$work/policy.txt'" \
+	"$KGEN: module policy: a netfilter-hook record allowing the kernel's text and ip_tables' (the one hooking module)"
+tap_diag "$(grep 'type=8' "$work/policy.txt")"
+nf_policy_run iptables 0 "nothing fails with ip_tables hooking"
 
 # ---- a magic-packet trigger ------------------------------------------------
 guest_run insmod /vmiaas/modules/vmiaas_attack_nfhook.ko >"$work/nfhook.insmod" 2>&1 ||
@@ -78,9 +101,12 @@ tap_is "$(tail -n 2 "$work/nfhook.ping" | tr '\n' ' ')" "0 1 " \
 expect_one nfhook netfilter-hook '^ipv4 PRE_ROUTING$' \
 	".severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_nfhook]+\")) and (.detail.message | test(\"vmiaas_attack_nfhook is tainted [PF]*OE\"))" \
 	"a high netfilter-hook finding for ipv4 PRE_ROUTING naming [vmiaas_attack_nfhook] (tainted OE)"
+nf_policy_run nfhook "$(printf '%#x' $((1 << ${nf_bit:-63})))" \
+	"the netfilter-hook record alone fails with the trigger's hook"
 guest_run rmmod vmiaas_attack_nfhook >/dev/null 2>&1
 check_json nfhook-gone
 tap_is "$st:$(nr_findings nfhook-gone)" "0:0" "$KGEN: nfhook: unregistered on unload: exit 0, no findings"
+nf_policy_run nfhook-gone 0 "nothing fails once the trigger is gone"
 
 # ---- a connection hider ------------------------------------------------------
 guest_run "nc -l -p $PORT 127.0.0.1 >/dev/null 2>&1 </dev/null & echo \$! >/tmp/nc.pid; sleep 1" >/dev/null 2>&1

@@ -905,6 +905,137 @@ static void test_bytes_exec(struct vm *vm, const uint8_t *data0,
 	TEST_ASSERT(ok[5], "- the first three checks registered again");
 }
 
+/* netfilter-hook's crafted namespace, in the kernel half khalf_map() maps. */
+#define NF_GPA		0x40000		/* net_namespace_list */
+#define NF_NET		0x41000		/* the one struct net */
+#define NF_ENTRIES	0x42000		/* its ipv4 PRE_ROUTING entries */
+#define NF_HOOK		(KHALF_VA + 0x1230)	/* inside the allowed text */
+
+static void nf_put(struct vm *vm, uint64_t gpa, uint64_t val)
+{
+	memcpy(vm->mem + gpa, &val, sizeof(val));
+}
+
+/* One namespace, no devices, a hook @hook on ipv4 point 0 (@num hooks). */
+static void nf_craft(struct vm *vm, uint64_t hook, uint16_t num)
+{
+	nf_put(vm, NF_GPA, KHALF_VA + NF_NET + 0x10);
+	nf_put(vm, NF_NET + 0x10, KHALF_VA + NF_GPA);
+	nf_put(vm, NF_NET + 0x20, 4026531840ULL);
+	nf_put(vm, NF_NET + 0x100, KHALF_VA + NF_ENTRIES);
+	nf_put(vm, NF_NET + 0x300, KHALF_VA + NF_NET + 0x300);
+	memcpy(vm->mem + NF_ENTRIES, &num, sizeof(num));
+	nf_put(vm, NF_ENTRIES + 8, hook);
+}
+
+static struct vmiaas_nf_check nf_layout(void)
+{
+	return (struct vmiaas_nf_check){
+		.net_list = 0x10, .net_inum = 0x20, .dev_base = 0x300,
+		.dev_list = 0x40, .ingress = 0x80,
+		.family_off = { 0x100, 0x140, 0x180, 0x1c0 },
+		.family_nr = { 5, 5, 3, 5 }, .flags = VMIAAS_NF_INGRESS,
+		.nr_allow = 1,
+		.allow = { { KHALF_VA, KHALF_VA + 0x10000 } },
+	};
+}
+
+/* Bad _NF checks (type 8) are refused: every field of the layout. */
+static void test_nf_args(struct vm *vm)
+{
+	struct vmiaas_nf_check nf = nf_layout(), bad;
+	struct vmiaas_check x = { .type = VMIAAS_CHECK_NF_GVA, .len = 1,
+		.addr = KHALF_VA + NF_GPA, .root = G_PML4,
+		.values = (uintptr_t)&bad };
+	struct vmiaas_check c;
+	int e[10], i;
+
+	bad = nf;
+	c = x;
+	c.len = 2;
+	e[0] = set_one(vm, &c);
+	c = x;
+	c.addr = NF_GPA;			/* the user half */
+	e[1] = set_one(vm, &c);
+	c = x;
+	c.root = 0;
+	e[2] = set_one(vm, &c);
+	bad.family_nr[2] = VMIAAS_MAX_NF_POINTS + 1;
+	e[3] = set_one(vm, &x);
+	bad = nf;
+	bad.egress = VMIAAS_MAX_NF_OFFSET;
+	e[4] = set_one(vm, &x);
+	bad = nf;
+	bad.nr_allow = 0;
+	e[5] = set_one(vm, &x);
+	bad.nr_allow = VMIAAS_MAX_NF_ALLOW + 1;
+	e[6] = set_one(vm, &x);
+	bad = nf;
+	bad.allow[0][1] = bad.allow[0][0];	/* empty */
+	e[7] = set_one(vm, &x);
+	bad = nf;
+	bad.flags = 4;
+	e[8] = set_one(vm, &x);
+	bad = nf;
+	bad.reserved = 1;
+	e[9] = set_one(vm, &x);
+	ksft_print_msg("bad SET_CHECKS (type 8): len 2 %s, user half %s, no root %s, 9 points %s, offset 64 KiB %s, no range %s, 13 ranges %s, empty range %s, unknown flag %s, reserved %s\n",
+		       strerrorname_np(e[0]), strerrorname_np(e[1]),
+		       strerrorname_np(e[2]), strerrorname_np(e[3]),
+		       strerrorname_np(e[4]), strerrorname_np(e[5]),
+		       strerrorname_np(e[6]), strerrorname_np(e[7]),
+		       strerrorname_np(e[8]), strerrorname_np(e[9]));
+	for (i = 0; i < 10 && e[i] == EINVAL; i++)
+		;
+	TEST_ASSERT(i == 10, "- SET_CHECKS: bad netfilter-hook checks are refused (EINVAL)");
+}
+
+/*
+ * netfilter-hook run in the module (core/nfhook.c): one namespace whose
+ * ipv4 PRE_ROUTING has a hook in the allowed range; then outside it, an
+ * implausible count, a namespace list cycle; restored: clean.
+ */
+static void test_nf(struct vm *vm, const uint8_t *data0,
+		    const uint64_t *table0)
+{
+	struct vmiaas_nf_check nf = nf_layout();
+	struct vmiaas_check c = { .type = VMIAAS_CHECK_NF_GVA, .len = 1,
+		.addr = KHALF_VA + NF_GPA, .root = G_PML4,
+		.values = (uintptr_t)&nf };
+	struct vmiaas_event ev[8];
+	struct op op;
+	bool ok[6];
+
+	test_nf_args(vm);
+	khalf_map(vm, 0x81);
+	nf_craft(vm, NF_HOOK, 1);
+	TEST_ASSERT(set_one(vm, &c) == 0,
+		    "- SET_CHECKS registers a netfilter-hook check");
+	ok[0] = guest_req(vm, 0, 0x8001, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0x8001);
+	nf_craft(vm, KHALF_VA + 0x100000, 1);
+	ok[1] = guest_req(vm, 0, 0x8002, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0x8002);
+	nf_craft(vm, NF_HOOK, 0xffff);
+	ok[2] = guest_req(vm, 0, 0x8003, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0x8003);
+	nf_craft(vm, NF_HOOK, 1);
+	nf_put(vm, NF_NET + 0x10, KHALF_VA + NF_NET + 0x10);	/* itself */
+	ok[3] = guest_req(vm, 0, 0x8004, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0x8004);
+	nf_craft(vm, NF_HOOK, 1);
+	ok[4] = guest_req(vm, 0, 0x8005, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0x8005);
+	khalf_map(vm, 0);
+	vmiaas_events(vm, ev, 8);
+	ok[5] = vmiaas_set_checks(vm, data0, table0) == 0;
+	TEST_ASSERT(ok[0], "- netfilter-hook: a hook in the allowed text: CLEAN");
+	TEST_ASSERT(ok[1], "- netfilter-hook: a hook outside the allowed ranges: TAMPERED");
+	TEST_ASSERT(ok[2], "- netfilter-hook: 65535 hooks on a point (over MAX_HOOK_COUNT): TAMPERED, nothing read past the count");
+	TEST_ASSERT(ok[3], "- netfilter-hook: a namespace pointing at itself (a cycle): TAMPERED, no hang");
+	TEST_ASSERT(ok[4] && ok[5], "- netfilter-hook: restored: CLEAN; the first three checks registered again");
+}
+
 static void test_hypercall(struct vm *vm)
 {
 	struct vmiaas_event ev[4];
@@ -1795,7 +1926,7 @@ int main(void)
 		    "- GET_CAPS: VMFUNC, HYPERCALL and POLL (modes 0x%llx)",
 		    (unsigned long long)caps.modes);
 	TEST_ASSERT(caps.check_types == VMIAAS_CHECK_TYPES_ALL,
-		    "- GET_CAPS: check types 1-7 (0x%llx)",
+		    "- GET_CAPS: check types 1-8 (0x%llx)",
 		    (unsigned long long)caps.check_types);
 
 	param_set("checks_per_sec", 1000);
@@ -1808,6 +1939,7 @@ int main(void)
 	test_set_checks_args_new(&a);
 	test_requests(&a, data0, table0);
 	test_bytes_exec(&a, data0, table0);
+	test_nf(&a, data0, table0);
 	test_hypercall(&a);
 	test_exits(&a, 20);
 	test_bad_index_and_view0(&a);

@@ -14,9 +14,11 @@
  * event, a tainted one high, anywhere else critical.
  * A hook point whose count exceeds the kernel's MAX_HOOK_COUNT (1024) or
  * whose entries cannot be read is critical: the kernel would fault. The
- * namespace and device lists are walked by net_walk() (capped, cycle
- * detection). Layouts come from BTF: netns_nf's arrays and their sizes
- * differ between 6.1 and 6.12. What a scan reports is confirmed by a
+ * walk (which pointers, where, with what bounds and cycle checks) is
+ * core/nfhook.c's, the code vmiaas.ko runs for nf_module_check()'s
+ * record; this file resolves the layout from BTF (netns_nf's arrays and
+ * their sizes differ between 6.1 and 6.12) and judges what the walk
+ * passes it. What a scan reports is confirmed by a
  * second one (check_confirmed()): a module going away unregisters its
  * hooks just after it stops being live.
  */
@@ -28,10 +30,10 @@
 #include "checks.h"
 #include "hidden.h"
 #include "hookpolicy.h"
+#include "modarea.h"
 #include "netwalk.h"
-
-#define NF_HOOKS_MAX		1024	/* MAX_HOOK_COUNT */
-#define NF_ARRAY_MAX		8	/* hook points of one family */
+#include "uapi/linux/vmiaas.h"
+#include "../../core/nfhook.h"
 
 static const char *const nf_inet_hooks[] = {
 	"PRE_ROUTING", "LOCAL_IN", "FORWARD", "LOCAL_OUT", "POST_ROUTING",
@@ -51,116 +53,83 @@ static const struct nf_family {
 };
 
 struct nf_walk {
-	/* layout */
-	u32 nf_off[ARRAY_SIZE(nf_families)];
-	u32 nf_nr[ARRAY_SIZE(nf_families)];
-	u32 ingress, egress;
-	bool has_ingress, has_egress;
+	struct vmi_nf_layout l;		/* core/nfhook.c's */
+	u32 dev_name;
+	struct vmiaas *v;
 	struct hook_scan h;
 };
 
-static void nf_bad_point(struct nf_walk *w, const char *point, u32 netns,
-			 u64 entries, const char *why)
+/* "ipv4 PRE_ROUTING", "eth0 ingress", "devices": where @e is. */
+static void nf_point_name(struct nf_walk *w, const struct vmi_nf_hook *e,
+			  char *point, size_t size)
 {
-	char where[HOOK_WHERE];
+	const struct nf_family *fam;
+	char name[17] = "";
 
-	snprintf(where, sizeof(where), "netfilter %s of netns %u", point,
-		 netns);
-	hook_bad(&w->h, point, where, entries, why);
+	if (e->family == VMI_NF_NETNS_LIST || e->family == VMI_NF_DEV_LIST) {
+		snprintf(point, size, "%s", e->family == VMI_NF_NETNS_LIST ?
+			 "namespaces" : "devices");
+		return;
+	}
+	if (e->family >= VMI_NF_FAMILIES) {
+		if (engine_read(w->v, e->dev + w->dev_name, name, 16))
+			snprintf(name, sizeof(name), "dev@%llx",
+				 (unsigned long long)e->dev);
+		hook_printable(name);
+		snprintf(point, size, "%s %s", name,
+			 e->family == VMI_NF_INGRESS ? "ingress" : "egress");
+		return;
+	}
+	fam = &nf_families[e->family];
+	if (e->point < fam->nr_names)
+		snprintf(point, size, "%s %s", fam->name, fam->hooks[e->point]);
+	else
+		snprintf(point, size, "%s %u", fam->name, e->point);
 }
 
-/* The hooks of one struct nf_hook_entries pointer stored at @slot. */
-static void nf_walk_point(struct vmiaas *v, struct nf_walk *w, u64 slot,
-			  const char *point, u32 netns)
+/* Why a bad point of core/nfhook.c cannot be walked. */
+static const char *nf_bad_why(const struct vmi_nf_hook *e)
 {
-	char where[HOOK_WHERE];
-	u64 pairs[2 * 64], entries;
-	u16 num;
-	u32 i, k, n;
+	if (e->family == VMI_NF_NETNS_LIST)
+		return "net_namespace_list is corrupt (a cycle, a non-kernel pointer or over 4096 namespaces)";
+	if (e->family == VMI_NF_DEV_LIST)
+		return "its device list is corrupt (a cycle, a non-kernel pointer or over 65536 devices)";
+	if (e->err == -E2BIG)
+		return "over 1024 hooks (MAX_HOOK_COUNT): implausible";
+	return e->entries ? "its hook entries cannot be read" :
+	       "its hook pointer cannot be read";
+}
 
-	if (engine_read_u64(v, slot, &entries)) {
-		nf_bad_point(w, point, netns, 0, "its hook pointer cannot be read");
-		return;
-	}
-	if (!entries)
-		return;
-	if (engine_read(v, entries, &num, sizeof(num))) {
-		nf_bad_point(w, point, netns, entries,
-			     "its hook entries cannot be read");
-		return;
-	}
-	if (num > NF_HOOKS_MAX) {
-		nf_bad_point(w, point, netns, entries,
-			     "over 1024 hooks (MAX_HOOK_COUNT): implausible");
-		return;
+/* core/nfhook.c's callback: a hook or a bad point, judged by hookpolicy. */
+static int nf_visit(void *ctx, const struct vmi_nf_hook *e)
+{
+	struct nf_walk *w = ctx;
+	char point[HOOK_OBJECT], where[HOOK_WHERE];
+
+	nf_point_name(w, e, point, sizeof(point));
+	if (e->err) {
+		snprintf(where, sizeof(where), "netfilter %s of netns %u",
+			 point, e->netns);
+		hook_bad(&w->h, point, where, e->entries, nf_bad_why(e));
+		return 0;
 	}
 	snprintf(where, sizeof(where), "netfilter hook on %s of netns %u",
-		 point, netns);
-	for (i = 0; i < num; i += n) {
-		n = min(num - i, (u32)ARRAY_SIZE(pairs) / 2);
-		if (engine_read(v, entries + 8 + 16ULL * i, pairs, 16ULL * n)) {
-			nf_bad_point(w, point, netns, entries,
-				     "its hook entries cannot be read");
-			return;
-		}
-		for (k = 0; k < n; k++)
-			hook_judge(v, &w->h, point, where, entries, pairs[2 * k]);
-	}
-}
-
-static void nf_walk_dev(struct vmiaas *v, u64 net, u32 netns, u64 dev,
-			const char *name, void *arg)
-{
-	struct nf_walk *w = arg;
-	char point[64];
-
-	if (w->has_ingress) {
-		snprintf(point, sizeof(point), "%s ingress", name);
-		nf_walk_point(v, w, dev + w->ingress, point, netns);
-	}
-	if (w->has_egress) {
-		snprintf(point, sizeof(point), "%s egress", name);
-		nf_walk_point(v, w, dev + w->egress, point, netns);
-	}
-}
-
-static void nf_walk_net(struct vmiaas *v, u64 net, u32 netns, void *arg)
-{
-	struct nf_walk *w = arg;
-	char point[64];
-	size_t f;
-	u32 h;
-
-	for (f = 0; f < ARRAY_SIZE(nf_families); f++)
-		for (h = 0; h < w->nf_nr[f]; h++) {
-			const struct nf_family *fam = &nf_families[f];
-
-			if (h < fam->nr_names)
-				snprintf(point, sizeof(point), "%s %s",
-					 fam->name, fam->hooks[h]);
-			else
-				snprintf(point, sizeof(point), "%s %u",
-					 fam->name, h);
-			nf_walk_point(v, w, net + w->nf_off[f] + 8ULL * h,
-				      point, netns);
-		}
-}
-
-static void nf_bad_list(void *arg, const char *object, u64 head, u32 netns,
-			const char *why)
-{
-	nf_bad_point(arg, object, netns, head, why);
+		 point, e->netns);
+	hook_judge(w->v, &w->h, point, where, e->entries, e->fn);
+	return 0;
 }
 
 static int nf_walk_all(struct vmiaas *v, struct nf_walk *w)
 {
-	const struct net_walker walker = {
-		.check = "netfilter-hook", .net = nf_walk_net,
-		.dev = w->has_ingress || w->has_egress ? nf_walk_dev : NULL,
-		.bad = nf_bad_list, .arg = w,
-	};
+	struct vmi_read_ops r;
+	int err;
 
-	return net_walk(v, &walker);
+	bl_read_ops(v, &r);
+	err = vmi_nf_walk(&r, &w->l, nf_visit, w);
+	if (err)
+		return engine_fail(v, err,
+				   "netfilter-hook: a namespace or device list node is unreadable");
+	return 0;
 }
 
 /* A hook point array of struct netns_nf: offset and number of points. */
@@ -170,13 +139,13 @@ static int nf_layout_family(struct vmiaas *v, struct nf_walk *w, size_t f)
 	u32 size;
 
 	snprintf(path, sizeof(path), "nf.%s", nf_families[f].member);
-	if (btf_offsetof(v->btf, "net", path, &w->nf_off[f]) ||
+	if (btf_offsetof(v->btf, "net", path, &w->l.fam_off[f]) ||
 	    btf_member_size(v->btf, "net", path, &size)) {
-		w->nf_nr[f] = 0;	/* the family is not built in */
+		w->l.fam_nr[f] = 0;	/* the family is not built in */
 		return 0;
 	}
-	w->nf_nr[f] = size / 8;
-	if (size % 8 || w->nf_nr[f] > NF_ARRAY_MAX)
+	w->l.fam_nr[f] = size / 8;
+	if (size % 8 || w->l.fam_nr[f] > VMI_NF_POINTS_MAX)
 		return engine_fail(v, -EBADMSG,
 				   "netfilter-hook: struct net.%s of %u bytes: implausible",
 				   path, size);
@@ -185,18 +154,40 @@ static int nf_layout_family(struct vmiaas *v, struct nf_walk *w, size_t f)
 
 static int nf_layout(struct vmiaas *v, struct nf_walk *w)
 {
+	struct vmi_nf_layout *l = &w->l;
+	const struct btf_member_ref m[] = {
+		{ "net", "list", &l->net_list },
+		{ "net", "ns.inum", &l->net_inum },
+		{ "net", "dev_base_head", &l->dev_base },
+		{ "net_device", "dev_list", &l->dev_list },
+		{ "net_device", "name", &w->dev_name },
+	};
 	size_t f;
 	int err;
 
+	*l = (struct vmi_nf_layout){
+		.max_netns = NET_NETNS_MAX, .max_devs = NET_DEVS_MAX,
+	};
+	w->v = v;
+	if (btf_offsets(v->btf, m, ARRAY_SIZE(m), NULL))
+		return engine_fail(v, -ENOENT,
+				   "netfilter-hook: the kernel's BTF lacks struct net or net_device members");
+	if (engine_sym(v, "net_namespace_list", &l->net_head))
+		return engine_fail(v, -ENOENT,
+				   "netfilter-hook: the kernel has no net_namespace_list");
 	for (f = 0; f < ARRAY_SIZE(nf_families); f++) {
 		err = nf_layout_family(v, w, f);
 		if (err)
 			return err;
 	}
-	w->has_ingress = !btf_offsetof(v->btf, "net_device",
-				       "nf_hooks_ingress", &w->ingress);
-	w->has_egress = !btf_offsetof(v->btf, "net_device", "nf_hooks_egress",
-				      &w->egress);
+	if (!btf_offsetof(v->btf, "net_device", "nf_hooks_ingress",
+			  &l->ingress))
+		l->flags |= VMI_NF_HAS_INGRESS;
+	if (!btf_offsetof(v->btf, "net_device", "nf_hooks_egress", &l->egress))
+		l->flags |= VMI_NF_HAS_EGRESS;
+	if (!vmi_nf_layout_ok(l))
+		return engine_fail(v, -EBADMSG,
+				   "netfilter-hook: struct net or net_device offsets over 64 KiB: implausible");
 	return 0;
 }
 
@@ -224,4 +215,109 @@ static int nf_scan(struct vmiaas *v, const struct hidden_sink *sink,
 int check_netfilter(struct vmiaas *v, const struct hidden_sink *sink)
 {
 	return check_confirmed(v, nf_scan, NULL, sink);
+}
+
+/* ---- vmiaas.ko's record ---- */
+
+/* The ranges a hook may lie in: the text, each untainted hooking module's. */
+static int nf_allow(struct vmiaas *v, const struct nf_walk *w,
+		    struct vmiaas_nf_check *nf)
+{
+	struct modarea area;
+	size_t i, k;
+	int err;
+
+	nf->allow[0][0] = w->h.text_start;
+	nf->allow[0][1] = w->h.text_end;
+	nf->nr_allow = 1;
+	for (i = 0; i < w->h.nr_ev; i++) {
+		const struct bl_region *t = &w->h.mods[w->h.ev[i].mod].text;
+
+		for (k = 1; k < nf->nr_allow; k++)
+			if (nf->allow[k][0] == t->start)
+				break;
+		if (k < nf->nr_allow || t->start >= t->end)
+			continue;
+		if (nf->nr_allow == VMIAAS_MAX_NF_ALLOW)
+			goto whole_area;
+		nf->allow[nf->nr_allow][0] = t->start;
+		nf->allow[nf->nr_allow][1] = t->end;
+		nf->nr_allow++;
+	}
+	return 0;
+whole_area:
+	/* more hooking modules than ranges: any module's text, as before */
+	err = modarea_get(v, &area);
+	if (err)
+		return err;
+	nf->allow[1][0] = area.start;
+	nf->allow[1][1] = area.end;
+	nf->nr_allow = 2;
+	return 0;
+}
+
+/* The layout of @w in the uapi's form. */
+static void nf_record_layout(const struct nf_walk *w,
+			     struct vmiaas_nf_check *nf)
+{
+	const struct vmi_nf_layout *l = &w->l;
+	size_t f;
+
+	nf->net_list = l->net_list;
+	nf->net_inum = l->net_inum;
+	nf->dev_base = l->dev_base;
+	nf->dev_list = l->dev_list;
+	nf->ingress = l->ingress;
+	nf->egress = l->egress;
+	for (f = 0; f < VMIAAS_NF_FAMILIES; f++) {
+		nf->family_off[f] = l->fam_off[f];
+		nf->family_nr[f] = l->fam_nr[f];
+	}
+	if (l->flags & VMI_NF_HAS_INGRESS)
+		nf->flags |= VMIAAS_NF_INGRESS;
+	if (l->flags & VMI_NF_HAS_EGRESS)
+		nf->flags |= VMIAAS_NF_EGRESS;
+}
+
+/* netfilter-hook's record for vmiaas_module_policy(), appended at *@nr. */
+int nf_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
+		    size_t max, size_t *nr)
+{
+	struct vmiaas_module_check *c = &out[*nr];
+	struct vmiaas_nf_check *nf;
+	struct nf_walk *w;
+	int err;
+
+	static_assert(sizeof(*nf) <= VMIAAS_MODULE_DATA, "data");
+	static_assert(VMIAAS_NF_FAMILIES == ARRAY_SIZE(nf_families), "families");
+	if (*nr >= max)
+		return -ENOSPC;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->h.check = "netfilter-hook";
+	err = nf_layout(v, w);
+	err = err ?: hook_scan_begin(v, &w->h);
+	err = err ?: nf_walk_all(v, w);
+	if (!err) {
+		memset(c, 0, sizeof(*c));
+		nf = (struct vmiaas_nf_check *)c->data;
+		nf_record_layout(w, nf);
+		err = nf_allow(v, w, nf);
+	}
+	if (!err) {
+		c->type = VMIAAS_CHECK_NF_GVA;
+		c->addr = w->l.net_head;
+		c->len = 1;
+		c->root = v->info.pgd_pa;
+		snprintf(c->label, sizeof(c->label),
+			 "netfilter-hook (%u allowed ranges)", nf->nr_allow);
+		snprintf(c->check, sizeof(c->check), "netfilter-hook");
+		snprintf(c->object, sizeof(c->object), "netfilter hooks");
+		c->severity = VMIAAS_SEV_CRITICAL;
+		(*nr)++;
+	}
+	hook_scan_end(&w->h);
+	free(w);
+	return err;
 }

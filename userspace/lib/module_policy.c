@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1 OR MIT
 /*
- * vmiaas.ko's share of exec-memory and usermode-helper: the records to
- * register (policy, from check_exec.c and check_helpers.c) and, for tests
+ * vmiaas.ko's share of exec-memory, usermode-helper and netfilter-hook:
+ * the records to register (policy, from check_exec.c, check_helpers.c and
+ * check_netfilter.c) and, for tests
  * and for a caller that wants to know a set passes before registering it,
  * their run as the module runs them: the same core functions
- * (core/execmem.c, vmi_measure_bytes()), through the records' own root.
+ * (core/execmem.c, vmi_measure_bytes(), core/nfhook.c), through the
+ * records' own root.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,8 +15,11 @@
 
 #include "uapi/linux/vmiaas.h"
 #include "checks.h"
+#include "../../core/nfhook.h"
 
 #define POLICY_RESCAN_US	20000	/* kmod/checks.c's EXEC_RESCAN_MS */
+#define POLICY_NF_NETNS		4096	/* kmod/checks.c's NF_NETNS_MAX */
+#define POLICY_NF_DEVS		65536	/* and NF_DEVS_MAX */
 /* what a module that leaves caps.check_types zero runs: types 1 to 4 */
 #define MODULE_TYPES_OLD	0x1eULL
 
@@ -29,8 +34,8 @@ int vmiaas_module_policy(struct vmiaas *v, struct vmiaas_module_check *out,
 		return -EINVAL;
 	err = exec_module_check(v, out, max, &nr);
 	err = err ?: helpers_module_checks(v, out, max, &nr);
-	if (!err)
-		*ret_nr = nr;
+	err = err ?: nf_module_check(v, out, max, &nr);
+	*ret_nr = nr;	/* on error: those of the checks before it */
 	return err;
 }
 
@@ -108,6 +113,53 @@ static int policy_exec(struct vmi_as *as, const struct vmiaas_module_check *c)
 	return err ?: vmi_exec_confirmed(&s[0], &s[1]);
 }
 
+/* A record's struct vmiaas_nf_check in the core's form (as kmod/checks.c). */
+static int policy_nf_layout(const struct vmiaas_module_check *c,
+			    struct vmi_nf_layout *l, struct vmi_range *allow)
+{
+	const struct vmiaas_nf_check *nf = (const void *)c->data;
+	u32 i;
+
+	if (nf->nr_allow > VMIAAS_MAX_NF_ALLOW)
+		return -E2BIG;
+	*l = (struct vmi_nf_layout){
+		.net_head = c->addr, .net_list = nf->net_list,
+		.net_inum = nf->net_inum, .dev_base = nf->dev_base,
+		.dev_list = nf->dev_list, .ingress = nf->ingress,
+		.egress = nf->egress, .max_netns = POLICY_NF_NETNS,
+		.max_devs = POLICY_NF_DEVS,
+		.flags = (nf->flags & VMIAAS_NF_INGRESS ? VMI_NF_HAS_INGRESS : 0) |
+			 (nf->flags & VMIAAS_NF_EGRESS ? VMI_NF_HAS_EGRESS : 0),
+	};
+	for (i = 0; i < VMIAAS_NF_FAMILIES; i++) {
+		l->fam_off[i] = nf->family_off[i];
+		l->fam_nr[i] = nf->family_nr[i];
+	}
+	for (i = 0; i < nf->nr_allow; i++)
+		allow[i] = (struct vmi_range){ nf->allow[i][0], nf->allow[i][1] };
+	return 0;
+}
+
+/* kmod/checks.c's check_nf(): 1 failed, 0 passed, -errno. */
+static int policy_nf(struct vmi_as *as, const struct vmiaas_module_check *c,
+		     const struct vmi_read_ops *r)
+{
+	const struct vmiaas_nf_check *nf = (const void *)c->data;
+	struct vmi_range allow[VMIAAS_MAX_NF_ALLOW];
+	struct vmi_nf_suspects s;
+	struct vmi_nf_layout l;
+	int err;
+
+	err = policy_nf_layout(c, &l, allow);
+	err = err ?: vmi_nf_suspects(r, &l, allow, nf->nr_allow, &s);
+	if (err || !s.nr)
+		return err;
+	usleep(POLICY_RESCAN_US);
+	vmi_as_flush(as);
+	err = vmi_nf_suspects(r, &l, allow, nf->nr_allow, &s);
+	return err ?: s.nr != 0;
+}
+
 static int policy_read(void *ctx, u64 va, void *buf, size_t len)
 {
 	return vmi_as_read(ctx, va, buf, len);
@@ -130,6 +182,8 @@ int vmiaas_module_policy_run(struct vmiaas *v,
 		vmi_as_init(&as, v->kas->phys, c[i].root, v->kas->levels == 5);
 		if (c[i].type == VMIAAS_CHECK_EXEC_GVA)
 			res = policy_exec(&as, &c[i]);
+		else if (c[i].type == VMIAAS_CHECK_NF_GVA)
+			res = policy_nf(&as, &c[i], &r);
 		else if (c[i].type == VMIAAS_CHECK_BYTES_GVA &&
 			 c[i].len <= sizeof(c[i].data))
 			res = vmi_measure_bytes(&r, c[i].addr, c[i].len,

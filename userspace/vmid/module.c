@@ -42,8 +42,11 @@
 #define MODULE_DEV	"/dev/vmiaas"
 #define MODULE_EVENTS	16		/* read per wake-up */
 #define TEXT_CHUNK_MIN	(64U << 10)
-/* records of vmiaas_module_policy(): exec-memory, 6 usermode-helper */
-#define MODULE_POLICY_MAX	8
+/*
+ * records of vmiaas_module_policy(): exec-memory, 6 usermode-helper,
+ * netfilter-hook
+ */
+#define MODULE_POLICY_MAX	10
 
 _Static_assert(sizeof(struct vmiaas_module_check) <= sizeof(((struct vmid_msg *)0)->s2) - 1,
 	       "a check record travels in vmid_msg.s2");
@@ -288,7 +291,7 @@ static const char *module_left_out(const struct vm_module *m, char *buf,
 			 m->left_out, (unsigned long long)m->check_types);
 	else if (m->nr_checks && m->policy_err)
 		snprintf(buf, size,
-			 "; exec-memory and usermode-helper not registered (their records: %s): vmid's worker checks them, on its schedule and after each request",
+			 "; exec-memory, usermode-helper or netfilter-hook not registered (their records: %s): vmid's worker checks them, on its schedule and after each request",
 			 strerror(-m->policy_err));
 	else
 		buf[0] = '\0';
@@ -479,7 +482,8 @@ static void module_finding(const struct vm_module *mod, unsigned int i,
 		 "vmiaas.ko: %s differs from the guest's memory when vmid last found it clean (check %u; agent request: %s, vCPU %u, seq %llu); a full check follows",
 		 what, i, vmid_reason_name(e->reason), e->vcpu,
 		 (unsigned long long)e->seq);
-	if (c && c->type != VMIAAS_CHECK_EXEC_GVA) {
+	if (c && c->type != VMIAAS_CHECK_EXEC_GVA &&
+	    c->type != VMIAAS_CHECK_NF_GVA) {
 		f->address = c->addr;
 		f->flags |= VMIAAS_FINDING_ADDRESS;
 	}

@@ -86,6 +86,11 @@
  *   range or values on a range, a VMIAAS_CHECK_CSTRING check whose
  *   expected bytes have no NUL, an exec range that is empty, has unknown
  *   flags or reserved bytes, or an _EXEC addr outside the kernel half;
+ *   an _NF check whose len is not 1, whose addr is outside the kernel
+ *   half, or whose struct vmiaas_nf_check has an offset over
+ *   VMIAAS_MAX_NF_OFFSET, a family over VMIAAS_MAX_NF_POINTS points,
+ *   unknown flags, reserved bytes, no allowed range, more than
+ *   VMIAAS_MAX_NF_ALLOW or an empty one;
  *   -E2BIG for more than VMIAAS_MAX_CHECKS checks, a range over
  *   VMIAAS_MAX_RANGE bytes, a table over VMIAAS_MAX_PTRS words, bytes
  *   over VMIAAS_MAX_BYTES or exec ranges over VMIAAS_MAX_EXEC_RANGES;
@@ -308,6 +313,16 @@ struct vmiaas_mailbox {
  *   trampoline, the text's frames), in two walks a moment apart (a
  *   mapping being changed settles). It reads at most
  *   VMIAAS_MAX_EXEC_TABLES page tables per walk (more fails the check).
+ * - VMIAAS_CHECK_NF_GVA: netfilter-hook. addr is the guest's
+ *   &net_namespace_list, len 1, values the user address of one struct
+ *   vmiaas_nf_check: where struct net and struct net_device keep their
+ *   hook points (from the guest's BTF) and the ranges a hook function
+ *   may lie in (the kernel's text, the text of the untainted modules
+ *   that hook). The module walks every namespace's hook points and
+ *   devices (core/nfhook.c, bounded, cycle-checked) and fails when a
+ *   hook lies outside every range or a point or list cannot be walked,
+ *   in two walks a moment apart (a module going away unregisters its
+ *   hooks just after it stops being live).
  * A check fails (its bit set in the failed mask) when it differs or when
  * its memory cannot be read (not backed, not mapped): the verdict is then
  * VMIAAS_VERDICT_ERROR unless another check differed.
@@ -322,7 +337,8 @@ struct vmiaas_mailbox {
 #define VMIAAS_CHECK_BYTES_GPA	5
 #define VMIAAS_CHECK_BYTES_GVA	6
 #define VMIAAS_CHECK_EXEC_GVA	7
-#define VMIAAS_CHECK_TYPES_ALL	0xfeULL		/* bits 1 to 7 */
+#define VMIAAS_CHECK_NF_GVA	8
+#define VMIAAS_CHECK_TYPES_ALL	0x1feULL	/* bits 1 to 8 */
 
 /* struct vmiaas_check.flags */
 #define VMIAAS_CHECK_CSTRING	(1U << 0)	/* _BYTES: up to the NUL */
@@ -358,6 +374,33 @@ struct vmiaas_exec_range {
 	__u64 end;		/* exclusive, > start */
 	__u32 flags;		/* VMIAAS_EXEC_* */
 	__u32 reserved;		/* zero */
+};
+
+/* struct vmiaas_nf_check.flags: the device hook points the kernel has */
+#define VMIAAS_NF_INGRESS	(1U << 0)	/* net_device.nf_hooks_ingress */
+#define VMIAAS_NF_EGRESS	(1U << 1)	/* net_device.nf_hooks_egress */
+#define VMIAAS_NF_ALL		(VMIAAS_NF_INGRESS | VMIAAS_NF_EGRESS)
+
+#define VMIAAS_NF_FAMILIES	4	/* ipv4, ipv6, arp, bridge */
+#define VMIAAS_MAX_NF_POINTS	8	/* hook points of one family */
+#define VMIAAS_MAX_NF_OFFSET	65536	/* any offset below */
+#define VMIAAS_MAX_NF_ALLOW	12	/* allowed ranges */
+
+/* VMIAAS_CHECK_NF_GVA: the layout, and where hook functions may lie. */
+struct vmiaas_nf_check {
+	__u32 net_list;		/* offsetof(struct net, list) */
+	__u32 net_inum;		/* offsetof(struct net, ns.inum) */
+	__u32 dev_base;		/* offsetof(struct net, dev_base_head) */
+	__u32 dev_list;		/* offsetof(struct net_device, dev_list) */
+	__u32 ingress;		/* offsetof(struct net_device, nf_hooks_ingress) */
+	__u32 egress;		/* offsetof(struct net_device, nf_hooks_egress) */
+	__u32 family_off[VMIAAS_NF_FAMILIES];	/* offsetof(struct net,
+						 * nf.hooks_ipv4...) */
+	__u8 family_nr[VMIAAS_NF_FAMILIES];	/* points, 0: not built */
+	__u32 flags;		/* VMIAAS_NF_* */
+	__u32 nr_allow;		/* 1 to VMIAAS_MAX_NF_ALLOW */
+	__u32 reserved;		/* zero */
+	__u64 allow[VMIAAS_MAX_NF_ALLOW][2];	/* [start, end), start < end */
 };
 
 /* VMIAAS_IOC_SET_CHECKS: no flags defined yet. */

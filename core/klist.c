@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * A bounded list walk: see klist.h.
+ */
+#include "klist.h"
+
+static int klist_next(const struct vmi_read_ops *r, u64 node, u64 *ret)
+{
+	u8 raw[8];
+	int err;
+
+	err = r->read(r->ctx, node, raw, sizeof(raw));
+	if (!err)
+		*ret = vmi_get_u64(raw);
+	return err;
+}
+
+int vmi_list_walk(const struct vmi_read_ops *r, u64 head, u32 max,
+		  vmi_node_fn fn, void *ctx, u32 *ret_nr)
+{
+	u64 node, tortoise = head, power = 1, lam = 0;
+	u32 n = 0;
+	int err;
+
+	if (ret_nr)
+		*ret_nr = 0;
+	if (!r || !r->read || !fn)
+		return -EINVAL;
+	err = klist_next(r, head, &node);
+	while (!err && node != head) {
+		if (!vmi_kernel_ptr(node)) {
+			err = -EBADMSG;
+			break;
+		}
+		if (node == tortoise || n >= max) {
+			err = -ELOOP;
+			break;
+		}
+		n++;
+		err = fn(ctx, node);
+		if (err)
+			break;
+		if (++lam == power) {
+			tortoise = node;
+			power *= 2;
+			lam = 0;
+		}
+		err = klist_next(r, node, &node);
+	}
+	if (ret_nr)
+		*ret_nr = n;
+	return err;
+}

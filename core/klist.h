@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * A bounded walk of a guest's struct list_head list, shared by vmiaas.ko
+ * and userspace: the nodes after @head, in order, until the list comes
+ * back to @head.
+ *
+ * The list is guest data: a node that is not an aligned kernel-half
+ * address ends the walk with -EBADMSG, a cycle that does not pass through
+ * the head (found with Brent's algorithm, no memory) or more than @max
+ * nodes with -ELOOP, an unreadable next pointer with the read's error.
+ * The callback sees each node once before its next pointer is read; a
+ * non-zero return stops the walk and is returned.
+ */
+#ifndef VMI_KLIST_H
+#define VMI_KLIST_H
+
+#include "measure.h"
+
+/* An aligned address in the kernel half (4-level or LA57). */
+static inline bool vmi_kernel_ptr(u64 p)
+{
+	return p >= 0xff00000000000000ULL && !(p & 7);
+}
+
+typedef int (*vmi_node_fn)(void *ctx, u64 node);
+
+/*
+ * Calls @fn for each node of the list at @head (at most @max); @ret_nr
+ * (may be NULL) gets the number of nodes visited, also on error.
+ */
+int vmi_list_walk(const struct vmi_read_ops *r, u64 head, u32 max,
+		  vmi_node_fn fn, void *ctx, u32 *ret_nr);
+
+#endif /* VMI_KLIST_H */
