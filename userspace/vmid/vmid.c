@@ -957,6 +957,44 @@ static bool attach_may_boot(const struct vmid *d, struct vm *vm)
 	return now - vm->born < limit || now - vm->attach_failing < limit;
 }
 
+/* The length of @why up to its first number in hex: the reason's kind. */
+static size_t reason_len(const char *why)
+{
+	const char *hex = strstr(why, "0x");
+
+	return hex ? (size_t)(hex - why) : strlen(why);
+}
+
+/*
+ * An attach refused because the guest is booting: retried every 3 s
+ * (reap()). One "booting" event per run of refusals, a log line when the
+ * reason changes (decompressor, then SYSTEM_BOOTING, SYSTEM_SCHEDULING...),
+ * not one per attempt.
+ */
+static void vm_booting(const struct vmid *d, struct vm *vm, const char *why)
+{
+	size_t kind = reason_len(why);
+	double now = vmid_now();
+
+	vm->booting = true;
+	vm->boot_tries++;
+	if (!vm->boot_since) {
+		vm->boot_since = now;
+		events_vm(vm, VMID_LOG_NOTICE, "booting",
+			  "%s; taken for a guest that boots: not baselined or checked until its kernel runs, attaching again every 3 s for up to %.0f s",
+			  why, d->once ? d->cfg.timeout : d->cfg.settle + 120);
+	}
+	/* the same reason with other addresses (CR3...) is not news */
+	if (kind > sizeof(vm->boot_why) - 1)
+		kind = sizeof(vm->boot_why) - 1;
+	if (!strncmp(vm->boot_why, why, kind) && vm->boot_why[kind] == '\0')
+		return;
+	memcpy(vm->boot_why, why, kind);
+	vm->boot_why[kind] = '\0';
+	vmid_log(VMID_LOG_INFO, "%s: %s: attaching again every 3 s (attempt %u, %.0f s since the first)",
+		 vm->ident.id, why, vm->boot_tries, now - vm->boot_since);
+}
+
 /* A worker's error: booting, rebooted, transient or fatal. */
 static void vm_error(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 {
@@ -968,13 +1006,12 @@ static void vm_error(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 		vm->state = VM_BACKOFF;
 		vm->next = INFINITY;
 	}
-	if (m->a == VMID_ERROR_TRANSIENT && !strcmp(m->s1, "attach") &&
-	    attach_may_boot(d, vm))
-		m->a = VMID_ERROR_BOOTING;
+	if ((m->a == VMID_ERROR_TRANSIENT || m->a == VMID_ERROR_BOOTING) &&
+	    !strcmp(m->s1, "attach"))
+		m->a = attach_may_boot(d, vm) ? VMID_ERROR_BOOTING :
+		       VMID_ERROR_TRANSIENT;
 	if (m->a == VMID_ERROR_BOOTING) {
-		vmid_log(VMID_LOG_INFO, "%s: %s: attaching again in 3 s",
-			 vm->ident.id, m->s2);
-		vm->booting = true;
+		vm_booting(d, vm, m->s2);
 		return;
 	}
 	if (m->a != VMID_ERROR_REBOOTED)
@@ -1049,6 +1086,12 @@ static int vm_message(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 		strtrunc(vm->isolation, sizeof(vm->isolation), m->s2);
 		vm->state = VM_READY;
 		vm->attach_failing = 0;
+		if (vm->boot_since)
+			vmid_log(VMID_LOG_INFO, "%s: attached after %u attempts in %.0f s while it booted",
+				 vm->ident.id, vm->boot_tries, vmid_now() - vm->boot_since);
+		vm->boot_since = 0;
+		vm->boot_tries = 0;
+		vm->boot_why[0] = '\0';
 		vm->allow_retake = false;	/* from now on, a reboot settles */
 		vm->next = vmid_now();	/* the first check at once */
 		return 0;

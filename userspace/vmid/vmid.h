@@ -373,6 +373,10 @@ struct vm {
 	bool rounds_done;		/* --once: a round finished or failed */
 	bool rebooted;			/* the worker saw another boot */
 	bool booting;			/* the worker saw a kernel still booting */
+	double boot_since;		/* monotonic s: first "booting" of
+					   this run of them, 0 */
+	uint32_t boot_tries;		/* attach attempts in that run */
+	char boot_why[160];		/* the last reason logged */
 	double born;			/* monotonic s: QEMU start or last reboot */
 	double attach_failing;		/* monotonic s: first attach failure
 					   since the last good attach, 0 */
