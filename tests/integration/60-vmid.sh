@@ -208,6 +208,11 @@ tap_ok '[ ! -e "$sock" ] && ! ps -p "${workers// /,}0" >/dev/null' \
 	"control socket removed, no worker left"
 
 # ---- a tampered baseline is reported, never replaced -------------------------------
+# guest a rebooted above: --once waits at most its timeout (60 s) for a
+# kernel that boots, which a loaded host's TCG boot can exceed (76 s at
+# a load of 27); the test is about the baseline, so the guest is up first
+GUEST_DIR=$dir_a
+wait_for 240 'guest_run true' || tap_diag "guest a's agent is not back after its second reboot"
 base=$work/state/baselines/vmiaas-$prefix-a
 size=$(stat -c %s "$base")
 printf '\x5a' | dd of="$base" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
