@@ -85,7 +85,7 @@ s64 vmi_measure_mapping(struct vmi_as *as, u64 start, u64 end, u64 pa,
 			struct vmi_map_bad *ret_bad, u64 max)
 {
 	struct vmi_xlate x;
-	u64 va, n = 0;
+	u64 va, step, n = 0;
 	int err;
 
 	if (!as || (max && !ret_bad) || end <= start ||
@@ -93,11 +93,20 @@ s64 vmi_measure_mapping(struct vmi_as *as, u64 start, u64 end, u64 pa,
 		return -EINVAL;
 	if (end - start > VMI_MEASURE_MAX_RANGE)
 		return -E2BIG;
-	for (va = start; va < end; va += VMI_MEASURE_PAGE) {
+	for (va = start; va < end; va += step) {
+		step = VMI_MEASURE_PAGE;
 		err = vmi_as_translate(as, va, &x);
 		if (!err && x.gpa == pa + (va - start) &&
-		    (x.prot & prot_mask) == prot_want)
+		    (x.prot & prot_mask) == prot_want) {
+			/*
+			 * One leaf maps the rest of a large page: the next
+			 * frames follow this one, with its permissions.
+			 */
+			if (x.page_size > VMI_MEASURE_PAGE)
+				step = min_t(u64, end - va, x.page_size -
+					     (va & (x.page_size - 1)));
 			continue;
+		}
 		if (n < max)
 			ret_bad[n] = (struct vmi_map_bad){
 				.va = va, .err = err,

@@ -617,23 +617,26 @@ static void test_field_memo(void)
 	struct btf_field walked = { 0 }, f;
 	struct btf *btf = NULL;
 	u32 pid = 0, size = 0, off = 1;
-	int i, bad = 0;
+	int i, bad = 0, missing = 0;
 
 	if (!btf_load(blob, len, &btf)) {
 		btf_offsetof(btf, "task_struct", "pid", &pid);
 		btf_offsetof(btf, "task_struct", "mem[1].size", &size);
 		btf_field(btf, "task_struct", "flags", &walked);
+		missing = btf_field(btf, "task_struct", "no_such", &f);
 	}
 	for (i = 0; i < 100; i++)	/* past BTF_INDEX_AFTER: memoized */
 		if (btf_offsetof(btf, "task_struct", "pid", &off) || off != pid ||
 		    btf_offsetof(btf, "task_struct", "mem[1].size", &off) ||
 		    off != size || btf_field(btf, "task_struct", "flags", &f) ||
 		    f.type_id != walked.type_id || f.size != walked.size ||
-		    f.bit_off != walked.bit_off || f.bit_size != walked.bit_size)
+		    f.bit_off != walked.bit_off || f.bit_size != walked.bit_size ||
+		    btf_field(btf, "task_struct", "no_such", &f) != missing)
 			bad++;
-	TEST_ASSERT(!bad && pid == 16 && size == 104 && walked.bit_size == 3,
-		    "memo: 100 rounds of the same fields answer as the walk (pid %u, mem[1].size %u, flags %u bits), %d wrong",
-		    pid, size, walked.bit_size, bad);
+	TEST_ASSERT(!bad && pid == 16 && size == 104 && walked.bit_size == 3 &&
+		    missing == -ENOENT,
+		    "memo: 100 rounds of the same fields answer as the walk (pid %u, mem[1].size %u, flags %u bits, a missing member %d), %d wrong",
+		    pid, size, walked.bit_size, missing, bad);
 	btf__free(btf);
 	btf = NULL;
 	off = 1;

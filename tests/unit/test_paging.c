@@ -962,6 +962,30 @@ static void test_mapping(void)
 		    vmi_measure_mapping(as, va, va + 4096, pa, mask, 0, NULL,
 					1) == -EINVAL,
 		    "unaligned, empty range, no room for bad pages: -EINVAL");
+
+	/*
+	 * A 2 MiB page is measured by its first page, then skipped: the
+	 * split page after it is still measured page by page, and a range
+	 * that starts and ends inside large pages stops at its end.
+	 */
+	map(as, va, pa, 2, P | G);
+	table = table_new();
+	for (i = 0; i < 512; i++)
+		*(u64 *)(g.ram + table + i * 8) =
+			(pa + (2 << 20) + i * 4096) | P | G;
+	*(u64 *)(g.ram + table + 7 * 8) = 0x9000 | P | G;
+	*pte(as, va + (2 << 20), 2) = table | P | RW;
+	vmi_as_flush(as);
+	n = vmi_measure_mapping(as, va + 4096, va + (4 << 20), pa + 4096,
+				mask, 0, bad, 4);
+	TEST_ASSERT(n == 1 && bad[0].va == va + (2 << 20) + 7 * 4096 &&
+		    bad[0].gpa == 0x9000,
+		    "after a 2 MiB page, a split page's remapped page: 1 bad, got %lld",
+		    (long long)n);
+	n = vmi_measure_mapping(as, va + (1 << 20), va + (2 << 20) + 7 * 4096,
+				pa + (1 << 20), mask, 0, bad, 4);
+	TEST_ASSERT(n == 0, "a range ending before the remapped page: 0 bad, got %lld",
+		    (long long)n);
 	*pte(as, va, 2) = 0;
 	*pte(as, va + (2 << 20), 2) = 0;
 	vmi_as_flush(as);
@@ -970,7 +994,7 @@ static void test_mapping(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(73);
+	ksft_set_plan(75);
 	guest_init();
 	test_sizes();
 	test_la57();

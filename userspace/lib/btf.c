@@ -841,7 +841,7 @@ static int btf_path_index(const char **p, u32 *ret)
  * dropping a stale one); a hit is checked against the btf as the index's
  * ids are: its outer type must still be @type by kind and name.
  */
-#define BTF_MEMO_SLOTS		512	/* power of two */
+#define BTF_MEMO_SLOTS		1024	/* power of two */
 #define BTF_MEMO_PROBES		8
 #define BTF_MEMO_TYPE		48
 #define BTF_MEMO_PATH		80
@@ -851,6 +851,7 @@ struct btf_field_memo {
 		char type[BTF_MEMO_TYPE];	/* "": an empty slot */
 		char path[BTF_MEMO_PATH];
 		u32 outer_id;
+		int err;		/* the answer was this error */
 		struct btf_field f;
 	} slot[BTF_MEMO_SLOTS];
 };
@@ -898,9 +899,13 @@ static int btf_memo_slot(const struct btf *btf, const char *type,
 	return h & (BTF_MEMO_SLOTS - 1);
 }
 
-/* A memoized answer for (@type, @path) into @ret: true if there was one. */
+/*
+ * A memoized answer for (@type, @path): true if there was one, its error
+ * in *@ret_err (a member this kernel lacks, asked at every check, is an
+ * answer too), else its field in @ret.
+ */
 static bool btf_memo_get(const struct btf *btf, const char *type,
-			 const char *path, struct btf_field *ret)
+			 const char *path, struct btf_field *ret, int *ret_err)
 {
 	struct btf_field_memo *m;
 	const struct btf_type *t;
@@ -917,16 +922,20 @@ static bool btf_memo_get(const struct btf *btf, const char *type,
 		name = btf_index_named(t) ?
 		       btf__name_by_offset(btf, t->name_off) : NULL;
 		hit = name && !strcmp(name, type);
-		if (hit)
-			*ret = m->slot[s].f;
+		if (hit) {
+			*ret_err = m->slot[s].err;
+			if (!m->slot[s].err)
+				*ret = m->slot[s].f;
+		}
 	}
 	pthread_mutex_unlock(&btf_index_lock);
 	return hit;
 }
 
+/* @f, or @err if nonzero, as the answer for (@type, @path). */
 static void btf_memo_put(const struct btf *btf, const char *type,
 			 const char *path, u32 outer_id,
-			 const struct btf_field *f)
+			 const struct btf_field *f, int err)
 {
 	struct btf_field_memo *m;
 	int s;
@@ -938,7 +947,9 @@ static void btf_memo_put(const struct btf *btf, const char *type,
 		memcpy(m->slot[s].type, type, strlen(type) + 1);
 		memcpy(m->slot[s].path, path, strlen(path) + 1);
 		m->slot[s].outer_id = outer_id;
-		m->slot[s].f = *f;
+		m->slot[s].err = err;
+		if (!err)
+			m->slot[s].f = *f;
 	}
 	pthread_mutex_unlock(&btf_index_lock);
 }
@@ -955,11 +966,12 @@ int btf_field(const struct btf *btf, const char *type, const char *path,
 
 	if (!btf || !type || !path || !ret)
 		return -EINVAL;
-	if (btf_memo_get(btf, type, path, ret))
-		return 0;
+	if (btf_memo_get(btf, type, path, ret, &err))
+		return err;
 	err = btf_field_walk(btf, type, path, ret, &outer);
-	if (!err)
-		btf_memo_put(btf, type, path, outer, ret);
+	/* no outer type: nothing to check a remembered answer against */
+	if (outer && err != -ENOMEM)
+		btf_memo_put(btf, type, path, outer, ret, err);
 	return err;
 }
 
