@@ -637,7 +637,7 @@ struct agent_state {
 	uint64_t cookie;
 	uint32_t reason;
 	bool garbage;		/* reported; ignored until the magic is back */
-	uint64_t next_find_ms, last_check_ms;
+	uint64_t next_find_ms, last_find_ms, last_check_ms;
 };
 
 static uint64_t now_ms(void)
@@ -738,6 +738,7 @@ static int agent_tick(struct vmiaas *v, struct agent_state *s)
 		if (now < s->next_find_ms)
 			return 0;
 		s->next_find_ms = now + AGENT_FIND_MS;
+		s->last_find_ms = now;
 		if (vmiaas_agent_find(v, &s->va) < 0) {
 			s->va = 0;
 			return 0;
@@ -762,6 +763,28 @@ static int agent_tick(struct vmiaas *v, struct agent_state *s)
 		return 0;
 	}
 	return req.seq != s->seen ? agent_request(v, s, &req) : 0;
+}
+
+/*
+ * After a check, while no mailbox is known: a look once the last is
+ * AGENT_FIND_MS / 2 old, made awake anyway rather than by a wake-up of
+ * its own; the timer then waits AGENT_FIND_MS * 3 / 2. With checks every
+ * AGENT_FIND_MS or more often an idle worker wakes only for them (and
+ * looks every 5-10 s); without checks it still looks every 15 s.
+ */
+static int agent_look_now(struct vmiaas *v, struct agent_state *s)
+{
+	uint64_t now = now_ms();
+	int r;
+
+	if (!s->poll_ms || s->va || s->pending ||
+	    now - s->last_find_ms < AGENT_FIND_MS / 2)
+		return 0;
+	s->next_find_ms = 0;
+	r = agent_tick(v, s);
+	if (!s->va)
+		s->next_find_ms = now + AGENT_FIND_MS * 3 / 2;
+	return r;
 }
 
 /* After a check: the answer to the request that was waiting for it. */
@@ -965,6 +988,8 @@ static int worker_main(const struct vmid_worker_args *a)
 			r = check_once(v, b, &res);
 			if (agent_after_check(v, &agent, &res) < 0 && !r)
 				r = -EPIPE;
+			if (r == 0)
+				r = agent_look_now(v, &agent);
 			if (r == 0 && mod)
 				r = module_send(v, mod, &res);
 		}
