@@ -21,6 +21,7 @@
 #include "bpf_census.h"
 #include "bpf_jit.h"
 #include "list.h"
+#include "u64set.h"
 
 #define BPF_INSN_CALL		0x85	/* BPF_JMP | BPF_CALL */
 #define BPF_INSN_SIZE		8
@@ -59,17 +60,13 @@ struct bpf_census {
 	struct bprog *p;
 	u32 nr;
 	size_t cap;
-	u64 *auxes;		/* every program's and subprogram's aux */
-	u32 nr_auxes;
-	size_t cap_auxes;
+	struct u64set auxes;	/* every program's and subprogram's aux */
 	u64 insns_read;
 	u32 nr_links;
 	u64 hidden[16];		/* bpf_ksyms of programs prog_idr lacks */
 	char hidden_name[16][64];
 	u32 nr_hidden;
-	u64 *starts;		/* every bpf_ksym's start, sorted */
-	u32 nr_starts;
-	size_t cap_starts;
+	struct u64set starts;	/* every bpf_ksym's start, sorted */
 	u64 jit_total;		/* JIT bytes hashed */
 	char gave_up[192];	/* the first attach walk that gave up, why */
 };
@@ -239,14 +236,7 @@ static int bprog_helpers(struct vmiaas *v, struct bpf_census *c,
 
 static int census_aux_add(struct bpf_census *c, u64 aux)
 {
-	u64 *n = array_grow(c->auxes, &c->cap_auxes, c->nr_auxes,
-			    sizeof(*n), 64);
-
-	if (!n)
-		return -ENOMEM;
-	c->auxes = n;
-	c->auxes[c->nr_auxes++] = aux;
-	return 0;
+	return u64set_add(&c->auxes, aux);
 }
 
 /* Subprograms have their own aux and ksym but no id: they are known too. */
@@ -388,25 +378,18 @@ static int idr_walk(struct vmiaas *v, struct bpf_census *c, u64 idr,
 /* c->auxes sorted: thousands of programs, many more ksyms, all hostile */
 static bool census_has_aux(const struct bpf_census *c, u64 aux)
 {
-	return c->nr_auxes && bsearch(&aux, c->auxes, c->nr_auxes,
-				      sizeof(*c->auxes), u64_cmp);
+	return u64set_has(&c->auxes, aux);
 }
 
 /* Where a JIT image's entry site may call or jump to (bpf_jit.h). */
 static int census_start_add(struct vmiaas *v, struct bpf_census *c, u64 ksym)
 {
-	u64 start, *n;
+	u64 start;
 
 	if (!c->l->jit.ok ||
 	    engine_read_u64(v, ksym + c->l->jit.k_start, &start))
 		return 0;
-	n = array_grow(c->starts, &c->cap_starts, c->nr_starts, sizeof(*n),
-		       64);
-	if (!n)
-		return -ENOMEM;
-	c->starts = n;
-	c->starts[c->nr_starts++] = start;
-	return 0;
+	return u64set_add(&c->starts, start);
 }
 
 /* A program's bpf_ksym whose aux prog_idr does not know: hidden. */
@@ -495,8 +478,8 @@ static void census_walk_done(struct vmiaas *v, struct bpf_census *c,
 static void census_free(struct bpf_census *c)
 {
 	free(c->p);
-	free(c->auxes);
-	free(c->starts);
+	u64set_free(&c->auxes);
+	u64set_free(&c->starts);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -512,10 +495,9 @@ static int census_scan(struct vmiaas *v, const struct bpf_layout *l,
 	if (err)
 		return err;
 	/* lookups by address: struct bprog starts with it */
-	if (c->nr) {	/* qsort() and bsearch() want an array, even empty */
+	if (c->nr)	/* qsort() and bsearch() want an array, even empty */
 		qsort(c->p, c->nr, sizeof(*c->p), u64_cmp);
-		qsort(c->auxes, c->nr_auxes, sizeof(*c->auxes), u64_cmp);
-	}
+	u64set_sort(&c->auxes);
 	err = idr_walk(v, c, l->link_idr, link_visit);
 	for (i = 0; !err && i < c->nr; i++)
 		prog_attach_func(v, c, &c->p[i]);
@@ -530,11 +512,12 @@ static int census_scan(struct vmiaas *v, const struct bpf_layout *l,
 				 bpf_attach_tc_walk(v, &l->at, attach_found, c));
 	err = err ?: list_walk(v, "bpf_kallsyms", l->kallsyms,
 			       BPF_CENSUS_KSYMS_MAX, ksym_visit, c);
-	if (!err && c->nr_starts)
-		qsort(c->starts, c->nr_starts, sizeof(*c->starts), u64_cmp);
+	if (!err)
+		u64set_sort(&c->starts);
 	for (i = 0; !err && i < c->nr; i++)
-		bpf_jit_judge(v, &l->jit, c->p[i].addr, c->p[i].aux, c->starts,
-			      c->nr_starts, &c->jit_total, &c->p[i].jit);
+		bpf_jit_judge(v, &l->jit, c->p[i].addr, c->p[i].aux,
+			      c->starts.a, c->starts.nr, &c->jit_total,
+			      &c->p[i].jit);
 	return err;
 }
 

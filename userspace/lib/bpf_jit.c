@@ -20,6 +20,7 @@
 #include "bpf_jit.h"
 #include "hidden.h"
 #include "list.h"
+#include "u64set.h"
 
 #define JIT_SITE_LEN		5	/* X86_PATCH_SIZE */
 #define JIT_ENDBR_LEN		4
@@ -119,19 +120,7 @@ static void jit_pokes(struct jit_ctx *x, u64 aux)
 
 static bool jit_is_start(const struct jit_ctx *x, u64 va)
 {
-	u32 lo = 0, hi = x->nr_starts;
-
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo) / 2;
-
-		if (x->starts[mid] == va)
-			return true;
-		if (x->starts[mid] < va)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	return u64_sorted_has(x->starts, x->nr_starts, va);
 }
 
 /* The entry site: the JIT's NOP, or a CALL/JMP to a bpf_ksym's start. */

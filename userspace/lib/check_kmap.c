@@ -42,6 +42,7 @@
 #include "checks.h"
 #include "hidden.h"
 #include "list.h"
+#include "u64set.h"
 #include "../../core/kernel.h"
 
 #define KMAP_BAD_MAX		256	/* pages kept per range */
@@ -49,12 +50,6 @@
 #define KMAP_PGDS_MAX		(1U << 17)	/* tables on pgd_list (processes) */
 #define KMAP_MM_SUSPECTS	64	/* mm->pgd tables read again */
 #define KMAP_RESCAN_US		50000	/* before they are */
-
-/* Top-level tables compared already (pgd_list), sorted for the mm walk. */
-struct kmap_seen {
-	u64 *pa;
-	size_t nr, cap;
-};
 
 #define PROT_ALL	(VMI_PROT_WRITE | VMI_PROT_NX | VMI_PROT_USER)
 
@@ -268,17 +263,6 @@ static void kmap_check_cr3(struct vmiaas *v, const u64 *want,
 	}
 }
 
-static int kmap_seen_add(struct kmap_seen *seen, u64 pa)
-{
-	u64 *a = array_grow(seen->pa, &seen->cap, seen->nr, sizeof(*a), 256);
-
-	if (!a)
-		return -ENOMEM;
-	seen->pa = a;
-	seen->pa[seen->nr++] = pa;
-	return 0;
-}
-
 /*
  * Every process's top-level table: pgd_list links the struct page of
  * each (6.1: page.lru; 6.6+: ptdesc.pt_list, the same offset), its frame
@@ -286,7 +270,7 @@ static int kmap_seen_add(struct kmap_seen *seen, u64 pa)
  * has nothing compared here (the vCPUs' tables still are).
  */
 static int kmap_check_pgds(struct vmiaas *v, const u64 *want,
-			   struct kmap_seen *seen, const struct hidden_sink *s)
+			   struct u64set *seen, const struct hidden_sink *s)
 {
 	u64 head, node, sym, vmemmap, page, pa;
 	char obj[48], whose[96];
@@ -315,7 +299,7 @@ static int kmap_check_pgds(struct vmiaas *v, const u64 *want,
 			 (unsigned long long)pa);
 		if (pa != v->info.pgd_pa)
 			kmap_compare_half(v, pa, want, obj, whose, s);
-		if (kmap_seen_add(seen, pa))
+		if (u64set_add(seen, pa))
 			return -ENOMEM;
 		if (engine_read_u64(v, node, &node))
 			return engine_fail(v, -EFAULT,
@@ -427,7 +411,7 @@ static void kmap_confirm_mms(struct vmiaas *v, const struct kmap_mm *sus,
  * a kernel without mm_struct.pgd in its BTF has nothing compared here.
  */
 static int kmap_check_mms(struct vmiaas *v, const u64 *want,
-			  struct kmap_seen *seen, u64 phys_base,
+			  struct u64set *seen, u64 phys_base,
 			  const struct hidden_sink *s)
 {
 	struct kmap_mm sus[KMAP_MM_SUSPECTS], m;
@@ -447,8 +431,7 @@ static int kmap_check_mms(struct vmiaas *v, const u64 *want,
 	}
 	if (err)
 		return err;
-	if (seen->nr)
-		qsort(seen->pa, seen->nr, sizeof(*seen->pa), u64_cmp);
+	u64set_sort(seen);
 	for (i = 0; i < nr_tasks && nr < KMAP_MM_SUSPECTS; i++) {
 		m = (struct kmap_mm){ .task = tasks[i].addr, .mm = tasks[i].mm,
 				      .pid = tasks[i].pid };
@@ -460,8 +443,7 @@ static int kmap_check_mms(struct vmiaas *v, const u64 *want,
 		if (!kmap_pgd_pa(v, m.pgd, phys_base, &m.pa))
 			m.pa = ~0ULL;	/* switch_mm() would load garbage */
 		if (m.pa == v->info.pgd_pa ||
-		    bsearch(&m.pa, seen->pa, seen->nr, sizeof(*seen->pa),
-			    u64_cmp) ||
+		    u64set_has(seen, m.pa) ||
 		    !kmap_half_differs(v, m.pa, want))
 			continue;
 		sus[nr++] = m;
@@ -474,7 +456,7 @@ static int kmap_check_mms(struct vmiaas *v, const u64 *want,
 int check_kmap(struct vmiaas *v, const struct hidden_sink *s)
 {
 	u64 sym, phys_base, want[512];
-	struct kmap_seen seen = {};
+	struct u64set seen = {};	/* pgd_list's tables */
 	size_t i;
 	int err;
 
@@ -496,6 +478,6 @@ int check_kmap(struct vmiaas *v, const struct hidden_sink *s)
 	kmap_check_cr3(v, want, s);
 	err = kmap_check_pgds(v, want, &seen, s);
 	err = err ?: kmap_check_mms(v, want, &seen, phys_base, s);
-	free(seen.pa);
+	u64set_free(&seen);
 	return err;
 }

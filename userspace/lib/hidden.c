@@ -10,6 +10,7 @@
 
 #include "hidden.h"
 #include "list.h"
+#include "u64set.h"
 
 #define PF_KTHREAD		0x00200000U
 #define MODULE_NAME_LEN		56
@@ -2208,30 +2209,13 @@ struct stack_ctx {
 	u8 *page;
 };
 
-/* Whether sorted @a[0..@n) holds @x (called for every vmalloc area). */
-static bool u64_has(const u64 *a, size_t n, u64 x)
-{
-	size_t lo = 0, hi = n, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (a[mid] == x)
-			return true;
-		if (a[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
-}
-
 static int stack_visit(struct vmiaas *v, u64 va, u64 start, u64 end,
 		       void *arg)
 {
 	struct stack_ctx *s = arg;
 	struct stack_area *n;
 
-	if (u64_has(s->known, s->nr_known, start)) {
+	if (u64_sorted_has(s->known, s->nr_known, start)) {
 		if (s->size)
 			return 0;
 		s->size = end - start;
@@ -2286,7 +2270,7 @@ static int stack_known(struct vmiaas *v, struct stack_ctx *s)
 		if (*stack)
 			s->nr_known++;
 	}
-	qsort(s->known, s->nr_known, sizeof(u64), u64_cmp);
+	u64_sort(s->known, s->nr_known);
 	return 0;
 }
 
@@ -2314,7 +2298,7 @@ static int stack_cached(struct vmiaas *v, struct stack_ctx *s)
 			return engine_fail(v, err,
 				"CPU %u's cached_stacks is unreadable", cpu);
 	}
-	qsort(s->cached, s->nr_cached, sizeof(u64), u64_cmp);
+	u64_sort(s->cached, s->nr_cached);
 	return 0;
 }
 
@@ -2361,7 +2345,7 @@ static int stack_judge(struct vmiaas *v, struct stack_ctx *s)
 		a = &s->cand[i];
 		if (a->end - a->start != s->size ||
 		    engine_read_u64(v, a->va + s->o_vm, &vm) || !kernel_ptr(vm) ||
-		    u64_has(s->cached, s->nr_cached, vm) ||
+		    u64_sorted_has(s->cached, s->nr_cached, vm) ||
 		    engine_read_u64(v, vm + s->o_caller, &caller) ||
 		    caller != s->caller)
 			continue;

@@ -18,6 +18,7 @@
 #include "checks.h"
 #include "list.h"
 #include "patching.h"
+#include "u64set.h"
 
 #define INSN_CALL	0xe8
 #define INSN_JMP32	0xe9
@@ -58,11 +59,6 @@ struct patch_site {
 #define SITE_TAIL		(1U << 0)	/* static call: a tail call */
 #define SITE_CALLER		(1U << 1)	/* ftrace_call in ftrace_caller */
 #define SITE_OPTIMIZED		(1U << 2)	/* kprobe: optimized */
-
-struct u64set {
-	u64 *a;
-	size_t nr, cap;
-};
 
 #define PATCH_MOD_REGIONS	8	/* module.mem[] entries */
 
@@ -119,58 +115,6 @@ struct patching {
 static u64 rel32_target(u64 insn, u32 insn_len, const u8 *rel)
 {
 	return insn + insn_len + (s64)(s32)vmi_get_u32(rel);
-}
-
-static int set_add(struct u64set *s, u64 x)
-{
-	u64 *n = array_grow(s->a, &s->cap, s->nr, sizeof(*n), 64);
-
-	if (!n)
-		return -ENOMEM;
-	s->a = n;
-	s->a[s->nr++] = x;
-	return 0;
-}
-
-static void set_sort(struct u64set *s)
-{
-	if (s->nr)
-		qsort(s->a, s->nr, sizeof(*s->a), u64_cmp);
-}
-
-static bool set_has(const struct u64set *s, u64 x)
-{
-	return x && s->nr &&
-	       bsearch(&x, s->a, s->nr, sizeof(*s->a), u64_cmp) != NULL;
-}
-
-/* The largest element <= @x of a sorted set, or 0. */
-static u64 set_floor(const struct u64set *s, u64 x)
-{
-	size_t lo = 0, hi = s->nr;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->a[mid] <= x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo ? s->a[lo - 1] : 0;
-}
-
-/* A set of (key, value) pairs, stored flat: sorted and searched by key. */
-static void pairs_sort(struct u64set *s)
-{
-	if (s->nr >= 2)
-		qsort(s->a, s->nr / 2, 2 * sizeof(*s->a), u64_cmp);
-}
-
-static const u64 *pairs_find(const struct u64set *s, u64 key)
-{
-	return s->nr >= 2 ? bsearch(&key, s->a, s->nr / 2, 2 * sizeof(*s->a),
-				    u64_cmp) : NULL;
 }
 
 /* Records the first reason a kind of records is unavailable. */
@@ -407,17 +351,17 @@ static int load_lsm_static_calls(struct patching *p)
 			return engine_fail(v, -EBADMSG,
 				"static_calls_table[%llu]: bad hook list 0x%llx",
 				(unsigned long long)i, (unsigned long long)hl);
-		err = set_add(&p->lsm, key);
-		err = err ?: set_add(&p->lsm, hook);
+		err = u64set_add(&p->lsm, key);
+		err = err ?: u64set_add(&p->lsm, hook);
 	}
-	pairs_sort(&p->lsm);
+	u64set_pairs_sort(&p->lsm);
 	return err;
 }
 
 /* False if @key is an LSM slot's and @func is not its registered hook. */
 static bool lsm_key_ok(const struct patching *p, u64 key, u64 func)
 {
-	const u64 *pair = pairs_find(&p->lsm, key);
+	const u64 *pair = u64set_pairs_find(&p->lsm, key);
 
 	return !pair || pair[1] == func;
 }
@@ -658,7 +602,8 @@ static int tramp_verify(struct patching *p, u64 ops, u64 flags, u64 tramp,
 		return tramp_bad(v, ops, tramp, "its ops reference is elsewhere");
 	i = t.call - t.start;
 	target = rel32_target(tramp + i, 5, tr + i + 1);
-	if (tr[i] != INSN_CALL || (target != func && !set_has(&p->callees, target)))
+	if (tr[i] != INSN_CALL ||
+	    (target != func && !(target && u64set_has(&p->callees, target))))
 		return tramp_bad(v, ops, tramp, "its call is not to the ops' function");
 	if (t.jmp && memcmp(tr + (t.jmp - t.start), nop2, 2))
 		return tramp_bad(v, ops, tramp, "the regs variant's jnz is not a NOP");
@@ -687,7 +632,7 @@ static int tramp_collect(struct vmiaas *v, const struct ops_layout *l,
 	if (err)
 		return err;
 	if (tw->pass == 0)
-		return func ? set_add(&p->callees, func) : 0;
+		return func ? u64set_add(&p->callees, func) : 0;
 	/* none, or ftrace_caller/ftrace_regs_caller themselves (measured) */
 	if (!tramp || tramp == p->static_tramps[0] ||
 	    tramp == p->static_tramps[1])
@@ -697,7 +642,7 @@ static int tramp_collect(struct vmiaas *v, const struct ops_layout *l,
 		why(p, "ftrace trampolines", -EBADMSG);
 		return 0;
 	}
-	return set_add(&p->tramps, tramp);
+	return u64set_add(&p->tramps, tramp);
 }
 
 static int direct_collect(u64 ip, u64 direct, void *arg)
@@ -705,8 +650,8 @@ static int direct_collect(u64 ip, u64 direct, void *arg)
 	struct patching *p = arg;
 	int err;
 
-	err = set_add(&p->directs, ip);
-	return err ?: set_add(&p->directs, direct);
+	err = u64set_add(&p->directs, ip);
+	return err ?: u64set_add(&p->directs, direct);
 }
 
 /* What ftrace sites and ftrace_caller's calls may call now. */
@@ -730,11 +675,11 @@ static int load_ftrace_targets(struct patching *p)
 		if (engine_sym(v, tramps[i], &a))
 			continue;
 		p->static_tramps[i] = a;
-		if (set_add(&p->tramps, a))
+		if (u64set_add(&p->tramps, a))
 			return -ENOMEM;
 	}
 	for (i = 0; i < ARRAY_SIZE(callees); i++)
-		if (!engine_sym(v, callees[i], &a) && set_add(&p->callees, a))
+		if (!engine_sym(v, callees[i], &a) && u64set_add(&p->callees, a))
 			return -ENOMEM;
 	err = ops_layout_get(v, &l);
 	if (!err) {
@@ -745,7 +690,7 @@ static int load_ftrace_targets(struct patching *p)
 					      &regs) || regs <= 0 ?
 			       FTRACE_OPS_FL_SAVE_REGS_DEFAULT : (u64)regs;
 		err = ops_walk(v, &l, tramp_collect, &tw);
-		set_sort(&p->callees);
+		u64set_sort(&p->callees);
 		tw.pass = 1;
 		err = err ?: ops_walk(v, &l, tramp_collect, &tw);
 	}
@@ -753,9 +698,9 @@ static int load_ftrace_targets(struct patching *p)
 		err = engine_read_u64(v, a, &hash);
 		err = err ?: hash_walk(v, &l, hash, direct_collect, p);
 	}
-	pairs_sort(&p->directs);
-	set_sort(&p->tramps);
-	set_sort(&p->callees);
+	u64set_pairs_sort(&p->directs);
+	u64set_sort(&p->tramps);
+	u64set_sort(&p->callees);
 	return err;
 }
 
@@ -866,7 +811,7 @@ static int optinsn_page(struct vmiaas *v, u64 node, void *arg)
 	OFF(v, "kprobe_insn_page", "list", &o_list);
 	OFF(v, "kprobe_insn_page", "insns", &o_insns);
 	err = engine_read_u64(v, node - o_list + o_insns, &insns);
-	return err ?: set_add(pages, insns);
+	return err ?: u64set_add(pages, insns);
 }
 
 /*
@@ -884,13 +829,13 @@ static int optinsn_pages(struct vmiaas *v, struct u64set *pages)
 	OFF(v, "kprobe_insn_cache", "pages", &o_pages);
 	err = list_walk(v, "kprobe_optinsn_slots.pages", cache + o_pages,
 			PATCH_KPROBES_MAX, optinsn_page, pages);
-	set_sort(pages);
+	u64set_sort(pages);
 	return err;
 }
 
 static bool in_pages(const struct u64set *pages, u64 a)
 {
-	u64 page = set_floor(pages, a);
+	u64 page = u64set_floor(pages, a);
 
 	return page && a - page < INSN_PAGE_SIZE;
 }
@@ -1476,8 +1421,8 @@ static int sc_upd_add(struct patching *p, const u8 *b, size_t n, u64 at)
 		return 0;
 	if (p->sc_updates.nr >= 2 * SC_UPD_MAX)
 		return -E2BIG;
-	err = set_add(&p->sc_updates, key);
-	return err ?: set_add(&p->sc_updates, func);
+	err = u64set_add(&p->sc_updates, key);
+	return err ?: u64set_add(&p->sc_updates, func);
 }
 
 static int pair_cmp(const void *a, const void *b)
@@ -1820,7 +1765,7 @@ static bool sc_func_ok(struct patching *p, u64 key, u64 func, const u64 *old)
 	    func >= p->text_start && func < p->text_end &&
 	    !ksym_at(p->v, func, name, sizeof(name)))
 		return false;
-	if (pairs_find(&p->lsm, key))
+	if (u64set_pairs_find(&p->lsm, key))
 		return true;
 	if (!p->mods_loaded) {
 		p->mods_loaded = true;
@@ -1926,8 +1871,8 @@ static bool ftrace_ok(struct patching *p, const struct patch_site *s,
 		return !(s->flags & SITE_CALLER) && !memcmp(now, nop5, 5);
 	target = rel32_target(s->addr, 5, now + 1);
 	if (s->flags & SITE_CALLER)
-		return set_has(&p->callees, target);
-	if (set_has(&p->tramps, target))
+		return target && u64set_has(&p->callees, target);
+	if (target && u64set_has(&p->tramps, target))
 		return true;
 	*ret_kind = PATCH_BPF;
 	return direct_ok(p, s->addr, target);
@@ -2013,22 +1958,16 @@ unsigned int patching_poke_wait_us = 10000;	/* then 20, 40, 80 ms */
 #define POKE_SITES_MAX	8
 #define POKE_RELOADS_MAX	16
 
-static void set_clear(struct u64set *s)
-{
-	free(s->a);
-	*s = (struct u64set){};
-}
-
 /* Every record read anew: what the kernel's patching says now. */
 static void records_reload(struct patching *p)
 {
 	free(p->sites);
 	p->sites = NULL;
 	p->nr_sites = p->cap_sites = 0;
-	set_clear(&p->tramps);
-	set_clear(&p->callees);
-	set_clear(&p->directs);
-	set_clear(&p->lsm);
+	u64set_free(&p->tramps);
+	u64set_free(&p->callees);
+	u64set_free(&p->directs);
+	u64set_free(&p->lsm);
 	memset(p->static_tramps, 0, sizeof(p->static_tramps));
 	free(p->mods);
 	p->mods = NULL;
@@ -2165,7 +2104,7 @@ static bool bpf_image_has(struct patching *p, u64 target, const char *prefix)
 
 static bool direct_ok(struct patching *p, u64 ip, u64 target)
 {
-	const u64 *pair = pairs_find(&p->directs, ip);
+	const u64 *pair = u64set_pairs_find(&p->directs, ip);
 
 	return pair && pair[1] == target &&
 	       bpf_image_has(p, target, KSYM_PREFIX_BPF_TRAMP);
