@@ -5,7 +5,12 @@
  * ("info registers", "info ramblock", "info mtree -f").
  *
  * QEMU is trusted to speak QMP, not to stay responsive: every read waits at
- * most QMP_TIMEOUT_MS, and every reply is bounded by QMP_MAX_REPLY.
+ * most the QMP timeout, and every reply is bounded by QMP_MAX_REPLY. The
+ * timeout is long (QMP_TIMEOUT_DEFAULT_S): a QEMU on a loaded host (load
+ * 15-20, eight TCG guests on two cores) answers "info registers" in
+ * seconds, not milliseconds; VMIAAS_QMP_TIMEOUT (seconds, vmictl
+ * --qmp-timeout) sets it. A QEMU that never answers still fails, with a
+ * message naming the socket and the wait.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -21,7 +26,8 @@
 #include <json-c/json.h>
 #include "backend.h"
 
-#define QMP_TIMEOUT_MS	5000
+#define QMP_TIMEOUT_DEFAULT_S	30
+#define QMP_TIMEOUT_MAX_S	3600
 #define QMP_MAX_REPLY	(16u << 20)	/* "info mtree" is ~20 KiB */
 #define QMP_MAX_EVENTS	10000		/* events skipped per command */
 
@@ -30,8 +36,30 @@ struct qmp {
 	json_tokener *tok;
 	char buf[4096];
 	size_t len, pos;	/* unparsed bytes are buf[pos..len) */
+	long timeout_ms;
+	char path[108];		/* sun_path: for messages */
 	char last_error[256];
 };
+
+/* VMIAAS_QMP_TIMEOUT in whole seconds, or the default; -EINVAL if bad. */
+static int qmp_timeout_ms(long *ret, struct vmiaas_diag *diag)
+{
+	const char *env = getenv("VMIAAS_QMP_TIMEOUT");
+	unsigned long secs = QMP_TIMEOUT_DEFAULT_S;
+	char *end;
+
+	if (env && *env) {
+		errno = 0;
+		secs = strtoul(env, &end, 10);
+		if (errno || *end || !isdigit((unsigned char)*env) || !secs ||
+		    secs > QMP_TIMEOUT_MAX_S)
+			return diag_set(diag, -EINVAL,
+					"VMIAAS_QMP_TIMEOUT='%s': not a number of seconds from 1 to %d",
+					env, QMP_TIMEOUT_MAX_S);
+	}
+	*ret = (long)secs * 1000;
+	return 0;
+}
 
 static long now_ms(void)
 {
@@ -41,10 +69,18 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int qmp_timed_out(struct qmp *q)
+{
+	snprintf(q->last_error, sizeof(q->last_error),
+		 "QEMU sent nothing on QMP socket '%.107s' for %ld s (hung, or a loaded host: VMIAAS_QMP_TIMEOUT=SECONDS waits longer)",
+		 q->path, q->timeout_ms / 1000);
+	return -ETIMEDOUT;
+}
+
 /* Reads one JSON object; -ETIMEDOUT, -ECONNRESET, -EBADMSG, -EMSGSIZE. */
 static int qmp_read_object(struct qmp *q, json_object **ret)
 {
-	long deadline = now_ms() + QMP_TIMEOUT_MS;
+	long deadline = now_ms() + q->timeout_ms;
 	size_t total = 0;
 
 	json_tokener_reset(q->tok);
@@ -83,16 +119,14 @@ static int qmp_read_object(struct qmp *q, json_object **ret)
 		q->pos = q->len = 0;
 
 		left = deadline - now_ms();
-		if (left <= 0)
-			return -ETIMEDOUT;
-		r = poll(&pfd, 1, (int)left);
+		r = left > 0 ? poll(&pfd, 1, (int)left) : 0;
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
 		if (r == 0)
-			return -ETIMEDOUT;
+			return qmp_timed_out(q);
 		n = recv(q->fd, q->buf, sizeof(q->buf), 0);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -209,6 +243,10 @@ int qmp_connect(const char *path, struct qmp **ret, struct vmiaas_diag *diag)
 	if (!q)
 		return diag_set(diag, -ENOMEM, "out of memory");
 	q->fd = -1;
+	strcpy(q->path, path);
+	err = qmp_timeout_ms(&q->timeout_ms, diag);
+	if (err)
+		goto fail;
 	q->tok = json_tokener_new_ex(64);
 	if (!q->tok) {
 		err = diag_set(diag, -ENOMEM, "out of memory");
@@ -229,7 +267,8 @@ int qmp_connect(const char *path, struct qmp **ret, struct vmiaas_diag *diag)
 	err = qmp_read_object(q, &greeting);
 	if (err < 0) {
 		diag_set(diag, err, "no QMP greeting on '%s': %s (%s)", path,
-			 strerror(-err), err == -ETIMEDOUT ?
+			 err == -ETIMEDOUT ? q->last_error : strerror(-err),
+			 err == -ETIMEDOUT ?
 			 "QEMU serves one client per QMP socket: is another one connected? Give vmiaas its own -qmp socket" :
 			 "is it a QMP socket, not an HMP monitor?");
 		goto fail;

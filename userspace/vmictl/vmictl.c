@@ -165,6 +165,7 @@ static void vmictl_usage(FILE *f)
 	      "  --pid PID [--qmp SOCK]   a running QEMU process\n"
 	      "  --dump FILE              raw memory, QEMU dump-guest-memory ELF, LiME\n"
 	      "  --system-map FILE        symbols from a System.map, not kallsyms\n"
+	      "  --qmp-timeout SECONDS    wait this long for QEMU's QMP replies (30)\n"
 	      "\n"
 	      "Commands:\n", f);
 	for (i = 0; i < VMICTL_NR_CMDS; i++) {
@@ -237,11 +238,13 @@ enum {
 	OPT_VCPU,
 	OPT_VERSION,
 	OPT_KEY,
+	OPT_QMP_TIMEOUT,
 };
 
 static const struct option vmictl_options[] = {
 	{ "shm",	required_argument,	NULL, OPT_SHM },
 	{ "qmp",	required_argument,	NULL, OPT_QMP },
+	{ "qmp-timeout", required_argument,	NULL, OPT_QMP_TIMEOUT },
 	{ "pid",	required_argument,	NULL, OPT_PID },
 	{ "dump",	required_argument,	NULL, OPT_DUMP },
 	{ "system-map",	required_argument,	NULL, OPT_SYSTEM_MAP },
@@ -286,6 +289,15 @@ static int set_path(const char **slot, const char *opt, const char *arg)
 	return 0;
 }
 
+/* Read by the library's QMP client at connect (userspace/lib/qmp.c). */
+static int set_qmp_timeout(unsigned long secs)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%lu", secs);
+	return setenv("VMIAAS_QMP_TIMEOUT", buf, 1) ? -errno : 0;
+}
+
 /* One option; 0 or -EINVAL after printing the usage error. */
 static int parse_one(struct vmictl *c, struct vmictl_args *a, int opt,
 		     char **argv)
@@ -302,6 +314,13 @@ static int parse_one(struct vmictl *c, struct vmictl_args *a, int opt,
 		return set_path(&t->shm_path, "--shm", optarg);
 	case OPT_QMP:
 		return set_path(&t->qmp_path, "--qmp", optarg);
+	case OPT_QMP_TIMEOUT:	/* the library reads it at connect */
+		r = parse_ulong("--qmp-timeout", optarg, 3600, &v);
+		if (r < 0)
+			return r;
+		if (!v)
+			return usage_error("invalid --qmp-timeout '%s'", optarg);
+		return set_qmp_timeout(v);
 	case OPT_DUMP:
 		return set_path(&t->dump_path, "--dump", optarg);
 	case OPT_SYSTEM_MAP:
