@@ -2,9 +2,12 @@
 /*
  * Snapshot fuzzing of the integrity checks: the walkers of hostile guest
  * kernel data (module list, mod_tree, vmap carving, pid IDR, run queues,
- * process tree, creds, jump tables, ftrace pages, kprobes, static calls,
- * syscall table, IDT, netfilter hook entries, packet types, input
- * handlers, /proc trees) run over a real guest whose memory the fuzzer edits.
+ * process tree, creds, BPF programs and their JIT images, jump tables,
+ * ftrace pages, kprobes, static calls, syscall table, IDT, netfilter hook
+ * entries, packet types, input handlers, /proc trees, system_state and
+ * pid 1, every page table on pgd_list and every task's mm->pgd, vmap
+ * areas and executable mappings, notifier chains) run over a real guest
+ * whose memory the fuzzer edits.
  *
  * The snapshot is a QEMU-style ELF core (read by the dump backend) of a
  * 6.1 test guest holding only the pages that attach, a baseline, a check
@@ -28,7 +31,8 @@
  *   1 byte length - 1 (mod 32), then that many bytes
  *
  * applied in place; then the walkers (hidden modules and tasks, creds,
- * ftrace/kprobe hooks) and the views run; when the mode's low 3 bits are
+ * BPF, netfilter, /proc, kernel state, kernel mapping, exec memory,
+ * notifiers, ftrace/kprobe hooks) and the views run; when the mode's low 3 bits are
  * 6 or 7 the kernel's patch records are read too, and with 7
  * vmiaas_check_run() runs every check with its compare paths (slower: it
  * hashes every measured page). Errors are fine;
@@ -90,7 +94,9 @@ static struct vmiaas_finding *sink_add(void *ctx, const char *check,
 /*
  * The walkers without the hashing of every measured page (about 100 ms a
  * run): hidden modules and tasks, creds, BPF programs, netfilter hooks,
- * packet types, input handlers, /proc entries, ftrace and kprobe hooks; with
+ * packet types, input handlers, /proc entries, system_state, the page
+ * tables (kernel-mapping), the executable mappings and vmap areas
+ * (exec-memory), notifier chains, ftrace and kprobe hooks; with
  * @records the kernel's patch records too (jump labels, static calls,
  * ftrace pages, kprobes: read on a first explain, here of _stext's bytes;
  * about 40 ms).
@@ -102,8 +108,10 @@ static void run_walkers(bool records)
 	struct patching_hook *h;
 	struct patching *p;
 	u8 now[16];
+	char why[320];
 	size_t nr;
 
+	vmiaas_kernel_state(guest, why, sizeof(why));
 	hidden_check_modules(guest, &sink);
 	hidden_check_tasks(guest, &sink);
 	bpf_check_programs(guest, NULL, &sink);
@@ -111,6 +119,9 @@ static void run_walkers(bool records)
 	check_packet_taps(guest, &sink);
 	check_input_handlers(guest, &sink);
 	check_proc_ops(guest, baseline, &sink);
+	check_kmap(guest, &sink);
+	check_exec(guest, &sink);
+	check_notifiers(guest, &sink);
 	if (!patching_ftrace_hooks(guest, &h, &nr))
 		free(h);
 	if (!patching_kprobe_hooks(guest, &kh, &nr))
@@ -373,6 +384,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	int err;
 
 	libbpf_set_print(quiet);
+	check_rescan_us = 0;		/* a snapshot does not settle */
+	patching_poke_wait_us = 0;
 	if (!snap)
 		die("set VMIAAS_FUZZ_SNAPSHOT (make fuzz does)", -EINVAL);
 	t.dump_path = record ? record : snap;

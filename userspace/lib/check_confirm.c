@@ -5,7 +5,7 @@
  * object being torn down during the first scan (a module unloading
  * unregisters its hooks, removes its /proc entries just after it stops
  * being live) may be read half freed; what the kernel really holds is
- * there again CONFIRM_RESCAN_US later.
+ * there again check_rescan_us later.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +17,9 @@
 #include "hidden.h"
 
 #define CONFIRM_MAX		256	/* findings and events per scan */
-#define CONFIRM_RESCAN_US	50000
+
+/* The wait before a second scan (confirm, exec-memory, kernel-mapping). */
+unsigned int check_rescan_us = 50000;
 
 /*
  * Grown as findings come: a clean scan allocates nothing (a fixed array
@@ -123,7 +125,7 @@ int check_confirmed(struct vmiaas *v, check_scan_fn scan, void *arg,
 		confirm_pass(&first, NULL, sink);
 		goto out;
 	}
-	usleep(CONFIRM_RESCAN_US);
+	usleep(check_rescan_us);
 	vmi_as_flush(v->kas);
 	err = confirm_scan(v, scan, arg, &second);
 	if (!err)

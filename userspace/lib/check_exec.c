@@ -50,7 +50,6 @@
 
 #define EXEC_RUNS_MAX		(1U << 16)	/* executable runs per scan */
 #define EXEC_TABLES_MAX		(1U << 18)	/* page tables read per scan */
-#define EXEC_RESCAN_US		50000	/* before the second scan */
 #define EXEC_REALMODE_MAX	(1U << 20)	/* the real-mode blob's size cap */
 #define EXEC_HEAD_BYTES		16	/* shown of a suspect run */
 
@@ -377,7 +376,7 @@ int check_exec(struct vmiaas *v, const struct hidden_sink *s)
 	err = err ?: exec_areas_get(v, &k);
 	if (!err && exec_suspects(&k, &first)) {
 		/* a mapping being changed (text_poke, module load) settles */
-		usleep(EXEC_RESCAN_US);
+		usleep(check_rescan_us);
 		vmi_as_flush(v->kas);
 		err = exec_scan(v, &second, &st);
 		err = err ?: exec_areas_get(v, &k);

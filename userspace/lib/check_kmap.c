@@ -49,7 +49,6 @@
 #define KMAP_PTE_A		(1ULL << 5)	/* set by the CPU's walks */
 #define KMAP_PGDS_MAX		(1U << 17)	/* tables on pgd_list (processes) */
 #define KMAP_MM_SUSPECTS	64	/* mm->pgd tables read again */
-#define KMAP_RESCAN_US		50000	/* before they are */
 
 #define PROT_ALL	(VMI_PROT_WRITE | VMI_PROT_NX | VMI_PROT_USER)
 
@@ -396,7 +395,7 @@ static void kmap_confirm_mms(struct vmiaas *v, const struct kmap_mm *sus,
 
 	if (!nr)
 		return;
-	usleep(KMAP_RESCAN_US);
+	usleep(check_rescan_us);
 	for (i = 0; i < nr; i++)
 		if (kmap_mm_still(v, &sus[i], task_mm, mm_pgd, want))
 			kmap_report_mm(v, &sus[i], want, s);
@@ -426,7 +425,7 @@ static int kmap_check_mms(struct vmiaas *v, const u64 *want,
 	err = vmiaas_tasks(v, &tasks, &nr_tasks);
 	if (err) {
 		/* a task freed under the walk: its successor is garbage */
-		usleep(KMAP_RESCAN_US);
+		usleep(check_rescan_us);
 		err = vmiaas_tasks(v, &tasks, &nr_tasks);
 	}
 	if (err)

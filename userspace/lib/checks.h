@@ -268,6 +268,8 @@ typedef int (*check_scan_fn)(struct vmiaas *v, const struct hidden_sink *sink,
 			     void *arg);
 int check_confirmed(struct vmiaas *v, check_scan_fn scan, void *arg,
 		    const struct hidden_sink *sink);
+/* Its wait, and exec-memory's and kernel-mapping's: 50 ms (fuzzing: 0). */
+extern unsigned int check_rescan_us;
 /* netfilter-hook (check_netfilter.c): needs no baseline. */
 int check_netfilter(struct vmiaas *v, const struct hidden_sink *sink);
 /* packet-tap (check_ptype.c), input-handler (check_input.c): no baseline. */
