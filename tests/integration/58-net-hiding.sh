@@ -20,7 +20,8 @@
 # give no finding; a magic-packet trigger on ptype_all
 # (vmiaas_attack_ptype, dev_add_pack()) sees "ping -s 42 -p 77" (hits
 # 1) and a high packet-tap finding names ETH_P_ALL and the module (tainted
-# O and E), clean once unloaded; last, the same tap with its handler
+# O and E), clean once unloaded; the same tap bound to lo (on lo's own
+# ptype_all) a finding naming "lo ETH_P_ALL"; last, the same tap with its handler
 # copied to an executable page of the direct map (mode=heap): a critical
 # packet-tap finding naming that page. vmiaas.ko's netfilter-hook record
 # (vmiaas_module_policy(), taken with ip_tables hooking) is run as the
@@ -30,7 +31,7 @@
 # 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin nethide 24
+integrity_begin nethide 27
 
 rawsock=$(guest_tool rawsock) ||
 	tap_bail "cannot build tests/guest/rawsock.c statically"
@@ -156,6 +157,17 @@ expect_one ptype packet-tap '^ETH_P_ALL$' \
 guest_run rmmod vmiaas_attack_ptype >/dev/null 2>&1
 check_json ptype-gone
 tap_is "$st:$(nr_findings ptype-gone)" "0:0" "$KGEN: ptype: removed on unload: exit 0, no findings"
+
+# The same tap bound to one device: on lo's own ptype_all.
+guest_run 'insmod /vmiaas/modules/vmiaas_attack_ptype.ko ifname=lo &&
+	ping -c 1 -W 2 -s 42 -p 77 127.0.0.1 >/dev/null; cat /sys/module/vmiaas_attack_ptype/parameters/hits' >"$work/ptype-lo.out" 2>&1
+tap_is "$(tail -n 1 "$work/ptype-lo.out")" 1 "$KGEN: ptype ifname=lo: the tap on lo saw the magic ping (hits 1)"
+expect_one ptype-lo packet-tap '^lo ETH_P_ALL$' \
+	".severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_ptype]+\")) and (.detail.message | test(\"on lo.s ptype_all \"))" \
+	"a high packet-tap finding for lo ETH_P_ALL, on lo's ptype_all"
+guest_run rmmod vmiaas_attack_ptype >/dev/null 2>&1
+check_json ptype-lo-gone
+tap_is "$st:$(nr_findings ptype-lo-gone)" "0:0" "$KGEN: ptype ifname=lo: removed on unload: exit 0, no findings"
 
 # The handler in an executable page of the direct map (last: the page stays).
 guest_run 'ro=$(grep " set_memory_ro$" /proc/kallsyms | cut -d" " -f1)

@@ -9,7 +9,8 @@
  * -p 77" sends) is counted in @hits and logged; a real backdoor would
  * start its shell there. Nothing in kernel text or read-only data
  * changes: the only trace is the packet_type on the writable ptype_all
- * list. Unloading removes it.
+ * list. Unloading removes it. ifname=NAME binds the tap to that device
+ * of the initial namespace (on the device's own ptype_all list).
  *
  * mode=module (default): the handler is in this module's text.
  * mode=heap:             the handler is a copy of a few instructions in a
@@ -34,6 +35,7 @@
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/string.h>
+#include <net/net_namespace.h>
 
 #include "vmiaas_attack_magic.h"
 
@@ -52,6 +54,10 @@ MODULE_PARM_DESC(hits, "trigger packets seen (mode=heap: every packet)");
 static char *mode = "module";
 module_param(mode, charp, 0444);
 MODULE_PARM_DESC(mode, "module (default) or heap");
+
+static char *ifname;
+module_param(ifname, charp, 0444);
+MODULE_PARM_DESC(ifname, "bind the tap to this device (default: all devices)");
 
 static unsigned long setro, setx;
 module_param(setro, ulong, 0444);
@@ -137,15 +143,25 @@ static int __init vmiaas_attack_ptype_init(void)
 	} else if (strcmp(mode, "module")) {
 		return -EINVAL;
 	}
+	if (ifname) {
+		vmiaas_attack_ptype_pt.dev = dev_get_by_name(&init_net, ifname);
+		if (!vmiaas_attack_ptype_pt.dev)
+			return -ENODEV;
+	}
 	dev_add_pack(&vmiaas_attack_ptype_pt);
-	pr_info("ETH_P_ALL tap registered (%s)\n", mode);
+	pr_info("ETH_P_ALL tap registered (%s) on %s\n", mode,
+		ifname ? ifname : "every device");
 	return 0;
 }
 
-/* dev_remove_pack() waits for the receive paths; a heap page stays. */
+/*
+ * dev_remove_pack() waits for the receive paths, then the device is
+ * released; a heap page stays.
+ */
 static void __exit vmiaas_attack_ptype_exit(void)
 {
 	dev_remove_pack(&vmiaas_attack_ptype_pt);
+	dev_put(vmiaas_attack_ptype_pt.dev);
 	pr_info("tap removed after %u hits\n", hits);
 }
 
