@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1 OR MIT */
 /*
  * Every network namespace (net_namespace_list) and each one's devices
- * (dev_base_head), for the checks that read per-namespace and per-device
- * hooks (netfilter-hook, packet-tap). Both lists are walked by
- * list_walk(): capped, cycle detection, kernel pointers only.
+ * (dev_base_head), for packet-tap's per-namespace and per-device lists
+ * (netfilter-hook walks the same lists in core/nfhook.c, under these
+ * caps). Both lists are walked by list_walk(): capped, cycle detection,
+ * kernel pointers only.
  */
 #ifndef VMIAAS_LIB_NETWALK_H
 #define VMIAAS_LIB_NETWALK_H
