@@ -5,15 +5,36 @@
 # again: processes forked, exec'd and reaped, a module loaded and unloaded,
 # tracepoints (task, signal, module, raw_syscalls: static calls and jump
 # labels on the fork, exec, exit and module paths), kprobe events (at a
-# function's entry, ftrace-based, and a kretprobe; not an optimized
-# mid-function one: see "Reading a running guest" in docs/integrity.md),
-# the function tracer and a BPF fentry program turned on and off; each
-# round a little differently timed. It touches only its own kprobe events
-# and these tracepoints, and leaves the tracer off (nop, no filter).
-# Stops when /tmp/storm.stop exists; counts its rounds in /tmp/storm.rounds.
+# function's entry, ftrace-based, and a kretprobe), the function tracer
+# and a BPF fentry program turned on and off; each round a little
+# differently timed. Beside it, a mid-function kprobe (optimized: int3,
+# then a JMP to a detour buffer) inside vfs_read created and deleted over
+# and over: each new probe waits on the kernel's optimizing_list for a
+# grace period (see "Optimized kprobes being (un)optimized" in
+# docs/integrity.md). It touches only its own kprobe events and these
+# tracepoints, and leaves the tracer off (nop, no filter). Stops when
+# /tmp/storm.stop exists; counts its rounds in /tmp/storm.rounds and the
+# optimized probe's in /tmp/storm.optprobes.
 mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 t=/sys/kernel/tracing
 events="task signal module raw_syscalls"
+optprobe_churn()
+{
+	n=0
+	while [ ! -e /tmp/storm.stop ]; do
+		for off in $(seq 5 64); do
+			echo "p:storm_mid vfs_read+$off" >>$t/kprobe_events 2>/dev/null && break
+		done
+		echo 1 >$t/events/kprobes/storm_mid/enable
+		sleep 0.1
+		echo 0 >$t/events/kprobes/storm_mid/enable
+		echo "-:storm_mid" >>$t/kprobe_events
+		n=$((n + 1))
+		echo $n >/tmp/storm.optprobes
+	done
+}
+# not a child: the rounds below wait for theirs
+(optprobe_churn &)
 i=0
 while [ ! -e /tmp/storm.stop ]; do
 	i=$((i + 1))

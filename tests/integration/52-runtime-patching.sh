@@ -24,7 +24,7 @@
 # The unfiltered function tracer patches every ftrace site (37,657 on
 # Debian 6.1, 42,864 on 6.12): 80 s on and 20 s off under TCG here.
 UNFILTERED_KGENS=${UNFILTERED_KGENS:-6.1}
-integrity_begin patching 60
+integrity_begin patching 61
 
 # raw-bpf(2) loaders: a fentry program, an eBPF rootkit's shape
 bpf_fentry=$(guest_tool bpf-fentry) ||
@@ -302,24 +302,38 @@ clean spawn "200 processes spawned and reaped"
 # Checks read the guest while it changes (docs/integrity.md, "Reading a
 # running guest"): tracepoints' static calls half switched, kprobes being
 # optimized, css_set lists a task is leaving. STORM_CHECKS checks while
-# tests/guest/storm.sh runs: every one exit 0 and no findings.
+# tests/guest/storm.sh runs: every one exit 0 and no findings. Its
+# mid-function kprobe, created and deleted over and over, spends a grace
+# period waiting on the kernel's optimizing_list (int3 at its site, no
+# copied_insn yet) each time, about 1 check in 5 meets it: the checks go
+# on (at most 3 x STORM_CHECKS more) until one has, and one must have.
 guest_put "$VMIAAS_TOP/tests/guest/storm.sh" /tmp/storm.sh >/dev/null
 guest_run 'rm -f /tmp/storm.stop /tmp/storm.rounds
 	setsid sh /tmp/storm.sh </dev/null >/tmp/storm.log 2>&1 & sleep 2
 	[ -s /tmp/storm.rounds ] || sleep 5; cat /tmp/storm.rounds' >"$work/storm.out" 2>&1
 tap_ok '[ -s "$work/storm.out" ]' "$KGEN: storm of processes, a module, tracepoints, kprobes, tracer and BPF running"
-storm_bad=
-for i in $(seq "${STORM_CHECKS:-8}"); do
+kp_waiting() {
+	jq '[.events[] | select(.object == "kprobes") | .detail.message |
+		capture("; (?<n>[0-9]+) of a probe waiting for the kprobe optimizer").n |
+		tonumber] | add // 0' "$work/$1.json" 2>/dev/null || echo 0
+}
+storm_bad= storm_waiting=0 storm_n=${STORM_CHECKS:-8} storm_done=0
+for i in $(seq $((4 * storm_n))); do
+	[ "$i" -le "$storm_n" ] || [ "$storm_waiting" = 0 ] || break
 	check_json "storm$i"
+	storm_done=$i
 	[ "$st:$(nr_findings "storm$i")" = 0:0 ] ||
 		storm_bad="$storm_bad storm$i:$st:$(nr_findings "storm$i")"
+	storm_waiting=$((storm_waiting + $(kp_waiting "storm$i")))
 done
-guest_run 'touch /tmp/storm.stop; sleep 3; cat /tmp/storm.rounds' >>"$work/storm.out" 2>&1
-tap_is "${storm_bad:-none}" none "$KGEN: ${STORM_CHECKS:-8} checks during the storm: exit 0, no findings"
+guest_run 'touch /tmp/storm.stop; sleep 3; cat /tmp/storm.rounds /tmp/storm.optprobes' >>"$work/storm.out" 2>&1
+tap_is "${storm_bad:-none}" none "$KGEN: $storm_done checks during the storm: exit 0, no findings"
 [ -z "$storm_bad" ] || for i in $storm_bad; do
 	tap_diag "$i: $(cat "$work/${i%%:*}.err"; jq -c '.findings[]' "$work/${i%%:*}.json" 2>/dev/null | head -3)"
 done
-tap_diag "storm rounds: $(tr '\n' ' ' <"$work/storm.out")"
+tap_ok '[ "$storm_waiting" -gt 0 ]' \
+	"$KGEN: an optimized kprobe waiting for the optimizer met and explained ($storm_waiting sites)"
+tap_diag "storm rounds, optimized probes: $(tr '\n' ' ' <"$work/storm.out")"
 
 # ---- kvm: perf guest callbacks behind kernel keys ----------------------------------
 # The guest CPU has SVM (qemu64,+svm): kvm_amd loads, and kvm registers its

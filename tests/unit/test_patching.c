@@ -89,6 +89,7 @@
 #define OPT_KP		(KBASE + 0x41000)
 #define OPT_SLOTS	(KBASE + 0x42000)	/* kprobe_optinsn_slots */
 #define INSN_PAGE	(KBASE + 0x42100)
+#define OPT_QUEUE	(KBASE + 0x42200)	/* optimizing_list */
 
 static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
 
@@ -314,6 +315,7 @@ static void symbols_init(void)
 		{ "optprobe_template_end", OPT_END },
 		{ "optimized_callback", OPT_CB },
 		{ "kprobe_optinsn_slots", OPT_SLOTS },
+		{ "optimizing_list", OPT_QUEUE },
 	};
 	test_symmap_load(syms, ARRAY_SIZE(syms), &v.symmap);
 	v.info.text_va = KBASE;
@@ -444,6 +446,8 @@ static void opt_init(void)
 	put(INSN_PAGE, OPT_SLOTS);
 	put(INSN_PAGE + 8, OPT_SLOTS);
 	put(INSN_PAGE + 16, SLOT);
+	put(OPT_QUEUE, OPT_QUEUE);			/* optimizing_list: empty */
+	put(OPT_QUEUE + 8, OPT_QUEUE);
 }
 
 /* A consistent guest: every record valid, the text as at baseline. */
@@ -880,6 +884,93 @@ static void test_optprobes(void)
 			 "a JMP at the probe to elsewhere in the detour page is not explained\n");
 }
 
+/* patching_explain() of the optimized probe's site; *ret_waiting as counted. */
+static bool explain_waiting(const u8 *old, size_t *ret_waiting)
+{
+	struct patching *p;
+	bool ok;
+
+	if (patching_new(&v, &p))
+		exit(KSFT_FAIL);
+	ok = patching_explain(p, OPT_ADDR, 5, old, at(OPT_ADDR));
+	*ret_waiting = patching_kprobes_waiting(p);
+	patching_free(p);
+	return ok;
+}
+
+/*
+ * A probe flagged OPTIMIZED that still waits on optimizing_list: its site
+ * is int3 and the probed bytes, its copied_insn not saved yet (zeroes).
+ */
+static void opt_waiting_init(void)
+{
+	opt_init();
+	memcpy(at(OPT_ADDR), opt_orig, OPT_SIZE);
+	*at(OPT_ADDR) = 0xcc;
+	memset(at(OPT_KP + 144), 0, 4);
+	put(OPT_QUEUE, OPT_KP + 128);			/* &op->list */
+	put(OPT_QUEUE + 8, OPT_KP + 128);
+	put(OPT_KP + 128, OPT_QUEUE);
+	put(OPT_KP + 136, OPT_QUEUE);
+}
+
+static void test_optprobe_waiting(void)
+{
+	u64 bad, target;
+	size_t waiting;
+	u8 old[OPT_SIZE];
+	int err, n;
+
+	records_init();
+	memcpy(old, opt_orig, OPT_SIZE);
+	opt_waiting_init();
+	n = kprobe_detour_hooks(&err, &bad, &target);
+	ksft_test_result(explain_waiting(old, &waiting) && waiting == 1 && !err && !n,
+			 "an optimized kprobe waiting on optimizing_list (int3, no copied_insn yet): explained, counted, no hook (%d, %d)\n",
+			 err, n);
+	put(OPT_QUEUE, OPT_QUEUE);
+	put(OPT_QUEUE + 8, OPT_QUEUE);
+	n = kprobe_detour_hooks(&err, &bad, &target);
+	ksft_test_result(!explain_waiting(old, &waiting) && n == 1,
+			 "the same probe not on optimizing_list: not explained, a hook\n");
+	opt_waiting_init();
+	put(OPT_KP + 128, OPT_KP + 128);		/* a cycle */
+	n = kprobe_detour_hooks(&err, &bad, &target);
+	ksft_test_result(!explain_waiting(old, &waiting) && n == 1,
+			 "a cyclic optimizing_list: the probe judged by copied_insn, a hook\n");
+	opt_waiting_init();
+	at(OPT_ADDR)[3] ^= 0x01;
+	at(SLOT + (OPT_END - OPT_TMPL))[3] ^= 0x01;
+	n = kprobe_detour_hooks(&err, &bad, &target);
+	ksft_test_result(!explain_waiting(old, &waiting) && !n,
+			 "a waiting probe whose text and detour both changed after the int3: not explained\n");
+	opt_waiting_init();
+	put_branch(OPT_ADDR, 0xe9, SLOT);
+	*at(OPT_ADDR) = 0xcc;
+	put_bytes(OPT_KP + 144, opt_orig + 1, 4);
+	ksft_test_result(explain_waiting(old, &waiting) && !waiting,
+			 "int3 and the JMP's displacement (text_poke_bp() writing it): explained\n");
+	put_branch(OPT_ADDR, 0xe9, SLOT + 0x10);
+	*at(OPT_ADDR) = 0xcc;
+	ksft_test_result(!explain_waiting(old, &waiting),
+			 "int3 and a displacement elsewhere: not explained\n");
+	opt_init();
+	memcpy(at(OPT_ADDR), opt_orig, OPT_SIZE);
+	*at(OPT_ADDR) = 0xcc;
+	at(OPT_ADDR)[2] ^= 0x01;
+	at(SLOT + (OPT_END - OPT_TMPL))[2] ^= 0x01;
+	put_bytes(OPT_KP + 144, at(OPT_ADDR) + 1, 4);
+	n = kprobe_detour_hooks(&err, &bad, &target);
+	ksft_test_result(!explain_waiting(old, &waiting) && !n,
+			 "an optimized probe's int3 over changed bytes (copied_insn and detour to match): not explained\n");
+	opt_init();
+	memcpy(old, at(OPT_ADDR), 5);			/* baseline: the JMP */
+	memcpy(at(OPT_ADDR), opt_orig, OPT_SIZE);
+	*at(OPT_ADDR) = 0xcc;
+	ksft_test_result(explain_waiting(old, &waiting),
+			 "baseline with the JMP, now int3 and the probed bytes (unoptimizing): explained\n");
+}
+
 static int nr_hooks(int *ret_err, u32 *ret_funcs)
 {
 	struct patching_hook *h;
@@ -1002,7 +1093,7 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(68);
+	ksft_set_plan(76);
 	/* a site that fails fails every read here: no waits between */
 	patching_poke_wait_us = 0;
 	patching_guest_init();
@@ -1011,6 +1102,7 @@ int main(void)
 	test_sc_update_memo();
 	test_bpf_dispatcher();
 	test_optprobes();
+	test_optprobe_waiting();
 	test_hooks();
 	test_hostile();
 	test_random();

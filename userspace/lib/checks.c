@@ -511,11 +511,24 @@ static bool text_classify(struct vmiaas *v, struct text_ctx *t, u64 va,
 	return patching_explain(t->patching, va, len, old, now);
 }
 
+/* Kprobe sites that an optimized probe waiting for the optimizer holds. */
+static const char *kp_waiting_note(const struct patching *p, char *note,
+				   size_t size)
+{
+	size_t n = patching_kprobes_waiting(p);
+
+	note[0] = '\0';
+	if (n)
+		snprintf(note, size, "; %zu of a probe waiting for the kprobe optimizer (int3)", n);
+	return note;
+}
+
 /* One event per kind of runtime patching seen, and why records were missing. */
 static void text_events(struct findings *fs, const struct text_ctx *t)
 {
 	struct vmiaas_finding *f;
 	const char *why;
+	char note[96];
 	size_t n;
 	int k;
 
@@ -530,8 +543,10 @@ static void text_events(struct findings *fs, const struct text_ctx *t)
 				patching_kind_name(k));
 		if (f)
 			snprintf(f->message, sizeof(f->message),
-				 "%zu site%s changed since the baseline, each as the kernel's own records allow (runtime patching: benign)",
-				 n, n == 1 ? "" : "s");
+				 "%zu site%s changed since the baseline, each as the kernel's own records allow (runtime patching: benign)%s",
+				 n, n == 1 ? "" : "s",
+				 k == PATCH_KPROBE ?
+				 kp_waiting_note(t->patching, note, sizeof(note)) : "");
 	}
 	why = patching_why(t->patching);
 	f = why ? finding_add(fs, "kernel-text", VMIAAS_SEV_INFO,

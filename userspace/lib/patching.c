@@ -59,6 +59,7 @@ struct patch_site {
 #define SITE_TAIL		(1U << 0)	/* static call: a tail call */
 #define SITE_CALLER		(1U << 1)	/* ftrace_call in ftrace_caller */
 #define SITE_OPTIMIZED		(1U << 2)	/* kprobe: optimized */
+#define SITE_WAITING		(1U << 3)	/* kprobe: on optimizing_list */
 
 #define PATCH_MOD_REGIONS	8	/* module.mem[] entries */
 
@@ -91,6 +92,7 @@ struct patching {
 	struct u64set callees;		/* what ftrace_call may CALL */
 	struct u64set directs;		/* pairs: site ip, direct target */
 	struct u64set lsm;		/* pairs: LSM static call key, hook */
+	struct u64set kp_probed;	/* pairs: optimized probe, bytes 1..4 */
 	u64 return_thunk, return_thunk_sym, sc_return0;
 	u64 text_start, text_end;
 	struct sc_module *mods;		/* for static call functions */
@@ -103,6 +105,7 @@ struct patching {
 	u64 run_va, run_len;		/* the run patching_explain() judges */
 	const u8 *run_old;		/* its baseline bytes, or NULL */
 	size_t counts[PATCH_KINDS];
+	size_t nr_kp_waiting;		/* of counts[PATCH_KPROBE] */
 	u32 nr_waits;			/* runs read again (POKE_SITES_MAX) */
 	u32 nr_reloads;			/* records read again (POKE_RELOADS_MAX) */
 	u32 bpf_budget;			/* bpf_ksyms still to read */
@@ -833,6 +836,35 @@ static int optinsn_pages(struct vmiaas *v, struct u64set *pages)
 	return err;
 }
 
+static int optprobe_queued(struct vmiaas *v, u64 node, void *arg)
+{
+	struct u64set *queued = arg;
+	u32 o_list, o_kp;
+
+	OFF(v, "optimized_kprobe", "list", &o_list);
+	OFF(v, "optimized_kprobe", "kp", &o_kp);
+	return u64set_add(queued, node - o_list + o_kp);
+}
+
+/*
+ * The probes waiting for the kprobe optimizer (optimizing_list, static in
+ * kernel/kprobes.c, found through kallsyms): flagged OPTIMIZED by
+ * optimize_kprobe(), their site still int3, their optinsn.copied_insn not
+ * saved yet. A list that cannot be read leaves the set empty: such a
+ * probe is then judged as an optimized one, and its site stays a finding.
+ */
+static void optprobes_queued(struct vmiaas *v, struct u64set *queued)
+{
+	u64 head;
+
+	if (engine_sym(v, "optimizing_list", &head))
+		return;
+	if (list_walk(v, "optimizing_list", head, PATCH_KPROBES_MAX,
+		      optprobe_queued, queued))
+		queued->nr = 0;
+	u64set_sort(queued);
+}
+
 static bool in_pages(const struct u64set *pages, u64 a)
 {
 	u64 page = u64set_floor(pages, a);
@@ -852,6 +884,7 @@ struct opt_layout {
 	u32 o_addr, o_flags, o_kp, o_insn, o_size, o_copied, o_opcode;
 	u64 tmpl, clac, val, call, end, callback;
 	struct u64set pages;		/* kprobe_optinsn_slots' pages */
+	struct u64set queued;		/* probes on optimizing_list */
 };
 
 #define OPT_TMPL_MAX	512	/* the template is ~200 bytes */
@@ -886,14 +919,26 @@ static int opt_layout_get(struct vmiaas *v, struct opt_layout *o)
 	    o->val < o->tmpl || o->val + OPT_VAL_LEN > o->end ||
 	    o->call < o->tmpl || o->call + SITE_LEN > o->end)
 		return engine_fail(v, -EBADMSG, "the optprobe template symbols are implausible");
+	optprobes_queued(v, &o->queued);
 	return optinsn_pages(v, &o->pages);
 }
 
-/* Why a detour buffer is not the kernel's: where, and where it leads. */
+static void opt_layout_free(struct opt_layout *o)
+{
+	u64set_free(&o->pages);
+	u64set_free(&o->queued);
+}
+
+/*
+ * Why a detour buffer is not the kernel's: where, and where it leads; or,
+ * when it is, whether its probe was waiting for the optimizer.
+ */
 struct opt_bad {
 	const char *what;
 	u64 at;			/* the first byte that is not the kernel's */
 	u64 target;		/* a call or jmp led elsewhere: there */
+	bool waiting;		/* accepted as waiting on optimizing_list */
+	u32 probed;		/* accepted: the probed bytes 1..4 it runs */
 };
 
 static int opt_bad(struct opt_bad *bad, const char *what, u64 at, u64 target)
@@ -912,16 +957,36 @@ static bool opt_edited(const struct opt_layout *o, u64 i)
 	       (a >= o->call && a < o->call + SITE_LEN);
 }
 
-/* The probed instructions: the first 5 bytes saved in the probe, the rest in the text. */
+/*
+ * The probed instructions: the first byte saved in the probe (kp.opcode),
+ * the next 4 in optinsn.copied_insn, the rest in the text. @text is the
+ * site now (@size bytes).
+ */
 static int opt_original(struct vmiaas *v, const struct opt_layout *o, u64 kp,
-			u64 addr, u32 size, u8 *orig)
+			const u8 *text, u32 size, u8 *orig)
 {
 	int err;
 
 	err = engine_read(v, kp + o->o_opcode, orig, 1);
 	err = err ?: engine_read(v, kp + o->o_copied, orig + 1, SITE_LEN - 1);
-	return err ?: engine_read(v, addr + SITE_LEN, orig + SITE_LEN,
-				  size - SITE_LEN);
+	memcpy(orig + SITE_LEN, text + SITE_LEN, size - SITE_LEN);
+	return err;
+}
+
+/*
+ * arch_optimize_kprobes() saves copied_insn only just before it writes
+ * the JMP: a probe still waiting on optimizing_list has none (zeroes, or
+ * a previous optimization's), its site is int3 and the 4 bytes after it
+ * are the probed ones, which the kernel copied into the detour from the
+ * text. Only for such a probe are they taken from the text.
+ */
+static bool opt_waiting(const struct opt_layout *o, u64 kp, const u8 *text,
+			u8 *orig)
+{
+	if (text[0] != INSN_INT3 || !u64set_has(&o->queued, kp))
+		return false;
+	memcpy(orig + 1, text + 1, SITE_LEN - 1);
+	return true;
 }
 
 /*
@@ -932,11 +997,12 @@ static int opt_verify(struct vmiaas *v, const struct opt_layout *o, u64 kp,
 		      u64 addr, u64 slot, struct opt_bad *bad)
 {
 	u8 tm[OPT_TMPL_MAX], buf[OPT_TMPL_MAX + OPT_COPY_MAX + SITE_LEN];
-	u8 orig[OPT_COPY_MAX];
+	u8 orig[OPT_COPY_MAX], text[OPT_COPY_MAX];
 	u64 t = o->end - o->tmpl, i, target;
-	s32 size;
+	s32 size, rel;
 	int err;
 
+	bad->waiting = false;
 	if (!in_pages(&o->pages, slot))
 		return opt_bad(bad, "jumps outside the optprobe pages", slot, slot);
 	err = engine_read(v, kp + o->o_size, &size, sizeof(size));
@@ -944,7 +1010,8 @@ static int opt_verify(struct vmiaas *v, const struct opt_layout *o, u64 kp,
 		return opt_bad(bad, "has an implausible optinsn.size", slot, 0);
 	err = engine_read(v, o->tmpl, tm, t);
 	err = err ?: engine_read(v, slot, buf, t + size + SITE_LEN);
-	err = err ?: opt_original(v, o, kp, addr, size, orig);
+	err = err ?: engine_read(v, addr, text, size);
+	err = err ?: opt_original(v, o, kp, text, size, orig);
 	if (err)
 		return opt_bad(bad, "is unreadable", slot, 0);
 	for (i = 0; i < t; i++)
@@ -963,8 +1030,14 @@ static int opt_verify(struct vmiaas *v, const struct opt_layout *o, u64 kp,
 	if (buf[i] != INSN_CALL || target != o->callback)
 		return opt_bad(bad, "does not call optimized_callback", slot + i,
 			       buf[i] == INSN_CALL ? target : 0);
-	if (!same_but_relocated(buf + t, orig, size, (s32)(addr - (slot + t)), NULL))
-		return opt_bad(bad, "does not run the probed instructions", slot + t, 0);
+	rel = (s32)(addr - (slot + t));
+	if (!same_but_relocated(buf + t, orig, size, rel, NULL)) {
+		if (!opt_waiting(o, kp, text, orig) ||
+		    !same_but_relocated(buf + t, orig, size, rel, NULL))
+			return opt_bad(bad, "does not run the probed instructions", slot + t, 0);
+		bad->waiting = true;
+	}
+	bad->probed = vmi_get_u32(orig + 1);
 	target = rel32_target(slot + t + size, SITE_LEN, buf + t + size + 1);
 	if (buf[t + size] != INSN_JMP32 || target != addr + size)
 		return opt_bad(bad, "does not jump back after the probed instructions",
@@ -981,7 +1054,7 @@ struct kp_load {
 static int kp_load_one(struct vmiaas *v, u64 kp, void *arg)
 {
 	struct kp_load *l = arg;
-	struct opt_bad bad;
+	struct opt_bad bad = {};
 	u64 addr, insn;
 	u32 flags;
 	int err;
@@ -1005,7 +1078,11 @@ static int kp_load_one(struct vmiaas *v, u64 kp, void *arg)
 		why(l->p, "kprobes", err);
 		return 0;
 	}
-	return site_add(l->p, addr, SITE_LEN, PATCH_KPROBE, SITE_OPTIMIZED, insn);
+	err = u64set_add(&l->p->kp_probed, addr);
+	err = err ?: u64set_add(&l->p->kp_probed, bad.probed);
+	return err ?: site_add(l->p, addr, SITE_LEN, PATCH_KPROBE,
+			       SITE_OPTIMIZED | (bad.waiting ? SITE_WAITING : 0),
+			       insn);
 }
 
 static int load_kprobes(struct patching *p)
@@ -1020,7 +1097,8 @@ static int load_kprobes(struct patching *p)
 	OFF(p->v, "kprobe", "flags", &l.o.o_flags);
 	l.opt_err = opt_layout_get(p->v, &l.o);
 	err = kprobe_table_walk(p->v, table, kp_load_one, &l);
-	free(l.o.pages.a);
+	opt_layout_free(&l.o);
+	u64set_pairs_sort(&p->kp_probed);
 	return err;
 }
 
@@ -1626,6 +1704,27 @@ static bool sc_update_has(struct patching *p, u64 key, u64 func)
 }
 
 /*
+ * The baseline's bytes @old[0..@n) of site @s: those of the run being
+ * judged, and outside it the bytes @now (equal to the baseline's there:
+ * they are not in the run). False when the baseline's are not known.
+ */
+static bool site_old(const struct patching *p, const struct patch_site *s,
+		     const u8 *now, u8 *old, u32 n)
+{
+	u64 a;
+	u32 j;
+
+	if (!p->run_old)
+		return false;
+	for (j = 0; j < n; j++) {
+		a = s->addr + j;
+		old[j] = a >= p->run_va && a - p->run_va < p->run_len ?
+			 p->run_old[a - p->run_va] : now[j];
+	}
+	return true;
+}
+
+/*
  * The function static call site @s called at baseline, from its bytes
  * then: those of the run being judged, and outside it the bytes now
  * (equal to the baseline's there: they are not in the run). False when
@@ -1635,16 +1734,9 @@ static bool sc_old_func(struct patching *p, const struct patch_site *s,
 			const u8 *now, u64 *func)
 {
 	u8 old[JCC_LEN];
-	u64 a;
-	u32 j;
 
-	if (!p->run_old)
+	if (!site_old(p, s, now, old, JCC_LEN))
 		return false;
-	for (j = 0; j < JCC_LEN; j++) {
-		a = s->addr + j;
-		old[j] = a >= p->run_va && a - p->run_va < p->run_len ?
-			 p->run_old[a - p->run_va] : now[j];
-	}
 	if (old[0] == 0x0f && (old[1] & 0xf0) == 0x80)
 		*func = rel32_target(s->addr, JCC_LEN, old + 2);
 	else if (old[0] == INSN_CALL || old[0] == INSN_JMP32)
@@ -1878,14 +1970,42 @@ static bool ftrace_ok(struct patching *p, const struct patch_site *s,
 	return direct_ok(p, s->addr, target);
 }
 
-static bool kprobe_ok(const struct patch_site *s, const u8 *now, u64 off)
+/*
+ * The 4 bytes under an optimized probe's int3 (while it waits for the
+ * optimizer or is (un)optimized): the JMP's displacement, which
+ * text_poke_bp() writes under the int3 first and arch_unoptimize_kprobe()
+ * replaces last, or the probed bytes -- the baseline's, or where those
+ * are not known or held the JMP already (a baseline taken with the probe
+ * optimized), the ones its verified detour runs. Anything else would run
+ * after the int3's single step, unseen.
+ */
+static bool kprobe_int3_ok(const struct patching *p,
+			   const struct patch_site *s, const u8 *now)
+{
+	const u64 *probed;
+	u8 old[SITE_LEN];
+
+	if (rel32_target(s->addr, SITE_LEN, now + 1) == s->arg)
+		return true;
+	if (site_old(p, s, now, old, SITE_LEN)) {
+		if (!memcmp(old + 1, now + 1, SITE_LEN - 1))
+			return true;
+		if (old[0] != INSN_JMP32 ||
+		    rel32_target(s->addr, SITE_LEN, old + 1) != s->arg)
+			return false;
+	}
+	probed = u64set_pairs_find(&p->kp_probed, s->addr);
+	return probed && probed[1] == vmi_get_u32(now + 1);
+}
+
+static bool kprobe_ok(const struct patching *p, const struct patch_site *s,
+		      const u8 *now)
 {
 	if (!(s->flags & SITE_OPTIMIZED))
 		return now[0] == INSN_INT3;
-	/* the JMP to the detour buffer, or int3 while (un)optimizing */
-	return (now[0] == INSN_JMP32 &&
-		rel32_target(s->addr, 5, now + 1) == s->arg) ||
-	       (now[0] == INSN_INT3 && off == 0);
+	if (now[0] == INSN_JMP32)
+		return rel32_target(s->addr, SITE_LEN, now + 1) == s->arg;
+	return now[0] == INSN_INT3 && kprobe_int3_ok(p, s, now);
 }
 
 /* The site covering @va, or NULL. Sites of one kind never overlap. */
@@ -1930,7 +2050,7 @@ static bool site_ok(struct patching *p, const struct patch_site *s, u64 va,
 	case PATCH_FTRACE:
 		return ftrace_ok(p, s, now, ret_kind);
 	case PATCH_KPROBE:
-		return kprobe_ok(s, now, va - s->addr);
+		return kprobe_ok(p, s, now);
 	}
 	return false;
 }
@@ -1968,6 +2088,7 @@ static void records_reload(struct patching *p)
 	u64set_free(&p->callees);
 	u64set_free(&p->directs);
 	u64set_free(&p->lsm);
+	u64set_free(&p->kp_probed);
 	memset(p->static_tramps, 0, sizeof(p->static_tramps));
 	free(p->mods);
 	p->mods = NULL;
@@ -2015,6 +2136,15 @@ static bool site_ok_settled(struct patching *p, u64 va, u64 *ret_end,
 	return false;
 }
 
+/* An explained kprobe site whose probe waits for the optimizer: counted. */
+static void kp_waiting_count(struct patching *p, enum patch_kind kind, u64 va)
+{
+	const struct patch_site *s = site_find(p, va);
+
+	if (kind == PATCH_KPROBE && s && (s->flags & SITE_WAITING))
+		p->nr_kp_waiting++;
+}
+
 bool patching_explain(struct patching *p, u64 va, u64 len, const u8 *old,
 		      const u8 *now)
 {
@@ -2035,6 +2165,7 @@ bool patching_explain(struct patching *p, u64 va, u64 len, const u8 *old,
 		if (!site_ok_settled(p, va + i, &end, &kind))
 			return false;
 		p->counts[kind]++;
+		kp_waiting_count(p, kind, va + i);
 		i = end - va;
 	}
 	return true;
@@ -2489,7 +2620,7 @@ int patching_kprobe_hooks(struct vmiaas *v,
 	if (k.opt_err)
 		snprintf(k.opt_why, sizeof(k.opt_why), "%.199s", v->diag.msg);
 	err = kprobe_table_walk(v, table, kp_hook_one, &k);
-	free(k.o.pages.a);
+	opt_layout_free(&k.o);
 	if (err) {
 		free(k.a);
 		return err;
@@ -2528,6 +2659,7 @@ struct patching *patching_free(struct patching *p)
 	free(p->callees.a);
 	free(p->directs.a);
 	free(p->lsm.a);
+	free(p->kp_probed.a);
 	free(p->sc_updates.a);
 	free(p->mods);
 	free(p);
@@ -2537,6 +2669,11 @@ struct patching *patching_free(struct patching *p)
 size_t patching_count(const struct patching *p, enum patch_kind kind)
 {
 	return kind < PATCH_KINDS ? p->counts[kind] : 0;
+}
+
+size_t patching_kprobes_waiting(const struct patching *p)
+{
+	return p->nr_kp_waiting;
 }
 
 const char *patching_kind_name(enum patch_kind kind)

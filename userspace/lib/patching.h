@@ -86,6 +86,8 @@ bool patching_explain(struct patching *p, u64 va, u64 len, const u8 *old,
 /* Sites explained so far, per kind; and a kind's name ("ftrace sites"). */
 size_t patching_count(const struct patching *p, enum patch_kind kind);
 const char *patching_kind_name(enum patch_kind kind);
+/* Of the kprobe sites, those of a probe waiting on optimizing_list. */
+size_t patching_kprobes_waiting(const struct patching *p);
 
 /* Why some records could not be read (NULL if all were). */
 const char *patching_why(const struct patching *p);
