@@ -32,7 +32,6 @@ bpf_fentry=$(guest_tool bpf-fentry) ||
 bpf_writeuser=$(guest_tool bpf-writeuser) ||
 	tap_bail "cannot build tests/guest/bpf-writeuser.c statically"
 
-has_event() { jq -e --arg o "$2" '[.events[] | select(.object == $o)] | length >= 1' "$work/$1.json" >/dev/null 2>&1; }
 
 # to_v2 SRC DST: baseline SRC as format version 2 (its BPF sections, ids 11
 # and 21, dropped; the file MAC recomputed with the host key).
@@ -59,23 +58,6 @@ bpf_events()
 {
 	jq --arg re "$2" '[.events[] | select(.check == "bpf-programs" and (.detail.message | test($re)))] | length' \
 		"$work/$1.json" 2>/dev/null
-}
-
-# clean NAME DESC [EVENT]: a check after a benign step: exit 0, no
-# findings and, if given, an event of that object (the kind of patching
-# the step made and the classifier explained).
-clean()
-{
-	local name=$1 desc=$2 event=${3:-} got
-	check_json "$name"
-	got="$st:$(nr_findings "$name")"
-	[ -z "$event" ] || { has_event "$name" "$event" && got="$got:$event"; }
-	tap_is "$got" "0:0${event:+:$event}" "$KGEN: $desc: exit 0, no findings${event:+, '$event' explained}"
-	[ "$got" = "0:0${event:+:$event}" ] || {
-		tap_diag "$(cat "$work/$name.err")"
-		tap_diag "$(jq -c '.findings[]' "$work/$name.json" 2>/dev/null | head -5)"
-		tap_diag "$(jq -c '[.events[].object]' "$work/$name.json" 2>/dev/null)"
-	}
 }
 
 # attack NAME TRIGGER ACTIVE WHAT MODULE ARGS...: loads an attack module

@@ -27,6 +27,9 @@
 #   check_json NAME [BASE]   check --json into $work/NAME.json (.err); st
 #   nr_findings NAME         findings in $work/NAME.json
 #   expect_clean NAME WHAT   a TAP check: exit 0 and no findings
+#   has_event NAME OBJECT    $work/NAME.json has an event of OBJECT
+#   clean NAME DESC [EVENT]  a TAP check: exit 0, no findings and, if
+#                            given, an event of object EVENT
 #   unload_clean NAME MODULE WHAT
 #                            MODULE unloaded, then expect_clean NAME-gone
 #   tracing_on               the function tracer, sched events, a kprobe
@@ -118,6 +121,25 @@ expect_clean()
 	tap_is "$st:$(nr_findings "$1")" "0:0" "$KGEN: $2: exit 0, no findings"
 	[ "$st:$(nr_findings "$1")" = 0:0 ] ||
 		tap_diag "$(cat "$work/$1.err"; jq -c '.findings[]' "$work/$1.json" 2>/dev/null | head -5)"
+}
+
+has_event() { jq -e --arg o "$2" '[.events[] | select(.object == $o)] | length >= 1' "$work/$1.json" >/dev/null 2>&1; }
+
+# clean NAME DESC [EVENT]: a check after a benign step: exit 0, no
+# findings and, if given, an event of that object (the kind of patching
+# the step made and the classifier explained).
+clean()
+{
+	local name=$1 desc=$2 event=${3:-} got
+	check_json "$name"
+	got="$st:$(nr_findings "$name")"
+	[ -z "$event" ] || { has_event "$name" "$event" && got="$got:$event"; }
+	tap_is "$got" "0:0${event:+:$event}" "$KGEN: $desc: exit 0, no findings${event:+, '$event' explained}"
+	[ "$got" = "0:0${event:+:$event}" ] || {
+		tap_diag "$(cat "$work/$name.err")"
+		tap_diag "$(jq -c '.findings[]' "$work/$name.json" 2>/dev/null | head -5)"
+		tap_diag "$(jq -c '[.events[].object]' "$work/$name.json" 2>/dev/null)"
+	}
 }
 
 unload_clean()

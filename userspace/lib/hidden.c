@@ -1000,31 +1000,48 @@ static void owners_list(struct vmiaas *v, struct carve_ctx *c,
 		c->owners_unknown = true;
 }
 
-/* Trampolines of the registered ftrace_ops (ftrace_ops_list). */
+/* An ftrace_ops' trampoline (if any) is owned; false if unreadable. */
+static bool owner_ftrace_ops(struct vmiaas *v, struct carve_ctx *c, u64 ops,
+			     u32 tramp, u32 size)
+{
+	u64 t, len;
+
+	return kernel_ptr(ops) && !engine_read_u64(v, ops + tramp, &t) &&
+	       !engine_read_u64(v, ops + size, &len) &&
+	       !(t && range_add(&c->owned, t, t + len));
+}
+
+/*
+ * Trampolines of the registered ftrace_ops (ftrace_ops_list), and of the
+ * one being unregistered (removed_ops: off the list while its sites are
+ * turned back, see patching.c's ops_walk()).
+ */
 static void owners_ftrace(struct vmiaas *v, struct carve_ctx *c)
 {
 	u32 next, tramp, size, n = 0;
-	u64 sym, end_ops, ops, t, len;
+	u64 sym, end_ops, ops, removed = 0;
 
 	if (engine_sym(v, "ftrace_ops_list", &sym) ||
 	    engine_sym(v, "ftrace_list_end", &end_ops) ||
 	    btf_offsetof(v->btf, "ftrace_ops", "next", &next) ||
 	    btf_offsetof(v->btf, "ftrace_ops", "trampoline", &tramp) ||
 	    btf_offsetof(v->btf, "ftrace_ops", "trampoline_size", &size) ||
-	    engine_read_u64(v, sym, &ops)) {
+	    engine_read_u64(v, sym, &ops) ||
+	    (!engine_sym(v, "removed_ops", &sym) &&
+	     engine_read_u64(v, sym, &removed))) {
 		c->owners_unknown = true;
 		return;
 	}
 	while (ops != end_ops) {
-		if (!kernel_ptr(ops) || ++n > OWNER_LIST_MAX ||
-		    engine_read_u64(v, ops + tramp, &t) ||
-		    engine_read_u64(v, ops + size, &len) ||
-		    (t && range_add(&c->owned, t, t + len)) ||
+		if (++n > OWNER_LIST_MAX ||
+		    !owner_ftrace_ops(v, c, ops, tramp, size) ||
 		    engine_read_u64(v, ops + next, &ops)) {
 			c->owners_unknown = true;
 			return;
 		}
 	}
+	if (removed && !owner_ftrace_ops(v, c, removed, tramp, size))
+		c->owners_unknown = true;
 }
 
 /*

@@ -18,6 +18,7 @@
 #include "checks.h"
 #include "list.h"
 #include "patching.h"
+#include "poke.h"
 #include "u64set.h"
 
 #define INSN_CALL	0xe8
@@ -109,6 +110,7 @@ struct patching {
 	u32 nr_waits;			/* runs read again (POKE_SITES_MAX) */
 	u32 nr_reloads;			/* records read again (POKE_RELOADS_MAX) */
 	u32 bpf_budget;			/* bpf_ksyms still to read */
+	struct poke_batch pokes;	/* text_poke_bp_batch() in flight */
 	char why[256];
 	char rejected[320];		/* a site's bytes refused: why */
 };
@@ -407,20 +409,28 @@ static int ops_layout_get(struct vmiaas *v, struct ops_layout *l)
 
 /*
  * Calls @fn for each registered ftrace_ops: ftrace_ops_list, linked by
- * ->next, ends at &ftrace_list_end.
+ * ->next, ends at &ftrace_list_end; then for the ops being unregistered,
+ * if any. ftrace_shutdown() takes an ops off the list first and only then
+ * turns its call sites back (ftrace_run_update_code(), seconds for every
+ * site under emulation), with the ops in removed_ops meanwhile: its sites
+ * still call its trampoline. Visited like a listed ops, it explains
+ * nothing a listed ops would not (its trampoline verified, its callback
+ * judged as a hook).
  */
 static int ops_walk(struct vmiaas *v, const struct ops_layout *l,
 		    int (*fn)(struct vmiaas *v, const struct ops_layout *l,
 			      u64 ops, void *arg),
 		    void *arg)
 {
-	u64 list, ops;
+	u64 list, ops, removed = 0;
 	u32 n = 0;
 	int err;
 
 	if (engine_sym(v, "ftrace_ops_list", &list))
 		return engine_fail(v, -ENOENT, "no ftrace_ops_list symbol");
 	err = engine_read_u64(v, list, &ops);
+	if (!err && !engine_sym(v, "removed_ops", &removed))
+		err = engine_read_u64(v, removed, &removed);
 	while (!err && ops != l->list_end) {
 		if (!kernel_ptr(ops))
 			return engine_fail(v, -EBADMSG,
@@ -430,11 +440,18 @@ static int ops_walk(struct vmiaas *v, const struct ops_layout *l,
 			return engine_fail(v, -ELOOP,
 				"ftrace_ops_list: more than %u ops (a cycle?)",
 				PATCH_OPS_MAX);
+		if (ops == removed)
+			removed = 0;	/* on the list too: visited once */
 		err = fn(v, l, ops, arg);
 		if (!err)
 			err = engine_read_u64(v, ops + l->next, &ops);
 	}
-	return err;
+	if (err || !removed)
+		return err;
+	if (!kernel_ptr(removed))
+		return engine_fail(v, -EBADMSG, "removed_ops: bad pointer 0x%llx",
+				   (unsigned long long)removed);
+	return fn(v, l, removed, arg);
 }
 
 struct hash_entries {
@@ -1113,6 +1130,11 @@ static void sites_drop(struct patching *p, enum patch_kind kind)
 	p->nr_sites = n;
 }
 
+static int load_pokes(struct patching *p)
+{
+	return poke_batch_load(p->v, &p->pokes);
+}
+
 static void load_all(struct patching *p)
 {
 	static const struct {
@@ -1127,6 +1149,7 @@ static void load_all(struct patching *p)
 		{ "ftrace_caller", load_ftrace_callers },
 		{ "ftrace_ops", load_ftrace_targets },
 		{ "kprobe_table", load_kprobes },
+		{ "bp_desc", load_pokes },
 	};
 	size_t i, before;
 	int err;
@@ -2028,16 +2051,58 @@ static const struct patch_site *site_find(const struct patching *p, u64 va)
 	return NULL;
 }
 
+static bool site_bytes_ok(struct patching *p, const struct patch_site *s,
+			  u64 va, const u8 *now, enum patch_kind *ret_kind,
+			  u32 *ret_len);
+
+/*
+ * A site text_poke_bp_batch() is rewriting (see poke.h): int3, then the
+ * old instruction's tail (its first byte is in the entry) or the new
+ * one's. What runs there is the entry's new instruction, emulated by
+ * poke_int3_handler(): it must be what the records allow, as must the
+ * old one if its tail is still there. Kprobes' own int3 are kprobe_ok()'s.
+ */
+static bool site_poking_ok(struct patching *p, const struct patch_site *s,
+			   u64 va, const u8 *now, enum patch_kind *ret_kind,
+			   u32 *ret_len)
+{
+	const struct poke_loc *pl;
+	u8 insn[8];
+
+	if (now[0] != INSN_INT3 || s->kind == PATCH_KPROBE)
+		return false;
+	pl = poke_find(&p->pokes, s->addr);
+	if (!pl || pl->len > sizeof(insn))
+		return false;
+	memcpy(insn, now, sizeof(insn));
+	memcpy(insn, pl->text, pl->len);
+	if (!site_bytes_ok(p, s, va, insn, ret_kind, ret_len))
+		return false;
+	if (!memcmp(now + 1, pl->text + 1, pl->len - 1))
+		return true;
+	memcpy(insn, now, sizeof(insn));
+	insn[0] = pl->old;
+	return site_bytes_ok(p, s, va, insn, ret_kind, ret_len);
+}
+
 /* Whether site @s holds legitimate bytes now; *ret_kind what it is. */
 static bool site_ok(struct patching *p, const struct patch_site *s, u64 va,
 		    enum patch_kind *ret_kind, u32 *ret_len)
 {
 	u8 now[8];
 
-	*ret_kind = s->kind;
-	*ret_len = s->len;
 	if (engine_read(p->v, s->addr, now, sizeof(now)))
 		return false;
+	return site_bytes_ok(p, s, va, now, ret_kind, ret_len) ||
+	       site_poking_ok(p, s, va, now, ret_kind, ret_len);
+}
+
+static bool site_bytes_ok(struct patching *p, const struct patch_site *s,
+			  u64 va, const u8 *now, enum patch_kind *ret_kind,
+			  u32 *ret_len)
+{
+	*ret_kind = s->kind;
+	*ret_len = s->len;
 	/* a static call site is 5 bytes; only a tail Jcc takes 6 */
 	if (s->kind == PATCH_STATIC_CALL && !(now[0] == 0x0f &&
 					     (now[1] & 0xf0) == 0x80))
@@ -2662,6 +2727,7 @@ struct patching *patching_free(struct patching *p)
 	free(p->kp_probed.a);
 	free(p->sc_updates.a);
 	free(p->mods);
+	poke_batch_clear(&p->pokes);
 	free(p);
 	return NULL;
 }
