@@ -21,13 +21,16 @@
 # runs the module's replacement; an ftrace-hook finding names the
 # function and the handler. Each unloaded: clean again. Last, code in a
 # page mapped by hand in the module range, in no vmap area
-# (vmiaas_attack_execmem mode=novmap): one exec-memory finding. Before them,
+# (vmiaas_attack_execmem mode=novmap): one exec-memory finding; then
+# system_state forged to SYSTEM_BOOTING (vmiaas_attack_sysstate) while
+# init runs: a critical kernel-mapping finding for system_state, and
+# novmap's finding still there (the checks ran). Before them,
 # runtime patching (the function tracer, kprobes, a BPF fentry program,
 # a module loaded and unloaded) gives no finding from the new checks or
 # any other. Runs on each kernel of KGENS (default: Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin tamper 28
+integrity_begin tamper 31
 
 bpf_fentry=$(guest_tool bpf-fentry) ||
 	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
@@ -173,6 +176,21 @@ expect_one novmap exec-memory "^0x0*${code#0x}-" \
 	"a critical exec-memory finding for the page mapped outside every vmap area"
 tap_ok "jq -e '(.findings | length) == 1' '$work/novmap.json'" \
 	"$KGEN: novmap: it is the only finding"
+
+# ---- system_state forged to "booting" (novmap's page still there) ----------
+# A rootkit writes SYSTEM_BOOTING to have kernel-mapping, notifier-hook and
+# exec-memory skipped; init runs a program, so it is not believed.
+guest_run 'insmod /vmiaas/modules/vmiaas_attack_sysstate.ko && dmesg | grep "now 0 (SYSTEM_BOOTING)" | tail -n 1' \
+	>"$work/sysstate.insmod" 2>&1 || tap_diag "insmod vmiaas_attack_sysstate: $(cat "$work/sysstate.insmod")"
+expect_one sysstate kernel-mapping '^system_state$' \
+	".severity == \"critical\" and (.detail.message | test(\"system_state says SYSTEM_BOOTING .0., but init .pid 1, \"))" \
+	"a critical kernel-mapping finding: system_state says SYSTEM_BOOTING while init runs a program"
+tap_ok "jq -e '([.findings[] | select(.check == \"exec-memory\" and (.object | test(\"^0x0*${code#0x}-\")))] | length) == 1 and ([.events[]? | select(.object == \"not checked yet (guest booting)\")] | length) == 0' '$work/sysstate.json'" \
+	"$KGEN: sysstate: the checks still ran (novmap's exec-memory finding again, no \"not checked yet\" event)"
+guest_run rmmod vmiaas_attack_sysstate >/dev/null 2>&1
+check_json sysstate-gone
+tap_ok "[ $st = 1 ] && jq -e '[.findings[].check] == [\"exec-memory\"]' '$work/sysstate-gone.json'" \
+	"$KGEN: sysstate: restored on unload, novmap's finding alone again"
 }
 
 integrity_main tamper_run
