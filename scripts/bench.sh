@@ -218,9 +218,10 @@ out "$(hrow GMAC-AES-128 measure_range 'GMAC through vmi_measure_range, memcpy')
 out "$(hrow Poly1305-AES direct 'page hasher Poly1305-AES (alternative)')"
 out "  full check of this guest after attach, median of $check_runs (ms):"
 out "    $(cfield mac= | sed 's/^check //')"
-for p in total kernel-text kernel-rodata module-text+rodata syscall+idt+cpu hidden+creds exec-memory netfilter+proc-ops packet-tap+input; do
+for p in total kernel-text kernel-rodata module-text+rodata syscall+idt+cpu hidden+creds exec-memory netfilter+proc-ops packet-tap+input vfs-ops; do
 	out "$(printf '    %-18s %9s' "$p" "$(cpart "$p")")"
 done
+out "    vfs-ops walked: $(sed -n 's/^check vfs_//p' "$tmp/check" | head -n 1)"
 out "$(printf '    hashing inside the check: %s bytes at %s GB/s (in place from the RAM file)' "$hashed" "$in_gbps")"
 out "$(printf '    everything but hashing (total - text - rodata - modules): %s ms   <1 ms %s' "$rest" "$(verdict "$rest" '<' 1)")"
 out "$(printf '    in CPU time (what the load does not stretch): hashing %s GB/s, the rest %s ms' "$(field " $(cfield hashed_bytes)" cpu_hash_gbps)" "$(field " $(cfield hashed_bytes)" cpu_rest_ms)")"

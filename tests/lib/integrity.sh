@@ -30,6 +30,11 @@
 #   has_event NAME OBJECT    $work/NAME.json has an event of OBJECT
 #   clean NAME DESC [EVENT]  a TAP check: exit 0, no findings and, if
 #                            given, an event of object EVENT
+#   expect_n NAME N CHECK OBJECT-REGEX JQ-FILTER WHAT
+#                            a TAP check: exit 1 and exactly N findings,
+#                            each of CHECK, its object matching
+#                            OBJECT-REGEX and passing JQ-FILTER
+#   expect_one NAME CHECK OBJECT-REGEX JQ-FILTER WHAT   expect_n with N=1
 #   unload_clean NAME MODULE WHAT
 #                            MODULE unloaded, then expect_clean NAME-gone
 #   tracing_on               the function tracer, sched events, a kprobe
@@ -141,6 +146,16 @@ clean()
 		tap_diag "$(jq -c '[.events[].object]' "$work/$name.json" 2>/dev/null)"
 	}
 }
+
+expect_n()
+{
+	check_json "$1"
+	tap_ok "[ $st = 1 ] && jq -e --argjson n '$2' --arg c '$3' --arg o '$4' '(.findings | length == \$n) and ([.findings[] | select(.check == \$c and (.object | test(\$o)) and ($5))] | length == \$n)' '$work/$1.json'" \
+		"$KGEN: $1: exit 1, $6"
+	tap_diag "$(cat "$work/$1.err"; jq -c '.findings[] | [.check, .severity, .object, .detail.message]' "$work/$1.json" 2>/dev/null | cut -c1-300 | head -4)"
+}
+
+expect_one() { expect_n "$1" 1 "$2" "$3" "$4" "$5"; }
 
 unload_clean()
 {

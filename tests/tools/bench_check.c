@@ -35,6 +35,7 @@
 #include "userspace/lib/dirty.h"
 #include "userspace/lib/engine.h"
 #include "userspace/lib/hidden.h"
+#include "userspace/lib/vfsops.h"
 
 static u64 clock_ns(clockid_t clock)
 {
@@ -184,15 +185,17 @@ static int null_run(void *ctx, u64 va, u64 len, const u8 *old, const u8 *now)
 	return 0;
 }
 
+static struct vfs_stats vfs_stats;	/* of the last vfs-ops scan */
+
 enum part {
 	P_TOTAL, P_TEXT, P_RODATA, P_MODTEXT, P_TABLES, P_HIDDEN, P_EXEC,
-	P_NET, P_TAPS, P_NR,
+	P_NET, P_TAPS, P_VFS, P_NR,
 };
 
 static const char *const part_names[P_NR] = {
 	"total", "kernel-text", "kernel-rodata", "module-text+rodata",
 	"syscall+idt+cpu", "hidden+creds", "exec-memory",
-	"netfilter+proc-ops", "packet-tap+input",
+	"netfilter+proc-ops", "packet-tap+input", "vfs-ops",
 };
 
 /* One run of part @p; 0 or a negative errno. */
@@ -245,6 +248,8 @@ static int run_part(struct vmiaas *v, struct vmiaas_baseline *b, int p)
 	case P_TAPS:
 		err = check_packet_taps(v, &sink);
 		return err ?: check_input_handlers(v, &sink);
+	case P_VFS:		/* one scan: a clean one is not repeated */
+		return vfs_scan_once(v, &sink, &vfs_stats);
 	}
 	return -EINVAL;
 }
@@ -387,6 +392,9 @@ static int bench_check(const struct vmiaas_target *t, int runs, int dirty,
 			  cpu_ms[P_MODTEXT]) * 1e6),
 	       cpu_ms[P_TOTAL] - cpu_ms[P_TEXT] - cpu_ms[P_RODATA] -
 	       cpu_ms[P_MODTEXT]);
+	printf("check vfs_dentries=%u vfs_fd_slots=%u vfs_files_structs=%u vfs_torn=%u\n",
+	       vfs_stats.dentries, vfs_stats.fds, vfs_stats.files_structs,
+	       vfs_stats.torn);
 	printf("check page_walks_per_check=%llu\n", (unsigned long long)walks);
 	dirty_report(v);
 out:

@@ -18,6 +18,7 @@
 #include "dirty.h"
 #include "hidden.h"
 #include "patching.h"
+#include "vfsops.h"
 
 #define CHECK_MAX_FINDINGS	4096	/* per run; then one summary */
 
@@ -42,6 +43,7 @@ static const struct vmiaas_check_desc check_descs[] = {
 	{ "packet-tap", "packet handlers the kernel calls before netfilter (dev_add_pack()): every packet_type on ptype_all, ptype_base and each device's (and namespace's) lists: func, list_func, id_match in a module tainted P, F, O or E, or outside kernel and module text; in-tree modules' handlers: events" },
 	{ "input-handler", "input handlers (input_register_handler(): what a keylogger can use instead of a keyboard notifier): every handler's callbacks and every device's handles in a module tainted P, F, O or E, or outside kernel and module text, a handle whose handler is not registered; in-tree modules' handlers: events" },
 	{ "proc-ops", "/proc entries (the /proc tree and every namespace's /proc/net): proc_ops, proc_iops and seq_ops pointers of the kernel's entries and each /proc root inode's i_fop and i_op unchanged since the baseline; an ops pointer outside the kernel image and module memory" },
+	{ "vfs-ops", "every mounted filesystem's operations (super_blocks: s_op, s_d_op, s_export_op, s_xattr; each mount root's and cached directory's d_op, i_op, i_fop; every process's open files' f_op): a table outside the kernel's text and rodata and the owning module (a device's: any module), i.e. a copy in a module's writable memory or the heap, or another module's" },
 };
 
 const struct vmiaas_check_desc *vmiaas_checks(size_t *ret_nr)
@@ -942,6 +944,7 @@ static int check_image(struct vmiaas *v, struct findings *fs)
 	err = check_kmap(v, &sink);
 	err = err ?: check_notifiers(v, &sink);
 	err = err ?: check_hook_lists(v, &sink);
+	err = err ?: check_vfs_ops(v, &sink);
 	return err ?: check_exec(v, &sink);
 }
 

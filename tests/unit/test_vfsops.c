@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * vfs-ops's walks (userspace/lib/check_vfsops.c) on a tiny guest built by
+ * hand: a superblock list, a root dentry with cached children, a task
+ * with an fd table, laid out with offsets of our own. A clean tree gives
+ * no finding; a directory's i_fop in the heap or the image's writable
+ * data, an open file's f_op in the heap are found and named by path. The
+ * hostile cases: a children ring that loops without its head, a chain of
+ * directories deeper than the cap, a superblock list that loops, an fd
+ * table whose max_fds is forged or whose array is unmapped, and then
+ * random words: every walk ends, without a finding made of the garbage
+ * where the structure is merely torn; ASan/UBSan (make san) catch the rest.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "userspace/lib/vfsops.h"
+#include "tests/lib/tap.h"
+#include "tests/lib/tinyguest.h"
+
+#define AT(off)		(KBASE + (u64)(off))
+#define TEXT		AT(0x100000)	/* .. 0x110000 */
+#define RODATA		AT(0x110000)	/* .. 0x120000 */
+#define KDATA		AT(0x120000)	/* .. 0x130000: the image's rw data */
+#define HEAP		AT(0x1f0000)
+#define SBS		AT(0x1000)	/* the super_blocks head */
+#define SB		AT(0x2000)
+#define FSTYPE		AT(0x3000)
+#define NAMES		AT(0x4000)	/* 64 bytes a name */
+#define DENTRY(i)	AT(0x10000 + (u64)(i) * 0x100)
+#define INODE(i)	AT(0x30000 + (u64)(i) * 0x100)
+#define TASKS		AT(0x50000)	/* init_task; tasks at 0 */
+#define TASK		AT(0x51000)
+#define FILES		AT(0x52000)
+#define FDT		AT(0x53000)
+#define FDARR		AT(0x54000)
+#define FILE1		AT(0x55000)
+#define MOUNT		AT(0x56000)
+
+static struct vfs_scan scan;
+
+static void layout(struct vfs_layout *l)
+{
+	*l = (struct vfs_layout){
+		.s_list = 0, .s_type = 16, .s_ptr = { 24, 32, 40, 48 },
+		.s_root = 56, .s_mounts = 64,
+		.fs_name = 0, .fs_owner = 8,
+		.d_op = 0, .d_inode = 8, .d_parent = 16, .d_name = 24,
+		.d_children = 32, .d_sib = 48, .d_flags = 64,
+		.i_op = 0, .i_fop = 8, .i_mode = 16, .i_sb = 24,
+		.mnt_parent = 0, .mnt_mountpoint = 8, .mnt_root = 16, .mnt = 16,
+		.mnt_instance = 32, .mnt_ns = 48,
+		.tasks = 0, .tgid = 16, .files = 24,
+		.fdt = 0, .max_fds = 0, .fd = 8,
+		.f_op = 0, .f_inode = 8, .f_dentry = 16, .f_mnt = 24,
+		.fop_size = 256,
+	};
+}
+
+static void name(u64 dentry, int i, const char *s)
+{
+	memcpy(ram + DATA_GPA + (NAMES + 64 * i - KBASE), s, strlen(s) + 1);
+	put(dentry + 24, NAMES + 64 * i);
+}
+
+/* Dentry @i of inode @i, mode @mode, under @parent. */
+static void dentry(int i, u64 parent, u16 mode, const char *s)
+{
+	u64 d = DENTRY(i), in = INODE(i);
+
+	put(d + 0, 0);
+	put(d + 8, in);
+	put(d + 16, parent);
+	put(d + 64, S_ISDIR(mode) ? VFS_DCACHE_DIRECTORY : 0x00400000);
+	name(d, i, s);
+	list_ring(d + 32, NULL, 0);
+	put(in + 0, RODATA + 0x100);
+	put(in + 8, RODATA + 0x200);
+	put(in + 16, mode);
+	put(in + 24, SB);
+}
+
+/* One tmpfs superblock, root DENTRY(0) with children 1 (dir), 2 (file). */
+static void build(void)
+{
+	u64 nodes[2] = { DENTRY(1) + 48, DENTRY(2) + 48 }, sb = SB;
+
+	memset(ram + DATA_GPA, 0, 0x100000);
+	list_ring(SBS, &sb, 1);
+	put(SB + 16, FSTYPE);
+	put(SB + 24, TEXT + 0x40);		/* s_op: fine */
+	put(SB + 48, KDATA + 0x80);		/* s_xattr: an array, fine */
+	put(SB + 56, DENTRY(0));
+	list_ring(SB + 64, NULL, 0);
+	put(FSTYPE, NAMES + 64 * 63);
+	memcpy(ram + DATA_GPA + (NAMES + 64 * 63 - KBASE), "tmpfs", 6);
+	dentry(0, DENTRY(0), S_IFDIR, "/");
+	dentry(1, DENTRY(0), S_IFDIR, "d1");
+	dentry(2, DENTRY(0), S_IFREG, "f2");
+	list_ring(DENTRY(0) + 32, nodes, 2);
+	/* init_task's ring: one process, pid 7, fd 1 open on f2 */
+	list_ring(TASKS, (u64[]){ TASK }, 1);
+	put(TASK + 16, 7);
+	put(TASK + 24, FILES);
+	put(FILES, FDT);
+	put(FDT, 4);
+	put(FDT + 8, FDARR);
+	put(FDARR + 8, FILE1);
+	put(FILE1, RODATA + 0x300);
+	put(FILE1 + 8, INODE(2));
+	put(FILE1 + 16, DENTRY(2));
+	put(FILE1 + 24, MOUNT + 16);
+	put(MOUNT, MOUNT);			/* its own parent: "/" */
+}
+
+static int walk(void)
+{
+	const struct hidden_sink sink = { .add = add_finding };
+
+	nr_findings = 0;
+	scan.dentries = scan.fds = scan.torn = 0;
+	scan.truncated = false;
+	scan.nr_seen = 0;
+	scan.sink = &sink;
+	return vfs_scan_walk(&scan, SBS, TASKS);
+}
+
+static bool found(const char *object, const char *text, u32 severity)
+{
+	u32 i;
+
+	for (i = 0; i < nr_findings; i++)
+		if (strstr(findings[i].object, object) &&
+		    strstr(findings[i].message, text) &&
+		    findings[i].severity == severity)
+			return true;
+	return false;
+}
+
+static void test_clean_and_found(void)
+{
+	int err;
+
+	build();
+	err = walk();
+	ksft_test_result(!err && !nr_findings && scan.dentries == 2 &&
+			 scan.fds == 4,
+			 "a clean tree: no finding, 2 children, 4 fd slots (err %d, %u findings, %u, %u)\n",
+			 err, nr_findings, scan.dentries, scan.fds);
+	put(INODE(1) + 8, HEAP);
+	err = walk();
+	ksft_test_result(!err && nr_findings == 1 &&
+			 found("(internal mount)/d1 (tmpfs)",
+			       "directory inode i_fop", VMIAAS_SEV_CRITICAL),
+			 "a directory's i_fop in the heap: one critical finding naming d1 (%u: %s)\n",
+			 nr_findings, nr_findings ? findings[0].message : "");
+	put(INODE(1) + 8, KDATA + 0x100);
+	err = walk();
+	ksft_test_result(!err && nr_findings == 1 &&
+			 found("d1", "writable data", VMIAAS_SEV_CRITICAL),
+			 "a directory's i_fop in the image's writable data: critical\n");
+	build();
+	put(FILE1, HEAP + 0x800);
+	err = walk();
+	ksft_test_result(!err && nr_findings == 1 &&
+			 found("/f2 (pid 7 fd 1) (tmpfs)", "open file f_op",
+			       VMIAAS_SEV_CRITICAL),
+			 "an open file's f_op in the heap: named by path, pid and fd (%s)\n",
+			 nr_findings ? findings[0].object : "");
+}
+
+static void test_hostile_dentries(void)
+{
+	u64 chain[1];
+	int err, i;
+
+	build();
+	put(DENTRY(2) + 48, DENTRY(1) + 48);	/* loops past the head */
+	err = walk();
+	ksft_test_result(!err && scan.torn == 1 && !nr_findings,
+			 "a children ring looping without its head: skipped as torn (err %d, torn %u)\n",
+			 err, scan.torn);
+	build();
+	for (i = 1; i < 60; i++) {		/* d1 > d2 > ... > d59 */
+		dentry(i, DENTRY(i - 1), S_IFDIR, "n");
+		chain[0] = DENTRY(i) + 48;
+		list_ring(DENTRY(i - 1) + 32, chain, 1);
+	}
+	put(INODE(59) + 8, HEAP);
+	err = walk();
+	ksft_test_result(!err && scan.dentries == VFS_DEPTH_MAX &&
+			 !nr_findings,
+			 "59 nested directories: the walk stops at %u levels (%u visited)\n",
+			 VFS_DEPTH_MAX, scan.dentries);
+	build();
+	put(DENTRY(1) + 8, AT(0x400000));	/* an unmapped inode */
+	put(DENTRY(2) + 64, VFS_DCACHE_AUTODIR);	/* a file typed dir */
+	put(DENTRY(2) + 48, 0x1234);		/* a user pointer */
+	err = walk();
+	ksft_test_result(!err && !nr_findings && scan.torn == 1,
+			 "an unmapped inode and a user-space list pointer: skipped (err %d)\n",
+			 err);
+}
+
+static void test_hostile_lists(void)
+{
+	int err;
+
+	build();
+	put(SB, SB);				/* super_blocks loops */
+	err = walk();
+	ksft_test_result(!err && found("super_blocks", "cannot be walked",
+				       VMIAAS_SEV_CRITICAL),
+			 "a superblock list looping past its head: critical (err %d)\n",
+			 err);
+	build();
+	put(FDT, 0xffffffff);
+	err = walk();
+	ksft_test_result(!err && !nr_findings && scan.fds == 0 &&
+			 scan.torn == 1,
+			 "a forged max_fds (0xffffffff): refused, nothing read (%u slots)\n",
+			 scan.fds);
+	put(FDT, VFS_NR_OPEN);
+	put(FDT + 8, AT(0x400000));
+	err = walk();
+	ksft_test_result(!err && !nr_findings && scan.fds <= 256,
+			 "an fd array in unmapped memory: the walk stops at the first read (%u slots)\n",
+			 scan.fds);
+}
+
+static void test_random(void)
+{
+	u32 round, i, ended = 0;
+	u64 *w = (u64 *)(ram + DATA_GPA);
+
+	srand(5);
+	for (round = 0; round < 200; round++) {
+		build();
+		/* random words over the objects; pointers into the page often */
+		for (i = 0; i < 64; i++) {
+			u64 off = (u64)(rand() % 0x57000) & ~7ULL;
+			u64 val = rand() % 3 ? AT(rand() % 0x57000) :
+				  ((u64)rand() << 32 | (u64)rand());
+
+			w[off / 8] = val;
+		}
+		walk();
+		ended++;
+	}
+	ksft_test_result(ended == 200, "200 scans of randomly corrupted structures all ended\n");
+}
+
+int main(void)
+{
+	struct tiny_btf tb;
+
+	ksft_print_header();
+	ksft_set_plan(11);
+	guest_init();
+	v.btf = tiny_btf_new(&tb);	/* no struct module: symbols are hex */
+	layout(&scan.l);
+	scan.v = &v;
+	scan.text_start = TEXT;
+	scan.text_end = RODATA;
+	scan.rodata_start = RODATA;
+	scan.rodata_end = KDATA;
+	scan.img_start = TEXT;
+	scan.img_end = KDATA + 0x10000;
+	scan.area = (struct modarea){ 0xffffffffa0000000ULL,
+				      0xffffffffff000000ULL };
+	test_clean_and_found();
+	test_hostile_dentries();
+	test_hostile_lists();
+	test_random();
+	vfs_scan_fini(&scan);
+	btf__free(v.btf);
+	free(ram);
+	ksft_finished();
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: LGPL-2.1 OR MIT */
+/*
+ * vfs-ops (check_vfsops.c): where the operations tables of mounted
+ * filesystems, cached directories and open files point. Exposed for the
+ * unit test, which builds these structures in a tiny guest.
+ */
+#ifndef VMIAAS_LIB_VFSOPS_H
+#define VMIAAS_LIB_VFSOPS_H
+
+#include "engine.h"
+#include "hidden.h"
+#include "modarea.h"
+
+/* Caps on what a guest can make a scan do. */
+#define VFS_SB_MAX		65536	/* superblocks on super_blocks */
+#define VFS_MOUNTS_MAX		65536	/* mounts of one superblock */
+#define VFS_DEPTH_MAX		16	/* directory levels under a root */
+#define VFS_CHILDREN_MAX	(1U << 20)	/* one list: over it, a cycle */
+#define VFS_DENTRIES_MAX	(1U << 17)	/* children visited per scan */
+#define VFS_TASKS_MAX		(1U << 16)	/* processes' files_structs */
+#define VFS_NR_OPEN		(1U << 20)	/* the kernel's NR_OPEN */
+#define VFS_FDS_MAX		(1U << 20)	/* fd slots read per scan */
+#define VFS_PATH_DEPTH		16	/* names in a reported path */
+#define VFS_NAME_MAX		256	/* a reported path */
+#define VFS_OBJ_MAX		(VFS_NAME_MAX + 64)
+#define VFS_FOP_MAX		512	/* sizeof(struct file_operations) */
+#define VFS_SEEN_MAX		256	/* findings per scan, deduplicated */
+
+/* dentry.d_flags's type (DCACHE_ENTRY_TYPE: bits 20-22, 6.1 and 6.12). */
+#define VFS_DCACHE_TYPE		0x00700000
+#define VFS_DCACHE_DIRECTORY	0x00200000
+#define VFS_DCACHE_AUTODIR	0x00300000
+
+struct vfs_layout {
+	u32 s_list, s_type, s_ptr[4], s_root, s_mounts;
+	u32 fs_name, fs_owner;
+	u32 d_op, d_flags, d_inode, d_parent, d_name, d_children, d_sib;
+	bool children_hlist;	/* 6.8+: d_children is an hlist_head */
+	u32 i_op, i_fop, i_mode, i_sb;
+	u32 mnt_parent, mnt_mountpoint, mnt_root, mnt, mnt_instance, mnt_ns;
+	u32 tasks, tgid, files, fdt, max_fds, fd;
+	u32 f_op, f_inode, f_dentry, f_mnt;
+	u32 fop_size;
+	/* struct module: mem[] (6.4+, TEXT DATA RODATA RO_AFTER_INIT) */
+	bool m_mem;
+	u32 m_base[4], m_size[4], m_taints;
+};
+
+struct vfs_range {
+	u64 start, end;
+	bool ro;
+};
+
+struct vfs_module {
+	u64 addr;		/* struct module * */
+	char name[57];
+	unsigned long taints;
+	struct vfs_range r[4];
+	u32 nr;
+};
+
+struct vfs_files {
+	u64 files;		/* struct files_struct *: the sort key */
+	s32 tgid;
+};
+
+struct vfs_seen {
+	u64 obj;
+	const char *field;
+};
+
+struct vfs_scan {
+	struct vmiaas *v;
+	const struct hidden_sink *sink;
+	struct vfs_layout l;
+	u64 text_start, text_end, rodata_start, rodata_end;
+	u64 img_start, img_end;
+	struct modarea area;
+	struct vfs_module *mods;
+	u32 nr_mods;
+	struct vfs_files *files;
+	u32 nr_files;
+	u32 dentries, fds, torn;
+	bool truncated;
+	struct vfs_seen seen[VFS_SEEN_MAX];
+	u32 nr_seen;
+};
+
+/* What one pointer belongs to, and the names a finding about it carries. */
+struct vfs_obj {
+	struct vfs_scan *scan;
+	char path[VFS_NAME_MAX];	/* "/mnt/t", "/mnt/t/f (pid 1 fd 3)" */
+	u64 dentry;			/* a cached directory: its path too */
+	char fstype[32];
+	u64 owner;			/* s_type->owner: struct module * */
+	u64 root;			/* the superblock's root dentry */
+	u64 addr;			/* the object holding the pointer */
+	const char *what;		/* "directory inode", "superblock" */
+	bool is_file;			/* an open file's f_op */
+	bool any_module;		/* a device's: any module's table */
+};
+
+struct vfs_stats {
+	u32 dentries, fds, files_structs, torn;
+};
+
+int vfs_layout_get(struct vmiaas *v, struct vfs_layout *l);
+/* The ranges, modules and layout a scan judges by; fini frees. */
+int vfs_scan_init(struct vmiaas *v, struct vfs_scan *s);
+void vfs_scan_fini(struct vfs_scan *s);
+/*
+ * The walks of one scan from the super_blocks list head and init_task,
+ * findings to @s->sink: 0, or a read error of the task list.
+ */
+int vfs_scan_walk(struct vfs_scan *s, u64 super_blocks, u64 init_task);
+/* @field of @o holds @p: a finding to @o->scan's sink unless fine. */
+void vfs_judge(struct vfs_scan *s, const struct vfs_obj *o,
+	       const char *field, u64 p);
+void vfs_printable(char *s);
+/* One scan without confirmation (bench, tests); *@ret its counts. */
+int vfs_scan_once(struct vmiaas *v, const struct hidden_sink *sink,
+		  struct vfs_stats *ret);
+/* The check: two scans, what both report. */
+int check_vfs_ops(struct vmiaas *v, const struct hidden_sink *sink);
+
+#endif /* VMIAAS_LIB_VFSOPS_H */
