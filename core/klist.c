@@ -4,12 +4,12 @@
  */
 #include "klist.h"
 
-static int klist_next(const struct vmi_read_ops *r, u64 node, u64 *ret)
+int vmi_read_u64(const struct vmi_read_ops *r, u64 va, u64 *ret)
 {
 	u8 raw[8];
 	int err;
 
-	err = r->read(r->ctx, node, raw, sizeof(raw));
+	err = r->read(r->ctx, va, raw, sizeof(raw));
 	if (!err)
 		*ret = vmi_get_u64(raw);
 	return err;
@@ -26,7 +26,7 @@ int vmi_list_walk(const struct vmi_read_ops *r, u64 head, u32 max,
 		*ret_nr = 0;
 	if (!r || !r->read || !fn)
 		return -EINVAL;
-	err = klist_next(r, head, &node);
+	err = vmi_read_u64(r, head, &node);
 	while (!err && node != head) {
 		if (!vmi_kernel_ptr(node)) {
 			err = -EBADMSG;
@@ -45,9 +45,19 @@ int vmi_list_walk(const struct vmi_read_ops *r, u64 head, u32 max,
 			power *= 2;
 			lam = 0;
 		}
-		err = klist_next(r, node, &node);
+		err = vmi_read_u64(r, node, &node);
 	}
 	if (ret_nr)
 		*ret_nr = n;
 	return err;
+}
+
+bool vmi_in_ranges(u64 addr, const struct vmi_range *ranges, u32 nr)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++)
+		if (addr >= ranges[i].start && addr < ranges[i].end)
+			return true;
+	return false;
 }

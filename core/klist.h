@@ -22,7 +22,21 @@ static inline bool vmi_kernel_ptr(u64 p)
 	return p >= 0xff00000000000000ULL && !(p & 7);
 }
 
+/* A cap on any member offset a layout gives (struct net is ~5 KiB). */
+#define VMI_OFFSET_MAX		65536
+
 typedef int (*vmi_node_fn)(void *ctx, u64 node);
+
+/* Reads the little-endian u64 at guest-virtual @va. */
+int vmi_read_u64(const struct vmi_read_ops *r, u64 va, u64 *ret);
+
+/* An address range, end exclusive. */
+struct vmi_range {
+	u64 start, end;
+};
+
+/* Whether @addr lies in one of the @nr @ranges. */
+bool vmi_in_ranges(u64 addr, const struct vmi_range *ranges, u32 nr);
 
 /*
  * Calls @fn for each node of the list at @head (at most @max); @ret_nr

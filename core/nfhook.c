@@ -47,13 +47,12 @@ static int nf_bad(struct nf_walk *w, u64 entries, int err)
 static int nf_point(struct nf_walk *w, u64 slot)
 {
 	struct vmi_nf_hook h = w->cur;
-	u8 raw[8];
+	u8 raw[2];
 	u32 i, k, n, num;
 	int err;
 
-	if (w->r->read(w->r->ctx, slot, raw, 8))
+	if (vmi_read_u64(w->r, slot, &h.entries))
 		return nf_bad(w, 0, -EFAULT);
-	h.entries = vmi_get_u64(raw);
 	if (!h.entries)
 		return 0;
 	if (w->r->read(w->r->ctx, h.entries, raw, 2))
@@ -145,16 +144,6 @@ int vmi_nf_walk(const struct vmi_read_ops *r, const struct vmi_nf_layout *l,
 	if (err == -ELOOP || err == -EBADMSG)
 		w.cur = (struct vmi_nf_hook){ 0 };
 	return nf_list_end(&w, VMI_NF_NETNS_LIST, l->net_head, err);
-}
-
-bool vmi_in_ranges(u64 addr, const struct vmi_range *ranges, u32 nr)
-{
-	u32 i;
-
-	for (i = 0; i < nr; i++)
-		if (addr >= ranges[i].start && addr < ranges[i].end)
-			return true;
-	return false;
 }
 
 struct nf_judge {

@@ -28,7 +28,7 @@
 #define VMI_NF_FAMILIES		4	/* ipv4, ipv6, arp, bridge */
 #define VMI_NF_POINTS_MAX	8	/* hook points of one family */
 #define VMI_NF_HOOKS_MAX	1024	/* MAX_HOOK_COUNT */
-#define VMI_NF_OFFSET_MAX	65536	/* any offset in struct net(_device) */
+#define VMI_NF_OFFSET_MAX	VMI_OFFSET_MAX	/* in struct net(_device) */
 
 /* ->family of a struct vmi_nf_hook beyond the VMI_NF_FAMILIES indexes */
 #define VMI_NF_INGRESS		4	/* a device's nf_hooks_ingress */
@@ -80,13 +80,6 @@ bool vmi_nf_layout_ok(const struct vmi_nf_layout *l);
 int vmi_nf_walk(const struct vmi_read_ops *r, const struct vmi_nf_layout *l,
 		vmi_nf_fn fn, void *ctx);
 
-/* An address range, end exclusive. */
-struct vmi_range {
-	u64 start, end;
-};
-
-/* Whether @addr lies in one of the @nr @ranges. */
-bool vmi_in_ranges(u64 addr, const struct vmi_range *ranges, u32 nr);
 
 /* What vmi_nf_suspects() found. */
 struct vmi_nf_suspects {

@@ -5,7 +5,8 @@
  * from userspace; the module only executes, with the freestanding core/
  * (guest-virtual translation in core/paging.c, pointer tables and bytes
  * in core/measure.c, exec-memory's page-table walk in core/execmem.c,
- * netfilter-hook's walk in core/nfhook.c: the code vmictl runs) and the kernel's SHA-256 library.
+ * netfilter-hook's walk in core/nfhook.c, proc-ops' in core/procwalk.c:
+ * the code vmictl runs) and the kernel's SHA-256 library.
  *
  * Guest memory is read with kvm_read_guest() through the VMM's user
  * mapping: the caller holds kvm->srcu and runs with the VMM's mm (the vCPU
@@ -32,6 +33,7 @@
 #include "../core/execmem.h"
 #include "../core/measure.h"
 #include "../core/nfhook.h"
+#include "../core/procwalk.h"
 #include "../core/paging.h"
 #include "checks.h"
 #include "view.h"
@@ -41,6 +43,19 @@
 /* netfilter-hook's caps: userspace's (check_netfilter.c) */
 #define NF_NETNS_MAX		4096
 #define NF_DEVS_MAX		65536
+
+/* proc-ops' caps: userspace's (check_procops.c) */
+#define PROC_ENTRIES_MAX	(1U << 18)
+#define PROC_NODES_MAX		32768
+#define PROC_NETNS_MAX		4096
+
+/* A VMIAAS_CHECK_PROC_GVA check's values, validated, in the core's form. */
+struct proc_values {
+	struct vmi_proc_layout layout;
+	struct vmi_range allow[2];
+	u32 nr_watch;
+	struct vmi_proc_watch watch[VMIAAS_MAX_PROC_WATCH];
+};
 
 /* A VMIAAS_CHECK_NF_GVA check's values, validated, in the core's form. */
 struct nf_values {
@@ -55,7 +70,8 @@ struct vmiaas_checkset {
 	struct vmiaas_check checks[VMIAAS_MAX_CHECKS];	/* ->values unused */
 	/*
 	 * Expected values: tables' words, _BYTES' bytes, _EXEC's allowed
-	 * ranges as struct vmi_exec_allow, or _NF's struct nf_values.
+	 * ranges as struct vmi_exec_allow, _NF's struct nf_values, or
+	 * _PROC's struct proc_values.
 	 */
 	void *values[VMIAAS_MAX_CHECKS];
 };
@@ -71,6 +87,8 @@ struct check_run {
 	u8 page[PAGE_SIZE];		/* a range's page as read */
 	struct vmi_exec_suspects exec[2];	/* exec-memory's two walks */
 	struct vmi_nf_suspects nf[2];	/* netfilter-hook's two walks */
+	struct vmi_proc_suspects proc;	/* proc-ops' walks */
+	struct vmi_proc_scratch proc_scratch;
 	struct vmi_scan_bufs bufs;	/* page tables as read */
 };
 
@@ -106,7 +124,7 @@ static bool check_is_gva(u32 type)
 {
 	return type == VMIAAS_CHECK_RANGE_GVA || type == VMIAAS_CHECK_PTRS_GVA ||
 	       type == VMIAAS_CHECK_BYTES_GVA || type == VMIAAS_CHECK_EXEC_GVA ||
-	       type == VMIAAS_CHECK_NF_GVA;
+	       type == VMIAAS_CHECK_NF_GVA || type == VMIAAS_CHECK_PROC_GVA;
 }
 
 static bool check_is_bytes(u32 type)
@@ -135,8 +153,9 @@ static int check_span(const struct vmiaas_check *c, u64 *ret_bytes)
 		/* 0 or a kernel-half address: never a user mapping */
 		if (c->addr && !(c->addr >> 63))
 			return -EINVAL;
-	} else if (c->type == VMIAAS_CHECK_NF_GVA) {
-		/* one struct vmiaas_nf_check; &net_namespace_list */
+	} else if (c->type == VMIAAS_CHECK_NF_GVA ||
+		   c->type == VMIAAS_CHECK_PROC_GVA) {
+		/* one struct vmiaas_nf_check or _proc_check; the list head */
 		if (c->len != 1 || !(c->addr >> 63))
 			return -EINVAL;
 	} else {
@@ -153,7 +172,7 @@ static int check_validate(const struct vmiaas_check *c)
 	u64 bytes, end;
 	int r;
 
-	if (c->type < VMIAAS_CHECK_RANGE_GPA || c->type > VMIAAS_CHECK_NF_GVA)
+	if (c->type < VMIAAS_CHECK_RANGE_GPA || c->type > VMIAAS_CHECK_PROC_GVA)
 		return -EINVAL;
 	if (c->flags & ~(check_is_bytes(c->type) ? VMIAAS_CHECK_FLAGS_ALL : 0))
 		return -EINVAL;
@@ -290,6 +309,49 @@ static int checkset_copy_nf(struct vmiaas_checkset *cs, unsigned int i,
 	return vmi_nf_layout_ok(&v->layout) ? 0 : -EINVAL;
 }
 
+/* A _PROC check's layout, ranges and watched entries, validated. */
+static int checkset_copy_proc(struct vmiaas_checkset *cs, unsigned int i,
+			      const struct vmiaas_proc_check *pc)
+{
+	struct proc_values *v;
+	unsigned int k;
+
+	BUILD_BUG_ON(VMIAAS_PROC_PTRS != VMI_PROC_PTRS);
+	BUILD_BUG_ON(VMIAAS_MAX_PROC_SIZE != VMI_PROC_PDE_MAX);
+	if (pc->reserved || pc->nr_watch > VMIAAS_MAX_PROC_WATCH ||
+	    !(pc->root >> 63) || !(pc->init_net >> 63))
+		return -EINVAL;
+	v = kvzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return -ENOMEM;
+	cs->values[i] = v;
+	v->layout = (struct vmi_proc_layout){
+		.root = pc->root, .init_net = pc->init_net,
+		.net_head = cs->checks[i].addr,
+		.subdir = pc->subdir, .node = pc->node, .name = pc->name,
+		.namelen = pc->namelen, .mode = pc->mode, .size = pc->size,
+		.rb_left = pc->rb_left, .rb_right = pc->rb_right,
+		.net_list = pc->net_list, .proc_net = pc->proc_net,
+		.net_inum = pc->net_inum, .max_entries = PROC_ENTRIES_MAX,
+		.max_nodes = PROC_NODES_MAX, .max_netns = PROC_NETNS_MAX,
+	};
+	for (k = 0; k < VMI_PROC_PTRS; k++)
+		v->layout.ptr[k] = pc->ptr[k];
+	for (k = 0; k < 2; k++) {
+		if (pc->allow[k][0] >= pc->allow[k][1])
+			return -EINVAL;
+		v->allow[k] = (struct vmi_range){ pc->allow[k][0],
+						  pc->allow[k][1] };
+	}
+	v->nr_watch = pc->nr_watch;
+	for (k = 0; k < pc->nr_watch; k++) {
+		v->watch[k].key = pc->watch[k].key;
+		memcpy(v->watch[k].ptr, pc->watch[k].ptr,
+		       sizeof(v->watch[k].ptr));
+	}
+	return vmi_proc_layout_ok(&v->layout) ? 0 : -EINVAL;
+}
+
 /* The size of what a check's ->values points to. */
 static size_t check_values_size(const struct vmiaas_check *c)
 {
@@ -299,6 +361,8 @@ static size_t check_values_size(const struct vmiaas_check *c)
 		return c->len * sizeof(struct vmiaas_exec_range);
 	if (c->type == VMIAAS_CHECK_NF_GVA)
 		return sizeof(struct vmiaas_nf_check);
+	if (c->type == VMIAAS_CHECK_PROC_GVA)
+		return sizeof(struct vmiaas_proc_check);
 	return c->len * sizeof(u64);
 }
 
@@ -327,6 +391,11 @@ static int checkset_copy_check(struct vmiaas_checkset *cs, unsigned int i,
 	}
 	if (c->type == VMIAAS_CHECK_NF_GVA) {
 		r = checkset_copy_nf(cs, i, values);
+		kvfree(values);
+		return r;
+	}
+	if (c->type == VMIAAS_CHECK_PROC_GVA) {
+		r = checkset_copy_proc(cs, i, values);
 		kvfree(values);
 		return r;
 	}
@@ -480,6 +549,35 @@ static int check_nf(struct check_run *run, const struct vmi_read_ops *r,
 	return err ?: run->nf[1].nr != 0;
 }
 
+/* proc-ops' walk with @v's judgement into run->proc: 0 or -errno. */
+static int proc_walk_once(struct check_run *run, const struct vmi_read_ops *r,
+			  const struct proc_values *v)
+{
+	run->proc.allow = v->allow;
+	run->proc.nr_allow = ARRAY_SIZE(v->allow);
+	run->proc.watch = v->watch;
+	run->proc.nr_watch = v->nr_watch;
+	return vmi_proc_suspects(r, &v->layout, &run->proc_scratch,
+				 &run->proc);
+}
+
+/* proc-ops: 1 when two walks a moment apart both find a suspect. */
+static int check_proc(struct check_run *run, const struct vmi_read_ops *r,
+		      const struct proc_values *v)
+{
+	int err;
+
+	err = proc_walk_once(run, r, v);
+	if (err || !run->proc.nr)
+		return err;
+	msleep(EXEC_RESCAN_MS);
+	if (check_run_stopped(run))
+		return -ENXIO;
+	vmi_as_flush(&run->as);
+	err = proc_walk_once(run, r, v);
+	return err ?: run->proc.nr != 0;
+}
+
 /* 1 if the check differs, 0 if it matches, -errno if it could not run. */
 static int check_run_one(struct check_run *run, unsigned int i)
 {
@@ -510,6 +608,10 @@ static int check_run_one(struct check_run *run, unsigned int i)
 	if (c->type == VMIAAS_CHECK_NF_GVA) {
 		r.read = read_gva_yield;
 		return check_nf(run, &r, values);
+	}
+	if (c->type == VMIAAS_CHECK_PROC_GVA) {
+		r.read = read_gva_yield;
+		return check_proc(run, &r, values);
 	}
 	n = vmi_measure_ptrs(&r, c->addr, c->len, values, run->now);
 	if (n < 0)

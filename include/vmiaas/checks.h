@@ -186,8 +186,8 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 		     struct vmiaas_finding **ret, size_t *ret_nr);
 
 /*
- * vmiaas.ko's share of exec-memory, usermode-helper and netfilter-hook:
- * the records to
+ * vmiaas.ko's share of exec-memory, usermode-helper, netfilter-hook and
+ * proc-ops: the records to
  * register with VMIAAS_IOC_SET_CHECKS (include/uapi/linux/vmiaas.h,
  * struct vmiaas_check: type, flags, addr, len, root as here, values
  * pointing to data) so that a guest agent's request runs them in the
@@ -199,7 +199,9 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
  * per string (VMIAAS_CHECK_CSTRING) and per one-way lock already set;
  * netfilter-hook: one VMIAAS_CHECK_NF_GVA, data holding a struct
  * vmiaas_nf_check (the layout from BTF, the kernel's text and each
- * untainted hooking module's text). Returns 0 and *@ret_nr (at most
+ * untainted hooking module's text); proc-ops: one VMIAAS_CHECK_PROC_GVA,
+ * data holding a struct vmiaas_proc_check (the layout, the kernel image
+ * and module area, four watched entries). Returns 0 and *@ret_nr (at most
  * @max), or a negative errno (-ENOSPC: @max too small) and in *@ret_nr
  * the records built before the failing part.
  */

@@ -24,11 +24,13 @@
 # O and E), clean once unloaded; the same tap bound to lo (on lo's own
 # ptype_all) a finding naming "lo ETH_P_ALL"; last, the same tap with its handler
 # copied to an executable page of the direct map (mode=heap): a critical
-# packet-tap finding naming that page. vmiaas.ko's netfilter-hook record
-# (vmiaas_module_policy(), taken with ip_tables hooking) is run as the
-# module runs it (tests/tools/module_policy: the same core/nfhook.c
-# walk): it passes with ip_tables, fails with the trigger, passes again
-# once it is gone. Runs on each kernel of KGENS (default: Debian 6.1 and
+# packet-tap finding naming that page. vmiaas.ko's netfilter-hook and
+# proc-ops records (vmiaas_module_policy(), taken with ip_tables hooking)
+# are run as the module runs them (tests/tools/module_policy: the same
+# core/nfhook.c and core/procwalk.c walks): both pass with ip_tables;
+# the netfilter-hook record alone fails with the trigger, the proc-ops
+# record alone with the connection hider; both pass again once each is
+# gone. Runs on each kernel of KGENS (default: Debian 6.1 and
 # 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
@@ -77,9 +79,12 @@ tap_diag "$(cat "$work/iptables.err"; jq -c '.findings[], [.events[] | select(.c
 	>"$work/policy.txt" 2>&1 || tap_diag "module_policy --take: $(cat "$work/policy.txt")"
 nr_policy=$(grep -c '^check ' "$work/policy.txt")
 nf_bit=$(sed -n 's/^check \([0-9]*\) type=8 .*/\1/p' "$work/policy.txt")
+proc_bit=$(sed -n 's/^check \([0-9]*\) type=9 .*/\1/p' "$work/policy.txt")
 tap_ok "grep -q '^check [0-9]* type=8 flags=0 len=1 netfilter-hook (2 allowed ranges); finding netfilter-hook \"netfilter hooks\" critical\$' '$work/policy.txt'" \
 	"$KGEN: module policy: a netfilter-hook record allowing the kernel's text and ip_tables' (the one hooking module)"
-tap_diag "$(grep 'type=8' "$work/policy.txt")"
+tap_ok "grep -q '^check [0-9]* type=9 flags=0 len=1 proc-ops (4 watched entries); finding proc-ops \"/proc entries\" critical\$' '$work/policy.txt'" \
+	"$KGEN: module policy: a proc-ops record watching /proc/net/tcp, tcp6, udp and /proc/modules"
+tap_diag "$(grep 'type=[89]' "$work/policy.txt")"
 nf_policy_run iptables 0 "nothing fails with ip_tables hooking"
 
 # ---- a magic-packet trigger ------------------------------------------------
@@ -110,9 +115,12 @@ tap_ok "guest_run '! grep -q \":$PORT_HEX \" /proc/net/tcp && [ -d /proc/\$(cat 
 expect_one procnet proc-ops '^/proc/net/tcp$' \
 	".severity == \"critical\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_procnet]+\")) and (.detail.old_symbol | test(\"tcp4_seq_ops\")) and (.detail.message | test(\"seq_ops changed\"))" \
 	"a critical proc-ops finding: /proc/net/tcp's seq_ops from tcp4_seq_ops to [vmiaas_attack_procnet]"
+nf_policy_run procnet "$(printf '%#x' $((1 << ${proc_bit:-63})))" \
+	"the proc-ops record alone fails with /proc/net/tcp's seq_ops swapped"
 guest_run 'rmmod vmiaas_attack_procnet; kill $(cat /tmp/nc.pid)' >/dev/null 2>&1
 check_json procnet-gone
 tap_is "$st:$(nr_findings procnet-gone)" "0:0" "$KGEN: procnet: pointer restored on unload: exit 0, no findings"
+nf_policy_run procnet-gone 0 "nothing fails once the connection hider is gone"
 
 # ---- a process hider through /proc's root inode --------------------------------
 pid=$(guest_run 'sleep 1000 >/dev/null 2>&1 </dev/null & echo $!')

@@ -1926,7 +1926,7 @@ int main(void)
 		    "- GET_CAPS: VMFUNC, HYPERCALL and POLL (modes 0x%llx)",
 		    (unsigned long long)caps.modes);
 	TEST_ASSERT(caps.check_types == VMIAAS_CHECK_TYPES_ALL,
-		    "- GET_CAPS: check types 1-8 (0x%llx)",
+		    "- GET_CAPS: check types 1-9 (0x%llx)",
 		    (unsigned long long)caps.check_types);
 
 	param_set("checks_per_sec", 1000);

@@ -25,12 +25,15 @@
  *     and the module area; high when it points at another kernel table;
  *   - on any entry, a pointer outside the kernel image and the module
  *     area (a copy in the heap): critical.
- * The trees are red-black trees of subdir_node, walked by hidden_rb_walk()
- * (depth and node caps); a tree that cannot be walked is a critical
- * finding, not an error: a rootkit must not be able to turn the check off
- * by corrupting it. The root inode of each mounted /proc is compared
- * with the "/proc" record too (proc_check_roots()). Layouts come from BTF. Findings are reported only
- * when a second walk 50 ms later finds them again (check_confirmed()).
+ * The trees are red-black trees of subdir_node; their walk (entry,
+ * depth, node and namespace caps, cycle detection, the paths) is
+ * core/procwalk.c's vmi_proc_walk(), the code vmiaas.ko runs; this file
+ * gives it the layout from BTF and judges. A tree that cannot be walked
+ * is a critical finding, not an error: a rootkit must not be able to
+ * turn the check off by corrupting it. The root inode of each mounted
+ * /proc is compared with the "/proc" record too (proc_check_roots()).
+ * Findings are reported only when a second walk 50 ms later finds them
+ * again (check_confirmed()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -41,22 +44,15 @@
 #include "checks.h"
 #include "hidden.h"
 #include "list.h"
+#include "uapi/linux/vmiaas.h"
+#include "../../core/procwalk.h"
 
-#define PROC_DEPTH_MAX		8	/* /proc/a/b/c/d/e/f/g/h */
 #define PROC_ENTRIES_MAX	(1U << 18)	/* entries visited, all trees */
 #define PROC_NETNS_MAX		4096
-#define PROC_PDE_MAX		512	/* sizeof(struct proc_dir_entry) cap */
 #define PROC_SB_MAX		65536	/* superblocks on super_blocks */
 
 static const char *const proc_ptr_names[BL_PROC_PTRS] = {
 	"proc_ops", "proc_iops", "seq_ops",
-};
-
-struct proc_layout {
-	u32 ptr[BL_PROC_PTRS];		/* proc_ops, proc_iops, seq_ops */
-	u32 subdir, node, name, namelen, mode, size;
-	u32 rb_left, rb_right;
-	u32 net_list, proc_net, net_inum;
 };
 
 struct proc_walk;
@@ -66,11 +62,10 @@ typedef void (*proc_entry_fn)(struct proc_walk *w, const char *path,
 
 struct proc_walk {
 	struct vmiaas *v;
-	struct proc_layout l;
+	struct vmi_proc_layout l;	/* core/procwalk.c's */
 	u64 img_start, img_end;		/* _stext.._end */
 	struct modarea area;
-	u32 visited;
-	u64 net, init_net;		/* the namespace being walked */
+	u64 net;			/* the namespace being walked */
 	u32 netns;
 	proc_entry_fn fn;
 	/* taking: the records */
@@ -81,13 +76,8 @@ struct proc_walk {
 	const struct vmiaas_baseline *b;
 	const struct hidden_sink *sink;
 	const struct proc_sb_layout *sb;	/* proc_check_roots() */
-};
-
-/* One directory level of a walk. */
-struct proc_dir {
-	struct proc_walk *w;
-	const char *path;
-	u32 depth;
+	/* vmiaas.ko's record: its watched entries */
+	struct vmiaas_proc_check *record;
 };
 
 enum proc_where { PROC_NULL, PROC_KERNEL, PROC_MODULE, PROC_OUTSIDE };
@@ -102,9 +92,6 @@ static enum proc_where proc_where(const struct proc_walk *w, u64 p)
 		return PROC_MODULE;
 	return PROC_OUTSIDE;
 }
-
-static int proc_walk_dir(struct proc_walk *w, u64 pde, const char *path,
-			 u32 depth);
 
 static void proc_corrupt(struct proc_walk *w, const char *path, u64 pde,
 			 const char *why)
@@ -123,133 +110,59 @@ static void proc_corrupt(struct proc_walk *w, const char *path, u64 pde,
 		 path, w->netns, why);
 }
 
-/* The entry's name, printable and without '/', into @name. */
-static int proc_name(struct proc_walk *w, const u8 *buf, char *name)
+/* Why core/procwalk.c could not walk a part of the trees. */
+static const char *proc_bad_why(const struct vmi_proc_entry *e)
 {
-	u64 ptr;
-	u8 len;
-	u32 i;
+	switch (e->bad) {
+	case VMI_PROC_BAD_ENTRY:
+		return "an entry under it is unreadable";
+	case VMI_PROC_BAD_DEPTH:
+		return "deeper than 8 directories";
+	case VMI_PROC_BAD_SUBDIR:
+		return "its subdir is unreadable";
+	case VMI_PROC_BAD_TREE:
+		return e->err == -EBADMSG ?
+		       "its subdir tree holds a non-kernel pointer" :
+		       "its subdir tree does not end (a cycle, over 64 levels or too many nodes)";
+	case VMI_PROC_BAD_TOP:
+		return "its top entry is unreadable";
+	case VMI_PROC_BAD_NET:
+		return "the namespace's proc_net is unreadable or NULL";
+	}
+	return e->err == -E2BIG ? "over 262144 /proc entries" :
+	       "net_namespace_list is corrupt (a cycle, a non-kernel pointer or over 4096 namespaces)";
+}
 
-	memcpy(&ptr, buf + w->l.name, sizeof(ptr));
-	len = buf[w->l.namelen];
-	if (engine_read(w->v, ptr, name, len))
-		return -EFAULT;
-	name[len] = '\0';
-	for (i = 0; i < len; i++)
-		if (name[i] < 0x21 || name[i] > 0x7e || name[i] == '/')
-			name[i] = '?';
+/* core/procwalk.c's callback: an entry to w->fn, or a corrupt part. */
+static int proc_visit(void *ctx, const struct vmi_proc_entry *e)
+{
+	struct proc_walk *w = ctx;
+
+	w->net = e->net;
+	w->netns = e->netns;
+	if (e->bad)
+		proc_corrupt(w, e->path, e->pde, proc_bad_why(e));
+	else
+		w->fn(w, e->path, e->pde, e->ptr);
 	return 0;
-}
-
-static int proc_visit(struct vmiaas *v, u64 node, void *arg)
-{
-	const struct proc_dir *d = arg;
-	struct proc_walk *w = d->w;
-	u64 pde = node - w->l.node, ptr[BL_PROC_PTRS];
-	char name[256], path[BL_PROC_PATH + 256];
-	u8 buf[PROC_PDE_MAX];
-	u16 mode;
-	int i;
-
-	if (++w->visited > PROC_ENTRIES_MAX)
-		return engine_fail(v, -E2BIG, "proc-ops: over %u /proc entries",
-				   PROC_ENTRIES_MAX);
-	if (engine_read(v, pde, buf, w->l.size) || proc_name(w, buf, name)) {
-		proc_corrupt(w, d->path, pde, "an entry under it is unreadable");
-		return 0;
-	}
-	snprintf(path, sizeof(path), "%s/%s", d->path, name);
-	for (i = 0; i < BL_PROC_PTRS; i++)
-		memcpy(&ptr[i], buf + w->l.ptr[i], sizeof(u64));
-	w->fn(w, path, pde, ptr);
-	memcpy(&mode, buf + w->l.mode, sizeof(mode));
-	if (!S_ISDIR(mode))
-		return 0;
-	if (d->depth >= PROC_DEPTH_MAX) {
-		proc_corrupt(w, path, pde, "deeper than 8 directories");
-		return 0;
-	}
-	return proc_walk_dir(w, pde, path, d->depth + 1);
-}
-
-static int proc_walk_dir(struct proc_walk *w, u64 pde, const char *path,
-			 u32 depth)
-{
-	struct proc_dir d = { .w = w, .path = path, .depth = depth };
-	u64 root;
-	int err;
-
-	if (engine_read_u64(w->v, pde + w->l.subdir, &root)) {
-		proc_corrupt(w, path, pde, "its subdir is unreadable");
-		return 0;
-	}
-	err = hidden_rb_walk(w->v, root, w->l.rb_left, w->l.rb_right,
-			     proc_visit, &d);
-	if (err == -ELOOP || err == -EBADMSG) {
-		proc_corrupt(w, path, pde, w->v->diag.msg);
-		return 0;
-	}
-	return err;
-}
-
-/*
- * A tree from its top entry @pde, named @path; the entry itself is
- * visited as @top (the /proc tree's "net" symlink is "/proc/net" too).
- */
-static int proc_walk_tree(struct proc_walk *w, u64 pde, const char *path,
-			  const char *top)
-{
-	u64 ptr[BL_PROC_PTRS];
-	int i;
-
-	for (i = 0; i < BL_PROC_PTRS; i++)
-		if (engine_read_u64(w->v, pde + w->l.ptr[i], &ptr[i])) {
-			proc_corrupt(w, path, pde, "its top entry is unreadable");
-			return 0;
-		}
-	w->fn(w, top, pde, ptr);
-	return proc_walk_dir(w, pde, path, 1);
-}
-
-static int proc_walk_net(struct vmiaas *v, u64 node, void *arg)
-{
-	struct proc_walk *w = arg;
-	u64 pde;
-
-	w->net = node - w->l.net_list;
-	w->netns = 0;
-	engine_read(v, w->net + w->l.net_inum, &w->netns, sizeof(w->netns));
-	if (engine_read_u64(v, w->net + w->l.proc_net, &pde) || !pde) {
-		proc_corrupt(w, "/proc/net", w->net,
-			     "the namespace's proc_net is unreadable or NULL");
-		return 0;
-	}
-	return proc_walk_tree(w, pde, "/proc/net", "/proc/net/.");
 }
 
 /* The /proc tree, then each namespace's /proc/net (init_net's only if @init). */
 static int proc_walk_all(struct proc_walk *w, bool init_only)
 {
-	u64 root, head;
+	struct vmi_proc_scratch *s = malloc(sizeof(*s));
+	struct vmi_read_ops r;
 	int err;
 
-	if (engine_sym(w->v, "proc_root", &root) ||
-	    engine_sym(w->v, "init_net", &w->init_net) ||
-	    engine_sym(w->v, "net_namespace_list", &head))
-		return engine_fail(w->v, -ENOENT,
-				   "proc-ops: the kernel has no proc_root, init_net or net_namespace_list");
-	w->net = w->init_net;
-	err = proc_walk_tree(w, root, "/proc", "/proc");
-	if (!err && init_only)
-		err = proc_walk_net(w->v, w->init_net + w->l.net_list, w);
-	else if (!err)
-		err = list_walk(w->v, "net_namespace_list", head,
-				PROC_NETNS_MAX, proc_walk_net, w);
-	if (err == -ELOOP || err == -EBADMSG || err == -E2BIG) {
-		proc_corrupt(w, "/proc", root, w->v->diag.msg);
-		return 0;
-	}
-	return err;
+	if (!s)
+		return -ENOMEM;
+	bl_read_ops(w->v, &r);
+	err = vmi_proc_walk(&r, &w->l, init_only, s, proc_visit, w);
+	free(s);
+	if (err)
+		return engine_fail(w->v, err,
+				   "proc-ops: a namespace or /proc tree node is unreadable");
+	return 0;
 }
 
 static int proc_layout(struct proc_walk *w)
@@ -273,12 +186,19 @@ static int proc_layout(struct proc_walk *w)
 	u64 text_end;
 	int err;
 
+	w->l.max_entries = PROC_ENTRIES_MAX;
+	w->l.max_nodes = HIDDEN_RB_NODES_MAX;
+	w->l.max_netns = PROC_NETNS_MAX;
 	if (btf_offsets(v->btf, m, ARRAY_SIZE(m), NULL) ||
 	    btf_sizeof(v->btf, "proc_dir_entry", &w->l.size))
 		return engine_fail(v, -ENOENT,
 				   "proc-ops: the kernel's BTF lacks struct proc_dir_entry or net members");
-	if (w->l.size > PROC_PDE_MAX || w->l.namelen >= w->l.size ||
-	    w->l.mode + 2 > w->l.size || w->l.name + 8 > w->l.size)
+	if (engine_sym(v, "proc_root", &w->l.root) ||
+	    engine_sym(v, "init_net", &w->l.init_net) ||
+	    engine_sym(v, "net_namespace_list", &w->l.net_head))
+		return engine_fail(v, -ENOENT,
+				   "proc-ops: the kernel has no proc_root, init_net or net_namespace_list");
+	if (!vmi_proc_layout_ok(&w->l))
 		return engine_fail(v, -EBADMSG,
 				   "proc-ops: struct proc_dir_entry of %u bytes: implausible",
 				   w->l.size);
@@ -368,7 +288,7 @@ static void proc_report(struct proc_walk *w, const char *path, u64 pde,
 	char obj[BL_PROC_PATH + 32], olds[128] = "", nows[128];
 	struct vmiaas_finding *f;
 
-	if (w->net && w->net != w->init_net)
+	if (w->net && w->net != w->l.init_net)
 		snprintf(obj, sizeof(obj), "%s (netns %u)", path, w->netns);
 	else
 		snprintf(obj, sizeof(obj), "%s", path);
@@ -575,5 +495,96 @@ int bl_proc_ops_parse(struct vmiaas_baseline *b, const void *p, u64 len)
 	b->proc_ops = r;
 	b->nr_proc_ops = n;
 	b->has_proc_ops = true;
+	return 0;
+}
+
+/* ---- vmiaas.ko's record ---- */
+
+/*
+ * The entries whose pointers vmiaas.ko keeps as they are when the record
+ * is taken: what connection and module hiders swap (the module walks
+ * every entry for the rule on where a pointer may lie, but has room for
+ * VMIAAS_MAX_PROC_WATCH records of the baseline).
+ */
+static const char *const proc_watched[VMIAAS_MAX_PROC_WATCH] = {
+	"/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/modules",
+};
+
+static void proc_watch_one(struct proc_walk *w, const char *path, u64 pde,
+			   const u64 ptr[BL_PROC_PTRS])
+{
+	struct vmiaas_proc_check *pc = w->record;
+	size_t i;
+	int k;
+
+	for (k = 0; k < BL_PROC_PTRS; k++)
+		if (ptr[k] && proc_where(w, ptr[k]) != PROC_KERNEL)
+			return;	/* as the baseline: the kernel's entries */
+	for (i = 0; i < ARRAY_SIZE(proc_watched); i++) {
+		if (strcmp(path, proc_watched[i]) ||
+		    pc->nr_watch >= VMIAAS_MAX_PROC_WATCH)
+			continue;
+		pc->watch[pc->nr_watch].key = vmi_path_key(path);
+		memcpy(pc->watch[pc->nr_watch].ptr, ptr,
+		       sizeof(pc->watch[0].ptr));
+		pc->nr_watch++;
+	}
+	(void)pde;
+}
+
+/* The layout of @w in the uapi's form. */
+static void proc_record_layout(const struct proc_walk *w,
+			       struct vmiaas_proc_check *pc)
+{
+	const struct vmi_proc_layout *l = &w->l;
+
+	memcpy(pc->ptr, l->ptr, sizeof(pc->ptr));
+	pc->subdir = l->subdir;
+	pc->node = l->node;
+	pc->name = l->name;
+	pc->namelen = l->namelen;
+	pc->mode = l->mode;
+	pc->size = l->size;
+	pc->rb_left = l->rb_left;
+	pc->rb_right = l->rb_right;
+	pc->net_list = l->net_list;
+	pc->proc_net = l->proc_net;
+	pc->net_inum = l->net_inum;
+	pc->root = l->root;
+	pc->init_net = l->init_net;
+	pc->allow[0][0] = w->img_start;
+	pc->allow[0][1] = w->img_end;
+	pc->allow[1][0] = w->area.start;
+	pc->allow[1][1] = w->area.end;
+}
+
+/* proc-ops' record for vmiaas_module_policy(), appended at *@nr. */
+int proc_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
+		      size_t max, size_t *nr)
+{
+	struct vmiaas_module_check *c = &out[*nr];
+	struct vmiaas_proc_check *pc = (struct vmiaas_proc_check *)c->data;
+	struct proc_walk w = { .v = v, .fn = proc_watch_one, .record = pc };
+	int err;
+
+	static_assert(sizeof(*pc) <= VMIAAS_MODULE_DATA, "data");
+	static_assert(BL_PROC_PTRS == VMIAAS_PROC_PTRS, "pointers");
+	if (*nr >= max)
+		return -ENOSPC;
+	memset(c, 0, sizeof(*c));
+	err = proc_layout(&w) ?: proc_walk_all(&w, true);
+	if (err)
+		return err;
+	proc_record_layout(&w, pc);
+	c->type = VMIAAS_CHECK_PROC_GVA;
+	c->addr = w.l.net_head;
+	c->len = 1;
+	c->root = v->info.pgd_pa;
+	snprintf(c->label, sizeof(c->label), "proc-ops (%u watched entries)",
+		 pc->nr_watch);
+	snprintf(c->check, sizeof(c->check), "proc-ops");
+	snprintf(c->object, sizeof(c->object), "/proc entries");
+	c->severity = VMIAAS_SEV_CRITICAL;
+	(*nr)++;
 	return 0;
 }

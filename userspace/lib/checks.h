@@ -294,6 +294,8 @@ int helpers_module_checks(struct vmiaas *v, struct vmiaas_module_check *out,
 			  size_t max, size_t *nr);
 int nf_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 		    size_t max, size_t *nr);
+int proc_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
+		      size_t max, size_t *nr);
 
 /* From checks.c: "sym+0xoff", "[module]+0xoff" or the address. */
 void check_symbolize(struct vmiaas *v, u64 addr, char *buf, size_t size);

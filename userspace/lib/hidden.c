@@ -8,9 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checks.h"
 #include "hidden.h"
 #include "list.h"
 #include "u64set.h"
+#include "../../core/procwalk.h"
 
 #define PF_KTHREAD		0x00200000U
 #define MODULE_NAME_LEN		56
@@ -213,51 +215,49 @@ static int scan_twice(struct vmiaas *v,
 
 /* ---- walkers ---- */
 
+/* hidden_rb_walk()'s callback as core/procwalk.c's vmi_rb_walk() calls it. */
+struct rb_adapt {
+	struct vmiaas *v;
+	int (*fn)(struct vmiaas *v, u64 node, void *arg);
+	void *arg;
+	u64 node;		/* the last node visited */
+	int fn_err;		/* the callback's error, returned as is */
+};
+
+static int rb_adapt_fn(void *ctx, u64 node)
+{
+	struct rb_adapt *a = ctx;
+
+	a->node = node;
+	a->fn_err = a->fn(a->v, node, a->arg);
+	return a->fn_err;
+}
+
 int hidden_rb_walk(struct vmiaas *v, u64 root_node, u32 left, u32 right,
 		   int (*fn)(struct vmiaas *v, u64 node, void *arg), void *arg)
 {
-	u64 stack[HIDDEN_RB_DEPTH_MAX + 1];
-	u32 depth[HIDDEN_RB_DEPTH_MAX + 1];
-	u32 sp = 0, seen = 0, d;
-	u64 node, child;
-	int err, i;
+	struct rb_adapt a = { .v = v, .fn = fn, .arg = arg };
+	u64 stack[VMI_RB_DEPTH_MAX + 1];
+	u8 depth[VMI_RB_DEPTH_MAX + 1];
+	struct vmi_read_ops r;
+	int err;
 
-	if (!root_node)
-		return 0;
-	stack[sp] = root_node;
-	depth[sp++] = 1;
-	while (sp) {
-		node = stack[--sp];
-		d = depth[sp];
-		if (!kernel_ptr(node))
-			return engine_fail(v, -EBADMSG,
-				"rbtree node 0x%llx is not a kernel pointer",
-				(unsigned long long)node);
-		if (++seen > HIDDEN_RB_NODES_MAX)
-			return engine_fail(v, -ELOOP,
-				"rbtree: more than %u nodes (a cycle?)",
-				HIDDEN_RB_NODES_MAX);
-		err = fn(v, node, arg);
-		if (err)
-			return err;
-		for (i = 0; i < 2; i++) {
-			err = engine_read_u64(v, node + (i ? right : left),
-					      &child);
-			if (err)
-				return engine_fail(v, err,
-					"rbtree node 0x%llx is unreadable",
-					(unsigned long long)node);
-			if (!child)
-				continue;
-			if (d >= HIDDEN_RB_DEPTH_MAX)
-				return engine_fail(v, -ELOOP,
-					"rbtree deeper than %u (a cycle?)",
-					HIDDEN_RB_DEPTH_MAX);
-			stack[sp] = child;
-			depth[sp++] = d + 1;
-		}
-	}
-	return 0;
+	static_assert(VMI_RB_DEPTH_MAX == HIDDEN_RB_DEPTH_MAX, "depth");
+	bl_read_ops(v, &r);
+	err = vmi_rb_walk(&r, root_node, left, right, HIDDEN_RB_NODES_MAX,
+			  stack, depth, rb_adapt_fn, &a);
+	if (!err || a.fn_err)
+		return err;
+	if (err == -EBADMSG)
+		return engine_fail(v, err,
+			"rbtree: a node after 0x%llx is not a kernel pointer",
+			(unsigned long long)a.node);
+	if (err == -ELOOP)
+		return engine_fail(v, err,
+			"rbtree deeper than %u or more than %u nodes (a cycle?)",
+			HIDDEN_RB_DEPTH_MAX, HIDDEN_RB_NODES_MAX);
+	return engine_fail(v, err, "rbtree node 0x%llx is unreadable",
+			   (unsigned long long)a.node);
 }
 
 struct xa_walk {

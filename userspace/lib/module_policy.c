@@ -1,25 +1,31 @@
 // SPDX-License-Identifier: LGPL-2.1 OR MIT
 /*
- * vmiaas.ko's share of exec-memory, usermode-helper and netfilter-hook:
- * the records to register (policy, from check_exec.c, check_helpers.c and
- * check_netfilter.c) and, for tests
+ * vmiaas.ko's share of exec-memory, usermode-helper, netfilter-hook and
+ * proc-ops: the records to register (policy, from check_exec.c,
+ * check_helpers.c, check_netfilter.c and check_procops.c) and, for tests
  * and for a caller that wants to know a set passes before registering it,
  * their run as the module runs them: the same core functions
- * (core/execmem.c, vmi_measure_bytes(), core/nfhook.c), through the
+ * (core/execmem.c, vmi_measure_bytes(), core/nfhook.c, core/procwalk.c),
+ * through the
  * records' own root.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "uapi/linux/vmiaas.h"
 #include "checks.h"
 #include "../../core/nfhook.h"
+#include "../../core/procwalk.h"
 
 #define POLICY_RESCAN_US	20000	/* kmod/checks.c's EXEC_RESCAN_MS */
 #define POLICY_NF_NETNS		4096	/* kmod/checks.c's NF_NETNS_MAX */
 #define POLICY_NF_DEVS		65536	/* and NF_DEVS_MAX */
+#define POLICY_PROC_ENTRIES	(1U << 18)	/* and PROC_ENTRIES_MAX */
+#define POLICY_PROC_NODES	32768		/* and PROC_NODES_MAX */
+#define POLICY_PROC_NETNS	4096		/* and PROC_NETNS_MAX */
 /* what a module that leaves caps.check_types zero runs: types 1 to 4 */
 #define MODULE_TYPES_OLD	0x1eULL
 
@@ -35,6 +41,7 @@ int vmiaas_module_policy(struct vmiaas *v, struct vmiaas_module_check *out,
 	err = exec_module_check(v, out, max, &nr);
 	err = err ?: helpers_module_checks(v, out, max, &nr);
 	err = err ?: nf_module_check(v, out, max, &nr);
+	err = err ?: proc_module_check(v, out, max, &nr);
 	*ret_nr = nr;	/* on error: those of the checks before it */
 	return err;
 }
@@ -160,6 +167,62 @@ static int policy_nf(struct vmi_as *as, const struct vmiaas_module_check *c,
 	return err ?: s.nr != 0;
 }
 
+/* A record's struct vmiaas_proc_check in the core's form (as kmod). */
+static void policy_proc_layout(const struct vmiaas_module_check *c,
+			       struct vmi_proc_layout *l,
+			       struct vmi_proc_suspects *s,
+			       struct vmi_range *allow,
+			       struct vmi_proc_watch *watch)
+{
+	const struct vmiaas_proc_check *pc = (const void *)c->data;
+	u32 i;
+
+	*l = (struct vmi_proc_layout){
+		.root = pc->root, .init_net = pc->init_net,
+		.net_head = c->addr, .subdir = pc->subdir, .node = pc->node,
+		.name = pc->name, .namelen = pc->namelen, .mode = pc->mode,
+		.size = pc->size, .rb_left = pc->rb_left,
+		.rb_right = pc->rb_right, .net_list = pc->net_list,
+		.proc_net = pc->proc_net, .net_inum = pc->net_inum,
+		.max_entries = POLICY_PROC_ENTRIES,
+		.max_nodes = POLICY_PROC_NODES, .max_netns = POLICY_PROC_NETNS,
+	};
+	memcpy(l->ptr, pc->ptr, sizeof(l->ptr));
+	for (i = 0; i < 2; i++)
+		allow[i] = (struct vmi_range){ pc->allow[i][0], pc->allow[i][1] };
+	for (i = 0; i < pc->nr_watch && i < VMIAAS_MAX_PROC_WATCH; i++) {
+		watch[i].key = pc->watch[i].key;
+		memcpy(watch[i].ptr, pc->watch[i].ptr, sizeof(watch[i].ptr));
+	}
+	*s = (struct vmi_proc_suspects){ .allow = allow, .nr_allow = 2,
+					 .watch = watch, .nr_watch = i };
+}
+
+/* kmod/checks.c's check_proc(): 1 failed, 0 passed, -errno. */
+static int policy_proc(struct vmi_as *as, const struct vmiaas_module_check *c,
+		       const struct vmi_read_ops *r)
+{
+	struct vmi_proc_watch watch[VMIAAS_MAX_PROC_WATCH];
+	struct vmi_proc_scratch *scratch;
+	struct vmi_range allow[2];
+	struct vmi_proc_suspects s;
+	struct vmi_proc_layout l;
+	int err;
+
+	scratch = malloc(sizeof(*scratch));
+	if (!scratch)
+		return -ENOMEM;
+	policy_proc_layout(c, &l, &s, allow, watch);
+	err = vmi_proc_suspects(r, &l, scratch, &s);
+	if (!err && s.nr) {
+		usleep(POLICY_RESCAN_US);
+		vmi_as_flush(as);
+		err = vmi_proc_suspects(r, &l, scratch, &s);
+	}
+	free(scratch);
+	return err ?: s.nr != 0;
+}
+
 static int policy_read(void *ctx, u64 va, void *buf, size_t len)
 {
 	return vmi_as_read(ctx, va, buf, len);
@@ -184,6 +247,8 @@ int vmiaas_module_policy_run(struct vmiaas *v,
 			res = policy_exec(&as, &c[i]);
 		else if (c[i].type == VMIAAS_CHECK_NF_GVA)
 			res = policy_nf(&as, &c[i], &r);
+		else if (c[i].type == VMIAAS_CHECK_PROC_GVA)
+			res = policy_proc(&as, &c[i], &r);
 		else if (c[i].type == VMIAAS_CHECK_BYTES_GVA &&
 			 c[i].len <= sizeof(c[i].data))
 			res = vmi_measure_bytes(&r, c[i].addr, c[i].len,

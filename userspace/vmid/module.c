@@ -44,7 +44,7 @@
 #define TEXT_CHUNK_MIN	(64U << 10)
 /*
  * records of vmiaas_module_policy(): exec-memory, 6 usermode-helper,
- * netfilter-hook
+ * netfilter-hook, proc-ops
  */
 #define MODULE_POLICY_MAX	10
 
@@ -291,7 +291,7 @@ static const char *module_left_out(const struct vm_module *m, char *buf,
 			 m->left_out, (unsigned long long)m->check_types);
 	else if (m->nr_checks && m->policy_err)
 		snprintf(buf, size,
-			 "; exec-memory, usermode-helper or netfilter-hook not registered (their records: %s): vmid's worker checks them, on its schedule and after each request",
+			 "; exec-memory, usermode-helper, netfilter-hook or proc-ops not registered (their records: %s): vmid's worker checks them, on its schedule and after each request",
 			 strerror(-m->policy_err));
 	else
 		buf[0] = '\0';
@@ -483,7 +483,7 @@ static void module_finding(const struct vm_module *mod, unsigned int i,
 		 what, i, vmid_reason_name(e->reason), e->vcpu,
 		 (unsigned long long)e->seq);
 	if (c && c->type != VMIAAS_CHECK_EXEC_GVA &&
-	    c->type != VMIAAS_CHECK_NF_GVA) {
+	    c->type != VMIAAS_CHECK_NF_GVA && c->type != VMIAAS_CHECK_PROC_GVA) {
 		f->address = c->addr;
 		f->flags |= VMIAAS_FINDING_ADDRESS;
 	}

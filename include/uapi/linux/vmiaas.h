@@ -90,7 +90,11 @@
  *   half, or whose struct vmiaas_nf_check has an offset over
  *   VMIAAS_MAX_NF_OFFSET, a family over VMIAAS_MAX_NF_POINTS points,
  *   unknown flags, reserved bytes, no allowed range, more than
- *   VMIAAS_MAX_NF_ALLOW or an empty one;
+ *   VMIAAS_MAX_NF_ALLOW or an empty one; a _PROC check whose len is not
+ *   1, whose addr, root or init_net is outside the kernel half, or whose
+ *   struct vmiaas_proc_check has an offset outside the entry (of at most
+ *   VMIAAS_MAX_PROC_SIZE bytes) or over VMIAAS_MAX_NF_OFFSET, an empty
+ *   range, over VMIAAS_MAX_PROC_WATCH watched entries or reserved bytes;
  *   -E2BIG for more than VMIAAS_MAX_CHECKS checks, a range over
  *   VMIAAS_MAX_RANGE bytes, a table over VMIAAS_MAX_PTRS words, bytes
  *   over VMIAAS_MAX_BYTES or exec ranges over VMIAAS_MAX_EXEC_RANGES;
@@ -323,6 +327,18 @@ struct vmiaas_mailbox {
  *   hook lies outside every range or a point or list cannot be walked,
  *   in two walks a moment apart (a module going away unregisters its
  *   hooks just after it stops being live).
+ * - VMIAAS_CHECK_PROC_GVA: proc-ops. addr is the guest's
+ *   &net_namespace_list, len 1, values the user address of one struct
+ *   vmiaas_proc_check: where struct proc_dir_entry, rb_node and struct
+ *   net keep what the walk reads (from BTF), &proc_root and &init_net,
+ *   the ranges an entry's operation pointers may lie in (the kernel
+ *   image, the module area) and up to VMIAAS_MAX_PROC_WATCH entries whose
+ *   pointers must stay as they are (by path key: FNV-1a 64 of the path,
+ *   "/proc/net/tcp", in every namespace). The module walks /proc and each
+ *   namespace's /proc/net (core/procwalk.c, bounded, cycle-checked) and
+ *   fails when a pointer lies outside the ranges, a watched entry's
+ *   pointers differ or a tree cannot be walked, in two walks a moment
+ *   apart.
  * A check fails (its bit set in the failed mask) when it differs or when
  * its memory cannot be read (not backed, not mapped): the verdict is then
  * VMIAAS_VERDICT_ERROR unless another check differed.
@@ -338,7 +354,8 @@ struct vmiaas_mailbox {
 #define VMIAAS_CHECK_BYTES_GVA	6
 #define VMIAAS_CHECK_EXEC_GVA	7
 #define VMIAAS_CHECK_NF_GVA	8
-#define VMIAAS_CHECK_TYPES_ALL	0x1feULL	/* bits 1 to 8 */
+#define VMIAAS_CHECK_PROC_GVA	9
+#define VMIAAS_CHECK_TYPES_ALL	0x3feULL	/* bits 1 to 9 */
 
 /* struct vmiaas_check.flags */
 #define VMIAAS_CHECK_CSTRING	(1U << 0)	/* _BYTES: up to the NUL */
@@ -401,6 +418,33 @@ struct vmiaas_nf_check {
 	__u32 nr_allow;		/* 1 to VMIAAS_MAX_NF_ALLOW */
 	__u32 reserved;		/* zero */
 	__u64 allow[VMIAAS_MAX_NF_ALLOW][2];	/* [start, end), start < end */
+};
+
+#define VMIAAS_PROC_PTRS	3	/* proc_ops, proc_iops, seq_ops */
+#define VMIAAS_MAX_PROC_WATCH	4	/* watched entries */
+#define VMIAAS_MAX_PROC_SIZE	512	/* sizeof(struct proc_dir_entry) */
+
+/* VMIAAS_CHECK_PROC_GVA: an entry whose pointers must stay. */
+struct vmiaas_proc_watch {
+	__u64 key;		/* FNV-1a 64 of its path */
+	__u64 ptr[VMIAAS_PROC_PTRS];	/* as at registration */
+};
+
+/* VMIAAS_CHECK_PROC_GVA: the layout, the ranges, the watched entries. */
+struct vmiaas_proc_check {
+	__u32 ptr[VMIAAS_PROC_PTRS];	/* offsetof(struct proc_dir_entry,
+					 * proc_ops, proc_iops, seq_ops) */
+	__u32 subdir, node, name;	/* ... subdir, subdir_node, name */
+	__u32 namelen, mode, size;	/* ... namelen, mode; its size */
+	__u32 rb_left, rb_right;	/* offsetof(struct rb_node, ...) */
+	__u32 net_list, proc_net, net_inum;	/* offsetof(struct net, ...) */
+	__u32 nr_watch;		/* 0 to VMIAAS_MAX_PROC_WATCH */
+	__u32 reserved;		/* zero */
+	__u64 root;		/* &proc_root */
+	__u64 init_net;		/* &init_net */
+	__u64 allow[2][2];	/* [start, end), start < end: the kernel
+				 * image, the module area */
+	struct vmiaas_proc_watch watch[VMIAAS_MAX_PROC_WATCH];
 };
 
 /* VMIAAS_IOC_SET_CHECKS: no flags defined yet. */
