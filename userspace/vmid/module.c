@@ -208,6 +208,22 @@ static void module_say(struct vm *vm)
 		  "module", "%s", buf + strlen("module: "));
 }
 
+/*
+ * No module path for @vm (@err, @why): kept for vmictl status and, when
+ * the module is loaded but refused this VM (ATTACH_VM, pidfd_getfd,
+ * GET_CAPS failed: not merely no /dev/vmiaas, or a VMM without a KVM VM
+ * fd), a warning event, once per reason rather than at every worker start.
+ */
+static void module_refused(struct vm *vm, int err, const char *why)
+{
+	char was[sizeof(vm->mod_why)];
+
+	snprintf(was, sizeof(was), "%s", vm->mod_why);
+	snprintf(vm->mod_why, sizeof(vm->mod_why), "module: %s", why);
+	if (err != -ENOENT && strcmp(was, vm->mod_why))
+		events_vm(vm, VMID_LOG_WARNING, "module", "%s", why);
+}
+
 void module_attach(struct vm *vm)
 {
 	char why[sizeof(vm->mod_why) - 16];
@@ -244,7 +260,7 @@ void module_attach(struct vm *vm)
 		snprintf(why, sizeof(why), "not used (out of memory)");
 	}
 	if (!m) {
-		snprintf(vm->mod_why, sizeof(vm->mod_why), "module: %s", why);
+		module_refused(vm, fd, why);
 		return;
 	}
 	m->fd = fd;
@@ -327,9 +343,10 @@ static int set_checks(struct vm_module *m,
 		      const struct vmiaas_module_check *rec, uint32_t nr)
 {
 	struct vmiaas_check *c = calloc(nr ?: 1, sizeof(*c));
+	/* none clears the set, and then the module wants no array at all */
 	struct vmiaas_set_checks sc = {
 		.size = sizeof(sc), .nr_checks = nr,
-		.checks = (uint64_t)(uintptr_t)c,
+		.checks = nr ? (uint64_t)(uintptr_t)c : 0,
 	};
 	uint32_t i;
 	int r;
@@ -528,11 +545,15 @@ static void module_event(struct vmid *d, struct vm *vm,
 		  NAME(sources, e->source), e->status, vmid_verdict_name(e->verdict),
 		  e->nr_failed, e->nr_checks, (unsigned long long)e->failed_mask,
 		  e->lost ? " (events were lost before this one)" : "");
-	/* a verdict over the whole registered set opens and closes findings */
+	/*
+	 * A verdict over the whole registered set opens and closes findings;
+	 * one over none (the set cleared for a new worker) closes nothing.
+	 */
 	if (e->verdict == VMIAAS_VERDICT_TAMPERED)
 		found = module_findings(vm, e);
 	if ((e->verdict == VMIAAS_VERDICT_TAMPERED ||
-	     e->verdict == VMIAAS_VERDICT_CLEAN) && e->nr_checks == mod->nr_checks)
+	     e->verdict == VMIAAS_VERDICT_CLEAN) && mod->nr_checks &&
+	    e->nr_checks == mod->nr_checks)
 		module_resolve(vm, ~e->failed_mask);
 	/*
 	 * The full userspace check: always after a new module finding (it
