@@ -34,7 +34,7 @@
 # 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin nethide 27
+integrity_begin nethide 30
 
 rawsock=$(guest_tool rawsock) ||
 	tap_bail "cannot build tests/guest/rawsock.c statically"
