@@ -36,6 +36,8 @@
 #   @@VMID-VIEW-NOT-ARMED UPTIME  vmid says view 1 is not armed (its
 #                                 ENABLE_VIEW failed): the step ends (the
 #                                 L2 would wait for signal 1)
+#   @@VMID-ATTACH-FAILED UPTIME WHY  vmid's module event says it could
+#                                 not attach the VM: the step ends
 #   @@VMID-STATUS-BEGIN/-END      vmictl status after the module finding
 #   @@VMID-METRICS-BEGIN/-END     vmid's findings metrics at the end
 #   @@EV {json}                   vmid's event lines
@@ -128,6 +130,12 @@ while kill -0 $l2 2>/dev/null; do
 	# armed: if vmid says it is not, no request will come; end the step
 	if [ "$sent" -eq 0 ] && grep -q 'view 1 not armed' /tmp/vmid/events.jsonl; then
 		echo "@@VMID-VIEW-NOT-ARMED $(cut -d' ' -f1 /proc/uptime)"
+		break
+	fi
+	# nor when vmid could not attach the VM through the module at all
+	if [ "$sent" -eq 0 ] && grep '"event":"module"' /tmp/vmid/events.jsonl | grep -q '"message":"not used ('; then
+		echo "@@VMID-ATTACH-FAILED $(cut -d' ' -f1 /proc/uptime) $(grep '"event":"module"' /tmp/vmid/events.jsonl |
+			sed -n 's/.*"message":"\(not used ([^"]*\)".*/\1/p' | head -n 1)"
 		break
 	fi
 	# 1: view 1 armed and the checks registered
