@@ -54,6 +54,7 @@
 #include "userspace/lib/checks.h"
 #include "userspace/lib/hidden.h"
 #include "userspace/lib/patching.h"
+#include "userspace/lib/vfsops.h"
 #include "core/kernel.h"
 
 #define PAGE		4096UL
@@ -94,7 +95,8 @@ static struct vmiaas_finding *sink_add(void *ctx, const char *check,
 /*
  * The walkers without the hashing of every measured page (about 100 ms a
  * run): hidden modules and tasks, creds, BPF programs, netfilter hooks,
- * packet types, input handlers, /proc entries, system_state, the page
+ * packet types, input handlers, /proc entries, the VFS's operations
+ * tables (superblocks, cached directories, fd tables), system_state, the page
  * tables (kernel-mapping), the executable mappings and vmap areas
  * (exec-memory), notifier chains, ftrace and kprobe hooks; with
  * @records the kernel's patch records too (jump labels, static calls,
@@ -119,6 +121,7 @@ static void run_walkers(bool records)
 	check_packet_taps(guest, &sink);
 	check_input_handlers(guest, &sink);
 	check_proc_ops(guest, baseline, &sink);
+	vfs_scan_once(guest, &sink, NULL);
 	check_kmap(guest, &sink);
 	check_exec(guest, &sink);
 	check_notifiers(guest, &sink);

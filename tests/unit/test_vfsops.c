@@ -38,6 +38,9 @@
 #define FDARR		AT(0x54000)
 #define FILE1		AT(0x55000)
 #define MOUNT		AT(0x56000)
+#define MOD_NFS		AT(0x60000)	/* struct module of "nfs" */
+#define MOD_NFS4	AT(0x61000)	/* of "nfsv4", which uses nfs */
+#define MOD_USE		AT(0x62000)	/* struct module_use */
 
 static struct vfs_scan scan;
 
@@ -56,6 +59,8 @@ static void layout(struct vfs_layout *l)
 		.fdt = 0, .max_fds = 0, .fd = 8,
 		.f_op = 0, .f_inode = 8, .f_dentry = 16, .f_mnt = 24,
 		.fop_size = 256,
+		.has_deps = true, .m_target_list = 0x40,
+		.mu_target_list = 16, .mu_target = 40,
 	};
 }
 
@@ -171,6 +176,57 @@ static void test_clean_and_found(void)
 			 nr_findings ? findings[0].object : "");
 }
 
+/* Modules "nfs" and "nfsv4": read-only at 0x140000 and 0x150000. */
+static void modules(void)
+{
+	static const char *const names[] = { "nfs", "nfsv4" };
+	int i;
+
+	scan.mods = calloc(2, sizeof(*scan.mods));
+	if (!scan.mods)
+		exit(KSFT_FAIL);
+	for (i = 0; i < 2; i++) {
+		scan.mods[i].addr = i ? MOD_NFS4 : MOD_NFS;
+		snprintf(scan.mods[i].name, sizeof(scan.mods[i].name), "%s",
+			 names[i]);
+		scan.mods[i].r[0] = (struct vfs_range){
+			AT(0x140000 + 0x10000 * i), AT(0x150000 + 0x10000 * i),
+			true };
+		scan.mods[i].nr = 1;
+	}
+	scan.nr_mods = 2;
+}
+
+static void test_owner(void)
+{
+	int err;
+
+	build();
+	put(FSTYPE + 8, MOD_NFS4);		/* nfsv4's filesystem */
+	list_ring(MOD_NFS4 + 0x40, NULL, 0);
+	put(INODE(1) + 8, AT(0x150100));	/* nfsv4's table */
+	err = walk();
+	ksft_test_result(!err && !nr_findings,
+			 "a directory's i_fop in the owner module's rodata: fine\n");
+	put(INODE(1) + 8, AT(0x140100));	/* nfs's table */
+	err = walk();
+	ksft_test_result(!err && nr_findings == 1 &&
+			 found("d1", "module that does not own", VMIAAS_SEV_HIGH) &&
+			 strstr(findings[0].message, "module nfs"),
+			 "in another (untainted) module's rodata: high, naming it (%s)\n",
+			 nr_findings ? findings[0].message : "");
+	list_ring(MOD_NFS4 + 0x40, (u64[]){ MOD_USE + 16 }, 1);
+	put(MOD_USE + 40, MOD_NFS);
+	err = walk();
+	ksft_test_result(!err && !nr_findings,
+			 "in a module the owner uses (module_use): fine\n");
+	put(MOD_USE + 40, MOD_NFS4);		/* uses only itself... */
+	put(MOD_USE + 16, MOD_USE + 16);	/* ...in a list that loops */
+	err = walk();
+	ksft_test_result(!err && nr_findings == 1,
+			 "the owner's use list looping without nfs: the walk ends, the finding stays\n");
+}
+
 static void test_hostile_dentries(void)
 {
 	u64 chain[1];
@@ -257,7 +313,7 @@ int main(void)
 	struct tiny_btf tb;
 
 	ksft_print_header();
-	ksft_set_plan(11);
+	ksft_set_plan(15);
 	guest_init();
 	v.btf = tiny_btf_new(&tb);	/* no struct module: symbols are hex */
 	layout(&scan.l);
@@ -271,6 +327,8 @@ int main(void)
 	scan.area = (struct modarea){ 0xffffffffa0000000ULL,
 				      0xffffffffff000000ULL };
 	test_clean_and_found();
+	modules();
+	test_owner();
 	test_hostile_dentries();
 	test_hostile_lists();
 	test_random();

@@ -208,6 +208,13 @@ int vfs_layout_get(struct vmiaas *v, struct vfs_layout *l)
 	if (vfs_layout_module(v, l))
 		return engine_fail(v, -ENOENT,
 				   "vfs-ops: struct module has neither mem[] nor core_layout sizes in BTF");
+	/* CONFIG_MODULE_UNLOAD: what each module uses (module_use) */
+	l->has_deps = !btf_offsetof(v->btf, "module", "target_list",
+				    &l->m_target_list) &&
+		      !btf_offsetof(v->btf, "module_use", "target_list",
+				    &l->mu_target_list) &&
+		      !btf_offsetof(v->btf, "module_use", "target",
+				    &l->mu_target);
 	return vfs_layout_dentry(v, l);
 }
 
@@ -465,6 +472,38 @@ static bool vfs_debugfs_proxy(struct vfs_scan *s, const struct vfs_obj *o,
 	return true;
 }
 
+struct vfs_uses {
+	const struct vfs_scan *s;
+	u64 target;
+};
+
+static int vfs_visit_use(struct vmiaas *v, u64 node, void *arg)
+{
+	const struct vfs_uses *u = arg;
+	u64 target;
+
+	if (engine_read_u64(v, node - u->s->l.mu_target_list +
+			    u->s->l.mu_target, &target))
+		return 0;
+	return target == u->target;
+}
+
+/*
+ * Whether module @owner uses @mod (a module_use on its target_list): a
+ * filesystem type registered by one module with tables of another it
+ * links against (nfsv4's files with nfs's file_operations).
+ */
+static bool vfs_owner_uses(const struct vfs_scan *s, u64 owner,
+			   const struct vfs_module *mod)
+{
+	struct vfs_uses u = { .s = s, .target = mod->addr };
+
+	return owner && s->l.has_deps &&
+	       list_walk(s->v, "a module's target_list",
+			 owner + s->l.m_target_list, VFS_USES_MAX,
+			 vfs_visit_use, &u) == 1;
+}
+
 void vfs_judge(struct vfs_scan *s, const struct vfs_obj *o,
 	       const char *field, u64 p)
 {
@@ -481,7 +520,8 @@ void vfs_judge(struct vfs_scan *s, const struct vfs_obj *o,
 		break;
 	case VFS_MODULE_RO:
 	case VFS_MODULE_RW:
-		if (o->any_module || (mod && mod->addr == o->owner))
+		if (o->any_module || mod->addr == o->owner ||
+		    (where == VFS_MODULE_RO && vfs_owner_uses(s, o->owner, mod)))
 			return;
 		break;
 	case VFS_OUTSIDE:

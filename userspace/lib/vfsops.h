@@ -25,6 +25,7 @@
 #define VFS_OBJ_MAX		(VFS_NAME_MAX + 64)
 #define VFS_FOP_MAX		512	/* sizeof(struct file_operations) */
 #define VFS_SEEN_MAX		256	/* findings per scan, deduplicated */
+#define VFS_USES_MAX		4096	/* modules one module uses */
 
 /* dentry.d_flags's type (DCACHE_ENTRY_TYPE: bits 20-22, 6.1 and 6.12). */
 #define VFS_DCACHE_TYPE		0x00700000
@@ -44,6 +45,8 @@ struct vfs_layout {
 	/* struct module: mem[] (6.4+, TEXT DATA RODATA RO_AFTER_INIT) */
 	bool m_mem;
 	u32 m_base[4], m_size[4], m_taints;
+	bool has_deps;		/* module.target_list, module_use */
+	u32 m_target_list, mu_target_list, mu_target;
 };
 
 struct vfs_range {
