@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib/guest.sh"
 
 : "${VMICTL:?set VMICTL to the vmictl binary}"
-tap_plan 19
+tap_plan 20
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-hostile.XXXXXX")
 trap '_guest_cleanup; rm -rf "$work"' EXIT
 
@@ -210,6 +210,17 @@ done
 expect_finding "mm->pgd at a page-table loop: critical finding naming the task" \
 	kernel-mapping "^pid $spid mm->pgd .*not on pgd_list" --dump "$work/loop.elf"
 rm -f "$work/loop.elf"
+
+# a hidden module (vmiaas_attack_hidemod) while module_mutex looks held,
+# as during the kernel's own unload: the check waits for the mutex (3 s
+# at most), then judges; holding it does not hide a module
+guest_insmod "$(guest_modules)/vmiaas_attack_hidemod.ko" >/dev/null ||
+	tap_diag "insmod vmiaas_attack_hidemod failed"
+at=$(gpa $((0x$(ksym module_mutex) + $(member mutex owner))))
+poke "$GUEST_SHM" "$at" 8 $((0x$(ksym init_task)))
+expect_finding "hidden module while module_mutex is held: still a finding" \
+	hidden-module 'vmiaas_attack_hidemod'
+poke "$GUEST_SHM" "$at" 8 0
 
 # ---- a live guest whose task list is cyclic ----
 tap_ok '[ "$("$VMICTL" --shm "$GUEST_SHM" --json ps | jq ".tasks | length")" -gt 20 ]' \

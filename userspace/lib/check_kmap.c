@@ -238,26 +238,64 @@ static void kmap_compare_half(struct vmiaas *v, u64 root, const u64 *want,
 			kmap_report_half(v, obj, whose, k, now[k], want[k], s);
 }
 
+/* Whether the table at @pa's kernel half differs from @want's (LDT slot and A aside). */
+static bool kmap_half_differs(struct vmiaas *v, u64 pa, const u64 *want)
+{
+	u32 ldt = v->kas->levels == 5 ? 512 - 112 : 512 - 240;
+	u64 now[512];
+	u32 k;
+
+	if (vmi_phys_read(&v->backend->phys, pa, now, sizeof(now)))
+		return true;
+	for (k = 256; k < 512; k++)
+		if (k != ldt && ((now[k] ^ want[k]) & ~KMAP_PTE_A))
+			return true;
+	return false;
+}
+
+/* Whether vCPU @vc's top-level table differs from @want's kernel half. */
+static bool kmap_cr3_differs(struct vmiaas *v, const struct vmiaas_vcpu *vc,
+			     const u64 *want, u64 efi)
+{
+	u64 root = vmi_cr3_kernel_root(vc->cr3);
+
+	return root != v->info.pgd_pa && !(efi && root == efi) &&
+	       kmap_half_differs(v, root, want);
+}
+
 /*
  * Each vCPU's top-level table. The registers are those cpu-state read
- * through QMP at the start of this check (no second round trip); without
- * vCPU registers (a dump without notes) there is nothing to compare.
+ * through QMP at the start of this check (no second round trip), but
+ * the vCPU has run on since: a process that exited meanwhile left its
+ * freed (zeroed, reused) table behind that CR3. So a vCPU whose table
+ * differs has its registers read again, and the verdict is on that read:
+ * a private table that stays loaded differs in both. Without vCPU
+ * registers (a dump without notes) there is nothing to compare.
  */
 static void kmap_check_cr3(struct vmiaas *v, const u64 *want,
 			   const struct hidden_sink *s)
 {
-	const struct vmiaas_vcpu *vc = v->backend->vcpus;
-	size_t nr = v->backend->nr_vcpus, i;
-	char obj[32], whose[96];
+	struct backend *b = v->backend;
 	u64 root, efi = kmap_efi_root(v);
+	char obj[32], whose[96];
+	bool suspect = false;
+	size_t i;
 
-	for (i = 0; i < nr; i++) {
-		root = vmi_cr3_kernel_root(vc[i].cr3);
-		if (root == v->info.pgd_pa || (efi && root == efi))
+	for (i = 0; i < b->nr_vcpus && !suspect; i++)
+		suspect = kmap_cr3_differs(v, &b->vcpus[i], want, efi);
+	if (!suspect)
+		return;
+	if (b->refresh_vcpus && b->refresh_vcpus(b))
+		return;	/* no registers now: cpu-state says why */
+	for (i = 0; i < b->nr_vcpus; i++) {
+		const struct vmiaas_vcpu *vc = &b->vcpus[i];
+
+		if (!kmap_cr3_differs(v, vc, want, efi))
 			continue;
-		snprintf(obj, sizeof(obj), "vcpu%u CR3", vc[i].index);
+		root = vmi_cr3_kernel_root(vc->cr3);
+		snprintf(obj, sizeof(obj), "vcpu%u CR3", vc->index);
 		snprintf(whose, sizeof(whose), "vcpu%u's page tables (CR3 0x%llx)",
-			 vc[i].index, (unsigned long long)vc[i].cr3);
+			 vc->index, (unsigned long long)vc->cr3);
 		kmap_compare_half(v, root, want, obj, whose, s);
 	}
 }
@@ -335,21 +373,6 @@ static bool kmap_pgd_pa(struct vmiaas *v, u64 pgd, u64 phys_base, u64 *pa)
 		return false;
 	*pa = pgd - pob;
 	return true;
-}
-
-/* Whether the table at @pa's kernel half differs from @want's (LDT slot and A aside). */
-static bool kmap_half_differs(struct vmiaas *v, u64 pa, const u64 *want)
-{
-	u32 ldt = v->kas->levels == 5 ? 512 - 112 : 512 - 240;
-	u64 now[512];
-	u32 k;
-
-	if (vmi_phys_read(&v->backend->phys, pa, now, sizeof(now)))
-		return true;
-	for (k = 256; k < 512; k++)
-		if (k != ldt && ((now[k] ^ want[k]) & ~KMAP_PTE_A))
-			return true;
-	return false;
 }
 
 /* @m again: the same task, mm and pgd, and still another kernel half. */

@@ -159,6 +159,8 @@ static int layout_fail(struct vmiaas *v, const char *type, const char *path)
  */
 #define SCAN_TORN_RETRIES	3
 unsigned int hidden_torn_wait_us = 10000;	/* then 20, 40 ms */
+unsigned int hidden_busy_wait_us = 100000;	/* 30 times at most */
+#define SCAN_BUSY_TRIES		30
 
 static bool scan_torn(int err)
 {
@@ -184,15 +186,20 @@ static int scan_settled(struct vmiaas *v,
 /*
  * Runs @scan twice; the discrepancies seen both times (same key, kind and
  * aux) are reported through @report. Objects that appear or vanish while
- * the guest runs show only once.
+ * the guest runs show only once. When @busy (optional) says the kernel is
+ * in the middle of a change that can take longer than the pause (see
+ * mod_busy()), the discrepancies seen twice must also be seen by a third
+ * scan made once @busy says it is over (or when waiting gives up).
  */
 static int scan_twice(struct vmiaas *v,
 		      int (*scan)(struct vmiaas *v, struct items *out),
 		      void (*report)(struct vmiaas *v, const struct item *it,
 				     const struct hidden_sink *s),
+		      bool (*busy)(struct vmiaas *v),
 		      const struct hidden_sink *s)
 {
-	struct items first = {}, second = {};
+	struct items first = {}, second = {}, third = {};
+	bool settle = false, thrice = false;
 	size_t i;
 	int err;
 
@@ -204,12 +211,24 @@ static int scan_twice(struct vmiaas *v,
 	}
 	if (!err) {
 		items_sort(&first);
-		for (i = 0; i < second.nr; i++)
-			if (items_has_item(&first, &second.a[i]))
-				report(v, &second.a[i], s);
+		for (i = 0; i < second.nr && !settle; i++)
+			settle = items_has_item(&first, &second.a[i]);
 	}
+	if (!err && settle && busy && busy(v)) {
+		for (i = 0; i < SCAN_BUSY_TRIES && busy(v); i++)
+			usleep(hidden_busy_wait_us);
+		usleep(hidden_busy_wait_us);	/* what follows the unlock */
+		err = scan_settled(v, scan, &third);
+		items_sort(&third);
+		thrice = true;
+	}
+	for (i = 0; !err && i < second.nr; i++)
+		if (items_has_item(&first, &second.a[i]) &&
+		    (!thrice || items_has_item(&third, &second.a[i])))
+			report(v, &second.a[i], s);
 	free(first.a);
 	free(second.a);
+	free(third.a);
 	return err;
 }
 
@@ -1318,9 +1337,32 @@ static void mod_report(struct vmiaas *v, const struct item *it,
 			 (unsigned long long)it->key, what[it->kind]);
 }
 
+/*
+ * Whether module_mutex is held. free_module() takes a module off the
+ * list and the address tree and then calls synchronize_rcu() with
+ * module_mutex held; it frees the memory right after the unlock. That
+ * is seconds in a busy emulated guest, during which the module is
+ * carved but on no list: what is seen twice then is scanned a third
+ * time once the mutex is free.
+ * Holding the mutex only delays the verdict (SCAN_BUSY_TRIES): a
+ * rootkit that holds it for ever is reported 3 s later, and stops every
+ * module load and unload in the guest meanwhile.
+ */
+static bool mod_busy(struct vmiaas *v)
+{
+	u64 mutex, owner;
+	u32 off;
+
+	if (!strncmp(v->backend->name, "dump", 4))
+		return false;	/* a dump does not change */
+	return !engine_sym(v, "module_mutex", &mutex) &&
+	       !btf_offsetof(v->btf, "mutex", "owner", &off) &&
+	       !engine_read_u64(v, mutex + off, &owner) && owner;
+}
+
 int hidden_check_modules(struct vmiaas *v, const struct hidden_sink *s)
 {
-	return scan_twice(v, mod_scan, mod_report, s);
+	return scan_twice(v, mod_scan, mod_report, mod_busy, s);
 }
 
 /* ---- the task census: hidden-process and credentials ---- */
@@ -2699,5 +2741,5 @@ static void tasks_report(struct vmiaas *v, const struct item *it,
 
 int hidden_check_tasks(struct vmiaas *v, const struct hidden_sink *s)
 {
-	return scan_twice(v, tasks_scan, tasks_report, s);
+	return scan_twice(v, tasks_scan, tasks_report, NULL, s);
 }

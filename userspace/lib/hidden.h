@@ -50,6 +50,7 @@ int hidden_check_tasks(struct vmiaas *v, const struct hidden_sink *s);
 #define HIDDEN_RESCAN_DELAY_US	50000	/* before a second scan */
 /* the first wait before a scan torn by a moving list runs again */
 extern unsigned int hidden_torn_wait_us;
+extern unsigned int hidden_busy_wait_us;
 
 /*
  * The walkers, exposed for tests: an rbtree from its root node pointer
