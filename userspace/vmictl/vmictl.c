@@ -63,7 +63,7 @@ static const struct vmictl_cmd vmictl_cmds[] = {
 	{
 		.name = "baseline", .run = cmd_baseline, .flags = VMICTL_CMD_GUEST,
 		.opts = VMICTL_OPT_OUTPUT | VMICTL_OPT_KEY,
-		.synopsis = "-o FILE",
+		.synopsis = "-o FILE [--key KEY]",
 		.summary = "take a trusted integrity baseline",
 		.help = "Measures the guest (syscall tables, IDT, CPU state, kernel text)\n"
 			"and writes the baseline to FILE, MACed with the host key and bound\n"
@@ -75,7 +75,7 @@ static const struct vmictl_cmd vmictl_cmds[] = {
 	{
 		.name = "check", .run = cmd_check, .flags = VMICTL_CMD_GUEST,
 		.opts = VMICTL_OPT_BASELINE | VMICTL_OPT_KEY,
-		.synopsis = "-b FILE",
+		.synopsis = "-b FILE [--key KEY]",
 		.summary = "check the guest against a baseline",
 		.help = "Runs every check (see 'vmictl checks') against the baseline and\n"
 			"prints the findings, then informational events. Exit status 0:\n"
@@ -165,7 +165,7 @@ static void vmictl_usage(FILE *f)
 	      "  --pid PID [--qmp SOCK]   a running QEMU process\n"
 	      "  --dump FILE              raw memory, QEMU dump-guest-memory ELF, LiME\n"
 	      "  --system-map FILE        symbols from a System.map, not kallsyms\n"
-	      "  --qmp-timeout SECONDS    wait this long for QEMU's QMP replies (30)\n"
+	      "  --qmp-timeout SECONDS    wait this long for QEMU's QMP replies (default 30)\n"
 	      "\n"
 	      "Commands:\n", f);
 	for (i = 0; i < VMICTL_NR_CMDS; i++) {
@@ -174,7 +174,11 @@ static void vmictl_usage(FILE *f)
 
 		snprintf(left, sizeof(left), "%s %s", cmd->name,
 			 cmd->synopsis ? cmd->synopsis : "");
-		fprintf(f, "  %-24s %s\n", left, cmd->summary);
+		/* a long synopsis on a line of its own */
+		if (strlen(left) > 24)
+			fprintf(f, "  %s\n  %-24s %s\n", left, "", cmd->summary);
+		else
+			fprintf(f, "  %-24s %s\n", left, cmd->summary);
 	}
 	fputs("\n"
 	      "Options:\n"
