@@ -73,10 +73,11 @@ int cmd_baseline(struct vmictl *c)
 	out_kv("baseline", "%s", c->output);
 	out_kv("kernel", "%s", s.kernel_release);
 	out_kv("kaslr offset", "0x%016llx", (unsigned long long)s.kaslr_offset);
-	out_kv("measured", "%u syscalls, %u IDT gates on %u vCPUs, %llu KiB of kernel text, %d BPF programs",
+	out_kv("measured", "%u syscalls, %u IDT gates on %u vCPU%s, %llu KiB of kernel text, %d BPF program%s",
 	       s.nr_syscalls, s.nr_idt_gates, s.nr_vcpus,
+	       s.nr_vcpus == 1 ? "" : "s",
 	       (unsigned long long)(s.text_end - s.text_start) >> 10,
-	       s.nr_bpf_programs);
+	       s.nr_bpf_programs, s.nr_bpf_programs == 1 ? "" : "s");
 	out_kv("elapsed", "%.1f ms", ms);
 	return 0;
 }
