@@ -9,7 +9,8 @@
 # same options in "vmictl help CMD" and in vmictl(8), and accepts them;
 # every default --help states is the one the man page states; vmid's
 # configuration keys are those its parser knows, its example vmid.conf
-# shows and vmid(8) documents. No guest needed.
+# shows and vmid(8) documents; the guest agent's module parameters are
+# those vmiaas_agent(4) documents. No guest needed.
 . "$(dirname "$0")/../lib/guest.sh"
 
 top=$VMIAAS_TOP
@@ -165,11 +166,16 @@ source_options()
 		sed -E 's/.*"(.*)"/--\1/' | LC_ALL=C sort -u
 }
 
-# same_set DESC A B: A and B (sorted lines) are equal; the difference is
+# same_set DESC A B [empty-ok]: A and B (sorted lines) are equal, and not
+# empty unless "empty-ok" (a command without options); the difference is
 # printed otherwise.
 same_set()
 {
 	local desc=$1
+	if [ -z "$2" ] && [ "${4:-}" != empty-ok ]; then
+		tap_is "nothing read" "two sets" "$desc"
+		return
+	fi
 	if [ "$2" = "$3" ]; then
 		tap_is 0 0 "$desc"
 		return
@@ -206,7 +212,7 @@ vman=$top/docs/man/vmictl.8
 "$vmictl" --help >"$work/vmictl.help" 2>&1 || tap_bail "vmictl --help failed"
 cmds=$(sed -n '/^Commands:/,/^$/p' "$work/vmictl.help" |
 	awk '/^  [a-z]/ { print $1 }')
-tap_plan $((14 + 4 * $(echo "$cmds" | wc -l)))
+tap_plan $((15 + 4 * $(echo "$cmds" | wc -l)))
 
 # The global options: targets and common options.
 hglobal=$(sed -n '/^Targets/,/^$/p; /^Options:/,/^$/p' "$work/vmictl.help" |
@@ -242,7 +248,7 @@ for cmd in $cmds; do
 		"vmictl $cmd: the synopsis of 'vmictl help $cmd' is vmictl(8)'s"
 	same_set "vmictl $cmd: 'vmictl help $cmd' and vmictl(8) list the same options" \
 		"$( (echo "$syn"; echo "$hopts" | cut -f 1) | options)" \
-		"$( (echo "$mrest"; echo "$mopts" | cut -f 1) | options)"
+		"$( (echo "$mrest"; echo "$mopts" | cut -f 1) | options)" empty-ok
 	check_defaults "vmictl $cmd" "$hopts" "$mopts"
 	hall=$( (echo "$hall"; echo "$syn"; echo "$hopts" | cut -f 1) | options)
 	# vmictl takes the command as vmictl(8) shows it (what is not in
@@ -315,9 +321,9 @@ check_defaults "vmid" "$hvmid" "$mvmid"
 same_set "vmid: the options the parser knows are the ones --help documents" \
 	"$(source_options "$top/userspace/vmid/vmid.c" options)" \
 	"$(echo "$hvmid" | cut -f 1 | options | grep -- '^--')"
-same_set "vmid: vmid(8)'s synopsis names only options it has" \
-	"$(man_section "$dman" SYNOPSIS | options |
-		LC_ALL=C comm -23 - <(echo "$mvmid" | cut -f 1 | options))" ""
+tap_is "$(man_section "$dman" SYNOPSIS | options |
+		LC_ALL=C comm -23 - <(echo "$mvmid" | cut -f 1 | options) |
+		tr '\n' ' ')" "" "vmid: vmid(8)'s synopsis names only options it has"
 
 # The configuration keys: the parser's, the example file's, vmid(8)'s.
 pkeys=$(grep -oE 'strcmp\(k, "[a-z_]+"\)' "$top/userspace/vmid/vmid.c" |
@@ -332,4 +338,13 @@ for k in $pkeys; do
 	echo "$conf" | grep -qE "(^|[ (])$k([ ,.;)]|\$)" || bad="$bad $k"
 done
 tap_is "${bad# }" "" "vmid: vmid(8) documents every configuration key"
+
+# ======================================================================
+# vmiaas_agent.ko: its module parameters are vmiaas_agent(4)'s
+same_set "vmiaas_agent: the module's parameters are vmiaas_agent(4)'s" \
+	"$(cat "$top"/guest-agent/*.c |
+		sed -nE 's/^module_param(_cb)?\(([a-z_0-9]+),.*/\2/p' |
+		LC_ALL=C sort -u)" \
+	"$(man_entries "$top/docs/man/vmiaas_agent.4" PARAMETERS |
+		cut -f 3 | awk '{ print $1 }' | LC_ALL=C sort -u)"
 tap_done
