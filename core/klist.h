@@ -25,6 +25,10 @@ static inline bool vmi_kernel_ptr(u64 p)
 /* A cap on any member offset a layout gives (struct net is ~5 KiB). */
 #define VMI_OFFSET_MAX		65536
 
+/* Caps of the network namespace and device walks (nfhook, ptypewalk). */
+#define VMI_NETNS_MAX		4096	/* on net_namespace_list */
+#define VMI_NET_DEVS_MAX	65536	/* on one namespace's dev_base_head */
+
 typedef int (*vmi_node_fn)(void *ctx, u64 node);
 
 /* Reads the little-endian u64 at guest-virtual @va. */

@@ -186,8 +186,8 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 		     struct vmiaas_finding **ret, size_t *ret_nr);
 
 /*
- * vmiaas.ko's share of exec-memory, usermode-helper, netfilter-hook and
- * proc-ops: the records to
+ * vmiaas.ko's share of exec-memory, usermode-helper, netfilter-hook,
+ * proc-ops, packet-tap and input-handler: the records to
  * register with VMIAAS_IOC_SET_CHECKS (include/uapi/linux/vmiaas.h,
  * struct vmiaas_check: type, flags, addr, len, root as here, values
  * pointing to data) so that a guest agent's request runs them in the
@@ -201,7 +201,11 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
  * vmiaas_nf_check (the layout from BTF, the kernel's text and each
  * untainted hooking module's text); proc-ops: one VMIAAS_CHECK_PROC_GVA,
  * data holding a struct vmiaas_proc_check (the layout, the kernel image
- * and module area, four watched entries). Returns 0 and *@ret_nr (at most
+ * and module area, four watched entries); packet-tap: one
+ * VMIAAS_CHECK_PTYPE_GVA (a struct vmiaas_ptype_check: the lists, the
+ * layout, the kernel's text and each untainted module's text that has a
+ * packet type); input-handler: one VMIAAS_CHECK_INPUT_GVA (a struct
+ * vmiaas_input_check, likewise for handlers). Returns 0 and *@ret_nr (at most
  * @max), or a negative errno (-ENOSPC: @max too small) and in *@ret_nr
  * the records built before the failing part.
  */

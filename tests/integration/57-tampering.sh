@@ -16,7 +16,11 @@
 # core instead (vmiaas_attack_inputlog, input_register_handler() on every
 # keyboard): the keys reach it, a high input-handler finding names the
 # handler and the module; Debian's evdev, loaded before it, gives an
-# input-handler event naming evdev and no finding. A kprobe whose pre_handler
+# input-handler event naming evdev and no finding; vmiaas.ko's records
+# (vmiaas_module_policy(), taken with evdev loaded) run as the module runs
+# them (tests/tools/module_policy): the input-handler record (the kernel's
+# text and evdev's allowed, core/inputwalk.c) passes, fails alone with the
+# keylogger, passes once it is gone. A kprobe whose pre_handler
 # rewrites regs->ip (vmiaas_attack_ftrace mode=kprobe-ip): getdents64
 # runs the module's replacement; an ftrace-hook finding names the
 # function and the handler. Each unloaded: clean again. Last, code in a
@@ -30,7 +34,7 @@
 # any other. Runs on each kernel of KGENS (default: Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin tamper 31
+integrity_begin tamper 35
 
 bpf_fentry=$(guest_tool bpf-fentry) ||
 	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
@@ -44,6 +48,16 @@ expect_one()
 	tap_ok "[ $st = 1 ] && jq -e --arg c '$2' --arg o '$3' '[.findings[] | select(.check == \$c and (.object | test(\$o)) and ($4))] | length == 1' '$work/$1.json'" \
 		"$KGEN: $1: exit 1, $5"
 	tap_diag "$(jq -c '.findings[] | [.check, .severity, .object, .detail.message]' "$work/$1.json" 2>/dev/null | cut -c1-300 | head -4)"
+}
+
+# policy_run NAME MASK WHAT: the records taken run as vmiaas.ko runs them.
+policy=${VMIAAS_BUILD:?}/tests/tools/module_policy
+policy_run()
+{
+	"$policy" --run "$work/policy.bin" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" \
+		>"$work/$1.policy" 2>&1 || true
+	tap_is "$(cat "$work/$1.policy")" "failed=$2 checks=$nr_policy" \
+		"$KGEN: module policy: $3 (as vmiaas.ko runs its records)"
 }
 
 send_keys()
@@ -140,6 +154,14 @@ check_json evdev
 tap_ok "[ $st = 0 ] && jq -e '(.findings | length == 0) and ([.events[] | select(.check == \"input-handler\" and .object == \"evdev\" and (.detail.message | test(\"module evdev .untainted\")))] | length == 1)' '$work/evdev.json'" \
 	"$KGEN: evdev loaded: exit 0, no finding, an input-handler event names evdev"
 tap_diag "$(cat "$work/evdev.err"; jq -c '.findings[], [.events[] | select(.check == "input-handler") | .detail.message]' "$work/evdev.json" 2>/dev/null | cut -c1-300 | head -4)"
+"$policy" --take "$work/policy.bin" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" \
+	>"$work/policy.txt" 2>&1 || tap_diag "module_policy --take: $(cat "$work/policy.txt")"
+nr_policy=$(grep -c '^check ' "$work/policy.txt")
+input_bit=$(sed -n 's/^check \([0-9]*\) type=11 .*/\1/p' "$work/policy.txt")
+tap_ok "grep -q '^check [0-9]* type=11 flags=0 len=1 input-handler (2 allowed ranges); finding input-handler \"input handlers\" critical\$' '$work/policy.txt'" \
+	"$KGEN: module policy: an input-handler record allowing the kernel's text and evdev's"
+tap_diag "$(grep 'type=11 ' "$work/policy.txt")"
+policy_run evdev 0 "nothing fails with evdev's handler"
 guest_run insmod /vmiaas/modules/vmiaas_attack_inputlog.ko >"$work/inputlog.insmod" 2>&1 ||
 	tap_diag "insmod vmiaas_attack_inputlog: $(cat "$work/inputlog.insmod")"
 send_keys v m i
@@ -149,8 +171,11 @@ tap_is "$(guest_run cat /sys/module/vmiaas_attack_inputlog/parameters/hits)" 3 \
 expect_one inputlog input-handler '^vmiaas_attack_inputlog$' \
 	".severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_inputlog]+\")) and (.detail.message | test(\"input handler vmiaas_attack_inputlog .*tainted [PF]*OE\"))" \
 	"a high input-handler finding for vmiaas_attack_inputlog naming [vmiaas_attack_inputlog]"
+policy_run inputlog "$(printf '%#x' $((1 << ${input_bit:-63})))" \
+	"the input-handler record alone fails with the keylogger's handler"
 guest_run 'rmmod vmiaas_attack_inputlog && rmmod evdev' >/dev/null 2>&1
 expect_clean inputlog-gone "inputlog and evdev: unregistered on unload"
+policy_run inputlog-gone 0 "nothing fails once the keylogger and evdev are gone"
 
 # ---- a kprobe that redirects the call --------------------------------------
 getdents=$(ksym __x64_sys_getdents64)

@@ -24,17 +24,19 @@
 # O and E), clean once unloaded; the same tap bound to lo (on lo's own
 # ptype_all) a finding naming "lo ETH_P_ALL"; last, the same tap with its handler
 # copied to an executable page of the direct map (mode=heap): a critical
-# packet-tap finding naming that page. vmiaas.ko's netfilter-hook and
-# proc-ops records (vmiaas_module_policy(), taken with ip_tables hooking)
-# are run as the module runs them (tests/tools/module_policy: the same
-# core/nfhook.c and core/procwalk.c walks): both pass with ip_tables;
-# the netfilter-hook record alone fails with the trigger, the proc-ops
-# record alone with the connection hider; both pass again once each is
+# packet-tap finding naming that page. vmiaas.ko's netfilter-hook,
+# proc-ops and packet-tap records (vmiaas_module_policy(), taken with
+# ip_tables hooking) are run as the module runs them
+# (tests/tools/module_policy: the same core/nfhook.c, core/procwalk.c and
+# core/ptypewalk.c walks): all pass with ip_tables and with the raw
+# sockets; the netfilter-hook record alone fails with the trigger, the
+# proc-ops record alone with the connection hider, the packet-tap record
+# alone with the tap (on ptype_all, on lo's); all pass again once each is
 # gone. Runs on each kernel of KGENS (default: Debian 6.1 and
 # 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin nethide 30
+integrity_begin nethide 34
 
 rawsock=$(guest_tool rawsock) ||
 	tap_bail "cannot build tests/guest/rawsock.c statically"
@@ -80,11 +82,14 @@ tap_diag "$(cat "$work/iptables.err"; jq -c '.findings[], [.events[] | select(.c
 nr_policy=$(grep -c '^check ' "$work/policy.txt")
 nf_bit=$(sed -n 's/^check \([0-9]*\) type=8 .*/\1/p' "$work/policy.txt")
 proc_bit=$(sed -n 's/^check \([0-9]*\) type=9 .*/\1/p' "$work/policy.txt")
+ptype_bit=$(sed -n 's/^check \([0-9]*\) type=10 .*/\1/p' "$work/policy.txt")
 tap_ok "grep -q '^check [0-9]* type=8 flags=0 len=1 netfilter-hook (2 allowed ranges); finding netfilter-hook \"netfilter hooks\" critical\$' '$work/policy.txt'" \
 	"$KGEN: module policy: a netfilter-hook record allowing the kernel's text and ip_tables' (the one hooking module)"
 tap_ok "grep -q '^check [0-9]* type=9 flags=0 len=1 proc-ops (4 watched entries); finding proc-ops \"/proc entries\" critical\$' '$work/policy.txt'" \
 	"$KGEN: module policy: a proc-ops record watching /proc/net/tcp, tcp6, udp and /proc/modules"
-tap_diag "$(grep 'type=[89]' "$work/policy.txt")"
+tap_ok "grep -q '^check [0-9]* type=10 flags=0 len=1 packet-tap (1 allowed ranges); finding packet-tap \"packet types\" critical\$' '$work/policy.txt'" \
+	"$KGEN: module policy: a packet-tap record allowing the kernel's text (no module has a packet type)"
+tap_diag "$(grep 'type=\(8\|9\|10\) ' "$work/policy.txt")"
 nf_policy_run iptables 0 "nothing fails with ip_tables hooking"
 
 # ---- a magic-packet trigger ------------------------------------------------
@@ -153,9 +158,12 @@ tap_is "$(tail -n 1 "$work/ptype.ping")" 1 \
 expect_one ptype packet-tap '^ETH_P_ALL$' \
 	".severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_ptype]+\")) and (.detail.message | test(\"on ptype_all .*vmiaas_attack_ptype is tainted [PF]*OE\"))" \
 	"a high packet-tap finding for ETH_P_ALL on ptype_all naming [vmiaas_attack_ptype] (tainted OE)"
+nf_policy_run ptype "$(printf '%#x' $((1 << ${ptype_bit:-63})))" \
+	"the packet-tap record alone fails with the tap on ptype_all"
 guest_run rmmod vmiaas_attack_ptype >/dev/null 2>&1
 check_json ptype-gone
 tap_is "$st:$(nr_findings ptype-gone)" "0:0" "$KGEN: ptype: removed on unload: exit 0, no findings"
+nf_policy_run ptype-gone 0 "nothing fails once the tap is gone"
 
 # The same tap bound to one device: on lo's own ptype_all.
 guest_run 'insmod /vmiaas/modules/vmiaas_attack_ptype.ko ifname=lo &&
@@ -164,6 +172,8 @@ tap_is "$(tail -n 1 "$work/ptype-lo.out")" 1 "$KGEN: ptype ifname=lo: the tap on
 expect_one ptype-lo packet-tap '^lo ETH_P_ALL$' \
 	".severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_ptype]+\")) and (.detail.message | test(\"on lo.s ptype_all \"))" \
 	"a high packet-tap finding for lo ETH_P_ALL, on lo's ptype_all"
+nf_policy_run ptype-lo "$(printf '%#x' $((1 << ${ptype_bit:-63})))" \
+	"the packet-tap record alone fails with the tap on lo's ptype_all"
 guest_run rmmod vmiaas_attack_ptype >/dev/null 2>&1
 check_json ptype-lo-gone
 tap_is "$st:$(nr_findings ptype-lo-gone)" "0:0" "$KGEN: ptype ifname=lo: removed on unload: exit 0, no findings"

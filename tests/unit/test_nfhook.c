@@ -12,10 +12,9 @@
 #include <string.h>
 
 #include "core/nfhook.h"
+#include "tests/lib/arena.h"
 #include "tests/lib/tap.h"
 
-#define BASE		0xffff888000000000ULL
-#define ARENA		0x10000
 #define HEAD		(BASE + 0x0)
 #define NET_A		(BASE + 0x1000)
 #define NET_B		(BASE + 0x2000)
@@ -24,32 +23,6 @@
 #define ENTRIES		(BASE + 0x8000)
 #define ENTRIES_DEV	(BASE + 0x9000)
 #define HOOK_FN		0xffffffff81234560ULL
-
-static u8 mem[ARENA];
-static u64 reads_outside;
-
-static int arena_read(void *ctx, u64 va, void *buf, size_t len)
-{
-	(void)ctx;
-	if (va < BASE || va - BASE >= ARENA || len > ARENA - (va - BASE)) {
-		reads_outside++;
-		return -EFAULT;
-	}
-	memcpy(buf, mem + (va - BASE), len);
-	return 0;
-}
-
-static const struct vmi_read_ops ops = { .read = arena_read };
-
-static void put64(u64 va, u64 val)
-{
-	memcpy(mem + (va - BASE), &val, 8);
-}
-
-static void put16(u64 va, u16 val)
-{
-	memcpy(mem + (va - BASE), &val, 2);
-}
 
 static struct vmi_nf_layout layout(void)
 {
@@ -64,16 +37,6 @@ static struct vmi_nf_layout layout(void)
 	};
 }
 
-/* A list of @n nodes at @nodes after @head (circular, as list_head). */
-static void link(u64 head, const u64 *nodes, int n)
-{
-	int i;
-
-	put64(head, n ? nodes[0] : head);
-	for (i = 0; i < n; i++)
-		put64(nodes[i], i + 1 < n ? nodes[i + 1] : head);
-}
-
 /*
  * Two namespaces: A with two hooks on ipv4 PRE_ROUTING (point 0) and one
  * device with an ingress hook, B with nothing and no device.
@@ -84,15 +47,15 @@ static void craft(void)
 	u64 devs[1] = { DEV_A + 0x40 };
 
 	memset(mem, 0, sizeof(mem));
-	link(HEAD, nets, 2);
+	link_list(HEAD, nets, 2);
 	put64(NET_A + 0x20, 4026531840ULL);
 	put64(NET_B + 0x20, 4026532000ULL);
 	put64(NET_A + 0x100, ENTRIES);
 	put16(ENTRIES, 2);
 	put64(ENTRIES + 8, HOOK_FN);
 	put64(ENTRIES + 24, HOOK_FN + 0x40);
-	link(NET_A + 0x300, devs, 1);
-	link(NET_B + 0x300, NULL, 0);
+	link_list(NET_A + 0x300, devs, 1);
+	link_list(NET_B + 0x300, NULL, 0);
 	put64(DEV_A + 0x80, ENTRIES_DEV);
 	put16(ENTRIES_DEV, 1);
 	put64(ENTRIES_DEV + 8, HOOK_FN + 0x80);
@@ -250,7 +213,7 @@ static void test_dev_cycle(void)
 	int err;
 
 	craft();
-	link(NET_A + 0x300, devs, 2);
+	link_list(NET_A + 0x300, devs, 2);
 	put64(DEV_B + 0x40, DEV_A + 0x40);	/* B -> A */
 	err = walk(&l, &s);
 	ksft_test_result(!err && s.bad == 1 &&

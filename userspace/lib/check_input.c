@@ -18,8 +18,11 @@
  * hookpolicy.h's rules (kernel text nothing, an untainted module an
  * event, a tainted one high, anywhere else critical); findings are named
  * by the handler's name (a bounded string read). Lists that do not end
- * or cannot be read are critical. What a scan reports is confirmed by a
- * second one (check_confirmed()).
+ * or cannot be read are critical. The walk (which lists, where, with what
+ * bounds and cycle checks) is core/inputwalk.c's, the code vmiaas.ko runs
+ * for input_module_check()'s record; this file resolves the layout from
+ * BTF and symbols and judges what the walk passes it. What a scan
+ * reports is confirmed by a second one (check_confirmed()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,28 +32,23 @@
 #include "checks.h"
 #include "hidden.h"
 #include "hookpolicy.h"
-#include "list.h"
+#include "uapi/linux/vmiaas.h"
+#include "../../core/inputwalk.h"
 
-#define INPUT_HANDLERS_MAX	1024	/* on input_handler_list */
-#define INPUT_DEVS_MAX		4096	/* on input_dev_list */
-#define INPUT_HANDLES_MAX	256	/* on one device's h_list */
 #define INPUT_NAME		32	/* of a handler, read at most */
 
-static const char *const input_fns[] = {
+/* struct input_handler's callbacks, in core/inputwalk.h's order */
+static const char *const input_fns[VMI_INPUT_FNS] = {
 	"event", "events", "filter", "match", "connect", "disconnect", "start",
 };
 
 struct input_walk {
-	/* layout */
-	u32 h_node, h_name, h_fn[ARRAY_SIZE(input_fns)];
-	bool h_has_fn[ARRAY_SIZE(input_fns)];
-	u32 d_node, d_hlist, d_name;
-	u32 hd_dnode, hd_handler, hd_events;
-	bool has_handle_events;
-	/* now */
-	u64 handlers[INPUT_HANDLERS_MAX];	/* registered, in list order */
-	u32 nr_handlers;
-	char dev[INPUT_NAME];			/* the device being walked */
+	struct vmi_input_layout l;	/* core/inputwalk.c's */
+	u32 h_name, d_name;
+	struct vmiaas *v;
+	u64 dev;			/* the device named in @dev_name */
+	char dev_name[INPUT_NAME];
+	struct vmi_input_scratch s;
 	struct hook_scan h;
 };
 
@@ -68,157 +66,159 @@ static void input_string(struct vmiaas *v, u64 addr, char *buf, size_t size,
 	hook_printable(buf);
 }
 
-static void input_handler_name(struct vmiaas *v, struct input_walk *w,
-			       u64 handler, char *buf, size_t size)
+static void input_handler_name(struct input_walk *w, u64 handler, char *buf,
+			       size_t size)
 {
 	char dflt[32];
 	u64 name = 0;
 
 	snprintf(dflt, sizeof(dflt), "handler@%llx", (unsigned long long)handler);
-	engine_read_u64(v, handler + w->h_name, &name);
-	input_string(v, name, buf, size, dflt);
+	engine_read_u64(w->v, handler + w->h_name, &name);
+	input_string(w->v, name, buf, size, dflt);
 }
 
-/* A handler's callbacks against the rules; @how says where it was met. */
-static void input_judge_handler(struct vmiaas *v, struct input_walk *w,
-				u64 handler, const char *how)
+/* The name of the device @dev (read once per device). */
+static const char *input_dev_name(struct input_walk *w, u64 dev)
 {
-	char name[INPUT_NAME], where[HOOK_WHERE];
-	size_t i;
-	u64 fn;
+	char dflt[32];
+	u64 name = 0;
 
-	input_handler_name(v, w, handler, name, sizeof(name));
-	for (i = 0; i < ARRAY_SIZE(input_fns); i++) {
-		if (!w->h_has_fn[i])
-			continue;
-		if (engine_read_u64(v, handler + w->h_fn[i], &fn)) {
-			snprintf(where, sizeof(where), "input handler %s (0x%llx%s)",
-				 name, (unsigned long long)handler, how);
-			hook_bad(&w->h, name, where, handler, "it cannot be read");
-			return;
-		}
-		snprintf(where, sizeof(where),
-			 "the %s callback of input handler %s (0x%llx%s)",
-			 input_fns[i], name, (unsigned long long)handler, how);
-		hook_judge(v, &w->h, name, where, handler, fn);
+	if (w->dev == dev && w->dev_name[0])
+		return w->dev_name;
+	w->dev = dev;
+	snprintf(dflt, sizeof(dflt), "dev@%llx", (unsigned long long)dev);
+	engine_read_u64(w->v, dev + w->d_name, &name);
+	input_string(w->v, name, w->dev_name, sizeof(w->dev_name), dflt);
+	return w->dev_name;
+}
+
+/* A list that does not end or cannot be read. */
+static void input_bad_list(struct input_walk *w, const struct vmi_input_hook *e)
+{
+	char where[HOOK_WHERE];
+	const char *dev;
+
+	if (e->what != VMI_INPUT_H_LIST) {
+		const char *sym = e->what == VMI_INPUT_HANDLER_LIST ?
+				  "input_handler_list" : "input_dev_list";
+
+		hook_bad(&w->h, sym, sym, e->head,
+			 "the list is corrupt (a cycle, a non-kernel pointer or over its cap)");
+		return;
 	}
+	dev = input_dev_name(w, e->dev);
+	snprintf(where, sizeof(where), "input device %s (0x%llx)", dev,
+		 (unsigned long long)e->dev);
+	hook_bad(&w->h, dev, where, e->head,
+		 "its handle list is corrupt (a cycle, a non-kernel or unreadable pointer, or over 256 handles)");
 }
 
-static int input_visit_handler(struct vmiaas *v, u64 node, void *arg)
+/* A handler's callback (registered, or met on a device unregistered). */
+static void input_handler_fn(struct input_walk *w,
+			     const struct vmi_input_hook *e, const char *name)
 {
-	struct input_walk *w = arg;
-	u64 handler = node - w->h_node;
+	char where[HOOK_WHERE], how[64] = "";
 
-	if (w->nr_handlers < INPUT_HANDLERS_MAX)
-		w->handlers[w->nr_handlers++] = handler;
-	input_judge_handler(v, w, handler, "");
-	return 0;
+	if (e->dev)
+		snprintf(how, sizeof(how), ", unregistered, on device %s",
+			 input_dev_name(w, e->dev));
+	if (e->err) {
+		snprintf(where, sizeof(where), "input handler %s (0x%llx%s)",
+			 name, (unsigned long long)e->handler, how);
+		hook_bad(&w->h, name, where, e->handler, "it cannot be read");
+		return;
+	}
+	snprintf(where, sizeof(where),
+		 "the %s callback of input handler %s (0x%llx%s)",
+		 input_fns[e->member], name, (unsigned long long)e->handler,
+		 how);
+	hook_judge(w->v, &w->h, name, where, e->handler, e->fn);
 }
 
-static bool input_registered(const struct input_walk *w, u64 handler)
+/* core/inputwalk.c's callback: a callback or a bad object, judged. */
+static int input_visit(void *ctx, const struct vmi_input_hook *e)
 {
-	u32 i;
+	struct input_walk *w = ctx;
+	char name[INPUT_NAME], where[HOOK_WHERE];
 
-	for (i = 0; i < w->nr_handlers; i++)
-		if (w->handlers[i] == handler)
-			return true;
-	return false;
-}
-
-/* One handle on a device's h_list: its handler, its handle_events. */
-static int input_visit_handle(struct vmiaas *v, u64 node, void *arg)
-{
-	struct input_walk *w = arg;
-	u64 handle = node - w->hd_dnode, handler, fn;
-	char name[INPUT_NAME], where[HOOK_WHERE], how[64];
-
-	if (engine_read_u64(v, handle + w->hd_handler, &handler))
-		return -EFAULT;
-	input_handler_name(v, w, handler, name, sizeof(name));
-	if (!input_registered(w, handler)) {
+	if (e->what >= VMI_INPUT_HANDLER_LIST) {
+		input_bad_list(w, e);
+		return 0;
+	}
+	input_handler_name(w, e->handler, name, sizeof(name));
+	if (e->what == VMI_INPUT_HANDLER_FN) {
+		input_handler_fn(w, e, name);
+	} else if (e->what == VMI_INPUT_UNREGISTERED) {
 		snprintf(where, sizeof(where),
 			 "input handle 0x%llx on device %s",
-			 (unsigned long long)handle, w->dev);
-		hook_bad(&w->h, name, where, handle,
+			 (unsigned long long)e->handle,
+			 input_dev_name(w, e->dev));
+		hook_bad(&w->h, name, where, e->handle,
 			 "its handler is not on input_handler_list (registered by hand)");
-		snprintf(how, sizeof(how), ", unregistered, on device %s",
-			 w->dev);
-		input_judge_handler(v, w, handler, how);
+	} else {
+		snprintf(where, sizeof(where),
+			 "the handle_events of input handle 0x%llx (handler %s) on device %s",
+			 (unsigned long long)e->handle, name,
+			 input_dev_name(w, e->dev));
+		hook_judge(w->v, &w->h, name, where, e->handle, e->fn);
 	}
-	if (!w->has_handle_events)
-		return 0;
-	if (engine_read_u64(v, handle + w->hd_events, &fn))
-		return -EFAULT;
-	snprintf(where, sizeof(where),
-		 "the handle_events of input handle 0x%llx (handler %s) on device %s",
-		 (unsigned long long)handle, name, w->dev);
-	hook_judge(v, &w->h, name, where, handle, fn);
 	return 0;
 }
 
-static int input_visit_dev(struct vmiaas *v, u64 node, void *arg)
+static int input_walk_all(struct vmiaas *v, struct input_walk *w)
 {
-	struct input_walk *w = arg;
-	u64 dev = node - w->d_node, name = 0;
-	char where[HOOK_WHERE], dflt[32];
+	struct vmi_read_ops r;
 	int err;
 
-	snprintf(dflt, sizeof(dflt), "dev@%llx", (unsigned long long)dev);
-	engine_read_u64(v, dev + w->d_name, &name);
-	input_string(v, name, w->dev, sizeof(w->dev), dflt);
-	err = list_walk(v, "an input device's handle list", dev + w->d_hlist,
-			INPUT_HANDLES_MAX, input_visit_handle, w);
-	if (err && err != -ENOMEM) {
-		snprintf(where, sizeof(where), "input device %s (0x%llx)",
-			 w->dev, (unsigned long long)dev);
-		hook_bad(&w->h, w->dev, where, dev + w->d_hlist,
-			 "its handle list is corrupt (a cycle, a non-kernel or unreadable pointer, or over 256 handles)");
-		return 0;
-	}
-	return err;
-}
-
-/* A global list; a corrupt one is a finding, not an error. */
-static int input_walk_list(struct vmiaas *v, struct input_walk *w,
-			   const char *sym, u32 max,
-			   int (*fn)(struct vmiaas *v, u64 node, void *arg))
-{
-	u64 head;
-	int err;
-
-	if (engine_sym(v, sym, &head))
-		return engine_fail(v, -ENOENT, "input-handler: the kernel has no %s",
-				   sym);
-	err = list_walk(v, sym, head, max, fn, w);
-	if (err == -ELOOP || err == -EBADMSG) {
-		hook_bad(&w->h, sym, sym, head,
-			 "the list is corrupt (a cycle, a non-kernel pointer or over its cap)");
-		return 0;
-	}
-	return err;
+	bl_read_ops(v, &r);
+	w->dev = 0;
+	w->dev_name[0] = '\0';
+	err = vmi_input_walk(&r, &w->l, &w->s, input_visit, w);
+	if (err)
+		return engine_fail(v, err,
+				   "input-handler: a handler or device list node is unreadable");
+	return 0;
 }
 
 static int input_layout(struct vmiaas *v, struct input_walk *w)
 {
+	struct vmi_input_layout *l = &w->l;
 	const struct btf_member_ref m[] = {
-		{ "input_handler", "node", &w->h_node },
+		{ "input_handler", "node", &l->h_node },
 		{ "input_handler", "name", &w->h_name },
-		{ "input_dev", "node", &w->d_node },
-		{ "input_dev", "h_list", &w->d_hlist },
+		{ "input_dev", "node", &l->d_node },
+		{ "input_dev", "h_list", &l->d_hlist },
 		{ "input_dev", "name", &w->d_name },
-		{ "input_handle", "d_node", &w->hd_dnode },
-		{ "input_handle", "handler", &w->hd_handler },
+		{ "input_handle", "d_node", &l->hd_dnode },
+		{ "input_handle", "handler", &l->hd_handler },
 	};
-	size_t i;
+	u32 i;
 
+	*l = (struct vmi_input_layout){
+		.max_handlers = VMI_INPUT_HANDLERS_MAX,
+		.max_devs = VMI_INPUT_DEVS_MAX,
+		.max_handles = VMI_INPUT_HANDLES_MAX,
+	};
+	w->v = v;
 	if (btf_offsets(v->btf, m, ARRAY_SIZE(m), NULL))
 		return engine_fail(v, -ENOENT,
 				   "input-handler: the kernel's BTF lacks struct input_handler, input_handle or input_dev members");
-	for (i = 0; i < ARRAY_SIZE(input_fns); i++)
-		w->h_has_fn[i] = !btf_offsetof(v->btf, "input_handler",
-					       input_fns[i], &w->h_fn[i]);
-	w->has_handle_events = !btf_offsetof(v->btf, "input_handle",
-					     "handle_events", &w->hd_events);
+	for (i = 0; i < VMI_INPUT_FNS; i++)
+		if (!btf_offsetof(v->btf, "input_handler", input_fns[i],
+				  &l->h_fn[i]))
+			l->flags |= VMI_INPUT_HAS_FN(i);
+	if (!btf_offsetof(v->btf, "input_handle", "handle_events",
+			  &l->hd_events))
+		l->flags |= VMI_INPUT_HAS_HANDLE_EVENTS;
+	if (!vmi_input_layout_ok(l))
+		return engine_fail(v, -EBADMSG,
+				   "input-handler: struct input_handler, input_handle or input_dev offsets over 64 KiB: implausible");
+	if (engine_sym(v, "input_handler_list", &l->handlers))
+		return engine_fail(v, -ENOENT,
+				   "input-handler: the kernel has no input_handler_list");
+	if (engine_sym(v, "input_dev_list", &l->devs))
+		return engine_fail(v, -ENOENT,
+				   "input-handler: the kernel has no input_dev_list");
 	return 0;
 }
 
@@ -235,10 +235,7 @@ static int input_scan(struct vmiaas *v, const struct hidden_sink *sink,
 	w->h.sees = "it receives every event of the input devices it connects to (a keyboard's key presses)";
 	err = input_layout(v, w);
 	err = err ?: hook_scan_begin(v, &w->h);
-	err = err ?: input_walk_list(v, w, "input_handler_list",
-				     INPUT_HANDLERS_MAX, input_visit_handler);
-	err = err ?: input_walk_list(v, w, "input_dev_list", INPUT_DEVS_MAX,
-				     input_visit_dev);
+	err = err ?: input_walk_all(v, w);
 	if (!err)
 		hook_report(v, &w->h, sink);
 	hook_scan_end(&w->h);
@@ -249,4 +246,68 @@ static int input_scan(struct vmiaas *v, const struct hidden_sink *sink,
 int check_input_handlers(struct vmiaas *v, const struct hidden_sink *sink)
 {
 	return check_confirmed(v, input_scan, NULL, sink);
+}
+
+/* ---- vmiaas.ko's record ---- */
+
+/* The layout of @l in the uapi's form. */
+static void input_record_layout(const struct vmi_input_layout *l,
+				struct vmiaas_input_check *ic)
+{
+	static_assert(VMIAAS_INPUT_FN(0) == VMI_INPUT_HAS_FN(0) &&
+		      VMIAAS_INPUT_HANDLE_EVENTS == VMI_INPUT_HAS_HANDLE_EVENTS &&
+		      VMIAAS_INPUT_ALL == VMI_INPUT_FLAGS_ALL &&
+		      ARRAY_SIZE(ic->fn_off) == VMI_INPUT_FNS, "input flags");
+	ic->devs = l->devs;
+	ic->h_node = l->h_node;
+	memcpy(ic->fn_off, l->h_fn, sizeof(ic->fn_off));
+	ic->d_node = l->d_node;
+	ic->d_hlist = l->d_hlist;
+	ic->hd_dnode = l->hd_dnode;
+	ic->hd_handler = l->hd_handler;
+	ic->hd_events = l->hd_events;
+	ic->flags = l->flags;
+}
+
+/* input-handler's record for vmiaas_module_policy(), appended at *@nr. */
+int input_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
+		       size_t max, size_t *nr)
+{
+	struct vmiaas_module_check *c = &out[*nr];
+	struct vmiaas_input_check *ic;
+	struct input_walk *w;
+	int err;
+
+	static_assert(sizeof(*ic) <= VMIAAS_MODULE_DATA, "data");
+	if (*nr >= max)
+		return -ENOSPC;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->h.check = "input-handler";
+	err = input_layout(v, w);
+	err = err ?: hook_scan_begin(v, &w->h);
+	err = err ?: input_walk_all(v, w);
+	if (!err) {
+		memset(c, 0, sizeof(*c));
+		ic = (struct vmiaas_input_check *)c->data;
+		input_record_layout(&w->l, ic);
+		err = hook_allow(v, &w->h, ic->allow, VMIAAS_MAX_HOOK_ALLOW,
+				 &ic->nr_allow);
+	}
+	if (!err) {
+		c->type = VMIAAS_CHECK_INPUT_GVA;
+		c->addr = w->l.handlers;
+		c->len = 1;
+		c->root = v->info.pgd_pa;
+		snprintf(c->label, sizeof(c->label),
+			 "input-handler (%u allowed ranges)", ic->nr_allow);
+		snprintf(c->check, sizeof(c->check), "input-handler");
+		snprintf(c->object, sizeof(c->object), "input handlers");
+		c->severity = VMIAAS_SEV_CRITICAL;
+		(*nr)++;
+	}
+	hook_scan_end(&w->h);
+	free(w);
+	return err;
 }

@@ -30,8 +30,6 @@
 #include "checks.h"
 #include "hidden.h"
 #include "hookpolicy.h"
-#include "modarea.h"
-#include "netwalk.h"
 #include "uapi/linux/vmiaas.h"
 #include "../../core/nfhook.h"
 
@@ -166,7 +164,7 @@ static int nf_layout(struct vmiaas *v, struct nf_walk *w)
 	int err;
 
 	*l = (struct vmi_nf_layout){
-		.max_netns = NET_NETNS_MAX, .max_devs = NET_DEVS_MAX,
+		.max_netns = VMI_NETNS_MAX, .max_devs = VMI_NET_DEVS_MAX,
 	};
 	w->v = v;
 	if (btf_offsets(v->btf, m, ARRAY_SIZE(m), NULL))
@@ -219,43 +217,6 @@ int check_netfilter(struct vmiaas *v, const struct hidden_sink *sink)
 
 /* ---- vmiaas.ko's record ---- */
 
-/* The ranges a hook may lie in: the text, each untainted hooking module's. */
-static int nf_allow(struct vmiaas *v, const struct nf_walk *w,
-		    struct vmiaas_nf_check *nf)
-{
-	struct modarea area;
-	size_t i, k;
-	int err;
-
-	nf->allow[0][0] = w->h.text_start;
-	nf->allow[0][1] = w->h.text_end;
-	nf->nr_allow = 1;
-	for (i = 0; i < w->h.nr_ev; i++) {
-		const struct bl_region *t = &w->h.mods[w->h.ev[i].mod].text;
-
-		for (k = 1; k < nf->nr_allow; k++)
-			if (nf->allow[k][0] == t->start)
-				break;
-		if (k < nf->nr_allow || t->start >= t->end)
-			continue;
-		if (nf->nr_allow == VMIAAS_MAX_NF_ALLOW)
-			goto whole_area;
-		nf->allow[nf->nr_allow][0] = t->start;
-		nf->allow[nf->nr_allow][1] = t->end;
-		nf->nr_allow++;
-	}
-	return 0;
-whole_area:
-	/* more hooking modules than ranges: any module's text, as before */
-	err = modarea_get(v, &area);
-	if (err)
-		return err;
-	nf->allow[1][0] = area.start;
-	nf->allow[1][1] = area.end;
-	nf->nr_allow = 2;
-	return 0;
-}
-
 /* The layout of @w in the uapi's form. */
 static void nf_record_layout(const struct nf_walk *w,
 			     struct vmiaas_nf_check *nf)
@@ -303,7 +264,8 @@ int nf_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 		memset(c, 0, sizeof(*c));
 		nf = (struct vmiaas_nf_check *)c->data;
 		nf_record_layout(w, nf);
-		err = nf_allow(v, w, nf);
+		err = hook_allow(v, &w->h, nf->allow, VMIAAS_MAX_NF_ALLOW,
+				 &nf->nr_allow);
 	}
 	if (!err) {
 		c->type = VMIAAS_CHECK_NF_GVA;

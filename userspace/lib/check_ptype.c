@@ -18,7 +18,10 @@
  * an event, a tainted one high, anywhere else critical); af_packet_priv
  * is the socket, data, not judged. A list that does not end, or that
  * cannot be read, is critical: the kernel would hang or fault on it.
- * Layouts come from BTF; what a scan reports is confirmed by a second
+ * The walk (which lists, where, with what bounds and cycle checks) is
+ * core/ptypewalk.c's, the code vmiaas.ko runs for ptype_module_check()'s
+ * record; this file resolves the layout from BTF and symbols and judges
+ * what the walk passes it. What a scan reports is confirmed by a second
  * one (check_confirmed()).
  */
 #include <errno.h>
@@ -29,26 +32,20 @@
 #include "checks.h"
 #include "hidden.h"
 #include "hookpolicy.h"
-#include "list.h"
-#include "netwalk.h"
+#include "uapi/linux/vmiaas.h"
+#include "../../core/ptypewalk.h"
 
-#define PTYPE_HASH_SIZE		16	/* ptype_base[], since 2.6 */
-#define PTYPE_LIST_MAX		16384	/* packet types on one list */
-#define PTYPE_TOTAL_MAX		65536	/* on all lists of one scan */
-
-/* The members of struct packet_type judged as code. */
-static const char *const ptype_fns[] = { "func", "list_func", "id_match" };
+/* The members of struct packet_type judged as code (fn_off[] order). */
+static const char *const ptype_fns[VMI_PT_FNS] = {
+	"func", "list_func", "id_match",
+};
 
 struct ptype_walk {
-	/* layout */
-	u32 list_off, type_off, fn_off[ARRAY_SIZE(ptype_fns)];
-	bool has_fn[ARRAY_SIZE(ptype_fns)];
-	u32 dev_all, dev_specific, net_all, net_specific;
-	bool has_net_lists;
-	/* the list being walked */
-	const char *list;		/* "ptype_all", "eth0's ptype_specific" */
-	char scope[48];			/* "", "eth0 ", "netns 4026531840 " */
-	u32 seen;			/* packet types so far */
+	struct vmi_ptype_layout l;	/* core/ptypewalk.c's */
+	u32 dev_name;			/* offsetof(struct net_device, name) */
+	struct vmiaas *v;
+	u64 dev;			/* the device named in @name */
+	char name[17];
 	struct hook_scan h;
 };
 
@@ -63,155 +60,165 @@ static void ptype_name(u16 type_be, char *buf, size_t size)
 		snprintf(buf, size, "type 0x%04x", type);
 }
 
-static int ptype_visit(struct vmiaas *v, u64 node, void *arg)
+/* "eth0", "netns 4026531840" or "": whose list @e is on. */
+static void ptype_owner(struct ptype_walk *w, const struct vmi_ptype_hook *e,
+			char *buf, size_t size)
 {
-	struct ptype_walk *w = arg;
-	u64 pt = node - w->list_off, fn;
-	char proto[16], object[HOOK_OBJECT], where[HOOK_WHERE];
-	u16 type = 0;
-	size_t i;
-
-	if (++w->seen > PTYPE_TOTAL_MAX)
-		return -E2BIG;
-	engine_read(v, pt + w->type_off, &type, sizeof(type));
-	ptype_name(type, proto, sizeof(proto));
-	snprintf(object, sizeof(object), "%s%s", w->scope, proto);
-	for (i = 0; i < ARRAY_SIZE(ptype_fns); i++) {
-		if (!w->has_fn[i])
-			continue;
-		if (engine_read_u64(v, pt + w->fn_off[i], &fn)) {
-			snprintf(where, sizeof(where),
-				 "packet_type 0x%llx on %s (%s)",
-				 (unsigned long long)pt, w->list, proto);
-			hook_bad(&w->h, object, where, pt,
-				 "it cannot be read");
-			return 0;
-		}
-		snprintf(where, sizeof(where),
-			 "the %s of packet_type 0x%llx on %s (%s)", ptype_fns[i],
-			 (unsigned long long)pt, w->list, proto);
-		hook_judge(v, &w->h, object, where, pt, fn);
+	if (e->list == VMI_PT_NET_ALL || e->list == VMI_PT_NET_SPECIFIC) {
+		snprintf(buf, size, "netns %u", e->netns);
+		return;
 	}
-	return 0;
-}
-
-/* One list of packet types at @head; @list names it in messages. */
-static int ptype_walk_list(struct vmiaas *v, struct ptype_walk *w, u64 head,
-			   const char *list)
-{
-	char where[HOOK_WHERE];
-	int err;
-
-	w->list = list;
-	err = list_walk(v, list, head, PTYPE_LIST_MAX, ptype_visit, w);
-	if (!err || err == -ENOMEM)
-		return err;
-	snprintf(where, sizeof(where), "%s", list);
-	hook_bad(&w->h, list, where, head,
-		 err == -E2BIG ?
-		 "over 65536 packet types in all: implausible" :
-		 "the list is corrupt (a cycle, a non-kernel or unreadable pointer, or over 16384 packet types)");
-	return err == -E2BIG ? -E2BIG : 0;
-}
-
-/*
- * A device's or a namespace's two lists: @all (ETH_P_ALL taps) and
- * @specific (protocols); @owner names their owner ("eth0", "netns 1").
- */
-static void ptype_walk_pair(struct vmiaas *v, struct ptype_walk *w, u64 all,
-			    u64 specific, const char *owner)
-{
-	char list[HOOK_OBJECT];
-
-	if (w->seen > PTYPE_TOTAL_MAX)
+	if (e->list != VMI_PT_DEV_ALL && e->list != VMI_PT_DEV_SPECIFIC) {
+		buf[0] = '\0';
 		return;
-	snprintf(w->scope, sizeof(w->scope), "%s ", owner);
-	snprintf(list, sizeof(list), "%s's ptype_all", owner);
-	if (ptype_walk_list(v, w, all, list))
-		return;
-	snprintf(list, sizeof(list), "%s's ptype_specific", owner);
-	ptype_walk_list(v, w, specific, list);
+	}
+	if (w->dev != e->dev) {
+		w->dev = e->dev;
+		memset(w->name, 0, sizeof(w->name));
+		if (engine_read(w->v, e->dev + w->dev_name, w->name, 16))
+			snprintf(w->name, sizeof(w->name), "dev@%llx",
+				 (unsigned long long)e->dev);
+		hook_printable(w->name);
+	}
+	snprintf(buf, size, "%s", w->name);
 }
 
-static void ptype_walk_dev(struct vmiaas *v, u64 net, u32 netns, u64 dev,
-			   const char *name, void *arg)
+/* "ptype_all", "ptype_base[3]", "eth0's ptype_specific": @e's list. */
+static void ptype_list_name(const struct vmi_ptype_hook *e, const char *owner,
+			    char *buf, size_t size)
 {
-	struct ptype_walk *w = arg;
-
-	ptype_walk_pair(v, w, dev + w->dev_all, dev + w->dev_specific, name);
+	if (e->list == VMI_PT_ALL)
+		snprintf(buf, size, "ptype_all");
+	else if (e->list == VMI_PT_BASE)
+		snprintf(buf, size, "ptype_base[%u]", e->bucket);
+	else
+		snprintf(buf, size, "%s's %s", owner,
+			 e->list == VMI_PT_NET_ALL || e->list == VMI_PT_DEV_ALL ?
+			 "ptype_all" : "ptype_specific");
 }
 
-/* Newer kernels' per-namespace lists (net->ptype_all, ptype_specific). */
-static void ptype_walk_net(struct vmiaas *v, u64 net, u32 netns, void *arg)
+/* A namespace or device list that does not end. */
+static void ptype_bad_netlist(struct ptype_walk *w,
+			      const struct vmi_ptype_hook *e)
 {
-	struct ptype_walk *w = arg;
-	char owner[24];
-
-	if (!w->has_net_lists)
-		return;
-	snprintf(owner, sizeof(owner), "netns %u", netns);
-	ptype_walk_pair(v, w, net + w->net_all, net + w->net_specific, owner);
-}
-
-static void ptype_bad_list(void *arg, const char *object, u64 head, u32 netns,
-			   const char *why)
-{
-	struct ptype_walk *w = arg;
+	bool netns = e->list == VMI_PT_NETNS_LIST;
+	const char *object = netns ? "namespaces" : "devices";
 	char where[HOOK_WHERE];
 
 	snprintf(where, sizeof(where), "packet types: %s of netns %u", object,
-		 netns);
-	hook_bad(&w->h, object, where, head, why);
+		 e->netns);
+	hook_bad(&w->h, object, where, e->head, netns ?
+		 "net_namespace_list is corrupt (a cycle, a non-kernel pointer or over 4096 namespaces)" :
+		 "its device list is corrupt (a cycle, a non-kernel pointer or over 65536 devices)");
 }
 
-/* The global lists: ptype_all (or net_hotdata's) and ptype_base[]. */
-static int ptype_walk_global(struct vmiaas *v, struct ptype_walk *w)
+/* core/ptypewalk.c's callback: a function or a bad list, judged. */
+static int ptype_visit(void *ctx, const struct vmi_ptype_hook *e)
 {
-	char list[32];
-	u64 all, base;
-	u32 off, i;
+	struct ptype_walk *w = ctx;
+	char owner[24], list[HOOK_OBJECT], proto[16], object[HOOK_OBJECT];
+	char where[HOOK_WHERE];
+
+	if (e->list == VMI_PT_NETNS_LIST || e->list == VMI_PT_DEV_LIST) {
+		ptype_bad_netlist(w, e);
+		return 0;
+	}
+	ptype_owner(w, e, owner, sizeof(owner));
+	ptype_list_name(e, owner, list, sizeof(list));
+	if (!e->pt) {
+		hook_bad(&w->h, list, list, e->head, e->err == -E2BIG ?
+			 "over 65536 packet types in all: implausible" :
+			 "the list is corrupt (a cycle, a non-kernel or unreadable pointer, or over 16384 packet types)");
+		return 0;
+	}
+	ptype_name(e->type, proto, sizeof(proto));
+	snprintf(object, sizeof(object), "%s%s%s", owner, owner[0] ? " " : "",
+		 proto);
+	if (e->err) {
+		snprintf(where, sizeof(where), "packet_type 0x%llx on %s (%s)",
+			 (unsigned long long)e->pt, list, proto);
+		hook_bad(&w->h, object, where, e->pt, "it cannot be read");
+		return 0;
+	}
+	snprintf(where, sizeof(where), "the %s of packet_type 0x%llx on %s (%s)",
+		 ptype_fns[e->member], (unsigned long long)e->pt, list, proto);
+	hook_judge(w->v, &w->h, object, where, e->pt, e->fn);
+	return 0;
+}
+
+static int ptype_walk_all(struct vmiaas *v, struct ptype_walk *w)
+{
+	struct vmi_read_ops r;
 	int err;
 
+	bl_read_ops(v, &r);
+	w->dev = 0;
+	err = vmi_ptype_walk(&r, &w->l, ptype_visit, w);
+	if (err)
+		return engine_fail(v, err,
+				   "packet-tap: a namespace or device list node is unreadable");
+	return 0;
+}
+
+/* The global lists: ptype_all (or net_hotdata's, or none) and ptype_base. */
+static int ptype_layout_heads(struct vmiaas *v, struct vmi_ptype_layout *l)
+{
+	u32 off;
+
 	if (!btf_offsetof(v->btf, "net_hotdata", "ptype_all", &off) &&
-	    !engine_sym(v, "net_hotdata", &all))
-		all += off;
-	else if (engine_sym(v, "ptype_all", &all))
-		all = 0;		/* newer kernels: per namespace only */
-	if (engine_sym(v, "ptype_base", &base))
+	    !engine_sym(v, "net_hotdata", &l->all))
+		l->all += off;
+	else if (engine_sym(v, "ptype_all", &l->all))
+		l->all = 0;		/* newer kernels: per namespace only */
+	if (engine_sym(v, "ptype_base", &l->base))
 		return engine_fail(v, -ENOENT,
 				   "packet-tap: the kernel has no ptype_base");
-	w->scope[0] = '\0';
-	err = all ? ptype_walk_list(v, w, all, "ptype_all") : 0;
-	for (i = 0; !err && i < PTYPE_HASH_SIZE; i++) {
-		snprintf(list, sizeof(list), "ptype_base[%u]", i);
-		err = ptype_walk_list(v, w, base + 16ULL * i, list);
-	}
-	return err == -E2BIG ? 0 : err;
+	if (engine_sym(v, "net_namespace_list", &l->net_head))
+		return engine_fail(v, -ENOENT,
+				   "packet-tap: the kernel has no net_namespace_list");
+	return 0;
 }
 
 static int ptype_layout(struct vmiaas *v, struct ptype_walk *w)
 {
+	struct vmi_ptype_layout *l = &w->l;
 	const struct btf_member_ref m[] = {
-		{ "packet_type", "list", &w->list_off },
-		{ "packet_type", "type", &w->type_off },
-		{ "net_device", "ptype_all", &w->dev_all },
-		{ "net_device", "ptype_specific", &w->dev_specific },
+		{ "packet_type", "list", &l->pt_list },
+		{ "packet_type", "type", &l->pt_type },
+		{ "net_device", "ptype_all", &l->dev_all },
+		{ "net_device", "ptype_specific", &l->dev_specific },
+		{ "net", "list", &l->net_list },
+		{ "net", "ns.inum", &l->net_inum },
+		{ "net", "dev_base_head", &l->dev_base },
+		{ "net_device", "dev_list", &l->dev_list },
+		{ "net_device", "name", &w->dev_name },
 	};
-	size_t i;
+	u32 i;
 
+	*l = (struct vmi_ptype_layout){
+		.max_netns = VMI_NETNS_MAX, .max_devs = VMI_NET_DEVS_MAX,
+		.max_list = VMI_PT_LIST_MAX, .max_total = VMI_PT_TOTAL_MAX,
+	};
+	w->v = v;
 	if (btf_offsets(v->btf, m, ARRAY_SIZE(m), NULL))
 		return engine_fail(v, -ENOENT,
-				   "packet-tap: the kernel's BTF lacks struct packet_type or net_device members");
-	for (i = 0; i < ARRAY_SIZE(ptype_fns); i++)
-		w->has_fn[i] = !btf_offsetof(v->btf, "packet_type",
-					     ptype_fns[i], &w->fn_off[i]);
-	if (!w->has_fn[0])
+				   "packet-tap: the kernel's BTF lacks struct packet_type, net or net_device members");
+	for (i = 0; i < VMI_PT_FNS; i++)
+		if (!btf_offsetof(v->btf, "packet_type", ptype_fns[i],
+				  &l->fn_off[i]))
+			l->flags |= VMI_PT_HAS_FN(i);
+	if (!(l->flags & VMI_PT_HAS_FN(0)))
 		return engine_fail(v, -ENOENT,
 				   "packet-tap: the kernel's BTF has no struct packet_type.func");
-	w->has_net_lists =
-		!btf_offsetof(v->btf, "net", "ptype_all", &w->net_all) &&
-		!btf_offsetof(v->btf, "net", "ptype_specific", &w->net_specific);
-	return 0;
+	if (!btf_offsetof(v->btf, "net", "ptype_all", &l->net_all) &&
+	    !btf_offsetof(v->btf, "net", "ptype_specific", &l->net_specific))
+		l->flags |= VMI_PT_HAS_NET_LISTS;
+	else
+		l->net_all = l->net_specific = 0;
+	if (!vmi_ptype_layout_ok(l))
+		return engine_fail(v, -EBADMSG,
+				   "packet-tap: struct packet_type, net or net_device offsets over 64 KiB: implausible");
+	return ptype_layout_heads(v, l);
 }
 
 /* One scan: every packet type now, suspects and events to @sink. */
@@ -219,10 +226,6 @@ static int ptype_scan(struct vmiaas *v, const struct hidden_sink *sink,
 		      void *arg)
 {
 	struct ptype_walk *w = calloc(1, sizeof(*w));
-	const struct net_walker walker = {
-		.check = "packet-tap", .net = ptype_walk_net,
-		.dev = ptype_walk_dev, .bad = ptype_bad_list, .arg = w,
-	};
 	int err;
 
 	if (!w)
@@ -231,8 +234,7 @@ static int ptype_scan(struct vmiaas *v, const struct hidden_sink *sink,
 	w->h.sees = "it receives packets before netfilter sees them";
 	err = ptype_layout(v, w);
 	err = err ?: hook_scan_begin(v, &w->h);
-	err = err ?: ptype_walk_global(v, w);
-	err = err ?: net_walk(v, &walker);
+	err = err ?: ptype_walk_all(v, w);
 	if (!err)
 		hook_report(v, &w->h, sink);
 	hook_scan_end(&w->h);
@@ -243,4 +245,74 @@ static int ptype_scan(struct vmiaas *v, const struct hidden_sink *sink,
 int check_packet_taps(struct vmiaas *v, const struct hidden_sink *sink)
 {
 	return check_confirmed(v, ptype_scan, NULL, sink);
+}
+
+/* ---- vmiaas.ko's record ---- */
+
+/* The layout of @l in the uapi's form. */
+static void ptype_record_layout(const struct vmi_ptype_layout *l,
+				struct vmiaas_ptype_check *pc)
+{
+	static_assert(VMIAAS_PTYPE_FUNC == VMI_PT_HAS_FN(0) &&
+		      VMIAAS_PTYPE_LIST_FUNC == VMI_PT_HAS_FN(1) &&
+		      VMIAAS_PTYPE_ID_MATCH == VMI_PT_HAS_FN(2) &&
+		      VMIAAS_PTYPE_NET_LISTS == VMI_PT_HAS_NET_LISTS &&
+		      VMIAAS_PTYPE_ALL == VMI_PT_FLAGS_ALL, "ptype flags");
+	pc->all = l->all;
+	pc->base = l->base;
+	pc->net_list = l->net_list;
+	pc->net_inum = l->net_inum;
+	pc->net_all = l->net_all;
+	pc->net_specific = l->net_specific;
+	pc->dev_base = l->dev_base;
+	pc->dev_list = l->dev_list;
+	pc->dev_all = l->dev_all;
+	pc->dev_specific = l->dev_specific;
+	pc->pt_list = l->pt_list;
+	pc->pt_type = l->pt_type;
+	memcpy(pc->fn_off, l->fn_off, sizeof(pc->fn_off));
+	pc->flags = l->flags;
+}
+
+/* packet-tap's record for vmiaas_module_policy(), appended at *@nr. */
+int ptype_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
+		       size_t max, size_t *nr)
+{
+	struct vmiaas_module_check *c = &out[*nr];
+	struct vmiaas_ptype_check *pc;
+	struct ptype_walk *w;
+	int err;
+
+	static_assert(sizeof(*pc) <= VMIAAS_MODULE_DATA, "data");
+	if (*nr >= max)
+		return -ENOSPC;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->h.check = "packet-tap";
+	err = ptype_layout(v, w);
+	err = err ?: hook_scan_begin(v, &w->h);
+	err = err ?: ptype_walk_all(v, w);
+	if (!err) {
+		memset(c, 0, sizeof(*c));
+		pc = (struct vmiaas_ptype_check *)c->data;
+		ptype_record_layout(&w->l, pc);
+		err = hook_allow(v, &w->h, pc->allow, VMIAAS_MAX_HOOK_ALLOW,
+				 &pc->nr_allow);
+	}
+	if (!err) {
+		c->type = VMIAAS_CHECK_PTYPE_GVA;
+		c->addr = w->l.net_head;
+		c->len = 1;
+		c->root = v->info.pgd_pa;
+		snprintf(c->label, sizeof(c->label),
+			 "packet-tap (%u allowed ranges)", pc->nr_allow);
+		snprintf(c->check, sizeof(c->check), "packet-tap");
+		snprintf(c->object, sizeof(c->object), "packet types");
+		c->severity = VMIAAS_SEV_CRITICAL;
+		(*nr)++;
+	}
+	hook_scan_end(&w->h);
+	free(w);
+	return err;
 }

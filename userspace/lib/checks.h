@@ -296,6 +296,10 @@ int nf_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 		    size_t max, size_t *nr);
 int proc_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 		      size_t max, size_t *nr);
+int ptype_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
+		       size_t max, size_t *nr);
+int input_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
+		       size_t max, size_t *nr);
 
 /* From checks.c: "sym+0xoff", "[module]+0xoff" or the address. */
 void check_symbolize(struct vmiaas *v, u64 addr, char *buf, size_t size);

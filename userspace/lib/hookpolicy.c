@@ -10,6 +10,7 @@
 
 #include "hidden.h"
 #include "hookpolicy.h"
+#include "modarea.h"
 
 /* struct module.taints bits a distribution's own modules never carry. */
 #define HOOK_TAINT_BITS	((1UL << 0) | (1UL << 1) | (1UL << 12) | (1UL << 13))
@@ -185,6 +186,45 @@ void hook_report(struct vmiaas *v, const struct hook_scan *h,
 		hook_report_event(v, h, &h->ev[i], sink);
 	for (i = 0; i < h->nr; i++)
 		hook_report_one(v, h, &h->s[i], sink);
+}
+
+int hook_allow(struct vmiaas *v, const struct hook_scan *h, __u64 (*allow)[2],
+	       u32 max, u32 *ret_nr)
+{
+	struct modarea area;
+	size_t i;
+	u32 k, nr = 1;
+	int err;
+
+	if (max < 2)
+		return -EINVAL;
+	allow[0][0] = h->text_start;
+	allow[0][1] = h->text_end;
+	for (i = 0; i < h->nr_ev; i++) {
+		const struct bl_region *t = &h->mods[h->ev[i].mod].text;
+
+		for (k = 1; k < nr; k++)
+			if (allow[k][0] == t->start)
+				break;
+		if (k < nr || t->start >= t->end)
+			continue;
+		if (nr == max)
+			goto whole_area;
+		allow[nr][0] = t->start;
+		allow[nr][1] = t->end;
+		nr++;
+	}
+	*ret_nr = nr;
+	return 0;
+whole_area:
+	/* more hooking modules than ranges: any module's text */
+	err = modarea_get(v, &area);
+	if (err)
+		return err;
+	allow[1][0] = area.start;
+	allow[1][1] = area.end;
+	*ret_nr = 2;
+	return 0;
 }
 
 void hook_printable(char *s)

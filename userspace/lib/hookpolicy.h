@@ -18,6 +18,8 @@
 #ifndef VMIAAS_LIB_HOOKPOLICY_H
 #define VMIAAS_LIB_HOOKPOLICY_H
 
+#include <linux/types.h>
+
 #include "checks.h"
 
 #define HOOK_SUSPECTS_MAX	64
@@ -74,6 +76,17 @@ void hook_bad(struct hook_scan *h, const char *object, const char *where,
 /* The events, then the findings, to @sink. */
 void hook_report(struct vmiaas *v, const struct hook_scan *h,
 		 const struct hidden_sink *sink);
+
+/*
+ * The ranges a hook may lie in, for vmiaas.ko's record of a check that
+ * ran @h's scan: the kernel's text, then the text of each untainted
+ * module seen hooking (its events), at most @max ranges in @allow;
+ * with more such modules, the text and the whole module area instead
+ * (a tainted module's hook there is then missed). Returns 0 and
+ * *@ret_nr, or modarea_get()'s error.
+ */
+int hook_allow(struct vmiaas *v, const struct hook_scan *h, __u64 (*allow)[2],
+	       u32 max, u32 *ret_nr);
 
 /* Printable ASCII only: a guest string in a message or an object. */
 void hook_printable(char *s);

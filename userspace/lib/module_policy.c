@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1 OR MIT
 /*
- * vmiaas.ko's share of exec-memory, usermode-helper, netfilter-hook and
- * proc-ops: the records to register (policy, from check_exec.c,
- * check_helpers.c, check_netfilter.c and check_procops.c) and, for tests
- * and for a caller that wants to know a set passes before registering it,
+ * vmiaas.ko's share of exec-memory, usermode-helper, netfilter-hook,
+ * proc-ops, packet-tap and input-handler: the records to register
+ * (policy, from check_exec.c, check_helpers.c, check_netfilter.c,
+ * check_procops.c, check_ptype.c and check_input.c) and, for tests and
+ * for a caller that wants to know a set passes before registering it,
  * their run as the module runs them: the same core functions
- * (core/execmem.c, vmi_measure_bytes(), core/nfhook.c, core/procwalk.c),
- * through the
- * records' own root.
+ * (core/execmem.c, vmi_measure_bytes(), core/nfhook.c, core/procwalk.c,
+ * core/ptypewalk.c, core/inputwalk.c), through the records' own root.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +19,8 @@
 #include "checks.h"
 #include "../../core/nfhook.h"
 #include "../../core/procwalk.h"
+#include "../../core/ptypewalk.h"
+#include "../../core/inputwalk.h"
 
 #define POLICY_RESCAN_US	20000	/* kmod/checks.c's EXEC_RESCAN_MS */
 #define POLICY_NF_NETNS		4096	/* kmod/checks.c's NF_NETNS_MAX */
@@ -42,6 +44,8 @@ int vmiaas_module_policy(struct vmiaas *v, struct vmiaas_module_check *out,
 	err = err ?: helpers_module_checks(v, out, max, &nr);
 	err = err ?: nf_module_check(v, out, max, &nr);
 	err = err ?: proc_module_check(v, out, max, &nr);
+	err = err ?: ptype_module_check(v, out, max, &nr);
+	err = err ?: input_module_check(v, out, max, &nr);
 	*ret_nr = nr;	/* on error: those of the checks before it */
 	return err;
 }
@@ -223,6 +227,106 @@ static int policy_proc(struct vmi_as *as, const struct vmiaas_module_check *c,
 	return err ?: s.nr != 0;
 }
 
+/* A _PTYPE or _INPUT record's allowed ranges in the core's form. */
+static int policy_hook_allow(const __u64 (*in)[2], u32 nr,
+			     struct vmi_range *allow)
+{
+	u32 i;
+
+	if (nr > VMIAAS_MAX_HOOK_ALLOW)
+		return -E2BIG;
+	for (i = 0; i < nr; i++)
+		allow[i] = (struct vmi_range){ in[i][0], in[i][1] };
+	return 0;
+}
+
+/* A record's struct vmiaas_ptype_check in the core's form (as kmod). */
+static void policy_ptype_layout(const struct vmiaas_module_check *c,
+				struct vmi_ptype_layout *l)
+{
+	const struct vmiaas_ptype_check *pc = (const void *)c->data;
+
+	*l = (struct vmi_ptype_layout){
+		.all = pc->all, .base = pc->base, .net_head = c->addr,
+		.net_list = pc->net_list, .net_inum = pc->net_inum,
+		.net_all = pc->net_all, .net_specific = pc->net_specific,
+		.dev_base = pc->dev_base, .dev_list = pc->dev_list,
+		.dev_all = pc->dev_all, .dev_specific = pc->dev_specific,
+		.pt_list = pc->pt_list, .pt_type = pc->pt_type,
+		.flags = pc->flags, .max_netns = POLICY_NF_NETNS,
+		.max_devs = POLICY_NF_DEVS, .max_list = VMI_PT_LIST_MAX,
+		.max_total = VMI_PT_TOTAL_MAX,
+	};
+	memcpy(l->fn_off, pc->fn_off, sizeof(l->fn_off));
+}
+
+/* kmod/checks.c's check_ptype(): 1 failed, 0 passed, -errno. */
+static int policy_ptype(struct vmi_as *as, const struct vmiaas_module_check *c,
+			const struct vmi_read_ops *r)
+{
+	const struct vmiaas_ptype_check *pc = (const void *)c->data;
+	struct vmi_range allow[VMIAAS_MAX_HOOK_ALLOW];
+	struct vmi_ptype_suspects s;
+	struct vmi_ptype_layout l;
+	int err;
+
+	policy_ptype_layout(c, &l);
+	err = policy_hook_allow(pc->allow, pc->nr_allow, allow);
+	err = err ?: vmi_ptype_suspects(r, &l, allow, pc->nr_allow, &s);
+	if (err || !s.nr)
+		return err;
+	usleep(POLICY_RESCAN_US);
+	vmi_as_flush(as);
+	err = vmi_ptype_suspects(r, &l, allow, pc->nr_allow, &s);
+	return err ?: s.nr != 0;
+}
+
+/* A record's struct vmiaas_input_check in the core's form (as kmod). */
+static void policy_input_layout(const struct vmiaas_module_check *c,
+				struct vmi_input_layout *l)
+{
+	const struct vmiaas_input_check *ic = (const void *)c->data;
+
+	*l = (struct vmi_input_layout){
+		.handlers = c->addr, .devs = ic->devs, .h_node = ic->h_node,
+		.d_node = ic->d_node, .d_hlist = ic->d_hlist,
+		.hd_dnode = ic->hd_dnode, .hd_handler = ic->hd_handler,
+		.hd_events = ic->hd_events, .flags = ic->flags,
+		.max_handlers = VMI_INPUT_HANDLERS_MAX,
+		.max_devs = VMI_INPUT_DEVS_MAX,
+		.max_handles = VMI_INPUT_HANDLES_MAX,
+	};
+	memcpy(l->h_fn, ic->fn_off, sizeof(l->h_fn));
+}
+
+/* kmod/checks.c's check_input(): 1 failed, 0 passed, -errno. */
+static int policy_input(struct vmi_as *as, const struct vmiaas_module_check *c,
+			const struct vmi_read_ops *r)
+{
+	const struct vmiaas_input_check *ic = (const void *)c->data;
+	struct vmi_range allow[VMIAAS_MAX_HOOK_ALLOW];
+	struct vmi_input_scratch *scratch;
+	struct vmi_input_suspects s;
+	struct vmi_input_layout l;
+	int err;
+
+	scratch = malloc(sizeof(*scratch));
+	if (!scratch)
+		return -ENOMEM;
+	policy_input_layout(c, &l);
+	err = policy_hook_allow(ic->allow, ic->nr_allow, allow);
+	err = err ?: vmi_input_suspects(r, &l, allow, ic->nr_allow, scratch,
+					&s);
+	if (!err && s.nr) {
+		usleep(POLICY_RESCAN_US);
+		vmi_as_flush(as);
+		err = vmi_input_suspects(r, &l, allow, ic->nr_allow, scratch,
+					 &s);
+	}
+	free(scratch);
+	return err ?: s.nr != 0;
+}
+
 static int policy_read(void *ctx, u64 va, void *buf, size_t len)
 {
 	return vmi_as_read(ctx, va, buf, len);
@@ -249,6 +353,10 @@ int vmiaas_module_policy_run(struct vmiaas *v,
 			res = policy_nf(&as, &c[i], &r);
 		else if (c[i].type == VMIAAS_CHECK_PROC_GVA)
 			res = policy_proc(&as, &c[i], &r);
+		else if (c[i].type == VMIAAS_CHECK_PTYPE_GVA)
+			res = policy_ptype(&as, &c[i], &r);
+		else if (c[i].type == VMIAAS_CHECK_INPUT_GVA)
+			res = policy_input(&as, &c[i], &r);
 		else if (c[i].type == VMIAAS_CHECK_BYTES_GVA &&
 			 c[i].len <= sizeof(c[i].data))
 			res = vmi_measure_bytes(&r, c[i].addr, c[i].len,

@@ -44,9 +44,9 @@
 #define TEXT_CHUNK_MIN	(64U << 10)
 /*
  * records of vmiaas_module_policy(): exec-memory, 6 usermode-helper,
- * netfilter-hook, proc-ops
+ * netfilter-hook, proc-ops, packet-tap, input-handler
  */
-#define MODULE_POLICY_MAX	10
+#define MODULE_POLICY_MAX	12
 
 _Static_assert(sizeof(struct vmiaas_module_check) <= sizeof(((struct vmid_msg *)0)->s2) - 1,
 	       "a check record travels in vmid_msg.s2");
@@ -307,7 +307,7 @@ static const char *module_left_out(const struct vm_module *m, char *buf,
 			 m->left_out, (unsigned long long)m->check_types);
 	else if (m->nr_checks && m->policy_err)
 		snprintf(buf, size,
-			 "; exec-memory, usermode-helper, netfilter-hook or proc-ops not registered (their records: %s): vmid's worker checks them, on its schedule and after each request",
+			 "; exec-memory, usermode-helper, netfilter-hook, proc-ops, packet-tap or input-handler not registered (their records: %s): vmid's worker checks them, on its schedule and after each request",
 			 strerror(-m->policy_err));
 	else
 		buf[0] = '\0';
@@ -500,7 +500,9 @@ static void module_finding(const struct vm_module *mod, unsigned int i,
 		 what, i, vmid_reason_name(e->reason), e->vcpu,
 		 (unsigned long long)e->seq);
 	if (c && c->type != VMIAAS_CHECK_EXEC_GVA &&
-	    c->type != VMIAAS_CHECK_NF_GVA && c->type != VMIAAS_CHECK_PROC_GVA) {
+	    c->type != VMIAAS_CHECK_NF_GVA && c->type != VMIAAS_CHECK_PROC_GVA &&
+	    c->type != VMIAAS_CHECK_PTYPE_GVA &&
+	    c->type != VMIAAS_CHECK_INPUT_GVA) {
 		f->address = c->addr;
 		f->flags |= VMIAAS_FINDING_ADDRESS;
 	}

@@ -95,6 +95,11 @@
  *   struct vmiaas_proc_check has an offset outside the entry (of at most
  *   VMIAAS_MAX_PROC_SIZE bytes) or over VMIAAS_MAX_NF_OFFSET, an empty
  *   range, over VMIAAS_MAX_PROC_WATCH watched entries or reserved bytes;
+ *   a _PTYPE or _INPUT check whose len is not 1, whose addr or list heads
+ *   (->base, ->all unless 0, ->devs) are outside the kernel half, or
+ *   whose struct has an offset over VMIAAS_MAX_NF_OFFSET, unknown flags
+ *   (a _PTYPE check without VMIAAS_PTYPE_FUNC), reserved bytes, no
+ *   allowed range, more than VMIAAS_MAX_HOOK_ALLOW or an empty one;
  *   -E2BIG for more than VMIAAS_MAX_CHECKS checks, a range over
  *   VMIAAS_MAX_RANGE bytes, a table over VMIAAS_MAX_PTRS words, bytes
  *   over VMIAAS_MAX_BYTES or exec ranges over VMIAAS_MAX_EXEC_RANGES;
@@ -339,6 +344,27 @@ struct vmiaas_mailbox {
  *   fails when a pointer lies outside the ranges, a watched entry's
  *   pointers differ or a tree cannot be walked, in two walks a moment
  *   apart.
+ * - VMIAAS_CHECK_PTYPE_GVA: packet-tap. addr is the guest's
+ *   &net_namespace_list, len 1, values the user address of one struct
+ *   vmiaas_ptype_check: the global lists (&ptype_all or
+ *   &net_hotdata.ptype_all, &ptype_base), where struct packet_type, net
+ *   and net_device keep what the walk reads (from BTF), and the ranges a
+ *   packet type's function may lie in (the kernel's text, the text of the
+ *   untainted modules with packet types). The module walks the global
+ *   lists and every namespace's and device's lists (core/ptypewalk.c,
+ *   bounded, cycle-checked) and fails when a function lies outside every
+ *   range or a list or packet type cannot be read, in two walks a moment
+ *   apart.
+ * - VMIAAS_CHECK_INPUT_GVA: input-handler. addr is the guest's
+ *   &input_handler_list, len 1, values the user address of one struct
+ *   vmiaas_input_check: &input_dev_list, where struct input_handler,
+ *   input_dev and input_handle keep what the walk reads (from BTF), and
+ *   the ranges a callback may lie in (the kernel's text, the text of the
+ *   untainted modules with handlers). The module walks every registered
+ *   handler and every handle on every device (core/inputwalk.c, bounded,
+ *   cycle-checked) and fails when a callback or handle_events lies
+ *   outside every range, a handle's handler is not registered, or a list
+ *   or handler cannot be read, in two walks a moment apart.
  * A check fails (its bit set in the failed mask) when it differs or when
  * its memory cannot be read (not backed, not mapped): the verdict is then
  * VMIAAS_VERDICT_ERROR unless another check differed.
@@ -355,7 +381,9 @@ struct vmiaas_mailbox {
 #define VMIAAS_CHECK_EXEC_GVA	7
 #define VMIAAS_CHECK_NF_GVA	8
 #define VMIAAS_CHECK_PROC_GVA	9
-#define VMIAAS_CHECK_TYPES_ALL	0x3feULL	/* bits 1 to 9 */
+#define VMIAAS_CHECK_PTYPE_GVA	10
+#define VMIAAS_CHECK_INPUT_GVA	11
+#define VMIAAS_CHECK_TYPES_ALL	0xffeULL	/* bits 1 to 11 */
 
 /* struct vmiaas_check.flags */
 #define VMIAAS_CHECK_CSTRING	(1U << 0)	/* _BYTES: up to the NUL */
@@ -445,6 +473,58 @@ struct vmiaas_proc_check {
 	__u64 allow[2][2];	/* [start, end), start < end: the kernel
 				 * image, the module area */
 	struct vmiaas_proc_watch watch[VMIAAS_MAX_PROC_WATCH];
+};
+
+#define VMIAAS_MAX_HOOK_ALLOW	10	/* allowed ranges: _PTYPE, _INPUT */
+
+/* struct vmiaas_ptype_check.flags: what the kernel has */
+#define VMIAAS_PTYPE_FUNC	(1U << 0)	/* packet_type.func: required */
+#define VMIAAS_PTYPE_LIST_FUNC	(1U << 1)	/* packet_type.list_func */
+#define VMIAAS_PTYPE_ID_MATCH	(1U << 2)	/* packet_type.id_match */
+#define VMIAAS_PTYPE_NET_LISTS	(1U << 3)	/* net->ptype_all, _specific */
+#define VMIAAS_PTYPE_ALL	0xfU
+
+/* VMIAAS_CHECK_PTYPE_GVA: the lists, the layout, the allowed ranges. */
+struct vmiaas_ptype_check {
+	__u64 all;		/* &ptype_all, &net_hotdata.ptype_all or 0 */
+	__u64 base;		/* &ptype_base[0] (16 list heads) */
+	__u32 net_list;		/* offsetof(struct net, list) */
+	__u32 net_inum;		/* offsetof(struct net, ns.inum) */
+	__u32 net_all;		/* offsetof(struct net, ptype_all) */
+	__u32 net_specific;	/* offsetof(struct net, ptype_specific) */
+	__u32 dev_base;		/* offsetof(struct net, dev_base_head) */
+	__u32 dev_list;		/* offsetof(struct net_device, dev_list) */
+	__u32 dev_all;		/* offsetof(struct net_device, ptype_all) */
+	__u32 dev_specific;	/* ... ptype_specific */
+	__u32 pt_list;		/* offsetof(struct packet_type, list) */
+	__u32 pt_type;		/* offsetof(struct packet_type, type) */
+	__u32 fn_off[3];	/* ... func, list_func, id_match */
+	__u32 flags;		/* VMIAAS_PTYPE_* */
+	__u32 nr_allow;		/* 1 to VMIAAS_MAX_HOOK_ALLOW */
+	__u32 reserved;		/* zero */
+	__u64 allow[VMIAAS_MAX_HOOK_ALLOW][2];	/* [start, end), start < end */
+};
+
+/* struct vmiaas_input_check.flags: the members the kernel has */
+#define VMIAAS_INPUT_FN(i)	(1U << (i))	/* fn_off[i], i < 7 */
+#define VMIAAS_INPUT_HANDLE_EVENTS	(1U << 7)	/* input_handle.handle_events */
+#define VMIAAS_INPUT_ALL	0xffU
+
+/* VMIAAS_CHECK_INPUT_GVA: the device list, the layout, allowed ranges. */
+struct vmiaas_input_check {
+	__u64 devs;		/* &input_dev_list */
+	__u32 h_node;		/* offsetof(struct input_handler, node) */
+	__u32 fn_off[7];	/* ... event, events, filter, match, connect,
+				 * disconnect, start */
+	__u32 d_node;		/* offsetof(struct input_dev, node) */
+	__u32 d_hlist;		/* offsetof(struct input_dev, h_list) */
+	__u32 hd_dnode;		/* offsetof(struct input_handle, d_node) */
+	__u32 hd_handler;	/* ... handler */
+	__u32 hd_events;	/* ... handle_events */
+	__u32 flags;		/* VMIAAS_INPUT_* */
+	__u32 nr_allow;		/* 1 to VMIAAS_MAX_HOOK_ALLOW */
+	__u32 reserved;		/* zero */
+	__u64 allow[VMIAAS_MAX_HOOK_ALLOW][2];	/* [start, end), start < end */
 };
 
 /* VMIAAS_IOC_SET_CHECKS: no flags defined yet. */
