@@ -5,7 +5,8 @@
  * from userspace; the module only executes, with the freestanding core/
  * (guest-virtual translation in core/paging.c, pointer tables and bytes
  * in core/measure.c, exec-memory's page-table walk in core/execmem.c,
- * netfilter-hook's walk in core/nfhook.c, proc-ops' in core/procwalk.c:
+ * netfilter-hook's walk in core/nfhook.c, proc-ops' in core/procwalk.c,
+ * packet-tap's in core/ptypewalk.c, input-handler's in core/inputwalk.c:
  * the code vmictl runs) and the kernel's SHA-256 library.
  *
  * Guest memory is read with kvm_read_guest() through the VMM's user
@@ -31,9 +32,11 @@
 #include <uapi/linux/vmiaas.h>
 
 #include "../core/execmem.h"
+#include "../core/inputwalk.h"
 #include "../core/measure.h"
 #include "../core/nfhook.h"
 #include "../core/procwalk.h"
+#include "../core/ptypewalk.h"
 #include "../core/paging.h"
 #include "checks.h"
 #include "view.h"
@@ -64,14 +67,29 @@ struct nf_values {
 	struct vmi_range allow[VMIAAS_MAX_NF_ALLOW];
 };
 
+/* A VMIAAS_CHECK_PTYPE_GVA check's values, validated, in the core's form. */
+struct ptype_values {
+	struct vmi_ptype_layout layout;
+	u32 nr_allow;
+	struct vmi_range allow[VMIAAS_MAX_HOOK_ALLOW];
+};
+
+/* A VMIAAS_CHECK_INPUT_GVA check's values, validated, in the core's form. */
+struct input_values {
+	struct vmi_input_layout layout;
+	u32 nr_allow;
+	struct vmi_range allow[VMIAAS_MAX_HOOK_ALLOW];
+};
+
 struct vmiaas_checkset {
 	struct kref ref;
 	u32 nr;
 	struct vmiaas_check checks[VMIAAS_MAX_CHECKS];	/* ->values unused */
 	/*
 	 * Expected values: tables' words, _BYTES' bytes, _EXEC's allowed
-	 * ranges as struct vmi_exec_allow, _NF's struct nf_values, or
-	 * _PROC's struct proc_values.
+	 * ranges as struct vmi_exec_allow, _NF's struct nf_values,
+	 * _PROC's struct proc_values, _PTYPE's struct ptype_values or
+	 * _INPUT's struct input_values.
 	 */
 	void *values[VMIAAS_MAX_CHECKS];
 };
@@ -89,6 +107,7 @@ struct check_run {
 	struct vmi_nf_suspects nf[2];	/* netfilter-hook's two walks */
 	struct vmi_proc_suspects proc;	/* proc-ops' walks */
 	struct vmi_proc_scratch proc_scratch;
+	struct vmi_input_scratch input_scratch;	/* input-handler's walks */
 	struct vmi_scan_bufs bufs;	/* page tables as read */
 };
 
@@ -124,7 +143,8 @@ static bool check_is_gva(u32 type)
 {
 	return type == VMIAAS_CHECK_RANGE_GVA || type == VMIAAS_CHECK_PTRS_GVA ||
 	       type == VMIAAS_CHECK_BYTES_GVA || type == VMIAAS_CHECK_EXEC_GVA ||
-	       type == VMIAAS_CHECK_NF_GVA || type == VMIAAS_CHECK_PROC_GVA;
+	       type == VMIAAS_CHECK_NF_GVA || type == VMIAAS_CHECK_PROC_GVA ||
+	       type == VMIAAS_CHECK_PTYPE_GVA || type == VMIAAS_CHECK_INPUT_GVA;
 }
 
 static bool check_is_bytes(u32 type)
@@ -154,8 +174,10 @@ static int check_span(const struct vmiaas_check *c, u64 *ret_bytes)
 		if (c->addr && !(c->addr >> 63))
 			return -EINVAL;
 	} else if (c->type == VMIAAS_CHECK_NF_GVA ||
-		   c->type == VMIAAS_CHECK_PROC_GVA) {
-		/* one struct vmiaas_nf_check or _proc_check; the list head */
+		   c->type == VMIAAS_CHECK_PROC_GVA ||
+		   c->type == VMIAAS_CHECK_PTYPE_GVA ||
+		   c->type == VMIAAS_CHECK_INPUT_GVA) {
+		/* one struct vmiaas_nf_check, _proc_check...; a list head */
 		if (c->len != 1 || !(c->addr >> 63))
 			return -EINVAL;
 	} else {
@@ -172,7 +194,7 @@ static int check_validate(const struct vmiaas_check *c)
 	u64 bytes, end;
 	int r;
 
-	if (c->type < VMIAAS_CHECK_RANGE_GPA || c->type > VMIAAS_CHECK_PROC_GVA)
+	if (c->type < VMIAAS_CHECK_RANGE_GPA || c->type > VMIAAS_CHECK_INPUT_GVA)
 		return -EINVAL;
 	if (c->flags & ~(check_is_bytes(c->type) ? VMIAAS_CHECK_FLAGS_ALL : 0))
 		return -EINVAL;
@@ -352,6 +374,93 @@ static int checkset_copy_proc(struct vmiaas_checkset *cs, unsigned int i,
 	return vmi_proc_layout_ok(&v->layout) ? 0 : -EINVAL;
 }
 
+/* A _PTYPE or _INPUT check's allowed ranges, validated, in the core's form. */
+static int hook_allow_copy(const __u64 (*in)[2], u32 nr,
+			   struct vmi_range *out)
+{
+	u32 k;
+
+	if (!nr || nr > VMIAAS_MAX_HOOK_ALLOW)
+		return -EINVAL;
+	for (k = 0; k < nr; k++) {
+		if (in[k][0] >= in[k][1])
+			return -EINVAL;
+		out[k] = (struct vmi_range){ in[k][0], in[k][1] };
+	}
+	return 0;
+}
+
+/* A _PTYPE check's lists, layout and ranges, validated. */
+static int checkset_copy_ptype(struct vmiaas_checkset *cs, unsigned int i,
+			       const struct vmiaas_ptype_check *pc)
+{
+	struct ptype_values *v;
+
+	BUILD_BUG_ON(VMI_PT_HAS_FN(0) != VMIAAS_PTYPE_FUNC);
+	BUILD_BUG_ON(VMI_PT_HAS_FN(1) != VMIAAS_PTYPE_LIST_FUNC);
+	BUILD_BUG_ON(VMI_PT_HAS_FN(2) != VMIAAS_PTYPE_ID_MATCH);
+	BUILD_BUG_ON(VMIAAS_PTYPE_NET_LISTS != VMI_PT_HAS_NET_LISTS);
+	BUILD_BUG_ON(VMIAAS_PTYPE_ALL != VMI_PT_FLAGS_ALL);
+	BUILD_BUG_ON(ARRAY_SIZE(pc->fn_off) != VMI_PT_FNS);
+	if ((pc->flags & ~VMIAAS_PTYPE_ALL) || !(pc->flags & VMIAAS_PTYPE_FUNC) ||
+	    pc->reserved || !(pc->base >> 63) || (pc->all && !(pc->all >> 63)))
+		return -EINVAL;
+	v = kvzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return -ENOMEM;
+	cs->values[i] = v;
+	v->layout = (struct vmi_ptype_layout){
+		.all = pc->all, .base = pc->base,
+		.net_head = cs->checks[i].addr,
+		.net_list = pc->net_list, .net_inum = pc->net_inum,
+		.net_all = pc->net_all, .net_specific = pc->net_specific,
+		.dev_base = pc->dev_base, .dev_list = pc->dev_list,
+		.dev_all = pc->dev_all, .dev_specific = pc->dev_specific,
+		.pt_list = pc->pt_list, .pt_type = pc->pt_type,
+		.flags = pc->flags, .max_netns = NF_NETNS_MAX,
+		.max_devs = NF_DEVS_MAX, .max_list = VMI_PT_LIST_MAX,
+		.max_total = VMI_PT_TOTAL_MAX,
+	};
+	memcpy(v->layout.fn_off, pc->fn_off, sizeof(v->layout.fn_off));
+	v->nr_allow = pc->nr_allow;
+	if (hook_allow_copy(pc->allow, pc->nr_allow, v->allow))
+		return -EINVAL;
+	return vmi_ptype_layout_ok(&v->layout) ? 0 : -EINVAL;
+}
+
+/* An _INPUT check's device list, layout and ranges, validated. */
+static int checkset_copy_input(struct vmiaas_checkset *cs, unsigned int i,
+			       const struct vmiaas_input_check *ic)
+{
+	struct input_values *v;
+
+	BUILD_BUG_ON(VMIAAS_INPUT_FN(0) != VMI_INPUT_HAS_FN(0));
+	BUILD_BUG_ON(VMIAAS_INPUT_HANDLE_EVENTS != VMI_INPUT_HAS_HANDLE_EVENTS);
+	BUILD_BUG_ON(VMIAAS_INPUT_ALL != VMI_INPUT_FLAGS_ALL);
+	BUILD_BUG_ON(ARRAY_SIZE(ic->fn_off) != VMI_INPUT_FNS);
+	if ((ic->flags & ~VMIAAS_INPUT_ALL) || ic->reserved ||
+	    !(ic->devs >> 63))
+		return -EINVAL;
+	v = kvzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return -ENOMEM;
+	cs->values[i] = v;
+	v->layout = (struct vmi_input_layout){
+		.handlers = cs->checks[i].addr, .devs = ic->devs,
+		.h_node = ic->h_node, .d_node = ic->d_node,
+		.d_hlist = ic->d_hlist, .hd_dnode = ic->hd_dnode,
+		.hd_handler = ic->hd_handler, .hd_events = ic->hd_events,
+		.flags = ic->flags, .max_handlers = VMI_INPUT_HANDLERS_MAX,
+		.max_devs = VMI_INPUT_DEVS_MAX,
+		.max_handles = VMI_INPUT_HANDLES_MAX,
+	};
+	memcpy(v->layout.h_fn, ic->fn_off, sizeof(v->layout.h_fn));
+	v->nr_allow = ic->nr_allow;
+	if (hook_allow_copy(ic->allow, ic->nr_allow, v->allow))
+		return -EINVAL;
+	return vmi_input_layout_ok(&v->layout) ? 0 : -EINVAL;
+}
+
 /* The size of what a check's ->values points to. */
 static size_t check_values_size(const struct vmiaas_check *c)
 {
@@ -363,6 +472,10 @@ static size_t check_values_size(const struct vmiaas_check *c)
 		return sizeof(struct vmiaas_nf_check);
 	if (c->type == VMIAAS_CHECK_PROC_GVA)
 		return sizeof(struct vmiaas_proc_check);
+	if (c->type == VMIAAS_CHECK_PTYPE_GVA)
+		return sizeof(struct vmiaas_ptype_check);
+	if (c->type == VMIAAS_CHECK_INPUT_GVA)
+		return sizeof(struct vmiaas_input_check);
 	return c->len * sizeof(u64);
 }
 
@@ -396,6 +509,16 @@ static int checkset_copy_check(struct vmiaas_checkset *cs, unsigned int i,
 	}
 	if (c->type == VMIAAS_CHECK_PROC_GVA) {
 		r = checkset_copy_proc(cs, i, values);
+		kvfree(values);
+		return r;
+	}
+	if (c->type == VMIAAS_CHECK_PTYPE_GVA) {
+		r = checkset_copy_ptype(cs, i, values);
+		kvfree(values);
+		return r;
+	}
+	if (c->type == VMIAAS_CHECK_INPUT_GVA) {
+		r = checkset_copy_input(cs, i, values);
 		kvfree(values);
 		return r;
 	}
@@ -578,6 +701,58 @@ static int check_proc(struct check_run *run, const struct vmi_read_ops *r,
 	return err ?: run->proc.nr != 0;
 }
 
+/* One walk of a hook check: 0 and its number of suspects, or -errno. */
+typedef int (*hook_walk_fn)(struct check_run *run,
+			    const struct vmi_read_ops *r, const void *values,
+			    u64 *ret_nr);
+
+static int ptype_walk_once(struct check_run *run, const struct vmi_read_ops *r,
+			   const void *values, u64 *ret_nr)
+{
+	const struct ptype_values *v = values;
+	struct vmi_ptype_suspects s;
+	int err;
+
+	err = vmi_ptype_suspects(r, &v->layout, v->allow, v->nr_allow, &s);
+	*ret_nr = s.nr;
+	return err;
+}
+
+static int input_walk_once(struct check_run *run, const struct vmi_read_ops *r,
+			   const void *values, u64 *ret_nr)
+{
+	const struct input_values *v = values;
+	struct vmi_input_suspects s;
+	int err;
+
+	err = vmi_input_suspects(r, &v->layout, v->allow, v->nr_allow,
+				 &run->input_scratch, &s);
+	*ret_nr = s.nr;
+	return err;
+}
+
+/*
+ * packet-tap, input-handler: 1 when a walk finds a suspect (a function
+ * outside the allowed ranges, or what it cannot walk) and so does a
+ * second walk a moment later.
+ */
+static int check_twice(struct check_run *run, const struct vmi_read_ops *r,
+		       hook_walk_fn walk, const void *values)
+{
+	u64 nr;
+	int err;
+
+	err = walk(run, r, values, &nr);
+	if (err || !nr)
+		return err;
+	msleep(EXEC_RESCAN_MS);
+	if (check_run_stopped(run))
+		return -ENXIO;
+	vmi_as_flush(&run->as);
+	err = walk(run, r, values, &nr);
+	return err ?: nr != 0;
+}
+
 /* 1 if the check differs, 0 if it matches, -errno if it could not run. */
 static int check_run_one(struct check_run *run, unsigned int i)
 {
@@ -612,6 +787,14 @@ static int check_run_one(struct check_run *run, unsigned int i)
 	if (c->type == VMIAAS_CHECK_PROC_GVA) {
 		r.read = read_gva_yield;
 		return check_proc(run, &r, values);
+	}
+	if (c->type == VMIAAS_CHECK_PTYPE_GVA) {
+		r.read = read_gva_yield;
+		return check_twice(run, &r, ptype_walk_once, values);
+	}
+	if (c->type == VMIAAS_CHECK_INPUT_GVA) {
+		r.read = read_gva_yield;
+		return check_twice(run, &r, input_walk_once, values);
 	}
 	n = vmi_measure_ptrs(&r, c->addr, c->len, values, run->now);
 	if (n < 0)

@@ -78,8 +78,8 @@ field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$out"; }
 tap_is "$(field api_version)" 1 "GET_CAPS: api_version 1"
 tap_is "$(field modes)" "$(printf '%#x' $(((1 << 1) | (1 << 2))))" \
 	"GET_CAPS: modes == VMIAAS_MODE_HYPERCALL | VMIAAS_MODE_POLL (no VMFUNC under TCG)"
-tap_is "$(field check_types)" 0x3fe \
-	"GET_CAPS: check_types 0x3fe (ranges, tables, bytes, exec-memory, netfilter-hook and proc-ops, types 1-9)"
+tap_is "$(field check_types)" 0xffe \
+	"GET_CAPS: check_types 0xffe (ranges, tables, bytes, exec-memory, netfilter-hook, proc-ops, packet-tap and input-handler, types 1-11)"
 tap_is "$(field reserved)" 0 "GET_CAPS: reserved fields zeroed"
 tap_is "$(field size)" 64 "GET_CAPS: size 64 written back"
 

@@ -1036,6 +1036,240 @@ static void test_nf(struct vm *vm, const uint8_t *data0,
 	TEST_ASSERT(ok[4] && ok[5], "- netfilter-hook: restored: CLEAN; the first three checks registered again");
 }
 
+/* packet-tap's and input-handler's crafted lists, in the kernel half. */
+#define PT_ALL_GPA	0x43000		/* ptype_all */
+#define PT_BASE_GPA	0x43100		/* ptype_base[16] */
+#define PT_NETS_GPA	0x43200		/* net_namespace_list */
+#define PT_NET		0x44000		/* the one struct net, no device */
+#define PT_PT		0x45000		/* a packet_type on ptype_all */
+#define IN_HANDLERS	0x46000		/* input_handler_list */
+#define IN_DEVS		0x46010		/* input_dev_list */
+#define IN_H		0x47000		/* a registered handler */
+#define IN_H2		0x47100		/* a handler on no list */
+#define IN_DEV		0x48000		/* an input device */
+#define IN_HD		0x49000		/* its handle, of IN_H */
+
+/* An empty list_head at guest-physical @gpa (it points at itself). */
+static void list_empty(struct vm *vm, uint64_t gpa)
+{
+	nf_put(vm, gpa, KHALF_VA + gpa);
+}
+
+/* A list at @head holding the one node @node (both guest-physical). */
+static void list_one(struct vm *vm, uint64_t head, uint64_t node)
+{
+	nf_put(vm, head, KHALF_VA + node);
+	nf_put(vm, node, KHALF_VA + head);
+}
+
+/* One packet type with func @fn on ptype_all; ptype_base empty. */
+static void pt_craft(struct vm *vm, uint64_t fn)
+{
+	unsigned int i;
+
+	for (i = 0; i < 16; i++)
+		list_empty(vm, PT_BASE_GPA + 16 * i);
+	list_one(vm, PT_ALL_GPA, PT_PT + 0x30);
+	nf_put(vm, PT_PT, 0x0300);		/* htons(ETH_P_ALL) */
+	nf_put(vm, PT_PT + 0x8, fn);
+	list_one(vm, PT_NETS_GPA, PT_NET + 0x10);
+	list_empty(vm, PT_NET + 0x300);
+}
+
+/* A handler whose event is @fn, a device with one handle of @handler. */
+static void in_craft(struct vm *vm, uint64_t fn, uint64_t handler)
+{
+	list_one(vm, IN_HANDLERS, IN_H + 0x40);
+	list_one(vm, IN_DEVS, IN_DEV + 0x10);
+	list_one(vm, IN_DEV + 0x20, IN_HD + 0x10);
+	nf_put(vm, IN_H, fn);
+	nf_put(vm, IN_H2, NF_HOOK);
+	nf_put(vm, IN_HD + 0x20, KHALF_VA + handler);
+	nf_put(vm, IN_HD + 0x28, NF_HOOK);	/* handle_events */
+}
+
+static struct vmiaas_ptype_check pt_layout(void)
+{
+	return (struct vmiaas_ptype_check){
+		.all = KHALF_VA + PT_ALL_GPA, .base = KHALF_VA + PT_BASE_GPA,
+		.net_list = 0x10, .net_inum = 0x20, .dev_base = 0x300,
+		.dev_list = 0x40, .dev_all = 0x80, .dev_specific = 0x90,
+		.pt_list = 0x30, .pt_type = 0, .fn_off = { 0x8, 0x10, 0x18 },
+		.flags = VMIAAS_PTYPE_FUNC, .nr_allow = 1,
+		.allow = { { KHALF_VA, KHALF_VA + 0x10000 } },
+	};
+}
+
+static struct vmiaas_input_check in_layout(void)
+{
+	return (struct vmiaas_input_check){
+		.devs = KHALF_VA + IN_DEVS, .h_node = 0x40,
+		.fn_off = { 0x0, 0x8, 0x10, 0x18, 0x20, 0x28, 0x30 },
+		.d_node = 0x10, .d_hlist = 0x20, .hd_dnode = 0x10,
+		.hd_handler = 0x20, .hd_events = 0x28,
+		.flags = VMIAAS_INPUT_FN(0) | VMIAAS_INPUT_HANDLE_EVENTS,
+		.nr_allow = 1,
+		.allow = { { KHALF_VA, KHALF_VA + 0x10000 } },
+	};
+}
+
+/* How many of the @n errors @e are EINVAL; prints them all. */
+static int all_einval(const char *what, const int *e, int n)
+{
+	int i, nr = 0;
+
+	ksft_print_msg("bad SET_CHECKS (%s):", what);
+	for (i = 0; i < n; i++) {
+		printf(" %s", strerrorname_np(e[i]) ?: "0");
+		nr += e[i] == EINVAL;
+	}
+	printf("\n");
+	return nr == n;
+}
+
+/* Bad _PTYPE (type 10) and _INPUT (type 11) checks are refused. */
+static void test_pt_in_args(struct vm *vm)
+{
+	struct vmiaas_ptype_check pt = pt_layout(), bpt;
+	struct vmiaas_input_check in = in_layout(), bin;
+	struct vmiaas_check xp = { .type = VMIAAS_CHECK_PTYPE_GVA, .len = 1,
+		.addr = KHALF_VA + PT_NETS_GPA, .root = G_PML4,
+		.values = (uintptr_t)&bpt };
+	struct vmiaas_check xi = { .type = VMIAAS_CHECK_INPUT_GVA, .len = 1,
+		.addr = KHALF_VA + IN_HANDLERS, .root = G_PML4,
+		.values = (uintptr_t)&bin };
+	struct vmiaas_check c;
+	int e[11], f[9], n = 0;
+	bool ok;
+
+	bpt = pt;
+	c = xp;
+	c.len = 2;
+	e[n++] = set_one(vm, &c);
+	c = xp;
+	c.addr = PT_NETS_GPA;			/* the user half */
+	e[n++] = set_one(vm, &c);
+	bpt.base = PT_BASE_GPA;
+	e[n++] = set_one(vm, &xp);
+	bpt = pt;
+	bpt.flags = VMIAAS_PTYPE_LIST_FUNC;	/* no func */
+	e[n++] = set_one(vm, &xp);
+	bpt.flags = VMIAAS_PTYPE_FUNC | 0x10;
+	e[n++] = set_one(vm, &xp);
+	bpt = pt;
+	bpt.dev_specific = VMIAAS_MAX_NF_OFFSET;
+	e[n++] = set_one(vm, &xp);
+	bpt = pt;
+	bpt.nr_allow = 0;
+	e[n++] = set_one(vm, &xp);
+	bpt.nr_allow = VMIAAS_MAX_HOOK_ALLOW + 1;
+	e[n++] = set_one(vm, &xp);
+	bpt = pt;
+	bpt.allow[0][1] = bpt.allow[0][0];	/* empty */
+	e[n++] = set_one(vm, &xp);
+	bpt = pt;
+	bpt.reserved = 1;
+	e[n++] = set_one(vm, &xp);
+	bpt = pt;
+	bpt.all = PT_ALL_GPA;
+	e[n++] = set_one(vm, &xp);
+	ok = all_einval("type 10: len 2, user half, base in the user half, no func, unknown flag, offset 64 KiB, no range, 11 ranges, empty range, reserved, all in the user half",
+			e, n);
+	n = 0;
+	bin = in;
+	c = xi;
+	c.len = 2;
+	f[n++] = set_one(vm, &c);
+	c = xi;
+	c.addr = IN_HANDLERS;
+	f[n++] = set_one(vm, &c);
+	bin.devs = IN_DEVS;
+	f[n++] = set_one(vm, &xi);
+	bin = in;
+	bin.flags = VMIAAS_INPUT_ALL + 1;
+	f[n++] = set_one(vm, &xi);
+	bin = in;
+	bin.fn_off[6] = VMIAAS_MAX_NF_OFFSET;
+	f[n++] = set_one(vm, &xi);
+	bin = in;
+	bin.nr_allow = 0;
+	f[n++] = set_one(vm, &xi);
+	bin.nr_allow = VMIAAS_MAX_HOOK_ALLOW + 1;
+	f[n++] = set_one(vm, &xi);
+	bin = in;
+	bin.allow[0][0] = bin.allow[0][1] + 1;	/* backwards */
+	f[n++] = set_one(vm, &xi);
+	bin = in;
+	bin.reserved = 1;
+	f[n++] = set_one(vm, &xi);
+	TEST_ASSERT(ok, "- SET_CHECKS: bad packet-tap checks are refused (EINVAL)");
+	TEST_ASSERT(all_einval("type 11: len 2, user half, devs in the user half, unknown flag, offset 64 KiB, no range, 11 ranges, backwards range, reserved",
+			       f, n),
+		    "- SET_CHECKS: bad input-handler checks are refused (EINVAL)");
+}
+
+/*
+ * packet-tap (check 0, core/ptypewalk.c) and input-handler (check 1,
+ * core/inputwalk.c) run in the module: a packet type and a handler whose
+ * functions are in the allowed text, then a func outside, a packet-type
+ * list looping, a handler callback outside, a handle of a handler on no
+ * list; restored: clean.
+ */
+static void test_pt_in(struct vm *vm, const uint8_t *data0,
+		       const uint64_t *table0)
+{
+	struct vmiaas_ptype_check pt = pt_layout();
+	struct vmiaas_input_check in = in_layout();
+	struct vmiaas_check c[2] = {
+		{ .type = VMIAAS_CHECK_PTYPE_GVA, .len = 1,
+		  .addr = KHALF_VA + PT_NETS_GPA, .root = G_PML4,
+		  .values = (uintptr_t)&pt },
+		{ .type = VMIAAS_CHECK_INPUT_GVA, .len = 1,
+		  .addr = KHALF_VA + IN_HANDLERS, .root = G_PML4,
+		  .values = (uintptr_t)&in },
+	};
+	struct vmiaas_set_checks sc = { .size = sizeof(sc), .nr_checks = 2,
+					.checks = (uintptr_t)c };
+	struct vmiaas_event ev[8];
+	struct op op;
+	bool ok[7];
+
+	test_pt_in_args(vm);
+	khalf_map(vm, 0x81);
+	pt_craft(vm, NF_HOOK);
+	in_craft(vm, NF_HOOK, IN_H);
+	TEST_ASSERT(xioctl(vm->vmiaas, VMIAAS_IOC_SET_CHECKS, &sc) == 0,
+		    "- SET_CHECKS registers packet-tap and input-handler checks");
+	ok[0] = guest_req(vm, 0, 0x9001, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0x9001);
+	pt_craft(vm, KHALF_VA + 0x100000);
+	ok[1] = guest_req(vm, 0, 0x9002, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0x9002);
+	pt_craft(vm, NF_HOOK);
+	nf_put(vm, PT_PT + 0x30, KHALF_VA + PT_PT + 0x30);	/* itself */
+	ok[2] = guest_req(vm, 0, 0x9003, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0x9003);
+	pt_craft(vm, NF_HOOK);
+	in_craft(vm, KHALF_VA + 0x100000, IN_H);
+	ok[3] = guest_req(vm, 0, 0x9004, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x2, 0x9004);
+	in_craft(vm, NF_HOOK, IN_H2);
+	ok[4] = guest_req(vm, 0, 0x9005, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x2, 0x9005);
+	in_craft(vm, NF_HOOK, IN_H);
+	ok[5] = guest_req(vm, 0, 0x9006, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0x9006);
+	khalf_map(vm, 0);
+	vmiaas_events(vm, ev, 8);
+	ok[6] = vmiaas_set_checks(vm, data0, table0) == 0;
+	TEST_ASSERT(ok[0], "- packet-tap, input-handler: functions in the allowed text: CLEAN");
+	TEST_ASSERT(ok[1], "- packet-tap: a func outside the allowed ranges: TAMPERED, check 0");
+	TEST_ASSERT(ok[2], "- packet-tap: a packet type pointing at itself (a cycle): TAMPERED, check 0, no hang");
+	TEST_ASSERT(ok[3], "- input-handler: an event callback outside the allowed ranges: TAMPERED, check 1");
+	TEST_ASSERT(ok[4], "- input-handler: a handle whose handler is on no list: TAMPERED, check 1");
+	TEST_ASSERT(ok[5] && ok[6], "- packet-tap, input-handler: restored: CLEAN; the first three checks registered again");
+}
+
 static void test_hypercall(struct vm *vm)
 {
 	struct vmiaas_event ev[4];
@@ -1926,7 +2160,7 @@ int main(void)
 		    "- GET_CAPS: VMFUNC, HYPERCALL and POLL (modes 0x%llx)",
 		    (unsigned long long)caps.modes);
 	TEST_ASSERT(caps.check_types == VMIAAS_CHECK_TYPES_ALL,
-		    "- GET_CAPS: check types 1-9 (0x%llx)",
+		    "- GET_CAPS: check types 1-11 (0x%llx)",
 		    (unsigned long long)caps.check_types);
 
 	param_set("checks_per_sec", 1000);
@@ -1940,6 +2174,7 @@ int main(void)
 	test_requests(&a, data0, table0);
 	test_bytes_exec(&a, data0, table0);
 	test_nf(&a, data0, table0);
+	test_pt_in(&a, data0, table0);
 	test_hypercall(&a);
 	test_exits(&a, 20);
 	test_bad_index_and_view0(&a);
