@@ -37,16 +37,6 @@ expect_helper()
 	tap_diag "$(jq -c '.findings[] | [.check, .severity, .object, .detail.message]' "$work/$1.json" 2>/dev/null | head -3)"
 }
 
-# policy_run NAME MASK WHAT: the module's records fail exactly MASK
-policy=${VMIAAS_BUILD:?}/tests/tools/module_policy
-policy_run()
-{
-	"$policy" --run "$work/policy.bin" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" \
-		>"$work/$1.policy" 2>&1 || true
-	tap_is "$(cat "$work/$1.policy")" "failed=$2 checks=$nr_policy" \
-		"$KGEN: module policy: $3 (as vmiaas.ko runs its records)"
-}
-
 # execmem_load NAME MODE [ARG...]: the attack module in MODE, unloaded at
 # once; sets code to the address of the page it left.
 execmem_load()
@@ -71,10 +61,8 @@ exec_run()
 integrity_start "$1" --test-modules --add "$bpf_fentry"
 take_baseline
 expect_clean clean "right after boot"
-"$policy" --take "$work/policy.bin" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" \
-	>"$work/policy.txt" 2>&1 || tap_diag "module_policy --take: $(cat "$work/policy.txt")"
+policy_take
 tap_diag "$(cat "$work/policy.txt")"
-nr_policy=$(grep -c '^check ' "$work/policy.txt")
 tap_ok "grep -q '^check 0 type=7 flags=0 len=4 exec-memory' '$work/policy.txt' && grep -q '^check 1 type=6 flags=1 len=256 usermode-helper modprobe_path' '$work/policy.txt' && grep -q 'usermode-helper core_pattern' '$work/policy.txt' && grep -q 'usermode-helper poweroff_cmd' '$work/policy.txt'" \
 	"$KGEN: module policy: exec-memory (4 allowed ranges) and the helper strings, modprobe_path second"
 tap_ok "grep -q '^check 0 .*; finding exec-memory \"kernel executable mappings\" critical\$' '$work/policy.txt' && grep -q '^check 1 .*; finding usermode-helper \"modprobe_path\" critical\$' '$work/policy.txt' && grep -q '; finding usermode-helper \"poweroff_cmd\" high\$' '$work/policy.txt'" \

@@ -50,16 +50,6 @@ expect_one()
 	tap_diag "$(jq -c '.findings[] | [.check, .severity, .object, .detail.message]' "$work/$1.json" 2>/dev/null | cut -c1-300 | head -4)"
 }
 
-# policy_run NAME MASK WHAT: the records taken run as vmiaas.ko runs them.
-policy=${VMIAAS_BUILD:?}/tests/tools/module_policy
-policy_run()
-{
-	"$policy" --run "$work/policy.bin" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" \
-		>"$work/$1.policy" 2>&1 || true
-	tap_is "$(cat "$work/$1.policy")" "failed=$2 checks=$nr_policy" \
-		"$KGEN: module policy: $3 (as vmiaas.ko runs its records)"
-}
-
 send_keys()
 {
 	local k
@@ -154,10 +144,7 @@ check_json evdev
 tap_ok "[ $st = 0 ] && jq -e '(.findings | length == 0) and ([.events[] | select(.check == \"input-handler\" and .object == \"evdev\" and (.detail.message | test(\"module evdev .untainted\")))] | length == 1)' '$work/evdev.json'" \
 	"$KGEN: evdev loaded: exit 0, no finding, an input-handler event names evdev"
 tap_diag "$(cat "$work/evdev.err"; jq -c '.findings[], [.events[] | select(.check == "input-handler") | .detail.message]' "$work/evdev.json" 2>/dev/null | cut -c1-300 | head -4)"
-"$policy" --take "$work/policy.bin" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" \
-	>"$work/policy.txt" 2>&1 || tap_diag "module_policy --take: $(cat "$work/policy.txt")"
-nr_policy=$(grep -c '^check ' "$work/policy.txt")
-input_bit=$(sed -n 's/^check \([0-9]*\) type=11 .*/\1/p' "$work/policy.txt")
+policy_take
 tap_ok "grep -q '^check [0-9]* type=11 flags=0 len=1 input-handler (2 allowed ranges); finding input-handler \"input handlers\" critical\$' '$work/policy.txt'" \
 	"$KGEN: module policy: an input-handler record allowing the kernel's text and evdev's"
 tap_diag "$(grep 'type=11 ' "$work/policy.txt")"
@@ -171,7 +158,7 @@ tap_is "$(guest_run cat /sys/module/vmiaas_attack_inputlog/parameters/hits)" 3 \
 expect_one inputlog input-handler '^vmiaas_attack_inputlog$' \
 	".severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_inputlog]+\")) and (.detail.message | test(\"input handler vmiaas_attack_inputlog .*tainted [PF]*OE\"))" \
 	"a high input-handler finding for vmiaas_attack_inputlog naming [vmiaas_attack_inputlog]"
-policy_run inputlog "$(printf '%#x' $((1 << ${input_bit:-63})))" \
+policy_run inputlog "$(policy_mask 11)" \
 	"the input-handler record alone fails with the keylogger's handler"
 guest_run 'rmmod vmiaas_attack_inputlog && rmmod evdev' >/dev/null 2>&1
 expect_clean inputlog-gone "inputlog and evdev: unregistered on unload"

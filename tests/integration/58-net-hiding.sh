@@ -44,17 +44,6 @@ rawsock=$(guest_tool rawsock) ||
 PORT=31338
 PORT_HEX=$(printf '%04X' $PORT)
 
-# nf_policy_run NAME MASK WHAT: the records taken run as vmiaas.ko runs them.
-nf_policy_run()
-{
-	"$policy" --run "$work/policy.bin" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" \
-		>"$work/$1.policy" 2>&1 || true
-	tap_is "$(cat "$work/$1.policy")" "failed=$2 checks=$nr_policy" \
-		"$KGEN: module policy: $3 (as vmiaas.ko runs its records)"
-}
-
-policy=${VMIAAS_BUILD:?}/tests/tools/module_policy
-
 nethide_run()
 {
 local nf
@@ -77,12 +66,7 @@ check_json iptables
 tap_ok "[ $st = 0 ] && jq -e '(.findings | length == 0) and ([.events[] | select(.check == \"netfilter-hook\" and (.detail.message | test(\"module ip_tables \")))] | length >= 1)' '$work/iptables.json'" \
 	"$KGEN: iptable_filter loaded (forward=0): exit 0, no finding, netfilter-hook events name ip_tables"
 tap_diag "$(cat "$work/iptables.err"; jq -c '.findings[], [.events[] | select(.check == "netfilter-hook") | .detail.message][0:3]' "$work/iptables.json" 2>/dev/null | cut -c1-300 | head -4)"
-"$policy" --take "$work/policy.bin" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" \
-	>"$work/policy.txt" 2>&1 || tap_diag "module_policy --take: $(cat "$work/policy.txt")"
-nr_policy=$(grep -c '^check ' "$work/policy.txt")
-nf_bit=$(sed -n 's/^check \([0-9]*\) type=8 .*/\1/p' "$work/policy.txt")
-proc_bit=$(sed -n 's/^check \([0-9]*\) type=9 .*/\1/p' "$work/policy.txt")
-ptype_bit=$(sed -n 's/^check \([0-9]*\) type=10 .*/\1/p' "$work/policy.txt")
+policy_take
 tap_ok "grep -q '^check [0-9]* type=8 flags=0 len=1 netfilter-hook (2 allowed ranges); finding netfilter-hook \"netfilter hooks\" critical\$' '$work/policy.txt'" \
 	"$KGEN: module policy: a netfilter-hook record allowing the kernel's text and ip_tables' (the one hooking module)"
 tap_ok "grep -q '^check [0-9]* type=9 flags=0 len=1 proc-ops (4 watched entries); finding proc-ops \"/proc entries\" critical\$' '$work/policy.txt'" \
@@ -90,7 +74,7 @@ tap_ok "grep -q '^check [0-9]* type=9 flags=0 len=1 proc-ops (4 watched entries)
 tap_ok "grep -q '^check [0-9]* type=10 flags=0 len=1 packet-tap (1 allowed ranges); finding packet-tap \"packet types\" critical\$' '$work/policy.txt'" \
 	"$KGEN: module policy: a packet-tap record allowing the kernel's text (no module has a packet type)"
 tap_diag "$(grep 'type=\(8\|9\|10\) ' "$work/policy.txt")"
-nf_policy_run iptables 0 "nothing fails with ip_tables hooking"
+policy_run iptables 0 "nothing fails with ip_tables hooking"
 
 # ---- a magic-packet trigger ------------------------------------------------
 guest_run insmod /vmiaas/modules/vmiaas_attack_nfhook.ko >"$work/nfhook.insmod" 2>&1 ||
@@ -102,12 +86,12 @@ tap_is "$(tail -n 2 "$work/nfhook.ping" | tr '\n' ' ')" "0 1 " \
 expect_one nfhook netfilter-hook '^ipv4 PRE_ROUTING$' \
 	".severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_nfhook]+\")) and (.detail.message | test(\"vmiaas_attack_nfhook is tainted [PF]*OE\"))" \
 	"a high netfilter-hook finding for ipv4 PRE_ROUTING naming [vmiaas_attack_nfhook] (tainted OE)"
-nf_policy_run nfhook "$(printf '%#x' $((1 << ${nf_bit:-63})))" \
+policy_run nfhook "$(policy_mask 8)" \
 	"the netfilter-hook record alone fails with the trigger's hook"
 guest_run rmmod vmiaas_attack_nfhook >/dev/null 2>&1
 check_json nfhook-gone
 tap_is "$st:$(nr_findings nfhook-gone)" "0:0" "$KGEN: nfhook: unregistered on unload: exit 0, no findings"
-nf_policy_run nfhook-gone 0 "nothing fails once the trigger is gone"
+policy_run nfhook-gone 0 "nothing fails once the trigger is gone"
 
 # ---- a connection hider ------------------------------------------------------
 guest_run "nc -l -p $PORT 127.0.0.1 >/dev/null 2>&1 </dev/null & echo \$! >/tmp/nc.pid; sleep 1" >/dev/null 2>&1
@@ -120,12 +104,12 @@ tap_ok "guest_run '! grep -q \":$PORT_HEX \" /proc/net/tcp && [ -d /proc/\$(cat 
 expect_one procnet proc-ops '^/proc/net/tcp$' \
 	".severity == \"critical\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_procnet]+\")) and (.detail.old_symbol | test(\"tcp4_seq_ops\")) and (.detail.message | test(\"seq_ops changed\"))" \
 	"a critical proc-ops finding: /proc/net/tcp's seq_ops from tcp4_seq_ops to [vmiaas_attack_procnet]"
-nf_policy_run procnet "$(printf '%#x' $((1 << ${proc_bit:-63})))" \
+policy_run procnet "$(policy_mask 9)" \
 	"the proc-ops record alone fails with /proc/net/tcp's seq_ops swapped"
 guest_run 'rmmod vmiaas_attack_procnet; kill $(cat /tmp/nc.pid)' >/dev/null 2>&1
 check_json procnet-gone
 tap_is "$st:$(nr_findings procnet-gone)" "0:0" "$KGEN: procnet: pointer restored on unload: exit 0, no findings"
-nf_policy_run procnet-gone 0 "nothing fails once the connection hider is gone"
+policy_run procnet-gone 0 "nothing fails once the connection hider is gone"
 
 # ---- a process hider through /proc's root inode --------------------------------
 pid=$(guest_run 'sleep 1000 >/dev/null 2>&1 </dev/null & echo $!')
@@ -158,12 +142,12 @@ tap_is "$(tail -n 1 "$work/ptype.ping")" 1 \
 expect_one ptype packet-tap '^ETH_P_ALL$' \
 	".severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_ptype]+\")) and (.detail.message | test(\"on ptype_all .*vmiaas_attack_ptype is tainted [PF]*OE\"))" \
 	"a high packet-tap finding for ETH_P_ALL on ptype_all naming [vmiaas_attack_ptype] (tainted OE)"
-nf_policy_run ptype "$(printf '%#x' $((1 << ${ptype_bit:-63})))" \
+policy_run ptype "$(policy_mask 10)" \
 	"the packet-tap record alone fails with the tap on ptype_all"
 guest_run rmmod vmiaas_attack_ptype >/dev/null 2>&1
 check_json ptype-gone
 tap_is "$st:$(nr_findings ptype-gone)" "0:0" "$KGEN: ptype: removed on unload: exit 0, no findings"
-nf_policy_run ptype-gone 0 "nothing fails once the tap is gone"
+policy_run ptype-gone 0 "nothing fails once the tap is gone"
 
 # The same tap bound to one device: on lo's own ptype_all.
 guest_run 'insmod /vmiaas/modules/vmiaas_attack_ptype.ko ifname=lo &&
@@ -172,7 +156,7 @@ tap_is "$(tail -n 1 "$work/ptype-lo.out")" 1 "$KGEN: ptype ifname=lo: the tap on
 expect_one ptype-lo packet-tap '^lo ETH_P_ALL$' \
 	".severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_ptype]+\")) and (.detail.message | test(\"on lo.s ptype_all \"))" \
 	"a high packet-tap finding for lo ETH_P_ALL, on lo's ptype_all"
-nf_policy_run ptype-lo "$(printf '%#x' $((1 << ${ptype_bit:-63})))" \
+policy_run ptype-lo "$(policy_mask 10)" \
 	"the packet-tap record alone fails with the tap on lo's ptype_all"
 guest_run rmmod vmiaas_attack_ptype >/dev/null 2>&1
 check_json ptype-lo-gone

@@ -118,6 +118,35 @@ check_json()
 		2>"$work/$1.err" || st=$?
 }
 
+# vmiaas.ko's records (vmiaas_module_policy(), tests/tools/module_policy):
+# policy_take takes them from the guest now into $work/policy.bin, one
+# line each in $work/policy.txt ("check I type=T ..."), and sets
+# nr_policy; policy_mask TYPE is the failed mask of the record of check
+# type TYPE alone; policy_run NAME MASK WHAT: the records run as
+# vmiaas.ko runs them (the same core code) fail exactly MASK.
+policy_take()
+{
+	"$VMIAAS_BUILD/tests/tools/module_policy" --take "$work/policy.bin" \
+		--shm "$GUEST_SHM" --qmp "$GUEST_QMP" >"$work/policy.txt" 2>&1 ||
+		tap_diag "module_policy --take: $(cat "$work/policy.txt")"
+	nr_policy=$(grep -c '^check ' "$work/policy.txt")
+}
+
+policy_mask()
+{
+	local bit
+	bit=$(sed -n "s/^check \([0-9]*\) type=$1 .*/\1/p" "$work/policy.txt" | head -n 1)
+	printf '%#x' $((1 << ${bit:-63}))
+}
+
+policy_run()
+{
+	"$VMIAAS_BUILD/tests/tools/module_policy" --run "$work/policy.bin" \
+		--shm "$GUEST_SHM" --qmp "$GUEST_QMP" >"$work/$1.policy" 2>&1 || true
+	tap_is "$(cat "$work/$1.policy")" "failed=$2 checks=$nr_policy" \
+		"$KGEN: module policy: $3 (as vmiaas.ko runs its records)"
+}
+
 nr_findings() { jq '.findings | length' "$work/$1.json" 2>/dev/null; }
 
 expect_clean()

@@ -292,21 +292,12 @@ int input_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 		memset(c, 0, sizeof(*c));
 		ic = (struct vmiaas_input_check *)c->data;
 		input_record_layout(&w->l, ic);
-		err = hook_allow(v, &w->h, ic->allow, VMIAAS_MAX_HOOK_ALLOW,
-				 &ic->nr_allow);
+		err = hook_record(v, &w->h, c, VMIAAS_CHECK_INPUT_GVA,
+				  w->l.handlers, "input handlers", ic->allow,
+				  VMIAAS_MAX_HOOK_ALLOW, &ic->nr_allow);
 	}
-	if (!err) {
-		c->type = VMIAAS_CHECK_INPUT_GVA;
-		c->addr = w->l.handlers;
-		c->len = 1;
-		c->root = v->info.pgd_pa;
-		snprintf(c->label, sizeof(c->label),
-			 "input-handler (%u allowed ranges)", ic->nr_allow);
-		snprintf(c->check, sizeof(c->check), "input-handler");
-		snprintf(c->object, sizeof(c->object), "input handlers");
-		c->severity = VMIAAS_SEV_CRITICAL;
+	if (!err)
 		(*nr)++;
-	}
 	hook_scan_end(&w->h);
 	free(w);
 	return err;

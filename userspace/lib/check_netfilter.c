@@ -264,21 +264,12 @@ int nf_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 		memset(c, 0, sizeof(*c));
 		nf = (struct vmiaas_nf_check *)c->data;
 		nf_record_layout(w, nf);
-		err = hook_allow(v, &w->h, nf->allow, VMIAAS_MAX_NF_ALLOW,
-				 &nf->nr_allow);
+		err = hook_record(v, &w->h, c, VMIAAS_CHECK_NF_GVA,
+				  w->l.net_head, "netfilter hooks", nf->allow,
+				  VMIAAS_MAX_NF_ALLOW, &nf->nr_allow);
 	}
-	if (!err) {
-		c->type = VMIAAS_CHECK_NF_GVA;
-		c->addr = w->l.net_head;
-		c->len = 1;
-		c->root = v->info.pgd_pa;
-		snprintf(c->label, sizeof(c->label),
-			 "netfilter-hook (%u allowed ranges)", nf->nr_allow);
-		snprintf(c->check, sizeof(c->check), "netfilter-hook");
-		snprintf(c->object, sizeof(c->object), "netfilter hooks");
-		c->severity = VMIAAS_SEV_CRITICAL;
+	if (!err)
 		(*nr)++;
-	}
 	hook_scan_end(&w->h);
 	free(w);
 	return err;

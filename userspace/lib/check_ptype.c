@@ -297,21 +297,12 @@ int ptype_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 		memset(c, 0, sizeof(*c));
 		pc = (struct vmiaas_ptype_check *)c->data;
 		ptype_record_layout(&w->l, pc);
-		err = hook_allow(v, &w->h, pc->allow, VMIAAS_MAX_HOOK_ALLOW,
-				 &pc->nr_allow);
+		err = hook_record(v, &w->h, c, VMIAAS_CHECK_PTYPE_GVA,
+				  w->l.net_head, "packet types", pc->allow,
+				  VMIAAS_MAX_HOOK_ALLOW, &pc->nr_allow);
 	}
-	if (!err) {
-		c->type = VMIAAS_CHECK_PTYPE_GVA;
-		c->addr = w->l.net_head;
-		c->len = 1;
-		c->root = v->info.pgd_pa;
-		snprintf(c->label, sizeof(c->label),
-			 "packet-tap (%u allowed ranges)", pc->nr_allow);
-		snprintf(c->check, sizeof(c->check), "packet-tap");
-		snprintf(c->object, sizeof(c->object), "packet types");
-		c->severity = VMIAAS_SEV_CRITICAL;
+	if (!err)
 		(*nr)++;
-	}
 	hook_scan_end(&w->h);
 	free(w);
 	return err;

@@ -188,8 +188,8 @@ void hook_report(struct vmiaas *v, const struct hook_scan *h,
 		hook_report_one(v, h, &h->s[i], sink);
 }
 
-int hook_allow(struct vmiaas *v, const struct hook_scan *h, __u64 (*allow)[2],
-	       u32 max, u32 *ret_nr)
+static int hook_allow(struct vmiaas *v, const struct hook_scan *h,
+		      __u64 (*allow)[2], u32 max, u32 *ret_nr)
 {
 	struct modarea area;
 	size_t i;
@@ -224,6 +224,27 @@ whole_area:
 	allow[1][0] = area.start;
 	allow[1][1] = area.end;
 	*ret_nr = 2;
+	return 0;
+}
+
+int hook_record(struct vmiaas *v, const struct hook_scan *h,
+		struct vmiaas_module_check *c, u32 type, u64 addr,
+		const char *object, __u64 (*allow)[2], u32 max, u32 *ret_nr)
+{
+	int err;
+
+	err = hook_allow(v, h, allow, max, ret_nr);
+	if (err)
+		return err;
+	c->type = type;
+	c->addr = addr;
+	c->len = 1;
+	c->root = v->info.pgd_pa;
+	snprintf(c->label, sizeof(c->label), "%s (%u allowed ranges)", h->check,
+		 *ret_nr);
+	snprintf(c->check, sizeof(c->check), "%s", h->check);
+	snprintf(c->object, sizeof(c->object), "%s", object);
+	c->severity = VMIAAS_SEV_CRITICAL;
 	return 0;
 }
 

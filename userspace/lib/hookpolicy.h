@@ -78,15 +78,19 @@ void hook_report(struct vmiaas *v, const struct hook_scan *h,
 		 const struct hidden_sink *sink);
 
 /*
- * The ranges a hook may lie in, for vmiaas.ko's record of a check that
- * ran @h's scan: the kernel's text, then the text of each untainted
- * module seen hooking (its events), at most @max ranges in @allow;
- * with more such modules, the text and the whole module area instead
- * (a tainted module's hook there is then missed). Returns 0 and
- * *@ret_nr, or modarea_get()'s error.
+ * vmiaas.ko's record @c of the check that ran @h's scan (zeroed by the
+ * caller, its layout in c->data): check type @type at @addr, len 1,
+ * through the kernel's page tables, failing as a critical finding of
+ * h->check on @object; and the ranges a hook may lie in, at most @max in
+ * @allow, their number in *@ret_nr: the kernel's text, then the text of
+ * each untainted module seen hooking (its events); with more such
+ * modules, the text and the whole module area instead (a tainted
+ * module's hook there is then missed). Returns 0, or modarea_get()'s
+ * error.
  */
-int hook_allow(struct vmiaas *v, const struct hook_scan *h, __u64 (*allow)[2],
-	       u32 max, u32 *ret_nr);
+int hook_record(struct vmiaas *v, const struct hook_scan *h,
+		struct vmiaas_module_check *c, u32 type, u64 addr,
+		const char *object, __u64 (*allow)[2], u32 max, u32 *ret_nr);
 
 /* Printable ASCII only: a guest string in a message or an object. */
 void hook_printable(char *s);
