@@ -130,6 +130,9 @@ usage_error "--threads is not an lsmod option" -- --dump "$tmp/b" lsmod -t
 usage_error "--vcpu is not a ps option" -- --dump "$tmp/b" ps --vcpu 1
 usage_error "unexpected argument" -- --dump "$tmp/b" info extra
 usage_error "empty file name" -- --dump "" info
+# before the target is opened (it is not even there)
+usage_error "baseline without -o" -- --dump "$tmp/missing" baseline
+usage_error "check without -b" -- --dump "$tmp/missing" check --key "$tmp/k"
 
 # Not a guest: missing, empty, and a megabyte of zeros.
 : >"$tmp/empty"

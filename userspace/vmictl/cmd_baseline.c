@@ -32,11 +32,6 @@ int cmd_baseline(struct vmictl *c)
 	double ms;
 	int r;
 
-	if (!c->output) {
-		fprintf(stderr, "vmictl: baseline needs -o FILE\n"
-			"Try 'vmictl help baseline' for more information.\n");
-		return VMICTL_EXIT_USAGE;
-	}
 	r = vmiaas_key_load(key_path, 1, key, &diag);
 	if (r < 0) {
 		fprintf(stderr, "vmictl: %s\n", diag.msg);

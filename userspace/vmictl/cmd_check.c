@@ -123,11 +123,6 @@ int cmd_check(struct vmictl *c)
 	double ms;
 	int r;
 
-	if (!c->baseline) {
-		fprintf(stderr, "vmictl: check needs -b FILE\n"
-			"Try 'vmictl help check' for more information.\n");
-		return VMICTL_EXIT_USAGE;
-	}
 	r = vmiaas_key_load(key_path, 0, key, &diag);
 	if (r < 0) {
 		fprintf(stderr, "vmictl: %s\n", diag.msg);

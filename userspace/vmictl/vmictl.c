@@ -63,6 +63,7 @@ static const struct vmictl_cmd vmictl_cmds[] = {
 	{
 		.name = "baseline", .run = cmd_baseline, .flags = VMICTL_CMD_GUEST,
 		.opts = VMICTL_OPT_OUTPUT | VMICTL_OPT_KEY,
+		.required = VMICTL_OPT_OUTPUT,
 		.synopsis = "-o FILE [--key KEY]",
 		.summary = "take a trusted integrity baseline",
 		.help = "Measures the guest (syscall tables, IDT, CPU state, kernel text)\n"
@@ -75,6 +76,7 @@ static const struct vmictl_cmd vmictl_cmds[] = {
 	{
 		.name = "check", .run = cmd_check, .flags = VMICTL_CMD_GUEST,
 		.opts = VMICTL_OPT_BASELINE | VMICTL_OPT_KEY,
+		.required = VMICTL_OPT_BASELINE,
 		.synopsis = "-b FILE [--key KEY]",
 		.summary = "check the guest against a baseline",
 		.help = "Runs every check (see 'vmictl checks') against the baseline and\n"
@@ -436,10 +438,15 @@ static const char *opt_name(unsigned int opt)
 static int check_cmd(const struct vmictl_cmd *cmd, const struct vmictl *c)
 {
 	unsigned int extra = c->opts_seen & ~cmd->opts;
+	unsigned int missing = cmd->required & ~c->opts_seen;
 
 	if (extra)
 		return usage_error("%s is not an option of '%s'",
 				   opt_name(extra & -extra), cmd->name);
+	/* before the target is opened: attaching can take seconds */
+	if (missing)
+		return usage_error("%s needs %s FILE", cmd->name,
+				   opt_name(missing & -missing));
 	if (c->argc > cmd->max_args)
 		return usage_error("%s: unexpected argument '%s'", cmd->name,
 				   c->argv[cmd->max_args]);

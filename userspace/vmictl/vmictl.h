@@ -51,6 +51,7 @@ struct vmictl_cmd {
 	int (*run)(struct vmictl *c);
 	unsigned int flags;		/* VMICTL_CMD_* */
 	unsigned int opts;		/* VMICTL_OPT_* accepted */
+	unsigned int required;		/* VMICTL_OPT_* that must be given */
 	int max_args;
 	const char *synopsis;		/* options and arguments */
 	const char *summary;
