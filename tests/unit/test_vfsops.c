@@ -28,7 +28,7 @@
 #define SBS		AT(0x1000)	/* the super_blocks head */
 #define SB		AT(0x2000)
 #define FSTYPE		AT(0x3000)
-#define NAMES		AT(0x4000)	/* 64 bytes a name */
+#define NAMES		AT(0x4000)	/* 64 bytes a name, 256 */
 #define DENTRY(i)	AT(0x10000 + (u64)(i) * 0x100)
 #define INODE(i)	AT(0x30000 + (u64)(i) * 0x100)
 #define TASKS		AT(0x50000)	/* init_task; tasks at 0 */
@@ -99,8 +99,8 @@ static void build(void)
 	put(SB + 48, KDATA + 0x80);		/* s_xattr: an array, fine */
 	put(SB + 56, DENTRY(0));
 	list_ring(SB + 64, NULL, 0);
-	put(FSTYPE, NAMES + 64 * 63);
-	memcpy(ram + DATA_GPA + (NAMES + 64 * 63 - KBASE), "tmpfs", 6);
+	put(FSTYPE, NAMES + 64 * 255);
+	memcpy(ram + DATA_GPA + (NAMES + 64 * 255 - KBASE), "tmpfs", 6);
 	dentry(0, DENTRY(0), S_IFDIR, "/");
 	dentry(1, DENTRY(0), S_IFDIR, "d1");
 	dentry(2, DENTRY(0), S_IFREG, "f2");
@@ -260,6 +260,64 @@ static void test_hostile_dentries(void)
 			 err);
 }
 
+/* @parent's children, dentries @kids: a ring, or (6.8+) an hlist. */
+static void children(int parent, const int *kids, int n)
+{
+	u64 nodes[128];
+	int i;
+
+	for (i = 0; i < n; i++)
+		nodes[i] = DENTRY(kids[i]) + 48;
+	if (!scan.l.children_hlist) {
+		list_ring(DENTRY(parent) + 32, nodes, n);
+		return;
+	}
+	put(DENTRY(parent) + 32, n ? nodes[0] : 0);
+	for (i = 0; i < n; i++)
+		put(nodes[i], i + 1 < n ? nodes[i + 1] : 0);
+}
+
+/*
+ * More directories than the walk has lanes (VFS_LANES lists at once):
+ * the root's 102 children, 100 of them directories with a directory
+ * each; two of those deep ones swapped. Then the root's list looping.
+ */
+static void test_wide(bool hlist)
+{
+	const char *kind = hlist ? "hlists (6.8+)" : "rings";
+	int kids[102] = { 1, 2 }, i, err;
+
+	build();
+	scan.l.children_hlist = hlist;
+	for (i = 0; i < 100; i++) {
+		dentry(3 + i, DENTRY(0), S_IFDIR, "w");
+		dentry(103 + i, DENTRY(3 + i), S_IFDIR, "x");
+		children(3 + i, (int[]){ 103 + i }, 1);
+		children(103 + i, NULL, 0);
+		kids[2 + i] = 3 + i;
+	}
+	children(1, NULL, 0);
+	children(2, NULL, 0);
+	children(0, kids, 102);
+	put(INODE(202) + 8, HEAP);		/* the last one's i_fop */
+	put(DENTRY(150), HEAP + 0x100);		/* one in the middle: d_op */
+	err = walk();
+	ksft_test_result(!err && scan.dentries == 202 && !scan.torn &&
+			 nr_findings == 2 &&
+			 found("/w/x (tmpfs)", "directory inode i_fop",
+			       VMIAAS_SEV_CRITICAL) &&
+			 found("/w/x (tmpfs)", "dentry d_op",
+			       VMIAAS_SEV_CRITICAL),
+			 "%s: 202 dentries, 200 directories: each visited once, both swapped tables found (%u visited, %u torn, %u findings)\n",
+			 kind, scan.dentries, scan.torn, nr_findings);
+	put(DENTRY(102) + 48, DENTRY(50) + 48);	/* the last child loops */
+	err = walk();
+	ksft_test_result(!err && scan.torn == 1 && nr_findings == 2,
+			 "%s: the root's list looping: torn, the walk ends, findings reported once (%u torn, %u findings)\n",
+			 kind, scan.torn, nr_findings);
+	scan.l.children_hlist = false;
+}
+
 static void test_hostile_lists(void)
 {
 	int err;
@@ -313,7 +371,7 @@ int main(void)
 	struct tiny_btf tb;
 
 	ksft_print_header();
-	ksft_set_plan(15);
+	ksft_set_plan(19);
 	guest_init();
 	v.btf = tiny_btf_new(&tb);	/* no struct module: symbols are hex */
 	layout(&scan.l);
@@ -330,6 +388,8 @@ int main(void)
 	modules();
 	test_owner();
 	test_hostile_dentries();
+	test_wide(false);
+	test_wide(true);
 	test_hostile_lists();
 	test_random();
 	vfs_scan_fini(&scan);

@@ -536,6 +536,64 @@ void vfs_judge(struct vfs_scan *s, const struct vfs_obj *o,
 
 /* ---- dentries and inodes ---- */
 
+/* What one read of a cached dentry gives the walk (vfs_dentry_read()). */
+struct vfs_dentry {
+	u64 op, inode;
+	u64 next;		/* its sibling list's next pointer */
+	u64 first;		/* its own children's first */
+	u32 flags;
+};
+
+/*
+ * The span of the fields vfs_dentry_read() reads at once: d_flags, d_op,
+ * d_inode, d_sib (the next sibling) and d_children (the first child).
+ * -EBADMSG if BTF spreads them over more than VFS_DSPAN_MAX bytes.
+ */
+static int vfs_dentry_span(struct vmiaas *v, struct vfs_layout *l)
+{
+	const u32 off[] = { l->d_flags, l->d_op, l->d_inode, l->d_sib,
+			    l->d_children };
+	u32 lo = off[0], hi = 0, i;
+
+	for (i = 0; i < ARRAY_SIZE(off); i++) {
+		lo = min(lo, off[i]);
+		hi = max(hi, off[i] + 8);
+	}
+	if (hi - lo > VFS_DSPAN_MAX)
+		return engine_fail(v, -EBADMSG,
+				   "vfs-ops: struct dentry's fields span %u bytes in BTF",
+				   hi - lo);
+	l->d_lo = lo;
+	l->d_len = hi - lo;
+	return 0;
+}
+
+/*
+ * The fields of @dentry the walk needs, in one read (through @host if
+ * vfs_dentry_prefetch() returned it).
+ */
+static int vfs_dentry_read(struct vfs_scan *s, const u8 *host, u64 dentry,
+			   struct vfs_dentry *ret)
+{
+	const struct vfs_layout *l = &s->l;
+	u8 buf[VFS_DSPAN_MAX];
+
+	if (engine_read_at(s->v, host, dentry + l->d_lo, buf, l->d_len))
+		return -EFAULT;
+	ret->op = vmi_get_u64(buf + l->d_op - l->d_lo);
+	ret->inode = vmi_get_u64(buf + l->d_inode - l->d_lo);
+	ret->next = vmi_get_u64(buf + l->d_sib - l->d_lo);
+	ret->first = vmi_get_u64(buf + l->d_children - l->d_lo);
+	ret->flags = vmi_get_u32(buf + l->d_flags - l->d_lo);
+	return 0;
+}
+
+/* Starts the host's cache misses for what vfs_dentry_read() reads. */
+static const u8 *vfs_dentry_prefetch(struct vfs_scan *s, u64 dentry)
+{
+	return engine_prefetch_span(s->v, dentry + s->l.d_lo, s->l.d_len);
+}
+
 /* d_op, and the inode's i_op and i_fop; *@ret_mode the inode's mode. */
 static int vfs_check_dentry(struct vfs_scan *s, struct vfs_obj *o, u64 dentry,
 			    u16 *ret_mode)
@@ -562,63 +620,173 @@ static int vfs_check_dentry(struct vfs_scan *s, struct vfs_obj *o, u64 dentry,
 	return 0;
 }
 
-struct vfs_dir {
-	struct vfs_scan *s;
-	struct vfs_obj *sb;	/* the superblock's names */
-	u32 depth;
+/* A cached directory's inode's i_op and i_fop; @o the superblock's names. */
+static void vfs_check_inode(struct vfs_scan *s, struct vfs_obj *o, u64 dentry,
+			    u64 inode)
+{
+	u64 iop, ifop;
+
+	if (engine_read_u64(s->v, inode + s->l.i_op, &iop) ||
+	    engine_read_u64(s->v, inode + s->l.i_fop, &ifop))
+		return;
+	o->dentry = dentry;	/* named only if reported */
+	o->addr = inode;
+	o->what = "directory inode";
+	vfs_judge(s, o, "i_op", iop);
+	vfs_judge(s, o, "i_fop", ifop);
+}
+
+/*
+ * The cached directories under a root are walked depth first, VFS_LANES
+ * child lists at a time: each round reads one child of every list and
+ * starts the host's cache misses for the next ones. A dentry's read is a
+ * cache miss of the host (the dcache of a guest that walked its files is
+ * megabytes, read once a check), and one list is a chain of them; walked
+ * side by side, the lists' misses overlap. What is visited and judged is
+ * what a walk of one list at a time visits; only the order differs (and
+ * so which dentries the budget leaves out).
+ */
+struct vfs_lane {
+	struct list_cursor c;
+	const u8 *host;		/* the current node's fields, or NULL */
+	u64 dentry, inode;	/* the directory; its inode, to judge first */
+	u32 depth;		/* of its children */
+	bool busy;
 };
 
-static int vfs_walk_dir(struct vfs_scan *s, struct vfs_obj *sb, u64 dentry,
-			u32 depth);
-
-static int vfs_visit_child(struct vmiaas *v, u64 node, void *arg)
+static int vfs_pend_push(struct vfs_scan *s, const struct vfs_pend *p)
 {
-	const struct vfs_dir *d = arg;
-	struct vfs_scan *s = d->s;
-	u64 dentry = node - s->l.d_sib;
-	struct vfs_obj o = *d->sb;
-	u32 flags;
-	u16 mode;
+	struct vfs_pend *n;
+	u32 cap;
 
+	if (s->nr_pend == s->pend_cap) {
+		/* one per dentry visited: the budget bounds it */
+		cap = max(64U, 2 * s->pend_cap);
+		n = reallocarray(s->pend, cap, sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		s->pend = n;
+		s->pend_cap = cap;
+	}
+	s->pend[s->nr_pend++] = *p;
+	return 0;
+}
+
+static void vfs_lane_start(struct vfs_scan *s, struct vfs_lane *ln,
+			   const struct vfs_pend *p)
+{
+	u64 head = p->dentry + s->l.d_children;
+
+	list_cursor_start(&ln->c, head, s->l.children_hlist ? 0 : head,
+			  p->first, VFS_CHILDREN_MAX);
+	ln->dentry = p->dentry;
+	ln->inode = p->inode;
+	ln->depth = p->depth;
+	ln->busy = true;
+	ln->host = NULL;
+	if (p->first != ln->c.end && kernel_ptr(p->first))
+		ln->host = vfs_dentry_prefetch(s, p->first - s->l.d_sib);
+	if (p->inode) {
+		engine_prefetch(s->v, p->inode + s->l.i_op);
+		engine_prefetch(s->v, p->inode + s->l.i_fop);
+	}
+}
+
+/* One child of @ln's list: 0, 1 when the lane is done, or -ENOMEM. */
+static int vfs_lane_step(struct vfs_scan *s, struct vfs_obj *o,
+			 struct vfs_lane *ln)
+{
+	struct vfs_dentry c;
+	u64 dentry;
+	int err;
+
+	if (ln->inode) {
+		vfs_check_inode(s, o, ln->dentry, ln->inode);
+		ln->inode = 0;
+	}
+	if (ln->depth > VFS_DEPTH_MAX || s->truncated)
+		return 1;
+	err = list_cursor_check(s->v, "a dentry's children", &ln->c);
+	if (err <= 0) {
+		if (err)
+			s->torn++;	/* changing under the walk, or corrupt */
+		return 1;
+	}
 	if (++s->dentries > VFS_DENTRIES_MAX) {
 		s->truncated = true;
 		return 1;	/* the budget is spent: stop here */
 	}
+	dentry = ln->c.node - s->l.d_sib;
+	if (vfs_dentry_read(s, ln->host, dentry, &c)) {
+		s->torn++;
+		return 1;
+	}
+	list_cursor_next(&ln->c, c.next);
+	ln->host = NULL;
+	if (c.next != ln->c.end && kernel_ptr(c.next))
+		ln->host = vfs_dentry_prefetch(s, c.next - s->l.d_sib);
 	/*
-	 * The dentry's type, not its inode's mode: one read, no inode
-	 * miss. A directory whose type a rootkit changed could not be
+	 * The dentry's type, not its inode's mode: no inode read for a
+	 * file. A directory whose type a rootkit changed could not be
 	 * walked or opened as one (d_can_lookup()).
 	 */
-	if (engine_read(v, dentry + s->l.d_flags, &flags, sizeof(flags)) ||
-	    ((flags & VFS_DCACHE_TYPE) != VFS_DCACHE_DIRECTORY &&
-	     (flags & VFS_DCACHE_TYPE) != VFS_DCACHE_AUTODIR))
+	if ((c.flags & VFS_DCACHE_TYPE) != VFS_DCACHE_DIRECTORY &&
+	    (c.flags & VFS_DCACHE_TYPE) != VFS_DCACHE_AUTODIR)
 		return 0;	/* negative, a cursor, not a directory, torn */
-	o.dentry = dentry;	/* named only if reported */
-	vfs_check_dentry(s, &o, dentry, &mode);
-	return vfs_walk_dir(s, d->sb, dentry, d->depth + 1);
+	o->dentry = dentry;	/* named only if reported */
+	o->addr = dentry;
+	o->what = "dentry";
+	vfs_judge(s, o, "d_op", c.op);
+	return vfs_pend_push(s, &(struct vfs_pend){
+		.dentry = dentry, .inode = c.inode, .first = c.first,
+		.depth = ln->depth + 1 });
 }
 
-static int vfs_walk_dir(struct vfs_scan *s, struct vfs_obj *sb, u64 dentry,
-			u32 depth)
+/*
+ * The cached directories under @root (its own fields judged), children
+ * up to VFS_DEPTH_MAX levels down; @o the superblock's names, its
+ * per-object fields set for each report. 0 or -ENOMEM.
+ */
+static int vfs_walk_tree(struct vfs_scan *s, struct vfs_obj *o, u64 root)
 {
-	struct vfs_dir d = { .s = s, .sb = sb, .depth = depth };
-	u64 head = dentry + s->l.d_children;
+	struct vfs_lane lanes[VFS_LANES] = { 0 };
+	u32 i, busy;
+	u64 first;
 	int err;
 
-	if (depth > VFS_DEPTH_MAX || s->truncated)
+	if (s->truncated)
 		return 0;
-	if (s->l.children_hlist)
-		err = hlist_heads_walk(s->v, "a dentry's children", head, 1,
-				       VFS_CHILDREN_MAX, vfs_visit_child, &d);
-	else
-		err = list_walk(s->v, "a dentry's children", head,
-				VFS_CHILDREN_MAX, vfs_visit_child, &d);
-	if (err == 1)
-		return 0;
-	if (err == -ELOOP || err == -EBADMSG || err == -EFAULT) {
-		s->torn++;	/* changing under the walk, or corrupt */
+	if (engine_read_u64(s->v, root + s->l.d_children, &first)) {
+		s->torn++;
 		return 0;
 	}
+	s->nr_pend = 0;
+	err = vfs_pend_push(s, &(struct vfs_pend){
+		.dentry = root, .first = first, .depth = 1 });
+	do {
+		for (i = busy = 0; i < VFS_LANES && !err; i++) {
+			struct vfs_lane *ln = &lanes[i];
+
+			if (!ln->busy && s->nr_pend && !s->truncated) {
+				/* its first step next round: the misses run */
+				vfs_lane_start(s, ln, &s->pend[--s->nr_pend]);
+				busy++;
+			} else if (ln->busy) {
+				busy++;
+				err = vfs_lane_step(s, o, ln);
+				ln->busy = !err;
+				err = min(err, 0);
+			}
+		}
+	} while (busy && !err);
+	/* the budget spent: the directories read but not yet judged */
+	for (i = 0; i < VFS_LANES; i++)
+		if (lanes[i].busy && lanes[i].inode)
+			vfs_check_inode(s, o, lanes[i].dentry, lanes[i].inode);
+	for (i = 0; i < s->nr_pend; i++)
+		if (s->pend[i].inode)
+			vfs_check_inode(s, o, s->pend[i].dentry,
+					s->pend[i].inode);
 	return err;
 }
 
@@ -713,7 +881,7 @@ static int vfs_visit_sb(struct vmiaas *v, u64 node, void *arg)
 		return 0;
 	list_walk(v, "a superblock's mounts", sb + s->l.s_mounts,
 		  VFS_MOUNTS_MAX, vfs_visit_mount, &o);
-	return vfs_walk_dir(s, &o, o.root, 1);
+	return vfs_walk_tree(s, &o, o.root);
 }
 
 static int vfs_walk_sbs(struct vfs_scan *s, u64 head)
@@ -741,6 +909,15 @@ static int vfs_visit_task(struct vmiaas *v, u64 node, void *arg)
 		return 0;	/* a kernel thread, or exiting */
 	if (s->nr_files >= VFS_TASKS_MAX)
 		return 0;
+	if (s->nr_files == s->files_cap) {
+		u32 cap = min(VFS_TASKS_MAX, max(256U, 2 * s->files_cap));
+
+		f = reallocarray(s->files, cap, sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		s->files = f;
+		s->files_cap = cap;
+	}
 	f = &s->files[s->nr_files++];
 	f->files = files;
 	f->tgid = 0;
@@ -821,18 +998,15 @@ static int vfs_walk_files(struct vfs_scan *s, u64 init_task)
 	u32 i;
 	int err;
 
-	free(s->files);
 	s->nr_files = 0;
-	s->files = calloc(VFS_TASKS_MAX, sizeof(*s->files));
-	if (!s->files)
-		return -ENOMEM;
 	err = list_walk(s->v, "the task list", init_task + s->l.tasks,
 			VFS_TASKS_MAX, vfs_visit_task, s);
 	if (err == -ELOOP || err == -EBADMSG)
 		err = 0;	/* hidden-process judges the list itself */
 	if (err)
 		return err;
-	qsort(s->files, s->nr_files, sizeof(*s->files), vfs_files_cmp);
+	if (s->nr_files > 1)
+		qsort(s->files, s->nr_files, sizeof(*s->files), vfs_files_cmp);
 	for (i = 0; i < s->nr_files; i++)
 		if (!i || s->files[i].files != s->files[i - 1].files)
 			vfs_walk_fds(s, &s->files[i]);
@@ -873,6 +1047,7 @@ int vfs_scan_init(struct vmiaas *v, struct vfs_scan *s)
 
 void vfs_scan_fini(struct vfs_scan *s)
 {
+	free(s->pend);
 	free(s->mods);
 	free(s->files);
 }
@@ -881,7 +1056,8 @@ int vfs_scan_walk(struct vfs_scan *s, u64 super_blocks, u64 init_task)
 {
 	int err;
 
-	err = vfs_walk_sbs(s, super_blocks);
+	err = vfs_dentry_span(s->v, &s->l);
+	err = err ?: vfs_walk_sbs(s, super_blocks);
 	err = err ?: vfs_walk_files(s, init_task);
 	if (!err && s->truncated)
 		vfs_truncated_event(s);

@@ -211,14 +211,24 @@ int engine_read(struct vmiaas *v, u64 va, void *buf, size_t len)
 
 void engine_prefetch(struct vmiaas *v, u64 va)
 {
-	struct vmi_xlate x;
-	const u8 *p;
+	engine_prefetch_span(v, va, 1);
+}
 
-	if (vmi_as_translate(v->kas, va, &x))
-		return;
-	p = vmi_phys_ptr(v->kas->phys, x.gpa, 1);
-	if (p)
-		__builtin_prefetch(p);
+const u8 *engine_prefetch_span(struct vmiaas *v, u64 va, u32 len)
+{
+	struct vmi_xlate x;
+	const u8 *p, *line;
+
+	if (!len || len > VMI_PAGE_SIZE - (va & ~VMI_PAGE_MASK) ||
+	    vmi_as_translate(v->kas, va, &x))
+		return NULL;
+	p = vmi_phys_ptr(v->kas->phys, x.gpa, len);
+	if (!p)
+		return NULL;
+	/* one address in each line (a prefetch never faults) */
+	for (line = p - (va & 63); line < p + len; line += 64)
+		__builtin_prefetch(line);
+	return p;
 }
 
 /* Keeps a private copy of the kallsyms tables: the guest may rewrite them. */

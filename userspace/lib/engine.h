@@ -81,6 +81,27 @@ static inline int engine_read_u64(struct vmiaas *v, u64 va, u64 *ret)
  * overlap before the reads that wait for them; no effect on errors.
  */
 void engine_prefetch(struct vmiaas *v, u64 va);
+/*
+ * The same for every line of [@va, @va + @len) if they lie in one page:
+ * returns where the host maps them, for a later engine_read_at(), or NULL
+ * (not mapped by the host, or crossing a page: engine_read() them).
+ */
+const u8 *engine_prefetch_span(struct vmiaas *v, u64 va, u32 len);
+
+/*
+ * Reads @len bytes at @va, through @host if engine_prefetch_span() of the
+ * same range in the same check returned it (the translation is the one
+ * engine_read() would use), else as engine_read().
+ */
+static inline int engine_read_at(struct vmiaas *v, const u8 *host, u64 va,
+				 void *buf, size_t len)
+{
+	if (host) {
+		memcpy(buf, host, len);
+		return 0;
+	}
+	return engine_read(v, va, buf, len);
+}
 
 /* Address of a kernel symbol; -ENOENT if the kernel has none. */
 int engine_sym(struct vmiaas *v, const char *name, u64 *ret);

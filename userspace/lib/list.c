@@ -7,42 +7,52 @@ int list_walk(struct vmiaas *v, const char *what, u64 head, u32 max,
 	return list_walk_next(v, what, head, max, fn, NULL, arg);
 }
 
+void list_cursor_start(struct list_cursor *c, u64 head, u64 end, u64 first,
+		       u32 max)
+{
+	*c = (struct list_cursor){ .head = head, .end = end, .node = first,
+				   .tortoise = head, .power = 1, .max = max };
+}
+
+/* list_cursor_check()'s errors: why the current node is refused. */
+int list_cursor_fail(struct vmiaas *v, const char *what,
+		     const struct list_cursor *c)
+{
+	if (!kernel_ptr(c->node))
+		return engine_fail(v, -EBADMSG,
+			"%s (head 0x%llx): bad pointer 0x%llx after %u nodes: the guest's list is corrupt",
+			what, (unsigned long long)c->head,
+			(unsigned long long)c->node, c->n);
+	return engine_fail(v, -ELOOP,
+		"%s (head 0x%llx): %s after %u nodes: the guest's list is corrupt",
+		what, (unsigned long long)c->head,
+		c->n > c->max ? "no end" : "a cycle", c->n);
+}
+
 int list_walk_next(struct vmiaas *v, const char *what, u64 head, u32 max,
 		   int (*fn)(struct vmiaas *v, u64 node, void *arg),
 		   bool (*next)(void *arg, u64 node, u64 *ret), void *arg)
 {
-	u64 node, tortoise = head, power = 1, lam = 0;
-	u32 n = 0;
+	struct list_cursor c;
+	u64 node;
 	int err;
 
 	err = engine_read_u64(v, head, &node);
-	while (!err && node != head) {
-		if (!kernel_ptr(node))
-			return engine_fail(v, -EBADMSG,
-				"%s (head 0x%llx): bad pointer 0x%llx after %u nodes: the guest's list is corrupt",
-				what, (unsigned long long)head,
-				(unsigned long long)node, n);
-		if (node == tortoise || ++n > max)
-			return engine_fail(v, -ELOOP,
-				"%s (head 0x%llx): %s after %u nodes: the guest's list is corrupt",
-				what, (unsigned long long)head,
-				n > max ? "no end" : "a cycle", n);
-		err = fn(v, node, arg);
+	list_cursor_start(&c, head, head, node, max);
+	while (!err) {
+		err = list_cursor_check(v, what, &c);
+		if (err <= 0)
+			return err;
+		err = fn(v, c.node, arg);
 		if (err)
 			return err;
-		if (++lam == power) {
-			tortoise = node;
-			power *= 2;
-			lam = 0;
-		}
-		if (!next || !next(arg, node, &node))
-			err = engine_read_u64(v, node, &node);
+		if (!next || !next(arg, c.node, &node))
+			err = engine_read_u64(v, c.node, &node);
+		list_cursor_next(&c, node);
 	}
-	if (err)
-		return engine_fail(v, err,
-			"%s (head 0x%llx): unreadable node after %u nodes",
-			what, (unsigned long long)head, n);
-	return 0;
+	return engine_fail(v, err,
+			   "%s (head 0x%llx): unreadable node after %u nodes",
+			   what, (unsigned long long)head, c.n);
 }
 
 int hlist_heads_walk(struct vmiaas *v, const char *what, u64 heads,

@@ -26,6 +26,8 @@
 #define VFS_FOP_MAX		512	/* sizeof(struct file_operations) */
 #define VFS_SEEN_MAX		256	/* findings per scan, deduplicated */
 #define VFS_USES_MAX		4096	/* modules one module uses */
+#define VFS_DSPAN_MAX		512	/* a dentry's fields, read at once */
+#define VFS_LANES		16	/* child lists walked at once */
 
 /* dentry.d_flags's type (DCACHE_ENTRY_TYPE: bits 20-22, 6.1 and 6.12). */
 #define VFS_DCACHE_TYPE		0x00700000
@@ -37,6 +39,7 @@ struct vfs_layout {
 	u32 fs_name, fs_owner;
 	u32 d_op, d_flags, d_inode, d_parent, d_name, d_children, d_sib;
 	bool children_hlist;	/* 6.8+: d_children is an hlist_head */
+	u32 d_lo, d_len;	/* the span of the fields the walk reads */
 	u32 i_op, i_fop, i_mode, i_sb;
 	u32 mnt_parent, mnt_mountpoint, mnt_root, mnt, mnt_instance, mnt_ns;
 	u32 tasks, tgid, files, fdt, max_fds, fd;
@@ -67,6 +70,14 @@ struct vfs_files {
 	s32 tgid;
 };
 
+/* A cached directory whose children are still to be walked. */
+struct vfs_pend {
+	u64 dentry;
+	u64 inode;		/* its i_op, i_fop still to judge, or 0 */
+	u64 first;		/* its first child: d_children's pointer */
+	u32 depth;		/* of its children */
+};
+
 struct vfs_seen {
 	u64 obj;
 	const char *field;
@@ -82,7 +93,9 @@ struct vfs_scan {
 	struct vfs_module *mods;
 	u32 nr_mods;
 	struct vfs_files *files;
-	u32 nr_files;
+	u32 nr_files, files_cap;
+	struct vfs_pend *pend;	/* the directories of one tree to walk */
+	u32 nr_pend, pend_cap;
 	u32 dentries, fds, torn;
 	bool truncated;
 	struct vfs_seen seen[VFS_SEEN_MAX];
