@@ -254,25 +254,123 @@ u64 vmi_path_key(const char *path)
 	return h;
 }
 
-/* Which pointer of @e the judgement refuses: its index, or -1. */
-static int proc_refused(const struct vmi_proc_suspects *s,
-			const struct vmi_proc_entry *e)
-{
-	u64 key = 0;
-	u32 i, k;
+/* The roots walk's state: the callback and its context. */
+struct proc_roots_walk {
+	const struct vmi_read_ops *r;
+	const struct vmi_proc_roots *rl;
+	vmi_proc_fn fn;
+	void *ctx;
+};
 
-	for (i = 0; i < VMI_PROC_PTRS; i++)
+bool vmi_proc_roots_ok(const struct vmi_proc_roots *rl)
+{
+	return rl && rl->s_list < VMI_OFFSET_MAX &&
+	       rl->s_type < VMI_OFFSET_MAX && rl->s_root < VMI_OFFSET_MAX &&
+	       rl->d_inode < VMI_OFFSET_MAX && rl->i_fop < VMI_OFFSET_MAX &&
+	       rl->i_op < VMI_OFFSET_MAX && rl->max_sbs &&
+	       vmi_kernel_ptr(rl->super_blocks) &&
+	       vmi_kernel_ptr(rl->proc_fs_type);
+}
+
+static int proc_root_sb(void *ctx, u64 node)
+{
+	struct proc_roots_walk *w = ctx;
+	const struct vmi_proc_roots *rl = w->rl;
+	struct vmi_proc_entry e = { .path = VMI_PROC_ROOT_PATH,
+				    .root_inode = 1 };
+	u64 sb = node - rl->s_list, type, dentry, inode;
+
+	if (vmi_read_u64(w->r, sb + rl->s_type, &type) ||
+	    type != rl->proc_fs_type)
+		return 0;	/* another filesystem's: not judged here */
+	if (vmi_read_u64(w->r, sb + rl->s_root, &dentry) || !dentry ||
+	    vmi_read_u64(w->r, dentry + rl->d_inode, &inode) || !inode ||
+	    vmi_read_u64(w->r, inode + rl->i_fop, &e.ptr[0]) ||
+	    vmi_read_u64(w->r, inode + rl->i_op, &e.ptr[1])) {
+		e = (struct vmi_proc_entry){ .path = VMI_PROC_ROOT_PATH,
+					     .pde = sb, .root_inode = 1,
+					     .bad = VMI_PROC_BAD_ROOT,
+					     .err = -EFAULT };
+		return w->fn(w->ctx, &e);
+	}
+	e.pde = inode;
+	return w->fn(w->ctx, &e);
+}
+
+int vmi_proc_roots_walk(const struct vmi_read_ops *r,
+			const struct vmi_proc_roots *rl, vmi_proc_fn fn,
+			void *ctx)
+{
+	struct proc_roots_walk w = { .r = r, .rl = rl, .fn = fn, .ctx = ctx };
+	struct vmi_proc_entry e = { .path = VMI_PROC_ROOT_PATH,
+				    .root_inode = 1,
+				    .bad = VMI_PROC_BAD_SUPERS };
+	int err;
+
+	if (!r || !r->read || !fn || !vmi_proc_roots_ok(rl))
+		return -EINVAL;
+	err = vmi_list_walk(r, rl->super_blocks, rl->max_sbs, proc_root_sb,
+			    &w, NULL);
+	if (err != -ELOOP && err != -EBADMSG)
+		return err;
+	/* a corrupt list: a suspect, not an error */
+	e.pde = rl->super_blocks;
+	e.err = err;
+	return fn(ctx, &e);
+}
+
+bool vmi_proc_watch_sorted(const struct vmi_proc_watch *w, u32 nr)
+{
+	u32 i;
+
+	for (i = 1; i < nr; i++)
+		if (w[i - 1].key >= w[i].key)
+			return false;
+	return true;
+}
+
+/* The watch of @key (binary search: the watches are sorted), or NULL. */
+static const struct vmi_proc_watch *
+proc_watch_find(const struct vmi_proc_suspects *s, u64 key)
+{
+	u32 lo = 0, hi = s->nr_watch, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->watch[mid].key == key)
+			return &s->watch[mid];
+		if (s->watch[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/*
+ * Which pointer of @e the judgement refuses: its index, or -1; *@old
+ * gets the watch's value of it (0: refused for where it lies).
+ */
+static int proc_refused(const struct vmi_proc_suspects *s,
+			const struct vmi_proc_entry *e, u64 *old)
+{
+	/* a root inode holds two of "/proc"'s pointers */
+	u32 n = e->root_inode ? 2 : VMI_PROC_PTRS, i;
+	const struct vmi_proc_watch *w = NULL;
+
+	*old = 0;
+	for (i = 0; i < n; i++)
 		if (e->ptr[i] &&
 		    !vmi_in_ranges(e->ptr[i], s->allow, s->nr_allow))
 			return i;
 	if (s->nr_watch)
-		key = vmi_path_key(e->path);
-	for (k = 0; k < s->nr_watch; k++) {
-		if (s->watch[k].key != key)
-			continue;
-		for (i = 0; i < VMI_PROC_PTRS; i++)
-			if (e->ptr[i] != s->watch[k].ptr[i])
-				return i;
+		w = proc_watch_find(s, vmi_path_key(e->root_inode ? "/proc" :
+						   e->path));
+	for (i = 0; w && i < n; i++) {
+		if (e->ptr[i] != w->ptr[i]) {
+			*old = w->ptr[i];
+			return i;
+		}
 	}
 	return -1;
 }
@@ -280,15 +378,28 @@ static int proc_refused(const struct vmi_proc_suspects *s,
 static int proc_suspect(void *ctx, const struct vmi_proc_entry *e)
 {
 	struct vmi_proc_suspects *s = ctx;
-	int which = e->bad ? 0 : proc_refused(s, e);
+	u64 old = 0;
+	int which = e->bad ? 0 : proc_refused(s, e, &old);
+	size_t n;
 
 	if (which < 0)
 		return 0;
-	if (!s->nr++) {
-		s->first_pde = e->pde;
-		s->first_bad = e->bad;
-		s->first_ptr = which;
-	}
+	if (s->nr++)
+		return 0;
+	s->first_pde = e->pde;
+	s->first_bad = e->bad;
+	s->first_ptr = which;
+	s->first_now = e->bad ? 0 : e->ptr[which];
+	s->first_old = old;
+	s->first_netns = e->netns;
+	s->first_err = e->bad ? e->err : 0;
+	s->first_root = e->root_inode;
+	s->first_net = e->net;
+	n = strlen(e->path);
+	if (n >= sizeof(s->first_path))
+		n = sizeof(s->first_path) - 1;
+	memcpy(s->first_path, e->path, n);
+	s->first_path[n] = '\0';
 	return 0;
 }
 
@@ -297,11 +408,24 @@ int vmi_proc_suspects(const struct vmi_read_ops *r,
 		      struct vmi_proc_scratch *scratch,
 		      struct vmi_proc_suspects *s)
 {
-	if (!s || (s->nr_allow && !s->allow) || (s->nr_watch && !s->watch))
+	int err;
+
+	if (!s || (s->nr_allow && !s->allow) || (s->nr_watch && !s->watch) ||
+	    (s->roots && !vmi_proc_roots_ok(s->roots)))
 		return -EINVAL;
 	s->nr = 0;
 	s->first_pde = 0;
 	s->first_bad = 0;
 	s->first_ptr = 0;
-	return vmi_proc_walk(r, l, false, scratch, proc_suspect, s);
+	s->first_now = 0;
+	s->first_old = 0;
+	s->first_netns = 0;
+	s->first_err = 0;
+	s->first_root = 0;
+	s->first_net = 0;
+	s->first_path[0] = '\0';
+	err = vmi_proc_walk(r, l, false, scratch, proc_suspect, s);
+	if (!err && s->roots)
+		err = vmi_proc_roots_walk(r, s->roots, proc_suspect, s);
+	return err;
 }

@@ -40,6 +40,11 @@
 #define VMI_PROC_BAD_TOP	5	/* a tree's top entry: unreadable */
 #define VMI_PROC_BAD_NET	6	/* a namespace's proc_net: bad */
 #define VMI_PROC_BAD_WALK	7	/* the namespaces or the entry cap */
+#define VMI_PROC_BAD_ROOT	8	/* a mounted /proc's root inode */
+#define VMI_PROC_BAD_SUPERS	9	/* super_blocks: corrupt */
+
+/* The path of a mounted /proc's root inode (vmi_proc_roots()). */
+#define VMI_PROC_ROOT_PATH	"/proc (root inode)"
 
 struct vmi_proc_layout {
 	u64 root;		/* &proc_root */
@@ -52,6 +57,21 @@ struct vmi_proc_layout {
 	u32 max_entries, max_nodes, max_netns;
 };
 
+/*
+ * The root inode of every mounted /proc: each procfs superblock on
+ * super_blocks (s_type == &proc_fs_type), s_root->d_inode. Its i_fop and
+ * i_op were copied from proc_root's proc_ops and proc_iops at mount.
+ */
+struct vmi_proc_roots {
+	u64 super_blocks;	/* &super_blocks */
+	u64 proc_fs_type;	/* &proc_fs_type */
+	u32 s_list, s_type, s_root;	/* in struct super_block */
+	u32 d_inode;		/* in struct dentry */
+	u32 i_fop, i_op;	/* in struct inode */
+	u32 max_sbs;		/* superblocks walked at most */
+	u32 pad;
+};
+
 /* An entry, or (->bad) a part of the trees that cannot be walked. */
 struct vmi_proc_entry {
 	/* "/proc/net/tcp"; the top of a /proc/net tree is "/proc/net/." */
@@ -62,7 +82,11 @@ struct vmi_proc_entry {
 	u32 netns;		/* its inode number, 0 unread */
 	u32 bad;		/* 0, VMI_PROC_BAD_* */
 	s32 err;		/* with ->bad: the walk's or read's error */
-	u32 pad;
+	/*
+	 * A root inode (vmi_proc_roots_walk()): ->ptr[0] its i_fop, ->ptr[1]
+	 * its i_op, ->ptr[2] 0, ->pde the inode, ->path VMI_PROC_ROOT_PATH
+	 */
+	u32 root_inode;
 };
 
 typedef int (*vmi_proc_fn)(void *ctx, const struct vmi_proc_entry *e);
@@ -86,6 +110,20 @@ int vmi_proc_walk(const struct vmi_read_ops *r,
 		  const struct vmi_proc_layout *l, bool init_only,
 		  struct vmi_proc_scratch *s, vmi_proc_fn fn, void *ctx);
 
+/*
+ * Calls @fn for the root inode of every mounted /proc (@rl), as an entry
+ * with ->root_inode set, or as a bad one (VMI_PROC_BAD_ROOT: a procfs
+ * superblock's root unreadable or NULL; VMI_PROC_BAD_SUPERS: the list
+ * corrupt, over @rl->max_sbs, or unreadable). Returns -EINVAL (a bad
+ * layout) or what the callback returns.
+ */
+int vmi_proc_roots_walk(const struct vmi_read_ops *r,
+			const struct vmi_proc_roots *rl, vmi_proc_fn fn,
+			void *ctx);
+
+/* Whether @rl is plausible (offsets under VMI_OFFSET_MAX, a cap set). */
+bool vmi_proc_roots_ok(const struct vmi_proc_roots *rl);
+
 /* A path's key: FNV-1a 64 of its bytes up to the NUL. */
 u64 vmi_path_key(const char *path);
 
@@ -95,23 +133,41 @@ struct vmi_proc_watch {
 	u64 ptr[VMI_PROC_PTRS];
 };
 
+/* Whether @nr watches are sorted by key, keys unique (the judgement's). */
+bool vmi_proc_watch_sorted(const struct vmi_proc_watch *w, u32 nr);
+
+/* How much of the first suspect's path vmi_proc_suspects() keeps. */
+#define VMI_PROC_FIRST_PATH	64
+
 /* What vmi_proc_suspects() is given and found. */
 struct vmi_proc_suspects {
 	const struct vmi_range *allow;	/* in: where a pointer may lie */
 	u32 nr_allow;			/* in */
-	const struct vmi_proc_watch *watch;	/* in: entries by path */
+	/* in: entries by path, sorted by key, keys unique */
+	const struct vmi_proc_watch *watch;
 	u32 nr_watch;			/* in */
+	const struct vmi_proc_roots *roots;	/* in: NULL, not walked */
 	u64 nr;				/* out: suspects */
 	u64 first_pde;			/* out: the first one's entry */
 	u32 first_bad;			/* out: its ->bad, or 0 */
 	u32 first_ptr;			/* out: which pointer (if !bad) */
+	u64 first_now;			/* out: that pointer as read */
+	u64 first_old;			/* out: its watch's, 0: none */
+	u32 first_netns;		/* out: its namespace's inode */
+	s32 first_err;			/* out: with ->first_bad */
+	u32 first_root;			/* out: a root inode (->root_inode) */
+	u32 pad;
+	u64 first_net;			/* out: its namespace (->net) */
+	char first_path[VMI_PROC_FIRST_PATH];	/* out: cut, NUL-ended */
 };
 
 /*
  * The module's judgement (vmiaas.ko, and userspace's run of the same
  * record): every bad entry, every non-NULL pointer outside the allowed
  * ranges, and every watched entry (in any namespace) whose pointers
- * differ from the watch, is a suspect.
+ * differ from the watch, is a suspect; with @s->roots, every mounted
+ * /proc's root inode whose i_fop or i_op differs from the watch of
+ * "/proc" (its proc_ops, proc_iops) or lies outside the ranges too.
  */
 int vmi_proc_suspects(const struct vmi_read_ops *r,
 		      const struct vmi_proc_layout *l,

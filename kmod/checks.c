@@ -27,6 +27,7 @@
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <crypto/sha2.h>
 #include <uapi/linux/vmiaas.h>
@@ -51,13 +52,17 @@
 #define PROC_ENTRIES_MAX	(1U << 18)
 #define PROC_NODES_MAX		32768
 #define PROC_NETNS_MAX		4096
+#define PROC_SB_MAX		65536
 
 /* A VMIAAS_CHECK_PROC_GVA check's values, validated, in the core's form. */
 struct proc_values {
 	struct vmi_proc_layout layout;
 	struct vmi_range allow[2];
+	struct vmi_proc_roots roots;
+	bool has_roots;
 	u32 nr_watch;
-	struct vmi_proc_watch watch[VMIAAS_MAX_PROC_WATCH];
+	/* inline and table entries, sorted by key (kvmalloc()ed) */
+	struct vmi_proc_watch *watch;
 };
 
 /* A VMIAAS_CHECK_NF_GVA check's values, validated, in the core's form. */
@@ -117,8 +122,12 @@ static void checkset_free(struct kref *ref)
 						  ref);
 	unsigned int i;
 
-	for (i = 0; i < cs->nr; i++)
+	for (i = 0; i < cs->nr; i++) {
+		if (cs->checks[i].type == VMIAAS_CHECK_PROC_GVA &&
+		    cs->values[i])
+			kvfree(((struct proc_values *)cs->values[i])->watch);
 		kvfree(cs->values[i]);
+	}
 	kvfree(cs);
 }
 
@@ -192,11 +201,16 @@ static int check_span(const struct vmiaas_check *c, u64 *ret_bytes)
 static int check_validate(const struct vmiaas_check *c)
 {
 	u64 bytes, end;
+	u32 flags = 0;
 	int r;
 
 	if (c->type < VMIAAS_CHECK_RANGE_GPA || c->type > VMIAAS_CHECK_INPUT_GVA)
 		return -EINVAL;
-	if (c->flags & ~(check_is_bytes(c->type) ? VMIAAS_CHECK_FLAGS_ALL : 0))
+	if (check_is_bytes(c->type))
+		flags = VMIAAS_CHECK_CSTRING;
+	else if (c->type == VMIAAS_CHECK_PROC_GVA)
+		flags = VMIAAS_CHECK_PROC_MORE;
+	if (c->flags & ~flags)
 		return -EINVAL;
 	if (c->reserved[0] || c->reserved[1] || !c->len)
 		return -EINVAL;
@@ -331,15 +345,91 @@ static int checkset_copy_nf(struct vmiaas_checkset *cs, unsigned int i,
 	return vmi_nf_layout_ok(&v->layout) ? 0 : -EINVAL;
 }
 
+static int proc_watch_cmp(const void *a, const void *b)
+{
+	const struct vmi_proc_watch *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/*
+ * The watched entries of a _PROC check: the inline ones and, with
+ * VMIAAS_CHECK_PROC_MORE, the table at @more->watch, into one array
+ * sorted by key (the core's binary search), keys unique.
+ */
+static int proc_copy_watch(struct proc_values *v,
+			   const struct vmiaas_proc_check *pc,
+			   const struct vmiaas_proc_more *more)
+{
+	u32 nr_table = more ? more->nr_watch : 0, k;
+	struct vmiaas_proc_watch *table = NULL;
+	size_t nr = pc->nr_watch + nr_table;
+
+	if (nr_table > VMIAAS_MAX_PROC_TABLE)
+		return -E2BIG;
+	if (!nr)
+		return 0;
+	if (nr_table) {
+		table = vmemdup_user(u64_to_user_ptr(more->watch),
+				     array_size(nr_table, sizeof(*table)));
+		if (IS_ERR(table))
+			return PTR_ERR(table);
+	}
+	v->watch = kvcalloc(nr, sizeof(*v->watch), GFP_KERNEL_ACCOUNT);
+	if (!v->watch) {
+		kvfree(table);
+		return -ENOMEM;
+	}
+	for (k = 0; k < pc->nr_watch; k++) {
+		v->watch[k].key = pc->watch[k].key;
+		memcpy(v->watch[k].ptr, pc->watch[k].ptr,
+		       sizeof(v->watch[k].ptr));
+	}
+	for (k = 0; k < nr_table; k++) {
+		v->watch[pc->nr_watch + k].key = table[k].key;
+		memcpy(v->watch[pc->nr_watch + k].ptr, table[k].ptr,
+		       sizeof(table[k].ptr));
+	}
+	kvfree(table);
+	v->nr_watch = nr;
+	sort(v->watch, nr, sizeof(*v->watch), proc_watch_cmp, NULL);
+	return vmi_proc_watch_sorted(v->watch, nr) ? 0 : -EINVAL;
+}
+
+/* The root inodes' layout of a VMIAAS_CHECK_PROC_MORE, validated. */
+static int proc_copy_roots(struct proc_values *v,
+			   const struct vmiaas_proc_more *more)
+{
+	if (more->reserved32 || more->reserved[0] || more->reserved[1])
+		return -EINVAL;
+	if (!more->super_blocks)
+		return 0;
+	v->roots = (struct vmi_proc_roots){
+		.super_blocks = more->super_blocks,
+		.proc_fs_type = more->proc_fs_type,
+		.s_list = more->s_list, .s_type = more->s_type,
+		.s_root = more->s_root, .d_inode = more->d_inode,
+		.i_fop = more->i_fop, .i_op = more->i_op,
+		.max_sbs = PROC_SB_MAX,
+	};
+	BUILD_BUG_ON(VMIAAS_MAX_NF_OFFSET != VMI_OFFSET_MAX);
+	v->has_roots = true;
+	return vmi_proc_roots_ok(&v->roots) ? 0 : -EINVAL;
+}
+
 /* A _PROC check's layout, ranges and watched entries, validated. */
 static int checkset_copy_proc(struct vmiaas_checkset *cs, unsigned int i,
 			      const struct vmiaas_proc_check *pc)
 {
+	const struct vmiaas_proc_more *more = NULL;
 	struct proc_values *v;
 	unsigned int k;
+	int r;
 
 	BUILD_BUG_ON(VMIAAS_PROC_PTRS != VMI_PROC_PTRS);
 	BUILD_BUG_ON(VMIAAS_MAX_PROC_SIZE != VMI_PROC_PDE_MAX);
+	if (cs->checks[i].flags & VMIAAS_CHECK_PROC_MORE)
+		more = (const struct vmiaas_proc_more *)(pc + 1);
 	if (pc->reserved || pc->nr_watch > VMIAAS_MAX_PROC_WATCH ||
 	    !(pc->root >> 63) || !(pc->init_net >> 63))
 		return -EINVAL;
@@ -365,13 +455,14 @@ static int checkset_copy_proc(struct vmiaas_checkset *cs, unsigned int i,
 		v->allow[k] = (struct vmi_range){ pc->allow[k][0],
 						  pc->allow[k][1] };
 	}
-	v->nr_watch = pc->nr_watch;
-	for (k = 0; k < pc->nr_watch; k++) {
-		v->watch[k].key = pc->watch[k].key;
-		memcpy(v->watch[k].ptr, pc->watch[k].ptr,
-		       sizeof(v->watch[k].ptr));
+	if (!vmi_proc_layout_ok(&v->layout))
+		return -EINVAL;
+	if (more) {
+		r = proc_copy_roots(v, more);
+		if (r)
+			return r;
 	}
-	return vmi_proc_layout_ok(&v->layout) ? 0 : -EINVAL;
+	return proc_copy_watch(v, pc, more);
 }
 
 /* A _PTYPE or _INPUT check's allowed ranges, validated, in the core's form. */
@@ -470,6 +561,10 @@ static size_t check_values_size(const struct vmiaas_check *c)
 		return c->len * sizeof(struct vmiaas_exec_range);
 	if (c->type == VMIAAS_CHECK_NF_GVA)
 		return sizeof(struct vmiaas_nf_check);
+	if (c->type == VMIAAS_CHECK_PROC_GVA &&
+	    (c->flags & VMIAAS_CHECK_PROC_MORE))
+		return sizeof(struct vmiaas_proc_check) +
+		       sizeof(struct vmiaas_proc_more);
 	if (c->type == VMIAAS_CHECK_PROC_GVA)
 		return sizeof(struct vmiaas_proc_check);
 	if (c->type == VMIAAS_CHECK_PTYPE_GVA)
@@ -680,6 +775,7 @@ static int proc_walk_once(struct check_run *run, const struct vmi_read_ops *r,
 	run->proc.nr_allow = ARRAY_SIZE(v->allow);
 	run->proc.watch = v->watch;
 	run->proc.nr_watch = v->nr_watch;
+	run->proc.roots = v->has_roots ? &v->roots : NULL;
 	return vmi_proc_suspects(r, &v->layout, &run->proc_scratch,
 				 &run->proc);
 }
@@ -751,6 +847,68 @@ static int check_twice(struct check_run *run, const struct vmi_read_ops *r,
 	vmi_as_flush(&run->as);
 	err = walk(run, r, values, &nr);
 	return err ?: nr != 0;
+}
+
+/* What netfilter-hook's confirming walk found first, named. */
+static void found_nf(const struct vmi_nf_hook *h, struct vmiaas_found *f)
+{
+	BUILD_BUG_ON(VMIAAS_NF_FAM_INGRESS != VMI_NF_INGRESS);
+	BUILD_BUG_ON(VMIAAS_NF_FAM_EGRESS != VMI_NF_EGRESS);
+	BUILD_BUG_ON(VMIAAS_NF_FAM_NETNS != VMI_NF_NETNS_LIST);
+	BUILD_BUG_ON(VMIAAS_NF_FAM_DEVS != VMI_NF_DEV_LIST);
+	f->kind = h->err ? VMIAAS_FOUND_NF_BAD : VMIAAS_FOUND_NF_HOOK;
+	f->where = h->entries;
+	f->value = h->fn;
+	f->dev = h->dev;
+	f->netns = h->netns;
+	f->family = h->family;
+	f->point = h->point;
+	f->index = h->index;
+	f->err = h->err;
+}
+
+/* What proc-ops' confirming walk found first, named. */
+static void found_proc(const struct vmi_proc_suspects *s, u64 init_net,
+		       struct vmiaas_found *f)
+{
+	BUILD_BUG_ON(sizeof(f->path) != sizeof(s->first_path));
+	f->kind = s->first_bad ? VMIAAS_FOUND_PROC_BAD :
+		  VMIAAS_FOUND_PROC_PTR;
+	f->where = s->first_pde;
+	f->value = s->first_now;
+	f->expected = s->first_old;
+	f->netns = s->first_netns;
+	f->index = s->first_bad ?: s->first_ptr;
+	f->err = s->first_err;
+	if (s->first_root)
+		f->flags |= VMIAAS_FOUND_ROOT_INODE;
+	if (s->first_net == init_net)
+		f->flags |= VMIAAS_FOUND_INIT_NET;
+	memcpy(f->path, s->first_path, sizeof(f->path));
+	f->path[sizeof(f->path) - 1] = '\0';
+}
+
+/*
+ * Names what check @i found, when it failed (@res > 0) and is a walk
+ * whose suspect the run holds, in the verdict's next free slot.
+ */
+static void check_found(const struct check_run *run, unsigned int i,
+			int res, struct vmiaas_verdict *ret)
+{
+	u32 type = run->cs->checks[i].type;
+	struct vmiaas_found *f;
+
+	if (res <= 0 || ret->nr_found >= VMIAAS_EVENT_FOUND ||
+	    (type != VMIAAS_CHECK_NF_GVA && type != VMIAAS_CHECK_PROC_GVA))
+		return;
+	f = &ret->found[ret->nr_found++];
+	memset(f, 0, sizeof(*f));
+	f->check = i;
+	if (type == VMIAAS_CHECK_NF_GVA)
+		found_nf(&run->nf[1].first, f);
+	else
+		found_proc(&run->proc, ((const struct proc_values *)
+					run->cs->values[i])->layout.init_net, f);
 }
 
 /* 1 if the check differs, 0 if it matches, -errno if it could not run. */
@@ -837,6 +995,7 @@ int vmiaas_checks_run(const struct vmiaas_checkset *cs, struct kvm *kvm,
 		}
 		if (!r)
 			continue;
+		check_found(run, i, r, ret);
 		differs |= r > 0;
 		ret->nr_failed++;
 		ret->failed_mask |= BIT_ULL(i);

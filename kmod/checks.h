@@ -4,6 +4,7 @@
 #define _VMIAAS_KMOD_CHECKS_H
 
 #include <linux/types.h>
+#include <uapi/linux/vmiaas.h>
 
 struct kvm;
 struct vmiaas_checkset;
@@ -15,6 +16,8 @@ struct vmiaas_verdict {
 	u32 nr_checks;
 	u32 nr_failed;
 	u64 failed_mask;
+	u32 nr_found;		/* what walks that failed named */
+	struct vmiaas_found found[VMIAAS_EVENT_FOUND];
 };
 
 int vmiaas_checks_from_user(const struct vmiaas_set_checks *args,

@@ -9,6 +9,7 @@
 #include <linux/fs.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
@@ -28,6 +29,7 @@ struct vmiaas_file {
 	/* serializes the ioctls of this file but most of ENABLE_VIEW */
 	struct mutex lock;
 	struct vmiaas_vm *vm;	/* attached VM, or NULL */
+	u32 event_size;		/* bytes of a record read() returns */
 	struct vmiaas_events events;	/* the attached VM's requests */
 };
 
@@ -44,6 +46,8 @@ static long vmiaas_get_caps(struct vmiaas_caps __user *ucaps)
 	caps.api_version = VMIAAS_API_VERSION;
 	caps.modes = vmiaas_modes;
 	caps.check_types = VMIAAS_CHECK_TYPES_ALL;
+	caps.check_flags = VMIAAS_CHECK_FLAGS_ALL;
+	caps.event_size = sizeof(struct vmiaas_event);
 	if (!vmiaas_view_resolve())
 		caps.modes |= VMIAAS_MODE_VMFUNC;
 	if (copy_to_user(ucaps, &caps, sizeof(caps)))
@@ -76,11 +80,19 @@ static long vmiaas_attach_vm(struct vmiaas_file *vf,
 		return r;
 	if (args.flags & ~VMIAAS_ATTACH_ALL)
 		return -EOPNOTSUPP;
-	if (args.reserved[0] || args.reserved[1])
+	if (args.reserved32 || args.reserved)
+		return -EINVAL;
+	if (args.event_size && (args.event_size < VMIAAS_EVENT_SIZE_V1 ||
+				args.event_size > VMIAAS_EVENT_SIZE_MAX ||
+				args.event_size % 8))
 		return -EINVAL;
 	if (vf->vm)
 		return -EBUSY;
-	return vmiaas_vm_attach(args.vm_fd, &vf->events, &vf->vm);
+	r = vmiaas_vm_attach(args.vm_fd, &vf->events, &vf->vm);
+	if (!r)
+		WRITE_ONCE(vf->event_size,
+			   args.event_size ?: VMIAAS_EVENT_SIZE_V1);
+	return r;
 }
 
 /*
@@ -214,12 +226,30 @@ static int vmiaas_open(struct inode *inode, struct file *file)
 {
 	struct vmiaas_file *vf;
 
-	vf = kzalloc(sizeof(*vf), GFP_KERNEL_ACCOUNT);
+	/* the ring is VMIAAS_EVENT_QUEUE records: ~90 KiB */
+	vf = kvzalloc(sizeof(*vf), GFP_KERNEL_ACCOUNT);
 	if (!vf)
 		return -ENOMEM;
 	mutex_init(&vf->lock);
 	vmiaas_events_init(&vf->events);
 	file->private_data = vf;
+	return 0;
+}
+
+/*
+ * One record of @size bytes (ATTACH_VM's event_size): the struct cut, or
+ * zero-extended; its ->size the bytes of the struct it holds.
+ */
+static int vmiaas_read_one(char __user *buf, struct vmiaas_event *e,
+			   u32 size)
+{
+	u32 n = min_t(u32, size, sizeof(*e));
+
+	e->size = n;
+	if (copy_to_user(buf, e, n))
+		return -EFAULT;
+	if (size > n && clear_user(buf + n, size - n))
+		return -EFAULT;
 	return 0;
 }
 
@@ -232,11 +262,13 @@ static ssize_t vmiaas_read(struct file *file, char __user *buf, size_t len,
 {
 	struct vmiaas_file *vf = file->private_data;
 	struct vmiaas_events *ev = &vf->events;
+	/* set once, by the ATTACH_VM before any record is queued */
+	u32 size = READ_ONCE(vf->event_size) ?: VMIAAS_EVENT_SIZE_V1;
 	struct vmiaas_event e;
 	size_t done = 0;
 	int r;
 
-	if (len < sizeof(e))
+	if (len < size)
 		return -EINVAL;
 	while (!vmiaas_events_ready(ev)) {
 		if (file->f_flags & O_NONBLOCK)
@@ -245,10 +277,10 @@ static ssize_t vmiaas_read(struct file *file, char __user *buf, size_t len,
 		if (r)
 			return r;
 	}
-	while (len - done >= sizeof(e) && vmiaas_events_pop(ev, &e)) {
-		if (copy_to_user(buf + done, &e, sizeof(e)))
+	while (len - done >= size && vmiaas_events_pop(ev, &e)) {
+		if (vmiaas_read_one(buf + done, &e, size))
 			return done ? done : -EFAULT;
-		done += sizeof(e);
+		done += size;
 	}
 	return done;
 }
@@ -266,7 +298,7 @@ static int vmiaas_release(struct inode *inode, struct file *file)
 	struct vmiaas_file *vf = file->private_data;
 
 	vmiaas_vm_detach(vf->vm);
-	kfree(vf);
+	kvfree(vf);
 	return 0;
 }
 
@@ -297,7 +329,12 @@ static int __init vmiaas_init(void)
 	BUILD_BUG_ON(sizeof(struct vmiaas_read_mailbox) != 64);
 	BUILD_BUG_ON(sizeof(struct vmiaas_check) != 88);
 	BUILD_BUG_ON(sizeof(struct vmiaas_set_checks) != 40);
-	BUILD_BUG_ON(sizeof(struct vmiaas_event) != 96);
+	BUILD_BUG_ON(offsetof(struct vmiaas_event, nr_found) !=
+		     VMIAAS_EVENT_SIZE_V1);
+	BUILD_BUG_ON(sizeof(struct vmiaas_found) != 128);
+	BUILD_BUG_ON(sizeof(struct vmiaas_event) != 360);
+	BUILD_BUG_ON(sizeof(struct vmiaas_event) > VMIAAS_EVENT_SIZE_MAX);
+	BUILD_BUG_ON(sizeof(struct vmiaas_proc_more) != 72);
 
 	vmiaas_modes = VMIAAS_MODE_HYPERCALL | VMIAAS_MODE_POLL;
 	if (!boot_cpu_has(X86_FEATURE_VMX))

@@ -199,6 +199,9 @@ static void serve_request(struct vmiaas_vm *vm, const struct serve_req *req,
 	e->nr_failed = v.nr_failed;
 	e->nr_checks = v.nr_checks;
 	e->failed_mask = v.failed_mask;
+	e->nr_found = v.nr_found;
+	BUILD_BUG_ON(sizeof(e->found) != sizeof(v.found));
+	memcpy(e->found, v.found, sizeof(e->found));
 	e->t_done_ns = ktime_get_ns();
 	/* after detach the file, and its queue, may be gone */
 	spin_lock(&vm->lock);

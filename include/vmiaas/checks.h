@@ -209,7 +209,8 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
  * @max), or a negative errno (-ENOSPC: @max too small) and in *@ret_nr
  * the records built before the failing part.
  */
-#define VMIAAS_MODULE_DATA	256
+/* the largest: struct vmiaas_proc_check, then struct vmiaas_proc_more */
+#define VMIAAS_MODULE_DATA	312
 
 struct vmiaas_module_check {
 	uint32_t type;			/* VMIAAS_CHECK_* (uapi) */
@@ -226,6 +227,31 @@ struct vmiaas_module_check {
 
 int vmiaas_module_policy(struct vmiaas *v, struct vmiaas_module_check *out,
 			 size_t max, size_t *ret_nr);
+
+/*
+ * The table of watched /proc entries the proc-ops record of the last
+ * vmiaas_module_policy() on @v refers to (its struct vmiaas_proc_more,
+ * flag VMIAAS_CHECK_PROC_MORE, has ->nr_watch entries and ->watch 0:
+ * the caller points ->watch at the table before registering): every
+ * entry a baseline taken now would record, sorted by key. Owned by @v,
+ * valid until the next vmiaas_module_policy() or vmiaas_close(); NULL
+ * with *@ret_nr 0 when there is none.
+ */
+struct vmiaas_proc_watch;
+const struct vmiaas_proc_watch *vmiaas_module_proc_table(struct vmiaas *v,
+							 size_t *ret_nr);
+
+/*
+ * What vmiaas.ko named in an event (struct vmiaas_found, for record @c,
+ * the check it is about) as vmictl check reports that check's finding:
+ * into @f (check and severity set by the caller, kept unless the found
+ * pointer tells more) the object ("/proc/net/tcp", "ipv4 PRE_ROUTING"),
+ * address, values and the message. -EINVAL for a kind it does not know.
+ */
+struct vmiaas_found;
+int vmiaas_module_found(const struct vmiaas_module_check *c,
+			const struct vmiaas_found *found,
+			struct vmiaas_finding *f);
 
 /*
  * Keeps, in place and in order, the @nr records whose type a module with
@@ -246,6 +272,15 @@ size_t vmiaas_module_filter(struct vmiaas_module_check *c, size_t nr,
 int vmiaas_module_policy_run(struct vmiaas *v,
 			     const struct vmiaas_module_check *c, size_t nr,
 			     uint64_t *ret_failed);
+
+/*
+ * The same, and with @found (@nr entries, or NULL) what each failed
+ * netfilter-hook and proc-ops record found, as the module's event names
+ * it (struct vmiaas_found, ->check = the record; ->kind 0 for the others).
+ */
+int vmiaas_module_policy_found(struct vmiaas *v,
+			       const struct vmiaas_module_check *c, size_t nr,
+			       uint64_t *ret_failed, struct vmiaas_found *found);
 
 /*
  * Can this host's kernel prove pages unwritten for the soft-dirty skip

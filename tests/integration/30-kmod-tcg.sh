@@ -51,7 +51,7 @@ gcc -static -O2 -std=gnu11 -D_GNU_SOURCE -I"$top/include" \
 	tap_skip_all "cannot build a static vmiaas_caps: $(head -n 3 "$tmp/cc.log")"
 
 # ---- the guest ------------------------------------------------------------
-tap_plan 18
+tap_plan 20
 t0=$(date +%s%N)
 guest_start --kernel 6.1 --add "$ko" --add "$tmp/vmiaas_caps" ||
 	tap_bail "6.1 guest did not boot"
@@ -80,6 +80,10 @@ tap_is "$(field modes)" "$(printf '%#x' $(((1 << 1) | (1 << 2))))" \
 	"GET_CAPS: modes == VMIAAS_MODE_HYPERCALL | VMIAAS_MODE_POLL (no VMFUNC under TCG)"
 tap_is "$(field check_types)" 0xffe \
 	"GET_CAPS: check_types 0xffe (ranges, tables, bytes, exec-memory, netfilter-hook, proc-ops, packet-tap and input-handler, types 1-11)"
+tap_is "$(field check_flags)" 0x3 \
+	"GET_CAPS: check_flags 0x3 (VMIAAS_CHECK_CSTRING, VMIAAS_CHECK_PROC_MORE)"
+tap_is "$(field event_size)" 360 \
+	"GET_CAPS: event_size 360 (records with what netfilter-hook and proc-ops found)"
 tap_is "$(field reserved)" 0 "GET_CAPS: reserved fields zeroed"
 tap_is "$(field size)" 64 "GET_CAPS: size 64 written back"
 

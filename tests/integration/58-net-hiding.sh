@@ -30,13 +30,15 @@
 # (tests/tools/module_policy: the same core/nfhook.c, core/procwalk.c and
 # core/ptypewalk.c walks): all pass with ip_tables and with the raw
 # sockets; the netfilter-hook record alone fails with the trigger, the
-# proc-ops record alone with the connection hider, the packet-tap record
+# proc-ops record alone with the connection hider and with the process
+# hider (its table holds every kernel entry, its walk the root inodes),
+# each named as vmid's finding names it, the packet-tap record
 # alone with the tap (on ptype_all, on lo's); all pass again once each is
 # gone. Runs on each kernel of KGENS (default: Debian 6.1 and
 # 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin nethide 34
+integrity_begin nethide 39
 
 rawsock=$(guest_tool rawsock) ||
 	tap_bail "cannot build tests/guest/rawsock.c statically"
@@ -69,11 +71,14 @@ tap_diag "$(cat "$work/iptables.err"; jq -c '.findings[], [.events[] | select(.c
 policy_take
 tap_ok "grep -q '^check [0-9]* type=8 flags=0 len=1 netfilter-hook (2 allowed ranges); finding netfilter-hook \"netfilter hooks\" critical\$' '$work/policy.txt'" \
 	"$KGEN: module policy: a netfilter-hook record allowing the kernel's text and ip_tables' (the one hooking module)"
-tap_ok "grep -q '^check [0-9]* type=9 flags=0 len=1 proc-ops (4 watched entries); finding proc-ops \"/proc entries\" critical\$' '$work/policy.txt'" \
-	"$KGEN: module policy: a proc-ops record watching /proc/net/tcp, tcp6, udp and /proc/modules"
+nr_watched=$(sed -n 's/^check [0-9]* type=9 flags=2 len=1 proc-ops (\([0-9]*\) watched entries, \/proc root inodes); finding proc-ops "\/proc entries" critical$/\1/p' "$work/policy.txt")
+tap_ok "[ '${nr_watched:-0}' -ge 100 ] && [ \$(stat -c %s '$work/policy.bin.table') = \$((${nr_watched:-0} * 32)) ]" \
+	"$KGEN: module policy: a proc-ops record watching every kernel /proc entry a baseline records (${nr_watched:-none}) and the /proc root inodes"
 tap_ok "grep -q '^check [0-9]* type=10 flags=0 len=1 packet-tap (1 allowed ranges); finding packet-tap \"packet types\" critical\$' '$work/policy.txt'" \
 	"$KGEN: module policy: a packet-tap record allowing the kernel's text (no module has a packet type)"
 tap_diag "$(grep 'type=\(8\|9\|10\) ' "$work/policy.txt")"
+nf_bit=$(sed -n 's/^check \([0-9]*\) type=8 .*/\1/p' "$work/policy.txt")
+proc_bit=$(sed -n 's/^check \([0-9]*\) type=9 .*/\1/p' "$work/policy.txt")
 policy_run iptables 0 "nothing fails with ip_tables hooking"
 
 # ---- a magic-packet trigger ------------------------------------------------
@@ -88,6 +93,8 @@ expect_one nfhook netfilter-hook '^ipv4 PRE_ROUTING$' \
 	"a high netfilter-hook finding for ipv4 PRE_ROUTING naming [vmiaas_attack_nfhook] (tainted OE)"
 policy_run nfhook "$(policy_mask 8)" \
 	"the netfilter-hook record alone fails with the trigger's hook"
+tap_ok "grep -q '^found ${nf_bit:-none} critical \"ipv4 PRE_ROUTING\": netfilter hook [0-9]* on ipv4 PRE_ROUTING of netns [0-9]*: 0x[0-9a-f]*, outside' '$work/nfhook.policy'" \
+	"$KGEN: module policy: the netfilter-hook record names ipv4 PRE_ROUTING and the hook"
 guest_run rmmod vmiaas_attack_nfhook >/dev/null 2>&1
 check_json nfhook-gone
 tap_is "$st:$(nr_findings nfhook-gone)" "0:0" "$KGEN: nfhook: unregistered on unload: exit 0, no findings"
@@ -106,6 +113,8 @@ expect_one procnet proc-ops '^/proc/net/tcp$' \
 	"a critical proc-ops finding: /proc/net/tcp's seq_ops from tcp4_seq_ops to [vmiaas_attack_procnet]"
 policy_run procnet "$(policy_mask 9)" \
 	"the proc-ops record alone fails with /proc/net/tcp's seq_ops swapped"
+tap_ok "grep -q '^found ${proc_bit:-none} critical \"/proc/net/tcp\": /proc/net/tcp: seq_ops changed since the checks were registered: 0x[0-9a-f]* -> 0x[0-9a-f]* (module memory)\$' '$work/procnet.policy'" \
+	"$KGEN: module policy: the proc-ops record names /proc/net/tcp's seq_ops, old and new, in module memory (as vmid's finding from the module's event)"
 guest_run 'rmmod vmiaas_attack_procnet; kill $(cat /tmp/nc.pid)' >/dev/null 2>&1
 check_json procnet-gone
 tap_is "$st:$(nr_findings procnet-gone)" "0:0" "$KGEN: procnet: pointer restored on unload: exit 0, no findings"
@@ -121,9 +130,14 @@ check_json procroot
 tap_ok "[ $st = 1 ] && jq -e '(.findings | length == 2) and ([.findings[] | select(.check == \"proc-ops\" and .object == \"/proc (root inode)\" and .severity == \"critical\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_procroot]+\")) and (.detail.old_symbol | test(\"proc_root_operations\")) and (.detail.message | test(\"i_fop changed\")))] | length == 1) and ([.findings[] | select(.check == \"vfs-ops\" and .object == \"/proc (proc)\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_procroot]+\")))] | length == 1)' '$work/procroot.json'" \
 	"$KGEN: procroot: exit 1, a critical proc-ops finding: the /proc root inode's i_fop from proc_root_operations to [vmiaas_attack_procroot]; vfs-ops names /proc too"
 tap_diag "$(cat "$work/procroot.err"; jq -c '.findings[] | [.check, .severity, .object, .detail.message]' "$work/procroot.json" 2>/dev/null | cut -c1-300 | head -4)"
+policy_run procroot "$(policy_mask 9)" \
+	"the proc-ops record alone fails with the /proc root inode's i_fop swapped"
+tap_ok "grep -q '^found ${proc_bit:-none} critical \"/proc (root inode)\": /proc (root inode): i_fop changed since the checks were registered: 0x[0-9a-f]* -> 0x[0-9a-f]* (module memory)\$' '$work/procroot.policy'" \
+	"$KGEN: module policy: the proc-ops record names the /proc root inode's i_fop, in module memory"
 guest_run "rmmod vmiaas_attack_procroot; kill $pid" >/dev/null 2>&1
 check_json procroot-gone
 tap_is "$st:$(nr_findings procroot-gone)" "0:0" "$KGEN: procroot: i_fop restored on unload: exit 0, no findings"
+policy_run procroot-gone 0 "nothing fails once the process hider is gone"
 
 # ---- packet taps ---------------------------------------------------------------
 guest_run '/vmiaas/rawsock lo >/tmp/rawsock.out 2>&1 </dev/null &

@@ -7,11 +7,15 @@
  * patched KVM lets the module itself attach.
  *
  *   module_policy --take FILE --shm SHM --qmp SOCK
- *       takes the records from the guest now into FILE; prints one line
- *       per record: "check I type=T flags=F len=L LABEL; finding CHECK
- *       \"OBJECT\" SEVERITY" (what vmid reports when it fails)
+ *       takes the records from the guest now into FILE (proc-ops' table
+ *       of watched entries into FILE.table); prints one line per record:
+ *       "check I type=T flags=F len=L LABEL; finding CHECK \"OBJECT\"
+ *       SEVERITY" (what vmid reports when it fails)
  *   module_policy --run FILE --shm SHM --qmp SOCK
- *       runs FILE's records; prints "failed=0xMASK checks=N"
+ *       runs FILE's records (proc-ops' with FILE.table); prints
+ *       "failed=0xMASK checks=N", then for each failed netfilter-hook
+ *       and proc-ops record what it found, as vmid's finding names it
+ *       from the module's event: "found I SEVERITY \"OBJECT\": MESSAGE"
  * Exit status: 0, or 1 with a message.
  */
 #include <errno.h>
@@ -20,10 +24,62 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uapi/linux/vmiaas.h>
 #include <vmiaas/checks.h>
 #include <vmiaas/vmiaas.h>
 
 #define RECORDS_MAX	16
+
+/* FILE.table: proc-ops' table, as vmid sends it to its parent. */
+static int table_write(struct vmiaas *v, const char *path)
+{
+	const struct vmiaas_proc_watch *t;
+	char name[4096];
+	size_t nr;
+	FILE *f;
+
+	t = vmiaas_module_proc_table(v, &nr);
+	snprintf(name, sizeof(name), "%s.table", path);
+	f = fopen(name, "w");
+	if (!f || (nr && fwrite(t, sizeof(*t), nr, f) != nr) || fclose(f))
+		return -EIO;
+	return 0;
+}
+
+/* Points the proc-ops records of @c at FILE.table (*@ret: free it). */
+static int table_read(const char *path, struct vmiaas_module_check *c,
+		      size_t nr, struct vmiaas_proc_watch **ret)
+{
+	struct vmiaas_proc_watch *t;
+	char name[4096];
+	size_t n, i;
+	FILE *f;
+
+	snprintf(name, sizeof(name), "%s.table", path);
+	f = fopen(name, "r");
+	if (!f)
+		return -ENOENT;
+	t = calloc(VMIAAS_MAX_PROC_TABLE, sizeof(*t));
+	n = t ? fread(t, sizeof(*t), VMIAAS_MAX_PROC_TABLE, f) : 0;
+	fclose(f);
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		struct vmiaas_proc_more *more = (void *)(c[i].data +
+			sizeof(struct vmiaas_proc_check));
+
+		if (c[i].type != VMIAAS_CHECK_PROC_GVA ||
+		    !(c[i].flags & VMIAAS_CHECK_PROC_MORE))
+			continue;
+		if (more->nr_watch != n) {
+			free(t);
+			return -EBADMSG;
+		}
+		more->watch = (uint64_t)(uintptr_t)t;
+	}
+	*ret = t;
+	return 0;
+}
 
 static int take(struct vmiaas *v, const char *path)
 {
@@ -36,7 +92,8 @@ static int take(struct vmiaas *v, const char *path)
 	if (err)
 		return err;
 	f = fopen(path, "w");
-	if (!f || fwrite(c, sizeof(c[0]), nr, f) != nr || fclose(f))
+	if (!f || fwrite(c, sizeof(c[0]), nr, f) != nr || fclose(f) ||
+	    table_write(v, path))
 		return -EIO;
 	for (i = 0; i < nr; i++)
 		printf("check %zu type=%u flags=%u len=%llu %s; finding %s \"%s\" %s\n",
@@ -49,8 +106,10 @@ static int take(struct vmiaas *v, const char *path)
 static int run(struct vmiaas *v, const char *path)
 {
 	struct vmiaas_module_check c[RECORDS_MAX];
+	struct vmiaas_found found[RECORDS_MAX];
+	struct vmiaas_proc_watch *table = NULL;
 	uint64_t failed = 0;
-	size_t nr;
+	size_t nr, i;
 	FILE *f;
 	int err;
 
@@ -59,11 +118,21 @@ static int run(struct vmiaas *v, const char *path)
 		return -ENOENT;
 	nr = fread(c, sizeof(c[0]), RECORDS_MAX, f);
 	fclose(f);
-	err = vmiaas_module_policy_run(v, c, nr, &failed);
-	if (!err)
-		printf("failed=%#llx checks=%zu\n", (unsigned long long)failed,
-		       nr);
-	return err;
+	err = table_read(path, c, nr, &table);
+	err = err ?: vmiaas_module_policy_found(v, c, nr, &failed, found);
+	free(table);
+	if (err)
+		return err;
+	printf("failed=%#llx checks=%zu\n", (unsigned long long)failed, nr);
+	for (i = 0; i < nr; i++) {
+		struct vmiaas_finding fd = { .severity = c[i].severity };
+
+		if (found[i].kind && !vmiaas_module_found(&c[i], &found[i], &fd))
+			printf("found %zu %s \"%s\": %s\n", i,
+			       vmiaas_severity_name(fd.severity), fd.object,
+			       fd.message);
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)

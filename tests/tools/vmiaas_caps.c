@@ -8,8 +8,11 @@
  *
  * TEST is one of:
  *   caps       GET_CAPS with the full size; prints
- *              "size=S api_version=V modes=0xM check_types=0xT reserved=0"
- *              (check_types: bit N, VMIAAS_CHECK_ type N runs; reserved is
+ *              "size=S api_version=V modes=0xM check_types=0xT
+ *              check_flags=0xF event_size=E reserved=0"
+ *              (check_types: bit N, VMIAAS_CHECK_ type N runs; check_flags
+ *              the struct vmiaas_check.flags taken; event_size the
+ *              largest struct vmiaas_event record; reserved is
  *              the first nonzero reserved word's index and value, else 0;
  *              the buffer is filled with 0xff first, so a zero is the
  *              module's)
@@ -61,9 +64,11 @@ static int test_caps(int fd)
 		fprintf(stderr, "vmiaas_caps: GET_CAPS: %s\n", strerror(-r));
 		return 1;
 	}
-	printf("size=%u api_version=%u modes=%#llx check_types=%#llx",
+	printf("size=%u api_version=%u modes=%#llx check_types=%#llx check_flags=%#llx event_size=%llu",
 	       caps.size, caps.api_version, (unsigned long long)caps.modes,
-	       (unsigned long long)caps.check_types);
+	       (unsigned long long)caps.check_types,
+	       (unsigned long long)caps.check_flags,
+	       (unsigned long long)caps.event_size);
 	for (i = 0; i < sizeof(caps.reserved) / sizeof(caps.reserved[0]); i++)
 		if (caps.reserved[i])
 			break;

@@ -3,8 +3,10 @@
  * vmiaas_module_filter(): which of vmid's records (the text and syscall
  * table ranges, then vmiaas_module_policy()'s exec-memory and
  * usermode-helper) a module registers, by its caps.check_types, and what
- * is left to the worker's full checks (the ids vmictl status names).
+ * is left to the worker's full checks (the ids vmictl status names);
+ * vmiaas_module_found(): what the module's events name, as findings.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,6 +69,63 @@ static const struct {
 	  "no EXEC_GVA: the helpers kept, exec-memory left out" },
 };
 
+/* What vmiaas.ko names in an event, as vmid's findings carry it. */
+static void test_found(void)
+{
+	struct vmiaas_module_check proc = { .type = VMIAAS_CHECK_PROC_GVA };
+	struct vmiaas_module_check nf = { .type = VMIAAS_CHECK_NF_GVA };
+	struct vmiaas_proc_check *pc = (void *)proc.data;
+	struct vmiaas_found fp = {
+		.kind = VMIAAS_FOUND_PROC_PTR, .where = 0xffff888001234000ULL,
+		.value = 0xffffffffc00023c0ULL,
+		.expected = 0xffffffff82a0b0c0ULL, .netns = 4026532000U,
+		.index = 2, .path = "/proc/net/tcp",
+	};
+	struct vmiaas_found fn = {
+		.kind = VMIAAS_FOUND_NF_HOOK, .where = 0xffff888001235000ULL,
+		.value = 0xffffffffc0001000ULL, .family = 0, .point = 0,
+		.index = 1, .netns = 4026531840U,
+	};
+	struct vmiaas_finding f = { .severity = VMIAAS_SEV_CRITICAL };
+	int r[4];
+
+	pc->allow[0][0] = 0xffffffff81000000ULL;
+	pc->allow[0][1] = 0xffffffff83000000ULL;
+	pc->allow[1][0] = 0xffffffffc0000000ULL;
+	pc->allow[1][1] = 0xffffffffff000000ULL;
+	r[0] = vmiaas_module_found(&proc, &fp, &f);
+	TEST_ASSERT(!r[0] && !strcmp(f.object, "/proc/net/tcp (netns 4026532000)") &&
+		    f.severity == VMIAAS_SEV_CRITICAL &&
+		    f.old_value == fp.expected && f.new_value == fp.value &&
+		    f.address == fp.where &&
+		    strstr(f.message, "seq_ops changed since the checks were registered: 0xffffffff82a0b0c0 -> 0xffffffffc00023c0 (module memory)"),
+		    "found: a /proc entry's seq_ops into module memory: object the path, critical (%s)",
+		    f.message);
+	memset(&f, 0, sizeof(f));
+	fp.value = 0xffffffff82000000ULL;	/* another kernel table */
+	fp.flags = VMIAAS_FOUND_ROOT_INODE;
+	fp.index = 0;
+	fp.netns = 0;
+	snprintf(fp.path, sizeof(fp.path), "/proc (root inode)");
+	r[1] = vmiaas_module_found(&proc, &fp, &f);
+	TEST_ASSERT(!r[1] && !strcmp(f.object, "/proc (root inode)") &&
+		    f.severity == VMIAAS_SEV_HIGH &&
+		    strstr(f.message, "i_fop changed") &&
+		    strstr(f.message, "(another kernel table)"),
+		    "found: the root inode's i_fop at another kernel table: high (%s)",
+		    f.message);
+	memset(&f, 0, sizeof(f));
+	r[2] = vmiaas_module_found(&nf, &fn, &f);
+	TEST_ASSERT(!r[2] && !strcmp(f.object, "ipv4 PRE_ROUTING") &&
+		    f.new_value == fn.value &&
+		    strstr(f.message, "netfilter hook 1 on ipv4 PRE_ROUTING of netns 4026531840: 0xffffffffc0001000"),
+		    "found: a netfilter hook: object the hook point (%s)",
+		    f.message);
+	fn.kind = VMIAAS_FOUND_PROC_PTR;	/* not a netfilter kind */
+	r[3] = vmiaas_module_found(&nf, &fn, &f);
+	TEST_ASSERT(r[3] == -EINVAL, "found: a kind of another check is refused (-EINVAL)");
+}
+
 int main(void)
 {
 	char out[128];
@@ -75,7 +134,7 @@ int main(void)
 	size_t nr, i;
 
 	ksft_print_header();
-	ksft_set_plan(sizeof(masks) / sizeof(masks[0]) + 2);
+	ksft_set_plan(sizeof(masks) / sizeof(masks[0]) + 6);
 	for (i = 0; i < sizeof(masks) / sizeof(masks[0]); i++)
 		TEST_ASSERT(!strcmp(filter(masks[i].types, out, sizeof(out)),
 				    masks[i].want),
@@ -95,5 +154,6 @@ int main(void)
 	TEST_ASSERT(nr == 5 && !strcmp(left, "odd"),
 		    "a type past the mask is left out, named by its label when it has no check id; a short list buffer holds (%zu, \"%s\")",
 		    nr, left);
+	test_found();
 	ksft_finished();
 }

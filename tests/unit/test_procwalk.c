@@ -293,10 +293,156 @@ static void test_suspects(void)
 			 "suspects: a watched entry pointed at another kernel table; a cycle (one bad tree)\n");
 }
 
+/* Every entry watched (sorted by key, as vmiaas.ko holds a baseline). */
+static u32 watch_all(struct vmi_proc_watch *w)
+{
+	static const char *const paths[NR_PDE] = {
+		"/proc", "/proc/modules", "/proc/sys", "/proc/sys/kernel",
+		"/proc/sys/kernel/x", "/proc/net/.", "/proc/net/tcp",
+	};
+	u32 i, j;
+
+	for (i = 0; i < NR_PDE; i++) {
+		w[i].key = vmi_path_key(paths[i]);
+		w[i].ptr[0] = 0xffffffff82000000ULL + i;
+		w[i].ptr[1] = 0xffffffff82100000ULL + i;
+		w[i].ptr[2] = i == ROOT || i == SYS || i == KERNEL ||
+			      i == NETTOP ? 0 : 0xffffffff82200000ULL + i;
+	}
+	for (i = 1; i < NR_PDE; i++)	/* insertion sort by key */
+		for (j = i; j && w[j - 1].key > w[j].key; j--) {
+			struct vmi_proc_watch t = w[j];
+
+			w[j] = w[j - 1];
+			w[j - 1] = t;
+		}
+	return NR_PDE;
+}
+
+/* A baseline's every entry: any one changed is named, old and new. */
+static void test_watch_all(void)
+{
+	const struct vmi_range allow[] = {
+		{ 0xffffffff82000000ULL, 0xffffffff82300000ULL },
+	};
+	struct vmi_proc_layout l = layout();
+	struct vmi_proc_watch w[NR_PDE];
+	struct vmi_proc_suspects s = { .allow = allow, .nr_allow = 1,
+				       .watch = w };
+	int err[2];
+	u64 nr[2];
+
+	s.nr_watch = watch_all(w);
+	craft();
+	err[0] = vmi_proc_suspects(&ops, &l, &scratch, &s);
+	nr[0] = s.nr;
+	put64(PDE(X) + O_IOPS, 0xffffffff82100000ULL + MODULES);
+	err[1] = vmi_proc_suspects(&ops, &l, &scratch, &s);
+	nr[1] = s.nr;
+	ksft_test_result(vmi_proc_watch_sorted(w, NR_PDE) && !err[0] &&
+			 !nr[0] && !err[1] && nr[1] == 1 &&
+			 !strcmp(s.first_path, "/proc/sys/kernel/x") &&
+			 s.first_ptr == 1 && !s.first_bad && !s.first_root &&
+			 s.first_now == 0xffffffff82100000ULL + MODULES &&
+			 s.first_old == 0xffffffff82100000ULL + X &&
+			 !s.first_netns,
+			 "every entry watched: none on the crafted tree; /proc/sys/kernel/x's proc_iops named with old and new (%s)\n",
+			 s.first_path);
+	w[1].key = w[0].key;
+	ksft_test_result(!vmi_proc_watch_sorted(w, NR_PDE),
+			 "watches with a key twice are not sorted (the module refuses them)\n");
+}
+
+/* super_blocks at SB_HEAD: a procfs superblock and another filesystem's */
+#define SB_HEAD		(BASE + 0x18000)
+#define SB(i)		(BASE + 0x18100 + 0x100 * (i))	/* s_list at 0 */
+#define FS_PROC		(BASE + 0x18800)
+#define DENTRY		(BASE + 0x18900)		/* d_inode at 0x30 */
+#define INODE		(BASE + 0x18a00)		/* i_op 0x20, i_fop 0x28 */
+
+static struct vmi_proc_roots roots(void)
+{
+	return (struct vmi_proc_roots){
+		.super_blocks = SB_HEAD, .proc_fs_type = FS_PROC,
+		.s_list = 0, .s_type = 0x28, .s_root = 0x60, .d_inode = 0x30,
+		.i_fop = 0x28, .i_op = 0x20, .max_sbs = 16,
+	};
+}
+
+static void craft_sbs(void)
+{
+	put64(SB_HEAD, SB(0));
+	put64(SB(0), SB(1));
+	put64(SB(1), SB_HEAD);
+	put64(SB(0) + 0x28, BASE + 0x18f00);	/* another type */
+	put64(SB(1) + 0x28, FS_PROC);
+	put64(SB(1) + 0x60, DENTRY);
+	put64(DENTRY + 0x30, INODE);
+	put64(INODE + 0x28, 0xffffffff82000000ULL + ROOT);	/* proc_ops */
+	put64(INODE + 0x20, 0xffffffff82100000ULL + ROOT);	/* proc_iops */
+}
+
+/* The root inode of each mounted /proc, against "/proc"'s watch. */
+static void test_roots(void)
+{
+	const struct vmi_range allow[] = {
+		{ 0xffffffff82000000ULL, 0xffffffff82300000ULL },
+	};
+	struct vmi_proc_layout l = layout();
+	struct vmi_proc_roots rl = roots();
+	struct vmi_proc_watch w[NR_PDE];
+	struct vmi_proc_suspects s = { .allow = allow, .nr_allow = 1,
+				       .watch = w, .roots = &rl };
+	struct seen seen = { 0 };
+	int err[5];
+	u64 nr[4];
+
+	s.nr_watch = watch_all(w);
+	craft();
+	craft_sbs();
+	err[0] = vmi_proc_roots_walk(&ops, &rl, collect, &seen);
+	err[1] = vmi_proc_suspects(&ops, &l, &scratch, &s);
+	nr[0] = s.nr;
+	ksft_test_result(!err[0] && seen.nr == 1 && !seen.bad &&
+			 !strcmp(seen.paths, VMI_PROC_ROOT_PATH) && !err[1] &&
+			 !nr[0],
+			 "root inodes: the one procfs superblock of two, as watched (%s)\n",
+			 seen.paths);
+	put64(INODE + 0x28, 0xffffffffc0001000ULL);	/* a module's copy */
+	err[1] = vmi_proc_suspects(&ops, &l, &scratch, &s);
+	nr[1] = s.nr;
+	put64(INODE + 0x28, 0xffffffff82000000ULL + MODULES);
+	err[2] = vmi_proc_suspects(&ops, &l, &scratch, &s);
+	nr[2] = s.nr;
+	ksft_test_result(!err[1] && nr[1] == 1 && !err[2] && nr[2] == 1 &&
+			 s.first_root && s.first_ptr == 0 &&
+			 s.first_pde == INODE &&
+			 s.first_old == 0xffffffff82000000ULL + ROOT &&
+			 !strcmp(s.first_path, VMI_PROC_ROOT_PATH),
+			 "root inodes: i_fop outside the ranges, then at another kernel table: named as the root inode\n");
+	craft_sbs();
+	put64(SB(1) + 0x60, 0);				/* no root */
+	err[3] = vmi_proc_suspects(&ops, &l, &scratch, &s);
+	nr[2] = s.nr;
+	craft_sbs();
+	put64(SB(1), SB(0));				/* a cycle */
+	err[4] = vmi_proc_suspects(&ops, &l, &scratch, &s);
+	nr[3] = s.nr;
+	ksft_test_result(!err[3] && nr[2] == 1 && !err[4] && nr[3] == 1 &&
+			 s.first_bad == VMI_PROC_BAD_SUPERS &&
+			 s.first_err == -ELOOP && s.first_root,
+			 "root inodes: a NULL root a bad root, a superblock cycle a bad list, no hang\n");
+	rl.proc_fs_type = 0x7fff0000ULL;
+	ksft_test_result(vmi_proc_roots_walk(&ops, &rl, collect, &seen) ==
+			 -EINVAL && vmi_proc_suspects(&ops, &l, &scratch, &s) ==
+			 -EINVAL,
+			 "root inodes: a user-half proc_fs_type is refused before any read\n");
+}
+
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(11);
+	ksft_set_plan(17);
 	test_clean();
 	test_rb_cycle();
 	test_self_dir();
@@ -304,5 +450,7 @@ int main(void)
 	test_bad_name();
 	test_caps();
 	test_suspects();
+	test_watch_all();
+	test_roots();
 	ksft_finished();
 }

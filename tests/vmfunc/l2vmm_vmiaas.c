@@ -19,7 +19,8 @@
  * served by vmiaas.ko against that baseline.
  *
  * Events: a thread reads struct vmiaas_event records from /dev/vmiaas
- * (poll(), read()) and prints each as
+ * (poll(), read()) in the first layout (96 bytes: ATTACH_VM's event_size
+ * 0, as a VMM written before larger records) and prints each as
  *   @@EVENT vcpu=0 seq=3 reason=3 source=2 status=0 verdict=1 failed=0
  *           checks=2 mask=0x0 cookie=5 lost=0 serve_us=1234
  * On each "@@" line from the guest it also prints vCPU 0's mailbox as the
@@ -135,8 +136,9 @@ static void *events_fn(void *arg)
 
 		if (poll(&pfd, 1, 100) <= 0 || !(pfd.revents & POLLIN))
 			continue;
-		n = read(vi->fd, &e, sizeof(e));
-		if (n == (ssize_t)sizeof(e)) {
+		/* records of the first layout (ATTACH_VM's event_size 0) */
+		n = read(vi->fd, &e, VMIAAS_EVENT_SIZE_V1);
+		if (n == VMIAAS_EVENT_SIZE_V1 && e.size == n) {
 			print_event(&e);
 		} else {
 			printf("l2vmm: vmiaas: read event: %zd (%s)\n", n,

@@ -440,7 +440,9 @@ static long guest_hc(struct vm *vm, unsigned int vcpu, uint64_t nr,
 
 static void vmiaas_attach(struct vm *vm)
 {
-	struct vmiaas_attach_vm at = { .size = sizeof(at), .vm_fd = vm->fd };
+	/* records with what netfilter-hook and proc-ops found */
+	struct vmiaas_attach_vm at = { .size = sizeof(at), .vm_fd = vm->fd,
+				       .event_size = sizeof(struct vmiaas_event) };
 	struct vmiaas_enable_view ev = { .size = sizeof(ev) };
 
 	vm->vmiaas = open("/dev/vmiaas", O_RDWR | O_CLOEXEC | O_NONBLOCK);
@@ -1268,6 +1270,291 @@ static void test_pt_in(struct vm *vm, const uint8_t *data0,
 	TEST_ASSERT(ok[3], "- input-handler: an event callback outside the allowed ranges: TAMPERED, check 1");
 	TEST_ASSERT(ok[4], "- input-handler: a handle whose handler is on no list: TAMPERED, check 1");
 	TEST_ASSERT(ok[5] && ok[6], "- packet-tap, input-handler: restored: CLEAN; the first three checks registered again");
+}
+
+/*
+ * proc-ops' crafted trees, in the kernel half khalf_map() maps: /proc
+ * with one file "kallsyms", the one namespace's /proc/net with "tcp",
+ * and one mounted /proc (super_blocks, its root dentry and inode).
+ * struct proc_dir_entry of 0x100 bytes: proc_ops 0, proc_iops 8,
+ * seq_ops 0x10, subdir 0x18, subdir_node 0x20 (rb_right +8, rb_left
+ * +0x10), name 0x40, namelen 0x48, mode 0x4a.
+ */
+#define PR_ROOT		0x50000		/* proc_root */
+#define PR_KALLSYMS	0x50100		/* /proc/kallsyms */
+#define PR_NETDIR	0x50200		/* init_net's proc_net */
+#define PR_TCP		0x50300		/* /proc/net/tcp */
+#define PR_NAMES	0x50800		/* "kallsyms\0tcp\0net\0proc" */
+#define PR_NETHEAD	0x51000		/* net_namespace_list */
+#define PR_NET		0x52000		/* init_net: list 0x10, inum 0x20,
+					 * proc_net 0x30 */
+#define PR_SBS		0x53000		/* super_blocks */
+#define PR_SB		0x54000		/* s_list 0, s_type 8, s_root 0x10 */
+#define PR_FSTYPE	0x55000		/* proc_fs_type */
+#define PR_DENTRY	0x56000		/* d_inode 8 */
+#define PR_INODE	0x57000		/* i_op 0, i_fop 8 */
+#define PR_TEXT		(KHALF_VA + 0x1000)	/* the "kernel image" */
+#define PR_MODULE	(KHALF_VA + 0x100000 + 0x23c0)	/* "module area" */
+#define PR_DIR		0040555
+#define PR_FILE		0100444
+
+/* FNV-1a 64 of @path: the key vmiaas.ko looks watched entries up by. */
+static uint64_t pr_key(const char *path)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *path; path++)
+		h = (h ^ (uint8_t)*path) * 0x100000001b3ULL;
+	return h;
+}
+
+static void pr_entry(struct vm *vm, uint64_t gpa, uint64_t name,
+		     uint8_t namelen, uint16_t mode, uint64_t ops,
+		     uint64_t iops, uint64_t seq, uint64_t subdir)
+{
+	memset(vm->mem + gpa, 0, 0x100);
+	nf_put(vm, gpa, ops);
+	nf_put(vm, gpa + 8, iops);
+	nf_put(vm, gpa + 0x10, seq);
+	nf_put(vm, gpa + 0x18, subdir ? KHALF_VA + subdir + 0x20 : 0);
+	nf_put(vm, gpa + 0x40, KHALF_VA + PR_NAMES + name);
+	vm->mem[gpa + 0x48] = namelen;
+	memcpy(vm->mem + gpa + 0x4a, &mode, sizeof(mode));
+}
+
+/* The clean trees: every pointer as pr_watch() records it. */
+static void pr_craft(struct vm *vm)
+{
+	memcpy(vm->mem + PR_NAMES, "kallsyms\0tcp\0net\0proc", 22);
+	pr_entry(vm, PR_ROOT, 17, 4, PR_DIR, PR_TEXT + 0x100, PR_TEXT + 0x108,
+		 0, PR_KALLSYMS);
+	pr_entry(vm, PR_KALLSYMS, 0, 8, PR_FILE, PR_TEXT + 0x200,
+		 PR_TEXT + 0x208, PR_TEXT + 0x210, 0);
+	pr_entry(vm, PR_NETDIR, 13, 3, PR_DIR, PR_TEXT + 0x100,
+		 PR_TEXT + 0x108, 0, PR_TCP);
+	pr_entry(vm, PR_TCP, 9, 3, PR_FILE, PR_TEXT + 0x300, PR_TEXT + 0x308,
+		 PR_TEXT + 0x310, 0);
+	nf_put(vm, PR_NETHEAD, KHALF_VA + PR_NET + 0x10);
+	nf_put(vm, PR_NET + 0x10, KHALF_VA + PR_NETHEAD);
+	nf_put(vm, PR_NET + 0x20, 4026531840ULL);
+	nf_put(vm, PR_NET + 0x30, KHALF_VA + PR_NETDIR);
+	nf_put(vm, PR_SBS, KHALF_VA + PR_SB);
+	nf_put(vm, PR_SB, KHALF_VA + PR_SBS);
+	nf_put(vm, PR_SB + 8, KHALF_VA + PR_FSTYPE);
+	nf_put(vm, PR_SB + 0x10, KHALF_VA + PR_DENTRY);
+	nf_put(vm, PR_DENTRY + 8, KHALF_VA + PR_INODE);
+	nf_put(vm, PR_INODE, PR_TEXT + 0x108);
+	nf_put(vm, PR_INODE + 8, PR_TEXT + 0x100);
+}
+
+/* A proc-ops check: its layout, ranges, root inodes and watched table. */
+struct pr_check {
+	struct vmiaas_proc_check pc;
+	struct vmiaas_proc_more more;
+	struct vmiaas_proc_watch table[4];
+};
+
+static void pr_watch(struct vmiaas_proc_watch *w, const char *path,
+		     uint64_t base, bool seq)
+{
+	*w = (struct vmiaas_proc_watch){ .key = pr_key(path),
+		.ptr = { base, base + 8, seq ? base + 0x10 : 0 } };
+}
+
+static void pr_layout(struct pr_check *p)
+{
+	*p = (struct pr_check){
+		.pc = { .ptr = { 0, 8, 0x10 }, .subdir = 0x18, .node = 0x20,
+			.name = 0x40, .namelen = 0x48, .mode = 0x4a,
+			.size = 0x100, .rb_left = 0x10, .rb_right = 8,
+			.net_list = 0x10, .proc_net = 0x30, .net_inum = 0x20,
+			.root = KHALF_VA + PR_ROOT,
+			.init_net = KHALF_VA + PR_NET,
+			.allow = { { KHALF_VA, KHALF_VA + 0x10000 },
+				   { KHALF_VA + 0x100000,
+				     KHALF_VA + 0x180000 } } },
+		.more = { .nr_watch = 4, .super_blocks = KHALF_VA + PR_SBS,
+			  .proc_fs_type = KHALF_VA + PR_FSTYPE, .s_type = 8,
+			  .s_root = 0x10, .d_inode = 8, .i_fop = 8,
+			  .i_op = 0 },
+	};
+	p->more.watch = (uintptr_t)p->table;
+	/* any order: the module sorts them */
+	pr_watch(&p->table[0], "/proc/net/tcp", PR_TEXT + 0x300, true);
+	pr_watch(&p->table[1], "/proc", PR_TEXT + 0x100, false);
+	pr_watch(&p->table[2], "/proc/kallsyms", PR_TEXT + 0x200, true);
+	pr_watch(&p->table[3], "/proc/net/.", PR_TEXT + 0x100, false);
+}
+
+/* Bad _PROC checks (type 9, VMIAAS_CHECK_PROC_MORE) are refused. */
+static void test_proc_args(struct vm *vm)
+{
+	struct pr_check p, bad;
+	struct vmiaas_check x = { .type = VMIAAS_CHECK_PROC_GVA, .len = 1,
+		.flags = VMIAAS_CHECK_PROC_MORE,
+		.addr = KHALF_VA + PR_NETHEAD, .root = G_PML4,
+		.values = (uintptr_t)&bad };
+	struct vmiaas_attach_vm at = { .size = sizeof(at), .vm_fd = vm->fd };
+	struct vmiaas_check c;
+	int e[10], i;
+
+	pr_layout(&p);
+	bad = p;
+	bad.more.watch = (uintptr_t)bad.table;
+	bad.more.reserved[1] = 1;
+	e[0] = set_one(vm, &x);
+	bad = p;
+	bad.more.watch = (uintptr_t)bad.table;
+	bad.more.nr_watch = VMIAAS_MAX_PROC_TABLE + 1;
+	e[1] = set_one(vm, &x);
+	bad = p;
+	bad.more.watch = (uintptr_t)bad.table;
+	bad.table[3] = bad.table[1];		/* a key twice */
+	e[2] = set_one(vm, &x);
+	bad = p;
+	bad.more.watch = (uintptr_t)bad.table;
+	bad.more.proc_fs_type = PR_FSTYPE;	/* the user half */
+	e[3] = set_one(vm, &x);
+	bad = p;
+	bad.more.watch = (uintptr_t)bad.table;
+	bad.more.i_fop = VMIAAS_MAX_NF_OFFSET;
+	e[4] = set_one(vm, &x);
+	bad = p;
+	bad.more.watch = 8;			/* unreadable */
+	e[5] = set_one(vm, &x);
+	c = x;
+	c.type = VMIAAS_CHECK_NF_GVA;		/* the flag on another type */
+	e[6] = set_one(vm, &c);
+	at.event_size = VMIAAS_EVENT_SIZE_V1 + 4;
+	e[7] = xioctl(vm->vmiaas, VMIAAS_IOC_ATTACH_VM, &at);
+	at.event_size = VMIAAS_EVENT_SIZE_MAX + 8;
+	e[8] = xioctl(vm->vmiaas, VMIAAS_IOC_ATTACH_VM, &at);
+	at.event_size = VMIAAS_EVENT_SIZE_V1;	/* valid: attached already */
+	e[9] = xioctl(vm->vmiaas, VMIAAS_IOC_ATTACH_VM, &at);
+	ksft_print_msg("bad SET_CHECKS (type 9, PROC_MORE): reserved %s, 8193 entries %s, a key twice %s, user-half proc_fs_type %s, offset 64 KiB %s, unreadable table %s, the flag on type 8 %s; ATTACH_VM event_size 100 %s, 4104 %s, 96 when attached %s\n",
+		       strerrorname_np(e[0]), strerrorname_np(e[1]),
+		       strerrorname_np(e[2]), strerrorname_np(e[3]),
+		       strerrorname_np(e[4]), strerrorname_np(e[5]),
+		       strerrorname_np(e[6]), strerrorname_np(e[7]),
+		       strerrorname_np(e[8]), strerrorname_np(e[9]));
+	for (i = 0; i < 7 && e[i] == (i == 1 ? E2BIG : i == 5 ? EFAULT : EINVAL); i++)
+		;
+	TEST_ASSERT(i == 7, "- SET_CHECKS: bad proc-ops tables and root-inode layouts are refused (EINVAL, E2BIG, EFAULT)");
+	TEST_ASSERT(e[7] == EINVAL && e[8] == EINVAL && e[9] == EBUSY,
+		    "- ATTACH_VM: an event_size not a multiple of 8 or over 4096 is refused (EINVAL)");
+}
+
+/* The request's event: its verdict and the one thing it names. */
+static bool pr_found(struct vm *vm, uint64_t cookie, uint32_t kind,
+		     const char *path, uint32_t index, uint64_t value,
+		     uint64_t expected, uint32_t flags)
+{
+	struct vmiaas_event ev[4];
+	const struct vmiaas_found *f = &ev[0].found[0];
+	unsigned int n = vmiaas_events(vm, ev, 4);
+	bool ok;
+
+	if (n != 1 || ev[0].size != sizeof(ev[0]) || ev[0].cookie != cookie) {
+		ksft_print_msg("proc-ops: %u events (size %u, cookie 0x%llx)\n",
+			       n, n ? ev[0].size : 0,
+			       n ? (unsigned long long)ev[0].cookie : 0ULL);
+		return false;
+	}
+	ksft_print_msg("proc-ops event 0x%llx: verdict %u, %u found: check %u kind %u path \"%.64s\" index %u value 0x%llx expected 0x%llx where 0x%llx netns %u err %d flags %u\n",
+		       (unsigned long long)cookie, ev[0].verdict,
+		       ev[0].nr_found, f->check, f->kind, f->path, f->index,
+		       (unsigned long long)f->value,
+		       (unsigned long long)f->expected,
+		       (unsigned long long)f->where, f->netns, f->err,
+		       f->flags);
+	if (!kind)
+		return ev[0].nr_found == 0;
+	ok = ev[0].nr_found == 1 && f->check == 0 && f->kind == kind &&
+	     !strcmp(f->path, path) && f->index == index &&
+	     f->value == value && f->expected == expected &&
+	     f->flags == flags;
+	return ok;
+}
+
+/*
+ * proc-ops run in the module (core/procwalk.c) with a table of watched
+ * entries and the root inodes: clean; an entry outside the four the
+ * module used to watch changed to another kernel table; /proc/net/tcp's
+ * seq_ops into the module area (what vmiaas_attack_procnet does); the
+ * mounted /proc's root inode i_fop swapped (vmiaas_attack_procroot); a
+ * cycle in a directory's tree; super_blocks pointing at itself through
+ * a superblock; restored: clean. Each verdict's event names what it
+ * found.
+ */
+static void test_proc(struct vm *vm, const uint8_t *data0,
+		      const uint64_t *table0)
+{
+	struct pr_check p;
+	struct vmiaas_check c = { .type = VMIAAS_CHECK_PROC_GVA, .len = 1,
+		.flags = VMIAAS_CHECK_PROC_MORE,
+		.addr = KHALF_VA + PR_NETHEAD, .root = G_PML4,
+		.values = (uintptr_t)&p };
+	struct vmiaas_event ev[8];
+	struct op op;
+	bool ok[8];
+
+	test_proc_args(vm);
+	pr_layout(&p);
+	khalf_map(vm, 0x81);
+	pr_craft(vm);
+	TEST_ASSERT(set_one(vm, &c) == 0,
+		    "- SET_CHECKS registers a proc-ops check with a table of 4 entries and the root inodes");
+	vmiaas_events(vm, ev, 8);
+	ok[0] = guest_req(vm, 0, 0x9001, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0x9001) &&
+		pr_found(vm, 0x9001, 0, NULL, 0, 0, 0, 0);
+	nf_put(vm, PR_KALLSYMS, PR_TEXT + 0x300);
+	ok[1] = guest_req(vm, 0, 0x9002, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0x9002) &&
+		pr_found(vm, 0x9002, VMIAAS_FOUND_PROC_PTR, "/proc/kallsyms",
+			 0, PR_TEXT + 0x300, PR_TEXT + 0x200,
+			 VMIAAS_FOUND_INIT_NET);
+	pr_craft(vm);
+	nf_put(vm, PR_TCP + 0x10, PR_MODULE);
+	ok[2] = guest_req(vm, 0, 0x9003, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0x9003) &&
+		pr_found(vm, 0x9003, VMIAAS_FOUND_PROC_PTR, "/proc/net/tcp",
+			 2, PR_MODULE, PR_TEXT + 0x310, VMIAAS_FOUND_INIT_NET);
+	pr_craft(vm);
+	nf_put(vm, PR_INODE + 8, PR_MODULE);
+	ok[3] = guest_req(vm, 0, 0x9004, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0x9004) &&
+		pr_found(vm, 0x9004, VMIAAS_FOUND_PROC_PTR,
+			 "/proc (root inode)", 0, PR_MODULE, PR_TEXT + 0x100,
+			 VMIAAS_FOUND_ROOT_INODE);
+	pr_craft(vm);
+	/* kallsyms's rb_left is its own node */
+	nf_put(vm, PR_KALLSYMS + 0x20 + 0x10, KHALF_VA + PR_KALLSYMS + 0x20);
+	ok[4] = guest_req(vm, 0, 0x9005, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0x9005) &&
+		pr_found(vm, 0x9005, VMIAAS_FOUND_PROC_BAD, "/proc", 4, 0, 0,
+			 VMIAAS_FOUND_INIT_NET);
+	pr_craft(vm);
+	nf_put(vm, PR_SB, KHALF_VA + PR_SB);	/* s_list.next: itself */
+	ok[5] = guest_req(vm, 0, 0x9006, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0x9006) &&
+		pr_found(vm, 0x9006, VMIAAS_FOUND_PROC_BAD,
+			 "/proc (root inode)", 9, 0, 0,
+			 VMIAAS_FOUND_ROOT_INODE);
+	pr_craft(vm);
+	ok[6] = guest_req(vm, 0, 0x9007, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0x9007) &&
+		pr_found(vm, 0x9007, 0, NULL, 0, 0, 0, 0);
+	khalf_map(vm, 0);
+	vmiaas_events(vm, ev, 8);
+	ok[7] = vmiaas_set_checks(vm, data0, table0) == 0;
+	TEST_ASSERT(ok[0], "- proc-ops: the crafted /proc, /proc/net and root inode as watched: CLEAN, nothing named");
+	TEST_ASSERT(ok[1], "- proc-ops: /proc/kallsyms's proc_ops at another kernel table: TAMPERED, the event names /proc/kallsyms, proc_ops, old and new");
+	TEST_ASSERT(ok[2], "- proc-ops: /proc/net/tcp's seq_ops into the module area (a connection hider): TAMPERED, named");
+	TEST_ASSERT(ok[3], "- proc-ops: the mounted /proc's root inode i_fop swapped (a process hider): TAMPERED, named as the root inode");
+	TEST_ASSERT(ok[4], "- proc-ops: a cycle in /proc's tree: TAMPERED, a bad tree at /proc, no hang");
+	TEST_ASSERT(ok[5], "- proc-ops: a superblock whose s_list points at itself: TAMPERED, super_blocks named, no hang");
+	TEST_ASSERT(ok[6] && ok[7], "- proc-ops: restored: CLEAN; the first three checks registered again");
 }
 
 static void test_hypercall(struct vm *vm)
@@ -2175,6 +2462,7 @@ int main(void)
 	test_bytes_exec(&a, data0, table0);
 	test_nf(&a, data0, table0);
 	test_pt_in(&a, data0, table0);
+	test_proc(&a, data0, table0);
 	test_hypercall(&a);
 	test_exits(&a, 20);
 	test_bad_index_and_view0(&a);

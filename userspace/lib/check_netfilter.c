@@ -57,9 +57,12 @@ struct nf_walk {
 	struct hook_scan h;
 };
 
-/* "ipv4 PRE_ROUTING", "eth0 ingress", "devices": where @e is. */
-static void nf_point_name(struct nf_walk *w, const struct vmi_nf_hook *e,
-			  char *point, size_t size)
+/*
+ * "ipv4 PRE_ROUTING", "eth0 ingress", "devices": where @e is (a device's
+ * name read at @dev_name through @v; "dev@ADDR" with @v NULL).
+ */
+void nf_point_name(struct vmiaas *v, u32 dev_name, const struct vmi_nf_hook *e,
+		   char *point, size_t size)
 {
 	const struct nf_family *fam;
 	char name[17] = "";
@@ -70,7 +73,7 @@ static void nf_point_name(struct nf_walk *w, const struct vmi_nf_hook *e,
 		return;
 	}
 	if (e->family >= VMI_NF_FAMILIES) {
-		if (engine_read(w->v, e->dev + w->dev_name, name, 16))
+		if (!v || engine_read(v, e->dev + dev_name, name, 16))
 			snprintf(name, sizeof(name), "dev@%llx",
 				 (unsigned long long)e->dev);
 		hook_printable(name);
@@ -86,7 +89,7 @@ static void nf_point_name(struct nf_walk *w, const struct vmi_nf_hook *e,
 }
 
 /* Why a bad point of core/nfhook.c cannot be walked. */
-static const char *nf_bad_why(const struct vmi_nf_hook *e)
+const char *nf_bad_why(const struct vmi_nf_hook *e)
 {
 	if (e->family == VMI_NF_NETNS_LIST)
 		return "net_namespace_list is corrupt (a cycle, a non-kernel pointer or over 4096 namespaces)";
@@ -104,7 +107,7 @@ static int nf_visit(void *ctx, const struct vmi_nf_hook *e)
 	struct nf_walk *w = ctx;
 	char point[HOOK_OBJECT], where[HOOK_WHERE];
 
-	nf_point_name(w, e, point, sizeof(point));
+	nf_point_name(w->v, w->dev_name, e, point, sizeof(point));
 	if (e->err) {
 		snprintf(where, sizeof(where), "netfilter %s of netns %u",
 			 point, e->netns);

@@ -56,7 +56,6 @@ static const char *const proc_ptr_names[BL_PROC_PTRS] = {
 };
 
 struct proc_walk;
-struct proc_sb_layout;
 typedef void (*proc_entry_fn)(struct proc_walk *w, const char *path,
 			      u64 pde, const u64 ptr[BL_PROC_PTRS]);
 
@@ -75,9 +74,6 @@ struct proc_walk {
 	/* checking */
 	const struct vmiaas_baseline *b;
 	const struct hidden_sink *sink;
-	const struct proc_sb_layout *sb;	/* proc_check_roots() */
-	/* vmiaas.ko's record: its watched entries */
-	struct vmiaas_proc_check *record;
 };
 
 enum proc_where { PROC_NULL, PROC_KERNEL, PROC_MODULE, PROC_OUTSIDE };
@@ -111,7 +107,7 @@ static void proc_corrupt(struct proc_walk *w, const char *path, u64 pde,
 }
 
 /* Why core/procwalk.c could not walk a part of the trees. */
-static const char *proc_bad_why(const struct vmi_proc_entry *e)
+const char *proc_bad_why(const struct vmi_proc_entry *e)
 {
 	switch (e->bad) {
 	case VMI_PROC_BAD_ENTRY:
@@ -128,6 +124,10 @@ static const char *proc_bad_why(const struct vmi_proc_entry *e)
 		return "its top entry is unreadable";
 	case VMI_PROC_BAD_NET:
 		return "the namespace's proc_net is unreadable or NULL";
+	case VMI_PROC_BAD_ROOT:
+		return "a procfs superblock's root inode is unreadable";
+	case VMI_PROC_BAD_SUPERS:
+		return "super_blocks is corrupt (a cycle, a non-kernel pointer or over 65536 superblocks)";
 	}
 	return e->err == -E2BIG ? "over 262144 /proc entries" :
 	       "net_namespace_list is corrupt (a cycle, a non-kernel pointer or over 4096 namespaces)";
@@ -361,64 +361,60 @@ static void proc_check_one(struct proc_walk *w, const char *path, u64 pde,
  * The root inode of each mounted /proc: made from proc_root when the
  * filesystem was mounted, its i_fop and i_op are copies of proc_root's
  * proc_dir_ops and proc_iops, and a process hider may swap them there
- * (the entry itself intact). Compared with the baseline's "/proc".
+ * (the entry itself intact). core/procwalk.c walks super_blocks; these
+ * are compared with the baseline's "/proc". -ENOENT: no such layout or
+ * symbols (not judged).
  */
-struct proc_sb_layout {
-	u32 s_list, s_type, s_root, d_inode, i_op, i_fop;
-	u64 proc_fs_type;
-};
+static int proc_roots_layout(struct vmiaas *v, struct vmi_proc_roots *rl)
+{
+	const struct btf_member_ref m[] = {
+		{ "super_block", "s_list", &rl->s_list },
+		{ "super_block", "s_type", &rl->s_type },
+		{ "super_block", "s_root", &rl->s_root },
+		{ "dentry", "d_inode", &rl->d_inode },
+		{ "inode", "i_op", &rl->i_op },
+		{ "inode", "i_fop", &rl->i_fop },
+	};
 
-static int proc_check_sb(struct vmiaas *v, u64 node, void *arg)
+	*rl = (struct vmi_proc_roots){ .max_sbs = PROC_SB_MAX };
+	if (btf_offsets(v->btf, m, ARRAY_SIZE(m), NULL) ||
+	    engine_sym(v, "super_blocks", &rl->super_blocks) ||
+	    engine_sym(v, "proc_fs_type", &rl->proc_fs_type))
+		return -ENOENT;
+	return vmi_proc_roots_ok(rl) ? 0 : -ENOENT;
+}
+
+/* core/procwalk.c's callback for a root inode, or a corrupt list. */
+static int proc_root_visit(void *ctx, const struct vmi_proc_entry *e)
 {
 	static const char *const names[] = { "i_fop", "i_op" };
-	struct proc_walk *w = arg;
-	const struct proc_sb_layout *l = w->sb;
+	struct proc_walk *w = ctx;
 	const struct bl_proc_op *r = proc_record(w, "/proc");
-	u64 sb = node - l->s_list, type, dentry, inode, now[2];
 
-	if (engine_read_u64(v, sb + l->s_type, &type) ||
-	    type != l->proc_fs_type)
-		return 0;
-	if (engine_read_u64(v, sb + l->s_root, &dentry) || !dentry ||
-	    engine_read_u64(v, dentry + l->d_inode, &inode) || !inode ||
-	    engine_read_u64(v, inode + l->i_fop, &now[0]) ||
-	    engine_read_u64(v, inode + l->i_op, &now[1])) {
-		proc_corrupt(w, "/proc (root inode)", sb,
-			     "a procfs superblock's root inode is unreadable");
-		return 0;
-	}
-	proc_compare(w, "/proc (root inode)", inode, names, now,
-		     r ? r->ptr : NULL, 2);
+	if (e->bad)
+		proc_corrupt(w, e->path, e->pde, proc_bad_why(e));
+	else
+		proc_compare(w, e->path, e->pde, names, e->ptr,
+			     r ? r->ptr : NULL, 2);
 	return 0;
 }
 
 static int proc_check_roots(struct proc_walk *w)
 {
-	struct proc_sb_layout l = {};
-	const struct btf_member_ref m[] = {
-		{ "super_block", "s_list", &l.s_list },
-		{ "super_block", "s_type", &l.s_type },
-		{ "super_block", "s_root", &l.s_root },
-		{ "dentry", "d_inode", &l.d_inode },
-		{ "inode", "i_op", &l.i_op },
-		{ "inode", "i_fop", &l.i_fop },
-	};
-	u64 head;
+	struct vmi_proc_roots rl;
+	struct vmi_read_ops r;
 	int err;
 
-	if (btf_offsets(w->v->btf, m, ARRAY_SIZE(m), NULL) ||
-	    engine_sym(w->v, "super_blocks", &head) ||
-	    engine_sym(w->v, "proc_fs_type", &l.proc_fs_type))
-		return 0;	/* not judged: no such layout or symbols */
-	w->sb = &l;
-	err = list_walk(w->v, "super_blocks", head, PROC_SB_MAX,
-			proc_check_sb, w);
-	w->sb = NULL;
-	if (err == -ELOOP || err == -EBADMSG) {
-		proc_corrupt(w, "/proc (root inode)", head, w->v->diag.msg);
-		return 0;
-	}
-	return err;
+	if (proc_roots_layout(w->v, &rl))
+		return 0;	/* not judged */
+	bl_read_ops(w->v, &r);
+	w->net = w->l.init_net;
+	w->netns = 0;
+	err = vmi_proc_roots_walk(&r, &rl, proc_root_visit, w);
+	if (err)
+		return engine_fail(w->v, err,
+				   "proc-ops: super_blocks is unreadable");
+	return 0;
 }
 
 static int proc_scan(struct vmiaas *v, const struct hidden_sink *sink,
@@ -502,34 +498,49 @@ int bl_proc_ops_parse(struct vmiaas_baseline *b, const void *p, u64 len)
 
 /*
  * The entries whose pointers vmiaas.ko keeps as they are when the record
- * is taken: what connection and module hiders swap (the module walks
- * every entry for the rule on where a pointer may lie, but has room for
- * VMIAAS_MAX_PROC_WATCH records of the baseline).
+ * is taken: every entry a baseline taken now records (bl_proc_ops_take()),
+ * by the key of its path, sorted; keys two paths share are left out (the
+ * module could not tell the entries apart).
  */
-static const char *const proc_watched[VMIAAS_MAX_PROC_WATCH] = {
-	"/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/modules",
-};
-
-static void proc_watch_one(struct proc_walk *w, const char *path, u64 pde,
-			   const u64 ptr[BL_PROC_PTRS])
+static int proc_module_table(struct vmiaas *v)
 {
-	struct vmiaas_proc_check *pc = w->record;
-	size_t i;
-	int k;
+	struct vmiaas_baseline b = { 0 };
+	struct vmiaas_proc_watch *t;
+	size_t i, n = 0;
+	int err;
 
-	for (k = 0; k < BL_PROC_PTRS; k++)
-		if (ptr[k] && proc_where(w, ptr[k]) != PROC_KERNEL)
-			return;	/* as the baseline: the kernel's entries */
-	for (i = 0; i < ARRAY_SIZE(proc_watched); i++) {
-		if (strcmp(path, proc_watched[i]) ||
-		    pc->nr_watch >= VMIAAS_MAX_PROC_WATCH)
-			continue;
-		pc->watch[pc->nr_watch].key = vmi_path_key(path);
-		memcpy(pc->watch[pc->nr_watch].ptr, ptr,
-		       sizeof(pc->watch[0].ptr));
-		pc->nr_watch++;
+	err = bl_proc_ops_take(v, &b);
+	if (err)
+		return err;
+	t = calloc(b.nr_proc_ops ? b.nr_proc_ops : 1, sizeof(*t));
+	if (!t) {
+		free(b.proc_ops);
+		return -ENOMEM;
 	}
-	(void)pde;
+	for (i = 0; i < b.nr_proc_ops; i++) {
+		t[i].key = vmi_path_key(b.proc_ops[i].path);
+		memcpy(t[i].ptr, b.proc_ops[i].ptr, sizeof(t[i].ptr));
+	}
+	free(b.proc_ops);
+	qsort(t, b.nr_proc_ops, sizeof(*t), u64_cmp);
+	for (i = 0; i < b.nr_proc_ops; i++) {
+		bool dup = (i && t[i - 1].key == t[i].key) ||
+			   (i + 1 < b.nr_proc_ops && t[i + 1].key == t[i].key);
+
+		if (!dup)
+			t[n++] = t[i];
+	}
+	free(v->proc_table);
+	v->proc_table = t;
+	v->nr_proc_table = n;
+	return 0;
+}
+
+const struct vmiaas_proc_watch *vmiaas_module_proc_table(struct vmiaas *v,
+							 size_t *ret_nr)
+{
+	*ret_nr = v->proc_table ? v->nr_proc_table : 0;
+	return v->proc_table;
 }
 
 /* The layout of @w in the uapi's form. */
@@ -558,30 +569,54 @@ static void proc_record_layout(const struct proc_walk *w,
 	pc->allow[1][1] = w->area.end;
 }
 
+/* The root inodes' layout in the uapi's form (none: super_blocks 0). */
+static void proc_record_roots(struct vmiaas *v, struct vmiaas_proc_more *more)
+{
+	struct vmi_proc_roots rl;
+
+	if (proc_roots_layout(v, &rl))
+		return;
+	more->super_blocks = rl.super_blocks;
+	more->proc_fs_type = rl.proc_fs_type;
+	more->s_list = rl.s_list;
+	more->s_type = rl.s_type;
+	more->s_root = rl.s_root;
+	more->d_inode = rl.d_inode;
+	more->i_fop = rl.i_fop;
+	more->i_op = rl.i_op;
+}
+
 /* proc-ops' record for vmiaas_module_policy(), appended at *@nr. */
 int proc_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 		      size_t max, size_t *nr)
 {
 	struct vmiaas_module_check *c = &out[*nr];
 	struct vmiaas_proc_check *pc = (struct vmiaas_proc_check *)c->data;
-	struct proc_walk w = { .v = v, .fn = proc_watch_one, .record = pc };
+	struct vmiaas_proc_more *more = (struct vmiaas_proc_more *)(pc + 1);
+	struct proc_walk w = { .v = v };
 	int err;
 
-	static_assert(sizeof(*pc) <= VMIAAS_MODULE_DATA, "data");
+	static_assert(sizeof(*pc) + sizeof(*more) <= VMIAAS_MODULE_DATA,
+		      "data");
 	static_assert(BL_PROC_PTRS == VMIAAS_PROC_PTRS, "pointers");
+	static_assert(BL_PROC_OPS_MAX == VMIAAS_MAX_PROC_TABLE, "table");
 	if (*nr >= max)
 		return -ENOSPC;
 	memset(c, 0, sizeof(*c));
-	err = proc_layout(&w) ?: proc_walk_all(&w, true);
+	err = proc_layout(&w) ?: proc_module_table(v);
 	if (err)
 		return err;
 	proc_record_layout(&w, pc);
+	proc_record_roots(v, more);
+	more->nr_watch = (u32)v->nr_proc_table;
 	c->type = VMIAAS_CHECK_PROC_GVA;
+	c->flags = VMIAAS_CHECK_PROC_MORE;
 	c->addr = w.l.net_head;
 	c->len = 1;
 	c->root = v->info.pgd_pa;
-	snprintf(c->label, sizeof(c->label), "proc-ops (%u watched entries)",
-		 pc->nr_watch);
+	snprintf(c->label, sizeof(c->label),
+		 "proc-ops (%u watched entries%s)", more->nr_watch,
+		 more->super_blocks ? ", /proc root inodes" : "");
 	snprintf(c->check, sizeof(c->check), "proc-ops");
 	snprintf(c->object, sizeof(c->object), "/proc entries");
 	c->severity = VMIAAS_SEV_CRITICAL;

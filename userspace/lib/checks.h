@@ -301,6 +301,14 @@ int ptype_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 int input_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 		       size_t max, size_t *nr);
 
+/* Names for the walks' suspects (check_netfilter.c, check_procops.c). */
+struct vmi_nf_hook;
+struct vmi_proc_entry;
+void nf_point_name(struct vmiaas *v, u32 dev_name, const struct vmi_nf_hook *e,
+		   char *point, size_t size);
+const char *nf_bad_why(const struct vmi_nf_hook *e);
+const char *proc_bad_why(const struct vmi_proc_entry *e);
+
 /* From checks.c: "sym+0xoff", "[module]+0xoff" or the address. */
 void check_symbolize(struct vmiaas *v, u64 addr, char *buf, size_t size);
 

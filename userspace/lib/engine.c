@@ -623,6 +623,7 @@ void vmiaas_close(struct vmiaas *v)
 	free(v->sc_memo);
 	free(v->sym_memo);
 	patching_memo_free(v->sc_upd_memo);
+	free(v->proc_table);
 	backend_close(v->backend);
 	free(v->kas);
 	free(v);

@@ -37,6 +37,9 @@ struct vmiaas {
 	struct syscall_memo *sc_memo;	/* checks.c's answers, or NULL */
 	struct sym_memo *sym_memo;	/* engine_sym()'s answers, or NULL */
 	struct sc_upd_memo *sc_upd_memo;	/* patching.c's scan, or NULL */
+	/* vmiaas_module_policy()'s proc-ops table (malloc()ed), or NULL */
+	struct vmiaas_proc_watch *proc_table;
+	size_t nr_proc_table;
 };
 
 /*

@@ -40,6 +40,9 @@ int vmiaas_module_policy(struct vmiaas *v, struct vmiaas_module_check *out,
 	*ret_nr = 0;
 	if (!v->kas || !v->info.pgd_pa)
 		return -EINVAL;
+	free(v->proc_table);	/* proc_module_check() makes this set's */
+	v->proc_table = NULL;
+	v->nr_proc_table = 0;
 	err = exec_module_check(v, out, max, &nr);
 	err = err ?: helpers_module_checks(v, out, max, &nr);
 	err = err ?: nf_module_check(v, out, max, &nr);
@@ -151,9 +154,12 @@ static int policy_nf_layout(const struct vmiaas_module_check *c,
 	return 0;
 }
 
-/* kmod/checks.c's check_nf(): 1 failed, 0 passed, -errno. */
+/*
+ * kmod/checks.c's check_nf(): 1 failed (and *@f, if given, names the
+ * first suspect as the module's event does), 0 passed, -errno.
+ */
 static int policy_nf(struct vmi_as *as, const struct vmiaas_module_check *c,
-		     const struct vmi_read_ops *r)
+		     const struct vmi_read_ops *r, struct vmiaas_found *f)
 {
 	const struct vmiaas_nf_check *nf = (const void *)c->data;
 	struct vmi_range allow[VMIAAS_MAX_NF_ALLOW];
@@ -168,20 +174,54 @@ static int policy_nf(struct vmi_as *as, const struct vmiaas_module_check *c,
 	usleep(POLICY_RESCAN_US);
 	vmi_as_flush(as);
 	err = vmi_nf_suspects(r, &l, allow, nf->nr_allow, &s);
+	if (!err && s.nr && f)
+		*f = (struct vmiaas_found){
+			.kind = s.first.err ? VMIAAS_FOUND_NF_BAD :
+				VMIAAS_FOUND_NF_HOOK,
+			.where = s.first.entries, .value = s.first.fn,
+			.dev = s.first.dev, .netns = s.first.netns,
+			.family = s.first.family, .point = s.first.point,
+			.index = s.first.index, .err = s.first.err,
+		};
 	return err ?: s.nr != 0;
 }
 
-/* A record's struct vmiaas_proc_check in the core's form (as kmod). */
-static void policy_proc_layout(const struct vmiaas_module_check *c,
-			       struct vmi_proc_layout *l,
-			       struct vmi_proc_suspects *s,
-			       struct vmi_range *allow,
-			       struct vmi_proc_watch *watch)
+#define POLICY_PROC_SBS		65536		/* and PROC_SB_MAX */
+
+/* proc-ops' record in the core's form (as kmod/checks.c). */
+struct policy_proc {
+	struct vmi_proc_layout l;
+	struct vmi_range allow[2];
+	struct vmi_proc_roots roots;
+	struct vmi_proc_suspects s;
+	struct vmi_proc_watch *watch;	/* inline and table, sorted */
+};
+
+/*
+ * A record's struct vmiaas_proc_check (and struct vmiaas_proc_more: its
+ * table at ->watch, or @v's with ->watch 0) in the core's form: 0,
+ * -ENOMEM, or -EINVAL where the module refuses it too.
+ */
+static int policy_proc_layout(struct vmiaas *v,
+			      const struct vmiaas_module_check *c,
+			      struct policy_proc *p)
 {
 	const struct vmiaas_proc_check *pc = (const void *)c->data;
-	u32 i;
+	const struct vmiaas_proc_more *more = (const void *)(pc + 1);
+	const struct vmiaas_proc_watch *table = NULL;
+	u32 i, nr_table = 0, nr;
 
-	*l = (struct vmi_proc_layout){
+	if (c->flags & VMIAAS_CHECK_PROC_MORE) {
+		nr_table = more->nr_watch;
+		table = more->watch ? (const void *)(uintptr_t)more->watch :
+			v->proc_table;
+		if (!more->watch && nr_table > v->nr_proc_table)
+			return -EINVAL;
+	}
+	if (pc->nr_watch > VMIAAS_MAX_PROC_WATCH ||
+	    nr_table > VMIAAS_MAX_PROC_TABLE)
+		return -EINVAL;
+	p->l = (struct vmi_proc_layout){
 		.root = pc->root, .init_net = pc->init_net,
 		.net_head = c->addr, .subdir = pc->subdir, .node = pc->node,
 		.name = pc->name, .namelen = pc->namelen, .mode = pc->mode,
@@ -191,40 +231,76 @@ static void policy_proc_layout(const struct vmiaas_module_check *c,
 		.max_entries = POLICY_PROC_ENTRIES,
 		.max_nodes = POLICY_PROC_NODES, .max_netns = POLICY_PROC_NETNS,
 	};
-	memcpy(l->ptr, pc->ptr, sizeof(l->ptr));
+	memcpy(p->l.ptr, pc->ptr, sizeof(p->l.ptr));
 	for (i = 0; i < 2; i++)
-		allow[i] = (struct vmi_range){ pc->allow[i][0], pc->allow[i][1] };
-	for (i = 0; i < pc->nr_watch && i < VMIAAS_MAX_PROC_WATCH; i++) {
-		watch[i].key = pc->watch[i].key;
-		memcpy(watch[i].ptr, pc->watch[i].ptr, sizeof(watch[i].ptr));
+		p->allow[i] = (struct vmi_range){ pc->allow[i][0],
+						  pc->allow[i][1] };
+	nr = pc->nr_watch + nr_table;
+	p->watch = calloc(nr ? nr : 1, sizeof(*p->watch));
+	if (!p->watch)
+		return -ENOMEM;
+	for (i = 0; i < pc->nr_watch; i++) {
+		p->watch[i].key = pc->watch[i].key;
+		memcpy(p->watch[i].ptr, pc->watch[i].ptr, sizeof(p->watch[i].ptr));
 	}
-	*s = (struct vmi_proc_suspects){ .allow = allow, .nr_allow = 2,
-					 .watch = watch, .nr_watch = i };
+	for (i = 0; i < nr_table; i++) {
+		p->watch[pc->nr_watch + i].key = table[i].key;
+		memcpy(p->watch[pc->nr_watch + i].ptr, table[i].ptr,
+		       sizeof(table[i].ptr));
+	}
+	qsort(p->watch, nr, sizeof(*p->watch), u64_cmp);
+	p->s = (struct vmi_proc_suspects){ .allow = p->allow, .nr_allow = 2,
+					   .watch = p->watch, .nr_watch = nr };
+	if ((c->flags & VMIAAS_CHECK_PROC_MORE) && more->super_blocks) {
+		p->roots = (struct vmi_proc_roots){
+			.super_blocks = more->super_blocks,
+			.proc_fs_type = more->proc_fs_type,
+			.s_list = more->s_list, .s_type = more->s_type,
+			.s_root = more->s_root, .d_inode = more->d_inode,
+			.i_fop = more->i_fop, .i_op = more->i_op,
+			.max_sbs = POLICY_PROC_SBS,
+		};
+		p->s.roots = &p->roots;
+	}
+	return vmi_proc_watch_sorted(p->watch, nr) ? 0 : -EINVAL;
 }
 
-/* kmod/checks.c's check_proc(): 1 failed, 0 passed, -errno. */
-static int policy_proc(struct vmi_as *as, const struct vmiaas_module_check *c,
-		       const struct vmi_read_ops *r)
+/* kmod/checks.c's check_proc(), as policy_nf(). */
+static int policy_proc(struct vmiaas *v, struct vmi_as *as,
+		       const struct vmiaas_module_check *c,
+		       const struct vmi_read_ops *r, struct vmiaas_found *f)
 {
-	struct vmi_proc_watch watch[VMIAAS_MAX_PROC_WATCH];
 	struct vmi_proc_scratch *scratch;
-	struct vmi_range allow[2];
-	struct vmi_proc_suspects s;
-	struct vmi_proc_layout l;
+	struct policy_proc p = { 0 };
 	int err;
 
 	scratch = malloc(sizeof(*scratch));
 	if (!scratch)
 		return -ENOMEM;
-	policy_proc_layout(c, &l, &s, allow, watch);
-	err = vmi_proc_suspects(r, &l, scratch, &s);
-	if (!err && s.nr) {
+	err = policy_proc_layout(v, c, &p);
+	err = err ?: vmi_proc_suspects(r, &p.l, scratch, &p.s);
+	if (!err && p.s.nr) {
 		usleep(POLICY_RESCAN_US);
 		vmi_as_flush(as);
-		err = vmi_proc_suspects(r, &l, scratch, &s);
+		err = vmi_proc_suspects(r, &p.l, scratch, &p.s);
+	}
+	if (!err && p.s.nr && f) {
+		*f = (struct vmiaas_found){
+			.kind = p.s.first_bad ? VMIAAS_FOUND_PROC_BAD :
+				VMIAAS_FOUND_PROC_PTR,
+			.where = p.s.first_pde, .value = p.s.first_now,
+			.expected = p.s.first_old, .netns = p.s.first_netns,
+			.index = p.s.first_bad ? p.s.first_bad : p.s.first_ptr,
+			.err = p.s.first_err,
+			.flags = (p.s.first_root ? VMIAAS_FOUND_ROOT_INODE : 0) |
+				 (p.s.first_net == p.l.init_net ?
+				  VMIAAS_FOUND_INIT_NET : 0),
+		};
+		memcpy(f->path, p.s.first_path, sizeof(f->path));
 	}
 	free(scratch);
-	return err ?: s.nr != 0;
+	free(p.watch);
+	return err ?: p.s.nr != 0;
 }
 
 /* A _PTYPE or _INPUT record's allowed ranges in the core's form. */
@@ -336,6 +412,13 @@ int vmiaas_module_policy_run(struct vmiaas *v,
 			     const struct vmiaas_module_check *c, size_t nr,
 			     uint64_t *ret_failed)
 {
+	return vmiaas_module_policy_found(v, c, nr, ret_failed, NULL);
+}
+
+int vmiaas_module_policy_found(struct vmiaas *v,
+			       const struct vmiaas_module_check *c, size_t nr,
+			       uint64_t *ret_failed, struct vmiaas_found *found)
+{
 	u8 buf[VMIAAS_MODULE_DATA];
 	struct vmi_as as;
 	struct vmi_read_ops r = { .read = policy_read, .ctx = &as };
@@ -345,14 +428,18 @@ int vmiaas_module_policy_run(struct vmiaas *v,
 	*ret_failed = 0;
 	if (!v->kas || nr > 64)
 		return -EINVAL;
+	if (found)
+		memset(found, 0, nr * sizeof(*found));
 	for (i = 0; i < nr; i++) {
 		vmi_as_init(&as, v->kas->phys, c[i].root, v->kas->levels == 5);
 		if (c[i].type == VMIAAS_CHECK_EXEC_GVA)
 			res = policy_exec(&as, &c[i]);
 		else if (c[i].type == VMIAAS_CHECK_NF_GVA)
-			res = policy_nf(&as, &c[i], &r);
+			res = policy_nf(&as, &c[i], &r,
+					found ? &found[i] : NULL);
 		else if (c[i].type == VMIAAS_CHECK_PROC_GVA)
-			res = policy_proc(&as, &c[i], &r);
+			res = policy_proc(v, &as, &c[i], &r,
+					  found ? &found[i] : NULL);
 		else if (c[i].type == VMIAAS_CHECK_PTYPE_GVA)
 			res = policy_ptype(&as, &c[i], &r);
 		else if (c[i].type == VMIAAS_CHECK_INPUT_GVA)
@@ -367,6 +454,111 @@ int vmiaas_module_policy_run(struct vmiaas *v,
 			return -EINVAL;
 		if (res)
 			*ret_failed |= 1ULL << i;
+		if (found)
+			found[i].check = (u32)i;
 	}
+	return 0;
+}
+
+/* Where a pointer of a proc-ops record lies, as check_procops.c says. */
+static const char *found_where(const struct vmiaas_proc_check *pc, u64 p,
+			       u32 *sev)
+{
+	*sev = VMIAAS_SEV_CRITICAL;
+	if (p >= pc->allow[0][0] && p < pc->allow[0][1]) {
+		*sev = VMIAAS_SEV_HIGH;
+		return " (another kernel table)";
+	}
+	if (p >= pc->allow[1][0] && p < pc->allow[1][1])
+		return " (module memory)";
+	return " (outside the kernel image and the module area)";
+}
+
+/* A struct vmiaas_found of proc-ops into @f. */
+static void found_proc(const struct vmiaas_module_check *c,
+		       const struct vmiaas_found *fd, struct vmiaas_finding *f)
+{
+	static const char *const names[] = { "proc_ops", "proc_iops",
+					     "seq_ops" };
+	static const char *const root_names[] = { "i_fop", "i_op", "?" };
+	const struct vmiaas_proc_check *pc = (const void *)c->data;
+	const char *what = names[fd->index % VMIAAS_PROC_PTRS], *where;
+	struct vmi_proc_entry e = { .bad = fd->index, .err = fd->err };
+	char path[VMIAAS_FOUND_PATH], ns[24] = "";
+
+	snprintf(path, sizeof(path), "%.*s", (int)sizeof(fd->path) - 1,
+		 fd->path);
+	/* as vmictl check: another namespace's entries only */
+	if (fd->netns && !(fd->flags & VMIAAS_FOUND_INIT_NET))
+		snprintf(ns, sizeof(ns), " (netns %u)", fd->netns);
+	snprintf(f->object, sizeof(f->object), "%s%s", path, ns);
+	f->address = fd->where;
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	if (fd->kind == VMIAAS_FOUND_PROC_BAD) {
+		f->severity = VMIAAS_SEV_CRITICAL;
+		snprintf(f->message, sizeof(f->message),
+			 "the /proc tree at %s%s cannot be walked: %s",
+			 path, ns, proc_bad_why(&e));
+		return;
+	}
+	if (fd->flags & VMIAAS_FOUND_ROOT_INODE)
+		what = root_names[fd->index % VMIAAS_PROC_PTRS];
+	where = found_where(pc, fd->value, &f->severity);
+	f->flags |= VMIAAS_FINDING_VALUES;
+	f->old_value = fd->expected;
+	f->new_value = fd->value;
+	if (fd->expected)
+		snprintf(f->message, sizeof(f->message),
+			 "%s%s: %s changed since the checks were registered: %#llx -> %#llx%s",
+			 path, ns, what,
+			 (unsigned long long)fd->expected,
+			 (unsigned long long)fd->value, where);
+	else
+		snprintf(f->message, sizeof(f->message),
+			 "%s%s: %s points to %#llx, outside the kernel image and the module area",
+			 path, ns, what, (unsigned long long)fd->value);
+}
+
+/* A struct vmiaas_found of netfilter-hook into @f. */
+static void found_nf(const struct vmiaas_found *fd, struct vmiaas_finding *f)
+{
+	struct vmi_nf_hook h = {
+		.dev = fd->dev, .entries = fd->where, .fn = fd->value,
+		.netns = fd->netns, .family = fd->family, .point = fd->point,
+		.index = fd->index, .err = fd->err,
+	};
+	char point[64];
+
+	nf_point_name(NULL, 0, &h, point, sizeof(point));
+	snprintf(f->object, sizeof(f->object), "%s", point);
+	f->address = fd->where;
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	if (fd->kind == VMIAAS_FOUND_NF_BAD) {
+		snprintf(f->message, sizeof(f->message),
+			 "netfilter %s of netns %u cannot be walked: %s",
+			 point, fd->netns, nf_bad_why(&h));
+		return;
+	}
+	f->flags |= VMIAAS_FINDING_VALUES;
+	f->new_value = fd->value;
+	snprintf(f->message, sizeof(f->message),
+		 "netfilter hook %u on %s of netns %u: %#llx, outside the kernel's text and the untainted modules that hooked at registration",
+		 fd->index, point, fd->netns, (unsigned long long)fd->value);
+}
+
+int vmiaas_module_found(const struct vmiaas_module_check *c,
+			const struct vmiaas_found *found,
+			struct vmiaas_finding *f)
+{
+	if (c->type == VMIAAS_CHECK_PROC_GVA &&
+	    (found->kind == VMIAAS_FOUND_PROC_PTR ||
+	     found->kind == VMIAAS_FOUND_PROC_BAD))
+		found_proc(c, found, f);
+	else if (c->type == VMIAAS_CHECK_NF_GVA &&
+		 (found->kind == VMIAAS_FOUND_NF_HOOK ||
+		  found->kind == VMIAAS_FOUND_NF_BAD))
+		found_nf(found, f);
+	else
+		return -EINVAL;
 	return 0;
 }

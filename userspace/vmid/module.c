@@ -59,7 +59,11 @@ struct vm_module {
 	uint32_t view_vcpus;		/* vCPUs it armed */
 	const char *view;		/* without VMFUNC: how the guest asks */
 	uint64_t check_types;		/* caps.check_types of the module */
+	uint64_t check_flags;		/* caps.check_flags of the module */
+	uint32_t event_size;		/* bytes of its records (ATTACH_VM) */
 	struct vmiaas_module_check *pending;	/* records being received */
+	struct vmiaas_proc_watch *table;	/* proc-ops' table being received */
+	uint32_t nr_table, got_table;	/* its entries, and those received */
 	int policy_err;			/* theirs: why no policy records */
 	struct vmiaas_module_check *reg;	/* the registered checks */
 	char left_out[64];		/* their check ids: not registered */
@@ -163,10 +167,15 @@ static int module_open(struct vmiaas_caps *caps, char *why, size_t size)
 	return fd;
 }
 
-/* ATTACH_VM with the VMM's own VM fd, taken with pidfd_getfd(). */
-static int attach_vm(struct vm *vm, int fd, char *why, size_t size)
+/*
+ * ATTACH_VM with the VMM's own VM fd, taken with pidfd_getfd(); records
+ * with what the module's walks found when it knows them (@event_size).
+ */
+static int attach_vm(struct vm *vm, int fd, uint32_t event_size, char *why,
+		     size_t size)
 {
-	struct vmiaas_attach_vm at = { .size = sizeof(at) };
+	struct vmiaas_attach_vm at = { .size = sizeof(at),
+				       .event_size = event_size };
 	int target, nr, pidfd = vm->pidfd, own = -1, r;
 
 	target = find_vm_fd(vm->ident.pid, &nr);
@@ -228,6 +237,7 @@ void module_attach(struct vm *vm)
 {
 	char why[sizeof(vm->mod_why) - 16];
 	struct vmiaas_caps caps;
+	uint32_t event_size;
 	struct vm_module *m;
 	int fd, r;
 
@@ -247,8 +257,10 @@ void module_attach(struct vm *vm)
 	}
 	why[0] = '\0';
 	fd = module_open(&caps, why, sizeof(why));
+	/* an older module knows only the first layout (96 bytes) */
+	event_size = caps.event_size ? sizeof(struct vmiaas_event) : 0;
 	if (fd >= 0) {
-		r = attach_vm(vm, fd, why, sizeof(why));
+		r = attach_vm(vm, fd, event_size, why, sizeof(why));
 		if (r < 0) {
 			close(fd);
 			fd = r;
@@ -266,6 +278,8 @@ void module_attach(struct vm *vm)
 	m->fd = fd;
 	m->modes = caps.modes;
 	m->check_types = caps.check_types;
+	m->check_flags = caps.check_flags;
+	m->event_size = event_size ? event_size : VMIAAS_EVENT_SIZE_V1;
 	vm->mod = m;
 	m->view_wanted = m->modes & VMIAAS_MODE_VMFUNC;
 	if (!m->view_wanted)
@@ -284,6 +298,7 @@ void module_detach(struct vm *vm)
 	close(m->fd);	/* the last close detaches */
 	free(m->open);
 	free(m->pending);
+	free(m->table);
 	free(m->reg);
 	free(m);
 	vm->mod = NULL;
@@ -370,6 +385,60 @@ static int set_checks(struct vm_module *m,
 	return r;
 }
 
+int module_table_msg(struct vm *vm, const struct vmid_msg *m)
+{
+	struct vm_module *mod = vm->mod;
+	size_t per = sizeof(m->s2) / sizeof(*mod->table);
+
+	if (!mod || m->b > VMIAAS_MAX_PROC_TABLE || m->c > per ||
+	    m->a > m->b || m->c > m->b - m->a)
+		return -EPROTO;
+	if (!m->a) {	/* a new table: the old one goes */
+		free(mod->table);
+		mod->table = calloc(m->b ? m->b : 1, sizeof(*mod->table));
+		mod->nr_table = mod->table ? m->b : 0;
+		mod->got_table = 0;
+		if (!mod->table)
+			return -ENOMEM;
+	}
+	if (!mod->table || m->b != mod->nr_table || m->a != mod->got_table)
+		return -EPROTO;
+	memcpy(mod->table + m->a, m->s2, m->c * sizeof(*mod->table));
+	mod->got_table += (uint32_t)m->c;
+	return 0;
+}
+
+/*
+ * proc-ops' record @c (VMIAAS_CHECK_PROC_MORE) points at the table the
+ * worker sent, if whole and the size the record says; else (or with a
+ * module that takes no such flag) the record goes without it: its
+ * ranges, no watched entries, no root inodes.
+ */
+static void proc_table_attach(struct vm_module *mod,
+			      struct vmiaas_module_check *c)
+{
+	struct vmiaas_proc_check *pc = (struct vmiaas_proc_check *)c->data;
+	struct vmiaas_proc_more *more = (struct vmiaas_proc_more *)(pc + 1);
+
+	if (c->type != VMIAAS_CHECK_PROC_GVA ||
+	    !(c->flags & VMIAAS_CHECK_PROC_MORE))
+		return;
+	if ((mod->check_flags & VMIAAS_CHECK_PROC_MORE) &&
+	    (!more->nr_watch || (mod->table &&
+				 mod->got_table == mod->nr_table &&
+				 more->nr_watch == mod->nr_table))) {
+		more->watch = (uint64_t)(uintptr_t)mod->table;
+		return;
+	}
+	c->flags &= ~VMIAAS_CHECK_PROC_MORE;
+	memset(more, 0, sizeof(*more));
+	snprintf(c->label, sizeof(c->label),
+		 "proc-ops (no watched entries: %s)",
+		 mod->check_flags & VMIAAS_CHECK_PROC_MORE ?
+		 "the table did not arrive whole" :
+		 "this vmiaas.ko takes no table");
+}
+
 int module_check_msg(struct vm *vm, const struct vmid_msg *m)
 {
 	struct vm_module *mod = vm->mod;
@@ -416,6 +485,8 @@ static void checks_register(struct vm *vm, uint32_t nr)
 		memcpy(reg, mod->pending, nr * sizeof(*reg));
 		kept = (uint32_t)vmiaas_module_filter(reg, nr, mod->check_types,
 						      left_out, sizeof(left_out));
+		for (uint32_t i = 0; i < kept; i++)
+			proc_table_attach(mod, &reg[i]);
 	}
 	r = set_checks(mod, reg, kept);
 	if (r < 0) {
@@ -474,10 +545,23 @@ static void module_resolve(struct vm *vm, uint64_t mask)
 	}
 }
 
+/* What the module named for check @i in @e, or NULL. */
+static const struct vmiaas_found *module_found(const struct vmiaas_event *e,
+					       unsigned int i)
+{
+	uint32_t k;
+
+	for (k = 0; k < e->nr_found && k < VMIAAS_EVENT_FOUND; k++)
+		if (e->found[k].check == i && e->found[k].kind)
+			return &e->found[k];
+	return NULL;
+}
+
 /*
  * Registered check @i failed: the finding of its check ("module" for the
  * text and syscall table ranges; exec-memory, usermode-helper as
- * vmictl check reports them).
+ * vmictl check reports them); for netfilter-hook and proc-ops, what the
+ * module's walk named (the hook point, the /proc entry, the pointer).
  */
 static void module_finding(const struct vm_module *mod, unsigned int i,
 			   const struct vmiaas_event *e, struct vmiaas_finding *f)
@@ -485,6 +569,7 @@ static void module_finding(const struct vm_module *mod, unsigned int i,
 	const struct vmiaas_module_check *c = mod->reg && i < mod->nr_checks ?
 					      &mod->reg[i] : NULL;
 	const char *what = c ? c->label : "?";
+	const struct vmiaas_found *found;
 
 	*f = (struct vmiaas_finding){
 		.severity = c && c->severity ? c->severity : VMIAAS_SEV_CRITICAL,
@@ -505,6 +590,15 @@ static void module_finding(const struct vm_module *mod, unsigned int i,
 	    c->type != VMIAAS_CHECK_INPUT_GVA) {
 		f->address = c->addr;
 		f->flags |= VMIAAS_FINDING_ADDRESS;
+	}
+	found = module_found(e, i);
+	if (c && found && !vmiaas_module_found(c, found, f)) {
+		size_t n = strlen(f->message);
+
+		snprintf(f->message + n, sizeof(f->message) - n,
+			 " (vmiaas.ko, check %u; agent request: %s, vCPU %u, seq %llu); a full check follows",
+			 i, vmid_reason_name(e->reason), e->vcpu,
+			 (unsigned long long)e->seq);
 	}
 }
 
@@ -572,18 +666,28 @@ static void module_event(struct vmid *d, struct vm *vm,
 
 void module_events(struct vmid *d, struct vm *vm)
 {
-	struct vmiaas_event ev[MODULE_EVENTS];
+	/* records of m->event_size bytes: sizeof(ev), or 96 (older modules) */
+	uint8_t buf[MODULE_EVENTS * sizeof(struct vmiaas_event)];
+	uint32_t size;
 	ssize_t n;
 	size_t i;
 
 	if (!vm->mod)
 		return;
-	n = read(vm->mod->fd, ev, sizeof(ev));
+	size = vm->mod->event_size;
+	n = read(vm->mod->fd, buf, sizeof(buf));
 	if (n < 0)
 		return;		/* EAGAIN, or not attached any more */
-	for (i = 0; i < (size_t)n / sizeof(ev[0]); i++)
-		if (ev[i].size >= sizeof(ev[i]))
-			module_event(d, vm, &ev[i]);
+	for (i = 0; i + size <= (size_t)n; i += size) {
+		struct vmiaas_event e = { 0 };
+		uint32_t filled;
+
+		memcpy(&filled, buf + i, sizeof(filled));
+		if (filled < VMIAAS_EVENT_SIZE_V1 || filled > size)
+			continue;
+		memcpy(&e, buf + i, filled < sizeof(e) ? filled : sizeof(e));
+		module_event(d, vm, &e);
+	}
 }
 
 /* ---- worker: the checks, from guest memory found clean ---- */

@@ -1111,6 +1111,8 @@ static int vm_message(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 		return vm_agent(d, vm, m);
 	case VMID_MSG_MODULE_CHECK:
 		return module_check_msg(vm, m);
+	case VMID_MSG_MODULE_TABLE:
+		return module_table_msg(vm, m);
 	case VMID_MSG_DIRTY_EPOCH:
 	case VMID_MSG_DIRTY_QUERY:
 	case VMID_MSG_DIRTY_STATS:

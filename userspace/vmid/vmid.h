@@ -178,6 +178,9 @@ enum vmid_msg_type {
 	VMID_MSG_DIRTY_STATS,	/* err: 0 on, else -errno and s2: why off;
 				   a: epochs, c: pages hashed, d: skipped
 				   by the check that follows (its DONE) */
+	VMID_MSG_MODULE_TABLE,	/* a: first entry, b: entries in all, c:
+				   here, s2: struct vmiaas_proc_watch[c]:
+				   proc-ops' table (before the records) */
 	/* parent -> worker */
 	VMID_MSG_CHECK = 100,	/* a: length of the register text packet
 				   that follows (0: none) */
@@ -485,6 +488,8 @@ int module_fd(const struct vm *vm);
 void module_events(struct vmid *d, struct vm *vm);
 /* A VMID_MSG_MODULE_CHECK from the worker; -errno kills the worker. */
 int module_check_msg(struct vm *vm, const struct vmid_msg *m);
+/* A VMID_MSG_MODULE_TABLE from the worker; -errno kills the worker. */
+int module_table_msg(struct vm *vm, const struct vmid_msg *m);
 /* "module: ..." for vmictl status, in @buf (or vm->mod_why). */
 const char *module_status(const struct vm *vm, char *buf, size_t size);
 /* The module findings still active: how many; check @i's, or NULL. */

@@ -849,14 +849,51 @@ struct module_state {
 	const char *text;	/* module_text */
 	size_t nr;
 	struct vmiaas_module_check sent[VMID_MOD_CHECKS_MAX];
+	struct vmiaas_proc_watch *table;	/* proc-ops' table sent */
+	size_t nr_table;
 };
+
+/* proc-ops' table (vmiaas_module_proc_table()), in messages of s2's size. */
+static int module_send_table(const struct vmiaas_proc_watch *t, size_t nr)
+{
+	struct vmid_msg m = { .type = VMID_MSG_MODULE_TABLE, .b = (uint32_t)nr };
+	size_t per = sizeof(m.s2) / sizeof(*t), i;
+	int r = 0;
+
+	for (i = 0; i < nr && !r; i += per) {
+		m.a = (uint32_t)i;
+		m.c = nr - i < per ? nr - i : per;
+		memcpy(m.s2, t + i, m.c * sizeof(*t));
+		r = send_msg(&m);
+	}
+	return r;
+}
+
+/* Whether @t (@nr entries) is the table @s sent last; else kept as it. */
+static bool module_table_same(struct module_state *s,
+			      const struct vmiaas_proc_watch *t, size_t nr)
+{
+	struct vmiaas_proc_watch *copy;
+
+	if (nr == s->nr_table && (!nr || !memcmp(t, s->table, nr * sizeof(*t))))
+		return true;
+	copy = malloc(nr ? nr * sizeof(*t) : 1);
+	if (copy && nr)
+		memcpy(copy, t, nr * sizeof(*t));
+	free(s->table);
+	s->table = copy;
+	s->nr_table = copy ? nr : 0;
+	return false;
+}
 
 static int module_send(struct vmiaas *v, struct module_state *s,
 		       const struct check_result *res)
 {
 	struct vmiaas_module_check *c;
 	struct vmid_msg m = { .type = VMID_MSG_MODULE_CHECK };
-	size_t nr = 0, i;
+	const struct vmiaas_proc_watch *table;
+	size_t nr = 0, i, nr_table;
+	bool same_table;
 	int r, policy_err = 0;
 
 	if (!s->on || res->err || res->findings)
@@ -866,10 +903,15 @@ static int module_send(struct vmiaas *v, struct module_state *s,
 		return -ENOMEM;
 	r = module_checks_build(v, s->text, c, VMID_MOD_CHECKS_MAX, &nr,
 				&policy_err);
-	if (r < 0 || !nr || (nr == s->nr && !memcmp(c, s->sent, nr * sizeof(*c)))) {
+	table = vmiaas_module_proc_table(v, &nr_table);
+	same_table = r >= 0 && nr && module_table_same(s, table, nr_table);
+	if (r < 0 || !nr ||
+	    (same_table && nr == s->nr && !memcmp(c, s->sent, nr * sizeof(*c)))) {
 		free(c);
 		return 0;	/* nothing new; a failure leaves the old set */
 	}
+	/* the table first: the last record registers the set */
+	r = module_send_table(table, nr_table);
 	for (i = 0; i < nr && r == 0; i++) {
 		m.a = (uint32_t)i;
 		m.b = (uint32_t)nr;
@@ -994,6 +1036,8 @@ static int worker_main(const struct vmid_worker_args *a)
 				r = module_send(v, mod, &res);
 		}
 	}
+	if (mod)
+		free(mod->table);
 	free(mod);
 	vmiaas_baseline_free(b);
 	vmiaas_close(v);

@@ -100,6 +100,10 @@
  *   whose struct has an offset over VMIAAS_MAX_NF_OFFSET, unknown flags
  *   (a _PTYPE check without VMIAAS_PTYPE_FUNC), reserved bytes, no
  *   allowed range, more than VMIAAS_MAX_HOOK_ALLOW or an empty one;
+ *   with VMIAAS_CHECK_PROC_MORE, a struct vmiaas_proc_more with reserved
+ *   bytes, keys of its table and the inline entries together not unique,
+ *   or a root-inode layout with an offset over VMIAAS_MAX_NF_OFFSET or
+ *   a user-half address; -E2BIG for a table over VMIAAS_MAX_PROC_TABLE;
  *   -E2BIG for more than VMIAAS_MAX_CHECKS checks, a range over
  *   VMIAAS_MAX_RANGE bytes, a table over VMIAAS_MAX_PTRS words, bytes
  *   over VMIAAS_MAX_BYTES or exec ranges over VMIAAS_MAX_EXEC_RANGES;
@@ -142,7 +146,12 @@ struct vmiaas_caps {
 	__u64 modes;		/* out: VMIAAS_MODE_* this host can do */
 	__u64 check_types;	/* out: bit N: VMIAAS_CHECK_ type N runs;
 				 * zero (older modules): types 1 to 4 */
-	__u64 reserved[5];	/* out: zero */
+	__u64 check_flags;	/* out: the struct vmiaas_check.flags it
+				 * takes; zero (older modules):
+				 * VMIAAS_CHECK_CSTRING only */
+	__u64 event_size;	/* out: sizeof(struct vmiaas_event) it
+				 * knows; zero (older): 96 */
+	__u64 reserved[3];	/* out: zero */
 };
 
 /* VMIAAS_IOC_ATTACH_VM: no flags defined yet. */
@@ -152,7 +161,16 @@ struct vmiaas_attach_vm {
 	__u32 size;		/* in: sizeof(struct vmiaas_attach_vm) */
 	__s32 vm_fd;		/* in: a KVM VM file descriptor */
 	__u64 flags;		/* in: VMIAAS_ATTACH_*, none yet */
-	__u64 reserved[2];	/* in: zero */
+	/*
+	 * in: the size of the struct vmiaas_event records read() returns:
+	 * 0 (older callers) for 96 (the first layout), else a multiple of 8
+	 * from 96 to VMIAAS_EVENT_SIZE_MAX. The module fills what it knows
+	 * of the struct (caps.event_size) and zeroes the rest; ->size of a
+	 * record says how many bytes it filled.
+	 */
+	__u32 event_size;
+	__u32 reserved32;	/* in: zero */
+	__u64 reserved;		/* in: zero */
 };
 
 /* VMIAAS_IOC_ENABLE_VIEW: no flags defined yet. */
@@ -365,6 +383,12 @@ struct vmiaas_mailbox {
  *   cycle-checked) and fails when a callback or handle_events lies
  *   outside every range, a handle's handler is not registered, or a list
  *   or handler cannot be read, in two walks a moment apart.
+ *   apart. With flag VMIAAS_CHECK_PROC_MORE, a struct vmiaas_proc_more
+ *   follows the struct vmiaas_proc_check at values: a table of up to
+ *   VMIAAS_MAX_PROC_TABLE more watched entries (all of a baseline's),
+ *   and where the root inode of each mounted /proc is (super_blocks,
+ *   proc_fs_type, offsets), whose i_fop and i_op must equal the watch
+ *   of "/proc"'s proc_ops and proc_iops and lie in the ranges too.
  * A check fails (its bit set in the failed mask) when it differs or when
  * its memory cannot be read (not backed, not mapped): the verdict is then
  * VMIAAS_VERDICT_ERROR unless another check differed.
@@ -387,7 +411,8 @@ struct vmiaas_mailbox {
 
 /* struct vmiaas_check.flags */
 #define VMIAAS_CHECK_CSTRING	(1U << 0)	/* _BYTES: up to the NUL */
-#define VMIAAS_CHECK_FLAGS_ALL	VMIAAS_CHECK_CSTRING
+#define VMIAAS_CHECK_PROC_MORE	(1U << 1)	/* _PROC: a vmiaas_proc_more */
+#define VMIAAS_CHECK_FLAGS_ALL	(VMIAAS_CHECK_CSTRING | VMIAAS_CHECK_PROC_MORE)
 
 #define VMIAAS_MAX_CHECKS	64		/* bits of the failed mask */
 #define VMIAAS_MAX_RANGE	(16U << 20)	/* bytes in one range */
@@ -527,6 +552,27 @@ struct vmiaas_input_check {
 	__u64 allow[VMIAAS_MAX_HOOK_ALLOW][2];	/* [start, end), start < end */
 };
 
+#define VMIAAS_MAX_PROC_TABLE	8192	/* entries of a baseline */
+
+/*
+ * VMIAAS_CHECK_PROC_GVA with VMIAAS_CHECK_PROC_MORE: right after the
+ * struct vmiaas_proc_check at ->values. The table's entries and the
+ * inline ones are compared alike (keys unique among all of them, in any
+ * order). super_blocks 0: no root inode is read.
+ */
+struct vmiaas_proc_more {
+	__u64 watch;		/* user pointer to nr_watch entries */
+	__u32 nr_watch;		/* 0 to VMIAAS_MAX_PROC_TABLE */
+	__u32 s_list;		/* offsetof(struct super_block, s_list) */
+	__u64 super_blocks;	/* &super_blocks, or 0 */
+	__u64 proc_fs_type;	/* &proc_fs_type */
+	__u32 s_type, s_root;	/* offsetof(struct super_block, ...) */
+	__u32 d_inode;		/* offsetof(struct dentry, d_inode) */
+	__u32 i_fop, i_op;	/* offsetof(struct inode, ...) */
+	__u32 reserved32;	/* zero */
+	__u64 reserved[2];	/* zero */
+};
+
 /* VMIAAS_IOC_SET_CHECKS: no flags defined yet. */
 #define VMIAAS_CHECKS_ALL	0ULL
 
@@ -540,12 +586,74 @@ struct vmiaas_set_checks {
 
 /*
  * read() on an attached /dev/vmiaas returns whole struct vmiaas_event
- * records (a buffer smaller than one: -EINVAL), one per request served or
+ * records of ATTACH_VM's event_size bytes (0 there: 96, the first
+ * layout, without nr_found and found[]; a buffer smaller than one
+ * record: -EINVAL), one per request served or
  * refused; poll() reports POLLIN when one is queued. The queue holds
  * VMIAAS_EVENT_QUEUE records; when it is full new events are dropped and
  * counted, and the next event read carries the count in ->lost.
  */
 #define VMIAAS_EVENT_QUEUE	256
+
+/* Record sizes: the first layout's, and the most ATTACH_VM takes. */
+#define VMIAAS_EVENT_SIZE_V1	96
+#define VMIAAS_EVENT_SIZE_MAX	4096
+
+/*
+ * struct vmiaas_found.kind: what a failed check found, named. The walks
+ * report the first suspect of their confirming walk.
+ *   _NF_HOOK:  a hook function outside the allowed ranges: ->where the
+ *              struct nf_hook_entries, ->value the function, ->family,
+ *              ->point (the hook number), ->index, ->dev (device points)
+ *   _NF_BAD:   a hook point or list that cannot be walked: ->where,
+ *              ->family, ->point, ->err
+ *   _PROC_PTR: a /proc entry's pointer outside the ranges (->expected 0)
+ *              or not its watch's (->expected): ->where the entry (the
+ *              inode with VMIAAS_FOUND_ROOT_INODE), ->path, ->index
+ *              (0 proc_ops or i_fop, 1 proc_iops or i_op, 2 seq_ops),
+ *              ->value
+ *   _PROC_BAD: a part of the trees that cannot be walked: ->where,
+ *              ->path (its directory), ->err, ->index (core/procwalk.h's
+ *              VMI_PROC_BAD_*: 1 an entry, 2 depth, 3 subdir, 4 tree,
+ *              5 top, 6 a namespace's proc_net, 7 the namespaces or the
+ *              entry cap, 8 a root inode, 9 super_blocks)
+ */
+#define VMIAAS_FOUND_NF_HOOK	1
+#define VMIAAS_FOUND_NF_BAD	2
+#define VMIAAS_FOUND_PROC_PTR	3
+#define VMIAAS_FOUND_PROC_BAD	4
+
+/* struct vmiaas_found.flags */
+#define VMIAAS_FOUND_ROOT_INODE	(1U << 0)	/* a mounted /proc's root */
+#define VMIAAS_FOUND_INIT_NET	(1U << 1)	/* init_net's, or /proc's */
+
+/* struct vmiaas_found.family beyond ipv4 (0), ipv6, arp, bridge (3) */
+#define VMIAAS_NF_FAM_INGRESS	4	/* a device's ingress point */
+#define VMIAAS_NF_FAM_EGRESS	5	/* a device's egress point */
+#define VMIAAS_NF_FAM_NETNS	6	/* net_namespace_list */
+#define VMIAAS_NF_FAM_DEVS	7	/* a namespace's device list */
+
+#define VMIAAS_FOUND_PATH	64
+
+/* What a failed check of a walking type found (struct vmiaas_event). */
+struct vmiaas_found {
+	__u32 check;		/* the check: its bit in failed_mask */
+	__u32 kind;		/* VMIAAS_FOUND_* */
+	__u64 where;		/* the entry, inode, hook list... */
+	__u64 value;		/* the pointer or function as read */
+	__u64 expected;		/* _PROC_PTR: the watch's, 0: none */
+	__u64 dev;		/* _NF_*: the struct net_device, or 0 */
+	__u32 netns;		/* the namespace's inode number, 0 unread */
+	__u32 family;		/* _NF_*: 0 to 3, VMIAAS_NF_FAM_* */
+	__u32 point;		/* _NF_*: the hook number */
+	__u32 index;		/* see the kinds above */
+	__s32 err;		/* _BAD: why, a negative errno */
+	__u32 flags;		/* VMIAAS_FOUND_* flags */
+	char path[VMIAAS_FOUND_PATH];	/* _PROC_*: cut, NUL-ended */
+};
+
+/* found[] of a record: the first failed checks that name something */
+#define VMIAAS_EVENT_FOUND	2
 
 /* struct vmiaas_event.source: how the request reached the module */
 #define VMIAAS_SRC_EXIT		1	/* seen on a VM exit that happened anyway */
@@ -574,6 +682,14 @@ struct vmiaas_event {
 	 */
 	__u64 vm_runs;		/* requests whose checks ran */
 	__u64 vm_refused;	/* requests refused before any check ran */
+	/*
+	 * Beyond VMIAAS_EVENT_SIZE_V1 (ATTACH_VM's event_size): what the
+	 * failed checks of netfilter-hook and proc-ops found, in check
+	 * order, at most VMIAAS_EVENT_FOUND.
+	 */
+	__u32 nr_found;		/* slots of found[] used */
+	__u32 reserved;		/* zero */
+	struct vmiaas_found found[VMIAAS_EVENT_FOUND];
 };
 
 #define VMIAAS_IOC_MAGIC	0xB7
