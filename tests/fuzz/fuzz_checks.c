@@ -95,9 +95,9 @@ static struct vmiaas_finding *sink_add(void *ctx, const char *check,
 /*
  * The walkers without the hashing of every measured page (about 100 ms a
  * run): hidden modules and tasks, creds, BPF programs, netfilter hooks,
- * packet types, input handlers, /proc entries, the VFS's operations
- * tables (superblocks, cached directories, fd tables), system_state, the page
- * tables (kernel-mapping), the executable mappings and vmap areas
+ * packet types, input handlers, tracepoint probes, /proc entries, the
+ * VFS's operations tables (superblocks, cached directories, fd tables),
+ * system_state, the page tables (kernel-mapping), the executable mappings and vmap areas
  * (exec-memory), notifier chains, ftrace and kprobe hooks; with
  * @records the kernel's patch records too (jump labels, static calls,
  * ftrace pages, kprobes: read on a first explain, here of _stext's bytes;
@@ -120,6 +120,7 @@ static void run_walkers(bool records)
 	check_netfilter(guest, &sink);
 	check_packet_taps(guest, &sink);
 	check_input_handlers(guest, &sink);
+	check_tracepoints(guest, &sink);
 	check_proc_ops(guest, baseline, &sink);
 	vfs_scan_once(guest, &sink, NULL);
 	check_kmap(guest, &sink);

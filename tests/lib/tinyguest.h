@@ -17,6 +17,7 @@
 
 #include <vmiaas/checks.h>
 #include "userspace/lib/engine.h"
+#include "userspace/lib/hidden.h"
 #include "tests/lib/tap.h"
 
 #define RAM_SIZE	(4ULL << 20)
@@ -154,6 +155,46 @@ static inline struct vmiaas_finding *add_finding(void *ctx, const char *check,
 	snprintf(f->object, sizeof(f->object), "%s", object);
 	f->severity = severity;
 	return f;
+}
+
+typedef int (*tiny_check_fn)(struct vmiaas *v, const struct hidden_sink *sink);
+
+/*
+ * @check run on the tiny guest into findings[]: its error; *@nr its
+ * findings (events not counted), *@first the first of them or NULL.
+ */
+static inline int tiny_check(tiny_check_fn check, u32 *nr,
+			     const struct vmiaas_finding **first)
+{
+	const struct hidden_sink sink = { .add = add_finding };
+	u32 i;
+	int err;
+
+	nr_findings = 0;
+	err = check(&v, &sink);
+	*nr = 0;
+	*first = NULL;
+	for (i = 0; i < nr_findings; i++) {
+		if (findings[i].flags & VMIAAS_FINDING_EVENT)
+			continue;
+		if (!*first)
+			*first = &findings[i];
+		(*nr)++;
+	}
+	return err;
+}
+
+/* Whether findings[] holds an event of @check about @object. */
+static inline bool tiny_has_event(const char *check, const char *object)
+{
+	u32 i;
+
+	for (i = 0; i < nr_findings; i++)
+		if ((findings[i].flags & VMIAAS_FINDING_EVENT) &&
+		    !strcmp(findings[i].check, check) &&
+		    !strcmp(findings[i].object, object))
+			return true;
+	return false;
 }
 
 #endif /* VMIAAS_TESTS_TINYGUEST_H */

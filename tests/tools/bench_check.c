@@ -189,13 +189,14 @@ static struct vfs_stats vfs_stats;	/* of the last vfs-ops scan */
 
 enum part {
 	P_TOTAL, P_TEXT, P_RODATA, P_MODTEXT, P_TABLES, P_HIDDEN, P_EXEC,
-	P_NET, P_TAPS, P_VFS, P_NR,
+	P_NET, P_TAPS, P_VFS, P_TP, P_NR,
 };
 
 static const char *const part_names[P_NR] = {
 	"total", "kernel-text", "kernel-rodata", "module-text+rodata",
 	"syscall+idt+cpu", "hidden+creds", "exec-memory",
 	"netfilter+proc-ops", "packet-tap+input", "vfs-ops",
+	"tracepoint-hook",
 };
 
 /* One run of part @p; 0 or a negative errno. */
@@ -250,6 +251,8 @@ static int run_part(struct vmiaas *v, struct vmiaas_baseline *b, int p)
 		return err ?: check_input_handlers(v, &sink);
 	case P_VFS:		/* one scan: a clean one is not repeated */
 		return vfs_scan_once(v, &sink, &vfs_stats);
+	case P_TP:
+		return check_tracepoints(v, &sink);
 	}
 	return -EINVAL;
 }

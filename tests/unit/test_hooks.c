@@ -191,41 +191,6 @@ static void hooks_guest(void)
 	put(HANDLE + 64, KFN + 0xc0);		/* handle_events */
 }
 
-typedef int (*check_fn)(struct vmiaas *v, const struct hidden_sink *sink);
-
-/* @check's error; *@nr its findings (events not counted), the first's. */
-static int run(check_fn check, u32 *nr, const struct vmiaas_finding **first)
-{
-	const struct hidden_sink sink = { .add = add_finding };
-	u32 i;
-	int err;
-
-	nr_findings = 0;
-	err = check(&v, &sink);
-	*nr = 0;
-	*first = NULL;
-	for (i = 0; i < nr_findings; i++) {
-		if (findings[i].flags & VMIAAS_FINDING_EVENT)
-			continue;
-		if (!*first)
-			*first = &findings[i];
-		(*nr)++;
-	}
-	return err;
-}
-
-static bool has_event(const char *check, const char *object)
-{
-	u32 i;
-
-	for (i = 0; i < nr_findings; i++)
-		if ((findings[i].flags & VMIAAS_FINDING_EVENT) &&
-		    !strcmp(findings[i].check, check) &&
-		    !strcmp(findings[i].object, object))
-			return true;
-	return false;
-}
-
 static void test_policy(void)
 {
 	const struct vmiaas_finding *f;
@@ -233,33 +198,33 @@ static void test_policy(void)
 	int err;
 
 	hooks_guest();
-	err = run(check_packet_taps, &nr, &f);
+	err = tiny_check(check_packet_taps, &nr, &f);
 	ksft_test_result(!err && !nr && !nr_findings,
 			 "packet-tap: kernel handlers only: nothing (err %d, %u: %s)\n",
 			 err, nr, v.diag.msg);
-	err = run(check_input_handlers, &nr, &f);
+	err = tiny_check(check_input_handlers, &nr, &f);
 	ksft_test_result(!err && !nr && !nr_findings,
 			 "input-handler: kernel callbacks only: nothing (err %d, %u: %s)\n",
 			 err, nr, v.diag.msg);
-	err = run(check_netfilter, &nr, &f);
+	err = tiny_check(check_netfilter, &nr, &f);
 	ksft_test_result(!err && !nr, "netfilter-hook: no hook point in this BTF, the walk ends (err %d, %u)\n",
 			 err, nr);
 
 	put(PT_ALL + 16, MFN);
 	put(MOD + 80, TAINT_OE);
-	err = run(check_packet_taps, &nr, &f);
+	err = tiny_check(check_packet_taps, &nr, &f);
 	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_HIGH &&
 			 !strcmp(f->object, "ETH_P_ALL") &&
 			 strstr(f->message, "module rootkit is tainted OE"),
 			 "packet-tap: a tap in a module tainted OE: high, ETH_P_ALL (%d, %u: %s)\n",
 			 err, nr, f ? f->message : "");
 	put(MOD + 80, 0);
-	err = run(check_packet_taps, &nr, &f);
-	ksft_test_result(!err && !nr && has_event("packet-tap", "ETH_P_ALL"),
+	err = tiny_check(check_packet_taps, &nr, &f);
+	ksft_test_result(!err && !nr && tiny_has_event("packet-tap", "ETH_P_ALL"),
 			 "packet-tap: the same module untainted: an event, no finding (%d, %u)\n",
 			 err, nr);
 	put(PT_DEV + 32, HEAP);
-	err = run(check_packet_taps, &nr, &f);
+	err = tiny_check(check_packet_taps, &nr, &f);
 	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
 			 !strcmp(f->object, "eth0 type 0x0800") &&
 			 strstr(f->message, "id_match"),
@@ -269,14 +234,14 @@ static void test_policy(void)
 	hooks_guest();
 	put(HANDLER + 8, MFN);
 	put(MOD + 80, TAINT_OE);
-	err = run(check_input_handlers, &nr, &f);
+	err = tiny_check(check_input_handlers, &nr, &f);
 	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_HIGH &&
 			 !strcmp(f->object, "kbd"),
 			 "input-handler: an event callback in a tainted module: high, named by the handler (%d, %u: %s)\n",
 			 err, nr, f ? f->message : "");
 	hooks_guest();
 	put(HANDLE + 64, HEAP);
-	err = run(check_input_handlers, &nr, &f);
+	err = tiny_check(check_input_handlers, &nr, &f);
 	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
 			 strstr(f->message, "handle_events"),
 			 "input-handler: a handle's handle_events in the heap: critical (%d, %u: %s)\n",
@@ -291,7 +256,7 @@ static void test_hostile(void)
 
 	hooks_guest();
 	put(PT_ALL + 40, PT_ALL + 40);			/* a self-loop */
-	err = run(check_packet_taps, &nr, &f);
+	err = tiny_check(check_packet_taps, &nr, &f);
 	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
 			 !strcmp(f->object, "ptype_all"),
 			 "packet-tap: ptype_all looping on a node: one critical finding (%d, %u: %s)\n",
@@ -299,7 +264,7 @@ static void test_hostile(void)
 	hooks_guest();
 	put(DEV, DEV);					/* device list loops */
 	put(PT_DEV + 40, 0x1000);			/* a user pointer */
-	err = run(check_packet_taps, &nr, &f);
+	err = tiny_check(check_packet_taps, &nr, &f);
 	ksft_test_result(!err && nr == 2,
 			 "packet-tap: a user pointer on a device list and a looping device list: two findings (%d, %u)\n",
 			 err, nr);
@@ -307,7 +272,7 @@ static void test_hostile(void)
 	put(HANDLE + 24, HANDLER2);			/* not registered */
 	put(HANDLER2 + 8, HEAP);
 	put(HANDLER2 + 64, 0xdead000000000000ULL);	/* unreadable name */
-	err = run(check_input_handlers, &nr, &f);
+	err = tiny_check(check_input_handlers, &nr, &f);
 	ksft_test_result(!err && nr == 2 && f->severity == VMIAAS_SEV_CRITICAL &&
 			 strstr(f->message, "not on input_handler_list") &&
 			 !strncmp(f->object, "handler@", 8),
@@ -316,7 +281,7 @@ static void test_hostile(void)
 	hooks_guest();
 	put(HANDLE + 32, HANDLE + 32);			/* handle list loops */
 	put(HANDLER + 72, 0x1000);			/* handler list: user ptr */
-	err = run(check_input_handlers, &nr, &f);
+	err = tiny_check(check_input_handlers, &nr, &f);
 	ksft_test_result(!err && nr >= 1,
 			 "input-handler: looping lists are findings, the check ends (%d, %u)\n",
 			 err, nr);
@@ -334,9 +299,9 @@ static void test_hostile(void)
 
 			put(at, r);
 		}
-		run(check_packet_taps, &nr, &f);
-		run(check_input_handlers, &nr, &f);
-		run(check_netfilter, &nr, &f);
+		tiny_check(check_packet_taps, &nr, &f);
+		tiny_check(check_input_handlers, &nr, &f);
+		tiny_check(check_netfilter, &nr, &f);
 		ok++;
 	}
 	ksft_test_result(ok == 40, "40 guests with random words over their structures: every check ended\n");

@@ -52,20 +52,6 @@ struct input_walk {
 	struct hook_scan h;
 };
 
-/* A guest string at @addr, at most @size - 1 bytes, printable. */
-static void input_string(struct vmiaas *v, u64 addr, char *buf, size_t size,
-			 const char *dflt)
-{
-	size_t len = size - 1;
-
-	if (len > 4096 - (addr & 4095))
-		len = 4096 - (addr & 4095);	/* the next page may be absent */
-	memset(buf, 0, size);
-	if (!addr || engine_read(v, addr, buf, len) || !buf[0])
-		snprintf(buf, size, "%s", dflt);
-	hook_printable(buf);
-}
-
 static void input_handler_name(struct input_walk *w, u64 handler, char *buf,
 			       size_t size)
 {
@@ -74,7 +60,7 @@ static void input_handler_name(struct input_walk *w, u64 handler, char *buf,
 
 	snprintf(dflt, sizeof(dflt), "handler@%llx", (unsigned long long)handler);
 	engine_read_u64(w->v, handler + w->h_name, &name);
-	input_string(w->v, name, buf, size, dflt);
+	hook_string(w->v, name, buf, size, dflt);
 }
 
 /* The name of the device @dev (read once per device). */
@@ -88,7 +74,7 @@ static const char *input_dev_name(struct input_walk *w, u64 dev)
 	w->dev = dev;
 	snprintf(dflt, sizeof(dflt), "dev@%llx", (unsigned long long)dev);
 	engine_read_u64(w->v, dev + w->d_name, &name);
-	input_string(w->v, name, w->dev_name, sizeof(w->dev_name), dflt);
+	hook_string(w->v, name, w->dev_name, sizeof(w->dev_name), dflt);
 	return w->dev_name;
 }
 

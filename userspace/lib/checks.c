@@ -44,6 +44,7 @@ static const struct vmiaas_check_desc check_descs[] = {
 	{ "input-handler", "input handlers (input_register_handler(): what a keylogger can use instead of a keyboard notifier): every handler's callbacks and every device's handles in a module tainted P, F, O or E, or outside kernel and module text, a handle whose handler is not registered; in-tree modules' handlers: events" },
 	{ "proc-ops", "/proc entries (the /proc tree and every namespace's /proc/net): proc_ops, proc_iops and seq_ops pointers of the kernel's entries and each /proc root inode's i_fop and i_op unchanged since the baseline; an ops pointer outside the kernel image and module memory" },
 	{ "vfs-ops", "every mounted filesystem's operations (super_blocks: s_op, s_d_op, s_export_op, s_xattr; each mount root's and cached directory's d_op, i_op, i_fop; every process's open files' f_op): a table outside the kernel's text and rodata and the owning module (a device's: any module), i.e. a copy in a module's writable memory or the heap, or another module's" },
+	{ "tracepoint-hook", "probes on every tracepoint of the kernel and of each module (tracepoint_probe_register(): a sys_enter probe rewrites system calls without a table change): a probe in a module tainted P, F, O or E, or outside kernel and module text; in-tree modules' probes on another's tracepoint: events; a probe array that does not end" },
 };
 
 const struct vmiaas_check_desc *vmiaas_checks(size_t *ret_nr)
@@ -896,8 +897,9 @@ static int check_hidden(struct vmiaas *v, const struct vmiaas_baseline *b,
  * judge the kernel by how it is once up (mark_readonly() done: text
  * read-only, data not executable; init text freed). A kernel that is
  * still booting (kstate.c: system_state, confirmed by pid 1) is not that
- * yet: each is an event "not checked yet" (netfilter-hook, packet-tap
- * and input-handler run: hooks registered at boot are judged as later). A system_state that says
+ * yet: each is an event "not checked yet" (netfilter-hook, packet-tap,
+ * input-handler and tracepoint-hook run: hooks registered at boot are
+ * judged as later). A system_state that says
  * booting while init runs a program was written: a finding, and the
  * checks run.
  */
@@ -909,7 +911,7 @@ static const char *const boot_checks[] = {
 static int check_hook_lists(struct vmiaas *v, const struct hidden_sink *sink)
 {
 	return check_netfilter(v, sink) ?: check_packet_taps(v, sink) ?:
-	       check_input_handlers(v, sink);
+	       check_input_handlers(v, sink) ?: check_tracepoints(v, sink);
 }
 
 static int check_image(struct vmiaas *v, struct findings *fs)

@@ -275,6 +275,8 @@ int check_netfilter(struct vmiaas *v, const struct hidden_sink *sink);
 /* packet-tap (check_ptype.c), input-handler (check_input.c): no baseline. */
 int check_packet_taps(struct vmiaas *v, const struct hidden_sink *sink);
 int check_input_handlers(struct vmiaas *v, const struct hidden_sink *sink);
+/* tracepoint-hook (check_tracepoint.c): needs no baseline. */
+int check_tracepoints(struct vmiaas *v, const struct hidden_sink *sink);
 
 #define EXEC_ALLOW_MAX		4
 

@@ -254,3 +254,16 @@ void hook_printable(char *s)
 		if (*s < 0x20 || *s > 0x7e)
 			*s = '?';
 }
+
+void hook_string(struct vmiaas *v, u64 addr, char *buf, size_t size,
+		 const char *dflt)
+{
+	size_t len = size - 1;
+
+	if (len > 4096 - (addr & 4095))
+		len = 4096 - (addr & 4095);	/* the next page may be absent */
+	memset(buf, 0, size);
+	if (!addr || engine_read(v, addr, buf, len) || !buf[0])
+		snprintf(buf, size, "%s", dflt);
+	hook_printable(buf);
+}

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1 OR MIT */
 /*
  * Who may own a function the kernel calls through a pointer in writable
- * memory: the policy of netfilter-hook, shared with packet-tap and
- * input-handler. Distribution modules register such functions too
- * (nf_conntrack, evdev...), so the owner decides:
+ * memory: the policy of netfilter-hook, shared with packet-tap,
+ * input-handler and tracepoint-hook. Distribution modules register such
+ * functions too (nf_conntrack, evdev...), so the owner decides:
  *   - the kernel's text: nothing;
  *   - a live module's text, the module not tainted P, F, O or E: an
  *     informational event naming the module (once per module and object);
@@ -94,5 +94,12 @@ int hook_record(struct vmiaas *v, const struct hook_scan *h,
 
 /* Printable ASCII only: a guest string in a message or an object. */
 void hook_printable(char *s);
+/*
+ * The guest string at @addr into @buf: at most @size - 1 bytes, not
+ * across the end of its page (the next may be absent), printable; @dflt
+ * if it is unreadable or empty.
+ */
+void hook_string(struct vmiaas *v, u64 addr, char *buf, size_t size,
+		 const char *dflt);
 
 #endif /* VMIAAS_LIB_HOOKPOLICY_H */
