@@ -222,35 +222,44 @@ static void kmap_report_half(struct vmiaas *v, const char *obj,
 		 (unsigned long long)want);
 }
 
+/*
+ * The first kernel-half entry from @k on where @now differs from @want
+ * (the LDT slot, per process, and the accessed bit aside), or 512.
+ */
+static u32 kmap_half_next(const struct vmiaas *v, const u64 *now,
+			  const u64 *want, u32 k)
+{
+	u32 ldt = v->kas->levels == 5 ? 512 - 112 : 512 - 240;
+
+	for (; k < 512; k++)
+		if (k != ldt && ((now[k] ^ want[k]) & ~KMAP_PTE_A))
+			break;
+	return k;
+}
+
 /* The kernel half of the top-level table at @root against @want's. */
 static void kmap_compare_half(struct vmiaas *v, u64 root, const u64 *want,
 			      const char *obj, const char *whose,
 			      const struct hidden_sink *s)
 {
-	u32 ldt = v->kas->levels == 5 ? 512 - 112 : 512 - 240;
 	u64 now[512];
 	u32 k;
 
 	if (vmi_phys_read(&v->backend->phys, root, now, sizeof(now)))
 		memset(now, 0, sizeof(now));	/* outside RAM: none */
-	for (k = 256; k < 512; k++)
-		if (k != ldt && ((now[k] ^ want[k]) & ~KMAP_PTE_A))
-			kmap_report_half(v, obj, whose, k, now[k], want[k], s);
+	for (k = kmap_half_next(v, now, want, 256); k < 512;
+	     k = kmap_half_next(v, now, want, k + 1))
+		kmap_report_half(v, obj, whose, k, now[k], want[k], s);
 }
 
-/* Whether the table at @pa's kernel half differs from @want's (LDT slot and A aside). */
+/* Whether the table at @pa's kernel half differs from @want's. */
 static bool kmap_half_differs(struct vmiaas *v, u64 pa, const u64 *want)
 {
-	u32 ldt = v->kas->levels == 5 ? 512 - 112 : 512 - 240;
 	u64 now[512];
-	u32 k;
 
 	if (vmi_phys_read(&v->backend->phys, pa, now, sizeof(now)))
 		return true;
-	for (k = 256; k < 512; k++)
-		if (k != ldt && ((now[k] ^ want[k]) & ~KMAP_PTE_A))
-			return true;
-	return false;
+	return kmap_half_next(v, now, want, 256) < 512;
 }
 
 /* Whether vCPU @vc's top-level table differs from @want's kernel half. */
