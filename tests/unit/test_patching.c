@@ -29,6 +29,8 @@
 #define FTRACE_END	(KBASE + 0x140)
 #define SITE_A		(KBASE + 0x400)
 #define JUMP_SITE	(KBASE + 0x405)	/* right after A */
+#define SITE_B		(KBASE + 0x3f0)	/* where A's record may move */
+#define SITE_C		(KBASE + 0x700)
 #define JUMP_TARGET	(KBASE + 0x540)
 #define KPROBE_ADDR	(KBASE + 0x600)
 #define OPS_FUNC	(KBASE + 0x900)
@@ -553,6 +555,43 @@ static void test_sites(void)
 	put_branch(FTRACE_CALL, 0xe8, MODULE_CODE);
 	ksft_test_result(!explain(FTRACE_CALL, 5, old),
 			 "ftrace_call: call elsewhere is not explained\n");
+}
+
+/*
+ * The records' sort order is kept on the handle from one check to the
+ * next; records that changed since (moved, added, read in another
+ * order) are sorted anew: each check judges by the records it read.
+ */
+static void test_site_order(void)
+{
+	u8 old[5];
+
+	records_init();
+	memcpy(old, nop5, 5);
+	put_branch(SITE_A, 0xe8, FTRACE_CALLER);
+	put_branch(SITE_B, 0xe8, FTRACE_CALLER);
+	put_branch(SITE_C, 0xe8, FTRACE_CALLER);
+	ksft_test_result(explain(SITE_A, 5, old) && v.site_order,
+			 "sorted records: the order is kept on the handle\n");
+	put(RECORDS, SITE_B);		/* same place in the order */
+	ksft_test_result(explain(SITE_B, 5, old) && !explain(SITE_A, 5, old),
+			 "a record moved, still in the old order: its new site explained, the old not\n");
+	put(RECORDS, SITE_C);		/* past the jump label */
+	ksft_test_result(explain(SITE_C, 5, old) && !explain(SITE_B, 5, old),
+			 "a record moved out of the old order: sorted anew, its new site explained, the old not\n");
+	put(FPAGE + 16, 2);
+	put(RECORDS + 16, SITE_A);
+	ksft_test_result(explain(SITE_A, 5, old) && explain(SITE_C, 5, old),
+			 "a record added: both sites explained\n");
+	put(RECORDS, SITE_A);
+	put(RECORDS + 16, SITE_C);
+	ksft_test_result(explain(SITE_A, 5, old) && explain(SITE_C, 5, old) &&
+			 !explain(SITE_B, 5, old),
+			 "the same records read in another order: both explained, nothing else\n");
+	put(FPAGE + 16, 1);
+	put(RECORDS + 16, 0);
+	put_bytes(SITE_B, nop5, 5);
+	put_bytes(SITE_C, nop5, 5);
 }
 
 /* explain(), and whether the refusal named @what. */
@@ -1093,11 +1132,12 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(76);
+	ksft_set_plan(81);
 	/* a site that fails fails every read here: no waits between */
 	patching_poke_wait_us = 0;
 	patching_guest_init();
 	test_sites();
+	test_site_order();
 	test_static_calls();
 	test_sc_update_memo();
 	test_bpf_dispatcher();
@@ -1106,6 +1146,7 @@ int main(void)
 	test_hooks();
 	test_hostile();
 	test_random();
+	patching_order_free(v.site_order);
 	symmap_free(v.symmap);
 	btf__free(v.btf);
 	free(ram);

@@ -40,6 +40,7 @@ struct vmiaas {
 	/* vmiaas_module_policy()'s proc-ops table (malloc()ed), or NULL */
 	struct vmiaas_proc_watch *proc_table;
 	size_t nr_proc_table;
+	struct site_order *site_order;	/* patching.c's last sort, or NULL */
 };
 
 /*

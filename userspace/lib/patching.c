@@ -150,11 +150,110 @@ static int site_add(struct patching *p, u64 addr, u32 len, u8 kind,
 	return 0;
 }
 
+/*
+ * By address; sites at one address by every other field, so that the
+ * order is total: one sorted array per set of records, whatever order
+ * they were read in (site_order_apply() relies on it).
+ */
 static int site_cmp(const void *a, const void *b)
 {
 	const struct patch_site *x = a, *y = b;
 
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->flags != y->flags)
+		return x->flags < y->flags ? -1 : 1;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->arg < y->arg ? -1 : x->arg > y->arg;
+}
+
+/*
+ * The order of the last sort of the records, kept on the handle (struct
+ * vmiaas.site_order): every check reads the records anew (the guest
+ * patches its text at any time), yet from one check to the next they
+ * are mostly the same tens of thousands of sites, read in the same order, and sorting
+ * them was most of patching_explain()'s cost (docs/performance.md).
+ * Sorted position i holds the site read at perm[i].
+ */
+struct site_order {
+	u32 *perm;
+	size_t nr;
+};
+
+void patching_order_free(struct site_order *o)
+{
+	if (o)
+		free(o->perm);
+	free(o);
+}
+
+static int site_idx_cmp(const void *a, const void *b, void *sites)
+{
+	const struct patch_site *s = sites;
+
+	return site_cmp(&s[*(const u32 *)a], &s[*(const u32 *)b]);
+}
+
+/*
+ * The last order applied to the records read now, into @out: true if
+ * that is in site_cmp()'s order. The result is then a permutation of
+ * these records in their total order, so exactly what sorting them gives;
+ * records that changed (added, removed, moved) fail the test.
+ */
+static bool site_order_apply(const struct site_order *o,
+			     const struct patch_site *sites, size_t nr,
+			     struct patch_site *out)
+{
+	size_t i;
+
+	if (!o || o->nr != nr)
+		return false;
+	for (i = 0; i < nr; i++) {
+		out[i] = sites[o->perm[i]];
+		if (i && site_cmp(&out[i - 1], &out[i]) > 0)
+			return false;
+	}
+	return true;
+}
+
+/* Sorts the records read (site_cmp()), by the last order if it holds. */
+static void sites_sort(struct patching *p)
+{
+	struct site_order *o = p->v->site_order;
+	struct patch_site *out;
+	size_t n = p->nr_sites, i;
+	u32 *perm;
+
+	if (n < 2)
+		return;
+	out = malloc(n * sizeof(*out));
+	if (!out) {
+		qsort(p->sites, n, sizeof(*p->sites), site_cmp);
+		return;
+	}
+	if (!site_order_apply(o, p->sites, n, out)) {
+		if (!o)
+			o = p->v->site_order = calloc(1, sizeof(*o));
+		perm = o ? realloc(o->perm, n * sizeof(*perm)) : NULL;
+		if (!perm) {
+			free(out);
+			qsort(p->sites, n, sizeof(*p->sites), site_cmp);
+			return;
+		}
+		for (i = 0; i < n; i++)
+			perm[i] = (u32)i;
+		qsort_r(perm, n, sizeof(*perm), site_idx_cmp, p->sites);
+		o->perm = perm;
+		o->nr = n;
+		for (i = 0; i < n; i++)
+			out[i] = p->sites[perm[i]];
+	}
+	free(p->sites);
+	p->sites = out;
+	p->cap_sites = n;
 }
 
 #define OFF(v, type, path, out)						\
@@ -1175,8 +1274,7 @@ static void load_all(struct patching *p)
 				p->nr_sites = before;
 		}
 	}
-	if (p->nr_sites)
-		qsort(p->sites, p->nr_sites, sizeof(*p->sites), site_cmp);
+	sites_sort(p);
 }
 
 /* ---- what a site may hold now ---- */

@@ -72,6 +72,9 @@ void patching_use_baseline(struct patching *p,
 			   const struct vmiaas_baseline *b);
 struct sc_upd_memo;
 void patching_memo_free(struct sc_upd_memo *m);
+/* The records' last sort order, kept on the handle (patching.c). */
+struct site_order;
+void patching_order_free(struct site_order *o);
 
 /*
  * Whether every byte that differs between @old and @now (the baseline's
