@@ -28,12 +28,16 @@ for h in "$@"; do
 	fi
 	if "$h" -max_total_time="$secs" -rss_limit_mb=2048 -timeout="${FUZZ_TIMEOUT:-60}" \
 		-artifact_prefix="$work/" "$work/$name" >"$work/$name.log" 2>&1; then
-		echo "ok $n $name: $(grep -c . "$work/$name.log") log lines, no crash in ${secs}s"
+		# libFuzzer's last status line and its "Done N runs in S
+		# second(s)": what docs/testing.md records of a run
+		echo "ok $n $name: no crash in ${secs}s; $(grep -E '^Done [0-9]+ runs' "$work/$name.log");" \
+			"$(grep -E '^#[0-9]+' "$work/$name.log" | tail -n 1 |
+			   grep -oE '(cov|ft|corp): [0-9]+(/[0-9A-Za-z]+)?' | tr '\n' ' ')"
 	else
 		failed=$((failed + 1))
 		echo "not ok $n $name"
 		tail -n 30 "$work/$name.log" | sed 's/^/# /'
-		cp "$work"/crash-* "$work"/timeout-* "$work"/oom-* \
+		cp "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* \
 			"$top/tests/fuzz/" 2>/dev/null
 	fi
 done
