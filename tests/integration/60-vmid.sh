@@ -15,7 +15,7 @@ INTERVAL=2
 # a round is the interval, up to 1 s of jitter and the check itself
 ROUND=$((INTERVAL + 1 + 5))
 
-tap_plan 49
+tap_plan 50
 # nr_events counts all event lines: events.jsonl.1 is the file before the
 # rotation test
 all_events() { cat "$events.1" "$events" 2>/dev/null; }
@@ -144,6 +144,10 @@ tap_ok 'wait_for $ROUND "[ \"\$(nr_events \".type == \\\"resolved\\\" and .vm.na
 kill -SEGV "$wb"
 tap_ok 'wait_for 10 "[ \"\$(nr_events \".event == \\\"worker-crashed\\\" and .vm.name == \\\"vmiaas-$prefix-b\\\"\")\" = 1 ]"' \
 	"a worker killed by SIGSEGV is reported as an event"
+# under the sanitized build its handler's report met seccomp: the event
+# must still name the signal, and no error blame the allow-list
+tap_is "$(nr_events '.event == "worker-crashed" and .vm.name == "vmiaas-'$prefix-b'" and (.message | contains("signal 11 (Segmentation fault)"))') $(nr_events '.event == "error" and .vm.name == "vmiaas-'$prefix-b'" and (.message | contains("seccomp"))')" \
+	"1 0" "the event names SIGSEGV; no error event blames seccomp"
 tap_ok 'wait_for 20 "[ \"\$(vm_field $prefix-b restarts)\" = 1 ] && [ \"\$(vm_field $prefix-b state)\" = ready ]"' \
 	"the worker is restarted (with backoff) and checks again"
 tap_is "$(nr_events '.event == "baseline" and .vm.name == "vmiaas-'$prefix-b'" and (.message | startswith("loaded"))')" 1 \

@@ -1031,6 +1031,7 @@ static void vm_error(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 		events_vm(vm, VMID_LOG_NOTICE, "rebooted",
 			  "%s: re-attaching in %.0f s", m->s2, d->cfg.settle);
 		vm->rebooted = true;
+		vm->reboot_unconfirmed = true;
 		return;
 	}
 	events_vm(vm, VMID_LOG_ERR, "error", "cannot %s: %s%s", m->s1,
@@ -1079,6 +1080,11 @@ static int vm_message(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 		events_vm(vm, m->a == VMID_BASELINE_RETAKEN ? VMID_LOG_NOTICE :
 			  VMID_LOG_INFO, "baseline", "%s: %s", baseline_how[m->a],
 			  m->s2);
+		/* the signs a worker took for a reboot were the guest's own */
+		if (vm->reboot_unconfirmed && m->a == VMID_BASELINE_LOADED)
+			events_vm(vm, VMID_LOG_ERR, "error",
+				  "the guest was reported rebooted, but its kernel is the same boot (its baseline loads): the signs were forged or a check failed for another reason");
+		vm->reboot_unconfirmed = false;
 		return 0;
 	case VMID_MSG_READY:
 		if (vm->state != VM_STARTING)
@@ -1120,6 +1126,13 @@ static int vm_message(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 	case VMID_MSG_AGENT_ANSWER:
 		events_vm(vm, m->err ? VMID_LOG_WARNING : VMID_LOG_INFO,
 			  "agent-answer", "%s", m->s2);
+		return 0;
+	case VMID_MSG_CRASH:
+		if (!m->a || m->a >= NSIG)
+			return -EPROTO;
+		vm->crash = (struct vmid_msg_crash){
+			.sig = (int)m->a, .code = m->err, .addr = m->c,
+		};
 		return 0;
 	}
 	return -EPROTO;
@@ -1176,6 +1189,31 @@ static struct vm *vm_by_worker(struct vmid *d, pid_t pid, size_t *ret_i)
 	return NULL;
 }
 
+/*
+ * A worker ended by a fatal signal: the kernel's (it died of it), or one
+ * its crash handler caught first and told of (a sanitizer's handler then
+ * ended it: an exit, or SIGSYS when seccomp refused the report's system
+ * calls while it had signals blocked; worker.c on_crash()).
+ */
+static void worker_crashed_event(struct vm *vm, pid_t pid, int st)
+{
+	const struct vmid_msg_crash *c = &vm->crash;
+	int sig = c->sig ? c->sig : WTERMSIG(st);
+	char where[64] = "";
+
+	if (c->sig && c->code > 0)	/* from the CPU: the fault's address */
+		snprintf(where, sizeof(where), " at 0x%llx",
+			 (unsigned long long)c->addr);
+	else if (c->sig)
+		snprintf(where, sizeof(where), " sent by a process");
+	events_vm(vm, VMID_LOG_ERR, "worker-crashed",
+		  "the worker (pid %d) died of signal %d (%s)%s%s", (int)pid,
+		  sig, strsignal(sig), where,
+		  c->sig && !(WIFSIGNALED(st) && WTERMSIG(st) == c->sig) ?
+		  ", then its sanitizer's handler ended it" : "");
+	vm->crash.sig = 0;
+}
+
 static void reap(struct vmid *d)
 {
 	struct vm *vm;
@@ -1199,12 +1237,11 @@ static void reap(struct vmid *d)
 			vm->m.checks_failed++;
 			control_vm_round(d, vm, false);
 		}
-		if (WIFSIGNALED(st) && (WTERMSIG(st) != SIGKILL || vm->state != VM_BACKOFF))
+		if (vm->crash.sig ||
+		    (WIFSIGNALED(st) && (WTERMSIG(st) != SIGKILL || vm->state != VM_BACKOFF)))
 			vm_count_error(vm, VMID_ERR_CRASH);
-		if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL)
-			events_vm(vm, VMID_LOG_ERR, "worker-crashed",
-				  "the worker (pid %d) died of signal %d (%s)",
-				  (int)pid, WTERMSIG(st), strsignal(WTERMSIG(st)));
+		if (vm->crash.sig || (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL))
+			worker_crashed_event(vm, pid, st);
 		else if (WIFSIGNALED(st) && vm->state != VM_BACKOFF)
 			events_vm(vm, VMID_LOG_ERR, "worker-crashed",
 				  "the worker (pid %d) was killed", (int)pid);

@@ -181,6 +181,8 @@ enum vmid_msg_type {
 	VMID_MSG_MODULE_TABLE,	/* a: first entry, b: entries in all, c:
 				   here, s2: struct vmiaas_proc_watch[c]:
 				   proc-ops' table (before the records) */
+	VMID_MSG_CRASH,		/* a: fatal signal, err: its si_code,
+				   c: si_addr (worker.c on_crash()) */
 	/* parent -> worker */
 	VMID_MSG_CHECK = 100,	/* a: length of the register text packet
 				   that follows (0: none) */
@@ -375,6 +377,12 @@ struct vm {
 	bool seen;			/* in the latest scan */
 	bool rounds_done;		/* --once: a round finished or failed */
 	bool rebooted;			/* the worker saw another boot */
+	bool reboot_unconfirmed;	/* ... and no new boot's baseline since */
+	struct vmid_msg_crash {		/* the worker's VMID_MSG_CRASH */
+		int sig;		/* 0: none came */
+		int code;		/* si_code */
+		uint64_t addr;		/* si_addr */
+	} crash;
 	bool booting;			/* the worker saw a kernel still booting */
 	double boot_since;		/* monotonic s: first "booting" of
 					   this run of them, 0 */

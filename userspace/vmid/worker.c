@@ -217,12 +217,73 @@ static void landlock_deny_fs(char *note, size_t size)
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
 	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
 
+/*
+ * A fatal signal in a worker is a bug (no guest data may cause one).
+ * Without a handler the kernel ends the worker with it, and the parent
+ * reports the signal. A sanitizer's runtime (the san build) has its own
+ * handler, which prints a report and exits; under seccomp that report's
+ * first refused system call (open() of /proc/self/maps, to symbolize)
+ * raised SIGSYS, and the worker ended as if a system call were missing
+ * from the allow-list. So where a handler is already in place, the
+ * worker first tells the parent which signal came, and where (one
+ * packet, async-signal-safe), then lets that handler run; a SIGSYS from
+ * it ends the worker at once with the crash's status (128 + signal).
+ */
+static const int crash_sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+#define NR_CRASH_SIGS	(sizeof(crash_sigs) / sizeof(crash_sigs[0]))
+static struct sigaction crash_prev[NR_CRASH_SIGS];
+static volatile sig_atomic_t crash_sig;
+
+static void on_crash(int sig, siginfo_t *si, void *uc)
+{
+	static struct vmid_msg m;
+	size_t i;
+
+	if (!crash_sig) {
+		crash_sig = sig;
+		m.type = VMID_MSG_CRASH;
+		m.a = (uint32_t)sig;
+		m.err = si->si_code;
+		m.c = (uint64_t)(uintptr_t)si->si_addr;
+		send(WORKER_FD, &m, sizeof(m), MSG_NOSIGNAL);
+	}
+	for (i = 0; i < NR_CRASH_SIGS; i++) {
+		if (crash_sigs[i] != sig)
+			continue;
+		if (crash_prev[i].sa_flags & SA_SIGINFO)
+			crash_prev[i].sa_sigaction(sig, si, uc);
+		else
+			crash_prev[i].sa_handler(sig);
+	}
+	_exit(128 + sig);
+}
+
+static void crash_handlers_install(void)
+{
+	struct sigaction sa = {
+		.sa_sigaction = on_crash,
+		.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER,
+	};
+	size_t i;
+
+	for (i = 0; i < NR_CRASH_SIGS; i++) {
+		if (sigaction(crash_sigs[i], NULL, &crash_prev[i]) < 0 ||
+		    crash_prev[i].sa_handler == SIG_DFL ||
+		    crash_prev[i].sa_handler == SIG_IGN)
+			continue;
+		sigaction(crash_sigs[i], &sa, NULL);
+	}
+}
+
 /* A blocked system call: say which before dying (async-signal-safe). */
 static void on_sigsys(int sig, siginfo_t *si, void *uc)
 {
 	static struct vmid_msg m;
 	static const char what[] = "system call ";
 	int nr = si->si_syscall, i = sizeof(what) - 1, d;
+
+	if (crash_sig)		/* a crash handler's; the parent knows */
+		_exit(128 + crash_sig);
 
 	m.type = VMID_MSG_ERROR;
 	m.err = -EPERM;
@@ -495,6 +556,39 @@ static int vcpu0_long_mode(struct vmiaas *v)
 	return r;
 }
 
+/*
+ * A check that failed (an error, not findings) while the guest reboots
+ * in place: the old kernel's structures are rewritten under the walks
+ * ("pgd_list links ..., not a struct page"), or the registers are the
+ * new boot's (the decompressor's IDT, unreadable in the old kernel's
+ * tables), and vCPU 0 may be back in long mode by then. Looked at again
+ * after the failure, with fresh registers: vCPU 0 out of long mode, the
+ * banner gone, or the old kernel's own system_state saying it went down
+ * (kernel_restart_prepare() sets SYSTEM_RESTART; a reset keeps RAM as it
+ * was): a reboot, reported as one. A guest can fake the last two, as it
+ * can rewrite its banner; it only makes its worker re-attach, and the
+ * daemon reports it when the re-attached worker finds the same boot.
+ */
+static bool rebooting(struct vmiaas *v, char *why, size_t size)
+{
+	char st[160];
+
+	if (vcpu0_long_mode(v) < 0) {
+		snprintf(why, size, "vCPU 0 left long mode: the guest is being reset");
+		return true;
+	}
+	if (same_boot(v) < 0) {
+		snprintf(why, size, "the kernel banner is no longer where it was at attach: the guest rebooted");
+		return true;
+	}
+	if (vmiaas_kernel_state(v, st, sizeof(st)) == VMIAAS_KSTATE_DOWN) {
+		snprintf(why, size, "the kernel went down (%.120s): the guest rebooted",
+			 st);
+		return true;
+	}
+	return false;
+}
+
 /* What the last check found, for the agent's answer. */
 struct check_result {
 	int err;
@@ -532,6 +626,7 @@ static int check_once(struct vmiaas *v, const struct vmiaas_baseline *b,
 	struct vmid_msg m = { .type = VMID_MSG_DONE };
 	const struct vmiaas_diag *d;
 	struct vmiaas_finding *f = NULL;
+	char why[200], failed[320];
 	struct timespec t0;
 	size_t nr = 0, i;
 	int r;
@@ -553,8 +648,16 @@ static int check_once(struct vmiaas *v, const struct vmiaas_baseline *b,
 	res->err = r < 0 ? r : 0;
 	if (r < 0) {
 		d = vmiaas_last_diag(v);
-		send_error(r, VMID_ERROR_TRANSIENT, "check the guest",
-			   d && d->err == r ? d->msg : NULL);
+		snprintf(failed, sizeof(failed), "%.300s",
+			 d && d->err == r ? d->msg : strerror(-r));
+		if (rebooting(v, why, sizeof(why))) {
+			snprintf(m.s2, sizeof(m.s2), "%.190s (the check failed: %.300s)",
+				 why, failed);
+			send_error(-ESTALE, VMID_ERROR_REBOOTED,
+				   "check the guest", m.s2);
+			return -ESTALE;
+		}
+		send_error(r, VMID_ERROR_TRANSIENT, "check the guest", failed);
 		return r;
 	}
 	m.ms = ms_since(&t0);
@@ -1095,5 +1198,6 @@ pid_t worker_spawn(const struct vmid_worker_args *a, int *ret_fd)
 	}
 	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 	prctl(PR_SET_NAME, "vmid-worker", 0, 0, 0);
+	crash_handlers_install();
 	_exit(worker_main(a));
 }
