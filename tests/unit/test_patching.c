@@ -92,6 +92,9 @@
 #define OPT_SLOTS	(KBASE + 0x42000)	/* kprobe_optinsn_slots */
 #define INSN_PAGE	(KBASE + 0x42100)
 #define OPT_QUEUE	(KBASE + 0x42200)	/* optimizing_list */
+#define BP_DESC		(KBASE + 0x16000)	/* bp_desc */
+#define TP_VEC_NR	(KBASE + 0x16100)	/* tp_vec_nr */
+#define TP_VEC		(KBASE + 0x17000)	/* tp_vec[256] */
 
 static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
 
@@ -127,7 +130,7 @@ static void add_fields(struct btf *b, const char *const *names,
 static struct btf *build_btf(void)
 {
 	struct btf *b = btf__new_empty();
-	int i32, i64, ptr, hn, lh, kp, aoi, ml;
+	int i32, i64, ptr, hn, lh, kp, aoi, ml, u8t, text;
 
 	if (!b)
 		exit(KSFT_FAIL);
@@ -213,6 +216,16 @@ static struct btf *build_btf(void)
 	btf__add_struct(b, "kretprobe", 144);
 	add_fields(b, (const char *[]){ "kp", "handler", "entry_handler" },
 		   (int[]){ kp, ptr, ptr }, (u32[]){ 0, 1024, 1088 }, 3);
+	btf__add_struct(b, "bp_patching_desc", 16);
+	add_fields(b, (const char *[]){ "vec", "nr_entries", "refs" },
+		   (int[]){ ptr, i32, i32 }, (u32[]){ 0, 64, 96 }, 3);
+	u8t = btf__add_int(b, "u8", 1, 0);
+	text = btf__add_array(b, i32, u8t, 5);
+	btf__add_struct(b, "text_poke_loc", 16);
+	add_fields(b, (const char *[]){ "rel_addr", "disp", "len", "opcode",
+					"text", "old" },
+		   (int[]){ i32, i32, u8t, u8t, text, u8t },
+		   (u32[]){ 0, 32, 64, 72, 80, 120 }, 6);
 	return b;
 }
 
@@ -318,6 +331,8 @@ static void symbols_init(void)
 		{ "optimized_callback", OPT_CB },
 		{ "kprobe_optinsn_slots", OPT_SLOTS },
 		{ "optimizing_list", OPT_QUEUE },
+		{ "bp_desc", BP_DESC }, { "tp_vec", TP_VEC },
+		{ "tp_vec_nr", TP_VEC_NR },
 	};
 	test_symmap_load(syms, ARRAY_SIZE(syms), &v.symmap);
 	v.info.text_va = KBASE;
@@ -1010,6 +1025,56 @@ static void test_optprobe_waiting(void)
 			 "baseline with the JMP, now int3 and the probed bytes (unoptimizing): explained\n");
 }
 
+/*
+ * A text_poke_bp_batch() in flight (bp_desc, refs 1) turning SITE_A from
+ * a call to the ops' trampoline back into the NOP: int3 written, the
+ * call's tail still behind it. Its one entry's handler emulates @opcode
+ * to ip + 5 + @disp; @old is the first byte the int3 replaced.
+ */
+static void poke_init(u8 opcode, s32 disp, u8 old)
+{
+	u8 *e = at(TP_VEC);
+	s32 rel = (s32)(SITE_A - KBASE);
+
+	put(BP_DESC, TP_VEC);
+	put(BP_DESC + 8, 1 | 1ULL << 32);		/* nr_entries, refs */
+	memcpy(e, &rel, 4);
+	memcpy(e + 4, &disp, 4);
+	e[8] = 5;					/* len */
+	e[9] = opcode;
+	memcpy(e + 10, nop5, 5);			/* text */
+	e[15] = old;
+	put_branch(SITE_A, 0xe8, TRAMP);
+	*at(SITE_A) = 0xcc;
+}
+
+static void test_pokes(void)
+{
+	u8 old[5];
+
+	records_init();
+	memcpy(old, at(SITE_A), 5);
+	poke_init(0xe9, 0, 0xe8);
+	ksft_test_result(explain(SITE_A, 5, old),
+			 "a site a text_poke_bp batch rewrites (int3, the old call's tail; the NOP emulated as JMP +0): explained\n");
+	put(BP_DESC + 8, 1);				/* refs 0 */
+	ksft_test_result(!explain(SITE_A, 5, old),
+			 "the same site with no batch in flight (refs 0): not explained\n");
+	poke_init(0xe8, (s32)(MODULE_CODE - (SITE_A + 5)), 0xe8);
+	ksft_test_result(!explain(SITE_A, 5, old),
+			 "an entry whose text is the NOP but whose handler would call module code: not explained\n");
+	poke_init(0xe9, 0x40, 0xe8);
+	ksft_test_result(!explain(SITE_A, 5, old),
+			 "an entry whose text is the NOP but whose handler would jump 0x40 on: not explained\n");
+	poke_init(0xe9, 0, 0x0f);
+	ksft_test_result(!explain(SITE_A, 5, old),
+			 "an entry whose old first byte does not make the tail an allowed instruction: not explained\n");
+	poke_init(0xe9, 0, 0xe8);
+	put(BP_DESC + 8, 600 | 1ULL << 32);
+	ksft_test_result(!explain(SITE_A, 5, old),
+			 "a batch of 600 entries (the kernel's TP_VEC_MAX is 256): not explained\n");
+}
+
 static int nr_hooks(int *ret_err, u32 *ret_funcs)
 {
 	struct patching_hook *h;
@@ -1132,7 +1197,7 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(81);
+	ksft_set_plan(87);
 	/* a site that fails fails every read here: no waits between */
 	patching_poke_wait_us = 0;
 	patching_guest_init();
@@ -1143,6 +1208,7 @@ int main(void)
 	test_bpf_dispatcher();
 	test_optprobes();
 	test_optprobe_waiting();
+	test_pokes();
 	test_hooks();
 	test_hostile();
 	test_random();

@@ -16,7 +16,7 @@ static const char *const desc_types[] = {
 
 struct poke_layout {
 	u32 vec, nr, refs;		/* the descriptor; refs: or NO_REFS */
-	u32 size, rel, len, text, old;	/* struct text_poke_loc */
+	u32 size, rel, disp, len, opcode, text, old;	/* text_poke_loc */
 };
 
 #define NO_REFS	0xffffffffu
@@ -35,13 +35,16 @@ static int layout_get(struct vmiaas *v, struct poke_layout *l)
 	if (!d || btf_offsetof(v->btf, d, "nr_entries", &l->nr) ||
 	    btf_sizeof(v->btf, "text_poke_loc", &l->size) ||
 	    btf_offsetof(v->btf, "text_poke_loc", "rel_addr", &l->rel) ||
+	    btf_offsetof(v->btf, "text_poke_loc", "disp", &l->disp) ||
 	    btf_offsetof(v->btf, "text_poke_loc", "len", &l->len) ||
+	    btf_offsetof(v->btf, "text_poke_loc", "opcode", &l->opcode) ||
 	    btf_offsetof(v->btf, "text_poke_loc", "text", &l->text) ||
 	    btf_offsetof(v->btf, "text_poke_loc", "old", &l->old))
 		return -ENOENT;
 	if (btf_offsetof(v->btf, d, "refs", &l->refs))
 		l->refs = NO_REFS;	/* 6.6+: per-cpu bp_refs */
-	if (l->size > 64 || l->rel + 4 > l->size || l->len >= l->size ||
+	if (l->size > 64 || l->rel + 4 > l->size || l->disp + 4 > l->size ||
+	    l->len >= l->size || l->opcode >= l->size ||
 	    l->old >= l->size || l->text >= l->size)
 		return -EBADMSG;
 	return 0;
@@ -76,6 +79,59 @@ static int batch_active(struct vmiaas *v, const struct poke_layout *l,
 	return err;
 }
 
+#define OP_INT3		0xcc
+#define OP_RET		0xc3
+#define OP_CALL		0xe8
+#define OP_JMP32	0xe9
+#define OP_JMP8		0xeb
+
+static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+static const u8 nop2[] = { 0x66, 0x90 };
+static const u8 xor5rax[] = { 0x2e, 0x2e, 0x2e, 0x31, 0xc0 };
+
+/*
+ * poke_int3_handler() does not run an entry's text: it emulates the
+ * entry's opcode and disp, which text_poke_loc_init() derived from the
+ * text (CALL/JMP/Jcc to ip + len + disp, RET; a NOP, or static_call's
+ * "cs cs cs xor %eax,%eax" emulated as a NOP, as JMP +0). An entry is
+ * believed only if they are exactly the text's instruction, padded with
+ * int3 after a RET or JMP; its opcode int3 (the handler leaves such a
+ * trap to others) explains nothing. Jcc.d32 (len 6) is not decoded.
+ */
+static bool loc_emulates_text(const struct poke_loc *p, u8 opcode, s32 disp)
+{
+	const u8 *t = p->text;
+	u8 op = t[0], n;
+	s32 d = 0;
+	u32 i;
+
+	if (op == OP_CALL || op == OP_JMP32) {
+		n = 5;
+		d = (s32)vmi_get_u32(t + 1);
+	} else if (op == OP_JMP8 || (op >= 0x70 && op <= 0x7f)) {
+		n = 2;
+		d = (s8)t[1];
+	} else if (op == OP_RET) {
+		n = 1;
+	} else if (p->len == 5 && (!memcmp(t, nop5, 5) ||
+				   !memcmp(t, xor5rax, 5))) {
+		op = OP_JMP32;
+		n = 5;
+	} else if (p->len == 2 && !memcmp(t, nop2, 2)) {
+		op = OP_JMP8;
+		n = 2;
+	} else {
+		return false;
+	}
+	if (n > p->len)
+		return false;
+	for (i = n; i < p->len; i++)
+		if (t[i] != OP_INT3 ||
+		    (op != OP_RET && op != OP_JMP32 && op != OP_JMP8))
+			return false;
+	return op == opcode && (op == OP_RET || d == disp);
+}
+
 static int loc_cmp(const void *a, const void *b)
 {
 	const struct poke_loc *x = a, *y = b;
@@ -104,6 +160,9 @@ static int locs_decode(const struct poke_layout *l, const u8 *raw, u32 nr,
 		p->addr = stext + (s64)(s32)vmi_get_u32(e + l->rel);
 		p->old = e[l->old];
 		memcpy(p->text, e + l->text, p->len);
+		if (!loc_emulates_text(p, e[l->opcode],
+				       (s32)vmi_get_u32(e + l->disp)))
+			continue;	/* the handler would run something else */
 		b->nr++;
 	}
 	qsort(b->a, b->nr, sizeof(*b->a), loc_cmp);

@@ -5,8 +5,9 @@
  * text_poke_loc), read from the guest. While a batch runs, each of its
  * sites holds int3 on its first byte and the old or the new instruction's
  * tail behind it, and a CPU that hits the int3 runs the new instruction
- * as the entry says (poke_int3_handler()). See docs/integrity.md,
- * "Instructions being rewritten (text_poke_bp)".
+ * as the entry's opcode and disp say (poke_int3_handler()): an entry is
+ * kept only if they are its text's instruction. See docs/integrity.md,
+ * "Tracing tools in the guest".
  */
 #ifndef VMIAAS_POKE_H
 #define VMIAAS_POKE_H
