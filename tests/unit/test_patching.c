@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <bpf/btf.h>
 
@@ -95,6 +96,8 @@
 #define BP_DESC		(KBASE + 0x16000)	/* bp_desc */
 #define TP_VEC_NR	(KBASE + 0x16100)	/* tp_vec_nr */
 #define TP_VEC		(KBASE + 0x17000)	/* tp_vec[256] */
+#define REMOVED_OPS	(KBASE + 0x16200)	/* removed_ops */
+#define FTRACE_LOCK	(KBASE + 0x16300)	/* ftrace_lock */
 
 static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
 
@@ -216,6 +219,8 @@ static struct btf *build_btf(void)
 	btf__add_struct(b, "kretprobe", 144);
 	add_fields(b, (const char *[]){ "kp", "handler", "entry_handler" },
 		   (int[]){ kp, ptr, ptr }, (u32[]){ 0, 1024, 1088 }, 3);
+	btf__add_struct(b, "mutex", 32);
+	btf__add_field(b, "owner", i64, 0, 0);
 	btf__add_struct(b, "bp_patching_desc", 16);
 	add_fields(b, (const char *[]){ "vec", "nr_entries", "refs" },
 		   (int[]){ ptr, i32, i32 }, (u32[]){ 0, 64, 96 }, 3);
@@ -333,6 +338,7 @@ static void symbols_init(void)
 		{ "optimizing_list", OPT_QUEUE },
 		{ "bp_desc", BP_DESC }, { "tp_vec", TP_VEC },
 		{ "tp_vec_nr", TP_VEC_NR },
+		{ "removed_ops", REMOVED_OPS }, { "ftrace_lock", FTRACE_LOCK },
 	};
 	test_symmap_load(syms, ARRAY_SIZE(syms), &v.symmap);
 	v.info.text_va = KBASE;
@@ -1048,6 +1054,32 @@ static void poke_init(u8 opcode, s32 disp, u8 old)
 	*at(SITE_A) = 0xcc;
 }
 
+/*
+ * The records (bp_desc with no batch) read by a first explain, the 8
+ * waits of a check used up by 8 unexplained int3, then the batch begins:
+ * SITE_A judged with the same context.
+ */
+static bool explain_late_batch(const u8 *old)
+{
+	struct patching *p;
+	u8 probe_old = 0x55;
+	bool ok;
+	int i;
+
+	records_init();
+	put_branch(SITE_A, 0xe8, TRAMP);
+	*at(KPROBE_ADDR + 1) = 0xcc;
+	if (patching_new(&v, &p))
+		exit(KSFT_FAIL);
+	for (i = 0; i < 8; i++)
+		patching_explain(p, KPROBE_ADDR + 1, 1, &probe_old,
+				 at(KPROBE_ADDR + 1));
+	poke_init(0xe9, 0, 0xe8);
+	ok = patching_explain(p, SITE_A, 5, old, at(SITE_A));
+	patching_free(p);
+	return ok;
+}
+
 static void test_pokes(void)
 {
 	u8 old[5];
@@ -1069,10 +1101,58 @@ static void test_pokes(void)
 	poke_init(0xe9, 0, 0x0f);
 	ksft_test_result(!explain(SITE_A, 5, old),
 			 "an entry whose old first byte does not make the tail an allowed instruction: not explained\n");
+	ksft_test_result(explain_late_batch(old),
+			 "a batch begun after the records were read, the re-reads used up: explained\n");
 	poke_init(0xe9, 0, 0xe8);
 	put(BP_DESC + 8, 600 | 1ULL << 32);
 	ksft_test_result(!explain(SITE_A, 5, old),
 			 "a batch of 600 entries (the kernel's TP_VEC_MAX is 256): not explained\n");
+}
+
+/* What ftrace_shutdown() does after ftrace_hash_rec_disable(): */
+static void *ops_to_removed(void *arg)
+{
+	usleep(*(unsigned int *)arg);
+	put(REMOVED_OPS, OPS);
+	return arg;
+}
+
+/*
+ * The window of ftrace_shutdown() between taking the ops off
+ * ftrace_ops_list and putting it in removed_ops: SITE_A still calls the
+ * ops' trampoline, no record names the ops; ftrace_lock held or not. A
+ * thread plays the kernel and ends the window @ends_us later (0: never).
+ */
+static bool explain_window(bool held, unsigned int ends_us)
+{
+	u8 old[5];
+	pthread_t t;
+	bool ok;
+
+	records_init();
+	memcpy(old, at(SITE_A), 5);
+	put_branch(SITE_A, 0xe8, TRAMP);
+	put(OPS_LIST, LIST_END);
+	put(FTRACE_LOCK, held ? KBASE + 0x50000 : 0);	/* owner */
+	if (ends_us && pthread_create(&t, NULL, ops_to_removed, &ends_us))
+		exit(KSFT_FAIL);
+	ok = explain(SITE_A, 5, old);
+	if (ends_us)
+		pthread_join(t, NULL);
+	return ok;
+}
+
+static void test_ftrace_window(void)
+{
+	patching_busy_wait_us = 20000;
+	ksft_test_result(explain_window(true, 30000),
+			 "ftrace_lock held, the ops in no record, then in removed_ops 30 ms later: explained\n");
+	ksft_test_result(!explain_window(false, 2000000),
+			 "the same with ftrace_lock free (removed_ops set 2 s later): not waited for, not explained\n");
+	ksft_test_result(!explain_window(true, 0),
+			 "ftrace_lock held and the ops never in a record: not explained\n");
+	put(FTRACE_LOCK, 0);
+	patching_busy_wait_us = 0;
 }
 
 static int nr_hooks(int *ret_err, u32 *ret_funcs)
@@ -1197,9 +1277,10 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(87);
+	ksft_set_plan(91);
 	/* a site that fails fails every read here: no waits between */
 	patching_poke_wait_us = 0;
+	patching_busy_wait_us = 0;
 	patching_guest_init();
 	test_sites();
 	test_site_order();
@@ -1209,6 +1290,7 @@ int main(void)
 	test_optprobes();
 	test_optprobe_waiting();
 	test_pokes();
+	test_ftrace_window();
 	test_hooks();
 	test_hostile();
 	test_random();

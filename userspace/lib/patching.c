@@ -109,6 +109,8 @@ struct patching {
 	size_t nr_kp_waiting;		/* of counts[PATCH_KPROBE] */
 	u32 nr_waits;			/* runs read again (POKE_SITES_MAX) */
 	u32 nr_reloads;			/* records read again (POKE_RELOADS_MAX) */
+	bool busy_waited;		/* ftrace_lock waited for (once a check) */
+	u32 nr_poke_loads;		/* bp_desc read again (POKE_LOADS_MAX) */
 	u32 bpf_budget;			/* bpf_ksyms still to read */
 	struct poke_batch pokes;	/* text_poke_bp_batch() in flight */
 	char why[256];
@@ -2154,6 +2156,15 @@ static bool site_bytes_ok(struct patching *p, const struct patch_site *s,
 			  u32 *ret_len);
 
 /*
+ * A teardown of every ftrace site is some 150 batches of 256; a check
+ * on a loaded host meets several, more than the re-reads of
+ * site_ok_settled() allow (seen: 8 used, then 64 sites of the next batch
+ * unexplained). An int3 site missing from the batch read is looked up
+ * in bp_desc read anew (4 KiB), at most POKE_LOADS_MAX times a check.
+ */
+#define POKE_LOADS_MAX		1024
+
+/*
  * A site text_poke_bp_batch() is rewriting (see poke.h): int3, then the
  * old instruction's tail (its first byte is in the entry) or the new
  * one's. What runs there is the entry's new instruction, emulated by
@@ -2170,6 +2181,12 @@ static bool site_poking_ok(struct patching *p, const struct patch_site *s,
 	if (now[0] != INSN_INT3 || s->kind == PATCH_KPROBE)
 		return false;
 	pl = poke_find(&p->pokes, s->addr);
+	if (!pl && p->nr_poke_loads < POKE_LOADS_MAX) {
+		/* a batch begun since bp_desc was read: read it again */
+		p->nr_poke_loads++;
+		poke_batch_load(p->v, &p->pokes);
+		pl = poke_find(&p->pokes, s->addr);
+	}
 	if (!pl || pl->len > sizeof(insn))
 		return false;
 	memcpy(insn, now, sizeof(insn));
@@ -2278,6 +2295,57 @@ static bool site_at_ok(struct patching *p, u64 va, u64 *ret_end,
 	return true;
 }
 
+
+/*
+ * ftrace_shutdown() takes the ops off ftrace_ops_list, then walks every
+ * record (ftrace_hash_rec_disable()), and only then puts the ops in
+ * removed_ops and turns the sites back: meanwhile every site still calls
+ * the ops' trampoline and no record names the ops (20 ms on a 6.1 guest
+ * at load 15, longer on a busier host than the re-reads above). The
+ * kernel holds ftrace_lock all along (its mutex owner is set). An ftrace
+ * site still unexplained after the re-reads, while the lock is held, is
+ * read again with the records every 100 ms for up to 3 s, once a check,
+ * until a read made after the lock was free; the verdict is on the last
+ * read. A dump does not change: never waited for.
+ */
+#define POKE_BUSY_TRIES		30
+unsigned int patching_busy_wait_us = 100000;
+
+static bool ftrace_busy(struct patching *p)
+{
+	u64 lock, owner;
+	u32 off;
+
+	if (p->v->backend && !strncmp(p->v->backend->name, "dump", 4))
+		return false;	/* a dump does not change */
+	return !engine_sym(p->v, "ftrace_lock", &lock) &&
+	       !btf_offsetof(p->v->btf, "mutex", "owner", &off) &&
+	       !engine_read_u64(p->v, lock + off, &owner) && owner;
+}
+
+static bool site_ok_busy(struct patching *p, u64 va, u64 *ret_end,
+			 enum patch_kind *ret_kind)
+{
+	const struct patch_site *s = site_find(p, va);
+	bool busy;
+	int i;
+
+	if (p->busy_waited || !s || s->kind != PATCH_FTRACE ||
+	    !ftrace_busy(p))
+		return false;
+	p->busy_waited = true;
+	for (i = 0; i < POKE_BUSY_TRIES; i++) {
+		busy = ftrace_busy(p);
+		usleep(patching_busy_wait_us);
+		records_reload(p);
+		if (site_at_ok(p, va, ret_end, ret_kind))
+			return true;
+		if (!busy)
+			break;
+	}
+	return false;
+}
+
 static bool site_ok_settled(struct patching *p, u64 va, u64 *ret_end,
 			    enum patch_kind *ret_kind)
 {
@@ -2295,6 +2363,10 @@ static bool site_ok_settled(struct patching *p, u64 va, u64 *ret_end,
 		if (!i)
 			p->nr_waits++;
 		usleep(patching_poke_wait_us << i);
+	}
+	if (site_ok_busy(p, va, ret_end, ret_kind)) {
+		p->rejected[0] = '\0';
+		return true;
 	}
 	return false;
 }

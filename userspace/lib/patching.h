@@ -58,6 +58,8 @@ struct patching;
 int patching_new(struct vmiaas *v, struct patching **ret);
 /* the first wait before a site that fails is read again (150 ms in all) */
 extern unsigned int patching_poke_wait_us;
+/* the step of the wait for ftrace_lock (30 of them, once a check) */
+extern unsigned int patching_busy_wait_us;
 struct patching *patching_free(struct patching *p);
 
 /*
