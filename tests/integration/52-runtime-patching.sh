@@ -3,7 +3,8 @@
 # Runtime patching is not tampering: on a live Debian guest, a baseline,
 # then the kernel patching its own text step by step -- modules loaded and
 # unloaded, tracepoints, kprobe events (ftrace-based, kretprobe and one in
-# mid-function: int3 or optimized JMP), the function tracer filtered and
+# mid-function: int3 or optimized JMP; one more with optimization off: an
+# int3 running its instruction slot), the function tracer filtered and
 # (on UNFILTERED_KGENS) unfiltered, the kernel's livepatch sample applied
 # and disabled, BPF fentry programs attached and detached (their BPF
 # trampolines called from ftrace sites), many processes -- each step checked: exit 0, no findings,
@@ -12,8 +13,9 @@
 # through a kprobe, must each be a finding naming the hooked function and
 # the module; so must a kernel static call redirected to module code
 # (vmiaas_attack_staticcall), or to another kernel function the kernel
-# never gives its key (the same module, func=), and an optimized kprobe's detour buffer
-# pointed at module code (vmiaas_attack_optprobe). An eBPF rootkit's shape
+# never gives its key (the same module, func=), an optimized kprobe's detour buffer
+# pointed at module code (vmiaas_attack_optprobe), and a kprobe's instruction
+# slot pointed at a stub (vmiaas_attack_kprobeslot). An eBPF rootkit's shape
 # (tests/guest/bpf-writeuser.c: bpf_probe_write_user on the sys_enter raw
 # tracepoint) must be a bpf-programs finding naming the program and its
 # attach point, while the fentry programs stay events. Runs on each kernel
@@ -24,7 +26,7 @@
 # The unfiltered function tracer patches every ftrace site (37,657 on
 # Debian 6.1, 42,864 on 6.12): 80 s on and 20 s off under TCG here.
 UNFILTERED_KGENS=${UNFILTERED_KGENS:-6.1}
-integrity_begin patching 61
+integrity_begin patching 67
 
 # raw-bpf(2) loaders: a fentry program, an eBPF rootkit's shape
 bpf_fentry=$(guest_tool bpf-fentry) ||
@@ -161,6 +163,17 @@ tap_is "$(guest_run 'grep -c " vfs_write+" /sys/kernel/debug/kprobes/list; grep 
 	"1 2 " "$KGEN: three kprobe events: one mid-function, two on ftrace"
 tap_diag "$(guest_run cat /sys/kernel/debug/kprobes/list)"
 clean kprobes "kprobe events on" "kprobes"
+# one more in mid-function with optimization off: a plain int3 whose
+# instruction runs from its slot (docs/integrity.md, "Kprobes: the
+# instruction slot"); optimization back on for the probes after
+guest_run 'cd /sys/kernel/tracing && echo 0 >/proc/sys/debug/kprobes-optimization &&
+	for off in $(seq 5 64); do
+		echo "p:vmiaas_plain ksys_read+$off" >>kprobe_events 2>/dev/null && break
+	done && echo 1 >events/kprobes/vmiaas_plain/enable && ls / >/dev/null' >/dev/null
+tap_is "$(guest_run 'grep " ksys_read+" /sys/kernel/debug/kprobes/list | grep -vc "FTRACE\|OPTIMIZED"')" 1 \
+	"$KGEN: a mid-function kprobe event with optimization off: a plain int3"
+clean kprobes-plain "a plain mid-function kprobe (its instruction slot verified)" "kprobes"
+guest_run 'echo 1 >/proc/sys/debug/kprobes-optimization' >/dev/null
 
 # ---- the function tracer ----------------------------------------------------------
 guest_run 'cd /sys/kernel/tracing && echo "vfs_read ksys_read" >set_ftrace_filter &&
@@ -398,6 +411,23 @@ tap_ok "jq -e '[.findings[] | select(.check == \"ftrace-hook\" and (.object | st
 tap_ok "jq -e '[.findings[] | select(.check == \"kernel-text\" and (.object | startswith(\"vfs_write+\")))] | length == 1' '$work/optprobe.json'" \
 	"$KGEN: the probe's JMP is no longer explained (kernel-text at vfs_write+off)"
 attack_gone optprobe vmiaas_attack_optprobe "detour restored on unload"
+
+# ---- the attack: a kprobe's instruction slot rewritten ----------------------------------------
+# The module registers a kprobe in do_sys_openat2's straight-line start
+# (neither optimized nor boosted, no handler left), makes its slot's page
+# writable with set_memory_nx()/set_memory_rw() and back, and points the
+# copy of the probed instruction at a stub of its own in that page: every
+# open counts in hits. The text holds a registered probe's int3; only the
+# slot tells. The kprobe events go first: nothing else runs from the
+# slot page while it is not executable.
+guest_run 'cd /sys/kernel/tracing && echo 0 >events/kprobes/enable && echo >kprobe_events' >/dev/null 2>&1
+attack kprobeslot "cat /proc/version >/dev/null" "slot hook active: do_sys_openat2's probe runs the module's stub" \
+	"kprobe slot rewritten" vmiaas_attack_kprobeslot "target=0x$(ksym do_sys_openat2)" \
+	"setnx=0x$(ksym set_memory_nx)" "setrw=0x$(ksym set_memory_rw)" \
+	"setro=0x$(ksym set_memory_ro)" "setx=0x$(ksym set_memory_x)"
+tap_ok "jq -e '(.findings | length) == 1 and ([.findings[] | select(.check == \"ftrace-hook\" and .severity == \"critical\" and (.object | startswith(\"do_sys_openat2+\")) and (.detail.message | test(\"instruction slot 0x[0-9a-f]+ does not hold the probed instruction\")))] | length == 1)' '$work/kprobeslot.json'" \
+	"$KGEN: one finding, ftrace-hook (critical), names do_sys_openat2+off and its rewritten instruction slot"
+attack_gone kprobeslot vmiaas_attack_kprobeslot "kprobe slot restored, probe removed on unload"
 }
 
 integrity_main patching_run

@@ -59,6 +59,8 @@
 #define MODULE_CODE	(KBASE + 0x5000)	/* outside the text: MOD's */
 #define MOD_OWN_KEY	(KBASE + 0x5900)	/* in MOD's data */
 #define MOD_K_KEY	(KBASE + 0x6900)	/* in MOD_K's data */
+#define KP_INSN		(KBASE + 0x7000)	/* a kprobe insn page */
+#define KP_EMU		(KBASE + 0x1c00)	/* kprobe_emulate_*, 8 bytes apart */
 #define SLOT		(KBASE + 0x8000)	/* an optprobe insn page */
 /* data */
 #define PAGES_START	(KBASE + 0x10000)
@@ -98,6 +100,15 @@
 #define TP_VEC		(KBASE + 0x17000)	/* tp_vec[256] */
 #define REMOVED_OPS	(KBASE + 0x16200)	/* removed_ops */
 #define FTRACE_LOCK	(KBASE + 0x16300)	/* ftrace_lock */
+#define KP_SLOTS	(KBASE + 0x42300)	/* kprobe_insn_slots */
+#define KP_PAGE		(KBASE + 0x42400)	/* its kprobe_insn_page */
+/* struct kprobe's ainsn (struct arch_specific_insn) */
+#define AI_INSN		80
+#define AI_SIZE		88
+#define AI_OP		89	/* opcode, jcc.type, loop.type, indirect.reg */
+#define AI_ASIZE	90	/* loop.asize */
+#define AI_REL32	92
+#define AI_EMULATE	96
 
 static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
 
@@ -133,7 +144,7 @@ static void add_fields(struct btf *b, const char *const *names,
 static struct btf *build_btf(void)
 {
 	struct btf *b = btf__new_empty();
-	int i32, i64, ptr, hn, lh, kp, aoi, ml, u8t, text;
+	int i32, i64, ptr, hn, lh, kp, aoi, ml, u8t, text, un, asi, sub[3];
 
 	if (!b)
 		exit(KSFT_FAIL);
@@ -169,11 +180,27 @@ static struct btf *build_btf(void)
 	btf__add_struct(b, "ftrace_func_entry", 32);
 	add_fields(b, (const char *[]){ "hlist", "ip", "direct" },
 		   (int[]){ hn, i64, i64 }, (u32[]){ 0, 128, 192 }, 3);
+	/* arch_specific_insn, its anonymous union of one-byte operands */
+	u8t = btf__add_int(b, "unsigned char", 1, 0);
+	sub[0] = btf__add_struct(b, NULL, 1);
+	btf__add_field(b, "type", u8t, 0, 0);
+	sub[1] = btf__add_struct(b, NULL, 2);
+	add_fields(b, (const char *[]){ "type", "asize" },
+		   (int[]){ u8t, u8t }, (u32[]){ 0, 8 }, 2);
+	sub[2] = btf__add_struct(b, NULL, 1);
+	btf__add_field(b, "reg", u8t, 0, 0);
+	un = btf__add_union(b, NULL, 2);
+	add_fields(b, (const char *[]){ "opcode", "jcc", "loop", "indirect" },
+		   (int[]){ u8t, sub[0], sub[1], sub[2] }, (u32[]){ 0, 0, 0, 0 }, 4);
+	asi = btf__add_struct(b, "arch_specific_insn", 40);
+	add_fields(b, (const char *[]){ "insn", "size", "", "rel32", "emulate_op" },
+		   (int[]){ ptr, u8t, un, i32, ptr },
+		   (u32[]){ 0, 64, 72, 96, 128 }, 5);
 	kp = btf__add_struct(b, "kprobe", 128);
 	add_fields(b, (const char *[]){ "hlist", "list", "addr", "pre_handler",
-					"post_handler", "flags" },
-		   (int[]){ hn, lh, ptr, ptr, ptr, i32 },
-		   (u32[]){ 0, 128, 320, 512, 576, 960 }, 6);
+					"post_handler", "ainsn", "flags" },
+		   (int[]){ hn, lh, ptr, ptr, ptr, asi, i32 },
+		   (u32[]){ 0, 128, 320, 512, 576, 640, 960 }, 7);
 	btf__add_field(b, "opcode", i32, 992, 0);
 	aoi = btf__add_struct(b, "arch_optimized_insn", 24);
 	add_fields(b, (const char *[]){ "copied_insn", "insn", "size" },
@@ -339,6 +366,15 @@ static void symbols_init(void)
 		{ "bp_desc", BP_DESC }, { "tp_vec", TP_VEC },
 		{ "tp_vec_nr", TP_VEC_NR },
 		{ "removed_ops", REMOVED_OPS }, { "ftrace_lock", FTRACE_LOCK },
+		{ "kprobe_insn_slots", KP_SLOTS },
+		{ "kprobe_emulate_ifmodifiers", KP_EMU },
+		{ "kprobe_emulate_ret", KP_EMU + 8 },
+		{ "kprobe_emulate_call", KP_EMU + 16 },
+		{ "kprobe_emulate_jmp", KP_EMU + 24 },
+		{ "kprobe_emulate_jcc", KP_EMU + 32 },
+		{ "kprobe_emulate_loop", KP_EMU + 40 },
+		{ "kprobe_emulate_call_indirect", KP_EMU + 48 },
+		{ "kprobe_emulate_jmp_indirect", KP_EMU + 56 },
 	};
 	test_symmap_load(syms, ARRAY_SIZE(syms), &v.symmap);
 	v.info.text_va = KBASE;
@@ -473,6 +509,34 @@ static void opt_init(void)
 	put(OPT_QUEUE + 8, OPT_QUEUE);
 }
 
+/*
+ * The kprobe insn page: KPROBE's slot (push %rbp, then int3) and the
+ * optimized probe's (its rip-relative mov relocated to the slot, int3),
+ * as arch_prepare_kprobe() writes them.
+ */
+static void kp_slots_init(void)
+{
+	s32 disp = 0x10 + (s32)(OPT_ADDR - (KP_INSN + 15));
+
+	memset(at(KP_INSN), 0xcc, 0x1000);
+	put_bytes(KP_INSN, "\x55\xcc", 2);
+	memcpy(at(KP_INSN + 15), opt_orig, OPT_SIZE);
+	memcpy(at(KP_INSN + 15 + 3), &disp, 4);
+	memset(at(KPROBE_ADDR), 0xcc, 16);
+	memset(at(KPROBE + AI_INSN), 0, 40);
+	*at(KPROBE + 124) = 0x55;			/* opcode */
+	put(KPROBE + AI_INSN, KP_INSN);
+	*at(KPROBE + AI_SIZE) = 1;
+	memset(at(OPT_KP + AI_INSN), 0, 40);
+	put(OPT_KP + AI_INSN, KP_INSN + 15);
+	*at(OPT_KP + AI_SIZE) = OPT_SIZE;
+	put(KP_SLOTS, KP_PAGE);
+	put(KP_SLOTS + 8, KP_PAGE);
+	put(KP_PAGE, KP_SLOTS);
+	put(KP_PAGE + 8, KP_SLOTS);
+	put(KP_PAGE + 16, KP_INSN);
+}
+
 /* A consistent guest: every record valid, the text as at baseline. */
 static void records_init(void)
 {
@@ -509,6 +573,7 @@ static void records_init(void)
 	tramp_init();
 	sc_init();
 	opt_init();
+	kp_slots_init();
 }
 
 /* Whether the bytes now at [@va, @va + @len) are explained against @old. */
@@ -566,6 +631,10 @@ static void test_sites(void)
 	old[0] = 0x55;
 	ksft_test_result(explain(KPROBE_ADDR, 1, old),
 			 "kprobe: int3 at a registered probe explained\n");
+	*at(KPROBE + 124) = 0x57;
+	ksft_test_result(!explain(KPROBE_ADDR, 1, old),
+			 "kprobe: int3 of a probe that saved another byte than the baseline's is not explained\n");
+	*at(KPROBE + 124) = 0x55;
 	ksft_test_result(!explain(KPROBE_ADDR + 1, 1, old),
 			 "int3 next to a probe is not explained\n");
 
@@ -1002,8 +1071,8 @@ static void test_optprobe_waiting(void)
 	at(OPT_ADDR)[3] ^= 0x01;
 	at(SLOT + (OPT_END - OPT_TMPL))[3] ^= 0x01;
 	n = kprobe_detour_hooks(&err, &bad, &target);
-	ksft_test_result(!explain_waiting(old, &waiting) && !n,
-			 "a waiting probe whose text and detour both changed after the int3: not explained\n");
+	ksft_test_result(!explain_waiting(old, &waiting) && n == 1 && !bad,
+			 "a waiting probe whose text and detour both changed after the int3: not explained, its instruction slot a hook\n");
 	opt_waiting_init();
 	put_branch(OPT_ADDR, 0xe9, SLOT);
 	*at(OPT_ADDR) = 0xcc;
@@ -1021,8 +1090,8 @@ static void test_optprobe_waiting(void)
 	at(SLOT + (OPT_END - OPT_TMPL))[2] ^= 0x01;
 	put_bytes(OPT_KP + 144, at(OPT_ADDR) + 1, 4);
 	n = kprobe_detour_hooks(&err, &bad, &target);
-	ksft_test_result(!explain_waiting(old, &waiting) && !n,
-			 "an optimized probe's int3 over changed bytes (copied_insn and detour to match): not explained\n");
+	ksft_test_result(!explain_waiting(old, &waiting) && n == 1 && !bad,
+			 "an optimized probe's int3 over changed bytes (copied_insn and detour to match): not explained, its instruction slot a hook\n");
 	opt_init();
 	memcpy(old, at(OPT_ADDR), 5);			/* baseline: the JMP */
 	memcpy(at(OPT_ADDR), opt_orig, OPT_SIZE);
@@ -1155,6 +1224,154 @@ static void test_ftrace_window(void)
 	patching_busy_wait_us = 0;
 }
 
+/* patching_kprobe_hooks(): how many; the first's slot, bad byte, target. */
+static int kprobe_slot_hooks(int *ret_err, u64 *ret_slot, u64 *ret_bad,
+			     u64 *ret_target)
+{
+	struct patching_kprobe_hook *k;
+	size_t nr = 0;
+
+	*ret_err = patching_kprobe_hooks(&v, &k, &nr);
+	*ret_slot = nr ? k[0].slot : 0;
+	*ret_bad = nr ? k[0].bad_at : 0;
+	*ret_target = nr ? k[0].handler : 0;
+	free(k);
+	return nr;
+}
+
+/* KPROBE probing @insn (@len bytes): its site int3, its slot the copy. */
+static void kp_probe(const u8 *insn, u32 len, u64 emulate, u8 op, s32 rel32)
+{
+	kp_slots_init();
+	memcpy(at(KPROBE_ADDR), insn, len);
+	*at(KPROBE_ADDR) = 0xcc;
+	*at(KPROBE + 124) = insn[0];
+	memcpy(at(KP_INSN), insn, len);
+	*at(KPROBE + AI_SIZE) = len;
+	put(KPROBE + AI_EMULATE, emulate);
+	*at(KPROBE + AI_OP) = op;
+	memcpy(at(KPROBE + AI_REL32), &rel32, 4);
+}
+
+static void test_kprobe_slots(void)
+{
+	static const u8 call[] = { 0xe8, 0x00, 0x01, 0x00, 0x00 };
+	static const u8 je[] = { 0x0f, 0x84, 0x10, 0x00, 0x00, 0x00 };
+	static const u8 call_r11[] = { 0x41, 0xff, 0xd3 };
+	static const u8 nop15[] = { 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x2e,
+				    0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0 };
+	u64 slot, bad, target;
+	u8 old[1] = { 0x55 };
+	int err, n;
+
+	records_init();
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(!err && !n,
+			 "kprobe slots holding the probed instruction (one rip-relative, relocated) and an int3: no hook (%d, %d)\n",
+			 err, n);
+	put_branch(KP_INSN, 0xe9, MODULE_CODE);
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(n == 1 && slot == KP_INSN && bad == KP_INSN &&
+			 target == MODULE_CODE,
+			 "a slot rewritten to jump to module code: a hook naming the slot and where it leads\n");
+	kp_slots_init();
+	*at(KP_INSN + 1) = 0x90;
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(n == 1 && bad == KP_INSN + 1,
+			 "a slot whose int3 after the copy is gone: a hook\n");
+	put_branch(KP_INSN + 1, 0xe9, KPROBE_ADDR + 1);
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(!err && !n, "a boosted slot (jmp back to the next instruction): no hook\n");
+	put_branch(KP_INSN + 1, 0xe9, MODULE_CODE);
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(n == 1 && target == MODULE_CODE,
+			 "a slot jumping elsewhere after the copy: a hook naming where\n");
+	kp_slots_init();
+	at(KP_INSN + 15)[3]++;
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(n == 1 && slot == KP_INSN + 15 && bad == KP_INSN + 18,
+			 "a rip-relative copy relocated to another address: a hook\n");
+	kp_slots_init();
+	put(KPROBE + AI_INSN, MODULE_CODE);
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(n == 1 && slot == MODULE_CODE,
+			 "a copy outside the kprobe instruction pages: a hook\n");
+	put(KPROBE + AI_INSN, KP_INSN + 8);
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(n == 1, "a copy between two slots: a hook\n");
+	put(KPROBE + AI_INSN, KP_INSN + 0xff8);
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(n == 1, "a copy running off its page: a hook\n");
+	kp_slots_init();
+	*at(KPROBE + AI_SIZE) = 2;
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(n == 1 && bad == KPROBE + AI_SIZE,
+			 "an ainsn.size that is not the instruction's length: a hook\n");
+	kp_slots_init();
+	put(KPROBE + AI_EMULATE, KP_EMU + 24);
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(n == 1 && target == KP_EMU + 24,
+			 "push %%rbp emulated as a jmp: a hook naming the emulate_op\n");
+	put(KPROBE + AI_EMULATE, MODULE_CODE);
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(n == 1 && target == MODULE_CODE,
+			 "an emulate_op in module code: a hook naming it\n");
+
+	kp_probe(call, sizeof(call), KP_EMU + 16, 0, 0x100);
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(!err && !n,
+			 "a probed call emulated by kprobe_emulate_call with its displacement: no hook (%d, %d)\n",
+			 err, n);
+	kp_probe(call, sizeof(call), KP_EMU + 16, 0, 0x2000);
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(n == 1 && bad == KPROBE + AI_REL32,
+			 "an emulated call to another displacement: a hook\n");
+	kp_probe(call, sizeof(call), 0, 0, 0);
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(n == 1 && bad == KPROBE + AI_EMULATE,
+			 "a call run from the slot instead of emulated: a hook\n");
+	kp_probe(je, sizeof(je), KP_EMU + 32, 4, 0x10);
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(!err && !n, "je rel32 emulated as jcc type 4: no hook\n");
+	kp_probe(je, sizeof(je), KP_EMU + 32, 5, 0x10);
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(n == 1 && bad == KPROBE + AI_OP,
+			 "je emulated as jne: a hook\n");
+	kp_probe(call_r11, sizeof(call_r11), KP_EMU + 48, 11, 0);
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(!err && !n, "call *%%r11 emulated with register 11: no hook\n");
+	kp_probe(call_r11, sizeof(call_r11), KP_EMU + 48, 3, 0);
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(n == 1, "call *%%r11 emulated with register 3: a hook\n");
+
+	kp_slots_init();
+	*at(KPROBE + 124) = 0x57;
+	*at(KP_INSN) = 0x57;
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(!n && !explain(KPROBE_ADDR, 1, old),
+			 "saved byte and slot rewritten alike: no hook without the text, the int3 not explained against the baseline\n");
+	kp_probe(nop15, sizeof(nop15), 0, 0, 0);
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(n == 1,
+			 "a 15-byte instruction (no room for the int3 in a slot): a hook\n");
+	kp_slots_init();
+	*at(KPROBE + 124) = 0x06;			/* invalid in 64-bit */
+	*at(KP_INSN) = 0x06;
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(n == 1, "a probe on bytes that are no instruction: a hook\n");
+	kp_slots_init();
+	*at(KPROBE_ADDR) = 0x57;
+	n = kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(n == 1 && bad == KPROBE + 124,
+			 "a disarmed probe whose saved byte is not the text's: a hook\n");
+	kp_slots_init();
+	put(KP_PAGE, KP_PAGE);				/* a cycle */
+	kprobe_slot_hooks(&err, &slot, &bad, &target);
+	ksft_test_result(err == -ELOOP,
+			 "a cyclic kprobe insn page list: the hooks check fails (%d)\n", err);
+	kp_slots_init();
+}
+
 static int nr_hooks(int *ret_err, u32 *ret_funcs)
 {
 	struct patching_hook *h;
@@ -1277,7 +1494,7 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(91);
+	ksft_set_plan(116);
 	/* a site that fails fails every read here: no waits between */
 	patching_poke_wait_us = 0;
 	patching_busy_wait_us = 0;
@@ -1291,6 +1508,7 @@ int main(void)
 	test_optprobe_waiting();
 	test_pokes();
 	test_ftrace_window();
+	test_kprobe_slots();
 	test_hooks();
 	test_hostile();
 	test_random();

@@ -734,6 +734,17 @@ static void kprobe_hook_report(struct vmiaas *v, struct findings *fs,
 	f->address = k->kprobe;
 	f->new_value = k->handler;
 	snprintf(f->new_symbol, sizeof(f->new_symbol), "%s", handler);
+	if (k->slot) {
+		/* the copy of the probed instruction or its emulation */
+		snprintf(f->message, sizeof(f->message),
+			 "%s hooked through a kprobe: struct kprobe 0x%llx, its instruction slot 0x%llx %s (at 0x%llx%s%s)",
+			 where, (unsigned long long)k->kprobe,
+			 (unsigned long long)k->slot, k->which,
+			 (unsigned long long)k->bad_at,
+			 k->handler ? "; now to " : "",
+			 k->handler ? handler : "");
+		return;
+	}
 	if (!k->detour) {
 		snprintf(f->message, sizeof(f->message),
 			 "%s hooked through a kprobe: struct kprobe 0x%llx, %s %s",
@@ -764,7 +775,8 @@ static bool kprobe_hook_same(const struct patching_kprobe_hook *a,
 			     const struct patching_kprobe_hook *b)
 {
 	return a->kprobe == b->kprobe && a->addr == b->addr &&
-	       a->detour == b->detour && (a->detour || a->handler == b->handler);
+	       a->detour == b->detour && a->slot == b->slot &&
+	       (a->detour || a->slot || a->handler == b->handler);
 }
 
 /* Drops from @k what @set does not have; returns how many are left. */

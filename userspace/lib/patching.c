@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "checks.h"
+#include "kpslot.h"
 #include "list.h"
 #include "patching.h"
 #include "poke.h"
@@ -51,7 +52,8 @@ static const u8 retinsn[] = { INSN_RET, 0xcc, 0xcc, 0xcc, 0xcc };
 
 struct patch_site {
 	u64 addr;
-	u64 arg;	/* jump: target; static call: key; kprobe: detour */
+	u64 arg;	/* jump: target; static call: key; kprobe: detour,
+			 * or (not optimized) the byte it saved */
 	u32 len;
 	u8 kind;	/* enum patch_kind */
 	u8 flags;	/* SITE_* */
@@ -892,8 +894,6 @@ static int load_ftrace_callers(struct patching *p)
 
 /* ---- kprobes: kprobe_table, optprobe detour buffers ---- */
 
-#define INSN_PAGE_SIZE	4096
-
 struct kprobe_visit {
 	u32 o_hlist;
 	int (*fn)(struct vmiaas *v, u64 kp, void *arg);
@@ -920,38 +920,6 @@ static int kprobe_table_walk(struct vmiaas *v, u64 table,
 	OFF(v, "kprobe", "hlist", &k.o_hlist);
 	return hlist_heads_walk(v, "kprobe_table", table, PATCH_KPROBE_TABLE,
 				PATCH_KPROBES_MAX, kprobe_visit, &k);
-}
-
-static int optinsn_page(struct vmiaas *v, u64 node, void *arg)
-{
-	struct u64set *pages = arg;
-	u32 o_list, o_insns;
-	u64 insns;
-	int err;
-
-	OFF(v, "kprobe_insn_page", "list", &o_list);
-	OFF(v, "kprobe_insn_page", "insns", &o_insns);
-	err = engine_read_u64(v, node - o_list + o_insns, &insns);
-	return err ?: u64set_add(pages, insns);
-}
-
-/*
- * The pages of the kernel's optprobe detour buffers (kprobe_optinsn_slots),
- * where an optimized probe's JMP must lead.
- */
-static int optinsn_pages(struct vmiaas *v, struct u64set *pages)
-{
-	u64 cache;
-	u32 o_pages;
-	int err;
-
-	if (engine_sym(v, "kprobe_optinsn_slots", &cache))
-		return 0;		/* no optprobes: none is accepted */
-	OFF(v, "kprobe_insn_cache", "pages", &o_pages);
-	err = list_walk(v, "kprobe_optinsn_slots.pages", cache + o_pages,
-			PATCH_KPROBES_MAX, optinsn_page, pages);
-	u64set_sort(pages);
-	return err;
 }
 
 static int optprobe_queued(struct vmiaas *v, u64 node, void *arg)
@@ -981,13 +949,6 @@ static void optprobes_queued(struct vmiaas *v, struct u64set *queued)
 		      optprobe_queued, queued))
 		queued->nr = 0;
 	u64set_sort(queued);
-}
-
-static bool in_pages(const struct u64set *pages, u64 a)
-{
-	u64 page = u64set_floor(pages, a);
-
-	return page && a - page < INSN_PAGE_SIZE;
 }
 
 /*
@@ -1038,7 +999,7 @@ static int opt_layout_get(struct vmiaas *v, struct opt_layout *o)
 	    o->call < o->tmpl || o->call + SITE_LEN > o->end)
 		return engine_fail(v, -EBADMSG, "the optprobe template symbols are implausible");
 	optprobes_queued(v, &o->queued);
-	return optinsn_pages(v, &o->pages);
+	return kp_insn_pages(v, "kprobe_optinsn_slots", &o->pages);
 }
 
 static void opt_layout_free(struct opt_layout *o)
@@ -1121,7 +1082,7 @@ static int opt_verify(struct vmiaas *v, const struct opt_layout *o, u64 kp,
 	int err;
 
 	bad->waiting = false;
-	if (!in_pages(&o->pages, slot))
+	if (!kp_in_pages(&o->pages, slot, 1))
 		return opt_bad(bad, "jumps outside the optprobe pages", slot, slot);
 	err = engine_read(v, kp + o->o_size, &size, sizeof(size));
 	if (err || size < SITE_LEN || size > OPT_COPY_MAX)
@@ -1167,6 +1128,7 @@ struct kp_load {
 	struct patching *p;
 	struct opt_layout o;
 	int opt_err;		/* no optprobe records: optimized probes unexplained */
+	u32 o_opcode;		/* kprobe.opcode */
 };
 
 static int kp_load_one(struct vmiaas *v, u64 kp, void *arg)
@@ -1175,16 +1137,18 @@ static int kp_load_one(struct vmiaas *v, u64 kp, void *arg)
 	struct opt_bad bad = {};
 	u64 addr, insn;
 	u32 flags;
+	u8 opcode;
 	int err;
 
 	err = engine_read_u64(v, kp + l->o.o_addr, &addr);
 	err = err ?: engine_read(v, kp + l->o.o_flags, &flags, 4);
+	err = err ?: engine_read(v, kp + l->o_opcode, &opcode, 1);
 	if (err)
 		return err;
 	if (flags & (KPROBE_FLAG_FTRACE | KPROBE_FLAG_GONE))
 		return 0;		/* no site in the text */
 	if (!(flags & KPROBE_FLAG_OPTIMIZED))
-		return site_add(l->p, addr, 1, PATCH_KPROBE, 0, 0);
+		return site_add(l->p, addr, 1, PATCH_KPROBE, 0, opcode);
 	err = l->opt_err ?: engine_read_u64(v, kp - l->o.o_kp + l->o.o_insn, &insn);
 	err = err ?: opt_verify(v, &l->o, kp, addr, insn, &bad);
 	if (err == -EBADMSG && !l->opt_err)
@@ -1213,6 +1177,7 @@ static int load_kprobes(struct patching *p)
 		return 0;		/* no kprobes */
 	OFF(p->v, "kprobe", "addr", &l.o.o_addr);
 	OFF(p->v, "kprobe", "flags", &l.o.o_flags);
+	OFF(p->v, "kprobe", "opcode", &l.o_opcode);
 	l.opt_err = opt_layout_get(p->v, &l.o);
 	err = kprobe_table_walk(p->v, table, kp_load_one, &l);
 	opt_layout_free(&l.o);
@@ -2121,11 +2086,20 @@ static bool kprobe_int3_ok(const struct patching *p,
 	return probed && probed[1] == vmi_get_u32(now + 1);
 }
 
+/*
+ * A probe's int3: the byte it saved (kprobe.opcode, the first of the copy
+ * its int3 runs, kpslot.h) must be the baseline's there, where that is
+ * known and was not an int3 already.
+ */
 static bool kprobe_ok(const struct patching *p, const struct patch_site *s,
 		      const u8 *now)
 {
+	u8 old;
+
 	if (!(s->flags & SITE_OPTIMIZED))
-		return now[0] == INSN_INT3;
+		return now[0] == INSN_INT3 &&
+		       (!site_old(p, s, now, &old, 1) || old == INSN_INT3 ||
+			old == (u8)s->arg);
 	if (now[0] == INSN_JMP32)
 		return rel32_target(s->addr, SITE_LEN, now + 1) == s->arg;
 	return now[0] == INSN_INT3 && kprobe_int3_ok(p, s, now);
@@ -2722,6 +2696,9 @@ struct kp_hooks {
 	struct opt_layout o;
 	int opt_err;		/* no optprobe records: detours not judged */
 	char opt_why[200];
+	struct kp_slot_layout s;
+	int slot_err;		/* no slot records: copies not judged */
+	char slot_why[200];
 	struct patching_kprobe_hook *a;
 	size_t nr, cap;
 };
@@ -2803,6 +2780,29 @@ static int kp_hook_detour(struct vmiaas *v, struct kp_hooks *k, u64 kp,
 	});
 }
 
+/*
+ * A probe whose out-of-line copy of the instruction or whose emulation is
+ * not what arch_prepare_kprobe() made runs something else after its int3.
+ */
+static int kp_hook_slot(struct vmiaas *v, struct kp_hooks *k, u64 kp,
+			u64 addr, u32 flags)
+{
+	struct kp_slot_bad bad;
+	int err;
+
+	if (k->slot_err)
+		return engine_fail(v, k->slot_err,
+				   "kprobe at 0x%llx: its instruction copy cannot be verified: %s",
+				   (unsigned long long)addr, k->slot_why);
+	err = kp_slot_verify(v, &k->s, kp, addr, flags, &bad);
+	if (err != -EBADMSG)
+		return err;
+	return kp_hook_push(k, &(struct patching_kprobe_hook){
+		.kprobe = kp, .addr = addr, .slot = bad.slot, .bad_at = bad.at,
+		.handler = bad.target, .which = bad.what,
+	});
+}
+
 static int kp_hook_one(struct vmiaas *v, u64 kp, void *arg)
 {
 	struct kp_hooks *k = arg;
@@ -2820,6 +2820,8 @@ static int kp_hook_one(struct vmiaas *v, u64 kp, void *arg)
 				   (unsigned long long)a.addr, k->opt_why);
 	if (!err && (flags & KPROBE_FLAG_OPTIMIZED))
 		err = kp_hook_detour(v, k, kp, a.addr);
+	if (!err && !(flags & (KPROBE_FLAG_FTRACE | KPROBE_FLAG_GONE)))
+		err = kp_hook_slot(v, k, kp, a.addr, flags);
 	if (err || !k->aggr || pre != k->aggr)
 		return err ?: kp_hook_probe(v, k, kp, a.addr);
 	return list_walk(v, "an aggregated kprobe's list", kp + k->o_list,
@@ -2854,8 +2856,12 @@ int patching_kprobe_hooks(struct vmiaas *v,
 	k.opt_err = opt_layout_get(v, &k.o);
 	if (k.opt_err)
 		snprintf(k.opt_why, sizeof(k.opt_why), "%.199s", v->diag.msg);
+	k.slot_err = kp_slot_layout_get(v, &k.s);
+	if (k.slot_err)
+		snprintf(k.slot_why, sizeof(k.slot_why), "%.199s", v->diag.msg);
 	err = kprobe_table_walk(v, table, kp_hook_one, &k);
 	opt_layout_free(&k.o);
+	kp_slot_layout_free(&k.s);
 	if (err) {
 		free(k.a);
 		return err;

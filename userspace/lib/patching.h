@@ -141,6 +141,9 @@ struct patching_kprobe_hook {
 	u64 detour;			/* non-zero: an optimized probe whose */
 	u64 bad_at;			/* detour buffer is not the kernel's
 					 * from this byte on */
+	u64 slot;			/* non-zero: a probe whose instruction
+					 * copy (ainsn.insn, here) or emulation
+					 * is not the kernel's: at bad_at */
 };
 
 /*
@@ -150,7 +153,9 @@ struct patching_kprobe_hook {
  * kprobes. And every optimized probe whose detour buffer is not what
  * arch_prepare_optimized_kprobe() wrote (the optprobe template with its
  * three edits, the probed instructions, the jump back): whatever it runs
- * instead hooks the function. *ret is free()d by the caller.
+ * instead hooks the function. And every probe whose out-of-line copy of
+ * the probed instruction or whose emulation of it is not what
+ * arch_prepare_kprobe() made (kpslot.h). *ret is free()d by the caller.
  */
 int patching_kprobe_hooks(struct vmiaas *v,
 			  struct patching_kprobe_hook **ret, size_t *ret_nr);
