@@ -60,21 +60,21 @@ int hlist_heads_walk(struct vmiaas *v, const char *what, u64 heads,
 		     int (*fn)(struct vmiaas *v, u64 node, void *arg),
 		     void *arg)
 {
-	u64 node, i;
+	struct list_cursor c;
 	u32 seen = 0;
+	u64 node, i;
 	int err = 0;
 
 	for (i = 0; !err && i < nr; i++) {
 		err = engine_read_u64(v, heads + i * 8, &node);
-		while (!err && node) {
-			if (!kernel_ptr(node) || ++seen > max)
-				return engine_fail(v, -ELOOP,
-					"%s[%llu]: bad node 0x%llx or more than %u",
-					what, (unsigned long long)i,
-					(unsigned long long)node, max);
-			err = fn(v, node, arg);
-			err = err ?: engine_read_u64(v, node, &node);
+		/* Each chain ends in NULL; the cap is over all chains. */
+		list_cursor_start(&c, heads + i * 8, 0, node, max - seen);
+		while (!err && (err = list_cursor_check(v, what, &c)) > 0) {
+			err = fn(v, c.node, arg);
+			err = err ?: engine_read_u64(v, c.node, &node);
+			list_cursor_next(&c, node);
 		}
+		seen += c.n;
 	}
 	return err;
 }

@@ -88,8 +88,11 @@ static inline void list_cursor_next(struct list_cursor *c, u64 next)
 
 /*
  * Calls @fn(v, node, arg) for each node on the @nr hlist heads at @heads
- * (an array of pointers, like kprobe_table or a hash's buckets). At most
- * @max nodes over all chains: a cycle ends in -ELOOP.
+ * (an array of pointers, like kprobe_table or a hash's buckets), each chain
+ * ending in NULL. At most @max nodes over all chains; each chain with
+ * list_walk()'s checks: -ELOOP a cycle (found within a few times its
+ * length, not at the cap) or more than @max nodes, -EBADMSG a non-kernel
+ * pointer.
  */
 int hlist_heads_walk(struct vmiaas *v, const char *what, u64 heads,
 		     u64 nr, u32 max,
