@@ -150,12 +150,20 @@ check-fresh:
 	scripts/fresh-machine.sh $(FRESH_ARGS) $(FRESH_STEPS)
 
 # libFuzzer harnesses: tests/fuzz/fuzz_NAME.c, corpus in tests/fuzz/corpus/NAME.
+# The engine is compiled once (coverage-instrumented, fuzzer-no-link) and
+# linked into every harness.
 FUZZ_BINS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
-FUZZ_CORE = $(CORE_SRCS) $(LIB_SRCS)
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE)
+FUZZ_OBJS = $(patsubst %.c,build/fuzz/obj/%.o,$(CORE_SRCS) $(LIB_SRCS))
+FUZZ_CFLAGS = -std=gnu11 -O1 -g -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined -MMD -MP
+build/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CLANG) $(CPPFLAGS) -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -o $@ $< $(FUZZ_CORE) $(LDLIBS)
+	$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+$(FUZZ_BINS): build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
+	@mkdir -p $(@D)
+	$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer \
+		-o $@ $< $(FUZZ_OBJS) $(LDLIBS)
+-include $(FUZZ_OBJS:.o=.d) $(FUZZ_BINS:=.d)
 
 fuzz-build: $(FUZZ_BINS)
 
