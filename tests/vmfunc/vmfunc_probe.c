@@ -585,9 +585,9 @@ static int vmiaas_setup(int kvm_fd, int vm_fd, int vcpu_fd)
 					.flags = 1 };
 	e[0] = vmiaas_err(fd, VMIAAS_IOC_ATTACH_VM, &at);
 	at.flags = 0;
-	at.reserved[1] = 1;
+	at.reserved = 1;
 	e[1] = vmiaas_err(fd, VMIAAS_IOC_ATTACH_VM, &at);
-	at.reserved[1] = 0;
+	at.reserved = 0;
 	at.size = sizeof(at) - 1;
 	e[2] = vmiaas_err(fd, VMIAAS_IOC_ATTACH_VM, &at);
 	at.size = sizeof(at);
