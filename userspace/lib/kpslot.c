@@ -23,8 +23,6 @@
 #include "x86insn.h"
 
 #define KPROBES_PAGES_MAX	(1U << 16)
-#define INSN_INT3		0xcc
-#define INSN_JMP32		0xe9
 #define JMP32_LEN		5
 #define KPROBE_FLAG_OPTIMIZED	4U
 
@@ -206,7 +204,7 @@ static int kp_bad(struct kp_slot_bad *bad, const char *what, u64 at,
 /* Where a call or jmp rel32 at @insn (5 bytes at @va) leads, or 0. */
 static u64 branch_target(u64 va, const u8 *insn)
 {
-	if (insn[0] != 0xe8 && insn[0] != INSN_JMP32)
+	if (insn[0] != INSN_CALL && insn[0] != INSN_JMP32)
 		return 0;
 	return va + JMP32_LEN + (s64)(s32)vmi_get_u32(insn + 1);
 }

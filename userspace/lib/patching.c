@@ -17,16 +17,12 @@
 
 #include "checks.h"
 #include "kpslot.h"
+#include "x86insn.h"
 #include "list.h"
 #include "patching.h"
 #include "poke.h"
 #include "u64set.h"
 
-#define INSN_CALL	0xe8
-#define INSN_JMP32	0xe9
-#define INSN_JMP8	0xeb
-#define INSN_INT3	0xcc
-#define INSN_RET	0xc3
 #define SITE_LEN	5	/* CALL/JMP rel32, the 5-byte NOP */
 #define JCC_LEN		6	/* 0f 8x rel32: a static-call tail Jcc */
 
@@ -44,10 +40,6 @@
 #define BPF_DISP_HALF		2048	/* PAGE_SIZE / 2: a dispatcher image half */
 #define NO_MEMBER		((u32)-1)
 
-static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
-static const u8 nop2[] = { 0x66, 0x90 };
-/* static_call of __static_call_return0: "cs cs cs xor %eax,%eax" */
-static const u8 xor5rax[] = { 0x2e, 0x2e, 0x2e, 0x31, 0xc0 };
 static const u8 retinsn[] = { INSN_RET, 0xcc, 0xcc, 0xcc, 0xcc };
 
 struct patch_site {
@@ -728,7 +720,7 @@ static int tramp_verify(struct patching *p, u64 ops, u64 flags, u64 tramp,
 	if (tr[i] != INSN_CALL ||
 	    (target != func && !(target && u64set_has(&p->callees, target))))
 		return tramp_bad(v, ops, tramp, "its call is not to the ops' function");
-	if (t.jmp && memcmp(tr + (t.jmp - t.start), nop2, 2))
+	if (t.jmp && memcmp(tr + (t.jmp - t.start), x86_nop2, 2))
 		return tramp_bad(v, ops, tramp, "the regs variant's jnz is not a NOP");
 	if (!same_but_relocated(tr, tm, size, shift, &t))
 		return tramp_bad(v, ops, tramp, "its code differs");
@@ -1248,7 +1240,7 @@ static void load_all(struct patching *p)
 
 static bool jump_ok(const struct patch_site *s, const u8 *now)
 {
-	if (!memcmp(now, nop5, 5) || !memcmp(now, nop2, 2))
+	if (!memcmp(now, x86_nop5, 5) || !memcmp(now, x86_nop2, 2))
 		return true;
 	if (now[0] == INSN_JMP8)
 		return s->addr + 2 + (s64)(s8)now[1] == s->arg;
@@ -1829,9 +1821,9 @@ static bool sc_old_func(struct patching *p, const struct patch_site *s,
 		*func = rel32_target(s->addr, JCC_LEN, old + 2);
 	else if (old[0] == INSN_CALL || old[0] == INSN_JMP32)
 		*func = rel32_target(s->addr, SITE_LEN, old + 1);
-	else if (!memcmp(old, xor5rax, SITE_LEN))
+	else if (!memcmp(old, x86_xor5rax, SITE_LEN))
 		*func = p->sc_return0;
-	else if (!memcmp(old, nop5, SITE_LEN) || !memcmp(old, retinsn, SITE_LEN))
+	else if (!memcmp(old, x86_nop5, SITE_LEN) || !memcmp(old, retinsn, SITE_LEN))
 		*func = 0;
 	else
 		return false;
@@ -2008,9 +2000,9 @@ static bool static_call_ok(struct patching *p, const struct patch_site *s,
 			       is_return(p, target);
 		return target == func && (now[0] == INSN_JMP32) == tail;
 	}
-	if (!memcmp(now, xor5rax, 5))
+	if (!memcmp(now, x86_xor5rax, 5))
 		return !tail && func && func == p->sc_return0;
-	if (!memcmp(now, nop5, 5))
+	if (!memcmp(now, x86_nop5, 5))
 		return !tail && !func;
 	return !memcmp(now, retinsn, 5) && tail && !func;
 }
@@ -2048,7 +2040,7 @@ static bool ftrace_ok(struct patching *p, const struct patch_site *s,
 
 	*ret_kind = PATCH_FTRACE;
 	if (now[0] != INSN_CALL)
-		return !(s->flags & SITE_CALLER) && !memcmp(now, nop5, 5);
+		return !(s->flags & SITE_CALLER) && !memcmp(now, x86_nop5, 5);
 	target = rel32_target(s->addr, 5, now + 1);
 	if (s->flags & SITE_CALLER)
 		return target && u64set_has(&p->callees, target);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "poke.h"
+#include "x86insn.h"
 
 /* The descriptor's type: renamed over the kernel's history. */
 static const char *const desc_types[] = {
@@ -79,16 +80,6 @@ static int batch_active(struct vmiaas *v, const struct poke_layout *l,
 	return err;
 }
 
-#define OP_INT3		0xcc
-#define OP_RET		0xc3
-#define OP_CALL		0xe8
-#define OP_JMP32	0xe9
-#define OP_JMP8		0xeb
-
-static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
-static const u8 nop2[] = { 0x66, 0x90 };
-static const u8 xor5rax[] = { 0x2e, 0x2e, 0x2e, 0x31, 0xc0 };
-
 /*
  * poke_int3_handler() does not run an entry's text: it emulates the
  * entry's opcode and disp, which text_poke_loc_init() derived from the
@@ -105,20 +96,20 @@ static bool loc_emulates_text(const struct poke_loc *p, u8 opcode, s32 disp)
 	s32 d = 0;
 	u32 i;
 
-	if (op == OP_CALL || op == OP_JMP32) {
+	if (op == INSN_CALL || op == INSN_JMP32) {
 		n = 5;
 		d = (s32)vmi_get_u32(t + 1);
-	} else if (op == OP_JMP8 || (op >= 0x70 && op <= 0x7f)) {
+	} else if (op == INSN_JMP8 || (op >= 0x70 && op <= 0x7f)) {
 		n = 2;
 		d = (s8)t[1];
-	} else if (op == OP_RET) {
+	} else if (op == INSN_RET) {
 		n = 1;
-	} else if (p->len == 5 && (!memcmp(t, nop5, 5) ||
-				   !memcmp(t, xor5rax, 5))) {
-		op = OP_JMP32;
+	} else if (p->len == 5 && (!memcmp(t, x86_nop5, 5) ||
+				   !memcmp(t, x86_xor5rax, 5))) {
+		op = INSN_JMP32;
 		n = 5;
-	} else if (p->len == 2 && !memcmp(t, nop2, 2)) {
-		op = OP_JMP8;
+	} else if (p->len == 2 && !memcmp(t, x86_nop2, 2)) {
+		op = INSN_JMP8;
 		n = 2;
 	} else {
 		return false;
@@ -126,10 +117,10 @@ static bool loc_emulates_text(const struct poke_loc *p, u8 opcode, s32 disp)
 	if (n > p->len)
 		return false;
 	for (i = n; i < p->len; i++)
-		if (t[i] != OP_INT3 ||
-		    (op != OP_RET && op != OP_JMP32 && op != OP_JMP8))
+		if (t[i] != INSN_INT3 ||
+		    (op != INSN_RET && op != INSN_JMP32 && op != INSN_JMP8))
 			return false;
-	return op == opcode && (op == OP_RET || d == disp);
+	return op == opcode && (op == INSN_RET || d == disp);
 }
 
 static int loc_cmp(const void *a, const void *b)

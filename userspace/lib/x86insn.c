@@ -8,6 +8,10 @@
  */
 #include "x86insn.h"
 
+const u8 x86_nop5[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+const u8 x86_nop2[2] = { 0x66, 0x90 };
+const u8 x86_xor5rax[5] = { 0x2e, 0x2e, 0x2e, 0x31, 0xc0 };
+
 /* One bit per opcode: bit (op & 31) of word (op >> 5). */
 static bool bit(const u32 *map, u8 op)
 {

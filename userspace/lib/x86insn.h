@@ -18,6 +18,18 @@
 
 #define X86_INSN_MAX	15	/* MAX_INSN_SIZE is 16: the kernel's buffer */
 
+/* Opcodes and instructions the kernel's runtime patching writes. */
+#define INSN_CALL	0xe8
+#define INSN_JMP32	0xe9
+#define INSN_JMP8	0xeb
+#define INSN_INT3	0xcc
+#define INSN_RET	0xc3
+
+extern const u8 x86_nop5[5];		/* nopl 0x0(%rax,%rax,1) */
+extern const u8 x86_nop2[2];		/* xchg %ax,%ax */
+/* static_call of __static_call_return0: "cs cs cs xor %eax,%eax" */
+extern const u8 x86_xor5rax[5];
+
 enum x86_map {
 	X86_MAP_1,		/* one-byte opcodes */
 	X86_MAP_0F,		/* 0f xx */
