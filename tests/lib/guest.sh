@@ -85,21 +85,6 @@ tap_is()
 	return 0
 }
 
-# tap_is_todo GOT EXPECTED DESC REASON: tap_is for a known, documented
-# failure not fixed yet: a mismatch is "not ok ... # TODO REASON" (TAP:
-# reported, not counted as a failure), a match is a plain "ok".
-tap_is_todo()
-{
-	_tap_n=$((_tap_n + 1))
-	if [ "$1" = "$2" ]; then
-		echo "ok $_tap_n - $3"
-		return 0
-	fi
-	echo "not ok $_tap_n - $3 # TODO $4"
-	tap_diag "     got: '$1'" "expected: '$2'"
-	return 0
-}
-
 # tap_skip REASON [COUNT]: records COUNT (default 1) skipped tests.
 tap_skip()
 {
