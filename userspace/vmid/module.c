@@ -48,7 +48,7 @@
  */
 #define MODULE_POLICY_MAX	12
 
-_Static_assert(sizeof(struct vmiaas_module_check) <= sizeof(((struct vmid_msg *)0)->s2) - 1,
+_Static_assert(sizeof(struct vmiaas_module_check) <= VMID_MSG_PAYLOAD,
 	       "a check record travels in vmid_msg.s2");
 
 struct vm_module {
@@ -388,7 +388,7 @@ static int set_checks(struct vm_module *m,
 int module_table_msg(struct vm *vm, const struct vmid_msg *m)
 {
 	struct vm_module *mod = vm->mod;
-	size_t per = sizeof(m->s2) / sizeof(*mod->table);
+	size_t per = VMID_MSG_PAYLOAD / sizeof(*mod->table);
 
 	if (!mod || m->b > VMIAAS_MAX_PROC_TABLE || m->c > per ||
 	    m->a > m->b || m->c > m->b - m->a)

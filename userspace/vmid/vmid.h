@@ -216,6 +216,13 @@ struct vmid_msg {
 	struct vmiaas_finding f;
 };
 
+/*
+ * Binary payloads in s2 (module check records, proc-ops' table) leave its
+ * last byte out: the daemon terminates s1 and s2 of every message it
+ * receives (vm_message()), whatever its type.
+ */
+#define VMID_MSG_PAYLOAD	(sizeof(((struct vmid_msg *)0)->s2) - 1)
+
 struct vmid_worker_args {
 	const struct vm_ident *ident;
 	const char *baseline_path;

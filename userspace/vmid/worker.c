@@ -956,11 +956,11 @@ struct module_state {
 	size_t nr_table;
 };
 
-/* proc-ops' table (vmiaas_module_proc_table()), in messages of s2's size. */
+/* proc-ops' table (vmiaas_module_proc_table()), as many entries a message as fit. */
 static int module_send_table(const struct vmiaas_proc_watch *t, size_t nr)
 {
 	struct vmid_msg m = { .type = VMID_MSG_MODULE_TABLE, .b = (uint32_t)nr };
-	size_t per = sizeof(m.s2) / sizeof(*t), i;
+	size_t per = VMID_MSG_PAYLOAD / sizeof(*t), i;
 	int r = 0;
 
 	for (i = 0; i < nr && !r; i += per) {
