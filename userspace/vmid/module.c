@@ -464,6 +464,31 @@ int module_check_msg(struct vm *vm, const struct vmid_msg *m)
 }
 
 /*
+ * "syscall-table 1, kernel-text 3, ...": how many of the @nr records in
+ * @reg each check has, in the order they come, into @buf.
+ */
+static const char *checks_by_id(const struct vmiaas_module_check *reg,
+				uint32_t nr, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < nr && len < size; i++) {
+		uint32_t j, same = 0;
+
+		for (j = 0; j < i && strcmp(reg[j].check, reg[i].check); j++)
+			;
+		if (j < i)
+			continue;	/* counted at its first record */
+		for (j = i; j < nr; j++)
+			same += !strcmp(reg[j].check, reg[i].check);
+		len += (size_t)snprintf(buf + len, size - len, "%s%s %u",
+					len ? ", " : "", reg[i].check, same);
+	}
+	return buf;
+}
+
+/*
  * SET_CHECKS with those of the first @nr records the module runs (0:
  * none); the others stay with the worker's full checks.
  */
@@ -472,6 +497,7 @@ static void checks_register(struct vm *vm, uint32_t nr)
 	struct vm_module *mod = vm->mod;
 	struct vmiaas_module_check *reg = NULL;
 	char left_out[sizeof(mod->left_out)] = "";
+	char by_id[256];
 	uint32_t kept = 0;
 	int r;
 
@@ -505,8 +531,9 @@ static void checks_register(struct vm *vm, uint32_t nr)
 	mod->last_full = vmid_now();
 	module_resolve(vm, ~0ULL);
 	events_vm(vm, VMID_LOG_INFO, "module",
-		  "%u checks registered with " MODULE_DEV " (from memory the last check found clean)%s",
-		  kept, module_left_out(mod, left_out, sizeof(left_out)));
+		  "%u checks registered with " MODULE_DEV " (%s; from memory the last check found clean)%s",
+		  kept, checks_by_id(reg, kept, by_id, sizeof(by_id)),
+		  module_left_out(mod, left_out, sizeof(left_out)));
 }
 
 /* ---- events ---- */
