@@ -14,7 +14,8 @@ build_pkgs="gcc make pkg-config libbpf-dev libelf-dev zlib1g-dev libssl-dev \
 demo_pkgs="qemu-system-x86 busybox-static cpio xz-utils socat jq"
 test_pkgs="$demo_pkgs gdb clang llvm libclang-rt-14-dev socat jq \
 	libvirt-daemon-system libvirt-clients prometheus curl libc6-dev python3 \
-	procps openssl linux-perf bpftrace trace-cmd"
+	procps openssl linux-perf bpftrace trace-cmd nftables iptables iproute2 \
+	dmsetup auditd apparmor"
 vmfunc_pkgs="bochs bochsbios vgabios isolinux syslinux-common genisoimage \
 	busybox-static cpio xz-utils zstd binutils libc6-dev"
 package_pkgs="dpkg-dev debhelper dh-dkms dkms debootstrap e2fsprogs fakeroot \

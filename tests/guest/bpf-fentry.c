@@ -10,6 +10,9 @@
  * letting every packet in, linked to the cgroup v2 directory DIR;
  * bpf-fentry cgroup-attach DIR: the same attached the legacy way
  * (BPF_PROG_ATTACH, no bpf_link), which stays after the loader exits;
+ * bpf-fentry cgroup-dev DIR: a cgroup_device program allowing every
+ * device access, linked to DIR (what systemd and container runtimes
+ * attach for a unit's or a container's device policy);
  * bpf-fentry tc IFINDEX: a sched_cls program passing every packet, a
  * direct-action cls_bpf filter on the device's clsact ingress (what
  * "tc filter add dev DEV ingress bpf da" makes), through rtnetlink.
@@ -247,6 +250,10 @@ static int net_main(const char *kind, const char *where)
 			      "vmiaas_cgskb");
 	else if (!strcmp(kind, "cgroup-attach"))
 		fd = cgroup_attach(where);
+	else if (!strcmp(kind, "cgroup-dev"))
+		fd = net_link(BPF_PROG_TYPE_CGROUP_DEVICE, BPF_CGROUP_DEVICE,
+			      1, open(where, O_RDONLY | O_DIRECTORY),
+			      "vmiaas_cgdev");
 	else if (!strcmp(kind, "tc"))
 		fd = tc_attach(atoi(where));
 	if (fd < 0) {
@@ -271,7 +278,7 @@ int main(int argc, char **argv)
 	if (argc == 3)
 		return net_main(argv[1], argv[2]);
 	if (argc != 2) {
-		fprintf(stderr, "usage: bpf-fentry FUNC | xdp IFINDEX | cgroup DIR | cgroup-attach DIR | tc IFINDEX\n");
+		fprintf(stderr, "usage: bpf-fentry FUNC | xdp IFINDEX | cgroup DIR | cgroup-attach DIR | cgroup-dev DIR | tc IFINDEX\n");
 		return 2;
 	}
 	btf = read_file("/sys/kernel/btf/vmlinux", &len);

@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The system tools cloud guests run are not tampering (issue 5, no false
+# alarms): a guest with Debian's nft, iptables, iproute2, dmsetup and
+# unshare and Debian's own modules (scripts/guest start --sys-tools; every
+# module loaded on demand, by busybox modprobe or the kernel's
+# request_module()), a baseline of it as booted, then each step of
+# tests/guest/systools.sh run and checked while its state is up (exit 0,
+# no findings):
+#   - net: nftables (filter, NAT, conntrack, a set; netdev ingress and
+#     egress, bridge and ARP hooks, a flowtable), iptables-nft,
+#     iptables-legacy (x_tables) and ip6tables, a bridge, veth, VLAN,
+#     VXLAN, tun, tap, WireGuard, tc (htb, fq_codel, clsact with a
+#     classic-BPF and an eBPF cls_bpf filter) and XDP;
+#   - ns: a network, mount and pid namespace with its own netfilter
+#     tables (its own hooks), and one that stays;
+#   - fs: overlayfs, fuse, zram as swap, dm-crypt (aes-xts) on a loop
+#     device;
+#   - cg: cgroup v2 with a BPF device program;
+#   - sec: audit rules (auditctl, auditd running), an AppArmor profile
+#     loaded (apparmor_parser);
+#   - kvm: kvm and kvm_amd (an SVM guest CPU: TCG emulates no VMX, so
+#     kvm_intel cannot load);
+# then everything torn down and the modules unloaded, and checked again.
+# Every finding is printed in full. Runs on each kernel of KGENS.
+. "$(dirname "$0")/../lib/guest.sh"
+. "$(dirname "$0")/../lib/integrity.sh"
+
+integrity_begin systools 16
+
+bpf_fentry=$(guest_tool bpf-fentry) ||
+	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
+
+# step NAME DESC: systools.sh NAME in the guest (a TAP check that all of
+# it worked), then a check (exit 0, no findings: any finding in full)
+step()
+{
+	local out got
+	out=$(guest_run --timeout 300 "sh /vmiaas/systools.sh $1" 2>&1)
+	tap_is "$(tail -n 1 <<<"$out")" "$1: ok" "$KGEN: $2: the tools ran"
+	[ "$(tail -n 1 <<<"$out")" = "$1: ok" ] ||
+		tap_diag "$out" "$(guest_run 'tail -n 20 /tmp/systools.log' 2>&1)"
+	check_json "$1"
+	got="$st:$(nr_findings "$1")"
+	tap_is "$got" 0:0 "$KGEN: $2: exit 0, no findings"
+	[ "$got" = 0:0 ] || {
+		tap_diag "$(cat "$work/$1.err")"
+		tap_diag "$(jq -c '.findings[]' "$work/$1.json" 2>/dev/null)"
+	}
+	tap_diag "$1: $(jq -r '[.events[].object] | unique | join(", ")' "$work/$1.json" 2>/dev/null | cut -c1-400)"
+}
+
+systools_run()
+{
+	integrity_start "$1" --sys-tools --cpu qemu64,+svm \
+		--add "$bpf_fentry" --add "$VMIAAS_TOP/tests/guest/systools.sh"
+	take_baseline
+	tap_diag "$(guest_run 'lsmod | wc -l' 2>&1) lines of lsmod at baseline"
+	step net "nftables, iptables (nft, legacy), bridge, veth, VLAN, VXLAN, tun/tap, WireGuard, tc, cls_bpf, XDP"
+	step ns "unshare -n -p -m with its own nftables and iptables"
+	step fs "overlayfs, fuse, zram swap, dm-crypt on loop"
+	step cg "cgroup v2 with a BPF device program"
+	step sec "audit rules with auditd, an AppArmor profile loaded"
+	step kvm "kvm_amd loaded (SVM guest CPU)"
+	step down "all torn down, modules unloaded"
+	tap_diag "$(guest_run 'lsmod' 2>&1 | tail -n +2 | cut -d' ' -f1 | tr '\n' ' ') still loaded"
+	clean again "a second check after the teardown"
+}
+
+integrity_main systools_run
