@@ -6,7 +6,16 @@
 # from a root shell and directly in memory by a module
 # (vmiaas_attack_umh), each a finding naming the string with its old and
 # new value; restored, the guest is clean again; kexec_load_disabled set
-# (an event) and turned back to 0 in memory (critical). exec-memory: code copied
+# (an event) and turned back to 0 in memory (critical). The dynamic
+# paths, from a root shell as an attacker does it, no module: a cgroup v1
+# hierarchy (named, and the real pids controller) mounted and given a
+# release_agent (which the kernel then runs as root when a cgroup with
+# notify_on_release empties), changed and cleared against a baseline
+# that has it; binfmt_misc (Debian's module, mounted before the
+# baseline: its empty list is clean) given a handler by extension
+# (medium; the kernel runs its interpreter for a matching file), one by
+# magic with flag C (high), one unregistered and one re-registered with
+# another interpreter against a baseline that has them. exec-memory: code copied
 # into a vmalloc() page and into a page of the direct map, made
 # executable (set_memory_ro + set_memory_x) by a module that then unloads
 # (vmiaas_attack_execmem), and a writable+executable page (6.2+ kernels
@@ -22,7 +31,7 @@
 # Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin exec 30
+integrity_begin exec 45
 
 bpf_fentry=$(guest_tool bpf-fentry) ||
 	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
@@ -56,9 +65,34 @@ expect_exec()
 	tap_diag "$(jq -c '.findings[] | [.object, .detail.message]' "$work/$1.json" 2>/dev/null | cut -c1-200)"
 }
 
+# expect_umh NAME OBJECT SEVERITY TEXT [BASELINE]: exit 1, exactly one
+# finding: usermode-helper for OBJECT, of SEVERITY, its message holding
+# TEXT.
+expect_umh()
+{
+	check_json "$1" "${5:-}"
+	tap_ok "[ $st = 1 ] && jq -e --arg o '$2' --arg s '$3' --arg t '$4' '(.findings | length) == 1 and .findings[0].check == \"usermode-helper\" and .findings[0].object == \$o and .findings[0].severity == \$s and (.findings[0].detail.message | contains(\$t))' '$work/$1.json'" \
+		"$KGEN: $1: exit 1, one $3 usermode-helper finding for $2"
+	tap_diag "$(cat "$work/$1.err"; jq -c '.findings[] | [.check, .severity, .object, .detail.message]' "$work/$1.json" 2>/dev/null | head -3)"
+}
+
+# expect_umh_event NAME OBJECT BASELINE: exit 0, no finding, an event for
+# OBJECT.
+expect_umh_event()
+{
+	check_json "$1" "$3"
+	tap_ok "[ $st = 0 ] && jq -e --arg o '$2' '(.findings | length) == 0 and ([.events[] | select(.check == \"usermode-helper\" and .object == \$o)] | length) == 1' '$work/$1.json'" \
+		"$KGEN: $1: exit 0, an event for $2"
+	tap_diag "$(cat "$work/$1.err"; jq -c '.findings[], .events[] | select(.check == "usermode-helper") | [.severity, .object, .detail.message]' "$work/$1.json" 2>/dev/null | head -3)"
+}
+
 exec_run()
 {
-integrity_start "$1" --test-modules --add "$bpf_fentry"
+bf=$(debian_modules "$1" "$1-binfmt" fs/binfmt_misc) || tap_bail "no binfmt_misc module for $1"
+integrity_start "$1" --test-modules --add "$bpf_fentry" --add "$bf/binfmt_misc.ko"
+# what a Debian system has: binfmt_misc loaded and mounted, no handler
+tap_is "$(guest_run 'insmod /vmiaas/binfmt_misc.ko && mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc && ls /proc/sys/fs/binfmt_misc' | tr '\n' ' ')" \
+	"register status " "$KGEN: binfmt_misc loaded and mounted, no handler"
 take_baseline
 expect_clean clean "right after boot"
 policy_take
@@ -123,6 +157,42 @@ expect_helper unlock kexec_load_disabled critical 0 "$work/base-locked"
 guest_run rmmod vmiaas_attack_umh >/dev/null 2>&1
 check_json lock-back "$work/base-locked"
 tap_is "$st:$(nr_findings lock-back)" 0:0 "$KGEN: kexec_load_disabled 1 again on unload: exit 0, no findings"
+
+# ---- cgroup v1 release_agent ---------------------------------------------
+guest_run 'printf "#!/bin/sh\necho \$0 ran as \$(id -u) >>/tmp/vmiaas-ran\n" >/tmp/vmiaas-agent && chmod +x /tmp/vmiaas-agent && mkdir -p /tmp/cgx /tmp/cgp && mount -t cgroup -o none,name=vmiaas cgroup /tmp/cgx' >/dev/null
+expect_clean cg-mounted "a named cgroup v1 hierarchy mounted, no release_agent"
+guest_run 'echo /tmp/vmiaas-agent >/tmp/cgx/release_agent' >/dev/null
+expect_helper agent-named "release_agent name=vmiaas" high /tmp/vmiaas-agent
+guest_run 'echo >/tmp/cgx/release_agent; mount -t cgroup -o pids cgroup /tmp/cgp && echo /tmp/vmiaas-agent >/tmp/cgp/release_agent && mkdir /tmp/cgp/x && echo 1 >/tmp/cgp/x/notify_on_release && sh -c "echo \$\$ >/tmp/cgp/x/cgroup.procs" && rmdir /tmp/cgp/x' >/dev/null
+tap_ok "guest_run 'sleep 1; grep -q \"ran as 0\" /tmp/vmiaas-ran'" \
+	"$KGEN: the pids hierarchy's release_agent ran as root when its cgroup emptied"
+expect_helper agent-pids "release_agent pids" high /tmp/vmiaas-agent
+vmictl_g baseline -o "$work/base-agent" --key "$key" >/dev/null 2>&1 ||
+	tap_diag "baseline with a release_agent failed"
+guest_run 'echo /tmp/vmiaas-agent2 >/tmp/cgp/release_agent' >/dev/null
+expect_helper agent-changed "release_agent pids" high /tmp/vmiaas-agent2 "$work/base-agent"
+guest_run 'echo >/tmp/cgp/release_agent' >/dev/null
+expect_umh_event agent-gone "release_agent pids" "$work/base-agent"
+expect_clean agent-cleared "both release agents cleared"
+
+# ---- binfmt_misc handlers ----------------------------------------------
+guest_run 'printf "#!/bin/sh\necho \$1 ran >>/tmp/vmiaas-ran\n" >/tmp/vmiaas-interp && chmod +x /tmp/vmiaas-interp && echo ":vmiaas-x:E::vmx::/tmp/vmiaas-interp:" >/proc/sys/fs/binfmt_misc/register && touch /tmp/a.vmx && chmod +x /tmp/a.vmx && /tmp/a.vmx' >/dev/null
+tap_ok "guest_run 'grep -q \"^/tmp/a.vmx ran\" /tmp/vmiaas-ran'" \
+	"$KGEN: binfmt_misc: the handler's interpreter ran for /tmp/a.vmx"
+expect_umh binfmt-ext "binfmt_misc vmiaas-x" medium 'interpreter "/tmp/vmiaas-interp" for extension .vmx, flags -, enabled'
+guest_run 'echo -1 >/proc/sys/fs/binfmt_misc/vmiaas-x; printf ":vmiaas-c:M:2:VMI\\\\x41AS::/tmp/vmiaas-interp:C\n" >/proc/sys/fs/binfmt_misc/register' >/dev/null
+tap_is "$(guest_run cat /proc/sys/fs/binfmt_misc/vmiaas-c | tr '\n' ' ')" \
+	"enabled interpreter /tmp/vmiaas-interp flags: OC offset 2 magic 564d49414153 " \
+	"$KGEN: binfmt_misc: a handler by magic with flag C registered"
+expect_umh binfmt-cred "binfmt_misc vmiaas-c" high 'for magic 564d49414153 at offset 2, flags OC'
+vmictl_g baseline -o "$work/base-binfmt" --key "$key" >/dev/null 2>&1 ||
+	tap_diag "baseline with a binfmt_misc handler failed"
+guest_run 'echo -1 >/proc/sys/fs/binfmt_misc/vmiaas-c' >/dev/null
+expect_umh_event binfmt-gone "binfmt_misc vmiaas-c" "$work/base-binfmt"
+guest_run 'printf ":vmiaas-c:M:2:VMI\\\\x41AS::/tmp/vmiaas-other:C\n" >/proc/sys/fs/binfmt_misc/register' >/dev/null
+expect_helper binfmt-interp "binfmt_misc vmiaas-c" high /tmp/vmiaas-other "$work/base-binfmt"
+guest_run 'echo -1 >/proc/sys/fs/binfmt_misc/vmiaas-c' >/dev/null
+expect_clean binfmt-cleared "the handlers unregistered"
 
 # ---- executable memory nobody owns ---------------------------------------
 setro=$(ksym set_memory_ro)

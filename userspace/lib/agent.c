@@ -21,7 +21,8 @@
 
 #define AGENT_MODULE		"vmiaas_agent"
 #define AGENT_SYMBOL		"vmiaas_agent_mailbox"
-#define AGENT_MAX_SYMS		4096	/* the agent has ~150 */
+#define MODULE_SYMS_MAX		4096	/* the agent has ~150 */
+#define MODULE_SYM_NAME		64	/* longest name looked up, NUL included */
 #define AGENT_PAGE		4096ULL
 /* x86-64's module area (MODULES_VADDR..MODULES_END, with or without KASLR) */
 #define MODULES_LO		0xffffffffa0000000ULL
@@ -47,8 +48,8 @@ static int kallsyms_layout_get(struct vmiaas *v, struct kallsyms_layout *l)
 	return 0;
 }
 
-/* The agent module's struct module, or -ENOENT. */
-static int agent_module(struct vmiaas *v, u64 *ret)
+/* The struct module of the live module @name, or -ENOENT. */
+static int module_find(struct vmiaas *v, const char *name, u64 *ret)
 {
 	struct vmiaas_module *m = NULL;
 	size_t nr = 0, i;
@@ -59,7 +60,7 @@ static int agent_module(struct vmiaas *v, u64 *ret)
 		return err;
 	err = -ENOENT;
 	for (i = 0; i < nr; i++)
-		if (!strncmp(m[i].name, AGENT_MODULE, sizeof(m[i].name))) {
+		if (!strncmp(m[i].name, name, sizeof(m[i].name))) {
 			*ret = m[i].addr;
 			err = 0;
 			break;
@@ -68,40 +69,45 @@ static int agent_module(struct vmiaas *v, u64 *ret)
 	return err;
 }
 
-/* Looks @name up in the module's symbol table at @mod. */
-static int module_symbol(struct vmiaas *v, u64 mod, const char *name,
-			 u64 *ret)
+/*
+ * Looks @name up in the symbol table of the module @modname at @mod
+ * (local symbols included: Debian builds with CONFIG_KALLSYMS_ALL).
+ */
+static int module_symbol(struct vmiaas *v, u64 mod, const char *modname,
+			 const char *name, u64 *ret)
 {
-	char want[sizeof(AGENT_SYMBOL)], got[sizeof(AGENT_SYMBOL)];
+	char got[MODULE_SYM_NAME];
+	size_t want = strlen(name) + 1;
 	struct kallsyms_layout l;
 	u64 ks, symtab, strtab, value;
 	u32 nr, i, st_name;
 	u8 sym[ELF_SYM_SIZE];
 	int err;
 
+	if (want > sizeof(got))
+		return -EINVAL;
 	err = kallsyms_layout_get(v, &l);
 	if (err)
 		return err;
-	snprintf(want, sizeof(want), "%s", name);
 	err = engine_read_u64(v, mod + l.kallsyms, &ks);
 	err = err ?: engine_read_u64(v, ks + l.symtab, &symtab);
 	err = err ?: engine_read(v, ks + l.num_symtab, &nr, sizeof(nr));
 	err = err ?: engine_read_u64(v, ks + l.strtab, &strtab);
 	if (err)
 		return engine_fail(v, err, "module %s's symbol table is unreadable",
-				   AGENT_MODULE);
-	if (nr > AGENT_MAX_SYMS)
+				   modname);
+	if (nr > MODULE_SYMS_MAX)
 		return engine_fail(v, -E2BIG, "module %s claims %u symbols",
-				   AGENT_MODULE, nr);
+				   modname, nr);
 	for (i = 0; i < nr; i++) {
 		if (engine_read(v, symtab + (u64)i * ELF_SYM_SIZE, sym,
 				sizeof(sym)))
 			continue;
 		memcpy(&st_name, sym, sizeof(st_name));
 		memcpy(&value, sym + 8, sizeof(value));
-		if (engine_read(v, strtab + st_name, got, sizeof(got)))
+		if (engine_read(v, strtab + st_name, got, want))
 			continue;
-		if (!memcmp(got, want, sizeof(want))) {
+		if (!memcmp(got, name, want)) {
 			*ret = value;
 			return 0;
 		}
@@ -109,16 +115,25 @@ static int module_symbol(struct vmiaas *v, u64 mod, const char *name,
 	return -ENOENT;
 }
 
+int engine_module_sym(struct vmiaas *v, const char *module, const char *name,
+		      u64 *ret)
+{
+	u64 mod;
+	int err;
+
+	err = module_find(v, module, &mod);
+	return err ?: module_symbol(v, mod, module, name, ret);
+}
+
 int vmiaas_agent_find(struct vmiaas *v, uint64_t *ret_va)
 {
 	struct vmiaas_agent_request req;
-	u64 mod = 0, va = 0;
+	u64 va = 0;
 	int err;
 
 	/* the agent may have been reloaded elsewhere since the last look */
 	vmi_as_flush(v->kas);
-	err = agent_module(v, &mod);
-	err = err ?: module_symbol(v, mod, AGENT_SYMBOL, &va);
+	err = engine_module_sym(v, AGENT_MODULE, AGENT_SYMBOL, &va);
 	if (err)
 		return err;
 	if (va & (AGENT_PAGE - 1) || va < MODULES_LO || va >= MODULES_HI)

@@ -54,6 +54,7 @@ enum bl_section {
 	BL_SEC_HELPERS = 20,	/* usermode-helper strings (check_helpers.c) */
 	BL_SEC_BPF_JIT,		/* optional, after BPF: their JIT images */
 	BL_SEC_PROC_OPS,	/* /proc entries' ops pointers (check_procops.c) */
+	BL_SEC_UMH_PATHS = 24,	/* release agents, binfmt_misc (check_umhpaths.c) */
 };
 
 /* The BPF section: this header, then nr struct bl_bpf_rec. */
@@ -736,6 +737,7 @@ void vmiaas_baseline_free(struct vmiaas_baseline *b)
 	bl_modules_free(b->modules, b->nr_modules);
 	free(b->bpf.p);
 	free(b->proc_ops);
+	free(b->umh);
 	OPENSSL_cleanse(b->page_key, sizeof(b->page_key));
 	if (b->map)
 		munmap(b->map, b->map_len);
@@ -883,6 +885,7 @@ int vmiaas_baseline_take(struct vmiaas *v, const uint8_t key[VMIAAS_KEY_SIZE],
 	b->bpf.recorded = true;
 	b->bpf.jit_recorded = true;
 	err = err ?: bl_helpers_take(v, b);
+	err = err ?: bl_umh_take(v, b);
 	err = err ?: bl_proc_ops_take(v, b);
 	if (err) {
 		vmiaas_baseline_free(b);
@@ -1101,6 +1104,12 @@ static void serialize(const struct vmiaas_baseline *b, struct bl_buf *w)
 		buf_section(w, BL_SEC_HELPERS,
 			    (u64)b->nr_helpers * sizeof(b->helpers[0]));
 		buf_put(w, b->helpers, b->nr_helpers * sizeof(b->helpers[0]));
+	}
+	if (b->has_umh) {
+		buf_section(w, BL_SEC_UMH_PATHS,
+			    (u64)b->nr_umh * sizeof(b->umh[0]));
+		if (b->nr_umh)
+			buf_put(w, b->umh, b->nr_umh * sizeof(b->umh[0]));
 	}
 	if (b->has_proc_ops) {
 		buf_section(w, BL_SEC_PROC_OPS,
@@ -1524,6 +1533,9 @@ static int parse(struct vmiaas_baseline *b, const u8 *p, size_t len)
 			break;
 		case BL_SEC_PROC_OPS:
 			err = bl_proc_ops_parse(b, s.p, s.len);
+			break;
+		case BL_SEC_UMH_PATHS:
+			err = bl_umh_parse(b, s.p, s.len);
 			break;
 		default:
 			return -EBADMSG;

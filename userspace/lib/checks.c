@@ -35,7 +35,7 @@ static const struct vmiaas_check_desc check_descs[] = {
 	{ "bpf-programs", "the BPF programs in prog_idr with their links (link_idr) and bpf_kallsyms: programs calling bpf_probe_write_user, bpf_override_return or bpf_send_signal, LSM and fmod_ret programs; JIT code of a program prog_idr lacks (hidden); JIT images outside the module range, writable, with a foreign entry, or changed since the baseline" },
 	{ "hidden-process", "the task list against the init pid namespace's IDR, the process tree (children lists), the css_set lists, the run queues and the kernel stacks: a task reachable from one and not the other" },
 	{ "credentials", "user tasks with init_cred; euid 0 under a non-root parent without a setuid-root executable; one cred shared by two thread groups" },
-	{ "usermode-helper", "modprobe_path, core_pattern, uevent_helper, poweroff_cmd (programs the kernel runs as root) unchanged since the baseline; modules_disabled, kexec_load_disabled not turned back to 0" },
+	{ "usermode-helper", "modprobe_path, core_pattern, uevent_helper, poweroff_cmd, each cgroup v1 hierarchy's release_agent and binfmt_misc's handlers (programs the kernel runs as root) unchanged since the baseline; modules_disabled, kexec_load_disabled not turned back to 0" },
 	{ "exec-memory", "the kernel half of the page tables: executable mappings outside kernel text, module text and the kernel's own JIT/trampoline pages, or in the module range outside every vmap area; any writable+executable kernel mapping (W^X)" },
 	{ "kernel-mapping", "the kernel image's page tables: every page of its text, rodata, data and bss maps the image's own frame (phys_base-relative: no shadow copy) with the image's permissions (text read-only, the rest not executable); each vCPU's CR3, each process's top-level table (pgd_list) and each task's mm->pgd with init_top_pgt's kernel half" },
 	{ "notifier-hook", "notifier chains: a module's callback on keyboard_notifier_list or vt_notifier_list (a keylogger); on those and module, panic, reboot, die, netdev and inetaddr chains, a callback outside kernel and module text, or a chain that does not end" },
@@ -969,7 +969,8 @@ static int check_baselined(struct vmiaas *v, const struct vmiaas_baseline *b,
 	const struct hidden_sink sink = { .add = hidden_add, .ctx = fs };
 
 	return check_rodata(v, b, &sink) ?: check_modtext(v, b, &sink) ?:
-	       check_helpers(v, b, &sink) ?: check_proc_ops(v, b, &sink);
+	       check_helpers(v, b, &sink) ?: check_umh_paths(v, b, &sink) ?:
+	       check_proc_ops(v, b, &sink);
 }
 
 /* ---- for the checks in other files ---- */

@@ -101,6 +101,32 @@ struct bl_helper {
 static_assert(sizeof(struct bl_helper) == 296, "bl_helper layout");
 
 /*
+ * A program path of usermode-helper that lives in a guest object, not a
+ * fixed symbol, as measured at baseline; the record of the file's
+ * UMH_PATHS section (check_umhpaths.c): a cgroup v1 hierarchy's non-empty
+ * release_agent, or a binfmt_misc handler of the initial user namespace.
+ */
+enum bl_umh_kind {
+	BL_UMH_RELEASE_AGENT = 1,	/* name: the hierarchy; value: agent */
+	BL_UMH_BINFMT = 2,		/* name: the handler; value: interpreter */
+};
+#define BL_UMH_NAME		256
+#define BL_UMH_MATCH		256	/* BINPRM_BUF_SIZE */
+#define BL_UMH_VALUE		4096	/* PATH_MAX */
+#define BL_UMH_MAX		1024
+struct bl_umh {
+	u32 kind;			/* enum bl_umh_kind */
+	u32 flags;			/* binfmt: Node.flags' low 32 bits */
+	s32 offset;			/* binfmt: of the magic in the file */
+	u32 size;			/* binfmt: of magic and mask */
+	char name[BL_UMH_NAME];		/* NUL-terminated */
+	u8 magic[BL_UMH_MATCH];		/* binfmt (E: the extension) */
+	u8 mask[BL_UMH_MATCH];		/* binfmt: 0xff where no mask */
+	char value[BL_UMH_VALUE];	/* NUL-terminated */
+};
+static_assert(sizeof(struct bl_umh) == 4880, "bl_umh layout");
+
+/*
  * A kernel-created /proc entry's ops pointers at baseline: proc_ops (or
  * proc_dir_ops), proc_iops, seq_ops (or single_show); the record of the
  * file's PROC_OPS section, sorted by path (check_procops.c).
@@ -143,6 +169,9 @@ struct vmiaas_baseline {
 	bool has_helpers;		/* a HELPERS section (older files: none) */
 	u32 nr_helpers;
 	struct bl_helper helpers[BL_HELPERS_MAX];
+	bool has_umh;			/* a UMH_PATHS section (older: none) */
+	u32 nr_umh;
+	struct bl_umh *umh;		/* malloc()ed */
 	bool has_proc_ops;		/* a PROC_OPS section (older files: none) */
 	u32 nr_proc_ops;
 	struct bl_proc_op *proc_ops;	/* malloc()ed, sorted by path */
@@ -245,6 +274,14 @@ int check_modtext(struct vmiaas *v, const struct vmiaas_baseline *b,
 int bl_helpers_take(struct vmiaas *v, struct vmiaas_baseline *b);
 int check_helpers(struct vmiaas *v, const struct vmiaas_baseline *b,
 		  const struct hidden_sink *sink);
+/*
+ * usermode-helper's release agents and binfmt_misc handlers
+ * (check_umhpaths.c): now into @b; the UMH_PATHS section; the comparison.
+ */
+int bl_umh_take(struct vmiaas *v, struct vmiaas_baseline *b);
+int bl_umh_parse(struct vmiaas_baseline *b, const void *p, u64 len);
+int check_umh_paths(struct vmiaas *v, const struct vmiaas_baseline *b,
+		    const struct hidden_sink *s);
 /* proc-ops (check_procops.c): the entries now into @b; its section. */
 int bl_proc_ops_take(struct vmiaas *v, struct vmiaas_baseline *b);
 int bl_proc_ops_parse(struct vmiaas_baseline *b, const void *p, u64 len);

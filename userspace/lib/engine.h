@@ -111,6 +111,13 @@ static inline int engine_read_at(struct vmiaas *v, const u8 *host, u64 va,
 int engine_sym(struct vmiaas *v, const char *name, u64 *ret);
 
 /*
+ * Address of symbol @name (under 64 bytes) in the live module @module's
+ * own symbol table (agent.c); -ENOENT if no such module or symbol.
+ */
+int engine_module_sym(struct vmiaas *v, const char *module, const char *name,
+		      u64 *ret);
+
+/*
  * vmiaas_syscalls(), with each entry's symbol left empty unless @symbols:
  * a check only names the entries it reports, after comparing addresses.
  */

@@ -332,6 +332,18 @@ static int rebase(struct vmiaas *v, const char *path,
 		memcpy(b->helpers, g->helpers, sizeof(b->helpers));
 		b->nr_helpers = g->nr_helpers;
 	}
+	if (g->has_umh) {	/* likewise its release agents and handlers */
+		free(b->umh);
+		b->umh = NULL;
+		b->nr_umh = 0;
+		if (g->nr_umh) {
+			b->umh = malloc(g->nr_umh * sizeof(*b->umh));
+			if (!b->umh)
+				return -ENOMEM;
+			memcpy(b->umh, g->umh, g->nr_umh * sizeof(*b->umh));
+			b->nr_umh = g->nr_umh;
+		}
+	}
 	err = bl_proc_ops_rebase(g, b, delta);
 	if (err)
 		return err;
