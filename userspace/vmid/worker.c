@@ -329,6 +329,11 @@ static int seccomp_install(void)
 		ALLOW(SYS_sysinfo),	/* glibc's qsort() sizes its buffer */
 		/* the agent's answers: shm, pid */
 		ALLOW(SYS_pwrite64),
+		/*
+		 * a poll() or sleep stopped by a signal (SIGSTOP and SIGCONT,
+		 * a debugger attaching, a freezer) resumes through it
+		 */
+		ALLOW(SYS_restart_syscall),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
 	};
 	struct sock_fprog prog = {
