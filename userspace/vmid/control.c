@@ -537,7 +537,7 @@ void control_timers(struct vmid *d)
 	}
 }
 
-void control_vm_round(struct vmid *d, const struct vm *vm, bool ok)
+void control_vm_round(struct vmid *d, const struct vm *vm, const char *failed)
 {
 	size_t i;
 
@@ -547,8 +547,8 @@ void control_vm_round(struct vmid *d, const struct vm *vm, bool ok)
 		if (c->mode != CL_WAITING || c->vm_pid != vm->ident.pid ||
 		    c->vm_start != vm->ident.starttime)
 			continue;
-		if (!ok)
-			client_error(c, "the check failed (see the VM's error event)");
+		if (failed)
+			client_error(c, "%s", failed);
 		else if (vm->nr_checks >= c->until_checks)
 			check_reply(c, vm);
 		else

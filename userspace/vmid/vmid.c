@@ -889,7 +889,7 @@ static void vm_round_done(struct vmid *d, struct vm *vm,
 	vm->check_soon = false;
 	vm->rounds_done = true;
 	count_check(vm, m->ms);
-	control_vm_round(d, vm, true);
+	control_vm_round(d, vm, NULL);
 }
 
 static void terminate(char *s, size_t size)
@@ -1001,7 +1001,8 @@ static void vm_error(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 	if (vm->state == VM_CHECKING) {
 		if (m->a != VMID_ERROR_REBOOTED)
 			vm->m.checks_failed++;
-		control_vm_round(d, vm, false);
+		control_vm_round(d, vm, m->a == VMID_ERROR_REBOOTED ?
+				 CONTROL_REBOOTED : CONTROL_CHECK_FAILED);
 		/* the worker exits: the reap restarts it */
 		vm->state = VM_BACKOFF;
 		vm->next = INFINITY;
@@ -1235,7 +1236,7 @@ static void reap(struct vmid *d)
 		}
 		if (vm->state == VM_CHECKING) {
 			vm->m.checks_failed++;
-			control_vm_round(d, vm, false);
+			control_vm_round(d, vm, CONTROL_CHECK_FAILED);
 		}
 		if (vm->crash.sig ||
 		    (WIFSIGNALED(st) && (WTERMSIG(st) != SIGKILL || vm->state != VM_BACKOFF)))
@@ -1371,7 +1372,7 @@ static void timers(struct vmid *d)
 			vm_count_error(vm, VMID_ERR_TIMEOUT);
 			if (vm->state == VM_CHECKING) {
 				vm->m.checks_failed++;
-				control_vm_round(d, vm, false);
+				control_vm_round(d, vm, CONTROL_CHECK_FAILED);
 			}
 			vm->state = VM_BACKOFF;	/* the reap restarts it */
 			vm->next = INFINITY;
@@ -1621,7 +1622,7 @@ static void vm_rebooted(struct vmid *d, struct vm *vm)
 		  "libvirt: the guest rebooted: re-attaching in %.0f s", d->cfg.settle);
 	vm_stop_worker(vm);
 	if (vm->state == VM_CHECKING)
-		control_vm_round(d, vm, false);
+		control_vm_round(d, vm, CONTROL_REBOOTED);
 	vm->kernel[0] = '\0';
 	vm->born = vmid_now();
 	vm->rebooted = false;
@@ -1759,7 +1760,7 @@ int vmid_rebaseline(struct vmid *d, struct vm *vm)
 	events_vm(vm, VMID_LOG_NOTICE, "baseline",
 		  "removed on request (control socket): re-taken at the next attach");
 	if (vm->state == VM_CHECKING)
-		control_vm_round(d, vm, false);
+		control_vm_round(d, vm, CONTROL_CHECK_FAILED);
 	vm_stop_worker(vm);
 	vm->allow_retake = true;
 	vm->booting = vm->rebooted = false;

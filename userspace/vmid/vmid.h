@@ -464,8 +464,13 @@ size_t control_pollfds(struct pollfd *p, size_t max);
 void control_io(struct vmid *d, const struct pollfd *p, size_t n);
 double control_deadline(void);
 void control_timers(struct vmid *d);
-/* A VM finished a round (@ok) or left: answers clients waiting for it. */
-void control_vm_round(struct vmid *d, const struct vm *vm, bool ok);
+/*
+ * A VM finished a round (@failed NULL) or left, or its round failed
+ * (@failed: why, for the clients): answers clients waiting for it.
+ */
+#define CONTROL_CHECK_FAILED	"the check failed (see the VM's error event)"
+#define CONTROL_REBOOTED	"the guest rebooted during the check (see the VM's events)"
+void control_vm_round(struct vmid *d, const struct vm *vm, const char *failed);
 void control_sink(const struct vm *vm, const char *type, const char *line,
 		  size_t len);
 void control_shutdown(void);
