@@ -11,7 +11,8 @@
 # is served again. First, before the agent (whose boot request would
 # trigger a check of its own), vmid runs with the monotonic clock of a
 # node that has just booted (fresh_clock): its first check must still
-# come at once, not 0.9 interval later.
+# come at once, not 0.9 interval later. At the end, the metrics count the
+# answers by verdict as the agent-answer events do.
 set -u
 . "$(dirname "$0")/../lib/guest.sh"
 
@@ -23,7 +24,7 @@ p=/sys/module/vmiaas_agent/parameters
 guest_headers 6.1
 agent_build "$work"
 
-tap_plan 16
+tap_plan 19
 guest_start --kernel 6.1 --test-modules --add "$ko" --name "$prefix" ||
 	tap_bail "the 6.1 guest did not boot"
 
@@ -55,8 +56,9 @@ done
 tap_diag "vmiaas_agent_mailbox at 0x$va, GPA ${gpa:-unknown}"
 
 # again, the baseline loaded from its file
+port=$((21000 + RANDOM % 1000))
 "$VMID" --state-dir "$work/state" --events "$events" --interval 600 \
-	--metrics off --socket "$sock" --match "vmiaas-$prefix" --settle 0 2>>"$work/vmid.log" &
+	--metrics "127.0.0.1:$port" --socket "$sock" --match "vmiaas-$prefix" --settle 0 2>>"$work/vmid.log" &
 vmid_pid=$!
 tap_ok 'wait_for 120 "[ \"\$(vm_field checks)\" -ge 1 ]"' \
 	"vmid attached, loaded its baseline and checked the guest once" ||
@@ -114,6 +116,25 @@ if [ -n "$gpa" ]; then
 		"with the magic back, a request is served again" || tap_diag "$last"
 else
 	tap_skip "QEMU's gva2gpa did not translate 0x$va" 3
+fi
+
+# ---- the metrics: answers by channel and verdict, as the events say ---------------
+if command -v curl >/dev/null && command -v promtool >/dev/null; then
+	curl -s "http://127.0.0.1:$port/metrics" >"$work/metrics.txt"
+	tap_ok 'promtool check metrics <"$work/metrics.txt"' "the scrape passes promtool check metrics"
+	ctr() { awk -v s="vmiaas_agent_requests_total{vm=\"vmiaas-$prefix\",channel=\"$1\",verdict=\"$2\"}" '$1 == s { print $2 }' "$work/metrics.txt"; }
+	ans() { nr_events ".event == \"agent-answer\" and (.message | $1)"; }
+	clean=$(ans 'contains("verdict clean")')
+	tampered=$(ans 'contains("verdict tampered")')
+	errors=$(ans 'contains("verdict clean") or contains("verdict tampered") | not')
+	tap_diag "$(grep '^vmiaas_agent_requests_total' "$work/metrics.txt")"
+	tap_is "$(ctr mailbox clean) $(ctr mailbox tampered) $(ctr mailbox error) $(ctr module clean)$(ctr module tampered)$(ctr module error)" \
+		"$clean $tampered $errors 000" \
+		"vmiaas_agent_requests_total: the mailbox's answers by verdict ($clean clean, $tampered tampered, $errors error: the events'), none through the module"
+	tap_ok '[ "$clean" -ge 3 ] && [ "$tampered" = 1 ] && [ "$errors" -ge "$([ -n "$gpa" ] && echo 1 || echo 0)" ]' \
+		"counted: the boot, on-demand and restored-magic requests clean, the module-load one tampered, the garbage an error"
+else
+	tap_skip "curl or promtool missing (scripts/deps.sh test)" 3
 fi
 kill -TERM "$vmid_pid"
 rc=0; wait "$vmid_pid" || rc=$?

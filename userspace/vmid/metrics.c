@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include "uapi/linux/vmiaas.h"
 #include "vmid.h"
 
 #ifndef VMIAAS_VERSION
@@ -41,6 +42,27 @@ const char *const vmid_error_kind_names[VMID_ERR_NR] = {
 	[VMID_ERR_TIMEOUT] = "worker-timeout", [VMID_ERR_PROTOCOL] = "protocol",
 	[VMID_ERR_LIBVIRT] = "libvirt",
 };
+
+const char *const vmid_agent_channel_names[VMID_AGENT_CHANNELS] = {
+	[VMID_AGENT_MODULE] = "module", [VMID_AGENT_MAILBOX] = "mailbox",
+};
+
+const char *const vmid_agent_outcome_names[VMID_AGENT_OUTCOMES] = {
+	[VMID_AGENT_CLEAN] = "clean", [VMID_AGENT_TAMPERED] = "tampered",
+	[VMID_AGENT_ERROR] = "error",
+};
+
+void vm_count_agent(struct vm *vm, enum vmid_agent_channel ch, int status,
+		    uint32_t verdict)
+{
+	enum vmid_agent_outcome o = VMID_AGENT_ERROR;
+
+	if (!status && verdict == VMIAAS_VERDICT_CLEAN)
+		o = VMID_AGENT_CLEAN;
+	else if (!status && verdict == VMIAAS_VERDICT_TAMPERED)
+		o = VMID_AGENT_TAMPERED;
+	vm->m.agent[ch][o]++;
+}
 
 struct mclient {
 	int fd;
@@ -348,6 +370,20 @@ static void per_vm_findings(struct buf *b, const struct vmid *d)
 		for (k = 0; k < VMID_ERR_NR; k++)
 			out(b, "vmiaas_errors_total{vm=\"%s\",kind=\"%s\"} %llu\n", vm,
 			    vmid_error_kind_names[k], (unsigned long long)v->m.errors[k]);
+	}
+	header(b, "vmiaas_agent_requests_total", "counter",
+	       "Guest agent requests answered, by VM, channel (module event or RAM mailbox) and verdict (clean, tampered, or error: refused, unreadable or failed).");
+	for (i = 0; i < n; i++) {
+		const struct vm *v = vmid_vm(d, i);
+		size_t c;
+
+		label(v->ident.id, sizeof(v->ident.id), vm, sizeof(vm));
+		for (c = 0; c < VMID_AGENT_CHANNELS; c++)
+			for (k = 0; k < VMID_AGENT_OUTCOMES; k++)
+				out(b, "vmiaas_agent_requests_total{vm=\"%s\",channel=\"%s\",verdict=\"%s\"} %llu\n",
+				    vm, vmid_agent_channel_names[c],
+				    vmid_agent_outcome_names[k],
+				    (unsigned long long)v->m.agent[c][k]);
 	}
 	header(b, "vmiaas_worker_restarts_total", "counter",
 	       "Times the VM's worker process was restarted.");

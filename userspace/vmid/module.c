@@ -661,6 +661,7 @@ static void module_event(struct vmid *d, struct vm *vm,
 
 	mod->events++;
 	mod->lost += e->lost;
+	vm_count_agent(vm, VMID_AGENT_MODULE, e->status, e->verdict);
 	events_vm(vm, e->verdict == VMIAAS_VERDICT_TAMPERED ? VMID_LOG_WARNING :
 		  VMID_LOG_INFO, "agent-request",
 		  "module: %s request, vCPU %u, seq %llu, via %s: status %d, verdict %s, %u of %u checks failed (mask %#llx)%s",

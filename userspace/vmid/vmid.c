@@ -1127,6 +1127,7 @@ static int vm_message(struct vmid *d, struct vm *vm, struct vmid_msg *m)
 	case VMID_MSG_AGENT_ANSWER:
 		events_vm(vm, m->err ? VMID_LOG_WARNING : VMID_LOG_INFO,
 			  "agent-answer", "%s", m->s2);
+		vm_count_agent(vm, VMID_AGENT_MAILBOX, m->err, m->a);
 		return 0;
 	case VMID_MSG_CRASH:
 		if (!m->a || m->a >= NSIG)

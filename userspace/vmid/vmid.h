@@ -275,6 +275,19 @@ enum vmid_error_kind_metric {
 };
 extern const char *const vmid_error_kind_names[VMID_ERR_NR];
 
+/*
+ * Agent requests by channel (the module's event, the RAM mailbox) and
+ * outcome: a verdict clean or tampered, or error (the check failed, the
+ * request was refused or unreadable, the answer not written). A fixed
+ * set of series per VM: what a worker or a guest sends cannot grow it.
+ */
+enum vmid_agent_channel { VMID_AGENT_MODULE, VMID_AGENT_MAILBOX, VMID_AGENT_CHANNELS };
+enum vmid_agent_outcome {
+	VMID_AGENT_CLEAN, VMID_AGENT_TAMPERED, VMID_AGENT_ERROR, VMID_AGENT_OUTCOMES,
+};
+extern const char *const vmid_agent_channel_names[VMID_AGENT_CHANNELS];
+extern const char *const vmid_agent_outcome_names[VMID_AGENT_OUTCOMES];
+
 #define VMID_FSTATS_MAX		64	/* (check, severity) series per VM */
 
 struct vm_fstat {
@@ -289,6 +302,7 @@ struct vm_metrics {
 	double dur_sum;
 	uint64_t dirty_hashed, dirty_skipped;	/* pages, soft-dirty skip on */
 	uint64_t errors[VMID_ERR_NR];
+	uint64_t agent[VMID_AGENT_CHANNELS][VMID_AGENT_OUTCOMES];
 	struct vm_fstat fstats[VMID_FSTATS_MAX];
 	size_t nr_fstats;
 };
@@ -420,6 +434,9 @@ struct vm {
 };
 
 void vm_count_error(struct vm *vm, enum vmid_error_kind_metric kind);
+/* An agent request answered (@status: resp_status, @verdict: VMIAAS_VERDICT_*). */
+void vm_count_agent(struct vm *vm, enum vmid_agent_channel ch, int status,
+		    uint32_t verdict);
 
 struct vmid;
 
