@@ -13,13 +13,15 @@
 #          one of /vmiaas/bpf-fentry), XDP on a veth (/vmiaas/bpf-fentry)
 #   ns     a new network, mount and pid namespace (unshare -n -p -m) with its
 #          own loopback, nftables table and iptables-legacy rule
-#   fs     overlayfs over tmpfs, a fuse device opened, zram as swap, a loop
-#          device under dm-crypt (aes-xts) written and read back
+#   fs     overlayfs over tmpfs, a FUSE filesystem served by /vmiaas/fuse-hello,
+#          zram as swap, a loop device under dm-crypt (aes-xts) written and
+#          read back; a process holding files of each open
 #   cg     cgroup v2 with a BPF device program (/vmiaas/bpf-fentry)
 #   sec    audit rules (auditctl) with auditd running, an AppArmor profile
 #          loaded (apparmor_parser)
 #   kvm    kvm and kvm_amd (the guest CPU has SVM under TCG; kvm_intel
-#          cannot load: TCG emulates no VMX)
+#          cannot load: TCG emulates no VMX), a VM (/vmiaas/kvm-vm) run until
+#          it halts and kept
 #   down   all of it torn down and the modules unloaded
 fail=0
 # busybox's sh runs its own applets before PATH: Debian's tools by path
@@ -35,16 +37,22 @@ run()
 	}
 }
 
-bpf_start()
+# bg_start NAME LINE CMD...: CMD in the background until its output's
+# first line is LINE (20 s)
+bg_start()
 {
-	/vmiaas/bpf-fentry "$@" >"/tmp/bpf-$1.out" 2>&1 &
+	local name=$1 line=$2
+	shift 2
+	"$@" >"/tmp/$name.out" 2>&1 &
 	for i in $(seq 40); do
-		[ "$(cat "/tmp/bpf-$1.out")" = attached ] && return 0
+		[ "$(head -n 1 "/tmp/$name.out")" = "$line" ] && return 0
 		sleep 0.5
 	done
-	echo "failed: bpf-fentry $*: $(cat "/tmp/bpf-$1.out")"
+	echo "failed: $*: $(cat "/tmp/$name.out")"
 	fail=1
 }
+
+bpf_start() { bg_start "bpf-$1" attached /vmiaas/bpf-fentry "$@"; }
 
 step_net()
 {
@@ -155,7 +163,8 @@ step_fs()
 	run mount -t overlay overlay -o lowerdir=/tmp/ov/lower,upperdir=/tmp/ov/upper,workdir=/tmp/ov/work /tmp/ov/merged
 	run sh -c 'echo upper >>/tmp/ov/merged/f && grep -q upper /tmp/ov/upper/f'
 	run modprobe fuse
-	run sh -c '[ -c /dev/fuse ] && exec 3</dev/fuse'
+	bg_start fuse-hello mounted /vmiaas/fuse-hello /mnt/fuse
+	run grep -q "hello from fuse" /mnt/fuse/hello
 	run modprobe zram
 	run sh -c 'echo 32M >/sys/block/zram0/disksize'
 	run mkswap /dev/zram0
@@ -166,6 +175,11 @@ step_fs()
 	run modprobe dm-crypt
 	run dmsetup create vmcrypt --table "0 16384 crypt aes-xts-plain64 $(printf '%064d' 7) 0 /dev/loop0 0"
 	run sh -c 'echo secret | dd of=/dev/mapper/vmcrypt bs=512 conv=sync 2>/dev/null && head -c 6 /dev/mapper/vmcrypt | grep -q secret && ! grep -q secret /tmp/crypt.img'
+	# files held open, as daemons and containers hold theirs: each
+	# filesystem's and device's own file operations
+	sleep 100000 3</mnt/fuse/hello 4</tmp/ov/merged/f 5</dev/mapper/vmcrypt \
+		6</dev/fuse 7</dev/net/tun 8</dev/zram0 9</dev/loop0 &
+	echo $! >/tmp/holder.pid
 }
 
 step_cg()
@@ -205,12 +219,13 @@ EOF
 step_kvm()
 {
 	run modprobe kvm_amd
-	run sh -c '[ -c /dev/kvm ]'
+	bg_start kvm-vm halted /vmiaas/kvm-vm
 }
 
 step_down()
 {
-	kill $(pidof bpf-fentry) $(cat /tmp/ns.pid) $(pidof auditd) 2>/dev/null
+	kill $(pidof bpf-fentry) $(cat /tmp/ns.pid /tmp/holder.pid) \
+		$(pidof auditd) $(pidof kvm-vm) 2>/dev/null
 	sleep 1
 	run rmdir /sys/fs/cgroup/vm
 	run auditctl -D
@@ -228,6 +243,7 @@ step_down()
 	run dmsetup remove vmcrypt
 	run losetup -d /dev/loop0
 	run umount /tmp/ov/merged
+	run umount /mnt/fuse
 	# every module not in use, as "modprobe -r" of each would; the ones
 	# still held (by a socket, a namespace being freed) stay
 	for i in 1 2 3 4 5 6; do

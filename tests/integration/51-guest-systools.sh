@@ -14,13 +14,15 @@
 #     classic-BPF and an eBPF cls_bpf filter) and XDP;
 #   - ns: a network, mount and pid namespace with its own netfilter
 #     tables (its own hooks), and one that stays;
-#   - fs: overlayfs, fuse, zram as swap, dm-crypt (aes-xts) on a loop
-#     device;
+#   - fs: overlayfs, a FUSE filesystem served (tests/guest/fuse-hello.c),
+#     zram as swap, dm-crypt (aes-xts) on a loop device, and a process
+#     holding a file of each open;
 #   - cg: cgroup v2 with a BPF device program;
 #   - sec: audit rules (auditctl, auditd running), an AppArmor profile
 #     loaded (apparmor_parser);
 #   - kvm: kvm and kvm_amd (an SVM guest CPU: TCG emulates no VMX, so
-#     kvm_intel cannot load);
+#     kvm_intel cannot load), a VM run until it halts and kept open
+#     (tests/guest/kvm-vm.c);
 # then everything torn down and the modules unloaded, and checked again.
 # Every finding is printed in full. Runs on each kernel of KGENS.
 . "$(dirname "$0")/../lib/guest.sh"
@@ -30,6 +32,10 @@ integrity_begin systools 16
 
 bpf_fentry=$(guest_tool bpf-fentry) ||
 	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
+fuse_hello=$(guest_tool fuse-hello) ||
+	tap_bail "cannot build tests/guest/fuse-hello.c statically"
+kvm_vm=$(guest_tool kvm-vm) ||
+	tap_bail "cannot build tests/guest/kvm-vm.c statically"
 
 # step NAME DESC: systools.sh NAME in the guest (a TAP check that all of
 # it worked), then a check (exit 0, no findings: any finding in full)
@@ -53,15 +59,16 @@ step()
 systools_run()
 {
 	integrity_start "$1" --sys-tools --cpu qemu64,+svm \
-		--add "$bpf_fentry" --add "$VMIAAS_TOP/tests/guest/systools.sh"
+		--add "$bpf_fentry" --add "$fuse_hello" --add "$kvm_vm" \
+		--add "$VMIAAS_TOP/tests/guest/systools.sh"
 	take_baseline
 	tap_diag "$(guest_run 'lsmod | wc -l' 2>&1) lines of lsmod at baseline"
 	step net "nftables, iptables (nft, legacy), bridge, veth, VLAN, VXLAN, tun/tap, WireGuard, tc, cls_bpf, XDP"
 	step ns "unshare -n -p -m with its own nftables and iptables"
-	step fs "overlayfs, fuse, zram swap, dm-crypt on loop"
+	step fs "overlayfs, a FUSE filesystem, zram swap, dm-crypt on loop, their files open"
 	step cg "cgroup v2 with a BPF device program"
 	step sec "audit rules with auditd, an AppArmor profile loaded"
-	step kvm "kvm_amd loaded (SVM guest CPU)"
+	step kvm "kvm_amd loaded (SVM guest CPU), a VM run until it halts"
 	step down "all torn down, modules unloaded"
 	tap_diag "$(guest_run 'lsmod' 2>&1 | tail -n +2 | cut -d' ' -f1 | tr '\n' ' ') still loaded"
 	clean again "a second check after the teardown"
