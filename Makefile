@@ -119,15 +119,17 @@ san:
 	$(MAKE) O=build/san CFLAGS="-O1 -g $(SAN_FLAGS)" \
 		LDFLAGS="$(SAN_FLAGS)" userspace
 
+# The builds on every CPU (CI has two): the tests themselves run one at a
+# time, each test's guest and tools sharing the cores.
 check: deps
-	$(MAKE) san
-	$(MAKE) modules
-	$(MAKE) check-fuzz
+	$(MAKE) -j$$(nproc) san
+	$(MAKE) -j$$(nproc) modules
+	$(MAKE) -j$$(nproc) check-fuzz
 	scripts/run-tests.sh build/san
 
 check-unit:
 	scripts/deps.sh build
-	$(MAKE) san
+	$(MAKE) -j$$(nproc) san
 	scripts/run-tests.sh build/san unit
 
 # The VMFUNC chain in Bochs: the patched KVM builds (test 40), then one
