@@ -24,11 +24,12 @@
 #     kvm_intel cannot load), a VM run until it halts and kept open
 #     (tests/guest/kvm-vm.c);
 # then everything torn down and the modules unloaded, and checked again.
+# Then every step again in the background, with checks all through it.
 # Every finding is printed in full. Runs on each kernel of KGENS.
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
 
-integrity_begin systools 16
+integrity_begin systools 18
 
 bpf_fentry=$(guest_tool bpf-fentry) ||
 	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
@@ -56,6 +57,34 @@ step()
 	tap_diag "$1: $(jq -r '[.events[].object] | unique | join(", ")' "$work/$1.json" 2>/dev/null | cut -c1-400)"
 }
 
+# storm: every step again, one after the other in the background, and
+# checks all through it (at most 80) until it is done: each clean (the
+# first two that are not printed in full). What a check sees mid-step --
+# a module coming or going, jump labels and hooks being switched, a
+# namespace being torn down -- is what the checks above never see.
+storm()
+{
+	local n=0 bad=0 name
+	guest_run "(for s in net ns fs cg sec kvm down; do sh /vmiaas/systools.sh \$s; done >/tmp/storm.out 2>&1
+		echo done >>/tmp/storm.out) >/dev/null 2>&1 &" >/dev/null
+	while [ $n -lt 80 ]; do
+		n=$((n + 1))
+		name=storm-$n
+		check_json "$name"
+		if [ "$st:$(nr_findings "$name")" != 0:0 ]; then
+			bad=$((bad + 1))
+			[ $bad -gt 2 ] || tap_diag "check $n: $(cat "$work/$name.err")" \
+				"$(jq -c '.findings[]' "$work/$name.json" 2>/dev/null)"
+		fi
+		guest_run 'tail -n 1 /tmp/storm.out' 2>/dev/null | grep -qx done && break
+	done
+	tap_is "$(guest_run 'grep -c ": ok$" /tmp/storm.out' 2>&1)" 7 \
+		"$KGEN: every step again, while checks run: all of it worked"
+	[ "$(guest_run 'grep -c ": ok$" /tmp/storm.out' 2>&1)" = 7 ] ||
+		tap_diag "$(guest_run 'cat /tmp/storm.out' 2>&1)"
+	tap_is "$bad" 0 "$KGEN: $n checks while every step ran again, none with findings"
+}
+
 systools_run()
 {
 	integrity_start "$1" --sys-tools --cpu qemu64,+svm \
@@ -72,6 +101,7 @@ systools_run()
 	step down "all torn down, modules unloaded"
 	tap_diag "$(guest_run 'lsmod' 2>&1 | tail -n +2 | cut -d' ' -f1 | tr '\n' ' ') still loaded"
 	clean again "a second check after the teardown"
+	storm
 }
 
 integrity_main systools_run
