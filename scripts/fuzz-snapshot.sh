@@ -10,7 +10,9 @@
 # (found only through its kernel stack), a netfilter hook of an
 # out-of-tree module (vmiaas_attack_nfhook), /proc/net/tcp's seq_ops
 # swapped (vmiaas_attack_procnet), a packet tap (vmiaas_attack_ptype) and
-# an input handler on the keyboard (vmiaas_attack_inputlog). It dumps the guest's
+# an input handler on the keyboard (vmiaas_attack_inputlog), a cgroup v1
+# hierarchy with a release_agent and binfmt_misc (Debian's module) with
+# two handlers, by magic with a mask and by extension. It dumps the guest's
 # memory and lets the harness in record mode keep only the pages attach
 # and the checks read (a sparse ELF core).
 # Usage: scripts/fuzz-snapshot.sh OUT HARNESS
@@ -31,8 +33,16 @@ lp_src=$("$top/scripts/livepatch-sample.sh" 6.1)
 mkdir -p "$work/lp"
 cp "$lp_src/Kbuild" "$lp_src/livepatch-sample.c" "$work/lp/"
 
+abi=$("$guest" abi --kernel 6.1)
+kmod=${VMIAAS_CACHE:-$top/.cache}/kernels/$abi/lib/modules/$abi/kernel
+if [ -e "$kmod/fs/binfmt_misc.ko.xz" ]; then
+	xz -dc "$kmod/fs/binfmt_misc.ko.xz" >"$work/binfmt_misc.ko"
+else
+	cp "$kmod/fs/binfmt_misc.ko" "$work/binfmt_misc.ko"
+fi
 "$guest" start --kernel 6.1 --mem 256 --smp 2 --test-modules \
-	--add "$work/bpf-fentry" --name "$name" >/dev/null
+	--add "$work/bpf-fentry" --add "$work/binfmt_misc.ko" \
+	--name "$name" >/dev/null
 abi=$("$guest" info "$name" | sed -n 's/^ABI=//p')
 kdir=/usr/src/linux-headers-$abi
 [ -d "$kdir" ] || kdir=/lib/modules/$abi/build
@@ -47,6 +57,13 @@ insmod /vmiaas/modules/vmiaas_attack_procnet.ko
 insmod /vmiaas/modules/vmiaas_attack_ptype.ko
 insmod /vmiaas/modules/vmiaas_attack_inputlog.ko
 insmod /vmiaas/modules/vmiaas_attack_ftrace.ko "target=0x$(ksym __x64_sys_getdents64)"
+mkdir -p /tmp/cgx
+mount -t cgroup -o none,name=fuzz cgroup /tmp/cgx
+echo /tmp/agent >/tmp/cgx/release_agent
+insmod /vmiaas/binfmt_misc.ko
+mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+echo ':fz-m:M:4:\x07\x09:\xff\xfe:/tmp/interp:OC' >/proc/sys/fs/binfmt_misc/register
+echo ':fz-e:E::fzx::/tmp/interp:P' >/proc/sys/fs/binfmt_misc/register
 mount -t tracefs nodev /sys/kernel/tracing
 cd /sys/kernel/tracing
 echo 'p:fz do_sys_openat2' >>kprobe_events
@@ -70,7 +87,8 @@ for i in 1 2 3; do sh -c 'while :; do :; done' </dev/null >/dev/null 2>&1 & done
 SH
 # what the snapshot holds, for the log
 "$guest" run "$name" 'grep -c OPTIMIZED /sys/kernel/debug/kprobes/list
-	cat /proc/cmdline /tmp/bpf.out; dmesg | grep -c "unlinked from its css_set"' >&2 || true
+	cat /proc/cmdline /tmp/bpf.out; dmesg | grep -c "unlinked from its css_set"
+	ls /proc/sys/fs/binfmt_misc; cat /tmp/cgx/release_agent' >&2 || true
 "$guest" dump "$name" "$work/guest.elf"
 "$guest" stop "$name" >/dev/null
 mkdir -p "$(dirname "$out")"
