@@ -19,6 +19,7 @@ struct tp_walk {
 bool vmi_tp_layout_ok(const struct vmi_tp_layout *l)
 {
 	return l && l->tp_funcs < VMI_OFFSET_MAX &&
+	       l->tp_name < VMI_OFFSET_MAX &&
 	       l->func_size >= 8 && l->func_size <= VMI_TP_FUNC_MAX &&
 	       l->func_fn <= l->func_size - 8 &&
 	       l->func_data <= l->func_size - 8 &&
@@ -110,4 +111,54 @@ int vmi_tp_walk(const struct vmi_read_ops *r, const struct vmi_tp_layout *l,
 		}
 	}
 	return 0;
+}
+
+struct tp_judge {
+	const struct vmi_read_ops *r;
+	const struct vmi_tp_layout *l;
+	const struct vmi_range *allow;
+	u32 nr_allow;
+	struct vmi_tp_suspects *s;
+};
+
+/* The name of tracepoint @tp into @buf (VMI_TP_NAME bytes), "" unread. */
+static void tp_read_name(const struct tp_judge *j, u64 tp, char *buf)
+{
+	u64 name, len = VMI_TP_NAME - 1;
+
+	memset(buf, 0, VMI_TP_NAME);
+	if (!vmi_kernel_ptr(tp) ||
+	    vmi_read_u64(j->r, tp + j->l->tp_name, &name) ||
+	    name < 0xff00000000000000ULL)
+		return;
+	len = min_t(u64, len, 4096 - (name & 4095));
+	if (j->r->read(j->r->ctx, name, buf, len))
+		memset(buf, 0, VMI_TP_NAME);
+}
+
+static int tp_suspect(void *ctx, const struct vmi_tp_probe *p)
+{
+	struct tp_judge *j = ctx;
+
+	if (!p->err && vmi_in_ranges(p->fn, j->allow, j->nr_allow))
+		return 0;
+	if (!j->s->nr++) {
+		j->s->first = *p;
+		tp_read_name(j, p->tp, j->s->first_name);
+	}
+	return 0;
+}
+
+int vmi_tp_suspects(const struct vmi_read_ops *r,
+		    const struct vmi_tp_layout *l, u64 ptrs, u64 nr,
+		    const struct vmi_range *allow, u32 nr_allow,
+		    struct vmi_tp_suspects *ret)
+{
+	struct tp_judge j = { .r = r, .l = l, .allow = allow,
+			      .nr_allow = nr_allow, .s = ret };
+
+	if (!ret || (nr_allow && !allow))
+		return -EINVAL;
+	memset(ret, 0, sizeof(*ret));
+	return vmi_tp_walk(r, l, ptrs, nr, tp_suspect, &j);
 }

@@ -34,6 +34,7 @@
 #define VMI_TP_FUNC_MAX		64	/* sizeof(struct tracepoint_func) */
 
 struct vmi_tp_layout {
+	u32 tp_name;		/* offsetof(struct tracepoint, name) */
 	u32 tp_funcs;		/* offsetof(struct tracepoint, funcs) */
 	u32 func_fn;		/* offsetof(struct tracepoint_func, func) */
 	u32 func_data;		/* offsetof(struct tracepoint_func, data) */
@@ -69,5 +70,28 @@ bool vmi_tp_layout_ok(const struct vmi_tp_layout *l);
  */
 int vmi_tp_walk(const struct vmi_read_ops *r, const struct vmi_tp_layout *l,
 		u64 ptrs, u64 nr, vmi_tp_fn fn, void *ctx);
+
+#define VMI_TP_NAME		64	/* of the first suspect, NUL-ended */
+
+/* What vmi_tp_suspects() found. */
+struct vmi_tp_suspects {
+	u64 nr;				/* bad ones, probes not allowed */
+	struct vmi_tp_probe first;	/* the first of them (if nr) */
+	/* its tracepoint's name: at most VMI_TP_NAME - 1 bytes, "" unread */
+	char first_name[VMI_TP_NAME];
+};
+
+/*
+ * The module's judgement (vmiaas.ko, and userspace's run of the same
+ * record): every tracepoint or array that cannot be walked, and every
+ * probe outside the @nr_allow ranges of @allow, is a suspect. The name
+ * is read from the tracepoint's name pointer, not across the end of its
+ * page (the next may be absent), bytes as they are (the caller makes
+ * them printable).
+ */
+int vmi_tp_suspects(const struct vmi_read_ops *r,
+		    const struct vmi_tp_layout *l, u64 ptrs, u64 nr,
+		    const struct vmi_range *allow, u32 nr_allow,
+		    struct vmi_tp_suspects *ret);
 
 #endif /* VMI_TPWALK_H */

@@ -6,8 +6,9 @@
  * (guest-virtual translation in core/paging.c, pointer tables and bytes
  * in core/measure.c, exec-memory's page-table walk in core/execmem.c,
  * netfilter-hook's walk in core/nfhook.c, proc-ops' in core/procwalk.c,
- * packet-tap's in core/ptypewalk.c, input-handler's in core/inputwalk.c:
- * the code vmictl runs) and the kernel's SHA-256 library.
+ * packet-tap's in core/ptypewalk.c, input-handler's in core/inputwalk.c,
+ * tracepoint-hook's in core/tpwalk.c: the code vmictl runs) and the
+ * kernel's SHA-256 library.
  *
  * Guest memory is read with kvm_read_guest() through the VMM's user
  * mapping: the caller holds kvm->srcu and runs with the VMM's mm (the vCPU
@@ -38,6 +39,7 @@
 #include "../core/nfhook.h"
 #include "../core/procwalk.h"
 #include "../core/ptypewalk.h"
+#include "../core/tpwalk.h"
 #include "../core/paging.h"
 #include "checks.h"
 #include "view.h"
@@ -86,6 +88,14 @@ struct input_values {
 	struct vmi_range allow[VMIAAS_MAX_HOOK_ALLOW];
 };
 
+/* A VMIAAS_CHECK_TP_GVA check's values, validated, in the core's form. */
+struct tp_values {
+	struct vmi_tp_layout layout;
+	u64 ptrs, nr;		/* the check's addr and len */
+	u32 nr_allow;
+	struct vmi_range allow[VMIAAS_MAX_HOOK_ALLOW];
+};
+
 struct vmiaas_checkset {
 	struct kref ref;
 	u32 nr;
@@ -93,8 +103,8 @@ struct vmiaas_checkset {
 	/*
 	 * Expected values: tables' words, _BYTES' bytes, _EXEC's allowed
 	 * ranges as struct vmi_exec_allow, _NF's struct nf_values,
-	 * _PROC's struct proc_values, _PTYPE's struct ptype_values or
-	 * _INPUT's struct input_values.
+	 * _PROC's struct proc_values, _PTYPE's struct ptype_values,
+	 * _INPUT's struct input_values or _TP's struct tp_values.
 	 */
 	void *values[VMIAAS_MAX_CHECKS];
 };
@@ -113,6 +123,10 @@ struct check_run {
 	struct vmi_proc_suspects proc;	/* proc-ops' walks */
 	struct vmi_proc_scratch proc_scratch;
 	struct vmi_input_scratch input_scratch;	/* input-handler's walks */
+	/* the confirming walk's suspects of packet-tap, input-handler... */
+	struct vmi_ptype_suspects ptype;
+	struct vmi_input_suspects input;
+	struct vmi_tp_suspects tp;
 	struct vmi_scan_bufs bufs;	/* page tables as read */
 };
 
@@ -153,7 +167,8 @@ static bool check_is_gva(u32 type)
 	return type == VMIAAS_CHECK_RANGE_GVA || type == VMIAAS_CHECK_PTRS_GVA ||
 	       type == VMIAAS_CHECK_BYTES_GVA || type == VMIAAS_CHECK_EXEC_GVA ||
 	       type == VMIAAS_CHECK_NF_GVA || type == VMIAAS_CHECK_PROC_GVA ||
-	       type == VMIAAS_CHECK_PTYPE_GVA || type == VMIAAS_CHECK_INPUT_GVA;
+	       type == VMIAAS_CHECK_PTYPE_GVA || type == VMIAAS_CHECK_INPUT_GVA ||
+	       type == VMIAAS_CHECK_TP_GVA;
 }
 
 static bool check_is_bytes(u32 type)
@@ -189,6 +204,13 @@ static int check_span(const struct vmiaas_check *c, u64 *ret_bytes)
 		/* one struct vmiaas_nf_check, _proc_check...; a list head */
 		if (c->len != 1 || !(c->addr >> 63))
 			return -EINVAL;
+	} else if (c->type == VMIAAS_CHECK_TP_GVA) {
+		/* the kernel's array of s32 offsets */
+		if (c->len > VMIAAS_MAX_TP)
+			return -E2BIG;
+		if (!(c->addr >> 63) || (c->addr & 3))
+			return -EINVAL;
+		*ret_bytes = c->len * sizeof(s32);
 	} else {
 		if (c->len > VMIAAS_MAX_PTRS)
 			return -E2BIG;
@@ -204,7 +226,7 @@ static int check_validate(const struct vmiaas_check *c)
 	u32 flags = 0;
 	int r;
 
-	if (c->type < VMIAAS_CHECK_RANGE_GPA || c->type > VMIAAS_CHECK_INPUT_GVA)
+	if (c->type < VMIAAS_CHECK_RANGE_GPA || c->type > VMIAAS_CHECK_TP_GVA)
 		return -EINVAL;
 	if (check_is_bytes(c->type))
 		flags = VMIAAS_CHECK_CSTRING;
@@ -552,6 +574,35 @@ static int checkset_copy_input(struct vmiaas_checkset *cs, unsigned int i,
 	return vmi_input_layout_ok(&v->layout) ? 0 : -EINVAL;
 }
 
+/* A _TP check's layout and ranges, validated. */
+static int checkset_copy_tp(struct vmiaas_checkset *cs, unsigned int i,
+			    const struct vmiaas_tp_check *tc)
+{
+	struct tp_values *v;
+
+	BUILD_BUG_ON(VMIAAS_MAX_TP != VMI_TP_MAX);
+	BUILD_BUG_ON(VMIAAS_MAX_TP_FUNC != VMI_TP_FUNC_MAX);
+	BUILD_BUG_ON(VMIAAS_FOUND_PATH != VMI_TP_NAME);
+	if (tc->reserved)
+		return -EINVAL;
+	v = kvzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return -ENOMEM;
+	cs->values[i] = v;
+	v->layout = (struct vmi_tp_layout){
+		.tp_name = tc->tp_name, .tp_funcs = tc->tp_funcs,
+		.func_fn = tc->func_fn, .func_data = tc->func_data,
+		.func_size = tc->func_size, .max_tps = VMI_TP_MAX,
+		.max_probes = VMI_TP_PROBES_MAX,
+	};
+	v->ptrs = cs->checks[i].addr;
+	v->nr = cs->checks[i].len;
+	v->nr_allow = tc->nr_allow;
+	if (hook_allow_copy(tc->allow, tc->nr_allow, v->allow))
+		return -EINVAL;
+	return vmi_tp_layout_ok(&v->layout) ? 0 : -EINVAL;
+}
+
 /* The size of what a check's ->values points to. */
 static size_t check_values_size(const struct vmiaas_check *c)
 {
@@ -571,6 +622,8 @@ static size_t check_values_size(const struct vmiaas_check *c)
 		return sizeof(struct vmiaas_ptype_check);
 	if (c->type == VMIAAS_CHECK_INPUT_GVA)
 		return sizeof(struct vmiaas_input_check);
+	if (c->type == VMIAAS_CHECK_TP_GVA)
+		return sizeof(struct vmiaas_tp_check);
 	return c->len * sizeof(u64);
 }
 
@@ -614,6 +667,11 @@ static int checkset_copy_check(struct vmiaas_checkset *cs, unsigned int i,
 	}
 	if (c->type == VMIAAS_CHECK_INPUT_GVA) {
 		r = checkset_copy_input(cs, i, values);
+		kvfree(values);
+		return r;
+	}
+	if (c->type == VMIAAS_CHECK_TP_GVA) {
+		r = checkset_copy_tp(cs, i, values);
 		kvfree(values);
 		return r;
 	}
@@ -806,11 +864,11 @@ static int ptype_walk_once(struct check_run *run, const struct vmi_read_ops *r,
 			   const void *values, u64 *ret_nr)
 {
 	const struct ptype_values *v = values;
-	struct vmi_ptype_suspects s;
 	int err;
 
-	err = vmi_ptype_suspects(r, &v->layout, v->allow, v->nr_allow, &s);
-	*ret_nr = s.nr;
+	err = vmi_ptype_suspects(r, &v->layout, v->allow, v->nr_allow,
+				 &run->ptype);
+	*ret_nr = run->ptype.nr;
 	return err;
 }
 
@@ -818,19 +876,31 @@ static int input_walk_once(struct check_run *run, const struct vmi_read_ops *r,
 			   const void *values, u64 *ret_nr)
 {
 	const struct input_values *v = values;
-	struct vmi_input_suspects s;
 	int err;
 
 	err = vmi_input_suspects(r, &v->layout, v->allow, v->nr_allow,
-				 &run->input_scratch, &s);
-	*ret_nr = s.nr;
+				 &run->input_scratch, &run->input);
+	*ret_nr = run->input.nr;
+	return err;
+}
+
+/* One tracepoint-hook walk: the check's array (addr, len tracepoints). */
+static int tp_walk_once(struct check_run *run, const struct vmi_read_ops *r,
+			const void *values, u64 *ret_nr)
+{
+	const struct tp_values *v = values;
+	int err;
+
+	err = vmi_tp_suspects(r, &v->layout, v->ptrs, v->nr, v->allow,
+			      v->nr_allow, &run->tp);
+	*ret_nr = run->tp.nr;
 	return err;
 }
 
 /*
- * packet-tap, input-handler: 1 when a walk finds a suspect (a function
- * outside the allowed ranges, or what it cannot walk) and so does a
- * second walk a moment later.
+ * packet-tap, input-handler, tracepoint-hook: 1 when a walk finds a
+ * suspect (a function outside the allowed ranges, or what it cannot
+ * walk) and so does a second walk a moment later.
  */
 static int check_twice(struct check_run *run, const struct vmi_read_ops *r,
 		       hook_walk_fn walk, const void *values)
@@ -888,6 +958,58 @@ static void found_proc(const struct vmi_proc_suspects *s, u64 init_net,
 	f->path[sizeof(f->path) - 1] = '\0';
 }
 
+/* What packet-tap's confirming walk found first, named. */
+static void found_ptype(const struct vmi_ptype_hook *h, struct vmiaas_found *f)
+{
+	BUILD_BUG_ON(VMI_PT_ALL != 0 || VMI_PT_BASE != 1 ||
+		     VMI_PT_NET_ALL != 2 || VMI_PT_NET_SPECIFIC != 3 ||
+		     VMI_PT_DEV_ALL != 4 || VMI_PT_DEV_SPECIFIC != 5 ||
+		     VMI_PT_NETNS_LIST != 6 || VMI_PT_DEV_LIST != 7);
+	f->kind = h->err ? VMIAAS_FOUND_PTYPE_BAD : VMIAAS_FOUND_PTYPE_FN;
+	f->where = h->err ? h->head : h->pt;
+	f->value = h->err ? h->pt : h->fn;
+	f->expected = h->type;
+	f->dev = h->dev;
+	f->netns = h->netns;
+	f->family = h->bucket;
+	f->point = h->list;
+	f->index = h->member;
+	f->err = h->err;
+}
+
+/* What input-handler's confirming walk found first, named. */
+static void found_input(const struct vmi_input_hook *h, struct vmiaas_found *f)
+{
+	BUILD_BUG_ON(VMI_INPUT_HANDLER_FN != 0 || VMI_INPUT_UNREGISTERED != 1 ||
+		     VMI_INPUT_HANDLE_EVENTS != 2 ||
+		     VMI_INPUT_HANDLER_LIST != 3 || VMI_INPUT_DEV_LIST != 4 ||
+		     VMI_INPUT_H_LIST != 5);
+	f->kind = h->err ? VMIAAS_FOUND_INPUT_BAD : VMIAAS_FOUND_INPUT_FN;
+	f->where = h->what >= VMI_INPUT_HANDLER_LIST ? h->head : h->handler;
+	f->value = h->fn;
+	f->expected = h->handle;
+	f->dev = h->dev;
+	f->point = h->what;
+	f->index = h->member;
+	f->err = h->err;
+}
+
+/* What tracepoint-hook's confirming walk found first, named. */
+static void found_tp(const struct vmi_tp_suspects *s, struct vmiaas_found *f)
+{
+	const struct vmi_tp_probe *p = &s->first;
+
+	f->kind = p->err ? VMIAAS_FOUND_TP_BAD : VMIAAS_FOUND_TP_PROBE;
+	f->where = p->tp;
+	f->value = p->err ? p->funcs : p->fn;
+	f->expected = p->data;
+	f->point = p->entry;
+	f->index = p->index;
+	f->err = p->err;
+	memcpy(f->path, s->first_name, sizeof(f->path));
+	f->path[sizeof(f->path) - 1] = '\0';
+}
+
 /*
  * Names what check @i found, when it failed (@res > 0) and is a walk
  * whose suspect the run holds, in the verdict's next free slot.
@@ -899,16 +1021,22 @@ static void check_found(const struct check_run *run, unsigned int i,
 	struct vmiaas_found *f;
 
 	if (res <= 0 || ret->nr_found >= VMIAAS_EVENT_FOUND ||
-	    (type != VMIAAS_CHECK_NF_GVA && type != VMIAAS_CHECK_PROC_GVA))
+	    type < VMIAAS_CHECK_NF_GVA)
 		return;
 	f = &ret->found[ret->nr_found++];
 	memset(f, 0, sizeof(*f));
 	f->check = i;
 	if (type == VMIAAS_CHECK_NF_GVA)
 		found_nf(&run->nf[1].first, f);
-	else
+	else if (type == VMIAAS_CHECK_PROC_GVA)
 		found_proc(&run->proc, ((const struct proc_values *)
 					run->cs->values[i])->layout.init_net, f);
+	else if (type == VMIAAS_CHECK_PTYPE_GVA)
+		found_ptype(&run->ptype.first, f);
+	else if (type == VMIAAS_CHECK_INPUT_GVA)
+		found_input(&run->input.first, f);
+	else
+		found_tp(&run->tp, f);
 }
 
 /* 1 if the check differs, 0 if it matches, -errno if it could not run. */
@@ -953,6 +1081,10 @@ static int check_run_one(struct check_run *run, unsigned int i)
 	if (c->type == VMIAAS_CHECK_INPUT_GVA) {
 		r.read = read_gva_yield;
 		return check_twice(run, &r, input_walk_once, values);
+	}
+	if (c->type == VMIAAS_CHECK_TP_GVA) {
+		r.read = read_gva_yield;
+		return check_twice(run, &r, tp_walk_once, values);
 	}
 	n = vmi_measure_ptrs(&r, c->addr, c->len, values, run->now);
 	if (n < 0)

@@ -187,7 +187,7 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 
 /*
  * vmiaas.ko's share of exec-memory, usermode-helper, netfilter-hook,
- * proc-ops, packet-tap and input-handler: the records to
+ * proc-ops, packet-tap, input-handler and tracepoint-hook: the records to
  * register with VMIAAS_IOC_SET_CHECKS (include/uapi/linux/vmiaas.h,
  * struct vmiaas_check: type, flags, addr, len, root as here, values
  * pointing to data) so that a guest agent's request runs them in the
@@ -205,7 +205,11 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
  * VMIAAS_CHECK_PTYPE_GVA (a struct vmiaas_ptype_check: the lists, the
  * layout, the kernel's text and each untainted module's text that has a
  * packet type); input-handler: one VMIAAS_CHECK_INPUT_GVA (a struct
- * vmiaas_input_check, likewise for handlers). Returns 0 and *@ret_nr (at most
+ * vmiaas_input_check, likewise for handlers); tracepoint-hook: one
+ * VMIAAS_CHECK_TP_GVA (addr the kernel's __start___tracepoints_ptrs, len
+ * its tracepoints, a struct vmiaas_tp_check: the layout, the kernel's
+ * text and each untainted module's text that has a probe on one).
+ * Returns 0 and *@ret_nr (at most
  * @max), or a negative errno (-ENOSPC: @max too small) and in *@ret_nr
  * the records built before the failing part.
  */
@@ -245,7 +249,8 @@ const struct vmiaas_proc_watch *vmiaas_module_proc_table(struct vmiaas *v,
  * What vmiaas.ko named in an event (struct vmiaas_found, for record @c,
  * the check it is about) as vmictl check reports that check's finding:
  * into @f (check and severity set by the caller, kept unless the found
- * pointer tells more) the object ("/proc/net/tcp", "ipv4 PRE_ROUTING"),
+ * pointer tells more) the object ("/proc/net/tcp", "ipv4 PRE_ROUTING",
+ * "ETH_P_ALL", "handler@ADDR", "sys_enter"),
  * address, values and the message. -EINVAL for a kind it does not know.
  */
 struct vmiaas_found;
@@ -275,8 +280,9 @@ int vmiaas_module_policy_run(struct vmiaas *v,
 
 /*
  * The same, and with @found (@nr entries, or NULL) what each failed
- * netfilter-hook and proc-ops record found, as the module's event names
- * it (struct vmiaas_found, ->check = the record; ->kind 0 for the others).
+ * netfilter-hook, proc-ops, packet-tap, input-handler and
+ * tracepoint-hook record found, as the module's event names it (struct
+ * vmiaas_found, ->check = the record; ->kind 0 for the others).
  */
 int vmiaas_module_policy_found(struct vmiaas *v,
 			       const struct vmiaas_module_check *c, size_t nr,

@@ -13,11 +13,17 @@
 # module's taint; unloaded: the file opens, clean again. Last, the probe
 # copied to an executable heap page (mode=heap, it counts system calls):
 # one critical tracepoint-hook finding naming the page; unloaded: no
-# tracepoint-hook finding (the page stays: exec-memory's). Runs on each
-# kernel of KGENS (default: Debian 6.1 and 6.12).
+# tracepoint-hook finding (the page stays: exec-memory's). vmiaas.ko's
+# records (vmiaas_module_policy(), taken right after boot) run as the
+# module runs them (tests/tools/module_policy: the same core/tpwalk.c):
+# a tracepoint-hook record over the kernel's tracepoints allowing the
+# kernel's text passes after boot, fails alone with the hider's probe
+# (named: sys_enter, the probe, as vmid's finding names it from the
+# module's event) and passes once it is unloaded. Runs on each kernel of
+# KGENS (default: Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin tracepoint 11
+integrity_begin tracepoint 16
 
 bpf_fentry=$(guest_tool bpf-fentry) ||
 	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
@@ -43,6 +49,11 @@ take_baseline
 tap_ok "jq -e '[.checks[].id] | index(\"tracepoint-hook\")' '$work/checks.json'" \
 	"$KGEN: vmictl checks lists tracepoint-hook"
 no_tp boot "right after boot"
+policy_take
+tap_ok "grep -q '^check [0-9]* type=12 flags=0 len=[1-9][0-9]* tracepoint-hook (1 allowed ranges); finding tracepoint-hook \"tracepoints\" critical\$' '$work/policy.txt'" \
+	"$KGEN: module policy: a tracepoint-hook record over the kernel's tracepoints allowing the kernel's text"
+tap_diag "$(grep 'type=12' "$work/policy.txt")"
+policy_run boot 0 "nothing fails right after boot"
 
 # ---- the kernel's own probes: nothing -------------------------------------
 tracing_on
@@ -66,9 +77,14 @@ tap_ok "[ \"\$(sed -n 1p '$work/hide.out')\" = 1 ] && sed -n 2p '$work/hide.out'
 expect_one hide tracepoint-hook '^sys_enter$' \
 	".severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_tracepoint]+\")) and (.detail.message | test(\"tracepoint sys_enter .*module vmiaas_attack_tracepoint is tainted [PF]*OE\"))" \
 	"a high tracepoint-hook finding for sys_enter naming [vmiaas_attack_tracepoint]"
+policy_run hide "$(policy_mask 12)" \
+	"the tracepoint-hook record alone fails with the hider's sys_enter probe"
+tap_ok "grep -q '^found [0-9]* critical \"sys_enter\": probe [0-9]* of tracepoint sys_enter (of the kernel) calls 0x' '$work/hide.policy'" \
+	"$KGEN: module policy: what the module names is sys_enter and the probe"
 guest_run 'rmmod vmiaas_attack_tracepoint && cat /tmp/vmiaas_tp_hidden' >"$work/hide-gone.out" 2>&1
 tap_is "$(cat "$work/hide-gone.out")" secret "$KGEN: tracepoint: unloaded, the file opens again"
 expect_clean hide-gone "tracepoint: the probe unregistered on unload"
+policy_run hide-gone 0 "nothing fails once the hider is gone"
 
 # ---- the probe in an executable heap page (last: the page stays) -----------
 guest_run 'ro=$(grep " set_memory_ro$" /proc/kallsyms | cut -d" " -f1)

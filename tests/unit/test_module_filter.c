@@ -59,7 +59,7 @@ static const struct {
 	const char *want, *what;
 } masks[] = {
 	{ VMIAAS_CHECK_TYPES_ALL, "6 227666|",
-	  "types 1-7: every record registered, none left out" },
+	  "types 1-12: every record registered, none left out" },
 	{ 0, "2 22|exec-memory, usermode-helper",
 	  "an older module (types 1-4): the ranges alone; exec-memory and usermode-helper to the worker" },
 	{ 0x1e, "2 22|exec-memory, usermode-helper", "the same as 0" },
@@ -126,6 +126,103 @@ static void test_found(void)
 	TEST_ASSERT(r[3] == -EINVAL, "found: a kind of another check is refused (-EINVAL)");
 }
 
+/*
+ * What the module names for packet-tap, input-handler and
+ * tracepoint-hook, as vmictl check names those checks' findings.
+ */
+static void test_found_hooks(void)
+{
+	struct vmiaas_module_check pt = { .type = VMIAAS_CHECK_PTYPE_GVA };
+	struct vmiaas_module_check in = { .type = VMIAAS_CHECK_INPUT_GVA };
+	struct vmiaas_module_check tp = { .type = VMIAAS_CHECK_TP_GVA,
+					  .addr = 0xffffffff82f00000ULL };
+	struct vmiaas_found fd = {
+		.kind = VMIAAS_FOUND_PTYPE_FN, .where = 0xffff888001236000ULL,
+		.value = 0xffffc90000123000ULL, .expected = 0x0300,
+	};
+	struct vmiaas_finding f = { 0 };
+	int r;
+
+	r = vmiaas_module_found(&pt, &fd, &f);
+	TEST_ASSERT(!r && !strcmp(f.object, "ETH_P_ALL") &&
+		    f.new_value == fd.value && f.address == fd.where &&
+		    strstr(f.message, "the func of packet_type 0xffff888001236000 on ptype_all (ETH_P_ALL) calls 0xffffc90000123000"),
+		    "found: a packet type's func on ptype_all: object its protocol, the func (%s)",
+		    f.message);
+	memset(&f, 0, sizeof(f));
+	fd = (struct vmiaas_found){ .kind = VMIAAS_FOUND_PTYPE_FN,
+		.where = 1, .value = 2, .expected = 0x0008, .point = 5,
+		.dev = 0xffff888003000000ULL, .index = 2 };
+	r = vmiaas_module_found(&pt, &fd, &f);
+	TEST_ASSERT(!r && !strcmp(f.object, "dev@ffff888003000000 type 0x0800") &&
+		    strstr(f.message, "the id_match of packet_type 0x1 on dev@ffff888003000000's ptype_specific"),
+		    "found: a device's packet type: named by the device and protocol (%s)",
+		    f.message);
+	memset(&f, 0, sizeof(f));
+	fd = (struct vmiaas_found){ .kind = VMIAAS_FOUND_PTYPE_BAD,
+		.where = 0xffffffff83001230ULL, .point = 1, .family = 3,
+		.err = -ELOOP };
+	r = vmiaas_module_found(&pt, &fd, &f);
+	TEST_ASSERT(!r && !strcmp(f.object, "ptype_base[3]") &&
+		    strstr(f.message, "the list is corrupt (ELOOP"),
+		    "found: a cycle on ptype_base[3]: the list named (%s)",
+		    f.message);
+	memset(&f, 0, sizeof(f));
+	fd = (struct vmiaas_found){ .kind = VMIAAS_FOUND_INPUT_FN,
+		.where = 0xffff888004000000ULL, .value = 0xdead000,
+		.index = 4 };
+	r = vmiaas_module_found(&in, &fd, &f);
+	TEST_ASSERT(!r && !strcmp(f.object, "handler@ffff888004000000") &&
+		    f.new_value == 0xdead000 &&
+		    strstr(f.message, "the connect callback of input handler handler@ffff888004000000 (0xffff888004000000) calls 0xdead000"),
+		    "found: a handler's connect: the handler and the callback (%s)",
+		    f.message);
+	memset(&f, 0, sizeof(f));
+	fd = (struct vmiaas_found){ .kind = VMIAAS_FOUND_INPUT_BAD,
+		.where = 0xffff888004000100ULL, .point = 1,
+		.expected = 0xffff888005000000ULL,
+		.dev = 0xffff888006000000ULL, .err = -ENOENT };
+	r = vmiaas_module_found(&in, &fd, &f);
+	TEST_ASSERT(!r && f.address == fd.expected &&
+		    strstr(f.message, "input handle 0xffff888005000000 on device dev@ffff888006000000: its handler 0xffff888004000100 is not on input_handler_list"),
+		    "found: a handle of an unregistered handler: the handle and the handler (%s)",
+		    f.message);
+	memset(&f, 0, sizeof(f));
+	fd = (struct vmiaas_found){ .kind = VMIAAS_FOUND_TP_PROBE,
+		.where = 0xffffffff83100000ULL, .value = 0xffffc90000200000ULL,
+		.expected = 0x1234, .point = 7, .index = 1,
+		.path = "sys_enter" };
+	r = vmiaas_module_found(&tp, &fd, &f);
+	TEST_ASSERT(!r && !strcmp(f.object, "sys_enter") &&
+		    f.new_value == fd.value && f.address == fd.where &&
+		    strstr(f.message, "probe 1 of tracepoint sys_enter (of the kernel) calls 0xffffc90000200000"),
+		    "found: a sys_enter probe: object the tracepoint, the probe (%s)",
+		    f.message);
+	memset(&f, 0, sizeof(f));
+	snprintf(fd.path, sizeof(fd.path), "evil\033[2Jname");
+	fd.kind = VMIAAS_FOUND_TP_BAD;
+	fd.err = -E2BIG;
+	fd.value = 0xffff888007000000ULL;
+	r = vmiaas_module_found(&tp, &fd, &f);
+	TEST_ASSERT(!r && !strcmp(f.object, "evil?[2Jname") &&
+		    strstr(f.message, "does not end within 4096 probes"),
+		    "found: a probe array with no end; the guest's name made printable (%s)",
+		    f.message);
+	memset(&f, 0, sizeof(f));
+	fd = (struct vmiaas_found){ .kind = VMIAAS_FOUND_TP_BAD, .point = 3,
+		.where = 0xffffffff83100004ULL, .err = -EBADMSG };
+	r = vmiaas_module_found(&tp, &fd, &f);
+	TEST_ASSERT(!r && !strcmp(f.object, "tracepoints of the kernel") &&
+		    strstr(f.message, "at 0xffffffff82f00000, entry 3: its entry points outside the kernel"),
+		    "found: a misaligned entry of the kernel's array: the array and entry named (%s)",
+		    f.message);
+	fd.kind = VMIAAS_FOUND_NF_HOOK;
+	TEST_ASSERT(vmiaas_module_found(&tp, &fd, &f) == -EINVAL &&
+		    vmiaas_module_found(&in, &fd, &f) == -EINVAL &&
+		    vmiaas_module_found(&pt, &fd, &f) == -EINVAL,
+		    "found: a netfilter kind for these checks is refused (-EINVAL)");
+}
+
 int main(void)
 {
 	char out[128];
@@ -134,7 +231,7 @@ int main(void)
 	size_t nr, i;
 
 	ksft_print_header();
-	ksft_set_plan(sizeof(masks) / sizeof(masks[0]) + 6);
+	ksft_set_plan(sizeof(masks) / sizeof(masks[0]) + 15);
 	for (i = 0; i < sizeof(masks) / sizeof(masks[0]); i++)
 		TEST_ASSERT(!strcmp(filter(masks[i].types, out, sizeof(out)),
 				    masks[i].want),
@@ -155,5 +252,6 @@ int main(void)
 		    "a type past the mask is left out, named by its label when it has no check id; a short list buffer holds (%zu, \"%s\")",
 		    nr, left);
 	test_found();
+	test_found_hooks();
 	ksft_finished();
 }

@@ -21,6 +21,8 @@
 #include <bpf/btf.h>
 
 #include "core/tpwalk.h"
+#include "uapi/linux/vmiaas.h"
+#include "vmiaas/checks.h"
 #include "userspace/lib/checks.h"
 #include "userspace/lib/hidden.h"
 #include "tests/lib/symfile.h"
@@ -203,7 +205,7 @@ static int stop_at_first(void *ctx, const struct vmi_tp_probe *p)
 }
 
 static const struct vmi_tp_layout tp_layout = {
-	.tp_funcs = TP_FUNCS, .func_fn = 0, .func_data = 8,
+	.tp_name = TP_NAME, .tp_funcs = TP_FUNCS, .func_fn = 0, .func_data = 8,
 	.func_size = FUNC_SIZE, .max_tps = VMI_TP_MAX,
 	.max_probes = VMI_TP_PROBES_MAX,
 };
@@ -296,6 +298,111 @@ static void test_core_endless(void)
 			 s.nr_bad == 1 && !reads_outside,
 			 "core: a probe array with no end within 4096: 4097 probes then one bad tracepoint (%d, %u)\n",
 			 err, s.nr);
+}
+
+/* vmiaas.ko's judgement: the kernel's text allowed. */
+static int suspects(struct vmi_tp_suspects *s)
+{
+	static const struct vmi_range text = { TEXT, TEXT + 0x10000 };
+
+	reads_outside = 0;
+	return vmi_tp_suspects(&page_ops, &tp_layout, PTRS, NR_TPS, &text, 1,
+			       s);
+}
+
+static void test_core_suspects(void)
+{
+	struct vmi_tp_layout bad = tp_layout;
+	struct vmi_tp_suspects s;
+	int err;
+
+	tp_guest();
+	err = suspects(&s);
+	ksft_test_result(!err && !s.nr && !s.first_name[0],
+			 "suspects: the kernel's 3 tracepoints, probes in its text: nothing (%d, %llu)\n",
+			 err, (unsigned long long)s.nr);
+	put_probe(FUNCS, 1, HEAP);
+	put_probe(FUNCS, 2, HEAP + 8);
+	err = suspects(&s);
+	ksft_test_result(!err && s.nr == 2 && s.first.fn == HEAP &&
+			 s.first.index == 1 && s.first.tp == TP_ENTER &&
+			 !strcmp(s.first_name, "sys_enter"),
+			 "suspects: two heap probes on sys_enter: the first named with its tracepoint (%d, %llu, \"%s\")\n",
+			 err, (unsigned long long)s.nr, s.first_name);
+	put(TP_ENTER + TP_NAME, KBASE + 0x7ffc);
+	put_str(KBASE + 0x7ffc, "sys_enter");
+	err = suspects(&s);
+	ksft_test_result(!err && s.nr == 2 && !strcmp(s.first_name, "sys_") &&
+			 !reads_outside,
+			 "suspects: a name across a page's end is cut there (\"%s\")\n",
+			 s.first_name);
+	put(TP_ENTER + TP_NAME, UNMAPPED);
+	err = suspects(&s);
+	ksft_test_result(!err && s.nr == 2 && !s.first_name[0],
+			 "suspects: an unreadable name: \"\", the suspect still counted (%d)\n",
+			 err);
+	tp_guest();
+	put_offset(PTRS + 4, TP_SWITCH + 4);	/* misaligned */
+	err = suspects(&s);
+	ksft_test_result(!err && s.nr == 1 && s.first.err == -EBADMSG &&
+			 s.first.entry == 1 && !s.first_name[0],
+			 "suspects: a misaligned entry: bad, its name not read (%d, %d)\n",
+			 err, s.first.err);
+	bad.tp_name = VMI_OFFSET_MAX;
+	ksft_test_result(vmi_tp_suspects(&page_ops, &bad, PTRS, NR_TPS, NULL, 0,
+					 &s) == -EINVAL &&
+			 vmi_tp_suspects(&page_ops, &tp_layout, PTRS, NR_TPS,
+					 NULL, 1, &s) == -EINVAL,
+			 "suspects: a name offset of 64 KiB, ranges missing: -EINVAL\n");
+}
+
+/* ---- vmiaas.ko's record, run as the module runs it ---- */
+
+static void test_record(void)
+{
+	struct vmiaas_module_check c[2];
+	struct vmiaas_tp_check *tc = (void *)c[0].data;
+	struct vmiaas_finding f = { 0 };
+	struct vmiaas_found found[1];
+	uint64_t failed = 1;
+	size_t nr = 0;
+	int err;
+
+	tp_guest();
+	v.info.pgd_pa = 0x1000;
+	err = tp_module_check(&v, c, 1, &nr);
+	ksft_test_result(!err && nr == 1 && c[0].type == VMIAAS_CHECK_TP_GVA &&
+			 c[0].addr == PTRS && c[0].len == NR_TPS &&
+			 c[0].root == 0x1000 && tc->tp_funcs == TP_FUNCS &&
+			 tc->func_size == FUNC_SIZE && tc->nr_allow == 1 &&
+			 tc->allow[0][0] == TEXT &&
+			 !strcmp(c[0].check, "tracepoint-hook"),
+			 "record: type 12 on the kernel's 3 tracepoints, the layout, the kernel's text allowed (%d, %zu, %u ranges)\n",
+			 err, nr, tc->nr_allow);
+	err = tp_module_check(&v, c, 1, &nr);
+	ksft_test_result(err == -ENOSPC && nr == 1,
+			 "record: no room: -ENOSPC (%d)\n", err);
+	err = vmiaas_module_policy_found(&v, c, 1, &failed, found);
+	ksft_test_result(!err && !failed && !found[0].kind,
+			 "record run as the module runs it: clean (%d, %#llx)\n",
+			 err, (unsigned long long)failed);
+	put_probe(FUNCS, 1, HEAP);
+	err = vmiaas_module_policy_found(&v, c, 1, &failed, found);
+	err = err ?: vmiaas_module_found(&c[0], &found[0], &f);
+	ksft_test_result(!err && failed == 1 &&
+			 found[0].kind == VMIAAS_FOUND_TP_PROBE &&
+			 !strcmp(f.object, "sys_enter") && f.new_value == HEAP &&
+			 strstr(f.message, "probe 1 of tracepoint sys_enter"),
+			 "record: a heap probe on sys_enter fails it, named as vmictl names it (%d, %#llx: %s)\n",
+			 err, (unsigned long long)failed, f.message);
+	tc->func_size = 4;
+	err = vmiaas_module_policy_found(&v, c, 1, &failed, found);
+	tc->func_size = FUNC_SIZE;
+	tc->nr_allow = VMIAAS_MAX_HOOK_ALLOW + 1;
+	ksft_test_result(!err && failed == 1 &&
+			 !vmiaas_module_policy_found(&v, c, 1, &failed, found) &&
+			 failed == 1,
+			 "record: a hostile func_size or range count: the record fails, nothing read past it\n");
 }
 
 /* ---- the check ---- */
@@ -422,13 +529,15 @@ static void test_hostile(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(18);
+	ksft_set_plan(29);
 	guest_init();
 	v.btf = tp_btf();
 	tp_symbols();
 	check_rescan_us = 0;
 	test_core();
 	test_core_endless();
+	test_core_suspects();
+	test_record();
 	test_policy();
 	test_hostile();
 	symmap_free(v.symmap);

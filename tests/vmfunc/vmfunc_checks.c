@@ -1115,6 +1115,39 @@ static struct vmiaas_input_check in_layout(void)
 	};
 }
 
+/*
+ * The request @cookie's one event names @want (its kind 0: nothing):
+ * check, kind, where, value, expected, point, index, err and path.
+ */
+static bool ev_found(struct vm *vm, uint64_t cookie,
+		     const struct vmiaas_found *want)
+{
+	struct vmiaas_event ev[4];
+	const struct vmiaas_found *f = &ev[0].found[0];
+	unsigned int n = vmiaas_events(vm, ev, 4);
+
+	if (n != 1 || ev[0].size != sizeof(ev[0]) || ev[0].cookie != cookie) {
+		ksft_print_msg("%u events (size %u, cookie 0x%llx)\n", n,
+			       n ? ev[0].size : 0,
+			       n ? (unsigned long long)ev[0].cookie : 0ULL);
+		return false;
+	}
+	ksft_print_msg("event 0x%llx: verdict %u, %u found: check %u kind %u where 0x%llx value 0x%llx expected 0x%llx point %u index %u err %d path \"%.64s\"\n",
+		       (unsigned long long)cookie, ev[0].verdict,
+		       ev[0].nr_found, f->check, f->kind,
+		       (unsigned long long)f->where,
+		       (unsigned long long)f->value,
+		       (unsigned long long)f->expected, f->point, f->index,
+		       f->err, f->path);
+	if (!want->kind)
+		return ev[0].nr_found == 0;
+	return ev[0].nr_found == 1 && f->check == want->check &&
+	       f->kind == want->kind && f->where == want->where &&
+	       f->value == want->value && f->expected == want->expected &&
+	       f->point == want->point && f->index == want->index &&
+	       f->err == want->err && !strcmp(f->path, want->path);
+}
+
 /* How many of the @n errors @e are EINVAL; prints them all. */
 static int all_einval(const char *what, const int *e, int n)
 {
@@ -1242,34 +1275,226 @@ static void test_pt_in(struct vm *vm, const uint8_t *data0,
 	in_craft(vm, NF_HOOK, IN_H);
 	TEST_ASSERT(xioctl(vm->vmiaas, VMIAAS_IOC_SET_CHECKS, &sc) == 0,
 		    "- SET_CHECKS registers packet-tap and input-handler checks");
+	vmiaas_events(vm, ev, 8);
 	ok[0] = guest_req(vm, 0, 0x9001, &op) &&
-		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0x9001);
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0x9001) &&
+		ev_found(vm, 0x9001, &(struct vmiaas_found){ 0 });
 	pt_craft(vm, KHALF_VA + 0x100000);
 	ok[1] = guest_req(vm, 0, 0x9002, &op) &&
-		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0x9002);
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0x9002) &&
+		ev_found(vm, 0x9002, &(struct vmiaas_found){
+			.kind = VMIAAS_FOUND_PTYPE_FN, .where = KHALF_VA + PT_PT,
+			.value = KHALF_VA + 0x100000, .expected = 0x0300 });
 	pt_craft(vm, NF_HOOK);
 	nf_put(vm, PT_PT + 0x30, KHALF_VA + PT_PT + 0x30);	/* itself */
 	ok[2] = guest_req(vm, 0, 0x9003, &op) &&
-		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0x9003);
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0x9003) &&
+		ev_found(vm, 0x9003, &(struct vmiaas_found){
+			.kind = VMIAAS_FOUND_PTYPE_BAD,
+			.where = KHALF_VA + PT_ALL_GPA, .err = -ELOOP });
 	pt_craft(vm, NF_HOOK);
 	in_craft(vm, KHALF_VA + 0x100000, IN_H);
 	ok[3] = guest_req(vm, 0, 0x9004, &op) &&
-		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x2, 0x9004);
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x2, 0x9004) &&
+		ev_found(vm, 0x9004, &(struct vmiaas_found){
+			.check = 1, .kind = VMIAAS_FOUND_INPUT_FN,
+			.where = KHALF_VA + IN_H,
+			.value = KHALF_VA + 0x100000 });
 	in_craft(vm, NF_HOOK, IN_H2);
 	ok[4] = guest_req(vm, 0, 0x9005, &op) &&
-		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x2, 0x9005);
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x2, 0x9005) &&
+		ev_found(vm, 0x9005, &(struct vmiaas_found){
+			.check = 1, .kind = VMIAAS_FOUND_INPUT_BAD,
+			.where = KHALF_VA + IN_H2, .point = 1,
+			.expected = KHALF_VA + IN_HD, .err = -ENOENT });
 	in_craft(vm, NF_HOOK, IN_H);
 	ok[5] = guest_req(vm, 0, 0x9006, &op) &&
-		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0x9006);
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0x9006) &&
+		ev_found(vm, 0x9006, &(struct vmiaas_found){ 0 });
 	khalf_map(vm, 0);
 	vmiaas_events(vm, ev, 8);
 	ok[6] = vmiaas_set_checks(vm, data0, table0) == 0;
-	TEST_ASSERT(ok[0], "- packet-tap, input-handler: functions in the allowed text: CLEAN");
-	TEST_ASSERT(ok[1], "- packet-tap: a func outside the allowed ranges: TAMPERED, check 0");
-	TEST_ASSERT(ok[2], "- packet-tap: a packet type pointing at itself (a cycle): TAMPERED, check 0, no hang");
-	TEST_ASSERT(ok[3], "- input-handler: an event callback outside the allowed ranges: TAMPERED, check 1");
-	TEST_ASSERT(ok[4], "- input-handler: a handle whose handler is on no list: TAMPERED, check 1");
+	TEST_ASSERT(ok[0], "- packet-tap, input-handler: functions in the allowed text: CLEAN, nothing named");
+	TEST_ASSERT(ok[1], "- packet-tap: a func outside the allowed ranges: TAMPERED, check 0, the event names the packet type (ETH_P_ALL on ptype_all) and the func");
+	TEST_ASSERT(ok[2], "- packet-tap: a packet type pointing at itself (a cycle): TAMPERED, check 0, no hang, the event names ptype_all (ELOOP)");
+	TEST_ASSERT(ok[3], "- input-handler: an event callback outside the allowed ranges: TAMPERED, check 1, the event names the handler and the callback");
+	TEST_ASSERT(ok[4], "- input-handler: a handle whose handler is on no list: TAMPERED, check 1, the event names the handler and the handle (ENOENT)");
 	TEST_ASSERT(ok[5] && ok[6], "- packet-tap, input-handler: restored: CLEAN; the first three checks registered again");
+}
+
+/*
+ * tracepoint-hook's crafted tracepoints, in the kernel half: an array of
+ * two s32 offsets, struct tracepoint { name 0, funcs 8 }, struct
+ * tracepoint_func { func 0, data 8, prio 0x10 } of 0x18 bytes.
+ */
+#define TP_PTRS		0x58000		/* __start___tracepoints_ptrs */
+#define TP_T0		0x58100		/* "sched_switch" */
+#define TP_T1		0x58200		/* "sys_enter" */
+#define TP_NAMES	0x58300		/* "sched_switch\0sys_enter" */
+#define TP_F0		0x59000		/* T0's probes */
+#define TP_F1		0x5a000		/* T1's probes */
+#define TP_ENDLESS	0x60000		/* 4097 probes, no NULL */
+#define TP_DATA		0x1234		/* a probe's data */
+
+/* Entry @i of the array at TP_PTRS: the offset to @tp (guest-physical). */
+static void tp_entry(struct vm *vm, unsigned int i, uint64_t tp)
+{
+	int32_t off = (int32_t)(tp - (TP_PTRS + 4 * i));
+
+	memcpy(vm->mem + TP_PTRS + 4 * i, &off, sizeof(off));
+}
+
+/* Two tracepoints, one probe on T0 and two on T1 (the second @fn). */
+static void tp_craft(struct vm *vm, uint64_t fn)
+{
+	memcpy(vm->mem + TP_NAMES, "sched_switch\0sys_enter", 23);
+	tp_entry(vm, 0, TP_T0);
+	tp_entry(vm, 1, TP_T1);
+	nf_put(vm, TP_T0, KHALF_VA + TP_NAMES);
+	nf_put(vm, TP_T0 + 8, KHALF_VA + TP_F0);
+	nf_put(vm, TP_T1, KHALF_VA + TP_NAMES + 13);
+	nf_put(vm, TP_T1 + 8, KHALF_VA + TP_F1);
+	memset(vm->mem + TP_F0, 0, 0x30);
+	nf_put(vm, TP_F0, NF_HOOK);
+	memset(vm->mem + TP_F1, 0, 0x48);
+	nf_put(vm, TP_F1, NF_HOOK);
+	nf_put(vm, TP_F1 + 0x18, fn);
+	nf_put(vm, TP_F1 + 0x20, TP_DATA);
+}
+
+static struct vmiaas_tp_check tp_layout(void)
+{
+	return (struct vmiaas_tp_check){
+		.tp_name = 0, .tp_funcs = 8, .func_fn = 0, .func_data = 8,
+		.func_size = 0x18, .nr_allow = 1,
+		.allow = { { KHALF_VA, KHALF_VA + 0x10000 } },
+	};
+}
+
+/* Bad _TP checks (type 12) are refused. */
+static void test_tp_args(struct vm *vm)
+{
+	struct vmiaas_tp_check tp = tp_layout(), bad;
+	struct vmiaas_check x = { .type = VMIAAS_CHECK_TP_GVA, .len = 2,
+		.addr = KHALF_VA + TP_PTRS, .root = G_PML4,
+		.values = (uintptr_t)&bad };
+	struct vmiaas_check c;
+	int e[14], n = 0, big;
+
+	bad = tp;
+	c = x;
+	c.addr = TP_PTRS;			/* the user half */
+	e[n++] = set_one(vm, &c);
+	c.addr = KHALF_VA + TP_PTRS + 2;	/* not 4-byte aligned */
+	e[n++] = set_one(vm, &c);
+	c = x;
+	c.root = 0;
+	e[n++] = set_one(vm, &c);
+	c = x;
+	c.flags = VMIAAS_CHECK_CSTRING;
+	e[n++] = set_one(vm, &c);
+	bad.func_size = 4;
+	e[n++] = set_one(vm, &x);
+	bad.func_size = VMIAAS_MAX_TP_FUNC + 8;
+	e[n++] = set_one(vm, &x);
+	bad = tp;
+	bad.func_data = bad.func_size - 4;	/* data past the struct */
+	e[n++] = set_one(vm, &x);
+	bad = tp;
+	bad.tp_name = VMIAAS_MAX_NF_OFFSET;
+	e[n++] = set_one(vm, &x);
+	bad = tp;
+	bad.tp_funcs = VMIAAS_MAX_NF_OFFSET;
+	e[n++] = set_one(vm, &x);
+	bad = tp;
+	bad.nr_allow = 0;
+	e[n++] = set_one(vm, &x);
+	bad.nr_allow = VMIAAS_MAX_HOOK_ALLOW + 1;
+	e[n++] = set_one(vm, &x);
+	bad = tp;
+	bad.allow[0][1] = bad.allow[0][0];	/* empty */
+	e[n++] = set_one(vm, &x);
+	bad = tp;
+	bad.reserved = 1;
+	e[n++] = set_one(vm, &x);
+	bad = tp;
+	c = x;
+	c.len = VMIAAS_MAX_TP + 1;
+	big = set_one(vm, &c);
+	TEST_ASSERT(all_einval("type 12: user half, unaligned, no root, a flag, func_size 4, func_size 72, data past the struct, name offset 64 KiB, funcs offset 64 KiB, no range, 11 ranges, empty range, reserved",
+			       e, n) && big == E2BIG,
+		    "- SET_CHECKS: bad tracepoint-hook checks are refused (EINVAL; E2BIG for 65537 tracepoints: %s)",
+		    strerrorname_np(big) ?: "0");
+}
+
+/*
+ * tracepoint-hook (core/tpwalk.c) run in the module: two tracepoints
+ * whose probes are in the allowed text, then a probe of sys_enter
+ * outside (a system call hook with no table change), a probe array with
+ * no end within 4096 probes, a tracepoint entry that is no aligned
+ * kernel address; restored: clean. Each verdict's event names the
+ * tracepoint and the probe.
+ */
+static void test_tp(struct vm *vm, const uint8_t *data0,
+		    const uint64_t *table0)
+{
+	struct vmiaas_tp_check tp = tp_layout();
+	struct vmiaas_check c = { .type = VMIAAS_CHECK_TP_GVA, .len = 2,
+		.addr = KHALF_VA + TP_PTRS, .root = G_PML4,
+		.values = (uintptr_t)&tp };
+	struct vmiaas_found probe = {
+		.kind = VMIAAS_FOUND_TP_PROBE, .where = KHALF_VA + TP_T1,
+		.value = KHALF_VA + 0x100000, .expected = TP_DATA,
+		.point = 1, .index = 1, .path = "sys_enter" };
+	struct vmiaas_found endless = {
+		.kind = VMIAAS_FOUND_TP_BAD, .where = KHALF_VA + TP_T0,
+		.value = KHALF_VA + TP_ENDLESS, .err = -E2BIG,
+		.path = "sched_switch" };
+	struct vmiaas_found odd = {
+		.kind = VMIAAS_FOUND_TP_BAD, .where = KHALF_VA + TP_T1 + 4,
+		.point = 1, .err = -EBADMSG };
+	struct vmiaas_event ev[8];
+	unsigned int i;
+	struct op op;
+	bool ok[6];
+
+	test_tp_args(vm);
+	khalf_map(vm, 0x81);
+	tp_craft(vm, NF_HOOK);
+	TEST_ASSERT(set_one(vm, &c) == 0,
+		    "- SET_CHECKS registers a tracepoint-hook check of 2 tracepoints");
+	vmiaas_events(vm, ev, 8);
+	ok[0] = guest_req(vm, 0, 0xa001, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0xa001) &&
+		ev_found(vm, 0xa001, &(struct vmiaas_found){ 0 });
+	tp_craft(vm, KHALF_VA + 0x100000);
+	ok[1] = guest_req(vm, 0, 0xa002, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0xa002) &&
+		ev_found(vm, 0xa002, &probe);
+	tp_craft(vm, NF_HOOK);
+	for (i = 0; i <= 4096; i++)
+		nf_put(vm, TP_ENDLESS + 0x18 * i, NF_HOOK);
+	nf_put(vm, TP_T0 + 8, KHALF_VA + TP_ENDLESS);
+	ok[2] = guest_req(vm, 0, 0xa003, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0xa003) &&
+		ev_found(vm, 0xa003, &endless);
+	tp_craft(vm, NF_HOOK);
+	tp_entry(vm, 1, TP_T1 + 4);
+	ok[3] = guest_req(vm, 0, 0xa004, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0xa004) &&
+		ev_found(vm, 0xa004, &odd);
+	tp_craft(vm, NF_HOOK);
+	ok[4] = guest_req(vm, 0, 0xa005, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0xa005) &&
+		ev_found(vm, 0xa005, &(struct vmiaas_found){ 0 });
+	khalf_map(vm, 0);
+	vmiaas_events(vm, ev, 8);
+	ok[5] = vmiaas_set_checks(vm, data0, table0) == 0;
+	TEST_ASSERT(ok[0], "- tracepoint-hook: probes in the allowed text: CLEAN, nothing named");
+	TEST_ASSERT(ok[1], "- tracepoint-hook: a sys_enter probe outside the allowed ranges: TAMPERED, the event names sys_enter, the probe and its data");
+	TEST_ASSERT(ok[2], "- tracepoint-hook: a probe array with no end within 4096 probes: TAMPERED (E2BIG, sched_switch named), no run off the array");
+	TEST_ASSERT(ok[3], "- tracepoint-hook: an entry to an unaligned tracepoint: TAMPERED (EBADMSG)");
+	TEST_ASSERT(ok[4] && ok[5], "- tracepoint-hook: restored: CLEAN; the first three checks registered again");
 }
 
 /*
@@ -2447,7 +2672,7 @@ int main(void)
 		    "- GET_CAPS: VMFUNC, HYPERCALL and POLL (modes 0x%llx)",
 		    (unsigned long long)caps.modes);
 	TEST_ASSERT(caps.check_types == VMIAAS_CHECK_TYPES_ALL,
-		    "- GET_CAPS: check types 1-11 (0x%llx)",
+		    "- GET_CAPS: check types 1-12 (0x%llx)",
 		    (unsigned long long)caps.check_types);
 
 	param_set("checks_per_sec", 1000);
@@ -2462,6 +2687,7 @@ int main(void)
 	test_bytes_exec(&a, data0, table0);
 	test_nf(&a, data0, table0);
 	test_pt_in(&a, data0, table0);
+	test_tp(&a, data0, table0);
 	test_proc(&a, data0, table0);
 	test_hypercall(&a);
 	test_exits(&a, 20);

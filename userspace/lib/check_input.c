@@ -42,14 +42,19 @@ static const char *const input_fns[VMI_INPUT_FNS] = {
 	"event", "events", "filter", "match", "connect", "disconnect", "start",
 };
 
+const char *input_fn_name(u32 i)
+{
+	return i < VMI_INPUT_FNS ? input_fns[i] : "?";
+}
+
 struct input_walk {
+	struct hook_scan h;		/* first: hookpolicy.h's hook_check */
 	struct vmi_input_layout l;	/* core/inputwalk.c's */
 	u32 h_name, d_name;
 	struct vmiaas *v;
 	u64 dev;			/* the device named in @dev_name */
 	char dev_name[INPUT_NAME];
 	struct vmi_input_scratch s;
-	struct hook_scan h;
 };
 
 static void input_handler_name(struct input_walk *w, u64 handler, char *buf,
@@ -151,8 +156,9 @@ static int input_visit(void *ctx, const struct vmi_input_hook *e)
 	return 0;
 }
 
-static int input_walk_all(struct vmiaas *v, struct input_walk *w)
+static int input_walk_all(struct vmiaas *v, struct hook_scan *h)
 {
+	struct input_walk *w = (struct input_walk *)h;
 	struct vmi_read_ops r;
 	int err;
 
@@ -166,8 +172,9 @@ static int input_walk_all(struct vmiaas *v, struct input_walk *w)
 	return 0;
 }
 
-static int input_layout(struct vmiaas *v, struct input_walk *w)
+static int input_layout(struct vmiaas *v, struct hook_scan *h)
 {
+	struct input_walk *w = (struct input_walk *)h;
 	struct vmi_input_layout *l = &w->l;
 	const struct btf_member_ref m[] = {
 		{ "input_handler", "node", &l->h_node },
@@ -208,25 +215,23 @@ static int input_layout(struct vmiaas *v, struct input_walk *w)
 	return 0;
 }
 
+static int input_record(struct vmiaas *v, struct hook_scan *h,
+			struct vmiaas_module_check *c);
+
+static const struct hook_check input_check = {
+	.check = "input-handler",
+	.sees = "it receives every event of the input devices it connects to (a keyboard's key presses)",
+	.size = sizeof(struct input_walk),
+	.layout = input_layout,
+	.walk = input_walk_all,
+	.record = input_record,
+};
+
 /* One scan: every handler and handle now, suspects and events to @sink. */
 static int input_scan(struct vmiaas *v, const struct hidden_sink *sink,
 		      void *arg)
 {
-	struct input_walk *w = calloc(1, sizeof(*w));
-	int err;
-
-	if (!w)
-		return -ENOMEM;
-	w->h.check = "input-handler";
-	w->h.sees = "it receives every event of the input devices it connects to (a keyboard's key presses)";
-	err = input_layout(v, w);
-	err = err ?: hook_scan_begin(v, &w->h);
-	err = err ?: input_walk_all(v, w);
-	if (!err)
-		hook_report(v, &w->h, sink);
-	hook_scan_end(&w->h);
-	free(w);
-	return err;
+	return hook_check_scan(v, &input_check, sink);
 }
 
 int check_input_handlers(struct vmiaas *v, const struct hidden_sink *sink)
@@ -255,36 +260,23 @@ static void input_record_layout(const struct vmi_input_layout *l,
 	ic->flags = l->flags;
 }
 
+/* input-handler's record: its device list, layout and allowed ranges. */
+static int input_record(struct vmiaas *v, struct hook_scan *h,
+			struct vmiaas_module_check *c)
+{
+	struct input_walk *w = (struct input_walk *)h;
+	struct vmiaas_input_check *ic = (struct vmiaas_input_check *)c->data;
+
+	static_assert(sizeof(*ic) <= VMIAAS_MODULE_DATA, "data");
+	input_record_layout(&w->l, ic);
+	return hook_record(v, h, c, VMIAAS_CHECK_INPUT_GVA, w->l.handlers,
+			   "input handlers", ic->allow, VMIAAS_MAX_HOOK_ALLOW,
+			   &ic->nr_allow);
+}
+
 /* input-handler's record for vmiaas_module_policy(), appended at *@nr. */
 int input_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 		       size_t max, size_t *nr)
 {
-	struct vmiaas_module_check *c = &out[*nr];
-	struct vmiaas_input_check *ic;
-	struct input_walk *w;
-	int err;
-
-	static_assert(sizeof(*ic) <= VMIAAS_MODULE_DATA, "data");
-	if (*nr >= max)
-		return -ENOSPC;
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	w->h.check = "input-handler";
-	err = input_layout(v, w);
-	err = err ?: hook_scan_begin(v, &w->h);
-	err = err ?: input_walk_all(v, w);
-	if (!err) {
-		memset(c, 0, sizeof(*c));
-		ic = (struct vmiaas_input_check *)c->data;
-		input_record_layout(&w->l, ic);
-		err = hook_record(v, &w->h, c, VMIAAS_CHECK_INPUT_GVA,
-				  w->l.handlers, "input handlers", ic->allow,
-				  VMIAAS_MAX_HOOK_ALLOW, &ic->nr_allow);
-	}
-	if (!err)
-		(*nr)++;
-	hook_scan_end(&w->h);
-	free(w);
-	return err;
+	return hook_module_check(v, &input_check, out, max, nr);
 }

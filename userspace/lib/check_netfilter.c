@@ -51,10 +51,10 @@ static const struct nf_family {
 };
 
 struct nf_walk {
+	struct hook_scan h;		/* first: hookpolicy.h's hook_check */
 	struct vmi_nf_layout l;		/* core/nfhook.c's */
 	u32 dev_name;
 	struct vmiaas *v;
-	struct hook_scan h;
 };
 
 /*
@@ -120,8 +120,9 @@ static int nf_visit(void *ctx, const struct vmi_nf_hook *e)
 	return 0;
 }
 
-static int nf_walk_all(struct vmiaas *v, struct nf_walk *w)
+static int nf_walk_all(struct vmiaas *v, struct hook_scan *h)
 {
+	struct nf_walk *w = (struct nf_walk *)h;
 	struct vmi_read_ops r;
 	int err;
 
@@ -153,8 +154,9 @@ static int nf_layout_family(struct vmiaas *v, struct nf_walk *w, size_t f)
 	return 0;
 }
 
-static int nf_layout(struct vmiaas *v, struct nf_walk *w)
+static int nf_layout(struct vmiaas *v, struct hook_scan *h)
 {
+	struct nf_walk *w = (struct nf_walk *)h;
 	struct vmi_nf_layout *l = &w->l;
 	const struct btf_member_ref m[] = {
 		{ "net", "list", &l->net_list },
@@ -192,25 +194,23 @@ static int nf_layout(struct vmiaas *v, struct nf_walk *w)
 	return 0;
 }
 
+static int nf_record(struct vmiaas *v, struct hook_scan *h,
+		     struct vmiaas_module_check *c);
+
+static const struct hook_check nf_check = {
+	.check = "netfilter-hook",
+	.sees = "it sees every packet there",
+	.size = sizeof(struct nf_walk),
+	.layout = nf_layout,
+	.walk = nf_walk_all,
+	.record = nf_record,
+};
+
 /* One scan: every hook point now, suspects and events to @sink. */
 static int nf_scan(struct vmiaas *v, const struct hidden_sink *sink,
 		   void *arg)
 {
-	struct nf_walk *w = calloc(1, sizeof(*w));
-	int err;
-
-	if (!w)
-		return -ENOMEM;
-	w->h.check = "netfilter-hook";
-	w->h.sees = "it sees every packet there";
-	err = nf_layout(v, w);
-	err = err ?: hook_scan_begin(v, &w->h);
-	err = err ?: nf_walk_all(v, w);
-	if (!err)
-		hook_report(v, &w->h, sink);
-	hook_scan_end(&w->h);
-	free(w);
-	return err;
+	return hook_check_scan(v, &nf_check, sink);
 }
 
 int check_netfilter(struct vmiaas *v, const struct hidden_sink *sink)
@@ -243,37 +243,24 @@ static void nf_record_layout(const struct nf_walk *w,
 		nf->flags |= VMIAAS_NF_EGRESS;
 }
 
+/* netfilter-hook's record: its layout and allowed ranges. */
+static int nf_record(struct vmiaas *v, struct hook_scan *h,
+		     struct vmiaas_module_check *c)
+{
+	struct nf_walk *w = (struct nf_walk *)h;
+	struct vmiaas_nf_check *nf = (struct vmiaas_nf_check *)c->data;
+
+	static_assert(sizeof(*nf) <= VMIAAS_MODULE_DATA, "data");
+	static_assert(VMIAAS_NF_FAMILIES == ARRAY_SIZE(nf_families), "families");
+	nf_record_layout(w, nf);
+	return hook_record(v, h, c, VMIAAS_CHECK_NF_GVA, w->l.net_head,
+			   "netfilter hooks", nf->allow, VMIAAS_MAX_NF_ALLOW,
+			   &nf->nr_allow);
+}
+
 /* netfilter-hook's record for vmiaas_module_policy(), appended at *@nr. */
 int nf_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 		    size_t max, size_t *nr)
 {
-	struct vmiaas_module_check *c = &out[*nr];
-	struct vmiaas_nf_check *nf;
-	struct nf_walk *w;
-	int err;
-
-	static_assert(sizeof(*nf) <= VMIAAS_MODULE_DATA, "data");
-	static_assert(VMIAAS_NF_FAMILIES == ARRAY_SIZE(nf_families), "families");
-	if (*nr >= max)
-		return -ENOSPC;
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	w->h.check = "netfilter-hook";
-	err = nf_layout(v, w);
-	err = err ?: hook_scan_begin(v, &w->h);
-	err = err ?: nf_walk_all(v, w);
-	if (!err) {
-		memset(c, 0, sizeof(*c));
-		nf = (struct vmiaas_nf_check *)c->data;
-		nf_record_layout(w, nf);
-		err = hook_record(v, &w->h, c, VMIAAS_CHECK_NF_GVA,
-				  w->l.net_head, "netfilter hooks", nf->allow,
-				  VMIAAS_MAX_NF_ALLOW, &nf->nr_allow);
-	}
-	if (!err)
-		(*nr)++;
-	hook_scan_end(&w->h);
-	free(w);
-	return err;
+	return hook_module_check(v, &nf_check, out, max, nr);
 }

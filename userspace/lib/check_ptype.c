@@ -41,16 +41,15 @@ static const char *const ptype_fns[VMI_PT_FNS] = {
 };
 
 struct ptype_walk {
+	struct hook_scan h;		/* first: hookpolicy.h's hook_check */
 	struct vmi_ptype_layout l;	/* core/ptypewalk.c's */
 	u32 dev_name;			/* offsetof(struct net_device, name) */
 	struct vmiaas *v;
 	u64 dev;			/* the device named in @name */
 	char name[17];
-	struct hook_scan h;
 };
 
-/* "ETH_P_ALL" or "type 0x0800": a packet_type's protocol. */
-static void ptype_name(u16 type_be, char *buf, size_t size)
+void ptype_name(u16 type_be, char *buf, size_t size)
 {
 	u16 type = (u16)(type_be >> 8 | type_be << 8);
 
@@ -83,9 +82,8 @@ static void ptype_owner(struct ptype_walk *w, const struct vmi_ptype_hook *e,
 	snprintf(buf, size, "%s", w->name);
 }
 
-/* "ptype_all", "ptype_base[3]", "eth0's ptype_specific": @e's list. */
-static void ptype_list_name(const struct vmi_ptype_hook *e, const char *owner,
-			    char *buf, size_t size)
+void ptype_list_name(const struct vmi_ptype_hook *e, const char *owner,
+		     char *buf, size_t size)
 {
 	if (e->list == VMI_PT_ALL)
 		snprintf(buf, size, "ptype_all");
@@ -146,8 +144,9 @@ static int ptype_visit(void *ctx, const struct vmi_ptype_hook *e)
 	return 0;
 }
 
-static int ptype_walk_all(struct vmiaas *v, struct ptype_walk *w)
+static int ptype_walk_all(struct vmiaas *v, struct hook_scan *h)
 {
+	struct ptype_walk *w = (struct ptype_walk *)h;
 	struct vmi_read_ops r;
 	int err;
 
@@ -179,8 +178,9 @@ static int ptype_layout_heads(struct vmiaas *v, struct vmi_ptype_layout *l)
 	return 0;
 }
 
-static int ptype_layout(struct vmiaas *v, struct ptype_walk *w)
+static int ptype_layout(struct vmiaas *v, struct hook_scan *h)
 {
+	struct ptype_walk *w = (struct ptype_walk *)h;
 	struct vmi_ptype_layout *l = &w->l;
 	const struct btf_member_ref m[] = {
 		{ "packet_type", "list", &l->pt_list },
@@ -221,25 +221,23 @@ static int ptype_layout(struct vmiaas *v, struct ptype_walk *w)
 	return ptype_layout_heads(v, l);
 }
 
+static int ptype_record(struct vmiaas *v, struct hook_scan *h,
+			struct vmiaas_module_check *c);
+
+static const struct hook_check ptype_check = {
+	.check = "packet-tap",
+	.sees = "it receives packets before netfilter sees them",
+	.size = sizeof(struct ptype_walk),
+	.layout = ptype_layout,
+	.walk = ptype_walk_all,
+	.record = ptype_record,
+};
+
 /* One scan: every packet type now, suspects and events to @sink. */
 static int ptype_scan(struct vmiaas *v, const struct hidden_sink *sink,
 		      void *arg)
 {
-	struct ptype_walk *w = calloc(1, sizeof(*w));
-	int err;
-
-	if (!w)
-		return -ENOMEM;
-	w->h.check = "packet-tap";
-	w->h.sees = "it receives packets before netfilter sees them";
-	err = ptype_layout(v, w);
-	err = err ?: hook_scan_begin(v, &w->h);
-	err = err ?: ptype_walk_all(v, w);
-	if (!err)
-		hook_report(v, &w->h, sink);
-	hook_scan_end(&w->h);
-	free(w);
-	return err;
+	return hook_check_scan(v, &ptype_check, sink);
 }
 
 int check_packet_taps(struct vmiaas *v, const struct hidden_sink *sink)
@@ -274,36 +272,23 @@ static void ptype_record_layout(const struct vmi_ptype_layout *l,
 	pc->flags = l->flags;
 }
 
+/* packet-tap's record: its lists, layout and allowed ranges. */
+static int ptype_record(struct vmiaas *v, struct hook_scan *h,
+			struct vmiaas_module_check *c)
+{
+	struct ptype_walk *w = (struct ptype_walk *)h;
+	struct vmiaas_ptype_check *pc = (struct vmiaas_ptype_check *)c->data;
+
+	static_assert(sizeof(*pc) <= VMIAAS_MODULE_DATA, "data");
+	ptype_record_layout(&w->l, pc);
+	return hook_record(v, h, c, VMIAAS_CHECK_PTYPE_GVA, w->l.net_head,
+			   "packet types", pc->allow, VMIAAS_MAX_HOOK_ALLOW,
+			   &pc->nr_allow);
+}
+
 /* packet-tap's record for vmiaas_module_policy(), appended at *@nr. */
 int ptype_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 		       size_t max, size_t *nr)
 {
-	struct vmiaas_module_check *c = &out[*nr];
-	struct vmiaas_ptype_check *pc;
-	struct ptype_walk *w;
-	int err;
-
-	static_assert(sizeof(*pc) <= VMIAAS_MODULE_DATA, "data");
-	if (*nr >= max)
-		return -ENOSPC;
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	w->h.check = "packet-tap";
-	err = ptype_layout(v, w);
-	err = err ?: hook_scan_begin(v, &w->h);
-	err = err ?: ptype_walk_all(v, w);
-	if (!err) {
-		memset(c, 0, sizeof(*c));
-		pc = (struct vmiaas_ptype_check *)c->data;
-		ptype_record_layout(&w->l, pc);
-		err = hook_record(v, &w->h, c, VMIAAS_CHECK_PTYPE_GVA,
-				  w->l.net_head, "packet types", pc->allow,
-				  VMIAAS_MAX_HOOK_ALLOW, &pc->nr_allow);
-	}
-	if (!err)
-		(*nr)++;
-	hook_scan_end(&w->h);
-	free(w);
-	return err;
+	return hook_module_check(v, &ptype_check, out, max, nr);
 }

@@ -34,15 +34,16 @@
 #include "checks.h"
 #include "hidden.h"
 #include "hookpolicy.h"
+#include "uapi/linux/vmiaas.h"
 #include "../../core/tpwalk.h"
 
 struct tp_check {
+	struct hook_scan h;		/* first: hookpolicy.h's hook_check */
 	struct vmi_tp_layout l;		/* core/tpwalk.c's */
-	u32 tp_name;			/* struct tracepoint.name */
 	u32 mod_ptrs, mod_nr;		/* struct module.tracepoints_ptrs... */
 	struct vmiaas *v;
 	int owner;			/* h.mods index walked, -1: the kernel */
-	struct hook_scan h;
+	u64 start, stop;		/* the kernel's __tracepoints_ptrs */
 };
 
 /* The tracepoint's name, or "tracepoint@ADDR". */
@@ -53,7 +54,7 @@ static void tp_name(struct tp_check *c, u64 tp, char *buf, size_t size)
 
 	snprintf(dflt, sizeof(dflt), "tracepoint@%llx", (unsigned long long)tp);
 	if (tp)
-		engine_read_u64(c->v, tp + c->tp_name, &name);
+		engine_read_u64(c->v, tp + c->l.tp_name, &name);
 	hook_string(c->v, name, buf, size, dflt);
 }
 
@@ -63,8 +64,7 @@ static const char *tp_owner(const struct tp_check *c)
 	return c->owner < 0 ? "the kernel" : c->h.mods[c->owner].name;
 }
 
-/* Why core/tpwalk.c could not walk @p. */
-static const char *tp_bad_why(const struct vmi_tp_probe *p)
+const char *tp_bad_why(const struct vmi_tp_probe *p)
 {
 	if (!p->tp)
 		return p->err == -E2BIG ? "over 65536 tracepoints: implausible" :
@@ -124,20 +124,11 @@ static int tp_visit(void *ctx, const struct vmi_tp_probe *p)
 static int tp_walk_kernel(struct tp_check *c)
 {
 	struct vmi_read_ops r;
-	u64 start, stop;
 
-	if (engine_sym(c->v, "__start___tracepoints_ptrs", &start) ||
-	    engine_sym(c->v, "__stop___tracepoints_ptrs", &stop))
-		return engine_fail(c->v, -ENOENT,
-				   "tracepoint-hook: the kernel has no __start___tracepoints_ptrs");
-	if (stop < start || (stop - start) % 4)
-		return engine_fail(c->v, -EBADMSG,
-				   "tracepoint-hook: __tracepoints_ptrs 0x%llx..0x%llx: implausible",
-				   (unsigned long long)start,
-				   (unsigned long long)stop);
 	bl_read_ops(c->v, &r);
 	c->owner = -1;
-	return vmi_tp_walk(&r, &c->l, start, (stop - start) / 4, tp_visit, c);
+	return vmi_tp_walk(&r, &c->l, c->start, (c->stop - c->start) / 4,
+			   tp_visit, c);
 }
 
 static int tp_walk_module(struct tp_check *c, u32 i)
@@ -161,11 +152,12 @@ static int tp_walk_module(struct tp_check *c, u32 i)
 	return vmi_tp_walk(&r, &c->l, ptrs, ptrs ? nr : 0, tp_visit, c);
 }
 
-static int tp_layout(struct vmiaas *v, struct tp_check *c)
+static int tp_layout(struct vmiaas *v, struct hook_scan *h)
 {
+	struct tp_check *c = (struct tp_check *)h;
 	struct vmi_tp_layout *l = &c->l;
 	const struct btf_member_ref m[] = {
-		{ "tracepoint", "name", &c->tp_name },
+		{ "tracepoint", "name", &l->tp_name },
 		{ "tracepoint", "funcs", &l->tp_funcs },
 		{ "tracepoint_func", "func", &l->func_fn },
 		{ "tracepoint_func", "data", &l->func_data },
@@ -181,38 +173,93 @@ static int tp_layout(struct vmiaas *v, struct tp_check *c)
 		return engine_fail(v, -ENOENT,
 				   "tracepoint-hook: the kernel's BTF lacks struct tracepoint, tracepoint_func or module's tracepoints");
 	if (!vmi_tp_layout_ok(l) || c->mod_ptrs >= VMI_OFFSET_MAX ||
-	    c->mod_nr >= VMI_OFFSET_MAX || c->tp_name >= VMI_OFFSET_MAX)
+	    c->mod_nr >= VMI_OFFSET_MAX)
 		return engine_fail(v, -EBADMSG,
 				   "tracepoint-hook: struct tracepoint_func of %u bytes or offsets over 64 KiB: implausible",
 				   l->func_size);
+	if (engine_sym(v, "__start___tracepoints_ptrs", &c->start) ||
+	    engine_sym(v, "__stop___tracepoints_ptrs", &c->stop))
+		return engine_fail(v, -ENOENT,
+				   "tracepoint-hook: the kernel has no __start___tracepoints_ptrs");
+	if (c->stop < c->start || (c->stop - c->start) % 4)
+		return engine_fail(v, -EBADMSG,
+				   "tracepoint-hook: __tracepoints_ptrs 0x%llx..0x%llx: implausible",
+				   (unsigned long long)c->start,
+				   (unsigned long long)c->stop);
 	return 0;
 }
+
+/* The kernel's tracepoints, then each live module's. */
+static int tp_walk_all(struct vmiaas *v, struct hook_scan *h)
+{
+	struct tp_check *c = (struct tp_check *)h;
+	u32 i;
+	int err;
+
+	err = tp_walk_kernel(c);
+	for (i = 0; !err && i < c->h.nr_mods; i++)
+		err = tp_walk_module(c, i);
+	return err;
+}
+
+/* ---- vmiaas.ko's record ---- */
+
+/*
+ * tracepoint-hook's record: the kernel's array of tracepoints (addr, len
+ * of them), the layout and the allowed ranges. Modules' own tracepoints
+ * are left to the scan: their arrays go with their modules.
+ */
+static int tp_record(struct vmiaas *v, struct hook_scan *h,
+		     struct vmiaas_module_check *c)
+{
+	struct tp_check *t = (struct tp_check *)h;
+	struct vmiaas_tp_check *tc = (struct vmiaas_tp_check *)c->data;
+	u64 nr = (t->stop - t->start) / 4;
+	int err;
+
+	static_assert(sizeof(*tc) <= VMIAAS_MODULE_DATA, "data");
+	static_assert(VMIAAS_MAX_TP == VMI_TP_MAX &&
+		      VMIAAS_MAX_TP_FUNC == VMI_TP_FUNC_MAX, "tp caps");
+	if (!nr || nr > VMIAAS_MAX_TP)
+		return engine_fail(v, -EBADMSG,
+				   "tracepoint-hook: %llu tracepoints: implausible",
+				   (unsigned long long)nr);
+	*tc = (struct vmiaas_tp_check){
+		.tp_name = t->l.tp_name, .tp_funcs = t->l.tp_funcs,
+		.func_fn = t->l.func_fn, .func_data = t->l.func_data,
+		.func_size = t->l.func_size,
+	};
+	err = hook_record(v, h, c, VMIAAS_CHECK_TP_GVA, t->start,
+			  "tracepoints", tc->allow, VMIAAS_MAX_HOOK_ALLOW,
+			  &tc->nr_allow);
+	c->len = nr;
+	return err;
+}
+
+static const struct hook_check tp_hook_check = {
+	.check = "tracepoint-hook",
+	.sees = "the kernel calls it with the tracepoint's arguments at every hit",
+	.size = sizeof(struct tp_check),
+	.layout = tp_layout,
+	.walk = tp_walk_all,
+	.record = tp_record,
+};
 
 /* One scan: every tracepoint's probes now, suspects and events to @sink. */
 static int tp_scan(struct vmiaas *v, const struct hidden_sink *sink,
 		   void *arg)
 {
-	struct tp_check *c = calloc(1, sizeof(*c));
-	u32 i;
-	int err;
-
-	if (!c)
-		return -ENOMEM;
-	c->h.check = "tracepoint-hook";
-	c->h.sees = "the kernel calls it with the tracepoint's arguments at every hit";
-	err = tp_layout(v, c);
-	err = err ?: hook_scan_begin(v, &c->h);
-	err = err ?: tp_walk_kernel(c);
-	for (i = 0; !err && i < c->h.nr_mods; i++)
-		err = tp_walk_module(c, i);
-	if (!err)
-		hook_report(v, &c->h, sink);
-	hook_scan_end(&c->h);
-	free(c);
-	return err;
+	return hook_check_scan(v, &tp_hook_check, sink);
 }
 
 int check_tracepoints(struct vmiaas *v, const struct hidden_sink *sink)
 {
 	return check_confirmed(v, tp_scan, NULL, sink);
+}
+
+/* tracepoint-hook's record for vmiaas_module_policy(), appended at *@nr. */
+int tp_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
+		    size_t max, size_t *nr)
+{
+	return hook_module_check(v, &tp_hook_check, out, max, nr);
 }

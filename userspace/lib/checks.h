@@ -339,14 +339,30 @@ int ptype_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 		       size_t max, size_t *nr);
 int input_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 		       size_t max, size_t *nr);
+int tp_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
+		    size_t max, size_t *nr);
 
-/* Names for the walks' suspects (check_netfilter.c, check_procops.c). */
+/*
+ * Names for the walks' suspects (check_netfilter.c, check_procops.c,
+ * check_ptype.c, check_input.c, check_tracepoint.c).
+ */
 struct vmi_nf_hook;
 struct vmi_proc_entry;
+struct vmi_ptype_hook;
+struct vmi_tp_probe;
 void nf_point_name(struct vmiaas *v, u32 dev_name, const struct vmi_nf_hook *e,
 		   char *point, size_t size);
 const char *nf_bad_why(const struct vmi_nf_hook *e);
 const char *proc_bad_why(const struct vmi_proc_entry *e);
+/* "ETH_P_ALL" or "type 0x0800": a packet_type.type as stored. */
+void ptype_name(u16 type_be, char *buf, size_t size);
+/* "ptype_all", "ptype_base[3]", "eth0's ptype_specific": @e's list. */
+void ptype_list_name(const struct vmi_ptype_hook *e, const char *owner,
+		     char *buf, size_t size);
+/* "event", "connect"...: struct input_handler's callback @i, or "?". */
+const char *input_fn_name(u32 i);
+/* Why core/tpwalk.c could not walk @p. */
+const char *tp_bad_why(const struct vmi_tp_probe *p);
 
 /* From checks.c: "sym+0xoff", "[module]+0xoff" or the address. */
 void check_symbolize(struct vmiaas *v, u64 addr, char *buf, size_t size);

@@ -248,6 +248,63 @@ int hook_record(struct vmiaas *v, const struct hook_scan *h,
 	return 0;
 }
 
+/* A zeroed walk state of @hc, its layout resolved and its scan begun. */
+static struct hook_scan *hook_check_begin(struct vmiaas *v,
+					  const struct hook_check *hc,
+					  int *ret_err)
+{
+	struct hook_scan *h = calloc(1, hc->size);
+
+	*ret_err = -ENOMEM;
+	if (!h)
+		return NULL;
+	h->check = hc->check;
+	h->sees = hc->sees;
+	*ret_err = hc->layout(v, h);
+	*ret_err = *ret_err ?: hook_scan_begin(v, h);
+	*ret_err = *ret_err ?: hc->walk(v, h);
+	return h;
+}
+
+static void hook_check_end(struct hook_scan *h)
+{
+	if (h)
+		hook_scan_end(h);
+	free(h);
+}
+
+int hook_check_scan(struct vmiaas *v, const struct hook_check *hc,
+		    const struct hidden_sink *sink)
+{
+	struct hook_scan *h;
+	int err;
+
+	h = hook_check_begin(v, hc, &err);
+	if (!err)
+		hook_report(v, h, sink);
+	hook_check_end(h);
+	return err;
+}
+
+int hook_module_check(struct vmiaas *v, const struct hook_check *hc,
+		      struct vmiaas_module_check *out, size_t max, size_t *nr)
+{
+	struct hook_scan *h;
+	int err;
+
+	if (*nr >= max)
+		return -ENOSPC;
+	h = hook_check_begin(v, hc, &err);
+	if (!err) {
+		memset(&out[*nr], 0, sizeof(out[*nr]));
+		err = hc->record(v, h, &out[*nr]);
+	}
+	if (!err)
+		(*nr)++;
+	hook_check_end(h);
+	return err;
+}
+
 void hook_printable(char *s)
 {
 	for (; *s; s++)

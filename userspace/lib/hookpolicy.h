@@ -92,6 +92,35 @@ int hook_record(struct vmiaas *v, const struct hook_scan *h,
 		struct vmiaas_module_check *c, u32 type, u64 addr,
 		const char *object, __u64 (*allow)[2], u32 max, u32 *ret_nr);
 
+/*
+ * A check built on struct hook_scan (netfilter-hook, packet-tap,
+ * input-handler, tracepoint-hook), for hook_check_scan() and
+ * hook_module_check(): its walk state is @size bytes, zeroed, starting
+ * with its struct hook_scan; @layout resolves the layout (BTF, symbols),
+ * @walk walks the guest once, judging into the hook_scan, and @record
+ * fills vmiaas.ko's record (zeroed): the type's part of c->data, then
+ * hook_record().
+ */
+struct hook_check {
+	const char *check;		/* struct hook_scan's */
+	const char *sees;
+	size_t size;
+	int (*layout)(struct vmiaas *v, struct hook_scan *h);
+	int (*walk)(struct vmiaas *v, struct hook_scan *h);
+	int (*record)(struct vmiaas *v, struct hook_scan *h,
+		      struct vmiaas_module_check *c);
+};
+
+/* One scan of @hc now: suspects and events to @sink. */
+int hook_check_scan(struct vmiaas *v, const struct hook_check *hc,
+		    const struct hidden_sink *sink);
+/*
+ * @hc's record for vmiaas_module_policy(), appended at *@nr (at most
+ * @max): -ENOSPC when full, or the error of a step.
+ */
+int hook_module_check(struct vmiaas *v, const struct hook_check *hc,
+		      struct vmiaas_module_check *out, size_t max, size_t *nr);
+
 /* Printable ASCII only: a guest string in a message or an object. */
 void hook_printable(char *s);
 /*

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1 OR MIT
 /*
  * vmiaas.ko's share of exec-memory, usermode-helper, netfilter-hook,
- * proc-ops, packet-tap and input-handler: the records to register
- * (policy, from check_exec.c, check_helpers.c, check_netfilter.c,
- * check_procops.c, check_ptype.c and check_input.c) and, for tests and
- * for a caller that wants to know a set passes before registering it,
- * their run as the module runs them: the same core functions
- * (core/execmem.c, vmi_measure_bytes(), core/nfhook.c, core/procwalk.c,
- * core/ptypewalk.c, core/inputwalk.c), through the records' own root.
+ * proc-ops, packet-tap, input-handler and tracepoint-hook: the records
+ * to register (policy, from check_exec.c, check_helpers.c,
+ * check_netfilter.c, check_procops.c, check_ptype.c, check_input.c and
+ * check_tracepoint.c) and, for tests and for a caller that wants to know
+ * a set passes before registering it, their run as the module runs them:
+ * the same core functions (core/execmem.c, vmi_measure_bytes(),
+ * core/nfhook.c, core/procwalk.c, core/ptypewalk.c, core/inputwalk.c,
+ * core/tpwalk.c), through the records' own root; and what the module's
+ * events name, as vmictl check's findings.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,10 +19,12 @@
 
 #include "uapi/linux/vmiaas.h"
 #include "checks.h"
+#include "hookpolicy.h"
 #include "../../core/nfhook.h"
 #include "../../core/procwalk.h"
 #include "../../core/ptypewalk.h"
 #include "../../core/inputwalk.h"
+#include "../../core/tpwalk.h"
 
 #define POLICY_RESCAN_US	20000	/* kmod/checks.c's EXEC_RESCAN_MS */
 #define POLICY_NF_NETNS		4096	/* kmod/checks.c's NF_NETNS_MAX */
@@ -49,6 +53,7 @@ int vmiaas_module_policy(struct vmiaas *v, struct vmiaas_module_check *out,
 	err = err ?: proc_module_check(v, out, max, &nr);
 	err = err ?: ptype_module_check(v, out, max, &nr);
 	err = err ?: input_module_check(v, out, max, &nr);
+	err = err ?: tp_module_check(v, out, max, &nr);
 	*ret_nr = nr;	/* on error: those of the checks before it */
 	return err;
 }
@@ -336,9 +341,22 @@ static void policy_ptype_layout(const struct vmiaas_module_check *c,
 	memcpy(l->fn_off, pc->fn_off, sizeof(l->fn_off));
 }
 
-/* kmod/checks.c's check_ptype(): 1 failed, 0 passed, -errno. */
+/* What packet-tap's walk found first, as kmod/checks.c's found_ptype(). */
+static void found_of_ptype(const struct vmi_ptype_hook *h,
+			   struct vmiaas_found *f)
+{
+	*f = (struct vmiaas_found){
+		.kind = h->err ? VMIAAS_FOUND_PTYPE_BAD : VMIAAS_FOUND_PTYPE_FN,
+		.where = h->err ? h->head : h->pt,
+		.value = h->err ? h->pt : h->fn, .expected = h->type,
+		.dev = h->dev, .netns = h->netns, .family = h->bucket,
+		.point = h->list, .index = h->member, .err = h->err,
+	};
+}
+
+/* kmod/checks.c's packet-tap run, as policy_nf(). */
 static int policy_ptype(struct vmi_as *as, const struct vmiaas_module_check *c,
-			const struct vmi_read_ops *r)
+			const struct vmi_read_ops *r, struct vmiaas_found *f)
 {
 	const struct vmiaas_ptype_check *pc = (const void *)c->data;
 	struct vmi_range allow[VMIAAS_MAX_HOOK_ALLOW];
@@ -354,6 +372,8 @@ static int policy_ptype(struct vmi_as *as, const struct vmiaas_module_check *c,
 	usleep(POLICY_RESCAN_US);
 	vmi_as_flush(as);
 	err = vmi_ptype_suspects(r, &l, allow, pc->nr_allow, &s);
+	if (!err && s.nr && f)
+		found_of_ptype(&s.first, f);
 	return err ?: s.nr != 0;
 }
 
@@ -375,9 +395,22 @@ static void policy_input_layout(const struct vmiaas_module_check *c,
 	memcpy(l->h_fn, ic->fn_off, sizeof(l->h_fn));
 }
 
-/* kmod/checks.c's check_input(): 1 failed, 0 passed, -errno. */
+/* What input-handler's walk found first, as kmod/checks.c's found_input(). */
+static void found_of_input(const struct vmi_input_hook *h,
+			   struct vmiaas_found *f)
+{
+	*f = (struct vmiaas_found){
+		.kind = h->err ? VMIAAS_FOUND_INPUT_BAD : VMIAAS_FOUND_INPUT_FN,
+		.where = h->what >= VMI_INPUT_HANDLER_LIST ? h->head :
+			 h->handler,
+		.value = h->fn, .expected = h->handle, .dev = h->dev,
+		.point = h->what, .index = h->member, .err = h->err,
+	};
+}
+
+/* kmod/checks.c's input-handler run, as policy_nf(). */
 static int policy_input(struct vmi_as *as, const struct vmiaas_module_check *c,
-			const struct vmi_read_ops *r)
+			const struct vmi_read_ops *r, struct vmiaas_found *f)
 {
 	const struct vmiaas_input_check *ic = (const void *)c->data;
 	struct vmi_range allow[VMIAAS_MAX_HOOK_ALLOW];
@@ -399,7 +432,47 @@ static int policy_input(struct vmi_as *as, const struct vmiaas_module_check *c,
 		err = vmi_input_suspects(r, &l, allow, ic->nr_allow, scratch,
 					 &s);
 	}
+	if (!err && s.nr && f)
+		found_of_input(&s.first, f);
 	free(scratch);
+	return err ?: s.nr != 0;
+}
+
+/* kmod/checks.c's tracepoint-hook run, as policy_nf(). */
+static int policy_tp(struct vmi_as *as, const struct vmiaas_module_check *c,
+		     const struct vmi_read_ops *r, struct vmiaas_found *f)
+{
+	const struct vmiaas_tp_check *tc = (const void *)c->data;
+	struct vmi_range allow[VMIAAS_MAX_HOOK_ALLOW];
+	const struct vmi_tp_layout l = {
+		.tp_name = tc->tp_name, .tp_funcs = tc->tp_funcs,
+		.func_fn = tc->func_fn, .func_data = tc->func_data,
+		.func_size = tc->func_size, .max_tps = VMI_TP_MAX,
+		.max_probes = VMI_TP_PROBES_MAX,
+	};
+	struct vmi_tp_suspects s;
+	int err;
+
+	err = policy_hook_allow(tc->allow, tc->nr_allow, allow);
+	err = err ?: vmi_tp_suspects(r, &l, c->addr, c->len, allow,
+				     tc->nr_allow, &s);
+	if (err || !s.nr)
+		return err;
+	usleep(POLICY_RESCAN_US);
+	vmi_as_flush(as);
+	err = vmi_tp_suspects(r, &l, c->addr, c->len, allow, tc->nr_allow, &s);
+	if (!err && s.nr && f) {
+		*f = (struct vmiaas_found){
+			.kind = s.first.err ? VMIAAS_FOUND_TP_BAD :
+				VMIAAS_FOUND_TP_PROBE,
+			.where = s.first.tp,
+			.value = s.first.err ? s.first.funcs : s.first.fn,
+			.expected = s.first.data, .point = s.first.entry,
+			.index = s.first.index, .err = s.first.err,
+		};
+		static_assert(sizeof(f->path) == sizeof(s.first_name), "name");
+		memcpy(f->path, s.first_name, sizeof(f->path));
+	}
 	return err ?: s.nr != 0;
 }
 
@@ -441,9 +514,14 @@ int vmiaas_module_policy_found(struct vmiaas *v,
 			res = policy_proc(v, &as, &c[i], &r,
 					  found ? &found[i] : NULL);
 		else if (c[i].type == VMIAAS_CHECK_PTYPE_GVA)
-			res = policy_ptype(&as, &c[i], &r);
+			res = policy_ptype(&as, &c[i], &r,
+					   found ? &found[i] : NULL);
 		else if (c[i].type == VMIAAS_CHECK_INPUT_GVA)
-			res = policy_input(&as, &c[i], &r);
+			res = policy_input(&as, &c[i], &r,
+					   found ? &found[i] : NULL);
+		else if (c[i].type == VMIAAS_CHECK_TP_GVA)
+			res = policy_tp(&as, &c[i], &r,
+					found ? &found[i] : NULL);
 		else if (c[i].type == VMIAAS_CHECK_BYTES_GVA &&
 			 c[i].len <= sizeof(c[i].data))
 			res = vmi_measure_bytes(&r, c[i].addr, c[i].len,
@@ -546,6 +624,157 @@ static void found_nf(const struct vmiaas_found *fd, struct vmiaas_finding *f)
 		 fd->index, point, fd->netns, (unsigned long long)fd->value);
 }
 
+/* What a hook outside the ranges calls, as the module judged it. */
+#define FOUND_OUTSIDE \
+	"outside the kernel's text and the untainted modules seen hooking at registration"
+
+/* A struct vmiaas_found of packet-tap into @f, as check_ptype.c names it. */
+static void found_ptype(const struct vmiaas_found *fd,
+			struct vmiaas_finding *f)
+{
+	static const char *const members[] = { "func", "list_func",
+					       "id_match" };
+	struct vmi_ptype_hook e = { .list = fd->point, .bucket = fd->family };
+	char owner[32] = "", list[64], proto[16];
+
+	if (fd->point == VMI_PT_NET_ALL || fd->point == VMI_PT_NET_SPECIFIC)
+		snprintf(owner, sizeof(owner), "netns %u", fd->netns);
+	else if (fd->point == VMI_PT_DEV_ALL ||
+		 fd->point == VMI_PT_DEV_SPECIFIC)
+		snprintf(owner, sizeof(owner), "dev@%llx",
+			 (unsigned long long)fd->dev);
+	f->address = fd->where;
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	if (fd->point == VMI_PT_NETNS_LIST || fd->point == VMI_PT_DEV_LIST) {
+		snprintf(f->object, sizeof(f->object), "%s",
+			 fd->point == VMI_PT_NETNS_LIST ? "namespaces" :
+			 "devices");
+		snprintf(f->message, sizeof(f->message),
+			 "packet types: %s of netns %u: the list is corrupt (%s)",
+			 f->object, fd->netns, strerrorname_np(-fd->err) ?: "?");
+		return;
+	}
+	ptype_list_name(&e, owner, list, sizeof(list));
+	if (fd->kind == VMIAAS_FOUND_PTYPE_BAD && !fd->value) {
+		snprintf(f->object, sizeof(f->object), "%s", list);
+		snprintf(f->message, sizeof(f->message),
+			 "%s: the list is corrupt (%s: a cycle, a non-kernel or unreadable pointer, or over its cap)",
+			 list, strerrorname_np(-fd->err) ?: "?");
+		return;
+	}
+	ptype_name((u16)fd->expected, proto, sizeof(proto));
+	snprintf(f->object, sizeof(f->object), "%s%s%s", owner,
+		 owner[0] ? " " : "", proto);
+	if (fd->kind == VMIAAS_FOUND_PTYPE_BAD) {
+		f->address = fd->value;
+		snprintf(f->message, sizeof(f->message),
+			 "packet_type %#llx on %s (%s): it cannot be read",
+			 (unsigned long long)fd->value, list, proto);
+		return;
+	}
+	f->flags |= VMIAAS_FINDING_VALUES;
+	f->new_value = fd->value;
+	snprintf(f->message, sizeof(f->message),
+		 "the %s of packet_type %#llx on %s (%s) calls %#llx, %s",
+		 members[fd->index % ARRAY_SIZE(members)],
+		 (unsigned long long)fd->where, list, proto,
+		 (unsigned long long)fd->value, FOUND_OUTSIDE);
+}
+
+/* A struct vmiaas_found of input-handler into @f, as check_input.c. */
+static void found_input(const struct vmiaas_found *fd,
+			struct vmiaas_finding *f)
+{
+	const char *list = fd->point == VMI_INPUT_HANDLER_LIST ?
+			   "input_handler_list" : "input_dev_list";
+	char name[32], dev[32];
+
+	snprintf(name, sizeof(name), "handler@%llx",
+		 (unsigned long long)fd->where);
+	snprintf(dev, sizeof(dev), "dev@%llx", (unsigned long long)fd->dev);
+	f->address = fd->where;
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	snprintf(f->object, sizeof(f->object), "%s", name);
+	if (fd->point == VMI_INPUT_HANDLER_LIST ||
+	    fd->point == VMI_INPUT_DEV_LIST) {
+		snprintf(f->object, sizeof(f->object), "%s", list);
+		snprintf(f->message, sizeof(f->message),
+			 "%s: the list is corrupt (%s: a cycle, a non-kernel pointer or over its cap)",
+			 list, strerrorname_np(-fd->err) ?: "?");
+	} else if (fd->point == VMI_INPUT_H_LIST) {
+		snprintf(f->object, sizeof(f->object), "%s", dev);
+		snprintf(f->message, sizeof(f->message),
+			 "input device %s: its handle list is corrupt (%s: a cycle, a non-kernel or unreadable pointer, or over 256 handles)",
+			 dev, strerrorname_np(-fd->err) ?: "?");
+	} else if (fd->point == VMI_INPUT_UNREGISTERED) {
+		f->address = fd->expected;
+		snprintf(f->message, sizeof(f->message),
+			 "input handle %#llx on device %s: its handler %#llx is not on input_handler_list (registered by hand)",
+			 (unsigned long long)fd->expected, dev,
+			 (unsigned long long)fd->where);
+	} else if (fd->kind == VMIAAS_FOUND_INPUT_BAD) {
+		snprintf(f->message, sizeof(f->message),
+			 "input handler %s (%#llx): it cannot be read", name,
+			 (unsigned long long)fd->where);
+	} else if (fd->point == VMI_INPUT_HANDLE_EVENTS) {
+		f->address = fd->expected;
+		f->flags |= VMIAAS_FINDING_VALUES;
+		f->new_value = fd->value;
+		snprintf(f->message, sizeof(f->message),
+			 "the handle_events of input handle %#llx (handler %s) on device %s calls %#llx, %s",
+			 (unsigned long long)fd->expected, name, dev,
+			 (unsigned long long)fd->value, FOUND_OUTSIDE);
+	} else {
+		f->flags |= VMIAAS_FINDING_VALUES;
+		f->new_value = fd->value;
+		snprintf(f->message, sizeof(f->message),
+			 "the %s callback of input handler %s (%#llx%s%s) calls %#llx, %s",
+			 input_fn_name(fd->index), name,
+			 (unsigned long long)fd->where,
+			 fd->dev ? ", unregistered, on device " : "",
+			 fd->dev ? dev : "", (unsigned long long)fd->value,
+			 FOUND_OUTSIDE);
+	}
+}
+
+/* A struct vmiaas_found of tracepoint-hook into @f, as check_tracepoint.c. */
+static void found_tp(const struct vmiaas_module_check *c,
+		     const struct vmiaas_found *fd, struct vmiaas_finding *f)
+{
+	struct vmi_tp_probe p = { .tp = fd->where, .funcs = fd->value,
+				  .err = fd->err };
+	char name[VMIAAS_FOUND_PATH];
+
+	snprintf(name, sizeof(name), "%.*s", (int)sizeof(fd->path) - 1,
+		 fd->path);
+	hook_printable(name);
+	if (!name[0])
+		snprintf(name, sizeof(name), "tracepoint@%llx",
+			 (unsigned long long)fd->where);
+	f->address = fd->where;
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	snprintf(f->object, sizeof(f->object), "%s", name);
+	if (fd->kind == VMIAAS_FOUND_TP_PROBE) {
+		f->flags |= VMIAAS_FINDING_VALUES;
+		f->new_value = fd->value;
+		snprintf(f->message, sizeof(f->message),
+			 "probe %u of tracepoint %s (of the kernel) calls %#llx (data %#llx), %s",
+			 fd->index, name, (unsigned long long)fd->value,
+			 (unsigned long long)fd->expected, FOUND_OUTSIDE);
+	} else if (!fd->where || (fd->err == -EBADMSG && !fd->value)) {
+		snprintf(f->object, sizeof(f->object),
+			 "tracepoints of the kernel");
+		snprintf(f->message, sizeof(f->message),
+			 "tracepoint array of the kernel at %#llx, entry %u: %s",
+			 (unsigned long long)c->addr, fd->point,
+			 tp_bad_why(&p));
+	} else {
+		snprintf(f->message, sizeof(f->message),
+			 "tracepoint %s (%#llx, of the kernel): %s", name,
+			 (unsigned long long)fd->where, tp_bad_why(&p));
+	}
+}
+
 int vmiaas_module_found(const struct vmiaas_module_check *c,
 			const struct vmiaas_found *found,
 			struct vmiaas_finding *f)
@@ -558,6 +787,18 @@ int vmiaas_module_found(const struct vmiaas_module_check *c,
 		 (found->kind == VMIAAS_FOUND_NF_HOOK ||
 		  found->kind == VMIAAS_FOUND_NF_BAD))
 		found_nf(found, f);
+	else if (c->type == VMIAAS_CHECK_PTYPE_GVA &&
+		 (found->kind == VMIAAS_FOUND_PTYPE_FN ||
+		  found->kind == VMIAAS_FOUND_PTYPE_BAD))
+		found_ptype(found, f);
+	else if (c->type == VMIAAS_CHECK_INPUT_GVA &&
+		 (found->kind == VMIAAS_FOUND_INPUT_FN ||
+		  found->kind == VMIAAS_FOUND_INPUT_BAD))
+		found_input(found, f);
+	else if (c->type == VMIAAS_CHECK_TP_GVA &&
+		 (found->kind == VMIAAS_FOUND_TP_PROBE ||
+		  found->kind == VMIAAS_FOUND_TP_BAD))
+		found_tp(c, found, f);
 	else
 		return -EINVAL;
 	return 0;

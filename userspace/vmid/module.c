@@ -44,7 +44,7 @@
 #define TEXT_CHUNK_MIN	(64U << 10)
 /*
  * records of vmiaas_module_policy(): exec-memory, 6 usermode-helper,
- * netfilter-hook, proc-ops, packet-tap, input-handler
+ * netfilter-hook, proc-ops, packet-tap, input-handler, tracepoint-hook
  */
 #define MODULE_POLICY_MAX	12
 
@@ -587,8 +587,10 @@ static const struct vmiaas_found *module_found(const struct vmiaas_event *e,
 /*
  * Registered check @i failed: the finding of its check ("module" for the
  * text and syscall table ranges; exec-memory, usermode-helper as
- * vmictl check reports them); for netfilter-hook and proc-ops, what the
- * module's walk named (the hook point, the /proc entry, the pointer).
+ * vmictl check reports them); for netfilter-hook, proc-ops, packet-tap,
+ * input-handler and tracepoint-hook, what the module's walk named (the
+ * hook point, the /proc entry, the packet type, the handler, the
+ * tracepoint; the pointer).
  */
 static void module_finding(const struct vm_module *mod, unsigned int i,
 			   const struct vmiaas_event *e, struct vmiaas_finding *f)
@@ -614,7 +616,8 @@ static void module_finding(const struct vm_module *mod, unsigned int i,
 	if (c && c->type != VMIAAS_CHECK_EXEC_GVA &&
 	    c->type != VMIAAS_CHECK_NF_GVA && c->type != VMIAAS_CHECK_PROC_GVA &&
 	    c->type != VMIAAS_CHECK_PTYPE_GVA &&
-	    c->type != VMIAAS_CHECK_INPUT_GVA) {
+	    c->type != VMIAAS_CHECK_INPUT_GVA &&
+	    c->type != VMIAAS_CHECK_TP_GVA) {
 		f->address = c->addr;
 		f->flags |= VMIAAS_FINDING_ADDRESS;
 	}

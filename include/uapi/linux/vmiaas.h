@@ -100,6 +100,12 @@
  *   whose struct has an offset over VMIAAS_MAX_NF_OFFSET, unknown flags
  *   (a _PTYPE check without VMIAAS_PTYPE_FUNC), reserved bytes, no
  *   allowed range, more than VMIAAS_MAX_HOOK_ALLOW or an empty one;
+ *   a _TP check whose addr is outside the kernel half or not 4-byte
+ *   aligned, or whose struct vmiaas_tp_check has an offset over
+ *   VMIAAS_MAX_NF_OFFSET, a func_size below 8 or over VMIAAS_MAX_TP_FUNC
+ *   (or func and data not in it), reserved bytes, no allowed range, more
+ *   than VMIAAS_MAX_HOOK_ALLOW or an empty one; -E2BIG for a _TP check
+ *   of more than VMIAAS_MAX_TP tracepoints;
  *   with VMIAAS_CHECK_PROC_MORE, a struct vmiaas_proc_more with reserved
  *   bytes, keys of its table and the inline entries together not unique,
  *   or a root-inode layout with an offset over VMIAAS_MAX_NF_OFFSET or
@@ -361,7 +367,12 @@ struct vmiaas_mailbox {
  *   namespace's /proc/net (core/procwalk.c, bounded, cycle-checked) and
  *   fails when a pointer lies outside the ranges, a watched entry's
  *   pointers differ or a tree cannot be walked, in two walks a moment
- *   apart.
+ *   apart. With flag VMIAAS_CHECK_PROC_MORE, a struct vmiaas_proc_more
+ *   follows the struct vmiaas_proc_check at values: a table of up to
+ *   VMIAAS_MAX_PROC_TABLE more watched entries (all of a baseline's),
+ *   and where the root inode of each mounted /proc is (super_blocks,
+ *   proc_fs_type, offsets), whose i_fop and i_op must equal the watch
+ *   of "/proc"'s proc_ops and proc_iops and lie in the ranges too.
  * - VMIAAS_CHECK_PTYPE_GVA: packet-tap. addr is the guest's
  *   &net_namespace_list, len 1, values the user address of one struct
  *   vmiaas_ptype_check: the global lists (&ptype_all or
@@ -383,12 +394,19 @@ struct vmiaas_mailbox {
  *   cycle-checked) and fails when a callback or handle_events lies
  *   outside every range, a handle's handler is not registered, or a list
  *   or handler cannot be read, in two walks a moment apart.
- *   apart. With flag VMIAAS_CHECK_PROC_MORE, a struct vmiaas_proc_more
- *   follows the struct vmiaas_proc_check at values: a table of up to
- *   VMIAAS_MAX_PROC_TABLE more watched entries (all of a baseline's),
- *   and where the root inode of each mounted /proc is (super_blocks,
- *   proc_fs_type, offsets), whose i_fop and i_op must equal the watch
- *   of "/proc"'s proc_ops and proc_iops and lie in the ranges too.
+ * - VMIAAS_CHECK_TP_GVA: tracepoint-hook. addr is the guest's
+ *   __start___tracepoints_ptrs (s32 offsets, each relative to its own
+ *   address, to the kernel's struct tracepoint), len the number of
+ *   tracepoints (at most VMIAAS_MAX_TP), values the user address of one
+ *   struct vmiaas_tp_check: where struct tracepoint and struct
+ *   tracepoint_func keep what the walk reads (from BTF), and the ranges
+ *   a probe may lie in (the kernel's text, the text of the untainted
+ *   modules with probes). The module walks every tracepoint's probe
+ *   array (core/tpwalk.c: at most 4096 probes on one, which must end
+ *   with a NULL func within them) and fails when a probe lies outside
+ *   every range or a tracepoint or its array cannot be read or does not
+ *   end, in two walks a moment apart. Modules' own tracepoints are not
+ *   walked.
  * A check fails (its bit set in the failed mask) when it differs or when
  * its memory cannot be read (not backed, not mapped): the verdict is then
  * VMIAAS_VERDICT_ERROR unless another check differed.
@@ -407,7 +425,8 @@ struct vmiaas_mailbox {
 #define VMIAAS_CHECK_PROC_GVA	9
 #define VMIAAS_CHECK_PTYPE_GVA	10
 #define VMIAAS_CHECK_INPUT_GVA	11
-#define VMIAAS_CHECK_TYPES_ALL	0xffeULL	/* bits 1 to 11 */
+#define VMIAAS_CHECK_TP_GVA	12
+#define VMIAAS_CHECK_TYPES_ALL	0x1ffeULL	/* bits 1 to 12 */
 
 /* struct vmiaas_check.flags */
 #define VMIAAS_CHECK_CSTRING	(1U << 0)	/* _BYTES: up to the NUL */
@@ -552,6 +571,22 @@ struct vmiaas_input_check {
 	__u64 allow[VMIAAS_MAX_HOOK_ALLOW][2];	/* [start, end), start < end */
 };
 
+#define VMIAAS_MAX_TP		65536	/* tracepoints of one _TP check */
+#define VMIAAS_MAX_TP_FUNC	64	/* sizeof(struct tracepoint_func) */
+
+/* VMIAAS_CHECK_TP_GVA: the layout, the ranges a probe may lie in. */
+struct vmiaas_tp_check {
+	__u32 tp_name;		/* offsetof(struct tracepoint, name) */
+	__u32 tp_funcs;		/* offsetof(struct tracepoint, funcs) */
+	__u32 func_fn;		/* offsetof(struct tracepoint_func, func) */
+	__u32 func_data;	/* ... data */
+	__u32 func_size;	/* sizeof(struct tracepoint_func): 8 to
+				 * VMIAAS_MAX_TP_FUNC, func and data in it */
+	__u32 nr_allow;		/* 1 to VMIAAS_MAX_HOOK_ALLOW */
+	__u64 reserved;		/* zero */
+	__u64 allow[VMIAAS_MAX_HOOK_ALLOW][2];	/* [start, end), start < end */
+};
+
 #define VMIAAS_MAX_PROC_TABLE	8192	/* entries of a baseline */
 
 /*
@@ -617,11 +652,50 @@ struct vmiaas_set_checks {
  *              VMI_PROC_BAD_*: 1 an entry, 2 depth, 3 subdir, 4 tree,
  *              5 top, 6 a namespace's proc_net, 7 the namespaces or the
  *              entry cap, 8 a root inode, 9 super_blocks)
+ *   _PTYPE_FN: a packet type's function outside the ranges: ->where the
+ *              struct packet_type, ->value the function, ->index the
+ *              member (0 func, 1 list_func, 2 id_match), ->point the
+ *              list (0 ptype_all, 1 ptype_base[->family], 2 and 3 the
+ *              namespace's ptype_all and ptype_specific, 4 and 5 the
+ *              device's), ->expected packet_type.type as stored
+ *              (big-endian), ->dev, ->netns
+ *   _PTYPE_BAD: a list or packet type that cannot be read: ->where the
+ *              list's head, ->value the packet type (0: the list itself),
+ *              ->point (as above; 6 net_namespace_list, 7 a namespace's
+ *              device list), ->family, ->dev, ->netns, ->err
+ *   _INPUT_FN: a callback outside the ranges: ->where the struct
+ *              input_handler, ->value the callback, ->point 0 (a
+ *              registered handler's callback ->index: 0 event, 1 events,
+ *              2 filter, 3 match, 4 connect, 5 disconnect, 6 start) or 2
+ *              (a handle's handle_events), ->expected the struct
+ *              input_handle, ->dev the struct input_dev (0: a registered
+ *              handler's)
+ *   _INPUT_BAD: what cannot be read or is not registered: ->point 1 (a
+ *              handle's handler on no list: ->where the handler), 0 (a
+ *              handler that cannot be read), 3 input_handler_list, 4
+ *              input_dev_list, 5 a device's h_list (->where the list's
+ *              head), ->expected the handle, ->dev, ->err
+ *   _TP_PROBE: a probe outside the ranges: ->where the struct
+ *              tracepoint, ->value the probe function, ->expected its
+ *              data, ->point the tracepoint's entry in the array,
+ *              ->index the probe's place in funcs, ->path the
+ *              tracepoint's name ("" unreadable)
+ *   _TP_BAD:   a tracepoint or array that cannot be walked: ->where the
+ *              tracepoint (0: the array at the check's addr), ->value its
+ *              funcs (0: not read), ->point, ->path, ->err (-EFAULT
+ *              unreadable, -EBADMSG not an aligned kernel address, -E2BIG
+ *              no end within 4096 probes)
  */
 #define VMIAAS_FOUND_NF_HOOK	1
 #define VMIAAS_FOUND_NF_BAD	2
 #define VMIAAS_FOUND_PROC_PTR	3
 #define VMIAAS_FOUND_PROC_BAD	4
+#define VMIAAS_FOUND_PTYPE_FN	5
+#define VMIAAS_FOUND_PTYPE_BAD	6
+#define VMIAAS_FOUND_INPUT_FN	7
+#define VMIAAS_FOUND_INPUT_BAD	8
+#define VMIAAS_FOUND_TP_PROBE	9
+#define VMIAAS_FOUND_TP_BAD	10
 
 /* struct vmiaas_found.flags */
 #define VMIAAS_FOUND_ROOT_INODE	(1U << 0)	/* a mounted /proc's root */
@@ -641,7 +715,8 @@ struct vmiaas_found {
 	__u32 kind;		/* VMIAAS_FOUND_* */
 	__u64 where;		/* the entry, inode, hook list... */
 	__u64 value;		/* the pointer or function as read */
-	__u64 expected;		/* _PROC_PTR: the watch's, 0: none */
+	__u64 expected;		/* _PROC_PTR: the watch's, 0: none;
+				 * other kinds: see above */
 	__u64 dev;		/* _NF_*: the struct net_device, or 0 */
 	__u32 netns;		/* the namespace's inode number, 0 unread */
 	__u32 family;		/* _NF_*: 0 to 3, VMIAAS_NF_FAM_* */
@@ -649,7 +724,7 @@ struct vmiaas_found {
 	__u32 index;		/* see the kinds above */
 	__s32 err;		/* _BAD: why, a negative errno */
 	__u32 flags;		/* VMIAAS_FOUND_* flags */
-	char path[VMIAAS_FOUND_PATH];	/* _PROC_*: cut, NUL-ended */
+	char path[VMIAAS_FOUND_PATH];	/* _PROC_*, _TP_*: cut, NUL-ended */
 };
 
 /* found[] of a record: the first failed checks that name something */
@@ -684,8 +759,9 @@ struct vmiaas_event {
 	__u64 vm_refused;	/* requests refused before any check ran */
 	/*
 	 * Beyond VMIAAS_EVENT_SIZE_V1 (ATTACH_VM's event_size): what the
-	 * failed checks of netfilter-hook and proc-ops found, in check
-	 * order, at most VMIAAS_EVENT_FOUND.
+	 * failed checks of netfilter-hook, proc-ops, packet-tap,
+	 * input-handler and tracepoint-hook found, in check order, at most
+	 * VMIAAS_EVENT_FOUND.
 	 */
 	__u32 nr_found;		/* slots of found[] used */
 	__u32 reserved;		/* zero */
