@@ -120,6 +120,13 @@ int vmiaas_symbol_extent(struct vmiaas *v, const char *name, uint64_t max,
 int vmiaas_read_va(struct vmiaas *v, uint64_t va, void *buf, size_t len);
 int vmiaas_read_pa(struct vmiaas *v, uint64_t pa, void *buf, size_t len);
 int vmiaas_translate(struct vmiaas *v, uint64_t va, uint64_t *ret_pa);
+/*
+ * @va through the page tables rooted at @cr3 (its PCID and PTI user bits
+ * ignored; @la57: CR4.LA57), not the kernel's tables found at attach,
+ * which a reset leaves in RAM: where a vCPU's current tables map it.
+ */
+int vmiaas_translate_cr3(struct vmiaas *v, uint64_t cr3, int la57, uint64_t va,
+			 uint64_t *ret_pa);
 
 /* ---- views ---- */
 struct vmiaas_task {

@@ -16,14 +16,17 @@
 # event, no worker restart; the guest continued: it boots again, vmid
 # re-attaches, re-takes the baseline and checks clean. Last, a reset in
 # the middle of a check: the worker held by gdb at vmiaas_check_run()
-# while the guest is stopped and reset: again one "rebooted" event.
+# while the guest is stopped and reset: again one "rebooted" event; and
+# held while the guest resets and its new kernel boots and runs (the old
+# kernel's page tables, banner and state still in RAM): one more
+# "rebooted" event, no error event.
 set -u
 . "$(dirname "$0")/../lib/guest.sh"
 
 . "$(dirname "$0")/../lib/vmid.sh"
 
 vmid_setup boot69
-tap_plan 21
+tap_plan 24
 "$VMID" --state-dir "$work/state" --events "$events" --interval 2 --metrics off \
 	--libvirt off --socket "$sock" --match "vmiaas-$prefix" --settle 0 \
 	--scan-interval 1 2>"$work/vmid.log" &
@@ -64,7 +67,8 @@ n_find() { nr_events "$vm and .type == \"finding\""; }
 n_retaken() { nr_events "$vm and .event == \"baseline\" and (.message | startswith(\"re-taken\"))"; }
 # checks only when asked (interval 600), the baseline loaded from its file
 : >"$events"
-"$VMID" --state-dir "$work/state" --events "$events" --interval 600 --metrics off \
+# (timeout 600: a worker held in gdb through a whole boot is not killed)
+"$VMID" --state-dir "$work/state" --events "$events" --interval 600 --timeout 600 --metrics off \
 	--libvirt off --socket "$sock" --match "vmiaas-$prefix" --settle 0 \
 	--scan-interval 1 2>>"$work/vmid.log" &
 vmid_pid=$!
@@ -109,34 +113,74 @@ tap_is "$(n_ev error) $(n_find) $(vm_field restarts)" "0 0 0" \
 	"no error event, no finding, no worker restart through the reset"
 
 # ---- a reset in the middle of a check ----------------------------------------------
-# gdb holds the worker at the start of vmiaas_check_run() (its own test of
-# vCPU 0 passed) while the guest is stopped and reset, then lets it go on
-if command -v gdb >/dev/null; then
-	wait_for 120 'guest_run true' || tap_diag "the guest's agent is not back after the reset"
-	worker=$(vm_field worker_pid)
-	before=$(n_ev rebooted)
-	gdb -p "$worker" -batch -nx -ex 'handle all nostop noprint pass' \
+# held_check SCRIPT: a vmid-check whose worker gdb holds at the start of
+# vmiaas_check_run() (the worker's own tests of vCPU 0 passed) while
+# SCRIPT runs (it touches $work/gdb.reset when done), then lets go on;
+# sets rc (vmictl's status) and msg (the latest rebooted event's message)
+held_check()
+{
+	local gdb_pid
+
+	rm -f "$work/gdb.ready" "$work/gdb.reset"
+	gdb -p "$(vm_field worker_pid)" -batch -nx -ex 'handle all nostop noprint pass' \
 		-ex 'break vmiaas_check_run' -ex "shell touch $work/gdb.ready" -ex continue \
-		-ex "shell $VMIAAS_GUEST_CLI qmp $GUEST_DIR '{\"execute\":\"stop\"}'" \
-		-ex "shell $VMIAAS_GUEST_CLI qmp $GUEST_DIR '{\"execute\":\"system_reset\"}'" \
-		-ex "shell touch $work/gdb.reset" -ex detach >"$work/gdb.log" 2>&1 &
+		-ex "shell bash $1" -ex detach >"$work/gdb.log" 2>&1 &
 	gdb_pid=$!
 	wait_for 120 '[ -e "$work/gdb.ready" ]' || tap_diag "gdb: $(tail -n 5 "$work/gdb.log")"
 	rc=0
-	VMID_SOCKET=$sock timeout 300 "$VMICTL" vmid-check "vmiaas-$prefix" >"$work/check" 2>&1 || rc=$?
+	VMID_SOCKET=$sock timeout 900 "$VMICTL" vmid-check "vmiaas-$prefix" >"$work/check" 2>&1 || rc=$?
 	wait "$gdb_pid"
+	msg=$(jq -r "select($vm and .event == \"rebooted\") | .message" "$events" | tail -n 1)
+	tap_diag "${msg:0:400}"
+}
+if command -v gdb >/dev/null; then
+	wait_for 120 'guest_run true' || tap_diag "the guest's agent is not back after the reset"
+	before=$(n_ev rebooted)
+	cat >"$work/reset.sh" <<-EOS
+		"$VMIAAS_GUEST_CLI" qmp "$GUEST_DIR" '{"execute":"stop"}' >/dev/null
+		"$VMIAAS_GUEST_CLI" qmp "$GUEST_DIR" '{"execute":"system_reset"}' >/dev/null
+		touch "$work/gdb.reset"
+	EOS
+	held_check "$work/reset.sh"
 	tap_ok '[ -e "$work/gdb.reset" ] && grep -q "Breakpoint 1, vmiaas_check_run" "$work/gdb.log"' \
 		"the check began with the guest in long mode; gdb reset the guest in its middle" ||
 		tap_diag "$(tail -n 8 "$work/gdb.log")"
-	msg=$(jq -r "select($vm and .event == \"rebooted\") | .message" "$events" | tail -n 1)
-	tap_diag "${msg:0:400}"
-	tap_ok '[ $rc != 0 ] && [ "$(n_ev rebooted)" = $((before + 1)) ] && grep -Eq "during the check|\(the check failed: " <<<"$msg"' \
+	tap_ok '[ $rc != 0 ] && [ "$(n_ev rebooted)" = $((before + 1)) ] && grep -Eq "seen after the check began|\(the check failed: " <<<"$msg"' \
 		"the check is dropped as a reboot seen after it began: one more rebooted event"
 	sleep 8
 	tap_is "$(n_ev rebooted) $(n_ev error) $(n_find) $(vm_field restarts)" "$((before + 1)) 0 0 0" \
 		"8 s later: no other rebooted event, no error event, no finding, no restart"
+
+	# ---- a whole reboot within one check ---------------------------------------
+	# held at vmiaas_check_run() while the guest resets and its new
+	# kernel boots until its agent answers: the check then meets another
+	# kernel in long mode, with the old one's page tables, banner and
+	# system_state still in RAM
+	guest_qmp '{"execute":"cont"}' >/dev/null
+	wait_for 300 '[ "$(n_retaken)" = 2 ] && [ "$(vm_field state)" = ready ]' ||
+		tap_diag "not re-attached after the second reset: $(tail -n 3 "$work/vmid.log")"
+	wait_for 120 'guest_run true' || tap_diag "the guest's agent is not back after the second reset"
+	before=$(n_ev rebooted)
+	cat >"$work/reboot.sh" <<-EOS
+		"$VMIAAS_GUEST_CLI" qmp "$GUEST_DIR" '{"execute":"system_reset"}' >/dev/null
+		sleep 5
+		for i in \$(seq 120); do
+			timeout 10 "$VMIAAS_GUEST_CLI" run --timeout 5 "$GUEST_DIR" true >/dev/null 2>&1 &&
+				exec touch "$work/gdb.reset"
+			sleep 1
+		done
+	EOS
+	held_check "$work/reboot.sh"
+	tap_ok '[ -e "$work/gdb.reset" ] && grep -q "Breakpoint 1, vmiaas_check_run" "$work/gdb.log"' \
+		"the check began on the old kernel; the new one booted and ran while it was held" ||
+		tap_diag "$(tail -n 8 "$work/gdb.log")"
+	tap_ok '[ $rc != 0 ] && [ "$(n_ev rebooted)" = $((before + 1)) ] && grep -q "page tables do not map the kernel" <<<"$msg"' \
+		"the check is dropped as a reboot: vCPU 0's page tables no longer map the old kernel's text"
+	sleep 8
+	tap_is "$(n_ev rebooted) $(n_ev error) $(n_find) $(vm_field restarts)" "$((before + 1)) 0 0 0" \
+		"8 s later: no other rebooted event, no error event, no finding, no restart"
 else
-	tap_skip "gdb missing (scripts/deps.sh test)" 3
+	tap_skip "gdb missing (scripts/deps.sh test)" 6
 fi
 vmid_stop
 tap_is "$st" 0 "vmid exits 0 on SIGTERM"

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../../core/kernel.h"
 #include "engine.h"
 
 int vmiaas_vcpus(struct vmiaas *v, struct vmiaas_vcpu **ret, size_t *ret_nr)
@@ -131,5 +132,22 @@ int vmiaas_translate(struct vmiaas *v, uint64_t va, uint64_t *ret_pa)
 	err = vmi_as_translate(v->kas, va, &x);
 	if (!err)
 		*ret_pa = x.gpa;
+	return err;
+}
+
+int vmiaas_translate_cr3(struct vmiaas *v, uint64_t cr3, int la57, uint64_t va,
+			 uint64_t *ret_pa)
+{
+	struct vmi_as *as = calloc(1, sizeof(*as));	/* its TLBs: 24 KiB */
+	struct vmi_xlate x;
+	int err;
+
+	if (!as)
+		return -ENOMEM;
+	vmi_as_init(as, &v->backend->phys, vmi_cr3_kernel_root(cr3), la57);
+	err = vmi_as_walk(as, va, &x);
+	if (!err)
+		*ret_pa = x.gpa;
+	free(as);
 	return err;
 }

@@ -542,24 +542,50 @@ static int same_boot(struct vmiaas *v)
  * registers do not: the boot processor restarts in real mode. vCPU 0
  * (the boot processor: other vCPUs may never have been started, e.g.
  * with maxcpus=) without paging or long mode means the guest is being
- * reset or boots: -ESTALE, before a check could compare the baseline
+ * reset or boots: VCPU0_RESET, before a check could compare the baseline
  * with a machine in reset and report the difference as findings.
+ *
+ * Once the new kernel runs, vCPU 0 is back in long mode, and the banner
+ * and system_state tests read through the attach-time view: the old
+ * kernel's page tables (init_top_pgt), which the reset left in RAM with
+ * the old banner and state in it. vCPU 0's own CR3 does not: the new
+ * kernel's tables map _text's attach-time address (another KASLR slide)
+ * nowhere or elsewhere: VCPU0_OTHER_KERNEL. Every page table of a
+ * running kernel maps its text (a PTI user CR3 is read as its kernel
+ * half). A guest can load tables that do not while it does not run on
+ * them; like a rewritten banner, that only makes its worker re-attach.
  */
-static int vcpu0_long_mode(struct vmiaas *v)
+enum vcpu0_state { VCPU0_SAME, VCPU0_RESET, VCPU0_OTHER_KERNEL };
+
+static enum vcpu0_state vcpu0_look(struct vmiaas *v)
 {
+	const struct vmiaas_info *info = vmiaas_info(v);
+	enum vcpu0_state st = VCPU0_SAME;
 	struct vmiaas_vcpu *vc = NULL;
 	size_t nr = 0, i;
-	int r = 0;
+	uint64_t pa;
 
 	if (vmiaas_vcpus(v, &vc, &nr) < 0)
-		return 0;	/* no registers: cannot tell */
-	for (i = 0; i < nr; i++)
-		if (vc[i].index == 0 &&
-		    (!(vc[i].cr0 & (1ULL << 31)) || !(vc[i].efer & (1ULL << 10))))
-			r = -ESTALE;
+		return VCPU0_SAME;	/* no registers: cannot tell */
+	for (i = 0; i < nr; i++) {
+		if (vc[i].index != 0)
+			continue;
+		if (!(vc[i].cr0 & (1ULL << 31)) || !(vc[i].efer & (1ULL << 10)))
+			st = VCPU0_RESET;
+		else if (info->text_va &&
+			 (vmiaas_translate_cr3(v, vc[i].cr3, !!(vc[i].cr4 & (1ULL << 12)),
+					       info->text_va, &pa) < 0 ||
+			  pa != info->text_pa))
+			st = VCPU0_OTHER_KERNEL;
+	}
 	free(vc);
-	return r;
+	return st;
 }
+
+static const char *const vcpu0_why[] = {
+	[VCPU0_RESET] = "vCPU 0 runs without paging or long mode: the guest is being reset",
+	[VCPU0_OTHER_KERNEL] = "vCPU 0's page tables do not map the kernel's text where it was at attach: the guest rebooted",
+};
 
 /*
  * A check that failed (an error, not findings) while the guest reboots
@@ -578,8 +604,10 @@ static bool rebooting(struct vmiaas *v, char *why, size_t size)
 {
 	char st[160];
 
-	if (vcpu0_long_mode(v) < 0) {
-		snprintf(why, size, "vCPU 0 left long mode: the guest is being reset");
+	enum vcpu0_state v0 = vcpu0_look(v);
+
+	if (v0 != VCPU0_SAME) {
+		snprintf(why, size, "%s", vcpu0_why[v0]);
 		return true;
 	}
 	if (same_boot(v) < 0) {
@@ -632,15 +660,16 @@ static int check_once(struct vmiaas *v, const struct vmiaas_baseline *b,
 	const struct vmiaas_diag *d;
 	struct vmiaas_finding *f = NULL;
 	char why[200], failed[320];
+	enum vcpu0_state v0;
 	struct timespec t0;
 	size_t nr = 0, i;
 	int r;
 
-	r = vcpu0_long_mode(v);
-	if (r < 0) {
-		send_error(r, VMID_ERROR_REBOOTED, "check the guest",
-			   "vCPU 0 runs without paging or long mode: the guest is being reset");
-		return r;
+	v0 = vcpu0_look(v);
+	if (v0 != VCPU0_SAME) {
+		send_error(-ESTALE, VMID_ERROR_REBOOTED, "check the guest",
+			   vcpu0_why[v0]);
+		return -ESTALE;
 	}
 	r = same_boot(v);
 	if (r < 0) {
@@ -670,14 +699,18 @@ static int check_once(struct vmiaas *v, const struct vmiaas_baseline *b,
 	 * A reset during the check: the registers the check read may be
 	 * those of the machine in reset (CR0.WP "cleared"...). Looked at
 	 * again afterwards, vCPU 0 is then still out of long mode (firmware
-	 * and the new boot take far longer than a check), and the round is
+	 * and the new boot take far longer than a check), or, if the check
+	 * took longer than the new boot, runs another kernel; the round is
 	 * dropped as a reboot, not reported. A guest cannot stay out of long
-	 * mode to hide a hook: its kernel would not run.
+	 * mode or off its text's tables to hide a hook: its kernel would
+	 * not run.
 	 */
-	if (vcpu0_long_mode(v) < 0) {
+	v0 = vcpu0_look(v);
+	if (v0 != VCPU0_SAME) {
 		free(f);
-		send_error(-ESTALE, VMID_ERROR_REBOOTED, "check the guest",
-			   "vCPU 0 left long mode during the check: the guest is being reset");
+		snprintf(m.s2, sizeof(m.s2), "%s (seen after the check began)",
+			 vcpu0_why[v0]);
+		send_error(-ESTALE, VMID_ERROR_REBOOTED, "check the guest", m.s2);
 		return -ESTALE;
 	}
 	for (i = 0; i < nr && r == 0; i++) {
