@@ -14,8 +14,9 @@
 # that has it; binfmt_misc (Debian's module, mounted before the
 # baseline: its empty list is clean) given a handler by extension
 # (medium; the kernel runs its interpreter for a matching file), one by
-# magic with flag C (high), one unregistered and one re-registered with
-# another interpreter against a baseline that has them. exec-memory: code copied
+# magic with flag C (high), one disabled and unregistered (events),
+# re-registered with another interpreter (high) and with another magic
+# and no C (medium) against a baseline that has it. exec-memory: code copied
 # into a vmalloc() page and into a page of the direct map, made
 # executable (set_memory_ro + set_memory_x) by a module that then unloads
 # (vmiaas_attack_execmem), and a writable+executable page (6.2+ kernels
@@ -31,7 +32,7 @@
 # Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin exec 45
+integrity_begin exec 47
 
 bpf_fentry=$(guest_tool bpf-fentry) ||
 	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
@@ -187,10 +188,14 @@ tap_is "$(guest_run cat /proc/sys/fs/binfmt_misc/vmiaas-c | tr '\n' ' ')" \
 expect_umh binfmt-cred "binfmt_misc vmiaas-c" high 'for magic 564d49414153 at offset 2, flags OC'
 vmictl_g baseline -o "$work/base-binfmt" --key "$key" >/dev/null 2>&1 ||
 	tap_diag "baseline with a binfmt_misc handler failed"
+guest_run 'echo 0 >/proc/sys/fs/binfmt_misc/vmiaas-c' >/dev/null
+expect_umh_event binfmt-disabled "binfmt_misc vmiaas-c" "$work/base-binfmt"
 guest_run 'echo -1 >/proc/sys/fs/binfmt_misc/vmiaas-c' >/dev/null
 expect_umh_event binfmt-gone "binfmt_misc vmiaas-c" "$work/base-binfmt"
 guest_run 'printf ":vmiaas-c:M:2:VMI\\\\x41AS::/tmp/vmiaas-other:C\n" >/proc/sys/fs/binfmt_misc/register' >/dev/null
 expect_helper binfmt-interp "binfmt_misc vmiaas-c" high /tmp/vmiaas-other "$work/base-binfmt"
+guest_run 'echo -1 >/proc/sys/fs/binfmt_misc/vmiaas-c; echo ":vmiaas-c:M:2:VMIXAS::/tmp/vmiaas-interp:" >/proc/sys/fs/binfmt_misc/register' >/dev/null
+expect_umh binfmt-match "binfmt_misc vmiaas-c" medium 'magic 564d49414153 at offset 2, flags OC -> magic 564d49584153 at offset 2, flags -' "$work/base-binfmt"
 guest_run 'echo -1 >/proc/sys/fs/binfmt_misc/vmiaas-c' >/dev/null
 expect_clean binfmt-cleared "the handlers unregistered"
 
