@@ -45,8 +45,9 @@
 /*
  * records of vmiaas_module_policy(): exec-memory, 6 usermode-helper,
  * netfilter-hook, proc-ops, packet-tap, input-handler, tracepoint-hook
+ * (12), and room for the next check's
  */
-#define MODULE_POLICY_MAX	12
+#define MODULE_POLICY_MAX	16
 
 _Static_assert(sizeof(struct vmiaas_module_check) <= VMID_MSG_PAYLOAD,
 	       "a check record travels in vmid_msg.s2");
