@@ -136,6 +136,13 @@ static void test_real(void)
 		    cl.ram_shared && cl.ram_size == 512 * MiB && !cl.uuid[0],
 		    "scripts/guest: name, -qmp unix: (not the cmd socket), shared RAM file (%s, %s, %s)",
 		    cl.name, cl.qmp, cl.ram_path);
+	TEST_ASSERT(cl.daemonize && !strcmp(cl.pidfile, "/run/vmiaas/g1/qemu.pid"),
+		    "scripts/guest: -daemonize as the last word, -pidfile (%d, '%s')",
+		    cl.daemonize, cl.pidfile);
+	parse(libvirt_file, &cl);
+	TEST_ASSERT(!cl.daemonize && !cl.pidfile[0],
+		    "libvirt: not daemonizing, no -pidfile (%d, '%s')",
+		    cl.daemonize, cl.pidfile);
 }
 
 /* libvirt with many devices: the facts come after 100 KiB of -device */
@@ -325,7 +332,7 @@ static void test_proc(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(17);
+	ksft_set_plan(19);
 	test_real();
 	test_long();
 	test_sizes();

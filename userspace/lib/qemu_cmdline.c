@@ -211,6 +211,8 @@ static void parse_plain(const char *opt, const char *v, struct ids *ids,
 	} else if (!strcmp(opt, "-qmp") || !strcmp(opt, "-qmp-pretty")) {
 		if (!cl->qmp[0] && !strncmp(v, "unix:", 5))
 			opt_get(v + 5, "path", "path", cl->qmp, sizeof(cl->qmp));
+	} else if (!strcmp(opt, "-pidfile")) {
+		copy_field(cl->pidfile, sizeof(cl->pidfile), v);
 	}
 }
 
@@ -288,9 +290,12 @@ void qemu_cmdline_parse(const char *buf, size_t len, struct qemu_cmdline *cl)
 	const char *ram_id;
 
 	memset(cl, 0, sizeof(*cl));
-	for (args_start(&a, buf, len); args_next(&a);)
+	for (args_start(&a, buf, len); args_next(&a);) {
+		if (!strcmp(a.opt, "-daemonize"))
+			cl->daemonize = true;	/* a flag: the last word too */
 		if (a.val)
 			parse_plain(a.opt, a.val, &ids, cl);
+	}
 	ram_id = ids.ram[0] ? ids.ram : ids.numa_ram;
 	for (args_start(&a, buf, len); args_next(&a);) {
 		if (!a.val)

@@ -27,6 +27,8 @@ struct qemu_cmdline {
 	char ram_path[512];	/* the RAM backend's mem-path, "" if none */
 	bool ram_shared;	/* that backend has share=on */
 	uint64_t ram_size;	/* bytes: -m, else the RAM backend's size */
+	bool daemonize;		/* -daemonize */
+	char pidfile[512];	/* -pidfile, "" if none */
 };
 
 /*

@@ -37,9 +37,12 @@ static void make_id(struct vm_ident *id)
 		id->id[0] = '_';
 }
 
+static bool still_daemonizing(pid_t pid, const struct qemu_cmdline *cl);
+
 /*
  * @id's name, uuid, QMP socket and shared RAM file from the command line
- * of QEMU process id->pid: -ENOENT, -ENOMEM (qemu_cmdline_read()).
+ * of QEMU process id->pid: -ENOENT, -ENOMEM (qemu_cmdline_read()), or
+ * -EAGAIN for a QEMU that is still daemonizing.
  */
 static int parse_cmdline(struct vm_ident *id)
 {
@@ -50,6 +53,8 @@ static int parse_cmdline(struct vm_ident *id)
 	err = qemu_cmdline_read(id->pid, &cl);
 	if (err < 0)
 		return err;
+	if (still_daemonizing(id->pid, &cl))
+		return -EAGAIN;
 	snprintf(id->name, sizeof(id->name), "%s", cl.name);
 	snprintf(id->uuid, sizeof(id->uuid), "%s", cl.uuid);
 	snprintf(id->qmp, sizeof(id->qmp), "%s", cl.qmp);
@@ -87,28 +92,74 @@ static ssize_t read_file(const char *path, char *buf, size_t size)
 	return (ssize_t)off;
 }
 
-static int proc_starttime(pid_t pid, uint64_t *ret)
+/* Field @field (3: state, 4: ppid, 6: session, 22: starttime) of /proc/PID/stat. */
+static int proc_stat_field(pid_t pid, int field, uint64_t *ret)
 {
 	char path[64], buf[1024], *p;
 	ssize_t n;
-	int field;
+	int i;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	n = read_file(path, buf, sizeof(buf) - 1);
 	if (n < 0)
 		return (int)n;
 	buf[n] = '\0';
+	/* after the command's name, which may hold spaces and ')' */
 	p = strrchr(buf, ')');
 	if (!p)
 		return -EBADMSG;
-	/* p + 1 is the space before field 3; starttime is field 22 */
+	/* p + 1 is the space before field 3 */
 	p++;
-	for (field = 3; field < 22 && p; field++)
+	for (i = 3; i < field && p; i++)
 		p = strchr(p + 1, ' ');
 	if (!p)
 		return -EBADMSG;
 	*ret = strtoull(p + 1, NULL, 10);
 	return 0;
+}
+
+static int proc_starttime(pid_t pid, uint64_t *ret)
+{
+	return proc_stat_field(pid, 22, ret);
+}
+
+/*
+ * QEMU's -daemonize: the process started forks, its child calls setsid()
+ * and forks the daemon, and the first waits, with the same command line,
+ * until the daemon has set the machine up; then it exits. That waiting
+ * process owns no guest: attached, it gave the VM a "booting" event (its
+ * QMP socket not there yet) and a second attach when it exited. The
+ * daemon is the process -pidfile names (written right after the forks,
+ * before the machine exists); without a pidfile vmid can read, a process
+ * that still shares its parent's session is not the daemon yet (the
+ * daemon's session is its own, its parent init or a subreaper). Such a
+ * process is left for the next scan.
+ */
+static bool still_daemonizing(pid_t pid, const struct qemu_cmdline *cl)
+{
+	char path[sizeof(cl->pidfile) + 32], buf[32];
+	uint64_t sid, ppid, parent_sid;
+	ssize_t n;
+
+	if (!cl->daemonize)
+		return false;
+	if (cl->pidfile[0]) {
+		if (cl->pidfile[0] == '/')
+			snprintf(path, sizeof(path), "%s", cl->pidfile);
+		else
+			snprintf(path, sizeof(path), "/proc/%d/cwd/%s", (int)pid,
+				 cl->pidfile);
+		n = read_file(path, buf, sizeof(buf) - 1);
+		if (n > 0) {
+			buf[n] = '\0';
+			return strtol(buf, NULL, 10) != (long)pid;
+		}
+	}
+	if (proc_stat_field(pid, 6, &sid) < 0 ||
+	    proc_stat_field(pid, 4, &ppid) < 0 || !ppid || ppid > INT_MAX ||
+	    proc_stat_field((pid_t)ppid, 6, &parent_sid) < 0)
+		return false;
+	return sid == parent_sid;
 }
 
 double discover_age(uint64_t starttime)
