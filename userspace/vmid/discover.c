@@ -130,15 +130,17 @@ static int proc_starttime(pid_t pid, uint64_t *ret)
  * process owns no guest: attached, it gave the VM a "booting" event (its
  * QMP socket not there yet) and a second attach when it exited. The
  * daemon is the process -pidfile names (written right after the forks,
- * before the machine exists); without a pidfile vmid can read, a process
- * that still shares its parent's session is not the daemon yet (the
- * daemon's session is its own, its parent init or a subreaper). Such a
+ * before the machine exists). Without a pidfile vmid can read: the daemon
+ * is in the session its parent made and left at once, so the session has
+ * no leader, while the waiting process is in its launcher's session (or
+ * leads one). A pid reused since cannot lead that session: setsid() is
+ * refused while the daemon's process group bears its number. Such a
  * process is left for the next scan.
  */
 static bool still_daemonizing(pid_t pid, const struct qemu_cmdline *cl)
 {
 	char path[sizeof(cl->pidfile) + 32], buf[32];
-	uint64_t sid, ppid, parent_sid;
+	uint64_t sid, leader_sid;
 	ssize_t n;
 
 	if (!cl->daemonize)
@@ -155,11 +157,12 @@ static bool still_daemonizing(pid_t pid, const struct qemu_cmdline *cl)
 			return strtol(buf, NULL, 10) != (long)pid;
 		}
 	}
-	if (proc_stat_field(pid, 6, &sid) < 0 ||
-	    proc_stat_field(pid, 4, &ppid) < 0 || !ppid || ppid > INT_MAX ||
-	    proc_stat_field((pid_t)ppid, 6, &parent_sid) < 0)
+	if (proc_stat_field(pid, 6, &sid) < 0 || !sid || sid > INT_MAX)
 		return false;
-	return sid == parent_sid;
+	if (sid == (uint64_t)pid)
+		return true;
+	return proc_stat_field((pid_t)sid, 6, &leader_sid) == 0 &&
+	       leader_sid == sid;
 }
 
 double discover_age(uint64_t starttime)
