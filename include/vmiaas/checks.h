@@ -77,6 +77,26 @@ struct vmiaas_baseline_summary {
 void vmiaas_baseline_summary(const struct vmiaas_baseline *b,
 			     struct vmiaas_baseline_summary *ret);
 
+/*
+ * A hook present at baseline in a measured module's text
+ * (docs/integrity.md, "Hooks present at baseline"): the hook policy's
+ * high finding of @check on @object for a function at @offset in the
+ * text of module @module, tainted @taints. At a check, the same hook in
+ * the same module (same struct module and ranges, text unchanged since
+ * the baseline) is an informational event instead.
+ */
+struct vmiaas_baseline_hook {
+	char check[24];			/* "tracepoint-hook" */
+	char object[64];		/* "sys_enter" */
+	char module[56];		/* MODULE_NAME_LEN */
+	uint64_t offset;		/* of the function in the module's text */
+	uint64_t taints;		/* struct module.taints */
+};
+
+/* The hooks @b trusts, their number in *@ret_nr (0: none, or an older file). */
+const struct vmiaas_baseline_hook *
+vmiaas_baseline_hooks(const struct vmiaas_baseline *b, size_t *ret_nr);
+
 /* ---- golden baselines (docs/integrity.md, "Golden baselines") ---- */
 
 /*
@@ -209,6 +229,9 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
  * VMIAAS_CHECK_TP_GVA (addr the kernel's __start___tracepoints_ptrs, len
  * its tracepoints, a struct vmiaas_tp_check: the layout, the kernel's
  * text and each untainted module's text that has a probe on one).
+ * With a baseline @b (NULL: none), a module whose hooks @b trusts
+ * (vmiaas_baseline_hooks(), the module unchanged since) is allowed like
+ * an untainted one: its whole text, for the checks it hooks.
  * Returns 0 and *@ret_nr (at most
  * @max), or a negative errno (-ENOSPC: @max too small) and in *@ret_nr
  * the records built before the failing part.
@@ -229,8 +252,9 @@ struct vmiaas_module_check {
 	uint32_t severity;		/* enum vmiaas_severity */
 };
 
-int vmiaas_module_policy(struct vmiaas *v, struct vmiaas_module_check *out,
-			 size_t max, size_t *ret_nr);
+int vmiaas_module_policy(struct vmiaas *v, const struct vmiaas_baseline *b,
+			 struct vmiaas_module_check *out, size_t max,
+			 size_t *ret_nr);
 
 /*
  * The table of watched /proc entries the proc-ops record of the last

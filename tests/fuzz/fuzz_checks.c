@@ -118,10 +118,10 @@ static void run_walkers(bool records)
 	hidden_check_modules(guest, &sink);
 	hidden_check_tasks(guest, &sink);
 	bpf_check_programs(guest, NULL, &sink);
-	check_netfilter(guest, &sink);
-	check_packet_taps(guest, &sink);
-	check_input_handlers(guest, &sink);
-	check_tracepoints(guest, &sink);
+	check_netfilter(guest, &sink, NULL);
+	check_packet_taps(guest, &sink, NULL);
+	check_input_handlers(guest, &sink, NULL);
+	check_tracepoints(guest, &sink, NULL);
 	check_proc_ops(guest, baseline, &sink);
 	check_umh_paths(guest, baseline, &sink);
 	vfs_scan_once(guest, &sink, NULL);

@@ -20,15 +20,11 @@ has() { jq -e "$2" "$work/$1.json" >/dev/null 2>&1; }
 # the key would have written it).
 remac()
 {
-	local size filekey
+	local size
 	size=$(stat -c %s "$base")
 	head -c $((size - 32)) "$base" >"$1"
 	printf "\\$(printf %o "$3")" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
-	filekey=$(printf 'vmiaas baseline file v1' |
-		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(od -An -tx1 -v "$key" | tr -d ' \n')" |
-		awk '{print $NF}')
-	openssl dgst -sha256 -mac HMAC -macopt "hexkey:$filekey" -binary \
-		"$1" >>"$1"
+	bl_remac "$1"
 }
 
 rodata_run()

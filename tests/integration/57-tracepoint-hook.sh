@@ -10,7 +10,12 @@
 # "vmiaas_tp_hidden" gets -ENOENT, no system call table or text touched):
 # the file is listed but cannot be opened, and exactly one finding, high,
 # names sys_enter, the probe ([vmiaas_attack_tracepoint]+0x...) and the
-# module's taint; unloaded: the file opens, clean again. Last, the probe
+# module's taint; unloaded: the file opens, clean again. The same hider
+# loaded before a baseline: the baseline lists its probe as trusted
+# (stderr and JSON), a check gives the event "hook present at baseline"
+# and exit 0; that baseline without its HOOKS section (as an older vmiaas
+# wrote it) still loads and trusts nothing (high); the module unloaded
+# and loaded again (a new struct module): high again. Last, the probe
 # copied to an executable heap page (mode=heap, it counts system calls):
 # one critical tracepoint-hook finding naming the page; unloaded: no
 # tracepoint-hook finding (the page stays: exec-memory's). vmiaas.ko's
@@ -23,10 +28,19 @@
 # KGENS (default: Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin tracepoint 16
+integrity_begin tracepoint 20
 
 bpf_fentry=$(guest_tool bpf-fentry) ||
 	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
+
+# tp_high NAME BASELINE WHAT: exit 1, one finding, the hider's high one.
+tp_high()
+{
+	check_json "$1" "$2"
+	tap_ok "[ $st = 1 ] && jq -e '(.findings | length == 1) and (.findings[0] | .check == \"tracepoint-hook\" and .object == \"sys_enter\" and .severity == \"high\" and (.detail.message | test(\"module vmiaas_attack_tracepoint is tainted\")))' '$work/$1.json'" \
+		"$KGEN: $3: exit 1, the high tracepoint-hook finding for sys_enter"
+	tap_diag "$(cat "$work/$1.err"; jq -c '.findings[] | [.check, .severity, .object, .detail.message]' "$work/$1.json" 2>/dev/null | cut -c1-300 | head -4)"
+}
 
 # no_tp NAME WHAT: exit 0, no finding, no tracepoint-hook event.
 no_tp()
@@ -85,6 +99,35 @@ guest_run 'rmmod vmiaas_attack_tracepoint && cat /tmp/vmiaas_tp_hidden' >"$work/
 tap_is "$(cat "$work/hide-gone.out")" secret "$KGEN: tracepoint: unloaded, the file opens again"
 expect_clean hide-gone "tracepoint: the probe unregistered on unload"
 policy_run hide-gone 0 "nothing fails once the hider is gone"
+
+# ---- the hider loaded before a baseline: trusted while it is the same -----
+probe() { guest_run "grep ' vmiaas_attack_tracepoint_probe' /proc/kallsyms" | cut -d' ' -f1 | head -n 1; }
+guest_run insmod /vmiaas/modules/vmiaas_attack_tracepoint.ko >/dev/null 2>&1
+at_baseline=$(probe)
+btp=$work/baseline-tp
+st=0
+vmictl_g --json baseline -o "$btp" --key "$key" >"$work/btp.json" 2>"$work/btp.err" || st=$?
+tap_ok "[ $st = 0 ] && grep -q '^vmictl: trusted, present at baseline: tracepoint-hook sys_enter: \[vmiaas_attack_tracepoint\]+0x[0-9a-f]* (module tainted [PF]*OE)\$' '$work/btp.err' && jq -e '[.trusted_hooks[] | select(.check == \"tracepoint-hook\" and .object == \"sys_enter\" and .module == \"vmiaas_attack_tracepoint\")] | length == 1' '$work/btp.json'" \
+	"$KGEN: baseline with the hider loaded: exit 0, its sys_enter probe listed as trusted (stderr and JSON)"
+tap_diag "$(cat "$work/btp.err") $(jq -c .trusted_hooks "$work/btp.json" 2>/dev/null)"
+check_json trusted "$btp"
+tap_ok "[ $st = 0 ] && jq -e '(.findings | length == 0) and ([.events[] | select(.check == \"tracepoint-hook\" and .object == \"sys_enter\" and (.detail.message | test(\"^hook present at baseline: .*vmiaas_attack_tracepoint .tainted [PF]*OE. is the module measured at baseline\")))] | length == 1)' '$work/trusted.json'" \
+	"$KGEN: loaded before the baseline: exit 0, no finding, the event 'hook present at baseline'"
+tap_diag "$(cat "$work/trusted.err"; jq -c '.findings[], (.events[] | select(.check == "tracepoint-hook"))' "$work/trusted.json" 2>/dev/null | cut -c1-300 | head -4)"
+# the file as a vmiaas without HOOKS wrote it: that section (last before
+# END: 16 + 160 bytes a record) dropped, END and the MAC again
+n=$(jq '.trusted_hooks | length' "$work/btp.json" 2>/dev/null || echo 0)
+size=$(stat -c %s "$btp")
+head -c $((size - 48 - 16 - 160 * n)) "$btp" >"$work/old-baseline"
+printf '\0\0\0\0\0\0\0\0\040\0\0\0\0\0\0\0' >>"$work/old-baseline"
+bl_remac "$work/old-baseline"
+tp_high old "$work/old-baseline" "a baseline without the HOOKS section loads and trusts nothing"
+# unloaded and loaded again after another module: a new struct module
+guest_run 'rmmod vmiaas_attack_tracepoint && insmod /vmiaas/irqbypass.ko &&
+	insmod /vmiaas/modules/vmiaas_attack_tracepoint.ko' >/dev/null 2>&1
+reloaded=$(probe)
+tp_high reloaded "$btp" "reloaded at ${reloaded:-?} (was ${at_baseline:-?}): not the module of the baseline"
+guest_run 'rmmod vmiaas_attack_tracepoint irqbypass' >/dev/null 2>&1
 
 # ---- the probe in an executable heap page (last: the page stays) -----------
 guest_run 'ro=$(grep " set_memory_ro$" /proc/kallsyms | cut -d" " -f1)

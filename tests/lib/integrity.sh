@@ -149,6 +149,19 @@ policy_run()
 	tap_diag "$(tail -n +2 "$work/$1.policy" | cut -c1-300)"
 }
 
+# bl_remac FILE: appends the file MAC of FILE's bytes, computed with the
+# host key $key (as vmiaas_baseline_save() does): a baseline a buggy or
+# older vmiaas with the key would have written.
+bl_remac()
+{
+	local filekey
+	filekey=$(printf 'vmiaas baseline file v1' |
+		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(od -An -tx1 -v "$key" | tr -d ' \n')" |
+		awk '{print $NF}')
+	openssl dgst -sha256 -mac HMAC -macopt "hexkey:$filekey" -binary \
+		"$1" >>"$1"
+}
+
 nr_findings() { jq '.findings | length' "$work/$1.json" 2>/dev/null; }
 
 expect_clean()

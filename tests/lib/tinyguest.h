@@ -157,7 +157,12 @@ static inline struct vmiaas_finding *add_finding(void *ctx, const char *check,
 	return f;
 }
 
-typedef int (*tiny_check_fn)(struct vmiaas *v, const struct hidden_sink *sink);
+struct hook_trust;
+typedef int (*tiny_check_fn)(struct vmiaas *v, const struct hidden_sink *sink,
+			     struct hook_trust *trust);
+
+/* The hooks present at baseline tiny_check() passes (NULL: none). */
+static struct hook_trust *tiny_trust;
 
 /*
  * @check run on the tiny guest into findings[]: its error; *@nr its
@@ -171,7 +176,7 @@ static inline int tiny_check(tiny_check_fn check, u32 *nr,
 	int err;
 
 	nr_findings = 0;
-	err = check(&v, &sink);
+	err = check(&v, &sink, tiny_trust);
 	*nr = 0;
 	*first = NULL;
 	for (i = 0; i < nr_findings; i++) {

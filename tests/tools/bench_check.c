@@ -244,15 +244,15 @@ static int run_part(struct vmiaas *v, struct vmiaas_baseline *b, int p)
 		vmi_as_flush(v->kas);
 		return check_exec(v, &sink);
 	case P_NET:
-		err = check_netfilter(v, &sink);
+		err = check_netfilter(v, &sink, NULL);
 		return err ?: check_proc_ops(v, b, &sink);
 	case P_TAPS:
-		err = check_packet_taps(v, &sink);
-		return err ?: check_input_handlers(v, &sink);
+		err = check_packet_taps(v, &sink, NULL);
+		return err ?: check_input_handlers(v, &sink, NULL);
 	case P_VFS:		/* one scan: a clean one is not repeated */
 		return vfs_scan_once(v, &sink, &vfs_stats);
 	case P_TP:
-		return check_tracepoints(v, &sink);
+		return check_tracepoints(v, &sink, NULL);
 	case P_UMH:		/* the strings, release agents, binfmt_misc */
 		err = check_helpers(v, b, &sink);
 		return err ?: check_umh_paths(v, b, &sink);

@@ -88,7 +88,7 @@ static int take(struct vmiaas *v, const char *path)
 	FILE *f;
 	int err;
 
-	err = vmiaas_module_policy(v, c, RECORDS_MAX, &nr);
+	err = vmiaas_module_policy(v, NULL, c, RECORDS_MAX, &nr);
 	if (err)
 		return err;
 	f = fopen(path, "w");

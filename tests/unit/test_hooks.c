@@ -20,6 +20,7 @@
 
 #include "userspace/lib/checks.h"
 #include "userspace/lib/hidden.h"
+#include "userspace/lib/hookpolicy.h"
 #include "tests/lib/symfile.h"
 #include "tests/lib/tap.h"
 #include "tests/lib/tinyguest.h"
@@ -307,15 +308,215 @@ static void test_hostile(void)
 	ksft_test_result(ok == 40, "40 guests with random words over their structures: every check ended\n");
 }
 
+/* The tap of hooks_guest()'s module "rootkit", tainted OE, at MFN. */
+static void trust_guest(void)
+{
+	hooks_guest();
+	put(PT_ALL + 16, MFN);
+	put(MOD + 80, TAINT_OE);
+}
+
+static void trust_rec(struct vmiaas_baseline_hook *r, const char *check,
+		      const char *object, u64 offset, u64 taints)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->check, sizeof(r->check), "%s", check);
+	snprintf(r->object, sizeof(r->object), "%s", object);
+	snprintf(r->module, sizeof(r->module), "rootkit");
+	r->offset = offset;
+	r->taints = taints;
+}
+
+/* packet-tap with @t: its findings' number, the first in *@f. */
+static int trust_check(struct hook_trust *t, u32 *nr,
+		       const struct vmiaas_finding **f)
+{
+	int err;
+
+	tiny_trust = t;
+	err = tiny_check(check_packet_taps, nr, f);
+	tiny_trust = NULL;
+	return err;
+}
+
+/*
+ * Hooks present at baseline (hookpolicy.c): a tainted module's hook is
+ * an event only if the module is the measured one (name, struct module,
+ * text range) and a record has the check, object, offset and taints.
+ */
+static void test_trust(void)
+{
+	struct bl_module mod = {
+		.name = "rootkit", .addr = MOD,
+		.text = { .start = MOD_TEXT, .end = MOD_TEXT + 0x1000 },
+	};
+	struct vmiaas_baseline_hook rec;
+	struct hook_trust t = {
+		.hooks = &rec, .nr_hooks = 1, .mods = &mod, .nr_mods = 1,
+	};
+	const struct vmiaas_finding *f;
+	u32 nr, i;
+	int err;
+
+	trust_guest();
+	trust_rec(&rec, "packet-tap", "ETH_P_ALL", MFN - MOD_TEXT, TAINT_OE);
+	err = trust_check(&t, &nr, &f);
+	for (i = 0; i < nr_findings && !(findings[i].flags & VMIAAS_FINDING_EVENT); i++)
+		;
+	ksft_test_result(!err && !nr && i < nr_findings &&
+			 !strcmp(findings[i].object, "ETH_P_ALL") &&
+			 strstr(findings[i].message, "hook present at baseline") &&
+			 strstr(findings[i].message, "tainted OE"),
+			 "trust: the hook of the baseline in its measured module: an event, no finding (%d, %u: %s)\n",
+			 err, nr, i < nr_findings ? findings[i].message : "");
+	rec.offset += 0x10;
+	err = trust_check(&t, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_HIGH,
+			 "trust: the same module hooking at another offset: high (%d, %u)\n",
+			 err, nr);
+	rec.offset -= 0x10;
+	rec.taints = 1ULL << 12;
+	err = trust_check(&t, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_HIGH,
+			 "trust: other taints than at baseline: high (%d, %u)\n",
+			 err, nr);
+	rec.taints = TAINT_OE;
+	snprintf(rec.object, sizeof(rec.object), "ETH_P_IP");
+	err = trust_check(&t, &nr, &f);
+	ksft_test_result(!err && nr == 1 && !strcmp(f->object, "ETH_P_ALL"),
+			 "trust: a record of another object: high (%d, %u)\n",
+			 err, nr);
+	trust_rec(&rec, "netfilter-hook", "ETH_P_ALL", MFN - MOD_TEXT, TAINT_OE);
+	err = trust_check(&t, &nr, &f);
+	ksft_test_result(!err && nr == 1,
+			 "trust: a record of another check: high (%d, %u)\n",
+			 err, nr);
+	trust_rec(&rec, "packet-tap", "ETH_P_ALL", MFN - MOD_TEXT, TAINT_OE);
+	mod.addr = MOD + 0x100;
+	err = trust_check(&t, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_HIGH,
+			 "trust: another struct module than the measured one (reloaded): high (%d, %u)\n",
+			 err, nr);
+	mod.addr = MOD;
+	t.nr_mods = 0;
+	err = trust_check(&t, &nr, &f);
+	ksft_test_result(!err && nr == 1,
+			 "trust: the module's text changed since the baseline (not verified): high (%d, %u)\n",
+			 err, nr);
+	t.nr_mods = 1;
+	put(PT_DEV + 32, HEAP);
+	err = trust_check(&t, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL,
+			 "trust: the trusted tap still an event, a hook in the heap critical (%d, %u)\n",
+			 err, nr);
+	ksft_test_result(hook_trusted(&t, "packet-tap", "ETH_P_ALL", &mod, MFN,
+				      TAINT_OE) &&
+			 !hook_trusted(&t, "packet-tap", "ETH_P_ALL", &mod,
+				       MOD_TEXT + 0x1000 + (MFN - MOD_TEXT),
+				       TAINT_OE) &&
+			 !hook_trusted(NULL, "packet-tap", "ETH_P_ALL", &mod,
+				       MFN, TAINT_OE),
+			 "trust: hook_trusted(): only inside the module's text, never without a baseline\n");
+}
+
+/* At baseline: a tainted module's hooks taken, in a measured module only. */
+static void test_take(void)
+{
+	struct vmiaas_baseline_hook taken[BL_HOOKS_MAX];
+	struct bl_module mod = {
+		.name = "rootkit", .addr = MOD,
+		.text = { .start = MOD_TEXT, .end = MOD_TEXT + 0x1000 },
+	};
+	struct hook_trust t = { .mods = &mod, .nr_mods = 1, .taken = taken };
+	const struct vmiaas_finding *f;
+	u32 nr;
+	int err;
+
+	trust_guest();
+	put(PT_DEV + 16, MFN + 0x20);
+	err = trust_check(&t, &nr, &f);
+	trust_check(&t, &nr, &f);	/* a second scan adds nothing */
+	ksft_test_result(!err && t.nr_taken == 2 &&
+			 !strcmp(taken[0].check, "packet-tap") &&
+			 !strcmp(taken[0].object, "ETH_P_ALL") &&
+			 !strcmp(taken[0].module, "rootkit") &&
+			 taken[0].offset == MFN - MOD_TEXT &&
+			 taken[0].taints == TAINT_OE &&
+			 !strcmp(taken[1].object, "eth0 type 0x0800") &&
+			 taken[1].offset == 0x30,
+			 "take: both taps of the tainted module recorded once, by offset (%d, %u)\n",
+			 err, t.nr_taken);
+	t.nr_taken = 0;
+	mod.addr = MOD + 0x100;
+	err = trust_check(&t, &nr, &f);
+	ksft_test_result(!err && !t.nr_taken && nr == 2,
+			 "take: a module not measured into the baseline: nothing taken (%d, %u)\n",
+			 err, t.nr_taken);
+	mod.addr = MOD;
+	put(MOD + 80, 0);
+	err = trust_check(&t, &nr, &f);
+	ksft_test_result(!err && !t.nr_taken,
+			 "take: an untainted module's hooks: nothing taken (events already)\n");
+}
+
+/* The HOOKS section, and a golden baseline's hooks. */
+static void test_section(void)
+{
+	struct vmiaas_baseline b = {}, g = {};
+	struct vmiaas_baseline_hook r[3];
+	int err;
+
+	trust_rec(&r[0], "packet-tap", "ETH_P_ALL", 0x10, TAINT_OE);
+	trust_rec(&r[1], "tracepoint-hook", "sys_enter", 0x40, TAINT_OE);
+	trust_rec(&r[2], "tracepoint-hook", "sys_exit", 0x80, TAINT_OE);
+	err = bl_hooks_parse(&b, r, sizeof(r));
+	ksft_test_result(!err && b.has_hooks && b.nr_hooks == 3 &&
+			 b.hooks[1].offset == 0x40 &&
+			 bl_hooks_parse(&b, r, sizeof(r)) == -EBADMSG,
+			 "section: three records parsed, a second section refused (%d)\n",
+			 err);
+	g.hooks = r + 1;
+	g.nr_hooks = 1;
+	bl_hooks_golden(&g, &b);
+	ksft_test_result(b.nr_hooks == 1 && !strcmp(b.hooks[0].object, "sys_enter"),
+			 "section: golden: only the hooks the golden boot had (%u)\n",
+			 b.nr_hooks);
+	g.nr_hooks = 0;
+	bl_hooks_golden(&g, &b);
+	ksft_test_result(!b.nr_hooks, "section: golden without hooks: none trusted\n");
+	free(b.hooks);
+	memset(&b, 0, sizeof(b));
+	r[2] = r[0];
+	err = bl_hooks_parse(&b, r, sizeof(r));
+	free(b.hooks);
+	memset(&b, 0, sizeof(b));
+	ksft_test_result(err == -EBADMSG, "section: a repeated record refused\n");
+	trust_rec(&r[2], "tracepoint-hook", "sys_exit", 0x80, TAINT_OE);
+	memset(r[1].module, 'x', sizeof(r[1].module));
+	err = bl_hooks_parse(&b, r, sizeof(r));
+	free(b.hooks);
+	memset(&b, 0, sizeof(b));
+	ksft_test_result(err == -EBADMSG &&
+			 bl_hooks_parse(&b, r, sizeof(r[0]) + 8) == -EBADMSG,
+			 "section: an unterminated name, a partial record refused\n");
+	err = bl_hooks_parse(&b, r, 0);
+	ksft_test_result(!err && b.has_hooks && !b.nr_hooks,
+			 "section: empty: nothing trusted (%d)\n", err);
+	free(b.hooks);
+}
+
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(13);
+	ksft_set_plan(13 + 9 + 3 + 6);
 	guest_init();
 	v.btf = hooks_btf();
 	hooks_symbols();
 	test_policy();
 	test_hostile();
+	test_trust();
+	test_take();
+	test_section();
 	symmap_free(v.symmap);
 	btf__free(v.btf);
 	ksft_finished();

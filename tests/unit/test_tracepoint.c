@@ -370,7 +370,7 @@ static void test_record(void)
 
 	tp_guest();
 	v.info.pgd_pa = 0x1000;
-	err = tp_module_check(&v, c, 1, &nr);
+	err = tp_module_check(&v, c, 1, &nr, NULL);
 	ksft_test_result(!err && nr == 1 && c[0].type == VMIAAS_CHECK_TP_GVA &&
 			 c[0].addr == PTRS && c[0].len == NR_TPS &&
 			 c[0].root == 0x1000 && tc->tp_funcs == TP_FUNCS &&
@@ -379,7 +379,7 @@ static void test_record(void)
 			 !strcmp(c[0].check, "tracepoint-hook"),
 			 "record: type 12 on the kernel's 3 tracepoints, the layout, the kernel's text allowed (%d, %zu, %u ranges)\n",
 			 err, nr, tc->nr_allow);
-	err = tp_module_check(&v, c, 1, &nr);
+	err = tp_module_check(&v, c, 1, &nr, NULL);
 	ksft_test_result(err == -ENOSPC && nr == 1,
 			 "record: no room: -ENOSPC (%d)\n", err);
 	err = vmiaas_module_policy_found(&v, c, 1, &failed, found);

@@ -54,7 +54,8 @@ enum bl_section {
 	BL_SEC_HELPERS = 20,	/* usermode-helper strings (check_helpers.c) */
 	BL_SEC_BPF_JIT,		/* optional, after BPF: their JIT images */
 	BL_SEC_PROC_OPS,	/* /proc entries' ops pointers (check_procops.c) */
-	BL_SEC_UMH_PATHS = 24,	/* release agents, binfmt_misc (check_umhpaths.c) */
+	BL_SEC_HOOKS = 23,	/* hooks present at baseline (hookpolicy.c) */
+	BL_SEC_UMH_PATHS,	/* release agents, binfmt_misc (check_umhpaths.c) */
 };
 
 /* The BPF section: this header, then nr struct bl_bpf_rec. */
@@ -738,6 +739,7 @@ void vmiaas_baseline_free(struct vmiaas_baseline *b)
 	free(b->bpf.p);
 	free(b->proc_ops);
 	free(b->umh);
+	free(b->hooks);
 	OPENSSL_cleanse(b->page_key, sizeof(b->page_key));
 	if (b->map)
 		munmap(b->map, b->map_len);
@@ -887,6 +889,7 @@ int vmiaas_baseline_take(struct vmiaas *v, const uint8_t key[VMIAAS_KEY_SIZE],
 	err = err ?: bl_helpers_take(v, b);
 	err = err ?: bl_umh_take(v, b);
 	err = err ?: bl_proc_ops_take(v, b);
+	err = err ?: bl_hooks_take(v, b);	/* after the modules */
 	if (err) {
 		vmiaas_baseline_free(b);
 		return err;
@@ -1116,6 +1119,11 @@ static void serialize(const struct vmiaas_baseline *b, struct bl_buf *w)
 			    (u64)b->nr_proc_ops * sizeof(b->proc_ops[0]));
 		buf_put(w, b->proc_ops,
 			b->nr_proc_ops * sizeof(b->proc_ops[0]));
+	}
+	if (b->has_hooks) {
+		buf_section(w, BL_SEC_HOOKS,
+			    (u64)b->nr_hooks * sizeof(b->hooks[0]));
+		buf_put(w, b->hooks, b->nr_hooks * sizeof(b->hooks[0]));
 	}
 }
 
@@ -1443,6 +1451,23 @@ static int parse_bpf_jit(struct vmiaas_baseline *b, struct bl_reader *s)
 	return 0;
 }
 
+int bl_records_copy(const void *p, u64 len, size_t size, u64 max, void **ret,
+		    u32 *ret_nr)
+{
+	u64 n = len / size;
+	void *r;
+
+	if (len % size || n > max)
+		return -EBADMSG;
+	r = calloc(n ? n : 1, size);
+	if (!r)
+		return -ENOMEM;
+	memcpy(r, p, len);
+	*ret = r;
+	*ret_nr = n;
+	return 0;
+}
+
 /* Each record whole, its strings terminated; at most BL_HELPERS_MAX. */
 static int parse_helpers(struct vmiaas_baseline *b, struct bl_reader *s)
 {
@@ -1536,6 +1561,9 @@ static int parse(struct vmiaas_baseline *b, const u8 *p, size_t len)
 			break;
 		case BL_SEC_UMH_PATHS:
 			err = bl_umh_parse(b, s.p, s.len);
+			break;
+		case BL_SEC_HOOKS:
+			err = bl_hooks_parse(b, s.p, s.len);
 			break;
 		default:
 			return -EBADMSG;

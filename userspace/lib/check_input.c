@@ -231,12 +231,13 @@ static const struct hook_check input_check = {
 static int input_scan(struct vmiaas *v, const struct hidden_sink *sink,
 		      void *arg)
 {
-	return hook_check_scan(v, &input_check, sink);
+	return hook_check_scan(v, &input_check, sink, arg);
 }
 
-int check_input_handlers(struct vmiaas *v, const struct hidden_sink *sink)
+int check_input_handlers(struct vmiaas *v, const struct hidden_sink *sink,
+			 struct hook_trust *trust)
 {
-	return check_confirmed(v, input_scan, NULL, sink);
+	return check_confirmed(v, input_scan, trust, sink);
 }
 
 /* ---- vmiaas.ko's record ---- */
@@ -276,7 +277,7 @@ static int input_record(struct vmiaas *v, struct hook_scan *h,
 
 /* input-handler's record for vmiaas_module_policy(), appended at *@nr. */
 int input_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
-		       size_t max, size_t *nr)
+		       size_t max, size_t *nr, struct hook_trust *trust)
 {
-	return hook_module_check(v, &input_check, out, max, nr);
+	return hook_module_check(v, &input_check, out, max, nr, trust);
 }

@@ -253,6 +253,7 @@ struct modtext_ctx {
 	const struct bl_module *mod;
 	struct text_ctx *classifier;
 	size_t nr_explained;
+	size_t nr_unexplained;		/* bl_module_unchanged()'s */
 };
 
 static int modtext_run(void *arg, u64 va, u64 len, const u8 *old,
@@ -346,6 +347,36 @@ static int modro_compare(struct modtext_ctx *c, const struct bl_module *old)
 				   "module data", label, rai->start, rai->end,
 				   c->sink);
 	}
+	return err;
+}
+
+/* bl_module_unchanged()'s run: one the classifier does not explain. */
+static int modtext_unexplained(void *arg, u64 va, u64 len, const u8 *old,
+			       const u8 *now)
+{
+	struct modtext_ctx *c = arg;
+
+	if (!check_text_explained(c->v, c->b, &c->classifier, va, len, old))
+		c->nr_unexplained++;
+	return 0;
+}
+
+int bl_module_unchanged(struct vmiaas *v, const struct vmiaas_baseline *b,
+			const struct bl_module *old, const struct bl_module *now,
+			u32 nr_now, bool *ret)
+{
+	struct modtext_ctx c = { .v = v, .b = b, .mod = old };
+	const struct bl_diff_ops ops = { .run = modtext_unexplained, .ctx = &c };
+	const struct bl_module *m = module_find(now, nr_now, old->name);
+	u64 nr_pages = 0;
+	int err;
+
+	*ret = false;
+	if (!m || !same_place(m, old))
+		return 0;
+	err = bl_region_diff(v, b, &old->text, old->name, &ops, &nr_pages);
+	check_text_ctx_free(c.classifier);
+	*ret = !err && !c.nr_unexplained && nr_pages <= BL_REGION_MAX_PAGES;
 	return err;
 }
 

@@ -210,12 +210,13 @@ static const struct hook_check nf_check = {
 static int nf_scan(struct vmiaas *v, const struct hidden_sink *sink,
 		   void *arg)
 {
-	return hook_check_scan(v, &nf_check, sink);
+	return hook_check_scan(v, &nf_check, sink, arg);
 }
 
-int check_netfilter(struct vmiaas *v, const struct hidden_sink *sink)
+int check_netfilter(struct vmiaas *v, const struct hidden_sink *sink,
+		    struct hook_trust *trust)
 {
-	return check_confirmed(v, nf_scan, NULL, sink);
+	return check_confirmed(v, nf_scan, trust, sink);
 }
 
 /* ---- vmiaas.ko's record ---- */
@@ -260,7 +261,7 @@ static int nf_record(struct vmiaas *v, struct hook_scan *h,
 
 /* netfilter-hook's record for vmiaas_module_policy(), appended at *@nr. */
 int nf_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
-		    size_t max, size_t *nr)
+		    size_t max, size_t *nr, struct hook_trust *trust)
 {
-	return hook_module_check(v, &nf_check, out, max, nr);
+	return hook_module_check(v, &nf_check, out, max, nr, trust);
 }

@@ -472,16 +472,16 @@ int bl_proc_ops_rebase(const struct vmiaas_baseline *g,
 /* The PROC_OPS section's records: whole, terminated, sorted, unique. */
 int bl_proc_ops_parse(struct vmiaas_baseline *b, const void *p, u64 len)
 {
-	u64 n = len / sizeof(struct bl_proc_op);
 	struct bl_proc_op *r;
-	u64 i;
+	u32 n, i;
+	int err;
 
-	if (len % sizeof(*r) || n > BL_PROC_OPS_MAX || b->has_proc_ops)
+	if (b->has_proc_ops)
 		return -EBADMSG;
-	r = calloc(n ? n : 1, sizeof(*r));
-	if (!r)
-		return -ENOMEM;
-	memcpy(r, p, len);
+	err = bl_records_copy(p, len, sizeof(*r), BL_PROC_OPS_MAX,
+			      (void **)&r, &n);
+	if (err)
+		return err;
 	for (i = 0; i < n; i++)
 		if (!memchr(r[i].path, 0, sizeof(r[i].path)) ||
 		    (i && proc_op_cmp(&r[i - 1], &r[i]) >= 0)) {

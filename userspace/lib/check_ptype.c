@@ -237,12 +237,13 @@ static const struct hook_check ptype_check = {
 static int ptype_scan(struct vmiaas *v, const struct hidden_sink *sink,
 		      void *arg)
 {
-	return hook_check_scan(v, &ptype_check, sink);
+	return hook_check_scan(v, &ptype_check, sink, arg);
 }
 
-int check_packet_taps(struct vmiaas *v, const struct hidden_sink *sink)
+int check_packet_taps(struct vmiaas *v, const struct hidden_sink *sink,
+		      struct hook_trust *trust)
 {
-	return check_confirmed(v, ptype_scan, NULL, sink);
+	return check_confirmed(v, ptype_scan, trust, sink);
 }
 
 /* ---- vmiaas.ko's record ---- */
@@ -288,7 +289,7 @@ static int ptype_record(struct vmiaas *v, struct hook_scan *h,
 
 /* packet-tap's record for vmiaas_module_policy(), appended at *@nr. */
 int ptype_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
-		       size_t max, size_t *nr)
+		       size_t max, size_t *nr, struct hook_trust *trust)
 {
-	return hook_module_check(v, &ptype_check, out, max, nr);
+	return hook_module_check(v, &ptype_check, out, max, nr, trust);
 }

@@ -249,17 +249,18 @@ static const struct hook_check tp_hook_check = {
 static int tp_scan(struct vmiaas *v, const struct hidden_sink *sink,
 		   void *arg)
 {
-	return hook_check_scan(v, &tp_hook_check, sink);
+	return hook_check_scan(v, &tp_hook_check, sink, arg);
 }
 
-int check_tracepoints(struct vmiaas *v, const struct hidden_sink *sink)
+int check_tracepoints(struct vmiaas *v, const struct hidden_sink *sink,
+		      struct hook_trust *trust)
 {
-	return check_confirmed(v, tp_scan, NULL, sink);
+	return check_confirmed(v, tp_scan, trust, sink);
 }
 
 /* tracepoint-hook's record for vmiaas_module_policy(), appended at *@nr. */
 int tp_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
-		    size_t max, size_t *nr)
+		    size_t max, size_t *nr, struct hook_trust *trust)
 {
-	return hook_module_check(v, &tp_hook_check, out, max, nr);
+	return hook_module_check(v, &tp_hook_check, out, max, nr, trust);
 }

@@ -919,14 +919,8 @@ static const char *const boot_checks[] = {
 	"kernel-mapping", "notifier-hook", "exec-memory",
 };
 
-/* Function pointers on the kernel's writable hook lists. */
-static int check_hook_lists(struct vmiaas *v, const struct hidden_sink *sink)
-{
-	return check_netfilter(v, sink) ?: check_packet_taps(v, sink) ?:
-	       check_input_handlers(v, sink) ?: check_tracepoints(v, sink);
-}
-
-static int check_image(struct vmiaas *v, struct findings *fs)
+static int check_image(struct vmiaas *v, const struct vmiaas_baseline *b,
+		       struct findings *fs)
 {
 	const struct hidden_sink sink = { .add = hidden_add, .ctx = fs };
 	struct vmiaas_finding *f;
@@ -945,7 +939,7 @@ static int check_image(struct vmiaas *v, struct findings *fs)
 					 "the kernel is still booting (%s): checked once it runs",
 					 why);
 		}
-		return check_hook_lists(v, &sink);
+		return check_hook_lists(v, b, &sink);
 	case VMIAAS_KSTATE_FORGED:
 		f = finding_add(fs, "kernel-mapping", VMIAAS_SEV_CRITICAL, 0,
 				"system_state");
@@ -957,7 +951,7 @@ static int check_image(struct vmiaas *v, struct findings *fs)
 	}
 	err = check_kmap(v, &sink);
 	err = err ?: check_notifiers(v, &sink);
-	err = err ?: check_hook_lists(v, &sink);
+	err = err ?: check_hook_lists(v, b, &sink);
 	err = err ?: check_vfs_ops(v, &sink);
 	return err ?: check_exec(v, &sink);
 }
@@ -1039,7 +1033,7 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 	err = err ?: check_baselined(v, b, &fs);
 	err = err ?: check_ftrace_hooks(v, &fs);
 	err = err ?: check_hidden(v, b, &fs);
-	err = err ?: check_image(v, &fs);
+	err = err ?: check_image(v, b, &fs);
 	if (!err && fs.dropped) {
 		fs.nr = min(fs.nr, (size_t)CHECK_MAX_FINDINGS - 1);
 		fs.dropped = 0;

@@ -140,6 +140,11 @@ struct bl_proc_op {
 };
 static_assert(sizeof(struct bl_proc_op) == 128, "bl_proc_op layout");
 
+/* Hooks present at baseline: the file's HOOKS section (hookpolicy.c). */
+#define BL_HOOKS_MAX		512
+static_assert(sizeof(struct vmiaas_baseline_hook) == 160,
+	      "vmiaas_baseline_hook layout");
+
 struct vmiaas_baseline {
 	u32 version;
 	u32 mac;			/* enum bl_mac */
@@ -175,6 +180,9 @@ struct vmiaas_baseline {
 	bool has_proc_ops;		/* a PROC_OPS section (older files: none) */
 	u32 nr_proc_ops;
 	struct bl_proc_op *proc_ops;	/* malloc()ed, sorted by path */
+	bool has_hooks;			/* a HOOKS section (older files: none) */
+	u32 nr_hooks;
+	struct vmiaas_baseline_hook *hooks;	/* malloc()ed */
 	u8 page_key[32];		/* derived from the host key; not saved */
 	/*
 	 * A loaded baseline: its file mapped read-only, where the text,
@@ -289,6 +297,26 @@ int bl_proc_ops_rebase(const struct vmiaas_baseline *g,
 		       struct vmiaas_baseline *b, u64 delta);
 int check_proc_ops(struct vmiaas *v, const struct vmiaas_baseline *b,
 		   const struct hidden_sink *sink);
+/*
+ * A section of @size-byte records (@len bytes at @p): whole records, at
+ * most @max, copied to *@ret (malloc()ed), their number in *@ret_nr.
+ * -EBADMSG, -ENOMEM.
+ */
+int bl_records_copy(const void *p, u64 len, size_t size, u64 max, void **ret,
+		    u32 *ret_nr);
+/* Hooks present at baseline (hookpolicy.c): taken, parsed, from golden. */
+int bl_hooks_take(struct vmiaas *v, struct vmiaas_baseline *b);
+int bl_hooks_parse(struct vmiaas_baseline *b, const void *p, u64 len);
+void bl_hooks_golden(const struct vmiaas_baseline *g,
+		     struct vmiaas_baseline *b);
+/*
+ * Whether baseline module @old is live now (in @now) at the same place,
+ * same struct module and ranges, its text as measured but for the
+ * kernel's own runtime patching (check_modtext.c): *@ret.
+ */
+int bl_module_unchanged(struct vmiaas *v, const struct vmiaas_baseline *b,
+			const struct bl_module *old, const struct bl_module *now,
+			u32 nr_now, bool *ret);
 /* exec-memory (check_exec.c): needs no baseline. */
 int check_exec(struct vmiaas *v, const struct hidden_sink *sink);
 /* kernel-mapping (check_kmap.c): needs no baseline. */
@@ -307,13 +335,27 @@ int check_confirmed(struct vmiaas *v, check_scan_fn scan, void *arg,
 		    const struct hidden_sink *sink);
 /* Its wait, and exec-memory's and kernel-mapping's: 50 ms (fuzzing: 0). */
 extern unsigned int check_rescan_us;
-/* netfilter-hook (check_netfilter.c): needs no baseline. */
-int check_netfilter(struct vmiaas *v, const struct hidden_sink *sink);
-/* packet-tap (check_ptype.c), input-handler (check_input.c): no baseline. */
-int check_packet_taps(struct vmiaas *v, const struct hidden_sink *sink);
-int check_input_handlers(struct vmiaas *v, const struct hidden_sink *sink);
-/* tracepoint-hook (check_tracepoint.c): needs no baseline. */
-int check_tracepoints(struct vmiaas *v, const struct hidden_sink *sink);
+/*
+ * The hook lists, judged by hookpolicy.h's rules; @trust (NULL: none)
+ * the hooks present at baseline (hook_trust_get()).
+ * netfilter-hook (check_netfilter.c), packet-tap (check_ptype.c),
+ * input-handler (check_input.c), tracepoint-hook (check_tracepoint.c).
+ */
+struct hook_trust;
+int check_netfilter(struct vmiaas *v, const struct hidden_sink *sink,
+		    struct hook_trust *trust);
+int check_packet_taps(struct vmiaas *v, const struct hidden_sink *sink,
+		      struct hook_trust *trust);
+int check_input_handlers(struct vmiaas *v, const struct hidden_sink *sink,
+			 struct hook_trust *trust);
+int check_tracepoints(struct vmiaas *v, const struct hidden_sink *sink,
+		      struct hook_trust *trust);
+/*
+ * The four, a tainted module's hook present at baseline in the same
+ * module, its text unchanged, an event (hookpolicy.c).
+ */
+int check_hook_lists(struct vmiaas *v, const struct vmiaas_baseline *b,
+		     const struct hidden_sink *sink);
 
 #define EXEC_ALLOW_MAX		4
 
@@ -332,15 +374,15 @@ int exec_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 int helpers_module_checks(struct vmiaas *v, struct vmiaas_module_check *out,
 			  size_t max, size_t *nr);
 int nf_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
-		    size_t max, size_t *nr);
+		    size_t max, size_t *nr, struct hook_trust *trust);
 int proc_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 		      size_t max, size_t *nr);
 int ptype_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
-		       size_t max, size_t *nr);
+		       size_t max, size_t *nr, struct hook_trust *trust);
 int input_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
-		       size_t max, size_t *nr);
+		       size_t max, size_t *nr, struct hook_trust *trust);
 int tp_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
-		    size_t max, size_t *nr);
+		    size_t max, size_t *nr, struct hook_trust *trust);
 
 /*
  * Names for the walks' suspects (check_netfilter.c, check_procops.c,

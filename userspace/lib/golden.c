@@ -347,6 +347,7 @@ static int rebase(struct vmiaas *v, const char *path,
 	err = bl_proc_ops_rebase(g, b, delta);
 	if (err)
 		return err;
+	bl_hooks_golden(g, b);
 	snprintf(b->origin, sizeof(b->origin), "golden %s",
 		 name ? name + 1 : path);
 	return 0;

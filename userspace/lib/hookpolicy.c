@@ -69,10 +69,102 @@ static void hook_fill(struct hook_suspect *s, const char *object,
 	s->address = address;
 }
 
+/* @m is one of @t's modules: the same name, struct module and text. */
+static bool hook_trust_module(const struct hook_trust *t,
+			      const struct bl_module *m)
+{
+	u32 i;
+
+	for (i = 0; i < t->nr_mods; i++)
+		if (t->mods[i].addr == m->addr &&
+		    t->mods[i].text.start == m->text.start &&
+		    t->mods[i].text.end == m->text.end &&
+		    !strncmp(t->mods[i].name, m->name, BL_MODULE_NAME))
+			return true;
+	return false;
+}
+
+/* The record of @check's hook @fn of @m on @object. */
+static void hook_rec(struct vmiaas_baseline_hook *r, const char *check,
+		     const char *object, const struct bl_module *m, u64 fn,
+		     unsigned long taints)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->check, sizeof(r->check), "%s", check);
+	snprintf(r->object, sizeof(r->object), "%s", object);
+	snprintf(r->module, sizeof(r->module), "%.*s",
+		 (int)sizeof(r->module) - 1, m->name);
+	r->offset = fn - m->text.start;
+	r->taints = taints;
+}
+
+static bool hook_rec_same(const struct vmiaas_baseline_hook *a,
+			  const struct vmiaas_baseline_hook *b)
+{
+	return a->offset == b->offset && a->taints == b->taints &&
+	       !strcmp(a->check, b->check) && !strcmp(a->object, b->object) &&
+	       !strcmp(a->module, b->module);
+}
+
+static bool hook_rec_in(const struct vmiaas_baseline_hook *set, u32 nr,
+			const struct vmiaas_baseline_hook *r)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++)
+		if (hook_rec_same(&set[i], r))
+			return true;
+	return false;
+}
+
+bool hook_trusted(const struct hook_trust *t, const char *check,
+		  const char *object, const struct bl_module *m, u64 fn,
+		  unsigned long taints)
+{
+	struct vmiaas_baseline_hook r;
+
+	if (!t || fn < m->text.start || fn >= m->text.end ||
+	    !hook_trust_module(t, m))
+		return false;
+	hook_rec(&r, check, object, m, fn, taints);
+	return hook_rec_in(t->hooks, t->nr_hooks, &r);
+}
+
+/* At baseline: a tainted hook in a measured module, recorded once. */
+static void hook_take(struct hook_trust *t, const char *check,
+		      const char *object, const struct bl_module *m, u64 fn,
+		      unsigned long taints)
+{
+	struct vmiaas_baseline_hook r;
+
+	if (!hook_trust_module(t, m))
+		return;		/* loaded since the modules were measured */
+	hook_rec(&r, check, object, m, fn, taints);
+	if (hook_rec_in(t->taken, t->nr_taken, &r))
+		return;
+	if (t->nr_taken >= BL_HOOKS_MAX) {
+		t->over = true;
+		return;
+	}
+	t->taken[t->nr_taken++] = r;
+}
+
+/* An event: untainted, or trusted since the baseline. */
+static void hook_event(struct hook_scan *h, struct hook_suspect *s,
+		       const char *object, const char *where, u64 address)
+{
+	if (h->nr_ev < HOOK_EVENTS_MAX &&
+	    !hook_seen(h->ev, h->nr_ev, object, s->mod)) {
+		hook_fill(s, object, where, address);
+		h->ev[h->nr_ev++] = *s;
+	}
+}
+
 void hook_judge(struct vmiaas *v, struct hook_scan *h, const char *object,
 		const char *where, u64 address, u64 fn)
 {
 	struct hook_suspect s = { .fn = fn };
+	const struct bl_module *m;
 
 	if (!fn || (fn >= h->text_start && fn < h->text_end))
 		return;
@@ -80,12 +172,17 @@ void hook_judge(struct vmiaas *v, struct hook_scan *h, const char *object,
 	if (s.mod >= 0 && engine_read(v, h->mods[s.mod].addr + h->taints_off,
 				      &s.taints, sizeof(s.taints)))
 		s.why = "its module's struct module cannot be read";
-	if (s.mod >= 0 && !s.why && !(s.taints & HOOK_TAINT_BITS)) {
-		if (h->nr_ev < HOOK_EVENTS_MAX &&
-		    !hook_seen(h->ev, h->nr_ev, object, s.mod)) {
-			hook_fill(&s, object, where, address);
-			h->ev[h->nr_ev++] = s;
-		}
+	if (s.mod >= 0 && !s.why && (s.taints & HOOK_TAINT_BITS)) {
+		m = &h->mods[s.mod];
+		if (h->trust && h->trust->taken)
+			hook_take(h->trust, h->check, object, m, fn, s.taints);
+		else
+			s.trusted = hook_trusted(h->trust, h->check, object, m,
+						 fn, s.taints);
+	}
+	if (s.mod >= 0 && !s.why &&
+	    (s.trusted || !(s.taints & HOOK_TAINT_BITS))) {
+		hook_event(h, &s, object, where, address);
 		return;
 	}
 	if (h->nr < HOOK_SUSPECTS_MAX && !hook_seen(h->s, h->nr, object, s.mod)) {
@@ -164,7 +261,7 @@ static void hook_report_event(struct vmiaas *v, const struct hook_scan *h,
 			      const struct hidden_sink *sink)
 {
 	struct vmiaas_finding *f;
-	char call[128];
+	char call[128], taints[8];
 
 	f = sink->add(sink->ctx, h->check, VMIAAS_SEV_INFO, s->object);
 	if (!f)
@@ -172,9 +269,15 @@ static void hook_report_event(struct vmiaas *v, const struct hook_scan *h,
 	check_symbolize(v, s->fn, call, sizeof(call));
 	f->flags |= VMIAAS_FINDING_EVENT | VMIAAS_FINDING_SYMBOLS;
 	snprintf(f->new_symbol, sizeof(f->new_symbol), "%s", call);
-	snprintf(f->message, sizeof(f->message),
-		 "module %s (untainted: in-tree, signed): %s calls %s",
-		 h->mods[s->mod].name, s->where, call);
+	hook_taint_letters(s->taints, taints);
+	if (s->trusted)
+		snprintf(f->message, sizeof(f->message),
+			 "hook present at baseline: %s calls %s: module %s (tainted %s) is the module measured at baseline, its text unchanged",
+			 s->where, call, h->mods[s->mod].name, taints);
+	else
+		snprintf(f->message, sizeof(f->message),
+			 "module %s (untainted: in-tree, signed): %s calls %s",
+			 h->mods[s->mod].name, s->where, call);
 }
 
 void hook_report(struct vmiaas *v, const struct hook_scan *h,
@@ -251,6 +354,7 @@ int hook_record(struct vmiaas *v, const struct hook_scan *h,
 /* A zeroed walk state of @hc, its layout resolved and its scan begun. */
 static struct hook_scan *hook_check_begin(struct vmiaas *v,
 					  const struct hook_check *hc,
+					  struct hook_trust *trust,
 					  int *ret_err)
 {
 	struct hook_scan *h = calloc(1, hc->size);
@@ -258,6 +362,7 @@ static struct hook_scan *hook_check_begin(struct vmiaas *v,
 	*ret_err = -ENOMEM;
 	if (!h)
 		return NULL;
+	h->trust = trust;
 	h->check = hc->check;
 	h->sees = hc->sees;
 	*ret_err = hc->layout(v, h);
@@ -274,12 +379,12 @@ static void hook_check_end(struct hook_scan *h)
 }
 
 int hook_check_scan(struct vmiaas *v, const struct hook_check *hc,
-		    const struct hidden_sink *sink)
+		    const struct hidden_sink *sink, struct hook_trust *trust)
 {
 	struct hook_scan *h;
 	int err;
 
-	h = hook_check_begin(v, hc, &err);
+	h = hook_check_begin(v, hc, trust, &err);
 	if (!err)
 		hook_report(v, h, sink);
 	hook_check_end(h);
@@ -287,14 +392,15 @@ int hook_check_scan(struct vmiaas *v, const struct hook_check *hc,
 }
 
 int hook_module_check(struct vmiaas *v, const struct hook_check *hc,
-		      struct vmiaas_module_check *out, size_t max, size_t *nr)
+		      struct vmiaas_module_check *out, size_t max, size_t *nr,
+		      struct hook_trust *trust)
 {
 	struct hook_scan *h;
 	int err;
 
 	if (*nr >= max)
 		return -ENOSPC;
-	h = hook_check_begin(v, hc, &err);
+	h = hook_check_begin(v, hc, trust, &err);
 	if (!err) {
 		memset(&out[*nr], 0, sizeof(out[*nr]));
 		err = hc->record(v, h, &out[*nr]);
@@ -323,4 +429,165 @@ void hook_string(struct vmiaas *v, u64 addr, char *buf, size_t size,
 	if (!addr || engine_read(v, addr, buf, len) || !buf[0])
 		snprintf(buf, size, "%s", dflt);
 	hook_printable(buf);
+}
+
+/* ---- hooks present at baseline ---- */
+
+static bool hook_trust_named(const struct vmiaas_baseline *b,
+			     const char *name)
+{
+	u32 i;
+
+	for (i = 0; i < b->nr_hooks; i++)
+		if (!strncmp(b->hooks[i].module, name, BL_MODULE_NAME))
+			return true;
+	return false;
+}
+
+int hook_trust_get(struct vmiaas *v, const struct vmiaas_baseline *b,
+		   struct hook_trust *ret)
+{
+	struct bl_module *now = NULL;
+	u32 nr_now = 0, i;
+	bool same;
+	int err;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!b || !b->nr_hooks)
+		return 0;
+	ret->mods = calloc(b->nr_modules ? b->nr_modules : 1,
+			   sizeof(*ret->mods));
+	if (!ret->mods)
+		return -ENOMEM;
+	err = bl_modules_now(v, &now, &nr_now);
+	for (i = 0; !err && i < b->nr_modules; i++) {
+		const struct bl_module *old = &b->modules[i];
+
+		if (!hook_trust_named(b, old->name))
+			continue;
+		err = bl_module_unchanged(v, b, old, now, nr_now, &same);
+		if (err || !same)
+			continue;
+		memcpy(ret->mods[ret->nr_mods].name, old->name, BL_MODULE_NAME);
+		ret->mods[ret->nr_mods].addr = old->addr;
+		ret->mods[ret->nr_mods].text.start = old->text.start;
+		ret->mods[ret->nr_mods].text.end = old->text.end;
+		ret->nr_mods++;
+	}
+	bl_modules_free(now, nr_now);
+	if (err) {
+		hook_trust_put(ret);
+		return err;
+	}
+	ret->hooks = b->hooks;
+	ret->nr_hooks = b->nr_hooks;
+	return 0;
+}
+
+void hook_trust_put(struct hook_trust *t)
+{
+	free(t->mods);
+	free(t->taken);
+	memset(t, 0, sizeof(*t));
+}
+
+int check_hook_lists(struct vmiaas *v, const struct vmiaas_baseline *b,
+		     const struct hidden_sink *sink)
+{
+	struct hook_trust t;
+	int err;
+
+	err = hook_trust_get(v, b, &t);
+	err = err ?: check_netfilter(v, sink, &t);
+	err = err ?: check_packet_taps(v, sink, &t);
+	err = err ?: check_input_handlers(v, sink, &t);
+	err = err ?: check_tracepoints(v, sink, &t);
+	hook_trust_put(&t);
+	return err;
+}
+
+static struct vmiaas_finding *hook_discard(void *ctx, const char *check,
+					   u32 severity, const char *object)
+{
+	return NULL;
+}
+
+/*
+ * Every tainted module's hook now whose module was measured into @b
+ * (bl_modules_take(), before): the hook lists walked as at check, the
+ * findings dropped. Over BL_HOOKS_MAX, the rest stay findings.
+ */
+int bl_hooks_take(struct vmiaas *v, struct vmiaas_baseline *b)
+{
+	const struct hidden_sink sink = { .add = hook_discard };
+	struct hook_trust t = {
+		.mods = b->modules, .nr_mods = b->nr_modules,
+	};
+	int err;
+
+	t.taken = calloc(BL_HOOKS_MAX, sizeof(*t.taken));
+	if (!t.taken)
+		return -ENOMEM;
+	err = check_netfilter(v, &sink, &t) ?:
+	      check_packet_taps(v, &sink, &t) ?:
+	      check_input_handlers(v, &sink, &t) ?:
+	      check_tracepoints(v, &sink, &t);
+	if (err) {
+		free(t.taken);
+		return err;
+	}
+	free(b->hooks);
+	b->hooks = t.taken;
+	b->nr_hooks = t.nr_taken;
+	b->has_hooks = true;
+	return 0;
+}
+
+/* The HOOKS section's records: whole, terminated, unique, bounded. */
+int bl_hooks_parse(struct vmiaas_baseline *b, const void *p, u64 len)
+{
+	struct vmiaas_baseline_hook *r;
+	u32 n, i;
+	int err;
+
+	if (b->has_hooks)
+		return -EBADMSG;
+	err = bl_records_copy(p, len, sizeof(*r), BL_HOOKS_MAX, (void **)&r,
+			      &n);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++)
+		if (!memchr(r[i].check, 0, sizeof(r[i].check)) ||
+		    !memchr(r[i].object, 0, sizeof(r[i].object)) ||
+		    !memchr(r[i].module, 0, sizeof(r[i].module)) ||
+		    hook_rec_in(r, i, &r[i])) {
+			free(r);
+			return -EBADMSG;
+		}
+	b->hooks = r;
+	b->nr_hooks = n;
+	b->has_hooks = true;
+	return 0;
+}
+
+/*
+ * For golden baselines: this boot's hooks (@b, taken now, as its
+ * modules) that the golden boot @g had too; none if @g has no HOOKS
+ * section.
+ */
+void bl_hooks_golden(const struct vmiaas_baseline *g, struct vmiaas_baseline *b)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < b->nr_hooks; i++)
+		if (hook_rec_in(g->hooks, g->nr_hooks, &b->hooks[i]))
+			b->hooks[n++] = b->hooks[i];
+	b->nr_hooks = n;
+}
+
+const struct vmiaas_baseline_hook *
+vmiaas_baseline_hooks(const struct vmiaas_baseline *b, size_t *ret_nr)
+{
+	*ret_nr = b->nr_hooks;
+	return b->hooks;
 }

@@ -14,6 +14,13 @@
  * The taint is set by the module loader from the signature check and the
  * intree modinfo flag before the module's code runs; a module name is
  * the attacker's choice, so names are never trusted.
+ *
+ * A tainted module's hook that was there at baseline is trusted (an
+ * informational event, "hook present at baseline") if the baseline's
+ * HOOKS section has it (check, object, module, the function's offset in
+ * the module's text, the taints) and the module is the one measured at
+ * baseline: same struct module and ranges, text unchanged since.
+ * Critical findings are never trusted.
  */
 #ifndef VMIAAS_LIB_HOOKPOLICY_H
 #define VMIAAS_LIB_HOOKPOLICY_H
@@ -36,7 +43,39 @@ struct hook_suspect {
 	const char *why;		/* for a bad object, or an owner unread */
 	int mod;			/* index in hook_scan.mods, -1 */
 	unsigned long taints;
+	bool trusted;			/* present at baseline (an event) */
 };
+
+/*
+ * The hooks present at baseline, for one check run (hook_trust_get()):
+ * the baseline's records and the modules they name that are now the
+ * modules measured at baseline (bl_module_unchanged()). At baseline
+ * (bl_hooks_take()), @mods are the measured modules and every tainted
+ * module's hook in one of them goes to @taken.
+ */
+struct hook_trust {
+	const struct vmiaas_baseline_hook *hooks;
+	u32 nr_hooks;
+	struct bl_module *mods;		/* ranges only, no bytes */
+	u32 nr_mods;
+	struct vmiaas_baseline_hook *taken;	/* BL_HOOKS_MAX, or NULL */
+	u32 nr_taken;
+	bool over;			/* more than BL_HOOKS_MAX to take */
+};
+
+/* @b's trusted hooks whose module is unchanged now; free with _put(). */
+int hook_trust_get(struct vmiaas *v, const struct vmiaas_baseline *b,
+		   struct hook_trust *ret);
+void hook_trust_put(struct hook_trust *t);
+/*
+ * Whether @t trusts the function @fn of module @m (taints @taints) on
+ * @object of check @check: @m is one of @t's modules (name, struct
+ * module, text range) and a record has @check, @object, @m's name, @fn's
+ * offset in @m's text and @taints.
+ */
+bool hook_trusted(const struct hook_trust *t, const char *check,
+		  const char *object, const struct bl_module *m, u64 fn,
+		  unsigned long taints);
 
 /*
  * One scan of one check: the caller sets @check and @sees, then
@@ -48,6 +87,7 @@ struct hook_scan {
 	const char *sees;		/* "it sees every packet there" */
 	u64 text_start, text_end;	/* the kernel's */
 	u32 taints_off;			/* struct module.taints */
+	struct hook_trust *trust;	/* NULL: none */
 	struct bl_module *mods;		/* live modules */
 	u32 nr_mods;
 	struct hook_suspect s[HOOK_SUSPECTS_MAX];
@@ -83,7 +123,7 @@ void hook_report(struct vmiaas *v, const struct hook_scan *h,
  * through the kernel's page tables, failing as a critical finding of
  * h->check on @object; and the ranges a hook may lie in, at most @max in
  * @allow, their number in *@ret_nr: the kernel's text, then the text of
- * each untainted module seen hooking (its events); with more such
+ * each untainted or trusted module seen hooking (its events); with more such
  * modules, the text and the whole module area instead (a tainted
  * module's hook there is then missed). Returns 0, or modarea_get()'s
  * error.
@@ -111,15 +151,20 @@ struct hook_check {
 		      struct vmiaas_module_check *c);
 };
 
-/* One scan of @hc now: suspects and events to @sink. */
+/*
+ * One scan of @hc now: suspects and events to @sink; @trust (NULL:
+ * none) the hooks present at baseline (hook_trust_get()).
+ */
 int hook_check_scan(struct vmiaas *v, const struct hook_check *hc,
-		    const struct hidden_sink *sink);
+		    const struct hidden_sink *sink, struct hook_trust *trust);
 /*
  * @hc's record for vmiaas_module_policy(), appended at *@nr (at most
- * @max): -ENOSPC when full, or the error of a step.
+ * @max), a module @trust trusts allowed like an untainted one: -ENOSPC
+ * when full, or the error of a step.
  */
 int hook_module_check(struct vmiaas *v, const struct hook_check *hc,
-		      struct vmiaas_module_check *out, size_t max, size_t *nr);
+		      struct vmiaas_module_check *out, size_t max, size_t *nr,
+		      struct hook_trust *trust);
 
 /* Printable ASCII only: a guest string in a message or an object. */
 void hook_printable(char *s);

@@ -35,9 +35,11 @@
 /* what a module that leaves caps.check_types zero runs: types 1 to 4 */
 #define MODULE_TYPES_OLD	0x1eULL
 
-int vmiaas_module_policy(struct vmiaas *v, struct vmiaas_module_check *out,
-			 size_t max, size_t *ret_nr)
+int vmiaas_module_policy(struct vmiaas *v, const struct vmiaas_baseline *b,
+			 struct vmiaas_module_check *out, size_t max,
+			 size_t *ret_nr)
 {
+	struct hook_trust t;
 	size_t nr = 0;
 	int err;
 
@@ -47,13 +49,15 @@ int vmiaas_module_policy(struct vmiaas *v, struct vmiaas_module_check *out,
 	free(v->proc_table);	/* proc_module_check() makes this set's */
 	v->proc_table = NULL;
 	v->nr_proc_table = 0;
-	err = exec_module_check(v, out, max, &nr);
+	err = hook_trust_get(v, b, &t);
+	err = err ?: exec_module_check(v, out, max, &nr);
 	err = err ?: helpers_module_checks(v, out, max, &nr);
-	err = err ?: nf_module_check(v, out, max, &nr);
+	err = err ?: nf_module_check(v, out, max, &nr, &t);
 	err = err ?: proc_module_check(v, out, max, &nr);
-	err = err ?: ptype_module_check(v, out, max, &nr);
-	err = err ?: input_module_check(v, out, max, &nr);
-	err = err ?: tp_module_check(v, out, max, &nr);
+	err = err ?: ptype_module_check(v, out, max, &nr, &t);
+	err = err ?: input_module_check(v, out, max, &nr, &t);
+	err = err ?: tp_module_check(v, out, max, &nr, &t);
+	hook_trust_put(&t);
 	*ret_nr = nr;	/* on error: those of the checks before it */
 	return err;
 }

@@ -4,6 +4,7 @@
  * MACed with the host key.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -20,6 +21,53 @@ static double ms_since(const struct timespec *t0)
 	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* "OE": struct module.taints letters of the hook policy (P F O E). */
+static void taint_letters(uint64_t t, char buf[8])
+{
+	static const struct { int bit; char c; } l[] = {
+		{ 0, 'P' }, { 1, 'F' }, { 12, 'O' }, { 13, 'E' },
+	};
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(l) / sizeof(l[0]); i++)
+		if (t & (1ULL << l[i].bit))
+			buf[n++] = l[i].c;
+	buf[n] = '\0';
+}
+
+/*
+ * The hooks the baseline trusts (present now in a tainted module it
+ * measured): one line each on stderr, so the operator sees them.
+ */
+static struct json_object *trusted_hooks(const struct vmiaas_baseline *b,
+					 bool json)
+{
+	const struct vmiaas_baseline_hook *h;
+	struct json_object *a = json ? json_object_new_array() : NULL;
+	struct json_object *o;
+	char taints[8];
+	size_t nr, i;
+
+	h = vmiaas_baseline_hooks(b, &nr);
+	for (i = 0; i < nr; i++) {
+		taint_letters(h[i].taints, taints);
+		fprintf(stderr,
+			"vmictl: trusted, present at baseline: %s %s: [%s]+0x%llx (module tainted %s)\n",
+			h[i].check, h[i].object, h[i].module,
+			(unsigned long long)h[i].offset, taints);
+		if (!a)
+			continue;
+		o = json_object_new_object();
+		out_json_add(o, "check", json_object_new_string(h[i].check));
+		out_json_add(o, "object", json_object_new_string(h[i].object));
+		out_json_add(o, "module", json_object_new_string(h[i].module));
+		out_json_add(o, "offset", json_object_new_int64(h[i].offset));
+		out_json_add(o, "taints", json_object_new_string(taints));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 int cmd_baseline(struct vmictl *c)
 {
 	const char *key_path = c->key ? c->key : VMIAAS_KEY_DEFAULT;
@@ -28,7 +76,8 @@ int cmd_baseline(struct vmictl *c)
 	struct vmiaas_diag diag = {};
 	struct timespec t0;
 	uint8_t key[VMIAAS_KEY_SIZE];
-	struct json_object *o;
+	struct json_object *o, *hooks;
+	size_t nr_hooks;
 	double ms;
 	int r;
 
@@ -46,6 +95,8 @@ int cmd_baseline(struct vmictl *c)
 			 "write the baseline");
 	ms = ms_since(&t0);
 	vmiaas_baseline_summary(b, &s);
+	vmiaas_baseline_hooks(b, &nr_hooks);
+	hooks = r < 0 ? NULL : trusted_hooks(b, c->json);
 	vmiaas_baseline_free(b);
 	if (r < 0)
 		return r;
@@ -62,6 +113,7 @@ int cmd_baseline(struct vmictl *c)
 			     json_object_new_int64(s.text_end - s.text_start));
 		out_json_add(o, "bpf_programs",
 			     json_object_new_int64(s.nr_bpf_programs));
+		out_json_add(o, "trusted_hooks", hooks);
 		out_json_add(o, "elapsed_ms", json_object_new_double(ms));
 		return out_json_print(o);
 	}

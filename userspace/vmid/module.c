@@ -864,9 +864,9 @@ static void text_functions(struct vmiaas *v, uint64_t root, const char *names,
  * policy of its own); if it fails, *@ret_policy_err says why and the
  * others go alone.
  */
-int module_checks_build(struct vmiaas *v, const char *text,
-			struct vmiaas_module_check *out, size_t max,
-			size_t *ret_nr, int *ret_policy_err)
+int module_checks_build(struct vmiaas *v, const struct vmiaas_baseline *b,
+			const char *text, struct vmiaas_module_check *out,
+			size_t max, size_t *ret_nr, int *ret_policy_err)
 {
 	const struct vmiaas_info *info = vmiaas_info(v);
 	size_t nr, more = 0, nr_policy = 0;
@@ -878,7 +878,7 @@ int module_checks_build(struct vmiaas *v, const char *text,
 	policy = calloc(MODULE_POLICY_MAX, sizeof(*policy));
 	if (!policy)
 		return -ENOMEM;
-	*ret_policy_err = vmiaas_module_policy(v, policy, MODULE_POLICY_MAX,
+	*ret_policy_err = vmiaas_module_policy(v, b, policy, MODULE_POLICY_MAX,
 					       &nr_policy);
 	max -= nr_policy;
 	nr = syscall_table_check(v, info->pgd_pa, out);

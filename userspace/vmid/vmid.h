@@ -533,11 +533,14 @@ const char *module_status(const struct vm *vm, char *buf, size_t size);
 unsigned int module_nr_open(const struct vm *vm);
 const struct vmiaas_finding *module_open_finding(const struct vm *vm,
 						 unsigned int i);
-/* Worker: before the sandbox; then the checks of a clean guest. */
+/*
+ * Worker: before the sandbox; then the checks of a clean guest (@b its
+ * baseline: the hooks it trusts are allowed, vmiaas_module_policy()).
+ */
 int module_worker_prepare(void);
-int module_checks_build(struct vmiaas *v, const char *text,
-			struct vmiaas_module_check *out, size_t max,
-			size_t *ret_nr, int *ret_policy_err);
+int module_checks_build(struct vmiaas *v, const struct vmiaas_baseline *b,
+			const char *text, struct vmiaas_module_check *out,
+			size_t max, size_t *ret_nr, int *ret_policy_err);
 /* module_text: "all" (or empty: the default), else function names. */
 bool module_text_all(const char *text);
 int module_text_valid(const char *text);

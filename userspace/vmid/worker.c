@@ -1027,8 +1027,8 @@ static bool module_table_same(struct module_state *s,
 	return false;
 }
 
-static int module_send(struct vmiaas *v, struct module_state *s,
-		       const struct check_result *res)
+static int module_send(struct vmiaas *v, const struct vmiaas_baseline *b,
+		       struct module_state *s, const struct check_result *res)
 {
 	struct vmiaas_module_check *c;
 	struct vmid_msg m = { .type = VMID_MSG_MODULE_CHECK };
@@ -1042,7 +1042,7 @@ static int module_send(struct vmiaas *v, struct module_state *s,
 	c = calloc(VMID_MOD_CHECKS_MAX, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	r = module_checks_build(v, s->text, c, VMID_MOD_CHECKS_MAX, &nr,
+	r = module_checks_build(v, b, s->text, c, VMID_MOD_CHECKS_MAX, &nr,
 				&policy_err);
 	table = vmiaas_module_proc_table(v, &nr_table);
 	same_table = r >= 0 && nr && module_table_same(s, table, nr_table);
@@ -1174,7 +1174,7 @@ static int worker_main(const struct vmid_worker_args *a)
 			if (r == 0)
 				r = agent_look_now(v, &agent);
 			if (r == 0 && mod)
-				r = module_send(v, mod, &res);
+				r = module_send(v, b, mod, &res);
 		}
 	}
 	if (mod)
