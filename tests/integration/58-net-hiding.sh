@@ -34,11 +34,14 @@
 # hider (its table holds every kernel entry, its walk the root inodes),
 # each named as vmid's finding names it, the packet-tap record
 # alone with the tap (on ptype_all, on lo's); all pass again once each is
-# gone. Runs on each kernel of KGENS (default: Debian 6.1 and
-# 6.12).
+# gone. The trigger loaded before a second baseline: that baseline
+# trusts its hook (a check: exit 0, the event "hook present at
+# baseline" for ipv4 PRE_ROUTING), and the records taken with it
+# (as vmid takes them) allow its text: none fails. Runs on each kernel
+# of KGENS (default: Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin nethide 39
+integrity_begin nethide 41
 
 rawsock=$(guest_tool rawsock) ||
 	tap_bail "cannot build tests/guest/rawsock.c statically"
@@ -95,6 +98,22 @@ policy_run nfhook "$(policy_mask 8)" \
 	"the netfilter-hook record alone fails with the trigger's hook"
 tap_ok "grep -q '^found ${nf_bit:-none} critical \"ipv4 PRE_ROUTING\": netfilter hook [0-9]* on ipv4 PRE_ROUTING of netns [0-9]*: 0x[0-9a-f]*, outside' '$work/nfhook.policy'" \
 	"$KGEN: module policy: the netfilter-hook record names ipv4 PRE_ROUTING and the hook"
+# the trigger present at a baseline: trusted, in the checks and the records
+nfbase=$work/baseline-nfhook
+vmictl_g baseline -o "$nfbase" --key "$key" >/dev/null 2>"$work/nfbase.err" ||
+	tap_diag "baseline with the trigger: $(cat "$work/nfbase.err")"
+check_json nftrusted "$nfbase"
+tap_ok "[ $st = 0 ] && jq -e '(.findings | length == 0) and ([.events[] | select(.check == \"netfilter-hook\" and .object == \"ipv4 PRE_ROUTING\" and (.detail.message | test(\"^hook present at baseline: .*vmiaas_attack_nfhook .tainted [PF]*OE.\")))] | length == 1)' '$work/nftrusted.json'" \
+	"$KGEN: nfhook loaded before a baseline: exit 0, the event 'hook present at baseline' for ipv4 PRE_ROUTING"
+tap_diag "$(cat "$work/nfbase.err" "$work/nftrusted.err"; jq -c '.findings[], (.events[] | select(.check == "netfilter-hook"))' "$work/nftrusted.json" 2>/dev/null | cut -c1-300 | head -4)"
+"$VMIAAS_BUILD/tests/tools/module_policy" --take "$work/policy-nf.bin" \
+	--baseline "$nfbase" --key "$key" --shm "$GUEST_SHM" --qmp "$GUEST_QMP" \
+	>"$work/policy-nf.txt" 2>&1 || tap_diag "module_policy --take --baseline: $(cat "$work/policy-nf.txt")"
+"$VMIAAS_BUILD/tests/tools/module_policy" --run "$work/policy-nf.bin" \
+	--shm "$GUEST_SHM" --qmp "$GUEST_QMP" >"$work/nftrusted.policy" 2>&1
+tap_is "$(head -n 1 "$work/nftrusted.policy")" "failed=0 checks=$(grep -c '^check ' "$work/policy-nf.txt")" \
+	"$KGEN: module policy taken with that baseline: nothing fails, the trusted module's text allowed (as vmiaas.ko runs its records)"
+tap_diag "$(tail -n +2 "$work/nftrusted.policy" | cut -c1-300)"
 guest_run rmmod vmiaas_attack_nfhook >/dev/null 2>&1
 check_json nfhook-gone
 tap_is "$st:$(nr_findings nfhook-gone)" "0:0" "$KGEN: nfhook: unregistered on unload: exit 0, no findings"

@@ -6,11 +6,12 @@
  * for tests/integration/56-exec-helpers.sh on live guests, where no
  * patched KVM lets the module itself attach.
  *
- *   module_policy --take FILE --shm SHM --qmp SOCK
+ *   module_policy --take FILE [--baseline BL --key KEY] --shm SHM --qmp SOCK
  *       takes the records from the guest now into FILE (proc-ops' table
- *       of watched entries into FILE.table); prints one line per record:
- *       "check I type=T flags=F len=L LABEL; finding CHECK \"OBJECT\"
- *       SEVERITY" (what vmid reports when it fails)
+ *       of watched entries into FILE.table), with baseline BL (the
+ *       hooks it trusts allowed, as vmid's are) if given; prints one
+ *       line per record: "check I type=T flags=F len=L LABEL; finding
+ *       CHECK \"OBJECT\" SEVERITY" (what vmid reports when it fails)
  *   module_policy --run FILE --shm SHM --qmp SOCK
  *       runs FILE's records (proc-ops' with FILE.table); prints
  *       "failed=0xMASK checks=N", then for each failed netfilter-hook
@@ -81,14 +82,22 @@ static int table_read(const char *path, struct vmiaas_module_check *c,
 	return 0;
 }
 
-static int take(struct vmiaas *v, const char *path)
+static int take(struct vmiaas *v, const char *path, const char *bl,
+		const char *key_path)
 {
 	struct vmiaas_module_check c[RECORDS_MAX];
+	struct vmiaas_baseline *b = NULL;
+	uint8_t key[VMIAAS_KEY_SIZE];
 	size_t nr = 0, i;
 	FILE *f;
-	int err;
+	int err = 0;
 
-	err = vmiaas_module_policy(v, NULL, c, RECORDS_MAX, &nr);
+	if (bl) {
+		err = vmiaas_key_load(key_path, 0, key, NULL);
+		err = err ?: vmiaas_baseline_load(v, bl, key, &b);
+	}
+	err = err ?: vmiaas_module_policy(v, b, c, RECORDS_MAX, &nr);
+	vmiaas_baseline_free(b);
 	if (err)
 		return err;
 	f = fopen(path, "w");
@@ -142,8 +151,11 @@ int main(int argc, char **argv)
 		{ "run", required_argument, NULL, 'r' },
 		{ "shm", required_argument, NULL, 's' },
 		{ "qmp", required_argument, NULL, 'q' },
+		{ "baseline", required_argument, NULL, 'b' },
+		{ "key", required_argument, NULL, 'k' },
 		{ 0 }
 	};
+	const char *bl = NULL, *key = VMIAAS_KEY_DEFAULT;
 	struct vmiaas_target t = { .sz = sizeof(t) };
 	struct vmiaas_diag diag = { 0 };
 	const char *take_path = NULL, *run_path = NULL;
@@ -159,11 +171,15 @@ int main(int argc, char **argv)
 			t.shm_path = optarg;
 		else if (o == 'q')
 			t.qmp_path = optarg;
+		else if (o == 'b')
+			bl = optarg;
+		else if (o == 'k')
+			key = optarg;
 		else
 			return 2;
 	}
 	if (!t.shm_path || !t.qmp_path || !take_path == !run_path) {
-		fprintf(stderr, "usage: module_policy --take FILE | --run FILE --shm SHM --qmp SOCK\n");
+		fprintf(stderr, "usage: module_policy --take FILE [--baseline BL --key KEY] | --run FILE --shm SHM --qmp SOCK\n");
 		return 2;
 	}
 	err = vmiaas_open(&t, &v, &diag);
@@ -171,7 +187,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "module_policy: %s\n", diag.msg);
 		return 1;
 	}
-	err = take_path ? take(v, take_path) : run(v, run_path);
+	err = take_path ? take(v, take_path, bl, key) : run(v, run_path);
 	if (err)
 		fprintf(stderr, "module_policy: %s (%s)\n",
 			vmiaas_last_diag(v)->msg, strerror(-err));
