@@ -140,13 +140,9 @@ static void hook_take(struct hook_trust *t, const char *check,
 	if (!hook_trust_module(t, m))
 		return;		/* loaded since the modules were measured */
 	hook_rec(&r, check, object, m, fn, taints);
-	if (hook_rec_in(t->taken, t->nr_taken, &r))
-		return;
-	if (t->nr_taken >= BL_HOOKS_MAX) {
-		t->over = true;
-		return;
-	}
-	t->taken[t->nr_taken++] = r;
+	if (t->nr_taken < BL_HOOKS_MAX &&
+	    !hook_rec_in(t->taken, t->nr_taken, &r))
+		t->taken[t->nr_taken++] = r;
 }
 
 /* An event: untainted, or trusted since the baseline. */

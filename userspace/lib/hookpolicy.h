@@ -59,8 +59,7 @@ struct hook_trust {
 	struct bl_module *mods;		/* ranges only, no bytes */
 	u32 nr_mods;
 	struct vmiaas_baseline_hook *taken;	/* BL_HOOKS_MAX, or NULL */
-	u32 nr_taken;
-	bool over;			/* more than BL_HOOKS_MAX to take */
+	u32 nr_taken;			/* beyond BL_HOOKS_MAX: not taken */
 };
 
 /* @b's trusted hooks whose module is unchanged now; free with _put(). */
