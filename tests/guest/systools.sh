@@ -22,6 +22,8 @@
 #   kvm    kvm and kvm_amd (the guest CPU has SVM under TCG; kvm_intel
 #          cannot load: TCG emulates no VMX), a VM (/vmiaas/kvm-vm) run until
 #          it halts and kept
+#   dup    the same module loaded twice at once, ten times (the second load
+#          waits for the first and fails with EEXIST, as udev's do)
 #   down   all of it torn down and the modules unloaded
 fail=0
 # busybox's sh runs its own applets before PATH: Debian's tools by path
@@ -220,6 +222,22 @@ step_kvm()
 {
 	run modprobe kvm_amd
 	bg_start kvm-vm halted /vmiaas/kvm-vm
+}
+
+step_dup()
+{
+	# two loads of one module at once, 10 times: what udev's modprobes
+	# of one driver for several devices do at boot
+	local ko
+	ko=$(find /lib/modules -name dummy.ko)
+	for i in $(seq 10); do
+		rmmod dummy 2>/dev/null
+		sleep 1
+		insmod "$ko" 2>/dev/null &
+		insmod "$ko" 2>/dev/null
+		wait
+	done
+	run rmmod dummy
 }
 
 step_down()

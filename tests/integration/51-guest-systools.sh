@@ -24,7 +24,8 @@
 #     kvm_intel cannot load), a VM run until it halts and kept open
 #     (tests/guest/kvm-vm.c);
 # then everything torn down and the modules unloaded, and checked again.
-# Then every step again in the background, with checks all through it.
+# Then every step again in the background, and the same module loaded
+# twice at once ten times (dup), with checks all through it.
 # Every finding is printed in full. Runs on each kernel of KGENS.
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
@@ -65,7 +66,7 @@ step()
 storm()
 {
 	local n=0 bad=0 name
-	guest_run "(for s in net ns fs cg sec kvm down; do sh /vmiaas/systools.sh \$s; done >/tmp/storm.out 2>&1
+	guest_run "(for s in net ns fs cg sec kvm dup down; do sh /vmiaas/systools.sh \$s; done >/tmp/storm.out 2>&1
 		echo done >>/tmp/storm.out) >/dev/null 2>&1 &" >/dev/null
 	while [ $n -lt 80 ]; do
 		n=$((n + 1))
@@ -78,9 +79,9 @@ storm()
 		fi
 		guest_run 'tail -n 1 /tmp/storm.out' 2>/dev/null | grep -qx done && break
 	done
-	tap_is "$(guest_run 'grep -c ": ok$" /tmp/storm.out' 2>&1)" 7 \
+	tap_is "$(guest_run 'grep -c ": ok$" /tmp/storm.out' 2>&1)" 8 \
 		"$KGEN: every step again, while checks run: all of it worked"
-	[ "$(guest_run 'grep -c ": ok$" /tmp/storm.out' 2>&1)" = 7 ] ||
+	[ "$(guest_run 'grep -c ": ok$" /tmp/storm.out' 2>&1)" = 8 ] ||
 		tap_diag "$(guest_run 'cat /tmp/storm.out' 2>&1)"
 	tap_is "$bad" 0 "$KGEN: $n checks while every step ran again, none with findings"
 }

@@ -87,7 +87,9 @@ static bool items_has(const struct items *s, u64 key)
 /* Same key, kind and aux in a sorted @s. */
 static bool items_has_item(const struct items *s, const struct item *it)
 {
-	return bsearch(it, s->a, s->nr, sizeof(*s->a), item_cmp) != NULL;
+	/* an empty set's array is NULL: no bsearch() on it */
+	return s->nr &&
+	       bsearch(it, s->a, s->nr, sizeof(*s->a), item_cmp) != NULL;
 }
 
 /* A guest string, printable: anything else becomes '?'. */
@@ -524,7 +526,9 @@ static int mod_add(struct items *out, u32 kind, u64 mod, const char *name)
 
 /* ---- module memory carving ---- */
 
-#define MOD_STATE_MAX		3	/* MODULE_STATE_UNFORMED */
+#define MOD_STATE_COMING	1	/* MODULE_STATE_COMING */
+#define MOD_STATE_UNFORMED	3	/* MODULE_STATE_UNFORMED */
+#define MOD_STATE_MAX		MOD_STATE_UNFORMED
 
 static int carve_regions_layout(struct vmiaas *v, struct carve_layout *l)
 {
@@ -1338,7 +1342,8 @@ static void mod_report(struct vmiaas *v, const struct item *it,
 }
 
 /*
- * Whether module_mutex is held. free_module() takes a module off the
+ * Whether module_mutex is held or a module is being loaded (see
+ * mod_loading()). free_module() takes a module off the
  * list and the address tree and then calls synchronize_rcu() with
  * module_mutex held; it frees the memory right after the unlock. That
  * is seconds in a busy emulated guest, during which the module is
@@ -1348,16 +1353,48 @@ static void mod_report(struct vmiaas *v, const struct item *it,
  * rootkit that holds it for ever is reported 3 s later, and stops every
  * module load and unload in the guest meanwhile.
  */
-static bool mod_busy(struct vmiaas *v)
+static bool mod_mutex_held(struct vmiaas *v)
 {
 	u64 mutex, owner;
 	u32 off;
 
-	if (!strncmp(v->backend->name, "dump", 4))
-		return false;	/* a dump does not change */
 	return !engine_sym(v, "module_mutex", &mutex) &&
 	       !btf_offsetof(v->btf, "mutex", "owner", &off) &&
 	       !engine_read_u64(v, mutex + off, &owner) && owner;
+}
+
+/*
+ * Whether a module on the list is still being loaded (UNFORMED or
+ * COMING). load_module() allocates and fills a module's memory before
+ * add_unformed_module() lists it; a second load of a module that is
+ * being loaded (two modprobes, or request_module()s, of one module at
+ * once: udev at boot, nft's expressions) sleeps there, without
+ * module_mutex, until the first one's init has returned, and then frees
+ * its copy (-EEXIST). Until then the copy's areas hold a struct module
+ * that is not yet one (no list, no kobject): memory no record owns.
+ * A fake loading module on the list only delays the verdict, as the
+ * mutex does.
+ */
+static bool mod_loading(struct vmiaas *v)
+{
+	struct vmiaas_module *m;
+	bool loading = false;
+	size_t nr, i;
+
+	if (vmiaas_modules(v, &m, &nr))
+		return false;
+	for (i = 0; i < nr && !loading; i++)
+		loading = m[i].state == MOD_STATE_COMING ||
+			  m[i].state == MOD_STATE_UNFORMED;
+	free(m);
+	return loading;
+}
+
+static bool mod_busy(struct vmiaas *v)
+{
+	if (!strncmp(v->backend->name, "dump", 4))
+		return false;	/* a dump does not change */
+	return mod_mutex_held(v) || mod_loading(v);
 }
 
 int hidden_check_modules(struct vmiaas *v, const struct hidden_sink *s)
