@@ -22,8 +22,8 @@
 #   kvm    kvm and kvm_amd (the guest CPU has SVM under TCG; kvm_intel
 #          cannot load: TCG emulates no VMX), a VM (/vmiaas/kvm-vm) run until
 #          it halts and kept
-#   dup    the same module loaded twice at once, ten times (the second load
-#          waits for the first and fails with EEXIST, as udev's do)
+#   dup    kvm_amd loaded twice at once, 15 times (the second load waits
+#          for the first and fails with EEXIST, as udev's do)
 #   down   all of it torn down and the modules unloaded
 fail=0
 # busybox's sh runs its own applets before PATH: Debian's tools by path
@@ -45,7 +45,8 @@ bg_start()
 {
 	local name=$1 line=$2
 	shift 2
-	"$@" >"/tmp/$name.out" 2>&1 &
+	: >"/tmp/$name.out"
+	"$@" >>"/tmp/$name.out" 2>&1 &
 	for i in $(seq 40); do
 		[ "$(head -n 1 "/tmp/$name.out")" = "$line" ] && return 0
 		sleep 0.5
@@ -226,18 +227,20 @@ step_kvm()
 
 step_dup()
 {
-	# two loads of one module at once, 10 times: what udev's modprobes
-	# of one driver for several devices do at boot
+	# two loads of one module at once, 15 times: what udev's modprobes
+	# of one driver for several devices do at boot (kvm_amd: its init
+	# takes long enough under TCG for the second load to wait for it)
 	local ko
-	ko=$(find /lib/modules -name dummy.ko)
-	for i in $(seq 10); do
-		rmmod dummy 2>/dev/null
-		sleep 1
+	ko=$(find /lib/modules -name kvm-amd.ko)
+	run modprobe kvm_amd
+	for i in $(seq 15); do
+		rmmod kvm_amd 2>/dev/null
+		sleep 0.5
 		insmod "$ko" 2>/dev/null &
 		insmod "$ko" 2>/dev/null
 		wait
 	done
-	run rmmod dummy
+	run grep -q "^kvm_amd " /proc/modules
 }
 
 step_down()
