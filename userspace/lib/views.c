@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "engine.h"
+#include "hidden.h"
 #include "list.h"
 
 #define PF_KTHREAD		0x00200000U
@@ -361,22 +363,46 @@ static int module_visit(struct vmiaas *v, u64 node, void *arg)
 	return 0;
 }
 
+/*
+ * Tries at the module list: it changes under the walk (a module loaded or
+ * unloaded: list_del_rcu() leaves the node's next pointer for the
+ * kernel's RCU readers, and vmiaas is not one of them, so the node can be
+ * freed and reused while the walk stands on it). A walk that meets a bad
+ * pointer, a cycle or an unreadable node runs again 10, 20 and 40 ms
+ * later (hidden_torn_wait_us), as the hidden-object scans do; a list
+ * corrupt for good fails every time and is reported.
+ */
+#define MODULES_TRIES	4
+
+static bool modules_torn(int err)
+{
+	return err == -ELOOP || err == -EFAULT || err == -EBADMSG;
+}
+
 int vmiaas_modules(struct vmiaas *v, struct vmiaas_module **ret,
 		   size_t *ret_nr)
 {
 	struct module_layout l;
 	struct module_walk w = { .l = &l };
 	u64 head;
-	int err;
+	int err, i;
 
 	err = module_layout_get(v, &l);
 	if (err)
 		return err;
 	if (engine_sym(v, "modules", &head))
 		return engine_fail(v, -ENOEXEC, "the kernel has no module list");
-	err = module_walk_grow(v, &w);	/* a non-NULL array, even if empty */
-	err = err ?: list_walk(v, "the module list", head, VMIAAS_MAX_MODULES,
-			       module_visit, &w);
+	for (i = 0; i < MODULES_TRIES; i++) {
+		if (i)
+			usleep(hidden_torn_wait_us << (i - 1));
+		w.nr = 0;
+		/* a non-NULL array, even if empty */
+		err = module_walk_grow(v, &w);
+		err = err ?: list_walk(v, "the module list", head,
+				       VMIAAS_MAX_MODULES, module_visit, &w);
+		if (!modules_torn(err))
+			break;
+	}
 	if (err) {
 		free(w.mods);
 		return err;
