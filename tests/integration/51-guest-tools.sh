@@ -110,14 +110,18 @@ tools_run()
 	clean graph-off "perf ftrace -G, stopped"
 
 	# bpftrace: kprobe, kretprobe, tracepoint, kfunc, wildcard, uprobe
-	bg "bpftrace -e 'kprobe:vfs_read { @k[comm] = count(); }
+	# BEGIN runs once bpftrace has attached every probe ("Attaching N
+	# probes" comes before); vfs_fsync's ftrace site then serves the
+	# kfunc's trampoline and the wildcard kprobe
+	bg "bpftrace -e 'BEGIN { printf(\"vmiaas: attached\\n\"); }
+		kprobe:vfs_read { @k[comm] = count(); }
 		kretprobe:vfs_read { @r = count(); }
 		tracepoint:syscalls:sys_enter_openat { @t = count(); }
 		kfunc:vfs_fsync { @f = count(); }
 		kprobe:vfs_fsync* { @w = count(); }
 		uprobe:/lib/x86_64-linux-gnu/libc.so.6:getpid { @u = count(); }'"
 	started "bpftrace (kprobe, kretprobe, tracepoint, kfunc, wildcard, uprobe)" 150 \
-		'grep -q "^Attaching [0-9]* probes" /tmp/bg.out'
+		'grep -q "^vmiaas: attached" /tmp/bg.out && grep -q "^vfs_fsync " /sys/kernel/tracing/enabled_functions'
 	clean bpftrace "bpftrace, running" vfs_fsync
 	stop_tool bpftrace TERM
 	clean bpftrace-off "bpftrace, stopped"

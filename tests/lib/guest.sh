@@ -35,19 +35,27 @@ tap_plan()
 	echo "1..$1"
 }
 
+# A failed test and the diagnostics after it go to stderr too: prove
+# without -v (make check, CI) shows only that, so the log says why.
+_tap_failed=
+
 tap_diag()
 {
 	printf '%s\n' "$@" | sed 's/^/# /'
+	[ -z "$_tap_failed" ] || printf '%s\n' "$@" | sed 's/^/# /' >&2
 }
 
 _tap_result()
 {
 	_tap_n=$((_tap_n + 1))
 	if [ "$1" -eq 0 ]; then
+		_tap_failed=
 		echo "ok $_tap_n - $2"
 	else
 		_tap_fail=$((_tap_fail + 1))
+		_tap_failed=1
 		echo "not ok $_tap_n - $2"
+		echo "not ok $_tap_n - $2" >&2
 	fi
 }
 
