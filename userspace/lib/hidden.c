@@ -164,11 +164,6 @@ unsigned int hidden_torn_wait_us = 10000;	/* then 20, 40 ms */
 unsigned int hidden_busy_wait_us = 100000;	/* 30 times at most */
 #define SCAN_BUSY_TRIES		30
 
-static bool scan_torn(int err)
-{
-	return err == -ELOOP || err == -EFAULT || err == -EBADMSG;
-}
-
 static int scan_settled(struct vmiaas *v,
 			int (*scan)(struct vmiaas *v, struct items *out),
 			struct items *out)
@@ -177,7 +172,7 @@ static int scan_settled(struct vmiaas *v,
 
 	for (i = 0;; i++) {
 		err = scan(v, out);
-		if (!scan_torn(err) || i == SCAN_TORN_RETRIES)
+		if (!list_torn(err) || i == SCAN_TORN_RETRIES)
 			return err;
 		free(out->a);
 		*out = (struct items){};

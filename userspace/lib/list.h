@@ -21,6 +21,16 @@ static inline bool kernel_ptr(u64 p)
 }
 
 /*
+ * A walk's error that a list changing under it gives as well as a
+ * corrupt one (a cycle, a bad pointer, an unreadable node): worth
+ * walking again a moment later before reporting it.
+ */
+static inline bool list_torn(int err)
+{
+	return err == -ELOOP || err == -EFAULT || err == -EBADMSG;
+}
+
+/*
  * Calls @fn(v, node, arg) for each node of the ring at @head (the head
  * itself excluded), node being the address of the embedded list_head.
  * @what names the list in error messages ("the task list").

@@ -374,11 +374,6 @@ static int module_visit(struct vmiaas *v, u64 node, void *arg)
  */
 #define MODULES_TRIES	4
 
-static bool modules_torn(int err)
-{
-	return err == -ELOOP || err == -EFAULT || err == -EBADMSG;
-}
-
 int vmiaas_modules(struct vmiaas *v, struct vmiaas_module **ret,
 		   size_t *ret_nr)
 {
@@ -400,7 +395,7 @@ int vmiaas_modules(struct vmiaas *v, struct vmiaas_module **ret,
 		err = module_walk_grow(v, &w);
 		err = err ?: list_walk(v, "the module list", head,
 				       VMIAAS_MAX_MODULES, module_visit, &w);
-		if (!modules_torn(err))
+		if (!list_torn(err))
 			break;
 	}
 	if (err) {
