@@ -66,7 +66,7 @@ step()
 # namespace being torn down -- is what the checks above never see.
 storm()
 {
-	local n=0 bad=0 name end=$((SECONDS + 900))
+	local n=0 bad=0 name diags= end=$((SECONDS + 900))
 	guest_run "(for s in net ns fs cg sec dup kvm down; do sh /vmiaas/systools.sh \$s; done >/tmp/storm.out 2>&1
 		echo done >>/tmp/storm.out) >/dev/null 2>&1 &" >/dev/null
 	while [ $SECONDS -lt $end ]; do
@@ -75,8 +75,9 @@ storm()
 		check_json "$name"
 		if [ "$st:$(nr_findings "$name")" != 0:0 ]; then
 			bad=$((bad + 1))
-			[ $bad -gt 2 ] || tap_diag "check $n: $(cat "$work/$name.err")" \
-				"$(jq -c '.findings[]' "$work/$name.json" 2>/dev/null)"
+			[ $bad -gt 2 ] || diags+="check $n: $(cat "$work/$name.err")
+$(jq -c '.findings[]' "$work/$name.json" 2>/dev/null)
+"
 		fi
 		guest_run 'tail -n 1 /tmp/storm.out' 2>/dev/null | grep -qx done && break
 	done
@@ -85,6 +86,8 @@ storm()
 	[ "$(guest_run 'grep -c ": ok$" /tmp/storm.out' 2>&1)" = 8 ] ||
 		tap_diag "$(guest_run 'cat /tmp/storm.out' 2>&1)"
 	tap_is "$bad" 0 "$KGEN: $n checks while every step ran again, none with findings"
+	# after the verdict, so that a failure's findings reach CI's log
+	[ -z "$diags" ] || tap_diag "$diags"
 }
 
 systools_run()
