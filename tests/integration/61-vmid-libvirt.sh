@@ -49,7 +49,6 @@ chmod 755 "$work"	# QEMU runs as libvirt-qemu: kernel, initrd, sockets
 sock=$work/vmid.sock
 events=$work/events.jsonl
 prefix=lv$$-$RANDOM
-port=$((19000 + RANDOM % 1000))
 vmid_pid=
 started_libvirtd=
 follow_pid=
@@ -269,10 +268,11 @@ NOTIFY_SOCKET=$work/notify.sock WATCHDOG_USEC=4000000 \
 unshare -m --propagation private bash "$work/vmid-ns.sh" \
 	"$VMID" --state-dir "$work/state" --events "$events" --interval $INTERVAL \
 	--socket "$sock" --match "vmiaas-$prefix-*" --settle $SETTLE \
-	--scan-interval 600 --metrics "127.0.0.1:$port" --journal yes \
+	--scan-interval 600 --metrics 127.0.0.1:0 --journal yes \
 	--libvirt "qemu+unix:///system?socket=$work/lv.sock" \
 	2>"$work/vmid.log" &
 vmid_pid=$!
+port=$(metrics_port "$work/vmid.log")
 tap_ok 'wait_for 20 "[ -S \"$sock\" ] && [ \"\$(status_json | jq .libvirt)\" = true ]"' \
 	"vmid is up and connected to libvirt"
 fds0=$(fds)

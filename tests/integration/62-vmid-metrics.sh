@@ -18,8 +18,6 @@ done
 tap_plan 16
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-metrics.XXXXXX")
 sock=$work/vmid.sock
-port=$((20000 + RANDOM % 1000))
-url=http://127.0.0.1:$port
 vmid_pid=
 idle=()
 cleanup()
@@ -40,9 +38,11 @@ tap_ok '[ $rc = 3 ] && grep -q "want ADDR:PORT or off" "$work/bad.err" && [ ! -e
 
 # no VM matches: the daemon alone
 "$VMID" --state-dir "$work/state" --events "$work/events.jsonl" --socket "$sock" \
-	--match "no-vm-$$-*" --libvirt off --metrics "127.0.0.1:$port" \
+	--match "no-vm-$$-*" --libvirt off --metrics 127.0.0.1:0 \
 	2>"$work/vmid.log" &
 vmid_pid=$!
+port=$(metrics_port "$work/vmid.log")
+url=http://127.0.0.1:$port
 tap_ok 'wait_for 20 "curl -sf $url/metrics"' "vmid serves /metrics"
 curl -s -D "$work/head" "$url/metrics" >"$work/metrics.txt"
 tap_ok 'grep -qi "^content-type: text/plain; version=0.0.4" "$work/head" && grep -q "^HTTP/1.0 200" "$work/head"' \

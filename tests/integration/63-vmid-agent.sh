@@ -56,10 +56,10 @@ done
 tap_diag "vmiaas_agent_mailbox at 0x$va, GPA ${gpa:-unknown}"
 
 # again, the baseline loaded from its file
-port=$((21000 + RANDOM % 1000))
 "$VMID" --state-dir "$work/state" --events "$events" --interval 600 \
-	--metrics "127.0.0.1:$port" --socket "$sock" --match "vmiaas-$prefix" --settle 0 2>>"$work/vmid.log" &
+	--metrics 127.0.0.1:0 --socket "$sock" --match "vmiaas-$prefix" --settle 0 2>>"$work/vmid.log" &
 vmid_pid=$!
+port=$(metrics_port "$work/vmid.log")
 tap_ok 'wait_for 120 "[ \"\$(vm_field checks)\" -ge 1 ]"' \
 	"vmid attached, loaded its baseline and checked the guest once" ||
 	tap_diag "$(tail -n 20 "$work/vmid.log")"

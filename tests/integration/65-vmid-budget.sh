@@ -20,7 +20,6 @@ INTERVAL=2
 
 tap_plan 19
 conf=$work/vmid.conf
-port=$((21000 + RANDOM % 1000))
 fakes=()
 cleanup()
 {
@@ -71,9 +70,10 @@ done
 # ---- no budget: every VM attached and checked, each check's CPU measured ------
 configure 0
 "$VMID" --config "$conf" --state-dir "$work/state" --events "$events" --socket "$sock" \
-	--metrics "127.0.0.1:$port" --libvirt off --match "$prefix-*" --settle 0 \
+	--metrics 127.0.0.1:0 --libvirt off --match "$prefix-*" --settle 0 \
 	2>"$work/vmid.log" &
 vmid_pid=$!
+port=$(metrics_port "$work/vmid.log")
 tap_ok 'wait_for 180 "[ \"\$(nr_checked)\" = $NR ]"' "all $NR VMs attached and checked (no budget)"
 tap_ok 'wait_for 30 "[ \"\$(status_json | jq \"[.vms[] | select(.check_cpu_ms > 0)] | length\")\" = $NR ]"' \
 	"each VM's check CPU is measured (the worker's CPU clock)"

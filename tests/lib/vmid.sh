@@ -50,6 +50,17 @@ wait_for()
 	return 1
 }
 
+# metrics_port LOG: the port of vmid's metrics endpoint, from the line it
+# logs to LOG when it listens. Tests start vmid with --metrics 127.0.0.1:0
+# (the kernel picks a free port): tests running at once, or another vmid
+# on this machine, never take each other's port, nor scrape each other's
+# vmid. Empty if vmid did not say within 30 s.
+metrics_port()
+{
+	wait_for 30 "grep -q 'metrics on 127\.0\.0\.1:[1-9]' '$1'" &&
+		sed -n 's/.*metrics on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$1" | tail -n 1
+}
+
 # fresh_clock: sets the array fresh to a command prefix under which
 # CLOCK_MONOTONIC reads about 5 s, as on a node that has just booted
 # (where systemd starts vmid): a time namespace (unshare -T, Linux 5.6).

@@ -93,7 +93,7 @@ static int parse_spec(const char *spec, struct sockaddr_storage *ss,
 	if (!colon)
 		return -EINVAL;
 	port = strtol(colon + 1, &end, 10);
-	if (*end || port <= 0 || port > 65535)
+	if (*end || port < 0 || port > 65535 || end == colon + 1)
 		return -EINVAL;
 	hl = (size_t)(colon - spec);
 	if (hl >= sizeof(host))
@@ -112,6 +112,33 @@ static int parse_spec(const char *spec, struct sockaddr_storage *ss,
 	s4->sin_port = htons((uint16_t)port);
 	*len = sizeof(*s4);
 	return inet_pton(AF_INET, host, &s4->sin_addr) == 1 ? 0 : -EINVAL;
+}
+
+/*
+ * The address really listened on, logged: with port 0 the kernel picks a
+ * free one, and this line is how a scraper (or a test) learns it.
+ */
+static void log_bound(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+	const void *a;
+	unsigned int port;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	if (ss.ss_family == AF_INET6) {
+		a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	} else {
+		a = &((struct sockaddr_in *)&ss)->sin_addr;
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	}
+	if (!inet_ntop(ss.ss_family, a, host, sizeof(host)))
+		return;
+	vmid_log(VMID_LOG_INFO, ss.ss_family == AF_INET6 ?
+		 "metrics on [%s]:%u" : "metrics on %s:%u", host, port);
 }
 
 int metrics_open(const char *spec)
@@ -134,6 +161,7 @@ int metrics_open(const char *spec)
 		return r;
 	}
 	lfd = fd;
+	log_bound(fd);
 	return fd;
 }
 
