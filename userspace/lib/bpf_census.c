@@ -983,7 +983,7 @@ static int census_settle(struct vmiaas *v, const struct bpf_layout *l,
 
 	if (!rescan && !census_unsettled(c))
 		return 0;
-	usleep(HIDDEN_RESCAN_DELAY_US);
+	engine_pause(v, HIDDEN_RESCAN_DELAY_US);
 	err = census_scan(v, l, again);
 	if (!err)
 		census_fill(c, again);

@@ -125,8 +125,7 @@ int check_confirmed(struct vmiaas *v, check_scan_fn scan, void *arg,
 		confirm_pass(&first, NULL, sink);
 		goto out;
 	}
-	usleep(check_rescan_us);
-	vmi_as_flush(v->kas);
+	engine_pause(v, check_rescan_us);
 	err = confirm_scan(v, scan, arg, &second);
 	if (!err)
 		confirm_pass(&second, &first, sink);

@@ -376,8 +376,7 @@ int check_exec(struct vmiaas *v, const struct hidden_sink *s)
 	err = err ?: exec_areas_get(v, &k);
 	if (!err && exec_suspects(&k, &first)) {
 		/* a mapping being changed (text_poke, module load) settles */
-		usleep(check_rescan_us);
-		vmi_as_flush(v->kas);
+		engine_pause(v, check_rescan_us);
 		err = exec_scan(v, &second, &st);
 		err = err ?: exec_areas_get(v, &k);
 		for (i = 0; !err && i < second.nr; i++)

@@ -427,7 +427,7 @@ static void kmap_confirm_mms(struct vmiaas *v, const struct kmap_mm *sus,
 
 	if (!nr)
 		return;
-	usleep(check_rescan_us);
+	engine_pause(v, check_rescan_us);
 	for (i = 0; i < nr; i++)
 		if (kmap_mm_still(v, &sus[i], task_mm, mm_pgd, want))
 			kmap_report_mm(v, &sus[i], want, s);
@@ -457,7 +457,7 @@ static int kmap_check_mms(struct vmiaas *v, const u64 *want,
 	err = vmiaas_tasks(v, &tasks, &nr_tasks);
 	if (err) {
 		/* a task freed under the walk: its successor is garbage */
-		usleep(check_rescan_us);
+		engine_pause(v, check_rescan_us);
 		err = vmiaas_tasks(v, &tasks, &nr_tasks);
 	}
 	if (err)

@@ -821,7 +821,7 @@ static int check_kprobe_hooks(struct vmiaas *v, struct findings *fs)
 
 	err = kprobe_hooks_read(v, &seen, &nr_seen);
 	for (i = 0; !err && nr_seen && i < ARRAY_SIZE(waits); i++) {
-		usleep(waits[i]);
+		engine_pause(v, waits[i]);
 		err = kprobe_hooks_read(v, &k, &nr);
 		if (err)
 			break;
@@ -869,7 +869,7 @@ static int check_ftrace_hooks(struct vmiaas *v, struct findings *fs)
 	for (i = 0; i < nr_first; i++)
 		hooks |= !first[i].livepatch;
 	if (hooks) {
-		usleep(HOOK_RESCAN_US);
+		engine_pause(v, HOOK_RESCAN_US);
 		err = ftrace_hooks_read(v, &h, &nr);
 	} else {
 		h = first;

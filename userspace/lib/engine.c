@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/mman.h>
 #include <bpf/btf.h>
 #include "engine.h"
@@ -202,6 +203,12 @@ int engine_sym(struct vmiaas *v, const char *name, u64 *ret)
 	v->sym_memo->slot[s].addr = err ? 0 : *ret;
 	v->sym_memo->slot[s].err = err;
 	return err;
+}
+
+void engine_pause(struct vmiaas *v, unsigned int us)
+{
+	usleep(us);
+	vmi_as_flush(v->kas);
 }
 
 int engine_read(struct vmiaas *v, u64 va, void *buf, size_t len)

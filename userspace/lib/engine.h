@@ -107,6 +107,16 @@ static inline int engine_read_at(struct vmiaas *v, const u8 *host, u64 va,
 	return engine_read(v, va, buf, len);
 }
 
+/*
+ * Waits @us while the guest runs, then forgets the cached translations:
+ * what the guest did meanwhile (vmalloc'd memory freed and its addresses
+ * reused: module memory, stacks, BPF images) must be read through its
+ * page tables as they are now. A walk run again through the old ones
+ * reads the old frames: it fails again, or passes, as it did before.
+ * Every read again after a pause is made after this.
+ */
+void engine_pause(struct vmiaas *v, unsigned int us);
+
 /* Address of a kernel symbol; -ENOENT if the kernel has none. */
 int engine_sym(struct vmiaas *v, const char *name, u64 *ret);
 

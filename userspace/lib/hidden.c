@@ -176,7 +176,7 @@ static int scan_settled(struct vmiaas *v,
 			return err;
 		free(out->a);
 		*out = (struct items){};
-		usleep(hidden_torn_wait_us << i);
+		engine_pause(v, hidden_torn_wait_us << i);
 	}
 }
 
@@ -185,25 +185,28 @@ static int scan_settled(struct vmiaas *v,
  * aux) are reported through @report. Objects that appear or vanish while
  * the guest runs show only once. When @busy (optional) says the kernel is
  * in the middle of a change that can take longer than the pause (see
- * mod_busy()), the discrepancies seen twice must also be seen by a third
- * scan made once @busy says it is over (or when waiting gives up).
+ * mod_busy(), given what the second scan saw; @since is its state, zero
+ * at the first call), the discrepancies seen twice must also be seen by
+ * a third scan made once @busy says it is over (or when waiting gives up).
  */
 static int scan_twice(struct vmiaas *v,
 		      int (*scan)(struct vmiaas *v, struct items *out),
 		      void (*report)(struct vmiaas *v, const struct item *it,
 				     const struct hidden_sink *s),
-		      bool (*busy)(struct vmiaas *v),
+		      bool (*busy)(struct vmiaas *v, const struct items *seen,
+				   u64 *since),
 		      const struct hidden_sink *s)
 {
 	struct items first = {}, second = {}, third = {};
 	bool settle = false, thrice = false;
+	u64 since = 0;
 	size_t i;
 	int err;
 
 	err = scan_settled(v, scan, &first);
 	if (!err && first.nr) {
 		/* long enough for a fork or an exit in flight to finish */
-		usleep(HIDDEN_RESCAN_DELAY_US);
+		engine_pause(v, HIDDEN_RESCAN_DELAY_US);
 		err = scan_settled(v, scan, &second);
 	}
 	if (!err) {
@@ -211,10 +214,12 @@ static int scan_twice(struct vmiaas *v,
 		for (i = 0; i < second.nr && !settle; i++)
 			settle = items_has_item(&first, &second.a[i]);
 	}
-	if (!err && settle && busy && busy(v)) {
-		for (i = 0; i < SCAN_BUSY_TRIES && busy(v); i++)
-			usleep(hidden_busy_wait_us);
-		usleep(hidden_busy_wait_us);	/* what follows the unlock */
+	if (!err && settle && busy && busy(v, &second, &since)) {
+		for (i = 0; i < SCAN_BUSY_TRIES && busy(v, &second, &since);
+		     i++)
+			engine_pause(v, hidden_busy_wait_us);
+		/* what follows the unlock */
+		engine_pause(v, hidden_busy_wait_us);
 		err = scan_settled(v, scan, &third);
 		items_sort(&third);
 		thrice = true;
@@ -1385,11 +1390,58 @@ static bool mod_loading(struct vmiaas *v)
 	return loading;
 }
 
-static bool mod_busy(struct vmiaas *v)
+/*
+ * Whether the RCU grace period that follows @since's first reading has
+ * yet to end: what rcu_seq_snap() and rcu_seq_done() compute from
+ * rcu_state.gp_seq (the low two bits are the state of the current grace
+ * period, the rest count them). do_free_init() takes every module's init
+ * memory off init_free_list at once and then waits in synchronize_rcu()
+ * before it frees it: in a busy emulated guest, tenths of seconds during
+ * which that memory is module-area memory no record owns. A grace period
+ * that began after the second scan has ended only after such a wait.
+ * Only such memory is waited for this way: a guest with no grace period
+ * to run (or a forged gp_seq) waits out SCAN_BUSY_TRIES, 3 s; unreadable,
+ * it is not waited for.
+ */
+#define RCU_SEQ_STATE_MASK	3ULL	/* gp_seq's low bits: the state */
+
+static bool rcu_gp_pending(struct vmiaas *v, u64 *since)
 {
+	u64 rcu, seq;
+	u32 off;
+
+	if (engine_sym(v, "rcu_state", &rcu) ||
+	    btf_offsetof(v->btf, "rcu_state", "gp_seq", &off) ||
+	    engine_read_u64(v, rcu + off, &seq))
+		return false;
+	if (!*since)
+		*since = ((seq + 2 * RCU_SEQ_STATE_MASK + 1) &
+			  ~RCU_SEQ_STATE_MASK) ?: RCU_SEQ_STATE_MASK + 1;
+	return (s64)(seq - *since) < 0;
+}
+
+static bool items_have_kind(const struct items *it, u32 kind)
+{
+	size_t i;
+
+	for (i = 0; i < it->nr; i++)
+		if (it->a[i].kind == kind)
+			return true;
+	return false;
+}
+
+static bool mod_busy(struct vmiaas *v, const struct items *seen, u64 *since)
+{
+	bool mutex, loading, gp = false;
+
 	if (!strncmp(v->backend->name, "dump", 4))
 		return false;	/* a dump does not change */
-	return mod_mutex_held(v) || mod_loading(v);
+	/* rcu_gp_pending() takes its snapshot at the first call */
+	if (items_have_kind(seen, MOD_UNOWNED))
+		gp = rcu_gp_pending(v, since);
+	mutex = mod_mutex_held(v);
+	loading = mod_loading(v);
+	return gp || mutex || loading;
 }
 
 int hidden_check_modules(struct vmiaas *v, const struct hidden_sink *s)

@@ -2302,7 +2302,7 @@ static bool site_ok_busy(struct patching *p, u64 va, u64 *ret_end,
 	p->busy_waited = true;
 	for (i = 0; i < POKE_BUSY_TRIES; i++) {
 		busy = ftrace_busy(p);
-		usleep(patching_busy_wait_us);
+		engine_pause(p->v, patching_busy_wait_us);
 		records_reload(p);
 		if (site_at_ok(p, va, ret_end, ret_kind))
 			return true;
@@ -2328,7 +2328,7 @@ static bool site_ok_settled(struct patching *p, u64 va, u64 *ret_end,
 			break;
 		if (!i)
 			p->nr_waits++;
-		usleep(patching_poke_wait_us << i);
+		engine_pause(p->v, patching_poke_wait_us << i);
 	}
 	if (site_ok_busy(p, va, ret_end, ret_kind)) {
 		p->rejected[0] = '\0';

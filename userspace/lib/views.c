@@ -389,7 +389,7 @@ int vmiaas_modules(struct vmiaas *v, struct vmiaas_module **ret,
 		return engine_fail(v, -ENOEXEC, "the kernel has no module list");
 	for (i = 0; i < MODULES_TRIES; i++) {
 		if (i)
-			usleep(hidden_torn_wait_us << (i - 1));
+			engine_pause(v, hidden_torn_wait_us << (i - 1));
 		w.nr = 0;
 		/* a non-NULL array, even if empty */
 		err = module_walk_grow(v, &w);
