@@ -122,6 +122,33 @@ static inline struct btf *tiny_btf_new(struct tiny_btf *t)
 	return b;
 }
 
+/* @s and its NUL at guest-virtual @va. */
+static inline void put_str(u64 va, const char *s)
+{
+	memcpy(ram + DATA_GPA + (va - KBASE), s, strlen(s) + 1);
+}
+
+/*
+ * struct module_layout as 6.1 has it (base, size, text_size, ro_size,
+ * ro_after_init_size: 24 bytes), for a test's struct module: list at 0,
+ * name at 16, state at 72, taints at 80, core_layout at 96, init_layout
+ * at 128 (tiny_module()).
+ */
+static inline int tiny_btf_module_layout(struct btf *b, const struct tiny_btf *t)
+{
+	int uint = btf__find_by_name_kind(b, "unsigned int", BTF_KIND_INT);
+
+	if (uint < 0)
+		uint = btf__add_int(b, "unsigned int", 4, 0);
+	{
+		const int types[] = { t->ptr, uint, uint, uint, uint };
+		const u32 offs[] = { 0, 8, 12, 16, 20 };
+
+		return STRUCT(b, "module_layout", 24, "base", "size",
+			      "text_size", "ro_size", "ro_after_init_size");
+	}
+}
+
 /* A list_head ring: @head and @nodes[0..@n), each next and prev set. */
 static inline void list_ring(u64 head, const u64 *nodes, u32 n)
 {
@@ -135,6 +162,16 @@ static inline void list_ring(u64 head, const u64 *nodes, u32 n)
 	}
 	put(prev, head);
 	put(head + 8, prev);
+}
+
+/* Module "rootkit" at @mod, the only one on @head, its text 4 KiB at @text. */
+static inline void tiny_module(u64 head, u64 mod, u64 text)
+{
+	list_ring(head, &mod, 1);
+	put_str(mod + 16, "rootkit");
+	put(mod + 96, text);				/* core_layout.base */
+	put(mod + 96 + 8, 0x1000ULL | 0x1000ULL << 32);	/* size, text_size */
+	put(mod + 96 + 16, 0x1000ULL | 0x1000ULL << 32);	/* ro sizes */
 }
 
 /* The findings a check reported (a hidden_sink's add). */

@@ -96,11 +96,6 @@ static void put32(u64 va, u32 val)
 	memcpy(ram + DATA_GPA + (va - KBASE), &val, 4);
 }
 
-static void put_str(u64 va, const char *s)
-{
-	memcpy(ram + DATA_GPA + (va - KBASE), s, strlen(s) + 1);
-}
-
 static void add_enum(struct btf *b, const char *name,
 		     const char *const *names, const int *vals, int n)
 {

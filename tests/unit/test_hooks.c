@@ -59,13 +59,7 @@ static struct btf *hooks_btf(void)
 	int ulong = btf__add_int(b, "long unsigned int", 8, 0);
 	int ml, ns;
 
-	{
-		const int types[] = { t.ptr, uint, uint, uint, uint };
-		const u32 offs[] = { 0, 8, 12, 16, 20 };
-
-		ml = STRUCT(b, "module_layout", 24, "base", "size",
-			    "text_size", "ro_size", "ro_after_init_size");
-	}
+	ml = tiny_btf_module_layout(b, &t);
 	{
 		const int types[] = { t.lh, btf__add_array(b, t.i32, t.i8, 56),
 				      t.i32, ulong, ml, ml };
@@ -140,11 +134,6 @@ static void hooks_symbols(void)
 	v.info.text_va = KBASE;
 }
 
-static void put_str(u64 va, const char *s)
-{
-	memcpy(ram + DATA_GPA + (va - KBASE), s, strlen(s) + 1);
-}
-
 /* A consistent guest: every function in kernel text, one module live. */
 static void hooks_guest(void)
 {
@@ -152,12 +141,7 @@ static void hooks_guest(void)
 	u32 i;
 
 	memset(ram + DATA_GPA, 0, 0x100000);
-	n[0] = MOD;
-	list_ring(MODULES, n, 1);
-	put_str(MOD + 16, "rootkit");
-	put(MOD + 96, MOD_TEXT);		/* core_layout.base */
-	put(MOD + 96 + 8, 0x1000ULL | 0x1000ULL << 32);	/* size, text_size */
-	put(MOD + 96 + 16, 0x1000ULL | 0x1000ULL << 32);	/* ro sizes */
+	tiny_module(MODULES, MOD, MOD_TEXT);
 	n[0] = NET;
 	list_ring(NETNS_LIST, n, 1);
 	put(NET + 16, 4026531840ULL);

@@ -64,13 +64,7 @@ static struct btf *tp_btf(void)
 	int ulong = btf__add_int(b, "long unsigned int", 8, 0);
 	int ml;
 
-	{
-		const int types[] = { t.ptr, uint, uint, uint, uint };
-		const u32 offs[] = { 0, 8, 12, 16, 20 };
-
-		ml = STRUCT(b, "module_layout", 24, "base", "size",
-			    "text_size", "ro_size", "ro_after_init_size");
-	}
+	ml = tiny_btf_module_layout(b, &t);
 	{
 		const int types[] = { t.lh, btf__add_array(b, t.i32, t.i8, 56),
 				      t.i32, ulong, ml, ml, uint, t.ptr };
@@ -110,11 +104,6 @@ static void tp_symbols(void)
 	v.info.text_va = KBASE;
 }
 
-static void put_str(u64 va, const char *s)
-{
-	memcpy(ram + DATA_GPA + (va - KBASE), s, strlen(s) + 1);
-}
-
 /* The s32 at @at that leads to @tp, as __TRACEPOINT_ENTRY() makes it. */
 static void put_offset(u64 at, u64 tp)
 {
@@ -133,15 +122,8 @@ static void put_probe(u64 funcs, u32 i, u64 fn)
 /* A consistent guest: kernel probes, the module probing its own. */
 static void tp_guest(void)
 {
-	u64 n[1];
-
 	memset(ram + DATA_GPA, 0, 0x200000);
-	n[0] = MOD;
-	list_ring(MODULES, n, 1);
-	put_str(MOD + 16, "rootkit");
-	put(MOD + 96, MOD_TEXT);		/* core_layout.base */
-	put(MOD + 96 + 8, 0x1000ULL | 0x1000ULL << 32);	/* size, text_size */
-	put(MOD + 96 + 16, 0x1000ULL | 0x1000ULL << 32);	/* ro sizes */
+	tiny_module(MODULES, MOD, MOD_TEXT);
 	put(MOD + MOD_NR_TP, 1);
 	put(MOD + MOD_TP_PTRS, MOD_PTRS);
 	put_offset(MOD_PTRS, TP_MOD);
