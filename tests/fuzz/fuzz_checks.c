@@ -4,9 +4,10 @@
  * kernel data (module list, mod_tree, vmap carving, pid IDR, run queues,
  * process tree, creds, BPF programs and their JIT images, jump tables,
  * ftrace pages, kprobes, static calls, syscall table, IDT, netfilter hook
- * entries, packet types, input handlers, /proc trees, system_state and
- * pid 1, every page table on pgd_list and every task's mm->pgd, vmap
- * areas and executable mappings, notifier chains) run over a real guest
+ * entries, packet types, transport protocol handlers and struct protos,
+ * input handlers, /proc trees, system_state and pid 1, every page table
+ * on pgd_list and every task's mm->pgd, vmap areas and executable
+ * mappings, notifier chains) run over a real guest
  * whose memory the fuzzer edits.
  *
  * The snapshot is a QEMU-style ELF core (read by the dump backend) of a
@@ -122,6 +123,7 @@ static void run_walkers(bool records)
 	check_packet_taps(guest, &sink, NULL);
 	check_input_handlers(guest, &sink, NULL);
 	check_tracepoints(guest, &sink, NULL);
+	check_net_protocols(guest, &sink, NULL);
 	check_proc_ops(guest, baseline, &sink);
 	check_umh_paths(guest, baseline, &sink);
 	vfs_scan_once(guest, &sink, NULL);

@@ -340,7 +340,8 @@ extern unsigned int check_rescan_us;
  * The hook lists, judged by hookpolicy.h's rules; @trust (NULL: none)
  * the hooks present at baseline (hook_trust_get()).
  * netfilter-hook (check_netfilter.c), packet-tap (check_ptype.c),
- * input-handler (check_input.c), tracepoint-hook (check_tracepoint.c).
+ * input-handler (check_input.c), tracepoint-hook (check_tracepoint.c),
+ * net-protocol (check_netproto.c).
  */
 struct hook_trust;
 int check_netfilter(struct vmiaas *v, const struct hidden_sink *sink,
@@ -351,8 +352,10 @@ int check_input_handlers(struct vmiaas *v, const struct hidden_sink *sink,
 			 struct hook_trust *trust);
 int check_tracepoints(struct vmiaas *v, const struct hidden_sink *sink,
 		      struct hook_trust *trust);
+int check_net_protocols(struct vmiaas *v, const struct hidden_sink *sink,
+			struct hook_trust *trust);
 /*
- * The four, a tainted module's hook present at baseline in the same
+ * The five, a tainted module's hook present at baseline in the same
  * module, its text unchanged, an event (hookpolicy.c).
  */
 int check_hook_lists(struct vmiaas *v, const struct vmiaas_baseline *b,

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * net-protocol's walk: the transport protocol handlers IPv4 and IPv6
+ * deliver every received packet to, after netfilter's PRE_ROUTING and
+ * LOCAL_IN hooks.
+ *
+ * inet_add_protocol() and inet6_add_protocol() store a pointer to a
+ * struct net_protocol (IPv6: struct inet6_protocol) in inet_protos[256]
+ * (inet6_protos[256]), one slot per IP protocol number: writable data,
+ * while the structs the kernel registers are const (6.9+: tcp's and
+ * udp's live in the writable net_hotdata). ip_protocol_deliver_rcu() and
+ * ip6_protocol_deliver_rcu() call the slot's handler; icmp_unreach() and
+ * icmpv6_notify() its err_handler. Kernels before 5.x also had
+ * early_demux and early_demux_handler. Which members exist and where is
+ * the caller's (the guest's BTF); so is the judgement.
+ *
+ * Bounds: 256 slots, each read once; a slot that is neither 0 nor an
+ * aligned kernel-half pointer is passed as bad (-EBADMSG), a struct whose
+ * functions cannot be read as bad (-EFAULT), never followed further.
+ * Errors returned: -EINVAL (a bad layout), the read error of the table,
+ * and what the callback returns.
+ */
+#ifndef VMI_PROTOWALK_H
+#define VMI_PROTOWALK_H
+
+#include "klist.h"
+
+#define VMI_PROTO_SLOTS		256	/* MAX_INET_PROTOS */
+#define VMI_PROTO_FNS		4	/* handler, err_handler, early_demux(_handler) */
+
+/* struct vmi_proto_layout.flags */
+#define VMI_PROTO_HAS_FN(i)	(1U << (i))	/* fn_off[i] is valid */
+#define VMI_PROTO_FLAGS_ALL	(VMI_PROTO_HAS_FN(VMI_PROTO_FNS) - 1)
+
+struct vmi_proto_layout {
+	u64 table;			/* &inet_protos[0], &inet6_protos[0] */
+	u32 fn_off[VMI_PROTO_FNS];	/* in struct net_protocol (inet6_) */
+	u32 flags;			/* VMI_PROTO_HAS_*; FN(0) required */
+};
+
+/* One slot of the table: empty, a protocol's functions, or bad (->err). */
+struct vmi_proto_slot {
+	u64 prot;			/* the slot's value; 0: empty */
+	u64 fn[VMI_PROTO_FNS];		/* 0: no such member, or NULL */
+	u32 nr;				/* the protocol number (the index) */
+	/*
+	 * 0, or -EBADMSG ->prot not a kernel pointer, -EFAULT its
+	 * functions unreadable (->fn all 0)
+	 */
+	s32 err;
+};
+
+typedef int (*vmi_proto_fn)(void *ctx, const struct vmi_proto_slot *s);
+
+/* Whether @l is plausible (offsets within bounds, handler present). */
+bool vmi_proto_layout_ok(const struct vmi_proto_layout *l);
+
+/* Calls @fn for each of the 256 slots, in order, empty ones too. */
+int vmi_proto_walk(const struct vmi_read_ops *r,
+		   const struct vmi_proto_layout *l, vmi_proto_fn fn,
+		   void *ctx);
+
+/*
+ * The socket-level side: every struct proto on proto_list
+ * (proto_register(): tcp_prot, udp_prot, raw_prot, tcpv6_prot..., and
+ * modules' sctp_prot, l2tp_ip_prot...). Each is writable data in the
+ * kernel (.data) or its module, and the socket layer calls its function
+ * pointers (recvmsg, sendmsg, ioctl, getsockopt...) for every socket of
+ * that protocol. The members judged are the caller's (every
+ * pointer-to-function member BTF has). The list is walked with
+ * vmi_list_walk() (cap @max); a list that does not end, or a struct
+ * proto that cannot be read, is passed as bad (->err), not returned.
+ * Errors returned: -EINVAL (a bad layout) and what the callback returns.
+ */
+#define VMI_PROT_FNS_MAX	64	/* struct proto has about 45 */
+#define VMI_PROT_LIST_MAX	1024	/* struct protos on proto_list */
+
+struct vmi_prot_layout {
+	u64 head;			/* &proto_list */
+	u32 node;			/* offsetof(struct proto, node) */
+	u32 nr_fns;			/* 1 to VMI_PROT_FNS_MAX */
+	u32 fn_off[VMI_PROT_FNS_MAX];	/* its function pointers */
+	u32 max;			/* at most VMI_PROT_LIST_MAX */
+};
+
+/* A struct proto's function, or (->err) a bad list or struct proto. */
+struct vmi_prot_hook {
+	u64 prot;		/* 0 for a bad list */
+	u64 fn;			/* 0 with ->err */
+	u32 member;		/* fn_off[] index of ->fn */
+	/*
+	 * 0, or: -EFAULT the struct proto unreadable (->prot set); for the
+	 * list: -ELOOP or -EBADMSG corrupt, or the read error of a node
+	 */
+	s32 err;
+};
+
+typedef int (*vmi_prot_fn)(void *ctx, const struct vmi_prot_hook *h);
+
+bool vmi_prot_layout_ok(const struct vmi_prot_layout *l);
+
+/* Calls @fn for every non-NULL function of every struct proto. */
+int vmi_prot_walk(const struct vmi_read_ops *r,
+		  const struct vmi_prot_layout *l, vmi_prot_fn fn, void *ctx);
+
+#endif /* VMI_PROTOWALK_H */

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * net-protocol (core/protowalk.c, userspace/lib/check_netproto.c) on a
+ * tiny guest kernel with its own BTF: inet_protos[] with the kernel's
+ * icmp_protocol at 1 and 6.9+'s net_hotdata.tcp_protocol at 6,
+ * inet6_protos[] with tcpv6_protocol at 6, one module. The walk first
+ * (every slot once, bad slots passed as bad, bad layouts refused), then
+ * the policy on crafted slots: a kernel protocol's slot on another
+ * struct or empty is critical, a handler in a tainted module high, in an
+ * untainted one an event, elsewhere critical; then random words over
+ * the tables: the check must end.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+
+#include "core/protowalk.h"
+#include "userspace/lib/checks.h"
+#include "userspace/lib/hidden.h"
+#include "userspace/lib/hookpolicy.h"
+#include "tests/lib/symfile.h"
+#include "tests/lib/tap.h"
+#include "tests/lib/tinyguest.h"
+
+#define MODULES		(KBASE + 0x1000)
+#define PROTOS		(KBASE + 0x2000)	/* inet_protos[256] */
+#define PROTOS6		(KBASE + 0x3000)	/* inet6_protos[256] */
+#define ICMP		(KBASE + 0x4000)	/* icmp_protocol */
+#define TCP6		(KBASE + 0x4100)	/* tcpv6_protocol */
+#define HOTDATA		(KBASE + 0x5000)	/* net_hotdata */
+#define TCP		(HOTDATA + 0x40)	/* net_hotdata.tcp_protocol */
+#define ROGUE		(KBASE + 0x6000)	/* an attacker's struct */
+#define PROTO_LIST	(KBASE + 0x1100)	/* proto_list */
+#define TCP_PROT	(KBASE + 0x7000)	/* tcp_prot */
+#define UDP_PROT	(KBASE + 0x7100)	/* udp_prot */
+#define TEXT		(KBASE + 0x10000)	/* _stext.._etext */
+#define KFN		(TEXT + 0x100)
+#define MOD		(KBASE + 0x40000)
+#define MOD_TEXT	(KBASE + 0x50000)
+#define MFN		(MOD_TEXT + 0x10)
+#define HEAP		(KBASE + 0x90000)
+#define UNMAPPED	(KBASE + 0x400000)	/* past the 2 MiB page */
+
+#define TAINT_OE	((1ULL << 12) | (1ULL << 13))
+
+static struct btf *np_btf(void)
+{
+	struct tiny_btf t;
+	struct btf *b = tiny_btf_new(&t);
+	int uint = btf__add_int(b, "unsigned int", 4, 0);
+	int ulong = btf__add_int(b, "long unsigned int", 8, 0);
+	int ml, np;
+
+	ml = tiny_btf_module_layout(b, &t);
+	{
+		const int types[] = { t.lh, btf__add_array(b, t.i32, t.i8, 56),
+				      t.i32, ulong, ml, ml };
+		const u32 offs[] = { 0, 16, 72, 80, 96, 128 };
+
+		STRUCT(b, "module", 160, "list", "name", "state", "taints",
+		       "core_layout", "init_layout");
+	}
+	{
+		const int types[] = { t.ptr, t.ptr, uint };
+		const u32 offs[] = { 0, 8, 16 };
+
+		np = STRUCT(b, "net_protocol", 24, "handler", "err_handler",
+			    "secret");
+		STRUCT(b, "inet6_protocol", 24, "handler", "err_handler",
+		       "flags");
+	}
+	{
+		const int types[] = { np };
+		const u32 offs[] = { 0x40 };
+
+		STRUCT(b, "net_hotdata", 0x80, "tcp_protocol");
+	}
+	{
+		int fp = btf__add_ptr(b, btf__add_func_proto(b, t.i32));
+		const int types[] = { fp, t.ptr, fp,
+				      btf__add_array(b, t.i32, t.i8, 32), t.lh };
+		const u32 offs[] = { 0, 8, 16, 24, 56 };
+
+		STRUCT(b, "proto", 72, "close", "memory_pressure", "recvmsg",
+		       "name", "node");
+	}
+	return b;
+}
+
+static void np_symbols(void)
+{
+	static const struct sym syms[] = {
+		{ "_text", KBASE }, { "_stext", TEXT }, { "_etext", TEXT + 0x10000 },
+		{ "modules", MODULES }, { "inet_protos", PROTOS },
+		{ "inet6_protos", PROTOS6 }, { "icmp_protocol", ICMP },
+		{ "tcpv6_protocol", TCP6 }, { "net_hotdata", HOTDATA },
+		{ "proto_list", PROTO_LIST }, { "tcp_prot", TCP_PROT },
+	};
+
+	test_symmap_load(syms, ARRAY_SIZE(syms), &v.symmap);
+	v.info.text_va = KBASE;
+}
+
+/* A consistent guest: the kernel's protocols on their own structs. */
+static void np_guest(void)
+{
+	u64 n[1];
+
+	memset(ram + DATA_GPA, 0, 0x100000);
+	tiny_module(MODULES, MOD, MOD_TEXT);
+	put(PROTOS + 8 * 1, ICMP);
+	put(ICMP, KFN);
+	put(ICMP + 8, KFN + 0x40);
+	put(PROTOS + 8 * 6, TCP);
+	put(TCP, KFN + 0x80);
+	put(TCP + 8, KFN + 0xc0);
+	put(PROTOS6 + 8 * 6, TCP6);
+	put(TCP6, KFN + 0x100);
+	put(TCP6 + 8, KFN + 0x140);
+	put(ROGUE, MFN);
+	put(ROGUE + 8, KFN + 0x40);
+	n[0] = UDP_PROT + 56;
+	list_ring(PROTO_LIST, n, 1);
+	n[0] = TCP_PROT + 56;
+	list_ring(UDP_PROT + 56, n, 1);		/* after udp_prot */
+	put(PROTO_LIST + 8, TCP_PROT + 56);
+	put(TCP_PROT + 64, UDP_PROT + 56);
+	put(TCP_PROT + 56, PROTO_LIST);
+	put(TCP_PROT, KFN + 0x200);
+	put(TCP_PROT + 8, HEAP);		/* data: not judged */
+	put(TCP_PROT + 16, KFN + 0x240);
+	memcpy(ram + DATA_GPA + (TCP_PROT + 24 - KBASE), "TCP", 4);
+	put(UDP_PROT, KFN + 0x280);
+	memcpy(ram + DATA_GPA + (UDP_PROT + 24 - KBASE), "UDP", 4);
+}
+
+/* ---- the walk ---- */
+
+struct slots {
+	u32 nr, used, bad[2];	/* bad: -EBADMSG, -EFAULT */
+	u64 fn[4];		/* slot 1's */
+	int stop_at;		/* return -EINTR at this slot, or -1 */
+};
+
+static int count_slot(void *ctx, const struct vmi_proto_slot *s)
+{
+	struct slots *c = ctx;
+
+	if (s->nr != c->nr++)
+		return -EDOM;
+	c->used += !!s->prot;
+	c->bad[0] += s->err == -EBADMSG;
+	c->bad[1] += s->err == -EFAULT;
+	if (s->nr == 1)
+		memcpy(c->fn, s->fn, sizeof(c->fn));
+	return (int)s->nr == c->stop_at ? -EINTR : 0;
+}
+
+static void test_core(void)
+{
+	struct vmi_proto_layout l = {
+		.table = PROTOS, .fn_off = { 0, 8 },
+		.flags = VMI_PROTO_HAS_FN(0) | VMI_PROTO_HAS_FN(1),
+	};
+	struct vmi_read_ops r;
+	struct slots c = { .stop_at = -1 };
+	int err;
+
+	bl_read_ops(&v, &r);
+	np_guest();
+	err = vmi_proto_walk(&r, &l, count_slot, &c);
+	ksft_test_result(!err && c.nr == 256 && c.used == 2 && !c.bad[0] &&
+			 !c.bad[1] && c.fn[0] == KFN && c.fn[1] == KFN + 0x40 &&
+			 !c.fn[2],
+			 "walk: 256 slots in order, 2 used, slot 1's handler and err_handler (%d, %u, %u)\n",
+			 err, c.nr, c.used);
+	put(PROTOS + 8 * 200, 0x1000);			/* a user pointer */
+	put(PROTOS + 8 * 201, ICMP + 1);		/* misaligned */
+	put(PROTOS + 8 * 202, UNMAPPED);		/* unreadable */
+	c = (struct slots){ .stop_at = -1 };
+	err = vmi_proto_walk(&r, &l, count_slot, &c);
+	ksft_test_result(!err && c.nr == 256 && c.bad[0] == 2 && c.bad[1] == 1,
+			 "walk: a user, a misaligned and an unreadable slot passed as bad, never followed (%d, %u, %u)\n",
+			 err, c.bad[0], c.bad[1]);
+	c = (struct slots){ .stop_at = 6 };
+	err = vmi_proto_walk(&r, &l, count_slot, &c);
+	ksft_test_result(err == -EINTR && c.nr == 7,
+			 "walk: the callback's error stops it (%d at %u)\n", err,
+			 c.nr);
+	l.table = UNMAPPED;
+	err = vmi_proto_walk(&r, &l, count_slot, &c);
+	ksft_test_result(err && err != -EINVAL,
+			 "walk: an unreadable table is the walk's error (%d)\n", err);
+	l.table = 0x1000;
+	err = vmi_proto_walk(&r, &l, count_slot, &c);
+	l.table = PROTOS;
+	l.flags = VMI_PROTO_HAS_FN(1);
+	err = err == -EINVAL ? vmi_proto_walk(&r, &l, count_slot, &c) : err;
+	l.flags = VMI_PROTO_HAS_FN(0) | (VMI_PROTO_FLAGS_ALL + 1);
+	err = err == -EINVAL ? vmi_proto_walk(&r, &l, count_slot, &c) : err;
+	l.flags = VMI_PROTO_HAS_FN(0);
+	l.fn_off[0] = VMI_OFFSET_MAX;
+	err = err == -EINVAL ? vmi_proto_walk(&r, &l, count_slot, &c) : err;
+	ksft_test_result(err == -EINVAL,
+			 "walk: a user table, no handler, unknown flags, an offset over 64 KiB: refused (%d)\n",
+			 err);
+}
+
+/* ---- the policy ---- */
+
+static void test_policy(void)
+{
+	const struct vmiaas_finding *f;
+	u32 nr;
+	int err;
+
+	np_guest();
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && !nr && !nr_findings,
+			 "kernel protocols on their own structs (one a net_hotdata member): nothing (%d, %u: %s)\n",
+			 err, nr, v.diag.msg);
+
+	put(PROTOS + 8 * 1, ROGUE);
+	put(MOD + 80, TAINT_OE);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 2 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "ipv4 1 (icmp)") &&
+			 strstr(f->message, "inet_protos[1] holds ") &&
+			 strstr(f->message, "not icmp_protocol") &&
+			 findings[1].severity == VMIAAS_SEV_HIGH &&
+			 strstr(findings[1].message, "the handler of inet_protos[1]") &&
+			 strstr(findings[1].message, "module rootkit is tainted OE"),
+			 "icmp taken over by a tainted module: critical (the slot) and high (the handler) (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	put(PROTOS + 8 * 1, 0);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 strstr(f->message, "inet_protos[1] holds nothing"),
+			 "icmp's slot emptied: critical (%d, %u: %s)\n", err, nr,
+			 f ? f->message : "");
+
+	np_guest();
+	put(TCP, HEAP);		/* net_hotdata is writable */
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "ipv4 6 (tcp)") &&
+			 strstr(f->message, "the handler of inet_protos[6]") &&
+			 strstr(f->message, "outside the kernel's text"),
+			 "net_hotdata.tcp_protocol's handler in the heap: critical (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+
+	np_guest();
+	put(PROTOS + 8 * 253, ROGUE);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && !nr && tiny_has_event("net-protocol", "ipv4 253"),
+			 "an unused number claimed by an untainted module: an event (%d, %u)\n",
+			 err, nr);
+	put(MOD + 80, TAINT_OE);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_HIGH &&
+			 !strcmp(f->object, "ipv4 253"),
+			 "the same module tainted OE: high, ipv4 253 (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+
+	np_guest();
+	put(PROTOS6 + 8 * 6, ROGUE);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "ipv6 6 (tcp)") &&
+			 strstr(f->message, "not tcpv6_protocol"),
+			 "ipv6 tcp on another struct: critical, named (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+}
+
+static void test_prots(void)
+{
+	const struct vmiaas_finding *f;
+	u32 nr;
+	int err;
+
+	np_guest();
+	put(TCP_PROT + 16, MFN);
+	put(MOD + 80, TAINT_OE);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_HIGH &&
+			 !strcmp(f->object, "proto TCP") &&
+			 strstr(f->message, "the recvmsg of struct proto ") &&
+			 strstr(f->message, "module rootkit is tainted OE"),
+			 "tcp_prot.recvmsg in a tainted module: high, proto TCP, recvmsg (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	put(TCP_PROT + 16, HEAP);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 strstr(f->message, "outside the kernel's text"),
+			 "tcp_prot.recvmsg in the heap: critical (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	np_guest();
+	put(UDP_PROT + 56, PROTO_LIST);		/* tcp_prot unlinked */
+	put(PROTO_LIST + 8, UDP_PROT + 56);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "proto TCP") &&
+			 strstr(f->message, "not on proto_list"),
+			 "tcp_prot not on proto_list: critical (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	np_guest();
+	put(UDP_PROT + 56, UDP_PROT + 56);	/* a self-loop */
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr >= 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "proto_list"),
+			 "proto_list looping: critical, the check ends (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+}
+
+static void test_hostile(void)
+{
+	const struct vmiaas_finding *f;
+	u32 nr, i, ok = 0;
+	int err;
+
+	np_guest();
+	put(PROTOS + 8 * 47, 0x1000);
+	put(PROTOS + 8 * 50, UNMAPPED);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 2 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 strstr(f->message, "not a kernel pointer") &&
+			 strstr(findings[1].message, "cannot be read"),
+			 "a user pointer and an unreadable struct in slots: critical each (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+
+	srand(5);
+	for (i = 0; i < 40; i++) {
+		u32 k, n = 1 + rand() % 8;
+
+		np_guest();
+		for (k = 0; k < n; k++) {
+			u64 at = MODULES + (rand() % 0x6200 & ~7ULL);
+			u64 r = rand() % 2 ? MODULES + (rand() % 0x6200 & ~7ULL) :
+					     (u64)rand() << 33 ^ rand();
+
+			put(at, r);
+		}
+		tiny_check(check_net_protocols, &nr, &f);
+		ok++;
+	}
+	ksft_test_result(ok == 40, "40 guests with random words over tables and structs: every check ended\n");
+}
+
+int main(void)
+{
+	ksft_print_header();
+	ksft_set_plan(5 + 7 + 4 + 2);
+	guest_init();
+	v.btf = np_btf();
+	np_symbols();
+	check_rescan_us = 0;
+	test_core();
+	test_policy();
+	test_prots();
+	test_hostile();
+	symmap_free(v.symmap);
+	btf__free(v.btf);
+	ksft_finished();
+}
