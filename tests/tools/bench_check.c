@@ -191,14 +191,14 @@ static struct vfs_stats vfs_stats;	/* of the last vfs-ops scan */
 
 enum part {
 	P_TOTAL, P_TEXT, P_RODATA, P_MODTEXT, P_TABLES, P_HIDDEN, P_EXEC,
-	P_NET, P_TAPS, P_VFS, P_TP, P_UMH, P_NR,
+	P_NET, P_TAPS, P_VFS, P_TP, P_UMH, P_NETPROTO, P_NR,
 };
 
 static const char *const part_names[P_NR] = {
 	"total", "kernel-text", "kernel-rodata", "module-text+rodata",
 	"syscall+idt+cpu", "hidden+creds", "exec-memory",
 	"netfilter+proc-ops", "packet-tap+input", "vfs-ops",
-	"tracepoint-hook", "usermode-helper",
+	"tracepoint-hook", "usermode-helper", "net-protocol",
 };
 
 /* One run of part @p; 0 or a negative errno. */
@@ -258,6 +258,8 @@ static int run_part(struct vmiaas *v, struct vmiaas_baseline *b, int p)
 	case P_UMH:		/* the strings, release agents, binfmt_misc */
 		err = check_helpers(v, b, &sink);
 		return err ?: check_umh_paths(v, b, &sink);
+	case P_NETPROTO:	/* inet_protos, inet6_protos, proto_list */
+		return check_net_protocols(v, &sink, NULL);
 	}
 	return -EINVAL;
 }
