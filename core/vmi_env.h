@@ -19,6 +19,9 @@
 #include <linux/overflow.h>
 #include <linux/kernel.h>
 #include <linux/minmax.h>
+#include <linux/prefetch.h>
+
+#define vmi_prefetch(p)	prefetch(p)
 #else
 #include <stdbool.h>
 #include <stddef.h>
@@ -55,6 +58,8 @@ typedef int64_t s64;
 #ifndef min_t
 #define min_t(t, a, b)	((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 #endif
+/* Starts a cache miss for @p's line; never faults. */
+#define vmi_prefetch(p)	__builtin_prefetch(p)
 #endif /* __KERNEL__ */
 
 /* Unaligned little-endian loads from guest bytes (x86 guests only). */

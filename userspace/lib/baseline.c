@@ -536,7 +536,7 @@ static const void *map_va(void *ctx, u64 va, size_t len)
 
 	if (vmi_as_translate(v->kas, va, &x))
 		return NULL;
-	return vmi_phys_ptr(&v->backend->phys, x.gpa, len);
+	return vmi_phys_ptr(v->kas->phys, x.gpa, len);
 }
 
 void bl_read_ops(struct vmiaas *v, struct vmi_read_ops *ret)

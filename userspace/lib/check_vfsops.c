@@ -11,7 +11,9 @@
  * inode's open file gets its driver's table, any module's. So this check
  * needs no baseline: it judges where each pointer lies.
  *
- * Walked (each walk capped, lists by list_walk()'s cycle detection):
+ * Walked by core/vfswalk.c (vmi_vfs_walk(), the code vmiaas.ko compiles:
+ * each walk capped, lists by vmi_list_walk()'s cycle detection); this
+ * file names what is walked and judges each pointer:
  *   - super_blocks: s_op, s_d_op, s_export_op, s_xattr; the root dentry's
  *     d_op and its inode's i_op and i_fop; the root of each mount of it
  *     (s_mounts) that is another dentry (a bind mount of a subdirectory);
@@ -47,61 +49,10 @@
 #include "hidden.h"
 #include "list.h"
 #include "vfsops.h"
+#include "../../core/vfswalk.h"
 
 /* struct module.taints bits a distribution's own modules never carry. */
 #define VFS_TAINT_BITS	((1UL << 0) | (1UL << 1) | (1UL << 12) | (1UL << 13))
-
-static const char *const vfs_sb_ptrs[] = {
-	"s_op", "s_d_op", "s_export_op", "s_xattr",
-};
-
-/* ---- where a pointer lies ---- */
-
-enum vfs_where {
-	VFS_NULL,
-	VFS_KERNEL_RO,		/* text, rodata, ro_after_init */
-	VFS_KERNEL_RW,		/* the image's data, bss */
-	VFS_MODULE_RO,
-	VFS_MODULE_RW,
-	VFS_MODULE_AREA,	/* no live module's */
-	VFS_OUTSIDE,
-};
-
-static const struct vfs_module *vfs_module_of(const struct vfs_scan *s,
-					      u64 p, bool *ret_ro)
-{
-	u32 i, k;
-
-	for (i = 0; i < s->nr_mods; i++)
-		for (k = 0; k < s->mods[i].nr; k++)
-			if (p >= s->mods[i].r[k].start &&
-			    p < s->mods[i].r[k].end) {
-				*ret_ro = s->mods[i].r[k].ro;
-				return &s->mods[i];
-			}
-	return NULL;
-}
-
-static enum vfs_where vfs_where(const struct vfs_scan *s, u64 p,
-			 const struct vfs_module **ret_mod)
-{
-	bool ro = false;
-
-	*ret_mod = NULL;
-	if (!p)
-		return VFS_NULL;
-	if ((p >= s->text_start && p < s->text_end) ||
-	    (p >= s->rodata_start && p < s->rodata_end))
-		return VFS_KERNEL_RO;
-	if (p >= s->img_start && p < s->img_end)
-		return VFS_KERNEL_RW;
-	*ret_mod = vfs_module_of(s, p, &ro);
-	if (*ret_mod)
-		return ro ? VFS_MODULE_RO : VFS_MODULE_RW;
-	if (p >= s->area.start && p < s->area.end)
-		return VFS_MODULE_AREA;
-	return VFS_OUTSIDE;
-}
 
 /* ---- layouts ---- */
 
@@ -393,16 +344,16 @@ static bool vfs_seen(struct vfs_scan *s, u64 obj, const char *field)
 	return false;
 }
 
-static const char *vfs_where_text(enum vfs_where w)
+static const char *vfs_where_text(enum vmi_vfs_place w)
 {
 	switch (w) {
-	case VFS_KERNEL_RW:
+	case VMI_VFS_KERNEL_RW:
 		return "the kernel image's writable data";
-	case VFS_MODULE_RO:
+	case VMI_VFS_MODULE_RO:
 		return "read-only data of a module that does not own the filesystem";
-	case VFS_MODULE_RW:
+	case VMI_VFS_MODULE_RW:
 		return "a module's writable memory (a copy of the table)";
-	case VFS_MODULE_AREA:
+	case VMI_VFS_MODULE_AREA:
 		return "the module area, in no live module";
 	default:
 		return "memory outside the kernel image and the module area (the heap: a copy of the table)";
@@ -410,11 +361,11 @@ static const char *vfs_where_text(enum vfs_where w)
 }
 
 static void vfs_report(struct vfs_scan *s, const struct vfs_obj *o,
-		       const char *field, u64 p, enum vfs_where where,
+		       const char *field, u64 p, enum vmi_vfs_place where,
 		       const struct vfs_module *mod)
 {
 	bool tainted = mod && (mod->taints & VFS_TAINT_BITS);
-	u32 sev = where == VFS_MODULE_RO && !tainted ? VMIAAS_SEV_HIGH :
+	u32 sev = where == VMI_VFS_MODULE_RO && !tainted ? VMIAAS_SEV_HIGH :
 		  VMIAAS_SEV_CRITICAL;
 	char obj[VFS_OBJ_MAX], sym[160], who[128] = "";
 	char path[VFS_NAME_MAX], rel[VFS_NAME_MAX];
@@ -507,24 +458,25 @@ static bool vfs_owner_uses(const struct vfs_scan *s, u64 owner,
 void vfs_judge(struct vfs_scan *s, const struct vfs_obj *o,
 	       const char *field, u64 p)
 {
-	const struct vfs_module *mod;
-	enum vfs_where where = vfs_where(s, p, &mod);
+	s32 idx;
+	enum vmi_vfs_place where = vmi_vfs_where(&s->b, p, &idx);
+	const struct vfs_module *mod = idx >= 0 ? &s->mods[idx] : NULL;
 
 	switch (where) {
-	case VFS_NULL:
-	case VFS_KERNEL_RO:
+	case VMI_VFS_NULL:
+	case VMI_VFS_KERNEL_RO:
 		return;
-	case VFS_KERNEL_RW:
+	case VMI_VFS_KERNEL_RW:
 		if (!strcmp(field, "s_xattr"))
 			return;	/* handler arrays: const pointers, not const */
 		break;
-	case VFS_MODULE_RO:
-	case VFS_MODULE_RW:
+	case VMI_VFS_MODULE_RO:
+	case VMI_VFS_MODULE_RW:
 		if (o->any_module || mod->addr == o->owner ||
-		    (where == VFS_MODULE_RO && vfs_owner_uses(s, o->owner, mod)))
+		    (where == VMI_VFS_MODULE_RO && vfs_owner_uses(s, o->owner, mod)))
 			return;
 		break;
-	case VFS_OUTSIDE:
+	case VMI_VFS_OUTSIDE:
 		if (o->is_file && vfs_debugfs_proxy(s, o, p))
 			return;
 		break;
@@ -532,262 +484,6 @@ void vfs_judge(struct vfs_scan *s, const struct vfs_obj *o,
 		break;
 	}
 	vfs_report(s, o, field, p, where, mod);
-}
-
-/* ---- dentries and inodes ---- */
-
-/* What one read of a cached dentry gives the walk (vfs_dentry_read()). */
-struct vfs_dentry {
-	u64 op, inode;
-	u64 next;		/* its sibling list's next pointer */
-	u64 first;		/* its own children's first */
-	u32 flags;
-};
-
-/*
- * The span of the fields vfs_dentry_read() reads at once: d_flags, d_op,
- * d_inode, d_sib (the next sibling) and d_children (the first child).
- * -EBADMSG if BTF spreads them over more than VFS_DSPAN_MAX bytes.
- */
-static int vfs_dentry_span(struct vmiaas *v, struct vfs_layout *l)
-{
-	const u32 off[] = { l->d_flags, l->d_op, l->d_inode, l->d_sib,
-			    l->d_children };
-	u32 lo = off[0], hi = 0, i;
-
-	for (i = 0; i < ARRAY_SIZE(off); i++) {
-		lo = min(lo, off[i]);
-		hi = max(hi, off[i] + 8);
-	}
-	if (hi - lo > VFS_DSPAN_MAX)
-		return engine_fail(v, -EBADMSG,
-				   "vfs-ops: struct dentry's fields span %u bytes in BTF",
-				   hi - lo);
-	l->d_lo = lo;
-	l->d_len = hi - lo;
-	return 0;
-}
-
-/*
- * The fields of @dentry the walk needs, in one read (through @host if
- * vfs_dentry_prefetch() returned it).
- */
-static int vfs_dentry_read(struct vfs_scan *s, const u8 *host, u64 dentry,
-			   struct vfs_dentry *ret)
-{
-	const struct vfs_layout *l = &s->l;
-	u8 buf[VFS_DSPAN_MAX];
-
-	if (engine_read_at(s->v, host, dentry + l->d_lo, buf, l->d_len))
-		return -EFAULT;
-	ret->op = vmi_get_u64(buf + l->d_op - l->d_lo);
-	ret->inode = vmi_get_u64(buf + l->d_inode - l->d_lo);
-	ret->next = vmi_get_u64(buf + l->d_sib - l->d_lo);
-	ret->first = vmi_get_u64(buf + l->d_children - l->d_lo);
-	ret->flags = vmi_get_u32(buf + l->d_flags - l->d_lo);
-	return 0;
-}
-
-/* Starts the host's cache misses for what vfs_dentry_read() reads. */
-static const u8 *vfs_dentry_prefetch(struct vfs_scan *s, u64 dentry)
-{
-	return engine_prefetch_span(s->v, dentry + s->l.d_lo, s->l.d_len);
-}
-
-/* d_op, and the inode's i_op and i_fop; *@ret_mode the inode's mode. */
-static int vfs_check_dentry(struct vfs_scan *s, struct vfs_obj *o, u64 dentry,
-			    u16 *ret_mode)
-{
-	u64 dop, inode, iop, ifop;
-
-	*ret_mode = 0;
-	if (engine_read_u64(s->v, dentry + s->l.d_op, &dop) ||
-	    engine_read_u64(s->v, dentry + s->l.d_inode, &inode))
-		return -EFAULT;
-	o->addr = dentry;
-	o->what = "dentry";
-	vfs_judge(s, o, "d_op", dop);
-	if (!inode)
-		return 0;	/* negative */
-	if (engine_read(s->v, inode + s->l.i_mode, ret_mode, 2) ||
-	    engine_read_u64(s->v, inode + s->l.i_op, &iop) ||
-	    engine_read_u64(s->v, inode + s->l.i_fop, &ifop))
-		return -EFAULT;
-	o->addr = inode;
-	o->what = S_ISDIR(*ret_mode) ? "directory inode" : "inode";
-	vfs_judge(s, o, "i_op", iop);
-	vfs_judge(s, o, "i_fop", ifop);
-	return 0;
-}
-
-/* A cached directory's inode's i_op and i_fop; @o the superblock's names. */
-static void vfs_check_inode(struct vfs_scan *s, struct vfs_obj *o, u64 dentry,
-			    u64 inode)
-{
-	u64 iop, ifop;
-
-	if (engine_read_u64(s->v, inode + s->l.i_op, &iop) ||
-	    engine_read_u64(s->v, inode + s->l.i_fop, &ifop))
-		return;
-	o->dentry = dentry;	/* named only if reported */
-	o->addr = inode;
-	o->what = "directory inode";
-	vfs_judge(s, o, "i_op", iop);
-	vfs_judge(s, o, "i_fop", ifop);
-}
-
-/*
- * The cached directories under a root are walked depth first, VFS_LANES
- * child lists at a time: each round reads one child of every list and
- * starts the host's cache misses for the next ones. A dentry's read is a
- * cache miss of the host (the dcache of a guest that walked its files is
- * megabytes, read once a check), and one list is a chain of them; walked
- * side by side, the lists' misses overlap. What is visited and judged is
- * what a walk of one list at a time visits; only the order differs (and
- * so which dentries the budget leaves out).
- */
-struct vfs_lane {
-	struct list_cursor c;
-	const u8 *host;		/* the current node's fields, or NULL */
-	u64 dentry, inode;	/* the directory; its inode, to judge first */
-	u32 depth;		/* of its children */
-	bool busy;
-};
-
-static int vfs_pend_push(struct vfs_scan *s, const struct vfs_pend *p)
-{
-	struct vfs_pend *n;
-	u32 cap;
-
-	if (s->nr_pend == s->pend_cap) {
-		/* one per dentry visited: the budget bounds it */
-		cap = max(64U, 2 * s->pend_cap);
-		n = reallocarray(s->pend, cap, sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		s->pend = n;
-		s->pend_cap = cap;
-	}
-	s->pend[s->nr_pend++] = *p;
-	return 0;
-}
-
-static void vfs_lane_start(struct vfs_scan *s, struct vfs_lane *ln,
-			   const struct vfs_pend *p)
-{
-	u64 head = p->dentry + s->l.d_children;
-
-	list_cursor_start(&ln->c, head, s->l.children_hlist ? 0 : head,
-			  p->first, VFS_CHILDREN_MAX);
-	ln->dentry = p->dentry;
-	ln->inode = p->inode;
-	ln->depth = p->depth;
-	ln->busy = true;
-	ln->host = NULL;
-	if (p->first != ln->c.end && kernel_ptr(p->first))
-		ln->host = vfs_dentry_prefetch(s, p->first - s->l.d_sib);
-	if (p->inode) {
-		engine_prefetch(s->v, p->inode + s->l.i_op);
-		engine_prefetch(s->v, p->inode + s->l.i_fop);
-	}
-}
-
-/* One child of @ln's list: 0, 1 when the lane is done, or -ENOMEM. */
-static int vfs_lane_step(struct vfs_scan *s, struct vfs_obj *o,
-			 struct vfs_lane *ln)
-{
-	struct vfs_dentry c;
-	u64 dentry;
-	int err;
-
-	if (ln->inode) {
-		vfs_check_inode(s, o, ln->dentry, ln->inode);
-		ln->inode = 0;
-	}
-	if (ln->depth > VFS_DEPTH_MAX || s->truncated)
-		return 1;
-	err = list_cursor_check(s->v, "a dentry's children", &ln->c);
-	if (err <= 0) {
-		if (err)
-			s->torn++;	/* changing under the walk, or corrupt */
-		return 1;
-	}
-	if (++s->dentries > VFS_DENTRIES_MAX) {
-		s->truncated = true;
-		return 1;	/* the budget is spent: stop here */
-	}
-	dentry = ln->c.node - s->l.d_sib;
-	if (vfs_dentry_read(s, ln->host, dentry, &c)) {
-		s->torn++;
-		return 1;
-	}
-	list_cursor_next(&ln->c, c.next);
-	ln->host = NULL;
-	if (c.next != ln->c.end && kernel_ptr(c.next))
-		ln->host = vfs_dentry_prefetch(s, c.next - s->l.d_sib);
-	/*
-	 * The dentry's type, not its inode's mode: no inode read for a
-	 * file. A directory whose type a rootkit changed could not be
-	 * walked or opened as one (d_can_lookup()).
-	 */
-	if ((c.flags & VFS_DCACHE_TYPE) != VFS_DCACHE_DIRECTORY &&
-	    (c.flags & VFS_DCACHE_TYPE) != VFS_DCACHE_AUTODIR)
-		return 0;	/* negative, a cursor, not a directory, torn */
-	o->dentry = dentry;	/* named only if reported */
-	o->addr = dentry;
-	o->what = "dentry";
-	vfs_judge(s, o, "d_op", c.op);
-	return vfs_pend_push(s, &(struct vfs_pend){
-		.dentry = dentry, .inode = c.inode, .first = c.first,
-		.depth = ln->depth + 1 });
-}
-
-/*
- * The cached directories under @root (its own fields judged), children
- * up to VFS_DEPTH_MAX levels down; @o the superblock's names, its
- * per-object fields set for each report. 0 or -ENOMEM.
- */
-static int vfs_walk_tree(struct vfs_scan *s, struct vfs_obj *o, u64 root)
-{
-	struct vfs_lane lanes[VFS_LANES] = { 0 };
-	u32 i, busy;
-	u64 first;
-	int err;
-
-	if (s->truncated)
-		return 0;
-	if (engine_read_u64(s->v, root + s->l.d_children, &first)) {
-		s->torn++;
-		return 0;
-	}
-	s->nr_pend = 0;
-	err = vfs_pend_push(s, &(struct vfs_pend){
-		.dentry = root, .first = first, .depth = 1 });
-	do {
-		for (i = busy = 0; i < VFS_LANES && !err; i++) {
-			struct vfs_lane *ln = &lanes[i];
-
-			if (!ln->busy && s->nr_pend && !s->truncated) {
-				/* its first step next round: the misses run */
-				vfs_lane_start(s, ln, &s->pend[--s->nr_pend]);
-				busy++;
-			} else if (ln->busy) {
-				busy++;
-				err = vfs_lane_step(s, o, ln);
-				ln->busy = !err;
-				err = min(err, 0);
-			}
-		}
-	} while (busy && !err);
-	/* the budget spent: the directories read but not yet judged */
-	for (i = 0; i < VFS_LANES; i++)
-		if (lanes[i].busy && lanes[i].inode)
-			vfs_check_inode(s, o, lanes[i].dentry, lanes[i].inode);
-	for (i = 0; i < s->nr_pend; i++)
-		if (s->pend[i].inode)
-			vfs_check_inode(s, o, s->pend[i].dentry,
-					s->pend[i].inode);
-	return err;
 }
 
 /* ---- superblocks ---- */
@@ -828,7 +524,7 @@ static int vfs_sb_names(struct vfs_scan *s, u64 sb, struct vfs_obj *o)
 	return 0;
 }
 
-static void vfs_sb_corrupt(struct vfs_scan *s, u64 addr, const char *why)
+static void vfs_sb_corrupt(struct vfs_scan *s, u64 addr, int err, u32 nodes)
 {
 	struct vmiaas_finding *f;
 
@@ -839,177 +535,88 @@ static void vfs_sb_corrupt(struct vfs_scan *s, u64 addr, const char *why)
 	f->flags |= VMIAAS_FINDING_ADDRESS;
 	f->address = addr;
 	snprintf(f->message, sizeof(f->message),
-		 "the superblock list cannot be walked: %.300s", why);
+		 "the superblock list cannot be walked: super_blocks (head 0x%llx): %s after %u nodes: the guest's list is corrupt",
+		 (unsigned long long)addr,
+		 err == -EBADMSG ? "a bad pointer" :
+		 nodes >= VFS_SB_MAX ? "no end" : "a cycle", nodes);
 }
 
-/* A bind mount of a subdirectory: its root is not the superblock's. */
-static int vfs_visit_mount(struct vmiaas *v, u64 node, void *arg)
+/* ---- the walk's pointers (core/vfswalk.c) ---- */
+
+static const char *const vfs_fields[] = {
+	[VMI_VFS_S_OP] = "s_op", [VMI_VFS_S_D_OP] = "s_d_op",
+	[VMI_VFS_S_EXPORT_OP] = "s_export_op", [VMI_VFS_S_XATTR] = "s_xattr",
+	[VMI_VFS_D_OP] = "d_op", [VMI_VFS_I_OP] = "i_op",
+	[VMI_VFS_I_FOP] = "i_fop", [VMI_VFS_F_OP] = "f_op",
+};
+
+/* An open file's names: its path, process and fd; 0 or -EFAULT. */
+static int vfs_file_obj(struct vfs_scan *s, const struct vmi_vfs_ptr *p,
+			struct vfs_obj *o)
 {
-	struct vfs_obj *o = arg;
-	struct vfs_scan *s = o->scan;
-	u64 mount = node - s->l.mnt_instance, root;
-	struct vfs_obj m = *o;
-	u16 mode;
-
-	if (engine_read_u64(v, mount + s->l.mnt_root, &root) ||
-	    root == o->root)
-		return 0;
-	vfs_mount_path(s, mount, m.path, sizeof(m.path));
-	vfs_check_dentry(s, &m, root, &mode);
-	return 0;
-}
-
-static int vfs_visit_sb(struct vmiaas *v, u64 node, void *arg)
-{
-	struct vfs_scan *s = arg;
-	u64 sb = node - s->l.s_list, ptr;
-	struct vfs_obj o;
-	u16 mode;
-	u32 i;
-
-	if (vfs_sb_names(s, sb, &o))
-		return 0;	/* being torn down */
-	o.scan = s;
-	o.addr = sb;
-	o.what = "superblock";
-	for (i = 0; i < ARRAY_SIZE(vfs_sb_ptrs); i++)
-		if (!engine_read_u64(v, sb + s->l.s_ptr[i], &ptr))
-			vfs_judge(s, &o, vfs_sb_ptrs[i], ptr);
-	if (engine_read_u64(v, sb + s->l.s_root, &o.root) || !o.root)
-		return 0;	/* not mounted yet, or going */
-	if (vfs_check_dentry(s, &o, o.root, &mode) || !S_ISDIR(mode))
-		return 0;
-	list_walk(v, "a superblock's mounts", sb + s->l.s_mounts,
-		  VFS_MOUNTS_MAX, vfs_visit_mount, &o);
-	return vfs_walk_tree(s, &o, o.root);
-}
-
-static int vfs_walk_sbs(struct vfs_scan *s, u64 head)
-{
-	int err;
-
-	err = list_walk(s->v, "super_blocks", head, VFS_SB_MAX, vfs_visit_sb,
-			s);
-	if (err == -ELOOP || err == -EBADMSG) {
-		vfs_sb_corrupt(s, head, s->v->diag.msg);
-		return 0;
-	}
-	return err;
-}
-
-/* ---- open files ---- */
-
-static int vfs_visit_task(struct vmiaas *v, u64 node, void *arg)
-{
-	struct vfs_scan *s = arg;
-	u64 task = node - s->l.tasks, files;
-	struct vfs_files *f;
-
-	if (engine_read_u64(v, task + s->l.files, &files) || !files)
-		return 0;	/* a kernel thread, or exiting */
-	if (s->nr_files >= VFS_TASKS_MAX)
-		return 0;
-	if (s->nr_files == s->files_cap) {
-		u32 cap = min(VFS_TASKS_MAX, max(256U, 2 * s->files_cap));
-
-		f = reallocarray(s->files, cap, sizeof(*f));
-		if (!f)
-			return -ENOMEM;
-		s->files = f;
-		s->files_cap = cap;
-	}
-	f = &s->files[s->nr_files++];
-	f->files = files;
-	f->tgid = 0;
-	engine_read(v, task + s->l.tgid, &f->tgid, sizeof(f->tgid));
-	return 0;
-}
-
-static int vfs_files_cmp(const void *a, const void *b)
-{
-	return u64_cmp(a, b);
-}
-
-/* One open file: its f_op, judged against its inode's kind. */
-static void vfs_check_file(struct vfs_scan *s, const struct vfs_files *fs,
-			   u32 fd, u64 file)
-{
-	u64 fop, inode, isb, mnt, dentry;
-	const struct vfs_module *mod;
-	struct vfs_obj o;
+	u64 mnt, dentry;
 	char rel[VFS_NAME_MAX];
-	u16 mode;
 
-	if (engine_read_u64(s->v, file + s->l.f_op, &fop) ||
-	    engine_read_u64(s->v, file + s->l.f_inode, &inode) || !inode ||
-	    engine_read(s->v, inode + s->l.i_mode, &mode, 2) ||
-	    engine_read_u64(s->v, inode + s->l.i_sb, &isb) ||
-	    vfs_sb_names(s, isb, &o))
-		return;
-	o.scan = s;
-	o.is_file = true;
-	o.any_module = !S_ISDIR(mode) && !S_ISREG(mode) && !S_ISLNK(mode);
-	o.any_module |= !strcmp(o.fstype, "anon_inodefs");
-	o.addr = file;
-	o.what = S_ISDIR(mode) ? "open directory" : "open file";
-	if (vfs_where(s, fop, &mod) <= VFS_KERNEL_RO)
-		return;	/* the common case: no names needed */
-	if (!engine_read_u64(s->v, file + s->l.f_mnt, &mnt) &&
-	    !engine_read_u64(s->v, file + s->l.f_dentry, &dentry)) {
-		vfs_mount_path(s, mnt - s->l.mnt, o.path, sizeof(o.path));
+	if (vfs_sb_names(s, p->sb, o))
+		return -EFAULT;
+	o->is_file = true;
+	o->any_module = !S_ISDIR(p->mode) && !S_ISREG(p->mode) &&
+			!S_ISLNK(p->mode);
+	o->any_module |= !strcmp(o->fstype, "anon_inodefs");
+	o->addr = p->obj;
+	o->what = S_ISDIR(p->mode) ? "open directory" : "open file";
+	if (!engine_read_u64(s->v, p->obj + s->l.f_mnt, &mnt) &&
+	    !engine_read_u64(s->v, p->obj + s->l.f_dentry, &dentry)) {
+		vfs_mount_path(s, mnt - s->l.mnt, o->path, sizeof(o->path));
 		vfs_dentry_path(s, dentry, rel, sizeof(rel));
-		vfs_path_join(o.path, sizeof(o.path), rel);
-		snprintf(rel, sizeof(rel), " (pid %d fd %u)", fs->tgid, fd);
-		vfs_path_join(o.path, sizeof(o.path), rel);
+		vfs_path_join(o->path, sizeof(o->path), rel);
+		snprintf(rel, sizeof(rel), " (pid %d fd %u)", p->tgid, p->fd);
+		vfs_path_join(o->path, sizeof(o->path), rel);
 	}
-	vfs_judge(s, &o, "f_op", fop);
+	return 0;
 }
 
-static void vfs_walk_fds(struct vfs_scan *s, const struct vfs_files *fs)
+/*
+ * core/vfswalk.c's callback: a superblock's names once, before its
+ * pointers; each pointer judged with the names of what holds it.
+ */
+static int vfs_visit(void *ctx, const struct vmi_vfs_ptr *p)
 {
-	u64 fdt, arr, files[256];
-	u32 max, i, k, n;
+	struct vfs_scan *s = ctx;
+	struct vfs_obj o;
+	s32 mod;
 
-	if (engine_read_u64(s->v, fs->files + s->l.fdt, &fdt) ||
-	    engine_read(s->v, fdt + s->l.max_fds, &max, sizeof(max)) ||
-	    engine_read_u64(s->v, fdt + s->l.fd, &arr))
-		return;
-	if (max > VFS_NR_OPEN) {
-		s->torn++;	/* over NR_OPEN: the kernel never makes one */
-		return;
+	switch (p->field) {
+	case VMI_VFS_SB:
+		/* unnamed: being torn down */
+		return vfs_sb_names(s, p->sb, &s->sb) ? 1 : 0;
+	case VMI_VFS_BAD_SBS:
+		vfs_sb_corrupt(s, p->obj, p->err, p->nodes);
+		return 0;
+	case VMI_VFS_F_OP:
+		if (vmi_vfs_where(&s->b, p->ptr, &mod) <= VMI_VFS_KERNEL_RO ||
+		    vfs_file_obj(s, p, &o))
+			return 0;	/* the common case: no names needed */
+		vfs_judge(s, &o, "f_op", p->ptr);
+		return 0;
+	default:
+		break;
 	}
-	for (i = 0; i < max; i += n) {
-		n = min(max - i, (u32)ARRAY_SIZE(files));
-		if (s->fds + n > VFS_FDS_MAX) {
-			s->truncated = true;
-			return;
-		}
-		s->fds += n;
-		if (engine_read(s->v, arr + 8ULL * i, files, 8ULL * n))
-			return;
-		for (k = 0; k < n; k++)
-			if (files[k])
-				vfs_check_file(s, fs, i + k, files[k] & ~3ULL);
-	}
-}
-
-static int vfs_walk_files(struct vfs_scan *s, u64 init_task)
-{
-	u32 i;
-	int err;
-
-	s->nr_files = 0;
-	err = list_walk(s->v, "the task list", init_task + s->l.tasks,
-			VFS_TASKS_MAX, vfs_visit_task, s);
-	if (err == -ELOOP || err == -EBADMSG)
-		err = 0;	/* hidden-process judges the list itself */
-	if (err)
-		return err;
-	if (s->nr_files > 1)
-		qsort(s->files, s->nr_files, sizeof(*s->files), vfs_files_cmp);
-	for (i = 0; i < s->nr_files; i++)
-		if (!i || s->files[i].files != s->files[i - 1].files)
-			vfs_walk_fds(s, &s->files[i]);
+	if (p->field >= ARRAY_SIZE(vfs_fields))
+		return -EINVAL;
+	o = s->sb;
+	o.addr = p->obj;
+	o.dentry = p->dentry;	/* a cached directory: its path too */
+	if (p->mount)
+		vfs_mount_path(s, p->mount, o.path, sizeof(o.path));
+	if (p->field <= VMI_VFS_S_XATTR)
+		o.what = "superblock";
+	else if (p->field == VMI_VFS_D_OP)
+		o.what = "dentry";
+	else
+		o.what = p->dentry || S_ISDIR(p->mode) ? "directory inode" :
+							  "inode";
+	vfs_judge(s, &o, vfs_fields[p->field], p->ptr);
 	return 0;
 }
 
@@ -1047,21 +654,106 @@ int vfs_scan_init(struct vmiaas *v, struct vfs_scan *s)
 
 void vfs_scan_fini(struct vfs_scan *s)
 {
-	free(s->pend);
+	if (s->scratch) {
+		free(s->scratch->pend);
+		free(s->scratch->tasks);
+		free(s->scratch);
+	}
 	free(s->mods);
-	free(s->files);
+	free(s->cmods);
+}
+
+/* core/vfswalk.c's layout, caps and memory, and what pointers are judged by. */
+static int vfs_walk_prepare(struct vfs_scan *s, struct vmi_vfs_layout *cl)
+{
+	const struct vfs_layout *l = &s->l;
+	struct vmi_vfs_scratch *w;
+	u32 i;
+
+	*cl = (struct vmi_vfs_layout){
+		.s_list = l->s_list, .s_type = l->s_type, .s_root = l->s_root,
+		.s_mounts = l->s_mounts, .d_op = l->d_op,
+		.d_flags = l->d_flags, .d_inode = l->d_inode,
+		.d_children = l->d_children, .d_sib = l->d_sib,
+		.children_hlist = l->children_hlist, .i_op = l->i_op,
+		.i_fop = l->i_fop, .i_mode = l->i_mode, .i_sb = l->i_sb,
+		.mnt_root = l->mnt_root, .mnt_instance = l->mnt_instance,
+		.tasks = l->tasks, .tgid = l->tgid, .files = l->files,
+		.fdt = l->fdt, .max_fds = l->max_fds, .fd = l->fd,
+		.f_op = l->f_op, .f_inode = l->f_inode,
+		.max_sbs = VFS_SB_MAX, .max_mounts = VFS_MOUNTS_MAX,
+		.max_depth = VFS_DEPTH_MAX, .max_dentries = VFS_DENTRIES_MAX,
+		.max_tasks = VFS_TASKS_MAX, .max_fd_slots = VFS_FDS_MAX,
+	};
+	memcpy(cl->s_ptr, l->s_ptr, sizeof(cl->s_ptr));
+	if (!vmi_vfs_layout_ok(cl))
+		return engine_fail(s->v, -EBADMSG,
+				   "vfs-ops: struct dentry's fields span over %u bytes, or an offset is over %u, in BTF",
+				   VMI_VFS_DSPAN_MAX, VMI_OFFSET_MAX);
+	if (!s->scratch) {
+		w = calloc(1, sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		s->scratch = w;
+		/* one directory per dentry visited: the walk never truncates */
+		w->pend_cap = VFS_DENTRIES_MAX + 1;
+		w->tasks_cap = VFS_TASKS_MAX;
+		w->pend = malloc(sizeof(*w->pend) * w->pend_cap);
+		w->tasks = malloc(sizeof(*w->tasks) * w->tasks_cap);
+		if (!w->pend || !w->tasks)
+			return -ENOMEM;
+	}
+	free(s->cmods);
+	s->cmods = calloc(s->nr_mods ?: 1, sizeof(*s->cmods));
+	if (!s->cmods)
+		return -ENOMEM;
+	for (i = 0; i < s->nr_mods; i++) {
+		struct vmi_vfs_module *m = &s->cmods[i];
+		u32 k;
+
+		m->addr = s->mods[i].addr;
+		m->nr = min(s->mods[i].nr, 4U);
+		for (k = 0; k < m->nr; k++) {
+			m->r[k] = (struct vmi_range){ s->mods[i].r[k].start,
+						      s->mods[i].r[k].end };
+			m->ro[k] = s->mods[i].r[k].ro;
+		}
+	}
+	s->b = (struct vmi_vfs_bounds){
+		.text = { s->text_start, s->text_end },
+		.rodata = { s->rodata_start, s->rodata_end },
+		.image = { s->img_start, s->img_end },
+		.area = { s->area.start, s->area.end },
+		.mods = s->cmods, .nr_mods = s->nr_mods,
+	};
+	return 0;
 }
 
 int vfs_scan_walk(struct vfs_scan *s, u64 super_blocks, u64 init_task)
 {
+	struct vmi_vfs_layout cl;
+	struct vmi_vfs_stats st = { 0 };
+	struct vmi_read_ops r;
 	int err;
 
-	err = vfs_dentry_span(s->v, &s->l);
-	err = err ?: vfs_walk_sbs(s, super_blocks);
-	err = err ?: vfs_walk_files(s, init_task);
-	if (!err && s->truncated)
+	s->nr_seen = 0;
+	err = vfs_walk_prepare(s, &cl);
+	if (err)
+		return err;
+	bl_read_ops(s->v, &r);
+	err = vmi_vfs_walk(&r, &cl, super_blocks, init_task, s->scratch,
+			   vfs_visit, s, &st);
+	s->dentries = st.dentries;
+	s->fds = st.fds;
+	s->nr_files = st.files;
+	s->torn = st.torn;
+	s->truncated = st.truncated;
+	if (err)
+		return engine_fail(s->v, err,
+				   "vfs-ops: the superblock or task list is unreadable");
+	if (s->truncated)
 		vfs_truncated_event(s);
-	return err;
+	return 0;
 }
 
 static int vfs_scan(struct vmiaas *v, const struct hidden_sink *sink,

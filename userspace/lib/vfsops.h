@@ -10,36 +10,32 @@
 #include "engine.h"
 #include "hidden.h"
 #include "modarea.h"
+#include "../../core/vfswalk.h"
 
-/* Caps on what a guest can make a scan do. */
-#define VFS_SB_MAX		65536	/* superblocks on super_blocks */
-#define VFS_MOUNTS_MAX		65536	/* mounts of one superblock */
-#define VFS_DEPTH_MAX		16	/* directory levels under a root */
-#define VFS_CHILDREN_MAX	(1U << 20)	/* one list: over it, a cycle */
-#define VFS_DENTRIES_MAX	(1U << 17)	/* children visited per scan */
-#define VFS_TASKS_MAX		(1U << 16)	/* processes' files_structs */
-#define VFS_NR_OPEN		(1U << 20)	/* the kernel's NR_OPEN */
-#define VFS_FDS_MAX		(1U << 20)	/* fd slots read per scan */
+/* Caps on what a guest can make a scan do (core/vfswalk.h's). */
+#define VFS_SB_MAX		VMI_VFS_SB_MAX
+#define VFS_MOUNTS_MAX		VMI_VFS_MOUNTS_MAX
+#define VFS_DEPTH_MAX		VMI_VFS_DEPTH_MAX
+#define VFS_DENTRIES_MAX	VMI_VFS_DENTRIES_MAX
+#define VFS_TASKS_MAX		VMI_VFS_TASKS_MAX
+#define VFS_NR_OPEN		VMI_VFS_NR_OPEN
+#define VFS_FDS_MAX		VMI_VFS_FDS_MAX
+#define VFS_LANES		VMI_VFS_LANES
 #define VFS_PATH_DEPTH		16	/* names in a reported path */
 #define VFS_NAME_MAX		256	/* a reported path */
 #define VFS_OBJ_MAX		(VFS_NAME_MAX + 64)
 #define VFS_FOP_MAX		512	/* sizeof(struct file_operations) */
 #define VFS_SEEN_MAX		256	/* findings per scan, deduplicated */
 #define VFS_USES_MAX		4096	/* modules one module uses */
-#define VFS_DSPAN_MAX		512	/* a dentry's fields, read at once */
-#define VFS_LANES		16	/* child lists walked at once */
 
-/* dentry.d_flags's type (DCACHE_ENTRY_TYPE: bits 20-22, 6.1 and 6.12). */
-#define VFS_DCACHE_TYPE		0x00700000
-#define VFS_DCACHE_DIRECTORY	0x00200000
-#define VFS_DCACHE_AUTODIR	0x00300000
+#define VFS_DCACHE_DIRECTORY	VMI_VFS_DCACHE_DIR
+#define VFS_DCACHE_AUTODIR	VMI_VFS_DCACHE_AUTODIR
 
 struct vfs_layout {
 	u32 s_list, s_type, s_ptr[4], s_root, s_mounts;
 	u32 fs_name, fs_owner;
 	u32 d_op, d_flags, d_inode, d_parent, d_name, d_children, d_sib;
 	bool children_hlist;	/* 6.8+: d_children is an hlist_head */
-	u32 d_lo, d_len;	/* the span of the fields the walk reads */
 	u32 i_op, i_fop, i_mode, i_sb;
 	u32 mnt_parent, mnt_mountpoint, mnt_root, mnt, mnt_instance, mnt_ns;
 	u32 tasks, tgid, files, fdt, max_fds, fd;
@@ -65,22 +61,23 @@ struct vfs_module {
 	u32 nr;
 };
 
-struct vfs_files {
-	u64 files;		/* struct files_struct *: the sort key */
-	s32 tgid;
-};
-
-/* A cached directory whose children are still to be walked. */
-struct vfs_pend {
-	u64 dentry;
-	u64 inode;		/* its i_op, i_fop still to judge, or 0 */
-	u64 first;		/* its first child: d_children's pointer */
-	u32 depth;		/* of its children */
-};
-
 struct vfs_seen {
 	u64 obj;
 	const char *field;
+};
+
+/* What one pointer belongs to, and the names a finding about it carries. */
+struct vfs_obj {
+	struct vfs_scan *scan;		/* vfs_pick_mount()'s */
+	char path[VFS_NAME_MAX];	/* "/mnt/t", "/mnt/t/f (pid 1 fd 3)" */
+	u64 dentry;			/* a cached directory: its path too */
+	char fstype[32];
+	u64 owner;			/* s_type->owner: struct module * */
+	u64 root;			/* the superblock's root dentry */
+	u64 addr;			/* the object holding the pointer */
+	const char *what;		/* "directory inode", "superblock" */
+	bool is_file;			/* an open file's f_op */
+	bool any_module;		/* a device's: any module's table */
 };
 
 struct vfs_scan {
@@ -92,28 +89,15 @@ struct vfs_scan {
 	struct modarea area;
 	struct vfs_module *mods;
 	u32 nr_mods;
-	struct vfs_files *files;
-	u32 nr_files, files_cap;
-	struct vfs_pend *pend;	/* the directories of one tree to walk */
-	u32 nr_pend, pend_cap;
-	u32 dentries, fds, torn;
+	struct vmi_vfs_module *cmods;	/* mods, for vmi_vfs_where() */
+	struct vmi_vfs_bounds b;
+	struct vmi_vfs_scratch *scratch;	/* core/vfswalk.c's memory */
+	struct vfs_obj sb;		/* the superblock walked: its names */
+	/* the last walk's struct vmi_vfs_stats */
+	u32 dentries, fds, nr_files, torn;
 	bool truncated;
 	struct vfs_seen seen[VFS_SEEN_MAX];
 	u32 nr_seen;
-};
-
-/* What one pointer belongs to, and the names a finding about it carries. */
-struct vfs_obj {
-	struct vfs_scan *scan;
-	char path[VFS_NAME_MAX];	/* "/mnt/t", "/mnt/t/f (pid 1 fd 3)" */
-	u64 dentry;			/* a cached directory: its path too */
-	char fstype[32];
-	u64 owner;			/* s_type->owner: struct module * */
-	u64 root;			/* the superblock's root dentry */
-	u64 addr;			/* the object holding the pointer */
-	const char *what;		/* "directory inode", "superblock" */
-	bool is_file;			/* an open file's f_op */
-	bool any_module;		/* a device's: any module's table */
 };
 
 struct vfs_stats {
