@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "userspace/lib/checks.h"
 #include "userspace/lib/vfsops.h"
 #include "tests/lib/tap.h"
 #include "tests/lib/tinyguest.h"
@@ -318,6 +319,129 @@ static void test_wide(bool hlist)
 	scan.l.children_hlist = false;
 }
 
+/* core/vfswalk.c's layout from the test's, with the check's caps. */
+static void core_layout(struct vmi_vfs_layout *cl)
+{
+	const struct vfs_layout *l = &scan.l;
+
+	*cl = (struct vmi_vfs_layout){
+		.s_list = l->s_list, .s_type = l->s_type, .s_root = l->s_root,
+		.s_mounts = l->s_mounts, .d_op = l->d_op,
+		.d_flags = l->d_flags, .d_inode = l->d_inode,
+		.d_children = l->d_children, .d_sib = l->d_sib,
+		.i_op = l->i_op, .i_fop = l->i_fop, .i_mode = l->i_mode,
+		.i_sb = l->i_sb, .mnt_root = l->mnt_root,
+		.mnt_instance = l->mnt_instance, .tasks = l->tasks,
+		.tgid = l->tgid, .files = l->files, .fdt = l->fdt,
+		.max_fds = l->max_fds, .fd = l->fd, .f_op = l->f_op,
+		.f_inode = l->f_inode, .max_sbs = VFS_SB_MAX,
+		.max_mounts = VFS_MOUNTS_MAX, .max_depth = VFS_DEPTH_MAX,
+		.max_dentries = VFS_DENTRIES_MAX, .max_tasks = VFS_TASKS_MAX,
+		.max_fd_slots = VFS_FDS_MAX,
+	};
+	memcpy(cl->s_ptr, l->s_ptr, sizeof(cl->s_ptr));
+}
+
+static u32 core_nr_dop, core_nr_iop;
+
+static int core_count(void *ctx, const struct vmi_vfs_ptr *p)
+{
+	core_nr_dop += p->field == VMI_VFS_D_OP && p->dentry;
+	core_nr_iop += p->field == VMI_VFS_I_FOP && p->dentry;
+	return 0;
+}
+
+/*
+ * The core's own guards, as vmiaas.ko meets them: a layout with hostile
+ * offsets or caps is refused before any read; a scratch too small for
+ * the directories found ends the walk as truncated (every directory read
+ * still passed); where a pointer lies.
+ */
+static void test_core(void)
+{
+	static struct vmi_vfs_scratch w;
+	struct vmi_vfs_layout cl, bad;
+	struct vmi_vfs_stats st;
+	struct vmi_vfs_pend pend[2];
+	struct vmi_vfs_task tasks[4];
+	struct vmi_vfs_module mod = {
+		.addr = MOD_NFS, .r = { { AT(0x140000), AT(0x141000) },
+					{ AT(0x141000), AT(0x142000) } },
+		.ro = { 1, 0 }, .nr = 2,
+	};
+	const struct vmi_vfs_bounds b = {
+		.text = { TEXT, RODATA }, .rodata = { RODATA, KDATA },
+		.image = { TEXT, KDATA + 0x10000 },
+		.area = { 0xffffffffa0000000ULL, 0xffffffffff000000ULL },
+		.mods = &mod, .nr_mods = 1,
+	};
+	struct vmi_read_ops r;
+	u32 refused = 0, i;
+	int roots[15];
+	s32 idx, idx2;
+	int err;
+
+	bl_read_ops(&v, &r);
+	core_layout(&cl);
+	for (i = 0; i < 6; i++) {
+		bad = cl;
+		if (i == 0)
+			bad.d_sib = VMI_OFFSET_MAX;	/* an offset past any struct */
+		else if (i == 1)
+			bad.d_children = 4096;		/* a 4 KiB dentry span */
+		else if (i == 2)
+			bad.max_dentries = VMI_VFS_DENTRIES_MAX + 1;
+		else if (i == 3)
+			bad.max_fd_slots = ~0U;
+		else if (i == 4)
+			bad.max_depth = 1000;
+		else
+			bad.f_inode = 0xfffffff8;
+		refused += !vmi_vfs_layout_ok(&bad) &&
+			   vmi_vfs_walk(&r, &bad, SBS, TASKS, &w, core_count,
+					NULL, &st) == -EINVAL;
+	}
+	ksft_test_result(vmi_vfs_layout_ok(&cl) && refused == 6,
+			 "core: 6 hostile layouts (offsets, span, caps) refused before a read (%u)\n",
+			 refused);
+	/*
+	 * The root's 15 directories, 10 empty directories in each: the
+	 * lanes find directories faster than they take them.
+	 */
+	build();
+	w = (struct vmi_vfs_scratch){ .pend = pend, .pend_cap = 2,
+				      .tasks = tasks, .tasks_cap = 4 };
+	for (i = 0; i < 15; i++) {
+		int kids[10], k;
+
+		dentry(3 + i, DENTRY(0), S_IFDIR, "s");
+		for (k = 0; k < 10; k++) {
+			kids[k] = 18 + 10 * i + k;
+			dentry(kids[k], DENTRY(3 + i), S_IFDIR, "t");
+			children(kids[k], NULL, 0);
+		}
+		children(3 + i, kids, 10);
+		roots[i] = 3 + i;
+	}
+	children(0, roots, 15);
+	core_nr_dop = core_nr_iop = 0;
+	err = vmi_vfs_walk(&r, &cl, SBS, TASKS, &w, core_count, NULL, &st);
+	ksft_test_result(!err && st.truncated && core_nr_dop < 165 &&
+			 core_nr_iop == core_nr_dop && st.files == 1,
+			 "core: room for 2 waiting directories: truncated, each of the %u directories read passed (%u i_fop)\n",
+			 core_nr_dop, core_nr_iop);
+	ksft_test_result(vmi_vfs_where(&b, 0, &idx) == VMI_VFS_NULL &&
+			 vmi_vfs_where(&b, RODATA + 8, &idx) == VMI_VFS_KERNEL_RO &&
+			 vmi_vfs_where(&b, KDATA + 8, &idx) == VMI_VFS_KERNEL_RW &&
+			 vmi_vfs_where(&b, AT(0x140008), &idx) == VMI_VFS_MODULE_RO &&
+			 vmi_vfs_where(&b, AT(0x141008), &idx2) == VMI_VFS_MODULE_RW &&
+			 !idx && !idx2 &&
+			 vmi_vfs_where(&b, 0xffffffffa0001000ULL, &idx) == VMI_VFS_MODULE_AREA &&
+			 idx == -1 &&
+			 vmi_vfs_where(&b, HEAP, &idx) == VMI_VFS_OUTSIDE,
+			 "core: where a pointer lies (NULL, kernel ro/rw, a module's ro/rw, the area, outside)\n");
+}
+
 static void test_hostile_lists(void)
 {
 	int err;
@@ -371,7 +495,7 @@ int main(void)
 	struct tiny_btf tb;
 
 	ksft_print_header();
-	ksft_set_plan(19);
+	ksft_set_plan(22);
 	guest_init();
 	v.btf = tiny_btf_new(&tb);	/* no struct module: symbols are hex */
 	layout(&scan.l);
@@ -391,6 +515,7 @@ int main(void)
 	test_wide(false);
 	test_wide(true);
 	test_hostile_lists();
+	test_core();
 	test_random();
 	vfs_scan_fini(&scan);
 	btf__free(v.btf);
