@@ -586,6 +586,10 @@ static int vfs_visit(void *ctx, const struct vmi_vfs_ptr *p)
 	struct vfs_obj o;
 	s32 mod;
 
+	/* the common case: fine, no names needed (and no copy of them) */
+	if (p->field <= VMI_VFS_F_OP &&
+	    vmi_vfs_where(&s->b, p->ptr, &mod) <= VMI_VFS_KERNEL_RO)
+		return 0;
 	switch (p->field) {
 	case VMI_VFS_SB:
 		/* unnamed: being torn down */
@@ -594,9 +598,8 @@ static int vfs_visit(void *ctx, const struct vmi_vfs_ptr *p)
 		vfs_sb_corrupt(s, p->obj, p->err, p->nodes);
 		return 0;
 	case VMI_VFS_F_OP:
-		if (vmi_vfs_where(&s->b, p->ptr, &mod) <= VMI_VFS_KERNEL_RO ||
-		    vfs_file_obj(s, p, &o))
-			return 0;	/* the common case: no names needed */
+		if (vfs_file_obj(s, p, &o))
+			return 0;
 		vfs_judge(s, &o, "f_op", p->ptr);
 		return 0;
 	default:
