@@ -13,11 +13,12 @@
 # module (tainted O and E). Clean once unloaded. The same module on an
 # unused protocol number (253): a high finding for "ipv4 253". The socket
 # side: udp_prot's recvmsg (struct proto on proto_list, writable data)
-# pointed at the module: a high finding for "proto UDP". Runs on each
-# kernel of KGENS (default: Debian 6.1 and 6.12).
+# pointed at the module: a high finding for "proto UDP". Last, a guest
+# booted with ipv6.disable=1 (no IPv6 protocol registered): clean. Runs
+# on each kernel of KGENS (default: Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin netproto 12
+integrity_begin netproto 14
 
 netproto_run()
 {
@@ -69,6 +70,12 @@ expect_one nprecv net-protocol '^proto UDP$' \
 	".severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_netproto]+\")) and (.detail.message | test(\"^the recvmsg of struct proto 0x[0-9a-f]* .UDP. calls .*vmiaas_attack_netproto is tainted [PF]*OE\"))" \
 	"a high net-protocol finding for proto UDP: udp_prot's recvmsg in [vmiaas_attack_netproto]"
 unload_clean nprecv vmiaas_attack_netproto "netproto recvmsg=1: udp_recvmsg back on unload"
+
+# ---- booted with ipv6.disable=1: IPv6's protocols never registered -----------------
+guest_stop "$GUEST_DIR" >/dev/null 2>&1
+integrity_start "$1" --append ipv6.disable=1
+take_baseline "ipv6.disable=1: baseline"
+expect_clean nov6 "ipv6.disable=1 (IPv6's slots empty by design)"
 }
 
 integrity_main netproto_run

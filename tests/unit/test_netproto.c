@@ -34,6 +34,7 @@
 #define PROTO_LIST	(KBASE + 0x1100)	/* proto_list */
 #define TCP_PROT	(KBASE + 0x7000)	/* tcp_prot */
 #define UDP_PROT	(KBASE + 0x7100)	/* udp_prot */
+#define V6_DISABLED	(KBASE + 0x7200)	/* disable_ipv6_mod */
 #define TEXT		(KBASE + 0x10000)	/* _stext.._etext */
 #define KFN		(TEXT + 0x100)
 #define MOD		(KBASE + 0x40000)
@@ -96,6 +97,7 @@ static void np_symbols(void)
 		{ "inet6_protos", PROTOS6 }, { "icmp_protocol", ICMP },
 		{ "tcpv6_protocol", TCP6 }, { "net_hotdata", HOTDATA },
 		{ "proto_list", PROTO_LIST }, { "tcp_prot", TCP_PROT },
+		{ "disable_ipv6_mod", V6_DISABLED },
 	};
 
 	test_symmap_load(syms, ARRAY_SIZE(syms), &v.symmap);
@@ -212,6 +214,7 @@ static void test_core(void)
 static void test_policy(void)
 {
 	const struct vmiaas_finding *f;
+	bool ok;
 	u32 nr;
 	int err;
 
@@ -270,6 +273,16 @@ static void test_policy(void)
 			 !strcmp(f->object, "ipv6 6 (tcp)") &&
 			 strstr(f->message, "not tcpv6_protocol"),
 			 "ipv6 tcp on another struct: critical, named (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	np_guest();
+	put(PROTOS6 + 8 * 6, 0);
+	put(V6_DISABLED, 1);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ok = !err && !nr;
+	put(PROTOS + 8 * 1, 0);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(ok && !err && nr == 1 && !strcmp(f->object, "ipv4 1 (icmp)"),
+			 "ipv6.disable=1: ipv6 tcp's slot empty by design, ipv4's rule still holds (%d, %u: %s)\n",
 			 err, nr, f ? f->message : "");
 }
 
@@ -350,7 +363,7 @@ static void test_hostile(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(5 + 7 + 4 + 2);
+	ksft_set_plan(5 + 8 + 4 + 2);
 	guest_init();
 	v.btf = np_btf();
 	np_symbols();

@@ -307,6 +307,28 @@ static int np_family_layout(struct vmiaas *v, struct np_family *f)
 	return 0;
 }
 
+/*
+ * Booted with ipv6.disable=1, inet6_init() stops before registering a
+ * protocol: IPv6's slots are empty by design and only its handlers are
+ * judged. The flag is the kernel's (a module parameter, 0444: read-only
+ * from userland); a rootkit writing it in memory turns off this slot
+ * rule for IPv6 only, the handler rules still hold.
+ */
+static int np_ipv6_disabled(struct vmiaas *v, struct np_family *f)
+{
+	u32 disabled;
+	u64 at;
+
+	if (!f->present || engine_sym(v, "disable_ipv6_mod", &at))
+		return 0;
+	if (engine_read(v, at, &disabled, sizeof(disabled)))
+		return engine_fail(v, -EFAULT,
+				   "net-protocol: disable_ipv6_mod is unreadable");
+	if (disabled)
+		memset(f->own_at, 0, sizeof(f->own_at));
+	return 0;
+}
+
 /* Whether BTF type @id is a pointer to a function. */
 static bool np_is_fn_ptr(const struct btf *btf, u32 id)
 {
@@ -382,6 +404,7 @@ static int np_layout(struct vmiaas *v, struct hook_scan *h)
 		return engine_fail(v, -ENOENT,
 				   "net-protocol: the kernel has no inet_protos");
 	err = err ?: np_family_layout(v, &w->f[1]);
+	err = err ?: np_ipv6_disabled(v, &w->f[1]);
 	return err ?: np_prot_layout(v, w);
 }
 
