@@ -21,8 +21,6 @@
  *       --baseline FILE --key KEY: against that baseline file (taken
  *       earlier with vmictl baseline, before a change worth timing: a
  *       static call switched) instead of one taken now.
- *   --ghash-openssl (either mode): GMAC's GHASH by OpenSSL's code, not
- *       ghash_x8 (userspace/lib/ghash.c): the same tags, to compare.
  *
  * Prints "key=value" lines for scripts/bench.sh. One thread, one core.
  */
@@ -429,7 +427,6 @@ int main(int argc, char **argv)
 		{ "all-clean", no_argument, NULL, 'A' },
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "key", required_argument, NULL, 'k' },
-		{ "ghash-openssl", no_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *base_path = NULL, *key_path = NULL;
@@ -469,9 +466,6 @@ int main(int argc, char **argv)
 		case 'k':
 			key_path = optarg;
 			break;
-		case 'G':
-			bl_ghash_x8 = false;
-			break;
 		default:
 			mode = 0;
 			optind = argc;
@@ -483,7 +477,6 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"usage: bench_check --hash [--mib N] [--runs R]\n"
 			"       bench_check --check [--runs R] [--mac ID] [--dirty|--all-clean] [--baseline FILE --key KEY] --shm FILE [--qmp SOCK]\n"
-			"--ghash-openssl: GMAC's GHASH by OpenSSL, not ghash_x8 (userspace/lib/ghash.c)\n"
 			"ID: 1 HMAC-SHA256, 2 GMAC-AES-128 (default), 3 Poly1305-AES\n");
 		return 2;
 	}

@@ -12,7 +12,6 @@
 
 #include "core/measure.h"
 #include "userspace/lib/checks.h"
-#include "userspace/lib/ghash.h"
 #include "tests/lib/tap.h"
 
 #define BASE		0xffffffff81000000ULL
@@ -476,53 +475,6 @@ static void test_poly_kat(void)
 		bl_hasher_free(x);
 }
 
-/*
- * GHASH by VPCLMULQDQ (userspace/lib/ghash.c) where this CPU has it, and
- * OpenSSL's: both hashers give GCM's tag for every length from 0 to over
- * a page (the 8-block loop, its tail, a partial last block), random keys,
- * data and addresses, and for a page laid out as a check reads it.
- */
-static void test_gmac_x8(void)
-{
-	u8 key[32], iv[12], *buf = malloc(4200 + 1), want[16], tag[2][16];
-	struct vmi_hash_ops h[2];
-	struct bl_hasher *x[2] = {};
-	bool x8 = ghash_x8_usable(), saved = bl_ghash_x8;
-	int ok = !!buf, err = 0, t, i, k, len;
-	u64 va;
-
-	srand(6);
-	for (t = 0; ok && !err && t < 600; t++) {
-		len = t < 300 ? t : t % 5 ? rand() % 4200 : 4096;
-		for (i = 0; i < 32; i++)
-			key[i] = rand();
-		for (i = 0; i < len + 1; i++)
-			buf[i] = rand();
-		va = (u64)rand() << 32 | rand();
-		memset(iv, 0, sizeof(iv));
-		for (k = 0; k < 8; k++)
-			iv[k] = va >> (8 * k);
-		for (k = 0; k < 2 && !err; k++) {
-			bl_ghash_x8 = !k;
-			err = bl_hasher_new(BL_MAC_GMAC_AES128, key, &x[k],
-					    &h[k]);
-			/* unaligned data half the time */
-			err = err ?: h[k].digest(h[k].ctx, va, buf + (t & 1),
-						 len, tag[k]);
-			x[k] = bl_hasher_free(x[k]);
-		}
-		err = err ?: gmac_once(key, iv, buf + (t & 1), len, want);
-		ok = !err && !memcmp(tag[0], want, 16) &&
-		     !memcmp(tag[1], want, 16);
-	}
-	bl_ghash_x8 = saved;
-	free(buf);
-	ksft_print_msg("this CPU %s VPCLMULQDQ and AVX2\n",
-		       x8 ? "has" : "lacks");
-	ksft_test_result(ok && !err,
-			 "gmac with and without ghash_x8 equals GCM for 600 lengths 0..4200, keys, addresses\n");
-}
-
 int main(void)
 {
 	size_t i;
@@ -533,7 +485,7 @@ int main(void)
 	for (i = 0; i < MEM_SIZE; i++)
 		mem[i] = (u8)(i * 7 + (i >> 12));
 	ksft_print_header();
-	ksft_set_plan(28);
+	ksft_set_plan(27);
 	test_nr_pages();
 	test_range_chunks();
 	test_diff();
@@ -548,7 +500,6 @@ int main(void)
 	test_gmac_kat();
 	test_gmac_batches();
 	test_poly_kat();
-	test_gmac_x8();
 	free(mem);
 	ksft_finished();
 }

@@ -35,7 +35,6 @@
 #include <openssl/rand.h>
 
 #include "checks.h"
-#include "ghash.h"
 
 #define BL_MAGIC	"VMIAASBL"
 
@@ -205,8 +204,6 @@ struct bl_hasher {
 	EVP_CIPHER *aes_ecb;
 	EVP_CIPHER_CTX *ecb_ctx;
 	bool aes_failed;		/* in gmac_block(), which cannot say */
-	bool x8;			/* GMAC's GHASH by ghash_x8_aad() */
-	struct ghash_key ghash;		/* its key, when x8 */
 	bool have_masks;
 	u64 masks_va;			/* page of masks[0] */
 	u8 masks[GMAC_MASKS][16];	/* AES_K(J0) of masks_va's pages */
@@ -318,24 +315,10 @@ static int gmac_digest(void *arg, u64 va, const void *data, size_t len,
 		       u8 *out)
 {
 	struct bl_hasher *h = arg;
-	u8 iv[GMAC_IV] = {}, j0[16], mask[16];
-	const u8 *m;
-	int i;
+	u8 iv[GMAC_IV] = {};
 
 	if (!(va % VMI_MEASURE_PAGE) && !gmac_mask(h, va))
 		gmac_masks(h, va);
-	if (h->x8) {
-		m = gmac_mask(h, va);
-		if (!m) {
-			gmac_j0(j0, va);
-			aes_blocks(h, j0, mask, 16);
-			m = mask;
-		}
-		ghash_x8_aad(&h->ghash, data, len, out);
-		for (i = 0; i < GMAC_TAG; i++)
-			out[i] ^= m[i];
-		return h->aes_failed ? -EIO : 0;
-	}
 	put_le64(iv, va);
 	CRYPTO_gcm128_setiv(h->gcm, iv, sizeof(iv));
 	if (CRYPTO_gcm128_aad(h->gcm, data, len))
@@ -434,29 +417,13 @@ static int hasher_key_aes(struct bl_hasher *h, const u8 key[32])
 	return 0;
 }
 
-/*
- * GHASH by ghash_x8_aad() where the CPU has VPCLMULQDQ (the same tags, a
- * third less CPU per page: docs/performance.md), else OpenSSL's. Tools
- * and tests may turn it off to compare.
- */
-bool bl_ghash_x8 = true;
-
 static int hasher_key_gmac(struct bl_hasher *h, const u8 key[32])
 {
 	int err = hasher_key_aes(h, key);
-	u8 zero[16] = {}, hkey[16];
 
 	h->gcm = err ? NULL : CRYPTO_gcm128_new(h, gmac_block);
 	if (!err && (!h->gcm || h->aes_failed))
 		err = -EIO;
-	if (!err && bl_ghash_x8 && ghash_x8_usable()) {
-		/* GCM's hash key H = AES_K(0^128) */
-		aes_blocks(h, zero, hkey, sizeof(hkey));
-		ghash_x8_key(&h->ghash, hkey);
-		OPENSSL_cleanse(hkey, sizeof(hkey));
-		h->x8 = !h->aes_failed;
-		err = h->aes_failed ? -EIO : 0;
-	}
 	return err;
 }
 
@@ -518,7 +485,6 @@ struct bl_hasher *bl_hasher_free(struct bl_hasher *h)
 	EVP_CIPHER_CTX_free(h->ecb_ctx);
 	EVP_CIPHER_free(h->aes_ecb);
 	OPENSSL_cleanse(h->masks, sizeof(h->masks));
-	OPENSSL_cleanse(&h->ghash, sizeof(h->ghash));
 	free(h);
 	return NULL;
 }

@@ -218,7 +218,6 @@ int bl_hasher_new(u32 mac, const u8 key[32], struct bl_hasher **ret,
 struct bl_hasher *bl_hasher_free(struct bl_hasher *h);
 const char *bl_mac_name(u32 mac);
 extern u32 bl_default_mac;		/* of new baselines */
-extern bool bl_ghash_x8;		/* GMAC by ghash_x8_aad() if usable */
 u32 bl_mac_digest_size(u32 mac);	/* 0: unknown */
 
 /*
