@@ -15,8 +15,9 @@ int vmi_read_u64(const struct vmi_read_ops *r, u64 va, u64 *ret)
 	return err;
 }
 
-int vmi_list_walk(const struct vmi_read_ops *r, u64 head, u32 max,
-		  vmi_node_fn fn, void *ctx, u32 *ret_nr)
+/* Both walks: @end is the value that ends the list (head, or 0). */
+static int list_walk(const struct vmi_read_ops *r, u64 head, u64 end,
+		     u32 max, vmi_node_fn fn, void *ctx, u32 *ret_nr)
 {
 	u64 node, tortoise = head, power = 1, lam = 0;
 	u32 n = 0;
@@ -27,7 +28,7 @@ int vmi_list_walk(const struct vmi_read_ops *r, u64 head, u32 max,
 	if (!r || !r->read || !fn)
 		return -EINVAL;
 	err = vmi_read_u64(r, head, &node);
-	while (!err && node != head) {
+	while (!err && node != end) {
 		if (!vmi_kernel_ptr(node)) {
 			err = -EBADMSG;
 			break;
@@ -50,6 +51,18 @@ int vmi_list_walk(const struct vmi_read_ops *r, u64 head, u32 max,
 	if (ret_nr)
 		*ret_nr = n;
 	return err;
+}
+
+int vmi_list_walk(const struct vmi_read_ops *r, u64 head, u32 max,
+		  vmi_node_fn fn, void *ctx, u32 *ret_nr)
+{
+	return list_walk(r, head, head, max, fn, ctx, ret_nr);
+}
+
+int vmi_hlist_walk(const struct vmi_read_ops *r, u64 head, u32 max,
+		   vmi_node_fn fn, void *ctx, u32 *ret_nr)
+{
+	return list_walk(r, head, 0, max, fn, ctx, ret_nr);
 }
 
 bool vmi_in_ranges(u64 addr, const struct vmi_range *ranges, u32 nr)

@@ -49,4 +49,11 @@ bool vmi_in_ranges(u64 addr, const struct vmi_range *ranges, u32 nr);
 int vmi_list_walk(const struct vmi_read_ops *r, u64 head, u32 max,
 		  vmi_node_fn fn, void *ctx, u32 *ret_nr);
 
+/*
+ * The same for a struct hlist_head list (no head to come back to): the
+ * nodes from the head's first pointer until a NULL next pointer.
+ */
+int vmi_hlist_walk(const struct vmi_read_ops *r, u64 head, u32 max,
+		   vmi_node_fn fn, void *ctx, u32 *ret_nr);
+
 #endif /* VMI_KLIST_H */

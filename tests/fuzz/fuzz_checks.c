@@ -96,7 +96,8 @@ static struct vmiaas_finding *sink_add(void *ctx, const char *check,
 /*
  * The walkers without the hashing of every measured page (about 100 ms a
  * run): hidden modules and tasks, creds, BPF programs, netfilter hooks,
- * packet types, input handlers, tracepoint probes, /proc entries,
+ * packet types, input handlers, tracepoint probes, line disciplines and
+ * the ttys' tables, /proc entries,
  * usermode-helper's release agents and binfmt_misc handlers, the
  * VFS's operations tables (superblocks, cached directories, fd tables),
  * system_state, the page tables (kernel-mapping), the executable mappings and vmap areas
@@ -124,6 +125,7 @@ static void run_walkers(bool records)
 	check_input_handlers(guest, &sink, NULL);
 	check_tracepoints(guest, &sink, NULL);
 	check_net_protocols(guest, &sink, NULL);
+	check_tty_ldiscs(guest, &sink, NULL);
 	check_proc_ops(guest, baseline, &sink);
 	check_umh_paths(guest, baseline, &sink);
 	vfs_scan_once(guest, &sink, NULL);

@@ -1120,6 +1120,49 @@ int btf_sizeof(const struct btf *btf, const char *type, u32 *ret_size)
 	return btf_type_size(btf, id, ret_size);
 }
 
+/* Whether type @id is a pointer to a function prototype. */
+static bool btf_is_fn_ptr(const struct btf *btf, u32 id)
+{
+	const struct btf_type *t;
+
+	if (btf_strip(btf, id, &id))
+		return false;
+	t = btf__type_by_id(btf, id);
+	if (!btf_is_ptr(t) || btf_strip(btf, t->type, &id))
+		return false;
+	return btf_is_func_proto(btf__type_by_id(btf, id));
+}
+
+int btf_fn_members(const struct btf *btf, const char *type,
+		   struct btf_fn_member *out, u32 max, u32 *ret_nr)
+{
+	const struct btf_member *m;
+	const struct btf_type *t;
+	u32 id, i, vlen, n = 0;
+	int err;
+
+	if (!btf || !type || (max && !out) || !ret_nr)
+		return -EINVAL;
+	err = btf_find_composite(btf, type, &id);
+	if (err)
+		return err;
+	t = btf__type_by_id(btf, id);
+	m = btf_members(t);
+	vlen = btf_vlen(t);
+	for (i = 0; i < vlen; i++, m++) {
+		if (btf_member_bitfield_size(t, i) ||
+		    !btf_is_fn_ptr(btf, m->type))
+			continue;
+		if (n == max)
+			return -E2BIG;
+		out[n].name = btf__name_by_offset(btf, m->name_off) ?: "?";
+		out[n].off = btf_member_bit_offset(t, i) / 8;
+		n++;
+	}
+	*ret_nr = n;
+	return 0;
+}
+
 /* Value of enumerator @j of enum type @id. */
 static s64 btf_enumerator(const struct btf_type *t, u32 j)
 {

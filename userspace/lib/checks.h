@@ -353,8 +353,11 @@ int check_tracepoints(struct vmiaas *v, const struct hidden_sink *sink,
 		      struct hook_trust *trust);
 int check_net_protocols(struct vmiaas *v, const struct hidden_sink *sink,
 			struct hook_trust *trust);
+/* tty-ldisc (check_tty.c): line disciplines' tables, each tty's table. */
+int check_tty_ldiscs(struct vmiaas *v, const struct hidden_sink *sink,
+		     struct hook_trust *trust);
 /*
- * The five, a tainted module's hook present at baseline in the same
+ * The six, a tainted module's hook present at baseline in the same
  * module, its text unchanged, an event (hookpolicy.c).
  */
 int check_hook_lists(struct vmiaas *v, const struct vmiaas_baseline *b,

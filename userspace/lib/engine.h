@@ -187,6 +187,19 @@ int btf_offsets(const struct btf *btf, const struct btf_member_ref *m,
 int btf_member_size(const struct btf *btf, const char *type,
 		    const char *path, u32 *ret_size);
 int btf_sizeof(const struct btf *btf, const char *type, u32 *ret_size);
+/* A member of a struct that is a pointer to a function. */
+struct btf_fn_member {
+	const char *name;	/* in the BTF's strings */
+	u32 off;		/* byte offset */
+};
+
+/*
+ * The function-pointer members of struct @type (its own, not those of
+ * nested structs), in order: at most @max in @out, their number in
+ * *@ret_nr. -ENOENT no such struct, -E2BIG more than @max.
+ */
+int btf_fn_members(const struct btf *btf, const char *type,
+		   struct btf_fn_member *out, u32 max, u32 *ret_nr);
 /* Value of an enumerator, e.g. "MODULE_STATE_LIVE". */
 int btf_enum_value(const struct btf *btf, const char *name, s64 *ret);
 

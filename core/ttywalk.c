@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * tty-ldisc's execution: see ttywalk.h.
+ */
+#include "ttywalk.h"
+
+struct tty_walk {
+	const struct vmi_read_ops *r;
+	const struct vmi_tty_layout *l;
+	struct vmi_tty_scratch *s;
+	vmi_tty_fn fn;
+	void *ctx;
+	u64 sb;				/* the devpts superblock walked */
+	int fn_err;			/* what the callback returned */
+};
+
+bool vmi_tty_layout_ok(const struct vmi_tty_layout *l)
+{
+	const u32 off[] = {
+		l ? l->lo_num : 0, l ? l->drv_node : 0, l ? l->drv_num : 0,
+		l ? l->drv_ttys : 0, l ? l->tty_ldisc : 0, l ? l->tty_link : 0,
+		l ? l->ld_ops : 0, l ? l->sb_instances : 0, l ? l->sb_root : 0,
+		l ? l->d_children : 0, l ? l->d_sib : 0, l ? l->d_fsdata : 0,
+	};
+	u32 i;
+
+	if (!l || (l->flags & ~VMI_TTY_FLAGS_ALL) ||
+	    l->nr_ldiscs > VMI_TTY_LDISCS_MAX || l->nr_fns > VMI_TTY_FNS_MAX ||
+	    l->max_drivers > VMI_TTY_DRIVERS_MAX ||
+	    l->max_lines > VMI_TTY_LINES_MAX || l->max_sbs > VMI_TTY_SBS_MAX ||
+	    l->max_ptys > VMI_TTY_PTYS_MAX)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(off); i++)
+		if (off[i] >= VMI_OFFSET_MAX)
+			return false;
+	for (i = 0; i < l->nr_fns; i++)
+		if (l->fn[i] >= VMI_OFFSET_MAX)
+			return false;
+	return true;
+}
+
+/* Passes @h to the callback; its error is remembered as not the walk's. */
+static int tw_call(struct tty_walk *w, const struct vmi_tty_hook *h)
+{
+	w->fn_err = w->fn(w->ctx, h);
+	return w->fn_err;
+}
+
+/* A bad object or list: @what, @err, the rest as in @h. */
+static int tw_bad(struct tty_walk *w, struct vmi_tty_hook *h, u32 what,
+		  int err)
+{
+	h->what = what;
+	h->fn = 0;
+	h->err = err;
+	return tw_call(w, h);
+}
+
+/* The function pointers of the table h->ops, as @what. */
+static int tw_fns(struct tty_walk *w, struct vmi_tty_hook *h, u32 what)
+{
+	u32 i;
+	int err;
+
+	for (i = 0; i < w->l->nr_fns; i++) {
+		h->member = i;
+		if (vmi_read_u64(w->r, h->ops + w->l->fn[i], &h->fn))
+			return tw_bad(w, h, what == VMI_TTY_LDISC_FN ?
+				      VMI_TTY_BAD_LDISC : VMI_TTY_BAD_TTY,
+				      -EFAULT);
+		h->what = what;
+		h->err = 0;
+		err = tw_call(w, h);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The table's ->num; -EFAULT unreadable. */
+static int tw_num(struct tty_walk *w, u64 ops, s32 *ret)
+{
+	u8 raw[4];
+	int err;
+
+	err = w->r->read(w->r->ctx, ops + w->l->lo_num, raw, sizeof(raw));
+	if (!err)
+		*ret = (s32)vmi_get_u32(raw);
+	return err ? -EFAULT : 0;
+}
+
+/* tty_ldiscs[]: every registered table, remembered in s->ldiscs[]. */
+static int tw_ldiscs(struct tty_walk *w)
+{
+	struct vmi_tty_hook h;
+	u32 i;
+	int err;
+
+	memset(w->s->ldiscs, 0, sizeof(w->s->ldiscs));
+	for (i = 0; i < w->l->nr_ldiscs; i++) {
+		err = vmi_read_u64(w->r, w->l->ldiscs + 8ULL * i,
+				   &w->s->ldiscs[i]);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < w->l->nr_ldiscs; i++) {
+		memset(&h, 0, sizeof(h));
+		h.ops = w->s->ldiscs[i];
+		h.num = i;
+		if (!h.ops)
+			continue;
+		if (!vmi_kernel_ptr(h.ops))
+			err = tw_bad(w, &h, VMI_TTY_BAD_LDISC, -EBADMSG);
+		else if (tw_num(w, h.ops, &h.num))
+			err = tw_bad(w, &h, VMI_TTY_BAD_LDISC, -EFAULT);
+		else if (h.num != (s32)i)
+			err = tw_bad(w, &h, VMI_TTY_BAD_LDISC, -EBADMSG);
+		else
+			err = tw_fns(w, &h, VMI_TTY_LDISC_FN);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Whether @ops is the table registered for @num. */
+static bool tw_registered(const struct tty_walk *w, u64 ops, s32 num)
+{
+	return num >= 0 && (u32)num < w->l->nr_ldiscs &&
+	       w->s->ldiscs[num] == ops;
+}
+
+/* One tty: its discipline's table is the registered one, or passed. */
+static int tw_tty(struct tty_walk *w, u64 tty)
+{
+	struct vmi_tty_hook h = { .tty = tty };
+	u64 ld;
+	int err;
+
+	if (!vmi_kernel_ptr(tty))
+		return tw_bad(w, &h, VMI_TTY_BAD_TTY, -EBADMSG);
+	if (vmi_read_u64(w->r, tty + w->l->tty_ldisc, &ld))
+		return tw_bad(w, &h, VMI_TTY_BAD_TTY, -EFAULT);
+	if (!ld)
+		return 0;	/* being opened, hung up or released */
+	if (!vmi_kernel_ptr(ld))
+		return tw_bad(w, &h, VMI_TTY_BAD_TTY, -EBADMSG);
+	if (vmi_read_u64(w->r, ld + w->l->ld_ops, &h.ops))
+		return tw_bad(w, &h, VMI_TTY_BAD_TTY, -EFAULT);
+	if (!vmi_kernel_ptr(h.ops))
+		return tw_bad(w, &h, VMI_TTY_BAD_TTY, -EBADMSG);
+	if (tw_num(w, h.ops, &h.num))
+		return tw_bad(w, &h, VMI_TTY_BAD_TTY, -EFAULT);
+	if (tw_registered(w, h.ops, h.num))
+		return 0;
+	err = tw_bad(w, &h, VMI_TTY_UNREGISTERED, -ENOENT);
+	return err ?: tw_fns(w, &h, VMI_TTY_TTY_FN);
+}
+
+/* A tty and its link (a pty's other end): only one step, no chain. */
+static int tw_tty_pair(struct tty_walk *w, u64 tty)
+{
+	u64 link = 0;
+	int err;
+
+	err = tw_tty(w, tty);
+	if (err || !vmi_kernel_ptr(tty) ||
+	    vmi_read_u64(w->r, tty + w->l->tty_link, &link) || !link)
+		return err;
+	return tw_tty(w, link);
+}
+
+/* A driver's ttys[] (NULL: a devpts driver, its ttys under devpts). */
+static int tw_visit_driver(void *ctx, u64 node)
+{
+	struct tty_walk *w = ctx;
+	u64 drv = node - w->l->drv_node, ttys;
+	struct vmi_tty_hook h = { .driver = drv };
+	u32 num, i, k, n;
+	u8 raw[4];
+	int err;
+
+	if (vmi_read_u64(w->r, drv + w->l->drv_ttys, &ttys) ||
+	    w->r->read(w->r->ctx, drv + w->l->drv_num, raw, sizeof(raw)))
+		return tw_bad(w, &h, VMI_TTY_LINES, -EFAULT);
+	if (!ttys)
+		return 0;
+	h.head = ttys;
+	num = vmi_get_u32(raw);
+	if (!vmi_kernel_ptr(ttys))
+		return tw_bad(w, &h, VMI_TTY_LINES, -EBADMSG);
+	if (num > w->l->max_lines)
+		return tw_bad(w, &h, VMI_TTY_LINES, -E2BIG);
+	for (i = 0; i < num; i += n) {
+		n = min_t(u32, num - i, VMI_TTY_CHUNK);
+		if (w->r->read(w->r->ctx, ttys + 8ULL * i, w->s->lines, 8 * n))
+			return tw_bad(w, &h, VMI_TTY_LINES, -EFAULT);
+		for (k = 0; k < n; k++) {
+			if (!w->s->lines[k])
+				continue;
+			err = tw_tty_pair(w, w->s->lines[k]);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* A dentry under a devpts root: its d_fsdata, a pts tty or NULL. */
+static int tw_visit_pts(void *ctx, u64 node)
+{
+	struct tty_walk *w = ctx;
+	u64 tty;
+
+	if (vmi_read_u64(w->r, node - w->l->d_sib + w->l->d_fsdata, &tty)) {
+		struct vmi_tty_hook h = { .head = node };
+
+		return tw_bad(w, &h, VMI_TTY_DEVPTS, -EFAULT);
+	}
+	return tty ? tw_tty_pair(w, tty) : 0;
+}
+
+/* A devpts superblock: the children of its root. */
+static int tw_visit_sb(void *ctx, u64 node)
+{
+	struct tty_walk *w = ctx;
+	struct vmi_tty_hook h = { 0 };
+	u64 root;
+	int err;
+
+	w->sb = node - w->l->sb_instances;
+	h.head = w->sb;
+	if (vmi_read_u64(w->r, w->sb + w->l->sb_root, &root))
+		return tw_bad(w, &h, VMI_TTY_DEVPTS, -EFAULT);
+	if (!root)
+		return 0;	/* being set up or torn down */
+	if (!vmi_kernel_ptr(root))
+		return tw_bad(w, &h, VMI_TTY_DEVPTS, -EBADMSG);
+	h.head = root + w->l->d_children;
+	w->fn_err = 0;
+	if (w->l->flags & VMI_TTY_CHILDREN_HLIST)
+		err = vmi_hlist_walk(w->r, h.head, w->l->max_ptys, tw_visit_pts,
+				     w, NULL);
+	else
+		err = vmi_list_walk(w->r, h.head, w->l->max_ptys, tw_visit_pts,
+				    w, NULL);
+	if (!err || w->fn_err)
+		return err;
+	return tw_bad(w, &h, VMI_TTY_DEVPTS, err);
+}
+
+/* A global list that a walk ended with @err. */
+static int tw_list_end(struct tty_walk *w, u32 what, u64 head, int err)
+{
+	struct vmi_tty_hook h = { .head = head };
+
+	if (w->fn_err || (err != -ELOOP && err != -EBADMSG))
+		return err;
+	return tw_bad(w, &h, what, err);
+}
+
+int vmi_tty_walk(const struct vmi_read_ops *r, const struct vmi_tty_layout *l,
+		 struct vmi_tty_scratch *s, vmi_tty_fn fn, void *ctx)
+{
+	struct tty_walk w = { .r = r, .l = l, .s = s, .fn = fn, .ctx = ctx };
+	int err;
+
+	if (!r || !r->read || !fn || !s || !vmi_tty_layout_ok(l))
+		return -EINVAL;
+	err = tw_ldiscs(&w);
+	if (err)
+		return err;
+	w.fn_err = 0;
+	err = vmi_list_walk(r, l->drivers, l->max_drivers, tw_visit_driver, &w,
+			    NULL);
+	err = tw_list_end(&w, VMI_TTY_DRIVER_LIST, l->drivers, err);
+	if (err || !(l->flags & VMI_TTY_HAS_DEVPTS))
+		return err;
+	w.fn_err = 0;
+	err = vmi_hlist_walk(r, l->devpts_supers, l->max_sbs, tw_visit_sb, &w,
+			     NULL);
+	return tw_list_end(&w, VMI_TTY_DEVPTS, l->devpts_supers, err);
+}
