@@ -10,7 +10,9 @@
 # (found only through its kernel stack), a netfilter hook of an
 # out-of-tree module (vmiaas_attack_nfhook), /proc/net/tcp's seq_ops
 # swapped (vmiaas_attack_procnet), a packet tap (vmiaas_attack_ptype) and
-# an input handler on the keyboard (vmiaas_attack_inputlog), a cgroup v1
+# an input handler on the keyboard (vmiaas_attack_inputlog), a pty pair
+# (tests/guest/pty-hold) whose slave's ldisc ops is a copy in a module
+# (vmiaas_attack_ttylog mode=tty), a cgroup v1
 # hierarchy with a release_agent and binfmt_misc (Debian's module) with
 # two handlers, by magic with a mask and by extension. It dumps the guest's
 # memory and lets the harness in record mode keep only the pages attach
@@ -28,6 +30,7 @@ trap '"$guest" stop "$name" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 "$guest" setup --kernel 6.1 >/dev/null
 # The guest has no BPF loader: the tests' static raw-bpf(2) one.
 ${CC:-cc} -static -Os -s -o "$work/bpf-fentry" "$top/tests/guest/bpf-fentry.c"
+${CC:-cc} -static -Os -s -o "$work/pty-hold" "$top/tests/guest/pty-hold.c"
 # The kernel's livepatch sample, built against the guest's headers.
 lp_src=$("$top/scripts/livepatch-sample.sh" 6.1)
 mkdir -p "$work/lp"
@@ -42,6 +45,7 @@ else
 fi
 "$guest" start --kernel 6.1 --mem 256 --smp 2 --test-modules \
 	--add "$work/bpf-fentry" --add "$work/binfmt_misc.ko" \
+	--add "$work/pty-hold" \
 	--name "$name" >/dev/null
 abi=$("$guest" info "$name" | sed -n 's/^ABI=//p')
 kdir=/usr/src/linux-headers-$abi
@@ -56,6 +60,9 @@ insmod /vmiaas/modules/vmiaas_attack_nfhook.ko
 insmod /vmiaas/modules/vmiaas_attack_procnet.ko
 insmod /vmiaas/modules/vmiaas_attack_ptype.ko
 insmod /vmiaas/modules/vmiaas_attack_inputlog.ko
+/vmiaas/pty-hold >/tmp/pty.out 2>&1 </dev/null &
+for i in $(seq 20); do [ -s /tmp/pty.out ] && break; sleep 0.2; done
+insmod /vmiaas/modules/vmiaas_attack_ttylog.ko mode=tty "path=$(head -n 1 /tmp/pty.out)"
 insmod /vmiaas/modules/vmiaas_attack_ftrace.ko "target=0x$(ksym __x64_sys_getdents64)"
 mkdir -p /tmp/cgx
 mount -t cgroup -o none,name=fuzz cgroup /tmp/cgx
