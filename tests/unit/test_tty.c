@@ -56,18 +56,11 @@ static struct btf *tty_btf(void)
 {
 	struct tiny_btf t;
 	struct btf *b = tiny_btf_new(&t);
-	int uint = btf__add_int(b, "unsigned int", 4, 0);
+	int ml = tiny_btf_module_layout(b, &t);
+	int uint = btf__find_by_name_kind(b, "unsigned int", BTF_KIND_INT);
 	int ulong = btf__add_int(b, "long unsigned int", 8, 0);
 	int fn = btf__add_ptr(b, btf__add_func_proto(b, t.i32));
-	int ml;
 
-	{
-		const int types[] = { t.ptr, uint, uint, uint, uint };
-		const u32 offs[] = { 0, 8, 12, 16, 20 };
-
-		ml = STRUCT(b, "module_layout", 24, "base", "size",
-			    "text_size", "ro_size", "ro_after_init_size");
-	}
 	{
 		const int types[] = { t.lh, btf__add_array(b, t.i32, t.i8, 56),
 				      t.i32, ulong, ml, ml };
@@ -151,12 +144,7 @@ static void tty_guest(void)
 	u64 n[1];
 
 	memset(ram + DATA_GPA, 0, 0x100000);
-	n[0] = MOD;
-	list_ring(MODULES, n, 1);
-	put_str(MOD + 16, "rootkit");
-	put(MOD + 96, MOD_TEXT);		/* core_layout.base */
-	put(MOD + 96 + 8, 0x1000ULL | 0x1000ULL << 32);	/* size, text_size */
-	put(MOD + 96 + 16, 0x1000ULL | 0x1000ULL << 32);	/* ro sizes */
+	tiny_module(MODULES, MOD, MOD_TEXT);
 	put(LDISCS, N_TTY_OPS);
 	put(N_TTY_OPS, STRINGS);
 	put_str(STRINGS, "n_tty");
