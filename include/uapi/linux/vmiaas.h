@@ -150,13 +150,18 @@ struct vmiaas_caps {
 	__u32 size;		/* in: sizeof(struct vmiaas_caps) */
 	__u32 api_version;	/* out: VMIAAS_API_VERSION */
 	__u64 modes;		/* out: VMIAAS_MODE_* this host can do */
-	__u64 check_types;	/* out: bit N: VMIAAS_CHECK_ type N runs;
-				 * zero (older modules): types 1 to 4 */
-	__u64 check_flags;	/* out: the struct vmiaas_check.flags it
-				 * takes; zero (older modules):
-				 * VMIAAS_CHECK_CSTRING only */
-	__u64 event_size;	/* out: sizeof(struct vmiaas_event) it
-				 * knows; zero (older): 96 */
+	/*
+	 * out: bit N: VMIAAS_CHECK_ type N runs; zero (older modules): types 1
+	 * to 4
+	 */
+	__u64 check_types;
+	/*
+	 * out: the struct vmiaas_check.flags it takes; zero (older modules):
+	 * VMIAAS_CHECK_CSTRING only
+	 */
+	__u64 check_flags;
+	/* out: sizeof(struct vmiaas_event) it knows; zero (older): 96 */
+	__u64 event_size;
 	__u64 reserved[3];	/* out: zero */
 };
 
@@ -444,12 +449,15 @@ struct vmiaas_check {
 	__u32 type;		/* VMIAAS_CHECK_* */
 	__u32 flags;		/* VMIAAS_CHECK_CSTRING on _BYTES, else zero */
 	__u64 addr;		/* guest-physical or guest-virtual start */
-	__u64 len;		/* bytes (ranges, _BYTES), words (tables) or
-				 * ranges (_EXEC), >= 1 */
+	/* bytes (ranges, _BYTES), words (tables) or ranges (_EXEC), >= 1 */
+	__u64 len;
 	__u64 root;		/* _GVA: page-table root (GPA), else zero */
 	__u8 digest[32];	/* ranges: expected SHA-256, else zero */
-	__u64 values;		/* tables, _BYTES, _EXEC: user pointer to the
-				 * len __u64, bytes or struct vmiaas_exec_range */
+	/*
+	 * tables, _BYTES, _EXEC: user pointer to the len __u64, bytes or struct
+	 * vmiaas_exec_range
+	 */
+	__u64 values;
 	__u64 reserved[2];	/* zero */
 };
 
@@ -483,8 +491,8 @@ struct vmiaas_nf_check {
 	__u32 dev_list;		/* offsetof(struct net_device, dev_list) */
 	__u32 ingress;		/* offsetof(struct net_device, nf_hooks_ingress) */
 	__u32 egress;		/* offsetof(struct net_device, nf_hooks_egress) */
-	__u32 family_off[VMIAAS_NF_FAMILIES];	/* offsetof(struct net,
-						 * nf.hooks_ipv4...) */
+	/* offsetof(struct net, nf.hooks_ipv4...) */
+	__u32 family_off[VMIAAS_NF_FAMILIES];
 	__u8 family_nr[VMIAAS_NF_FAMILIES];	/* points, 0: not built */
 	__u32 flags;		/* VMIAAS_NF_* */
 	__u32 nr_allow;		/* 1 to VMIAAS_MAX_NF_ALLOW */
@@ -504,8 +512,8 @@ struct vmiaas_proc_watch {
 
 /* VMIAAS_CHECK_PROC_GVA: the layout, the ranges, the watched entries. */
 struct vmiaas_proc_check {
-	__u32 ptr[VMIAAS_PROC_PTRS];	/* offsetof(struct proc_dir_entry,
-					 * proc_ops, proc_iops, seq_ops) */
+	/* offsetof(struct proc_dir_entry, proc_ops, proc_iops, seq_ops) */
+	__u32 ptr[VMIAAS_PROC_PTRS];
 	__u32 subdir, node, name;	/* ... subdir, subdir_node, name */
 	__u32 namelen, mode, size;	/* ... namelen, mode; its size */
 	__u32 rb_left, rb_right;	/* offsetof(struct rb_node, ...) */
@@ -514,8 +522,8 @@ struct vmiaas_proc_check {
 	__u32 reserved;		/* zero */
 	__u64 root;		/* &proc_root */
 	__u64 init_net;		/* &init_net */
-	__u64 allow[2][2];	/* [start, end), start < end: the kernel
-				 * image, the module area */
+	/* [start, end), start < end: the kernel image, the module area */
+	__u64 allow[2][2];
 	struct vmiaas_proc_watch watch[VMIAAS_MAX_PROC_WATCH];
 };
 
@@ -558,8 +566,8 @@ struct vmiaas_ptype_check {
 struct vmiaas_input_check {
 	__u64 devs;		/* &input_dev_list */
 	__u32 h_node;		/* offsetof(struct input_handler, node) */
-	__u32 fn_off[7];	/* ... event, events, filter, match, connect,
-				 * disconnect, start */
+	/* ... event, events, filter, match, connect, disconnect, start */
+	__u32 fn_off[7];
 	__u32 d_node;		/* offsetof(struct input_dev, node) */
 	__u32 d_hlist;		/* offsetof(struct input_dev, h_list) */
 	__u32 hd_dnode;		/* offsetof(struct input_handle, d_node) */
@@ -580,8 +588,11 @@ struct vmiaas_tp_check {
 	__u32 tp_funcs;		/* offsetof(struct tracepoint, funcs) */
 	__u32 func_fn;		/* offsetof(struct tracepoint_func, func) */
 	__u32 func_data;	/* ... data */
-	__u32 func_size;	/* sizeof(struct tracepoint_func): 8 to
-				 * VMIAAS_MAX_TP_FUNC, func and data in it */
+	/*
+	 * sizeof(struct tracepoint_func): 8 to VMIAAS_MAX_TP_FUNC, func and
+	 * data in it
+	 */
+	__u32 func_size;
 	__u32 nr_allow;		/* 1 to VMIAAS_MAX_HOOK_ALLOW */
 	__u64 reserved;		/* zero */
 	__u64 allow[VMIAAS_MAX_HOOK_ALLOW][2];	/* [start, end), start < end */
@@ -715,8 +726,8 @@ struct vmiaas_found {
 	__u32 kind;		/* VMIAAS_FOUND_* */
 	__u64 where;		/* the entry, inode, hook list... */
 	__u64 value;		/* the pointer or function as read */
-	__u64 expected;		/* _PROC_PTR: the watch's, 0: none;
-				 * other kinds: see above */
+	/* _PROC_PTR: the watch's, 0: none; other kinds: see above */
+	__u64 expected;
 	__u64 dev;		/* _NF_*: the struct net_device, or 0 */
 	__u32 netns;		/* the namespace's inode number, 0 unread */
 	__u32 family;		/* _NF_*: 0 to 3, VMIAAS_NF_FAM_* */
