@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The kernel-style gate: the kernel's own scripts/checkpatch.pl --no-tree
-# over vmiaas's kernel-side C (kmod/, core/, guest-agent/, tests/modules/).
+# over vmiaas's kernel-side C (kmod/, core/, guest-agent/, tests/modules/,
+# include/uapi/).
 #
 # Usage: scripts/checkpatch.sh [--strict] [FILE...]
 #        scripts/checkpatch.sh --setup
@@ -92,7 +93,7 @@ setup
 
 if [ $# -eq 0 ]; then
 	cd "$top"
-	mapfile -t files < <(find kmod core guest-agent tests/modules \
+	mapfile -t files < <(find kmod core guest-agent tests/modules include/uapi \
 		-name '*.[ch]' ! -name '*.mod.c' -type f 2>/dev/null | sort)
 	[ ${#files[@]} -gt 0 ] || die "no kernel-side C files under $top"
 else

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The kernel-style gate: one TAP line per kernel-side C file (kmod/,
-# core/, guest-agent/, tests/modules/), each passing when the kernel's
-# checkpatch.pl --no-tree finds no ERROR and no WARNING in it. Its
+# core/, guest-agent/, tests/modules/, include/uapi/), each passing when
+# the kernel's checkpatch.pl --no-tree finds no ERROR and no WARNING in it. Its
 # findings are printed as diagnostics; --strict CHECKs are printed too
 # (informational, they do not fail the test). The files are checked on
 # every CPU at once (checkpatch.pl is CPU-bound: two minutes of it on
@@ -18,7 +18,7 @@ if ! err=$("$cp" --setup 2>&1 >/dev/null); then
 fi
 
 cd "$top" || exit 1
-mapfile -t files < <(find kmod core guest-agent tests/modules \
+mapfile -t files < <(find kmod core guest-agent tests/modules include/uapi \
 	-name '*.[ch]' ! -name '*.mod.c' -type f 2>/dev/null | sort)
 echo "1..${#files[@]}"
 
