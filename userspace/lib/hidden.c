@@ -1432,16 +1432,12 @@ static bool items_have_kind(const struct items *it, u32 kind)
 
 static bool mod_busy(struct vmiaas *v, const struct items *seen, u64 *since)
 {
-	bool mutex, loading, gp = false;
-
 	if (!strncmp(v->backend->name, "dump", 4))
 		return false;	/* a dump does not change */
-	/* rcu_gp_pending() takes its snapshot at the first call */
-	if (items_have_kind(seen, MOD_UNOWNED))
-		gp = rcu_gp_pending(v, since);
-	mutex = mod_mutex_held(v);
-	loading = mod_loading(v);
-	return gp || mutex || loading;
+	/* first, so that rcu_gp_pending() takes its snapshot at the first call */
+	if (items_have_kind(seen, MOD_UNOWNED) && rcu_gp_pending(v, since))
+		return true;
+	return mod_mutex_held(v) || mod_loading(v);
 }
 
 int hidden_check_modules(struct vmiaas *v, const struct hidden_sink *s)
