@@ -149,6 +149,25 @@ static inline int tiny_btf_module_layout(struct btf *b, const struct tiny_btf *t
 	}
 }
 
+/* struct module with the members and offsets tiny_module() fills. */
+static inline int tiny_btf_module(struct btf *b, const struct tiny_btf *t)
+{
+	int ml = tiny_btf_module_layout(b, t);
+	int ulong = btf__find_by_name_kind(b, "long unsigned int",
+					   BTF_KIND_INT);
+
+	if (ulong < 0)
+		ulong = btf__add_int(b, "long unsigned int", 8, 0);
+	{
+		const int types[] = { t->lh, btf__add_array(b, t->i32, t->i8, 56),
+				      t->i32, ulong, ml, ml };
+		const u32 offs[] = { 0, 16, 72, 80, 96, 128 };
+
+		return STRUCT(b, "module", 160, "list", "name", "state",
+			      "taints", "core_layout", "init_layout");
+	}
+}
+
 /* A list_head ring: @head and @nodes[0..@n), each next and prev set. */
 static inline void list_ring(u64 head, const u64 *nodes, u32 n)
 {

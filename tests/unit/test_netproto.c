@@ -50,18 +50,9 @@ static struct btf *np_btf(void)
 	struct tiny_btf t;
 	struct btf *b = tiny_btf_new(&t);
 	int uint = btf__add_int(b, "unsigned int", 4, 0);
-	int ulong = btf__add_int(b, "long unsigned int", 8, 0);
-	int ml, np;
+	int np;
 
-	ml = tiny_btf_module_layout(b, &t);
-	{
-		const int types[] = { t.lh, btf__add_array(b, t.i32, t.i8, 56),
-				      t.i32, ulong, ml, ml };
-		const u32 offs[] = { 0, 16, 72, 80, 96, 128 };
-
-		STRUCT(b, "module", 160, "list", "name", "state", "taints",
-		       "core_layout", "init_layout");
-	}
+	tiny_btf_module(b, &t);
 	{
 		const int types[] = { t.ptr, t.ptr, uint };
 		const u32 offs[] = { 0, 8, 16 };

@@ -56,19 +56,11 @@ static struct btf *tty_btf(void)
 {
 	struct tiny_btf t;
 	struct btf *b = tiny_btf_new(&t);
-	int ml = tiny_btf_module_layout(b, &t);
-	int uint = btf__find_by_name_kind(b, "unsigned int", BTF_KIND_INT);
-	int ulong = btf__add_int(b, "long unsigned int", 8, 0);
-	int fn = btf__add_ptr(b, btf__add_func_proto(b, t.i32));
+	int uint, fn;
 
-	{
-		const int types[] = { t.lh, btf__add_array(b, t.i32, t.i8, 56),
-				      t.i32, ulong, ml, ml };
-		const u32 offs[] = { 0, 16, 72, 80, 96, 128 };
-
-		STRUCT(b, "module", 160, "list", "name", "state", "taints",
-		       "core_layout", "init_layout");
-	}
+	tiny_btf_module(b, &t);
+	uint = btf__find_by_name_kind(b, "unsigned int", BTF_KIND_INT);
+	fn = btf__add_ptr(b, btf__add_func_proto(b, t.i32));
 	{
 		const int types[] = { t.ptr, t.i32, fn, fn, t.ptr };
 		const u32 offs[] = { 0, 8, 16, 24, 32 };
