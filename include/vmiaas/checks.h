@@ -72,6 +72,8 @@ struct vmiaas_baseline_summary {
 	char kernel_release[65];
 	char origin[64];		/* "golden NAME" or "" (measured) */
 	int32_t nr_bpf_programs;	/* -1: not recorded (format 2) */
+	/* hooks seen at baseline beyond the file's room: not trusted */
+	uint32_t nr_hooks_over_limit;
 };
 
 void vmiaas_baseline_summary(const struct vmiaas_baseline *b,
@@ -85,6 +87,8 @@ void vmiaas_baseline_summary(const struct vmiaas_baseline *b,
  * the same module (same struct module and ranges, text unchanged since
  * the baseline) is an informational event instead.
  */
+#define VMIAAS_BASELINE_HOOKS_MAX	512	/* a baseline trusts at most */
+
 struct vmiaas_baseline_hook {
 	char check[24];			/* "tracepoint-hook" */
 	char object[64];		/* "sys_enter" */

@@ -421,6 +421,17 @@ static void test_take(void)
 			 taken[1].offset == 0x30,
 			 "take: both taps of the tainted module recorded once, by offset (%d, %u)\n",
 			 err, t.nr_taken);
+	/* room for one more: the second tap is counted, not taken */
+	memset(taken, 0, sizeof(taken));
+	for (nr = 0; nr < BL_HOOKS_MAX - 1; nr++)
+		snprintf(taken[nr].object, sizeof(taken[nr].object), "f%u", nr);
+	t.nr_taken = BL_HOOKS_MAX - 1;
+	err = trust_check(&t, &nr, &f);
+	/* both scans of the check saw it: beyond the room, repeats count */
+	ksft_test_result(!err && t.nr_taken == BL_HOOKS_MAX && t.nr_over == 2 &&
+			 !strcmp(taken[BL_HOOKS_MAX - 1].object, "ETH_P_ALL"),
+			 "take: beyond the baseline's room: counted as over, not taken (%d, %u, %u)\n",
+			 err, t.nr_taken, t.nr_over);
 	t.nr_taken = 0;
 	mod.addr = MOD + 0x100;
 	err = trust_check(&t, &nr, &f);
@@ -483,7 +494,7 @@ static void test_section(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(13 + 9 + 3 + 6);
+	ksft_set_plan(13 + 10 + 3 + 6);
 	guest_init();
 	v.btf = hooks_btf();
 	hooks_symbols();

@@ -1865,4 +1865,5 @@ void vmiaas_baseline_summary(const struct vmiaas_baseline *b,
 	memcpy(ret->kernel_release, b->release, sizeof(ret->kernel_release));
 	memcpy(ret->origin, b->origin, sizeof(ret->origin));
 	ret->nr_bpf_programs = b->bpf.recorded ? (int32_t)b->bpf.nr : -1;
+	ret->nr_hooks_over_limit = b->nr_hooks_over;
 }

@@ -141,7 +141,7 @@ struct bl_proc_op {
 static_assert(sizeof(struct bl_proc_op) == 128, "bl_proc_op layout");
 
 /* Hooks present at baseline: the file's HOOKS section (hookpolicy.c). */
-#define BL_HOOKS_MAX		512
+#define BL_HOOKS_MAX		VMIAAS_BASELINE_HOOKS_MAX
 static_assert(sizeof(struct vmiaas_baseline_hook) == 160,
 	      "vmiaas_baseline_hook layout");
 
@@ -182,6 +182,7 @@ struct vmiaas_baseline {
 	struct bl_proc_op *proc_ops;	/* malloc()ed, sorted by path */
 	bool has_hooks;			/* a HOOKS section (older files: none) */
 	u32 nr_hooks;
+	u32 nr_hooks_over;		/* at baseline, beyond BL_HOOKS_MAX */
 	struct vmiaas_baseline_hook *hooks;	/* malloc()ed */
 	u8 page_key[32];		/* derived from the host key; not saved */
 	/*

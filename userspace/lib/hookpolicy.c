@@ -140,9 +140,12 @@ static void hook_take(struct hook_trust *t, const char *check,
 	if (!hook_trust_module(t, m))
 		return;		/* loaded since the modules were measured */
 	hook_rec(&r, check, object, m, fn, taints);
-	if (t->nr_taken < BL_HOOKS_MAX &&
-	    !hook_rec_in(t->taken, t->nr_taken, &r))
+	if (hook_rec_in(t->taken, t->nr_taken, &r))
+		return;
+	if (t->nr_taken < (t->room ?: BL_HOOKS_MAX))
 		t->taken[t->nr_taken++] = r;
+	else
+		t->nr_over++;
 }
 
 /* An event: untainted, or trusted since the baseline. */
@@ -513,17 +516,20 @@ static struct vmiaas_finding *hook_discard(void *ctx, const char *check,
 /*
  * Every tainted module's hook now whose module was measured into @b
  * (bl_modules_take(), before): the hook lists walked as at check, the
- * findings dropped. Over BL_HOOKS_MAX, the rest stay findings.
+ * findings dropped. Over BL_HOOKS_MAX, the rest stay findings: taken
+ * into twice the room, so that the baseline can say how many (the walks
+ * see a hook more than once, and only taken records are told apart).
  */
 int bl_hooks_take(struct vmiaas *v, struct vmiaas_baseline *b)
 {
 	const struct hidden_sink sink = { .add = hook_discard };
 	struct hook_trust t = {
 		.mods = b->modules, .nr_mods = b->nr_modules,
+		.room = 2 * BL_HOOKS_MAX,
 	};
 	int err;
 
-	t.taken = calloc(BL_HOOKS_MAX, sizeof(*t.taken));
+	t.taken = calloc(t.room, sizeof(*t.taken));
 	if (!t.taken)
 		return -ENOMEM;
 	err = check_netfilter(v, &sink, &t) ?:
@@ -538,7 +544,8 @@ int bl_hooks_take(struct vmiaas *v, struct vmiaas_baseline *b)
 	}
 	free(b->hooks);
 	b->hooks = t.taken;
-	b->nr_hooks = t.nr_taken;
+	b->nr_hooks = min_t(u32, t.nr_taken, BL_HOOKS_MAX);
+	b->nr_hooks_over = t.nr_taken - b->nr_hooks + t.nr_over;
 	b->has_hooks = true;
 	return 0;
 }

@@ -58,8 +58,10 @@ struct hook_trust {
 	u32 nr_hooks;
 	struct bl_module *mods;		/* ranges only, no bytes */
 	u32 nr_mods;
-	struct vmiaas_baseline_hook *taken;	/* BL_HOOKS_MAX, or NULL */
-	u32 nr_taken;			/* beyond BL_HOOKS_MAX: not taken */
+	struct vmiaas_baseline_hook *taken;	/* @room records, or NULL */
+	u32 room;			/* 0: BL_HOOKS_MAX */
+	u32 nr_taken;			/* beyond @room: not taken */
+	u32 nr_over;			/* seen beyond it (repeats counted) */
 };
 
 /* @b's trusted hooks whose module is unchanged now; free with _put(). */

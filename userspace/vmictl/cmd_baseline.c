@@ -97,6 +97,10 @@ int cmd_baseline(struct vmictl *c)
 	vmiaas_baseline_summary(b, &s);
 	vmiaas_baseline_hooks(b, &nr_hooks);
 	hooks = r < 0 ? NULL : trusted_hooks(b, c->json);
+	if (r >= 0 && s.nr_hooks_over_limit)
+		fprintf(stderr,
+			"vmictl: warning: %u more hooks in tainted modules than the baseline's room for %d: not trusted, each will be a finding at every check\n",
+			s.nr_hooks_over_limit, VMIAAS_BASELINE_HOOKS_MAX);
 	vmiaas_baseline_free(b);
 	if (r < 0)
 		return r;
@@ -114,6 +118,8 @@ int cmd_baseline(struct vmictl *c)
 		out_json_add(o, "bpf_programs",
 			     json_object_new_int64(s.nr_bpf_programs));
 		out_json_add(o, "trusted_hooks", hooks);
+		out_json_add(o, "hooks_over_limit",
+			     json_object_new_int64(s.nr_hooks_over_limit));
 		out_json_add(o, "elapsed_ms", json_object_new_double(ms));
 		return out_json_print(o);
 	}

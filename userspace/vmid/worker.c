@@ -392,6 +392,20 @@ static void baseline_label(const struct vmiaas_baseline *b, char *buf,
 		tofu_label(buf, size, s.created);
 }
 
+/* Hooks the baseline had no room to trust: said with its event. */
+static void hooks_over_note(const struct vmiaas_baseline *b, char *buf,
+			    size_t size)
+{
+	struct vmiaas_baseline_summary s;
+	size_t len = strnlen(buf, size);
+
+	vmiaas_baseline_summary(b, &s);
+	if (s.nr_hooks_over_limit && len < size)
+		snprintf(buf + len, size - len,
+			 "; %u hooks in tainted modules beyond the %d it can trust: findings at every check",
+			 s.nr_hooks_over_limit, VMIAAS_BASELINE_HOOKS_MAX);
+}
+
 /* This boot's baseline from the golden one at @path (docs/vmid.md). */
 static int golden_take(struct vmiaas *v, const struct vmid_worker_args *a,
 		       const char *path, struct vmiaas_baseline **ret,
@@ -502,6 +516,7 @@ static int baseline_prepare(struct vmiaas *v, const struct vmid_worker_args *a,
 		return r;
 	}
 	baseline_label(*ret, m.s1, sizeof(m.s1));
+	hooks_over_note(*ret, m.s2, sizeof(m.s2));
 	return send_msg(&m);
 }
 
