@@ -107,8 +107,8 @@ at_baseline=$(probe)
 btp=$work/baseline-tp
 st=0
 vmictl_g --json baseline -o "$btp" --key "$key" >"$work/btp.json" 2>"$work/btp.err" || st=$?
-tap_ok "[ $st = 0 ] && grep -q '^vmictl: trusted, present at baseline: tracepoint-hook sys_enter: \[vmiaas_attack_tracepoint\]+0x[0-9a-f]* (module tainted [PF]*OE)\$' '$work/btp.err' && jq -e '[.trusted_hooks[] | select(.check == \"tracepoint-hook\" and .object == \"sys_enter\" and .module == \"vmiaas_attack_tracepoint\")] | length == 1' '$work/btp.json'" \
-	"$KGEN: baseline with the hider loaded: exit 0, its sys_enter probe listed as trusted (stderr and JSON)"
+tap_ok "[ $st = 0 ] && grep -q '^vmictl: trusted, present at baseline: tracepoint-hook sys_enter: \[vmiaas_attack_tracepoint\]+0x[0-9a-f]* (module tainted [PF]*OE)\$' '$work/btp.err' && jq -e '([.trusted_hooks[] | select(.check == \"tracepoint-hook\" and .object == \"sys_enter\" and .module == \"vmiaas_attack_tracepoint\")] | length == 1) and .hooks_over_limit == 0' '$work/btp.json' && ! grep -q 'more hooks' '$work/btp.err'" \
+	"$KGEN: baseline with the hider loaded: exit 0, its sys_enter probe listed as trusted (stderr and JSON), none over the limit"
 tap_diag "$(cat "$work/btp.err") $(jq -c .trusted_hooks "$work/btp.json" 2>/dev/null)"
 check_json trusted "$btp"
 tap_ok "[ $st = 0 ] && jq -e '(.findings | length == 0) and ([.events[] | select(.check == \"tracepoint-hook\" and .object == \"sys_enter\" and (.detail.message | test(\"^hook present at baseline: .*vmiaas_attack_tracepoint .tainted [PF]*OE. is the module measured at baseline\")))] | length == 1)' '$work/trusted.json'" \
