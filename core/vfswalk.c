@@ -579,3 +579,82 @@ enum vmi_vfs_place vmi_vfs_where(const struct vmi_vfs_bounds *b, u64 p,
 		return VMI_VFS_MODULE_AREA;
 	return VMI_VFS_OUTSIDE;
 }
+
+struct vfs_judge {
+	const struct vmi_read_ops *r;
+	const struct vmi_vfs_layout *l;
+	const struct vmi_range *allow, *image;
+	u32 nr_allow;
+	u64 debugfs_type;
+	struct vmi_vfs_suspects *s;
+};
+
+/* @p in one of the @nr sorted, disjoint ranges of @r: a binary search. */
+static bool vfs_in_sorted(u64 p, const struct vmi_range *r, u32 nr)
+{
+	u32 lo = 0, hi = nr, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (p < r[mid].start)
+			hi = mid;
+		else if (p >= r[mid].end)
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
+bool vmi_vfs_ranges_ok(const struct vmi_range *r, u32 nr)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++)
+		if (r[i].start >= r[i].end || (i && r[i].start < r[i - 1].end))
+			return false;
+	return true;
+}
+
+static int vfs_suspect(void *ctx, const struct vmi_vfs_ptr *p)
+{
+	struct vfs_judge *j = ctx;
+	u64 type;
+
+	if (p->field == VMI_VFS_SB)
+		return 0;
+	if (p->field != VMI_VFS_BAD_SBS) {
+		if (!p->ptr || vfs_in_sorted(p->ptr, j->allow, j->nr_allow))
+			return 0;
+		if (p->field == VMI_VFS_S_XATTR &&
+		    vmi_in_ranges(p->ptr, j->image, 1))
+			return 0;
+		if (p->field == VMI_VFS_F_OP && j->debugfs_type &&
+		    !vmi_read_u64(j->r, p->sb + j->l->s_type, &type) &&
+		    type == j->debugfs_type)
+			return 0;
+	}
+	if (!j->s->nr++)
+		j->s->first = *p;
+	return 0;
+}
+
+int vmi_vfs_suspects(const struct vmi_read_ops *r,
+		     const struct vmi_vfs_layout *l, u64 super_blocks,
+		     u64 init_task, struct vmi_vfs_scratch *s,
+		     const struct vmi_range *allow, u32 nr_allow,
+		     const struct vmi_range *image, u64 debugfs_type,
+		     struct vmi_vfs_suspects *ret)
+{
+	struct vfs_judge j = {
+		.r = r, .l = l, .allow = allow, .image = image,
+		.nr_allow = nr_allow, .debugfs_type = debugfs_type, .s = ret,
+	};
+
+	if (!ret || !image || (nr_allow && !allow) ||
+	    !vmi_vfs_ranges_ok(allow, nr_allow))
+		return -EINVAL;
+	memset(ret, 0, sizeof(*ret));
+	return vmi_vfs_walk(r, l, super_blocks, init_task, s, vfs_suspect, &j,
+			    &ret->stats);
+}

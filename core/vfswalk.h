@@ -199,4 +199,32 @@ struct vmi_vfs_bounds {
 enum vmi_vfs_place vmi_vfs_where(const struct vmi_vfs_bounds *b, u64 p,
 				 s32 *ret_mod);
 
+/* What vmi_vfs_suspects() found. */
+struct vmi_vfs_suspects {
+	u64 nr;			/* pointers outside the ranges, bad lists */
+	struct vmi_vfs_ptr first;	/* the first of them (if nr) */
+	struct vmi_vfs_stats stats;
+};
+
+/* @nr ranges, each non-empty, sorted by address and disjoint. */
+bool vmi_vfs_ranges_ok(const struct vmi_range *r, u32 nr);
+
+/*
+ * The module's judgement (vmiaas.ko, and userspace's run of the same
+ * record): every pointer that is not NULL and lies outside the @nr_allow
+ * ranges of @allow (sorted and disjoint, vmi_vfs_ranges_ok(): a binary
+ * search, so that a guest whose every pointer is outside costs log2 of
+ * them; -EINVAL otherwise) is a suspect, and so is a superblock list that cannot
+ * be walked. Two exceptions the kernel itself makes: s_xattr (an array
+ * of const pointers that is not const) may lie in @image too; an open
+ * file on a superblock whose s_type is @debugfs_type (0: none) is not
+ * judged (debugfs's kmalloc()ed proxy tables; the caller says so).
+ */
+int vmi_vfs_suspects(const struct vmi_read_ops *r,
+		     const struct vmi_vfs_layout *l, u64 super_blocks,
+		     u64 init_task, struct vmi_vfs_scratch *s,
+		     const struct vmi_range *allow, u32 nr_allow,
+		     const struct vmi_range *image, u64 debugfs_type,
+		     struct vmi_vfs_suspects *ret);
+
 #endif /* VMI_VFSWALK_H */

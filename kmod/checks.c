@@ -40,6 +40,7 @@
 #include "../core/procwalk.h"
 #include "../core/ptypewalk.h"
 #include "../core/tpwalk.h"
+#include "../core/vfswalk.h"
 #include "../core/paging.h"
 #include "checks.h"
 #include "view.h"
@@ -96,6 +97,16 @@ struct tp_values {
 	struct vmi_range allow[VMIAAS_MAX_HOOK_ALLOW];
 };
 
+/* A VMIAAS_CHECK_VFS_GVA check's values, validated, in the core's form. */
+struct vfs_values {
+	struct vmi_vfs_layout layout;
+	u64 super_blocks, init_task;	/* the check's addr, the record's */
+	u64 debugfs_type;
+	struct vmi_range image;
+	u32 nr_allow;			/* the check's len */
+	struct vmi_range allow[];
+};
+
 struct vmiaas_checkset {
 	struct kref ref;
 	u32 nr;
@@ -104,7 +115,8 @@ struct vmiaas_checkset {
 	 * Expected values: tables' words, _BYTES' bytes, _EXEC's allowed
 	 * ranges as struct vmi_exec_allow, _NF's struct nf_values,
 	 * _PROC's struct proc_values, _PTYPE's struct ptype_values,
-	 * _INPUT's struct input_values or _TP's struct tp_values.
+	 * _INPUT's struct input_values, _TP's struct tp_values or _VFS's
+	 * struct vfs_values.
 	 */
 	void *values[VMIAAS_MAX_CHECKS];
 };
@@ -127,6 +139,8 @@ struct check_run {
 	struct vmi_ptype_suspects ptype;
 	struct vmi_input_suspects input;
 	struct vmi_tp_suspects tp;
+	struct vmi_vfs_suspects vfs;
+	struct vmi_vfs_scratch vfs_scratch;	/* its arrays: check_vfs()'s */
 	struct vmi_scan_bufs bufs;	/* page tables as read */
 };
 
@@ -168,7 +182,7 @@ static bool check_is_gva(u32 type)
 	       type == VMIAAS_CHECK_BYTES_GVA || type == VMIAAS_CHECK_EXEC_GVA ||
 	       type == VMIAAS_CHECK_NF_GVA || type == VMIAAS_CHECK_PROC_GVA ||
 	       type == VMIAAS_CHECK_PTYPE_GVA || type == VMIAAS_CHECK_INPUT_GVA ||
-	       type == VMIAAS_CHECK_TP_GVA;
+	       type == VMIAAS_CHECK_TP_GVA || type == VMIAAS_CHECK_VFS_GVA;
 }
 
 static bool check_is_bytes(u32 type)
@@ -211,6 +225,12 @@ static int check_span(const struct vmiaas_check *c, u64 *ret_bytes)
 		if (!(c->addr >> 63) || (c->addr & 3))
 			return -EINVAL;
 		*ret_bytes = c->len * sizeof(s32);
+	} else if (c->type == VMIAAS_CHECK_VFS_GVA) {
+		/* one struct vmiaas_vfs_check and len ranges; &super_blocks */
+		if (c->len > VMIAAS_MAX_VFS_ALLOW)
+			return -E2BIG;
+		if (!(c->addr >> 63))
+			return -EINVAL;
 	} else {
 		if (c->len > VMIAAS_MAX_PTRS)
 			return -E2BIG;
@@ -226,7 +246,7 @@ static int check_validate(const struct vmiaas_check *c)
 	u32 flags = 0;
 	int r;
 
-	if (c->type < VMIAAS_CHECK_RANGE_GPA || c->type > VMIAAS_CHECK_TP_GVA)
+	if (c->type < VMIAAS_CHECK_RANGE_GPA || c->type > VMIAAS_CHECK_VFS_GVA)
 		return -EINVAL;
 	if (check_is_bytes(c->type))
 		flags = VMIAAS_CHECK_CSTRING;
@@ -603,6 +623,63 @@ static int checkset_copy_tp(struct vmiaas_checkset *cs, unsigned int i,
 	return vmi_tp_layout_ok(&v->layout) ? 0 : -EINVAL;
 }
 
+/* A _VFS check's layout, roots, caps and ranges, validated. */
+static int checkset_copy_vfs(struct vmiaas_checkset *cs, unsigned int i,
+			     const struct vmiaas_vfs_check *vc)
+{
+	const struct vmiaas_check *c = &cs->checks[i];
+	const __u64 (*in)[2] = (const void *)(vc + 1);
+	struct vfs_values *v;
+	u32 k;
+
+	BUILD_BUG_ON(sizeof(*vc) != 176);
+	BUILD_BUG_ON(VMIAAS_MAX_VFS_DENTRIES != VMI_VFS_DENTRIES_MAX);
+	BUILD_BUG_ON(VMIAAS_MAX_VFS_FDS != VMI_VFS_FDS_MAX);
+	BUILD_BUG_ON(VMI_VFS_S_OP != 0 || VMI_VFS_F_OP != 7);
+	if (vc->reserved32 || vc->reserved[0] || vc->reserved[1] ||
+	    (vc->flags & ~VMIAAS_VFS_ALL))
+		return -EINVAL;
+	if (!(vc->init_task >> 63) || !(vc->image[0] >> 63) ||
+	    vc->image[0] >= vc->image[1] ||
+	    (vc->debugfs_type && !(vc->debugfs_type >> 63)))
+		return -EINVAL;
+	if (!vc->max_dentries || !vc->max_fd_slots)
+		return -EINVAL;
+	v = kvzalloc(struct_size(v, allow, c->len), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return -ENOMEM;
+	cs->values[i] = v;
+	v->layout = (struct vmi_vfs_layout){
+		.s_list = vc->s_list, .s_type = vc->s_type,
+		.s_root = vc->s_root, .s_mounts = vc->s_mounts,
+		.d_op = vc->d_op, .d_flags = vc->d_flags,
+		.d_inode = vc->d_inode, .d_children = vc->d_children,
+		.d_sib = vc->d_sib,
+		.children_hlist = !!(vc->flags & VMIAAS_VFS_HLIST),
+		.i_op = vc->i_op, .i_fop = vc->i_fop, .i_mode = vc->i_mode,
+		.i_sb = vc->i_sb, .mnt_root = vc->mnt_root,
+		.mnt_instance = vc->mnt_instance, .tasks = vc->tasks,
+		.tgid = vc->tgid, .files = vc->files, .fdt = vc->fdt,
+		.max_fds = vc->max_fds, .fd = vc->fd, .f_op = vc->f_op,
+		.f_inode = vc->f_inode, .max_sbs = VMI_VFS_SB_MAX,
+		.max_mounts = VMI_VFS_MOUNTS_MAX,
+		.max_depth = VMI_VFS_DEPTH_MAX,
+		.max_dentries = vc->max_dentries,
+		.max_tasks = VMI_VFS_TASKS_MAX,
+		.max_fd_slots = vc->max_fd_slots,
+	};
+	memcpy(v->layout.s_ptr, vc->s_ptr, sizeof(v->layout.s_ptr));
+	v->super_blocks = c->addr;
+	v->init_task = vc->init_task;
+	v->debugfs_type = vc->debugfs_type;
+	v->image = (struct vmi_range){ vc->image[0], vc->image[1] };
+	v->nr_allow = c->len;
+	for (k = 0; k < c->len; k++)
+		v->allow[k] = (struct vmi_range){ in[k][0], in[k][1] };
+	return vmi_vfs_layout_ok(&v->layout) &&
+	       vmi_vfs_ranges_ok(v->allow, v->nr_allow) ? 0 : -EINVAL;
+}
+
 /* The size of what a check's ->values points to. */
 static size_t check_values_size(const struct vmiaas_check *c)
 {
@@ -624,6 +701,8 @@ static size_t check_values_size(const struct vmiaas_check *c)
 		return sizeof(struct vmiaas_input_check);
 	if (c->type == VMIAAS_CHECK_TP_GVA)
 		return sizeof(struct vmiaas_tp_check);
+	if (c->type == VMIAAS_CHECK_VFS_GVA)
+		return sizeof(struct vmiaas_vfs_check) + c->len * 2 * sizeof(u64);
 	return c->len * sizeof(u64);
 }
 
@@ -672,6 +751,11 @@ static int checkset_copy_check(struct vmiaas_checkset *cs, unsigned int i,
 	}
 	if (c->type == VMIAAS_CHECK_TP_GVA) {
 		r = checkset_copy_tp(cs, i, values);
+		kvfree(values);
+		return r;
+	}
+	if (c->type == VMIAAS_CHECK_VFS_GVA) {
+		r = checkset_copy_vfs(cs, i, values);
 		kvfree(values);
 		return r;
 	}
@@ -897,8 +981,22 @@ static int tp_walk_once(struct check_run *run, const struct vmi_read_ops *r,
 	return err;
 }
 
+/* One vfs-ops walk: every superblock, cached directory and open file. */
+static int vfs_walk_once(struct check_run *run, const struct vmi_read_ops *r,
+			 const void *values, u64 *ret_nr)
+{
+	const struct vfs_values *v = values;
+	int err;
+
+	err = vmi_vfs_suspects(r, &v->layout, v->super_blocks, v->init_task,
+			       &run->vfs_scratch, v->allow, v->nr_allow,
+			       &v->image, v->debugfs_type, &run->vfs);
+	*ret_nr = run->vfs.nr;
+	return err;
+}
+
 /*
- * packet-tap, input-handler, tracepoint-hook: 1 when a walk finds a
+ * packet-tap, input-handler, tracepoint-hook, vfs-ops: 1 when a walk finds a
  * suspect (a function outside the allowed ranges, or what it cannot
  * walk) and so does a second walk a moment later.
  */
@@ -994,6 +1092,51 @@ static void found_input(const struct vmi_input_hook *h, struct vmiaas_found *f)
 	f->err = h->err;
 }
 
+/*
+ * vfs-ops: the walk's arrays for this check (room for its dentry cap:
+ * the walk is never cut short by them; 4 MiB at most), then two walks.
+ */
+static int check_vfs(struct check_run *run, const struct vmi_read_ops *r,
+		     const struct vfs_values *v)
+{
+	struct vmi_vfs_scratch *s = &run->vfs_scratch;
+	int err = -ENOMEM;
+
+	s->pend_cap = v->layout.max_dentries + 1;
+	s->tasks_cap = v->layout.max_tasks;
+	s->pend = kvmalloc_array(s->pend_cap, sizeof(*s->pend),
+				 GFP_KERNEL_ACCOUNT);
+	s->tasks = kvmalloc_array(s->tasks_cap, sizeof(*s->tasks),
+				  GFP_KERNEL_ACCOUNT);
+	if (s->pend && s->tasks)
+		err = check_twice(run, r, vfs_walk_once, v);
+	kvfree(s->pend);
+	kvfree(s->tasks);
+	s->pend = NULL;
+	s->tasks = NULL;
+	return err;
+}
+
+/* What vfs-ops' confirming walk found first, named. */
+static void found_vfs(const struct vmi_vfs_ptr *p, struct vmiaas_found *f)
+{
+	if (p->field == VMI_VFS_BAD_SBS) {
+		f->kind = VMIAAS_FOUND_VFS_BAD;
+		f->where = p->obj;
+		f->index = p->nodes;
+		f->err = p->err;
+		return;
+	}
+	f->kind = VMIAAS_FOUND_VFS_PTR;
+	f->where = p->obj;
+	f->value = p->ptr;
+	f->expected = p->sb;
+	f->dev = p->dentry;
+	f->point = p->field;
+	f->family = p->tgid;
+	f->index = p->fd;
+}
+
 /* What tracepoint-hook's confirming walk found first, named. */
 static void found_tp(const struct vmi_tp_suspects *s, struct vmiaas_found *f)
 {
@@ -1035,8 +1178,10 @@ static void check_found(const struct check_run *run, unsigned int i,
 		found_ptype(&run->ptype.first, f);
 	else if (type == VMIAAS_CHECK_INPUT_GVA)
 		found_input(&run->input.first, f);
-	else
+	else if (type == VMIAAS_CHECK_TP_GVA)
 		found_tp(&run->tp, f);
+	else
+		found_vfs(&run->vfs.first, f);
 }
 
 /* 1 if the check differs, 0 if it matches, -errno if it could not run. */
@@ -1085,6 +1230,10 @@ static int check_run_one(struct check_run *run, unsigned int i)
 	if (c->type == VMIAAS_CHECK_TP_GVA) {
 		r.read = read_gva_yield;
 		return check_twice(run, &r, tp_walk_once, values);
+	}
+	if (c->type == VMIAAS_CHECK_VFS_GVA) {
+		r.read = read_gva_yield;
+		return check_vfs(run, &r, values);
 	}
 	n = vmi_measure_ptrs(&r, c->addr, c->len, values, run->now);
 	if (n < 0)

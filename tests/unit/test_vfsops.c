@@ -442,6 +442,70 @@ static void test_core(void)
 			 "core: where a pointer lies (NULL, kernel ro/rw, a module's ro/rw, the area, outside)\n");
 }
 
+/*
+ * vmiaas.ko's judgement of the same walk (vmi_vfs_suspects()): allowed
+ * the kernel's text and rodata; s_xattr in the image's data passes; the
+ * first suspect names the field, the object and its dentry; a debugfs
+ * file is not judged; a looping superblock list is a suspect.
+ */
+static void test_suspects(void)
+{
+	static struct vmi_vfs_pend pend[VFS_DENTRIES_MAX + 1];
+	static struct vmi_vfs_task tasks[16];
+	static struct vmi_vfs_scratch w;
+	const struct vmi_range allow[] = { { TEXT, RODATA }, { RODATA, KDATA } };
+	const struct vmi_range image = { TEXT, KDATA + 0x10000 };
+	struct vmi_vfs_suspects sus;
+	struct vmi_vfs_layout cl;
+	struct vmi_read_ops r;
+	int err, err2, err3;
+	u64 nr_clean;
+
+	bl_read_ops(&v, &r);
+	core_layout(&cl);
+	w = (struct vmi_vfs_scratch){ .pend = pend,
+				      .pend_cap = ARRAY_SIZE(pend),
+				      .tasks = tasks,
+				      .tasks_cap = ARRAY_SIZE(tasks) };
+	build();
+	err = vmi_vfs_suspects(&r, &cl, SBS, TASKS, &w, allow, 2, &image, 0,
+			       &sus);
+	nr_clean = sus.nr;
+	put(INODE(1) + 8, HEAP);
+	err2 = vmi_vfs_suspects(&r, &cl, SBS, TASKS, &w, allow, 2, &image, 0,
+				&sus);
+	ksft_test_result(!err && !nr_clean && !err2 && sus.nr == 1 &&
+			 sus.first.field == VMI_VFS_I_FOP &&
+			 sus.first.obj == INODE(1) &&
+			 sus.first.dentry == DENTRY(1) &&
+			 sus.first.ptr == HEAP && sus.first.sb == SB,
+			 "suspects: clean %llu; a directory's i_fop in the heap: 1, named by field, inode, dentry and superblock (%llu)\n",
+			 (unsigned long long)nr_clean,
+			 (unsigned long long)sus.nr);
+	build();
+	put(FILE1, HEAP + 0x800);
+	err = vmi_vfs_suspects(&r, &cl, SBS, TASKS, &w, allow, 2, &image,
+			       FSTYPE, &sus);
+	nr_clean = sus.nr;
+	err2 = vmi_vfs_suspects(&r, &cl, SBS, TASKS, &w, allow, 2, &image, 0,
+				&sus);
+	ksft_test_result(!err && !nr_clean && !err2 && sus.nr == 1 &&
+			 sus.first.field == VMI_VFS_F_OP &&
+			 sus.first.obj == FILE1 && sus.first.tgid == 7 &&
+			 sus.first.fd == 1,
+			 "suspects: an open file's f_op in the heap: not judged on debugfs, else pid 7 fd 1 (%llu)\n",
+			 (unsigned long long)sus.nr);
+	build();
+	put(SB, SB);
+	err3 = vmi_vfs_suspects(&r, &cl, SBS, TASKS, &w, allow, 2, &image, 0,
+				&sus);
+	ksft_test_result(!err3 && sus.nr >= 1 &&
+			 sus.first.field == VMI_VFS_BAD_SBS &&
+			 sus.first.err == -ELOOP,
+			 "suspects: a superblock list looping: a suspect (-ELOOP, %u nodes)\n",
+			 sus.first.nodes);
+}
+
 static void test_hostile_lists(void)
 {
 	int err;
@@ -495,7 +559,7 @@ int main(void)
 	struct tiny_btf tb;
 
 	ksft_print_header();
-	ksft_set_plan(22);
+	ksft_set_plan(25);
 	guest_init();
 	v.btf = tiny_btf_new(&tb);	/* no struct module: symbols are hex */
 	layout(&scan.l);
@@ -516,6 +580,7 @@ int main(void)
 	test_wide(true);
 	test_hostile_lists();
 	test_core();
+	test_suspects();
 	test_random();
 	vfs_scan_fini(&scan);
 	btf__free(v.btf);

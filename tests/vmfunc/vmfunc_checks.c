@@ -1498,6 +1498,305 @@ static void test_tp(struct vm *vm, const uint8_t *data0,
 }
 
 /*
+ * vfs-ops' crafted filesystem, in the kernel half khalf_map() maps: one
+ * superblock on super_blocks, its root dentry with one cached
+ * subdirectory, and one process (after init_task, a kernel thread) with
+ * one open file. Offsets: super_block s_list 0, s_type 0x10, s_op
+ * 0x18, s_d_op 0x20, s_export_op 0x28, s_xattr 0x30, s_root 0x38,
+ * s_mounts 0x40; dentry d_flags 0, d_op 8, d_inode 0x10, d_sib 0x18, d_children
+ * 0x28 (rings, as 6.1); inode i_mode 0, i_op 8, i_fop 0x10, i_sb 0x18;
+ * task_struct tasks 0, tgid 0x10, files 0x18; files_struct fdt 0;
+ * fdtable max_fds 0, fd 8; file f_op 0, f_inode 8.
+ */
+#define VF_SBS		0x80000		/* super_blocks */
+#define VF_SB		0x80100
+#define VF_FSTYPE	0x80200		/* its s_type */
+#define VF_ROOT		0x81000		/* the root dentry */
+#define VF_DIR		0x81100		/* a cached directory under it */
+#define VF_RINODE	0x82000
+#define VF_DINODE	0x82100
+#define VF_FINODE	0x82200		/* the open file's */
+#define VF_TASK		0x83000		/* init_task: no files */
+#define VF_TASK2	0x83100		/* tgid 7 */
+#define VF_FILES	0x84000
+#define VF_FDT		0x84100
+#define VF_FDARR	0x84200		/* fd 1: VF_FILE */
+#define VF_FILE		0x85000
+#define VF_TEXT		(KHALF_VA + 0x1000)	/* the tables' "text" */
+#define VF_HEAP		(KHALF_VA + 0x90000)	/* a copy of a table */
+#define VF_DIRMODE	0040755
+#define VF_REGMODE	0100644
+
+/* An empty ring (list_head) at @gpa. */
+static void vf_ring(struct vm *vm, uint64_t gpa)
+{
+	nf_put(vm, gpa, KHALF_VA + gpa);
+	nf_put(vm, gpa + 8, KHALF_VA + gpa);
+}
+
+static void vf_inode(struct vm *vm, uint64_t gpa, uint16_t mode)
+{
+	memset(vm->mem + gpa, 0, 0x20);
+	memcpy(vm->mem + gpa, &mode, sizeof(mode));
+	nf_put(vm, gpa + 8, VF_TEXT + 0x600);
+	nf_put(vm, gpa + 0x10, VF_TEXT + 0x700);
+	nf_put(vm, gpa + 0x18, KHALF_VA + VF_SB);
+}
+
+/* The clean filesystem: every table in the allowed "text". */
+static void vf_craft(struct vm *vm)
+{
+	uint32_t dir = 0x00200000;	/* DCACHE_DIRECTORY_TYPE */
+
+	memset(vm->mem + VF_SBS, 0, 0x6000);
+	nf_put(vm, VF_SBS, KHALF_VA + VF_SB);
+	nf_put(vm, VF_SBS + 8, KHALF_VA + VF_SB);
+	nf_put(vm, VF_SB, KHALF_VA + VF_SBS);
+	nf_put(vm, VF_SB + 8, KHALF_VA + VF_SBS);
+	nf_put(vm, VF_SB + 0x10, KHALF_VA + VF_FSTYPE);
+	nf_put(vm, VF_SB + 0x18, VF_TEXT + 0x400);
+	nf_put(vm, VF_SB + 0x38, KHALF_VA + VF_ROOT);
+	vf_ring(vm, VF_SB + 0x40);
+	/* the root: one child, VF_DIR, on its d_children ring */
+	memcpy(vm->mem + VF_ROOT, &dir, 4);
+	nf_put(vm, VF_ROOT + 0x10, KHALF_VA + VF_RINODE);
+	nf_put(vm, VF_ROOT + 0x28, KHALF_VA + VF_DIR + 0x18);
+	nf_put(vm, VF_ROOT + 0x30, KHALF_VA + VF_DIR + 0x18);
+	memcpy(vm->mem + VF_DIR, &dir, 4);
+	nf_put(vm, VF_DIR + 8, VF_TEXT + 0x500);
+	nf_put(vm, VF_DIR + 0x10, KHALF_VA + VF_DINODE);
+	nf_put(vm, VF_DIR + 0x18, KHALF_VA + VF_ROOT + 0x28);
+	nf_put(vm, VF_DIR + 0x20, KHALF_VA + VF_ROOT + 0x28);
+	vf_ring(vm, VF_DIR + 0x28);
+	vf_inode(vm, VF_RINODE, VF_DIRMODE);
+	vf_inode(vm, VF_DINODE, VF_DIRMODE);
+	vf_inode(vm, VF_FINODE, VF_REGMODE);
+	/* init_task, then the process with a file at fd 1 */
+	nf_put(vm, VF_TASK, KHALF_VA + VF_TASK2);
+	nf_put(vm, VF_TASK + 8, KHALF_VA + VF_TASK2);
+	nf_put(vm, VF_TASK2, KHALF_VA + VF_TASK);
+	nf_put(vm, VF_TASK2 + 8, KHALF_VA + VF_TASK);
+	nf_put(vm, VF_TASK2 + 0x10, 7);
+	nf_put(vm, VF_TASK2 + 0x18, KHALF_VA + VF_FILES);
+	nf_put(vm, VF_FILES, KHALF_VA + VF_FDT);
+	nf_put(vm, VF_FDT, 4);
+	nf_put(vm, VF_FDT + 8, KHALF_VA + VF_FDARR);
+	nf_put(vm, VF_FDARR + 8, KHALF_VA + VF_FILE);
+	nf_put(vm, VF_FILE, VF_TEXT + 0x800);
+	nf_put(vm, VF_FILE + 8, KHALF_VA + VF_FINODE);
+}
+
+/* A _VFS check's values: the layout, then its allowed ranges. */
+struct vf_check {
+	struct vmiaas_vfs_check vc;
+	uint64_t allow[3][2];
+};
+
+static void vf_layout(struct vf_check *v)
+{
+	*v = (struct vf_check){
+		.vc = { .init_task = KHALF_VA + VF_TASK,
+			.image = { KHALF_VA, KHALF_VA + 0x20000 },
+			.s_list = 0, .s_type = 0x10,
+			.s_ptr = { 0x18, 0x20, 0x28, 0x30 },
+			.s_root = 0x38, .s_mounts = 0x40,
+			.d_op = 8, .d_flags = 0, .d_inode = 0x10,
+			.d_children = 0x28, .d_sib = 0x18,
+			.i_op = 8, .i_fop = 0x10, .i_mode = 0, .i_sb = 0x18,
+			.mnt_root = 0, .mnt_instance = 0x10,
+			.tasks = 0, .tgid = 0x10, .files = 0x18, .fdt = 0,
+			.max_fds = 0, .fd = 8, .f_op = 0, .f_inode = 8,
+			.max_dentries = 1024, .max_fd_slots = 1024 },
+		/* the "text", then a "module's" read-only memory */
+		.allow = { { KHALF_VA, KHALF_VA + 0x10000 },
+			   { KHALF_VA + 0x100000, KHALF_VA + 0x180000 } },
+	};
+}
+
+/* Bad _VFS checks (type 13) are refused. */
+static void test_vfs_args(struct vm *vm)
+{
+	struct vf_check v, bad;
+	struct vmiaas_check x = { .type = VMIAAS_CHECK_VFS_GVA, .len = 2,
+		.addr = KHALF_VA + VF_SBS, .root = G_PML4,
+		.values = (uintptr_t)&bad };
+	struct vmiaas_check c;
+	int e[20], n = 0, big;
+
+	vf_layout(&v);
+	bad = v;
+	c = x;
+	c.addr = VF_SBS;			/* the user half */
+	e[n++] = set_one(vm, &c);
+	c = x;
+	c.flags = VMIAAS_CHECK_CSTRING;
+	e[n++] = set_one(vm, &c);
+	bad.vc.init_task = VF_TASK;
+	e[n++] = set_one(vm, &x);
+	bad = v;
+	bad.vc.debugfs_type = VF_FSTYPE;
+	e[n++] = set_one(vm, &x);
+	bad = v;
+	bad.vc.image[1] = bad.vc.image[0];
+	e[n++] = set_one(vm, &x);
+	bad = v;
+	bad.vc.reserved32 = 1;
+	e[n++] = set_one(vm, &x);
+	bad = v;
+	bad.vc.reserved[1] = 1;
+	e[n++] = set_one(vm, &x);
+	bad = v;
+	bad.vc.flags = VMIAAS_VFS_ALL + 1;
+	e[n++] = set_one(vm, &x);
+	bad = v;
+	bad.vc.f_inode = VMIAAS_MAX_NF_OFFSET;	/* 64 KiB */
+	e[n++] = set_one(vm, &x);
+	bad = v;
+	bad.vc.d_children = 0x400;		/* a dentry span over 512 */
+	e[n++] = set_one(vm, &x);
+	bad = v;
+	bad.vc.max_dentries = 0;
+	e[n++] = set_one(vm, &x);
+	bad.vc.max_dentries = VMIAAS_MAX_VFS_DENTRIES + 1;
+	e[n++] = set_one(vm, &x);
+	bad = v;
+	bad.vc.max_fd_slots = 0;
+	e[n++] = set_one(vm, &x);
+	bad.vc.max_fd_slots = VMIAAS_MAX_VFS_FDS + 1;
+	e[n++] = set_one(vm, &x);
+	bad = v;
+	bad.allow[1][1] = bad.allow[1][0];	/* empty */
+	e[n++] = set_one(vm, &x);
+	bad = v;
+	memcpy(bad.allow[0], v.allow[1], sizeof(bad.allow[0]));
+	memcpy(bad.allow[1], v.allow[0], sizeof(bad.allow[1]));
+	e[n++] = set_one(vm, &x);		/* not sorted */
+	bad = v;
+	bad.allow[1][0] = bad.allow[0][1] - 8;	/* overlapping */
+	e[n++] = set_one(vm, &x);
+	bad = v;
+	c = x;
+	c.len = 0;
+	e[n++] = set_one(vm, &c);
+	c.len = VMIAAS_MAX_VFS_ALLOW + 1;
+	big = set_one(vm, &c);
+	TEST_ASSERT(all_einval("type 13: user-half super_blocks, a flag, user-half init_task, user-half debugfs_type, empty image, reserved32, reserved, unknown flags, offset 64 KiB, dentry span over 512, 0 dentries, 131073 dentries, 0 fd slots, 1048577 fd slots, empty range, unsorted ranges, overlapping ranges, no range",
+			       e, n) && big == E2BIG,
+		    "- SET_CHECKS: bad vfs-ops checks are refused (EINVAL; E2BIG for 1025 ranges: %s)",
+		    strerrorname_np(big) ?: "0");
+}
+
+/*
+ * The request @cookie's one event names @want, its dev and family too
+ * (vfs-ops' dentry and process); @any_index: index not compared.
+ */
+static bool vf_found(struct vm *vm, uint64_t cookie,
+		     const struct vmiaas_found *want, bool any_index)
+{
+	struct vmiaas_event ev[4];
+	const struct vmiaas_found *f = &ev[0].found[0];
+	unsigned int n = vmiaas_events(vm, ev, 4);
+
+	if (n != 1 || ev[0].cookie != cookie) {
+		ksft_print_msg("%u events (cookie 0x%llx)\n", n,
+			       n ? (unsigned long long)ev[0].cookie : 0ULL);
+		return false;
+	}
+	ksft_print_msg("event 0x%llx: verdict %u, %u found: check %u kind %u where 0x%llx value 0x%llx expected 0x%llx dev 0x%llx family %u point %u index %u err %d\n",
+		       (unsigned long long)cookie, ev[0].verdict,
+		       ev[0].nr_found, f->check, f->kind,
+		       (unsigned long long)f->where,
+		       (unsigned long long)f->value,
+		       (unsigned long long)f->expected,
+		       (unsigned long long)f->dev, f->family, f->point,
+		       f->index, f->err);
+	if (!want->kind)
+		return ev[0].nr_found == 0;
+	return ev[0].nr_found == 1 && f->check == want->check &&
+	       f->kind == want->kind && f->where == want->where &&
+	       f->value == want->value && f->expected == want->expected &&
+	       f->dev == want->dev && f->family == want->family &&
+	       f->point == want->point && f->err == want->err &&
+	       (any_index || f->index == want->index);
+}
+
+/*
+ * vfs-ops (core/vfswalk.c) run in the module: the crafted filesystem
+ * clean; a cached directory's i_fop outside the ranges (a copy of the
+ * table in the heap); an open file's f_op likewise; s_xattr in the
+ * image's data and a table in the "module" range pass; an fdtable over
+ * NR_OPEN is skipped, no run off it; a superblock pointing at itself (a
+ * cycle): TAMPERED, no hang; restored: clean.
+ */
+static void test_vfs(struct vm *vm, const uint8_t *data0,
+		     const uint64_t *table0)
+{
+	struct vf_check v;
+	struct vmiaas_check c = { .type = VMIAAS_CHECK_VFS_GVA, .len = 2,
+		.addr = KHALF_VA + VF_SBS, .root = G_PML4,
+		.values = (uintptr_t)&v };
+	struct vmiaas_found dir_fop = {
+		.kind = VMIAAS_FOUND_VFS_PTR, .where = KHALF_VA + VF_DINODE,
+		.value = VF_HEAP, .expected = KHALF_VA + VF_SB,
+		.dev = KHALF_VA + VF_DIR, .point = 6 };
+	struct vmiaas_found file_op = {
+		.kind = VMIAAS_FOUND_VFS_PTR, .where = KHALF_VA + VF_FILE,
+		.value = VF_HEAP + 0x100, .expected = KHALF_VA + VF_SB,
+		.family = 7, .point = 7, .index = 1 };
+	struct vmiaas_found cycle = {
+		.kind = VMIAAS_FOUND_VFS_BAD, .where = KHALF_VA + VF_SBS,
+		.err = -ELOOP };
+	struct vmiaas_event ev[8];
+	struct op op;
+	bool ok[7];
+
+	test_vfs_args(vm);
+	vf_layout(&v);
+	khalf_map(vm, 0x81);
+	vf_craft(vm);
+	TEST_ASSERT(set_one(vm, &c) == 0,
+		    "- SET_CHECKS registers a vfs-ops check of 2 allowed ranges");
+	vmiaas_events(vm, ev, 8);
+	ok[0] = guest_req(vm, 0, 0xb001, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0xb001) &&
+		vf_found(vm, 0xb001, &(struct vmiaas_found){ 0 }, false);
+	nf_put(vm, VF_DINODE + 0x10, VF_HEAP);
+	ok[1] = guest_req(vm, 0, 0xb002, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0xb002) &&
+		vf_found(vm, 0xb002, &dir_fop, false);
+	vf_craft(vm);
+	nf_put(vm, VF_FILE, VF_HEAP + 0x100);
+	ok[2] = guest_req(vm, 0, 0xb003, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0xb003) &&
+		vf_found(vm, 0xb003, &file_op, false);
+	vf_craft(vm);
+	nf_put(vm, VF_SB + 0x30, KHALF_VA + 0x18000);	/* image, not text */
+	nf_put(vm, VF_SB + 0x20, KHALF_VA + 0x100800);	/* the "module" */
+	nf_put(vm, VF_FDT, 0xffffffff);			/* over NR_OPEN */
+	ok[3] = guest_req(vm, 0, 0xb004, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0xb004) &&
+		vf_found(vm, 0xb004, &(struct vmiaas_found){ 0 }, false);
+	vf_craft(vm);
+	nf_put(vm, VF_SB, KHALF_VA + VF_SB);		/* a cycle */
+	ok[4] = guest_req(vm, 0, 0xb005, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0xb005) &&
+		vf_found(vm, 0xb005, &cycle, true);
+	vf_craft(vm);
+	ok[5] = guest_req(vm, 0, 0xb006, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0xb006) &&
+		vf_found(vm, 0xb006, &(struct vmiaas_found){ 0 }, false);
+	khalf_map(vm, 0);
+	vmiaas_events(vm, ev, 8);
+	ok[6] = vmiaas_set_checks(vm, data0, table0) == 0;
+	TEST_ASSERT(ok[0], "- vfs-ops: every table in the allowed ranges: CLEAN, nothing named");
+	TEST_ASSERT(ok[1], "- vfs-ops: a cached directory's i_fop in the heap: TAMPERED, the event names the inode, the dentry, the superblock and the pointer");
+	TEST_ASSERT(ok[2], "- vfs-ops: an open file's f_op in the heap: TAMPERED, the event names the file, pid 7 and fd 1");
+	TEST_ASSERT(ok[3], "- vfs-ops: s_xattr in the image's data, a table in the second range, an fdtable over NR_OPEN (skipped): CLEAN");
+	TEST_ASSERT(ok[4], "- vfs-ops: a superblock pointing at itself (a cycle): TAMPERED (ELOOP, super_blocks named), no hang");
+	TEST_ASSERT(ok[5] && ok[6], "- vfs-ops: restored: CLEAN; the first three checks registered again");
+}
+
+/*
  * proc-ops' crafted trees, in the kernel half khalf_map() maps: /proc
  * with one file "kallsyms", the one namespace's /proc/net with "tcp",
  * and one mounted /proc (super_blocks, its root dentry and inode).
@@ -2688,6 +2987,7 @@ int main(void)
 	test_nf(&a, data0, table0);
 	test_pt_in(&a, data0, table0);
 	test_tp(&a, data0, table0);
+	test_vfs(&a, data0, table0);
 	test_proc(&a, data0, table0);
 	test_hypercall(&a);
 	test_exits(&a, 20);

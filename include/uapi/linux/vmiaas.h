@@ -106,6 +106,12 @@
  *   (or func and data not in it), reserved bytes, no allowed range, more
  *   than VMIAAS_MAX_HOOK_ALLOW or an empty one; -E2BIG for a _TP check
  *   of more than VMIAAS_MAX_TP tracepoints;
+ *   a _VFS check whose addr, init_task or image is outside the kernel
+ *   half, or whose struct vmiaas_vfs_check has an offset of 65536 or
+ *   more, dentry fields over 512 bytes apart, a cap of 0 or over its
+ *   VMIAAS_MAX_VFS_*, unknown flags, reserved bytes, an empty image,
+ *   an empty allowed range or ranges not sorted and disjoint; -E2BIG for
+ *   more than VMIAAS_MAX_VFS_ALLOW ranges;
  *   with VMIAAS_CHECK_PROC_MORE, a struct vmiaas_proc_more with reserved
  *   bytes, keys of its table and the inline entries together not unique,
  *   or a root-inode layout with an offset over VMIAAS_MAX_NF_OFFSET or
@@ -412,6 +418,21 @@ struct vmiaas_mailbox {
  *   every range or a tracepoint or its array cannot be read or does not
  *   end, in two walks a moment apart. Modules' own tracepoints are not
  *   walked.
+ * - VMIAAS_CHECK_VFS_GVA: vfs-ops. addr is the guest's &super_blocks,
+ *   len the number of allowed ranges (1 to VMIAAS_MAX_VFS_ALLOW), values
+ *   the user address of one struct vmiaas_vfs_check followed by len
+ *   [start, end) pairs of __u64 (start < end, sorted by address and
+ *   disjoint: the module searches them in log2 steps): where struct
+ *   super_block, dentry, inode, mount, task_struct, files_struct,
+ *   fdtable and file keep what the walk reads (from BTF), &init_task,
+ *   the caps, the kernel image and &debug_fs_type; the ranges an
+ *   operations table may lie in (the kernel's text and rodata, the
+ *   read-only memory of the modules userspace trusts). The module
+ *   walks every superblock, mount root, cached directory and open file
+ *   (core/vfswalk.c: bounded, cycle-checked) and fails when a pointer
+ *   lies outside every range (a superblock's s_xattr: outside the image
+ *   too; a debugfs file's f_op is not judged) or super_blocks cannot be
+ *   walked, in two walks a moment apart.
  * A check fails (its bit set in the failed mask) when it differs or when
  * its memory cannot be read (not backed, not mapped): the verdict is then
  * VMIAAS_VERDICT_ERROR unless another check differed.
@@ -431,7 +452,8 @@ struct vmiaas_mailbox {
 #define VMIAAS_CHECK_PTYPE_GVA	10
 #define VMIAAS_CHECK_INPUT_GVA	11
 #define VMIAAS_CHECK_TP_GVA	12
-#define VMIAAS_CHECK_TYPES_ALL	0x1ffeULL	/* bits 1 to 12 */
+#define VMIAAS_CHECK_VFS_GVA	13
+#define VMIAAS_CHECK_TYPES_ALL	0x3ffeULL	/* bits 1 to 13 */
 
 /* struct vmiaas_check.flags */
 #define VMIAAS_CHECK_CSTRING	(1U << 0)	/* _BYTES: up to the NUL */
@@ -598,6 +620,42 @@ struct vmiaas_tp_check {
 	__u64 allow[VMIAAS_MAX_HOOK_ALLOW][2];	/* [start, end), start < end */
 };
 
+#define VMIAAS_MAX_VFS_ALLOW	1024	/* allowed ranges of a _VFS check */
+#define VMIAAS_MAX_VFS_DENTRIES	(1U << 17)	/* cached dentries a walk */
+#define VMIAAS_MAX_VFS_FDS	(1U << 20)	/* fd slots a walk */
+
+/* struct vmiaas_vfs_check.flags */
+#define VMIAAS_VFS_HLIST	(1U << 0)	/* d_children an hlist (6.8+) */
+#define VMIAAS_VFS_ALL		VMIAAS_VFS_HLIST
+
+/*
+ * VMIAAS_CHECK_VFS_GVA: the layout, the roots and caps; the len allowed
+ * ranges follow it at ->values. Offsets below 65536; the five dentry
+ * fields within 512 bytes of each other.
+ */
+struct vmiaas_vfs_check {
+	__u64 init_task;	/* &init_task */
+	__u64 image[2];		/* [_stext, _end): s_xattr may lie there */
+	__u64 debugfs_type;	/* &debug_fs_type, or 0 */
+	__u32 s_list, s_type;	/* offsetof(struct super_block, ...) */
+	__u32 s_ptr[4];		/* ... s_op, s_d_op, s_export_op, s_xattr */
+	__u32 s_root, s_mounts;
+	__u32 d_op, d_flags;	/* offsetof(struct dentry, ...) */
+	__u32 d_inode, d_children, d_sib;	/* 6.1: d_subdirs, d_child */
+	__u32 i_op, i_fop, i_mode, i_sb;	/* in struct inode */
+	__u32 mnt_root;		/* offsetof(struct mount, mnt.mnt_root) */
+	__u32 mnt_instance;	/* ... mnt_instance */
+	__u32 tasks, tgid, files;	/* in struct task_struct */
+	__u32 fdt;		/* offsetof(struct files_struct, fdt) */
+	__u32 max_fds, fd;	/* in struct fdtable */
+	__u32 f_op, f_inode;	/* in struct file */
+	__u32 max_dentries;	/* 1 to VMIAAS_MAX_VFS_DENTRIES */
+	__u32 max_fd_slots;	/* 1 to VMIAAS_MAX_VFS_FDS */
+	__u32 flags;		/* VMIAAS_VFS_* */
+	__u32 reserved32;	/* zero */
+	__u64 reserved[2];	/* zero */
+};
+
 #define VMIAAS_MAX_PROC_TABLE	8192	/* entries of a baseline */
 
 /*
@@ -696,6 +754,15 @@ struct vmiaas_set_checks {
  *              funcs (0: not read), ->point, ->path, ->err (-EFAULT
  *              unreadable, -EBADMSG not an aligned kernel address, -E2BIG
  *              no end within 4096 probes)
+ *   _VFS_PTR:  an operations table pointer outside the ranges: ->where
+ *              what holds it (superblock, dentry, inode, file), ->value
+ *              the pointer, ->point the field (0 s_op, 1 s_d_op,
+ *              2 s_export_op, 3 s_xattr, 4 d_op, 5 i_op, 6 i_fop,
+ *              7 f_op), ->expected the superblock, ->dev a cached
+ *              directory's dentry (0: a root's, a mount's or a file's),
+ *              ->family an open file's process (tgid), ->index its fd
+ *   _VFS_BAD:  super_blocks cannot be walked: ->where the list's head,
+ *              ->index the nodes walked, ->err (-ELOOP, -EBADMSG)
  */
 #define VMIAAS_FOUND_NF_HOOK	1
 #define VMIAAS_FOUND_NF_BAD	2
@@ -707,6 +774,8 @@ struct vmiaas_set_checks {
 #define VMIAAS_FOUND_INPUT_BAD	8
 #define VMIAAS_FOUND_TP_PROBE	9
 #define VMIAAS_FOUND_TP_BAD	10
+#define VMIAAS_FOUND_VFS_PTR	11
+#define VMIAAS_FOUND_VFS_BAD	12
 
 /* struct vmiaas_found.flags */
 #define VMIAAS_FOUND_ROOT_INODE	(1U << 0)	/* a mounted /proc's root */
