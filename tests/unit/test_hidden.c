@@ -722,10 +722,183 @@ static void test_census(void)
 	v.btf = NULL;
 }
 
+/*
+ * The hidden-module check's wait for an RCU grace period
+ * (hidden_rcu_gp_pending()): rcu_state with its root rcu_node, two CPUs'
+ * rcu_data, each state a grace period can be in, forged counts.
+ */
+#define R		(KBASE + 0x180000)
+#define R_STATE		(R + 0x000)	/* node[0] at 0, gp_seq 0x40, exp 0x48 */
+#define R_NEEDED	(R_STATE + 0x08)	/* node[0].gp_seq_needed */
+#define R_SEQ		(R_STATE + 0x40)
+#define R_EXP		(R_STATE + 0x48)
+#define R_PCPU		(R + 0x100)	/* __per_cpu_offset[2] */
+#define R_NR_CPUS	(R + 0x120)
+#define R_DATA		(R + 0x1000)	/* rcu_data, CPU 1's 0x800 on */
+#define R_CBS_LEN	0x28		/* rcu_data.cblist.len */
+
+static struct btf *rcu_btf(void)
+{
+	struct tiny_btf t;
+	struct btf *b = tiny_btf_new(&t);
+	int ulong = btf__add_int(b, "long unsigned int", 8, 0);
+	int slong = btf__add_int(b, "long int", 8, BTF_INT_SIGNED);
+	int node, cbl;
+
+	{
+		const int types[] = { ulong, ulong };
+		const u32 offs[] = { 0, 8 };
+
+		node = STRUCT(b, "rcu_node", 0x40, "gp_seq", "gp_seq_needed");
+	}
+	{
+		const int types[] = { btf__add_array(b, t.i32, node, 1), ulong,
+				      ulong };
+		const u32 offs[] = { 0, 0x40, 0x48 };
+
+		STRUCT(b, "rcu_state", 0x80, "node", "gp_seq",
+		       "expedited_sequence");
+	}
+	{
+		const int types[] = { t.ptr, slong };
+		const u32 offs[] = { 0, 0x20 };
+
+		cbl = STRUCT(b, "rcu_segcblist", 0x40, "head", "len");
+	}
+	{
+		const int types[] = { ulong, cbl };
+		const u32 offs[] = { 0, 0x08 };
+
+		STRUCT(b, "rcu_data", 0x100, "gp_seq", "cblist");
+	}
+	return b;
+}
+
+/* An idle guest: grace period 0x1000 over, none needed, no callbacks. */
+static void rcu_guest(void)
+{
+	memset(ram + DATA_GPA + (R - KBASE), 0, 0x2000);
+	put(R_STATE, 0x1000);
+	put(R_NEEDED, 0x1000);
+	put(R_SEQ, 0x1000);
+	put(R_EXP, 0x10);
+	put(R_PCPU, 0);
+	put(R_PCPU + 8, 0x800);
+	put(R_NR_CPUS, 2);
+}
+
+static void test_rcu_wait(void)
+{
+	static const struct sym syms[] = {
+		{ "rcu_state", R_STATE }, { "_text", KBASE },
+		{ "rcu_data", R_DATA }, { "__per_cpu_offset", R_PCPU },
+		{ "nr_cpu_ids", R_NR_CPUS },
+	};
+	struct hidden_rcu_wait w = {};
+	bool a, b, c;
+	u32 i;
+
+	v.btf = rcu_btf();
+	test_symmap_load(syms, ARRAY_SIZE(syms), &v.symmap);
+	v.info.text_va = KBASE;
+
+	rcu_guest();
+	ksft_test_result(!hidden_rcu_gp_pending(&v, &w) && w.started,
+			 "rcu wait: no grace period running or needed, no callbacks: no wait\n");
+
+	rcu_guest();
+	w = (struct hidden_rcu_wait){};
+	put(R_DATA + 0x800 + R_CBS_LEN, 3);	/* CPU 1 */
+	a = hidden_rcu_gp_pending(&v, &w);
+	put(R_SEQ, 0x1001);			/* the grace period starts */
+	b = hidden_rcu_gp_pending(&v, &w);
+	put(R_SEQ, 0x1004);			/* and ends */
+	c = hidden_rcu_gp_pending(&v, &w);
+	ksft_test_result(a && b && !c,
+			 "rcu wait: a callback queued: until a grace period begun after the first look ends (%d %d %d)\n",
+			 a, b, c);
+
+	rcu_guest();
+	w = (struct hidden_rcu_wait){};
+	put(R_NEEDED, 0x1004);
+	a = hidden_rcu_gp_pending(&v, &w);
+	put(R_NEEDED, 0x1000);
+	put(R_SEQ, 0x1001);
+	b = hidden_rcu_gp_pending(&v, &w);
+	ksft_test_result(a && b, "rcu wait: a grace period requested, then running: wait (%d %d)\n",
+			 a, b);
+
+	rcu_guest();
+	w = (struct hidden_rcu_wait){};
+	put(R_SEQ, 0x1001);			/* began before the first look */
+	put(R_NEEDED, 0x1008);
+	a = hidden_rcu_gp_pending(&v, &w);
+	put(R_SEQ, 0x1004);			/* over; the next one needed */
+	b = hidden_rcu_gp_pending(&v, &w);
+	put(R_SEQ, 0x1008);
+	put(R_DATA + R_CBS_LEN, 1);		/* more callbacks since */
+	put(R_NEEDED, 0x100c);
+	c = hidden_rcu_gp_pending(&v, &w);
+	ksft_test_result(a && b && !c,
+			 "rcu wait: a grace period running at the first look is not enough, the next one is (%d %d %d)\n",
+			 a, b, c);
+
+	rcu_guest();
+	w = (struct hidden_rcu_wait){};
+	put(R_EXP, 0x11);
+	a = hidden_rcu_gp_pending(&v, &w);
+	put(R_EXP, 0x14);
+	b = hidden_rcu_gp_pending(&v, &w);
+	ksft_test_result(a && !b, "rcu wait: an expedited grace period, while it runs (%d %d)\n",
+			 a, b);
+
+	rcu_guest();
+	w = (struct hidden_rcu_wait){};
+	put(R_SEQ, 0xfffffffffffffffcULL);	/* the counter wraps */
+	put(R_NEEDED, 0);
+	a = hidden_rcu_gp_pending(&v, &w);
+	put(R_SEQ, 0);
+	b = hidden_rcu_gp_pending(&v, &w);
+	ksft_test_result(a && !b, "rcu wait: across the counter's wrap (%d %d)\n",
+			 a, b);
+
+	/* Forged: what cannot be read is no callback, and no error. */
+	rcu_guest();
+	w = (struct hidden_rcu_wait){};
+	put(R_DATA + R_CBS_LEN, 1);
+	put(R_NR_CPUS, 0xffffffff);
+	snprintf(v.diag.msg, sizeof(v.diag.msg), "before");
+	a = hidden_rcu_gp_pending(&v, &w);
+	put(R_NR_CPUS, 2);
+	put(R_PCPU, 0xdead000000000000ULL);
+	b = hidden_rcu_gp_pending(&v, &w);
+	ksft_test_result(!a && !b && !strcmp(v.diag.msg, "before"),
+			 "rcu wait: nr_cpu_ids of 2^32-1, a bad per-cpu offset: no callback seen, no message left (%d %d: %s)\n",
+			 a, b, v.diag.msg);
+
+	rcu_guest();
+	w = (struct hidden_rcu_wait){};
+	put(R_SEQ, 0x2001);		/* a grace period that never ends */
+	for (a = true, i = 0; i < 100; i++)
+		a = a && hidden_rcu_gp_pending(&v, &w);
+	ksft_test_result(a, "rcu wait: a grace period forged never to end: pending at every look (the caller's tries end it)\n");
+
+	symmap_free(v.symmap);
+	test_symmap_load(syms + 1, ARRAY_SIZE(syms) - 1, &v.symmap);
+	w = (struct hidden_rcu_wait){};
+	a = hidden_rcu_gp_pending(&v, &w);
+	symmap_free(v.symmap);
+	v.symmap = NULL;
+	btf__free(v.btf);
+	v.btf = NULL;
+	ksft_test_result(!a,
+			 "rcu wait: a kernel without rcu_state: no wait\n");
+}
+
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(44);
+	ksft_set_plan(53);
 	/* hostile lists fail every scan: no waits between their retries */
 	hidden_torn_wait_us = 0;
 	guest_init();
@@ -735,6 +908,7 @@ int main(void)
 	test_carve();
 	test_random();
 	test_census();
+	test_rcu_wait();
 	free(ram);
 	ksft_finished();
 }

@@ -74,6 +74,20 @@ int hidden_vmap_areas(struct vmiaas *v, u64 lo, u64 hi,
 				void *arg),
 		      void *arg);
 
+/*
+ * Whether the guest may be in an RCU grace period that a module's init
+ * memory waits for (do_free_init()), until one begun after the first call
+ * with @w zeroed has ended; false if rcu_state is unreadable. The
+ * hidden-module check's wait before its third scan (hidden.c); exposed
+ * for tests.
+ */
+struct hidden_rcu_wait {
+	u64 gp_snap, exp_snap;	/* rcu_seq_snap() of each sequence */
+	bool started;		/* the snapshots were taken */
+};
+
+bool hidden_rcu_gp_pending(struct vmiaas *v, struct hidden_rcu_wait *w);
+
 #define MOD_REGIONS_MAX		8	/* mem[MOD_MEM_NUM_TYPES], or core+init */
 
 /* Offsets (from the guest's BTF) for carving module memory. */
