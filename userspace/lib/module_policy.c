@@ -35,6 +35,17 @@
 /* what a module that leaves caps.check_types zero runs: types 1 to 4 */
 #define MODULE_TYPES_OLD	0x1eULL
 
+/*
+ * The module's pause between two scans of a record's suspects: the guest
+ * runs, then @as forgets its translations, so the second scan reads the
+ * page tables as they are then (engine_pause() for a record's own root).
+ */
+static void policy_pause(struct vmi_as *as)
+{
+	usleep(POLICY_RESCAN_US);
+	vmi_as_flush(as);
+}
+
 int vmiaas_module_policy(struct vmiaas *v, const struct vmiaas_baseline *b,
 			 struct vmiaas_module_check *out, size_t max,
 			 size_t *ret_nr)
@@ -130,8 +141,7 @@ static int policy_exec(struct vmi_as *as, const struct vmiaas_module_check *c)
 				       &s[0], NULL);
 	if (err || !s[0].nr)
 		return err;
-	usleep(POLICY_RESCAN_US);
-	vmi_as_flush(as);
+	policy_pause(as);
 	err = vmi_exec_suspects(as, first, VMIAAS_MAX_EXEC_TABLES, &s[1], NULL);
 	return err ?: vmi_exec_confirmed(&s[0], &s[1]);
 }
@@ -180,8 +190,7 @@ static int policy_nf(struct vmi_as *as, const struct vmiaas_module_check *c,
 	err = err ?: vmi_nf_suspects(r, &l, allow, nf->nr_allow, &s);
 	if (err || !s.nr)
 		return err;
-	usleep(POLICY_RESCAN_US);
-	vmi_as_flush(as);
+	policy_pause(as);
 	err = vmi_nf_suspects(r, &l, allow, nf->nr_allow, &s);
 	if (!err && s.nr && f)
 		*f = (struct vmiaas_found){
@@ -289,8 +298,7 @@ static int policy_proc(struct vmiaas *v, struct vmi_as *as,
 	err = policy_proc_layout(v, c, &p);
 	err = err ?: vmi_proc_suspects(r, &p.l, scratch, &p.s);
 	if (!err && p.s.nr) {
-		usleep(POLICY_RESCAN_US);
-		vmi_as_flush(as);
+		policy_pause(as);
 		err = vmi_proc_suspects(r, &p.l, scratch, &p.s);
 	}
 	if (!err && p.s.nr && f) {
@@ -373,8 +381,7 @@ static int policy_ptype(struct vmi_as *as, const struct vmiaas_module_check *c,
 	err = err ?: vmi_ptype_suspects(r, &l, allow, pc->nr_allow, &s);
 	if (err || !s.nr)
 		return err;
-	usleep(POLICY_RESCAN_US);
-	vmi_as_flush(as);
+	policy_pause(as);
 	err = vmi_ptype_suspects(r, &l, allow, pc->nr_allow, &s);
 	if (!err && s.nr && f)
 		found_of_ptype(&s.first, f);
@@ -431,8 +438,7 @@ static int policy_input(struct vmi_as *as, const struct vmiaas_module_check *c,
 	err = err ?: vmi_input_suspects(r, &l, allow, ic->nr_allow, scratch,
 					&s);
 	if (!err && s.nr) {
-		usleep(POLICY_RESCAN_US);
-		vmi_as_flush(as);
+		policy_pause(as);
 		err = vmi_input_suspects(r, &l, allow, ic->nr_allow, scratch,
 					 &s);
 	}
@@ -462,8 +468,7 @@ static int policy_tp(struct vmi_as *as, const struct vmiaas_module_check *c,
 				     tc->nr_allow, &s);
 	if (err || !s.nr)
 		return err;
-	usleep(POLICY_RESCAN_US);
-	vmi_as_flush(as);
+	policy_pause(as);
 	err = vmi_tp_suspects(r, &l, c->addr, c->len, allow, tc->nr_allow, &s);
 	if (!err && s.nr && f) {
 		*f = (struct vmiaas_found){
