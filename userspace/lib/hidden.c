@@ -1433,7 +1433,7 @@ static int percpu_addr(struct vmiaas *v, u64 offsets, u64 sym, u32 cpu,
 static bool rcu_cbs_queued(struct vmiaas *v)
 {
 	struct vmiaas_diag diag = v->diag;
-	u64 rcu_data, offsets, at;
+	u64 rcu_data, offsets, at = 0;
 	s64 len = 0;
 	u32 off, nr_cpus, cpu;
 
