@@ -10,7 +10,8 @@ bool vmi_proto_layout_ok(const struct vmi_proto_layout *l)
 
 	if (!l || !vmi_kernel_ptr(l->table) ||
 	    (l->flags & ~VMI_PROTO_FLAGS_ALL) ||
-	    !(l->flags & VMI_PROTO_HAS_FN(0)))
+	    !(l->flags & VMI_PROTO_HAS_FN(0)) ||
+	    !l->slots || l->slots > VMI_PROTO_SLOTS_MAX)
 		return false;
 	for (i = 0; i < VMI_PROTO_FNS; i++)
 		if (l->fn_off[i] >= VMI_OFFSET_MAX)
@@ -50,7 +51,7 @@ int vmi_proto_walk(const struct vmi_read_ops *r,
 
 	if (!r || !r->read || !fn || !vmi_proto_layout_ok(l))
 		return -EINVAL;
-	for (i = 0; i < VMI_PROTO_SLOTS; i++) {
+	for (i = 0; i < l->slots; i++) {
 		s = (struct vmi_proto_slot){ .nr = i };
 		err = vmi_read_u64(r, l->table + 8ULL * i, &s.prot);
 		if (err)

@@ -2,7 +2,8 @@
 /*
  * net-protocol's walk: the transport protocol handlers IPv4 and IPv6
  * deliver every received packet to, after netfilter's PRE_ROUTING and
- * LOCAL_IN hooks.
+ * LOCAL_IN hooks; and, with the same walk, the socket layer's other
+ * tables of pointers to structs of functions (see "Other tables" below).
  *
  * inet_add_protocol() and inet6_add_protocol() store a pointer to a
  * struct net_protocol (IPv6: struct inet6_protocol) in inet_protos[256]
@@ -14,11 +15,21 @@
  * early_demux and early_demux_handler. Which members exist and where is
  * the caller's (the guest's BTF); so is the judgement.
  *
- * Bounds: 256 slots, each read once; a slot that is neither 0 nor an
- * aligned kernel-half pointer is passed as bad (-EBADMSG), a struct whose
- * functions cannot be read as bad (-EFAULT), never followed further.
- * Errors returned: -EINVAL (a bad layout), the read error of the table,
- * and what the callback returns.
+ * Other tables: the same shape, an array of @slots pointers to structs
+ * whose members include functions, one slot per index:
+ *   - sock_diag_handlers[AF_MAX] (struct sock_diag_handler: dump,
+ *     get_info, destroy): sock_diag_register(); NETLINK_SOCK_DIAG
+ *     requests of family F (what ss sends) go to slot F's dump;
+ *   - inet_rcv_compat (one slot, struct sock_diag_inet_compat: fn): the
+ *     old NETLINK_INET_DIAG requests;
+ *   - net_families[NPROTO] (struct net_proto_family: create):
+ *     sock_register(); every socket() of family F calls slot F's create.
+ *
+ * Bounds: @slots slots (at most VMI_PROTO_SLOTS_MAX), each read once; a
+ * slot that is neither 0 nor an aligned kernel-half pointer is passed as
+ * bad (-EBADMSG), a struct whose functions cannot be read as bad
+ * (-EFAULT), never followed further. Errors returned: -EINVAL (a bad
+ * layout), the read error of the table, and what the callback returns.
  */
 #ifndef VMI_PROTOWALK_H
 #define VMI_PROTOWALK_H
@@ -26,7 +37,9 @@
 #include "klist.h"
 
 #define VMI_PROTO_SLOTS		256	/* MAX_INET_PROTOS */
-#define VMI_PROTO_FNS		4	/* handler, err_handler, early_demux(_handler) */
+#define VMI_PROTO_SLOTS_MAX	512	/* IPPROTO_MAX is 263, AF_MAX 46 */
+/* net_protocol: handler, err_handler, early_demux(_handler); at most 8 */
+#define VMI_PROTO_FNS		8
 
 /* struct vmi_proto_layout.flags */
 #define VMI_PROTO_HAS_FN(i)	(1U << (i))	/* fn_off[i] is valid */
@@ -36,6 +49,7 @@ struct vmi_proto_layout {
 	u64 table;			/* &inet_protos[0], &inet6_protos[0] */
 	u32 fn_off[VMI_PROTO_FNS];	/* in struct net_protocol (inet6_) */
 	u32 flags;			/* VMI_PROTO_HAS_*; FN(0) required */
+	u32 slots;			/* 1 to VMI_PROTO_SLOTS_MAX */
 };
 
 /* One slot of the table: empty, a protocol's functions, or bad (->err). */
@@ -52,10 +66,13 @@ struct vmi_proto_slot {
 
 typedef int (*vmi_proto_fn)(void *ctx, const struct vmi_proto_slot *s);
 
-/* Whether @l is plausible (offsets within bounds, handler present). */
+/*
+ * Whether @l is plausible (offsets within bounds, handler present, 1 to
+ * VMI_PROTO_SLOTS_MAX slots).
+ */
 bool vmi_proto_layout_ok(const struct vmi_proto_layout *l);
 
-/* Calls @fn for each of the 256 slots, in order, empty ones too. */
+/* Calls @fn for each of the @l->slots slots, in order, empty ones too. */
 int vmi_proto_walk(const struct vmi_read_ops *r,
 		   const struct vmi_proto_layout *l, vmi_proto_fn fn,
 		   void *ctx);

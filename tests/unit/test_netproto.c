@@ -7,8 +7,9 @@
  * (every slot once, bad slots passed as bad, bad layouts refused), then
  * the policy on crafted slots: a kernel protocol's slot on another
  * struct or empty is critical, a handler in a tainted module high, in an
- * untainted one an event, elsewhere critical; then random words over
- * the tables: the check must end.
+ * untainted one an event, elsewhere critical; the socket layer's tables
+ * (net_families[], sock_diag_handlers[], inet_rcv_compat) by the same
+ * rules; then random words over the tables: the check must end.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,13 @@
 #define TCP_PROT	(KBASE + 0x7000)	/* tcp_prot */
 #define UDP_PROT	(KBASE + 0x7100)	/* udp_prot */
 #define V6_DISABLED	(KBASE + 0x7200)	/* disable_ipv6_mod */
+#define FAMILIES	(KBASE + 0x7400)	/* net_families[46] */
+#define DIAG		(KBASE + 0x7600)	/* sock_diag_handlers[46] */
+#define COMPAT		(KBASE + 0x7800)	/* inet_rcv_compat */
+#define INET_OPS	(KBASE + 0x7900)	/* inet_family_ops */
+#define UNIX_OPS	(KBASE + 0x7940)	/* unix_family_ops */
+#define ROGUE_OPS	(KBASE + 0x7980)	/* a struct of the attacker's */
+#define TABLES_END	(KBASE + 0x8000)
 #define TEXT		(KBASE + 0x10000)	/* _stext.._etext */
 #define KFN		(TEXT + 0x100)
 #define MOD		(KBASE + 0x40000)
@@ -77,6 +85,25 @@ static struct btf *np_btf(void)
 		STRUCT(b, "proto", 72, "close", "memory_pressure", "recvmsg",
 		       "name", "node");
 	}
+	{
+		const int types[] = { t.ptr, t.i8, t.ptr, t.ptr, t.ptr };
+		const u32 offs[] = { 0, 8, 16, 24, 32 };
+
+		STRUCT(b, "sock_diag_handler", 40, "owner", "family", "dump",
+		       "get_info", "destroy");
+	}
+	{
+		const int types[] = { t.ptr, t.ptr };
+		const u32 offs[] = { 0, 8 };
+
+		STRUCT(b, "sock_diag_inet_compat", 16, "owner", "fn");
+	}
+	{
+		const int types[] = { t.i32, t.ptr, t.ptr };
+		const u32 offs[] = { 0, 8, 16 };
+
+		STRUCT(b, "net_proto_family", 24, "family", "create", "owner");
+	}
 	return b;
 }
 
@@ -88,7 +115,9 @@ static void np_symbols(void)
 		{ "inet6_protos", PROTOS6 }, { "icmp_protocol", ICMP },
 		{ "tcpv6_protocol", TCP6 }, { "net_hotdata", HOTDATA },
 		{ "proto_list", PROTO_LIST }, { "tcp_prot", TCP_PROT },
-		{ "disable_ipv6_mod", V6_DISABLED },
+		{ "disable_ipv6_mod", V6_DISABLED }, { "net_families", FAMILIES },
+		{ "sock_diag_handlers", DIAG }, { "inet_rcv_compat", COMPAT },
+		{ "inet_family_ops", INET_OPS }, { "unix_family_ops", UNIX_OPS },
 	};
 
 	test_symmap_load(syms, ARRAY_SIZE(syms), &v.symmap);
@@ -126,6 +155,13 @@ static void np_guest(void)
 	memcpy(ram + DATA_GPA + (TCP_PROT + 24 - KBASE), "TCP", 4);
 	put(UDP_PROT, KFN + 0x280);
 	memcpy(ram + DATA_GPA + (UDP_PROT + 24 - KBASE), "UDP", 4);
+	put(FAMILIES + 8 * 1, UNIX_OPS);
+	put(UNIX_OPS + 8, KFN + 0x300);
+	put(FAMILIES + 8 * 2, INET_OPS);
+	put(INET_OPS + 8, KFN + 0x340);
+	put(ROGUE_OPS, MOD);			/* owner: not judged */
+	put(ROGUE_OPS + 8, MFN);
+	put(ROGUE_OPS + 16, MFN + 0x40);
 }
 
 /* ---- the walk ---- */
@@ -155,6 +191,7 @@ static void test_core(void)
 	struct vmi_proto_layout l = {
 		.table = PROTOS, .fn_off = { 0, 8 },
 		.flags = VMI_PROTO_HAS_FN(0) | VMI_PROTO_HAS_FN(1),
+		.slots = VMI_PROTO_SLOTS,
 	};
 	struct vmi_read_ops r;
 	struct slots c = { .stop_at = -1 };
@@ -198,6 +235,17 @@ static void test_core(void)
 	ksft_test_result(err == -EINVAL,
 			 "walk: a user table, no handler, unknown flags, an offset over 64 KiB: refused (%d)\n",
 			 err);
+	l.fn_off[0] = 0;
+	l.slots = 0;
+	err = vmi_proto_walk(&r, &l, count_slot, &c);
+	l.slots = VMI_PROTO_SLOTS_MAX + 1;
+	err = err == -EINVAL ? vmi_proto_walk(&r, &l, count_slot, &c) : err;
+	l.slots = 46;
+	c = (struct slots){ .stop_at = -1 };
+	err = err == -EINVAL ? vmi_proto_walk(&r, &l, count_slot, &c) : err;
+	ksft_test_result(!err && c.nr == 46,
+			 "walk: 0 or 513 slots refused, 46 slots walked as 46 (%d, %u)\n",
+			 err, c.nr);
 }
 
 /* ---- the policy ---- */
@@ -317,6 +365,72 @@ static void test_prots(void)
 			 err, nr, f ? f->message : "");
 }
 
+static void test_sockets(void)
+{
+	const struct vmiaas_finding *f;
+	u32 nr;
+	int err;
+
+	np_guest();
+	put(FAMILIES + 8 * 2, ROGUE_OPS);
+	put(MOD + 80, TAINT_OE);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 2 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "family 2 (inet)") &&
+			 strstr(f->message, "net_families[2] holds ") &&
+			 strstr(f->message, "not inet_family_ops") &&
+			 findings[1].severity == VMIAAS_SEV_HIGH &&
+			 strstr(findings[1].message, "the create of net_families[2]") &&
+			 strstr(findings[1].message, "module rootkit is tainted OE"),
+			 "AF_INET's family on a tainted module's struct: critical (the slot) and high (create) (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	np_guest();
+	put(FAMILIES + 8 * 1, 0);
+	put(INET_OPS + 8, HEAP);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 2 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "family 1 (unix)") &&
+			 strstr(f->message, "net_families[1] holds nothing") &&
+			 findings[1].severity == VMIAAS_SEV_CRITICAL &&
+			 strstr(findings[1].message, "net_families[2] (net_proto_family") &&
+			 strstr(findings[1].message, "outside the kernel's text"),
+			 "inet_family_ops.create in the heap, AF_UNIX's slot emptied: critical each (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+
+	np_guest();
+	put(DIAG + 8 * 2, ROGUE_OPS);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "sock_diag 2 (inet)") &&
+			 strstr(f->message, "sock_diag_handlers[2] holds ") &&
+			 strstr(f->message, "inet_diag not loaded") &&
+			 tiny_has_event("net-protocol", "sock_diag 2 (inet)"),
+			 "AF_INET's diag handler while inet_diag is not loaded: critical; its untainted module an event (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	np_guest();
+	put(DIAG + 8 * 40, ROGUE_OPS);
+	put(MOD + 80, TAINT_OE);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_HIGH &&
+			 !strcmp(f->object, "sock_diag 40 (vsock)") &&
+			 strstr(f->message, "the dump of sock_diag_handlers[40]"),
+			 "another family's diag handler in a tainted module: high, named (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	np_guest();
+	put(COMPAT, ROGUE_OPS + 8);		/* fn: MFN + 0x40 */
+	put(DIAG + 8 * 17, 0x1000);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 3 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "sock_diag 17 (packet)") &&
+			 strstr(f->message, "packet_diag not loaded") &&
+			 strstr(f[1].message, "not a kernel pointer") &&
+			 !strcmp(f[2].object, "sock_diag inet compat") &&
+			 strstr(f[2].message, "inet_rcv_compat holds ") &&
+			 tiny_has_event("net-protocol", "sock_diag inet compat"),
+			 "a user pointer in sock_diag_handlers[17], inet_rcv_compat set without inet_diag: critical, not followed; compat's fn judged (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+}
+
 static void test_hostile(void)
 {
 	const struct vmiaas_finding *f;
@@ -339,8 +453,8 @@ static void test_hostile(void)
 
 		np_guest();
 		for (k = 0; k < n; k++) {
-			u64 at = MODULES + (rand() % 0x6200 & ~7ULL);
-			u64 r = rand() % 2 ? MODULES + (rand() % 0x6200 & ~7ULL) :
+			u64 at = MODULES + (rand() % (TABLES_END - MODULES) & ~7ULL);
+			u64 r = rand() % 2 ? MODULES + (rand() % (TABLES_END - MODULES) & ~7ULL) :
 					     (u64)rand() << 33 ^ rand();
 
 			put(at, r);
@@ -354,7 +468,7 @@ static void test_hostile(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(5 + 8 + 4 + 2);
+	ksft_set_plan(6 + 8 + 4 + 5 + 2);
 	guest_init();
 	v.btf = np_btf();
 	np_symbols();
@@ -362,6 +476,7 @@ int main(void)
 	test_core();
 	test_policy();
 	test_prots();
+	test_sockets();
 	test_hostile();
 	symmap_free(v.symmap);
 	btf__free(v.btf);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR MIT
 /*
- * net-protocol: the transport protocol handlers of IPv4 and IPv6.
+ * net-protocol: the transport protocol handlers of IPv4 and IPv6, and the
+ * socket layer's tables of functions.
  *
  * IP hands every packet addressed to the host to the handler in
  * inet_protos[protocol] (IPv6: inet6_protos[]), a writable array of
@@ -29,6 +30,15 @@
  * struct proto on proto_list (tcp_prot, udp_prot...: writable .data; a
  * rootkit's udp_prot.recvmsg filter) through the same rules, tcp_prot
  * required on the list.
+ * And the socket layer's tables, with the same walk and rules: the slots
+ * of sock_diag_handlers[] (what ss asks through NETLINK_SOCK_DIAG: a
+ * connection hider for ss wraps AF_INET's dump) and inet_rcv_compat,
+ * each filled only by one diag module (inet_diag, unix_diag...: Debian's
+ * are all modules, loaded on demand), so a filled slot must hold that
+ * module's own struct (its symbol table) or is critical; and the slots of
+ * net_families[] (each socket()'s create), the kernel's unix, inet,
+ * inet6, netlink and packet families on their own structs as for
+ * inet_protos.
  * The walks are core/protowalk.c's; this file resolves the layout from BTF
  * and symbols and judges. Not in vmiaas.ko yet (no record). What a scan
  * reports is confirmed by a second one (check_confirmed()).
@@ -44,18 +54,30 @@
 #include "hookpolicy.h"
 #include "../../core/protowalk.h"
 
-#define NP_FAMILIES	2
+#define NP_TABLES	5
+#define NP_OWN_MAX	9	/* the longest own list: np_own6 */
+#define NP_AF_MAX	46	/* AF_MAX, NPROTO: 6.1 to 6.12 (AF_MCTP 45) */
 
 /* The members of struct net_protocol judged as code (fn_off[] order). */
-static const char *const np_fns[VMI_PROTO_FNS] = {
+static const char *const np_fns[] = {
 	"handler", "err_handler", "early_demux", "early_demux_handler",
 };
+static const char *const np_diag_fns[] = { "dump", "get_info", "destroy" };
+static const char *const np_compat_fns[] = { "fn" };
+static const char *const np_family_fns[] = { "create" };
+static_assert(ARRAY_SIZE(np_fns) <= VMI_PROTO_FNS, "np_fns");
+static_assert(ARRAY_SIZE(np_diag_fns) <= VMI_PROTO_FNS, "np_diag_fns");
 
-/* A protocol the kernel registers at boot, and its struct's symbol. */
+/*
+ * An entry the kernel registers itself at boot, or (@module) that only
+ * one of its modules registers, and the struct it registers.
+ */
 struct np_own {
 	u8 nr;
 	const char *name;	/* in objects and messages */
 	const char *sym;	/* a symbol, or a member of net_hotdata */
+	const char *module;	/* NULL: the kernel's; else in @module */
+	bool ipv6;		/* registered by IPv6's init */
 };
 
 static const struct np_own np_own4[] = {
@@ -68,31 +90,73 @@ static const struct np_own np_own4[] = {
 };
 
 static const struct np_own np_own6[] = {
-	{ 6, "tcp", "tcpv6_protocol" },
-	{ 17, "udp", "udpv6_protocol" },
-	{ 43, "routing", "rthdr_protocol" },
-	{ 44, "fragment", "frag_protocol" },
-	{ 58, "icmpv6", "icmpv6_protocol" },
-	{ 59, "none", "nodata_protocol" },
-	{ 60, "dstopts", "destopt_protocol" },
-	{ 103, "pim", "pim6_protocol" },
-	{ 136, "udplite", "udplitev6_protocol" },
+	{ 6, "tcp", "tcpv6_protocol", NULL, true },
+	{ 17, "udp", "udpv6_protocol", NULL, true },
+	{ 43, "routing", "rthdr_protocol", NULL, true },
+	{ 44, "fragment", "frag_protocol", NULL, true },
+	{ 58, "icmpv6", "icmpv6_protocol", NULL, true },
+	{ 59, "none", "nodata_protocol", NULL, true },
+	{ 60, "dstopts", "destopt_protocol", NULL, true },
+	{ 103, "pim", "pim6_protocol", NULL, true },
+	{ 136, "udplite", "udplitev6_protocol", NULL, true },
+};
+static_assert(ARRAY_SIZE(np_own6) <= NP_OWN_MAX, "np_own6");
+
+/* Debian builds every socket diagnostics module as a module. */
+static const struct np_own np_own_diag[] = {
+	{ 1, "unix", "unix_diag_handler", "unix_diag" },
+	{ 2, "inet", "inet_diag_handler", "inet_diag" },
+	{ 10, "inet6", "inet6_diag_handler", "inet_diag" },
+	{ 16, "netlink", "netlink_diag_handler", "netlink_diag" },
+	{ 17, "packet", "packet_diag_handler", "af_packet_diag" },
+};
+
+static const struct np_own np_own_compat[] = {
+	{ 0, "inet", "inet_diag_compat", "inet_diag" },
+};
+
+static const struct np_own np_own_family[] = {
+	{ 1, "unix", "unix_family_ops" },
+	{ 2, "inet", "inet_family_ops" },
+	{ 10, "inet6", "inet6_family_ops", NULL, true },
+	{ 16, "netlink", "netlink_family_ops" },
+	{ 17, "packet", "packet_family_ops" },
+};
+
+struct np_name {
+	u8 nr;
+	const char *name;
 };
 
 /* Names of other protocols modules register (for objects only). */
-static const struct { u8 nr; const char *name; } np_names[] = {
+static const struct np_name np_names[] = {
 	{ 4, "ipip" }, { 41, "ipv6" }, { 47, "gre" }, { 50, "esp" },
 	{ 51, "ah" }, { 108, "comp" }, { 112, "vrrp" }, { 115, "l2tp" },
-	{ 132, "sctp" }, { 33, "dccp" }, { 137, "mpls" },
+	{ 132, "sctp" }, { 33, "dccp" }, { 137, "mpls" }, { 0, NULL },
 };
 
-struct np_family {
-	const char *name;		/* "ipv4" */
+/* And of other address families. */
+static const struct np_name np_af_names[] = {
+	{ 3, "ax25" }, { 4, "ipx" }, { 5, "appletalk" }, { 9, "x25" },
+	{ 15, "key" }, { 21, "rds" }, { 29, "can" }, { 30, "tipc" },
+	{ 31, "bluetooth" }, { 38, "alg" }, { 40, "vsock" }, { 42, "qipcrtr" },
+	{ 43, "smc" }, { 44, "xdp" }, { 45, "mctp" }, { 0, NULL },
+};
+
+/* A table of pointers to structs of functions (core/protowalk.h). */
+struct np_table {
+	const char *name;		/* objects: "ipv4 1 (icmp)" */
 	const char *table;		/* "inet_protos" */
 	const char *type;		/* "net_protocol" */
+	const char *const *fns;		/* its members judged, fn_off[] order */
+	u32 nr_fns;
+	u32 slots;
 	const struct np_own *own;
 	u32 nr_own;
-	u64 own_at[ARRAY_SIZE(np_own6)];	/* 0: not in this kernel */
+	const struct np_name *names;
+	const char *why;		/* an own entry not on its struct */
+	bool optional;			/* its struct absent from BTF: skipped */
+	u64 own_at[NP_OWN_MAX];		/* 0: not in this kernel */
 	struct vmi_proto_layout l;
 	bool present;
 };
@@ -100,8 +164,8 @@ struct np_family {
 struct np_walk {
 	struct hook_scan h;		/* first: hookpolicy.h's hook_check */
 	struct vmiaas *v;
-	struct np_family f[NP_FAMILIES];
-	struct np_family *cur;
+	struct np_table f[NP_TABLES];
+	struct np_table *cur;
 	/* struct proto on proto_list; pl.head 0: not in this kernel */
 	struct vmi_prot_layout pl;
 	const char *pl_fns[VMI_PROT_FNS_MAX];	/* member names (BTF's) */
@@ -112,7 +176,7 @@ struct np_walk {
 	char pname[32];
 };
 
-static const struct np_own *np_own_of(const struct np_family *f, u32 nr,
+static const struct np_own *np_own_of(const struct np_table *f, u32 nr,
 				      u32 *ret_i)
 {
 	u32 i;
@@ -125,75 +189,128 @@ static const struct np_own *np_own_of(const struct np_family *f, u32 nr,
 	return NULL;
 }
 
-/* "icmp", "gre" or "" for protocol @nr of @f. */
-static const char *np_name(const struct np_family *f, u32 nr)
+/* "icmp", "gre" or "" for entry @nr of @f. */
+static const char *np_name(const struct np_table *f, u32 nr)
 {
+	const struct np_name *n;
 	u32 i;
 
 	if (np_own_of(f, nr, &i))
 		return f->own[i].name;
-	for (i = 0; i < ARRAY_SIZE(np_names); i++)
-		if (np_names[i].nr == nr)
-			return np_names[i].name;
+	for (n = f->names; n && n->name; n++)
+		if (n->nr == nr)
+			return n->name;
 	return "";
 }
 
-/* "ipv4 1 (icmp)": the object of protocol @nr of @f. */
-static void np_object(const struct np_family *f, u32 nr, char *buf,
+/* "ipv4 1 (icmp)": the object of entry @nr of @f; a single slot: @f's name. */
+static void np_object(const struct np_table *f, u32 nr, char *buf,
 		      size_t size)
 {
 	const char *name = np_name(f, nr);
 
-	snprintf(buf, size, "%s %u%s%s%s", f->name, nr, name[0] ? " (" : "",
-		 name, name[0] ? ")" : "");
+	if (f->slots == 1)
+		snprintf(buf, size, "%s", f->name);
+	else
+		snprintf(buf, size, "%s %u%s%s%s", f->name, nr,
+			 name[0] ? " (" : "", name, name[0] ? ")" : "");
 }
 
-/* A slot of one of the kernel's own protocols not holding its struct. */
-static void np_replaced(struct np_walk *w, const struct vmi_proto_slot *s,
-			const char *object, const struct np_own *own)
+/* "inet_protos[1]", or the pointer's name if the table is one slot. */
+static void np_slot(const struct np_table *f, u32 nr, char *buf, size_t size)
 {
-	char where[HOOK_WHERE], now[96];
+	if (f->slots == 1)
+		snprintf(buf, size, "%s", f->table);
+	else
+		snprintf(buf, size, "%s[%u]", f->table, nr);
+}
+
+/*
+ * An own entry's slot not holding @at, the struct of its owner (0: its
+ * module is not loaded, or has no such symbol).
+ */
+static void np_replaced(struct np_walk *w, const struct vmi_proto_slot *s,
+			const char *object, const struct np_own *own, u64 at)
+{
+	char where[HOOK_WHERE], now[64], slot[32];
 
 	if (s->prot)
 		check_symbolize(w->v, s->prot, now, sizeof(now));
 	else
 		snprintf(now, sizeof(now), "nothing");
-	snprintf(where, sizeof(where), "%s[%u] holds %s, not %s", w->cur->table,
-		 s->nr, now, own->sym);
-	hook_bad(&w->h, object, where, s->prot,
-		 "the kernel registers this protocol itself at boot and never replaces it: its packets go elsewhere");
+	np_slot(w->cur, s->nr, slot, sizeof(slot));
+	if (!own->module)
+		snprintf(where, sizeof(where), "%s holds %s, not %.32s", slot,
+			 now, own->sym);
+	else if (at)
+		snprintf(where, sizeof(where), "%s holds %s, not [%.16s] %.24s",
+			 slot, now, own->module, own->sym);
+	else
+		snprintf(where, sizeof(where), "%s holds %s, %.16s not loaded",
+			 slot, now, own->module);
+	hook_bad(&w->h, object, where, s->prot, w->cur->why);
+}
+
+/*
+ * The struct @own's module registers: in the kernel if built in, else in
+ * the module's symbols; 0 if the module is not loaded.
+ */
+static int np_module_own(struct vmiaas *v, const struct np_own *own,
+			 u64 *ret)
+{
+	int err;
+
+	if (!engine_sym(v, own->sym, ret))
+		return 0;
+	err = engine_module_sym(v, own->module, own->sym, ret);
+	if (err == -ENOENT)
+		*ret = 0;
+	return err == -ENOENT ? 0 : err;
 }
 
 /* core/protowalk.c's callback: one slot, judged. */
 static int np_visit(void *ctx, const struct vmi_proto_slot *s)
 {
 	struct np_walk *w = ctx;
-	struct np_family *f = w->cur;
+	struct np_table *f = w->cur;
 	const struct np_own *own;
-	char object[HOOK_OBJECT], where[HOOK_WHERE];
+	char object[HOOK_OBJECT], where[HOOK_WHERE], slot[32];
+	u64 at = 0;
 	u32 i;
+	int err;
 
 	own = np_own_of(f, s->nr, &i);
-	if (!s->prot && !(own && f->own_at[i]))
+	if (own && !own->module)
+		at = f->own_at[i];
+	if (!s->prot && !at)
 		return 0;
 	np_object(f, s->nr, object, sizeof(object));
-	if (own && f->own_at[i] && s->prot != f->own_at[i])
-		np_replaced(w, s, object, own);
+	np_slot(f, s->nr, slot, sizeof(slot));
+	if (own && own->module && s->prot) {
+		err = np_module_own(w->v, own, &at);
+		if (err)
+			return engine_fail(w->v, err,
+					   "net-protocol: %s's symbol %s is unreadable",
+					   own->module, own->sym);
+		if (s->prot != at)
+			np_replaced(w, s, object, own, at);
+	} else if (at && s->prot != at) {
+		np_replaced(w, s, object, own, at);
+	}
 	if (!s->prot)
 		return 0;
 	if (s->err) {
-		snprintf(where, sizeof(where), "%s[%u] (%s 0x%llx)", f->table,
-			 s->nr, f->type, (unsigned long long)s->prot);
+		snprintf(where, sizeof(where), "%s (%s 0x%llx)", slot, f->type,
+			 (unsigned long long)s->prot);
 		hook_bad(&w->h, object, where, s->prot, s->err == -EBADMSG ?
 			 "not a kernel pointer" : "its struct cannot be read");
 		return 0;
 	}
-	for (i = 0; i < VMI_PROTO_FNS; i++) {
+	for (i = 0; i < f->nr_fns; i++) {
 		if (!s->fn[i])
 			continue;
-		snprintf(where, sizeof(where), "the %s of %s[%u] (%s 0x%llx)",
-			 np_fns[i], f->table, s->nr, f->type,
-			 (unsigned long long)s->prot);
+		snprintf(where, sizeof(where), "the %s of %s (%s 0x%llx)",
+			 f->fns[i], slot, f->type, (unsigned long long)s->prot);
 		hook_judge(w->v, &w->h, object, where, s->prot, s->fn[i]);
 	}
 	return 0;
@@ -258,7 +375,7 @@ static int np_walk_all(struct vmiaas *v, struct hook_scan *h)
 	int err;
 
 	bl_read_ops(v, &r);
-	for (i = 0; i < NP_FAMILIES; i++) {
+	for (i = 0; i < NP_TABLES; i++) {
 		if (!w->f[i].present)
 			continue;
 		w->cur = &w->f[i];
@@ -286,46 +403,54 @@ static u64 np_own_addr(struct vmiaas *v, const struct np_own *own)
 	return 0;
 }
 
-static int np_family_layout(struct vmiaas *v, struct np_family *f)
+static int np_table_layout(struct vmiaas *v, struct np_table *f)
 {
 	u32 i;
 
 	f->present = false;
 	if (engine_sym(v, f->table, &f->l.table))
 		return 0;	/* IPv6 a module, or not built */
+	if (f->optional &&
+	    btf__find_by_name_kind(v->btf, f->type, BTF_KIND_STRUCT) <= 0)
+		return 0;	/* before 6.1.77/6.9: another shape */
 	f->l.flags = 0;
-	for (i = 0; i < VMI_PROTO_FNS; i++)
-		if (!btf_offsetof(v->btf, f->type, np_fns[i], &f->l.fn_off[i]))
+	f->l.slots = f->slots;
+	for (i = 0; i < f->nr_fns; i++)
+		if (!btf_offsetof(v->btf, f->type, f->fns[i], &f->l.fn_off[i]))
 			f->l.flags |= VMI_PROTO_HAS_FN(i);
 	if (!vmi_proto_layout_ok(&f->l))
 		return engine_fail(v, -ENOENT,
-				   "net-protocol: the kernel's BTF has no plausible struct %s with a handler",
-				   f->type);
+				   "net-protocol: the kernel's BTF has no plausible struct %s with a %s",
+				   f->type, f->fns[0]);
 	for (i = 0; i < f->nr_own; i++)
-		f->own_at[i] = np_own_addr(v, &f->own[i]);
+		f->own_at[i] = f->own[i].module ? 0 :
+			       np_own_addr(v, &f->own[i]);
 	f->present = true;
 	return 0;
 }
 
 /*
  * Booted with ipv6.disable=1, inet6_init() stops before registering a
- * protocol: IPv6's slots are empty by design and only its handlers are
- * judged. The flag is the kernel's (a module parameter, 0444: read-only
- * from userland); a rootkit writing it in memory turns off this slot
- * rule for IPv6 only, the handler rules still hold.
+ * protocol or its family: IPv6's slots are empty by design and only
+ * their functions are judged. The flag is the kernel's (a module
+ * parameter, 0444: read-only from userland); a rootkit writing it in
+ * memory turns off this slot rule for IPv6 only, the function rules
+ * still hold.
  */
-static int np_ipv6_disabled(struct vmiaas *v, struct np_family *f)
+static int np_ipv6_disabled(struct vmiaas *v, struct np_walk *w)
 {
-	u32 disabled;
+	u32 disabled, i, k;
 	u64 at;
 
-	if (!f->present || engine_sym(v, "disable_ipv6_mod", &at))
+	if (engine_sym(v, "disable_ipv6_mod", &at))
 		return 0;
 	if (engine_read(v, at, &disabled, sizeof(disabled)))
 		return engine_fail(v, -EFAULT,
 				   "net-protocol: disable_ipv6_mod is unreadable");
-	if (disabled)
-		memset(f->own_at, 0, sizeof(f->own_at));
+	for (i = 0; disabled && i < NP_TABLES; i++)
+		for (k = 0; k < w->f[i].nr_own; k++)
+			if (w->f[i].own[k].ipv6)
+				w->f[i].own_at[k] = 0;
 	return 0;
 }
 
@@ -384,27 +509,47 @@ static int np_prot_layout(struct vmiaas *v, struct np_walk *w)
 	return 0;
 }
 
+#define NP_TABLE(n, t, ty, f, sl, o, nm, w) ((struct np_table){		\
+	.name = n, .table = t, .type = ty, .fns = f,			\
+	.nr_fns = ARRAY_SIZE(f), .slots = sl, .own = o,			\
+	.nr_own = ARRAY_SIZE(o), .names = nm, .why = w })
+
+static const char np_why_proto[] =
+	"the kernel registers this protocol itself at boot and never replaces it: its packets go elsewhere";
+static const char np_why_diag[] =
+	"only that module registers this family's socket diagnostics: what ss asks (NETLINK_SOCK_DIAG) goes elsewhere";
+static const char np_why_family[] =
+	"the kernel registers this address family itself at boot and never replaces it: its socket() calls go elsewhere";
+
 static int np_layout(struct vmiaas *v, struct hook_scan *h)
 {
 	struct np_walk *w = (struct np_walk *)h;
 	int err;
+	u32 i;
 
 	w->v = v;
-	w->f[0] = (struct np_family){
-		.name = "ipv4", .table = "inet_protos", .type = "net_protocol",
-		.own = np_own4, .nr_own = ARRAY_SIZE(np_own4),
-	};
-	w->f[1] = (struct np_family){
-		.name = "ipv6", .table = "inet6_protos",
-		.type = "inet6_protocol",
-		.own = np_own6, .nr_own = ARRAY_SIZE(np_own6),
-	};
-	err = np_family_layout(v, &w->f[0]);
+	w->f[0] = NP_TABLE("ipv4", "inet_protos", "net_protocol", np_fns,
+			   VMI_PROTO_SLOTS, np_own4, np_names, np_why_proto);
+	w->f[1] = NP_TABLE("ipv6", "inet6_protos", "inet6_protocol", np_fns,
+			   VMI_PROTO_SLOTS, np_own6, np_names, np_why_proto);
+	w->f[2] = NP_TABLE("sock_diag", "sock_diag_handlers",
+			   "sock_diag_handler", np_diag_fns, NP_AF_MAX,
+			   np_own_diag, np_af_names, np_why_diag);
+	w->f[3] = NP_TABLE("sock_diag inet compat", "inet_rcv_compat",
+			   "sock_diag_inet_compat", np_compat_fns, 1,
+			   np_own_compat, NULL, np_why_diag);
+	w->f[4] = NP_TABLE("family", "net_families", "net_proto_family",
+			   np_family_fns, NP_AF_MAX, np_own_family,
+			   np_af_names, np_why_family);
+	err = np_table_layout(v, &w->f[0]);
 	if (!err && !w->f[0].present)
 		return engine_fail(v, -ENOENT,
 				   "net-protocol: the kernel has no inet_protos");
-	err = err ?: np_family_layout(v, &w->f[1]);
-	err = err ?: np_ipv6_disabled(v, &w->f[1]);
+	for (i = 1; !err && i < NP_TABLES; i++) {
+		w->f[i].optional = i > 1;
+		err = np_table_layout(v, &w->f[i]);
+	}
+	err = err ?: np_ipv6_disabled(v, w);
 	return err ?: np_prot_layout(v, w);
 }
 
