@@ -241,6 +241,7 @@ int discover_pid(pid_t pid, struct vm_ident *id)
 }
 
 int discover_scan(const char *match,
+		  bool (*known)(pid_t pid, uint64_t *starttime, void *arg),
 		  void (*fn)(const struct vm_ident *id, void *arg), void *arg)
 {
 	struct dirent *de;
@@ -251,15 +252,25 @@ int discover_scan(const char *match,
 		return -errno;
 	while ((de = readdir(dir))) {
 		struct vm_ident id = {};
+		uint64_t was;
 		char *end;
 		long pid;
 
 		pid = strtol(de->d_name, &end, 10);
-		if (*end || pid <= 0 || pid == getpid() ||
-		    !is_vmm((pid_t)pid, id.vmm, sizeof(id.vmm)))
+		if (*end || pid <= 0 || pid == getpid())
 			continue;
 		id.pid = (pid_t)pid;
-		if (proc_starttime(id.pid, &id.starttime) < 0 ||
+		if (known && known(id.pid, &was, arg)) {
+			if (proc_starttime(id.pid, &id.starttime) < 0)
+				continue;	/* exited meanwhile */
+			if (id.starttime == was) {
+				fn(&id, arg);	/* the same process */
+				continue;
+			}
+			/* the pid of another process now: read in full */
+		}
+		if (!is_vmm(id.pid, id.vmm, sizeof(id.vmm)) ||
+		    proc_starttime(id.pid, &id.starttime) < 0 ||
 		    parse_cmdline(&id) < 0)
 			continue;	/* exited, or a zombie */
 		if (match[0] && fnmatch(match, id.name, 0))

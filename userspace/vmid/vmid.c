@@ -702,6 +702,24 @@ static void vm_add(struct vmid *d, const struct vm_ident *id)
 	vm->next = vmid_now();
 }
 
+/* discover_scan()'s @known: a VM's QEMU, its command line read already */
+static bool scan_known(pid_t pid, uint64_t *starttime, void *arg)
+{
+	const struct vmid *d = arg;
+	size_t i;
+
+	for (i = 0; i < d->nr_vms; i++)
+		if (d->vms[i]->ident.pid == pid) {
+			*starttime = d->vms[i]->ident.starttime;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * A VM found: its record marked seen, or a new one added. Of a VM known
+ * by pid and start time, only those are read (discover_scan()).
+ */
 static void scan_one(const struct vm_ident *id, void *arg)
 {
 	struct vmid *d = arg;
@@ -758,7 +776,7 @@ static void scan(struct vmid *d)
 	/* events missed (none should be): the listing makes up for them */
 	if (lv_connected())
 		lv_request(LV_REQ_LIST, NULL, 0);
-	r = discover_scan(d->cfg.match, scan_one, d);
+	r = discover_scan(d->cfg.match, scan_known, scan_one, d);
 	if (r < 0) {
 		vmid_log(VMID_LOG_ERR, "cannot scan /proc: %s", strerror(-r));
 		return;

@@ -135,9 +135,14 @@ struct vm_ident {
 
 /*
  * Calls @fn for every QEMU process (qemu-system-*) in /proc whose name
- * matches @match. Returns 0 or a negative errno (/proc unreadable).
+ * matches @match. A pid that @known (optional) says it knows, with the
+ * start time it knows, is not read again when its start time is the
+ * same: @fn gets only its pid and start time (a pid reused since has
+ * another start time, and is read in full). Returns 0 or a negative
+ * errno (/proc unreadable).
  */
 int discover_scan(const char *match,
+		  bool (*known)(pid_t pid, uint64_t *starttime, void *arg),
 		  void (*fn)(const struct vm_ident *id, void *arg), void *arg);
 /*
  * Also VMMs other than QEMU whose executable's name matches @glob
