@@ -119,8 +119,8 @@ san:
 	$(MAKE) O=build/san CFLAGS="-O1 -g $(SAN_FLAGS)" \
 		LDFLAGS="$(SAN_FLAGS)" userspace
 
-# The builds on every CPU (CI has two): the tests themselves run one at a
-# time, each test's guest and tools sharing the cores.
+# The builds on every CPU (CI has two); the tests VMIAAS_JOBS at a time
+# (default: the CPUs; 1: one at a time), see docs/testing.md.
 check: deps
 	$(MAKE) -j$$(nproc) san
 	$(MAKE) -j$$(nproc) modules
