@@ -155,7 +155,7 @@ struct np_table {
 	u32 nr_own;
 	const struct np_name *names;
 	const char *why;		/* an own entry not on its struct */
-	bool optional;			/* its struct absent from BTF: skipped */
+	bool optional;			/* no fns[0] in BTF: skipped */
 	u64 own_at[NP_OWN_MAX];		/* 0: not in this kernel */
 	struct vmi_proto_layout l;
 	bool present;
@@ -410,14 +410,14 @@ static int np_table_layout(struct vmiaas *v, struct np_table *f)
 	f->present = false;
 	if (engine_sym(v, f->table, &f->l.table))
 		return 0;	/* IPv6 a module, or not built */
-	if (f->optional &&
-	    btf__find_by_name_kind(v->btf, f->type, BTF_KIND_STRUCT) <= 0)
-		return 0;	/* before 6.1.77/6.9: another shape */
 	f->l.flags = 0;
 	f->l.slots = f->slots;
 	for (i = 0; i < f->nr_fns; i++)
 		if (!btf_offsetof(v->btf, f->type, f->fns[i], &f->l.fn_off[i]))
 			f->l.flags |= VMI_PROTO_HAS_FN(i);
+	/* no such struct (before 6.9 and its backports: another shape) */
+	if (f->optional && !(f->l.flags & VMI_PROTO_HAS_FN(0)))
+		return 0;
 	if (!vmi_proto_layout_ok(&f->l))
 		return engine_fail(v, -ENOENT,
 				   "net-protocol: the kernel's BTF has no plausible struct %s with a %s",
