@@ -53,7 +53,8 @@
 
 #define TAINT_OE	((1ULL << 12) | (1ULL << 13))
 
-static struct btf *np_btf(void)
+/* The tiny kernel's BTF; without struct sock_diag_inet_compat unless @compat. */
+static struct btf *np_btf(bool compat)
 {
 	struct tiny_btf t;
 	struct btf *b = tiny_btf_new(&t);
@@ -92,7 +93,7 @@ static struct btf *np_btf(void)
 		STRUCT(b, "sock_diag_handler", 40, "owner", "family", "dump",
 		       "get_info", "destroy");
 	}
-	{
+	if (compat) {
 		const int types[] = { t.ptr, t.ptr };
 		const u32 offs[] = { 0, 8 };
 
@@ -368,6 +369,7 @@ static void test_prots(void)
 static void test_sockets(void)
 {
 	const struct vmiaas_finding *f;
+	bool ok;
 	u32 nr;
 	int err;
 
@@ -429,6 +431,21 @@ static void test_sockets(void)
 			 tiny_has_event("net-protocol", "sock_diag inet compat"),
 			 "a user pointer in sock_diag_handlers[17], inet_rcv_compat set without inet_diag: critical, not followed; compat's fn judged (%d, %u: %s)\n",
 			 err, nr, f ? f->message : "");
+
+	/* before 6.9 (and its backports) inet_rcv_compat was a function */
+	btf_unload(v.btf);	/* btf_field()'s memo with it */
+	v.btf = np_btf(false);
+	np_guest();
+	put(COMPAT, KFN + 0x400);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ok = !err && !nr;
+	put(FAMILIES + 8 * 2, 0);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(ok && !err && nr == 1 && !strcmp(f->object, "family 2 (inet)"),
+			 "no struct sock_diag_inet_compat in BTF: inet_rcv_compat not read, the other tables still are (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	btf_unload(v.btf);
+	v.btf = np_btf(true);
 }
 
 static void test_hostile(void)
@@ -468,9 +485,9 @@ static void test_hostile(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(6 + 8 + 4 + 5 + 2);
+	ksft_set_plan(6 + 8 + 4 + 6 + 2);
 	guest_init();
-	v.btf = np_btf();
+	v.btf = np_btf(true);
 	np_symbols();
 	check_rescan_us = 0;
 	test_core();
