@@ -1101,6 +1101,78 @@ static void test_optprobe_waiting(void)
 }
 
 /*
+ * patching_explain() of a run as a page read saw it (@seen), while the
+ * guest holds what it holds now; *ret_reverted the bytes found back to
+ * the baseline's when read again.
+ */
+static bool explain_seen(u64 va, u64 len, const u8 *old, const u8 *seen,
+			 size_t *ret_reverted)
+{
+	struct patching *p;
+	bool ok;
+
+	if (patching_new(&v, &p))
+		exit(KSFT_FAIL);
+	ok = patching_explain(p, va, len, old, seen);
+	*ret_reverted = patching_reverted(p);
+	patching_free(p);
+	return ok;
+}
+
+/*
+ * 52's storm under load: an ftrace site calling ftrace_caller, and right
+ * after it the optimized probe's JMP (6.1) or int3 (6.12) in the page
+ * read; by the time the ftrace site is judged, the probe is disarmed and
+ * off kprobe_table, its bytes the baseline's again. Explained (the bytes
+ * are the baseline's at the last read), and nothing that still differs:
+ * a JMP there with no probe, or a probe's first byte restored over a
+ * tail that is not.
+ */
+static void test_reverted(void)
+{
+	const u64 f = OPT_ADDR - 5;	/* an ftrace site right before the probe */
+	u8 old[10], seen[10];
+	size_t reverted;
+
+	records_init();
+	put(FPAGE + 16, 2);
+	put(RECORDS + 16, f);
+	memcpy(old, nop5, 5);			/* baseline: NOP, probed bytes */
+	memcpy(old + 5, opt_orig, 5);
+	put_branch(f, 0xe8, FTRACE_CALLER);
+	memcpy(seen, at(f), 10);		/* the call, the JMP */
+	ksft_test_result(explain_seen(f, 10, old, seen, &reverted) && !reverted,
+			 "an ftrace call and an optimized probe's JMP after it: explained\n");
+	put(KPROBE_TABLE + 5 * 8, 0);		/* the probe removed ... */
+	memcpy(at(OPT_ADDR), opt_orig, 5);	/* ... its bytes restored */
+	ksft_test_result(explain_seen(f, 10, old, seen, &reverted) && reverted == 5,
+			 "the same run read, the probe since removed and its bytes the baseline's: explained, 5 bytes undone (%zu)\n",
+			 reverted);
+	seen[5] = 0xcc;
+	memcpy(seen + 6, opt_orig + 1, 4);
+	ksft_test_result(explain_seen(f, 6, old, seen, &reverted) && reverted == 1,
+			 "an ftrace call and a probe's int3 read, the probe since removed: explained (%zu)\n",
+			 reverted);
+	put(KPROBE_TABLE + 5 * 8, OPT_KP);	/* still on the table, disarmed */
+	ksft_test_result(explain_seen(f, 6, old, seen, &reverted) && reverted == 1,
+			 "... the probe still on the table but its byte restored: explained\n");
+	put(KPROBE_TABLE + 5 * 8, 0);
+	put_branch(OPT_ADDR, 0xe9, MODULE_CODE);
+	memcpy(seen, at(f), 10);
+	ksft_test_result(!explain_seen(f, 10, old, seen, &reverted),
+			 "a JMP to module code right after an ftrace call, no kprobe record: not explained\n");
+	put_branch(OPT_ADDR, 0xe9, SLOT);
+	memcpy(seen, at(f), 10);
+	ksft_test_result(!explain_seen(f, 10, old, seen, &reverted),
+			 "the kernel's detour JMP with no kprobe record: not explained\n");
+	*at(OPT_ADDR) = opt_orig[0];
+	ksft_test_result(!explain_seen(f, 10, old, seen, &reverted) && reverted == 1,
+			 "its first byte restored, the displacement still there: not explained\n");
+	put(FPAGE + 16, 1);
+	put(RECORDS + 16, 0);
+}
+
+/*
  * A text_poke_bp_batch() in flight (bp_desc, refs 1) turning SITE_A from
  * a call to the ops' trampoline back into the NOP: int3 written, the
  * call's tail still behind it. Its one entry's handler emulates @opcode
@@ -1494,7 +1566,7 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(116);
+	ksft_set_plan(123);
 	/* a site that fails fails every read here: no waits between */
 	patching_poke_wait_us = 0;
 	patching_busy_wait_us = 0;
@@ -1506,6 +1578,7 @@ int main(void)
 	test_bpf_dispatcher();
 	test_optprobes();
 	test_optprobe_waiting();
+	test_reverted();
 	test_pokes();
 	test_ftrace_window();
 	test_kprobe_slots();

@@ -553,6 +553,13 @@ static void text_events(struct findings *fs, const struct text_ctx *t)
 				 k == PATCH_KPROBE ?
 				 kp_waiting_note(t->patching, note, sizeof(note)) : "");
 	}
+	n = patching_reverted(t->patching);
+	f = n ? finding_add(fs, "kernel-text", VMIAAS_SEV_INFO,
+			    VMIAAS_FINDING_EVENT, "patching undone") : NULL;
+	if (f)
+		snprintf(f->message, sizeof(f->message),
+			 "%zu changed byte%s held the baseline's again when read anew: the kernel undid its own patching (a kprobe removed, a tracer off) while the check ran",
+			 n, n == 1 ? "" : "s");
 	why = patching_why(t->patching);
 	f = why ? finding_add(fs, "kernel-text", VMIAAS_SEV_INFO,
 			      VMIAAS_FINDING_EVENT, "patching records") : NULL;

@@ -101,6 +101,7 @@ struct patching {
 	const u8 *run_old;		/* its baseline bytes, or NULL */
 	size_t counts[PATCH_KINDS];
 	size_t nr_kp_waiting;		/* of counts[PATCH_KPROBE] */
+	size_t nr_reverted;		/* bytes back to the baseline's */
 	u32 nr_waits;			/* runs read again (POKE_SITES_MAX) */
 	u32 nr_reloads;			/* records read again (POKE_RELOADS_MAX) */
 	bool busy_waited;		/* ftrace_lock waited for (once a check) */
@@ -2312,15 +2313,59 @@ static bool site_ok_busy(struct patching *p, u64 va, u64 *ret_end,
 	return false;
 }
 
+/*
+ * How many bytes of the run from @va on hold the baseline's again, read
+ * now: a change the kernel undid after the run was read. The storm of
+ * tests/guest/storm.sh: a page read with vfs_read's ftrace call and, right
+ * after it, the int3 (or JMP) of a kprobe being deleted; while the ftrace
+ * site was judged, the kprobe was disarmed and taken off kprobe_table, so
+ * that neither its record nor its bytes were there to be judged any more.
+ * Only bytes equal to the baseline's at this read are passed over; a site
+ * still half changed (its first byte restored, its tail not) is judged
+ * from its next byte on. 0 if the byte at @va differs (or the run has no
+ * baseline bytes).
+ */
+#define REVERT_READ_MAX		32
+
+static u64 run_reverted(struct patching *p, u64 va)
+{
+	u8 now[REVERT_READ_MAX];
+	u64 off = va - p->run_va, n, i;
+
+	if (!p->run_old || off >= p->run_len)
+		return 0;
+	n = min(p->run_len - off, (u64)sizeof(now));
+	if (engine_read(p->v, va, now, n))
+		return 0;
+	for (i = 0; i < n && now[i] == p->run_old[off + i]; i++)
+		;
+	return i;
+}
+
+/*
+ * Whether the run's byte at @va is the kernel's own patching: the site
+ * covering it holds what the records allow (*ret_kind its kind), or the
+ * byte holds the baseline's again (*ret_kind PATCH_KINDS); *ret_end where
+ * the explained bytes end. Judged on the last of the reads.
+ */
 static bool site_ok_settled(struct patching *p, u64 va, u64 *ret_end,
 			    enum patch_kind *ret_kind)
 {
+	u64 n;
 	int i;
 
 	for (i = 0; i <= POKE_RETRIES; i++) {
 		if (i && p->nr_reloads < POKE_RELOADS_MAX)
 			records_reload(p);
 		if (site_at_ok(p, va, ret_end, ret_kind)) {
+			p->rejected[0] = '\0';
+			return true;
+		}
+		n = run_reverted(p, va);
+		if (n) {
+			*ret_end = va + n;
+			*ret_kind = PATCH_KINDS;
+			p->nr_reverted += n;
 			p->rejected[0] = '\0';
 			return true;
 		}
@@ -2365,7 +2410,8 @@ bool patching_explain(struct patching *p, u64 va, u64 len, const u8 *old,
 		}
 		if (!site_ok_settled(p, va + i, &end, &kind))
 			return false;
-		p->counts[kind]++;
+		if (kind < PATCH_KINDS)
+			p->counts[kind]++;
 		kp_waiting_count(p, kind, va + i);
 		i = end - va;
 	}
@@ -2903,6 +2949,11 @@ struct patching *patching_free(struct patching *p)
 size_t patching_count(const struct patching *p, enum patch_kind kind)
 {
 	return kind < PATCH_KINDS ? p->counts[kind] : 0;
+}
+
+size_t patching_reverted(const struct patching *p)
+{
+	return p ? p->nr_reverted : 0;
 }
 
 size_t patching_kprobes_waiting(const struct patching *p)

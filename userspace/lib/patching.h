@@ -93,6 +93,11 @@ size_t patching_count(const struct patching *p, enum patch_kind kind);
 const char *patching_kind_name(enum patch_kind kind);
 /* Of the kprobe sites, those of a probe waiting on optimizing_list. */
 size_t patching_kprobes_waiting(const struct patching *p);
+/*
+ * Differing bytes that held the baseline's again when read anew (a
+ * change the kernel undid while the run was judged): not counted above.
+ */
+size_t patching_reverted(const struct patching *p);
 
 /* Why some records could not be read (NULL if all were). */
 const char *patching_why(const struct patching *p);
