@@ -100,6 +100,7 @@
 #define TP_VEC		(KBASE + 0x17000)	/* tp_vec[256] */
 #define REMOVED_OPS	(KBASE + 0x16200)	/* removed_ops */
 #define FTRACE_LOCK	(KBASE + 0x16300)	/* ftrace_lock */
+#define TP_LOCK		(KBASE + 0x16340)	/* tracepoints_mutex */
 #define KP_SLOTS	(KBASE + 0x42300)	/* kprobe_insn_slots */
 #define KP_PAGE		(KBASE + 0x42400)	/* its kprobe_insn_page */
 /* struct kprobe's ainsn (struct arch_specific_insn) */
@@ -366,6 +367,7 @@ static void symbols_init(void)
 		{ "bp_desc", BP_DESC }, { "tp_vec", TP_VEC },
 		{ "tp_vec_nr", TP_VEC_NR },
 		{ "removed_ops", REMOVED_OPS }, { "ftrace_lock", FTRACE_LOCK },
+		{ "tracepoints_mutex", TP_LOCK },
 		{ "kprobe_insn_slots", KP_SLOTS },
 		{ "kprobe_emulate_ifmodifiers", KP_EMU },
 		{ "kprobe_emulate_ret", KP_EMU + 8 },
@@ -1103,18 +1105,22 @@ static void test_optprobe_waiting(void)
 /*
  * patching_explain() of a run as a page read saw it (@seen), while the
  * guest holds what it holds now; *ret_reverted the bytes found back to
- * the baseline's when read again.
+ * the baseline's when read again (from the probe's site at OPT_ADDR; -1
+ * if they began elsewhere).
  */
 static bool explain_seen(u64 va, u64 len, const u8 *old, const u8 *seen,
 			 size_t *ret_reverted)
 {
 	struct patching *p;
+	u64 first;
 	bool ok;
 
 	if (patching_new(&v, &p))
 		exit(KSFT_FAIL);
 	ok = patching_explain(p, va, len, old, seen);
-	*ret_reverted = patching_reverted(p);
+	*ret_reverted = patching_reverted(p, &first);
+	if (*ret_reverted && first != OPT_ADDR)
+		*ret_reverted = (size_t)-1;	/* not the probe's site */
 	patching_free(p);
 	return ok;
 }
@@ -1264,26 +1270,65 @@ static void *ops_to_removed(void *arg)
  * ops' trampoline, no record names the ops; ftrace_lock held or not. A
  * thread plays the kernel and ends the window @ends_us later (0: never).
  */
-static bool explain_window(bool held, unsigned int ends_us)
+/*
+ * explain() of the 5 bytes at @site (@old at baseline) while the mutex
+ * at @lock is held or not, and a thread playing the kernel runs @kernel
+ * @ends_us later (0: never).
+ */
+static bool explain_locked(u64 site, const u8 *old, u64 lock, bool held,
+			   void *(*kernel)(void *), unsigned int ends_us)
 {
-	u8 old[5];
 	pthread_t t;
 	bool ok;
 
-	records_init();
-	memcpy(old, at(SITE_A), 5);
-	put_branch(SITE_A, 0xe8, TRAMP);
-	put(OPS_LIST, LIST_END);
-	put(FTRACE_LOCK, held ? KBASE + 0x50000 : 0);	/* owner */
-	if (ends_us && pthread_create(&t, NULL, ops_to_removed, &ends_us))
+	put(lock, held ? KBASE + 0x50000 : 0);	/* owner */
+	if (ends_us && pthread_create(&t, NULL, kernel, &ends_us))
 		exit(KSFT_FAIL);
-	ok = explain(SITE_A, 5, old);
+	ok = explain(site, 5, old);
 	if (ends_us)
 		pthread_join(t, NULL);
 	return ok;
 }
 
-static void test_ftrace_window(void)
+static bool explain_window(bool held, unsigned int ends_us)
+{
+	u8 old[5];
+
+	records_init();
+	memcpy(old, at(SITE_A), 5);
+	put_branch(SITE_A, 0xe8, TRAMP);
+	put(OPS_LIST, LIST_END);
+	return explain_locked(SITE_A, old, FTRACE_LOCK, held, ops_to_removed,
+			      ends_us);
+}
+
+static void *tp_publish(void *arg)
+{
+	usleep(*(unsigned int *)arg);
+	put(TP_FUNCS, KFUNC);
+	put(TP_LOCK, 0);
+	return arg;
+}
+
+/*
+ * tracepoint_add_func()'s window (0 to 1 probe): the key, its trampoline
+ * and sites already call the new probe KFUNC, tp->funcs does not list it
+ * yet; tracepoints_mutex held or not. The kernel publishes the probe
+ * and frees the lock @ends_us later (0: never).
+ */
+static bool explain_tp_window(bool held, unsigned int ends_us)
+{
+	u8 old[5];
+
+	records_init();
+	memcpy(old, at(SCT_TP), 5);
+	put(SC_TP_KEY, KFUNC);
+	put_branch(SCT_TP, 0xe9, KFUNC);
+	return explain_locked(SCT_TP, old, TP_LOCK, held, tp_publish, ends_us);
+}
+
+/* Both windows, the kernel ending each under its lock, or not. */
+static void test_lock_windows(void)
 {
 	patching_busy_wait_us = 20000;
 	ksft_test_result(explain_window(true, 30000),
@@ -1293,6 +1338,13 @@ static void test_ftrace_window(void)
 	ksft_test_result(!explain_window(true, 0),
 			 "ftrace_lock held and the ops never in a record: not explained\n");
 	put(FTRACE_LOCK, 0);
+	ksft_test_result(explain_tp_window(true, 30000),
+			 "tracepoints_mutex held, the key calling a probe tp->funcs lists 30 ms later: explained\n");
+	ksft_test_result(!explain_tp_window(false, 2000000),
+			 "the same with tracepoints_mutex free: not waited for, not explained\n");
+	ksft_test_result(!explain_tp_window(true, 0),
+			 "tracepoints_mutex held and the probe never listed: not explained\n");
+	put(TP_LOCK, 0);
 	patching_busy_wait_us = 0;
 }
 
@@ -1566,7 +1618,7 @@ static void test_random(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(123);
+	ksft_set_plan(126);
 	/* a site that fails fails every read here: no waits between */
 	patching_poke_wait_us = 0;
 	patching_busy_wait_us = 0;
@@ -1580,7 +1632,7 @@ int main(void)
 	test_optprobe_waiting();
 	test_reverted();
 	test_pokes();
-	test_ftrace_window();
+	test_lock_windows();
 	test_kprobe_slots();
 	test_hooks();
 	test_hostile();

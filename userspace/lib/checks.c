@@ -529,12 +529,14 @@ static const char *kp_waiting_note(const struct patching *p, char *note,
 }
 
 /* One event per kind of runtime patching seen, and why records were missing. */
-static void text_events(struct findings *fs, const struct text_ctx *t)
+static void text_events(struct vmiaas *v, struct findings *fs,
+			const struct text_ctx *t)
 {
 	struct vmiaas_finding *f;
 	const char *why;
-	char note[96];
+	char note[96], sym[160];
 	size_t n;
+	u64 first;
 	int k;
 
 	if (!t->patching)
@@ -553,13 +555,15 @@ static void text_events(struct findings *fs, const struct text_ctx *t)
 				 k == PATCH_KPROBE ?
 				 kp_waiting_note(t->patching, note, sizeof(note)) : "");
 	}
-	n = patching_reverted(t->patching);
+	n = patching_reverted(t->patching, &first);
 	f = n ? finding_add(fs, "kernel-text", VMIAAS_SEV_INFO,
 			    VMIAAS_FINDING_EVENT, "patching undone") : NULL;
-	if (f)
+	if (f) {
+		symbolize(v, first, sym, sizeof(sym));
 		snprintf(f->message, sizeof(f->message),
-			 "%zu changed byte%s held the baseline's again when read anew: the kernel undid its own patching (a kprobe removed, a tracer off) while the check ran",
-			 n, n == 1 ? "" : "s");
+			 "%zu changed byte%s held the baseline's again when read anew, the first at %s: the kernel undid its own patching (a kprobe removed, a tracer off) while the check ran",
+			 n, n == 1 ? "" : "s", sym);
+	}
 	why = patching_why(t->patching);
 	f = why ? finding_add(fs, "kernel-text", VMIAAS_SEV_INFO,
 			      VMIAAS_FINDING_EVENT, "patching records") : NULL;
@@ -646,7 +650,7 @@ static int check_text(struct vmiaas *v, const struct vmiaas_baseline *b,
 				 (unsigned long long)nr_pages, BL_REGION_MAX_PAGES);
 	}
 	if (!err)
-		text_events(fs, &t);
+		text_events(v, fs, &t);
 	patching_free(t.patching);
 	return err;
 }

@@ -102,6 +102,7 @@ struct patching {
 	size_t counts[PATCH_KINDS];
 	size_t nr_kp_waiting;		/* of counts[PATCH_KPROBE] */
 	size_t nr_reverted;		/* bytes back to the baseline's */
+	u64 reverted_at;		/* the first of them */
 	u32 nr_waits;			/* runs read again (POKE_SITES_MAX) */
 	u32 nr_reloads;			/* records read again (POKE_RELOADS_MAX) */
 	bool busy_waited;		/* ftrace_lock waited for (once a check) */
@@ -2264,28 +2265,47 @@ static bool site_at_ok(struct patching *p, u64 va, u64 *ret_end,
 
 
 /*
- * ftrace_shutdown() takes the ops off ftrace_ops_list, then walks every
- * record (ftrace_hash_rec_disable()), and only then puts the ops in
- * removed_ops and turns the sites back: meanwhile every site still calls
- * the ops' trampoline and no record names the ops (20 ms on a 6.1 guest
- * at load 15, longer on a busier host than the re-reads above). The
- * kernel holds ftrace_lock all along (its mutex owner is set). An ftrace
- * site still unexplained after the re-reads, while the lock is held, is
- * read again with the records every 100 ms for up to 3 s, once a check,
- * until a read made after the lock was free; the verdict is on the last
- * read. A dump does not change: never waited for.
+ * Some of the kernel's updates leave a site and its records disagreeing
+ * for longer than the re-reads above on a loaded host, all of it under a
+ * lock the kernel holds (its mutex owner is set):
+ * - ftrace_shutdown() takes the ops off ftrace_ops_list, then walks every
+ *   record (ftrace_hash_rec_disable()), and only then puts the ops in
+ *   removed_ops and turns the sites back: meanwhile every site still
+ *   calls the ops' trampoline and no record names the ops (20 ms on a
+ *   6.1 guest at load 15); ftrace_lock.
+ * - tracepoint_add_func() (0 to 1 probe) writes the probe into the
+ *   tracepoint's static call key, trampoline and every call site, and
+ *   only then publishes it in tp->funcs (seen outlasting the re-reads at
+ *   load 18); tracepoints_mutex.
+ * A site of such a kind still unexplained after the re-reads, while its
+ * lock is held, is read again with the records every 100 ms for up to
+ * 3 s, once a check, until a read made after the lock was free; the
+ * verdict is on the last read. A dump does not change: never waited for.
  */
 #define POKE_BUSY_TRIES		30
 unsigned int patching_busy_wait_us = 100000;
 
-static bool ftrace_busy(struct patching *p)
+/* The lock held while a site of @kind and its records may disagree. */
+static const char *busy_lock(enum patch_kind kind)
+{
+	switch (kind) {
+	case PATCH_FTRACE:
+		return "ftrace_lock";
+	case PATCH_STATIC_CALL:
+		return "tracepoints_mutex";
+	default:
+		return NULL;
+	}
+}
+
+static bool lock_busy(struct patching *p, const char *name)
 {
 	u64 lock, owner;
 	u32 off;
 
 	if (p->v->backend && !strncmp(p->v->backend->name, "dump", 4))
 		return false;	/* a dump does not change */
-	return !engine_sym(p->v, "ftrace_lock", &lock) &&
+	return !engine_sym(p->v, name, &lock) &&
 	       !btf_offsetof(p->v->btf, "mutex", "owner", &off) &&
 	       !engine_read_u64(p->v, lock + off, &owner) && owner;
 }
@@ -2293,16 +2313,19 @@ static bool ftrace_busy(struct patching *p)
 static bool site_ok_busy(struct patching *p, u64 va, u64 *ret_end,
 			 enum patch_kind *ret_kind)
 {
-	const struct patch_site *s = site_find(p, va);
+	struct patch_site tramp;
+	const struct patch_site *s;
+	const char *lock;
 	bool busy;
 	int i;
 
-	if (p->busy_waited || !s || s->kind != PATCH_FTRACE ||
-	    !ftrace_busy(p))
+	s = site_find(p, va) ?: static_tramp_find(p, va, &tramp);
+	lock = s ? busy_lock(s->kind) : NULL;
+	if (p->busy_waited || !lock || !lock_busy(p, lock))
 		return false;
 	p->busy_waited = true;
 	for (i = 0; i < POKE_BUSY_TRIES; i++) {
-		busy = ftrace_busy(p);
+		busy = lock_busy(p, lock);
 		engine_pause(p->v, patching_busy_wait_us);
 		records_reload(p);
 		if (site_at_ok(p, va, ret_end, ret_kind))
@@ -2365,6 +2388,8 @@ static bool site_ok_settled(struct patching *p, u64 va, u64 *ret_end,
 		if (n) {
 			*ret_end = va + n;
 			*ret_kind = PATCH_KINDS;
+			if (!p->nr_reverted)
+				p->reverted_at = va;
 			p->nr_reverted += n;
 			p->rejected[0] = '\0';
 			return true;
@@ -2951,9 +2976,12 @@ size_t patching_count(const struct patching *p, enum patch_kind kind)
 	return kind < PATCH_KINDS ? p->counts[kind] : 0;
 }
 
-size_t patching_reverted(const struct patching *p)
+size_t patching_reverted(const struct patching *p, u64 *ret_first)
 {
-	return p ? p->nr_reverted : 0;
+	if (!p || !p->nr_reverted)
+		return 0;
+	*ret_first = p->reverted_at;
+	return p->nr_reverted;
 }
 
 size_t patching_kprobes_waiting(const struct patching *p)

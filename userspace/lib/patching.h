@@ -95,9 +95,10 @@ const char *patching_kind_name(enum patch_kind kind);
 size_t patching_kprobes_waiting(const struct patching *p);
 /*
  * Differing bytes that held the baseline's again when read anew (a
- * change the kernel undid while the run was judged): not counted above.
+ * change the kernel undid while the run was judged), not counted above;
+ * *ret_first the first of them (set only if there are any).
  */
-size_t patching_reverted(const struct patching *p);
+size_t patching_reverted(const struct patching *p, u64 *ret_first);
 
 /* Why some records could not be read (NULL if all were). */
 const char *patching_why(const struct patching *p);
