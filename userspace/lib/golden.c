@@ -345,6 +345,7 @@ static int rebase(struct vmiaas *v, const char *path,
 		}
 	}
 	err = bl_proc_ops_rebase(g, b, delta);
+	err = err ?: bl_tty_rebase(g, b, delta);
 	if (err)
 		return err;
 	bl_hooks_golden(g, b);

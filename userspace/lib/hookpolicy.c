@@ -386,6 +386,8 @@ int hook_check_scan(struct vmiaas *v, const struct hook_check *hc,
 	h = hook_check_begin(v, hc, trust, &err);
 	if (!err)
 		hook_report(v, h, sink);
+	if (!err && hc->report)
+		hc->report(v, h, sink);
 	hook_check_end(h);
 	return err;
 }
@@ -452,6 +454,7 @@ int hook_trust_get(struct vmiaas *v, const struct vmiaas_baseline *b,
 	int err;
 
 	memset(ret, 0, sizeof(*ret));
+	ret->b = b;
 	if (!b || !b->nr_hooks)
 		return 0;
 	ret->mods = calloc(b->nr_modules ? b->nr_modules : 1,

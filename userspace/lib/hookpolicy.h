@@ -54,6 +54,7 @@ struct hook_suspect {
  * module's hook in one of them goes to @taken.
  */
 struct hook_trust {
+	const struct vmiaas_baseline *b;	/* the baseline, NULL at baseline */
 	const struct vmiaas_baseline_hook *hooks;
 	u32 nr_hooks;
 	struct bl_module *mods;		/* ranges only, no bytes */
@@ -140,7 +141,8 @@ int hook_record(struct vmiaas *v, const struct hook_scan *h,
  * with its struct hook_scan; @layout resolves the layout (BTF, symbols),
  * @walk walks the guest once, judging into the hook_scan, and @record
  * fills vmiaas.ko's record (zeroed): the type's part of c->data, then
- * hook_record().
+ * hook_record(); @report (optional) adds the check's own findings (a
+ * comparison with the baseline) after hook_report()'s.
  */
 struct hook_check {
 	const char *check;		/* struct hook_scan's */
@@ -150,6 +152,8 @@ struct hook_check {
 	int (*walk)(struct vmiaas *v, struct hook_scan *h);
 	int (*record)(struct vmiaas *v, struct hook_scan *h,
 		      struct vmiaas_module_check *c);
+	void (*report)(struct vmiaas *v, struct hook_scan *h,
+		       const struct hidden_sink *sink);
 };
 
 /*
