@@ -211,8 +211,8 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 
 /*
  * vmiaas.ko's share of exec-memory, usermode-helper, netfilter-hook,
- * proc-ops, packet-tap, input-handler and tracepoint-hook: the records to
- * register with VMIAAS_IOC_SET_CHECKS (include/uapi/linux/vmiaas.h,
+ * proc-ops, packet-tap, input-handler, tracepoint-hook and vfs-ops: the
+ * records to register with VMIAAS_IOC_SET_CHECKS (include/uapi/linux/vmiaas.h,
  * struct vmiaas_check: type, flags, addr, len, root as here, values
  * pointing to data) so that a guest agent's request runs them in the
  * module, with the same core code as vmiaas_check_run(). The expected
@@ -232,7 +232,11 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
  * vmiaas_input_check, likewise for handlers); tracepoint-hook: one
  * VMIAAS_CHECK_TP_GVA (addr the kernel's __start___tracepoints_ptrs, len
  * its tracepoints, a struct vmiaas_tp_check: the layout, the kernel's
- * text and each untainted module's text that has a probe on one).
+ * text and each untainted module's text that has a probe on one);
+ * vfs-ops: one VMIAAS_CHECK_VFS_GVA (addr &super_blocks, a struct
+ * vmiaas_vfs_check: the layout from BTF, &init_task, the image,
+ * &debug_fs_type; len ranges: the kernel's text and rodata, every live
+ * module's read-only memory, filesystem owners' writable memory).
  * With a baseline @b (NULL: none), a module whose hooks @b trusts
  * (vmiaas_baseline_hooks(), the module unchanged since) is allowed like
  * an untainted one: its whole text, for the checks it hooks.
@@ -272,6 +276,20 @@ int vmiaas_module_policy(struct vmiaas *v, const struct vmiaas_baseline *b,
 struct vmiaas_proc_watch;
 const struct vmiaas_proc_watch *vmiaas_module_proc_table(struct vmiaas *v,
 							 size_t *ret_nr);
+
+/*
+ * vfs-ops' record (VMIAAS_CHECK_VFS_GVA, len allowed ranges): data holds
+ * a struct vmiaas_vfs_check, then at VMIAAS_MODULE_VFS_ALLOW a uint64_t,
+ * the address in this process of the len ranges ([start, end) pairs of
+ * uint64_t, sorted and disjoint) for vmiaas_module_policy_run(), 0 for
+ * vmiaas_module_vfs_ranges()'s. The module wants the struct and the
+ * ranges one after the other at ->values: the caller registering the
+ * record puts them together. vmiaas_module_vfs_ranges() returns the
+ * ranges of the last vmiaas_module_policy() on @v (2 * *@ret_nr
+ * uint64_t, owned by @v as the proc-ops table), or NULL.
+ */
+#define VMIAAS_MODULE_VFS_ALLOW	176	/* sizeof(struct vmiaas_vfs_check) */
+const uint64_t *vmiaas_module_vfs_ranges(struct vmiaas *v, size_t *ret_nr);
 
 /*
  * What vmiaas.ko named in an event (struct vmiaas_found, for record @c,

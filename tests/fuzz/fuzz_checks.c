@@ -93,13 +93,25 @@ static struct vmiaas_finding *sink_add(void *ctx, const char *check,
 	return &f;
 }
 
+/* vfs-ops' record for vmiaas.ko, built and run as the module runs it. */
+static void vfs_module_run(void)
+{
+	static struct vmiaas_module_check c;
+	uint64_t failed;
+	size_t nr = 0;
+
+	if (!vfs_module_check(guest, &c, 1, &nr))
+		vmiaas_module_policy_run(guest, &c, 1, &failed);
+}
+
 /*
  * The walkers without the hashing of every measured page (about 100 ms a
  * run): hidden modules and tasks, creds, BPF programs, netfilter hooks,
  * packet types, input handlers, tracepoint probes, line disciplines and
  * the ttys' tables, /proc entries,
  * usermode-helper's release agents and binfmt_misc handlers, the
- * VFS's operations tables (superblocks, cached directories, fd tables),
+ * VFS's operations tables (superblocks, cached directories, fd tables;
+ * and vmiaas.ko's record of them, built and run as the module runs it),
  * system_state, the page tables (kernel-mapping), the executable mappings and vmap areas
  * (exec-memory), notifier chains, ftrace and kprobe hooks; with
  * @records the kernel's patch records too (jump labels, static calls,
@@ -129,6 +141,7 @@ static void run_walkers(bool records)
 	check_proc_ops(guest, baseline, &sink);
 	check_umh_paths(guest, baseline, &sink);
 	vfs_scan_once(guest, &sink, NULL);
+	vfs_module_run();
 	check_kmap(guest, &sink);
 	check_exec(guest, &sink);
 	check_notifiers(guest, &sink);

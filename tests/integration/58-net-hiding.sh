@@ -30,9 +30,10 @@
 # (tests/tools/module_policy: the same core/nfhook.c, core/procwalk.c and
 # core/ptypewalk.c walks): all pass with ip_tables and with the raw
 # sockets; the netfilter-hook record alone fails with the trigger, the
-# proc-ops record alone with the connection hider and with the process
-# hider (its table holds every kernel entry, its walk the root inodes),
-# each named as vmid's finding names it, the packet-tap record
+# proc-ops record alone with the connection hider, it and the vfs-ops
+# record (core/vfswalk.c: the hider's table in a module loaded after
+# them) with the process hider (its table holds every kernel entry, its
+# walk the root inodes), each named as vmid's finding names it, the packet-tap record
 # alone with the tap (on ptype_all, on lo's); all pass again once each is
 # gone. The trigger loaded before a second baseline: that baseline
 # trusts its hook (a check: exit 0, the event "hook present at
@@ -41,7 +42,7 @@
 # of KGENS (default: Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin nethide 41
+integrity_begin nethide 42
 
 rawsock=$(guest_tool rawsock) ||
 	tap_bail "cannot build tests/guest/rawsock.c statically"
@@ -79,7 +80,10 @@ tap_ok "[ '${nr_watched:-0}' -ge 100 ] && [ \$(stat -c %s '$work/policy.bin.tabl
 	"$KGEN: module policy: a proc-ops record watching every kernel /proc entry a baseline records (${nr_watched:-none}) and the /proc root inodes"
 tap_ok "grep -q '^check [0-9]* type=10 flags=0 len=1 packet-tap (1 allowed ranges); finding packet-tap \"packet types\" critical\$' '$work/policy.txt'" \
 	"$KGEN: module policy: a packet-tap record allowing the kernel's text (no module has a packet type)"
-tap_diag "$(grep 'type=\(8\|9\|10\) ' "$work/policy.txt")"
+nr_ranges=$(sed -n 's/^check [0-9]* type=13 flags=0 len=\([0-9]*\) vfs-ops (\1 allowed ranges); finding vfs-ops "filesystem operations" critical$/\1/p' "$work/policy.txt")
+tap_ok "[ '${nr_ranges:-0}' -ge 2 ] && [ \$(stat -c %s '$work/policy.bin.vfs') = \$((${nr_ranges:-0} * 16)) ]" \
+	"$KGEN: module policy: a vfs-ops record (type 13) whose allowed ranges (${nr_ranges:-none}: the kernel's text and rodata, the modules' read-only memory) go in its own table"
+tap_diag "$(grep 'type=\(8\|9\|10\|13\) ' "$work/policy.txt")"
 nf_bit=$(sed -n 's/^check \([0-9]*\) type=8 .*/\1/p' "$work/policy.txt")
 proc_bit=$(sed -n 's/^check \([0-9]*\) type=9 .*/\1/p' "$work/policy.txt")
 policy_run iptables 0 "nothing fails with ip_tables hooking"
@@ -149,8 +153,8 @@ check_json procroot
 tap_ok "[ $st = 1 ] && jq -e '(.findings | length == 2) and ([.findings[] | select(.check == \"proc-ops\" and .object == \"/proc (root inode)\" and .severity == \"critical\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_procroot]+\")) and (.detail.old_symbol | test(\"proc_root_operations\")) and (.detail.message | test(\"i_fop changed\")))] | length == 1) and ([.findings[] | select(.check == \"vfs-ops\" and .object == \"/proc (proc)\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_procroot]+\")))] | length == 1)' '$work/procroot.json'" \
 	"$KGEN: procroot: exit 1, a critical proc-ops finding: the /proc root inode's i_fop from proc_root_operations to [vmiaas_attack_procroot]; vfs-ops names /proc too"
 tap_diag "$(cat "$work/procroot.err"; jq -c '.findings[] | [.check, .severity, .object, .detail.message]' "$work/procroot.json" 2>/dev/null | cut -c1-300 | head -4)"
-policy_run procroot "$(policy_mask 9)" \
-	"the proc-ops record alone fails with the /proc root inode's i_fop swapped"
+policy_run procroot "$(printf '%#x' $(($(policy_mask 9) | $(policy_mask 13))))" \
+	"the proc-ops and vfs-ops records fail with the /proc root inode's i_fop swapped (and no other)"
 tap_ok "grep -q '^found ${proc_bit:-none} critical \"/proc (root inode)\": /proc (root inode): i_fop changed since the checks were registered: 0x[0-9a-f]* -> 0x[0-9a-f]* (module memory)\$' '$work/procroot.policy'" \
 	"$KGEN: module policy: the proc-ops record names the /proc root inode's i_fop, in module memory"
 guest_run "rmmod vmiaas_attack_procroot; kill $pid" >/dev/null 2>&1

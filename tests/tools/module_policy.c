@@ -8,12 +8,14 @@
  *
  *   module_policy --take FILE [--baseline BL --key KEY] --shm SHM --qmp SOCK
  *       takes the records from the guest now into FILE (proc-ops' table
- *       of watched entries into FILE.table), with baseline BL (the
+ *       of watched entries into FILE.table, vfs-ops' allowed ranges into
+ *       FILE.vfs), with baseline BL (the
  *       hooks it trusts allowed, as vmid's are) if given; prints one
  *       line per record: "check I type=T flags=F len=L LABEL; finding
  *       CHECK \"OBJECT\" SEVERITY" (what vmid reports when it fails)
  *   module_policy --run FILE --shm SHM --qmp SOCK
- *       runs FILE's records (proc-ops' with FILE.table); prints
+ *       runs FILE's records (proc-ops' with FILE.table, vfs-ops' with
+ *       FILE.vfs); prints
  *       "failed=0xMASK checks=N", then for each failed netfilter-hook
  *       and proc-ops record what it found, as vmid's finding names it
  *       from the module's event: "found I SEVERITY \"OBJECT\": MESSAGE"
@@ -31,19 +33,62 @@
 
 #define RECORDS_MAX	16
 
-/* FILE.table: proc-ops' table, as vmid sends it to its parent. */
-static int table_write(struct vmiaas *v, const char *path)
+/* FILE.SUFFIX: @nr entries of @size at @t, as vmid sends them to its parent. */
+static int table_write(const char *path, const char *suffix, const void *t,
+		       size_t size, size_t nr)
 {
-	const struct vmiaas_proc_watch *t;
 	char name[4096];
-	size_t nr;
 	FILE *f;
 
-	t = vmiaas_module_proc_table(v, &nr);
-	snprintf(name, sizeof(name), "%s.table", path);
+	snprintf(name, sizeof(name), "%s.%s", path, suffix);
 	f = fopen(name, "w");
-	if (!f || (nr && fwrite(t, sizeof(*t), nr, f) != nr) || fclose(f))
+	if (!f || (nr && fwrite(t, size, nr, f) != nr) || fclose(f))
 		return -EIO;
+	return 0;
+}
+
+/* FILE.SUFFIX's entries of @size, at most @max (*@ret_n): free() it, or NULL. */
+static void *table_load(const char *path, const char *suffix, size_t size,
+			size_t max, size_t *ret_n)
+{
+	char name[4096];
+	void *t;
+	FILE *f;
+
+	*ret_n = 0;
+	snprintf(name, sizeof(name), "%s.%s", path, suffix);
+	f = fopen(name, "r");
+	if (!f)
+		return NULL;
+	t = calloc(max, size);
+	if (t)
+		*ret_n = fread(t, size, max, f);
+	fclose(f);
+	return t;
+}
+
+/* Points the vfs-ops records of @c at FILE.vfs (*@ret: free it). */
+static int vfs_read(const char *path, struct vmiaas_module_check *c,
+		    size_t nr, uint64_t **ret)
+{
+	size_t n, i;
+	uint64_t *r = table_load(path, "vfs", 2 * sizeof(*r),
+				 VMIAAS_MAX_VFS_ALLOW, &n);
+
+	if (!r)
+		return -ENOENT;
+	for (i = 0; i < nr; i++) {
+		uint64_t a = (uintptr_t)r;
+
+		if (c[i].type != VMIAAS_CHECK_VFS_GVA)
+			continue;
+		if (c[i].len != n) {
+			free(r);
+			return -EBADMSG;
+		}
+		memcpy(c[i].data + VMIAAS_MODULE_VFS_ALLOW, &a, sizeof(a));
+	}
+	*ret = r;
 	return 0;
 }
 
@@ -51,20 +96,12 @@ static int table_write(struct vmiaas *v, const char *path)
 static int table_read(const char *path, struct vmiaas_module_check *c,
 		      size_t nr, struct vmiaas_proc_watch **ret)
 {
-	struct vmiaas_proc_watch *t;
-	char name[4096];
 	size_t n, i;
-	FILE *f;
+	struct vmiaas_proc_watch *t = table_load(path, "table", sizeof(*t),
+						 VMIAAS_MAX_PROC_TABLE, &n);
 
-	snprintf(name, sizeof(name), "%s.table", path);
-	f = fopen(name, "r");
-	if (!f)
-		return -ENOENT;
-	t = calloc(VMIAAS_MAX_PROC_TABLE, sizeof(*t));
-	n = t ? fread(t, sizeof(*t), VMIAAS_MAX_PROC_TABLE, f) : 0;
-	fclose(f);
 	if (!t)
-		return -ENOMEM;
+		return -ENOENT;
 	for (i = 0; i < nr; i++) {
 		struct vmiaas_proc_more *more = (void *)(c[i].data +
 			sizeof(struct vmiaas_proc_check));
@@ -86,9 +123,11 @@ static int take(struct vmiaas *v, const char *path, const char *bl,
 		const char *key_path)
 {
 	struct vmiaas_module_check c[RECORDS_MAX];
+	const struct vmiaas_proc_watch *t;
 	struct vmiaas_baseline *b = NULL;
 	uint8_t key[VMIAAS_KEY_SIZE];
-	size_t nr = 0, i;
+	size_t nr = 0, i, n, n2;
+	const uint64_t *r;
 	FILE *f;
 	int err = 0;
 
@@ -101,8 +140,12 @@ static int take(struct vmiaas *v, const char *path, const char *bl,
 	if (err)
 		return err;
 	f = fopen(path, "w");
-	if (!f || fwrite(c, sizeof(c[0]), nr, f) != nr || fclose(f) ||
-	    table_write(v, path))
+	if (!f || fwrite(c, sizeof(c[0]), nr, f) != nr || fclose(f))
+		return -EIO;
+	t = vmiaas_module_proc_table(v, &n);
+	r = vmiaas_module_vfs_ranges(v, &n2);
+	if (table_write(path, "table", t, sizeof(*t), n) ||
+	    table_write(path, "vfs", r, 2 * sizeof(*r), n2))
 		return -EIO;
 	for (i = 0; i < nr; i++)
 		printf("check %zu type=%u flags=%u len=%llu %s; finding %s \"%s\" %s\n",
@@ -117,7 +160,7 @@ static int run(struct vmiaas *v, const char *path)
 	struct vmiaas_module_check c[RECORDS_MAX];
 	struct vmiaas_found found[RECORDS_MAX];
 	struct vmiaas_proc_watch *table = NULL;
-	uint64_t failed = 0;
+	uint64_t failed = 0, *ranges = NULL;
 	size_t nr, i;
 	FILE *f;
 	int err;
@@ -128,8 +171,10 @@ static int run(struct vmiaas *v, const char *path)
 	nr = fread(c, sizeof(c[0]), RECORDS_MAX, f);
 	fclose(f);
 	err = table_read(path, c, nr, &table);
+	err = err ?: vfs_read(path, c, nr, &ranges);
 	err = err ?: vmiaas_module_policy_found(v, c, nr, &failed, found);
 	free(table);
+	free(ranges);
 	if (err)
 		return err;
 	printf("failed=%#llx checks=%zu\n", (unsigned long long)failed, nr);

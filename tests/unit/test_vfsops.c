@@ -506,6 +506,87 @@ static void test_suspects(void)
 			 sus.first.nodes);
 }
 
+/*
+ * vmiaas.ko's record (struct vmiaas_module_vfs), run as the module runs
+ * it (vmiaas_module_policy_found(): policy_vfs(), the same
+ * vmi_vfs_suspects()), and what its event names as vmid's finding; the
+ * record's hostile fields (an unsorted range list, more ranges than the
+ * module takes, a dentry cap over the module's) fail it, nothing read.
+ */
+static void test_record(void)
+{
+	static struct vmiaas_module_check c;
+	struct vmiaas_module_vfs *rec = (void *)c.data;
+	uint64_t allow[2][2] = { { TEXT, RODATA }, { RODATA, KDATA } };
+	struct vmiaas_finding f = { 0 };
+	struct vmiaas_found found;
+	struct vmi_vfs_layout cl;
+	uint64_t failed = 0;
+	int err, err2;
+	bool ok;
+
+	core_layout(&cl);
+	memset(&c, 0, sizeof(c));
+	c.type = VMIAAS_CHECK_VFS_GVA;
+	c.addr = SBS;
+	c.len = 2;
+	c.root = 0x1000;
+	rec->vc = (struct vmiaas_vfs_check){
+		.init_task = TASKS, .image = { TEXT, KDATA + 0x10000 },
+		.s_list = cl.s_list, .s_type = cl.s_type, .s_root = cl.s_root,
+		.s_mounts = cl.s_mounts, .d_op = cl.d_op,
+		.d_flags = cl.d_flags, .d_inode = cl.d_inode,
+		.d_children = cl.d_children, .d_sib = cl.d_sib,
+		.i_op = cl.i_op, .i_fop = cl.i_fop, .i_mode = cl.i_mode,
+		.i_sb = cl.i_sb, .mnt_root = cl.mnt_root,
+		.mnt_instance = cl.mnt_instance, .tasks = cl.tasks,
+		.tgid = cl.tgid, .files = cl.files, .fdt = cl.fdt,
+		.max_fds = cl.max_fds, .fd = cl.fd, .f_op = cl.f_op,
+		.f_inode = cl.f_inode, .max_dentries = 1024,
+		.max_fd_slots = 1024,
+	};
+	memcpy(rec->vc.s_ptr, cl.s_ptr, sizeof(cl.s_ptr));
+	rec->allow = (uintptr_t)allow;
+	build();
+	err = vmiaas_module_policy_found(&v, &c, 1, &failed, &found);
+	ok = !err && !failed && !found.kind;
+	put(FILE1, HEAP + 0x800);
+	err = vmiaas_module_policy_found(&v, &c, 1, &failed, &found);
+	err2 = err ?: vmiaas_module_found(&c, &found, &f);
+	ksft_test_result(ok && !err2 && failed == 1 &&
+			 found.kind == VMIAAS_FOUND_VFS_PTR &&
+			 found.point == VMI_VFS_F_OP && found.family == 7 &&
+			 found.index == 1 && f.new_value == HEAP + 0x800 &&
+			 strstr(f.object, "(pid 7 fd 1)") &&
+			 strstr(f.message, "f_op points to"),
+			 "record: clean, then an open file's f_op in the heap fails it, named as a finding (%d: %s: %s)\n",
+			 err2, f.object, f.message);
+	build();
+	put(SB, SB);				/* super_blocks loops */
+	memset(&f, 0, sizeof(f));
+	err = vmiaas_module_policy_found(&v, &c, 1, &failed, &found);
+	err2 = err ?: vmiaas_module_found(&c, &found, &f);
+	ksft_test_result(!err2 && failed == 1 &&
+			 found.kind == VMIAAS_FOUND_VFS_BAD &&
+			 found.err == -ELOOP && !strcmp(f.object, "super_blocks") &&
+			 strstr(f.message, "a cycle after"),
+			 "record: a superblock list that loops fails it (%d: %s)\n",
+			 err2, f.message);
+	build();
+	allow[1][0] = TEXT;			/* overlapping: refused */
+	err = vmiaas_module_policy_found(&v, &c, 1, &failed, &found);
+	ok = !err && failed == 1 && !found.kind;
+	allow[1][0] = RODATA;
+	c.len = VMIAAS_MAX_VFS_ALLOW + 1;
+	err = vmiaas_module_policy_found(&v, &c, 1, &failed, &found);
+	ok = ok && !err && failed == 1;
+	c.len = 2;
+	rec->vc.max_dentries = VFS_DENTRIES_MAX + 1;
+	err = vmiaas_module_policy_found(&v, &c, 1, &failed, &found);
+	ksft_test_result(ok && !err && failed == 1,
+			 "record: overlapping ranges, 1025 ranges, a dentry cap over the module's: the record fails, nothing walked\n");
+}
+
 static void test_hostile_lists(void)
 {
 	int err;
@@ -559,7 +640,7 @@ int main(void)
 	struct tiny_btf tb;
 
 	ksft_print_header();
-	ksft_set_plan(25);
+	ksft_set_plan(28);
 	guest_init();
 	v.btf = tiny_btf_new(&tb);	/* no struct module: symbols are hex */
 	layout(&scan.l);
@@ -581,6 +662,7 @@ int main(void)
 	test_hostile_lists();
 	test_core();
 	test_suspects();
+	test_record();
 	test_random();
 	vfs_scan_fini(&scan);
 	btf__free(v.btf);

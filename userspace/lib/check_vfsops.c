@@ -524,9 +524,17 @@ static int vfs_sb_names(struct vfs_scan *s, u64 sb, struct vfs_obj *o)
 	return 0;
 }
 
+void vfs_bad_why(int err, u32 nodes, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s after %u nodes",
+		 err == -EBADMSG ? "a bad pointer" :
+		 nodes >= VFS_SB_MAX ? "no end" : "a cycle", nodes);
+}
+
 static void vfs_sb_corrupt(struct vfs_scan *s, u64 addr, int err, u32 nodes)
 {
 	struct vmiaas_finding *f;
+	char why[64];
 
 	f = s->sink->add(s->sink->ctx, "vfs-ops", VMIAAS_SEV_CRITICAL,
 			 "super_blocks");
@@ -534,11 +542,10 @@ static void vfs_sb_corrupt(struct vfs_scan *s, u64 addr, int err, u32 nodes)
 		return;
 	f->flags |= VMIAAS_FINDING_ADDRESS;
 	f->address = addr;
+	vfs_bad_why(err, nodes, why, sizeof(why));
 	snprintf(f->message, sizeof(f->message),
-		 "the superblock list cannot be walked: super_blocks (head 0x%llx): %s after %u nodes: the guest's list is corrupt",
-		 (unsigned long long)addr,
-		 err == -EBADMSG ? "a bad pointer" :
-		 nodes >= VFS_SB_MAX ? "no end" : "a cycle", nodes);
+		 "the superblock list cannot be walked: super_blocks (head 0x%llx): %s: the guest's list is corrupt",
+		 (unsigned long long)addr, why);
 }
 
 /* ---- the walk's pointers (core/vfswalk.c) ---- */
@@ -792,4 +799,186 @@ int vfs_scan_once(struct vmiaas *v, const struct hidden_sink *sink,
 		  struct vfs_stats *ret)
 {
 	return vfs_scan(v, sink, ret);
+}
+
+/* ---- vmiaas.ko's record (check type 13, VMIAAS_CHECK_VFS_GVA) ---- */
+
+#define VFS_FS_TYPES_MAX	1024	/* file_system_type entries read */
+
+static int vfs_range_cmp(const void *a, const void *b)
+{
+	const u64 *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* Sorts @r's @n ranges and merges those that overlap or touch. */
+static size_t vfs_ranges_merge(u64 (*r)[2], size_t n)
+{
+	size_t i, k = 0;
+
+	qsort(r, n, sizeof(r[0]), vfs_range_cmp);
+	for (i = 0; i < n; i++) {
+		if (k && r[i][0] <= r[k - 1][1]) {
+			r[k - 1][1] = max(r[k - 1][1], r[i][1]);
+			continue;
+		}
+		r[k][0] = r[i][0];
+		r[k][1] = r[i][1];
+		k++;
+	}
+	return k;
+}
+
+/*
+ * Whether module @addr owns a registered filesystem type (the
+ * file_systems list, a NULL-ended chain of ->next): its writable memory
+ * may hold its tables too, as vfs_judge() allows the owner's.
+ */
+static bool vfs_fs_owner(struct vmiaas *v, u64 head, u32 next_off,
+			 u32 owner_off, u64 addr)
+{
+	u64 t, owner;
+	u32 i;
+
+	if (!head || engine_read_u64(v, head, &t))
+		return false;
+	for (i = 0; t && i < VFS_FS_TYPES_MAX; i++) {
+		if (!kernel_ptr(t) ||
+		    engine_read_u64(v, t + owner_off, &owner) ||
+		    engine_read_u64(v, t + next_off, &t))
+			return false;
+		if (owner == addr)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The ranges the module allows (into v->vfs_ranges, sorted and merged):
+ * the kernel's text and rodata, every live module's read-only memory, and
+ * the writable memory of the modules that own a filesystem type.
+ */
+static int vfs_module_ranges(struct vmiaas *v, struct vfs_scan *s)
+{
+	u64 (*r)[2], head = 0;
+	u32 next_off = 0, i, k;
+	size_t n = 0;
+
+	if (engine_sym(v, "file_systems", &head) ||
+	    btf_offsetof(v->btf, "file_system_type", "next", &next_off))
+		head = 0;
+	r = calloc(2 + 4 * (size_t)s->nr_mods, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r[n][0] = s->text_start;
+	r[n++][1] = s->text_end;
+	r[n][0] = s->rodata_start;
+	r[n++][1] = s->rodata_end;
+	for (i = 0; i < s->nr_mods; i++) {
+		const struct vfs_module *m = &s->mods[i];
+		bool owner = vfs_fs_owner(v, head, next_off, s->l.fs_owner,
+					  m->addr);
+
+		for (k = 0; k < m->nr && k < 4; k++) {
+			if (m->r[k].start >= m->r[k].end ||
+			    (!m->r[k].ro && !owner))
+				continue;
+			r[n][0] = m->r[k].start;
+			r[n++][1] = m->r[k].end;
+		}
+	}
+	n = vfs_ranges_merge(r, n);
+	if (n > VMIAAS_MAX_VFS_ALLOW) {
+		free(r);
+		return engine_fail(v, -E2BIG,
+				   "vfs-ops: %zu allowed ranges for vmiaas.ko, over %u",
+				   n, VMIAAS_MAX_VFS_ALLOW);
+	}
+	free(v->vfs_ranges);
+	v->vfs_ranges = r;
+	v->nr_vfs_ranges = n;
+	return 0;
+}
+
+/* The record's struct vmiaas_vfs_check: the layout, roots and caps. */
+static int vfs_record(struct vmiaas *v, struct vfs_scan *s,
+		      struct vmiaas_vfs_check *vc)
+{
+	const struct vfs_layout *l = &s->l;
+	struct vmi_vfs_layout cl;
+	u64 debugfs = 0, init_task = 0;
+	int err;
+
+	err = vfs_walk_prepare(s, &cl);
+	if (err)
+		return err;
+	if (engine_sym(v, "debug_fs_type", &debugfs))
+		debugfs = 0;	/* no debugfs in this kernel */
+	*vc = (struct vmiaas_vfs_check){
+		.image = { s->img_start, s->img_end }, .debugfs_type = debugfs,
+		.s_list = l->s_list, .s_type = l->s_type, .s_root = l->s_root,
+		.s_mounts = l->s_mounts, .d_op = l->d_op,
+		.d_flags = l->d_flags, .d_inode = l->d_inode,
+		.d_children = l->d_children, .d_sib = l->d_sib,
+		.i_op = l->i_op, .i_fop = l->i_fop, .i_mode = l->i_mode,
+		.i_sb = l->i_sb, .mnt_root = l->mnt_root,
+		.mnt_instance = l->mnt_instance, .tasks = l->tasks,
+		.tgid = l->tgid, .files = l->files, .fdt = l->fdt,
+		.max_fds = l->max_fds, .fd = l->fd, .f_op = l->f_op,
+		.f_inode = l->f_inode, .max_dentries = VFS_DENTRIES_MAX,
+		.max_fd_slots = VFS_FDS_MAX,
+		.flags = l->children_hlist ? VMIAAS_VFS_HLIST : 0,
+	};
+	memcpy(vc->s_ptr, l->s_ptr, sizeof(vc->s_ptr));
+	err = engine_sym(v, "init_task", &init_task);
+	vc->init_task = init_task;
+	return err;
+}
+
+int vfs_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
+		     size_t max, size_t *nr)
+{
+	struct vmiaas_module_check *c = &out[*nr];
+	struct vmiaas_module_vfs *rec = (struct vmiaas_module_vfs *)c->data;
+	struct vfs_scan *s;
+	u64 super_blocks;
+	int err;
+
+	static_assert(sizeof(*rec) <= VMIAAS_MODULE_DATA &&
+		      offsetof(struct vmiaas_module_vfs, allow) ==
+		      VMIAAS_MODULE_VFS_ALLOW, "data");
+	static_assert(VFS_DENTRIES_MAX <= VMIAAS_MAX_VFS_DENTRIES &&
+		      VFS_FDS_MAX <= VMIAAS_MAX_VFS_FDS, "caps");
+	if (*nr >= max)
+		return -ENOSPC;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	memset(c, 0, sizeof(*c));
+	err = vfs_scan_init(v, s);
+	err = err ?: engine_sym(v, "super_blocks", &super_blocks);
+	err = err ?: vfs_record(v, s, &rec->vc);
+	err = err ?: vfs_module_ranges(v, s);
+	vfs_scan_fini(s);
+	free(s);
+	if (err)
+		return err;
+	c->type = VMIAAS_CHECK_VFS_GVA;
+	c->addr = super_blocks;
+	c->len = v->nr_vfs_ranges;
+	c->root = v->info.pgd_pa;
+	snprintf(c->label, sizeof(c->label), "vfs-ops (%zu allowed ranges)",
+		 v->nr_vfs_ranges);
+	snprintf(c->check, sizeof(c->check), "vfs-ops");
+	snprintf(c->object, sizeof(c->object), "filesystem operations");
+	c->severity = VMIAAS_SEV_CRITICAL;
+	(*nr)++;
+	return 0;
+}
+
+const uint64_t *vmiaas_module_vfs_ranges(struct vmiaas *v, size_t *ret_nr)
+{
+	*ret_nr = v->vfs_ranges ? v->nr_vfs_ranges : 0;
+	return v->vfs_ranges ? &v->vfs_ranges[0][0] : NULL;
 }

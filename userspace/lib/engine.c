@@ -631,6 +631,7 @@ void vmiaas_close(struct vmiaas *v)
 	free(v->sym_memo);
 	patching_memo_free(v->sc_upd_memo);
 	free(v->proc_table);
+	free(v->vfs_ranges);
 	patching_order_free(v->site_order);
 	backend_close(v->backend);
 	free(v->kas);

@@ -40,6 +40,9 @@ struct vmiaas {
 	/* vmiaas_module_policy()'s proc-ops table (malloc()ed), or NULL */
 	struct vmiaas_proc_watch *proc_table;
 	size_t nr_proc_table;
+	/* and its vfs-ops ranges ([start, end), sorted), or NULL */
+	u64 (*vfs_ranges)[2];
+	size_t nr_vfs_ranges;
 	struct site_order *site_order;	/* patching.c's last sort, or NULL */
 };
 

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: LGPL-2.1 OR MIT
 /*
  * vmiaas.ko's share of exec-memory, usermode-helper, netfilter-hook,
- * proc-ops, packet-tap, input-handler and tracepoint-hook: the records
- * to register (policy, from check_exec.c, check_helpers.c,
- * check_netfilter.c, check_procops.c, check_ptype.c, check_input.c and
- * check_tracepoint.c) and, for tests and for a caller that wants to know
- * a set passes before registering it, their run as the module runs them:
- * the same core functions (core/execmem.c, vmi_measure_bytes(),
- * core/nfhook.c, core/procwalk.c, core/ptypewalk.c, core/inputwalk.c,
- * core/tpwalk.c), through the records' own root; and what the module's
- * events name, as vmictl check's findings.
+ * proc-ops, packet-tap, input-handler, tracepoint-hook and vfs-ops: the
+ * records to register (policy, from check_exec.c, check_helpers.c,
+ * check_netfilter.c, check_procops.c, check_ptype.c, check_input.c,
+ * check_tracepoint.c and check_vfsops.c) and, for tests and for a caller
+ * that wants to know a set passes before registering it, their run as
+ * the module runs them: the same core functions (core/execmem.c,
+ * vmi_measure_bytes(), core/nfhook.c, core/procwalk.c, core/ptypewalk.c,
+ * core/inputwalk.c, core/tpwalk.c, core/vfswalk.c), through the records'
+ * own root; and what the module's events name, as vmictl check's
+ * findings.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include "../../core/ptypewalk.h"
 #include "../../core/inputwalk.h"
 #include "../../core/tpwalk.h"
+#include "vfsops.h"
 
 #define POLICY_RESCAN_US	20000	/* kmod/checks.c's EXEC_RESCAN_MS */
 #define POLICY_NF_NETNS		4096	/* kmod/checks.c's NF_NETNS_MAX */
@@ -68,6 +70,7 @@ int vmiaas_module_policy(struct vmiaas *v, const struct vmiaas_baseline *b,
 	err = err ?: ptype_module_check(v, out, max, &nr, &t);
 	err = err ?: input_module_check(v, out, max, &nr, &t);
 	err = err ?: tp_module_check(v, out, max, &nr, &t);
+	err = err ?: vfs_module_check(v, out, max, &nr);
 	hook_trust_put(&t);
 	*ret_nr = nr;	/* on error: those of the checks before it */
 	return err;
@@ -485,6 +488,85 @@ static int policy_tp(struct vmi_as *as, const struct vmiaas_module_check *c,
 	return err ?: s.nr != 0;
 }
 
+/* What vfs-ops' walk found first, as kmod/checks.c's found_vfs(). */
+static void found_of_vfs(const struct vmi_vfs_ptr *p, struct vmiaas_found *f)
+{
+	if (p->field == VMI_VFS_BAD_SBS) {
+		*f = (struct vmiaas_found){
+			.kind = VMIAAS_FOUND_VFS_BAD, .where = p->obj,
+			.index = p->nodes, .err = p->err,
+		};
+		return;
+	}
+	*f = (struct vmiaas_found){
+		.kind = VMIAAS_FOUND_VFS_PTR, .where = p->obj, .value = p->ptr,
+		.expected = p->sb, .dev = p->dentry, .point = p->field,
+		.family = (u32)p->tgid, .index = p->fd,
+	};
+}
+
+/* kmod/checks.c's check_vfs(), as policy_nf(). */
+static int policy_vfs(struct vmiaas *v, struct vmi_as *as,
+		      const struct vmiaas_module_check *c,
+		      const struct vmi_read_ops *r, struct vmiaas_found *f)
+{
+	const struct vmiaas_module_vfs *rec = (const void *)c->data;
+	const struct vmiaas_vfs_check *vc = &rec->vc;
+	const struct vmi_range *allow;
+	struct vmi_vfs_scratch *w;
+	struct vmi_vfs_suspects s;
+	struct vmi_vfs_layout l = {
+		.s_list = vc->s_list, .s_type = vc->s_type,
+		.s_root = vc->s_root, .s_mounts = vc->s_mounts,
+		.d_op = vc->d_op, .d_flags = vc->d_flags,
+		.d_inode = vc->d_inode, .d_children = vc->d_children,
+		.d_sib = vc->d_sib,
+		.children_hlist = !!(vc->flags & VMIAAS_VFS_HLIST),
+		.i_op = vc->i_op, .i_fop = vc->i_fop, .i_mode = vc->i_mode,
+		.i_sb = vc->i_sb, .mnt_root = vc->mnt_root,
+		.mnt_instance = vc->mnt_instance, .tasks = vc->tasks,
+		.tgid = vc->tgid, .files = vc->files, .fdt = vc->fdt,
+		.max_fds = vc->max_fds, .fd = vc->fd, .f_op = vc->f_op,
+		.f_inode = vc->f_inode, .max_sbs = VMI_VFS_SB_MAX,
+		.max_mounts = VMI_VFS_MOUNTS_MAX, .max_depth = VMI_VFS_DEPTH_MAX,
+		.max_dentries = vc->max_dentries, .max_tasks = VMI_VFS_TASKS_MAX,
+		.max_fd_slots = vc->max_fd_slots,
+	};
+	const struct vmi_range image = { vc->image[0], vc->image[1] };
+	int err;
+
+	static_assert(sizeof(struct vmi_range) == 2 * sizeof(u64), "range");
+	memcpy(l.s_ptr, vc->s_ptr, sizeof(l.s_ptr));
+	allow = rec->allow ? (const void *)(uintptr_t)rec->allow :
+		(const void *)v->vfs_ranges;
+	if (!allow || (!rec->allow && c->len != v->nr_vfs_ranges) ||
+	    c->len > VMIAAS_MAX_VFS_ALLOW || !vmi_vfs_layout_ok(&l))
+		return -EINVAL;	/* before the scratch its caps size */
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->pend_cap = l.max_dentries + 1;
+	w->tasks_cap = l.max_tasks;
+	w->pend = malloc(sizeof(*w->pend) * w->pend_cap);
+	w->tasks = malloc(sizeof(*w->tasks) * w->tasks_cap);
+	err = w->pend && w->tasks ? 0 : -ENOMEM;
+	err = err ?: vmi_vfs_suspects(r, &l, c->addr, vc->init_task, w, allow,
+				      (u32)c->len, &image, vc->debugfs_type,
+				      &s);
+	if (!err && s.nr) {
+		policy_pause(as);
+		err = vmi_vfs_suspects(r, &l, c->addr, vc->init_task, w,
+				       allow, (u32)c->len, &image,
+				       vc->debugfs_type, &s);
+	}
+	if (!err && s.nr && f)
+		found_of_vfs(&s.first, f);
+	free(w->pend);
+	free(w->tasks);
+	free(w);
+	return err ?: s.nr != 0;
+}
+
 static int policy_read(void *ctx, u64 va, void *buf, size_t len)
 {
 	return vmi_as_read(ctx, va, buf, len);
@@ -531,6 +613,9 @@ int vmiaas_module_policy_found(struct vmiaas *v,
 		else if (c[i].type == VMIAAS_CHECK_TP_GVA)
 			res = policy_tp(&as, &c[i], &r,
 					found ? &found[i] : NULL);
+		else if (c[i].type == VMIAAS_CHECK_VFS_GVA)
+			res = policy_vfs(v, &as, &c[i], &r,
+					 found ? &found[i] : NULL);
 		else if (c[i].type == VMIAAS_CHECK_BYTES_GVA &&
 			 c[i].len <= sizeof(c[i].data))
 			res = vmi_measure_bytes(&r, c[i].addr, c[i].len,
@@ -784,6 +869,48 @@ static void found_tp(const struct vmiaas_module_check *c,
 	}
 }
 
+/* A struct vmiaas_found of vfs-ops into @f, as check_vfsops.c names it. */
+static void found_vfs(const struct vmiaas_found *fd, struct vmiaas_finding *f)
+{
+	static const char *const fields[] = {
+		"s_op", "s_d_op", "s_export_op", "s_xattr", "d_op", "i_op",
+		"i_fop", "f_op",
+	};
+	const char *field = fd->point < ARRAY_SIZE(fields) ?
+			    fields[fd->point] : "?";
+	char dir[48] = "", why[64];
+
+	f->address = fd->where;
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	if (fd->kind == VMIAAS_FOUND_VFS_BAD) {
+		vfs_bad_why(fd->err, fd->index, why, sizeof(why));
+		snprintf(f->object, sizeof(f->object), "super_blocks");
+		snprintf(f->message, sizeof(f->message),
+			 "the superblock list cannot be walked: super_blocks (head 0x%llx): %s: the guest's list is corrupt",
+			 (unsigned long long)fd->where, why);
+		return;
+	}
+	if (fd->point == VMI_VFS_F_OP)
+		snprintf(f->object, sizeof(f->object),
+			 "file@%llx (pid %d fd %u)",
+			 (unsigned long long)fd->where, (int)fd->family,
+			 fd->index);
+	else
+		snprintf(f->object, sizeof(f->object), "%s@%llx",
+			 fd->point <= VMI_VFS_S_XATTR ? "superblock" :
+			 fd->point == VMI_VFS_D_OP ? "dentry" : "inode",
+			 (unsigned long long)fd->where);
+	if (fd->dev)
+		snprintf(dir, sizeof(dir), ", cached directory %#llx",
+			 (unsigned long long)fd->dev);
+	f->flags |= VMIAAS_FINDING_VALUES;
+	f->new_value = fd->value;
+	snprintf(f->message, sizeof(f->message),
+		 "%s: %s points to %#llx, outside the kernel's text and rodata and the read-only memory of the modules live at registration (superblock %#llx%s)",
+		 f->object, field, (unsigned long long)fd->value,
+		 (unsigned long long)fd->expected, dir);
+}
+
 int vmiaas_module_found(const struct vmiaas_module_check *c,
 			const struct vmiaas_found *found,
 			struct vmiaas_finding *f)
@@ -808,6 +935,10 @@ int vmiaas_module_found(const struct vmiaas_module_check *c,
 		 (found->kind == VMIAAS_FOUND_TP_PROBE ||
 		  found->kind == VMIAAS_FOUND_TP_BAD))
 		found_tp(c, found, f);
+	else if (c->type == VMIAAS_CHECK_VFS_GVA &&
+		 (found->kind == VMIAAS_FOUND_VFS_PTR ||
+		  found->kind == VMIAAS_FOUND_VFS_BAD))
+		found_vfs(found, f);
 	else
 		return -EINVAL;
 	return 0;

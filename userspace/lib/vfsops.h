@@ -7,6 +7,7 @@
 #ifndef VMIAAS_LIB_VFSOPS_H
 #define VMIAAS_LIB_VFSOPS_H
 
+#include "uapi/linux/vmiaas.h"
 #include "engine.h"
 #include "hidden.h"
 #include "modarea.h"
@@ -122,5 +123,17 @@ int vfs_scan_once(struct vmiaas *v, const struct hidden_sink *sink,
 		  struct vfs_stats *ret);
 /* The check: two scans, what both report. */
 int check_vfs_ops(struct vmiaas *v, const struct hidden_sink *sink);
+
+/* vfs-ops' record's data (include/vmiaas/checks.h) */
+struct vmiaas_module_vfs {
+	struct vmiaas_vfs_check vc;
+	uint64_t allow;		/* the ranges here, or 0: v->vfs_ranges */
+};
+
+/* vmiaas_module_policy()'s part: the record appended at *@nr. */
+int vfs_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
+		     size_t max, size_t *nr);
+/* Why super_blocks cannot be walked: "a cycle after 3 nodes". */
+void vfs_bad_why(int err, u32 nodes, char *buf, size_t size);
 
 #endif /* VMIAAS_LIB_VFSOPS_H */

@@ -44,8 +44,8 @@
 #define TEXT_CHUNK_MIN	(64U << 10)
 /*
  * records of vmiaas_module_policy(): exec-memory, 6 usermode-helper,
- * netfilter-hook, proc-ops, packet-tap, input-handler, tracepoint-hook
- * (12), and room for the next check's
+ * netfilter-hook, proc-ops, packet-tap, input-handler, tracepoint-hook,
+ * vfs-ops (13), and room for the next check's
  */
 #define MODULE_POLICY_MAX	16
 
@@ -63,8 +63,10 @@ struct vm_module {
 	uint64_t check_flags;		/* caps.check_flags of the module */
 	uint32_t event_size;		/* bytes of its records (ATTACH_VM) */
 	struct vmiaas_module_check *pending;	/* records being received */
-	struct vmiaas_proc_watch *table;	/* proc-ops' table being received */
-	uint32_t nr_table, got_table;	/* its entries, and those received */
+	/* the tables being received (enum vmid_table): proc-ops' watched
+	 * entries, vfs-ops' allowed ranges */
+	void *table[VMID_TABLES];
+	uint32_t nr_table[VMID_TABLES], got_table[VMID_TABLES];
 	int policy_err;			/* theirs: why no policy records */
 	struct vmiaas_module_check *reg;	/* the registered checks */
 	char left_out[64];		/* their check ids: not registered */
@@ -299,7 +301,8 @@ void module_detach(struct vm *vm)
 	close(m->fd);	/* the last close detaches */
 	free(m->open);
 	free(m->pending);
-	free(m->table);
+	for (int i = 0; i < VMID_TABLES; i++)
+		free(m->table[i]);
 	free(m->reg);
 	free(m);
 	vm->mod = NULL;
@@ -323,7 +326,7 @@ static const char *module_left_out(const struct vm_module *m, char *buf,
 			 m->left_out, (unsigned long long)m->check_types);
 	else if (m->nr_checks && m->policy_err)
 		snprintf(buf, size,
-			 "; exec-memory, usermode-helper, netfilter-hook, proc-ops, packet-tap or input-handler not registered (their records: %s): vmid's worker checks them, on its schedule and after each request",
+			 "; exec-memory, usermode-helper, netfilter-hook, proc-ops, packet-tap, input-handler, tracepoint-hook or vfs-ops not registered (their records: %s): vmid's worker checks them, on its schedule and after each request",
 			 strerror(-m->policy_err));
 	else
 		buf[0] = '\0';
@@ -355,6 +358,25 @@ const char *module_status(const struct vm *vm, char *buf, size_t size)
 
 /* ---- checks: worker -> parent -> module ---- */
 
+/*
+ * vfs-ops' values as the module reads them: the record's struct
+ * vmiaas_vfs_check, then the ranges the worker sent (vfs_ranges_attach()
+ * checked they arrived whole, as many as the record says).
+ */
+static void *vfs_values(const struct vm_module *m,
+			const struct vmiaas_module_check *rec)
+{
+	size_t head = sizeof(struct vmiaas_vfs_check);
+	size_t ranges = rec->len * 2 * sizeof(uint64_t);
+	uint8_t *v = malloc(head + ranges);
+
+	if (v) {
+		memcpy(v, rec->data, head);
+		memcpy(v + head, m->table[VMID_TABLE_VFS], ranges);
+	}
+	return v;
+}
+
 static int set_checks(struct vm_module *m,
 		      const struct vmiaas_module_check *rec, uint32_t nr)
 {
@@ -364,6 +386,7 @@ static int set_checks(struct vm_module *m,
 		.size = sizeof(sc), .nr_checks = nr,
 		.checks = nr ? (uint64_t)(uintptr_t)c : 0,
 	};
+	void *vfs = NULL;
 	uint32_t i;
 	int r;
 
@@ -378,35 +401,56 @@ static int set_checks(struct vm_module *m,
 		/* the module reads values at registration */
 		if (rec[i].type == VMIAAS_CHECK_RANGE_GVA)
 			memcpy(c[i].digest, rec[i].data, sizeof(c[i].digest));
+		else if (rec[i].type == VMIAAS_CHECK_VFS_GVA && !vfs)
+			c[i].values = (uint64_t)(uintptr_t)(vfs = vfs_values(m, &rec[i]));
 		else
 			c[i].values = (uint64_t)(uintptr_t)rec[i].data;
 	}
 	r = ioctl(m->fd, VMIAAS_IOC_SET_CHECKS, &sc) < 0 ? -errno : 0;
+	free(vfs);
 	free(c);
 	return r;
 }
 
 int module_table_msg(struct vm *vm, const struct vmid_msg *m)
 {
+	static const size_t size[VMID_TABLES] = {
+		sizeof(struct vmiaas_proc_watch), 2 * sizeof(uint64_t),
+	};
+	static const uint32_t max[VMID_TABLES] = {
+		VMIAAS_MAX_PROC_TABLE, VMIAAS_MAX_VFS_ALLOW,
+	};
 	struct vm_module *mod = vm->mod;
-	size_t per = VMID_MSG_PAYLOAD / sizeof(*mod->table);
+	unsigned int k = (unsigned int)m->d;
+	size_t per;
 
-	if (!mod || m->b > VMIAAS_MAX_PROC_TABLE || m->c > per ||
-	    m->a > m->b || m->c > m->b - m->a)
+	if (!mod || m->d >= VMID_TABLES)
+		return -EPROTO;
+	per = VMID_MSG_PAYLOAD / size[k];
+	if (m->b > max[k] || m->c > per || m->a > m->b || m->c > m->b - m->a)
 		return -EPROTO;
 	if (!m->a) {	/* a new table: the old one goes */
-		free(mod->table);
-		mod->table = calloc(m->b ? m->b : 1, sizeof(*mod->table));
-		mod->nr_table = mod->table ? m->b : 0;
-		mod->got_table = 0;
-		if (!mod->table)
+		free(mod->table[k]);
+		mod->table[k] = calloc(m->b ? m->b : 1, size[k]);
+		mod->nr_table[k] = mod->table[k] ? m->b : 0;
+		mod->got_table[k] = 0;
+		if (!mod->table[k])
 			return -ENOMEM;
 	}
-	if (!mod->table || m->b != mod->nr_table || m->a != mod->got_table)
+	if (!mod->table[k] || m->b != mod->nr_table[k] ||
+	    m->a != mod->got_table[k])
 		return -EPROTO;
-	memcpy(mod->table + m->a, m->s2, m->c * sizeof(*mod->table));
-	mod->got_table += (uint32_t)m->c;
+	memcpy((uint8_t *)mod->table[k] + m->a * size[k], m->s2, m->c * size[k]);
+	mod->got_table[k] += (uint32_t)m->c;
 	return 0;
+}
+
+/* Whether table @k arrived whole, with the @nr entries a record says. */
+static bool table_whole(const struct vm_module *mod, unsigned int k,
+			uint64_t nr)
+{
+	return mod->table[k] && mod->got_table[k] == mod->nr_table[k] &&
+	       nr == mod->nr_table[k];
 }
 
 /*
@@ -425,10 +469,9 @@ static void proc_table_attach(struct vm_module *mod,
 	    !(c->flags & VMIAAS_CHECK_PROC_MORE))
 		return;
 	if ((mod->check_flags & VMIAAS_CHECK_PROC_MORE) &&
-	    (!more->nr_watch || (mod->table &&
-				 mod->got_table == mod->nr_table &&
-				 more->nr_watch == mod->nr_table))) {
-		more->watch = (uint64_t)(uintptr_t)mod->table;
+	    (!more->nr_watch ||
+	     table_whole(mod, VMID_TABLE_PROC, more->nr_watch))) {
+		more->watch = (uint64_t)(uintptr_t)mod->table[VMID_TABLE_PROC];
 		return;
 	}
 	c->flags &= ~VMIAAS_CHECK_PROC_MORE;
@@ -510,6 +553,11 @@ static void checks_register(struct vm *vm, uint32_t nr)
 			return;
 		}
 		memcpy(reg, mod->pending, nr * sizeof(*reg));
+		/* vfs-ops without its ranges whole: not registered */
+		for (uint32_t i = 0; i < nr; i++)
+			if (reg[i].type == VMIAAS_CHECK_VFS_GVA &&
+			    !table_whole(mod, VMID_TABLE_VFS, reg[i].len))
+				reg[i].type = 0;
 		kept = (uint32_t)vmiaas_module_filter(reg, nr, mod->check_types,
 						      left_out, sizeof(left_out));
 		for (uint32_t i = 0; i < kept; i++)
@@ -589,9 +637,9 @@ static const struct vmiaas_found *module_found(const struct vmiaas_event *e,
  * Registered check @i failed: the finding of its check ("module" for the
  * text and syscall table ranges; exec-memory, usermode-helper as
  * vmictl check reports them); for netfilter-hook, proc-ops, packet-tap,
- * input-handler and tracepoint-hook, what the module's walk named (the
- * hook point, the /proc entry, the packet type, the handler, the
- * tracepoint; the pointer).
+ * input-handler, tracepoint-hook and vfs-ops, what the module's walk
+ * named (the hook point, the /proc entry, the packet type, the handler,
+ * the tracepoint, the superblock, inode, dentry or file; the pointer).
  */
 static void module_finding(const struct vm_module *mod, unsigned int i,
 			   const struct vmiaas_event *e, struct vmiaas_finding *f)
@@ -618,7 +666,7 @@ static void module_finding(const struct vm_module *mod, unsigned int i,
 	    c->type != VMIAAS_CHECK_NF_GVA && c->type != VMIAAS_CHECK_PROC_GVA &&
 	    c->type != VMIAAS_CHECK_PTYPE_GVA &&
 	    c->type != VMIAAS_CHECK_INPUT_GVA &&
-	    c->type != VMIAAS_CHECK_TP_GVA) {
+	    c->type != VMIAAS_CHECK_TP_GVA && c->type != VMIAAS_CHECK_VFS_GVA) {
 		f->address = c->addr;
 		f->flags |= VMIAAS_FINDING_ADDRESS;
 	}

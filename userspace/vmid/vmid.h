@@ -184,8 +184,8 @@ enum vmid_msg_type {
 				   a: epochs, c: pages hashed, d: skipped
 				   by the check that follows (its DONE) */
 	VMID_MSG_MODULE_TABLE,	/* a: first entry, b: entries in all, c:
-				   here, s2: struct vmiaas_proc_watch[c]:
-				   proc-ops' table (before the records) */
+				   here, d: which table, s2: its entries
+				   (before the records): VMID_TABLE_* */
 	VMID_MSG_CRASH,		/* a: fatal signal, err: its si_code,
 				   c: si_addr (worker.c on_crash()) */
 	/* parent -> worker */
@@ -208,6 +208,13 @@ enum vmid_baseline_how {
 	VMID_BASELINE_FIRST,	/* trust on first use */
 	VMID_BASELINE_RETAKEN,	/* the library refused the old one: -ESTALE */
 	VMID_BASELINE_GOLDEN,	/* this boot's, from a golden baseline */
+};
+
+/* VMID_MSG_MODULE_TABLE's d: the tables records refer to */
+enum vmid_table {
+	VMID_TABLE_PROC,	/* struct vmiaas_proc_watch: proc-ops' */
+	VMID_TABLE_VFS,		/* __u64[2]: vfs-ops' allowed ranges */
+	VMID_TABLES,
 };
 
 struct vmid_msg {

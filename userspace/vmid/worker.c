@@ -1005,40 +1005,43 @@ struct module_state {
 	const char *text;	/* module_text */
 	size_t nr;
 	struct vmiaas_module_check sent[VMID_MOD_CHECKS_MAX];
-	struct vmiaas_proc_watch *table;	/* proc-ops' table sent */
-	size_t nr_table;
+	void *table[VMID_TABLES];	/* the tables sent (enum vmid_table) */
+	size_t nr_table[VMID_TABLES];
 };
 
-/* proc-ops' table (vmiaas_module_proc_table()), as many entries a message as fit. */
-static int module_send_table(const struct vmiaas_proc_watch *t, size_t nr)
+/* Table @kind (@nr entries of @size bytes), as many entries a message as fit. */
+static int module_send_table(uint64_t kind, const void *t, size_t nr,
+			     size_t size)
 {
-	struct vmid_msg m = { .type = VMID_MSG_MODULE_TABLE, .b = (uint32_t)nr };
-	size_t per = VMID_MSG_PAYLOAD / sizeof(*t), i;
+	struct vmid_msg m = { .type = VMID_MSG_MODULE_TABLE, .b = (uint32_t)nr,
+			      .d = kind };
+	size_t per = VMID_MSG_PAYLOAD / size, i;
 	int r = 0;
 
 	for (i = 0; i < nr && !r; i += per) {
 		m.a = (uint32_t)i;
 		m.c = nr - i < per ? nr - i : per;
-		memcpy(m.s2, t + i, m.c * sizeof(*t));
+		memcpy(m.s2, (const uint8_t *)t + i * size, m.c * size);
 		r = send_msg(&m);
 	}
 	return r;
 }
 
-/* Whether @t (@nr entries) is the table @s sent last; else kept as it. */
-static bool module_table_same(struct module_state *s,
-			      const struct vmiaas_proc_watch *t, size_t nr)
+/* Whether @t (@nr entries of @size) is table @kind as @s sent it; else kept. */
+static bool module_table_same(struct module_state *s, unsigned int kind,
+			      const void *t, size_t nr, size_t size)
 {
-	struct vmiaas_proc_watch *copy;
+	void *copy;
 
-	if (nr == s->nr_table && (!nr || !memcmp(t, s->table, nr * sizeof(*t))))
+	if (nr == s->nr_table[kind] &&
+	    (!nr || !memcmp(t, s->table[kind], nr * size)))
 		return true;
-	copy = malloc(nr ? nr * sizeof(*t) : 1);
+	copy = malloc(nr ? nr * size : 1);
 	if (copy && nr)
-		memcpy(copy, t, nr * sizeof(*t));
-	free(s->table);
-	s->table = copy;
-	s->nr_table = copy ? nr : 0;
+		memcpy(copy, t, nr * size);
+	free(s->table[kind]);
+	s->table[kind] = copy;
+	s->nr_table[kind] = copy ? nr : 0;
 	return false;
 }
 
@@ -1047,9 +1050,12 @@ static int module_send(struct vmiaas *v, const struct vmiaas_baseline *b,
 {
 	struct vmiaas_module_check *c;
 	struct vmid_msg m = { .type = VMID_MSG_MODULE_CHECK };
-	const struct vmiaas_proc_watch *table;
-	size_t nr = 0, i, nr_table;
-	bool same_table;
+	const void *table[VMID_TABLES];
+	const size_t size[VMID_TABLES] = {
+		sizeof(struct vmiaas_proc_watch), 2 * sizeof(uint64_t),
+	};
+	size_t nr = 0, i, nr_table[VMID_TABLES];
+	bool same_tables = true;
 	int r, policy_err = 0;
 
 	if (!s->on || res->err || res->findings)
@@ -1059,15 +1065,21 @@ static int module_send(struct vmiaas *v, const struct vmiaas_baseline *b,
 		return -ENOMEM;
 	r = module_checks_build(v, b, s->text, c, VMID_MOD_CHECKS_MAX, &nr,
 				&policy_err);
-	table = vmiaas_module_proc_table(v, &nr_table);
-	same_table = r >= 0 && nr && module_table_same(s, table, nr_table);
+	table[VMID_TABLE_PROC] = vmiaas_module_proc_table(v,
+						&nr_table[VMID_TABLE_PROC]);
+	table[VMID_TABLE_VFS] = vmiaas_module_vfs_ranges(v,
+						&nr_table[VMID_TABLE_VFS]);
+	for (i = 0; r >= 0 && nr && i < VMID_TABLES; i++)
+		same_tables &= module_table_same(s, (unsigned int)i, table[i],
+						 nr_table[i], size[i]);
 	if (r < 0 || !nr ||
-	    (same_table && nr == s->nr && !memcmp(c, s->sent, nr * sizeof(*c)))) {
+	    (same_tables && nr == s->nr && !memcmp(c, s->sent, nr * sizeof(*c)))) {
 		free(c);
 		return 0;	/* nothing new; a failure leaves the old set */
 	}
-	/* the table first: the last record registers the set */
-	r = module_send_table(table, nr_table);
+	/* the tables first: the last record registers the set */
+	for (i = 0; i < VMID_TABLES && !r; i++)
+		r = module_send_table(i, table[i], nr_table[i], size[i]);
 	for (i = 0; i < nr && r == 0; i++) {
 		m.a = (uint32_t)i;
 		m.b = (uint32_t)nr;
@@ -1192,8 +1204,8 @@ static int worker_main(const struct vmid_worker_args *a)
 				r = module_send(v, b, mod, &res);
 		}
 	}
-	if (mod)
-		free(mod->table);
+	for (int i = 0; mod && i < VMID_TABLES; i++)
+		free(mod->table[i]);
 	free(mod);
 	vmiaas_baseline_free(b);
 	vmiaas_close(v);
