@@ -81,7 +81,8 @@ cc_static()
 {
 	local out=$1
 	shift
-	gcc -static -O2 -Wall -Wextra -Wno-unused-parameter -Werror -pthread \
+	gcc -static -O2 -Wall -Wextra -Wno-unused-parameter \
+		-Wno-missing-field-initializers -Werror -pthread \
 		-o "$tmp/$out" "$@" 2>"$tmp/cc.err" ||
 		tap_bail "cannot build $out: $(grep -v 'statically linked' "$tmp/cc.err" | head -n 5)"
 	adds+=(--add "$tmp/$out")
