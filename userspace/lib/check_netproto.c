@@ -454,52 +454,35 @@ static int np_ipv6_disabled(struct vmiaas *v, struct np_walk *w)
 	return 0;
 }
 
-/* Whether BTF type @id is a pointer to a function. */
-static bool np_is_fn_ptr(const struct btf *btf, u32 id)
-{
-	const struct btf_type *t;
-	s32 r = btf__resolve_type(btf, id);
-
-	t = r > 0 ? btf__type_by_id(btf, r) : NULL;
-	if (!t || !btf_is_ptr(t))
-		return false;
-	r = btf__resolve_type(btf, t->type);
-	t = r > 0 ? btf__type_by_id(btf, r) : NULL;
-	return t && btf_is_func_proto(t);
-}
-
 /* struct proto's function pointers, from BTF; no proto_list: none. */
 static int np_prot_layout(struct vmiaas *v, struct np_walk *w)
 {
-	const struct btf_member *m;
-	const struct btf_type *t;
-	s32 id;
-	u32 i;
+	struct btf_fn_member fns[VMI_PROT_FNS_MAX];
+	u32 i, nr;
+	int err;
 
 	w->pl = (struct vmi_prot_layout){ .max = VMI_PROT_LIST_MAX };
 	if (engine_sym(v, "proto_list", &w->pl.head)) {
 		w->pl.head = 0;
 		return 0;
 	}
-	id = btf__find_by_name_kind(v->btf, "proto", BTF_KIND_STRUCT);
-	t = id > 0 ? btf__type_by_id(v->btf, id) : NULL;
-	if (!t || btf_offsetof(v->btf, "proto", "node", &w->pl.node) ||
+	if (btf_offsetof(v->btf, "proto", "node", &w->pl.node) ||
 	    btf_offsetof(v->btf, "proto", "name", &w->pl_name))
 		return engine_fail(v, -ENOENT,
 				   "net-protocol: the kernel's BTF has no struct proto with node and name");
-	m = btf_members(t);
-	for (i = 0; i < btf_vlen(t); i++, m++) {
-		if (btf_member_bitfield_size(t, i) ||
-		    !np_is_fn_ptr(v->btf, m->type))
-			continue;
-		if (w->pl.nr_fns == VMI_PROT_FNS_MAX)
-			return engine_fail(v, -E2BIG,
-					   "net-protocol: over %u function pointers in struct proto: implausible",
-					   VMI_PROT_FNS_MAX);
-		w->pl_fns[w->pl.nr_fns] = btf__name_by_offset(v->btf,
-							      m->name_off);
-		w->pl.fn_off[w->pl.nr_fns++] = btf_member_bit_offset(t, i) / 8;
+	err = btf_fn_members(v->btf, "proto", fns, VMI_PROT_FNS_MAX, &nr);
+	if (err == -E2BIG)
+		return engine_fail(v, -E2BIG,
+				   "net-protocol: over %u function pointers in struct proto: implausible",
+				   VMI_PROT_FNS_MAX);
+	if (err)
+		return engine_fail(v, err,
+				   "net-protocol: struct proto's function pointers cannot be read from the kernel's BTF");
+	for (i = 0; i < nr; i++) {
+		w->pl_fns[i] = fns[i].name;
+		w->pl.fn_off[i] = fns[i].off;
 	}
+	w->pl.nr_fns = nr;
 	if (!vmi_prot_layout_ok(&w->pl))
 		return engine_fail(v, -EBADMSG,
 				   "net-protocol: struct proto's layout is implausible (%u function pointers)",
