@@ -70,6 +70,7 @@ struct vm_module {
 	int policy_err;			/* theirs: why no policy records */
 	struct vmiaas_module_check *reg;	/* the registered checks */
 	char left_out[64];		/* their check ids: not registered */
+	bool vfs_torn;			/* vfs-ops left out: ranges not whole */
 	uint32_t nr_checks;
 	uint64_t open_mask;		/* checks with an active finding */
 	struct vmiaas_finding *open;	/* those findings, for "resolved" */
@@ -320,7 +321,12 @@ int module_fd(const struct vm *vm)
 static const char *module_left_out(const struct vm_module *m, char *buf,
 				   size_t size)
 {
-	if (m->nr_checks && m->left_out[0])
+	if (m->nr_checks && m->vfs_torn)
+		snprintf(buf, size,
+			 "; vfs-ops not registered (its allowed ranges did not arrive whole)%s%s: vmid's worker checks %s, on its schedule and after each request",
+			 m->left_out[0] ? "; nor, not run by this vmiaas.ko, " : "",
+			 m->left_out, m->left_out[0] ? "them" : "it");
+	else if (m->nr_checks && m->left_out[0])
 		snprintf(buf, size,
 			 "; %s not run by this vmiaas.ko (check_types %#llx): vmid's worker checks them, on its schedule and after each request",
 			 m->left_out, (unsigned long long)m->check_types);
@@ -336,7 +342,7 @@ static const char *module_left_out(const struct vm_module *m, char *buf,
 const char *module_status(const struct vm *vm, char *buf, size_t size)
 {
 	const struct vm_module *m = vm->mod;
-	char view[160], other[192];
+	char view[160], other[384];
 
 	if (!m)
 		return vm->mod_why;
@@ -533,6 +539,28 @@ static const char *checks_by_id(const struct vmiaas_module_check *reg,
 }
 
 /*
+ * vfs-ops' record out of the @nr in @reg when its allowed ranges did not
+ * arrive whole (*ret_torn): the module would judge every table against
+ * ranges that are not the guest's. The records left.
+ */
+static uint32_t vfs_drop_torn(const struct vm_module *mod,
+			      struct vmiaas_module_check *reg, uint32_t nr,
+			      bool *ret_torn)
+{
+	uint32_t i, kept = 0;
+
+	for (i = 0; i < nr; i++) {
+		if (reg[i].type == VMIAAS_CHECK_VFS_GVA &&
+		    !table_whole(mod, VMID_TABLE_VFS, reg[i].len)) {
+			*ret_torn = true;
+			continue;
+		}
+		reg[kept++] = reg[i];
+	}
+	return kept;
+}
+
+/*
  * SET_CHECKS with those of the first @nr records the module runs (0:
  * none); the others stay with the worker's full checks.
  */
@@ -541,7 +569,8 @@ static void checks_register(struct vm *vm, uint32_t nr)
 	struct vm_module *mod = vm->mod;
 	struct vmiaas_module_check *reg = NULL;
 	char left_out[sizeof(mod->left_out)] = "";
-	char by_id[256];
+	bool vfs_torn = false;
+	char by_id[256], note[384];
 	uint32_t kept = 0;
 	int r;
 
@@ -553,11 +582,7 @@ static void checks_register(struct vm *vm, uint32_t nr)
 			return;
 		}
 		memcpy(reg, mod->pending, nr * sizeof(*reg));
-		/* vfs-ops without its ranges whole: not registered */
-		for (uint32_t i = 0; i < nr; i++)
-			if (reg[i].type == VMIAAS_CHECK_VFS_GVA &&
-			    !table_whole(mod, VMID_TABLE_VFS, reg[i].len))
-				reg[i].type = 0;
+		nr = vfs_drop_torn(mod, reg, nr, &vfs_torn);
 		kept = (uint32_t)vmiaas_module_filter(reg, nr, mod->check_types,
 						      left_out, sizeof(left_out));
 		for (uint32_t i = 0; i < kept; i++)
@@ -574,6 +599,7 @@ static void checks_register(struct vm *vm, uint32_t nr)
 	mod->reg = reg;
 	mod->nr_checks = kept;
 	snprintf(mod->left_out, sizeof(mod->left_out), "%s", left_out);
+	mod->vfs_torn = vfs_torn;
 	if (!kept)
 		return;
 	/* registered from memory the full check found clean, just now */
@@ -582,7 +608,7 @@ static void checks_register(struct vm *vm, uint32_t nr)
 	events_vm(vm, VMID_LOG_INFO, "module",
 		  "%u checks registered with " MODULE_DEV " (%s; from memory the last check found clean)%s",
 		  kept, checks_by_id(reg, kept, by_id, sizeof(by_id)),
-		  module_left_out(mod, left_out, sizeof(left_out)));
+		  module_left_out(mod, note, sizeof(note)));
 }
 
 /* ---- events ---- */
