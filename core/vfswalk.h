@@ -159,6 +159,16 @@ struct vmi_vfs_scratch {
 /* Whether @l is plausible (offsets and caps within their bounds). */
 bool vmi_vfs_layout_ok(const struct vmi_vfs_layout *l);
 
+struct vmiaas_vfs_check;
+
+/*
+ * The walk's layout and caps from a vfs-ops record of the uapi (type
+ * VMIAAS_CHECK_VFS_GVA), as vmiaas.ko runs it and vmid's policy runner
+ * replays it; vmi_vfs_layout_ok() still to be asked.
+ */
+void vmi_vfs_layout_of(const struct vmiaas_vfs_check *vc,
+		       struct vmi_vfs_layout *l);
+
 /*
  * Walks from the super_blocks list head at @super_blocks and init_task at
  * @init_task; *@ret_stats (zeroed first) says what the walk did.

@@ -515,28 +515,12 @@ static int policy_vfs(struct vmiaas *v, struct vmi_as *as,
 	const struct vmi_range *allow;
 	struct vmi_vfs_scratch *w;
 	struct vmi_vfs_suspects s;
-	struct vmi_vfs_layout l = {
-		.s_list = vc->s_list, .s_type = vc->s_type,
-		.s_root = vc->s_root, .s_mounts = vc->s_mounts,
-		.d_op = vc->d_op, .d_flags = vc->d_flags,
-		.d_inode = vc->d_inode, .d_children = vc->d_children,
-		.d_sib = vc->d_sib,
-		.children_hlist = !!(vc->flags & VMIAAS_VFS_HLIST),
-		.i_op = vc->i_op, .i_fop = vc->i_fop, .i_mode = vc->i_mode,
-		.i_sb = vc->i_sb, .mnt_root = vc->mnt_root,
-		.mnt_instance = vc->mnt_instance, .tasks = vc->tasks,
-		.tgid = vc->tgid, .files = vc->files, .fdt = vc->fdt,
-		.max_fds = vc->max_fds, .fd = vc->fd, .f_op = vc->f_op,
-		.f_inode = vc->f_inode, .max_sbs = VMI_VFS_SB_MAX,
-		.max_mounts = VMI_VFS_MOUNTS_MAX, .max_depth = VMI_VFS_DEPTH_MAX,
-		.max_dentries = vc->max_dentries, .max_tasks = VMI_VFS_TASKS_MAX,
-		.max_fd_slots = vc->max_fd_slots,
-	};
+	struct vmi_vfs_layout l;
 	const struct vmi_range image = { vc->image[0], vc->image[1] };
 	int err;
 
 	static_assert(sizeof(struct vmi_range) == 2 * sizeof(u64), "range");
-	memcpy(l.s_ptr, vc->s_ptr, sizeof(l.s_ptr));
+	vmi_vfs_layout_of(vc, &l);
 	allow = rec->allow ? (const void *)(uintptr_t)rec->allow :
 		(const void *)v->vfs_ranges;
 	if (!allow || (!rec->allow && c->len != v->nr_vfs_ranges) ||
