@@ -37,7 +37,7 @@ bool vmi_tty_layout_ok(const struct vmi_tty_layout *l)
 		if (off[i] >= VMI_OFFSET_MAX)
 			return false;
 	for (i = 0; i < l->nr_fns; i++)
-		if (l->fn[i] >= VMI_OFFSET_MAX)
+		if (l->fn[i] > VMI_TTY_TABLE_MAX - 8)
 			return false;
 	for (i = 0; i < l->nr_ops; i++)
 		if (l->ops_fn[i] > VMI_TTY_TABLE_MAX - 8)
@@ -65,18 +65,28 @@ static int tw_bad(struct tty_walk *w, struct vmi_tty_hook *h, u32 what,
 	return tw_call(w, h);
 }
 
-/* The function pointers of the table h->ops, as @what. */
-static int tw_fns(struct tty_walk *w, struct vmi_tty_hook *h, u32 what)
+/*
+ * The function pointers at @offs[@nr] of the table h->ops (read at once),
+ * as @what; a table not readable as @bad.
+ */
+static int tw_table(struct tty_walk *w, struct vmi_tty_hook *h,
+		    const u32 *offs, u32 nr, u32 what, u32 bad)
 {
-	u32 i;
+	u32 i, end = 0;
 	int err;
 
-	for (i = 0; i < w->l->nr_fns; i++) {
+	for (i = 0; i < nr; i++)
+		if (offs[i] + 8 > end)
+			end = offs[i] + 8;
+	if (!end)
+		return 0;
+	if (!vmi_kernel_ptr(h->ops))
+		return tw_bad(w, h, bad, -EBADMSG);
+	if (w->r->read(w->r->ctx, h->ops, w->s->table, end))
+		return tw_bad(w, h, bad, -EFAULT);
+	for (i = 0; i < nr; i++) {
 		h->member = i;
-		if (vmi_read_u64(w->r, h->ops + w->l->fn[i], &h->fn))
-			return tw_bad(w, h, what == VMI_TTY_LDISC_FN ?
-				      VMI_TTY_BAD_LDISC : VMI_TTY_BAD_TTY,
-				      -EFAULT);
+		h->fn = vmi_get_u64(w->s->table + offs[i]);
 		h->what = what;
 		h->err = 0;
 		err = tw_call(w, h);
@@ -125,38 +135,8 @@ static int tw_ldiscs(struct tty_walk *w)
 		else if (h.num != (s32)i)
 			err = tw_bad(w, &h, VMI_TTY_BAD_LDISC, -EBADMSG);
 		else
-			err = tw_fns(w, &h, VMI_TTY_LDISC_FN);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/*
- * The function pointers at @offs[@nr] of the table h->ops (read at once),
- * as @what; a table not readable as @bad.
- */
-static int tw_table(struct tty_walk *w, struct vmi_tty_hook *h,
-		    const u32 *offs, u32 nr, u32 what, u32 bad)
-{
-	u32 i, end = 0;
-	int err;
-
-	for (i = 0; i < nr; i++)
-		if (offs[i] + 8 > end)
-			end = offs[i] + 8;
-	if (!end)
-		return 0;
-	if (!vmi_kernel_ptr(h->ops))
-		return tw_bad(w, h, bad, -EBADMSG);
-	if (w->r->read(w->r->ctx, h->ops, w->s->table, end))
-		return tw_bad(w, h, bad, -EFAULT);
-	for (i = 0; i < nr; i++) {
-		h->member = i;
-		h->fn = vmi_get_u64(w->s->table + offs[i]);
-		h->what = what;
-		h->err = 0;
-		err = tw_call(w, h);
+			err = tw_table(w, &h, w->l->fn, w->l->nr_fns,
+				       VMI_TTY_LDISC_FN, VMI_TTY_BAD_LDISC);
 		if (err)
 			return err;
 	}
@@ -288,7 +268,8 @@ static int tw_tty_ldisc(struct tty_walk *w, u64 tty)
 	if (tw_registered(w, h.ops, h.num))
 		return 0;
 	err = tw_bad(w, &h, VMI_TTY_UNREGISTERED, -ENOENT);
-	return err ?: tw_fns(w, &h, VMI_TTY_TTY_FN);
+	return err ?: tw_table(w, &h, w->l->fn, w->l->nr_fns, VMI_TTY_TTY_FN,
+			       VMI_TTY_BAD_TTY);
 }
 
 /* One tty: its discipline, its ops, its port's client_ops. */
