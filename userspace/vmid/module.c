@@ -366,7 +366,7 @@ const char *module_status(const struct vm *vm, char *buf, size_t size)
 
 /*
  * vfs-ops' values as the module reads them: the record's struct
- * vmiaas_vfs_check, then the ranges the worker sent (vfs_ranges_attach()
+ * vmiaas_vfs_check, then the ranges the worker sent (vfs_drop_torn()
  * checked they arrived whole, as many as the record says).
  */
 static void *vfs_values(const struct vm_module *m,
