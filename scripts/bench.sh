@@ -225,6 +225,14 @@ out "    vfs-ops walked: $(sed -n 's/^check vfs_//p' "$tmp/check" | head -n 1)"
 out "$(printf '    hashing inside the check: %s bytes at %s GB/s (in place from the RAM file)' "$hashed" "$in_gbps")"
 out "$(printf '    everything but hashing (total - text - rodata - modules): %s ms   <1 ms %s' "$rest" "$(verdict "$rest" '<' 1)")"
 out "$(printf '    in CPU time (what the load does not stretch): hashing %s GB/s, the rest %s ms' "$(field " $(cfield hashed_bytes)" cpu_hash_gbps)" "$(field " $(cfield hashed_bytes)" cpu_rest_ms)")"
+out "  the full checks' own steps, in order (mean of $check_runs, ms; wall | CPU):"
+while read -r st w c; do
+	out "$(printf '    %-18s %9s | %s' "$st" "$w" "$c")"
+done < <(sed -n 's/^check step=\([^ ]*\) mean_ms=\([0-9.]*\) cpu_mean_ms=\([0-9.]*\)$/\1 \2 \3/p' "$tmp/check")
+sums=" $(cfield steps_sum_ms)"
+out "$(printf '    %-18s %9s | %s  (the full check: %s | %s)' "sum of the steps" \
+	"$(field "$sums" steps_sum_ms)" "$(field "$sums" cpu_steps_sum_ms)" \
+	"$(field "$sums" total_mean_ms)" "$(field "$sums" cpu_total_mean_ms)")"
 # the same with the soft-dirty skip (a check after no change), where sound
 "${one[@]}" "$bc" --check --dirty --runs "$check_runs" --shm "$shm" --qmp "$qmp" >"$tmp/dirty" ||
 	fail "bench_check --check --dirty failed"

@@ -12,7 +12,9 @@
  *       attaches once, takes a baseline in memory (the default page MAC,
  *       or --mac ID), runs one warm-up
  *       check, then R full checks (vmiaas_check_run) and R runs of each
- *       part: median ms per part, and the hashing rate inside the check.
+ *       part: median ms per part, and the hashing rate inside the check;
+ *       then the full checks' own steps (v->check_mark), mean ms each,
+ *       which add up to the full check's mean.
  *       --dirty: with the soft-dirty skip (userspace/lib/dirty.h) on, or
  *       a "dirty skip=off why=..." line saying why it cannot be.
  *       --all-clean: the skip's path with a host side that calls every
@@ -200,6 +202,63 @@ static const char *const part_names[P_NR] = {
 	"tracepoint-hook", "usermode-helper", "net-protocol", "tty-ldisc",
 };
 
+/*
+ * The steps of vmiaas_check_run() (its v->check_mark calls), summed over
+ * the P_TOTAL runs: a step's time runs from the previous mark (or the
+ * call) to its own, so the steps and the tail add up to the total.
+ */
+#define STEPS_MAX	32
+
+static struct steps {
+	const char *name[STEPS_MAX];
+	u64 ns[STEPS_MAX], cpu[STEPS_MAX];
+	unsigned int nr, runs;
+	u64 last_ns, last_cpu, total_ns, total_cpu;
+} steps;
+
+static void step_add(const char *name, u64 ns, u64 cpu)
+{
+	unsigned int i;
+
+	for (i = 0; i < steps.nr && strcmp(steps.name[i], name); i++)
+		;
+	if (i == STEPS_MAX)
+		return;
+	if (i == steps.nr)
+		steps.name[steps.nr++] = name;
+	steps.ns[i] += ns;
+	steps.cpu[i] += cpu;
+}
+
+static void step_mark(void *ctx, const char *name)
+{
+	u64 ns = now_ns(), cpu = cpu_ns();
+
+	step_add(name, ns - steps.last_ns, cpu - steps.last_cpu);
+	steps.last_ns = ns;
+	steps.last_cpu = cpu;
+}
+
+static void steps_report(void)
+{
+	u64 ns = 0, cpu = 0;
+	unsigned int i;
+
+	if (!steps.runs)
+		return;
+	for (i = 0; i < steps.nr; i++) {
+		printf("check step=%s mean_ms=%.3f cpu_mean_ms=%.3f\n",
+		       steps.name[i], steps.ns[i] / 1e6 / steps.runs,
+		       steps.cpu[i] / 1e6 / steps.runs);
+		ns += steps.ns[i];
+		cpu += steps.cpu[i];
+	}
+	printf("check steps_sum_ms=%.3f cpu_steps_sum_ms=%.3f total_mean_ms=%.3f cpu_total_mean_ms=%.3f\n",
+	       ns / 1e6 / steps.runs, cpu / 1e6 / steps.runs,
+	       steps.total_ns / 1e6 / steps.runs,
+	       steps.total_cpu / 1e6 / steps.runs);
+}
+
 /* One run of part @p; 0 or a negative errno. */
 static int run_part(struct vmiaas *v, struct vmiaas_baseline *b, int p)
 {
@@ -370,9 +429,22 @@ static int bench_check(const struct vmiaas_target *t, int runs, int dirty,
 		for (r = 0; r < runs && !err; r++) {
 			t0 = now_ns();
 			c0 = cpu_ns();
+			if (p == P_TOTAL) {	/* and each of its steps */
+				steps.last_ns = t0;
+				steps.last_cpu = c0;
+				v->check_mark = step_mark;
+			}
 			err = run_part(v, b, p);
+			v->check_mark = NULL;
 			cns[r] = cpu_ns() - c0;
 			ns[r] = now_ns() - t0;
+			if (p == P_TOTAL && !err) {
+				step_add("(return)", t0 + ns[r] - steps.last_ns,
+					 c0 + cns[r] - steps.last_cpu);
+				steps.total_ns += ns[r];
+				steps.total_cpu += cns[r];
+				steps.runs++;
+			}
 		}
 		if (p == P_TOTAL)	/* each check starts with a flush */
 			walks = (v->kas->walks - walks) / runs;
@@ -408,6 +480,7 @@ static int bench_check(const struct vmiaas_target *t, int runs, int dirty,
 	       vfs_stats.dentries, vfs_stats.fds, vfs_stats.files_structs,
 	       vfs_stats.torn);
 	printf("check page_walks_per_check=%llu\n", (unsigned long long)walks);
+	steps_report();
 	dirty_report(v);
 out:
 	vmiaas_baseline_free(b);

@@ -898,6 +898,14 @@ static int check_ftrace_hooks(struct vmiaas *v, struct findings *fs)
 	return err;
 }
 
+/* @err of step @name, after telling v->check_mark (bench_check) it ended */
+static int check_step(struct vmiaas *v, const char *name, int err)
+{
+	if (v->check_mark)
+		v->check_mark(v->check_mark_ctx, name);
+	return err;
+}
+
 /* ---- hidden-module, hidden-process, credentials (hidden.c) ---- */
 
 static struct vmiaas_finding *hidden_add(void *ctx, const char *check,
@@ -912,9 +920,11 @@ static int check_hidden(struct vmiaas *v, const struct vmiaas_baseline *b,
 	const struct hidden_sink sink = { .add = hidden_add, .ctx = fs };
 	int err;
 
-	err = hidden_check_modules(v, &sink);
-	err = err ?: bpf_check_programs(v, &b->bpf, &sink);
-	return err ?: hidden_check_tasks(v, &sink);
+	err = check_step(v, "hidden-module", hidden_check_modules(v, &sink));
+	err = err ?: check_step(v, "bpf-programs",
+				bpf_check_programs(v, &b->bpf, &sink));
+	return err ?: check_step(v, "hidden+creds",
+				 hidden_check_tasks(v, &sink));
 }
 
 /*
@@ -952,7 +962,8 @@ static int check_image(struct vmiaas *v, const struct vmiaas_baseline *b,
 					 "the kernel is still booting (%s): checked once it runs",
 					 why);
 		}
-		return check_hook_lists(v, b, &sink);
+		return check_step(v, "hook-lists",
+				  check_hook_lists(v, b, &sink));
 	case VMIAAS_KSTATE_FORGED:
 		f = finding_add(fs, "kernel-mapping", VMIAAS_SEV_CRITICAL, 0,
 				"system_state");
@@ -962,11 +973,12 @@ static int check_image(struct vmiaas *v, const struct vmiaas_baseline *b,
 	default:
 		break;
 	}
-	err = check_kmap(v, &sink);
-	err = err ?: check_notifiers(v, &sink);
-	err = err ?: check_hook_lists(v, b, &sink);
-	err = err ?: check_vfs_ops(v, &sink);
-	return err ?: check_exec(v, &sink);
+	check_step(v, "kernel-state", 0);
+	err = check_step(v, "kernel-mapping", check_kmap(v, &sink));
+	err = err ?: check_step(v, "notifier-hook", check_notifiers(v, &sink));
+	err = err ?: check_step(v, "hook-lists", check_hook_lists(v, b, &sink));
+	err = err ?: check_step(v, "vfs-ops", check_vfs_ops(v, &sink));
+	return err ?: check_step(v, "exec-memory", check_exec(v, &sink));
 }
 
 /* kernel-rodata and module-text (check_rodata.c, check_modtext.c). */
@@ -975,9 +987,11 @@ static int check_baselined(struct vmiaas *v, const struct vmiaas_baseline *b,
 {
 	const struct hidden_sink sink = { .add = hidden_add, .ctx = fs };
 
-	return check_rodata(v, b, &sink) ?: check_modtext(v, b, &sink) ?:
-	       check_helpers(v, b, &sink) ?: check_umh_paths(v, b, &sink) ?:
-	       check_proc_ops(v, b, &sink);
+	return check_step(v, "kernel-rodata", check_rodata(v, b, &sink)) ?:
+	       check_step(v, "module-text", check_modtext(v, b, &sink)) ?:
+	       check_step(v, "usermode-helper", check_helpers(v, b, &sink) ?:
+			  check_umh_paths(v, b, &sink)) ?:
+	       check_step(v, "proc-ops", check_proc_ops(v, b, &sink));
 }
 
 /* ---- for the checks in other files ---- */
@@ -1039,12 +1053,13 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 	vmi_as_flush(v->kas);
 	if (v->dirty)	/* on failure this check hashes every page */
 		dirty_check_begin(v->dirty);
-	err = check_syscalls(v, b, &fs);
-	err = err ?: check_idt(v, b, &fs);
-	err = err ?: check_cpu(v, b, &fs);
-	err = err ?: check_text(v, b, &fs);
+	check_step(v, "flush", 0);
+	err = check_step(v, "syscall-table", check_syscalls(v, b, &fs));
+	err = err ?: check_step(v, "idt", check_idt(v, b, &fs));
+	err = err ?: check_step(v, "cpu-state", check_cpu(v, b, &fs));
+	err = err ?: check_step(v, "kernel-text", check_text(v, b, &fs));
 	err = err ?: check_baselined(v, b, &fs);
-	err = err ?: check_ftrace_hooks(v, &fs);
+	err = err ?: check_step(v, "ftrace-hook", check_ftrace_hooks(v, &fs));
 	err = err ?: check_hidden(v, b, &fs);
 	err = err ?: check_image(v, b, &fs);
 	if (!err && fs.dropped) {

@@ -44,6 +44,13 @@ struct vmiaas {
 	u64 (*vfs_ranges)[2];
 	size_t nr_vfs_ranges;
 	struct site_order *site_order;	/* patching.c's last sort, or NULL */
+	/*
+	 * Called by vmiaas_check_run() after each of its steps with the
+	 * step's name (bench_check times the parts of a check with it), or
+	 * NULL.
+	 */
+	void (*check_mark)(void *ctx, const char *step);
+	void *check_mark_ctx;
 };
 
 /*
