@@ -92,9 +92,11 @@ struct vmiaas_vcpu {
 	uint32_t idtr_limit, gdtr_limit;
 	uint64_t rip, rsp;
 	uint64_t lstar, cstar, sysenter_eip;	/* if VMIAAS_VCPU_MSRS */
+	uint64_t dr[4], dr6, dr7;		/* if VMIAAS_VCPU_DEBUG */
 };
 
 #define VMIAAS_VCPU_MSRS	(1U << 0)	/* syscall MSRs are known */
+#define VMIAAS_VCPU_DEBUG	(1U << 1)	/* DR0-DR3, DR6, DR7 are known */
 
 int vmiaas_vcpus(struct vmiaas *v, struct vmiaas_vcpu **ret, size_t *ret_nr);
 /*

@@ -266,6 +266,68 @@ static void test_registers_smp_and_bad(void)
 		free(c);
 }
 
+/*
+ * DR0-DR3, DR6, DR7 of each vCPU: all six or none (VMIAAS_VCPU_DEBUG);
+ * hostile text (a DR key twice, DR4, an overlong value) neither crashes
+ * nor claims registers it did not give.
+ */
+static void test_registers_debug(void)
+{
+	size_t nr = 0, len = strlen(regs_6_1);
+	char *two = malloc(2 * len + 1), *at;
+	struct vmiaas_vcpu *c = NULL;
+	int err;
+
+	strcpy(two, regs_6_1);
+	strcat(two, regs_6_1);
+	memcpy(strstr(two + len, "CPU#0"), "CPU#1", 5);
+	at = strstr(two + len, "DR0=0000000000000000");
+	memcpy(at, "DR0=ffffffff81234560", 20);
+	at = strstr(two + len, "DR7=0000000000000400");
+	memcpy(at, "DR7=0000000000000602", 20);
+	err = qmp_parse_registers(two, &c, &nr);
+	TEST_ASSERT(!err && nr == 2 && (c[0].flags & VMIAAS_VCPU_DEBUG) &&
+		    (c[1].flags & VMIAAS_VCPU_DEBUG) && c[0].dr7 == 0x400 &&
+		    c[0].dr6 == 0xffff0ff0 && !c[0].dr[0] &&
+		    c[1].dr[0] == 0xffffffff81234560ull && c[1].dr7 == 0x602 &&
+		    !c[1].dr[3],
+		    "debug registers per vCPU: dr0 %llx dr7 %llx (err %d)",
+		    nr == 2 ? (unsigned long long)c[1].dr[0] : 0ULL,
+		    nr == 2 ? (unsigned long long)c[1].dr7 : 0ULL, err);
+	if (!err)
+		free(c);
+
+	/* DR6 missing on the second vCPU: its debug registers are unknown. */
+	memcpy(strstr(two + len, "DR6="), "DX6=", 4);
+	err = qmp_parse_registers(two, &c, &nr);
+	TEST_ASSERT(!err && nr == 2 && (c[0].flags & VMIAAS_VCPU_DEBUG) &&
+		    !(c[1].flags & VMIAAS_VCPU_DEBUG) && !c[1].dr[0] && !c[1].dr7,
+		    "a vCPU without DR6: no debug registers claimed, none kept (err %d)",
+		    err);
+	if (!err)
+		free(c);
+	free(two);
+
+	/* DR4, DR9 and an overlong DR7 are not registers; DR0 given twice. */
+	err = qmp_parse_registers("CPU#0\nCR0=1 CR3=2 CR4=3\n"
+				  "DR0=1 DR1=2 DR2=3 DR3=4 DR4=5 DR9=6 DR0=7\n"
+				  "DR6=ffff0ff0 DR7=11111111111111111111\n", &c, &nr);
+	TEST_ASSERT(!err && nr == 1 && !(c[0].flags & VMIAAS_VCPU_DEBUG) &&
+		    !c[0].dr7,
+		    "an overlong DR7 is no DR7: no debug registers (err %d)", err);
+	if (!err)
+		free(c);
+	err = qmp_parse_registers("CPU#0\nCR0=1 CR3=2 CR4=3\n"
+				  "DR0=1 DR1=2 DR2=3 DR3=4 DR4=5 DR0=7\n"
+				  "DR6=ffff0ff0 DR7=401\n", &c, &nr);
+	TEST_ASSERT(!err && nr == 1 && (c[0].flags & VMIAAS_VCPU_DEBUG) &&
+		    c[0].dr[0] == 7 && c[0].dr[3] == 4 && c[0].dr7 == 0x401,
+		    "DR4 ignored, the last DR0 kept: dr0 %llx (err %d)",
+		    nr ? (unsigned long long)c[0].dr[0] : 0ULL, err);
+	if (!err)
+		free(c);
+}
+
 static void test_mtree(void)
 {
 	struct backend_ram_map m[BACKEND_MAX_MAPS];
@@ -477,9 +539,10 @@ static void test_protocol(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(22);
+	ksft_set_plan(26);
 	test_registers();
 	test_registers_smp_and_bad();
+	test_registers_debug();
 	test_mtree();
 	test_protocol();
 	ksft_finished();

@@ -372,8 +372,38 @@ enum {
 	REG_CR0 = 1 << 0, REG_CR2 = 1 << 1, REG_CR3 = 1 << 2,
 	REG_CR4 = 1 << 3, REG_EFER = 1 << 4, REG_IDT = 1 << 5,
 	REG_GDT = 1 << 6, REG_RIP = 1 << 7, REG_RSP = 1 << 8,
+	REG_DR0 = 1 << 9,	/* DR0..DR3: REG_DR0 << n */
+	REG_DR6 = 1 << 13, REG_DR7 = 1 << 14,
 	REG_NEEDED = REG_CR0 | REG_CR3 | REG_CR4,
+	REG_DEBUG = (0xf * REG_DR0) | REG_DR6 | REG_DR7,
 };
+
+/*
+ * "DR0".."DR3", "DR6", "DR7" (x86_cpu_dump_state() prints them on every
+ * vCPU): the register into @c, its bit in *@seen. Another key: false.
+ */
+static bool parse_debug_reg(const char *key, u64 v, struct vmiaas_vcpu *c,
+			    unsigned int *seen)
+{
+	if (key[0] != 'D' || key[1] != 'R' || key[2] < '0' || key[2] > '7' ||
+	    key[3])
+		return false;
+	switch (key[2]) {
+	case '0': case '1': case '2': case '3':
+		c->dr[key[2] - '0'] = v;
+		*seen |= REG_DR0 << (key[2] - '0');
+		return true;
+	case '6':
+		c->dr6 = v;
+		*seen |= REG_DR6;
+		return true;
+	case '7':
+		c->dr7 = v;
+		*seen |= REG_DR7;
+		return true;
+	}
+	return false;
+}
 
 static void parse_reg_line(const char *line, const char *end,
 			   struct vmiaas_vcpu *c, unsigned int *seen)
@@ -444,8 +474,22 @@ static void parse_reg_line(const char *line, const char *end,
 			c->rip = v; *seen |= REG_RIP;
 		} else if (!strcmp(key, "RSP") || !strcmp(key, "ESP")) {
 			c->rsp = v; *seen |= REG_RSP;
+		} else {
+			parse_debug_reg(key, v, c, seen);
 		}
 	}
+}
+
+/* The vCPU's registers parsed: the flags of what it has in full. */
+static void vcpu_seen(struct vmiaas_vcpu *c, unsigned int seen)
+{
+	if ((seen & REG_DEBUG) == REG_DEBUG) {
+		c->flags |= VMIAAS_VCPU_DEBUG;
+		return;
+	}
+	memset(c->dr, 0, sizeof(c->dr));
+	c->dr6 = 0;
+	c->dr7 = 0;
 }
 
 /*
@@ -475,6 +519,8 @@ int qmp_parse_registers(const char *text, struct vmiaas_vcpu **ret,
 
 			if (c && (seen & REG_NEEDED) != REG_NEEDED)
 				goto fail;
+			if (c)
+				vcpu_seen(c, seen);
 			if (!strncmp(p, "CPU#", 4) &&
 			    (!parse_hex(p + 4, &idx) || idx >= BACKEND_MAX_VCPUS))
 				goto fail;
@@ -507,6 +553,7 @@ int qmp_parse_registers(const char *text, struct vmiaas_vcpu **ret,
 	}
 	if (!c || (seen & REG_NEEDED) != REG_NEEDED)
 		goto fail;
+	vcpu_seen(c, seen);
 	*ret = cpus;
 	*ret_nr = nr;
 	return 0;
