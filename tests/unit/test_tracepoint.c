@@ -147,22 +147,6 @@ static void tp_guest(void)
 
 /* ---- core/tpwalk.c alone ---- */
 
-static u64 reads_outside;
-
-static int page_read(void *ctx, u64 va, void *buf, size_t len)
-{
-	(void)ctx;
-	if (va < KBASE || va - KBASE >= 0x200000 ||
-	    len > 0x200000 - (va - KBASE)) {
-		reads_outside++;
-		return -EFAULT;
-	}
-	memcpy(buf, ram + DATA_GPA + (va - KBASE), len);
-	return 0;
-}
-
-static const struct vmi_read_ops page_ops = { .read = page_read };
-
 struct seen {
 	struct vmi_tp_probe p[16];
 	u32 nr, nr_bad;
@@ -195,8 +179,8 @@ static const struct vmi_tp_layout tp_layout = {
 static int walk(u64 ptrs, u64 nr, struct seen *s)
 {
 	memset(s, 0, sizeof(*s));
-	reads_outside = 0;
-	return vmi_tp_walk(&page_ops, &tp_layout, ptrs, nr, record, s);
+	tiny_reads_outside = 0;
+	return vmi_tp_walk(&tiny_page_ops, &tp_layout, ptrs, nr, record, s);
 }
 
 static void test_core(void)
@@ -209,34 +193,34 @@ static void test_core(void)
 	tp_guest();
 	put_probe(FUNCS, 1, HEAP);
 	err = walk(PTRS, NR_TPS, &s);
-	ksft_test_result(!err && s.nr == 2 && !s.nr_bad && !reads_outside &&
+	ksft_test_result(!err && s.nr == 2 && !s.nr_bad && !tiny_reads_outside &&
 			 s.p[0].tp == TP_ENTER && s.p[0].fn == KFN &&
 			 s.p[0].data == KBASE + 0x6000 && s.p[0].entry == 0 &&
 			 s.p[1].fn == HEAP && s.p[1].index == 1 &&
 			 s.p[1].funcs == FUNCS,
 			 "core: 3 tracepoints, 2 probes on sys_enter, in order, nothing read outside (err %d, %u, %llu)\n",
-			 err, s.nr, (unsigned long long)reads_outside);
-	err = vmi_tp_walk(&page_ops, &tp_layout, PTRS, NR_TPS, stop_at_first,
+			 err, s.nr, (unsigned long long)tiny_reads_outside);
+	err = vmi_tp_walk(&tiny_page_ops, &tp_layout, PTRS, NR_TPS, stop_at_first,
 			  &calls);
 	ksft_test_result(err == -EINTR && calls == 1,
 			 "core: the callback's error ends the walk and is returned (%d, %u)\n",
 			 err, calls);
 	bad.func_size = 4;
-	err = vmi_tp_walk(&page_ops, &bad, PTRS, NR_TPS, record, &s);
+	err = vmi_tp_walk(&tiny_page_ops, &bad, PTRS, NR_TPS, record, &s);
 	bad = tp_layout;
 	bad.max_probes = VMI_TP_PROBES_MAX + 1;
 	ksft_test_result(err == -EINVAL &&
-			 vmi_tp_walk(&page_ops, &bad, PTRS, 1, record, &s) == -EINVAL,
+			 vmi_tp_walk(&tiny_page_ops, &bad, PTRS, 1, record, &s) == -EINVAL,
 			 "core: a layout with a 4-byte tracepoint_func or over the caps: -EINVAL\n");
 
 	err = walk(PTRS, VMI_TP_MAX + 1, &s);
 	ksft_test_result(!err && s.nr == 1 && s.p[0].err == -E2BIG &&
-			 !s.p[0].tp && !reads_outside,
+			 !s.p[0].tp && !tiny_reads_outside,
 			 "core: 65537 tracepoints: one bad array, nothing read (%d, %u)\n",
 			 err, s.nr);
 	err = walk(0xfffffffffffffffcULL, 2, &s);
 	ksft_test_result(!err && s.nr == 1 && s.p[0].err == -EBADMSG &&
-			 !reads_outside,
+			 !tiny_reads_outside,
 			 "core: an array that wraps the address space: bad, not read (%d, %u)\n",
 			 err, s.nr);
 	err = walk(KBASE + 0x1ffff8, 4, &s);
@@ -251,7 +235,7 @@ static void test_core(void)
 	ksft_test_result(!err && s.nr_bad == 2 && s.nr == 2 &&
 			 s.p[0].err == -EFAULT && s.p[0].funcs == UNMAPPED &&
 			 s.p[1].err == -EBADMSG && s.p[1].entry == 1 &&
-			 reads_outside == 1,
+			 tiny_reads_outside == 1,
 			 "core: an unreadable probe array and a misaligned entry: two bad tracepoints (%d, %u)\n",
 			 err, s.nr);
 
@@ -259,7 +243,7 @@ static void test_core(void)
 	put(TP_ENTER + TP_FUNCS, 0x7fff00001000ULL);
 	put(TP_MOD - 0x80 + TP_FUNCS, FUNCS + 4);	/* misaligned */
 	err = walk(PTRS, NR_TPS, &s);
-	ksft_test_result(!err && s.nr_bad == 2 && !reads_outside &&
+	ksft_test_result(!err && s.nr_bad == 2 && !tiny_reads_outside &&
 			 s.p[0].err == -EBADMSG && s.p[1].err == -EBADMSG,
 			 "core: probe arrays at a user and at a misaligned address: bad, not read (%d, %u)\n",
 			 err, s.nr_bad);
@@ -277,7 +261,7 @@ static void test_core_endless(void)
 		put_probe(LONG_FUNCS, i, KFN);
 	err = walk(PTRS, 1, &s);
 	ksft_test_result(!err && s.nr == VMI_TP_PROBES_MAX + 2 &&
-			 s.nr_bad == 1 && !reads_outside,
+			 s.nr_bad == 1 && !tiny_reads_outside,
 			 "core: a probe array with no end within 4096: 4097 probes then one bad tracepoint (%d, %u)\n",
 			 err, s.nr);
 }
@@ -287,8 +271,8 @@ static int suspects(struct vmi_tp_suspects *s)
 {
 	static const struct vmi_range text = { TEXT, TEXT + 0x10000 };
 
-	reads_outside = 0;
-	return vmi_tp_suspects(&page_ops, &tp_layout, PTRS, NR_TPS, &text, 1,
+	tiny_reads_outside = 0;
+	return vmi_tp_suspects(&tiny_page_ops, &tp_layout, PTRS, NR_TPS, &text, 1,
 			       s);
 }
 
@@ -315,7 +299,7 @@ static void test_core_suspects(void)
 	put_str(KBASE + 0x7ffc, "sys_enter");
 	err = suspects(&s);
 	ksft_test_result(!err && s.nr == 2 && !strcmp(s.first_name, "sys_") &&
-			 !reads_outside,
+			 !tiny_reads_outside,
 			 "suspects: a name across a page's end is cut there (\"%s\")\n",
 			 s.first_name);
 	put(TP_ENTER + TP_NAME, UNMAPPED);
@@ -331,9 +315,9 @@ static void test_core_suspects(void)
 			 "suspects: a misaligned entry: bad, its name not read (%d, %d)\n",
 			 err, s.first.err);
 	bad.tp_name = VMI_OFFSET_MAX;
-	ksft_test_result(vmi_tp_suspects(&page_ops, &bad, PTRS, NR_TPS, NULL, 0,
+	ksft_test_result(vmi_tp_suspects(&tiny_page_ops, &bad, PTRS, NR_TPS, NULL, 0,
 					 &s) == -EINVAL &&
-			 vmi_tp_suspects(&page_ops, &tp_layout, PTRS, NR_TPS,
+			 vmi_tp_suspects(&tiny_page_ops, &tp_layout, PTRS, NR_TPS,
 					 NULL, 1, &s) == -EINVAL,
 			 "suspects: a name offset of 64 KiB, ranges missing: -EINVAL\n");
 }

@@ -383,11 +383,17 @@ int check_tracepoints(struct vmiaas *v, const struct hidden_sink *sink,
 		      struct hook_trust *trust);
 int check_net_protocols(struct vmiaas *v, const struct hidden_sink *sink,
 			struct hook_trust *trust);
+/*
+ * hw-breakpoint (check_hwbp.c): each CPU's bp_per_reg[] handlers by the
+ * hook rules, each vCPU's enabled debug registers against them.
+ */
+int check_hw_breakpoints(struct vmiaas *v, const struct hidden_sink *sink,
+			 struct hook_trust *trust);
 /* tty-ldisc (check_tty.c): line disciplines' tables, each tty's table. */
 int check_tty_ldiscs(struct vmiaas *v, const struct hidden_sink *sink,
 		     struct hook_trust *trust);
 /*
- * The six, a tainted module's hook present at baseline in the same
+ * The seven, a tainted module's hook present at baseline in the same
  * module, its text unchanged, an event (hookpolicy.c).
  */
 int check_hook_lists(struct vmiaas *v, const struct vmiaas_baseline *b,

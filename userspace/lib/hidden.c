@@ -1391,7 +1391,7 @@ static bool mod_loading(struct vmiaas *v)
 }
 
 /* __per_cpu_offset and nr_cpu_ids (at most HIDDEN_RQ_CPUS_MAX). */
-static int percpu_get(struct vmiaas *v, u64 *offsets, u32 *nr_cpus)
+int hidden_percpu(struct vmiaas *v, u64 *offsets, u32 *nr_cpus)
 {
 	u64 sym;
 
@@ -1439,7 +1439,7 @@ static bool rcu_cbs_queued(struct vmiaas *v)
 
 	if (!engine_sym(v, "rcu_data", &rcu_data) &&
 	    !btf_offsetof(v->btf, "rcu_data", "cblist.len", &off) &&
-	    !percpu_get(v, &offsets, &nr_cpus))
+	    !hidden_percpu(v, &offsets, &nr_cpus))
 		for (cpu = 0; cpu < nr_cpus && len <= 0; cpu++)
 			if (percpu_addr(v, offsets, rcu_data, cpu, &at) ||
 			    engine_read_u64(v, at + off, (u64 *)&len))
@@ -2360,7 +2360,7 @@ static int rq_tasks(struct vmiaas *v, struct census *census)
 	int err;
 
 	err = rq_layout(v, &c);
-	err = err ?: percpu_get(v, &offsets, &nr_cpus);
+	err = err ?: hidden_percpu(v, &offsets, &nr_cpus);
 	if (err)
 		return err;
 	if (engine_sym(v, "runqueues", &runqueues))
@@ -2485,7 +2485,7 @@ static int stack_cached(struct vmiaas *v, struct stack_ctx *s)
 
 	if (engine_sym(v, "cached_stacks", &sym))
 		return 0;		/* no stack cache */
-	err = percpu_get(v, &offsets, &nr_cpus);
+	err = hidden_percpu(v, &offsets, &nr_cpus);
 	if (err)
 		return err;
 	s->cached = calloc((size_t)nr_cpus * STACK_CACHED_PER_CPU, 8);

@@ -34,6 +34,12 @@ int hidden_check_tasks(struct vmiaas *v, const struct hidden_sink *s);
 #define HIDDEN_XA_NODES_MAX	(1U << 17)	/* 4M pids / 64 + inner */
 #define HIDDEN_PID_TASKS_MAX	16	/* tasks on one pid's PIDTYPE_PID */
 #define HIDDEN_RQ_CPUS_MAX	8192	/* NR_CPUS of any distribution kernel */
+/*
+ * The kernel's __per_cpu_offset[] (its address) and nr_cpu_ids (at most
+ * HIDDEN_RQ_CPUS_MAX): CPU N's copy of a per-CPU symbol S is at S +
+ * __per_cpu_offset[N].
+ */
+int hidden_percpu(struct vmiaas *v, u64 *offsets, u32 *nr_cpus);
 #define HIDDEN_RQ_TASKS_MAX	(1U << 16)	/* runnable tasks, all CPUs */
 #define HIDDEN_RQ_GROUP_DEPTH	16	/* nested task groups (cgroups) */
 #define HIDDEN_RQ_VISITS_MAX	(1U << 18)	/* entities visited, all CPUs */

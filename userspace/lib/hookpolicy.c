@@ -506,6 +506,7 @@ int check_hook_lists(struct vmiaas *v, const struct vmiaas_baseline *b,
 	err = err ?: check_tracepoints(v, sink, &t);
 	err = err ?: check_net_protocols(v, sink, &t);
 	err = err ?: check_tty_ldiscs(v, sink, &t);
+	err = err ?: check_hw_breakpoints(v, sink, &t);
 	hook_trust_put(&t);
 	return err;
 }
@@ -540,7 +541,8 @@ int bl_hooks_take(struct vmiaas *v, struct vmiaas_baseline *b)
 	      check_input_handlers(v, &sink, &t) ?:
 	      check_tracepoints(v, &sink, &t) ?:
 	      check_net_protocols(v, &sink, &t) ?:
-	      check_tty_ldiscs(v, &sink, &t);
+	      check_tty_ldiscs(v, &sink, &t) ?:
+	      check_hw_breakpoints(v, &sink, &t);
 	if (err) {
 		free(t.taken);
 		return err;
