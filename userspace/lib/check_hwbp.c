@@ -51,6 +51,8 @@
 
 #define HWBP_CPUS_KEPT		BACKEND_MAX_VCPUS	/* slots kept per CPU */
 #define HWBP_KERNEL_MAX		64	/* kernel-address breakpoints told */
+/* An object as made here: hookpolicy.c cuts it to HOOK_OBJECT - 1. */
+#define HWBP_OBJECT		(HOOK_OBJECT + 64)
 
 /* What one CPU's bp_per_reg[] slot holds, for the registers' check. */
 struct hwbp_slot {
@@ -193,7 +195,7 @@ static const char *hwbp_bad_why(const struct vmi_hwbp *bp)
 static int hwbp_visit(void *ctx, const struct vmi_hwbp *bp)
 {
 	struct hwbp_check *c = ctx;
-	char object[HOOK_OBJECT], where[HOOK_WHERE];
+	char object[HWBP_OBJECT], where[HOOK_WHERE + HWBP_OBJECT];
 	bool own;
 
 	hwbp_keep(c, bp);
@@ -373,7 +375,7 @@ static void hwbp_report(struct vmiaas *v, struct hook_scan *h,
 {
 	struct hwbp_check *c = (struct hwbp_check *)h;
 	struct vmiaas_finding *f;
-	char object[HOOK_OBJECT], call[128];
+	char object[HWBP_OBJECT], call[128];
 	u32 i;
 
 	for (i = 0; i < c->nr_kern; i++) {
