@@ -83,6 +83,14 @@ static inline int u64_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * The tasks of vmiaas_tasks() (the same bounded walk: the task list and
+ * each leader's threads) with only pid, tgid, comm, addr and mm read; the
+ * other fields zero. kernel-mapping's walk of every task's mm.
+ */
+int engine_task_mms(struct vmiaas *v, struct vmiaas_task **ret,
+		    size_t *ret_nr);
+
 /* Reads kernel-virtual memory. 0 or -EFAULT/-ENOENT/-EBADMSG. */
 int engine_read(struct vmiaas *v, u64 va, void *buf, size_t len);
 static inline int engine_read_u64(struct vmiaas *v, u64 va, u64 *ret)

@@ -61,6 +61,7 @@ struct task_walk {
 	const struct task_layout *l;
 	struct vmiaas_task *tasks;
 	size_t nr, cap;
+	bool mm_only;		/* engine_task_mms(): pid, tgid, comm, mm */
 };
 
 static int read_u32(struct vmiaas *v, u64 va, u32 *ret)
@@ -157,6 +158,27 @@ static void task_prefetch(struct vmiaas *v, const struct task_layout *l,
 	engine_prefetch(v, task + l->signal);
 }
 
+/*
+ * engine_task_mms()'s read of a task: the lines of its ids, name and mm;
+ * not its parent's nor its creds' (other objects, each a miss of its own).
+ */
+static int task_read_mm(struct vmiaas *v, const struct task_layout *l,
+			u64 task, struct vmiaas_task *t)
+{
+	int err;
+
+	engine_prefetch(v, task + l->pid);
+	engine_prefetch(v, task + l->comm);
+	engine_prefetch(v, task + l->mm);
+	engine_prefetch(v, task + l->signal);
+	memset(t, 0, sizeof(*t));
+	t->addr = task;
+	err = read_pid_tgid(v, l, task, &t->pid, &t->tgid);
+	err = err ?: engine_read(v, task + l->comm, t->comm,
+				 sizeof(t->comm) - 1);
+	return err ?: engine_read_u64(v, task + l->mm, &t->mm);
+}
+
 static int task_read(struct vmiaas *v, const struct task_layout *l, u64 task,
 		     struct vmiaas_task *t)
 {
@@ -206,7 +228,8 @@ static int task_push(struct vmiaas *v, struct task_walk *w, u64 task)
 			return -ENOMEM;
 		w->tasks = n;
 	}
-	err = task_read(v, w->l, task, &w->tasks[w->nr]);
+	err = w->mm_only ? task_read_mm(v, w->l, task, &w->tasks[w->nr]) :
+			   task_read(v, w->l, task, &w->tasks[w->nr]);
 	if (err)
 		return engine_fail(v, err,
 			"task at 0x%llx is unreadable",
@@ -244,10 +267,11 @@ static int process_visit(struct vmiaas *v, u64 node, void *arg)
 			 VMIAAS_MAX_TASKS, thread_visit, w);
 }
 
-int vmiaas_tasks(struct vmiaas *v, struct vmiaas_task **ret, size_t *ret_nr)
+static int tasks_walk(struct vmiaas *v, bool mm_only,
+		      struct vmiaas_task **ret, size_t *ret_nr)
 {
 	struct task_layout l;
-	struct task_walk w = { .l = &l };
+	struct task_walk w = { .l = &l, .mm_only = mm_only };
 	u64 init_task;
 	int err;
 
@@ -265,6 +289,17 @@ int vmiaas_tasks(struct vmiaas *v, struct vmiaas_task **ret, size_t *ret_nr)
 	*ret = w.tasks;
 	*ret_nr = w.nr;
 	return 0;
+}
+
+int vmiaas_tasks(struct vmiaas *v, struct vmiaas_task **ret, size_t *ret_nr)
+{
+	return tasks_walk(v, false, ret, ret_nr);
+}
+
+int engine_task_mms(struct vmiaas *v, struct vmiaas_task **ret,
+		    size_t *ret_nr)
+{
+	return tasks_walk(v, true, ret, ret_nr);
 }
 
 /* ---- modules ---- */
