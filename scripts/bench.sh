@@ -233,6 +233,10 @@ sums=" $(cfield steps_sum_ms)"
 out "$(printf '    %-18s %9s | %s  (the full check: %s | %s)' "sum of the steps" \
 	"$(field "$sums" steps_sum_ms)" "$(field "$sums" cpu_steps_sum_ms)" \
 	"$(field "$sums" total_mean_ms)" "$(field "$sums" cpu_total_mean_ms)")"
+rests=" $(cfield steps_rest_ms)"
+out "$(printf '    everything but the text, rodata and module steps: %s ms, in CPU time %s ms   <1 ms %s' \
+	"$(field "$rests" steps_rest_ms)" "$(field "$rests" cpu_steps_rest_ms)" \
+	"$(verdict "$(field "$rests" cpu_steps_rest_ms)" '<' 1)")"
 # the same with the soft-dirty skip (a check after no change), where sound
 "${one[@]}" "$bc" --check --dirty --runs "$check_runs" --shm "$shm" --qmp "$qmp" >"$tmp/dirty" ||
 	fail "bench_check --check --dirty failed"
