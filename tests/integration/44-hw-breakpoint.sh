@@ -15,11 +15,14 @@
 # written on every CPU with a notifier at die_chain's head (nothing the
 # kernel records): one critical finding per vCPU, "a hardware breakpoint
 # the kernel did not register" on getppid; each unloaded: $PPID is real
-# again and the check is clean. Runs on each kernel of KGENS (default:
-# Debian 6.1 and 6.12), one boot each.
+# again and the check is clean. Last, mode 1 loaded before a baseline:
+# the baseline lists its handler as trusted, a check gives the event
+# "hook present at baseline" and exit 0; loaded again after another
+# module (a new struct module): critical again. Runs on each kernel of
+# KGENS (default: Debian 6.1 and 6.12), one boot each.
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin hwbp 12
+integrity_begin hwbp 15
 
 watch=$(guest_tool hwbp-watch) ||
 	tap_bail "cannot build tests/guest/hwbp-watch.c statically"
@@ -105,6 +108,26 @@ expect_n m2 2 hw-breakpoint '^vcpu[01] DR3$' \
 	".severity == \"critical\" and (.detail.new_symbol | test(\"^__(x64|do)_sys_getppid\$\")) and (.detail.message | test(\"a hardware breakpoint the kernel did not register: .*execute.*bp_per_reg.3.: empty\"))" \
 	"two critical findings, one per vCPU: DR3 on getppid, a breakpoint the kernel did not register"
 gone m2-gone "mode 2"
+
+# ---- mode 1 loaded before a baseline: trusted while it is the same ----------
+guest_run "insmod /vmiaas/modules/vmiaas_attack_hwbp.ko target=0x$target" >/dev/null 2>&1
+btp=$work/baseline-hw
+st=0
+vmictl_g --json baseline -o "$btp" --key "$key" >"$work/btp.json" 2>"$work/btp.err" || st=$?
+tap_ok "[ $st = 0 ] && grep -Eq '^vmictl: trusted, present at baseline: hw-breakpoint execute breakpoint on __(x64|do)_sys_getppid: \[vmiaas_attack_hwbp\]\+0x[0-9a-f]+ \(module tainted [PF]*OE\)\$' '$work/btp.err'" \
+	"$KGEN: baseline with mode 1 loaded: exit 0, its handler listed as trusted"
+tap_diag "$(cat "$work/btp.err")"
+check_json trusted "$btp"
+tap_ok "[ $st = 0 ] && jq -e '(.findings | length == 0) and ([.events[] | select(.check == \"hw-breakpoint\" and (.detail.message | test(\"^hook present at baseline: the execute breakpoint on .*vmiaas_attack_hwbp .tainted [PF]*OE. is the module measured at baseline\")))] | length == 1)' '$work/trusted.json'" \
+	"$KGEN: loaded before the baseline: exit 0, no finding, the event 'hook present at baseline'"
+tap_diag "$(cat "$work/trusted.err"; jq -c '.findings[], (.events[] | select(.check == "hw-breakpoint"))' "$work/trusted.json" 2>/dev/null | cut -c1-300 | head -4)"
+guest_run "rmmod vmiaas_attack_hwbp && insmod /vmiaas/modules/vmiaas_test_hello.ko &&
+	insmod /vmiaas/modules/vmiaas_attack_hwbp.ko target=0x$target" >/dev/null 2>&1
+check_json reloaded "$btp"
+tap_ok "[ $st = 1 ] && jq -e '(.findings | length == 1) and (.findings[0] | .check == \"hw-breakpoint\" and .severity == \"critical\" and (.object | test(\"getppid\")))' '$work/reloaded.json'" \
+	"$KGEN: loaded again (a new struct module): not the module of the baseline, critical again"
+tap_diag "$(cat "$work/reloaded.err"; jq -c '.findings[] | [.check, .severity, .object]' "$work/reloaded.json" 2>/dev/null | head -4)"
+guest_run 'rmmod vmiaas_attack_hwbp vmiaas_test_hello' >/dev/null 2>&1
 }
 
 integrity_main hw_run
