@@ -112,57 +112,40 @@ static int pt_pair(struct pt_walk *w, u32 list_all, u64 all, u64 specific)
 	return err == -E2BIG ? 0 : err;
 }
 
-static int pt_dev(void *ctx, u64 node)
+static int pt_dev(void *ctx, const struct vmi_netns_pos *p)
 {
 	struct pt_walk *w = ctx;
 	const struct vmi_ptype_layout *l = w->l;
 
-	w->cur.dev = node - l->dev_list;
-	return pt_pair(w, VMI_PT_DEV_ALL, w->cur.dev + l->dev_all,
-		       w->cur.dev + l->dev_specific);
+	w->cur.dev = p->dev;
+	return pt_pair(w, VMI_PT_DEV_ALL, p->dev + l->dev_all,
+		       p->dev + l->dev_specific);
 }
 
-/*
- * A namespace or device list that vmi_list_walk() ended with @err: a bad
- * list (-ELOOP, -EBADMSG), or an error to return.
- */
-static int pt_list_end(struct pt_walk *w, u32 list, u64 head, int err)
+/* A namespace or device list that does not end: a bad list. */
+static int pt_bad_list(void *ctx, const struct vmi_netns_pos *p)
 {
-	struct vmi_ptype_hook h;
+	struct pt_walk *w = ctx;
+	struct vmi_ptype_hook h = {
+		.net = p->net, .netns = p->netns, .head = p->head,
+		.list = p->net ? VMI_PT_DEV_LIST : VMI_PT_NETNS_LIST,
+		.err = p->err,
+	};
 
-	if (err != -ELOOP && err != -EBADMSG)
-		return err;
-	h = w->cur;
-	h.list = list;
-	h.head = head;
-	h.dev = 0;
-	h.bucket = 0;
-	h.err = err;
-	return pt_call(w, &h);
+	return w->fn(w->ctx, &h);
 }
 
-static int pt_net(void *ctx, u64 node)
+/* A namespace's own lists (on kernels that have them). */
+static int pt_net(void *ctx, const struct vmi_netns_pos *p)
 {
 	struct pt_walk *w = ctx;
 	const struct vmi_ptype_layout *l = w->l;
-	u8 raw[4];
-	int err = 0;
 
-	w->cur = (struct vmi_ptype_hook){ .net = node - l->net_list };
-	if (!w->r->read(w->r->ctx, w->cur.net + l->net_inum, raw, 4))
-		w->cur.netns = vmi_get_u32(raw);
-	if (l->flags & VMI_PT_HAS_NET_LISTS)
-		err = pt_pair(w, VMI_PT_NET_ALL, w->cur.net + l->net_all,
-			      w->cur.net + l->net_specific);
-	if (err)
-		return err;
-	w->fn_err = 0;
-	err = vmi_list_walk(w->r, w->cur.net + l->dev_base, l->max_devs,
-			    pt_dev, w, NULL);
-	if (w->fn_err)
-		return err;
-	w->cur.dev = 0;
-	return pt_list_end(w, VMI_PT_DEV_LIST, w->cur.net + l->dev_base, err);
+	w->cur = (struct vmi_ptype_hook){ .net = p->net, .netns = p->netns };
+	if (!(l->flags & VMI_PT_HAS_NET_LISTS))
+		return 0;
+	return pt_pair(w, VMI_PT_NET_ALL, p->net + l->net_all,
+		       p->net + l->net_specific);
 }
 
 /* ptype_all (if the kernel has a global one), then ptype_base[]. */
@@ -182,20 +165,23 @@ int vmi_ptype_walk(const struct vmi_read_ops *r,
 		   const struct vmi_ptype_layout *l, vmi_ptype_fn fn,
 		   void *ctx)
 {
+	static const struct vmi_netns_ops ops = {
+		.net = pt_net, .dev = pt_dev, .bad = pt_bad_list,
+	};
 	struct pt_walk w = { .r = r, .l = l, .fn = fn, .ctx = ctx };
+	struct vmi_netns_layout ns;
 	int err;
 
 	if (!r || !r->read || !fn || !vmi_ptype_layout_ok(l))
 		return -EINVAL;
+	ns = (struct vmi_netns_layout){
+		.net_head = l->net_head, .net_list = l->net_list,
+		.net_inum = l->net_inum, .dev_base = l->dev_base,
+		.dev_list = l->dev_list, .max_netns = l->max_netns,
+		.max_devs = l->max_devs,
+	};
 	err = pt_global(&w);
-	if (err)
-		return err;
-	w.fn_err = 0;
-	err = vmi_list_walk(r, l->net_head, l->max_netns, pt_net, &w, NULL);
-	if (w.fn_err)
-		return err;
-	w.cur = (struct vmi_ptype_hook){ 0 };
-	return pt_list_end(&w, VMI_PT_NETNS_LIST, l->net_head, err);
+	return err ?: vmi_netns_walk(r, &ns, &ops, &w);
 }
 
 struct pt_judge {

@@ -27,7 +27,7 @@
 #ifndef VMI_PTYPEWALK_H
 #define VMI_PTYPEWALK_H
 
-#include "klist.h"
+#include "netdevwalk.h"
 
 #define VMI_PT_FNS		3	/* func, list_func, id_match */
 #define VMI_PT_HASH		16	/* ptype_base[] (PTYPE_HASH_SIZE) */
