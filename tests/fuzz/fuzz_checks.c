@@ -139,6 +139,7 @@ static void run_walkers(bool records)
 	check_net_protocols(guest, &sink, NULL);
 	check_tty_ldiscs(guest, &sink, NULL);
 	check_hw_breakpoints(guest, &sink, NULL);
+	check_netdev_hooks(guest, &sink, NULL);
 	check_proc_ops(guest, baseline, &sink);
 	check_umh_paths(guest, baseline, &sink);
 	vfs_scan_once(guest, &sink, NULL);

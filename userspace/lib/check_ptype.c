@@ -95,21 +95,6 @@ void ptype_list_name(const struct vmi_ptype_hook *e, const char *owner,
 			 "ptype_all" : "ptype_specific");
 }
 
-/* A namespace or device list that does not end. */
-static void ptype_bad_netlist(struct ptype_walk *w,
-			      const struct vmi_ptype_hook *e)
-{
-	bool netns = e->list == VMI_PT_NETNS_LIST;
-	const char *object = netns ? "namespaces" : "devices";
-	char where[HOOK_WHERE];
-
-	snprintf(where, sizeof(where), "packet types: %s of netns %u", object,
-		 e->netns);
-	hook_bad(&w->h, object, where, e->head, netns ?
-		 "net_namespace_list is corrupt (a cycle, a non-kernel pointer or over 4096 namespaces)" :
-		 "its device list is corrupt (a cycle, a non-kernel pointer or over 65536 devices)");
-}
-
 /* core/ptypewalk.c's callback: a function or a bad list, judged. */
 static int ptype_visit(void *ctx, const struct vmi_ptype_hook *e)
 {
@@ -118,7 +103,9 @@ static int ptype_visit(void *ctx, const struct vmi_ptype_hook *e)
 	char where[HOOK_WHERE];
 
 	if (e->list == VMI_PT_NETNS_LIST || e->list == VMI_PT_DEV_LIST) {
-		ptype_bad_netlist(w, e);
+		hook_bad_netlist(&w->h, "packet types",
+				 e->list == VMI_PT_NETNS_LIST, e->netns,
+				 e->head);
 		return 0;
 	}
 	ptype_owner(w, e, owner, sizeof(owner));

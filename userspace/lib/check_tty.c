@@ -171,23 +171,6 @@ static void tty_driver_name(struct tty_check *c, u64 drv, char *buf,
 	hook_string(c->v, name, buf, size, dflt);
 }
 
-/* The live module whose text or read-only data holds @p, or -1. */
-static int tty_module_of(const struct tty_check *c, u64 p)
-{
-	const struct bl_module *m;
-	u32 i, k;
-
-	for (i = 0; i < c->h.nr_mods; i++) {
-		m = &c->h.mods[i];
-		if (p >= m->text.start && p < m->text.end)
-			return i;
-		for (k = 0; k < BL_MODULE_NR_RO; k++)
-			if (p >= m->ro[k].start && p < m->ro[k].end)
-				return i;
-	}
-	return -1;
-}
-
 /*
  * Where a tty_operations or tty_port_client_operations table may lie:
  * the kernel's rodata (its pointers measured by kernel-rodata: the
@@ -202,7 +185,7 @@ static const char *tty_table_why(struct tty_check *c, u64 table, u64 owner)
 	c->skip_fns = table >= c->ro_start && table < c->ro_end;
 	if (c->skip_fns)
 		return NULL;
-	m = tty_module_of(c, table);
+	m = hook_module_holding(&c->h, table);
 	if (m < 0)
 		return "outside the kernel's read-only data and every module's (a copy: the kernel's tables are const)";
 	if (owner && c->h.mods[m].addr == owner)

@@ -393,7 +393,13 @@ int check_hw_breakpoints(struct vmiaas *v, const struct hidden_sink *sink,
 int check_tty_ldiscs(struct vmiaas *v, const struct hidden_sink *sink,
 		     struct hook_trust *trust);
 /*
- * The seven, a tainted module's hook present at baseline in the same
+ * netdev-hook (check_netdev.c): every network device's rx_handler, its
+ * netdev_ops, ethtool_ops and header_ops tables, its XDP programs.
+ */
+int check_netdev_hooks(struct vmiaas *v, const struct hidden_sink *sink,
+		       struct hook_trust *trust);
+/*
+ * The eight, a tainted module's hook present at baseline in the same
  * module, its text unchanged, an event (hookpolicy.c).
  */
 int check_hook_lists(struct vmiaas *v, const struct vmiaas_baseline *b,

@@ -48,6 +48,22 @@ static int hook_module_of(const struct hook_scan *h, u64 addr)
 	return -1;
 }
 
+int hook_module_holding(const struct hook_scan *h, u64 p)
+{
+	const struct bl_module *m;
+	u32 i, k;
+
+	for (i = 0; i < h->nr_mods; i++) {
+		m = &h->mods[i];
+		if (p >= m->text.start && p < m->text.end)
+			return i;
+		for (k = 0; k < BL_MODULE_NR_RO; k++)
+			if (p >= m->ro[k].start && p < m->ro[k].end)
+				return i;
+	}
+	return -1;
+}
+
 /* Whether @list already holds a suspect of @object with owner @mod. */
 static bool hook_seen(const struct hook_suspect *list, size_t nr,
 		      const char *object, int mod)
@@ -202,6 +218,19 @@ void hook_bad(struct hook_scan *h, const char *object, const char *where,
 	hook_fill(s, object, where, address);
 	s->why = why;
 	s->mod = -1;
+}
+
+void hook_bad_netlist(struct hook_scan *h, const char *what, bool netns,
+		      u32 inum, u64 head)
+{
+	const char *object = netns ? "namespaces" : "devices";
+	char where[HOOK_WHERE];
+
+	snprintf(where, sizeof(where), "%s: %s of netns %u", what, object,
+		 inum);
+	hook_bad(h, object, where, head, netns ?
+		 "net_namespace_list is corrupt (a cycle, a non-kernel pointer or over 4096 namespaces)" :
+		 "its device list is corrupt (a cycle, a non-kernel pointer or over 65536 devices)");
 }
 
 /* "OE": the taint letters of @t among HOOK_TAINT_BITS. */
@@ -507,6 +536,7 @@ int check_hook_lists(struct vmiaas *v, const struct vmiaas_baseline *b,
 	err = err ?: check_net_protocols(v, sink, &t);
 	err = err ?: check_tty_ldiscs(v, sink, &t);
 	err = err ?: check_hw_breakpoints(v, sink, &t);
+	err = err ?: check_netdev_hooks(v, sink, &t);
 	hook_trust_put(&t);
 	return err;
 }
@@ -542,7 +572,8 @@ int bl_hooks_take(struct vmiaas *v, struct vmiaas_baseline *b)
 	      check_tracepoints(v, &sink, &t) ?:
 	      check_net_protocols(v, &sink, &t) ?:
 	      check_tty_ldiscs(v, &sink, &t) ?:
-	      check_hw_breakpoints(v, &sink, &t);
+	      check_hw_breakpoints(v, &sink, &t) ?:
+	      check_netdev_hooks(v, &sink, &t);
 	if (err) {
 		free(t.taken);
 		return err;

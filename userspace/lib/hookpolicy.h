@@ -112,9 +112,20 @@ void hook_scan_end(struct hook_scan *h);
  */
 void hook_judge(struct vmiaas *v, struct hook_scan *h, const char *object,
 		const char *where, u64 address, u64 fn);
+/*
+ * The live module (index in @h->mods) whose text or read-only data holds
+ * @p, or -1.
+ */
+int hook_module_holding(const struct hook_scan *h, u64 p);
 /* An object that cannot be read or walked: critical. */
 void hook_bad(struct hook_scan *h, const char *object, const char *where,
 	      u64 address, const char *why);
+/*
+ * net_namespace_list (@netns) or namespace @inum's device list at @head
+ * does not end: critical, "WHAT: namespaces|devices of netns N".
+ */
+void hook_bad_netlist(struct hook_scan *h, const char *what, bool netns,
+		      u32 inum, u64 head);
 /* The events, then the findings, to @sink. */
 void hook_report(struct vmiaas *v, const struct hook_scan *h,
 		 const struct hidden_sink *sink);

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * netdev-hook (userspace/lib/check_netdev.c on core/netdevwalk.c) on a
+ * tiny guest kernel with its own BTF: one module "rootkit" (text, then
+ * read-only data), one network namespace with two devices: lo on a table
+ * in the kernel's rodata, eth0 on a table in the module's read-only data.
+ * The policy first: an rx_handler in kernel text is nothing, in an
+ * untainted module an event, in a tainted one high, elsewhere critical; a
+ * table in the kernel's rodata is not read, in a module's read-only data
+ * its functions are judged, anywhere else it is critical (a copy); an XDP
+ * program is an event. Then hostile memory: device and namespace lists
+ * that loop or hold user pointers, random words. Every check must end,
+ * with a finding where the lists are broken; ASan/UBSan (make san) catch
+ * the rest.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+
+#include "userspace/lib/checks.h"
+#include "userspace/lib/hidden.h"
+#include "userspace/lib/hookpolicy.h"
+#include "core/netdevwalk.h"
+#include "tests/lib/symfile.h"
+#include "tests/lib/tap.h"
+#include "tests/lib/tinyguest.h"
+
+#define HEADS		(KBASE + 0x1000)
+#define MODULES		(HEADS + 0x000)
+#define NETNS_LIST	(HEADS + 0x010)
+#define NET		(KBASE + 0x2000)
+#define LO		(KBASE + 0x3000)
+#define ETH		(KBASE + 0x3100)
+#define PROG		(KBASE + 0x3200)	/* struct bpf_prog */
+#define AUX		(KBASE + 0x3300)	/* its aux */
+#define RODATA		(KBASE + 0x8000)	/* __start_rodata */
+#define LO_OPS		(RODATA + 0x100)
+#define TEXT		(KBASE + 0x10000)	/* _stext.._etext */
+#define KFN		(TEXT + 0x100)
+#define MOD		(KBASE + 0x40000)
+#define MOD_TEXT	(KBASE + 0x50000)
+#define MFN		(MOD_TEXT + 0x10)
+#define MOD_RO		(MOD_TEXT + 0x1000)	/* the module's rodata */
+#define ETH_OPS		(MOD_RO + 0x100)
+#define HEAP		(KBASE + 0x90000)
+
+/* struct net_device */
+#define D_NAME		16
+#define D_RX		32
+#define D_RX_DATA	40
+#define D_OPS		48
+#define D_ETHTOOL	56
+#define D_HEADER	64
+#define D_XDP		72		/* xdp_state[3]: { prog, link } */
+
+#define TAINT_OE	((1ULL << 12) | (1ULL << 13))
+
+static struct btf *netdev_btf(void)
+{
+	struct tiny_btf t;
+	struct btf *b = tiny_btf_new(&t);
+	int uint = btf__add_int(b, "unsigned int", 4, 0);
+	int fn, ns, xdp;
+
+	tiny_btf_module(b, &t);
+	fn = btf__add_ptr(b, btf__add_func_proto(b, t.i32));
+	{
+		const int types[] = { uint };
+		const u32 offs[] = { 0 };
+
+		ns = STRUCT(b, "ns_common", 8, "inum");
+	}
+	{
+		const int types[] = { t.lh, ns, t.lh };
+		const u32 offs[] = { 0, 16, 32 };
+
+		STRUCT(b, "net", 48, "list", "ns", "dev_base_head");
+	}
+	{
+		const int types[] = { t.ptr, t.ptr };
+		const u32 offs[] = { 0, 8 };
+
+		xdp = STRUCT(b, "bpf_xdp_entity", 16, "prog", "link");
+	}
+	{
+		const int types[] = { t.lh, btf__add_array(b, t.i32, t.i8, 16),
+				      fn, t.ptr, t.ptr, t.ptr, t.ptr,
+				      btf__add_array(b, t.i32, xdp, 3) };
+		const u32 offs[] = { 0, D_NAME, D_RX, D_RX_DATA, D_OPS,
+				     D_ETHTOOL, D_HEADER, D_XDP };
+
+		STRUCT(b, "net_device", 128, "dev_list", "name", "rx_handler",
+		       "rx_handler_data", "netdev_ops", "ethtool_ops",
+		       "header_ops", "xdp_state");
+	}
+	{
+		const int types[] = { t.ptr, fn, fn, fn };
+		const u32 offs[] = { 0, 8, 16, 24 };
+
+		STRUCT(b, "net_device_ops", 32, "owner", "ndo_open",
+		       "ndo_stop", "ndo_start_xmit");
+	}
+	{
+		const int types[] = { fn, fn };
+		const u32 offs[] = { 0, 8 };
+
+		STRUCT(b, "header_ops", 16, "create", "parse");
+	}
+	{
+		const int types[] = { t.ptr };
+		const u32 offs[] = { 8 };
+
+		STRUCT(b, "bpf_prog", 16, "aux");
+	}
+	{
+		const int types[] = { uint };
+		const u32 offs[] = { 4 };
+
+		STRUCT(b, "bpf_prog_aux", 8, "id");
+	}
+	return b;
+}
+
+static void netdev_symbols(void)
+{
+	static const struct sym syms[] = {
+		{ "_text", KBASE }, { "_stext", TEXT }, { "_etext", TEXT + 0x10000 },
+		{ "__start_rodata", RODATA }, { "__end_rodata", RODATA + 0x1000 },
+		{ "modules", MODULES }, { "net_namespace_list", NETNS_LIST },
+	};
+
+	test_symmap_load(syms, ARRAY_SIZE(syms), &v.symmap);
+	v.info.text_va = KBASE;
+}
+
+/* A consistent guest: lo on the kernel's table, eth0 on the module's. */
+static void netdev_guest(void)
+{
+	u64 n[2];
+
+	memset(ram + DATA_GPA, 0, 0x100000);
+	tiny_module(MODULES, MOD, MOD_TEXT);
+	put(MOD + 96 + 8, 0x2000ULL | 0x1000ULL << 32);	/* size, text */
+	put(MOD + 96 + 16, 0x2000ULL | 0x2000ULL << 32);	/* ro sizes */
+	n[0] = NET;
+	list_ring(NETNS_LIST, n, 1);
+	put(NET + 16, 4026531840ULL);
+	n[0] = LO;
+	n[1] = ETH;
+	list_ring(NET + 32, n, 2);
+	put_str(LO + D_NAME, "lo");
+	put(LO + D_OPS, LO_OPS);
+	put(LO_OPS + 24, KFN);
+	put_str(ETH + D_NAME, "eth0");
+	put(ETH + D_OPS, ETH_OPS);
+	put(ETH_OPS + 8, MFN);
+	put(ETH_OPS + 24, MFN + 0x20);
+	put(AUX + 4, 7);
+	put(PROG + 8, AUX);
+}
+
+static void test_policy(void)
+{
+	const struct vmiaas_finding *f;
+	u32 nr;
+	int err;
+
+	netdev_guest();
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && !nr && tiny_has_event("netdev-hook", "eth0 netdev_ops"),
+			 "clean: lo on rodata, eth0 on its untainted module's table: an event, no finding (err %d, %u: %s)\n",
+			 err, nr, v.diag.msg);
+
+	put(LO + D_RX, KFN);
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && !nr, "rx_handler in kernel text: nothing (%d, %u)\n",
+			 err, nr);
+	put(LO + D_RX, MFN);
+	put(MOD + 80, TAINT_OE);
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && nr == 2 && f->severity == VMIAAS_SEV_HIGH &&
+			 !strcmp(f->object, "lo rx_handler") &&
+			 strstr(f->message, "module rootkit is tainted OE"),
+			 "rx_handler in a module tainted OE: high, lo rx_handler (and eth0's table: %d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	put(MOD + 80, 0);
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && !nr && tiny_has_event("netdev-hook", "lo rx_handler"),
+			 "the same module untainted: an event, no finding (%d, %u)\n",
+			 err, nr);
+	put(LO + D_RX, HEAP);
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 strstr(f->message, "outside the kernel's text and every live module's text"),
+			 "rx_handler in the heap: critical (%d, %u: %s)\n", err, nr,
+			 f ? f->message : "");
+	put(LO + D_RX, 0);
+
+	/* lo's table copied to the heap, its transmit in the tainted module */
+	put(HEAP + 24, MFN);
+	put(LO + D_OPS, HEAP);
+	put(MOD + 80, TAINT_OE);
+	put(ETH + D_OPS, LO_OPS);
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && nr == 2 && !strcmp(findings[0].object, "lo netdev_ops") &&
+			 !strcmp(findings[1].object, "lo netdev_ops") &&
+			 findings[0].severity == VMIAAS_SEV_CRITICAL &&
+			 findings[1].severity == VMIAAS_SEV_HIGH &&
+			 strstr(findings[0].message, "a copy") &&
+			 strstr(findings[1].message, "the ndo_start_xmit of device lo's netdev_ops"),
+			 "netdev_ops a heap copy with ndo_start_xmit in a tainted module: critical and high (%d, %u: %s | %s)\n",
+			 err, nr, findings[0].message, findings[1].message);
+	put(HEAP + 24, KFN);
+	put(MOD + 80, 0);
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL,
+			 "a heap copy of kernel functions: critical still (%d, %u)\n",
+			 err, nr);
+	put(LO + D_OPS, LO_OPS);
+	put(LO + D_HEADER, MOD_TEXT + 0x800);	/* in module text: not a copy */
+	put(MOD_TEXT + 0x800 + 8, HEAP);
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "lo header_ops") && strstr(f->message, "the parse of"),
+			 "header_ops in a module with parse in the heap: critical (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	put(LO + D_HEADER, 0);
+
+	put(LO + D_XDP + 16, PROG);		/* xdp_state[XDP_MODE_DRV] */
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && !nr && tiny_has_event("netdev-hook", "lo xdp") &&
+			 strstr(findings[0].message, "id 7 (drv mode) attached without a bpf_link"),
+			 "an XDP program without a link: an event with its id (%d, %u: %s)\n",
+			 err, nr, findings[0].message);
+	put(LO + D_XDP + 16, 0);
+}
+
+/* Lists that do not end, pointers outside the kernel, random words. */
+static void test_hostile(void)
+{
+	const struct vmiaas_finding *f;
+	u32 nr, i, k, ok = 0;
+	int err;
+
+	netdev_guest();
+	put(ETH, ETH);				/* eth0 -> itself */
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "devices"),
+			 "a device list that loops: critical, the walk ends (%d, %u)\n",
+			 err, nr);
+	netdev_guest();
+	put(NET, 0x1000);			/* a user pointer */
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && nr == 1 && !strcmp(f->object, "namespaces"),
+			 "a user pointer on net_namespace_list: critical, never followed (%d, %u)\n",
+			 err, nr);
+	netdev_guest();
+	put(LO + D_OPS, KBASE + 0x300000);	/* unmapped */
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL,
+			 "a table pointer to unmapped memory: critical, not read (%d, %u)\n",
+			 err, nr);
+	/* random words and pointers into the structures: each check ends */
+	srand(43);
+	for (i = 0; i < 200; i++) {
+		netdev_guest();
+		for (k = 0; k < 1 + i % 8; k++)
+			put(NET + (rand() % 0x1400 & ~7ULL), rand() % 2 ?
+			    NET + (rand() % 0x1400 & ~7ULL) :
+			    (u64)rand() << 33 ^ rand());
+		err = tiny_check(check_netdev_hooks, &nr, &f);
+		ok += err <= 0 && nr <= nr_findings;
+	}
+	ksft_test_result(ok == 200,
+			 "200 guests with random words over the namespace and devices: every check ended (%u)\n",
+			 ok);
+}
+
+/* The core's own argument checks. */
+static void test_core(void)
+{
+	struct vmi_netdev_layout l = {
+		.ns = { .max_netns = VMI_NETNS_MAX, .max_devs = VMI_NET_DEVS_MAX },
+	};
+
+	ksft_test_result(vmi_netdev_layout_ok(&l), "core: a plain layout is fine\n");
+	l.has = VMI_ND_HAS_ALL + 1;
+	ksft_test_result(!vmi_netdev_layout_ok(&l), "core: an unknown pointer bit refused\n");
+	l.has = 0;
+	l.off[VMI_ND_HEADER_OPS] = VMI_OFFSET_MAX;
+	ksft_test_result(!vmi_netdev_layout_ok(&l), "core: an offset over 64 KiB refused\n");
+	l.off[VMI_ND_HEADER_OPS] = 0;
+	l.ns.max_devs = VMI_NET_DEVS_MAX + 1;
+	ksft_test_result(!vmi_netdev_layout_ok(&l) &&
+			 vmi_netns_walk(NULL, &l.ns, NULL, NULL) == -EINVAL,
+			 "core: a device cap over VMI_NET_DEVS_MAX, a walk without ops refused\n");
+}
+
+int main(void)
+{
+	ksft_print_header();
+	ksft_set_plan(9 + 4 + 4);
+	check_rescan_us = 0;
+	guest_init();
+	v.btf = netdev_btf();
+	netdev_symbols();
+	test_policy();
+	test_hostile();
+	test_core();
+	symmap_free(v.symmap);
+	btf__free(v.btf);
+	ksft_finished();
+}
