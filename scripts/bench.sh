@@ -218,7 +218,7 @@ out "$(hrow GMAC-AES-128 measure_range 'GMAC through vmi_measure_range, memcpy')
 out "$(hrow Poly1305-AES direct 'page hasher Poly1305-AES (alternative)')"
 out "  full check of this guest after attach, median of $check_runs (ms):"
 out "    $(cfield mac= | sed 's/^check //')"
-for p in total kernel-text kernel-rodata module-text+rodata syscall+idt+cpu hidden+creds exec-memory netfilter+proc-ops packet-tap+input vfs-ops tracepoint-hook usermode-helper net-protocol tty-ldisc; do
+for p in total kernel-text kernel-rodata module-text+rodata syscall+idt+cpu hidden+creds exec-memory netfilter+proc-ops packet-tap+input vfs-ops tracepoint-hook usermode-helper net-protocol tty-ldisc netdev-hook; do
 	out "$(printf '    %-18s %9s' "$p" "$(cpart "$p")")"
 done
 out "    vfs-ops walked: $(sed -n 's/^check vfs_//p' "$tmp/check" | head -n 1)"

@@ -39,7 +39,7 @@ chain="40-kvm-build 45-vmfunc-l1 75-deb-systemd"
 longest="51-guest-tools 52-runtime-patching 51-guest-systools
 	67-vmid-softdirty 60-vmid 55-hidden 00-guest-rig 50-integrity
 	61-vmid-libvirt 10-vmictl-live-6.12 49-net-protocol 56-exec-helpers
-	47-tty-ldisc 59-vfs-hiding 44-hw-breakpoint 48-tracepoint-hook 69-vmid-boot
+	47-tty-ldisc 43-netdev-hook 59-vfs-hiding 44-hw-breakpoint 48-tracepoint-hook 69-vmid-boot
 	10-vmictl-live-6.1 57-tampering 01-checkpatch 20-hostile-inputs
 	53-rodata-modtext 58-net-hiding 54-bpf-jit 64-vmid-golden
 	65-vmid-budget 63-vmid-agent 11-vmictl-la57 31-guest-agent-tcg

@@ -192,7 +192,8 @@ static struct vfs_stats vfs_stats;	/* of the last vfs-ops scan */
 
 enum part {
 	P_TOTAL, P_TEXT, P_RODATA, P_MODTEXT, P_TABLES, P_HIDDEN, P_EXEC,
-	P_NET, P_TAPS, P_VFS, P_TP, P_UMH, P_NETPROTO, P_TTY, P_HWBP, P_NR,
+	P_NET, P_TAPS, P_VFS, P_TP, P_UMH, P_NETPROTO, P_TTY, P_HWBP, P_NETDEV,
+	P_NR,
 };
 
 static const char *const part_names[P_NR] = {
@@ -200,7 +201,7 @@ static const char *const part_names[P_NR] = {
 	"syscall+idt+cpu", "hidden+creds", "exec-memory",
 	"netfilter+proc-ops", "packet-tap+input", "vfs-ops",
 	"tracepoint-hook", "usermode-helper", "net-protocol", "tty-ldisc",
-	"hw-breakpoint",
+	"hw-breakpoint", "netdev-hook",
 };
 
 /*
@@ -337,6 +338,8 @@ static int run_part(struct vmiaas *v, struct vmiaas_baseline *b, int p)
 		return check_tty_ldiscs(v, &sink, &trust);
 	case P_HWBP:		/* info registers -a, every CPU's bp_per_reg */
 		return check_hw_breakpoints(v, &sink, NULL);
+	case P_NETDEV:		/* every device: rx_handler, tables, XDP */
+		return check_netdev_hooks(v, &sink, NULL);
 	}
 	return -EINVAL;
 }
