@@ -3,6 +3,7 @@
  * tty-ldisc's execution: see ttywalk.h.
  */
 #include "ttywalk.h"
+#include "uapi/linux/vmiaas.h"
 
 struct tty_walk {
 	const struct vmi_read_ops *r;
@@ -434,4 +435,112 @@ int vmi_tty_walk(const struct vmi_read_ops *r, const struct vmi_tty_layout *l,
 	err = vmi_hlist_walk(r, l->devpts_supers, l->max_sbs, tw_visit_sb, &w,
 			     NULL);
 	return tw_list_end(&w, VMI_TTY_DEVPTS, l->devpts_supers, err);
+}
+
+/* The words of @map as offsets into @off (at most @max): -EINVAL over. */
+static int tw_map_offsets(u64 map, u32 *off, u32 max, u32 *ret_nr)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < VMIAAS_TTY_TABLE_WORDS; i++) {
+		if (!(map & (1ULL << i)))
+			continue;
+		if (n >= max)
+			return -EINVAL;
+		off[n++] = 8 * i;
+	}
+	*ret_nr = n;
+	return 0;
+}
+
+int vmi_tty_layout_of(const struct vmiaas_tty_check *tc, u64 ldiscs,
+		      struct vmi_tty_layout *l)
+{
+	*l = (struct vmi_tty_layout){
+		.ldiscs = ldiscs, .drivers = tc->drivers,
+		.devpts_supers = tc->devpts_supers,
+		.nr_ldiscs = tc->nr_ldiscs, .lo_num = tc->lo_num,
+		.drv_node = tc->drv_node, .drv_num = tc->drv_num,
+		.drv_ttys = tc->drv_ttys, .tty_ldisc = tc->tty_ldisc,
+		.tty_link = tc->tty_link, .ld_ops = tc->ld_ops,
+		.sb_instances = tc->sb_instances, .sb_root = tc->sb_root,
+		.d_children = tc->d_children, .d_sib = tc->d_sib,
+		.d_fsdata = tc->d_fsdata,
+		.flags = VMI_TTY_HAS_OPS | VMI_TTY_HAS_PORT,
+		.max_drivers = VMI_TTY_DRIVERS_MAX,
+		.max_lines = VMI_TTY_LINES_MAX, .max_sbs = VMI_TTY_SBS_MAX,
+		.max_ptys = VMI_TTY_PTYS_MAX, .drv_ops = tc->drv_ops,
+		.tty_ops = tc->tty_ops, .tty_driver = tc->tty_driver,
+		.tty_port = tc->tty_port, .port_client = tc->port_client,
+		.client_default = tc->client_default,
+	};
+	if (tc->flags & VMIAAS_TTY_DEVPTS)
+		l->flags |= VMI_TTY_HAS_DEVPTS;
+	if (tc->flags & VMIAAS_TTY_HLIST)
+		l->flags |= VMI_TTY_CHILDREN_HLIST;
+	return tw_map_offsets(tc->ldisc_fns, l->fn, VMI_TTY_FNS_MAX,
+			      &l->nr_fns) ?:
+	       tw_map_offsets(tc->ops_fns, l->ops_fn, VMI_TTY_OPS_MAX,
+			      &l->nr_ops) ?:
+	       tw_map_offsets(tc->client_fns, l->client_fn, VMI_TTY_CLIENT_MAX,
+			      &l->nr_client);
+}
+
+struct tty_judge {
+	const struct vmi_tty_layout *l;
+	const struct vmi_range *allow;
+	u32 nr_allow;
+	struct vmi_tty_suspects *ret;
+};
+
+/* The offset in its table of the function @h passes. */
+static u32 tw_fn_offset(const struct vmi_tty_layout *l,
+			const struct vmi_tty_hook *h)
+{
+	if (h->what == VMI_TTY_LDISC_FN || h->what == VMI_TTY_TTY_FN)
+		return h->member < l->nr_fns ? l->fn[h->member] : 0;
+	if (h->what == VMI_TTY_CLIENT_FN)
+		return h->member < l->nr_client ? l->client_fn[h->member] : 0;
+	return h->member < l->nr_ops ? l->ops_fn[h->member] : 0;
+}
+
+static int tw_suspect(void *ctx, const struct vmi_tty_hook *h)
+{
+	struct tty_judge *j = ctx;
+
+	if (!h->err && (!h->fn || vmi_in_ranges(h->fn, j->allow, j->nr_allow)))
+		return 0;
+	if (!j->ret->nr++) {
+		j->ret->first = *h;
+		j->ret->first_off = h->err ? 0 : tw_fn_offset(j->l, h);
+	}
+	return 0;
+}
+
+int vmi_tty_suspects(const struct vmi_read_ops *r,
+		     const struct vmi_tty_layout *l, struct vmi_tty_scratch *s,
+		     const struct vmi_range *allow, u32 nr_allow,
+		     struct vmi_tty_suspects *ret)
+{
+	struct tty_judge j = {
+		.l = l, .allow = allow, .nr_allow = nr_allow, .ret = ret,
+	};
+
+	memset(ret, 0, sizeof(*ret));
+	return vmi_tty_walk(r, l, s, tw_suspect, &j);
+}
+
+void vmi_tty_found(const struct vmi_tty_suspects *s, struct vmiaas_found *f)
+{
+	const struct vmi_tty_hook *h = &s->first;
+
+	f->kind = h->err ? VMIAAS_FOUND_TTY_BAD : VMIAAS_FOUND_TTY_FN;
+	f->where = h->ops;
+	f->value = h->err ? h->head : h->fn;
+	f->expected = h->what == VMI_TTY_TTY_OPS ? h->expect : h->driver;
+	f->dev = h->tty;
+	f->point = h->what;
+	f->index = s->first_off;
+	f->family = (u32)h->num;
+	f->err = h->err;
 }

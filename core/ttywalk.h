@@ -147,4 +147,45 @@ bool vmi_tty_layout_ok(const struct vmi_tty_layout *l);
 int vmi_tty_walk(const struct vmi_read_ops *r, const struct vmi_tty_layout *l,
 		 struct vmi_tty_scratch *s, vmi_tty_fn fn, void *ctx);
 
+struct vmiaas_tty_check;
+
+/*
+ * The walk's layout from a tty-ldisc record of the uapi (type
+ * VMIAAS_CHECK_TTY_GVA, @ldiscs its addr), as vmiaas.ko runs it and
+ * vmid's policy runner replays it: every part (drivers, ops, ports), the
+ * core's caps. -EINVAL when a function map has more bits than the
+ * layout's arrays take (vmi_tty_layout_ok() still to be asked).
+ */
+int vmi_tty_layout_of(const struct vmiaas_tty_check *tc, u64 ldiscs,
+		      struct vmi_tty_layout *l);
+
+/* What vmi_tty_suspects() found. */
+struct vmi_tty_suspects {
+	u64 nr;			/* functions outside the ranges, bad objects */
+	struct vmi_tty_hook first;	/* the first of them (if nr) */
+	u32 first_off;		/* its function's offset in the table */
+};
+
+/*
+ * The module's judgement (vmiaas.ko, and userspace's run of the same
+ * record): every function that is not NULL and lies outside the
+ * @nr_allow ranges of @allow is a suspect, and so is every hook the walk
+ * passes with an error (a tty whose discipline is not the registered
+ * one, whose ops are not its driver's, a table, tty or list that cannot
+ * be read). A driver's table and a port's client_ops are not judged by
+ * where they lie, only by their functions. Errors: vmi_tty_walk()'s.
+ */
+int vmi_tty_suspects(const struct vmi_read_ops *r,
+		     const struct vmi_tty_layout *l, struct vmi_tty_scratch *s,
+		     const struct vmi_range *allow, u32 nr_allow,
+		     struct vmi_tty_suspects *ret);
+
+struct vmiaas_found;
+
+/*
+ * The first suspect of @s as the uapi's struct vmiaas_found names it
+ * (VMIAAS_FOUND_TTY_*); ->check and what @f held before are left.
+ */
+void vmi_tty_found(const struct vmi_tty_suspects *s, struct vmiaas_found *f);
+
 #endif /* VMI_TTYWALK_H */

@@ -7,7 +7,8 @@
  * in core/measure.c, exec-memory's page-table walk in core/execmem.c,
  * netfilter-hook's walk in core/nfhook.c, proc-ops' in core/procwalk.c,
  * packet-tap's in core/ptypewalk.c, input-handler's in core/inputwalk.c,
- * tracepoint-hook's in core/tpwalk.c: the code vmictl runs) and the
+ * tracepoint-hook's in core/tpwalk.c, vfs-ops' in core/vfswalk.c,
+ * tty-ldisc's in core/ttywalk.c: the code vmictl runs) and the
  * kernel's SHA-256 library.
  *
  * Guest memory is read with kvm_read_guest() through the VMM's user
@@ -40,6 +41,7 @@
 #include "../core/procwalk.h"
 #include "../core/ptypewalk.h"
 #include "../core/tpwalk.h"
+#include "../core/ttywalk.h"
 #include "../core/vfswalk.h"
 #include "../core/paging.h"
 #include "checks.h"
@@ -107,6 +109,13 @@ struct vfs_values {
 	struct vmi_range allow[];
 };
 
+/* A VMIAAS_CHECK_TTY_GVA check's values, validated, in the core's form. */
+struct tty_values {
+	struct vmi_tty_layout layout;
+	u32 nr_allow;
+	struct vmi_range allow[VMIAAS_MAX_HOOK_ALLOW];
+};
+
 struct vmiaas_checkset {
 	struct kref ref;
 	u32 nr;
@@ -115,8 +124,8 @@ struct vmiaas_checkset {
 	 * Expected values: tables' words, _BYTES' bytes, _EXEC's allowed
 	 * ranges as struct vmi_exec_allow, _NF's struct nf_values,
 	 * _PROC's struct proc_values, _PTYPE's struct ptype_values,
-	 * _INPUT's struct input_values, _TP's struct tp_values or _VFS's
-	 * struct vfs_values.
+	 * _INPUT's struct input_values, _TP's struct tp_values, _VFS's
+	 * struct vfs_values or _TTY's struct tty_values.
 	 */
 	void *values[VMIAAS_MAX_CHECKS];
 };
@@ -141,6 +150,8 @@ struct check_run {
 	struct vmi_tp_suspects tp;
 	struct vmi_vfs_suspects vfs;
 	struct vmi_vfs_scratch vfs_scratch;	/* its arrays: check_vfs()'s */
+	struct vmi_tty_suspects tty;
+	struct vmi_tty_scratch tty_scratch;
 	struct vmi_scan_bufs bufs;	/* page tables as read */
 };
 
@@ -182,7 +193,8 @@ static bool check_is_gva(u32 type)
 	       type == VMIAAS_CHECK_BYTES_GVA || type == VMIAAS_CHECK_EXEC_GVA ||
 	       type == VMIAAS_CHECK_NF_GVA || type == VMIAAS_CHECK_PROC_GVA ||
 	       type == VMIAAS_CHECK_PTYPE_GVA || type == VMIAAS_CHECK_INPUT_GVA ||
-	       type == VMIAAS_CHECK_TP_GVA || type == VMIAAS_CHECK_VFS_GVA;
+	       type == VMIAAS_CHECK_TP_GVA || type == VMIAAS_CHECK_VFS_GVA ||
+	       type == VMIAAS_CHECK_TTY_GVA;
 }
 
 static bool check_is_bytes(u32 type)
@@ -214,7 +226,8 @@ static int check_span(const struct vmiaas_check *c, u64 *ret_bytes)
 	} else if (c->type == VMIAAS_CHECK_NF_GVA ||
 		   c->type == VMIAAS_CHECK_PROC_GVA ||
 		   c->type == VMIAAS_CHECK_PTYPE_GVA ||
-		   c->type == VMIAAS_CHECK_INPUT_GVA) {
+		   c->type == VMIAAS_CHECK_INPUT_GVA ||
+		   c->type == VMIAAS_CHECK_TTY_GVA) {
 		/* one struct vmiaas_nf_check, _proc_check...; a list head */
 		if (c->len != 1 || !(c->addr >> 63))
 			return -EINVAL;
@@ -246,7 +259,7 @@ static int check_validate(const struct vmiaas_check *c)
 	u32 flags = 0;
 	int r;
 
-	if (c->type < VMIAAS_CHECK_RANGE_GPA || c->type > VMIAAS_CHECK_VFS_GVA)
+	if (c->type < VMIAAS_CHECK_RANGE_GPA || c->type > VMIAAS_CHECK_TTY_GVA)
 		return -EINVAL;
 	if (check_is_bytes(c->type))
 		flags = VMIAAS_CHECK_CSTRING;
@@ -661,6 +674,43 @@ static int checkset_copy_vfs(struct vmiaas_checkset *cs, unsigned int i,
 	       vmi_vfs_ranges_ok(v->allow, v->nr_allow) ? 0 : -EINVAL;
 }
 
+/* A _TTY check's roots, layout and ranges, validated. */
+static int checkset_copy_tty(struct vmiaas_checkset *cs, unsigned int i,
+			     const struct vmiaas_tty_check *tc)
+{
+	bool devpts = tc->flags & VMIAAS_TTY_DEVPTS;
+	struct tty_values *v;
+
+	BUILD_BUG_ON(sizeof(*tc) != 296);
+	BUILD_BUG_ON(VMIAAS_MAX_TTY_LDISCS != VMI_TTY_LDISCS_MAX);
+	BUILD_BUG_ON(VMIAAS_TTY_TABLE_WORDS * 8 > VMI_TTY_TABLE_MAX);
+	BUILD_BUG_ON(VMI_TTY_LDISC_FN != 0 || VMI_TTY_UNREGISTERED != 1 ||
+		     VMI_TTY_TTY_FN != 2 || VMI_TTY_BAD_LDISC != 3 ||
+		     VMI_TTY_BAD_TTY != 4 || VMI_TTY_DRIVER_LIST != 5 ||
+		     VMI_TTY_LINES != 6 || VMI_TTY_DEVPTS != 7 ||
+		     VMI_TTY_DRIVER_FN != 9 || VMI_TTY_TTY_OPS != 10 ||
+		     VMI_TTY_TTY_OPS_FN != 11 || VMI_TTY_BAD_DRIVER != 12 ||
+		     VMI_TTY_CLIENT_FN != 14);
+	if (tc->reserved || (tc->flags & ~VMIAAS_TTY_ALL) || !tc->ldisc_fns)
+		return -EINVAL;
+	if (!(tc->drivers >> 63) || devpts != !!(tc->devpts_supers >> 63) ||
+	    (!devpts && tc->devpts_supers) ||
+	    (tc->client_default && !(tc->client_default >> 63)))
+		return -EINVAL;
+	if (!tc->nr_ldiscs || tc->nr_ldiscs > VMIAAS_MAX_TTY_LDISCS)
+		return -EINVAL;
+	v = kvzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return -ENOMEM;
+	cs->values[i] = v;
+	if (vmi_tty_layout_of(tc, cs->checks[i].addr, &v->layout))
+		return -EINVAL;
+	v->nr_allow = tc->nr_allow;
+	if (hook_allow_copy(tc->allow, tc->nr_allow, v->allow))
+		return -EINVAL;
+	return vmi_tty_layout_ok(&v->layout) ? 0 : -EINVAL;
+}
+
 /* The size of what a check's ->values points to. */
 static size_t check_values_size(const struct vmiaas_check *c)
 {
@@ -684,6 +734,8 @@ static size_t check_values_size(const struct vmiaas_check *c)
 		return sizeof(struct vmiaas_tp_check);
 	if (c->type == VMIAAS_CHECK_VFS_GVA)
 		return sizeof(struct vmiaas_vfs_check) + c->len * 2 * sizeof(u64);
+	if (c->type == VMIAAS_CHECK_TTY_GVA)
+		return sizeof(struct vmiaas_tty_check);
 	return c->len * sizeof(u64);
 }
 
@@ -737,6 +789,11 @@ static int checkset_copy_check(struct vmiaas_checkset *cs, unsigned int i,
 	}
 	if (c->type == VMIAAS_CHECK_VFS_GVA) {
 		r = checkset_copy_vfs(cs, i, values);
+		kvfree(values);
+		return r;
+	}
+	if (c->type == VMIAAS_CHECK_TTY_GVA) {
+		r = checkset_copy_tty(cs, i, values);
 		kvfree(values);
 		return r;
 	}
@@ -976,10 +1033,23 @@ static int vfs_walk_once(struct check_run *run, const struct vmi_read_ops *r,
 	return err;
 }
 
+/* One tty-ldisc walk: every discipline, driver and tty reached. */
+static int tty_walk_once(struct check_run *run, const struct vmi_read_ops *r,
+			 const void *values, u64 *ret_nr)
+{
+	const struct tty_values *v = values;
+	int err;
+
+	err = vmi_tty_suspects(r, &v->layout, &run->tty_scratch, v->allow,
+			       v->nr_allow, &run->tty);
+	*ret_nr = run->tty.nr;
+	return err;
+}
+
 /*
- * packet-tap, input-handler, tracepoint-hook, vfs-ops: 1 when a walk finds a
- * suspect (a function outside the allowed ranges, or what it cannot
- * walk) and so does a second walk a moment later.
+ * packet-tap, input-handler, tracepoint-hook, vfs-ops, tty-ldisc: 1 when
+ * a walk finds a suspect (a function outside the allowed ranges, or what
+ * it cannot walk) and so does a second walk a moment later.
  */
 static int check_twice(struct check_run *run, const struct vmi_read_ops *r,
 		       hook_walk_fn walk, const void *values)
@@ -1161,8 +1231,10 @@ static void check_found(const struct check_run *run, unsigned int i,
 		found_input(&run->input.first, f);
 	else if (type == VMIAAS_CHECK_TP_GVA)
 		found_tp(&run->tp, f);
-	else
+	else if (type == VMIAAS_CHECK_VFS_GVA)
 		found_vfs(&run->vfs.first, f);
+	else
+		vmi_tty_found(&run->tty, f);
 }
 
 /* 1 if the check differs, 0 if it matches, -errno if it could not run. */
@@ -1215,6 +1287,10 @@ static int check_run_one(struct check_run *run, unsigned int i)
 	if (c->type == VMIAAS_CHECK_VFS_GVA) {
 		r.read = read_gva_yield;
 		return check_vfs(run, &r, values);
+	}
+	if (c->type == VMIAAS_CHECK_TTY_GVA) {
+		r.read = read_gva_yield;
+		return check_twice(run, &r, tty_walk_once, values);
 	}
 	n = vmi_measure_ptrs(&r, c->addr, c->len, values, run->now);
 	if (n < 0)

@@ -104,11 +104,22 @@ static void vfs_module_run(void)
 		vmiaas_module_policy_run(guest, &c, 1, &failed);
 }
 
+/* tty-ldisc's record for vmiaas.ko, built and run as the module runs it. */
+static void tty_module_run(void)
+{
+	static struct vmiaas_module_check c;
+	uint64_t failed;
+	size_t nr = 0;
+
+	if (!tty_module_check(guest, &c, 1, &nr, NULL))
+		vmiaas_module_policy_run(guest, &c, 1, &failed);
+}
+
 /*
  * The walkers without the hashing of every measured page (about 100 ms a
  * run): hidden modules and tasks, creds, BPF programs, netfilter hooks,
  * packet types, input handlers, tracepoint probes, line disciplines and
- * the ttys' tables, /proc entries,
+ * the ttys' tables (and vmiaas.ko's record of them), /proc entries,
  * usermode-helper's release agents and binfmt_misc handlers, the
  * VFS's operations tables (superblocks, cached directories, fd tables;
  * and vmiaas.ko's record of them, built and run as the module runs it),
@@ -138,6 +149,7 @@ static void run_walkers(bool records)
 	check_tracepoints(guest, &sink, NULL);
 	check_net_protocols(guest, &sink, NULL);
 	check_tty_ldiscs(guest, &sink, NULL);
+	tty_module_run();
 	check_hw_breakpoints(guest, &sink, NULL);
 	check_netdev_hooks(guest, &sink, NULL);
 	check_proc_ops(guest, baseline, &sink);

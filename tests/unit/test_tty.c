@@ -20,6 +20,8 @@
 #include "userspace/lib/checks.h"
 #include "userspace/lib/hidden.h"
 #include "userspace/lib/hookpolicy.h"
+#include "uapi/linux/vmiaas.h"
+#include "core/ttywalk.h"
 #include "tests/lib/symfile.h"
 #include "tests/lib/tap.h"
 #include "tests/lib/tinyguest.h"
@@ -544,12 +546,102 @@ static void test_baseline(void)
 	free(b.tty);
 }
 
+/*
+ * vmiaas.ko's record (struct vmiaas_tty_check, type 14): built from the
+ * layout and the policy's ranges, run as the module runs it
+ * (vmiaas_module_policy_found(): policy_tty(), the same
+ * vmi_tty_suspects()), and what its event names as vmid's finding; the
+ * record's hostile fields (11 ranges, 25 discipline functions, an offset
+ * of 64 KiB) fail it, nothing walked.
+ */
+static void test_record(void)
+{
+	static struct vmiaas_module_check c;
+	struct vmiaas_tty_check *tc = (void *)c.data;
+	struct vmiaas_finding f = { 0 };
+	struct vmiaas_found found;
+	uint64_t failed = 1;
+	size_t n = 0;
+	int err, err2;
+	bool ok;
+
+	tty_guest();
+	v.info.pgd_pa = 0x1000;
+	err = tty_module_check(&v, &c, 1, &n, NULL);
+	ksft_test_result(!err && n == 1 && c.type == VMIAAS_CHECK_TTY_GVA &&
+			 c.addr == LDISCS && c.len == 1 && c.root == 0x1000 &&
+			 tc->ldisc_fns == 0xc && tc->ops_fns == 0x3 &&
+			 tc->client_fns == 0x1 && tc->nr_ldiscs == 31 &&
+			 tc->flags == VMIAAS_TTY_DEVPTS &&
+			 tc->devpts_supers == FS_TYPE &&
+			 tc->client_default == RO_CLIENT && tc->nr_allow == 1 &&
+			 tc->allow[0][0] == TEXT && !strcmp(c.check, "tty-ldisc"),
+			 "record: n_tty's, the drivers' and the clients' function maps, devpts, the kernel's text (err %d, %zu, maps %#llx %#llx %#llx, %u ranges)\n",
+			 err, n, (unsigned long long)tc->ldisc_fns,
+			 (unsigned long long)tc->ops_fns,
+			 (unsigned long long)tc->client_fns, tc->nr_allow);
+	err = vmiaas_module_policy_found(&v, &c, 1, &failed, &found);
+	ok = !err && !failed && !found.kind;
+	put(N_TTY_OPS + 24, HEAP);
+	err = vmiaas_module_policy_found(&v, &c, 1, &failed, &found);
+	err2 = err ?: vmiaas_module_found(&c, &found, &f);
+	ksft_test_result(ok && !err2 && failed == 1 &&
+			 found.kind == VMIAAS_FOUND_TTY_FN &&
+			 found.where == N_TTY_OPS && found.value == HEAP &&
+			 found.index == 24 && found.point == VMI_TTY_LDISC_FN &&
+			 !strcmp(f.object, "line discipline 0") &&
+			 f.new_value == HEAP && strstr(f.message, "+0x18"),
+			 "record: clean, then n_tty's receive_buf2 in the heap fails it, named as a finding (%d: %s: %s)\n",
+			 err2, f.object, f.message);
+	tty_guest();
+	put(HEAP, KFN + 0x80);
+	put(HEAP + 8, KFN + 0x90);
+	put(TTY1 + 32, HEAP);			/* ttyS1's ops a copy */
+	memset(&f, 0, sizeof(f));
+	err = vmiaas_module_policy_found(&v, &c, 1, &failed, &found);
+	err2 = err ?: vmiaas_module_found(&c, &found, &f);
+	ksft_test_result(!err2 && failed == 1 &&
+			 found.kind == VMIAAS_FOUND_TTY_BAD &&
+			 found.point == VMI_TTY_TTY_OPS && found.dev == TTY1 &&
+			 found.where == HEAP && found.expected == RO_OPS &&
+			 found.err == -ENOENT && !strncmp(f.object, "tty@", 4) &&
+			 strstr(f.message, "not its driver's table"),
+			 "record: a tty's ops a copy of its driver's: fails it, the tty named (%d: %s: %s)\n",
+			 err2, f.object, f.message);
+	tty_guest();
+	put(DRV + 16, DRV + 16);		/* tty_drivers loops */
+	memset(&f, 0, sizeof(f));
+	err = vmiaas_module_policy_found(&v, &c, 1, &failed, &found);
+	err2 = err ?: vmiaas_module_found(&c, &found, &f);
+	ksft_test_result(!err2 && failed == 1 &&
+			 found.kind == VMIAAS_FOUND_TTY_BAD &&
+			 found.point == VMI_TTY_DRIVER_LIST &&
+			 found.err == -ELOOP && found.value == DRIVERS &&
+			 !strcmp(f.object, "tty_drivers") &&
+			 strstr(f.message, "does not end"),
+			 "record: a looping tty_drivers fails it, the walk ends (%d: %s)\n",
+			 err2, f.message);
+	tty_guest();
+	tc->nr_allow = VMIAAS_MAX_HOOK_ALLOW + 1;
+	err = vmiaas_module_policy_found(&v, &c, 1, &failed, &found);
+	ok = !err && failed == 1 && !found.kind;
+	tc->nr_allow = 1;
+	tc->ldisc_fns = (1ULL << 25) - 1;
+	err = vmiaas_module_policy_found(&v, &c, 1, &failed, &found);
+	ok = ok && !err && failed == 1 && !found.kind;
+	tc->ldisc_fns = 0xc;
+	tc->lo_num = 65536;
+	err = vmiaas_module_policy_found(&v, &c, 1, &failed, &found);
+	ksft_test_result(ok && !err && failed == 1 && !found.kind,
+			 "record: 11 ranges, 25 discipline functions, an offset of 64 KiB: the record fails, nothing walked\n");
+}
+
 int main(void)
 {
 	struct btf *b;
 
 	ksft_print_header();
-	ksft_set_plan(28);
+	ksft_set_plan(33);
 	guest_init();
 	b = tty_btf();
 	v.btf = b;
@@ -559,6 +651,7 @@ int main(void)
 	test_hostile();
 	test_drivers();
 	test_baseline();
+	test_record();
 	symmap_free(v.symmap);
 	btf__free(b);
 	ksft_finished();

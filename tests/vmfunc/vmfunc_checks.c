@@ -1797,6 +1797,214 @@ static void test_vfs(struct vm *vm, const uint8_t *data0,
 }
 
 /*
+ * tty-ldisc's crafted ttys, in the kernel half khalf_map() maps:
+ * tty_ldiscs[4] with n_tty's table at 0 (num at 8, functions at 0x10 and
+ * 0x18), tty_drivers holding one driver (node 0x10, num 0x20 = 1, ttys
+ * 0x28, ops 0x30) whose one tty (ldisc 0x10, link 0x18, ops 0x20, driver
+ * 0x28, port 0x30 = none) has n_tty's discipline (struct tty_ldisc: ops
+ * at 0) and the driver's ops (functions at 0 and 8).
+ */
+#define TT_LDISCS	0xa0000		/* tty_ldiscs[4] */
+#define TT_NTTY		0xa0100		/* n_tty_ops */
+#define TT_DRIVERS	0xa0200		/* tty_drivers */
+#define TT_COPY		0xa0400		/* a copy of a table */
+#define TT_DRV		0xa1000		/* the one driver */
+#define TT_DOPS		0xa1100		/* its tty_operations */
+#define TT_TTYS		0xa1200		/* its ttys[1] */
+#define TT_TTY		0xa2000
+#define TT_LD		0xa2100		/* the tty's struct tty_ldisc */
+#define TT_OUT		(KHALF_VA + 0x100000)	/* outside the ranges */
+
+static void tt_craft(struct vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		nf_put(vm, TT_LDISCS + 8 * i, 0);
+	nf_put(vm, TT_LDISCS, KHALF_VA + TT_NTTY);
+	nf_put(vm, TT_NTTY + 8, 0);			/* num 0 */
+	nf_put(vm, TT_NTTY + 0x10, NF_HOOK);
+	nf_put(vm, TT_NTTY + 0x18, NF_HOOK + 0x40);
+	memcpy(vm->mem + TT_COPY, vm->mem + TT_NTTY, 0x20);
+	list_one(vm, TT_DRIVERS, TT_DRV + 0x10);
+	nf_put(vm, TT_DRV + 0x20, 1);
+	nf_put(vm, TT_DRV + 0x28, KHALF_VA + TT_TTYS);
+	nf_put(vm, TT_DRV + 0x30, KHALF_VA + TT_DOPS);
+	nf_put(vm, TT_DOPS, NF_HOOK);
+	nf_put(vm, TT_DOPS + 8, NF_HOOK + 0x80);
+	nf_put(vm, TT_TTYS, KHALF_VA + TT_TTY);
+	nf_put(vm, TT_TTY + 0x10, KHALF_VA + TT_LD);
+	nf_put(vm, TT_TTY + 0x18, 0);
+	nf_put(vm, TT_TTY + 0x20, KHALF_VA + TT_DOPS);
+	nf_put(vm, TT_TTY + 0x28, KHALF_VA + TT_DRV);
+	nf_put(vm, TT_TTY + 0x30, 0);
+	nf_put(vm, TT_LD, KHALF_VA + TT_NTTY);
+}
+
+static struct vmiaas_tty_check tt_layout(void)
+{
+	return (struct vmiaas_tty_check){
+		.drivers = KHALF_VA + TT_DRIVERS, .ldisc_fns = 0xc,
+		.ops_fns = 0x3, .client_fns = 0x1, .nr_ldiscs = 4,
+		.lo_num = 8, .drv_node = 0x10, .drv_num = 0x20,
+		.drv_ttys = 0x28, .drv_ops = 0x30, .tty_ldisc = 0x10,
+		.tty_link = 0x18, .tty_ops = 0x20, .tty_driver = 0x28,
+		.tty_port = 0x30, .nr_allow = 1,
+		.allow = { { KHALF_VA, KHALF_VA + 0x10000 } },
+	};
+}
+
+/* Bad _TTY checks (type 14) are refused. */
+static void test_tty_args(struct vm *vm)
+{
+	struct vmiaas_tty_check t = tt_layout(), bad;
+	struct vmiaas_check x = { .type = VMIAAS_CHECK_TTY_GVA, .len = 1,
+		.addr = KHALF_VA + TT_LDISCS, .root = G_PML4,
+		.values = (uintptr_t)&bad };
+	struct vmiaas_check c;
+	int e[24], n = 0;
+
+	bad = t;
+	c = x;
+	c.addr = TT_LDISCS;			/* the user half */
+	e[n++] = set_one(vm, &c);
+	c = x;
+	c.len = 2;
+	e[n++] = set_one(vm, &c);
+	c = x;
+	c.root = 0;
+	e[n++] = set_one(vm, &c);
+	c = x;
+	c.flags = VMIAAS_CHECK_CSTRING;
+	e[n++] = set_one(vm, &c);
+	bad.drivers = TT_DRIVERS;
+	e[n++] = set_one(vm, &x);
+	bad = t;
+	bad.flags = VMIAAS_TTY_DEVPTS;		/* no devpts_supers */
+	e[n++] = set_one(vm, &x);
+	bad = t;
+	bad.devpts_supers = KHALF_VA;		/* without VMIAAS_TTY_DEVPTS */
+	e[n++] = set_one(vm, &x);
+	bad.flags = VMIAAS_TTY_DEVPTS;
+	bad.devpts_supers = 0x1000;		/* the user half */
+	e[n++] = set_one(vm, &x);
+	bad = t;
+	bad.client_default = 0x1000;
+	e[n++] = set_one(vm, &x);
+	bad = t;
+	bad.flags = VMIAAS_TTY_ALL + 1;
+	e[n++] = set_one(vm, &x);
+	bad = t;
+	bad.nr_ldiscs = 0;
+	e[n++] = set_one(vm, &x);
+	bad.nr_ldiscs = VMIAAS_MAX_TTY_LDISCS + 1;
+	e[n++] = set_one(vm, &x);
+	bad = t;
+	bad.ldisc_fns = 0;
+	e[n++] = set_one(vm, &x);
+	bad.ldisc_fns = (1ULL << 25) - 1;	/* 25 functions */
+	e[n++] = set_one(vm, &x);
+	bad = t;
+	bad.client_fns = 0x1ff;			/* 9 functions */
+	e[n++] = set_one(vm, &x);
+	bad = t;
+	bad.lo_num = VMIAAS_MAX_NF_OFFSET;
+	e[n++] = set_one(vm, &x);
+	bad = t;
+	bad.d_fsdata = VMIAAS_MAX_NF_OFFSET;
+	e[n++] = set_one(vm, &x);
+	bad = t;
+	bad.nr_allow = 0;
+	e[n++] = set_one(vm, &x);
+	bad.nr_allow = VMIAAS_MAX_HOOK_ALLOW + 1;
+	e[n++] = set_one(vm, &x);
+	bad = t;
+	bad.allow[0][1] = bad.allow[0][0];	/* empty */
+	e[n++] = set_one(vm, &x);
+	bad = t;
+	bad.reserved = 1;
+	e[n++] = set_one(vm, &x);
+	TEST_ASSERT(all_einval("type 14: user half, len 2, no root, a flag, user-half tty_drivers, DEVPTS without its head, a head without DEVPTS, user-half head, user-half client_default, unknown flags, 0 ldiscs, 65 ldiscs, no ldisc function, 25 ldisc functions, 9 client functions, num offset 64 KiB, d_fsdata offset 64 KiB, no range, 11 ranges, empty range, reserved",
+			       e, n),
+		    "- SET_CHECKS: bad tty-ldisc checks are refused (EINVAL)");
+}
+
+/*
+ * tty-ldisc (core/ttywalk.c) run in the module: the crafted ttys clean;
+ * n_tty's receive function outside the ranges (a keylogger in n_tty_ops);
+ * a tty whose discipline is a copy, not the registered table; a tty
+ * whose ops are a copy, not its driver's; tty_drivers in a cycle: each
+ * TAMPERED, the event naming table, function, tty and driver, no hang;
+ * restored: clean.
+ */
+static void test_tty(struct vm *vm, const uint8_t *data0,
+		     const uint64_t *table0)
+{
+	struct vmiaas_tty_check t = tt_layout();
+	struct vmiaas_check c = { .type = VMIAAS_CHECK_TTY_GVA, .len = 1,
+		.addr = KHALF_VA + TT_LDISCS, .root = G_PML4,
+		.values = (uintptr_t)&t };
+	struct vmiaas_found fn = {
+		.kind = VMIAAS_FOUND_TTY_FN, .where = KHALF_VA + TT_NTTY,
+		.value = TT_OUT, .point = 0, .index = 0x18 };
+	struct vmiaas_found ldisc = {
+		.kind = VMIAAS_FOUND_TTY_BAD, .where = KHALF_VA + TT_COPY,
+		.dev = KHALF_VA + TT_TTY, .point = 1, .err = -ENOENT };
+	struct vmiaas_found ops = {
+		.kind = VMIAAS_FOUND_TTY_BAD, .where = KHALF_VA + TT_COPY,
+		.expected = KHALF_VA + TT_DOPS, .dev = KHALF_VA + TT_TTY,
+		.point = 10, .err = -ENOENT };
+	struct vmiaas_found cycle = {
+		.kind = VMIAAS_FOUND_TTY_BAD, .value = KHALF_VA + TT_DRIVERS,
+		.point = 5, .err = -ELOOP };
+	struct vmiaas_event ev[8];
+	struct op op;
+	bool ok[7];
+
+	test_tty_args(vm);
+	khalf_map(vm, 0x81);
+	tt_craft(vm);
+	TEST_ASSERT(set_one(vm, &c) == 0,
+		    "- SET_CHECKS registers a tty-ldisc check");
+	vmiaas_events(vm, ev, 8);
+	ok[0] = guest_req(vm, 0, 0xc001, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0xc001) &&
+		vf_found(vm, 0xc001, &(struct vmiaas_found){ 0 }, false);
+	nf_put(vm, TT_NTTY + 0x18, TT_OUT);
+	ok[1] = guest_req(vm, 0, 0xc002, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0xc002) &&
+		vf_found(vm, 0xc002, &fn, false);
+	tt_craft(vm);
+	nf_put(vm, TT_LD, KHALF_VA + TT_COPY);
+	ok[2] = guest_req(vm, 0, 0xc003, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0xc003) &&
+		vf_found(vm, 0xc003, &ldisc, false);
+	tt_craft(vm);
+	nf_put(vm, TT_TTY + 0x20, KHALF_VA + TT_COPY);
+	ok[3] = guest_req(vm, 0, 0xc004, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0xc004) &&
+		vf_found(vm, 0xc004, &ops, false);
+	tt_craft(vm);
+	nf_put(vm, TT_DRV + 0x10, KHALF_VA + TT_DRV + 0x10);	/* a cycle */
+	ok[4] = guest_req(vm, 0, 0xc005, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0xc005) &&
+		vf_found(vm, 0xc005, &cycle, false);
+	tt_craft(vm);
+	ok[5] = guest_req(vm, 0, 0xc006, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0xc006) &&
+		vf_found(vm, 0xc006, &(struct vmiaas_found){ 0 }, false);
+	khalf_map(vm, 0);
+	vmiaas_events(vm, ev, 8);
+	ok[6] = vmiaas_set_checks(vm, data0, table0) == 0;
+	TEST_ASSERT(ok[0], "- tty-ldisc: disciplines, driver and tty as the kernel makes them: CLEAN, nothing named");
+	TEST_ASSERT(ok[1], "- tty-ldisc: n_tty's receive function outside the allowed ranges: TAMPERED, the event names the table, the function and its offset");
+	TEST_ASSERT(ok[2], "- tty-ldisc: a tty's discipline a copy, not the registered table: TAMPERED (ENOENT), the event names the tty and the copy");
+	TEST_ASSERT(ok[3], "- tty-ldisc: a tty's ops a copy, not its driver's: TAMPERED (ENOENT), the event names the tty, the copy and the driver's table");
+	TEST_ASSERT(ok[4], "- tty-ldisc: tty_drivers in a cycle: TAMPERED (ELOOP, the list named), no hang");
+	TEST_ASSERT(ok[5] && ok[6], "- tty-ldisc: restored: CLEAN; the first three checks registered again");
+}
+
+/*
  * proc-ops' crafted trees, in the kernel half khalf_map() maps: /proc
  * with one file "kallsyms", the one namespace's /proc/net with "tcp",
  * and one mounted /proc (super_blocks, its root dentry and inode).
@@ -2988,6 +3196,7 @@ int main(void)
 	test_pt_in(&a, data0, table0);
 	test_tp(&a, data0, table0);
 	test_vfs(&a, data0, table0);
+	test_tty(&a, data0, table0);
 	test_proc(&a, data0, table0);
 	test_hypercall(&a);
 	test_exits(&a, 20);

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <linux/tty.h>
 
+#include "uapi/linux/vmiaas.h"
 #include "checks.h"
 #include "hidden.h"
 #include "hookpolicy.h"
@@ -689,12 +690,71 @@ static int tty_layout_check(struct vmiaas *v, struct hook_scan *h)
 	return tty_layout(v, h) ?: tty_image(v, c);
 }
 
+/* ---- vmiaas.ko's record ---- */
+
+/* The words at @off[@nr] as a map: -ERANGE for one not a word in it. */
+static int tty_fn_map(const u32 *off, u32 nr, __u64 *ret_map)
+{
+	u32 i;
+
+	*ret_map = 0;
+	for (i = 0; i < nr; i++) {
+		if (off[i] % 8 || off[i] / 8 >= VMIAAS_TTY_TABLE_WORDS)
+			return -ERANGE;
+		*ret_map |= 1ULL << (off[i] / 8);
+	}
+	return 0;
+}
+
+/*
+ * tty-ldisc's record: the layout (every part), the function maps and the
+ * ranges a function may lie in. The comparison with the baseline (n_tty's
+ * functions) and where a driver's table lies stay vmictl's.
+ */
+static int tty_module_record(struct vmiaas *v, struct hook_scan *h,
+			     struct vmiaas_module_check *c)
+{
+	struct tty_check *t = (struct tty_check *)h;
+	const struct vmi_tty_layout *l = &t->l;
+	struct vmiaas_tty_check *tc = (struct vmiaas_tty_check *)c->data;
+
+	static_assert(sizeof(*tc) <= VMIAAS_MODULE_DATA, "data");
+	static_assert(VMIAAS_MAX_TTY_LDISCS == VMI_TTY_LDISCS_MAX, "ldiscs");
+	*tc = (struct vmiaas_tty_check){
+		.drivers = l->drivers, .devpts_supers = l->devpts_supers,
+		.client_default = l->client_default,
+		.nr_ldiscs = l->nr_ldiscs, .lo_num = l->lo_num,
+		.drv_node = l->drv_node, .drv_num = l->drv_num,
+		.drv_ttys = l->drv_ttys, .drv_ops = l->drv_ops,
+		.tty_ldisc = l->tty_ldisc, .tty_link = l->tty_link,
+		.tty_ops = l->tty_ops, .tty_driver = l->tty_driver,
+		.tty_port = l->tty_port, .ld_ops = l->ld_ops,
+		.port_client = l->port_client,
+		.sb_instances = l->sb_instances, .sb_root = l->sb_root,
+		.d_children = l->d_children, .d_sib = l->d_sib,
+		.d_fsdata = l->d_fsdata,
+	};
+	if (l->flags & VMI_TTY_HAS_DEVPTS)
+		tc->flags |= VMIAAS_TTY_DEVPTS;
+	if (l->flags & VMI_TTY_CHILDREN_HLIST)
+		tc->flags |= VMIAAS_TTY_HLIST;
+	if (tty_fn_map(l->fn, l->nr_fns, &tc->ldisc_fns) ||
+	    tty_fn_map(l->ops_fn, l->nr_ops, &tc->ops_fns) ||
+	    tty_fn_map(l->client_fn, l->nr_client, &tc->client_fns))
+		return engine_fail(v, -ERANGE,
+				   "tty-ldisc: a function pointer of struct tty_ldisc_ops, tty_operations or tty_port_client_operations unaligned or past 512 bytes: no record for vmiaas.ko");
+	return hook_record(v, h, c, VMIAAS_CHECK_TTY_GVA, l->ldiscs,
+			   "line disciplines", tc->allow,
+			   VMIAAS_MAX_HOOK_ALLOW, &tc->nr_allow);
+}
+
 static const struct hook_check tty_check = {
 	.check = "tty-ldisc",
 	.sees = "it sees every byte typed on or written to the ttys it serves (every ssh session's pty, consoles, serial lines)",
 	.size = sizeof(struct tty_check),
 	.layout = tty_layout_check,
 	.walk = tty_walk_all,
+	.record = tty_module_record,
 	.report = tty_report,
 };
 
@@ -720,6 +780,13 @@ int check_tty_ldiscs(struct vmiaas *v, const struct hidden_sink *sink,
 		}
 	}
 	return check_confirmed(v, tty_scan, trust, sink);
+}
+
+/* tty-ldisc's record for vmiaas_module_policy(), appended at *@nr. */
+int tty_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
+		     size_t max, size_t *nr, struct hook_trust *trust)
+{
+	return hook_module_check(v, &tty_check, out, max, nr, trust);
 }
 
 /* ---- the baseline: the kernel's own disciplines ---- */

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: LGPL-2.1 OR MIT
 /*
  * vmiaas.ko's share of exec-memory, usermode-helper, netfilter-hook,
- * proc-ops, packet-tap, input-handler, tracepoint-hook and vfs-ops: the
- * records to register (policy, from check_exec.c, check_helpers.c,
- * check_netfilter.c, check_procops.c, check_ptype.c, check_input.c,
- * check_tracepoint.c and check_vfsops.c) and, for tests and for a caller
+ * proc-ops, packet-tap, input-handler, tracepoint-hook, vfs-ops and
+ * tty-ldisc: the records to register (policy, from check_exec.c,
+ * check_helpers.c, check_netfilter.c, check_procops.c, check_ptype.c,
+ * check_input.c, check_tracepoint.c, check_vfsops.c and check_tty.c)
+ * and, for tests and for a caller
  * that wants to know a set passes before registering it, their run as
  * the module runs them: the same core functions (core/execmem.c,
  * vmi_measure_bytes(), core/nfhook.c, core/procwalk.c, core/ptypewalk.c,
- * core/inputwalk.c, core/tpwalk.c, core/vfswalk.c), through the records'
+ * core/inputwalk.c, core/tpwalk.c, core/vfswalk.c, core/ttywalk.c),
+ * through the records'
  * own root; and what the module's events name, as vmictl check's
  * findings.
  */
@@ -26,6 +28,7 @@
 #include "../../core/ptypewalk.h"
 #include "../../core/inputwalk.h"
 #include "../../core/tpwalk.h"
+#include "../../core/ttywalk.h"
 #include "vfsops.h"
 
 #define POLICY_RESCAN_US	20000	/* kmod/checks.c's EXEC_RESCAN_MS */
@@ -71,6 +74,7 @@ int vmiaas_module_policy(struct vmiaas *v, const struct vmiaas_baseline *b,
 	err = err ?: input_module_check(v, out, max, &nr, &t);
 	err = err ?: tp_module_check(v, out, max, &nr, &t);
 	err = err ?: vfs_module_check(v, out, max, &nr);
+	err = err ?: tty_module_check(v, out, max, &nr, &t);
 	hook_trust_put(&t);
 	*ret_nr = nr;	/* on error: those of the checks before it */
 	return err;
@@ -551,6 +555,37 @@ static int policy_vfs(struct vmiaas *v, struct vmi_as *as,
 	return err ?: s.nr != 0;
 }
 
+/* kmod/checks.c's tty-ldisc run, as policy_nf(). */
+static int policy_tty(struct vmi_as *as, const struct vmiaas_module_check *c,
+		      const struct vmi_read_ops *r, struct vmiaas_found *f)
+{
+	const struct vmiaas_tty_check *tc = (const void *)c->data;
+	struct vmi_range allow[VMIAAS_MAX_HOOK_ALLOW];
+	struct vmi_tty_scratch *scratch;
+	struct vmi_tty_suspects s;
+	struct vmi_tty_layout l;
+	int err;
+
+	err = policy_hook_allow(tc->allow, tc->nr_allow, allow);
+	if (err)
+		return err;
+	if (vmi_tty_layout_of(tc, c->addr, &l) || !vmi_tty_layout_ok(&l))
+		return -EINVAL;
+	scratch = calloc(1, sizeof(*scratch));
+	if (!scratch)
+		return -ENOMEM;
+	err = vmi_tty_suspects(r, &l, scratch, allow, tc->nr_allow, &s);
+	if (!err && s.nr) {
+		policy_pause(as);
+		err = vmi_tty_suspects(r, &l, scratch, allow, tc->nr_allow,
+				       &s);
+	}
+	if (!err && s.nr && f)
+		vmi_tty_found(&s, f);
+	free(scratch);
+	return err ?: s.nr != 0;
+}
+
 static int policy_read(void *ctx, u64 va, void *buf, size_t len)
 {
 	return vmi_as_read(ctx, va, buf, len);
@@ -599,6 +634,9 @@ int vmiaas_module_policy_found(struct vmiaas *v,
 					found ? &found[i] : NULL);
 		else if (c[i].type == VMIAAS_CHECK_VFS_GVA)
 			res = policy_vfs(v, &as, &c[i], &r,
+					 found ? &found[i] : NULL);
+		else if (c[i].type == VMIAAS_CHECK_TTY_GVA)
+			res = policy_tty(&as, &c[i], &r,
 					 found ? &found[i] : NULL);
 		else if (c[i].type == VMIAAS_CHECK_BYTES_GVA &&
 			 c[i].len <= sizeof(c[i].data))
@@ -895,6 +933,75 @@ static void found_vfs(const struct vmiaas_found *fd, struct vmiaas_finding *f)
 		 (unsigned long long)fd->expected, dir);
 }
 
+/* What a tty-ldisc finding is about: "tty@...", "tty driver@...". */
+static void tty_found_object(const struct vmiaas_found *fd, char *buf,
+			     size_t size)
+{
+	if (fd->dev)
+		snprintf(buf, size, "tty@%llx", (unsigned long long)fd->dev);
+	else if (fd->point == VMI_TTY_LDISC_FN ||
+		 fd->point == VMI_TTY_BAD_LDISC)
+		snprintf(buf, size, "line discipline %d", (int)fd->family);
+	else if (fd->expected)
+		snprintf(buf, size, "tty driver@%llx",
+			 (unsigned long long)fd->expected);
+	else if (fd->point == VMI_TTY_DRIVER_LIST)
+		snprintf(buf, size, "tty_drivers");
+	else
+		snprintf(buf, size, "devpts");
+}
+
+/* Why a _TTY_BAD was found, as check_tty.c says it. */
+static const char *tty_found_why(const struct vmiaas_found *fd)
+{
+	if (fd->point == VMI_TTY_UNREGISTERED)
+		return "its line discipline's table is not the one registered for that number in tty_ldiscs[] (set by hand)";
+	if (fd->point == VMI_TTY_TTY_OPS)
+		return "its ops are not its driver's table (alloc_tty_struct() gives a tty its driver's ops, nothing else sets them)";
+	if (fd->point == VMI_TTY_BAD_DRIVER && fd->err == -ENOENT)
+		return "its driver is not on tty_drivers (a forged driver)";
+	if (fd->err == -ELOOP)
+		return "the list does not end (a cycle, or over its cap)";
+	if (fd->err == -EBADMSG)
+		return "a pointer is not a kernel address, or a table's num is not its index";
+	if (fd->err == -E2BIG)
+		return "its num is over 65536 lines: implausible";
+	return "it cannot be read";
+}
+
+/* A struct vmiaas_found of tty-ldisc into @f, as check_tty.c names it. */
+static void found_tty(const struct vmiaas_found *fd, struct vmiaas_finding *f)
+{
+	static const char *const holders[] = {
+		[VMI_TTY_LDISC_FN] = "a registered line discipline's table",
+		[VMI_TTY_TTY_FN] = "a tty's unregistered line discipline table",
+		[VMI_TTY_DRIVER_FN] = "a tty driver's ops",
+		[VMI_TTY_TTY_OPS_FN] = "a tty's ops, not its driver's",
+		[VMI_TTY_CLIENT_FN] = "a tty port's client_ops",
+	};
+	const char *holder = fd->point < ARRAY_SIZE(holders) &&
+			     holders[fd->point] ? holders[fd->point] : "a table";
+
+	tty_found_object(fd, f->object, sizeof(f->object));
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	f->address = fd->dev ?: fd->where ?: fd->value;
+	if (fd->kind == VMIAAS_FOUND_TTY_BAD) {
+		snprintf(f->message, sizeof(f->message),
+			 "%s (table %#llx, list %#llx, driver or its table %#llx, number %d): %s",
+			 f->object, (unsigned long long)fd->where,
+			 (unsigned long long)fd->value,
+			 (unsigned long long)fd->expected, (int)fd->family,
+			 tty_found_why(fd));
+		return;
+	}
+	f->flags |= VMIAAS_FINDING_VALUES;
+	f->new_value = fd->value;
+	snprintf(f->message, sizeof(f->message),
+		 "%s: the function at +%#x of %s %#llx points to %#llx, %s; it sees every byte typed on or written to the ttys it serves",
+		 f->object, fd->index, holder, (unsigned long long)fd->where,
+		 (unsigned long long)fd->value, FOUND_OUTSIDE);
+}
+
 int vmiaas_module_found(const struct vmiaas_module_check *c,
 			const struct vmiaas_found *found,
 			struct vmiaas_finding *f)
@@ -923,6 +1030,10 @@ int vmiaas_module_found(const struct vmiaas_module_check *c,
 		 (found->kind == VMIAAS_FOUND_VFS_PTR ||
 		  found->kind == VMIAAS_FOUND_VFS_BAD))
 		found_vfs(found, f);
+	else if (c->type == VMIAAS_CHECK_TTY_GVA &&
+		 (found->kind == VMIAAS_FOUND_TTY_FN ||
+		  found->kind == VMIAAS_FOUND_TTY_BAD))
+		found_tty(found, f);
 	else
 		return -EINVAL;
 	return 0;

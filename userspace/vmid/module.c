@@ -45,7 +45,7 @@
 /*
  * records of vmiaas_module_policy(): exec-memory, 6 usermode-helper,
  * netfilter-hook, proc-ops, packet-tap, input-handler, tracepoint-hook,
- * vfs-ops (13), and room for the next check's
+ * vfs-ops, tty-ldisc (14), and room for the next check's
  */
 #define MODULE_POLICY_MAX	16
 
@@ -332,7 +332,7 @@ static const char *module_left_out(const struct vm_module *m, char *buf,
 			 m->left_out, (unsigned long long)m->check_types);
 	else if (m->nr_checks && m->policy_err)
 		snprintf(buf, size,
-			 "; exec-memory, usermode-helper, netfilter-hook, proc-ops, packet-tap, input-handler, tracepoint-hook or vfs-ops not registered (their records: %s): vmid's worker checks them, on its schedule and after each request",
+			 "; exec-memory, usermode-helper, netfilter-hook, proc-ops, packet-tap, input-handler, tracepoint-hook, vfs-ops or tty-ldisc not registered (their records: %s): vmid's worker checks them, on its schedule and after each request",
 			 strerror(-m->policy_err));
 	else
 		buf[0] = '\0';
@@ -663,9 +663,10 @@ static const struct vmiaas_found *module_found(const struct vmiaas_event *e,
  * Registered check @i failed: the finding of its check ("module" for the
  * text and syscall table ranges; exec-memory, usermode-helper as
  * vmictl check reports them); for netfilter-hook, proc-ops, packet-tap,
- * input-handler, tracepoint-hook and vfs-ops, what the module's walk
- * named (the hook point, the /proc entry, the packet type, the handler,
- * the tracepoint, the superblock, inode, dentry or file; the pointer).
+ * input-handler, tracepoint-hook, vfs-ops and tty-ldisc, what the
+ * module's walk named (the hook point, the /proc entry, the packet type,
+ * the handler, the tracepoint, the superblock, inode, dentry or file, the
+ * discipline, tty or driver; the pointer).
  */
 static void module_finding(const struct vm_module *mod, unsigned int i,
 			   const struct vmiaas_event *e, struct vmiaas_finding *f)
@@ -692,7 +693,8 @@ static void module_finding(const struct vm_module *mod, unsigned int i,
 	    c->type != VMIAAS_CHECK_NF_GVA && c->type != VMIAAS_CHECK_PROC_GVA &&
 	    c->type != VMIAAS_CHECK_PTYPE_GVA &&
 	    c->type != VMIAAS_CHECK_INPUT_GVA &&
-	    c->type != VMIAAS_CHECK_TP_GVA && c->type != VMIAAS_CHECK_VFS_GVA) {
+	    c->type != VMIAAS_CHECK_TP_GVA && c->type != VMIAAS_CHECK_VFS_GVA &&
+	    c->type != VMIAAS_CHECK_TTY_GVA) {
 		f->address = c->addr;
 		f->flags |= VMIAAS_FINDING_ADDRESS;
 	}

@@ -106,6 +106,14 @@
  *   (or func and data not in it), reserved bytes, no allowed range, more
  *   than VMIAAS_MAX_HOOK_ALLOW or an empty one; -E2BIG for a _TP check
  *   of more than VMIAAS_MAX_TP tracepoints;
+ *   a _TTY check whose len is not 1, whose addr, ->drivers,
+ *   ->devpts_supers (with VMIAAS_TTY_DEVPTS; else it must be 0) or
+ *   ->client_default (unless 0) is outside the kernel half, or whose
+ *   struct vmiaas_tty_check has an offset over VMIAAS_MAX_NF_OFFSET,
+ *   ->nr_ldiscs 0 or over VMIAAS_MAX_TTY_LDISCS, no discipline function,
+ *   more than 24 (struct tty_ldisc_ops), 64 (struct tty_operations) or 8
+ *   (client) functions in a map, unknown flags, reserved bytes, no
+ *   allowed range, more than VMIAAS_MAX_HOOK_ALLOW or an empty one;
  *   a _VFS check whose addr, init_task or image is outside the kernel
  *   half, or whose struct vmiaas_vfs_check has an offset of 65536 or
  *   more, dentry fields over 512 bytes apart, a cap of 0 or over its
@@ -433,6 +441,23 @@ struct vmiaas_mailbox {
  *   lies outside every range (a superblock's s_xattr: outside the image
  *   too; a debugfs file's f_op is not judged) or super_blocks cannot be
  *   walked, in two walks a moment apart.
+ * - VMIAAS_CHECK_TTY_GVA: tty-ldisc. addr is the guest's &tty_ldiscs[0],
+ *   len 1, values the user address of one struct vmiaas_tty_check:
+ *   &tty_drivers, devpts' superblocks, where struct tty_ldisc_ops,
+ *   tty_driver, tty_struct, tty_ldisc, tty_port, super_block and dentry
+ *   keep what the walk reads and which words of struct tty_ldisc_ops,
+ *   tty_operations and tty_port_client_operations are function pointers
+ *   (from BTF), and the ranges a function may lie in (the kernel's text,
+ *   the text of the untainted or trusted modules with disciplines or tty
+ *   drivers). The module walks every registered discipline, every tty
+ *   driver and every open tty it reaches (each driver's ttys[], each
+ *   devpts instance's ptys and their links; core/ttywalk.c: bounded,
+ *   cycle-checked) and fails when a function lies outside every range,
+ *   a tty's discipline is not the one registered for its number, a
+ *   tty's ops are not its driver's, its driver is on no list, or a
+ *   table, tty or list cannot be read or walked, in two walks a moment
+ *   apart. Where a table lies is not judged, nor n_tty_ops' functions
+ *   against a baseline (vmictl's tty-ldisc does both).
  * A check fails (its bit set in the failed mask) when it differs or when
  * its memory cannot be read (not backed, not mapped): the verdict is then
  * VMIAAS_VERDICT_ERROR unless another check differed.
@@ -453,7 +478,8 @@ struct vmiaas_mailbox {
 #define VMIAAS_CHECK_INPUT_GVA	11
 #define VMIAAS_CHECK_TP_GVA	12
 #define VMIAAS_CHECK_VFS_GVA	13
-#define VMIAAS_CHECK_TYPES_ALL	0x3ffeULL	/* bits 1 to 13 */
+#define VMIAAS_CHECK_TTY_GVA	14
+#define VMIAAS_CHECK_TYPES_ALL	0x7ffeULL	/* bits 1 to 14 */
 
 /* struct vmiaas_check.flags */
 #define VMIAAS_CHECK_CSTRING	(1U << 0)	/* _BYTES: up to the NUL */
@@ -656,6 +682,44 @@ struct vmiaas_vfs_check {
 	__u64 reserved[2];	/* zero */
 };
 
+#define VMIAAS_MAX_TTY_LDISCS	64	/* entries of tty_ldiscs[] */
+/* bits of the tables' function-pointer maps: tables of 512 bytes */
+#define VMIAAS_TTY_TABLE_WORDS	64
+
+/* struct vmiaas_tty_check.flags */
+#define VMIAAS_TTY_DEVPTS	(1U << 0)	/* ->devpts_supers is walked */
+#define VMIAAS_TTY_HLIST	(1U << 1)	/* d_children an hlist (6.8+) */
+#define VMIAAS_TTY_ALL		(VMIAAS_TTY_DEVPTS | VMIAAS_TTY_HLIST)
+
+/*
+ * VMIAAS_CHECK_TTY_GVA: the roots, the layout, the ranges a function may
+ * lie in. A table's function pointers as a map of its 8-byte words: bit
+ * i set, the word at offset 8 * i is one. Offsets below 65536.
+ */
+struct vmiaas_tty_check {
+	__u64 drivers;		/* &tty_drivers */
+	__u64 devpts_supers;	/* &devpts_fs_type.fs_supers; 0 without DEVPTS */
+	__u64 client_default;	/* &tty_port_default_client_ops, or 0 */
+	__u64 ldisc_fns;	/* struct tty_ldisc_ops' words: at least one */
+	__u64 ops_fns;		/* struct tty_operations' */
+	__u64 client_fns;	/* struct tty_port_client_operations' */
+	__u32 nr_ldiscs;	/* 1 to VMIAAS_MAX_TTY_LDISCS */
+	__u32 lo_num;		/* offsetof(struct tty_ldisc_ops, num) */
+	/* offsetof(struct tty_driver, tty_drivers, num, ttys, ops) */
+	__u32 drv_node, drv_num, drv_ttys, drv_ops;
+	/* offsetof(struct tty_struct, ldisc, link, ops, driver, port) */
+	__u32 tty_ldisc, tty_link, tty_ops, tty_driver, tty_port;
+	__u32 ld_ops;		/* offsetof(struct tty_ldisc, ops) */
+	__u32 port_client;	/* offsetof(struct tty_port, client_ops) */
+	__u32 sb_instances, sb_root;	/* offsetof(struct super_block, ...) */
+	/* offsetof(struct dentry, ...); 6.1: d_subdirs, d_child */
+	__u32 d_children, d_sib, d_fsdata;
+	__u32 flags;		/* VMIAAS_TTY_* */
+	__u32 nr_allow;		/* 1 to VMIAAS_MAX_HOOK_ALLOW */
+	__u64 reserved;		/* zero */
+	__u64 allow[VMIAAS_MAX_HOOK_ALLOW][2];	/* [start, end), start < end */
+};
+
 #define VMIAAS_MAX_PROC_TABLE	8192	/* entries of a baseline */
 
 /*
@@ -763,6 +827,23 @@ struct vmiaas_set_checks {
  *              ->family an open file's process (tgid), ->index its fd
  *   _VFS_BAD:  super_blocks cannot be walked: ->where the list's head,
  *              ->index the nodes walked, ->err (-ELOOP, -EBADMSG)
+ *   _TTY_FN:   a function outside the ranges: ->where the table holding
+ *              it, ->value the function, ->index its offset in the
+ *              table, ->point what holds the table (core/ttywalk.h's
+ *              VMI_TTY_*: 0 a registered discipline, 2 a tty's
+ *              unregistered one, 9 a driver's ops, 11 a tty's ops not its
+ *              driver's, 14 a port's client_ops), ->dev the tty (0: a
+ *              registered table's, a driver's), ->expected the driver,
+ *              ->family the discipline's number
+ *   _TTY_BAD:  what is not as the kernel makes it or cannot be read:
+ *              ->point (1 a tty's discipline not the registered one,
+ *              10 a tty's ops not its driver's: ->expected the driver's
+ *              table; 3 a registered table, 4 a tty, 12 a driver or a
+ *              tty's driver on no list; 5 tty_drivers, 6 a driver's
+ *              ttys[], 7 devpts: ->value the list's head), ->where the
+ *              table, ->dev the tty, ->expected the driver (with 10: its
+ *              table), ->family the number, ->err (-ENOENT, -EFAULT,
+ *              -EBADMSG, -ELOOP, -E2BIG)
  */
 #define VMIAAS_FOUND_NF_HOOK	1
 #define VMIAAS_FOUND_NF_BAD	2
@@ -776,6 +857,8 @@ struct vmiaas_set_checks {
 #define VMIAAS_FOUND_TP_BAD	10
 #define VMIAAS_FOUND_VFS_PTR	11
 #define VMIAAS_FOUND_VFS_BAD	12
+#define VMIAAS_FOUND_TTY_FN	13
+#define VMIAAS_FOUND_TTY_BAD	14
 
 /* struct vmiaas_found.flags */
 #define VMIAAS_FOUND_ROOT_INODE	(1U << 0)	/* a mounted /proc's root */
