@@ -311,10 +311,21 @@ static void test_random(void)
 #define TASK_B		(C + 0x0800)
 #define INIT_CRED	(C + 0x2000)
 #define CRED_A		(C + 0x2040)
+#define CRED_B		(C + 0x2080)
 #define SIG_A		(C + 0x2100)
 #define PID_A		(C + 0x2200)
 #define INIT_PID_NS	(C + 0x2300)
 #define INIT_CSS_SET	(C + 0x2400)
+#define INIT_NSPROXY	(C + 0x2500)	/* mnt_ns at 0x18 */
+#define NSPROXY_C	(C + 0x2540)	/* a container's */
+#define INIT_FS		(C + 0x2600)	/* root (mnt, dentry) at 0x18 */
+#define FS_C		(C + 0x2640)
+#define INIT_USERNS	(C + 0x2700)	/* parent at 0 */
+#define USERNS_C	(C + 0x2740)
+#define MNT_NS_0	(C + 0x2800)	/* compared, never read */
+#define MNT_NS_C	(C + 0x2840)
+#define ROOT_MNT	(C + 0x2880)
+#define ROOT_DENTRY	(C + 0x28c0)
 #define CSS_SET_TABLE	(C + 0x3000)
 #define RQ		(C + 0x4000)
 #define PCPU_OFF	(C + 0x4200)
@@ -344,6 +355,9 @@ static void test_random(void)
 #define T_CG_LIST	0x0d0
 #define T_STACK		0x180
 #define T_STACK_VM	0x188
+#define T_NSPROXY	0x190
+#define T_FS		0x198
+#define T_THREAD_PID	0x1a0
 
 static struct btf *census_btf(void)
 {
@@ -382,10 +396,10 @@ static struct btf *census_btf(void)
 		rbc = STRUCT(b, "rb_root_cached", 16, "rb_root", "rb_leftmost");
 	}
 	{
-		const int types[] = { idr };
-		const u32 offs[] = { 0 };
+		const int types[] = { idr, ptr };
+		const u32 offs[] = { 0, 0x30 };
 
-		STRUCT(b, "pid_namespace", 64, "idr");
+		STRUCT(b, "pid_namespace", 64, "idr", "child_reaper");
 	}
 	{
 		const int types[] = { i32, ptr };
@@ -414,10 +428,32 @@ static struct btf *census_btf(void)
 		STRUCT(b, "signal_struct", 0x40, "thread_head");
 	}
 	{
-		const int types[] = { i32, i32 };
-		const u32 offs[] = { 4, 0x14 };
+		const int types[] = { i32, i32, ptr, ptr };
+		const u32 offs[] = { 4, 0x14, 0x20, 0x28 };
 
-		STRUCT(b, "cred", 0x40, "uid", "euid");
+		STRUCT(b, "cred", 0x40, "uid", "euid", "cap_bset", "user_ns");
+	}
+	{
+		const int types[] = { ptr };
+		const u32 offs[] = { 0 };
+
+		STRUCT(b, "user_namespace", 0x40, "parent");
+	}
+	{
+		const int types[] = { ptr };
+		const u32 offs[] = { 0x18 };
+
+		STRUCT(b, "nsproxy", 0x40, "mnt_ns");
+	}
+	{
+		const int types[] = { ptr, ptr };
+		const u32 offs[] = { 0, 8 };
+		int path = STRUCT(b, "path", 16, "mnt", "dentry");
+		const int types2[] = { path };
+		const u32 offs2[] = { 0x18 };
+
+		add_struct(b, "fs_struct", 0x40, (const char *[]){ "root" },
+			   types2, offs2, 1);
 	}
 	{
 		const int types[] = { i32, i32 };
@@ -487,21 +523,22 @@ static struct btf *census_btf(void)
 			lh, i32, i32, ptr, lh, lh, ptr,
 			btf__add_array(b, i32, i8, 16), i32, i32, ptr, ptr,
 			ptr, lh, ptr, btf__add_array(b, i32, hn, 4), lh, se,
-			rte, dle, ptr, ptr,
+			rte, dle, ptr, ptr, ptr, ptr, ptr,
 		};
 		const u32 offs[] = {
 			T_TASKS, T_PID, T_TGID, T_PARENT, T_CHILDREN,
 			T_SIBLING, T_LEADER, T_COMM, 0x058, 0x05c,
 			T_REAL_CRED, T_CRED, T_SIGNAL, T_THREAD_NODE, 0x088,
 			T_PID_LINKS, T_CG_LIST, 0x100, 0x140, 0x160, T_STACK,
-			0x188,
+			0x188, T_NSPROXY, T_FS, T_THREAD_PID,
 		};
 
 		STRUCT(b, "task_struct", T_SIZE, "tasks", "pid", "tgid",
 		       "real_parent", "children", "sibling", "group_leader",
 		       "comm", "flags", "exit_state", "real_cred", "cred",
 		       "signal", "thread_node", "mm", "pid_links", "cg_list",
-		       "se", "rt", "dl", "stack", "stack_vm_area");
+		       "se", "rt", "dl", "stack", "stack_vm_area", "nsproxy",
+		       "fs", "thread_pid");
 	}
 	btf__add_enum(b, "pid_type", 4);
 	btf__add_enum_value(b, "PIDTYPE_PID", 0);
@@ -517,6 +554,7 @@ static void census_symbols(void)
 		{ "css_set_table", CSS_SET_TABLE }, { "runqueues", RQ },
 		{ "__per_cpu_offset", PCPU_OFF }, { "nr_cpu_ids", NR_CPU_IDS },
 		{ "vmap_area_root", VMAP_ROOT },
+		{ "init_nsproxy", INIT_NSPROXY },
 	};
 
 	test_symmap_load(syms, ARRAY_SIZE(syms), &v.symmap);
@@ -574,6 +612,27 @@ static void census_guest(void)
 	put(VA_A + 8, STACK_A + 0x2000);
 	put(VA_A + 0x30, VM_A);
 	put(VM_A + 0x30, STACK_CALLER);
+	/* namespaces: A in init's, sharing init's fs; a container's set */
+	put(INIT_NSPROXY + 0x18, MNT_NS_0);
+	put(NSPROXY_C + 0x18, MNT_NS_C);
+	put(INIT_FS + 0x18, ROOT_MNT);
+	put(INIT_FS + 0x20, ROOT_DENTRY);
+	put(FS_C + 0x18, ROOT_MNT + 0x100);
+	put(FS_C + 0x20, ROOT_DENTRY + 0x100);
+	put(INIT_TASK + T_FS, INIT_FS);
+	put(INIT_TASK + T_NSPROXY, INIT_NSPROXY);
+	put(TASK_A + T_FS, INIT_FS);
+	put(TASK_A + T_NSPROXY, INIT_NSPROXY);
+	put(TASK_A + T_THREAD_PID, PID_A);
+	put(PID_A + 0x38, INIT_PID_NS);			/* numbers[0].ns */
+	put(USERNS_C, INIT_USERNS);
+	put(CRED_A + 0x20, 0x1ffffffffffULL);		/* full bounding set */
+	put(CRED_A + 0x28, INIT_USERNS);
+}
+
+static void put32(u64 va, u32 val)
+{
+	memcpy(ram + DATA_GPA + (va - KBASE), &val, 4);
 }
 
 /* B, on no list, sleeping on its own stack: VA_B right of VA_A. */
@@ -696,6 +755,77 @@ static void test_census(void)
 	err = census(&nr);
 	ksft_test_result(err == -ELOOP, "census: a cycle in the vmap area tree ends in -ELOOP (%d)\n",
 			 err);
+
+	/* The namespace rules on A (pid 1, its parent init_task). */
+	census_guest();
+	put32(PID_A + 4, 1);				/* level 1 */
+	err = census(&nr);
+	ksft_test_result(!err && nr == 1 && !strcmp(findings[0].check, "credentials") &&
+			 strstr(findings[0].message, "init_nsproxy"),
+			 "census: a task of a child pid namespace with init_nsproxy: one credentials finding (err %d, %u: %s)\n",
+			 err, nr, nr ? findings[0].message : "");
+	put(TASK_A + T_NSPROXY, NSPROXY_C);
+	err = census(&nr);
+	ksft_test_result(!err && nr == 1 && strstr(findings[0].message, "init's root"),
+			 "census: init's root in another mount namespace: one finding (err %d, %u: %s)\n",
+			 err, nr, nr ? findings[0].message : "");
+	put(TASK_A + T_FS, FS_C);
+	err = census(&nr);
+	ksft_test_result(!err && !nr, "census: a container's nsproxy and its own root: no finding (err %d, %u: %s)\n",
+			 err, nr, nr ? findings[0].message : "");
+	put32(PID_A + 4, 0xffffffff);			/* a level past 32 */
+	put(TASK_A + T_FS, INIT_FS);
+	err = census(&nr);
+	ksft_test_result(!err && !nr, "census: a pid level of 2^32-1 is not read past (err %d, %u)\n",
+			 err, nr);
+
+	/*
+	 * The bounding set: A's parent B (only in init's children list:
+	 * one hidden-process finding of its own) holds fewer capabilities.
+	 */
+	census_guest();
+	t[0] = TASK_A + T_SIBLING;
+	t[1] = TASK_B + T_SIBLING;
+	list_ring(INIT_TASK + T_CHILDREN, t, 2);
+	list_ring(TASK_B + T_CHILDREN, NULL, 0);
+	put(TASK_B + T_PID, 2ULL | 2ULL << 32);
+	put(TASK_B + T_PARENT, INIT_TASK);
+	put(TASK_B + T_LEADER, TASK_B);
+	put(TASK_A + T_PARENT, TASK_B);
+	put(TASK_B + T_REAL_CRED, CRED_B);
+	put(TASK_B + T_CRED, CRED_B);
+	put(CRED_B, 1ULL << 32);			/* uid, euid 0 */
+	put(CRED_B + 0x20, 0x1ffffffffffULL & ~(1ULL << 21));
+	put(CRED_B + 0x28, INIT_USERNS);
+	err = census(&nr);
+	ksft_test_result(!err && nr == 2 && strstr(findings[0].message, "0x200000") &&
+			 strstr(findings[0].message, "pid 2 lacks"),
+			 "census: a bounding set beyond its parent's, same user namespace: found, with the capability (err %d, %u: %s)\n",
+			 err, nr, nr ? findings[0].message : "");
+	put(CRED_B + 0x28, USERNS_C);			/* A's an ancestor of B's */
+	err = census(&nr);
+	ksft_test_result(!err && nr == 2,
+			 "census: ... and where the child's user namespace is an ancestor of the parent's (err %d, %u)\n",
+			 err, nr);
+	put(CRED_A + 0x28, USERNS_C);			/* A's below B's */
+	put(CRED_B + 0x28, INIT_USERNS);
+	err = census(&nr);
+	ksft_test_result(!err && nr == 1,
+			 "census: a child in a new user namespace (a full set) is not compared (err %d, %u)\n",
+			 err, nr);
+	put(USERNS_C, USERNS_C);			/* a parent loop */
+	put(CRED_A + 0x28, INIT_USERNS);
+	put(CRED_B + 0x28, USERNS_C);
+	err = census(&nr);
+	ksft_test_result(!err && nr == 1,
+			 "census: a user namespace that is its own parent ends, not compared (err %d, %u)\n",
+			 err, nr);
+	put(CRED_B + 0x28, INIT_USERNS);
+	put(INIT_PID_NS + 0x30, TASK_B);		/* B: the namespace's init */
+	err = census(&nr);
+	ksft_test_result(!err && nr == 1,
+			 "census: a parent that is its pid namespace's init (orphans from setns()) is not compared (err %d, %u)\n",
+			 err, nr);
 
 	/* Random words over every structure: each census must end. */
 	srand(7);
@@ -898,7 +1028,7 @@ static void test_rcu_wait(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(53);
+	ksft_set_plan(62);
 	/* hostile lists fail every scan: no waits between their retries */
 	hidden_torn_wait_us = 0;
 	guest_init();

@@ -1602,7 +1602,12 @@ struct census_layout {
 	u32 pid_tasks, pid_nr, pid_links;
 	u32 xa_head, xa_shift, xa_slots, xa_nr_slots;
 	u32 cg_list, cset_lists[3], cset_hlist;
+	/* the credential and namespace rules (task_ns_judge()) */
+	u32 cred_bset, cred_user_ns, uns_parent;
+	u32 nsproxy, fs, thread_pid, pid_level, pid_numbers, upid_size;
+	u32 upid_ns, pidns_reaper, nsp_mnt_ns, fs_root;
 	u64 init_task, init_cred, init_pid_ns, init_css_set, css_set_table;
+	u64 init_nsproxy;
 };
 
 #define CENSUS_LIST_VISITS_MAX	(4U * VMIAAS_MAX_TASKS)
@@ -1618,6 +1623,8 @@ struct census {
 	u32 src;		/* the source being walked */
 	u64 *idle;		/* each CPU's idle task (on no list) */
 	u32 nr_idle;
+	u64 init_mnt_ns;	/* init_nsproxy.mnt_ns */
+	u64 init_root[2];	/* init_task.fs->root: mnt, dentry */
 };
 
 /* Where a struct member's offset goes. */
@@ -1673,6 +1680,18 @@ static int census_members(struct vmiaas *v, struct census_layout *l)
 		{ "css_set", "mg_tasks", &l->cset_lists[1] },
 		{ "css_set", "dying_tasks", &l->cset_lists[2] },
 		{ "css_set", "hlist", &l->cset_hlist },
+		{ "cred", "cap_bset", &l->cred_bset },
+		{ "cred", "user_ns", &l->cred_user_ns },
+		{ "user_namespace", "parent", &l->uns_parent },
+		{ "task_struct", "nsproxy", &l->nsproxy },
+		{ "task_struct", "fs", &l->fs },
+		{ "task_struct", "thread_pid", &l->thread_pid },
+		{ "pid", "level", &l->pid_level },
+		{ "pid", "numbers", &l->pid_numbers },
+		{ "upid", "ns", &l->upid_ns },
+		{ "pid_namespace", "child_reaper", &l->pidns_reaper },
+		{ "nsproxy", "mnt_ns", &l->nsp_mnt_ns },
+		{ "fs_struct", "root", &l->fs_root },
 	};
 
 	return resolve_members(v, m, ARRAY_SIZE(m));
@@ -1701,13 +1720,17 @@ static int census_layout_get(struct vmiaas *v, struct census_layout *l)
 	if (btf_member_size(v->btf, "xa_node", "slots", &slots_size))
 		return layout_fail(v, "xa_node", "slots");
 	l->xa_nr_slots = slots_size / 8;
+	if (btf_sizeof(v->btf, "upid", &l->upid_size) || !l->upid_size ||
+	    l->upid_size > 64)
+		return layout_fail(v, "upid", "(size)");
 	if (engine_sym(v, "init_task", &l->init_task) ||
+	    engine_sym(v, "init_nsproxy", &l->init_nsproxy) ||
 	    engine_sym(v, "init_cred", &l->init_cred) ||
 	    engine_sym(v, "init_pid_ns", &l->init_pid_ns) ||
 	    engine_sym(v, "init_css_set", &l->init_css_set) ||
 	    engine_sym(v, "css_set_table", &l->css_set_table))
 		return engine_fail(v, -ENOEXEC,
-			"the kernel has no init_task, init_cred, init_pid_ns, init_css_set or css_set_table");
+			"the kernel has no init_task, init_nsproxy, init_cred, init_pid_ns, init_css_set or css_set_table");
 	return 0;
 }
 
@@ -2598,6 +2621,9 @@ enum {
 	CRED_INIT,		/* a user task with init_cred */
 	CRED_ESCALATED,		/* euid 0 under a non-root parent */
 	CRED_SHARED,		/* one cred, two thread groups */
+	CRED_BSET_GROWN,	/* bounding set beyond its parent's */
+	NS_INIT_NSPROXY,	/* init_nsproxy in a child pid namespace */
+	NS_INIT_ROOT,		/* init's root in another mount namespace */
 };
 
 /* A finding's item: the task, its pid (IDR's number if it has one), comm. */
@@ -2722,6 +2748,170 @@ static bool cred_escalated(struct vmiaas *v, const struct census *c,
 	       !exe_setuid_root(v, l, mm);
 }
 
+/* The bounding set and user namespace of @cred; false if unreadable. */
+static bool cred_bset(struct vmiaas *v, const struct census_layout *l,
+		      u64 cred, u64 *bset, u64 *user_ns)
+{
+	const struct field f[] = {
+		{ l->cred_bset, 8, bset }, { l->cred_user_ns, 8, user_ns },
+	};
+
+	return kernel_ptr(cred) && !read_fields(v, cred, f, ARRAY_SIZE(f));
+}
+
+/*
+ * Whether user namespace @anc is @ns or one of its ancestors: at most
+ * HIDDEN_USERNS_DEPTH namespaces up (the kernel nests 33 levels).
+ */
+static bool userns_ancestor(struct vmiaas *v, const struct census_layout *l,
+			    u64 anc, u64 ns)
+{
+	u32 i;
+
+	for (i = 0; i < HIDDEN_USERNS_DEPTH && kernel_ptr(ns); i++) {
+		if (ns == anc)
+			return true;
+		if (engine_read_u64(v, ns + l->uns_parent, &ns))
+			return false;
+	}
+	return false;
+}
+
+/* A task's namespaces, root directory and pid, as the rules read them. */
+struct task_ns {
+	u64 nsproxy, fs, thread_pid;
+	u32 level;		/* of thread_pid: its pid namespace's depth */
+};
+
+/* false if unreadable or exiting (exit_task_namespaces() clears them). */
+static bool task_ns_read(struct vmiaas *v, const struct census_layout *l,
+			 u64 task, struct task_ns *n)
+{
+	const struct field f[] = {
+		{ l->nsproxy, 8, &n->nsproxy }, { l->fs, 8, &n->fs },
+		{ l->thread_pid, 8, &n->thread_pid },
+	};
+
+	return !read_fields(v, task, f, ARRAY_SIZE(f)) &&
+	       kernel_ptr(n->nsproxy) && kernel_ptr(n->fs) &&
+	       kernel_ptr(n->thread_pid) &&
+	       !engine_read(v, n->thread_pid + l->pid_level, &n->level,
+			    sizeof(n->level)) &&
+	       n->level <= HIDDEN_PIDNS_LEVEL_MAX;
+}
+
+/* Whether @task is the init (child_reaper) of @n's pid namespace. */
+static bool task_is_reaper(struct vmiaas *v, const struct census_layout *l,
+			   const struct task_ns *n, u64 task)
+{
+	u64 ns, reaper;
+
+	return !engine_read_u64(v, n->thread_pid + l->pid_numbers +
+				   (u64)n->level * l->upid_size + l->upid_ns,
+				&ns) &&
+	       kernel_ptr(ns) &&
+	       !engine_read_u64(v, ns + l->pidns_reaper, &reaper) &&
+	       reaper == task;
+}
+
+/*
+ * The capabilities of @t's bounding set that its parent's lacks, where
+ * the set cannot have grown: 0 if none or if they cannot be compared.
+ * A cred's cap_bset only shrinks (PR_CAPBSET_DROP); fork copies it and
+ * exec keeps it; only a new user namespace gets a full one
+ * (set_cred_user_ns(): create_user_ns() and setns()), and a task cannot
+ * enter an ancestor of its user namespace (no CAP_SYS_ADMIN there). So
+ * in the parent's user namespace or an ancestor of it, a child holds no
+ * capability its parent lacks, unless it was given one: the payload
+ * commit_creds(prepare_kernel_cred()) copies init_cred, full set
+ * included. Orphans are the exception: those of a task that entered a
+ * pid namespace from outside (setns()) go to its init, so a parent that
+ * is its pid namespace's init is not compared.
+ */
+static u64 bset_grown(struct vmiaas *v, const struct census *c,
+		      const struct ctask *t, const struct task_ns *n,
+		      s32 *ppid)
+{
+	const struct census_layout *l = &c->l;
+	const struct ctask *p = census_find(c, t->real_parent);
+	u64 bset, ns, pbset, pns;
+
+	if (!p || !p->read ||
+	    !cred_bset(v, l, t->real_cred, &bset, &ns) ||
+	    !cred_bset(v, l, p->real_cred, &pbset, &pns) ||
+	    !(bset & ~pbset) || !userns_ancestor(v, l, ns, pns) ||
+	    task_is_reaper(v, l, n, p->addr))
+		return 0;
+	*ppid = p->tgid;
+	return bset & ~pbset;
+}
+
+/*
+ * The namespace rules. setns() and unshare() always make a new nsproxy
+ * (create_new_namespaces()) and fork shares its parent's, whose
+ * pid_ns_for_children made the child's pid: so no task of a child pid
+ * namespace holds init_nsproxy, unless it was written there
+ * (switch_task_namespaces(find_task_by_vpid(1), &init_nsproxy)). A
+ * task's root follows its mount namespace (copy_mnt_ns() moves it into
+ * the copy, setns() to the new namespace's root): init's root in another
+ * mount namespace was copied from init (current->fs = init_fs's copy).
+ */
+static int task_ns_judge(struct vmiaas *v, const struct census *c,
+			 const struct ctask *t, struct items *out)
+{
+	const struct census_layout *l = &c->l;
+	struct task_ns n;
+	struct item *it;
+	u64 mnt_ns, root[2], extra;
+	s32 ppid;
+
+	if (!task_ns_read(v, l, t->addr, &n))
+		return 0;
+	extra = bset_grown(v, c, t, &n, &ppid);
+	if (extra) {
+		it = task_item(v, c, out, t, CRED_BSET_GROWN);
+		if (!it)
+			return -ENOMEM;
+		it->aux = extra;
+		it->ppid = ppid;
+	}
+	if (n.nsproxy == l->init_nsproxy) {
+		if (!n.level)
+			return 0;
+		it = task_item(v, c, out, t, NS_INIT_NSPROXY);
+		if (!it)
+			return -ENOMEM;
+		it->aux = n.level;
+		return 0;
+	}
+	if (engine_read_u64(v, n.nsproxy + l->nsp_mnt_ns, &mnt_ns) ||
+	    mnt_ns == c->init_mnt_ns ||
+	    engine_read(v, n.fs + l->fs_root, root, sizeof(root)) ||
+	    root[0] != c->init_root[0] || root[1] != c->init_root[1])
+		return 0;
+	return task_item(v, c, out, t, NS_INIT_ROOT) ? 0 : -ENOMEM;
+}
+
+/* init's mount namespace and root, which task_ns_judge() compares with. */
+static int census_init_ns(struct vmiaas *v, struct census *c)
+{
+	const struct census_layout *l = &c->l;
+	u64 fs;
+	int err;
+
+	err = engine_read_u64(v, l->init_nsproxy + l->nsp_mnt_ns,
+			      &c->init_mnt_ns);
+	err = err ?: engine_read_u64(v, l->init_task + l->fs, &fs);
+	if (!err && !kernel_ptr(fs))
+		err = -EBADMSG;
+	err = err ?: engine_read(v, fs + l->fs_root, c->init_root,
+				 sizeof(c->init_root));
+	if (err)
+		return engine_fail(v, err,
+			"init_nsproxy.mnt_ns or init_task.fs->root is unreadable");
+	return 0;
+}
+
 /*
  * Credentials of a user task. @owner maps each real_cred seen to the
  * first task holding it: sharing is judged on real_cred, because
@@ -2754,13 +2944,13 @@ static int task_cred_judge(struct vmiaas *v, const struct census *c,
 			return -ENOMEM;
 		it->aux = (u64)(u32)first->pid;
 	}
-	if (!cred_escalated(v, c, t, &puid))
-		return 0;
-	it = task_item(v, c, out, t, CRED_ESCALATED);
-	if (!it)
-		return -ENOMEM;
-	it->aux = puid;
-	return 0;
+	if (cred_escalated(v, c, t, &puid)) {
+		it = task_item(v, c, out, t, CRED_ESCALATED);
+		if (!it)
+			return -ENOMEM;
+		it->aux = puid;
+	}
+	return task_ns_judge(v, c, t, out);
 }
 
 static int tasks_judge(struct vmiaas *v, const struct census *c,
@@ -2794,6 +2984,7 @@ static int tasks_scan(struct vmiaas *v, struct items *out)
 	err = err ?: census_cgroups(v, &c);
 	err = err ?: rq_tasks(v, &c);
 	err = err ?: census_stacks(v, &c);
+	err = err ?: census_init_ns(v, &c);
 	err = err ?: tasks_judge(v, &c, out);
 	free(c.t);
 	free(c.slot);
@@ -2854,6 +3045,22 @@ static void cred_report(const struct item *it, struct vmiaas_finding *f)
 		snprintf(f->message, sizeof(f->message),
 			 "task %d (%s) has euid 0 but its parent runs as uid %llu, and it did not exec a setuid-root file",
 			 it->pid, it->name, (unsigned long long)it->aux);
+		break;
+	case CRED_BSET_GROWN:
+		snprintf(f->message, sizeof(f->message),
+			 "task %d (%s) holds bounding-set capabilities (0x%llx) its parent pid %d lacks, in the same user namespace or an ancestor of its parent's, where the set never grows: new credentials were written (prepare_kernel_cred()?)",
+			 it->pid, it->name, (unsigned long long)it->aux,
+			 it->ppid);
+		break;
+	case NS_INIT_NSPROXY:
+		snprintf(f->message, sizeof(f->message),
+			 "task %d (%s) lives in a child pid namespace (level %llu) but holds init_nsproxy, the initial namespaces, which setns() and unshare() never hand out: its namespaces were switched (a container escape)",
+			 it->pid, it->name, (unsigned long long)it->aux);
+		break;
+	case NS_INIT_ROOT:
+		snprintf(f->message, sizeof(f->message),
+			 "task %d (%s) has init's root directory (init_task.fs->root) but another mount namespace: its root was copied from init's (a container escape)",
+			 it->pid, it->name);
 		break;
 	default:
 		snprintf(f->message, sizeof(f->message),

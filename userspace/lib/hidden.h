@@ -45,6 +45,8 @@ int hidden_percpu(struct vmiaas *v, u64 *offsets, u32 *nr_cpus);
 #define HIDDEN_RQ_VISITS_MAX	(1U << 18)	/* entities visited, all CPUs */
 #define HIDDEN_CSET_BUCKETS	128	/* css_set_table: CSS_SET_HASH_BITS 7 */
 #define HIDDEN_CSETS_MAX	(1U << 16)	/* css_sets in css_set_table */
+#define HIDDEN_USERNS_DEPTH	33	/* user namespaces, init's included */
+#define HIDDEN_PIDNS_LEVEL_MAX	32	/* MAX_PID_NS_LEVEL */
 /* Module memory carving, in the guest's module range (modarea.h). */
 #define HIDDEN_VMAP_TREES_MAX	1024	/* vmap_nodes (one per NUMA-ish group) */
 #define HIDDEN_VMAP_NODES_MAX	(1U << 20)	/* vmap areas visited, all trees */
