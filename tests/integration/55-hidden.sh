@@ -14,16 +14,24 @@
 # parent's children list (found on its css_set's task list), and also off
 # its css_set's list (found through its kernel stack), a non-root
 # process given root by overwriting its ids and by pointing it at
-# init_cred. Tracing and kprobes (trampolines and instruction slots in
-# the module area) give no false alarm. Runs on each kernel of KGENS
-# (default: Debian 6.1 and 6.12).
+# init_cred. Containers (pid and mount namespaces, an empty capability
+# bounding set), a process entering one from outside and left orphaned in
+# it, a process of a container entering the initial namespaces, and an
+# unprivileged user namespace give no finding; the payloads of kernel
+# exploits run in them are found: a fresh copy of init_cred
+# (prepare_kernel_cred()), the container's init switched to init_nsproxy,
+# a task given init's root directory. Tracing and kprobes (trampolines and
+# instruction slots in the module area) give no false alarm. Runs on each
+# kernel of KGENS (default: Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin hidden 55
+integrity_begin hidden 79
 
 # A BPF fentry program puts a BPF trampoline in the module area.
 bpf_fentry=$(guest_tool bpf-fentry) ||
 	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
+capdrop=$(guest_tool capdrop) ||
+	tap_bail "cannot build tests/guest/capdrop.c statically"
 
 # hideproc_load NAME PID [ARG...]: hides PID with the process-hiding
 # module (tasklist_lock's address in $tasklist), with more module ARGs.
@@ -58,6 +66,44 @@ expect_finding()
 	tap_diag "$(jq -c '.findings[] | [.check, .object, .detail.message]' "$work/$1.json" 2>/dev/null | head -3)"
 }
 
+# payload NAME PID MODE REGEX [ARG...]: vmiaas_attack_cred in MODE on
+# PID: one credentials finding for it, its message matching REGEX; then
+# unloaded, and clean again.
+payload()
+{
+	local name=$1 pid=$2 mode=$3 re=$4 comm
+	shift 4
+	comm=$(guest_run cat "/proc/$pid/comm")
+	guest_run insmod /vmiaas/modules/vmiaas_attack_cred.ko "pid=$pid" \
+		"mode=$mode" "$@" >"$work/$name.insmod" 2>&1 ||
+		tap_diag "insmod vmiaas_attack_cred mode=$mode: $(cat "$work/$name.insmod")"
+	expect_finding "$name" credentials "pid $pid $comm"
+	tap_ok "jq -e --arg r '$re' '.findings[0].detail.message | test(\$r)' '$work/$name.json'" \
+		"$KGEN: $name: the finding says '$re'"
+	guest_run rmmod vmiaas_attack_cred >/dev/null 2>&1
+	expect_clean "$name-gone" "$name: undone on unload"
+}
+
+# A container as runtimes start one: new pid and mount namespaces, /proc
+# mounted anew, the bounding set emptied before its init (a sh) runs; in
+# it a sh with three sleeps. Prints the pids (the initial namespace's) of
+# the sleeps, of that sh and of the container's init, then the sleeps'
+# bounding set.
+ctr_script='unshare --pid --fork --mount-proc /vmiaas/capdrop \
+	sh -c "sh -c \"sleep 1010 & sleep 1011 & sleep 1012 & wait\" & wait" \
+	</dev/null >/dev/null 2>&1 &
+sleep 1
+s=$(ps -o pid,args | awk "\$2 == \"sleep\" && \$3 == 1010 { print \$1 }")
+t=$(ps -o pid,args | awk "\$2 == \"sleep\" && \$3 == 1011 { print \$1 }")
+ppid() { awk "/^PPid:/ { print \$2 }" /proc/$1/status; }
+echo $s $t $(ppid $s) $(ppid $(ppid $s))
+awk "/^CapBnd:/ { print \$2 }" /proc/$s/status'
+
+# sleep_pid N: the pid of the guest's "sleep N"; ns_of PID NS: its
+# namespace NS (/proc/PID/ns/NS).
+sleep_pid() { guest_run "ps -o pid,args | awk '\$2 == \"sleep\" && \$3 == $1 { print \$1 }'"; }
+ns_of() { guest_run readlink "/proc/$1/ns/$2"; }
+
 # A user and a non-root process tree: sh (uid 1000) with two sleeps.
 user_script='mkdir -p /etc
 echo "root:x:0:0::/:/bin/sh" >/etc/passwd
@@ -69,7 +115,7 @@ ps -o pid,user,args | grep -E "^ *[0-9]+ u +sleep 100[01]" | sort -k3'
 
 hidden_run()
 {
-integrity_start "$1" --test-modules --add "$bpf_fentry"
+integrity_start "$1" --test-modules --add "$bpf_fentry" --add "$capdrop"
 take_baseline
 expect_clean clean "right after boot"
 tap_diag "check: $(jq -r .elapsed_ms "$work/clean.json" 2>/dev/null) ms"
@@ -131,6 +177,53 @@ tap_ok "jq -e '.findings[0].detail.message | test(\"init_cred\")' '$work/cred-in
 	"$KGEN: cred-init: the finding says init_cred"
 guest_run rmmod vmiaas_attack_cred >/dev/null 2>&1
 expect_clean cred-init-gone "cred (init_cred) restored on unload"
+
+# ---- containers, benign, then exploits' payloads in them ---------------------
+guest_run - <<<"$ctr_script" >"$work/ctr.out" 2>&1
+read -r csleep csleep2 csh cinit <"$work/ctr.out"
+tap_ok '[ -n "$cinit" ] && [ "$(sed -n 2p "$work/ctr.out")" = 0000000000000000 ]' \
+	"$KGEN: a container started, its bounding set empty"
+[ -n "$cinit" ] || tap_diag "$(cat "$work/ctr.out")"
+expect_clean ctr "a container (pid and mount namespaces, no bounding set)"
+
+# Entering it from outside (nsenter, docker exec): a process with the full
+# bounding set, orphaned in it, goes to the container's init.
+guest_run "nsenter -t $cinit -p -m sh -c 'sleep 1013 </dev/null >/dev/null 2>&1 &'; sleep 0.5" >/dev/null 2>&1
+orphan=$(sleep_pid 1013)
+tap_is "$(guest_run "awk '/^PPid:/ { print \$2 }' /proc/${orphan:-0}/status")" "$cinit" \
+	"$KGEN: a process entered the container, orphaned to its init"
+expect_clean ctr-enter "an orphan from outside under the container's init"
+
+# A privileged container (full capabilities, the host's pid namespace)
+# entering the initial namespaces, as nsenter -t 1 -a does.
+guest_run "unshare --mount --fork sh -c 'nsenter -t 1 -m -u -i -n -p sleep 1014 & wait' </dev/null >/dev/null 2>&1 & sleep 0.5" >/dev/null 2>&1
+entered=$(sleep_pid 1014)
+tap_ok "[ -n '$entered' ] && [ \"\$(ns_of $entered mnt)\" = \"\$(ns_of 1 mnt)\" ]" \
+	"$KGEN: a process of a privileged container entered the initial namespaces"
+expect_clean ctr-nsenter "nsenter -t 1 from a privileged container"
+
+# An unprivileged user namespace (rootless containers): uid 1000 mapped
+# to root in it.
+# (A pid file of its own: start-stop-daemon -x alone finds the sh above.)
+guest_run 'start-stop-daemon -S -b -p /tmp/rootless.pid -m -c u:u -x /bin/sh -- -c "unshare -U -r sh -c \"sleep 1015 & wait\""; sleep 0.5' >/dev/null 2>&1
+rootless=$(sleep_pid 1015)
+tap_ok "[ -n '$rootless' ] && [ \"\$(ns_of $rootless user)\" != \"\$(ns_of 1 user)\" ]" \
+	"$KGEN: a process in an unprivileged user namespace"
+expect_clean userns "an unprivileged user namespace"
+
+# commit_creds(prepare_kernel_cred()) in the container: root already,
+# but a full bounding set under a parent with none.
+payload ctr-kcred "$csleep" kcred "bounding-set capabilities .* its parent pid $csh lacks"
+# switch_task_namespaces(find_task_by_vpid(1), &init_nsproxy): the
+# container's init holds the initial namespaces.
+payload ctr-nsproxy "$cinit" nsproxy "child pid namespace .level 1. but holds init_nsproxy" \
+	"nsproxy=0x$(ksym init_nsproxy)"
+# current->fs = copy of init's: the host's root in the container's mount
+# namespace.
+payload ctr-fsroot "$csleep2" fsroot "has init.s root directory"
+# The same credentials payload in a rootless container: root of the
+# initial user namespace under a parent of uid 1000.
+payload userns-kcred "$rootless" kcred "euid 0 but its parent runs as uid 1000"
 
 tasklist=$(ksym tasklist_lock)
 hideproc_load hideproc "$hidden"
