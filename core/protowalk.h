@@ -23,7 +23,12 @@
  *   - inet_rcv_compat (one slot, struct sock_diag_inet_compat: fn): the
  *     old NETLINK_INET_DIAG requests;
  *   - net_families[NPROTO] (struct net_proto_family: create):
- *     sock_register(); every socket() of family F calls slot F's create.
+ *     sock_register(); every socket() of family F calls slot F's create;
+ *   - inet_offloads[256] and inet6_offloads[256] (struct net_offload:
+ *     callbacks.gso_segment, gro_receive, gro_complete):
+ *     inet_add_offload(); GRO calls slot P's gro_receive for every
+ *     received packet of IP protocol P before the stack sees it, GSO its
+ *     gso_segment for every packet segmented.
  *
  * Bounds: @slots slots (at most VMI_PROTO_SLOTS_MAX), each read once; a
  * slot that is neither 0 nor an aligned kernel-half pointer is passed as
@@ -116,8 +121,71 @@ typedef int (*vmi_prot_fn)(void *ctx, const struct vmi_prot_hook *h);
 
 bool vmi_prot_layout_ok(const struct vmi_prot_layout *l);
 
-/* Calls @fn for every non-NULL function of every struct proto. */
+/*
+ * Calls @fn for every non-NULL function of every struct proto. The same
+ * walk reads offload_base (6.9+: net_hotdata.offload_base), the list of
+ * struct packet_offload dev_add_offload() keeps by ethertype (node: its
+ * list, fn_off[]: callbacks.gso_segment, gro_receive, gro_complete):
+ * dev_gro_receive() calls the first entry of the packet's ethertype.
+ */
 int vmi_prot_walk(const struct vmi_read_ops *r,
 		  const struct vmi_prot_layout *l, vmi_prot_fn fn, void *ctx);
+
+/*
+ * The inet_protosw lists socket() picks from: inetsw[SOCK_MAX] (IPv4)
+ * and inetsw6[SOCK_MAX], static arrays of struct list_head, one list per
+ * socket type. inet_create() (inet6_create()) takes the first entry of
+ * list[type] whose protocol matches the caller's (or is the IPPROTO_IP
+ * wildcard) and sets sock->ops = entry->ops, sk->sk_prot = entry->prot:
+ * an entry's ops is every such socket's bind, accept, getname, recvmsg,
+ * sendmsg... Entries are writable (the kernel's inetsw_array[],
+ * tcpv6_protosw...; modules' sctp_stream_protosw...); the struct
+ * proto_ops they point at is const. Each list is walked with
+ * vmi_list_walk() (cap @max); an entry's ops functions are read (the
+ * members the caller's BTF names).
+ */
+#define VMI_PROTOSW_LISTS_MAX	16	/* SOCK_MAX is 11 */
+#define VMI_PROTOSW_MAX		256	/* entries on one list */
+#define VMI_PROTOSW_FNS		48	/* struct proto_ops has about 27 */
+
+struct vmi_protosw_layout {
+	u64 table;			/* &inetsw[0] */
+	u32 lists;			/* SOCK_MAX: 1 to VMI_PROTOSW_LISTS_MAX */
+	u32 node;			/* offsetof(struct inet_protosw, list) */
+	u32 type, protocol;		/* its u16 members' offsets */
+	u32 prot, ops;			/* its pointers' offsets */
+	u32 nr_fns;			/* 1 to VMI_PROTOSW_FNS */
+	u32 fn_off[VMI_PROTOSW_FNS];	/* struct proto_ops's functions */
+	u32 max;			/* at most VMI_PROTOSW_MAX */
+};
+
+/* An entry of list @list, or (->entry 0, ->err) a bad list. */
+struct vmi_protosw_entry {
+	u64 entry;			/* struct inet_protosw */
+	u64 prot, ops;
+	u64 fn[VMI_PROTOSW_FNS];	/* @ops's, fn_off[] order; 0: NULL */
+	u32 list;			/* the index: the socket type */
+	u16 type, protocol;
+	/*
+	 * 0, or: -EFAULT the entry unreadable (->entry set, the rest 0);
+	 * for a bad list: -ELOOP or -EBADMSG corrupt, or the read error
+	 */
+	s32 err;
+	/* 0, or -EBADMSG ->ops not a kernel pointer, -EFAULT unreadable */
+	s32 ops_err;
+};
+
+typedef int (*vmi_protosw_fn)(void *ctx, const struct vmi_protosw_entry *e);
+
+bool vmi_protosw_layout_ok(const struct vmi_protosw_layout *l);
+
+/*
+ * Calls @fn for every entry of each of the @l->lists lists, in order; a
+ * bad list is passed as one bad entry and the next list walked.
+ * Errors returned: -EINVAL (a bad layout) and what the callback returns.
+ */
+int vmi_protosw_walk(const struct vmi_read_ops *r,
+		     const struct vmi_protosw_layout *l, vmi_protosw_fn fn,
+		     void *ctx);
 
 #endif /* VMI_PROTOWALK_H */

@@ -23,12 +23,20 @@
 # inet_diag_handler, and high, the dump in the module. A socket() hook
 # (family=1): net_families[AF_INET] on a copy of inet_family_ops whose
 # create counts: critical (the slot) and high (create). Each clean once
-# unloaded. Last, a guest booted with ipv6.disable=1 (no IPv6 protocol
+# unloaded. Benign again: Debian's sctp (with its dependencies) adds
+# socket types to inetsw[] and inetsw6[] and GRO offloads to
+# inet_offloads[] and inet6_offloads[]: events naming sctp, no finding;
+# clean once removed. A socket-type hook (protosw=1): tcp's inet_protosw
+# (inetsw_array[0]) on a copy of inet_stream_ops whose recvmsg counts: a
+# new TCP connection's data goes through it (hits); critical, the entry's
+# ops not inet_stream_ops, and high, recvmsg in the module. A GRO hook
+# (gro=1): inet_offloads[17] on a copy of udp's offload: critical, the
+# slot not on udpv4_offload, and high, gro_receive in the module. Last, a guest booted with ipv6.disable=1 (no IPv6 protocol
 # or family registered): clean. Runs on each kernel of KGENS (default:
 # Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin netproto 22
+integrity_begin netproto 29
 
 PORT=31339
 PORT_HEX=$(printf '%04X' $PORT)
@@ -36,10 +44,12 @@ PORT_HEX=$(printf '%04X' $PORT)
 netproto_run()
 {
 local mods
-mods=$(debian_modules "$1" "$1-np" net/ipv4/gre net/ipv4/tunnel4) ||
-	tap_bail "no gre/tunnel4 modules for $1"
-integrity_start "$1" --test-modules --sys-tools --add "$mods/gre.ko" \
-	--add "$mods/tunnel4.ko"
+local m sctp=(crypto/crc32c_generic lib/libcrc32c net/ipv4/udp_tunnel
+	net/ipv6/ip6_udp_tunnel net/sctp/sctp) add=()
+mods=$(debian_modules "$1" "$1-np" net/ipv4/gre net/ipv4/tunnel4 "${sctp[@]}") ||
+	tap_bail "no gre/tunnel4/sctp modules for $1"
+for m in gre tunnel4 "${sctp[@]##*/}"; do add+=(--add "$mods/$m.ko"); done
+integrity_start "$1" --test-modules --sys-tools "${add[@]}"
 guest_run 'ip link set lo up' >/dev/null 2>&1
 take_baseline
 "$VMICTL" --json checks >"$work/checks.json"
@@ -117,6 +127,35 @@ expect_n npfam 2 net-protocol '^family 2 .inet.$' \
 	"(.severity == \"critical\" and (.detail.message | test(\"net_families.2. holds [[]vmiaas_attack_netproto[]][+]0x[0-9a-f]*, not inet_family_ops\"))) or (.severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_netproto]+\")) and (.detail.message | test(\"^the create of net_families.2. .*vmiaas_attack_netproto is tainted [PF]*OE\")))" \
 	"two findings for family 2 (inet): critical, the slot not on inet_family_ops; high, create in [vmiaas_attack_netproto] (tainted OE)"
 unload_clean npfam vmiaas_attack_netproto "npfam: inet_family_ops back on unload"
+
+# ---- benign: sctp's socket types and GRO offloads ----------------------------------
+guest_run 'for m in crc32c_generic libcrc32c udp_tunnel ip6_udp_tunnel sctp; do insmod /vmiaas/$m.ko || exit 1; done' \
+	>"$work/sctp.insmod" 2>&1 || tap_diag "insmod sctp: $(cat "$work/sctp.insmod")"
+check_json sctp
+tap_ok "[ $st = 0 ] && jq -e '(.findings | length == 0) and ([.events[] | select(.check == \"net-protocol\" and (.object | test(\"^inetsw6? (stream|seqpacket) 132 .sctp.$\")) and (.detail.message | test(\"module sctp \")))] | length == 4) and ([.events[] | select(.check == \"net-protocol\" and (.object | test(\"^gro ipv[46] 132 .sctp.$\")) and (.detail.message | test(\"module sctp \")))] | length == 2)' '$work/sctp.json'" \
+	"$KGEN: sctp loaded: exit 0, no finding, events name sctp for its 4 socket types (inetsw, inetsw6) and 2 offloads"
+tap_diag "$(cat "$work/sctp.err"; jq -c '.findings[], [.events[] | select(.check == "net-protocol") | .object]' "$work/sctp.json" 2>/dev/null | cut -c1-400 | head -4)"
+unload_clean sctp sctp "sctp removed"
+
+# ---- a socket-type hook: tcp's inet_protosw on a copy of its ops --------------------
+guest_run "insmod /vmiaas/modules/vmiaas_attack_netproto.ko protosw=1 table=0x$(ksym inetsw_array)" \
+	>"$work/npsw.insmod" 2>&1 || tap_diag "insmod vmiaas_attack_netproto protosw=1: $(cat "$work/npsw.insmod")"
+tap_ok "guest_run 'nc -l -p $((PORT + 2)) 127.0.0.1 >/tmp/sw.out 2>/dev/null </dev/null & sleep 1
+	echo magic | timeout 3 nc 127.0.0.1 $((PORT + 2)); sleep 1; kill \$! 2>/dev/null
+	grep -q magic /tmp/sw.out && [ \$(cat /sys/module/vmiaas_attack_netproto/parameters/hits) -ge 1 ]'" \
+	"$KGEN: npsw: a new TCP connection's data is read through the module's recvmsg (hits)"
+expect_n npsw 2 net-protocol '^inetsw stream 6 .tcp.$' \
+	"(.severity == \"critical\" and (.detail.message | test(\"inetsw.s entry inetsw_array .0x[0-9a-f]*.: ops is [[]vmiaas_attack_netproto[]][+]0x[0-9a-f]*, not inet_stream_ops\"))) or (.severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_netproto]+\")) and (.detail.message | test(\"^the recvmsg of inetsw.1..s entry .*vmiaas_attack_netproto is tainted [PF]*OE\")))" \
+	"two findings for inetsw stream 6 (tcp): critical, the entry's ops not inet_stream_ops; high, recvmsg in [vmiaas_attack_netproto] (tainted OE)"
+unload_clean npsw vmiaas_attack_netproto "npsw: inet_stream_ops back on unload"
+
+# ---- a GRO hook: inet_offloads[IPPROTO_UDP] on a copy -----------------------------
+guest_run "insmod /vmiaas/modules/vmiaas_attack_netproto.ko gro=1" \
+	>"$work/npgro.insmod" 2>&1 || tap_diag "insmod vmiaas_attack_netproto gro=1: $(cat "$work/npgro.insmod")"
+expect_n npgro 2 net-protocol '^gro ipv4 17 .udp.$' \
+	"(.severity == \"critical\" and (.detail.message | test(\"inet_offloads.17. holds [[]vmiaas_attack_netproto[]][+]0x[0-9a-f]*, not udpv4_offload\"))) or (.severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_netproto]+\")) and (.detail.message | test(\"^the callbacks.gro_receive of inet_offloads.17. .*vmiaas_attack_netproto is tainted [PF]*OE\")))" \
+	"two findings for gro ipv4 17 (udp): critical, the slot not on udpv4_offload; high, gro_receive in [vmiaas_attack_netproto] (tainted OE)"
+unload_clean npgro vmiaas_attack_netproto "npgro: udp's offload back on unload"
 
 # ---- booted with ipv6.disable=1: IPv6's protocols never registered -----------------
 guest_stop "$GUEST_DIR" >/dev/null 2>&1

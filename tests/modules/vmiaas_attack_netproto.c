@@ -36,6 +36,19 @@
  * longer lists a socket bound to @port, while /proc/net/tcp does. Only
  * the slot changes; inet_diag is held (its owner) until unloading puts
  * the original back.
+ *
+ * protosw=1 table=<&inetsw_array>: every new TCP socket's functions.
+ * inetsw_array[0], the kernel's inet_protosw for SOCK_STREAM/IPPROTO_TCP
+ * (writable .data, not exported), gets a copy of its inet_stream_ops
+ * whose recvmsg counts every call in @hits and calls inet_recvmsg():
+ * struct proto (tcp_prot) and the list stay as they were. Sockets made
+ * while it is loaded keep the copy and hold the module (its owner):
+ * the tests close them before unloading.
+ *
+ * gro=1: the GRO side. inet_offloads[IPPROTO_UDP] (exported) is pointed
+ * at a copy of udp's struct net_offload whose gro_receive counts in
+ * @hits and calls the original: it would see every received UDP packet
+ * a NAPI driver hands to GRO before the stack does.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -51,6 +64,7 @@
 #include <linux/sock_diag.h>
 #include <net/netlink.h>
 #include <net/protocol.h>
+#include <net/inet_common.h>
 #include <net/sock.h>
 #include <net/udp.h>
 
@@ -84,9 +98,17 @@ static bool diag;
 module_param(diag, bool, 0444);
 MODULE_PARM_DESC(diag, "hide @port from ss through sock_diag_handlers[AF_INET] (at @table)");
 
+static bool protosw;
+module_param(protosw, bool, 0444);
+MODULE_PARM_DESC(protosw, "give tcp's inet_protosw (at @table) a copy of its ops instead");
+
+static bool gro;
+module_param(gro, bool, 0444);
+MODULE_PARM_DESC(gro, "point inet_offloads[IPPROTO_UDP] at a copy instead");
+
 static unsigned long table;
 module_param(table, ulong, 0444);
-MODULE_PARM_DESC(table, "address of net_families or sock_diag_handlers (from /proc/kallsyms)");
+MODULE_PARM_DESC(table, "address of net_families, sock_diag_handlers or inetsw_array (from /proc/kallsyms)");
 
 static ushort port = 31339;
 module_param(port, ushort, 0444);
@@ -100,6 +122,15 @@ static const struct net_proto_family *vmiaas_attack_netproto_orig_pf;
 static struct net_proto_family vmiaas_attack_netproto_pf;
 static const struct sock_diag_handler *vmiaas_attack_netproto_orig_diag;
 static struct sock_diag_handler vmiaas_attack_netproto_diag;
+
+/* protosw=1: tcp's entry, its ops, the copy; gro=1: udp's offload, the copy */
+static struct inet_protosw *vmiaas_attack_netproto_sw;
+static const struct proto_ops *vmiaas_attack_netproto_orig_ops;
+/* The writable copy of *orig_ops, as bytes (a const table's copy). */
+static u8 vmiaas_attack_netproto_ops[sizeof(*vmiaas_attack_netproto_orig_ops)]
+	__aligned(8);
+static const struct net_offload *vmiaas_attack_netproto_orig_off;
+static struct net_offload vmiaas_attack_netproto_off;
 
 static const struct net_protocol *vmiaas_attack_netproto_orig;
 static struct net_protocol vmiaas_attack_netproto_own;
@@ -138,6 +169,66 @@ static int vmiaas_attack_netproto_create(struct net *net, struct socket *sock,
 {
 	WRITE_ONCE(hits, READ_ONCE(hits) + 1);
 	return vmiaas_attack_netproto_orig_pf->create(net, sock, protocol, kern);
+}
+
+static int vmiaas_attack_netproto_sw_recvmsg(struct socket *sock,
+					     struct msghdr *msg, size_t len,
+					     int flags)
+{
+	WRITE_ONCE(hits, READ_ONCE(hits) + 1);
+	return vmiaas_attack_netproto_orig_ops->recvmsg(sock, msg, len, flags);
+}
+
+static struct sk_buff *vmiaas_attack_netproto_gro(struct list_head *head,
+						  struct sk_buff *skb)
+{
+	WRITE_ONCE(hits, READ_ONCE(hits) + 1);
+	return vmiaas_attack_netproto_orig_off->callbacks.gro_receive(head, skb);
+}
+
+/* protosw=1: inetsw_array[0] (tcp) on a copy of its ops. */
+static int vmiaas_attack_netproto_protosw(void)
+{
+	struct inet_protosw *sw = (struct inet_protosw *)table;
+	typeof(vmiaas_attack_netproto_orig_ops->recvmsg) fn =
+		vmiaas_attack_netproto_sw_recvmsg;
+
+	if (!table || sw->type != SOCK_STREAM || sw->protocol != IPPROTO_TCP)
+		return -EINVAL;
+	vmiaas_attack_netproto_sw = sw;
+	vmiaas_attack_netproto_orig_ops = READ_ONCE(sw->ops);
+	memcpy(vmiaas_attack_netproto_ops, vmiaas_attack_netproto_orig_ops,
+	       sizeof(vmiaas_attack_netproto_ops));
+	memcpy(vmiaas_attack_netproto_ops +
+	       offsetof(typeof(*vmiaas_attack_netproto_orig_ops), recvmsg),
+	       &fn, sizeof(fn));
+	/* sockets of the copy hold this module (__sock_create(), accept) */
+	*(struct module **)(vmiaas_attack_netproto_ops +
+			    offsetof(typeof(*vmiaas_attack_netproto_orig_ops),
+				     owner)) = THIS_MODULE;
+	WRITE_ONCE(sw->ops, (const void *)vmiaas_attack_netproto_ops);
+	pr_info("tcp's inet_protosw ops hooked (%ps)\n",
+		vmiaas_attack_netproto_orig_ops->recvmsg);
+	return 0;
+}
+
+/* gro=1: inet_offloads[IPPROTO_UDP] on a copy. */
+static int vmiaas_attack_netproto_gro_init(void)
+{
+	const struct net_offload *orig;
+
+	orig = rcu_dereference_protected(inet_offloads[IPPROTO_UDP], 1);
+	if (!orig || !orig->callbacks.gro_receive)
+		return -ENOENT;
+	vmiaas_attack_netproto_orig_off = orig;
+	vmiaas_attack_netproto_off = *orig;
+	vmiaas_attack_netproto_off.callbacks.gro_receive =
+		vmiaas_attack_netproto_gro;
+	rcu_assign_pointer(inet_offloads[IPPROTO_UDP],
+			   &vmiaas_attack_netproto_off);
+	pr_info("inet_offloads[IPPROTO_UDP] hooked (%ps)\n",
+		orig->callbacks.gro_receive);
+	return 0;
 }
 
 /*
@@ -228,6 +319,10 @@ static int __init vmiaas_attack_netproto_init(void)
 
 	if (family || diag)
 		return vmiaas_attack_netproto_table();
+	if (protosw)
+		return vmiaas_attack_netproto_protosw();
+	if (gro)
+		return vmiaas_attack_netproto_gro_init();
 
 	if (recvmsg) {
 		vmiaas_attack_netproto_orig_recvmsg = udp_prot.recvmsg;
@@ -274,6 +369,18 @@ static void __exit vmiaas_attack_netproto_exit(void)
 			family ? "family" : "diag handler", hits);
 		return;
 	}
+	if (protosw || gro) {
+		if (protosw)
+			WRITE_ONCE(vmiaas_attack_netproto_sw->ops,
+				   vmiaas_attack_netproto_orig_ops);
+		else
+			rcu_assign_pointer(inet_offloads[IPPROTO_UDP],
+					   vmiaas_attack_netproto_orig_off);
+		synchronize_net();
+		pr_info("%s given back after %u calls\n",
+			protosw ? "tcp's ops" : "udp's offload", hits);
+		return;
+	}
 	if (recvmsg) {
 		WRITE_ONCE(udp_prot.recvmsg, vmiaas_attack_netproto_orig_recvmsg);
 		/* a socket still waiting in it would fault: the tests leave none */
@@ -290,6 +397,6 @@ static void __exit vmiaas_attack_netproto_exit(void)
 module_init(vmiaas_attack_netproto_init);
 module_exit(vmiaas_attack_netproto_exit);
 
-MODULE_DESCRIPTION("vmiaas attack corpus: inet_protos[] handler magic-packet trigger");
+MODULE_DESCRIPTION("vmiaas attack corpus: inet_protos[] handler magic-packet trigger, socket-layer and GRO table hooks");
 MODULE_AUTHOR("vmiaas developers");
 MODULE_LICENSE("GPL");

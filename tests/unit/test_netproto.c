@@ -9,7 +9,10 @@
  * struct or empty is critical, a handler in a tainted module high, in an
  * untainted one an event, elsewhere critical; the socket layer's tables
  * (net_families[], sock_diag_handlers[], inet_rcv_compat) by the same
- * rules; then random words over the tables: the check must end.
+ * rules; inetsw[] (tcp's entry in inetsw_array, its ops in rodata), the
+ * GRO offloads (inet_offloads[] with tcpv4_offload, offload_base with
+ * ip_packet_offload) and their walks; then random words over the tables:
+ * the check must end.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +45,22 @@
 #define INET_OPS	(KBASE + 0x7900)	/* inet_family_ops */
 #define UNIX_OPS	(KBASE + 0x7940)	/* unix_family_ops */
 #define ROGUE_OPS	(KBASE + 0x7980)	/* a struct of the attacker's */
-#define TABLES_END	(KBASE + 0x8000)
+#define ROGUE_SWOPS	(KBASE + 0x79c0)	/* a proto_ops copy */
+#define INETSW		(KBASE + 0x8000)	/* inetsw[11] */
+#define SW_ARRAY	(KBASE + 0x8100)	/* inetsw_array[], 48 each */
+#define ROGUE_SW	(KBASE + 0x8200)	/* an attacker's entry */
+#define OFFLOADS	(KBASE + 0x8400)	/* inet_offloads[256] */
+#define TCP_OFF		(KBASE + 0x8c00)	/* tcpv4_offload */
+#define ROGUE_OFF	(KBASE + 0x8c40)	/* an attacker's */
+#define OFFLOAD_BASE	(KBASE + 0x8d00)	/* offload_base */
+#define IP_PO		(KBASE + 0x8d40)	/* ip_packet_offload */
+#define ROGUE_PO	(KBASE + 0x8d80)	/* an attacker's */
+#define TABLES_END	(KBASE + 0x9000)
+#define RODATA		(KBASE + 0x20000)	/* __start_rodata */
+#define STREAM_OPS	(RODATA + 0x100)	/* inet_stream_ops */
+#define DGRAM_OPS	(RODATA + 0x140)	/* inet_dgram_ops */
 #define TEXT		(KBASE + 0x10000)	/* _stext.._etext */
+#define TEXT_END	(KBASE + 0x20000)
 #define KFN		(TEXT + 0x100)
 #define MOD		(KBASE + 0x40000)
 #define MOD_TEXT	(KBASE + 0x50000)
@@ -105,13 +122,52 @@ static struct btf *np_btf(bool compat)
 
 		STRUCT(b, "net_proto_family", 24, "family", "create", "owner");
 	}
+	{
+		int fp = btf__add_ptr(b, btf__add_func_proto(b, t.i32));
+		int ushort = btf__add_int(b, "short unsigned int", 2, 0);
+		int cb;
+		{
+			const int types[] = { fp, fp, fp };
+			const u32 offs[] = { 0, 8, 16 };
+
+			cb = STRUCT(b, "offload_callbacks", 24, "gso_segment",
+				    "gro_receive", "gro_complete");
+		}
+		{
+			const int types[] = { cb, uint };
+			const u32 offs[] = { 0, 24 };
+
+			STRUCT(b, "net_offload", 32, "callbacks", "flags");
+		}
+		{
+			const int types[] = { ushort, ushort, cb, t.lh };
+			const u32 offs[] = { 0, 2, 8, 32 };
+
+			STRUCT(b, "packet_offload", 48, "type", "priority",
+			       "callbacks", "list");
+		}
+		{
+			const int types[] = { t.lh, ushort, ushort, t.ptr, t.ptr, t.i8 };
+			const u32 offs[] = { 0, 16, 18, 24, 32, 40 };
+
+			STRUCT(b, "inet_protosw", 48, "list", "type", "protocol",
+			       "prot", "ops", "flags");
+		}
+		{
+			const int types[] = { t.i32, t.ptr, fp, fp, fp };
+			const u32 offs[] = { 0, 8, 16, 24, 32 };
+
+			STRUCT(b, "proto_ops", 40, "family", "owner", "release",
+			       "getname", "recvmsg");
+		}
+	}
 	return b;
 }
 
 static void np_symbols(void)
 {
 	static const struct sym syms[] = {
-		{ "_text", KBASE }, { "_stext", TEXT }, { "_etext", TEXT + 0x10000 },
+		{ "_text", KBASE }, { "_stext", TEXT }, { "_etext", TEXT_END },
 		{ "modules", MODULES }, { "inet_protos", PROTOS },
 		{ "inet6_protos", PROTOS6 }, { "icmp_protocol", ICMP },
 		{ "tcpv6_protocol", TCP6 }, { "net_hotdata", HOTDATA },
@@ -119,16 +175,31 @@ static void np_symbols(void)
 		{ "disable_ipv6_mod", V6_DISABLED }, { "net_families", FAMILIES },
 		{ "sock_diag_handlers", DIAG }, { "inet_rcv_compat", COMPAT },
 		{ "inet_family_ops", INET_OPS }, { "unix_family_ops", UNIX_OPS },
+		{ "udp_prot", UDP_PROT }, { "inetsw", INETSW },
+		{ "inetsw_array", SW_ARRAY }, { "inet_stream_ops", STREAM_OPS },
+		{ "inet_dgram_ops", DGRAM_OPS }, { "inet_offloads", OFFLOADS },
+		{ "tcpv4_offload", TCP_OFF }, { "offload_base", OFFLOAD_BASE },
+		{ "ip_packet_offload", IP_PO }, { "__start_rodata", RODATA },
+		{ "__end_rodata", RODATA + 0x1000 },
 	};
 
 	test_symmap_load(syms, ARRAY_SIZE(syms), &v.symmap);
 	v.info.text_va = KBASE;
 }
 
+/* An inet_protosw at @at. */
+static void sw_entry(u64 at, u16 type, u16 protocol, u64 prot, u64 ops)
+{
+	put(at + 16, type | (u64)protocol << 16);
+	put(at + 24, prot);
+	put(at + 32, ops);
+}
+
 /* A consistent guest: the kernel's protocols on their own structs. */
 static void np_guest(void)
 {
 	u64 n[1];
+	u32 i;
 
 	memset(ram + DATA_GPA, 0, 0x100000);
 	tiny_module(MODULES, MOD, MOD_TEXT);
@@ -163,6 +234,28 @@ static void np_guest(void)
 	put(ROGUE_OPS, MOD);			/* owner: not judged */
 	put(ROGUE_OPS + 8, MFN);
 	put(ROGUE_OPS + 16, MFN + 0x40);
+	/* inetsw[]: tcp on list 1, udp on list 2, the others empty */
+	for (i = 0; i < 11; i++)
+		list_ring(INETSW + 16 * i, NULL, 0);
+	sw_entry(SW_ARRAY, 1, 6, TCP_PROT, STREAM_OPS);
+	sw_entry(SW_ARRAY + 48, 2, 17, UDP_PROT, DGRAM_OPS);
+	list_ring(INETSW + 16 * 1, (u64[]){ SW_ARRAY }, 1);
+	list_ring(INETSW + 16 * 2, (u64[]){ SW_ARRAY + 48 }, 1);
+	put(STREAM_OPS + 16, KFN + 0x500);
+	put(STREAM_OPS + 32, KFN + 0x540);
+	put(DGRAM_OPS + 32, KFN + 0x580);
+	put(ROGUE_SWOPS + 16, KFN + 0x500);
+	put(ROGUE_SWOPS + 32, MFN + 0x80);
+	/* the GRO offloads */
+	put(OFFLOADS + 8 * 6, TCP_OFF);
+	put(TCP_OFF, KFN + 0x600);
+	put(TCP_OFF + 8, KFN + 0x640);
+	put(ROGUE_OFF + 8, MFN + 0xc0);
+	put(IP_PO, 0x0008);			/* htons(ETH_P_IP) */
+	put(IP_PO + 16, KFN + 0x680);
+	put(ROGUE_PO, 0x0008);
+	put(ROGUE_PO + 16, MFN + 0x100);
+	list_ring(OFFLOAD_BASE, (u64[]){ IP_PO + 32 }, 1);
 }
 
 /* ---- the walk ---- */
@@ -448,6 +541,169 @@ static void test_sockets(void)
 	v.btf = np_btf(true);
 }
 
+/* ---- inetsw[] and the GRO offloads ---- */
+
+struct sw_count {
+	u32 entries, bad_lists, bad_ops;
+	u64 fn;			/* tcp's recvmsg */
+};
+
+static int count_sw(void *ctx, const struct vmi_protosw_entry *e)
+{
+	struct sw_count *c = ctx;
+
+	if (!e->entry) {
+		c->bad_lists++;
+		return 0;
+	}
+	c->entries++;
+	c->bad_ops += !!e->ops_err;
+	if (e->type == 1 && e->protocol == 6)
+		c->fn = e->fn[2];
+	return 0;
+}
+
+static void test_sw_core(void)
+{
+	struct vmi_protosw_layout l = {
+		.table = INETSW, .lists = 11, .type = 16, .protocol = 18,
+		.prot = 24, .ops = 32, .nr_fns = 3, .fn_off = { 16, 24, 32 },
+		.max = VMI_PROTOSW_MAX,
+	};
+	struct vmi_read_ops r;
+	struct sw_count c = { 0 };
+	int err;
+
+	bl_read_ops(&v, &r);
+	np_guest();
+	err = vmi_protosw_walk(&r, &l, count_sw, &c);
+	ksft_test_result(!err && c.entries == 2 && !c.bad_lists && !c.bad_ops &&
+			 c.fn == KFN + 0x540,
+			 "protosw walk: 11 lists, 2 entries, tcp's recvmsg read (%d, %u, %u)\n",
+			 err, c.entries, c.bad_lists);
+	put(SW_ARRAY + 48, SW_ARRAY + 48);	/* udp's list loops */
+	put(SW_ARRAY + 32, 0x1000);		/* tcp's ops a user pointer */
+	c = (struct sw_count){ 0 };
+	err = vmi_protosw_walk(&r, &l, count_sw, &c);
+	ksft_test_result(!err && c.bad_lists == 1 && c.bad_ops == 1 && !c.fn,
+			 "protosw walk: a looping list one bad list, the next walked; a user ops not followed (%d, %u, %u)\n",
+			 err, c.bad_lists, c.bad_ops);
+	l.lists = VMI_PROTOSW_LISTS_MAX + 1;
+	err = vmi_protosw_walk(&r, &l, count_sw, &c);
+	l.lists = 11;
+	l.max = 0;
+	err = err == -EINVAL ? vmi_protosw_walk(&r, &l, count_sw, &c) : err;
+	l.max = VMI_PROTOSW_MAX;
+	l.nr_fns = VMI_PROTOSW_FNS + 1;
+	err = err == -EINVAL ? vmi_protosw_walk(&r, &l, count_sw, &c) : err;
+	ksft_test_result(err == -EINVAL,
+			 "protosw walk: 17 lists, no cap, 49 functions refused (%d)\n",
+			 err);
+}
+
+static void test_sw(void)
+{
+	const struct vmiaas_finding *f;
+	u32 nr;
+	int err;
+
+	np_guest();
+	put(SW_ARRAY + 32, ROGUE_SWOPS);	/* tcp's entry on a copy */
+	put(MOD + 80, TAINT_OE);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 2 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "inetsw stream 6 (tcp)") &&
+			 strstr(f->message, "ops is ") &&
+			 strstr(f->message, "not inet_stream_ops") &&
+			 findings[1].severity == VMIAAS_SEV_HIGH &&
+			 strstr(findings[1].message, "the recvmsg of inetsw[1]'s entry") &&
+			 strstr(findings[1].message, "module rootkit is tainted OE"),
+			 "tcp's inet_protosw on a copy of its ops: critical (the ops) and high (recvmsg) (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	np_guest();
+	sw_entry(ROGUE_SW, 1, 6, TCP_PROT, STREAM_OPS);
+	list_ring(INETSW + 16 * 1, (u64[]){ ROGUE_SW, SW_ARRAY }, 2);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 strstr(f->message, "another one takes"),
+			 "another entry for stream/tcp ahead of the kernel's: critical (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	np_guest();
+	sw_entry(ROGUE_SW, 5, 132, UDP_PROT + 8, HEAP);
+	list_ring(INETSW + 16 * 5, (u64[]){ ROGUE_SW }, 1);
+	list_ring(INETSW + 16 * 1, NULL, 0);	/* tcp's entry gone */
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 3 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "inetsw seqpacket 132 (sctp)") &&
+			 strstr(f->message, "not on proto_list") &&
+			 strstr(f[1].message, "outside the kernel's read-only data") &&
+			 !strcmp(f[2].object, "inetsw stream 6 (tcp)") &&
+			 strstr(f[2].message, "not on its list"),
+			 "an entry with a struct proto off proto_list and ops in the heap, tcp's unlinked: critical each (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	np_guest();
+	put(SW_ARRAY + 16, 2 | 6 << 16);	/* tcp's entry says dgram */
+	put(INETSW + 16 * 3, 0x1000);		/* raw's list corrupt */
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 3 &&
+			 strstr(f->message, "not its list's") &&
+			 !strcmp(f[1].object, "inetsw raw") &&
+			 strstr(f[2].message, "not on its list"),
+			 "an entry on another type's list, a corrupt list: critical, the check ends (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+}
+
+static void test_gro(void)
+{
+	const struct vmiaas_finding *f;
+	u32 nr;
+	int err;
+
+	np_guest();
+	put(OFFLOADS + 8 * 6, ROGUE_OFF);
+	put(MOD + 80, TAINT_OE);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 2 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "gro ipv4 6 (tcp)") &&
+			 strstr(f->message, "inet_offloads[6] holds ") &&
+			 strstr(f->message, "not tcpv4_offload") &&
+			 findings[1].severity == VMIAAS_SEV_HIGH &&
+			 strstr(findings[1].message, "the callbacks.gro_receive of inet_offloads[6]"),
+			 "tcp's GRO offload on a tainted module's copy: critical (the slot) and high (gro_receive) (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	np_guest();
+	put(OFFLOADS + 8 * 50, ROGUE_OFF);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && !nr && tiny_has_event("net-protocol", "gro ipv4 50 (esp)"),
+			 "esp's offload in an untainted module: an event (%d, %u)\n",
+			 err, nr);
+	np_guest();
+	list_ring(OFFLOAD_BASE, (u64[]){ ROGUE_PO + 32, IP_PO + 32 }, 2);
+	put(MOD + 80, TAINT_OE);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 2 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "gro 0x0800 (ip)") &&
+			 strstr(f->message, "not ip_packet_offload") &&
+			 findings[1].severity == VMIAAS_SEV_HIGH &&
+			 strstr(findings[1].message, "the callbacks.gro_receive of offload_base's"),
+			 "a packet_offload for IPv4 ahead of the kernel's: critical and high (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	np_guest();
+	list_ring(OFFLOAD_BASE, NULL, 0);
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 strstr(f->message, "not on offload_base"),
+			 "ip_packet_offload unlinked: critical (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	np_guest();
+	put(IP_PO + 32, IP_PO + 32);		/* a self-loop */
+	err = tiny_check(check_net_protocols, &nr, &f);
+	ksft_test_result(!err && nr >= 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "gro offload_base"),
+			 "offload_base looping: critical, the check ends (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+}
+
 static void test_hostile(void)
 {
 	const struct vmiaas_finding *f;
@@ -485,7 +741,7 @@ static void test_hostile(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(6 + 8 + 4 + 6 + 2);
+	ksft_set_plan(6 + 8 + 4 + 6 + 3 + 4 + 5 + 2);
 	guest_init();
 	v.btf = np_btf(true);
 	np_symbols();
@@ -494,6 +750,9 @@ int main(void)
 	test_policy();
 	test_prots();
 	test_sockets();
+	test_sw_core();
+	test_sw();
+	test_gro();
 	test_hostile();
 	symmap_free(v.symmap);
 	btf__free(v.btf);

@@ -54,8 +54,9 @@
 #include "hookpolicy.h"
 #include "../../core/protowalk.h"
 
-#define NP_TABLES	5
+#define NP_TABLES	7
 #define NP_OWN_MAX	9	/* the longest own list: np_own6 */
+#define NP_SOCK_MAX	11	/* SOCK_MAX: SOCK_PACKET + 1, 6.1 to 6.12 */
 #define NP_AF_MAX	46	/* AF_MAX, NPROTO: 6.1 to 6.12 (AF_MCTP 45) */
 
 /* The members of struct net_protocol judged as code (fn_off[] order). */
@@ -65,6 +66,10 @@ static const char *const np_fns[] = {
 static const char *const np_diag_fns[] = { "dump", "get_info", "destroy" };
 static const char *const np_compat_fns[] = { "fn" };
 static const char *const np_family_fns[] = { "create" };
+static const char *const np_offload_fns[] = {
+	"callbacks.gso_segment", "callbacks.gro_receive",
+	"callbacks.gro_complete",
+};
 static_assert(ARRAY_SIZE(np_fns) <= VMI_PROTO_FNS, "np_fns");
 static_assert(ARRAY_SIZE(np_diag_fns) <= VMI_PROTO_FNS, "np_diag_fns");
 
@@ -123,6 +128,33 @@ static const struct np_own np_own_family[] = {
 	{ 17, "packet", "packet_family_ops" },
 };
 
+/*
+ * The GRO/GSO offloads the kernel registers itself at boot (6.9+: tcp's
+ * and udp's in net_hotdata): inet_offloads[] by ipv4_offload_init(),
+ * gre_offload_init() and ipv6_offload_init() (sit), inet6_offloads[] by
+ * ipv6_offload_init() (the extension headers; hbh 6.10+), gre and
+ * inet6_init() (udp: not with ipv6.disable=1).
+ */
+static const struct np_own np_own_off4[] = {
+	{ 4, "ipip", "ipip_offload" },
+	{ 6, "tcp", "tcpv4_offload" },
+	{ 17, "udp", "udpv4_offload" },
+	{ 41, "ipv6", "sit_offload" },
+	{ 47, "gre", "gre_offload" },
+};
+
+static const struct np_own np_own_off6[] = {
+	{ 0, "hopopts", "hbh_offload" },
+	{ 4, "ipip", "ip4ip6_offload" },
+	{ 6, "tcp", "tcpv6_offload" },
+	{ 17, "udp", "udpv6_offload", NULL, true },
+	{ 41, "ipv6", "ip6ip6_offload" },
+	{ 43, "routing", "rthdr_offload" },
+	{ 47, "gre", "gre_offload" },
+	{ 60, "dstopts", "dstopt_offload" },
+};
+static_assert(ARRAY_SIZE(np_own_off6) <= NP_OWN_MAX, "np_own_off6");
+
 struct np_name {
 	u8 nr;
 	const char *name;
@@ -142,6 +174,83 @@ static const struct np_name np_af_names[] = {
 	{ 31, "bluetooth" }, { 38, "alg" }, { 40, "vsock" }, { 42, "qipcrtr" },
 	{ 43, "smc" }, { 44, "xdp" }, { 45, "mctp" }, { 0, NULL },
 };
+
+/*
+ * An inet_protosw the kernel registers itself at boot (inet_init(),
+ * inet6_init(); mptcp from both): the entry, at @sym + @idx entries, and
+ * the struct proto and proto_ops it points at. Its key (@type,
+ * @protocol) belongs to no other entry.
+ */
+struct np_sw_own {
+	u16 type, protocol;
+	const char *name;
+	const char *sym;
+	u32 idx;
+	const char *prot, *ops;
+	bool ipv6;		/* not registered with ipv6.disable=1 */
+};
+
+static const struct np_sw_own np_sw_own4[] = {
+	{ 1, 6, "tcp", "inetsw_array", 0, "tcp_prot", "inet_stream_ops" },
+	{ 2, 17, "udp", "inetsw_array", 1, "udp_prot", "inet_dgram_ops" },
+	{ 2, 1, "icmp", "inetsw_array", 2, "ping_prot", "inet_sockraw_ops" },
+	{ 3, 0, "raw", "inetsw_array", 3, "raw_prot", "inet_sockraw_ops" },
+	{ 2, 136, "udplite", "udplite4_protosw", 0, "udplite_prot",
+	  "inet_dgram_ops" },
+	{ 1, 262, "mptcp", "mptcp_protosw", 0, "mptcp_prot",
+	  "mptcp_stream_ops" },
+};
+
+static const struct np_sw_own np_sw_own6[] = {
+	{ 1, 6, "tcp", "tcpv6_protosw", 0, "tcpv6_prot", "inet6_stream_ops",
+	  true },
+	{ 2, 17, "udp", "udpv6_protosw", 0, "udpv6_prot", "inet6_dgram_ops",
+	  true },
+	{ 2, 58, "icmpv6", "pingv6_protosw", 0, "pingv6_prot",
+	  "inet6_sockraw_ops", true },
+	{ 3, 0, "raw", "rawv6_protosw", 0, "rawv6_prot", "inet6_sockraw_ops",
+	  true },
+	{ 2, 136, "udplite", "udplite6_protosw", 0, "udplitev6_prot",
+	  "inet6_dgram_ops", true },
+	{ 1, 262, "mptcp", "mptcp_v6_protosw", 0, "mptcp_v6_prot",
+	  "mptcp_v6_stream_ops", true },
+};
+
+#define NP_SW_OWN_MAX	6
+
+/* Where an own entry is in this kernel: all 0 if it has none. */
+struct np_sw_at {
+	u64 entry, prot, ops;
+	bool seen;
+};
+
+/* inetsw[] or inetsw6[]. */
+struct np_sw {
+	const char *table;
+	const struct np_sw_own *own;
+	u32 nr_own;
+	struct np_sw_at at[NP_SW_OWN_MAX];
+	struct vmi_protosw_layout l;
+	bool present;
+};
+
+/* A packet_offload the kernel puts on offload_base at boot. */
+struct np_po_own {
+	u16 type;		/* the ethertype */
+	const char *name;
+	const char *sym;	/* a symbol, or a member of net_hotdata */
+	u32 idx;		/* in an array @sym */
+};
+
+static const struct np_po_own np_po_own[] = {
+	{ 0x0800, "ip", "ip_packet_offload" },
+	{ 0x86dd, "ipv6", "ipv6_packet_offload" },
+	{ 0x6558, "teb", "eth_packet_offload" },
+	{ 0x8100, "8021q", "vlan_packet_offloads", 0 },
+	{ 0x88a8, "8021ad", "vlan_packet_offloads", 1 },
+};
+
+#define NP_PO_OWN	ARRAY_SIZE(np_po_own)
 
 /* A table of pointers to structs of functions (core/protowalk.h). */
 struct np_table {
@@ -174,6 +283,22 @@ struct np_walk {
 	bool tcp_seen;
 	u64 last;			/* the struct proto named in @pname */
 	char pname[32];
+	u64 prots[VMI_PROT_LIST_MAX];	/* those on proto_list */
+	u32 nr_prots;
+	/* the inet_protosw lists; sw_fns: struct proto_ops's (BTF's) */
+	struct np_sw sw[2];
+	const char *sw_fns[VMI_PROTOSW_FNS];
+	struct np_sw *sw_cur;
+	u64 ro_start, ro_end;		/* the kernel's rodata */
+	/* offload_base; ol.head 0: not in this kernel */
+	struct vmi_prot_layout ol;
+	const char *ol_fns[ARRAY_SIZE(np_offload_fns)];
+	u32 ol_type;			/* offsetof(packet_offload, type) */
+	u64 ol_at[NP_PO_OWN];		/* 0: not in this kernel */
+	bool ol_seen[NP_PO_OWN];
+	u64 ol_last;			/* the packet_offload in @ol_object */
+	char ol_object[HOOK_OBJECT];
+	const struct np_po_own *ol_own;	/* @ol_last's type's, or NULL */
 };
 
 static const struct np_own *np_own_of(const struct np_table *f, u32 nr,
@@ -333,6 +458,8 @@ static int np_prot_visit(void *ctx, const struct vmi_prot_hook *e)
 		w->last = e->prot;
 		hook_string(w->v, e->prot + w->pl_name, w->pname,
 			    sizeof(w->pname), "?");
+		if (w->nr_prots < VMI_PROT_LIST_MAX)
+			w->prots[w->nr_prots++] = e->prot;
 	}
 	snprintf(object, sizeof(object), "proto %s", w->pname);
 	if (e->err) {
@@ -358,12 +485,296 @@ static int np_walk_prots(struct vmiaas *v, struct np_walk *w)
 	bl_read_ops(v, &r);
 	w->tcp_seen = false;
 	w->last = 0;
+	w->nr_prots = 0;
 	err = vmi_prot_walk(&r, &w->pl, np_prot_visit, w);
 	if (err)
 		return engine_fail(v, err, "net-protocol: proto_list: %d", err);
 	if (w->tcp_prot && !w->tcp_seen)
 		hook_bad(&w->h, "proto TCP", "struct proto tcp_prot", w->tcp_prot,
 			 "it is not on proto_list: unregistered, or the list is not the kernel's");
+	return 0;
+}
+
+/* "stream", "dgram"...: socket type @t's name in objects. */
+static const char *np_sock_type(u32 t)
+{
+	static const char *const names[NP_SOCK_MAX] = {
+		[1] = "stream", [2] = "dgram", [3] = "raw", [4] = "rdm",
+		[5] = "seqpacket", [6] = "dccp", [10] = "packet",
+	};
+
+	return t < NP_SOCK_MAX && names[t] ? names[t] : "type";
+}
+
+/* "inetsw stream 6 (tcp)": an entry's object. */
+static void np_sw_object(const struct np_sw *sw, u32 list, u32 protocol,
+			 char *buf, size_t size)
+{
+	const char *name = "";
+	const struct np_name *n;
+	u32 i;
+
+	for (i = 0; i < sw->nr_own; i++)
+		if (sw->own[i].type == list && sw->own[i].protocol == protocol)
+			name = sw->own[i].name;
+	for (n = np_names; !name[0] && n->name; n++)
+		if (n->nr == protocol)
+			name = n->name;
+	snprintf(buf, size, "%s %s %u%s%s%s", sw->table, np_sock_type(list),
+		 protocol, name[0] ? " (" : "", name, name[0] ? ")" : "");
+}
+
+/* Whether @prot is a struct proto on proto_list (unknown: true). */
+static bool np_prot_listed(const struct np_walk *w, u64 prot)
+{
+	u32 i;
+
+	if (!w->pl.head || w->nr_prots >= VMI_PROT_LIST_MAX)
+		return true;
+	for (i = 0; i < w->nr_prots; i++)
+		if (w->prots[i] == prot)
+			return true;
+	return false;
+}
+
+/*
+ * Where a struct proto_ops may lie: the kernel's rodata or a live
+ * module's read-only data (every one in 6.1 and 6.12 is const). NULL,
+ * or why not.
+ */
+static const char *np_ops_why(const struct np_walk *w, u64 ops)
+{
+	const struct bl_module *m;
+	u32 i;
+
+	if (ops >= w->ro_start && ops < w->ro_end)
+		return NULL;
+	for (i = 0; i < w->h.nr_mods; i++) {
+		m = &w->h.mods[i];
+		if (ops >= m->ro[BL_MODULE_RODATA].start &&
+		    ops < m->ro[BL_MODULE_RODATA].end)
+			return NULL;
+	}
+	return "its struct proto_ops is outside the kernel's read-only data and every module's (a copy: the kernel's are const)";
+}
+
+/* An own entry not holding its kernel struct proto and proto_ops. */
+static void np_sw_own_bad(struct np_walk *w, const struct vmi_protosw_entry *e,
+			  const char *object, const struct np_sw_own *own,
+			  const struct np_sw_at *at)
+{
+	char where[HOOK_WHERE], now[64];
+	bool ops = e->ops != at->ops;
+
+	check_symbolize(w->v, ops ? e->ops : e->prot, now, sizeof(now));
+	snprintf(where, sizeof(where), "%s's entry %.24s (0x%llx): %s is %s, not %s",
+		 w->sw_cur->table, own->sym, (unsigned long long)e->entry,
+		 ops ? "ops" : "prot", now, ops ? own->ops : own->prot);
+	hook_bad(&w->h, object, where, e->entry,
+		 "the kernel registers this socket type itself at boot and never changes it: socket() of it gets other functions");
+}
+
+/* The functions of @e's proto_ops through hookpolicy.h's rules. */
+static int np_sw_judge(struct np_walk *w, const struct vmi_protosw_entry *e,
+		       const char *object)
+{
+	const struct np_sw *sw = w->sw_cur;
+	char where[HOOK_WHERE];
+	u32 i;
+
+	for (i = 0; i < sw->l.nr_fns; i++) {
+		if (!e->fn[i])
+			continue;
+		snprintf(where, sizeof(where), "the %s of %s[%u]'s entry 0x%llx (proto_ops 0x%llx)",
+			 w->sw_fns[i], sw->table, e->list,
+			 (unsigned long long)e->entry,
+			 (unsigned long long)e->ops);
+		hook_judge(w->v, &w->h, object, where, e->ops, e->fn[i]);
+	}
+	return 0;
+}
+
+/* The own entry of @e's socket type and protocol in this kernel, or NULL. */
+static struct np_sw_at *np_sw_own_of(struct np_sw *sw,
+				     const struct vmi_protosw_entry *e)
+{
+	u32 i;
+
+	for (i = 0; i < sw->nr_own; i++)
+		if (sw->at[i].entry && sw->own[i].type == e->type &&
+		    sw->own[i].protocol == e->protocol)
+			return &sw->at[i];
+	return NULL;
+}
+
+/* core/protowalk.c's inet_protosw callback: one entry, judged. */
+static int np_sw_visit(void *ctx, const struct vmi_protosw_entry *e)
+{
+	struct np_walk *w = ctx;
+	struct np_sw *sw = w->sw_cur;
+	char object[HOOK_OBJECT], where[HOOK_WHERE];
+	struct np_sw_at *own;
+	const char *why;
+
+	if (!e->entry) {
+		snprintf(object, sizeof(object), "%s %s", sw->table,
+			 np_sock_type(e->list));
+		snprintf(where, sizeof(where), "%s[%u]", sw->table, e->list);
+		hook_bad(&w->h, object, where, sw->l.table + 16ULL * e->list,
+			 "the list is corrupt (a cycle, a non-kernel or unreadable pointer, or over 256 entries)");
+		return 0;
+	}
+	np_sw_object(sw, e->list, e->protocol, object, sizeof(object));
+	snprintf(where, sizeof(where), "%s[%u]'s entry 0x%llx", sw->table,
+		 e->list, (unsigned long long)e->entry);
+	if (e->err) {
+		hook_bad(&w->h, object, where, e->entry, "it cannot be read");
+		return 0;
+	}
+	if (e->type != e->list) {
+		hook_bad(&w->h, object, where, e->entry,
+			 "its socket type is not its list's: inet_register_protosw() never puts it there");
+		return 0;
+	}
+	own = np_sw_own_of(sw, e);
+	if (own && own->entry != e->entry) {
+		hook_bad(&w->h, object, where, e->entry,
+			 "the kernel's own entry has this socket type and protocol: another one takes its socket() calls");
+		own = NULL;
+	} else if (own) {
+		own->seen = true;
+		if (e->prot != own->prot || e->ops != own->ops) {
+			np_sw_own_bad(w, e, object, &sw->own[own - sw->at], own);
+			if (e->ops_err)
+				return 0;
+		}
+	}
+	/* the kernel's own struct proto and proto_ops: known good */
+	if (own && e->prot == own->prot && e->ops == own->ops)
+		return np_sw_judge(w, e, object);
+	if (!np_prot_listed(w, e->prot))
+		hook_bad(&w->h, object, where, e->prot,
+			 "its struct proto is not on proto_list (a copy, its functions judged nowhere)");
+	why = e->ops_err == -EBADMSG ? "its ops is not a kernel pointer" :
+	      e->ops_err ? "its struct proto_ops cannot be read" :
+	      own ? NULL : np_ops_why(w, e->ops);
+	if (why)
+		hook_bad(&w->h, object, where, e->ops, why);
+	return e->ops_err ? 0 : np_sw_judge(w, e, object);
+}
+
+/* inetsw[] and inetsw6[]; each own entry must be on its list. */
+static int np_walk_sw(struct vmiaas *v, struct np_walk *w)
+{
+	char object[HOOK_OBJECT], where[HOOK_WHERE];
+	struct vmi_read_ops r;
+	struct np_sw *sw;
+	u32 i, k;
+	int err;
+
+	bl_read_ops(v, &r);
+	for (i = 0; i < ARRAY_SIZE(w->sw); i++) {
+		sw = &w->sw[i];
+		if (!sw->present)
+			continue;
+		for (k = 0; k < sw->nr_own; k++)
+			sw->at[k].seen = false;
+		w->sw_cur = sw;
+		err = vmi_protosw_walk(&r, &sw->l, np_sw_visit, w);
+		if (err)
+			return engine_fail(v, err, "net-protocol: %s: %d",
+					   sw->table, err);
+		for (k = 0; k < sw->nr_own; k++) {
+			if (!sw->at[k].entry || sw->at[k].seen)
+				continue;
+			np_sw_object(sw, sw->own[k].type, sw->own[k].protocol,
+				     object, sizeof(object));
+			snprintf(where, sizeof(where), "%s's entry %.24s (0x%llx)",
+				 sw->table, sw->own[k].sym,
+				 (unsigned long long)sw->at[k].entry);
+			hook_bad(&w->h, object, where, sw->at[k].entry,
+				 "it is not on its list: the kernel never unregisters it, socket() of it goes elsewhere or fails");
+		}
+	}
+	return 0;
+}
+
+/* core/protowalk.c's callback on offload_base: a function or a bad one. */
+static int np_po_visit(void *ctx, const struct vmi_prot_hook *e)
+{
+	struct np_walk *w = ctx;
+	char where[HOOK_WHERE], name[24];
+	u8 type[2];
+	u32 i;
+
+	if (!e->prot) {
+		hook_bad(&w->h, "gro offload_base", "offload_base", w->ol.head,
+			 "the list is corrupt (a cycle, a non-kernel or unreadable pointer, or over 1024 entries)");
+		return 0;
+	}
+	if (e->prot != w->ol_last) {
+		w->ol_last = e->prot;
+		w->ol_own = NULL;
+		if (engine_read(w->v, e->prot + w->ol_type, type, 2)) {
+			snprintf(w->ol_object, sizeof(w->ol_object), "gro ?");
+		} else {
+			snprintf(name, sizeof(name), "0x%02x%02x", type[0], type[1]);
+			for (i = 0; i < NP_PO_OWN; i++)
+				if (np_po_own[i].type == (type[0] << 8 | type[1]))
+					w->ol_own = &np_po_own[i];
+			snprintf(w->ol_object, sizeof(w->ol_object), "gro %s%s%s%s",
+				 name, w->ol_own ? " (" : "",
+				 w->ol_own ? w->ol_own->name : "",
+				 w->ol_own ? ")" : "");
+		}
+		i = w->ol_own ? (u32)(w->ol_own - np_po_own) : 0;
+		if (w->ol_own && w->ol_at[i] == e->prot) {
+			w->ol_seen[i] = true;
+		} else if (w->ol_own && w->ol_at[i]) {
+			snprintf(where, sizeof(where), "offload_base's packet_offload 0x%llx, not %.32s",
+				 (unsigned long long)e->prot, w->ol_own->sym);
+			hook_bad(&w->h, w->ol_object, where, e->prot,
+				 "the kernel registers this ethertype's offload itself at boot: GRO of its packets goes elsewhere");
+		}
+	}
+	if (e->err) {
+		snprintf(where, sizeof(where), "offload_base's packet_offload 0x%llx",
+			 (unsigned long long)e->prot);
+		hook_bad(&w->h, w->ol_object, where, e->prot, "it cannot be read");
+		return 0;
+	}
+	snprintf(where, sizeof(where), "the %s of offload_base's packet_offload 0x%llx",
+		 w->ol_fns[e->member], (unsigned long long)e->prot);
+	hook_judge(w->v, &w->h, w->ol_object, where, e->prot, e->fn);
+	return 0;
+}
+
+/* offload_base; each own packet_offload must be on it. */
+static int np_walk_po(struct vmiaas *v, struct np_walk *w)
+{
+	char object[HOOK_OBJECT], where[HOOK_WHERE];
+	struct vmi_read_ops r;
+	u32 i;
+	int err;
+
+	if (!w->ol.head)
+		return 0;
+	bl_read_ops(v, &r);
+	memset(w->ol_seen, 0, sizeof(w->ol_seen));
+	w->ol_last = 0;
+	err = vmi_prot_walk(&r, &w->ol, np_po_visit, w);
+	if (err)
+		return engine_fail(v, err, "net-protocol: offload_base: %d", err);
+	for (i = 0; i < NP_PO_OWN; i++) {
+		if (!w->ol_at[i] || w->ol_seen[i])
+			continue;
+		snprintf(object, sizeof(object), "gro 0x%04x (%s)",
+			 np_po_own[i].type, np_po_own[i].name);
+		snprintf(where, sizeof(where), "packet_offload %.32s (0x%llx)",
+			 np_po_own[i].sym, (unsigned long long)w->ol_at[i]);
+		hook_bad(&w->h, object, where, w->ol_at[i],
+			 "it is not on offload_base: the kernel never removes it, GRO of its packets goes elsewhere or stops");
+	}
 	return 0;
 }
 
@@ -385,7 +796,9 @@ static int np_walk_all(struct vmiaas *v, struct hook_scan *h)
 					   "net-protocol: %s is unreadable",
 					   w->f[i].table);
 	}
-	return np_walk_prots(v, w);
+	err = np_walk_prots(v, w);
+	err = err ?: np_walk_sw(v, w);
+	return err ?: np_walk_po(v, w);
 }
 
 /* Where the kernel's own struct of @own is: 0 if this kernel has none. */
@@ -451,6 +864,10 @@ static int np_ipv6_disabled(struct vmiaas *v, struct np_walk *w)
 		for (k = 0; k < w->f[i].nr_own; k++)
 			if (w->f[i].own[k].ipv6)
 				w->f[i].own_at[k] = 0;
+	for (i = 0; disabled && i < ARRAY_SIZE(w->sw); i++)
+		for (k = 0; k < w->sw[i].nr_own; k++)
+			if (w->sw[i].own[k].ipv6)
+				w->sw[i].at[k] = (struct np_sw_at){ 0 };
 	return 0;
 }
 
@@ -492,6 +909,107 @@ static int np_prot_layout(struct vmiaas *v, struct np_walk *w)
 	return 0;
 }
 
+/* An own entry's addresses; all 0 if this kernel lacks one of them. */
+static void np_sw_own_at(struct vmiaas *v, const struct np_sw_own *own,
+			 u32 size, struct np_sw_at *at)
+{
+	*at = (struct np_sw_at){ 0 };
+	if (engine_sym(v, own->sym, &at->entry) ||
+	    engine_sym(v, own->prot, &at->prot) ||
+	    engine_sym(v, own->ops, &at->ops))
+		*at = (struct np_sw_at){ 0 };
+	else
+		at->entry += (u64)size * own->idx;
+}
+
+/* inetsw[] and inetsw6[] from BTF and symbols; absent: not walked. */
+static int np_sw_layout(struct vmiaas *v, struct np_walk *w)
+{
+	struct btf_fn_member fns[VMI_PROTOSW_FNS];
+	struct vmi_protosw_layout l = { .lists = NP_SOCK_MAX,
+					.max = VMI_PROTOSW_MAX };
+	const struct btf_member_ref m[] = {
+		{ "inet_protosw", "list", &l.node },
+		{ "inet_protosw", "type", &l.type },
+		{ "inet_protosw", "protocol", &l.protocol },
+		{ "inet_protosw", "prot", &l.prot },
+		{ "inet_protosw", "ops", &l.ops },
+	};
+	u32 i, k, nr, size;
+	u64 at;
+	int err;
+
+	w->sw[0] = (struct np_sw){ .table = "inetsw", .own = np_sw_own4,
+				   .nr_own = ARRAY_SIZE(np_sw_own4) };
+	w->sw[1] = (struct np_sw){ .table = "inetsw6", .own = np_sw_own6,
+				   .nr_own = ARRAY_SIZE(np_sw_own6) };
+	if (engine_sym(v, "inetsw", &at) && engine_sym(v, "inetsw6", &at))
+		return 0;
+	if (btf_offsets(v->btf, m, ARRAY_SIZE(m), NULL) ||
+	    btf_sizeof(v->btf, "inet_protosw", &size))
+		return engine_fail(v, -ENOENT,
+				   "net-protocol: the kernel's BTF has no struct inet_protosw with list, type, protocol, prot and ops");
+	err = btf_fn_members(v->btf, "proto_ops", fns, VMI_PROTOSW_FNS, &nr);
+	if (err)
+		return engine_fail(v, err,
+				   "net-protocol: struct proto_ops's function pointers cannot be read from the kernel's BTF (%d)",
+				   err);
+	for (i = 0; i < nr; i++) {
+		w->sw_fns[i] = fns[i].name;
+		l.fn_off[i] = fns[i].off;
+	}
+	l.nr_fns = nr;
+	for (i = 0; i < ARRAY_SIZE(w->sw); i++) {
+		if (engine_sym(v, w->sw[i].table, &l.table))
+			continue;	/* IPv6 a module, or not built */
+		if (!vmi_protosw_layout_ok(&l))
+			return engine_fail(v, -EBADMSG,
+					   "net-protocol: struct inet_protosw's layout is implausible");
+		w->sw[i].l = l;
+		for (k = 0; k < w->sw[i].nr_own; k++)
+			np_sw_own_at(v, &w->sw[i].own[k], size, &w->sw[i].at[k]);
+		w->sw[i].present = true;
+	}
+	return bl_rodata_range(v, &w->ro_start, &w->ro_end);
+}
+
+/* offload_base (6.9+: a member of net_hotdata); absent: not walked. */
+static int np_po_layout(struct vmiaas *v, struct np_walk *w)
+{
+	u32 i, off, size;
+
+	w->ol = (struct vmi_prot_layout){ .max = VMI_PROT_LIST_MAX };
+	if (engine_sym(v, "offload_base", &w->ol.head)) {
+		w->ol.head = 0;
+		if (btf_offsetof(v->btf, "net_hotdata", "offload_base", &off) ||
+		    engine_sym(v, "net_hotdata", &w->ol.head))
+			return 0;
+		w->ol.head += off;
+	}
+	for (i = 0; i < ARRAY_SIZE(np_offload_fns); i++) {
+		w->ol_fns[i] = np_offload_fns[i];
+		if (btf_offsetof(v->btf, "packet_offload", np_offload_fns[i],
+				 &w->ol.fn_off[i]))
+			break;
+	}
+	w->ol.nr_fns = i;
+	if (i < ARRAY_SIZE(np_offload_fns) ||
+	    btf_offsetof(v->btf, "packet_offload", "list", &w->ol.node) ||
+	    btf_offsetof(v->btf, "packet_offload", "type", &w->ol_type) ||
+	    btf_sizeof(v->btf, "packet_offload", &size) ||
+	    !vmi_prot_layout_ok(&w->ol))
+		return engine_fail(v, -ENOENT,
+				   "net-protocol: the kernel's BTF has no plausible struct packet_offload");
+	for (i = 0; i < NP_PO_OWN; i++) {
+		struct np_own own = { .sym = np_po_own[i].sym };
+
+		w->ol_at[i] = np_own_addr(v, &own);
+		if (w->ol_at[i])
+			w->ol_at[i] += (u64)size * np_po_own[i].idx;
+	}
+	return 0;
+}
+
 #define NP_TABLE(n, t, ty, f, sl, o, nm, w) ((struct np_table){		\
 	.name = n, .table = t, .type = ty, .fns = f,			\
 	.nr_fns = ARRAY_SIZE(f), .slots = sl, .own = o,			\
@@ -501,6 +1019,8 @@ static const char np_why_proto[] =
 	"the kernel registers this protocol itself at boot and never replaces it: its packets go elsewhere";
 static const char np_why_diag[] =
 	"only that module registers this family's socket diagnostics: what ss asks (NETLINK_SOCK_DIAG) goes elsewhere";
+static const char np_why_offload[] =
+	"the kernel registers this offload itself at boot and never replaces it: GRO and GSO of its packets go elsewhere";
 static const char np_why_family[] =
 	"the kernel registers this address family itself at boot and never replaces it: its socket() calls go elsewhere";
 
@@ -524,6 +1044,12 @@ static int np_layout(struct vmiaas *v, struct hook_scan *h)
 	w->f[4] = NP_TABLE("family", "net_families", "net_proto_family",
 			   np_family_fns, NP_AF_MAX, np_own_family,
 			   np_af_names, np_why_family);
+	w->f[5] = NP_TABLE("gro ipv4", "inet_offloads", "net_offload",
+			   np_offload_fns, VMI_PROTO_SLOTS, np_own_off4,
+			   np_names, np_why_offload);
+	w->f[6] = NP_TABLE("gro ipv6", "inet6_offloads", "net_offload",
+			   np_offload_fns, VMI_PROTO_SLOTS, np_own_off6,
+			   np_names, np_why_offload);
 	err = np_table_layout(v, &w->f[0]);
 	if (!err && !w->f[0].present)
 		return engine_fail(v, -ENOENT,
@@ -532,6 +1058,8 @@ static int np_layout(struct vmiaas *v, struct hook_scan *h)
 		w->f[i].optional = i > 1;
 		err = np_table_layout(v, &w->f[i]);
 	}
+	err = err ?: np_sw_layout(v, w);
+	err = err ?: np_po_layout(v, w);
 	err = err ?: np_ipv6_disabled(v, w);
 	return err ?: np_prot_layout(v, w);
 }
