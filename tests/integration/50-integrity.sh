@@ -157,7 +157,7 @@ guest_stop "$GUEST_DIR" >/dev/null 2>&1
 st=0
 "$VMICTL" --json checks >"$work/checks.json" || st=$?
 tap_is "$st:$(jq -r '[.checks[].id] | join(",")' "$work/checks.json")" \
-	"0:syscall-table,idt,cpu-state,kernel-text,kernel-rodata,module-text,module-rodata,ftrace-hook,hidden-module,bpf-programs,hidden-process,credentials,usermode-helper,exec-memory,kernel-mapping,notifier-hook,netfilter-hook,packet-tap,input-handler,proc-ops,vfs-ops,tracepoint-hook,net-protocol,tty-ldisc" "vmictl checks lists the check ids"
+	"0:syscall-table,idt,cpu-state,kernel-text,kernel-rodata,module-text,module-rodata,ftrace-hook,hidden-module,bpf-programs,hidden-process,credentials,usermode-helper,exec-memory,kernel-mapping,notifier-hook,netfilter-hook,packet-tap,input-handler,proc-ops,vfs-ops,tracepoint-hook,net-protocol,tty-ldisc,hw-breakpoint,netdev-hook" "vmictl checks lists the check ids"
 }
 
 integrity_main integrity_run
