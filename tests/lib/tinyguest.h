@@ -279,4 +279,14 @@ static inline bool tiny_has_event(const char *check, const char *object)
 	return false;
 }
 
+/* The events (not findings) in findings[] after tiny_check(). */
+static inline u32 tiny_nr_events(void)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < nr_findings; i++)
+		n += !!(findings[i].flags & VMIAAS_FINDING_EVENT);
+	return n;
+}
+
 #endif /* VMIAAS_TESTS_TINYGUEST_H */

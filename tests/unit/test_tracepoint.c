@@ -379,15 +379,6 @@ static int run(u32 *nr, const struct vmiaas_finding **first)
 	return tiny_check(check_tracepoints, nr, first);
 }
 
-static u32 nr_events(void)
-{
-	u32 i, n = 0;
-
-	for (i = 0; i < nr_findings; i++)
-		n += !!(findings[i].flags & VMIAAS_FINDING_EVENT);
-	return n;
-}
-
 static void test_policy(void)
 {
 	const struct vmiaas_finding *f;
@@ -417,7 +408,7 @@ static void test_policy(void)
 			 err, nr, f ? f->message : "");
 	put(MOD + 80, 0);
 	err = run(&nr, &f);
-	ksft_test_result(!err && !nr && nr_events() == 1 &&
+	ksft_test_result(!err && !nr && tiny_nr_events() == 1 &&
 			 !strcmp(findings[0].object, "sys_enter") &&
 			 strstr(findings[0].message, "module rootkit (untainted"),
 			 "the same module untainted: an event naming it, no finding (%d, %u)\n",
