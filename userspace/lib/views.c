@@ -158,6 +158,20 @@ static void task_prefetch(struct vmiaas *v, const struct task_layout *l,
 	engine_prefetch(v, task + l->signal);
 }
 
+/* What both reads of a task take: its ids, name and mm. */
+static int task_read_ids(struct vmiaas *v, const struct task_layout *l,
+			 u64 task, struct vmiaas_task *t)
+{
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->addr = task;
+	err = read_pid_tgid(v, l, task, &t->pid, &t->tgid);
+	err = err ?: engine_read(v, task + l->comm, t->comm,
+				 sizeof(t->comm) - 1);
+	return err ?: engine_read_u64(v, task + l->mm, &t->mm);
+}
+
 /*
  * engine_task_mms()'s read of a task: the lines of its ids, name and mm;
  * not its parent's nor its creds' (other objects, each a miss of its own).
@@ -165,18 +179,11 @@ static void task_prefetch(struct vmiaas *v, const struct task_layout *l,
 static int task_read_mm(struct vmiaas *v, const struct task_layout *l,
 			u64 task, struct vmiaas_task *t)
 {
-	int err;
-
 	engine_prefetch(v, task + l->pid);
 	engine_prefetch(v, task + l->comm);
 	engine_prefetch(v, task + l->mm);
 	engine_prefetch(v, task + l->signal);
-	memset(t, 0, sizeof(*t));
-	t->addr = task;
-	err = read_pid_tgid(v, l, task, &t->pid, &t->tgid);
-	err = err ?: engine_read(v, task + l->comm, t->comm,
-				 sizeof(t->comm) - 1);
-	return err ?: engine_read_u64(v, task + l->mm, &t->mm);
+	return task_read_ids(v, l, task, t);
 }
 
 static int task_read(struct vmiaas *v, const struct task_layout *l, u64 task,
@@ -191,18 +198,12 @@ static int task_read(struct vmiaas *v, const struct task_layout *l, u64 task,
 	int err;
 
 	task_prefetch(v, l, task);
-	memset(t, 0, sizeof(*t));
-	t->addr = task;
-	err = read_pid_tgid(v, l, task, &t->pid, &t->tgid);
-	err = err ?: engine_read(v, task + l->comm, t->comm,
-				 sizeof(t->comm) - 1);
+	err = task_read_ids(v, l, task, t);
 	err = err ?: read_u32(v, task + l->flags, &t->flags);
 	err = err ?: engine_read_u64(v, task + l->real_parent, &parent);
 	err = err ?: read_fields(v, task, creds, ARRAY_SIZE(creds));
-	err = err ?: engine_read_u64(v, task + l->mm, &t->mm);
 	if (err)
 		return err;
-	t->comm[sizeof(t->comm) - 1] = '\0';
 	if (kernel_ptr(parent) &&
 	    !read_u32(v, parent + l->tgid, &ptgid))
 		t->ppid = (s32)ptgid;
