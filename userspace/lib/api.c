@@ -7,18 +7,12 @@
 #include "../../core/kernel.h"
 #include "engine.h"
 
-int vmiaas_vcpus(struct vmiaas *v, struct vmiaas_vcpu **ret, size_t *ret_nr)
+static int vcpus_copy(struct vmiaas *v, struct vmiaas_vcpu **ret,
+		      size_t *ret_nr)
 {
 	struct backend *b = v->backend;
 	struct vmiaas_vcpu *copy;
-	int err;
 
-	if (b->refresh_vcpus) {
-		err = b->refresh_vcpus(b);
-		if (err)
-			return engine_fail(v, err,
-				"cannot read vCPU registers through QMP");
-	}
 	if (!b->nr_vcpus)
 		return engine_fail(v, -ENODATA,
 			"vCPU registers are not available from this target (give --qmp SOCKET, or a dump with CPU notes)");
@@ -29,6 +23,28 @@ int vmiaas_vcpus(struct vmiaas *v, struct vmiaas_vcpu **ret, size_t *ret_nr)
 	*ret = copy;
 	*ret_nr = b->nr_vcpus;
 	return 0;
+}
+
+int vmiaas_vcpus(struct vmiaas *v, struct vmiaas_vcpu **ret, size_t *ret_nr)
+{
+	struct backend *b = v->backend;
+	int err;
+
+	if (b->refresh_vcpus) {
+		err = b->refresh_vcpus(b);
+		if (err)
+			return engine_fail(v, err,
+				"cannot read vCPU registers through QMP");
+		v->vcpus_fresh = v->in_check;
+	}
+	return vcpus_copy(v, ret, ret_nr);
+}
+
+int engine_vcpus(struct vmiaas *v, struct vmiaas_vcpu **ret, size_t *ret_nr)
+{
+	if (v->vcpus_fresh)
+		return vcpus_copy(v, ret, ret_nr);
+	return vmiaas_vcpus(v, ret, ret_nr);
 }
 
 int vmiaas_set_vcpus(struct vmiaas *v, const char *text)

@@ -230,14 +230,18 @@ static int hwbp_visit(void *ctx, const struct vmi_hwbp *bp)
 	return 0;
 }
 
-/* Each vCPU's debug registers, read before the walk. */
+/*
+ * Each vCPU's debug registers: those cpu-state read at the start of this
+ * check. A slot the walk does not explain is judged again by the
+ * confirming scan, on registers read again after the pause.
+ */
 static int hwbp_read_vcpus(struct hwbp_check *c)
 {
 	struct vmiaas_vcpu *vc = NULL;
 	size_t nr = 0, i;
 	int err;
 
-	err = vmiaas_vcpus(c->v, &vc, &nr);
+	err = engine_vcpus(c->v, &vc, &nr);
 	if (err == -ENODATA) {
 		c->vcpu_err = err;
 		return 0;

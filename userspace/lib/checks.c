@@ -1053,6 +1053,8 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 	 * long-lived handle (vmid) checks through fresh translations.
 	 */
 	vmi_as_flush(v->kas);
+	v->in_check = true;
+	v->vcpus_fresh = false;
 	if (v->dirty)	/* on failure this check hashes every page */
 		dirty_check_begin(v->dirty);
 	check_step(v, "flush", 0);
@@ -1074,6 +1076,8 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 				 "more than %u findings; the rest were dropped",
 				 CHECK_MAX_FINDINGS);
 	}
+	v->in_check = false;
+	v->vcpus_fresh = false;
 	if (err) {
 		free(fs.f);
 		return err;

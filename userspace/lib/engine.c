@@ -209,6 +209,7 @@ void engine_pause(struct vmiaas *v, unsigned int us)
 {
 	usleep(us);
 	vmi_as_flush(v->kas);
+	v->vcpus_fresh = false;
 }
 
 int engine_read(struct vmiaas *v, u64 va, void *buf, size_t len)

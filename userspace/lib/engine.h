@@ -51,6 +51,13 @@ struct vmiaas {
 	 */
 	void (*check_mark)(void *ctx, const char *step);
 	void *check_mark_ctx;
+	bool in_check;			/* vmiaas_check_run() runs */
+	/*
+	 * The backend's vCPU registers were read during this check and the
+	 * guest was not waited on since (engine_pause()): engine_vcpus()
+	 * hands them on without another QMP round trip.
+	 */
+	bool vcpus_fresh;
 };
 
 /*
@@ -134,6 +141,13 @@ static inline int engine_read_at(struct vmiaas *v, const u8 *host, u64 va,
  * Every read again after a pause is made after this.
  */
 void engine_pause(struct vmiaas *v, unsigned int us);
+
+/*
+ * vmiaas_vcpus(), or a copy of the registers it read earlier in the same
+ * check (v->vcpus_fresh): one QMP round trip a check for cpu-state and
+ * hw-breakpoint. A confirming scan, after engine_pause(), reads again.
+ */
+int engine_vcpus(struct vmiaas *v, struct vmiaas_vcpu **ret, size_t *ret_nr);
 
 /* Address of a kernel symbol; -ENOENT if the kernel has none. */
 int engine_sym(struct vmiaas *v, const char *name, u64 *ret);
