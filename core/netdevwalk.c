@@ -150,3 +150,257 @@ int vmi_netdev_walk(const struct vmi_read_ops *r,
 		return -EINVAL;
 	return vmi_netns_walk(r, &l->ns, &ops, &w);
 }
+
+/* ---- netdev-hook: a device's traffic control ---- */
+
+struct tc_walk {
+	const struct vmi_read_ops *r;
+	const struct vmi_tc_layout *l;
+	vmi_tc_fn fn;
+	void *ctx;
+	struct vmi_tc_item it;	/* dev, kind and dir of the list walked */
+	int cb_err;
+};
+
+static bool tc_offsets_ok(const struct vmi_tc_layout *l)
+{
+	const u32 off[] = {
+		l->dev_qdisc, l->dev_qdisc_hash, l->dev_ingress_queue,
+		l->txq_qdisc, l->q_enqueue, l->q_dequeue, l->q_ops, l->q_hash,
+		l->dev_miniq[0], l->dev_miniq[1], l->dev_tcx[0], l->dev_tcx[1],
+		l->me_fp, l->me_parent, l->bundle_cp, l->te_bundle,
+		l->te_miniq, l->mq_filters, l->tp_root, l->tp_classify,
+		l->tp_ops, l->ops_kind,
+	};
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(off); i++)
+		if (off[i] >= VMI_OFFSET_MAX)
+			return false;
+	return true;
+}
+
+bool vmi_tc_layout_ok(const struct vmi_tc_layout *l)
+{
+	return l && !(l->has & ~VMI_TC_HAS_ALL) &&
+	       l->nr_hash <= VMI_TC_HASH_MAX && tc_offsets_ok(l) &&
+	       (!(l->has & (1U << VMI_TC_HAS_FILTERS)) || !l->tp_next);
+}
+
+static int tc_call(struct tc_walk *w, const struct vmi_tc_item *it)
+{
+	w->cb_err = w->fn(w->ctx, it);
+	return w->cb_err;
+}
+
+/* A list or pointer at @at that could not be walked (@err). */
+static int tc_bad(struct tc_walk *w, u64 at, int err)
+{
+	struct vmi_tc_item it = w->it;
+
+	it.kind = VMI_TC_BAD;
+	it.obj = at;
+	it.err = err;
+	return tc_call(w, &it);
+}
+
+/* Reads the pointer at @va into *@ret; unreadable: a bad item, 0 in it. */
+static int tc_ptr(struct tc_walk *w, u64 va, u64 *ret)
+{
+	int err = vmi_read_u64(w->r, va, ret);
+
+	if (!err)
+		return 0;
+	*ret = 0;
+	return tc_bad(w, va, err);
+}
+
+/* The qdisc @q: its enqueue, dequeue and ops. */
+static int tc_qdisc(struct tc_walk *w, u32 kind, u64 q)
+{
+	const struct vmi_tc_layout *l = w->l;
+	struct vmi_tc_item it = w->it;
+
+	if (!q)
+		return 0;
+	if (!vmi_kernel_ptr(q))
+		return tc_bad(w, q, -EBADMSG);
+	it.kind = kind;
+	it.obj = q;
+	if (vmi_read_u64(w->r, q + l->q_enqueue, &it.fn[0]) ||
+	    vmi_read_u64(w->r, q + l->q_dequeue, &it.fn[1]) ||
+	    vmi_read_u64(w->r, q + l->q_ops, &it.ops))
+		return tc_bad(w, q, -EFAULT);
+	return tc_call(w, &it);
+}
+
+static int tc_hash_node(void *ctx, u64 node)
+{
+	struct tc_walk *w = ctx;
+
+	return tc_qdisc(w, VMI_TC_QDISC_CHILD, node - w->l->q_hash);
+}
+
+/*
+ * Calls @node_fn for each node of the (h)list at @head; a list that does
+ * not end is a bad item. Returns the callback's error only.
+ */
+static int tc_list(struct tc_walk *w, u64 head, bool hlist, u32 max,
+		   vmi_node_fn node_fn)
+{
+	int err;
+
+	w->cb_err = 0;
+	if (hlist)
+		err = vmi_hlist_walk(w->r, head, max, node_fn, w, NULL);
+	else
+		err = vmi_list_walk(w->r, head, max, node_fn, w, NULL);
+	if (w->cb_err || !err)
+		return w->cb_err;
+	return tc_bad(w, head, err);
+}
+
+/* The root qdisc, the hashed ones, the ingress/clsact one. */
+static int tc_qdiscs(struct tc_walk *w, u64 dev)
+{
+	const struct vmi_tc_layout *l = w->l;
+	u64 q, txq;
+	u32 i;
+	int err;
+
+	if (l->has & (1U << VMI_TC_HAS_ROOT)) {
+		err = tc_ptr(w, dev + l->dev_qdisc, &q) ?:
+		      tc_qdisc(w, VMI_TC_QDISC, q);
+		if (err)
+			return err;
+	}
+	for (i = 0; (l->has & (1U << VMI_TC_HAS_HASH)) && i < l->nr_hash; i++) {
+		err = tc_list(w, dev + l->dev_qdisc_hash + 8ULL * i, true,
+			      VMI_TC_QDISCS_MAX, tc_hash_node);
+		if (err)
+			return err;
+	}
+	if (!(l->has & (1U << VMI_TC_HAS_INGRESS)))
+		return 0;
+	err = tc_ptr(w, dev + l->dev_ingress_queue, &txq);
+	if (err || !txq)
+		return err;
+	if (!vmi_kernel_ptr(txq))
+		return tc_bad(w, dev + l->dev_ingress_queue, -EBADMSG);
+	return tc_ptr(w, txq + l->txq_qdisc, &q) ?:
+	       tc_qdisc(w, VMI_TC_QDISC_INGRESS, q);
+}
+
+static int tc_cls_bpf_node(void *ctx, u64 node)
+{
+	struct tc_walk *w = ctx;
+	struct vmi_tc_item it = w->it;
+
+	it.kind = VMI_TC_CLS_BPF;
+	if (vmi_read_u64(w->r, node - VMI_CLS_BPF_LINK + VMI_CLS_BPF_FILTER,
+			 &it.obj))
+		return tc_bad(w, node, -EFAULT);
+	return tc_call(w, &it);
+}
+
+/* One tcf_proto of a chain; a cls_bpf one's programs after it. */
+static int tc_filter_node(void *ctx, u64 tp)
+{
+	static const char bpf[] = "bpf";	/* with its NUL */
+	struct tc_walk *w = ctx;
+	const struct vmi_tc_layout *l = w->l;
+	struct vmi_tc_item it = w->it;
+	char kind[sizeof(bpf)];
+	u64 root;
+	int err;
+
+	it.kind = VMI_TC_FILTER;
+	it.obj = tp;
+	if (vmi_read_u64(w->r, tp + l->tp_classify, &it.fn[0]) ||
+	    vmi_read_u64(w->r, tp + l->tp_ops, &it.ops))
+		return tc_bad(w, tp, -EFAULT);
+	err = tc_call(w, &it);
+	if (err || !vmi_kernel_ptr(it.ops) ||
+	    w->r->read(w->r->ctx, it.ops + l->ops_kind, kind, sizeof(kind)) ||
+	    memcmp(kind, bpf, sizeof(bpf)))
+		return err;
+	if (vmi_read_u64(w->r, tp + l->tp_root, &root) || !root)
+		return tc_bad(w, tp + l->tp_root, -EFAULT);
+	if (!vmi_kernel_ptr(root))
+		return tc_bad(w, tp + l->tp_root, -EBADMSG);
+	w->it.ops = tp;
+	err = tc_list(w, root + VMI_CLS_BPF_PLIST, false, VMI_TC_CLS_BPF_MAX,
+		      tc_cls_bpf_node);
+	w->it.ops = 0;
+	/* tc_list() zeroed cb_err: the chain's walk must go on */
+	return err;
+}
+
+/* The tcx programs of the entry @entry; its mini_Qdisc in *@ret_miniq. */
+static int tc_tcx(struct tc_walk *w, u64 entry, u64 *ret_miniq)
+{
+	const struct vmi_tc_layout *l = w->l;
+	struct vmi_tc_item it = w->it;
+	u64 bundle;
+	u32 i;
+	int err;
+
+	*ret_miniq = 0;
+	if (!vmi_kernel_ptr(entry))
+		return tc_bad(w, entry, -EBADMSG);
+	err = tc_ptr(w, entry + l->me_parent, &bundle);
+	if (err || !bundle)
+		return err;
+	if (!vmi_kernel_ptr(bundle) || bundle < l->te_bundle)
+		return tc_bad(w, entry + l->me_parent, -EBADMSG);
+	it.kind = VMI_TC_TCX;
+	for (i = 0; i < VMI_TC_TCX_MAX; i++) {
+		err = tc_ptr(w, entry + l->me_fp + 8ULL * i, &it.obj);
+		if (err || !it.obj)
+			break;
+		err = tc_ptr(w, bundle + l->bundle_cp + 8ULL * i, &it.link) ?:
+		      tc_call(w, &it);
+		if (err)
+			return err;
+	}
+	if (err)
+		return err;
+	return tc_ptr(w, bundle - l->te_bundle + l->te_miniq, ret_miniq);
+}
+
+/* The filters and programs of side @dir. */
+static int tc_side(struct tc_walk *w, u64 dev, u32 dir)
+{
+	const struct vmi_tc_layout *l = w->l;
+	u64 p, miniq = 0;
+	int err = 0;
+
+	w->it.dir = dir;
+	if (l->has & (1U << VMI_TC_HAS_MINIQ)) {
+		err = tc_ptr(w, dev + l->dev_miniq[dir], &miniq);
+	} else if (l->has & (1U << VMI_TC_HAS_TCX)) {
+		err = tc_ptr(w, dev + l->dev_tcx[dir], &p);
+		if (!err && p)
+			err = tc_tcx(w, p, &miniq);
+	}
+	if (err || !miniq || !(l->has & (1U << VMI_TC_HAS_FILTERS)))
+		return err;
+	if (!vmi_kernel_ptr(miniq))
+		return tc_bad(w, miniq, -EBADMSG);
+	/* tcf_proto.next is its first member: the chain is an hlist */
+	return tc_list(w, miniq + l->mq_filters, true, VMI_TC_FILTERS_MAX,
+		       tc_filter_node);
+}
+
+int vmi_tc_walk(const struct vmi_read_ops *r, const struct vmi_tc_layout *l,
+		u64 dev, vmi_tc_fn fn, void *ctx)
+{
+	struct tc_walk w = { .r = r, .l = l, .fn = fn, .ctx = ctx };
+	int err;
+
+	if (!r || !r->read || !fn || !vmi_tc_layout_ok(l))
+		return -EINVAL;
+	w.it.dev = dev;
+	err = tc_qdiscs(&w, dev) ?: tc_side(&w, dev, 0);
+	return err ?: tc_side(&w, dev, 1);
+}

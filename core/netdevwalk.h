@@ -109,4 +109,114 @@ int vmi_netdev_walk(const struct vmi_read_ops *r,
 		    const struct vmi_netdev_layout *l, vmi_netdev_fn fn,
 		    void *ctx);
 
+/*
+ * ---- netdev-hook's traffic control: a device's qdiscs and filters ----
+ *
+ * Every packet a device sends goes through its root qdisc (dev->qdisc:
+ * __dev_xmit_skb() calls the struct Qdisc's own enqueue and dequeue
+ * pointers, copied from its Qdisc_ops at creation); the qdiscs under it
+ * (a classful qdisc's children, mq's per-queue ones) are on the hash
+ * table dev->qdisc_hash (Qdisc.hash). The ingress and clsact qdiscs sit
+ * on dev->ingress_queue->qdisc_sleeping. Their filters run from a
+ * mini_Qdisc: net_device.miniq_ingress/_egress before 6.6, since then
+ * the struct tcx_entry (tcx.h) whose bundle holds the device's
+ * tcx_ingress/_egress entry, with the tcx BPF programs themselves
+ * (bpf_mprog_entry.fp_items[], their links in the bundle's cp_items[]).
+ * A mini_Qdisc's filter_list is the chain of struct tcf_proto (->next,
+ * NULL-terminated), each with its classify pointer, ops and root; a
+ * cls_bpf filter's root is a struct cls_bpf_head whose plist links its
+ * struct cls_bpf_prog (cls_bpf.c, a module: not in the kernel's BTF;
+ * VMI_CLS_BPF_* below, the same in 6.1 and 6.12, the caller confirms
+ * each program by its aux->prog back pointer).
+ *
+ * Bounds: VMI_TC_QDISCS_MAX qdiscs on the hash, VMI_TC_FILTERS_MAX
+ * filters on a chain, VMI_TC_CLS_BPF_MAX programs on a cls_bpf filter,
+ * VMI_TC_TCX_MAX tcx programs; a list that does not end, or a pointer
+ * that cannot be read, is passed to the callback as VMI_TC_BAD (->err),
+ * and the walk goes on with the next list.
+ */
+#define VMI_TC_QDISCS_MAX	4096	/* on one device's qdisc_hash */
+#define VMI_TC_HASH_MAX		64	/* its buckets (16 in 6.1, 6.12) */
+#define VMI_TC_FILTERS_MAX	1024	/* tcf_protos of one chain */
+#define VMI_TC_CLS_BPF_MAX	1024	/* programs of one cls_bpf filter */
+#define VMI_TC_TCX_MAX		64	/* BPF_MPROG_MAX */
+#define VMI_CLS_BPF_PLIST	0	/* offsetof(struct cls_bpf_head, plist) */
+#define VMI_CLS_BPF_LINK	8	/* offsetof(struct cls_bpf_prog, link) */
+#define VMI_CLS_BPF_FILTER	0	/* offsetof(struct cls_bpf_prog, filter) */
+
+/* What the kernel has (struct vmi_tc_layout.has) */
+enum vmi_tc_has {
+	VMI_TC_HAS_ROOT,	/* dev_qdisc, q_* */
+	VMI_TC_HAS_HASH,	/* dev_qdisc_hash, nr_hash, q_hash */
+	VMI_TC_HAS_INGRESS,	/* dev_ingress_queue, txq_qdisc */
+	VMI_TC_HAS_MINIQ,	/* dev_miniq[] (before 6.6) */
+	VMI_TC_HAS_TCX,		/* dev_tcx[], me_*, bundle_cp, te_* */
+	VMI_TC_HAS_FILTERS,	/* mq_filters, tp_*, ops_kind */
+	VMI_TC_HAS_NR,
+};
+
+#define VMI_TC_HAS_ALL		((1U << VMI_TC_HAS_NR) - 1)
+
+struct vmi_tc_layout {
+	u32 has;		/* BIT(VMI_TC_HAS_*) */
+	u32 dev_qdisc;		/* net_device.qdisc */
+	u32 dev_qdisc_hash;	/* net_device.qdisc_hash[] */
+	u32 nr_hash;		/* its hlist_heads, at most VMI_TC_HASH_MAX */
+	u32 dev_ingress_queue;	/* net_device.ingress_queue */
+	u32 txq_qdisc;		/* netdev_queue.qdisc_sleeping */
+	u32 q_enqueue, q_dequeue, q_ops, q_hash;	/* struct Qdisc */
+	u32 dev_miniq[2];	/* net_device.miniq_ingress, _egress */
+	u32 dev_tcx[2];		/* net_device.tcx_ingress, _egress */
+	u32 me_fp;		/* bpf_mprog_entry.fp_items (8 bytes each) */
+	u32 me_parent;		/* bpf_mprog_entry.parent */
+	u32 bundle_cp;		/* bpf_mprog_bundle.cp_items (8 bytes each) */
+	u32 te_bundle, te_miniq;	/* struct tcx_entry */
+	u32 mq_filters;		/* mini_Qdisc.filter_list */
+	u32 tp_next;		/* tcf_proto.next: 0 (the walk needs it first) */
+	u32 tp_root, tp_classify, tp_ops;
+	u32 ops_kind;		/* tcf_proto_ops.kind */
+};
+
+/* What a struct vmi_tc_item is. */
+enum vmi_tc_kind {
+	VMI_TC_QDISC,		/* the root qdisc */
+	VMI_TC_QDISC_CHILD,	/* a qdisc on qdisc_hash */
+	VMI_TC_QDISC_INGRESS,	/* the ingress or clsact qdisc */
+	VMI_TC_FILTER,		/* a tcf_proto of a mini_Qdisc's chain */
+	VMI_TC_CLS_BPF,		/* a program of a cls_bpf filter */
+	VMI_TC_TCX,		/* a tcx program */
+	VMI_TC_BAD,		/* ->err: the list or pointer at ->obj */
+};
+
+/*
+ * One qdisc (obj: struct Qdisc, ops, fn[]: enqueue, dequeue), filter
+ * (obj: struct tcf_proto, ops, fn[0]: classify), cls_bpf program (obj:
+ * struct bpf_prog, ops: its tcf_proto) or tcx program (obj: struct
+ * bpf_prog, link: its bpf_link, 0 for none) of device @dev; @dir 0
+ * ingress, 1 egress for filters and programs.
+ */
+struct vmi_tc_item {
+	u64 dev;
+	u64 obj;
+	u64 ops;
+	u64 fn[2];
+	u64 link;
+	u32 kind;		/* VMI_TC_* */
+	u32 dir;
+	s32 err;		/* VMI_TC_BAD: -ELOOP, -EBADMSG, a read's */
+	u32 pad;
+};
+
+typedef int (*vmi_tc_fn)(void *ctx, const struct vmi_tc_item *it);
+
+bool vmi_tc_layout_ok(const struct vmi_tc_layout *l);
+
+/*
+ * Calls @fn for each qdisc, filter and tc program of the device @dev
+ * that @l's members reach, and for each list that does not end. Returns
+ * 0, -EINVAL (a bad layout) or what @fn returns.
+ */
+int vmi_tc_walk(const struct vmi_read_ops *r, const struct vmi_tc_layout *l,
+		u64 dev, vmi_tc_fn fn, void *ctx);
+
 #endif /* VMI_NETDEVWALK_H */

@@ -15,7 +15,9 @@
  * attach for a unit's or a container's device policy);
  * bpf-fentry tc IFINDEX: a sched_cls program passing every packet, a
  * direct-action cls_bpf filter on the device's clsact ingress (what
- * "tc filter add dev DEV ingress bpf da" makes), through rtnetlink.
+ * "tc filter add dev DEV ingress bpf da" makes), through rtnetlink;
+ * bpf-fentry tcx IFINDEX: a sched_cls program passing every packet (TCX_PASS)
+ * linked to the device's tcx ingress (6.6+, what Cilium attaches).
  * Prints "attached" once the link exists. Built static on the host.
  */
 #include <errno.h>
@@ -37,6 +39,8 @@
 #include <linux/rtnetlink.h>
 
 #define BTF_MAX		(64 << 20)
+/* enum bpf_attach_type of 6.6+ (the build host's uapi header is 6.1's) */
+#define TCX_INGRESS	46
 
 static char *read_file(const char *path, size_t *ret_len)
 {
@@ -256,6 +260,9 @@ static int net_main(const char *kind, const char *where)
 			      "vmiaas_cgdev");
 	else if (!strcmp(kind, "tc"))
 		fd = tc_attach(atoi(where));
+	else if (!strcmp(kind, "tcx"))
+		fd = net_link(BPF_PROG_TYPE_SCHED_CLS, TCX_INGRESS, 0,
+			      atoi(where), "vmiaas_tcx");
 	if (fd < 0) {
 		fprintf(stderr, "bpf-fentry %s %s: %s\n", kind, where,
 			strerror(errno));
@@ -278,7 +285,7 @@ int main(int argc, char **argv)
 	if (argc == 3)
 		return net_main(argv[1], argv[2]);
 	if (argc != 2) {
-		fprintf(stderr, "usage: bpf-fentry FUNC | xdp IFINDEX | cgroup DIR | cgroup-attach DIR | cgroup-dev DIR | tc IFINDEX\n");
+		fprintf(stderr, "usage: bpf-fentry FUNC | xdp IFINDEX | cgroup DIR | cgroup-attach DIR | cgroup-dev DIR | tc IFINDEX | tcx IFINDEX\n");
 		return 2;
 	}
 	btf = read_file("/sys/kernel/btf/vmlinux", &len);

@@ -13,18 +13,69 @@
 # copied into the module's writable data with its own ndo_start_xmit):
 # two findings for "lo netdev_ops", critical (the table is a copy, outside
 # every read-only section) and high (ndo_start_xmit in the module). Each
-# clean once unloaded. The guest has no NIC (scripts/guest starts QEMU
-# with -nodefaults): the hider is shown on lo, from inside the guest.
+# clean once unloaded. Traffic control, benign: sfq (sch_sfq.ko) as lo's
+# root qdisc, a clsact qdisc with a cls_bpf filter (/vmiaas/bpf-fentry tc,
+# a direct-action eBPF program through rtnetlink) and, on 6.12, a tcx
+# program linked to lo's ingress (bpf-fentry tcx): events naming sch_sfq
+# and the programs, no finding. A packet hider in the qdisc
+# (vmiaas_attack_netdev qdisc=1: sfq's Qdisc_ops copied into the
+# module's writable data with an enqueue dropping TCP to one port, the
+# root qdisc pointed at it, its bypass flag cleared): the port is
+# unreachable while another answers, and two findings for "lo qdisc":
+# critical (a Qdisc_ops neither registered nor in the kernel image) and
+# high (enqueue in the module); clean once unloaded. The guest has no NIC (scripts/guest starts QEMU
+# with -nodefaults): the hiders are shown on lo, from inside the guest.
 # Runs on each kernel of KGENS (default: Debian 6.1 and 6.12), one boot.
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin netdev 11
+integrity_begin netdev 16
 
 PORT=31340
+bpf_fentry=$(guest_tool bpf-fentry) ||
+	tap_bail "cannot build tests/guest/bpf-fentry.c statically"
+
+# In the guest: sfq as lo's root qdisc, a cls_bpf filter on a clsact
+# qdisc (bpf-fentry tc) and, with tcx, a tcx program (bpf-fentry tcx).
+tc_cmds='i=$(cat /sys/class/net/lo/ifindex)
+attached() {
+	for n in $(seq 40); do
+		[ "$(cat "$1")" = attached ] && return 0
+		sleep 0.5
+	done
+	cat "$1"; return 1
+}
+/usr/sbin/tc qdisc add dev lo root sfq || exit 1
+/vmiaas/bpf-fentry tc "$i" >/tmp/tc.out 2>&1 </dev/null &
+attached /tmp/tc.out || exit 1'
+tcx_cmds='
+/vmiaas/bpf-fentry tcx "$i" >/tmp/tcx.out 2>&1 </dev/null &
+attached /tmp/tcx.out'
+
+# hider MODE HOW: vmiaas_attack_netdev MODE=1 port=$PORT loaded, then TCP
+# to $PORT and $PORT+1 on 127.0.0.1 (listeners on both): a TAP check that
+# $PORT is unreachable (the module's hits counted) and $PORT+1 answers
+hider()
+{
+	local a b hits
+	guest_run "insmod /vmiaas/modules/vmiaas_attack_netdev.ko $1=1 port=$PORT" \
+		>"$work/$1.insmod" 2>&1 ||
+		tap_diag "insmod vmiaas_attack_netdev $1=1: $(cat "$work/$1.insmod")"
+	guest_run "nc -l -p $PORT 127.0.0.1 >/dev/null 2>&1 </dev/null &
+	nc -l -p $((PORT + 1)) 127.0.0.1 >/dev/null 2>&1 </dev/null & sleep 1
+	echo x | nc -w 3 127.0.0.1 $((PORT + 1)) 2>/dev/null; a=\$?
+	echo x | nc -w 3 127.0.0.1 $PORT 2>/dev/null; b=\$?
+	echo \$a \$b \$(cat /sys/module/vmiaas_attack_netdev/parameters/hits)
+	pkill -f 'nc -l' 2>/dev/null; kill \$(pidof nc) 2>/dev/null" \
+		>"$work/$1.nc" 2>&1
+	read -r a b hits < <(grep -E '^[0-9]+ [0-9]+ [0-9]+$' "$work/$1.nc" | tail -n 1)
+	tap_ok "[ '$a' = 0 ] && [ '${b:-0}' != 0 ] && [ '${hits:-0}' -ge 1 ]" \
+		"$KGEN: $1: port $PORT unreachable through lo ($2: hits ${hits:-?}), port $((PORT + 1)) answers"
+	tap_diag "$(tail -n 3 "$work/$1.nc")"
+}
 
 netdev_run()
 {
-integrity_start "$1" --test-modules --sys-tools
+integrity_start "$1" --test-modules --sys-tools --add "$bpf_fentry"
 guest_run 'ip link set lo up' >/dev/null 2>&1
 take_baseline
 "$VMICTL" --json checks >"$work/checks.json"
@@ -46,22 +97,10 @@ tap_ok "[ $st = 0 ] && jq -e '(.findings | length == 0) and ([.events[] | select
 tap_diag "$(cat "$work/br.err"; jq -c '.findings[], [.events[] | select(.check == "netdev-hook") | .object]' "$work/br.json" 2>/dev/null | cut -c1-400 | head -4)"
 
 # ---- a packet hider on lo: an rx_handler that drops TCP to one port ---------
-guest_run "insmod /vmiaas/modules/vmiaas_attack_netdev.ko rx=1 port=$PORT" \
-	>"$work/rx.insmod" 2>&1 || tap_diag "insmod vmiaas_attack_netdev rx=1: $(cat "$work/rx.insmod")"
-guest_run "nc -l -p $PORT 127.0.0.1 >/dev/null 2>&1 </dev/null &
-	nc -l -p $((PORT + 1)) 127.0.0.1 >/dev/null 2>&1 </dev/null & sleep 1
-	echo x | nc -w 3 127.0.0.1 $((PORT + 1)) 2>/dev/null; a=\$?
-	echo x | nc -w 3 127.0.0.1 $PORT 2>/dev/null; b=\$?
-	echo \$a \$b \$(cat /sys/module/vmiaas_attack_netdev/parameters/hits)" \
-	>"$work/rx.nc" 2>&1
-read -r rx_a rx_b rx_hits < <(grep -E '^[0-9]+ [0-9]+ [0-9]+$' "$work/rx.nc" | tail -n 1)
-tap_ok "[ '$rx_a' = 0 ] && [ '${rx_b:-0}' != 0 ] && [ '${rx_hits:-0}' -ge 1 ]" \
-	"$KGEN: rx: port $PORT unreachable through lo (its SYNs dropped: hits ${rx_hits:-?}), port $((PORT + 1)) answers"
-tap_diag "$(tail -n 3 "$work/rx.nc")"
+hider rx "its SYNs dropped"
 expect_one rx netdev-hook '^lo rx_handler$' \
 	".severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_netdev]+\")) and (.detail.message | test(\"^the rx_handler of device lo .*vmiaas_attack_netdev is tainted [PF]*OE\"))" \
 	"a high netdev-hook finding for lo rx_handler naming [vmiaas_attack_netdev]"
-guest_run "pkill -f 'nc -l' 2>/dev/null; kill \$(pidof nc) 2>/dev/null" >/dev/null 2>&1
 unload_clean rx vmiaas_attack_netdev "rx: the rx_handler gone on unload"
 
 # ---- a transmit hook: lo's netdev_ops on a copy ----------------------------
@@ -73,6 +112,28 @@ expect_n tx 2 netdev-hook '^lo netdev_ops$' \
 	"(.severity == \"critical\" and (.detail.message | test(\"^device lo .*its netdev_ops .*outside the kernel.s read-only data and every module.s\"))) or (.severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_netdev]+\")) and (.detail.message | test(\"^the ndo_start_xmit of device lo.s netdev_ops .*vmiaas_attack_netdev is tainted [PF]*OE\")))" \
 	"two findings for lo netdev_ops: critical, the table a writable copy; high, ndo_start_xmit in [vmiaas_attack_netdev]"
 unload_clean tx vmiaas_attack_netdev "xmit: loopback's own netdev_ops back on unload"
+
+# ---- traffic control: sfq, a cls_bpf filter, tcx (6.12) ---------------------
+cmds=$tc_cmds
+tcx_ev=true
+if [ "$KGEN" != 6.1 ]; then
+	cmds=$tc_cmds$tcx_cmds
+	tcx_ev='([.events[] | select(.check == "netdev-hook" and .object == "lo tcx ingress" and (.detail.message | test("tcx ingress BPF program id [1-9][0-9]* [(]vmiaas_tcx[)] attached through bpf_link")))] | length == 1)'
+fi
+tap_ok "guest_run \"\$cmds\" >'$work/tc.run' 2>&1" \
+	"$KGEN: sfq as lo's root qdisc, clsact with a cls_bpf filter$([ "$tcx_ev" = true ] || echo ', a tcx program')"
+tap_diag "$(head -c 600 "$work/tc.run")"
+check_json tc
+tap_ok "[ $st = 0 ] && jq -e '(.findings | length == 0) and ([.events[] | select(.check == \"netdev-hook\" and .object == \"lo qdisc\" and (.detail.message | test(\"module sch_sfq \")))] | length == 1) and ([.events[] | select(.check == \"netdev-hook\" and .object == \"lo tc ingress\" and (.detail.message | test(\"cls_bpf filter 0x[0-9a-f]+ runs BPF program id [1-9][0-9]* [(]vmiaas_tc[)]\")))] | length == 1) and $tcx_ev' '$work/tc.json'" \
+	"$KGEN: tc: exit 0, no finding, events for sch_sfq (lo qdisc) and the BPF programs"
+tap_diag "$(cat "$work/tc.err"; jq -c '.findings[], [.events[] | select(.check == "netdev-hook" and (.object | test("^lo "))) | [.object, .detail.message[0:90]]]' "$work/tc.json" 2>/dev/null | cut -c1-900 | head -4)"
+
+# ---- a packet hider in lo's root qdisc: a Qdisc_ops copy -------------------
+hider qdisc "its SYNs dropped by the enqueue"
+expect_n qd 2 netdev-hook '^lo qdisc$' \
+	"(.severity == \"critical\" and (.detail.message | test(\"^device lo.s root qdisc sfq 0x[0-9a-f]+: its Qdisc_ops 0x[0-9a-f]+: not registered and outside the kernel image: a copy\"))) or (.severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_netdev]+\")) and (.detail.message | test(\"^the enqueue of device lo.s root qdisc sfq .*vmiaas_attack_netdev is tainted [PF]*OE\")))" \
+	"two findings for lo qdisc: critical, its Qdisc_ops an unregistered copy; high, enqueue in [vmiaas_attack_netdev]"
+unload_clean qd vmiaas_attack_netdev "qdisc: sfq's own ops, enqueue and flags back on unload"
 }
 
 integrity_main netdev_run

@@ -8,10 +8,14 @@
  * untainted module an event, in a tainted one high, elsewhere critical; a
  * table in the kernel's rodata is not read, in a module's read-only data
  * its functions are judged, anywhere else it is critical (a copy); an XDP
- * program is an event. Then hostile memory: device and namespace lists
- * that loop or hold user pointers, random words. Every check must end,
- * with a finding where the lists are broken; ASan/UBSan (make san) catch
- * the rest.
+ * program is an event. Traffic control: lo's root qdisc and its ingress
+ * filter chain (6.1's miniq_ingress) with a cls_bpf filter: the program
+ * an event; a Qdisc_ops copy, a Qdisc's own enqueue, a filter's classify
+ * or a tcf_proto_ops copy outside the rules: findings. Then hostile
+ * memory: device and namespace lists, qdisc hash chains and filter
+ * chains that loop or hold user pointers, random words. Every check must
+ * end, with a finding where the lists are broken; ASan/UBSan (make san)
+ * catch the rest.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +48,17 @@
 #define MOD_RO		(MOD_TEXT + 0x1000)	/* the module's rodata */
 #define ETH_OPS		(MOD_RO + 0x100)
 #define HEAP		(KBASE + 0x90000)
+#define QBASE		(HEADS + 0x020)	/* qdisc_base */
+#define TBASE		(HEADS + 0x030)	/* tcf_proto_base */
+#define KQOPS		(KBASE + 0x5000)	/* a registered Qdisc_ops */
+#define KTOPS		(KBASE + 0x5100)	/* cls_bpf's tcf_proto_ops */
+#define QD		(HEAP + 0x1000)		/* lo's root qdisc */
+#define QD2		(HEAP + 0x1100)		/* a child on qdisc_hash */
+#define MINIQ		(HEAP + 0x2000)		/* lo's ingress mini_Qdisc */
+#define TP		(HEAP + 0x3000)		/* its filter */
+#define CLSHEAD		(HEAP + 0x4000)		/* struct cls_bpf_head */
+#define CLSPROG		(HEAP + 0x5000)		/* struct cls_bpf_prog */
+#define COPY		(HEAP + 0x6000)		/* a rootkit's table copy */
 
 /* struct net_device */
 #define D_NAME		16
@@ -53,6 +68,22 @@
 #define D_ETHTOOL	56
 #define D_HEADER	64
 #define D_XDP		72		/* xdp_state[3]: { prog, link } */
+#define D_QDISC		128
+#define D_QHASH		136		/* qdisc_hash[2] */
+#define D_INGQ		152		/* ingress_queue */
+#define D_MINIQ		160		/* miniq_ingress, miniq_egress */
+/* struct Qdisc, Qdisc_ops, tcf_proto, tcf_proto_ops */
+#define Q_ENQ		0
+#define Q_DEQ		8
+#define Q_OPS		16
+#define Q_HASH		24
+#define QO_ID		8
+#define QO_ENQ		24
+#define TP_ROOT		8
+#define TP_CLASSIFY	16
+#define TP_OPS		24
+#define TO_KIND		16
+#define TO_CLASSIFY	32
 
 #define TAINT_OE	((1ULL << 12) | (1ULL << 13))
 
@@ -61,10 +92,11 @@ static struct btf *netdev_btf(void)
 	struct tiny_btf t;
 	struct btf *b = tiny_btf_new(&t);
 	int uint = btf__add_int(b, "unsigned int", 4, 0);
-	int fn, ns, xdp;
+	int fn, ns, xdp, name16;
 
 	tiny_btf_module(b, &t);
 	fn = btf__add_ptr(b, btf__add_func_proto(b, t.i32));
+	name16 = btf__add_array(b, t.i32, t.i8, 16);
 	{
 		const int types[] = { uint };
 		const u32 offs[] = { 0 };
@@ -84,15 +116,55 @@ static struct btf *netdev_btf(void)
 		xdp = STRUCT(b, "bpf_xdp_entity", 16, "prog", "link");
 	}
 	{
-		const int types[] = { t.lh, btf__add_array(b, t.i32, t.i8, 16),
-				      fn, t.ptr, t.ptr, t.ptr, t.ptr,
-				      btf__add_array(b, t.i32, xdp, 3) };
+		const int types[] = { t.lh, name16, fn, t.ptr, t.ptr, t.ptr,
+				      t.ptr, btf__add_array(b, t.i32, xdp, 3),
+				      t.ptr, btf__add_array(b, t.i32, t.ptr, 2),
+				      t.ptr, t.ptr, t.ptr };
 		const u32 offs[] = { 0, D_NAME, D_RX, D_RX_DATA, D_OPS,
-				     D_ETHTOOL, D_HEADER, D_XDP };
+				     D_ETHTOOL, D_HEADER, D_XDP, D_QDISC,
+				     D_QHASH, D_INGQ, D_MINIQ, D_MINIQ + 8 };
 
-		STRUCT(b, "net_device", 128, "dev_list", "name", "rx_handler",
+		STRUCT(b, "net_device", 256, "dev_list", "name", "rx_handler",
 		       "rx_handler_data", "netdev_ops", "ethtool_ops",
-		       "header_ops", "xdp_state");
+		       "header_ops", "xdp_state", "qdisc", "qdisc_hash",
+		       "ingress_queue", "miniq_ingress", "miniq_egress");
+	}
+	{
+		const int types[] = { t.ptr, t.ptr };
+		const u32 offs[] = { 0, 8 };
+
+		STRUCT(b, "netdev_queue", 16, "qdisc", "qdisc_sleeping");
+	}
+	{
+		const int types[] = { fn, fn, t.ptr, t.ptr };
+		const u32 offs[] = { Q_ENQ, Q_DEQ, Q_OPS, Q_HASH };
+
+		STRUCT(b, "Qdisc", 64, "enqueue", "dequeue", "ops", "hash");
+	}
+	{
+		const int types[] = { t.ptr, name16, fn, fn, t.ptr };
+		const u32 offs[] = { 0, QO_ID, QO_ENQ, QO_ENQ + 8, QO_ENQ + 16 };
+
+		STRUCT(b, "Qdisc_ops", 48, "next", "id", "enqueue", "dequeue",
+		       "owner");
+	}
+	{
+		const int types[] = { t.ptr, t.ptr };
+		const u32 offs[] = { 0, 8 };
+
+		STRUCT(b, "mini_Qdisc", 16, "filter_list", "block");
+	}
+	{
+		const int types[] = { t.ptr, t.ptr, fn, t.ptr };
+		const u32 offs[] = { 0, TP_ROOT, TP_CLASSIFY, TP_OPS };
+
+		STRUCT(b, "tcf_proto", 64, "next", "root", "classify", "ops");
+	}
+	{
+		const int types[] = { t.lh, name16, fn };
+		const u32 offs[] = { 0, TO_KIND, TO_CLASSIFY };
+
+		STRUCT(b, "tcf_proto_ops", 40, "head", "kind", "classify");
 	}
 	{
 		const int types[] = { t.ptr, fn, fn, fn };
@@ -114,10 +186,10 @@ static struct btf *netdev_btf(void)
 		STRUCT(b, "bpf_prog", 16, "aux");
 	}
 	{
-		const int types[] = { uint };
-		const u32 offs[] = { 4 };
+		const int types[] = { uint, t.ptr, name16 };
+		const u32 offs[] = { 4, 8, 16 };
 
-		STRUCT(b, "bpf_prog_aux", 8, "id");
+		STRUCT(b, "bpf_prog_aux", 32, "id", "prog", "name");
 	}
 	return b;
 }
@@ -128,6 +200,8 @@ static void netdev_symbols(void)
 		{ "_text", KBASE }, { "_stext", TEXT }, { "_etext", TEXT + 0x10000 },
 		{ "__start_rodata", RODATA }, { "__end_rodata", RODATA + 0x1000 },
 		{ "modules", MODULES }, { "net_namespace_list", NETNS_LIST },
+		{ "_end", KBASE + 0x20000 }, { "qdisc_base", QBASE },
+		{ "tcf_proto_base", TBASE },
 	};
 
 	test_symmap_load(syms, ARRAY_SIZE(syms), &v.symmap);
@@ -157,7 +231,101 @@ static void netdev_guest(void)
 	put(ETH_OPS + 8, MFN);
 	put(ETH_OPS + 24, MFN + 0x20);
 	put(AUX + 4, 7);
+	put(AUX + 8, PROG);
+	put_str(AUX + 16, "vmiaas_tc");
 	put(PROG + 8, AUX);
+	/* registered: a qdisc in the kernel, cls_bpf */
+	put(QBASE, KQOPS);
+	put_str(KQOPS + QO_ID, "pfifo_fast");
+	put(KQOPS + QO_ENQ, KFN);
+	put(KQOPS + QO_ENQ + 8, KFN + 8);
+	n[0] = KTOPS;
+	list_ring(TBASE, n, 1);
+	put_str(KTOPS + TO_KIND, "bpf");
+	put(KTOPS + TO_CLASSIFY, KFN + 16);
+}
+
+/* lo with a root qdisc and an ingress chain holding a cls_bpf filter. */
+static void tc_guest(void)
+{
+	u64 n[1] = { CLSPROG + 8 };
+
+	netdev_guest();
+	put(ETH + D_OPS, LO_OPS);	/* not the module's: taints below */
+	put(LO + D_QDISC, QD);
+	put(QD + Q_ENQ, KFN);
+	put(QD + Q_DEQ, KFN + 8);
+	put(QD + Q_OPS, KQOPS);
+	put(LO + D_MINIQ, MINIQ);
+	put(MINIQ, TP);
+	put(TP + TP_ROOT, CLSHEAD);
+	put(TP + TP_CLASSIFY, KFN + 16);
+	put(TP + TP_OPS, KTOPS);
+	list_ring(CLSHEAD, n, 1);
+	put(CLSPROG, PROG);
+}
+
+static void test_tc(void)
+{
+	const struct vmiaas_finding *f;
+	u32 nr;
+	int err;
+
+	tc_guest();
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && !nr && tiny_has_event("netdev-hook", "lo tc ingress") &&
+			 strstr(findings[0].message, "cls_bpf filter 0xffff888000093000 runs BPF program id 7 (vmiaas_tc)"),
+			 "tc: a registered qdisc, a cls_bpf filter: an event naming its program, no finding (%d, %u: %s)\n",
+			 err, nr, findings[0].message);
+
+	/* the Qdisc_ops copied to the heap, its enqueue in a tainted module */
+	put(COPY + QO_ENQ, MFN);
+	put(QD + Q_OPS, COPY);
+	put(QD + Q_ENQ, MFN);
+	put(MOD + 80, TAINT_OE);
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && nr == 2 && !strcmp(findings[0].object, "lo qdisc") &&
+			 !strcmp(findings[1].object, "lo qdisc") &&
+			 findings[1].severity == VMIAAS_SEV_CRITICAL &&
+			 strstr(findings[1].message, "not registered and outside the kernel image: a copy") &&
+			 findings[0].severity == VMIAAS_SEV_HIGH &&
+			 strstr(findings[0].message, "the enqueue of device lo's root qdisc"),
+			 "tc: the root qdisc on a Qdisc_ops copy, enqueue in a tainted module: critical and high (%d, %u: %s | %s)\n",
+			 err, nr, findings[1].message, findings[0].message);
+	put(QD + Q_OPS, KQOPS);
+	put(QD + Q_ENQ, HEAP + 0x100);		/* the qdisc's own pointer */
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 strstr(f->message, "the enqueue of device lo's root qdisc pfifo_fast"),
+			 "tc: a registered qdisc whose own enqueue is in the heap: critical (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	put(QD + Q_ENQ, KFN);
+	put(KQOPS + QO_ENQ + 8, MFN);		/* a registered table edited */
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_HIGH &&
+			 strstr(f->message, "the dequeue of device lo's root qdisc pfifo_fast"),
+			 "tc: a registered Qdisc_ops's dequeue in a tainted module: high (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	put(KQOPS + QO_ENQ + 8, KFN + 8);
+
+	/* a filter: its classify, its ops */
+	put(TP + TP_CLASSIFY, HEAP + 0x200);
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "lo tc ingress") &&
+			 strstr(f->message, "the classify of device lo's tc ingress filter"),
+			 "tc: a filter's classify in the heap: critical, lo tc ingress (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	put(TP + TP_CLASSIFY, KFN + 16);
+	put_str(COPY + TO_KIND, "u32");
+	put(COPY + TO_CLASSIFY, KFN + 16);
+	put(TP + TP_OPS, COPY);
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 strstr(f->message, "its tcf_proto_ops 0xffff888000096000: not registered"),
+			 "tc: a filter on an unregistered tcf_proto_ops copy: critical (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	put(MOD + 80, 0);
 }
 
 static void test_policy(void)
@@ -236,11 +404,35 @@ static void test_policy(void)
 	put(LO + D_XDP + 16, 0);
 }
 
+/*
+ * 200 guests made by @guest, each with random words and pointers over
+ * @span bytes at @base: how many checks ended.
+ */
+static u32 random_words(void (*guest)(void), u64 base, u32 span,
+			unsigned int seed)
+{
+	const struct vmiaas_finding *f;
+	u32 nr, i, k, ok = 0;
+	int err;
+
+	srand(seed);
+	for (i = 0; i < 200; i++) {
+		guest();
+		for (k = 0; k < 1 + i % 8; k++)
+			put(base + (rand() % span & ~7ULL), rand() % 2 ?
+			    base + (rand() % span & ~7ULL) :
+			    (u64)rand() << 33 ^ rand());
+		err = tiny_check(check_netdev_hooks, &nr, &f);
+		ok += err <= 0 && nr <= nr_findings;
+	}
+	return ok;
+}
+
 /* Lists that do not end, pointers outside the kernel, random words. */
 static void test_hostile(void)
 {
 	const struct vmiaas_finding *f;
-	u32 nr, i, k, ok = 0;
+	u32 nr, ok;
 	int err;
 
 	netdev_guest();
@@ -262,17 +454,33 @@ static void test_hostile(void)
 	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL,
 			 "a table pointer to unmapped memory: critical, not read (%d, %u)\n",
 			 err, nr);
-	/* random words and pointers into the structures: each check ends */
-	srand(43);
-	for (i = 0; i < 200; i++) {
-		netdev_guest();
-		for (k = 0; k < 1 + i % 8; k++)
-			put(NET + (rand() % 0x1400 & ~7ULL), rand() % 2 ?
-			    NET + (rand() % 0x1400 & ~7ULL) :
-			    (u64)rand() << 33 ^ rand());
-		err = tiny_check(check_netdev_hooks, &nr, &f);
-		ok += err <= 0 && nr <= nr_findings;
-	}
+	tc_guest();
+	put(TP, TP);				/* the filter -> itself */
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 !strcmp(f->object, "lo tc") && strstr(f->message, "does not end"),
+			 "tc: a filter chain that loops: critical, the walk ends (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	tc_guest();
+	put(LO + D_QHASH + 8, QD2 + Q_HASH);	/* a child qdisc -> itself */
+	put(QD2 + Q_HASH, QD2 + Q_HASH);
+	put(QD2 + Q_OPS, KQOPS);
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && nr == 1 && !strcmp(f->object, "lo tc"),
+			 "tc: a qdisc hash chain that loops: critical, the walk ends (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	tc_guest();
+	put(CLSHEAD, 0x1000);			/* a user pointer */
+	put(LO + D_INGQ, 0x2000);
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && nr == 2 && !strcmp(f->object, "lo tc"),
+			 "tc: user pointers for the ingress queue and cls_bpf's list: critical, never followed (%d, %u)\n",
+			 err, nr);
+	ok = random_words(tc_guest, HEAP, 0x6000, 4343);
+	ksft_test_result(ok == 200,
+			 "tc: 200 guests with random words over qdiscs, filters and cls_bpf: every check ended (%u)\n",
+			 ok);
+	ok = random_words(netdev_guest, NET, 0x1400, 43);
 	ksft_test_result(ok == 200,
 			 "200 guests with random words over the namespace and devices: every check ended (%u)\n",
 			 ok);
@@ -296,17 +504,34 @@ static void test_core(void)
 	ksft_test_result(!vmi_netdev_layout_ok(&l) &&
 			 vmi_netns_walk(NULL, &l.ns, NULL, NULL) == -EINVAL,
 			 "core: a device cap over VMI_NET_DEVS_MAX, a walk without ops refused\n");
+	{
+		struct vmi_tc_layout t = { .has = VMI_TC_HAS_ALL };
+		struct vmi_read_ops r = { .read = (void *)1 };
+
+		ksft_test_result(vmi_tc_layout_ok(&t), "core: a plain tc layout is fine\n");
+		t.tp_next = 8;
+		ksft_test_result(!vmi_tc_layout_ok(&t) &&
+				 vmi_tc_walk(&r, &t, LO, NULL, NULL) == -EINVAL,
+				 "core: tc filters whose next is not first refused, a tc walk without a callback too\n");
+		t.tp_next = 0;
+		t.nr_hash = VMI_TC_HASH_MAX + 1;
+		ksft_test_result(!vmi_tc_layout_ok(&t), "core: over 64 qdisc hash buckets refused\n");
+		t.nr_hash = 0;
+		t.has = VMI_TC_HAS_ALL + 1;
+		ksft_test_result(!vmi_tc_layout_ok(&t), "core: an unknown tc bit refused\n");
+	}
 }
 
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(9 + 4 + 4);
+	ksft_set_plan(9 + 6 + 8 + 8);
 	check_rescan_us = 0;
 	guest_init();
 	v.btf = netdev_btf();
 	netdev_symbols();
 	test_policy();
+	test_tc();
 	test_hostile();
 	test_core();
 	symmap_free(v.symmap);
