@@ -132,6 +132,16 @@ int vmi_prot_walk(const struct vmi_read_ops *r,
 		  const struct vmi_prot_layout *l, vmi_prot_fn fn, void *ctx);
 
 /*
+ * The same for the one struct at @prot (an inet_protosw's struct proto:
+ * @l's ->fn_off[] and ->nr_fns; its list not walked): each non-NULL
+ * function, or once ->err: -EBADMSG @prot not a kernel pointer, -EFAULT
+ * unreadable. Errors returned: -EINVAL, what the callback returns.
+ */
+int vmi_prot_fns(const struct vmi_read_ops *r,
+		 const struct vmi_prot_layout *l, u64 prot, vmi_prot_fn fn,
+		 void *ctx);
+
+/*
  * The inet_protosw lists socket() picks from: inetsw[SOCK_MAX] (IPv4)
  * and inetsw6[SOCK_MAX], static arrays of struct list_head, one list per
  * socket type. inet_create() (inet6_create()) takes the first entry of
@@ -187,5 +197,67 @@ bool vmi_protosw_layout_ok(const struct vmi_protosw_layout *l);
 int vmi_protosw_walk(const struct vmi_read_ops *r,
 		     const struct vmi_protosw_layout *l, vmi_protosw_fn fn,
 		     void *ctx);
+/* ---- vmiaas.ko's record (VMIAAS_CHECK_PROTO_GVA) ---- */
+
+#define VMI_PROTO_TABLES	7	/* inet_protos ... inet6_offloads */
+/* struct vmi_proto_first.table beyond the tables (the uapi's ->point) */
+#define VMI_PROTO_AT_PROTOS	7	/* proto_list */
+#define VMI_PROTO_AT_OFFLOADS	8	/* offload_base */
+#define VMI_PROTO_AT_SW		9	/* inetsw[]; inetsw6[]: 10 */
+
+/* Every walk of a record: what this kernel lacks has ->table (->head) 0. */
+struct vmi_proto_set {
+	struct vmi_proto_layout tables[VMI_PROTO_TABLES];
+	struct vmi_prot_layout lists[2];	/* proto_list, offload_base */
+	struct vmi_protosw_layout sw[2];	/* inetsw[], inetsw6[] */
+};
+
+struct vmiaas_proto_check;
+
+/*
+ * The walks of a net-protocol record of the uapi whose check's addr is
+ * @addr, every field validated as vmiaas.ko validates it but the allowed
+ * ranges (the caller's): -EINVAL for what the uapi header refuses.
+ */
+int vmi_proto_set_of(const struct vmiaas_proto_check *pc, u64 addr,
+		     struct vmi_proto_set *ret);
+
+/* What vmi_proto_suspects() found first. */
+struct vmi_proto_first {
+	u64 prot;		/* the struct; 0: the list */
+	u64 fn;			/* 0 with ->err */
+	u64 entry;		/* inetsw: the struct inet_protosw */
+	u32 table;		/* 0 to 6, VMI_PROTO_AT_* */
+	u32 nr;			/* the slot; inetsw: the socket type */
+	u32 off;		/* the function's offset in the struct */
+	s32 err;
+	bool sk_prot;		/* inetsw: ->prot the entry's struct proto */
+};
+
+struct vmi_proto_suspects {
+	u64 nr;
+	struct vmi_proto_first first;
+};
+
+/*
+ * The module's judgement (vmiaas.ko, and userspace's run of the same
+ * record) of @set: every function that is not NULL and lies outside the
+ * @nr_allow ranges of @allow (in a table's structs, the structs on
+ * proto_list and offload_base, an inet_protosw's proto_ops and struct
+ * proto, this one with proto_list's layout), every slot, entry or struct
+ * that is not a kernel pointer or cannot be read, an entry whose type is
+ * not its list's and a list that cannot be walked is a suspect.
+ * Errors: the walks' (-EINVAL a bad layout, a table unreadable).
+ */
+int vmi_proto_suspects(const struct vmi_read_ops *r,
+		       const struct vmi_proto_set *set,
+		       const struct vmi_range *allow, u32 nr_allow,
+		       struct vmi_proto_suspects *ret);
+
+struct vmiaas_found;
+
+/* The first suspect of @s as VMIAAS_FOUND_PROTO_*; ->check left. */
+void vmi_proto_found(const struct vmi_proto_suspects *s,
+		     struct vmiaas_found *f);
 
 #endif /* VMI_PROTOWALK_H */

@@ -8,7 +8,8 @@
  * netfilter-hook's walk in core/nfhook.c, proc-ops' in core/procwalk.c,
  * packet-tap's in core/ptypewalk.c, input-handler's in core/inputwalk.c,
  * tracepoint-hook's in core/tpwalk.c, vfs-ops' in core/vfswalk.c,
- * tty-ldisc's in core/ttywalk.c: the code vmictl runs) and the
+ * tty-ldisc's in core/ttywalk.c, net-protocol's in core/protowalk.c: the
+ * code vmictl runs) and the
  * kernel's SHA-256 library.
  *
  * Guest memory is read with kvm_read_guest() through the VMM's user
@@ -39,6 +40,7 @@
 #include "../core/measure.h"
 #include "../core/nfhook.h"
 #include "../core/procwalk.h"
+#include "../core/protowalk.h"
 #include "../core/ptypewalk.h"
 #include "../core/tpwalk.h"
 #include "../core/ttywalk.h"
@@ -116,6 +118,13 @@ struct tty_values {
 	struct vmi_range allow[VMIAAS_MAX_HOOK_ALLOW];
 };
 
+/* A VMIAAS_CHECK_PROTO_GVA check's values, validated, in the core's form. */
+struct proto_values {
+	struct vmi_proto_set set;
+	u32 nr_allow;
+	struct vmi_range allow[VMIAAS_MAX_HOOK_ALLOW];
+};
+
 struct vmiaas_checkset {
 	struct kref ref;
 	u32 nr;
@@ -125,7 +134,8 @@ struct vmiaas_checkset {
 	 * ranges as struct vmi_exec_allow, _NF's struct nf_values,
 	 * _PROC's struct proc_values, _PTYPE's struct ptype_values,
 	 * _INPUT's struct input_values, _TP's struct tp_values, _VFS's
-	 * struct vfs_values or _TTY's struct tty_values.
+	 * struct vfs_values, _TTY's struct tty_values or _PROTO's struct
+	 * proto_values.
 	 */
 	void *values[VMIAAS_MAX_CHECKS];
 };
@@ -151,6 +161,7 @@ struct check_run {
 	struct vmi_vfs_suspects vfs;
 	struct vmi_vfs_scratch vfs_scratch;	/* its arrays: check_vfs()'s */
 	struct vmi_tty_suspects tty;
+	struct vmi_proto_suspects proto;
 	struct vmi_tty_scratch tty_scratch;
 	struct vmi_scan_bufs bufs;	/* page tables as read */
 };
@@ -194,7 +205,7 @@ static bool check_is_gva(u32 type)
 	       type == VMIAAS_CHECK_NF_GVA || type == VMIAAS_CHECK_PROC_GVA ||
 	       type == VMIAAS_CHECK_PTYPE_GVA || type == VMIAAS_CHECK_INPUT_GVA ||
 	       type == VMIAAS_CHECK_TP_GVA || type == VMIAAS_CHECK_VFS_GVA ||
-	       type == VMIAAS_CHECK_TTY_GVA;
+	       type == VMIAAS_CHECK_TTY_GVA || type == VMIAAS_CHECK_PROTO_GVA;
 }
 
 static bool check_is_bytes(u32 type)
@@ -227,7 +238,8 @@ static int check_span(const struct vmiaas_check *c, u64 *ret_bytes)
 		   c->type == VMIAAS_CHECK_PROC_GVA ||
 		   c->type == VMIAAS_CHECK_PTYPE_GVA ||
 		   c->type == VMIAAS_CHECK_INPUT_GVA ||
-		   c->type == VMIAAS_CHECK_TTY_GVA) {
+		   c->type == VMIAAS_CHECK_TTY_GVA ||
+		   c->type == VMIAAS_CHECK_PROTO_GVA) {
 		/* one struct vmiaas_nf_check, _proc_check...; a list head */
 		if (c->len != 1 || !(c->addr >> 63))
 			return -EINVAL;
@@ -259,7 +271,7 @@ static int check_validate(const struct vmiaas_check *c)
 	u32 flags = 0;
 	int r;
 
-	if (c->type < VMIAAS_CHECK_RANGE_GPA || c->type > VMIAAS_CHECK_TTY_GVA)
+	if (c->type < VMIAAS_CHECK_RANGE_GPA || c->type > VMIAAS_CHECK_PROTO_GVA)
 		return -EINVAL;
 	if (check_is_bytes(c->type))
 		flags = VMIAAS_CHECK_CSTRING;
@@ -711,6 +723,22 @@ static int checkset_copy_tty(struct vmiaas_checkset *cs, unsigned int i,
 	return vmi_tty_layout_ok(&v->layout) ? 0 : -EINVAL;
 }
 
+/* A _PROTO check's tables, lists and ranges, validated (core/protowalk.c). */
+static int checkset_copy_proto(struct vmiaas_checkset *cs, unsigned int i,
+			       const struct vmiaas_proto_check *pc)
+{
+	struct proto_values *v;
+
+	v = kvzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return -ENOMEM;
+	cs->values[i] = v;
+	if (vmi_proto_set_of(pc, cs->checks[i].addr, &v->set))
+		return -EINVAL;
+	v->nr_allow = pc->nr_allow;
+	return hook_allow_copy(pc->allow, pc->nr_allow, v->allow);
+}
+
 /* The size of what a check's ->values points to. */
 static size_t check_values_size(const struct vmiaas_check *c)
 {
@@ -736,6 +764,8 @@ static size_t check_values_size(const struct vmiaas_check *c)
 		return sizeof(struct vmiaas_vfs_check) + c->len * 2 * sizeof(u64);
 	if (c->type == VMIAAS_CHECK_TTY_GVA)
 		return sizeof(struct vmiaas_tty_check);
+	if (c->type == VMIAAS_CHECK_PROTO_GVA)
+		return sizeof(struct vmiaas_proto_check);
 	return c->len * sizeof(u64);
 }
 
@@ -794,6 +824,11 @@ static int checkset_copy_check(struct vmiaas_checkset *cs, unsigned int i,
 	}
 	if (c->type == VMIAAS_CHECK_TTY_GVA) {
 		r = checkset_copy_tty(cs, i, values);
+		kvfree(values);
+		return r;
+	}
+	if (c->type == VMIAAS_CHECK_PROTO_GVA) {
+		r = checkset_copy_proto(cs, i, values);
 		kvfree(values);
 		return r;
 	}
@@ -1046,10 +1081,25 @@ static int tty_walk_once(struct check_run *run, const struct vmi_read_ops *r,
 	return err;
 }
 
+/* One net-protocol walk: every table, list and inet_protosw. */
+static int proto_walk_once(struct check_run *run,
+			   const struct vmi_read_ops *r, const void *values,
+			   u64 *ret_nr)
+{
+	const struct proto_values *v = values;
+	int err;
+
+	err = vmi_proto_suspects(r, &v->set, v->allow, v->nr_allow,
+				 &run->proto);
+	*ret_nr = run->proto.nr;
+	return err;
+}
+
 /*
- * packet-tap, input-handler, tracepoint-hook, vfs-ops, tty-ldisc: 1 when
- * a walk finds a suspect (a function outside the allowed ranges, or what
- * it cannot walk) and so does a second walk a moment later.
+ * packet-tap, input-handler, tracepoint-hook, vfs-ops, tty-ldisc,
+ * net-protocol: 1 when a walk finds a suspect (a function outside the
+ * allowed ranges, or what it cannot walk) and so does a second walk a
+ * moment later.
  */
 static int check_twice(struct check_run *run, const struct vmi_read_ops *r,
 		       hook_walk_fn walk, const void *values)
@@ -1233,8 +1283,10 @@ static void check_found(const struct check_run *run, unsigned int i,
 		found_tp(&run->tp, f);
 	else if (type == VMIAAS_CHECK_VFS_GVA)
 		found_vfs(&run->vfs.first, f);
-	else
+	else if (type == VMIAAS_CHECK_TTY_GVA)
 		vmi_tty_found(&run->tty, f);
+	else
+		vmi_proto_found(&run->proto, f);
 }
 
 /* 1 if the check differs, 0 if it matches, -errno if it could not run. */
@@ -1291,6 +1343,10 @@ static int check_run_one(struct check_run *run, unsigned int i)
 	if (c->type == VMIAAS_CHECK_TTY_GVA) {
 		r.read = read_gva_yield;
 		return check_twice(run, &r, tty_walk_once, values);
+	}
+	if (c->type == VMIAAS_CHECK_PROTO_GVA) {
+		r.read = read_gva_yield;
+		return check_twice(run, &r, proto_walk_once, values);
 	}
 	n = vmi_measure_ptrs(&r, c->addr, c->len, values, run->now);
 	if (n < 0)

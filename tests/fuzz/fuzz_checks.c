@@ -104,22 +104,28 @@ static void vfs_module_run(void)
 		vmiaas_module_policy_run(guest, &c, 1, &failed);
 }
 
-/* tty-ldisc's record for vmiaas.ko, built and run as the module runs it. */
-static void tty_module_run(void)
+/*
+ * tty-ldisc's and net-protocol's records for vmiaas.ko, built and run as
+ * the module runs them.
+ */
+static void hook_module_run(void)
 {
-	static struct vmiaas_module_check c;
+	static struct vmiaas_module_check c[2];
 	uint64_t failed;
 	size_t nr = 0;
 
-	if (!tty_module_check(guest, &c, 1, &nr, NULL))
-		vmiaas_module_policy_run(guest, &c, 1, &failed);
+	/* each appends its record when the input lets it build one */
+	(void)tty_module_check(guest, c, 2, &nr, NULL);
+	(void)proto_module_check(guest, c, 2, &nr, NULL);
+	vmiaas_module_policy_run(guest, c, nr, &failed);
 }
 
 /*
  * The walkers without the hashing of every measured page (about 100 ms a
  * run): hidden modules and tasks, creds, BPF programs, netfilter hooks,
  * packet types, input handlers, tracepoint probes, line disciplines and
- * the ttys' tables (and vmiaas.ko's record of them), /proc entries,
+ * the ttys' tables, transport protocols (and vmiaas.ko's records of
+ * those two), /proc entries,
  * usermode-helper's release agents and binfmt_misc handlers, the
  * VFS's operations tables (superblocks, cached directories, fd tables;
  * and vmiaas.ko's record of them, built and run as the module runs it),
@@ -149,7 +155,7 @@ static void run_walkers(bool records)
 	check_tracepoints(guest, &sink, NULL);
 	check_net_protocols(guest, &sink, NULL);
 	check_tty_ldiscs(guest, &sink, NULL);
-	tty_module_run();
+	hook_module_run();
 	check_hw_breakpoints(guest, &sink, NULL);
 	check_netdev_hooks(guest, &sink, NULL);
 	check_proc_ops(guest, baseline, &sink);

@@ -32,11 +32,16 @@
 # ops not inet_stream_ops, and high, recvmsg in the module. A GRO hook
 # (gro=1): inet_offloads[17] on a copy of udp's offload: critical, the
 # slot not on udpv4_offload, and high, gro_receive in the module. Last, a guest booted with ipv6.disable=1 (no IPv6 protocol
-# or family registered): clean. Runs on each kernel of KGENS (default:
-# Debian 6.1 and 6.12).
+# or family registered): clean. vmiaas.ko's record (type 15,
+# tests/tools/module_policy: the same core/protowalk.c code the module
+# runs) on the live kernel: taken right after boot and again after each
+# set of benign modules (their text joins the allowed ranges), clean;
+# the ICMP trigger, the udp_prot recvmsg, the socket-type and the GRO
+# hooks each fail it alone, named as vmid names them. Runs on each
+# kernel of KGENS (default: Debian 6.1 and 6.12).
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin netproto 29
+integrity_begin netproto 41
 
 PORT=31339
 PORT_HEX=$(printf '%04X' $PORT)
@@ -56,6 +61,11 @@ take_baseline
 tap_ok "jq -e '[.checks[].id] | index(\"net-protocol\")' '$work/checks.json'" \
 	"$KGEN: vmictl checks lists net-protocol"
 expect_clean clean "right after boot (every kernel protocol on its own struct)"
+policy_take
+tap_ok "grep -q '^check [0-9]* type=15 flags=0 len=1 net-protocol ([1-9][0-9]* allowed ranges); finding net-protocol \"protocol handlers\" critical\$' '$work/policy.txt'" \
+	"$KGEN: module policy: a net-protocol record (7 tables, proto_list, offload_base, inetsw, inetsw6) allowing the kernel's text"
+tap_diag "$(grep 'type=15' "$work/policy.txt")"
+policy_run boot 0 "nothing fails right after boot"
 
 # ---- benign: in-tree modules' protocols --------------------------------
 guest_run 'insmod /vmiaas/gre.ko && insmod /vmiaas/tunnel4.ko' \
@@ -64,6 +74,8 @@ check_json gre
 tap_ok "[ $st = 0 ] && jq -e '(.findings | length == 0) and ([.events[] | select(.check == \"net-protocol\" and .object == \"ipv4 47 (gre)\" and (.detail.message | test(\"module gre \")))] | length == 1) and ([.events[] | select(.check == \"net-protocol\" and .object == \"ipv4 4 (ipip)\" and (.detail.message | test(\"module tunnel4 \")))] | length == 1)' '$work/gre.json'" \
 	"$KGEN: gre and tunnel4 loaded: exit 0, no finding, net-protocol events name gre (ipv4 47) and tunnel4 (ipv4 4)"
 tap_diag "$(cat "$work/gre.err"; jq -c '.findings[], [.events[] | select(.check == "net-protocol") | .object]' "$work/gre.json" 2>/dev/null | cut -c1-300 | head -4)"
+policy_take
+policy_run gre 0 "taken again with gre and tunnel4 loaded (untainted, with handlers: allowed), nothing fails"
 
 # ---- a magic-packet trigger on ICMP -----------------------------------------
 guest_run insmod /vmiaas/modules/vmiaas_attack_netproto.ko >"$work/np.insmod" 2>&1 ||
@@ -77,6 +89,10 @@ expect_n np 2 net-protocol '^ipv4 1 .icmp.$' \
 	"two findings for ipv4 1 (icmp): critical, the slot not on icmp_protocol; high, the handler in [vmiaas_attack_netproto] (tainted OE)"
 tap_ok "jq -e '[.findings[].severity] | sort == [\"critical\", \"high\"]' '$work/np.json'" \
 	"$KGEN: netproto: one critical (the slot) and one high (the handler)"
+policy_run np "$(policy_mask 15)" \
+	"the net-protocol record alone fails with the trigger on ICMP"
+tap_ok "grep -q '^found [0-9]* critical \"inet_protos\[1\]\": inet_protos\[1\]: the function at +0 of struct 0x[0-9a-f]* points to 0x' '$work/np.policy'" \
+	"$KGEN: module policy: what the module names is inet_protos[1] and the handler"
 unload_clean np vmiaas_attack_netproto "netproto: icmp_protocol back on unload"
 
 # ---- the same on a protocol number nothing uses --------------------------------
@@ -93,6 +109,10 @@ guest_run insmod /vmiaas/modules/vmiaas_attack_netproto.ko recvmsg=1 >"$work/npr
 expect_one nprecv net-protocol '^proto UDP$' \
 	".severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_netproto]+\")) and (.detail.message | test(\"^the recvmsg of struct proto 0x[0-9a-f]* .UDP. calls .*vmiaas_attack_netproto is tainted [PF]*OE\"))" \
 	"a high net-protocol finding for proto UDP: udp_prot's recvmsg in [vmiaas_attack_netproto]"
+policy_run nprecv "$(policy_mask 15)" \
+	"the net-protocol record alone fails with udp_prot's recvmsg in the module"
+tap_ok "grep -q '^found [0-9]* critical \"proto@[0-9a-f]*\": .* points to 0x' '$work/nprecv.policy'" \
+	"$KGEN: module policy: what the module names is udp_prot (proto@ADDR) and its recvmsg"
 unload_clean nprecv vmiaas_attack_netproto "netproto recvmsg=1: udp_recvmsg back on unload"
 
 # ---- benign: ss loads Debian's socket diagnostics modules -------------------
@@ -136,6 +156,8 @@ tap_ok "[ $st = 0 ] && jq -e '(.findings | length == 0) and ([.events[] | select
 	"$KGEN: sctp loaded: exit 0, no finding, events name sctp for its 4 socket types (inetsw, inetsw6) and 2 offloads"
 tap_diag "$(cat "$work/sctp.err"; jq -c '.findings[], [.events[] | select(.check == "net-protocol") | .object]' "$work/sctp.json" 2>/dev/null | cut -c1-400 | head -4)"
 unload_clean sctp sctp "sctp removed"
+policy_take
+policy_run sw-before 0 "taken again with the diag modules loaded, nothing fails"
 
 # ---- a socket-type hook: tcp's inet_protosw on a copy of its ops --------------------
 guest_run "insmod /vmiaas/modules/vmiaas_attack_netproto.ko protosw=1 table=0x$(ksym inetsw_array)" \
@@ -147,6 +169,10 @@ tap_ok "guest_run 'nc -l -p $((PORT + 2)) 127.0.0.1 >/tmp/sw.out 2>/dev/null </d
 expect_n npsw 2 net-protocol '^inetsw stream 6 .tcp.$' \
 	"(.severity == \"critical\" and (.detail.message | test(\"inetsw.s entry inetsw_array .0x[0-9a-f]*.: ops is [[]vmiaas_attack_netproto[]][+]0x[0-9a-f]*, not inet_stream_ops\"))) or (.severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_netproto]+\")) and (.detail.message | test(\"^the recvmsg of inetsw.1..s entry .*vmiaas_attack_netproto is tainted [PF]*OE\")))" \
 	"two findings for inetsw stream 6 (tcp): critical, the entry's ops not inet_stream_ops; high, recvmsg in [vmiaas_attack_netproto] (tainted OE)"
+policy_run npsw "$(policy_mask 15)" \
+	"the net-protocol record alone fails with tcp's entry on the copied ops"
+tap_ok "grep -q '^found [0-9]* critical \"inetsw\[1\]\": inetsw\[1\]: the function at +0x[0-9a-f]* of the proto_ops 0x[0-9a-f]* of entry 0x[0-9a-f]* points to 0x' '$work/npsw.policy'" \
+	"$KGEN: module policy: what the module names is inetsw[1], the copied proto_ops and the entry"
 unload_clean npsw vmiaas_attack_netproto "npsw: inet_stream_ops back on unload"
 
 # ---- a GRO hook: inet_offloads[IPPROTO_UDP] on a copy -----------------------------
@@ -155,6 +181,10 @@ guest_run "insmod /vmiaas/modules/vmiaas_attack_netproto.ko gro=1" \
 expect_n npgro 2 net-protocol '^gro ipv4 17 .udp.$' \
 	"(.severity == \"critical\" and (.detail.message | test(\"inet_offloads.17. holds [[]vmiaas_attack_netproto[]][+]0x[0-9a-f]*, not udpv4_offload\"))) or (.severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_netproto]+\")) and (.detail.message | test(\"^the callbacks.gro_receive of inet_offloads.17. .*vmiaas_attack_netproto is tainted [PF]*OE\")))" \
 	"two findings for gro ipv4 17 (udp): critical, the slot not on udpv4_offload; high, gro_receive in [vmiaas_attack_netproto] (tainted OE)"
+policy_run npgro "$(policy_mask 15)" \
+	"the net-protocol record alone fails with udp's offload on the copy"
+tap_ok "grep -q '^found [0-9]* critical \"inet_offloads\[17\]\": inet_offloads\[17\]: the function at +0x8 of struct 0x[0-9a-f]* points to 0x' '$work/npgro.policy'" \
+	"$KGEN: module policy: what the module names is inet_offloads[17] and gro_receive"
 unload_clean npgro vmiaas_attack_netproto "npgro: udp's offload back on unload"
 
 # ---- booted with ipv6.disable=1: IPv6's protocols never registered -----------------

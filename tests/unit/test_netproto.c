@@ -23,6 +23,7 @@
 #include "userspace/lib/checks.h"
 #include "userspace/lib/hidden.h"
 #include "userspace/lib/hookpolicy.h"
+#include "uapi/linux/vmiaas.h"
 #include "tests/lib/symfile.h"
 #include "tests/lib/tap.h"
 #include "tests/lib/tinyguest.h"
@@ -738,10 +739,234 @@ static void test_hostile(void)
 	ksft_test_result(ok == 40, "40 guests with random words over tables and structs: every check ended\n");
 }
 
+/* ---- vmiaas.ko's record (struct vmiaas_proto_check, type 15) ---- */
+
+#define SK_PROT_COPY	(ROGUE + 0x100)		/* a copy of tcp_prot */
+
+/*
+ * @c run as the module runs it (vmiaas_module_policy_found():
+ * policy_proto(), the same vmi_proto_suspects()) and, when it fails
+ * naming something, its event as vmid's finding @f.
+ */
+static int rec_run(const struct vmiaas_module_check *c, uint64_t *failed,
+		   struct vmiaas_found *found, struct vmiaas_finding *f)
+{
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	err = vmiaas_module_policy_found(&v, c, 1, failed, found);
+	if (err || !*failed || !found->kind)
+		return err;
+	return vmiaas_module_found(c, found, f);
+}
+
+/* Whether @fd is a _PROTO_FN at @point, slot @nr, @where + @off: @fn. */
+static bool rec_fn(const struct vmiaas_found *fd, u32 point, u32 nr,
+		   u64 where, u32 off, u64 fn)
+{
+	return fd->kind == VMIAAS_FOUND_PROTO_FN && fd->point == point &&
+	       fd->family == nr && fd->where == where && fd->index == off &&
+	       fd->value == fn && !fd->err;
+}
+
+/*
+ * The record built from the layouts and the policy's ranges (every
+ * table, list and inetsw[] at its distance from inet_protos, proto_list
+ * below it), then run on the guest: clean; a function outside the
+ * ranges in a table, on proto_list, in an entry's proto_ops or its
+ * struct proto (a copy, on no list), on offload_base; proto_list
+ * looping; an entry on another type's list: each fails it, named.
+ */
+static void test_record(void)
+{
+	static struct vmiaas_module_check c;
+	struct vmiaas_proto_check *pc = (void *)c.data;
+	struct vmiaas_finding f;
+	struct vmiaas_found fd;
+	uint64_t failed = 1;
+	size_t n = 0;
+	int err;
+	bool ok;
+
+	np_guest();
+	v.info.pgd_pa = 0x1000;
+	err = proto_module_check(&v, &c, 1, &n, NULL);
+	ksft_test_result(!err && n == 1 && c.type == VMIAAS_CHECK_PROTO_GVA &&
+			 c.addr == PROTOS && !pc->table[0].at &&
+			 pc->table[0].slots == 256 && pc->table[0].fns == 0x3 &&
+			 pc->table[1].at == PROTOS6 - PROTOS &&
+			 pc->table[5].at == OFFLOADS - PROTOS &&
+			 pc->table[5].fns == 0x7 &&
+			 pc->list[0].at == -(s32)(PROTOS - PROTO_LIST) &&
+			 pc->list[0].node == 56 && pc->list[0].fns[0] == 0x5 &&
+			 pc->list[1].at == OFFLOAD_BASE - PROTOS &&
+			 pc->list[1].node == 32 && pc->list[1].fns[0] == 0xe &&
+			 pc->sw.at[0] == INETSW - PROTOS && !pc->sw.at[1] &&
+			 pc->sw.types == 11 && pc->sw.ops == 32 &&
+			 pc->sw.fns == 0x1c && pc->nr_allow >= 1 &&
+			 pc->allow[0][0] == TEXT && !strcmp(c.check, "net-protocol"),
+			 "record: 7 tables, proto_list (below inet_protos), offload_base, inetsw[] at their distances, the kernel's text (err %d, %zu, %d, %u ranges)\n",
+			 err, n, pc->list[0].at, pc->nr_allow);
+	err = rec_run(&c, &failed, &fd, &f);
+	ok = !err && !failed && !fd.kind;
+	put(ICMP + 8, HEAP);			/* icmp's err_handler */
+	err = rec_run(&c, &failed, &fd, &f);
+	ksft_test_result(ok && !err && failed == 1 &&
+			 rec_fn(&fd, 0, 1, ICMP, 8, HEAP) &&
+			 !strcmp(f.object, "inet_protos[1]") &&
+			 f.new_value == HEAP && strstr(f.message, "+0x8"),
+			 "record: clean, then icmp's err_handler in the heap fails it, named as a finding (%d: %s: %s)\n",
+			 err, f.object, f.message);
+	np_guest();
+	put(UDP_PROT, HEAP);			/* udp_prot's first function */
+	err = rec_run(&c, &failed, &fd, &f);
+	ksft_test_result(!err && failed == 1 &&
+			 rec_fn(&fd, VMIAAS_PROTO_AT_PROTOS, 0, UDP_PROT, 0, HEAP) &&
+			 strstr(f.object, "proto@"),
+			 "record: a struct proto's function in the heap fails it, the struct named (%d: %s: %s)\n",
+			 err, f.object, f.message);
+	np_guest();
+	put(UDP_PROT + 56, UDP_PROT + 56);	/* proto_list loops */
+	err = rec_run(&c, &failed, &fd, &f);
+	ksft_test_result(!err && failed == 1 &&
+			 fd.kind == VMIAAS_FOUND_PROTO_BAD &&
+			 fd.point == VMIAAS_PROTO_AT_PROTOS && !fd.where &&
+			 fd.err == -ELOOP && !strcmp(f.object, "proto_list"),
+			 "record: a looping proto_list fails it, the walk ends (%d: %s)\n",
+			 err, f.message);
+	np_guest();
+	put(ROGUE_SWOPS + 32, HEAP);		/* the copy's recvmsg */
+	sw_entry(SW_ARRAY, 1, 6, TCP_PROT, ROGUE_SWOPS);
+	err = rec_run(&c, &failed, &fd, &f);
+	ksft_test_result(!err && failed == 1 &&
+			 rec_fn(&fd, VMIAAS_PROTO_AT_SW, 1, ROGUE_SWOPS, 32, HEAP) &&
+			 fd.expected == SW_ARRAY &&
+			 !(fd.flags & VMIAAS_FOUND_PROTO_PROT) &&
+			 !strcmp(f.object, "inetsw[1]") &&
+			 strstr(f.message, "the proto_ops"),
+			 "record: tcp's inetsw entry on a proto_ops copy whose recvmsg is in the heap fails it, entry and copy named (%d: %s: %s)\n",
+			 err, f.object, f.message);
+	np_guest();
+	memcpy(ram + DATA_GPA + (SK_PROT_COPY - KBASE),
+	       ram + DATA_GPA + (TCP_PROT - KBASE), 56);
+	put(SK_PROT_COPY + 16, HEAP);		/* the copy's recvmsg */
+	sw_entry(SW_ARRAY, 1, 6, SK_PROT_COPY, STREAM_OPS);
+	err = rec_run(&c, &failed, &fd, &f);
+	ksft_test_result(!err && failed == 1 &&
+			 rec_fn(&fd, VMIAAS_PROTO_AT_SW, 1, SK_PROT_COPY, 16, HEAP) &&
+			 fd.expected == SW_ARRAY &&
+			 (fd.flags & VMIAAS_FOUND_PROTO_PROT) &&
+			 strstr(f.message, "the struct proto"),
+			 "record: tcp's entry on a struct proto copy (on no list) whose recvmsg is in the heap fails it (%d: %s)\n",
+			 err, f.message);
+	np_guest();
+	sw_entry(SW_ARRAY, 2, 6, TCP_PROT, STREAM_OPS);	/* on list 1 */
+	err = rec_run(&c, &failed, &fd, &f);
+	ksft_test_result(!err && failed == 1 &&
+			 fd.kind == VMIAAS_FOUND_PROTO_BAD &&
+			 fd.point == VMIAAS_PROTO_AT_SW && fd.family == 1 &&
+			 fd.where == SW_ARRAY && fd.err == -EBADMSG &&
+			 strstr(f.message, "another socket type's list"),
+			 "record: an entry of type 2 on inetsw[1] fails it (%d: %s)\n",
+			 err, f.message);
+	np_guest();
+	put(TCP_OFF + 8, HEAP);			/* tcpv4_offload's gro_receive */
+	err = rec_run(&c, &failed, &fd, &f);
+	ok = !err && failed == 1 && rec_fn(&fd, 5, 6, TCP_OFF, 8, HEAP) &&
+	     !strcmp(f.object, "inet_offloads[6]");
+	np_guest();
+	put(IP_PO + 16, HEAP);			/* ip_packet_offload's */
+	err = rec_run(&c, &failed, &fd, &f);
+	ksft_test_result(ok && !err && failed == 1 &&
+			 rec_fn(&fd, VMIAAS_PROTO_AT_OFFLOADS, 0, IP_PO, 16, HEAP) &&
+			 strstr(f.object, "packet_offload@"),
+			 "record: a gro_receive in the heap in inet_offloads[6], then on offload_base, fails it (%d: %s: %s)\n",
+			 err, f.object, f.message);
+	np_guest();
+	pc->nr_allow = VMIAAS_MAX_HOOK_ALLOW + 1;
+	err = rec_run(&c, &failed, &fd, &f);
+	ok = !err && failed == 1 && !fd.kind;
+	pc->nr_allow = 1;
+	pc->allow[0][1] = pc->allow[0][0];
+	err = rec_run(&c, &failed, &fd, &f);
+	ksft_test_result(ok && !err && failed == 1 && !fd.kind,
+			 "record: 11 ranges, an empty range: the record fails, nothing walked\n");
+}
+
+/* One hostile change to a valid record: a field set to @value. */
+struct rec_bad {
+	const char *what;
+	size_t off, size;
+	u64 value;
+	u64 addr;			/* the check's; 0: the record's */
+};
+
+#define REC_BAD(w, field, val)						\
+	{ w, offsetof(struct vmiaas_proto_check, field),		\
+	  sizeof(((struct vmiaas_proto_check *)0)->field), (u64)(val) }
+
+/*
+ * Hostile records (a table of changes to a valid one): every one refused
+ * by vmi_proto_set_of(), the validation vmiaas.ko runs (-EINVAL), the
+ * valid one taken.
+ */
+static void test_record_hostile(void)
+{
+	static const struct rec_bad bad[] = {
+		REC_BAD("reserved", reserved, 1),
+		REC_BAD("table 0 not at addr", table[0].at, 8),
+		REC_BAD("table 0 without slots", table[0].slots, 0),
+		REC_BAD("a table at a distance without slots", table[1].slots, 0),
+		REC_BAD("a second table at addr", table[1].at, 0),
+		REC_BAD("513 slots", table[0].slots, 513),
+		REC_BAD("no function", table[0].fns, 0),
+		REC_BAD("9 functions", table[0].fns, 0x1ff),
+		REC_BAD("an absent table's functions", table[6].fns, 1),
+		{ "a table landing in the user half",
+		  offsetof(struct vmiaas_proto_check, table[1].at), 4,
+		  (u32)-0x2000, 0xff00000000001000ULL },
+		REC_BAD("proto_list without functions", list[0].fns[0], 0),
+		REC_BAD("functions without proto_list", list[0].at, 0),
+		REC_BAD("66 functions on proto_list", list[0].fns[1], ~0ULL),
+		REC_BAD("offload_base's node at 64 KiB", list[1].node, 65536),
+		REC_BAD("offload_base misaligned", list[1].at,
+			OFFLOAD_BASE - PROTOS + 4),
+		REC_BAD("no socket type", sw.types, 0),
+		REC_BAD("17 socket types", sw.types, 17),
+		REC_BAD("inetsw without functions", sw.fns, 0),
+		REC_BAD("49 proto_ops functions", sw.fns, (1ULL << 49) - 1),
+		REC_BAD("inetsw's reserved", sw.reserved, 1),
+		REC_BAD("no inetsw but its layout", sw.at[0], 0),
+	};
+	static struct vmiaas_module_check c;
+	const struct vmiaas_proto_check *pc = (void *)c.data;
+	struct vmiaas_proto_check t;
+	struct vmi_proto_set set;
+	char missed[256] = "";
+	size_t n = 0, i;
+	int err;
+
+	np_guest();
+	err = proto_module_check(&v, &c, 1, &n, NULL);
+	err = err ?: vmi_proto_set_of(pc, c.addr, &set);
+	for (i = 0; !err && i < ARRAY_SIZE(bad); i++) {
+		t = *pc;
+		/* little-endian: the value's low bytes */
+		memcpy((u8 *)&t + bad[i].off, &bad[i].value, bad[i].size);
+		if (vmi_proto_set_of(&t, bad[i].addr ?: c.addr, &set) != -EINVAL)
+			snprintf(missed + strlen(missed),
+				 sizeof(missed) - strlen(missed), "%s; ",
+				 bad[i].what);
+	}
+	ksft_test_result(!err && !missed[0],
+			 "record: the valid one taken, %zu hostile ones refused (EINVAL) by vmi_proto_set_of() (%d; taken: %s)\n",
+			 ARRAY_SIZE(bad), err, missed);
+}
+
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(6 + 8 + 4 + 6 + 3 + 4 + 5 + 2);
+	ksft_set_plan(6 + 8 + 4 + 6 + 3 + 4 + 5 + 2 + 9 + 1);
 	guest_init();
 	v.btf = np_btf(true);
 	np_symbols();
@@ -754,6 +979,8 @@ int main(void)
 	test_sw();
 	test_gro();
 	test_hostile();
+	test_record();
+	test_record_hostile();
 	symmap_free(v.symmap);
 	btf__free(v.btf);
 	ksft_finished();

@@ -942,6 +942,67 @@ static struct vmiaas_nf_check nf_layout(void)
 	};
 }
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * A hostile check: one or two changes to a valid check (->in_check) or
+ * to its record, each the ->size bytes at ->off set to ->value's low
+ * bytes (x86: little-endian; set[1].size 0: one change), and the errno
+ * SET_CHECKS must refuse it with (0: EINVAL).
+ */
+struct bad_field {
+	const char *what;
+	struct {
+		uint16_t off, size;
+		bool in_check;
+		uint64_t value;
+	} set[2];
+	int err;
+};
+
+#define BAD_SET(type, check, field, val)				\
+	{ offsetof(type, field), sizeof(((type *)0)->field), check,	\
+	  (uint64_t)(val) }
+#define BAD_REC(type, w, field, val)					\
+	{ w, { BAD_SET(type, false, field, val) } }
+#define BAD_REC2(type, w, f1, v1, f2, v2)				\
+	{ w, { BAD_SET(type, false, f1, v1), BAD_SET(type, false, f2, v2) } }
+#define BAD_CHECK_E(w, field, val, e)					\
+	{ w, { BAD_SET(struct vmiaas_check, true, field, val) }, e }
+#define BAD_CHECK(w, field, val)	BAD_CHECK_E(w, field, val, 0)
+
+/*
+ * Each of the @n hostile checks @bad made from the check @x and its
+ * record (the @size bytes at x->values): whether SET_CHECKS refuses
+ * every one with its errno; prints what each got.
+ */
+static bool refuses_each(struct vm *vm, const char *type,
+			 const struct vmiaas_check *x, size_t size,
+			 const struct bad_field *bad, size_t n)
+{
+	uint8_t *rec = malloc(size);
+	struct vmiaas_check c;
+	size_t i, k, nr = 0;
+	int e;
+
+	ksft_print_msg("bad SET_CHECKS (%s):", type);
+	for (i = 0; rec && i < n; i++) {
+		c = *x;
+		memcpy(rec, (const void *)(uintptr_t)x->values, size);
+		c.values = (uintptr_t)rec;
+		for (k = 0; k < 2 && bad[i].set[k].size; k++)
+			memcpy((bad[i].set[k].in_check ? (uint8_t *)&c : rec) +
+			       bad[i].set[k].off, &bad[i].set[k].value,
+			       bad[i].set[k].size);
+		e = set_one(vm, &c);
+		printf(" %s %s;", bad[i].what, strerrorname_np(e) ?: "0");
+		nr += e == (bad[i].err ?: EINVAL);
+	}
+	printf("\n");
+	free(rec);
+	return nr == n;
+}
+
 /* Bad _NF checks (type 8) are refused: every field of the layout. */
 static void test_nf_args(struct vm *vm)
 {
@@ -2002,6 +2063,220 @@ static void test_tty(struct vm *vm, const uint8_t *data0,
 	TEST_ASSERT(ok[3], "- tty-ldisc: a tty's ops a copy, not its driver's: TAMPERED (ENOENT), the event names the tty, the copy and the driver's table");
 	TEST_ASSERT(ok[4], "- tty-ldisc: tty_drivers in a cycle: TAMPERED (ELOOP, the list named), no hang");
 	TEST_ASSERT(ok[5] && ok[6], "- tty-ldisc: restored: CLEAN; the first three checks registered again");
+}
+
+/*
+ * net-protocol's crafted tables, in the kernel half khalf_map() maps:
+ * inet_protos[4] with one protocol at slot 1 (handler at 0, err_handler
+ * at 8), net_families[2] with one family at slot 1 (create at 8),
+ * inet_offloads[2] with one offload at slot 1 (its three callbacks),
+ * proto_list holding one struct proto (node at 0x38, functions at 0 and
+ * 0x10), offload_base one packet_offload (callbacks at 8, node at 0x20),
+ * and inetsw[2] one inet_protosw on list 1 (type 1, protocol 6) with
+ * that struct proto and a proto_ops (functions at 0x10 and 0x18).
+ */
+#define NP_PROTOS	0xa4000		/* inet_protos[4] */
+#define NP_PROTO	0xa4100		/* the one net_protocol */
+#define NP_FAMILIES	0xa4200		/* net_families[2] */
+#define NP_FAMILY	0xa4300		/* the one net_proto_family */
+#define NP_LIST		0xa4400		/* proto_list */
+#define NP_OFFLOADS	0xa4500		/* inet_offloads[2] */
+#define NP_OFFLOAD	0xa4580		/* the one net_offload */
+#define NP_OBASE	0xa4600		/* offload_base */
+#define NP_PO		0xa4700		/* the one packet_offload */
+#define NP_INETSW	0xa4800		/* inetsw[2] */
+#define NP_SW		0xa4900		/* the one inet_protosw */
+#define NP_OPS		0xa4a00		/* its proto_ops */
+#define NP_PROT		0xa5000		/* the one struct proto */
+#define NP_PROT2	0xa5100		/* a copy of it, on no list */
+
+static void np_craft(struct vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		nf_put(vm, NP_PROTOS + 8 * i, 0);
+	nf_put(vm, NP_PROTOS + 8, KHALF_VA + NP_PROTO);
+	nf_put(vm, NP_PROTO, NF_HOOK);
+	nf_put(vm, NP_PROTO + 8, NF_HOOK + 0x40);
+	nf_put(vm, NP_FAMILIES, 0);
+	nf_put(vm, NP_FAMILIES + 8, KHALF_VA + NP_FAMILY);
+	nf_put(vm, NP_FAMILY + 8, NF_HOOK + 0x80);
+	nf_put(vm, NP_OFFLOADS, 0);
+	nf_put(vm, NP_OFFLOADS + 8, KHALF_VA + NP_OFFLOAD);
+	for (i = 0; i < 3; i++)
+		nf_put(vm, NP_OFFLOAD + 8 * i, NF_HOOK + 0x100 + 0x40 * i);
+	list_one(vm, NP_LIST, NP_PROT + 0x38);
+	nf_put(vm, NP_PROT, NF_HOOK + 0xc0);
+	nf_put(vm, NP_PROT + 0x10, 0);
+	list_one(vm, NP_OBASE, NP_PO + 0x20);
+	for (i = 0; i < 3; i++)
+		nf_put(vm, NP_PO + 8 + 8 * i, NF_HOOK + 0x200 + 0x40 * i);
+	list_empty(vm, NP_INETSW);
+	nf_put(vm, NP_INETSW + 8, KHALF_VA + NP_INETSW);
+	list_one(vm, NP_INETSW + 16, NP_SW);
+	nf_put(vm, NP_SW + 16, 1 | 6 << 16);	/* type 1, protocol 6 */
+	nf_put(vm, NP_SW + 24, KHALF_VA + NP_PROT);
+	nf_put(vm, NP_SW + 32, KHALF_VA + NP_OPS);
+	nf_put(vm, NP_OPS + 0x10, NF_HOOK + 0x300);
+	nf_put(vm, NP_OPS + 0x18, 0);
+	nf_put(vm, NP_PROT2, NF_HOOK + 0xc0);
+	nf_put(vm, NP_PROT2 + 0x10, TT_OUT);
+}
+
+/* The distance of @gpa's table from inet_protos (the check's addr). */
+#define NP_AT(gpa)	((int32_t)((gpa) - NP_PROTOS))
+
+static struct vmiaas_proto_check np_layout(void)
+{
+	return (struct vmiaas_proto_check){
+		.table = {
+			[0] = { 0, 4, 0x3 },
+			[4] = { NP_AT(NP_FAMILIES), 2, 0x2 },
+			[5] = { NP_AT(NP_OFFLOADS), 2, 0x7 },
+		},
+		.list = {
+			{ NP_AT(NP_LIST), 0x38, { 0x5, 0 } },
+			{ NP_AT(NP_OBASE), 0x20, { 0xe, 0 } },
+		},
+		.sw = { .at = { NP_AT(NP_INETSW) }, .types = 2, .node = 0,
+			.type = 16, .protocol = 18, .prot = 24, .ops = 32,
+			.fns = 0xc },
+		.nr_allow = 1,
+		.allow = { { KHALF_VA, KHALF_VA + 0x10000 } },
+	};
+}
+
+#define NP_BAD(w, field, val) BAD_REC(struct vmiaas_proto_check, w, field, val)
+
+/* Bad _PROTO checks (type 15) are refused: each field of the record. */
+static void test_proto_args(struct vm *vm)
+{
+	static const struct bad_field bad[] = {
+		BAD_CHECK("user half", addr, NP_PROTOS),
+		BAD_CHECK("len 2", len, 2),
+		BAD_CHECK("a flag", flags, VMIAAS_CHECK_CSTRING),
+		BAD_CHECK("no root", root, 0),
+		NP_BAD("table 0 not at addr", table[0].at, 8),
+		NP_BAD("table 0 without slots", table[0].slots, 0),
+		NP_BAD("a table without slots", table[4].slots, 0),
+		NP_BAD("a second table at addr", table[4].at, 0),
+		NP_BAD("513 slots", table[4].slots, VMIAAS_MAX_PROTO_SLOTS + 1),
+		NP_BAD("no function", table[4].fns, 0),
+		NP_BAD("9 functions", table[4].fns, 0x1ff),
+		NP_BAD("an absent table's functions", table[2].fns, 1),
+		NP_BAD("proto_list without functions", list[0].fns[0], 0),
+		NP_BAD("functions without proto_list", list[0].at, 0),
+		NP_BAD("66 functions", list[0].fns[1], ~0ULL),
+		NP_BAD("node offset 64 KiB", list[1].node, VMIAAS_MAX_NF_OFFSET),
+		NP_BAD("a misaligned list", list[1].at, NP_AT(NP_OBASE) + 4),
+		NP_BAD("no socket type", sw.types, 0),
+		NP_BAD("17 socket types", sw.types, VMIAAS_MAX_PROTO_TYPES + 1),
+		NP_BAD("no proto_ops function", sw.fns, 0),
+		NP_BAD("49 proto_ops functions", sw.fns, (1ULL << 49) - 1),
+		NP_BAD("inetsw's reserved", sw.reserved, 1),
+		NP_BAD("no inetsw but its layout", sw.at[0], 0),
+		NP_BAD("no range", nr_allow, 0),
+		NP_BAD("11 ranges", nr_allow, VMIAAS_MAX_HOOK_ALLOW + 1),
+		NP_BAD("empty range", allow[0][1], KHALF_VA),
+		NP_BAD("reserved", reserved, 1),
+	};
+	struct vmiaas_proto_check t = np_layout();
+	struct vmiaas_check x = { .type = VMIAAS_CHECK_PROTO_GVA, .len = 1,
+		.addr = KHALF_VA + NP_PROTOS, .root = G_PML4,
+		.values = (uintptr_t)&t };
+
+	TEST_ASSERT(refuses_each(vm, "type 15", &x, sizeof(t), bad,
+				 ARRAY_SIZE(bad)),
+		    "- SET_CHECKS: bad net-protocol checks are refused (EINVAL)");
+}
+
+/*
+ * net-protocol (core/protowalk.c) run in the module: the crafted tables
+ * clean; a protocol's err_handler outside the ranges; a family's slot a
+ * user-half pointer; a struct proto's function outside; proto_list in a
+ * cycle; an inet_protosw's proto_ops function outside, its struct proto
+ * a copy (on no list) with one outside, the entry on another type's
+ * list; a GRO callback on offload_base outside: each TAMPERED, the event
+ * naming the table, slot, struct and function, no hang; restored: clean.
+ */
+static void test_proto(struct vm *vm, const uint8_t *data0,
+		       const uint64_t *table0)
+{
+	struct vmiaas_proto_check t = np_layout();
+	struct vmiaas_check c = { .type = VMIAAS_CHECK_PROTO_GVA, .len = 1,
+		.addr = KHALF_VA + NP_PROTOS, .root = G_PML4,
+		.values = (uintptr_t)&t };
+	const struct vmiaas_found want[] = {
+		{ .kind = VMIAAS_FOUND_PROTO_FN, .where = KHALF_VA + NP_PROTO,
+		  .value = TT_OUT, .index = 8, .point = 0, .family = 1 },
+		{ .kind = VMIAAS_FOUND_PROTO_BAD, .where = 0x1000, .point = 4,
+		  .family = 1, .err = -EBADMSG },
+		{ .kind = VMIAAS_FOUND_PROTO_FN, .where = KHALF_VA + NP_PROT,
+		  .value = TT_OUT, .index = 0x10,
+		  .point = VMIAAS_PROTO_AT_PROTOS },
+		{ .kind = VMIAAS_FOUND_PROTO_BAD,
+		  .point = VMIAAS_PROTO_AT_PROTOS, .err = -ELOOP },
+		{ .kind = VMIAAS_FOUND_PROTO_FN, .where = KHALF_VA + NP_OPS,
+		  .value = TT_OUT, .index = 0x18, .point = VMIAAS_PROTO_AT_SW,
+		  .family = 1, .expected = KHALF_VA + NP_SW },
+		{ .kind = VMIAAS_FOUND_PROTO_FN, .where = KHALF_VA + NP_PROT2,
+		  .value = TT_OUT, .index = 0x10, .point = VMIAAS_PROTO_AT_SW,
+		  .family = 1, .expected = KHALF_VA + NP_SW },
+		{ .kind = VMIAAS_FOUND_PROTO_BAD, .where = KHALF_VA + NP_SW,
+		  .point = VMIAAS_PROTO_AT_SW, .family = 1,
+		  .expected = KHALF_VA + NP_SW, .err = -EBADMSG },
+		{ .kind = VMIAAS_FOUND_PROTO_FN, .where = KHALF_VA + NP_PO,
+		  .value = TT_OUT, .index = 0x10,
+		  .point = VMIAAS_PROTO_AT_OFFLOADS },
+	};
+	/* what each request changes from np_craft(): 8 bytes at gpa */
+	const uint64_t change[][2] = {
+		{ NP_PROTO + 8, TT_OUT },
+		{ NP_FAMILIES + 8, 0x1000 },
+		{ NP_PROT + 0x10, TT_OUT },
+		{ NP_PROT + 0x38, KHALF_VA + NP_PROT + 0x38 },	/* a cycle */
+		{ NP_OPS + 0x18, TT_OUT },
+		{ NP_SW + 24, KHALF_VA + NP_PROT2 },
+		{ NP_SW + 16, 2 | 6 << 16 },		/* type 2 on list 1 */
+		{ NP_PO + 0x10, TT_OUT },
+	};
+	struct vmiaas_event ev[8];
+	unsigned int i, bad = 0;
+	struct op op;
+	bool ok[3];
+
+	test_proto_args(vm);
+	khalf_map(vm, 0x81);
+	np_craft(vm);
+	TEST_ASSERT(set_one(vm, &c) == 0,
+		    "- SET_CHECKS registers a net-protocol check");
+	vmiaas_events(vm, ev, 8);
+	ok[0] = guest_req(vm, 0, 0xd001, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0xd001) &&
+		vf_found(vm, 0xd001, &(struct vmiaas_found){ 0 }, false);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		np_craft(vm);
+		nf_put(vm, change[i][0], change[i][1]);
+		if (!guest_req(vm, 0, 0xd010 + i, &op) ||
+		    !answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1,
+			       0xd010 + i) ||
+		    !vf_found(vm, 0xd010 + i, &want[i], false)) {
+			ksft_print_msg("net-protocol: change %u not found as expected\n",
+				       i);
+			bad++;
+		}
+	}
+	np_craft(vm);
+	ok[1] = guest_req(vm, 0, 0xd002, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0xd002) &&
+		vf_found(vm, 0xd002, &(struct vmiaas_found){ 0 }, false);
+	khalf_map(vm, 0);
+	vmiaas_events(vm, ev, 8);
+	ok[2] = vmiaas_set_checks(vm, data0, table0) == 0;
+	TEST_ASSERT(ok[0], "- net-protocol: protocols, families, offloads, struct protos, packet_offloads and inet_protosws in the allowed text: CLEAN, nothing named");
+	TEST_ASSERT(!bad, "- net-protocol: an err_handler outside, a family slot in the user half (EBADMSG), a struct proto's function outside, proto_list in a cycle (ELOOP), an inet_protosw's proto_ops function outside, its struct proto a copy with one outside, the entry on another type's list (EBADMSG), a gro_receive on offload_base outside: each TAMPERED, the event naming table, slot, struct and function");
+	TEST_ASSERT(ok[1] && ok[2], "- net-protocol: restored: CLEAN; the first three checks registered again");
 }
 
 /*
@@ -3197,6 +3472,7 @@ int main(void)
 	test_tp(&a, data0, table0);
 	test_vfs(&a, data0, table0);
 	test_tty(&a, data0, table0);
+	test_proto(&a, data0, table0);
 	test_proc(&a, data0, table0);
 	test_hypercall(&a);
 	test_exits(&a, 20);

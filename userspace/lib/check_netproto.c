@@ -40,8 +40,9 @@
  * inet6, netlink and packet families on their own structs as for
  * inet_protos.
  * The walks are core/protowalk.c's; this file resolves the layout from BTF
- * and symbols and judges. Not in vmiaas.ko yet (no record). What a scan
- * reports is confirmed by a second one (check_confirmed()).
+ * and symbols and judges, and builds vmiaas.ko's record (type 15: every
+ * function by where it lies; which struct a slot must hold stays here).
+ * What a scan reports is confirmed by a second one (check_confirmed()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@
 #include <string.h>
 #include <bpf/btf.h>
 
+#include "uapi/linux/vmiaas.h"
 #include "checks.h"
 #include "hidden.h"
 #include "hookpolicy.h"
@@ -1064,12 +1066,127 @@ static int np_layout(struct vmiaas *v, struct hook_scan *h)
 	return err ?: np_prot_layout(v, w);
 }
 
+/* ---- vmiaas.ko's record ---- */
+
+/*
+ * The words at @off[@nr] as a map of @words words: -ERANGE for one not a
+ * word in it.
+ */
+static int np_fn_map(const u32 *off, u32 nr, u32 words, __u64 *map)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		if (off[i] % 8 || off[i] / 8 >= words)
+			return -ERANGE;
+		map[off[i] / 512] |= 1ULL << (off[i] / 8 % 64);
+	}
+	return 0;
+}
+
+/* @at as the record's distance from @addr: -ERANGE past 2 GiB. */
+static int np_at(u64 at, u64 addr, s32 *ret)
+{
+	s64 d = (s64)(at - addr);
+
+	if (d < INT32_MIN || d > INT32_MAX)
+		return -ERANGE;
+	*ret = (s32)d;
+	return 0;
+}
+
+/* A table's layout as the record's struct vmiaas_proto_table. */
+static int np_record_table(const struct np_table *f, u64 addr,
+			   struct vmiaas_proto_table *t)
+{
+	u32 off[VMI_PROTO_FNS], nr = 0, i;
+	__u64 map = 0;
+
+	if (!f->present)
+		return 0;
+	for (i = 0; i < VMI_PROTO_FNS; i++)
+		if (f->l.flags & VMI_PROTO_HAS_FN(i))
+			off[nr++] = f->l.fn_off[i];
+	if (np_fn_map(off, nr, 16, &map) || np_at(f->l.table, addr, &t->at))
+		return -ERANGE;
+	t->slots = f->l.slots;
+	t->fns = (u16)map;
+	return 0;
+}
+
+/* proto_list's or offload_base's layout as the record's list. */
+static int np_record_list(const struct vmi_prot_layout *l, u64 addr,
+			  struct vmiaas_proto_list *pl)
+{
+	if (!l->head)
+		return 0;
+	pl->node = l->node;
+	return np_fn_map(l->fn_off, l->nr_fns, 128, pl->fns) ?:
+	       np_at(l->head, addr, &pl->at);
+}
+
+/* inetsw[]'s and inetsw6[]'s layout (one but for ->table). */
+static int np_record_sw(const struct np_walk *w, u64 addr,
+			struct vmiaas_proto_sw *sw)
+{
+	const struct vmi_protosw_layout *l = NULL;
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(w->sw); i++) {
+		if (!w->sw[i].present)
+			continue;
+		l = &w->sw[i].l;
+		if (np_at(l->table, addr, &sw->at[i]))
+			return -ERANGE;
+	}
+	if (!l)
+		return 0;
+	/* vmi_protosw_layout_ok(): every offset under 64 KiB */
+	*sw = (struct vmiaas_proto_sw){
+		.at = { sw->at[0], sw->at[1] }, .types = l->lists,
+		.node = l->node, .type = l->type, .protocol = l->protocol,
+		.prot = l->prot, .ops = l->ops,
+	};
+	return np_fn_map(l->fn_off, l->nr_fns, 64, &sw->fns);
+}
+
+/*
+ * net-protocol's record: the seven tables (inet_protos first),
+ * proto_list, offload_base, inetsw[] and inetsw6[], and the ranges a
+ * function may lie in. Which struct a protocol the kernel registers
+ * must be on (the "own" rules) and where a proto_ops lies stay vmictl's.
+ */
+static int np_module_record(struct vmiaas *v, struct hook_scan *h,
+			    struct vmiaas_module_check *c)
+{
+	struct np_walk *w = (struct np_walk *)h;
+	struct vmiaas_proto_check *pc = (struct vmiaas_proto_check *)c->data;
+	u64 addr = w->f[0].l.table;
+	int err = 0;
+	u32 i;
+
+	static_assert(sizeof(*pc) <= VMIAAS_MODULE_DATA, "data");
+	static_assert(VMIAAS_PROTO_TABLES == NP_TABLES, "tables");
+	for (i = 0; !err && i < NP_TABLES; i++)
+		err = np_record_table(&w->f[i], addr, &pc->table[i]);
+	err = err ?: np_record_list(&w->pl, addr, &pc->list[0]);
+	err = err ?: np_record_list(&w->ol, addr, &pc->list[1]);
+	err = err ?: np_record_sw(w, addr, &pc->sw);
+	if (err)
+		return engine_fail(v, err,
+				   "net-protocol: a function pointer unaligned or past its struct's words in the record, or a table 2 GiB from inet_protos: no record for vmiaas.ko");
+	return hook_record(v, h, c, VMIAAS_CHECK_PROTO_GVA, addr,
+			   "protocol handlers", pc->allow,
+			   VMIAAS_MAX_HOOK_ALLOW, &pc->nr_allow);
+}
+
 static const struct hook_check np_check = {
 	.check = "net-protocol",
 	.sees = "the kernel calls it for every packet or socket of that protocol",
 	.size = sizeof(struct np_walk),
 	.layout = np_layout,
 	.walk = np_walk_all,
+	.record = np_module_record,
 };
 
 static int np_scan(struct vmiaas *v, const struct hidden_sink *sink,
@@ -1082,4 +1199,11 @@ int check_net_protocols(struct vmiaas *v, const struct hidden_sink *sink,
 			struct hook_trust *trust)
 {
 	return check_confirmed(v, np_scan, trust, sink);
+}
+
+/* net-protocol's record for vmiaas_module_policy(), appended at *@nr. */
+int proto_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
+		       size_t max, size_t *nr, struct hook_trust *trust)
+{
+	return hook_module_check(v, &np_check, out, max, nr, trust);
 }

@@ -433,6 +433,8 @@ int tp_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 		    size_t max, size_t *nr, struct hook_trust *trust);
 int tty_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 		     size_t max, size_t *nr, struct hook_trust *trust);
+int proto_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
+		       size_t max, size_t *nr, struct hook_trust *trust);
 
 /*
  * Names for the walks' suspects (check_netfilter.c, check_procops.c,

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1 OR MIT
 /*
  * vmiaas.ko's share of exec-memory, usermode-helper, netfilter-hook,
- * proc-ops, packet-tap, input-handler, tracepoint-hook, vfs-ops and
- * tty-ldisc: the records to register (policy, from check_exec.c,
- * check_helpers.c, check_netfilter.c, check_procops.c, check_ptype.c,
- * check_input.c, check_tracepoint.c, check_vfsops.c and check_tty.c)
+ * proc-ops, packet-tap, input-handler, tracepoint-hook, vfs-ops,
+ * tty-ldisc and net-protocol: the records to register (policy, from
+ * check_exec.c, check_helpers.c, check_netfilter.c, check_procops.c,
+ * check_ptype.c, check_input.c, check_tracepoint.c, check_vfsops.c,
+ * check_tty.c and check_netproto.c)
  * and, for tests and for a caller
  * that wants to know a set passes before registering it, their run as
  * the module runs them: the same core functions (core/execmem.c,
  * vmi_measure_bytes(), core/nfhook.c, core/procwalk.c, core/ptypewalk.c,
- * core/inputwalk.c, core/tpwalk.c, core/vfswalk.c, core/ttywalk.c),
+ * core/inputwalk.c, core/tpwalk.c, core/vfswalk.c, core/ttywalk.c,
+ * core/protowalk.c),
  * through the records'
  * own root; and what the module's events name, as vmictl check's
  * findings.
@@ -25,6 +27,7 @@
 #include "hookpolicy.h"
 #include "../../core/nfhook.h"
 #include "../../core/procwalk.h"
+#include "../../core/protowalk.h"
 #include "../../core/ptypewalk.h"
 #include "../../core/inputwalk.h"
 #include "../../core/tpwalk.h"
@@ -75,6 +78,7 @@ int vmiaas_module_policy(struct vmiaas *v, const struct vmiaas_baseline *b,
 	err = err ?: tp_module_check(v, out, max, &nr, &t);
 	err = err ?: vfs_module_check(v, out, max, &nr);
 	err = err ?: tty_module_check(v, out, max, &nr, &t);
+	err = err ?: proto_module_check(v, out, max, &nr, &t);
 	hook_trust_put(&t);
 	*ret_nr = nr;	/* on error: those of the checks before it */
 	return err;
@@ -327,16 +331,23 @@ static int policy_proc(struct vmiaas *v, struct vmi_as *as,
 	return err ?: p.s.nr != 0;
 }
 
-/* A _PTYPE or _INPUT record's allowed ranges in the core's form. */
+/*
+ * A hook record's allowed ranges in the core's form, refused as
+ * kmod/checks.c's hook_allow_copy() refuses them: none, over
+ * VMIAAS_MAX_HOOK_ALLOW or an empty one.
+ */
 static int policy_hook_allow(const __u64 (*in)[2], u32 nr,
 			     struct vmi_range *allow)
 {
 	u32 i;
 
-	if (nr > VMIAAS_MAX_HOOK_ALLOW)
-		return -E2BIG;
-	for (i = 0; i < nr; i++)
+	if (!nr || nr > VMIAAS_MAX_HOOK_ALLOW)
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		if (in[i][0] >= in[i][1])
+			return -EINVAL;
 		allow[i] = (struct vmi_range){ in[i][0], in[i][1] };
+	}
 	return 0;
 }
 
@@ -586,6 +597,31 @@ static int policy_tty(struct vmi_as *as, const struct vmiaas_module_check *c,
 	return err ?: s.nr != 0;
 }
 
+/* kmod/checks.c's net-protocol run, as policy_nf(). */
+static int policy_proto(struct vmi_as *as, const struct vmiaas_module_check *c,
+			const struct vmi_read_ops *r, struct vmiaas_found *f)
+{
+	const struct vmiaas_proto_check *pc = (const void *)c->data;
+	struct vmi_range allow[VMIAAS_MAX_HOOK_ALLOW];
+	struct vmi_proto_suspects s;
+	struct vmi_proto_set set;
+	int err;
+
+	err = policy_hook_allow(pc->allow, pc->nr_allow, allow);
+	if (err)
+		return err;
+	if (vmi_proto_set_of(pc, c->addr, &set))
+		return -EINVAL;
+	err = vmi_proto_suspects(r, &set, allow, pc->nr_allow, &s);
+	if (!err && s.nr) {
+		policy_pause(as);
+		err = vmi_proto_suspects(r, &set, allow, pc->nr_allow, &s);
+	}
+	if (!err && s.nr && f)
+		vmi_proto_found(&s, f);
+	return err ?: s.nr != 0;
+}
+
 static int policy_read(void *ctx, u64 va, void *buf, size_t len)
 {
 	return vmi_as_read(ctx, va, buf, len);
@@ -638,6 +674,9 @@ int vmiaas_module_policy_found(struct vmiaas *v,
 		else if (c[i].type == VMIAAS_CHECK_TTY_GVA)
 			res = policy_tty(&as, &c[i], &r,
 					 found ? &found[i] : NULL);
+		else if (c[i].type == VMIAAS_CHECK_PROTO_GVA)
+			res = policy_proto(&as, &c[i], &r,
+					   found ? &found[i] : NULL);
 		else if (c[i].type == VMIAAS_CHECK_BYTES_GVA &&
 			 c[i].len <= sizeof(c[i].data))
 			res = vmi_measure_bytes(&r, c[i].addr, c[i].len,
@@ -1002,6 +1041,73 @@ static void found_tty(const struct vmiaas_found *fd, struct vmiaas_finding *f)
 		 (unsigned long long)fd->value, FOUND_OUTSIDE);
 }
 
+/* Why net-protocol's module found @fd bad. */
+static const char *proto_found_why(const struct vmiaas_found *fd)
+{
+	if (!fd->where)
+		return fd->err == -ELOOP ? "the list does not end (a cycle, or over its cap)" :
+		       "the list is corrupt (a pointer not the kernel's, or a node unreadable)";
+	if (fd->err != -EBADMSG)
+		return "it cannot be read";
+	if (fd->point >= VMI_PROTO_AT_SW && fd->where == fd->expected)
+		return "the entry is on another socket type's list: inet_register_protosw() never puts it there";
+	return "not a kernel pointer";
+}
+
+/* A struct vmiaas_found of net-protocol into @f, as check_netproto.c. */
+static void found_proto(const struct vmiaas_found *fd,
+			struct vmiaas_finding *f)
+{
+	static const char *const tables[] = {
+		"inet_protos", "inet6_protos", "sock_diag_handlers",
+		"inet_rcv_compat", "net_families", "inet_offloads",
+		"inet6_offloads", "proto_list", "offload_base", "inetsw",
+		"inetsw6",
+	};
+	const char *table = fd->point < ARRAY_SIZE(tables) ?
+			    tables[fd->point] : "?";
+	const char *holder = fd->flags & VMIAAS_FOUND_PROTO_PROT ?
+			     "the struct proto" : "the proto_ops";
+	char in[64];
+
+	static_assert(ARRAY_SIZE(tables) == VMI_PROTO_AT_SW + 2, "tables");
+	if (fd->point == VMI_PROTO_AT_PROTOS && fd->where)
+		snprintf(f->object, sizeof(f->object), "proto@%llx",
+			 (unsigned long long)fd->where);
+	else if (fd->point == VMI_PROTO_AT_OFFLOADS && fd->where)
+		snprintf(f->object, sizeof(f->object), "packet_offload@%llx",
+			 (unsigned long long)fd->where);
+	else if (fd->point == VMI_PROTO_AT_PROTOS ||
+		 fd->point == VMI_PROTO_AT_OFFLOADS)
+		snprintf(f->object, sizeof(f->object), "%s", table);
+	else
+		snprintf(f->object, sizeof(f->object), "%s[%u]", table,
+			 fd->family);
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	f->address = fd->where;
+	if (fd->kind == VMIAAS_FOUND_PROTO_BAD) {
+		snprintf(f->message, sizeof(f->message),
+			 "%s (%#llx, inet_protosw %#llx): %s", f->object,
+			 (unsigned long long)fd->where,
+			 (unsigned long long)fd->expected,
+			 proto_found_why(fd));
+		return;
+	}
+	if (fd->point >= VMI_PROTO_AT_SW)
+		snprintf(in, sizeof(in), "%s %#llx of entry %#llx", holder,
+			 (unsigned long long)fd->where,
+			 (unsigned long long)fd->expected);
+	else
+		snprintf(in, sizeof(in), "struct %#llx",
+			 (unsigned long long)fd->where);
+	f->flags |= VMIAAS_FINDING_VALUES;
+	f->new_value = fd->value;
+	snprintf(f->message, sizeof(f->message),
+		 "%s: the function at +%#x of %s points to %#llx, %s; the kernel calls it for every packet or socket of that protocol",
+		 f->object, fd->index, in, (unsigned long long)fd->value,
+		 FOUND_OUTSIDE);
+}
+
 int vmiaas_module_found(const struct vmiaas_module_check *c,
 			const struct vmiaas_found *found,
 			struct vmiaas_finding *f)
@@ -1034,6 +1140,10 @@ int vmiaas_module_found(const struct vmiaas_module_check *c,
 		 (found->kind == VMIAAS_FOUND_TTY_FN ||
 		  found->kind == VMIAAS_FOUND_TTY_BAD))
 		found_tty(found, f);
+	else if (c->type == VMIAAS_CHECK_PROTO_GVA &&
+		 (found->kind == VMIAAS_FOUND_PROTO_FN ||
+		  found->kind == VMIAAS_FOUND_PROTO_BAD))
+		found_proto(found, f);
 	else
 		return -EINVAL;
 	return 0;

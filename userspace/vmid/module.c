@@ -45,7 +45,7 @@
 /*
  * records of vmiaas_module_policy(): exec-memory, 6 usermode-helper,
  * netfilter-hook, proc-ops, packet-tap, input-handler, tracepoint-hook,
- * vfs-ops, tty-ldisc (14), and room for the next check's
+ * vfs-ops, tty-ldisc, net-protocol (15), and room for the next check's
  */
 #define MODULE_POLICY_MAX	16
 
@@ -332,7 +332,7 @@ static const char *module_left_out(const struct vm_module *m, char *buf,
 			 m->left_out, (unsigned long long)m->check_types);
 	else if (m->nr_checks && m->policy_err)
 		snprintf(buf, size,
-			 "; exec-memory, usermode-helper, netfilter-hook, proc-ops, packet-tap, input-handler, tracepoint-hook, vfs-ops or tty-ldisc not registered (their records: %s): vmid's worker checks them, on its schedule and after each request",
+			 "; exec-memory, usermode-helper, netfilter-hook, proc-ops, packet-tap, input-handler, tracepoint-hook, vfs-ops, tty-ldisc or net-protocol not registered (their records: %s): vmid's worker checks them, on its schedule and after each request",
 			 strerror(-m->policy_err));
 	else
 		buf[0] = '\0';
@@ -694,7 +694,8 @@ static void module_finding(const struct vm_module *mod, unsigned int i,
 	    c->type != VMIAAS_CHECK_PTYPE_GVA &&
 	    c->type != VMIAAS_CHECK_INPUT_GVA &&
 	    c->type != VMIAAS_CHECK_TP_GVA && c->type != VMIAAS_CHECK_VFS_GVA &&
-	    c->type != VMIAAS_CHECK_TTY_GVA) {
+	    c->type != VMIAAS_CHECK_TTY_GVA &&
+	    c->type != VMIAAS_CHECK_PROTO_GVA) {
 		f->address = c->addr;
 		f->flags |= VMIAAS_FINDING_ADDRESS;
 	}

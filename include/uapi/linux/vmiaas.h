@@ -114,6 +114,13 @@
  *   more than 24 (struct tty_ldisc_ops), 64 (struct tty_operations) or 8
  *   (client) functions in a map, unknown flags, reserved bytes, no
  *   allowed range, more than VMIAAS_MAX_HOOK_ALLOW or an empty one;
+ *   a _PROTO check whose len is not 1, whose ->table[0] is not at addr
+ *   (->at 0) or has no slots, a table, list or inetsw[] that lands
+ *   outside the kernel half, a table of over VMIAAS_MAX_PROTO_SLOTS
+ *   slots, a table (list) with slots (->at) but no function or the
+ *   reverse, over 8 functions in a table's map, 64 in a list's, 48 in
+ *   inetsw's, over 16 socket types, reserved bytes, no allowed range,
+ *   more than VMIAAS_MAX_HOOK_ALLOW or an empty one;
  *   a _VFS check whose addr, init_task or image is outside the kernel
  *   half, or whose struct vmiaas_vfs_check has an offset of 65536 or
  *   more, dentry fields over 512 bytes apart, a cap of 0 or over its
@@ -458,6 +465,24 @@ struct vmiaas_mailbox {
  *   table, tty or list cannot be read or walked, in two walks a moment
  *   apart. Where a table lies is not judged, nor n_tty_ops' functions
  *   against a baseline (vmictl's tty-ldisc does both).
+ * - VMIAAS_CHECK_PROTO_GVA: net-protocol. addr is the guest's
+ *   &inet_protos[0], len 1, values the user address of one struct
+ *   vmiaas_proto_check: VMIAAS_PROTO_TABLES tables of pointers to
+ *   structs of functions (inet_protos, inet6_protos, sock_diag_handlers,
+ *   inet_rcv_compat, net_families, inet_offloads, inet6_offloads: each
+ *   its slots and which words of its struct are function pointers), two
+ *   lists of structs of functions (proto_list's struct protos,
+ *   offload_base's packet_offloads), the inet_protosw lists of inetsw[]
+ *   and inetsw6[] (each entry's proto_ops and struct proto), from BTF,
+ *   and the ranges a function may lie in (the kernel's text, the text of
+ *   the untainted or trusted modules with handlers). The module reads
+ *   every slot, every struct on the lists and every entry
+ *   (core/protowalk.c: bounded, cycle-checked) and fails when a function
+ *   lies outside every range, a slot, entry or struct is not a kernel
+ *   pointer or cannot be read, an entry is on another type's list, or a
+ *   list cannot be walked, in two walks a moment apart. Which struct a
+ *   protocol the kernel registers itself must be on, and where a
+ *   proto_ops lies, stay vmictl's net-protocol.
  * A check fails (its bit set in the failed mask) when it differs or when
  * its memory cannot be read (not backed, not mapped): the verdict is then
  * VMIAAS_VERDICT_ERROR unless another check differed.
@@ -479,7 +504,8 @@ struct vmiaas_mailbox {
 #define VMIAAS_CHECK_TP_GVA	12
 #define VMIAAS_CHECK_VFS_GVA	13
 #define VMIAAS_CHECK_TTY_GVA	14
-#define VMIAAS_CHECK_TYPES_ALL	0x7ffeULL	/* bits 1 to 14 */
+#define VMIAAS_CHECK_PROTO_GVA	15
+#define VMIAAS_CHECK_TYPES_ALL	0xfffeULL	/* bits 1 to 15 */
 
 /* struct vmiaas_check.flags */
 #define VMIAAS_CHECK_CSTRING	(1U << 0)	/* _BYTES: up to the NUL */
@@ -686,6 +712,66 @@ struct vmiaas_vfs_check {
 /* bits of the tables' function-pointer maps: tables of 512 bytes */
 #define VMIAAS_TTY_TABLE_WORDS	64
 
+#define VMIAAS_PROTO_TABLES	7	/* slot tables of a _PROTO check */
+#define VMIAAS_MAX_PROTO_SLOTS	512	/* slots of one table */
+#define VMIAAS_MAX_PROTO_TYPES	16	/* lists of inetsw[] (SOCK_MAX 11) */
+
+/*
+ * struct vmiaas_found.point of a _PROTO check: the tables in the order
+ * of ->table[] (0 inet_protos, 1 inet6_protos, 2 sock_diag_handlers, 3
+ * inet_rcv_compat, 4 net_families, 5 inet_offloads, 6 inet6_offloads),
+ * then these.
+ */
+#define VMIAAS_PROTO_AT_PROTOS	7	/* proto_list */
+#define VMIAAS_PROTO_AT_OFFLOADS 8	/* offload_base */
+#define VMIAAS_PROTO_AT_SW	9	/* inetsw[]; inetsw6[] 10 */
+
+/*
+ * A _PROTO check's tables and lists are the kernel's statics (in its
+ * image or a module, the top 2 GiB on x86-64): each is at the check's
+ * addr plus a signed 32-bit ->at, so that the record fits libvmiaas'
+ * 312 bytes.
+ */
+
+/* One table of pointers to structs of functions. */
+struct vmiaas_proto_table {
+	__s32 at;		/* &table[0] - addr (->table[0]: 0) */
+	__u16 slots;		/* 1 to VMIAAS_MAX_PROTO_SLOTS; 0: none */
+	__u16 fns;		/* its struct's words 0-15 that are functions */
+};
+
+/* A list of structs of functions: ->at 0, no list in this kernel. */
+struct vmiaas_proto_list {
+	__s32 at;		/* &head - addr */
+	__u32 node;		/* offsetof(struct ..., its list_head) */
+	__u64 fns[2];		/* function words: bit i of fns[i / 64] */
+};
+
+/* inetsw[] and inetsw6[]: one layout (struct inet_protosw's). */
+struct vmiaas_proto_sw {
+	__s32 at[2];		/* &inetsw[0], &inetsw6[0] - addr; 0: none */
+	__u16 types;		/* the lists: 1 to VMIAAS_MAX_PROTO_TYPES */
+	__u16 node;		/* offsetof(struct inet_protosw, list) */
+	__u16 type, protocol;	/* its u16 members' offsets */
+	__u16 prot, ops;	/* its pointers' */
+	__u32 reserved;		/* zero */
+	__u64 fns;		/* struct proto_ops's function words 0-63 */
+};
+
+/*
+ * VMIAAS_CHECK_PROTO_GVA: the tables (->table[0] at the check's addr:
+ * inet_protos), proto_list and offload_base (->list[0], [1]), inetsw[]
+ * and inetsw6[], the ranges a function may lie in.
+ */
+struct vmiaas_proto_check {
+	struct vmiaas_proto_table table[VMIAAS_PROTO_TABLES];
+	struct vmiaas_proto_list list[2];
+	struct vmiaas_proto_sw sw;
+	__u32 nr_allow;		/* 1 to VMIAAS_MAX_HOOK_ALLOW */
+	__u32 reserved;		/* zero */
+	__u64 allow[VMIAAS_MAX_HOOK_ALLOW][2];	/* [start, end), start < end */
+};
+
 /* struct vmiaas_tty_check.flags */
 #define VMIAAS_TTY_DEVPTS	(1U << 0)	/* ->devpts_supers is walked */
 #define VMIAAS_TTY_HLIST	(1U << 1)	/* d_children an hlist (6.8+) */
@@ -844,6 +930,18 @@ struct vmiaas_set_checks {
  *              table, ->dev the tty, ->expected the driver (with 10: its
  *              table), ->family the number, ->err (-ENOENT, -EFAULT,
  *              -EBADMSG, -ELOOP, -E2BIG)
+ *   _PROTO_FN: a function outside the ranges: ->where the struct
+ *              (net_protocol, sock_diag_handler..., proto,
+ *              packet_offload, an entry's proto_ops or, with
+ *              VMIAAS_FOUND_PROTO_PROT, its struct proto), ->value the
+ *              function, ->index its offset in the struct, ->point the
+ *              table or list (VMIAAS_PROTO_AT_*), ->family the slot
+ *              (inetsw: the socket type), ->expected the inet_protosw
+ *   _PROTO_BAD: a slot, struct or entry that cannot be read or is no
+ *              kernel pointer, an entry on another type's list
+ *              (-EBADMSG), or a list that cannot be walked: ->where the
+ *              struct (0: the list), ->point, ->family, ->expected the
+ *              inet_protosw, ->err (-EBADMSG, -EFAULT, -ELOOP)
  */
 #define VMIAAS_FOUND_NF_HOOK	1
 #define VMIAAS_FOUND_NF_BAD	2
@@ -859,10 +957,13 @@ struct vmiaas_set_checks {
 #define VMIAAS_FOUND_VFS_BAD	12
 #define VMIAAS_FOUND_TTY_FN	13
 #define VMIAAS_FOUND_TTY_BAD	14
+#define VMIAAS_FOUND_PROTO_FN	15
+#define VMIAAS_FOUND_PROTO_BAD	16
 
 /* struct vmiaas_found.flags */
 #define VMIAAS_FOUND_ROOT_INODE	(1U << 0)	/* a mounted /proc's root */
 #define VMIAAS_FOUND_INIT_NET	(1U << 1)	/* init_net's, or /proc's */
+#define VMIAAS_FOUND_PROTO_PROT	(1U << 2)	/* an inet_protosw's struct proto */
 
 /* struct vmiaas_found.family beyond ipv4 (0), ipv6, arp, bridge (3) */
 #define VMIAAS_NF_FAM_INGRESS	4	/* a device's ingress point */
