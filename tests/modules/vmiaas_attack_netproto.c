@@ -48,7 +48,8 @@
  * gro=1: the GRO side. inet_offloads[IPPROTO_UDP] (exported) is pointed
  * at a copy of udp's struct net_offload whose gro_receive counts in
  * @hits and calls the original: it would see every received UDP packet
- * a NAPI driver hands to GRO before the stack does.
+ * a NAPI driver hands to GRO before the stack does. protosw=1 gro=1
+ * does both (the fuzz snapshot's guest, scripts/fuzz-snapshot.sh).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -313,16 +314,30 @@ static int vmiaas_attack_netproto_table(void)
 	return 0;
 }
 
+/* protosw=1, gro=1, or both (the fuzz snapshot's guest): all or nothing. */
+static int vmiaas_attack_netproto_sw_gro(void)
+{
+	int err = protosw ? vmiaas_attack_netproto_protosw() : 0;
+
+	if (err || !gro)
+		return err;
+	err = vmiaas_attack_netproto_gro_init();
+	if (err && protosw) {
+		WRITE_ONCE(vmiaas_attack_netproto_sw->ops,
+			   vmiaas_attack_netproto_orig_ops);
+		synchronize_net();
+	}
+	return err;
+}
+
 static int __init vmiaas_attack_netproto_init(void)
 {
 	const struct net_protocol *orig;
 
 	if (family || diag)
 		return vmiaas_attack_netproto_table();
-	if (protosw)
-		return vmiaas_attack_netproto_protosw();
-	if (gro)
-		return vmiaas_attack_netproto_gro_init();
+	if (protosw || gro)
+		return vmiaas_attack_netproto_sw_gro();
 
 	if (recvmsg) {
 		vmiaas_attack_netproto_orig_recvmsg = udp_prot.recvmsg;
@@ -373,12 +388,13 @@ static void __exit vmiaas_attack_netproto_exit(void)
 		if (protosw)
 			WRITE_ONCE(vmiaas_attack_netproto_sw->ops,
 				   vmiaas_attack_netproto_orig_ops);
-		else
+		if (gro)
 			rcu_assign_pointer(inet_offloads[IPPROTO_UDP],
 					   vmiaas_attack_netproto_orig_off);
 		synchronize_net();
-		pr_info("%s given back after %u calls\n",
-			protosw ? "tcp's ops" : "udp's offload", hits);
+		pr_info("%s%s%s given back after %u calls\n",
+			protosw ? "tcp's ops" : "", protosw && gro ? ", " : "",
+			gro ? "udp's offload" : "", hits);
 		return;
 	}
 	if (recvmsg) {
