@@ -170,10 +170,12 @@ $(FUZZ_BINS): build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 fuzz-build: $(FUZZ_BINS)
 
 # fuzz_checks edits a snapshot of a real 6.1 guest, made through the guest
-# rig (scripts/fuzz-snapshot.sh) and cached, made again when that script
-# changes; scripts/fuzz.sh finds it.
-FUZZ_SNAPSHOT = .cache/fuzz/checks-6.1.elf
-$(FUZZ_SNAPSHOT): scripts/fuzz-snapshot.sh | build/fuzz/fuzz_checks
+# rig (scripts/fuzz-snapshot.sh) and cached under a name that hashes what
+# makes it (the script, the harness, the guest's programs and modules:
+# "scripts/fuzz-snapshot.sh --path"), so a changed recipe makes a new one
+# and an old one is never reused; scripts/fuzz.sh finds it the same way.
+FUZZ_SNAPSHOT := $(shell scripts/fuzz-snapshot.sh --path)
+$(FUZZ_SNAPSHOT): | build/fuzz/fuzz_checks
 	scripts/fuzz-snapshot.sh $@ build/fuzz/fuzz_checks
 
 fuzz: fuzz-build $(FUZZ_SNAPSHOT)

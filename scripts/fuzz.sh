@@ -11,8 +11,9 @@ set -u
 secs=${1:?usage: $0 SECONDS HARNESS...}
 shift
 top=$(cd "$(dirname "$0")/.." && pwd)
-# fuzz_checks' guest snapshot (make fuzz makes it: scripts/fuzz-snapshot.sh).
-export VMIAAS_FUZZ_SNAPSHOT=${VMIAAS_FUZZ_SNAPSHOT:-$top/.cache/fuzz/checks-6.1.elf}
+# fuzz_checks' guest snapshot, named by its recipe (make fuzz makes it:
+# scripts/fuzz-snapshot.sh).
+export VMIAAS_FUZZ_SNAPSHOT=${VMIAAS_FUZZ_SNAPSHOT:-$top/$("$top/scripts/fuzz-snapshot.sh" --path)}
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmiaas-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
