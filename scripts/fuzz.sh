@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs each libFuzzer harness for SECONDS on its corpus (tests/fuzz/corpus/
 # NAME, copied to a scratch directory so runs do not grow the repository),
-# printing one TAP line per harness.
+# with its dictionary (tests/fuzz/NAME.dict) if it has one, printing one
+# TAP line per harness.
 # An input running FUZZ_TIMEOUT seconds (default 60) is a hang: a walk
 # that does not end never finishes, while fuzz_checks' whole-check inputs
 # take 4-14 s under ASan on this 2-core machine at load 13-25 (seed-4:
@@ -27,8 +28,10 @@ for h in "$@"; do
 	if [ -d "$top/tests/fuzz/corpus/$name" ]; then
 		cp -r "$top/tests/fuzz/corpus/$name/." "$work/$name/"
 	fi
+	dict=
+	[ -e "$top/tests/fuzz/$name.dict" ] && dict=-dict=$top/tests/fuzz/$name.dict
 	if "$h" -max_total_time="$secs" -rss_limit_mb=2048 -timeout="${FUZZ_TIMEOUT:-60}" \
-		-artifact_prefix="$work/" "$work/$name" >"$work/$name.log" 2>&1; then
+		${dict:+"$dict"} -artifact_prefix="$work/" "$work/$name" >"$work/$name.log" 2>&1; then
 		# libFuzzer's last status line and its "Done N runs in S
 		# second(s)": what docs/testing.md records of a run
 		echo "ok $n $name: no crash in ${secs}s; $(grep -E '^Done [0-9]+ runs' "$work/$name.log");" \
