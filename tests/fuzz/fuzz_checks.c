@@ -28,8 +28,8 @@
  * the walkers and views read form one list, all pages the checks read
  * (text, rodata: hashed) another, and the pages each walker step reads
  * alone one list per step (the hw-breakpoint step's also holds the vCPUs'
- * debug registers, from SNAPSHOT.regs beside the snapshot). An input is a
- * mode byte, then edits
+ * debug registers, from SNAPSHOT.regs beside the snapshot: its index 0).
+ * An input is a mode byte, then edits
  *
  *   3 bytes page index (bit 23: the measured list; mod its length),
  *   2 bytes offset (mod 4096; in the debug registers mod their size),
@@ -584,6 +584,14 @@ static void dregs_load(const char *snap)
 	dregs_apply();
 }
 
+/* @page first in @l (index 0 in every snapshot), in its slot more. */
+static void list_push_front(struct page_list *l, u8 *page)
+{
+	memmove(l->pages + 1, l->pages, l->nr * sizeof(*l->pages));
+	l->pages[0] = page;
+	l->nr++;
+}
+
 /*
  * Zaps the mapping (no edit yet: nothing private is lost), runs, asks:
  * every step and the views (walked), each step alone (its own list: the
@@ -600,7 +608,7 @@ static void collect_all(const struct backend_file *f)
 		steps[i].run();
 		collect_pages(&steps[i].pages);
 		if (steps[i].run == step_hwbp && nr_dregs)
-			steps[i].pages.pages[steps[i].pages.nr++] = dregs.page;
+			list_push_front(&steps[i].pages, dregs.page);
 	}
 	track_zap(f);
 	run_walkers(true, ALL_STEPS);
