@@ -11,9 +11,10 @@
  * program is an event. Traffic control: lo's root qdisc and its ingress
  * filter chain (6.1's miniq_ingress) with a cls_bpf filter: the program
  * an event; a Qdisc_ops copy, a Qdisc's own enqueue, a filter's classify
- * or a tcf_proto_ops copy outside the rules: findings. Then hostile
- * memory: device and namespace lists, qdisc hash chains and filter
- * chains that loop or hold user pointers, random words. Every check must
+ * or a tcf_proto_ops copy outside the rules: findings; on 6.6+'s
+ * layout (a second BTF) a tcx program and the chain on the tcx_entry.
+ * Then hostile memory: device and namespace lists, qdisc hash chains and
+ * filter chains that loop or hold user pointers, random words. Every check must
  * end, with a finding where the lists are broken; ASan/UBSan (make san)
  * catch the rest.
  */
@@ -59,6 +60,8 @@
 #define CLSHEAD		(HEAP + 0x4000)		/* struct cls_bpf_head */
 #define CLSPROG		(HEAP + 0x5000)		/* struct cls_bpf_prog */
 #define COPY		(HEAP + 0x6000)		/* a rootkit's table copy */
+#define TCX		(HEAP + 0x8000)		/* 6.6+: lo's struct tcx_entry */
+#define TCX_LINK	(HEAP + 0xa000)		/* a bpf_link */
 
 /* struct net_device */
 #define D_NAME		16
@@ -71,7 +74,11 @@
 #define D_QDISC		128
 #define D_QHASH		136		/* qdisc_hash[2] */
 #define D_INGQ		152		/* ingress_queue */
-#define D_MINIQ		160		/* miniq_ingress, miniq_egress */
+#define D_MINIQ		160		/* miniq_ingress, _egress; tcx_* on 6.6+ */
+/* struct tcx_entry: miniq, then the bundle, whose entry a is first */
+#define TE_BUNDLE	8
+#define ME_PARENT	512		/* after fp_items[64] */
+#define BU_CP		1040		/* cp_items[64], after entries a and b */
 /* struct Qdisc, Qdisc_ops, tcf_proto, tcf_proto_ops */
 #define Q_ENQ		0
 #define Q_DEQ		8
@@ -87,7 +94,8 @@
 
 #define TAINT_OE	((1ULL << 12) | (1ULL << 13))
 
-static struct btf *netdev_btf(void)
+/* 6.1's layout, or with @tcx 6.6+'s (tcx_ingress/_egress, no miniq_*). */
+static struct btf *netdev_btf(bool tcx)
 {
 	struct tiny_btf t;
 	struct btf *b = tiny_btf_new(&t);
@@ -127,7 +135,42 @@ static struct btf *netdev_btf(void)
 		STRUCT(b, "net_device", 256, "dev_list", "name", "rx_handler",
 		       "rx_handler_data", "netdev_ops", "ethtool_ops",
 		       "header_ops", "xdp_state", "qdisc", "qdisc_hash",
-		       "ingress_queue", "miniq_ingress", "miniq_egress");
+		       "ingress_queue", tcx ? "tcx_ingress" : "miniq_ingress",
+		       tcx ? "tcx_egress" : "miniq_egress");
+	}
+	if (tcx) {
+		int fp, cp, entry, bundle;
+
+		{
+			const int types[] = { t.ptr };
+			const u32 offs[] = { 0 };
+
+			fp = STRUCT(b, "bpf_mprog_fp", 8, "prog");
+			cp = STRUCT(b, "bpf_mprog_cp", 8, "link");
+		}
+		{
+			const int types[] = { btf__add_array(b, t.i32, fp, 64),
+					      t.ptr };
+			const u32 offs[] = { 0, ME_PARENT };
+
+			entry = STRUCT(b, "bpf_mprog_entry", ME_PARENT + 8,
+				       "fp_items", "parent");
+		}
+		{
+			const int types[] = { entry, entry,
+					      btf__add_array(b, t.i32, cp, 64) };
+			const u32 offs[] = { 0, ME_PARENT + 8, BU_CP };
+
+			bundle = STRUCT(b, "bpf_mprog_bundle", BU_CP + 512, "a",
+					"b", "cp_items");
+		}
+		{
+			const int types[] = { t.ptr, bundle };
+			const u32 offs[] = { 0, TE_BUNDLE };
+
+			STRUCT(b, "tcx_entry", TE_BUNDLE + BU_CP + 512, "miniq",
+			       "bundle");
+		}
 	}
 	{
 		const int types[] = { t.ptr, t.ptr };
@@ -486,6 +529,53 @@ static void test_hostile(void)
 			 ok);
 }
 
+/*
+ * 6.6+: lo's tcx_ingress entry with one program linked and the clsact
+ * chain (the cls_bpf filter) on the tcx_entry's miniq.
+ */
+static void tcx_guest(void)
+{
+	const u64 entry = TCX + TE_BUNDLE;	/* the bundle's entry a */
+
+	tc_guest();
+	put(LO + D_MINIQ, entry);
+	put(TCX, MINIQ);
+	put(entry + ME_PARENT, TCX + TE_BUNDLE);
+	put(entry, PROG);			/* fp_items[0] */
+	put(TCX + TE_BUNDLE + BU_CP, TCX_LINK);	/* cp_items[0] */
+}
+
+static void test_tcx(void)
+{
+	const struct vmiaas_finding *f;
+	u32 nr, i, ok;
+	int err;
+
+	tcx_guest();
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && !nr && tiny_has_event("netdev-hook", "lo tcx ingress") &&
+			 tiny_has_event("netdev-hook", "lo tc ingress"),
+			 "tcx: a linked program and the clsact chain on the tcx_entry's miniq: events, no finding (%d, %u: %s)\n",
+			 err, nr, nr_findings ? findings[0].message : "");
+	for (i = 0; i < 64; i++)		/* every slot full */
+		put(TCX + TE_BUNDLE + 8 * i, PROG);
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && !nr && tiny_nr_events() >= 64,
+			 "tcx: 64 programs, no NULL to end them: the walk stops at BPF_MPROG_MAX (%d, %u, %u events)\n",
+			 err, nr, tiny_nr_events());
+	tcx_guest();
+	put(TCX + TE_BUNDLE + ME_PARENT, 0x3000);	/* a user pointer */
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && nr == 1 && !strcmp(f->object, "lo tc") &&
+			 f->severity == VMIAAS_SEV_CRITICAL,
+			 "tcx: an entry whose bundle is a user pointer: critical, never followed (%d, %u)\n",
+			 err, nr);
+	ok = random_words(tcx_guest, TCX, 0x2000, 4344);
+	ksft_test_result(ok == 200,
+			 "tcx: 200 guests with random words over the tcx entry: every check ended (%u)\n",
+			 ok);
+}
+
 /* The core's own argument checks. */
 static void test_core(void)
 {
@@ -525,15 +615,18 @@ static void test_core(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(9 + 6 + 8 + 8);
+	ksft_set_plan(9 + 6 + 8 + 8 + 4);
 	check_rescan_us = 0;
 	guest_init();
-	v.btf = netdev_btf();
+	v.btf = netdev_btf(false);
 	netdev_symbols();
 	test_policy();
 	test_tc();
 	test_hostile();
 	test_core();
+	btf__free(v.btf);
+	v.btf = netdev_btf(true);
+	test_tcx();
 	symmap_free(v.symmap);
 	btf__free(v.btf);
 	ksft_finished();
