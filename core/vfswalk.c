@@ -544,15 +544,17 @@ static int vfs_walk_files(struct vfs_walk *w, u64 init_task)
 {
 	struct vmi_vfs_scratch *s = w->s;
 	u32 i;
-	int err;
+	int err = 0;
 
-	s->nr_tasks = 0;
-	err = vmi_list_walk(w->r, init_task + w->l->tasks, w->l->max_tasks,
-			    vfs_visit_task, w, NULL);
-	if (err == -ELOOP || err == -EBADMSG)
-		err = 0;	/* hidden-process judges the list itself */
-	if (err)
-		return err;
+	if (!s->tasks_given) {
+		s->nr_tasks = 0;
+		err = vmi_list_walk(w->r, init_task + w->l->tasks,
+				    w->l->max_tasks, vfs_visit_task, w, NULL);
+		if (err == -ELOOP || err == -EBADMSG)
+			err = 0;	/* hidden-process judges the list */
+		if (err)
+			return err;
+	}
 	w->st->files = s->nr_tasks;
 	vfs_tasks_sort(s->tasks, s->nr_tasks);
 	for (i = 0; i < s->nr_tasks && !err; i++)
@@ -572,7 +574,9 @@ int vmi_vfs_walk(const struct vmi_read_ops *r, const struct vmi_vfs_layout *l,
 
 	if (!r || !r->read || !l || !s || !fn || !ret_stats ||
 	    !vmi_vfs_layout_ok(l) || (s->pend_cap && !s->pend) ||
-	    (s->tasks_cap && !s->tasks))
+	    (s->tasks_cap && !s->tasks) ||
+	    (s->tasks_given && (s->nr_tasks > s->tasks_cap ||
+				s->nr_tasks > l->max_tasks)))
 		return -EINVAL;
 	memset(ret_stats, 0, sizeof(*ret_stats));
 	vfs_dspan(l, &w.d_lo, &w.d_len);

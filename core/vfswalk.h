@@ -17,7 +17,9 @@
  *     maps a dentry's fields);
  *   - every process's open files (task_struct.files, each files_struct
  *     once, at most max_tasks of them and max_fd_slots fd slots a walk):
- *     f_op, with the inode's mode and superblock.
+ *     f_op, with the inode's mode and superblock. The processes come
+ *     from the task list, or from the caller (->tasks_given: a walk of
+ *     the tasks made for other checks too, userspace's census).
  * Each pointer goes to the callback (struct vmi_vfs_ptr), the judgement
  * is the caller's (vmi_vfs_where() classifies an address). A superblock
  * list that cannot be walked is passed to it (VMI_VFS_BAD_SBS); a dentry
@@ -107,7 +109,7 @@ typedef int (*vmi_vfs_fn)(void *ctx, const struct vmi_vfs_ptr *p);
 struct vmi_vfs_stats {
 	u32 dentries;		/* cached children visited */
 	u32 fds;		/* fd slots read */
-	u32 files;		/* processes with a files_struct */
+	u32 files;		/* processes (given tasks) with a files_struct */
 	u32 torn;		/* lists or tables skipped as torn */
 	u32 truncated;		/* the dentry or fd budget cut the walk short */
 };
@@ -124,7 +126,7 @@ struct vmi_vfs_pend {
 struct vmi_vfs_task {
 	u64 files;
 	s32 tgid;
-	u32 seq;		/* its place in the task list */
+	u32 seq;		/* its place in the task list (or the caller's) */
 };
 
 #define VMI_VFS_FD_CHUNK	256	/* fd slots read at once */
@@ -145,12 +147,17 @@ struct vmi_vfs_lane {
  * The caller's memory (a few KiB, and the two arrays): @pend with room
  * for @pend_cap directories (max_dentries + 1 never truncates the walk),
  * @tasks for @tasks_cap processes (max_tasks); the rest is the walk's.
+ * With @tasks_given, the caller has filled tasks[0..nr_tasks) (each a
+ * files_struct pointer as read from a task, not 0, its tgid, its place)
+ * and the task list is not walked; nr_tasks over tasks_cap or max_tasks
+ * is -EINVAL.
  */
 struct vmi_vfs_scratch {
 	struct vmi_vfs_pend *pend;
 	struct vmi_vfs_task *tasks;
 	u32 pend_cap, tasks_cap;
 	u32 nr_pend, nr_tasks;
+	u32 tasks_given;	/* 1: tasks[0..nr_tasks) are the caller's */
 	struct vmi_vfs_lane lanes[VMI_VFS_LANES];
 	u64 fds[VMI_VFS_FD_CHUNK];
 	u8 dentry[VMI_VFS_DSPAN_MAX];

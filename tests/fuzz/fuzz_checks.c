@@ -167,6 +167,16 @@ static void step_vfs(void)
 	vfs_module_run();
 }
 
+/* As a full check: vfs-ops and kernel-mapping on the census's tasks. */
+static void step_shared_tasks(void)
+{
+	engine_tasks_keep(guest);
+	hidden_check_tasks(guest, &sink);
+	vfs_scan_once(guest, &sink, NULL);
+	check_kmap(guest, &sink);
+	engine_tasks_drop(guest);
+}
+
 static void step_hooks(void)
 {
 	struct patching_kprobe_hook *kh;
@@ -196,8 +206,9 @@ struct page_list {
  * (and vmiaas.ko's record of them, built and run as the module runs
  * it), the page tables (kernel-mapping), the executable mappings and
  * vmap areas (exec-memory), notifier chains, ftrace and kprobe hooks,
- * and vmiaas.ko's records of tty-ldisc and net-protocol (last: the focus
- * numbers of the others stay). Each step's pages (those it reads alone, recorded at start) are what
+ * vmiaas.ko's records of tty-ldisc and net-protocol, and the census's
+ * tasks shared with vfs-ops and kernel-mapping as in a full check (the
+ * last ones added last: the focus numbers of the others stay). Each step's pages (those it reads alone, recorded at start) are what
  * an input focused on it edits.
  */
 static struct step {
@@ -215,6 +226,7 @@ static struct step {
 	{ "kernel-mapping", step_kmap }, { "exec-memory", step_exec },
 	{ "notifiers", step_notifier }, { "hooks", step_hooks },
 	{ "hook-records", hook_module_run },
+	{ "shared-tasks", step_shared_tasks },
 };
 
 /*

@@ -358,6 +358,11 @@ static void test_random(void)
 #define T_NSPROXY	0x190
 #define T_FS		0x198
 #define T_THREAD_PID	0x1a0
+#define T_MM		0x088
+#define T_FILES		0x1a8
+#define PID_X		(C + 0x2280)	/* a struct pid in no IDR */
+#define MM_A		(C + 0x2900)
+#define FILES_A		(C + 0x2940)
 
 static struct btf *census_btf(void)
 {
@@ -523,14 +528,14 @@ static struct btf *census_btf(void)
 			lh, i32, i32, ptr, lh, lh, ptr,
 			btf__add_array(b, i32, i8, 16), i32, i32, ptr, ptr,
 			ptr, lh, ptr, btf__add_array(b, i32, hn, 4), lh, se,
-			rte, dle, ptr, ptr, ptr, ptr, ptr,
+			rte, dle, ptr, ptr, ptr, ptr, ptr, ptr,
 		};
 		const u32 offs[] = {
 			T_TASKS, T_PID, T_TGID, T_PARENT, T_CHILDREN,
 			T_SIBLING, T_LEADER, T_COMM, 0x058, 0x05c,
-			T_REAL_CRED, T_CRED, T_SIGNAL, T_THREAD_NODE, 0x088,
+			T_REAL_CRED, T_CRED, T_SIGNAL, T_THREAD_NODE, T_MM,
 			T_PID_LINKS, T_CG_LIST, 0x100, 0x140, 0x160, T_STACK,
-			0x188, T_NSPROXY, T_FS, T_THREAD_PID,
+			0x188, T_NSPROXY, T_FS, T_THREAD_PID, T_FILES,
 		};
 
 		STRUCT(b, "task_struct", T_SIZE, "tasks", "pid", "tgid",
@@ -538,7 +543,7 @@ static struct btf *census_btf(void)
 		       "comm", "flags", "exit_state", "real_cred", "cred",
 		       "signal", "thread_node", "mm", "pid_links", "cg_list",
 		       "se", "rt", "dl", "stack", "stack_vm_area", "nsproxy",
-		       "fs", "thread_pid");
+		       "fs", "thread_pid", "files");
 	}
 	btf__add_enum(b, "pid_type", 4);
 	btf__add_enum_value(b, "PIDTYPE_PID", 0);
@@ -628,6 +633,8 @@ static void census_guest(void)
 	put(USERNS_C, INIT_USERNS);
 	put(CRED_A + 0x20, 0x1ffffffffffULL);		/* full bounding set */
 	put(CRED_A + 0x28, INIT_USERNS);
+	put(TASK_A + T_MM, MM_A);
+	put(TASK_A + T_FILES, FILES_A);
 }
 
 static void put32(u64 va, u32 val)
@@ -664,6 +671,8 @@ static int census(u32 *nr)
 
 static void test_census(void)
 {
+	const struct engine_task *shared;
+	size_t nr_shared = 0;
 	u32 nr, i, ok = 0;
 	u64 t[2];
 	int err;
@@ -778,6 +787,24 @@ static void test_census(void)
 	err = census(&nr);
 	ksft_test_result(!err && !nr, "census: a pid level of 2^32-1 is not read past (err %d, %u)\n",
 			 err, nr);
+	/*
+	 * The level comes from the IDR's read of the pid only for the task
+	 * whose thread_pid that pid is: a thread_pid the IDR does not hold
+	 * (level 1 there, 0 in the IDR's) is read for itself.
+	 */
+	census_guest();
+	put(TASK_A + T_THREAD_PID, PID_X);
+	put32(PID_X + 4, 1);
+	put(PID_X + 0x38, INIT_PID_NS);
+	err = census(&nr);
+	ksft_test_result(!err && nr == 1 && strstr(findings[0].message, "init_nsproxy"),
+			 "census: a thread_pid other than the IDR's pid: its own level is judged (err %d, %u: %s)\n",
+			 err, nr, nr ? findings[0].message : "");
+	put(TASK_A + T_THREAD_PID, 0xffffffffdead0000ULL);	/* unmapped */
+	err = census(&nr);
+	ksft_test_result(!err && !nr,
+			 "census: an unmapped thread_pid is not judged, no error (err %d, %u)\n",
+			 err, nr);
 
 	/*
 	 * The bounding set: A's parent B (only in init's children list:
@@ -846,6 +873,29 @@ static void test_census(void)
 		ok++;
 	}
 	ksft_test_result(ok == 300, "census: 300 guests with random words over their structures: every census ended\n");
+
+	/* Its tasks for the checks after it (engine_tasks_shared()). */
+	census_guest();
+	engine_tasks_keep(&v);
+	err = census(&nr);
+	shared = engine_tasks_shared(&v, &nr_shared);
+	ksft_test_result(!err && shared && nr_shared == 1 &&
+			 shared[0].addr == TASK_A && shared[0].mm == MM_A &&
+			 shared[0].files == FILES_A && shared[0].pid == 1 &&
+			 shared[0].tgid == 1,
+			 "census: kept for the checks after it: task, mm, files, pid (err %d, %zu)\n",
+			 err, shared ? nr_shared : 0);
+	put(TASK_A + T_TASKS, TASK_A + T_TASKS);	/* a self-loop */
+	err = census(&nr);
+	ksft_test_result(err == -ELOOP && !engine_tasks_shared(&v, &nr_shared),
+			 "census: a census that fails leaves no tasks, not the last ones (%d)\n",
+			 err);
+	census_guest();
+	engine_tasks_drop(&v);
+	err = census(&nr);
+	ksft_test_result(!err && !engine_tasks_shared(&v, &nr_shared),
+			 "census: outside a check (not kept) no tasks are shared (%d)\n",
+			 err);
 	symmap_free(v.symmap);
 	v.symmap = NULL;
 	btf__free(v.btf);
@@ -1028,7 +1078,7 @@ static void test_rcu_wait(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(62);
+	ksft_set_plan(67);
 	/* hostile lists fail every scan: no waits between their retries */
 	hidden_torn_wait_us = 0;
 	guest_init();

@@ -177,6 +177,41 @@ static void test_clean_and_found(void)
 			 nr_findings ? findings[0].object : "");
 }
 
+/*
+ * In a full check the processes come from the census
+ * (engine_tasks_shared()): the task list is not walked, each task's
+ * files pointer is the census's copy, or (the confirming scan,
+ * fresh_files) read again from the task.
+ */
+static void test_census_tasks(void)
+{
+	struct engine_task t = { .addr = TASK, .files = FILES, .pid = 9,
+				 .tgid = 9 };
+	int err;
+
+	build();
+	put(FILE1, HEAP + 0x800);
+	put(TASKS, TASKS);			/* the task list: empty */
+	engine_tasks_keep(&v);
+	v.census.t = &t;
+	v.census.nr = 1;
+	v.census.valid = true;
+	err = walk();
+	ksft_test_result(!err && nr_findings == 1 && scan.nr_files == 1 &&
+			 found("/f2 (pid 9 fd 1)", "open file f_op",
+			       VMIAAS_SEV_CRITICAL),
+			 "census tasks: the task list not walked, the census's files and tgid (%u: %s)\n",
+			 nr_findings, nr_findings ? findings[0].object : "");
+	put(TASK + 24, 0);			/* exited: exit_files() */
+	scan.fresh_files = true;
+	err = walk();
+	ksft_test_result(!err && !nr_findings && !scan.nr_files,
+			 "census tasks, confirming scan: files read again from the task (exited: none) (%u)\n",
+			 nr_findings);
+	scan.fresh_files = false;
+	v.census = (struct engine_tasks){};
+}
+
 /* Modules "nfs" and "nfsv4": read-only at 0x140000 and 0x150000. */
 static void modules(void)
 {
@@ -495,6 +530,25 @@ static void test_suspects(void)
 			 sus.first.fd == 1,
 			 "suspects: an open file's f_op in the heap: not judged on debugfs, else pid 7 fd 1 (%llu)\n",
 			 (unsigned long long)sus.nr);
+	/* Processes given by the caller: the task list not walked. */
+	build();
+	put(FILE1, HEAP + 0x800);
+	put(TASK + 24, 0);			/* the task list names no files */
+	w.tasks_given = 1;
+	w.nr_tasks = 1;
+	tasks[0] = (struct vmi_vfs_task){ .files = FILES, .tgid = 9 };
+	err = vmi_vfs_suspects(&r, &cl, SBS, TASKS, &w, allow, 2, &image, 0,
+			       &sus);
+	nr_clean = sus.nr == 1 && sus.first.field == VMI_VFS_F_OP &&
+		   sus.first.tgid == 9 && sus.first.fd == 1 &&
+		   sus.stats.files == 1;
+	w.nr_tasks = ARRAY_SIZE(tasks) + 1;
+	err2 = vmi_vfs_suspects(&r, &cl, SBS, TASKS, &w, allow, 2, &image, 0,
+				&sus);
+	w.tasks_given = 0;
+	ksft_test_result(!err && nr_clean && err2 == -EINVAL,
+			 "suspects: given processes walked instead of the task list (pid 9's file found); more than the scratch holds: -EINVAL (%d, %d)\n",
+			 err, err2);
 	build();
 	put(SB, SB);
 	err3 = vmi_vfs_suspects(&r, &cl, SBS, TASKS, &w, allow, 2, &image, 0,
@@ -640,7 +694,7 @@ int main(void)
 	struct tiny_btf tb;
 
 	ksft_print_header();
-	ksft_set_plan(28);
+	ksft_set_plan(31);
 	guest_init();
 	v.btf = tiny_btf_new(&tb);	/* no struct module: symbols are hex */
 	layout(&scan.l);
@@ -654,6 +708,7 @@ int main(void)
 	scan.area = (struct modarea){ 0xffffffffa0000000ULL,
 				      0xffffffffff000000ULL };
 	test_clean_and_found();
+	test_census_tasks();
 	modules();
 	test_owner();
 	test_hostile_dentries();

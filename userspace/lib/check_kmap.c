@@ -491,55 +491,98 @@ static void kmap_confirm_mms(struct vmiaas *v, const struct kmap_mm *sus,
 			kmap_report_mm(v, &sus[i], want, s);
 }
 
+/* What kmap_check_mms() compares, and where. */
+struct kmap_mms {
+	const u64 *want;	/* init_top_pgt's kernel half */
+	const struct u64set *seen;	/* pgd_list's tables, sorted */
+	u64 phys_base;
+	u32 task_mm, mm_pgd, task_comm;
+	struct kmap_mm sus[KMAP_MM_SUSPECTS];
+	size_t nr;
+};
+
+/* Task @task (pid @pid, mm @mm): a suspect if its mm->pgd is one. */
+static void kmap_task(struct vmiaas *v, struct kmap_mms *k, u64 task, u64 mm,
+		      s32 pid)
+{
+	struct kmap_mm m = { .task = task, .mm = mm, .pid = pid };
+
+	if (k->nr >= KMAP_MM_SUSPECTS || !kernel_ptr(mm) ||
+	    engine_read_u64(v, mm + k->mm_pgd, &m.pgd))
+		return;	/* a kernel thread, or exiting */
+	if (!kmap_pgd_pa(v, m.pgd, k->phys_base, &m.pa))
+		m.pa = ~0ULL;	/* switch_mm() would load garbage */
+	if (m.pa == v->info.pgd_pa || u64set_has(k->seen, m.pa) ||
+	    !kmap_half_differs(v, m.pa, k->want))
+		return;
+	if (engine_read(v, task + k->task_comm, m.comm, sizeof(m.comm) - 1))
+		m.comm[0] = '\0';
+	k->sus[k->nr++] = m;
+}
+
+/* The tasks of the bounded walk of engine_task_mms(), for themselves. */
+static int kmap_walk_tasks(struct vmiaas *v, struct kmap_mms *k)
+{
+	struct vmiaas_task *tasks;
+	size_t nr, i;
+	int err;
+
+	err = engine_task_mms(v, &tasks, &nr);
+	if (err) {
+		/* a task freed under the walk: its successor is garbage */
+		engine_pause(v, check_rescan_us);
+		err = engine_task_mms(v, &tasks, &nr);
+	}
+	if (err)
+		return err;
+	for (i = 0; i < nr; i++)
+		kmap_task(v, k, tasks[i].addr, tasks[i].mm, tasks[i].pid);
+	free(tasks);
+	return 0;
+}
+
+#define KMAP_MM_AHEAD	8	/* tasks whose mm->pgd line is asked ahead */
+
 /*
  * Every task's mm->pgd that is not on pgd_list (@seen) and not
  * init_top_pgt: switch_mm() loads whatever mm->pgd says, listed or not.
- * Tasks from the bounded walk of vmiaas_tasks() (leaders and threads,
- * engine_task_mms(): only their ids, names and mm read;
- * a walk that breaks is tried once more, as a task freed under it can
- * break it);
- * a kernel without mm_struct.pgd in its BTF has nothing compared here.
+ * The tasks of this check's census (engine_tasks_shared(): every task it
+ * read, hidden ones too, with the mm it read), else those of a walk of
+ * the task list and thread lists (engine_task_mms(): a walk that breaks
+ * is tried once more, as a task freed under it can break it). A task
+ * that exited since the census has no mm to confirm (exit_mm() clears
+ * task->mm): each suspect is read again from its task after a pause
+ * (kmap_confirm_mms()). A kernel without mm_struct.pgd in its BTF has
+ * nothing compared here.
  */
 static int kmap_check_mms(struct vmiaas *v, const u64 *want,
 			  struct u64set *seen, u64 phys_base,
 			  const struct hidden_sink *s)
 {
-	struct kmap_mm sus[KMAP_MM_SUSPECTS], m;
-	struct vmiaas_task *tasks;
-	size_t nr_tasks, nr = 0, i;
-	u32 task_mm, mm_pgd;
+	struct kmap_mms k = { .want = want, .seen = seen,
+			      .phys_base = phys_base };
+	const struct engine_task *t;
+	size_t nr, i;
 	int err;
 
-	if (btf_offsetof(v->btf, "mm_struct", "pgd", &mm_pgd) ||
-	    btf_offsetof(v->btf, "task_struct", "mm", &task_mm))
+	if (btf_offsetof(v->btf, "mm_struct", "pgd", &k.mm_pgd) ||
+	    btf_offsetof(v->btf, "task_struct", "mm", &k.task_mm) ||
+	    btf_offsetof(v->btf, "task_struct", "comm", &k.task_comm))
 		return 0;
-	err = engine_task_mms(v, &tasks, &nr_tasks);
-	if (err) {
-		/* a task freed under the walk: its successor is garbage */
-		engine_pause(v, check_rescan_us);
-		err = engine_task_mms(v, &tasks, &nr_tasks);
-	}
-	if (err)
-		return err;
 	u64set_sort(seen);
-	for (i = 0; i < nr_tasks && nr < KMAP_MM_SUSPECTS; i++) {
-		m = (struct kmap_mm){ .task = tasks[i].addr, .mm = tasks[i].mm,
-				      .pid = tasks[i].pid };
-		memcpy(m.comm, tasks[i].comm, sizeof(m.comm));
-		m.comm[sizeof(m.comm) - 1] = '\0';
-		if (!kernel_ptr(m.mm) ||
-		    engine_read_u64(v, m.mm + mm_pgd, &m.pgd))
-			continue;	/* a kernel thread, or exiting */
-		if (!kmap_pgd_pa(v, m.pgd, phys_base, &m.pa))
-			m.pa = ~0ULL;	/* switch_mm() would load garbage */
-		if (m.pa == v->info.pgd_pa ||
-		    u64set_has(seen, m.pa) ||
-		    !kmap_half_differs(v, m.pa, want))
-			continue;
-		sus[nr++] = m;
+	t = engine_tasks_shared(v, &nr);
+	if (!t) {
+		err = kmap_walk_tasks(v, &k);
+		if (err)
+			return err;
 	}
-	free(tasks);
-	kmap_confirm_mms(v, sus, nr, task_mm, mm_pgd, want, s);
+	for (i = 0; t && i < nr; i++) {
+		if (i + KMAP_MM_AHEAD < nr &&
+		    kernel_ptr(t[i + KMAP_MM_AHEAD].mm))
+			engine_prefetch(v, t[i + KMAP_MM_AHEAD].mm + k.mm_pgd);
+		kmap_task(v, &k, t[i].addr, t[i].mm, t[i].pid);
+	}
+	kmap_confirm_mms(v, k.sus, k.nr, k.task_mm, k.mm_pgd, want, s);
 	return 0;
 }
 

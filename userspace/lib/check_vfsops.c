@@ -739,6 +739,34 @@ static int vfs_walk_prepare(struct vfs_scan *s, struct vmi_vfs_layout *cl)
 	return 0;
 }
 
+/*
+ * The processes whose open files the walk reads: this check's census
+ * (engine_tasks_shared(): every task it read, threads and hidden ones
+ * too), else none given and core/vfswalk.c walks the task list.
+ */
+static void vfs_census_tasks(struct vfs_scan *s)
+{
+	struct vmi_vfs_scratch *w = s->scratch;
+	const struct engine_task *t;
+	size_t nr, i;
+	u64 files;
+
+	t = engine_tasks_shared(s->v, &nr);
+	w->tasks_given = t != NULL;
+	w->nr_tasks = 0;
+	for (i = 0; t && i < nr && w->nr_tasks < w->tasks_cap; i++) {
+		files = t[i].files;
+		if (s->fresh_files &&
+		    engine_read_u64(s->v, t[i].addr + s->l.files, &files))
+			continue;
+		if (!files)
+			continue;	/* a kernel thread, or exiting */
+		w->tasks[w->nr_tasks++] = (struct vmi_vfs_task){
+			.files = files, .tgid = t[i].tgid, .seq = i,
+		};
+	}
+}
+
 int vfs_scan_walk(struct vfs_scan *s, u64 super_blocks, u64 init_task)
 {
 	struct vmi_vfs_layout cl;
@@ -750,6 +778,7 @@ int vfs_scan_walk(struct vfs_scan *s, u64 super_blocks, u64 init_task)
 	err = vfs_walk_prepare(s, &cl);
 	if (err)
 		return err;
+	vfs_census_tasks(s);
 	bl_read_ops(s->v, &r);
 	err = vmi_vfs_walk(&r, &cl, super_blocks, init_task, s->scratch,
 			   vfs_visit, s, &st);
@@ -766,24 +795,32 @@ int vfs_scan_walk(struct vfs_scan *s, u64 super_blocks, u64 init_task)
 	return 0;
 }
 
+/* check_confirmed()'s argument of vfs_scan(). */
+struct vfs_run {
+	struct vfs_stats *stats;	/* the last scan's counts, or NULL */
+	u32 scans;
+};
+
 static int vfs_scan(struct vmiaas *v, const struct hidden_sink *sink,
 		    void *arg)
 {
 	struct vfs_scan *s = calloc(1, sizeof(*s));
+	struct vfs_run *run = arg;
 	u64 super_blocks, init_task;
 	int err;
 
 	if (!s)
 		return -ENOMEM;
 	s->sink = sink;
+	s->fresh_files = run->scans++ > 0;
 	err = vfs_scan_init(v, s);
 	if (!err && (engine_sym(v, "super_blocks", &super_blocks) ||
 		     engine_sym(v, "init_task", &init_task)))
 		err = engine_fail(v, -ENOENT,
 				  "vfs-ops: the kernel has no super_blocks or init_task");
 	err = err ?: vfs_scan_walk(s, super_blocks, init_task);
-	if (arg)
-		*(struct vfs_stats *)arg = (struct vfs_stats){
+	if (run->stats)
+		*run->stats = (struct vfs_stats){
 			s->dentries, s->fds, s->nr_files, s->torn };
 	vfs_scan_fini(s);
 	free(s);
@@ -792,13 +829,17 @@ static int vfs_scan(struct vmiaas *v, const struct hidden_sink *sink,
 
 int check_vfs_ops(struct vmiaas *v, const struct hidden_sink *sink)
 {
-	return check_confirmed(v, vfs_scan, NULL, sink);
+	struct vfs_run run = {};
+
+	return check_confirmed(v, vfs_scan, &run, sink);
 }
 
 int vfs_scan_once(struct vmiaas *v, const struct hidden_sink *sink,
 		  struct vfs_stats *ret)
 {
-	return vfs_scan(v, sink, ret);
+	struct vfs_run run = { .stats = ret };
+
+	return vfs_scan(v, sink, &run);
 }
 
 /* ---- vmiaas.ko's record (check type 13, VMIAAS_CHECK_VFS_GVA) ---- */

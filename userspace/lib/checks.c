@@ -1057,6 +1057,7 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 	v->vcpus_fresh = false;
 	if (v->dirty)	/* on failure this check hashes every page */
 		dirty_check_begin(v->dirty);
+	engine_tasks_keep(v);	/* hidden+creds' census, for what follows */
 	check_step(v, "flush", 0);
 	err = check_step(v, "syscall-table", check_syscalls(v, b, &fs));
 	err = err ?: check_step(v, "idt", check_idt(v, b, &fs));
@@ -1066,6 +1067,7 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 	err = err ?: check_step(v, "ftrace-hook", check_ftrace_hooks(v, &fs));
 	err = err ?: check_hidden(v, b, &fs);
 	err = err ?: check_image(v, b, &fs);
+	engine_tasks_drop(v);
 	if (!err && fs.dropped) {
 		fs.nr = min(fs.nr, (size_t)CHECK_MAX_FINDINGS - 1);
 		fs.dropped = 0;

@@ -217,6 +217,28 @@ int engine_read(struct vmiaas *v, u64 va, void *buf, size_t len)
 	return vmi_as_read(v->kas, va, buf, len);
 }
 
+void engine_tasks_keep(struct vmiaas *v)
+{
+	v->census.keep = true;
+	v->census.valid = false;
+	v->census.nr = 0;
+}
+
+void engine_tasks_drop(struct vmiaas *v)
+{
+	free(v->census.t);
+	v->census = (struct engine_tasks){};
+}
+
+const struct engine_task *engine_tasks_shared(const struct vmiaas *v,
+					      size_t *ret_nr)
+{
+	if (!v->census.keep || !v->census.valid)
+		return NULL;
+	*ret_nr = v->census.nr;
+	return v->census.t;
+}
+
 void engine_prefetch(struct vmiaas *v, u64 va)
 {
 	engine_prefetch_span(v, va, 1);
@@ -634,6 +656,7 @@ void vmiaas_close(struct vmiaas *v)
 	free(v->proc_table);
 	free(v->vfs_ranges);
 	patching_order_free(v->site_order);
+	engine_tasks_drop(v);
 	backend_close(v->backend);
 	free(v->kas);
 	free(v);

@@ -23,6 +23,25 @@ struct symmap;
 #define VMIAAS_MAX_MODULES	8192
 #define VMIAAS_MAX_LIST_WALK	(1U << 21)
 
+/* A task as the census of hidden.c read it, for the checks after it. */
+struct engine_task {
+	u64 addr;		/* its task_struct */
+	u64 mm, files;		/* as read: a kernel thread's are 0 */
+	s32 pid, tgid;
+};
+
+/*
+ * The tasks of one check's census (engine_tasks_shared()): kept only
+ * between engine_tasks_keep() and engine_tasks_drop(), so that no check
+ * ever sees another check's tasks.
+ */
+struct engine_tasks {
+	struct engine_task *t;
+	size_t nr, cap;
+	bool keep;		/* the census keeps its tasks here */
+	bool valid;		/* t[0..nr) are from this check's census */
+};
+
 struct vmiaas {
 	struct backend *backend;
 	struct vmi_as *kas;		/* kernel address space */
@@ -58,6 +77,7 @@ struct vmiaas {
 	 * hands them on without another QMP round trip.
 	 */
 	bool vcpus_fresh;
+	struct engine_tasks census;	/* engine_tasks_shared() */
 };
 
 /*
@@ -97,6 +117,25 @@ static inline int u64_cmp(const void *a, const void *b)
  */
 int engine_task_mms(struct vmiaas *v, struct vmiaas_task **ret,
 		    size_t *ret_nr);
+
+/*
+ * One task walk per check: vmiaas_check_run() calls engine_tasks_keep()
+ * before its steps and engine_tasks_drop() after them; in between, the
+ * census of hidden-process and credentials (hidden.c, the most complete
+ * and most checked walk: the IDR, the task list, thread lists, the
+ * process tree, css_sets, each bounded and cycle-checked) leaves the
+ * tasks it read, and kernel-mapping and vfs-ops take them from
+ * engine_tasks_shared() instead of walking the task list again. Its
+ * answer is NULL (each walks for itself) outside a check, before the
+ * census ran, or after a census that failed. The fields are as read
+ * when the census ran, a few milliseconds before: a task may have exited
+ * since (its mm or files freed), so what a check finds through them is
+ * confirmed through fresh reads (each check says how).
+ */
+void engine_tasks_keep(struct vmiaas *v);
+void engine_tasks_drop(struct vmiaas *v);
+const struct engine_task *engine_tasks_shared(const struct vmiaas *v,
+					      size_t *ret_nr);
 
 /* Reads kernel-virtual memory. 0 or -EFAULT/-ENOENT/-EBADMSG. */
 int engine_read(struct vmiaas *v, u64 va, void *buf, size_t len);

@@ -1587,9 +1587,14 @@ struct ctask {
 	u32 cpu;	/* SRC_RQ: the first run queue it was on */
 	u64 stack;	/* its stack's base (if read, or SRC_STACK) */
 	u64 tasks_next, cg_next;	/* tasks.next, cg_list.next (if read) */
+	u64 mm, files;	/* for the checks after the census (engine.h) */
+	u64 nsproxy, fs, thread_pid;	/* for the namespace rules */
+	u64 idr_pid;	/* SRC_IDR: the struct pid that named it */
+	u32 idr_level;	/* and that pid's level */
 	u32 flags;
 	u32 uid, euid;	/* of cred, if ids_ok */
 	u32 ruid, reuid;	/* of real_cred, if rids_ok */
+	u64 bset;	/* of real_cred, if rids_ok */
 	bool ids_ok, rids_ok;
 	bool read;	/* the fields above were read */
 };
@@ -1597,7 +1602,7 @@ struct ctask {
 struct census_layout {
 	u32 tasks, pid, tgid, real_parent, children, sibling, group_leader;
 	u32 comm, flags, stack, real_cred, cred, signal, thread_node;
-	u32 sig_thread_head, exit_state, mm, cred_uid, cred_euid;
+	u32 sig_thread_head, exit_state, mm, files, cred_uid, cred_euid;
 	u32 mm_exe, file_inode, i_mode, i_uid;
 	u32 pid_tasks, pid_nr, pid_links;
 	u32 xa_head, xa_shift, xa_slots, xa_nr_slots;
@@ -1664,6 +1669,7 @@ static int census_members(struct vmiaas *v, struct census_layout *l)
 		{ "task_struct", "thread_node", &l->thread_node },
 		{ "task_struct", "exit_state", &l->exit_state },
 		{ "task_struct", "mm", &l->mm },
+		{ "task_struct", "files", &l->files },
 		{ "signal_struct", "thread_head", &l->sig_thread_head },
 		{ "cred", "uid", &l->cred_uid },
 		{ "cred", "euid", &l->cred_euid },
@@ -1827,10 +1833,13 @@ static void census_prefetch_task(struct vmiaas *v, const struct census *c,
 
 	engine_prefetch(v, task + l->flags);
 	engine_prefetch(v, task + l->tasks);
+	engine_prefetch(v, task + l->mm);
 	engine_prefetch(v, task + l->pid);
 	engine_prefetch(v, task + l->children);
+	engine_prefetch(v, task + l->thread_pid);
 	engine_prefetch(v, task + l->thread_node);
 	engine_prefetch(v, task + l->real_cred);
+	engine_prefetch(v, task + l->fs);
 	engine_prefetch(v, task + l->signal);
 	engine_prefetch(v, task + l->cg_list);
 }
@@ -1841,6 +1850,18 @@ static bool cred_ids(struct vmiaas *v, const struct census_layout *l, u64 cred,
 {
 	const struct field f[] = {
 		{ l->cred_uid, 4, uid }, { l->cred_euid, 4, euid },
+	};
+
+	return kernel_ptr(cred) && !read_fields(v, cred, f, ARRAY_SIZE(f));
+}
+
+/* The same and the bounding set (a line further on), in one read. */
+static bool cred_ids_bset(struct vmiaas *v, const struct census_layout *l,
+			  u64 cred, u32 *uid, u32 *euid, u64 *bset)
+{
+	const struct field f[] = {
+		{ l->cred_uid, 4, uid }, { l->cred_euid, 4, euid },
+		{ l->cred_bset, 8, bset },
 	};
 
 	return kernel_ptr(cred) && !read_fields(v, cred, f, ARRAY_SIZE(f));
@@ -1901,10 +1922,13 @@ static int census_threads(struct vmiaas *v, struct census *c, u32 i)
 
 /*
  * Reads task c->t[@i] once: ids, parent, tree links, group leader, creds
- * and their ids, flags, stack, and the next nodes of its task list and
- * css_set list entries (the later walks of those lists follow these copies
- * instead of coming back to the task's lines: see census_next()); then
- * its thread group's list if it leads one.
+ * and their ids, flags, stack, mm, files, namespaces, root and pid, and
+ * the next nodes of its task list and css_set list entries (the later
+ * walks of those lists follow these copies instead of coming back to the
+ * task's lines: see census_next()); then its thread group's list if it
+ * leads one. Nearby fields come in one read each (read_fields()): the
+ * judgement and the checks after the census (engine_tasks_shared()) come
+ * back to no line of the task.
  */
 static int census_read(struct vmiaas *v, struct census *c, u32 i)
 {
@@ -1918,30 +1942,36 @@ static int census_read(struct vmiaas *v, struct census *c, u32 i)
 		{ l->sibling + 8, 8, &t->link[L_SIB_PREV] },
 		{ l->children, 8, &t->link[L_CHILD_FIRST] },
 		{ l->children + 8, 8, &t->link[L_CHILD_LAST] },
+		{ l->thread_pid, 8, &t->thread_pid },
 	}, head[] = {
 		{ l->stack, 8, &t->stack }, { l->flags, 4, &t->flags },
 	}, creds[] = {
 		{ l->real_cred, 8, &t->real_cred }, { l->cred, 8, &t->cred },
+	}, sig[] = {
+		{ l->signal, 8, &t->signal }, { l->fs, 8, &t->fs },
+		{ l->files, 8, &t->files }, { l->nsproxy, 8, &t->nsproxy },
+	}, list[] = {
+		{ l->tasks, 8, &t->tasks_next }, { l->mm, 8, &t->mm },
 	};
 	int err;
 
 	err = read_fields(v, t->addr, ids, ARRAY_SIZE(ids));
 	err = err ?: read_fields(v, t->addr, head, ARRAY_SIZE(head));
 	err = err ?: read_fields(v, t->addr, creds, ARRAY_SIZE(creds));
-	err = err ?: engine_read_u64(v, t->addr + l->signal, &t->signal);
-	err = err ?: engine_read_u64(v, t->addr + l->tasks, &t->tasks_next);
+	err = err ?: read_fields(v, t->addr, sig, ARRAY_SIZE(sig));
+	err = err ?: read_fields(v, t->addr, list, ARRAY_SIZE(list));
 	err = err ?: engine_read_u64(v, t->addr + l->cg_list, &t->cg_next);
 	if (err)
 		return engine_fail(v, err, "task at 0x%llx is unreadable",
 				   (unsigned long long)t->addr);
-	t->ids_ok = cred_ids(v, l, t->cred, &t->uid, &t->euid);
+	t->rids_ok = cred_ids_bset(v, l, t->real_cred, &t->ruid, &t->reuid,
+				   &t->bset);
 	if (t->real_cred == t->cred) {
-		t->rids_ok = t->ids_ok;
-		t->ruid = t->uid;
-		t->reuid = t->euid;
+		t->ids_ok = t->rids_ok;
+		t->uid = t->ruid;
+		t->euid = t->reuid;
 	} else {
-		t->rids_ok = cred_ids(v, l, t->real_cred, &t->ruid,
-				      &t->reuid);
+		t->ids_ok = cred_ids(v, l, t->cred, &t->uid, &t->euid);
 	}
 	t->read = true;
 	return census_threads(v, c, i);
@@ -1980,27 +2010,39 @@ static void pid_batch(struct vmiaas *v, const u64 *slots, u32 nr, void *arg)
 		engine_prefetch(v, task[n] + c->l.pid_links);
 		census_prefetch_task(v, c, task[n++]);
 	}
-	for (i = 0; i < n; i++)
-		if (!engine_read_u64(v, task[i] + c->l.cred, &cred) &&
-		    kernel_ptr(cred))
-			engine_prefetch(v, cred + c->l.cred_uid);
+	for (i = 0; i < n; i++) {
+		if (engine_read_u64(v, task[i] + c->l.real_cred, &cred) ||
+		    !kernel_ptr(cred))
+			continue;
+		engine_prefetch(v, cred + c->l.cred_uid);
+		engine_prefetch(v, cred + c->l.cred_bset);
+	}
 }
 
+/*
+ * A struct pid of the IDR: its number, level and PIDTYPE_PID tasks, in
+ * one read (they lie within 100 bytes on 6.1). Each task it names is
+ * recorded with the pid's address and level: the namespace rules take
+ * the level from there for the task whose thread_pid it is.
+ */
 static int pid_visit(struct vmiaas *v, u64 pid, u64 index, void *arg)
 {
 	struct census *c = arg;
 	struct ctask *t;
 	u64 node;
-	u32 n = 0;
+	u32 n = 0, level;
 	s32 nr;
+	const struct field f[] = {
+		{ c->l.pid_nr, 4, &nr }, { c->l.pid_level, 4, &level },
+		{ c->l.pid_tasks, 8, &node },
+	};
 	int err;
 
 	if (!kernel_ptr(pid))
 		return engine_fail(v, -EBADMSG,
 			"pid IDR entry %llu is 0x%llx, not a kernel pointer",
 			(unsigned long long)index, (unsigned long long)pid);
-	err = engine_read(v, pid + c->l.pid_nr, &nr, sizeof(nr));
-	err = err ?: engine_read_u64(v, pid + c->l.pid_tasks, &node);
+	err = read_fields(v, pid, f, ARRAY_SIZE(f));
 	while (!err && node) {
 		if (!kernel_ptr(node) || ++n > HIDDEN_PID_TASKS_MAX)
 			return engine_fail(v, -EBADMSG,
@@ -2010,6 +2052,8 @@ static int pid_visit(struct vmiaas *v, u64 pid, u64 index, void *arg)
 		if (err < 0)
 			return err;
 		t->idr_nr = nr;
+		t->idr_pid = pid;
+		t->idr_level = level;
 		err = engine_read_u64(v, node, &node);
 	}
 	if (err)
@@ -2727,7 +2771,7 @@ static bool cred_escalated(struct vmiaas *v, const struct census *c,
 	const struct census_layout *l = &c->l;
 	const struct ctask *p;
 	u32 peuid;
-	u64 pcred, mm;
+	u64 pcred;
 
 	if ((!t->ids_ok || t->euid) && (!t->rids_ok || t->reuid))
 		return false;
@@ -2744,20 +2788,9 @@ static bool cred_escalated(struct vmiaas *v, const struct census *c,
 	}
 	if (!*parent_uid || !peuid)
 		return false;
-	return engine_read_u64(v, t->addr + l->mm, &mm) ||
-	       !exe_setuid_root(v, l, mm);
+	return !exe_setuid_root(v, l, t->mm);
 }
 
-/* The bounding set and user namespace of @cred; false if unreadable. */
-static bool cred_bset(struct vmiaas *v, const struct census_layout *l,
-		      u64 cred, u64 *bset, u64 *user_ns)
-{
-	const struct field f[] = {
-		{ l->cred_bset, 8, bset }, { l->cred_user_ns, 8, user_ns },
-	};
-
-	return kernel_ptr(cred) && !read_fields(v, cred, f, ARRAY_SIZE(f));
-}
 
 /*
  * Whether user namespace @anc is @ns or one of its ancestors: at most
@@ -2783,21 +2816,25 @@ struct task_ns {
 	u32 level;		/* of thread_pid: its pid namespace's depth */
 };
 
-/* false if unreadable or exiting (exit_task_namespaces() clears them). */
-static bool task_ns_read(struct vmiaas *v, const struct census_layout *l,
-			 u64 task, struct task_ns *n)
+/*
+ * From census_read()'s copy; the level from the IDR's read of the pid
+ * when that pid is thread_pid (the common case), else read here. false
+ * if unreadable or exiting (exit_task_namespaces() clears them).
+ */
+static bool task_ns_get(struct vmiaas *v, const struct census_layout *l,
+			const struct ctask *t, struct task_ns *n)
 {
-	const struct field f[] = {
-		{ l->nsproxy, 8, &n->nsproxy }, { l->fs, 8, &n->fs },
-		{ l->thread_pid, 8, &n->thread_pid },
-	};
-
-	return !read_fields(v, task, f, ARRAY_SIZE(f)) &&
-	       kernel_ptr(n->nsproxy) && kernel_ptr(n->fs) &&
-	       kernel_ptr(n->thread_pid) &&
-	       !engine_read(v, n->thread_pid + l->pid_level, &n->level,
-			    sizeof(n->level)) &&
-	       n->level <= HIDDEN_PIDNS_LEVEL_MAX;
+	*n = (struct task_ns){ .nsproxy = t->nsproxy, .fs = t->fs,
+			       .thread_pid = t->thread_pid,
+			       .level = t->idr_level };
+	if (!kernel_ptr(n->nsproxy) || !kernel_ptr(n->fs) ||
+	    !kernel_ptr(n->thread_pid))
+		return false;
+	if (!(t->src & SRC_IDR) || t->idr_pid != n->thread_pid)
+		if (engine_read(v, n->thread_pid + l->pid_level, &n->level,
+				sizeof(n->level)))
+			return false;
+	return n->level <= HIDDEN_PIDNS_LEVEL_MAX;
 }
 
 /* Whether @task is the init (child_reaper) of @n's pid namespace. */
@@ -2834,16 +2871,19 @@ static u64 bset_grown(struct vmiaas *v, const struct census *c,
 {
 	const struct census_layout *l = &c->l;
 	const struct ctask *p = census_find(c, t->real_parent);
-	u64 bset, ns, pbset, pns;
+	u64 ns, pns;
 
-	if (!p || !p->read ||
-	    !cred_bset(v, l, t->real_cred, &bset, &ns) ||
-	    !cred_bset(v, l, p->real_cred, &pbset, &pns) ||
-	    !(bset & ~pbset) || !userns_ancestor(v, l, ns, pns) ||
+	/* both bounding sets from census_read(): most tasks end here */
+	if (!p || !p->read || !t->rids_ok || !p->rids_ok ||
+	    !(t->bset & ~p->bset))
+		return 0;
+	if (engine_read_u64(v, t->real_cred + l->cred_user_ns, &ns) ||
+	    engine_read_u64(v, p->real_cred + l->cred_user_ns, &pns) ||
+	    !userns_ancestor(v, l, ns, pns) ||
 	    task_is_reaper(v, l, n, p->addr))
 		return 0;
 	*ppid = p->tgid;
-	return bset & ~pbset;
+	return t->bset & ~p->bset;
 }
 
 /*
@@ -2865,7 +2905,7 @@ static int task_ns_judge(struct vmiaas *v, const struct census *c,
 	u64 mnt_ns, root[2], extra;
 	s32 ppid;
 
-	if (!task_ns_read(v, l, t->addr, &n))
+	if (!task_ns_get(v, l, t, &n))
 		return 0;
 	extra = bset_grown(v, c, t, &n, &ppid);
 	if (extra) {
@@ -2972,11 +3012,44 @@ static int tasks_judge(struct vmiaas *v, const struct census *c,
 	return err;
 }
 
+/*
+ * The tasks read, for the checks after the census (engine_tasks_shared()),
+ * if this check keeps them; without memory for them, those checks walk
+ * for themselves.
+ */
+static void census_share(struct vmiaas *v, const struct census *c)
+{
+	struct engine_tasks *s = &v->census;
+	struct engine_task *t;
+	u32 i;
+
+	if (!s->keep)
+		return;
+	if (s->cap < c->nr) {
+		t = realloc(s->t, c->nr * sizeof(*t));
+		if (!t)
+			return;
+		s->t = t;
+		s->cap = c->nr;
+	}
+	for (i = 0, s->nr = 0; i < c->nr; i++) {
+		if (!c->t[i].read)
+			continue;
+		s->t[s->nr++] = (struct engine_task){
+			.addr = c->t[i].addr, .mm = c->t[i].mm,
+			.files = c->t[i].files, .pid = c->t[i].pid,
+			.tgid = c->t[i].tgid,
+		};
+	}
+	s->valid = true;
+}
+
 static int tasks_scan(struct vmiaas *v, struct items *out)
 {
 	struct census c = {};
 	int err;
 
+	v->census.valid = false;	/* until this scan ends well */
 	err = census_layout_get(v, &c.l);
 	err = err ?: census_idr(v, &c);
 	err = err ?: census_list(v, &c);
@@ -2986,6 +3059,8 @@ static int tasks_scan(struct vmiaas *v, struct items *out)
 	err = err ?: census_stacks(v, &c);
 	err = err ?: census_init_ns(v, &c);
 	err = err ?: tasks_judge(v, &c, out);
+	if (!err)
+		census_share(v, &c);
 	free(c.t);
 	free(c.slot);
 	free(c.idle);

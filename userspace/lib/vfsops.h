@@ -97,6 +97,13 @@ struct vfs_scan {
 	/* the last walk's struct vmi_vfs_stats */
 	u32 dentries, fds, nr_files, torn;
 	bool truncated;
+	/*
+	 * With this check's census (engine_tasks_shared()), the files
+	 * pointers read again from its tasks rather than its copies: the
+	 * confirming scan's (a task exited since the census has freed its
+	 * files_struct; exit_files() clears task->files).
+	 */
+	bool fresh_files;
 	struct vfs_seen seen[VFS_SEEN_MAX];
 	u32 nr_seen;
 };
