@@ -1003,54 +1003,31 @@ static bool refuses_each(struct vm *vm, const char *type,
 	return nr == n;
 }
 
+#define NF_BAD(w, field, val)	BAD_REC(struct vmiaas_nf_check, w, field, val)
+
 /* Bad _NF checks (type 8) are refused: every field of the layout. */
 static void test_nf_args(struct vm *vm)
 {
-	struct vmiaas_nf_check nf = nf_layout(), bad;
+	static const struct bad_field bad[] = {
+		BAD_CHECK("len 2", len, 2),
+		BAD_CHECK("user half", addr, NF_GPA),
+		BAD_CHECK("no root", root, 0),
+		NF_BAD("9 points", family_nr[2], VMIAAS_MAX_NF_POINTS + 1),
+		NF_BAD("offset 64 KiB", egress, VMIAAS_MAX_NF_OFFSET),
+		NF_BAD("no range", nr_allow, 0),
+		NF_BAD("13 ranges", nr_allow, VMIAAS_MAX_NF_ALLOW + 1),
+		NF_BAD("empty range", allow[0][1], KHALF_VA),
+		NF_BAD("unknown flag", flags, 4),
+		NF_BAD("reserved", reserved, 1),
+	};
+	struct vmiaas_nf_check nf = nf_layout();
 	struct vmiaas_check x = { .type = VMIAAS_CHECK_NF_GVA, .len = 1,
 		.addr = KHALF_VA + NF_GPA, .root = G_PML4,
-		.values = (uintptr_t)&bad };
-	struct vmiaas_check c;
-	int e[10], i;
+		.values = (uintptr_t)&nf };
 
-	bad = nf;
-	c = x;
-	c.len = 2;
-	e[0] = set_one(vm, &c);
-	c = x;
-	c.addr = NF_GPA;			/* the user half */
-	e[1] = set_one(vm, &c);
-	c = x;
-	c.root = 0;
-	e[2] = set_one(vm, &c);
-	bad.family_nr[2] = VMIAAS_MAX_NF_POINTS + 1;
-	e[3] = set_one(vm, &x);
-	bad = nf;
-	bad.egress = VMIAAS_MAX_NF_OFFSET;
-	e[4] = set_one(vm, &x);
-	bad = nf;
-	bad.nr_allow = 0;
-	e[5] = set_one(vm, &x);
-	bad.nr_allow = VMIAAS_MAX_NF_ALLOW + 1;
-	e[6] = set_one(vm, &x);
-	bad = nf;
-	bad.allow[0][1] = bad.allow[0][0];	/* empty */
-	e[7] = set_one(vm, &x);
-	bad = nf;
-	bad.flags = 4;
-	e[8] = set_one(vm, &x);
-	bad = nf;
-	bad.reserved = 1;
-	e[9] = set_one(vm, &x);
-	ksft_print_msg("bad SET_CHECKS (type 8): len 2 %s, user half %s, no root %s, 9 points %s, offset 64 KiB %s, no range %s, 13 ranges %s, empty range %s, unknown flag %s, reserved %s\n",
-		       strerrorname_np(e[0]), strerrorname_np(e[1]),
-		       strerrorname_np(e[2]), strerrorname_np(e[3]),
-		       strerrorname_np(e[4]), strerrorname_np(e[5]),
-		       strerrorname_np(e[6]), strerrorname_np(e[7]),
-		       strerrorname_np(e[8]), strerrorname_np(e[9]));
-	for (i = 0; i < 10 && e[i] == EINVAL; i++)
-		;
-	TEST_ASSERT(i == 10, "- SET_CHECKS: bad netfilter-hook checks are refused (EINVAL)");
+	TEST_ASSERT(refuses_each(vm, "type 8", &x, sizeof(nf), bad,
+				 ARRAY_SIZE(bad)),
+		    "- SET_CHECKS: bad netfilter-hook checks are refused (EINVAL)");
 }
 
 /*
@@ -1209,98 +1186,51 @@ static bool ev_found(struct vm *vm, uint64_t cookie,
 	       f->err == want->err && !strcmp(f->path, want->path);
 }
 
-/* How many of the @n errors @e are EINVAL; prints them all. */
-static int all_einval(const char *what, const int *e, int n)
-{
-	int i, nr = 0;
-
-	ksft_print_msg("bad SET_CHECKS (%s):", what);
-	for (i = 0; i < n; i++) {
-		printf(" %s", strerrorname_np(e[i]) ?: "0");
-		nr += e[i] == EINVAL;
-	}
-	printf("\n");
-	return nr == n;
-}
+#define PT_BAD(w, field, val)	BAD_REC(struct vmiaas_ptype_check, w, field, val)
+#define IN_BAD(w, field, val)	BAD_REC(struct vmiaas_input_check, w, field, val)
 
 /* Bad _PTYPE (type 10) and _INPUT (type 11) checks are refused. */
 static void test_pt_in_args(struct vm *vm)
 {
-	struct vmiaas_ptype_check pt = pt_layout(), bpt;
-	struct vmiaas_input_check in = in_layout(), bin;
+	static const struct bad_field bpt[] = {
+		BAD_CHECK("len 2", len, 2),
+		BAD_CHECK("user half", addr, PT_NETS_GPA),
+		PT_BAD("base in the user half", base, PT_BASE_GPA),
+		PT_BAD("no func", flags, VMIAAS_PTYPE_LIST_FUNC),
+		PT_BAD("unknown flag", flags, VMIAAS_PTYPE_FUNC | 0x10),
+		PT_BAD("offset 64 KiB", dev_specific, VMIAAS_MAX_NF_OFFSET),
+		PT_BAD("no range", nr_allow, 0),
+		PT_BAD("11 ranges", nr_allow, VMIAAS_MAX_HOOK_ALLOW + 1),
+		PT_BAD("empty range", allow[0][1], KHALF_VA),
+		PT_BAD("reserved", reserved, 1),
+		PT_BAD("all in the user half", all, PT_ALL_GPA),
+	};
+	static const struct bad_field bin[] = {
+		BAD_CHECK("len 2", len, 2),
+		BAD_CHECK("user half", addr, IN_HANDLERS),
+		IN_BAD("devs in the user half", devs, IN_DEVS),
+		IN_BAD("unknown flag", flags, VMIAAS_INPUT_ALL + 1),
+		IN_BAD("offset 64 KiB", fn_off[6], VMIAAS_MAX_NF_OFFSET),
+		IN_BAD("no range", nr_allow, 0),
+		IN_BAD("11 ranges", nr_allow, VMIAAS_MAX_HOOK_ALLOW + 1),
+		IN_BAD("backwards range", allow[0][0], KHALF_VA + 0x10001),
+		IN_BAD("reserved", reserved, 1),
+	};
+	struct vmiaas_ptype_check pt = pt_layout();
+	struct vmiaas_input_check in = in_layout();
 	struct vmiaas_check xp = { .type = VMIAAS_CHECK_PTYPE_GVA, .len = 1,
 		.addr = KHALF_VA + PT_NETS_GPA, .root = G_PML4,
-		.values = (uintptr_t)&bpt };
+		.values = (uintptr_t)&pt };
 	struct vmiaas_check xi = { .type = VMIAAS_CHECK_INPUT_GVA, .len = 1,
 		.addr = KHALF_VA + IN_HANDLERS, .root = G_PML4,
-		.values = (uintptr_t)&bin };
-	struct vmiaas_check c;
-	int e[11], f[9], n = 0;
+		.values = (uintptr_t)&in };
 	bool ok;
 
-	bpt = pt;
-	c = xp;
-	c.len = 2;
-	e[n++] = set_one(vm, &c);
-	c = xp;
-	c.addr = PT_NETS_GPA;			/* the user half */
-	e[n++] = set_one(vm, &c);
-	bpt.base = PT_BASE_GPA;
-	e[n++] = set_one(vm, &xp);
-	bpt = pt;
-	bpt.flags = VMIAAS_PTYPE_LIST_FUNC;	/* no func */
-	e[n++] = set_one(vm, &xp);
-	bpt.flags = VMIAAS_PTYPE_FUNC | 0x10;
-	e[n++] = set_one(vm, &xp);
-	bpt = pt;
-	bpt.dev_specific = VMIAAS_MAX_NF_OFFSET;
-	e[n++] = set_one(vm, &xp);
-	bpt = pt;
-	bpt.nr_allow = 0;
-	e[n++] = set_one(vm, &xp);
-	bpt.nr_allow = VMIAAS_MAX_HOOK_ALLOW + 1;
-	e[n++] = set_one(vm, &xp);
-	bpt = pt;
-	bpt.allow[0][1] = bpt.allow[0][0];	/* empty */
-	e[n++] = set_one(vm, &xp);
-	bpt = pt;
-	bpt.reserved = 1;
-	e[n++] = set_one(vm, &xp);
-	bpt = pt;
-	bpt.all = PT_ALL_GPA;
-	e[n++] = set_one(vm, &xp);
-	ok = all_einval("type 10: len 2, user half, base in the user half, no func, unknown flag, offset 64 KiB, no range, 11 ranges, empty range, reserved, all in the user half",
-			e, n);
-	n = 0;
-	bin = in;
-	c = xi;
-	c.len = 2;
-	f[n++] = set_one(vm, &c);
-	c = xi;
-	c.addr = IN_HANDLERS;
-	f[n++] = set_one(vm, &c);
-	bin.devs = IN_DEVS;
-	f[n++] = set_one(vm, &xi);
-	bin = in;
-	bin.flags = VMIAAS_INPUT_ALL + 1;
-	f[n++] = set_one(vm, &xi);
-	bin = in;
-	bin.fn_off[6] = VMIAAS_MAX_NF_OFFSET;
-	f[n++] = set_one(vm, &xi);
-	bin = in;
-	bin.nr_allow = 0;
-	f[n++] = set_one(vm, &xi);
-	bin.nr_allow = VMIAAS_MAX_HOOK_ALLOW + 1;
-	f[n++] = set_one(vm, &xi);
-	bin = in;
-	bin.allow[0][0] = bin.allow[0][1] + 1;	/* backwards */
-	f[n++] = set_one(vm, &xi);
-	bin = in;
-	bin.reserved = 1;
-	f[n++] = set_one(vm, &xi);
+	ok = refuses_each(vm, "type 10", &xp, sizeof(pt), bpt,
+			  ARRAY_SIZE(bpt));
 	TEST_ASSERT(ok, "- SET_CHECKS: bad packet-tap checks are refused (EINVAL)");
-	TEST_ASSERT(all_einval("type 11: len 2, user half, devs in the user half, unknown flag, offset 64 KiB, no range, 11 ranges, backwards range, reserved",
-			       f, n),
+	TEST_ASSERT(refuses_each(vm, "type 11", &xi, sizeof(in), bin,
+				 ARRAY_SIZE(bin)),
 		    "- SET_CHECKS: bad input-handler checks are refused (EINVAL)");
 }
 
@@ -1432,60 +1362,35 @@ static struct vmiaas_tp_check tp_layout(void)
 	};
 }
 
+#define TP_BAD(w, field, val)	BAD_REC(struct vmiaas_tp_check, w, field, val)
+
 /* Bad _TP checks (type 12) are refused. */
 static void test_tp_args(struct vm *vm)
 {
-	struct vmiaas_tp_check tp = tp_layout(), bad;
+	static const struct bad_field bad[] = {
+		BAD_CHECK("user half", addr, TP_PTRS),
+		BAD_CHECK("unaligned", addr, KHALF_VA + TP_PTRS + 2),
+		BAD_CHECK("no root", root, 0),
+		BAD_CHECK("a flag", flags, VMIAAS_CHECK_CSTRING),
+		TP_BAD("func_size 4", func_size, 4),
+		TP_BAD("func_size 72", func_size, VMIAAS_MAX_TP_FUNC + 8),
+		TP_BAD("data past the struct", func_data, 0x18 - 4),
+		TP_BAD("name offset 64 KiB", tp_name, VMIAAS_MAX_NF_OFFSET),
+		TP_BAD("funcs offset 64 KiB", tp_funcs, VMIAAS_MAX_NF_OFFSET),
+		TP_BAD("no range", nr_allow, 0),
+		TP_BAD("11 ranges", nr_allow, VMIAAS_MAX_HOOK_ALLOW + 1),
+		TP_BAD("empty range", allow[0][1], KHALF_VA),
+		TP_BAD("reserved", reserved, 1),
+		BAD_CHECK_E("65537 tracepoints", len, VMIAAS_MAX_TP + 1, E2BIG),
+	};
+	struct vmiaas_tp_check tp = tp_layout();
 	struct vmiaas_check x = { .type = VMIAAS_CHECK_TP_GVA, .len = 2,
 		.addr = KHALF_VA + TP_PTRS, .root = G_PML4,
-		.values = (uintptr_t)&bad };
-	struct vmiaas_check c;
-	int e[14], n = 0, big;
+		.values = (uintptr_t)&tp };
 
-	bad = tp;
-	c = x;
-	c.addr = TP_PTRS;			/* the user half */
-	e[n++] = set_one(vm, &c);
-	c.addr = KHALF_VA + TP_PTRS + 2;	/* not 4-byte aligned */
-	e[n++] = set_one(vm, &c);
-	c = x;
-	c.root = 0;
-	e[n++] = set_one(vm, &c);
-	c = x;
-	c.flags = VMIAAS_CHECK_CSTRING;
-	e[n++] = set_one(vm, &c);
-	bad.func_size = 4;
-	e[n++] = set_one(vm, &x);
-	bad.func_size = VMIAAS_MAX_TP_FUNC + 8;
-	e[n++] = set_one(vm, &x);
-	bad = tp;
-	bad.func_data = bad.func_size - 4;	/* data past the struct */
-	e[n++] = set_one(vm, &x);
-	bad = tp;
-	bad.tp_name = VMIAAS_MAX_NF_OFFSET;
-	e[n++] = set_one(vm, &x);
-	bad = tp;
-	bad.tp_funcs = VMIAAS_MAX_NF_OFFSET;
-	e[n++] = set_one(vm, &x);
-	bad = tp;
-	bad.nr_allow = 0;
-	e[n++] = set_one(vm, &x);
-	bad.nr_allow = VMIAAS_MAX_HOOK_ALLOW + 1;
-	e[n++] = set_one(vm, &x);
-	bad = tp;
-	bad.allow[0][1] = bad.allow[0][0];	/* empty */
-	e[n++] = set_one(vm, &x);
-	bad = tp;
-	bad.reserved = 1;
-	e[n++] = set_one(vm, &x);
-	bad = tp;
-	c = x;
-	c.len = VMIAAS_MAX_TP + 1;
-	big = set_one(vm, &c);
-	TEST_ASSERT(all_einval("type 12: user half, unaligned, no root, a flag, func_size 4, func_size 72, data past the struct, name offset 64 KiB, funcs offset 64 KiB, no range, 11 ranges, empty range, reserved",
-			       e, n) && big == E2BIG,
-		    "- SET_CHECKS: bad tracepoint-hook checks are refused (EINVAL; E2BIG for 65537 tracepoints: %s)",
-		    strerrorname_np(big) ?: "0");
+	TEST_ASSERT(refuses_each(vm, "type 12", &x, sizeof(tp), bad,
+				 ARRAY_SIZE(bad)),
+		    "- SET_CHECKS: bad tracepoint-hook checks are refused (EINVAL; E2BIG for 65537 tracepoints)");
 }
 
 /*
@@ -1674,77 +1579,45 @@ static void vf_layout(struct vf_check *v)
 	};
 }
 
+#define VF_BAD(w, field, val)	BAD_REC(struct vf_check, w, field, val)
+
 /* Bad _VFS checks (type 13) are refused. */
 static void test_vfs_args(struct vm *vm)
 {
-	struct vf_check v, bad;
+	static const struct bad_field bad[] = {
+		BAD_CHECK("user-half super_blocks", addr, VF_SBS),
+		BAD_CHECK("a flag", flags, VMIAAS_CHECK_CSTRING),
+		VF_BAD("user-half init_task", vc.init_task, VF_TASK),
+		VF_BAD("user-half debugfs_type", vc.debugfs_type, VF_FSTYPE),
+		VF_BAD("empty image", vc.image[1], KHALF_VA),
+		VF_BAD("reserved32", vc.reserved32, 1),
+		VF_BAD("reserved", vc.reserved[1], 1),
+		VF_BAD("unknown flags", vc.flags, VMIAAS_VFS_ALL + 1),
+		VF_BAD("offset 64 KiB", vc.f_inode, VMIAAS_MAX_NF_OFFSET),
+		VF_BAD("dentry span over 512", vc.d_children, 0x400),
+		VF_BAD("0 dentries", vc.max_dentries, 0),
+		VF_BAD("131073 dentries", vc.max_dentries,
+		       VMIAAS_MAX_VFS_DENTRIES + 1),
+		VF_BAD("0 fd slots", vc.max_fd_slots, 0),
+		VF_BAD("1048577 fd slots", vc.max_fd_slots,
+		       VMIAAS_MAX_VFS_FDS + 1),
+		VF_BAD("empty range", allow[1][1], KHALF_VA + 0x100000),
+		BAD_REC2(struct vf_check, "unsorted ranges",
+			 allow[1][0], KHALF_VA - 0x100000,
+			 allow[1][1], KHALF_VA - 0x80000),
+		VF_BAD("overlapping ranges", allow[1][0], KHALF_VA + 0x10000 - 8),
+		BAD_CHECK("no range", len, 0),
+		BAD_CHECK_E("1025 ranges", len, VMIAAS_MAX_VFS_ALLOW + 1, E2BIG),
+	};
+	struct vf_check v;
 	struct vmiaas_check x = { .type = VMIAAS_CHECK_VFS_GVA, .len = 2,
 		.addr = KHALF_VA + VF_SBS, .root = G_PML4,
-		.values = (uintptr_t)&bad };
-	struct vmiaas_check c;
-	int e[20], n = 0, big;
+		.values = (uintptr_t)&v };
 
 	vf_layout(&v);
-	bad = v;
-	c = x;
-	c.addr = VF_SBS;			/* the user half */
-	e[n++] = set_one(vm, &c);
-	c = x;
-	c.flags = VMIAAS_CHECK_CSTRING;
-	e[n++] = set_one(vm, &c);
-	bad.vc.init_task = VF_TASK;
-	e[n++] = set_one(vm, &x);
-	bad = v;
-	bad.vc.debugfs_type = VF_FSTYPE;
-	e[n++] = set_one(vm, &x);
-	bad = v;
-	bad.vc.image[1] = bad.vc.image[0];
-	e[n++] = set_one(vm, &x);
-	bad = v;
-	bad.vc.reserved32 = 1;
-	e[n++] = set_one(vm, &x);
-	bad = v;
-	bad.vc.reserved[1] = 1;
-	e[n++] = set_one(vm, &x);
-	bad = v;
-	bad.vc.flags = VMIAAS_VFS_ALL + 1;
-	e[n++] = set_one(vm, &x);
-	bad = v;
-	bad.vc.f_inode = VMIAAS_MAX_NF_OFFSET;	/* 64 KiB */
-	e[n++] = set_one(vm, &x);
-	bad = v;
-	bad.vc.d_children = 0x400;		/* a dentry span over 512 */
-	e[n++] = set_one(vm, &x);
-	bad = v;
-	bad.vc.max_dentries = 0;
-	e[n++] = set_one(vm, &x);
-	bad.vc.max_dentries = VMIAAS_MAX_VFS_DENTRIES + 1;
-	e[n++] = set_one(vm, &x);
-	bad = v;
-	bad.vc.max_fd_slots = 0;
-	e[n++] = set_one(vm, &x);
-	bad.vc.max_fd_slots = VMIAAS_MAX_VFS_FDS + 1;
-	e[n++] = set_one(vm, &x);
-	bad = v;
-	bad.allow[1][1] = bad.allow[1][0];	/* empty */
-	e[n++] = set_one(vm, &x);
-	bad = v;
-	memcpy(bad.allow[0], v.allow[1], sizeof(bad.allow[0]));
-	memcpy(bad.allow[1], v.allow[0], sizeof(bad.allow[1]));
-	e[n++] = set_one(vm, &x);		/* not sorted */
-	bad = v;
-	bad.allow[1][0] = bad.allow[0][1] - 8;	/* overlapping */
-	e[n++] = set_one(vm, &x);
-	bad = v;
-	c = x;
-	c.len = 0;
-	e[n++] = set_one(vm, &c);
-	c.len = VMIAAS_MAX_VFS_ALLOW + 1;
-	big = set_one(vm, &c);
-	TEST_ASSERT(all_einval("type 13: user-half super_blocks, a flag, user-half init_task, user-half debugfs_type, empty image, reserved32, reserved, unknown flags, offset 64 KiB, dentry span over 512, 0 dentries, 131073 dentries, 0 fd slots, 1048577 fd slots, empty range, unsorted ranges, overlapping ranges, no range",
-			       e, n) && big == E2BIG,
-		    "- SET_CHECKS: bad vfs-ops checks are refused (EINVAL; E2BIG for 1025 ranges: %s)",
-		    strerrorname_np(big) ?: "0");
+	TEST_ASSERT(refuses_each(vm, "type 13", &x, sizeof(v), bad,
+				 ARRAY_SIZE(bad)),
+		    "- SET_CHECKS: bad vfs-ops checks are refused (EINVAL; E2BIG for 1025 ranges)");
 }
 
 /*
@@ -1915,78 +1788,42 @@ static struct vmiaas_tty_check tt_layout(void)
 	};
 }
 
+#define TT_BAD(w, field, val)	BAD_REC(struct vmiaas_tty_check, w, field, val)
+
 /* Bad _TTY checks (type 14) are refused. */
 static void test_tty_args(struct vm *vm)
 {
-	struct vmiaas_tty_check t = tt_layout(), bad;
+	static const struct bad_field bad[] = {
+		BAD_CHECK("user half", addr, TT_LDISCS),
+		BAD_CHECK("len 2", len, 2),
+		BAD_CHECK("no root", root, 0),
+		BAD_CHECK("a flag", flags, VMIAAS_CHECK_CSTRING),
+		TT_BAD("user-half tty_drivers", drivers, TT_DRIVERS),
+		TT_BAD("DEVPTS without its head", flags, VMIAAS_TTY_DEVPTS),
+		TT_BAD("a head without DEVPTS", devpts_supers, KHALF_VA),
+		BAD_REC2(struct vmiaas_tty_check, "user-half head",
+			 flags, VMIAAS_TTY_DEVPTS, devpts_supers, 0x1000),
+		TT_BAD("user-half client_default", client_default, 0x1000),
+		TT_BAD("unknown flags", flags, VMIAAS_TTY_ALL + 1),
+		TT_BAD("0 ldiscs", nr_ldiscs, 0),
+		TT_BAD("65 ldiscs", nr_ldiscs, VMIAAS_MAX_TTY_LDISCS + 1),
+		TT_BAD("no ldisc function", ldisc_fns, 0),
+		TT_BAD("25 ldisc functions", ldisc_fns, (1ULL << 25) - 1),
+		TT_BAD("9 client functions", client_fns, 0x1ff),
+		TT_BAD("num offset 64 KiB", lo_num, VMIAAS_MAX_NF_OFFSET),
+		TT_BAD("d_fsdata offset 64 KiB", d_fsdata, VMIAAS_MAX_NF_OFFSET),
+		TT_BAD("no range", nr_allow, 0),
+		TT_BAD("11 ranges", nr_allow, VMIAAS_MAX_HOOK_ALLOW + 1),
+		TT_BAD("empty range", allow[0][1], KHALF_VA),
+		TT_BAD("reserved", reserved, 1),
+	};
+	struct vmiaas_tty_check t = tt_layout();
 	struct vmiaas_check x = { .type = VMIAAS_CHECK_TTY_GVA, .len = 1,
 		.addr = KHALF_VA + TT_LDISCS, .root = G_PML4,
-		.values = (uintptr_t)&bad };
-	struct vmiaas_check c;
-	int e[24], n = 0;
+		.values = (uintptr_t)&t };
 
-	bad = t;
-	c = x;
-	c.addr = TT_LDISCS;			/* the user half */
-	e[n++] = set_one(vm, &c);
-	c = x;
-	c.len = 2;
-	e[n++] = set_one(vm, &c);
-	c = x;
-	c.root = 0;
-	e[n++] = set_one(vm, &c);
-	c = x;
-	c.flags = VMIAAS_CHECK_CSTRING;
-	e[n++] = set_one(vm, &c);
-	bad.drivers = TT_DRIVERS;
-	e[n++] = set_one(vm, &x);
-	bad = t;
-	bad.flags = VMIAAS_TTY_DEVPTS;		/* no devpts_supers */
-	e[n++] = set_one(vm, &x);
-	bad = t;
-	bad.devpts_supers = KHALF_VA;		/* without VMIAAS_TTY_DEVPTS */
-	e[n++] = set_one(vm, &x);
-	bad.flags = VMIAAS_TTY_DEVPTS;
-	bad.devpts_supers = 0x1000;		/* the user half */
-	e[n++] = set_one(vm, &x);
-	bad = t;
-	bad.client_default = 0x1000;
-	e[n++] = set_one(vm, &x);
-	bad = t;
-	bad.flags = VMIAAS_TTY_ALL + 1;
-	e[n++] = set_one(vm, &x);
-	bad = t;
-	bad.nr_ldiscs = 0;
-	e[n++] = set_one(vm, &x);
-	bad.nr_ldiscs = VMIAAS_MAX_TTY_LDISCS + 1;
-	e[n++] = set_one(vm, &x);
-	bad = t;
-	bad.ldisc_fns = 0;
-	e[n++] = set_one(vm, &x);
-	bad.ldisc_fns = (1ULL << 25) - 1;	/* 25 functions */
-	e[n++] = set_one(vm, &x);
-	bad = t;
-	bad.client_fns = 0x1ff;			/* 9 functions */
-	e[n++] = set_one(vm, &x);
-	bad = t;
-	bad.lo_num = VMIAAS_MAX_NF_OFFSET;
-	e[n++] = set_one(vm, &x);
-	bad = t;
-	bad.d_fsdata = VMIAAS_MAX_NF_OFFSET;
-	e[n++] = set_one(vm, &x);
-	bad = t;
-	bad.nr_allow = 0;
-	e[n++] = set_one(vm, &x);
-	bad.nr_allow = VMIAAS_MAX_HOOK_ALLOW + 1;
-	e[n++] = set_one(vm, &x);
-	bad = t;
-	bad.allow[0][1] = bad.allow[0][0];	/* empty */
-	e[n++] = set_one(vm, &x);
-	bad = t;
-	bad.reserved = 1;
-	e[n++] = set_one(vm, &x);
-	TEST_ASSERT(all_einval("type 14: user half, len 2, no root, a flag, user-half tty_drivers, DEVPTS without its head, a head without DEVPTS, user-half head, user-half client_default, unknown flags, 0 ldiscs, 65 ldiscs, no ldisc function, 25 ldisc functions, 9 client functions, num offset 64 KiB, d_fsdata offset 64 KiB, no range, 11 ranges, empty range, reserved",
-			       e, n),
+	TEST_ASSERT(refuses_each(vm, "type 14", &x, sizeof(t), bad,
+				 ARRAY_SIZE(bad)),
 		    "- SET_CHECKS: bad tty-ldisc checks are refused (EINVAL)");
 }
 
