@@ -35,7 +35,7 @@
  *   2 bytes offset (mod 4096; in the debug registers mod their size),
  *   1 byte length - 1 (mod 32), then that many bytes
  *
- * applied in place. Mode bits 3-7 (the focus) 1..20 pick a step: edits go
+ * applied in place. Mode bits 3-7 (the focus) 1..21 pick a step: edits go
  * to its pages and only it runs; any other focus edits the walked pages
  * and runs every step (hidden modules and tasks, creds and their
  * container rules, BPF, netfilter, packet taps, input, tracepoints,
