@@ -86,6 +86,7 @@
 #define Q_HASH		24
 #define QO_ID		8
 #define QO_ENQ		24
+#define QO_CL		48		/* Qdisc_ops.cl_ops */
 #define TP_ROOT		8
 #define TP_CLASSIFY	16
 #define TP_OPS		24
@@ -185,11 +186,18 @@ static struct btf *netdev_btf(bool tcx)
 		STRUCT(b, "Qdisc", 64, "enqueue", "dequeue", "ops", "hash");
 	}
 	{
-		const int types[] = { t.ptr, name16, fn, fn, t.ptr };
-		const u32 offs[] = { 0, QO_ID, QO_ENQ, QO_ENQ + 8, QO_ENQ + 16 };
+		const int types[] = { t.ptr, name16, fn, fn, t.ptr, t.ptr };
+		const u32 offs[] = { 0, QO_ID, QO_ENQ, QO_ENQ + 8, QO_ENQ + 16,
+				     QO_CL };
 
-		STRUCT(b, "Qdisc_ops", 48, "next", "id", "enqueue", "dequeue",
-		       "owner");
+		STRUCT(b, "Qdisc_ops", 56, "next", "id", "enqueue", "dequeue",
+		       "owner", "cl_ops");
+	}
+	{
+		const int types[] = { fn, fn };
+		const u32 offs[] = { 0, 8 };
+
+		STRUCT(b, "Qdisc_class_ops", 16, "graft", "find");
 	}
 	{
 		const int types[] = { t.ptr, t.ptr };
@@ -350,6 +358,21 @@ static void test_tc(void)
 			 "tc: a registered Qdisc_ops's dequeue in a tainted module: high (%d, %u: %s)\n",
 			 err, nr, f ? f->message : "");
 	put(KQOPS + QO_ENQ + 8, KFN + 8);
+	put(KQOPS + QO_CL, COPY + 0x800);	/* class ops: a heap copy */
+	put(COPY + 0x808, KFN);
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 strstr(f->message, "its Qdisc_class_ops 0xffff888000096800: outside the kernel's read-only data"),
+			 "tc: a qdisc's Qdisc_class_ops a heap copy: critical (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	put(KQOPS + QO_CL, MOD_RO + 0x200);	/* in a module: its functions */
+	put(MOD_RO + 0x208, HEAP + 0x300);
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && nr == 1 && f->severity == VMIAAS_SEV_CRITICAL &&
+			 strstr(f->message, "the find of device lo's root qdisc pfifo_fast"),
+			 "tc: class ops in a module's read-only data with find in the heap: critical (%d, %u: %s)\n",
+			 err, nr, f ? f->message : "");
+	put(KQOPS + QO_CL, 0);
 
 	/* a filter: its classify, its ops */
 	put(TP + TP_CLASSIFY, HEAP + 0x200);
@@ -445,6 +468,13 @@ static void test_policy(void)
 			 "an XDP program without a link: an event with its id (%d, %u: %s)\n",
 			 err, nr, findings[0].message);
 	put(LO + D_XDP + 16, 0);
+	put(LO + D_XDP, PROG);			/* xdp_state[XDP_MODE_SKB] */
+	err = tiny_check(check_netdev_hooks, &nr, &f);
+	ksft_test_result(!err && !nr && tiny_has_event("netdev-hook", "lo xdp") &&
+			 strstr(findings[0].message, "id 7 (skb mode)"),
+			 "an XDP program in skb mode: an event, its pointer not taken for a table (%d, %u: %s)\n",
+			 err, nr, findings[0].message);
+	put(LO + D_XDP, 0);
 }
 
 /*
@@ -615,7 +645,7 @@ static void test_core(void)
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(9 + 6 + 8 + 8 + 4);
+	ksft_set_plan(10 + 8 + 8 + 8 + 4);
 	check_rescan_us = 0;
 	guest_init();
 	v.btf = netdev_btf(false);

@@ -32,7 +32,8 @@
  *     rules; a Qdisc_ops or tcf_proto_ops that is neither registered
  *     (qdisc_base, tcf_proto_base) nor in the kernel image is a copy:
  *     critical (those tables are writable: qdisc modules keep them in
- *     .data, so where it lies alone proves nothing);
+ *     .data, so where it lies alone proves nothing); a qdisc's
+ *     Qdisc_class_ops as the device's tables (every qdisc's is const);
  *     a cls_bpf filter's or tcx's BPF program: an event as for XDP.
  * A device list or namespace list that does not end is critical. What a
  * scan reports is confirmed by a second one (check_confirmed()).
@@ -47,9 +48,11 @@
 #include "hookpolicy.h"
 #include "../../core/netdevwalk.h"
 
-#define ND_TABLES	5		/* the device's 3, Qdisc_ops, tcf_proto_ops */
+#define ND_DEV_TABLES	3		/* netdev_ops, ethtool_ops, header_ops */
+#define ND_TABLES	6		/* the device's 3, tc's 3 */
 #define ND_T_QDISC	3
 #define ND_T_TCF	4
+#define ND_T_CLASS	5		/* Qdisc_ops.cl_ops */
 #define ND_TABLE_FNS	160		/* function pointers of one table */
 #define ND_TABLE_MAX	2048		/* bytes of one table read */
 #define ND_PROGS_MAX	64		/* XDP and tc programs reported per scan */
@@ -59,12 +62,12 @@
 
 static const char *const nd_table_names[ND_TABLES] = {
 	"netdev_ops", "ethtool_ops", "header_ops", "Qdisc_ops",
-	"tcf_proto_ops",
+	"tcf_proto_ops", "Qdisc_class_ops",
 };
 
 static const char *const nd_table_types[ND_TABLES] = {
 	"net_device_ops", "ethtool_ops", "header_ops", "Qdisc_ops",
-	"tcf_proto_ops",
+	"tcf_proto_ops", "Qdisc_class_ops",
 };
 
 static const char *const nd_xdp_modes[] = { "skb", "drv", "hw" };
@@ -116,7 +119,7 @@ struct nd_check {
 	struct vmi_read_ops r;
 	struct nd_table t[ND_TABLES];
 	struct vmi_tc_layout tc;	/* core/netdevwalk.c's */
-	u32 qops_id;			/* Qdisc_ops.id */
+	u32 qops_id, qops_cl;		/* Qdisc_ops.id, .cl_ops */
 	struct nd_registered reg[2];	/* qdiscs, classifiers */
 	const char *dev;		/* the device vmi_tc_walk() walks */
 	u32 netns;
@@ -296,6 +299,33 @@ static const char *nd_tc_ops_why(const struct nd_check *c,
 	return "not registered and outside the kernel image: a copy";
 }
 
+/*
+ * A classful qdisc's Qdisc_class_ops (graft, find, tcf_block...): const
+ * in every qdisc of 6.1 and 6.12, so as the device's own tables: in the
+ * kernel's rodata nothing, in a module's read-only data its functions,
+ * anywhere else a copy.
+ */
+static void nd_class_ops(struct nd_check *c, const char *object,
+			 const char *what, u64 obj, u64 ops)
+{
+	char where[HOOK_WHERE];
+	const char *why;
+	bool judge;
+	u64 cl;
+
+	if (c->qops_cl == ND_NO_MEMBER || !vmi_kernel_ptr(ops) ||
+	    engine_read_u64(c->v, ops + c->qops_cl, &cl) || !cl)
+		return;
+	why = nd_table_why(c, cl, &judge);
+	snprintf(where, sizeof(where), "device %s's %s: its Qdisc_class_ops 0x%llx",
+		 c->dev, what, (unsigned long long)cl);
+	if (why)
+		hook_bad(&c->h, object, where, obj, why);
+	if (judge)
+		nd_table_fns(c, &c->t[ND_T_CLASS], object, where, obj, cl,
+			     why != NULL);
+}
+
 /* A tc ops table: registered or a copy, then its functions. */
 static void nd_tc_ops(struct nd_check *c, u32 which, const char *object,
 		      const char *what, u64 obj, u64 ops)
@@ -311,6 +341,8 @@ static void nd_tc_ops(struct nd_check *c, u32 which, const char *object,
 	if (why)
 		hook_bad(&c->h, object, where, obj, why);
 	nd_table_fns(c, &c->t[which], object, where, obj, ops, why != NULL);
+	if (which == ND_T_QDISC)
+		nd_class_ops(c, object, what, obj, ops);
 }
 
 /* A qdisc: its own enqueue and dequeue, its Qdisc_ops. */
@@ -408,7 +440,7 @@ static int nd_visit(void *ctx, const struct vmi_netdev_hook *e)
 		 (unsigned long long)e->ptr[VMI_ND_RX_DATA]);
 	hook_judge(c->v, &c->h, object, where, e->pos.dev,
 		   e->ptr[VMI_ND_RX_HANDLER]);
-	for (i = 0; i < ND_TABLES; i++)
+	for (i = 0; i < ND_DEV_TABLES; i++)
 		nd_table(c, name, e->pos.dev, i,
 			 e->ptr[VMI_ND_NETDEV_OPS + i]);
 	for (mode = 0; mode < ARRAY_SIZE(nd_xdp_modes); mode++) {
@@ -590,6 +622,8 @@ static void nd_layout_registered(struct vmiaas *v, struct nd_check *c)
 		f->head = 0;
 	if (btf_offsetof(v->btf, "Qdisc_ops", "id", &c->qops_id))
 		c->qops_id = ND_NO_MEMBER;
+	if (btf_offsetof(v->btf, "Qdisc_ops", "cl_ops", &c->qops_cl))
+		c->qops_cl = ND_NO_MEMBER;
 	if (engine_sym(v, "_text", &c->img_start) ||
 	    engine_sym(v, "_end", &c->img_end) || c->img_end <= c->img_start)
 		c->img_start = c->img_end = 0;
