@@ -14,7 +14,9 @@
 # finding naming getppid and the tainted module; mode 2, DR3 and DR7
 # written on every CPU with a notifier at die_chain's head (nothing the
 # kernel records): one critical finding per vCPU, "a hardware breakpoint
-# the kernel did not register" on getppid; each unloaded: $PPID is real
+# the kernel did not register" on getppid, and a critical notifier-hook
+# finding for die_chain (the notifier linked ahead of arch/x86's INT_MAX
+# one, out of the priority order registration keeps); each unloaded: $PPID is real
 # again and the check is clean. Last, mode 1 loaded before a baseline:
 # the baseline lists its handler as trusted, a check gives the event
 # "hook present at baseline" and exit 0; loaded again after another
@@ -22,7 +24,7 @@
 # KGENS (default: Debian 6.1 and 6.12), one boot each.
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin hwbp 15
+integrity_begin hwbp 16
 
 watch=$(guest_tool hwbp-watch) ||
 	tap_bail "cannot build tests/guest/hwbp-watch.c statically"
@@ -104,9 +106,12 @@ guest_run "insmod /vmiaas/modules/vmiaas_attack_hwbp.ko mode=2 target=0x$target 
 ppid m2
 tap_ok "[ \"\$(sed -n 1p '$work/m2.ppid')\" = 31337 ] && [ \"\$(sed -n 2p '$work/m2.ppid')\" -ge 1 ] 2>/dev/null" \
 	"$KGEN: mode 2: getppid() redirected by the die notifier (\$PPID $(sed -n 1p "$work/m2.ppid"), hits $(sed -n 2p "$work/m2.ppid"))"
-expect_n m2 2 hw-breakpoint '^vcpu[01] DR3$' \
-	".severity == \"critical\" and (.detail.new_symbol | test(\"^__(x64|do)_sys_getppid\$\")) and (.detail.message | test(\"a hardware breakpoint the kernel did not register: .*execute.*bp_per_reg.3.: empty\"))" \
-	"two critical findings, one per vCPU: DR3 on getppid, a breakpoint the kernel did not register"
+check_json m2
+tap_ok "[ $st = 1 ] && jq -e '(.findings | length == 3) and ([.findings[] | select(.check == \"hw-breakpoint\" and (.object | test(\"^vcpu[01] DR3\$\")) and .severity == \"critical\" and (.detail.new_symbol | test(\"^__(x64|do)_sys_getppid\$\")) and (.detail.message | test(\"a hardware breakpoint the kernel did not register: .*execute.*bp_per_reg.3.: empty\")))] | length == 2)' '$work/m2.json'" \
+	"$KGEN: m2: exit 1, two critical hw-breakpoint findings, one per vCPU: DR3 on getppid, a breakpoint the kernel did not register"
+tap_ok "jq -e '[.findings[] | select(.check == \"notifier-hook\" and .object == \"die_chain\" and .severity == \"critical\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_hwbp]+\")) and (.detail.message | test(\"priority 0. is ahead of one calling .*priority 2147483647.*linked in by hand\")))] | length == 1' '$work/m2.json'" \
+	"$KGEN: m2: and a critical notifier-hook finding: the module's die notifier linked ahead of arch/x86's INT_MAX one"
+tap_diag "$(cat "$work/m2.err"; jq -c '.findings[] | [.check, .severity, .object, .detail.message]' "$work/m2.json" 2>/dev/null | cut -c1-300 | head -4)"
 gone m2-gone "mode 2"
 
 # ---- mode 1 loaded before a baseline: trusted while it is the same ----------

@@ -19,8 +19,14 @@
  *     heap, freed memory) is a critical finding.
  * A chain that does not end within NOTIFIER_CHAIN_MAX blocks (a cycle) or
  * whose blocks cannot be read is a critical finding too: the guest
- * kernel would hang or fault walking it. Layouts come from BTF (the
- * head's "head" member, notifier_block's "notifier_call" and "next").
+ * kernel would hang or fault walking it. So is a block ahead of one of
+ * higher priority: notifier_chain_register() inserts a block after every
+ * block of its priority or more, so the kernel keeps each chain sorted;
+ * a block out of that order was linked in by hand (a rootkit's die
+ * notifier put ahead of arch/x86's INT_MAX one, to see its #DB first),
+ * whatever text its callback lies in. Layouts come from BTF (the
+ * head's "head" member, notifier_block's "notifier_call", "next" and
+ * "priority").
  * What a scan reports is confirmed by a second one (check_confirmed()):
  * a module being unloaded unregisters its blocks just after it stops
  * being live.
@@ -61,10 +67,20 @@ struct notifier_suspect {
 	u64 block, call;		/* 0, 0: the chain itself is bad */
 	const char *why;		/* for a bad chain */
 	bool in_module;
+	/* out of order: @block (@prio) is ahead of @after_call's block */
+	bool order;
+	s32 prio, after_prio;
+	u64 after_call;
+};
+
+/* The block a walk read last, for the order rule. */
+struct notifier_block_seen {
+	u64 block, call;
+	s32 prio;
 };
 
 struct notifier_walk {
-	u32 call_off, next_off;		/* in struct notifier_block */
+	u32 call_off, next_off, prio_off; /* in struct notifier_block */
 	u64 text_start, text_end;	/* the kernel's */
 	struct bl_module *mods;
 	u32 nr_mods;
@@ -94,6 +110,21 @@ static void notifier_suspect(struct notifier_walk *w,
 	};
 }
 
+/* @prev ahead of @cur on @c although @cur's priority is higher. */
+static void notifier_out_of_order(struct notifier_walk *w,
+				  const struct notifier_chain *c,
+				  const struct notifier_block_seen *prev,
+				  const struct notifier_block_seen *cur)
+{
+	if (w->nr >= NOTIFIER_SUSPECTS_MAX)
+		return;
+	w->s[w->nr++] = (struct notifier_suspect){
+		.chain = c, .block = prev->block, .call = prev->call,
+		.order = true, .prio = prev->prio, .after_prio = cur->prio,
+		.after_call = cur->call,
+	};
+}
+
 /* One block's callback against the rules (see the top). */
 static void notifier_judge(struct notifier_walk *w,
 			   const struct notifier_chain *c, u64 block, u64 call)
@@ -108,8 +139,11 @@ static void notifier_judge(struct notifier_walk *w,
 static int notifier_walk_chain(struct vmiaas *v, struct notifier_walk *w,
 			       const struct notifier_chain *c)
 {
+	struct notifier_block_seen prev = {}, now;
+	bool ordered = true;
 	u64 head, block, cur, call;
 	u32 head_off, n;
+	s32 prio;
 
 	if (engine_sym(v, c->sym, &head))
 		return 0;	/* not built into this kernel */
@@ -124,12 +158,19 @@ static int notifier_walk_chain(struct vmiaas *v, struct notifier_walk *w,
 	for (n = 0; block && n < NOTIFIER_CHAIN_MAX; n++) {
 		cur = block;
 		if (engine_read_u64(v, cur + w->call_off, &call) ||
-		    engine_read_u64(v, cur + w->next_off, &block)) {
+		    engine_read_u64(v, cur + w->next_off, &block) ||
+		    engine_read(v, cur + w->prio_off, &prio, sizeof(prio))) {
 			notifier_suspect(w, c, cur, 0,
 					 "a block on it cannot be read");
 			return 0;
 		}
 		notifier_judge(w, c, cur, call);
+		now = (struct notifier_block_seen){ cur, call, prio };
+		if (n && ordered && prio > prev.prio) {
+			notifier_out_of_order(w, c, &prev, &now);
+			ordered = false;	/* one finding a chain */
+		}
+		prev = now;
 	}
 	if (block)
 		notifier_suspect(w, c, 0, 0, "it does not end (a cycle, or over "
@@ -151,9 +192,9 @@ static int notifier_walk_all(struct vmiaas *v, struct notifier_walk *w)
 static void notifier_report(struct vmiaas *v, const struct notifier_suspect *s,
 			    const struct hidden_sink *sink)
 {
-	bool input = s->in_module && !s->why;
+	bool input = s->in_module && !s->why && !s->order;
 	struct vmiaas_finding *f;
-	char call[128];
+	char call[128], after[128];
 
 	f = sink->add(sink->ctx, "notifier-hook",
 		      input ? VMIAAS_SEV_HIGH : VMIAAS_SEV_CRITICAL,
@@ -170,7 +211,13 @@ static void notifier_report(struct vmiaas *v, const struct notifier_suspect *s,
 	f->address = s->block;
 	f->new_value = s->call;
 	snprintf(f->new_symbol, sizeof(f->new_symbol), "%s", call);
-	if (input)
+	if (s->order) {
+		check_symbolize(v, s->after_call, after, sizeof(after));
+		snprintf(f->message, sizeof(f->message),
+			 "a notifier_block at 0x%llx calling %s (priority %d) is ahead of one calling %s (priority %d) on %s: the kernel keeps a chain in priority order, so it was linked in by hand, to run first",
+			 (unsigned long long)s->block, call, s->prio, after,
+			 s->after_prio, s->chain->sym);
+	} else if (input)
 		snprintf(f->message, sizeof(f->message),
 			 "%s receives %s: a notifier_block at 0x%llx on %s",
 			 call, s->chain->input, (unsigned long long)s->block,
@@ -186,6 +233,7 @@ static int notifier_layout(struct vmiaas *v, struct notifier_walk *w)
 	const struct btf_member_ref m[] = {
 		{ "notifier_block", "notifier_call", &w->call_off },
 		{ "notifier_block", "next", &w->next_off },
+		{ "notifier_block", "priority", &w->prio_off },
 	};
 
 	if (btf_offsets(v->btf, m, ARRAY_SIZE(m), NULL))
