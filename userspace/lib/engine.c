@@ -289,30 +289,59 @@ static int ksym_snapshot(struct vmiaas *v, const struct window *w)
 	return 0;
 }
 
-/*
- * With vCPU registers: the page tables in CR3 give _text directly, and
- * kallsyms is searched in the image only.
- */
-static int find_kernel_by_cr3(struct vmiaas *v, struct window *w)
+/* Whether @cpu's page tables map a kernel image: its _text into @v->info. */
+static bool kernel_in_cr3(struct vmiaas *v, const struct vmiaas_vcpu *cpu,
+			  u64 *ret_len)
 {
-	const struct vmiaas_vcpu *cpu = &v->backend->vcpus[0];
-	u64 va, pa, len;
-	int err;
+	u64 va, pa;
 
 	vmi_as_init(v->kas, &v->backend->phys,
 		    vmi_cr3_kernel_root(cpu->cr3), cpu->cr4 & (1ULL << 12));
-	err = vmi_kernel_find_text(v->kas, &va, &pa, &len);
-	if (err)
-		return engine_fail(v, err,
-			"no kernel image mapped at 0xffffffff80000000 in the page tables of CR3 0x%llx: not a running x86-64 Linux kernel",
-			(unsigned long long)cpu->cr3);
+	if (vmi_kernel_find_text(v->kas, &va, &pa, ret_len))
+		return false;
 	v->info.text_va = va;
 	v->info.text_pa = pa;
-	err = window_get(&v->backend->phys, pa, min(len, IMAGE_WINDOW), w);
+	return true;
+}
+
+/* Reads of the registers before a guest is said to run no kernel. */
+#define CR3_READS	4
+
+/*
+ * With vCPU registers: the page tables in CR3 give _text directly, and
+ * kallsyms is searched in the image only. A vCPU's CR3 can name a table
+ * that no longer maps the kernel by the time it is walked (the process
+ * exited meanwhile: its top-level table freed, zeroed, reused), so every
+ * vCPU is tried, and the registers are read again, 10, 20 and 40 ms
+ * later, before the guest is said to run no kernel (firmware, a kernel
+ * booting or going down).
+ */
+static int find_kernel_by_cr3(struct vmiaas *v, struct window *w)
+{
+	struct backend *b = v->backend;
+	u64 len = 0;
+	size_t i;
+	int err, n;
+
+	for (n = 0; n < CR3_READS; n++) {
+		for (i = 0; i < b->nr_vcpus; i++)
+			if (kernel_in_cr3(v, &b->vcpus[i], &len))
+				goto found;
+		if (!b->refresh_vcpus || n + 1 == CR3_READS)
+			break;
+		usleep(10000U << n);
+		if (b->refresh_vcpus(b) || !b->nr_vcpus)
+			break;
+	}
+	return engine_fail(v, -ENOENT,
+		"no kernel image mapped at 0xffffffff80000000 in the page tables of CR3 0x%llx (nor of the other vCPUs', registers read %d times): not a running x86-64 Linux kernel",
+		(unsigned long long)b->vcpus[0].cr3, n + 1);
+found:
+	err = window_get(&b->phys, v->info.text_pa, min(len, IMAGE_WINDOW), w);
 	if (err)
 		return engine_fail(v, err,
 			"kernel image at guest-physical 0x%llx is outside guest RAM",
-			(unsigned long long)pa);
+			(unsigned long long)v->info.text_pa);
 	return 0;
 }
 
