@@ -572,7 +572,7 @@ static int same_boot(struct vmiaas *v)
  */
 enum vcpu0_state { VCPU0_SAME, VCPU0_RESET, VCPU0_OTHER_KERNEL };
 
-static enum vcpu0_state vcpu0_look(struct vmiaas *v)
+static enum vcpu0_state vcpu0_look_once(struct vmiaas *v)
 {
 	const struct vmiaas_info *info = vmiaas_info(v);
 	enum vcpu0_state st = VCPU0_SAME;
@@ -594,6 +594,24 @@ static enum vcpu0_state vcpu0_look(struct vmiaas *v)
 			st = VCPU0_OTHER_KERNEL;
 	}
 	free(vc);
+	return st;
+}
+
+/*
+ * vCPU 0's state, its registers read again 10 and 20 ms later while its
+ * CR3 maps no kernel: a process exiting under the read leaves a freed,
+ * zeroed or reused table behind it (as in the kernel-mapping check); a
+ * new kernel keeps its own tables.
+ */
+static enum vcpu0_state vcpu0_look(struct vmiaas *v)
+{
+	enum vcpu0_state st = vcpu0_look_once(v);
+	int n;
+
+	for (n = 0; n < 2 && st == VCPU0_OTHER_KERNEL; n++) {
+		usleep(10000U << n);
+		st = vcpu0_look_once(v);
+	}
 	return st;
 }
 
