@@ -136,6 +136,10 @@ static int input_visit(void *ctx, const struct vmi_input_hook *e)
 		input_bad_list(w, e);
 		return 0;
 	}
+	if (!hook_judged(&w->h, e->fn) &&
+	    (e->what == VMI_INPUT_HANDLE_EVENTS ||
+	     (e->what == VMI_INPUT_HANDLER_FN && !e->err)))
+		return 0;	/* nothing to judge, nothing to name */
 	input_handler_name(w, e->handler, name, sizeof(name));
 	if (e->what == VMI_INPUT_HANDLER_FN) {
 		input_handler_fn(w, e, name);

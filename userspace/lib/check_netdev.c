@@ -179,6 +179,8 @@ static void nd_table_fns(struct nd_check *c, const struct nd_table *t,
 	}
 	for (i = 0; i < t->nr_fns; i++) {
 		memcpy(&fn, buf + t->fns[i].off, sizeof(fn));
+		if (!hook_judged(&c->h, fn))
+			continue;
 		snprintf(where, sizeof(where), "the %s of %s", t->fns[i].name,
 			 owner);
 		hook_judge(c->v, &c->h, object, where, address, fn);
@@ -434,12 +436,14 @@ static int nd_visit(void *ctx, const struct vmi_netdev_hook *e)
 			 "its struct net_device cannot be read");
 		return 0;
 	}
-	snprintf(object, sizeof(object), "%s rx_handler", name);
-	snprintf(where, sizeof(where), "the rx_handler of device %s (netns %u, rx_handler_data 0x%llx)",
-		 name, e->pos.netns,
-		 (unsigned long long)e->ptr[VMI_ND_RX_DATA]);
-	hook_judge(c->v, &c->h, object, where, e->pos.dev,
-		   e->ptr[VMI_ND_RX_HANDLER]);
+	if (hook_judged(&c->h, e->ptr[VMI_ND_RX_HANDLER])) {
+		snprintf(object, sizeof(object), "%s rx_handler", name);
+		snprintf(where, sizeof(where), "the rx_handler of device %s (netns %u, rx_handler_data 0x%llx)",
+			 name, e->pos.netns,
+			 (unsigned long long)e->ptr[VMI_ND_RX_DATA]);
+		hook_judge(c->v, &c->h, object, where, e->pos.dev,
+			   e->ptr[VMI_ND_RX_HANDLER]);
+	}
 	for (i = 0; i < ND_DEV_TABLES; i++)
 		nd_table(c, name, e->pos.dev, i,
 			 e->ptr[VMI_ND_NETDEV_OPS + i]);

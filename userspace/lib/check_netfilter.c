@@ -107,6 +107,8 @@ static int nf_visit(void *ctx, const struct vmi_nf_hook *e)
 	struct nf_walk *w = ctx;
 	char point[HOOK_OBJECT], where[HOOK_WHERE];
 
+	if (!e->err && !hook_judged(&w->h, e->fn))
+		return 0;
 	nf_point_name(w->v, w->dev_name, e, point, sizeof(point));
 	if (e->err) {
 		snprintf(where, sizeof(where), "netfilter %s of netns %u",

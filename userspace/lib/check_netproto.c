@@ -283,7 +283,8 @@ struct np_walk {
 	u32 pl_name;			/* offsetof(struct proto, name) */
 	u64 tcp_prot;			/* &tcp_prot: must be on the list */
 	bool tcp_seen;
-	u64 last;			/* the struct proto named in @pname */
+	u64 last;			/* the struct proto last visited */
+	u64 named;			/* the struct proto named in @pname */
 	char pname[32];
 	u64 prots[VMI_PROT_LIST_MAX];	/* those on proto_list */
 	u32 nr_prots;
@@ -402,6 +403,7 @@ static int np_visit(void *ctx, const struct vmi_proto_slot *s)
 	struct np_table *f = w->cur;
 	const struct np_own *own;
 	char object[HOOK_OBJECT], where[HOOK_WHERE], slot[32];
+	bool named;
 	u64 at = 0;
 	u32 i;
 	int err;
@@ -411,6 +413,10 @@ static int np_visit(void *ctx, const struct vmi_proto_slot *s)
 		at = f->own_at[i];
 	if (!s->prot && !at)
 		return 0;
+	for (i = 0, named = s->err || !s->prot || own; i < f->nr_fns; i++)
+		named |= hook_judged(&w->h, s->fn[i]);
+	if (!named)
+		return 0;	/* nothing to judge, nothing to name */
 	np_object(f, s->nr, object, sizeof(object));
 	np_slot(f, s->nr, slot, sizeof(slot));
 	if (own && own->module && s->prot) {
@@ -434,7 +440,7 @@ static int np_visit(void *ctx, const struct vmi_proto_slot *s)
 		return 0;
 	}
 	for (i = 0; i < f->nr_fns; i++) {
-		if (!s->fn[i])
+		if (!hook_judged(&w->h, s->fn[i]))
 			continue;
 		snprintf(where, sizeof(where), "the %s of %s (%s 0x%llx)",
 			 f->fns[i], slot, f->type, (unsigned long long)s->prot);
@@ -458,10 +464,15 @@ static int np_prot_visit(void *ctx, const struct vmi_prot_hook *e)
 		w->tcp_seen = true;
 	if (e->prot != w->last) {
 		w->last = e->prot;
-		hook_string(w->v, e->prot + w->pl_name, w->pname,
-			    sizeof(w->pname), "?");
 		if (w->nr_prots < VMI_PROT_LIST_MAX)
 			w->prots[w->nr_prots++] = e->prot;
+	}
+	if (!e->err && !hook_judged(&w->h, e->fn))
+		return 0;
+	if (w->named != e->prot) {	/* read once it is needed */
+		w->named = e->prot;
+		hook_string(w->v, e->prot + w->pl_name, w->pname,
+			    sizeof(w->pname), "?");
 	}
 	snprintf(object, sizeof(object), "proto %s", w->pname);
 	if (e->err) {
@@ -487,6 +498,7 @@ static int np_walk_prots(struct vmiaas *v, struct np_walk *w)
 	bl_read_ops(v, &r);
 	w->tcp_seen = false;
 	w->last = 0;
+	w->named = 0;
 	w->nr_prots = 0;
 	err = vmi_prot_walk(&r, &w->pl, np_prot_visit, w);
 	if (err)
@@ -576,17 +588,25 @@ static void np_sw_own_bad(struct np_walk *w, const struct vmi_protosw_entry *e,
 		 "the kernel registers this socket type itself at boot and never changes it: socket() of it gets other functions");
 }
 
-/* The functions of @e's proto_ops through hookpolicy.h's rules. */
+/*
+ * The functions of @e's proto_ops through hookpolicy.h's rules; @object
+ * NULL: named here if one is judged (a clean entry is never named).
+ */
 static int np_sw_judge(struct np_walk *w, const struct vmi_protosw_entry *e,
 		       const char *object)
 {
 	const struct np_sw *sw = w->sw_cur;
-	char where[HOOK_WHERE];
+	char where[HOOK_WHERE], name[HOOK_OBJECT];
 	u32 i;
 
 	for (i = 0; i < sw->l.nr_fns; i++) {
-		if (!e->fn[i])
+		if (!hook_judged(&w->h, e->fn[i]))
 			continue;
+		if (!object) {
+			np_sw_object(sw, e->list, e->protocol, name,
+				     sizeof(name));
+			object = name;
+		}
 		snprintf(where, sizeof(where), "the %s of %s[%u]'s entry 0x%llx (proto_ops 0x%llx)",
 			 w->sw_fns[i], sw->table, e->list,
 			 (unsigned long long)e->entry,
@@ -626,6 +646,12 @@ static int np_sw_visit(void *ctx, const struct vmi_protosw_entry *e)
 			 "the list is corrupt (a cycle, a non-kernel or unreadable pointer, or over 256 entries)");
 		return 0;
 	}
+	own = e->err || e->type != e->list ? NULL : np_sw_own_of(sw, e);
+	if (own && own->entry == e->entry && e->prot == own->prot &&
+	    e->ops == own->ops) {	/* the kernel's own, as registered */
+		own->seen = true;
+		return np_sw_judge(w, e, NULL);
+	}
 	np_sw_object(sw, e->list, e->protocol, object, sizeof(object));
 	snprintf(where, sizeof(where), "%s[%u]'s entry 0x%llx", sw->table,
 		 e->list, (unsigned long long)e->entry);
@@ -638,22 +664,16 @@ static int np_sw_visit(void *ctx, const struct vmi_protosw_entry *e)
 			 "its socket type is not its list's: inet_register_protosw() never puts it there");
 		return 0;
 	}
-	own = np_sw_own_of(sw, e);
 	if (own && own->entry != e->entry) {
 		hook_bad(&w->h, object, where, e->entry,
 			 "the kernel's own entry has this socket type and protocol: another one takes its socket() calls");
 		own = NULL;
-	} else if (own) {
+	} else if (own) {	/* its struct proto or proto_ops replaced */
 		own->seen = true;
-		if (e->prot != own->prot || e->ops != own->ops) {
-			np_sw_own_bad(w, e, object, &sw->own[own - sw->at], own);
-			if (e->ops_err)
-				return 0;
-		}
+		np_sw_own_bad(w, e, object, &sw->own[own - sw->at], own);
+		if (e->ops_err)
+			return 0;
 	}
-	/* the kernel's own struct proto and proto_ops: known good */
-	if (own && e->prot == own->prot && e->ops == own->ops)
-		return np_sw_judge(w, e, object);
 	if (!np_prot_listed(w, e->prot))
 		hook_bad(&w->h, object, where, e->prot,
 			 "its struct proto is not on proto_list (a copy, its functions judged nowhere)");
@@ -745,6 +765,8 @@ static int np_po_visit(void *ctx, const struct vmi_prot_hook *e)
 		hook_bad(&w->h, w->ol_object, where, e->prot, "it cannot be read");
 		return 0;
 	}
+	if (!hook_judged(&w->h, e->fn))
+		return 0;
 	snprintf(where, sizeof(where), "the %s of offload_base's packet_offload 0x%llx",
 		 w->ol_fns[e->member], (unsigned long long)e->prot);
 	hook_judge(w->v, &w->h, w->ol_object, where, e->prot, e->fn);

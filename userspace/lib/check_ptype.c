@@ -108,6 +108,8 @@ static int ptype_visit(void *ctx, const struct vmi_ptype_hook *e)
 				 e->head);
 		return 0;
 	}
+	if (e->pt && !e->err && !hook_judged(&w->h, e->fn))
+		return 0;	/* nothing to judge, nothing to name */
 	ptype_owner(w, e, owner, sizeof(owner));
 	ptype_list_name(e, owner, list, sizeof(list));
 	if (!e->pt) {

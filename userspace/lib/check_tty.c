@@ -274,7 +274,7 @@ static void tty_table_fn(struct tty_check *c, const struct vmi_tty_hook *e)
 {
 	char where[HOOK_WHERE];
 
-	if (c->skip_fns)
+	if (c->skip_fns || !hook_judged(&c->h, e->fn))
 		return;
 	if (e->what == VMI_TTY_DRIVER_FN)
 		snprintf(where, sizeof(where),
@@ -381,7 +381,7 @@ static int tty_visit(void *ctx, const struct vmi_tty_hook *e)
 	}
 	switch (e->what) {
 	case VMI_TTY_LDISC_FN:
-		if (tty_compare(c, e))
+		if (tty_compare(c, e) || !hook_judged(&c->h, e->fn))
 			break;
 		tty_ldisc_name(c, e->ops, name, sizeof(name));
 		snprintf(where, sizeof(where),
@@ -401,6 +401,8 @@ static int tty_visit(void *ctx, const struct vmi_tty_hook *e)
 			 "not the table registered for that number in tty_ldiscs[] (set by hand)");
 		break;
 	case VMI_TTY_TTY_FN:
+		if (!hook_judged(&c->h, e->fn))
+			break;
 		tty_tty_name(c, e->tty, name, sizeof(name));
 		snprintf(where, sizeof(where),
 			 "the %s of tty %s's unregistered line discipline table 0x%llx",

@@ -136,13 +136,16 @@ static int sym_resolve(struct vmiaas *v, const char *name, u64 *ret)
  * and KASLR slide never change after attach, and a check asks for the same
  * few dozen names each time (~17 names decoded per kallsyms lookup).
  * Open addressing by a hash of the name, probing SYM_MEMO_PROBES slots: a
- * check asks for ~100 names, and direct mapping made some 18 of them evict
- * each other at every check (runqueues/modules, init_pid_ns/cached_stacks
- * ...), each a kallsyms lookup again. A full neighbourhood or a longer name
- * only costs the lookup again. vmiaas_open() turns it on once attached:
- * during attach the slide is still being worked out.
+ * check asks for some 200 names, and direct mapping made some 18 of them
+ * evict each other at every check (runqueues/modules, init_pid_ns/
+ * cached_stacks...), each a kallsyms lookup again; 256 slots with 8 probes
+ * still left 16 names a check (6.1, 2026-12-01) looked up again (some 13 us
+ * each: a binary search of names no cache holds after the hashing). A full
+ * neighbourhood or a longer name only costs the lookup again.
+ * vmiaas_open() turns it on once attached: during attach the slide is
+ * still being worked out.
  */
-#define SYM_MEMO_SLOTS		256	/* power of two */
+#define SYM_MEMO_SLOTS		1024	/* power of two */
 #define SYM_MEMO_PROBES		8
 #define SYM_MEMO_NAME		48
 

@@ -181,7 +181,7 @@ void hook_judge(struct vmiaas *v, struct hook_scan *h, const char *object,
 	struct hook_suspect s = { .fn = fn };
 	const struct bl_module *m;
 
-	if (!fn || (fn >= h->text_start && fn < h->text_end))
+	if (!hook_judged(h, fn))
 		return;
 	s.mod = hook_module_of(h, fn);
 	if (s.mod >= 0 && engine_read(v, h->mods[s.mod].addr + h->taints_off,

@@ -104,6 +104,17 @@ int hook_scan_begin(struct vmiaas *v, struct hook_scan *h);
 void hook_scan_end(struct hook_scan *h);
 
 /*
+ * Whether hook_judge() looks at @fn at all: not NULL and not in the
+ * kernel's text. A check formats an object's name and its where (and
+ * reads names from the guest) only then: it judges hundreds of pointers
+ * a check, nearly all the kernel's own.
+ */
+static inline bool hook_judged(const struct hook_scan *h, u64 fn)
+{
+	return fn && (fn < h->text_start || fn >= h->text_end);
+}
+
+/*
  * @fn, stored in the object at @address, against the rules (see the
  * top). @where says what holds the pointer ("netfilter hook on ipv4
  * PRE_ROUTING of netns 4026531840"). One suspect per object and owner:
