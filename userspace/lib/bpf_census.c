@@ -139,11 +139,20 @@ static void bpf_layout_optional(struct vmiaas *v, struct bpf_layout *l)
 			l->helpers[i] = 0;
 }
 
-/* 0 with the layout; -ENOENT: the kernel has no BPF syscall. */
+/*
+ * 0 with the layout; -ENOENT: the kernel has no BPF syscall. Memoized
+ * (engine.h) but for the JIT's module range, which modarea_get() may read
+ * from the guest's VMCOREINFO.
+ */
 static int bpf_layout_get(struct vmiaas *v, struct bpf_layout *l)
 {
+	static const char key;
 	int err;
 
+	if (engine_layout_get(v, &key, l, sizeof(*l))) {
+		bpf_jit_layout_get(v, &l->jit);
+		return 0;
+	}
 	memset(l, 0, sizeof(*l));
 	if (engine_sym(v, "prog_idr", &l->prog_idr))
 		return -ENOENT;
@@ -153,9 +162,11 @@ static int bpf_layout_get(struct vmiaas *v, struct bpf_layout *l)
 		return engine_fail(v, -ENOEXEC,
 			"the kernel has prog_idr but no link_idr, bpf_kallsyms or __bpf_call_base");
 	err = bpf_layout_members(v, l);
-	if (!err)
-		bpf_layout_optional(v, l);
-	return err;
+	if (err)
+		return err;
+	bpf_layout_optional(v, l);
+	engine_layout_put(v, &key, l, sizeof(*l));
+	return 0;
 }
 
 u32 bpf_insns_helpers(const u8 *insns, u32 nr, u64 call_base,

@@ -41,7 +41,7 @@ static const char *const mem_enums[3] = {
 	"MOD_TEXT", "MOD_RODATA", "MOD_RO_AFTER_INIT",
 };
 
-static int modtext_layout_get(struct vmiaas *v, struct modtext_layout *l)
+static int modtext_layout_read(struct vmiaas *v, struct modtext_layout *l)
 {
 	static const char *const sizes[3] = {
 		"core_layout.text_size", "core_layout.ro_size",
@@ -74,6 +74,19 @@ static int modtext_layout_get(struct vmiaas *v, struct modtext_layout *l)
 fail:
 	return engine_fail(v, -ENOEXEC,
 			   "struct module has neither mem[MOD_TEXT/MOD_RODATA/MOD_RO_AFTER_INIT] nor core_layout's sizes in BTF");
+}
+
+static int modtext_layout_get(struct vmiaas *v, struct modtext_layout *l)
+{
+	static const char key;
+	int err;
+
+	if (engine_layout_get(v, &key, l, sizeof(*l)))
+		return 0;
+	err = modtext_layout_read(v, l);
+	if (!err)
+		engine_layout_put(v, &key, l, sizeof(*l));
+	return err;
 }
 
 static int read_u32(struct vmiaas *v, u64 va, u32 *ret)

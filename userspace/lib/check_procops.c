@@ -165,8 +165,10 @@ static int proc_walk_all(struct proc_walk *w, bool init_only)
 	return 0;
 }
 
-static int proc_layout(struct proc_walk *w)
+/* struct vmi_proc_layout from BTF and symbols: memoized (engine.h). */
+static int proc_layout_read(struct proc_walk *w)
 {
+	static const char key;
 	struct vmiaas *v = w->v;
 	const struct btf_member_ref m[] = {
 		{ "proc_dir_entry", "proc_ops", &w->l.ptr[0] },
@@ -183,9 +185,9 @@ static int proc_layout(struct proc_walk *w)
 		{ "net", "proc_net", &w->l.proc_net },
 		{ "net", "ns.inum", &w->l.net_inum },
 	};
-	u64 text_end;
-	int err;
 
+	if (engine_layout_get(v, &key, &w->l, sizeof(w->l)))
+		return 0;
 	w->l.max_entries = PROC_ENTRIES_MAX;
 	w->l.max_nodes = HIDDEN_RB_NODES_MAX;
 	w->l.max_netns = PROC_NETNS_MAX;
@@ -202,7 +204,18 @@ static int proc_layout(struct proc_walk *w)
 		return engine_fail(v, -EBADMSG,
 				   "proc-ops: struct proc_dir_entry of %u bytes: implausible",
 				   w->l.size);
-	err = bl_text_range(v, &w->img_start, &text_end);
+	engine_layout_put(v, &key, &w->l, sizeof(w->l));
+	return 0;
+}
+
+static int proc_layout(struct proc_walk *w)
+{
+	struct vmiaas *v = w->v;
+	u64 text_end;
+	int err;
+
+	err = proc_layout_read(w);
+	err = err ?: bl_text_range(v, &w->img_start, &text_end);
 	if (!err && (engine_sym(v, "_end", &w->img_end) ||
 		     w->img_end <= text_end))
 		err = engine_fail(v, -ENOENT, "proc-ops: no plausible _end");

@@ -107,7 +107,7 @@ static int vfs_layout_module(struct vmiaas *v, struct vfs_layout *l)
 	return 0;
 }
 
-int vfs_layout_get(struct vmiaas *v, struct vfs_layout *l)
+static int vfs_layout_read(struct vmiaas *v, struct vfs_layout *l)
 {
 	const struct btf_member_ref m[] = {
 		{ "super_block", "s_list", &l->s_list },
@@ -167,6 +167,19 @@ int vfs_layout_get(struct vmiaas *v, struct vfs_layout *l)
 		      !btf_offsetof(v->btf, "module_use", "target",
 				    &l->mu_target);
 	return vfs_layout_dentry(v, l);
+}
+
+int vfs_layout_get(struct vmiaas *v, struct vfs_layout *l)
+{
+	static const char key;
+	int err;
+
+	if (engine_layout_get(v, &key, l, sizeof(*l)))
+		return 0;
+	err = vfs_layout_read(v, l);
+	if (!err)
+		engine_layout_put(v, &key, l, sizeof(*l));
+	return err;
 }
 
 /* ---- the live modules ---- */

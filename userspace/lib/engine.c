@@ -208,6 +208,62 @@ int engine_sym(struct vmiaas *v, const char *name, u64 *ret)
 	return err;
 }
 
+#define LAYOUT_MEMO_MAX		32
+
+struct layout_memo {
+	struct {
+		const void *key;
+		size_t size;
+		void *data;
+	} e[LAYOUT_MEMO_MAX];
+	u32 nr;
+};
+
+bool engine_layout_get(struct vmiaas *v, const void *key, void *l,
+		       size_t size)
+{
+	const struct layout_memo *m = v->layouts;
+	u32 i;
+
+	for (i = 0; m && i < m->nr; i++) {
+		if (m->e[i].key == key && m->e[i].size == size) {
+			memcpy(l, m->e[i].data, size);
+			return true;
+		}
+	}
+	return false;
+}
+
+void engine_layout_put(struct vmiaas *v, const void *key, const void *l,
+		       size_t size)
+{
+	struct layout_memo *m = v->layouts;
+	void *data;
+	u32 i;
+
+	if (!m || m->nr >= LAYOUT_MEMO_MAX)
+		return;		/* resolved again next time: only slower */
+	for (i = 0; i < m->nr; i++)
+		if (m->e[i].key == key)
+			return;
+	data = malloc(size);
+	if (!data)
+		return;
+	memcpy(data, l, size);
+	m->e[m->nr].key = key;
+	m->e[m->nr].size = size;
+	m->e[m->nr++].data = data;
+}
+
+static void layout_memo_free(struct layout_memo *m)
+{
+	u32 i;
+
+	for (i = 0; m && i < m->nr; i++)
+		free(m->e[i].data);
+	free(m);
+}
+
 void engine_pause(struct vmiaas *v, unsigned int us)
 {
 	usleep(us);
@@ -669,6 +725,7 @@ int vmiaas_open(const struct vmiaas_target *target, struct vmiaas **ret,
 		return err;
 	}
 	v->sym_memo = calloc(1, sizeof(*v->sym_memo));	/* NULL: no memo */
+	v->layouts = calloc(1, sizeof(*v->layouts));	/* idem */
 	*ret = v;
 	return 0;
 }
@@ -684,6 +741,7 @@ void vmiaas_close(struct vmiaas *v)
 	dirty_close(v->dirty);
 	free(v->sc_memo);
 	free(v->sym_memo);
+	layout_memo_free(v->layouts);
 	patching_memo_free(v->sc_upd_memo);
 	free(v->proc_table);
 	free(v->vfs_ranges);

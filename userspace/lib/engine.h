@@ -55,6 +55,7 @@ struct vmiaas {
 	struct dirty_tracker *dirty;	/* soft-dirty skip (dirty.h), or NULL */
 	struct syscall_memo *sc_memo;	/* checks.c's answers, or NULL */
 	struct sym_memo *sym_memo;	/* engine_sym()'s answers, or NULL */
+	struct layout_memo *layouts;	/* engine_layout_get()'s, or NULL */
 	struct sc_upd_memo *sc_upd_memo;	/* patching.c's scan, or NULL */
 	/* vmiaas_module_policy()'s proc-ops table (malloc()ed), or NULL */
 	struct vmiaas_proc_watch *proc_table;
@@ -190,6 +191,22 @@ int engine_vcpus(struct vmiaas *v, struct vmiaas_vcpu **ret, size_t *ret_nr);
 
 /* Address of a kernel symbol; -ENOENT if the kernel has none. */
 int engine_sym(struct vmiaas *v, const char *name, u64 *ret);
+
+/*
+ * A check's layout (@size bytes at @l) as the handle memoized it under
+ * @key (the address of a static object of the caller's): true if it was,
+ * copied into @l. Else the caller resolves it and, if that succeeds,
+ * engine_layout_put()s it. Only for what comes from the BTF and the
+ * kallsyms copy, both fixed once attached (engine_sym()'s memo): a check
+ * resolved some 600 BTF members a check (each a few host cache misses
+ * after the hashing), a dozen layouts now. Never for anything read from
+ * guest memory. Handles that vmiaas_open() did not make (unit tests) have
+ * no memo.
+ */
+bool engine_layout_get(struct vmiaas *v, const void *key, void *l,
+		       size_t size);
+void engine_layout_put(struct vmiaas *v, const void *key, const void *l,
+		       size_t size);
 
 /*
  * Address of symbol @name (under 64 bytes) in the live module @module's

@@ -313,7 +313,7 @@ struct module_layout {
 };
 
 /* 6.4+ keeps regions in mod->mem[], older kernels in core/init_layout. */
-static int module_layout_get(struct vmiaas *v, struct module_layout *l)
+static int module_layout_read(struct vmiaas *v, struct module_layout *l)
 {
 	char path[32];
 	s64 nr_types;
@@ -338,6 +338,19 @@ static int module_layout_get(struct vmiaas *v, struct module_layout *l)
 	RESOLVE(v, "module", "init_layout.size", &l->size[1]);
 	l->nr_sizes = 2;
 	return 0;
+}
+
+static int module_layout_get(struct vmiaas *v, struct module_layout *l)
+{
+	static const char key;
+	int err;
+
+	if (engine_layout_get(v, &key, l, sizeof(*l)))
+		return 0;
+	err = module_layout_read(v, l);
+	if (!err)
+		engine_layout_put(v, &key, l, sizeof(*l));
+	return err;
 }
 
 struct module_walk {
