@@ -911,7 +911,7 @@ static int np_prot_layout(struct vmiaas *v, struct np_walk *w)
 	    btf_offsetof(v->btf, "proto", "name", &w->pl_name))
 		return engine_fail(v, -ENOENT,
 				   "net-protocol: the kernel's BTF has no struct proto with node and name");
-	err = btf_fn_members(v->btf, "proto", fns, VMI_PROT_FNS_MAX, &nr);
+	err = engine_fn_members(v, "proto", fns, VMI_PROT_FNS_MAX, &nr);
 	if (err == -E2BIG)
 		return engine_fail(v, -E2BIG,
 				   "net-protocol: over %u function pointers in struct proto: implausible",
@@ -973,7 +973,7 @@ static int np_sw_layout(struct vmiaas *v, struct np_walk *w)
 	    btf_sizeof(v->btf, "inet_protosw", &size))
 		return engine_fail(v, -ENOENT,
 				   "net-protocol: the kernel's BTF has no struct inet_protosw with list, type, protocol, prot and ops");
-	err = btf_fn_members(v->btf, "proto_ops", fns, VMI_PROTOSW_FNS, &nr);
+	err = engine_fn_members(v, "proto_ops", fns, VMI_PROTOSW_FNS, &nr);
 	if (err)
 		return engine_fail(v, err,
 				   "net-protocol: struct proto_ops's function pointers cannot be read from the kernel's BTF (%d)",

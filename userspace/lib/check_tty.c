@@ -477,7 +477,7 @@ static int tty_layout_table(struct vmiaas *v, const char *type, u32 *off,
 	struct btf_fn_member m[VMI_TTY_OPS_MAX];
 	u32 i;
 
-	if (btf_fn_members(v->btf, type, m, max, ret_nr) || !*ret_nr)
+	if (engine_fn_members(v, type, m, max, ret_nr) || !*ret_nr)
 		return engine_fail(v, -ENOENT,
 				   "tty-ldisc: the kernel's BTF has no struct %s with function pointers (or over %u)",
 				   type, max);

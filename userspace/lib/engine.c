@@ -209,6 +209,8 @@ int engine_sym(struct vmiaas *v, const char *name, u64 *ret)
 }
 
 #define LAYOUT_MEMO_MAX		32
+#define FN_MEMO_MAX		16
+#define FN_MEMO_TYPE		48
 
 struct layout_memo {
 	struct {
@@ -217,6 +219,13 @@ struct layout_memo {
 		void *data;
 	} e[LAYOUT_MEMO_MAX];
 	u32 nr;
+	struct {
+		char type[FN_MEMO_TYPE];
+		u32 max, nr;
+		int err;
+		struct btf_fn_member *fns;	/* @nr of them */
+	} fn[FN_MEMO_MAX];
+	u32 nr_fn;
 };
 
 bool engine_layout_get(struct vmiaas *v, const void *key, void *l,
@@ -255,12 +264,46 @@ void engine_layout_put(struct vmiaas *v, const void *key, const void *l,
 	m->e[m->nr++].data = data;
 }
 
+int engine_fn_members(struct vmiaas *v, const char *type,
+		      struct btf_fn_member *out, u32 max, u32 *ret_nr)
+{
+	struct layout_memo *m = v->layouts;
+	size_t len = strlen(type);
+	u32 i;
+	int err;
+
+	for (i = 0; m && i < m->nr_fn; i++) {
+		if (m->fn[i].max != max || strcmp(m->fn[i].type, type))
+			continue;
+		*ret_nr = m->fn[i].nr;
+		memcpy(out, m->fn[i].fns, m->fn[i].nr * sizeof(*out));
+		return m->fn[i].err;
+	}
+	err = btf_fn_members(v->btf, type, out, max, ret_nr);
+	if ((err && err != -ENOENT) || !m || m->nr_fn >= FN_MEMO_MAX ||
+	    len >= FN_MEMO_TYPE)
+		return err;	/* not remembered: asked again next time */
+	i = m->nr_fn;
+	m->fn[i].nr = err ? 0 : *ret_nr;
+	m->fn[i].fns = malloc((m->fn[i].nr ?: 1) * sizeof(*out));
+	if (!m->fn[i].fns)
+		return err;
+	memcpy(m->fn[i].fns, out, m->fn[i].nr * sizeof(*out));
+	memcpy(m->fn[i].type, type, len + 1);
+	m->fn[i].max = max;
+	m->fn[i].err = err;
+	m->nr_fn++;
+	return err;
+}
+
 static void layout_memo_free(struct layout_memo *m)
 {
 	u32 i;
 
 	for (i = 0; m && i < m->nr; i++)
 		free(m->e[i].data);
+	for (i = 0; m && i < m->nr_fn; i++)
+		free(m->fn[i].fns);
 	free(m);
 }
 

@@ -208,6 +208,16 @@ bool engine_layout_get(struct vmiaas *v, const void *key, void *l,
 void engine_layout_put(struct vmiaas *v, const void *key, const void *l,
 		       size_t size);
 
+struct btf_fn_member;
+/*
+ * btf_fn_members() of the handle's BTF, its answers (and -ENOENT)
+ * memoized by @type's name (engine_layout_get()): a check asked for the
+ * function pointers of struct proto, proto_ops, the netdev and tty
+ * tables at every scan, each a walk of the struct's members.
+ */
+int engine_fn_members(struct vmiaas *v, const char *type,
+		      struct btf_fn_member *out, u32 max, u32 *ret_nr);
+
 /*
  * Address of symbol @name (under 64 bytes) in the live module @module's
  * own symbol table (agent.c); -ENOENT if no such module or symbol.
