@@ -552,7 +552,7 @@ static int nd_layout_tables(struct vmiaas *v, struct nd_check *c)
 	for (i = 0; i < ND_TABLES; i++) {
 		t = &c->t[i];
 		err = engine_fn_members(v, nd_table_types[i], t->fns,
-				     ND_TABLE_FNS, &t->nr_fns);
+					ND_TABLE_FNS, &t->nr_fns);
 		if (err == -ENOENT) {	/* a kernel without it: none read */
 			t->nr_fns = 0;
 			continue;
