@@ -3,6 +3,7 @@
  * The network devices of every namespace: see netdevwalk.h.
  */
 #include "netdevwalk.h"
+#include "uapi/linux/vmiaas.h"
 
 struct ns_walk {
 	const struct vmi_read_ops *r;
@@ -403,4 +404,211 @@ int vmi_tc_walk(const struct vmi_read_ops *r, const struct vmi_tc_layout *l,
 	w.it.dev = dev;
 	err = tc_qdiscs(&w, dev) ?: tc_side(&w, dev, 0);
 	return err ?: tc_side(&w, dev, 1);
+}
+
+/* ---- vmiaas.ko's netdev-hook ---- */
+
+/* The bytes of a table through its last function word, by @map. */
+static u32 nd_map_size(const u64 *map)
+{
+	u32 w, size = 0;
+
+	for (w = 0; w < VMI_ND_TABLE_BYTES / 8; w++)
+		if (map[w / 64] & (1ULL << (w % 64)))
+			size = 8 * (w + 1);
+	return size;
+}
+
+int vmi_netdev_policy_of(const struct vmiaas_netdev_check *nc, u64 net_head,
+			 struct vmi_netdev_policy *p)
+{
+	struct vmi_range *rg;
+	u32 i;
+
+	memset(p, 0, sizeof(*p));
+	if (nc->reserved || !(net_head >> 63) || !nc->nr_allow || !nc->nr_ro ||
+	    nc->nr_allow > VMI_ND_RANGES_MAX ||
+	    nc->nr_ro > VMI_ND_RANGES_MAX - nc->nr_allow ||
+	    (!nc->fns[0][0] && !nc->fns[0][1]) ||
+	    nc->dev_name >= VMI_OFFSET_MAX)
+		return -EINVAL;
+	p->l = (struct vmi_netdev_layout){
+		.ns = {
+			.net_head = net_head, .net_list = nc->net_list,
+			.net_inum = nc->net_inum, .dev_base = nc->dev_base,
+			.dev_list = nc->dev_list, .max_netns = VMI_NETNS_MAX,
+			.max_devs = VMI_NET_DEVS_MAX,
+		},
+		.has = (1U << (VMI_ND_HEADER_OPS + 1)) - 1,
+	};
+	p->l.off[VMI_ND_RX_HANDLER] = nc->rx_handler;
+	p->l.off[VMI_ND_RX_DATA] = nc->rx_data;
+	p->dev_name = nc->dev_name;
+	for (i = 0; i < VMI_ND_TABLES; i++) {
+		p->l.off[VMI_ND_NETDEV_OPS + i] = nc->table_off[i];
+		memcpy(p->fns[i], nc->fns[i], sizeof(p->fns[i]));
+		p->size[i] = nd_map_size(p->fns[i]);
+	}
+	p->nr_allow = nc->nr_allow;
+	p->nr_ro = nc->nr_ro;
+	for (i = 0; i < nc->nr_allow + nc->nr_ro; i++) {
+		if (nc->ranges[i][0] >= nc->ranges[i][1])
+			return -EINVAL;
+		rg = i < nc->nr_allow ? &p->allow[i] :
+					&p->ro[i - nc->nr_allow];
+		rg->start = nc->ranges[i][0];
+		rg->end = nc->ranges[i][1];
+	}
+	return vmi_netdev_layout_ok(&p->l) ? 0 : -EINVAL;
+}
+
+struct nd_judge {
+	const struct vmi_read_ops *r;
+	const struct vmi_netdev_policy *p;
+	struct vmi_netdev_scratch *s;
+	struct vmi_netdev_suspects *ret;
+	bool over;		/* the device cap was passed */
+};
+
+/* Counts suspect @x, and keeps it (with its device's name) if first. */
+static void nd_suspect(struct nd_judge *j, const struct vmi_netdev_suspect *x)
+{
+	struct vmi_netdev_suspect *f = &j->ret->first;
+
+	if (j->ret->nr++)
+		return;
+	*f = *x;
+	memset(f->name, 0, sizeof(f->name));
+	if (f->dev && j->r->read(j->r->ctx, f->dev + j->p->dev_name, f->name,
+				 sizeof(f->name)))
+		memset(f->name, 0, sizeof(f->name));
+}
+
+static bool nd_seen(const struct vmi_netdev_scratch *s, u64 table)
+{
+	u32 i;
+
+	for (i = 0; i < s->nr_seen && i < VMI_ND_SEEN; i++)
+		if (s->seen[i] == table)
+			return true;
+	return false;
+}
+
+/*
+ * Table @which of device @h: where it lies, then its functions (read in
+ * one piece, up to its last function word).
+ */
+static void nd_judge_table(struct nd_judge *j, const struct vmi_netdev_hook *h,
+			   u32 which)
+{
+	const struct vmi_netdev_policy *p = j->p;
+	struct vmi_netdev_scratch *s = j->s;
+	struct vmi_netdev_suspect x = {
+		.dev = h->pos.dev, .netns = h->pos.netns,
+		.point = VMI_ND_NETDEV_OPS + which,
+		.where = h->ptr[VMI_ND_NETDEV_OPS + which],
+	};
+	u64 before = j->ret->nr, fn;
+	u32 w;
+
+	if (!x.where || nd_seen(s, x.where))
+		return;
+	x.value = x.where;
+	if (!vmi_in_ranges(x.where, p->ro, p->nr_ro)) {
+		x.err = -EPERM;
+		nd_suspect(j, &x);
+	}
+	if (p->size[which] &&
+	    j->r->read(j->r->ctx, x.where, s->table, p->size[which])) {
+		if (!x.err) {
+			x.err = -EFAULT;
+			nd_suspect(j, &x);
+		}
+		return;
+	}
+	x.err = 0;
+	for (w = 0; w < p->size[which] / 8; w++) {
+		if (!(p->fns[which][w / 64] & (1ULL << (w % 64))))
+			continue;
+		fn = vmi_get_u64(s->table + 8 * w);
+		if (!fn || vmi_in_ranges(fn, p->allow, p->nr_allow))
+			continue;
+		x.value = fn;
+		x.off = 8 * w;
+		nd_suspect(j, &x);
+	}
+	if (j->ret->nr == before)
+		s->seen[s->nr_seen++ % VMI_ND_SEEN] = x.where;
+}
+
+static int nd_judge_dev(void *ctx, const struct vmi_netdev_hook *h)
+{
+	struct nd_judge *j = ctx;
+	struct vmi_netdev_suspect x = {
+		.dev = h->pos.dev, .netns = h->pos.netns,
+	};
+	u32 i;
+
+	if (!h->pos.dev) {	/* a list that does not end */
+		x.point = h->pos.net ? VMI_ND_BAD_DEVS : VMI_ND_BAD_NETNS;
+		x.where = h->pos.head;
+		x.err = h->pos.err;
+		nd_suspect(j, &x);
+		return 0;
+	}
+	if (++j->s->devs > VMI_ND_TOTAL_MAX) {
+		x.point = VMI_ND_BAD_TOTAL;
+		x.err = -E2BIG;
+		nd_suspect(j, &x);
+		j->over = true;
+		return -E2BIG;
+	}
+	if (h->read != j->p->l.has) {
+		x.point = VMI_ND_BAD_DEV;
+		x.err = -EFAULT;
+		nd_suspect(j, &x);
+		return 0;
+	}
+	x.value = h->ptr[VMI_ND_RX_HANDLER];
+	if (x.value && !vmi_in_ranges(x.value, j->p->allow, j->p->nr_allow)) {
+		x.point = VMI_ND_RX_HANDLER;
+		x.data = h->ptr[VMI_ND_RX_DATA];
+		nd_suspect(j, &x);
+	}
+	for (i = 0; i < VMI_ND_TABLES; i++)
+		nd_judge_table(j, h, i);
+	return 0;
+}
+
+int vmi_netdev_suspects(const struct vmi_read_ops *r,
+			const struct vmi_netdev_policy *p,
+			struct vmi_netdev_scratch *s,
+			struct vmi_netdev_suspects *ret)
+{
+	struct nd_judge j = { .r = r, .p = p, .s = s, .ret = ret };
+	int err;
+
+	memset(ret, 0, sizeof(*ret));
+	s->nr_seen = 0;
+	s->devs = 0;
+	err = vmi_netdev_walk(r, &p->l, nd_judge_dev, &j);
+	return j.over ? 0 : err;
+}
+
+void vmi_netdev_found(const struct vmi_netdev_suspects *s,
+		      struct vmiaas_found *f)
+{
+	const struct vmi_netdev_suspect *x = &s->first;
+
+	f->kind = x->err ? VMIAAS_FOUND_NETDEV_BAD : VMIAAS_FOUND_NETDEV_FN;
+	f->dev = x->dev;
+	f->netns = x->netns;
+	f->point = x->point;
+	f->where = x->where;
+	f->value = x->value;
+	f->expected = x->data;
+	f->index = x->off;
+	f->err = x->err;
+	memcpy(f->path, x->name, sizeof(x->name));
+	f->path[sizeof(x->name)] = '\0';
 }

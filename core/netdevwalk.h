@@ -219,4 +219,91 @@ bool vmi_tc_layout_ok(const struct vmi_tc_layout *l);
 int vmi_tc_walk(const struct vmi_read_ops *r, const struct vmi_tc_layout *l,
 		u64 dev, vmi_tc_fn fn, void *ctx);
 
+/* ---- vmiaas.ko's netdev-hook: a record's policy and its judgement ---- */
+
+#define VMI_ND_TABLES		3	/* netdev_ops, ethtool_ops, header_ops */
+#define VMI_ND_TABLE_BYTES	1024	/* of a table: where its functions are */
+#define VMI_ND_RANGES_MAX	13	/* function and table ranges together */
+#define VMI_ND_TOTAL_MAX	65536	/* devices of all namespaces, a walk */
+#define VMI_ND_SEEN		8	/* tables judged clean, not read again */
+#define VMI_ND_NAME		16	/* IFNAMSIZ */
+
+/* What a bad suspect is, beyond a table (VMI_ND_NETDEV_OPS...) */
+enum vmi_netdev_bad {
+	VMI_ND_BAD_DEV = 16,	/* a struct net_device that cannot be read */
+	VMI_ND_BAD_NETNS,	/* net_namespace_list does not end */
+	VMI_ND_BAD_DEVS,	/* a namespace's device list does not end */
+	VMI_ND_BAD_TOTAL,	/* over VMI_ND_TOTAL_MAX devices in all */
+};
+
+/* A record's struct vmiaas_netdev_check, validated, in the core's form. */
+struct vmi_netdev_policy {
+	struct vmi_netdev_layout l;	/* no XDP: rx_handler to header_ops */
+	u32 dev_name;			/* offsetof(struct net_device, name) */
+	u32 size[VMI_ND_TABLES];	/* bytes read of a table: 0 none */
+	u64 fns[VMI_ND_TABLES][VMI_ND_TABLE_BYTES / 8 / 64];
+	u32 nr_allow, nr_ro;
+	struct vmi_range allow[VMI_ND_RANGES_MAX];	/* a function's */
+	struct vmi_range ro[VMI_ND_RANGES_MAX];	/* a table's */
+};
+
+struct vmiaas_netdev_check;
+
+/*
+ * @nc (of the uapi, type VMIAAS_CHECK_NETDEV_GVA, @net_head its addr) in
+ * the core's form, as vmiaas.ko registers it and vmid's policy runner
+ * replays it: -EINVAL for any field out of its bounds (see the uapi).
+ */
+int vmi_netdev_policy_of(const struct vmiaas_netdev_check *nc, u64 net_head,
+			 struct vmi_netdev_policy *p);
+
+/* A function outside the ranges, a table outside them, what is bad. */
+struct vmi_netdev_suspect {
+	u64 dev;		/* the struct net_device, 0: a list */
+	u64 where;		/* the table; a bad list's head */
+	u64 value;		/* the function, or the table */
+	u64 data;		/* with the rx_handler: rx_handler_data */
+	u32 netns;		/* the namespace's inode number */
+	u32 point;		/* VMI_ND_RX_HANDLER, _NETDEV_OPS..., VMI_ND_BAD_* */
+	u32 off;		/* a table's function: its offset */
+	s32 err;		/* 0: a function; else why it is bad */
+	char name[VMI_ND_NAME];	/* the device's, as read (no NUL needed) */
+};
+
+struct vmi_netdev_suspects {
+	u64 nr;
+	struct vmi_netdev_suspect first;
+};
+
+/* vmi_netdev_suspects()'s buffers (1 KiB: not for a kernel stack). */
+struct vmi_netdev_scratch {
+	u8 table[VMI_ND_TABLE_BYTES];
+	u64 seen[VMI_ND_SEEN];	/* tables found clean in this walk */
+	u32 nr_seen;
+	u32 devs;		/* devices walked */
+};
+
+/*
+ * The module's judgement of every device (vmiaas.ko, and userspace's run
+ * of the same record): an rx_handler outside @p's function ranges, a
+ * table outside its table ranges, a table's function outside the function
+ * ranges, a device or table that cannot be read, a list that does not end
+ * and more than VMI_ND_TOTAL_MAX devices (the walk stops there) are
+ * suspects; the first is kept with its device's name. A table found clean
+ * is not read again in the same walk. Errors: vmi_netdev_walk()'s.
+ */
+int vmi_netdev_suspects(const struct vmi_read_ops *r,
+			const struct vmi_netdev_policy *p,
+			struct vmi_netdev_scratch *s,
+			struct vmi_netdev_suspects *ret);
+
+struct vmiaas_found;
+
+/*
+ * The first suspect of @s as the uapi's struct vmiaas_found names it
+ * (VMIAAS_FOUND_NETDEV_*); ->check and what @f held before are left.
+ */
+void vmi_netdev_found(const struct vmi_netdev_suspects *s,
+		      struct vmiaas_found *f);
+
 #endif /* VMI_NETDEVWALK_H */

@@ -8,8 +8,8 @@
  * netfilter-hook's walk in core/nfhook.c, proc-ops' in core/procwalk.c,
  * packet-tap's in core/ptypewalk.c, input-handler's in core/inputwalk.c,
  * tracepoint-hook's in core/tpwalk.c, vfs-ops' in core/vfswalk.c,
- * tty-ldisc's in core/ttywalk.c, net-protocol's in core/protowalk.c: the
- * code vmictl runs) and the
+ * tty-ldisc's in core/ttywalk.c, net-protocol's in core/protowalk.c,
+ * netdev-hook's in core/netdevwalk.c: the code vmictl runs) and the
  * kernel's SHA-256 library.
  *
  * Guest memory is read with kvm_read_guest() through the VMM's user
@@ -38,6 +38,7 @@
 #include "../core/execmem.h"
 #include "../core/inputwalk.h"
 #include "../core/measure.h"
+#include "../core/netdevwalk.h"
 #include "../core/nfhook.h"
 #include "../core/procwalk.h"
 #include "../core/protowalk.h"
@@ -134,8 +135,8 @@ struct vmiaas_checkset {
 	 * ranges as struct vmi_exec_allow, _NF's struct nf_values,
 	 * _PROC's struct proc_values, _PTYPE's struct ptype_values,
 	 * _INPUT's struct input_values, _TP's struct tp_values, _VFS's
-	 * struct vfs_values, _TTY's struct tty_values or _PROTO's struct
-	 * proto_values.
+	 * struct vfs_values, _TTY's struct tty_values, _PROTO's struct
+	 * proto_values or _NETDEV's struct vmi_netdev_policy.
 	 */
 	void *values[VMIAAS_MAX_CHECKS];
 };
@@ -163,6 +164,8 @@ struct check_run {
 	struct vmi_tty_suspects tty;
 	struct vmi_proto_suspects proto;
 	struct vmi_tty_scratch tty_scratch;
+	struct vmi_netdev_suspects netdev;
+	struct vmi_netdev_scratch netdev_scratch;
 	struct vmi_scan_bufs bufs;	/* page tables as read */
 };
 
@@ -205,7 +208,8 @@ static bool check_is_gva(u32 type)
 	       type == VMIAAS_CHECK_NF_GVA || type == VMIAAS_CHECK_PROC_GVA ||
 	       type == VMIAAS_CHECK_PTYPE_GVA || type == VMIAAS_CHECK_INPUT_GVA ||
 	       type == VMIAAS_CHECK_TP_GVA || type == VMIAAS_CHECK_VFS_GVA ||
-	       type == VMIAAS_CHECK_TTY_GVA || type == VMIAAS_CHECK_PROTO_GVA;
+	       type == VMIAAS_CHECK_TTY_GVA || type == VMIAAS_CHECK_PROTO_GVA ||
+	       type == VMIAAS_CHECK_NETDEV_GVA;
 }
 
 static bool check_is_bytes(u32 type)
@@ -239,7 +243,8 @@ static int check_span(const struct vmiaas_check *c, u64 *ret_bytes)
 		   c->type == VMIAAS_CHECK_PTYPE_GVA ||
 		   c->type == VMIAAS_CHECK_INPUT_GVA ||
 		   c->type == VMIAAS_CHECK_TTY_GVA ||
-		   c->type == VMIAAS_CHECK_PROTO_GVA) {
+		   c->type == VMIAAS_CHECK_PROTO_GVA ||
+		   c->type == VMIAAS_CHECK_NETDEV_GVA) {
 		/* one struct vmiaas_nf_check, _proc_check...; a list head */
 		if (c->len != 1 || !(c->addr >> 63))
 			return -EINVAL;
@@ -271,7 +276,7 @@ static int check_validate(const struct vmiaas_check *c)
 	u32 flags = 0;
 	int r;
 
-	if (c->type < VMIAAS_CHECK_RANGE_GPA || c->type > VMIAAS_CHECK_PROTO_GVA)
+	if (c->type >= 64 || !(VMIAAS_CHECK_TYPES_ALL & BIT_ULL(c->type)))
 		return -EINVAL;
 	if (check_is_bytes(c->type))
 		flags = VMIAAS_CHECK_CSTRING;
@@ -739,6 +744,27 @@ static int checkset_copy_proto(struct vmiaas_checkset *cs, unsigned int i,
 	return hook_allow_copy(pc->allow, pc->nr_allow, v->allow);
 }
 
+/* A _NETDEV check's layout, function maps and ranges, validated. */
+static int checkset_copy_netdev(struct vmiaas_checkset *cs, unsigned int i,
+				const struct vmiaas_netdev_check *nc)
+{
+	struct vmi_netdev_policy *v;
+
+	BUILD_BUG_ON(sizeof(*nc) != 312);
+	BUILD_BUG_ON(VMIAAS_NETDEV_TABLES != VMI_ND_TABLES);
+	BUILD_BUG_ON(VMIAAS_NETDEV_TABLE_WORDS * 8 != VMI_ND_TABLE_BYTES);
+	BUILD_BUG_ON(VMIAAS_MAX_NETDEV_RANGES != VMI_ND_RANGES_MAX);
+	BUILD_BUG_ON(VMI_ND_RX_HANDLER != 0 || VMI_ND_NETDEV_OPS != 2 ||
+		     VMI_ND_ETHTOOL_OPS != 3 || VMI_ND_HEADER_OPS != 4 ||
+		     VMI_ND_BAD_DEV != 16 || VMI_ND_BAD_NETNS != 17 ||
+		     VMI_ND_BAD_DEVS != 18 || VMI_ND_BAD_TOTAL != 19);
+	v = kvzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return -ENOMEM;
+	cs->values[i] = v;
+	return vmi_netdev_policy_of(nc, cs->checks[i].addr, v);
+}
+
 /* The size of what a check's ->values points to. */
 static size_t check_values_size(const struct vmiaas_check *c)
 {
@@ -766,6 +792,8 @@ static size_t check_values_size(const struct vmiaas_check *c)
 		return sizeof(struct vmiaas_tty_check);
 	if (c->type == VMIAAS_CHECK_PROTO_GVA)
 		return sizeof(struct vmiaas_proto_check);
+	if (c->type == VMIAAS_CHECK_NETDEV_GVA)
+		return sizeof(struct vmiaas_netdev_check);
 	return c->len * sizeof(u64);
 }
 
@@ -829,6 +857,11 @@ static int checkset_copy_check(struct vmiaas_checkset *cs, unsigned int i,
 	}
 	if (c->type == VMIAAS_CHECK_PROTO_GVA) {
 		r = checkset_copy_proto(cs, i, values);
+		kvfree(values);
+		return r;
+	}
+	if (c->type == VMIAAS_CHECK_NETDEV_GVA) {
+		r = checkset_copy_netdev(cs, i, values);
 		kvfree(values);
 		return r;
 	}
@@ -1095,11 +1128,24 @@ static int proto_walk_once(struct check_run *run,
 	return err;
 }
 
+/* One netdev-hook walk: every device of every namespace. */
+static int netdev_walk_once(struct check_run *run,
+			    const struct vmi_read_ops *r, const void *values,
+			    u64 *ret_nr)
+{
+	int err;
+
+	err = vmi_netdev_suspects(r, values, &run->netdev_scratch,
+				  &run->netdev);
+	*ret_nr = run->netdev.nr;
+	return err;
+}
+
 /*
  * packet-tap, input-handler, tracepoint-hook, vfs-ops, tty-ldisc,
- * net-protocol: 1 when a walk finds a suspect (a function outside the
- * allowed ranges, or what it cannot walk) and so does a second walk a
- * moment later.
+ * net-protocol, netdev-hook: 1 when a walk finds a suspect (a function
+ * outside the allowed ranges, or what it cannot walk) and so does a
+ * second walk a moment later.
  */
 static int check_twice(struct check_run *run, const struct vmi_read_ops *r,
 		       hook_walk_fn walk, const void *values)
@@ -1285,8 +1331,10 @@ static void check_found(const struct check_run *run, unsigned int i,
 		found_vfs(&run->vfs.first, f);
 	else if (type == VMIAAS_CHECK_TTY_GVA)
 		vmi_tty_found(&run->tty, f);
-	else
+	else if (type == VMIAAS_CHECK_PROTO_GVA)
 		vmi_proto_found(&run->proto, f);
+	else
+		vmi_netdev_found(&run->netdev, f);
 }
 
 /* 1 if the check differs, 0 if it matches, -errno if it could not run. */
@@ -1347,6 +1395,10 @@ static int check_run_one(struct check_run *run, unsigned int i)
 	if (c->type == VMIAAS_CHECK_PROTO_GVA) {
 		r.read = read_gva_yield;
 		return check_twice(run, &r, proto_walk_once, values);
+	}
+	if (c->type == VMIAAS_CHECK_NETDEV_GVA) {
+		r.read = read_gva_yield;
+		return check_twice(run, &r, netdev_walk_once, values);
 	}
 	n = vmi_measure_ptrs(&r, c->addr, c->len, values, run->now);
 	if (n < 0)

@@ -211,7 +211,8 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 
 /*
  * vmiaas.ko's share of exec-memory, usermode-helper, netfilter-hook,
- * proc-ops, packet-tap, input-handler, tracepoint-hook and vfs-ops: the
+ * proc-ops, packet-tap, input-handler, tracepoint-hook, vfs-ops,
+ * tty-ldisc and netdev-hook: the
  * records to register with VMIAAS_IOC_SET_CHECKS (include/uapi/linux/vmiaas.h,
  * struct vmiaas_check: type, flags, addr, len, root as here, values
  * pointing to data) so that a guest agent's request runs them in the
@@ -236,7 +237,12 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
  * vfs-ops: one VMIAAS_CHECK_VFS_GVA (addr &super_blocks, a struct
  * vmiaas_vfs_check: the layout from BTF, &init_task, the image,
  * &debug_fs_type; len ranges: the kernel's text and rodata, every live
- * module's read-only memory, filesystem owners' writable memory).
+ * module's read-only memory, filesystem owners' writable memory);
+ * tty-ldisc: one VMIAAS_CHECK_TTY_GVA (a struct vmiaas_tty_check);
+ * netdev-hook: one VMIAAS_CHECK_NETDEV_GVA (addr &net_namespace_list, a
+ * struct vmiaas_netdev_check: the layout, the tables' function maps, the
+ * kernel's text and each untainted module's text seen hooking, then the
+ * kernel's rodata and each module part holding a device's table).
  * With a baseline @b (NULL: none), a module whose hooks @b trusts
  * (vmiaas_baseline_hooks(), the module unchanged since) is allowed like
  * an untainted one: its whole text, for the checks it hooks.

@@ -119,18 +119,19 @@ static void vfs_module_run(void)
 }
 
 /*
- * tty-ldisc's and net-protocol's records for vmiaas.ko, built and run as
- * the module runs them.
+ * tty-ldisc's, net-protocol's and netdev-hook's records for vmiaas.ko,
+ * built and run as the module runs them.
  */
 static void hook_module_run(void)
 {
-	static struct vmiaas_module_check c[2];
+	static struct vmiaas_module_check c[3];
 	uint64_t failed;
 	size_t nr = 0;
 
 	/* each appends its record when the input lets it build one */
-	(void)tty_module_check(guest, c, 2, &nr, NULL);
-	(void)proto_module_check(guest, c, 2, &nr, NULL);
+	(void)tty_module_check(guest, c, 3, &nr, NULL);
+	(void)proto_module_check(guest, c, 3, &nr, NULL);
+	(void)netdev_module_check(guest, c, 3, &nr, NULL);
 	vmiaas_module_policy_run(guest, c, nr, &failed);
 }
 

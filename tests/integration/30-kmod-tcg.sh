@@ -75,8 +75,8 @@ field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$out"; }
 tap_is "$(field api_version)" 1 "GET_CAPS: api_version 1"
 tap_is "$(field modes)" "$(printf '%#x' $(((1 << 1) | (1 << 2))))" \
 	"GET_CAPS: modes == VMIAAS_MODE_HYPERCALL | VMIAAS_MODE_POLL (no VMFUNC under TCG)"
-tap_is "$(field check_types)" 0xfffe \
-	"GET_CAPS: check_types 0xfffe (ranges, tables, bytes, exec-memory, netfilter-hook, proc-ops, packet-tap, input-handler, tracepoint-hook, vfs-ops, tty-ldisc and net-protocol, types 1-15)"
+tap_is "$(field check_types)" 0x1fffe \
+	"GET_CAPS: check_types 0x1fffe (ranges, tables, bytes, exec-memory, netfilter-hook, proc-ops, packet-tap, input-handler, tracepoint-hook, vfs-ops, tty-ldisc, net-protocol and netdev-hook, types 1-16)"
 tap_is "$(field check_flags)" 0x3 \
 	"GET_CAPS: check_flags 0x3 (VMIAAS_CHECK_CSTRING, VMIAAS_CHECK_PROC_MORE)"
 tap_is "$(field event_size)" 360 \

@@ -25,10 +25,17 @@
 # critical (a Qdisc_ops neither registered nor in the kernel image) and
 # high (enqueue in the module); clean once unloaded. The guest has no NIC (scripts/guest starts QEMU
 # with -nodefaults): the hiders are shown on lo, from inside the guest.
+# vmiaas.ko's records (vmiaas_module_policy(), taken with the bridge and
+# the macvlan up) run as the module runs them (tests/tools/module_policy:
+# the same core/netdevwalk.c judgement): nothing fails with them; the
+# netdev-hook record alone fails with the hider's rx_handler and with
+# lo's netdev_ops copied, each named as vmid names the module's verdict
+# ("lo rx_handler", "lo netdev_ops"); nothing once the module is gone
+# (the record leaves traffic control to the full check).
 # Runs on each kernel of KGENS (default: Debian 6.1 and 6.12), one boot.
 . "$(dirname "$0")/../lib/guest.sh"
 . "$(dirname "$0")/../lib/integrity.sh"
-integrity_begin netdev 16
+integrity_begin netdev 23
 
 PORT=31340
 bpf_fentry=$(guest_tool bpf-fentry) ||
@@ -95,12 +102,21 @@ check_json br
 tap_ok "[ $st = 0 ] && jq -e '(.findings | length == 0) and ([.events[] | select(.check == \"netdev-hook\" and .object == \"d0 rx_handler\" and (.detail.message | test(\"module bridge \")))] | length == 1) and ([.events[] | select(.check == \"netdev-hook\" and .object == \"d1 rx_handler\" and (.detail.message | test(\"module macvlan \")))] | length == 1)' '$work/br.json'" \
 	"$KGEN: bridge and macvlan: exit 0, no finding, events name bridge (d0 rx_handler) and macvlan (d1 rx_handler)"
 tap_diag "$(cat "$work/br.err"; jq -c '.findings[], [.events[] | select(.check == "netdev-hook") | .object]' "$work/br.json" 2>/dev/null | cut -c1-400 | head -4)"
+policy_take
+tap_ok "grep -Eq '^check [0-9]+ type=16 flags=0 len=1 netdev-hook \\(4 function ranges, 4 table ranges\\); finding netdev-hook \"network devices\" critical\$' '$work/policy.txt'" \
+	"$KGEN: module policy: a netdev-hook record allowing the kernel's text and bridge's, macvlan's and dummy's, the kernel's rodata and the three modules' tables"
+tap_diag "$(grep 'type=16 ' "$work/policy.txt")"
+policy_run br 0 "nothing fails with the bridge and the macvlan"
 
 # ---- a packet hider on lo: an rx_handler that drops TCP to one port ---------
 hider rx "its SYNs dropped"
 expect_one rx netdev-hook '^lo rx_handler$' \
 	".severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_netdev]+\")) and (.detail.message | test(\"^the rx_handler of device lo .*vmiaas_attack_netdev is tainted [PF]*OE\"))" \
 	"a high netdev-hook finding for lo rx_handler naming [vmiaas_attack_netdev]"
+policy_run rx "$(policy_mask 16)" \
+	"the netdev-hook record alone fails with the hider's rx_handler on lo"
+tap_ok "grep -q '^found [0-9]* critical \"lo rx_handler\": the rx_handler of device lo (netns [0-9]*, rx_handler_data 0x[0-9a-f]*) points to 0x' '$work/rx.policy'" \
+	"$KGEN: module policy: the record's verdict named as vmid names it: lo rx_handler and the handler"
 unload_clean rx vmiaas_attack_netdev "rx: the rx_handler gone on unload"
 
 # ---- a transmit hook: lo's netdev_ops on a copy ----------------------------
@@ -111,7 +127,12 @@ tap_ok "guest_run 'ping -c 1 -W 2 127.0.0.1 >/dev/null; [ \$(cat /sys/module/vmi
 expect_n tx 2 netdev-hook '^lo netdev_ops$' \
 	"(.severity == \"critical\" and (.detail.message | test(\"^device lo .*its netdev_ops .*outside the kernel.s read-only data and every module.s\"))) or (.severity == \"high\" and (.detail.new_symbol | startswith(\"[vmiaas_attack_netdev]+\")) and (.detail.message | test(\"^the ndo_start_xmit of device lo.s netdev_ops .*vmiaas_attack_netdev is tainted [PF]*OE\")))" \
 	"two findings for lo netdev_ops: critical, the table a writable copy; high, ndo_start_xmit in [vmiaas_attack_netdev]"
+policy_run tx "$(policy_mask 16)" \
+	"the netdev-hook record alone fails with lo's netdev_ops copied"
+tap_ok "grep -q '^found [0-9]* critical \"lo netdev_ops\": device lo (0x[0-9a-f]*, netns [0-9]*): its netdev_ops 0x[0-9a-f]*: outside .*: a copy' '$work/tx.policy'" \
+	"$KGEN: module policy: the record's verdict named as vmid names it: lo netdev_ops, a copy"
 unload_clean tx vmiaas_attack_netdev "xmit: loopback's own netdev_ops back on unload"
+policy_run tx-gone 0 "nothing fails once the module is gone"
 
 # ---- traffic control: sfq, a cls_bpf filter, tcx (6.12) ---------------------
 cmds=$tc_cmds

@@ -31,7 +31,7 @@
 #include <vmiaas/checks.h>
 #include <vmiaas/vmiaas.h>
 
-#define RECORDS_MAX	16
+#define RECORDS_MAX	20	/* vmid's MODULE_POLICY_MAX */
 
 /* FILE.SUFFIX: @nr entries of @size at @t, as vmid sends them to its parent. */
 static int table_write(const char *path, const char *suffix, const void *t,

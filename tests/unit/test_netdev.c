@@ -16,7 +16,10 @@
  * Then hostile memory: device and namespace lists, qdisc hash chains and
  * filter chains that loop or hold user pointers, random words. Every check must
  * end, with a finding where the lists are broken; ASan/UBSan (make san)
- * catch the rest.
+ * catch the rest. Last vmiaas.ko's record (type 16): built, run as the module
+ * runs it (the same core/netdevwalk.c judgement), its verdicts named as
+ * vmid's findings; hostile record fields refused; a synthetic guest of
+ * 80,000 devices ends at the 65,536-device cap.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +29,7 @@
 #include "userspace/lib/checks.h"
 #include "userspace/lib/hidden.h"
 #include "userspace/lib/hookpolicy.h"
+#include "uapi/linux/vmiaas.h"
 #include "core/netdevwalk.h"
 #include "tests/lib/symfile.h"
 #include "tests/lib/tap.h"
@@ -642,10 +646,263 @@ static void test_core(void)
 	}
 }
 
+/* Runs record @c: its error; *@failed, @found, and @f named from it. */
+static int record_run(const struct vmiaas_module_check *c, uint64_t *failed,
+		      struct vmiaas_found *found, struct vmiaas_finding *f)
+{
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	err = vmiaas_module_policy_found(&v, c, 1, failed, found);
+	if (!err && found->kind)
+		err = vmiaas_module_found(c, found, f);
+	return err;
+}
+
+/*
+ * vmiaas.ko's record: the layout, the maps (ndo_open, ndo_stop,
+ * ndo_start_xmit: 0xe; create, parse: 0x3; no ethtool_ops in this BTF),
+ * the function ranges (the kernel's text, the untainted module's text: its
+ * table's functions are events) and the table ranges (rodata, the
+ * module's read-only part holding eth0's table); then its run: clean, and
+ * each attack named as vmid names it.
+ */
+static void test_record(void)
+{
+	static struct vmiaas_module_check c;
+	struct vmiaas_netdev_check *nc = (void *)c.data;
+	struct vmiaas_finding f;
+	struct vmiaas_found found;
+	uint64_t failed = 1;
+	size_t n = 0;
+	int err;
+	bool ok;
+
+	netdev_guest();
+	v.info.pgd_pa = 0x1000;
+	err = netdev_module_check(&v, &c, 1, &n, NULL);
+	ksft_test_result(!err && n == 1 && c.type == VMIAAS_CHECK_NETDEV_GVA &&
+			 c.addr == NETNS_LIST && c.len == 1 && c.root == 0x1000 &&
+			 nc->dev_list == 0 && nc->dev_name == D_NAME &&
+			 nc->rx_handler == D_RX && nc->rx_data == D_RX_DATA &&
+			 nc->table_off[0] == D_OPS && nc->table_off[2] == D_HEADER &&
+			 nc->fns[0][0] == 0xe && !nc->fns[0][1] &&
+			 !nc->fns[1][0] && nc->fns[2][0] == 0x3 &&
+			 nc->nr_allow == 2 && nc->ranges[0][0] == TEXT &&
+			 nc->ranges[1][0] == MOD_TEXT && nc->nr_ro == 2 &&
+			 nc->ranges[2][0] == RODATA &&
+			 nc->ranges[3][0] <= ETH_OPS && nc->ranges[3][1] > ETH_OPS &&
+			 nc->ranges[3][0] >= MOD_TEXT + 0x1000 &&
+			 !strcmp(c.check, "netdev-hook"),
+			 "record: the layout, maps %#llx/%#llx/%#llx, %u function ranges (text, the module's), %u table ranges (rodata, %#llx-%#llx) (err %d: %s)\n",
+			 (unsigned long long)nc->fns[0][0],
+			 (unsigned long long)nc->fns[1][0],
+			 (unsigned long long)nc->fns[2][0], nc->nr_allow,
+			 nc->nr_ro, (unsigned long long)nc->ranges[3][0],
+			 (unsigned long long)nc->ranges[3][1], err, c.label);
+	err = record_run(&c, &failed, &found, &f);
+	ksft_test_result(!err && !failed && !found.kind,
+			 "record: the guest as taken: clean (%d, %#llx)\n", err,
+			 (unsigned long long)failed);
+
+	put(LO + D_RX, HEAP);
+	put(LO + D_RX_DATA, HEAP + 0x100);
+	err = record_run(&c, &failed, &found, &f);
+	ksft_test_result(!err && failed == 1 &&
+			 found.kind == VMIAAS_FOUND_NETDEV_FN &&
+			 found.point == VMI_ND_RX_HANDLER && found.dev == LO &&
+			 found.value == HEAP && found.expected == HEAP + 0x100 &&
+			 found.netns == 4026531840U &&
+			 !strcmp(f.object, "lo rx_handler") && f.new_value == HEAP &&
+			 strstr(f.message, "the rx_handler of device lo (netns 4026531840"),
+			 "record: lo's rx_handler in the heap fails it: \"lo rx_handler\" (%d: %s)\n",
+			 err, f.message);
+	put(LO + D_RX, MFN);			/* the untainted module's text */
+	err = record_run(&c, &failed, &found, &f);
+	ok = !err && !failed;
+	put(LO + D_RX, 0);
+
+	put(HEAP + 24, KFN);			/* lo's table copied, kernel functions */
+	put(LO + D_OPS, HEAP);
+	err = record_run(&c, &failed, &found, &f);
+	ksft_test_result(ok && !err && failed == 1 &&
+			 found.kind == VMIAAS_FOUND_NETDEV_BAD &&
+			 found.point == VMI_ND_NETDEV_OPS && found.where == HEAP &&
+			 found.err == -EPERM && !strcmp(f.object, "lo netdev_ops") &&
+			 strstr(f.message, "a copy"),
+			 "record: an rx_handler in the module's text passes; lo's netdev_ops a heap copy fails it (%d: %s)\n",
+			 err, f.message);
+	put(LO + D_OPS, LO_OPS);
+
+	put(ETH_OPS + 24, HEAP + 0x40);		/* eth0's ndo_start_xmit */
+	err = record_run(&c, &failed, &found, &f);
+	ksft_test_result(!err && failed == 1 &&
+			 found.kind == VMIAAS_FOUND_NETDEV_FN &&
+			 found.point == VMI_ND_NETDEV_OPS && found.dev == ETH &&
+			 found.where == ETH_OPS && found.index == 24 &&
+			 found.value == HEAP + 0x40 &&
+			 !strcmp(f.object, "eth0 netdev_ops") &&
+			 strstr(f.message, "+0x18 of device eth0's netdev_ops"),
+			 "record: eth0's ndo_start_xmit in the heap fails it, its offset named (%d: %s)\n",
+			 err, f.message);
+	netdev_guest();
+	put(LO + D_HEADER, KBASE + 0x300000);	/* unmapped, not a table range */
+	err = record_run(&c, &failed, &found, &f);
+	ksft_test_result(!err && failed == 1 &&
+			 found.kind == VMIAAS_FOUND_NETDEV_BAD &&
+			 found.point == VMI_ND_HEADER_OPS && found.err == -EPERM &&
+			 !strcmp(f.object, "lo header_ops"),
+			 "record: a table pointer to unmapped memory: outside the table ranges, the first suspect (%d: %s)\n",
+			 err, f.message);
+
+	netdev_guest();
+	put(ETH, ETH);				/* eth0 -> itself */
+	err = record_run(&c, &failed, &found, &f);
+	ksft_test_result(!err && failed == 1 &&
+			 found.kind == VMIAAS_FOUND_NETDEV_BAD &&
+			 found.point == VMI_ND_BAD_DEVS && found.err == -ELOOP &&
+			 found.where == NET + 32 && !strcmp(f.object, "devices") &&
+			 strstr(f.message, "corrupt"),
+			 "record: a device list that loops fails it, the walk ends (%d: %s)\n",
+			 err, f.message);
+	netdev_guest();
+	put(NET, 0x1000);
+	err = record_run(&c, &failed, &found, &f);
+	ksft_test_result(!err && failed == 1 &&
+			 found.point == VMI_ND_BAD_NETNS && found.err == -EBADMSG &&
+			 !strcmp(f.object, "namespaces"),
+			 "record: a user pointer on net_namespace_list fails it, never followed (%d: %s)\n",
+			 err, f.message);
+}
+
+/*
+ * Hostile fields of the record (as the module gets them from SET_CHECKS;
+ * vmi_netdev_policy_of() is the module's own validation): each fails the
+ * record, nothing walked.
+ */
+static void test_record_hostile(void)
+{
+	static struct vmiaas_module_check c, bad;
+	struct vmiaas_netdev_check *nc = (void *)bad.data;
+	struct vmi_netdev_policy p;
+	struct vmiaas_finding f;
+	struct vmiaas_found found;
+	uint64_t failed;
+	u32 i, refused = 0, nr = 0;
+	size_t n = 0;
+
+	netdev_guest();
+	v.info.pgd_pa = 0x1000;
+	if (netdev_module_check(&v, &c, 1, &n, NULL))
+		n = 0;
+	for (i = 0; n && i < 12; i++) {
+		bad = c;
+		switch (i) {
+		case 0: bad.addr = 0x1000; break;
+		case 1: nc->reserved = 1; break;
+		case 2: nc->nr_allow = 0; break;
+		case 3: nc->nr_ro = 0; break;
+		case 4: nc->nr_allow = 11; nc->nr_ro = 3; break;
+		case 5: nc->nr_ro = 0xffffffffU; break;
+		case 6: nc->ranges[0][1] = nc->ranges[0][0]; break;
+		case 7: nc->ranges[3][0] = nc->ranges[3][1] + 1; break;
+		case 8: nc->fns[0][0] = 0; break;
+		case 9: nc->dev_list = VMIAAS_MAX_NF_OFFSET; break;
+		case 10: nc->table_off[1] = VMIAAS_MAX_NF_OFFSET; break;
+		case 11: nc->dev_name = VMIAAS_MAX_NF_OFFSET; break;
+		}
+		nr++;
+		refused += vmi_netdev_policy_of(nc, bad.addr, &p) == -EINVAL &&
+			   !record_run(&bad, &failed, &found, &f) &&
+			   failed == 1 && !found.kind;
+	}
+	ksft_test_result(n && refused == nr && nr == 12,
+			 "record: a user-half head, reserved bits, 0 function or table ranges, 14 ranges, an overflowing count, two empty ranges, no netdev_ops function, offsets of 64 KiB: refused, the record fails, nothing named (%u of %u)\n",
+			 refused, nr);
+}
+
+/*
+ * A synthetic guest (its words computed, not stored): net_namespace_list
+ * with two namespaces of 40,000 devices each, every table and pointer 0.
+ */
+#define SY_HEAD		0xffff900000000000ULL
+#define SY_NS(k)	(SY_HEAD + ((u64)(k) + 1) * 0x10000000ULL)
+#define SY_DEV(k, i)	(SY_NS(k) + 0x1000000ULL + (u64)(i) * 0x100)
+#define SY_DEVS		40000
+
+static u64 sy_word(u64 va)
+{
+	u64 ns, i;
+	u32 k;
+
+	if (va == SY_HEAD)
+		return SY_NS(0);
+	for (k = 0; k < 2; k++) {
+		ns = SY_NS(k);
+		if (va == ns)
+			return k ? SY_HEAD : SY_NS(1);
+		if (va == ns + 32)		/* dev_base_head */
+			return SY_DEV(k, 0);
+		if (va < SY_DEV(k, 0) || va >= SY_DEV(k, SY_DEVS))
+			continue;
+		i = (va - SY_DEV(k, 0)) / 0x100;
+		if (va == SY_DEV(k, i))
+			return i + 1 < SY_DEVS ? SY_DEV(k, i + 1) : ns + 32;
+	}
+	return 0;
+}
+
+static u32 sy_reads;
+
+static int sy_read(void *ctx, u64 va, void *buf, size_t len)
+{
+	u8 *b = buf;
+	u64 w;
+	size_t i;
+
+	sy_reads++;
+	for (i = 0; i < len; i++) {
+		w = sy_word((va + i) & ~7ULL);
+		b[i] = (u8)(w >> (8 * ((va + i) & 7)));
+	}
+	return 0;
+}
+
+/* The device cap over all namespaces: the walk stops, one suspect. */
+static void test_total(void)
+{
+	static struct vmi_netdev_scratch scratch;
+	const struct vmi_read_ops r = { .read = sy_read };
+	struct vmiaas_netdev_check nc = {
+		.net_list = 0, .net_inum = 16, .dev_base = 32, .dev_list = 0,
+		.dev_name = 8, .rx_handler = 16, .rx_data = 24,
+		.table_off = { 40, 48, 56 }, .fns = { { 0x2 } },
+		.nr_allow = 1, .nr_ro = 1,
+		.ranges = { { KBASE, KBASE + 0x1000 },
+			    { KBASE + 0x1000, KBASE + 0x2000 } },
+	};
+	struct vmi_netdev_suspects s;
+	struct vmi_netdev_policy p;
+	struct vmiaas_found found = { 0 };
+	int err;
+
+	err = vmi_netdev_policy_of(&nc, SY_HEAD, &p);
+	err = err ?: vmi_netdev_suspects(&r, &p, &scratch, &s);
+	vmi_netdev_found(&s, &found);
+	ksft_test_result(!err && s.nr == 1 &&
+			 s.first.point == VMI_ND_BAD_TOTAL &&
+			 s.first.err == -E2BIG &&
+			 found.kind == VMIAAS_FOUND_NETDEV_BAD &&
+			 found.dev == SY_DEV(1, VMI_ND_TOTAL_MAX - SY_DEVS) &&
+			 scratch.devs == VMI_ND_TOTAL_MAX + 1,
+			 "core: 80,000 devices in two namespaces: the walk stops after 65,536 with one suspect, -E2BIG (%d, %llu suspects, %u devices, %u reads)\n",
+			 err, (unsigned long long)s.nr, scratch.devs, sy_reads);
+}
+
 int main(void)
 {
 	ksft_print_header();
-	ksft_set_plan(10 + 8 + 8 + 8 + 4);
+	ksft_set_plan(10 + 8 + 8 + 8 + 4 + 8 + 1 + 1);
 	check_rescan_us = 0;
 	guest_init();
 	v.btf = netdev_btf(false);
@@ -654,6 +911,9 @@ int main(void)
 	test_tc();
 	test_hostile();
 	test_core();
+	test_record();
+	test_record_hostile();
+	test_total();
 	btf__free(v.btf);
 	v.btf = netdev_btf(true);
 	test_tcx();

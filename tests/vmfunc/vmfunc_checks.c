@@ -1651,7 +1651,9 @@ static bool vf_found(struct vm *vm, uint64_t cookie,
 	       f->value == want->value && f->expected == want->expected &&
 	       f->dev == want->dev && f->family == want->family &&
 	       f->point == want->point && f->err == want->err &&
-	       (any_index || f->index == want->index);
+	       (any_index || f->index == want->index) &&
+	       (!want->netns || f->netns == want->netns) &&
+	       !strncmp(f->path, want->path, sizeof(f->path));
 }
 
 /*
@@ -2114,6 +2116,180 @@ static void test_proto(struct vm *vm, const uint8_t *data0,
 	TEST_ASSERT(ok[0], "- net-protocol: protocols, families, offloads, struct protos, packet_offloads and inet_protosws in the allowed text: CLEAN, nothing named");
 	TEST_ASSERT(!bad, "- net-protocol: an err_handler outside, a family slot in the user half (EBADMSG), a struct proto's function outside, proto_list in a cycle (ELOOP), an inet_protosw's proto_ops function outside, its struct proto a copy with one outside, the entry on another type's list (EBADMSG), a gro_receive on offload_base outside: each TAMPERED, the event naming table, slot, struct and function");
 	TEST_ASSERT(ok[1] && ok[2], "- net-protocol: restored: CLEAN; the first three checks registered again");
+}
+
+/*
+ * netdev-hook's crafted namespace, in the kernel half khalf_map() maps:
+ * net_namespace_list holding one struct net (list 0x10, ns.inum 0x20,
+ * dev_base_head 0x300) with one device "lo" (name 0, dev_list 0x40,
+ * rx_handler 0x80, rx_handler_data 0x88, netdev_ops 0x90, ethtool_ops
+ * 0x98, header_ops 0xa0) on a netdev_ops (functions at 8 and 0x10) and a
+ * header_ops (a function at 0) in the table range's page.
+ */
+#define ND_NETS		0xb0000		/* net_namespace_list */
+#define ND_NET		0xb1000
+#define ND_DEV		0xb2000		/* "lo" */
+#define ND_OPS		0xb3000		/* its netdev_ops, "rodata" */
+#define ND_HOPS		0xb3100		/* its header_ops */
+#define ND_COPY		0xb4000		/* a copy of the netdev_ops */
+#define ND_DATA		(KHALF_VA + 0xb5000)	/* rx_handler_data */
+#define ND_UNMAPPED	(KHALF_VA + 0x300000)	/* a table range, unmapped */
+#define ND_OUT		(KHALF_VA + 0x100000)	/* outside the ranges */
+#define ND_NETNS	4026531840U
+
+static void nd_craft(struct vm *vm)
+{
+	memset(vm->mem + ND_DEV, 0, 0x100);
+	list_one(vm, ND_NETS, ND_NET + 0x10);
+	nf_put(vm, ND_NET + 0x20, ND_NETNS);
+	list_one(vm, ND_NET + 0x300, ND_DEV + 0x40);
+	memcpy(vm->mem + ND_DEV, "lo", 3);
+	nf_put(vm, ND_DEV + 0x88, ND_DATA);
+	nf_put(vm, ND_DEV + 0x90, KHALF_VA + ND_OPS);
+	nf_put(vm, ND_DEV + 0xa0, KHALF_VA + ND_HOPS);
+	nf_put(vm, ND_OPS, 0);				/* owner */
+	nf_put(vm, ND_OPS + 8, NF_HOOK);
+	nf_put(vm, ND_OPS + 0x10, NF_HOOK + 0x40);
+	nf_put(vm, ND_HOPS, NF_HOOK + 0x80);
+	memcpy(vm->mem + ND_COPY, vm->mem + ND_OPS, 0x18);
+}
+
+static struct vmiaas_netdev_check nd_layout(void)
+{
+	return (struct vmiaas_netdev_check){
+		.net_list = 0x10, .net_inum = 0x20, .dev_base = 0x300,
+		.dev_list = 0x40, .dev_name = 0, .rx_handler = 0x80,
+		.rx_data = 0x88, .table_off = { 0x90, 0x98, 0xa0 },
+		.fns = { { 0x6 }, { 0 }, { 0x1 } }, .nr_allow = 1, .nr_ro = 2,
+		.ranges = { { KHALF_VA, KHALF_VA + 0x10000 },
+			    { KHALF_VA + ND_OPS, KHALF_VA + ND_OPS + 0x1000 },
+			    { ND_UNMAPPED, ND_UNMAPPED + 0x1000 } },
+	};
+}
+
+#define ND_BAD(w, field, val) BAD_REC(struct vmiaas_netdev_check, w, field, val)
+
+/* Bad _NETDEV checks (type 16) are refused. */
+static void test_netdev_args(struct vm *vm)
+{
+	static const struct bad_field bad[] = {
+		BAD_CHECK("user half", addr, ND_NETS),
+		BAD_CHECK("len 2", len, 2),
+		BAD_CHECK("no root", root, 0),
+		BAD_CHECK("a flag", flags, VMIAAS_CHECK_CSTRING),
+		ND_BAD("reserved", reserved, 1),
+		ND_BAD("no function range", nr_allow, 0),
+		ND_BAD("no table range", nr_ro, 0),
+		ND_BAD("14 ranges", nr_ro, 13),
+		ND_BAD("a wrapping count", nr_ro, 0xffffffffU),
+		ND_BAD("an empty function range", ranges[0][1], KHALF_VA),
+		ND_BAD("an empty table range", ranges[2][0],
+		       ND_UNMAPPED + 0x1000),
+		ND_BAD("no netdev_ops function", fns[0][0], 0),
+		ND_BAD("dev_list offset 64 KiB", dev_list, VMIAAS_MAX_NF_OFFSET),
+		ND_BAD("header_ops offset 64 KiB", table_off[2],
+		       VMIAAS_MAX_NF_OFFSET),
+		ND_BAD("name offset 64 KiB", dev_name, VMIAAS_MAX_NF_OFFSET),
+		ND_BAD("rx_handler offset 64 KiB", rx_handler,
+		       VMIAAS_MAX_NF_OFFSET),
+	};
+	struct vmiaas_netdev_check t = nd_layout();
+	struct vmiaas_check x = { .type = VMIAAS_CHECK_NETDEV_GVA, .len = 1,
+		.addr = KHALF_VA + ND_NETS, .root = G_PML4,
+		.values = (uintptr_t)&t };
+
+	TEST_ASSERT(refuses_each(vm, "type 16", &x, sizeof(t), bad,
+				 ARRAY_SIZE(bad)),
+		    "- SET_CHECKS: bad netdev-hook checks are refused (EINVAL)");
+}
+
+/*
+ * netdev-hook (core/netdevwalk.c) run in the module: the crafted device
+ * clean; an rx_handler outside the ranges (a packet hider); netdev_ops a
+ * copy in writable memory (its functions the kernel's); a netdev_ops
+ * function outside the ranges (a transmit hook); header_ops in a table
+ * range that cannot be read; the device list in a cycle: each TAMPERED,
+ * the event naming the device ("lo"), the table, the function, no hang;
+ * restored: clean.
+ */
+static void test_netdev(struct vm *vm, const uint8_t *data0,
+			const uint64_t *table0)
+{
+	struct vmiaas_netdev_check t = nd_layout();
+	struct vmiaas_check c = { .type = VMIAAS_CHECK_NETDEV_GVA, .len = 1,
+		.addr = KHALF_VA + ND_NETS, .root = G_PML4,
+		.values = (uintptr_t)&t };
+	struct vmiaas_found rx = {
+		.kind = VMIAAS_FOUND_NETDEV_FN, .value = ND_OUT,
+		.expected = ND_DATA, .dev = KHALF_VA + ND_DEV,
+		.netns = ND_NETNS, .point = 0, .path = "lo" };
+	struct vmiaas_found copy = {
+		.kind = VMIAAS_FOUND_NETDEV_BAD, .where = KHALF_VA + ND_COPY,
+		.value = KHALF_VA + ND_COPY, .dev = KHALF_VA + ND_DEV,
+		.netns = ND_NETNS, .point = 2, .err = -EPERM, .path = "lo" };
+	struct vmiaas_found xmit = {
+		.kind = VMIAAS_FOUND_NETDEV_FN, .where = KHALF_VA + ND_OPS,
+		.value = ND_OUT, .dev = KHALF_VA + ND_DEV, .netns = ND_NETNS,
+		.point = 2, .index = 0x10, .path = "lo" };
+	struct vmiaas_found unread = {
+		.kind = VMIAAS_FOUND_NETDEV_BAD, .where = ND_UNMAPPED,
+		.value = ND_UNMAPPED, .dev = KHALF_VA + ND_DEV,
+		.netns = ND_NETNS, .point = 4, .err = -EFAULT, .path = "lo" };
+	struct vmiaas_found cycle = {
+		.kind = VMIAAS_FOUND_NETDEV_BAD,
+		.where = KHALF_VA + ND_NET + 0x300, .netns = ND_NETNS,
+		.point = 18, .err = -ELOOP };
+	struct vmiaas_event ev[8];
+	struct op op;
+	bool ok[7];
+
+	test_netdev_args(vm);
+	khalf_map(vm, 0x81);
+	nd_craft(vm);
+	TEST_ASSERT(set_one(vm, &c) == 0,
+		    "- SET_CHECKS registers a netdev-hook check");
+	vmiaas_events(vm, ev, 8);
+	ok[0] = guest_req(vm, 0, 0xd001, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0xd001) &&
+		vf_found(vm, 0xd001, &(struct vmiaas_found){ 0 }, false);
+	nf_put(vm, ND_DEV + 0x80, ND_OUT);
+	ok[1] = guest_req(vm, 0, 0xd002, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0xd002) &&
+		vf_found(vm, 0xd002, &rx, false);
+	nd_craft(vm);
+	nf_put(vm, ND_DEV + 0x90, KHALF_VA + ND_COPY);
+	ok[2] = guest_req(vm, 0, 0xd003, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0xd003) &&
+		vf_found(vm, 0xd003, &copy, false);
+	nd_craft(vm);
+	nf_put(vm, ND_OPS + 0x10, ND_OUT);
+	ok[3] = guest_req(vm, 0, 0xd004, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0xd004) &&
+		vf_found(vm, 0xd004, &xmit, false);
+	nd_craft(vm);
+	nf_put(vm, ND_DEV + 0xa0, ND_UNMAPPED);
+	ok[4] = guest_req(vm, 0, 0xd005, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0xd005) &&
+		vf_found(vm, 0xd005, &unread, false);
+	nd_craft(vm);
+	nf_put(vm, ND_DEV + 0x40, KHALF_VA + ND_DEV + 0x40);	/* a cycle */
+	ok[5] = guest_req(vm, 0, 0xd006, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_TAMPERED, 1, 0x1, 0xd006) &&
+		vf_found(vm, 0xd006, &cycle, false);
+	nd_craft(vm);
+	ok[6] = guest_req(vm, 0, 0xd007, &op) &&
+		answer_is(&op, 0, VMIAAS_VERDICT_CLEAN, 0, 0, 0xd007) &&
+		vf_found(vm, 0xd007, &(struct vmiaas_found){ 0 }, false);
+	khalf_map(vm, 0);
+	vmiaas_events(vm, ev, 8);
+	ok[6] = ok[6] && vmiaas_set_checks(vm, data0, table0) == 0;
+	TEST_ASSERT(ok[0], "- netdev-hook: a device on tables in the table ranges, functions in the function range: CLEAN, nothing named");
+	TEST_ASSERT(ok[1], "- netdev-hook: an rx_handler outside the ranges: TAMPERED, the event names lo, the handler and its data");
+	TEST_ASSERT(ok[2], "- netdev-hook: netdev_ops a copy outside the table ranges: TAMPERED (EPERM), the event names lo and the copy");
+	TEST_ASSERT(ok[3], "- netdev-hook: a netdev_ops function outside the ranges: TAMPERED, the event names the table and the function's offset");
+	TEST_ASSERT(ok[4], "- netdev-hook: header_ops in a table range that cannot be read: TAMPERED (EFAULT)");
+	TEST_ASSERT(ok[5], "- netdev-hook: the device list in a cycle: TAMPERED (ELOOP, the list named), no hang");
+	TEST_ASSERT(ok[6], "- netdev-hook: restored: CLEAN; the first three checks registered again");
 }
 
 /*
@@ -3310,6 +3486,7 @@ int main(void)
 	test_vfs(&a, data0, table0);
 	test_tty(&a, data0, table0);
 	test_proto(&a, data0, table0);
+	test_netdev(&a, data0, table0);
 	test_proc(&a, data0, table0);
 	test_hypercall(&a);
 	test_exits(&a, 20);

@@ -37,15 +37,25 @@
  *     a cls_bpf filter's or tcx's BPF program: an event as for XDP.
  * A device list or namespace list that does not end is critical. What a
  * scan reports is confirmed by a second one (check_confirmed()).
+ *
+ * vmiaas.ko's record (nd_module_record()) carries the layout, the tables'
+ * function words and two sets of ranges: a function's (the kernel's text,
+ * the text of the untainted or trusted modules seen hooking, as every
+ * hook record) and a table's (the kernel's rodata, then the part of each
+ * module that holds a device's table now). The module judges the
+ * functions of every table, the kernel's own too (they lie in its text);
+ * XDP programs and traffic control stay this check's alone.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "uapi/linux/vmiaas.h"
 #include "checks.h"
 #include "hidden.h"
 #include "hookpolicy.h"
+#include "modarea.h"
 #include "../../core/netdevwalk.h"
 
 #define ND_DEV_TABLES	3		/* netdev_ops, ethtool_ops, header_ops */
@@ -59,6 +69,7 @@
 #define ND_OPS_MAX	128		/* registered qdiscs, classifiers */
 #define ND_NO_MEMBER	0xffffffffU	/* a member the kernel lacks */
 #define ND_NAME		24		/* IFNAMSIZ, or "dev@" and 16 digits */
+#define ND_RO_MAX	16		/* module parts holding tables */
 
 static const char *const nd_table_names[ND_TABLES] = {
 	"netdev_ops", "ethtool_ops", "header_ops", "Qdisc_ops",
@@ -125,6 +136,10 @@ struct nd_check {
 	u32 netns;
 	struct nd_prog progs[ND_PROGS_MAX];
 	u32 nr_progs;
+	/* the module parts (text, read-only data) holding a device's table */
+	struct vmi_range ro[ND_RO_MAX];
+	u32 nr_ro;
+	bool ro_over;			/* more than ND_RO_MAX */
 };
 
 /* The device's name, or "dev@ADDR". */
@@ -134,6 +149,30 @@ static void nd_dev_name(struct nd_check *c, u64 dev, char *buf)
 	if (engine_read(c->v, dev + c->dev_name, buf, 16) || !buf[0])
 		snprintf(buf, ND_NAME, "dev@%llx", (unsigned long long)dev);
 	hook_printable(buf);
+}
+
+/* Remembers the part of the module holding @table, for the record. */
+static void nd_ro_seen(struct nd_check *c, u64 table)
+{
+	int mod = hook_module_holding(&c->h, table);
+	const struct bl_module *m;
+	const struct bl_region *r;
+	u32 i;
+
+	if (mod < 0)
+		return;
+	m = &c->h.mods[mod];
+	r = &m->text;
+	for (i = 0; i < BL_MODULE_NR_RO; i++)
+		if (table >= m->ro[i].start && table < m->ro[i].end)
+			r = &m->ro[i];
+	for (i = 0; i < c->nr_ro; i++)
+		if (c->ro[i].start == r->start)
+			return;
+	if (c->nr_ro < ND_RO_MAX)
+		c->ro[c->nr_ro++] = (struct vmi_range){ r->start, r->end };
+	else
+		c->ro_over = true;
 }
 
 /*
@@ -199,6 +238,8 @@ static void nd_table(struct nd_check *c, const char *name, u64 dev,
 		return;
 	snprintf(object, sizeof(object), "%s %s", name, nd_table_names[which]);
 	why = nd_table_why(c, table, &judge);
+	if (!why && judge)
+		nd_ro_seen(c, table);	/* a device's table: the record's */
 	if (why) {
 		check_symbolize(c->v, table, sym, sizeof(sym));
 		snprintf(where, sizeof(where), "device %s (0x%llx): its %s %.60s",
@@ -467,6 +508,8 @@ static int nd_walk_all(struct vmiaas *v, struct hook_scan *h)
 
 	bl_read_ops(v, &c->r);
 	c->nr_progs = 0;
+	c->nr_ro = 0;
+	c->ro_over = false;
 	err = bl_rodata_range(v, &c->ro_start, &c->ro_end);
 	if (err)
 		return err;
@@ -733,12 +776,105 @@ static int nd_layout(struct vmiaas *v, struct hook_scan *h)
 	return 0;
 }
 
+/* ---- vmiaas.ko's record ---- */
+
+/* Table @t's function words as a map: -ERANGE for one past 1 KiB. */
+static int nd_fn_map(const struct nd_table *t, __u64 *map)
+{
+	u32 i, w;
+
+	for (i = 0; i < t->nr_fns; i++) {
+		w = t->fns[i].off / 8;
+		if (t->fns[i].off % 8 || w >= VMIAAS_NETDEV_TABLE_WORDS)
+			return -ERANGE;
+		map[w / 64] |= 1ULL << (w % 64);
+	}
+	return 0;
+}
+
+/*
+ * The table ranges, after the function ranges: the kernel's rodata and
+ * each module part seen holding a table; with more than the room left,
+ * the whole module area instead (a copy in a module's writable data is
+ * then missed).
+ */
+static int nd_record_ro(struct vmiaas *v, const struct nd_check *c,
+			struct vmiaas_netdev_check *nc)
+{
+	u32 room = VMIAAS_MAX_NETDEV_RANGES - nc->nr_allow, i;
+	__u64 (*ro)[2] = nc->ranges + nc->nr_allow;
+	struct modarea area;
+	int err;
+
+	ro[0][0] = c->ro_start;
+	ro[0][1] = c->ro_end;
+	nc->nr_ro = 1;
+	if (!c->ro_over && c->nr_ro < room) {
+		for (i = 0; i < c->nr_ro; i++) {
+			ro[1 + i][0] = c->ro[i].start;
+			ro[1 + i][1] = c->ro[i].end;
+		}
+		nc->nr_ro += c->nr_ro;
+		return 0;
+	}
+	err = modarea_get(v, &area);
+	if (err)
+		return err;
+	ro[1][0] = area.start;
+	ro[1][1] = area.end;
+	nc->nr_ro = 2;
+	return 0;
+}
+
+/*
+ * netdev-hook's record: the layout (no XDP), the tables' function maps,
+ * the function ranges (hook_record()) and the table ranges.
+ */
+static int nd_module_record(struct vmiaas *v, struct hook_scan *h,
+			    struct vmiaas_module_check *c)
+{
+	struct nd_check *n = (struct nd_check *)h;
+	const struct vmi_netdev_layout *l = &n->l;
+	struct vmiaas_netdev_check *nc = (struct vmiaas_netdev_check *)c->data;
+	u32 i;
+	int err;
+
+	static_assert(sizeof(*nc) <= VMIAAS_MODULE_DATA, "data");
+	static_assert(VMIAAS_MAX_NETDEV_RANGES >= VMIAAS_MAX_HOOK_ALLOW + 2,
+		      "a table range and the module area after the functions'");
+	static_assert(VMIAAS_NETDEV_TABLES == VMI_ND_TABLES, "tables");
+	*nc = (struct vmiaas_netdev_check){
+		.net_list = l->ns.net_list, .net_inum = l->ns.net_inum,
+		.dev_base = l->ns.dev_base, .dev_list = l->ns.dev_list,
+		.dev_name = n->dev_name, .rx_handler = l->off[VMI_ND_RX_HANDLER],
+		.rx_data = l->off[VMI_ND_RX_DATA],
+	};
+	for (i = 0; i < VMI_ND_TABLES; i++) {
+		nc->table_off[i] = l->off[VMI_ND_NETDEV_OPS + i];
+		if (nd_fn_map(&n->t[i], nc->fns[i]))
+			return engine_fail(v, -ERANGE,
+					   "netdev-hook: a function pointer of struct %s unaligned or past 1 KiB: no record for vmiaas.ko",
+					   nd_table_types[i]);
+	}
+	err = hook_record(v, h, c, VMIAAS_CHECK_NETDEV_GVA, l->ns.net_head,
+			  "network devices", nc->ranges, VMIAAS_MAX_HOOK_ALLOW,
+			  &nc->nr_allow);
+	err = err ?: nd_record_ro(v, n, nc);
+	if (err)
+		return err;
+	snprintf(c->label, sizeof(c->label),
+		 "netdev-hook (%u function ranges, %u table ranges)",
+		 nc->nr_allow, nc->nr_ro);
+	return 0;
+}
+
 static const struct hook_check nd_check = {
 	.check = "netdev-hook",
 	.sees = "it sees (and can drop or change) the device's packets before packet taps and netfilter",
 	.size = sizeof(struct nd_check),
 	.layout = nd_layout,
 	.walk = nd_walk_all,
+	.record = nd_module_record,
 	.report = nd_report,
 };
 
@@ -753,4 +889,11 @@ int check_netdev_hooks(struct vmiaas *v, const struct hidden_sink *sink,
 		       struct hook_trust *trust)
 {
 	return check_confirmed(v, nd_scan, trust, sink);
+}
+
+/* netdev-hook's record for vmiaas_module_policy(), appended at *@nr. */
+int netdev_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
+			size_t max, size_t *nr, struct hook_trust *trust)
+{
+	return hook_module_check(v, &nd_check, out, max, nr, trust);
 }

@@ -435,6 +435,8 @@ int tty_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 		     size_t max, size_t *nr, struct hook_trust *trust);
 int proto_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
 		       size_t max, size_t *nr, struct hook_trust *trust);
+int netdev_module_check(struct vmiaas *v, struct vmiaas_module_check *out,
+			size_t max, size_t *nr, struct hook_trust *trust);
 
 /*
  * Names for the walks' suspects (check_netfilter.c, check_procops.c,

@@ -2,16 +2,16 @@
 /*
  * vmiaas.ko's share of exec-memory, usermode-helper, netfilter-hook,
  * proc-ops, packet-tap, input-handler, tracepoint-hook, vfs-ops,
- * tty-ldisc and net-protocol: the records to register (policy, from
- * check_exec.c, check_helpers.c, check_netfilter.c, check_procops.c,
- * check_ptype.c, check_input.c, check_tracepoint.c, check_vfsops.c,
- * check_tty.c and check_netproto.c)
- * and, for tests and for a caller
+ * tty-ldisc, net-protocol and netdev-hook: the records to register
+ * (policy, from check_exec.c, check_helpers.c, check_netfilter.c,
+ * check_procops.c, check_ptype.c, check_input.c, check_tracepoint.c,
+ * check_vfsops.c, check_tty.c, check_netproto.c and check_netdev.c) and,
+ * for tests and for a caller
  * that wants to know a set passes before registering it, their run as
  * the module runs them: the same core functions (core/execmem.c,
  * vmi_measure_bytes(), core/nfhook.c, core/procwalk.c, core/ptypewalk.c,
  * core/inputwalk.c, core/tpwalk.c, core/vfswalk.c, core/ttywalk.c,
- * core/protowalk.c),
+ * core/protowalk.c, core/netdevwalk.c),
  * through the records'
  * own root; and what the module's events name, as vmictl check's
  * findings.
@@ -30,10 +30,12 @@
 #include "../../core/protowalk.h"
 #include "../../core/ptypewalk.h"
 #include "../../core/inputwalk.h"
+#include "../../core/netdevwalk.h"
 #include "../../core/tpwalk.h"
 #include "../../core/ttywalk.h"
 #include "vfsops.h"
 
+#define ND_FOUND_NAME		24	/* a device's name, or "dev@" and 16 digits */
 #define POLICY_RESCAN_US	20000	/* kmod/checks.c's EXEC_RESCAN_MS */
 #define POLICY_NF_NETNS		4096	/* kmod/checks.c's NF_NETNS_MAX */
 #define POLICY_NF_DEVS		65536	/* and NF_DEVS_MAX */
@@ -79,6 +81,7 @@ int vmiaas_module_policy(struct vmiaas *v, const struct vmiaas_baseline *b,
 	err = err ?: vfs_module_check(v, out, max, &nr);
 	err = err ?: tty_module_check(v, out, max, &nr, &t);
 	err = err ?: proto_module_check(v, out, max, &nr, &t);
+	err = err ?: netdev_module_check(v, out, max, &nr, &t);
 	hook_trust_put(&t);
 	*ret_nr = nr;	/* on error: those of the checks before it */
 	return err;
@@ -622,6 +625,31 @@ static int policy_proto(struct vmi_as *as, const struct vmiaas_module_check *c,
 	return err ?: s.nr != 0;
 }
 
+/* kmod/checks.c's netdev-hook run, as policy_nf(). */
+static int policy_netdev(struct vmi_as *as, const struct vmiaas_module_check *c,
+			 const struct vmi_read_ops *r, struct vmiaas_found *f)
+{
+	struct vmi_netdev_scratch *scratch;
+	struct vmi_netdev_suspects s;
+	struct vmi_netdev_policy p;
+	int err;
+
+	if (vmi_netdev_policy_of((const void *)c->data, c->addr, &p))
+		return -EINVAL;
+	scratch = calloc(1, sizeof(*scratch));
+	if (!scratch)
+		return -ENOMEM;
+	err = vmi_netdev_suspects(r, &p, scratch, &s);
+	if (!err && s.nr) {
+		policy_pause(as);
+		err = vmi_netdev_suspects(r, &p, scratch, &s);
+	}
+	if (!err && s.nr && f)
+		vmi_netdev_found(&s, f);
+	free(scratch);
+	return err ?: s.nr != 0;
+}
+
 static int policy_read(void *ctx, u64 va, void *buf, size_t len)
 {
 	return vmi_as_read(ctx, va, buf, len);
@@ -677,6 +705,9 @@ int vmiaas_module_policy_found(struct vmiaas *v,
 		else if (c[i].type == VMIAAS_CHECK_PROTO_GVA)
 			res = policy_proto(&as, &c[i], &r,
 					   found ? &found[i] : NULL);
+		else if (c[i].type == VMIAAS_CHECK_NETDEV_GVA)
+			res = policy_netdev(&as, &c[i], &r,
+					    found ? &found[i] : NULL);
 		else if (c[i].type == VMIAAS_CHECK_BYTES_GVA &&
 			 c[i].len <= sizeof(c[i].data))
 			res = vmi_measure_bytes(&r, c[i].addr, c[i].len,
@@ -1108,6 +1139,88 @@ static void found_proto(const struct vmiaas_found *fd,
 		 FOUND_OUTSIDE);
 }
 
+/* A netdev-hook device's name as the module read it, or "dev@...". */
+static void netdev_found_name(const struct vmiaas_found *fd, char *buf,
+			      size_t size)
+{
+	snprintf(buf, size, "%.16s", fd->path);
+	hook_printable(buf);
+	if (!buf[0])
+		snprintf(buf, size, "dev@%llx", (unsigned long long)fd->dev);
+}
+
+/* Why a _NETDEV_BAD was found, as check_netdev.c says it. */
+static const char *netdev_found_why(const struct vmiaas_found *fd)
+{
+	if (fd->point == VMI_ND_BAD_NETNS)
+		return "net_namespace_list is corrupt (a cycle, a non-kernel pointer or over 4096 namespaces)";
+	if (fd->point == VMI_ND_BAD_DEVS)
+		return "its device list is corrupt (a cycle, a non-kernel pointer or over 65536 devices)";
+	if (fd->point == VMI_ND_BAD_TOTAL)
+		return "over 65536 devices in all namespaces: the walk stops there";
+	if (fd->point == VMI_ND_BAD_DEV)
+		return "its struct net_device cannot be read";
+	if (fd->err == -EPERM)
+		return "outside the kernel's read-only data and the modules' parts holding tables at registration: a copy (the kernel's and the drivers' tables are const)";
+	return "it cannot be read";
+}
+
+/* A struct vmiaas_found of netdev-hook into @f, as check_netdev.c names it. */
+static void found_netdev(const struct vmiaas_found *fd,
+			 struct vmiaas_finding *f)
+{
+	static const char *const ptrs[] = {
+		[VMI_ND_RX_HANDLER] = "rx_handler",
+		[VMI_ND_NETDEV_OPS] = "netdev_ops",
+		[VMI_ND_ETHTOOL_OPS] = "ethtool_ops",
+		[VMI_ND_HEADER_OPS] = "header_ops",
+	};
+	const char *ptr = fd->point < ARRAY_SIZE(ptrs) && ptrs[fd->point] ?
+			  ptrs[fd->point] : NULL;
+	char name[ND_FOUND_NAME];
+
+	netdev_found_name(fd, name, sizeof(name));
+	f->flags |= VMIAAS_FINDING_ADDRESS;
+	f->address = fd->dev ?: fd->where;
+	if (!fd->dev)
+		snprintf(f->object, sizeof(f->object), "%s",
+			 fd->point == VMI_ND_BAD_DEVS ? "devices" : "namespaces");
+	else if (ptr)
+		snprintf(f->object, sizeof(f->object), "%s %s", name, ptr);
+	else
+		snprintf(f->object, sizeof(f->object), "%s", name);
+	if (fd->kind == VMIAAS_FOUND_NETDEV_BAD && !fd->dev)
+		snprintf(f->message, sizeof(f->message),
+			 "network devices: %s of netns %u (list 0x%llx): %s",
+			 f->object, fd->netns, (unsigned long long)fd->where,
+			 netdev_found_why(fd));
+	else if (fd->kind == VMIAAS_FOUND_NETDEV_BAD && ptr)
+		snprintf(f->message, sizeof(f->message),
+			 "device %s (0x%llx, netns %u): its %s 0x%llx: %s",
+			 name, (unsigned long long)fd->dev, fd->netns, ptr,
+			 (unsigned long long)fd->where, netdev_found_why(fd));
+	else if (fd->kind == VMIAAS_FOUND_NETDEV_BAD)
+		snprintf(f->message, sizeof(f->message),
+			 "device %s (0x%llx, netns %u): %s", name,
+			 (unsigned long long)fd->dev, fd->netns,
+			 netdev_found_why(fd));
+	if (fd->kind == VMIAAS_FOUND_NETDEV_BAD)
+		return;
+	f->flags |= VMIAAS_FINDING_VALUES;
+	f->new_value = fd->value;
+	if (fd->point == VMI_ND_RX_HANDLER)
+		snprintf(f->message, sizeof(f->message),
+			 "the rx_handler of device %s (netns %u, rx_handler_data 0x%llx) points to 0x%llx, %s; it sees (and can drop or change) the device's packets before packet taps and netfilter",
+			 name, fd->netns, (unsigned long long)fd->expected,
+			 (unsigned long long)fd->value, FOUND_OUTSIDE);
+	else
+		snprintf(f->message, sizeof(f->message),
+			 "the function at +0x%x of device %s's %s 0x%llx points to 0x%llx, %s; it sees (and can drop or change) the device's packets",
+			 fd->index, name, ptr ? ptr : "table",
+			 (unsigned long long)fd->where,
+			 (unsigned long long)fd->value, FOUND_OUTSIDE);
+}
+
 int vmiaas_module_found(const struct vmiaas_module_check *c,
 			const struct vmiaas_found *found,
 			struct vmiaas_finding *f)
@@ -1144,6 +1257,10 @@ int vmiaas_module_found(const struct vmiaas_module_check *c,
 		 (found->kind == VMIAAS_FOUND_PROTO_FN ||
 		  found->kind == VMIAAS_FOUND_PROTO_BAD))
 		found_proto(found, f);
+	else if (c->type == VMIAAS_CHECK_NETDEV_GVA &&
+		 (found->kind == VMIAAS_FOUND_NETDEV_FN ||
+		  found->kind == VMIAAS_FOUND_NETDEV_BAD))
+		found_netdev(found, f);
 	else
 		return -EINVAL;
 	return 0;

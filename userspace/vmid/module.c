@@ -45,9 +45,10 @@
 /*
  * records of vmiaas_module_policy(): exec-memory, 6 usermode-helper,
  * netfilter-hook, proc-ops, packet-tap, input-handler, tracepoint-hook,
- * vfs-ops, tty-ldisc, net-protocol (15), and room for the next check's
+ * vfs-ops, tty-ldisc, net-protocol, netdev-hook (16), and room for the
+ * next checks'
  */
-#define MODULE_POLICY_MAX	16
+#define MODULE_POLICY_MAX	20
 
 _Static_assert(sizeof(struct vmiaas_module_check) <= VMID_MSG_PAYLOAD,
 	       "a check record travels in vmid_msg.s2");
@@ -332,7 +333,7 @@ static const char *module_left_out(const struct vm_module *m, char *buf,
 			 m->left_out, (unsigned long long)m->check_types);
 	else if (m->nr_checks && m->policy_err)
 		snprintf(buf, size,
-			 "; exec-memory, usermode-helper, netfilter-hook, proc-ops, packet-tap, input-handler, tracepoint-hook, vfs-ops, tty-ldisc or net-protocol not registered (their records: %s): vmid's worker checks them, on its schedule and after each request",
+			 "; exec-memory, usermode-helper, netfilter-hook, proc-ops, packet-tap, input-handler, tracepoint-hook, vfs-ops, tty-ldisc, net-protocol or netdev-hook not registered (their records: %s): vmid's worker checks them, on its schedule and after each request",
 			 strerror(-m->policy_err));
 	else
 		buf[0] = '\0';
@@ -663,10 +664,11 @@ static const struct vmiaas_found *module_found(const struct vmiaas_event *e,
  * Registered check @i failed: the finding of its check ("module" for the
  * text and syscall table ranges; exec-memory, usermode-helper as
  * vmictl check reports them); for netfilter-hook, proc-ops, packet-tap,
- * input-handler, tracepoint-hook, vfs-ops and tty-ldisc, what the
- * module's walk named (the hook point, the /proc entry, the packet type,
- * the handler, the tracepoint, the superblock, inode, dentry or file, the
- * discipline, tty or driver; the pointer).
+ * input-handler, tracepoint-hook, vfs-ops, tty-ldisc and netdev-hook,
+ * what the module's walk named (the hook point, the /proc entry, the
+ * packet type, the handler, the tracepoint, the superblock, inode, dentry
+ * or file, the discipline, tty or driver, the network device; the
+ * pointer).
  */
 static void module_finding(const struct vm_module *mod, unsigned int i,
 			   const struct vmiaas_event *e, struct vmiaas_finding *f)
@@ -695,7 +697,8 @@ static void module_finding(const struct vm_module *mod, unsigned int i,
 	    c->type != VMIAAS_CHECK_INPUT_GVA &&
 	    c->type != VMIAAS_CHECK_TP_GVA && c->type != VMIAAS_CHECK_VFS_GVA &&
 	    c->type != VMIAAS_CHECK_TTY_GVA &&
-	    c->type != VMIAAS_CHECK_PROTO_GVA) {
+	    c->type != VMIAAS_CHECK_PROTO_GVA &&
+	    c->type != VMIAAS_CHECK_NETDEV_GVA) {
 		f->address = c->addr;
 		f->flags |= VMIAAS_FINDING_ADDRESS;
 	}

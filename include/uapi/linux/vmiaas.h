@@ -121,6 +121,11 @@
  *   reverse, over 8 functions in a table's map, 64 in a list's, 48 in
  *   inetsw's, over 16 socket types, reserved bytes, no allowed range,
  *   more than VMIAAS_MAX_HOOK_ALLOW or an empty one;
+ *   a _NETDEV check whose len is not 1, whose addr is outside the kernel
+ *   half, or whose struct vmiaas_netdev_check has an offset over
+ *   VMIAAS_MAX_NF_OFFSET, no function in netdev_ops' map, reserved
+ *   bytes, no function range or no table range, more than
+ *   VMIAAS_MAX_NETDEV_RANGES together or an empty one;
  *   a _VFS check whose addr, init_task or image is outside the kernel
  *   half, or whose struct vmiaas_vfs_check has an offset of 65536 or
  *   more, dentry fields over 512 bytes apart, a cap of 0 or over its
@@ -483,6 +488,22 @@ struct vmiaas_mailbox {
  *   list cannot be walked, in two walks a moment apart. Which struct a
  *   protocol the kernel registers itself must be on, and where a
  *   proto_ops lies, stay vmictl's net-protocol.
+ * - VMIAAS_CHECK_NETDEV_GVA: netdev-hook. addr is the guest's
+ *   &net_namespace_list, len 1, values the user address of one struct
+ *   vmiaas_netdev_check: where struct net and net_device keep what the
+ *   walk reads and which words of struct net_device_ops, ethtool_ops and
+ *   header_ops are function pointers (from BTF), the ranges a function
+ *   may lie in (the kernel's text, the text of the untainted or trusted
+ *   modules with an rx_handler or a table's function) and the ranges a
+ *   table may lie in (the kernel's rodata, the read-only data of the
+ *   modules holding a device's table). The module walks every device of
+ *   every namespace (core/netdevwalk.c: bounded, cycle-checked, at most
+ *   65536 devices in all) and fails when an rx_handler or a table's
+ *   function lies outside the function ranges, a table outside the table
+ *   ranges (a copy in writable memory), or a device, a table or a list
+ *   cannot be read or walked, in two walks a moment apart. XDP programs
+ *   and traffic control are not looked at (vmictl's netdev-hook judges
+ *   them).
  * A check fails (its bit set in the failed mask) when it differs or when
  * its memory cannot be read (not backed, not mapped): the verdict is then
  * VMIAAS_VERDICT_ERROR unless another check differed.
@@ -505,7 +526,8 @@ struct vmiaas_mailbox {
 #define VMIAAS_CHECK_VFS_GVA	13
 #define VMIAAS_CHECK_TTY_GVA	14
 #define VMIAAS_CHECK_PROTO_GVA	15
-#define VMIAAS_CHECK_TYPES_ALL	0xfffeULL	/* bits 1 to 15 */
+#define VMIAAS_CHECK_NETDEV_GVA	16
+#define VMIAAS_CHECK_TYPES_ALL	0x1fffeULL	/* bits 1 to 16 */
 
 /* struct vmiaas_check.flags */
 #define VMIAAS_CHECK_CSTRING	(1U << 0)	/* _BYTES: up to the NUL */
@@ -806,6 +828,38 @@ struct vmiaas_tty_check {
 	__u64 allow[VMIAAS_MAX_HOOK_ALLOW][2];	/* [start, end), start < end */
 };
 
+#define VMIAAS_NETDEV_TABLES	3	/* netdev_ops, ethtool_ops, header_ops */
+/* bits of a table's function-pointer map: tables of 1024 bytes */
+#define VMIAAS_NETDEV_TABLE_WORDS	128
+/* function ranges and table ranges of a _NETDEV check, together */
+#define VMIAAS_MAX_NETDEV_RANGES	13
+
+/*
+ * VMIAAS_CHECK_NETDEV_GVA: the layout, which words of each table are
+ * function pointers (bit i of a map set: the word at offset 8 * i is
+ * one), the ranges: ranges[0, nr_allow) where a function may lie,
+ * ranges[nr_allow, nr_allow + nr_ro) where a table may lie. Offsets
+ * below 65536.
+ */
+struct vmiaas_netdev_check {
+	__u32 net_list;		/* offsetof(struct net, list) */
+	__u32 net_inum;		/* offsetof(struct net, ns.inum) */
+	__u32 dev_base;		/* offsetof(struct net, dev_base_head) */
+	__u32 dev_list;		/* offsetof(struct net_device, dev_list) */
+	__u32 dev_name;		/* ... name */
+	__u32 rx_handler;	/* ... rx_handler */
+	__u32 rx_data;		/* ... rx_handler_data */
+	/* ... netdev_ops, ethtool_ops, header_ops */
+	__u32 table_off[VMIAAS_NETDEV_TABLES];
+	/* each table's function words; netdev_ops' at least one */
+	__u64 fns[VMIAAS_NETDEV_TABLES][VMIAAS_NETDEV_TABLE_WORDS / 64];
+	__u32 nr_allow;		/* function ranges: at least 1 */
+	__u32 nr_ro;		/* table ranges after them: at least 1 */
+	__u64 reserved;		/* zero */
+	/* [start, end), start < end */
+	__u64 ranges[VMIAAS_MAX_NETDEV_RANGES][2];
+};
+
 #define VMIAAS_MAX_PROC_TABLE	8192	/* entries of a baseline */
 
 /*
@@ -942,6 +996,20 @@ struct vmiaas_set_checks {
  *              (-EBADMSG), or a list that cannot be walked: ->where the
  *              struct (0: the list), ->point, ->family, ->expected the
  *              inet_protosw, ->err (-EBADMSG, -EFAULT, -ELOOP)
+ *   _NETDEV_FN: a function outside the function ranges: ->dev the
+ *              struct net_device, ->path its name (as read, cut at 16
+ *              bytes), ->netns, ->value the function, ->point what holds
+ *              it (0 the rx_handler itself: ->expected its
+ *              rx_handler_data; 2 netdev_ops, 3 ethtool_ops, 4
+ *              header_ops: ->where the table, ->index the function's
+ *              offset in it)
+ *   _NETDEV_BAD: what is not where the kernel puts it or cannot be read:
+ *              ->point 2, 3, 4 a table (->where) outside the table ranges
+ *              (->err -EPERM: a copy) or unreadable (-EFAULT); 16 a
+ *              device that cannot be read (-EFAULT); 17
+ *              net_namespace_list, 18 a namespace's device list (->where
+ *              the list's head; -ELOOP, -EBADMSG); 19 more than 65536
+ *              devices in all (-E2BIG); ->dev, ->path, ->netns
  */
 #define VMIAAS_FOUND_NF_HOOK	1
 #define VMIAAS_FOUND_NF_BAD	2
@@ -959,6 +1027,8 @@ struct vmiaas_set_checks {
 #define VMIAAS_FOUND_TTY_BAD	14
 #define VMIAAS_FOUND_PROTO_FN	15
 #define VMIAAS_FOUND_PROTO_BAD	16
+#define VMIAAS_FOUND_NETDEV_FN	17
+#define VMIAAS_FOUND_NETDEV_BAD	18
 
 /* struct vmiaas_found.flags */
 #define VMIAAS_FOUND_ROOT_INODE	(1U << 0)	/* a mounted /proc's root */
