@@ -35,7 +35,7 @@ int vmiaas_vcpus(struct vmiaas *v, struct vmiaas_vcpu **ret, size_t *ret_nr)
 		if (err)
 			return engine_fail(v, err,
 				"cannot read vCPU registers through QMP");
-		v->vcpus_fresh = v->in_check;
+		v->vcpus_fresh = v->census.keep;	/* within a check */
 	}
 	return vcpus_copy(v, ret, ret_nr);
 }

@@ -1053,11 +1053,9 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 	 * long-lived handle (vmid) checks through fresh translations.
 	 */
 	vmi_as_flush(v->kas);
-	v->in_check = true;
-	v->vcpus_fresh = false;
 	if (v->dirty)	/* on failure this check hashes every page */
 		dirty_check_begin(v->dirty);
-	engine_tasks_keep(v);	/* hidden+creds' census, for what follows */
+	engine_tasks_keep(v);	/* the census's tasks, the vCPU registers */
 	check_step(v, "flush", 0);
 	err = check_step(v, "syscall-table", check_syscalls(v, b, &fs));
 	err = err ?: check_step(v, "idt", check_idt(v, b, &fs));
@@ -1078,8 +1076,6 @@ int vmiaas_check_run(struct vmiaas *v, const struct vmiaas_baseline *b,
 				 "more than %u findings; the rest were dropped",
 				 CHECK_MAX_FINDINGS);
 	}
-	v->in_check = false;
-	v->vcpus_fresh = false;
 	if (err) {
 		free(fs.f);
 		return err;

@@ -324,12 +324,14 @@ void engine_tasks_keep(struct vmiaas *v)
 	v->census.keep = true;
 	v->census.valid = false;
 	v->census.nr = 0;
+	v->vcpus_fresh = false;
 }
 
 void engine_tasks_drop(struct vmiaas *v)
 {
 	free(v->census.t);
 	v->census = (struct engine_tasks){};
+	v->vcpus_fresh = false;
 }
 
 const struct engine_task *engine_tasks_shared(const struct vmiaas *v,

@@ -71,9 +71,9 @@ struct vmiaas {
 	 */
 	void (*check_mark)(void *ctx, const char *step);
 	void *check_mark_ctx;
-	bool in_check;			/* vmiaas_check_run() runs */
 	/*
-	 * The backend's vCPU registers were read during this check and the
+	 * The backend's vCPU registers were read during this check (between
+	 * engine_tasks_keep() and engine_tasks_drop(): census.keep) and the
 	 * guest was not waited on since (engine_pause()): engine_vcpus()
 	 * hands them on without another QMP round trip.
 	 */
@@ -131,7 +131,9 @@ int engine_task_mms(struct vmiaas *v, struct vmiaas_task **ret,
  * census ran, or after a census that failed. The fields are as read
  * when the census ran, a few milliseconds before: a task may have exited
  * since (its mm or files freed), so what a check finds through them is
- * confirmed through fresh reads (each check says how).
+ * confirmed through fresh reads (each check says how). The same pair
+ * bounds the reuse of the vCPU registers (engine_vcpus()): both are the
+ * scope of one check.
  */
 void engine_tasks_keep(struct vmiaas *v);
 void engine_tasks_drop(struct vmiaas *v);
